@@ -1,0 +1,207 @@
+/**
+ * Spans and diagnostics shared by every stage.
+ *
+ * In the core a span is a half-open range of UTF-16 offsets `[start, end)`, plus the 1-based line and
+ * column of `start` (cheap to carry from the lexer, and what the CLI prints). Editors convert offsets at
+ * their edge: the LSP through `positionAt`, CodeMirror uses `{from: start, to: end}` as is.
+ */
+
+/** A half-open source range with the 1-based line and column of its start. */
+export interface Span {
+  /** Offset of the first character (UTF-16 code units, 0-based). */
+  start: number;
+  /** Offset just past the last character. */
+  end: number;
+  /** 1-based line of `start`. */
+  line: number;
+  /** 1-based column of `start`. */
+  column: number;
+}
+
+/** How bad a diagnostic is. */
+export type Severity = "error" | "warning" | "info";
+
+/** One text replacement of a fix. */
+export interface TextEdit {
+  span: Span;
+  text: string;
+}
+
+/** A likely fix a tool can apply (did-you-mean, add quotes, close a parenthesis). */
+export interface Fix {
+  title: string;
+  edits: TextEdit[];
+}
+
+/** Stable identifiers of every diagnostic segql reports; messages are built from them in one place. */
+export type DiagnosticCode =
+  // lexer
+  | "unexpected-character"
+  | "unterminated-string"
+  | "bad-escape"
+  | "empty-quoted-name"
+  // parser
+  | "expected-value"
+  | "expected-operator"
+  | "expected-token"
+  | "expected-condition"
+  | "missing-close-paren"
+  | "unexpected-close-paren"
+  | "unexpected-token"
+  | "too-deep"
+  | "too-many-values"
+  | "duplicate-clause"
+  // checker
+  | "unknown-field"
+  | "unknown-value"
+  | "unquoted-value"
+  | "operator-type"
+  | "value-type"
+  | "not-boolean"
+  | "bad-date"
+  | "bad-timestamp"
+  | "bad-number"
+  | "empty-list"
+  | "bad-amount"
+  | "unknown-event"
+  | "unknown-property"
+  | "no-events"
+  | "nested-event"
+  | "unknown-segment"
+  | "segment-cycle"
+  | "duplicate-segment"
+  | "segment-in-filter"
+  | "negative-aggregate";
+
+/** A problem found in the text, with where and why, and a fix when one is likely. */
+export interface Diagnostic {
+  code: DiagnosticCode;
+  severity: Severity;
+  span: Span;
+  message: string;
+  fix?: Fix;
+}
+
+/**
+ * Line/column lookups over one text. Built once per text; `locate` is a binary search, so converting
+ * thousands of offsets stays cheap.
+ */
+export class LineIndex {
+  private readonly lineStarts: number[];
+
+  constructor(readonly text: string) {
+    const starts = [0];
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 10) starts.push(i + 1);
+      else if (c === 13) {
+        if (text.charCodeAt(i + 1) === 10) i++;
+        starts.push(i + 1);
+      }
+    }
+    this.lineStarts = starts;
+  }
+
+  /** 1-based line and column of an offset. */
+  locate(offset: number): { line: number; column: number } {
+    const starts = this.lineStarts;
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: offset - starts[lo]! + 1 };
+  }
+
+  /** Offset of a 1-based line and column. */
+  offsetOf(line: number, column: number): number {
+    const start = this.lineStarts[Math.min(Math.max(line - 1, 0), this.lineStarts.length - 1)]!;
+    return Math.min(start + column - 1, this.text.length);
+  }
+
+  /** The text of a 1-based line without its line break. */
+  lineText(line: number): string {
+    const start = this.lineStarts[line - 1] ?? this.text.length;
+    const next = this.lineStarts[line] ?? this.text.length;
+    return this.text.slice(start, next).replace(/\r?\n$|\r$/, "");
+  }
+
+  get lineCount(): number {
+    return this.lineStarts.length;
+  }
+
+  /** A span over `[start, end)` of this text. */
+  span(start: number, end: number): Span {
+    const { line, column } = this.locate(start);
+    return { start, end, line, column };
+  }
+}
+
+/** The smallest span covering both. */
+export function joinSpans(a: Span, b: Span): Span {
+  const first = a.start <= b.start ? a : b;
+  return { start: first.start, end: Math.max(a.end, b.end), line: first.line, column: first.column };
+}
+
+/** An error diagnostic. */
+export function error(code: DiagnosticCode, span: Span, message: string, fix?: Fix): Diagnostic {
+  return fix ? { code, severity: "error", span, message, fix } : { code, severity: "error", span, message };
+}
+
+/**
+ * Renders diagnostics the way compilers print them: `line:col: error: message`, the source line, and a
+ * caret line under the span. `file` prefixes each location when given.
+ */
+export function renderDiagnostics(text: string, diagnostics: readonly Diagnostic[], file?: string): string {
+  const index = new LineIndex(text);
+  const out: string[] = [];
+  for (const d of diagnostics) {
+    const where = `${file ? `${file}:` : ""}${d.span.line}:${d.span.column}`;
+    out.push(`${where}: ${d.severity}: ${d.message}`);
+    const lineText = index.lineText(d.span.line);
+    const lineEnd = index.offsetOf(d.span.line, lineText.length + 1);
+    const width = Math.max(1, Math.min(d.span.end, lineEnd) - d.span.start);
+    const gutter = String(d.span.line).padStart(4);
+    out.push(`${gutter} | ${lineText.replace(/\t/g, " ")}`);
+    out.push(`${" ".repeat(gutter.length)} | ${" ".repeat(d.span.column - 1)}${"^".repeat(width)}`);
+    if (d.fix) out.push(`${" ".repeat(gutter.length)} = help: ${d.fix.title}`);
+  }
+  return out.join("\n");
+}
+
+/** Levenshtein distance, for did-you-mean suggestions (case-insensitive). */
+export function editDistance(a: string, b: string): number {
+  a = a.toLowerCase();
+  b = b.toLowerCase();
+  if (a === b) return 0;
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
+    }
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+/**
+ * The candidates closest to `word`, best first: those within a distance that grows with the word's length,
+ * plus any candidate that contains the word or is contained in it (`plan` finds `plan_type`).
+ */
+export function closest(word: string, candidates: Iterable<string>, limit = 3): string[] {
+  const lower = word.toLowerCase();
+  const scored: { name: string; score: number }[] = [];
+  const budget = Math.max(2, Math.floor(word.length / 3));
+  for (const name of candidates) {
+    const d = editDistance(word, name);
+    const l = name.toLowerCase();
+    const related = lower.length >= 3 && (l.includes(lower) || lower.includes(l));
+    if (d <= budget || related) scored.push({ name, score: related ? Math.min(d, budget) - 0.5 : d });
+  }
+  scored.sort((x, y) => x.score - y.score || x.name.localeCompare(y.name));
+  return scored.slice(0, limit).map((s) => s.name);
+}

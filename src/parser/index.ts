@@ -1,0 +1,267 @@
+/**
+ * `parse(text)`: text → tokens → CST → AST, with every lexer and parser problem as a diagnostic written
+ * for analysts. Parsing never throws: any input ends in a (possibly partial) document and diagnostics.
+ */
+import type { IRecognitionException, IToken, TokenType } from "chevrotain";
+import { error, LineIndex, type Diagnostic, type Span } from "../diagnostics.js";
+import type { SegqlDocument } from "./ast.js";
+import { parseTokens } from "./parser.js";
+import { toAst } from "./to-ast.js";
+import * as T from "./tokens.js";
+
+export type * from "./ast.js";
+export { forEachExpr } from "./ast.js";
+
+/** Deepest nesting accepted (parentheses, `not`, `where`); deeper input gets a clear error, never a stack overflow. */
+export const MAX_NESTING = 200;
+/** Most values accepted in one list (`in (…)`, `has any (…)`). */
+export const MAX_LIST_VALUES = 10_000;
+
+/** The result of parsing: a document (possibly partial) and every problem found. */
+export interface ParseResult {
+  document: SegqlDocument;
+  diagnostics: Diagnostic[];
+  /** Significant tokens, for editors (highlighting, completion). */
+  tokens: IToken[];
+}
+
+/** Parses a segql text: one bare expression, or `segment … as …` declarations. */
+export function parse(text: string): ParseResult {
+  const lines = new LineIndex(text);
+  const lexed = T.segqlLexer.tokenize(text);
+  const diagnostics: Diagnostic[] = lexed.errors.map((e) => {
+    const ch = text.slice(e.offset, e.offset + 1);
+    return error("unexpected-character", lines.span(e.offset, e.offset + (e.length || 1)),
+      `unexpected character '${ch}'${ch === '"' || ch === "'" ? "" : hintForCharacter(ch)}`);
+  });
+  const tokens = lexed.tokens;
+  const endSpan = lines.span(text.length, text.length);
+
+  const tooDeep = findTooDeep(tokens, lines);
+  if (tooDeep) {
+    const empty: SegqlDocument = { kind: "document", segments: [], bare: true, comments: [], span: lines.span(0, text.length) };
+    return { document: empty, diagnostics: [...diagnostics, tooDeep], tokens };
+  }
+  const tooLong = findTooLongList(tokens, lines);
+  if (tooLong) diagnostics.push(tooLong);
+
+  const { cst, errors } = parseTokens(tokens);
+  diagnostics.push(...describeParseErrors(errors, tokens, lines));
+  const ast = toAst(cst, (lexed.groups["comments"] ?? []) as IToken[], endSpan);
+  diagnostics.push(...ast.diagnostics);
+  diagnostics.sort((a, b) => a.span.start - b.span.start);
+  return { document: ast.document, diagnostics: dedupe(diagnostics), tokens };
+}
+
+function hintForCharacter(ch: string): string {
+  if (ch === "&" || ch === "|") return ": write 'and' or 'or'";
+  if (ch === "!") return ": write 'not', or '!=' for not equal";
+  if (ch === "`") return ": a name in backticks must end with a backtick on the same line";
+  return "";
+}
+
+/** Finds the first place nesting exceeds MAX_NESTING, counting `(`, `not` and `where` as a level each. */
+function findTooDeep(tokens: IToken[], lines: LineIndex): Diagnostic | null {
+  const saved: { depth: number; nots: number }[] = [];
+  let depth = 0;
+  let nots = 0;
+  for (const t of tokens) {
+    switch (t.tokenType) {
+      case T.LParen:
+        saved.push({ depth, nots });
+        depth += 1;
+        nots = 0;
+        break;
+      case T.RParen: {
+        const s = saved.pop();
+        if (s) ({ depth, nots } = s);
+        break;
+      }
+      case T.Not:
+        depth += 1;
+        nots += 1;
+        break;
+      case T.And:
+      case T.Or:
+        depth -= nots;
+        nots = 0;
+        break;
+      case T.Where:
+        depth += 1;
+        break;
+      default:
+        break;
+    }
+    if (depth > MAX_NESTING) {
+      return error("too-deep", lines.span(t.startOffset, t.endOffset! + 1),
+        `the condition is nested more than ${MAX_NESTING} levels deep here; split it into named segments`);
+    }
+  }
+  return null;
+}
+
+function findTooLongList(tokens: IToken[], lines: LineIndex): Diagnostic | null {
+  let commas = 0;
+  let open: IToken | null = null;
+  for (const t of tokens) {
+    if (t.tokenType === T.LParen) {
+      open = t;
+      commas = 0;
+    } else if (t.tokenType === T.Comma) {
+      if (++commas >= MAX_LIST_VALUES && open) {
+        return error("too-many-values", lines.span(open.startOffset, t.endOffset! + 1),
+          `a list holds at most ${MAX_LIST_VALUES} values; put long lists in a field or a segment`);
+      }
+    }
+  }
+  return null;
+}
+
+function dedupe(diagnostics: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return diagnostics.filter((d) => {
+    const key = `${d.span.start}:${d.code}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+// ---- parser errors → analyst-facing messages ---------------------------------------------------
+
+/** Our `errorMessageProvider` is Chevrotain's default; we rebuild messages from the exception's context. */
+function describeParseErrors(errors: IRecognitionException[], tokens: IToken[], lines: LineIndex): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  let lastStart = -1;
+  for (const e of errors) {
+    const d = describe(e, tokens, lines);
+    // Recovery can report one problem several times at the same place; keep the first.
+    if (d.span.start === lastStart) continue;
+    lastStart = d.span.start;
+    out.push(d);
+  }
+  return out;
+}
+
+function isReal(t: IToken | undefined): t is IToken {
+  return t !== undefined && t.startOffset >= 0 && t.tokenType.name !== "EOF" && !t.isInsertedInRecovery;
+}
+
+function show(t: IToken | undefined): string {
+  if (!isReal(t)) return "the end of the input";
+  const image = t.image.length > 24 ? `${t.image.slice(0, 21)}...` : t.image;
+  return `'${image}'`;
+}
+
+function describe(e: IRecognitionException, tokens: IToken[], lines: LineIndex): Diagnostic {
+  const token = e.token;
+  const previous = (e as unknown as { previousToken?: IToken }).previousToken ?? tokenBefore(tokens, token);
+  const rules = e.context?.ruleStack ?? [];
+  const rule = rules[rules.length - 1] ?? "";
+  const parent = rules[rules.length - 2] ?? "";
+  const afterPrev = isReal(previous) ? ` after ${show(previous)}` : "";
+  // Point at the offending token when there is one, else just after the previous token.
+  const span: Span = isReal(token)
+    ? lines.span(token.startOffset, token.endOffset! + 1)
+    : isReal(previous)
+      ? lines.span(previous.endOffset! + 1, previous.endOffset! + 1)
+      : lines.span(lines.text.length, lines.text.length);
+  const found = isReal(token) ? `, found ${show(token)}` : "";
+
+  if (e.name === "NotAllInputParsedException") {
+    if (token.tokenType === T.RParen) {
+      return error("unexpected-close-paren", span, "unexpected ')' without a matching '('", {
+        title: "remove the ')'",
+        edits: [{ span, text: "" }],
+      });
+    }
+    if (isReal(previous) && (previous.tokenType === T.Identifier || previous.tokenType === T.QuotedIdentifier ||
+      (previous.tokenType.CATEGORIES ?? []).includes(T.Identifier))) {
+      return error("expected-operator", span, `expected an operator or 'and'/'or'${afterPrev}${found}`);
+    }
+    return error("unexpected-token", span, `unexpected ${show(token)}${afterPrev}: expected 'and', 'or' or the end of the condition`);
+  }
+
+  const expected = e.name === "MismatchedTokenException" ? expectedTokenType(e) : undefined;
+  if (expected === T.RParen) {
+    const open = unmatchedOpenParen(tokens, token);
+    const at = open ? ` at ${open.startLine}:${open.startColumn}` : "";
+    const fixSpan = isReal(previous) ? lines.span(previous.endOffset! + 1, previous.endOffset! + 1) : span;
+    return error("missing-close-paren", span, `missing ')' to close '('${at}${found}`, {
+      title: "insert ')'",
+      edits: [{ span: fixSpan, text: ")" }],
+    });
+  }
+  if (rule === "value" || rule === "relativeTime" && !isReal(token)) {
+    if (parent === "eventCondition") return error("expected-value", span, `expected an event name in quotes${afterPrev}${found}`);
+    return error("expected-value", span, `expected a value${afterPrev}${found}`);
+  }
+  if (expected) {
+    const what = describeExpected(expected);
+    return error("expected-token", span, `expected ${what}${afterPrev}${found}`);
+  }
+  switch (rule) {
+    case "primary":
+    case "notExpr":
+      return error("expected-condition", span,
+        `expected a condition (a field, '(', 'not', 'performed' or 'in segment')${afterPrev}${found}`);
+    case "isPredicate":
+      return error("expected-value", span, `expected a value, 'empty', 'not', 'greater than', 'less than' or 'at least'/'at most'${afterPrev}${found}`);
+    case "predicate":
+      return error("expected-operator", span, `expected an operator${afterPrev}${found}`);
+    case "hasPredicate":
+      return error("expected-value", span, `expected a value or 'any'/'all'/'none' (…)${afterPrev}${found}`);
+    case "segmentName":
+      return error("expected-value", span, `expected a segment name${afterPrev}${found}`);
+    case "measureClause":
+      return error("expected-token", span, `expected 'sum of', 'average of', 'min of', 'max of', 'first time' or 'last time'${afterPrev}${found}`);
+    case "countClause":
+      return error("expected-token", span, `expected 'least' or 'most'${afterPrev}${found}`);
+    default:
+      return error("unexpected-token", span, `unexpected ${show(token)}${afterPrev}`);
+  }
+}
+
+function describeExpected(t: TokenType): string {
+  switch (t) {
+    case T.Unit:
+      return "a time unit (minutes, hours, days, weeks, months, years)";
+    case T.NumberLiteral:
+      return "a number";
+    case T.StringLiteral:
+      return "a string";
+    case T.CompareOp:
+      return "a comparison operator";
+    case T.Times:
+      return "'times'";
+    case T.As:
+      return "'as' before the segment's condition";
+    default:
+      return typeof t.LABEL === "string" ? t.LABEL : `'${t.name.toLowerCase()}'`;
+  }
+}
+
+/** Chevrotain's mismatch message names the expected token's label: "Expecting token of type --> X <--". */
+function expectedTokenType(e: IRecognitionException): TokenType | undefined {
+  const m = /-->\s*(.+?)\s*<--/.exec(e.message);
+  if (!m) return undefined;
+  const label = m[1]!;
+  return T.allTokens.find((t) => t.LABEL === label || t.name === label);
+}
+
+function tokenBefore(tokens: IToken[], token: IToken): IToken | undefined {
+  if (!isReal(token)) return tokens[tokens.length - 1];
+  const i = tokens.indexOf(token);
+  return i > 0 ? tokens[i - 1] : undefined;
+}
+
+/** The innermost '(' left open before `at` (or before the end when `at` is EOF). */
+function unmatchedOpenParen(tokens: IToken[], at: IToken): IToken | undefined {
+  const stack: IToken[] = [];
+  for (const t of tokens) {
+    if (isReal(at) && t.startOffset >= at.startOffset) break;
+    if (t.tokenType === T.LParen) stack.push(t);
+    else if (t.tokenType === T.RParen) stack.pop();
+  }
+  return stack[stack.length - 1];
+}
