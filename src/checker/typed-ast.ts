@@ -1,0 +1,141 @@
+/**
+ * The typed AST: what every compiler consumes. Fields are resolved against the schema, literals are
+ * converted (dates and timestamps to instants, relative times kept symbolic so each backend resolves them
+ * against its own `now`), and operator spellings are normalised to a small set of tests.
+ *
+ * The semantics every backend implements (README "Semantics"):
+ * - A `TypedTest` is a positive test plus `negated`. A positive test is false when the field is empty
+ *   (null or missing; also "" for strings and [] for lists). `negated: true` is its exact complement, so
+ *   it is true on an empty field.
+ * - Temporal values compare as instants in UTC; a date is the instant of its midnight UTC.
+ */
+import type { Span } from "../diagnostics.js";
+import type { AggregateFn, TimeUnit } from "../parser/ast.js";
+import type { FieldDef, Schema } from "../schema/schema.js";
+
+export type { AggregateFn, TimeUnit };
+
+/** A point in time, resolved by the backend against its `now` (fixed per evaluation). */
+export type TimeValue =
+  /** An absolute instant. `date` is set when it was written as a date (`2024-01-01`): midnight UTC. */
+  | { kind: "instant"; ms: number; date?: string }
+  /** `now − amount unit`; months and years are calendar arithmetic clamped to the month's end. */
+  | { kind: "relative"; amount: number; unit: TimeUnit }
+  | { kind: "now" }
+  /** Midnight UTC of now's date. */
+  | { kind: "today" };
+
+/** A checked literal. Strings for string/enum fields, numbers for number fields, time values for dates and timestamps. */
+export type Literal =
+  | { kind: "string"; value: string }
+  | { kind: "number"; value: number }
+  | { kind: "boolean"; value: boolean }
+  | TimeValue;
+
+/** A resolved field: a contact field, or (inside an event filter or aggregate) an event property. */
+export interface ResolvedField {
+  /** The schema's name for it (not the spelling in the expression). */
+  name: string;
+  type: FieldDef["type"];
+  /** The column: for contact fields the contacts table's column; for properties see `EventsDef`. */
+  column: string;
+  source: "contact" | "event";
+  /** The schema entry, with description, enum values and storage overrides. */
+  def: FieldDef;
+}
+
+/** The positive tests; each is false on an empty field. */
+export type PositiveTest =
+  /** `=`; `!=` is `eq` negated. Strings compare exactly. */
+  | { op: "eq"; value: Literal }
+  /** Orderings on numbers and time values. `before` is `lt`, `after` is `gt`. */
+  | { op: "lt" | "le" | "gt" | "ge"; value: Literal }
+  /** Inclusive at both ends. `within last N unit` is `between (N unit ago) and now`. */
+  | { op: "between"; low: Literal; high: Literal }
+  /** Membership in a list of strings or numbers. */
+  | { op: "in"; values: Literal[] }
+  /** Case-insensitive substring tests (ASCII case folding only, see README); `%`, `_`, `\` are literal. */
+  | { op: "contains" | "startsWith" | "endsWith"; value: string }
+  /** List fields: has at least one of / all of the values. `has "x"` is `hasAny ["x"]`; `has none` is `hasAny` negated. */
+  | { op: "hasAny" | "hasAll"; values: string[] }
+  /** Not empty. `is empty` is `present` negated. A bare boolean field is `eq true`. */
+  | { op: "present" };
+
+/** A test and whether it is negated (the exact complement, so true on an empty field). */
+export type TypedTest = PositiveTest & { negated: boolean };
+
+/** A checked condition. */
+export type TypedExpr =
+  | { kind: "and"; operands: TypedExpr[]; span: Span }
+  | { kind: "or"; operands: TypedExpr[]; span: Span }
+  | { kind: "not"; operand: TypedExpr; span: Span }
+  | TypedRule
+  | TypedEvent
+  | TypedSegmentRef;
+
+/** A test of one contact field (or, inside an event filter, of one event property). */
+export interface TypedRule {
+  kind: "rule";
+  field: ResolvedField;
+  test: TypedTest;
+  span: Span;
+}
+
+/** A condition on a contact's events. */
+export interface TypedEvent {
+  kind: "event";
+  /** Matched exactly. */
+  name: string;
+  /** Events counted lie in `[low, high]` (both ends included); null: all events. */
+  window: { low: TimeValue; high: TimeValue } | null;
+  /** Rules on the same event's properties; null: every event of that name. */
+  filter: TypedExpr | null;
+  measure: TypedMeasure;
+  span: Span;
+}
+
+/**
+ * What is asked of the matching events. `performed "X"` alone is `count >= 1`. A count over no events is 0.
+ * An aggregate, first or last time over no events is empty, so its (always positive) test is false.
+ */
+export type TypedMeasure =
+  | { kind: "count"; cmp: ">=" | "<=" | "="; count: number }
+  | { kind: "aggregate"; fn: AggregateFn; property: ResolvedField; test: PositiveTest }
+  | { kind: "first" | "last"; test: PositiveTest };
+
+/** `in segment "Name"`: the referenced segment's condition (shared, not copied). */
+export interface TypedSegmentRef {
+  kind: "segment";
+  name: string;
+  expr: TypedExpr;
+  span: Span;
+}
+
+/** A checked condition with the schema it was checked against: what `compileSql` and `compilePredicate` take. */
+export interface TypedQuery {
+  schema: Schema;
+  expr: TypedExpr;
+}
+
+/** A checked segment of a document. */
+export interface TypedSegment extends TypedQuery {
+  /** Null for the unnamed segment of a bare expression. */
+  name: string | null;
+  title: string | null;
+  description: string | null;
+  /** Names of the segments it refers to directly. */
+  references: string[];
+  span: Span;
+}
+
+/** Walks a typed expression without recursion, parents first; does not enter referenced segments. */
+export function forEachTyped(root: TypedExpr, visit: (e: TypedExpr) => void): void {
+  const stack: TypedExpr[] = [root];
+  while (stack.length > 0) {
+    const e = stack.pop()!;
+    visit(e);
+    if (e.kind === "and" || e.kind === "or") for (let i = e.operands.length - 1; i >= 0; i--) stack.push(e.operands[i]!);
+    else if (e.kind === "not") stack.push(e.operand);
+    else if (e.kind === "event" && e.filter) stack.push(e.filter);
+  }
+}

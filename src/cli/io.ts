@@ -1,0 +1,95 @@
+/**
+ * What CLI commands need from the outside world, injectable so tests can run commands in-process.
+ */
+import { readFileSync } from "node:fs";
+
+/** Output streams and stdin of a command. */
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  /** Reads all of standard input. */
+  readStdin(): Promise<string>;
+}
+
+/** A usage or input problem: printed as `segql <command>: message`, exit code 2. */
+export class CliError extends Error {}
+
+export function nodeIo(): Io {
+  return {
+    out: (text) => process.stdout.write(text.endsWith("\n") ? text : `${text}\n`),
+    err: (text) => process.stderr.write(text.endsWith("\n") ? text : `${text}\n`),
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString("utf8");
+    },
+  };
+}
+
+/** Option specs: name → takes a value? Flags (`--json`) take none. */
+export type OptionSpec = Record<string, { value: boolean; short?: string }>;
+
+/** Parsed options and positional arguments. */
+export interface ParsedArgs {
+  options: Record<string, string | true>;
+  positional: string[];
+}
+
+/**
+ * Parses `--name value`, `--name=value`, `-x value` and flags; `-` alone and everything after `--` are
+ * positional. Unknown options are errors that name the option and list the known ones.
+ */
+export function parseArgs(args: string[], spec: OptionSpec): ParsedArgs {
+  const options: Record<string, string | true> = {};
+  const positional: string[] = [];
+  const byShort = new Map(Object.entries(spec).flatMap(([name, s]) => (s.short ? [[s.short, name] as const] : [])));
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--") {
+      positional.push(...args.slice(i + 1));
+      break;
+    }
+    if (arg === "-" || !arg.startsWith("-") || /^-\d/.test(arg)) {
+      positional.push(arg);
+      continue;
+    }
+    let name: string;
+    let inline: string | undefined;
+    if (arg.startsWith("--")) {
+      const eq = arg.indexOf("=");
+      name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
+      inline = eq >= 0 ? arg.slice(eq + 1) : undefined;
+    } else {
+      const short = byShort.get(arg.slice(1));
+      if (!short) throw new CliError(`unknown option '${arg}' (known: ${known(spec)})`);
+      name = short;
+    }
+    const s = spec[name];
+    if (!s) throw new CliError(`unknown option '--${name}' (known: ${known(spec)})`);
+    if (s.value) {
+      const value = inline ?? args[++i];
+      if (value === undefined) throw new CliError(`option '--${name}' needs a value`);
+      options[name] = value;
+    } else {
+      if (inline !== undefined) throw new CliError(`option '--${name}' takes no value`);
+      options[name] = true;
+    }
+  }
+  return { options, positional };
+}
+
+function known(spec: OptionSpec): string {
+  return Object.entries(spec).map(([n, s]) => `--${n}${s.short ? `/-${s.short}` : ""}`).join(", ");
+}
+
+/** Reads a file for a command, turning "not found" into a clear CLI error. */
+export function readInputFile(path: string, what = "file"): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new CliError(`${what} not found: ${path}`);
+    if (code === "EISDIR") throw new CliError(`${what} is a directory: ${path}`);
+    throw new CliError(`cannot read ${what} ${path}: ${(e as Error).message}`);
+  }
+}
