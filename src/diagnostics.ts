@@ -71,7 +71,8 @@ export type DiagnosticCode =
   | "segment-cycle"
   | "duplicate-segment"
   | "segment-in-filter"
-  | "negative-aggregate";
+  | "negative-aggregate"
+  | "broken-segment";
 
 /** A problem found in the text, with where and why, and a fix when one is likely. */
 export interface Diagnostic {
@@ -80,6 +81,18 @@ export interface Diagnostic {
   span: Span;
   message: string;
   fix?: Fix;
+}
+
+/** Thrown by the throwing API (`checkExpression`, `checkDocument`) when a text has errors. */
+export class SegqlError extends Error {
+  constructor(
+    readonly diagnostics: Diagnostic[],
+    readonly text: string,
+    readonly file?: string,
+  ) {
+    super(renderDiagnostics(text, diagnostics.filter((d) => d.severity === "error"), file));
+    this.name = "SegqlError";
+  }
 }
 
 /**
@@ -195,7 +208,7 @@ export function editDistance(a: string, b: string): number {
 export function closest(word: string, candidates: Iterable<string>, limit = 3): string[] {
   const lower = word.toLowerCase();
   const scored: { name: string; score: number }[] = [];
-  const budget = Math.max(2, Math.floor(word.length / 3));
+  const budget = word.length <= 3 ? 1 : Math.max(2, Math.floor(word.length / 3));
   for (const name of candidates) {
     const d = editDistance(word, name);
     const l = name.toLowerCase();

@@ -115,7 +115,7 @@ export type Test =
   | { op: TextOp; negated: boolean; value: Value; span: Span }
   | { op: "empty"; negated: boolean; span: Span }
   | { op: "has"; quantifier: "one" | "any" | "all" | "none"; values: Value[]; span: Span }
-  | { op: "before" | "after"; value: Value; span: Span }
+  | { op: "before" | "after"; negated: boolean; value: Value; span: Span }
   | { op: "within"; negated: boolean; amount: NumberValue; unit: TimeUnit; span: Span };
 
 export interface StringValue {

@@ -310,17 +310,13 @@ class AstBuilder {
     if (last) this.lastEnd = this.tokenSpan(last);
     const num = this.token(node, "NumberLiteral");
     const amount: A.NumberValue = num ? this.numberValue(num) : { kind: "number", value: NaN, raw: "", span: this.pointAtLastEnd() };
-    const unitToken = this.token(node, "Unit") ?? this.unitToken(node);
+    const unitToken = this.unitToken(node);
     return { amount, unit: unitToken ? unitOf(unitToken) : "day" };
   }
 
-  /** Unit tokens are stored under their own names (`Days`, …) rather than the category. */
+  /** A unit token: consumed through the `Unit` category, so stored under that name. */
   private unitToken(node: CstNode): IToken | undefined {
-    for (const name of ["Minutes", "Hours", "Days", "Weeks", "Months", "Years"]) {
-      const t = this.token(node, name);
-      if (t) return t;
-    }
-    return undefined;
+    return this.token(node, "Unit");
   }
 
   private hasPredicate(node: CstNode): A.Test {

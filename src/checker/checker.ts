@@ -1,0 +1,507 @@
+/**
+ * The checker: AST → typed AST. Small `check*` functions per node kind report through `report`; each
+ * returns the typed node, or null when it found an error (so one run reports every error, and only
+ * error-free segments reach the compilers).
+ */
+import { closest, error, type Diagnostic, type Fix, type Span } from "../diagnostics.js";
+import type * as A from "../parser/ast.js";
+import { findField, findProperty, type EventsDef, type FieldDef, type FieldType, type Schema } from "../schema/schema.js";
+import { messages } from "./messages.js";
+import { parseDate, parseTimestamp } from "./time.js";
+import type * as TA from "./typed-ast.js";
+
+/** Options of `check`. */
+export interface CheckOptions {
+  /** Segments defined elsewhere (other files of the project) that `in segment` may refer to. */
+  catalog?: readonly A.SegmentDeclaration[];
+}
+
+/** Typed segments (only those free of errors) and every diagnostic. */
+export interface CheckResult {
+  segments: TA.TypedSegment[];
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * Checks a parsed document against a schema. With no schema, only what needs none is checked (segment
+ * names and references), and no typed segments are produced.
+ */
+export function check(document: A.SegqlDocument, schema: Schema | null, options: CheckOptions = {}): CheckResult {
+  const checker = new Checker(document, schema, options.catalog ?? []);
+  return checker.run();
+}
+
+/** Where field names are looked up: the contact, or one event's properties. */
+type Scope = { kind: "contact" } | { kind: "event"; events: EventsDef; name: string };
+
+interface SegmentEntry {
+  declaration: A.SegmentDeclaration;
+  /** Declared in the document being checked (errors are reported), or in the catalog. */
+  local: boolean;
+  state: "unchecked" | "checking" | "done";
+  typed: TA.TypedExpr | null;
+}
+
+class Checker {
+  private readonly diagnostics: Diagnostic[] = [];
+  private readonly segments = new Map<string, SegmentEntry>();
+  /** Names of segments being checked, innermost last, for naming a whole cycle. */
+  private readonly path: string[] = [];
+  /** While checking a catalog segment, its diagnostics are not the document's. */
+  private muted = 0;
+
+  constructor(
+    private readonly document: A.SegqlDocument,
+    private readonly schema: Schema | null,
+    catalog: readonly A.SegmentDeclaration[],
+  ) {
+    for (const d of document.segments) {
+      if (d.name === null) continue;
+      const existing = this.segments.get(d.name);
+      if (existing?.local) {
+        this.report(error("duplicate-segment", d.nameSpan ?? d.span, messages.duplicateSegment(d.name, existing.declaration.span.line)));
+        continue;
+      }
+      this.segments.set(d.name, { declaration: d, local: true, state: "unchecked", typed: null });
+    }
+    for (const d of catalog) {
+      if (d.name !== null && !this.segments.has(d.name)) {
+        this.segments.set(d.name, { declaration: d, local: false, state: "unchecked", typed: null });
+      }
+    }
+  }
+
+  run(): CheckResult {
+    const typed: TA.TypedSegment[] = [];
+    for (const d of this.document.segments) {
+      const entry = d.name !== null ? this.segments.get(d.name) : undefined;
+      const duplicate = entry !== undefined && entry.declaration !== d;
+      const expr = entry && !duplicate ? this.checkSegment(entry) : this.checkDeclarationExpr(d);
+      if (expr && this.schema && !duplicate) {
+        typed.push({
+          name: d.name,
+          title: d.title?.value ?? null,
+          description: d.description?.value ?? null,
+          references: directReferences(d.expr),
+          schema: this.schema,
+          expr,
+          span: d.span,
+        });
+      }
+    }
+    return { segments: typed, diagnostics: this.diagnostics };
+  }
+
+  private report(d: Diagnostic): void {
+    if (this.muted === 0) this.diagnostics.push(d);
+  }
+
+  // ---- segments ----------------------------------------------------------------------------------
+
+  private checkSegment(entry: SegmentEntry): TA.TypedExpr | null {
+    if (entry.state === "done") return entry.typed;
+    entry.state = "checking";
+    const name = entry.declaration.name!;
+    this.path.push(name);
+    if (!entry.local) this.muted++;
+    entry.typed = this.checkDeclarationExpr(entry.declaration);
+    if (!entry.local) this.muted--;
+    this.path.pop();
+    entry.state = "done";
+    return entry.typed;
+  }
+
+  private checkDeclarationExpr(d: A.SegmentDeclaration): TA.TypedExpr | null {
+    if (!d.expr) return null;
+    return this.checkExpr(d.expr, { kind: "contact" });
+  }
+
+  private checkSegmentRef(ref: A.SegmentRefExpr, scope: Scope): TA.TypedExpr | null {
+    if (scope.kind === "event") {
+      this.report(error("segment-in-filter", ref.span, messages.segmentInFilter()));
+      return null;
+    }
+    const entry = this.segments.get(ref.name);
+    if (!entry) {
+      const suggestions = closest(ref.name, this.segments.keys());
+      this.report(error("unknown-segment", ref.nameSpan, messages.unknownSegment(ref.name, suggestions),
+        suggestions[0] !== undefined ? replaceWith(ref.nameSpan, JSON.stringify(suggestions[0]), `use "${suggestions[0]}"`) : undefined));
+      return null;
+    }
+    if (entry.state === "checking") {
+      const start = this.path.indexOf(ref.name);
+      this.report(error("segment-cycle", ref.nameSpan, messages.segmentCycle([...this.path.slice(start), ref.name])));
+      return null;
+    }
+    const typed = this.checkSegment(entry);
+    if (!typed) {
+      // A local segment's own errors are reported at that segment; a catalog segment's are not, so say so here.
+      if (!entry.local && this.schema) this.report(error("broken-segment", ref.nameSpan, messages.brokenSegment(ref.name)));
+      return null;
+    }
+    return { kind: "segment", name: ref.name, expr: typed, span: ref.span };
+  }
+
+  // ---- expressions -------------------------------------------------------------------------------
+
+  private checkExpr(e: A.Expr, scope: Scope): TA.TypedExpr | null {
+    switch (e.kind) {
+      case "and":
+      case "or": {
+        const operands = e.operands.map((o) => this.checkExpr(o, scope));
+        return operands.every((o) => o !== null) ? { kind: e.kind, operands: operands as TA.TypedExpr[], span: e.span } : null;
+      }
+      case "not": {
+        const operand = this.checkExpr(e.operand, scope);
+        return operand ? { kind: "not", operand, span: e.span } : null;
+      }
+      case "rule":
+        return this.checkRule(e, scope);
+      case "event":
+        return this.checkEvent(e, scope);
+      case "segmentRef":
+        return this.checkSegmentRef(e, scope);
+    }
+  }
+
+  private checkRule(rule: A.RuleExpr, scope: Scope): TA.TypedRule | null {
+    if (!this.schema) return null;
+    const field = this.resolveField(rule.field, scope);
+    if (!field) {
+      // Still look at the values, so every error is reported at once.
+      return null;
+    }
+    const test = this.checkTest(field, rule.field.name, rule.test);
+    return test ? { kind: "rule", field, test, span: rule.span } : null;
+  }
+
+  private resolveField(ref: A.FieldRef, scope: Scope): TA.ResolvedField | null {
+    const schema = this.schema!;
+    if (scope.kind === "contact") {
+      const def = findField(schema, ref.name);
+      if (def) return { name: def.name, type: def.type, column: def.column, source: "contact", def };
+      const suggestions = closest(ref.name, Object.keys(schema.fields));
+      this.report(error("unknown-field", ref.span, messages.unknownField(ref.name, suggestions), fieldFix(ref.span, suggestions[0])));
+      return null;
+    }
+    const def = findProperty(scope.events, ref.name);
+    if (def) return { name: def.name, type: def.type, column: def.column, source: "event", def };
+    const suggestions = closest(ref.name, Object.keys(scope.events.properties));
+    const isContactField = findField(schema, ref.name) !== undefined;
+    this.report(error("unknown-property", ref.span, messages.unknownProperty(ref.name, scope.name, suggestions, isContactField),
+      fieldFix(ref.span, suggestions[0])));
+    return null;
+  }
+
+  // ---- tests -------------------------------------------------------------------------------------
+
+  /** Checks a test against a field; `written` is the field as the user wrote it, for messages. */
+  private checkTest(field: TA.ResolvedField, written: string, test: A.Test): TA.TypedTest | null {
+    const type = field.type;
+    const refuse = (operator: string, takes: string): null => {
+      this.report(error("operator-type", test.span, messages.operatorType(operator, takes, written, type)));
+      return null;
+    };
+    const value = (v: A.Value) => this.checkValue(field, written, v);
+    switch (test.op) {
+      case "truthy":
+        if (type !== "boolean") {
+          this.report(error("not-boolean", test.span, messages.notBoolean(written, type)));
+          return null;
+        }
+        return { op: "eq", value: { kind: "boolean", value: true }, negated: false };
+      case "compare": {
+        const ordering = test.cmp !== "=" && test.cmp !== "!=";
+        if (type === "list") return refuse(test.cmp, "single values; for lists use has, has any, has all or has none");
+        if (ordering && !isOrdered(type)) return refuse(test.cmp, "number, date and timestamp fields");
+        const v = value(test.value);
+        if (!v) return null;
+        if (!ordering) return { op: "eq", value: v, negated: test.cmp === "!=" };
+        const op = ({ "<": "lt", "<=": "le", ">": "gt", ">=": "ge" } as const)[test.cmp as "<" | "<=" | ">" | ">="];
+        return { op, value: v, negated: false };
+      }
+      case "between": {
+        if (!isOrdered(type)) return refuse("between", "number, date and timestamp fields");
+        const low = value(test.low);
+        const high = value(test.high);
+        return low && high ? { op: "between", low, high, negated: test.negated } : null;
+      }
+      case "in": {
+        if (type !== "string" && type !== "enum" && type !== "number") return refuse(test.negated ? "not in" : "in", "string, enum and number fields");
+        if (test.values.length === 0) {
+          this.report(error("empty-list", test.span, messages.emptyList()));
+          return null;
+        }
+        const values = test.values.map(value);
+        return values.every((v) => v !== null) ? { op: "in", values: values as TA.Literal[], negated: test.negated } : null;
+      }
+      case "contains":
+      case "startsWith":
+      case "endsWith": {
+        const spelled = { contains: "contains", startsWith: "starts with", endsWith: "ends with" }[test.op];
+        if (type !== "string") return refuse(`${test.negated ? "not " : ""}${spelled}`, "string fields");
+        const v = value(test.value);
+        return v && v.kind === "string" ? { op: test.op, value: v.value, negated: test.negated } : null;
+      }
+      case "empty":
+        return { op: "present", negated: !test.negated };
+      case "has": {
+        if (type !== "list") return refuse(test.quantifier === "one" ? "has" : `has ${test.quantifier}`, "list fields");
+        if (test.values.length === 0) {
+          this.report(error("empty-list", test.span, messages.emptyList()));
+          return null;
+        }
+        const values = test.values.map(value);
+        if (!values.every((v) => v !== null)) return null;
+        const strings = (values as TA.Literal[]).map((v) => (v as { value: string }).value);
+        if (test.quantifier === "all") return { op: "hasAll", values: strings, negated: false };
+        return { op: "hasAny", values: strings, negated: test.quantifier === "none" };
+      }
+      case "before":
+      case "after": {
+        if (!isTemporal(type)) return refuse(test.op, "date and timestamp fields");
+        const v = value(test.value);
+        return v ? { op: test.op === "before" ? "lt" : "gt", value: v, negated: test.negated } : null;
+      }
+      case "within": {
+        if (!isTemporal(type)) return refuse(test.negated ? "not within last" : "within last", "date and timestamp fields");
+        const amount = this.checkAmount(test.amount);
+        if (amount === null) return null;
+        return {
+          op: "between",
+          low: { kind: "relative", amount, unit: test.unit },
+          high: { kind: "now" },
+          negated: test.negated,
+        };
+      }
+    }
+  }
+
+  private checkAmount(n: A.NumberValue): number | null {
+    if (Number.isNaN(n.value)) return null; // missing; the parser reported it
+    if (!Number.isInteger(n.value) || n.value < 0 || !Number.isSafeInteger(n.value)) {
+      this.report(error("bad-amount", n.span, messages.badAmount(n.raw)));
+      return null;
+    }
+    return n.value;
+  }
+
+  // ---- values ------------------------------------------------------------------------------------
+
+  private checkValue(field: TA.ResolvedField, written: string, v: A.Value): TA.Literal | null {
+    const type = field.type;
+    const mismatch = (found: string, hint = ""): null => {
+      this.report(error("value-type", v.span, messages.valueType(written, type, found, hint)));
+      return null;
+    };
+    switch (v.kind) {
+      case "missing":
+        return null;
+      case "bareword": {
+        if (type === "string" || type === "enum" || type === "list") {
+          const exact = type === "enum" ? field.def.values?.find((x) => x.toLowerCase() === v.text.toLowerCase()) : undefined;
+          const quoted = JSON.stringify(exact ?? v.text);
+          this.report(error("unquoted-value", v.span, messages.unquotedValue(exact ?? v.text), replaceWith(v.span, quoted, `put ${quoted} in quotes`)));
+          return null;
+        }
+        if (type === "boolean") return mismatch(`the word ${v.text}`, ": write true or false");
+        return mismatch(`the word ${v.text}`);
+      }
+      case "string": {
+        if (type === "string" || type === "list") return { kind: "string", value: v.value };
+        if (type === "enum") {
+          const values = field.def.values ?? [];
+          if (values.includes(v.value)) return { kind: "string", value: v.value };
+          const suggestions = closest(v.value, values);
+          this.report(error("unknown-value", v.span, messages.unknownValue(v.value, written, suggestions, values),
+            suggestions[0] !== undefined ? replaceWith(v.span, JSON.stringify(suggestions[0]), `use "${suggestions[0]}"`) : undefined));
+          return null;
+        }
+        if (type === "number" && /^-?\d+(\.\d+)?$/.test(v.value.trim())) return mismatch(`the text "${v.value}"`, `: write ${v.value.trim()} without quotes`);
+        if (type === "boolean" && /^(true|false)$/i.test(v.value)) return mismatch(`the text "${v.value}"`, `: write ${v.value.toLowerCase()} without quotes`);
+        if (isTemporal(type) && /^\d{4}-\d{2}-\d{2}/.test(v.value)) return mismatch(`the text "${v.value}"`, `: write ${v.value} without quotes`);
+        return mismatch(`the text "${v.value}"`);
+      }
+      case "number": {
+        if (type !== "number") return mismatch(`the number ${v.raw}`);
+        if (!Number.isFinite(v.value)) {
+          this.report(error("bad-number", v.span, messages.badNumber(v.raw)));
+          return null;
+        }
+        return { kind: "number", value: v.value === 0 ? 0 : v.value };
+      }
+      case "boolean":
+        return type === "boolean" ? { kind: "boolean", value: v.value } : mismatch(String(v.value));
+      case "date": {
+        if (!isTemporal(type)) return mismatch(`the date ${v.text}`);
+        const ms = parseDate(v.text);
+        if (ms === null) {
+          this.report(error("bad-date", v.span, messages.badDate(v.text)));
+          return null;
+        }
+        return { kind: "instant", ms, date: v.text };
+      }
+      case "timestamp": {
+        if (!isTemporal(type)) return mismatch(`the timestamp ${v.text}`);
+        const parsed = parseTimestamp(v.text);
+        if ("reason" in parsed) {
+          this.report(error("bad-timestamp", v.span, messages.badTimestamp(v.text, parsed.reason)));
+          return null;
+        }
+        return { kind: "instant", ms: parsed.ms };
+      }
+      case "relative": {
+        if (!isTemporal(type)) return mismatch(`the time ${v.amount.raw} ${v.unit}s ago`);
+        const amount = this.checkAmount(v.amount);
+        return amount === null ? null : { kind: "relative", amount, unit: v.unit };
+      }
+      case "now":
+      case "today":
+        return isTemporal(type) ? { kind: v.kind } : mismatch(`'${v.kind}'`);
+    }
+  }
+
+  // ---- events ------------------------------------------------------------------------------------
+
+  private checkEvent(e: A.EventExpr, scope: Scope): TA.TypedEvent | null {
+    if (scope.kind === "event") {
+      this.report(error("nested-event", e.span, messages.nestedEvent()));
+      return null;
+    }
+    if (!this.schema) return null;
+    const events = this.schema.events;
+    if (!events) {
+      this.report(error("no-events", e.span, messages.noEvents()));
+      return null;
+    }
+    const name = this.checkEventName(e.name, events);
+    const eventScope: Scope = { kind: "event", events, name: name ?? "?" };
+    const measure = this.checkMeasure(e.measure, events, eventScope);
+    const window = this.checkWindow(e.window);
+    const filter = e.filter ? this.checkExpr(e.filter, eventScope) : null;
+    if (name === null || measure === null || window === undefined || (e.filter && !filter)) return null;
+    return { kind: "event", name, window, filter, measure, span: e.span };
+  }
+
+  private checkEventName(v: A.Value, events: EventsDef): string | null {
+    if (v.kind === "missing") return null;
+    if (v.kind === "bareword") {
+      const quoted = JSON.stringify(v.text);
+      this.report(error("unquoted-value", v.span, messages.unquotedValue(v.text), replaceWith(v.span, quoted, `put ${quoted} in quotes`)));
+      return null;
+    }
+    if (v.kind !== "string") {
+      this.report(error("value-type", v.span, messages.eventNameNotString(describeValue(v))));
+      return null;
+    }
+    if (events.names && !events.names.includes(v.value)) {
+      const suggestions = closest(v.value, events.names);
+      this.report(error("unknown-event", v.span, messages.unknownEvent(v.value, suggestions, events.names),
+        suggestions[0] !== undefined ? replaceWith(v.span, JSON.stringify(suggestions[0]), `use "${suggestions[0]}"`) : undefined));
+      return null;
+    }
+    return v.value;
+  }
+
+  private checkMeasure(m: A.Measure | null, events: EventsDef, scope: Scope): TA.TypedMeasure | null {
+    if (!m) return { kind: "count", cmp: ">=", count: 1 };
+    switch (m.kind) {
+      case "count": {
+        const n = m.count.value;
+        if (!Number.isSafeInteger(n) || n < 0) {
+          this.report(error("bad-amount", m.count.span, messages.badCount(m.count.raw)));
+          return null;
+        }
+        return { kind: "count", cmp: m.cmp, count: n };
+      }
+      case "aggregate": {
+        const property = this.resolveField(m.property, scope);
+        if (!property) return null;
+        if (property.type !== "number") {
+          const fn = { sum: "sum", avg: "average", min: "min", max: "max" }[m.fn];
+          this.report(error("operator-type", m.property.span, messages.aggregateNotNumber(fn, m.property.name, property.type)));
+          return null;
+        }
+        const test = this.checkPositive(property, `${m.fn} of ${m.property.name}`, m.test);
+        return test ? { kind: "aggregate", fn: m.fn, property, test } : null;
+      }
+      case "first":
+      case "last": {
+        const time: FieldDef = { name: `${m.kind} time`, type: "timestamp", column: events.time };
+        const field: TA.ResolvedField = { name: time.name, type: "timestamp", column: events.time, source: "event", def: time };
+        const test = this.checkPositive(field, `${m.kind} time`, m.test);
+        return test ? { kind: m.kind, test } : null;
+      }
+    }
+  }
+
+  /** A test on an aggregate: only positive forms, since an aggregate over no events is empty. */
+  private checkPositive(field: TA.ResolvedField, written: string, test: A.Test): TA.PositiveTest | null {
+    if (test.op === "empty" || ("negated" in test && test.negated) || (test.op === "compare" && test.cmp === "!=") ||
+      (test.op === "has" && test.quantifier === "none")) {
+      this.report(error("negative-aggregate", test.span, messages.negativeAggregate(written)));
+      return null;
+    }
+    const typed = this.checkTest(field, written, test);
+    if (!typed) return null;
+    const { negated: _negated, ...positive } = typed;
+    return positive as TA.PositiveTest;
+  }
+
+  /** The window as typed bounds; `null` for none, `undefined` on error. */
+  private checkWindow(w: A.Window | null): { low: TA.TimeValue; high: TA.TimeValue } | null | undefined {
+    if (!w) return null;
+    if (w.kind === "within") {
+      const amount = this.checkAmount(w.amount);
+      return amount === null ? undefined : { low: { kind: "relative", amount, unit: w.unit }, high: { kind: "now" } };
+    }
+    const def: FieldDef = { name: "the event time", type: "timestamp", column: "" };
+    const field: TA.ResolvedField = { name: def.name, type: "timestamp", column: "", source: "event", def };
+    const low = this.checkValue(field, "the event time", w.low);
+    const high = this.checkValue(field, "the event time", w.high);
+    return low && high ? { low: low as TA.TimeValue, high: high as TA.TimeValue } : undefined;
+  }
+}
+
+function isOrdered(type: FieldType): boolean {
+  return type === "number" || type === "date" || type === "timestamp";
+}
+
+function isTemporal(type: FieldType): boolean {
+  return type === "date" || type === "timestamp";
+}
+
+function describeValue(v: A.Value): string {
+  switch (v.kind) {
+    case "number": return `the number ${v.raw}`;
+    case "boolean": return String(v.value);
+    case "date": return `the date ${v.text}`;
+    case "timestamp": return `the timestamp ${v.text}`;
+    default: return v.kind;
+  }
+}
+
+function replaceWith(span: Span, text: string, title: string): Fix {
+  return { title, edits: [{ span, text }] };
+}
+
+/** A did-you-mean fix that writes the suggested field name, in backticks when it needs them. */
+function fieldFix(span: Span, suggestion: string | undefined): Fix | undefined {
+  if (suggestion === undefined) return undefined;
+  const text = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(suggestion) ? suggestion : `\`${suggestion.replace(/`/g, "``")}\``;
+  return replaceWith(span, text, `use ${text}`);
+}
+
+/** Names of segments an expression refers to directly, in order of first appearance. */
+function directReferences(expr: A.Expr | null): string[] {
+  if (!expr) return [];
+  const names = new Set<string>();
+  const stack: A.Expr[] = [expr];
+  while (stack.length) {
+    const e = stack.pop()!;
+    if (e.kind === "segmentRef") names.add(e.name);
+    else if (e.kind === "and" || e.kind === "or") stack.push(...[...e.operands].reverse());
+    else if (e.kind === "not") stack.push(e.operand);
+  }
+  return [...names];
+}

@@ -1,0 +1,61 @@
+/**
+ * segql's public API.
+ *
+ *   text ──tokenize/parse──▶ AST ──check(schema)──▶ typed AST ──┬─▶ compileSql(dialect)   → SQL
+ *        (src/parser)            (src/checker)                  └─▶ compilePredicate(now) → (contact) => boolean
+ *
+ * Data flows one way: no stage imports a later one. `analyze` runs the front end and returns everything
+ * an editor needs; `checkExpression` / `checkDocument` are for pipelines and throw `SegqlError` on errors.
+ */
+import { check, type CheckOptions } from "./checker/index.js";
+import type { TypedQuery, TypedSegment } from "./checker/typed-ast.js";
+import { SegqlError, type Diagnostic } from "./diagnostics.js";
+import { parse, type ParseResult } from "./parser/index.js";
+import type { Schema } from "./schema/schema.js";
+
+export * from "./diagnostics.js";
+export * from "./parser/index.js";
+export * from "./checker/index.js";
+export * from "./schema/schema.js";
+
+/** Everything the front end knows about a text. */
+export interface Analysis extends ParseResult {
+  /** The segments free of errors, typed (empty without a schema). */
+  segments: TypedSegment[];
+  /** Parser and checker diagnostics, in source order. */
+  diagnostics: Diagnostic[];
+}
+
+/** Parses and checks a text (a bare expression or a segment file). Never throws. */
+export function analyze(text: string, schema: Schema | null, options: CheckOptions = {}): Analysis {
+  const parsed = parse(text);
+  const checked = check(parsed.document, schema, options);
+  const diagnostics = [...parsed.diagnostics, ...checked.diagnostics].sort((a, b) => a.span.start - b.span.start);
+  return { ...parsed, segments: checked.segments, diagnostics };
+}
+
+/** Parses and checks every segment of a text; throws `SegqlError` when anything is wrong. */
+export function checkDocument(text: string, schema: Schema, options: CheckOptions = {}): TypedSegment[] {
+  const analysis = analyze(text, schema, options);
+  if (analysis.diagnostics.some((d) => d.severity === "error")) throw new SegqlError(analysis.diagnostics, text);
+  return analysis.segments;
+}
+
+/**
+ * Parses and checks one condition (a bare expression, or a file with one segment, or `segment` picks one
+ * by name); throws `SegqlError` when anything is wrong.
+ */
+export function checkExpression(text: string, schema: Schema, options: CheckOptions & { segment?: string } = {}): TypedSegment {
+  const segments = checkDocument(text, schema, options);
+  if (options.segment !== undefined) {
+    const found = segments.find((s) => s.name === options.segment);
+    if (!found) throw new Error(`no segment named "${options.segment}" (defined: ${segments.map((s) => `"${s.name}"`).join(", ")})`);
+    return found;
+  }
+  if (segments.length !== 1) {
+    throw new Error(`expected one condition, found ${segments.length} segments; pick one by name`);
+  }
+  return segments[0]!;
+}
+
+export type { TypedQuery };
