@@ -216,5 +216,7 @@ export function closest(word: string, candidates: Iterable<string>, limit = 3): 
     if (d <= budget || related) scored.push({ name, score: related ? Math.min(d, budget) - 0.5 : d });
   }
   scored.sort((x, y) => x.score - y.score || x.name.localeCompare(y.name));
-  return scored.slice(0, limit).map((s) => s.name);
+  // A clear winner stands alone: keep only candidates about as close as the best one.
+  const best = scored[0]?.score ?? 0;
+  return scored.filter((s) => s.score <= best + 1).slice(0, limit).map((s) => s.name);
 }
