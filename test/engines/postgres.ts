@@ -1,0 +1,174 @@
+/**
+ * PostgreSQL, two ways: PGlite (WASM PostgreSQL in-process, always available) and a real server when
+ * `PG_URL` is set (`pg`). Physical types: boolean, double precision, text, date, timestamptz, text[] for
+ * lists, jsonb for event properties. `SET TIME ZONE 'UTC'` pins the session zone.
+ *
+ * On the server each engine works in its own schema (`search_path`), so test files running in parallel
+ * against one database do not see each other's tables; `close` drops it.
+ *
+ * PostgreSQL cannot store U+0000 in text or jsonb (`invalid byte sequence` / `unsupported Unicode escape
+ * sequence`), so `storesNul` is false.
+ */
+import type { Schema } from "../../src/schema/schema.js";
+import { batchSize, chunks, planTables, scratchName, type Cell, type Column, type ContactRow, type Engine, type EventRow } from "./types.js";
+
+/** PostgreSQL's documented type for a logical column (the schema's `storage.postgres` wins). */
+export function postgresType(col: Column): string {
+  const override = col.storage?.["postgres"];
+  if (override) return override;
+  switch (col.type) {
+    case "string":
+    case "enum":
+      return "text";
+    case "number":
+      return "double precision";
+    case "boolean":
+      return "boolean";
+    case "date":
+      return "date";
+    case "timestamp":
+      return "timestamptz";
+    case "list":
+      return "text[]";
+    case "json":
+      return "jsonb";
+  }
+}
+
+const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/** The part of a PostgreSQL client the engine uses. */
+interface PgDriver {
+  query(sql: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
+  /** Rows as arrays (so duplicate column names cannot hide the first column). */
+  queryArrays(sql: string, params?: unknown[]): Promise<unknown[][]>;
+  /** Simple-protocol execution of one or more statements. */
+  exec(sql: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Max bind parameters per statement (the wire protocol's Int16 count). */
+const MAX_PARAMS = 65_535;
+
+export class PostgresEngine implements Engine {
+  readonly dialect = "postgres" as const;
+  readonly storesNul = false;
+  private tables: string[] = [];
+
+  private constructor(
+    readonly name: string,
+    private readonly db: PgDriver,
+    private readonly cleanup: () => Promise<void>,
+  ) {}
+
+  /** PGlite, in memory. */
+  static async openPglite(): Promise<PostgresEngine> {
+    const { PGlite } = await import("@electric-sql/pglite");
+    const pg = await PGlite.create();
+    const driver: PgDriver = {
+      query: async (sql, params) => (await pg.query<Record<string, unknown>>(sql, params ?? [])).rows,
+      queryArrays: async (sql, params) => (await pg.query<unknown[]>(sql, params ?? [], { rowMode: "array" })).rows,
+      exec: async (sql) => {
+        await pg.exec(sql);
+      },
+      close: () => pg.close(),
+    };
+    await driver.exec("SET TIME ZONE 'UTC'");
+    return new PostgresEngine("pglite", driver, async () => {});
+  }
+
+  /** A real server at `url` (e.g. `PG_URL`), in a fresh schema of its own. */
+  static async openServer(url: string): Promise<PostgresEngine> {
+    const { default: pg } = await import("pg");
+    // Return dates and timestamps as text rather than JS Dates in the local zone.
+    const types = { getTypeParser: (oid: number, format?: "text" | "binary") => (format === "binary" ? pg.types.getTypeParser(oid, "binary") : [1082, 1114, 1184].includes(oid) ? (v: string) => v : pg.types.getTypeParser(oid, "text")) };
+    const client = new pg.Client({ connectionString: url, types });
+    await client.connect();
+    const driver: PgDriver = {
+      query: async (sql, params) => (await client.query({ text: sql, values: params ?? [] })).rows,
+      queryArrays: async (sql, params) => (await client.query({ text: sql, values: params ?? [], rowMode: "array" })).rows,
+      exec: async (sql) => {
+        await client.query(sql);
+      },
+      close: () => client.end(),
+    };
+    const schema = scratchName("segql");
+    await driver.exec(`SET TIME ZONE 'UTC'; CREATE SCHEMA ${q(schema)}; SET search_path TO ${q(schema)}`);
+    return new PostgresEngine("postgres-server", driver, async () => {
+      await driver.exec(`DROP SCHEMA IF EXISTS ${q(schema)} CASCADE`);
+    });
+  }
+
+  async load(schema: Schema, contacts: readonly ContactRow[], events?: readonly EventRow[]): Promise<void> {
+    for (const t of this.tables.splice(0).reverse()) await this.db.exec(`DROP TABLE IF EXISTS ${q(t)} CASCADE`);
+    for (const plan of planTables(schema, contacts, events)) {
+      const cols = plan.columns.map((c) => `${q(c.name)} ${postgresType(c)}`).join(", ");
+      await this.db.exec(`CREATE TABLE ${q(plan.name)} (${cols})`);
+      this.tables.push(plan.name);
+      // Every value is bound as text and converted by an explicit cast to the column's type, so the
+      // server never guesses a parameter's type; lists go in as a JSON array (text[] from jsonb).
+      const casts = plan.columns.map((c) => (c.type === "list" && !c.storage?.["postgres"] ? null : postgresType(c)));
+      const per = batchSize(plan.columns.length, MAX_PARAMS);
+      for (const batch of chunks(plan.rows, per)) {
+        const params: unknown[] = [];
+        const tuples = batch.map((row) => {
+          const slots = row.map((cell, i) => {
+            params.push(pgParam(cell));
+            const n = params.length;
+            const cast = casts[i];
+            return cast === null
+              ? `CASE WHEN $${n}::jsonb IS NOT NULL THEN array(SELECT jsonb_array_elements_text($${n}::jsonb)) END`
+              : `$${n}::${cast}`;
+          });
+          return `(${slots.join(", ")})`;
+        });
+        await this.db.query(`INSERT INTO ${q(plan.name)} VALUES ${tuples.join(", ")}`, params);
+      }
+      if (plan.index) await this.db.exec(`CREATE INDEX ON ${q(plan.name)} (${q(plan.index)})`);
+      await this.db.exec(`ANALYZE ${q(plan.name)}`);
+    }
+  }
+
+  async keys(sql: string, params?: readonly unknown[]): Promise<string[]> {
+    const rows = await this.db.queryArrays(sql, params ? [...params] : []);
+    return rows.map((row) => String(row[0]));
+  }
+
+  async rows(sql: string, params?: readonly unknown[]): Promise<Record<string, unknown>[]> {
+    return this.db.query(sql, params ? [...params] : []);
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.db.exec(sql);
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.cleanup();
+    } finally {
+      await this.db.close();
+    }
+  }
+}
+
+/** A cell as a text parameter for `$n::type`. */
+function pgParam(cell: Cell): string | null {
+  if (cell === null) return null;
+  switch (cell.type) {
+    case "string":
+      return cell.value;
+    case "number":
+      // String(5e-324) = "5e-324", which float8in reads back exactly; -0 prints as "0" (equal anyway).
+      return Object.is(cell.value, -0) ? "-0" : String(cell.value);
+    case "boolean":
+      return cell.value ? "true" : "false";
+    case "date":
+      return cell.text;
+    case "timestamp":
+      return new Date(cell.ms).toISOString();
+    case "list":
+      return JSON.stringify(cell.value);
+    case "json":
+      return cell.text;
+  }
+}
