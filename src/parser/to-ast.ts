@@ -85,6 +85,12 @@ class AstBuilder {
     }
     const exprNode = this.node(cst, "expression");
     const expr = exprNode ? this.expression(exprNode) : null;
+    // The unnamed segment covers the expression's text, outer parentheses included (as a declaration's
+    // span does), so tools know where its text starts.
+    const loc = exprNode?.location;
+    const textSpan: Span | null = expr && loc && loc.startOffset >= 0 && Number.isFinite(loc.endOffset) && loc.endOffset! + 1 >= expr.span.end
+      ? { start: loc.startOffset, end: loc.endOffset! + 1, line: loc.startLine!, column: loc.startColumn! }
+      : null;
     const segment: A.SegmentDeclaration = {
       kind: "segment",
       name: null,
@@ -92,7 +98,7 @@ class AstBuilder {
       title: null,
       description: null,
       expr,
-      span: expr?.span ?? span,
+      span: textSpan ?? expr?.span ?? span,
     };
     return { kind: "document", segments: [segment], bare: true, comments: commentNodes, span };
   }

@@ -1,0 +1,563 @@
+/**
+ * The canonical formatter: AST → text. `segql fmt` prints what this returns.
+ *
+ * Canonical form (see docs/language.md, "Formatting"):
+ * - keywords lower-case; one spelling per operator (`is greater than` prints `>`, `is` prints `=`,
+ *   `is at least` prints `>=`); event clauses in the order count/measure, window, `where`;
+ * - parentheses only where precedence needs them (`not` > `and` > `or`, and an event whose `where` filter
+ *   would otherwise swallow what follows it), plus around an `and` group that has to be broken over lines
+ *   inside an `or`, so the grouping stays visible;
+ * - strings in double quotes, escaping `"`, `\`, line breaks, tabs and invisible or unpaired characters,
+ *   so the printed string decodes to the same value; numbers, dates and timestamps as written;
+ * - field names bare unless they need backticks (not an identifier, or a hard keyword such as `and`);
+ *   segment names always as strings.
+ *
+ * Line breaking (width 80 by default): an expression that fits on its line is printed on one line.
+ * Otherwise each operand of the top-level `or`/`and` goes on its own line with the operator leading; an
+ * operand that does not fit is broken the same way inside `(` … `)` (contents indented two spaces, `)` on
+ * its own line); an event that does not fit puts `where` on the next line, indented two spaces, and a long
+ * filter on the lines after it, indented four. A single rule is never broken, so a very long rule may exceed
+ * the width.
+ *
+ * Comments (`--`) are never dropped. Each is attached to the nearest "anchor" (a rule, a segment reference
+ * or the head of an event, everything before `where`):
+ * - on the same line after an anchor: kept at the end of that anchor's line;
+ * - inside an anchor or before it: printed on its own line before the line where the anchor starts;
+ * - before, between or after segment declarations (and after the last rule of one): kept there, with one
+ *   blank line kept where the text had one or more.
+ * A comment anywhere but before the first rule or after the last rule of a group forces that group to be
+ * broken over lines.
+ */
+import type * as A from "./ast.js";
+import * as T from "./tokens.js";
+
+/** Formatting options. */
+export interface FormatOptions {
+  /** Preferred maximum line width (default 80). A single rule longer than this is not broken. */
+  width?: number;
+}
+
+/** The default line width. */
+export const DEFAULT_WIDTH = 80;
+
+/** Prints a whole document (segment declarations or a bare expression) with its comments. Ends with a newline unless empty. */
+export function format(document: A.SegqlDocument, options: FormatOptions = {}): string {
+  return new Printer(options.width ?? DEFAULT_WIDTH, document).document(document);
+}
+
+/** Prints one expression without comments, broken over lines when longer than the width. */
+export function formatExpr(expr: A.Expr, options: FormatOptions = {}): string {
+  const printer = new Printer(options.width ?? DEFAULT_WIDTH, null);
+  return printer.lines(printer.render(expr, 0, "", false));
+}
+
+// ---- leaves -----------------------------------------------------------------------------------
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+/** Hard keywords (`and`, `has`, …): never field names, so a field with such a name needs backticks. */
+const HARD_KEYWORDS = new Set(T.hardKeywords.map((t) => (t.PATTERN as RegExp).source.toLowerCase()));
+
+/** True when `name` can be written without backticks as a field name. */
+export function isBareFieldName(name: string): boolean {
+  return IDENTIFIER.test(name) && !HARD_KEYWORDS.has(name.toLowerCase());
+}
+
+/** `` `name` `` with backticks doubled. Names cannot hold line breaks (the lexer reads names within a line). */
+function backtick(name: string): string {
+  if (/[\r\n]/.test(name)) throw new Error(`cannot print the name ${JSON.stringify(name)}: names cannot contain line breaks`);
+  return `\`${name.replace(/`/g, "``")}\``;
+}
+
+/** A field as canonical text: bare when possible, else in backticks. */
+export function formatField(field: { name: string }): string {
+  return isBareFieldName(field.name) ? field.name : backtick(field.name);
+}
+
+// Characters a string prints as escapes: the quote, backslash, C0/C1 controls, DEL, line and paragraph
+// separators, the BOM and surrogates (an unpaired surrogate cannot be written as UTF-8).
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff\ud800-\udfff]/;
+
+/** A string literal in double quotes that decodes to exactly `value`. */
+export function quoteString(value: string): string {
+  if (!NEEDS_ESCAPE.test(value)) return `"${value}"`;
+  let out = '"';
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 0x22) out += '\\"';
+    else if (c === 0x5c) out += "\\\\";
+    else if (c === 0x0a) out += "\\n";
+    else if (c === 0x09) out += "\\t";
+    else if (c === 0x0d) out += "\\r";
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < value.length && isLowSurrogate(value.charCodeAt(i + 1))) {
+      out += value[i]! + value[i + 1]!; // a well-formed pair (an astral character) prints as itself
+      i++;
+    } else if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029 || c === 0xfeff || (c >= 0xd800 && c <= 0xdfff)) {
+      out += `\\u${c.toString(16).padStart(4, "0")}`;
+    } else out += value[i]!;
+  }
+  return `${out}"`;
+}
+
+function isLowSurrogate(c: number): boolean {
+  return c >= 0xdc00 && c <= 0xdfff;
+}
+
+const UNIT_NAMES: Record<A.TimeUnit, string> = {
+  minute: "minute", hour: "hour", day: "day", week: "week", month: "month", year: "year",
+};
+
+function unit(amount: A.NumberValue, u: A.TimeUnit): string {
+  return `${amount.raw} ${UNIT_NAMES[u]}${amount.raw === "1" ? "" : "s"}`;
+}
+
+/** A value as canonical text. A `missing` value (left by a syntax error) cannot be printed. */
+export function formatValue(v: A.Value): string {
+  switch (v.kind) {
+    case "string":
+      return quoteString(v.value);
+    case "number":
+      return v.raw;
+    case "boolean":
+      return v.value ? "true" : "false";
+    case "date":
+    case "timestamp":
+      return v.text;
+    case "relative":
+      return `${unit(v.amount, v.unit)} ago`;
+    case "now":
+      return "now";
+    case "today":
+      return "today";
+    case "bareword":
+      // An unquoted word stays unquoted (the checker suggests quotes); one that would read as something
+      // else (a keyword, `now`) keeps backticks.
+      return !v.quoted && isBareFieldName(v.text) && !/^(now|today)$/i.test(v.text) ? v.text : backtick(v.text);
+    case "missing":
+      throw new Error("cannot format a document with syntax errors (a value is missing)");
+  }
+}
+
+function list(values: A.Value[]): string {
+  return `(${values.map(formatValue).join(", ")})`;
+}
+
+const COMPARE_TEXT: Record<A.CompareOp, string> = { "=": "=", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">=" };
+
+/** What a rule asks of its field, as canonical text (empty for a bare boolean field). */
+export function formatTest(test: A.Test): string {
+  const not = (negated: boolean | undefined) => (negated ? "not " : "");
+  switch (test.op) {
+    case "truthy":
+      return "";
+    case "compare":
+      return `${COMPARE_TEXT[test.cmp]} ${formatValue(test.value)}`;
+    case "between":
+      return `${not(test.negated)}between ${formatValue(test.low)} and ${formatValue(test.high)}`;
+    case "in":
+      return `${not(test.negated)}in ${list(test.values)}`;
+    case "contains":
+      return `${not(test.negated)}contains ${formatValue(test.value)}`;
+    case "startsWith":
+      return `${not(test.negated)}starts with ${formatValue(test.value)}`;
+    case "endsWith":
+      return `${not(test.negated)}ends with ${formatValue(test.value)}`;
+    case "empty":
+      return test.negated ? "is not empty" : "is empty";
+    case "has":
+      return test.quantifier === "one" ? `has ${formatValue(test.values[0] ?? missingValue)}` : `has ${test.quantifier} ${list(test.values)}`;
+    case "before":
+    case "after":
+      return `${not(test.negated)}${test.op} ${formatValue(test.value)}`;
+    case "within":
+      return `${not(test.negated)}within last ${unit(test.amount, test.unit)}`;
+  }
+}
+
+const missingValue: A.Value = { kind: "missing", span: { start: 0, end: 0, line: 1, column: 1 } };
+
+function ruleText(rule: A.RuleExpr): string {
+  const test = formatTest(rule.test);
+  return test ? `${formatField(rule.field)} ${test}` : formatField(rule.field);
+}
+
+const AGGREGATE_TEXT: Record<A.AggregateFn, string> = { sum: "sum", avg: "average", min: "min", max: "max" };
+const COUNT_TEXT = { ">=": "at least", "<=": "at most", "=": "exactly" } as const;
+
+/** `performed NAME [measure] [window]`: an event without its `where` filter. */
+function eventHead(e: A.EventExpr): string {
+  let out = `performed ${formatValue(e.name)}`;
+  const m = e.measure;
+  if (m) {
+    if (m.kind === "count") out += ` ${COUNT_TEXT[m.cmp]} ${m.count.raw} time${m.count.raw === "1" ? "" : "s"}`;
+    else if (m.kind === "aggregate") out += ` with ${AGGREGATE_TEXT[m.fn]} of ${formatField(m.property)} ${formatTest(m.test)}`;
+    else out += ` with ${m.kind} time ${formatTest(m.test)}`;
+  }
+  const w = e.window;
+  if (w) {
+    out += w.kind === "within" ? ` within last ${unit(w.amount, w.unit)}` : ` between ${formatValue(w.low)} and ${formatValue(w.high)}`;
+  }
+  return out;
+}
+
+function segmentRefText(e: A.SegmentRefExpr): string {
+  return `in segment ${quoteString(e.name)}`;
+}
+
+// ---- comments -----------------------------------------------------------------------------------
+
+/** Comments attached to one anchor (a rule, a segment reference, or an event's head). */
+interface Attached {
+  lead: string[];
+  trail: string[];
+}
+
+interface Anchor {
+  node: A.Expr;
+  start: number;
+  /** End of the anchor's text: for an event, the end of its head (before `where`). */
+  end: number;
+  line: number;
+  declaration: number;
+}
+
+/** Where each comment of a document goes. */
+class CommentPlan {
+  readonly byAnchor = new Map<A.Expr, Attached>();
+  /** Comments printed before declaration i (for a bare document, before the expression). */
+  readonly beforeDeclaration = new Map<number, A.Comment[]>();
+  /** Comments after the last declaration (or after the bare expression). */
+  readonly atEnd: A.Comment[] = [];
+
+  constructor(document: A.SegqlDocument) {
+    const comments = [...document.comments].sort((a, b) => a.span.start - b.span.start);
+    if (comments.length === 0) return;
+    const anchors: Anchor[] = [];
+    const declSpans: { start: number; end: number; line: number }[] = [];
+    document.segments.forEach((d, i) => {
+      const span = document.bare && !d.expr ? document.span : d.span;
+      declSpans.push({ start: span.start, end: span.end, line: span.line });
+      if (d.expr) collectAnchors(d.expr, i, anchors);
+    });
+    anchors.sort((a, b) => a.start - b.start);
+
+    let next = 0; // index of the first anchor starting at or after the current comment
+    for (const c of comments) {
+      while (next < anchors.length && anchors[next]!.start < c.span.start) next++;
+      // (a) inside an anchor (for example between the values of a list): before that anchor.
+      const inside = findContaining(anchors, next, c.span.start);
+      if (inside) {
+        this.attach(inside.node).lead.push(c.text.trimEnd());
+        continue;
+      }
+      // (b) on the same line just after an anchor: at the end of that anchor's line.
+      const previous = lastEndingBefore(anchors, next, c.span.start);
+      if (previous && previous.line === c.span.line) {
+        this.attach(previous.node).trail.push(c.text.trimEnd());
+        continue;
+      }
+      // (c) before the next anchor of the same declaration; else before the next declaration, or at the end.
+      const d = declSpans.findIndex((s) => s.start <= c.span.start && c.span.start < s.end);
+      const following = anchors[next];
+      if (d >= 0 && following && following.declaration === d) {
+        this.attach(following.node).lead.push(c.text.trimEnd());
+        continue;
+      }
+      const nextDecl = declSpans.findIndex((s) => s.start >= c.span.end);
+      if (nextDecl >= 0) {
+        const list = this.beforeDeclaration.get(nextDecl) ?? [];
+        list.push({ ...c, text: c.text.trimEnd() });
+        this.beforeDeclaration.set(nextDecl, list);
+      } else this.atEnd.push({ ...c, text: c.text.trimEnd() });
+    }
+  }
+
+  private attach(node: A.Expr): Attached {
+    let a = this.byAnchor.get(node);
+    if (!a) {
+      a = { lead: [], trail: [] };
+      this.byAnchor.set(node, a);
+    }
+    return a;
+  }
+}
+
+function collectAnchors(root: A.Expr, declaration: number, out: Anchor[]): void {
+  A_forEach(root, (e) => {
+    if (e.kind === "rule" || e.kind === "segmentRef") {
+      out.push({ node: e, start: e.span.start, end: e.span.end, line: e.span.line, declaration });
+    } else if (e.kind === "event") {
+      const ends = [e.name.span.end, e.measure?.span.end ?? 0, e.window?.span.end ?? 0];
+      const end = e.filter ? Math.min(Math.max(...ends), e.filter.span.start) : e.span.end;
+      out.push({ node: e, start: e.span.start, end: Math.max(end, e.span.start), line: e.span.line, declaration });
+    }
+  });
+}
+
+/** Iterative pre-order walk (deep input is fine). */
+function A_forEach(root: A.Expr, visit: (e: A.Expr) => void): void {
+  const stack: A.Expr[] = [root];
+  while (stack.length > 0) {
+    const e = stack.pop()!;
+    visit(e);
+    if (e.kind === "and" || e.kind === "or") for (let i = e.operands.length - 1; i >= 0; i--) stack.push(e.operands[i]!);
+    else if (e.kind === "not") stack.push(e.operand);
+    else if (e.kind === "event" && e.filter) stack.push(e.filter);
+  }
+}
+
+/**
+ * Anchors never overlap (an event's head ends before its filter starts) and are sorted by start, so the
+ * only anchor that can contain `offset`, or end last before it, is the last one starting before it.
+ */
+function findContaining(anchors: Anchor[], next: number, offset: number): Anchor | undefined {
+  const a = anchors[next - 1];
+  return a && a.start <= offset && offset < a.end ? a : undefined;
+}
+
+function lastEndingBefore(anchors: Anchor[], next: number, offset: number): Anchor | undefined {
+  const a = anchors[next - 1];
+  return a && a.end <= offset ? a : undefined;
+}
+
+// ---- layout -------------------------------------------------------------------------------------
+
+/** One output line; comment lines are marked so a prefix (`and `) goes on the first code line. */
+interface Line {
+  indent: number;
+  text: string;
+  comment?: boolean;
+}
+
+/** A node printed on one line: its text, the comments to print before that line, and the one after it. */
+interface Flat {
+  text: string;
+  lead: string[];
+  trail: string[];
+}
+
+const NO_COMMENTS: Attached = { lead: [], trail: [] };
+
+class Printer {
+  private readonly plan: CommentPlan | null;
+
+  constructor(
+    private readonly width: number,
+    document: A.SegqlDocument | null,
+  ) {
+    this.plan = document ? new CommentPlan(document) : null;
+  }
+
+  private comments(node: A.Expr): Attached {
+    return this.plan?.byAnchor.get(node) ?? NO_COMMENTS;
+  }
+
+  lines(lines: Line[]): string {
+    return lines.map((l) => (l.text === "" ? "" : " ".repeat(l.indent) + l.text)).join("\n");
+  }
+
+  document(doc: A.SegqlDocument): string {
+    const out: Line[] = [];
+    const plan = this.plan!;
+    const commentBlock = (comments: A.Comment[], nextLine: number | null) => {
+      comments.forEach((c, i) => {
+        if (i > 0 && c.span.line >= comments[i - 1]!.span.line + 2) out.push({ indent: 0, text: "" });
+        out.push({ indent: 0, text: c.text, comment: true });
+      });
+      const last = comments[comments.length - 1];
+      if (last && nextLine !== null && nextLine >= last.span.line + 2) out.push({ indent: 0, text: "" });
+    };
+    if (doc.bare) {
+      const d = doc.segments[0];
+      const expr = d?.expr ?? null;
+      commentBlock(plan.beforeDeclaration.get(0) ?? [], expr && d ? d.span.line : null);
+      if (expr) out.push(...this.render(expr, 0, "", false));
+      commentBlock(plan.atEnd, null);
+    } else {
+      doc.segments.forEach((d, i) => {
+        if (i > 0) out.push({ indent: 0, text: "" });
+        commentBlock(plan.beforeDeclaration.get(i) ?? [], d.span.line);
+        out.push(...this.declaration(d));
+      });
+      if (plan.atEnd.length > 0) {
+        out.push({ indent: 0, text: "" });
+        commentBlock(plan.atEnd, null);
+      }
+    }
+    const text = this.lines(out);
+    return text === "" ? "" : `${text}\n`;
+  }
+
+  private declaration(d: A.SegmentDeclaration): Line[] {
+    const head = `segment ${quoteString(d.name ?? "")}`;
+    const expr = d.expr;
+    if (!expr) throw new Error("cannot format a document with syntax errors (a segment has no condition)");
+    const out: Line[] = [];
+    const extra: string[] = [];
+    if (d.title) extra.push(`title ${quoteString(d.title.value)}`);
+    if (d.description) extra.push(`description ${quoteString(d.description.value)}`);
+    if (extra.length === 0) {
+      const flat = this.flat(expr, false);
+      if (flat && this.fits(0, `${head} as `, flat)) return [...commentLines(flat.lead, 0), { indent: 0, text: `${head} as ${flat.text}${trailText(flat)}` }];
+      out.push({ indent: 0, text: `${head} as` });
+      out.push(...this.render(expr, 2, "", false));
+      return out;
+    }
+    out.push({ indent: 0, text: head });
+    for (const e of extra) out.push({ indent: 2, text: e });
+    const flat = this.flat(expr, false);
+    if (flat && this.fits(0, "as ", flat)) {
+      out.push(...commentLines(flat.lead, 0), { indent: 0, text: `as ${flat.text}${trailText(flat)}` });
+    } else {
+      out.push({ indent: 0, text: "as" });
+      out.push(...this.render(expr, 2, "", false));
+    }
+    return out;
+  }
+
+  private fits(indent: number, prefix: string, flat: Flat): boolean {
+    return indent + prefix.length + flat.text.length <= this.width;
+  }
+
+  /**
+   * `node` on one line, or null when a comment inside it needs a line break. `followed`: something comes
+   * after the node in the same parenthesis level (so an event's `where` filter must be closed off).
+   */
+  private flat(node: A.Expr, followed: boolean): Flat | null {
+    switch (node.kind) {
+      case "rule":
+      case "segmentRef": {
+        const c = this.comments(node);
+        return { text: node.kind === "rule" ? ruleText(node) : segmentRefText(node), lead: c.lead, trail: c.trail };
+      }
+      case "event": {
+        const c = this.comments(node);
+        const head = eventHead(node);
+        if (!node.filter) return { text: head, lead: c.lead, trail: c.trail };
+        if (c.trail.length > 0) return null;
+        const filter = this.flat(node.filter, followed);
+        if (!filter || filter.lead.length > 0) return null;
+        return { text: `${head} where ${filter.text}`, lead: c.lead, trail: filter.trail };
+      }
+      case "not": {
+        const paren = needsParens(node.operand, "not", followed);
+        const inner = this.flat(node.operand, paren ? false : followed);
+        if (!inner) return null;
+        if (paren) {
+          if (inner.trail.length > 0) return null;
+          return { text: `not (${inner.text})`, lead: inner.lead, trail: [] };
+        }
+        return { text: `not ${inner.text}`, lead: inner.lead, trail: inner.trail };
+      }
+      case "and":
+      case "or": {
+        const parts: string[] = [];
+        let lead: string[] = [];
+        let trail: string[] = [];
+        const n = node.operands.length;
+        for (let i = 0; i < n; i++) {
+          const child = node.operands[i]!;
+          const childFollowed = i < n - 1 || followed;
+          const paren = needsParens(child, node.kind, childFollowed);
+          const f = this.flat(child, paren ? false : childFollowed);
+          if (!f) return null;
+          if (i > 0 && f.lead.length > 0) return null;
+          if ((paren || i < n - 1) && f.trail.length > 0) return null;
+          if (i === 0) lead = f.lead;
+          if (i === n - 1) trail = f.trail;
+          parts.push(paren ? `(${f.text})` : f.text);
+        }
+        return { text: parts.join(` ${node.kind} `), lead, trail };
+      }
+    }
+  }
+
+  /** `node` at `indent`, its first code line starting with `prefix`; on one line when it fits. */
+  render(node: A.Expr, indent: number, prefix: string, followed: boolean): Line[] {
+    const flat = this.flat(node, followed);
+    if (flat && this.fits(indent, prefix, flat)) {
+      return [...commentLines(flat.lead, indent), { indent, text: prefix + flat.text + trailText(flat) }];
+    }
+    switch (node.kind) {
+      case "rule":
+      case "segmentRef": {
+        // A single rule is never broken.
+        const c = this.comments(node);
+        const text = node.kind === "rule" ? ruleText(node) : segmentRefText(node);
+        return [...commentLines(c.lead, indent), { indent, text: prefix + text + trailText(c) }];
+      }
+      case "event": {
+        const c = this.comments(node);
+        const out: Line[] = [...commentLines(c.lead, indent), { indent, text: prefix + eventHead(node) + trailText(c) }];
+        const filter = node.filter;
+        if (!filter) return out;
+        const filterFlat = this.flat(filter, followed);
+        if ((filter.kind === "and" || filter.kind === "or") && !(filterFlat && this.fits(indent + 2, "where ", filterFlat))) {
+          const inner = this.render(filter, indent + 4, "", followed);
+          out.push(...hoistLeadingComments(inner, indent + 2), { indent: indent + 2, text: "where" }, ...inner);
+        } else {
+          out.push(...this.render(filter, indent + 2, "where ", followed));
+        }
+        return out;
+      }
+      case "not": {
+        if (needsParens(node.operand, "not", followed)) return this.parenthesized(node.operand, indent, `${prefix}not `);
+        return this.render(node.operand, indent, `${prefix}not `, followed);
+      }
+      case "and":
+      case "or": {
+        const out: Line[] = [];
+        const n = node.operands.length;
+        node.operands.forEach((child, i) => {
+          const childPrefix = i === 0 ? prefix : `${node.kind} `;
+          const childFollowed = i < n - 1 || followed;
+          let paren = needsParens(child, node.kind, childFollowed);
+          if (!paren && node.kind === "or" && child.kind === "and") {
+            // An `and` inside an `or` that must be broken gets parentheses, so its grouping stays visible.
+            const f = this.flat(child, childFollowed);
+            paren = !(f && this.fits(indent, childPrefix, f));
+          }
+          out.push(...(paren ? this.parenthesized(child, indent, childPrefix) : this.render(child, indent, childPrefix, childFollowed)));
+        });
+        return out;
+      }
+    }
+  }
+
+  /** `(node)` on one line when it fits, else `(`, the node indented two spaces, `)`. */
+  private parenthesized(node: A.Expr, indent: number, prefix: string): Line[] {
+    const flat = this.flat(node, false);
+    if (flat && flat.trail.length === 0 && indent + prefix.length + flat.text.length + 2 <= this.width) {
+      return [...commentLines(flat.lead, indent), { indent, text: `${prefix}(${flat.text})` }];
+    }
+    const inner = this.render(node, indent + 2, "", false);
+    const lead = hoistLeadingComments(inner, indent);
+    return [...lead, { indent, text: `${prefix}(` }, ...inner, { indent, text: ")" }];
+  }
+}
+
+/** Whether `child` needs parentheses as an operand of `parent`. */
+function needsParens(child: A.Expr, parent: "and" | "or" | "not", followed: boolean): boolean {
+  if (child.kind === "event") return child.filter !== null && followed;
+  if (parent === "not") return child.kind === "and" || child.kind === "or";
+  if (parent === "and") return child.kind === "or";
+  return false;
+}
+
+/**
+ * Removes the comment lines that open `lines` (comments before the group's first rule) and returns them at
+ * `indent`, so they are printed before the line that opens the group (`(`, `where`): where they would be
+ * attached again when the output is parsed.
+ */
+function hoistLeadingComments(lines: Line[], indent: number): Line[] {
+  let n = 0;
+  while (n < lines.length && lines[n]!.comment) n++;
+  return lines.splice(0, n).map((l) => ({ ...l, indent }));
+}
+
+function commentLines(comments: string[], indent: number): Line[] {
+  return comments.map((text) => ({ indent, text, comment: true }));
+}
+
+function trailText(c: { trail: string[] }): string {
+  return c.trail.length > 0 ? ` ${c.trail.join(" ")}` : "";
+}
