@@ -103,7 +103,7 @@ export const NUMBER_POOL: readonly number[] = [
 const EVENT_NUMBERS: readonly number[] = [0, 0.25, 0.5, 1, 2.5, 3, 10, 49.75, 50, 50.25, 100, 1000, -5, 12345.5];
 
 const TIME_UNITS = ["minute", "hour", "day", "week", "month", "year"] as const;
-type Unit = (typeof TIME_UNITS)[number];
+export type Unit = (typeof TIME_UNITS)[number];
 /** Amounts per unit, kept small enough that `now − amount unit` stays after 1900 for every `now` generated. */
 const AMOUNTS: Record<Unit, readonly number[]> = {
   minute: [0, 1, 5, 90],
@@ -200,6 +200,18 @@ export interface ExprOptions {
   segments?: readonly string[];
   /** Randomise keyword and field-name case (default true). */
   randomCase?: boolean;
+  /** Time amounts and instants shared with the data, so window edges are hit exactly (set by `caseArb`). */
+  pools?: Pools;
+}
+
+/**
+ * Per-case pools that expressions and data both draw from (often), so a contact's timestamp lands exactly
+ * on the bound of a window the expression uses: `within last 30 days` and a value of exactly now − 30 days.
+ */
+export interface Pools {
+  units: readonly { amount: number; unit: Unit }[];
+  /** Epoch ms. */
+  instants: readonly number[];
 }
 
 /** What the data generators may produce. */
@@ -216,6 +228,8 @@ export interface DataOptions {
   mistypedProperties?: boolean;
   /** Allow U+0000 in strings (default false: PostgreSQL text cannot hold it). */
   allowNul?: boolean;
+  /** See `ExprOptions.pools`. */
+  pools?: Pools;
 }
 
 // ---- expressions -------------------------------------------------------------------------------------------
@@ -225,6 +239,19 @@ type Arb<T> = fc.Arbitrary<T>;
 const unitArb: Arb<{ amount: number; unit: Unit }> = fc
   .constantFrom(...TIME_UNITS)
   .chain((unit) => fc.constantFrom(...AMOUNTS[unit]).map((amount) => ({ amount, unit })));
+
+/** `unitArb`, drawing from the case's pool three times in four when there is one. */
+function unitsFrom(pools: Pools | undefined): Arb<{ amount: number; unit: Unit }> {
+  if (!pools || pools.units.length === 0) return unitArb;
+  return fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...pools.units) }, { weight: 1, arbitrary: unitArb });
+}
+
+/** A pooled instant (or its neighbours ±1 ms) when there is a pool, else `fallback`. */
+function instantsFrom(pools: Pools | undefined, fallback: Arb<number>): Arb<number> {
+  if (!pools || pools.instants.length === 0) return fallback;
+  const pooled = fc.tuple(fc.constantFrom(...pools.instants), fc.constantFrom(-1, 0, 0, 0, 1)).map(([ms, d]) => ms + d);
+  return fc.oneof({ weight: 2, arbitrary: pooled }, { weight: 3, arbitrary: fallback });
+}
 
 function unitWord(unit: Unit, amount: number): string {
   return amount === 1 && unit !== "minute" ? unit : `${unit}s`;
@@ -242,13 +269,13 @@ function words(randomCase: boolean, ...parts: (string | Arb<string>)[]): Arb<str
 }
 
 /** Absolute time literals: dates, `Z` timestamps, offsets, with and without milliseconds. */
-function absoluteTimeText(nowMs: number): Arb<string> {
-  const instant = fc.oneof(
+function absoluteTimeText(nowMs: number, pools?: Pools): Arb<string> {
+  const instant = instantsFrom(pools, fc.oneof(
     fc.constantFrom(...INSTANT_POOL).map((s) => Date.parse(s)),
-    unitArb.map(({ amount, unit }) => subtractUnits(nowMs, amount, unit)),
+    unitsFrom(pools).map(({ amount, unit }) => subtractUnits(nowMs, amount, unit)),
     fc.integer({ min: MS_1900 + DAY, max: MS_2200 - DAY }),
     fc.constant(nowMs),
-  );
+  )).map((ms) => Math.min(MS_2200, Math.max(MS_1900, ms)));
   return fc.oneof(
     instant.map((ms) => isoZ(ms).slice(0, 10)), // a date literal: midnight UTC
     instant.map((ms) => isoZ(ms)),
@@ -259,10 +286,10 @@ function absoluteTimeText(nowMs: number): Arb<string> {
 }
 
 /** Any time value literal: absolute, `N units ago`, `now`, `today`. */
-function timeValueText(nowMs: number, rc: boolean): Arb<string> {
+function timeValueText(nowMs: number, rc: boolean, pools?: Pools): Arb<string> {
   return fc.oneof(
-    { weight: 4, arbitrary: absoluteTimeText(nowMs) },
-    { weight: 2, arbitrary: unitArb.chain(({ amount, unit }) => words(rc, String(amount), unitWord(unit, amount), "ago")) },
+    { weight: 4, arbitrary: absoluteTimeText(nowMs, pools) },
+    { weight: 2, arbitrary: unitsFrom(pools).chain(({ amount, unit }) => words(rc, String(amount), unitWord(unit, amount), "ago")) },
     { weight: 1, arbitrary: kw("now", rc) },
     { weight: 1, arbitrary: kw("today", rc) },
   );
@@ -287,7 +314,7 @@ function listOf(item: Arb<string>, max = 4): Arb<string> {
 }
 
 /** One valid rule on a field (or event property) of the given definition. */
-export function ruleArb(def: FieldDef, nowMs: number, rc = true): Arb<string> {
+export function ruleArb(def: FieldDef, nowMs: number, rc = true, pools?: Pools): Arb<string> {
   const f = fieldArb(def.name, rc);
   const w = (...parts: (string | Arb<string>)[]) => words(rc, f, ...parts);
   switch (def.type) {
@@ -336,7 +363,7 @@ export function ruleArb(def: FieldDef, nowMs: number, rc = true): Arb<string> {
     }
     case "date":
     case "timestamp": {
-      const t = timeValueText(nowMs, rc);
+      const t = timeValueText(nowMs, rc, pools);
       return fc.oneof(
         w("before", t),
         w("after", t),
@@ -345,8 +372,8 @@ export function ruleArb(def: FieldDef, nowMs: number, rc = true): Arb<string> {
         w(fc.constantFrom("=", "!=", "<", "<=", ">", ">="), t),
         w("between", t, "and", t),
         w("not between", t, "and", t),
-        unitArb.chain(({ amount, unit }) => w("within last", String(amount), unitWord(unit, amount))),
-        unitArb.chain(({ amount, unit }) => w("not within last", String(amount), unitWord(unit, amount))),
+        unitsFrom(pools).chain(({ amount, unit }) => w("within last", String(amount), unitWord(unit, amount))),
+        unitsFrom(pools).chain(({ amount, unit }) => w("not within last", String(amount), unitWord(unit, amount))),
         w("is empty"),
         w("is not empty"),
       );
@@ -375,19 +402,19 @@ function positiveNumberTest(rc: boolean): Arb<string> {
   );
 }
 
-function positiveTimeTest(nowMs: number, rc: boolean): Arb<string> {
-  const t = timeValueText(nowMs, rc);
+function positiveTimeTest(nowMs: number, rc: boolean, pools?: Pools): Arb<string> {
+  const t = timeValueText(nowMs, rc, pools);
   return fc.oneof(
     words(rc, "before", t),
     words(rc, "after", t),
     words(rc, fc.constantFrom("=", "<", "<=", ">", ">="), t),
     words(rc, "between", t, "and", t),
-    unitArb.chain(({ amount, unit }) => words(rc, "within last", String(amount), unitWord(unit, amount))),
+    unitsFrom(pools).chain(({ amount, unit }) => words(rc, "within last", String(amount), unitWord(unit, amount))),
   );
 }
 
 /** An event condition with any combination of clauses (count or measure, window, where filter). */
-export function eventArb(schema: Schema, nowMs: number, rc = true): Arb<string> {
+export function eventArb(schema: Schema, nowMs: number, rc = true, pools?: Pools): Arb<string> {
   const events = schema.events!;
   const props = Object.values(events.properties);
   const numberProps = props.filter((p) => p.type === "number");
@@ -398,7 +425,7 @@ export function eventArb(schema: Schema, nowMs: number, rc = true): Arb<string> 
     fc.integer({ min: 0, max: 3 }).chain((n) => words(rc, "exactly", String(n), "times")),
   );
   const measures: Arb<string>[] = [
-    words(rc, "with", fc.constantFrom("first", "last"), "time", positiveTimeTest(nowMs, rc)),
+    words(rc, "with", fc.constantFrom("first", "last"), "time", positiveTimeTest(nowMs, rc, pools)),
   ];
   if (numberProps.length > 0) {
     measures.push(
@@ -408,10 +435,10 @@ export function eventArb(schema: Schema, nowMs: number, rc = true): Arb<string> 
   }
   const measure = fc.oneof(count, ...measures);
   const window = fc.oneof(
-    unitArb.chain(({ amount, unit }) => words(rc, "within last", String(amount), unitWord(unit, amount))),
-    words(rc, "between", timeValueText(nowMs, rc), "and", timeValueText(nowMs, rc)),
+    unitsFrom(pools).chain(({ amount, unit }) => words(rc, "within last", String(amount), unitWord(unit, amount))),
+    words(rc, "between", timeValueText(nowMs, rc, pools), "and", timeValueText(nowMs, rc, pools)),
   );
-  const filter = props.length > 0 ? filterArb(props, nowMs, rc) : fc.constant(null);
+  const filter = props.length > 0 ? filterArb(props, nowMs, rc, pools) : fc.constant(null);
   return fc
     .record({
       name,
@@ -430,8 +457,8 @@ export function eventArb(schema: Schema, nowMs: number, rc = true): Arb<string> 
 }
 
 /** A `where` filter: rules on event properties combined with and/or/not. */
-function filterArb(props: FieldDef[], nowMs: number, rc: boolean): Arb<string> {
-  const leaf = fc.constantFrom(...props).chain((p) => ruleArb(p, nowMs, rc));
+function filterArb(props: FieldDef[], nowMs: number, rc: boolean, pools?: Pools): Arb<string> {
+  const leaf = fc.constantFrom(...props).chain((p) => ruleArb(p, nowMs, rc, pools));
   const { tree } = fc.letrec<{ tree: string }>((tie) => ({
     tree: fc.oneof(
       { maxDepth: 2, depthIdentifier: "filter" },
@@ -454,9 +481,9 @@ export function exprArb(schema: Schema, now: string, options: ExprOptions = {}):
   const rc = options.randomCase ?? true;
   const fields = Object.values(schema.fields);
   const leaves: { weight: number; arbitrary: Arb<string> }[] = [
-    { weight: 6, arbitrary: fc.constantFrom(...fields).chain((f) => ruleArb(f, nowMs, rc)) },
+    { weight: 6, arbitrary: fc.constantFrom(...fields).chain((f) => ruleArb(f, nowMs, rc, options.pools)) },
   ];
-  if ((options.events ?? true) && schema.events) leaves.push({ weight: 2, arbitrary: eventArb(schema, nowMs, rc) });
+  if ((options.events ?? true) && schema.events) leaves.push({ weight: 2, arbitrary: eventArb(schema, nowMs, rc, options.pools) });
   if (options.segments && options.segments.length > 0) {
     const name = fc.constantFrom(...options.segments).map((n) => quoteString(n));
     leaves.push({ weight: 1, arbitrary: fc.tuple(fc.boolean(), name).chain(([neg, n]) => words(rc, neg ? "not in segment" : "in segment", n)) });
@@ -521,30 +548,30 @@ function numberValueArb(): Arb<number> {
 }
 
 /** An instant: pool, exactly `now − N unit` (±1 ms), `now` itself (±1 ms), month ends, or random in 1900-2200. */
-function instantArb(nowMs: number): Arb<number> {
-  const edge = fc.tuple(unitArb, fc.constantFrom(-1, 0, 0, 1)).map(([{ amount, unit }, d]) => subtractUnits(nowMs, amount, unit) + d);
-  return fc
+function instantArb(nowMs: number, pools?: Pools): Arb<number> {
+  const edge = fc.tuple(unitsFrom(pools), fc.constantFrom(-1, 0, 0, 1)).map(([{ amount, unit }, d]) => subtractUnits(nowMs, amount, unit) + d);
+  return instantsFrom(pools, fc
     .oneof(
       { weight: 3, arbitrary: edge },
       { weight: 2, arbitrary: fc.constantFrom(...INSTANT_POOL).map((s) => Date.parse(s)) },
       { weight: 1, arbitrary: fc.constantFrom(-1, 0, 1, 3_600_000, -DAY).map((d) => nowMs + d) },
       { weight: 2, arbitrary: fc.integer({ min: MS_1900, max: MS_2200 }) },
-    )
+    ))
     .map((ms) => Math.min(MS_2200, Math.max(MS_1900, ms)));
 }
 
-function timestampTextArb(nowMs: number, offsets: boolean): Arb<string> {
-  const plain = instantArb(nowMs).map(isoZ);
+function timestampTextArb(nowMs: number, offsets: boolean, pools?: Pools): Arb<string> {
+  const plain = instantArb(nowMs, pools).map(isoZ);
   if (!offsets) return plain;
   return fc.oneof(
     { weight: 4, arbitrary: plain },
-    { weight: 1, arbitrary: fc.tuple(instantArb(nowMs), fc.constantFrom(60, -300, 330, 840, -720)).map(([ms, o]) => isoWithOffset(ms, o)) },
+    { weight: 1, arbitrary: fc.tuple(instantArb(nowMs, pools), fc.constantFrom(60, -300, 330, 840, -720)).map(([ms, o]) => isoWithOffset(ms, o)) },
   );
 }
 
-function dateTextArb(nowMs: number): Arb<string> {
+function dateTextArb(nowMs: number, pools?: Pools): Arb<string> {
   return fc.oneof(
-    instantArb(nowMs).map((ms) => isoZ(ms).slice(0, 10)),
+    instantArb(nowMs, pools).map((ms) => isoZ(ms).slice(0, 10)),
     fc.constantFrom("2000-02-29", "2024-02-29", "2023-02-28", "2024-12-31", "1900-01-01", "2199-12-31"),
   );
 }
@@ -568,9 +595,9 @@ export function valueArb(def: FieldDef, nowMs: number, data: DataOptions = {}): 
     case "boolean":
       return fc.boolean();
     case "date":
-      return dateTextArb(nowMs);
+      return dateTextArb(nowMs, data.pools);
     case "timestamp":
-      return timestampTextArb(nowMs, data.offsets ?? true);
+      return timestampTextArb(nowMs, data.offsets ?? true, data.pools);
     case "list":
       return fc.array(fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...TAG_POOL) }, { weight: 1, arbitrary: stringValueArb(data.allowNul) }), { maxLength: 4 });
   }
@@ -614,10 +641,10 @@ function propertyValueArb(def: FieldDef, nowMs: number, data: DataOptions): Arb<
       typed = fc.constantFrom(...EVENT_NUMBERS);
       break;
     case "timestamp":
-      typed = instantArb(nowMs).map(isoZ);
+      typed = instantArb(nowMs, data.pools).map(isoZ);
       break;
     case "date":
-      typed = dateTextArb(nowMs);
+      typed = dateTextArb(nowMs, data.pools);
       break;
     default:
       typed = valueArb(def, nowMs, { ...data, offEnumValues: false });
@@ -646,7 +673,7 @@ export function eventsArb(schema: Schema, keys: readonly string[], now: string, 
   );
   const props = Object.values(events.properties);
   const row = (key: string) =>
-    fc.tuple(nameArb, instantArb(nowMs), fc.tuple(...props.map((p) => propertyValueArb(p, nowMs, data)))).map(([name, ms, values]) => {
+    fc.tuple(nameArb, instantArb(nowMs, data.pools), fc.tuple(...props.map((p) => propertyValueArb(p, nowMs, data)))).map(([name, ms, values]) => {
       const r: Record<string, unknown> = { [events.contactKey]: key, [events.name]: name, [events.time]: isoZ(ms) };
       const bag: Record<string, unknown> = {};
       props.forEach((p, i) => {
@@ -692,14 +719,18 @@ export interface CaseOptions extends ExprOptions, DataOptions {
 /** A whole case over `schema` (default: the rich schema). */
 export function caseArb(schema: Schema = richSchema, options: CaseOptions = {}): Arb<Case> {
   const library = options.library === undefined ? (schema === richSchema ? RICH_SEGMENTS : null) : options.library;
-  return nowArb.chain((now) =>
-    fc
+  return fc.tuple(nowArb, fc.array(unitArb, { minLength: 1, maxLength: 2 }), fc.array(fc.constantFrom(...INSTANT_POOL), { minLength: 1, maxLength: 2 })).chain(([now, units, fixed]) => {
+    const nowMs = Date.parse(now);
+    // The case's pool: a few windows, their exact lower bounds, `now`, and fixed instants.
+    const pools: Pools = options.pools ?? { units, instants: [nowMs, ...units.map((u) => subtractUnits(nowMs, u.amount, u.unit)), ...fixed.map((s) => Date.parse(s))] };
+    const opts = { ...options, pools };
+    return fc
       .record({
-        expr: exprArb(schema, now, { ...options, segments: library ? library.map((s) => s.name) : [] }),
-        contacts: contactsArb(schema, now, options),
+        expr: exprArb(schema, now, { ...opts, segments: library ? library.map((s) => s.name) : [] }),
+        contacts: contactsArb(schema, now, opts),
       })
       .chain(({ expr, contacts }) =>
-        eventsArb(schema, contacts.map((c) => String(c[schema.key])), now, options).map((events) => ({
+        eventsArb(schema, contacts.map((c) => String(c[schema.key])), now, opts).map((events) => ({
           schema,
           now,
           text: library ? segmentFileText(expr, library) : expr,
@@ -707,8 +738,8 @@ export function caseArb(schema: Schema = richSchema, options: CaseOptions = {}):
           contacts,
           events,
         })),
-      ),
-  );
+      );
+  });
 }
 
 /** `n` cases reproducibly from a seed (for differential tests that batch many cases into one database load). */
