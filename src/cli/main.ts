@@ -22,6 +22,15 @@ ${Object.entries(COMMANDS).map(([name, text]) => `  ${name.padEnd(9)}${text}`).j
 
 Run 'segql <command> --help' for a command's options.`;
 
+/**
+ * Static loaders where a command exists, so bundlers and Vitest (whose variable dynamic imports look for
+ * `.js` files that exist only after a build) can load it; other commands go through the template import.
+ */
+const LOADERS: Record<string, () => Promise<unknown>> = {
+  check: () => import("./commands/check.js"),
+  fmt: () => import("./commands/fmt.js"),
+};
+
 interface CommandModule {
   run(args: string[], io: Io): Promise<number>;
   help: string;
@@ -42,7 +51,7 @@ export async function main(argv: string[], io: Io = nodeIo()): Promise<number> {
     io.err(`segql: unknown command '${name}'\n\n${USAGE}`);
     return 2;
   }
-  const command = (await import(`./commands/${name}.js`)) as CommandModule;
+  const command = (await (LOADERS[name]?.() ?? import(`./commands/${name}.js`))) as CommandModule;
   if (rest.includes("--help") || rest.includes("-h")) {
     io.out(command.help);
     return 0;

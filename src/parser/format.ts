@@ -21,12 +21,14 @@
  *
  * Comments (`--`) are never dropped. Each is attached to the nearest "anchor" (a rule, a segment reference
  * or the head of an event, everything before `where`):
- * - on the same line after an anchor: kept at the end of that anchor's line;
+ * - on the same line after an anchor: kept at the end of the line where that anchor ends (after any `)`
+ *   closing there); it counts toward the line width;
  * - inside an anchor or before it: printed on its own line before the line where the anchor starts;
  * - before, between or after segment declarations (and after the last rule of one): kept there, with one
  *   blank line kept where the text had one or more.
- * A comment anywhere but before the first rule or after the last rule of a group forces that group to be
- * broken over lines.
+ * A comment before the first rule of a group is printed before the line that opens the group (`(`,
+ * `where`, `and …`). A comment anywhere but before the first rule or after the last rule of a group forces
+ * that group to be broken over lines.
  */
 import type * as A from "./ast.js";
 import * as T from "./tokens.js";
@@ -414,8 +416,9 @@ class Printer {
     return out;
   }
 
-  private fits(indent: number, prefix: string, flat: Flat): boolean {
-    return indent + prefix.length + flat.text.length <= this.width;
+  /** Whether `prefix` + the flat text (+ its trailing comment) fits on a line at `indent`. */
+  private fits(indent: number, prefix: string, flat: Flat, extra = 0): boolean {
+    return indent + prefix.length + flat.text.length + trailText(flat).length + extra <= this.width;
   }
 
   /**
@@ -442,10 +445,8 @@ class Printer {
         const paren = needsParens(node.operand, "not", followed);
         const inner = this.flat(node.operand, paren ? false : followed);
         if (!inner) return null;
-        if (paren) {
-          if (inner.trail.length > 0) return null;
-          return { text: `not (${inner.text})`, lead: inner.lead, trail: [] };
-        }
+        // A comment after the operand's last rule ends the line, after the ')' if there is one.
+        if (paren) return { text: `not (${inner.text})`, lead: inner.lead, trail: inner.trail };
         return { text: `not ${inner.text}`, lead: inner.lead, trail: inner.trail };
       }
       case "and":
@@ -461,7 +462,7 @@ class Printer {
           const f = this.flat(child, paren ? false : childFollowed);
           if (!f) return null;
           if (i > 0 && f.lead.length > 0) return null;
-          if ((paren || i < n - 1) && f.trail.length > 0) return null;
+          if (i < n - 1 && f.trail.length > 0) return null;
           if (i === 0) lead = f.lead;
           if (i === n - 1) trail = f.trail;
           parts.push(paren ? `(${f.text})` : f.text);
@@ -526,8 +527,8 @@ class Printer {
   /** `(node)` on one line when it fits, else `(`, the node indented two spaces, `)`. */
   private parenthesized(node: A.Expr, indent: number, prefix: string): Line[] {
     const flat = this.flat(node, false);
-    if (flat && flat.trail.length === 0 && indent + prefix.length + flat.text.length + 2 <= this.width) {
-      return [...commentLines(flat.lead, indent), { indent, text: `${prefix}(${flat.text})` }];
+    if (flat && this.fits(indent, prefix, flat, 2)) {
+      return [...commentLines(flat.lead, indent), { indent, text: `${prefix}(${flat.text})${trailText(flat)}` }];
     }
     const inner = this.render(node, indent + 2, "", false);
     const lead = hoistLeadingComments(inner, indent);
@@ -560,4 +561,26 @@ function commentLines(comments: string[], indent: number): Line[] {
 
 function trailText(c: { trail: string[] }): string {
   return c.trail.length > 0 ? ` ${c.trail.join(" ")}` : "";
+}
+
+/**
+ * True when two documents say the same thing: equal ignoring spans, with the same comment texts (ignoring
+ * trailing spaces, which the formatter drops). `segql fmt` uses it to refuse any output that would not
+ * parse back to its input.
+ */
+export function sameDocument(a: A.SegqlDocument, b: A.SegqlDocument): boolean {
+  const comments = (d: A.SegqlDocument) => d.comments.map((c) => c.text.trimEnd()).sort();
+  return equalIgnoringSpans(a.segments, b.segments) && equalIgnoringSpans(comments(a), comments(b)) && a.bare === b.bare;
+}
+
+function equalIgnoringSpans(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a === "number" && typeof b === "number") return Number.isNaN(a) && Number.isNaN(b);
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const keys = (o: object) => Object.keys(o).filter((k) => k !== "span" && k !== "nameSpan");
+  const ka = keys(a);
+  const kb = keys(b);
+  if (ka.length !== kb.length) return false;
+  return ka.every((k) => equalIgnoringSpans((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }

@@ -1,0 +1,110 @@
+/**
+ * `segql check`: parses and checks expressions and segment files, printing every problem as
+ * `file:line:col: error: message` with the source line and a caret under the span.
+ */
+import { existsSync } from "node:fs";
+import { check } from "../../checker/index.js";
+import { renderDiagnostics, type Diagnostic } from "../../diagnostics.js";
+import { parse, type SegmentDeclaration } from "../../parser/index.js";
+import { parseSchema, SchemaError, type Schema } from "../../schema/schema.js";
+import { CliError, parseArgs, readInputFile, type Io } from "../io.js";
+import { diagnosticsToJson, plural, readInputs, takeFiles, type DiagnosticJson } from "../inputs.js";
+
+export const help = `usage: segql check [--schema FILE] [--json] [-f FILE]... [EXPRESSION | -]...
+
+Checks expressions and segment files. With --schema, fields, operators and values are checked
+against the schema; without it, only the syntax is checked (plus segment names and references).
+
+  EXPRESSION          an expression, e.g. 'tenure > 12 and contract = "Month-to-month"'
+  -                   read one text from standard input
+  -f, --file FILE     check a file: one expression, or segment declarations
+                      (segment "Name" as ...); repeat for several files, whose segments
+                      may refer to each other with 'in segment "Name"'
+  -s, --schema FILE   the schema (JSON) to check against
+      --json          print the diagnostics as JSON: line/column 1-based, offsets 0-based
+                      (end exclusive), with the fix when there is one
+  -h, --help          show this help
+
+Problems print as FILE:LINE:COL: error: MESSAGE (no FILE for an inline expression), followed by
+the source line and a caret under the problem.
+
+Exit status: 0 no errors, 1 errors found, 2 usage error, missing file or invalid schema.
+
+Examples:
+  segql check --schema schema.json 'plan_type = "Pro" and lifetime_value > 1000'
+  segql check --schema schema.json -f segments.segql -f more.segql
+  echo 'status = "Subscribed"' | segql check --schema schema.json -`;
+
+/** Reads and validates the schema, turning its problems into a usage error that lists each JSON path. */
+export function loadSchema(path: string): Schema {
+  const text = readInputFile(path, "schema file");
+  try {
+    return parseSchema(text, path);
+  } catch (e) {
+    if (e instanceof SchemaError) throw new CliError(e.message);
+    throw e;
+  }
+}
+
+export async function run(args: string[], io: Io): Promise<number> {
+  const { files, rest } = takeFiles(args);
+  const { options, positional } = parseArgs(rest, {
+    schema: { value: true, short: "s" },
+    json: { value: false },
+    file: { value: true, short: "f" },
+  });
+  if (files.length === 0 && positional.length === 0) {
+    throw new CliError("nothing to check: give an expression, -f FILE, or - to read standard input (see segql check --help)");
+  }
+  const schemaPath = typeof options["schema"] === "string" ? options["schema"] : null;
+  const schema = schemaPath !== null ? loadSchema(schemaPath) : null;
+  const inputs = await readInputs(files, positional, io);
+
+  // Parse everything first, so a segment of one file can be referred to from another.
+  const parsed = inputs.map((input) => ({ input, result: parse(input.text) }));
+  const declarations = parsed.map((p) => p.result.document.segments.filter((s) => s.name !== null));
+
+  const json: { file: string | null; diagnostics: DiagnosticJson[] }[] = [];
+  const rendered: string[] = [];
+  let errors = 0;
+  let warnings = 0;
+  let failedInputs = 0;
+  parsed.forEach(({ input, result }, i) => {
+    const catalog: SegmentDeclaration[] = declarations.filter((_, j) => j !== i).flat();
+    const checked = check(result.document, schema, { catalog });
+    const diagnostics: Diagnostic[] = [...result.diagnostics, ...checked.diagnostics].sort((a, b) => a.span.start - b.span.start);
+    const nErrors = diagnostics.filter((d) => d.severity === "error").length;
+    errors += nErrors;
+    warnings += diagnostics.length - nErrors;
+    if (nErrors > 0) failedInputs++;
+    if (options["json"]) {
+      json.push({ file: input.label, diagnostics: diagnosticsToJson(input.text, diagnostics, input.label) });
+      return;
+    }
+    if (diagnostics.length > 0) {
+      let text = renderDiagnostics(input.text, diagnostics, input.label ?? undefined);
+      if (input.kind === "inline" && nErrors > 0 && looksLikeFile(input.text)) {
+        text += `\nnote: '${input.text}' is a file; to check it, write: segql check -f ${input.text}`;
+      }
+      rendered.push(text);
+    }
+  });
+
+  if (options["json"]) {
+    io.out(JSON.stringify({ valid: errors === 0, syntaxOnly: schema === null, schema: schemaPath, inputs: json }, null, 2));
+  } else {
+    if (rendered.length > 0) io.out(rendered.join("\n\n"));
+    const what = plural(inputs.length, "input");
+    const against = schema ? `against ${schemaPath}` : "for syntax only (no --schema given)";
+    const summary = errors > 0
+      ? `${plural(errors, "error")}${warnings ? `, ${plural(warnings, "warning")}` : ""} in ${failedInputs} of ${what}, checked ${against}`
+      : `ok: ${what} checked ${against}${warnings ? `, ${plural(warnings, "warning")}` : ""}`;
+    io.err(summary);
+  }
+  return errors > 0 ? 1 : 0;
+}
+
+/** An inline "expression" that names an existing file (`segql check x.segql`) probably meant `-f`. */
+function looksLikeFile(text: string): boolean {
+  return /^[\w./\\-]+\.\w+$/.test(text) && existsSync(text);
+}

@@ -1,0 +1,126 @@
+/**
+ * `segql fmt`: prints expressions and segment files in canonical form (src/parser/format.ts), rewrites
+ * files with --write, or lists unformatted ones with --check. A text with syntax errors is never formatted:
+ * its diagnostics are printed and the file is left as it is.
+ */
+import { chmodSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { renderDiagnostics } from "../../diagnostics.js";
+import { DEFAULT_WIDTH, format, sameDocument } from "../../parser/format.js";
+import { parse } from "../../parser/index.js";
+import { CliError, parseArgs, type Io } from "../io.js";
+import { plural, readInputs, takeFiles, type Input } from "../inputs.js";
+
+export const help = `usage: segql fmt [--write | --check] [--width N] [-f FILE]... [EXPRESSION | -]...
+
+Prints expressions and segment files in canonical form: keywords in lower case, one spelling per
+operator, minimal parentheses, strings in double quotes, one segment declaration per block, and
+long conditions broken over lines (see docs/cli-check-fmt.md). Comments are kept.
+
+  EXPRESSION          an expression to format
+  -                   read one text from standard input
+  -f, --file FILE     format a file; repeat for several files
+  -w, --write         rewrite the files in place (only those that change) instead of printing
+  -c, --check         print the inputs that are not formatted and exit 1 if there are any
+      --width N       preferred line width (default ${DEFAULT_WIDTH})
+  -h, --help          show this help
+
+A text with syntax errors is not formatted: its errors are printed (FILE:LINE:COL: error: ...),
+the file is left untouched, and the exit status is 1.
+
+Exit status: 0 ok, 1 syntax errors (or, with --check, unformatted inputs), 2 usage error or
+missing file.
+
+Examples:
+  segql fmt 'STATUS IS "Subscribed" AND (plan_type = "Pro")'
+  segql fmt --write -f segments.segql
+  segql fmt --check -f a.segql -f b.segql`;
+
+export async function run(args: string[], io: Io): Promise<number> {
+  const { files, rest } = takeFiles(args);
+  const { options, positional } = parseArgs(rest, {
+    write: { value: false, short: "w" },
+    check: { value: false, short: "c" },
+    width: { value: true },
+    file: { value: true, short: "f" },
+  });
+  if (files.length === 0 && positional.length === 0) {
+    throw new CliError("nothing to format: give an expression, -f FILE, or - to read standard input (see segql fmt --help)");
+  }
+  if (options["write"] && options["check"]) throw new CliError("--write and --check cannot be used together");
+  let width = DEFAULT_WIDTH;
+  if (options["width"] !== undefined) {
+    width = Number(options["width"]);
+    if (!Number.isInteger(width) || width < 20 || width > 1000) throw new CliError(`--width takes a whole number from 20 to 1000, found '${options["width"]}'`);
+  }
+  const inputs = await readInputs(files, positional, io);
+  if (options["write"]) {
+    const notFiles = inputs.filter((i) => i.kind !== "file" || i.path === "-");
+    if (notFiles.length > 0) throw new CliError("--write rewrites files; give them with -f FILE (an expression or standard input can only be printed)");
+  }
+
+  let failed = 0;
+  let unformatted = 0;
+  let rewritten = 0;
+  for (const input of inputs) {
+    const formatted = formatInput(input, width, io);
+    if (formatted === null) {
+      failed++;
+      continue;
+    }
+    const changed = !sameText(input, formatted);
+    if (options["check"]) {
+      if (changed) {
+        unformatted++;
+        io.out(`${input.label ?? "expression"}: not formatted`);
+      }
+    } else if (options["write"]) {
+      if (changed) {
+        writeAtomically(input.path!, formatted);
+        rewritten++;
+        io.out(`formatted ${input.path}`);
+      }
+    } else if (formatted !== "") {
+      io.out(formatted);
+    }
+  }
+  if (options["check"] && failed === 0) io.err(unformatted > 0 ? `${plural(unformatted, "input")} not formatted` : `ok: ${plural(inputs.length, "input")} formatted`);
+  if (options["write"]) io.err(`${plural(rewritten, "file")} rewritten, ${inputs.length - rewritten - failed} already formatted${failed ? `, ${failed} not formatted because of errors` : ""}`);
+  return failed > 0 || unformatted > 0 ? 1 : 0;
+}
+
+/** The canonical text of an input, or null (after printing why) when it has syntax errors. */
+function formatInput(input: Input, width: number, io: Io): string | null {
+  const parsed = parse(input.text);
+  const errors = parsed.diagnostics.filter((d) => d.severity === "error");
+  if (errors.length > 0) {
+    io.err(renderDiagnostics(input.text, errors, input.label ?? undefined));
+    io.err(`segql fmt: ${input.label ?? "the expression"} has ${plural(errors.length, "syntax error")}; not formatted`);
+    return null;
+  }
+  const formatted = format(parsed.document, { width });
+  // Never lose text: the output must parse back to the same document, comments included.
+  const again = parse(formatted);
+  if (again.diagnostics.length > 0 || !sameDocument(parsed.document, again.document)) {
+    io.err(`segql fmt: internal error: formatting ${input.label ?? "the expression"} would change it; left as it is (please report this with the input)`);
+    return null;
+  }
+  return formatted;
+}
+
+/** Whether the input already reads as `formatted`; an expression on the command line needs no final newline. */
+function sameText(input: Input, formatted: string): boolean {
+  if (input.kind === "file") return input.text === formatted;
+  return input.text.replace(/\r?\n$/, "") === formatted.replace(/\n$/, "");
+}
+
+/** Writes through a temporary file and a rename, so an interrupted write never leaves half a file. */
+function writeAtomically(path: string, text: string): void {
+  const tmp = `${path}.segql-fmt-${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  try {
+    chmodSync(tmp, statSync(path).mode);
+  } catch {
+    // Keep the default mode when the original's cannot be read.
+  }
+  renameSync(tmp, path);
+}

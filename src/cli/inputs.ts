@@ -1,0 +1,105 @@
+/**
+ * Inputs of `segql check` and `segql fmt`: inline expressions, files (`-f FILE`, repeatable) and standard
+ * input (`-`), plus the JSON form of diagnostics shared by both commands.
+ */
+import { LineIndex, type Diagnostic } from "../diagnostics.js";
+import { CliError, readInputFile, type Io } from "./io.js";
+
+/** One text to check or format. */
+export interface Input {
+  kind: "inline" | "file" | "stdin";
+  /** What diagnostics are prefixed with: the file's path, `<stdin>`, or null for an inline expression. */
+  label: string | null;
+  /** The file's path (files only). */
+  path: string | null;
+  text: string;
+}
+
+/**
+ * Takes every `-f FILE`, `--file FILE` and `--file=FILE` out of `args` (the generic parser keeps only the
+ * last value of an option; files repeat).
+ */
+export function takeFiles(args: string[]): { files: string[]; rest: string[] } {
+  const files: string[] = [];
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--") {
+      rest.push(...args.slice(i));
+      break;
+    }
+    if (arg === "-f" || arg === "--file") {
+      const value = args[++i];
+      if (value === undefined) throw new CliError(`option '${arg}' needs a file name`);
+      files.push(value);
+    } else if (arg.startsWith("--file=")) {
+      files.push(arg.slice("--file=".length));
+    } else rest.push(arg);
+  }
+  return { files, rest };
+}
+
+/** Reads the inputs in command-line order: files first, then inline expressions and `-` (stdin, once). */
+export async function readInputs(files: string[], positional: string[], io: Io): Promise<Input[]> {
+  const inputs: Input[] = [];
+  let stdinUsed = false;
+  const stdin = async (): Promise<Input> => {
+    if (stdinUsed) throw new CliError("standard input ('-') can be read only once");
+    stdinUsed = true;
+    return { kind: "stdin", label: "<stdin>", path: null, text: await io.readStdin() };
+  };
+  for (const file of files) {
+    inputs.push(file === "-" ? await stdin() : { kind: "file", label: file, path: file, text: readInputFile(file) });
+  }
+  for (const arg of positional) {
+    inputs.push(arg === "-" ? await stdin() : { kind: "inline", label: null, path: null, text: arg });
+  }
+  return inputs;
+}
+
+/** A diagnostic as JSON: 1-based line/column of both ends, 0-based offsets `[start, end)`. */
+export interface DiagnosticJson {
+  file: string | null;
+  severity: Diagnostic["severity"];
+  code: string;
+  message: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  start: number;
+  end: number;
+  fix?: { title: string; edits: { start: number; end: number; line: number; column: number; text: string }[] };
+}
+
+/** Converts diagnostics of one text to their JSON form. */
+export function diagnosticsToJson(text: string, diagnostics: readonly Diagnostic[], file: string | null): DiagnosticJson[] {
+  const lines = new LineIndex(text);
+  return diagnostics.map((d) => {
+    const end = lines.locate(d.span.end);
+    const out: DiagnosticJson = {
+      file,
+      severity: d.severity,
+      code: d.code,
+      message: d.message,
+      line: d.span.line,
+      column: d.span.column,
+      endLine: end.line,
+      endColumn: end.column,
+      start: d.span.start,
+      end: d.span.end,
+    };
+    if (d.fix) {
+      out.fix = {
+        title: d.fix.title,
+        edits: d.fix.edits.map((e) => ({ start: e.span.start, end: e.span.end, line: e.span.line, column: e.span.column, text: e.text })),
+      };
+    }
+    return out;
+  });
+}
+
+/** `1 error` / `2 errors`. */
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
