@@ -1,0 +1,261 @@
+/**
+ * Incremental analysis of one document, so an edit in a 500-line segment file re-parses one declaration
+ * rather than the whole file.
+ *
+ * A segment file is a sequence of declarations, and a declaration that starts a line starts a piece: the
+ * text from there to the next such line is parsed on its own (`parse(pieceText)`), and a piece's result is
+ * reused while its text is unchanged. This is exact, not an approximation, for these reasons:
+ * - no token crosses a line break (strings, quoted names and comments end at the line's end), so lexing a
+ *   piece gives the same tokens as lexing the whole text;
+ * - a piece is accepted only when the parser itself reads its first token as the start of a declaration
+ *   (its `document` rule's gate), and when the previous piece ends with a token that can end a declaration
+ *   (a value, a name, `)`, `;`, a unit, `ago`, `times`, `empty`). Otherwise the piece is merged into the
+ *   previous one, which is then parsed as a whole. A line `segment …` that ends the previous declaration's
+ *   expression (a field named `segment`) therefore never splits it;
+ * - a text that does not start with a declaration (a bare expression, or something before the first
+ *   declaration) is parsed whole, in one piece.
+ * For a text without syntax errors the pieces give exactly the AST of `parse(text)`
+ * (test/service/analysis.test.ts checks this on generated files). With syntax errors, recovery stays inside
+ * the broken declaration, where the whole-text parse may also swallow the next one.
+ *
+ * Spans of a piece are relative to the piece; `shift` moves them to the document when a whole-document
+ * view is needed (the checker, the formatter). Pieces start at the beginning of a line, so only offsets and
+ * line numbers move.
+ */
+import type { Diagnostic, Span } from "../diagnostics.js";
+import type { SegmentDeclaration, SegqlDocument } from "../parser/ast.js";
+import { parse, type ParseResult } from "../parser/index.js";
+import * as T from "../parser/tokens.js";
+import type { IToken, TokenType } from "chevrotain";
+
+/** The parse of one piece's text; immutable and shared by every piece with the same text. */
+export interface PieceParse extends ParseResult {
+  text: string;
+  /** Line starts of the piece text, for converting relative offsets. */
+  lineStarts: number[];
+  /** The piece's comments (the parser keeps them in the document). */
+}
+
+/** One piece of a document: where it starts and its (relative) parse. */
+export interface Piece {
+  /** Offset of the piece's first character in the document; always the start of a line. */
+  start: number;
+  /** 1-based line of `start`. */
+  line: number;
+  /** Offset just past the piece. */
+  end: number;
+  parse: PieceParse;
+}
+
+/** Tokens after which a declaration may end, so a following line `segment …` starts a new one. */
+const ENDING_TOKENS: ReadonlySet<TokenType> = new Set([
+  T.StringLiteral, T.UnterminatedString, T.NumberLiteral, T.DateLiteral, T.TimestampLiteral, T.True, T.False,
+  T.QuotedIdentifier, T.Identifier, T.RParen, T.Semicolon, T.Minutes, T.Hours, T.Days, T.Weeks, T.Months,
+  T.Years, T.Ago, T.Times, T.Empty, T.Now, T.Today,
+]);
+
+/** `segment` as a keyword at the start of a line (after blanks), not the start of `segment_x` or `segment.x`. */
+const LINE_STARTS_DECLARATION = /[ \t\f\v\u00a0\ufeff]*segment(?![A-Za-z0-9_]|\.[A-Za-z_])/iy;
+
+/**
+ * Parses pieces and remembers them by text. One cache per document is enough: an edit changes one or two
+ * pieces, and the cache is rebuilt from the pieces in use after each analysis so it never grows.
+ */
+export class PieceCache {
+  private entries = new Map<string, PieceParse>();
+
+  get(text: string): PieceParse {
+    let p = this.entries.get(text);
+    if (!p) {
+      p = { ...parse(text), text, lineStarts: lineStartsOf(text) };
+      this.entries.set(text, p);
+    }
+    return p;
+  }
+
+  /** Keeps only the entries used by `pieces`. */
+  retain(pieces: readonly Piece[]): void {
+    const next = new Map<string, PieceParse>();
+    for (const piece of pieces) next.set(piece.parse.text, piece.parse);
+    this.entries = next;
+  }
+}
+
+/** Offsets where lines start (after `\n`, `\r\n` or a lone `\r`, as `LineIndex` counts them). */
+export function lineStartsOf(text: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) starts.push(i + 1);
+    else if (c === 13) {
+      if (text.charCodeAt(i + 1) === 10) i++;
+      starts.push(i + 1);
+    }
+  }
+  return starts;
+}
+
+/** Splits a text into independently parsed pieces (see the module comment for why this is exact). */
+export function splitIntoPieces(text: string, cache: PieceCache): Piece[] {
+  const lineStarts = lineStartsOf(text);
+  const candidates: { start: number; line: number }[] = [];
+  for (let i = 0; i < lineStarts.length; i++) {
+    const at = lineStarts[i]!;
+    LINE_STARTS_DECLARATION.lastIndex = at;
+    if (LINE_STARTS_DECLARATION.test(text)) candidates.push({ start: at, line: i + 1 });
+  }
+  const whole = (): Piece[] => [{ start: 0, line: 1, end: text.length, parse: cache.get(text) }];
+  if (candidates.length === 0) return whole();
+
+  const pieces: Piece[] = [];
+  // Text before the first candidate: kept as its own piece only when it holds nothing but comments.
+  const first = candidates[0]!;
+  if (first.start > 0) {
+    const head = cache.get(text.slice(0, first.start));
+    if (head.tokens.length > 0 || head.diagnostics.length > 0) return whole();
+    pieces.push({ start: 0, line: 1, end: first.start, parse: head });
+  }
+  let current: { start: number; line: number } = first;
+  let currentEnd = candidates[1]?.start ?? text.length;
+  let currentParse = cache.get(text.slice(current.start, currentEnd));
+  if (currentParse.document.bare) return whole();
+  for (let k = 1; k < candidates.length; k++) {
+    const next = candidates[k]!;
+    const nextEnd = candidates[k + 1]?.start ?? text.length;
+    const nextParse = cache.get(text.slice(next.start, nextEnd));
+    const last: IToken | undefined = currentParse.tokens[currentParse.tokens.length - 1];
+    const separate = !nextParse.document.bare && (last === undefined || ENDING_TOKENS.has(last.tokenType));
+    if (separate) {
+      pieces.push({ ...current, end: currentEnd, parse: currentParse });
+      current = next;
+      currentParse = nextParse;
+    } else {
+      currentParse = cache.get(text.slice(current.start, nextEnd));
+    }
+    currentEnd = nextEnd;
+  }
+  pieces.push({ ...current, end: currentEnd, parse: currentParse });
+  return pieces;
+}
+
+// ---- moving spans ------------------------------------------------------------------------------------
+
+/** Moves a piece-relative span to the document. */
+export function shiftSpan(span: Span, piece: Pick<Piece, "start" | "line">): Span {
+  return { start: span.start + piece.start, end: span.end + piece.start, line: span.line + piece.line - 1, column: span.column };
+}
+
+function isSpan(v: Record<string, unknown>): boolean {
+  return typeof v["start"] === "number" && typeof v["end"] === "number" && typeof v["line"] === "number" &&
+    typeof v["column"] === "number";
+}
+
+/** A copy of an AST node (or diagnostic) with every span moved by the piece's position. */
+export function shift<N>(node: N, piece: Pick<Piece, "start" | "line">): N {
+  if (piece.start === 0 && piece.line === 1) return node;
+  const visit = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(visit);
+    if (v === null || typeof v !== "object") return v;
+    const o = v as Record<string, unknown>;
+    if (isSpan(o)) return shiftSpan(o as unknown as Span, piece);
+    const out: Record<string, unknown> = {};
+    for (const key in o) out[key] = visit(o[key]);
+    return out;
+  };
+  return visit(node) as N;
+}
+
+// ---- the document view ---------------------------------------------------------------------------------
+
+/** A declaration with its place in the document. */
+export interface DeclarationInfo {
+  /** The declaration as parsed, with spans relative to its piece. */
+  declaration: SegmentDeclaration;
+  piece: Piece;
+  name: string;
+  /** Absolute spans. */
+  nameSpan: Span;
+  span: Span;
+}
+
+/** Everything parsed about one version of one document. */
+export class DocumentAnalysis {
+  readonly pieces: Piece[];
+  private absoluteDocument: SegqlDocument | null = null;
+  private absoluteDiagnostics: Diagnostic[] | null = null;
+  private declarationList: DeclarationInfo[] | null = null;
+
+  constructor(
+    readonly text: string,
+    cache: PieceCache,
+  ) {
+    this.pieces = splitIntoPieces(text, cache);
+    cache.retain(this.pieces);
+  }
+
+  /** The piece holding `offset` (the last piece for the end of the text). */
+  pieceAt(offset: number): Piece {
+    const pieces = this.pieces;
+    let lo = 0;
+    let hi = pieces.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (pieces[mid]!.start <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return pieces[lo]!;
+  }
+
+  /** The parser's diagnostics, with document spans. */
+  get parseDiagnostics(): Diagnostic[] {
+    if (!this.absoluteDiagnostics) {
+      this.absoluteDiagnostics = this.pieces.flatMap((p) => p.parse.diagnostics.map((d) => shift(d, p)));
+    }
+    return this.absoluteDiagnostics;
+  }
+
+  /** The whole document with document spans, as `parse(text).document` would give it. */
+  get document(): SegqlDocument {
+    if (!this.absoluteDocument) {
+      if (this.pieces.length === 1) {
+        this.absoluteDocument = shift(this.pieces[0]!.parse.document, this.pieces[0]!);
+      } else {
+        const segments: SegmentDeclaration[] = [];
+        const comments: SegqlDocument["comments"] = [];
+        for (const p of this.pieces) {
+          for (const s of p.parse.document.segments) if (!p.parse.document.bare) segments.push(shift(s, p));
+          for (const c of p.parse.document.comments) comments.push(shift(c, p));
+        }
+        this.absoluteDocument = {
+          kind: "document",
+          segments,
+          bare: false,
+          comments,
+          span: { start: 0, end: this.text.length, line: 1, column: 1 },
+        };
+      }
+    }
+    return this.absoluteDocument;
+  }
+
+  /** The declarations that have names, in document order. */
+  get declarations(): DeclarationInfo[] {
+    if (!this.declarationList) {
+      const list: DeclarationInfo[] = [];
+      for (const piece of this.pieces) {
+        if (piece.parse.document.bare) continue;
+        for (const d of piece.parse.document.segments) {
+          if (d.name === null || d.nameSpan === null) continue;
+          list.push({ declaration: d, piece, name: d.name, nameSpan: shiftSpan(d.nameSpan, piece), span: shiftSpan(d.span, piece) });
+        }
+      }
+      this.declarationList = list;
+    }
+    return this.declarationList;
+  }
+
+  /** True when the parser found no syntax error. */
+  get syntaxOk(): boolean {
+    return this.pieces.every((p) => p.parse.diagnostics.length === 0);
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * Hover: what a field is (type, description, allowed values, column), what an operator means, what an event
+ * carries, and what a referenced segment is defined as.
+ */
+import type { IToken } from "chevrotain";
+import type { Test } from "../parser/ast.js";
+import { formatField, quoteString } from "../parser/format.js";
+import type { Schema } from "../schema/schema.js";
+import type { DocumentAnalysis } from "./analysis.js";
+import { fieldDoc, lookup } from "./completion.js";
+import { operatorByWords, OPERATORS } from "./operators.js";
+import { tokenWord } from "./tokens.js";
+import type { HoverResult } from "./types.js";
+import { targetAt, valuesOf, type Scope } from "./walk.js";
+
+/** A segment definition, for hovering over a reference to it. */
+export interface SegmentDefinition {
+  name: string;
+  title: string | null;
+  description: string | null;
+  /** The declaration's source text. */
+  source: string;
+  /** The file it is in, when not the hovered document. */
+  file: string | null;
+}
+
+/** What hover needs besides the text. */
+export interface HoverEnv {
+  schema: Schema | null;
+  /** The definition of a segment by name, if any is known. */
+  segment(name: string): SegmentDefinition | null;
+}
+
+const MAX_SOURCE = 1200;
+
+/** Hover at `offset`, or null when there is nothing to say. */
+export function hover(analysis: DocumentAnalysis, offset: number, env: HoverEnv): HoverResult | null {
+  if (offset < 0 || offset > analysis.text.length) return null;
+  const piece = analysis.pieceAt(offset);
+  const rel = offset - piece.start;
+  const { document, tokens } = piece.parse;
+  const target = targetAt(document.bare ? document.segments : document.segments, rel);
+  if (!target) return null;
+  const at = (span: { start: number; end: number }, markdown: string): HoverResult => ({
+    from: span.start + piece.start,
+    to: span.end + piece.start,
+    markdown,
+  });
+  const schema = env.schema;
+  switch (target.kind) {
+    case "field": {
+      if (!schema) return null;
+      const def = resolve(schema, target.field.name, target.scope);
+      if (!def) return null;
+      const event = target.scope.kind === "event" ? eventName(target.scope) : null;
+      const what = target.scope.kind === "event" ? "property" : "field";
+      return at(target.field.span, `${fieldDoc(def, what)}${event ? `\n\nProperty of event "${event}".` : ""}`);
+    }
+    case "operator": {
+      const words = operatorWords(tokens, target.test, rel);
+      if (!words) return null;
+      return at(words.span, words.markdown);
+    }
+    case "value": {
+      if (!schema || !target.subject) return null;
+      const def = resolve(schema, target.subject.name, target.scope);
+      if (!def?.values || target.value.kind !== "string") return null;
+      const known = def.values.includes(target.value.value);
+      return at(target.value.span, `${known ? "A value" : "**Not** a value"} of **${def.name}** (${def.values.map((v) => `\`${quoteString(v)}\``).join(", ")})`);
+    }
+    case "segmentRef":
+    case "declaration": {
+      const name = target.kind === "segmentRef" ? target.ref.name : target.declaration.name!;
+      const span = target.kind === "segmentRef" ? target.ref.nameSpan : target.declaration.nameSpan!;
+      if (target.kind === "segmentRef" && !(span.start <= rel && rel < span.end)) {
+        return at(target.ref.span, "`in segment \"Name\"`: the contacts of another segment.");
+      }
+      const def = env.segment(name);
+      if (!def) return at(span, `Unknown segment ${quoteString(name)}.`);
+      const head = [`**segment ${quoteString(def.name)}**${def.title ? `: ${def.title}` : ""}`];
+      if (def.description) head.push("", def.description);
+      if (def.file) head.push("", `Defined in ${def.file}`);
+      const source = def.source.length > MAX_SOURCE ? `${def.source.slice(0, MAX_SOURCE)}\n…` : def.source;
+      head.push("", "```segql", source, "```");
+      return at(span, head.join("\n"));
+    }
+    case "event": {
+      const v = target.event.name;
+      if (v.kind !== "string") return null;
+      const events = schema?.events;
+      const props = events ? Object.values(events.properties) : [];
+      const lines = [`**${v.value}**: event`];
+      if (events?.names && !events.names.includes(v.value)) lines.push("", "Not one of the schema's events.");
+      if (props.length) lines.push("", `Properties: ${props.map((p) => `\`${formatField(p)}\` (${p.type})`).join(", ")}`);
+      return at(v.span, lines.join("\n"));
+    }
+    case "eventKeyword": {
+      const t = tokens.find((x) => x.startOffset <= rel && rel <= x.endOffset!);
+      if (!t) return null;
+      const doc = EVENT_WORDS[tokenWord(t)];
+      return doc ? at({ start: t.startOffset, end: t.endOffset! + 1 }, doc) : null;
+    }
+  }
+}
+
+const EVENT_WORDS: Record<string, string> = {
+  performed: "`performed \"Event\"`: the contact has at least one such event (or as many as the count says). Event names match exactly.",
+  where: "`where`: a filter on the same event's properties; it extends as far as an expression does, so put the event condition in parentheses to combine it with contact rules.",
+  at: "`at least N times` / `at most N times`: a count of matching events (a count over no events is 0).",
+  least: "`at least N times`: N or more matching events.",
+  most: "`at most N times`: N or fewer matching events (includes contacts without events).",
+  exactly: "`exactly N times`: exactly N matching events (`exactly 0 times` is `not performed`).",
+  times: "A count of matching events.",
+  within: "`within last N unit`: events from N units ago up to now, both ends included.",
+  between: "`between A and B`: events between the two times, both ends included.",
+  with: "`with sum|average|min|max of PROPERTY …` or `with first|last time …`: a test on an aggregate of the matching events; over no events it is empty, so the test is false.",
+};
+
+function resolve(schema: Schema, name: string, scope: Scope) {
+  if (scope.kind === "contact") return lookup(schema.fields, name);
+  return schema.events ? lookup(schema.events.properties, name) : undefined;
+}
+
+function eventName(scope: Scope): string | null {
+  return scope.kind === "event" && scope.event.name.kind === "string" ? scope.event.name.value : null;
+}
+
+/** The operator words of a test (the tokens before its first value) and their meaning. */
+function operatorWords(tokens: readonly IToken[], test: Test, rel: number): { span: { start: number; end: number }; markdown: string } | null {
+  const values = valuesOf(test).filter((v) => v.kind !== "missing");
+  const end = values.length ? Math.min(...values.map((v) => v.span.start)) : test.span.end;
+  const words = tokens.filter((t) => t.startOffset >= test.span.start && t.endOffset! < end && t.tokenType.name !== "LParen" && t.tokenType.name !== "RParen");
+  if (words.length === 0) return null;
+  const start = words[0]!.startOffset;
+  const stop = words[words.length - 1]!.endOffset! + 1;
+  if (rel < start || rel >= stop) return null;
+  const written = words.map(tokenWord);
+  if (test.op === "within") written.splice(2); // `within last` N unit
+  const info = operatorByWords(written) ?? OPERATORS.find((o) => o.phrase === written.join(" "));
+  if (!info) return null;
+  return { span: { start, end: stop }, markdown: `\`${info.phrase}\`: ${info.doc}` };
+}

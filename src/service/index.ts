@@ -1,0 +1,454 @@
+/**
+ * The segql language service: one editor-agnostic implementation of diagnostics, completion, hover,
+ * formatting, navigation, rename, semantic tokens and folding. Text and offsets in, plain objects out
+ * (`./types.ts`); no LSP types and no file system, so it runs in a browser as well as in `src/lsp`.
+ *
+ *   setDocument(uri, text) ──▶ DocumentAnalysis (incremental parse by declaration, analysis.ts)
+ *                                 ├─▶ check(document, schema, { catalog: other files' segments }) ─▶ diagnostics
+ *                                 └─▶ completion / hover / symbols / references / semantic tokens / folding
+ *
+ * The host (the LSP server's workspace, or a web page) says which project each document belongs to: the
+ * schema, and which other documents' segments `in segment` may name. Documents that share a project key
+ * see each other's segments; files of a project that are not open in the editor are added with
+ * `setDocument` too (they are only parsed when needed).
+ */
+import type { Severity } from "../diagnostics.js";
+import { check, type CheckResult } from "../checker/index.js";
+import type { SegmentDeclaration } from "../parser/ast.js";
+import { format } from "../parser/format.js";
+import { quoteString } from "../parser/format.js";
+import type { Schema } from "../schema/schema.js";
+import { DocumentAnalysis, PieceCache, shiftSpan } from "./analysis.js";
+import { complete, type SegmentSummary } from "./completion.js";
+import { hover, type SegmentDefinition } from "./hover.js";
+import { pieceFoldingRanges, pieceSemanticTokens } from "./structure.js";
+import type {
+  CodeAction,
+  CompletionResult,
+  DocumentSymbol,
+  Edit,
+  FoldingRange,
+  HoverResult,
+  Location,
+  Range,
+  RenameError,
+  SemanticToken,
+  ServiceDiagnostic,
+  WorkspaceEdit,
+} from "./types.js";
+import { segmentRefs, targetAt } from "./walk.js";
+
+export * from "./types.js";
+export type { SegmentSummary } from "./completion.js";
+export type { SegmentDefinition } from "./hover.js";
+export { OPERATORS, type OperatorInfo } from "./operators.js";
+
+/** A problem with a project's configuration or schema, reported on each of its documents. */
+export interface ProjectProblem {
+  message: string;
+  severity: Severity;
+}
+
+/** What the host knows about the project a document belongs to. */
+export interface ProjectInfo {
+  /** Documents with the same key see each other's segments. */
+  key: string;
+  /** The schema fields and events are checked against; null: syntax and segment references only. */
+  schema: Schema | null;
+  problems?: readonly ProjectProblem[];
+}
+
+/** Options of the service. */
+export interface LanguageServiceOptions {
+  /** The project of a document; by default every document is in one project without a schema. */
+  project?: (uri: string) => ProjectInfo;
+  /** Documents longer than this (UTF-16 code units) get one diagnostic and no other analysis. Default 2,000,000. */
+  maxLength?: number;
+}
+
+/** The default largest document analysed. */
+export const DEFAULT_MAX_LENGTH = 2_000_000;
+
+interface DocState {
+  uri: string;
+  text: string;
+  /** Increases with every change of text, for cache keys. */
+  version: number;
+  cache: PieceCache;
+  analysis: DocumentAnalysis | null;
+  checked: { key: string; schema: Schema | null; result: CheckResult; crash: string | null } | null;
+}
+
+let nextVersion = 1;
+
+/** The language service. Cheap to call repeatedly: analyses are cached per document text. */
+export class LanguageService {
+  private readonly docs = new Map<string, DocState>();
+  private readonly projectOf: (uri: string) => ProjectInfo;
+  private readonly maxLength: number;
+
+  constructor(options: LanguageServiceOptions = {}) {
+    const defaultProject: ProjectInfo = { key: "", schema: null };
+    this.projectOf = options.project ?? (() => defaultProject);
+    this.maxLength = options.maxLength ?? DEFAULT_MAX_LENGTH;
+  }
+
+  // ---- documents ---------------------------------------------------------------------------------
+
+  /** Adds or replaces a document's text. */
+  setDocument(uri: string, text: string): void {
+    const existing = this.docs.get(uri);
+    if (existing) {
+      if (existing.text === text) return;
+      existing.text = text;
+      existing.version = nextVersion++;
+      existing.analysis = null;
+      existing.checked = null;
+      return;
+    }
+    this.docs.set(uri, { uri, text, version: nextVersion++, cache: new PieceCache(), analysis: null, checked: null });
+  }
+
+  /** Forgets a document. */
+  removeDocument(uri: string): void {
+    this.docs.delete(uri);
+  }
+
+  /** True when the service holds the document. */
+  hasDocument(uri: string): boolean {
+    return this.docs.has(uri);
+  }
+
+  /** The URIs of every document held. */
+  documents(): string[] {
+    return [...this.docs.keys()];
+  }
+
+  /** The documents in the same project as `uri` (including it). */
+  projectDocuments(uri: string): string[] {
+    const key = this.projectOf(uri).key;
+    return [...this.docs.keys()].filter((u) => u === uri || this.projectOf(u).key === key);
+  }
+
+  private state(uri: string): DocState | null {
+    return this.docs.get(uri) ?? null;
+  }
+
+  private tooLarge(doc: DocState): boolean {
+    return doc.text.length > this.maxLength;
+  }
+
+  private analysis(doc: DocState): DocumentAnalysis | null {
+    if (this.tooLarge(doc)) return null;
+    if (!doc.analysis) doc.analysis = new DocumentAnalysis(doc.text, doc.cache);
+    return doc.analysis;
+  }
+
+  /** The parsed document (for hosts that need the AST, e.g. a playground compiling it). */
+  analysisOf(uri: string): DocumentAnalysis | null {
+    const doc = this.state(uri);
+    return doc ? this.analysis(doc) : null;
+  }
+
+  // ---- diagnostics -------------------------------------------------------------------------------
+
+  /** Parser, checker and project problems of a document, in source order. */
+  diagnostics(uri: string): ServiceDiagnostic[] {
+    const doc = this.state(uri);
+    if (!doc) return [];
+    const project = this.projectOf(uri);
+    const out: ServiceDiagnostic[] = (project.problems ?? []).map((p) => ({
+      code: "config",
+      severity: p.severity,
+      from: 0,
+      to: 0,
+      message: p.message,
+    }));
+    if (this.tooLarge(doc)) {
+      out.push({
+        code: "too-large",
+        severity: "warning",
+        from: 0,
+        to: 0,
+        message: `this file has ${doc.text.length} characters, more than the ${this.maxLength} the language server analyses; use 'segql check' on it`,
+      });
+      return out;
+    }
+    const analysis = this.analysis(doc)!;
+    const checked = this.checkResult(doc, project);
+    if (checked.crash) out.push({ code: "internal", severity: "warning", from: 0, to: 0, message: checked.crash });
+    const all = [...analysis.parseDiagnostics, ...checked.result.diagnostics].sort((a, b) => a.span.start - b.span.start);
+    for (const d of all) {
+      const sd: ServiceDiagnostic = { code: d.code, severity: d.severity, from: d.span.start, to: d.span.end, message: d.message };
+      if (d.fix) {
+        sd.fix = { title: d.fix.title, edits: d.fix.edits.map((e) => ({ from: e.span.start, to: e.span.end, text: e.text })), preferred: true };
+      }
+      out.push(sd);
+    }
+    return out;
+  }
+
+  private checkResult(doc: DocState, project: ProjectInfo): NonNullable<DocState["checked"]> {
+    const others = [...this.docs.values()].filter((d) => d !== doc && !this.tooLarge(d) && this.projectOf(d.uri).key === project.key);
+    const key = others.map((d) => `${d.version}`).join(",");
+    if (doc.checked && doc.checked.key === key && doc.checked.schema === project.schema) return doc.checked;
+    const catalog: SegmentDeclaration[] = [];
+    for (const d of others) for (const info of this.analysis(d)!.declarations) catalog.push(info.declaration);
+    let result: CheckResult = { segments: [], diagnostics: [] };
+    let crash: string | null = null;
+    try {
+      result = check(this.analysis(doc)!.document, project.schema, { catalog });
+    } catch (e) {
+      // A checker bug must not take the editor down: say so where the user looks.
+      crash = `internal error in the checker (please report it): ${(e as Error).message}`;
+    }
+    doc.checked = { key, schema: project.schema, result, crash };
+    return doc.checked;
+  }
+
+  /** Fixes offered for the diagnostics overlapping `[from, to]`. */
+  codeActions(uri: string, from: number, to: number): CodeAction[] {
+    return this.diagnostics(uri)
+      .filter((d) => d.fix && d.from <= to && from <= d.to)
+      .map((d) => d.fix!);
+  }
+
+  // ---- completion and hover ------------------------------------------------------------------------
+
+  /** Completion proposals at `offset`. */
+  complete(uri: string, offset: number): CompletionResult {
+    const doc = this.state(uri);
+    const analysis = doc ? this.analysis(doc) : null;
+    if (!analysis) return { items: [], from: offset, to: offset };
+    const project = this.projectOf(uri);
+    return complete(analysis, offset, { schema: project.schema, segments: this.segmentSummaries(uri) });
+  }
+
+  /** Hover at `offset`. */
+  hover(uri: string, offset: number): HoverResult | null {
+    const doc = this.state(uri);
+    const analysis = doc ? this.analysis(doc) : null;
+    if (!analysis) return null;
+    const project = this.projectOf(uri);
+    return hover(analysis, offset, {
+      schema: project.schema,
+      segment: (name) => this.segmentDefinition(uri, name),
+    });
+  }
+
+  private segmentSummaries(uri: string): SegmentSummary[] {
+    const out: SegmentSummary[] = [];
+    for (const u of this.projectDocuments(uri)) {
+      const analysis = this.analysisOf(u);
+      if (!analysis) continue;
+      for (const d of analysis.declarations) {
+        out.push({
+          name: d.name,
+          title: d.declaration.title?.value ?? null,
+          description: d.declaration.description?.value ?? null,
+          file: u === uri ? null : fileName(u),
+        });
+      }
+    }
+    return out;
+  }
+
+  private segmentDefinition(uri: string, name: string): SegmentDefinition | null {
+    const found = this.findDeclaration(uri, name);
+    if (!found) return null;
+    const { info, uri: where } = found;
+    const text = this.docs.get(where)!.text;
+    return {
+      name,
+      title: info.declaration.title?.value ?? null,
+      description: info.declaration.description?.value ?? null,
+      source: text.slice(info.span.start, info.span.end),
+      file: where === uri ? null : fileName(where),
+    };
+  }
+
+  /** The declaration of a segment: in the document itself first, then in the project's other documents. */
+  private findDeclaration(uri: string, name: string) {
+    const order = [uri, ...this.projectDocuments(uri).filter((u) => u !== uri)];
+    for (const u of order) {
+      const analysis = this.analysisOf(u);
+      const info = analysis?.declarations.find((d) => d.name === name);
+      if (info) return { uri: u, info };
+    }
+    return null;
+  }
+
+  // ---- formatting --------------------------------------------------------------------------------
+
+  /**
+   * Edits that turn the document into its canonical form; `[]` when it already is. Null when it cannot be
+   * formatted (syntax errors: printing a partial tree would drop text).
+   */
+  format(uri: string): Edit[] | null {
+    const doc = this.state(uri);
+    const analysis = doc ? this.analysis(doc) : null;
+    if (!analysis || !analysis.syntaxOk) return null;
+    let formatted: string;
+    try {
+      formatted = format(analysis.document);
+    } catch {
+      return null;
+    }
+    return minimalEdit(analysis.text, formatted);
+  }
+
+  // ---- symbols and navigation ------------------------------------------------------------------------
+
+  /** The named segments of a document. */
+  symbols(uri: string): DocumentSymbol[] {
+    const analysis = this.analysisOf(uri);
+    if (!analysis) return [];
+    return analysis.declarations.map((d) => {
+      const s: DocumentSymbol = { name: d.name, kind: "segment", from: d.span.start, to: d.span.end, nameFrom: d.nameSpan.start, nameTo: d.nameSpan.end };
+      if (d.declaration.title) s.detail = d.declaration.title.value;
+      return s;
+    });
+  }
+
+  /** The segment name at `offset` (a declaration's or a reference's), with its range. */
+  private segmentNameAt(uri: string, offset: number): { name: string; from: number; to: number } | null {
+    const analysis = this.analysisOf(uri);
+    if (!analysis || offset < 0 || offset > analysis.text.length) return null;
+    for (const at of offset > 0 ? [offset, offset - 1] : [offset]) {
+      const piece = analysis.pieceAt(at);
+      const target = targetAt(piece.parse.document.segments, at - piece.start);
+      if (target?.kind === "declaration" && target.declaration.name !== null) {
+        const span = shiftSpan(target.declaration.nameSpan!, piece);
+        return { name: target.declaration.name, from: span.start, to: span.end };
+      }
+      if (target?.kind === "segmentRef") {
+        const span = shiftSpan(target.ref.nameSpan, piece);
+        if (span.start <= at && at < span.end) return { name: target.ref.name, from: span.start, to: span.end };
+      }
+    }
+    return null;
+  }
+
+  /** Where the segment named at `offset` is declared. */
+  definition(uri: string, offset: number): Location[] {
+    const at = this.segmentNameAt(uri, offset);
+    if (!at) return [];
+    const found = this.findDeclaration(uri, at.name);
+    return found ? [{ uri: found.uri, from: found.info.nameSpan.start, to: found.info.nameSpan.end }] : [];
+  }
+
+  /** Every place the segment named at `offset` is referred to (and declared, when asked), across the project. */
+  references(uri: string, offset: number, includeDeclaration = true): Location[] {
+    const at = this.segmentNameAt(uri, offset);
+    return at ? this.occurrences(uri, at.name, includeDeclaration) : [];
+  }
+
+  private occurrences(uri: string, name: string, includeDeclaration: boolean): Location[] {
+    const out: Location[] = [];
+    for (const u of this.projectDocuments(uri)) {
+      const analysis = this.analysisOf(u);
+      if (!analysis) continue;
+      for (const piece of analysis.pieces) {
+        const doc = piece.parse.document;
+        if (includeDeclaration && !doc.bare) {
+          for (const d of doc.segments) {
+            if (d.name === name && d.nameSpan) {
+              const s = shiftSpan(d.nameSpan, piece);
+              out.push({ uri: u, from: s.start, to: s.end });
+            }
+          }
+        }
+        for (const ref of segmentRefs(doc.segments)) {
+          if (ref.name === name) {
+            const s = shiftSpan(ref.nameSpan, piece);
+            out.push({ uri: u, from: s.start, to: s.end });
+          }
+        }
+      }
+    }
+    return out.sort((a, b) => (a.uri === b.uri ? a.from - b.from : a.uri < b.uri ? -1 : 1));
+  }
+
+  /** The range and current name a rename at `offset` would change, or why there is none. */
+  prepareRename(uri: string, offset: number): (Range & { placeholder: string }) | RenameError {
+    const at = this.segmentNameAt(uri, offset);
+    if (!at) return { error: "only segment names can be renamed: put the cursor on a segment's name or on an 'in segment' reference" };
+    return { from: at.from, to: at.to, placeholder: at.name };
+  }
+
+  /** Renames the segment named at `offset` everywhere in the project. */
+  rename(uri: string, offset: number, newName: string): WorkspaceEdit | RenameError {
+    const at = this.segmentNameAt(uri, offset);
+    if (!at) return { error: "only segment names can be renamed" };
+    if (newName.trim() === "") return { error: "a segment name cannot be empty" };
+    if (/[\r\n]/.test(newName)) return { error: "a segment name cannot contain a line break" };
+    if (newName === at.name) return { changes: {} };
+    if (this.findDeclaration(uri, newName)) return { error: `a segment named ${quoteString(newName)} already exists` };
+    const text = quoteString(newName);
+    const changes: Record<string, Edit[]> = {};
+    for (const loc of this.occurrences(uri, at.name, true)) {
+      (changes[loc.uri] ??= []).push({ from: loc.from, to: loc.to, text });
+    }
+    return { changes };
+  }
+
+  // ---- highlighting and folding ----------------------------------------------------------------------
+
+  /** Classified tokens of a document, in order. */
+  semanticTokens(uri: string): SemanticToken[] {
+    const analysis = this.analysisOf(uri);
+    if (!analysis) return [];
+    const out: SemanticToken[] = [];
+    for (const piece of analysis.pieces) {
+      for (const t of pieceSemanticTokens(piece.parse)) out.push({ ...t, from: t.from + piece.start, to: t.to + piece.start });
+    }
+    return out;
+  }
+
+  /** Foldable regions of a document. */
+  foldingRanges(uri: string): FoldingRange[] {
+    const analysis = this.analysisOf(uri);
+    if (!analysis) return [];
+    return analysis.pieces.flatMap((piece) =>
+      pieceFoldingRanges(piece.parse).map((r) => ({ ...r, from: r.from + piece.start, to: r.to + piece.start })));
+  }
+}
+
+/** The last path segment of a URI or path, for "defined in …". */
+function fileName(uri: string): string {
+  const clean = uri.replace(/[?#].*$/, "");
+  try {
+    return decodeURIComponent(clean.slice(clean.lastIndexOf("/") + 1));
+  } catch {
+    return clean.slice(clean.lastIndexOf("/") + 1);
+  }
+}
+
+/** One edit replacing only what differs between two texts (common prefix and suffix kept). */
+export function minimalEdit(before: string, after: string): Edit[] {
+  if (before === after) return [];
+  let start = 0;
+  const max = Math.min(before.length, after.length);
+  while (start < max && before.charCodeAt(start) === after.charCodeAt(start)) start++;
+  let endBefore = before.length;
+  let endAfter = after.length;
+  while (endBefore > start && endAfter > start && before.charCodeAt(endBefore - 1) === after.charCodeAt(endAfter - 1)) {
+    endBefore--;
+    endAfter--;
+  }
+  // Do not split a surrogate pair.
+  if (start > 0 && isHighSurrogate(before.charCodeAt(start - 1))) start--;
+  if (endBefore < before.length && isLowSurrogate(before.charCodeAt(endBefore))) {
+    endBefore++;
+    endAfter++;
+  }
+  return [{ from: start, to: endBefore, text: after.slice(start, endAfter) }];
+}
+
+function isHighSurrogate(c: number): boolean {
+  return c >= 0xd800 && c <= 0xdbff;
+}
+
+function isLowSurrogate(c: number): boolean {
+  return c >= 0xdc00 && c <= 0xdfff;
+}
