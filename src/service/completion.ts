@@ -42,8 +42,6 @@ export interface CompletionEnv {
 
 type Path = { nextTokenType: TokenType; ruleStack: string[] };
 
-/** Rules in which the next words are (part of) an operator after a field. */
-const PREDICATE_RULES = new Set(["rule", "predicate", "comparison", "isPredicate", "negatedPredicate", "positivePredicate", "betweenTail", "withinLast", "hasPredicate"]);
 /** Tokens after which content assist restarts when the text before the cursor does not parse. */
 const RESTART_AFTER = new Set<TokenType>([T.And, T.Or, T.LParen, T.Where, T.As, T.Not]);
 const UNITS = ["minutes", "hours", "days", "weeks", "months", "years"] as const;
@@ -104,19 +102,26 @@ interface Ctx {
   rel: number;
   /** Set when the name before the cursor may be a whole (boolean) condition, so `and`/`or` fit after it. */
   booleanSubject?: boolean;
+  /** Set when a condition at the cursor would be part of an event's `where` filter. */
+  inFilter?: boolean;
 }
 
-/** Content assist over the tokens before the cursor, restarting after a syntax error. */
+/**
+ * Content assist over the tokens before the cursor. When they do not parse, the walk restarts after one of
+ * the nearest `and`/`or`/`(`/`where`/`as`/`not` or at a `performed`, trying the farthest first: the longest
+ * suffix that parses keeps the most context (an event's `where` filter, say).
+ */
 function contentAssist(preceding: IToken[]): Path[] {
   const paths = parser.computeContentAssist("document", preceding);
   if (paths.length > 0) return paths;
-  let tries = 0;
-  for (let i = preceding.length; i > 0 && tries < 6; i--) {
+  const starts: number[] = [];
+  for (let i = preceding.length; i > 0 && starts.length < 6; i--) {
     const t = preceding[i - 1]!;
-    const startsHere = RESTART_AFTER.has(t.tokenType) ? i : t.tokenType === T.Performed ? i - 1 : -1;
-    if (startsHere < 0) continue;
-    tries++;
-    const retry = parser.computeContentAssist("expression", preceding.slice(startsHere));
+    const start = RESTART_AFTER.has(t.tokenType) ? i : t.tokenType === T.Performed ? i - 1 : -1;
+    if (start >= 0) starts.push(start);
+  }
+  for (const start of starts.reverse()) {
+    const retry = parser.computeContentAssist("expression", preceding.slice(start));
     if (retry.length > 0) return retry;
   }
   return [];
@@ -140,17 +145,22 @@ function inEventFilter(p: Path): boolean {
 function proposeAll(ctx: Ctx): void {
   const { paths } = ctx;
   const fieldPaths = paths.filter((p) => p.nextTokenType === T.Identifier && lastRule(p) === "field");
-  const valuePaths = paths.filter((p) => lastRule(p) === "value" || lastRule(p) === "valueList" || lastRule(p) === "relativeTime");
-  const predicatePaths = paths.filter((p) => PREDICATE_RULES.has(lastRule(p)) && lastRule(p) !== "rule" &&
-    !(lastRule(p) === "withinLast" && p.nextTokenType === T.Unit) && !(lastRule(p) === "withinLast" && p.nextTokenType === T.NumberLiteral));
+  const valuePaths = paths.filter((p) => lastRule(p) === "value");
+  const predicatePaths = paths.filter((p) => p.ruleStack.includes("predicate"));
+  // The parser is greedy: where a condition could continue an event's `where` filter, it does.
+  ctx.inFilter = fieldPaths.some(inEventFilter);
 
   // 1. An operator after a field (also the rest of a half-typed one).
   if (predicatePaths.length > 0) proposeOperators(ctx, predicatePaths);
   // 2. Values after an operator, event names after `performed`, units after a number.
   if (valuePaths.length > 0) proposeValues(ctx, valuePaths);
   for (const p of paths) {
-    if (p.nextTokenType === T.Unit && (lastRule(p) === "withinLast" || lastRule(p) === "relativeTime")) {
-      proposeUnits(ctx, lastRule(p) === "relativeTime");
+    if (p.nextTokenType === T.Unit && lastRule(p) === "withinLast") proposeUnits(ctx, false);
+    // `N unit ago` is a time: only where a time fits (or the field is unknown).
+    if (p.nextTokenType === T.Unit && lastRule(p) === "relativeTime") {
+      const window = p.ruleStack.includes("eventClause") && !p.ruleStack.includes("measureClause");
+      const type = window ? "timestamp" : valueSubject(ctx, [p])?.type;
+      if (type === undefined || type === null || type === "date" || type === "timestamp") proposeUnits(ctx, true);
     }
   }
   // 3. Field or property names where a condition starts.
@@ -197,16 +207,19 @@ export function fieldDoc(def: FieldDef, what: "field" | "property"): string {
 
 /** The name of the event whose `where` filter or measure the cursor is in, from the nearest open `performed`. */
 function enclosingEventName(ctx: Ctx): string | null {
+  const event = enclosingEvent(ctx);
+  return event && event.name.kind === "string" ? event.name.value : null;
+}
+
+/** The event condition the cursor is in: the nearest `performed` before it that no `)` has closed. */
+function enclosingEvent(ctx: Ctx): EventExpr | null {
   const tokens = ctx.preceding;
   let depth = 0;
   for (let i = tokens.length - 1; i >= 0; i--) {
     const t = tokens[i]!.tokenType;
     if (t === T.RParen) depth++;
     else if (t === T.LParen) depth = Math.max(0, depth - 1);
-    else if (t === T.Performed && depth === 0) {
-      const event = eventAt(ctx.pieceDocument.segments, tokens[i]!.startOffset);
-      return event && event.name.kind === "string" ? event.name.value : null;
-    }
+    else if (t === T.Performed && depth === 0) return eventAt(ctx.pieceDocument.segments, tokens[i]!.startOffset);
   }
   return null;
 }
@@ -332,12 +345,12 @@ function proposeValues(ctx: Ctx, paths: Path[]): void {
       const listed = valuesInOpenList(ctx.preceding);
       for (const v of subject.def?.values ?? []) {
         if (listed.has(v)) continue;
-        ctx.builder.add(quoteString(v), "value", { detail: `${subject.name} value` }, 0);
+        ctx.builder.add(quoteString(v), "value", { detail: `${subject.name} value` }, 1);
       }
       break;
     }
     case "boolean":
-      for (const v of ["true", "false"]) ctx.builder.add(v, "value", { detail: "boolean" }, 0);
+      for (const v of ["true", "false"]) ctx.builder.add(v, "value", { detail: "boolean" }, 1);
       break;
     case "date":
     case "timestamp":
@@ -421,11 +434,20 @@ function currentDeclaration(ctx: Ctx): string | null {
 
 // ---- keywords --------------------------------------------------------------------------------------
 
+/** First tokens of an event's count, measure and window clauses. */
+const CLAUSE_STARTS = new Set<TokenType>([T.At, T.Exactly, T.With, T.Within, T.Between]);
+
 /** Keyword phrases offered for a next token, by the rule it would be read in. */
-function keywordPhrases(p: Path): string[] {
+function keywordPhrases(p: Path, ctx: Ctx): string[] {
   const t = p.nextTokenType;
   const rule = lastRule(p);
-  const filter = inEventFilter(p);
+  const filter = ctx.inFilter || inEventFilter(p);
+  // One count or measure and one window per event: do not offer a second.
+  if (CLAUSE_STARTS.has(t) && (parentRule(p) === "eventClause" || parentRule(p) === "countClause")) {
+    const event = enclosingEvent(ctx);
+    const isWindow = t === T.Within || t === T.Between;
+    if (event && (isWindow ? event.window : event.measure)) return [];
+  }
   switch (t) {
     case T.And: return ["and"];
     case T.Or: return ["or"];
@@ -459,7 +481,7 @@ function keywordPhrases(p: Path): string[] {
 function proposeKeywords(ctx: Ctx): void {
   const added = new Set<string>();
   for (const p of ctx.paths) {
-    let phrases = keywordPhrases(p);
+    let phrases = keywordPhrases(p, ctx);
     // `and`/`or` right after a field that is not boolean would not check.
     if ((p.nextTokenType === T.And || p.nextTokenType === T.Or) && lastTokenIsBareField(ctx) && !ctx.booleanSubject) phrases = [];
     for (const phrase of phrases) {
@@ -473,7 +495,7 @@ function proposeKeywords(ctx: Ctx): void {
 
 function lastTokenIsBareField(ctx: Ctx): boolean {
   const t = ctx.preceding[ctx.preceding.length - 1];
-  return t !== undefined && isNameToken(t) && ctx.paths.some((p) => PREDICATE_RULES.has(lastRule(p)));
+  return t !== undefined && isNameToken(t) && ctx.paths.some((p) => p.ruleStack.includes("predicate"));
 }
 
 const KEYWORD_DETAIL: Record<string, string> = {

@@ -238,7 +238,7 @@ export class LanguageService {
 
   private segmentSummaries(uri: string): SegmentSummary[] {
     const out: SegmentSummary[] = [];
-    for (const u of this.projectDocuments(uri)) {
+    for (const u of [uri, ...this.projectDocuments(uri).filter((x) => x !== uri)]) {
       const analysis = this.analysisOf(u);
       if (!analysis) continue;
       for (const d of analysis.declarations) {
