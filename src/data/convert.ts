@@ -1,0 +1,119 @@
+/**
+ * Converting one raw value (from JSON or a CSV cell) to what a schema type holds, or saying why it cannot.
+ * docs/predicate.md "Loaders" is the table of accepted spellings.
+ */
+import { parseDate, parseTimestamp } from "../checker/time.js";
+import type { FieldDef } from "../schema/schema.js";
+
+/** A value that does not fit its field; the loaders add file, line and field. */
+export class ValueError extends Error {}
+
+/** Numbers as JSON or CSV write them (no hex, no `Infinity`, no thousands separators). */
+const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+const TRUE = new Set(["true", "yes", "y", "1", "t"]);
+const FALSE = new Set(["false", "no", "n", "0", "f"]);
+
+function describe(v: unknown): string {
+  const text = typeof v === "string" ? JSON.stringify(v) : Array.isArray(v) ? "a list" : v !== null && typeof v === "object" ? "an object" : String(v);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** `YYYY-MM-DD HH:MM…` (a space instead of `T`, as SQL exports and spreadsheets write) read as ISO. */
+function isoText(text: string): string {
+  return /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}/.test(text) ? `${text.slice(0, 10)}T${text.slice(11)}` : text;
+}
+
+/**
+ * Converts `raw` to the field's type. `fromText` is true for CSV cells, which are always strings (so a
+ * list is a JSON array or `;`-separated text, and a blank cell is empty). Returns null for an empty value.
+ */
+export function convertValue(raw: unknown, def: FieldDef, fromText: boolean): unknown {
+  if (raw === null || raw === undefined) return null;
+  if (fromText && typeof raw === "string" && def.type !== "string" && raw.trim() === "") return null;
+  if (fromText && raw === "") return null;
+  switch (def.type) {
+    case "string":
+      if (typeof raw === "string") return raw;
+      if (typeof raw === "number" && Number.isFinite(raw)) return String(raw);
+      throw new ValueError(`expected a string, found ${describe(raw)}`);
+    case "enum": {
+      if (typeof raw !== "string") throw new ValueError(`expected one of ${enumList(def)}, found ${describe(raw)}`);
+      if (raw === "") return "";
+      if (!def.values?.includes(raw)) throw new ValueError(`expected one of ${enumList(def)}, found ${describe(raw)}`);
+      return raw;
+    }
+    case "number": {
+      if (typeof raw === "number") {
+        if (Number.isFinite(raw)) return raw;
+        throw new ValueError(`expected a finite number, found ${describe(raw)}`);
+      }
+      if (typeof raw === "string") {
+        const text = raw.trim();
+        if (text === "") return null;
+        if (NUMBER.test(text)) {
+          const n = Number(text);
+          if (Number.isFinite(n)) return n;
+        }
+      }
+      throw new ValueError(`expected a number, found ${describe(raw)}`);
+    }
+    case "boolean": {
+      if (typeof raw === "boolean") return raw;
+      if (raw === 1 || raw === 0) return raw === 1;
+      if (typeof raw === "string") {
+        const text = raw.trim().toLowerCase();
+        if (TRUE.has(text)) return true;
+        if (FALSE.has(text)) return false;
+      }
+      throw new ValueError(`expected true or false, found ${describe(raw)}`);
+    }
+    case "date": {
+      if (raw instanceof Date && !Number.isNaN(raw.getTime())) return raw;
+      if (typeof raw === "string") {
+        const ms = parseDate(raw.trim());
+        if (ms !== null) return new Date(ms);
+      }
+      throw new ValueError(`expected a date such as 2024-01-31, found ${describe(raw)}`);
+    }
+    case "timestamp": {
+      if (raw instanceof Date && !Number.isNaN(raw.getTime())) return raw;
+      if (typeof raw === "number" && Number.isFinite(raw)) return new Date(raw); // epoch milliseconds
+      if (typeof raw === "string") {
+        const text = isoText(raw.trim());
+        const t = parseTimestamp(text);
+        if ("ms" in t) return new Date(t.ms);
+        const d = parseDate(text);
+        if (d !== null) return new Date(d);
+        throw new ValueError(`expected a timestamp such as 2024-01-31T10:00:00Z, found ${describe(raw)}${/^\d{4}-\d{2}-\d{2}T/.test(text) ? ` (${t.reason})` : ""}`);
+      }
+      throw new ValueError(`expected a timestamp such as 2024-01-31T10:00:00Z, found ${describe(raw)}`);
+    }
+    case "list": {
+      let items: unknown = raw;
+      if (typeof raw === "string") {
+        const text = raw.trim();
+        if (fromText && text.startsWith("[")) {
+          try {
+            items = JSON.parse(text);
+          } catch {
+            throw new ValueError(`expected a JSON array of strings or ';'-separated values, found ${describe(raw)}`);
+          }
+        } else if (fromText) {
+          items = raw.split(";");
+        }
+      }
+      if (!Array.isArray(items)) throw new ValueError(`expected a list of strings, found ${describe(raw)}`);
+      return items.map((item, i) => {
+        if (typeof item === "string") return item;
+        if (typeof item === "number" && Number.isFinite(item)) return String(item);
+        throw new ValueError(`expected a list of strings, found ${describe(item)} at position ${i + 1}`);
+      });
+    }
+  }
+}
+
+function enumList(def: FieldDef): string {
+  const values = def.values ?? [];
+  const shown = values.slice(0, 6).map((v) => JSON.stringify(v)).join(", ");
+  return values.length > 6 ? `${shown}, … (${values.length} values)` : shown;
+}

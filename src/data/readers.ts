@@ -1,0 +1,219 @@
+/**
+ * Streaming record readers for JSONL, a JSON array and CSV. Each yields records with the 1-based line
+ * they start on, reading the file in chunks (never whole), so files larger than memory work.
+ */
+import { createReadStream } from "node:fs";
+import { createInterface } from "node:readline";
+
+/** A problem in a data file, located by file and line (and field, when one is at fault). */
+export class DataError extends Error {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly reason: string,
+    readonly field?: string,
+    readonly row?: number,
+  ) {
+    super(`${file}:${line}: ${row !== undefined ? `row ${row}, ` : ""}${field !== undefined ? `field ${JSON.stringify(field)}: ` : ""}${reason}`);
+    this.name = "DataError";
+  }
+}
+
+/** One JSON value (an object for contacts and events) and where it starts. */
+export interface JsonRecord {
+  value: unknown;
+  line: number;
+}
+
+/** One CSV record: its cells, in column order, and the line it starts on. */
+export interface CsvRecord {
+  cells: string[];
+  line: number;
+}
+
+/** Lines of a UTF-8 file (LF or CRLF), streamed; the byte-order mark of the first line is dropped. */
+async function* lines(file: string): AsyncGenerator<string> {
+  const stream = createReadStream(file, { encoding: "utf8" });
+  const rl = createInterface({ input: stream, crlfDelay: Infinity });
+  let first = true;
+  try {
+    for await (const line of rl) {
+      yield first && line.charCodeAt(0) === 0xfeff ? line.slice(1) : line;
+      first = false;
+    }
+  } finally {
+    rl.close();
+    stream.destroy();
+  }
+}
+
+/** JSON Lines: one JSON value per line; blank lines are skipped. */
+export async function* readJsonLines(file: string): AsyncGenerator<JsonRecord> {
+  let line = 0;
+  for await (const text of lines(file)) {
+    line++;
+    if (text.trim() === "") continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (e) {
+      throw new DataError(file, line, `not valid JSON (${(e as Error).message})`);
+    }
+    yield { value, line };
+  }
+}
+
+/**
+ * A file holding one JSON array: its elements, one at a time. The array is scanned in chunks (strings,
+ * escapes and nesting tracked) and each element parsed alone, so the whole file is never in memory.
+ */
+export async function* readJsonArray(file: string): AsyncGenerator<JsonRecord> {
+  const stream = createReadStream(file, { encoding: "utf8", highWaterMark: 1 << 16 });
+  let line = 1;
+  let state: "before" | "between" | "element" | "after" = "before";
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  let parts: string[] = [];
+  let elementLine = 1;
+  let first = true;
+  const emit = (): JsonRecord => {
+    const text = parts.join("");
+    parts = [];
+    try {
+      return { value: JSON.parse(text), line: elementLine };
+    } catch (e) {
+      throw new DataError(file, elementLine, `not valid JSON (${(e as Error).message})`);
+    }
+  };
+  try {
+    for await (const chunk of stream as AsyncIterable<string>) {
+      let s = chunk;
+      if (first && s.charCodeAt(0) === 0xfeff) s = s.slice(1);
+      first = false;
+      let start = state === "element" ? 0 : -1; // where the current element's text starts in this chunk
+      for (let i = 0; i < s.length; i++) {
+        const c = s.charCodeAt(i);
+        if (c === 10) line++;
+        if (state === "element") {
+          if (inString) {
+            if (escaped) escaped = false;
+            else if (c === 92) escaped = true;
+            else if (c === 34) inString = false;
+            continue;
+          }
+          if (c === 34) inString = true;
+          else if (c === 123 || c === 91) depth++;
+          else if (c === 125 || c === 93) {
+            if (depth === 0) {
+              // `]` closing the array
+              parts.push(s.slice(start, i));
+              yield emit();
+              state = "after";
+              continue;
+            }
+            depth--;
+          } else if (c === 44 && depth === 0) {
+            parts.push(s.slice(start, i));
+            yield emit();
+            state = "between";
+          }
+          continue;
+        }
+        if (c === 32 || c === 9 || c === 10 || c === 13) continue;
+        if (state === "before") {
+          if (c !== 91) throw new DataError(file, line, "expected a JSON array of objects ('[' … ']')");
+          state = "between";
+        } else if (state === "between") {
+          if (c === 93 && parts.length === 0) {
+            state = "after"; // `[]`, or a trailing `]`
+            continue;
+          }
+          state = "element";
+          elementLine = line;
+          start = i;
+          depth = 0;
+          i--; // rescan this character as part of the element
+        } else {
+          throw new DataError(file, line, "unexpected text after the JSON array");
+        }
+      }
+      if (state === "element") parts.push(s.slice(start));
+    }
+  } finally {
+    stream.destroy();
+  }
+  if ((state as string) === "before") throw new DataError(file, line, "expected a JSON array of objects, found an empty file");
+  if ((state as string) !== "after") throw new DataError(file, elementLine, "the JSON array is not closed with ']'");
+}
+
+/**
+ * RFC 4180 CSV: comma-separated, fields optionally in double quotes (`""` inside quotes is one quote;
+ * quoted fields may hold commas and line breaks), CRLF or LF line ends. Blank lines between records are
+ * skipped. A line break inside a quoted field is read as `\n`.
+ */
+export async function* readCsv(file: string): AsyncGenerator<CsvRecord> {
+  let cells: string[] = [];
+  let field = "";
+  let inQuotes = false;
+  let startLine = 0;
+  let lineNo = 0;
+  for await (const text of lines(file)) {
+    lineNo++;
+    if (inQuotes) field += "\n";
+    else {
+      if (text === "") continue;
+      startLine = lineNo;
+      cells = [];
+      field = "";
+    }
+    let i = 0;
+    let atFieldStart = !inQuotes;
+    while (i < text.length) {
+      if (inQuotes) {
+        const q = text.indexOf('"', i);
+        if (q === -1) {
+          field += text.slice(i);
+          i = text.length;
+          break;
+        }
+        field += text.slice(i, q);
+        if (text.charCodeAt(q + 1) === 34) {
+          field += '"';
+          i = q + 2;
+          continue;
+        }
+        inQuotes = false;
+        i = q + 1;
+        if (i < text.length && text.charCodeAt(i) !== 44) {
+          throw new DataError(file, lineNo, `unexpected ${JSON.stringify(text[i])} after a closing quote (a quote inside a quoted field is written "")`);
+        }
+        continue;
+      }
+      const c = text.charCodeAt(i);
+      if (c === 44) {
+        cells.push(field);
+        field = "";
+        atFieldStart = true;
+        i++;
+        continue;
+      }
+      if (c === 34 && atFieldStart) {
+        inQuotes = true;
+        atFieldStart = false;
+        i++;
+        continue;
+      }
+      atFieldStart = false;
+      const comma = text.indexOf(",", i);
+      const end = comma === -1 ? text.length : comma;
+      field += text.slice(i, end);
+      i = end;
+    }
+    if (!inQuotes) {
+      cells.push(field);
+      yield { cells, line: startLine };
+    }
+  }
+  if (inQuotes) throw new DataError(file, startLine, "a quoted field is not closed before the end of the file");
+}
