@@ -61,10 +61,9 @@ export class PostgresEngine implements Engine {
     private readonly cleanup: () => Promise<void>,
   ) {}
 
-  /** PGlite, in memory. */
+  /** PGlite, in memory (started from a cached, freshly initialised data directory when there is one). */
   static async openPglite(): Promise<PostgresEngine> {
-    const { PGlite } = await import("@electric-sql/pglite");
-    const pg = await PGlite.create();
+    const pg = await createPglite();
     const driver: PgDriver = {
       query: async (sql, params) => (await pg.query<Record<string, unknown>>(sql, params ?? [])).rows,
       queryArrays: async (sql, params) => (await pg.query<unknown[]>(sql, params ?? [], { rowMode: "array" })).rows,
@@ -149,6 +148,39 @@ export class PostgresEngine implements Engine {
       await this.db.close();
     }
   }
+}
+
+/**
+ * PGlite's `initdb` in WASM takes 4-25 s on a busy 2-core machine; starting from a dump of a fresh data
+ * directory takes about 1 s. The dump is cached under node_modules/.cache (keyed by PGlite's version) and
+ * written atomically, so parallel test files never read half of one.
+ */
+async function createPglite() {
+  const { PGlite } = await import("@electric-sql/pglite");
+  const { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } = await import("node:fs");
+  const { join, dirname } = await import("node:path");
+  const { fileURLToPath } = await import("node:url");
+  const modules = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "node_modules");
+  const version = (JSON.parse(readFileSync(join(modules, "@electric-sql", "pglite", "package.json"), "utf8")) as { version: string }).version;
+  const cache = join(modules, ".cache", "segql-pglite", `datadir-${version}.tar.gz`);
+  if (existsSync(cache)) {
+    try {
+      return await PGlite.create({ loadDataDir: new Blob([readFileSync(cache)]) });
+    } catch {
+      // A damaged cache: fall through and rebuild it.
+    }
+  }
+  const pg = await PGlite.create();
+  try {
+    const dump = await pg.dumpDataDir("gzip");
+    mkdirSync(dirname(cache), { recursive: true });
+    const tmp = `${cache}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    writeFileSync(tmp, Buffer.from(await dump.arrayBuffer()));
+    renameSync(tmp, cache);
+  } catch {
+    // The cache is an optimisation only.
+  }
+  return pg;
 }
 
 /** A cell as a text parameter for `$n::type`. */

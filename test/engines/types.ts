@@ -22,9 +22,11 @@ export type ContactRow = Readonly<Record<string, unknown>>;
 
 /**
  * An event as in events.jsonl: `{ [contactKey]: "c1", [name]: "Purchase", [time]: "2024-01-01T10:00:00Z",
- * properties: { amount: 12.5 } }`, keyed by the schema's events column names. The `properties` object is
- * stored as JSON as it is (mistyped and missing properties included); properties that have their own
- * column (`ownColumn`) are read from `properties` too and written to that column.
+ * [propertiesColumn]: { amount: 12.5 } }`, keyed by the schema's events column names (the JSON object is
+ * also accepted under `properties`, as events.jsonl writes it). The properties object is stored as JSON
+ * as it is (mistyped and missing properties included). A property with its own column (`ownColumn`) is
+ * read from the row under its column name (as test/helpers/generators.ts writes it), else from the
+ * properties object under its name.
  */
 export type EventRow = Readonly<Record<string, unknown>>;
 
@@ -108,11 +110,11 @@ export function planTables(schema: Schema, contacts: readonly ContactRow[], even
       { col: { name: ev.contactKey, type: "string" }, read: (e) => e[ev.contactKey], label: ev.contactKey },
       { col: { name: ev.name, type: "string" }, read: (e) => e[ev.name], label: ev.name },
       { col: { name: ev.time, type: "timestamp", ...(ev.storage ? { storage: ev.storage } : {}) }, read: (e) => e[ev.time], label: ev.time },
-      { col: { name: ev.propertiesColumn, type: "json" }, read: (e) => e["properties"], label: "properties" },
+      { col: { name: ev.propertiesColumn, type: "json" }, read: (e) => propertiesOf(e, ev.propertiesColumn), label: ev.propertiesColumn },
       ...own.map((p) => ({
         col: { name: p.column, type: p.type, ...(p.storage ? { storage: p.storage } : {}) } as Column,
-        read: (e: EventRow) => propertiesOf(e)[p.name],
-        label: `properties.${p.name}`,
+        read: (e: EventRow) => (Object.hasOwn(e, p.column) && p.column !== ev.propertiesColumn ? e[p.column] : propertiesOf(e, ev.propertiesColumn)?.[p.name]),
+        label: p.column,
       })),
     ];
     const eventRows = events.map((e, i) => eventCols.map(({ col, read, label }) => toCell(col.type, read(e), `events[${i}].${label}`)));
@@ -121,9 +123,10 @@ export function planTables(schema: Schema, contacts: readonly ContactRow[], even
   return plans;
 }
 
-function propertiesOf(e: EventRow): Record<string, unknown> {
-  const p = e["properties"];
-  return typeof p === "object" && p !== null && !Array.isArray(p) ? (p as Record<string, unknown>) : {};
+/** The properties object of an event row (under the properties column's name, or `properties`). */
+function propertiesOf(e: EventRow, column: string): Record<string, unknown> | undefined {
+  const p = Object.hasOwn(e, column) ? e[column] : e["properties"];
+  return typeof p === "object" && p !== null && !Array.isArray(p) ? (p as Record<string, unknown>) : undefined;
 }
 
 /**
