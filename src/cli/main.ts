@@ -29,6 +29,7 @@ Run 'segql <command> --help' for a command's options.`;
 const LOADERS: Record<string, () => Promise<unknown>> = {
   check: () => import("./commands/check.js"),
   fmt: () => import("./commands/fmt.js"),
+  eval: () => import("./commands/eval.js"),
 };
 
 interface CommandModule {

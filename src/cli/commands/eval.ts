@@ -1,0 +1,183 @@
+/**
+ * `segql eval`: evaluates a condition against contacts in a JSONL, JSON or CSV file (and their events),
+ * printing the keys of the contacts that match, one per line, each once, in data order.
+ */
+import { existsSync, statSync } from "node:fs";
+import { parseDate, parseTimestamp } from "../../checker/time.js";
+import type { TypedSegment } from "../../checker/typed-ast.js";
+import { check } from "../../checker/index.js";
+import { compilePredicate, type EventRow } from "../../compiler/predicate/index.js";
+import { DataError, loadEventsByKey, readContacts, type ContactFormat } from "../../data/index.js";
+import { renderDiagnostics } from "../../diagnostics.js";
+import { parse } from "../../parser/index.js";
+import { CliError, parseArgs, type Io } from "../io.js";
+import { readInputs, takeFiles } from "../inputs.js";
+import { loadSchema } from "./check.js";
+
+export const help = `usage: segql eval --schema FILE --data FILE [--events FILE] [--now ISO] [--count]
+                  [--segment NAME] (-f FILE | EXPRESSION | -)
+
+Evaluates a condition against contacts and prints the keys of those that match, one per line,
+each once, in the order of the data file.
+
+  EXPRESSION          the condition, e.g. 'plan_type = "Pro" and lifetime_value > 1000'
+  -                   read the condition from standard input
+  -f, --file FILE     read the condition from a file (an expression or segment declarations)
+      --segment NAME  with a segment file, the segment to evaluate (required when it has several)
+  -s, --schema FILE   the schema (JSON)
+  -d, --data FILE     the contacts: .jsonl (one object per line), .json (an array of objects) or
+                      .csv (a header row naming the fields); values are converted by field type
+      --format F      the data file's format when its extension does not say: jsonl, json or csv
+  -e, --events FILE   events as JSONL, with the schema's events column names, e.g.
+                      {"customer_id": "c1", "event": "Purchase", "occurred_at": "2024-01-01T10:00:00Z",
+                       "properties": {"amount": 15.3}}; joined to contacts by key
+      --now ISO       the instant relative times are resolved against (default: the current time),
+                      e.g. 2026-01-01T00:00:00Z
+      --count         print only the number of matching contacts
+      --mode M        codegen (default) or closure (the evaluator that never generates code)
+  -h, --help          show this help
+
+A value that does not fit its field stops with FILE:LINE: row N, field "NAME": why.
+Columns or keys the schema does not know are ignored (with a warning).
+
+Exit status: 0 evaluated (also when nothing matches), 1 the condition has errors (printed like
+segql check), 2 usage error, missing file, invalid schema or a bad value in the data.
+
+Examples:
+  segql eval --schema schema.json --data contacts.jsonl 'churn and tenure < 12'
+  segql eval -s schema.json -d contacts.csv --count -f segments.segql --segment "High value"
+  segql eval -s schema.json -d contacts.jsonl -e events.jsonl --now 2011-12-10T00:00:00Z \\
+    'performed "Purchase" at least 3 times within last 30 days'`;
+
+/** Output is written in batches of this many keys. */
+const BATCH = 4096;
+
+export async function run(args: string[], io: Io): Promise<number> {
+  const { files, rest } = takeFiles(args);
+  const { options, positional } = parseArgs(rest, {
+    schema: { value: true, short: "s" },
+    data: { value: true, short: "d" },
+    events: { value: true, short: "e" },
+    now: { value: true },
+    count: { value: false },
+    segment: { value: true },
+    format: { value: true },
+    mode: { value: true },
+    file: { value: true, short: "f" },
+  });
+  const str = (name: string): string | undefined => (typeof options[name] === "string" ? (options[name] as string) : undefined);
+  const schemaPath = str("schema");
+  const dataPath = str("data");
+  if (!schemaPath) throw new CliError("--schema FILE is required (see segql eval --help)");
+  if (!dataPath) throw new CliError("--data FILE is required: the contacts to evaluate (.jsonl, .json or .csv)");
+  if (files.length + positional.length === 0) throw new CliError("no condition: give an expression, -f FILE, or - to read standard input");
+  if (files.length + positional.length > 1) throw new CliError("give one condition: an expression, -f FILE or - (for several segments, use a segment file and --segment)");
+  const format = str("format");
+  if (format !== undefined && format !== "jsonl" && format !== "json" && format !== "csv") throw new CliError(`--format must be jsonl, json or csv, not '${format}'`);
+  const mode = str("mode");
+  if (mode !== undefined && mode !== "codegen" && mode !== "closure") throw new CliError(`--mode must be codegen or closure, not '${mode}'`);
+  const now = parseNow(str("now"));
+
+  const schema = loadSchema(schemaPath);
+  const [input] = await readInputs(files, positional, io);
+  const { text, label } = { text: input!.text, label: input!.label ?? undefined };
+
+  const parsed = parse(text);
+  const checked = check(parsed.document, schema);
+  const diagnostics = [...parsed.diagnostics, ...checked.diagnostics].sort((a, b) => a.span.start - b.span.start);
+  if (diagnostics.length > 0) io.err(renderDiagnostics(text, diagnostics, label));
+  const errors = diagnostics.filter((d) => d.severity === "error").length;
+  if (errors > 0) {
+    io.err(`${errors} error${errors === 1 ? "" : "s"}: nothing evaluated`);
+    return 1;
+  }
+  const segment = pickSegment(checked.segments, str("segment"));
+
+  requireFile(dataPath, "data file");
+  const eventsPath = str("events");
+  let events: Map<string, EventRow[]> | null = null;
+  const warnUnknown = (file: string, names: string[]) =>
+    io.err(`segql eval: warning: ${file}: ignoring ${names.length === 1 ? "a field" : "fields"} not in the schema: ${names.slice(0, 10).join(", ")}${names.length > 10 ? `, … (${names.length})` : ""}`);
+  if (eventsPath !== undefined) {
+    if (!schema.events) throw new CliError(`--events needs a schema with an "events" section (${schemaPath} has none)`);
+    requireFile(eventsPath, "events file");
+    events = await dataErrors(() => loadEventsByKey(eventsPath, schema, { onUnknownFields: warnUnknown }));
+  } else if (usesEvents(segment)) {
+    io.err("segql eval: note: the condition uses events but no --events file was given, so every contact has none");
+  }
+
+  const predicate = compilePredicate(segment, { now, ...(mode ? { mode } : {}) });
+  const keyName = schema.key;
+  const printed = new Set<string>();
+  let batch: string[] = [];
+  await dataErrors(async () => {
+    for await (const contact of readContacts(dataPath, schema, { ...(format ? { format: format as ContactFormat } : {}), onUnknownFields: warnUnknown })) {
+      const key = String(contact[keyName]);
+      if (printed.has(key)) continue;
+      if (!predicate(contact, events?.get(key))) continue;
+      printed.add(key);
+      if (!options["count"]) {
+        batch.push(key);
+        if (batch.length >= BATCH) {
+          io.out(batch.join("\n"));
+          batch = [];
+        }
+      }
+    }
+  });
+  if (options["count"]) io.out(String(printed.size));
+  else if (batch.length > 0) io.out(batch.join("\n"));
+  return 0;
+}
+
+/** `--now`: ISO-8601 as literals are written (no zone = UTC; a bare date is its midnight UTC). */
+function parseNow(text: string | undefined): number {
+  if (text === undefined) return Date.now();
+  const t = parseTimestamp(text);
+  if ("ms" in t) return t.ms;
+  const d = parseDate(text);
+  if (d !== null) return d;
+  throw new CliError(`--now: '${text}' is not an instant: ${t.reason}`);
+}
+
+function pickSegment(segments: TypedSegment[], name: string | undefined): TypedSegment {
+  const names = segments.filter((s) => s.name !== null).map((s) => JSON.stringify(s.name)).join(", ");
+  if (name !== undefined) {
+    const found = segments.find((s) => s.name === name);
+    if (!found) throw new CliError(`no segment named ${JSON.stringify(name)}${names ? ` (defined: ${names})` : ""}`);
+    return found;
+  }
+  if (segments.length === 1) return segments[0]!;
+  if (segments.length === 0) throw new CliError("the input holds no condition to evaluate");
+  throw new CliError(`the file defines ${segments.length} segments: pick one with --segment NAME (defined: ${names})`);
+}
+
+function requireFile(path: string, what: string): void {
+  if (!existsSync(path)) throw new CliError(`${what} not found: ${path}`);
+  if (statSync(path).isDirectory()) throw new CliError(`${what} is a directory: ${path}`);
+}
+
+/** Runs a loader, turning bad data into a usage-level error that names file, line, row and field. */
+async function dataErrors<T>(f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    if (e instanceof DataError) throw new CliError(e.message);
+    throw e;
+  }
+}
+
+function usesEvents(segment: TypedSegment): boolean {
+  const seen = new Set<object>();
+  const stack = [segment.expr];
+  while (stack.length > 0) {
+    const e = stack.pop()!;
+    if (seen.has(e)) continue;
+    seen.add(e);
+    if (e.kind === "event") return true;
+    if (e.kind === "and" || e.kind === "or") stack.push(...e.operands);
+    else if (e.kind === "not") stack.push(e.operand);
+    else if (e.kind === "segment") stack.push(e.expr);
+  }
+  return false;
+}
