@@ -198,7 +198,8 @@ function proposeFields(ctx: Ctx, fieldPaths: Path[]): void {
 
 /** Markdown about a field or property: type, description, values, column. */
 export function fieldDoc(def: FieldDef, what: "field" | "property"): string {
-  const lines = [`**${def.name}**: ${def.type} ${what} (${describeType(def.type)})`];
+  const reading = describeType(def.type);
+  const lines = [`**${def.name}**: ${def.type} ${what}${reading === def.type ? "" : ` (${reading})`}`];
   if (def.description) lines.push("", def.description);
   if (def.values) lines.push("", `Values: ${def.values.map((v) => `\`${quoteString(v)}\``).join(", ")}`);
   lines.push("", `Column: \`${def.column}\``);

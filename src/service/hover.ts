@@ -114,6 +114,13 @@ const EVENT_WORDS: Record<string, string> = {
   within: "`within last N unit`: events from N units ago up to now, both ends included.",
   between: "`between A and B`: events between the two times, both ends included.",
   with: "`with sum|average|min|max of PROPERTY …` or `with first|last time …`: a test on an aggregate of the matching events; over no events it is empty, so the test is false.",
+  sum: "`sum of PROPERTY`: the total of a number property over the matching events (empty over no events, so the test is false).",
+  average: "`average of PROPERTY`: the mean of a number property over the matching events (empty over no events).",
+  min: "`min of PROPERTY`: the smallest value of a number property over the matching events (empty over no events).",
+  max: "`max of PROPERTY`: the largest value of a number property over the matching events (empty over no events).",
+  of: "`sum|average|min|max of PROPERTY`: the number property aggregated.",
+  first: "`first time`: the time of the earliest matching event (empty over no events).",
+  last: "`last time`: the time of the latest matching event (empty over no events); in a window, `within last N unit`.",
 };
 
 function resolve(schema: Schema, name: string, scope: Scope) {
