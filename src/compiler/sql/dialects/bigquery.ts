@@ -1,0 +1,112 @@
+/**
+ * BigQuery (GoogleSQL). Not executed here: golden files, and every statement parses with node-sql-parser.
+ * Physical types: BOOL, FLOAT64, STRING, DATE, TIMESTAMP (or DATETIME holding UTC), ARRAY<STRING> lists
+ * (BigQuery stores a NULL array as []), JSON event properties.
+ */
+import type { TimeUnit } from "../../../checker/typed-ast.js";
+import { checkIdent, jsonPath, SqlCompileError, wallClock, type Dialect, type TimeKind, type Values } from "../dialect.js";
+
+/** `'…'` with backslash escapes: BigQuery reads `\` as an escape and refuses raw newlines in quotes. */
+function stringLiteral(value: string): string {
+  let out = "'";
+  for (const ch of value) {
+    const c = ch.codePointAt(0)!;
+    if (ch === "\\") out += "\\\\";
+    else if (ch === "'") out += "\\'";
+    else if (ch === "\n") out += "\\n";
+    else if (ch === "\r") out += "\\r";
+    else if (ch === "\t") out += "\\t";
+    else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, "0")}`;
+    else out += ch;
+  }
+  return `${out}'`;
+}
+
+const UNITS: Record<TimeUnit, string> = { minute: "MINUTE", hour: "HOUR", day: "DAY", week: "WEEK", month: "MONTH", year: "YEAR" };
+
+/** An INTERVAL amount: a literal as is, a parameter cast to INT64 (clients may bind JS numbers as FLOAT64). */
+const amountOf = (amount: string) => (/^\d+$/.test(amount) ? amount : `CAST(${amount} AS INT64)`);
+
+export const bigquery = {
+  name: "bigquery",
+  formatter: { language: "bigquery", paramTypes: { named: ["@"] } },
+  // BigQuery documents at most 10,000 query parameters.
+  params: { style: "named", placeholder: (n) => `@p${n}`, max: 10_000 },
+  quoteIdent: (name) => {
+    checkIdent(name);
+    if (/[`\\\n\r]/.test(name)) throw new SqlCompileError(`the name ${JSON.stringify(name)} cannot be quoted for BigQuery (it holds a backtick, backslash or line break)`);
+    return `\`${name}\``;
+  },
+  stringLiteral,
+  textHoldsNul: true,
+  // No ESCAPE clause for LIKE in BigQuery: STRPOS / STARTS_WITH / ENDS_WITH need no pattern escaping at all.
+  textMatch: (x, op, folded, negated, v) => {
+    const fx = `TRANSLATE(${x}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')`;
+    const needle = v.string(folded);
+    const test = op === "contains" ? `STRPOS(${fx}, ${needle}) > 0` : op === "startsWith" ? `STARTS_WITH(${fx}, ${needle})` : `ENDS_WITH(${fx}, ${needle})`;
+    return negated ? (op === "contains" ? `STRPOS(${fx}, ${needle}) = 0` : `NOT ${test}`) : test;
+  },
+
+  listKind: (storage) => (storage === undefined || storage === "array<string>" ? "array" : storage === "json" ? "json" : null),
+  listStorageNames: "ARRAY<STRING> (default), JSON",
+  list: (kind) => {
+    const arr = (x: string) => (kind === "array" ? x : `JSON_VALUE_ARRAY(${x})`);
+    return {
+      hasAny: (x, vs) => (vs.length === 1 ? `${vs[0]} IN UNNEST(${arr(x)})` : `EXISTS (SELECT 1 FROM UNNEST(${arr(x)}) AS t WHERE t IN (${vs.join(", ")}))`),
+      hasAll: (x, vs) => `(SELECT COUNT(DISTINCT t) FROM UNNEST(${arr(x)}) AS t WHERE t IN (${vs.join(", ")})) = ${vs.length}`,
+      nonEmpty: (x) => `ARRAY_LENGTH(${arr(x)}) > 0`,
+    };
+  },
+
+  time: {
+    kind: (storage): TimeKind | null => (storage === undefined || storage === "timestamp" ? "instant" : storage === "datetime" ? "naive" : null),
+    storageNames: "TIMESTAMP (default), DATETIME (holding UTC)",
+    jsonKind: "instant",
+    // DATE against DATETIME needs an explicit conversion.
+    dateAs: (sql) => ({ sql: `DATETIME(${sql})`, kind: "naive" }),
+    instant: (ms: number, kind: TimeKind, v: Values) =>
+      kind === "naive"
+        ? v.params
+          ? `CAST(${v.string(wallClock(ms))} AS DATETIME)`
+          : `DATETIME '${wallClock(ms)}'`
+        : v.params
+          ? `CAST(${v.string(`${wallClock(ms)}+00`)} AS TIMESTAMP)`
+          : `TIMESTAMP '${wallClock(ms)}+00'`,
+    date: (text: string, v: Values) => (v.params ? `CAST(${v.string(text)} AS DATE)` : `DATE '${text}'`),
+    // CURRENT_TIMESTAMP() is the same for every use in a query.
+    now: (kind: TimeKind) =>
+      kind === "naive" ? "DATETIME_TRUNC(CURRENT_DATETIME('UTC'), MILLISECOND)" : "TIMESTAMP_TRUNC(CURRENT_TIMESTAMP(), MILLISECOND)",
+    today: (kind: TimeKind) => (kind === "naive" ? "DATETIME(CURRENT_DATE('UTC'))" : "TIMESTAMP(CURRENT_DATE('UTC'))"),
+    // TIMESTAMP_SUB has no MONTH/YEAR (or WEEK): those go through DATETIME_SUB on the UTC wall clock, which
+    // clamps month ends.
+    minus: (expr: string, amount: string, unit: TimeUnit, kind: TimeKind) => {
+      const n = amountOf(amount);
+      if (kind === "naive") return `DATETIME_SUB(${expr}, INTERVAL ${n} ${UNITS[unit]})`;
+      if (unit === "minute" || unit === "hour" || unit === "day") return `TIMESTAMP_SUB(${expr}, INTERVAL ${n} ${UNITS[unit]})`;
+      return `TIMESTAMP(DATETIME_SUB(DATETIME(${expr}), INTERVAL ${n} ${UNITS[unit]}))`;
+    },
+  },
+
+  json: {
+    number: (doc, key) => `CASE WHEN JSON_TYPE(${get(doc, key)}) = 'number' THEN SAFE_CAST(JSON_VALUE(${get(doc, key)}) AS FLOAT64) END`,
+    string: (doc, key) => `CASE WHEN JSON_TYPE(${get(doc, key)}) = 'string' THEN JSON_VALUE(${get(doc, key)}) END`,
+    boolean: (doc, key) => `CASE WHEN JSON_TYPE(${get(doc, key)}) = 'boolean' THEN JSON_VALUE(${get(doc, key)}) = 'true' END`,
+    timestamp: (doc, key) => jsonTimestamp(doc, key),
+    date: (doc, key) =>
+      `CASE WHEN JSON_TYPE(${get(doc, key)}) = 'string' AND LENGTH(JSON_VALUE(${get(doc, key)})) = 10 THEN SAFE_CAST(JSON_VALUE(${get(doc, key)}) AS DATE) ` +
+      `ELSE DATE(${jsonTimestamp(doc, key)}) END`,
+    list: (doc, key) => ({ sql: `CASE WHEN JSON_TYPE(${get(doc, key)}) = 'array' THEN JSON_VALUE_ARRAY(${get(doc, key)}) END`, kind: "array" }),
+  },
+} satisfies Dialect;
+
+function get(doc: string, key: string): string {
+  return `JSON_QUERY(${doc}, ${stringLiteral(jsonPath(key, "bigquery"))})`;
+}
+
+/** An ISO-8601 string (no zone = UTC) or epoch milliseconds, as a TIMESTAMP; anything else NULL. */
+function jsonTimestamp(doc: string, key: string): string {
+  return (
+    `CASE WHEN JSON_TYPE(${get(doc, key)}) = 'string' THEN SAFE_CAST(JSON_VALUE(${get(doc, key)}) AS TIMESTAMP) ` +
+    `WHEN JSON_TYPE(${get(doc, key)}) = 'number' THEN TIMESTAMP_MILLIS(SAFE_CAST(JSON_VALUE(${get(doc, key)}) AS INT64)) END`
+  );
+}

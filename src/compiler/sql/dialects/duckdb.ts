@@ -1,0 +1,111 @@
+/**
+ * DuckDB (tested on DuckDB 1.5 via @duckdb/node-api). Physical types: BOOLEAN, DOUBLE, VARCHAR, DATE,
+ * TIMESTAMP holding UTC (or TIMESTAMPTZ), VARCHAR[] lists (or JSON), JSON event properties.
+ *
+ * Functions used beyond the core (`AT TIME ZONE`, `timezone`, casts to TIMESTAMPTZ) come from the ICU
+ * extension, which @duckdb/node-api loads by itself; they only appear for `now`-relative times and
+ * TIMESTAMPTZ / JSON timestamps.
+ */
+import type { TimeUnit } from "../../../checker/typed-ast.js";
+import { ansiIdent, concatNul, jsonPath, numberLiteral, wallClock, type Dialect, type TimeKind, type Values } from "../dialect.js";
+
+const UNITS: Record<TimeUnit, string> = { minute: "MINUTE", hour: "HOUR", day: "DAY", week: "WEEK", month: "MONTH", year: "YEAR" };
+
+function interval(amount: string, unit: TimeUnit): string {
+  return /^\d+$/.test(amount) ? `INTERVAL ${amount} ${UNITS[unit]}` : `INTERVAL (CAST(${amount} AS INTEGER)) ${UNITS[unit]}`;
+}
+
+const nowNaive = "date_trunc('millisecond', current_timestamp AT TIME ZONE 'UTC')";
+/** Naive UTC → TIMESTAMPTZ, and back (ICU). */
+const toInstant = (naive: string) => `timezone('UTC', ${naive})`;
+const toNaive = (instant: string) => `timezone('UTC', ${instant})`;
+
+const NUMERIC = "('BIGINT', 'UBIGINT', 'DOUBLE')";
+
+export const duckdb = {
+  name: "duckdb",
+  formatter: { language: "duckdb", paramTypes: { numbered: ["$"] } },
+  // DuckDB documents no limit on prepared-statement parameters.
+  params: { style: "positional", placeholder: (n) => `$${n}`, max: Number.POSITIVE_INFINITY },
+  quoteIdent: ansiIdent,
+  // NUL cannot sit inside a literal (the parser stops at it): concatenate chr(0).
+  stringLiteral: (value) => concatNul(value, "chr(0)"),
+  /**
+   * DuckDB reads a decimal literal as DECIMAL and converts it to DOUBLE by division, which is not
+   * correctly rounded beyond 15 significant digits (0.9552099455213019 came back one ulp off): an
+   * exponent makes it a DOUBLE literal, parsed exactly.
+   */
+  numberLiteral: (value) => {
+    const text = numberLiteral(value);
+    return /^-?\d+\.\d+$/.test(text) && text.replace(/^-?0*\.?0*/, "").replace(".", "").length > 15 ? `${text}e0` : text;
+  },
+  textHoldsNul: true,
+  // lower() is Unicode-aware here (lower('É') = 'é', 'K' (Kelvin) → 'k'): the generic TRANSLATE of A-Z it is.
+
+  listKind: (storage) => (storage === undefined || storage === "varchar[]" || storage === "text[]" || storage === "string[]" ? "array" : storage === "json" ? "json" : null),
+  listStorageNames: "VARCHAR[] (default), JSON",
+  list: (kind) => {
+    const arr = (x: string) => (kind === "array" ? x : `CAST(${x} AS VARCHAR[])`);
+    return {
+      hasAny: (x, vs) => (vs.length === 1 ? `list_contains(${arr(x)}, ${vs[0]})` : `list_has_any(${arr(x)}, [${vs.join(", ")}])`),
+      hasAll: (x, vs) => `list_has_all(${arr(x)}, [${vs.join(", ")}])`,
+      nonEmpty: (x) => (kind === "array" ? `len(${x}) > 0` : `json_array_length(${x}) > 0`),
+    };
+  },
+
+  time: {
+    kind: (storage): TimeKind | null => {
+      if (storage === undefined || storage === "timestamp" || storage === "datetime" || storage === "timestamp without time zone") return "naive";
+      if (storage === "timestamptz" || storage === "timestamp with time zone") return "instant";
+      return null;
+    },
+    storageNames: "TIMESTAMP (default, holding UTC), TIMESTAMPTZ",
+    // TRY_CAST(… AS TIMESTAMPTZ) honours the string's offset (a TIMESTAMP cast would drop it).
+    jsonKind: "instant",
+    instant: (ms: number, kind: TimeKind, v: Values) =>
+      kind === "naive"
+        ? v.params
+          ? `CAST(${v.string(wallClock(ms))} AS TIMESTAMP)`
+          : `TIMESTAMP '${wallClock(ms)}'`
+        : v.params
+          ? `CAST(${v.string(`${wallClock(ms)}+00`)} AS TIMESTAMPTZ)`
+          : `TIMESTAMPTZ '${wallClock(ms)}+00'`,
+    // current_timestamp is the transaction's start: fixed for the statement.
+    now: (kind: TimeKind) => (kind === "naive" ? nowNaive : "date_trunc('millisecond', current_timestamp)"),
+    today: (kind: TimeKind) => (kind === "naive" ? `date_trunc('day', ${nowNaive})` : toInstant(`date_trunc('day', ${nowNaive})`)),
+    // Interval arithmetic on TIMESTAMP clamps month ends (2024-03-31 − 1 month = 2024-02-29); on TIMESTAMPTZ
+    // it would follow the session time zone, so instants go through the UTC wall clock.
+    minus: (expr: string, amount: string, unit: TimeUnit, kind: TimeKind) =>
+      kind === "naive" ? `(${expr} - ${interval(amount, unit)})` : toInstant(`${toNaive(expr)} - ${interval(amount, unit)}`),
+  },
+
+  json: {
+    number: (doc, key) => `CASE WHEN json_type(${doc}, ${path(key)}) IN ${NUMERIC} THEN CAST(json_extract(${doc}, ${path(key)}) AS DOUBLE) END`,
+    string: (doc, key) => `CASE WHEN json_type(${doc}, ${path(key)}) = 'VARCHAR' THEN json_extract_string(${doc}, ${path(key)}) END`,
+    boolean: (doc, key) => `CASE WHEN json_type(${doc}, ${path(key)}) = 'BOOLEAN' THEN CAST(json_extract(${doc}, ${path(key)}) AS BOOLEAN) END`,
+    timestamp: (doc, key) =>
+      `CASE json_type(${doc}, ${path(key)}) WHEN 'VARCHAR' THEN TRY_CAST(json_extract_string(${doc}, ${path(key)}) AS TIMESTAMPTZ) ` +
+      `WHEN 'DOUBLE' THEN ${epochInstant(doc, key)} WHEN 'BIGINT' THEN ${epochInstant(doc, key)} WHEN 'UBIGINT' THEN ${epochInstant(doc, key)} END`,
+    date: (doc, key) => {
+      const s = `json_extract_string(${doc}, ${path(key)})`;
+      return (
+        `CASE WHEN json_type(${doc}, ${path(key)}) = 'VARCHAR' AND length(${s}) = 10 THEN TRY_CAST(${s} AS DATE) ` +
+        `WHEN json_type(${doc}, ${path(key)}) = 'VARCHAR' THEN CAST(${toNaive(`TRY_CAST(${s} AS TIMESTAMPTZ)`)} AS DATE) ` +
+        `WHEN json_type(${doc}, ${path(key)}) IN ${NUMERIC} THEN CAST(epoch_ms(CAST(json_extract(${doc}, ${path(key)}) AS BIGINT)) AS DATE) END`
+      );
+    },
+    list: (doc, key) => ({
+      sql: `CASE WHEN json_type(${doc}, ${path(key)}) = 'ARRAY' THEN CAST(json_extract(${doc}, ${path(key)}) AS VARCHAR[]) END`,
+      kind: "array",
+    }),
+  },
+} satisfies Dialect;
+
+function path(key: string): string {
+  return concatNul(jsonPath(key, "duckdb"), "chr(0)");
+}
+
+/** Epoch milliseconds as a TIMESTAMPTZ. */
+function epochInstant(doc: string, key: string): string {
+  return toInstant(`epoch_ms(CAST(json_extract(${doc}, ${path(key)}) AS BIGINT))`);
+}

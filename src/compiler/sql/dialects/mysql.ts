@@ -1,0 +1,123 @@
+/**
+ * MySQL 8 and MariaDB 10.11 (tested on MariaDB). Physical types: TINYINT(1) booleans, DOUBLE, utf8mb4 text,
+ * DATE, DATETIME(6) holding UTC, JSON lists and JSON event properties. The connection must use utf8mb4.
+ *
+ * Differences that matter for correctness:
+ * - Default collations are case- and accent-insensitive (and PAD SPACE on MariaDB: 'a' = 'a '), so exact
+ *   `=` also compares the bytes: `x = v AND CAST(x AS BINARY) = CAST(v AS BINARY)` (the first conjunct
+ *   keeps an index on x usable).
+ * - Backslash is an escape character in string literals (unless the server runs with
+ *   NO_BACKSLASH_ESCAPES, where inlined backslashes would double; `params: true` is safe in every mode).
+ * - MariaDB has no `->>`: JSON_EXTRACT / JSON_UNQUOTE throughout.
+ */
+import type { TimeUnit } from "../../../checker/typed-ast.js";
+import { checkIdent, jsonPath, wallClock, type Dialect, type Values } from "../dialect.js";
+
+/** `'…'` with `'` doubled, `\` and NUL escaped (MySQL reads `\` as an escape by default). */
+function stringLiteral(value: string): string {
+  return `'${value.replace(/\\/g, "\\\\").replace(/'/g, "''").replace(/\u0000/g, "\\0")}'`;
+}
+
+const binary = (x: string) => `CAST(${x} AS BINARY)`;
+
+/**
+ * ASCII-only folding of the letters that occur in `needle`: REPLACE is exact (case- and accent-
+ * sensitive), and LOWER() would fold 'É' too. Letters absent from the needle cannot match it either way.
+ */
+function foldFor(x: string, needle: string): string {
+  const letters = [...new Set(needle.match(/[a-z]/g) ?? [])].sort();
+  return letters.reduce((acc, l) => `REPLACE(${acc}, '${l.toUpperCase()}', '${l}')`, x);
+}
+
+const UNITS: Record<TimeUnit, string> = { minute: "MINUTE", hour: "HOUR", day: "DAY", week: "WEEK", month: "MONTH", year: "YEAR" };
+
+const JSON_NUMBER = "('INTEGER', 'DOUBLE', 'DECIMAL', 'UNSIGNED INTEGER')";
+
+export const mysql = {
+  name: "mysql",
+  formatter: { language: "mysql", paramTypes: { positional: true } },
+  // The prepared-statement protocol counts parameters in 16 bits.
+  params: { style: "positional", placeholder: () => "?", max: 65_535 },
+  quoteIdent: (name) => {
+    checkIdent(name);
+    return `\`${name.replace(/`/g, "``")}\``;
+  },
+  stringLiteral,
+  textHoldsNul: true,
+  textEquals: (x, value, negated, v) =>
+    negated ? `${binary(x)} <> ${binary(v.string(value))}` : `${x} = ${v.string(value)} AND ${binary(x)} = ${binary(v.string(value))}`,
+  textIn: (x, values, negated, v) =>
+    negated
+      ? `${binary(x)} NOT IN (${values.map((s) => binary(v.string(s))).join(", ")})`
+      : `${x} IN (${values.map((s) => v.string(s)).join(", ")}) AND ${binary(x)} IN (${values.map((s) => binary(v.string(s))).join(", ")})`,
+  // Under PAD SPACE collations ' ' = '': count characters instead.
+  textNonEmpty: (x, negated) => `CHAR_LENGTH(${x}) ${negated ? "=" : ">"} 0`,
+  // Compared as bytes, so no collation folds case or accents; the pattern holds no `_`, so byte-wise `%`
+  // matching is exact on UTF-8.
+  textMatch: (x, op, folded, negated, v) => {
+    const body = folded.replace(/[%_!]/g, (c) => `!${c}`);
+    const pattern = op === "contains" ? `%${body}%` : op === "startsWith" ? `${body}%` : `%${body}`;
+    const escape = /[%_!\\]/.test(folded) ? " ESCAPE '!'" : "";
+    return `${binary(foldFor(x, folded))} ${negated ? "NOT LIKE" : "LIKE"} ${binary(v.string(pattern))}${escape}`;
+  },
+
+  listKind: (storage) => (storage === undefined || storage === "json" || storage === "text" || storage === "longtext" ? "json" : null),
+  listStorageNames: "JSON (default)",
+  list: () => ({
+    // JSON string comparison is exact (binary); JSON_OVERLAPS needs MySQL 8.0.17 / MariaDB 10.9.
+    hasAny: (x, vs) => `JSON_OVERLAPS(${x}, JSON_ARRAY(${vs.join(", ")}))`,
+    hasAll: (x, vs) => `JSON_CONTAINS(${x}, JSON_ARRAY(${vs.join(", ")}))`,
+    nonEmpty: (x) => `JSON_LENGTH(${x}) > 0`,
+  }),
+
+  time: {
+    // TIMESTAMP columns convert with the session time zone: they hold UTC only with time_zone = '+00:00'.
+    kind: (storage) => (storage === undefined || /^(datetime|timestamp)(\(\d\))?$/.test(storage) ? "naive" : null),
+    storageNames: "DATETIME(6) (default, holding UTC), TIMESTAMP (with time_zone = '+00:00')",
+    jsonKind: "naive",
+    instant: (ms: number, _kind, v: Values) => (v.params ? `CAST(${v.string(wallClock(ms))} AS DATETIME(3))` : `TIMESTAMP '${wallClock(ms)}'`),
+    // Time functions are evaluated once per statement.
+    now: () => "UTC_TIMESTAMP(3)",
+    today: () => "CAST(UTC_DATE() AS DATETIME)",
+    // DATE_SUB clamps month ends (2024-03-31 − 1 month = 2024-02-29).
+    minus: (expr: string, amount: string, unit: TimeUnit) => `(${expr} - INTERVAL ${amount} ${UNITS[unit]})`,
+  },
+
+  json: {
+    number: (doc, key) => `CASE WHEN JSON_TYPE(${get(doc, key)}) IN ${JSON_NUMBER} THEN CAST(${unquote(doc, key)} AS DOUBLE) END`,
+    string: (doc, key) => `CASE WHEN JSON_TYPE(${get(doc, key)}) = 'STRING' THEN ${unquote(doc, key)} END`,
+    boolean: (doc, key) => `CASE WHEN JSON_TYPE(${get(doc, key)}) = 'BOOLEAN' THEN ${unquote(doc, key)} = 'true' END`,
+    timestamp: (doc, key) => jsonTimestamp(doc, key),
+    date: (doc, key) =>
+      `CASE WHEN JSON_TYPE(${get(doc, key)}) = 'STRING' AND CHAR_LENGTH(${unquote(doc, key)}) = 10 THEN CAST(${unquote(doc, key)} AS DATE) ` +
+      `ELSE CAST(${jsonTimestamp(doc, key)} AS DATE) END`,
+    list: (doc, key) => ({ sql: `CASE WHEN JSON_TYPE(${get(doc, key)}) = 'ARRAY' THEN ${get(doc, key)} END`, kind: "json" }),
+  },
+} satisfies Dialect;
+
+function get(doc: string, key: string): string {
+  return `JSON_EXTRACT(${doc}, ${stringLiteral(jsonPath(key, "mysql"))})`;
+}
+
+function unquote(doc: string, key: string): string {
+  return `JSON_UNQUOTE(${get(doc, key)})`;
+}
+
+/**
+ * A JSON timestamp property as a UTC DATETIME: an ISO string ending in Z, with a ±hh:mm offset (applied
+ * here: MariaDB ignores it), or without a zone (UTC); or epoch milliseconds. Unparseable strings are NULL.
+ */
+function jsonTimestamp(doc: string, key: string): string {
+  const s = unquote(doc, key);
+  const cast = (x: string) => `CAST(${x} AS DATETIME(3))`;
+  const offsetMinutes =
+    `((CAST(SUBSTRING(${s}, -5, 2) AS SIGNED) * 60 + CAST(RIGHT(${s}, 2) AS SIGNED)) * ` +
+    `CASE WHEN SUBSTRING(${s}, -6, 1) = '-' THEN -1 ELSE 1 END)`;
+  return (
+    `CASE WHEN JSON_TYPE(${get(doc, key)}) = 'STRING' THEN CASE ` +
+    `WHEN RIGHT(${s}, 1) IN ('Z', 'z') THEN ${cast(`LEFT(${s}, CHAR_LENGTH(${s}) - 1)`)} ` +
+    `WHEN ${s} REGEXP '[+-][0-9][0-9]:[0-9][0-9]$' THEN ${cast(`LEFT(${s}, CHAR_LENGTH(${s}) - 6)`)} - INTERVAL ${offsetMinutes} MINUTE ` +
+    `ELSE ${cast(s)} END ` +
+    `WHEN JSON_TYPE(${get(doc, key)}) IN ${JSON_NUMBER} THEN TIMESTAMP '1970-01-01 00:00:00' + INTERVAL CAST(${s} AS SIGNED) * 1000 MICROSECOND END`
+  );
+}

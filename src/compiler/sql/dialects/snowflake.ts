@@ -1,0 +1,98 @@
+/**
+ * Snowflake. Not executed here: golden files, and every statement parses with node-sql-parser.
+ * Physical types: BOOLEAN, FLOAT, VARCHAR, DATE, TIMESTAMP_TZ (or _NTZ holding UTC, or _LTZ), ARRAY lists,
+ * VARIANT event properties.
+ *
+ * Quoted identifiers are case-sensitive in Snowflake: write the schema's column names as stored
+ * (unquoted names are stored upper case).
+ */
+import type { TimeUnit } from "../../../checker/typed-ast.js";
+import { ansiIdent, standardString, wallClock, type Dialect, type TimeKind, type Values } from "../dialect.js";
+
+/** `'…'`: Snowflake reads backslash escapes in single-quoted strings, so `\` is doubled and controls escaped. */
+function stringLiteral(value: string): string {
+  let out = "'";
+  for (const ch of value) {
+    const c = ch.codePointAt(0)!;
+    if (ch === "\\") out += "\\\\";
+    else if (ch === "'") out += "''";
+    else if (ch === "\n") out += "\\n";
+    else if (ch === "\r") out += "\\r";
+    else if (ch === "\t") out += "\\t";
+    else if (c === 0) out += "\\0";
+    else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, "0")}`;
+    else out += ch;
+  }
+  return `${out}'`;
+}
+
+const UNITS: Record<TimeUnit, string> = { minute: "MINUTE", hour: "HOUR", day: "DAY", week: "WEEK", month: "MONTH", year: "YEAR" };
+
+/** The current instant as TIMESTAMP_TZ on the UTC offset, so DATEADD works on the UTC calendar. */
+const NOW_TZ = "DATE_TRUNC('MILLISECOND', CONVERT_TIMEZONE('UTC', CURRENT_TIMESTAMP()))";
+
+const NUMBER_TYPES = "('INTEGER', 'DECIMAL', 'DOUBLE')";
+
+export const snowflake = {
+  name: "snowflake",
+  formatter: { language: "snowflake", paramTypes: { numbered: [":"] } },
+  // No documented limit on bind variables per statement.
+  params: { style: "positional", placeholder: (n) => `:${n}`, max: Number.POSITIVE_INFINITY },
+  quoteIdent: ansiIdent,
+  stringLiteral,
+  textHoldsNul: true,
+
+  listKind: (storage) => (storage === undefined || storage === "array" || storage === "variant" ? "array" : null),
+  listStorageNames: "ARRAY (default), VARIANT holding an array",
+  list: () => ({
+    hasAny: (x, vs) => `ARRAYS_OVERLAP(${x}, ARRAY_CONSTRUCT(${vs.join(", ")}))`,
+    // The values are distinct, so the intersection's size counts the ones present.
+    hasAll: (x, vs) => `ARRAY_SIZE(ARRAY_INTERSECTION(ARRAY_CONSTRUCT(${vs.join(", ")}), ${x})) = ${vs.length}`,
+    nonEmpty: (x) => `ARRAY_SIZE(${x}) > 0`,
+  }),
+
+  time: {
+    kind: (storage): TimeKind | null => {
+      if (storage === undefined || storage === "timestamp_tz" || storage === "timestamp_ltz") return "instant";
+      if (storage === "timestamp_ntz" || storage === "timestamp" || storage === "datetime") return "naive";
+      return null;
+    },
+    storageNames: "TIMESTAMP_TZ (default), TIMESTAMP_LTZ, TIMESTAMP_NTZ (holding UTC)",
+    jsonKind: "instant",
+    instant: (ms: number, kind: TimeKind, v: Values) => {
+      const text = kind === "naive" ? wallClock(ms) : `${wallClock(ms)} +00:00`;
+      const fn = kind === "naive" ? "TO_TIMESTAMP_NTZ" : "TO_TIMESTAMP_TZ";
+      return `${fn}(${v.params ? v.string(text) : standardString(text)})`;
+    },
+    date: (text: string, v: Values) => `TO_DATE(${v.params ? v.string(text) : standardString(text)})`,
+    // CURRENT_TIMESTAMP() is fixed for the statement.
+    now: (kind: TimeKind) => (kind === "naive" ? `TO_TIMESTAMP_NTZ(${NOW_TZ})` : NOW_TZ),
+    today: (kind: TimeKind) => `DATE_TRUNC('DAY', ${kind === "naive" ? `TO_TIMESTAMP_NTZ(${NOW_TZ})` : NOW_TZ})`,
+    // DATEADD clamps month ends; on a TIMESTAMP_TZ at +00:00 it counts on the UTC calendar.
+    minus: (expr: string, amount: string, unit: TimeUnit) => `DATEADD(${UNITS[unit]}, -1 * ${amount}, ${expr})`,
+  },
+
+  json: {
+    number: (doc, key) => `CASE WHEN TYPEOF(${get(doc, key)}) IN ${NUMBER_TYPES} THEN TO_DOUBLE(${get(doc, key)}) END`,
+    // AS_VARCHAR / AS_BOOLEAN / AS_ARRAY return NULL when the VARIANT holds another type.
+    string: (doc, key) => `AS_VARCHAR(${get(doc, key)})`,
+    boolean: (doc, key) => `AS_BOOLEAN(${get(doc, key)})`,
+    timestamp: (doc, key) => jsonTimestamp(doc, key),
+    date: (doc, key) =>
+      `CASE WHEN LENGTH(AS_VARCHAR(${get(doc, key)})) = 10 THEN TRY_TO_DATE(AS_VARCHAR(${get(doc, key)})) ` +
+      `ELSE TO_DATE(CONVERT_TIMEZONE('UTC', ${jsonTimestamp(doc, key)})) END`,
+    list: (doc, key) => ({ sql: `AS_ARRAY(${get(doc, key)})`, kind: "array" }),
+  },
+} satisfies Dialect;
+
+/** GET(doc, 'key'): a top-level key without path syntax to escape. */
+function get(doc: string, key: string): string {
+  return `GET(${doc}, ${stringLiteral(key)})`;
+}
+
+function jsonTimestamp(doc: string, key: string): string {
+  return (
+    `CASE WHEN TYPEOF(${get(doc, key)}) = 'VARCHAR' THEN TRY_TO_TIMESTAMP_TZ(AS_VARCHAR(${get(doc, key)})) ` +
+    `WHEN TYPEOF(${get(doc, key)}) IN ${NUMBER_TYPES} THEN TO_TIMESTAMP_TZ(TO_NUMBER(${get(doc, key)}), 3) END`
+  );
+}

@@ -1,0 +1,113 @@
+/**
+ * SQLite (tested on 3.53 via better-sqlite3). Physical types: booleans as INTEGER 0/1, REAL numbers, TEXT,
+ * dates as 'YYYY-MM-DD' TEXT, timestamps as ISO-8601 TEXT in UTC (`…Z`, with or without milliseconds),
+ * lists and event properties as JSON TEXT. SQLite has no session time zone: its date functions are UTC.
+ */
+import type { TimeUnit } from "../../../checker/typed-ast.js";
+import { ansiIdent, concatNul, isoMs, jsonPath, standardString, type Dialect, type TimeKind, type Values } from "../dialect.js";
+
+/** The canonical text of an instant: what `toISOString` writes, so text order is time order. */
+const ISO = "'%Y-%m-%dT%H:%M:%fZ'";
+
+/** Current instant as canonical text. A scalar subquery is evaluated once per statement, so `now` is fixed. */
+const NOW = `(SELECT strftime(${ISO}, 'now'))`;
+
+const MODIFIER_UNITS: Record<"minute" | "hour" | "day", string> = { minute: "minutes", hour: "hours", day: "days" };
+
+/** A date-function modifier `-N units`: a literal, or built around a placeholder. */
+function modifier(amount: string, unit: "minute" | "hour" | "day", times = 1): string {
+  if (/^\d+$/.test(amount)) return `'-${Number(amount) * times} ${MODIFIER_UNITS[unit]}'`;
+  return `'-' || (${amount}${times === 1 ? "" : ` * ${times}`}) || ' ${MODIFIER_UNITS[unit]}'`;
+}
+
+/**
+ * `t − n months`, clamped to the month's end. SQLite's own '-1 month' modifier normalises instead of
+ * clamping (2024-03-31 − 1 month gives 2024-03-02), so: the first of the target month, its last day, and
+ * the smaller of that and t's day of month, plus t's time of day.
+ */
+function minusMonths(t: string, months: string): string {
+  const back = /^\d+$/.test(months) ? `'-${months} months'` : `'-' || (${months}) || ' months'`;
+  const first = `date(${t}, 'start of month', ${back})`;
+  const lastDay = `CAST(strftime('%d', ${first}, '+1 month', '-1 day') AS INTEGER)`;
+  const day = `min(CAST(strftime('%d', ${t}) AS INTEGER), ${lastDay})`;
+  return `(strftime('%Y-%m-%d', ${first}, '+' || (${day} - 1) || ' days') || strftime('T%H:%M:%fZ', ${t}))`;
+}
+
+const JSON_NUMBER = "('integer', 'real')";
+
+export const sqlite = {
+  name: "sqlite",
+  formatter: { language: "sqlite", paramTypes: { positional: true } },
+  // SQLITE_MAX_VARIABLE_NUMBER defaults to 32766 since SQLite 3.32.
+  params: {
+    style: "positional",
+    placeholder: () => "?",
+    max: 32_766,
+    // SQLite has no boolean type (TRUE is 1), and drivers such as better-sqlite3 refuse to bind JS booleans.
+    value: (v) => (typeof v === "boolean" ? (v ? 1 : 0) : v),
+  },
+  quoteIdent: ansiIdent,
+  // SQLite's tokenizer ends the statement at NUL: concatenate char(0).
+  stringLiteral: (value) => concatNul(value, "char(0)"),
+  textHoldsNul: true,
+  // lower() folds only ASCII unless the ICU extension is loaded; LIKE is then exact for other characters.
+  asciiLower: (x) => `lower(${x})`,
+
+  listKind: (storage) => (storage === undefined || storage === "text" || storage === "json" ? "json" : null),
+  listStorageNames: "TEXT holding a JSON array (default)",
+  list: () => ({
+    // Only string elements count (a number 1 is not the tag "1"); json_each of NULL yields no rows.
+    hasAny: (x, vs) => `EXISTS (SELECT 1 FROM json_each(${x}) AS j WHERE j.type = 'text' AND j.value IN (${vs.join(", ")}))`,
+    hasAll: (x, vs) => `(SELECT COUNT(DISTINCT j.value) FROM json_each(${x}) AS j WHERE j.type = 'text' AND j.value IN (${vs.join(", ")})) = ${vs.length}`,
+    nonEmpty: (x) => `json_array_length(${x}) > 0`,
+  }),
+
+  time: {
+    kind: (storage): TimeKind | null => (storage === undefined || ["text", "datetime", "timestamp", "varchar"].includes(storage) ? "text" : null),
+    storageNames: "TEXT (default, ISO-8601 UTC)",
+    jsonKind: "text",
+    // Text compares as time only in one format: `…:59Z` sorts after `…:59.500Z`. Normalise to the
+    // toISOString form (an index on this expression makes the comparison indexable).
+    column: (sql) => `strftime(${ISO}, ${sql})`,
+    dateAs: (sql) => ({ sql: `(${sql} || 'T00:00:00.000Z')`, kind: "text" }),
+    instant: (ms: number, _kind: TimeKind, v: Values) => (v.params ? v.string(isoMs(ms)) : standardString(isoMs(ms))),
+    date: (text: string, v: Values) => (v.params ? v.string(text) : standardString(text)),
+    now: () => NOW,
+    today: () => `(SELECT strftime('%Y-%m-%dT00:00:00.000Z', 'now'))`,
+    minus: (expr: string, amount: string, unit: TimeUnit) => {
+      switch (unit) {
+        case "minute":
+        case "hour":
+        case "day":
+          return `strftime(${ISO}, ${expr}, ${modifier(amount, unit)})`;
+        case "week":
+          return `strftime(${ISO}, ${expr}, ${modifier(amount, "day", 7)})`;
+        case "month":
+          return minusMonths(expr, amount);
+        case "year":
+          return minusMonths(expr, /^\d+$/.test(amount) ? String(Number(amount) * 12) : `${amount} * 12`);
+      }
+    },
+  },
+
+  json: {
+    number: (doc, key) => `CASE WHEN json_type(${doc}, ${path(key)}) IN ${JSON_NUMBER} THEN json_extract(${doc}, ${path(key)}) END`,
+    string: (doc, key) => `CASE WHEN json_type(${doc}, ${path(key)}) = 'text' THEN json_extract(${doc}, ${path(key)}) END`,
+    // json_extract gives 1/0 for true/false.
+    boolean: (doc, key) => `CASE WHEN json_type(${doc}, ${path(key)}) IN ('true', 'false') THEN json_extract(${doc}, ${path(key)}) END`,
+    timestamp: (doc, key) =>
+      `CASE WHEN json_type(${doc}, ${path(key)}) = 'text' THEN strftime(${ISO}, json_extract(${doc}, ${path(key)})) ` +
+      `WHEN json_type(${doc}, ${path(key)}) IN ${JSON_NUMBER} THEN strftime(${ISO}, json_extract(${doc}, ${path(key)}) / 1000.0, 'unixepoch') END`,
+    date: (doc, key) =>
+      `CASE WHEN json_type(${doc}, ${path(key)}) = 'text' THEN date(json_extract(${doc}, ${path(key)})) ` +
+      `WHEN json_type(${doc}, ${path(key)}) IN ${JSON_NUMBER} THEN date(json_extract(${doc}, ${path(key)}) / 1000.0, 'unixepoch') END`,
+    list: (doc, key) => ({ sql: `CASE WHEN json_type(${doc}, ${path(key)}) = 'array' THEN json_extract(${doc}, ${path(key)}) END`, kind: "json" }),
+  },
+
+  // No CREATE OR REPLACE VIEW in SQLite.
+  createView: (name, select) => [`DROP VIEW IF EXISTS ${name}`, `CREATE VIEW ${name} AS ${select}`],
+} satisfies Dialect;
+
+function path(key: string): string {
+  return standardString(jsonPath(key, "sqlite"));
+}

@@ -1,0 +1,753 @@
+/**
+ * The shared SQL generator: a typed expression → one SQL condition, for any dialect.
+ *
+ * How NULLs are handled (the reason the output is two-valued where it matters, and plain elsewhere):
+ * every condition this file produces is TRUE exactly when the expression holds for the row; when it does
+ * not hold, the SQL may be FALSE or NULL. That is all a WHERE clause needs, and it lets positive tests stay
+ * the plain comparisons an index or zone map can use (`plan = 'Pro'`, `ltv > 1000`): SQL's NULL already
+ * makes them false on an empty field. Negation is never `NOT (…)` around such SQL (NOT NULL is NULL, which
+ * would drop rows the complement should keep): `not` is pushed down to the leaves (De Morgan), and each
+ * negated leaf is written as its exact complement, which adds the NULL case explicitly
+ * (`(ltv IS NULL OR ltv <= 1000)`). EXISTS and COUNT are never NULL, so events negate as NOT EXISTS.
+ *
+ * Consequence for users of the `where` form: to get the complement of a segment, compile `not (…)`;
+ * do not wrap the output in `NOT (…)`.
+ */
+import type {
+  Literal,
+  PositiveTest,
+  ResolvedField,
+  TimeValue,
+  TypedEvent,
+  TypedExpr,
+  TypedMeasure,
+  TypedTest,
+} from "../../checker/typed-ast.js";
+import { resolveTime, startOfUtcDay } from "../../checker/time.js";
+import type { EventsDef, FieldType, Schema } from "../../schema/schema.js";
+import {
+  LOWER_ASCII,
+  normaliseStorage,
+  numberLiteral,
+  SqlCompileError,
+  UPPER_ASCII,
+  type Dialect,
+  type ListKind,
+  type TimeKind,
+  type Values,
+} from "./dialect.js";
+
+export { SqlCompileError };
+
+/** What the generator needs besides the dialect. */
+export interface GeneratorOptions {
+  /** Bind user values as parameters instead of writing literals. */
+  params: boolean;
+  /** Resolve `now`, `today` and `N units ago` against this instant (epoch ms); null: the engine's clock. */
+  now: number | null;
+  /** The name (unquoted) the contacts table has in the query, used where a subquery refers to the outer row. */
+  outer: string;
+  /** Segment references: null compiles the referenced condition inline; else the quoted view of a name. */
+  view: ((name: string) => string) | null;
+}
+
+/** A condition: a constant, or SQL with the operator at its top (for parenthesising). */
+type Cond = boolean | { sql: string; top: "atom" | "and" | "or" };
+
+const atom = (sql: string): Cond => ({ sql, top: "atom" });
+/** The result of an exact-text hook: a comparison or a conjunction of comparisons (never an OR). */
+const hookCond = (sql: string, negated = false): Cond => ({ sql, top: negated ? "atom" : "and" });
+
+const DAY = 86_400_000;
+/** Instants SQL literals can hold everywhere: years 0001-9999. */
+const MIN_INSTANT = new Date("0001-01-01T00:00:00.000Z").getTime();
+const MAX_INSTANT = new Date("9999-12-31T23:59:59.999Z").getTime();
+
+/** How a value of a field is read: its SQL plus what the tests need to know about it. */
+interface Operand {
+  sql: string;
+  type: FieldType;
+  /** For timestamps: how the value is held. */
+  timeKind?: TimeKind;
+  /** For lists. */
+  listKind?: ListKind;
+  /** Where the value came from, for error messages. */
+  label: string;
+}
+
+/** Compiles typed expressions for one dialect; collects bound parameters. */
+export class SqlGenerator implements Values {
+  /**
+   * Values bound so far, by id. The SQL holds a marker per value (`bind`); `finish` numbers the markers
+   * in text order and drops values whose SQL was discarded (constant folding), so parameters always
+   * match the placeholders, however hooks order their pieces.
+   */
+  private readonly bound: (string | number | boolean)[] = [];
+  private readonly nonce = Math.random().toString(36).slice(2, 10);
+  /** Every literal and quoted identifier written, so formatting can be checked not to have touched them. */
+  readonly tokens = new Set<string>();
+  readonly params: boolean;
+
+  constructor(
+    readonly dialect: Dialect,
+    readonly schema: Schema,
+    readonly options: GeneratorOptions,
+  ) {
+    this.params = options.params;
+  }
+
+  // ---- values ----------------------------------------------------------------------------------------
+
+  string(value: string): string {
+    if (this.params) return this.bind(value);
+    return this.lit(value);
+  }
+
+  number(value: number): string {
+    if (!Number.isFinite(value)) throw new SqlCompileError(`not a finite number: ${value}`);
+    if (this.params) return this.bind(value);
+    return (this.dialect.numberLiteral ?? numberLiteral)(value);
+  }
+
+  boolean(value: boolean): string {
+    if (this.params) return this.bind(value);
+    return this.bool(value);
+  }
+
+  /** A compiler constant (not a user value): always a literal. */
+  lit(value: string): string {
+    const text = this.dialect.stringLiteral(value);
+    this.tokens.add(text);
+    return text;
+  }
+
+  /** A quoted identifier (dotted names are paths: `analytics.contacts`). */
+  ident(name: string): string {
+    const text = this.dialect.quoteIdent(name);
+    this.tokens.add(text);
+    return text;
+  }
+
+  /** A table name: each dot-separated part quoted (`analytics.contacts` → `"analytics"."contacts"`). */
+  table(name: string): string {
+    return name.split(".").map((p) => this.ident(p)).join(".");
+  }
+
+  private bool(value: boolean): string {
+    return this.dialect.booleanLiteral ? this.dialect.booleanLiteral(value) : value ? "TRUE" : "FALSE";
+  }
+
+  private bind(value: string | number | boolean): string {
+    this.bound.push(value);
+    return `\u0001${this.nonce}:${this.bound.length - 1}\u0001`;
+  }
+
+  /**
+   * Replaces the parameter markers in finished SQL with the dialect's placeholders, numbered in text
+   * order, and returns the values in that order (a value used twice is bound twice).
+   */
+  finish(sql: string): { sql: string; params: unknown[] } {
+    const params: unknown[] = [];
+    const convert = this.dialect.params.value;
+    const marker = new RegExp(`\u0001${this.nonce}:(\\d+)\u0001`, "g");
+    const out = sql.replace(marker, (_, id: string) => {
+      const value = this.bound[Number(id)]!;
+      params.push(convert ? convert(value) : value);
+      return this.dialect.params.placeholder(params.length);
+    });
+    const max = this.dialect.params.max;
+    if (params.length > max) {
+      throw new SqlCompileError(
+        `the query needs ${params.length} parameters, more than the ${max} ${this.dialect.name} accepts in one statement: compile without params, or use shorter value lists`,
+      );
+    }
+    return { sql: out, params };
+  }
+
+  /**
+   * The alias of a subquery's table (`e`, `g`, `s`). Subqueries are never nested inside each other, so
+   * siblings can share it; it only has to differ from the outer table's name, which correlations use.
+   */
+  private alias(base: string): string {
+    return this.ident(base.toLowerCase() === this.options.outer.toLowerCase() ? `${base}_1` : base);
+  }
+
+  // ---- conditions --------------------------------------------------------------------------------------
+
+  /** The SQL condition for an expression (TRUE exactly when it holds; see the module comment). */
+  condition(expr: TypedExpr): string {
+    return this.render(this.expr(expr, false));
+  }
+
+  /** Renders a condition at the top of a WHERE clause. */
+  render(c: Cond): string {
+    if (c === true || c === false) return this.bool(c);
+    return c.sql;
+  }
+
+  private expr(e: TypedExpr, negated: boolean): Cond {
+    switch (e.kind) {
+      case "and":
+      case "or": {
+        const parts = e.operands.map((o) => this.expr(o, negated));
+        // De Morgan: not (a and b) = not a or not b.
+        return (e.kind === "and") !== negated ? and(parts) : or(parts);
+      }
+      case "not":
+        return this.expr(e.operand, !negated);
+      case "rule":
+        return this.rule(this.operand(e.field, false), e.test, negated);
+      case "event":
+        return this.event(e, negated);
+      case "segment":
+        if (this.options.view) return this.viewMembership(this.options.view(e.name), negated);
+        return this.expr(e.expr, negated);
+    }
+  }
+
+  // ---- fields --------------------------------------------------------------------------------------------
+
+  /** How a field is read: a contact column, an event's own column, or a property of the events' JSON. */
+  private operand(field: ResolvedField, inEvent: boolean, eventAlias?: string): Operand {
+    const d = this.dialect;
+    const storage = normaliseStorage(field.def.storage?.[d.name]);
+    const label = `${field.source === "event" ? "property" : "field"} "${field.name}"`;
+    let sql: string;
+    if (field.source === "event" && !field.def.ownColumn) {
+      const events = this.requireEvents();
+      const doc = `${eventAlias}.${this.ident(events.propertiesColumn)}`;
+      const key = field.name;
+      switch (field.type) {
+        case "number":
+          return { sql: d.json.number(doc, key), type: "number", label };
+        case "string":
+        case "enum":
+          return { sql: d.json.string(doc, key), type: field.type, label };
+        case "boolean":
+          return { sql: d.json.boolean(doc, key), type: "boolean", label };
+        case "timestamp":
+          return { sql: d.json.timestamp(doc, key), type: "timestamp", timeKind: d.time.jsonKind, label };
+        case "date":
+          return { sql: d.json.date(doc, key), type: "date", label };
+        case "list": {
+          const l = d.json.list(doc, key);
+          return { sql: l.sql, type: "list", listKind: l.kind, label };
+        }
+      }
+    }
+    sql = field.source === "event" ? `${eventAlias}.${this.ident(field.column)}` : this.ident(field.column);
+    if (field.source === "contact" && inEvent) sql = `${this.ident(this.options.outer)}.${this.ident(field.column)}`;
+    const op: Operand = { sql, type: field.type, label };
+    if (field.type === "timestamp") {
+      op.timeKind = this.timeKind(storage, label);
+      if (d.time.column) op.sql = d.time.column(sql, op.timeKind);
+    }
+    if (field.type === "list") {
+      const kind = d.listKind(storage);
+      if (!kind) throw new SqlCompileError(`${label}: unsupported ${d.name} storage "${field.def.storage?.[d.name]}" for a list (supported: ${d.listStorageNames})`);
+      op.listKind = kind;
+    }
+    return op;
+  }
+
+  private timeKind(storage: string | undefined, label: string): TimeKind {
+    const kind = this.dialect.time.kind(storage);
+    if (!kind) {
+      throw new SqlCompileError(`${label}: unsupported ${this.dialect.name} storage "${storage}" for a timestamp (supported: ${this.dialect.time.storageNames})`);
+    }
+    return kind;
+  }
+
+  private requireEvents(): EventsDef {
+    const events = this.schema.events;
+    if (!events) throw new SqlCompileError(`the schema has no "events" section, so event conditions cannot be compiled`);
+    return events;
+  }
+
+  // ---- rules -----------------------------------------------------------------------------------------------
+
+  /** A test on an operand; `negated` flips the test's own negation (pushed-down `not`). */
+  private rule(x: Operand, test: TypedTest, negated: boolean): Cond {
+    const neg = test.negated !== negated;
+    const positive = this.positive(x, test);
+    if (!neg) return positive;
+    if (positive === true || positive === false) return !positive;
+    // The exact complement: true on an empty field, else the complementary test.
+    const complement = this.complement(x, test);
+    if (complement === false) return this.isEmpty(x);
+    if (complement === true) return true;
+    return or([this.isNull(x), complement]);
+  }
+
+  private isNull(x: Operand): Cond {
+    return atom(`${x.sql} IS NULL`);
+  }
+
+  /** `is empty` as SQL: NULL, or "" for strings, or [] for lists. */
+  private isEmpty(x: Operand): Cond {
+    if (x.type === "string" || x.type === "enum") return or([this.isNull(x), atom(this.textNonEmpty(x.sql, true))]);
+    if (x.type === "list") return or([this.isNull(x), atom(`NOT ${this.dialect.list(x.listKind!).nonEmpty(x.sql)}`)]);
+    return this.isNull(x);
+  }
+
+  private textNonEmpty(x: string, negated: boolean): string {
+    if (this.dialect.textNonEmpty) return this.dialect.textNonEmpty(x, negated);
+    return negated ? `${x} = ''` : `${x} <> ''`;
+  }
+
+  /** The positive form of a test: TRUE exactly when it holds (false on an empty field). */
+  private positive(x: Operand, t: PositiveTest): Cond {
+    return this.test(x, t, false);
+  }
+
+  /**
+   * The complement of a test for a value that is present (not NULL): the negated form is
+   * `x IS NULL OR complement`. Returns false when the complement is "x is empty" (for `present`).
+   */
+  private complement(x: Operand, t: PositiveTest): Cond {
+    if (t.op === "present") return false;
+    return this.test(x, t, true);
+  }
+
+  /**
+   * A test (`negated`: its complement on a non-NULL value). Both forms are two-valued for a non-NULL
+   * value, so `x IS NULL OR <complement>` is exact.
+   */
+  private test(x: Operand, t: PositiveTest, negated: boolean): Cond {
+    if (t.op === "present") {
+      if (x.type === "string" || x.type === "enum") return atom(this.textNonEmpty(x.sql, false));
+      if (x.type === "list") return atom(this.dialect.list(x.listKind!).nonEmpty(x.sql));
+      return atom(`${x.sql} IS NOT NULL`);
+    }
+    switch (x.type) {
+      case "string":
+      case "enum":
+        return this.textTest(x, t, negated);
+      case "number":
+      case "boolean":
+        return this.scalarTest(x, t, negated);
+      case "timestamp":
+        return this.timestampTest(x, t, negated);
+      case "date":
+        return this.dateTest(x, t, negated);
+      case "list":
+        return this.listTest(x, t, negated);
+    }
+  }
+
+  private unsupported(x: Operand, t: PositiveTest): never {
+    throw new SqlCompileError(`${x.label}: the test "${t.op}" does not apply to a ${x.type}`);
+  }
+
+  // ---- strings ---------------------------------------------------------------------------------------------
+
+  /** Whether the engine can hold this text at all (PostgreSQL text cannot hold U+0000). */
+  private storable(s: string): boolean {
+    return this.dialect.textHoldsNul || !s.includes("\u0000");
+  }
+
+  private textTest(x: Operand, t: PositiveTest, negated: boolean): Cond {
+    const d = this.dialect;
+    switch (t.op) {
+      case "eq": {
+        const v = stringOf(t.value, x);
+        // "" is empty, and a positive test is false on an empty field.
+        if (v === "" || !this.storable(v)) return negated;
+        if (d.textEquals) return hookCond(d.textEquals(x.sql, v, negated, this), negated);
+        return atom(`${x.sql} ${negated ? "<>" : "="} ${this.string(v)}`);
+      }
+      case "in": {
+        const values = [...new Set(t.values.map((v) => stringOf(v, x)))].filter((v) => v !== "" && this.storable(v));
+        if (values.length === 0) return negated;
+        if (values.length === 1) return this.textTest(x, { op: "eq", value: { kind: "string", value: values[0]! } }, negated);
+        if (d.textIn) return hookCond(d.textIn(x.sql, values, negated, this), negated);
+        return atom(`${x.sql} ${negated ? "NOT IN" : "IN"} (${values.map((v) => this.string(v)).join(", ")})`);
+      }
+      case "contains":
+      case "startsWith":
+      case "endsWith": {
+        // "" matches every non-empty value (and the empty one is excluded by the empty-field rule).
+        if (t.value === "") return atom(this.textNonEmpty(x.sql, negated));
+        if (!this.storable(t.value)) return negated;
+        const folded = foldAscii(t.value);
+        if (d.textMatch) return atom(d.textMatch(x.sql, t.op, folded, negated, this));
+        return atom(this.likeMatch(x.sql, t.op, folded, negated));
+      }
+      default:
+        return this.unsupported(x, t);
+    }
+  }
+
+  /** The generic case-insensitive match: `fold(x) LIKE '%needle%' [ESCAPE '!']`. */
+  private likeMatch(x: string, op: "contains" | "startsWith" | "endsWith", folded: string, negated: boolean): string {
+    const { pattern, escaped } = likePattern(op, folded);
+    const p = this.string(pattern);
+    const escape = escaped ? this.lit(LIKE_ESCAPE) : null;
+    return `${this.asciiLower(x)} ${negated ? "NOT LIKE" : "LIKE"} ${p}${escape ? ` ESCAPE ${escape}` : ""}`;
+  }
+
+  /** ASCII-only lower case of a SQL expression. */
+  asciiLower(x: string): string {
+    if (this.dialect.asciiLower) return this.dialect.asciiLower(x);
+    return `TRANSLATE(${x}, ${this.lit(UPPER_ASCII)}, ${this.lit(LOWER_ASCII)})`;
+  }
+
+  // ---- numbers and booleans ------------------------------------------------------------------------------------
+
+  private scalarTest(x: Operand, t: PositiveTest, negated: boolean): Cond {
+    const val = (l: Literal): string => {
+      if (x.type === "number" && l.kind === "number") return this.number(l.value);
+      if (x.type === "boolean" && l.kind === "boolean") return this.boolean(l.value);
+      throw new SqlCompileError(`${x.label}: expected a ${x.type} value, found ${l.kind}`);
+    };
+    switch (t.op) {
+      case "eq":
+        return atom(`${x.sql} ${negated ? "<>" : "="} ${val(t.value)}`);
+      case "lt":
+      case "le":
+      case "gt":
+      case "ge":
+        if (x.type !== "number") return this.unsupported(x, t);
+        return atom(`${x.sql} ${CMP[negated ? FLIP[t.op] : t.op]} ${val(t.value)}`);
+      case "between":
+        if (x.type !== "number") return this.unsupported(x, t);
+        return atom(`${x.sql} ${negated ? "NOT BETWEEN" : "BETWEEN"} ${val(t.low)} AND ${val(t.high)}`);
+      case "in": {
+        if (x.type !== "number") return this.unsupported(x, t);
+        const values = [...new Set(t.values.map((l) => (l.kind === "number" ? l.value : NaN)))];
+        if (values.some((v) => Number.isNaN(v))) throw new SqlCompileError(`${x.label}: expected numbers in the list`);
+        if (values.length === 1) return atom(`${x.sql} ${negated ? "<>" : "="} ${this.number(values[0]!)}`);
+        return atom(`${x.sql} ${negated ? "NOT IN" : "IN"} (${values.map((v) => this.number(v)).join(", ")})`);
+      }
+      default:
+        return this.unsupported(x, t);
+    }
+  }
+
+  // ---- time ------------------------------------------------------------------------------------------------
+
+  /** A literal instant, or null when the value depends on the engine's clock. */
+  private literalInstant(v: Literal, x: Operand): number | null {
+    if (v.kind === "string" || v.kind === "number" || v.kind === "boolean") {
+      throw new SqlCompileError(`${x.label}: expected a time value, found a ${v.kind}`);
+    }
+    if (v.kind === "instant") return checkRange(v.ms);
+    if (this.options.now !== null) return checkRange(resolveTime(v, this.options.now));
+    return null;
+  }
+
+  /** A time value as SQL of the given kind: a literal, or the engine's clock. */
+  private timeValue(v: TimeValue, kind: TimeKind, x: Operand): string {
+    const t = this.dialect.time;
+    const ms = this.literalInstant(v, x);
+    if (ms !== null) return t.instant(ms, kind, this);
+    switch (v.kind) {
+      case "now":
+        return t.now(kind);
+      case "today":
+        return t.today(kind);
+      case "relative":
+        return t.minus(t.now(kind), this.number(v.amount), v.unit, kind);
+      case "instant":
+        return t.instant(v.ms, kind, this);
+    }
+  }
+
+  private timestampTest(x: Operand, t: PositiveTest, negated: boolean): Cond {
+    const kind = x.timeKind!;
+    const col = x.sql; // already normalised (TimeOps.column)
+    const val = (l: Literal) => this.timeValue(l as TimeValue, kind, x);
+    switch (t.op) {
+      case "eq":
+        return atom(`${col} ${negated ? "<>" : "="} ${val(t.value)}`);
+      case "lt":
+      case "le":
+      case "gt":
+      case "ge":
+        return atom(`${col} ${CMP[negated ? FLIP[t.op] : t.op]} ${val(t.value)}`);
+      case "between":
+        return atom(`${col} ${negated ? "NOT BETWEEN" : "BETWEEN"} ${val(t.low)} AND ${val(t.high)}`);
+      case "in": {
+        const parts = t.values.map((v) => this.timestampTest(x, { op: "eq", value: v }, negated));
+        return negated ? and(parts) : or(parts);
+      }
+      default:
+        return this.unsupported(x, t);
+    }
+  }
+
+  /**
+   * A DATE column against an instant. The column holds midnights, so a literal instant turns into a date
+   * bound computed here (`d < t` ⟺ `d < ceil(t)`, `d <= t` ⟺ `d <= floor(t)`): the column is compared as it
+   * is, with a DATE literal (index- and zone-map-friendly). An instant from the engine's clock is compared
+   * with the column brought into a timestamp kind (`TimeOps.dateAs`).
+   */
+  private dateTest(x: Operand, t: PositiveTest, negated: boolean): Cond {
+    const time = this.dialect.time;
+    const dateLit = (ms: number) => {
+      const text = new Date(ms).toISOString().slice(0, 10);
+      return time.date ? time.date(text, this) : this.params ? `CAST(${this.string(text)} AS DATE)` : `DATE ${this.lit(text)}`;
+    };
+    const as = time.dateAs ? time.dateAs(x.sql) : { sql: x.sql, kind: "naive" as TimeKind };
+    /** One comparison `d op v` (negated: its complement). */
+    const cmp = (op: "lt" | "le" | "gt" | "ge", v: Literal): Cond => {
+      const o = negated ? FLIP[op] : op;
+      const ms = this.literalInstant(v, x);
+      if (ms === null) return atom(`${as.sql} ${CMP[o]} ${this.timeValue(v as TimeValue, as.kind, x)}`);
+      const floor = startOfUtcDay(ms);
+      const ceil = floor === ms ? ms : floor + DAY;
+      // d < t ⟺ d < ceil(t); d <= t ⟺ d <= floor(t); d > t ⟺ d > floor(t); d >= t ⟺ d >= ceil(t).
+      const bound = o === "lt" || o === "ge" ? ceil : floor;
+      return atom(`${x.sql} ${CMP[o]} ${dateLit(bound)}`);
+    };
+    switch (t.op) {
+      case "eq": {
+        const ms = this.literalInstant(t.value, x);
+        if (ms === null) return atom(`${as.sql} ${negated ? "<>" : "="} ${this.timeValue(t.value as TimeValue, as.kind, x)}`);
+        // A date equals an instant only at its midnight.
+        if (startOfUtcDay(ms) !== ms) return negated;
+        return atom(`${x.sql} ${negated ? "<>" : "="} ${dateLit(ms)}`);
+      }
+      case "lt":
+      case "le":
+      case "gt":
+      case "ge":
+        return cmp(t.op, t.value);
+      case "between": {
+        const lowMs = this.literalInstant(t.low, x);
+        const highMs = this.literalInstant(t.high, x);
+        if (lowMs !== null && highMs !== null) {
+          const low = startOfUtcDay(lowMs) === lowMs ? lowMs : startOfUtcDay(lowMs) + DAY;
+          const high = startOfUtcDay(highMs);
+          if (low > high) return negated;
+          return atom(`${x.sql} ${negated ? "NOT BETWEEN" : "BETWEEN"} ${dateLit(low)} AND ${dateLit(high)}`);
+        }
+        const parts = [cmp("ge", t.low), cmp("le", t.high)];
+        return negated ? or(parts) : and(parts);
+      }
+      case "in": {
+        const parts = t.values.map((v) => this.dateTest(x, { op: "eq", value: v }, negated));
+        return negated ? and(parts) : or(parts);
+      }
+      default:
+        return this.unsupported(x, t);
+    }
+  }
+
+  // ---- lists -----------------------------------------------------------------------------------------------
+
+  private listTest(x: Operand, t: PositiveTest, negated: boolean): Cond {
+    const ops = this.dialect.list(x.listKind!);
+    if (t.op !== "hasAny" && t.op !== "hasAll") return this.unsupported(x, t);
+    const distinct = [...new Set(t.values)];
+    const storable = distinct.filter((v) => this.storable(v));
+    // A value the engine cannot store is in no list: it never matches, so `has all` fails outright.
+    if (t.op === "hasAll" && storable.length < distinct.length) return negated;
+    if (storable.length === 0) return t.op === "hasAll" ? this.test(x, { op: "present" }, negated) : negated;
+    const values = storable.map((v) => this.string(v));
+    const sql = t.op === "hasAny" ? ops.hasAny(x.sql, values) : ops.hasAll(x.sql, values);
+    return atom(negated ? `NOT ${sql}` : sql);
+  }
+
+  // ---- events ------------------------------------------------------------------------------------------------
+
+  /**
+   * An event condition. `performed` (count ≥ 1) and `not performed` are [NOT] EXISTS over the contact's
+   * matching events. Other counts, aggregates and first/last time group the matching events by contact:
+   * `key IN (SELECT contact_key … GROUP BY contact_key HAVING …)`; negated, an anti-join on the same
+   * grouped set (`NOT EXISTS (SELECT 1 FROM (…) WHERE g.key = outer.key)`), which every engine plans as a
+   * hash anti-join (PostgreSQL's NOT IN over a large set would not be).
+   */
+  private event(e: TypedEvent, negated: boolean): Cond {
+    const m = e.measure;
+    if (m.kind === "count") {
+      const n = m.count;
+      switch (m.cmp) {
+        case ">=":
+          if (n <= 0) return !negated; // every contact has at least 0 events
+          return n === 1 ? this.exists(e, negated) : this.grouped(e, m, negated);
+        case "<=":
+          // at most n = not (at least n + 1)
+          return this.event({ ...e, measure: { kind: "count", cmp: ">=", count: n + 1 } }, !negated);
+        case "=":
+          if (n < 0) return negated;
+          return n === 0 ? this.exists(e, !negated) : this.grouped(e, m, negated);
+      }
+    }
+    return this.grouped(e, m, negated);
+  }
+
+  /** The WHERE conditions on one event row: its name, the window and the filter. */
+  private eventConditions(e: TypedEvent, alias: string): Cond {
+    const events = this.requireEvents();
+    const d = this.dialect;
+    const parts: Cond[] = [];
+    const nameCol = `${alias}.${this.ident(events.name)}`;
+    if (!this.storable(e.name)) return false;
+    parts.push(d.textEquals ? hookCond(d.textEquals(nameCol, e.name, false, this)) : atom(`${nameCol} = ${this.string(e.name)}`));
+    if (e.window) {
+      const t = this.eventTime(alias);
+      const low = this.timeValue(e.window.low, t.timeKind!, t);
+      const high = this.timeValue(e.window.high, t.timeKind!, t);
+      parts.push(atom(`${t.sql} BETWEEN ${low} AND ${high}`));
+    }
+    if (e.filter) parts.push(this.filter(e.filter, alias, false));
+    return and(parts);
+  }
+
+  private eventTime(alias: string): Operand {
+    const events = this.requireEvents();
+    const storage = normaliseStorage(events.storage?.[this.dialect.name]);
+    const label = `events time column "${events.time}"`;
+    const kind = this.timeKind(storage, label);
+    const sql = `${alias}.${this.ident(events.time)}`;
+    return { sql: this.dialect.time.column ? this.dialect.time.column(sql, kind) : sql, type: "timestamp", timeKind: kind, label };
+  }
+
+  /** An event filter: rules on the event's properties (same push-down of `not`). */
+  private filter(e: TypedExpr, alias: string, negated: boolean): Cond {
+    switch (e.kind) {
+      case "and":
+      case "or": {
+        const parts = e.operands.map((o) => this.filter(o, alias, negated));
+        return (e.kind === "and") !== negated ? and(parts) : or(parts);
+      }
+      case "not":
+        return this.filter(e.operand, alias, !negated);
+      case "rule":
+        return this.rule(this.operand(e.field, true, alias), e.test, negated);
+      default:
+        throw new SqlCompileError(`an event's "where" filter can only test the event's properties`);
+    }
+  }
+
+  private exists(e: TypedEvent, negated: boolean): Cond {
+    const events = this.requireEvents();
+    const alias = this.alias("e");
+    const conds = this.eventConditions(e, alias);
+    if (conds === false) return negated;
+    const key = `${alias}.${this.ident(events.contactKey)} = ${this.outerKey()}`;
+    const where = this.render(and([atom(key), conds]));
+    return atom(`${negated ? "NOT EXISTS" : "EXISTS"} (SELECT 1 FROM ${this.table(events.table)} AS ${alias} WHERE ${where})`);
+  }
+
+  private grouped(e: TypedEvent, m: TypedMeasure, negated: boolean): Cond {
+    const events = this.requireEvents();
+    const alias = this.alias("e");
+    const conds = this.eventConditions(e, alias);
+    if (conds === false) return this.noEvents(m, negated);
+    const having = this.having(m, alias);
+    if (having === false) return negated;
+    const ck = `${alias}.${this.ident(events.contactKey)}`;
+    const where = conds === true ? "" : ` WHERE ${this.render(conds)}`;
+    const havingSql = having === true ? "" : ` HAVING ${this.render(having)}`;
+    const inner = `SELECT ${ck} FROM ${this.table(events.table)} AS ${alias}${where} GROUP BY ${ck}${havingSql}`;
+    if (!negated) return atom(`${this.outerKey()} IN (${inner})`);
+    const g = this.alias("g");
+    const gk = `${g}.${this.ident(events.contactKey)}`;
+    return atom(`NOT EXISTS (SELECT 1 FROM (${inner}) AS ${g} WHERE ${gk} = ${this.outerKey()})`);
+  }
+
+  /** A measure over no events at all (the event name cannot occur): a count of 0, an empty aggregate. */
+  private noEvents(m: TypedMeasure, negated: boolean): Cond {
+    if (m.kind !== "count") return negated;
+    const holds = m.cmp === ">=" ? 0 >= m.count : m.cmp === "<=" ? 0 <= m.count : m.count === 0;
+    return holds !== negated;
+  }
+
+  /** The HAVING test of a grouped measure (a positive test: false on an empty aggregate). */
+  private having(m: TypedMeasure, alias: string): Cond {
+    switch (m.kind) {
+      case "count":
+        return atom(`COUNT(*) ${m.cmp === "=" ? "=" : m.cmp} ${this.number(m.count)}`);
+      case "aggregate": {
+        const p = this.operand(m.property, true, alias);
+        if (p.type !== "number") throw new SqlCompileError(`${p.label}: ${m.fn} needs a number property`);
+        const fn = { sum: "SUM", avg: "AVG", min: "MIN", max: "MAX" }[m.fn];
+        return this.positive({ sql: `${fn}(${p.sql})`, type: "number", label: `${m.fn} of ${p.label}` }, m.test);
+      }
+      case "first":
+      case "last": {
+        const t = this.eventTime(alias);
+        const fn = m.kind === "first" ? "MIN" : "MAX";
+        return this.positive({ ...t, sql: `${fn}(${t.sql})`, label: `${m.kind} time` }, m.test);
+      }
+    }
+  }
+
+  // ---- segment views ------------------------------------------------------------------------------------------
+
+  private viewMembership(view: string, negated: boolean): Cond {
+    const key = this.ident(this.schema.key);
+    if (!negated) return atom(`${this.outerKey()} IN (SELECT ${key} FROM ${view})`);
+    const v = this.alias("s");
+    return atom(`NOT EXISTS (SELECT 1 FROM ${view} AS ${v} WHERE ${v}.${key} = ${this.outerKey()})`);
+  }
+
+  private outerKey(): string {
+    return `${this.ident(this.options.outer)}.${this.ident(this.schema.key)}`;
+  }
+}
+
+// ---- helpers ----------------------------------------------------------------------------------------------
+
+const CMP = { lt: "<", le: "<=", gt: ">", ge: ">=" } as const;
+/** The complement of an ordering on a present value: not (x < v) = x >= v. */
+const FLIP = { lt: "ge", le: "gt", gt: "le", ge: "lt" } as const;
+
+/** The escape character of LIKE patterns: not a backslash, whose meaning differs between engines and modes. */
+export const LIKE_ESCAPE = "!";
+
+/** ASCII-only lower case (A-Z → a-z), as the predicate folds. */
+export function foldAscii(s: string): string {
+  return s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+}
+
+/** The LIKE pattern for a folded needle, with `%`, `_` and the escape character escaped. */
+export function likePattern(op: "contains" | "startsWith" | "endsWith", needle: string): { pattern: string; escaped: boolean } {
+  // A backslash needs no escaping, but it needs the ESCAPE clause: PostgreSQL and MySQL use `\` as LIKE's
+  // escape by default; with ESCAPE '!' it is an ordinary character everywhere.
+  const escaped = /[%_!\\]/.test(needle);
+  const body = needle.replace(/[%_!]/g, (c) => LIKE_ESCAPE + c);
+  const pattern = op === "contains" ? `%${body}%` : op === "startsWith" ? `${body}%` : `%${body}`;
+  return { pattern, escaped };
+}
+
+function stringOf(v: Literal, x: Operand): string {
+  if (v.kind !== "string") throw new SqlCompileError(`${x.label}: expected a string value, found ${v.kind}`);
+  return v.value;
+}
+
+function checkRange(ms: number): number {
+  if (!(ms >= MIN_INSTANT && ms <= MAX_INSTANT)) {
+    throw new SqlCompileError(`the instant ${Number.isFinite(ms) ? new Date(ms).toISOString() : ms} is outside the years 0001-9999 that SQL timestamps hold`);
+  }
+  return ms;
+}
+
+function and(parts: Cond[]): Cond {
+  const sqls: string[] = [];
+  for (const p of parts) {
+    if (p === false) return false;
+    if (p === true) continue;
+    sqls.push(p.top === "or" ? `(${p.sql})` : p.sql);
+  }
+  if (sqls.length === 0) return true;
+  if (sqls.length === 1) {
+    const only = parts.find((p) => p !== true) as Exclude<Cond, boolean>;
+    return only;
+  }
+  return { sql: sqls.join(" AND "), top: "and" };
+}
+
+function or(parts: Cond[]): Cond {
+  const sqls: string[] = [];
+  for (const p of parts) {
+    if (p === true) return true;
+    if (p === false) continue;
+    sqls.push(p.top === "and" ? `(${p.sql})` : p.sql);
+  }
+  if (sqls.length === 0) return false;
+  if (sqls.length === 1) return parts.find((p) => p !== false) as Exclude<Cond, boolean>;
+  return { sql: sqls.join(" OR "), top: "or" };
+}
