@@ -66,12 +66,15 @@ export function complete(analysis: DocumentAnalysis, offset: number, env: Comple
   const last = tokens[count - 1];
   const atCursor = tokens[count];
   if (atCursor && atCursor.startOffset < rel) {
+    // Inside a word or a string: complete what is typed before the cursor, replace the whole token.
     if (isStringToken(atCursor)) {
       inString = true;
       prefix = text.slice(atCursor.startOffset + 1, rel);
-      from = atCursor.startOffset;
-      to = atCursor.endOffset! + 1;
+    } else if (isWordToken(atCursor)) {
+      prefix = text.slice(atCursor.startOffset, rel);
     } else return none; // inside a number, date or operator
+    from = atCursor.startOffset;
+    to = atCursor.endOffset! + 1;
   } else if (last && last.endOffset! + 1 === rel && (isWordToken(last) || last.tokenType === T.UnterminatedString)) {
     count--;
     from = last.startOffset;

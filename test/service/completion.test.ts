@@ -33,7 +33,12 @@ describe("completion at the start of a rule offers fields and the keywords that 
     expect(text.slice(r.from, r.to)).toBe("sta");
   });
 
-  it("completes a word in the middle of the text, not only at the end", () => {
+  it("completes a word in the middle of the text, not only at the end, and replaces the whole word", () => {
+    const { text, offset } = cursor("tenure > 3 and sta|tus = 1");
+    const r = serviceWith({ [URI]: text }).complete(URI, offset);
+    expect(text.slice(r.from, r.to)).toBe("status");
+    expect(r.items.map((i) => i.label)).toEqual(["status"]);
+    expect(complete("in s|egment")).toBe("segment");
     expect(complete('stat| = "Trial" and tenure > 3')).toBe("status");
     expect(complete('status = "Trial" and ten| > 3 or email is empty')).toBe("tenure");
   });

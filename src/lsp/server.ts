@@ -1,0 +1,436 @@
+/**
+ * The segql language server: the language service (`src/service`) over the Language Server Protocol.
+ * Everything language-specific is in the service; this file maps requests to it (`convert.ts` does the
+ * offset ↔ position work), keeps documents in sync (incremental changes), pushes diagnostics, and loads
+ * projects from `segql.json` (`workspace.ts`).
+ *
+ * Robustness: every handler runs inside `guard`, so a bug answers with an error response instead of
+ * ending the process; malformed params get `InvalidParams`; unknown methods get `MethodNotFound` from
+ * the JSON-RPC layer. Cancelled requests answer `RequestCancelled`.
+ */
+import { readFileSync } from "node:fs";
+import {
+  CodeActionKind,
+  DidChangeWatchedFilesNotification,
+  ErrorCodes,
+  LSPErrorCodes,
+  ResponseError,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type CancellationToken,
+  type CodeAction,
+  type Connection,
+  type InitializeParams,
+  type InitializeResult,
+  type Position,
+  type TextEdit,
+  type WorkspaceEdit,
+} from "vscode-languageserver/node";
+import { TextDocument } from "vscode-languageserver-textdocument";
+import { VERSION } from "../version.js";
+import { LanguageService, type ProjectInfo } from "../service/index.js";
+import { fromRange, SEMANTIC_LEGEND, toCompletionItem, toDiagnostic, toFoldingRange, toRange, toSemanticTokens, type PositionSource } from "./convert.js";
+import { CONFIG_NAME, pathToUri, uriToPath, Workspace, type Project } from "./workspace.js";
+
+/** Options of the server (tests and benchmarks tune them). */
+export interface ServerOptions {
+  /**
+   * Diagnostics are published at once after a change when none were published for that document in the
+   * last `diagnosticsWindowMs`, else at the end of that window: a single edit gets them immediately, and
+   * fast typing at most every window (the last state is always published). Default 50 ms.
+   */
+  diagnosticsWindowMs?: number;
+  /** Disk is checked for changed configs, schemas and segment files at most this often. Default 1000 ms. */
+  refreshIntervalMs?: number;
+  /** Largest document analysed; see `LanguageServiceOptions.maxLength`. */
+  maxLength?: number;
+}
+
+/** Wires the language server's handlers to a connection; the caller calls `connection.listen()`. */
+export function startServer(connection: Connection, options: ServerOptions = {}): void {
+  const windowMs = options.diagnosticsWindowMs ?? 50;
+  const refreshMs = options.refreshIntervalMs ?? 1000;
+  const workspace = new Workspace();
+  const documents = new TextDocuments(TextDocument);
+  const projectCache = new Map<string, ProjectInfo>();
+  const projectOf = (uri: string): ProjectInfo => {
+    let info = projectCache.get(uri);
+    if (!info) {
+      info = workspace.projectOf(uri).info;
+      projectCache.set(uri, info);
+    }
+    return info;
+  };
+  const service = new LanguageService({ project: projectOf, ...(options.maxLength ? { maxLength: options.maxLength } : {}) });
+  /** Segment files of projects that are not open in the editor, by URI (the service holds their text). */
+  const background = new Set<string>();
+  let snippets = false;
+  let hierarchicalSymbols = false;
+  let watchFiles = false;
+  let lastRefresh = 0;
+
+  const log = (message: string) => connection.console.error(`segql: ${message}`);
+
+  /** Runs a handler; any exception becomes an error response (or `fallback` for notifications). */
+  function guard<P, R>(name: string, handler: (params: P, token?: CancellationToken) => R) {
+    return (params: P, token?: CancellationToken): R | ResponseError<void> => {
+      if (token?.isCancellationRequested) return new ResponseError(LSPErrorCodes.RequestCancelled, `${name} was cancelled`);
+      try {
+        maybeRefresh();
+        return handler(params, token);
+      } catch (e) {
+        if (e instanceof ResponseError) return e as ResponseError<void>;
+        log(`${name} failed: ${(e as Error).stack ?? e}`);
+        return new ResponseError(ErrorCodes.InternalError, `segql: ${name} failed: ${(e as Error).message}`);
+      }
+    };
+  }
+
+  function safely(name: string, f: () => void): void {
+    try {
+      f();
+    } catch (e) {
+      log(`${name} failed: ${(e as Error).stack ?? e}`);
+    }
+  }
+
+  // ---- params ------------------------------------------------------------------------------------
+
+  function requireDoc(params: unknown): TextDocument | null {
+    const uri = (params as { textDocument?: { uri?: unknown } } | null)?.textDocument?.uri;
+    if (typeof uri !== "string") throw new ResponseError(ErrorCodes.InvalidParams, "expected params.textDocument.uri (a string)");
+    return documents.get(uri) ?? null;
+  }
+
+  function requirePosition(params: unknown): Position {
+    const p = (params as { position?: { line?: unknown; character?: unknown } } | null)?.position;
+    if (!p || !Number.isInteger(p.line) || !Number.isInteger(p.character) || (p.line as number) < 0 || (p.character as number) < 0) {
+      throw new ResponseError(ErrorCodes.InvalidParams, "expected params.position { line, character } (non-negative integers)");
+    }
+    return { line: p.line as number, character: p.character as number };
+  }
+
+  /** Offsets ↔ positions for any document of the service: the open one, or its text from disk. */
+  function positions(uri: string): PositionSource | null {
+    const open = documents.get(uri);
+    if (open) return open;
+    const text = service.analysisOf(uri)?.text;
+    return text === undefined ? null : TextDocument.create(uri, "segql", 0, text);
+  }
+
+  // ---- projects and files on disk ------------------------------------------------------------------
+
+  /** Adds the segment files of a project that are not open as background documents. */
+  function loadBackground(project: Project): void {
+    for (const path of project.segmentFiles) {
+      const uri = pathToUri(path);
+      if (isOpen(path)) continue;
+      try {
+        service.setDocument(uri, readFileSync(path, "utf8"));
+        background.add(uri);
+      } catch {
+        // Deleted in between: the next refresh drops it.
+      }
+    }
+  }
+
+  function isOpen(path: string): boolean {
+    return documents.all().some((d) => uriToPath(d.uri) === path);
+  }
+
+  /** The background document for a path, if any (its URI may be spelt differently from the editor's). */
+  function backgroundUriOf(path: string): string | undefined {
+    return [...background].find((u) => uriToPath(u) === path);
+  }
+
+  function maybeRefresh(force = false): void {
+    const now = Date.now();
+    if (!force && now - lastRefresh < refreshMs) return;
+    lastRefresh = now;
+    const changed = workspace.refresh();
+    // Re-read background files (a project's file list or their text may have changed).
+    const wanted = new Set<string>();
+    for (const project of workspace.loadedProjects()) for (const p of project.segmentFiles) wanted.add(pathToUri(p));
+    for (const uri of [...background]) {
+      if (!wanted.has(uri)) {
+        service.removeDocument(uri);
+        background.delete(uri);
+      }
+    }
+    for (const project of workspace.loadedProjects()) loadBackground(project);
+    if (changed.length > 0) {
+      projectCache.clear();
+      publishConfigProblems();
+      for (const d of documents.all()) schedule(d.uri, true);
+    }
+  }
+
+  const configsWithProblems = new Set<string>();
+  /** Config problems also appear on the config file itself, when the editor shows it. */
+  function publishConfigProblems(): void {
+    const now = new Set<string>();
+    for (const project of workspace.loadedProjects()) {
+      const problems = project.info.problems ?? [];
+      if (!project.configPath) continue;
+      const uri = pathToUri(project.configPath);
+      if (problems.length > 0) now.add(uri);
+      if (problems.length > 0 || configsWithProblems.has(uri)) {
+        void connection.sendDiagnostics({
+          uri,
+          diagnostics: problems.map((p) => ({
+            range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+            severity: p.severity === "error" ? 1 : 2,
+            source: "segql",
+            message: p.message,
+          })),
+        });
+      }
+    }
+    for (const uri of configsWithProblems) if (!now.has(uri)) void connection.sendDiagnostics({ uri, diagnostics: [] });
+    configsWithProblems.clear();
+    for (const u of now) configsWithProblems.add(u);
+  }
+
+  // ---- diagnostics -----------------------------------------------------------------------------------
+
+  const pending = new Map<string, { timer: NodeJS.Timeout | NodeJS.Immediate; immediate: boolean }>();
+  const lastPublished = new Map<string, number>();
+  const lastCost = new Map<string, number>();
+
+  /** Publishes a document's diagnostics now or at the end of its window (see `diagnosticsWindowMs`). */
+  function schedule(uri: string, soon = false): void {
+    if (pending.has(uri)) return;
+    const window = Math.max(windowMs, 3 * (lastCost.get(uri) ?? 0));
+    const since = Date.now() - (lastPublished.get(uri) ?? 0);
+    const delay = soon || since >= window ? 0 : window - since;
+    const run = () => {
+      pending.delete(uri);
+      safely("diagnostics", () => publish(uri));
+    };
+    pending.set(uri, delay === 0 ? { timer: setImmediate(run), immediate: true } : { timer: setTimeout(run, delay), immediate: false });
+  }
+
+  function cancelScheduled(uri: string): void {
+    const p = pending.get(uri);
+    if (!p) return;
+    if (p.immediate) clearImmediate(p.timer as NodeJS.Immediate);
+    else clearTimeout(p.timer as NodeJS.Timeout);
+    pending.delete(uri);
+  }
+
+  function publish(uri: string): void {
+    const doc = documents.get(uri);
+    if (!doc) return;
+    const started = performance.now();
+    const diagnostics = service.diagnostics(uri).map((d) => toDiagnostic(doc, d));
+    lastCost.set(uri, performance.now() - started);
+    lastPublished.set(uri, Date.now());
+    void connection.sendDiagnostics({ uri, version: doc.version, diagnostics });
+  }
+
+  /** Other open documents of the project may refer to this one's segments: refresh theirs a little later. */
+  function scheduleDependents(uri: string): void {
+    const key = projectOf(uri).key;
+    for (const d of documents.all()) {
+      if (d.uri !== uri && projectOf(d.uri).key === key) setTimeout(() => schedule(d.uri), Math.max(windowMs, 100)).unref?.();
+    }
+  }
+
+  // ---- lifecycle -------------------------------------------------------------------------------------
+
+  connection.onInitialize((params: InitializeParams): InitializeResult => {
+    const caps = params.capabilities ?? {};
+    snippets = caps.textDocument?.completion?.completionItem?.snippetSupport === true;
+    hierarchicalSymbols = caps.textDocument?.documentSymbol?.hierarchicalDocumentSymbolSupport === true;
+    watchFiles = caps.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
+    return {
+      serverInfo: { name: "segql", version: VERSION },
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+        completionProvider: { triggerCharacters: [" ", "(", ",", '"'], resolveProvider: false },
+        hoverProvider: true,
+        documentFormattingProvider: true,
+        documentSymbolProvider: true,
+        definitionProvider: true,
+        referencesProvider: true,
+        renameProvider: { prepareProvider: true },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+        semanticTokensProvider: { legend: SEMANTIC_LEGEND, full: true, range: false },
+        foldingRangeProvider: true,
+      },
+    };
+  });
+
+  connection.onInitialized(() => {
+    if (watchFiles) {
+      void connection.client.register(DidChangeWatchedFilesNotification.type, {
+        watchers: [{ globPattern: `**/${CONFIG_NAME}` }, { globPattern: "**/*.json" }, { globPattern: "**/*.segql" }],
+      }).catch(() => undefined);
+    }
+  });
+
+  connection.onDidChangeWatchedFiles(() => safely("watched files", () => maybeRefresh(true)));
+
+  // ---- documents -------------------------------------------------------------------------------------
+
+  documents.onDidOpen((e) => safely("open", () => {
+    const path = uriToPath(e.document.uri);
+    const shadowed = path ? backgroundUriOf(path) : undefined;
+    if (shadowed && shadowed !== e.document.uri) {
+      service.removeDocument(shadowed);
+      background.delete(shadowed);
+    }
+    background.delete(e.document.uri);
+    service.setDocument(e.document.uri, e.document.getText());
+    const project = workspace.projectOf(e.document.uri);
+    if (project.configPath) {
+      loadBackground(project);
+      publishConfigProblems();
+    }
+  }));
+  documents.onDidChangeContent((e) => safely("change", () => {
+    service.setDocument(e.document.uri, e.document.getText());
+    schedule(e.document.uri);
+    scheduleDependents(e.document.uri);
+  }));
+  documents.onDidClose((e) => safely("close", () => {
+    const uri = e.document.uri;
+    cancelScheduled(uri);
+    service.removeDocument(uri);
+    void connection.sendDiagnostics({ uri, diagnostics: [] });
+    // A project file closed in the editor is still part of the project: read it back from disk.
+    const path = uriToPath(uri);
+    const project = workspace.projectOf(uri);
+    if (path && project.segmentFiles.includes(path)) loadBackground(project);
+    scheduleDependents(uri);
+  }));
+
+  // ---- requests ----------------------------------------------------------------------------------------
+
+  connection.onCompletion(guard("completion", (params) => {
+    const doc = requireDoc(params);
+    const position = requirePosition(params);
+    if (!doc) return null;
+    const offset = doc.offsetAt(position);
+    const result = service.complete(doc.uri, offset);
+    const range = toRange(doc, result.from, result.to);
+    return { isIncomplete: false, items: result.items.map((i) => toCompletionItem(i, range, snippets)) };
+  }));
+
+  connection.onHover(guard("hover", (params) => {
+    const doc = requireDoc(params);
+    const position = requirePosition(params);
+    if (!doc) return null;
+    const h = service.hover(doc.uri, doc.offsetAt(position));
+    return h ? { contents: { kind: "markdown", value: h.markdown }, range: toRange(doc, h.from, h.to) } : null;
+  }));
+
+  connection.onDocumentFormatting(guard("formatting", (params) => {
+    const doc = requireDoc(params);
+    if (!doc) return null;
+    const edits = service.format(doc.uri);
+    if (edits === null) {
+      log(`formatting ${doc.uri}: the file has syntax errors; fix them first`);
+      return null;
+    }
+    return edits.map((e): TextEdit => ({ range: toRange(doc, e.from, e.to), newText: e.text }));
+  }));
+
+  connection.onDocumentSymbol(guard("documentSymbol", (params) => {
+    const doc = requireDoc(params);
+    if (!doc) return null;
+    const symbols = service.symbols(doc.uri);
+    const CLASS = 5;
+    if (hierarchicalSymbols) {
+      return symbols.map((s) => ({
+        name: s.name,
+        ...(s.detail ? { detail: s.detail } : {}),
+        kind: CLASS,
+        range: toRange(doc, s.from, s.to),
+        selectionRange: toRange(doc, s.nameFrom, s.nameTo),
+      }));
+    }
+    return symbols.map((s) => ({ name: s.name, kind: CLASS, location: { uri: doc.uri, range: toRange(doc, s.from, s.to) } }));
+  }));
+
+  const toLocations = (locs: { uri: string; from: number; to: number }[]) =>
+    locs.flatMap((l) => {
+      const p = positions(l.uri);
+      return p ? [{ uri: l.uri, range: toRange(p, l.from, l.to) }] : [];
+    });
+
+  connection.onDefinition(guard("definition", (params) => {
+    const doc = requireDoc(params);
+    const position = requirePosition(params);
+    if (!doc) return null;
+    return toLocations(service.definition(doc.uri, doc.offsetAt(position)));
+  }));
+
+  connection.onReferences(guard("references", (params) => {
+    const doc = requireDoc(params);
+    const position = requirePosition(params);
+    if (!doc) return null;
+    const include = (params as { context?: { includeDeclaration?: unknown } }).context?.includeDeclaration !== false;
+    return toLocations(service.references(doc.uri, doc.offsetAt(position), include));
+  }));
+
+  connection.onPrepareRename(guard("prepareRename", (params) => {
+    const doc = requireDoc(params);
+    const position = requirePosition(params);
+    if (!doc) return null;
+    const r = service.prepareRename(doc.uri, doc.offsetAt(position));
+    if ("error" in r) throw new ResponseError(ErrorCodes.InvalidRequest, r.error);
+    return { range: toRange(doc, r.from, r.to), placeholder: r.placeholder };
+  }));
+
+  connection.onRenameRequest(guard("rename", (params) => {
+    const doc = requireDoc(params);
+    const position = requirePosition(params);
+    if (typeof (params as { newName?: unknown }).newName !== "string") throw new ResponseError(ErrorCodes.InvalidParams, "expected params.newName (a string)");
+    if (!doc) return null;
+    const r = service.rename(doc.uri, doc.offsetAt(position), params.newName);
+    if ("error" in r) throw new ResponseError(ErrorCodes.InvalidRequest, r.error);
+    const changes: WorkspaceEdit["changes"] = {};
+    for (const [uri, edits] of Object.entries(r.changes)) {
+      const p = positions(uri);
+      if (p) changes[uri] = edits.map((e) => ({ range: toRange(p, e.from, e.to), newText: e.text }));
+    }
+    return { changes };
+  }));
+
+  connection.onCodeAction(guard("codeAction", (params) => {
+    const doc = requireDoc(params);
+    if (!doc) return null;
+    if (!params.range) throw new ResponseError(ErrorCodes.InvalidParams, "expected params.range");
+    const { from, to } = fromRange(doc, params.range);
+    const actions: CodeAction[] = [];
+    for (const d of service.diagnostics(doc.uri)) {
+      if (!d.fix || d.to < from || d.from > to) continue;
+      actions.push({
+        title: d.fix.title,
+        kind: CodeActionKind.QuickFix,
+        isPreferred: d.fix.preferred,
+        diagnostics: [toDiagnostic(doc, d)],
+        edit: { changes: { [doc.uri]: d.fix.edits.map((e) => ({ range: toRange(doc, e.from, e.to), newText: e.text })) } },
+      });
+    }
+    return actions;
+  }));
+
+  connection.languages.semanticTokens.on(guard("semanticTokens", (params) => {
+    const doc = requireDoc(params);
+    if (!doc) return { data: [] };
+    return toSemanticTokens(doc, service.semanticTokens(doc.uri));
+  }));
+
+  connection.onFoldingRanges(guard("foldingRange", (params) => {
+    const doc = requireDoc(params);
+    if (!doc) return null;
+    return service.foldingRanges(doc.uri).flatMap((r) => {
+      const f = toFoldingRange(doc, r);
+      return f ? [f] : [];
+    });
+  }));
+
+  documents.listen(connection);
+}

@@ -1,0 +1,276 @@
+/**
+ * Projects on disk, for the language server: a document's project is the nearest `segql.json` found upward
+ * from its folder,
+ *
+ *   { "schema": "schema.json", "segments": ["segments/**\/*.segql"] }
+ *
+ * with paths relative to the config file. The schema is loaded with the schema module's validation; the
+ * `segments` globs name the files whose segments `in segment` may refer to, even when they are not open.
+ * Every problem (unreadable config, bad JSON, unknown keys, missing or invalid schema) becomes a
+ * `ProjectProblem` the service shows on the project's documents: the server never fails on a bad config,
+ * it checks syntax only until the config is fixed.
+ *
+ * Freshness: `refresh()` re-reads a config or schema whose size or modification time changed, and re-scans
+ * the globs; the server calls it on `workspace/didChangeWatchedFiles` and, throttled, before answering, so
+ * editors that do not watch files still see changes.
+ */
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { SchemaError, parseSchema, type Schema } from "../schema/schema.js";
+import type { ProjectInfo, ProjectProblem } from "../service/index.js";
+
+/** The config file name looked up from each document's folder upward. */
+export const CONFIG_NAME = "segql.json";
+/** Most segment files a project's globs may name (a glob like `/**` on a big tree must not hang the server). */
+export const MAX_SEGMENT_FILES = 5000;
+const SKIPPED_DIRECTORIES = new Set(["node_modules", ".git", ".hg", ".svn"]);
+
+/** One project: a config file and what it points at. */
+export interface Project {
+  /** The config file's path; "" for documents without one. */
+  configPath: string;
+  info: ProjectInfo;
+  /** Absolute paths of the segment files the config's globs name. */
+  segmentFiles: string[];
+  /** Size and modification time of the config and schema files when read, to notice changes. */
+  stamps: Map<string, string>;
+}
+
+const NO_PROJECT: Project = { configPath: "", info: { key: "", schema: null }, segmentFiles: [], stamps: new Map() };
+
+/** Converts a `file:` URI to a path; null for other schemes (`untitled:`) or malformed URIs. */
+export function uriToPath(uri: string): string | null {
+  if (!uri.startsWith("file:")) return null;
+  try {
+    return fileURLToPath(uri);
+  } catch {
+    return null;
+  }
+}
+
+/** The `file:` URI of a path. */
+export function pathToUri(path: string): string {
+  return pathToFileURL(path).href;
+}
+
+/** The projects of the documents the server has seen. */
+export class Workspace {
+  /** Folder → config path ("" for none), so a lookup does not stat every ancestor each time. */
+  private readonly configOfDir = new Map<string, string>();
+  private readonly projects = new Map<string, Project>();
+
+  /** The project of a document URI (loaded on first use). */
+  projectOf(uri: string): Project {
+    const path = uriToPath(uri);
+    if (!path) return NO_PROJECT;
+    const config = this.findConfig(dirname(path));
+    if (!config) return NO_PROJECT;
+    let project = this.projects.get(config);
+    if (!project) {
+      project = loadProject(config);
+      this.projects.set(config, project);
+    }
+    return project;
+  }
+
+  /** Every project loaded so far. */
+  loadedProjects(): Project[] {
+    return [...this.projects.values()];
+  }
+
+  private findConfig(dir: string): string {
+    const cached = this.configOfDir.get(dir);
+    if (cached !== undefined) return cached;
+    let found = "";
+    const candidate = join(dir, CONFIG_NAME);
+    if (isFile(candidate)) found = candidate;
+    else {
+      const parent = dirname(dir);
+      if (parent !== dir) found = this.findConfig(parent);
+    }
+    this.configOfDir.set(dir, found);
+    return found;
+  }
+
+  /**
+   * Re-reads what changed on disk: configs created or deleted (folder lookups are redone), configs and schemas
+   * whose size or time changed, and the globs' file lists. Returns the projects that changed.
+   */
+  refresh(): Project[] {
+    this.configOfDir.clear();
+    const changed: Project[] = [];
+    for (const [config, project] of this.projects) {
+      if (!isFile(config)) {
+        this.projects.delete(config);
+        changed.push(project);
+        continue;
+      }
+      const stale = [...project.stamps].some(([path, stamp]) => stampOf(path) !== stamp);
+      if (stale) {
+        const next = loadProject(config);
+        this.projects.set(config, next);
+        changed.push(next);
+        continue;
+      }
+      const files = listSegmentFiles(config, readConfig(config).globs).files;
+      if (files.join("\n") !== project.segmentFiles.join("\n")) {
+        project.segmentFiles = files;
+        changed.push(project);
+      }
+    }
+    return changed;
+  }
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function stampOf(path: string): string {
+  try {
+    const s = statSync(path);
+    return `${s.size}:${s.mtimeMs}`;
+  } catch {
+    return "missing";
+  }
+}
+
+interface ConfigContents {
+  schemaPath: string | null;
+  globs: string[];
+  problems: ProjectProblem[];
+}
+
+function readConfig(configPath: string): ConfigContents {
+  const problems: ProjectProblem[] = [];
+  const problem = (message: string) => problems.push({ message: `${CONFIG_NAME}: ${message}`, severity: "warning" });
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(configPath, "utf8"));
+  } catch (e) {
+    problem(`${(e as Error).message.replace(/^Unexpected/, "unexpected")}; checking syntax only until it is fixed`);
+    return { schemaPath: null, globs: [], problems };
+  }
+  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+    problem('expected an object such as { "schema": "schema.json", "segments": ["segments/**/*.segql"] }; checking syntax only');
+    return { schemaPath: null, globs: [], problems };
+  }
+  const obj = json as Record<string, unknown>;
+  for (const key of Object.keys(obj)) {
+    if (key !== "schema" && key !== "segments" && key !== "$schema") problem(`unknown key "${key}" (known: "schema", "segments")`);
+  }
+  let schemaPath: string | null = null;
+  if (obj["schema"] !== undefined) {
+    if (typeof obj["schema"] !== "string" || obj["schema"] === "") problem('"schema" must be a path relative to segql.json, such as "schema.json"');
+    else schemaPath = resolve(dirname(configPath), obj["schema"]);
+  }
+  const globs: string[] = [];
+  if (obj["segments"] !== undefined) {
+    const list = obj["segments"];
+    if (!Array.isArray(list) || list.some((g) => typeof g !== "string" || g === "")) {
+      problem('"segments" must be a list of glob patterns relative to segql.json, such as ["segments/**/*.segql"]');
+    } else globs.push(...(list as string[]));
+  }
+  return { schemaPath, globs, problems };
+}
+
+function loadProject(configPath: string): Project {
+  const stamps = new Map<string, string>([[configPath, stampOf(configPath)]]);
+  const { schemaPath, globs, problems } = readConfig(configPath);
+  let schema: Schema | null = null;
+  if (schemaPath) {
+    stamps.set(schemaPath, stampOf(schemaPath));
+    let text: string | null = null;
+    try {
+      text = readFileSync(schemaPath, "utf8");
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      problems.push({
+        message: `${CONFIG_NAME}: ${code === "ENOENT" ? "schema file not found" : `cannot read the schema (${code ?? (e as Error).message})`}: ${schemaPath}; checking syntax only`,
+        severity: "warning",
+      });
+    }
+    if (text !== null) {
+      try {
+        schema = parseSchema(text, schemaPath);
+      } catch (e) {
+        const details = e instanceof SchemaError
+          ? e.problems.slice(0, 5).map((p) => `${p.path || "(root)"}: ${p.message}`).join("; ") + (e.problems.length > 5 ? "; …" : "")
+          : (e as Error).message;
+        problems.push({ message: `invalid schema ${relative(dirname(configPath), schemaPath)}: ${details}; checking syntax only`, severity: "warning" });
+      }
+    }
+  }
+  const listed = listSegmentFiles(configPath, globs);
+  if (listed.truncated) {
+    problems.push({ message: `${CONFIG_NAME}: "segments" names more than ${MAX_SEGMENT_FILES} files; only the first ${MAX_SEGMENT_FILES} are read`, severity: "warning" });
+  }
+  return { configPath, info: { key: configPath, schema, problems }, segmentFiles: listed.files, stamps };
+}
+
+// ---- globs -------------------------------------------------------------------------------------------
+
+/** A glob (`**`, `*`, `?`, `{a,b}`) as a regular expression over `/`-separated relative paths. */
+export function globToRegExp(glob: string): RegExp {
+  let re = "";
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === "*") {
+      if (glob[i + 1] === "*") {
+        const slash = glob[i + 2] === "/";
+        re += slash ? "(?:.*/)?" : ".*";
+        i += slash ? 2 : 1;
+      } else re += "[^/]*";
+    } else if (c === "?") re += "[^/]";
+    else if (c === "{") {
+      const close = glob.indexOf("}", i);
+      if (close < 0) re += "\\{";
+      else {
+        re += `(?:${glob.slice(i + 1, close).split(",").map((p) => p.replace(/[.+^$()|[\]\\*?]/g, "\\$&")).join("|")})`;
+        i = close;
+      }
+    } else re += c.replace(/[.+^$()|[\]\\{}]/g, "\\$&");
+  }
+  return new RegExp(`^${re}$`);
+}
+
+/** The files under the config's folder matching any glob, sorted, at most `MAX_SEGMENT_FILES`. */
+function listSegmentFiles(configPath: string, globs: string[]): { files: string[]; truncated: boolean } {
+  if (globs.length === 0) return { files: [], truncated: false };
+  const root = dirname(configPath);
+  const patterns = globs.map((g) => globToRegExp(g.replace(/^\.\//, "")));
+  const out: string[] = [];
+  let truncated = false;
+  const walk = (dir: string, depth: number) => {
+    if (depth > 30 || truncated) return;
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (e.name.startsWith(".") || SKIPPED_DIRECTORIES.has(e.name)) continue;
+      const full = join(dir, e.name);
+      if (e.isDirectory()) walk(full, depth + 1);
+      else if (e.isFile()) {
+        const rel = relative(root, full).split(sep).join("/");
+        if (patterns.some((p) => p.test(rel))) {
+          if (out.length >= MAX_SEGMENT_FILES) {
+            truncated = true;
+            return;
+          }
+          out.push(full);
+        }
+      }
+    }
+  };
+  // Globs that climb out of the folder (`../x/*.segql`) are not followed: a project is its folder.
+  if (globs.every((g) => !isAbsolute(g))) walk(root, 0);
+  return { files: out.sort(), truncated };
+}

@@ -1,0 +1,105 @@
+/**
+ * A real LSP client for tests and the benchmark: starts `segql lsp --stdio` as a child process (from the
+ * TypeScript sources through tsx, so it tests the code in the tree whether or not `dist/` is built) and
+ * speaks JSON-RPC to it with vscode-languageserver-protocol.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import {
+  createProtocolConnection,
+  ExitNotification,
+  InitializedNotification,
+  InitializeRequest,
+  PublishDiagnosticsNotification,
+  ShutdownRequest,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type ClientCapabilities,
+  type Diagnostic,
+  type InitializeResult,
+  type ProtocolConnection,
+  type PublishDiagnosticsParams,
+} from "vscode-languageserver-protocol/node";
+
+/** The repository root (where `src/cli/main.ts` is). */
+export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/** The command line that starts the server from the sources: `node --import tsx -e … lsp --stdio`. */
+export const SERVER_ARGS = [
+  "--import",
+  "tsx",
+  "-e",
+  'import("./src/cli/main.ts").then(async (m) => { process.exitCode = await m.main(process.argv.slice(1)); })',
+  "lsp",
+  "--stdio",
+];
+
+/** A running server and a connection to it. */
+export class LspClient {
+  readonly diagnostics = new Map<string, PublishDiagnosticsParams>();
+  private waiters: { uri: string; test: (p: PublishDiagnosticsParams) => boolean; resolve: (p: PublishDiagnosticsParams) => void }[] = [];
+  stderr = "";
+  /** What the server answered to `initialize`. */
+  initializeResult: InitializeResult | null = null;
+  exitCode: number | null = null;
+  readonly exited: Promise<number | null>;
+
+  private constructor(
+    readonly child: ChildProcessWithoutNullStreams,
+    readonly connection: ProtocolConnection,
+  ) {
+    child.stderr.on("data", (d: Buffer) => (this.stderr += d.toString()));
+    this.exited = new Promise((resolve) => child.on("exit", (code) => {
+      this.exitCode = code;
+      resolve(code);
+    }));
+    connection.onNotification(PublishDiagnosticsNotification.type, (p) => {
+      this.diagnostics.set(p.uri, p);
+      this.waiters = this.waiters.filter((w) => {
+        if (w.uri !== p.uri || !w.test(p)) return true;
+        w.resolve(p);
+        return false;
+      });
+    });
+    connection.onRequest("client/registerCapability", () => null);
+    connection.onRequest("workspace/configuration", () => []);
+    connection.onNotification("window/logMessage", () => undefined);
+    connection.listen();
+  }
+
+  /** Starts the server (cwd: the repository root) and initializes it. */
+  static async start(capabilities: ClientCapabilities = {}, rootUri: string | null = null): Promise<LspClient> {
+    const child = spawn(process.execPath, SERVER_ARGS, { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] });
+    const connection = createProtocolConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
+    const client = new LspClient(child, connection);
+    client.initializeResult = await connection.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri, capabilities, workspaceFolders: null });
+    await connection.sendNotification(InitializedNotification.type, {});
+    return client;
+  }
+
+  /** The next diagnostics published for `uri` that pass `test` (default: any). */
+  nextDiagnostics(uri: string, test: (p: PublishDiagnosticsParams) => boolean = () => true): Promise<PublishDiagnosticsParams> {
+    return new Promise((resolve) => this.waiters.push({ uri, test, resolve }));
+  }
+
+  /** Shuts the server down politely and waits for it to exit. */
+  async stop(): Promise<number | null> {
+    if (this.exitCode === null) {
+      try {
+        await this.connection.sendRequest(ShutdownRequest.type);
+        await this.connection.sendNotification(ExitNotification.type);
+      } catch {
+        // already gone
+      }
+    }
+    const code = await Promise.race([this.exited, new Promise<null>((r) => setTimeout(() => r(null), 10_000))]);
+    if (this.exitCode === null) this.child.kill();
+    this.connection.dispose();
+    return code;
+  }
+}
+
+/** Diagnostics flattened for assertions: `line:col code message`. */
+export function flatDiagnostics(diagnostics: Diagnostic[]): string[] {
+  return diagnostics.map((d) => `${d.range.start.line}:${d.range.start.character} ${d.code} ${d.message}`);
+}

@@ -1,0 +1,231 @@
+/**
+ * The real server as a child process (`segql lsp --stdio`), spoken to over stdio with
+ * vscode-languageserver-protocol: one server for the whole file (starting one costs a second or more).
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  CodeActionRequest,
+  CompletionRequest,
+  DefinitionRequest,
+  DidChangeTextDocumentNotification,
+  DidChangeWatchedFilesNotification,
+  DidCloseTextDocumentNotification,
+  DidOpenTextDocumentNotification,
+  DocumentFormattingRequest,
+  DocumentSymbolRequest,
+  FileChangeType,
+  FoldingRangeRequest,
+  HoverRequest,
+  PrepareRenameRequest,
+  ReferencesRequest,
+  RenameRequest,
+  SemanticTokensRequest,
+  type CompletionList,
+  type TextEdit,
+} from "vscode-languageserver-protocol/node";
+import { flatDiagnostics, LspClient, ROOT } from "./client.js";
+
+let client: LspClient;
+let dir: string;
+const uriOf = (path: string) => pathToFileURL(path).href;
+let MAIN: string;
+let LIB: string;
+let version = 1;
+
+function applyEdits(text: string, edits: TextEdit[]): string {
+  const lines = text.split("\n");
+  const offset = (p: { line: number; character: number }) => lines.slice(0, p.line).reduce((n, l) => n + l.length + 1, 0) + p.character;
+  return [...edits]
+    .sort((a, b) => offset(b.range.start) - offset(a.range.start))
+    .reduce((t, e) => t.slice(0, offset(e.range.start)) + e.newText + t.slice(offset(e.range.end)), text);
+}
+
+async function open(uri: string, text: string): Promise<string[]> {
+  const published = client.nextDiagnostics(uri);
+  await client.connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: "segql", version: version++, text } });
+  return flatDiagnostics((await published).diagnostics);
+}
+
+async function complete(uri: string, line: number, character: number): Promise<string[]> {
+  const r = (await client.connection.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: { line, character } })) as CompletionList;
+  return r.items.map((i) => i.label);
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "segql-lsp-"));
+  mkdirSync(join(dir, "segments"));
+  writeFileSync(join(dir, "schema.json"), readFileSync(join(ROOT, "test/fixtures/crm-schema.json")));
+  writeFileSync(join(dir, "segql.json"), JSON.stringify({ schema: "schema.json", segments: ["segments/**/*.segql"] }));
+  writeFileSync(join(dir, "segments", "lib.segql"), 'segment "Paying" title "Paying customers" as plan_type in ("Pro", "Enterprise")\n');
+  MAIN = uriOf(join(dir, "segments", "main.segql"));
+  LIB = uriOf(join(dir, "segments", "lib.segql"));
+  client = await LspClient.start({
+    textDocument: {
+      completion: { completionItem: { snippetSupport: true } },
+      documentSymbol: { hierarchicalDocumentSymbolSupport: true },
+    },
+    workspace: { didChangeWatchedFiles: { dynamicRegistration: true } },
+  }, uriOf(dir));
+});
+
+afterAll(async () => {
+  if (client) await client.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("segql lsp --stdio", () => {
+  it("initializes with the capabilities the service has", () => {
+    const caps = client.initializeResult!.capabilities;
+    expect(client.initializeResult!.serverInfo?.name).toBe("segql");
+    expect(caps.textDocumentSync).toEqual({ openClose: true, change: 2 });
+    expect(Object.keys(caps).sort()).toEqual([
+      "codeActionProvider", "completionProvider", "definitionProvider", "documentFormattingProvider", "documentSymbolProvider",
+      "foldingRangeProvider", "hoverProvider", "referencesProvider", "renameProvider", "semanticTokensProvider", "textDocumentSync",
+    ]);
+  });
+
+  it("pushes diagnostics on open, using the schema from segql.json and the project's other segment files", async () => {
+    const text = 'segment "Main" as in segment "Paying" and statuss = "Trial"\n';
+    expect(await open(MAIN, text)).toEqual([`0:42 unknown-field unknown field 'statuss'; did you mean "status"?`]);
+  });
+
+  it("applies incremental changes and pushes the new diagnostics for that version", async () => {
+    const v1 = version++;
+    const published = client.nextDiagnostics(MAIN, (p) => p.version === v1);
+    await client.connection.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri: MAIN, version: v1 },
+      contentChanges: [{ range: { start: { line: 0, character: 48 }, end: { line: 0, character: 49 } }, text: "" }],
+    });
+    expect((await published).diagnostics).toEqual([]);
+    const v2 = version++;
+    const next = client.nextDiagnostics(MAIN, (p) => p.version === v2);
+    await client.connection.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri: MAIN, version: v2 },
+      contentChanges: [{ range: { start: { line: 1, character: 0 }, end: { line: 1, character: 0 } }, text: 'segment "Two" as status = ' }],
+    });
+    expect(flatDiagnostics((await next).diagnostics)).toEqual(["1:25 expected-value expected a value after '='"]);
+  });
+
+  it("completes values, fields and operators at the cursor of the changed document", async () => {
+    expect(await complete(MAIN, 1, 26)).toEqual(['"Subscribed"', '"Unsubscribed"', '"Trial"', '"Inactive"']);
+    expect(await complete(MAIN, 0, 22)).toEqual(["segment"]);
+    const list = (await client.connection.sendRequest(CompletionRequest.type, { textDocument: { uri: MAIN }, position: { line: 0, character: 49 } })) as CompletionList;
+    const notIn = list.items.find((i) => i.label === "not in")!;
+    expect(notIn.textEdit).toEqual({ range: { start: { line: 0, character: 49 }, end: { line: 0, character: 49 } }, newText: "not in ($1)" });
+    expect(notIn.insertTextFormat).toBe(2);
+  });
+
+  it("hovers fields with their schema entry", async () => {
+    const h = await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri: MAIN }, position: { line: 0, character: 44 } });
+    expect(h?.range).toEqual({ start: { line: 0, character: 42 }, end: { line: 0, character: 48 } });
+    expect(JSON.stringify(h?.contents)).toContain("Email subscription status.");
+  });
+
+  it("goes to a definition in a project file that is not open, and finds references across files", async () => {
+    const defs = await client.connection.sendRequest(DefinitionRequest.type, { textDocument: { uri: MAIN }, position: { line: 0, character: 31 } });
+    expect(defs).toEqual([{ uri: LIB, range: { start: { line: 0, character: 8 }, end: { line: 0, character: 16 } } }]);
+    const refs = await client.connection.sendRequest(ReferencesRequest.type, {
+      textDocument: { uri: MAIN }, position: { line: 0, character: 31 }, context: { includeDeclaration: true },
+    });
+    expect(refs?.map((r) => `${r.uri === LIB ? "lib" : "main"}:${r.range.start.line}:${r.range.start.character}`)).toEqual(["lib:0:8", "main:0:29"]);
+  });
+
+  it("renames a segment in every file of the project", async () => {
+    const prepared = await client.connection.sendRequest(PrepareRenameRequest.type, { textDocument: { uri: MAIN }, position: { line: 0, character: 31 } });
+    expect(prepared).toEqual({ range: { start: { line: 0, character: 29 }, end: { line: 0, character: 37 } }, placeholder: "Paying" });
+    const edit = await client.connection.sendRequest(RenameRequest.type, { textDocument: { uri: MAIN }, position: { line: 0, character: 31 }, newName: "Payers" });
+    expect(Object.keys(edit?.changes ?? {}).sort()).toEqual([LIB, MAIN].sort());
+    expect(edit!.changes![LIB]).toEqual([{ range: { start: { line: 0, character: 8 }, end: { line: 0, character: 16 } }, newText: '"Payers"' }]);
+    await expect(client.connection.sendRequest(RenameRequest.type, { textDocument: { uri: MAIN }, position: { line: 0, character: 44 }, newName: "x" }))
+      .rejects.toMatchObject({ message: expect.stringContaining("only segment names can be renamed") });
+  });
+
+  it("formats, lists symbols, folds, classifies tokens and offers quick fixes", async () => {
+    const uri = uriOf(join(dir, "segments", "fmt.segql"));
+    const text = '-- a\n-- b\nsegment "A"  as  (tenure > 1 OR email IS EMPTY)\n  AND status = "trial"\n';
+    await open(uri, text);
+    const edits = await client.connection.sendRequest(DocumentFormattingRequest.type, { textDocument: { uri }, options: { tabSize: 2, insertSpaces: true } });
+    expect(applyEdits(text, edits!)).toBe('-- a\n-- b\nsegment "A" as (tenure > 1 or email is empty) and status = "trial"\n');
+    const symbols = await client.connection.sendRequest(DocumentSymbolRequest.type, { textDocument: { uri } });
+    expect(symbols).toEqual([{
+      name: "A", kind: 5,
+      range: { start: { line: 2, character: 0 }, end: { line: 3, character: 22 } },
+      selectionRange: { start: { line: 2, character: 8 }, end: { line: 2, character: 11 } },
+    }]);
+    const folds = await client.connection.sendRequest(FoldingRangeRequest.type, { textDocument: { uri } });
+    expect(folds).toEqual([{ startLine: 0, endLine: 1, kind: "comment" }, { startLine: 2, endLine: 3, kind: "region" }]);
+    const tokens = await client.connection.sendRequest(SemanticTokensRequest.type, { textDocument: { uri } });
+    // First two tokens: the comments on lines 0 and 1 (type 8 = comment), five characters apart in data.
+    expect(tokens?.data.slice(0, 10)).toEqual([0, 0, 4, 8, 0, 1, 0, 4, 8, 0]);
+    const actions = await client.connection.sendRequest(CodeActionRequest.type, {
+      textDocument: { uri }, range: { start: { line: 3, character: 16 }, end: { line: 3, character: 16 } }, context: { diagnostics: [] },
+    });
+    expect(actions?.map((a) => ("title" in a ? a.title : ""))).toEqual(['use "Trial"']);
+  });
+
+  it("answers malformed requests with errors and unknown methods with MethodNotFound, and keeps serving", async () => {
+    await expect(client.connection.sendRequest("textDocument/hover", { textDocument: { uri: MAIN } })).rejects.toMatchObject({ code: -32602 });
+    await expect(client.connection.sendRequest("textDocument/completion", null)).rejects.toMatchObject({ code: -32602 });
+    await expect(client.connection.sendRequest("textDocument/hover", { textDocument: { uri: MAIN }, position: { line: -1, character: "x" } })).rejects.toMatchObject({ code: -32602 });
+    await expect(client.connection.sendRequest("segql/nonsense", {})).rejects.toMatchObject({ code: -32601 });
+    // A position past the end of the document is clamped, not an error; an unknown document answers null.
+    expect(await complete(MAIN, 999, 999)).toBeDefined();
+    expect(await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri: "file:///nowhere.segql" }, position: { line: 0, character: 0 } })).toBeNull();
+    // Bytes that are not JSON: the server logs and carries on.
+    client.child.stdin.write("Content-Length: 9\r\n\r\n{oops!!!}");
+    expect(await complete(MAIN, 1, 26)).toContain('"Trial"');
+  });
+
+  it("answers a request cancelled before it ran with RequestCancelled", async () => {
+    let raw = "";
+    const onData = (d: Buffer) => (raw += d.toString());
+    client.child.stdout.on("data", onData);
+    const request = JSON.stringify({ jsonrpc: "2.0", id: 987654, method: "textDocument/hover", params: { textDocument: { uri: MAIN }, position: { line: 0, character: 44 } } });
+    const cancel = JSON.stringify({ jsonrpc: "2.0", method: "$/cancelRequest", params: { id: 987654 } });
+    const frame = (s: string) => `Content-Length: ${Buffer.byteLength(s)}\r\n\r\n${s}`;
+    client.child.stdin.write(frame(request) + frame(cancel));
+    for (let i = 0; i < 200 && !raw.includes("987654"); i++) await new Promise((r) => setTimeout(r, 25));
+    client.child.stdout.off("data", onData);
+    expect(raw).toMatch(/"id":987654,"error":\{"code":-32800/);
+  });
+
+  it("a huge document gets one diagnostic, not a stuck server", async () => {
+    const uri = uriOf(join(dir, "huge.segql"));
+    const diagnostics = await open(uri, `tenure > 1 and ${"email is empty and ".repeat(130_000)}tenure < 5`);
+    expect(diagnostics).toHaveLength(1);
+    expect(diagnostics[0]).toMatch(/^0:0 too-large /);
+    expect(await complete(uri, 0, 3)).toEqual([]);
+    await client.connection.sendNotification(DidCloseTextDocumentNotification.type, { textDocument: { uri } });
+  });
+
+  it("a bad config becomes a diagnostic, and fixing it is picked up", async () => {
+    const other = mkdtempSync(join(dir, "proj-"));
+    writeFileSync(join(other, "segql.json"), '{ "schema": "missing.json", "segmnts": [] ');
+    const uri = uriOf(join(other, "a.segql"));
+    const first = await open(uri, "statuss = 1 and (");
+    expect(first[0]).toMatch(/^0:0 config segql.json: .*JSON/);
+    expect(first.slice(1)).toEqual(["0:17 expected-condition expected a condition (a field, '(', 'not', 'performed' or 'in segment') after '('"]);
+    writeFileSync(join(other, "segql.json"), '{ "schema": "missing.json", "segmnts": [] }');
+    let published = client.nextDiagnostics(uri);
+    await client.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: uriOf(join(other, "segql.json")), type: FileChangeType.Changed }] });
+    const second = flatDiagnostics((await published).diagnostics);
+    expect(second.filter((d) => d.includes("config"))).toEqual([
+      '0:0 config segql.json: unknown key "segmnts" (known: "schema", "segments")',
+      expect.stringMatching(/^0:0 config segql.json: schema file not found: .*missing.json; checking syntax only$/),
+    ]);
+    writeFileSync(join(other, "segql.json"), '{ "schema": "../schema.json" }');
+    published = client.nextDiagnostics(uri);
+    await client.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: uriOf(join(other, "segql.json")), type: FileChangeType.Changed }] });
+    expect(flatDiagnostics((await published).diagnostics)[0]).toBe(`0:0 unknown-field unknown field 'statuss'; did you mean "status"?`);
+  });
+
+  it("shuts down and exits with status 0", async () => {
+    const code = await client.stop();
+    expect(code).toBe(0);
+    expect(client.stderr).not.toMatch(/internal error/);
+  });
+});
