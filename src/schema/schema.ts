@@ -88,7 +88,8 @@ export function validateSchema(json: unknown): { schema: Schema; problems: [] } 
   checkKeys(json, "", ["table", "key", "fields", "events", "$schema", "description"], at);
   const table = requireString(json, "table", "", at);
   const key = requireString(json, "key", "", at);
-  const fields: Record<string, FieldDef> = {};
+  // Null-prototype maps: a field named `__proto__` is an ordinary name, not a prototype assignment.
+  const fields: Record<string, FieldDef> = Object.create(null);
   if (!isObject(json["fields"])) {
     at("fields", "expected an object mapping field names to { \"type\": … }");
   } else {
@@ -248,7 +249,7 @@ function validateEvents(def: unknown, at: Report): EventsDef | undefined {
   const name = requireString(def, "name", path, at);
   const time = requireString(def, "time", path, at);
   const propertiesColumn = optionalString(def, "properties_column", path, at) ?? "properties";
-  const properties: Record<string, FieldDef> = {};
+  const properties: Record<string, FieldDef> = Object.create(null);
   const props = def["properties"] ?? {};
   if (!isObject(props)) {
     at(`${path}.properties`, "expected an object mapping property names to { \"type\": … }");
