@@ -254,3 +254,22 @@ export function jsonPath(key: string, dialect: DialectName): string {
   }
   return `$."${key}"`;
 }
+
+/** The escape character of LIKE patterns: not a backslash, whose meaning differs between engines and modes. */
+export const LIKE_ESCAPE = "!";
+
+/** ASCII-only lower case (A-Z → a-z), as the predicate folds. */
+export function foldAscii(s: string): string {
+  return s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+}
+
+/** The LIKE pattern for a folded needle, with `%`, `_` and the escape character escaped. */
+export function likePattern(op: "contains" | "startsWith" | "endsWith", needle: string): { pattern: string; escaped: boolean } {
+  // A backslash needs no escaping, but it needs the ESCAPE clause: PostgreSQL and MySQL use `\` as LIKE's
+  // escape by default; with ESCAPE '!' it is an ordinary character everywhere.
+  const escaped = /[%_!\\]/.test(needle);
+  const body = needle.replace(/[%_!]/g, (c) => LIKE_ESCAPE + c);
+  const pattern = op === "contains" ? `%${body}%` : op === "startsWith" ? `${body}%` : `%${body}`;
+  return { pattern, escaped };
+}
+

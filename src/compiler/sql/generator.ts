@@ -26,6 +26,9 @@ import type {
 import { resolveTime, startOfUtcDay } from "../../checker/time.js";
 import type { EventsDef, FieldType, Schema } from "../../schema/schema.js";
 import {
+  foldAscii,
+  LIKE_ESCAPE,
+  likePattern,
   LOWER_ASCII,
   normaliseStorage,
   numberLiteral,
@@ -286,7 +289,7 @@ export class SqlGenerator implements Values {
   /** `is empty` as SQL: NULL, or "" for strings, or [] for lists. */
   private isEmpty(x: Operand): Cond {
     if (x.type === "string" || x.type === "enum") return or([this.isNull(x), atom(this.textNonEmpty(x.sql, true))]);
-    if (x.type === "list") return or([this.isNull(x), atom(`NOT ${this.dialect.list(x.listKind!).nonEmpty(x.sql)}`)]);
+    if (x.type === "list") return or([this.isNull(x), atom(`NOT (${this.dialect.list(x.listKind!).nonEmpty(x.sql)})`)]);
     return this.isNull(x);
   }
 
@@ -402,6 +405,8 @@ export class SqlGenerator implements Values {
     };
     switch (t.op) {
       case "eq":
+        // A present boolean that is not b is !b: `= FALSE` reads better than `<> TRUE`.
+        if (negated && x.type === "boolean" && t.value.kind === "boolean") return atom(`${x.sql} = ${this.boolean(!t.value.value)}`);
         return atom(`${x.sql} ${negated ? "<>" : "="} ${val(t.value)}`);
       case "lt":
       case "le":
@@ -522,6 +527,11 @@ export class SqlGenerator implements Values {
           if (low > high) return negated;
           return atom(`${x.sql} ${negated ? "NOT BETWEEN" : "BETWEEN"} ${dateLit(low)} AND ${dateLit(high)}`);
         }
+        if (lowMs === null && highMs === null) {
+          const lo = this.timeValue(t.low as TimeValue, as.kind, x);
+          const hi = this.timeValue(t.high as TimeValue, as.kind, x);
+          return atom(`${as.sql} ${negated ? "NOT BETWEEN" : "BETWEEN"} ${lo} AND ${hi}`);
+        }
         const parts = [cmp("ge", t.low), cmp("le", t.high)];
         return negated ? or(parts) : and(parts);
       }
@@ -546,7 +556,7 @@ export class SqlGenerator implements Values {
     if (storable.length === 0) return t.op === "hasAll" ? this.test(x, { op: "present" }, negated) : negated;
     const values = storable.map((v) => this.string(v));
     const sql = t.op === "hasAny" ? ops.hasAny(x.sql, values) : ops.hasAll(x.sql, values);
-    return atom(negated ? `NOT ${sql}` : sql);
+    return atom(negated ? `NOT (${sql})` : sql);
   }
 
   // ---- events ------------------------------------------------------------------------------------------------
@@ -694,24 +704,6 @@ export class SqlGenerator implements Values {
 const CMP = { lt: "<", le: "<=", gt: ">", ge: ">=" } as const;
 /** The complement of an ordering on a present value: not (x < v) = x >= v. */
 const FLIP = { lt: "ge", le: "gt", gt: "le", ge: "lt" } as const;
-
-/** The escape character of LIKE patterns: not a backslash, whose meaning differs between engines and modes. */
-export const LIKE_ESCAPE = "!";
-
-/** ASCII-only lower case (A-Z → a-z), as the predicate folds. */
-export function foldAscii(s: string): string {
-  return s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
-}
-
-/** The LIKE pattern for a folded needle, with `%`, `_` and the escape character escaped. */
-export function likePattern(op: "contains" | "startsWith" | "endsWith", needle: string): { pattern: string; escaped: boolean } {
-  // A backslash needs no escaping, but it needs the ESCAPE clause: PostgreSQL and MySQL use `\` as LIKE's
-  // escape by default; with ESCAPE '!' it is an ordinary character everywhere.
-  const escaped = /[%_!\\]/.test(needle);
-  const body = needle.replace(/[%_!]/g, (c) => LIKE_ESCAPE + c);
-  const pattern = op === "contains" ? `%${body}%` : op === "startsWith" ? `${body}%` : `%${body}`;
-  return { pattern, escaped };
-}
 
 function stringOf(v: Literal, x: Operand): string {
   if (v.kind !== "string") throw new SqlCompileError(`${x.label}: expected a string value, found ${v.kind}`);

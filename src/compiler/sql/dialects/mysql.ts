@@ -11,7 +11,7 @@
  * - MariaDB has no `->>`: JSON_EXTRACT / JSON_UNQUOTE throughout.
  */
 import type { TimeUnit } from "../../../checker/typed-ast.js";
-import { checkIdent, jsonPath, wallClock, type Dialect, type Values } from "../dialect.js";
+import { checkIdent, jsonPath, LIKE_ESCAPE, likePattern, LOWER_ASCII, wallClock, type Dialect, type Values } from "../dialect.js";
 
 /** `'…'` with `'` doubled, `\` and NUL escaped (MySQL reads `\` as an escape by default). */
 function stringLiteral(value: string): string {
@@ -23,9 +23,10 @@ const binary = (x: string) => `CAST(${x} AS BINARY)`;
 /**
  * ASCII-only folding of the letters that occur in `needle`: REPLACE is exact (case- and accent-
  * sensitive), and LOWER() would fold 'É' too. Letters absent from the needle cannot match it either way.
+ * With bound parameters all 26 letters are folded, so the text does not reveal the needle's letters.
  */
-function foldFor(x: string, needle: string): string {
-  const letters = [...new Set(needle.match(/[a-z]/g) ?? [])].sort();
+function foldFor(x: string, needle: string, all: boolean): string {
+  const letters = all ? [...LOWER_ASCII] : [...new Set(needle.match(/[a-z]/g) ?? [])].sort();
   return letters.reduce((acc, l) => `REPLACE(${acc}, '${l.toUpperCase()}', '${l}')`, x);
 }
 
@@ -55,10 +56,9 @@ export const mysql = {
   // Compared as bytes, so no collation folds case or accents; the pattern holds no `_`, so byte-wise `%`
   // matching is exact on UTF-8.
   textMatch: (x, op, folded, negated, v) => {
-    const body = folded.replace(/[%_!]/g, (c) => `!${c}`);
-    const pattern = op === "contains" ? `%${body}%` : op === "startsWith" ? `${body}%` : `%${body}`;
-    const escape = /[%_!\\]/.test(folded) ? " ESCAPE '!'" : "";
-    return `${binary(foldFor(x, folded))} ${negated ? "NOT LIKE" : "LIKE"} ${binary(v.string(pattern))}${escape}`;
+    const { pattern, escaped } = likePattern(op, folded);
+    const escape = escaped ? ` ESCAPE '${LIKE_ESCAPE}'` : "";
+    return `${binary(foldFor(x, folded, v.params))} ${negated ? "NOT LIKE" : "LIKE"} ${binary(v.string(pattern))}${escape}`;
   },
 
   listKind: (storage) => (storage === undefined || storage === "json" || storage === "text" || storage === "longtext" ? "json" : null),
