@@ -165,6 +165,29 @@ export function shift<N>(node: N, piece: Pick<Piece, "start" | "line">): N {
   return visit(node) as N;
 }
 
+const spanSets = new WeakMap<PieceParse, Set<Span>>();
+
+/** Every span object in a piece's declarations (computed once per piece text). */
+function spansOf(p: PieceParse): Set<Span> {
+  let set = spanSets.get(p);
+  if (set) return set;
+  set = new Set();
+  const stack: unknown[] = [p.document.segments];
+  while (stack.length) {
+    const v = stack.pop();
+    if (v === null || typeof v !== "object") continue;
+    if (Array.isArray(v)) {
+      for (const x of v) stack.push(x);
+      continue;
+    }
+    const o = v as Record<string, unknown>;
+    if (isSpan(o)) set.add(o as unknown as Span);
+    else for (const key in o) stack.push(o[key]);
+  }
+  spanSets.set(p, set);
+  return set;
+}
+
 // ---- the document view ---------------------------------------------------------------------------------
 
 /** A declaration with its place in the document. */
@@ -252,6 +275,47 @@ export class DocumentAnalysis {
       this.declarationList = list;
     }
     return this.declarationList;
+  }
+
+  /**
+   * The document for the checker, without copying the trees: each declaration is a shallow copy with its
+   * own spans moved to the document, and its condition shared with the piece (spans relative to it).
+   * `placeDiagnostic` moves what the checker reports inside a condition to the document. A text that is
+   * one piece is its own document (its spans are already the document's).
+   */
+  get checkerDocument(): SegqlDocument {
+    if (this.pieces.length === 1 && this.pieces[0]!.start === 0) return this.pieces[0]!.parse.document;
+    const segments: SegmentDeclaration[] = [];
+    for (const p of this.pieces) {
+      if (p.parse.document.bare) continue;
+      for (const d of p.parse.document.segments) {
+        segments.push({ ...d, span: shiftSpan(d.span, p), nameSpan: d.nameSpan && shiftSpan(d.nameSpan, p) });
+      }
+    }
+    return { kind: "document", segments, bare: false, comments: [], span: { start: 0, end: this.text.length, line: 1, column: 1 } };
+  }
+
+  /**
+   * A checker diagnostic about `checkerDocument`, with document spans: spans the checker took from a
+   * declaration are already moved; spans from inside a condition are found by identity in their piece.
+   * Null when a span cannot be placed (the caller then checks the fully moved `document` instead).
+   */
+  placeDiagnostic(d: Diagnostic, declarationSpans: ReadonlySet<Span>): Diagnostic | null {
+    if (this.pieces.length === 1 && this.pieces[0]!.start === 0) return d;
+    const place = (span: Span): Span | null => {
+      if (declarationSpans.has(span)) return span;
+      for (const p of this.pieces) if (spansOf(p.parse).has(span)) return shiftSpan(span, p);
+      return null;
+    };
+    const span = place(d.span);
+    if (!span) return null;
+    const out: Diagnostic = { ...d, span };
+    if (d.fix) {
+      const edits = d.fix.edits.map((e) => ({ ...e, span: place(e.span) }));
+      if (edits.some((e) => e.span === null)) return null;
+      out.fix = { ...d.fix, edits: edits as { span: Span; text: string }[] };
+    }
+    return out;
   }
 
   /** True when the parser found no syntax error. */

@@ -196,8 +196,17 @@ export class LanguageService {
     for (const d of others) for (const info of this.analysis(d)!.declarations) catalog.push(info.declaration);
     let result: CheckResult = { segments: [], diagnostics: [] };
     let crash: string | null = null;
+    const analysis = this.analysis(doc)!;
     try {
-      result = check(this.analysis(doc)!.document, project.schema, { catalog });
+      // Fast path: check without copying the trees, then move what is reported to the document.
+      const document = analysis.checkerDocument;
+      const declarationSpans = new Set(document.segments.flatMap((d) => (d.nameSpan ? [d.span, d.nameSpan] : [d.span])));
+      const fast = check(document, project.schema, { catalog });
+      const placed = fast.diagnostics.map((d) => analysis.placeDiagnostic(d, declarationSpans));
+      result = placed.every((d) => d !== null)
+        ? { segments: [], diagnostics: placed as CheckResult["diagnostics"] } // typed segments unused here
+
+        : check(analysis.document, project.schema, { catalog });
     } catch (e) {
       // A checker bug must not take the editor down: say so where the user looks.
       crash = `internal error in the checker (please report it): ${(e as Error).message}`;

@@ -1,6 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { analyze } from "../../src/index.js";
 import { parse } from "../../src/parser/index.js";
+import { LanguageService } from "../../src/service/index.js";
 import { DocumentAnalysis, PieceCache, splitIntoPieces } from "../../src/service/analysis.js";
 import { exprArb, richSchema } from "../helpers/generators.js";
 
@@ -122,5 +124,50 @@ describe("incremental analysis by declaration", () => {
     expect(analysis.pieceAt(0).line).toBe(1);
     expect(analysis.pieceAt(text.indexOf('"B"')).line).toBe(2);
     expect(analysis.pieceAt(text.length).line).toBe(2);
+  });
+});
+
+describe("checking without copying the trees", () => {
+  /** Generated files with checker errors: misspelt fields and values, unknown and cyclic references, duplicates. */
+  const brokenArb = fc.record({
+    layout: layoutArb,
+    typos: fc.array(fc.nat(), { maxLength: 4 }),
+    extra: fc.subarray([
+      'segment "S0" as is_vip',
+      'segment "Loop" as in segment "Loop2"\nsegment "Loop2" as in segment "Loop"',
+      'segment "Ref" as in segment "S1" and not in segment "Nope"',
+      'segment "Bad" as statuss = "Pending" and plan_type = "Pr"',
+    ]),
+  });
+
+  it("reports exactly what analyze() reports on the whole text, at the same places, with the same fixes", () => {
+    let withErrors = 0;
+    fc.assert(
+      fc.property(brokenArb, ({ layout: l, typos, extra }) => {
+        let text = layout(l) + extra.join("\n") + (extra.length ? "\n" : "");
+        const names = ["status", "plan_type", "lifetime_value", "email", '"Pro"', '"Purchase"', "amount"];
+        for (const t of typos) {
+          const name = names[t % names.length]!;
+          const at = text.indexOf(name, (t * 7919) % Math.max(1, text.length));
+          if (at >= 0) text = `${text.slice(0, at + name.length - 1)}x${text.slice(at + name.length - 1)}`;
+        }
+        fc.pre(parse(text).diagnostics.length === 0);
+        const svc = new LanguageService({ project: () => ({ key: "p", schema: richSchema }) });
+        svc.setDocument("file:///a.segql", text);
+        const expected = analyze(text, richSchema).diagnostics.map((d) => ({
+          code: d.code, from: d.span.start, to: d.span.end, message: d.message,
+          fix: d.fix?.edits.map((e) => [e.span.start, e.span.end, e.text]),
+        }));
+        const actual = svc.diagnostics("file:///a.segql").map((d) => ({
+          code: d.code, from: d.from, to: d.to, message: d.message,
+          fix: d.fix?.edits.map((e) => [e.from, e.to, e.text]),
+        }));
+        expect(actual).toEqual(expected);
+        if (expected.length > 0 && svc.analysisOf("file:///a.segql")!.pieces.length > 1) withErrors++;
+      }),
+      { numRuns: 150, seed: 99 },
+    );
+    // The property is only worth something if many files have several pieces and checker errors.
+    expect(withErrors).toBeGreaterThan(50);
   });
 });
