@@ -1,0 +1,156 @@
+/**
+ * `segql compile`: a condition (or a segment file) → SQL for a warehouse dialect: one statement
+ * (`select`, `count`), the condition alone (`where`), or CREATE VIEW statements (`views`).
+ */
+import { existsSync } from "node:fs";
+import { check } from "../../checker/index.js";
+import type { TypedSegment } from "../../checker/typed-ast.js";
+import { compileSql, compileViews, DIALECT_NAMES, resolveNowOption, SqlCompileError, type DialectName } from "../../compiler/sql/index.js";
+import { renderDiagnostics } from "../../diagnostics.js";
+import { parse } from "../../parser/index.js";
+import { CliError, parseArgs, type Io } from "../io.js";
+import { readInputs, takeFiles } from "../inputs.js";
+import { loadSchema } from "./check.js";
+
+export const help = `usage: segql compile --schema FILE --dialect D [--form select|where|count|views] [--params]
+                     [--now ISO] [--json] [--segment NAME] (EXPRESSION | -f FILE | -)
+
+Compiles a condition to SQL and prints it.
+
+  EXPRESSION          the condition, e.g. 'plan_type = "Pro" and lifetime_value > 1000'
+                      (an argument naming an existing .segql file is read as that file)
+  -                   read the condition from standard input
+  -f, --file FILE     read a file: one expression, or segment declarations
+  -s, --schema FILE   the schema (JSON)
+  -d, --dialect D     ${DIALECT_NAMES.join(", ")}
+      --form F        select (default): SELECT <key> FROM <table> WHERE ..., one statement
+                      count:  SELECT COUNT(*) FROM <table> WHERE ...
+                      where:  the condition alone, for your own query
+                      views:  CREATE [OR REPLACE] VIEW per named segment of the file, in dependency
+                              order (view names: segment_<name>, see docs/sql.md)
+      --segment NAME  the segment to compile (required when the file has several); with
+                      --form views, that segment's view and the views it reads
+      --params        bind values as parameters ($1, ?, @p1, :1 by dialect) instead of literals;
+                      the values follow as a '-- params:' comment (or in --json)
+      --now ISO       resolve now, today and 'N days ago' against this instant and write it into
+                      the SQL (default: the SQL reads the database's clock)
+      --table-alias A the name the contacts table has in your query (--form where)
+      --json          print {"sql": ..., "params": ...}
+  -h, --help          show this help
+
+Exit status: 0 compiled, 1 the input has errors (printed like segql check) or cannot be expressed
+in the dialect, 2 usage error, missing file or invalid schema.
+
+Examples:
+  segql compile -s schema.json -d postgres 'plan_type = "Pro" and lifetime_value > 1000'
+  segql compile -s schema.json -d bigquery --params --json -f segments.segql --segment "High value"
+  segql compile -s schema.json -d duckdb --form views -f segments.segql`;
+
+export async function run(args: string[], io: Io): Promise<number> {
+  const { files, rest } = takeFiles(args);
+  const { options, positional } = parseArgs(rest, {
+    schema: { value: true, short: "s" },
+    dialect: { value: true, short: "d" },
+    form: { value: true },
+    params: { value: false },
+    now: { value: true },
+    json: { value: false },
+    segment: { value: true },
+    "table-alias": { value: true },
+    file: { value: true, short: "f" },
+  });
+  const str = (name: string): string | undefined => (typeof options[name] === "string" ? (options[name] as string) : undefined);
+  const schemaPath = str("schema");
+  if (!schemaPath) throw new CliError("--schema FILE is required (see segql compile --help)");
+  const dialect = str("dialect");
+  if (!dialect) throw new CliError(`--dialect is required: one of ${DIALECT_NAMES.join(", ")}`);
+  if (!(DIALECT_NAMES as string[]).includes(dialect)) throw new CliError(`unknown dialect '${dialect}' (expected one of ${DIALECT_NAMES.join(", ")})`);
+  const form = str("form") ?? "select";
+  if (!["select", "where", "count", "views"].includes(form)) throw new CliError(`--form must be select, where, count or views, not '${form}'`);
+  if (form === "views" && options["params"]) throw new CliError("--params does not apply to --form views (a view cannot take parameters)");
+  const nowText = str("now");
+  let now: number | undefined;
+  if (nowText !== undefined) {
+    try {
+      now = resolveNowOption(nowText);
+    } catch {
+      throw new CliError(`--now: '${nowText}' is not an instant (expected e.g. 2026-01-01T00:00:00Z)`);
+    }
+  }
+  // An argument naming an existing segment file is that file.
+  const inline = positional.filter((p) => !(p.endsWith(".segql") && existsSync(p)));
+  const allFiles = [...files, ...positional.filter((p) => !inline.includes(p))];
+  if (allFiles.length + inline.length === 0) throw new CliError("no condition: give an expression, -f FILE, or - to read standard input");
+  if (allFiles.length + inline.length > 1) throw new CliError("give one input: an expression, -f FILE or - (a segment file holds several segments)");
+
+  const schema = loadSchema(schemaPath);
+  const [input] = await readInputs(allFiles, inline, io);
+  const text = input!.text;
+  const parsed = parse(text);
+  const checked = check(parsed.document, schema);
+  const diagnostics = [...parsed.diagnostics, ...checked.diagnostics].sort((a, b) => a.span.start - b.span.start);
+  if (diagnostics.length > 0) io.err(renderDiagnostics(text, diagnostics, input!.label ?? undefined));
+  const errors = diagnostics.filter((d) => d.severity === "error").length;
+  if (errors > 0) {
+    io.err(`${errors} error${errors === 1 ? "" : "s"}: nothing compiled`);
+    return 1;
+  }
+
+  try {
+    if (form === "views") {
+      const segments = viewsToBuild(checked.segments, str("segment"));
+      const { sql, views } = compileViews(segments, { dialect: dialect as DialectName, ...(now !== undefined ? { now } : {}) });
+      io.out(options["json"] ? JSON.stringify({ sql, views }, null, 2) : sql);
+      return 0;
+    }
+    const segment = pickSegment(checked.segments, str("segment"));
+    const alias = str("table-alias");
+    const compiled = compileSql(segment, {
+      dialect: dialect as DialectName,
+      form: form as "select" | "where" | "count",
+      params: options["params"] === true,
+      ...(now !== undefined ? { now } : {}),
+      ...(alias !== undefined ? { tableAlias: alias } : {}),
+    });
+    if (options["json"]) io.out(JSON.stringify(compiled, null, 2));
+    else {
+      const statement = form === "where" ? compiled.sql : `${compiled.sql};`;
+      const params = options["params"] ? `\n-- params: ${JSON.stringify(compiled.params)}` : "";
+      io.out(`${statement}${params}`);
+    }
+    return 0;
+  } catch (e) {
+    if (e instanceof SqlCompileError) {
+      io.err(`segql compile: error: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+function pickSegment(segments: TypedSegment[], name: string | undefined): TypedSegment {
+  const names = segments.filter((s) => s.name !== null).map((s) => JSON.stringify(s.name)).join(", ");
+  if (name !== undefined) {
+    const found = segments.find((s) => s.name === name);
+    if (!found) throw new CliError(`no segment named ${JSON.stringify(name)}${names ? ` (defined: ${names})` : ""}`);
+    return found;
+  }
+  if (segments.length === 1) return segments[0]!;
+  if (segments.length === 0) throw new CliError("the input holds no condition to compile");
+  throw new CliError(`the file defines ${segments.length} segments: pick one with --segment NAME, or use --form views (defined: ${names})`);
+}
+
+/** With --segment, that segment and (transitively) the segments it refers to; else all. */
+function viewsToBuild(segments: TypedSegment[], name: string | undefined): TypedSegment[] {
+  if (name === undefined) return segments;
+  const byName = new Map(segments.filter((s) => s.name !== null).map((s) => [s.name!, s]));
+  if (!byName.has(name)) throw new CliError(`no segment named ${JSON.stringify(name)} (defined: ${[...byName.keys()].map((n) => JSON.stringify(n)).join(", ")})`);
+  const wanted = new Set<string>();
+  const visit = (n: string) => {
+    if (wanted.has(n)) return;
+    wanted.add(n);
+    for (const r of byName.get(n)?.references ?? []) visit(r);
+  };
+  visit(name);
+  return segments.filter((s) => s.name !== null && wanted.has(s.name));
+}
