@@ -31,7 +31,8 @@ export type SqlForm = "where" | "select" | "count";
 
 /** Options of `compileSql`. */
 export interface CompileSqlOptions {
-  dialect: DialectName;
+  /** A dialect name, or a `Dialect` object of your own (see dialect.ts). */
+  dialect: DialectName | Dialect;
   /** `where`: the condition alone; `select` (default): `SELECT <key> FROM <table> WHERE …`; `count`: `SELECT COUNT(*) …`. */
   form?: SqlForm;
   /** Bind every value from the expression as a parameter (default false: escaped literals). */
@@ -87,7 +88,7 @@ export function compileSql(query: TypedQuery, options: CompileSqlOptions): Compi
 
 /** Options of `compileViews`. */
 export interface CompileViewsOptions {
-  dialect: DialectName;
+  dialect: DialectName | Dialect;
   /** As for `compileSql`: fixes `now` in the views' text (usually left out, so views follow the clock). */
   now?: Date | string | number;
   /** Prefix of view names (default `segment_`). */
@@ -210,7 +211,8 @@ function qualified(gen: SqlGenerator, schemaName: string | undefined, view: stri
   return schemaName ? `${gen.table(schemaName)}.${gen.ident(view)}` : gen.ident(view);
 }
 
-function dialectOf(name: DialectName): Dialect {
+function dialectOf(name: DialectName | Dialect): Dialect {
+  if (typeof name === "object" && name !== null) return name;
   if (typeof name !== "string" || !Object.hasOwn(DIALECTS, name)) {
     throw new SqlCompileError(`unknown dialect "${String(name)}" (expected one of ${DIALECT_NAMES.join(", ")})`);
   }

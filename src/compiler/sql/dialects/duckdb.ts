@@ -106,8 +106,8 @@ export const duckdb = {
     string: (doc, key) => `CASE WHEN json_type(${doc}, ${path(key)}) = 'VARCHAR' THEN json_extract_string(${doc}, ${path(key)}) END`,
     boolean: (doc, key) => `CASE WHEN json_type(${doc}, ${path(key)}) = 'BOOLEAN' THEN CAST(json_extract(${doc}, ${path(key)}) AS BOOLEAN) END`,
     timestamp: (doc, key) =>
-      `CASE json_type(${doc}, ${path(key)}) WHEN 'VARCHAR' THEN TRY_CAST(json_extract_string(${doc}, ${path(key)}) AS TIMESTAMPTZ) ` +
-      `WHEN 'DOUBLE' THEN ${epochInstant(doc, key)} WHEN 'BIGINT' THEN ${epochInstant(doc, key)} WHEN 'UBIGINT' THEN ${epochInstant(doc, key)} END`,
+      `CASE WHEN json_type(${doc}, ${path(key)}) = 'VARCHAR' THEN TRY_CAST(json_extract_string(${doc}, ${path(key)}) AS TIMESTAMPTZ) ` +
+      `WHEN json_type(${doc}, ${path(key)}) IN ${NUMERIC} THEN ${epochInstant(doc, key)} END`,
     date: (doc, key) => {
       const s = `json_extract_string(${doc}, ${path(key)})`;
       return (
