@@ -67,9 +67,9 @@ export class LspClient {
     connection.listen();
   }
 
-  /** Starts the server (cwd: the repository root) and initializes it. */
-  static async start(capabilities: ClientCapabilities = {}, rootUri: string | null = null): Promise<LspClient> {
-    const child = spawn(process.execPath, SERVER_ARGS, { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] });
+  /** Starts the server (cwd: the repository root; `command` defaults to the sources through tsx) and initializes it. */
+  static async start(capabilities: ClientCapabilities = {}, rootUri: string | null = null, command: string[] = [process.execPath, ...SERVER_ARGS]): Promise<LspClient> {
+    const child = spawn(command[0]!, command.slice(1), { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] });
     const connection = createProtocolConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
     const client = new LspClient(child, connection);
     client.initializeResult = await connection.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri, capabilities, workspaceFolders: null });
