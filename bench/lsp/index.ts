@@ -19,7 +19,7 @@ import { CompletionRequest, DidChangeTextDocumentNotification, DidOpenTextDocume
 import { analyze } from "../../src/index.js";
 import { parseSchema } from "../../src/schema/schema.js";
 import { LanguageService } from "../../src/service/index.js";
-import { LspClient, ROOT } from "../../test/lsp/client.js";
+import { LspClient, ROOT, SERVER_ARGS } from "../../test/lsp/client.js";
 
 const N = Number(process.env["SEGQL_BENCH_N"] ?? 300);
 
@@ -84,7 +84,9 @@ export async function run(): Promise<string> {
     console.log(`  ${what}: p50 ${ms(s.p50)} ms, p95 ${ms(s.p95)} ms`);
   };
 
-  const client = await LspClient.start();
+  // SEGQL_BENCH_NODE_ARGS (e.g. "--cpu-prof") are passed to the server's node, for profiling.
+  const extra = (process.env["SEGQL_BENCH_NODE_ARGS"] ?? "").split(" ").filter(Boolean);
+  const client = await LspClient.start({}, null, [process.execPath, ...extra, ...SERVER_ARGS]);
   try {
     const opened = client.nextDiagnostics(uri);
     let version = 1;
