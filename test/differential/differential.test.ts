@@ -17,7 +17,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkExpression } from "../../src/index.js";
 import { ENGINE_NAMES, openEngine, unavailable, type Engine } from "../engines/index.js";
-import { contactsArb, eventsArb, exprArb, nowArb, RICH_SEGMENTS, richSchema, segmentFileText } from "../helpers/generators.js";
+import { contactArb, eventsArb, exprArb, nowArb, RICH_SEGMENTS, richSchema, segmentFileText } from "../helpers/generators.js";
 import { checkQuery, describeMismatches, predicateKeys, prepareDataset, type Mode } from "./harness.js";
 
 const RUNS = Math.max(1, Number(process.env["SEGQL_DIFF_RUNS"] ?? 120));
@@ -32,7 +32,11 @@ function batchArb(allowNul: boolean) {
   return nowArb.chain((now) =>
     fc
       .record({
-        contacts: contactsArb(schema, now, { maxContacts: 30, allowNul }),
+        // contactArb rather than contactsArb: the latter's arrays average ~4 contacts (fast-check's small
+        // size), which leaves most expressions selecting nobody or everybody. These average ~20.
+        contacts: fc
+          .array(contactArb(schema, now, { allowNul }), { minLength: 1, maxLength: 40, size: "max" })
+          .map((cs) => cs.map((c, i) => ({ [schema.key]: `c${i}`, ...c }))),
         exprs: fc.array(exprArb(schema, now, { segments: segmentNames }), { minLength: 1, maxLength: 2 * PER_BATCH, size: "max" }),
       })
       .chain(({ contacts, exprs }) =>
@@ -54,6 +58,15 @@ function prettyFor(i: number): Mode[] {
   return i % 4 === 1 ? ["inline", "params"] : [];
 }
 
+/**
+ * NUL in generated strings where the engine stores it — except SQLite, whose LIKE stops at NUL: a known
+ * compiler bug pinned in regressions.test.ts ("SQLite text tests stop at NUL"); kept out here so the
+ * differential keeps finding new bugs. Set SEGQL_DIFF_SQLITE_NUL=1 to include it.
+ */
+function allowNul(engine: Engine): boolean {
+  return engine.storesNul && (engine.dialect !== "sqlite" || process.env["SEGQL_DIFF_SQLITE_NUL"] === "1");
+}
+
 for (const name of ENGINE_NAMES) {
   const reason = unavailable(name);
   describe.skipIf(reason !== null)(`differential: predicate = ${name}${reason ? ` (skipped: ${reason})` : ""}`, () => {
@@ -72,7 +85,7 @@ for (const name of ENGINE_NAMES) {
         let loads = 0;
         const started = Date.now();
         await fc.assert(
-          fc.asyncProperty(batchArb(engine.storesNul), async ({ now, contacts, events, exprs }) => {
+          fc.asyncProperty(batchArb(allowNul(engine)), async ({ now, contacts, events, exprs }) => {
             const ds = prepareDataset({ schema, contacts, events });
             await engine.load(schema, ds.contacts, ds.events);
             loads++;
@@ -86,7 +99,7 @@ for (const name of ENGINE_NAMES) {
               if (mismatches.length > 0) throw new Error(describeMismatches(expr, now, ds, mismatches, 'segment file: RICH_SEGMENTS + segment "Main" as <expression>'));
             }
           }),
-          { numRuns: Math.ceil(RUNS / PER_BATCH), ...(SEED !== undefined ? { seed: SEED } : {}), endOnFailure: false },
+          { numRuns: Math.ceil(RUNS / (0.8 * PER_BATCH)), ...(SEED !== undefined ? { seed: SEED } : {}), endOnFailure: false },
         );
         console.log(`differential ${name}: ${checked} expressions over ${loads} tables in ${((Date.now() - started) / 1000).toFixed(1)} s`);
         expect(checked).toBeGreaterThan(0);

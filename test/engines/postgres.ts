@@ -10,7 +10,7 @@
  * sequence`), so `storesNul` is false.
  */
 import type { Schema } from "../../src/schema/schema.js";
-import { batchSize, chunks, planTables, scratchName, type Cell, type Column, type ContactRow, type Engine, type EventRow } from "./types.js";
+import { chunks, planTables, scratchName, type Cell, type Column, type ContactRow, type Engine, type EventRow } from "./types.js";
 
 /** PostgreSQL's documented type for a logical column (the schema's `storage.postgres` wins). */
 export function postgresType(col: Column): string {
@@ -47,8 +47,8 @@ interface PgDriver {
   close(): Promise<void>;
 }
 
-/** Max bind parameters per statement (the wire protocol's Int16 count). */
-const MAX_PARAMS = 65_535;
+/** Rows per INSERT (each column's values travel as one text[] parameter). */
+const ROWS_PER_INSERT = 20_000;
 
 export class PostgresEngine implements Engine {
   readonly dialect = "postgres" as const;
@@ -104,24 +104,21 @@ export class PostgresEngine implements Engine {
       const cols = plan.columns.map((c) => `${q(c.name)} ${postgresType(c)}`).join(", ");
       await this.db.exec(`CREATE TABLE ${q(plan.name)} (${cols})`);
       this.tables.push(plan.name);
-      // Every value is bound as text and converted by an explicit cast to the column's type, so the
-      // server never guesses a parameter's type; lists go in as a JSON array (text[] from jsonb).
-      const casts = plan.columns.map((c) => (c.type === "list" && !c.storage?.["postgres"] ? null : postgresType(c)));
-      const per = batchSize(plan.columns.length, MAX_PARAMS);
-      for (const batch of chunks(plan.rows, per)) {
-        const params: unknown[] = [];
-        const tuples = batch.map((row) => {
-          const slots = row.map((cell, i) => {
-            params.push(pgParam(cell));
-            const n = params.length;
-            const cast = casts[i];
-            return cast === null
-              ? `CASE WHEN $${n}::jsonb IS NOT NULL THEN array(SELECT jsonb_array_elements_text($${n}::jsonb)) END`
-              : `$${n}::${cast}`;
-          });
-          return `(${slots.join(", ")})`;
-        });
-        await this.db.query(`INSERT INTO ${q(plan.name)} VALUES ${tuples.join(", ")}`, params);
+      // One parameter per column: a text[] holding that column's values for a batch of rows, expanded by
+      // unnest and converted by an explicit cast to the column's type (so the server never guesses a
+      // parameter's type); lists go in as JSON array text (text[] from jsonb). Far faster than one
+      // placeholder per value (95,880 events: ~1 s instead of ~10 s).
+      const slots = plan.columns.map((c, i) => {
+        const v = `u.c${i}`;
+        return c.type === "list" && !c.storage?.["postgres"]
+          ? `CASE WHEN ${v} IS NOT NULL THEN array(SELECT jsonb_array_elements_text(${v}::jsonb)) END`
+          : `${v}::${postgresType(c)}`;
+      });
+      const unnest = plan.columns.map((_, i) => `$${i + 1}::text[]`).join(", ");
+      const alias = plan.columns.map((_, i) => `c${i}`).join(", ");
+      const insert = `INSERT INTO ${q(plan.name)} SELECT ${slots.join(", ")} FROM unnest(${unnest}) AS u(${alias})`;
+      for (const batch of chunks(plan.rows, ROWS_PER_INSERT)) {
+        await this.db.query(insert, plan.columns.map((_, i) => batch.map((row) => pgParam(row[i]!))));
       }
       if (plan.index) await this.db.exec(`CREATE INDEX ON ${q(plan.name)} (${q(plan.index)})`);
       await this.db.exec(`ANALYZE ${q(plan.name)}`);
