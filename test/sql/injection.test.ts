@@ -13,12 +13,8 @@ import { checkExpression } from "../../src/index.js";
 import { compileSql, DIALECTS, DIALECT_NAMES, SqlCompileError, type DialectName } from "../../src/compiler/sql/index.js";
 import { parseSchema } from "../../src/schema/schema.js";
 import { quoteString } from "../helpers/generators.js";
+import { PAYLOADS } from "../helpers/sql-payloads.js";
 
-export const PAYLOADS: readonly string[] = [
-  "'", "''", '"', "`", "\\", "\\'", "\\\\'", "'; DROP TABLE contacts; --", "' OR '1'='1", "x' --", "/*", "*/", "/* x */ 'y'",
-  ";", "--", "#", "\u0000", "a\u0000b", "\u0000'\u0000", "\n", "\r\n", "line\nbreak'--", "\t", "\u2028\u2029", "\\u0027", "\\x27",
-  "\\0", "$1", "?", "@p1", ":1", "$$", "$tag$", "E'", "N'x'", "%_!", "🙂'", "\u00a0'", "\\\\", "'||'", "`; DROP TABLE x; `", "]]",
-];
 
 const schema = parseSchema(
   JSON.stringify({

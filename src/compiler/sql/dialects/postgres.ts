@@ -86,7 +86,8 @@ export const postgres = {
     minus: (expr: string, amount: string, unit: TimeUnit, kind: TimeKind) =>
       kind === "naive"
         ? `(${expr} - ${interval(amount, unit)})`
-        : `((${expr} AT TIME ZONE ${UTC}) - ${interval(amount, unit)}) AT TIME ZONE ${UTC}`,
+        : // Parenthesised whole: a BETWEEN bound cannot take AT TIME ZONE unparenthesised (b_expr).
+          `(((${expr} AT TIME ZONE ${UTC}) - ${interval(amount, unit)}) AT TIME ZONE ${UTC})`,
   },
 
   json: {
