@@ -159,7 +159,7 @@ describe("time", () => {
   it("without now: the engine's clock, truncated to milliseconds; months clamp", () => {
     expectSql("signed_up_at within last 2 weeks", {
       duckdb: `"signed_up_at" BETWEEN (date_trunc('millisecond', current_timestamp AT TIME ZONE 'UTC') - INTERVAL 2 WEEK) AND date_trunc('millisecond', current_timestamp AT TIME ZONE 'UTC')`,
-      postgres: `"signed_up_at" BETWEEN ((date_trunc('milliseconds', CURRENT_TIMESTAMP) AT TIME ZONE 'UTC') - INTERVAL '2 week') AT TIME ZONE 'UTC' AND date_trunc('milliseconds', CURRENT_TIMESTAMP)`,
+      postgres: `"signed_up_at" BETWEEN (((date_trunc('milliseconds', CURRENT_TIMESTAMP) AT TIME ZONE 'UTC') - INTERVAL '2 week') AT TIME ZONE 'UTC') AND date_trunc('milliseconds', CURRENT_TIMESTAMP)`,
       mysql: "`signed_up_at` BETWEEN (UTC_TIMESTAMP(3) - INTERVAL 2 WEEK) AND UTC_TIMESTAMP(3)",
       bigquery: "`signed_up_at` BETWEEN TIMESTAMP(DATETIME_SUB(DATETIME(TIMESTAMP_TRUNC(CURRENT_TIMESTAMP(), MILLISECOND)), INTERVAL 2 WEEK)) AND TIMESTAMP_TRUNC(CURRENT_TIMESTAMP(), MILLISECOND)",
       snowflake: `"signed_up_at" BETWEEN DATEADD(WEEK, -1 * 2, DATE_TRUNC('MILLISECOND', CONVERT_TIMEZONE('UTC', CURRENT_TIMESTAMP()))) AND DATE_TRUNC('MILLISECOND', CONVERT_TIMEZONE('UTC', CURRENT_TIMESTAMP()))`,
