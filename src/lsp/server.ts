@@ -8,7 +8,7 @@
  * ending the process; malformed params get `InvalidParams`; unknown methods get `MethodNotFound` from
  * the JSON-RPC layer. Cancelled requests answer `RequestCancelled`.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import {
   CodeActionKind,
   DidChangeWatchedFilesNotification,
@@ -120,18 +120,28 @@ export function startServer(connection: Connection, options: ServerOptions = {})
 
   // ---- projects and files on disk ------------------------------------------------------------------
 
-  /** Adds the segment files of a project that are not open as background documents. */
-  function loadBackground(project: Project): void {
+  /** Size and time of each background file when read, so a refresh reads only the files that changed. */
+  const backgroundStamps = new Map<string, string>();
+
+  /** Adds (or re-reads, when changed on disk) the segment files of a project that are not open; true if any was. */
+  function loadBackground(project: Project): boolean {
+    let read = false;
     for (const path of project.segmentFiles) {
       const uri = pathToUri(path);
       if (isOpen(path)) continue;
       try {
+        const stat = statSync(path);
+        const stamp = `${stat.size}:${stat.mtimeMs}`;
+        if (background.has(uri) && backgroundStamps.get(uri) === stamp) continue;
         service.setDocument(uri, readFileSync(path, "utf8"));
         background.add(uri);
+        backgroundStamps.set(uri, stamp);
+        read = true;
       } catch {
         // Deleted in between: the next refresh drops it.
       }
     }
+    return read;
   }
 
   function isOpen(path: string): boolean {
@@ -151,18 +161,21 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     // Re-read background files (a project's file list or their text may have changed).
     const wanted = new Set<string>();
     for (const project of workspace.loadedProjects()) for (const p of project.segmentFiles) wanted.add(pathToUri(p));
+    let filesChanged = false;
     for (const uri of [...background]) {
       if (!wanted.has(uri)) {
         service.removeDocument(uri);
         background.delete(uri);
+        backgroundStamps.delete(uri);
+        filesChanged = true;
       }
     }
-    for (const project of workspace.loadedProjects()) loadBackground(project);
+    for (const project of workspace.loadedProjects()) filesChanged = loadBackground(project) || filesChanged;
     if (changed.length > 0) {
       projectCache.clear();
       publishConfigProblems();
-      for (const d of documents.all()) schedule(d.uri, true);
     }
+    if (changed.length > 0 || filesChanged) for (const d of documents.all()) schedule(d.uri, true);
   }
 
   const configsWithProblems = new Set<string>();
@@ -279,8 +292,10 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     if (shadowed && shadowed !== e.document.uri) {
       service.removeDocument(shadowed);
       background.delete(shadowed);
+      backgroundStamps.delete(shadowed);
     }
     background.delete(e.document.uri);
+    backgroundStamps.delete(e.document.uri);
     service.setDocument(e.document.uri, e.document.getText());
     const project = workspace.projectOf(e.document.uri);
     if (project.configPath) {

@@ -144,6 +144,13 @@ describe("segql lsp --stdio", () => {
       .rejects.toMatchObject({ message: expect.stringContaining("only segment names can be renamed") });
   });
 
+  it("re-reads a project file that changed on disk and re-checks the open files that refer to it", async () => {
+    writeFileSync(join(dir, "segments", "lib.segql"), 'segment "Payers" as plan_type in ("Pro")\n');
+    const published = client.nextDiagnostics(MAIN, (p) => p.diagnostics.some((d) => d.code === "unknown-segment"));
+    await client.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: LIB, type: FileChangeType.Changed }] });
+    expect(flatDiagnostics((await published).diagnostics)).toContain('0:29 unknown-segment unknown segment "Paying"');
+  });
+
   it("formats, lists symbols, folds, classifies tokens and offers quick fixes", async () => {
     const uri = uriOf(join(dir, "segments", "fmt.segql"));
     const text = '-- a\n-- b\nsegment "A"  as  (tenure > 1 OR email IS EMPTY)\n  AND status = "trial"\n';
