@@ -115,6 +115,15 @@ interface Ctx {
  * suffix that parses keeps the most context (an event's `where` filter, say).
  */
 function contentAssist(preceding: IToken[]): Path[] {
+  // Content assist walks every token it is given; in a long condition start after the last top-level
+  // `and`/`or` instead (same paths: nothing is open there, and no `where` filter runs through it).
+  if (preceding.length > LONG) {
+    const start = lastTopLevelJunction(preceding);
+    if (start > 0) {
+      const paths = parser.computeContentAssist("expression", preceding.slice(start));
+      if (paths.length > 0) return paths;
+    }
+  }
   const paths = parser.computeContentAssist("document", preceding);
   if (paths.length > 0) return paths;
   const starts: number[] = [];
@@ -128,6 +137,37 @@ function contentAssist(preceding: IToken[]): Path[] {
     if (retry.length > 0) return retry;
   }
   return [];
+}
+
+/** Beyond this many tokens before the cursor, content assist starts at the last top-level junction. */
+const LONG = 300;
+
+/**
+ * Index just after the last `and`/`or` outside any parentheses, in the current declaration, with no `where`
+ * outside parentheses before it (an event's filter runs to the end of the condition); 0 when there is none.
+ */
+function lastTopLevelJunction(tokens: IToken[]): number {
+  let depth = 0;
+  let found = 0;
+  let start = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!.tokenType;
+    if (t === T.Segment && (i === 0 || tokens[i - 1]!.tokenType === T.Semicolon)) start = i; // a new declaration
+    if (t === T.As && depth === 0) {
+      start = i;
+      found = 0;
+    }
+    if (t === T.LParen) depth++;
+    else if (t === T.RParen) depth = Math.max(0, depth - 1);
+    else if (t === T.Where && depth === 0) return found > start ? found : 0;
+    else if ((t === T.And || t === T.Or) && depth === 0 && !isBetweenAnd(tokens, i)) found = i + 1;
+  }
+  return found > start ? found : 0;
+}
+
+/** True for the `and` of `between A and B`. */
+function isBetweenAnd(tokens: IToken[], i: number): boolean {
+  return tokens[i]!.tokenType === T.And && (tokens[i - 2]?.tokenType === T.Between || tokens[i - 4]?.tokenType === T.Between);
 }
 
 function lastRule(p: Path): string {

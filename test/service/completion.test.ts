@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { parser } from "../../src/parser/parser.js";
 import { complete, completeItems, completeKinds, cursor, serviceWith, URI } from "./helpers.js";
 
 const FIELDS = "id status plan_type lifetime_value tenure email country is_verified signed_up_at birthday tags custom.plan_type `Plan Type` count android";
@@ -279,5 +280,27 @@ describe("robustness", () => {
     const items = completeItems("|");
     const sorted = [...items].sort((a, b) => a.sortText.localeCompare(b.sortText));
     expect(sorted).toEqual(items);
+  });
+});
+
+describe("long conditions", () => {
+  it("completes in a 2,000-rule bare condition as in a short one, looking only at the last rule", () => {
+    const long = Array.from({ length: 2000 }, (_, i) => `tenure > ${i}`).join(" and\n");
+    for (const tail of ["and |", "and status = |", "or (email is empty or |", "and lifetime_value between 1 and |", "and performed \"Purchase\" where |"]) {
+      expect(complete(`${long} ${tail}`), tail).toBe(complete(`tenure > 1 ${tail}`));
+    }
+    // Content assist is given the tail of the condition, not its 8,000 tokens.
+    const spy = vi.spyOn(parser, "computeContentAssist");
+    try {
+      complete(`${long} and status = |`);
+      expect(Math.max(...spy.mock.calls.map((c) => c[1].length))).toBeLessThan(10);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it("inside an event filter that started long ago, properties are still proposed", () => {
+    const long = Array.from({ length: 400 }, (_, i) => `amount > ${i}`).join(" and ");
+    expect(complete(`performed "Purchase" where ${long} and |`)).toBe("amount currency sku not");
   });
 });
