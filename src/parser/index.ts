@@ -5,6 +5,7 @@
 import type { IRecognitionException, IToken, TokenType } from "chevrotain";
 import { error, LineIndex, type Diagnostic, type Span } from "../diagnostics.js";
 import type { SegqlDocument } from "./ast.js";
+import { fastParse } from "./fast.js";
 import { parseTokens } from "./parser.js";
 import { toAst } from "./to-ast.js";
 import * as T from "./tokens.js";
@@ -25,8 +26,37 @@ export interface ParseResult {
   tokens: IToken[];
 }
 
-/** Parses a segql text: one bare expression, or `segment … as …` declarations. */
+const LIMITS = { maxNesting: MAX_NESTING, maxListValues: MAX_LIST_VALUES };
+
+/**
+ * Parses a segql text: one bare expression, or `segment … as …` declarations.
+ *
+ * Text without problems takes the fast path (fast.ts), which builds the same document several times faster;
+ * anything else goes through the Chevrotain pipeline, which recovers and explains. `tokens` is then
+ * computed on first access.
+ */
 export function parse(text: string): ParseResult {
+  const fast = fastParse(text, LIMITS);
+  if (fast) return withLazyTokens(fast, text);
+  return parseWithRecovery(text);
+}
+
+function withLazyTokens(document: SegqlDocument, text: string): ParseResult {
+  let tokens: IToken[] | undefined;
+  return {
+    document,
+    diagnostics: [],
+    get tokens(): IToken[] {
+      return (tokens ??= T.segqlLexer.tokenize(text).tokens);
+    },
+    set tokens(value: IToken[]) {
+      tokens = value;
+    },
+  };
+}
+
+/** The Chevrotain pipeline: every problem as a diagnostic, and a partial document. */
+export function parseWithRecovery(text: string): ParseResult {
   const lines = new LineIndex(text);
   const lexed = T.segqlLexer.tokenize(text);
   const diagnostics: Diagnostic[] = lexed.errors.map((e) => {
@@ -46,7 +76,7 @@ export function parse(text: string): ParseResult {
   if (tooLong) diagnostics.push(tooLong);
 
   const { cst, errors } = parseTokens(tokens);
-  diagnostics.push(...describeParseErrors(errors, tokens, lines));
+  diagnostics.push(...describeParseErrors(errors, tokens, lines, lexed.errors.map((e) => e.offset)));
   const ast = toAst(cst, (lexed.groups["comments"] ?? []) as IToken[], endSpan);
   diagnostics.push(...ast.diagnostics);
   diagnostics.sort((a, b) => a.span.start - b.span.start);
@@ -129,18 +159,32 @@ function dedupe(diagnostics: Diagnostic[]): Diagnostic[] {
 
 // ---- parser errors → analyst-facing messages ---------------------------------------------------
 
-/** Our `errorMessageProvider` is Chevrotain's default; we rebuild messages from the exception's context. */
-function describeParseErrors(errors: IRecognitionException[], tokens: IToken[], lines: LineIndex): Diagnostic[] {
+/**
+ * Our `errorMessageProvider` is Chevrotain's default; we rebuild messages from the exception's context.
+ * A parse error right after an unexpected character is its consequence (the character was dropped), so
+ * only the character is reported.
+ */
+function describeParseErrors(errors: IRecognitionException[], tokens: IToken[], lines: LineIndex, lexErrorOffsets: number[]): Diagnostic[] {
   const out: Diagnostic[] = [];
   let lastStart = -1;
   for (const e of errors) {
+    if (lexErrorOffsets.length > 0 && followsLexError(e, tokens, lexErrorOffsets)) continue;
     const d = describe(e, tokens, lines);
+    if (d === null) continue;
     // Recovery can report one problem several times at the same place; keep the first.
     if (d.span.start === lastStart) continue;
     lastStart = d.span.start;
     out.push(d);
   }
   return out;
+}
+
+/** True when an unexpected character lies between the error's token and the real token before it. */
+function followsLexError(e: IRecognitionException, tokens: IToken[], lexErrorOffsets: number[]): boolean {
+  const previous = (e as unknown as { previousToken?: IToken }).previousToken ?? tokenBefore(tokens, e.token);
+  const from = isReal(previous) ? previous.endOffset! + 1 : 0;
+  const to = isReal(e.token) ? e.token.startOffset : Number.POSITIVE_INFINITY;
+  return lexErrorOffsets.some((o) => o >= from && o < to);
 }
 
 function isReal(t: IToken | undefined): t is IToken {
@@ -153,7 +197,7 @@ function show(t: IToken | undefined): string {
   return `'${image}'`;
 }
 
-function describe(e: IRecognitionException, tokens: IToken[], lines: LineIndex): Diagnostic {
+function describe(e: IRecognitionException, tokens: IToken[], lines: LineIndex): Diagnostic | null {
   const token = e.token;
   const previous = (e as unknown as { previousToken?: IToken }).previousToken ?? tokenBefore(tokens, token);
   const rules = e.context?.ruleStack ?? [];
@@ -169,11 +213,28 @@ function describe(e: IRecognitionException, tokens: IToken[], lines: LineIndex):
   const found = isReal(token) ? `, found ${show(token)}` : "";
 
   if (e.name === "NotAllInputParsedException") {
+    if (!isReal(previous)) {
+      // Nothing parsed: the text does not start with a condition.
+      const hint = token.tokenType === T.StringLiteral
+        ? "; a field name is written without quotes (or in `backticks` when it has spaces)"
+        : "";
+      return error("expected-condition", span,
+        `expected a condition (a field, '(', 'not', 'performed' or 'in segment')${found}${hint}`);
+    }
     if (token.tokenType === T.RParen) {
       return error("unexpected-close-paren", span, "unexpected ')' without a matching '('", {
         title: "remove the ')'",
         edits: [{ span, text: "" }],
       });
+    }
+    // `is greater 3`, `is less 3`, `is equal 3`, `is at 3`: the word after `is` was read as a value.
+    const beforePrevious = tokenBefore(tokens, previous);
+    if (beforePrevious?.tokenType === T.Is) {
+      const missing = previous.tokenType === T.GreaterKw || previous.tokenType === T.LessKw ? "'than'"
+        : previous.tokenType === T.EqualKw ? "'to'"
+        : previous.tokenType === T.At ? "'least' or 'most'"
+        : null;
+      if (missing) return error("expected-token", span, `expected ${missing}${afterPrev}${found}`);
     }
     if (isReal(previous) && (previous.tokenType === T.Identifier || previous.tokenType === T.QuotedIdentifier ||
       (previous.tokenType.CATEGORIES ?? []).includes(T.Identifier))) {
@@ -183,8 +244,15 @@ function describe(e: IRecognitionException, tokens: IToken[], lines: LineIndex):
   }
 
   const expected = e.name === "MismatchedTokenException" ? expectedTokenType(e) : undefined;
+  if (expected === T.RParen && rule === "valueList" && isReal(token)) {
+    // `in (1 2)`, `in (,1)`: the list goes on, but not with a comma.
+    if (previous?.tokenType === T.LParen) return error("expected-value", span, `expected a value or ')'${afterPrev}${found}`);
+    return error("expected-token", span, `expected ',' or ')'${afterPrev}${found}`);
+  }
   if (expected === T.RParen) {
     const open = unmatchedOpenParen(tokens, token);
+    // A '(' made up by recovery (`in 1`) was reported as missing already.
+    if (!open) return null;
     const at = open ? ` at ${open.startLine}:${open.startColumn}` : "";
     const fixSpan = isReal(previous) ? lines.span(previous.endOffset! + 1, previous.endOffset! + 1) : span;
     return error("missing-close-paren", span, `missing ')' to close '('${at}${found}`, {
@@ -192,7 +260,10 @@ function describe(e: IRecognitionException, tokens: IToken[], lines: LineIndex):
       edits: [{ span: fixSpan, text: ")" }],
     });
   }
-  if (rule === "value" || rule === "relativeTime" && !isReal(token)) {
+  if (rule === "relativeTime") {
+    return error("expected-token", span, `expected 'ago'${afterPrev}${found} (a relative time reads '30 days ago')`);
+  }
+  if (rule === "value") {
     if (parent === "eventCondition") return error("expected-value", span, `expected an event name in quotes${afterPrev}${found}`);
     return error("expected-value", span, `expected a value${afterPrev}${found}`);
   }
@@ -213,12 +284,20 @@ function describe(e: IRecognitionException, tokens: IToken[], lines: LineIndex):
       return error("expected-value", span, `expected a value or 'any'/'all'/'none' (…)${afterPrev}${found}`);
     case "segmentName":
       return error("expected-value", span, `expected a segment name${afterPrev}${found}`);
+    case "field":
+      return error("expected-value", span, `expected a property name${afterPrev}${found}`);
+    case "positivePredicate":
+      return error("expected-operator", span,
+        `expected 'in', 'between', 'contains', 'starts with', 'ends with', 'before', 'after' or 'within last'${afterPrev}${found}` +
+        (token.tokenType === T.Is ? " (a negated 'is' reads 'is not …')" : ""));
     case "measureClause":
       return error("expected-token", span, `expected 'sum of', 'average of', 'min of', 'max of', 'first time' or 'last time'${afterPrev}${found}`);
     case "countClause":
       return error("expected-token", span, `expected 'least' or 'most'${afterPrev}${found}`);
     default:
-      return error("unexpected-token", span, `unexpected ${show(token)}${afterPrev}`);
+      return isReal(token)
+        ? error("unexpected-token", span, `unexpected ${show(token)}${afterPrev}`)
+        : error("unexpected-token", span, `the condition ends too early${afterPrev}`);
   }
 }
 

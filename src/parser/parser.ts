@@ -6,10 +6,19 @@
  * comparison (`not tenure > 12` is `not (tenure > 12)`) and tighter than `and`, which binds tighter than `or`.
  * Error recovery is on, so half-typed input still yields a partial tree for completion.
  */
-import { CstParser, type CstNode, type IToken } from "chevrotain";
+import { CstParser, type CstNode, type IOrAlt, type IToken } from "chevrotain";
 import * as T from "./tokens.js";
 
 class SegqlParser extends CstParser {
+  // Alternatives of the busiest ORs, built once (Chevrotain performance guide: an OR's array is otherwise
+  // re-created on every call). Declared first so the instance's shape is fixed before the rules are recorded.
+  private primaryAlts: IOrAlt<unknown>[] | undefined = undefined;
+  private predicateAlts: IOrAlt<unknown>[] | undefined = undefined;
+  private isAlts: IOrAlt<unknown>[] | undefined = undefined;
+  private positiveAlts: IOrAlt<unknown>[] | undefined = undefined;
+  private valueAlts: IOrAlt<unknown>[] | undefined = undefined;
+  private eventClauseAlts: IOrAlt<unknown>[] | undefined = undefined;
+
   constructor() {
     super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3, nodeLocationTracking: "full" });
     this.performSelfAnalysis();
@@ -79,12 +88,12 @@ class SegqlParser extends CstParser {
   });
 
   public primary = this.RULE("primary", () => {
-    this.OR([
+    this.OR((this.primaryAlts ??= [
       { ALT: () => this.SUBRULE(this.parenExpr) },
       { ALT: () => this.SUBRULE(this.segmentRef) },
       { ALT: () => this.SUBRULE(this.eventCondition) },
       { ALT: () => this.SUBRULE(this.rule) },
-    ]);
+    ]));
   });
 
   public parenExpr = this.RULE("parenExpr", () => {
@@ -111,13 +120,13 @@ class SegqlParser extends CstParser {
   });
 
   public predicate = this.RULE("predicate", () => {
-    this.OR([
+    this.OR((this.predicateAlts ??= [
       { ALT: () => this.SUBRULE(this.comparison) },
       { ALT: () => this.SUBRULE(this.isPredicate) },
       { ALT: () => this.SUBRULE(this.negatedPredicate) },
       { ALT: () => this.SUBRULE(this.positivePredicate) },
       { ALT: () => this.SUBRULE(this.hasPredicate) },
-    ]);
+    ]));
   });
 
   /** `= v`, `!= v`, `< v`, `<= v`, `> v`, `>= v` */
@@ -129,7 +138,7 @@ class SegqlParser extends CstParser {
   /** `is [not] empty`, `is [not] [equal to] v`, `is greater than v`, `is less than v`, `is at least|most v` */
   public isPredicate = this.RULE("isPredicate", () => {
     this.CONSUME(T.Is);
-    this.OR([
+    this.OR((this.isAlts ??= [
       {
         ALT: () => {
           this.CONSUME(T.GreaterKw);
@@ -170,7 +179,7 @@ class SegqlParser extends CstParser {
           ]);
         },
       },
-    ]);
+    ]));
   });
 
   /** `not in (…)`, `not between a and b`, `not contains v`, `not starts with v`, `not ends with v`, `not within last N unit` */
@@ -180,7 +189,7 @@ class SegqlParser extends CstParser {
   });
 
   public positivePredicate = this.RULE("positivePredicate", () => {
-    this.OR([
+    this.OR((this.positiveAlts ??= [
       {
         ALT: () => {
           this.CONSUME(T.In);
@@ -221,7 +230,7 @@ class SegqlParser extends CstParser {
         },
       },
       { ALT: () => this.SUBRULE(this.withinLast) },
-    ]);
+    ]));
   });
 
   /** `between A and B` */
@@ -266,7 +275,7 @@ class SegqlParser extends CstParser {
 
   /** Literals; a bare word is accepted here so the checker can say "put it in quotes". */
   public value = this.RULE("value", () => {
-    this.OR([
+    this.OR((this.valueAlts ??= [
       { ALT: () => this.CONSUME(T.StringLiteral) },
       { ALT: () => this.CONSUME(T.UnterminatedString) },
       { ALT: () => this.SUBRULE(this.relativeTime) },
@@ -279,7 +288,7 @@ class SegqlParser extends CstParser {
       { ALT: () => this.CONSUME(T.Today) },
       { ALT: () => this.CONSUME(T.Identifier), IGNORE_AMBIGUITIES: true },
       { ALT: () => this.CONSUME(T.QuotedIdentifier) },
-    ]);
+    ]));
   });
 
   /** `30 days ago` */
@@ -305,12 +314,12 @@ class SegqlParser extends CstParser {
   });
 
   public eventClause = this.RULE("eventClause", () => {
-    this.OR([
+    this.OR((this.eventClauseAlts ??= [
       { ALT: () => this.SUBRULE(this.countClause) },
       { ALT: () => this.SUBRULE(this.withinLast) },
       { ALT: () => this.SUBRULE(this.betweenTail) },
       { ALT: () => this.SUBRULE(this.measureClause) },
-    ]);
+    ]));
   });
 
   /** `at least N times`, `at most N times`, `exactly N times` */

@@ -37,20 +37,32 @@ class AstBuilder {
 
   // ---- CST access ------------------------------------------------------------------------------
 
+  // These run for every CST node, so they loop rather than chain filters (no garbage on the hot path).
+
   private tokens(node: CstNode, name: string): IToken[] {
-    return ((node.children as Children)[name] ?? []).filter(isToken).filter((t) => !isVirtual(t));
+    const children = (node.children as Children)[name];
+    const out: IToken[] = [];
+    if (children) for (const e of children) if (isToken(e) && !isVirtual(e)) out.push(e);
+    return out;
   }
 
   private token(node: CstNode, name: string): IToken | undefined {
-    return this.tokens(node, name)[0];
+    const children = (node.children as Children)[name];
+    if (children) for (const e of children) if (isToken(e) && !isVirtual(e)) return e;
+    return undefined;
   }
 
   private nodes(node: CstNode, name: string): CstNode[] {
-    return ((node.children as Children)[name] ?? []).filter((e): e is CstNode => !isToken(e));
+    const children = (node.children as Children)[name];
+    const out: CstNode[] = [];
+    if (children) for (const e of children) if (!isToken(e)) out.push(e);
+    return out;
   }
 
   private node(node: CstNode, name: string): CstNode | undefined {
-    return this.nodes(node, name)[0];
+    const children = (node.children as Children)[name];
+    if (children) for (const e of children) if (!isToken(e)) return e;
+    return undefined;
   }
 
   private tokenSpan(t: IToken): Span {
@@ -435,9 +447,16 @@ class AstBuilder {
       this.lastEnd = v.span;
       return v;
     }
-    const t = (Object.values(node.children).flat() as CstElement[]).find(
-      (e): e is IToken => isToken(e) && !isVirtual(e),
-    );
+    let t: IToken | undefined;
+    for (const key in node.children) {
+      for (const e of (node.children as Children)[key]!) {
+        if (isToken(e) && !isVirtual(e)) {
+          t = e;
+          break;
+        }
+      }
+      if (t) break;
+    }
     if (!t) return this.missing();
     const span = this.tokenSpan(t);
     this.lastEnd = span;
