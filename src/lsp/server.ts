@@ -68,6 +68,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   let hierarchicalSymbols = false;
   let watchFiles = false;
   let lastRefresh = 0;
+  let lastRescan = 0;
 
   const log = (message: string) => connection.console.error(`segql: ${message}`);
 
@@ -157,7 +158,11 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const now = Date.now();
     if (!force && now - lastRefresh < refreshMs) return;
     lastRefresh = now;
-    const changed = workspace.refresh();
+    // Walking the projects' folders and stat-ing every segment file is the expensive part: on a file-change
+    // notification, else every tenth refresh (editors that do not watch files still catch up).
+    const rescan = force || now - lastRescan >= 10 * refreshMs;
+    if (rescan) lastRescan = now;
+    const changed = workspace.refresh({ rescan });
     // Re-read background files (a project's file list or their text may have changed).
     const wanted = new Set<string>();
     for (const project of workspace.loadedProjects()) for (const p of project.segmentFiles) wanted.add(pathToUri(p));
@@ -170,7 +175,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         filesChanged = true;
       }
     }
-    for (const project of workspace.loadedProjects()) filesChanged = loadBackground(project) || filesChanged;
+    if (rescan) for (const project of workspace.loadedProjects()) filesChanged = loadBackground(project) || filesChanged;
+    else for (const project of changed) filesChanged = loadBackground(project) || filesChanged;
     if (changed.length > 0) {
       projectCache.clear();
       publishConfigProblems();

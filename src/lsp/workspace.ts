@@ -95,9 +95,11 @@ export class Workspace {
 
   /**
    * Re-reads what changed on disk: configs created or deleted (folder lookups are redone), configs and schemas
-   * whose size or time changed, and the globs' file lists. Returns the projects that changed.
+   * whose size or time changed, and (with `rescan`, the default) the globs' file lists, which walks the
+   * projects' folders. Returns the projects that changed.
    */
-  refresh(): Project[] {
+  refresh(options: { rescan?: boolean } = {}): Project[] {
+    const rescan = options.rescan ?? true;
     this.configOfDir.clear();
     const changed: Project[] = [];
     for (const [config, project] of this.projects) {
@@ -113,6 +115,7 @@ export class Workspace {
         changed.push(next);
         continue;
       }
+      if (!rescan) continue;
       const files = listSegmentFiles(config, readConfig(config).globs).files;
       if (files.join("\n") !== project.segmentFiles.join("\n")) {
         project.segmentFiles = files;
