@@ -119,6 +119,14 @@ export async function run(): Promise<string> {
     const first = await opened;
     if (first.diagnostics.length > 0) throw new Error(`the bench file should have no diagnostics: ${first.diagnostics[0]!.message}`);
 
+    // The floor: a request the server answers without work (an unknown method gets MethodNotFound).
+    const floor: number[] = [];
+    for (let i = 0; i < 50 + N; i++) {
+      const t0 = performance.now();
+      await client.connection.sendRequest("segql/ping", {}).catch(() => undefined);
+      if (i >= 50) floor.push(performance.now() - t0);
+    }
+
     // Completion.
     const positions = completionPositions(text);
     const complete = async (i: number) => {
@@ -177,6 +185,7 @@ export async function run(): Promise<string> {
       await sleep(200);
     }
 
+    row("floor: a request answered without work, over stdio (round trip)", floor);
     row("completion over stdio (round trip)", completion);
     row("diagnostics after an edit over stdio (didChange → publishDiagnostics)", diagnostics);
     row("burst of 20 edits → diagnostics of the last version", bursts);
