@@ -17,18 +17,34 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkExpression } from "../../src/index.js";
 import { ENGINE_NAMES, openEngine, unavailable, type Engine } from "../engines/index.js";
-import { contactArb, eventsArb, exprArb, nowArb, RICH_SEGMENTS, richSchema, segmentFileText } from "../helpers/generators.js";
+import { contactArb, eventsArb, exprArb, nowArb, RICH_SCHEMA_JSON, RICH_SEGMENTS, richSchema, segmentFileText } from "../helpers/generators.js";
+import { parseSchema, type Schema } from "../../src/schema/schema.js";
 import { checkQuery, describeMismatches, predicateKeys, prepareDataset, type Mode } from "./harness.js";
 
 const RUNS = Math.max(1, Number(process.env["SEGQL_DIFF_RUNS"] ?? 120));
 const SEED = process.env["SEGQL_DIFF_SEED"] ? Number(process.env["SEGQL_DIFF_SEED"]) : undefined;
 /** Average expressions per loaded table (batches hold 1..2×this, so shrinking can drop to one). */
 const PER_BATCH = 12;
-const schema = richSchema;
+/** Fewer expressions for the storage-override variant: it differs from the default only in a few types. */
+const OVERRIDE_RUNS = Math.max(1, Math.ceil(RUNS / 4));
+
+/**
+ * The rich schema with the storage overrides the compiler supports on DuckDB and PostgreSQL: timestamps
+ * as DuckDB TIMESTAMPTZ / PostgreSQL `timestamp` (holding UTC), lists as DuckDB JSON / PostgreSQL jsonb.
+ * (MariaDB's TIMESTAMP override cannot hold the generators' 1900-2200 range; SQLite has none.)
+ */
+const overridden: Schema = (() => {
+  const json = JSON.parse(JSON.stringify(RICH_SCHEMA_JSON)) as { fields: Record<string, { type: string; storage?: Record<string, string> }> };
+  for (const f of Object.values(json.fields)) {
+    if (f.type === "timestamp") f.storage = { duckdb: "TIMESTAMPTZ", postgres: "timestamp" };
+    if (f.type === "list") f.storage = { duckdb: "JSON", postgres: "jsonb" };
+  }
+  return parseSchema(JSON.stringify(json));
+})();
 const segmentNames = RICH_SEGMENTS.map((s) => s.name);
 
 /** A random table plus a batch of expressions over it, all at one `now`. */
-function batchArb(allowNul: boolean) {
+function batchArb(schema: Schema, allowNul: boolean) {
   return nowArb.chain((now) =>
     fc
       .record({
@@ -43,6 +59,35 @@ function batchArb(allowNul: boolean) {
         eventsArb(schema, contacts.map((c) => String(c[schema.key])), now, { maxEventsPerContact: 6, allowNul }).map((events) => ({ now, contacts, events, exprs })),
       ),
   );
+}
+
+/**
+ * Checks about `runs` random expressions on `engine`, loading one random table per fast-check run.
+ * Throws (after shrinking) with a report of the first disagreement.
+ */
+async function runDifferential(engine: Engine, schema: Schema, runs: number, label: string): Promise<void> {
+  let checked = 0;
+  let loads = 0;
+  const started = Date.now();
+  await fc.assert(
+    fc.asyncProperty(batchArb(schema, allowNul(engine)), async ({ now, contacts, events, exprs }) => {
+      const ds = prepareDataset({ schema, contacts, events });
+      await engine.load(schema, ds.contacts, ds.events);
+      loads++;
+      for (let i = 0; i < exprs.length; i++) {
+        const expr = exprs[i]!;
+        const text = segmentFileText(expr);
+        const typed = checkExpression(text, schema, { segment: "Main" });
+        const expected = predicateKeys(typed, ds, now);
+        const mismatches = await checkQuery(engine, typed, ds, expected, now, { modes: modesFor(i), prettyModes: prettyFor(i), cacheKey: `${label}\u0000${text}` });
+        checked++;
+        if (mismatches.length > 0) throw new Error(describeMismatches(expr, now, ds, mismatches, `schema: ${label}; segment file: RICH_SEGMENTS + segment "Main" as <expression>`));
+      }
+    }),
+    { numRuns: Math.ceil(runs / (0.8 * PER_BATCH)), ...(SEED !== undefined ? { seed: SEED } : {}), endOnFailure: false },
+  );
+  console.log(`differential ${engine.name} (${label}): ${checked} expressions over ${loads} tables in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  expect(checked).toBeGreaterThan(0);
 }
 
 /** Modes per expression: select inlined and parameterised always; count and where on every third. */
@@ -78,33 +123,13 @@ for (const name of ENGINE_NAMES) {
       await engine?.close();
     });
 
-    it(
-      `${RUNS} random expressions over random tables, inlined and parameterised`,
-      async () => {
-        let checked = 0;
-        let loads = 0;
-        const started = Date.now();
-        await fc.assert(
-          fc.asyncProperty(batchArb(allowNul(engine)), async ({ now, contacts, events, exprs }) => {
-            const ds = prepareDataset({ schema, contacts, events });
-            await engine.load(schema, ds.contacts, ds.events);
-            loads++;
-            for (let i = 0; i < exprs.length; i++) {
-              const expr = exprs[i]!;
-              const text = segmentFileText(expr);
-              const typed = checkExpression(text, schema, { segment: "Main" });
-              const expected = predicateKeys(typed, ds, now);
-              const mismatches = await checkQuery(engine, typed, ds, expected, now, { modes: modesFor(i), prettyModes: prettyFor(i), cacheKey: text });
-              checked++;
-              if (mismatches.length > 0) throw new Error(describeMismatches(expr, now, ds, mismatches, 'segment file: RICH_SEGMENTS + segment "Main" as <expression>'));
-            }
-          }),
-          { numRuns: Math.ceil(RUNS / (0.8 * PER_BATCH)), ...(SEED !== undefined ? { seed: SEED } : {}), endOnFailure: false },
-        );
-        console.log(`differential ${name}: ${checked} expressions over ${loads} tables in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-        expect(checked).toBeGreaterThan(0);
-      },
-      Math.max(120_000, RUNS * 600),
+    it(`${RUNS} random expressions over random tables, inlined and parameterised`, () => runDifferential(engine, richSchema, RUNS, "rich schema"), Math.max(120_000, RUNS * 600));
+
+    // Storage overrides exist for DuckDB and PostgreSQL only.
+    it.skipIf(name !== "duckdb" && name !== "pglite" && name !== "postgres-server")(
+      `${OVERRIDE_RUNS} random expressions with storage overrides (TIMESTAMPTZ / timestamp, JSON / jsonb lists)`,
+      () => runDifferential(engine, overridden, OVERRIDE_RUNS, "storage overrides"),
+      Math.max(120_000, OVERRIDE_RUNS * 600),
     );
   });
 }

@@ -3,7 +3,7 @@
  * holding UTC (no zone), VARCHAR[] for lists, JSON for event properties. Rows go in through DuckDB's
  * appender (typed values, no SQL text). `SET TimeZone = 'UTC'` pins the session zone.
  */
-import { DOUBLE, LIST, VARCHAR, DuckDBInstance, listValue, timestampValue, dateValue, type DuckDBConnection, type DuckDBType, type DuckDBValue } from "@duckdb/node-api";
+import { DOUBLE, LIST, VARCHAR, DuckDBInstance, listValue, timestampTZValue, timestampValue, dateValue, type DuckDBConnection, type DuckDBType, type DuckDBValue } from "@duckdb/node-api";
 import type { Schema } from "../../src/schema/schema.js";
 import { planTables, type Cell, type Column, type ContactRow, type Engine, type EventRow } from "./types.js";
 
@@ -107,6 +107,10 @@ type Appender = Awaited<ReturnType<DuckDBConnection["createAppender"]>>;
 
 function append(a: Appender, cell: Cell, col: Column): void {
   if (cell === null) return a.appendNull();
+  // Storage overrides the compiler supports: TIMESTAMPTZ timestamps, JSON lists.
+  const physical = duckdbType(col).toUpperCase();
+  if (cell.type === "timestamp" && physical === "TIMESTAMPTZ") return a.appendTimestampTZ(timestampTZValue(BigInt(cell.ms) * 1000n));
+  if (cell.type === "list" && physical === "JSON") return a.appendVarchar(JSON.stringify(cell.value));
   switch (cell.type) {
     case "string":
       return a.appendVarchar(cell.value);

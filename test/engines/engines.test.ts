@@ -188,6 +188,25 @@ for (const name of ENGINE_NAMES) {
       expect(big).toEqual(contacts(false).filter((c) => c.score !== null && c.score > 1e300).map((c) => c.id));
     });
 
+    it.skipIf(name === "sqlite" || name === "mariadb")("honours the schema's storage overrides (TIMESTAMPTZ / timestamp, JSON / jsonb lists)", async () => {
+      const storage = { seen: { duckdb: "TIMESTAMPTZ", postgres: "timestamp" }, tags: { duckdb: "JSON", postgres: "jsonb" } };
+      const fields = Object.fromEntries(Object.entries(schema.fields).map(([k, f]) => [k, k in storage ? { ...f, storage: storage[k as keyof typeof storage] } : f]));
+      const rows = contacts(false);
+      await e.load({ ...schema, fields }, rows, []);
+      const types = await columnTypes(e, "contacts");
+      expect([types["seen_at"], types["tags"]]).toEqual(e.dialect === "duckdb" ? ["timestamp with time zone", "json"] : ["timestamp without time zone", "jsonb"]);
+      const sql =
+        e.dialect === "duckdb"
+          ? "SELECT id, epoch_ms(seen_at) AS seen, CAST(tags AS VARCHAR) AS tags FROM contacts ORDER BY id"
+          : "SELECT id, round(extract(epoch FROM seen_at) * 1000)::float8 AS seen, tags::text AS tags FROM contacts ORDER BY id";
+      const got = await e.rows(sql);
+      got.forEach((g, i) => {
+        const c = rows[i]!;
+        expect(g["seen"] === null ? null : Number(g["seen"]), `${c.id} seen`).toBe(c.seen === null ? null : Date.parse(c.seen));
+        expect(g["tags"] === null ? null : JSON.parse(String(g["tags"])), `${c.id} tags`).toEqual(c.tags);
+      });
+    });
+
     it.skipIf(name === "pglite" || name === "postgres-server")("stores NUL in text where the engine can", async () => {
       await e.load(schema, [{ id: "n1", name: NUL }], []);
       const got = await e.rows("SELECT name FROM contacts");
