@@ -236,6 +236,16 @@ function describe(e: IRecognitionException, tokens: IToken[], lines: LineIndex):
         : null;
       if (missing) return error("expected-token", span, `expected ${missing}${afterPrev}${found}`);
     }
+    if (beforePrevious?.tokenType === T.Has && (previous.tokenType === T.Any || previous.tokenType === T.All || previous.tokenType === T.None)) {
+      const q = previous.image.toLowerCase();
+      return error("expected-token", span, `expected '(' after '${q}'${found}: a list is written in parentheses, as in has ${q} ("a", "b")`);
+    }
+    if (previous.tokenType === T.NumberLiteral && token.tokenType === T.Comma) {
+      return error("unexpected-token", span, `unexpected ','${afterPrev}: numbers are written without thousands separators (1000, not 1,000)`);
+    }
+    if (previous.tokenType === T.DateLiteral && /^t/i.test(token.image)) {
+      return error("unexpected-token", span, `unexpected ${show(token)}${afterPrev}: a timestamp reads 2024-01-01T10:00:00Z`);
+    }
     if (isReal(previous) && (previous.tokenType === T.Identifier || previous.tokenType === T.QuotedIdentifier ||
       (previous.tokenType.CATEGORIES ?? []).includes(T.Identifier))) {
       return error("expected-operator", span, `expected an operator or 'and'/'or'${afterPrev}${found}`);
@@ -245,6 +255,8 @@ function describe(e: IRecognitionException, tokens: IToken[], lines: LineIndex):
 
   const expected = e.name === "MismatchedTokenException" ? expectedTokenType(e) : undefined;
   if (expected === T.RParen && rule === "valueList" && isReal(token)) {
+    // A '(' made up by recovery (`in last 30 days`) was reported as missing already.
+    if (!unmatchedOpenParen(tokens, token)) return null;
     // `in (1 2)`, `in (,1)`: the list goes on, but not with a comma.
     if (previous?.tokenType === T.LParen) return error("expected-value", span, `expected a value or ')'${afterPrev}${found}`);
     return error("expected-token", span, `expected ',' or ')'${afterPrev}${found}`);
@@ -263,9 +275,15 @@ function describe(e: IRecognitionException, tokens: IToken[], lines: LineIndex):
   if (rule === "relativeTime") {
     return error("expected-token", span, `expected 'ago'${afterPrev}${found} (a relative time reads '30 days ago')`);
   }
+  if (rule === "value" && isReal(previous) && previous.tokenType === T.Equal && (token.tokenType === T.Greater || token.tokenType === T.Less)) {
+    return error("expected-value", span, `expected a value${afterPrev}${found}; did you mean '${token.image}='?`);
+  }
   if (rule === "value") {
     if (parent === "eventCondition") return error("expected-value", span, `expected an event name in quotes${afterPrev}${found}`);
     return error("expected-value", span, `expected a value${afterPrev}${found}`);
+  }
+  if (expected === T.LParen && isReal(previous) && previous.tokenType === T.In && token.tokenType === T.Last) {
+    return error("expected-token", span, `expected '(' after 'in'${found}; for a time window write 'within last 30 days'`);
   }
   if (expected) {
     const what = describeExpected(expected);
