@@ -18,6 +18,7 @@ import type { TimeUnit } from "../../src/checker/typed-ast.js";
 import { compileSql, DIALECTS } from "../../src/compiler/sql/index.js";
 import type { TimeKind } from "../../src/compiler/sql/dialect.js";
 import { SqlGenerator } from "../../src/compiler/sql/generator.js";
+import { duckJsonText } from "../../src/compiler/sql/dialects/duckdb.js";
 import { parseSchema, type Schema } from "../../src/schema/schema.js";
 import { ENGINE_NAMES, openEngine, unavailable, type Engine, type EngineName } from "../engines/index.js";
 import { toCell } from "../engines/types.js";
@@ -57,6 +58,16 @@ for (const name of ENGINE_NAMES) {
         if (!d.textHoldsNul && p.includes("\u0000")) continue;
         const rows = await e.rows(`SELECT ${d.stringLiteral(p)} AS v`);
         expect(rows[0]!["v"], JSON.stringify(p)).toBe(p);
+      }
+    });
+
+    it.runIf(name === "duckdb")("DuckDB's json_extract writes strings as duckJsonText does (string property equality relies on it)", async () => {
+      const strings = [...PAYLOADS, ...FOLD_STRINGS, ...Array.from({ length: 128 }, (_, c) => `x${String.fromCharCode(c)}y`), "\\u00ab", "\\\u001b"];
+      for (const s of strings) {
+        for (const doc of [JSON.stringify({ k: s }), `{"k":"${[...s].map((ch) => (ch.codePointAt(0)! > 0xffff ? ch : `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`)).join("")}"}`]) {
+          const sql = `SELECT CAST(json_extract(CAST(${DIALECTS.duckdb.stringLiteral(doc)} AS JSON), '$.k') AS VARCHAR) AS t`;
+          expect((await e.rows(sql))[0]!["t"], `${JSON.stringify(s)} from ${doc}`).toBe(duckJsonText(s));
+        }
       }
     });
 

@@ -116,6 +116,12 @@ export interface JsonOps {
   date(doc: string, key: string): string;
   /** A JSON array, as the dialect's list of kind `kind`. */
   list(doc: string, key: string): { sql: string; kind: ListKind };
+  /**
+   * A string property equal to one of `values` (distinct, non-empty), without reading the property into
+   * SQL text first; negated: the exact complement (true when the property is missing, mistyped, or none
+   * of them). Fallback: the ordinary string tests on `string(doc, key)`.
+   */
+  stringIn?(doc: string, key: string, values: string[], negated: boolean, v: Values): string;
 }
 
 /** A SQL dialect. Optional hooks have the documented fallback. */

@@ -74,6 +74,8 @@ interface Operand {
   timeKind?: TimeKind;
   /** For lists. */
   listKind?: ListKind;
+  /** For properties read from the events' JSON column: the document and key. */
+  json?: { doc: string; key: string };
   /** Where the value came from, for error messages. */
   label: string;
 }
@@ -225,7 +227,7 @@ export class SqlGenerator implements Values {
           return { sql: d.json.number(doc, key), type: "number", label };
         case "string":
         case "enum":
-          return { sql: d.json.string(doc, key), type: field.type, label };
+          return { sql: d.json.string(doc, key), type: field.type, label, json: { doc, key } };
         case "boolean":
           return { sql: d.json.boolean(doc, key), type: "boolean", label };
         case "timestamp":
@@ -272,6 +274,13 @@ export class SqlGenerator implements Values {
   /** A test on an operand; `negated` flips the test's own negation (pushed-down `not`). */
   private rule(x: Operand, test: TypedTest, negated: boolean): Cond {
     const neg = test.negated !== negated;
+    const stringIn = this.dialect.json.stringIn;
+    if (x.json && stringIn && (test.op === "eq" || test.op === "in")) {
+      const literals = test.op === "eq" ? [test.value] : test.values;
+      const values = [...new Set(literals.map((l) => stringOf(l, x)))].filter((v) => v !== "" && this.storable(v));
+      if (values.length === 0) return neg;
+      return atom(stringIn(x.json.doc, x.json.key, values, neg, this));
+    }
     const positive = this.positive(x, test);
     if (!neg) return positive;
     if (positive === true || positive === false) return !positive;

@@ -102,7 +102,13 @@ export const duckdb = {
   },
 
   json: {
-    number: (doc, key) => `CASE WHEN json_type(${doc}, ${path(key)}) IN ${NUMERIC} THEN CAST(json_extract(${doc}, ${path(key)}) AS DOUBLE) END`,
+    /**
+     * The value's JSON text cast to DOUBLE: a JSON number's text is a number, a string's text has quotes
+     * (`"12"` does not cast), true/false/null/arrays do not cast either. One parse of the document, where
+     * a json_type() check would parse it twice (1.6x slower on 20M events); a JSON→DOUBLE cast would
+     * accept the string "12".
+     */
+    number: (doc, key) => `TRY_CAST(CAST(json_extract(${doc}, ${path(key)}) AS VARCHAR) AS DOUBLE)`,
     string: (doc, key) => `CASE WHEN json_type(${doc}, ${path(key)}) = 'VARCHAR' THEN json_extract_string(${doc}, ${path(key)}) END`,
     boolean: (doc, key) => `CASE WHEN json_type(${doc}, ${path(key)}) = 'BOOLEAN' THEN CAST(json_extract(${doc}, ${path(key)}) AS BOOLEAN) END`,
     timestamp: (doc, key) =>
@@ -120,8 +126,26 @@ export const duckdb = {
       sql: `CASE WHEN json_type(${doc}, ${path(key)}) = 'ARRAY' THEN CAST(json_extract(${doc}, ${path(key)}) AS VARCHAR[]) END`,
       kind: "array",
     }),
+    /**
+     * Compares the value's JSON text with each value's JSON text: one parse of the document, and only a
+     * JSON string can equal `"…"`. json_extract writes a string as JSON.stringify does, except for upper-
+     * case hex in \u escapes of control characters (checked in test/sql/engines.test.ts).
+     */
+    stringIn: (doc, key, values, negated, v) => {
+      const frag = `json_extract(${doc}, ${path(key)})`;
+      const texts = values.map((s) => v.string(duckJsonText(s)));
+      if (!negated) return texts.length === 1 ? `${frag} = ${texts[0]}` : `${frag} IN (${texts.join(", ")})`;
+      // Missing (NULL) is in the complement too; COALESCE keeps it to one parse.
+      return `COALESCE(${frag} ${texts.length === 1 ? `<> ${texts[0]}` : `NOT IN (${texts.join(", ")})`}, TRUE)`;
+    },
   },
 } satisfies Dialect;
+
+/** A string as DuckDB's json_extract writes it (JSON.stringify with upper-case hex in \u escapes). */
+export function duckJsonText(s: string): string {
+  // Escape sequences are consumed pairwise, so `\\u…` (an escaped backslash, then text) is left alone.
+  return JSON.stringify(s).replace(/\\(u[0-9a-f]{4}|.)/g, (m: string, e: string) => (e.length === 5 ? `\\${e.toUpperCase().replace("U", "u")}` : m));
+}
 
 function path(key: string): string {
   return concatNul(jsonPath(key, "duckdb"), "chr(0)");
