@@ -102,6 +102,15 @@ describe("segql check", () => {
     expect(ok).toEqual({ valid: true, syntaxOnly: true, schema: null, inputs: [{ file: null, diagnostics: [] }] });
   });
 
+  it("reports syntax errors without the checker's echoes of them, and other checker errors too", async () => {
+    const r = await segql(["check", "--schema", SCHEMA, 'stauts = "Trial" and tags has any "vip"']);
+    expect(r.code).toBe(1);
+    expect(r.stdout.split("\n").filter((l) => /^\d+:\d+: /.test(l))).toEqual([
+      `1:1: error: unknown field 'stauts'; did you mean "status"?`,
+      `1:35: error: expected '(' after 'any', found '"vip"': a list is written in parentheses, as in has any ("a", "b")`,
+    ]);
+  });
+
   it("says when an 'expression' is really a file name", async () => {
     const path = tmp.file("oops.segql", "tenure > 1\n");
     const r = await segql(["check", path]);

@@ -3,6 +3,7 @@
  * `file:line:col: error: message` with the source line and a caret under the span.
  */
 import { existsSync } from "node:fs";
+import type { IToken } from "chevrotain";
 import { check } from "../../checker/index.js";
 import { renderDiagnostics, type Diagnostic } from "../../diagnostics.js";
 import { parse, type SegmentDeclaration } from "../../parser/index.js";
@@ -72,7 +73,8 @@ export async function run(args: string[], io: Io): Promise<number> {
   parsed.forEach(({ input, result }, i) => {
     const catalog: SegmentDeclaration[] = declarations.filter((_, j) => j !== i).flat();
     const checked = check(result.document, schema, { catalog });
-    const diagnostics: Diagnostic[] = [...result.diagnostics, ...checked.diagnostics].sort((a, b) => a.span.start - b.span.start);
+    const checkerDiagnostics = withoutEchoes(checked.diagnostics, result.diagnostics, result.tokens);
+    const diagnostics: Diagnostic[] = [...result.diagnostics, ...checkerDiagnostics].sort((a, b) => a.span.start - b.span.start);
     const nErrors = diagnostics.filter((d) => d.severity === "error").length;
     errors += nErrors;
     warnings += diagnostics.length - nErrors;
@@ -102,6 +104,24 @@ export async function run(args: string[], io: Io): Promise<number> {
     io.err(summary);
   }
   return errors > 0 ? 1 : 0;
+}
+
+/**
+ * Checker diagnostics that echo a syntax error: the checker also reads the tree recovered around an error,
+ * where the token just before the error often looks wrong for the error's sake (`tags has any "vip"` reads
+ * `any` as a value to quote). Those touching [token before a syntax error, end of that error] are dropped.
+ */
+function withoutEchoes(checker: Diagnostic[], syntax: Diagnostic[], tokens: readonly IToken[]): Diagnostic[] {
+  if (syntax.length === 0) return checker;
+  const zones = syntax.map((d) => {
+    let start = d.span.start;
+    for (const t of tokens) {
+      if (t.endOffset! + 1 > d.span.start) break;
+      start = t.startOffset;
+    }
+    return { start, end: Math.max(d.span.end, d.span.start + 1) };
+  });
+  return checker.filter((c) => !zones.some((z) => c.span.start < z.end && c.span.end >= z.start));
 }
 
 /** An inline "expression" that names an existing file (`segql check x.segql`) probably meant `-f`. */
