@@ -113,9 +113,10 @@ describe("segql check", () => {
 
   it("says when an 'expression' is really a file name", async () => {
     const path = tmp.file("oops.segql", "tenure > 1\n");
-    const r = await segql(["check", path]);
+    const r = await segql(["check", "--schema", SCHEMA, path]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain(`note: '${path}' is a file; to check it, write: segql check -f ${path}`);
+    expect(r.stderr).toContain(`note: '${path}' is a file, checked here as an expression; to check the file, write: segql check -f ${path}`);
+    expect((await segql(["check", path])).stderr).toContain("note: ");
   });
 });
 

@@ -67,6 +67,7 @@ export async function run(args: string[], io: Io): Promise<number> {
 
   const json: { file: string | null; diagnostics: DiagnosticJson[] }[] = [];
   const rendered: string[] = [];
+  const notes: string[] = [];
   let errors = 0;
   let warnings = 0;
   let failedInputs = 0;
@@ -83,12 +84,9 @@ export async function run(args: string[], io: Io): Promise<number> {
       json.push({ file: input.label, diagnostics: diagnosticsToJson(input.text, diagnostics, input.label) });
       return;
     }
-    if (diagnostics.length > 0) {
-      let text = renderDiagnostics(input.text, diagnostics, input.label ?? undefined);
-      if (input.kind === "inline" && nErrors > 0 && looksLikeFile(input.text)) {
-        text += `\nnote: '${input.text}' is a file; to check it, write: segql check -f ${input.text}`;
-      }
-      rendered.push(text);
+    if (diagnostics.length > 0) rendered.push(renderDiagnostics(input.text, diagnostics, input.label ?? undefined));
+    if (input.kind === "inline" && looksLikeFile(input.text)) {
+      notes.push(`note: '${input.text}' is a file, checked here as an expression; to check the file, write: segql check -f ${input.text}`);
     }
   });
 
@@ -96,6 +94,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     io.out(JSON.stringify({ valid: errors === 0, syntaxOnly: schema === null, schema: schemaPath, inputs: json }, null, 2));
   } else {
     if (rendered.length > 0) io.out(rendered.join("\n\n"));
+    for (const note of notes) io.err(note);
     const what = plural(inputs.length, "input");
     const against = schema ? `against ${schemaPath}` : "for syntax only (no --schema given)";
     const summary = errors > 0
