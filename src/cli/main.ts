@@ -30,6 +30,7 @@ const LOADERS: Record<string, () => Promise<unknown>> = {
   check: () => import("./commands/check.js"),
   fmt: () => import("./commands/fmt.js"),
   eval: () => import("./commands/eval.js"),
+  compile: () => import("./commands/compile.js"),
 };
 
 interface CommandModule {
