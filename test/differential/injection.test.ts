@@ -14,7 +14,7 @@ import { checkExpression } from "../../src/index.js";
 import { parseSchema } from "../../src/schema/schema.js";
 import { ENGINE_NAMES, openEngine, unavailable, type Engine } from "../engines/index.js";
 import { quoteString } from "../helpers/generators.js";
-import { checkQuery, describeMismatches, predicateKeys, prepareDataset, type PreparedDataset } from "./harness.js";
+import { checkQuery, describeMismatches, predicateKeys, prepareDataset, type Mismatch, type PreparedDataset } from "./harness.js";
 
 /** Hostile values: quotes of every kind, escapes, comments, terminators, placeholders, NUL, newlines, Unicode. */
 export const CORPUS: readonly string[] = [
@@ -81,6 +81,36 @@ function expressions(v: string): string[] {
   ];
 }
 
+/**
+ * Open compiler bugs, each pinned by a failing case in regressions.test.ts; a disagreement explained by
+ * one is counted (and logged) here rather than failed, so this test reports new problems only. Remove an
+ * entry when its regression case passes.
+ * - SQLite: LIKE stops at the first NUL of a value ("bug: SQLite text tests stop at NUL"): a text test
+ *   whose differing contacts all hold NUL in their text.
+ * - MariaDB: `has` compares the JSON text of list elements, and MariaDB escapes control characters
+ *   differently from JSON.stringify ("bug: MariaDB list tests compare escaped JSON text"): a `tags has`
+ *   test whose differing contacts all hold a control character in a tag.
+ */
+function knownBug(engine: Engine, text: string, mismatches: Mismatch[], ds: PreparedDataset): boolean {
+  const differing = new Set<string>();
+  for (const m of mismatches) {
+    if (!Array.isArray(m.got)) return m.mode === "count" && differing.size > 0;
+    const got = new Set(m.got);
+    const exp = new Set(m.expected);
+    for (const k of m.got) if (!exp.has(k)) differing.add(k);
+    for (const k of m.expected) if (!got.has(k)) differing.add(k);
+  }
+  const contacts = ds.contacts.filter((c) => differing.has(String(c["id"])));
+  if (contacts.length === 0) return false;
+  if (engine.dialect === "sqlite" && /\b(contains|starts with|ends with)\b/.test(text)) {
+    return contacts.every((c) => [c["name"], c["note"]].some((x) => typeof x === "string" && x.includes("\u0000")));
+  }
+  if (engine.dialect === "mysql" && /^tags has\b/.test(text)) {
+    return contacts.every((c) => Array.isArray(c["tags"]) && c["tags"].some((t) => /[\u0000-\u001f]/.test(String(t))));
+  }
+  return false;
+}
+
 for (const name of ENGINE_NAMES) {
   const reason = unavailable(name);
   describe.skipIf(reason !== null)(`injection corpus on ${name}${reason ? ` (skipped: ${reason})` : ""}`, () => {
@@ -110,6 +140,7 @@ for (const name of ENGINE_NAMES) {
     it("selects exactly the contact holding a value written as a literal, inlined and parameterised", async () => {
       const failures: string[] = [];
       let queries = 0;
+      let knownBugs = 0;
       const values = CORPUS.filter((v) => engine.storesNul || !v.includes("\u0000"));
       for (const v of CORPUS) {
         for (const [i, text] of expressions(v).entries()) {
@@ -120,7 +151,8 @@ for (const name of ENGINE_NAMES) {
           const modes = i === 0 ? (["inline", "params", "count", "where"] as const) : (["inline", "params"] as const);
           const mismatches = await checkQuery(engine, typed, ds, expected, NOW, { modes, prettyModes: i < 2 ? modes : [] });
           queries += modes.length;
-          if (mismatches.length > 0) failures.push(describeMismatches(text, NOW, ds, mismatches));
+          if (mismatches.length > 0 && knownBug(engine, text, mismatches, ds)) knownBugs++;
+          else if (mismatches.length > 0) failures.push(describeMismatches(text, NOW, ds, mismatches));
         }
         // Independent of the predicate: `=` finds exactly the contacts holding the value.
         const holders = ds.contacts.filter((c) => c["name"] === v).map((c) => String(c["id"]));
@@ -129,6 +161,7 @@ for (const name of ENGINE_NAMES) {
         const keys = predicateKeys(got, ds, NOW);
         if (JSON.stringify(keys) !== JSON.stringify(expectHolders.sort())) failures.push(`predicate: name = ${JSON.stringify(v)} selected ${JSON.stringify(keys)}, expected ${JSON.stringify(expectHolders)}`);
       }
+      if (knownBugs > 0) console.log(`injection ${engine.name}: ${knownBugs} expressions skipped as known bugs (see regressions.test.ts)`);
       expect(failures.slice(0, 3).join("\n\n════════\n\n"), `${failures.length} failing expressions`).toBe("");
       expect(queries).toBeGreaterThan(CORPUS.length * 22);
     });

@@ -114,6 +114,22 @@ const cases: Case[] = [
     },
   },
   {
+    // SQLite's substr() of an empty BLOB is NULL, not an empty BLOB: a starts/ends-with test written as
+    // `substr(CAST(x AS BLOB), …) <> …` loses "" from its complement (seen in a work-in-progress
+    // SQLite NUL fix; "" is empty, so every negated test must include it).
+    title: 'negated text tests include "" and missing values',
+    now: NOW,
+    contacts: [{ id: "k1", name: "" }, { id: "k2" }, { id: "k3", name: "'x" }, { id: "k4", name: "x'" }, { id: "k5", name: "X" }],
+    expect: {
+      'name not starts with "\'"': ["k1", "k2", "k4", "k5"],
+      'name not ends with "\'"': ["k1", "k2", "k3", "k5"],
+      'name not contains "\'"': ["k1", "k2", "k5"],
+      'name not starts with "x"': ["k1", "k2", "k3"],
+      'name not ends with "x"': ["k1", "k2", "k4"],
+      'name starts with "x"': ["k4", "k5"],
+    },
+  },
+  {
     title: "LIKE metacharacters are literal",
     now: NOW,
     contacts: [{ id: "k1", name: "100%" }, { id: "k2", name: "a_b" }, { id: "k3", name: "a\\b" }, { id: "k4", name: "axb" }, { id: "k5", name: "a!b" }],
