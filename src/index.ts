@@ -17,6 +17,7 @@ export * from "./diagnostics.js";
 export * from "./parser/index.js";
 export * from "./checker/index.js";
 export * from "./schema/schema.js";
+export { readSchemaFile } from "./schema/read-schema-file.js";
 
 /** Everything the front end knows about a text. */
 export interface Analysis extends ParseResult {

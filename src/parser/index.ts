@@ -106,8 +106,13 @@ function findTooDeep(tokens: IToken[], lines: LineIndex): Diagnostic | null {
   const saved: { depth: number; nots: number }[] = [];
   let depth = 0;
   let nots = 0;
-  for (const t of tokens) {
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
     switch (t.tokenType) {
+      case T.Segment:
+        // A new declaration starts afresh: the levels of the previous one's `where` filters end with it.
+        if (saved.length === 0 && startsDeclaration(tokens, i)) depth = nots = 0;
+        break;
       case T.LParen:
         saved.push({ depth, nots });
         depth += 1;
@@ -139,6 +144,15 @@ function findTooDeep(tokens: IToken[], lines: LineIndex): Diagnostic | null {
     }
   }
   return null;
+}
+
+/** `segment "Name" …` or `segment name as|title|description …`, not preceded by `in`. */
+function startsDeclaration(tokens: IToken[], i: number): boolean {
+  if (tokens[i - 1]?.tokenType === T.In) return false;
+  const next = tokens[i + 1]?.tokenType;
+  if (next === T.StringLiteral || next === T.QuotedIdentifier) return true;
+  const after = tokens[i + 2]?.tokenType;
+  return after === T.As || after === T.Title || after === T.Description;
 }
 
 function findTooLongList(tokens: IToken[], lines: LineIndex): Diagnostic | null {

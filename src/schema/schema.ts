@@ -4,8 +4,6 @@
  * Loading validates the JSON strictly and reports every problem with its JSON path
  * (`fields.status.values[2]: expected a string`), so a typo in a schema never becomes a silent default.
  */
-import { readFileSync } from "node:fs";
-
 /** The types a field can have. `list` is a list of strings (tags). */
 export type FieldType = "string" | "number" | "boolean" | "date" | "timestamp" | "enum" | "list";
 export const FIELD_TYPES: readonly FieldType[] = ["string", "number", "boolean", "date", "timestamp", "enum", "list"];
@@ -121,11 +119,6 @@ export function parseSchema(text: string, source?: string): Schema {
   const result = validateSchema(json);
   if (!result.schema) throw new SchemaError(result.problems, source);
   return result.schema;
-}
-
-/** Reads and validates a schema file; throws `SchemaError` (or the file system's error) when it cannot. */
-export function readSchemaFile(path: string): Schema {
-  return parseSchema(readFileSync(path, "utf8"), path);
 }
 
 /** Finds a contact field by name, case-insensitively. */

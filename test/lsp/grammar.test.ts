@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { buildGrammar, grammarText } from "../../editors/vscode/scripts/gen-grammar.js";
+import { buildGrammar, grammarText } from "../../scripts/gen-textmate-grammar.js";
 import * as T from "../../src/parser/tokens.js";
 
 const FILE = new URL("../../editors/vscode/syntaxes/segql.tmLanguage.json", import.meta.url);
@@ -37,7 +37,7 @@ function scopeAt(text: string, offset: number): { scope: string; length: number 
 }
 
 describe("the TextMate grammar", () => {
-  it("is the generated one (run: npx tsx editors/vscode/scripts/gen-grammar.ts)", () => {
+  it("is the generated one (run: npx tsx scripts/gen-textmate-grammar.ts)", () => {
     expect(readFileSync(FILE, "utf8")).toBe(grammarText());
   });
 

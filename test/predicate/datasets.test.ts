@@ -8,7 +8,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { compilePredicate, type Predicate } from "../../src/compiler/predicate/index.js";
 import { loadContacts, loadEventsByKey, type LoadedContact, type LoadedEvent } from "../../src/data/index.js";
 import { checkExpression } from "../../src/index.js";
-import { parseSchema, readSchemaFile, type Schema } from "../../src/schema/schema.js";
+import { parseSchema, type Schema } from "../../src/schema/schema.js";
+import { readSchemaFile } from "../../src/schema/read-schema-file.js";
 import { datasetFile } from "../helpers/datasets.js";
 
 function hasFile(name: string): boolean {

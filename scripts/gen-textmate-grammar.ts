@@ -3,11 +3,11 @@
  * language server's semantic tokens arrive) from the lexer's own token definitions in src/parser/tokens.ts,
  * so the two cannot drift: test/lsp/grammar.test.ts regenerates it and compares.
  *
- *   npx tsx editors/vscode/scripts/gen-grammar.ts      (rewrites the file)
+ *   npx tsx scripts/gen-textmate-grammar.ts      (rewrites the file)
  */
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import * as T from "../../../src/parser/tokens.js";
+import * as T from "../src/parser/tokens.js";
 
 /** A lexer pattern's source, for Oniguruma (the patterns use only syntax both engines share). */
 const source = (t: { PATTERN?: unknown }) => (t.PATTERN as RegExp).source;
@@ -30,7 +30,7 @@ export function buildGrammar(): Record<string, unknown> {
     $schema: "https://raw.githubusercontent.com/martinring/tmlanguage/master/tmlanguage.json",
     name: "segql",
     scopeName: "source.segql",
-    comment: "Generated from src/parser/tokens.ts by editors/vscode/scripts/gen-grammar.ts; do not edit.",
+    comment: "Generated from src/parser/tokens.ts by scripts/gen-textmate-grammar.ts; do not edit.",
     fileTypes: ["segql"],
     patterns: [
       { include: "#comment" },
@@ -74,7 +74,7 @@ export function grammarText(): string {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const target = fileURLToPath(new URL("../syntaxes/segql.tmLanguage.json", import.meta.url));
+  const target = fileURLToPath(new URL("../editors/vscode/syntaxes/segql.tmLanguage.json", import.meta.url));
   writeFileSync(target, grammarText());
   console.log(`wrote ${target}`);
 }
