@@ -18,6 +18,32 @@ export * from "./parser/index.js";
 export * from "./checker/index.js";
 export * from "./schema/schema.js";
 export { readSchemaFile } from "./schema/read-schema-file.js";
+export {
+  compilePredicate,
+  compilePredicateClosure,
+  compilePredicateCodegen,
+  groupEvents,
+  predicateSource,
+  type Contact,
+  type EventRow,
+  type Predicate,
+  type PredicateOptions,
+} from "./compiler/predicate/index.js";
+export {
+  compileSql,
+  compileViews,
+  DIALECT_NAMES,
+  DIALECTS,
+  SqlCompileError,
+  viewName,
+  type CompiledSql,
+  type CompiledView,
+  type CompileSqlOptions,
+  type CompileViewsOptions,
+  type Dialect,
+  type DialectName,
+  type SqlForm,
+} from "./compiler/sql/index.js";
 
 /** Everything the front end knows about a text. */
 export interface Analysis extends ParseResult {
