@@ -25,7 +25,7 @@ const RUNS = Math.max(1, Number(process.env["SEGQL_DIFF_RUNS"] ?? 120));
 const SEED = process.env["SEGQL_DIFF_SEED"] ? Number(process.env["SEGQL_DIFF_SEED"]) : undefined;
 /** Average expressions per loaded table (batches hold 1..2×this, so shrinking can drop to one). */
 const PER_BATCH = 12;
-/** Fewer expressions for the storage-override variant: it differs from the default only in a few types. */
+/** Fewer expressions for the schema variants: they differ from the rich schema only in a few columns. */
 const OVERRIDE_RUNS = Math.max(1, Math.ceil(RUNS / 8));
 
 /**
@@ -33,12 +33,28 @@ const OVERRIDE_RUNS = Math.max(1, Math.ceil(RUNS / 8));
  * as DuckDB TIMESTAMPTZ / PostgreSQL `timestamp` (holding UTC), lists as DuckDB JSON / PostgreSQL jsonb.
  * (MariaDB's TIMESTAMP override cannot hold the generators' 1900-2200 range; SQLite has none.)
  */
+type SchemaJson = {
+  fields: Record<string, { type: string; storage?: Record<string, string> }>;
+  events: { storage?: Record<string, string>; properties: Record<string, { type: string; column?: string }> };
+};
+
 const overridden: Schema = (() => {
-  const json = JSON.parse(JSON.stringify(RICH_SCHEMA_JSON)) as { fields: Record<string, { type: string; storage?: Record<string, string> }> };
+  const json = JSON.parse(JSON.stringify(RICH_SCHEMA_JSON)) as SchemaJson;
   for (const f of Object.values(json.fields)) {
     if (f.type === "timestamp") f.storage = { duckdb: "TIMESTAMPTZ", postgres: "timestamp" };
     if (f.type === "list") f.storage = { duckdb: "JSON", postgres: "jsonb" };
   }
+  json.events.storage = { duckdb: "TIMESTAMPTZ", postgres: "timestamp" }; // the events' time column
+  return parseSchema(JSON.stringify(json));
+})();
+
+/**
+ * The rich schema with every event property in a typed column of its own (number, string, enum, boolean,
+ * timestamp) instead of the JSON properties column: the compiler's own-column path for every type.
+ */
+const ownColumns: Schema = (() => {
+  const json = JSON.parse(JSON.stringify(RICH_SCHEMA_JSON)) as SchemaJson;
+  for (const [name, p] of Object.entries(json.events.properties)) p.column ??= `p_${name}`;
   return parseSchema(JSON.stringify(json));
 })();
 const segmentNames = RICH_SEGMENTS.map((s) => s.name);
@@ -135,6 +151,8 @@ for (const name of ENGINE_NAMES) {
     });
 
     it(`${RUNS} random expressions over random tables, inlined and parameterised`, () => runDifferential(engine, richSchema, RUNS, "rich schema"), timeoutFor(RUNS));
+
+    it(`${OVERRIDE_RUNS} random expressions with every event property in its own column`, () => runDifferential(engine, ownColumns, OVERRIDE_RUNS, "own columns"), timeoutFor(OVERRIDE_RUNS));
 
     // Storage overrides exist for DuckDB and PostgreSQL only.
     it.skipIf(name !== "duckdb" && name !== "pglite" && name !== "postgres-server")(

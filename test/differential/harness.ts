@@ -1,7 +1,8 @@
 /**
  * Differential testing support: the in-memory predicate's membership is the reference; every executed
  * engine must return exactly the same keys for the SQL `compileSql` writes, inlined and parameterised
- * (plus the `count` form and the `where` form embedded in a hand-written SELECT).
+ * (plus the `count` form, and the `where` form compiled with a `tableAlias` and embedded in a hand-written
+ * SELECT over the aliased contacts table).
  *
  * A mismatch becomes a report with the expression, `now`, both answers (which keys differ), the contacts
  * involved with their events, and the SQL with its parameters.
@@ -104,12 +105,18 @@ export function quoteIdent(engine: Engine, name: string): string {
 /** Compiled SQL, memoised per (dialect, form, params, pretty, now, text): pglite and the server share postgres SQL. */
 const compiled = new Map<string, { sql: string; params: unknown }>();
 
+/**
+ * The alias the contacts table gets around a `where` condition (`tableAlias`), so event conditions and
+ * references must refer to the outer row by it rather than by the table's name.
+ */
+export const WHERE_ALIAS = "c o";
+
 function compile(query: TypedQuery, cacheKey: string | undefined, dialect: Engine["dialect"], form: "select" | "count" | "where", params: boolean, pretty: boolean, now: string) {
   const k = cacheKey === undefined ? null : `${dialect}\u0000${form}\u0000${params}\u0000${pretty}\u0000${now}\u0000${cacheKey}`;
   let hit = k === null ? undefined : compiled.get(k);
   if (!hit) {
     if (compiled.size > 20_000) compiled.clear();
-    const r = compileSql(query, { dialect, form, params, now, pretty });
+    const r = compileSql(query, { dialect, form, params, now, pretty, ...(form === "where" ? { tableAlias: WHERE_ALIAS } : {}) });
     hit = { sql: r.sql, params: r.params };
     if (k !== null) compiled.set(k, hit);
   }
@@ -145,7 +152,10 @@ export async function checkQuery(engine: Engine, query: TypedQuery, ds: Dataset,
       const c = compile(query, options.cacheKey, engine.dialect, form, mode === "params", pretty, now);
       sql = c.sql;
       params = c.params;
-      if (mode === "where") sql = `SELECT ${quoteIdent(engine, ds.schema.key)} FROM ${quoteIdent(engine, ds.schema.table)} WHERE ${sql}`;
+      if (mode === "where") {
+        const alias = quoteIdent(engine, WHERE_ALIAS);
+        sql = `SELECT ${alias}.${quoteIdent(engine, ds.schema.key)} FROM ${quoteIdent(engine, ds.schema.table)} AS ${alias} WHERE ${sql}`;
+      }
       const bound = Array.isArray(params) ? params : [];
       if (mode === "count") {
         const rows = await engine.keys(sql, bound);
