@@ -32,7 +32,7 @@ const FOLD_STRINGS = [
   "\u212A", "k", "K", "\u212Aelvin", "kelvin", "KELVIN", "%", "_", "\\", "a%b", "a_b", "axb", "a\\b", "100%", "1000", "Gmail", "X@GMAIL.COM",
   "x@gmail.com", "x@gmaİl.com", "x@\u212Amail.com", "Ω", "ω", "ǅ", "ǆ", "😀", "😀A", "a😀", " padded ", "'quote'", "tab\t", "line\nbreak",
 ];
-const NEEDLES = ["a", "A", "b", "abc", "É", "é", "ß", "ss", "i", "I", "İ", "k", "K", "\u212A", "%", "_", "\\", "a%", "%b", "a_b", "x@gmail.com", "GMAIL", "ki", "😀", "e", "st", " "];
+const NEEDLES = ["a", "A", "b", "abc", "ab", "\u0000", "k", "É", "é", "ß", "ss", "i", "I", "İ", "k", "K", "\u212A", "%", "_", "\\", "a%", "%b", "a_b", "x@gmail.com", "GMAIL", "ki", "😀", "e", "st", " "];
 const OPS = ["contains", "starts with", "ends with", "not contains", "not starts with", "not ends with"];
 
 const MONTH_END_NOWS = ["2024-03-31T12:00:00.000Z", "2024-02-29T00:00:00.000Z", "2023-12-31T23:59:59.999Z", "2024-01-31T00:00:00.001Z", "2025-05-31T18:30:00.000Z"];
@@ -72,7 +72,9 @@ for (const name of ENGINE_NAMES) {
     });
 
     it("contains / starts with / ends with fold ASCII only, with %, _ and \\ literal", async () => {
-      const contacts = FOLD_STRINGS.map((email, i) => ({ id: `c${i}`, email: email === "" && i % 2 ? null : email }));
+      // NUL inside text (where the engine stores it): SQLite's LIKE stops there, so the SQL must not use it.
+      const strings = e.storesNul ? [...FOLD_STRINGS, "a\u0000b", "\u0000AB", "x\u0000%", "İ\u0000k"] : FOLD_STRINGS;
+      const contacts = strings.map((email, i) => ({ id: `c${i}`, email: email === "" && i % 2 ? null : email }));
       contacts.push({ id: "cnull", email: null });
       await e.load(schema, contacts);
       const mismatches: string[] = [];

@@ -63,12 +63,20 @@ export const mysql = {
 
   listKind: (storage) => (storage === undefined || storage === "json" || storage === "text" || storage === "longtext" ? "json" : null),
   listStorageNames: "JSON (default)",
-  list: () => ({
-    // JSON string comparison is exact (binary); JSON_OVERLAPS needs MySQL 8.0.17 / MariaDB 10.9.
-    hasAny: (x, vs) => `JSON_OVERLAPS(${x}, JSON_ARRAY(${vs.join(", ")}))`,
-    hasAll: (x, vs) => `JSON_CONTAINS(${x}, JSON_ARRAY(${vs.join(", ")}))`,
-    nonEmpty: (x) => `JSON_LENGTH(${x}) > 0`,
-  }),
+  /**
+   * MariaDB stores JSON as text and JSON_OVERLAPS / JSON_CONTAINS compare strings by their escaped text:
+   * "\u000b" in the data never equals CHAR(11), nor "caf\u00e9" 'café'. JSON_TABLE (MySQL 8.0.4, MariaDB
+   * 10.6) unescapes each element; only JSON strings count, compared as bytes.
+   */
+  list: () => {
+    const elements = (x: string) => `JSON_TABLE(${x}, '$[*]' COLUMNS (v LONGTEXT PATH '$', j JSON PATH '$')) AS t`;
+    const among = (vs: string[]) => `JSON_TYPE(t.j) = 'STRING' AND CAST(t.v AS BINARY) IN (${vs.map(binary).join(", ")})`;
+    return {
+      hasAny: (x, vs) => `EXISTS (SELECT 1 FROM ${elements(x)} WHERE ${among(vs)})`,
+      hasAll: (x, vs) => `(SELECT COUNT(DISTINCT CAST(t.v AS BINARY)) FROM ${elements(x)} WHERE ${among(vs)}) = ${vs.length}`,
+      nonEmpty: (x) => `JSON_LENGTH(${x}) > 0`,
+    };
+  },
 
   time: {
     // TIMESTAMP columns convert with the session time zone: they hold UTC only with time_zone = '+00:00'.

@@ -50,8 +50,21 @@ export const sqlite = {
   // SQLite's tokenizer ends the statement at NUL: concatenate char(0).
   stringLiteral: (value) => concatNul(value, "char(0)"),
   textHoldsNul: true,
-  // lower() folds only ASCII unless the ICU extension is loaded; LIKE is then exact for other characters.
+  // lower() folds only ASCII unless the ICU extension is loaded.
   asciiLower: (x) => `lower(${x})`,
+  /**
+   * LIKE (and GLOB, length) stop at the first NUL in a text value, while lower(), instr() and BLOB
+   * comparisons see all of it: contains is instr(), starts/ends with compare the leading/trailing bytes.
+   */
+  textMatch: (x, op, folded, negated, v) => {
+    const lowered = `lower(${x})`;
+    if (op === "contains") return `instr(${lowered}, ${v.string(folded)}) ${negated ? "=" : ">"} 0`;
+    const bytes = `CAST(${lowered} AS BLOB)`;
+    const n = `length(CAST(${v.string(folded)} AS BLOB))`;
+    const part = op === "startsWith" ? `substr(${bytes}, 1, ${n})` : `substr(${bytes}, -${n})`;
+    // substr() of a zero-length BLOB is NULL, not X'': the complement uses the NULL-safe IS NOT.
+    return `${part} ${negated ? "IS NOT" : "="} CAST(${v.string(folded)} AS BLOB)`;
+  },
 
   listKind: (storage) => (storage === undefined || storage === "text" || storage === "json" ? "json" : null),
   listStorageNames: "TEXT holding a JSON array (default)",
