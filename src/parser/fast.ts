@@ -176,7 +176,7 @@ function push(kind: number, start: number, end: number, line: number, column: nu
   count++;
 }
 
-/** Depth and `not` count saved at each open parenthesis while scanning (reused). */
+/** Depth and `not` count saved at each open parenthesis by `withinLimits` (reused). */
 const saved: number[] = [];
 
 function isIdentStart(c: number): boolean {
@@ -197,12 +197,6 @@ function scan(text: string, limits: FastLimits): boolean {
   let pos = 0;
   let line = 1;
   let lineStart = 0;
-  // findTooDeep / findTooLongList of index.ts, run on the fly.
-  saved.length = 0;
-  let depth = 0;
-  let nots = 0;
-  let commas = 0;
-  let listOpen = false;
 
   while (pos < n) {
     const c = text.charCodeAt(pos);
@@ -254,14 +248,6 @@ function scan(text: string, limits: FastLimits): boolean {
         }
       }
       push(kind, start, pos, line, column, sub);
-      if (kind === NOT) {
-        depth++;
-        nots++;
-      } else if (kind === AND || kind === OR) {
-        depth -= nots;
-        nots = 0;
-      } else if (kind === WHERE) depth++;
-      if (depth > limits.maxNesting) return false;
       continue;
     }
     if (isDigit(c) || ((c === 45 || c === 46) && (isDigit(text.charCodeAt(pos + 1)) || (text.charCodeAt(pos + 1) === 46 && isDigit(text.charCodeAt(pos + 2)))))) {
@@ -360,23 +346,12 @@ function scan(text: string, limits: FastLimits): boolean {
         continue;
       case 40:
         push(LPAREN, start, ++pos, line, column);
-        saved.push(depth, nots);
-        depth++;
-        nots = 0;
-        commas = 0;
-        listOpen = true;
-        if (depth > limits.maxNesting) return false;
         continue;
       case 41:
         push(RPAREN, start, ++pos, line, column);
-        if (saved.length > 0) {
-          nots = saved.pop()!;
-          depth = saved.pop()!;
-        }
         continue;
       case 44:
         push(COMMA, start, ++pos, line, column);
-        if (++commas >= limits.maxListValues && listOpen) return false;
         continue;
       case 59:
         push(SEMI, start, ++pos, line, column);
@@ -387,7 +362,69 @@ function scan(text: string, limits: FastLimits): boolean {
   }
   // Three EOF tokens, so looking up to two tokens ahead never reads past the end.
   for (let i = 0; i < 3; i++) push(EOF, n, n, line, n - lineStart + 1);
+  return withinLimits(limits);
+}
+
+/**
+ * index.ts `findTooDeep` and `findTooLongList` over the scanned tokens (keep them in step): nesting counts
+ * `(`, `not` (until the next and/or) and `where` as a level each, restarting at each declaration; a list
+ * holds fewer than `maxListValues` commas after its `(`.
+ */
+function withinLimits(limits: FastLimits): boolean {
+  saved.length = 0;
+  let depth = 0;
+  let nots = 0;
+  let commas = 0;
+  let listOpen = false;
+  const real = count - 3;
+  for (let i = 0; i < real; i++) {
+    switch (tok[i * STRIDE]) {
+      case SEGMENT:
+        if (saved.length === 0 && startsDeclaration(i)) depth = nots = 0;
+        break;
+      case LPAREN:
+        saved.push(depth, nots);
+        depth++;
+        nots = 0;
+        commas = 0;
+        listOpen = true;
+        break;
+      case RPAREN:
+        if (saved.length > 0) {
+          nots = saved.pop()!;
+          depth = saved.pop()!;
+        }
+        break;
+      case NOT:
+        depth++;
+        nots++;
+        break;
+      case AND:
+      case OR:
+        depth -= nots;
+        nots = 0;
+        break;
+      case WHERE:
+        depth++;
+        break;
+      case COMMA:
+        if (++commas >= limits.maxListValues && listOpen) return false;
+        break;
+      default:
+        break;
+    }
+    if (depth > limits.maxNesting) return false;
+  }
   return true;
+}
+
+/** index.ts `startsDeclaration`: `segment "Name" …` or `segment name as|title|description …`, not after `in`. */
+function startsDeclaration(i: number): boolean {
+  if (i > 0 && tok[(i - 1) * STRIDE] === IN) return false;
+  const next = tok[(i + 1) * STRIDE];
+  if (next === STRING || next === QIDENT) return true;
+  const after = tok[(i + 2) * STRIDE];
+  return after === AS || after === TITLE || after === DESCRIPTION;
 }
 
 // ---- parser -------------------------------------------------------------------------------------

@@ -125,6 +125,8 @@ describe("fast path = Chevrotain pipeline", () => {
     ["segment files", 'segment "A" title "t" description "d" as a = 1;\nsegment b as in segment "A" and not in segment `A`\nsegment title as x'],
     ["keyword words read as bare values", "a is equal and b is greater or c is at and tags has any and d = days and e is empty_ish and f has all"],
     ["`is` forms", "a is 1 and a is not 2 and a is equal to 3 and a is not equal to 4 and a is greater than 5 and a is less than 6 and a is at least 7 and a is at most 8"],
+    ["many declarations with where filters (the nesting count restarts per declaration)",
+      Array.from({ length: 250 }, (_, i) => `segment "s${i}" as performed "X" where amount > ${i}`).join("\n")],
     ["nesting at the limit", `${"(".repeat(MAX_NESTING)}a${")".repeat(MAX_NESTING)}`],
   ])("%s", (_name, text) => {
     expect(agree(text)).toBe(true);
