@@ -50,7 +50,7 @@ interface Contender {
 export async function run(): Promise<string> {
   const { api, parser } = await loadBuilt();
   const { analyze, check, parseSchema } = api;
-  const { parse, parseWithRecovery } = parser;
+  const { parse } = parser;
   const schemaText = readFileSync(SCHEMA_PATH, "utf8");
   const schema = parseSchema(schemaText, SCHEMA_PATH);
   const corpus = buildCorpus(schema.fields, N);
@@ -72,12 +72,6 @@ export async function run(): Promise<string> {
       what: "`analyze(text, schema)`: parse+check, plus the token list for editors (forced by the result's spread)",
       syntax: "segql",
       run: (t) => analyze(t, schema),
-    },
-    {
-      name: "segql parse, Chevrotain path",
-      what: "`parseWithRecovery(text)`: the error-recovering pipeline every text took before the fast path",
-      syntax: "segql",
-      run: (t) => parseWithRecovery(t),
     },
     { name: "jsep", what: "`jsep(text)` (JS expression AST)", syntax: "jsep", run: (t) => jsep(t) },
     { name: "cel-js", what: "`parse(text)` of @marcbachmann/cel-js (CEL AST + evaluator closure)", syntax: "cel", run: (t) => celParse(t) },

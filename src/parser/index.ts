@@ -5,7 +5,6 @@
 import type { IRecognitionException, IToken, TokenType } from "chevrotain";
 import { error, LineIndex, type Diagnostic, type Span } from "../diagnostics.js";
 import type { SegqlDocument } from "./ast.js";
-import { fastParse } from "./fast.js";
 import { parseTokens } from "./parser.js";
 import { toAst } from "./to-ast.js";
 import * as T from "./tokens.js";
@@ -26,48 +25,11 @@ export interface ParseResult {
   tokens: IToken[];
 }
 
-const LIMITS = { maxNesting: MAX_NESTING, maxListValues: MAX_LIST_VALUES };
-
 /**
- * Parses a segql text: one bare expression, or `segment … as …` declarations.
- *
- * Text without problems takes the fast path (fast.ts), which builds the same document several times faster;
- * anything else goes through the Chevrotain pipeline, which recovers and explains. `tokens` is then
- * computed on first access.
+ * Parses a segql text: one bare expression, or `segment … as …` declarations. Every problem becomes a
+ * diagnostic, and error recovery still yields a partial document.
  */
 export function parse(text: string): ParseResult {
-  const fast = fastParse(text, LIMITS);
-  if (fast) return withLazyTokens(fast, text);
-  return parseWithRecovery(text);
-}
-
-const TEXT = Symbol("segql.text");
-const TOKENS = Symbol("segql.tokens");
-type LazyResult = ParseResult & { [TEXT]: string; [TOKENS]: IToken[] | undefined };
-
-/**
- * `tokens` of a fast-path result: lexed on first access. An own, enumerable accessor whose functions are
- * shared (V8 reads a per-call object-literal getter ~10× slower), so `{ ...result }` still carries the tokens.
- */
-const LAZY_TOKENS: PropertyDescriptor = {
-  get(this: LazyResult): IToken[] {
-    return (this[TOKENS] ??= T.segqlLexer.tokenize(this[TEXT]).tokens);
-  },
-  set(this: LazyResult, value: IToken[]) {
-    this[TOKENS] = value;
-  },
-  enumerable: true,
-  configurable: true,
-};
-
-function withLazyTokens(document: SegqlDocument, text: string): ParseResult {
-  const result = { document, diagnostics: [], [TEXT]: text, [TOKENS]: undefined } as unknown as LazyResult;
-  Object.defineProperty(result, "tokens", LAZY_TOKENS);
-  return result;
-}
-
-/** The Chevrotain pipeline: every problem as a diagnostic, and a partial document. */
-export function parseWithRecovery(text: string): ParseResult {
   const lines = new LineIndex(text);
   const lexed = T.segqlLexer.tokenize(text);
   const diagnostics: Diagnostic[] = lexed.errors.map((e) => {
