@@ -96,6 +96,8 @@ export async function run(): Promise<string> {
       "",
       table(rows, "contacts counted"),
       "",
+      "On this shared 2-core machine identical plans vary by up to ±15% between runs, so ratios within that band are noise. E2's differences: `email ends with` is `lower(email) LIKE …` plus a re-check with TRANSLATE only for values holding 'İ' or the Kelvin sign (lower() maps those two to ASCII letters), so ASCII-only case folding stays exact; `is_verified` is `= TRUE`.",
+      "",
       "Hand-written SQL (segql's is in `test/fixtures/sql/*.snap` for the same operators):",
       "",
       "```sql",

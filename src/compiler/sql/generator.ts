@@ -126,7 +126,7 @@ export class SqlGenerator implements Values {
     return text;
   }
 
-  /** A quoted identifier (dotted names are paths: `analytics.contacts`). */
+  /** A quoted identifier (one part; see `table` for dotted paths). */
   ident(name: string): string {
     const text = this.dialect.quoteIdent(name);
     this.tokens.add(text);
@@ -152,6 +152,8 @@ export class SqlGenerator implements Values {
    * order, and returns the values in that order (a value used twice is bound twice).
    */
   finish(sql: string): { sql: string; params: unknown[] } {
+    // Without bound values there are no markers (and literals are left untouched).
+    if (this.bound.length === 0) return { sql, params: [] };
     const params: unknown[] = [];
     const convert = this.dialect.params.value;
     const marker = new RegExp(`\u0001${this.nonce}:(\\d+)\u0001`, "g");
