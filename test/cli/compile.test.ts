@@ -60,6 +60,9 @@ describe("segql compile", () => {
     const one = await segql(["compile", "-s", SCHEMA, "-d", "sqlite", "--form", "views", "--segment", "VIP", "-f", file]);
     expect([...one.stdout.matchAll(/CREATE VIEW "(\w+)"/g)].map((m) => m[1])).toEqual(["segment_high_value", "segment_buyers", "segment_vip"]);
     expect(one.stdout).toContain(`DROP VIEW IF EXISTS "segment_vip";`);
+    const bq = await segql(["compile", "-s", SCHEMA, "-d", "bigquery", "--form", "views", "--view-schema", "crm", "--segment", "VIP", "-f", file]);
+    expect(bq.stdout).toContain("CREATE OR REPLACE VIEW `crm`.`segment_vip` AS");
+    expect(bq.stdout).toContain("FROM\n      `crm`.`segment_high_value`");
   });
 
   it("errors in the input print like segql check and exit 1", async () => {

@@ -35,6 +35,7 @@ Compiles a condition to SQL and prints it.
       --now ISO       resolve now, today and 'N days ago' against this instant and write it into
                       the SQL (default: the SQL reads the database's clock)
       --table-alias A the name the contacts table has in your query (--form where)
+      --view-schema S with --form views: the schema (BigQuery: dataset) to create the views in
       --json          print {"sql": ..., "params": ...}
   -h, --help          show this help
 
@@ -57,6 +58,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     json: { value: false },
     segment: { value: true },
     "table-alias": { value: true },
+    "view-schema": { value: true },
     file: { value: true, short: "f" },
   });
   const str = (name: string): string | undefined => (typeof options[name] === "string" ? (options[name] as string) : undefined);
@@ -99,7 +101,12 @@ export async function run(args: string[], io: Io): Promise<number> {
   try {
     if (form === "views") {
       const segments = viewsToBuild(checked.segments, str("segment"));
-      const { sql, views } = compileViews(segments, { dialect: dialect as DialectName, ...(now !== undefined ? { now } : {}) });
+      const viewSchema = str("view-schema");
+      const { sql, views } = compileViews(segments, {
+        dialect: dialect as DialectName,
+        ...(now !== undefined ? { now } : {}),
+        ...(viewSchema !== undefined ? { schemaName: viewSchema } : {}),
+      });
       io.out(options["json"] ? JSON.stringify({ sql, views }, null, 2) : sql);
       return 0;
     }
