@@ -30,7 +30,8 @@ export interface LoadOptions {
 /** The format a file name suggests. */
 export function formatOf(file: string, format?: ContactFormat): ContactFormat {
   if (format) return format;
-  const ext = extname(file).toLowerCase();
+  // `contacts.jsonl.gz` is JSON Lines, gzip-compressed (decompressed while streaming).
+  const ext = extname(file.replace(/\.gz$/i, "")).toLowerCase();
   if (ext === ".jsonl" || ext === ".ndjson") return "jsonl";
   if (ext === ".json") return "json";
   if (ext === ".csv") return "csv";

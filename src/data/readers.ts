@@ -3,6 +3,8 @@
  * they start on, reading the file in chunks (never whole), so files larger than memory work.
  */
 import { createReadStream } from "node:fs";
+import { PassThrough, type Readable } from "node:stream";
+import { createGunzip } from "node:zlib";
 import { createInterface } from "node:readline";
 
 /** A problem in a data file, located by file and line (and field, when one is at fault). */
@@ -31,9 +33,21 @@ export interface CsvRecord {
   line: number;
 }
 
+/** A file's text as a UTF-8 stream; `.gz` files are decompressed on the way (still streamed). */
+export function openText(file: string, highWaterMark?: number): Readable {
+  const raw = createReadStream(file, highWaterMark ? { highWaterMark } : {});
+  if (!file.toLowerCase().endsWith(".gz")) return raw.setEncoding("utf8");
+  const gunzip = createGunzip();
+  const text = new PassThrough({ encoding: "utf8" });
+  raw.on("error", (e) => text.destroy(e));
+  // zlib's own messages ("incorrect header check") do not say which file: name it.
+  gunzip.on("error", (e) => text.destroy(new DataError(file, 0, `not a readable gzip file (${e.message})`)));
+  return raw.pipe(gunzip).pipe(text);
+}
+
 /** Lines of a UTF-8 file (LF or CRLF), streamed; the byte-order mark of the first line is dropped. */
 async function* lines(file: string): AsyncGenerator<string> {
-  const stream = createReadStream(file, { encoding: "utf8" });
+  const stream = openText(file);
   const rl = createInterface({ input: stream, crlfDelay: Infinity });
   let first = true;
   try {
@@ -68,7 +82,7 @@ export async function* readJsonLines(file: string): AsyncGenerator<JsonRecord> {
  * escapes and nesting tracked) and each element parsed alone, so the whole file is never in memory.
  */
 export async function* readJsonArray(file: string): AsyncGenerator<JsonRecord> {
-  const stream = createReadStream(file, { encoding: "utf8", highWaterMark: 1 << 16 });
+  const stream = openText(file, 1 << 16);
   let line = 1;
   let state: "before" | "between" | "element" | "after" = "before";
   let depth = 0;

@@ -144,3 +144,29 @@ describe("events", () => {
     expect((error as Error).message).toMatch(message);
   });
 });
+
+describe("gzip-compressed files", () => {
+  it("read like their plain form, for every format", async () => {
+    const { gzipSync } = await import("node:zlib");
+    const gz = (ext: string, text: string) => {
+      const path = join(dir, `g${n++}.${ext}.gz`);
+      writeFileSync(path, gzipSync(Buffer.from(text)));
+      return path;
+    };
+    const rows = [{ id: "c1", lifetime_value: 3, tags: ["a"] }, { id: "c2", name: "Zoë" }];
+    const jsonl = rows.map((r) => JSON.stringify(r)).join("\n");
+    const fromJsonl = await loadContacts(gz("jsonl", jsonl), schema);
+    expect(fromJsonl).toEqual(await loadContacts(file("jsonl", jsonl), schema));
+    expect(await loadContacts(gz("json", JSON.stringify(rows)), schema)).toEqual(fromJsonl);
+    expect(await loadContacts(gz("csv", "id,lifetime_value,tags,name\nc1,3,a,\nc2,,,Zoë\n"), schema)).toEqual(
+      await loadContacts(file("csv", "id,lifetime_value,tags,name\nc1,3,a,\nc2,,,Zoë\n"), schema),
+    );
+  });
+
+  it("a corrupt archive is an error naming the file", async () => {
+    const path = join(dir, `bad${n++}.jsonl.gz`);
+    writeFileSync(path, "not gzip");
+    await expect(loadContacts(path, schema)).rejects.toThrow(`${path}:0: not a readable gzip file (incorrect header check)`);
+    await expect(loadContacts(path, schema)).rejects.toBeInstanceOf(DataError);
+  });
+});
