@@ -4,13 +4,16 @@
  */
 import { CliError, type Io, nodeIo } from "./io.js";
 
-/** The commands, in help order. Each module exports `run(args, io): Promise<number>` and `help: string`. */
-const COMMANDS: Record<string, string> = {
-  check: "validate expressions or segment files against a schema",
-  fmt: "print expressions or segment files in canonical form",
-  compile: "compile to SQL for a warehouse dialect",
-  eval: "evaluate against contacts in JSONL, JSON or CSV files",
-  lsp: "run the language server (segql lsp --stdio)",
+/**
+ * The commands, in help order. Each module exports `run(args, io): Promise<number>` and `help: string`.
+ * Loaders are static imports (not a template path) so Vitest and bundlers can follow them.
+ */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<unknown> }> = {
+  check: { summary: "validate expressions or segment files against a schema", load: () => import("./commands/check.js") },
+  fmt: { summary: "print expressions or segment files in canonical form", load: () => import("./commands/fmt.js") },
+  compile: { summary: "compile to SQL for a warehouse dialect", load: () => import("./commands/compile.js") },
+  eval: { summary: "evaluate against contacts in JSONL, JSON or CSV files", load: () => import("./commands/eval.js") },
+  lsp: { summary: "run the language server (segql lsp --stdio)", load: () => import("./commands/lsp.js") },
 };
 
 const USAGE = `segql: a segment language for CRM audiences
@@ -18,20 +21,9 @@ const USAGE = `segql: a segment language for CRM audiences
 usage: segql <command> [options]
 
 commands:
-${Object.entries(COMMANDS).map(([name, text]) => `  ${name.padEnd(9)}${text}`).join("\n")}
+${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(9)}${c.summary}`).join("\n")}
 
 Run 'segql <command> --help' for a command's options.`;
-
-/**
- * Static loaders where a command exists, so bundlers and Vitest (whose variable dynamic imports look for
- * `.js` files that exist only after a build) can load it; other commands go through the template import.
- */
-const LOADERS: Record<string, () => Promise<unknown>> = {
-  check: () => import("./commands/check.js"),
-  fmt: () => import("./commands/fmt.js"),
-  eval: () => import("./commands/eval.js"),
-  compile: () => import("./commands/compile.js"),
-};
 
 interface CommandModule {
   run(args: string[], io: Io): Promise<number>;
@@ -53,7 +45,7 @@ export async function main(argv: string[], io: Io = nodeIo()): Promise<number> {
     io.err(`segql: unknown command '${name}'\n\n${USAGE}`);
     return 2;
   }
-  const command = (await (LOADERS[name]?.() ?? import(`./commands/${name}.js`))) as CommandModule;
+  const command = (await COMMANDS[name]!.load()) as CommandModule;
   if (rest.includes("--help") || rest.includes("-h")) {
     io.out(command.help);
     return 0;

@@ -78,10 +78,15 @@ describe("segql compile", () => {
     expect(r).toMatchObject({ code: 1, stderr: 'segql compile: error: field "at": unsupported postgres storage "bigint" for a timestamp (supported: timestamptz (default), timestamp (holding UTC))' });
   });
 
+  it("defaults to DuckDB, the embedded engine", async () => {
+    const r = await segql(["compile", "-s", SCHEMA, "tenure > 1"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe((await segql(["compile", "-s", SCHEMA, "-d", "duckdb", "tenure > 1"])).stdout);
+  });
+
   it("usage errors exit 2", async () => {
     const cases: [string[], string][] = [
       [["compile", "-d", "duckdb", "x > 1"], "--schema FILE is required"],
-      [["compile", "-s", SCHEMA, "x > 1"], "--dialect is required: one of duckdb, postgres, sqlite, mysql, bigquery, snowflake"],
       [["compile", "-s", SCHEMA, "-d", "oracle", "tenure > 1"], "unknown dialect 'oracle'"],
       [["compile", "-s", SCHEMA, "-d", "duckdb", "--form", "delete", "tenure > 1"], "--form must be select, where, count or views, not 'delete'"],
       [["compile", "-s", SCHEMA, "-d", "duckdb", "--form", "views", "--params", "-f", file], "--params does not apply to --form views"],

@@ -12,7 +12,7 @@ import { CliError, parseArgs, type Io } from "../io.js";
 import { readInputs, takeFiles } from "../inputs.js";
 import { loadSchema } from "./check.js";
 
-export const help = `usage: segql compile --schema FILE --dialect D [--form select|where|count|views] [--params]
+export const help = `usage: segql compile --schema FILE [--dialect D] [--form select|where|count|views] [--params]
                      [--now ISO] [--json] [--segment NAME] (EXPRESSION | -f FILE | -)
 
 Compiles a condition to SQL and prints it.
@@ -22,7 +22,7 @@ Compiles a condition to SQL and prints it.
   -                   read the condition from standard input
   -f, --file FILE     read a file: one expression, or segment declarations
   -s, --schema FILE   the schema (JSON)
-  -d, --dialect D     ${DIALECT_NAMES.join(", ")}
+  -d, --dialect D     ${DIALECT_NAMES.join(", ")} (default: duckdb)
       --form F        select (default): SELECT <key> FROM <table> WHERE ..., one statement
                       count:  SELECT COUNT(*) FROM <table> WHERE ...
                       where:  the condition alone, for your own query
@@ -64,8 +64,8 @@ export async function run(args: string[], io: Io): Promise<number> {
   const str = (name: string): string | undefined => (typeof options[name] === "string" ? (options[name] as string) : undefined);
   const schemaPath = str("schema");
   if (!schemaPath) throw new CliError("--schema FILE is required (see segql compile --help)");
-  const dialect = str("dialect");
-  if (!dialect) throw new CliError(`--dialect is required: one of ${DIALECT_NAMES.join(", ")}`);
+  // DuckDB, the embedded engine, is the default: what runs on a laptop without a warehouse.
+  const dialect = str("dialect") ?? "duckdb";
   if (!(DIALECT_NAMES as string[]).includes(dialect)) throw new CliError(`unknown dialect '${dialect}' (expected one of ${DIALECT_NAMES.join(", ")})`);
   const form = str("form") ?? "select";
   if (!["select", "where", "count", "views"].includes(form)) throw new CliError(`--form must be select, where, count or views, not '${form}'`);
