@@ -99,6 +99,45 @@ const cases: Case[] = [
     },
   },
   {
+    // bug: MariaDB casts a string that is not a datetime to NULL when it is selected, but to the zero
+    // date '0000-00-00' inside a comparison ("Truncated incorrect datetime value"), so
+    // `CAST('not a time' AS DATETIME(3)) < TIMESTAMP '…'` is TRUE: a JSON timestamp property holding
+    // "not a time" counts as before every instant. The predicate (and docs/sql.md) treat a string that
+    // is not ISO-8601 as empty. Found by the differential test (shrunk by hand).
+    title: "bug: MariaDB compares an unparseable JSON timestamp as the zero date",
+    now: NOW,
+    contacts: [{ id: "k1" }, { id: "k2" }],
+    events: [
+      { contact_id: "k1", event: "Refund", occurred_at: "2024-01-01T00:00:00Z", properties: { at: "not a time" } },
+      { contact_id: "k2", event: "Refund", occurred_at: "2024-01-01T00:00:00Z", properties: { at: "2024-03-01T00:00:00Z" } },
+    ],
+    expect: {
+      'performed "Refund" where at before now': ["k2"],
+      'performed "Refund" where at is empty': ["k1"],
+      'not (performed "Refund" where at < 2100-01-01)': ["k1"],
+      'performed "Refund" with first time before now where at not after 2024-03-01': ["k1", "k2"],
+    },
+  },
+  {
+    // bug: a JSON timestamp property shaped like ISO-8601 but naming a day that does not exist
+    // ("2024-13-45T00:00:00Z", "2023-02-29T10:00:00Z") makes PostgreSQL's cast fail ("date/time field
+    // value out of range"), so the whole query errors; MariaDB compares it as the zero date (above);
+    // SQLite's strftime() rolls 2023-02-29 over to 2023-03-01 (it accepts day 29-31 in every month).
+    // For the predicate it is not a timestamp, hence empty.
+    title: "bug: JSON timestamps naming impossible days (PostgreSQL errors, MariaDB zero date, SQLite rolls over)",
+    now: NOW,
+    contacts: [{ id: "k1" }, { id: "k2" }, { id: "k3" }],
+    events: [
+      { contact_id: "k1", event: "Refund", occurred_at: "2024-01-01T00:00:00Z", properties: { at: "2024-13-45T00:00:00Z" } },
+      { contact_id: "k2", event: "Refund", occurred_at: "2024-01-01T00:00:00Z", properties: { at: "2024-03-01T00:00:00Z" } },
+      { contact_id: "k3", event: "Refund", occurred_at: "2024-01-01T00:00:00Z", properties: { at: "2023-02-29T10:00:00Z" } },
+    ],
+    expect: {
+      'performed "Refund" where at before now': ["k2"],
+      'performed "Refund" where at is empty': ["k1", "k3"],
+    },
+  },
+  {
     title: "exact = and in despite MariaDB's case-insensitive PAD SPACE collation",
     now: NOW,
     contacts: [{ id: "k1", name: "abc" }, { id: "k2", name: "ABC" }, { id: "k3", name: "abc " }, { id: "k4", name: "ábc" }, { id: "k5", name: "" }, { id: "k6" }],

@@ -58,7 +58,7 @@ export class DuckDbEngine implements Engine {
     await this.dropAll();
     for (const plan of planTables(schema, contacts, events)) {
       const cols = plan.columns.map((c) => `${q(c.name)} ${duckdbType(c)}`).join(", ");
-      await this.con.run(`CREATE TABLE ${q(plan.name)} (${cols})`);
+      await this.con.run(`CREATE OR REPLACE TABLE ${q(plan.name)} (${cols})`);
       this.tables.push(plan.name);
       const appender = await this.con.createAppender(plan.name);
       for (const row of plan.rows) {

@@ -53,7 +53,7 @@ const ROWS_PER_INSERT = 20_000;
 export class PostgresEngine implements Engine {
   readonly dialect = "postgres" as const;
   readonly storesNul = false;
-  private tables: string[] = [];
+  private tables: { name: string; ddl: string }[] = [];
 
   private constructor(
     readonly name: string,
@@ -99,11 +99,26 @@ export class PostgresEngine implements Engine {
   }
 
   async load(schema: Schema, contacts: readonly ContactRow[], events?: readonly EventRow[]): Promise<void> {
-    for (const t of this.tables.splice(0).reverse()) await this.db.exec(`DROP TABLE IF EXISTS ${q(t)} CASCADE`);
-    for (const plan of planTables(schema, contacts, events)) {
-      const cols = plan.columns.map((c) => `${q(c.name)} ${postgresType(c)}`).join(", ");
-      await this.db.exec(`CREATE TABLE ${q(plan.name)} (${cols})`);
-      this.tables.push(plan.name);
+    const plans = planTables(schema, contacts, events);
+    const ddl = plans.map((plan) => `CREATE TABLE ${q(plan.name)} (${plan.columns.map((c) => `${q(c.name)} ${postgresType(c)}`).join(", ")})`);
+    // Catalog changes are the slow part of a small load: when the tables are the same as last time, empty
+    // them (views on them are dropped either way, as a reload replaces everything).
+    const reuse = this.tables.length === ddl.length && this.tables.every((t, i) => t.ddl === ddl[i]);
+    if (reuse) {
+      const views = await this.db.queryArrays("SELECT quote_ident(table_name) FROM information_schema.views WHERE table_schema = current_schema()");
+      if (views.length > 0) await this.db.exec(`DROP VIEW IF EXISTS ${views.map((v) => String(v[0])).join(", ")} CASCADE`);
+      await this.db.exec(`TRUNCATE ${this.tables.map((t) => q(t.name)).join(", ")}`);
+    } else {
+      // The recorded tables, and the plan's names in case an interrupted load left one unrecorded.
+      const names = new Set([...this.tables.splice(0).map((t) => t.name), ...plans.map((p) => p.name)]);
+      for (const name of [...names].reverse()) await this.db.exec(`DROP TABLE IF EXISTS ${q(name)} CASCADE`);
+    }
+    for (const [p, plan] of plans.entries()) {
+      if (!reuse) {
+        await this.db.exec(ddl[p]!);
+        this.tables.push({ name: plan.name, ddl: ddl[p]! });
+        if (plan.index) await this.db.exec(`CREATE INDEX ON ${q(plan.name)} (${q(plan.index)})`);
+      }
       // One parameter per column: a text[] holding that column's values for a batch of rows, expanded by
       // unnest and converted by an explicit cast to the column's type (so the server never guesses a
       // parameter's type); lists go in as JSON array text (text[] from jsonb). Far faster than one
@@ -120,7 +135,6 @@ export class PostgresEngine implements Engine {
       for (const batch of chunks(plan.rows, ROWS_PER_INSERT)) {
         await this.db.query(insert, plan.columns.map((_, i) => batch.map((row) => pgParam(row[i]!))));
       }
-      if (plan.index) await this.db.exec(`CREATE INDEX ON ${q(plan.name)} (${q(plan.index)})`);
       await this.db.exec(`ANALYZE ${q(plan.name)}`);
     }
   }

@@ -57,7 +57,7 @@ export class SqliteEngine implements Engine {
     const style = this.options.timestampText ?? "millis";
     for (const plan of planTables(schema, contacts, events)) {
       const cols = plan.columns.map((c) => `${q(c.name)} ${sqliteType(c)}`).join(", ");
-      this.db.exec(`CREATE TABLE ${q(plan.name)} (${cols})`);
+      this.db.exec(`DROP TABLE IF EXISTS ${q(plan.name)}; CREATE TABLE ${q(plan.name)} (${cols})`);
       this.tables.push(plan.name);
       const per = batchSize(plan.columns.length, MAX_PARAMS, 500);
       const tuple = `(${plan.columns.map(() => "?").join(", ")})`;
