@@ -159,12 +159,9 @@ function prettyFor(i: number): Mode[] {
  */
 const KNOWN_BUGS_IN = process.env["SEGQL_DIFF_KNOWN_BUGS"] === "1";
 
-/**
- * NUL in generated strings where the engine stores it — except SQLite while "SQLite text tests stop at
- * NUL" is open (also `SEGQL_DIFF_SQLITE_NUL=1`).
- */
+/** NUL in generated strings where the engine stores it (not PostgreSQL). */
 function allowNul(engine: Engine): boolean {
-  return engine.storesNul && (engine.dialect !== "sqlite" || KNOWN_BUGS_IN || process.env["SEGQL_DIFF_SQLITE_NUL"] === "1");
+  return engine.storesNul;
 }
 
 /**

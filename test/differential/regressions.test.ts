@@ -5,7 +5,8 @@
  * properties; empty aggregates). Each case runs on every available engine, inlined and parameterised (and
  * in the count and where forms), and pins the membership it must have, so a predicate bug fails too.
  *
- * Cases marked `bug:` fail until the SQL compiler is fixed; the comment says what is wrong and why.
+ * Cases titled `bug:` fail until the SQL compiler is fixed; the comment says what is wrong and why. When
+ * one is fixed it stays as a plain regression case ("Was a bug …").
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkExpression } from "../../src/index.js";
@@ -59,12 +60,10 @@ const NOW = "2024-03-31T12:00:00.000Z";
 
 const cases: Case[] = [
   {
-    // bug: SQLite's LIKE (and substr/length) stop at the first NUL of a text value, so `contains`,
-    // `starts with` and `ends with` miss matches after a NUL and `not contains` wrongly includes them.
-    // SQLite stores the whole value (`=` and instr() see it). Found by the injection corpus.
-    // A fix: instr(lower(x), needle) > 0 / = 1 for contains / starts with, and a BLOB comparison of the
-    // last bytes for ends with (substr on a BLOB counts bytes and does not stop at NUL).
-    title: "bug: SQLite text tests stop at NUL",
+    // Was a bug (found by the injection corpus, fixed in 1d98890): SQLite's LIKE (and substr/length) stop
+    // at the first NUL of a text value, so `contains`, `starts with` and `ends with` missed matches after
+    // a NUL. SQLite stores the whole value (`=` and instr() see it); the SQL now uses instr()/BLOBs.
+    title: "SQLite text tests see past NUL",
     now: NOW,
     only: (e) => e.storesNul,
     contacts: [{ id: "k1", name: "\u0000'" }, { id: "k2", name: "a\u0000Bc" }, { id: "k3", name: "'" }],
@@ -78,13 +77,11 @@ const cases: Case[] = [
     },
   },
   {
-    // bug: MariaDB's JSON_OVERLAPS / JSON_CONTAINS compare the JSON text of strings, not their values:
-    // ["\u000b"] (JSON.stringify's lower-case escape) does not overlap JSON_ARRAY(CHAR(11)) (MariaDB
-    // writes \u000B), nor ["caf\u00e9"] (how Python's json.dumps writes "café") JSON_ARRAY('café').
-    // So `has` misses list elements that hold control characters or escaped non-ASCII text.
-    // JSON_TABLE(tags, '$[*]' COLUMNS (v … PATH '$')) unescapes correctly (MariaDB 10.6+, MySQL 8).
-    // Found by the injection corpus (value "\u000b\u000c").
-    title: "bug: MariaDB list tests compare escaped JSON text",
+    // Was a bug (found by the injection corpus, fixed in 1d98890): MariaDB's JSON_OVERLAPS / JSON_CONTAINS
+    // compare the JSON text of strings, not their values: ["\u000b"] (JSON.stringify's lower-case escape)
+    // does not overlap JSON_ARRAY(CHAR(11)) (MariaDB writes \u000B), nor ["caf\u00e9"] (how Python's
+    // json.dumps writes "café") JSON_ARRAY('café'). The SQL now reads lists through JSON_TABLE.
+    title: "MariaDB list tests compare values, not escaped JSON text",
     now: NOW,
     contacts: [{ id: "k1", tags: ["\u000b\f"] }, { id: "k2", tags: ["café"] }, { id: "k3", tags: ["x"] }],
     afterLoad: {
