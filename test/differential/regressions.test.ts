@@ -37,6 +37,7 @@ const schema: Schema = parseSchema(
         amount: { type: "number" },
         label: { type: "string" },
         at: { type: "timestamp" },
+        day: { type: "date" },
         sku: { type: "string", column: "sku" },
       },
     },
@@ -132,6 +133,31 @@ const cases: Case[] = [
     expect: {
       'performed "Refund" where at before now': ["k2"],
       'performed "Refund" where at is empty': ["k1", "k3"],
+    },
+  },
+  {
+    // bug: epoch-millisecond JSON timestamps beyond what the engine's timestamp holds (1e20, which the
+    // predicate compares as a far-future instant) make DuckDB's `CAST(… AS BIGINT)`/epoch_ms and
+    // PostgreSQL's `epoch + n * interval` fail, so the whole query errors on one odd event; a
+    // `YYYY-MM-DD` date property naming a day that does not exist ("2024-02-30") is rolled over to
+    // 2024-03-01 by SQLite's date(), compared as the zero date by MariaDB. Pre-1970 epoch values (-1)
+    // must work everywhere.
+    title: "bug: JSON epoch milliseconds out of range, impossible JSON dates",
+    now: NOW,
+    contacts: [{ id: "k1" }, { id: "k2" }, { id: "k3" }, { id: "k4" }, { id: "k5" }],
+    events: [
+      { contact_id: "k1", event: "Refund", occurred_at: "2024-01-01T00:00:00Z", properties: { at: 1e20 } },
+      { contact_id: "k2", event: "Refund", occurred_at: "2024-01-01T00:00:00Z", properties: { at: -1 } },
+      { contact_id: "k3", event: "Refund", occurred_at: "2024-01-01T00:00:00Z", properties: { day: "2024-02-30" } },
+      { contact_id: "k4", event: "Refund", occurred_at: "2024-01-01T00:00:00Z", properties: { day: "2024-02-29" } },
+      { contact_id: "k5", event: "Refund", occurred_at: "2024-01-01T00:00:00Z", properties: { day: 1709164800000 } },
+    ],
+    expect: {
+      'performed "Refund" where at after 2024-01-01': ["k1"],
+      'performed "Refund" where at before 1970-01-01': ["k2"],
+      'performed "Refund" where day = 2024-02-29': ["k4", "k5"],
+      'performed "Refund" where day before 2024-03-01': ["k4", "k5"],
+      'performed "Refund" where day is empty': ["k1", "k2", "k3"],
     },
   },
   {
