@@ -5,6 +5,7 @@
  */
 import { closest, error, type Diagnostic, type Fix, type Span } from "../diagnostics.js";
 import type * as A from "../parser/ast.js";
+import { forEachExpr } from "../parser/ast.js";
 import { findField, findProperty, type EventsDef, type FieldDef, type FieldType, type Schema } from "../schema/schema.js";
 import { messages } from "./messages.js";
 import { parseDate, parseTimestamp } from "./time.js";
@@ -494,14 +495,9 @@ function fieldFix(span: Span, suggestion: string | undefined): Fix | undefined {
 
 /** Names of segments an expression refers to directly, in order of first appearance. */
 function directReferences(expr: A.Expr | null): string[] {
-  if (!expr) return [];
   const names = new Set<string>();
-  const stack: A.Expr[] = [expr];
-  while (stack.length) {
-    const e = stack.pop()!;
+  if (expr) forEachExpr(expr, (e) => {
     if (e.kind === "segmentRef") names.add(e.name);
-    else if (e.kind === "and" || e.kind === "or") stack.push(...[...e.operands].reverse());
-    else if (e.kind === "not") stack.push(e.operand);
-  }
+  });
   return [...names];
 }

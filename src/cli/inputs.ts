@@ -2,6 +2,7 @@
  * Inputs of `segql check` and `segql fmt`: inline expressions, files (`-f FILE`, repeatable) and standard
  * input (`-`), plus the JSON form of diagnostics shared by both commands.
  */
+import type { TypedSegment } from "../checker/typed-ast.js";
 import { LineIndex, type Diagnostic } from "../diagnostics.js";
 import { CliError, readInputFile, type Io } from "./io.js";
 
@@ -102,4 +103,20 @@ export function diagnosticsToJson(text: string, diagnostics: readonly Diagnostic
 /** `1 error` / `2 errors`. */
 export function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+/**
+ * The one segment a command works on: the named one, or the only one. `verb` says what the command does
+ * with it ("compile"), `alternative` adds another way out to the message (", or use --form views").
+ */
+export function pickSegment(segments: TypedSegment[], name: string | undefined, verb: string, alternative = ""): TypedSegment {
+  const names = segments.filter((s) => s.name !== null).map((s) => JSON.stringify(s.name)).join(", ");
+  if (name !== undefined) {
+    const found = segments.find((s) => s.name === name);
+    if (!found) throw new CliError(`no segment named ${JSON.stringify(name)}${names ? ` (defined: ${names})` : ""}`);
+    return found;
+  }
+  if (segments.length === 1) return segments[0]!;
+  if (segments.length === 0) throw new CliError(`the input holds no condition to ${verb}`);
+  throw new CliError(`the file defines ${segments.length} segments: pick one with --segment NAME${alternative} (defined: ${names})`);
 }

@@ -31,6 +31,7 @@
  * that group to be broken over lines.
  */
 import type * as A from "./ast.js";
+import { forEachExpr } from "./ast.js";
 import * as T from "./tokens.js";
 
 /** Formatting options. */
@@ -284,7 +285,7 @@ class CommentPlan {
 }
 
 function collectAnchors(root: A.Expr, declaration: number, out: Anchor[]): void {
-  A_forEach(root, (e) => {
+  forEachExpr(root, (e) => {
     if (e.kind === "rule" || e.kind === "segmentRef") {
       out.push({ node: e, start: e.span.start, end: e.span.end, line: e.span.line, declaration });
     } else if (e.kind === "event") {
@@ -295,17 +296,6 @@ function collectAnchors(root: A.Expr, declaration: number, out: Anchor[]): void 
   });
 }
 
-/** Iterative pre-order walk (deep input is fine). */
-function A_forEach(root: A.Expr, visit: (e: A.Expr) => void): void {
-  const stack: A.Expr[] = [root];
-  while (stack.length > 0) {
-    const e = stack.pop()!;
-    visit(e);
-    if (e.kind === "and" || e.kind === "or") for (let i = e.operands.length - 1; i >= 0; i--) stack.push(e.operands[i]!);
-    else if (e.kind === "not") stack.push(e.operand);
-    else if (e.kind === "event" && e.filter) stack.push(e.filter);
-  }
-}
 
 /**
  * Anchors never overlap (an event's head ends before its filter starts) and are sorted by start, so the

@@ -22,7 +22,7 @@
  * view is needed (the checker, the formatter). Pieces start at the beginning of a line, so only offsets and
  * line numbers move.
  */
-import type { Diagnostic, Span } from "../diagnostics.js";
+import { lineStartsOf, type Diagnostic, type Span } from "../diagnostics.js";
 import type { SegmentDeclaration, SegqlDocument } from "../parser/ast.js";
 import { parse, type ParseResult } from "../parser/index.js";
 import * as T from "../parser/tokens.js";
@@ -81,19 +81,6 @@ export class PieceCache {
   }
 }
 
-/** Offsets where lines start (after `\n`, `\r\n` or a lone `\r`, as `LineIndex` counts them). */
-export function lineStartsOf(text: string): number[] {
-  const starts = [0];
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 10) starts.push(i + 1);
-    else if (c === 13) {
-      if (text.charCodeAt(i + 1) === 10) i++;
-      starts.push(i + 1);
-    }
-  }
-  return starts;
-}
 
 /** Splits a text into independently parsed pieces (see the module comment for why this is exact). */
 export function splitIntoPieces(text: string, cache: PieceCache): Piece[] {

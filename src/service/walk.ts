@@ -2,7 +2,7 @@
  * Finding things in a parsed piece: what is at an offset (a field, an operator, a segment name, …), and every
  * segment reference. Walks use an explicit stack, so deeply nested input cannot overflow the call stack.
  */
-import type { EventExpr, Expr, FieldRef, SegmentDeclaration, SegmentRefExpr, Test, Value } from "../parser/ast.js";
+import { forEachExpr, type EventExpr, type Expr, type FieldRef, type SegmentDeclaration, type SegmentRefExpr, type Test, type Value } from "../parser/ast.js";
 
 /** Where a name is looked up: contact fields, or the properties of the event whose filter or measure it is in. */
 export type Scope = { kind: "contact" } | { kind: "event"; event: EventExpr };
@@ -101,28 +101,9 @@ export function valuesOf(test: Test): Value[] {
 export function segmentRefs(segments: readonly SegmentDeclaration[]): SegmentRefExpr[] {
   const out: SegmentRefExpr[] = [];
   for (const d of segments) {
-    if (!d.expr) continue;
-    const stack: Expr[] = [d.expr];
-    while (stack.length) {
-      const e = stack.pop()!;
-      switch (e.kind) {
-        case "and":
-        case "or":
-          for (let i = e.operands.length - 1; i >= 0; i--) stack.push(e.operands[i]!);
-          break;
-        case "not":
-          stack.push(e.operand);
-          break;
-        case "event":
-          if (e.filter) stack.push(e.filter);
-          break;
-        case "segmentRef":
-          out.push(e);
-          break;
-        default:
-          break;
-      }
-    }
+    if (d.expr) forEachExpr(d.expr, (e) => {
+      if (e.kind === "segmentRef") out.push(e);
+    });
   }
   return out;
 }

@@ -9,7 +9,7 @@ import { compileSql, compileViews, DIALECT_NAMES, resolveNowOption, SqlCompileEr
 import { renderDiagnostics } from "../../diagnostics.js";
 import { parse } from "../../parser/index.js";
 import { CliError, parseArgs, type Io } from "../io.js";
-import { readInputs, takeFiles } from "../inputs.js";
+import { pickSegment, readInputs, takeFiles } from "../inputs.js";
 import { loadSchema } from "./check.js";
 
 export const help = `usage: segql compile --schema FILE [--dialect D] [--form select|where|count|views] [--params]
@@ -110,7 +110,7 @@ export async function run(args: string[], io: Io): Promise<number> {
       io.out(options["json"] ? JSON.stringify({ sql, views }, null, 2) : sql);
       return 0;
     }
-    const segment = pickSegment(checked.segments, str("segment"));
+    const segment = pickSegment(checked.segments, str("segment"), "compile", ", or use --form views");
     const alias = str("table-alias");
     const compiled = compileSql(segment, {
       dialect: dialect as DialectName,
@@ -135,17 +135,6 @@ export async function run(args: string[], io: Io): Promise<number> {
   }
 }
 
-function pickSegment(segments: TypedSegment[], name: string | undefined): TypedSegment {
-  const names = segments.filter((s) => s.name !== null).map((s) => JSON.stringify(s.name)).join(", ");
-  if (name !== undefined) {
-    const found = segments.find((s) => s.name === name);
-    if (!found) throw new CliError(`no segment named ${JSON.stringify(name)}${names ? ` (defined: ${names})` : ""}`);
-    return found;
-  }
-  if (segments.length === 1) return segments[0]!;
-  if (segments.length === 0) throw new CliError("the input holds no condition to compile");
-  throw new CliError(`the file defines ${segments.length} segments: pick one with --segment NAME, or use --form views (defined: ${names})`);
-}
 
 /** With --segment, that segment and (transitively) the segments it refers to; else all. */
 function viewsToBuild(segments: TypedSegment[], name: string | undefined): TypedSegment[] {

@@ -11,7 +11,7 @@ import { DataError, loadEventsByKey, readContacts, type ContactFormat } from "..
 import { renderDiagnostics } from "../../diagnostics.js";
 import { parse } from "../../parser/index.js";
 import { CliError, parseArgs, type Io } from "../io.js";
-import { readInputs, takeFiles } from "../inputs.js";
+import { pickSegment, readInputs, takeFiles } from "../inputs.js";
 import { loadSchema } from "./check.js";
 
 export const help = `usage: segql eval --schema FILE --data FILE [--events FILE] [--now ISO] [--count]
@@ -91,7 +91,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     io.err(`${errors} error${errors === 1 ? "" : "s"}: nothing evaluated`);
     return 1;
   }
-  const segment = pickSegment(checked.segments, str("segment"));
+  const segment = pickSegment(checked.segments, str("segment"), "evaluate");
 
   requireFile(dataPath, "data file");
   const eventsPath = str("events");
@@ -140,17 +140,6 @@ function parseNow(text: string | undefined): number {
   throw new CliError(`--now: '${text}' is not an instant: ${t.reason}`);
 }
 
-function pickSegment(segments: TypedSegment[], name: string | undefined): TypedSegment {
-  const names = segments.filter((s) => s.name !== null).map((s) => JSON.stringify(s.name)).join(", ");
-  if (name !== undefined) {
-    const found = segments.find((s) => s.name === name);
-    if (!found) throw new CliError(`no segment named ${JSON.stringify(name)}${names ? ` (defined: ${names})` : ""}`);
-    return found;
-  }
-  if (segments.length === 1) return segments[0]!;
-  if (segments.length === 0) throw new CliError("the input holds no condition to evaluate");
-  throw new CliError(`the file defines ${segments.length} segments: pick one with --segment NAME (defined: ${names})`);
-}
 
 function requireFile(path: string, what: string): void {
   if (!existsSync(path)) throw new CliError(`${what} not found: ${path}`);
