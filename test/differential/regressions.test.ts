@@ -59,6 +59,69 @@ interface Case {
 
 const NOW = "2024-03-31T12:00:00.000Z";
 
+const T10 = "2024-01-01T10:00:00.000Z";
+const FIRST = "0001-01-01T00:00:00.000Z";
+const LAST = "9999-12-31T23:59:59.999Z";
+
+/**
+ * JSON timestamp/date property values and the instant each stands for (null: not a time, so empty), by
+ * hand from the rules in src/compiler/sql/json-time.ts (the predicate's): ISO-8601 with a real day and
+ * time, `Z`/`z`/±hh/±hhmm/±hh:mm up to 18:59 or no zone (UTC), a bare date; epoch milliseconds floored;
+ * only years 1-9999. Each engine's own cast reads some of the null ones (DuckDB `2024-01-01 10:00:00Z`
+ * and 24:00, SQLite Julian days and `now`, MariaDB `1e20` as an INTEGER) or fails on others (PostgreSQL
+ * `0000-01-01`, offsets beyond 15:59).
+ */
+const JSON_TIMES: [unknown, string | null][] = [
+  ["2024-01-01T10:00:00Z", T10], ["2024-01-01T10:00:00.123Z", "2024-01-01T10:00:00.123Z"], ["2024-01-01T10:00:00.1Z", "2024-01-01T10:00:00.100Z"],
+  ["2024-01-01T10:00:00.12Z", "2024-01-01T10:00:00.120Z"], ["2024-01-01T10:00Z", T10], ["2024-01-01T10:00:00z", T10], ["2024-01-01T10:00:00", T10],
+  ["2024-01-01T10:00", T10], ["2024-01-01", "2024-01-01T00:00:00.000Z"], ["2024-01-01T15:30:00+05:30", T10], ["2024-01-01T15:00:00+05", T10],
+  ["2024-01-01T04:30:00-0530", T10], ["2024-01-02T04:59:00+18:59", T10], ["2023-12-31T16:00:00-18:00", T10], ["2024-01-01T10:00:00.000+00", T10],
+  ["2000-02-29T00:00:00Z", "2000-02-29T00:00:00.000Z"], ["0001-01-01T00:00:00Z", FIRST], ["9999-12-31T23:59:59.999Z", LAST],
+  ["0001-01-01T01:00:00+01:00", FIRST], ["9999-12-31T18:59:59.999-05:00", LAST], ["1969-12-31T23:59:59.999Z", "1969-12-31T23:59:59.999Z"],
+  ["not a time", null], ["", null], ["2024-13-45T00:00:00Z", null], ["2023-02-29T10:00:00Z", null], ["2100-02-29T00:00:00Z", null],
+  ["2024-04-31T00:00:00Z", null], ["2024-02-30", null], ["2024-01-01T24:00:00Z", null], ["2024-01-01T23:60:00Z", null], ["2024-01-01T23:59:60Z", null],
+  ["2024-01-01 10:00:00Z", null], ["2024-01-01T10:00:00.1234Z", null], ["2024-01-01T10:00:00+19:00", null], ["2024-01-01T10:00:00+05:60", null],
+  ["2024-01-01T10:00:00+5", null], ["0000-01-01T00:00:00Z", null], ["0000-01-01", null], ["0001-01-01T00:30:00+01:00", null],
+  ["9999-12-31T23:00:00-05:00", null], [" 2024-01-01T10:00:00Z", null], ["2024-01-01T10:00:00Z\n", null], ["2024-01-01T 0:00:00Z", null],
+  ["2024-01-01T10:00:0.Z", null], ["2460000.5", null], ["1704103200000", null], ["2024-01-01t10:00:00Z", null], ["2024-01-01T10:00:00UTC", null],
+  ["now", null], ["2024-01-01T10:00:00.Z", null],
+  [1704103200000, T10], [1704103200000.9, T10], [-0.5, "1969-12-31T23:59:59.999Z"], [1.5, "1970-01-01T00:00:00.001Z"], [0, "1970-01-01T00:00:00.000Z"],
+  [-62135596800000, FIRST], [-62135596800000.5, null], [253402300799999.9, LAST], [253402300800000, null], [1e20, null], [-1e20, null],
+  [true, null], [null, null], [[], null], [{}, null], [["2024-01-01T10:00:00Z"], null],
+];
+
+/** One contact per JSON_TIMES value, with a "T" event holding it as `at` and a "D" event holding it as `day`. */
+function jsonTimesCase(): Case {
+  const key = (i: number) => `k${String(i).padStart(2, "0")}`;
+  const ms = JSON_TIMES.map(([, iso]) => (iso === null ? null : Date.parse(iso)));
+  const day = (m: number) => Math.floor(m / 86_400_000) * 86_400_000;
+  const rules: [string, (m: number | null) => boolean][] = [
+    ['performed "T" where at is not empty', (m) => m !== null],
+    ['performed "T" where at = 2024-01-01T10:00:00Z', (m) => m === Date.parse(T10)],
+    ['performed "T" where at before 2024-01-01T10:00:00Z', (m) => m !== null && m < Date.parse(T10)],
+    ['performed "T" where at after 2024-01-01T10:00:00Z', (m) => m !== null && m > Date.parse(T10)],
+    ['performed "T" where at = 1970-01-01T00:00:00.001Z', (m) => m === 1],
+    ['performed "T" where at not between 1970-01-01 and 2100-01-01', (m) => m === null || m < 0 || m > Date.parse("2100-01-01T00:00:00Z")],
+    ['performed "T" where at within last 1 day', (m) => m !== null && m >= Date.parse(T10) - 86_400_000 && m <= Date.parse(T10)],
+    ['performed "D" where day is not empty', (m) => m !== null],
+    ['performed "D" where day = 2024-01-01', (m) => m !== null && day(m) === Date.parse("2024-01-01T00:00:00Z")],
+    ['performed "D" where day before 1970-01-01', (m) => m !== null && day(m) < 0],
+    ['performed "D" where day not after 1969-12-31', (m) => m === null || day(m) <= -86_400_000],
+  ];
+  const expect: Record<string, string[]> = {};
+  for (const [text, holds] of rules) expect[text] = ms.flatMap((m, i) => (holds(m) ? [key(i)] : []));
+  return {
+    title: "JSON timestamps and dates: exactly the ISO-8601 forms and epoch milliseconds the predicate reads",
+    now: T10,
+    contacts: JSON_TIMES.map((_, i) => ({ id: key(i) })),
+    events: JSON_TIMES.flatMap(([value], i) => [
+      { contact_id: key(i), event: "T", occurred_at: "2024-01-01T00:00:00Z", properties: { at: value } },
+      { contact_id: key(i), event: "D", occurred_at: "2024-01-01T00:00:00Z", properties: { day: value } },
+    ]),
+    expect,
+  };
+}
+
 const cases: Case[] = [
   {
     // Was a bug (found by the injection corpus, fixed in 1d98890): SQLite's LIKE (and substr/length) stop
@@ -97,12 +160,12 @@ const cases: Case[] = [
     },
   },
   {
-    // bug: MariaDB casts a string that is not a datetime to NULL when it is selected, but to the zero
-    // date '0000-00-00' inside a comparison ("Truncated incorrect datetime value"), so
-    // `CAST('not a time' AS DATETIME(3)) < TIMESTAMP '…'` is TRUE: a JSON timestamp property holding
-    // "not a time" counts as before every instant. The predicate (and docs/sql.md) treat a string that
-    // is not ISO-8601 as empty. Found by the differential test (shrunk by hand).
-    title: "bug: MariaDB compares an unparseable JSON timestamp as the zero date",
+    // Was a bug (found by the differential test, shrunk by hand): MariaDB casts a string that is not a
+    // datetime to NULL when it is selected, but to the zero date '0000-00-00' inside a comparison
+    // ("Truncated incorrect datetime value"), so `CAST('not a time' AS DATETIME(3)) < TIMESTAMP '…'` was
+    // TRUE: a JSON timestamp property holding "not a time" counted as before every instant. The SQL now
+    // casts a string only after it matched the exact ISO-8601 pattern (src/compiler/sql/json-time.ts).
+    title: "MariaDB does not compare an unparseable JSON timestamp as the zero date",
     now: NOW,
     contacts: [{ id: "k1" }, { id: "k2" }],
     events: [
@@ -117,12 +180,13 @@ const cases: Case[] = [
     },
   },
   {
-    // bug: a JSON timestamp property shaped like ISO-8601 but naming a day that does not exist
-    // ("2024-13-45T00:00:00Z", "2023-02-29T10:00:00Z") makes PostgreSQL's cast fail ("date/time field
-    // value out of range"), so the whole query errors; MariaDB compares it as the zero date (above);
-    // SQLite's strftime() rolls 2023-02-29 over to 2023-03-01 (it accepts day 29-31 in every month).
-    // For the predicate it is not a timestamp, hence empty.
-    title: "bug: JSON timestamps naming impossible days (PostgreSQL errors, MariaDB zero date, SQLite rolls over)",
+    // Was a bug: a JSON timestamp property shaped like ISO-8601 but naming a day that does not exist
+    // ("2024-13-45T00:00:00Z", "2023-02-29T10:00:00Z") made PostgreSQL's cast fail ("date/time field
+    // value out of range"), so the whole query errored; MariaDB compared it as the zero date (above);
+    // SQLite's strftime() rolled 2023-02-29 over to 2023-03-01 (it accepts day 29-31 in every month).
+    // For the predicate it is not a timestamp, hence empty. The patterns now check real calendar days
+    // (PostgreSQL, MariaDB), strftime() must give the text back unchanged (SQLite).
+    title: "JSON timestamps naming impossible days are empty (PostgreSQL errored, MariaDB zero date, SQLite rolled over)",
     now: NOW,
     contacts: [{ id: "k1" }, { id: "k2" }, { id: "k3" }],
     events: [
@@ -136,13 +200,14 @@ const cases: Case[] = [
     },
   },
   {
-    // bug: epoch-millisecond JSON timestamps beyond what the engine's timestamp holds (1e20, which the
-    // predicate compares as a far-future instant) make DuckDB's `CAST(… AS BIGINT)`/epoch_ms and
-    // PostgreSQL's `epoch + n * interval` fail, so the whole query errors on one odd event; a
-    // `YYYY-MM-DD` date property naming a day that does not exist ("2024-02-30") is rolled over to
-    // 2024-03-01 by SQLite's date(), compared as the zero date by MariaDB. Pre-1970 epoch values (-1)
-    // must work everywhere.
-    title: "bug: JSON epoch milliseconds out of range, impossible JSON dates",
+    // Was a bug: epoch-millisecond JSON timestamps beyond what the engine's timestamp holds (1e20) made
+    // DuckDB's `CAST(… AS BIGINT)`/epoch_ms and PostgreSQL's `epoch + n * interval` fail, so the whole
+    // query errored on one odd event; a `YYYY-MM-DD` date property naming a day that does not exist
+    // ("2024-02-30") was rolled over to 2024-03-01 by SQLite's date(), compared as the zero date by
+    // MariaDB. Epoch values are now range-checked first: an instant outside years 1-9999 is not a time,
+    // so 1e20 is empty (the predicate used to compare it as a far-future instant). Pre-1970 epoch values
+    // (-1) work everywhere.
+    title: "JSON epoch milliseconds out of range are empty, impossible JSON dates too",
     now: NOW,
     contacts: [{ id: "k1" }, { id: "k2" }, { id: "k3" }, { id: "k4" }, { id: "k5" }],
     events: [
@@ -153,13 +218,15 @@ const cases: Case[] = [
       { contact_id: "k5", event: "Refund", occurred_at: "2024-01-01T00:00:00Z", properties: { day: 1709164800000 } },
     ],
     expect: {
-      'performed "Refund" where at after 2024-01-01': ["k1"],
+      'performed "Refund" where at after 2024-01-01': [],
+      'performed "Refund" where at is empty': ["k1", "k3", "k4", "k5"],
       'performed "Refund" where at before 1970-01-01': ["k2"],
       'performed "Refund" where day = 2024-02-29': ["k4", "k5"],
       'performed "Refund" where day before 2024-03-01': ["k4", "k5"],
       'performed "Refund" where day is empty': ["k1", "k2", "k3"],
     },
   },
+  jsonTimesCase(),
   {
     title: "exact = and in despite MariaDB's case-insensitive PAD SPACE collation",
     now: NOW,

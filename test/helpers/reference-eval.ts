@@ -27,12 +27,13 @@ function normalise(raw: unknown, type: FieldType): unknown {
     case "date": {
       let ms: number;
       if (raw instanceof Date) ms = raw.getTime();
-      else if (typeof raw === "number" && Number.isFinite(raw)) ms = raw;
+      else if (typeof raw === "number" && Number.isFinite(raw)) ms = Math.floor(raw); // epoch ms, floored
       else if (typeof raw === "string") {
         const t = parseTimestamp(raw);
         ms = "ms" in t ? t.ms : (parseDate(raw) ?? NaN);
       } else ms = NaN;
-      if (Number.isNaN(ms)) return undefined;
+      // Only instants in years 1-9999 (UTC) are times: 0001-01-01T00:00:00.000Z … 9999-12-31T23:59:59.999Z.
+      if (!(ms >= -62_135_596_800_000 && ms <= 253_402_300_799_999)) return undefined;
       return type === "date" ? Math.floor(ms / 86_400_000) * 86_400_000 : ms;
     }
   }

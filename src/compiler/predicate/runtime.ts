@@ -4,11 +4,22 @@
  *
  * Value conventions (docs/predicate.md "Contact shape"): a value of the wrong JavaScript type for its
  * field is treated as empty. Timestamps are ISO-8601 strings, `Date`s or epoch milliseconds; dates are
- * `YYYY-MM-DD` strings, `Date`s or epoch milliseconds (a date is the midnight UTC of its day).
+ * `YYYY-MM-DD` strings, `Date`s, epoch milliseconds or ISO timestamp strings (a date is the midnight UTC
+ * of its day). Epoch milliseconds are floored to the millisecond (1.5 → 1, -0.5 → -1), and an instant
+ * outside years 1-9999 (UTC) is not a time: empty, as the SQL reads JSON timestamps.
  */
 import { parseDate, parseTimestamp, startOfUtcDay } from "../../checker/time.js";
 
 const DAY = 86_400_000;
+
+/** 0001-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z: the instants a timestamp may denote. */
+export const MIN_INSTANT = -62_135_596_800_000;
+export const MAX_INSTANT = 253_402_300_799_999;
+
+/** The instant when it lies in years 1-9999 (UTC), else NaN. */
+function inRange(ms: number): number {
+  return ms >= MIN_INSTANT && ms <= MAX_INSTANT ? ms : NaN;
+}
 
 /** `Object.prototype`, read live: a value equal to `OP[name]` may have come from the prototype. */
 export const OP: Record<string, unknown> = Object.prototype as Record<string, unknown>;
@@ -102,25 +113,29 @@ function slowInstant(s: string): number {
   return d === null ? NaN : d;
 }
 
-/** A timestamp field's value as an instant (ms), or NaN when it is empty or not a timestamp. */
+/**
+ * A timestamp field's value as an instant (ms), or NaN when it is empty or not a timestamp: an ISO string
+ * that does not parse, a non-finite number, an invalid `Date`, or an instant outside years 1-9999.
+ * Epoch milliseconds are floored (1.5 → 1).
+ */
 export function toInstant(v: unknown): number {
-  if (typeof v === "string") return parseInstant(v);
-  if (typeof v === "object" && v instanceof Date) return v.getTime();
-  if (typeof v === "number" && v - v === 0) return v; // finite epoch milliseconds
+  if (typeof v === "string") return inRange(parseInstant(v));
+  if (typeof v === "object" && v instanceof Date) return inRange(v.getTime());
+  if (typeof v === "number") return inRange(Math.floor(v)); // NaN and ±Infinity fail the range test
   return NaN;
 }
 
-/** A date field's value as the instant of its midnight UTC, or NaN. Times of day are dropped. */
+/** A date field's value as the instant of its midnight UTC, or NaN (see `toInstant`). Times of day are dropped. */
 export function toDay(v: unknown): number {
   if (typeof v === "string") {
     if (v.length === 10) {
       const d = parseDate(v);
-      return d === null ? NaN : d;
+      return d === null ? NaN : inRange(d);
     }
-    return startOfUtcDay(parseInstant(v));
+    return startOfUtcDay(inRange(parseInstant(v)));
   }
-  if (typeof v === "object" && v instanceof Date) return startOfUtcDay(v.getTime());
-  if (typeof v === "number" && v - v === 0) return startOfUtcDay(v);
+  if (typeof v === "object" && v instanceof Date) return startOfUtcDay(inRange(v.getTime()));
+  if (typeof v === "number") return startOfUtcDay(inRange(Math.floor(v)));
   return NaN;
 }
 

@@ -8,6 +8,7 @@
  */
 import type { TimeUnit } from "../../../checker/typed-ast.js";
 import { ansiIdent, concatNul, jsonPath, LIKE_ESCAPE, likePattern, LOWER_ASCII, numberLiteral, UPPER_ASCII, wallClock, type Dialect, type TimeKind, type Values } from "../dialect.js";
+import { EPOCH_LIMIT_MS, isoPatterns, MAX_INSTANT_MS, MIN_INSTANT_MS } from "../json-time.js";
 
 const UNITS: Record<TimeUnit, string> = { minute: "MINUTE", hour: "HOUR", day: "DAY", week: "WEEK", month: "MONTH", year: "YEAR" };
 
@@ -22,8 +23,6 @@ const toNaive = (instant: string) => `timezone('UTC', ${instant})`;
 
 const KELVIN = "\u212A";
 const DOTTED_I = "\u0130";
-
-const NUMERIC = "('BIGINT', 'UBIGINT', 'DOUBLE')";
 
 export const duckdb = {
   name: "duckdb",
@@ -111,17 +110,8 @@ export const duckdb = {
     number: (doc, key) => `TRY_CAST(CAST(json_extract(${doc}, ${path(key)}) AS VARCHAR) AS DOUBLE)`,
     string: (doc, key) => `CASE WHEN json_type(${doc}, ${path(key)}) = 'VARCHAR' THEN json_extract_string(${doc}, ${path(key)}) END`,
     boolean: (doc, key) => `CASE WHEN json_type(${doc}, ${path(key)}) = 'BOOLEAN' THEN CAST(json_extract(${doc}, ${path(key)}) AS BOOLEAN) END`,
-    timestamp: (doc, key) =>
-      `CASE WHEN json_type(${doc}, ${path(key)}) = 'VARCHAR' THEN TRY_CAST(json_extract_string(${doc}, ${path(key)}) AS TIMESTAMPTZ) ` +
-      `WHEN json_type(${doc}, ${path(key)}) IN ${NUMERIC} THEN ${epochInstant(doc, key)} END`,
-    date: (doc, key) => {
-      const s = `json_extract_string(${doc}, ${path(key)})`;
-      return (
-        `CASE WHEN json_type(${doc}, ${path(key)}) = 'VARCHAR' AND length(${s}) = 10 THEN TRY_CAST(${s} AS DATE) ` +
-        `WHEN json_type(${doc}, ${path(key)}) = 'VARCHAR' THEN CAST(${toNaive(`TRY_CAST(${s} AS TIMESTAMPTZ)`)} AS DATE) ` +
-        `WHEN json_type(${doc}, ${path(key)}) IN ${NUMERIC} THEN CAST(epoch_ms(CAST(json_extract(${doc}, ${path(key)}) AS BIGINT)) AS DATE) END`
-      );
-    },
+    timestamp: (doc, key) => jsonTime(doc, key, "timestamp"),
+    date: (doc, key) => jsonTime(doc, key, "date"),
     list: (doc, key) => ({
       sql: `CASE WHEN json_type(${doc}, ${path(key)}) = 'ARRAY' THEN CAST(json_extract(${doc}, ${path(key)}) AS VARCHAR[]) END`,
       kind: "array",
@@ -151,7 +141,50 @@ function path(key: string): string {
   return concatNul(jsonPath(key, "duckdb"), "chr(0)");
 }
 
-/** Epoch milliseconds as a TIMESTAMPTZ. */
-function epochInstant(doc: string, key: string): string {
-  return toInstant(`epoch_ms(CAST(json_extract(${doc}, ${path(key)}) AS BIGINT))`);
+/**
+ * `body` with `name` bound to the value of `value`, which is evaluated once: DuckDB evaluates a repeated
+ * subexpression every time it appears (each json_extract parses the document again), and a lambda over a
+ * one-element list is the one way to name a value inside an expression (~10 ns a row).
+ */
+function bind(value: string, name: string, body: string): string {
+  return `list_transform([${value}], lambda ${name}: ${body})[1]`;
+}
+
+const ISO = isoPatterns("shape");
+const regex = (pattern: string) => `'${pattern}'`;
+const LOW = `TIMESTAMPTZ '${wallClock(MIN_INSTANT_MS)}+00'`;
+const HIGH = `TIMESTAMPTZ '${wallClock(MAX_INSTANT_MS)}+00'`;
+
+/**
+ * A JSON timestamp property as a TIMESTAMPTZ, or a date property as a DATE (the UTC day of the same
+ * instant): see json-time.ts for what counts. The string is bound once (`x`); a `…Z` string (the common
+ * case) is checked with one regular expression and cast; other ISO forms are normalised for the cast
+ * (`z` → `Z`, `:00` seconds added, no zone → `Z`) and range-checked (an offset can move 0001-01-01 or
+ * 9999-12-31 out of years 1-9999); TRY_CAST refuses days that do not exist. Only when the string is none
+ * of these is the value's JSON text read (a second parse) as epoch milliseconds: a string's text has
+ * quotes and does not cast to DOUBLE.
+ */
+function jsonTime(doc: string, key: string, type: "timestamp" | "date"): string {
+  const asType = (instant: string) => (type === "date" ? `CAST(${toNaive(instant)} AS DATE)` : instant);
+  const upper = "upper(x)";
+  const withSeconds = `CASE WHEN substr(x, 17, 1) = ':' THEN ${upper} ELSE substr(${upper}, 1, 16) || ':00' || substr(${upper}, 17) END`;
+  const general =
+    `CASE WHEN length(x) = 10 THEN TRY_CAST(x || 'T00:00:00Z' AS TIMESTAMPTZ) ` +
+    `ELSE TRY_CAST(${withSeconds} || CASE WHEN regexp_matches(x, 'T[^Zz+-]*$') THEN 'Z' ELSE '' END AS TIMESTAMPTZ) END`;
+  const epoch = bind(
+    `TRY_CAST(CAST(json_extract(${doc}, ${path(key)}) AS VARCHAR) AS DOUBLE)`,
+    "n",
+    `CASE WHEN n >= ${MIN_INSTANT_MS} AND n < ${EPOCH_LIMIT_MS} THEN ` +
+      (type === "date" ? `CAST(epoch_ms(CAST(floor(n) AS BIGINT)) AS DATE)` : toInstant(`epoch_ms(CAST(floor(n) AS BIGINT))`)) +
+      ` END`,
+  );
+  return bind(
+    `json_extract_string(${doc}, ${path(key)})`,
+    "x",
+    `CASE WHEN x IS NULL THEN NULL ` +
+      (type === "date" ? `WHEN regexp_full_match(x, ${regex(ISO.date)}) THEN TRY_CAST(x AS DATE) ` : "") +
+      `WHEN regexp_full_match(x, ${regex(ISO.utc)}) THEN ${asType("TRY_CAST(x AS TIMESTAMPTZ)")} ` +
+      `WHEN regexp_full_match(x, ${regex(ISO.any)}) THEN ${asType(bind(general, "t", `CASE WHEN t BETWEEN ${LOW} AND ${HIGH} THEN t END`))} ` +
+      `ELSE ${epoch} END`,
+  );
 }

@@ -12,6 +12,7 @@
  */
 import type { TimeUnit } from "../../../checker/typed-ast.js";
 import { checkIdent, jsonPath, LIKE_ESCAPE, likePattern, LOWER_ASCII, wallClock, type Dialect, type Values } from "../dialect.js";
+import { EPOCH_LIMIT_MS, isoPatterns, MIN_INSTANT_MS } from "../json-time.js";
 
 /** `'…'` with `'` doubled, `\` and NUL escaped (MySQL reads `\` as an escape by default). */
 function stringLiteral(value: string): string {
@@ -95,10 +96,8 @@ export const mysql = {
     number: (doc, key) => `CASE WHEN JSON_TYPE(${get(doc, key)}) IN ${JSON_NUMBER} THEN CAST(${unquote(doc, key)} AS DOUBLE) END`,
     string: (doc, key) => `CASE WHEN JSON_TYPE(${get(doc, key)}) = 'STRING' THEN ${unquote(doc, key)} END`,
     boolean: (doc, key) => `CASE WHEN JSON_TYPE(${get(doc, key)}) = 'BOOLEAN' THEN ${unquote(doc, key)} = 'true' END`,
-    timestamp: (doc, key) => jsonTimestamp(doc, key),
-    date: (doc, key) =>
-      `CASE WHEN JSON_TYPE(${get(doc, key)}) = 'STRING' AND CHAR_LENGTH(${unquote(doc, key)}) = 10 THEN CAST(${unquote(doc, key)} AS DATE) ` +
-      `ELSE CAST(${jsonTimestamp(doc, key)} AS DATE) END`,
+    timestamp: (doc, key) => jsonTime(doc, key, "timestamp"),
+    date: (doc, key) => jsonTime(doc, key, "date"),
     list: (doc, key) => ({ sql: `CASE WHEN JSON_TYPE(${get(doc, key)}) = 'ARRAY' THEN ${get(doc, key)} END`, kind: "json" }),
   },
 } satisfies Dialect;
@@ -111,21 +110,39 @@ function unquote(doc: string, key: string): string {
   return `JSON_UNQUOTE(${get(doc, key)})`;
 }
 
+const ISO = isoPatterns("calendar");
 /**
- * A JSON timestamp property as a UTC DATETIME: an ISO string ending in Z, with a ±hh:mm offset (applied
- * here: MariaDB ignores it), or without a zone (UTC); or epoch milliseconds. Unparseable strings are NULL.
+ * A whole-string match, case-sensitive (REGEXP follows the collation, and the usual ones ignore case),
+ * `(?!.)` in dot-all mode instead of `$`, which PCRE also matches before a final newline.
  */
-function jsonTimestamp(doc: string, key: string): string {
+const matches = (s: string, pattern: string) => `${s} REGEXP ${stringLiteral(`(?s-i)^(${pattern})(?!.)`)}`;
+
+/**
+ * A JSON timestamp property as a UTC DATETIME, or a date property as the DATE of that instant (see
+ * json-time.ts for what counts). MariaDB reads a string that is not a datetime as NULL when it is selected
+ * but as the zero date inside a comparison, and rolls impossible days over or zeroes them, so a string is
+ * cast only after it matched the exact pattern (real calendar days included): a `…Z` string without its
+ * `Z` (the common case); other forms as their local time minus the offset, done here (MariaDB ignores
+ * offsets); date arithmetic that leaves years 1-9999 is NULL. Numbers are range-checked, floored and added
+ * to the epoch as whole microseconds (integer arithmetic, exact).
+ */
+function jsonTime(doc: string, key: string, type: "timestamp" | "date"): string {
   const s = unquote(doc, key);
+  const asType = (datetime: string) => (type === "date" ? `CAST(${datetime} AS DATE)` : datetime);
   const cast = (x: string) => `CAST(${x} AS DATETIME(3))`;
+  const local = cast(`CASE WHEN CHAR_LENGTH(${s}) = 10 THEN ${s} ELSE REGEXP_SUBSTR(${s}, '^.{10}T[0-9:.]+') END`);
+  // The offset follows the seconds (position 17 on): ±hh, ±hhmm or ±hh:mm; '' for Z, z or no zone.
+  const zone = `REGEXP_SUBSTR(SUBSTRING(${s}, 17), '[+-][0-9:]+$')`;
   const offsetMinutes =
-    `((CAST(SUBSTRING(${s}, -5, 2) AS SIGNED) * 60 + CAST(RIGHT(${s}, 2) AS SIGNED)) * ` +
-    `CASE WHEN SUBSTRING(${s}, -6, 1) = '-' THEN -1 ELSE 1 END)`;
+    `(CAST(CONCAT('0', SUBSTRING(${zone}, 2, 2)) AS SIGNED) * 60 + CAST(CONCAT('0', SUBSTRING(REPLACE(${zone}, ':', ''), 4, 2)) AS SIGNED)) * ` +
+    `CASE WHEN LEFT(${zone}, 1) = '-' THEN -1 ELSE 1 END`;
+  const n = `CAST(${s} AS DOUBLE)`;
   return (
     `CASE WHEN JSON_TYPE(${get(doc, key)}) = 'STRING' THEN CASE ` +
-    `WHEN RIGHT(${s}, 1) IN ('Z', 'z') THEN ${cast(`LEFT(${s}, CHAR_LENGTH(${s}) - 1)`)} ` +
-    `WHEN ${s} REGEXP '[+-][0-9][0-9]:[0-9][0-9]$' THEN ${cast(`LEFT(${s}, CHAR_LENGTH(${s}) - 6)`)} - INTERVAL ${offsetMinutes} MINUTE ` +
-    `ELSE ${cast(s)} END ` +
-    `WHEN JSON_TYPE(${get(doc, key)}) IN ${JSON_NUMBER} THEN TIMESTAMP '1970-01-01 00:00:00' + INTERVAL CAST(${s} AS SIGNED) * 1000 MICROSECOND END`
+    (type === "date" ? `WHEN ${matches(s, ISO.date)} THEN CAST(${s} AS DATE) ` : "") +
+    `WHEN ${matches(s, ISO.utc)} THEN ${asType(cast(`LEFT(${s}, CHAR_LENGTH(${s}) - 1)`))} ` +
+    `WHEN ${matches(s, ISO.any)} THEN ${asType(`${local} - INTERVAL ${offsetMinutes} MINUTE`)} END ` +
+    `WHEN JSON_TYPE(${get(doc, key)}) IN ${JSON_NUMBER} THEN CASE WHEN ${n} >= ${MIN_INSTANT_MS} AND ${n} < ${EPOCH_LIMIT_MS} ` +
+    `THEN ${asType(`TIMESTAMP '1970-01-01 00:00:00' + INTERVAL CAST(FLOOR(${n}) AS SIGNED) * 1000 MICROSECOND`)} END END`
   );
 }

@@ -4,6 +4,7 @@
  */
 import type { TimeUnit } from "../../../checker/typed-ast.js";
 import { ansiIdent, isoMs, SqlCompileError, standardString, wallClock, type Dialect, type TimeKind, type Values } from "../dialect.js";
+import { EPOCH_LIMIT_MS, isoPatterns, MAX_INSTANT_MS, MIN_INSTANT_MS } from "../json-time.js";
 
 /**
  * A string literal. With a backslash inside, an E'' literal: it means the same whatever
@@ -17,10 +18,6 @@ function stringLiteral(value: string): string {
 
 const UTC = "'UTC'";
 
-/** An ISO-8601 timestamp with a zone (Z, z, ±hh, ±hhmm, ±hh:mm), at most 3 fraction digits (as segql reads them). */
-const ZONED = "'^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,3})?)?([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)$'";
-/** The same without a zone (read as UTC), or a bare date (its midnight UTC). */
-const ZONELESS = "'^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,3})?)?)?$'";
 
 function interval(amount: string, unit: TimeUnit): string {
   // A literal amount reads as `INTERVAL '30 day'`; a placeholder multiplies a unit interval.
@@ -112,17 +109,35 @@ function text(doc: string, key: string): string {
   return `(${doc} ->> ${stringLiteral(key)})`;
 }
 
+const ISO = isoPatterns("calendar");
+const anchored = (pattern: string) => `'^(${pattern})$'`;
+
 /**
- * A JSON timestamp property: an ISO-8601 string (a zone, or none meaning UTC) or epoch milliseconds.
- * PostgreSQL has no safe cast before version 16, so strings are matched against the accepted shape first
- * (a string that is not a timestamp is empty, not an error).
+ * A JSON timestamp property as a timestamptz (see json-time.ts for what counts). PostgreSQL has no safe
+ * cast before version 16 and its casts fail the whole query on `2023-02-29`, `0000-01-01` or an offset
+ * beyond 15:59, so a string is cast only after it matched the exact pattern (real calendar days
+ * included): a `…Z` string directly (the common case); other forms as their local time at UTC minus the
+ * offset, done here, and range-checked (an offset can move 0001-01-01 or 9999-12-31 out of years
+ * 1-9999). Numbers are read as numeric (no overflow on `1e400`), range-checked, floored, and turned into
+ * an instant exactly: whole seconds through to_timestamp, the milliseconds added as an interval.
  */
 function jsonTimestamp(doc: string, key: string): string {
   const s = text(doc, key);
+  const local = `CAST(COALESCE(substring(${s} from '^.{10}T[0-9:.]+'), ${s}) AS timestamp) AT TIME ZONE ${UTC}`;
+  // The offset follows the seconds (position 17 on): ±hh, ±hhmm or ±hh:mm; none for Z, z or no zone.
+  const zone = `substring(substr(${s}, 17) from '[+-][0-9:]+$')`;
+  const offsetMinutes =
+    `(CAST(substr(${zone}, 2, 2) AS integer) * 60 + COALESCE(CAST(NULLIF(substr(replace(${zone}, ':', ''), 4, 2), '') AS integer), 0)) * ` +
+    `CASE WHEN left(${zone}, 1) = '-' THEN -1 ELSE 1 END`;
+  const general = `${local} - COALESCE(${offsetMinutes}, 0) * INTERVAL '1 minute'`;
+  const inRange = `(SELECT t FROM (SELECT ${general} AS t) AS iso WHERE t BETWEEN TIMESTAMPTZ '${wallClock(MIN_INSTANT_MS)}+00' AND TIMESTAMPTZ '${wallClock(MAX_INSTANT_MS)}+00')`;
+  const n = `CAST(${get(doc, key)} AS numeric)`;
+  const ms = `floor(${n})`;
   return (
     `CASE jsonb_typeof(${get(doc, key)}) ` +
-    `WHEN 'string' THEN CASE WHEN ${s} ~ ${ZONED} THEN CAST(${s} AS timestamptz) ` +
-    `WHEN ${s} ~ ${ZONELESS} THEN CAST(${s} AS timestamp) AT TIME ZONE ${UTC} END ` +
-    `WHEN 'number' THEN TIMESTAMPTZ 'epoch' + CAST(${s} AS double precision) * INTERVAL '1 millisecond' END`
+    `WHEN 'string' THEN CASE WHEN ${s} ~ ${anchored(ISO.utc)} THEN CAST(${s} AS timestamptz) ` +
+    `WHEN ${s} ~ ${anchored(ISO.any)} THEN ${inRange} END ` +
+    `WHEN 'number' THEN CASE WHEN ${n} >= ${MIN_INSTANT_MS} AND ${n} < ${EPOCH_LIMIT_MS} ` +
+    `THEN to_timestamp(div(${ms}, 1000)) + mod(${ms}, 1000) * INTERVAL '1 millisecond' END END`
   );
 }

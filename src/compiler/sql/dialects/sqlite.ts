@@ -5,6 +5,7 @@
  */
 import type { TimeUnit } from "../../../checker/typed-ast.js";
 import { ansiIdent, concatNul, isoMs, jsonPath, standardString, type Dialect, type TimeKind, type Values } from "../dialect.js";
+import { EPOCH_LIMIT_MS, MIN_INSTANT_MS } from "../json-time.js";
 
 /** The canonical text of an instant: what `toISOString` writes, so text order is time order. */
 const ISO = "'%Y-%m-%dT%H:%M:%fZ'";
@@ -108,12 +109,8 @@ export const sqlite = {
     string: (doc, key) => `CASE WHEN json_type(${doc}, ${path(key)}) = 'text' THEN json_extract(${doc}, ${path(key)}) END`,
     // json_extract gives 1/0 for true/false.
     boolean: (doc, key) => `CASE WHEN json_type(${doc}, ${path(key)}) IN ('true', 'false') THEN json_extract(${doc}, ${path(key)}) END`,
-    timestamp: (doc, key) =>
-      `CASE WHEN json_type(${doc}, ${path(key)}) = 'text' THEN strftime(${ISO}, json_extract(${doc}, ${path(key)})) ` +
-      `WHEN json_type(${doc}, ${path(key)}) IN ${JSON_NUMBER} THEN strftime(${ISO}, json_extract(${doc}, ${path(key)}) / 1000.0, 'unixepoch') END`,
-    date: (doc, key) =>
-      `CASE WHEN json_type(${doc}, ${path(key)}) = 'text' THEN date(json_extract(${doc}, ${path(key)})) ` +
-      `WHEN json_type(${doc}, ${path(key)}) IN ${JSON_NUMBER} THEN date(json_extract(${doc}, ${path(key)}) / 1000.0, 'unixepoch') END`,
+    timestamp: (doc, key) => jsonTime(doc, key, "timestamp"),
+    date: (doc, key) => jsonTime(doc, key, "date"),
     list: (doc, key) => ({ sql: `CASE WHEN json_type(${doc}, ${path(key)}) = 'array' THEN json_extract(${doc}, ${path(key)}) END`, kind: "json" }),
   },
 
@@ -123,4 +120,58 @@ export const sqlite = {
 
 function path(key: string): string {
   return standardString(jsonPath(key, "sqlite"));
+}
+
+/**
+ * A JSON timestamp property as canonical ISO text (`…T10:00:00.000Z`), or a date property as the
+ * `YYYY-MM-DD` of that instant (see json-time.ts for what counts). SQLite's date functions read far more
+ * than ISO-8601 (Julian day numbers, `now`, a space for the T, 24:00) and roll impossible days over
+ * (2023-02-29 → 03-01), and SQLite has no regular expressions, so:
+ * - type and value are read once, in a scalar subquery;
+ * - a `…Z` string (the common case) counts when strftime() gives it back unchanged (with `.000` added to
+ *   a string without milliseconds), which holds exactly for real days and times; hour 24 and year 0000,
+ *   which strftime keeps, are refused first;
+ * - other ISO forms are taken apart (the seconds, the zone: what ltrim() of the digits, `:` and `.`
+ *   leaves), each part checked with GLOB, the day with date(); the offset is applied here (SQLite reads
+ *   only ±hh:mm up to 14 hours), and a result before year 1 is dropped (after 9999 strftime gives NULL);
+ * - numbers are range-checked, floored (CAST truncates toward zero) and read as Unix seconds, which
+ *   strftime rounds to the millisecond, exact for whole milliseconds.
+ */
+function jsonTime(doc: string, key: string, type: "timestamp" | "date"): string {
+  const v = "jt.v";
+  const asType = (iso: string) => (type === "date" ? `substr(${iso}, 1, 10)` : iso);
+  const day = `substr(${v}, 1, 10)`;
+  const isText = `jt.t = 'text'`;
+  const utc =
+    `${isText} AND ${v} >= '0001' AND substr(${v}, 12, 2) < '24' AND strftime(${ISO}, ${v}) IN (${v}, replace(${v}, 'Z', '.000Z'))`;
+  const utcValue = `CASE WHEN length(${v}) = 24 THEN ${v} ELSE substr(${v}, 1, 19) || '.000Z' END`;
+  // After `YYYY-MM-DDThh:mm` (16 characters): the seconds part, then the zone.
+  const zone = `ltrim(substr(${v}, 17), '0123456789:.')`;
+  const seconds = `substr(${v}, 17, length(${v}) - 16 - length(${zone}))`;
+  const anyOf = (x: string, patterns: string[]) => `(${patterns.map((p) => `${x} GLOB '${p}'`).join(" OR ")})`;
+  const secondsOk = `(${seconds} = '' OR ${anyOf(seconds, [":[0-5][0-9]", ":[0-5][0-9].[0-9]", ":[0-5][0-9].[0-9][0-9]", ":[0-5][0-9].[0-9][0-9][0-9]"])})`;
+  const zoneOk =
+    `(${zone} IN ('', 'Z', 'z') OR ${anyOf(zone, ["[+-][01][0-9]", "[+-][01][0-9][0-5][0-9]", "[+-][01][0-9]:[0-5][0-9]"])} AND substr(${zone}, 2, 2) <= '18')`;
+  const general =
+    `${isText} AND ${v} >= '0001' AND date(${day}) = ${day} AND (length(${v}) = 10 OR ` +
+    `substr(${v}, 11, 6) GLOB 'T[0-2][0-9]:[0-5][0-9]' AND substr(${v}, 12, 2) < '24' AND ${secondsOk} AND ${zoneOk})`;
+  const offsetMinutes =
+    `(CAST(substr(${zone}, 2, 2) AS INTEGER) * 60 + CAST('0' || substr(replace(${zone}, ':', ''), 4, 2) AS INTEGER)) * ` +
+    `CASE WHEN substr(${zone}, 1, 1) = '-' THEN -1 ELSE 1 END`;
+  const local = `substr(${v}, 1, 16) || CASE WHEN ${seconds} = '' THEN ':00' ELSE ${seconds} END`;
+  // nullif(max(x, '0001'), '0001'): x when it is at least year 1 (a full timestamp never equals '0001'), else NULL.
+  const generalValue =
+    `CASE WHEN length(${v}) = 10 THEN ${v} || 'T00:00:00.000Z' ` +
+    `ELSE nullif(max(strftime(${ISO}, ${local}, (-(${offsetMinutes})) || ' minutes'), '0001'), '0001') END`;
+  const ms = `(CAST(${v} AS INTEGER) - (${v} < CAST(${v} AS INTEGER)))`;
+  const epoch = `jt.t IN ${JSON_NUMBER} AND ${v} >= ${MIN_INSTANT_MS} AND ${v} < ${EPOCH_LIMIT_MS}`;
+  const epochValue = `strftime(${ISO}, ${ms} / 1000.0, 'unixepoch')`;
+  return (
+    `(SELECT CASE ` +
+    (type === "date" ? `WHEN ${isText} AND length(${v}) = 10 AND ${v} >= '0001' AND date(${v}) = ${v} THEN ${v} ` : "") +
+    `WHEN ${utc} THEN ${asType(utcValue)} ` +
+    `WHEN ${general} THEN ${asType(generalValue)} ` +
+    `WHEN ${epoch} THEN ${asType(epochValue)} END ` +
+    `FROM (SELECT json_type(${doc}, ${path(key)}) AS t, json_extract(${doc}, ${path(key)}) AS v) AS jt)`
+  );
 }
