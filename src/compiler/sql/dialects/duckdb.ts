@@ -157,20 +157,24 @@ const HIGH = `TIMESTAMPTZ '${wallClock(MAX_INSTANT_MS)}+00'`;
 
 /**
  * A JSON timestamp property as a TIMESTAMPTZ, or a date property as a DATE (the UTC day of the same
- * instant): see json-time.ts for what counts. The string is bound once (`x`); a `…Z` string (the common
- * case) is checked with one regular expression and cast; other ISO forms are normalised for the cast
- * (`z` → `Z`, `:00` seconds added, no zone → `Z`) and range-checked (an offset can move 0001-01-01 or
- * 9999-12-31 out of years 1-9999); TRY_CAST refuses days that do not exist. Only when the string is none
- * of these is the value's JSON text read (a second parse) as epoch milliseconds: a string's text has
- * quotes and does not cast to DOUBLE.
+ * instant): see json-time.ts for what counts. A `…Z` string (the common case) is checked with one regular
+ * expression and cast (TRY_CAST refuses days that do not exist); other ISO forms are normalised for the
+ * cast (`z` → `Z`, `:00` seconds added, no zone → `Z`) and range-checked (an offset can move 0001-01-01
+ * or 9999-12-31 out of years 1-9999). Only a value that is none of these is read as epoch milliseconds,
+ * from its JSON text: a string's text has quotes and does not cast to DOUBLE. The common case parses the
+ * document twice, like the json_type() check it replaces (binding the string with a lambda was slower).
  */
 function jsonTime(doc: string, key: string, type: "timestamp" | "date"): string {
+  const s = `json_extract_string(${doc}, ${path(key)})`;
   const asType = (instant: string) => (type === "date" ? `CAST(${toNaive(instant)} AS DATE)` : instant);
   const upper = "upper(x)";
   const withSeconds = `CASE WHEN substr(x, 17, 1) = ':' THEN ${upper} ELSE substr(${upper}, 1, 16) || ':00' || substr(${upper}, 17) END`;
-  const general =
+  const general = bind(
+    s,
+    "x",
     `CASE WHEN length(x) = 10 THEN TRY_CAST(x || 'T00:00:00Z' AS TIMESTAMPTZ) ` +
-    `ELSE TRY_CAST(${withSeconds} || CASE WHEN regexp_matches(x, 'T[^Zz+-]*$') THEN 'Z' ELSE '' END AS TIMESTAMPTZ) END`;
+      `ELSE TRY_CAST(${withSeconds} || CASE WHEN regexp_matches(x, 'T[^Zz+-]*$') THEN 'Z' ELSE '' END AS TIMESTAMPTZ) END`,
+  );
   const epoch = bind(
     `TRY_CAST(CAST(json_extract(${doc}, ${path(key)}) AS VARCHAR) AS DOUBLE)`,
     "n",
@@ -178,13 +182,11 @@ function jsonTime(doc: string, key: string, type: "timestamp" | "date"): string 
       (type === "date" ? `CAST(epoch_ms(CAST(floor(n) AS BIGINT)) AS DATE)` : toInstant(`epoch_ms(CAST(floor(n) AS BIGINT))`)) +
       ` END`,
   );
-  return bind(
-    `json_extract_string(${doc}, ${path(key)})`,
-    "x",
-    `CASE WHEN x IS NULL THEN NULL ` +
-      (type === "date" ? `WHEN regexp_full_match(x, ${regex(ISO.date)}) THEN TRY_CAST(x AS DATE) ` : "") +
-      `WHEN regexp_full_match(x, ${regex(ISO.utc)}) THEN ${asType("TRY_CAST(x AS TIMESTAMPTZ)")} ` +
-      `WHEN regexp_full_match(x, ${regex(ISO.any)}) THEN ${asType(bind(general, "t", `CASE WHEN t BETWEEN ${LOW} AND ${HIGH} THEN t END`))} ` +
-      `ELSE ${epoch} END`,
+  return (
+    `CASE ` +
+    (type === "date" ? `WHEN regexp_full_match(${s}, ${regex(ISO.date)}) THEN TRY_CAST(${s} AS DATE) ` : "") +
+    `WHEN regexp_full_match(${s}, ${regex(ISO.utc)}) THEN ${asType(`TRY_CAST(${s} AS TIMESTAMPTZ)`)} ` +
+    `WHEN regexp_full_match(${s}, ${regex(ISO.any)}) THEN ${asType(bind(general, "t", `CASE WHEN t BETWEEN ${LOW} AND ${HIGH} THEN t END`))} ` +
+    `ELSE ${epoch} END`
   );
 }
