@@ -6,6 +6,7 @@
 import { closest, error, type Diagnostic, type Fix, type Span } from "../diagnostics.js";
 import type * as A from "../parser/ast.js";
 import { forEachExpr } from "../parser/ast.js";
+import { formatField, quoteString } from "../parser/format.js";
 import { findField, findProperty, type EventsDef, type FieldDef, type FieldType, type Schema } from "../schema/schema.js";
 import { messages } from "./messages.js";
 import { parseDate, parseTimestamp } from "./time.js";
@@ -126,7 +127,7 @@ class Checker {
     if (!entry) {
       const suggestions = closest(ref.name, this.segments.keys());
       this.report(error("unknown-segment", ref.nameSpan, messages.unknownSegment(ref.name, suggestions),
-        suggestions[0] !== undefined ? replaceWith(ref.nameSpan, JSON.stringify(suggestions[0]), `use "${suggestions[0]}"`) : undefined));
+        suggestions[0] !== undefined ? replaceWith(ref.nameSpan, quoteString(suggestions[0]), `use "${suggestions[0]}"`) : undefined));
       return null;
     }
     if (entry.state === "checking") {
@@ -301,7 +302,7 @@ class Checker {
       case "bareword": {
         if (type === "string" || type === "enum" || type === "list") {
           const exact = type === "enum" ? field.def.values?.find((x) => x.toLowerCase() === v.text.toLowerCase()) : undefined;
-          const quoted = JSON.stringify(exact ?? v.text);
+          const quoted = quoteString(exact ?? v.text);
           this.report(error("unquoted-value", v.span, messages.unquotedValue(exact ?? v.text), replaceWith(v.span, quoted, `put ${quoted} in quotes`)));
           return null;
         }
@@ -315,7 +316,7 @@ class Checker {
           if (values.includes(v.value)) return { kind: "string", value: v.value };
           const suggestions = closest(v.value, values);
           this.report(error("unknown-value", v.span, messages.unknownValue(v.value, written, suggestions, values),
-            suggestions[0] !== undefined ? replaceWith(v.span, JSON.stringify(suggestions[0]), `use "${suggestions[0]}"`) : undefined));
+            suggestions[0] !== undefined ? replaceWith(v.span, quoteString(suggestions[0]), `use "${suggestions[0]}"`) : undefined));
           return null;
         }
         if (type === "number" && /^-?\d+(\.\d+)?$/.test(v.value.trim())) return mismatch(`the text "${v.value}"`, `: write ${v.value.trim()} without quotes`);
@@ -387,7 +388,7 @@ class Checker {
   private checkEventName(v: A.Value, events: EventsDef): string | null {
     if (v.kind === "missing") return null;
     if (v.kind === "bareword") {
-      const quoted = JSON.stringify(v.text);
+      const quoted = quoteString(v.text);
       this.report(error("unquoted-value", v.span, messages.unquotedValue(v.text), replaceWith(v.span, quoted, `put ${quoted} in quotes`)));
       return null;
     }
@@ -398,7 +399,7 @@ class Checker {
     if (events.names && !events.names.includes(v.value)) {
       const suggestions = closest(v.value, events.names);
       this.report(error("unknown-event", v.span, messages.unknownEvent(v.value, suggestions, events.names),
-        suggestions[0] !== undefined ? replaceWith(v.span, JSON.stringify(suggestions[0]), `use "${suggestions[0]}"`) : undefined));
+        suggestions[0] !== undefined ? replaceWith(v.span, quoteString(suggestions[0]), `use "${suggestions[0]}"`) : undefined));
       return null;
     }
     return v.value;
@@ -488,8 +489,8 @@ function replaceWith(span: Span, text: string, title: string): Fix {
 
 /** A did-you-mean fix that writes the suggested field name, in backticks when it needs them. */
 function fieldFix(span: Span, suggestion: string | undefined): Fix | undefined {
-  if (suggestion === undefined) return undefined;
-  const text = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(suggestion) ? suggestion : `\`${suggestion.replace(/`/g, "``")}\``;
+  if (suggestion === undefined || /[\r\n]/.test(suggestion)) return undefined; // a name with a line break cannot be written
+  const text = formatField({ name: suggestion });
   return replaceWith(span, text, `use ${text}`);
 }
 
