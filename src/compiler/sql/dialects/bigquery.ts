@@ -5,6 +5,7 @@
  */
 import type { TimeUnit } from "../../../checker/typed-ast.js";
 import { checkIdent, jsonPath, SqlCompileError, wallClock, type Dialect, type TimeKind, type Values } from "../dialect.js";
+import { isoPatterns } from "../json-time.js";
 
 /** `'…'` with backslash escapes: BigQuery reads `\` as an escape and refuses raw newlines in quotes. */
 function stringLiteral(value: string): string {
@@ -91,10 +92,8 @@ export const bigquery = {
     number: (doc, key) => `CASE WHEN JSON_TYPE(${get(doc, key)}) = 'number' THEN SAFE_CAST(JSON_VALUE(${get(doc, key)}) AS FLOAT64) END`,
     string: (doc, key) => `CASE WHEN JSON_TYPE(${get(doc, key)}) = 'string' THEN JSON_VALUE(${get(doc, key)}) END`,
     boolean: (doc, key) => `CASE WHEN JSON_TYPE(${get(doc, key)}) = 'boolean' THEN JSON_VALUE(${get(doc, key)}) = 'true' END`,
-    timestamp: (doc, key) => jsonTimestamp(doc, key),
-    date: (doc, key) =>
-      `CASE WHEN JSON_TYPE(${get(doc, key)}) = 'string' AND LENGTH(JSON_VALUE(${get(doc, key)})) = 10 THEN SAFE_CAST(JSON_VALUE(${get(doc, key)}) AS DATE) ` +
-      `ELSE DATE(${jsonTimestamp(doc, key)}) END`,
+    timestamp: (doc, key) => jsonTime(doc, key, "timestamp"),
+    date: (doc, key) => jsonTime(doc, key, "date"),
     list: (doc, key) => ({ sql: `CASE WHEN JSON_TYPE(${get(doc, key)}) = 'array' THEN JSON_VALUE_ARRAY(${get(doc, key)}) END`, kind: "array" }),
   },
 } satisfies Dialect;
@@ -103,10 +102,35 @@ function get(doc: string, key: string): string {
   return `JSON_QUERY(${doc}, ${stringLiteral(jsonPath(key, "bigquery"))})`;
 }
 
-/** An ISO-8601 string (no zone = UTC) or epoch milliseconds, as a TIMESTAMP; anything else NULL. */
-function jsonTimestamp(doc: string, key: string): string {
+const ISO = isoPatterns("shape");
+const matches = (s: string, pattern: string) => `REGEXP_CONTAINS(${s}, ${stringLiteral(`^(${pattern})$`)})`;
+
+/**
+ * A JSON timestamp property as a TIMESTAMP, or a date property as its DATE at UTC (see json-time.ts for
+ * what counts; not executed here). SAFE_CAST reads more than ISO-8601 (a space for the T, zone names), so a
+ * string is cast only after it matched the pattern; SAFE_CAST then refuses days that do not exist and
+ * instants outside years 1-9999 (BigQuery's TIMESTAMP range). A `…Z` string is cast as it is; other forms
+ * are read as a DATETIME (seconds added) at UTC minus the offset, done here (BigQuery reads only some
+ * offset forms). Numbers: floored, and SAFE.TIMESTAMP_MILLIS is NULL outside the range instead of failing.
+ */
+function jsonTime(doc: string, key: string, type: "timestamp" | "date"): string {
+  const j = get(doc, key);
+  const s = `JSON_VALUE(${j})`;
+  const asType = (instant: string) => (type === "date" ? `DATE(${instant})` : instant);
+  const local =
+    `IF(LENGTH(${s}) = 10, CONCAT(${s}, 'T00:00:00'), ` +
+    `CONCAT(SUBSTR(${s}, 1, 16), IF(SUBSTR(${s}, 17, 1) = ':', REGEXP_EXTRACT(SUBSTR(${s}, 17), '^[0-9:.]*'), ':00')))`;
+  // The offset follows the seconds (position 17 on): ±hh, ±hhmm or ±hh:mm; NULL for Z, z or no zone.
+  const zone = `REGEXP_EXTRACT(SUBSTR(${s}, 17), '[+-][0-9:]+$')`;
+  const offsetMinutes =
+    `(CAST(SUBSTR(${zone}, 2, 2) AS INT64) * 60 + IFNULL(SAFE_CAST(NULLIF(SUBSTR(REPLACE(${zone}, ':', ''), 4, 2), '') AS INT64), 0)) * ` +
+    `IF(STARTS_WITH(${zone}, '-'), -1, 1)`;
+  const general = `SAFE.TIMESTAMP_SUB(TIMESTAMP(SAFE_CAST(${local} AS DATETIME)), INTERVAL IFNULL(${offsetMinutes}, 0) MINUTE)`;
   return (
-    `CASE WHEN JSON_TYPE(${get(doc, key)}) = 'string' THEN SAFE_CAST(JSON_VALUE(${get(doc, key)}) AS TIMESTAMP) ` +
-    `WHEN JSON_TYPE(${get(doc, key)}) = 'number' THEN TIMESTAMP_MILLIS(SAFE_CAST(JSON_VALUE(${get(doc, key)}) AS INT64)) END`
+    `CASE WHEN JSON_TYPE(${j}) = 'string' THEN CASE ` +
+    (type === "date" ? `WHEN ${matches(s, ISO.date)} THEN SAFE_CAST(${s} AS DATE) ` : "") +
+    `WHEN ${matches(s, ISO.utc)} THEN ${asType(`SAFE_CAST(${s} AS TIMESTAMP)`)} ` +
+    `WHEN ${matches(s, ISO.any)} THEN ${asType(general)} END ` +
+    `WHEN JSON_TYPE(${j}) = 'number' THEN ${asType(`SAFE.TIMESTAMP_MILLIS(SAFE_CAST(FLOOR(SAFE_CAST(${s} AS FLOAT64)) AS INT64))`)} END`
   );
 }

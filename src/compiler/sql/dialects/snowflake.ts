@@ -8,6 +8,7 @@
  */
 import type { TimeUnit } from "../../../checker/typed-ast.js";
 import { ansiIdent, standardString, wallClock, type Dialect, type TimeKind, type Values } from "../dialect.js";
+import { EPOCH_LIMIT_MS, isoPatterns, MAX_INSTANT_MS, MIN_INSTANT_MS } from "../json-time.js";
 
 /** `'…'`: Snowflake reads backslash escapes in single-quoted strings, so `\` is doubled and controls escaped. */
 function stringLiteral(value: string): string {
@@ -77,10 +78,8 @@ export const snowflake = {
     // AS_VARCHAR / AS_BOOLEAN / AS_ARRAY return NULL when the VARIANT holds another type.
     string: (doc, key) => `AS_VARCHAR(${get(doc, key)})`,
     boolean: (doc, key) => `AS_BOOLEAN(${get(doc, key)})`,
-    timestamp: (doc, key) => jsonTimestamp(doc, key),
-    date: (doc, key) =>
-      `CASE WHEN LENGTH(AS_VARCHAR(${get(doc, key)})) = 10 THEN TRY_TO_DATE(AS_VARCHAR(${get(doc, key)})) ` +
-      `ELSE TO_DATE(CONVERT_TIMEZONE('UTC', ${jsonTimestamp(doc, key)})) END`,
+    timestamp: (doc, key) => jsonTime(doc, key, "timestamp"),
+    date: (doc, key) => jsonTime(doc, key, "date"),
     list: (doc, key) => ({ sql: `AS_ARRAY(${get(doc, key)})`, kind: "array" }),
   },
 } satisfies Dialect;
@@ -90,9 +89,43 @@ function get(doc: string, key: string): string {
   return `GET(${doc}, ${stringLiteral(key)})`;
 }
 
-function jsonTimestamp(doc: string, key: string): string {
+const ISO = isoPatterns("shape");
+/** REGEXP_LIKE matches the whole string (implicitly anchored), case-sensitively. */
+const matches = (s: string, pattern: string) => `REGEXP_LIKE(${s}, ${stringLiteral(pattern)})`;
+const tz = (ms: number) => `TO_TIMESTAMP_TZ('${wallClock(ms)} +00:00')`;
+
+/**
+ * A JSON timestamp property as a TIMESTAMP_TZ, or a date property as its DATE at UTC (see json-time.ts
+ * for what counts; not executed here). TRY_TO_TIMESTAMP_TZ reads far more than ISO-8601 (and a string
+ * without a zone in the session's time zone), so a string is read only after it matched the pattern, and
+ * always with an explicit +00:00: a `…Z` string as it is; other forms as their local time (seconds
+ * added) at +00:00 minus the offset, done here, NULL outside years 1-9999 (GREATEST/LEAST move such an
+ * instant onto a bound 1 ms outside the range, which NULLIF turns into NULL). TRY_ refuses days that do
+ * not exist. Numbers: range-checked, floored, read as epoch milliseconds.
+ */
+function jsonTime(doc: string, key: string, type: "timestamp" | "date"): string {
+  const v = get(doc, key);
+  const s = `AS_VARCHAR(${v})`;
+  const asType = (instant: string) => (type === "date" ? `TO_DATE(CONVERT_TIMEZONE('UTC', ${instant}))` : instant);
+  const local =
+    `IFF(LENGTH(${s}) = 10, ${s} || 'T00:00:00', ` +
+    `SUBSTR(${s}, 1, 16) || IFF(SUBSTR(${s}, 17, 1) = ':', REGEXP_SUBSTR(SUBSTR(${s}, 17), '^[0-9:.]*'), ':00'))`;
+  // The offset follows the seconds (position 17 on): ±hh, ±hhmm or ±hh:mm; NULL for Z, z or no zone.
+  const zone = `REGEXP_SUBSTR(SUBSTR(${s}, 17), '[+-][0-9:]+$')`;
+  const offsetMinutes =
+    `(CAST(SUBSTR(${zone}, 2, 2) AS INTEGER) * 60 + COALESCE(TRY_TO_NUMBER(SUBSTR(REPLACE(${zone}, ':', ''), 4, 2)), 0)) * ` +
+    `IFF(STARTSWITH(${zone}, '-'), -1, 1)`;
+  const instant = `DATEADD(MINUTE, -1 * COALESCE(${offsetMinutes}, 0), TRY_TO_TIMESTAMP_TZ(${local} || '+00:00'))`;
+  const below = tz(MIN_INSTANT_MS - 1);
+  const above = tz(MAX_INSTANT_MS + 1);
+  const general = `NULLIF(LEAST(NULLIF(GREATEST(${instant}, ${below}), ${below}), ${above}), ${above})`;
+  const n = `TO_DOUBLE(${v})`;
   return (
-    `CASE WHEN TYPEOF(${get(doc, key)}) = 'VARCHAR' THEN TRY_TO_TIMESTAMP_TZ(AS_VARCHAR(${get(doc, key)})) ` +
-    `WHEN TYPEOF(${get(doc, key)}) IN ${NUMBER_TYPES} THEN TO_TIMESTAMP_TZ(TO_NUMBER(${get(doc, key)}), 3) END`
+    `CASE WHEN TYPEOF(${v}) = 'VARCHAR' THEN CASE ` +
+    (type === "date" ? `WHEN ${matches(s, ISO.date)} THEN TRY_TO_DATE(${s}, 'YYYY-MM-DD') ` : "") +
+    `WHEN ${matches(s, ISO.utc)} THEN ${asType(`TRY_TO_TIMESTAMP_TZ(LEFT(${s}, LENGTH(${s}) - 1) || '+00:00')`)} ` +
+    `WHEN ${matches(s, ISO.any)} THEN ${asType(general)} END ` +
+    `WHEN TYPEOF(${v}) IN ${NUMBER_TYPES} THEN CASE WHEN ${n} >= ${MIN_INSTANT_MS} AND ${n} < ${EPOCH_LIMIT_MS} ` +
+    `THEN ${asType(`TO_TIMESTAMP_TZ(CAST(FLOOR(${n}) AS NUMBER(38, 0)), 3)`)} END END`
   );
 }
