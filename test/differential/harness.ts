@@ -9,6 +9,8 @@
  */
 import { compilePredicate, groupEvents } from "../../src/compiler/predicate/index.js";
 import { compileSql } from "../../src/compiler/sql/index.js";
+import { toDay, toInstant } from "../../src/compiler/predicate/runtime.js";
+import { parseTimestamp } from "../../src/checker/time.js";
 import type { TypedQuery } from "../../src/checker/typed-ast.js";
 import type { Schema } from "../../src/schema/schema.js";
 import type { Engine } from "../engines/index.js";
@@ -56,10 +58,12 @@ function fitsType(type: string, v: unknown): boolean {
       return typeof v === "boolean";
     case "list":
       return Array.isArray(v) && v.every((x) => typeof x === "string");
+    // A time the predicate reads (years 1-9999), in a form the loaders write into a typed column
+    // (fractional epoch ms and bare dates do not fit one).
     case "timestamp":
-      return (typeof v === "string" && !Number.isNaN(Date.parse(v))) || typeof v === "number" || v instanceof Date;
+      return !Number.isNaN(toInstant(v)) && (typeof v === "number" ? Number.isInteger(v) : typeof v !== "string" || "ms" in parseTimestamp(v));
     case "date":
-      return typeof v === "string" && /^\d{4}-\d{2}-\d{2}$/.test(v);
+      return typeof v === "string" && /^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(toDay(v));
     default:
       return typeof v === "string";
   }

@@ -653,9 +653,30 @@ function propertyValueArb(def: FieldDef, nowMs: number, data: DataOptions): Arb<
     { weight: 6, arbitrary: typed },
     { weight: 1, arbitrary: fc.constantFrom(MISSING, null) },
   ];
+  if ((def.type === "timestamp" || def.type === "date") && (data.mistypedProperties ?? true)) {
+    // The other forms a JSON time may take (src/compiler/sql/json-time.ts), at the case's instants so
+    // they land on window edges: epoch ms (fractional ones are floored), offsets beyond what some
+    // engines read (+16:00, -18:00), no zone, a lower-case z, an ISO timestamp for a date.
+    const forms: ((ms: number) => unknown)[] = [
+      (ms) => ms,
+      (ms) => ms + 0.5,
+      (ms) => isoWithOffset(ms, 960),
+      (ms) => isoWithOffset(ms, -1080),
+      (ms) => isoZ(ms).slice(0, 23),
+      (ms) => isoZ(ms).replace("Z", "z"),
+    ];
+    options.push({ weight: 1, arbitrary: fc.tuple(instantArb(nowMs, data.pools), fc.constantFrom(...forms)).map(([ms, form]) => form(ms)) });
+  }
   if (data.mistypedProperties ?? true) {
     const wrong: unknown[] =
-      def.type === "number" ? ["12.5", "abc", true] : def.type === "boolean" ? ["true", 1] : def.type === "timestamp" || def.type === "date" ? [12345, "not a time"] : [42, false];
+      def.type === "number"
+        ? ["12.5", "abc", true]
+        : def.type === "boolean"
+          ? ["true", 1]
+          : def.type === "timestamp" || def.type === "date"
+            ? // Not times: text, impossible days, 24:00, year 0, a space for the T, beyond years 1-9999, a Julian day number.
+              ["not a time", "2023-02-29T10:00:00Z", "2024-02-30", "2024-01-01T24:00:00Z", "0000-01-01T00:00:00Z", "2024-01-01 10:00:00Z", 1e20, "2460000.5"]
+            : [42, false];
     options.push({ weight: 1, arbitrary: fc.constantFrom(...wrong) });
   }
   return fc.oneof(...options);
