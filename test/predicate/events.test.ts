@@ -93,6 +93,18 @@ describe("where filters apply to the same event as the window", () => {
     check('performed "Purchase" where amount > 50', es, false);
     check('performed "Purchase" exactly 4 times where not amount > 50', es, true);
   });
+  it("JSON times: epoch ms floored, instants outside years 1-9999 and impossible days empty", () => {
+    const at = (v: unknown) => [P(NOW, { shipped_at: v })];
+    check('performed "Purchase" where shipped_at = 1970-01-01T00:00:00.001Z', at(1.5), true);
+    check('performed "Purchase" where shipped_at before 1970-01-01', at(-0.5), true);
+    check('performed "Purchase" where shipped_at = 1969-12-31T23:59:59.999Z', at(-0.5), true);
+    check('performed "Purchase" where shipped_at = 9999-12-31T23:59:59.999Z', at(253_402_300_799_999.9), true);
+    for (const empty of [1e20, -1e20, 253_402_300_800_000, "0000-01-01T00:00:00Z", "0001-01-01T00:30:00+01:00", "2023-02-29T10:00:00Z", "2024-01-01T24:00:00Z"]) {
+      check('performed "Purchase" where shipped_at is empty', at(empty), true);
+      check('performed "Purchase" where shipped_at after 1900-01-01', at(empty), false);
+    }
+    check('performed "Purchase" where shipped_at = 2024-01-01T10:00:00Z', at("2024-01-02T04:59:00+18:59"), true);
+  });
   it("a properties value that is not an object means no properties", () => {
     const es = [{ contact_id: "c1", event: "Purchase", occurred_at: NOW, properties: "{\"amount\": 60}" }, { contact_id: "c1", event: "Purchase", occurred_at: NOW }];
     check('performed "Purchase" where amount > 50', es, false);
