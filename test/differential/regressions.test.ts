@@ -227,6 +227,32 @@ const cases: Case[] = [
     },
   },
   jsonTimesCase(),
+  (() => {
+    // JSON numbers JavaScript cannot hold, written into the engines as raw JSON text: 1e400 (JSON.parse:
+    // Infinity), 1e-400 (0), a 30-digit integer. The time readers must not fail the query on them
+    // (PostgreSQL's cast to double precision would: they are read as numeric there) and must read them
+    // as the predicate reads the parsed numbers: empty, 0 (1970-01-01), out of range, 1.
+    const raw = ['{"at":1e400,"day":1e400}', '{"at":-1e400,"day":-1e400}', '{"at":1e-400,"day":1e-400}', '{"at":123456789012345678901234567890,"day":0.1e1}'];
+    const updates = raw.map((json, i) => `UPDATE events SET properties = '${json}' WHERE contact_id = 'k${i + 1}'`).join("; ");
+    return {
+      title: "JSON numbers beyond the double range do not fail the time readers",
+      now: NOW,
+      contacts: [{ id: "k1" }, { id: "k2" }, { id: "k3" }, { id: "k4" }],
+      events: [
+        { contact_id: "k1", event: "Refund", occurred_at: "2024-01-01T00:00:00Z", properties: { at: Infinity, day: Infinity } },
+        { contact_id: "k2", event: "Refund", occurred_at: "2024-01-01T00:00:00Z", properties: { at: -Infinity, day: -Infinity } },
+        { contact_id: "k3", event: "Refund", occurred_at: "2024-01-01T00:00:00Z", properties: { at: 0, day: 0 } },
+        { contact_id: "k4", event: "Refund", occurred_at: "2024-01-01T00:00:00Z", properties: { at: 123456789012345678901234567890, day: 1 } },
+      ],
+      afterLoad: { duckdb: updates, postgres: updates, sqlite: updates, mysql: updates },
+      expect: {
+        'performed "Refund" where at is not empty': ["k3"],
+        'performed "Refund" where at before 2024-01-01': ["k3"],
+        'performed "Refund" where day is not empty': ["k3", "k4"],
+        'performed "Refund" where day = 1970-01-01': ["k3", "k4"],
+      },
+    };
+  })(),
   {
     title: "exact = and in despite MariaDB's case-insensitive PAD SPACE collation",
     now: NOW,
