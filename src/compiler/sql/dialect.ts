@@ -110,9 +110,12 @@ export interface JsonOps {
   number(doc: string, key: string): string;
   string(doc: string, key: string): string;
   boolean(doc: string, key: string): string;
-  /** An ISO-8601 string (any offset; none = UTC) or epoch milliseconds, as an instant of `TimeOps.jsonKind`. */
+  /**
+   * An instant of `TimeOps.jsonKind`: exactly the ISO-8601 strings and epoch milliseconds (floored, years
+   * 1-9999) the predicate reads (json-time.ts has the patterns); NULL for anything else, never an error.
+   */
   timestamp(doc: string, key: string): string;
-  /** A `YYYY-MM-DD` string (or epoch milliseconds: their UTC day) as a DATE (SQLite: `YYYY-MM-DD` text). */
+  /** The UTC day of what `timestamp` reads, as a DATE (SQLite: `YYYY-MM-DD` text). */
   date(doc: string, key: string): string;
   /** A JSON array, as the dialect's list of kind `kind`. */
   list(doc: string, key: string): { sql: string; kind: ListKind };

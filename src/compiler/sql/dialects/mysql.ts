@@ -131,8 +131,9 @@ function jsonTime(doc: string, key: string, type: "timestamp" | "date"): string 
   const asType = (datetime: string) => (type === "date" ? `CAST(${datetime} AS DATE)` : datetime);
   const cast = (x: string) => `CAST(${x} AS DATETIME(3))`;
   const local = cast(`CASE WHEN CHAR_LENGTH(${s}) = 10 THEN ${s} ELSE REGEXP_SUBSTR(${s}, '^.{10}T[0-9:.]+') END`);
-  // The offset follows the seconds (position 17 on): ±hh, ±hhmm or ±hh:mm; '' for Z, z or no zone.
-  const zone = `REGEXP_SUBSTR(SUBSTRING(${s}, 17), '[+-][0-9:]+$')`;
+  // The offset follows the seconds (position 17 on): ±hh, ±hhmm or ±hh:mm; '' for Z, z or no zone
+  // (REGEXP_SUBSTR gives '' on MariaDB, NULL on MySQL 8).
+  const zone = `COALESCE(REGEXP_SUBSTR(SUBSTRING(${s}, 17), '[+-][0-9:]+$'), '')`;
   const offsetMinutes =
     `(CAST(CONCAT('0', SUBSTRING(${zone}, 2, 2)) AS SIGNED) * 60 + CAST(CONCAT('0', SUBSTRING(REPLACE(${zone}, ':', ''), 4, 2)) AS SIGNED)) * ` +
     `CASE WHEN LEFT(${zone}, 1) = '-' THEN -1 ELSE 1 END`;
