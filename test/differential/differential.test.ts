@@ -17,7 +17,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkExpression } from "../../src/index.js";
 import { ENGINE_NAMES, openEngine, unavailable, type Engine } from "../engines/index.js";
-import { contactArb, eventsArb, exprArb, nowArb, RICH_SCHEMA_JSON, RICH_SEGMENTS, richSchema, segmentFileText } from "../helpers/generators.js";
+import { contactArb, eventsArb, exprArb, nowArb, RICH_SCHEMA_JSON, RICH_SEGMENTS, segmentFileText } from "../helpers/generators.js";
 import { parseSchema, type Schema } from "../../src/schema/schema.js";
 import { checkQuery, describeMismatches, predicateKeys, prepareDataset, type Mode } from "./harness.js";
 
@@ -41,8 +41,16 @@ type SchemaJson = {
   events: { storage?: Record<string, string>; properties: Record<string, { type: string; column?: string }> };
 };
 
-const overridden: Schema = (() => {
+/** The rich schema plus a JSON date property (the shared one has none), so JSON dates are in the random data too. */
+const RICH_JSON: SchemaJson = (() => {
   const json = JSON.parse(JSON.stringify(RICH_SCHEMA_JSON)) as SchemaJson;
+  json.events.properties["delivered_on"] = { type: "date" };
+  return json;
+})();
+const rich: Schema = parseSchema(JSON.stringify(RICH_JSON));
+
+const overridden: Schema = (() => {
+  const json = JSON.parse(JSON.stringify(RICH_JSON)) as SchemaJson;
   for (const f of Object.values(json.fields)) {
     if (f.type === "timestamp") f.storage = { duckdb: "TIMESTAMPTZ", postgres: "timestamp" };
     if (f.type === "list") f.storage = { duckdb: "JSON", postgres: "jsonb" };
@@ -53,10 +61,10 @@ const overridden: Schema = (() => {
 
 /**
  * The rich schema with every event property in a typed column of its own (number, string, enum, boolean,
- * timestamp) instead of the JSON properties column: the compiler's own-column path for every type.
+ * timestamp, date) instead of the JSON properties column: the compiler's own-column path for every type.
  */
 const ownColumns: Schema = (() => {
-  const json = JSON.parse(JSON.stringify(RICH_SCHEMA_JSON)) as SchemaJson;
+  const json = JSON.parse(JSON.stringify(RICH_JSON)) as SchemaJson;
   for (const [name, p] of Object.entries(json.events.properties)) p.column ??= `p_${name}`;
   return parseSchema(JSON.stringify(json));
 })();
@@ -176,7 +184,7 @@ for (const name of ENGINE_NAMES) {
       await engine?.close();
     });
 
-    it(`${RUNS} random expressions over random tables, inlined and parameterised`, () => runDifferential(engine, richSchema, RUNS, "rich schema"), timeoutFor(RUNS));
+    it(`${RUNS} random expressions over random tables, inlined and parameterised`, () => runDifferential(engine, rich, RUNS, "rich schema"), timeoutFor(RUNS));
 
     it(`${OVERRIDE_RUNS} random expressions with every event property in its own column`, () => runDifferential(engine, ownColumns, OVERRIDE_RUNS, "own columns"), timeoutFor(OVERRIDE_RUNS));
 
