@@ -69,7 +69,7 @@ export async function run(): Promise<string> {
     { name: "segql parse", what: "`parse(text)`: AST with spans, diagnostics", syntax: "segql", run: (t) => parse(t) },
     {
       name: "segql analyze",
-      what: "`analyze(text, schema)`: parse+check, plus the token list for editors (forced by the result's spread)",
+      what: "`analyze(text, schema)`: parse+check, diagnostics merged in source order",
       syntax: "segql",
       run: (t) => analyze(t, schema),
     },
