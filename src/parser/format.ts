@@ -16,14 +16,39 @@
  * Otherwise each operand of the top-level `or`/`and` goes on its own line with the operator leading; an
  * operand that does not fit is broken the same way inside `(` … `)` (contents indented two spaces, `)` on
  * its own line); an event that does not fit puts `where` on the next line, indented two spaces, and a long
- * filter on the lines after it, indented four. A single rule is never broken, so a very long rule may exceed
- * the width.
+ * filter on the lines after it, indented four. Groups break from the outside in: a rule is broken only when
+ * it still does not fit on a line of its own.
+ *
+ * Value lists: the only place a rule is broken is its value list (`in (…)`, `not in (…)`, `has any|all|none
+ * (…)`, and the same tests in an event's `with sum of …`/`with first time …` measure). A rule (or event head)
+ * with at least one value in its list that does not fit on its line, trailing comment included, prints as
+ *
+ *     and zip_code in (
+ *       "10001", "10002", "10003", "10004", "10005", "10006", "10007", "10008",
+ *       "10009", "10010"
+ *     )
+ *
+ * `(` ends the rule's line; the values fill the lines after it, indented two spaces more than that line,
+ * each line taking as many `value,` items as fit the width (a value longer than the width gets a line of its
+ * own and is the only way a value line exceeds the width); `)` starts the last line at the rule's line's
+ * indentation, followed by what comes after the list (an event's window) and the rule's trailing comment.
+ * Why fill rather than one value per line (black, sqlfluff): these lists are long runs of short, alike
+ * values (zip codes, ids, SKUs), where one per line turns 300 zip codes into 300 lines; prettier fills arrays
+ * of numbers for the same reason. The closing `)` at the opening line's indentation is what prettier, gofmt
+ * and black do, so the end of the list is easy to find. No trailing comma: the grammar has none. An empty
+ * list `()` is never broken. Other rules are never broken, so `field between A and B`, a rule with a long
+ * field name or value, or the part of a list rule up to `(` may still exceed the width.
  *
  * Comments (`--`) are never dropped. Each is attached to the nearest "anchor" (a rule, a segment reference
  * or the head of an event, everything before `where`):
- * - on the same line after an anchor: kept at the end of the line where that anchor ends (after any `)`
- *   closing there); it counts toward the line width;
- * - inside an anchor or before it: printed on its own line before the line where the anchor starts;
+ * - on the line where an anchor ends, after it: kept at the end of the line where that anchor ends (after
+ *   any `)` closing there); it counts toward the line width;
+ * - inside a value list, after its first value: kept in the list, after the value it follows. A comment on
+ *   that value's line ends the value's line (after its comma); one on a line of its own stays on a line of
+ *   its own before the next value (or before `)`). Such a comment forces the list, and the groups around
+ *   the rule, to be broken;
+ * - inside an anchor otherwise (for example between `in` and the first value) or before it: printed on its
+ *   own line before the line where the anchor starts;
  * - before, between or after segment declarations (and after the last rule of one): kept there, with one
  *   blank line kept where the text had one or more.
  * A comment before the first rule of a group is printed before the line that opens the group (`(`,
@@ -36,7 +61,10 @@ import * as T from "./tokens.js";
 
 /** Formatting options. */
 export interface FormatOptions {
-  /** Preferred maximum line width (default 80). A single rule longer than this is not broken. */
+  /**
+   * Preferred maximum line width (default 80). Only a rule's value list is broken inside a rule, so a rule
+   * without one (or the part of a list rule up to its `(`, or one long value) may be longer than this.
+   */
   width?: number;
 }
 
@@ -144,6 +172,31 @@ function list(values: A.Value[]): string {
   return `(${values.map(formatValue).join(", ")})`;
 }
 
+/**
+ * Text that holds one value list, `before(v1, v2, …)after`: a list rule (`in`, `not in`, `has any|all|none`
+ * with at least one value) or the head of an event whose measure test is one. The list is the only place
+ * the formatter may break inside a rule.
+ */
+interface ListText {
+  before: string;
+  values: A.Value[];
+  after: string;
+}
+
+/** The keyword part of a list test (`not in `, `has any `) and its values; null for other tests and `()`. */
+function listOfTest(test: A.Test): { keyword: string; values: A.Value[] } | null {
+  if (test.op === "in" && test.values.length > 0) return { keyword: test.negated ? "not in " : "in ", values: test.values };
+  if (test.op === "has" && test.quantifier !== "one" && test.values.length > 0) return { keyword: `has ${test.quantifier} `, values: test.values };
+  return null;
+}
+
+/** The test whose list a rule or an event head holds, if any. */
+function listTestOf(node: A.Expr): A.Test | null {
+  if (node.kind === "rule") return listOfTest(node.test) ? node.test : null;
+  if (node.kind === "event" && node.measure && node.measure.kind !== "count") return listOfTest(node.measure.test) ? node.measure.test : null;
+  return null;
+}
+
 const COMPARE_TEXT: Record<A.CompareOp, string> = { "=": "=", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">=" };
 
 /** What a rule asks of its field, as canonical text (empty for a bare boolean field). */
@@ -183,23 +236,44 @@ function ruleText(rule: A.RuleExpr): string {
   return test ? `${formatField(rule.field)} ${test}` : formatField(rule.field);
 }
 
+/** A list rule split around its list; null when the rule holds no list (or an empty one). */
+function ruleListText(rule: A.RuleExpr): ListText | null {
+  const l = listOfTest(rule.test);
+  return l ? { before: `${formatField(rule.field)} ${l.keyword}`, values: l.values, after: "" } : null;
+}
+
 const AGGREGATE_TEXT: Record<A.AggregateFn, string> = { sum: "sum", avg: "average", min: "min", max: "max" };
 const COUNT_TEXT = { ">=": "at least", "<=": "at most", "=": "exactly" } as const;
 
 /** `performed NAME [measure] [window]`: an event without its `where` filter. */
 function eventHead(e: A.EventExpr): string {
+  const l = eventHeadListText(e);
+  return l ? `${l.before}${list(l.values)}${l.after}` : eventHeadParts(e, null).before;
+}
+
+/** An event head split around the list of its measure test; null when the measure holds no list. */
+function eventHeadListText(e: A.EventExpr): ListText | null {
+  const test = listTestOf(e);
+  const l = test && listOfTest(test);
+  return l ? eventHeadParts(e, l) : null;
+}
+
+/** The head's text; with `l`, the text before the measure's list and the text after it. */
+function eventHeadParts(e: A.EventExpr, l: { keyword: string; values: A.Value[] } | null): ListText {
   let out = `performed ${formatValue(e.name)}`;
+  const test = (t: A.Test) => (l ? l.keyword : formatTest(t));
   const m = e.measure;
   if (m) {
     if (m.kind === "count") out += ` ${COUNT_TEXT[m.cmp]} ${m.count.raw} time${m.count.raw === "1" ? "" : "s"}`;
-    else if (m.kind === "aggregate") out += ` with ${AGGREGATE_TEXT[m.fn]} of ${formatField(m.property)} ${formatTest(m.test)}`;
-    else out += ` with ${m.kind} time ${formatTest(m.test)}`;
+    else if (m.kind === "aggregate") out += ` with ${AGGREGATE_TEXT[m.fn]} of ${formatField(m.property)} ${test(m.test)}`;
+    else out += ` with ${m.kind} time ${test(m.test)}`;
   }
+  let after = "";
   const w = e.window;
   if (w) {
-    out += w.kind === "within" ? ` within last ${unit(w.amount, w.unit)}` : ` between ${formatValue(w.low)} and ${formatValue(w.high)}`;
+    after = w.kind === "within" ? ` within last ${unit(w.amount, w.unit)}` : ` between ${formatValue(w.low)} and ${formatValue(w.high)}`;
   }
-  return out;
+  return l ? { before: out, values: l.values, after } : { before: out + after, values: [], after: "" };
 }
 
 function segmentRefText(e: A.SegmentRefExpr): string {
@@ -212,6 +286,17 @@ function segmentRefText(e: A.SegmentRefExpr): string {
 interface Attached {
   lead: string[];
   trail: string[];
+  /** Comments inside the anchor's value list (after its first value), which force the list to break. */
+  list?: ListComments;
+}
+
+/**
+ * Comments inside a value list, by value index: `own[i]`, on their own lines before value i (i = the number of
+ * values: before the `)`); `same[i]`, on value i's line after it (and its comma).
+ */
+interface ListComments {
+  own: Map<number, string[]>;
+  same: Map<number, string[]>;
 }
 
 interface Anchor {
@@ -219,7 +304,6 @@ interface Anchor {
   start: number;
   /** End of the anchor's text: for an event, the end of its head (before `where`). */
   end: number;
-  line: number;
   declaration: number;
 }
 
@@ -246,15 +330,15 @@ class CommentPlan {
     let next = 0; // index of the first anchor starting at or after the current comment
     for (const c of comments) {
       while (next < anchors.length && anchors[next]!.start < c.span.start) next++;
-      // (a) inside an anchor (for example between the values of a list): before that anchor.
+      // (a) inside an anchor: after the first value of its list, in the list; otherwise before the anchor.
       const inside = findContaining(anchors, next, c.span.start);
       if (inside) {
-        this.attach(inside.node).lead.push(c.text.trimEnd());
+        if (!this.attachInList(inside.node, c)) this.attach(inside.node).lead.push(c.text.trimEnd());
         continue;
       }
-      // (b) on the same line just after an anchor: at the end of that anchor's line.
+      // (b) on the line where an anchor ends, after it: at the end of the line where that anchor ends.
       const previous = lastEndingBefore(anchors, next, c.span.start);
-      if (previous && previous.line === c.span.line) {
+      if (previous && previous.end - 1 >= lineStart(c)) {
         this.attach(previous.node).trail.push(c.text.trimEnd());
         continue;
       }
@@ -274,6 +358,20 @@ class CommentPlan {
     }
   }
 
+  /** Attaches `c` to the list of `node` when it comes after the list's first value; false otherwise. */
+  private attachInList(node: A.Expr, c: A.Comment): boolean {
+    const test = listTestOf(node);
+    const values = test ? listOfTest(test)!.values : [];
+    if (values.length === 0 || c.span.start <= values[0]!.span.start) return false;
+    let i = 0;
+    while (i + 1 < values.length && values[i + 1]!.span.start < c.span.start) i++;
+    const attached = this.attach(node);
+    const list = (attached.list ??= { own: new Map(), same: new Map() });
+    const [map, at] = values[i]!.span.line === c.span.line ? [list.same, i] : [list.own, i + 1];
+    map.set(at, [...(map.get(at) ?? []), c.text.trimEnd()]);
+    return true;
+  }
+
   private attach(node: A.Expr): Attached {
     let a = this.byAnchor.get(node);
     if (!a) {
@@ -287,13 +385,21 @@ class CommentPlan {
 function collectAnchors(root: A.Expr, declaration: number, out: Anchor[]): void {
   forEachExpr(root, (e) => {
     if (e.kind === "rule" || e.kind === "segmentRef") {
-      out.push({ node: e, start: e.span.start, end: e.span.end, line: e.span.line, declaration });
+      out.push({ node: e, start: e.span.start, end: e.span.end, declaration });
     } else if (e.kind === "event") {
       const ends = [e.name.span.end, e.measure?.span.end ?? 0, e.window?.span.end ?? 0];
       const end = e.filter ? Math.min(Math.max(...ends), e.filter.span.start) : e.span.end;
-      out.push({ node: e, start: e.span.start, end: Math.max(end, e.span.start), line: e.span.line, declaration });
+      out.push({ node: e, start: e.span.start, end: Math.max(end, e.span.start), declaration });
     }
   });
+}
+
+/**
+ * Offset where the comment's line starts. Spans carry only the start's line, and an anchor (a list rule)
+ * may end on a later line than it starts; a span's column counts UTF-16 units from its line's start.
+ */
+function lineStart(c: A.Comment): number {
+  return c.span.start - (c.span.column - 1);
 }
 
 
@@ -420,10 +526,12 @@ class Printer {
       case "rule":
       case "segmentRef": {
         const c = this.comments(node);
+        if (c.list) return null;
         return { text: node.kind === "rule" ? ruleText(node) : segmentRefText(node), lead: c.lead, trail: c.trail };
       }
       case "event": {
         const c = this.comments(node);
+        if (c.list) return null;
         const head = eventHead(node);
         if (!node.filter) return { text: head, lead: c.lead, trail: c.trail };
         if (c.trail.length > 0) return null;
@@ -471,14 +579,22 @@ class Printer {
     switch (node.kind) {
       case "rule":
       case "segmentRef": {
-        // A single rule is never broken.
+        // Only a rule's value list is ever broken; any other rule stays on one line even when it is too long.
         const c = this.comments(node);
+        const listText = node.kind === "rule" ? ruleListText(node) : null;
+        if (listText) return this.listLines(listText, indent, prefix, c);
         const text = node.kind === "rule" ? ruleText(node) : segmentRefText(node);
         return [...commentLines(c.lead, indent), { indent, text: prefix + text + trailText(c) }];
       }
       case "event": {
         const c = this.comments(node);
-        const out: Line[] = [...commentLines(c.lead, indent), { indent, text: prefix + eventHead(node) + trailText(c) }];
+        const head = eventHead(node);
+        const headList = eventHeadListText(node);
+        const headFits = !c.list && indent + prefix.length + head.length + trailText(c).length <= this.width;
+        const out: Line[] =
+          headList && !headFits
+            ? this.listLines(headList, indent, prefix, c)
+            : [...commentLines(c.lead, indent), { indent, text: prefix + head + trailText(c) }];
         const filter = node.filter;
         if (!filter) return out;
         const filterFlat = this.flat(filter, followed);
@@ -512,6 +628,43 @@ class Printer {
         return out;
       }
     }
+  }
+
+  /**
+   * A list rule or event head broken at its list: `prefix before(` on the first line, the values filling the
+   * lines after it (as many per line as fit, indented two spaces more), `)after` on the last line at
+   * `indent`, followed by the anchor's trailing comment. A comment inside the list ends its value's line
+   * (`same`) or has lines of its own before the value it precedes (`own`).
+   */
+  private listLines(l: ListText, indent: number, prefix: string, c: Attached): Line[] {
+    const out: Line[] = [...commentLines(c.lead, indent), { indent, text: `${prefix}${l.before}(` }];
+    const inner = indent + 2;
+    let line = "";
+    const flush = () => {
+      if (line) out.push({ indent: inner, text: line });
+      line = "";
+    };
+    const n = l.values.length;
+    for (let i = 0; i < n; i++) {
+      const own = c.list?.own.get(i);
+      if (own) {
+        flush();
+        out.push(...commentLines(own, inner));
+      }
+      const same = c.list?.same.get(i);
+      const item = `${formatValue(l.values[i]!)}${i < n - 1 ? "," : ""}${same ? ` ${same.join(" ")}` : ""}`;
+      if (line && inner + line.length + 1 + item.length <= this.width) line += ` ${item}`;
+      else {
+        flush();
+        line = item;
+      }
+      if (same) flush();
+    }
+    flush();
+    const own = c.list?.own.get(n);
+    if (own) out.push(...commentLines(own, inner));
+    out.push({ indent, text: `)${l.after}${trailText(c)}` });
+    return out;
   }
 
   /** `(node)` on one line when it fits, else `(`, the node indented two spaces, `)`. */
