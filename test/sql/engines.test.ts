@@ -93,6 +93,30 @@ for (const name of ENGINE_NAMES) {
       expect(mismatches).toEqual([]);
     });
 
+    it.runIf(name === "mariadb")("inlined SQL means the same when sql_mode has NO_BACKSLASH_ESCAPES", async () => {
+      const contacts = PAYLOADS.map((email, i) => ({ id: `p${i}`, email }));
+      await e.load(schema, contacts);
+      const tests = PAYLOADS.flatMap((p) => [`email = ${quoteString(p)}`, `email contains ${quoteString(p)}`, `email not ends with ${quoteString(p)}`]);
+      const mismatches: string[] = [];
+      for (const mode of ["default", "NO_BACKSLASH_ESCAPES"]) {
+        await e.exec(mode === "default" ? "SET SESSION sql_mode = DEFAULT" : "SET SESSION sql_mode = CONCAT(@@sql_mode, ',NO_BACKSLASH_ESCAPES')");
+        for (const p of PAYLOADS) {
+          const rows = await e.rows(`SELECT ${DIALECTS.mysql.stringLiteral(p)} AS v`);
+          if (rows[0]!["v"] !== p) mismatches.push(`${mode}: literal of ${JSON.stringify(p)} read back as ${JSON.stringify(rows[0]!["v"])}`);
+        }
+        for (const text of tests) {
+          const query = checkExpression(text, schema);
+          const predicate = compilePredicate(query);
+          const want = contacts.filter((c) => predicate(c)).map((c) => c.id).sort();
+          const { sql } = compileSql(query, { dialect: "mysql" });
+          const got = (await e.keys(sql, [])).sort();
+          if (JSON.stringify(got) !== JSON.stringify(want)) mismatches.push(`${mode}: ${text}: want ${want}, got ${got}\n${sql}`);
+        }
+      }
+      await e.exec("SET SESSION sql_mode = DEFAULT");
+      expect(mismatches).toEqual([]);
+    });
+
     it("now − N units in SQL equals the calendar arithmetic of the predicate (months clamp)", async () => {
       const d = DIALECTS[e.dialect];
       const kinds = (["instant", "naive", "text"] as TimeKind[]).filter((k) => canRun(e, k));

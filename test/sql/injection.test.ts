@@ -135,7 +135,13 @@ function unquote(dialect: DialectName, lit: string): string {
     const nul = dialect === "duckdb" ? "chr(0)" : "char(0)";
     return splitConcat(lit.slice(1, -1)).map((p) => (p === nul ? "\u0000" : unquote(dialect, p))).join("");
   }
-  const escapes = dialect === "mysql" || dialect === "bigquery" || dialect === "snowflake" || lit.startsWith("E'");
+  if (dialect === "mysql") {
+    // Read the same in every sql_mode: UTF-8 bytes in hex, or a quoted body without backslashes.
+    const hex = /^_utf8mb4 X'((?:[0-9A-F]{2})*)'$/.exec(lit);
+    if (hex) return new TextDecoder("utf-8", { fatal: true }).decode(Buffer.from(hex[1]!, "hex"));
+    expect(lit, "a MySQL literal whose meaning depends on NO_BACKSLASH_ESCAPES").not.toContain("\\");
+  }
+  const escapes = dialect === "bigquery" || dialect === "snowflake" || lit.startsWith("E'");
   const body = lit.startsWith("E'") ? lit.slice(2, -1) : lit.slice(1, -1);
   expect(lit.endsWith("'")).toBe(true);
   let out = "";
@@ -195,11 +201,26 @@ function unquoteIdent(dialect: DialectName, q: string): string {
  * dialect's own tokenizing rules. Two statements with equal skeletons differ only in literal values.
  */
 function skeleton(dialect: DialectName, sql: string): { text: string; literals: string[] } {
+  if (dialect !== "mysql") return tokenizeLiterals(sql, dialect, dialect === "bigquery" || dialect === "snowflake");
+  // MySQL reads `\` as an escape unless sql_mode has NO_BACKSLASH_ESCAPES: the statement must read the same
+  // either way.
+  const withEscapes = tokenizeLiterals(sql, dialect, true);
+  expect(tokenizeLiterals(sql, dialect, false), `MySQL statement read differently under NO_BACKSLASH_ESCAPES:\n${sql}`).toEqual(withEscapes);
+  return withEscapes;
+}
+
+function tokenizeLiterals(sql: string, dialect: DialectName, escapes: boolean): { text: string; literals: string[] } {
   const literals: string[] = [];
-  const escapes = dialect === "mysql" || dialect === "bigquery" || dialect === "snowflake";
   let out = "";
   for (let i = 0; i < sql.length; i++) {
     const c = sql[i]!;
+    const hex = dialect === "mysql" && !/\w/.test(sql[i - 1] ?? " ") ? /^_utf8mb4 X'[0-9A-F]*'/.exec(sql.slice(i, i + 12 + 2 * 4096)) : null;
+    if (hex) {
+      literals.push(hex[0]);
+      out += "<lit>";
+      i += hex[0].length - 1;
+      continue;
+    }
     const eString = dialect === "postgres" && c === "E" && sql[i + 1] === "'" && !/\w/.test(sql[i - 1] ?? " ");
     if (c === "'" || eString) {
       const backslash = escapes || eString;

@@ -275,8 +275,9 @@ export function foldAscii(s: string): string {
 /** The LIKE pattern for a folded needle, with `%`, `_` and the escape character escaped. */
 export function likePattern(op: "contains" | "startsWith" | "endsWith", needle: string): { pattern: string; escaped: boolean } {
   // A backslash needs no escaping, but it needs the ESCAPE clause: PostgreSQL and MySQL use `\` as LIKE's
-  // escape by default; with ESCAPE '!' it is an ordinary character everywhere.
-  const escaped = /[%_!\\]/.test(needle);
+  // escape by default; with ESCAPE '!' it is an ordinary character everywhere. So is NUL, which MySQL takes
+  // as the default escape when sql_mode has NO_BACKSLASH_ESCAPES.
+  const escaped = /[%_!\\\u0000]/.test(needle);
   const body = needle.replace(/[%_!]/g, (c) => LIKE_ESCAPE + c);
   const pattern = op === "contains" ? `%${body}%` : op === "startsWith" ? `${body}%` : `%${body}`;
   return { pattern, escaped };

@@ -6,17 +6,28 @@
  * - Default collations are case- and accent-insensitive (and PAD SPACE on MariaDB: 'a' = 'a '), so exact
  *   `=` also compares the bytes: `x = v AND CAST(x AS BINARY) = CAST(v AS BINARY)` (the first conjunct
  *   keeps an index on x usable).
- * - Backslash is an escape character in string literals (unless the server runs with
- *   NO_BACKSLASH_ESCAPES, where inlined backslashes would double; `params: true` is safe in every mode).
+ * - Backslash is an escape character in string literals unless the server runs with NO_BACKSLASH_ESCAPES,
+ *   so inlined literals avoid backslashes altogether and mean the same in every sql_mode.
  * - MariaDB has no `->>`: JSON_EXTRACT / JSON_UNQUOTE throughout.
  */
 import type { TimeUnit } from "../../../checker/typed-ast.js";
 import { checkIdent, jsonPath, LIKE_ESCAPE, likePattern, LOWER_ASCII, wallClock, type Dialect, type Values } from "../dialect.js";
 import { EPOCH_LIMIT_MS, isoPatterns, MIN_INSTANT_MS } from "../json-time.js";
 
-/** `'…'` with `'` doubled, `\` and NUL escaped (MySQL reads `\` as an escape by default). */
+/**
+ * `'…'` with `'` doubled. A value holding `\` or NUL is written as its UTF-8 bytes, `_utf8mb4 X'…'`:
+ * whether `\` escapes depends on the server's sql_mode (NO_BACKSLASH_ESCAPES), a hex literal does not.
+ */
 function stringLiteral(value: string): string {
-  return `'${value.replace(/\\/g, "\\\\").replace(/'/g, "''").replace(/\u0000/g, "\\0")}'`;
+  if (/[\\\u0000]/.test(value)) return `_utf8mb4 X'${utf8Hex(value)}'`;
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+/** Upper-case hex of the UTF-8 bytes (TextEncoder: the compiler also runs in browsers). */
+function utf8Hex(value: string): string {
+  let hex = "";
+  for (const byte of new TextEncoder().encode(value)) hex += byte.toString(16).toUpperCase().padStart(2, "0");
+  return hex;
 }
 
 const binary = (x: string) => `CAST(${x} AS BINARY)`;
