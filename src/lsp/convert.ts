@@ -48,9 +48,20 @@ const SEVERITY: Record<Severity, DiagnosticSeverity> = {
   info: DiagnosticSeverity.Information,
 };
 
-/** A service diagnostic as an LSP diagnostic (source `segql`, code kept). */
-export function toDiagnostic(doc: PositionSource, d: ServiceDiagnostic): Diagnostic {
-  return { range: toRange(doc, d.from, d.to), severity: SEVERITY[d.severity], code: d.code, source: "segql", message: d.message };
+/**
+ * A service diagnostic as an LSP diagnostic (source `segql`, code kept), with its related locations in the
+ * files `positionsOf` can convert offsets for (others are left out).
+ */
+export function toDiagnostic(doc: PositionSource, d: ServiceDiagnostic, positionsOf?: (uri: string) => PositionSource | null): Diagnostic {
+  const out: Diagnostic = { range: toRange(doc, d.from, d.to), severity: SEVERITY[d.severity], code: d.code, source: "segql", message: d.message };
+  if (d.related && positionsOf) {
+    const related = d.related.flatMap((r) => {
+      const p = positionsOf(r.uri);
+      return p ? [{ location: { uri: r.uri, range: toRange(p, r.from, r.to) }, message: r.message }] : [];
+    });
+    if (related.length) out.relatedInformation = related;
+  }
+  return out;
 }
 
 const KINDS: Record<CompletionKind, CompletionItemKind> = {

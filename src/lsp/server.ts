@@ -11,6 +11,7 @@
 import { readFileSync, statSync } from "node:fs";
 import {
   CodeActionKind,
+  DiagnosticSeverity,
   DidChangeWatchedFilesNotification,
   ErrorCodes,
   LSPErrorCodes,
@@ -20,6 +21,7 @@ import {
   type CancellationToken,
   type CodeAction,
   type Connection,
+  type Diagnostic,
   type InitializeParams,
   type InitializeResult,
   type Position,
@@ -31,6 +33,8 @@ import { VERSION } from "../version.js";
 import { LanguageService, type ProjectInfo } from "../service/index.js";
 import { fromRange, SEMANTIC_LEGEND, toCompletionItem, toDiagnostic, toFoldingRange, toRange, toSemanticTokens, type PositionSource } from "./convert.js";
 import { CONFIG_NAME, pathToUri, uriToPath, Workspace, type Project } from "./workspace.js";
+
+const EMPTY_POSITIONS = TextDocument.create("segql:empty", "json", 0, "");
 
 /** Options of the server (tests and benchmarks tune them). */
 export interface ServerOptions {
@@ -111,13 +115,26 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     return { line: p.line as number, character: p.character as number };
   }
 
-  /** Offsets ↔ positions for any document of the service: the open one, or its text from disk. */
+  /**
+   * Offsets ↔ positions for any document of the service (the open one, or its text from disk), and for the
+   * config and schema files as the workspace read them.
+   */
   function positions(uri: string): PositionSource | null {
     const open = documents.get(uri);
     if (open) return open;
     const text = service.analysisOf(uri)?.text;
-    return text === undefined ? null : TextDocument.create(uri, "segql", 0, text);
+    if (text !== undefined) return TextDocument.create(uri, "segql", 0, text);
+    const file = workspace.fileText(uri);
+    if (file === undefined) return null;
+    // Reused while the text is the same: each published diagnostic of a project points into these files.
+    let cached = jsonDocuments.get(uri);
+    if (!cached || cached.getText() !== file) {
+      cached = TextDocument.create(uri, "json", 0, file);
+      jsonDocuments.set(uri, cached);
+    }
+    return cached;
   }
+  const jsonDocuments = new Map<string, TextDocument>();
 
   // ---- projects and files on disk ------------------------------------------------------------------
 
@@ -184,30 +201,41 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     if (changed.length > 0 || filesChanged) for (const d of documents.all()) schedule(d.uri, true);
   }
 
-  const configsWithProblems = new Set<string>();
-  /** Config problems also appear on the config file itself, when the editor shows it. */
+  /** The config and schema files that have diagnostics published (to clear them once fixed). */
+  const filesWithProblems = new Set<string>();
+  /**
+   * Publishes each project's problems on the files they are in (segql.json, the schema), whether or not the
+   * editor shows them, and clears the files whose problems are gone. A schema shared by two projects gets
+   * its problems once.
+   */
   function publishConfigProblems(): void {
-    const now = new Set<string>();
+    const byFile = new Map<string, Map<string, Diagnostic>>();
     for (const project of workspace.loadedProjects()) {
-      const problems = project.info.problems ?? [];
       if (!project.configPath) continue;
-      const uri = pathToUri(project.configPath);
-      if (problems.length > 0) now.add(uri);
-      if (problems.length > 0 || configsWithProblems.has(uri)) {
-        void connection.sendDiagnostics({
-          uri,
-          diagnostics: problems.map((p) => ({
-            range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
-            severity: p.severity === "error" ? 1 : 2,
-            source: "segql",
-            message: p.message,
-          })),
-        });
+      const configUri = pathToUri(project.configPath);
+      for (const p of project.info.problems ?? []) {
+        const uri = p.location?.uri ?? configUri;
+        const source = positions(uri);
+        const range = p.location && source ? toRange(source, p.location.from, p.location.to) : toRange(EMPTY_POSITIONS, 0, 0);
+        const diagnostic: Diagnostic = {
+          range,
+          severity: p.severity === "error" ? DiagnosticSeverity.Error : p.severity === "warning" ? DiagnosticSeverity.Warning : DiagnosticSeverity.Information,
+          code: uri === configUri ? "config" : "schema",
+          source: "segql",
+          message: p.message,
+        };
+        const file = byFile.get(uri) ?? new Map<string, Diagnostic>();
+        file.set(JSON.stringify(diagnostic), diagnostic);
+        byFile.set(uri, file);
       }
     }
-    for (const uri of configsWithProblems) if (!now.has(uri)) void connection.sendDiagnostics({ uri, diagnostics: [] });
-    configsWithProblems.clear();
-    for (const u of now) configsWithProblems.add(u);
+    for (const [uri, diagnostics] of byFile) {
+      const list = [...diagnostics.values()].sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+      void connection.sendDiagnostics({ uri, diagnostics: list });
+    }
+    for (const uri of filesWithProblems) if (!byFile.has(uri)) void connection.sendDiagnostics({ uri, diagnostics: [] });
+    filesWithProblems.clear();
+    for (const uri of byFile.keys()) filesWithProblems.add(uri);
   }
 
   // ---- diagnostics -----------------------------------------------------------------------------------
@@ -241,7 +269,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const doc = documents.get(uri);
     if (!doc) return;
     const started = performance.now();
-    const diagnostics = service.diagnostics(uri).map((d) => toDiagnostic(doc, d));
+    const diagnostics = service.diagnostics(uri).map((d) => toDiagnostic(doc, d, positions));
     lastCost.set(uri, performance.now() - started);
     lastPublished.set(uri, Date.now());
     void connection.sendDiagnostics({ uri, version: doc.version, diagnostics });
@@ -431,7 +459,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         title: d.fix.title,
         kind: CodeActionKind.QuickFix,
         isPreferred: d.fix.preferred,
-        diagnostics: [toDiagnostic(doc, d)],
+        diagnostics: [toDiagnostic(doc, d, positions)],
         edit: { changes: { [doc.uri]: d.fix.edits.map((e) => ({ range: toRange(doc, e.from, e.to), newText: e.text })) } },
       });
     }

@@ -7,8 +7,9 @@
  * with paths relative to the config file. The schema is loaded with the schema module's validation; the
  * `segments` globs name the files whose segments `in segment` may refer to, even when they are not open.
  * Every problem (unreadable config, bad JSON, unknown keys, missing or invalid schema) becomes a
- * `ProjectProblem` the service shows on the project's documents: the server never fails on a bad config,
- * it checks syntax only until the config is fixed.
+ * `ProjectProblem` located in the config's or the schema's text (the offending value, or key), which the
+ * server publishes on those files and the service sums up on the project's documents: the server never
+ * fails on a bad config, it checks syntax only until the config is fixed.
  *
  * Freshness: `refresh()` re-reads a config or schema whose size or modification time changed, and re-scans
  * the globs; the server calls it on `workspace/didChangeWatchedFiles` and, throttled, before answering, so
@@ -17,6 +18,8 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { LineIndex } from "../diagnostics.js";
+import { duplicateKeys, parseJsonTree, rangeOfJsonPath } from "../schema/json-source.js";
 import { SchemaError, parseSchema, type Schema } from "../schema/schema.js";
 import type { ProjectInfo, ProjectProblem } from "../service/index.js";
 
@@ -35,9 +38,11 @@ export interface Project {
   segmentFiles: string[];
   /** Size and modification time of the config and schema files when read, to notice changes. */
   stamps: Map<string, string>;
+  /** The texts of the config and schema files as read, by URI (their problems' ranges are offsets into them). */
+  files: Map<string, string>;
 }
 
-const NO_PROJECT: Project = { configPath: "", info: { key: "", schema: null }, segmentFiles: [], stamps: new Map() };
+const NO_PROJECT: Project = { configPath: "", info: { key: "", schema: null }, segmentFiles: [], stamps: new Map(), files: new Map() };
 
 /** Converts a `file:` URI to a path; null for other schemes (`untitled:`) or malformed URIs. */
 export function uriToPath(uri: string): string | null {
@@ -72,6 +77,15 @@ export class Workspace {
       this.projects.set(config, project);
     }
     return project;
+  }
+
+  /** The text of a project's config or schema file as last read, by URI (for positions in it). */
+  fileText(uri: string): string | undefined {
+    for (const p of this.projects.values()) {
+      const text = p.files.get(uri);
+      if (text !== undefined) return text;
+    }
+    return undefined;
   }
 
   /** Every project loaded so far. */
@@ -147,73 +161,124 @@ interface ConfigContents {
   schemaPath: string | null;
   globs: string[];
   problems: ProjectProblem[];
+  /** The config's text, when it could be read. */
+  text: string | null;
+  /** Where to point at for a problem of the schema file or of the globs: the values of those keys. */
+  schemaRange: Range | null;
+  segmentsRange: Range | null;
+}
+
+interface Range {
+  from: number;
+  to: number;
+}
+
+/** A problem located in a file's text (`location` with a 1-based line and column for messages). */
+function located(uri: string, text: string, range: Range | null, message: string, severity: ProjectProblem["severity"] = "error"): ProjectProblem {
+  if (!range) return { message, severity };
+  const { line, column } = new LineIndex(text).locate(range.from);
+  return { message, severity, location: { uri, from: range.from, to: range.to, line, column } };
 }
 
 function readConfig(configPath: string): ConfigContents {
+  const uri = pathToUri(configPath);
   const problems: ProjectProblem[] = [];
-  const problem = (message: string) => problems.push({ message: `${CONFIG_NAME}: ${message}`, severity: "warning" });
+  const none = { schemaPath: null, globs: [], problems, schemaRange: null, segmentsRange: null };
+  let text: string;
+  try {
+    text = readFileSync(configPath, "utf8");
+  } catch (e) {
+    problems.push({ message: `${CONFIG_NAME} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, severity: "error" });
+    return { ...none, text: null };
+  }
+  const problem = (range: Range | null, message: string, severity: ProjectProblem["severity"] = "error") =>
+    problems.push(located(uri, text, range ?? { from: 0, to: 0 }, message, severity));
+  const tree = parseJsonTree(text);
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(configPath, "utf8"));
+    json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (e) {
-    problem(`${(e as Error).message.replace(/^Unexpected/, "unexpected")}; checking syntax only until it is fixed`);
-    return { schemaPath: null, globs: [], problems };
+    const message = tree.error?.message ?? (e as Error).message.replace(/^Unexpected/, "unexpected");
+    problem(tree.error, `not valid JSON: ${message}`);
+    return { ...none, text };
   }
+  const root = tree.root;
+  const valueRange = (key: string): Range | null => (root ? rangeOfJsonPath(root, [key]) : null);
+  const keyRange = (key: string): Range | null => (root ? rangeOfJsonPath(root, [key], "key") : null);
   if (typeof json !== "object" || json === null || Array.isArray(json)) {
-    problem('expected an object such as { "schema": "schema.json", "segments": ["segments/**/*.segql"] }; checking syntax only');
-    return { schemaPath: null, globs: [], problems };
+    problem(root, 'expected an object such as { "schema": "schema.json", "segments": ["segments/**/*.segql"] }');
+    return { ...none, text };
   }
+  if (root) for (const d of duplicateKeys(root)) problem(d, `duplicate key "${d.key}" (only the last one counts)`, "warning");
   const obj = json as Record<string, unknown>;
   for (const key of Object.keys(obj)) {
-    if (key !== "schema" && key !== "segments" && key !== "$schema") problem(`unknown key "${key}" (known: "schema", "segments")`);
+    if (key !== "schema" && key !== "segments" && key !== "$schema") problem(keyRange(key), `unknown key "${key}" (known: "schema", "segments")`);
   }
   let schemaPath: string | null = null;
   if (obj["schema"] !== undefined) {
-    if (typeof obj["schema"] !== "string" || obj["schema"] === "") problem('"schema" must be a path relative to segql.json, such as "schema.json"');
+    if (typeof obj["schema"] !== "string" || obj["schema"] === "") problem(valueRange("schema"), '"schema" must be a path relative to segql.json, such as "schema.json"');
     else schemaPath = resolve(dirname(configPath), obj["schema"]);
   }
   const globs: string[] = [];
   if (obj["segments"] !== undefined) {
     const list = obj["segments"];
     if (!Array.isArray(list) || list.some((g) => typeof g !== "string" || g === "")) {
-      problem('"segments" must be a list of glob patterns relative to segql.json, such as ["segments/**/*.segql"]');
+      const bad = Array.isArray(list) ? list.findIndex((g) => typeof g !== "string" || g === "") : -1;
+      const range = root ? rangeOfJsonPath(root, bad >= 0 ? ["segments", bad] : ["segments"]) : null;
+      problem(range, '"segments" must be a list of glob patterns relative to segql.json, such as ["segments/**/*.segql"]');
     } else globs.push(...(list as string[]));
   }
-  return { schemaPath, globs, problems };
+  return { schemaPath, globs, problems, text, schemaRange: valueRange("schema"), segmentsRange: valueRange("segments") };
 }
 
 function loadProject(configPath: string): Project {
   const stamps = new Map<string, string>([[configPath, stampOf(configPath)]]);
-  const { schemaPath, globs, problems } = readConfig(configPath);
+  const config = readConfig(configPath);
+  const { schemaPath, globs, problems } = config;
+  const configUri = pathToUri(configPath);
+  const files = new Map<string, string>();
+  if (config.text !== null) files.set(configUri, config.text);
+  const atConfig = (range: Range | null, message: string, severity: ProjectProblem["severity"] = "error") =>
+    problems.push(config.text === null ? { message: `${CONFIG_NAME}: ${message}`, severity } : located(configUri, config.text, range ?? { from: 0, to: 0 }, message, severity));
   let schema: Schema | null = null;
+  let schemaSource: ProjectInfo["schemaSource"];
   if (schemaPath) {
     stamps.set(schemaPath, stampOf(schemaPath));
+    const schemaUri = pathToUri(schemaPath);
     let text: string | null = null;
     try {
-      text = readFileSync(schemaPath, "utf8");
+      if (statSync(schemaPath).isDirectory()) atConfig(config.schemaRange, `the schema is a folder, not a file: ${schemaPath}`);
+      else text = readFileSync(schemaPath, "utf8");
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      problems.push({
-        message: `${CONFIG_NAME}: ${code === "ENOENT" ? "schema file not found" : `cannot read the schema (${code ?? (e as Error).message})`}: ${schemaPath}; checking syntax only`,
-        severity: "warning",
-      });
+      atConfig(config.schemaRange, code === "ENOENT" ? `schema file not found: ${schemaPath}` : `cannot read the schema (${code ?? (e as Error).message}): ${schemaPath}`);
     }
     if (text !== null) {
+      files.set(schemaUri, text);
       try {
         schema = parseSchema(text, schemaPath);
+        schemaSource = { uri: schemaUri, text };
       } catch (e) {
-        const details = e instanceof SchemaError
-          ? e.problems.slice(0, 5).map((p) => `${p.path || "(root)"}: ${p.message}`).join("; ") + (e.problems.length > 5 ? "; …" : "")
-          : (e as Error).message;
-        problems.push({ message: `invalid schema ${relative(dirname(configPath), schemaPath)}: ${details}; checking syntax only`, severity: "warning" });
+        if (e instanceof SchemaError) {
+          for (const p of e.problems) {
+            const message = p.path ? `${p.path}: ${p.message}` : p.message;
+            problems.push(p.span ? located(schemaUri, text, { from: p.span.start, to: p.span.end }, message) : { message: `invalid schema ${relative(dirname(configPath), schemaPath)}: ${message}`, severity: "error" });
+          }
+        } else atConfig(config.schemaRange, `cannot read the schema: ${(e as Error).message}`);
       }
     }
   }
   const listed = listSegmentFiles(configPath, globs);
   if (listed.truncated) {
-    problems.push({ message: `${CONFIG_NAME}: "segments" names more than ${MAX_SEGMENT_FILES} files; only the first ${MAX_SEGMENT_FILES} are read`, severity: "warning" });
+    atConfig(config.segmentsRange, `"segments" names more than ${MAX_SEGMENT_FILES} files; only the first ${MAX_SEGMENT_FILES} are read`, "warning");
   }
-  return { configPath, info: { key: configPath, schema, problems }, segmentFiles: listed.files, stamps };
+  return {
+    configPath,
+    info: { key: configPath, schema, problems, ...(schemaSource ? { schemaSource } : {}) },
+    segmentFiles: listed.files,
+    stamps,
+    files,
+  };
 }
 
 // ---- globs -------------------------------------------------------------------------------------------

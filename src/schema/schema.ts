@@ -4,6 +4,9 @@
  * Loading validates the JSON strictly and reports every problem with its JSON path
  * (`fields.status.values[2]: expected a string`), so a typo in a schema never becomes a silent default.
  */
+import { LineIndex, type Span } from "../diagnostics.js";
+import { duplicateKeys, formatJsonPath, parseJsonTree, rangeOfJsonPath, type JsonPath } from "./json-source.js";
+
 /** The types a field can have. `list` is a list of strings (tags). */
 export type FieldType = "string" | "number" | "boolean" | "date" | "timestamp" | "enum" | "list";
 export const FIELD_TYPES: readonly FieldType[] = ["string", "number", "boolean", "date", "timestamp", "enum", "list"];
@@ -55,49 +58,68 @@ export interface Schema {
   events?: EventsDef;
 }
 
-/** One problem in a schema, located by JSON path. */
+/** One problem in a schema, located by JSON path (and, when the schema's text is known, by position). */
 export interface SchemaProblem {
+  /** The JSON path as written in messages: `fields.status.values[2]`; "" for the whole document. */
   path: string;
   message: string;
+  /** The same path as keys and indexes, unambiguous when a key contains `.` or `[`. */
+  keys?: JsonPath;
+  /** Whether the problem is the key at `keys` (an unknown or duplicated key) rather than its value. */
+  on?: "key" | "value";
+  /**
+   * Where it is in the schema's text (set by `parseSchema`): the offending value, or key; for a missing key,
+   * the key of the object that lacks it. Offsets into the text, line and column 1-based.
+   */
+  span?: Span;
 }
 
-/** Thrown by `readSchemaFile` and `parseSchema` with every problem found. */
+/**
+ * Thrown by `readSchemaFile` and `parseSchema` with every problem found. The message lists them one a line,
+ * as `schema.json:3:15: error: fields.status.values[2]: expected a string` when their position is known.
+ */
 export class SchemaError extends Error {
   constructor(
     readonly problems: SchemaProblem[],
     readonly source?: string,
   ) {
     super(
-      `invalid schema${source ? ` ${source}` : ""}:\n` +
-        problems.map((p) => `  ${p.path || "(root)"}: ${p.message}`).join("\n"),
+      `invalid schema${source ? ` ${source}` : ""}${problems.length > 1 ? ` (${problems.length} problems)` : ""}:\n` +
+        problems.map((p) => (p.span ? formatSchemaProblem(p, source ?? "schema") : `  ${p.path || "(root)"}: ${p.message}`)).join("\n"),
     );
     this.name = "SchemaError";
   }
 }
 
+/** One located problem as a compiler line: `FILE:LINE:COL: error: PATH: MESSAGE` (no `PATH: ` for the root). */
+export function formatSchemaProblem(problem: SchemaProblem, file: string): string {
+  const where = problem.span ? `${file}:${problem.span.line}:${problem.span.column}` : file;
+  return `${where}: error: ${problem.path ? `${problem.path}: ` : ""}${problem.message}`;
+}
+
 /** Validates a parsed JSON value as a schema. Returns the schema, or every problem found. */
 export function validateSchema(json: unknown): { schema: Schema; problems: [] } | { schema: null; problems: SchemaProblem[] } {
   const problems: SchemaProblem[] = [];
-  const at = (path: string, message: string) => problems.push({ path, message });
+  const at: Report = (keys, message, on = "value") => problems.push({ path: formatJsonPath(keys), message, keys, on });
   if (!isObject(json)) {
-    at("", "expected an object with \"table\", \"key\" and \"fields\"");
+    at([], "expected an object with \"table\", \"key\" and \"fields\"");
     return { schema: null, problems };
   }
-  checkKeys(json, "", ["table", "key", "fields", "events", "$schema", "description"], at);
-  const table = requireString(json, "table", "", at);
-  const key = requireString(json, "key", "", at);
+  checkKeys(json, [], ["table", "key", "fields", "events", "$schema", "description"], at);
+  const table = requireString(json, "table", [], at);
+  const key = requireString(json, "key", [], at);
   // Null-prototype maps: a field named `__proto__` is an ordinary name, not a prototype assignment.
   const fields: Record<string, FieldDef> = Object.create(null);
   if (!isObject(json["fields"])) {
-    at("fields", "expected an object mapping field names to { \"type\": … }");
+    at(["fields"], "expected an object mapping field names to { \"type\": … }");
   } else {
     const seen = new Map<string, string>();
     for (const [name, def] of Object.entries(json["fields"])) {
-      const path = `fields.${name}`;
+      const path = ["fields", name];
       const lower = name.toLowerCase();
-      if (seen.has(lower)) at(path, `duplicates field "${seen.get(lower)}" (field names are case-insensitive)`);
+      if (seen.has(lower)) at(path, `duplicates field "${seen.get(lower)}" (field names are case-insensitive)`, "key");
       seen.set(lower, name);
-      if (name.trim() === "") at(path, "a field name cannot be empty");
+      if (name.trim() === "") at(path, "a field name cannot be empty", "key");
       const field = validateField(name, def, path, at, FIELD_TYPES);
       if (field) fields[name] = field;
     }
@@ -108,16 +130,38 @@ export function validateSchema(json: unknown): { schema: Schema; problems: [] } 
   return { schema: { table: table!, key: key!, fields, ...(events ? { events } : {}) }, problems: [] };
 }
 
-/** Parses schema JSON text; throws `SchemaError` with every problem. */
+/**
+ * Parses schema JSON text; throws `SchemaError` with every problem, each with its position in the text.
+ * A key written twice in one object is a problem too (`JSON.parse` would silently keep the last one).
+ */
 export function parseSchema(text: string, source?: string): Schema {
+  const lines = new LineIndex(text);
+  const span = (from: number, to: number): Span => lines.span(from, to);
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (e) {
-    throw new SchemaError([{ path: "", message: `not valid JSON: ${(e as Error).message}` }], source);
+    const tree = parseJsonTree(text);
+    const problem: SchemaProblem = tree.error
+      ? { path: "", message: `not valid JSON: ${tree.error.message}`, keys: [], span: span(tree.error.from, tree.error.to) }
+      : { path: "", message: `not valid JSON: ${(e as Error).message}`, keys: [], span: span(0, 0) };
+    throw new SchemaError([problem], source);
+  }
+  const tree = parseJsonTree(text);
+  const problems: SchemaProblem[] = [];
+  if (tree.root) {
+    for (const d of duplicateKeys(tree.root)) {
+      problems.push({ path: formatJsonPath(d.path), message: `duplicate key "${d.key}" (JSON keeps only the last one)`, keys: d.path, on: "key", span: span(d.from, d.to) });
+    }
   }
   const result = validateSchema(json);
-  if (!result.schema) throw new SchemaError(result.problems, source);
+  for (const p of result.problems) {
+    const r = tree.root && p.keys ? rangeOfJsonPath(tree.root, p.keys, p.on) : { from: 0, to: 0 };
+    problems.push({ ...p, span: span(r.from, r.to) });
+  }
+  // In the order of the text, as compilers list errors (a stable sort keeps a missing key's problems together).
+  problems.sort((a, b) => a.span!.start - b.span!.start);
+  if (problems.length > 0 || !result.schema) throw new SchemaError(problems, source);
   return result.schema;
 }
 
@@ -144,56 +188,56 @@ function lookup(fields: Record<string, FieldDef>, name: string): FieldDef | unde
 
 // ---- validation helpers --------------------------------------------------------------------------
 
-type Report = (path: string, message: string) => void;
+type Report = (keys: JsonPath, message: string, on?: "key" | "value") => void;
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-function checkKeys(obj: Record<string, unknown>, path: string, allowed: string[], at: Report): void {
+function checkKeys(obj: Record<string, unknown>, path: JsonPath, allowed: string[], at: Report): void {
   for (const k of Object.keys(obj)) {
     if (!allowed.includes(k)) {
       const hint = allowed.find((a) => a.toLowerCase() === k.toLowerCase() || a.startsWith(k) || k.startsWith(a));
-      at(path ? `${path}.${k}` : k, `unknown property${hint ? `; did you mean "${hint}"?` : ` (allowed: ${allowed.filter((a) => !a.startsWith("$")).join(", ")})`}`);
+      at([...path, k], `unknown property${hint ? `; did you mean "${hint}"?` : ` (allowed: ${allowed.filter((a) => !a.startsWith("$")).join(", ")})`}`, "key");
     }
   }
 }
 
-function requireString(obj: Record<string, unknown>, key: string, path: string, at: Report): string | undefined {
+function requireString(obj: Record<string, unknown>, key: string, path: JsonPath, at: Report): string | undefined {
   const v = obj[key];
-  const p = path ? `${path}.${key}` : key;
+  const p = [...path, key];
   if (v === undefined) at(p, "is required");
   else if (typeof v !== "string" || v.trim() === "") at(p, "expected a non-empty string");
   else return v;
   return undefined;
 }
 
-function optionalString(obj: Record<string, unknown>, key: string, path: string, at: Report): string | undefined {
+function optionalString(obj: Record<string, unknown>, key: string, path: JsonPath, at: Report): string | undefined {
   const v = obj[key];
   if (v === undefined) return undefined;
   if (typeof v !== "string" || v === "") {
-    at(`${path}.${key}`, "expected a non-empty string");
+    at([...path, key], "expected a non-empty string");
     return undefined;
   }
   return v;
 }
 
-function optionalStorage(obj: Record<string, unknown>, path: string, at: Report): Record<string, string> | undefined {
+function optionalStorage(obj: Record<string, unknown>, path: JsonPath, at: Report): Record<string, string> | undefined {
   const v = obj["storage"];
   if (v === undefined) return undefined;
   if (!isObject(v)) {
-    at(`${path}.storage`, "expected an object mapping a dialect to a storage type, e.g. { \"postgres\": \"timestamp\" }");
+    at([...path, "storage"], "expected an object mapping a dialect to a storage type, e.g. { \"postgres\": \"timestamp\" }");
     return undefined;
   }
   const out: Record<string, string> = {};
   for (const [dialect, type] of Object.entries(v)) {
-    if (typeof type !== "string") at(`${path}.storage.${dialect}`, "expected a string");
+    if (typeof type !== "string") at([...path, "storage", dialect], "expected a string");
     else out[dialect] = type;
   }
   return out;
 }
 
-function validateField(name: string, def: unknown, path: string, at: Report, types: readonly FieldType[]): FieldDef | null {
+function validateField(name: string, def: unknown, path: JsonPath, at: Report, types: readonly FieldType[]): FieldDef | null {
   if (!isObject(def)) {
     at(path, `expected an object such as { "type": "string" }`);
     return null;
@@ -201,25 +245,25 @@ function validateField(name: string, def: unknown, path: string, at: Report, typ
   checkKeys(def, path, ["type", "values", "description", "column", "storage"], at);
   const type = def["type"];
   if (typeof type !== "string" || !types.includes(type as FieldType)) {
-    at(`${path}.type`, `expected one of ${types.map((t) => `"${t}"`).join(", ")}${type === undefined ? " (missing)" : `, found ${JSON.stringify(type)}`}`);
+    at([...path, "type"], `expected one of ${types.map((t) => `"${t}"`).join(", ")}${type === undefined ? " (missing)" : `, found ${JSON.stringify(type)}`}`);
     return null;
   }
   const field: FieldDef = { name, type: type as FieldType, column: name };
   if (type === "enum") {
     const values = def["values"];
     if (!Array.isArray(values) || values.length === 0) {
-      at(`${path}.values`, "an enum needs a non-empty array of allowed values");
+      at([...path, "values"], "an enum needs a non-empty array of allowed values");
     } else {
       const seen = new Set<string>();
       values.forEach((v, i) => {
-        if (typeof v !== "string") at(`${path}.values[${i}]`, `expected a string, found ${JSON.stringify(v)}`);
-        else if (seen.has(v)) at(`${path}.values[${i}]`, `duplicate value "${v}"`);
+        if (typeof v !== "string") at([...path, "values", i], `expected a string, found ${JSON.stringify(v)}`);
+        else if (seen.has(v)) at([...path, "values", i], `duplicate value "${v}"`);
         else seen.add(v);
       });
       field.values = values.filter((v): v is string => typeof v === "string");
     }
   } else if (def["values"] !== undefined) {
-    at(`${path}.values`, `only enum fields take "values" (this field is ${type})`);
+    at([...path, "values"], `only enum fields take "values" (this field is ${type})`);
   }
   const description = optionalString(def, "description", path, at);
   if (description !== undefined) field.description = description;
@@ -231,7 +275,7 @@ function validateField(name: string, def: unknown, path: string, at: Report, typ
 }
 
 function validateEvents(def: unknown, at: Report): EventsDef | undefined {
-  const path = "events";
+  const path = ["events"];
   if (!isObject(def)) {
     at(path, "expected an object with \"table\", \"contact_key\", \"name\", \"time\" and \"properties\"");
     return undefined;
@@ -245,10 +289,10 @@ function validateEvents(def: unknown, at: Report): EventsDef | undefined {
   const properties: Record<string, FieldDef> = Object.create(null);
   const props = def["properties"] ?? {};
   if (!isObject(props)) {
-    at(`${path}.properties`, "expected an object mapping property names to { \"type\": … }");
+    at([...path, "properties"], "expected an object mapping property names to { \"type\": … }");
   } else {
     for (const [pname, pdef] of Object.entries(props)) {
-      const p = validateField(pname, pdef, `${path}.properties.${pname}`, at, FIELD_TYPES);
+      const p = validateField(pname, pdef, [...path, "properties", pname], at, FIELD_TYPES);
       if (p) {
         p.ownColumn = isObject(pdef) && typeof pdef["column"] === "string";
         properties[pname] = p;
@@ -257,11 +301,11 @@ function validateEvents(def: unknown, at: Report): EventsDef | undefined {
   }
   let names: string[] | undefined;
   if (def["names"] !== undefined) {
-    if (!Array.isArray(def["names"])) at(`${path}.names`, "expected an array of event names");
+    if (!Array.isArray(def["names"])) at([...path, "names"], "expected an array of event names");
     else {
       names = [];
       def["names"].forEach((n, i) => {
-        if (typeof n !== "string" || n === "") at(`${path}.names[${i}]`, "expected a non-empty string");
+        if (typeof n !== "string" || n === "") at([...path, "names", i], "expected a non-empty string");
         else names!.push(n);
       });
     }

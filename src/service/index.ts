@@ -43,10 +43,23 @@ export type { SegmentSummary } from "./completion.js";
 export type { SegmentDefinition } from "./hover.js";
 export { OPERATORS, type OperatorInfo } from "./operators.js";
 
-/** A problem with a project's configuration or schema, reported on each of its documents. */
+/**
+ * A problem with a project's configuration or schema. Each document of the project shows one warning that
+ * sums them up (`segql.json:3:15: …`, or `schema.json has 2 problems`), pointing at each located problem.
+ */
 export interface ProjectProblem {
+  /** What is wrong, without the file's name when `location` says where (`fields.a.type: expected …`). */
   message: string;
+  /** How bad it is in the file it is in (the summary on segment files is always a warning). */
   severity: Severity;
+  /** Where it is, when the host knows: a range in the config or schema file. */
+  location?: ProjectLocation;
+}
+
+/** A range in a project file that the service does not hold (the config, the schema), with its 1-based start. */
+export interface ProjectLocation extends Location {
+  line: number;
+  column: number;
 }
 
 /** What the host knows about the project a document belongs to. */
@@ -56,6 +69,11 @@ export interface ProjectInfo {
   /** The schema fields and events are checked against; null: syntax and segment references only. */
   schema: Schema | null;
   problems?: readonly ProjectProblem[];
+  /**
+   * The schema's file and text, for going to a field's, property's or event's definition in it; without
+   * it, definition finds segments only.
+   */
+  schemaSource?: { uri: string; text: string };
 }
 
 /** Options of the service. */
@@ -157,13 +175,9 @@ export class LanguageService {
     const doc = this.state(uri);
     if (!doc) return [];
     const project = this.projectOf(uri);
-    const out: ServiceDiagnostic[] = (project.problems ?? []).map((p) => ({
-      code: "config",
-      severity: p.severity,
-      from: 0,
-      to: 0,
-      message: p.message,
-    }));
+    const out: ServiceDiagnostic[] = [];
+    const summary = projectSummary(project);
+    if (summary) out.push(summary);
     if (this.tooLarge(doc)) {
       out.push({
         code: "too-large",
@@ -421,6 +435,36 @@ export class LanguageService {
     return analysis.pieces.flatMap((piece) =>
       pieceFoldingRanges(piece.parse).map((r) => ({ ...r, from: r.from + piece.start, to: r.to + piece.start })));
   }
+}
+
+/** Most related locations attached to a project summary (each is one problem in segql.json or the schema). */
+const MAX_RELATED = 50;
+
+/**
+ * The one warning a project's documents show for its problems: the problem itself with its place when
+ * there is one (`segql.json:3:15: unknown key …`), else how many each file has, with every located problem
+ * as related information.
+ */
+export function projectSummary(project: ProjectInfo): ServiceDiagnostic | null {
+  const problems = project.problems ?? [];
+  if (problems.length === 0) return null;
+  const where = (p: ProjectProblem) => (p.location ? `${fileName(p.location.uri)}:${p.location.line}:${p.location.column}: ` : "");
+  let message: string;
+  if (problems.length === 1) message = `${where(problems[0]!)}${problems[0]!.message}`;
+  else {
+    const byFile = new Map<string, number>();
+    for (const p of problems) {
+      const name = p.location ? fileName(p.location.uri) : "the project";
+      byFile.set(name, (byFile.get(name) ?? 0) + 1);
+    }
+    message = [...byFile].map(([name, n]) => `${name} has ${n} ${n === 1 ? "problem" : "problems"}`).join(", ");
+  }
+  if (project.schema === null) message += "; checking syntax only";
+  const related = problems
+    .filter((p) => p.location)
+    .slice(0, MAX_RELATED)
+    .map((p) => ({ uri: p.location!.uri, from: p.location!.from, to: p.location!.to, message: p.message }));
+  return { code: "config", severity: "warning", from: 0, to: 0, message, ...(related.length ? { related } : {}) };
 }
 
 /** The last path segment of a URI or path, for "defined in …". */

@@ -38,6 +38,13 @@ export interface ServiceDiagnostic {
   message: string;
   /** The checker's or parser's fix, offered as a code action. */
   fix?: CodeAction;
+  /** Places elsewhere that explain it (for `config`: each problem in `segql.json` or the schema). */
+  related?: RelatedLocation[];
+}
+
+/** A place in another document (which may be a JSON file the service does not hold) and what is there. */
+export interface RelatedLocation extends Location {
+  message: string;
 }
 
 /** A fix the editor can apply: edits to the document the diagnostic belongs to. */

@@ -1,8 +1,9 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { globToRegExp, pathToUri, uriToPath, Workspace } from "../../src/lsp/workspace.js";
+import type { ProjectProblem } from "../../src/service/index.js";
 import { ROOT } from "./client.js";
 
 const dirs: string[] = [];
@@ -55,19 +56,58 @@ describe("projects from segql.json", () => {
     expect(ws.projectOf("untitled:Untitled-1").info).toEqual({ key: "", schema: null });
   });
 
+  /** A project's problems as `file:line:col message` (no place: just the message). */
+  const shown = (problems: readonly ProjectProblem[]) =>
+    problems.map((p) => (p.location ? `${basename(uriToPath(p.location.uri)!)}:${p.location.line}:${p.location.column} ${p.message}` : p.message));
+
   it.each([
-    ["not JSON", "{ schema: ", /^segql\.json: .*JSON.*; checking syntax only until it is fixed$/],
-    ["not an object", "[1]", /^segql\.json: expected an object/],
-    ["unknown keys", '{ "schemas": "x.json" }', /^segql\.json: unknown key "schemas"/],
-    ["a schema that is not a path", '{ "schema": 3 }', /^segql\.json: "schema" must be a path/],
-    ["globs that are not strings", '{ "segments": "*.segql" }', /^segql\.json: "segments" must be a list/],
-    ["a missing schema", '{ "schema": "nope.json" }', /^segql\.json: schema file not found: .*nope\.json; checking syntax only$/],
-    ["an invalid schema", '{ "schema": "bad.json" }', /^invalid schema bad\.json: fields: expected an object .*; checking syntax only$/],
-  ])("a config with %s is a problem, not a crash", (_, config, message) => {
-    const dir = project({ "segql.json": config, "bad.json": '{ "table": "t", "key": "k", "fields": 3 }' });
+    ["not JSON", "{ schema: ", ["segql.json:1:3 not valid JSON: expected a property name in double quotes, found 'schema'"]],
+    ["not an object", "[1]", ['segql.json:1:1 expected an object such as { "schema": "schema.json", "segments": ["segments/**/*.segql"] }']],
+    ["unknown keys", '{ "schemas": "x.json" }', ['segql.json:1:3 unknown key "schemas" (known: "schema", "segments")']],
+    ["a schema that is not a path", '{ "schema": 3 }', ['segql.json:1:13 "schema" must be a path relative to segql.json, such as "schema.json"']],
+    ["globs that are not strings", '{ "segments": "*.segql" }', ['segql.json:1:15 "segments" must be a list of glob patterns relative to segql.json, such as ["segments/**/*.segql"]']],
+    ["a glob that is not a string", '{ "segments": ["*.segql",\n 3] }', ['segql.json:2:2 "segments" must be a list of glob patterns relative to segql.json, such as ["segments/**/*.segql"]']],
+    ["a missing schema", '{ "schema": "nope.json" }', [expect.stringMatching(/^segql\.json:1:13 schema file not found: .*nope\.json$/)]],
+    ["a schema that is a folder", '{ "schema": "folder" }', [expect.stringMatching(/^segql\.json:1:13 the schema is a folder, not a file: .*folder$/)]],
+    ["an invalid schema", '{ "schema": "bad.json" }', ['bad.json:1:39 fields: expected an object mapping field names to { "type": … }']],
+    ["a schema that is not JSON", '{ "schema": "broken.json" }', ["broken.json:2:1 not valid JSON: expected a value (an object, array, string, number, true, false or null), found the end of the text"]],
+    ["a duplicate key", '{ "segments": [],\n  "segments": [] }', ['segql.json:2:3 duplicate key "segments" (only the last one counts)']],
+  ])("a config with %s is a problem where it is, not a crash", (_, config, expected) => {
+    const dir = project({
+      "segql.json": config,
+      "bad.json": '{ "table": "t", "key": "k", "fields": 3 }',
+      "broken.json": '{ "table":\n',
+      "folder/x.json": "{}",
+    });
     const p = new Workspace().projectOf(pathToUri(join(dir, "a.segql")));
     expect(p.info.schema).toBeNull();
-    expect(p.info.problems!.map((x) => x.message)).toContainEqual(expect.stringMatching(message));
+    expect(shown(p.info.problems!)).toEqual(expected);
+  });
+
+  it("locates each problem of a schema at its value or key, in the schema's own file", () => {
+    const schema = [
+      "{",
+      '  "table": "contacts",',
+      '  "fields": {',
+      '    "status": { "type": "enum", "values": ["a", 3, "a"] },',
+      '    "plan": { "type": "strin", "colum": "p" },',
+      '    "sp\\u0061ce.x": {}',
+      "  }",
+      "}",
+    ].join("\n");
+    const dir = project({ "segql.json": '{ "schema": "s.json" }', "s.json": schema });
+    const p = new Workspace().projectOf(pathToUri(join(dir, "a.segql")));
+    expect(shown(p.info.problems!)).toEqual([
+      "s.json:1:1 key: is required",
+      "s.json:4:49 fields.status.values[1]: expected a string, found 3",
+      "s.json:4:52 fields.status.values[2]: duplicate value \"a\"",
+      's.json:5:23 fields.plan.type: expected one of "string", "number", "boolean", "date", "timestamp", "enum", "list", found "strin"',
+      "s.json:5:32 fields.plan.colum: unknown property; did you mean \"column\"?",
+      's.json:6:5 fields.space.x.type: expected one of "string", "number", "boolean", "date", "timestamp", "enum", "list" (missing)',
+    ]);
+    const typo = p.info.problems!.find((x) => x.message.startsWith("fields.plan.type"))!.location!;
+    expect(schema.slice(typo.from, typo.to)).toBe('"strin"');
+    expect(p.files.get(typo.uri)).toBe(schema);
   });
 
   it("refresh notices a changed schema, a new file and a deleted config", () => {

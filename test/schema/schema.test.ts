@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { analyze, findField, parseSchema, SchemaError, validateSchema } from "../../src/index.js";
+import { formatSchemaProblem } from "../../src/schema/schema.js";
 
 function problems(json: unknown): string[] {
   const r = validateSchema(json);
@@ -24,14 +25,53 @@ describe("schema validation names the JSON path of every problem", () => {
     expect(problems(json)).toEqual(expected);
   });
 
-  it("parseSchema throws one SchemaError listing every problem", () => {
+  it("parseSchema throws one SchemaError listing every problem, in the order of the text", () => {
     expect(() => parseSchema("{", "s.json")).toThrow(SchemaError);
+    let error: SchemaError | null = null;
     try {
       parseSchema(JSON.stringify({ table: 1, fields: { a: {} } }), "s.json");
     } catch (e) {
-      expect((e as SchemaError).problems.map((p) => p.path)).toEqual(["table", "key", "fields.a.type"]);
-      expect((e as Error).message).toContain("invalid schema s.json:");
+      error = e as SchemaError;
     }
+    // `key` is missing from the whole document: it is shown at its '{', before `table`'s value.
+    expect(error!.problems.map((p) => p.path)).toEqual(["key", "table", "fields.a.type"]);
+    expect(error!.message).toBe([
+      "invalid schema s.json (3 problems):",
+      "s.json:1:1: error: key: is required",
+      "s.json:1:10: error: table: expected a non-empty string",
+      's.json:1:22: error: fields.a.type: expected one of "string", "number", "boolean", "date", "timestamp", "enum", "list" (missing)',
+    ].join("\n"));
+  });
+
+  it("each problem carries its range in the text: the value, the key, or the object that lacks a key", () => {
+    const text = '{\n  "table": "t",\n  "key": "id",\n  "fields": {\n    "a": { "type": "enum", "values": ["x", 3] },\n    "b": { "typ": "number" }\n  }\n}';
+    let error: SchemaError | null = null;
+    try {
+      parseSchema(text, "s.json");
+    } catch (e) {
+      error = e as SchemaError;
+    }
+    expect(error!.problems.map((p) => `${p.span!.line}:${p.span!.column} ${text.slice(p.span!.start, p.span!.end)} ${p.path}`)).toEqual([
+      "5:44 3 fields.a.values[1]",
+      '6:5 "b" fields.b.type',
+      '6:12 "typ" fields.b.typ',
+    ]);
+    expect(error!.problems.map((p) => formatSchemaProblem(p, "s.json"))).toEqual([
+      "s.json:5:44: error: fields.a.values[1]: expected a string, found 3",
+      's.json:6:5: error: fields.b.type: expected one of "string", "number", "boolean", "date", "timestamp", "enum", "list" (missing)',
+      's.json:6:12: error: fields.b.typ: unknown property; did you mean "type"?',
+    ]);
+  });
+
+  it("a syntax error is one problem at its place; a key written twice is a problem, not a silent override", () => {
+    expect(() => parseSchema('{ "table": "t",\n  key: "id" }', "s.json")).toThrow(
+      "invalid schema s.json:\ns.json:2:3: error: not valid JSON: expected a property name in double quotes, found 'key'",
+    );
+    expect(() => parseSchema('{ "table": "t", "key": "id", "fields": {},\n  "table": "u" }', "s.json")).toThrow(
+      'invalid schema s.json:\ns.json:2:3: error: table: duplicate key "table" (JSON keeps only the last one)',
+    );
+    // A byte order mark (some Windows editors write one) is not an error.
+    expect(parseSchema('\uFEFF{ "table": "t", "key": "id", "fields": {} }').table).toBe("t");
   });
 
   it("a field named __proto__ or constructor is an ordinary field", () => {

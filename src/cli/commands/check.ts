@@ -36,7 +36,7 @@ Examples:
   segql check --schema schema.json -f segments.segql -f more.segql
   echo 'status = "Subscribed"' | segql check --schema schema.json -`;
 
-/** Reads and validates the schema, turning its problems into a usage error that lists each JSON path. */
+/** Reads and validates the schema, turning its problems into a usage error: one `FILE:LINE:COL: error: PATH: MESSAGE` line each. */
 export function loadSchema(path: string): Schema {
   const text = readInputFile(path, "schema file");
   try {
