@@ -301,7 +301,15 @@ class Checker {
         return null;
       case "bareword": {
         if (type === "string" || type === "enum" || type === "list") {
-          const exact = type === "enum" ? field.def.values?.find((x) => x.toLowerCase() === v.text.toLowerCase()) : undefined;
+          const values = type === "enum" ? field.def.values ?? [] : null;
+          const exact = values?.find((x) => x.toLowerCase() === v.text.toLowerCase());
+          if (values && exact === undefined) {
+            // Quoting alone would leave a value the enum does not have: offer the closest one instead.
+            const suggestions = closest(v.text, values);
+            this.report(error("unquoted-value", v.span, messages.unquotedUnknownValue(v.text, written, suggestions, values),
+              suggestions[0] !== undefined ? replaceWith(v.span, quoteString(suggestions[0]), `use "${suggestions[0]}"`) : undefined));
+            return null;
+          }
           const quoted = quoteString(exact ?? v.text);
           this.report(error("unquoted-value", v.span, messages.unquotedValue(exact ?? v.text), replaceWith(v.span, quoted, `put ${quoted} in quotes`)));
           return null;

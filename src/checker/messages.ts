@@ -32,6 +32,11 @@ export const messages = {
       ? `; did you mean ${suggestions.map((s) => `"${s}"`).join(" or ")}?`
       : `; allowed: ${all.slice(0, 12).map((s) => `"${s}"`).join(", ")}${all.length > 12 ? ", …" : ""}`),
   unquotedValue: (word: string) => `put "${word}" in quotes: text values are written "like this"`,
+  unquotedUnknownValue: (word: string, field: string, suggestions: string[], all: string[]) =>
+    `${word} is not a value of ${field}, and values are written in quotes` +
+    (suggestions.length
+      ? `; did you mean ${suggestions.map((s) => `"${s}"`).join(" or ")}?`
+      : `; allowed: ${all.slice(0, 12).map((s) => `"${s}"`).join(", ")}${all.length > 12 ? ", …" : ""}`),
   operatorType: (operator: string, takes: string, field: string, type: FieldType) =>
     `'${operator}' takes ${takes}; ${field} is ${article(type)} ${type} field, which takes ${OPERATORS_BY_TYPE[type]}`,
   valueType: (field: string, type: FieldType, found: string, hint = "") =>

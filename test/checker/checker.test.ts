@@ -109,6 +109,9 @@ describe("each class of error has its exact message and position", () => {
     ['status != "Nope"', ['1:11 "Nope" is not a value of status; allowed: "Subscribed", "Unsubscribed", "Trial", "Inactive"']],
     ['status in ("Trial", "Nope")', ['1:21 "Nope" is not a value of status; allowed: "Subscribed", "Unsubscribed", "Trial", "Inactive"']],
     ["status = Subscribed", ['1:10 put "Subscribed" in quotes: text values are written "like this"']],
+    ["status = subscribed", ['1:10 put "Subscribed" in quotes: text values are written "like this"']],
+    ["status = Subscribd", ['1:10 Subscribd is not a value of status, and values are written in quotes; did you mean "Subscribed"?']],
+    ["status in (Nope)", ['1:12 Nope is not a value of status, and values are written in quotes; allowed: "Subscribed", "Unsubscribed", "Trial", "Inactive"']],
     ['tenure contains "x"', ["1:8 'contains' takes string fields; tenure is a number field, which takes =, !=, <, <=, >, >=, between, not between, in, not in, is empty, is not empty"]],
     ['status > "Trial"', ["1:8 '>' takes number, date and timestamp fields; status is an enum field, which takes =, !=, in, not in, is empty, is not empty"]],
     ['tags = "x"', ["1:6 '=' takes single values; for lists use has, has any, has all or has none; tags is a list field, which takes has, has any, has all, has none, is empty, is not empty"]],
@@ -150,6 +153,9 @@ describe("each class of error has its exact message and position", () => {
       ["9-19:\"Subscribed\""],
       ["24-37:lifetime_value"],
     ]);
+    // A bare word the enum lacks: quoting it would not help, the fix is the closest value.
+    const near = analyze("status = Subscribd or status = Nope", schema).diagnostics;
+    expect(near.map((x) => x.fix?.edits.map((e) => `${e.span.start}-${e.span.end}:${e.text}`))).toEqual([["9-18:\"Subscribed\""], undefined]);
   });
 });
 
