@@ -17,9 +17,10 @@ import { check, type CheckResult } from "../checker/index.js";
 import type { SegmentDeclaration } from "../parser/ast.js";
 import { format } from "../parser/format.js";
 import { quoteString } from "../parser/format.js";
+import { parseJsonTree, rangeOfJsonPath, type JsonNode, type JsonPath } from "../schema/json-source.js";
 import type { Schema } from "../schema/schema.js";
 import { DocumentAnalysis, PieceCache, shiftSpan } from "./analysis.js";
-import { complete, type SegmentSummary } from "./completion.js";
+import { complete, lookup, type SegmentSummary } from "./completion.js";
 import { hover, type SegmentDefinition } from "./hover.js";
 import { pieceFoldingRanges, pieceSemanticTokens } from "./structure.js";
 import type {
@@ -352,12 +353,54 @@ export class LanguageService {
     return null;
   }
 
-  /** Where the segment named at `offset` is declared. */
+  /**
+   * Where the thing named at `offset` is defined: a segment's declaration; a field's or an event property's
+   * key in the schema file, or an event's entry in the schema's `names` (when the host gave `schemaSource`).
+   */
   definition(uri: string, offset: number): Location[] {
     const at = this.segmentNameAt(uri, offset);
-    if (!at) return [];
+    if (!at) return this.schemaDefinition(uri, offset);
     const found = this.findDeclaration(uri, at.name);
     return found ? [{ uri: found.uri, from: found.info.nameSpan.start, to: found.info.nameSpan.end }] : [];
+  }
+
+  /** The parse of the last schema text asked for (the schema changes rarely; documents ask often). */
+  private schemaTree: { text: string; root: JsonNode | null } | null = null;
+
+  private schemaDefinition(uri: string, offset: number): Location[] {
+    const project = this.projectOf(uri);
+    const { schema, schemaSource: source } = project;
+    const analysis = this.analysisOf(uri);
+    if (!schema || !source || !analysis || offset < 0 || offset > analysis.text.length) return [];
+    // The cursor may be just after a name (where editors put it after a double-click or typing).
+    for (const at of offset > 0 ? [offset, offset - 1] : [offset]) {
+      const piece = analysis.pieceAt(at);
+      const target = targetAt(piece.parse.document.segments, at - piece.start);
+      let path: JsonPath | null = null;
+      let on: "key" | "value" = "key";
+      if (target?.kind === "field") {
+        if (target.scope.kind === "contact") {
+          const def = lookup(schema.fields, target.field.name);
+          if (def) path = ["fields", def.name];
+        } else if (schema.events) {
+          const def = lookup(schema.events.properties, target.field.name);
+          if (def) path = ["events", "properties", def.name];
+        }
+      } else if (target?.kind === "event" && target.event.name.kind === "string") {
+        const index = schema.events?.names?.indexOf(target.event.name.value) ?? -1;
+        if (index >= 0) {
+          path = ["events", "names", index];
+          on = "value";
+        }
+      }
+      if (!path) continue;
+      if (this.schemaTree?.text !== source.text) this.schemaTree = { text: source.text, root: parseJsonTree(source.text).root };
+      const root = this.schemaTree.root;
+      if (!root) return [];
+      const range = rangeOfJsonPath(root, path, on);
+      return range.exact ? [{ uri: source.uri, from: range.from, to: range.to }] : [];
+    }
+    return [];
   }
 
   /** Every place the segment named at `offset` is referred to (and declared, when asked), across the project. */
