@@ -27,16 +27,10 @@ export const messages = {
       ? `. '${name}' is a contact field: a 'where' filter runs to the end of the condition, so put the event condition in parentheses, e.g. (performed "${event}" where …) and ${name} …`
       : ""),
   unknownValue: (value: string, field: string, suggestions: string[], all: string[]) =>
-    `"${value}" is not a value of ${field}` +
-    (suggestions.length
-      ? `; did you mean ${suggestions.map((s) => `"${s}"`).join(" or ")}?`
-      : `; allowed: ${all.slice(0, 12).map((s) => `"${s}"`).join(", ")}${all.length > 12 ? ", …" : ""}`),
+    `"${value}" is not a value of ${field}${closestOrAllowed(suggestions, all)}`,
   unquotedValue: (word: string) => `put "${word}" in quotes: text values are written "like this"`,
   unquotedUnknownValue: (word: string, field: string, suggestions: string[], all: string[]) =>
-    `${word} is not a value of ${field}, and values are written in quotes` +
-    (suggestions.length
-      ? `; did you mean ${suggestions.map((s) => `"${s}"`).join(" or ")}?`
-      : `; allowed: ${all.slice(0, 12).map((s) => `"${s}"`).join(", ")}${all.length > 12 ? ", …" : ""}`),
+    `${word} is not a value of ${field}, and values are written in quotes${closestOrAllowed(suggestions, all)}`,
   operatorType: (operator: string, takes: string, field: string, type: FieldType) =>
     `'${operator}' takes ${takes}; ${field} is ${article(type)} ${type} field, which takes ${OPERATORS_BY_TYPE[type]}`,
   valueType: (field: string, type: FieldType, found: string, hint = "") =>
@@ -69,3 +63,9 @@ export const messages = {
   duplicateSegment: (name: string, line: number) => `segment "${name}" is already defined at line ${line}`,
   brokenSegment: (name: string) => `segment "${name}" has errors, so this reference cannot be checked`,
 };
+
+/** `; did you mean "a" or "b"?`, or with no close value the first allowed ones. */
+function closestOrAllowed(suggestions: string[], all: string[]): string {
+  if (suggestions.length) return `; did you mean ${suggestions.map((s) => `"${s}"`).join(" or ")}?`;
+  return `; allowed: ${all.slice(0, 12).map((s) => `"${s}"`).join(", ")}${all.length > 12 ? ", …" : ""}`;
+}
