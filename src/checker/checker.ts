@@ -301,17 +301,8 @@ class Checker {
         return null;
       case "bareword": {
         if (type === "string" || type === "enum" || type === "list") {
-          const values = type === "enum" ? field.def.values ?? [] : null;
-          const exact = values?.find((x) => x.toLowerCase() === v.text.toLowerCase());
-          if (values && exact === undefined) {
-            // Quoting alone would leave a value the enum does not have: offer the closest one instead.
-            const suggestions = closest(v.text, values);
-            this.report(error("unquoted-value", v.span, messages.unquotedUnknownValue(v.text, written, suggestions, values),
-              suggestions[0] !== undefined ? replaceWith(v.span, quoteString(suggestions[0]), `use "${suggestions[0]}"`) : undefined));
-            return null;
-          }
-          const quoted = quoteString(exact ?? v.text);
-          this.report(error("unquoted-value", v.span, messages.unquotedValue(exact ?? v.text), replaceWith(v.span, quoted, `put ${quoted} in quotes`)));
+          this.reportBareword(v, type === "enum" ? field.def.values ?? [] : undefined, (suggestions, all) =>
+            messages.unquotedUnknownValue(v.text, written, suggestions, all));
           return null;
         }
         if (type === "boolean") return mismatch(`the word ${v.text}`, ": write true or false");
@@ -393,11 +384,26 @@ class Checker {
     return { kind: "event", name, window, filter, measure, span: e.span };
   }
 
+  /**
+   * A bare word where a quoted value belongs. With known values: the known one it spells (any case) in
+   * quotes, else the closest known one, since quoting alone would leave an unknown value.
+   */
+  private reportBareword(v: A.Value & { kind: "bareword" }, known: readonly string[] | undefined, unknown: (suggestions: string[], all: string[]) => string): void {
+    const exact = known?.find((x) => x.toLowerCase() === v.text.toLowerCase());
+    if (known && exact === undefined) {
+      const suggestions = closest(v.text, known);
+      this.report(error("unquoted-value", v.span, unknown(suggestions, [...known]),
+        suggestions[0] !== undefined ? replaceWith(v.span, quoteString(suggestions[0]), `use "${suggestions[0]}"`) : undefined));
+      return;
+    }
+    const quoted = quoteString(exact ?? v.text);
+    this.report(error("unquoted-value", v.span, messages.unquotedValue(exact ?? v.text), replaceWith(v.span, quoted, `put ${quoted} in quotes`)));
+  }
+
   private checkEventName(v: A.Value, events: EventsDef): string | null {
     if (v.kind === "missing") return null;
     if (v.kind === "bareword") {
-      const quoted = quoteString(v.text);
-      this.report(error("unquoted-value", v.span, messages.unquotedValue(v.text), replaceWith(v.span, quoted, `put ${quoted} in quotes`)));
+      this.reportBareword(v, events.names, (suggestions, all) => messages.unquotedUnknownEvent(v.text, suggestions, all));
       return null;
     }
     if (v.kind !== "string") {

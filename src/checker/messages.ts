@@ -29,6 +29,8 @@ export const messages = {
   unknownValue: (value: string, field: string, suggestions: string[], all: string[]) =>
     `"${value}" is not a value of ${field}${closestOrAllowed(suggestions, all)}`,
   unquotedValue: (word: string) => `put "${word}" in quotes: text values are written "like this"`,
+  unquotedUnknownEvent: (word: string, suggestions: string[], known: string[]) =>
+    `${word} is not a known event, and event names are written in quotes${closestOrAllowed(suggestions, known, "known events")}`,
   unquotedUnknownValue: (word: string, field: string, suggestions: string[], all: string[]) =>
     `${word} is not a value of ${field}, and values are written in quotes${closestOrAllowed(suggestions, all)}`,
   operatorType: (operator: string, takes: string, field: string, type: FieldType) =>
@@ -45,10 +47,7 @@ export const messages = {
   badCount: (raw: string) => `expected a whole number of times, found ${raw}`,
   noEvents: () => "this schema has no \"events\" section, so conditions on events cannot be checked",
   unknownEvent: (name: string, suggestions: string[], known: string[]) =>
-    `unknown event "${name}"` +
-    (suggestions.length
-      ? `; did you mean ${suggestions.map((s) => `"${s}"`).join(" or ")}?`
-      : `; known events: ${known.slice(0, 12).map((s) => `"${s}"`).join(", ")}`),
+    `unknown event "${name}"${closestOrAllowed(suggestions, known, "known events")}`,
   eventNameNotString: (found: string) => `expected an event name in quotes, found ${found}`,
   nestedEvent: () => "an event's 'where' filter tests that event's properties; it cannot hold another event condition",
   segmentInFilter: () => "an event's 'where' filter tests that event's properties; it cannot refer to a segment",
@@ -65,7 +64,7 @@ export const messages = {
 };
 
 /** `; did you mean "a" or "b"?`, or with no close value the first allowed ones. */
-function closestOrAllowed(suggestions: string[], all: string[]): string {
+function closestOrAllowed(suggestions: string[], all: string[], label = "allowed"): string {
   if (suggestions.length) return `; did you mean ${suggestions.map((s) => `"${s}"`).join(" or ")}?`;
-  return `; allowed: ${all.slice(0, 12).map((s) => `"${s}"`).join(", ")}${all.length > 12 ? ", …" : ""}`;
+  return `; ${label}: ${all.slice(0, 12).map((s) => `"${s}"`).join(", ")}${all.length > 12 ? ", …" : ""}`;
 }
