@@ -19,6 +19,7 @@ import { buildCorpus, type CorpusEntry } from "./corpus.js";
 
 type Api = typeof import("../../src/index.js");
 type ParserApi = typeof import("../../src/parser/index.js");
+type TokensApi = typeof import("../../src/parser/tokens.js");
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..");
@@ -28,12 +29,13 @@ const root = join(here, "..", "..");
  * TypeScript sources through tsx would measure tsx's transform instead (it keeps function names by wrapping
  * every closure created in a hot loop, which costs segql 1.5-3× here), while the peers run as published JS.
  */
-async function loadBuilt(): Promise<{ api: Api; parser: ParserApi }> {
+async function loadBuilt(): Promise<{ api: Api; parser: ParserApi; tokens: TokensApi }> {
   console.log("building dist/ (npm run build) so the compiled JavaScript is measured…");
   execSync("npm run -s build", { cwd: root, stdio: "inherit" });
   const api = (await import(join(root, "dist", "index.js"))) as Api;
   const parser = (await import(join(root, "dist", "parser", "index.js"))) as ParserApi;
-  return { api, parser };
+  const tokens = (await import(join(root, "dist", "parser", "tokens.js"))) as TokensApi;
+  return { api, parser, tokens };
 }
 const SCHEMA_PATH = join(root, "data", "telco", "schema.json");
 const N = 10_000;
@@ -48,7 +50,7 @@ interface Contender {
 }
 
 export async function run(): Promise<string> {
-  const { api, parser } = await loadBuilt();
+  const { api, parser, tokens } = await loadBuilt();
   const { analyze, check, parseSchema } = api;
   const { parse } = parser;
   const schemaText = readFileSync(SCHEMA_PATH, "utf8");
@@ -67,6 +69,8 @@ export async function run(): Promise<string> {
       },
     },
     { name: "segql parse", what: "`parse(text)`: AST with spans, diagnostics", syntax: "segql", run: (t) => parse(t) },
+    // Not a contender: where parse's time goes. The Chevrotain lexer alone bounds what any Chevrotain parser can reach.
+    { name: "segql lex", what: "the Chevrotain lexer alone (`segqlLexer.tokenize`), a part of parse", syntax: "segql", run: (t) => tokens.segqlLexer.tokenize(t) },
     {
       name: "segql analyze",
       what: "`analyze(text, schema)`: parse+check, diagnostics merged in source order",
@@ -124,13 +128,15 @@ export async function run(): Promise<string> {
   const verdict = base.perSec >= fastestPeer.perSec
     ? `segql parse+check is ${(base.perSec / fastestPeer.perSec).toFixed(2)}× the expressions/s of the fastest peer's parse alone (${fastestPeer.c.name}): goal met.`
     : `segql parse+check reaches ${(base.perSec / fastestPeer.perSec).toFixed(2)}× the expressions/s of the fastest peer's parse alone (${fastestPeer.c.name}): goal NOT met.`;
+  const lex = rows.find((r) => r.c.name === "segql lex")!;
+  const lexNote = `The Chevrotain lexer alone takes ${(lex.ms / fastestPeer.ms).toFixed(2)}× the time of ${fastestPeer.c.name}'s whole parse.`;
   return `## Parsing: segql vs jsep, cel-js, react-querybuilder
 
 ${N.toLocaleString("en-US")} generated conditions of 5-15 rules over the telco schema (seeded; segql text averages ${avgBytes} bytes), each translated into every parser's own syntax (bench/parse/corpus.ts). Median of ${ROUNDS} rounds after ${WARMUP} warm-up rounds, parsers interleaved; segql measured as compiled to dist/ (\`npm run build\`). Lower "time vs" is faster.
 
 ${table}
 
-${verdict}
+${verdict} ${lexNote}
 `;
 }
 
