@@ -20,7 +20,7 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { LineIndex } from "../diagnostics.js";
 import { duplicateKeys, parseJsonTree, rangeOfJsonPath } from "../schema/json-source.js";
-import { SchemaError, parseSchema, type Schema } from "../schema/schema.js";
+import { SchemaError, parseSchema, withoutBom, type Schema } from "../schema/schema.js";
 import type { ProjectInfo, ProjectProblem } from "../service/index.js";
 
 /** The config file name looked up from each document's folder upward. */
@@ -186,7 +186,7 @@ function readConfig(configPath: string): ConfigContents {
   const none = { schemaPath: null, globs: [], problems, schemaRange: null, segmentsRange: null };
   let text: string;
   try {
-    text = readFileSync(configPath, "utf8");
+    text = withoutBom(readFileSync(configPath, "utf8"));
   } catch (e) {
     problems.push({ message: `${CONFIG_NAME} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, severity: "error" });
     return { ...none, text: null };
@@ -196,7 +196,7 @@ function readConfig(configPath: string): ConfigContents {
   const tree = parseJsonTree(text);
   let json: unknown;
   try {
-    json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    json = JSON.parse(text);
   } catch (e) {
     const message = tree.error?.message ?? (e as Error).message.replace(/^Unexpected/, "unexpected");
     problem(tree.error, `not valid JSON: ${message}`);
@@ -248,7 +248,7 @@ function loadProject(configPath: string): Project {
     let text: string | null = null;
     try {
       if (statSync(schemaPath).isDirectory()) atConfig(config.schemaRange, `the schema is a folder, not a file: ${schemaPath}`);
-      else text = readFileSync(schemaPath, "utf8");
+      else text = withoutBom(readFileSync(schemaPath, "utf8"));
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       atConfig(config.schemaRange, code === "ENOENT" ? `schema file not found: ${schemaPath}` : `cannot read the schema (${code ?? (e as Error).message}): ${schemaPath}`);
@@ -262,7 +262,9 @@ function loadProject(configPath: string): Project {
         if (e instanceof SchemaError) {
           for (const p of e.problems) {
             const message = p.path ? `${p.path}: ${p.message}` : p.message;
-            problems.push(p.span ? located(schemaUri, text, { from: p.span.start, to: p.span.end }, message) : { message: `invalid schema ${relative(dirname(configPath), schemaPath)}: ${message}`, severity: "error" });
+            problems.push(p.span
+              ? { message, severity: "error", location: { uri: schemaUri, from: p.span.start, to: p.span.end, line: p.span.line, column: p.span.column } }
+              : { message: `invalid schema ${relative(dirname(configPath), schemaPath)}: ${message}`, severity: "error" });
           }
         } else atConfig(config.schemaRange, `cannot read the schema: ${(e as Error).message}`);
       }

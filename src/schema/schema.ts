@@ -131,15 +131,18 @@ export function validateSchema(json: unknown): { schema: Schema; problems: [] } 
 }
 
 /**
- * Parses schema JSON text; throws `SchemaError` with every problem, each with its position in the text.
+ * Parses schema JSON text; throws `SchemaError` with every problem, each with its position in the text
+ * (offsets into the text without a leading byte order mark, if it has one).
  * A key written twice in one object is a problem too (`JSON.parse` would silently keep the last one).
  */
-export function parseSchema(text: string, source?: string): Schema {
+export function parseSchema(input: string, source?: string): Schema {
+  // Spans are offsets into the text as editors show it: without a byte order mark (which JSON.parse refuses).
+  const text = withoutBom(input);
   const lines = new LineIndex(text);
   const span = (from: number, to: number): Span => lines.span(from, to);
   let json: unknown;
   try {
-    json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    json = JSON.parse(text);
   } catch (e) {
     const tree = parseJsonTree(text);
     const problem: SchemaProblem = tree.error
@@ -163,6 +166,11 @@ export function parseSchema(text: string, source?: string): Schema {
   problems.sort((a, b) => a.span!.start - b.span!.start);
   if (problems.length > 0 || !result.schema) throw new SchemaError(problems, source);
   return result.schema;
+}
+
+/** The text without a leading byte order mark (some Windows editors write one). */
+export function withoutBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 /** Finds a contact field by name, case-insensitively. */

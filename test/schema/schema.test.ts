@@ -72,6 +72,8 @@ describe("schema validation names the JSON path of every problem", () => {
     );
     // A byte order mark (some Windows editors write one) is not an error.
     expect(parseSchema('\uFEFF{ "table": "t", "key": "id", "fields": {} }').table).toBe("t");
+    // … and columns count from the first character an editor shows, after the mark.
+    expect(() => parseSchema('\uFEFF{ "table": 1, "key": "id", "fields": {} }', "s.json")).toThrow("s.json:1:12: error: table: expected a non-empty string");
   });
 
   it("a field named __proto__ or constructor is an ordinary field", () => {
