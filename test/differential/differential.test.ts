@@ -17,6 +17,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkExpression } from "../../src/index.js";
 import { ENGINE_NAMES, openEngine, unavailable, type Engine } from "../engines/index.js";
+import { CANONICAL_TEXT } from "../../src/compiler/sql/dialects/sqlite.js";
 import { contactArb, eventsArb, exprArb, nowArb, RICH_SCHEMA_JSON, RICH_SEGMENTS, segmentFileText } from "../helpers/generators.js";
 import { parseSchema, type Schema } from "../../src/schema/schema.js";
 import { checkQuery, describeMismatches, predicateKeys, prepareDataset, type Mode } from "./harness.js";
@@ -66,6 +67,13 @@ const overridden: Schema = (() => {
 const ownColumns: Schema = (() => {
   const json = JSON.parse(JSON.stringify(RICH_JSON)) as SchemaJson;
   for (const [name, p] of Object.entries(json.events.properties)) p.column ??= `p_${name}`;
+  return parseSchema(JSON.stringify(json));
+})();
+/** The rich schema with SQLite timestamps (fields and the events' time) stored as canonical toISOString text. */
+const canonicalText: Schema = (() => {
+  const json = JSON.parse(JSON.stringify(RICH_JSON)) as SchemaJson;
+  for (const f of Object.values(json.fields)) if (f.type === "timestamp") f.storage = { sqlite: CANONICAL_TEXT };
+  json.events.storage = { sqlite: CANONICAL_TEXT };
   return parseSchema(JSON.stringify(json));
 })();
 const segmentNames = RICH_SEGMENTS.map((s) => s.name);
@@ -196,3 +204,15 @@ for (const name of ENGINE_NAMES) {
     );
   });
 }
+
+// Canonical text is a promise about the data, so this engine writes every timestamp in toISOString's form.
+describe(`differential: predicate = sqlite, timestamps stored as "${CANONICAL_TEXT}"`, () => {
+  let engine: Engine;
+  beforeAll(async () => {
+    engine = await openEngine("sqlite", { sqliteTimestampText: "millis" });
+  });
+  afterAll(async () => {
+    await engine?.close();
+  });
+  it(`${OVERRIDE_RUNS} random expressions, columns compared as stored`, () => runDifferential(engine, canonicalText, OVERRIDE_RUNS, "canonical text"), timeoutFor(OVERRIDE_RUNS));
+});

@@ -74,10 +74,11 @@ export interface TimeOps {
   /** The kind JSON timestamp properties are read into (see `JsonOps`). */
   readonly jsonKind: TimeKind;
   /**
-   * A timestamp column as it is compared. Fallback: the column itself (SQLite normalises ISO text with
-   * `strftime`, so `…:59Z` and `…:59.000Z` compare as the same instant).
+   * A timestamp column as it is compared, given its kind and storage (as for `kind`). Fallback: the column
+   * itself (SQLite normalises ISO text with `strftime`, so `…:59Z` and `…:59.000Z` compare as the same
+   * instant, unless the storage promises one canonical form).
    */
-  column?(sql: string, kind: TimeKind): string;
+  column?(sql: string, kind: TimeKind, storage: string | undefined): string;
   /**
    * A DATE column brought into the kind used to compare it with an instant computed in SQL (`now`,
    * `30 days ago`, … without `--now`). Fallback: `{ sql, kind: "naive" }` (engines compare DATE with a

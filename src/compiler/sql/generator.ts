@@ -247,7 +247,7 @@ export class SqlGenerator implements Values {
     const op: Operand = { sql, type: field.type, label };
     if (field.type === "timestamp") {
       op.timeKind = this.timeKind(storage, label);
-      if (d.time.column) op.sql = d.time.column(sql, op.timeKind);
+      if (d.time.column) op.sql = d.time.column(sql, op.timeKind, storage);
     }
     if (field.type === "list") {
       const kind = d.listKind(storage);
@@ -622,7 +622,7 @@ export class SqlGenerator implements Values {
     const label = `events time column "${events.time}"`;
     const kind = this.timeKind(storage, label);
     const sql = `${alias}.${this.ident(events.time)}`;
-    return { sql: this.dialect.time.column ? this.dialect.time.column(sql, kind) : sql, type: "timestamp", timeKind: kind, label };
+    return { sql: this.dialect.time.column ? this.dialect.time.column(sql, kind, storage) : sql, type: "timestamp", timeKind: kind, label };
   }
 
   /** An event filter: rules on the event's properties (same push-down of `not`). */

@@ -10,6 +10,12 @@ import { EPOCH_LIMIT_MS, MIN_INSTANT_MS } from "../json-time.js";
 /** The canonical text of an instant: what `toISOString` writes, so text order is time order. */
 const ISO = "'%Y-%m-%dT%H:%M:%fZ'";
 
+/**
+ * The storage of a timestamp column whose every value is NULL or exactly `YYYY-MM-DDTHH:MM:SS.sssZ` (what
+ * JavaScript's `toISOString` writes for years 1-9999), so text order is time order without normalising.
+ */
+export const CANONICAL_TEXT = "canonical text";
+
 /** Current instant as canonical text. A scalar subquery is evaluated once per statement, so `now` is fixed. */
 const NOW = `(SELECT strftime(${ISO}, 'now'))`;
 
@@ -77,12 +83,14 @@ export const sqlite = {
   }),
 
   time: {
-    kind: (storage): TimeKind | null => (storage === undefined || ["text", "datetime", "timestamp", "varchar"].includes(storage) ? "text" : null),
-    storageNames: "TEXT (default, ISO-8601 UTC)",
+    kind: (storage): TimeKind | null =>
+      storage === undefined || storage === CANONICAL_TEXT || ["text", "datetime", "timestamp", "varchar"].includes(storage) ? "text" : null,
+    storageNames: `TEXT (default, ISO-8601 UTC), "${CANONICAL_TEXT}" (always toISOString's form)`,
     jsonKind: "text",
     // Text compares as time only in one format: `…:59Z` sorts after `…:59.500Z`. Normalise to the
-    // toISOString form (an index on this expression makes the comparison indexable).
-    column: (sql) => `strftime(${ISO}, ${sql})`,
+    // toISOString form (an index on this expression makes the comparison indexable), unless the storage
+    // promises that form already: then the column is compared as stored and a plain index serves.
+    column: (sql, _kind, storage) => (storage === CANONICAL_TEXT ? sql : `strftime(${ISO}, ${sql})`),
     dateAs: (sql) => ({ sql: `(${sql} || 'T00:00:00.000Z')`, kind: "text" }),
     instant: (ms: number, _kind: TimeKind, v: Values) => (v.params ? v.string(isoMs(ms)) : standardString(isoMs(ms))),
     date: (text: string, v: Values) => (v.params ? v.string(text) : standardString(text)),
