@@ -21,6 +21,18 @@ function isToken(e: CstElement | undefined): e is IToken {
   return e !== undefined && (e as IToken).tokenType !== undefined;
 }
 
+/** Comparison operator tokens, by token name. */
+const COMPARE_OPS: Readonly<Record<string, A.CompareOp>> = {
+  Equal: "=", NotEqual: "!=", Less: "<", LessEqual: "<=", Greater: ">", GreaterEqual: ">=",
+};
+
+/** The text operators: keyword token, CST label of the value, AST operator. */
+const TEXT_OPS: readonly (readonly [string, string, A.TextOp])[] = [
+  ["Contains", "contains", "contains"],
+  ["Starts", "startsWith", "startsWith"],
+  ["Ends", "endsWith", "endsWith"],
+];
+
 /** True for tokens the parser made up while recovering (offset NaN or -1): they hold no text. */
 function isVirtual(t: IToken): boolean {
   return !(t.startOffset >= 0) || t.isInsertedInRecovery === true;
@@ -79,11 +91,13 @@ class AstBuilder {
   }
 
   private pointAtLastEnd(): Span {
-    return { ...this.lastEnd, start: this.lastEnd.end, column: this.lastEnd.column + (this.lastEnd.end - this.lastEnd.start) };
+    const last = this.lastEnd;
+    return { start: last.end, end: last.end, line: last.line, column: last.column + (last.end - last.start) };
   }
 
   private cover(a: Span, b: Span): Span {
-    return b.end > a.end ? { ...a, end: b.end } : a;
+    // A literal rather than a spread: every span keeps one shape, which keeps this hot path fast.
+    return b.end > a.end ? { start: a.start, end: b.end, line: a.line, column: a.column } : a;
   }
 
   // ---- document --------------------------------------------------------------------------------
@@ -238,10 +252,7 @@ class AstBuilder {
 
   private comparison(node: CstNode): A.Test {
     const opToken = this.token(node, "CompareOp") ?? this.tokens(node, "CompareOp")[0];
-    const ops: Record<string, A.CompareOp> = {
-      Equal: "=", NotEqual: "!=", Less: "<", LessEqual: "<=", Greater: ">", GreaterEqual: ">=",
-    };
-    const cmp = opToken ? ops[opToken.tokenType.name] ?? "=" : "=";
+    const cmp = opToken ? COMPARE_OPS[opToken.tokenType.name] ?? "=" : "=";
     if (opToken) this.lastEnd = this.tokenSpan(opToken);
     return { op: "compare", cmp, value: this.valueOf(node, "value"), span: this.nodeSpan(node) };
   }
@@ -287,12 +298,7 @@ class AstBuilder {
       const { low, high } = this.between(between);
       return { op: "between", negated, low, high, span };
     }
-    const textOps: [string, string, A.TextOp][] = [
-      ["Contains", "contains", "contains"],
-      ["Starts", "startsWith", "startsWith"],
-      ["Ends", "endsWith", "endsWith"],
-    ];
-    for (const [tokenName, label, op] of textOps) {
+    for (const [tokenName, label, op] of TEXT_OPS) {
       const t = this.token(node, tokenName);
       if (t) {
         this.lastEnd = this.tokenSpan(this.token(node, "With") ?? t);
