@@ -201,8 +201,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     if (changed.length > 0 || filesChanged) for (const d of documents.all()) schedule(d.uri, true);
   }
 
-  /** The config and schema files that have diagnostics published (to clear them once fixed). */
-  const filesWithProblems = new Set<string>();
+  /** The config and schema files that have diagnostics published, with what was sent (to clear them once fixed). */
+  const filesWithProblems = new Map<string, string>();
   /**
    * Publishes each project's problems on the files they are in (segql.json, the schema), whether or not the
    * editor shows them, and clears the files whose problems are gone. A schema shared by two projects gets
@@ -210,6 +210,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
    */
   function publishConfigProblems(): void {
     const byFile = new Map<string, Map<string, Diagnostic>>();
+    const byFileSent = new Map<string, string>();
     for (const project of workspace.loadedProjects()) {
       if (!project.configPath) continue;
       const configUri = pathToUri(project.configPath);
@@ -231,11 +232,14 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     }
     for (const [uri, diagnostics] of byFile) {
       const list = [...diagnostics.values()].sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
-      void connection.sendDiagnostics({ uri, diagnostics: list });
+      // Called on every open of a segment file: send only what the client does not have yet.
+      const sent = JSON.stringify(list);
+      if (filesWithProblems.get(uri) !== sent) void connection.sendDiagnostics({ uri, diagnostics: list });
+      byFileSent.set(uri, sent);
     }
-    for (const uri of filesWithProblems) if (!byFile.has(uri)) void connection.sendDiagnostics({ uri, diagnostics: [] });
+    for (const uri of filesWithProblems.keys()) if (!byFile.has(uri)) void connection.sendDiagnostics({ uri, diagnostics: [] });
     filesWithProblems.clear();
-    for (const uri of byFile.keys()) filesWithProblems.add(uri);
+    for (const [uri, sent] of byFileSent) filesWithProblems.set(uri, sent);
   }
 
   // ---- diagnostics -----------------------------------------------------------------------------------

@@ -37,6 +37,8 @@ export const SERVER_ARGS = [
 /** A running server and a connection to it. */
 export class LspClient {
   readonly diagnostics = new Map<string, PublishDiagnosticsParams>();
+  /** How many times diagnostics were published, per URI. */
+  readonly publishCount = new Map<string, number>();
   private waiters: { uri: string; test: (p: PublishDiagnosticsParams) => boolean; resolve: (p: PublishDiagnosticsParams) => void }[] = [];
   stderr = "";
   /** What the server answered to `initialize`. */
@@ -55,6 +57,7 @@ export class LspClient {
     }));
     connection.onNotification(PublishDiagnosticsNotification.type, (p) => {
       this.diagnostics.set(p.uri, p);
+      this.publishCount.set(p.uri, (this.publishCount.get(p.uri) ?? 0) + 1);
       this.waiters = this.waiters.filter((w) => {
         if (w.uri !== p.uri || !w.test(p)) return true;
         w.resolve(p);

@@ -291,6 +291,12 @@ describe("segql lsp --stdio", () => {
       `0:0 config segql.json:1:13: the schema is a folder, not a file: ${join(other, "schema.json")}; checking syntax only`,
     ]);
     expect(flatRanges((await onConfig).diagnostics)).toEqual([`0:12-0:25 error config the schema is a folder, not a file: ${join(other, "schema.json")}`]);
+    // Opening another file of the project sums the problem up there too, without re-sending segql.json's.
+    const sent = client.publishCount.get(uriOf(join(other, "segql.json")));
+    expect(await open(uriOf(join(other, "b.segql")), "tenure > 2")).toEqual([
+      `0:0 config segql.json:1:13: the schema is a folder, not a file: ${join(other, "schema.json")}; checking syntax only`,
+    ]);
+    expect(client.publishCount.get(uriOf(join(other, "segql.json")))).toBe(sent);
   });
 
   it("goes from a field, an event property and an event name to its key in the schema", async () => {
