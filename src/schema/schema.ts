@@ -140,17 +140,16 @@ export function parseSchema(input: string, source?: string): Schema {
   const text = withoutBom(input);
   const lines = new LineIndex(text);
   const span = (from: number, to: number): Span => lines.span(from, to);
+  const tree = parseJsonTree(text);
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (e) {
-    const tree = parseJsonTree(text);
     const problem: SchemaProblem = tree.error
       ? { path: "", message: `not valid JSON: ${tree.error.message}`, keys: [], span: span(tree.error.from, tree.error.to) }
       : { path: "", message: `not valid JSON: ${(e as Error).message}`, keys: [], span: span(0, 0) };
     throw new SchemaError([problem], source);
   }
-  const tree = parseJsonTree(text);
   const problems: SchemaProblem[] = [];
   if (tree.root) {
     for (const d of duplicateKeys(tree.root)) {
