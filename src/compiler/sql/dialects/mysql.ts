@@ -23,10 +23,13 @@ function stringLiteral(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
-/** Upper-case hex of the UTF-8 bytes (TextEncoder: the compiler also runs in browsers). */
+/** TextEncoder rather than Buffer: the compiler also runs in browsers. */
+const utf8 = new TextEncoder();
+
+/** Upper-case hex of the UTF-8 bytes. */
 function utf8Hex(value: string): string {
   let hex = "";
-  for (const byte of new TextEncoder().encode(value)) hex += byte.toString(16).toUpperCase().padStart(2, "0");
+  for (const byte of utf8.encode(value)) hex += byte.toString(16).toUpperCase().padStart(2, "0");
   return hex;
 }
 
