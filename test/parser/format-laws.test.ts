@@ -101,20 +101,29 @@ function withComments(text: string, picks: number[]): { text: string; comments: 
   return { text: out, comments };
 }
 
+/**
+ * Formats `doc`, puts comments into the text at `picks`, and formats that: the comments do not change the
+ * AST, each is printed exactly once, the AST survives and the result is a fixed point.
+ */
+function formatWithComments(doc: A.SegqlDocument, picks: number[], width: number) {
+  const plain = format(doc, { width });
+  const { text, comments } = withComments(plain, picks);
+  const parsed = reparse(text);
+  expect(stripSpans(parsed)).toEqual(stripSpans(reparse(plain)));
+  const formatted = format(parsed, { width });
+  for (const c of comments) expect(formatted.split(c).length - 1, `${c} in:\n${formatted}`).toBe(1);
+  const again = reparse(formatted);
+  expect(stripSpans(again)).toEqual(stripSpans(parsed));
+  expect(format(again, { width })).toBe(formatted);
+  return { text, comments, parsed, formatted, again };
+}
+
 describe("comments survive formatting", () => {
   it("every comment is printed exactly once, the AST is unchanged and the result is a fixed point", () => {
     fc.assert(
       fc.property(documentArb, fc.array(fc.nat(), { minLength: 1, maxLength: 6 }), fc.constantFrom(80, 40, 20), (doc, picks, width) => {
-        const plain = format(doc, { width });
-        const { text, comments } = withComments(plain, picks);
-        const parsed = reparse(text);
-        expect(stripSpans(parsed)).toEqual(stripSpans(reparse(plain)));
-        const formatted = format(parsed, { width });
-        for (const c of comments) expect(formatted.split(c).length - 1, `${c} in:\n${formatted}`).toBe(1);
-        const again = reparse(formatted);
-        expect(stripSpans(again)).toEqual(stripSpans(parsed));
+        const { comments, again } = formatWithComments(doc, picks, width);
         expect(again.comments.map((c) => c.text).sort()).toEqual([...comments].sort());
-        expect(format(again, { width })).toBe(formatted);
       }),
       { numRuns: RUNS },
     );
@@ -287,15 +296,7 @@ describe("format laws over documents with long value lists", () => {
   it("comments inserted anywhere (also between list values) survive, stay put, and give a fixed point", () => {
     fc.assert(
       fc.property(listyDocumentArb, fc.array(fc.nat(), { minLength: 1, maxLength: 8 }), widthArb, (doc, picks, width) => {
-        const plain = format(doc, { width });
-        const { text, comments } = withComments(plain, picks);
-        const parsed = reparse(text);
-        expect(stripSpans(parsed)).toEqual(stripSpans(reparse(plain)));
-        const formatted = format(parsed, { width });
-        for (const c of comments) expect(formatted.split(c).length - 1, `${c} in:\n${formatted}`).toBe(1);
-        const again = reparse(formatted);
-        expect(stripSpans(again)).toEqual(stripSpans(parsed));
-        expect(format(again, { width })).toBe(formatted);
+        const { text, comments, parsed, formatted, again } = formatWithComments(doc, picks, width);
         const before = commentPlaces(parsed);
         const after = commentPlaces(again);
         for (const c of comments) {
