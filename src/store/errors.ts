@@ -1,0 +1,180 @@
+/**
+ * The errors store operations throw. Each has a stable `code` so callers (the HTTP API, the CLI) map it to
+ * a status or exit code without parsing messages:
+ *
+ * | class | code | HTTP | CLI exit |
+ * | --- | --- | --- | --- |
+ * | `NotFoundError` | `not-found` | 404 | 1 |
+ * | `NameTakenError` | `name-taken` | 409 | 1 |
+ * | `ConflictError` | `conflict` | 412 (If-Match failed) | 1 |
+ * | `ReferencedError` | `referenced` | 409 | 1 |
+ * | `InvalidExpressionError` | `invalid-expression` | 422 | 1 |
+ * | `UnknownKeysError` | `unknown-keys` | 422 | 1 |
+ * | `InvalidInputError` | `invalid-input` | 422 | 1 |
+ * | `DatabaseInUseError` | `database-in-use` | (startup) | 2 |
+ * | `NewerDatabaseError` | `newer-database` | (startup) | 2 |
+ * | `SchemaMismatchError` | `schema-mismatch` | (startup) | 2 |
+ *
+ * Anything else thrown by a store operation is a bug (HTTP 500, CLI exit 3).
+ */
+import type { Diagnostic } from "../diagnostics.js";
+import type { Segment, SegmentId, SegmentSummary } from "./types.js";
+
+/** Stable codes of store errors. */
+export type StoreErrorCode =
+  | "not-found"
+  | "name-taken"
+  | "conflict"
+  | "referenced"
+  | "invalid-expression"
+  | "unknown-keys"
+  | "invalid-input"
+  | "database-in-use"
+  | "newer-database"
+  | "schema-mismatch";
+
+/** Base class of every error a store operation throws on purpose. */
+export class StoreError extends Error {
+  constructor(
+    readonly code: StoreErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "StoreError";
+  }
+}
+
+/** A segment (by id or name), contact (by key) or segment version that does not exist. */
+export class NotFoundError extends StoreError {
+  constructor(
+    readonly what: "segment" | "contact" | "version",
+    /** The id, name or key asked for. */
+    readonly ref: string | number,
+  ) {
+    super("not-found", `no ${what} ${typeof ref === "number" ? `#${ref}` : JSON.stringify(ref)}`);
+    this.name = "NotFoundError";
+  }
+}
+
+/** Another segment already has this name (names are unique case-insensitively). */
+export class NameTakenError extends StoreError {
+  constructor(
+    readonly segmentName: string,
+    /** The segment holding the name. */
+    readonly existing: SegmentSummary,
+  ) {
+    super("name-taken", `the name ${JSON.stringify(segmentName)} is taken by segment #${existing.id} ${JSON.stringify(existing.name)} (names are unique, ignoring case)`);
+    this.name = "NameTakenError";
+  }
+}
+
+/**
+ * An edit was based on an older version of the segment (optimistic concurrency: `expectedVersion` did not
+ * match). Nothing was written; `current` is the segment as it is now, so the caller can show both.
+ */
+export class ConflictError extends StoreError {
+  constructor(
+    readonly expectedVersion: number,
+    readonly current: Segment,
+  ) {
+    super("conflict", `segment #${current.id} ${JSON.stringify(current.name)} is at version ${current.version}, not ${expectedVersion}: someone else saved it meanwhile; reload and apply your change again`);
+    this.name = "ConflictError";
+  }
+}
+
+/** A segment cannot be deleted (or made unreadable) while other segments read it through `in segment`. */
+export class ReferencedError extends StoreError {
+  constructor(
+    readonly segment: SegmentSummary,
+    /** The segments whose expressions read it. */
+    readonly referencedBy: SegmentSummary[],
+  ) {
+    super(
+      "referenced",
+      `segment #${segment.id} ${JSON.stringify(segment.name)} is read by ${referencedBy.map((s) => `#${s.id} ${JSON.stringify(s.name)}`).join(", ")} through \`in segment\`; change those first, or delete with force (they will then report an unknown segment and keep their last members until edited)`,
+    );
+    this.name = "ReferencedError";
+  }
+}
+
+/**
+ * An expression that does not parse or check against the store's schema and segments. `diagnostics` are
+ * the checker's (with spans into `text`), errors first; `message` renders them.
+ */
+export class InvalidExpressionError extends StoreError {
+  constructor(
+    readonly text: string,
+    readonly diagnostics: Diagnostic[],
+  ) {
+    const errors = diagnostics.filter((d) => d.severity === "error");
+    super("invalid-expression", `the expression has ${errors.length === 1 ? "an error" : `${errors.length} errors`}: ${errors.map((d) => `${d.span.line}:${d.span.column}: ${d.message}`).join("; ")}`);
+    this.name = "InvalidExpressionError";
+  }
+}
+
+/** Contact keys that are not in the contacts table (static members must be existing contacts). */
+export class UnknownKeysError extends StoreError {
+  constructor(
+    /** The unknown keys, in input order, without duplicates. */
+    readonly keys: string[],
+  ) {
+    const shown = keys.slice(0, 10).map((k) => JSON.stringify(k)).join(", ");
+    super("unknown-keys", `${keys.length} key${keys.length === 1 ? " is" : "s are"} not a contact: ${shown}${keys.length > 10 ? `, … (${keys.length - 10} more)` : ""}; nothing was changed`);
+    this.name = "UnknownKeysError";
+  }
+}
+
+/** One problem of an input: where (a field name, `rows[3].age`, `file.csv:12`) and what. */
+export interface InputProblem {
+  /** Where: a property path such as `name` or `rows[3].signed_up_at`, or `FILE:LINE` for files. */
+  path: string;
+  message: string;
+  /** For files: the file, 1-based line and the field at fault. */
+  file?: string;
+  line?: number;
+  field?: string;
+}
+
+/** Input that cannot be used: a bad segment name, a contact value of the wrong type, a bad file row. */
+export class InvalidInputError extends StoreError {
+  constructor(
+    readonly problems: InputProblem[],
+    /** How many problems there were in all (`problems` may hold only the first ones). */
+    readonly total: number = problems.length,
+  ) {
+    super("invalid-input", `${total === 1 ? "" : `${total} problems: `}${problems.slice(0, 10).map((p) => (p.path ? `${p.path}: ${p.message}` : p.message)).join("; ")}${total > 10 ? "; …" : ""}`);
+    this.name = "InvalidInputError";
+  }
+}
+
+/** A DuckDB file is held open by another process (DuckDB allows one writer process). */
+export class DatabaseInUseError extends StoreError {
+  constructor(readonly path: string) {
+    super("database-in-use", `${path} is in use by another process (a running 'segql serve'?); use the API or stop it`);
+    this.name = "DatabaseInUseError";
+  }
+}
+
+/** The database was written by a newer segql, whose store format this version does not know. */
+export class NewerDatabaseError extends StoreError {
+  constructor(
+    readonly found: number,
+    readonly supported: number,
+  ) {
+    super("newer-database", `the database has store format ${found}, made by a newer segql; this segql reads formats up to ${supported}: upgrade segql`);
+    this.name = "NewerDatabaseError";
+  }
+}
+
+/** The schema given to `openStore` differs from the one the database was created with. */
+export class SchemaMismatchError extends StoreError {
+  constructor(readonly differences: string[]) {
+    super("schema-mismatch", `the database was created with another schema (${differences.slice(0, 5).join("; ")}); open it without a schema to use its own`);
+    this.name = "SchemaMismatchError";
+  }
+}
+
+/** The id of a segment, for messages. */
+export function segmentLabel(s: { id: SegmentId; name: string }): string {
+  return `#${s.id} ${JSON.stringify(s.name)}`;
+}

@@ -1,0 +1,29 @@
+/**
+ * Segments as saved objects: the store (`openStore`), its errors, the refresh scheduler and the demo.
+ *
+ *   openStore({ db, schema }) ──▶ Store ──┬─ segments: create / update / duplicate / delete / versions
+ *                                         ├─ members: static lists, materialised dynamic memberships
+ *                                         ├─ preview / why / refresh / changes (the `since` feed)
+ *                                         └─ contacts and events: upsert, append, import
+ *
+ * One database holds one schema's contacts and events (the tables the SQL compiler targets) and segql's
+ * own tables beside them (`segql_*`). Backends: a DuckDB file (default `segql.duckdb`; `:memory:`) and
+ * PostgreSQL (`postgres://…`, or an embedded PGlite). The logic is written once over a small SQL adapter
+ * (adapter.ts); the dialect differences live in duckdb.ts and postgres.ts. docs/store.md is the guide.
+ */
+import { openStoreImpl } from "./store.js";
+import type { OpenStoreOptions, Store } from "./types.js";
+
+export * from "./errors.js";
+export type * from "./types.js";
+export { DEFAULT_REFRESH_EVERY_MS, startRefreshScheduler, type Scheduler, type SchedulerOptions } from "./scheduler.js";
+export { demoSchema, seedDemo, type DemoReport } from "./demo.js";
+
+/**
+ * Opens (creating and migrating as needed) a store. Throws `DatabaseInUseError` when another process holds
+ * the DuckDB file, `NewerDatabaseError` for a database made by a newer segql, `SchemaMismatchError` when
+ * `schema` differs from the stored one, `InvalidInputError` for a new database without a schema.
+ */
+export async function openStore(options: OpenStoreOptions = {}): Promise<Store> {
+  return openStoreImpl(options);
+}

@@ -1,0 +1,474 @@
+/**
+ * The store's public types: segments, members, previews, changes, imports, and the `Store` interface
+ * every backend (DuckDB, PostgreSQL) implements with the same behaviour.
+ *
+ * Conventions: instants are ISO-8601 strings in UTC (`2026-01-01T10:00:00.000Z`); contact keys are strings;
+ * contacts are plain objects keyed by schema field name in the predicate's shapes (docs/predicate.md:
+ * timestamps as ISO strings, dates `YYYY-MM-DD`, lists arrays of strings, empties null).
+ */
+import type { Span } from "../diagnostics.js";
+import type { Diagnostic } from "../diagnostics.js";
+import type { DialectName } from "../compiler/sql/dialect.js";
+import type { Schema } from "../schema/schema.js";
+import type { InputProblem } from "./errors.js";
+
+/** A segment's id: a positive integer, never reused. */
+export type SegmentId = number;
+
+/** `static`: an explicit list of contacts. `dynamic`: the contacts matching an expression, kept up to date. */
+export type SegmentKind = "static" | "dynamic";
+
+/** Just enough to name a segment in messages and lists. */
+export interface SegmentSummary {
+  id: SegmentId;
+  name: string;
+}
+
+/** A saved segment. */
+export interface Segment {
+  id: SegmentId;
+  /** Unique, ignoring case; 1-200 characters, no leading/trailing spaces, no control characters. */
+  name: string;
+  description: string;
+  kind: SegmentKind;
+  /** The expression of a dynamic segment (as saved); null for a static one. */
+  expression: string | null;
+  /** 1 on creation, +1 on every saved change (name, description, expression, kind). Member changes of a static segment do not count. */
+  version: number;
+  createdAt: string;
+  createdBy: string | null;
+  updatedAt: string;
+  updatedBy: string | null;
+  /** Members now: the materialised membership of a dynamic segment, the member list of a static one. */
+  memberCount: number;
+  /** When a dynamic segment's membership was last recomputed in full (null: never; static: null). */
+  refreshedAt: string | null;
+  /** The segments its expression reads through `in segment` (directly). */
+  references: SegmentSummary[];
+  /** The segments whose expressions read this one directly. */
+  referencedBy: SegmentSummary[];
+  /** True when the expression uses relative times (`30 days ago`, `within last`, `today`, `now`): refreshed on a schedule. */
+  relativeTime: boolean;
+  /**
+   * Errors of the saved expression against the current schema and segments (empty when it checks). Non-empty
+   * only after a forced delete of a segment it read: such a segment keeps its last members and is skipped
+   * by refreshes until edited.
+   */
+  problems: Diagnostic[];
+}
+
+/** One saved edit of a segment (version 1 is the creation). */
+export interface SegmentVersion {
+  segmentId: SegmentId;
+  version: number;
+  name: string;
+  description: string;
+  kind: SegmentKind;
+  expression: string | null;
+  at: string;
+  by: string | null;
+  /** What this version changed compared with the previous one: `created`, `name`, `description`, `expression`, `kind`. */
+  changed: string[];
+}
+
+/** A page of results and the cursor of the next page (null: this was the last page). */
+export interface Page<T> {
+  items: T[];
+  next: string | null;
+}
+
+/** Who does a write, recorded in the version history and change log. */
+export interface WriteOptions {
+  /** A user name or id; null/absent: unknown. */
+  by?: string | null;
+}
+
+/** Writes that change a segment: optimistic concurrency. */
+export interface UpdateOptions extends WriteOptions {
+  /** The version the caller last saw; if the segment is at another version, `ConflictError` and nothing is written. */
+  expectedVersion?: number;
+}
+
+/** What `createSegment` takes. */
+export interface CreateSegmentInput {
+  name: string;
+  description?: string;
+  kind: SegmentKind;
+  /** Dynamic: required. Static: not allowed (use `members` or `freeze`). */
+  expression?: string;
+  /** Static: initial members by key (every key must be a contact, else `UnknownKeysError`). */
+  members?: readonly string[];
+  /** Static: the contacts matching this expression now become the members (a snapshot). */
+  freeze?: string;
+}
+
+/** What `updateSegment` changes; absent properties stay as they are. */
+export interface SegmentChanges {
+  /** A rename also rewrites the expressions that reference the segment by name, in the same transaction. */
+  name?: string;
+  description?: string;
+  /** Dynamic segments only; checked, then the membership (and the segments reading it) is refreshed. */
+  expression?: string;
+}
+
+/** Options of `listSegments`. */
+export interface ListSegmentsOptions {
+  kind?: SegmentKind;
+  /** Only segments whose name contains this text (case-insensitive). */
+  search?: string;
+  /** Page size (default 100, at most 1000). */
+  limit?: number;
+  /** The `next` cursor of the previous page. Segments are listed by name (case-insensitive), then id. */
+  cursor?: string | null;
+}
+
+/** Options of `duplicateSegment`. */
+export interface DuplicateOptions extends WriteOptions {
+  /** The copy's name; default "Copy of X", then "Copy of X (2)", "Copy of X (3)", … whichever is free. */
+  name?: string;
+}
+
+/** Options of `deleteSegment`. */
+export interface DeleteOptions extends UpdateOptions {
+  /** Delete even when other segments read it (they then report an unknown segment, see `Segment.problems`). */
+  force?: boolean;
+}
+
+/** Options of `members`. */
+export interface MembersOptions {
+  /** Page size (default 50, at most 1000). */
+  limit?: number;
+  /** The `next` cursor of the previous page (pages follow the sort). */
+  cursor?: string | null;
+  /** A schema field to sort by (default the key); empties last. */
+  orderBy?: string;
+  descending?: boolean;
+}
+
+/** A page of members. */
+export interface MembersPage extends Page<ContactValues> {
+  /** Members in all. */
+  total: number;
+}
+
+/** Options of member edits. */
+export interface MemberOptions extends WriteOptions {
+  /** Add/remove the known keys and report the unknown ones, instead of `UnknownKeysError` and no change. */
+  skipUnknown?: boolean;
+}
+
+/** What a member edit did. Keys are counted once however often they were given. */
+export interface MemberUpdate {
+  /** Keys that became members (add) or stopped being members (remove). */
+  changed: number;
+  /** Keys that were already members (add) or were not members (remove). */
+  unchanged: number;
+  /** Keys that are not contacts (only with `skipUnknown`; otherwise `UnknownKeysError`). */
+  unknown: string[];
+  memberCount: number;
+}
+
+/** Options of `preview`. */
+export interface PreviewOptions {
+  /** Size of the first page of matching contacts (default 20, at most 1000; 0 for none). */
+  limit?: number;
+  /** A schema field to sort the page by (default the key); empties last. */
+  orderBy?: string;
+  descending?: boolean;
+  /** Dialect of the SQL shown (default the backend's). */
+  dialect?: DialectName;
+  /** Count each sub-condition on its own (default true). */
+  conditionCounts?: boolean;
+  /**
+   * The saved dynamic segment this expression would replace: adds `impact` (who would enter and leave), and
+   * lets the expression read the segments the saved one may read (it may not read itself).
+   */
+  segmentId?: SegmentId;
+  /** How many entering/leaving keys to list in `impact` (default 20). */
+  impactKeys?: number;
+}
+
+/** How many contacts one sub-condition of an expression matches on its own. */
+export interface ConditionCount {
+  /** The condition's range in the expression text. */
+  span: Span;
+  /** Its text (the slice of the expression). */
+  text: string;
+  kind: "and" | "or" | "not" | "rule" | "event" | "segment";
+  /** Nesting depth: 0 for the whole expression. */
+  depth: number;
+  count: number;
+}
+
+/** Who would enter and leave a saved segment if its expression were replaced. */
+export interface Impact {
+  segmentId: SegmentId;
+  entering: number;
+  leaving: number;
+  /** Members before and after. */
+  before: number;
+  after: number;
+  /** The first keys entering / leaving (sorted). */
+  enteringKeys: string[];
+  leavingKeys: string[];
+}
+
+/** What `preview` returns. */
+export interface Preview {
+  count: number;
+  /** The first page of matching contacts, sorted as asked. */
+  contacts: ContactValues[];
+  /** The compiled SQL (select form, values as literals) for the asked dialect. */
+  sql: { dialect: DialectName; text: string };
+  conditions: ConditionCount[];
+  impact: Impact | null;
+  /** The instant relative times were resolved against. */
+  now: string;
+}
+
+/** One node of an expression as evaluated for one contact (`why`). */
+export interface WhyNode {
+  span: Span;
+  text: string;
+  kind: "and" | "or" | "not" | "rule" | "event" | "segment";
+  depth: number;
+  /** The node's value for the contact. */
+  value: boolean;
+  /** Rules: the field and the value the contact has (null when empty). */
+  field?: { name: string; value: unknown };
+  /** Events: how many of the contact's events matched the name, window and filter; and the aggregate or first/last time seen (null over none). */
+  events?: { name: string; count: number; measured?: unknown };
+  /** Segment references: the segment read (a static one by membership). */
+  segment?: SegmentSummary & { kind: SegmentKind };
+}
+
+/** What `why` returns: whether the contact matches, and why (every node, parents first). */
+export interface Why {
+  key: string;
+  matches: boolean;
+  nodes: WhyNode[];
+  now: string;
+}
+
+/** Options of `refresh`. */
+export interface RefreshOptions extends WriteOptions {
+  /** Only these segments (and the dynamic segments reading them, after them). Default: every dynamic segment. */
+  ids?: readonly SegmentId[];
+  /** Only segments whose expressions use relative times (what the scheduler refreshes). */
+  relativeOnly?: boolean;
+}
+
+/** What refreshing one segment did. */
+export interface RefreshResult {
+  segmentId: SegmentId;
+  name: string;
+  entered: number;
+  exited: number;
+  memberCount: number;
+  /** Set when the segment was not refreshed: its expression has problems. */
+  skipped?: string;
+  ms: number;
+}
+
+/** One entry of the change log. */
+export interface MembershipChange {
+  /** Increasing with commit order; the cursor of `changes({ since })`. */
+  seq: number;
+  segmentId: SegmentId;
+  key: string;
+  change: "entered" | "exited";
+  at: string;
+  /** The segment's version when it happened. */
+  segmentVersion: number;
+}
+
+/** Options of `changes`. */
+export interface ChangesOptions {
+  /** Only changes after this sequence number (default 0: from the start). */
+  since?: number;
+  segmentId?: SegmentId;
+  /** Page size (default 1000, at most 10000). */
+  limit?: number;
+}
+
+/** A page of the change log; `next` is the `since` for the following call (the last seq returned, or `since`). */
+export interface ChangesPage {
+  items: MembershipChange[];
+  next: number;
+}
+
+/** A contact as stored: field name → value, in the predicate's shapes (empties null). */
+export type ContactValues = Record<string, unknown>;
+
+/**
+ * A contact to upsert: field name → value (timestamps as ISO text, epoch ms or Date; dates `YYYY-MM-DD`;
+ * lists arrays of strings; null clears). The key is required; fields left out keep their stored value.
+ */
+export type ContactInput = Readonly<Record<string, unknown>>;
+
+/**
+ * An event to append, keyed by the schema's events column names (as events.jsonl writes them):
+ * `{ [contact_key]: "c1", [name]: "Purchase", [time]: "2024-01-01T10:00:00Z", properties: { amount: 12.5 } }`.
+ */
+export type EventInput = Readonly<Record<string, unknown>>;
+
+/** A contact with the segments it is in now. */
+export interface ContactRecord {
+  key: string;
+  values: ContactValues;
+  segments: SegmentSummary[];
+  /** Events of the contact (most recent first, at most 100). */
+  recentEvents: Record<string, unknown>[];
+}
+
+/** What an upsert or event append did, with the membership changes it caused (already in the log). */
+export interface WriteResult {
+  inserted: number;
+  updated: number;
+  changes: MembershipChange[];
+}
+
+/** Options of imports. */
+export interface ImportOptions extends WriteOptions {
+  /** File format; default from the extension (.csv, .jsonl/.ndjson, .json, .parquet; .gz allowed for text). */
+  format?: "csv" | "jsonl" | "json" | "parquet";
+  /** Import the good rows and report the bad ones (default: any bad row aborts the import, nothing changes). */
+  skipBad?: boolean;
+  /** Called now and then with rows read so far and the total when known (for a progress bar). */
+  onProgress?: (done: number, total: number | null) => void;
+}
+
+/** What an import did. */
+export interface ImportReport {
+  file: string;
+  /** Rows read. */
+  rows: number;
+  inserted: number;
+  updated: number;
+  /** Bad rows (the first 100), each by file, line and field. */
+  bad: InputProblem[];
+  badCount: number;
+  /** The refresh the import triggered (every dynamic segment). */
+  refreshed: RefreshResult[];
+}
+
+/** Counts of what the store holds. */
+export interface StoreStats {
+  contacts: number;
+  events: number;
+  segments: number;
+  /** The last change's sequence number (0: none). */
+  lastChangeSeq: number;
+}
+
+/** A check of an expression without saving it. */
+export interface ExpressionCheck {
+  ok: boolean;
+  diagnostics: Diagnostic[];
+  /** The segments it reads. */
+  references: SegmentSummary[];
+  relativeTime: boolean;
+}
+
+/**
+ * A store of segments over one database holding contacts, events and segql's own tables. Every method is
+ * safe to call concurrently (writes are serialised; PostgreSQL ones across processes too). Errors: see
+ * errors.ts (`StoreError` subclasses); anything else is a bug.
+ */
+export interface Store {
+  /** The schema the database was created with. */
+  readonly schema: Schema;
+  /** `duckdb` or `postgres` (PGlite included). */
+  readonly backend: "duckdb" | "postgres";
+  /** Where it is: the file path, `:memory:`, the URL without password, or `pglite`. */
+  readonly location: string;
+
+  // ---- segments -------------------------------------------------------------------------------------
+  /** Segments by name (case-insensitive), then id. */
+  listSegments(options?: ListSegmentsOptions): Promise<Page<Segment>>;
+  /** One segment; `NotFoundError` if there is none. */
+  getSegment(id: SegmentId): Promise<Segment>;
+  /** A segment by name (case-insensitive) or by id written `#12` or `12`; `NotFoundError` if none. */
+  findSegment(nameOrId: string): Promise<Segment>;
+  /**
+   * Creates a segment (version 1). Dynamic: the expression is checked (`InvalidExpressionError` with the
+   * checker's diagnostics, e.g. a cycle through `in segment`), then its membership is computed and logged.
+   * Static: `members` / `freeze` give the first members. `NameTakenError`, `UnknownKeysError`, `InvalidInputError`.
+   */
+  createSegment(input: CreateSegmentInput, options?: WriteOptions): Promise<Segment>;
+  /**
+   * Changes name, description and/or expression (one new version). A rename rewrites the `in segment`
+   * references of other segments (each gets a new version too). A new expression is checked and the
+   * membership of the segment and of the segments reading it is refreshed. `ConflictError` on a stale
+   * `expectedVersion`.
+   */
+  updateSegment(id: SegmentId, changes: SegmentChanges, options?: UpdateOptions): Promise<Segment>;
+  /** A copy with the same kind, description, expression (or members), named "Copy of X" (or `options.name`). */
+  duplicateSegment(id: SegmentId, options?: DuplicateOptions): Promise<Segment>;
+  /** Deletes a segment with its members and history (its change log entries stay). `ReferencedError` unless `force`. */
+  deleteSegment(id: SegmentId, options?: DeleteOptions): Promise<void>;
+  /** Dynamic → static: today's members become the member list (a new version). */
+  convertToStatic(id: SegmentId, options?: UpdateOptions): Promise<Segment>;
+  /** Every saved version, oldest first. */
+  segmentVersions(id: SegmentId): Promise<SegmentVersion[]>;
+  /** Checks an expression against the schema and saved segments without saving (`segmentId`: as an edit of that segment). */
+  checkExpression(text: string, options?: { segmentId?: SegmentId }): Promise<ExpressionCheck>;
+
+  // ---- members --------------------------------------------------------------------------------------
+  /** A page of the members now, with their contact values. */
+  members(id: SegmentId, options?: MembersOptions): Promise<MembersPage>;
+  /** The member keys at a past instant, from the change log (sorted). */
+  membersAt(id: SegmentId, at: string | Date | number): Promise<string[]>;
+  /** Static segments: adds contacts by key (logged as `entered`). */
+  addMembers(id: SegmentId, keys: readonly string[], options?: MemberOptions): Promise<MemberUpdate>;
+  /** Static segments: removes contacts by key (logged as `exited`). */
+  removeMembers(id: SegmentId, keys: readonly string[], options?: MemberOptions): Promise<MemberUpdate>;
+  /** Static segments: adds the contacts matching an expression now (freezing its current matches). */
+  addMatchingMembers(id: SegmentId, expression: string, options?: WriteOptions): Promise<MemberUpdate>;
+
+  // ---- evaluation -----------------------------------------------------------------------------------
+  /** Count, first page, SQL, per-condition counts and (for an edit) impact of an expression, without saving. */
+  preview(expression: string, options?: PreviewOptions): Promise<Preview>;
+  /** Why a contact is (or is not) matched by a saved segment or an expression: every node's value. */
+  why(target: { segmentId: SegmentId } | { expression: string }, key: string): Promise<Why>;
+  /** Recomputes dynamic memberships in the database and logs who entered and exited (in dependency order). */
+  refresh(options?: RefreshOptions): Promise<RefreshResult[]>;
+  /** The change log after a cursor. */
+  changes(options?: ChangesOptions): Promise<ChangesPage>;
+
+  // ---- contacts and events ---------------------------------------------------------------------------
+  /** One contact with its segments; `NotFoundError` if there is none. */
+  getContact(key: string): Promise<ContactRecord>;
+  /** Inserts or updates contacts; dynamic segments are re-evaluated for them at once. `InvalidInputError` names the row and field. */
+  upsertContacts(rows: readonly ContactInput[], options?: WriteOptions): Promise<WriteResult>;
+  /** Appends events (their contacts must exist); dynamic segments are re-evaluated for those contacts at once. */
+  appendEvents(rows: readonly EventInput[], options?: WriteOptions): Promise<WriteResult>;
+  /** Imports contacts (upsert by key) from a CSV, JSONL, JSON or Parquet file, then refreshes every dynamic segment. */
+  importContacts(file: string, options?: ImportOptions): Promise<ImportReport>;
+  /** Imports events from a CSV, JSONL, JSON or Parquet file, then refreshes every dynamic segment. */
+  importEvents(file: string, options?: ImportOptions): Promise<ImportReport>;
+  stats(): Promise<StoreStats>;
+
+  /** Closes the database (waits for running operations). Later calls fail. */
+  close(): Promise<void>;
+}
+
+/** Options of `openStore`. */
+export interface OpenStoreOptions {
+  /**
+   * A DuckDB file path (default `segql.duckdb`), `:memory:`, or a PostgreSQL URL (`postgres://…`,
+   * `postgresql://…`).
+   */
+  db?: string;
+  /** An embedded PostgreSQL (a PGlite instance) to use instead of `db`: tests and demos. */
+  pglite?: unknown;
+  /**
+   * The schema. Required when the database is new (its tables are created from it); with an existing
+   * database it may be left out (the stored one is used) or must equal it (`SchemaMismatchError`).
+   */
+  schema?: Schema;
+  /** PostgreSQL only: the namespace (created if missing) holding every table; default `public`. */
+  pgSchema?: string;
+  /** The clock, epoch ms (default `Date.now`): change times and the `now` of relative times. */
+  clock?: () => number;
+}
