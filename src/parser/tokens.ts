@@ -8,12 +8,92 @@
  * - soft keywords are also in the `Identifier` category, so `count`, `last`, `segment` or `days` remain
  *   usable as field names wherever a field is expected.
  */
-import { createToken, Lexer, type TokenType } from "chevrotain";
+import { createToken, Lexer, type CustomPatternMatcherReturn, type TokenType } from "chevrotain";
+
+// Identifiers, strings and backticked names are scanned by hand rather than matched with a regular
+// expression: V8's regexp engine keeps a backtracking entry per repetition of a group, and a long enough
+// token (an 8 MiB string of escapes, `a.a.a…`) overflows it with a RangeError. A scan is linear and flat.
+
+const ASCII_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+function isIdentStart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
+}
+
+function isIdentPart(c: number): boolean {
+  return isIdentStart(c) || (c >= 48 && c <= 57);
+}
+
+/**
+ * A hand-written pattern for Chevrotain, carrying the equivalent regular expression's `source` for tools
+ * that need a regular expression (scripts/gen-textmate-grammar.ts builds the editor grammar from it).
+ */
+function scanned(source: RegExp, exec: (text: string, offset: number) => CustomPatternMatcherReturn | null) {
+  return { exec, source: source.source };
+}
+
+/** A match as Chevrotain takes it from a custom pattern: an array holding the image. */
+function matched(text: string, start: number, end: number): CustomPatternMatcherReturn {
+  return [text.slice(start, end)] as CustomPatternMatcherReturn;
+}
+
+/** `[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*` at `offset`: the end offset, or -1. */
+function scanIdentifier(text: string, offset: number): number {
+  if (!isIdentStart(text.charCodeAt(offset))) return -1;
+  let i = offset + 1;
+  for (;;) {
+    while (i < text.length && isIdentPart(text.charCodeAt(i))) i++;
+    // A dot continues the name only when a letter or `_` follows it (`a.` is `a`, then a stray dot).
+    if (text.charCodeAt(i) === 46 && isIdentStart(text.charCodeAt(i + 1))) i += 2;
+    else return i;
+  }
+}
+
+/**
+ * A quoted string at `offset` (`"` or `'`, backslash escapes, no raw line break): its end and whether the
+ * closing quote was found. Unterminated, it ends before the line break (a trailing backslash included).
+ */
+function scanString(text: string, offset: number): { end: number; terminated: boolean } | null {
+  const quote = text.charCodeAt(offset);
+  if (quote !== 34 && quote !== 39) return null;
+  let i = offset + 1;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c === quote) return { end: i + 1, terminated: true };
+    if (c === 10 || c === 13) break;
+    if (c === 92) {
+      const next = text.charCodeAt(i + 1);
+      if (i + 1 >= text.length || next === 10 || next === 13) return { end: i + 1, terminated: false };
+      i += 2;
+    } else i++;
+  }
+  return { end: i, terminated: false };
+}
+
+/** `` `name` `` at `offset` (a doubled backtick stands for one, no line break): the end offset, or -1. */
+function scanQuotedName(text: string, offset: number): number {
+  if (text.charCodeAt(offset) !== 96) return -1;
+  let i = offset + 1;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 13) return -1;
+    if (c === 96) {
+      if (text.charCodeAt(i + 1) !== 96) return i + 1;
+      i += 2;
+    } else i++;
+  }
+  return -1;
+}
 
 /** Identifiers: `[A-Za-z_][A-Za-z0-9_]*`, optionally dotted (`custom.plan_type`). */
 export const Identifier = createToken({
   name: "Identifier",
-  pattern: /[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*/,
+  pattern: scanned(/[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*/, (text, offset) => {
+    const end = scanIdentifier(text, offset);
+    return end < 0 ? null : matched(text, offset, end);
+  }),
+  start_chars_hint: [...ASCII_LETTERS, "_"],
+  line_breaks: false,
   label: "a field name",
 });
 
@@ -41,19 +121,34 @@ export const NumberLiteral = createToken({
 /** Double- or single-quoted strings with backslash escapes; no raw line breaks inside. */
 export const StringLiteral = createToken({
   name: "StringLiteral",
-  pattern: /"(?:[^"\\\r\n]|\\[^\r\n])*"|'(?:[^'\\\r\n]|\\[^\r\n])*'/,
+  pattern: scanned(/"(?:[^"\\\r\n]|\\[^\r\n])*"|'(?:[^'\\\r\n]|\\[^\r\n])*'/, (text, offset) => {
+    const s = scanString(text, offset);
+    return s?.terminated ? matched(text, offset, s.end) : null;
+  }),
+  start_chars_hint: ['"', "'"],
+  line_breaks: false,
   label: "a string",
 });
 /** A string whose closing quote is missing on its line; the parser reports it and reads it as a string. */
 export const UnterminatedString = createToken({
   name: "UnterminatedString",
-  pattern: /"(?:[^"\\\r\n]|\\[^\r\n])*\\?|'(?:[^'\\\r\n]|\\[^\r\n])*\\?/,
+  pattern: scanned(/"(?:[^"\\\r\n]|\\[^\r\n])*\\?|'(?:[^'\\\r\n]|\\[^\r\n])*\\?/, (text, offset) => {
+    const s = scanString(text, offset);
+    return s && !s.terminated ? matched(text, offset, s.end) : null;
+  }),
+  start_chars_hint: ['"', "'"],
+  line_breaks: false,
   label: "a string",
 });
 /** `` `Plan Type` ``: any name in backticks; a doubled backtick stands for one. */
 export const QuotedIdentifier = createToken({
   name: "QuotedIdentifier",
-  pattern: /`(?:[^`\r\n]|``)*`/,
+  pattern: scanned(/`(?:[^`\r\n]|``)*`/, (text, offset) => {
+    const end = scanQuotedName(text, offset);
+    return end < 0 ? null : matched(text, offset, end);
+  }),
+  start_chars_hint: ["`"],
+  line_breaks: false,
   label: "a field name",
 });
 
