@@ -50,8 +50,12 @@ export interface GeneratorOptions {
   now: number | null;
   /** The name (unquoted) the contacts table has in the query, used where a subquery refers to the outer row. */
   outer: string;
-  /** Segment references: null compiles the referenced condition inline; else the quoted view of a name. */
-  view: ((name: string) => string) | null;
+  /**
+   * Segment references: null compiles the referenced condition inline; else the relation (a quoted view,
+   * or a parenthesised subquery) holding a name's members in a column named as the key, or null to
+   * compile that one inline.
+   */
+  view: ((name: string) => string | null) | null;
 }
 
 /** A condition: a constant, or SQL with the operator at its top (for parenthesising). */
@@ -207,8 +211,11 @@ export class SqlGenerator implements Values {
       case "event":
         return this.event(e, negated);
       case "segment":
-        if (this.options.view) return this.viewMembership(this.options.view(e.name), negated);
+      {
+        const view = this.options.view ? this.options.view(e.name) : null;
+        if (view !== null) return this.viewMembership(view, negated);
         return this.expr(e.expr, negated);
+      }
     }
   }
 

@@ -50,6 +50,13 @@ export interface CompileSqlOptions {
   tableAlias?: string;
   /** Format with sql-formatter (default true); false gives one line. */
   pretty?: boolean;
+  /**
+   * Where `in segment "X"` reads X's members: for a segment name, the SQL of a relation (a quoted table or
+   * view, or a parenthesised subquery) whose column named as the schema's key holds the members, or null
+   * to compile X's condition inline (the default for every name). The text is the caller's SQL, used as
+   * it is: for saved segments, their materialised members or a static segment's member list.
+   */
+  segmentSource?: (name: string) => string | null;
 }
 
 /** Compiled SQL and its parameters: an array for positional placeholders, `{ p1: … }` for BigQuery's `@p1`. */
@@ -72,7 +79,7 @@ export function compileSql(query: TypedQuery, options: CompileSqlOptions): Compi
     params: options.params === true,
     now: options.now === undefined ? null : resolveNowOption(options.now),
     outer,
-    view: null,
+    view: options.segmentSource ?? null,
   });
   const condition = gen.condition(query.expr);
   let sql: string;
