@@ -1,0 +1,83 @@
+/**
+ * The small SQL interface the store is written over. Two backends implement it (duckdb.ts, postgres.ts);
+ * everything else in src/store speaks only this, with `$1, $2, …` placeholders (both engines' syntax).
+ *
+ * Values: every user value travels as a parameter. Parameters are text, numbers, booleans, null, or
+ * lists of text (bound as the engine's text array, for `unnest`). Rows come back normalised: integers as
+ * numbers, timestamps as ISO-8601 UTC text with milliseconds, dates as `YYYY-MM-DD`, lists as arrays,
+ * JSON as text or a parsed value (callers accept both, see `jsonValue`).
+ */
+
+/** A bound parameter. */
+export type Param = string | number | boolean | null | readonly (string | null)[];
+
+/** A result row: column name → normalised value. */
+export type Row = Record<string, unknown>;
+
+/** Runs statements. Inside a transaction, the transaction's connection. */
+export interface SqlRunner {
+  /** One statement with parameters; its rows (empty for statements that return none). */
+  query(sql: string, params?: readonly Param[]): Promise<Row[]>;
+  /** One or more statements without parameters (DDL). */
+  exec(sql: string): Promise<void>;
+}
+
+/** A database connection (or pool) the store runs on. */
+export interface SqlAdapter extends SqlRunner {
+  readonly kind: "duckdb" | "postgres";
+  /** Where it is, for messages (no password). */
+  readonly location: string;
+  /** False where text cannot hold U+0000 (PostgreSQL). */
+  readonly storesNul: boolean;
+  /**
+   * Runs `fn` in one transaction, serialised with every other `write` (in this process, and on PostgreSQL
+   * across processes through an advisory lock): so change-log sequence numbers follow commit order, and
+   * read-check-write sequences (a name is free, the version matches) cannot interleave. Rolls back when
+   * `fn` throws.
+   */
+  write<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
+  /** Runs `fn` on one connection seeing one consistent snapshot (a read-only transaction where the engine has one). */
+  read<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** A FIFO mutex: `run` calls execute one at a time, in call order. */
+export class Mutex {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(fn, fn);
+    // The chain continues whether or not `fn` failed; the caller sees the failure.
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+}
+
+/** Quotes an identifier for DuckDB and PostgreSQL (`"…"`, inner quotes doubled). */
+export function quoteIdent(name: string): string {
+  if (name.includes("\u0000")) throw new Error(`a name cannot contain U+0000: ${JSON.stringify(name)}`);
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** A possibly dotted table name (`analytics.contacts`), each part quoted. */
+export function quoteTable(name: string): string {
+  return name.split(".").map(quoteIdent).join(".");
+}
+
+/** A JSON column's value as read: DuckDB gives text, PostgreSQL a parsed value. */
+export function jsonValue(v: unknown): unknown {
+  if (typeof v !== "string") return v ?? null;
+  try {
+    return JSON.parse(v);
+  } catch {
+    return null;
+  }
+}
+
+/** A count or id column as a JS number. */
+export function num(v: unknown): number {
+  if (typeof v === "number") return v;
+  if (typeof v === "bigint") return Number(v);
+  if (typeof v === "string") return Number(v);
+  return 0;
+}

@@ -1,0 +1,377 @@
+/**
+ * The saved segments as the checker and compilers see them: each dynamic segment's expression parsed
+ * once, the reference graph (`in segment "X"`), cycle detection, dependency order, and checking of new
+ * text against the schema and the other segments.
+ *
+ * Static segments have no expression. The checker still needs something to type `in segment "S"` with,
+ * so S is declared to it with a placeholder condition; after checking, every reference to a static
+ * segment gets, as its condition, a test of a hidden list field (`STATIC_FIELD`) holding the ids of the
+ * static segments a contact is in. The predicate path fills that field from `segql_static_members`; the
+ * SQL path never reads it, because `compileSql`'s `segmentSource` option turns references to static
+ * segments into reads of the member table.
+ */
+import { error, type Diagnostic, type Span } from "../diagnostics.js";
+import { check } from "../checker/checker.js";
+import { messages } from "../checker/messages.js";
+import type { TypedExpr, TypedRule, TypedSegmentRef } from "../checker/typed-ast.js";
+import type * as A from "../parser/ast.js";
+import { parse } from "../parser/index.js";
+import type { FieldDef, Schema } from "../schema/schema.js";
+import type { SegmentKind, SegmentSummary } from "./types.js";
+
+/** The hidden contact field the predicate reads for static membership (not writable in the language). */
+export const STATIC_FIELD = "\u0000segql static segments";
+
+/** A `segql_segments` row, decoded. */
+export interface SegmentRow {
+  id: number;
+  name: string;
+  description: string;
+  kind: SegmentKind;
+  expression: string | null;
+  version: number;
+  createdAt: number;
+  createdBy: string | null;
+  updatedAt: number;
+  updatedBy: string | null;
+  refreshedAt: number | null;
+}
+
+/** A saved segment in the catalog. */
+export interface Entry {
+  row: SegmentRow;
+  /** Dynamic: the parsed expression (null when it does not parse). */
+  expr: A.Expr | null;
+  /** Names its expression reads directly, as written (exact). */
+  refs: string[];
+  /** Whether its own text uses relative times. */
+  ownRelative: boolean;
+}
+
+/** The result of checking a text. */
+export interface Checked {
+  /** The typed condition, static references resolved (see the file comment); null on errors. */
+  typed: TypedExpr | null;
+  diagnostics: Diagnostic[];
+  /** The parsed expression (null when the text is not one condition). */
+  expr: A.Expr | null;
+  /** Segments it reads directly. */
+  references: Entry[];
+  /** Whether it (or a dynamic segment it reads, transitively) uses relative times. */
+  relativeTime: boolean;
+}
+
+/** The saved segments, indexed. Built per operation from the rows (parsing is cached by id and version). */
+export class Catalog {
+  readonly byId = new Map<number, Entry>();
+  readonly byName = new Map<string, Entry>();
+  readonly byKey = new Map<string, Entry>();
+  private readonly declarations: A.SegmentDeclaration[] = [];
+
+  constructor(
+    readonly schema: Schema,
+    rows: readonly SegmentRow[],
+    cache: ParseCache,
+  ) {
+    for (const row of rows) {
+      const entry = cache.entry(row);
+      this.byId.set(row.id, entry);
+      this.byName.set(row.name, entry);
+      this.byKey.set(row.name.toLowerCase(), entry);
+    }
+    const placeholder = placeholderCondition(schema);
+    for (const e of this.byId.values()) {
+      const expr = e.row.kind === "static" ? placeholder : e.expr;
+      if (expr) this.declarations.push(declaration(e.row.name, expr));
+    }
+  }
+
+  /** A summary of a segment for lists and errors. */
+  static summary(e: Entry): SegmentSummary {
+    return { id: e.row.id, name: e.row.name };
+  }
+
+  /** Segments whose expressions read `id` directly. */
+  referrers(id: number): Entry[] {
+    const name = this.byId.get(id)?.row.name;
+    if (name === undefined) return [];
+    return [...this.byId.values()].filter((e) => e.row.kind === "dynamic" && e.refs.includes(name));
+  }
+
+  /** The entries a segment reads directly (unknown names left out). */
+  references(e: Entry): Entry[] {
+    return unique(e.refs.map((n) => this.byName.get(n)).filter((x): x is Entry => x !== undefined));
+  }
+
+  /** Whether a segment (or one it reads, transitively) uses relative times. */
+  isRelative(start: Entry): boolean {
+    const seen = new Set<Entry>();
+    const stack = [start];
+    while (stack.length > 0) {
+      const e = stack.pop()!;
+      if (seen.has(e)) continue;
+      seen.add(e);
+      if (e.ownRelative) return true;
+      stack.push(...this.references(e));
+    }
+    return false;
+  }
+
+  /**
+   * The dynamic segments to refresh when `ids` changed: those segments (dynamic ones) and every dynamic
+   * segment reading them, transitively, each after the segments it reads.
+   */
+  affected(ids: Iterable<number>): Entry[] {
+    const set = new Set<Entry>();
+    const stack = [...ids].map((id) => this.byId.get(id)).filter((e): e is Entry => e !== undefined);
+    while (stack.length > 0) {
+      const e = stack.pop()!;
+      if (set.has(e)) continue;
+      set.add(e);
+      stack.push(...this.referrers(e.row.id));
+    }
+    return this.dependencyOrder([...set].filter((e) => e.row.kind === "dynamic"));
+  }
+
+  /** Entries ordered so each comes after the entries (among them) it reads; by id otherwise. Cycles cannot be saved. */
+  dependencyOrder(entries: readonly Entry[]): Entry[] {
+    const wanted = new Set(entries);
+    const done = new Set<Entry>();
+    const out: Entry[] = [];
+    for (const start of [...entries].sort((a, b) => a.row.id - b.row.id)) {
+      // Iterative post-order walk (no recursion on the depth of reference chains).
+      const stack: { e: Entry; i: number }[] = [{ e: start, i: 0 }];
+      const onPath = new Set<Entry>([start]);
+      while (stack.length > 0) {
+        const top = stack[stack.length - 1]!;
+        if (done.has(top.e)) {
+          stack.pop();
+          onPath.delete(top.e);
+          continue;
+        }
+        const refs = this.references(top.e);
+        if (top.i < refs.length) {
+          const next = refs[top.i++]!;
+          if (!done.has(next) && !onPath.has(next)) {
+            stack.push({ e: next, i: 0 });
+            onPath.add(next);
+          }
+          continue;
+        }
+        done.add(top.e);
+        if (wanted.has(top.e)) out.push(top.e);
+        stack.pop();
+        onPath.delete(top.e);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Checks `text` (one bare condition) against the schema and the saved segments. `as` makes it the
+   * expression of that segment (an edit, or a new segment's name): a reference to itself, or a chain of
+   * references back to it, is a `segment-cycle` error at the reference.
+   */
+  check(text: string, as?: { name: string; id?: number }): Checked {
+    const parsed = parse(text);
+    const diagnostics: Diagnostic[] = [...parsed.diagnostics];
+    const doc = parsed.document;
+    const fail = (): Checked => ({ typed: null, diagnostics: sortDiagnostics(diagnostics), expr: null, references: [], relativeTime: false });
+    if (!doc.bare) {
+      const at = doc.segments[0]?.span ?? doc.span;
+      diagnostics.push(error("unexpected-token", at, "expected one condition, not `segment` declarations: a saved segment's expression is the part after `as`"));
+      return fail();
+    }
+    const decl = doc.segments[0];
+    const expr = decl?.expr ?? null;
+    if (!decl || !expr) {
+      if (!diagnostics.some((d) => d.severity === "error")) diagnostics.push(error("expected-condition", doc.span, "expected a condition, e.g. plan_type = \"Pro\""));
+      return fail();
+    }
+    if (diagnostics.some((d) => d.severity === "error")) return { ...fail(), expr };
+    const refs = directRefs(expr);
+    // Cycles through saved segments: the checker reports those only at the local segment, so find them here.
+    if (as) diagnostics.push(...this.cycles(as, expr));
+    const self = as ? { ...decl, name: as.name } : decl;
+    // Other segments as the catalog; the edited one is local (its old text must not be checked).
+    const catalog = this.declarations.filter((d) => !as || d.name !== as.name);
+    const result = check({ ...doc, segments: [self] }, this.schema, { catalog });
+    for (const d of result.diagnostics) if (!diagnostics.some((x) => x.code === d.code && x.span.start === d.span.start)) diagnostics.push(d);
+    const references = unique(refs.map((n) => this.byName.get(n)).filter((e): e is Entry => e !== undefined));
+    const relativeTime = usesRelativeTime(expr) || references.some((r) => this.isRelative(r));
+    const ok = !diagnostics.some((d) => d.severity === "error") && result.segments.length === 1;
+    const typed = ok ? result.segments[0]!.expr : null;
+    if (typed) this.resolveStatic(typed);
+    return { typed, diagnostics: sortDiagnostics(diagnostics), expr, references, relativeTime };
+  }
+
+  /** The typed condition of a saved dynamic segment (null when it no longer checks), with its diagnostics. */
+  checkSaved(e: Entry): Checked {
+    return this.check(e.row.expression ?? "", { name: e.row.name, id: e.row.id });
+  }
+
+  /** `segment-cycle` diagnostics for references that lead back to `as`, at each such reference. */
+  private cycles(as: { name: string }, expr: A.Expr): Diagnostic[] {
+    const out: Diagnostic[] = [];
+    for (const ref of refNodes(expr)) {
+      const path = this.pathBack(ref.name, as.name);
+      if (path) out.push(cycleDiagnostic(ref, [as.name, ...path]));
+    }
+    return out;
+  }
+
+  /** A chain of references from `start` back to `target` (names), or null. */
+  pathBack(start: string, target: string): string[] | null {
+    if (start === target) return [target];
+    const prev = new Map<string, string | null>([[start, null]]);
+    const queue = [start];
+    while (queue.length > 0) {
+      const name = queue.shift()!;
+      const e = this.byName.get(name);
+      if (!e || e.row.name === target) continue;
+      for (const r of e.refs) {
+        if (prev.has(r)) continue;
+        prev.set(r, name);
+        if (r === target) {
+          const path = [r];
+          let at: string | null = name;
+          while (at !== null) {
+            path.unshift(at);
+            at = prev.get(at) ?? null;
+          }
+          return path;
+        }
+        queue.push(r);
+      }
+    }
+    return null;
+  }
+
+  /** Gives every reference to a static segment (anywhere, also inside referenced conditions) its membership test. */
+  private resolveStatic(root: TypedExpr): void {
+    const seen = new Set<TypedExpr>();
+    const stack: TypedExpr[] = [root];
+    while (stack.length > 0) {
+      const e = stack.pop()!;
+      if (seen.has(e)) continue;
+      seen.add(e);
+      switch (e.kind) {
+        case "and":
+        case "or":
+          stack.push(...e.operands);
+          break;
+        case "not":
+          stack.push(e.operand);
+          break;
+        case "segment": {
+          const target = this.byName.get(e.name);
+          if (target?.row.kind === "static") (e as TypedSegmentRef).expr = staticTest(target.row.id, e.span);
+          else stack.push(e.expr);
+          break;
+        }
+        default:
+          break;
+      }
+    }
+  }
+}
+
+/** Parsed expressions by segment id and version: a catalog is rebuilt per operation, parsing is not. */
+export class ParseCache {
+  private readonly entries = new Map<number, Entry>();
+
+  entry(row: SegmentRow): Entry {
+    const cached = this.entries.get(row.id);
+    if (cached && cached.row.version === row.version && cached.row.name === row.name && cached.row.kind === row.kind && cached.row.expression === row.expression) {
+      cached.row = row;
+      return cached;
+    }
+    let expr: A.Expr | null = null;
+    if (row.kind === "dynamic" && row.expression !== null) {
+      const parsed = parse(row.expression);
+      if (parsed.document.bare && !parsed.diagnostics.some((d) => d.severity === "error")) expr = parsed.document.segments[0]?.expr ?? null;
+    }
+    const entry: Entry = { row, expr, refs: expr ? directRefs(expr) : [], ownRelative: expr ? usesRelativeTime(expr) : false };
+    this.entries.set(row.id, entry);
+    return entry;
+  }
+}
+
+/** The membership test a reference to static segment `id` stands for in the predicate. */
+export function staticTest(id: number, span: Span): TypedRule {
+  const def: FieldDef = { name: STATIC_FIELD, type: "list", column: STATIC_FIELD };
+  return { kind: "rule", field: { name: STATIC_FIELD, type: "list", column: STATIC_FIELD, source: "contact", def }, test: { op: "hasAny", values: [String(id)], negated: false }, span };
+}
+
+/** Names read through `in segment` in an expression (including inside event filters, where they are errors). */
+export function directRefs(expr: A.Expr): string[] {
+  const out: string[] = [];
+  forEachNode(expr, (e) => {
+    if (e.kind === "segmentRef" && !out.includes(e.name)) out.push(e.name);
+  });
+  return out;
+}
+
+/** Every `in segment` reference node of an expression, for rewriting names in place. */
+export function refNodes(expr: A.Expr): A.SegmentRefExpr[] {
+  const out: A.SegmentRefExpr[] = [];
+  forEachNode(expr, (e) => {
+    if (e.kind === "segmentRef") out.push(e);
+  });
+  return out;
+}
+
+function forEachNode(expr: A.Expr, visit: (e: A.Expr) => void): void {
+  const stack: A.Expr[] = [expr];
+  while (stack.length > 0) {
+    const e = stack.pop()!;
+    visit(e);
+    if (e.kind === "and" || e.kind === "or") stack.push(...e.operands);
+    else if (e.kind === "not") stack.push(e.operand);
+    else if (e.kind === "event" && e.filter) stack.push(e.filter);
+  }
+}
+
+/** Whether an expression's own text uses `now`, `today`, `N units ago` or `within last`. */
+export function usesRelativeTime(expr: A.Expr): boolean {
+  const stack: unknown[] = [expr];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (Array.isArray(v)) {
+      stack.push(...v);
+      continue;
+    }
+    if (typeof v !== "object" || v === null) continue;
+    const o = v as Record<string, unknown>;
+    if (o["kind"] === "relative" || o["kind"] === "now" || o["kind"] === "today" || o["kind"] === "within" || o["op"] === "within") return true;
+    for (const [k, x] of Object.entries(o)) if (k !== "span" && k !== "nameSpan") stack.push(x);
+  }
+  return false;
+}
+
+/** A condition that checks against any schema with a field: `f is empty or f is not empty`. */
+function placeholderCondition(schema: Schema): A.Expr | null {
+  const field = Object.values(schema.fields)[0];
+  if (!field) return null;
+  const span: Span = { start: 0, end: 0, line: 1, column: 1 };
+  const rule = (negated: boolean): A.RuleExpr => ({ kind: "rule", field: { name: field.name, quoted: true, span }, test: { op: "empty", negated, span }, span });
+  return { kind: "or", operands: [rule(false), rule(true)], span };
+}
+
+function declaration(name: string, expr: A.Expr): A.SegmentDeclaration {
+  return { kind: "segment", name, nameSpan: null, title: null, description: null, expr, span: expr.span };
+}
+
+function unique<T>(items: T[]): T[] {
+  return [...new Set(items)];
+}
+
+function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
+  const rank = { error: 0, warning: 1, info: 2 } as const;
+  return [...ds].sort((a, b) => rank[a.severity] - rank[b.severity] || a.span.start - b.span.start);
+}
+
+/** The checker's cycle diagnostic for a reference (at its name) that leads back through `path`. */
+export function cycleDiagnostic(ref: A.SegmentRefExpr, path: string[]): Diagnostic {
+  return error("segment-cycle", ref.nameSpan, messages.segmentCycle(path));
+}

@@ -1,0 +1,114 @@
+/**
+ * Creating and migrating a store's tables. Format 1:
+ *
+ * - `segql_meta(key, value)`: `format` (this file's `STORE_FORMAT`) and `schema` (the schema's JSON).
+ * - the contacts table and (with an events section) the events table, named and typed as the schema
+ *   says, so the SQL compiler's output runs on them unchanged;
+ * - `segql_segments`, `segql_segment_versions`, `segql_static_members`, `segql_memberships`,
+ *   `segql_membership_changes` (its `seq` from the sequence `segql_change_seq`).
+ *
+ * Instants of segql's own tables are BIGINT epoch milliseconds (the same on both backends).
+ * Names are unique case-insensitively through `name_key` (the lower-cased name), checked by the store under
+ * its write lock rather than by a UNIQUE index (DuckDB applies an UPDATE of an indexed column as a delete
+ * and an insert, which a rename inside a larger transaction must not trip over).
+ */
+import { validateSchema, type Schema } from "../schema/schema.js";
+import { quoteIdent, quoteTable, type SqlRunner } from "./adapter.js";
+import { NewerDatabaseError, SchemaMismatchError, StoreError } from "./errors.js";
+import { contactColumns, eventColumns, type Physical } from "./physical.js";
+import { schemaToJson } from "./schema-json.js";
+
+/** The store format this segql writes and the newest it reads. */
+export const STORE_FORMAT = 1;
+
+/** segql's own tables, for the statements that need every one. */
+export const STORE_TABLES = ["segql_meta", "segql_segments", "segql_segment_versions", "segql_static_members", "segql_memberships", "segql_membership_changes"] as const;
+
+const STORE_DDL = [
+  `CREATE TABLE IF NOT EXISTS segql_segments (
+     id BIGINT PRIMARY KEY, name TEXT NOT NULL, name_key TEXT NOT NULL, description TEXT NOT NULL,
+     kind TEXT NOT NULL, expression TEXT, version INTEGER NOT NULL,
+     created_at BIGINT NOT NULL, created_by TEXT, updated_at BIGINT NOT NULL, updated_by TEXT, refreshed_at BIGINT)`,
+  `CREATE TABLE IF NOT EXISTS segql_segment_versions (
+     segment_id BIGINT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL, description TEXT NOT NULL,
+     kind TEXT NOT NULL, expression TEXT, at BIGINT NOT NULL, by_user TEXT, changed TEXT NOT NULL,
+     PRIMARY KEY (segment_id, version))`,
+  `CREATE TABLE IF NOT EXISTS segql_static_members (segment_id BIGINT NOT NULL, contact_key TEXT NOT NULL, PRIMARY KEY (segment_id, contact_key))`,
+  `CREATE TABLE IF NOT EXISTS segql_memberships (segment_id BIGINT NOT NULL, contact_key TEXT NOT NULL, PRIMARY KEY (segment_id, contact_key))`,
+  `CREATE SEQUENCE IF NOT EXISTS segql_change_seq`,
+  `CREATE TABLE IF NOT EXISTS segql_membership_changes (
+     seq BIGINT PRIMARY KEY DEFAULT nextval('segql_change_seq'), segment_id BIGINT NOT NULL, contact_key TEXT NOT NULL,
+     change TEXT NOT NULL, at BIGINT NOT NULL, segment_version INTEGER NOT NULL)`,
+  // The per-contact lookups of upserts (which segments is this contact in?) and the feed by segment.
+  `CREATE INDEX IF NOT EXISTS segql_memberships_key ON segql_memberships (contact_key)`,
+  `CREATE INDEX IF NOT EXISTS segql_static_members_key ON segql_static_members (contact_key)`,
+  `CREATE INDEX IF NOT EXISTS segql_changes_segment ON segql_membership_changes (segment_id, seq)`,
+];
+
+/**
+ * Creates or checks the tables; returns the schema in force. A new database needs `schema`; an existing
+ * one is checked against it when given.
+ */
+export async function migrate(tx: SqlRunner, physical: Physical, backend: "duckdb" | "postgres", given: Schema | undefined): Promise<Schema> {
+  await tx.exec("CREATE TABLE IF NOT EXISTS segql_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+  const meta = new Map((await tx.query("SELECT key, value FROM segql_meta")).map((r) => [String(r["key"]), String(r["value"])]));
+  const format = meta.has("format") ? Number(meta.get("format")) : 0;
+  if (format > STORE_FORMAT) throw new NewerDatabaseError(format, STORE_FORMAT);
+  if (format === 0) {
+    if (!given) throw new StoreError("invalid-input", "this database has no segql store yet: give a schema (--schema FILE) to create one");
+    await createTables(tx, physical, backend, given);
+    await tx.query("INSERT INTO segql_meta (key, value) VALUES ('format', $1), ('schema', $2)", [String(STORE_FORMAT), JSON.stringify(schemaToJson(given))]);
+    return given;
+  }
+  // Migrations from older formats go here, one step per format, inside this transaction.
+  const stored = readStoredSchema(meta.get("schema"));
+  if (given) {
+    const differences = schemaDifferences(schemaToJson(stored), schemaToJson(given));
+    if (differences.length > 0) throw new SchemaMismatchError(differences);
+  }
+  return stored;
+}
+
+async function createTables(tx: SqlRunner, physical: Physical, backend: "duckdb" | "postgres", schema: Schema): Promise<void> {
+  const contacts = contactColumns(schema, backend);
+  const defs = contacts.map((c, i) => `${quoteIdent(c.name)} ${physical.columnType(c)}${i === 0 ? " PRIMARY KEY" : ""}`);
+  await tx.exec(`CREATE TABLE IF NOT EXISTS ${quoteTable(schema.table)} (${defs.join(", ")})`);
+  const events = eventColumns(schema, backend);
+  if (schema.events && events.length > 0) {
+    await tx.exec(`CREATE TABLE IF NOT EXISTS ${quoteTable(schema.events.table)} (${events.map((c) => `${quoteIdent(c.name)} ${physical.columnType(c)}`).join(", ")})`);
+    const index = quoteIdent(`${lastPart(schema.events.table)}_segql_contact`.slice(0, 60));
+    await tx.exec(`CREATE INDEX IF NOT EXISTS ${index} ON ${quoteTable(schema.events.table)} (${quoteIdent(schema.events.contactKey)})`);
+  }
+  for (const ddl of STORE_DDL) await tx.exec(ddl);
+}
+
+function lastPart(table: string): string {
+  return table.split(".").pop()!;
+}
+
+function readStoredSchema(text: string | undefined): Schema {
+  let json: unknown;
+  try {
+    json = JSON.parse(text ?? "");
+  } catch {
+    throw new StoreError("invalid-input", "the database's segql_meta has no readable schema (damaged?)");
+  }
+  const result = validateSchema(json);
+  if (!result.schema) throw new StoreError("invalid-input", `the schema stored in the database is invalid: ${result.problems.map((p) => `${p.path}: ${p.message}`).join("; ")}`);
+  return result.schema;
+}
+
+/** Human-readable differences between two schema JSON values (paths), for `SchemaMismatchError`. */
+function schemaDifferences(a: unknown, b: unknown, path = ""): string[] {
+  if (JSON.stringify(a) === JSON.stringify(b)) return [];
+  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+  if (!isObj(a) || !isObj(b)) return [`${path || "(root)"}: stored ${JSON.stringify(a)}, given ${JSON.stringify(b)}`];
+  const out: string[] = [];
+  for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    const p = path ? `${path}.${k}` : k;
+    if (!(k in a)) out.push(`${p}: only in the given schema`);
+    else if (!(k in b)) out.push(`${p}: only in the stored schema`);
+    else out.push(...schemaDifferences(a[k], b[k], p));
+  }
+  return out;
+}

@@ -1,0 +1,152 @@
+/**
+ * The DuckDB backend (`@duckdb/node-api`): a file (one writer process at a time, DuckDB's rule) or
+ * `:memory:`. Two connections: writes run one at a time on the first inside BEGIN/COMMIT; reads run on the
+ * second and see the last committed state (DuckDB's MVCC), so a long refresh does not block reads.
+ *
+ * Physical types (docs/sql.md): BOOLEAN, DOUBLE, VARCHAR, DATE, TIMESTAMP holding UTC (or TIMESTAMPTZ),
+ * VARCHAR[] for lists (or JSON), JSON for event properties. The session time zone is UTC.
+ */
+import { DOUBLE, BIGINT, BOOLEAN, LIST, VARCHAR, DuckDBInstance, listValue, type DuckDBConnection, type DuckDBType, type DuckDBValue } from "@duckdb/node-api";
+import { Mutex, type Param, type Row, type SqlAdapter, type SqlRunner } from "./adapter.js";
+import { DatabaseInUseError, StoreError } from "./errors.js";
+
+const TEXT_LIST = LIST(VARCHAR);
+
+/** Opens a DuckDB file (or `:memory:`); `DatabaseInUseError` when another process holds it. */
+export async function openDuckDb(path: string, options: { threads?: number } = {}): Promise<DuckDbAdapter> {
+  let instance: DuckDBInstance;
+  try {
+    instance = await DuckDBInstance.create(path, options.threads ? { threads: String(options.threads) } : {});
+  } catch (e) {
+    const message = (e as Error).message ?? "";
+    if (/Could not set lock on file|Conflicting lock/i.test(message)) throw new DatabaseInUseError(path);
+    // Not a database file, a directory, no permission: say so with the path, no stack.
+    throw new StoreError("invalid-input", `cannot open ${path} as a DuckDB database: ${message.split("\n")[0]}`);
+  }
+  const writer = await instance.connect();
+  const reader = await instance.connect();
+  for (const con of [writer, reader]) await con.run("SET TimeZone = 'UTC'");
+  return new DuckDbAdapter(path, instance, writer, reader);
+}
+
+/** The DuckDB implementation of `SqlAdapter`. */
+export class DuckDbAdapter implements SqlAdapter {
+  readonly kind = "duckdb" as const;
+  readonly storesNul = true;
+  private readonly writeLock = new Mutex();
+  private readonly readLock = new Mutex();
+  private closed = false;
+
+  constructor(
+    readonly location: string,
+    private readonly instance: DuckDBInstance,
+    private readonly writer: DuckDBConnection,
+    private readonly reader: DuckDBConnection,
+  ) {}
+
+  query(sql: string, params?: readonly Param[]): Promise<Row[]> {
+    return this.read((tx) => tx.query(sql, params));
+  }
+
+  exec(sql: string): Promise<void> {
+    return this.writeLock.run(async () => {
+      this.open();
+      await this.writer.run(sql);
+    });
+  }
+
+  write<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    return this.writeLock.run(async () => {
+      this.open();
+      await this.writer.run("BEGIN TRANSACTION");
+      try {
+        const result = await fn(runner(this.writer));
+        await this.writer.run("COMMIT");
+        return result;
+      } catch (e) {
+        await this.writer.run("ROLLBACK").catch(() => undefined);
+        throw e;
+      }
+    });
+  }
+
+  read<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    return this.readLock.run(async () => {
+      this.open();
+      await this.reader.run("BEGIN TRANSACTION");
+      try {
+        return await fn(runner(this.reader));
+      } finally {
+        await this.reader.run("ROLLBACK").catch(() => undefined);
+      }
+    });
+  }
+
+  /** The write connection, for DuckDB-only bulk work (file readers); the caller holds `write`. */
+  async withWriter<T>(fn: (con: DuckDBConnection) => Promise<T>): Promise<T> {
+    return this.writeLock.run(async () => {
+      this.open();
+      return fn(this.writer);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.writeLock.run(async () => {
+      await this.readLock.run(async () => {
+        if (this.closed) return;
+        this.closed = true;
+        this.reader.closeSync();
+        this.writer.closeSync();
+        this.instance.closeSync();
+      });
+    });
+  }
+
+  private open(): void {
+    if (this.closed) throw new StoreError("invalid-input", "the store is closed");
+  }
+}
+
+function runner(con: DuckDBConnection): SqlRunner {
+  return {
+    async query(sql, params) {
+      const reader = params && params.length > 0 ? await con.runAndReadAll(sql, params.map(bindValue), params.map(bindType) as DuckDBType[]) : await con.runAndReadAll(sql);
+      const types = reader.columnTypes().map((t) => String(t));
+      const names = reader.columnNames();
+      return reader.getRowsJS().map((r) => {
+        const row: Row = {};
+        names.forEach((n, i) => (row[n] = normalise(r[i], types[i]!)));
+        return row;
+      });
+    },
+    async exec(sql) {
+      await con.run(sql);
+    },
+  };
+}
+
+function bindValue(p: Param): DuckDBValue {
+  if (Array.isArray(p)) return listValue(p as (string | null)[]);
+  return p as DuckDBValue;
+}
+
+/** Numbers: safe integers as BIGINT (ids, limits), others as DOUBLE (node-api would guess INTEGER and overflow). */
+function bindType(p: Param): DuckDBType | undefined {
+  if (Array.isArray(p)) return TEXT_LIST;
+  if (typeof p === "number") return Number.isSafeInteger(p) ? BIGINT : DOUBLE;
+  if (typeof p === "boolean") return BOOLEAN;
+  if (typeof p === "string") return VARCHAR;
+  return undefined;
+}
+
+/** node-api's JS values → the adapter's normal form (see adapter.ts). */
+function normalise(v: unknown, type: string): unknown {
+  if (v === null || v === undefined) return null;
+  if (typeof v === "bigint") return Number(v);
+  if (v instanceof Date) {
+    if (type === "DATE") return v.toISOString().slice(0, 10);
+    return Number.isNaN(v.getTime()) ? null : v.toISOString();
+  }
+  if (Array.isArray(v)) return v.map((x) => (typeof x === "bigint" ? Number(x) : x));
+  return v;
+}

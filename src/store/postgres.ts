@@ -1,0 +1,213 @@
+/**
+ * The PostgreSQL backend: a server through `pg` (a pool), or an embedded PGlite instance (tests, demos).
+ * Writes take a transaction-scoped advisory lock, so they are serialised across every process using the
+ * database: change-log sequence numbers then follow commit order (a reader following `since` never
+ * misses a change committed late with a smaller number). Reads run in REPEATABLE READ READ ONLY
+ * transactions (one snapshot).
+ *
+ * Physical types (docs/sql.md): boolean, double precision, text, date, timestamptz (or timestamp holding
+ * UTC), text[] for lists (or jsonb), jsonb for event properties. The session time zone is UTC.
+ * PostgreSQL cannot store U+0000 in text or jsonb (`storesNul` false: such input is refused up front).
+ */
+import type { PoolClient } from "pg";
+import { Mutex, quoteIdent, type Param, type Row, type SqlAdapter, type SqlRunner } from "./adapter.js";
+import { StoreError } from "./errors.js";
+
+/** The advisory lock key of store writes ("segql" in ASCII). */
+const WRITE_LOCK_KEY = 0x7365_6771_6c;
+
+/** Type OIDs whose text form the adapter converts itself. */
+const OID = { int8: 20, int4: 23, int2: 21, numeric: 1700, date: 1082, timestamp: 1114, timestamptz: 1184 } as const;
+
+/** `2024-01-01 10:00:00.5+00` (or without zone) → `2024-01-01T10:00:00.500Z`; BC or odd forms → null. */
+export function pgTimestampText(text: string): string | null {
+  const m = /^(\d{4,})-(\d\d)-(\d\d)[ T](\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:([+-])(\d\d)(?::?(\d\d))?(?::(\d\d))?)?$/.exec(text);
+  if (!m) return null;
+  const frac = (m[7] ?? "").padEnd(3, "0").slice(0, 3);
+  const base = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), Number(frac));
+  const offset = m[8] ? (m[8] === "-" ? -1 : 1) * ((Number(m[9]) * 60 + Number(m[10] ?? 0)) * 60 + Number(m[11] ?? 0)) * 1000 : 0;
+  // Date.UTC maps years 0-99 to 1900-1999: fix up.
+  const d = new Date(base - offset);
+  if (Number(m[1]) < 100) d.setUTCFullYear(d.getUTCFullYear() - 1900);
+  return Number.isNaN(d.getTime()) ? null : d.toISOString();
+}
+
+function parseText(oid: number, text: string): unknown {
+  switch (oid) {
+    case OID.int8:
+    case OID.int4:
+    case OID.int2:
+    case OID.numeric:
+      return Number(text);
+    case OID.date:
+      return text;
+    case OID.timestamp:
+    case OID.timestamptz:
+      return pgTimestampText(text);
+    default:
+      return undefined;
+  }
+}
+
+const CONVERTED = new Set<number>(Object.values(OID));
+
+/** Opens a PostgreSQL server by URL (`postgres://…`), in `pgSchema` (created if missing) when given. */
+export async function openPostgres(url: string, options: { pgSchema?: string } = {}): Promise<PostgresAdapter> {
+  const { default: pg } = await import("pg");
+  const types = {
+    getTypeParser: (oid: number, format?: "text" | "binary") =>
+      format !== "binary" && CONVERTED.has(oid) ? (v: string) => parseText(oid, v) : pg.types.getTypeParser(oid, format ?? "text"),
+  };
+  const location = redact(url);
+  const pool = new pg.Pool({ connectionString: url, types, max: 8, options: "-c TimeZone=UTC" });
+  // An idle client's network error must not crash the process; the next query reports it.
+  pool.on("error", () => undefined);
+  try {
+    const client = await pool.connect();
+    try {
+      if (options.pgSchema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(options.pgSchema)}`);
+    } finally {
+      client.release();
+    }
+  } catch (e) {
+    await pool.end().catch(() => undefined);
+    throw new StoreError("invalid-input", `cannot connect to ${location}: ${(e as Error).message}`);
+  }
+  const setPath = options.pgSchema ? `SET search_path TO ${quoteIdent(options.pgSchema)}` : null;
+  const connect = async (): Promise<PoolClient> => {
+    const client = await pool.connect();
+    if (setPath) await client.query(setPath);
+    return client;
+  };
+  const runnerOf = (client: PoolClient): SqlRunner => ({
+    async query(sql, params) {
+      return (await client.query({ text: sql, values: params ? params.map(pgParam) : [] })).rows as Row[];
+    },
+    async exec(sql) {
+      await client.query(sql);
+    },
+  });
+  return new PostgresAdapter(location, {
+    async transaction(mode, fn) {
+      const client = await connect();
+      try {
+        await client.query(mode === "write" ? "BEGIN" : "BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
+        if (mode === "write") await client.query(`SELECT pg_advisory_xact_lock(${WRITE_LOCK_KEY})`);
+        try {
+          const result = await fn(runnerOf(client));
+          await client.query(mode === "write" ? "COMMIT" : "ROLLBACK");
+          return result;
+        } catch (e) {
+          await client.query("ROLLBACK").catch(() => undefined);
+          throw e;
+        }
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  });
+}
+
+/** The part of PGlite the adapter uses. */
+interface PgliteLike {
+  query<T>(sql: string, params?: unknown[], options?: { parsers?: Record<number, (text: string, typeId: number) => unknown> }): Promise<{ rows: T[] }>;
+  exec(sql: string): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/** Wraps a PGlite instance (the caller owns it: `close` does not close it). */
+export async function openPglite(instance: unknown, options: { pgSchema?: string } = {}): Promise<PostgresAdapter> {
+  const pg = instance as PgliteLike;
+  if (typeof pg?.query !== "function" || typeof pg?.exec !== "function") throw new StoreError("invalid-input", "pglite: expected a PGlite instance");
+  const parsers = Object.fromEntries([...CONVERTED].map((oid) => [oid, (text: string) => parseText(oid, text)]));
+  await pg.exec("SET TIME ZONE 'UTC'");
+  if (options.pgSchema) await pg.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(options.pgSchema)}; SET search_path TO ${quoteIdent(options.pgSchema)}`);
+  // One connection: every transaction (read or write) runs alone.
+  const lock = new Mutex();
+  const runner: SqlRunner = {
+    async query(sql, params) {
+      return (await pg.query<Row>(sql, params ? params.map(pgParam) : [], { parsers })).rows;
+    },
+    async exec(sql) {
+      await pg.exec(sql);
+    },
+  };
+  return new PostgresAdapter("pglite", {
+    transaction: (mode, fn) =>
+      lock.run(async () => {
+        await pg.exec(mode === "write" ? "BEGIN" : "BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
+        try {
+          const result = await fn(runner);
+          await pg.exec(mode === "write" ? "COMMIT" : "ROLLBACK");
+          return result;
+        } catch (e) {
+          await pg.exec("ROLLBACK").catch(() => undefined);
+          throw e;
+        }
+      }),
+    close: async () => undefined,
+  });
+}
+
+interface Driver {
+  transaction<T>(mode: "read" | "write", fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** The PostgreSQL implementation of `SqlAdapter`. */
+export class PostgresAdapter implements SqlAdapter {
+  readonly kind = "postgres" as const;
+  readonly storesNul = false;
+  /** Writes of this process queue here before taking a pooled connection and the advisory lock. */
+  private readonly writeLock = new Mutex();
+  private closed = false;
+
+  constructor(
+    readonly location: string,
+    private readonly driver: Driver,
+  ) {}
+
+  query(sql: string, params?: readonly Param[]): Promise<Row[]> {
+    return this.read((tx) => tx.query(sql, params));
+  }
+
+  exec(sql: string): Promise<void> {
+    return this.write((tx) => tx.exec(sql));
+  }
+
+  write<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    this.open();
+    return this.writeLock.run(() => this.driver.transaction("write", fn));
+  }
+
+  read<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    this.open();
+    return this.driver.transaction("read", fn);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.writeLock.run(() => this.driver.close());
+  }
+
+  private open(): void {
+    if (this.closed) throw new StoreError("invalid-input", "the store is closed");
+  }
+}
+
+/** JS arrays go as PostgreSQL arrays; numbers as text (the SQL casts where the type matters). */
+function pgParam(p: Param): unknown {
+  return p;
+}
+
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "postgres";
+  }
+}
