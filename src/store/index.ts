@@ -16,6 +16,7 @@ import type { OpenStoreOptions, Store } from "./types.js";
 
 export * from "./errors.js";
 export type * from "./types.js";
+export type { ExplainNode, MeasureSeen, NodeRead } from "../compiler/predicate/explain.js";
 export { DEFAULT_REFRESH_EVERY_MS, startRefreshScheduler, type Scheduler, type SchedulerOptions } from "./scheduler.js";
 export { demoSchema, seedDemo, type DemoReport } from "./demo.js";
 

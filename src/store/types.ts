@@ -8,6 +8,7 @@
  */
 import type { Span } from "../diagnostics.js";
 import type { Diagnostic } from "../diagnostics.js";
+import type { ExplainNode } from "../compiler/predicate/explain.js";
 import type { DialectName } from "../compiler/sql/dialect.js";
 import type { Schema } from "../schema/schema.js";
 import type { InputProblem } from "./errors.js";
@@ -188,12 +189,18 @@ export interface PreviewOptions {
   impactKeys?: number;
 }
 
-/** How many contacts one sub-condition of an expression matches on its own. */
+/** How many contacts one sub-condition of an expression matches on its own (see `subConditions`). */
 export interface ConditionCount {
+  /** Position in the list: parents come before their children, in source order. */
+  index: number;
+  /** Index of the enclosing condition; null for the whole expression. */
+  parent: number | null;
   /** The condition's range in the expression text. */
   span: Span;
   /** Its text (the slice of the expression). */
   text: string;
+  /** A short canonical label: `tenure > 12`, `performed "Purchase" at least 3 times`, `and`. */
+  label: string;
   kind: "and" | "or" | "not" | "rule" | "event" | "segment";
   /** Nesting depth: 0 for the whole expression. */
   depth: number;
@@ -226,28 +233,20 @@ export interface Preview {
   now: string;
 }
 
-/** One node of an expression as evaluated for one contact (`why`). */
-export interface WhyNode {
-  span: Span;
-  text: string;
-  kind: "and" | "or" | "not" | "rule" | "event" | "segment";
-  depth: number;
-  /** The node's value for the contact. */
-  value: boolean;
-  /** Rules: the field and the value the contact has (null when empty). */
-  field?: { name: string; value: unknown };
-  /** Events: how many of the contact's events matched the name, window and filter; and the aggregate or first/last time seen (null over none). */
-  events?: { name: string; count: number; measured?: unknown };
-  /** Segment references: the segment read (a static one by membership). */
-  segment?: SegmentSummary & { kind: SegmentKind };
-}
-
-/** What `why` returns: whether the contact matches, and why (every node, parents first). */
+/**
+ * What `why` returns: whether the contact matches, and why: the expression's tree with every node's value
+ * and what it read (a field's value; the events named, in the window, matching, and the count, aggregate
+ * or first/last time seen), from the predicate compiler's `explain`. A reference to a static segment is a
+ * `segment` node without children whose value is the contact's membership.
+ */
 export interface Why {
   key: string;
   matches: boolean;
-  nodes: WhyNode[];
+  root: ExplainNode;
+  /** The instant relative times were resolved against. */
   now: string;
+  /** The saved segment explained (null for an expression). */
+  segment: SegmentSummary | null;
 }
 
 /** Options of `refresh`. */
