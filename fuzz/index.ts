@@ -1,0 +1,36 @@
+/**
+ * `npm run fuzz -- --inputs N --seed S [--category C] [--time-limit S] [--workers W] …`: generates inputs
+ * and runs each through parse → check → format → compilePredicate → compileSql for every dialect, printing
+ * every new kind of failure with a minimal reproducer and, at the end, a summary. Exits 1 when anything was
+ * found, 2 on a usage error. docs/testing.md ("Fuzzing") describes the categories and checks.
+ */
+import { writeFileSync } from "node:fs";
+import { HELP, parseOptions, UsageError } from "./options.js";
+import { countedFindings, formatSummary, textExpression } from "./report.js";
+import { runFuzz } from "./run.js";
+
+async function main(): Promise<number> {
+  const log = (text: string) => process.stdout.write(`${text}\n`);
+  let options: ReturnType<typeof parseOptions>;
+  try {
+    options = parseOptions(process.argv.slice(2), log);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`${e.message.trimEnd()}\n`);
+    return e.message === HELP ? 0 : 2;
+  }
+  log(`segql fuzz: seed ${options.seed}${options.category ? `, category ${options.category}` : ""}, ${Number.isFinite(options.inputs) ? `${options.inputs} inputs` : "no input limit"}${options.timeLimitS ? `, time limit ${options.timeLimitS} s` : ""}, ${options.workers} worker${options.workers === 1 ? "" : "s"}`);
+  const summary = await runFuzz(options);
+  log(formatSummary(summary));
+  if (options.report) {
+    const findings = summary.findings.map((f) => ({
+      ...f,
+      original: f.original.length > 100_000 ? textExpression(f.original) : f.original,
+      reproducer: f.reproducer.length > 100_000 ? textExpression(f.reproducer) : f.reproducer,
+    }));
+    writeFileSync(options.report, `${JSON.stringify({ ...summary, findings }, null, 2)}\n`);
+  }
+  return countedFindings(summary.findings).length > 0 ? 1 : 0;
+}
+
+process.exitCode = await main();

@@ -1,0 +1,75 @@
+/**
+ * The fuzzer's command line: `--inputs N --seed S [--category C] [--time-limit S] [--workers W] …`.
+ */
+import { CATEGORIES, isCategory } from "./generate/index.js";
+import type { FuzzOptions } from "./run.js";
+
+/** The usage text. */
+export const HELP = `usage: npm run fuzz -- [options]
+
+  --inputs N            inputs to run (default 10000; with --time-limit alone: until the time is up)
+  --seed S              run seed (default: a fresh one, printed)
+  --start I             first input index (default 0); --start I --inputs 1 replays input #I
+  --category C          only this category: ${CATEGORIES.join(", ")} (default: all, in turn)
+  --time-limit S        stop handing out inputs after S seconds
+  --workers W           worker threads (default 1)
+  --budget-ms MS        a stage call slower than MS + (budget per MiB) is a finding (default 1000)
+  --budget-ms-per-mib MS  allowance per MiB of input text (default 4000)
+  --max-memory-mb MB    heap limit of a worker; past it the input is an out-of-memory finding (default 1024)
+  --no-shrink           print findings as generated, without delta debugging
+  --shrink-seconds S    time allowed for shrinking one finding (default 60)
+  --report FILE         also write the summary and findings as JSON
+  --quiet               no progress lines
+`;
+
+/** A command line the fuzzer cannot run. */
+export class UsageError extends Error {}
+
+/** Parses the command line into run options. */
+export function parseOptions(argv: string[], log: (text: string) => void): FuzzOptions & { report: string | null } {
+  const values = new Map<string, string>();
+  const flags = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--help" || a === "-h") throw new UsageError(HELP);
+    if (a === "--no-shrink" || a === "--quiet") {
+      flags.add(a);
+      continue;
+    }
+    if (!a.startsWith("--")) throw new UsageError(`unexpected argument '${a}'\n\n${HELP}`);
+    const [name, inline] = a.split("=", 2) as [string, string | undefined];
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new UsageError(`${name} needs a value`);
+    values.set(name, value);
+  }
+  const known = ["--inputs", "--seed", "--start", "--category", "--time-limit", "--workers", "--budget-ms", "--budget-ms-per-mib", "--max-memory-mb", "--shrink-seconds", "--report"];
+  for (const k of values.keys()) if (!known.includes(k)) throw new UsageError(`unknown option ${k}\n\n${HELP}`);
+  const int = (name: string, fallback: number, min = 0): number => {
+    const v = values.get(name);
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new UsageError(`${name} must be an integer of at least ${min}, not '${v}'`);
+    return n;
+  };
+  const category = values.get("--category") ?? null;
+  if (category !== null && !isCategory(category)) throw new UsageError(`unknown category '${category}' (expected one of ${CATEGORIES.join(", ")})`);
+  const timeLimitS = values.has("--time-limit") ? int("--time-limit", 0, 1) : null;
+  const inputs = values.has("--inputs") ? int("--inputs", 0, 1) : timeLimitS !== null ? Number.POSITIVE_INFINITY : 10_000;
+  const seed = values.has("--seed") ? int("--seed", 0) : Math.floor(Math.random() * 2 ** 31);
+  return {
+    seed,
+    start: int("--start", 0),
+    inputs,
+    category,
+    timeLimitS,
+    workers: int("--workers", 1, 1),
+    budget: { baseMs: int("--budget-ms", 1000, 1), perMiBMs: int("--budget-ms-per-mib", 4000) },
+    maxMemoryMb: int("--max-memory-mb", 1024, 64),
+    shrink: !flags.has("--no-shrink"),
+    shrinkSeconds: int("--shrink-seconds", 60, 1),
+    batchSize: 20,
+    log,
+    progressEveryS: flags.has("--quiet") ? 0 : 10,
+    report: values.get("--report") ?? null,
+  };
+}

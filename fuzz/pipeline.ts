@@ -1,0 +1,305 @@
+/**
+ * One input through the whole pipeline, with every check the fuzzer makes:
+ *
+ *   parse → check(schema) → format → parse again → compilePredicate (codegen, closure) → evaluate both on
+ *   random contacts → compileSql for every dialect (inlined, and with parameters and a fixed `now`)
+ *   [→ pretty SQL for one dialect] [→ compileViews]
+ *
+ * Findings: a stage throwing anything but the documented `SegqlError`/`SqlCompileError` (`crash`); a
+ * diagnostic whose span lies outside the text (`bad-span`); for texts without syntax errors, formatted text
+ * that does not parse back to the same document modulo spans (`round-trip`) or formats differently a
+ * second time (`not-idempotent`); codegen and closure predicates disagreeing on a contact
+ * (`predicate-mismatch`); one call of a stage taking longer than the input's budget (`slow`). Hangs and
+ * memory exhaustion are caught one level up (runner.ts), from the stage this module announces.
+ */
+import { check, type TypedSegment } from "../src/checker/index.js";
+import { compileSql, compileViews, DIALECT_NAMES, SqlCompileError, type DialectName, type SqlForm } from "../src/compiler/sql/index.js";
+import { compilePredicate, type Predicate } from "../src/compiler/predicate/index.js";
+import { SegqlError, type Diagnostic } from "../src/diagnostics.js";
+import { format } from "../src/parser/format.js";
+import { parse } from "../src/parser/index.js";
+import type { SegqlDocument } from "../src/parser/ast.js";
+import { dataPool, schemaNamed, type SchemaName } from "./schemas.js";
+
+/** The stages, in pipeline order. */
+export const STAGES = [
+  "generate", "parse", "check", "format", "reparse", "predicate-codegen", "predicate-closure", "predicate-eval", "sql", "sql-pretty", "views",
+] as const;
+export type Stage = (typeof STAGES)[number];
+
+/** What went wrong. */
+export const FINDING_KINDS = [
+  "crash", "bad-span", "round-trip", "not-idempotent", "predicate-mismatch", "slow", "timeout", "out-of-memory", "worker-error",
+] as const;
+export type FindingKind = (typeof FINDING_KINDS)[number];
+
+/** One failed check. */
+export interface Failure {
+  kind: FindingKind;
+  stage: Stage;
+  /** One line: the error or the broken law. */
+  message: string;
+  /** More: the top stack frames, the first difference, the contact. */
+  detail: string;
+  /**
+   * What makes two failures the same bug: kind, stage, error class and message with numbers masked. The
+   * shrinker keeps a reduction only while this stays the same.
+   */
+  signature: string;
+}
+
+/** What the pipeline needs of an input. */
+export interface PipelineInput {
+  index: number;
+  text: string;
+  schema: SchemaName;
+  now: string;
+  pretty: DialectName | null;
+}
+
+/** Options of one pipeline run. */
+export interface PipelineOptions {
+  /** A call of a stage taking longer than this is a `slow` finding. */
+  budgetMs: number;
+  /** Called as each stage starts (the worker publishes it, so a hang is attributed to its stage). */
+  onStage?: (stage: Stage) => void;
+  /** Stop after this stage (the shrinker runs only as far as the failure it keeps). */
+  until?: Stage;
+}
+
+/** The failures found and the time spent per stage. */
+export interface PipelineResult {
+  failures: Failure[];
+  stageMs: Partial<Record<Stage, number>>;
+  /** False when the text has syntax errors (undefined when parsing crashed). */
+  syntaxOk?: boolean;
+}
+
+/** Thrown inside the pipeline to stop at a crash; carries the failure. */
+class Stop extends Error {}
+
+/** Masks numbers and long quoted parts, so the same bug at another size has the same signature. */
+export function normaliseMessage(message: string): string {
+  return message
+    .split("\n")[0]!
+    .replace(/"(?:[^"\\]|\\.){0,200}"|'(?:[^'\\]|\\.){0,200}'/g, "…")
+    .replace(/\d+(\.\d+)?/g, "N")
+    .slice(0, 120);
+}
+
+/** The frames of a stack inside the repository (what locates the bug), at most `n`. */
+export function stackTop(error: unknown, n = 4): string {
+  const stack = error instanceof Error ? (error.stack ?? "") : "";
+  return stack
+    .split("\n")
+    .filter((l) => /^\s+at /.test(l) && !l.includes("node_modules") && !l.includes("node:"))
+    .map((l) => l.trim().replace(/\(?(?:file:\/\/)?\/\S*?\/((?:src|fuzz|test)\/[^:)]+:\d+)(?::\d+)?\)?/, "($1)"))
+    .slice(0, n)
+    .join("; ");
+}
+
+function errorName(e: unknown): string {
+  return e instanceof Error ? e.name || e.constructor.name : typeof e;
+}
+
+function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function failure(kind: FindingKind, stage: Stage, message: string, detail: string, key: string): Failure {
+  return { kind, stage, message, detail, signature: `${kind} | ${stage} | ${key}` };
+}
+
+/** Runs one input through every stage; never throws (a crash is a failure in the result). */
+export function runPipeline(input: PipelineInput, options: PipelineOptions): PipelineResult {
+  const failures: Failure[] = [];
+  const stageMs: Partial<Record<Stage, number>> = {};
+  const result: PipelineResult = { failures, stageMs };
+  const untilIndex = options.until ? STAGES.indexOf(options.until) : STAGES.length - 1;
+  const reached = (stage: Stage) => STAGES.indexOf(stage) <= untilIndex;
+
+  /** Runs one call of a stage: times it, reports it slow, turns an undocumented throw into a crash. */
+  function run<T>(stage: Stage, f: () => T, allowed: (e: unknown) => boolean = () => false): T | undefined {
+    options.onStage?.(stage);
+    const started = performance.now();
+    let value: T | undefined;
+    try {
+      value = f();
+    } catch (e) {
+      if (e instanceof Stop) throw e;
+      if (!(e instanceof SegqlError || e instanceof SqlCompileError) && !allowed(e)) {
+        const name = errorName(e);
+        const message = errorMessage(e);
+        failures.push(failure("crash", stage, `${name}: ${message.split("\n")[0]!.slice(0, 300)}`, stackTop(e), `${name}: ${normaliseMessage(message)}`));
+        throw new Stop();
+      }
+      if (errorMessage(e).trim() === "") {
+        failures.push(failure("crash", stage, `${errorName(e)} without a message`, stackTop(e), `${errorName(e)} without a message`));
+      }
+    } finally {
+      const ms = performance.now() - started;
+      stageMs[stage] = (stageMs[stage] ?? 0) + ms;
+      if (ms > options.budgetMs) {
+        failures.push(failure("slow", stage, `one call took ${Math.round(ms)} ms (budget ${Math.round(options.budgetMs)} ms)`, "", "slow"));
+      }
+    }
+    return value;
+  }
+
+  try {
+    const parsed = run("parse", () => parse(input.text))!;
+    result.syntaxOk = !parsed.diagnostics.some((d) => d.severity === "error");
+    checkSpans(input.text, parsed.diagnostics, "parse", failures);
+    if (!reached("check")) return result;
+    const schema = schemaNamed(input.schema);
+    const checked = run("check", () => check(parsed.document, schema))!;
+    checkSpans(input.text, checked.diagnostics, "check", failures);
+
+    if (reached("format") && result.syntaxOk) {
+      roundTrip(parsed.document, run, failures, reached("reparse"));
+    }
+    // The segment under test of a segment file is the last; compile up to three of them.
+    const segments = checked.segments.slice(-3);
+    if (reached("predicate-codegen")) for (const s of segments) comparePredicates(input, s, run, failures, reached("predicate-eval"));
+    if (reached("sql")) for (const s of segments) compileEverywhere(input, s, run, failures, reached("sql-pretty"));
+    if (reached("views") && checked.segments.some((s) => s.name !== null)) {
+      const dialect = DIALECT_NAMES[input.index % DIALECT_NAMES.length]!;
+      run("views", () => compileViews(checked.segments, { dialect, pretty: false }));
+    }
+  } catch (e) {
+    if (!(e instanceof Stop)) throw e;
+  }
+  return result;
+}
+
+type Runner = <T>(stage: Stage, f: () => T, allowed?: (e: unknown) => boolean) => T | undefined;
+
+/** Every diagnostic must point inside the text, at a real line and column, and say something. */
+function checkSpans(text: string, diagnostics: Diagnostic[], stage: Stage, failures: Failure[]): void {
+  for (const d of diagnostics) {
+    const spans = [d.span, ...(d.fix?.edits.map((e) => e.span) ?? [])];
+    for (const s of spans) {
+      const ok = Number.isInteger(s.start) && Number.isInteger(s.end) && s.start >= 0 && s.start <= s.end && s.end <= text.length && s.line >= 1 && s.column >= 1;
+      if (!ok) {
+        failures.push(failure("bad-span", stage, `${d.code}: span ${s.start}..${s.end} (${s.line}:${s.column}) outside the text of ${text.length} characters`, d.message, d.code));
+        return;
+      }
+    }
+    if (d.message.trim() === "") {
+      failures.push(failure("bad-span", stage, `${d.code}: empty message`, "", `${d.code} empty message`));
+      return;
+    }
+  }
+}
+
+/** format → parse → same document modulo spans, and format of that prints the same text. */
+function roundTrip(document: SegqlDocument, run: Runner, failures: Failure[], reparse: boolean): void {
+  const formatted = run("format", () => format(document))!;
+  if (!reparse) return;
+  const again = run("reparse", () => parse(formatted))!;
+  const errors = again.diagnostics.filter((d) => d.severity === "error");
+  if (errors.length > 0) {
+    const e = errors[0]!;
+    failures.push(failure("round-trip", "reparse", `the formatted text does not parse: ${e.code} at ${e.span.line}:${e.span.column}: ${e.message}`, `formatted: ${excerpt(formatted)}`, `does not parse: ${e.code}`));
+    return;
+  }
+  const diff = firstDifference(comparable(document), comparable(again.document), "");
+  if (diff !== null) {
+    failures.push(failure("round-trip", "reparse", `parse(format(text)) differs at ${diff.path}: ${diff.a} became ${diff.b}`, `formatted: ${excerpt(formatted)}`, `differs at ${diff.path.replace(/\[\d+\]/g, "[N]").split(".").slice(-2).join(".")}`));
+    return;
+  }
+  const twice = run("format", () => format(again.document))!;
+  if (twice !== formatted) {
+    const at = commonPrefix(formatted, twice);
+    failures.push(failure("not-idempotent", "format", `format(parse(format(text))) differs from format(text) at offset ${at}`, `${excerpt(formatted.slice(at))} became ${excerpt(twice.slice(at))}`, "format twice differs"));
+  }
+}
+
+/** What the round trip compares: segments, `bare`, and the comments' texts (the formatter trims their ends). */
+function comparable(d: SegqlDocument): unknown {
+  return { bare: d.bare, segments: d.segments, comments: d.comments.map((c) => c.text.trimEnd()).sort() };
+}
+
+/** The first place two values differ, ignoring spans; null when equal (NaN equals NaN). */
+export function firstDifference(a: unknown, b: unknown, path: string): { path: string; a: string; b: string } | null {
+  if (a === b || (typeof a === "number" && typeof b === "number" && Number.isNaN(a) && Number.isNaN(b))) return null;
+  const show = (v: unknown) => excerpt(JSON.stringify(v) ?? String(v), 60);
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) {
+    return { path: path || "(root)", a: show(a), b: show(b) };
+  }
+  const stack: [unknown, unknown, string][] = [[a, b, path]];
+  // Iterative, so a deep document does not overflow the fuzzer's own stack.
+  while (stack.length > 0) {
+    const [x, y, p] = stack.pop()!;
+    if (x === y || (typeof x === "number" && typeof y === "number" && Number.isNaN(x) && Number.isNaN(y))) continue;
+    if (typeof x !== "object" || typeof y !== "object" || x === null || y === null || Array.isArray(x) !== Array.isArray(y)) {
+      return { path: p || "(root)", a: show(x), b: show(y) };
+    }
+    const keys = (o: object) => Object.keys(o).filter((k) => k !== "span" && k !== "nameSpan");
+    const kx = keys(x);
+    const ky = keys(y);
+    const all = [...new Set([...kx, ...ky])];
+    for (let i = all.length - 1; i >= 0; i--) {
+      const k = all[i]!;
+      const child = Array.isArray(x) ? `${p}[${k}]` : p ? `${p}.${k}` : k;
+      stack.push([(x as Record<string, unknown>)[k], (y as Record<string, unknown>)[k], child]);
+    }
+  }
+  return null;
+}
+
+function commonPrefix(a: string, b: string): number {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return i;
+}
+
+/** A short, printable excerpt of a text. */
+export function excerpt(text: string, max = 160): string {
+  const s = JSON.stringify(text.length > max ? `${text.slice(0, max)}…` : text);
+  return `${s}${text.length > max ? ` (${text.length} chars)` : ""}`;
+}
+
+/** Codegen and closure predicates must agree on every contact of the pool. */
+function comparePredicates(input: PipelineInput, segment: TypedSegment, run: Runner, failures: Failure[], evaluate: boolean): void {
+  const codegen = run("predicate-codegen", () => compilePredicate(segment, { mode: "codegen", now: input.now }));
+  const closure = run("predicate-closure", () => compilePredicate(segment, { mode: "closure", now: input.now }));
+  if (!codegen || !closure || !evaluate) return;
+  const pool = dataPool(input.schema, input.now);
+  const key = segment.schema.key;
+  run("predicate-eval", () => {
+    for (let i = 0; i < pool.contacts.length; i++) {
+      const contact = pool.contacts[i]!;
+      const events = pool.events.get(String(contact[key])) ?? [];
+      const a = evaluateOne(codegen, contact, events);
+      const b = evaluateOne(closure, contact, events);
+      if (a !== b) {
+        failures.push(failure("predicate-mismatch", "predicate-eval", `contact ${i}: codegen gives ${a}, closure gives ${b}`,
+          excerpt(JSON.stringify({ contact, events }), 600), "codegen and closure disagree"));
+        return;
+      }
+    }
+  });
+}
+
+/** A predicate's answer, or the error it threw (a throw in one mode only is a mismatch too). */
+function evaluateOne(p: Predicate, contact: Record<string, unknown>, events: Record<string, unknown>[]): string {
+  const r = p(contact, events);
+  return typeof r === "boolean" ? String(r) : `a non-boolean ${JSON.stringify(r)}`;
+}
+
+const FORMS: readonly SqlForm[] = ["select", "where", "count"];
+
+/** compileSql for every dialect, inlined and with parameters and `now`; pretty for one dialect sometimes. */
+function compileEverywhere(input: PipelineInput, segment: TypedSegment, run: Runner, failures: Failure[], pretty: boolean): void {
+  const form = FORMS[input.index % FORMS.length]!;
+  for (const dialect of DIALECT_NAMES) {
+    for (const params of [false, true]) {
+      const out = run("sql", () => compileSql(segment, { dialect, form, pretty: false, params, ...(params ? { now: input.now } : {}) }));
+      if (out !== undefined && (typeof out.sql !== "string" || out.sql.trim() === "")) {
+        failures.push(failure("crash", "sql", `compileSql returned no SQL for ${dialect}`, "", "no SQL"));
+      }
+    }
+  }
+  if (pretty && input.pretty) run("sql-pretty", () => compileSql(segment, { dialect: input.pretty!, form }));
+}
