@@ -48,8 +48,10 @@ export type DiagnosticCode =
   | "missing-close-paren"
   | "unexpected-close-paren"
   | "unexpected-token"
+  | "too-large"
   | "too-deep"
   | "too-many-values"
+  | "too-many-segments"
   | "duplicate-clause"
   // checker
   | "unknown-field"
@@ -72,7 +74,11 @@ export type DiagnosticCode =
   | "duplicate-segment"
   | "segment-in-filter"
   | "negative-aggregate"
-  | "broken-segment";
+  | "broken-segment"
+  | "references-too-deep"
+  // checker warnings
+  | "always-true"
+  | "filter-shadows-field";
 
 /** A problem found in the text, with where and why, and a fix when one is likely. */
 export interface Diagnostic {
@@ -166,6 +172,11 @@ export function joinSpans(a: Span, b: Span): Span {
 /** An error diagnostic. */
 export function error(code: DiagnosticCode, span: Span, message: string, fix?: Fix): Diagnostic {
   return fix ? { code, severity: "error", span, message, fix } : { code, severity: "error", span, message };
+}
+
+/** A warning: the text is valid, but probably not what was meant. */
+export function warning(code: DiagnosticCode, span: Span, message: string, fix?: Fix): Diagnostic {
+  return fix ? { code, severity: "warning", span, message, fix } : { code, severity: "warning", span, message };
 }
 
 /**

@@ -26,7 +26,7 @@ export function takeFiles(args: string[]): { files: string[]; rest: string[] } {
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === "--") {
-      rest.push(...args.slice(i));
+      for (const a of args.slice(i)) rest.push(a);
       break;
     }
     if (arg === "-f" || arg === "--file") {

@@ -46,7 +46,7 @@ export function parseArgs(args: string[], spec: OptionSpec): ParsedArgs {
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === "--") {
-      positional.push(...args.slice(i + 1));
+      for (const a of args.slice(i + 1)) positional.push(a);
       break;
     }
     if (arg === "-" || !arg.startsWith("-") || /^-\d/.test(arg)) {

@@ -1,7 +1,8 @@
 /**
  * The segql AST: plain data, a union on `kind`, every node with its span. It records what was written,
  * normalised only where the meaning is the same (parentheses dropped, `a and (b and c)` flattened, operator
- * spellings such as `is greater than` stored as `>`), so `parse(format(ast))` equals `ast` up to spans.
+ * spellings such as `is greater than` stored as `>`), so `parse(format(ast))` equals `ast` up to spans and
+ * the backticks of field names that need none (`sameDocument` in format.ts).
  */
 import type { Span } from "../diagnostics.js";
 

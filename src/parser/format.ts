@@ -387,8 +387,8 @@ function collectAnchors(root: A.Expr, declaration: number, out: Anchor[]): void 
     if (e.kind === "rule" || e.kind === "segmentRef") {
       out.push({ node: e, start: e.span.start, end: e.span.end, declaration });
     } else if (e.kind === "event") {
-      const ends = [e.name.span.end, e.measure?.span.end ?? 0, e.window?.span.end ?? 0];
-      const end = e.filter ? Math.min(Math.max(...ends), e.filter.span.start) : e.span.end;
+      const headEnd = Math.max(e.name.span.end, e.measure?.span.end ?? 0, e.window?.span.end ?? 0);
+      const end = e.filter ? Math.min(headEnd, e.filter.span.start) : e.span.end;
       out.push({ node: e, start: e.span.start, end: Math.max(end, e.span.start), declaration });
     }
   });
@@ -468,13 +468,13 @@ class Printer {
       const d = doc.segments[0];
       const expr = d?.expr ?? null;
       commentBlock(plan.beforeDeclaration.get(0) ?? [], expr && d ? d.span.line : null);
-      if (expr) out.push(...this.render(expr, 0, "", false));
+      if (expr) append(out, this.render(expr, 0, "", false));
       commentBlock(plan.atEnd, null);
     } else {
       doc.segments.forEach((d, i) => {
         if (i > 0) out.push({ indent: 0, text: "" });
         commentBlock(plan.beforeDeclaration.get(i) ?? [], d.span.line);
-        out.push(...this.declaration(d));
+        append(out, this.declaration(d));
       });
       if (plan.atEnd.length > 0) {
         out.push({ indent: 0, text: "" });
@@ -497,17 +497,18 @@ class Printer {
       const flat = this.flat(expr, false);
       if (flat && this.fits(0, `${head} as `, flat)) return [...commentLines(flat.lead, 0), { indent: 0, text: `${head} as ${flat.text}${trailText(flat)}` }];
       out.push({ indent: 0, text: `${head} as` });
-      out.push(...this.render(expr, 2, "", false));
+      append(out, this.render(expr, 2, "", false));
       return out;
     }
     out.push({ indent: 0, text: head });
     for (const e of extra) out.push({ indent: 2, text: e });
     const flat = this.flat(expr, false);
     if (flat && this.fits(0, "as ", flat)) {
-      out.push(...commentLines(flat.lead, 0), { indent: 0, text: `as ${flat.text}${trailText(flat)}` });
+      append(out, commentLines(flat.lead, 0));
+      out.push({ indent: 0, text: `as ${flat.text}${trailText(flat)}` });
     } else {
       out.push({ indent: 0, text: "as" });
-      out.push(...this.render(expr, 2, "", false));
+      append(out, this.render(expr, 2, "", false));
     }
     return out;
   }
@@ -600,9 +601,11 @@ class Printer {
         const filterFlat = this.flat(filter, followed);
         if ((filter.kind === "and" || filter.kind === "or") && !(filterFlat && this.fits(indent + 2, "where ", filterFlat))) {
           const inner = this.render(filter, indent + 4, "", followed);
-          out.push(...hoistLeadingComments(inner, indent + 2), { indent: indent + 2, text: "where" }, ...inner);
+          append(out, hoistLeadingComments(inner, indent + 2));
+          out.push({ indent: indent + 2, text: "where" });
+          append(out, inner);
         } else {
-          out.push(...this.render(filter, indent + 2, "where ", followed));
+          append(out, this.render(filter, indent + 2, "where ", followed));
         }
         return out;
       }
@@ -623,7 +626,7 @@ class Printer {
             const f = this.flat(child, childFollowed);
             paren = !(f && this.fits(indent, childPrefix, f));
           }
-          out.push(...(paren ? this.parenthesized(child, indent, childPrefix) : this.render(child, indent, childPrefix, childFollowed)));
+          append(out, paren ? this.parenthesized(child, indent, childPrefix) : this.render(child, indent, childPrefix, childFollowed));
         });
         return out;
       }
@@ -649,7 +652,7 @@ class Printer {
       const own = c.list?.own.get(i);
       if (own) {
         flush();
-        out.push(...commentLines(own, inner));
+        append(out, commentLines(own, inner));
       }
       const same = c.list?.same.get(i);
       const item = `${formatValue(l.values[i]!)}${i < n - 1 ? "," : ""}${same ? ` ${same.join(" ")}` : ""}`;
@@ -662,7 +665,7 @@ class Printer {
     }
     flush();
     const own = c.list?.own.get(n);
-    if (own) out.push(...commentLines(own, inner));
+    if (own) append(out, commentLines(own, inner));
     out.push({ indent, text: `)${l.after}${trailText(c)}` });
     return out;
   }
@@ -698,6 +701,11 @@ function hoistLeadingComments(lines: Line[], indent: number): Line[] {
   return lines.splice(0, n).map((l) => ({ ...l, indent }));
 }
 
+/** `out.push(...lines)` without the spread, which overflows the stack for 100,000s of lines. */
+function append(out: Line[], lines: Line[]): void {
+  for (const l of lines) out.push(l);
+}
+
 function commentLines(comments: string[], indent: number): Line[] {
   return comments.map((text) => ({ indent, text, comment: true }));
 }
@@ -707,9 +715,10 @@ function trailText(c: { trail: string[] }): string {
 }
 
 /**
- * True when two documents say the same thing: equal ignoring spans, with the same comment texts (ignoring
- * trailing spaces, which the formatter drops). `segql fmt` uses it to refuse any output that would not
- * parse back to its input.
+ * True when two documents say the same thing: equal ignoring spans and whether a field was written in
+ * backticks (`` `status` `` and `status` are the same field; the formatter drops backticks a name does not
+ * need), with the same comment texts (ignoring trailing spaces, which the formatter drops). `segql fmt`
+ * uses it to refuse any output that would not parse back to its input.
  */
 export function sameDocument(a: A.SegqlDocument, b: A.SegqlDocument): boolean {
   const comments = (d: A.SegqlDocument) => d.comments.map((c) => c.text.trimEnd()).sort();
@@ -721,7 +730,9 @@ function equalIgnoringSpans(a: unknown, b: unknown): boolean {
   if (typeof a === "number" && typeof b === "number") return Number.isNaN(a) && Number.isNaN(b);
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const keys = (o: object) => Object.keys(o).filter((k) => k !== "span" && k !== "nameSpan");
+  // A field reference is the one node with `quoted` and no `kind`; a bare word's `quoted` (a value) counts.
+  const isFieldRef = (o: object) => "quoted" in o && !("kind" in o);
+  const keys = (o: object) => Object.keys(o).filter((k) => k !== "span" && k !== "nameSpan" && !(k === "quoted" && isFieldRef(o)));
   const ka = keys(a);
   const kb = keys(b);
   if (ka.length !== kb.length) return false;

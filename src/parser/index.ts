@@ -1,21 +1,30 @@
 /**
  * `parse(text)`: text → tokens → CST → AST, with every lexer and parser problem as a diagnostic written
  * for analysts. Parsing never throws: any input ends in a (possibly partial) document and diagnostics.
+ *
+ * Before the parser runs, the tokens are checked against the limits (limits.ts): a text too large, nested
+ * too deep or holding too many segments is refused with one positioned error and an empty document, so no
+ * input can make the recursive-descent parser overflow the stack or run long.
  */
 import type { IRecognitionException, IToken, TokenType } from "chevrotain";
 import { error, LineIndex, type Diagnostic, type Span } from "../diagnostics.js";
 import type { SegqlDocument } from "./ast.js";
+import { LIMITS, offsetPastBytes, resolveLimits, utf8Length, type LimitOptions, type Limits } from "./limits.js";
 import { parseTokens } from "./parser.js";
 import { toAst } from "./to-ast.js";
 import * as T from "./tokens.js";
 
 export type * from "./ast.js";
 export { forEachExpr } from "./ast.js";
+export { LIMITS, resolveLimits, type LimitOptions, type Limits } from "./limits.js";
 
-/** Deepest nesting accepted (parentheses, `not`, `where`); deeper input gets a clear error, never a stack overflow. */
-export const MAX_NESTING = 200;
-/** Most values accepted in one list (`in (…)`, `has any (…)`). */
-export const MAX_LIST_VALUES = 10_000;
+/** Deepest nesting accepted by default (`LIMITS.nesting`): parentheses, `not` and `where` each open a level. */
+export const MAX_NESTING = LIMITS.nesting;
+/** Most values accepted in one list by default (`LIMITS.listValues`). */
+export const MAX_LIST_VALUES = LIMITS.listValues;
+
+/** Options of `parse`: limits other than the defaults (`LIMITS`). */
+export interface ParseOptions extends LimitOptions {}
 
 /** The result of parsing: a document (possibly partial) and every problem found. */
 export interface ParseResult {
@@ -29,7 +38,10 @@ export interface ParseResult {
  * Parses a segql text: one bare expression, or `segment … as …` declarations. Every problem becomes a
  * diagnostic, and error recovery still yields a partial document.
  */
-export function parse(text: string): ParseResult {
+export function parse(text: string, options: ParseOptions = {}): ParseResult {
+  const limits = resolveLimits(options.limits);
+  const past = offsetPastBytes(text, limits.maxInputBytes);
+  if (past >= 0) return refuseTooLarge(text, past, limits.maxInputBytes);
   const lines = new LineIndex(text);
   const lexed = T.segqlLexer.tokenize(text);
   const diagnostics: Diagnostic[] = lexed.errors.map((e) => {
@@ -40,20 +52,34 @@ export function parse(text: string): ParseResult {
   const tokens = lexed.tokens;
   const endSpan = lines.span(text.length, text.length);
 
-  const tooDeep = findTooDeep(tokens, lines);
-  if (tooDeep) {
-    const empty: SegqlDocument = { kind: "document", segments: [], bare: true, comments: [], span: lines.span(0, text.length) };
-    return { document: empty, diagnostics: [...diagnostics, tooDeep], tokens };
-  }
-  const tooLong = findTooLongList(tokens, lines);
+  const refused = findOverLimit(tokens, lines, limits);
+  if (refused) return { document: emptyDocument(lines.span(0, text.length)), diagnostics: [...diagnostics, refused], tokens };
+  const tooLong = findTooLongList(tokens, lines, limits.listValues);
   if (tooLong) diagnostics.push(tooLong);
 
   const { cst, errors } = parseTokens(tokens);
-  diagnostics.push(...describeParseErrors(errors, tokens, lines, lexed.errors.map((e) => e.offset)));
+  for (const d of describeParseErrors(errors, tokens, lines, lexed.errors.map((e) => e.offset))) diagnostics.push(d);
   const ast = toAst(cst, (lexed.groups["comments"] ?? []) as IToken[], endSpan);
-  diagnostics.push(...ast.diagnostics);
+  for (const d of ast.diagnostics) diagnostics.push(d);
   diagnostics.sort((a, b) => a.span.start - b.span.start);
   return { document: ast.document, diagnostics: dedupe(diagnostics), tokens };
+}
+
+function emptyDocument(span: Span): SegqlDocument {
+  return { kind: "document", segments: [], bare: true, comments: [], span };
+}
+
+/** A text over `maxInputBytes`: one error where the limit is passed; nothing is tokenized. */
+function refuseTooLarge(text: string, past: number, maxBytes: number): ParseResult {
+  // Only the part up to the error is indexed: the rest may be huge.
+  const lines = new LineIndex(text.slice(0, past + 1));
+  const at = lines.span(past, past + 1);
+  const size = utf8Length(text);
+  const diagnostic = error("too-large", at,
+    `the text is ${size.toLocaleString("en-US")} bytes, more than the limit of ${maxBytes.toLocaleString("en-US")} bytes ` +
+    `(passed here); split it into several files, or raise the limit (maxInputBytes, --max-input-bytes)`);
+  const span: Span = { start: 0, end: text.length, line: 1, column: 1 };
+  return { document: emptyDocument(span), diagnostics: [diagnostic], tokens: [] };
 }
 
 function hintForCharacter(ch: string): string {
@@ -63,17 +89,28 @@ function hintForCharacter(ch: string): string {
   return "";
 }
 
-/** Finds the first place nesting exceeds MAX_NESTING, counting `(`, `not` and `where` as a level each. */
-function findTooDeep(tokens: IToken[], lines: LineIndex): Diagnostic | null {
+/**
+ * The first place the tokens pass a limit checked before parsing: nesting deeper than `limits.nesting`
+ * (counting `(`, `not` and `where` as a level each, as the parser's recursion goes), or more than
+ * `limits.segments` declarations.
+ */
+function findOverLimit(tokens: IToken[], lines: LineIndex, limits: Limits): Diagnostic | null {
   const saved: { depth: number; nots: number }[] = [];
   let depth = 0;
   let nots = 0;
+  let declarations = 0;
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
     switch (t.tokenType) {
       case T.Segment:
         // A new declaration starts afresh: the levels of the previous one's `where` filters end with it.
-        if (saved.length === 0 && startsDeclaration(tokens, i)) depth = nots = 0;
+        if (saved.length === 0 && startsDeclaration(tokens, i)) {
+          depth = nots = 0;
+          if (++declarations > limits.segments) {
+            return error("too-many-segments", lines.span(t.startOffset, t.endOffset! + 1),
+              `a text holds at most ${limits.segments.toLocaleString("en-US")} segments, and this is one more; split the segments into several files`);
+          }
+        }
         break;
       case T.LParen:
         saved.push({ depth, nots });
@@ -100,9 +137,10 @@ function findTooDeep(tokens: IToken[], lines: LineIndex): Diagnostic | null {
       default:
         break;
     }
-    if (depth > MAX_NESTING) {
+    if (depth > limits.nesting) {
       return error("too-deep", lines.span(t.startOffset, t.endOffset! + 1),
-        `the condition is nested more than ${MAX_NESTING} levels deep here; split it into named segments`);
+        `the condition is nested more than ${limits.nesting} levels deep here (each '(', 'not' and 'where' opens a level); ` +
+        `remove parentheses that group the same operator, or write the inner part more simply`);
     }
   }
   return null;
@@ -117,7 +155,8 @@ function startsDeclaration(tokens: IToken[], i: number): boolean {
   return after === T.As || after === T.Title || after === T.Description;
 }
 
-function findTooLongList(tokens: IToken[], lines: LineIndex): Diagnostic | null {
+/** The first list with more than `max` values (counted by commas after its `(`). */
+function findTooLongList(tokens: IToken[], lines: LineIndex, max: number): Diagnostic | null {
   let commas = 0;
   let open: IToken | null = null;
   for (const t of tokens) {
@@ -125,9 +164,9 @@ function findTooLongList(tokens: IToken[], lines: LineIndex): Diagnostic | null 
       open = t;
       commas = 0;
     } else if (t.tokenType === T.Comma) {
-      if (++commas >= MAX_LIST_VALUES && open) {
+      if (++commas >= max && open) {
         return error("too-many-values", lines.span(open.startOffset, t.endOffset! + 1),
-          `a list holds at most ${MAX_LIST_VALUES} values; put long lists in a field or a segment`);
+          `a list holds at most ${max.toLocaleString("en-US")} values; put long lists in a field or a segment`);
       }
     }
   }

@@ -38,6 +38,12 @@ export const LIMITS: Readonly<Limits> = Object.freeze({
   referenceDepth: 32,
 });
 
+/**
+ * The most `nesting` may be raised to: the parser needs ~4 KB of stack a level, so 100 levels take ~430 KB
+ * of Node's default 984 KB stack. Above that, an input at the limit could overflow the stack.
+ */
+export const MAX_NESTING_LIMIT = 100;
+
 /** Options that take limits: any subset of `Limits`, the rest stay at their defaults. */
 export interface LimitOptions {
   limits?: Partial<Limits>;
@@ -55,6 +61,9 @@ export function resolveLimits(limits: Partial<Limits> | undefined): Limits {
     if (value === undefined) continue;
     if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
       throw new RangeError(`limits.${key} must be a whole number of at least 1, found ${String(value)}`);
+    }
+    if (key === "nesting" && value > MAX_NESTING_LIMIT) {
+      throw new RangeError(`limits.nesting can be at most ${MAX_NESTING_LIMIT} (each level takes ~4 KB of stack in the parser), found ${value}`);
     }
     out[key] = value;
   }

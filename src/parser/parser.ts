@@ -6,8 +6,22 @@
  * comparison (`not tenure > 12` is `not (tenure > 12)`) and tighter than `and`, which binds tighter than `or`.
  * Error recovery is on, so half-typed input still yields a partial tree for completion.
  */
-import { CstParser, type CstNode, type IOrAlt, type IToken } from "chevrotain";
+import { CstParser, type CstNode, type IOrAlt, type IToken, type TokenType } from "chevrotain";
 import * as T from "./tokens.js";
+
+/**
+ * Rule depth (grammar rules being parsed, innermost last) beyond which a missing token is not made up in
+ * recovery. To make one up, Chevrotain computes what may follow it by walking the grammar down the whole
+ * rule stack recursively (`NextAfterTokenWalker`, ~850 bytes of stack per rule): at ~106 unclosed
+ * parentheses (6 rules each) that walk overflowed the stack. Beyond this depth the parser recovers by
+ * re-synchronising instead (skipping to a token that can follow), which reports the same error at the same
+ * place. Ordinary text, even broken, stays well below it: a condition inside an event filter inside three
+ * parentheses is ~35 rules deep.
+ */
+const MAX_INSERTION_RULE_DEPTH = 100;
+
+/** Chevrotain's in-rule recovery hook (not in its public types). */
+type FollowsHook = (this: CstParser, tokType: TokenType, tokIdxInRule: number) => TokenType[];
 
 class SegqlParser extends CstParser {
   // Alternatives of the busiest ORs, built once (Chevrotain performance guide: an OR's array is otherwise
@@ -22,6 +36,16 @@ class SegqlParser extends CstParser {
   constructor() {
     super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3, nodeLocationTracking: "full" });
     this.performSelfAnalysis();
+  }
+
+  /**
+   * Chevrotain's hook computing the tokens that may follow a missing one (for single-token insertion).
+   * Past `MAX_INSERTION_RULE_DEPTH` rules it answers "none", so no recursive grammar walk runs on deep input.
+   */
+  getFollowsForInRuleRecovery(tokType: TokenType, tokIdxInRule: number): TokenType[] {
+    const depth = (this as unknown as { RULE_STACK_IDX: number }).RULE_STACK_IDX + 1;
+    if (depth > MAX_INSERTION_RULE_DEPTH) return [];
+    return (CstParser.prototype as unknown as { getFollowsForInRuleRecovery: FollowsHook }).getFollowsForInRuleRecovery.call(this, tokType, tokIdxInRule);
   }
 
   /** A whole text: segment declarations, or one bare expression (an unnamed segment). */

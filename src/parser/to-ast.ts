@@ -169,7 +169,8 @@ class AstBuilder {
     for (const child of this.nodes(node, "operands")) {
       const e = kind === "or" ? this.junction(child, "and") : this.notExpr(child);
       if (!e) continue;
-      if (e.kind === kind) operands.push(...e.operands);
+      // A loop, not push(...): a spread of 100,000s of operands overflows the stack.
+      if (e.kind === kind) for (const o of e.operands) operands.push(o);
       else operands.push(e);
     }
     if (operands.length === 0) return null;

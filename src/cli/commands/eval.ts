@@ -164,7 +164,7 @@ function usesEvents(segment: TypedSegment): boolean {
     if (seen.has(e)) continue;
     seen.add(e);
     if (e.kind === "event") return true;
-    if (e.kind === "and" || e.kind === "or") stack.push(...e.operands);
+    if (e.kind === "and" || e.kind === "or") for (const o of e.operands) stack.push(o);
     else if (e.kind === "not") stack.push(e.operand);
     else if (e.kind === "segment") stack.push(e.expr);
   }
