@@ -3,24 +3,25 @@
  *
  * Two questions are answered separately:
  * - what may come next syntactically: Chevrotain's content assist (`computeContentAssist`) walks the real
- *   grammar over the tokens before the cursor and returns each possible next token with the stack of rules
- *   it belongs to (`…>rule>predicate>comparison>value`). The grammar is never restated here. When the text
- *   before the cursor has a syntax error, the walk restarts at the nearest `and`, `or`, `(`, `where`, `as`,
- *   `not` or `performed` before the cursor;
+ *   grammar and returns each possible next token with the stack of rules it belongs to
+ *   (`…>rule>predicate>comparison>value`). The grammar is never restated here. It walks a short vector that
+ *   stands for the text before the cursor (the enclosing constructs and the current condition,
+ *   assist-input.ts), so its cost does not depend on how much text comes before. When that text has a
+ *   syntax error, the walk restarts at the nearest `and`, `or`, `(`, `where`, `as`, `not` or `performed`;
  * - what it means: a short look back over the tokens finds the field an operator or value belongs to and
  *   the event a `where` filter or aggregate is about, and the schema supplies names, types and values.
  *
- * Only the piece of the document around the cursor (one declaration, see analysis.ts) is looked at, so the
- * cost does not grow with the file.
+ * Only the piece of the document around the cursor (one declaration, see analysis.ts) is looked at, and
+ * everything done per request is linear in that piece's tokens.
  */
 import type { IToken, TokenType } from "chevrotain";
 import type { EventExpr, Expr, SegmentDeclaration } from "../parser/ast.js";
 import { forEachExpr } from "../parser/ast.js";
 import { formatField, quoteString } from "../parser/format.js";
-import { parser } from "../parser/parser.js";
 import * as T from "../parser/tokens.js";
 import type { EventsDef, FieldDef, FieldType, Schema } from "../schema/schema.js";
 import type { DocumentAnalysis } from "./analysis.js";
+import { assistPaths, type AssistPath as Path } from "./assist-input.js";
 import { describeType, OPERATORS, OPERATOR_WORDS, type OperatorInfo } from "./operators.js";
 import { isNameToken, isStringToken, isWordToken, matchesType, nameOf, tokenTypeOfWord, tokenWord } from "./tokens.js";
 import type { CompletionItem, CompletionKind, CompletionResult } from "./types.js";
@@ -40,10 +41,6 @@ export interface CompletionEnv {
   segments: readonly SegmentSummary[];
 }
 
-type Path = { nextTokenType: TokenType; ruleStack: string[] };
-
-/** Tokens after which content assist restarts when the text before the cursor does not parse. */
-const RESTART_AFTER = new Set<TokenType>([T.And, T.Or, T.LParen, T.Where, T.As, T.Not]);
 const UNITS = ["minutes", "hours", "days", "weeks", "months", "years"] as const;
 
 /** Completion proposals at `offset` of an analysed document. */
@@ -57,8 +54,7 @@ export function complete(analysis: DocumentAnalysis, offset: number, env: Comple
   if (document.comments.some((c) => c.span.start < rel && rel <= c.span.end)) return none;
 
   // The partial word (or string) at the cursor, and the tokens before it.
-  let count = 0;
-  while (count < tokens.length && tokens[count]!.endOffset! + 1 <= rel) count++;
+  let count = tokensEndingBy(tokens, rel);
   let prefix = "";
   let from = rel;
   let to = rel;
@@ -87,13 +83,25 @@ export function complete(analysis: DocumentAnalysis, offset: number, env: Comple
     return none; // right after a value: wait for a space
   }
   const preceding = tokens.slice(0, count);
-  const paths = contentAssist(preceding);
+  const paths = assistPaths(preceding);
   const builder = new ItemBuilder(prefix, inString);
   const ctx: Ctx = { preceding, paths, env, builder, pieceDocument: document, rel };
   proposeAll(ctx);
   const shiftFrom = from + piece.start;
   const shiftTo = to + piece.start;
   return { items: builder.finish(), from: shiftFrom, to: shiftTo };
+}
+
+/** How many tokens end at or before `offset` (tokens are in order and do not overlap): a binary search. */
+function tokensEndingBy(tokens: readonly IToken[], offset: number): number {
+  let lo = 0;
+  let hi = tokens.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (tokens[mid]!.endOffset! + 1 <= offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 interface Ctx {
@@ -107,67 +115,8 @@ interface Ctx {
   booleanSubject?: boolean;
   /** Set when a condition at the cursor would be part of an event's `where` filter. */
   inFilter?: boolean;
-}
-
-/**
- * Content assist over the tokens before the cursor. When they do not parse, the walk restarts after one of
- * the nearest `and`/`or`/`(`/`where`/`as`/`not` or at a `performed`, trying the farthest first: the longest
- * suffix that parses keeps the most context (an event's `where` filter, say).
- */
-function contentAssist(preceding: IToken[]): Path[] {
-  // Content assist walks every token it is given; in a long condition start after the last top-level
-  // `and`/`or` instead (same paths: nothing is open there, and no `where` filter runs through it).
-  if (preceding.length > LONG) {
-    const start = lastTopLevelJunction(preceding);
-    if (start > 0) {
-      const paths = parser.computeContentAssist("expression", preceding.slice(start));
-      if (paths.length > 0) return paths;
-    }
-  }
-  const paths = parser.computeContentAssist("document", preceding);
-  if (paths.length > 0) return paths;
-  const starts: number[] = [];
-  for (let i = preceding.length; i > 0 && starts.length < 6; i--) {
-    const t = preceding[i - 1]!;
-    const start = RESTART_AFTER.has(t.tokenType) ? i : t.tokenType === T.Performed ? i - 1 : -1;
-    if (start >= 0) starts.push(start);
-  }
-  for (const start of starts.reverse()) {
-    const retry = parser.computeContentAssist("expression", preceding.slice(start));
-    if (retry.length > 0) return retry;
-  }
-  return [];
-}
-
-/** Beyond this many tokens before the cursor, content assist starts at the last top-level junction. */
-const LONG = 300;
-
-/**
- * Index just after the last `and`/`or` outside any parentheses, in the current declaration, with no `where`
- * outside parentheses before it (an event's filter runs to the end of the condition); 0 when there is none.
- */
-function lastTopLevelJunction(tokens: IToken[]): number {
-  let depth = 0;
-  let found = 0;
-  let start = 0;
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i]!.tokenType;
-    if (t === T.Segment && (i === 0 || tokens[i - 1]!.tokenType === T.Semicolon)) start = i; // a new declaration
-    if (t === T.As && depth === 0) {
-      start = i;
-      found = 0;
-    }
-    if (t === T.LParen) depth++;
-    else if (t === T.RParen) depth = Math.max(0, depth - 1);
-    else if (t === T.Where && depth === 0) return found > start ? found : 0;
-    else if ((t === T.And || t === T.Or) && depth === 0 && !isBetweenAnd(tokens, i)) found = i + 1;
-  }
-  return found > start ? found : 0;
-}
-
-/** True for the `and` of `between A and B`. */
-function isBetweenAnd(tokens: IToken[], i: number): boolean {
-  return tokens[i]!.tokenType === T.And && (tokens[i - 2]?.tokenType === T.Between || tokens[i - 4]?.tokenType === T.Between);
+  /** The event condition the cursor is in, once looked up (null: none). */
+  event?: EventExpr | null;
 }
 
 function lastRule(p: Path): string {
@@ -255,8 +204,16 @@ function enclosingEventName(ctx: Ctx): string | null {
   return event && event.name.kind === "string" ? event.name.value : null;
 }
 
-/** The event condition the cursor is in: the nearest `performed` before it that no `)` has closed. */
+/**
+ * The event condition the cursor is in: the nearest `performed` before it that no `)` has closed. Asked once
+ * per path, so remembered: the walk is linear in the tokens before the cursor.
+ */
 function enclosingEvent(ctx: Ctx): EventExpr | null {
+  if (ctx.event === undefined) ctx.event = findEnclosingEvent(ctx);
+  return ctx.event;
+}
+
+function findEnclosingEvent(ctx: Ctx): EventExpr | null {
   const tokens = ctx.preceding;
   let depth = 0;
   for (let i = tokens.length - 1; i >= 0; i--) {
