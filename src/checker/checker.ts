@@ -2,18 +2,25 @@
  * The checker: AST → typed AST. Small `check*` functions per node kind report through `report`; each
  * returns the typed node, or null when it found an error (so one run reports every error, and only
  * error-free segments reach the compilers).
+ *
+ * Segments that refer to each other are checked in dependency order, found by an iterative depth-first
+ * walk (thousands of chained segments, or a long cycle, cost no stack), so checking a reference never
+ * recurses into another segment. That walk also bounds what every later stage recurses on: a chain of
+ * references is at most `limits.referenceDepth` long, and a condition nests at most `limits.nesting`
+ * levels counting the segments it refers to (as if written in place, one level deeper).
  */
-import { closest, error, type Diagnostic, type Fix, type Span } from "../diagnostics.js";
+import { closest, error, warning, type Diagnostic, type Fix, type Span } from "../diagnostics.js";
 import type * as A from "../parser/ast.js";
 import { forEachExpr } from "../parser/ast.js";
-import { formatField, quoteString } from "../parser/format.js";
+import { formatField, needsParens, quoteString } from "../parser/format.js";
+import { resolveLimits, type LimitOptions, type Limits } from "../parser/limits.js";
 import { findField, findProperty, type EventsDef, type FieldDef, type FieldType, type Schema } from "../schema/schema.js";
 import { messages } from "./messages.js";
 import { parseDate, parseTimestamp } from "./time.js";
 import type * as TA from "./typed-ast.js";
 
 /** Options of `check`. */
-export interface CheckOptions {
+export interface CheckOptions extends LimitOptions {
   /** Segments defined elsewhere (other files of the project) that `in segment` may refer to. */
   catalog?: readonly A.SegmentDeclaration[];
 }
@@ -29,33 +36,64 @@ export interface CheckResult {
  * names and references), and no typed segments are produced.
  */
 export function check(document: A.SegqlDocument, schema: Schema | null, options: CheckOptions = {}): CheckResult {
-  const checker = new Checker(document, schema, options.catalog ?? []);
+  const checker = new Checker(document, schema, options.catalog ?? [], resolveLimits(options.limits));
   return checker.run();
 }
 
-/** Where field names are looked up: the contact, or one event's properties. */
-type Scope = { kind: "contact" } | { kind: "event"; events: EventsDef; name: string };
+/**
+ * Where field names are looked up: the contact, or one event's properties. `shadowWarnings`: the fields of
+ * the filter that come after its first condition (past an `and`/`or` the filter runs on), where a name that
+ * is also a contact field is probably meant as the contact's.
+ */
+type Scope = { kind: "contact" } | { kind: "event"; events: EventsDef; name: string; shadowWarnings?: ReadonlySet<A.FieldRef> };
 
 interface SegmentEntry {
   declaration: A.SegmentDeclaration;
   /** Declared in the document being checked (errors are reported), or in the catalog. */
   local: boolean;
-  state: "unchecked" | "checking" | "done";
+  /** In the dependency walk: not reached, on the walk's path, or finished. */
+  walk: "new" | "open" | "closed";
+  done: boolean;
   typed: TA.TypedExpr | null;
+  /** Its nesting with the segments it refers to counted in place (see `LIMITS.nesting`). */
+  depth: number;
+  /** The longest chain of references starting here (0: refers to no segment). */
+  chain: number;
+  /** A reference in it (or below it) passes a limit; it was reported once, where it happens. */
+  overLimit: boolean;
+}
+
+/** A segment reference and how many levels deep it is written (`in segment` inside `(not …)`: 2). */
+interface RefAt {
+  ref: A.SegmentRefExpr;
+  depth: number;
+}
+
+/** What one declaration's condition nests, and its references to segments (contact scope, in text order). */
+interface Nesting {
+  depth: number;
+  refs: RefAt[];
 }
 
 class Checker {
   private readonly diagnostics: Diagnostic[] = [];
   private readonly segments = new Map<string, SegmentEntry>();
-  /** Names of segments being checked, innermost last, for naming a whole cycle. */
-  private readonly path: string[] = [];
+  /** References that close a cycle, with the cycle's names (first = last). */
+  private readonly cycles = new Map<A.SegmentRefExpr, string[]>();
+  /** Nesting of each declaration's condition, measured once. */
+  private readonly nestings = new Map<A.SegmentDeclaration, Nesting>();
+  /** How deep each reference of the declaration being checked is written. */
+  private readonly refDepths = new Map<A.SegmentRefExpr, number>();
   /** While checking a catalog segment, its diagnostics are not the document's. */
   private muted = 0;
+  /** The declaration being checked: its nesting and chain so far, and whether a reference passed a limit. */
+  private current = { depth: 0, chain: 0, overLimit: false };
 
   constructor(
     private readonly document: A.SegqlDocument,
     private readonly schema: Schema | null,
     catalog: readonly A.SegmentDeclaration[],
+    private readonly limits: Limits,
   ) {
     for (const d of document.segments) {
       if (d.name === null) continue;
@@ -64,16 +102,15 @@ class Checker {
         this.report(error("duplicate-segment", d.nameSpan ?? d.span, messages.duplicateSegment(d.name, existing.declaration.span.line)));
         continue;
       }
-      this.segments.set(d.name, { declaration: d, local: true, state: "unchecked", typed: null });
+      this.segments.set(d.name, entry(d, true));
     }
     for (const d of catalog) {
-      if (d.name !== null && !this.segments.has(d.name)) {
-        this.segments.set(d.name, { declaration: d, local: false, state: "unchecked", typed: null });
-      }
+      if (d.name !== null && !this.segments.has(d.name)) this.segments.set(d.name, entry(d, false));
     }
   }
 
   run(): CheckResult {
+    for (const e of this.dependencyOrder()) this.checkSegment(e);
     const typed: TA.TypedSegment[] = [];
     for (const d of this.document.segments) {
       const entry = d.name !== null ? this.segments.get(d.name) : undefined;
@@ -91,6 +128,8 @@ class Checker {
         });
       }
     }
+    // Segments were checked in dependency order; report in text order.
+    this.diagnostics.sort((a, b) => a.span.start - b.span.start);
     return { segments: typed, diagnostics: this.diagnostics };
   }
 
@@ -100,21 +139,80 @@ class Checker {
 
   // ---- segments ----------------------------------------------------------------------------------
 
+  /**
+   * Every segment the document's declarations need, each after the segments it refers to: an iterative
+   * depth-first walk over references (in text order, from the declarations in text order). A reference to
+   * a segment still on the walk's path closes a cycle; it is recorded, with the cycle's names, in `cycles`.
+   */
+  private dependencyOrder(): SegmentEntry[] {
+    const order: SegmentEntry[] = [];
+    const path: { entry: SegmentEntry; refs: RefAt[]; next: number }[] = [];
+    const open = (e: SegmentEntry) => {
+      e.walk = "open";
+      path.push({ entry: e, refs: this.nesting(e.declaration).refs, next: 0 });
+    };
+    const walkFrom = (root: SegmentEntry) => {
+      if (root.walk !== "new") return;
+      open(root);
+      while (path.length > 0) {
+        const top = path[path.length - 1]!;
+        if (top.next === top.refs.length) {
+          path.pop();
+          top.entry.walk = "closed";
+          order.push(top.entry);
+          continue;
+        }
+        const ref = top.refs[top.next++]!.ref;
+        const target = this.segments.get(ref.name);
+        if (!target || target.walk === "closed") continue;
+        if (target.walk === "open") {
+          const from = path.findIndex((f) => f.entry === target);
+          this.cycles.set(ref, [...path.slice(from).map((f) => f.entry.declaration.name!), ref.name]);
+          continue;
+        }
+        open(target);
+      }
+    };
+    for (const d of this.document.segments) {
+      const own = d.name !== null ? this.segments.get(d.name) : undefined;
+      if (own && own.declaration === d) walkFrom(own);
+      else for (const r of this.nesting(d).refs) {
+        const target = this.segments.get(r.ref.name);
+        if (target) walkFrom(target);
+      }
+    }
+    return order;
+  }
+
+  /** The nesting of a declaration's condition and its references, measured once. */
+  private nesting(d: A.SegmentDeclaration): Nesting {
+    let n = this.nestings.get(d);
+    if (!n) {
+      n = d.expr ? measureNesting(d.expr) : { depth: 0, refs: [] };
+      this.nestings.set(d, n);
+    }
+    return n;
+  }
+
+  /** Checks a segment whose references are checked already (see `dependencyOrder`). */
   private checkSegment(entry: SegmentEntry): TA.TypedExpr | null {
-    if (entry.state === "done") return entry.typed;
-    entry.state = "checking";
-    const name = entry.declaration.name!;
-    this.path.push(name);
+    if (entry.done) return entry.typed;
     if (!entry.local) this.muted++;
     entry.typed = this.checkDeclarationExpr(entry.declaration);
     if (!entry.local) this.muted--;
-    this.path.pop();
-    entry.state = "done";
+    entry.depth = this.current.depth;
+    entry.chain = this.current.chain;
+    entry.overLimit = this.current.overLimit;
+    entry.done = true;
     return entry.typed;
   }
 
   private checkDeclarationExpr(d: A.SegmentDeclaration): TA.TypedExpr | null {
+    const nesting = this.nesting(d);
+    this.current = { depth: nesting.depth, chain: 0, overLimit: false };
     if (!d.expr) return null;
+    this.refDepths.clear();
+    for (const r of nesting.refs) this.refDepths.set(r.ref, r.depth);
     return this.checkExpr(d.expr, { kind: "contact" });
   }
 
@@ -130,18 +228,49 @@ class Checker {
         suggestions[0] !== undefined ? replaceWith(ref.nameSpan, quoteString(suggestions[0]), `use "${suggestions[0]}"`) : undefined));
       return null;
     }
-    if (entry.state === "checking") {
-      const start = this.path.indexOf(ref.name);
-      this.report(error("segment-cycle", ref.nameSpan, messages.segmentCycle([...this.path.slice(start), ref.name])));
+    const cycle = this.cycles.get(ref);
+    if (cycle || !entry.done) {
+      this.report(error("segment-cycle", ref.nameSpan, messages.segmentCycle(cycle ?? [ref.name, ref.name])));
       return null;
     }
-    const typed = this.checkSegment(entry);
+    if (!this.withinLimits(ref, entry)) return null;
+    const typed = entry.typed;
     if (!typed) {
       // A local segment's own errors are reported at that segment; a catalog segment's are not, so say so here.
       if (!entry.local && this.schema) this.report(error("broken-segment", ref.nameSpan, messages.brokenSegment(ref.name)));
       return null;
     }
     return { kind: "segment", name: ref.name, expr: typed, span: ref.span };
+  }
+
+  /**
+   * Counts a reference into the current declaration's chain and nesting; false (after reporting once, at
+   * the reference that passes it) when a limit is passed. A segment below which a limit was passed is
+   * broken for its referrers, silently: the one error says where.
+   */
+  private withinLimits(ref: A.SegmentRefExpr, target: SegmentEntry): boolean {
+    const cur = this.current;
+    if (target.overLimit) {
+      cur.overLimit = true;
+      if (!target.local) this.report(error("broken-segment", ref.nameSpan, messages.brokenSegment(ref.name)));
+      return false;
+    }
+    const chain = target.chain + 1;
+    if (chain > this.limits.referenceDepth) {
+      cur.overLimit = true;
+      this.report(error("references-too-deep", ref.nameSpan, messages.referencesTooDeep(ref.name, target.chain, this.limits.referenceDepth)));
+      return false;
+    }
+    const at = this.refDepths.get(ref) ?? 0;
+    const depth = at + 1 + target.depth;
+    if (depth > this.limits.nesting) {
+      cur.overLimit = true;
+      this.report(error("too-deep", ref.nameSpan, messages.tooDeepThroughReference(ref.name, at + 1, target.depth, this.limits.nesting)));
+      return false;
+    }
+    cur.chain = Math.max(cur.chain, chain);
+    cur.depth = Math.max(cur.depth, depth);
+    return true;
   }
 
   // ---- expressions -------------------------------------------------------------------------------
@@ -187,7 +316,12 @@ class Checker {
       return null;
     }
     const def = findProperty(scope.events, ref.name);
-    if (def) return { name: def.name, type: def.type, column: def.column, source: "event", def };
+    if (def) {
+      if (scope.shadowWarnings && scope.shadowWarnings.has(ref) && findField(schema, ref.name)) {
+        this.report(warning("filter-shadows-field", ref.span, messages.filterShadowsField(ref.name, scope.name)));
+      }
+      return { name: def.name, type: def.type, column: def.column, source: "event", def };
+    }
     const suggestions = closest(ref.name, Object.keys(scope.events.properties));
     const isContactField = findField(schema, ref.name) !== undefined;
     this.report(error("unknown-property", ref.span, messages.unknownProperty(ref.name, scope.name, suggestions, isContactField),
@@ -377,9 +511,10 @@ class Checker {
     }
     const name = this.checkEventName(e.name, events);
     const eventScope: Scope = { kind: "event", events, name: name ?? "?" };
+    const filterScope: Scope = e.filter ? { ...eventScope, shadowWarnings: fieldsAfterFirstCondition(e) } : eventScope;
     const measure = this.checkMeasure(e.measure, events, eventScope);
     const window = this.checkWindow(e.window);
-    const filter = e.filter ? this.checkExpr(e.filter, eventScope) : null;
+    const filter = e.filter ? this.checkExpr(e.filter, filterScope) : null;
     if (name === null || measure === null || window === undefined || (e.filter && !filter)) return null;
     return { kind: "event", name, window, filter, measure, span: e.span };
   }
@@ -427,6 +562,10 @@ class Checker {
         if (!Number.isSafeInteger(n) || n < 0) {
           this.report(error("bad-amount", m.count.span, messages.badCount(m.count.raw)));
           return null;
+        }
+        if (n === 0 && m.cmp === ">=") {
+          this.report(warning("always-true", m.span, messages.atLeastZero(scope.kind === "event" ? scope.name : "?"),
+            replaceWith(m.span, "at least 1 time", "require at least one event (at least 1 time)")));
         }
         return { kind: "count", cmp: m.cmp, count: n };
       }
@@ -477,6 +616,71 @@ class Checker {
     const high = this.checkValue(field, "the event time", w.high);
     return low && high ? { low: low as TA.TimeValue, high: high as TA.TimeValue } : undefined;
   }
+}
+
+function entry(declaration: A.SegmentDeclaration, local: boolean): SegmentEntry {
+  return { declaration, local, walk: "new", done: false, typed: null, depth: 0, chain: 0, overLimit: false };
+}
+
+/**
+ * How deep a condition nests, counted as the parser counts the text (each `(`, `not` and `where` opens a
+ * level), on the parentheses the formatter would write (those precedence needs): at most what the text
+ * itself nests. Also lists its segment references outside event filters, in text order, with the depth
+ * each is written at. Iterative: the depth is the user's.
+ */
+export function measureNesting(root: A.Expr): Nesting {
+  const refs: RefAt[] = [];
+  let max = 0;
+  const stack: { e: A.Expr; depth: number; followed: boolean; inFilter: boolean }[] = [{ e: root, depth: 0, followed: false, inFilter: false }];
+  while (stack.length > 0) {
+    const { e, depth, followed, inFilter } = stack.pop()!;
+    if (depth > max) max = depth;
+    switch (e.kind) {
+      case "and":
+      case "or": {
+        const n = e.operands.length;
+        // Pushed last to first, so they come off the stack in text order.
+        for (let i = n - 1; i >= 0; i--) {
+          const child = e.operands[i]!;
+          const childFollowed = i < n - 1 || followed;
+          const paren = needsParens(child, e.kind, childFollowed);
+          stack.push({ e: child, depth: depth + (paren ? 1 : 0), followed: paren ? false : childFollowed, inFilter });
+        }
+        break;
+      }
+      case "not": {
+        const paren = needsParens(e.operand, "not", followed);
+        stack.push({ e: e.operand, depth: depth + 1 + (paren ? 1 : 0), followed: paren ? false : followed, inFilter });
+        break;
+      }
+      case "event":
+        if (e.filter) stack.push({ e: e.filter, depth: depth + 1, followed, inFilter: true });
+        break;
+      case "segmentRef":
+        if (!inFilter) refs.push({ ref: e, depth });
+        break;
+      default:
+        break;
+    }
+  }
+  return { depth: max, refs };
+}
+
+/**
+ * The fields of an event's `where` filter that come after its first condition, when the filter is not in
+ * parentheses of its own: there a reader may take `… and country = "FR"` for a rule on the contact.
+ */
+function fieldsAfterFirstCondition(e: A.EventExpr): Set<A.FieldRef> {
+  const out = new Set<A.FieldRef>();
+  const filter = e.filter;
+  // `where (…)`: the event's text ends after the filter's closing parenthesis, so the filter was bounded.
+  if (!filter || (filter.kind !== "and" && filter.kind !== "or") || e.span.end > filter.span.end) return out;
+  for (const operand of filter.operands.slice(1)) {
+    forEachExpr(operand, (x) => {
+      if (x.kind === "rule") out.add(x.field);
+    });
+  }
+  return out;
 }
 
 function isOrdered(type: FieldType): boolean {

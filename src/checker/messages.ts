@@ -58,10 +58,32 @@ export const messages = {
     `write 'not performed … with …' for the complement`,
   unknownSegment: (name: string, suggestions: string[]) =>
     `unknown segment "${name}"${suggestions.length ? `; did you mean ${suggestions.map((s) => `"${s}"`).join(" or ")}?` : ""}`,
-  segmentCycle: (cycle: string[]) => `segments refer to each other in a cycle: ${cycle.map((s) => `"${s}"`).join(" → ")}`,
+  segmentCycle: (cycle: string[]) => `segments refer to each other in a cycle: ${elide(cycle.map((s) => `"${s}"`)).join(" → ")}`,
+  referencesTooDeep: (name: string, below: number, limit: number) =>
+    `"${name}" starts a chain of ${below} 'in segment' references, so this one makes ${below + 1}, more than the limit of ${limit}; ` +
+    `refer to a segment lower in the chain, or write its condition here`,
+  tooDeepThroughReference: (name: string, at: number, nested: number, limit: number) =>
+    `with the segments it refers to, this condition nests ${at + nested} levels here, more than the limit of ${limit} ` +
+    `("${name}" nests ${nested} levels and is used ${at} level${at === 1 ? "" : "s"} deep); use it less deeply nested, or simplify "${name}"`,
+  atLeastZero: (event: string) =>
+    `'at least 0 times' always holds (every contact performed "${event}" at least 0 times), so this condition matches everyone; ` +
+    `to require the event, leave the count out or write 'at least 1 time'`,
+  filterShadowsField: (name: string, event: string) =>
+    `${name} here is the property ${name} of event "${event}", not the contact field ${name}: a 'where' filter runs to the end of the condition. ` +
+    `To test the contact field, put the event condition in parentheses: (performed "${event}" where …) and ${name} …; ` +
+    `to keep the property, put the filter in parentheses: where (…)`,
   duplicateSegment: (name: string, line: number) => `segment "${name}" is already defined at line ${line}`,
   brokenSegment: (name: string) => `segment "${name}" has errors, so this reference cannot be checked`,
 };
+
+/** At most this many items of a long list (a cycle through thousands of segments) are named. */
+const ITEMS_SHOWN = 12;
+
+/** The items, the middle ones elided when there are many. */
+function elide(items: string[]): string[] {
+  if (items.length <= ITEMS_SHOWN) return items;
+  return [...items.slice(0, ITEMS_SHOWN - 2), `… (${(items.length - ITEMS_SHOWN + 1).toLocaleString("en-US")} more)`, items[items.length - 1]!];
+}
 
 /** `; did you mean "a" or "b"?`, or with no close value the first allowed ones. */
 function closestOrAllowed(suggestions: string[], all: string[], label = "allowed"): string {

@@ -682,8 +682,11 @@ class Printer {
   }
 }
 
-/** Whether `child` needs parentheses as an operand of `parent`. */
-function needsParens(child: A.Expr, parent: "and" | "or" | "not", followed: boolean): boolean {
+/**
+ * Whether `child` needs parentheses as an operand of `parent` (precedence, and an event whose `where`
+ * filter would swallow what follows it). The checker counts nesting with the same rule.
+ */
+export function needsParens(child: A.Expr, parent: "and" | "or" | "not", followed: boolean): boolean {
   if (child.kind === "event") return child.filter !== null && followed;
   if (parent === "not") return child.kind === "and" || child.kind === "or";
   if (parent === "and") return child.kind === "or";
