@@ -13,6 +13,8 @@ import { SegqlError, type Diagnostic } from "./diagnostics.js";
 import { parse, type ParseResult } from "./parser/index.js";
 import type { Schema } from "./schema/schema.js";
 
+export { format, formatExpr, DEFAULT_WIDTH, type FormatOptions } from "./parser/format.js";
+
 export * from "./diagnostics.js";
 export * from "./parser/index.js";
 export * from "./checker/index.js";
@@ -53,9 +55,12 @@ export interface Analysis extends ParseResult {
   diagnostics: Diagnostic[];
 }
 
-/** Parses and checks a text (a bare expression or a segment file). Never throws. */
+/**
+ * Parses and checks a text (a bare expression or a segment file). Never throws on any text; `options.limits`
+ * overrides the default limits (`LIMITS`: input size, nesting, lists, segments, reference chains).
+ */
 export function analyze(text: string, schema: Schema | null, options: CheckOptions = {}): Analysis {
-  const parsed = parse(text);
+  const parsed = parse(text, options);
   const checked = check(parsed.document, schema, options);
   const diagnostics = [...parsed.diagnostics, ...checked.diagnostics].sort((a, b) => a.span.start - b.span.start);
   return { ...parsed, segments: checked.segments, diagnostics };
