@@ -35,6 +35,7 @@ export interface SegmentRow {
   updatedAt: number;
   updatedBy: string | null;
   refreshedAt: number | null;
+  memberCount: number;
 }
 
 /** A saved segment in the catalog. */
@@ -66,6 +67,8 @@ export class Catalog {
   readonly byId = new Map<number, Entry>();
   readonly byName = new Map<string, Entry>();
   readonly byKey = new Map<string, Entry>();
+  /** Changes whenever any segment is created, edited, converted or deleted (cache key of checks and predicates). */
+  readonly signature: string;
   private readonly declarations: A.SegmentDeclaration[] = [];
 
   constructor(
@@ -79,6 +82,7 @@ export class Catalog {
       this.byName.set(row.name, entry);
       this.byKey.set(row.name.toLowerCase(), entry);
     }
+    this.signature = rows.map((r) => `${r.id}.${r.version}.${r.kind[0]}`).join(",");
     const placeholder = placeholderCondition(schema);
     for (const e of this.byId.values()) {
       const expr = e.row.kind === "static" ? placeholder : e.expr;
@@ -196,7 +200,11 @@ export class Catalog {
     // Other segments as the catalog; the edited one is local (its old text must not be checked).
     const catalog = this.declarations.filter((d) => !as || d.name !== as.name);
     const result = check({ ...doc, segments: [self] }, this.schema, { catalog });
-    for (const d of result.diagnostics) if (!diagnostics.some((x) => x.code === d.code && x.span.start === d.span.start)) diagnostics.push(d);
+    for (const d of result.diagnostics) {
+      // At a reference already reported as a cycle, "segment X has errors" only repeats it.
+      const same = diagnostics.some((x) => x.span.start === d.span.start && (x.code === d.code || (x.code === "segment-cycle" && d.code === "broken-segment")));
+      if (!same) diagnostics.push(d);
+    }
     const references = unique(refs.map((n) => this.byName.get(n)).filter((e): e is Entry => e !== undefined));
     const relativeTime = usesRelativeTime(expr) || references.some((r) => this.isRelative(r));
     const ok = !diagnostics.some((d) => d.severity === "error") && result.segments.length === 1;

@@ -1,10 +1,11 @@
 /**
  * Creating and migrating a store's tables. Format 1:
  *
- * - `segql_meta(key, value)`: `format` (this file's `STORE_FORMAT`) and `schema` (the schema's JSON).
+ * - `segql_meta(key, value)`: `format` (this file's `STORE_FORMAT`), `schema` (the schema's JSON) and
+ *   `next_segment_id` (ids are never reused, also after a delete);
  * - the contacts table and (with an events section) the events table, named and typed as the schema
  *   says, so the SQL compiler's output runs on them unchanged;
- * - `segql_segments`, `segql_segment_versions`, `segql_static_members`, `segql_memberships`,
+ * - `segql_segments` (with `member_count`, kept by every membership write), `segql_segment_versions`, `segql_static_members`, `segql_memberships`,
  *   `segql_membership_changes` (its `seq` from the sequence `segql_change_seq`).
  *
  * Instants of segql's own tables are BIGINT epoch milliseconds (the same on both backends).
@@ -28,17 +29,18 @@ const STORE_DDL = [
   `CREATE TABLE IF NOT EXISTS segql_segments (
      id BIGINT PRIMARY KEY, name TEXT NOT NULL, name_key TEXT NOT NULL, description TEXT NOT NULL,
      kind TEXT NOT NULL, expression TEXT, version INTEGER NOT NULL,
-     created_at BIGINT NOT NULL, created_by TEXT, updated_at BIGINT NOT NULL, updated_by TEXT, refreshed_at BIGINT)`,
+     created_at BIGINT NOT NULL, created_by TEXT, updated_at BIGINT NOT NULL, updated_by TEXT, refreshed_at BIGINT,
+     member_count BIGINT NOT NULL DEFAULT 0)`,
   `CREATE TABLE IF NOT EXISTS segql_segment_versions (
      segment_id BIGINT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL, description TEXT NOT NULL,
-     kind TEXT NOT NULL, expression TEXT, at BIGINT NOT NULL, by_user TEXT, changed TEXT NOT NULL,
+     kind TEXT NOT NULL, expression TEXT, at_ms BIGINT NOT NULL, by_user TEXT, changed TEXT NOT NULL,
      PRIMARY KEY (segment_id, version))`,
   `CREATE TABLE IF NOT EXISTS segql_static_members (segment_id BIGINT NOT NULL, contact_key TEXT NOT NULL, PRIMARY KEY (segment_id, contact_key))`,
   `CREATE TABLE IF NOT EXISTS segql_memberships (segment_id BIGINT NOT NULL, contact_key TEXT NOT NULL, PRIMARY KEY (segment_id, contact_key))`,
   `CREATE SEQUENCE IF NOT EXISTS segql_change_seq`,
   `CREATE TABLE IF NOT EXISTS segql_membership_changes (
      seq BIGINT PRIMARY KEY DEFAULT nextval('segql_change_seq'), segment_id BIGINT NOT NULL, contact_key TEXT NOT NULL,
-     change TEXT NOT NULL, at BIGINT NOT NULL, segment_version INTEGER NOT NULL)`,
+     change TEXT NOT NULL, at_ms BIGINT NOT NULL, segment_version INTEGER NOT NULL)`,
   // The per-contact lookups of upserts (which segments is this contact in?) and the feed by segment.
   `CREATE INDEX IF NOT EXISTS segql_memberships_key ON segql_memberships (contact_key)`,
   `CREATE INDEX IF NOT EXISTS segql_static_members_key ON segql_static_members (contact_key)`,
@@ -57,7 +59,7 @@ export async function migrate(tx: SqlRunner, physical: Physical, backend: "duckd
   if (format === 0) {
     if (!given) throw new StoreError("invalid-input", "this database has no segql store yet: give a schema (--schema FILE) to create one");
     await createTables(tx, physical, backend, given);
-    await tx.query("INSERT INTO segql_meta (key, value) VALUES ('format', $1), ('schema', $2)", [String(STORE_FORMAT), JSON.stringify(schemaToJson(given))]);
+    await tx.query("INSERT INTO segql_meta (key, value) VALUES ('format', $1), ('schema', $2), ('next_segment_id', '1')", [String(STORE_FORMAT), JSON.stringify(schemaToJson(given))]);
     return given;
   }
   // Migrations from older formats go here, one step per format, inside this transaction.

@@ -1,10 +1,757 @@
 /**
- * The store's implementation over an `SqlAdapter` (adapter.ts).
+ * The store's implementation over an `SqlAdapter` (adapter.ts): segments, versions, static members,
+ * contacts and events. Every write runs in one transaction under the adapter's write lock, so checks
+ * (name free, version matches, keys exist) and the writes they guard cannot interleave with others.
+ * The membership engine is membership.ts; preview and why are evaluation.ts; imports imports.ts.
  */
-import type { OpenStoreOptions, Store } from "./types.js";
+import type { Diagnostic } from "../diagnostics.js";
+import { compileSql } from "../compiler/sql/index.js";
+import { quoteString } from "../parser/format.js";
+import { num, type SqlAdapter, type SqlRunner } from "./adapter.js";
+import { Catalog, refNodes, type Entry } from "./catalog.js";
+import { Ctx, iso, segmentRow } from "./context.js";
+import { migrate } from "./ddl.js";
+import { openDuckDb } from "./duckdb.js";
+import {
+  ConflictError,
+  InvalidExpressionError,
+  InvalidInputError,
+  NameTakenError,
+  NotFoundError,
+  ReferencedError,
+  StoreError,
+  UnknownKeysError,
+} from "./errors.js";
+import { preview, why } from "./evaluation.js";
+import { importFile } from "./imports.js";
+import { applyDiff, changeOf, loadContacts, loadEvents, reevaluate, refreshSegment, resetDiff, type MemberTable } from "./membership.js";
+import { duckdbPhysical, postgresPhysical } from "./physical.js";
+import { openPglite, openPostgres } from "./postgres.js";
+import type {
+  ChangesOptions,
+  ChangesPage,
+  ContactInput,
+  ContactRecord,
+  CreateSegmentInput,
+  DeleteOptions,
+  DuplicateOptions,
+  EventInput,
+  ExpressionCheck,
+  ImportOptions,
+  ImportReport,
+  ListSegmentsOptions,
+  MemberOptions,
+  MembersOptions,
+  MembersPage,
+  MemberUpdate,
+  OpenStoreOptions,
+  Page,
+  Preview,
+  PreviewOptions,
+  RefreshOptions,
+  RefreshResult,
+  Segment,
+  SegmentChanges,
+  SegmentId,
+  SegmentVersion,
+  Store,
+  StoreStats,
+  UpdateOptions,
+  Why,
+  WriteOptions,
+  WriteResult,
+} from "./types.js";
+import { decodeContact } from "./values.js";
+import { encodeContacts, encodeEvents, existingKeys, insertEvents, upsertContacts } from "./writes.js";
+
+/** Longest segment name, description and expression accepted. */
+const MAX_NAME = 200;
+const MAX_DESCRIPTION = 10_000;
+const MAX_EXPRESSION = 100_000;
 
 /** Opens a store (see `openStore`). */
 export async function openStoreImpl(options: OpenStoreOptions): Promise<Store> {
-  void options;
-  throw new Error("openStore: not implemented yet");
+  const db = options.db ?? "segql.duckdb";
+  const pg = options.pgSchema !== undefined ? { pgSchema: options.pgSchema } : {};
+  let adapter: SqlAdapter;
+  if (options.pglite !== undefined) adapter = await openPglite(options.pglite, pg);
+  else if (/^postgres(ql)?:\/\//i.test(db)) adapter = await openPostgres(db, pg);
+  else adapter = await openDuckDb(db);
+  const physical = adapter.kind === "duckdb" ? duckdbPhysical : postgresPhysical;
+  try {
+    const schema = await adapter.write((tx) => migrate(tx, physical, adapter.kind, options.schema));
+    return new SqlStore(new Ctx(adapter, physical, schema, options.clock ?? Date.now));
+  } catch (e) {
+    await adapter.close().catch(() => undefined);
+    throw e;
+  }
 }
+
+/** The `Store` over SQL. */
+export class SqlStore implements Store {
+  constructor(private readonly ctx: Ctx) {}
+
+  get schema() {
+    return this.ctx.schema;
+  }
+  get backend() {
+    return this.ctx.adapter.kind;
+  }
+  get location() {
+    return this.ctx.adapter.location;
+  }
+
+  private get db(): SqlAdapter {
+    return this.ctx.adapter;
+  }
+
+  // ---- segments -------------------------------------------------------------------------------------
+
+  async listSegments(options: ListSegmentsOptions = {}): Promise<Page<Segment>> {
+    const limit = clampInt(options.limit, 100, 1, 1000, "limit");
+    const after = options.cursor ? decodeCursor(options.cursor) : null;
+    return this.db.read(async (tx) => {
+      const catalog = await this.ctx.catalog(tx);
+      const search = options.search?.toLowerCase();
+      const all = [...catalog.byId.values()]
+        .filter((e) => (options.kind ? e.row.kind === options.kind : true) && (search ? e.row.name.toLowerCase().includes(search) : true))
+        .sort(byName);
+      const start = after ? all.findIndex((e) => byName(e, { row: { name: after.name, id: after.id } } as Entry) > 0) : 0;
+      const page = (start < 0 ? [] : all.slice(start)).slice(0, limit + 1);
+      const items = page.slice(0, limit).map((e) => this.segmentOf(catalog, e));
+      const last = items[items.length - 1];
+      return { items, next: page.length > limit && last ? encodeCursor({ name: last.name, id: last.id }) : null };
+    });
+  }
+
+  async getSegment(id: SegmentId): Promise<Segment> {
+    return this.db.read(async (tx) => {
+      const catalog = await this.ctx.catalog(tx);
+      return this.segmentOf(catalog, this.entry(catalog, id));
+    });
+  }
+
+  async findSegment(nameOrId: string): Promise<Segment> {
+    return this.db.read(async (tx) => {
+      const catalog = await this.ctx.catalog(tx);
+      const byName = catalog.byKey.get(nameOrId.toLowerCase());
+      if (byName) return this.segmentOf(catalog, byName);
+      const m = /^#?(\d+)$/.exec(nameOrId.trim());
+      const byId = m ? catalog.byId.get(Number(m[1])) : undefined;
+      if (byId) return this.segmentOf(catalog, byId);
+      throw new NotFoundError("segment", nameOrId);
+    });
+  }
+
+  async createSegment(input: CreateSegmentInput, options: WriteOptions = {}): Promise<Segment> {
+    const by = byOf(options);
+    const name = checkName(input?.name, "name");
+    const description = checkDescription(input?.description);
+    const kind = input?.kind;
+    if (kind !== "static" && kind !== "dynamic") throw new InvalidInputError([{ path: "kind", message: `expected "static" or "dynamic", found ${JSON.stringify(kind) ?? "nothing"}` }]);
+    if (kind === "dynamic") {
+      if (typeof input.expression !== "string") throw new InvalidInputError([{ path: "expression", message: "a dynamic segment needs an expression" }]);
+      if (input.members !== undefined || input.freeze !== undefined) throw new InvalidInputError([{ path: input.members !== undefined ? "members" : "freeze", message: "only static segments have a member list" }]);
+      checkExpressionText(input.expression, "expression");
+    } else {
+      if (input.expression !== undefined) throw new InvalidInputError([{ path: "expression", message: "a static segment has no expression (give members or freeze)" }]);
+      if (input.members !== undefined && !isStringArray(input.members)) throw new InvalidInputError([{ path: "members", message: "expected an array of contact keys (strings)" }]);
+      if (input.freeze !== undefined) checkExpressionText(input.freeze, "freeze");
+    }
+    return this.db.write(async (tx) => {
+      const now = this.ctx.clock();
+      let catalog = await this.ctx.catalog(tx);
+      this.nameFree(catalog, name, null);
+      const expression = kind === "dynamic" ? input.expression! : null;
+      if (expression !== null) this.checkOrThrow(catalog, expression, { name });
+      const id = await this.nextId(tx);
+      await tx.query(
+        `INSERT INTO segql_segments (id, name, name_key, description, kind, expression, version, created_at, created_by, updated_at, updated_by, member_count)
+         VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $7, $8, 0)`,
+        [id, name, name.toLowerCase(), description, kind, expression, now, by],
+      );
+      await this.recordVersion(tx, id, 1, { name, description, kind, expression }, now, by, ["created"]);
+      catalog = await this.ctx.catalog(tx);
+      const entry = catalog.byId.get(id)!;
+      if (kind === "dynamic") {
+        await refreshSegment(this.ctx, tx, catalog, entry, this.ctx.checkSaved(catalog, entry), now);
+      } else {
+        if (input.members) await this.editStatic(tx, catalog, entry, input.members, "add", {}, now);
+        if (input.freeze !== undefined) await this.addMatching(tx, catalog, entry, input.freeze, now);
+      }
+      return this.segmentOf(await this.ctx.catalog(tx), (await this.ctx.catalog(tx)).byId.get(id)!);
+    });
+  }
+
+  async updateSegment(id: SegmentId, changes: SegmentChanges, options: UpdateOptions = {}): Promise<Segment> {
+    const by = byOf(options);
+    if (typeof changes !== "object" || changes === null) throw new InvalidInputError([{ path: "", message: "expected an object of changes" }]);
+    for (const k of Object.keys(changes)) if (!["name", "description", "expression"].includes(k)) throw new InvalidInputError([{ path: k, message: "unknown property (a segment's name, description and expression can be changed)" }]);
+    const name = changes.name !== undefined ? checkName(changes.name, "name") : undefined;
+    const description = changes.description !== undefined ? checkDescription(changes.description) : undefined;
+    if (changes.expression !== undefined) checkExpressionText(changes.expression, "expression");
+    return this.db.write(async (tx) => {
+      const now = this.ctx.clock();
+      let catalog = await this.ctx.catalog(tx);
+      let entry = this.entry(catalog, id);
+      this.versionMatches(catalog, entry, options.expectedVersion);
+      const row = entry.row;
+      const changed: string[] = [];
+      if (changes.expression !== undefined && row.kind !== "dynamic") throw new InvalidInputError([{ path: "expression", message: "a static segment has no expression" }]);
+      let newName = row.name;
+      if (name !== undefined && name !== row.name) {
+        this.nameFree(catalog, name, id);
+        newName = name;
+        changed.push("name");
+        await this.renameReferences(tx, catalog, row.name, name, now, by);
+      }
+      const newDescription = description !== undefined && description !== row.description ? description : row.description;
+      if (newDescription !== row.description) changed.push("description");
+      let newExpression = row.expression;
+      if (changes.expression !== undefined && changes.expression !== row.expression) {
+        // Check against the segments as they are after the rename (references to the old name rewritten).
+        catalog = await this.ctx.catalog(tx);
+        this.checkOrThrow(catalog, changes.expression, { name: newName, id });
+        newExpression = changes.expression;
+        changed.push("expression");
+      }
+      if (changed.length === 0) return this.segmentOf(catalog, this.entry(catalog, id));
+      const version = row.version + 1;
+      await tx.query(
+        "UPDATE segql_segments SET name = $2, name_key = $3, description = $4, expression = $5, version = $6, updated_at = $7, updated_by = $8 WHERE id = $1",
+        [id, newName, newName.toLowerCase(), newDescription, newExpression, version, now, by],
+      );
+      await this.recordVersion(tx, id, version, { name: newName, description: newDescription, kind: row.kind, expression: newExpression }, now, by, changed);
+      catalog = await this.ctx.catalog(tx);
+      if (changed.includes("expression")) await this.refreshIn(tx, catalog, catalog.affected([id]), now);
+      catalog = await this.ctx.catalog(tx);
+      entry = this.entry(catalog, id);
+      return this.segmentOf(catalog, entry);
+    });
+  }
+
+  async duplicateSegment(id: SegmentId, options: DuplicateOptions = {}): Promise<Segment> {
+    const by = byOf(options);
+    const wanted = options.name !== undefined ? checkName(options.name, "name") : undefined;
+    return this.db.write(async (tx) => {
+      const now = this.ctx.clock();
+      let catalog = await this.ctx.catalog(tx);
+      const source = this.entry(catalog, id).row;
+      let name = wanted;
+      if (name === undefined) {
+        const base = `Copy of ${source.name}`.slice(0, MAX_NAME - 5).trimEnd();
+        name = base;
+        for (let n = 2; catalog.byKey.has(name.toLowerCase()); n++) name = `${base} (${n})`;
+      }
+      this.nameFree(catalog, name, null);
+      const newId = await this.nextId(tx);
+      await tx.query(
+        `INSERT INTO segql_segments (id, name, name_key, description, kind, expression, version, created_at, created_by, updated_at, updated_by, member_count)
+         VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $7, $8, 0)`,
+        [newId, name, name.toLowerCase(), source.description, source.kind, source.expression, now, by],
+      );
+      await this.recordVersion(tx, newId, 1, { name, description: source.description, kind: source.kind, expression: source.expression }, now, by, ["created"]);
+      catalog = await this.ctx.catalog(tx);
+      const entry = catalog.byId.get(newId)!;
+      if (source.kind === "dynamic") {
+        await refreshSegment(this.ctx, tx, catalog, entry, this.ctx.checkSaved(catalog, entry), now);
+      } else {
+        await resetDiff(tx);
+        await tx.query("INSERT INTO segql_diff (contact_key, change) SELECT contact_key, 'entered' FROM segql_static_members WHERE segment_id = $1", [id]);
+        await applyDiff(tx, entry.row, "segql_static_members", now);
+      }
+      catalog = await this.ctx.catalog(tx);
+      return this.segmentOf(catalog, catalog.byId.get(newId)!);
+    });
+  }
+
+  async deleteSegment(id: SegmentId, options: DeleteOptions = {}): Promise<void> {
+    await this.db.write(async (tx) => {
+      const now = this.ctx.clock();
+      const catalog = await this.ctx.catalog(tx);
+      const entry = this.entry(catalog, id);
+      this.versionMatches(catalog, entry, options.expectedVersion);
+      const referrers = catalog.referrers(id).filter((e) => e.row.id !== id);
+      if (referrers.length > 0 && options.force !== true) throw new ReferencedError(Catalog.summary(entry), referrers.map(Catalog.summary));
+      // Consumers of the feed learn that every member left.
+      const table: MemberTable = entry.row.kind === "static" ? "segql_static_members" : "segql_memberships";
+      await resetDiff(tx);
+      await tx.query(`INSERT INTO segql_diff (contact_key, change) SELECT contact_key, 'exited' FROM ${table} WHERE segment_id = $1`, [id]);
+      await applyDiff(tx, entry.row, table, now);
+      for (const t of ["segql_memberships", "segql_static_members", "segql_segment_versions"]) await tx.query(`DELETE FROM ${t} WHERE segment_id = $1`, [id]);
+      await tx.query("DELETE FROM segql_segments WHERE id = $1", [id]);
+    });
+  }
+
+  async convertToStatic(id: SegmentId, options: UpdateOptions = {}): Promise<Segment> {
+    const by = byOf(options);
+    return this.db.write(async (tx) => {
+      const now = this.ctx.clock();
+      let catalog = await this.ctx.catalog(tx);
+      const entry = this.entry(catalog, id);
+      this.versionMatches(catalog, entry, options.expectedVersion);
+      if (entry.row.kind === "static") throw new InvalidInputError([{ path: "kind", message: `segment #${id} is already static` }]);
+      // The same members, now a list: no one enters or leaves.
+      await tx.query("INSERT INTO segql_static_members (segment_id, contact_key) SELECT segment_id, contact_key FROM segql_memberships WHERE segment_id = $1", [id]);
+      await tx.query("DELETE FROM segql_memberships WHERE segment_id = $1", [id]);
+      const version = entry.row.version + 1;
+      await tx.query("UPDATE segql_segments SET kind = 'static', expression = NULL, version = $2, updated_at = $3, updated_by = $4, refreshed_at = NULL WHERE id = $1", [id, version, now, by]);
+      await this.recordVersion(tx, id, version, { name: entry.row.name, description: entry.row.description, kind: "static", expression: null }, now, by, ["kind"]);
+      catalog = await this.ctx.catalog(tx);
+      return this.segmentOf(catalog, this.entry(catalog, id));
+    });
+  }
+
+  async segmentVersions(id: SegmentId): Promise<SegmentVersion[]> {
+    return this.db.read(async (tx) => {
+      const catalog = await this.ctx.catalog(tx);
+      this.entry(catalog, id);
+      const rows = await tx.query("SELECT * FROM segql_segment_versions WHERE segment_id = $1 ORDER BY version", [id]);
+      return rows.map((r) => ({
+        segmentId: num(r["segment_id"]),
+        version: num(r["version"]),
+        name: String(r["name"]),
+        description: String(r["description"] ?? ""),
+        kind: String(r["kind"]) as Segment["kind"],
+        expression: r["expression"] === null || r["expression"] === undefined ? null : String(r["expression"]),
+        at: iso(num(r["at_ms"])),
+        by: r["by_user"] === null || r["by_user"] === undefined ? null : String(r["by_user"]),
+        changed: String(r["changed"]).split(",").filter(Boolean),
+      }));
+    });
+  }
+
+  async checkExpression(text: string, options: { segmentId?: SegmentId } = {}): Promise<ExpressionCheck> {
+    checkExpressionText(text, "expression");
+    return this.db.read(async (tx) => {
+      const catalog = await this.ctx.catalog(tx);
+      const as = options.segmentId !== undefined ? this.entry(catalog, options.segmentId).row : undefined;
+      const checked = catalog.check(text, as ? { name: as.name, id: as.id } : undefined);
+      return {
+        ok: checked.typed !== null,
+        diagnostics: checked.diagnostics,
+        references: checked.references.map(Catalog.summary),
+        relativeTime: checked.relativeTime,
+      };
+    });
+  }
+
+  // ---- members --------------------------------------------------------------------------------------
+
+  async members(id: SegmentId, options: MembersOptions = {}): Promise<MembersPage> {
+    const limit = clampInt(options.limit, 50, 1, 1000, "limit");
+    const offset = options.cursor ? decodeOffset(options.cursor) : 0;
+    return this.db.read(async (tx) => {
+      const catalog = await this.ctx.catalog(tx);
+      const entry = this.entry(catalog, id);
+      const table = entry.row.kind === "static" ? "segql_static_members" : "segql_memberships";
+      const order = this.orderBy(options.orderBy, options.descending, "c");
+      const rows = await tx.query(
+        `SELECT c.* FROM ${this.ctx.table} AS c JOIN ${table} AS m ON m.contact_key = c.${this.ctx.key} WHERE m.segment_id = $1 ORDER BY ${order} LIMIT $2 OFFSET $3`,
+        [id, limit + 1, offset],
+      );
+      const items = rows.slice(0, limit).map((r) => decodeContact(r, this.ctx.schema, this.ctx.contactCols));
+      return { items, total: entry.row.memberCount, next: rows.length > limit ? encodeOffset(offset + limit) : null };
+    });
+  }
+
+  async membersAt(id: SegmentId, at: string | Date | number): Promise<string[]> {
+    const ms = instantOf(at, "at");
+    return this.db.read(async (tx) => {
+      const catalog = await this.ctx.catalog(tx);
+      this.entry(catalog, id);
+      const rows = await tx.query(
+        `SELECT contact_key FROM (
+           SELECT contact_key, change, ROW_NUMBER() OVER (PARTITION BY contact_key ORDER BY seq DESC) AS rn
+           FROM segql_membership_changes WHERE segment_id = $1 AND at_ms <= $2
+         ) AS last WHERE rn = 1 AND change = 'entered' ORDER BY contact_key`,
+        [id, ms],
+      );
+      return rows.map((r) => String(r["contact_key"]));
+    });
+  }
+
+  async addMembers(id: SegmentId, keys: readonly string[], options: MemberOptions = {}): Promise<MemberUpdate> {
+    return this.memberEdit(id, keys, "add", options);
+  }
+
+  async removeMembers(id: SegmentId, keys: readonly string[], options: MemberOptions = {}): Promise<MemberUpdate> {
+    return this.memberEdit(id, keys, "remove", options);
+  }
+
+  async addMatchingMembers(id: SegmentId, expression: string, options: WriteOptions = {}): Promise<MemberUpdate> {
+    byOf(options);
+    checkExpressionText(expression, "expression");
+    return this.db.write(async (tx) => {
+      const now = this.ctx.clock();
+      const catalog = await this.ctx.catalog(tx);
+      const entry = this.staticEntry(catalog, id);
+      const result = await this.addMatching(tx, catalog, entry, expression, now);
+      await this.refreshIn(tx, catalog, catalog.affected([id]), now);
+      return result;
+    });
+  }
+
+  private async memberEdit(id: SegmentId, keys: readonly string[], op: "add" | "remove", options: MemberOptions): Promise<MemberUpdate> {
+    byOf(options);
+    if (!isStringArray(keys)) throw new InvalidInputError([{ path: "keys", message: "expected an array of contact keys (strings)" }]);
+    return this.db.write(async (tx) => {
+      const now = this.ctx.clock();
+      const catalog = await this.ctx.catalog(tx);
+      const entry = this.staticEntry(catalog, id);
+      const result = await this.editStatic(tx, catalog, entry, keys, op, options, now);
+      if (result.changed > 0) await this.refreshIn(tx, catalog, catalog.affected([id]), now);
+      return result;
+    });
+  }
+
+  /** Adds or removes keys of a static segment's list (in `tx`); unknown keys per `skipUnknown`. */
+  private async editStatic(tx: SqlRunner, catalog: Catalog, entry: Entry, keys: readonly string[], op: "add" | "remove", options: MemberOptions, now: number): Promise<MemberUpdate> {
+    const unique = [...new Set(keys)];
+    const known = await existingKeys(this.ctx, tx, unique);
+    const unknown = unique.filter((k) => !known.has(k));
+    if (unknown.length > 0 && options.skipUnknown !== true) throw new UnknownKeysError(unknown);
+    const valid = unique.filter((k) => known.has(k));
+    await resetDiff(tx);
+    const id = entry.row.id;
+    if (op === "add") {
+      await tx.query(
+        `INSERT INTO segql_diff (contact_key, change) SELECT u.k, 'entered' FROM (SELECT unnest(CAST($1 AS TEXT[])) AS k) AS u
+         WHERE NOT EXISTS (SELECT 1 FROM segql_static_members s WHERE s.segment_id = $2 AND s.contact_key = u.k)`,
+        [valid, id],
+      );
+    } else {
+      await tx.query(
+        `INSERT INTO segql_diff (contact_key, change) SELECT s.contact_key, 'exited' FROM segql_static_members s
+         WHERE s.segment_id = $2 AND s.contact_key IN (SELECT unnest(CAST($1 AS TEXT[])))`,
+        [valid, id],
+      );
+    }
+    const { entered, exited } = await applyDiff(tx, entry.row, "segql_static_members", now);
+    const changed = entered + exited;
+    void catalog;
+    return { changed, unchanged: valid.length - changed, unknown, memberCount: entry.row.memberCount + entered - exited };
+  }
+
+  private async addMatching(tx: SqlRunner, catalog: Catalog, entry: Entry, expression: string, now: number): Promise<MemberUpdate> {
+    const checked = this.checkOrThrow(catalog, expression, undefined);
+    const { sql } = compileSql({ schema: this.ctx.schema, expr: checked.typed! }, { dialect: this.db.kind, form: "select", now, segmentSource: this.ctx.staticSource(catalog), pretty: false });
+    await resetDiff(tx);
+    await tx.query(
+      `INSERT INTO segql_diff (contact_key, change) SELECT n.k, 'entered' FROM (${sql}) AS n(k)
+       WHERE NOT EXISTS (SELECT 1 FROM segql_static_members s WHERE s.segment_id = $1 AND s.contact_key = n.k)`,
+      [entry.row.id],
+    );
+    const { entered } = await applyDiff(tx, entry.row, "segql_static_members", now);
+    const matched = num((await tx.query(`SELECT COUNT(*) AS n FROM (${sql}) AS n(k)`))[0]?.["n"]);
+    return { changed: entered, unchanged: matched - entered, unknown: [], memberCount: entry.row.memberCount + entered };
+  }
+
+  // ---- evaluation -----------------------------------------------------------------------------------
+
+  async preview(expression: string, options: PreviewOptions = {}): Promise<Preview> {
+    checkExpressionText(expression, "expression");
+    return this.db.read(async (tx) => preview(this.ctx, tx, await this.ctx.catalog(tx), expression, options, (c, id) => this.entry(c, id)));
+  }
+
+  async why(target: { segmentId: SegmentId } | { expression: string }, key: string): Promise<Why> {
+    if (typeof key !== "string" || key === "") throw new InvalidInputError([{ path: "key", message: "expected a contact key" }]);
+    if ("expression" in target) checkExpressionText(target.expression, "expression");
+    return this.db.read(async (tx) => why(this.ctx, tx, await this.ctx.catalog(tx), target, key, (c, id) => this.entry(c, id)));
+  }
+
+  async refresh(options: RefreshOptions = {}): Promise<RefreshResult[]> {
+    byOf(options);
+    if (options.ids !== undefined && !(Array.isArray(options.ids) && options.ids.every((i) => Number.isSafeInteger(i)))) {
+      throw new InvalidInputError([{ path: "ids", message: "expected an array of segment ids" }]);
+    }
+    const plan = await this.db.read(async (tx) => {
+      const catalog = await this.ctx.catalog(tx);
+      for (const id of options.ids ?? []) this.entry(catalog, id);
+      let entries = options.ids ? catalog.affected(options.ids) : catalog.dependencyOrder([...catalog.byId.values()].filter((e) => e.row.kind === "dynamic"));
+      if (options.relativeOnly) {
+        const relative = new Set(entries.filter((e) => catalog.isRelative(e)).map((e) => e.row.id));
+        // Segments reading a relative one move with it.
+        entries = catalog.affected(relative).filter((e) => entries.includes(e));
+      }
+      return entries.map((e) => e.row.id);
+    });
+    const results: RefreshResult[] = [];
+    // One transaction per segment: a long refresh does not hold the write lock for all of them at once.
+    for (const id of plan) {
+      const result = await this.db.write(async (tx) => {
+        const catalog = await this.ctx.catalog(tx);
+        const entry = catalog.byId.get(id);
+        if (!entry || entry.row.kind !== "dynamic") return null;
+        return refreshSegment(this.ctx, tx, catalog, entry, this.ctx.checkSaved(catalog, entry), this.ctx.clock());
+      });
+      if (result) results.push(result);
+    }
+    return results;
+  }
+
+  async changes(options: ChangesOptions = {}): Promise<ChangesPage> {
+    const since = clampInt(options.since, 0, 0, Number.MAX_SAFE_INTEGER, "since");
+    const limit = clampInt(options.limit, 1000, 1, 10_000, "limit");
+    if (options.segmentId !== undefined && !Number.isSafeInteger(options.segmentId)) throw new InvalidInputError([{ path: "segmentId", message: "expected a segment id" }]);
+    const rows = await this.db.query(
+      `SELECT seq, segment_id, contact_key, change, at_ms, segment_version FROM segql_membership_changes WHERE seq > $1${options.segmentId !== undefined ? " AND segment_id = $3" : ""} ORDER BY seq LIMIT $2`,
+      options.segmentId !== undefined ? [since, limit, options.segmentId] : [since, limit],
+    );
+    const items = rows.map(changeOf);
+    return { items, next: items.length > 0 ? items[items.length - 1]!.seq : since };
+  }
+
+  // ---- contacts and events ----------------------------------------------------------------------------
+
+  async getContact(key: string): Promise<ContactRecord> {
+    if (typeof key !== "string" || key === "") throw new InvalidInputError([{ path: "key", message: "expected a contact key" }]);
+    return this.db.read(async (tx) => {
+      const values = (await loadContacts(this.ctx, tx, [key])).get(key);
+      if (!values) throw new NotFoundError("contact", key);
+      const rows = await tx.query(
+        `SELECT s.id, s.name FROM segql_segments s WHERE s.id IN (SELECT segment_id FROM segql_memberships WHERE contact_key = $1 UNION ALL SELECT segment_id FROM segql_static_members WHERE contact_key = $1) ORDER BY s.name_key, s.id`,
+        [key],
+      );
+      const events = (await loadEvents(this.ctx, tx, [key], 100)).get(key) ?? [];
+      return { key, values, segments: rows.map((r) => ({ id: num(r["id"]), name: String(r["name"]) })), recentEvents: events as Record<string, unknown>[] };
+    });
+  }
+
+  async upsertContacts(rows: readonly ContactInput[], options: WriteOptions = {}): Promise<WriteResult> {
+    byOf(options);
+    if (!Array.isArray(rows)) throw new InvalidInputError([{ path: "", message: "expected an array of contacts" }]);
+    const { writes, problems } = encodeContacts(this.ctx, rows);
+    if (problems.length > 0) throw new InvalidInputError(problems.slice(0, 100), problems.length);
+    return this.db.write(async (tx) => {
+      const now = this.ctx.clock();
+      const counts = await upsertContacts(this.ctx, tx, writes);
+      const changes = await reevaluate(this.ctx, tx, [...writes.keys()], now);
+      return { ...counts, changes };
+    });
+  }
+
+  async appendEvents(rows: readonly EventInput[], options: WriteOptions = {}): Promise<WriteResult> {
+    byOf(options);
+    if (!Array.isArray(rows)) throw new InvalidInputError([{ path: "", message: "expected an array of events" }]);
+    const { writes, problems } = encodeEvents(this.ctx, rows);
+    if (problems.length > 0) throw new InvalidInputError(problems.slice(0, 100), problems.length);
+    return this.db.write(async (tx) => {
+      const now = this.ctx.clock();
+      const keys = [...new Set(writes.keys)];
+      const known = await existingKeys(this.ctx, tx, keys);
+      const missing = writes.keys.flatMap((k, i) => (known.has(k) ? [] : [{ path: `rows[${i}].${this.ctx.schema.events!.contactKey}`, message: `no contact ${JSON.stringify(k)} (add the contact first)`, field: this.ctx.schema.events!.contactKey }]));
+      if (missing.length > 0) throw new InvalidInputError(missing.slice(0, 100), missing.length);
+      await insertEvents(this.ctx, tx, writes);
+      const changes = await reevaluate(this.ctx, tx, keys, now);
+      return { inserted: writes.rows.length, updated: 0, changes };
+    });
+  }
+
+  async importContacts(file: string, options: ImportOptions = {}): Promise<ImportReport> {
+    return importFile(this.ctx, "contacts", file, options, () => this.refresh({ by: options.by ?? null }));
+  }
+
+  async importEvents(file: string, options: ImportOptions = {}): Promise<ImportReport> {
+    if (!this.ctx.schema.events) throw new InvalidInputError([{ path: "", message: "the schema has no events section, so the store keeps no events" }]);
+    return importFile(this.ctx, "events", file, options, () => this.refresh({ by: options.by ?? null }));
+  }
+
+  async stats(): Promise<StoreStats> {
+    return this.db.read(async (tx) => {
+      const one = async (sql: string) => num((await tx.query(sql))[0]?.["n"]);
+      return {
+        contacts: await one(`SELECT COUNT(*) AS n FROM ${this.ctx.table}`),
+        events: this.ctx.eventsTable ? await one(`SELECT COUNT(*) AS n FROM ${this.ctx.eventsTable}`) : 0,
+        segments: await one("SELECT COUNT(*) AS n FROM segql_segments"),
+        lastChangeSeq: await one("SELECT COALESCE(MAX(seq), 0) AS n FROM segql_membership_changes"),
+      };
+    });
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+
+  // ---- helpers ----------------------------------------------------------------------------------------
+
+  private entry(catalog: Catalog, id: SegmentId): Entry {
+    if (!Number.isSafeInteger(id)) throw new InvalidInputError([{ path: "id", message: `expected a segment id (an integer), found ${JSON.stringify(id)}` }]);
+    const e = catalog.byId.get(id);
+    if (!e) throw new NotFoundError("segment", id);
+    return e;
+  }
+
+  private staticEntry(catalog: Catalog, id: SegmentId): Entry {
+    const e = this.entry(catalog, id);
+    if (e.row.kind !== "static") throw new InvalidInputError([{ path: "id", message: `segment #${id} ${JSON.stringify(e.row.name)} is dynamic: its members follow its expression (convert it to static to edit the list)` }]);
+    return e;
+  }
+
+  private nameFree(catalog: Catalog, name: string, self: SegmentId | null): void {
+    const holder = catalog.byKey.get(name.toLowerCase());
+    if (holder && holder.row.id !== self) throw new NameTakenError(name, Catalog.summary(holder));
+  }
+
+  private versionMatches(catalog: Catalog, e: Entry, expected: number | undefined): void {
+    if (expected === undefined) return;
+    if (!Number.isSafeInteger(expected)) throw new InvalidInputError([{ path: "expectedVersion", message: "expected a version number" }]);
+    if (expected !== e.row.version) throw new ConflictError(expected, this.segmentOf(catalog, e));
+  }
+
+  private checkOrThrow(catalog: Catalog, text: string, as: { name: string; id?: number } | undefined) {
+    const checked = catalog.check(text, as);
+    if (!checked.typed) throw new InvalidExpressionError(text, checked.diagnostics);
+    return checked;
+  }
+
+  private async nextId(tx: SqlRunner): Promise<number> {
+    const rows = await tx.query("SELECT value FROM segql_meta WHERE key = 'next_segment_id'");
+    const id = Math.max(1, Number(rows[0]?.["value"] ?? 1));
+    await tx.query("UPDATE segql_meta SET value = $1 WHERE key = 'next_segment_id'", [String(id + 1)]);
+    return id;
+  }
+
+  private async recordVersion(tx: SqlRunner, id: number, version: number, s: { name: string; description: string; kind: string; expression: string | null }, at: number, by: string | null, changed: string[]): Promise<void> {
+    await tx.query(
+      "INSERT INTO segql_segment_versions (segment_id, version, name, description, kind, expression, at_ms, by_user, changed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+      [id, version, s.name, s.description, s.kind, s.expression, at, by, changed.join(",")],
+    );
+  }
+
+  /** Rewrites `in segment "old"` to the new name in every expression that has it (each a new version). */
+  private async renameReferences(tx: SqlRunner, catalog: Catalog, oldName: string, newName: string, at: number, by: string | null): Promise<void> {
+    for (const e of catalog.byId.values()) {
+      if (e.row.kind !== "dynamic" || !e.expr || !e.refs.includes(oldName) || e.row.expression === null) continue;
+      const text = rewriteReferences(e.row.expression, refNodes(e.expr).filter((r) => r.name === oldName), newName);
+      const version = e.row.version + 1;
+      await tx.query("UPDATE segql_segments SET expression = $2, version = $3, updated_at = $4, updated_by = $5 WHERE id = $1", [e.row.id, text, version, at, by]);
+      await this.recordVersion(tx, e.row.id, version, { name: e.row.name, description: e.row.description, kind: e.row.kind, expression: text }, at, by, ["expression"]);
+    }
+  }
+
+  private async refreshIn(tx: SqlRunner, catalog: Catalog, entries: Entry[], now: number): Promise<void> {
+    for (const e of entries) await refreshSegment(this.ctx, tx, catalog, e, this.ctx.checkSaved(catalog, e), now);
+  }
+
+  private orderBy(field: string | undefined, descending: boolean | undefined, alias: string): string {
+    const dir = descending ? "DESC" : "ASC";
+    const key = `${alias}.${this.ctx.key}`;
+    if (field === undefined || field === (this.ctx.contactCols[0]!.field?.name ?? this.ctx.schema.key)) return `${key} ${dir}`;
+    const col = this.ctx.contactCols.find((c) => c.field?.name === field) ?? this.ctx.contactCols.find((c) => c.field?.name.toLowerCase() === field.toLowerCase());
+    if (!col) throw new InvalidInputError([{ path: "orderBy", message: `unknown field ${JSON.stringify(field)}` }]);
+    return `${alias}."${col.name.replace(/"/g, '""')}" ${dir} NULLS LAST, ${key} ASC`;
+  }
+
+  private segmentOf(catalog: Catalog, e: Entry): Segment {
+    const r = e.row;
+    let problems: Diagnostic[] = [];
+    if (r.kind === "dynamic") problems = this.ctx.checkSaved(catalog, e).diagnostics.filter((d) => d.severity === "error");
+    return {
+      id: r.id,
+      name: r.name,
+      description: r.description,
+      kind: r.kind,
+      expression: r.expression,
+      version: r.version,
+      createdAt: iso(r.createdAt),
+      createdBy: r.createdBy,
+      updatedAt: iso(r.updatedAt),
+      updatedBy: r.updatedBy,
+      memberCount: r.memberCount,
+      refreshedAt: r.refreshedAt === null ? null : iso(r.refreshedAt),
+      references: catalog.references(e).map(Catalog.summary),
+      referencedBy: catalog.referrers(r.id).map(Catalog.summary),
+      relativeTime: r.kind === "dynamic" && catalog.isRelative(e),
+      problems,
+    };
+  }
+}
+
+/** Replaces the names of the given reference nodes in `text` (from the end, so earlier spans stay valid). */
+export function rewriteReferences(text: string, refs: readonly { nameSpan: { start: number; end: number } }[], newName: string): string {
+  let out = text;
+  for (const r of [...refs].sort((a, b) => b.nameSpan.start - a.nameSpan.start)) out = out.slice(0, r.nameSpan.start) + quoteString(newName) + out.slice(r.nameSpan.end);
+  return out;
+}
+
+function byName(a: Entry, b: Entry): number {
+  const x = a.row.name.toLowerCase();
+  const y = b.row.name.toLowerCase();
+  return x < y ? -1 : x > y ? 1 : a.row.id - b.row.id;
+}
+
+function byOf(options: WriteOptions | undefined): string | null {
+  const by = options?.by;
+  if (by === undefined || by === null) return null;
+  if (typeof by !== "string" || by.length > 200) throw new InvalidInputError([{ path: "by", message: "expected a user name (at most 200 characters)" }]);
+  return by;
+}
+
+// Control characters (C0 and DEL) in a name would hide in lists and logs.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+function checkName(name: unknown, path: string): string {
+  if (typeof name !== "string") throw new InvalidInputError([{ path, message: `expected a name (a string), found ${JSON.stringify(name) ?? "nothing"}` }]);
+  if (name.trim() === "") throw new InvalidInputError([{ path, message: "a name cannot be empty" }]);
+  if (name !== name.trim()) throw new InvalidInputError([{ path, message: "a name cannot start or end with spaces" }]);
+  if (name.length > MAX_NAME) throw new InvalidInputError([{ path, message: `a name has at most ${MAX_NAME} characters (this one has ${name.length})` }]);
+  if (CONTROL.test(name)) throw new InvalidInputError([{ path, message: "a name cannot contain control characters (line breaks, tabs, U+0000)" }]);
+  return name;
+}
+
+function checkDescription(d: unknown): string {
+  if (d === undefined || d === null) return "";
+  if (typeof d !== "string") throw new InvalidInputError([{ path: "description", message: "expected a string" }]);
+  if (d.length > MAX_DESCRIPTION) throw new InvalidInputError([{ path: "description", message: `at most ${MAX_DESCRIPTION} characters` }]);
+  if (d.includes("\u0000")) throw new InvalidInputError([{ path: "description", message: "cannot contain U+0000" }]);
+  return d;
+}
+
+function checkExpressionText(text: unknown, path: string): void {
+  if (typeof text !== "string") throw new InvalidInputError([{ path, message: `expected an expression (a string), found ${JSON.stringify(text) ?? "nothing"}` }]);
+  if (text.length > MAX_EXPRESSION) throw new InvalidInputError([{ path, message: `an expression has at most ${MAX_EXPRESSION} characters` }]);
+}
+
+function isStringArray(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((x) => typeof x === "string");
+}
+
+function clampInt(v: unknown, fallback: number, min: number, max: number, path: string): number {
+  if (v === undefined || v === null) return fallback;
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min || v > max) throw new InvalidInputError([{ path, message: `expected an integer from ${min} to ${max}` }]);
+  return v;
+}
+
+function instantOf(at: unknown, path: string): number {
+  const ms = at instanceof Date ? at.getTime() : typeof at === "number" ? at : typeof at === "string" ? Date.parse(at) : NaN;
+  if (!Number.isFinite(ms)) throw new InvalidInputError([{ path, message: `expected an instant (ISO-8601 text, a Date or epoch ms), found ${JSON.stringify(at)}` }]);
+  return ms;
+}
+
+function encodeCursor(v: { name: string; id: number }): string {
+  return Buffer.from(JSON.stringify([v.name, v.id]), "utf8").toString("base64url");
+}
+
+function decodeCursor(c: unknown): { name: string; id: number } {
+  try {
+    const [name, id] = JSON.parse(Buffer.from(String(c), "base64url").toString("utf8")) as [unknown, unknown];
+    if (typeof name === "string" && typeof id === "number") return { name, id };
+  } catch {
+    // fall through
+  }
+  throw new InvalidInputError([{ path: "cursor", message: "not a cursor this store gave out" }]);
+}
+
+function encodeOffset(n: number): string {
+  return Buffer.from(`o${n}`, "utf8").toString("base64url");
+}
+
+function decodeOffset(c: unknown): number {
+  const m = /^o(\d{1,15})$/.exec(Buffer.from(String(c), "base64url").toString("utf8"));
+  if (!m) throw new InvalidInputError([{ path: "cursor", message: "not a cursor this store gave out" }]);
+  return Number(m[1]);
+}
+
+export { StoreError };

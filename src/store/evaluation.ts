@@ -1,0 +1,150 @@
+/**
+ * Evaluating without saving: `preview` (count, first page, SQL, per-condition counts and the impact of an
+ * edit, all computed in the database: one scan for the counts) and `why` (the predicate compiler's
+ * `explain` on one contact's stored row and events).
+ */
+import { explain, subConditions, type ExplainNode } from "../compiler/predicate/explain.js";
+import { compileSql, DIALECTS } from "../compiler/sql/index.js";
+import type { DialectName } from "../compiler/sql/dialect.js";
+import type { TypedExpr } from "../checker/typed-ast.js";
+import { quoteString } from "../parser/format.js";
+import { num, quoteIdent, type SqlRunner } from "./adapter.js";
+import { Catalog, STATIC_FIELD, type Checked, type Entry } from "./catalog.js";
+import { iso, type Ctx } from "./context.js";
+import { InvalidExpressionError, InvalidInputError, NotFoundError } from "./errors.js";
+import { loadContacts, loadEvents } from "./membership.js";
+import type { ConditionCount, Impact, Preview, PreviewOptions, SegmentId, Why } from "./types.js";
+import { decodeContact } from "./values.js";
+
+/** The alias of the contacts table in preview queries. */
+const ALIAS = "c";
+
+type EntryOf = (catalog: Catalog, id: SegmentId) => Entry;
+
+/** See `Store.preview`. */
+export async function preview(ctx: Ctx, tx: SqlRunner, catalog: Catalog, expression: string, options: PreviewOptions, entryOf: EntryOf): Promise<Preview> {
+  const limit = intOption(options.limit, 20, 0, 1000, "limit");
+  const impactKeys = intOption(options.impactKeys, 20, 0, 1000, "impactKeys");
+  const dialect = options.dialect ?? ctx.adapter.kind;
+  if (!Object.hasOwn(DIALECTS, dialect)) throw new InvalidInputError([{ path: "dialect", message: `unknown dialect ${JSON.stringify(dialect)} (expected one of ${Object.keys(DIALECTS).join(", ")})` }]);
+  const seg = options.segmentId !== undefined ? entryOf(catalog, options.segmentId) : null;
+  const checked = catalog.check(expression, seg ? { name: seg.row.name, id: seg.row.id } : undefined);
+  if (!checked.typed) throw new InvalidExpressionError(expression, checked.diagnostics);
+  const now = ctx.clock();
+  const where = whereOf(ctx, catalog, now);
+
+  const subs = options.conditionCounts === false ? subConditions(checked.typed).slice(0, 1) : subConditions(checked.typed);
+  const sums = subs.map((s, i) => `SUM(CASE WHEN ${where(s.node)} THEN 1 ELSE 0 END) AS n${i}`);
+  const counts = (await tx.query(`SELECT ${sums.join(", ")} FROM ${ctx.table} AS ${ALIAS}`))[0] ?? {};
+  const conditions: ConditionCount[] = subs.map((s, i) => ({
+    index: s.index,
+    parent: s.parent,
+    span: s.span,
+    text: expression.slice(s.span.start, s.span.end),
+    label: s.label,
+    kind: s.kind,
+    depth: s.depth,
+    count: num(counts[`n${i}`] ?? 0),
+  }));
+  const root = where(checked.typed);
+  const order = orderBy(ctx, options.orderBy, options.descending);
+  const page = limit === 0 ? [] : await tx.query(`SELECT ${ALIAS}.* FROM ${ctx.table} AS ${ALIAS} WHERE ${root} ORDER BY ${order} LIMIT ${limit}`);
+
+  const shownDialect = DIALECTS[dialect as DialectName];
+  const sql = compileSql(
+    { schema: ctx.schema, expr: checked.typed },
+    { dialect: dialect as DialectName, form: "select", segmentSource: ctx.staticSource(catalog, (n) => shownDialect.quoteIdent(n)) },
+  ).sql;
+
+  let impact: Impact | null = null;
+  if (seg && seg.row.kind === "dynamic") impact = await impactOf(ctx, tx, seg.row.id, root, impactKeys);
+  return {
+    count: conditions[0]?.count ?? 0,
+    contacts: page.map((r) => decodeContact(r, ctx.schema, ctx.contactCols)),
+    sql: { dialect: dialect as DialectName, text: sql },
+    conditions: options.conditionCounts === false ? [] : conditions,
+    impact,
+    now: iso(now),
+  };
+}
+
+/** Who would enter and leave segment `id` if `root` (a condition on alias `c`) were its expression. */
+async function impactOf(ctx: Ctx, tx: SqlRunner, id: number, root: string, n: number): Promise<Impact> {
+  const t = `SELECT ${ALIAS}.${ctx.key} AS k, CASE WHEN ${root} THEN 1 ELSE 0 END AS now_in, CASE WHEN m.contact_key IS NULL THEN 0 ELSE 1 END AS was_in
+             FROM ${ctx.table} AS ${ALIAS} LEFT JOIN segql_memberships AS m ON m.segment_id = $1 AND m.contact_key = ${ALIAS}.${ctx.key}`;
+  const sums = (
+    await tx.query(
+      `SELECT SUM(CASE WHEN now_in = 1 AND was_in = 0 THEN 1 ELSE 0 END) AS entering, SUM(CASE WHEN now_in = 0 AND was_in = 1 THEN 1 ELSE 0 END) AS leaving,
+              SUM(was_in) AS before, SUM(now_in) AS after FROM (${t}) AS t`,
+      [id],
+    )
+  )[0] ?? {};
+  const keys = async (nowIn: number) =>
+    n === 0 ? [] : (await tx.query(`SELECT k FROM (${t}) AS t WHERE now_in = ${nowIn} AND was_in = ${1 - nowIn} ORDER BY k LIMIT ${n}`, [id])).map((r) => String(r["k"]));
+  return {
+    segmentId: id,
+    entering: num(sums["entering"] ?? 0),
+    leaving: num(sums["leaving"] ?? 0),
+    before: num(sums["before"] ?? 0),
+    after: num(sums["after"] ?? 0),
+    enteringKeys: await keys(1),
+    leavingKeys: await keys(0),
+  };
+}
+
+/** SQL of a condition on the contacts table aliased `c` (values as the compiler's escaped literals). */
+function whereOf(ctx: Ctx, catalog: Catalog, now: number): (expr: TypedExpr) => string {
+  const segmentSource = ctx.staticSource(catalog);
+  return (expr) => compileSql({ schema: ctx.schema, expr }, { dialect: ctx.adapter.kind, form: "where", now, tableAlias: ALIAS, segmentSource, pretty: false }).sql;
+}
+
+function orderBy(ctx: Ctx, field: string | undefined, descending: boolean | undefined): string {
+  const dir = descending ? "DESC" : "ASC";
+  const key = `${ALIAS}.${ctx.key}`;
+  const keyName = ctx.contactCols[0]!.field?.name ?? ctx.schema.key;
+  if (field === undefined || field === keyName) return `${key} ${dir}`;
+  const col = ctx.contactCols.find((c) => c.field?.name === field) ?? ctx.contactCols.find((c) => c.field?.name.toLowerCase() === field.toLowerCase());
+  if (!col) throw new InvalidInputError([{ path: "orderBy", message: `unknown field ${JSON.stringify(field)}` }]);
+  return `${ALIAS}.${quoteIdent(col.name)} ${dir} NULLS LAST, ${key} ASC`;
+}
+
+/** See `Store.why`. */
+export async function why(ctx: Ctx, tx: SqlRunner, catalog: Catalog, target: { segmentId: SegmentId } | { expression: string }, key: string, entryOf: EntryOf): Promise<Why> {
+  let checked: Checked;
+  let segment: { id: number; name: string } | null = null;
+  if ("segmentId" in target) {
+    const e = entryOf(catalog, target.segmentId);
+    segment = Catalog.summary(e);
+    // A static segment is explained as its membership.
+    checked = e.row.kind === "static" ? catalog.check(`in segment ${quoteString(e.row.name)}`) : ctx.checkSaved(catalog, e);
+    if (!checked.typed) throw new InvalidExpressionError(e.row.expression ?? "", checked.diagnostics);
+  } else {
+    checked = catalog.check(target.expression);
+    if (!checked.typed) throw new InvalidExpressionError(target.expression, checked.diagnostics);
+  }
+  const values = (await loadContacts(ctx, tx, [key])).get(key);
+  if (!values) throw new NotFoundError("contact", key);
+  const events = (await loadEvents(ctx, tx, [key])).get(key) ?? [];
+  const statics = await tx.query("SELECT segment_id FROM segql_static_members WHERE contact_key = $1", [key]);
+  const contact = { ...values, [STATIC_FIELD]: statics.map((r) => String(num(r["segment_id"]))) };
+  const now = ctx.clock();
+  const explanation = explain({ schema: ctx.schema, expr: checked.typed }, contact, events, { now });
+  return { key, matches: explanation.value, root: withoutStaticTests(explanation.root), now: explanation.now, segment };
+}
+
+/** Drops the hidden membership test under references to static segments (their value is the membership). */
+function withoutStaticTests(root: ExplainNode): ExplainNode {
+  const stack = [root];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (n.kind === "segment" && n.children.length === 1 && n.children[0]!.read?.kind === "field" && n.children[0]!.read.field === STATIC_FIELD) n.children = [];
+    stack.push(...n.children);
+  }
+  return root;
+}
+
+function intOption(v: unknown, fallback: number, min: number, max: number, path: string): number {
+  if (v === undefined || v === null) return fallback;
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min || v > max) throw new InvalidInputError([{ path, message: `expected an integer from ${min} to ${max}` }]);
+  return v;
+}

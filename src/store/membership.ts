@@ -1,0 +1,210 @@
+/**
+ * The membership engine. Two paths, one answer:
+ *
+ * - **refresh** (SQL, in the database): the segment's compiled query, full-outer-joined with its
+ *   materialised members, gives who entered and who exited; those go into the change log and the
+ *   membership table in the caller's transaction.
+ * - **re-evaluation** (predicate, in this process): after an upsert or event append, each dynamic segment's
+ *   predicate runs on the touched contacts (their stored row, events and static memberships, read back in
+ *   the same transaction) and the differences are written the same way.
+ *
+ * Both resolve relative times against the store's clock at the moment of the write; test/store proves they
+ * agree. Every membership write (these two, static member edits, deletes) goes through `applyDiff`, so the
+ * change log and `member_count` can never disagree with the membership tables.
+ */
+import { compilePredicate, type EventRow, type Predicate } from "../compiler/predicate/index.js";
+import { compileSql } from "../compiler/sql/index.js";
+import { forEachTyped, type TypedExpr } from "../checker/typed-ast.js";
+import { jsonValue, num, type Row, type SqlRunner } from "./adapter.js";
+import { STATIC_FIELD, type Catalog, type Checked, type Entry } from "./catalog.js";
+import { iso, type Ctx } from "./context.js";
+import { decodeContact } from "./values.js";
+import type { ContactValues, MembershipChange, RefreshResult } from "./types.js";
+
+/** Where a segment's members live. */
+export type MemberTable = "segql_memberships" | "segql_static_members";
+
+/** Empties the per-connection diff table (creating it when needed). */
+export async function resetDiff(tx: SqlRunner): Promise<void> {
+  await tx.exec("CREATE TEMP TABLE IF NOT EXISTS segql_diff (contact_key TEXT NOT NULL, change TEXT NOT NULL)");
+  await tx.exec("DELETE FROM segql_diff");
+}
+
+/**
+ * Applies `segql_diff` (rows `entered` / `exited`, each key at most once, consistent with the current
+ * members) to a segment: change log, member table, `member_count`. Returns the counts; with `logged`,
+ * also appends the changes written (for small diffs: the rows travel back to this process).
+ */
+export async function applyDiff(
+  tx: SqlRunner,
+  segment: { id: number; version: number },
+  table: MemberTable,
+  at: number,
+  logged?: MembershipChange[],
+): Promise<{ entered: number; exited: number }> {
+  const counts = await tx.query("SELECT change, COUNT(*) AS n FROM segql_diff GROUP BY change");
+  const entered = num(counts.find((r) => r["change"] === "entered")?.["n"] ?? 0);
+  const exited = num(counts.find((r) => r["change"] === "exited")?.["n"] ?? 0);
+  if (entered + exited === 0) return { entered, exited };
+  const rows = await tx.query(
+    `INSERT INTO segql_membership_changes (segment_id, contact_key, change, at_ms, segment_version) SELECT $1, contact_key, change, $2, $3 FROM segql_diff ORDER BY change DESC, contact_key${logged ? " RETURNING seq, segment_id, contact_key, change, at_ms, segment_version" : ""}`,
+    [segment.id, at, segment.version],
+  );
+  if (logged) for (const r of rows) logged.push(changeOf(r));
+  if (exited > 0) await tx.query(`DELETE FROM ${table} WHERE segment_id = $1 AND contact_key IN (SELECT contact_key FROM segql_diff WHERE change = 'exited')`, [segment.id]);
+  if (entered > 0) await tx.query(`INSERT INTO ${table} (segment_id, contact_key) SELECT $1, contact_key FROM segql_diff WHERE change = 'entered'`, [segment.id]);
+  await tx.query("UPDATE segql_segments SET member_count = member_count + $2 WHERE id = $1", [segment.id, entered - exited]);
+  return { entered, exited };
+}
+
+/** Recomputes one dynamic segment's membership with its compiled SQL (in `tx`). */
+export async function refreshSegment(ctx: Ctx, tx: SqlRunner, catalog: Catalog, e: Entry, checked: Checked, now: number): Promise<RefreshResult> {
+  const started = performance.now();
+  const base = { segmentId: e.row.id, name: e.row.name };
+  if (!checked.typed) {
+    const first = checked.diagnostics.find((d) => d.severity === "error");
+    return { ...base, entered: 0, exited: 0, memberCount: e.row.memberCount, skipped: `its expression has errors: ${first?.message ?? "unknown"}`, ms: 0 };
+  }
+  const { sql } = compileSql({ schema: ctx.schema, expr: checked.typed }, { dialect: ctx.adapter.kind, form: "select", now, segmentSource: ctx.staticSource(catalog), pretty: false });
+  await resetDiff(tx);
+  await tx.query(
+    `INSERT INTO segql_diff (contact_key, change)
+     SELECT COALESCE(n.k, m.contact_key), CASE WHEN m.contact_key IS NULL THEN 'entered' ELSE 'exited' END
+     FROM (${sql}) AS n(k) FULL JOIN (SELECT contact_key FROM segql_memberships WHERE segment_id = $1) AS m ON m.contact_key = n.k
+     WHERE n.k IS NULL OR m.contact_key IS NULL`,
+    [e.row.id],
+  );
+  const { entered, exited } = await applyDiff(tx, e.row, "segql_memberships", now);
+  await tx.query("UPDATE segql_segments SET refreshed_at = $2 WHERE id = $1", [e.row.id, now]);
+  return { ...base, entered, exited, memberCount: e.row.memberCount + entered - exited, ms: Math.round((performance.now() - started) * 100) / 100 };
+}
+
+/** Whether a condition reads events (directly or through a referenced segment). */
+export function readsEvents(expr: TypedExpr): boolean {
+  const seen = new Set<TypedExpr>();
+  const stack = [expr];
+  while (stack.length > 0) {
+    const e = stack.pop()!;
+    if (seen.has(e)) continue;
+    seen.add(e);
+    let found = false;
+    forEachTyped(e, (n) => {
+      if (n.kind === "event") found = true;
+      else if (n.kind === "segment") stack.push(n.expr);
+    });
+    if (found) return true;
+  }
+  return false;
+}
+
+/** What `reevaluate` needs of each dynamic segment. */
+interface Target {
+  entry: Entry;
+  predicate: Predicate;
+  events: boolean;
+}
+
+/**
+ * Re-evaluates every dynamic segment (whose expression checks) for `keys` with the predicate, on the
+ * contacts' stored rows, and writes the differences. Returns the changes logged.
+ */
+export async function reevaluate(ctx: Ctx, tx: SqlRunner, keys: readonly string[], now: number): Promise<MembershipChange[]> {
+  if (keys.length === 0) return [];
+  const catalog = await ctx.catalog(tx);
+  const targets: Target[] = [];
+  for (const e of catalog.byId.values()) {
+    if (e.row.kind !== "dynamic") continue;
+    const checked = ctx.checkSaved(catalog, e);
+    if (!checked.typed) continue;
+    targets.push({ entry: e, predicate: predicateOf(ctx, catalog, e, checked, now), events: readsEvents(checked.typed) });
+  }
+  if (targets.length === 0) return [];
+  const keyList = [...new Set(keys)];
+  const contacts = await loadContacts(ctx, tx, keyList);
+  const events = targets.some((t) => t.events) ? await loadEvents(ctx, tx, keyList) : new Map<string, EventRow[]>();
+  const statics = await memberPairs(tx, "segql_static_members", keyList);
+  const current = await memberPairs(tx, "segql_memberships", keyList);
+  const diffs: { segment: Entry; key: string; change: "entered" | "exited" }[] = [];
+  for (const key of keyList) {
+    const values = contacts.get(key);
+    // A key with no contact row has no memberships (the SQL path selects from the contacts table).
+    const contact = values ? { ...values, [STATIC_FIELD]: (statics.get(key) ?? []).map(String) } : null;
+    const was = new Set(current.get(key) ?? []);
+    for (const t of targets) {
+      const is = contact !== null && t.predicate(contact, events.get(key) ?? []);
+      if (is !== was.has(t.entry.row.id)) diffs.push({ segment: t.entry, key, change: is ? "entered" : "exited" });
+    }
+  }
+  if (diffs.length === 0) return [];
+  const bySegment = new Map<Entry, typeof diffs>();
+  for (const d of diffs) bySegment.set(d.segment, [...(bySegment.get(d.segment) ?? []), d]);
+  const changes: MembershipChange[] = [];
+  for (const [segment, list] of bySegment) {
+    await resetDiff(tx);
+    await tx.query("INSERT INTO segql_diff (contact_key, change) SELECT unnest(CAST($1 AS TEXT[])), unnest(CAST($2 AS TEXT[]))", [list.map((d) => d.key), list.map((d) => d.change)]);
+    await applyDiff(tx, segment.row, "segql_memberships", now, changes);
+  }
+  return changes.sort((a, b) => a.seq - b.seq);
+}
+
+function predicateOf(ctx: Ctx, catalog: Catalog, e: Entry, checked: Checked, now: number): Predicate {
+  const query = { schema: ctx.schema, expr: checked.typed! };
+  if (catalog.isRelative(e)) return compilePredicate(query, { now });
+  const key = `${catalog.signature}|${e.row.id}`;
+  let p = ctx.predicates.get(key);
+  if (!p) {
+    p = compilePredicate(query, { now });
+    ctx.predicates.set(key, p);
+  }
+  return p;
+}
+
+/** Contacts by key, in the predicate's shape. */
+export async function loadContacts(ctx: Ctx, tx: SqlRunner, keys: readonly string[]): Promise<Map<string, ContactValues>> {
+  const rows = await tx.query(`SELECT * FROM ${ctx.table} WHERE ${ctx.key} IN (SELECT unnest(CAST($1 AS TEXT[])))`, [keys]);
+  const out = new Map<string, ContactValues>();
+  for (const r of rows) out.set(String(r[ctx.schema.key]), decodeContact(r, ctx.schema, ctx.contactCols));
+  return out;
+}
+
+/** Events by contact key, as the predicate reads them (time as ISO text, properties parsed). */
+export async function loadEvents(ctx: Ctx, tx: SqlRunner, keys: readonly string[], limit?: number): Promise<Map<string, EventRow[]>> {
+  const ev = ctx.schema.events;
+  const out = new Map<string, EventRow[]>();
+  if (!ev || !ctx.eventsTable) return out;
+  const q = (n: string) => `"${n.replace(/"/g, '""')}"`;
+  const order = limit !== undefined ? ` ORDER BY ${q(ev.time)} DESC LIMIT ${Math.trunc(limit)}` : "";
+  const rows = await tx.query(`SELECT * FROM ${ctx.eventsTable} WHERE ${q(ev.contactKey)} IN (SELECT unnest(CAST($1 AS TEXT[])))${order}`, [keys]);
+  for (const r of rows) {
+    const row: Record<string, unknown> = { ...r };
+    row[ev.propertiesColumn] = jsonValue(r[ev.propertiesColumn]);
+    const key = String(r[ev.contactKey]);
+    const list = out.get(key);
+    if (list) list.push(row);
+    else out.set(key, [row]);
+  }
+  return out;
+}
+
+/** contact key → segment ids, from a member table. */
+async function memberPairs(tx: SqlRunner, table: MemberTable, keys: readonly string[]): Promise<Map<string, number[]>> {
+  const rows = await tx.query(`SELECT segment_id, contact_key FROM ${table} WHERE contact_key IN (SELECT unnest(CAST($1 AS TEXT[])))`, [keys]);
+  const out = new Map<string, number[]>();
+  for (const r of rows) {
+    const key = String(r["contact_key"]);
+    out.set(key, [...(out.get(key) ?? []), num(r["segment_id"])]);
+  }
+  return out;
+}
+
+/** A change-log row → `MembershipChange`. */
+export function changeOf(r: Row): MembershipChange {
+  return {
+    seq: num(r["seq"]),
+    segmentId: num(r["segment_id"]),
+    key: String(r["contact_key"]),
+    change: r["change"] === "entered" ? "entered" : "exited",
+    at: iso(num(r["at_ms"])),
+    segmentVersion: num(r["segment_version"]),
+  };
+}

@@ -1,0 +1,196 @@
+/**
+ * Writing contacts and events: checking input rows against the schema (every problem named by row and
+ * field), then bulk statements that carry each column's values as one text-array parameter, expanded by
+ * `unnest` and cast by physical.ts (one statement per batch, whatever the number of rows).
+ */
+import { closest } from "../diagnostics.js";
+import { quoteIdent, type SqlRunner } from "./adapter.js";
+import type { Ctx } from "./context.js";
+import type { InputProblem } from "./errors.js";
+import type { ColumnPlan } from "./physical.js";
+import { EncodeError, encodeValue } from "./values.js";
+
+/** Rows per statement. */
+const BATCH = 5000;
+
+/** Contacts to write: key → column name → text (null clears). Later rows for a key win, field by field. */
+export type ContactWrites = Map<string, Map<string, string | null>>;
+
+/** Checks and encodes contact input rows. Problems are `rows[i].field: message`. */
+export function encodeContacts(ctx: Ctx, rows: readonly unknown[], where: (i: number) => string = (i) => `rows[${i}]`): { writes: ContactWrites; problems: InputProblem[] } {
+  const writes: ContactWrites = new Map();
+  const problems: InputProblem[] = [];
+  const keyCol = ctx.contactCols[0]!;
+  const keyName = keyCol.field?.name ?? ctx.schema.key;
+  const byName = new Map(ctx.contactCols.map((c) => [c.field?.name ?? ctx.schema.key, c]));
+  rows.forEach((row, i) => {
+    const at = where(i);
+    if (typeof row !== "object" || row === null || Array.isArray(row)) {
+      problems.push({ path: at, message: "expected an object of field values" });
+      return;
+    }
+    const input = row as Record<string, unknown>;
+    const rawKey = Object.hasOwn(input, keyName) ? input[keyName] : undefined;
+    const key = typeof rawKey === "number" && Number.isFinite(rawKey) ? String(rawKey) : rawKey;
+    if (typeof key !== "string" || key === "") {
+      problems.push({ path: `${at}.${keyName}`, message: `the key is required (a non-empty string), found ${JSON.stringify(rawKey) ?? "nothing"}`, field: keyName });
+      return;
+    }
+    if (!ctx.adapter.storesNul && key.includes("\u0000")) {
+      problems.push({ path: `${at}.${keyName}`, message: "text holding U+0000 cannot be stored in PostgreSQL", field: keyName });
+      return;
+    }
+    const cols = writes.get(key) ?? new Map<string, string | null>();
+    let ok = true;
+    for (const [name, value] of Object.entries(input)) {
+      if (name === keyName) continue;
+      const col = byName.get(name);
+      if (!col) {
+        const hint = closest(name, byName.keys());
+        problems.push({ path: `${at}.${name}`, message: `unknown field${hint[0] ? `; did you mean "${hint[0]}"?` : ""}`, field: name });
+        ok = false;
+        continue;
+      }
+      try {
+        cols.set(col.name, encodeValue(value, col, ctx.physical, ctx.adapter.storesNul));
+      } catch (e) {
+        if (!(e instanceof EncodeError)) throw e;
+        problems.push({ path: `${at}.${name}`, message: e.message, field: name });
+        ok = false;
+      }
+    }
+    if (ok) writes.set(key, cols);
+  });
+  return { writes, problems };
+}
+
+/** Keys among `keys` that are contacts. */
+export async function existingKeys(ctx: Ctx, tx: SqlRunner, keys: readonly string[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (let i = 0; i < keys.length; i += BATCH) {
+    const rows = await tx.query(`SELECT ${ctx.key} AS k FROM ${ctx.table} WHERE ${ctx.key} IN (SELECT unnest(CAST($1 AS TEXT[])))`, [keys.slice(i, i + BATCH)]);
+    for (const r of rows) out.add(String(r["k"]));
+  }
+  return out;
+}
+
+/** Inserts or updates contacts (fields not written keep their values). Returns how many were new. */
+export async function upsertContacts(ctx: Ctx, tx: SqlRunner, writes: ContactWrites): Promise<{ inserted: number; updated: number }> {
+  const keys = [...writes.keys()];
+  const existing = await existingKeys(ctx, tx, keys);
+  // One statement per set of columns written (rows of an API call usually share one).
+  const groups = new Map<string, { cols: ColumnPlan[]; keys: string[] }>();
+  const colByName = new Map(ctx.contactCols.map((c) => [c.name, c]));
+  for (const [key, cols] of writes) {
+    const names = [...cols.keys()].sort();
+    const sig = JSON.stringify(names);
+    const group = groups.get(sig) ?? { cols: names.map((n) => colByName.get(n)!), keys: [] };
+    group.keys.push(key);
+    groups.set(sig, group);
+  }
+  const keyCol = ctx.contactCols[0]!;
+  for (const { cols, keys: groupKeys } of groups.values()) {
+    const all = [keyCol, ...cols];
+    const slots = all.map((c, i) => ctx.physical.fromText(`u.c${i}`, c));
+    const unnest = all.map((_, i) => `unnest(CAST($${i + 1} AS TEXT[])) AS c${i}`).join(", ");
+    const update = cols.length > 0 ? `DO UPDATE SET ${cols.map((c) => `${quoteIdent(c.name)} = EXCLUDED.${quoteIdent(c.name)}`).join(", ")}` : "DO NOTHING";
+    const sql = `INSERT INTO ${ctx.table} (${all.map((c) => quoteIdent(c.name)).join(", ")}) SELECT ${slots.join(", ")} FROM (SELECT ${unnest}) AS u ON CONFLICT (${ctx.key}) ${update}`;
+    for (let i = 0; i < groupKeys.length; i += BATCH) {
+      const batch = groupKeys.slice(i, i + BATCH);
+      await tx.query(sql, [batch, ...cols.map((c) => batch.map((k) => writes.get(k)!.get(c.name) ?? null))]);
+    }
+  }
+  const inserted = keys.filter((k) => !existing.has(k)).length;
+  return { inserted, updated: keys.length - inserted };
+}
+
+/** Events to write: one text per events column, row by row, and the contact key of each row. */
+export interface EventWrites {
+  rows: (string | null)[][];
+  keys: string[];
+}
+
+/** Checks and encodes event input rows (properties the schema lists are converted by type; others kept as given). */
+export function encodeEvents(ctx: Ctx, rows: readonly unknown[], where: (i: number) => string = (i) => `rows[${i}]`): { writes: EventWrites; problems: InputProblem[] } {
+  const ev = ctx.schema.events;
+  const problems: InputProblem[] = [];
+  const writes: EventWrites = { rows: [], keys: [] };
+  if (!ev) return { writes, problems: [{ path: "", message: "the schema has no events section, so the store keeps no events" }] };
+  const [keyCol, nameCol, timeCol, propsCol, ...ownCols] = ctx.eventCols as [ColumnPlan, ColumnPlan, ColumnPlan, ColumnPlan, ...ColumnPlan[]];
+  const bagProps = Object.values(ev.properties).filter((p) => !p.ownColumn);
+  const known = new Set([ev.contactKey, ev.name, ev.time, ev.propertiesColumn, "properties", ...ownCols.map((c) => c.name)]);
+  rows.forEach((row, i) => {
+    const at = where(i);
+    if (typeof row !== "object" || row === null || Array.isArray(row)) {
+      problems.push({ path: at, message: "expected an object (an event)" });
+      return;
+    }
+    const input = row as Record<string, unknown>;
+    const get = (k: string) => (Object.hasOwn(input, k) ? input[k] : undefined);
+    const bad = (field: string, message: string) => problems.push({ path: `${at}.${field}`, message, field });
+    const before = problems.length;
+    for (const k of Object.keys(input)) if (!known.has(k)) bad(k, `unknown column (an event has ${[...known].filter((n) => n !== "properties" || ev.propertiesColumn === "properties").join(", ")})`);
+    const rawKey = get(ev.contactKey);
+    const key = typeof rawKey === "number" && Number.isFinite(rawKey) ? String(rawKey) : rawKey;
+    if (typeof key !== "string" || key === "") bad(ev.contactKey, `expected the contact key (a non-empty string), found ${JSON.stringify(rawKey) ?? "nothing"}`);
+    const name = get(ev.name);
+    if (typeof name !== "string" || name === "") bad(ev.name, `expected the event name (a non-empty string), found ${JSON.stringify(name) ?? "nothing"}`);
+    const cells: (string | null)[] = [];
+    const put = (col: ColumnPlan, value: unknown, field: string, required = false) => {
+      try {
+        const text = encodeValue(value, col, ctx.physical, ctx.adapter.storesNul);
+        if (text === null && required) bad(field, "is required");
+        cells.push(text);
+      } catch (e) {
+        if (!(e instanceof EncodeError)) throw e;
+        bad(field, e.message);
+        cells.push(null);
+      }
+    };
+    put(keyCol, key, ev.contactKey);
+    put(nameCol, name, ev.name);
+    put(timeCol, get(ev.time), ev.time, true);
+    const rawBag = get(ev.propertiesColumn) ?? get("properties");
+    if (rawBag !== undefined && rawBag !== null && (typeof rawBag !== "object" || Array.isArray(rawBag))) {
+      bad(ev.propertiesColumn, "expected an object of properties");
+      cells.push(null);
+    } else {
+      const bag: Record<string, unknown> = { ...((rawBag as Record<string, unknown> | null) ?? {}) };
+      for (const p of bagProps) {
+        if (!Object.hasOwn(bag, p.name) || bag[p.name] === null) continue;
+        try {
+          const text = encodeValue(bag[p.name], { name: p.name, type: p.type, field: p }, ctx.physical, true);
+          // Back to the JSON value the predicate and the SQL read: numbers, booleans, lists, ISO text.
+          bag[p.name] = text === null ? null : p.type === "number" ? Number(text) : p.type === "boolean" ? text === "true" : p.type === "list" ? JSON.parse(text) : p.type === "timestamp" ? isoOf(text) : text;
+        } catch (e) {
+          if (!(e instanceof EncodeError)) throw e;
+          bad(`${ev.propertiesColumn}.${p.name}`, e.message);
+        }
+      }
+      put(propsCol, bag, ev.propertiesColumn);
+    }
+    for (const c of ownCols) put(c, get(c.name), c.name);
+    if (problems.length === before) {
+      writes.rows.push(cells);
+      writes.keys.push(key as string);
+    }
+  });
+  return { writes, problems };
+}
+
+/** The ISO form of a timestamp text written by `timestampText` (`YYYY-MM-DD HH:MM:SS.mmm[+00]` or ISO). */
+function isoOf(text: string): string {
+  return text.includes("T") ? text : `${text.replace(/\+00$/, "").replace(" ", "T")}Z`;
+}
+
+/** Inserts encoded events. */
+export async function insertEvents(ctx: Ctx, tx: SqlRunner, writes: EventWrites): Promise<void> {
+  const cols = ctx.eventCols;
+  const slots = cols.map((c, i) => ctx.physical.fromText(`u.c${i}`, c));
+  const unnest = cols.map((_, i) => `unnest(CAST($${i + 1} AS TEXT[])) AS c${i}`).join(", ");
+  const sql = `INSERT INTO ${ctx.eventsTable} (${cols.map((c) => quoteIdent(c.name)).join(", ")}) SELECT ${slots.join(", ")} FROM (SELECT ${unnest}) AS u`;
+  for (let i = 0; i < writes.rows.length; i += BATCH) {
+    const batch = writes.rows.slice(i, i + BATCH);
+    await tx.query(sql, cols.map((_, c) => batch.map((r) => r[c] ?? null)));
+  }
+}
