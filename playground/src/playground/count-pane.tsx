@@ -1,0 +1,47 @@
+/** The match count: how many contacts the condition selects, live as the text changes. */
+import { useLayoutEffect, useRef } from "react";
+import type { EvaluateResponse } from "../worker/protocol.js";
+import { formatCount } from "./format-value.js";
+
+export interface CountPaneProps {
+  result: EvaluateResponse | null;
+  loading: boolean;
+  /** Called once the count of a result is in the DOM (for the keystroke → count timing). */
+  onShown(result: EvaluateResponse): void;
+}
+
+export function CountPane({ result, loading, onShown }: CountPaneProps) {
+  const shown = useRef<EvaluateResponse | null>(null);
+  useLayoutEffect(() => {
+    if (result && shown.current !== result) {
+      shown.current = result;
+      onShown(result);
+    }
+  }, [result, onShown]);
+  let body;
+  if (loading || !result) body = <p className="count-muted">Loading data…</p>;
+  else if (!result.ok) {
+    body = (
+      <p className="count-error" data-testid="count-error">
+        Cannot evaluate: {result.message}
+      </p>
+    );
+  } else {
+    const pct = result.total > 0 ? (100 * result.count) / result.total : 0;
+    body = (
+      <p className="count-line">
+        <span className="count-number" data-testid="count">{formatCount(result.count)}</span>{" "}
+        <span>of {formatCount(result.total)} contacts match</span>{" "}
+        <span className="count-muted">
+          ({pct.toFixed(1)}%{result.segment ? `, segment "${result.segment}"` : ""}; {result.evalMs.toFixed(1)} ms)
+        </span>
+      </p>
+    );
+  }
+  return (
+    <section className="pane count-pane" aria-labelledby="count-title">
+      <h2 id="count-title" className="visually-hidden">Match count</h2>
+      <div aria-live="polite" aria-atomic="true">{body}</div>
+    </section>
+  );
+}

@@ -1,0 +1,132 @@
+/**
+ * The data: a built-in dataset, or the user's own files dropped in (or chosen): a contacts file (CSV, JSON
+ * Lines or a JSON array, optionally gzipped), optionally an events file (JSON Lines) and a schema (else one
+ * is inferred and shown). Files are read in the worker, in this browser; nothing is uploaded.
+ */
+import { useRef, useState } from "react";
+import { BUILTIN_DATASETS } from "../datasets.js";
+import type { DatasetInfo } from "../worker/protocol.js";
+import type { Progress } from "./data-client.js";
+import { formatCount } from "./format-value.js";
+
+export interface DataPanelProps {
+  /** A built-in dataset id, or "file". */
+  source: string;
+  info: DatasetInfo | null;
+  progress: Progress | null;
+  error: string | null;
+  now: string;
+  onBuiltin(id: string): void;
+  onFiles(contacts: File, events: File | null, schema: File | null): void;
+  onNow(now: string): void;
+}
+
+/** Sorts dropped files into contacts, events and schema by their names. */
+export function sortFiles(files: readonly File[]): { contacts: File | null; events: File | null; schema: File | null; problem: string | null } {
+  let contacts: File | null = null;
+  let events: File | null = null;
+  let schema: File | null = null;
+  for (const f of files) {
+    const name = f.name.toLowerCase();
+    if (/schema[^/]*\.json$/.test(name)) schema = f;
+    else if (/event/.test(name)) events = f;
+    else if (!contacts) contacts = f;
+    else return { contacts, events, schema, problem: `two contacts files (${contacts.name}, ${f.name}): drop one, with its events (a name containing "event") and schema (a name containing "schema")` };
+  }
+  return { contacts, events, schema, problem: contacts ? null : "no contacts file among the files: drop a .csv, .jsonl or .json of contacts" };
+}
+
+export function DataPanel(p: DataPanelProps) {
+  const input = useRef<HTMLInputElement>(null);
+  const [dragging, setDragging] = useState(false);
+  const [localProblem, setLocalProblem] = useState<string | null>(null);
+  const take = (list: FileList | null) => {
+    if (!list || list.length === 0) return;
+    const sorted = sortFiles([...list]);
+    setLocalProblem(sorted.problem);
+    if (sorted.contacts && !sorted.problem) p.onFiles(sorted.contacts, sorted.events, sorted.schema);
+  };
+  const pct = p.progress?.total ? Math.min(100, (100 * p.progress.done) / p.progress.total) : null;
+  const error = localProblem ?? p.error;
+  return (
+    <section
+      className={`pane data-panel${dragging ? " dragging" : ""}`}
+      aria-labelledby="data-title"
+      onDragOver={(e) => {
+        e.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={() => setDragging(false)}
+      onDrop={(e) => {
+        e.preventDefault();
+        setDragging(false);
+        take(e.dataTransfer.files);
+      }}
+      data-testid="data-panel"
+    >
+      <h2 id="data-title">Data</h2>
+      <div className="controls">
+        <label>
+          Dataset{" "}
+          <select value={p.source} onChange={(e) => p.onBuiltin(e.target.value)} data-testid="dataset">
+            {BUILTIN_DATASETS.map((d) => (
+              <option key={d.id} value={d.id}>
+                {d.label}
+              </option>
+            ))}
+            {p.source === "file" ? <option value="file">{p.info?.name ?? "Your file"}</option> : null}
+          </select>
+        </label>
+        <button type="button" onClick={() => input.current?.click()}>
+          Load your files…
+        </button>
+        <input
+          ref={input}
+          type="file"
+          multiple
+          accept=".csv,.jsonl,.ndjson,.json,.gz"
+          className="visually-hidden"
+          aria-label="Your contacts file, with optional events and schema files"
+          data-testid="file-input"
+          onChange={(e) => {
+            take(e.target.files);
+            e.target.value = "";
+          }}
+        />
+        <label>
+          Now (relative times){" "}
+          <input value={p.now} onChange={(e) => p.onNow(e.target.value)} size={24} spellCheck={false} data-testid="now" />
+        </label>
+      </div>
+      <p className="count-muted drop-hint">
+        Or drop files here: contacts (.csv, .jsonl, .json, optionally .gz), events (.jsonl, a name with “event”), schema (.json, a name with “schema”; inferred when missing). They stay in this browser.
+      </p>
+      {p.progress ? (
+        <div className="progress" role="status">
+          <label>
+            {p.progress.phase}{" "}
+            {pct === null ? <progress /> : <progress max={100} value={pct} />}
+          </label>
+        </div>
+      ) : null}
+      {error ? (
+        <p className="count-error" role="alert" data-testid="data-error">
+          {error}
+        </p>
+      ) : null}
+      {p.info && !p.progress ? (
+        <div className="count-muted" data-testid="data-info">
+          {p.info.name}: {formatCount(p.info.contacts)} contacts
+          {p.info.events ? `, ${formatCount(p.info.events)} events` : ""}
+          {p.info.ignored.length ? `; columns not in the schema (ignored): ${p.info.ignored.join(", ")}` : ""}
+          {p.info.inferred ? (
+            <details>
+              <summary>Schema inferred from the data (key: {p.info.key})</summary>
+              <pre className="schema-json">{p.info.schemaText}</pre>
+            </details>
+          ) : null}
+        </div>
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,130 @@
+/**
+ * The CodeMirror editor of the playground: segql support (`src/codemirror`) on a language service the
+ * page shares, plus the generic editor parts (completion popup, lint gutter, bracket matching, folding,
+ * history, comment toggling). The schema and theme are swapped through compartments, without losing the
+ * text or the undo history.
+ */
+import { autocompletion, closeBrackets, closeBracketsKeymap, completionKeymap } from "@codemirror/autocomplete";
+import { defaultKeymap, history, historyKeymap } from "@codemirror/commands";
+import { bracketMatching, foldGutter, foldKeymap, syntaxHighlighting } from "@codemirror/language";
+import { lintGutter, lintKeymap } from "@codemirror/lint";
+import { Compartment, EditorState } from "@codemirror/state";
+import { drawSelection, EditorView, highlightActiveLine, highlightSpecialChars, keymap, lineNumbers } from "@codemirror/view";
+import { forwardRef, useEffect, useImperativeHandle, useRef } from "react";
+import { formatSegql, segql, segqlDarkHighlight, segqlLightHighlight } from "../../../src/codemirror/index.js";
+import type { LanguageService } from "../../../src/service/index.js";
+import type { Schema } from "../../../src/schema/schema.js";
+
+/** What the page can do with the editor. */
+export interface EditorHandle {
+  format(): boolean;
+  select(from: number, to: number): void;
+  setText(text: string): void;
+  focus(): void;
+  view(): EditorView | null;
+}
+
+export interface EditorProps {
+  initialText: string;
+  schema: Schema | null;
+  service: LanguageService;
+  uri: string;
+  dark: boolean;
+  /** Every change of text, with the time of the keystroke (performance.now()) that made it. */
+  onChange(text: string, at: number): void;
+  /** The cursor moved (or the text changed). */
+  onCursor(pos: number): void;
+}
+
+function themeFor(dark: boolean) {
+  return [
+    EditorView.theme(
+      {
+        "&": { backgroundColor: "var(--editor-bg)", color: "var(--fg)", fontSize: "15px", border: "1px solid var(--border)", borderRadius: "6px" },
+        "&.cm-focused": { outline: "2px solid var(--focus)", outlineOffset: "1px" },
+        ".cm-content": { fontFamily: "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace", caretColor: "var(--fg)", minHeight: "6.5em" },
+        ".cm-gutters": { backgroundColor: "var(--panel)", color: "var(--muted)", borderRight: "1px solid var(--border)" },
+        ".cm-activeLine": { backgroundColor: "var(--active-line)" },
+        ".cm-activeLineGutter": { backgroundColor: "var(--active-line)" },
+        ".cm-tooltip": { backgroundColor: "var(--panel)", color: "var(--fg)", border: "1px solid var(--border)" },
+        ".cm-tooltip-autocomplete ul li[aria-selected]": { backgroundColor: "var(--accent)", color: "var(--accent-fg)" },
+        ".cm-diagnosticAction": { backgroundColor: "var(--accent)", color: "var(--accent-fg)" },
+      },
+      { dark },
+    ),
+    syntaxHighlighting(dark ? segqlDarkHighlight : segqlLightHighlight),
+  ];
+}
+
+export const Editor = forwardRef<EditorHandle, EditorProps>(function Editor(props, ref) {
+  const host = useRef<HTMLDivElement>(null);
+  const view = useRef<EditorView | null>(null);
+  const language = useRef(new Compartment());
+  const theme = useRef(new Compartment());
+  const callbacks = useRef(props);
+  callbacks.current = props;
+
+  useEffect(() => {
+    const v = new EditorView({
+      parent: host.current!,
+      state: EditorState.create({
+        doc: props.initialText,
+        extensions: [
+          lineNumbers(),
+          foldGutter(),
+          lintGutter(),
+          highlightSpecialChars(),
+          history(),
+          drawSelection(),
+          highlightActiveLine(),
+          bracketMatching(),
+          closeBrackets(),
+          autocompletion({ icons: true, activateOnTyping: true }),
+          EditorView.lineWrapping,
+          keymap.of([...closeBracketsKeymap, ...defaultKeymap, ...historyKeymap, ...foldKeymap, ...completionKeymap, ...lintKeymap]),
+          language.current.of(segql({ schema: props.schema, service: props.service, uri: props.uri, highlight: false, lintDelay: 120 })),
+          theme.current.of(themeFor(props.dark)),
+          EditorView.contentAttributes.of({ "aria-label": "Segment expression (segql)", "aria-describedby": "editor-help" }),
+          EditorView.updateListener.of((u) => {
+            if (u.docChanged) callbacks.current.onChange(u.state.doc.toString(), performance.now());
+            if (u.docChanged || u.selectionSet) callbacks.current.onCursor(u.state.selection.main.head);
+          }),
+        ],
+      }),
+    });
+    view.current = v;
+    return () => {
+      v.destroy();
+      view.current = null;
+    };
+    // The editor is created once; later prop changes go through compartments below.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
+  useEffect(() => {
+    view.current?.dispatch({ effects: language.current.reconfigure(segql({ schema: props.schema, service: props.service, uri: props.uri, highlight: false, lintDelay: 120 })) });
+  }, [props.schema, props.service, props.uri]);
+
+  useEffect(() => {
+    view.current?.dispatch({ effects: theme.current.reconfigure(themeFor(props.dark)) });
+  }, [props.dark]);
+
+  useImperativeHandle(ref, () => ({
+    format: () => (view.current ? formatSegql(view.current) : false),
+    select(from, to) {
+      const v = view.current;
+      if (!v) return;
+      const len = v.state.doc.length;
+      v.dispatch({ selection: { anchor: Math.min(from, len), head: Math.min(to, len) }, scrollIntoView: true });
+      v.focus();
+    },
+    setText(text) {
+      const v = view.current;
+      if (v && v.state.doc.toString() !== text) v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: text } });
+    },
+    focus: () => view.current?.focus(),
+    view: () => view.current,
+  }));
+
+  return <div ref={host} className="editor" data-testid="editor" />;
+});

@@ -1,0 +1,271 @@
+/**
+ * The playground page: the editor on the language service, and live panes over the loaded data — the
+ * count, a page of matching contacts, per-condition counts, why / why not, and the SQL — with the data
+ * picker and "Check on DuckDB". The state that makes a view (text, dataset, now, dialect, parameters,
+ * picked contact, sort, page) lives in the URL.
+ */
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { check } from "../../../src/checker/index.js";
+import type { TypedQuery } from "../../../src/checker/typed-ast.js";
+import { parse } from "../../../src/parser/index.js";
+import { parseSchema, type Schema } from "../../../src/schema/schema.js";
+import { LanguageService, type ProjectInfo } from "../../../src/service/index.js";
+import { builtinDataset, DEFAULT_DATASET } from "../datasets.js";
+import { replaceRoute, type Route } from "../router.js";
+import type { ConditionsResponse, DatasetInfo, EvaluateQuery, EvaluateResponse, WhyResponse } from "../worker/protocol.js";
+import { ConditionsPane } from "./conditions-pane.js";
+import { ContactsTable } from "./contacts-table.js";
+import { CountPane } from "./count-pane.js";
+import { DataClient, type Progress } from "./data-client.js";
+import { DataPanel } from "./data-panel.js";
+import { DuckDbCheck } from "./duckdb-check.js";
+import { Editor, type EditorHandle } from "./editor.js";
+import { recordKeystrokeTiming } from "./timings.js";
+import { SqlPane } from "./sql-pane.js";
+import { readState, writeState, type PlaygroundState } from "./url-state.js";
+import { WhyPane } from "./why-pane.js";
+
+const URI = "playground.segql";
+const PAGE_SIZE = 50;
+
+/** The segment a text's SQL is shown for, checked; or the first error. */
+function typedQueryOf(text: string, schema: Schema | null, segment: string | null): { query: TypedQuery | null; problem: string | null } {
+  if (!schema) return { query: null, problem: "Loading the schema…" };
+  const parsed = parse(text);
+  if (parsed.document.segments.length === 0) return { query: null, problem: "Type a condition to see its SQL." };
+  const checked = check(parsed.document, schema);
+  const errors = [...parsed.diagnostics, ...checked.diagnostics].filter((d) => d.severity === "error").sort((a, b) => a.span.start - b.span.start);
+  if (errors.length > 0) return { query: null, problem: `Fix the text first — ${errors[0]!.span.line}:${errors[0]!.span.column}: ${errors[0]!.message}` };
+  const s = checked.segments.find((x) => x.name === segment) ?? checked.segments[checked.segments.length - 1] ?? null;
+  return { query: s, problem: s ? null : "Nothing to compile." };
+}
+
+export interface PlaygroundPageProps {
+  route: Route;
+  dark: boolean;
+}
+
+export function PlaygroundPage({ route, dark }: PlaygroundPageProps) {
+  const [state, setState] = useState<PlaygroundState>(() => readState(route.params));
+  const [source, setSource] = useState<string>(state.dataset);
+  const [info, setInfo] = useState<DatasetInfo | null>(null);
+  const [progress, setProgress] = useState<Progress | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [dataVersion, setDataVersion] = useState(0);
+  const [result, setResult] = useState<EvaluateResponse | null>(null);
+  const [conditions, setConditions] = useState<ConditionsResponse | null>(null);
+  const [why, setWhy] = useState<WhyResponse | null>(null);
+  const [segment, setSegment] = useState<string | null>(null);
+  const editor = useRef<EditorHandle>(null);
+
+  const client = useMemo(() => new DataClient(), []);
+  useEffect(() => () => client.dispose(), [client]);
+
+  // One language service for the page; its project's schema is the loaded dataset's.
+  const schema = useMemo(() => {
+    if (!info) return null;
+    try {
+      return parseSchema(info.schemaText, info.name);
+    } catch {
+      return null;
+    }
+  }, [info]);
+  const project = useRef<ProjectInfo>({ key: "playground", schema: null });
+  project.current = { key: "playground", schema };
+  const service = useMemo(() => new LanguageService({ project: () => project.current }), []);
+
+  // ---- the URL ------------------------------------------------------------------------------------------
+  const stateRef = useRef(state);
+  stateRef.current = state;
+  useEffect(() => {
+    const t = window.setTimeout(() => {
+      if (source === "file") return; // a dropped file cannot be linked; keep the last linkable URL
+      replaceRoute({ path: "/playground", params: writeState(state) });
+    }, 250);
+    return () => window.clearTimeout(t);
+  }, [state, source]);
+  // A link opened in this tab (back/forward, pasted URL): show its state.
+  useEffect(() => {
+    const next = readState(route.params);
+    const cur = stateRef.current;
+    if (JSON.stringify(writeState(next).toString()) === JSON.stringify(writeState(cur).toString())) return;
+    setState(next);
+    editor.current?.setText(next.text);
+    if (next.dataset !== source) setSource(next.dataset);
+    // Only a change of the route drives this.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [route]);
+
+  const update = useCallback((patch: Partial<PlaygroundState>) => setState((s) => ({ ...s, ...patch })), []);
+
+  // ---- data ---------------------------------------------------------------------------------------------
+  useEffect(() => {
+    if (source === "file") return;
+    const d = builtinDataset(source) ?? DEFAULT_DATASET;
+    let cancelled = false;
+    setLoadError(null);
+    setProgress({ phase: `Loading ${d.label}`, done: 0, total: null });
+    client
+      .loadBuiltin(d, (p) => !cancelled && setProgress(p))
+      .then((i) => {
+        if (cancelled) return;
+        setInfo(i);
+        setProgress(null);
+        setDataVersion((v) => v + 1);
+      })
+      .catch((e: Error) => {
+        if (cancelled) return;
+        setProgress(null);
+        setLoadError(e.message);
+      });
+    return () => {
+      cancelled = true;
+    };
+  }, [source, client]);
+
+  const onBuiltin = (id: string) => {
+    const d = builtinDataset(id);
+    if (!d) return;
+    const cur = stateRef.current;
+    const sameSchema = builtinDataset(cur.dataset)?.files.schema === d.files.schema;
+    // A new dataset: its own now and example (unless the text was written for the same fields).
+    const patch: Partial<PlaygroundState> = { dataset: d.id, now: d.now, contact: null, sort: null, page: 0 };
+    if (!sameSchema) {
+      patch.text = d.example;
+      editor.current?.setText(d.example);
+    }
+    update(patch);
+    setSource(d.id);
+  };
+
+  const onFiles = (contacts: File, events: File | null, schemaFile: File | null) => {
+    setSource("file");
+    setLoadError(null);
+    setProgress({ phase: `Reading ${contacts.name}`, done: 0, total: contacts.size });
+    client
+      .loadFiles(contacts, events, schemaFile, setProgress)
+      .then((i) => {
+        setInfo(i);
+        setProgress(null);
+        update({ contact: null, sort: null, page: 0, now: new Date().toISOString().slice(0, 19) + "Z" });
+        setDataVersion((v) => v + 1);
+      })
+      .catch((e: Error) => {
+        setProgress(null);
+        setLoadError(e.message);
+      });
+  };
+
+  // ---- evaluation ---------------------------------------------------------------------------------------
+  const lastKeystroke = useRef<{ text: string; at: number } | null>(null);
+  const keystrokeOf = useRef(new Map<number, number>());
+  const query: EvaluateQuery = useMemo(
+    () => ({ text: state.text, segment, now: state.now, sort: state.sort, page: state.page, pageSize: PAGE_SIZE, contact: state.contact }),
+    [state.text, segment, state.now, state.sort, state.page, state.contact],
+  );
+  const queryRef = useRef(query);
+  queryRef.current = query;
+
+  useEffect(() => {
+    client.onEvaluation({ evaluated: setResult, conditions: setConditions, why: setWhy });
+  }, [client]);
+
+  useEffect(() => {
+    if (dataVersion === 0) return;
+    const id = client.evaluate(queryRef.current);
+    const k = lastKeystroke.current;
+    if (k && k.text === queryRef.current.text) {
+      keystrokeOf.current.set(id, k.at);
+      lastKeystroke.current = null;
+    }
+  }, [client, dataVersion, query.text, query.segment, query.now, query.sort, query.page]);
+
+  useEffect(() => {
+    if (dataVersion === 0) return;
+    if (state.contact !== null) client.why(queryRef.current);
+    else setWhy(null);
+  }, [client, dataVersion, state.contact]);
+
+  const onShown = useCallback((r: EvaluateResponse) => {
+    const at = keystrokeOf.current.get(r.id);
+    if (at === undefined) return;
+    keystrokeOf.current.delete(r.id);
+    recordKeystrokeTiming(performance.now() - at, r.ok ? r.evalMs : null);
+  }, []);
+
+  const onChange = useCallback(
+    (text: string, at: number) => {
+      lastKeystroke.current = { text, at };
+      update({ text, page: 0 });
+    },
+    [update],
+  );
+
+  const onCursor = useCallback(
+    (pos: number) => {
+      const symbols = service.symbols(URI);
+      const inside = symbols.find((s) => s.from <= pos && pos <= s.to) ?? symbols[symbols.length - 1];
+      setSegment(inside?.name ?? null);
+    },
+    [service],
+  );
+
+  const sql = useMemo(() => typedQueryOf(state.text, schema, segment), [state.text, schema, segment]);
+  const total = result?.total ?? info?.contacts ?? 0;
+  const rows = result?.ok ? result.rows : [];
+  const count = result?.ok ? result.count : 0;
+
+  return (
+    <div className="playground">
+      <div className="column">
+        <DataPanel
+          source={source}
+          info={info}
+          progress={progress}
+          error={loadError}
+          now={state.now}
+          onBuiltin={onBuiltin}
+          onFiles={onFiles}
+          onNow={(now) => update({ now })}
+        />
+        <section className="pane editor-pane" aria-labelledby="editor-title">
+          <div className="pane-head">
+            <h2 id="editor-title">Condition</h2>
+            <div className="controls">
+              <button type="button" onClick={() => editor.current?.format()} title="Format (Shift-Alt-F)" data-testid="format">
+                Format
+              </button>
+              <DuckDbCheck client={client} query={sql.query} evaluate={query} dataVersion={dataVersion} />
+            </div>
+          </div>
+          <Editor ref={editor} initialText={state.text} schema={schema} service={service} uri={URI} dark={dark} onChange={onChange} onCursor={onCursor} />
+          <p id="editor-help" className="count-muted help">
+            Ctrl-Space completes · Shift-Alt-F formats · Ctrl-/ toggles a comment · Ctrl-Shift-[ folds · Ctrl-Shift-M lists the problems with
+            their fixes · Esc then Tab leaves the editor
+          </p>
+          <CountPane result={result} loading={dataVersion === 0} onShown={onShown} />
+        </section>
+        <ConditionsPane conditions={result?.ok ? conditions : null} total={total} text={state.text} onSelect={(from, to) => editor.current?.select(from, to)} />
+      </div>
+      <div className="column">
+        <SqlPane query={sql.query} problem={sql.problem} dialect={state.dialect} params={state.params} onDialect={(dialect) => update({ dialect })} onParams={(params) => update({ params })} />
+        <WhyPane picked={state.contact} why={why} sampleKeys={info?.sampleKeys ?? []} keyField={info?.key ?? "key"} onPick={(contact) => update({ contact })} />
+      </div>
+      <div className="wide">
+        <ContactsTable
+          columns={info?.columns ?? []}
+          keyField={info?.key ?? ""}
+          rows={rows}
+          count={count}
+          page={state.page}
+          pageSize={PAGE_SIZE}
+          sort={state.sort}
+          picked={state.contact}
+          onSort={(sort) => update({ sort, page: 0 })}
+          onPage={(page) => update({ page })}
+          onPick={(contact) => update({ contact })}
+        />
+      </div>
+    </div>
+  );
+}

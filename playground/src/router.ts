@@ -1,0 +1,44 @@
+/**
+ * Routing in the URL's hash (`#/playground?text=…`), so the app works from any static host and any path
+ * with no server rewrite rules: the page is `index.html`, the route and its state follow `#`.
+ * Pages of later issues (segments table, forms) add routes to `ROUTES` in app.tsx.
+ */
+import { useEffect, useState } from "react";
+
+/** A route: its path (`/playground`) and its query parameters. */
+export interface Route {
+  path: string;
+  params: URLSearchParams;
+}
+
+/** The route in a hash (`#/playground?x=1`); the default path is `/`. */
+export function parseHash(hash: string): Route {
+  const h = hash.startsWith("#") ? hash.slice(1) : hash;
+  const q = h.indexOf("?");
+  const path = (q < 0 ? h : h.slice(0, q)) || "/";
+  return { path: path.startsWith("/") ? path : `/${path}`, params: new URLSearchParams(q < 0 ? "" : h.slice(q + 1)) };
+}
+
+/** The hash of a route. */
+export function formatHash(route: Route): string {
+  const query = route.params.toString();
+  return `#${route.path}${query ? `?${query}` : ""}`;
+}
+
+/** The current route, following hash changes (links, back and forward). */
+export function useRoute(): Route {
+  const [route, setRoute] = useState(() => parseHash(window.location.hash));
+  useEffect(() => {
+    const onChange = () => setRoute(parseHash(window.location.hash));
+    window.addEventListener("hashchange", onChange);
+    return () => window.removeEventListener("hashchange", onChange);
+  }, []);
+  return route;
+}
+
+/** Replaces the current URL's route without a history entry or a hashchange (the view already shows it). */
+export function replaceRoute(route: Route): void {
+  const url = new URL(window.location.href);
+  url.hash = formatHash(route);
+  if (url.href !== window.location.href) window.history.replaceState(window.history.state, "", url.href);
+}
