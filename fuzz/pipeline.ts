@@ -205,7 +205,7 @@ function roundTrip(document: SegqlDocument, run: Runner, failures: Failure[], re
   }
   const diff = firstDifference(comparable(document), comparable(again.document), "");
   if (diff !== null) {
-    failures.push(failure("round-trip", "reparse", `parse(format(text)) differs at ${diff.path}: ${diff.a} became ${diff.b}`, `formatted: ${excerpt(formatted)}`, `differs at ${diff.path.replace(/\[\d+\]/g, "[N]").split(".").slice(-2).join(".")}`));
+    failures.push(failure("round-trip", "reparse", `parse(format(text)) differs at ${diff.path}: ${diff.a} became ${diff.b}`, `formatted: ${excerpt(formatted)}`, `differs at ${diff.path.replace(/\[\d+\]/g, "").split(".").pop()}`));
     return;
   }
   const twice = run("format", () => format(again.document))!;
@@ -223,7 +223,10 @@ function comparable(d: SegqlDocument): unknown {
 /** The first place two values differ, ignoring spans; null when equal (NaN equals NaN). */
 export function firstDifference(a: unknown, b: unknown, path: string): { path: string; a: string; b: string } | null {
   if (a === b || (typeof a === "number" && typeof b === "number" && Number.isNaN(a) && Number.isNaN(b))) return null;
-  const show = (v: unknown) => excerpt(JSON.stringify(v) ?? String(v), 60);
+  const show = (v: unknown) => {
+    const s = JSON.stringify(v) ?? String(v);
+    return s.length > 60 ? `${s.slice(0, 60)}…` : s;
+  };
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) {
     return { path: path || "(root)", a: show(a), b: show(b) };
   }

@@ -31,6 +31,8 @@ export interface FuzzOptions {
   log: (text: string) => void;
   /** Print a progress line this often (seconds); 0 for none. */
   progressEveryS: number;
+  /** The worker module (tests only; default fuzz/worker.ts). */
+  workerUrl?: URL;
 }
 
 /** Runs the fuzzer; resolves with the summary once every input is run and every finding shrunk. */
@@ -38,7 +40,7 @@ export async function runFuzz(options: FuzzOptions): Promise<RunSummary> {
   const started = Date.now();
   const deadline = options.timeLimitS === null ? Number.POSITIVE_INFINITY : started + options.timeLimitS * 1000;
   const end = options.start + options.inputs;
-  const pool = new WorkerPool({ size: options.workers, budget: options.budget, maxMemoryMb: options.maxMemoryMb });
+  const pool = new WorkerPool({ size: options.workers, budget: options.budget, maxMemoryMb: options.maxMemoryMb, ...(options.workerUrl ? { workerUrl: options.workerUrl } : {}) });
   const summary: RunSummary = {
     seed: options.seed, start: options.start, inputs: 0, perCategory: {}, stageMs: {}, seconds: 0, workers: options.workers, findings: [], timeLimited: false,
   };
@@ -46,6 +48,8 @@ export async function runFuzz(options: FuzzOptions): Promise<RunSummary> {
   const shrinking: Promise<void>[] = [];
   let next = options.start;
   let lastProgress = started;
+  /** Findings being confirmed and shrunk; lane i waits while there are more than i, so each gets a worker. */
+  let activeShrinks = 0;
 
   function progress(): void {
     if (options.progressEveryS <= 0 || Date.now() - lastProgress < options.progressEveryS * 1000) return;
@@ -63,7 +67,11 @@ export async function runFuzz(options: FuzzOptions): Promise<RunSummary> {
     };
     bySignature.set(failure.signature, finding);
     summary.findings.push(finding);
-    shrinking.push(confirmAndShrink(finding, found, pool, options).then(() => options.log(formatFinding(summary.findings.indexOf(finding) + 1, finding, options.seed, options.category !== null))));
+    activeShrinks++;
+    shrinking.push(confirmAndShrink(finding, found, pool, options).finally(() => {
+      activeShrinks--;
+      options.log(formatFinding(summary.findings.indexOf(finding) + 1, finding, options.seed, options.category !== null));
+    }));
   }
 
   function merge(reply: BatchReply): void {
@@ -102,8 +110,10 @@ export async function runFuzz(options: FuzzOptions): Promise<RunSummary> {
     progress();
   }
 
-  async function lane(): Promise<void> {
+  async function lane(_: unknown, laneIndex: number): Promise<void> {
     while (next < end) {
+      // A shrink asks one question at a time; behind a batch each answer would wait for the whole batch.
+      while (activeShrinks > laneIndex && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
       if (Date.now() >= deadline) {
         summary.timeLimited = true;
         return;

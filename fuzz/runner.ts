@@ -34,11 +34,16 @@ export interface PoolOptions {
   budget: Budget;
   /** V8 old-generation limit of each worker; past it the worker dies and the input is an `out-of-memory` finding. */
   maxMemoryMb: number;
+  /** The worker module (default fuzz/worker.ts; tests pass one that misbehaves on purpose). */
+  workerUrl?: URL;
 }
 
-const WORKER_URL = new URL("./worker.ts", import.meta.url).href;
-// Workers load TypeScript through tsx's API: Node 20 does not pass `--import tsx` on to worker threads.
-const BOOT = `import("tsx/esm/api").then(({ tsImport }) => tsImport(${JSON.stringify(WORKER_URL)}, ${JSON.stringify(WORKER_URL)}))`;
+const WORKER_URL = new URL("./worker.ts", import.meta.url);
+
+/** Worker code that loads a TypeScript module through tsx's API: Node 20 does not pass `--import tsx` on to worker threads. */
+function boot(url: URL): string {
+  return `import("tsx/esm/api").then(({ tsImport }) => tsImport(${JSON.stringify(url.href)}, ${JSON.stringify(url.href)}))`;
+}
 
 class Slot {
   worker!: Worker;
@@ -55,7 +60,7 @@ class Slot {
 
   start(): void {
     this.heartbeat = new Heartbeat(new SharedArrayBuffer(HEARTBEAT_BYTES));
-    this.worker = new Worker(BOOT, {
+    this.worker = new Worker(boot(this.options.workerUrl ?? WORKER_URL), {
       eval: true,
       workerData: { heartbeat: this.heartbeat.buffer },
       resourceLimits: { maxOldGenerationSizeMb: this.options.maxMemoryMb },

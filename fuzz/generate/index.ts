@@ -10,17 +10,17 @@ import { grammarInput, type Generated } from "./grammar.js";
 import { hugeInput } from "./huge.js";
 import { mutationInput } from "./mutate.js";
 import { soupInput } from "./soup.js";
-import { unicodeInput } from "./unicode.js";
+import { bytesInput } from "./bytes.js";
 
 /** The input categories, in the order inputs cycle through them. */
-export const CATEGORIES = ["grammar", "mutation", "soup", "unicode", "deep", "huge"] as const;
+export const CATEGORIES = ["grammar", "mutation", "soup", "bytes", "deep", "huge"] as const;
 export type Category = (typeof CATEGORIES)[number];
 
 const GENERATORS: Record<Category, (rng: Random) => Generated> = {
   grammar: grammarInput,
   mutation: mutationInput,
   soup: soupInput,
-  unicode: unicodeInput,
+  bytes: bytesInput,
   deep: deepInput,
   huge: hugeInput,
 };

@@ -51,7 +51,7 @@ function sprinkle(rng: Random, text: string): string {
 }
 
 /** A random-bytes or random-Unicode input. */
-export function unicodeInput(rng: Random): Generated {
+export function bytesInput(rng: Random): Generated {
   const now = rng.pick(NOW_POOL);
   const kind = rng.weighted<"bytes" | "latin1" | "codepoints" | "sprinkled" | "prefixed">([[2, "bytes"], [1, "latin1"], [3, "codepoints"], [4, "sprinkled"], [1, "prefixed"]]);
   let text: string;
