@@ -46,8 +46,8 @@ export interface ServerOptions {
   diagnosticsWindowMs?: number;
   /** Disk is checked for changed configs, schemas and segment files at most this often. Default 1000 ms. */
   refreshIntervalMs?: number;
-  /** Largest document analysed; see `LanguageServiceOptions.maxLength`. */
-  maxLength?: number;
+  /** Largest document analysed, in UTF-8 bytes; see `LanguageServiceOptions.maxBytes`. */
+  maxBytes?: number;
 }
 
 /** Wires the language server's handlers to a connection; the caller calls `connection.listen()`. */
@@ -65,7 +65,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     }
     return info;
   };
-  const service = new LanguageService({ project: projectOf, ...(options.maxLength ? { maxLength: options.maxLength } : {}) });
+  const service = new LanguageService({ project: projectOf, ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}) });
   /** Segment files of projects that are not open in the editor, by URI (the service holds their text). */
   const background = new Set<string>();
   let snippets = false;

@@ -16,6 +16,7 @@ import type { Severity } from "../diagnostics.js";
 import { check, type CheckResult } from "../checker/index.js";
 import type { SegmentDeclaration } from "../parser/ast.js";
 import { format } from "../parser/format.js";
+import { LIMITS, offsetPastBytes, utf8Length } from "../parser/limits.js";
 import { quoteString } from "../parser/format.js";
 import { parseJsonTree, rangeOfJsonPath, type JsonNode, type JsonPath } from "../schema/json-source.js";
 import type { Schema } from "../schema/schema.js";
@@ -81,12 +82,26 @@ export interface ProjectInfo {
 export interface LanguageServiceOptions {
   /** The project of a document; by default every document is in one project without a schema. */
   project?: (uri: string) => ProjectInfo;
-  /** Documents longer than this (UTF-16 code units) get one diagnostic and no other analysis. Default 2,000,000. */
-  maxLength?: number;
+  /**
+   * Documents larger than this many UTF-8 bytes get one diagnostic where they pass it, and no other
+   * analysis. Default `DEFAULT_MAX_BYTES`, the largest text `parse` accepts (1 MB).
+   */
+  maxBytes?: number;
+  /**
+   * Called before a document is parsed and before it is checked, with its URI: a host running the service
+   * under a watchdog learns which document an analysis is busy with. An exception thrown here is an
+   * internal error of that document's analysis, like one from the parser or the checker.
+   */
+  beforeAnalysis?: (uri: string) => void;
+  /**
+   * Called with every internal error the service catches (a bug in the parser, the checker or the service
+   * while analysing one document); the document shows it as a diagnostic, the host may log it.
+   */
+  onInternalError?: (uri: string, error: unknown) => void;
 }
 
-/** The default largest document analysed. */
-export const DEFAULT_MAX_LENGTH = 2_000_000;
+/** The default largest document analysed: 1,000,000 UTF-8 bytes, as `parse` (`LIMITS.maxInputBytes`). */
+export const DEFAULT_MAX_BYTES = LIMITS.maxInputBytes;
 
 interface DocState {
   uri: string;
@@ -96,36 +111,62 @@ interface DocState {
   cache: PieceCache;
   analysis: DocumentAnalysis | null;
   checked: { key: string; schema: Schema | null; result: CheckResult; crash: string | null } | null;
+  /** Where the text passes `maxBytes` (-1: it does not), once measured. */
+  pastLimit: number | null;
+  /** Why the document is not analysed: an internal error while analysing it, or the host stopped it. */
+  failure: string | null;
+  /** The host's reason for not analysing the document (`setDocument`'s `stopped`), kept across edits. */
+  stopped: string | null;
 }
 
 let nextVersion = 1;
+
+/** Options of `setDocument`. */
+export interface SetDocumentOptions {
+  /**
+   * The host does not want the document analysed (its watchdog stopped an analysis of it that ran too
+   * long): the document shows this as its one diagnostic, and its segments are not seen by the project.
+   * Null or absent: analysed as usual.
+   */
+  stopped?: string | null;
+}
 
 /** The language service. Cheap to call repeatedly: analyses are cached per document text. */
 export class LanguageService {
   private readonly docs = new Map<string, DocState>();
   private readonly projectOf: (uri: string) => ProjectInfo;
-  private readonly maxLength: number;
+  private readonly maxBytes: number;
+  private readonly beforeAnalysis: (uri: string) => void;
+  private readonly onInternalError: (uri: string, error: unknown) => void;
 
   constructor(options: LanguageServiceOptions = {}) {
     const defaultProject: ProjectInfo = { key: "", schema: null };
     this.projectOf = options.project ?? (() => defaultProject);
-    this.maxLength = options.maxLength ?? DEFAULT_MAX_LENGTH;
+    this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+    this.beforeAnalysis = options.beforeAnalysis ?? (() => undefined);
+    this.onInternalError = options.onInternalError ?? (() => undefined);
   }
 
   // ---- documents ---------------------------------------------------------------------------------
 
   /** Adds or replaces a document's text. */
-  setDocument(uri: string, text: string): void {
+  setDocument(uri: string, text: string, options: SetDocumentOptions = {}): void {
+    const stopped = options.stopped ?? null;
     const existing = this.docs.get(uri);
     if (existing) {
-      if (existing.text === text) return;
+      if (existing.text === text && existing.stopped === stopped) return;
       existing.text = text;
       existing.version = nextVersion++;
       existing.analysis = null;
       existing.checked = null;
+      existing.pastLimit = null;
+      existing.failure = null;
+      existing.stopped = stopped;
       return;
     }
-    this.docs.set(uri, { uri, text, version: nextVersion++, cache: new PieceCache(), analysis: null, checked: null });
+    this.docs.set(uri, {
+      uri, text, version: nextVersion++, cache: new PieceCache(), analysis: null, checked: null, pastLimit: null, failure: null, stopped,
+    });
   }
 
   /** Forgets a document. */
@@ -153,14 +194,36 @@ export class LanguageService {
     return this.docs.get(uri) ?? null;
   }
 
-  private tooLarge(doc: DocState): boolean {
-    return doc.text.length > this.maxLength;
+  /** Where the document passes the size limit, or -1 (measured once per text). */
+  private pastLimit(doc: DocState): number {
+    if (doc.pastLimit === null) doc.pastLimit = offsetPastBytes(doc.text, this.maxBytes);
+    return doc.pastLimit;
   }
 
+  /**
+   * The document's analysis, or null when it is not analysed: too large, stopped by the host, or its
+   * analysis failed. A failure is caught here, once per text, so it stays this document's problem: the
+   * other documents of the project go on without its segments.
+   */
   private analysis(doc: DocState): DocumentAnalysis | null {
-    if (this.tooLarge(doc)) return null;
-    if (!doc.analysis) doc.analysis = new DocumentAnalysis(doc.text, doc.cache);
+    if (doc.analysis) return doc.analysis;
+    if (doc.failure !== null || doc.stopped !== null || this.pastLimit(doc) >= 0) return null;
+    try {
+      this.beforeAnalysis(doc.uri);
+      doc.analysis = new DocumentAnalysis(doc.text, doc.cache);
+    } catch (e) {
+      this.fail(doc, e);
+      return null;
+    }
     return doc.analysis;
+  }
+
+  /** Records an internal error of one document's analysis (shown on it, reported to the host). */
+  private fail(doc: DocState, e: unknown): void {
+    doc.failure = `internal error analysing this document: ${errorMessage(e)} (please report it)`;
+    doc.analysis = null;
+    doc.checked = null;
+    this.onInternalError(doc.uri, e);
   }
 
   /** The parsed document (for hosts that need the AST, e.g. a playground compiling it). */
@@ -179,19 +242,25 @@ export class LanguageService {
     const out: ServiceDiagnostic[] = [];
     const summary = projectSummary(project);
     if (summary) out.push(summary);
-    if (this.tooLarge(doc)) {
+    const past = this.pastLimit(doc);
+    if (past >= 0) {
       out.push({
         code: "too-large",
-        severity: "warning",
-        from: 0,
-        to: 0,
-        message: `this file has ${doc.text.length} characters, more than the ${this.maxLength} the language server analyses; use 'segql check' on it`,
+        severity: "error",
+        from: past,
+        to: Math.min(doc.text.length, past + 1),
+        message: `this file is larger than ${this.maxBytes.toLocaleString("en-US")} bytes from here on, the most segql reads (${sizeOf(utf8Length(doc.text))} in all); it is not analysed: split it into several files`,
       });
       return out;
     }
-    const analysis = this.analysis(doc)!;
-    const checked = this.checkResult(doc, project);
-    if (checked.crash) out.push({ code: "internal", severity: "warning", from: 0, to: 0, message: checked.crash });
+    const analysis = this.analysis(doc);
+    const checked = analysis ? this.checkResult(doc, project, analysis) : null;
+    const failure = doc.stopped ?? doc.failure;
+    if (failure !== null || !analysis || !checked) {
+      out.push({ code: "internal", severity: "error", from: 0, to: 0, message: failure ?? "this document is not analysed" });
+      return out;
+    }
+    if (checked.crash) out.push({ code: "internal", severity: "error", from: 0, to: 0, message: checked.crash });
     const all = [...analysis.parseDiagnostics, ...checked.result.diagnostics].sort((a, b) => a.span.start - b.span.start);
     for (const d of all) {
       const sd: ServiceDiagnostic = { code: d.code, severity: d.severity, from: d.span.start, to: d.span.end, message: d.message };
@@ -203,16 +272,22 @@ export class LanguageService {
     return out;
   }
 
-  private checkResult(doc: DocState, project: ProjectInfo): NonNullable<DocState["checked"]> {
-    const others = [...this.docs.values()].filter((d) => d !== doc && !this.tooLarge(d) && this.projectOf(d.uri).key === project.key);
-    const key = others.map((d) => `${d.version}`).join(",");
-    if (doc.checked && doc.checked.key === key && doc.checked.schema === project.schema) return doc.checked;
+  private checkResult(doc: DocState, project: ProjectInfo, analysis: DocumentAnalysis): NonNullable<DocState["checked"]> {
+    const others = [...this.docs.values()].filter((d) => d !== doc && this.projectOf(d.uri).key === project.key);
+    // Another document's analysis that fails, or is not done, leaves its segments out (it says so itself).
     const catalog: SegmentDeclaration[] = [];
-    for (const d of others) for (const info of this.analysis(d)!.declarations) catalog.push(info.declaration);
+    const parts: string[] = [];
+    for (const d of others) {
+      const other = this.analysis(d);
+      parts.push(other ? `${d.version}` : `${d.version}!`);
+      if (other) for (const info of other.declarations) catalog.push(info.declaration);
+    }
+    const key = parts.join(",");
+    if (doc.checked && doc.checked.key === key && doc.checked.schema === project.schema) return doc.checked;
     let result: CheckResult = { segments: [], diagnostics: [] };
     let crash: string | null = null;
-    const analysis = this.analysis(doc)!;
     try {
+      this.beforeAnalysis(doc.uri);
       // Fast path: check without copying the trees, then move what is reported to the document.
       const document = analysis.checkerDocument;
       const declarationSpans = new Set(document.segments.flatMap((d) => (d.nameSpan ? [d.span, d.nameSpan] : [d.span])));
@@ -224,7 +299,8 @@ export class LanguageService {
         : check(analysis.document, project.schema, { catalog });
     } catch (e) {
       // A checker bug must not take the editor down: say so where the user looks.
-      crash = `internal error in the checker (please report it): ${(e as Error).message}`;
+      crash = `internal error analysing this document: ${errorMessage(e)} (please report it)`;
+      this.onInternalError(doc.uri, e);
     }
     doc.checked = { key, schema: project.schema, result, crash };
     return doc.checked;
@@ -508,6 +584,22 @@ export function projectSummary(project: ProjectInfo): ServiceDiagnostic | null {
     .slice(0, MAX_RELATED)
     .map((p) => ({ uri: p.location!.uri, from: p.location!.from, to: p.location!.to, message: p.message }));
   return { code: "config", severity: "warning", from: 0, to: 0, message, ...(related.length ? { related } : {}) };
+}
+
+/** The message of an exception, whatever was thrown. */
+function errorMessage(e: unknown): string {
+  if (e instanceof Error) return `${e.name === "Error" ? "" : `${e.name}: `}${e.message}`;
+  try {
+    return String(e);
+  } catch {
+    return "an exception";
+  }
+}
+
+/** `1.2 MB`, `840 KB`, `12 bytes`: a size for messages. */
+function sizeOf(bytes: number): string {
+  if (bytes >= 1_000_000) return `${(bytes / 1_000_000).toFixed(1)} MB`;
+  return bytes >= 1000 ? `${Math.ceil(bytes / 1000)} KB` : `${bytes} bytes`;
 }
 
 /** The last path segment of a URI or path, for "defined in …". */

@@ -129,9 +129,9 @@ describe("diagnostics and code actions", () => {
   it("project problems are reported on every document; a huge document gets one diagnostic and nothing else", () => {
     const svc = serviceWith({ [URI]: "tenure > 1" }, { problems: [{ message: "segql.json: schema file not found", severity: "warning" }] });
     expect(svc.diagnostics(URI)).toEqual([{ code: "config", severity: "warning", from: 0, to: 0, message: "segql.json: schema file not found" }]);
-    const small = new LanguageService({ maxLength: 100 });
+    const small = new LanguageService({ maxBytes: 100 });
     small.setDocument(URI, "tenure > 1 and ".repeat(20));
-    expect(small.diagnostics(URI).map((d) => d.code)).toEqual(["too-large"]);
+    expect(small.diagnostics(URI).map((d) => `${d.code} ${d.severity} ${d.from}-${d.to}`)).toEqual(["too-large error 100-101"]);
     expect(small.complete(URI, 5).items).toEqual([]);
     expect(small.symbols(URI)).toEqual([]);
     expect(small.format(URI)).toBeNull();
