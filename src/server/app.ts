@@ -1,0 +1,214 @@
+/**
+ * The HTTP API as a Hono app over a `Store` (no listening here: `listen.ts` does that, tests call
+ * `app.request`). Every request goes through:
+ *
+ *   CORS (only when origins are configured) → bearer token (when configured) → body size limit
+ *     → route: zod validation (400) → store call → JSON
+ *   any failure → application/problem+json (problems.ts); an unexpected error → logged, 500 without a stack
+ *
+ * The web app's static build (playground/dist) is served outside /api when given, without the token: it
+ * holds no data, and the app sends the token on its API calls.
+ */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { serveStatic } from "@hono/node-server/serve-static";
+import type { Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import { HTTPException } from "hono/http-exception";
+import { existsSync, statSync } from "node:fs";
+import { join } from "node:path";
+import type { Store } from "../store/index.js";
+import { VERSION } from "../version.js";
+import { requireToken } from "./auth.js";
+import { ProblemError, problem, problemResponse, storeProblem, type Problem } from "./problems.js";
+import { registerContactRoutes } from "./routes/contacts.js";
+import { registerEvaluationRoutes } from "./routes/evaluation.js";
+import { registerMemberRoutes } from "./routes/members.js";
+import { registerMetaRoutes } from "./routes/meta.js";
+import { registerSegmentRoutes } from "./routes/segments.js";
+
+/** Options of `createApp`. */
+export interface AppOptions {
+  store: Store;
+  /** When set, every /api request and /openapi.json needs `Authorization: Bearer <token>`. */
+  token?: string | null;
+  /** Origins allowed to call the API from a browser (CORS). Empty or absent: CORS off. `*` allows any. */
+  corsOrigins?: readonly string[];
+  /** Largest request body, in bytes, of ordinary requests (default 2 MiB). */
+  maxBodyBytes?: number;
+  /** Largest body of bulk requests: contact upserts, event appends, member lists (default 32 MiB). */
+  maxBulkBytes?: number;
+  /** A directory holding the web app's build (index.html …), served outside /api; null: none. */
+  staticDir?: string | null;
+  /** Where unexpected errors are written (default: standard error). */
+  log?: (line: string) => void;
+}
+
+/** Default body limits. */
+export const DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024;
+export const DEFAULT_MAX_BULK_BYTES = 32 * 1024 * 1024;
+
+/** Paths whose bodies may be large (bulk writes). */
+const BULK_PATHS = [/^\/api\/contacts$/, /^\/api\/events$/, /^\/api\/segments\/[^/]+\/members\/(add|remove)$/, /^\/api\/segments$/];
+
+/** Issues of a zod validation error as the API reports them: where (`in`, `path`), zod's code, the message. */
+function zodIssues(target: string, issues: readonly { path: readonly PropertyKey[]; code: string; message: string }[]) {
+  const where = { json: "body", query: "query", param: "path", header: "header" }[target] ?? target;
+  return issues.slice(0, 100).map((i) => ({ in: where, path: jsonPath(i.path), code: i.code, message: i.message }));
+}
+
+/** A JSON path as people write it: `contacts[3].age`. */
+function jsonPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const p of path) {
+    if (typeof p === "number") out += `[${p}]`;
+    else if (typeof p === "string" && /^[A-Za-z_$][\w$]*$/.test(p)) out += out === "" ? p : `.${p}`;
+    else out += `[${JSON.stringify(String(p))}]`;
+  }
+  return out;
+}
+
+/** Builds the API app. */
+export function createApp(options: AppOptions): OpenAPIHono {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const app = new OpenAPIHono({
+    defaultHook: (result, c) => {
+      if (result.success) return;
+      const issues = zodIssues(result.target, result.error.issues);
+      const first = issues[0];
+      const detail = first ? `${first.in}${first.path ? ` ${first.path}` : ""}: ${first.message}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ""}` : "invalid request";
+      return problemResponse({ ...problem("invalid-request", detail, { issues }), instance: c.req.path });
+    },
+  });
+
+  // ---- cross-cutting middleware ---------------------------------------------------------------------
+  app.use("*", async (c, next) => {
+    await next();
+    c.header("X-Content-Type-Options", "nosniff");
+    if (c.req.path.startsWith("/api/") && !c.res.headers.has("cache-control")) c.header("Cache-Control", "no-store");
+  });
+  const origins = options.corsOrigins ?? [];
+  if (origins.length > 0) {
+    const policy = cors({
+      origin: origins.includes("*") ? "*" : [...origins],
+      allowHeaders: ["Authorization", "Content-Type", "If-Match", "Segql-User"],
+      exposeHeaders: ["ETag", "Location"],
+      allowMethods: ["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
+      maxAge: 600,
+    });
+    app.use("/api/*", policy);
+    app.use("/openapi.json", policy);
+  }
+  if (options.token) {
+    const auth = requireToken(options.token);
+    app.use("/api/*", auth);
+    app.use("/openapi.json", auth);
+  }
+  const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const maxBulk = options.maxBulkBytes ?? DEFAULT_MAX_BULK_BYTES;
+  const tooLarge = (limit: number) => () => {
+    throw new ProblemError("too-large", `the request body is larger than ${limit} bytes; send less at a time`, { limit });
+  };
+  const normalLimit = bodyLimit({ maxSize: maxBody, onError: tooLarge(maxBody) });
+  const bulkLimit = bodyLimit({ maxSize: maxBulk, onError: tooLarge(maxBulk) });
+  app.use("/api/*", (c, next) => (BULK_PATHS.some((p) => p.test(c.req.path)) ? bulkLimit(c, next) : normalLimit(c, next)));
+
+  // ---- routes -----------------------------------------------------------------------------------------
+  const context = { store: options.store };
+  registerMetaRoutes(app, context);
+  registerSegmentRoutes(app, context);
+  registerMemberRoutes(app, context);
+  registerEvaluationRoutes(app, context);
+  registerContactRoutes(app, context);
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "Required on every request when the server was started with --token or SEGQL_TOKEN.",
+  });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "segql segments API",
+      version: VERSION,
+      description: "Segments as saved objects: CRUD, members, preview, why / why not, refresh and the change feed. Errors are application/problem+json (RFC 9457). See docs/api.md.",
+    },
+    security: options.token ? [{ bearer: [] }] : [],
+  });
+
+  // ---- the web app's build ------------------------------------------------------------------------------
+  const staticDir = options.staticDir && existsSync(join(options.staticDir, "index.html")) ? options.staticDir : null;
+  if (staticDir) {
+    app.use("*", async (c, next) => (isApiPath(c.req.path) ? next() : serveStatic({ root: staticDir })(c, next)));
+    // Client-side routes (/segments/12) get the app's page; files that do not exist stay 404.
+    app.get("*", async (c, next) => {
+      if (isApiPath(c.req.path) || /\.[a-z0-9]{1,8}$/i.test(c.req.path) || !(c.req.header("accept") ?? "").includes("text/html")) return next();
+      return serveStatic({ root: staticDir, path: "index.html" })(c, next);
+    });
+  }
+
+  // ---- not found, wrong method, errors ------------------------------------------------------------------
+  app.notFound((c) => {
+    const allowed = allowedMethods(app, c.req.path);
+    if (allowed.length > 0 && !allowed.includes(c.req.method)) {
+      const p = { ...problem("method-not-allowed", `${c.req.method} is not allowed on ${c.req.path}; allowed: ${allowed.join(", ")}`), instance: c.req.path };
+      return problemResponse(p, { Allow: allowed.join(", ") });
+    }
+    return problemResponse({ ...problem("not-found", `no route ${c.req.method} ${c.req.path}; the API is under /api (see /openapi.json)`), instance: c.req.path });
+  });
+  app.onError((error, c) => {
+    const { body, headers } = toProblem(error, c, log);
+    return problemResponse({ ...body, instance: c.req.path }, headers);
+  });
+  return app;
+}
+
+function isApiPath(path: string): boolean {
+  return path === "/api" || path.startsWith("/api/") || path === "/openapi.json";
+}
+
+const routeRegexCache = new Map<string, RegExp>();
+
+/** Methods the API's routes accept on a path (for 405 and `Allow`). */
+function allowedMethods(app: OpenAPIHono, path: string): string[] {
+  if (!isApiPath(path)) return [];
+  const methods = new Set<string>();
+  for (const r of app.routes) {
+    if (r.method === "ALL" || r.path.includes("*")) continue;
+    let re = routeRegexCache.get(r.path);
+    if (!re) {
+      re = new RegExp(`^${r.path.split("/").map((part) => (part.startsWith(":") ? "[^/]+" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))).join("/")}$`);
+      routeRegexCache.set(r.path, re);
+    }
+    if (re.test(path)) methods.add(r.method);
+  }
+  if (methods.has("GET")) methods.add("HEAD");
+  return [...methods].sort();
+}
+
+/** The problem document for anything thrown while answering. */
+function toProblem(error: unknown, c: Context, log: (line: string) => void): { body: Problem; headers: Record<string, string> } {
+  if (error instanceof ProblemError) return { body: error.problem, headers: error.headers };
+  const fromStore = storeProblem(error);
+  if (fromStore) return { body: fromStore.problem, headers: fromStore.headers };
+  if (error instanceof HTTPException) {
+    // Hono's own: malformed JSON (400), unsupported media type (415), too large (413).
+    if (error.status === 400) return { body: problem("bad-json", `the body is not valid JSON: ${error.message}`), headers: {} };
+    if (error.status === 415) {
+      return { body: problem("unsupported-media-type", `send the body as application/json${c.req.path.includes("/members/") ? ", text/csv or application/x-ndjson" : ""}; got ${c.req.header("content-type") ?? "no Content-Type"}`), headers: {} };
+    }
+    if (error.status === 413) return { body: problem("too-large", "the request body is too large"), headers: {} };
+    if (error.status === 401) return { body: problem("unauthorized", error.message), headers: {} };
+  }
+  const id = Math.random().toString(36).slice(2, 10);
+  log(`segql serve: internal error ${id} on ${c.req.method} ${c.req.path}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  return { body: problem("internal", `an unexpected error occurred (logged as ${id}); the request may not have been applied`, { errorId: id }), headers: {} };
+}
+
+/** Whether a directory looks like a web app build (has index.html). */
+export function isWebBuild(dir: string): boolean {
+  try {
+    return statSync(join(dir, "index.html")).isFile();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * Contact keys from an uploaded list: CSV (`text/csv`) or JSON Lines (`application/x-ndjson`,
+ * `application/jsonl`), for adding or removing static members. Every problem names its line, and nothing is
+ * guessed silently: a line that is not a key is an error, not skipped.
+ *
+ * CSV (RFC 4180: quotes, doubled quotes, CRLF): the key is the column named like the schema's key (or
+ * `key`) when the first row is a header, else the first column. The first row is a header when it says
+ * so (`header=true`), or by default when its first cell names the key column. JSON Lines: each line is a
+ * string, a number, or an object holding the key under the schema's key name (or `key`).
+ */
+import { MAX_KEY_LENGTH, MAX_KEYS } from "./schemas.js";
+
+/** A problem of an uploaded list, by 1-based line. */
+export interface KeyListProblem {
+  line: number;
+  message: string;
+}
+
+/** The keys read, or the problems (the first 100). */
+export type KeyListResult = { ok: true; keys: string[] } | { ok: false; problems: KeyListProblem[]; total: number };
+
+/** The upload formats, by media type. */
+export type KeyListFormat = "csv" | "jsonl";
+
+/** The format of a `Content-Type`, or null when it is not a key list. */
+export function keyListFormat(contentType: string | undefined): KeyListFormat | null {
+  const essence = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
+  if (essence === "text/csv") return "csv";
+  if (essence === "application/x-ndjson" || essence === "application/jsonl" || essence === "application/x-jsonlines" || essence === "application/jsonlines") return "jsonl";
+  return null;
+}
+
+const MAX_PROBLEMS = 100;
+
+class Problems {
+  readonly list: KeyListProblem[] = [];
+  total = 0;
+  add(line: number, message: string): void {
+    this.total++;
+    if (this.list.length < MAX_PROBLEMS) this.list.push({ line, message });
+  }
+}
+
+/** Reads the keys of an uploaded list. `keyName` is the schema's key column. */
+export function readKeyList(text: string, format: KeyListFormat, keyName: string, header: boolean | undefined): KeyListResult {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const problems = new Problems();
+  const keys: string[] = [];
+  const accept = (line: number, key: string): void => {
+    if (key === "") problems.add(line, "the key is empty");
+    else if (key.length > MAX_KEY_LENGTH) problems.add(line, `the key is longer than ${MAX_KEY_LENGTH} characters`);
+    else if (keys.length >= MAX_KEYS) problems.add(line, `more than ${MAX_KEYS} keys in one upload; split the list`);
+    else keys.push(key);
+  };
+  if (format === "csv") readCsv(body, keyName, header, accept, problems);
+  else readJsonLines(body, keyName, accept, problems);
+  if (problems.total > 0) return { ok: false, problems: problems.list, total: problems.total };
+  return { ok: true, keys };
+}
+
+function isKeyName(cell: string, keyName: string): boolean {
+  const c = cell.trim().toLowerCase();
+  return c === keyName.toLowerCase() || c === "key";
+}
+
+function readCsv(text: string, keyName: string, header: boolean | undefined, accept: (line: number, key: string) => void, problems: Problems): void {
+  let column = 0;
+  let first = true;
+  for (const row of csvRows(text, problems)) {
+    if (row.cells.length === 1 && row.cells[0] === "" ) continue; // blank line
+    if (first) {
+      first = false;
+      const isHeader = header ?? isKeyName(row.cells[0]!, keyName);
+      if (isHeader) {
+        const named = row.cells.findIndex((c) => isKeyName(c, keyName));
+        if (named < 0) {
+          problems.add(row.line, `the header has no column named ${JSON.stringify(keyName)} (or "key")`);
+          return;
+        }
+        column = named;
+        continue;
+      }
+    }
+    const cell = row.cells[column];
+    if (cell === undefined) problems.add(row.line, `the row has no column ${column + 1}`);
+    else accept(row.line, cell);
+  }
+}
+
+/** Splits CSV text into rows of cells (RFC 4180), each with the line it starts on. */
+function* csvRows(text: string, problems: Problems): Generator<{ line: number; cells: string[] }> {
+  let i = 0;
+  let line = 1;
+  const n = text.length;
+  while (i < n) {
+    const start = line;
+    const cells: string[] = [];
+    let cell = "";
+    for (;;) {
+      if (text[i] === '"' && cell === "") {
+        // A quoted cell: up to the closing quote; "" is a quote.
+        let closed = false;
+        i++;
+        while (i < n) {
+          const ch = text[i]!;
+          if (ch === '"') {
+            if (text[i + 1] === '"') {
+              cell += '"';
+              i += 2;
+              continue;
+            }
+            i++;
+            closed = true;
+            break;
+          }
+          if (ch === "\n") line++;
+          cell += ch;
+          i++;
+        }
+        if (!closed) {
+          problems.add(start, "a quoted cell is not closed");
+          return;
+        }
+        if (i < n && text[i] !== "," && text[i] !== "\n" && text[i] !== "\r") {
+          problems.add(line, "text after a closing quote (a quote inside a cell is written twice: \"\")");
+          return;
+        }
+      }
+      const ch = text[i];
+      if (ch === undefined) {
+        cells.push(cell);
+        break;
+      }
+      if (ch === ",") {
+        cells.push(cell);
+        cell = "";
+        i++;
+        continue;
+      }
+      if (ch === "\r" || ch === "\n") {
+        cells.push(cell);
+        i += ch === "\r" && text[i + 1] === "\n" ? 2 : 1;
+        line++;
+        break;
+      }
+      cell += ch;
+      i++;
+    }
+    yield { line: start, cells };
+  }
+}
+
+function readJsonLines(text: string, keyName: string, accept: (line: number, key: string) => void, problems: Problems): void {
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i]!;
+    if (raw.trim() === "") continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch (e) {
+      problems.add(i + 1, `not JSON: ${(e as Error).message}`);
+      continue;
+    }
+    if (typeof value === "string") accept(i + 1, value);
+    else if (typeof value === "number" && Number.isFinite(value)) accept(i + 1, String(value));
+    else if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+      const obj = value as Record<string, unknown>;
+      const k = Object.hasOwn(obj, keyName) ? obj[keyName] : Object.hasOwn(obj, "key") ? obj["key"] : undefined;
+      if (typeof k === "string") accept(i + 1, k);
+      else if (typeof k === "number" && Number.isFinite(k)) accept(i + 1, String(k));
+      else problems.add(i + 1, `expected the key under ${JSON.stringify(keyName)} (or "key") as a string`);
+    } else problems.add(i + 1, "expected a key: a string, a number or an object holding the key");
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * The API on a real socket: `startServer` listens (127.0.0.1 by default), starts the store's scheduled
+ * refresh of relative-time segments, and `close()` stops both cleanly: no new connections, requests in
+ * flight finish, the scheduler's running refresh finishes. Closing the store is the caller's (it opened it).
+ */
+import { serve } from "@hono/node-server";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { DEFAULT_REFRESH_EVERY_MS, startRefreshScheduler, type RefreshResult, type Scheduler } from "../store/index.js";
+import { createApp, type AppOptions } from "./app.js";
+
+/** Options of `startServer`. */
+export interface ServeOptions extends AppOptions {
+  /** Port (default 8080; 0 picks a free one). */
+  port?: number;
+  /** Interface to bind (default 127.0.0.1: only this machine). */
+  host?: string;
+  /** Interval of the scheduled refresh in ms (default 5 minutes); null: no scheduler. */
+  refreshEveryMs?: number | null;
+  /** Called after each scheduled refresh that changed something. */
+  onRefresh?: (results: RefreshResult[]) => void;
+}
+
+/** A listening server. */
+export interface RunningServer {
+  /** `http://host:port` (IPv6 hosts in brackets). */
+  url: string;
+  port: number;
+  host: string;
+  scheduler: Scheduler | null;
+  /** Stops listening, lets requests in flight finish (at most `graceMs`, default 10 s), stops the scheduler. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Default port. */
+export const DEFAULT_PORT = 8080;
+
+/** Starts the API on a socket. Rejects with a clear message when the port is taken or the host is unknown. */
+export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  const app = createApp(options);
+  const host = options.host ?? "127.0.0.1";
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: options.port ?? DEFAULT_PORT, hostname: host }) as Server;
+    const onError = (e: NodeJS.ErrnoException) => {
+      s.close();
+      if (e.code === "EADDRINUSE") reject(new Error(`port ${options.port ?? DEFAULT_PORT} on ${host} is in use; choose another with --port`));
+      else if (e.code === "EADDRNOTAVAIL" || e.code === "ENOTFOUND") reject(new Error(`cannot listen on ${host}: ${e.message}`));
+      else reject(e);
+    };
+    s.once("error", onError);
+    s.once("listening", () => {
+      s.off("error", onError);
+      // Later socket errors (a client resetting) must not take the process down.
+      s.on("error", (e) => log(`segql serve: server error: ${e.message}`));
+      resolve(s);
+    });
+  });
+  // A client that never finishes sending headers or a body cannot hold a connection for ever.
+  server.headersTimeout = 30_000;
+  server.requestTimeout = 120_000;
+  const port = (server.address() as AddressInfo).port;
+  const scheduler =
+    options.refreshEveryMs === null
+      ? null
+      : startRefreshScheduler(options.store, {
+          everyMs: options.refreshEveryMs ?? DEFAULT_REFRESH_EVERY_MS,
+          onRefresh: options.onRefresh,
+          onError: (e) => log(`segql serve: scheduled refresh failed: ${e instanceof Error ? e.message : String(e)}`),
+        });
+  let closing: Promise<void> | null = null;
+  return {
+    url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    port,
+    host,
+    scheduler,
+    close(graceMs = 10_000) {
+      closing ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+        timer.unref();
+        await closed;
+        clearTimeout(timer);
+        await scheduler?.stop();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * Contacts and events: search and page contacts (the contact picker), one contact with its segments,
+ * upserts and event appends. Writes re-evaluate the dynamic segments for the contacts they touch at once,
+ * and the membership changes they caused come back in the response (and are in the change feed).
+ */
+import { createRoute } from "@hono/zod-openapi";
+import { searchContacts } from "../contact-search.js";
+import {
+  AppendEventsBody,
+  ContactPageSchema,
+  ContactRecordSchema,
+  ContactsQuery,
+  KeyParams,
+  UpsertContactsBody,
+  WriteHeaders,
+  WriteResultSchema,
+} from "../schemas.js";
+import { jsonBody, jsonResponse, problemResponses, writer, type Api, type RouteContext } from "./kit.js";
+
+const tags = ["contacts"];
+
+/** Registers the contact and event routes. */
+export function registerContactRoutes(app: Api, { store }: RouteContext): void {
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/contacts",
+      tags,
+      summary: "Search contacts",
+      description:
+        "Contacts whose fields contain `search` and/or that match the `filter` expression, sorted by any field, a page at a time; `total` counts every match. Pages reach the first 1,000 matches.",
+      request: { query: ContactsQuery },
+      responses: { 200: jsonResponse(ContactPageSchema, "A page of contacts"), ...problemResponses(400, 409, 422) },
+    }),
+    async (c) => c.json(await searchContacts(store, c.req.valid("query")), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/contacts/{key}",
+      tags,
+      summary: "One contact",
+      description: "Its values, the segments it is in now and its most recent events.",
+      request: { params: KeyParams },
+      responses: { 200: jsonResponse(ContactRecordSchema, "The contact"), ...problemResponses(400, 404) },
+    }),
+    async (c) => c.json(await store.getContact(c.req.valid("param").key), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/contacts",
+      tags,
+      summary: "Upsert contacts",
+      description:
+        "Inserts or updates contacts by key (fields left out keep their values; null clears). Dynamic segments are re-evaluated for them at once; the membership changes are returned.",
+      request: { headers: WriteHeaders, body: jsonBody(UpsertContactsBody) },
+      responses: { 200: jsonResponse(WriteResultSchema, "What was written and the membership changes"), ...problemResponses(400, 413, 415, 422) },
+    }),
+    async (c) => c.json(await store.upsertContacts(c.req.valid("json").contacts, { by: writer(c) }), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/events",
+      tags,
+      summary: "Append events",
+      description:
+        "Events keyed by the schema's events column names, properties in `properties`. Their contacts must exist. Dynamic segments are re-evaluated for those contacts at once.",
+      request: { headers: WriteHeaders, body: jsonBody(AppendEventsBody) },
+      responses: { 200: jsonResponse(WriteResultSchema, "What was written and the membership changes"), ...problemResponses(400, 413, 415, 422) },
+    }),
+    async (c) => c.json(await store.appendEvents(c.req.valid("json").events, { by: writer(c) }), 200),
+  );
+}

@@ -1,0 +1,143 @@
+/**
+ * Evaluation without saving (check, preview with per-condition counts and the impact of an edit, why /
+ * why not for one contact) and the membership engine's outputs (refresh, the change feed).
+ */
+import { createRoute } from "@hono/zod-openapi";
+import type { DialectName } from "../../compiler/sql/dialect.js";
+import {
+  ChangesPageSchema,
+  ChangesQuery,
+  CheckBody,
+  ExpressionCheckSchema,
+  IdKeyParams,
+  IdParams,
+  PreviewBody,
+  PreviewSchema,
+  RefreshBody,
+  RefreshResultsSchema,
+  WhyBody,
+  WhySchema,
+  WriteHeaders,
+} from "../schemas.js";
+import { checkJson } from "../serialize.js";
+import { jsonBody, jsonResponse, optionalJsonBody, problemResponses, writer, type Api, type RouteContext } from "./kit.js";
+
+const tags = ["evaluation"];
+
+/** Registers the evaluation routes. */
+export function registerEvaluationRoutes(app: Api, { store }: RouteContext): void {
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/check",
+      tags,
+      summary: "Check an expression",
+      description: "The checker's diagnostics against the schema and the saved segments (`segmentId`: as an edit of that segment). Always 200; `ok` says whether it has errors.",
+      request: { body: jsonBody(CheckBody) },
+      responses: { 200: jsonResponse(ExpressionCheckSchema, "The diagnostics"), ...problemResponses(400, 404, 413, 415) },
+    }),
+    async (c) => {
+      const body = c.req.valid("json");
+      return c.json(checkJson(await store.checkExpression(body.expression, { segmentId: body.segmentId })), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/preview",
+      tags,
+      summary: "Preview an expression",
+      description:
+        "Count, the first page of matching contacts sorted by any field, the SQL for a dialect, the count of each sub-condition alone, and with `segmentId` the impact of replacing that segment's expression (who enters and leaves).",
+      request: { body: jsonBody(PreviewBody) },
+      responses: { 200: jsonResponse(PreviewSchema, "The preview"), ...problemResponses(400, 404, 409, 413, 415, 422) },
+    }),
+    async (c) => {
+      const { expression, ...options } = c.req.valid("json");
+      const preview = await store.preview(expression, { ...options, dialect: options.dialect as DialectName | undefined });
+      return c.json(preview, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/why",
+      tags,
+      summary: "Why / why not, for an expression",
+      description: "Whether the contact matches, and every node of the expression with its value and what it read.",
+      request: { body: jsonBody(WhyBody) },
+      responses: { 200: jsonResponse(WhySchema, "The explanation"), ...problemResponses(400, 404, 409, 413, 415, 422) },
+    }),
+    async (c) => {
+      const { expression, key } = c.req.valid("json");
+      return c.json(await store.why({ expression }, key), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/segments/{id}/why/{key}",
+      tags,
+      summary: "Why / why not, for a saved segment",
+      request: { params: IdKeyParams },
+      responses: { 200: jsonResponse(WhySchema, "The explanation"), ...problemResponses(400, 404, 422) },
+    }),
+    async (c) => {
+      const { id, key } = c.req.valid("param");
+      return c.json(await store.why({ segmentId: id }, key), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/refresh",
+      tags,
+      summary: "Refresh dynamic memberships",
+      description: "Recomputes memberships in the database (every dynamic segment, or `ids` and the segments reading them) and logs who entered and exited.",
+      request: { headers: WriteHeaders, body: optionalJsonBody(RefreshBody) },
+      responses: { 200: jsonResponse(RefreshResultsSchema, "What each refresh did"), ...problemResponses(400, 404, 415, 422) },
+    }),
+    async (c) => {
+      const body = c.req.valid("json");
+      const results = await store.refresh({ ids: body.ids, relativeOnly: body.relativeOnly, by: writer(c) });
+      return c.json({ results }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/segments/{id}/refresh",
+      tags,
+      summary: "Refresh one segment (and the segments reading it)",
+      request: { params: IdParams, headers: WriteHeaders },
+      responses: { 200: jsonResponse(RefreshResultsSchema, "What each refresh did"), ...problemResponses(400, 404, 422) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      await store.getSegment(id); // a clear 404 for an id that is not a segment
+      return c.json({ results: await store.refresh({ ids: [id], by: writer(c) }) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/changes",
+      tags,
+      summary: "The change feed",
+      description:
+        "Membership changes (entered / exited) after the `since` sequence number, oldest first. Follow it by passing each page's `next` as the following `since`; an empty page means you are up to date.",
+      request: { query: ChangesQuery },
+      responses: { 200: jsonResponse(ChangesPageSchema, "A page of changes"), ...problemResponses(400, 422) },
+    }),
+    async (c) => {
+      const q = c.req.valid("query");
+      return c.json(await store.changes({ since: q.since ?? 0, segmentId: q.segmentId, limit: q.limit ?? 1000 }), 200);
+    },
+  );
+}

@@ -1,0 +1,57 @@
+/**
+ * What every route module shares: the app type, the context routes get, and helpers for declaring
+ * responses (so each route's OpenAPI entry lists its errors) and reading the common headers.
+ */
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { z } from "@hono/zod-openapi";
+import type { Store } from "../../store/index.js";
+import { PROBLEM_KINDS, PROBLEM_MEDIA_TYPE } from "../problems.js";
+import { ProblemSchema } from "../schemas.js";
+
+/** The API app. */
+export type Api = OpenAPIHono;
+
+/** What routes are registered with. */
+export interface RouteContext {
+  store: Store;
+}
+
+/** A JSON response entry of a route. */
+export function jsonResponse<T extends z.ZodType>(schema: T, description: string) {
+  return { description, content: { "application/json": { schema } } } as const;
+}
+
+const STATUS_TEXT: Record<number, string> = Object.fromEntries(
+  Object.values(PROBLEM_KINDS).map((k) => [k.status, k.title]),
+);
+
+/** Problem response entries for the statuses a route can answer with (plus 401 and 500, always possible). */
+export function problemResponses(...statuses: number[]) {
+  const all = [...new Set([...statuses, 401, 500])].sort();
+  return Object.fromEntries(
+    all.map((s) => [
+      s,
+      {
+        description: s === 400 ? "The request does not have the expected shape (zod's issues, with paths)" : (STATUS_TEXT[s] ?? "Error"),
+        content: { [PROBLEM_MEDIA_TYPE]: { schema: ProblemSchema } },
+      },
+    ]),
+  );
+}
+
+/** A JSON request body (required). */
+export function jsonBody<T extends z.ZodType>(schema: T, description?: string) {
+  return { required: true, description, content: { "application/json": { schema } } } as const;
+}
+
+/** A JSON request body that may be left out (an empty object then). */
+export function optionalJsonBody<T extends z.ZodType>(schema: T, description?: string) {
+  return { required: false, description, content: { "application/json": { schema } } } as const;
+}
+
+/** Who makes a write (`Segql-User` header), or null. */
+export function writer(c: Context): string | null {
+  const v = c.req.header("segql-user");
+  return v === undefined || v.trim() === "" ? null : v.slice(0, 200);
+}

@@ -1,0 +1,160 @@
+/**
+ * Members: the current members of any segment (paged, sortable), the members at a past instant (from the
+ * change log), and for static segments adding and removing contacts by key (JSON, or a CSV / JSON Lines
+ * upload) and freezing the current matches of an expression. Unknown keys are a 422 listing them and
+ * nothing changes, unless `skipUnknown` is asked for: then the known keys change and the unknown ones
+ * come back in `unknown`.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { SegmentId, Store } from "../../store/index.js";
+import { keyListFormat, readKeyList } from "../key-lists.js";
+import { ProblemError } from "../problems.js";
+import {
+  FreezeBody,
+  IdParams,
+  instantOf,
+  MembersAtQuery,
+  MembersAtSchema,
+  MembersBody,
+  MembersPageSchema,
+  MembersQuery,
+  MemberUpdateSchema,
+  WriteHeaders,
+} from "../schemas.js";
+import { jsonBody, jsonResponse, problemResponses, writer, type Api, type RouteContext } from "./kit.js";
+
+const tags = ["members"];
+
+const UploadQuery = z.strictObject({
+  skipUnknown: z
+    .enum(["true", "false"], { error: "expected true or false" })
+    .transform((v) => v === "true")
+    .optional()
+    .openapi({ type: "boolean", description: "Uploads: change the known keys and report the unknown ones." }),
+  header: z
+    .enum(["true", "false"], { error: "expected true or false" })
+    .transform((v) => v === "true")
+    .optional()
+    .openapi({ type: "boolean", description: "CSV uploads: whether the first row is a header (default: when its first cell names the key column)." }),
+});
+
+const keysBody = {
+  required: false,
+  description: "The keys: JSON `{keys, skipUnknown?}`, or a CSV (`text/csv`) or JSON Lines (`application/x-ndjson`) list of keys.",
+  content: {
+    "application/json": { schema: MembersBody },
+    "text/csv": { schema: z.string().openapi({ example: "id\n7590-VHVEG\n5575-GNVDE\n" }) },
+    "application/x-ndjson": { schema: z.string().openapi({ example: '"7590-VHVEG"\n{"id": "5575-GNVDE"}\n' }) },
+  },
+} as const;
+
+/** The keys and options of a member edit, from JSON or an uploaded list. */
+async function memberKeys(c: Context, store: Store, json: { keys?: string[]; skipUnknown?: boolean }, query: { skipUnknown?: boolean; header?: boolean }) {
+  const format = keyListFormat(c.req.header("content-type"));
+  if (format === null) {
+    if (json.keys === undefined) {
+      throw new ProblemError("invalid-request", "send the keys as JSON {\"keys\": [...]}, or a CSV (text/csv) or JSON Lines (application/x-ndjson) list", {
+        issues: [{ in: "body", path: "keys", code: "invalid_type", message: "Invalid input: expected array, received undefined" }],
+      });
+    }
+    if (query.header !== undefined) {
+      throw new ProblemError("invalid-request", "the header option is for CSV uploads", {
+        issues: [{ in: "query", path: "header", code: "unrecognized_keys", message: "only with text/csv" }],
+      });
+    }
+    return { keys: json.keys, skipUnknown: json.skipUnknown ?? query.skipUnknown ?? false };
+  }
+  const read = readKeyList(await c.req.text(), format, store.schema.key, query.header);
+  if (!read.ok) {
+    const where = read.problems.slice(0, 3).map((p) => `line ${p.line}: ${p.message}`).join("; ");
+    throw new ProblemError("invalid-request", `the ${format === "csv" ? "CSV" : "JSON Lines"} list has ${read.total === 1 ? "a problem" : `${read.total} problems`}: ${where}`, {
+      issues: read.problems.map((p) => ({ in: "body", path: `line ${p.line}`, line: p.line, code: "invalid_line", message: p.message })),
+      total: read.total,
+    });
+  }
+  if (read.keys.length === 0) {
+    throw new ProblemError("invalid-request", "the list holds no keys", { issues: [{ in: "body", path: "", code: "too_small", message: "no keys" }] });
+  }
+  return { keys: read.keys, skipUnknown: query.skipUnknown ?? false };
+}
+
+/** Registers the member routes. */
+export function registerMemberRoutes(app: Api, { store }: RouteContext): void {
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/segments/{id}/members",
+      tags,
+      summary: "Members now",
+      description: "A page of the members with their contact values, sorted by any field (default the key).",
+      request: { params: IdParams, query: MembersQuery },
+      responses: { 200: jsonResponse(MembersPageSchema, "A page of members"), ...problemResponses(400, 404, 422) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const q = c.req.valid("query");
+      const page = await store.members(id, { limit: q.limit ?? 50, cursor: q.cursor ?? null, orderBy: q.orderBy, descending: q.descending });
+      return c.json(page, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/segments/{id}/members-at",
+      tags,
+      summary: "Members at a past instant",
+      description: "The member keys at `at`, replayed from the change log (sorted).",
+      request: { params: IdParams, query: MembersAtQuery },
+      responses: { 200: jsonResponse(MembersAtSchema, "The keys"), ...problemResponses(400, 404, 422) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const at = new Date(instantOf(c.req.valid("query").at));
+      const keys = await store.membersAt(id, at);
+      return c.json({ at: at.toISOString(), keys, count: keys.length }, 200);
+    },
+  );
+
+  const edit = (action: "add" | "remove") =>
+    app.openapi(
+      createRoute({
+        method: "post",
+        path: `/api/segments/{id}/members/${action}`,
+        tags,
+        summary: action === "add" ? "Add members (static segments)" : "Remove members (static segments)",
+        description:
+          "Keys as JSON, CSV or JSON Lines. Keys that are not contacts: 422 `unknown-keys` listing them and nothing changed, or with `skipUnknown` the known ones change and the unknown ones are returned.",
+        request: { params: IdParams, query: UploadQuery, headers: WriteHeaders, body: keysBody },
+        responses: { 200: jsonResponse(MemberUpdateSchema, "What changed"), ...problemResponses(400, 404, 413, 415, 422) },
+      }),
+      async (c) => {
+        const { id } = c.req.valid("param");
+        const { keys, skipUnknown } = await memberKeys(c, store, c.req.valid("json") as { keys?: string[]; skipUnknown?: boolean }, c.req.valid("query"));
+        const options = { by: writer(c), skipUnknown };
+        const sid: SegmentId = id;
+        const result = action === "add" ? await store.addMembers(sid, keys, options) : await store.removeMembers(sid, keys, options);
+        return c.json(result, 200);
+      },
+    );
+  edit("add");
+  edit("remove");
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/segments/{id}/freeze",
+      tags,
+      summary: "Freeze the matches of an expression into a static segment",
+      description: "The contacts matching the expression now become members (a snapshot).",
+      request: { params: IdParams, headers: WriteHeaders, body: jsonBody(FreezeBody) },
+      responses: { 200: jsonResponse(MemberUpdateSchema, "What changed"), ...problemResponses(400, 404, 413, 415, 422) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const result = await store.addMatchingMembers(id, c.req.valid("json").expression, { by: writer(c) });
+      return c.json(result, 200);
+    },
+  );
+}

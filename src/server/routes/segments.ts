@@ -1,0 +1,256 @@
+/**
+ * Segments: list (search, sort, cursor pages), create, get, edit (rename included), delete, duplicate,
+ * convert to static, version history. Edits honour `If-Match` (see etag.ts): a stale tag is a 412 carrying
+ * both versions, the one the caller based the edit on and the current one, and nothing is written.
+ */
+import { createRoute } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { ConflictError, type Segment, type SegmentId, type Store } from "../../store/index.js";
+import { offsetCursor, readOffsetCursor } from "../cursor.js";
+import { parseIfMatch, segmentEtag, versionOfTag } from "../etag.js";
+import { ProblemError } from "../problems.js";
+import {
+  CreateSegmentBody,
+  DeleteQuery,
+  DuplicateBody,
+  EditHeaders,
+  IdParams,
+  ListSegmentsQuery,
+  SEGMENT_SORTS,
+  SegmentPageSchema,
+  SegmentSchema,
+  SegmentVersionSchema,
+  UpdateSegmentBody,
+  WriteHeaders,
+} from "../schemas.js";
+import { segmentJson } from "../serialize.js";
+import { jsonBody, jsonResponse, optionalJsonBody, problemResponses, writer, type Api, type RouteContext } from "./kit.js";
+import { z } from "@hono/zod-openapi";
+
+const tags = ["segments"];
+
+/** Sets the segment's ETag and returns its JSON. */
+function withEtag(c: Context, s: Segment) {
+  c.header("ETag", segmentEtag(s.version));
+  return segmentJson(s);
+}
+
+/**
+ * The version an edit must find, from `If-Match`: undefined when the header is absent (edits without it
+ * are allowed: last write wins, documented) or `*`. A list of tags that cannot match the current version
+ * is a 412 at once.
+ */
+export async function expectedVersion(c: Context, store: Store, id: SegmentId, changes: unknown): Promise<number | undefined> {
+  const header = c.req.header("if-match");
+  if (header === undefined) return undefined;
+  const ifMatch = parseIfMatch(header);
+  if (ifMatch.any) {
+    await store.getSegment(id); // `*` matches any current representation: 404 when there is none
+    return undefined;
+  }
+  const versions = ifMatch.tags.map(versionOfTag).filter((v): v is number => v !== null);
+  if (versions.length === 1) return versions[0];
+  const current = await store.getSegment(id);
+  if (versions.includes(current.version)) return current.version;
+  throw await staleProblem(store, new ConflictError(versions[0] ?? 0, current), changes);
+}
+
+/** The 412 for a stale edit: yours (the version you read and what you sent) and the current segment. */
+export async function staleProblem(store: Store, e: ConflictError, changes: unknown): Promise<ProblemError> {
+  const versions = await store.segmentVersions(e.current.id).catch(() => []);
+  const basedOn = versions.find((v) => v.version === e.expectedVersion) ?? null;
+  return new ProblemError(
+    "stale-version",
+    e.message,
+    { yours: { version: e.expectedVersion, segment: basedOn, changes }, current: segmentJson(e.current) },
+    { ETag: segmentEtag(e.current.version) },
+  );
+}
+
+/** Runs an edit, turning the store's conflict into the 412 with both versions. */
+async function guarded<T>(store: Store, changes: unknown, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    if (e instanceof ConflictError) throw await staleProblem(store, e, changes);
+    throw e;
+  }
+}
+
+const SORT_KEYS: Record<string, (s: Segment) => string | number> = {
+  name: (s) => s.name.toLowerCase(),
+  createdAt: (s) => s.createdAt,
+  updatedAt: (s) => s.updatedAt,
+  memberCount: (s) => s.memberCount,
+  id: (s) => s.id,
+};
+
+/** Most segments sorted in memory for an order the store does not keep. */
+const MAX_SORTED = 100_000;
+
+/** A page of segments in an order other than by name: every match is read, sorted, and paged by offset. */
+async function sortedPage(store: Store, q: { kind?: "static" | "dynamic"; search?: string; sort: string; limit: number; cursor?: string }) {
+  const offset = readOffsetCursor(`segments-${q.sort.replace("-", "desc-")}`, q.cursor);
+  const all: Segment[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = await store.listSegments({ kind: q.kind, search: q.search, limit: 1000, cursor });
+    all.push(...page.items);
+    cursor = page.next;
+  } while (cursor !== null && all.length < MAX_SORTED);
+  const descending = q.sort.startsWith("-");
+  const key = SORT_KEYS[q.sort.replace(/^-/, "")]!;
+  all.sort((a, b) => {
+    const ka = key(a);
+    const kb = key(b);
+    const order = ka < kb ? -1 : ka > kb ? 1 : a.id - b.id;
+    return descending ? -order : order;
+  });
+  const items = all.slice(offset, offset + q.limit);
+  const end = offset + items.length;
+  return { items, next: end < all.length ? offsetCursor(`segments-${q.sort.replace("-", "desc-")}`, end) : null };
+}
+
+/** Registers the segment routes. */
+export function registerSegmentRoutes(app: Api, { store }: RouteContext): void {
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/segments",
+      tags,
+      summary: "List segments",
+      description: `Segments matching the filters, a page at a time. Sorts: ${SEGMENT_SORTS.join(", ")}.`,
+      request: { query: ListSegmentsQuery },
+      responses: { 200: jsonResponse(SegmentPageSchema, "A page of segments"), ...problemResponses(400) },
+    }),
+    async (c) => {
+      const q = c.req.valid("query");
+      const limit = q.limit ?? 100;
+      const sort = q.sort ?? "name";
+      const page =
+        sort === "name"
+          ? await store.listSegments({ kind: q.kind, search: q.search, limit, cursor: q.cursor ?? null })
+          : await sortedPage(store, { kind: q.kind, search: q.search, sort, limit, cursor: q.cursor });
+      return c.json({ items: page.items.map(segmentJson), next: page.next }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/segments",
+      tags,
+      summary: "Create a segment",
+      description: "Dynamic: the expression is checked (422 with the checker's diagnostics; 409 for a cycle through `in segment`). Static: `members` or `freeze` give the first members.",
+      request: { headers: WriteHeaders, body: jsonBody(CreateSegmentBody) },
+      responses: { 201: jsonResponse(SegmentSchema, "The new segment (with `Location` and `ETag`)"), ...problemResponses(400, 409, 413, 415, 422) },
+    }),
+    async (c) => {
+      const body = c.req.valid("json");
+      const s = await store.createSegment(body, { by: writer(c) });
+      c.header("Location", `/api/segments/${s.id}`);
+      return c.json(withEtag(c, s), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/segments/{id}",
+      tags,
+      summary: "Get a segment",
+      request: { params: IdParams },
+      responses: { 200: jsonResponse(SegmentSchema, "The segment (with `ETag`)"), ...problemResponses(400, 404) },
+    }),
+    async (c) => c.json(withEtag(c, await store.getSegment(c.req.valid("param").id)), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "patch",
+      path: "/api/segments/{id}",
+      tags,
+      summary: "Edit a segment (name, description, expression)",
+      description:
+        "One new version. A rename rewrites the `in segment` references of other segments in the same transaction. Send `If-Match` with the ETag you read: a stale one is a 412 with both versions.",
+      request: { params: IdParams, headers: EditHeaders, body: jsonBody(UpdateSegmentBody) },
+      responses: { 200: jsonResponse(SegmentSchema, "The edited segment (with its new `ETag`)"), ...problemResponses(400, 404, 409, 412, 413, 415, 422) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const changes = c.req.valid("json");
+      const expected = await expectedVersion(c, store, id, changes);
+      const s = await guarded(store, changes, () => store.updateSegment(id, changes, { by: writer(c), expectedVersion: expected }));
+      return c.json(withEtag(c, s), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "delete",
+      path: "/api/segments/{id}",
+      tags,
+      summary: "Delete a segment",
+      description: "Refused (409, with the referencing segments) while other segments read it, unless `force=true`. Honours `If-Match`.",
+      request: { params: IdParams, query: DeleteQuery, headers: EditHeaders },
+      responses: { 204: { description: "Deleted" }, ...problemResponses(400, 404, 409, 412) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const { force } = c.req.valid("query");
+      const expected = await expectedVersion(c, store, id, { delete: true });
+      await guarded(store, { delete: true }, () => store.deleteSegment(id, { force: force ?? false, by: writer(c), expectedVersion: expected }));
+      return c.body(null, 204);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/segments/{id}/duplicate",
+      tags,
+      summary: "Duplicate a segment",
+      description: 'A copy with the same kind, description and expression (or members), named "Copy of X", "Copy of X (2)", … or the name given.',
+      request: { params: IdParams, headers: WriteHeaders, body: optionalJsonBody(DuplicateBody) },
+      responses: { 201: jsonResponse(SegmentSchema, "The copy"), ...problemResponses(400, 404, 409, 415) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const body = c.req.valid("json");
+      const s = await store.duplicateSegment(id, { name: body.name, by: writer(c) });
+      c.header("Location", `/api/segments/${s.id}`);
+      return c.json(withEtag(c, s), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/segments/{id}/convert-to-static",
+      tags,
+      summary: "Convert a dynamic segment to static",
+      description: "Today's members become the member list (a new version). Honours `If-Match`.",
+      request: { params: IdParams, headers: EditHeaders },
+      responses: { 200: jsonResponse(SegmentSchema, "The converted segment"), ...problemResponses(400, 404, 409, 412, 422) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const expected = await expectedVersion(c, store, id, { convertToStatic: true });
+      const s = await guarded(store, { convertToStatic: true }, () => store.convertToStatic(id, { by: writer(c), expectedVersion: expected }));
+      return c.json(withEtag(c, s), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/segments/{id}/versions",
+      tags,
+      summary: "Version history",
+      description: "Every saved version, oldest first, with who and when.",
+      request: { params: IdParams },
+      responses: { 200: jsonResponse(z.object({ items: z.array(SegmentVersionSchema) }), "The versions"), ...problemResponses(400, 404) },
+    }),
+    async (c) => c.json({ items: await store.segmentVersions(c.req.valid("param").id) }, 200),
+  );
+}

@@ -1,0 +1,420 @@
+/**
+ * The API's request and response shapes as zod schemas: the same objects validate requests (through
+ * `@hono/zod-openapi`) and generate the OpenAPI 3.1 document at `/openapi.json`, so the two cannot drift.
+ *
+ * Request bodies and query strings are strict (an unknown property is a 400 naming it); every string and
+ * list has a maximum, so no single field can make the server do unbounded work before the store's own
+ * limits apply. Query values arrive as text and are converted here (`"true"` → true, `"50"` → 50).
+ */
+import { z } from "@hono/zod-openapi";
+import { DIALECT_NAMES } from "../compiler/sql/index.js";
+import { LIMITS } from "../parser/limits.js";
+
+/** Most contacts in one upsert request and most events in one append request. */
+export const MAX_BATCH = 10_000;
+/** Most keys in one member edit (JSON or upload). */
+export const MAX_KEYS = 100_000;
+/** Longest contact key accepted. */
+export const MAX_KEY_LENGTH = 1000;
+/** Longest cursor accepted (cursors the server makes are far shorter). */
+const MAX_CURSOR = 2000;
+
+// ---- query-string helpers -----------------------------------------------------------------------------
+
+/** A whole number written in a query string, within bounds. */
+function intQuery(min: number, max: number, description: string) {
+  return z
+    .string()
+    .regex(/^\d{1,15}$/, "expected a whole number")
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max))
+    .optional()
+    .openapi({ description, type: "integer", minimum: min, maximum: max });
+}
+
+/** `true` / `false` in a query string. */
+function boolQuery(description: string) {
+  return z
+    .enum(["true", "false"], { error: "expected true or false" })
+    .transform((v) => v === "true")
+    .optional()
+    .openapi({ description, type: "boolean" });
+}
+
+const cursorQuery = z.string().max(MAX_CURSOR).optional().openapi({ description: "The `next` value of the previous page (opaque)." });
+
+/** An expression's text: as long as the parser accepts (longer texts are refused before parsing). */
+const expressionText = z
+  .string()
+  .max(LIMITS.maxInputBytes, `expected at most ${LIMITS.maxInputBytes} characters`)
+  .openapi({ description: "A segql expression.", example: 'status = "Subscribed" and lifetime_value > 1000' });
+
+const contactKey = z.string().min(1, "a key cannot be empty").max(MAX_KEY_LENGTH);
+
+// ---- shared response parts ----------------------------------------------------------------------------
+
+/** An RFC 9457 problem document. */
+export const ProblemSchema = z
+  .object({
+    type: z.string().openapi({ example: "urn:segql:problem:name-taken" }),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    instance: z.string().optional(),
+  })
+  .catchall(z.unknown())
+  .openapi("Problem", { description: "An error (RFC 9457). Extension members depend on `type`, see docs/api.md." });
+
+const SpanSchema = z
+  .object({ start: z.number().int(), end: z.number().int(), line: z.number().int(), column: z.number().int() })
+  .openapi("Span", { description: "A half-open range `[start, end)` of UTF-16 offsets into the text, with the 1-based line and column of `start`." });
+
+/** A checker diagnostic, its span flattened. */
+export const DiagnosticSchema = z
+  .object({
+    code: z.string().openapi({ example: "unknown-field" }),
+    severity: z.enum(["error", "warning", "info"]),
+    message: z.string(),
+    line: z.number().int(),
+    column: z.number().int(),
+    start: z.number().int(),
+    end: z.number().int(),
+    fix: z
+      .object({
+        title: z.string(),
+        edits: z.array(z.object({ start: z.number().int(), end: z.number().int(), line: z.number().int(), column: z.number().int(), text: z.string() })),
+      })
+      .optional(),
+  })
+  .openapi("Diagnostic");
+
+const SegmentSummarySchema = z.object({ id: z.number().int(), name: z.string() }).openapi("SegmentSummary");
+
+const SegmentKindSchema = z.enum(["static", "dynamic"]);
+
+/** A saved segment. */
+export const SegmentSchema = z
+  .object({
+    id: z.number().int(),
+    name: z.string(),
+    description: z.string(),
+    kind: SegmentKindSchema,
+    expression: z.string().nullable(),
+    version: z.number().int(),
+    createdAt: z.string(),
+    createdBy: z.string().nullable(),
+    updatedAt: z.string(),
+    updatedBy: z.string().nullable(),
+    memberCount: z.number().int(),
+    refreshedAt: z.string().nullable(),
+    references: z.array(SegmentSummarySchema),
+    referencedBy: z.array(SegmentSummarySchema),
+    relativeTime: z.boolean(),
+    problems: z.array(DiagnosticSchema),
+  })
+  .openapi("Segment");
+
+export const SegmentPageSchema = z.object({ items: z.array(SegmentSchema), next: z.string().nullable() }).openapi("SegmentPage");
+
+export const SegmentVersionSchema = z
+  .object({
+    segmentId: z.number().int(),
+    version: z.number().int(),
+    name: z.string(),
+    description: z.string(),
+    kind: SegmentKindSchema,
+    expression: z.string().nullable(),
+    at: z.string(),
+    by: z.string().nullable(),
+    changed: z.array(z.string()),
+  })
+  .openapi("SegmentVersion");
+
+const ContactValuesSchema = z.record(z.string(), z.unknown()).openapi("ContactValues", {
+  description: "A contact: schema field name → value (timestamps ISO-8601 UTC, dates YYYY-MM-DD, lists arrays of strings, empties null).",
+});
+
+export const MembersPageSchema = z
+  .object({ items: z.array(ContactValuesSchema), next: z.string().nullable(), total: z.number().int() })
+  .openapi("MembersPage");
+
+export const MemberUpdateSchema = z
+  .object({ changed: z.number().int(), unchanged: z.number().int(), unknown: z.array(z.string()), memberCount: z.number().int() })
+  .openapi("MemberUpdate");
+
+export const MembersAtSchema = z.object({ at: z.string(), keys: z.array(z.string()), count: z.number().int() }).openapi("MembersAt");
+
+const ConditionCountSchema = z
+  .object({
+    index: z.number().int(),
+    parent: z.number().int().nullable(),
+    span: SpanSchema,
+    text: z.string(),
+    label: z.string(),
+    kind: z.enum(["and", "or", "not", "rule", "event", "segment"]),
+    depth: z.number().int(),
+    count: z.number().int(),
+  })
+  .openapi("ConditionCount");
+
+const ImpactSchema = z
+  .object({
+    segmentId: z.number().int(),
+    entering: z.number().int(),
+    leaving: z.number().int(),
+    before: z.number().int(),
+    after: z.number().int(),
+    enteringKeys: z.array(z.string()),
+    leavingKeys: z.array(z.string()),
+  })
+  .openapi("Impact");
+
+export const PreviewSchema = z
+  .object({
+    count: z.number().int(),
+    contacts: z.array(ContactValuesSchema),
+    sql: z.object({ dialect: z.enum(DIALECT_NAMES as [string, ...string[]]), text: z.string() }),
+    conditions: z.array(ConditionCountSchema),
+    impact: ImpactSchema.nullable(),
+    now: z.string(),
+  })
+  .openapi("Preview");
+
+export const ExpressionCheckSchema = z
+  .object({ ok: z.boolean(), diagnostics: z.array(DiagnosticSchema), references: z.array(SegmentSummarySchema), relativeTime: z.boolean() })
+  .openapi("ExpressionCheck");
+
+const ExplainNodeSchema = z
+  .object({
+    kind: z.string(),
+    value: z.boolean(),
+    scope: z.enum(["contact", "event"]),
+    span: SpanSchema,
+    label: z.string(),
+    read: z.record(z.string(), z.unknown()).nullable().openapi({ description: "What the node read: a field's value, the events it counted, or how many events passed a filter." }),
+    children: z.array(z.record(z.string(), z.unknown())).openapi({ description: "Child nodes (each an ExplainNode)." }),
+    repeated: z.boolean().optional(),
+  })
+  .openapi("ExplainNode");
+
+export const WhySchema = z
+  .object({ key: z.string(), matches: z.boolean(), root: ExplainNodeSchema, now: z.string(), segment: SegmentSummarySchema.nullable() })
+  .openapi("Why");
+
+const RefreshResultSchema = z
+  .object({
+    segmentId: z.number().int(),
+    name: z.string(),
+    entered: z.number().int(),
+    exited: z.number().int(),
+    memberCount: z.number().int(),
+    skipped: z.string().optional(),
+    ms: z.number(),
+  })
+  .openapi("RefreshResult");
+
+export const RefreshResultsSchema = z.object({ results: z.array(RefreshResultSchema) }).openapi("RefreshResults");
+
+const MembershipChangeSchema = z
+  .object({
+    seq: z.number().int(),
+    segmentId: z.number().int(),
+    key: z.string(),
+    change: z.enum(["entered", "exited"]),
+    at: z.string(),
+    segmentVersion: z.number().int(),
+  })
+  .openapi("MembershipChange");
+
+export const ChangesPageSchema = z
+  .object({ items: z.array(MembershipChangeSchema), next: z.number().int().openapi({ description: "The `since` of the following call." }) })
+  .openapi("ChangesPage");
+
+export const ContactRecordSchema = z
+  .object({
+    key: z.string(),
+    values: ContactValuesSchema,
+    segments: z.array(SegmentSummarySchema),
+    recentEvents: z.array(z.record(z.string(), z.unknown())),
+  })
+  .openapi("ContactRecord");
+
+export const ContactPageSchema = z
+  .object({ items: z.array(ContactValuesSchema), next: z.string().nullable(), total: z.number().int() })
+  .openapi("ContactPage");
+
+export const WriteResultSchema = z
+  .object({ inserted: z.number().int(), updated: z.number().int(), changes: z.array(MembershipChangeSchema) })
+  .openapi("WriteResult");
+
+export const HealthSchema = z
+  .object({
+    status: z.literal("ok"),
+    version: z.string(),
+    backend: z.enum(["duckdb", "postgres"]),
+    location: z.string(),
+    contacts: z.number().int(),
+    events: z.number().int(),
+    segments: z.number().int(),
+    lastChangeSeq: z.number().int(),
+  })
+  .openapi("Health");
+
+export const SchemaDocumentSchema = z.record(z.string(), z.unknown()).openapi("SchemaDocument", {
+  description: "The schema the database was created with, as a schema file holds it (docs/language.md).",
+});
+
+// ---- parameters ---------------------------------------------------------------------------------------
+
+/** `{id}` of a segment path. */
+export const IdParams = z.object({
+  id: z
+    .string()
+    .regex(/^[1-9]\d{0,14}$/, "a segment id is a positive whole number")
+    .transform(Number)
+    .openapi({ param: { name: "id", in: "path" }, type: "integer", example: 12 }),
+});
+
+/** `{id}` and `{key}` of a why path. */
+export const IdKeyParams = IdParams.extend({
+  key: contactKey.openapi({ param: { name: "key", in: "path" }, example: "7590-VHVEG" }),
+});
+
+/** `{key}` of a contact path. */
+export const KeyParams = z.object({ key: contactKey.openapi({ param: { name: "key", in: "path" }, example: "7590-VHVEG" }) });
+
+/** The optional headers of writes. */
+export const WriteHeaders = z.object({
+  "segql-user": z.string().max(200).optional().openapi({ description: "Who makes the change (kept in the version history and change log)." }),
+});
+
+/** The headers of edits to a saved segment. */
+export const EditHeaders = WriteHeaders.extend({
+  "if-match": z
+    .string()
+    .max(1000)
+    .optional()
+    .openapi({ description: 'The segment\'s ETag as last read (`"v3"`): 412 and nothing written if it changed since. Optional (see docs/api.md).' }),
+});
+
+export const SEGMENT_SORTS = ["name", "-name", "createdAt", "-createdAt", "updatedAt", "-updatedAt", "memberCount", "-memberCount", "id", "-id"] as const;
+
+export const ListSegmentsQuery = z.strictObject({
+  kind: SegmentKindSchema.optional(),
+  search: z.string().max(200).optional().openapi({ description: "Only segments whose name contains this text (ignoring case)." }),
+  sort: z.enum(SEGMENT_SORTS).optional().openapi({ description: "Order: a property, `-` for descending (default `name`)." }),
+  limit: intQuery(1, 1000, "Page size (default 100)."),
+  cursor: cursorQuery,
+});
+
+export const MembersQuery = z.strictObject({
+  limit: intQuery(1, 1000, "Page size (default 50)."),
+  cursor: cursorQuery,
+  orderBy: z.string().max(200).optional().openapi({ description: "A schema field to sort by (default the key); empties last." }),
+  descending: boolQuery("Sort descending."),
+});
+
+export const MembersAtQuery = z.strictObject({
+  at: z
+    .string()
+    .max(100)
+    .refine((v) => !Number.isNaN(instantOf(v)), "expected an ISO-8601 instant (2026-01-31T12:00:00Z) or epoch milliseconds")
+    .openapi({ description: "The instant: ISO-8601 or epoch milliseconds.", example: "2026-01-31T12:00:00Z" }),
+});
+
+/** The epoch ms of an ISO-8601 text or of digits (epoch ms); NaN when it is neither. */
+export function instantOf(text: string): number {
+  if (/^\d{1,15}$/.test(text)) return Number(text);
+  // Date.parse also accepts loose forms ("1 2 3"); require the ISO shape first.
+  if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i.test(text)) return NaN;
+  return Date.parse(text);
+}
+
+export const DeleteQuery = z.strictObject({
+  force: boolQuery("Delete even when other segments read it (they then report an unknown segment)."),
+});
+
+export const ChangesQuery = z.strictObject({
+  since: intQuery(0, Number.MAX_SAFE_INTEGER, "Only changes after this sequence number (default 0)."),
+  segmentId: intQuery(1, Number.MAX_SAFE_INTEGER, "Only changes of this segment."),
+  limit: intQuery(1, 10_000, "Page size (default 1000)."),
+});
+
+export const ContactsQuery = z.strictObject({
+  search: z.string().max(200).optional().openapi({ description: "Text to look for in every field (contains, ignoring ASCII case; enum values; exact tags; numbers)." }),
+  filter: expressionText.optional().openapi({ description: "Only contacts matching this expression." }),
+  orderBy: z.string().max(200).optional().openapi({ description: "A schema field to sort by (default the key)." }),
+  descending: boolQuery("Sort descending."),
+  limit: intQuery(1, 200, "Page size (default 50)."),
+  cursor: cursorQuery,
+});
+
+// ---- request bodies -----------------------------------------------------------------------------------
+
+const segmentName = z.string().min(1, "a name cannot be empty").max(200, "a name has at most 200 characters");
+const description = z.string().max(10_000);
+
+export const CreateSegmentBody = z
+  .strictObject({
+    name: segmentName,
+    description: description.optional(),
+    kind: SegmentKindSchema,
+    expression: expressionText.optional().openapi({ description: "Dynamic segments: the expression (required)." }),
+    members: z.array(contactKey).max(MAX_KEYS).optional().openapi({ description: "Static segments: the first members by key." }),
+    freeze: expressionText.optional().openapi({ description: "Static segments: the contacts matching this expression now become the members." }),
+  })
+  .openapi("CreateSegment");
+
+export const UpdateSegmentBody = z
+  .strictObject({
+    name: segmentName.optional(),
+    description: description.optional(),
+    expression: expressionText.optional(),
+  })
+  .refine((b) => b.name !== undefined || b.description !== undefined || b.expression !== undefined, "give at least one of name, description, expression")
+  .openapi("UpdateSegment");
+
+export const DuplicateBody = z.strictObject({ name: segmentName.optional() }).openapi("DuplicateSegment");
+
+export const MembersBody = z
+  .strictObject({
+    keys: z.array(contactKey).min(1, "give at least one key").max(MAX_KEYS),
+    skipUnknown: z.boolean().optional().openapi({ description: "Change the known keys and report the unknown ones (default: 422 and no change)." }),
+  })
+  .openapi("MemberKeys");
+
+export const FreezeBody = z.strictObject({ expression: expressionText }).openapi("Freeze");
+
+export const PreviewBody = z
+  .strictObject({
+    expression: expressionText,
+    limit: z.number().int().min(0).max(1000).optional(),
+    orderBy: z.string().max(200).optional(),
+    descending: z.boolean().optional(),
+    dialect: z.enum(DIALECT_NAMES as [string, ...string[]]).optional(),
+    conditionCounts: z.boolean().optional(),
+    segmentId: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+    impactKeys: z.number().int().min(0).max(1000).optional(),
+  })
+  .openapi("PreviewRequest");
+
+export const CheckBody = z
+  .strictObject({ expression: expressionText, segmentId: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional() })
+  .openapi("CheckRequest");
+
+export const WhyBody = z.strictObject({ expression: expressionText, key: contactKey }).openapi("WhyRequest");
+
+export const RefreshBody = z
+  .strictObject({
+    ids: z.array(z.number().int().min(1).max(Number.MAX_SAFE_INTEGER)).max(10_000).optional(),
+    relativeOnly: z.boolean().optional(),
+  })
+  .openapi("RefreshRequest");
+
+export const UpsertContactsBody = z
+  .strictObject({ contacts: z.array(z.record(z.string(), z.unknown())).min(1).max(MAX_BATCH) })
+  .openapi("UpsertContacts");
+
+export const AppendEventsBody = z
+  .strictObject({ events: z.array(z.record(z.string(), z.unknown())).min(1).max(MAX_BATCH) })
+  .openapi("AppendEvents");
