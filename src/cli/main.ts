@@ -14,6 +14,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<unknown> }
   compile: { summary: "compile to SQL for a warehouse dialect", load: () => import("./commands/compile.js") },
   eval: { summary: "evaluate against contacts in JSONL, JSON or CSV files", load: () => import("./commands/eval.js") },
   lsp: { summary: "run the language server (segql lsp --stdio)", load: () => import("./commands/lsp.js") },
+  serve: { summary: "serve the segments HTTP API (and the web app)", load: () => import("./commands/serve.js") },
 };
 
 const USAGE = `segql: a segment language for CRM audiences

@@ -1,0 +1,188 @@
+/**
+ * `segql serve`: the segments HTTP API (src/server) over a store, with the scheduled refresh, the web
+ * app's build when present, and a clean shutdown on SIGINT / SIGTERM (requests in flight finish, the
+ * database is closed).
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  DatabaseInUseError,
+  demoSchema,
+  NewerDatabaseError,
+  openStore,
+  SchemaMismatchError,
+  seedDemo,
+  StoreError,
+  type Store,
+} from "../../store/index.js";
+import { DEFAULT_PORT, isWebBuild, startServer } from "../../server/index.js";
+import { CliError, parseArgs, type Io } from "../io.js";
+import { loadSchema } from "./check.js";
+
+export const help = `usage: segql serve [--db FILE|URL] [--port P] [--host H] [--token T] [--demo]
+                   [--refresh-every DUR] [--schema FILE] [--cors ORIGINS] [--static DIR]
+
+Serves the segments HTTP API (docs/api.md; OpenAPI document at /openapi.json) and, when built, the
+web app (playground/dist).
+
+      --db FILE|URL        a DuckDB file (default segql.duckdb; created if missing), :memory:, or a
+                           PostgreSQL URL (postgres://user:pass@host/db)
+  -p, --port P             port (default ${DEFAULT_PORT}; 0 picks a free one)
+      --host H             interface to bind (default 127.0.0.1: this machine only)
+      --token T            require 'Authorization: Bearer T' on every API request
+                           (default: the SEGQL_TOKEN environment variable; none when unset)
+      --demo               a new database gets the demo contacts, events and segments
+      --refresh-every DUR  how often segments with relative times are refreshed: 30s, 5m, 1h, or
+                           off (default 5m)
+  -s, --schema FILE        the schema (JSON) of a new database
+      --cors ORIGINS       allow browsers on these origins to call the API (comma-separated, or *);
+                           default: CORS off
+      --static DIR         serve this web app build instead of playground/dist
+  -h, --help               show this help
+
+The URL is printed when the server is ready. Stop it with Ctrl-C (SIGINT) or SIGTERM.
+
+Exit status: 0 after a clean shutdown, 2 for a usage error or a database that cannot be opened.
+
+Examples:
+  segql serve --demo
+  segql serve --db crm.duckdb --schema schema.json --port 9000
+  SEGQL_TOKEN=s3cret segql serve --db postgres://localhost/crm --host 0.0.0.0`;
+
+/** A duration such as `30s`, `5m`, `1h`, `1500ms` in ms; null for `off`. At least one second. */
+export function parseDuration(text: string): number | null {
+  if (/^(off|never|0)$/i.test(text)) return null;
+  const m = /^(\d{1,9})(ms|s|m|h)$/.exec(text.trim());
+  if (!m) throw new CliError(`--refresh-every: expected a duration such as 30s, 5m or 1h (or off), got '${text}'`);
+  const ms = Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as "ms" | "s" | "m" | "h"];
+  if (ms < 1000) throw new CliError(`--refresh-every: at least 1s, got '${text}'`);
+  return ms;
+}
+
+/** The directory holding segql's package.json (where playground/dist is), from this module's place. */
+function packageRoot(): string | null {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const manifest = join(dir, "package.json");
+    if (existsSync(manifest)) {
+      try {
+        if ((JSON.parse(readFileSync(manifest, "utf8")) as { name?: string }).name === "segql") return dir;
+      } catch {
+        // not ours; keep looking
+      }
+    }
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return null;
+}
+
+/** Opens the store, turning the errors of opening into usage errors that say what to do. */
+async function open(db: string | undefined, schemaPath: string | undefined, demo: boolean): Promise<Store> {
+  const schema = schemaPath !== undefined ? loadSchema(schemaPath) : demo ? demoSchema() : undefined;
+  try {
+    return await openStore({ db, schema });
+  } catch (e) {
+    if (e instanceof SchemaMismatchError && demo && schemaPath === undefined) {
+      throw new CliError(`${db ?? "segql.duckdb"} was not made by --demo (${e.message}); use another --db for the demo`);
+    }
+    if (e instanceof DatabaseInUseError || e instanceof NewerDatabaseError || e instanceof SchemaMismatchError || e instanceof StoreError) {
+      throw new CliError(e.message);
+    }
+    throw e;
+  }
+}
+
+/** Runs the server until SIGINT / SIGTERM; resolves 0 after a clean shutdown. */
+export async function run(args: string[], io: Io): Promise<number> {
+  const { options, positional } = parseArgs(args, {
+    db: { value: true },
+    port: { value: true, short: "p" },
+    host: { value: true },
+    token: { value: true },
+    demo: { value: false },
+    "refresh-every": { value: true },
+    schema: { value: true, short: "s" },
+    cors: { value: true },
+    static: { value: true },
+  });
+  if (positional.length > 0) throw new CliError(`unexpected argument '${positional[0]}' (see segql serve --help)`);
+  const str = (name: string) => (typeof options[name] === "string" ? (options[name] as string) : undefined);
+  const portText = str("port") ?? String(DEFAULT_PORT);
+  if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) throw new CliError(`--port: expected a port number 0-65535, got '${portText}'`);
+  const refreshEveryMs = parseDuration(str("refresh-every") ?? "5m");
+  const token = str("token") ?? process.env["SEGQL_TOKEN"] ?? null;
+  if (token !== null && token.trim() === "") throw new CliError("--token: the token cannot be empty");
+  const host = str("host") ?? "127.0.0.1";
+  const corsOrigins = (str("cors") ?? "").split(",").map((o) => o.trim()).filter((o) => o !== "");
+  const staticOption = str("static");
+  if (staticOption !== undefined && !isWebBuild(staticOption)) throw new CliError(`--static: ${staticOption} has no index.html`);
+  const root = packageRoot();
+  const staticDir = staticOption !== undefined ? resolve(staticOption) : root && isWebBuild(join(root, "playground", "dist")) ? join(root, "playground", "dist") : null;
+  const demo = options["demo"] === true;
+
+  const store = await open(str("db"), str("schema"), demo);
+  let server;
+  try {
+    if (demo) {
+      const report = await seedDemo(store);
+      if (report.seeded) io.err(`segql serve: demo data added: ${report.contacts} contacts, ${report.events} events, ${report.segments.length} segments`);
+    }
+    server = await startServer({
+      store,
+      port: Number(portText),
+      host,
+      token,
+      corsOrigins,
+      staticDir,
+      refreshEveryMs,
+      log: (line) => io.err(line),
+    });
+  } catch (e) {
+    await store.close().catch(() => undefined);
+    if (e instanceof StoreError) throw new CliError(e.message);
+    if (e instanceof Error && /in use|cannot listen/.test(e.message)) throw new CliError(e.message);
+    throw e;
+  }
+
+  io.out(`segql serve: listening on ${server.url} (${store.backend} ${store.location})`);
+  io.out(`  API ${server.url}/api, OpenAPI ${server.url}/openapi.json${staticDir ? `, web app ${server.url}/` : ""}`);
+  if (token !== null) io.out("  every API request needs 'Authorization: Bearer <token>'");
+  else if (host !== "127.0.0.1" && host !== "localhost" && host !== "::1") io.err(`segql serve: warning: listening on ${host} without a token; anyone who can reach it can change segments (--token)`);
+
+  return new Promise<number>((resolveExit) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) {
+        io.err(`segql serve: ${signal} again; exiting without waiting`);
+        process.exit(1);
+      }
+      stopping = true;
+      io.err(`segql serve: ${signal}: shutting down`);
+      void (async () => {
+        let code = 0;
+        try {
+          await server.close();
+        } catch (e) {
+          io.err(`segql serve: error while stopping the server: ${(e as Error).message}`);
+          code = 1;
+        }
+        try {
+          await store.close();
+        } catch (e) {
+          io.err(`segql serve: error while closing the database: ${(e as Error).message}`);
+          code = 1;
+        }
+        process.off("SIGINT", onInt);
+        process.off("SIGTERM", onTerm);
+        resolveExit(code);
+      })();
+    };
+    const onInt = () => stop("SIGINT");
+    const onTerm = () => stop("SIGTERM");
+    process.on("SIGINT", onInt);
+    process.on("SIGTERM", onTerm);
+  });
+}
