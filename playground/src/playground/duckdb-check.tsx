@@ -3,15 +3,21 @@
  * with the predicate's. DuckDB is downloaded (from this site) only when the button is pressed.
  */
 import { useEffect, useState } from "react";
-import type { TypedQuery } from "../../../src/checker/typed-ast.js";
+import { check } from "../../../src/checker/index.js";
 import { compileSql } from "../../../src/compiler/sql/index.js";
+import { parse } from "../../../src/parser/index.js";
+import type { Schema } from "../../../src/schema/schema.js";
+import { ownColumnSchema } from "../duck-schema.js";
 import type { DataClient } from "./data-client.js";
 import type { EvaluateQuery } from "../worker/protocol.js";
 import { formatCount } from "./format-value.js";
 
 export interface DuckDbCheckProps {
   client: DataClient;
-  query: TypedQuery | null;
+  /** The loaded data's schema; the text is checked again against its own-column variant (duck-schema.ts). */
+  schema: Schema | null;
+  /** False while the text has errors (nothing to check). */
+  ready: boolean;
   evaluate: EvaluateQuery;
   /** Changes when the data changes (tables are reloaded). */
   dataVersion: number;
@@ -21,21 +27,26 @@ type Outcome = { state: "idle" } | { state: "busy"; step: string } | { state: "a
 
 let loadedVersion = -1;
 
-export function DuckDbCheck({ client, query, evaluate, dataVersion }: DuckDbCheckProps) {
+export function DuckDbCheck({ client, schema, ready, evaluate, dataVersion }: DuckDbCheckProps) {
   const [outcome, setOutcome] = useState<Outcome>({ state: "idle" });
   // A result is about one condition on one dataset: forget it when either changes.
-  useEffect(() => setOutcome((o) => (o.state === "busy" ? o : { state: "idle" })), [query, dataVersion, evaluate.now]);
+  useEffect(() => setOutcome((o) => (o.state === "busy" ? o : { state: "idle" })), [evaluate.text, evaluate.segment, dataVersion, evaluate.now]);
   const run = async () => {
-    if (!query) return;
+    if (!schema || !ready) return;
     try {
+      const variant = ownColumnSchema(schema);
+      const parsed = parse(evaluate.text);
+      const checked = check(parsed.document, variant);
+      const query = checked.segments.find((s) => s.name === evaluate.segment) ?? checked.segments[checked.segments.length - 1];
+      if (!query || checked.diagnostics.some((d) => d.severity === "error")) throw new Error("the text does not check");
       setOutcome({ state: "busy", step: "Loading DuckDB-WASM…" });
-      const { openDuckDb, loadTables, firstColumn } = await import("./duckdb.js");
+      const { openDuckDb, connect, loadTables, firstColumn } = await import("./duckdb.js");
       const db = await openDuckDb();
-      const conn = await db.connect();
+      const conn = await connect(db);
       try {
         if (loadedVersion !== dataVersion) {
           setOutcome({ state: "busy", step: "Loading the data into DuckDB…" });
-          await loadTables(db, conn, await client.duckTables());
+          await loadTables(conn, await client.duckTables());
           loadedVersion = dataVersion;
         }
         setOutcome({ state: "busy", step: "Running the SQL…" });
@@ -60,7 +71,7 @@ export function DuckDbCheck({ client, query, evaluate, dataVersion }: DuckDbChec
   };
   return (
     <div className="duck">
-      <button type="button" onClick={run} disabled={!query || outcome.state === "busy"} data-testid="duckdb-check">
+      <button type="button" onClick={run} disabled={!schema || !ready || outcome.state === "busy"} data-testid="duckdb-check">
         Check on DuckDB
       </button>
       <span role="status" aria-live="polite" data-testid="duckdb-result" className={outcome.state === "differ" || outcome.state === "error" ? "count-error" : outcome.state === "agree" ? "agree" : "count-muted"}>

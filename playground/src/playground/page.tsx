@@ -235,7 +235,6 @@ export function PlaygroundPage({ route, dark }: PlaygroundPageProps) {
               <button type="button" onClick={() => editor.current?.format()} title="Format (Shift-Alt-F)" data-testid="format">
                 Format
               </button>
-              <DuckDbCheck client={client} query={sql.query} evaluate={query} dataVersion={dataVersion} />
             </div>
           </div>
           <Editor ref={editor} initialText={state.text} schema={schema} service={service} uri={URI} dark={dark} onChange={onChange} onCursor={onCursor} />
@@ -248,7 +247,9 @@ export function PlaygroundPage({ route, dark }: PlaygroundPageProps) {
         <ConditionsPane conditions={result?.ok ? conditions : null} total={total} text={state.text} onSelect={(from, to) => editor.current?.select(from, to)} />
       </div>
       <div className="column">
-        <SqlPane query={sql.query} problem={sql.problem} dialect={state.dialect} params={state.params} onDialect={(dialect) => update({ dialect })} onParams={(params) => update({ params })} />
+        <SqlPane query={sql.query} problem={sql.problem} dialect={state.dialect} params={state.params} onDialect={(dialect) => update({ dialect })} onParams={(params) => update({ params })}>
+          <DuckDbCheck client={client} schema={schema} ready={sql.query !== null} evaluate={query} dataVersion={dataVersion} />
+        </SqlPane>
         <WhyPane picked={state.contact} why={why} sampleKeys={info?.sampleKeys ?? []} keyField={info?.key ?? "key"} onPick={(contact) => update({ contact })} />
       </div>
       <div className="wide">

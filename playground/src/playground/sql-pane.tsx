@@ -2,7 +2,7 @@
  * The SQL of the condition for a dialect picked from the six, with values inlined (escaped) or bound as
  * parameters, and a copy button. Compiled in the page (it needs no data) by the library's `compileSql`.
  */
-import { useMemo, useState } from "react";
+import { useMemo, useState, type ReactNode } from "react";
 import type { TypedQuery } from "../../../src/checker/typed-ast.js";
 import { compileSql, DIALECT_NAMES, type DialectName } from "../../../src/compiler/sql/index.js";
 
@@ -14,6 +14,8 @@ export interface SqlPaneProps {
   params: boolean;
   onDialect(d: DialectName): void;
   onParams(on: boolean): void;
+  /** Shown under the SQL (the DuckDB check). */
+  children?: ReactNode;
 }
 
 const DIALECT_LABELS: Record<DialectName, string> = {
@@ -86,6 +88,8 @@ export function SqlPane(p: SqlPaneProps) {
           {p.params && <Params params={compiled.params} />}
         </>
       )}
+      <p className="count-muted help">Relative times read the database's clock when the SQL runs; the counts here use the “Now” of the data panel.</p>
+      {p.children}
     </section>
   );
 }

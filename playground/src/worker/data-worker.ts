@@ -69,7 +69,7 @@ async function handle(req: WorkerRequest): Promise<void> {
     }
     case "duckdb-tables": {
       const tables = dataset ? duckTables(dataset.schema, dataset.contacts, dataset.events) : [];
-      return post({ type: "duckdb-tables", id: req.id, tables }, tables.map((t) => t.jsonl));
+      return post({ type: "duckdb-tables", id: req.id, tables });
     }
   }
 }

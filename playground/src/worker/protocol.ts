@@ -111,9 +111,15 @@ export type WhyResponse =
   | { type: "why"; id: number; ok: true; key: string; explanation: Explanation; contact: Record<string, unknown> }
   | { type: "why"; id: number; ok: false; key: string | null; message: string };
 
-/** A table for DuckDB: its name, typed columns, and the rows as JSON Lines (one object per row). */
+/** A table for DuckDB: its name and typed columns. */
 export interface DuckTable {
   name: string;
-  columns: { name: string; type: string }[];
-  jsonl: ArrayBuffer;
+  columns: DuckColumn[];
+}
+
+/** One column: its DuckDB type and its values (text, numbers, booleans, lists; instants as epoch ms; null). */
+export interface DuckColumn {
+  name: string;
+  type: string;
+  values: unknown[];
 }
