@@ -65,6 +65,9 @@ export async function createPglite(): Promise<{ close(): Promise<void> }> {
   return pg;
 }
 
+let sharedPglite: Promise<{ close(): Promise<void> }> | null = null;
+let pgliteSchemas = 0;
+
 /** An open test store and how to dispose of it. */
 export interface TestStore {
   store: Store;
@@ -79,13 +82,17 @@ export async function openTestStore(backend: Backend, options: Omit<OpenStoreOpt
     return { store, dispose: () => store.close() };
   }
   if (backend === "pglite") {
-    const pg = await createPglite();
-    const store = await openStore({ ...options, schema, pglite: pg });
+    // One PGlite per test file (starting one takes seconds); each store in a namespace of its own, dropped
+    // on dispose. Stores on it must be used one at a time (the search path is the session's).
+    sharedPglite ??= createPglite();
+    const pg = (await sharedPglite) as { exec(sql: string): Promise<unknown> };
+    const pgSchema = `segql_store_${++pgliteSchemas}`;
+    const store = await openStore({ ...options, schema, pglite: pg, pgSchema });
     return {
       store,
       dispose: async () => {
         await store.close();
-        await pg.close();
+        await pg.exec(`DROP SCHEMA IF EXISTS "${pgSchema}" CASCADE; SET search_path TO public`);
       },
     };
   }
