@@ -2,7 +2,7 @@
  * `npm run fuzz -- --inputs N --seed S [--category C] [--time-limit S] [--workers W] …`: generates inputs
  * and runs each through parse → check → format → compilePredicate → compileSql for every dialect, printing
  * every new kind of failure with a minimal reproducer and, at the end, a summary. Exits 1 when anything was
- * found, 2 on a usage error. docs/testing.md ("Fuzzing") describes the categories and checks.
+ * found, 2 on a usage error, 3 when the fuzzer itself could not go on. docs/testing.md ("Fuzzing") describes the categories and checks.
  */
 import { writeFileSync } from "node:fs";
 import { HELP, parseOptions, UsageError } from "./options.js";
@@ -30,6 +30,7 @@ async function main(): Promise<number> {
     }));
     writeFileSync(options.report, `${JSON.stringify({ ...summary, findings }, null, 2)}\n`);
   }
+  if (summary.aborted) return 3;
   return countedFindings(summary.findings).length > 0 ? 1 : 0;
 }
 

@@ -35,6 +35,8 @@ export interface RunSummary {
   findings: Finding[];
   /** Set when the run stopped at the time limit. */
   timeLimited: boolean;
+  /** Why the run stopped early, when the fuzzer itself could not go on. */
+  aborted: string | null;
 }
 
 /** True for findings that depend on the machine's load (re-checked before they count). */
@@ -118,6 +120,7 @@ export function formatSummary(s: RunSummary): string {
   const totalMs = Object.values(s.stageMs).reduce((a, b) => a + (b ?? 0), 0) || 1;
   out.push("", "time per stage (all workers): " + STAGES.filter((st) => s.stageMs[st]).map((st) => `${st} ${Math.round((100 * s.stageMs[st]!) / totalMs)}%`).join(", "));
   out.push(`${s.inputs.toLocaleString("en-US")} inputs in ${s.seconds.toFixed(1)} s with ${s.workers} worker${s.workers === 1 ? "" : "s"}: ${Math.round(s.inputs / Math.max(s.seconds, 0.001)).toLocaleString("en-US")} inputs/s`);
+  if (s.aborted) out.push(`The run stopped early: ${s.aborted}`);
   out.push(counted.length > 0 ? `${counted.length} finding${counted.length === 1 ? "" : "s"}.` : "No findings.");
   return out.join("\n");
 }

@@ -37,12 +37,14 @@ export interface FuzzOptions {
 
 /** Runs the fuzzer; resolves with the summary once every input is run and every finding shrunk. */
 export async function runFuzz(options: FuzzOptions): Promise<RunSummary> {
+  const pool = new WorkerPool({ size: options.workers, budget: options.budget, maxMemoryMb: options.maxMemoryMb, ...(options.workerUrl ? { workerUrl: options.workerUrl } : {}) });
+  // The clock starts when the workers have started (seconds on a busy machine), so inputs/s is the fuzzing's.
+  await pool.ready();
   const started = Date.now();
   const deadline = options.timeLimitS === null ? Number.POSITIVE_INFINITY : started + options.timeLimitS * 1000;
   const end = options.start + options.inputs;
-  const pool = new WorkerPool({ size: options.workers, budget: options.budget, maxMemoryMb: options.maxMemoryMb, ...(options.workerUrl ? { workerUrl: options.workerUrl } : {}) });
   const summary: RunSummary = {
-    seed: options.seed, start: options.start, inputs: 0, perCategory: {}, stageMs: {}, seconds: 0, workers: options.workers, findings: [], timeLimited: false,
+    seed: options.seed, start: options.start, inputs: 0, perCategory: {}, stageMs: {}, seconds: 0, workers: options.workers, findings: [], timeLimited: false, aborted: null,
   };
   const bySignature = new Map<string, Finding>();
   const shrinking: Promise<void>[] = [];
@@ -104,14 +106,20 @@ export async function runFuzz(options: FuzzOptions): Promise<RunSummary> {
   }
 
   async function runRange(from: number, count: number): Promise<void> {
+    if (summary.aborted) return;
     const outcome: Outcome = await pool.submit({ type: "batch", seed: options.seed, category: options.category, start: from, count, budget: options.budget });
     if (outcome.type === "batch") merge(outcome);
-    else if (outcome.type === "lost") await lost(outcome, from, count);
+    else if (outcome.type === "lost" && outcome.inInput && outcome.index >= from && outcome.index < from + count) await lost(outcome, from, count);
+    else if (outcome.type === "lost") {
+      // Not an input's fault: the worker itself cannot run (it failed to start). Going on would loop.
+      summary.aborted = `a worker died outside any input: ${outcome.message}`;
+      options.log(`fuzz: stopping: ${summary.aborted}`);
+    }
     progress();
   }
 
   async function lane(_: unknown, laneIndex: number): Promise<void> {
-    while (next < end) {
+    while (next < end && !summary.aborted) {
       // A shrink asks one question at a time; behind a batch each answer would wait for the whole batch.
       while (activeShrinks > laneIndex && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
       if (Date.now() >= deadline) {

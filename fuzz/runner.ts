@@ -12,6 +12,8 @@ import { Heartbeat, HEARTBEAT_BYTES, timeoutMs, type Budget, type Job, type Repl
 export interface Lost {
   type: "lost";
   kind: "timeout" | "out-of-memory" | "worker-error";
+  /** False when the worker was not running an input (it failed to start, or died between inputs). */
+  inInput: boolean;
   /** The input the worker was on, and its stage. */
   index: number;
   stage: Stage;
@@ -49,7 +51,9 @@ class Slot {
   worker!: Worker;
   heartbeat = new Heartbeat(new SharedArrayBuffer(HEARTBEAT_BYTES));
   current: Pending | null = null;
+  /** Resolves when the worker has started (or has died trying). */
   ready!: Promise<void>;
+  private resolveReady: () => void = () => {};
 
   constructor(
     private readonly options: PoolOptions,
@@ -68,6 +72,7 @@ class Slot {
     });
     const worker = this.worker;
     this.ready = new Promise((resolve) => {
+      this.resolveReady = resolve;
       const onReady = (m: { type?: string }) => {
         if (m?.type === "ready") {
           worker.off("message", onReady);
@@ -120,10 +125,11 @@ class Slot {
     const p = this.current;
     this.current = null;
     const old = this.worker;
+    this.resolveReady();
     this.start();
     void old.terminate();
     const stage = STAGES[beat.stage] ?? "generate";
-    p?.resolve({ type: "lost", kind, index: beat.index, stage, message });
+    p?.resolve({ type: "lost", kind, inInput: beat.busy, index: beat.index, stage, message });
     this.onFree(this);
   }
 
@@ -145,6 +151,11 @@ export class WorkerPool {
     this.watchdog = setInterval(() => {
       for (const s of this.slots) s.check(options.budget);
     }, 100);
+  }
+
+  /** Resolves once every worker has loaded its modules, schemas and corpus. */
+  async ready(): Promise<void> {
+    await Promise.all(this.slots.map((s) => s.ready));
   }
 
   /** Runs a job on the next free worker. */

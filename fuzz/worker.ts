@@ -4,9 +4,11 @@
  * a hang or an out-of-memory death to them.
  */
 import { parentPort, workerData } from "node:worker_threads";
+import { loadCorpus } from "./generate/corpus.js";
 import { generateInput, type Category } from "./generate/index.js";
 import { runPipeline, STAGES, type Stage } from "./pipeline.js";
 import { budgetMs, Heartbeat, type BatchJob, type BatchReply, type FoundInput, type Job, type Reply, type TextJob } from "./protocol.js";
+import { schemas } from "./schemas.js";
 
 const heartbeat = new Heartbeat((workerData as { heartbeat: SharedArrayBuffer }).heartbeat);
 const onStage = (stage: Stage) => heartbeat.stage(STAGES.indexOf(stage));
@@ -50,4 +52,7 @@ function runText(job: TextJob): Reply {
 parentPort!.on("message", (job: Job) => {
   parentPort!.postMessage(job.type === "batch" ? runBatch(job) : runText(job));
 });
+// Read the schemas and the corpus before saying ready, outside any input's time.
+schemas();
+loadCorpus();
 parentPort!.postMessage({ type: "ready" });

@@ -5,7 +5,7 @@
  */
 import { NOW_POOL } from "../../test/helpers/generators.js";
 import type { Random } from "../random.js";
-import { loadCorpus } from "./corpus.js";
+import { loadCorpus, schemaOf } from "./corpus.js";
 import type { Generated } from "./grammar.js";
 import { randomToken, separator, splitTokens } from "./vocabulary.js";
 
@@ -73,5 +73,5 @@ export function mutationInput(rng: Random): Generated {
     tokens = mutate(rng, tokens, other);
     applied.push(name);
   }
-  return { text: tokens.join(""), schema: base.schema, now: rng.pick(NOW_POOL), label: `${base.source}: ${applied.join(", ")}` };
+  return { text: tokens.join(""), schema: schemaOf(base), now: rng.pick(NOW_POOL), label: `${base.source}: ${applied.join(", ")}` };
 }
