@@ -14,7 +14,7 @@ export function offsetCursor(list: string, offset: number): string {
 export function readOffsetCursor(list: string, cursor: string | undefined | null): number {
   if (cursor === undefined || cursor === null || cursor === "") return 0;
   const text = /^[A-Za-z0-9_-]{1,200}$/.test(cursor) ? Buffer.from(cursor, "base64url").toString("utf8") : "";
-  const m = /^([a-z-]+):(\d{1,9})$/.exec(text);
+  const m = /^([A-Za-z-]+):(\d{1,9})$/.exec(text);
   if (!m || m[1] !== list) {
     throw new ProblemError("invalid-request", "the cursor is not one this list gave out; start again without it", {
       issues: [{ in: "query", path: "cursor", code: "invalid_cursor", message: "not a cursor of this list" }],
