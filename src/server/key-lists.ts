@@ -5,7 +5,8 @@
  *
  * CSV (RFC 4180: quotes, doubled quotes, CRLF): the key is the column named like the schema's key (or
  * `key`) when the first row is a header, else the first column. The first row is a header when it says
- * so (`header=true`), or by default when its first cell names the key column. JSON Lines: each line is a
+ * so (`header=true`), or by default when one of its cells names the key column (`header=false` reads a
+ * first row that happens to hold a key named like the column as data). JSON Lines: each line is a
  * string, a number, or an object holding the key under the schema's key name (or `key`).
  */
 import { MAX_KEY_LENGTH, MAX_KEYS } from "./schemas.js";
@@ -67,10 +68,10 @@ function readCsv(text: string, keyName: string, header: boolean | undefined, acc
   let column = 0;
   let first = true;
   for (const row of csvRows(text, problems)) {
-    if (row.cells.length === 1 && row.cells[0] === "" ) continue; // blank line
+    if (row.cells.length === 1 && row.cells[0] === "") continue; // blank line
     if (first) {
       first = false;
-      const isHeader = header ?? isKeyName(row.cells[0]!, keyName);
+      const isHeader = header ?? row.cells.some((c) => isKeyName(c, keyName));
       if (isHeader) {
         const named = row.cells.findIndex((c) => isKeyName(c, keyName));
         if (named < 0) {

@@ -36,7 +36,7 @@ const UploadQuery = z.strictObject({
     .enum(["true", "false"], { error: "expected true or false" })
     .transform((v) => v === "true")
     .optional()
-    .openapi({ type: "boolean", description: "CSV uploads: whether the first row is a header (default: when its first cell names the key column)." }),
+    .openapi({ type: "boolean", description: "CSV uploads: whether the first row is a header (default: when one of its cells names the key column or says `key`)." }),
 });
 
 const keysBody = {
