@@ -4,9 +4,14 @@
  * offset ↔ position work), keeps documents in sync (incremental changes), pushes diagnostics, and loads
  * projects from `segql.json` (`workspace.ts`).
  *
+ * The service runs in a worker thread under a watchdog (`analysis-client.ts`): a request that runs past
+ * its time budget, or an analysis that runs out of memory, is stopped and answered with an error, and the
+ * document it was analysing shows one diagnostic saying so, while the main thread keeps serving.
+ *
  * Robustness: every handler runs inside `guard`, so a bug answers with an error response instead of
  * ending the process; malformed params get `InvalidParams`; unknown methods get `MethodNotFound` from
- * the JSON-RPC layer. Cancelled requests answer `RequestCancelled`.
+ * the JSON-RPC layer. Cancelled requests answer `RequestCancelled`; a request whose document changed
+ * while it ran is answered for the text it was asked about.
  */
 import { readFileSync, statSync } from "node:fs";
 import {
@@ -30,7 +35,9 @@ import {
 } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { VERSION } from "../version.js";
-import { LanguageService, type ProjectInfo } from "../service/index.js";
+import type { ProjectInfo, ServiceDiagnostic } from "../service/index.js";
+import { AnalysisClient, AnalysisStopped, CallCancelled } from "./analysis-client.js";
+import type { ServiceArgs, ServiceMethod, ServiceResult, TestFaults } from "./analysis-protocol.js";
 import { fromRange, SEMANTIC_LEGEND, toCompletionItem, toDiagnostic, toFoldingRange, toRange, toSemanticTokens, type PositionSource } from "./convert.js";
 import { CONFIG_NAME, pathToUri, uriToPath, Workspace, type Project } from "./workspace.js";
 
@@ -48,10 +55,23 @@ export interface ServerOptions {
   refreshIntervalMs?: number;
   /** Largest document analysed, in UTF-8 bytes; see `LanguageServiceOptions.maxBytes`. */
   maxBytes?: number;
+  /** Longest a request (or a document's analysis for diagnostics) may run, in ms. Default 10,000. */
+  budgetMs?: number;
+  /** Heap limit of the analysis worker, in MB. Default 2,048. */
+  heapMb?: number;
+  /** A document stopped by the watchdog is analysed again on a change at most this often (ms). */
+  retryAfterMs?: number;
+  /** Failures injected into analyses, for tests only (see `TestFaults`). */
+  testFaults?: TestFaults;
+}
+
+/** What `startServer` returns: a way to stop the analysis worker when the connection ends. */
+export interface ServerHandle {
+  dispose(): void;
 }
 
 /** Wires the language server's handlers to a connection; the caller calls `connection.listen()`. */
-export function startServer(connection: Connection, options: ServerOptions = {}): void {
+export function startServer(connection: Connection, options: ServerOptions = {}): ServerHandle {
   const windowMs = options.diagnosticsWindowMs ?? 50;
   const refreshMs = options.refreshIntervalMs ?? 1000;
   const workspace = new Workspace();
@@ -65,7 +85,20 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     }
     return info;
   };
-  const service = new LanguageService({ project: projectOf, ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}) });
+  const log = (message: string) => connection.console.error(`segql: ${message}`);
+  const analysis = new AnalysisClient({
+    ...(options.budgetMs !== undefined ? { budgetMs: options.budgetMs } : {}),
+    ...(options.heapMb !== undefined ? { heapMb: options.heapMb } : {}),
+    ...(options.retryAfterMs !== undefined ? { retryAfterMs: options.retryAfterMs } : {}),
+    ...(options.maxBytes !== undefined ? { maxBytes: options.maxBytes } : {}),
+    ...(options.testFaults ? { testFaults: options.testFaults } : {}),
+    log,
+    onStopped: (uri) => {
+      if (documents.get(uri)) schedule(uri, true);
+      scheduleDependents(uri);
+    },
+  });
+  const setDocument = (uri: string, text: string) => analysis.setDocument(uri, text, projectOf(uri));
   /** Segment files of projects that are not open in the editor, by URI (the service holds their text). */
   const background = new Set<string>();
   let snippets = false;
@@ -74,21 +107,36 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   let lastRefresh = 0;
   let lastRescan = 0;
 
-  const log = (message: string) => connection.console.error(`segql: ${message}`);
-
-  /** Runs a handler; any exception becomes an error response (or `fallback` for notifications). */
-  function guard<P, R>(name: string, handler: (params: P, token?: CancellationToken) => R) {
-    return (params: P, token?: CancellationToken): R | ResponseError<void> => {
+  /** Runs a handler; any exception becomes an error response, logged when it is a bug. */
+  function guard<P, R>(name: string, handler: (params: P, token?: CancellationToken) => R | Promise<R>) {
+    const failed = (e: unknown): ResponseError<void> => {
+      if (e instanceof ResponseError) return e as ResponseError<void>;
+      if (e instanceof CallCancelled) return new ResponseError(LSPErrorCodes.RequestCancelled, e.message);
+      if (e instanceof AnalysisStopped) return new ResponseError(LSPErrorCodes.RequestFailed, e.message);
+      log(`${name} failed: ${(e as Error).stack ?? e}`);
+      return new ResponseError(ErrorCodes.InternalError, `segql: ${name} failed: ${(e as Error).message}`);
+    };
+    return async (params: P, token?: CancellationToken): Promise<R | ResponseError<void>> => {
       if (token?.isCancellationRequested) return new ResponseError(LSPErrorCodes.RequestCancelled, `${name} was cancelled`);
       try {
         maybeRefresh();
-        return handler(params, token);
+        const result = await handler(params, token);
+        if (token?.isCancellationRequested) return new ResponseError(LSPErrorCodes.RequestCancelled, `${name} was cancelled`);
+        return result;
       } catch (e) {
-        if (e instanceof ResponseError) return e as ResponseError<void>;
-        log(`${name} failed: ${(e as Error).stack ?? e}`);
-        return new ResponseError(ErrorCodes.InternalError, `segql: ${name} failed: ${(e as Error).message}`);
+        return failed(e);
       }
     };
+  }
+
+  /** A service call about `doc`, with the text it was asked about (to convert what it returns). */
+  async function ask<M extends ServiceMethod>(doc: TextDocument, method: M, args: ServiceArgs<M>, token?: CancellationToken) {
+    const text = doc.getText();
+    const version = doc.version;
+    const result = await analysis.call(method, args, doc.uri, token);
+    // Usually still the same text; else convert with the text the call saw.
+    const at: TextDocument = doc.version === version ? doc : TextDocument.create(doc.uri, doc.languageId, version, text);
+    return { result: result as ServiceResult<M>, at };
   }
 
   function safely(name: string, f: () => void): void {
@@ -122,7 +170,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   function positions(uri: string): PositionSource | null {
     const open = documents.get(uri);
     if (open) return open;
-    const text = service.analysisOf(uri)?.text;
+    const text = analysis.text(uri);
     if (text !== undefined) return TextDocument.create(uri, "segql", 0, text);
     const file = workspace.fileText(uri);
     if (file === undefined) return null;
@@ -151,7 +199,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         const stat = statSync(path);
         const stamp = `${stat.size}:${stat.mtimeMs}`;
         if (background.has(uri) && backgroundStamps.get(uri) === stamp) continue;
-        service.setDocument(uri, readFileSync(path, "utf8"));
+        setDocument(uri, readFileSync(path, "utf8"));
         background.add(uri);
         backgroundStamps.set(uri, stamp);
         read = true;
@@ -186,7 +234,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     let filesChanged = false;
     for (const uri of [...background]) {
       if (!wanted.has(uri)) {
-        service.removeDocument(uri);
+        analysis.removeDocument(uri);
         background.delete(uri);
         backgroundStamps.delete(uri);
         filesChanged = true;
@@ -196,6 +244,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     else for (const project of changed) filesChanged = loadBackground(project) || filesChanged;
     if (changed.length > 0) {
       projectCache.clear();
+      analysis.updateProjects(projectOf);
       publishConfigProblems();
     }
     if (changed.length > 0 || filesChanged) for (const d of documents.all()) schedule(d.uri, true);
@@ -256,7 +305,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const delay = soon || since >= window ? 0 : window - since;
     const run = () => {
       pending.delete(uri);
-      safely("diagnostics", () => publish(uri));
+      publish(uri).catch((e) => log(`diagnostics failed: ${(e as Error).stack ?? e}`));
     };
     pending.set(uri, delay === 0 ? { timer: setImmediate(run), immediate: true } : { timer: setTimeout(run, delay), immediate: false });
   }
@@ -269,14 +318,25 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     pending.delete(uri);
   }
 
-  function publish(uri: string): void {
+  async function publish(uri: string): Promise<void> {
     const doc = documents.get(uri);
     if (!doc) return;
-    const started = performance.now();
-    const diagnostics = service.diagnostics(uri).map((d) => toDiagnostic(doc, d, positions));
-    lastCost.set(uri, performance.now() - started);
+    const version = doc.version;
+    let list: ServiceDiagnostic[];
+    try {
+      const { value, ms } = await analysis.timedCall("diagnostics", [uri], uri);
+      list = value;
+      lastCost.set(uri, ms);
+    } catch (e) {
+      // Stopped by the watchdog: the document now says so, and is published again (onStopped).
+      if (e instanceof AnalysisStopped || e instanceof CallCancelled) return;
+      throw e;
+    }
     lastPublished.set(uri, Date.now());
-    void connection.sendDiagnostics({ uri, version: doc.version, diagnostics });
+    // A newer version is on its way (its change scheduled a publication); these are for older text.
+    const current = documents.get(uri);
+    if (!current || current.version !== version) return;
+    void connection.sendDiagnostics({ uri, version, diagnostics: list.map((d) => toDiagnostic(current, d, positions)) });
   }
 
   /** Other open documents of the project may refer to this one's segments: refresh theirs a little later. */
@@ -328,13 +388,13 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const path = uriToPath(e.document.uri);
     const shadowed = path ? backgroundUriOf(path) : undefined;
     if (shadowed && shadowed !== e.document.uri) {
-      service.removeDocument(shadowed);
+      analysis.removeDocument(shadowed);
       background.delete(shadowed);
       backgroundStamps.delete(shadowed);
     }
     background.delete(e.document.uri);
     backgroundStamps.delete(e.document.uri);
-    service.setDocument(e.document.uri, e.document.getText());
+    setDocument(e.document.uri, e.document.getText());
     const project = workspace.projectOf(e.document.uri);
     if (project.configPath) {
       loadBackground(project);
@@ -342,14 +402,14 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     }
   }));
   documents.onDidChangeContent((e) => safely("change", () => {
-    service.setDocument(e.document.uri, e.document.getText());
+    setDocument(e.document.uri, e.document.getText());
     schedule(e.document.uri);
     scheduleDependents(e.document.uri);
   }));
   documents.onDidClose((e) => safely("close", () => {
     const uri = e.document.uri;
     cancelScheduled(uri);
-    service.removeDocument(uri);
+    analysis.removeDocument(uri);
     void connection.sendDiagnostics({ uri, diagnostics: [] });
     // A project file closed in the editor is still part of the project: read it back from disk.
     const path = uriToPath(uri);
@@ -360,39 +420,38 @@ export function startServer(connection: Connection, options: ServerOptions = {})
 
   // ---- requests ----------------------------------------------------------------------------------------
 
-  connection.onCompletion(guard("completion", (params) => {
+  connection.onCompletion(guard("completion", async (params, token) => {
     const doc = requireDoc(params);
     const position = requirePosition(params);
     if (!doc) return null;
-    const offset = doc.offsetAt(position);
-    const result = service.complete(doc.uri, offset);
-    const range = toRange(doc, result.from, result.to);
+    const { result, at } = await ask(doc, "complete", [doc.uri, doc.offsetAt(position)], token);
+    const range = toRange(at, result.from, result.to);
     return { isIncomplete: false, items: result.items.map((i) => toCompletionItem(i, range, snippets)) };
   }));
 
-  connection.onHover(guard("hover", (params) => {
+  connection.onHover(guard("hover", async (params, token) => {
     const doc = requireDoc(params);
     const position = requirePosition(params);
     if (!doc) return null;
-    const h = service.hover(doc.uri, doc.offsetAt(position));
-    return h ? { contents: { kind: "markdown", value: h.markdown }, range: toRange(doc, h.from, h.to) } : null;
+    const { result: h, at } = await ask(doc, "hover", [doc.uri, doc.offsetAt(position)], token);
+    return h ? { contents: { kind: "markdown", value: h.markdown }, range: toRange(at, h.from, h.to) } : null;
   }));
 
-  connection.onDocumentFormatting(guard("formatting", (params) => {
+  connection.onDocumentFormatting(guard("formatting", async (params, token) => {
     const doc = requireDoc(params);
     if (!doc) return null;
-    const edits = service.format(doc.uri);
+    const { result: edits, at } = await ask(doc, "format", [doc.uri], token);
     if (edits === null) {
       log(`formatting ${doc.uri}: the file has syntax errors; fix them first`);
       return null;
     }
-    return edits.map((e): TextEdit => ({ range: toRange(doc, e.from, e.to), newText: e.text }));
+    return edits.map((e): TextEdit => ({ range: toRange(at, e.from, e.to), newText: e.text }));
   }));
 
-  connection.onDocumentSymbol(guard("documentSymbol", (params) => {
-    const doc = requireDoc(params);
-    if (!doc) return null;
-    const symbols = service.symbols(doc.uri);
+  connection.onDocumentSymbol(guard("documentSymbol", async (params, token) => {
+    const requested = requireDoc(params);
+    if (!requested) return null;
+    const { result: symbols, at: doc } = await ask(requested, "symbols", [requested.uri], token);
     const CLASS = 5;
     if (hierarchicalSymbols) {
       return symbols.map((s) => ({
@@ -412,36 +471,36 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       return p ? [{ uri: l.uri, range: toRange(p, l.from, l.to) }] : [];
     });
 
-  connection.onDefinition(guard("definition", (params) => {
+  connection.onDefinition(guard("definition", async (params, token) => {
     const doc = requireDoc(params);
     const position = requirePosition(params);
     if (!doc) return null;
-    return toLocations(service.definition(doc.uri, doc.offsetAt(position)));
+    return toLocations((await ask(doc, "definition", [doc.uri, doc.offsetAt(position)], token)).result);
   }));
 
-  connection.onReferences(guard("references", (params) => {
+  connection.onReferences(guard("references", async (params, token) => {
     const doc = requireDoc(params);
     const position = requirePosition(params);
     if (!doc) return null;
     const include = (params as { context?: { includeDeclaration?: unknown } }).context?.includeDeclaration !== false;
-    return toLocations(service.references(doc.uri, doc.offsetAt(position), include));
+    return toLocations((await ask(doc, "references", [doc.uri, doc.offsetAt(position), include], token)).result);
   }));
 
-  connection.onPrepareRename(guard("prepareRename", (params) => {
+  connection.onPrepareRename(guard("prepareRename", async (params, token) => {
     const doc = requireDoc(params);
     const position = requirePosition(params);
     if (!doc) return null;
-    const r = service.prepareRename(doc.uri, doc.offsetAt(position));
+    const { result: r, at } = await ask(doc, "prepareRename", [doc.uri, doc.offsetAt(position)], token);
     if ("error" in r) throw new ResponseError(ErrorCodes.InvalidRequest, r.error);
-    return { range: toRange(doc, r.from, r.to), placeholder: r.placeholder };
+    return { range: toRange(at, r.from, r.to), placeholder: r.placeholder };
   }));
 
-  connection.onRenameRequest(guard("rename", (params) => {
+  connection.onRenameRequest(guard("rename", async (params, token) => {
     const doc = requireDoc(params);
     const position = requirePosition(params);
     if (typeof (params as { newName?: unknown }).newName !== "string") throw new ResponseError(ErrorCodes.InvalidParams, "expected params.newName (a string)");
     if (!doc) return null;
-    const r = service.rename(doc.uri, doc.offsetAt(position), params.newName);
+    const { result: r } = await ask(doc, "rename", [doc.uri, doc.offsetAt(position), params.newName], token);
     if ("error" in r) throw new ResponseError(ErrorCodes.InvalidRequest, r.error);
     const changes: WorkspaceEdit["changes"] = {};
     for (const [uri, edits] of Object.entries(r.changes)) {
@@ -451,13 +510,14 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     return { changes };
   }));
 
-  connection.onCodeAction(guard("codeAction", (params) => {
-    const doc = requireDoc(params);
-    if (!doc) return null;
-    if (!params.range) throw new ResponseError(ErrorCodes.InvalidParams, "expected params.range");
-    const { from, to } = fromRange(doc, params.range);
+  connection.onCodeAction(guard("codeAction", async (params, token) => {
+    const requested = requireDoc(params);
+    if (!requested) return null;
+    if (!params.range || typeof params.range !== "object") throw new ResponseError(ErrorCodes.InvalidParams, "expected params.range");
+    const { from, to } = fromRange(requested, params.range);
+    const { result: diagnostics, at: doc } = await ask(requested, "diagnostics", [requested.uri], token);
     const actions: CodeAction[] = [];
-    for (const d of service.diagnostics(doc.uri)) {
+    for (const d of diagnostics) {
       if (!d.fix || d.to < from || d.from > to) continue;
       actions.push({
         title: d.fix.title,
@@ -470,20 +530,23 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     return actions;
   }));
 
-  connection.languages.semanticTokens.on(guard("semanticTokens", (params) => {
+  connection.languages.semanticTokens.on(guard("semanticTokens", async (params, token) => {
     const doc = requireDoc(params);
     if (!doc) return { data: [] };
-    return toSemanticTokens(doc, service.semanticTokens(doc.uri));
+    const { result, at } = await ask(doc, "semanticTokens", [doc.uri], token);
+    return toSemanticTokens(at, result);
   }));
 
-  connection.onFoldingRanges(guard("foldingRange", (params) => {
+  connection.onFoldingRanges(guard("foldingRange", async (params, token) => {
     const doc = requireDoc(params);
     if (!doc) return null;
-    return service.foldingRanges(doc.uri).flatMap((r) => {
-      const f = toFoldingRange(doc, r);
+    const { result, at } = await ask(doc, "foldingRanges", [doc.uri], token);
+    return result.flatMap((r) => {
+      const f = toFoldingRange(at, r);
       return f ? [f] : [];
     });
   }));
 
   documents.listen(connection);
+  return { dispose: () => analysis.dispose() };
 }

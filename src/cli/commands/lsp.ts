@@ -1,17 +1,7 @@
 /**
  * `segql lsp --stdio`: the language server over standard input and output (what editors start).
  */
-import {
-  createConnection,
-  LSPErrorCodes,
-  ProposedFeatures,
-  ResponseError,
-  StreamMessageReader,
-  StreamMessageWriter,
-  type Message,
-  type ResponseMessage,
-} from "vscode-languageserver/node";
-import { startServer } from "../../lsp/server.js";
+import { serveStdio } from "../../lsp/stdio.js";
 import { CliError, parseArgs, type Io } from "../io.js";
 
 export const help = `segql lsp --stdio: run the segql language server
@@ -23,12 +13,21 @@ nearest segql.json above it:
   { "schema": "schema.json", "segments": ["segments/**/*.segql"] }
 
 options:
-  --stdio    talk over standard input/output (the only transport, and the default)`;
+  --stdio               talk over standard input/output (the only transport, and the default)
+  --time-budget <ms>    longest a request may run before its analysis is stopped (default 10000)
 
-/** Starts the server; the returned promise settles only if the connection closes without an exit. */
+A malformed message from the editor ends the server with one line on standard error (exit code 2).`;
+
+/** Runs the server; settles with the exit code when the connection ends. */
 export async function run(args: string[], io: Io): Promise<number> {
-  const { positional } = parseArgs(args, { stdio: { value: false } });
+  const { positional, options } = parseArgs(args, { stdio: { value: false }, "time-budget": { value: true } });
   if (positional.length > 0) throw new CliError(`unexpected argument '${positional[0]}' (usage: segql lsp --stdio)`);
+  const budget = options["time-budget"];
+  let budgetMs: number | undefined;
+  if (budget !== undefined) {
+    budgetMs = Number(budget);
+    if (!/^\d+$/.test(String(budget)) || budgetMs < 100) throw new CliError(`--time-budget must be a whole number of milliseconds of at least 100, found '${budget}'`);
+  }
   // Standard output carries the protocol: anything else printed there would corrupt it.
   const toStderr = (...parts: unknown[]) => io.err(parts.map(String).join(" "));
   console.log = toStderr;
@@ -37,15 +36,5 @@ export async function run(args: string[], io: Io): Promise<number> {
   // A bug must not take the editor's server down: report it and keep serving.
   process.on("uncaughtException", (e) => io.err(`segql lsp: internal error: ${e.stack ?? e}`));
   process.on("unhandledRejection", (e) => io.err(`segql lsp: internal error: ${(e as Error)?.stack ?? e}`));
-  const connection = createConnection(ProposedFeatures.all, new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout), {
-    // A request cancelled while still queued is answered at once, without running it.
-    cancelUndispatched: (message: Message): ResponseMessage | undefined => {
-      const id = (message as { id?: number | string }).id;
-      if (id === undefined) return undefined;
-      return { jsonrpc: "2.0", id, error: new ResponseError(LSPErrorCodes.RequestCancelled, "cancelled before it ran").toJson() };
-    },
-  });
-  startServer(connection);
-  connection.listen();
-  return new Promise<number>((resolve) => connection.onExit(() => resolve(0)));
+  return serveStdio({ err: (line) => io.err(line), ...(budgetMs !== undefined ? { budgetMs } : {}) });
 }

@@ -1,0 +1,365 @@
+/**
+ * The language server's analyses run in a worker thread, under a watchdog: no request runs unbounded.
+ *
+ * The main thread keeps the protocol (it stays responsive: cancellations, framing, exit) and a copy of every
+ * document; the worker (analysis-host.ts) holds the language service. Calls go to the worker one at a time,
+ * in order with the document changes, so each call sees the documents as they were when it was made. A call
+ * has a time budget; past it, or when the worker runs out of memory (its heap is capped), the worker is
+ * terminated and a new one is started with every document. The document being analysed at that moment is
+ * marked stopped: it shows one diagnostic saying so and is not analysed again until it changes (and at most
+ * once per `retryAfterMs`), so one pathological document cannot stall the server again at every request.
+ */
+import { Worker } from "node:worker_threads";
+import type { CancellationToken } from "vscode-languageserver/node";
+import type { ProjectInfo } from "../service/index.js";
+import type { FromHost, HostData, ServiceArgs, ServiceMethod, ServiceResult, TestFaults, ToHost } from "./analysis-protocol.js";
+
+/** Options of the analysis client. */
+export interface AnalysisClientOptions {
+  /** Longest a call may run in the worker, in milliseconds. Default 10,000. */
+  budgetMs?: number;
+  /** The worker's heap limit in MB (V8's old generation). Default 2,048. */
+  heapMb?: number;
+  /** A stopped document is analysed again on a change at most this often. Default max(30 s, 3 budgets). */
+  retryAfterMs?: number;
+  /** `LanguageServiceOptions.maxBytes`. */
+  maxBytes?: number;
+  /** Failures injected into analyses, for tests (see `TestFaults`). */
+  testFaults?: TestFaults;
+  /** Where problems are reported (the server's log). */
+  log?: (message: string) => void;
+  /** A document was stopped, or may be analysed again: its diagnostics (and its dependents') are stale. */
+  onStopped?: (uri: string) => void;
+}
+
+/** A call whose analysis the watchdog stopped (too long, or out of memory). */
+export class AnalysisStopped extends Error {}
+
+/** A call cancelled by the client before it ran. */
+export class CallCancelled extends Error {}
+
+interface DocEntry {
+  text: string;
+  key: string;
+  /** Why it is not analysed (set by the watchdog), or null. */
+  stopped: string | null;
+  stoppedAt: number;
+  /** The text it had when stopped: a retry is only worth it once the text changed. */
+  stoppedText: string | null;
+  retry: NodeJS.Timeout | null;
+}
+
+type Job =
+  | { kind: "set"; uri: string; text: string }
+  | { kind: "remove"; uri: string }
+  | {
+    kind: "call";
+    id: number;
+    method: ServiceMethod;
+    args: unknown[];
+    uri: string | null;
+    resolve: (value: unknown, ms: number) => void;
+    reject: (error: Error) => void;
+    cancel?: { dispose(): void };
+  };
+
+type CallJob = Extract<Job, { kind: "call" }>;
+
+/** The main thread's handle on the analysis worker. */
+export class AnalysisClient {
+  private worker: Worker | null = null;
+  private readonly docs = new Map<string, DocEntry>();
+  private readonly projects = new Map<string, ProjectInfo>();
+  private sentProjects = new Map<string, ProjectInfo>();
+  private readonly queue: Job[] = [];
+  private inFlight: CallJob | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  /** The document the worker said it is analysing during the call in flight. */
+  private busy: string | null = null;
+  private nextId = 1;
+  private disposed = false;
+  private readonly budgetMs: number;
+  private readonly heapMb: number;
+  private readonly retryAfterMs: number;
+  private readonly log: (message: string) => void;
+  private readonly onStopped: (uri: string) => void;
+  private readonly data: HostData;
+  /** Workers started after the first: each is a watchdog intervention. */
+  restarts = 0;
+
+  constructor(options: AnalysisClientOptions = {}) {
+    this.budgetMs = options.budgetMs ?? 10_000;
+    this.heapMb = options.heapMb ?? 2048;
+    this.retryAfterMs = options.retryAfterMs ?? Math.max(30_000, 3 * this.budgetMs);
+    this.log = options.log ?? (() => undefined);
+    this.onStopped = options.onStopped ?? (() => undefined);
+    this.data = { ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}), ...(options.testFaults ? { testFaults: options.testFaults } : {}) };
+    this.spawn();
+  }
+
+  // ---- documents -----------------------------------------------------------------------------------
+
+  /** Adds or replaces a document, in `project`. */
+  setDocument(uri: string, text: string, project: ProjectInfo): void {
+    this.projects.set(project.key, project);
+    const entry = this.docs.get(uri);
+    if (entry && entry.text === text && entry.key === project.key) return;
+    if (entry) {
+      entry.text = text;
+      entry.key = project.key;
+      if (entry.stopped !== null && Date.now() - entry.stoppedAt >= this.retryAfterMs) this.unstop(uri, entry);
+    } else {
+      this.docs.set(uri, { text, key: project.key, stopped: null, stoppedAt: 0, stoppedText: null, retry: null });
+    }
+    this.enqueue({ kind: "set", uri, text });
+  }
+
+  /** Forgets a document. */
+  removeDocument(uri: string): void {
+    const entry = this.docs.get(uri);
+    if (!entry) return;
+    if (entry.retry) clearTimeout(entry.retry);
+    this.docs.delete(uri);
+    this.enqueue({ kind: "remove", uri });
+  }
+
+  /** Sends the documents whose project changed (after a config or schema changed on disk). */
+  updateProjects(projectOf: (uri: string) => ProjectInfo): void {
+    for (const [uri, entry] of this.docs) {
+      const project = projectOf(uri);
+      const changed = project.key !== entry.key || this.projects.get(project.key) !== project;
+      this.projects.set(project.key, project);
+      if (changed) {
+        entry.key = project.key;
+        this.enqueue({ kind: "set", uri, text: entry.text });
+      }
+    }
+  }
+
+  /** The text of a document as last set. */
+  text(uri: string): string | undefined {
+    return this.docs.get(uri)?.text;
+  }
+
+  /** Why a document is not analysed, when the watchdog stopped it. */
+  stoppedReason(uri: string): string | null {
+    return this.docs.get(uri)?.stopped ?? null;
+  }
+
+  // ---- calls ---------------------------------------------------------------------------------------
+
+  /**
+   * Calls a language-service method in the worker, after every change made before. `uri` is the document
+   * the call is about (blamed if the call runs past its budget and the worker did not say it was busy with
+   * another). Rejects with `AnalysisStopped` past the budget or when the worker dies, with `CallCancelled`
+   * when `token` is cancelled before the call runs.
+   */
+  async call<M extends ServiceMethod>(method: M, args: ServiceArgs<M>, uri: string | null, token?: CancellationToken): Promise<ServiceResult<M>> {
+    return (await this.timedCall(method, args, uri, token)).value;
+  }
+
+  /** `call`, with how long the method ran in the worker (in ms; not counting the wait in the queue). */
+  timedCall<M extends ServiceMethod>(method: M, args: ServiceArgs<M>, uri: string | null, token?: CancellationToken): Promise<{ value: ServiceResult<M>; ms: number }> {
+    return new Promise((resolve, reject) => {
+      if (this.disposed) return reject(new CallCancelled("the server is shutting down"));
+      const done = (value: unknown, ms: number) => resolve({ value: value as ServiceResult<M>, ms });
+      const job: CallJob = { kind: "call", id: this.nextId++, method, args, uri, resolve: done, reject };
+      if (token) {
+        if (token.isCancellationRequested) return reject(new CallCancelled(`${method} was cancelled`));
+        job.cancel = token.onCancellationRequested(() => {
+          const at = this.queue.indexOf(job);
+          if (at >= 0) {
+            this.queue.splice(at, 1);
+            reject(new CallCancelled(`${method} was cancelled before it ran`));
+          }
+        });
+      }
+      this.enqueue(job);
+    });
+  }
+
+  /** Stops the worker and rejects what is pending. */
+  dispose(): void {
+    this.disposed = true;
+    this.clearTimer();
+    for (const entry of this.docs.values()) if (entry.retry) clearTimeout(entry.retry);
+    const pending = [...(this.inFlight ? [this.inFlight] : []), ...this.queue.filter((j): j is CallJob => j.kind === "call")];
+    this.queue.length = 0;
+    this.inFlight = null;
+    for (const job of pending) job.reject(new CallCancelled("the server is shutting down"));
+    const w = this.worker;
+    this.worker = null;
+    if (w) {
+      w.removeAllListeners();
+      void w.terminate();
+    }
+  }
+
+  // ---- the queue -----------------------------------------------------------------------------------
+
+  private enqueue(job: Job): void {
+    if (this.disposed) return;
+    this.queue.push(job);
+    this.pump();
+  }
+
+  /** Posts queued jobs until a call is in flight. */
+  private pump(): void {
+    const w = this.worker;
+    if (!w) return;
+    while (!this.inFlight && this.queue.length > 0) {
+      const job = this.queue.shift()!;
+      if (job.kind === "remove") {
+        this.post({ t: "remove", uri: job.uri });
+      } else if (job.kind === "set") {
+        const entry = this.docs.get(job.uri);
+        if (!entry) continue; // removed since
+        this.sendProject(entry.key);
+        this.post({ t: "set", uri: job.uri, text: job.text, key: entry.key, stopped: entry.stopped });
+      } else {
+        job.cancel?.dispose();
+        this.inFlight = job;
+        this.busy = null;
+        this.post({ t: "call", id: job.id, method: job.method, args: job.args });
+        this.timer = setTimeout(() => this.fail(`took longer than ${seconds(this.budgetMs)}`, "time"), this.budgetMs);
+      }
+    }
+  }
+
+  private post(message: ToHost): void {
+    this.worker?.postMessage(message);
+  }
+
+  private sendProject(key: string): void {
+    const info = this.projects.get(key);
+    if (info && this.sentProjects.get(key) !== info) {
+      this.post({ t: "project", key, info });
+      this.sentProjects.set(key, info);
+    }
+  }
+
+  private onMessage(w: Worker, m: FromHost): void {
+    if (w !== this.worker) return;
+    switch (m.t) {
+      case "busy":
+        this.busy = m.uri;
+        break;
+      case "log":
+        this.log(m.message);
+        break;
+      case "result":
+      case "error": {
+        const job = this.inFlight;
+        if (!job || job.id !== m.id) return;
+        this.inFlight = null;
+        this.clearTimer();
+        if (m.t === "result") job.resolve(m.value, m.ms);
+        else job.reject(Object.assign(new Error(m.message), { stack: m.stack }));
+        this.pump();
+        break;
+      }
+    }
+  }
+
+  // ---- the watchdog --------------------------------------------------------------------------------
+
+  private spawn(): void {
+    const w = startWorker(this.data, this.heapMb);
+    w.on("message", (m: FromHost) => this.onMessage(w, m));
+    w.on("error", (e: Error & { code?: string }) => {
+      if (w !== this.worker) return;
+      if (e.code === "ERR_WORKER_OUT_OF_MEMORY") this.fail(`ran out of memory (more than ${this.heapMb} MB)`, "memory");
+      else this.fail(`crashed (${e.message})`, "crash");
+    });
+    w.on("exit", (code) => {
+      if (w === this.worker) this.fail(`ended unexpectedly (exit code ${code})`, "crash");
+    });
+    // The worker's output must never reach the protocol's standard output.
+    w.stdout.on("data", (d: Buffer) => this.log(`analysis worker: ${d.toString().trimEnd()}`));
+    w.stderr.on("data", (d: Buffer) => this.log(`analysis worker: ${d.toString().trimEnd()}`));
+    this.worker = w;
+    this.sentProjects = new Map();
+  }
+
+  /** Ends the worker after a runaway or failed analysis, stops the document it was busy with, starts anew. */
+  private fail(what: string, kind: "time" | "memory" | "crash"): void {
+    this.clearTimer();
+    const job = this.inFlight;
+    this.inFlight = null;
+    const old = this.worker;
+    this.worker = null;
+    if (old) {
+      old.removeAllListeners();
+      void old.terminate();
+    }
+    const blamed = this.busy ?? job?.uri ?? null;
+    this.busy = null;
+    const entry = blamed ? this.docs.get(blamed) : undefined;
+    const activity = job ? `'${job.method}'` : "the analysis";
+    if (blamed && entry) {
+      const why = kind === "time" ? `took longer than ${seconds(this.budgetMs)}` : kind === "memory" ? `needed more than ${this.heapMb} MB of memory` : "crashed";
+      entry.stopped = `the analysis of this document ${why} and was stopped; it is analysed again after you change it (at most every ${seconds(this.retryAfterMs)})`;
+      entry.stoppedAt = Date.now();
+      entry.stoppedText = entry.text;
+      if (entry.retry) clearTimeout(entry.retry);
+      entry.retry = setTimeout(() => this.retry(blamed), this.retryAfterMs);
+      entry.retry.unref?.();
+    }
+    this.log(`${activity} ${what}${blamed ? ` while analysing ${blamed}` : ""}: the analysis was stopped and restarted${entry ? "; that document is not analysed until it changes" : ""}`);
+    this.restarts++;
+    if (!this.disposed) {
+      this.spawn();
+      for (const [uri, doc] of this.docs) {
+        this.sendProject(doc.key);
+        this.post({ t: "set", uri, text: doc.text, key: doc.key, stopped: doc.stopped });
+      }
+    }
+    job?.reject(new AnalysisStopped(`segql: ${activity} ${what}${blamed ? ` (analysing ${fileName(blamed)})` : ""} and was stopped`));
+    this.pump();
+    if (blamed && entry) this.onStopped(blamed);
+  }
+
+  /** The retry time of a stopped document has come: analyse it again if it changed since. */
+  private retry(uri: string): void {
+    const entry = this.docs.get(uri);
+    if (!entry || entry.stopped === null) return;
+    entry.retry = null;
+    if (entry.text === entry.stoppedText) return; // unchanged: it would only be stopped again
+    this.unstop(uri, entry);
+    this.enqueue({ kind: "set", uri, text: entry.text });
+    this.onStopped(uri);
+  }
+
+  private unstop(_uri: string, entry: DocEntry): void {
+    entry.stopped = null;
+    entry.stoppedText = null;
+    if (entry.retry) clearTimeout(entry.retry);
+    entry.retry = null;
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+}
+
+/**
+ * Starts the worker: the compiled `analysis-worker.js` beside this file, or, when the server runs from the
+ * TypeScript sources (tests, `tsx`), the `.ts` file through tsx's loader, which a worker does not inherit.
+ */
+function startWorker(data: HostData, heapMb: number): Worker {
+  const options = { workerData: data, resourceLimits: { maxOldGenerationSizeMb: heapMb }, stdout: true, stderr: true };
+  if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./analysis-worker.js", import.meta.url), options);
+  const entry = new URL("./analysis-worker.ts", import.meta.url).href;
+  const tsx = import.meta.resolve("tsx/esm/api");
+  const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); })`;
+  return new Worker(boot, { ...options, eval: true });
+}
+
+function seconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+function fileName(uri: string): string {
+  return uri.slice(uri.lastIndexOf("/") + 1);
+}

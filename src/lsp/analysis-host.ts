@@ -1,0 +1,75 @@
+/**
+ * The worker side of the language server: one `LanguageService` holding the documents the main thread
+ * sends, answering its calls one at a time. Before each document's analysis it tells the main thread which
+ * document it is busy with, so a watchdog that stops a runaway analysis knows whose it was.
+ */
+import type { ProjectInfo } from "../service/index.js";
+import { LanguageService } from "../service/index.js";
+import { SERVICE_METHODS, type FromHost, type HostData, type TestFaults, type ToHost } from "./analysis-protocol.js";
+
+/** The part of a `MessagePort` (or `parentPort`) the host uses. */
+export interface HostPort {
+  on(event: "message", listener: (message: ToHost) => void): unknown;
+  postMessage(message: FromHost): void;
+}
+
+const NO_PROJECT: ProjectInfo = { key: "", schema: null };
+const METHODS: ReadonlySet<string> = new Set(SERVICE_METHODS);
+
+/** Serves the language service on `port` until the worker is terminated. */
+export function runHost(port: HostPort, data: HostData = {}): void {
+  const projects = new Map<string, ProjectInfo>();
+  const keys = new Map<string, string>();
+  const faults = data.testFaults ?? {};
+  const service = new LanguageService({
+    project: (uri) => projects.get(keys.get(uri) ?? "") ?? NO_PROJECT,
+    ...(data.maxBytes ? { maxBytes: data.maxBytes } : {}),
+    beforeAnalysis: (uri) => {
+      port.postMessage({ t: "busy", uri });
+      injectFaults(faults, uri);
+    },
+    onInternalError: (uri, e) => port.postMessage({ t: "log", message: `internal error analysing ${uri}: ${describe(e)}` }),
+  });
+
+  port.on("message", (m) => {
+    switch (m.t) {
+      case "project":
+        projects.set(m.key, m.info);
+        break;
+      case "set":
+        keys.set(m.uri, m.key);
+        service.setDocument(m.uri, m.text, { stopped: m.stopped });
+        break;
+      case "remove":
+        keys.delete(m.uri);
+        service.removeDocument(m.uri);
+        break;
+      case "call": {
+        try {
+          if (!METHODS.has(m.method)) throw new Error(`unknown method ${m.method}`);
+          const method = service[m.method] as (...args: unknown[]) => unknown;
+          const started = performance.now();
+          const value = method.apply(service, m.args);
+          port.postMessage({ t: "result", id: m.id, value, ms: performance.now() - started });
+        } catch (e) {
+          port.postMessage({ t: "error", id: m.id, message: e instanceof Error ? e.message : String(e), stack: describe(e) });
+        }
+        break;
+      }
+    }
+  });
+}
+
+function injectFaults(faults: TestFaults, uri: string): void {
+  const hit = (list: string[] | undefined) => list?.some((s) => uri.includes(s)) ?? false;
+  if (hit(faults.throwOn)) throw new Error(`injected failure for ${uri}`);
+  if (hit(faults.hangOn)) for (;;) { /* a runaway analysis */ }
+  if (hit(faults.exhaustMemoryOn)) {
+    const hoard: string[][] = [];
+    for (let i = 0; ; i++) hoard.push(Array.from({ length: 1000 }, (_, j) => `${i}:${j}`));
+  }
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : String(e);
+}

@@ -1,0 +1,73 @@
+/**
+ * The language server over standard input and output, as editors start it (`segql lsp --stdio`).
+ *
+ * Standard output carries the protocol only. A malformed frame from the client (a non-numeric or wrong
+ * `Content-Length`, a missing header, a huge length, a body that is not UTF-8 JSON) ends the connection:
+ * one line on standard error says what was wrong and the process exits with code 2 (frame-reader.ts).
+ * The end of the input without an `exit` notification ends the process with code 1, as the protocol says.
+ */
+import {
+  createConnection,
+  LSPErrorCodes,
+  ProposedFeatures,
+  ResponseError,
+  StreamMessageWriter,
+  type Message,
+  type ResponseMessage,
+} from "vscode-languageserver/node";
+import { FrameReader, type FrameReaderOptions } from "./frame-reader.js";
+import { startServer, type ServerOptions } from "./server.js";
+
+/** Options of the stdio server: the server's, the reader's, and where its one-line messages go. */
+export interface StdioOptions extends ServerOptions, FrameReaderOptions {
+  /** Writes one line for the user (standard error by default). */
+  err?: (line: string) => void;
+}
+
+/** Exit code after a malformed frame: the client sent something that is not the protocol. */
+export const EXIT_MALFORMED = 2;
+
+/**
+ * Serves until the client sends `exit` or the input ends or is malformed; resolves with the exit code (the
+ * process's other handles are closed, so it can end). Installs nothing global besides the stream listeners.
+ */
+export function serveStdio(options: StdioOptions = {}): Promise<number> {
+  const err = options.err ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const reader = new FrameReader(process.stdin, options);
+  const writer = new StreamMessageWriter(process.stdout);
+  const connection = createConnection(ProposedFeatures.all, reader, writer, {
+    // A request cancelled while still queued is answered at once, without running it.
+    cancelUndispatched: (message: Message): ResponseMessage | undefined => {
+      const id = (message as { id?: number | string }).id;
+      if (id === undefined) return undefined;
+      return { jsonrpc: "2.0", id, error: new ResponseError(LSPErrorCodes.RequestCancelled, "cancelled before it ran").toJson() };
+    },
+  });
+  const server = startServer(connection, options);
+  return new Promise<number>((resolve) => {
+    let done = false;
+    const finish = (code: number) => {
+      if (done) return;
+      done = true;
+      server.dispose();
+      process.stdin.pause();
+      process.stdin.destroy();
+      resolve(code);
+      // Should a handle still hold the process (a client that keeps the pipe open), end it anyway.
+      setTimeout(() => process.exit(code), 2000).unref();
+    };
+    reader.onFramingError((what) => {
+      err(`segql lsp: malformed message from the client: ${what}; closing the connection`);
+      connection.dispose();
+      finish(EXIT_MALFORMED);
+    });
+    let shutdown = false;
+    connection.onShutdown(() => {
+      shutdown = true;
+    });
+    // After `exit` the protocol library ends the process itself (0 after `shutdown`, else 1).
+    connection.onExit(() => finish(shutdown ? 0 : 1));
+    reader.onClose(() => finish(shutdown ? 0 : 1));
+    connection.listen();
+  });
+}
