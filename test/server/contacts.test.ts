@@ -1,0 +1,117 @@
+/**
+ * Contact routes through HTTP on every backend: search by any field and paging (the contact picker),
+ * "all matches of a filter", one contact with its segments, upserts and event appends with their errors.
+ */
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { crmSchema } from "../store/helpers.js";
+import { compilePredicate } from "../../src/compiler/predicate/index.js";
+import { analyze, checkExpression } from "../../src/index.js";
+import { searchExpression } from "../../src/server/contact-search.js";
+import { BACKENDS, CONTACTS, expectProblem, openTestApi, seed, type TestApi } from "./helpers.js";
+
+/** Contacts whose fields hold `text` by the search's documented rules, computed here independently. */
+function expectedSearch(text: string): string[] {
+  const t = text.trim();
+  const lower = (s: string) => s.replace(/[A-Z]/g, (c) => c.toLowerCase());
+  return CONTACTS.filter((c) =>
+    [c.id, c.name].some((v) => typeof v === "string" && lower(v).includes(lower(t))) ||
+    (c.plan !== null && lower(c.plan).includes(lower(t))) ||
+    (c.tags ?? []).includes(t) ||
+    (/^-?\d+(\.\d+)?$/.test(t) && c.ltv === Number(t)),
+  ).map((c) => c.id);
+}
+
+describe("searchExpression", () => {
+  it("always builds an expression that checks, whatever the text (quoting, never pasting)", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme", maxLength: 40 }), (text) => {
+        const e = searchExpression(crmSchema, text);
+        if (text.trim() === "") return e === null;
+        if (e === null) return true;
+        expect(analyze(e, crmSchema).diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+        return true;
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("matches what the documented rules say, on the predicate", () => {
+    for (const text of ["ann", "LEE", "pro", "vip", "1200", "c4", "\"E\"", "o'n", "zzz", "Free"]) {
+      const e = searchExpression(crmSchema, text)!;
+      const predicate = compilePredicate(checkExpression(e, crmSchema));
+      const got = CONTACTS.filter((c) => predicate(c, [])).map((c) => c.id);
+      expect(got, text).toEqual(expectedSearch(text));
+    }
+  });
+});
+
+describe.each(BACKENDS)("contacts API on %s", (backend) => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await openTestApi(backend);
+    await seed(api);
+  });
+  afterAll(() => api.dispose());
+
+  it("searches every field and pages through the matches, counting them all", async () => {
+    for (const text of ["ann", "PRO", "vip", "5400.5", "o'n", "\"e\"", "nothing-like-this"]) {
+      const r = await api.call("GET", `/api/contacts?search=${encodeURIComponent(text)}`);
+      expect(r.status, text).toBe(200);
+      expect(r.body.items.map((c: { id: string }) => c.id), text).toEqual(expectedSearch(text));
+      expect(r.body.total).toBe(expectedSearch(text).length);
+    }
+    const pages: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const r = await api.call("GET", `/api/contacts?limit=2&orderBy=name&descending=true${cursor ? `&cursor=${cursor}` : ""}`);
+      expect(r.body.total).toBe(CONTACTS.length);
+      pages.push(...r.body.items.map((c: { id: string }) => c.id));
+      cursor = r.body.next;
+    } while (cursor !== null && pages.length < 20);
+    const byName = [...CONTACTS].sort((a, b) => (a.name < b.name ? 1 : -1)).map((c) => c.id);
+    expect(pages).toEqual(byName);
+  });
+
+  it("lists all matches of a filter expression, combined with search; a bad filter is a 422 positioned in it", async () => {
+    const r = await api.call("GET", `/api/contacts?filter=${encodeURIComponent('plan = "Pro"')}&limit=200`);
+    expect(r.body.items.map((c: { id: string }) => c.id)).toEqual(["c1", "c4"]);
+    const both = await api.call("GET", `/api/contacts?filter=${encodeURIComponent("ltv > 100 -- spenders")}&search=ann`);
+    expect(both.body.items.map((c: { id: string }) => c.id)).toEqual(["c1"]);
+    const bad = expectProblem(await api.call("GET", `/api/contacts?filter=${encodeURIComponent("ltv >> 1")}&search=a`), 422, "invalid-expression");
+    expect(bad.expression).toBe("ltv >> 1");
+    expect(bad.diagnostics[0]).toMatchObject({ line: 1, column: 6 });
+    expectProblem(await api.call("GET", "/api/contacts?limit=201"), 400, "invalid-request");
+    expectProblem(await api.call("GET", "/api/contacts?cursor=bm9wZQ"), 400, "invalid-request");
+    expectProblem(await api.call("GET", "/api/contacts?orderBy=colour"), 422, "invalid-input");
+  });
+
+  it("returns one contact with its segments and recent events; 404 for an unknown key", async () => {
+    const s = await api.call("POST", "/api/segments", { json: { name: "VIPs", kind: "dynamic", expression: 'tags has "vip"' } });
+    const r = await api.call("GET", "/api/contacts/c1");
+    expect(r.status).toBe(200);
+    expect(r.body.key).toBe("c1");
+    expect(r.body.values).toMatchObject({ id: "c1", name: "Ann Lee", ltv: 1200, tags: ["vip", "beta"], birthday: "1990-05-01" });
+    expect(r.body.segments).toEqual([{ id: s.body.id, name: "VIPs" }]);
+    expect(r.body.recentEvents).toHaveLength(2);
+    expectProblem(await api.call("GET", `/api/contacts/${encodeURIComponent("no such/key")}`), 404, "not-found");
+  });
+
+  it("upserts and appends with clear errors: wrong field types name the row and field; events need their contact", async () => {
+    const bad = expectProblem(await api.call("POST", "/api/contacts", { json: { contacts: [{ id: "c7" }, { id: "c8", ltv: "lots" }] } }), 422, "invalid-input");
+    expect(bad.problems[0].path).toMatch(/\[1\].*ltv/);
+    expectProblem(await api.call("GET", "/api/contacts/c7"), 404, "not-found"); // nothing was written
+    const noKey = expectProblem(await api.call("POST", "/api/contacts", { json: { contacts: [{ name: "x" }] } }), 422, "invalid-input");
+    expect(noKey.problems[0].path).toMatch(/\[0\]/);
+    const orphan = expectProblem(await api.call("POST", "/api/events", { json: { events: [{ contact_id: "ghost", event: "Purchase", occurred_at: "2026-01-01T00:00:00Z" }] } }), 422, "invalid-input");
+    expect(orphan.problems[0].message).toMatch(/ghost/);
+    expectProblem(await api.call("POST", "/api/contacts", { json: { contacts: [] } }), 400, "invalid-request");
+    expectProblem(await api.call("POST", "/api/contacts", { json: [{ id: "x" }] }), 400, "invalid-request");
+    expectProblem(await api.call("POST", "/api/contacts", { json: { contacts: ["x"] } }), 400, "invalid-request");
+    const ok = await api.call("POST", "/api/contacts", { json: { contacts: [{ id: "c7", name: "Gus", tags: ["a"] }] }, headers: { "segql-user": "importer" } });
+    expect(ok.body).toMatchObject({ inserted: 1, updated: 0 });
+    const again = await api.call("POST", "/api/contacts", { json: { contacts: [{ id: "c7", ltv: 5 }] } });
+    expect(again.body).toMatchObject({ inserted: 0, updated: 1 });
+    expect((await api.call("GET", "/api/contacts/c7")).body.values).toMatchObject({ name: "Gus", ltv: 5, tags: ["a"] });
+  });
+});
