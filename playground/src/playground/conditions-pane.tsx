@@ -2,13 +2,15 @@
  * Per-condition counts beside the expression tree: each sub-condition with how many contacts it matches
  * on its own, so the rule that empties a segment stands out. Choosing a row selects its text in the editor.
  */
+import { memo } from "react";
 import type { ConditionsResponse } from "../worker/protocol.js";
 import { formatCount } from "./format-value.js";
 
 export interface ConditionsPaneProps {
   conditions: ConditionsResponse | null;
   total: number;
-  text: string;
+  /** The text no longer evaluates: these counts are for the last text that did. */
+  stale: boolean;
   onSelect(from: number, to: number): void;
 }
 
@@ -19,14 +21,16 @@ function sourceOf(text: string, from: number, to: number, fallback: string): str
   return s.length > 90 ? `${s.slice(0, 89)}…` : s || fallback;
 }
 
-export function ConditionsPane({ conditions, total, text, onSelect }: ConditionsPaneProps) {
+export const ConditionsPane = memo(function ConditionsPane({ conditions, total, stale, onSelect }: ConditionsPaneProps) {
+  const text = conditions?.text ?? "";
   return (
     <section className="pane" aria-labelledby="conditions-title">
       <h2 id="conditions-title">Per-condition counts</h2>
+      {stale && conditions ? <p className="count-muted">For the last condition that checked (the text has errors now).</p> : null}
       {!conditions ? (
         <p className="count-muted">Counting each condition…</p>
       ) : (
-        <ul className="tree" data-testid="conditions">
+        <ul className={stale ? "tree stale" : "tree"} data-testid="conditions">
           {conditions.items.map((c) => {
             const pct = total > 0 ? (100 * c.count) / total : 0;
             const compound = c.kind === "and" || c.kind === "or" || c.kind === "not";
@@ -50,4 +54,4 @@ export function ConditionsPane({ conditions, total, text, onSelect }: Conditions
       )}
     </section>
   );
-}
+});

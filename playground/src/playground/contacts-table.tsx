@@ -2,6 +2,7 @@
  * A page of the matching contacts, with sortable columns (a click or Enter on a header sorts by it; again
  * reverses) and a "Why?" button per row that explains that contact.
  */
+import { memo } from "react";
 import type { ColumnInfo } from "../worker/protocol.js";
 import { formatCount, formatValue } from "./format-value.js";
 
@@ -14,12 +15,14 @@ export interface ContactsTableProps {
   pageSize: number;
   sort: { field: string; descending: boolean } | null;
   picked: string | null;
+  /** The text no longer evaluates: these rows are for the last text that did. */
+  stale: boolean;
   onSort(sort: { field: string; descending: boolean } | null): void;
   onPage(page: number): void;
   onPick(key: string): void;
 }
 
-export function ContactsTable(p: ContactsTableProps) {
+export const ContactsTable = memo(function ContactsTable(p: ContactsTableProps) {
   const first = p.page * p.pageSize;
   const last = Math.min(first + p.rows.length, p.count);
   const pages = Math.max(1, Math.ceil(p.count / p.pageSize));
@@ -44,7 +47,8 @@ export function ContactsTable(p: ContactsTableProps) {
           </button>
         </nav>
       </div>
-      <div className="table-scroll" tabIndex={0} role="region" aria-label="Matching contacts table (scrolls sideways)">
+      {p.stale ? <p className="count-muted">For the last condition that checked (the text has errors now).</p> : null}
+      <div className={p.stale ? "table-scroll stale" : "table-scroll"} tabIndex={0} role="region" aria-label="Matching contacts table (scrolls sideways)">
         <table className="contacts" data-testid="contacts">
           <thead>
             <tr>
@@ -86,4 +90,4 @@ export function ContactsTable(p: ContactsTableProps) {
       </div>
     </section>
   );
-}
+});

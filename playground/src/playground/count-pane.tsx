@@ -22,7 +22,7 @@ export function CountPane({ result, loading, onShown }: CountPaneProps) {
   if (loading || !result) body = <p className="count-muted">Loading data…</p>;
   else if (!result.ok) {
     body = (
-      <p className="count-error" data-testid="count-error">
+      <p className="count-error" data-testid="count-error" data-text={result.text}>
         Cannot evaluate: {result.message}
       </p>
     );
@@ -30,7 +30,7 @@ export function CountPane({ result, loading, onShown }: CountPaneProps) {
     const pct = result.total > 0 ? (100 * result.count) / result.total : 0;
     body = (
       <p className="count-line">
-        <span className="count-number" data-testid="count">{formatCount(result.count)}</span>{" "}
+        <span className="count-number" data-testid="count" data-text={result.text}>{formatCount(result.count)}</span>{" "}
         <span>of {formatCount(result.total)} contacts match</span>{" "}
         <span className="count-muted">
           ({pct.toFixed(1)}%{result.segment ? `, segment "${result.segment}"` : ""}; {result.evalMs.toFixed(1)} ms)

@@ -3,7 +3,7 @@
  * Lines or a JSON array, optionally gzipped), optionally an events file (JSON Lines) and a schema (else one
  * is inferred and shown). Files are read in the worker, in this browser; nothing is uploaded.
  */
-import { useRef, useState } from "react";
+import { memo, useRef, useState } from "react";
 import { BUILTIN_DATASETS } from "../datasets.js";
 import type { DatasetInfo } from "../worker/protocol.js";
 import type { Progress } from "./data-client.js";
@@ -36,7 +36,7 @@ export function sortFiles(files: readonly File[]): { contacts: File | null; even
   return { contacts, events, schema, problem: contacts ? null : "no contacts file among the files: drop a .csv, .jsonl or .json of contacts" };
 }
 
-export function DataPanel(p: DataPanelProps) {
+export const DataPanel = memo(function DataPanel(p: DataPanelProps) {
   const input = useRef<HTMLInputElement>(null);
   const [dragging, setDragging] = useState(false);
   const [localProblem, setLocalProblem] = useState<string | null>(null);
@@ -129,4 +129,4 @@ export function DataPanel(p: DataPanelProps) {
       ) : null}
     </section>
   );
-}
+});

@@ -4,7 +4,7 @@
  * picker and "Check on DuckDB". The state that makes a view (text, dataset, now, dialect, parameters,
  * picked contact, sort, page) lives in the URL.
  */
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
 import { check } from "../../../src/checker/index.js";
 import type { TypedQuery } from "../../../src/checker/typed-ast.js";
 import { parse } from "../../../src/parser/index.js";
@@ -26,6 +26,9 @@ import { readState, writeState, type PlaygroundState } from "./url-state.js";
 import { WhyPane } from "./why-pane.js";
 
 const URI = "playground.segql";
+const NO_KEYS: string[] = [];
+const NO_COLUMNS: DatasetInfo["columns"] = [];
+const NO_ROWS: Record<string, unknown>[] = [];
 const PAGE_SIZE = 50;
 
 /** The segment a text's SQL is shown for, checked; or the first error. */
@@ -53,6 +56,8 @@ export function PlaygroundPage({ route, dark }: PlaygroundPageProps) {
   const [loadError, setLoadError] = useState<string | null>(null);
   const [dataVersion, setDataVersion] = useState(0);
   const [result, setResult] = useState<EvaluateResponse | null>(null);
+  /** The last result that evaluated: the table and the counts stay on it while the text has errors. */
+  const [good, setGood] = useState<Extract<EvaluateResponse, { ok: true }> | null>(null);
   const [conditions, setConditions] = useState<ConditionsResponse | null>(null);
   const [why, setWhy] = useState<WhyResponse | null>(null);
   const [segment, setSegment] = useState<string | null>(null);
@@ -167,7 +172,14 @@ export function PlaygroundPage({ route, dark }: PlaygroundPageProps) {
   queryRef.current = query;
 
   useEffect(() => {
-    client.onEvaluation({ evaluated: setResult, conditions: setConditions, why: setWhy });
+    client.onEvaluation({
+      evaluated: (r) => {
+        setResult(r);
+        if (r.ok) setGood(r);
+      },
+      conditions: setConditions,
+      why: setWhy,
+    });
   }, [client]);
 
   useEffect(() => {
@@ -210,10 +222,20 @@ export function PlaygroundPage({ route, dark }: PlaygroundPageProps) {
     [service],
   );
 
-  const sql = useMemo(() => typedQueryOf(state.text, schema, segment), [state.text, schema, segment]);
+  // The SQL follows the text at a lower priority than typing (compiling and formatting SQL takes a while).
+  const deferredText = useDeferredValue(state.text);
+  const sql = useMemo(() => typedQueryOf(deferredText, schema, segment), [deferredText, schema, segment]);
+  const onNow = useCallback((now: string) => update({ now }), [update]);
+  const onSelect = useCallback((from: number, to: number) => editor.current?.select(from, to), []);
+  const onDialect = useCallback((dialect: PlaygroundState["dialect"]) => update({ dialect }), [update]);
+  const onParams = useCallback((params: boolean) => update({ params }), [update]);
+  const onPick = useCallback((contact: string | null) => update({ contact }), [update]);
+  const onSort = useCallback((sort: PlaygroundState["sort"]) => update({ sort, page: 0 }), [update]);
+  const onPage = useCallback((page: number) => update({ page }), [update]);
   const total = result?.total ?? info?.contacts ?? 0;
-  const rows = result?.ok ? result.rows : [];
-  const count = result?.ok ? result.count : 0;
+  const stale = result !== null && !result.ok && good !== null;
+  const rows = good?.rows ?? NO_ROWS;
+  const count = good?.count ?? 0;
 
   return (
     <div className="playground">
@@ -226,7 +248,7 @@ export function PlaygroundPage({ route, dark }: PlaygroundPageProps) {
           now={state.now}
           onBuiltin={onBuiltin}
           onFiles={onFiles}
-          onNow={(now) => update({ now })}
+          onNow={onNow}
         />
         <section className="pane editor-pane" aria-labelledby="editor-title">
           <div className="pane-head">
@@ -244,17 +266,17 @@ export function PlaygroundPage({ route, dark }: PlaygroundPageProps) {
           </p>
           <CountPane result={result} loading={dataVersion === 0} onShown={onShown} />
         </section>
-        <ConditionsPane conditions={result?.ok ? conditions : null} total={total} text={state.text} onSelect={(from, to) => editor.current?.select(from, to)} />
+        <ConditionsPane conditions={conditions} total={total} stale={stale} onSelect={onSelect} />
       </div>
       <div className="column">
-        <SqlPane query={sql.query} problem={sql.problem} dialect={state.dialect} params={state.params} onDialect={(dialect) => update({ dialect })} onParams={(params) => update({ params })}>
+        <SqlPane query={sql.query} problem={sql.problem} dialect={state.dialect} params={state.params} onDialect={onDialect} onParams={onParams}>
           <DuckDbCheck client={client} schema={schema} ready={sql.query !== null} evaluate={query} dataVersion={dataVersion} />
         </SqlPane>
-        <WhyPane picked={state.contact} why={why} sampleKeys={info?.sampleKeys ?? []} keyField={info?.key ?? "key"} onPick={(contact) => update({ contact })} />
+        <WhyPane picked={state.contact} why={why} sampleKeys={info?.sampleKeys ?? NO_KEYS} keyField={info?.key ?? "key"} onPick={onPick} />
       </div>
       <div className="wide">
         <ContactsTable
-          columns={info?.columns ?? []}
+          columns={info?.columns ?? NO_COLUMNS}
           keyField={info?.key ?? ""}
           rows={rows}
           count={count}
@@ -262,9 +284,10 @@ export function PlaygroundPage({ route, dark }: PlaygroundPageProps) {
           pageSize={PAGE_SIZE}
           sort={state.sort}
           picked={state.contact}
-          onSort={(sort) => update({ sort, page: 0 })}
-          onPage={(page) => update({ page })}
-          onPick={(contact) => update({ contact })}
+          stale={stale}
+          onSort={onSort}
+          onPage={onPage}
+          onPick={onPick}
         />
       </div>
     </div>

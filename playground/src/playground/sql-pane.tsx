@@ -2,7 +2,7 @@
  * The SQL of the condition for a dialect picked from the six, with values inlined (escaped) or bound as
  * parameters, and a copy button. Compiled in the page (it needs no data) by the library's `compileSql`.
  */
-import { useMemo, useState, type ReactNode } from "react";
+import { memo, useMemo, useState, type ReactNode } from "react";
 import type { TypedQuery } from "../../../src/checker/typed-ast.js";
 import { compileSql, DIALECT_NAMES, type DialectName } from "../../../src/compiler/sql/index.js";
 
@@ -27,7 +27,7 @@ const DIALECT_LABELS: Record<DialectName, string> = {
   snowflake: "Snowflake",
 };
 
-export function SqlPane(p: SqlPaneProps) {
+export const SqlPane = memo(function SqlPane(p: SqlPaneProps) {
   const [copied, setCopied] = useState<string | null>(null);
   const compiled = useMemo(() => {
     if (!p.query) return null;
@@ -92,7 +92,7 @@ export function SqlPane(p: SqlPaneProps) {
       {p.children}
     </section>
   );
-}
+});
 
 function Params({ params }: { params: unknown[] | Record<string, unknown> }) {
   const entries = Array.isArray(params) ? params.map((v, i) => [`$${i + 1}`, v] as const) : Object.entries(params).map(([k, v]) => [`@${k}`, v] as const);

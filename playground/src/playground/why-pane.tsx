@@ -3,7 +3,7 @@
  * decided it, and the whole expression tree with each node's value and what it read (a field's value, the
  * events counted, an aggregate).
  */
-import { useEffect, useState } from "react";
+import { memo, useEffect, useState } from "react";
 import type { ExplainNode, NodeRead } from "../../../src/compiler/predicate/explain.js";
 import type { WhyResponse } from "../worker/protocol.js";
 import { decidingLeaves } from "./blame.js";
@@ -64,7 +64,7 @@ function Tree({ root }: { root: ExplainNode }) {
   );
 }
 
-export function WhyPane(p: WhyPaneProps) {
+export const WhyPane = memo(function WhyPane(p: WhyPaneProps) {
   const [typed, setTyped] = useState(p.picked ?? "");
   useEffect(() => setTyped(p.picked ?? ""), [p.picked]);
   const submit = (e: React.FormEvent) => {
@@ -120,4 +120,4 @@ export function WhyPane(p: WhyPaneProps) {
       <div aria-live="polite">{body}</div>
     </section>
   );
-}
+});

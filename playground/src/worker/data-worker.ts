@@ -81,18 +81,18 @@ async function evaluate(id: number, q: Extract<WorkerRequest, { type: "evaluate"
   const start = performance.now();
   const prepared = prepare(data, q);
   if (!prepared.ok) {
-    post({ type: "evaluated", id, ok: false, message: prepared.message, total: data.contacts.length });
+    post({ type: "evaluated", id, ok: false, text: q.text, message: prepared.message, total: data.contacts.length });
     return;
   }
   const { matches, count } = matchAll(data, prepared.predicate);
   const rows = pageOf(data, matches, q);
-  post({ type: "evaluated", id, ok: true, segment: prepared.segment, count, total: data.contacts.length, rows, evalMs: performance.now() - start });
+  post({ type: "evaluated", id, ok: true, text: q.text, segment: prepared.segment, count, total: data.contacts.length, rows, evalMs: performance.now() - start });
   if (q.contact !== null) {
     const why = whyOf(data, prepared.query, q.contact, q.now);
     post(why.ok ? { type: "why", id, key: q.contact, ...why } : { type: "why", id, ok: false, key: q.contact, message: why.message });
   }
   const conditions = await conditionCounts(data, prepared.query, q.now, yieldToMessages(id));
-  if (conditions) post({ type: "conditions", id, ...conditions });
+  if (conditions) post({ type: "conditions", id, text: q.text, ...conditions });
 }
 
 // ---- loading ------------------------------------------------------------------------------------------

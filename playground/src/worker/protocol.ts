@@ -78,6 +78,8 @@ export type EvaluateResponse =
       type: "evaluated";
       id: number;
       ok: true;
+      /** The text evaluated (the page shows which text a count is for). */
+      text: string;
       /** The segment evaluated (a file may hold several): its name, or null for a bare expression. */
       segment: string | null;
       count: number;
@@ -86,7 +88,7 @@ export type EvaluateResponse =
       /** Milliseconds the worker spent checking, compiling and counting. */
       evalMs: number;
     }
-  | { type: "evaluated"; id: number; ok: false; message: string; total: number };
+  | { type: "evaluated"; id: number; ok: false; text: string; message: string; total: number };
 
 /** One sub-condition and how many contacts it matches alone. */
 export interface ConditionCount {
@@ -102,6 +104,8 @@ export interface ConditionCount {
 export interface ConditionsResponse {
   type: "conditions";
   id: number;
+  /** The text the spans are in. */
+  text: string;
   items: ConditionCount[];
   /** True when the expression has more sub-conditions than are counted. */
   truncated: boolean;
