@@ -4,6 +4,13 @@
 import { CATEGORIES, isCategory } from "./generate/index.js";
 import type { FuzzOptions } from "./run.js";
 
+/**
+ * The default time budget of a stage call: 2 s plus 8 s per MiB of text. Generous on purpose: it is wall
+ * time on a shared machine (Node 20 has no per-thread CPU clock), and what it is for is super-linear cost
+ * and hangs (a 55 s completion, a stage that never ends), not a few hundred milliseconds.
+ */
+export const DEFAULT_BUDGET = { baseMs: 2000, perMiBMs: 8000 } as const;
+
 /** The usage text. */
 export const HELP = `usage: npm run fuzz -- [options]
 
@@ -13,8 +20,8 @@ export const HELP = `usage: npm run fuzz -- [options]
   --category C          only this category: ${CATEGORIES.join(", ")} (default: all, in turn)
   --time-limit S        stop handing out inputs after S seconds
   --workers W           worker threads (default 1)
-  --budget-ms MS        a stage call slower than MS + (budget per MiB) is a finding (default 1000)
-  --budget-ms-per-mib MS  allowance per MiB of input text (default 4000)
+  --budget-ms MS        a stage call slower than MS + (budget per MiB) is a finding (default 2000)
+  --budget-ms-per-mib MS  allowance per MiB of input text (default 8000)
   --max-memory-mb MB    heap limit of a worker; past it the input is an out-of-memory finding (default 1024)
   --no-shrink           print findings as generated, without delta debugging
   --shrink-seconds S    time allowed for shrinking one finding (default 60)
@@ -63,7 +70,7 @@ export function parseOptions(argv: string[], log: (text: string) => void): FuzzO
     category,
     timeLimitS,
     workers: int("--workers", 1, 1),
-    budget: { baseMs: int("--budget-ms", 1000, 1), perMiBMs: int("--budget-ms-per-mib", 4000) },
+    budget: { baseMs: int("--budget-ms", DEFAULT_BUDGET.baseMs, 1), perMiBMs: int("--budget-ms-per-mib", DEFAULT_BUDGET.perMiBMs) },
     maxMemoryMb: int("--max-memory-mb", 1024, 64),
     shrink: !flags.has("--no-shrink"),
     shrinkSeconds: int("--shrink-seconds", 60, 1),

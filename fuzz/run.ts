@@ -167,7 +167,8 @@ async function confirmAndShrink(finding: Finding, found: FoundInput, pool: Worke
     else if (syntaxOk && outcome.result.syntaxOk === false) return false;
     return outcome.result.failures.some(same);
   };
-  finding.confirmed = await oracle(found.input.text);
+  // A timing finding must come back twice more: one slow call on a busy machine proves little.
+  finding.confirmed = (await oracle(found.input.text)) && (!timing || (await oracle(found.input.text)));
   if (!finding.confirmed) {
     finding.shrinkNote = "not shrunk: it did not fail again";
     return;

@@ -31,7 +31,7 @@ const SHAPES: readonly (readonly [number, string, (rng: Random) => number, Shape
   }],
   [2, "not chain", (rng) => rng.size(1, 320, 100_000), (rng, n) =>
     `${repeat(rng.chance(0.5) ? `${keywordCase(rng, "not")} ` : "not (", n)}${rng.pick(LEAVES)}${rng.chance(0.5) ? "" : ")".repeat(n)}`],
-  [3, "and/or chain", (rng) => rng.size(2, 1_000, 200_000, 0.02), (rng, n) => {
+  [3, "and/or chain", (rng) => rng.size(2, 300, 200_000, 0.005), (rng, n) => {
     const parts: string[] = [rng.pick(LEAVES)];
     const mixed = rng.chance(0.5);
     const op = rng.pick(["and", "or"]);
@@ -58,7 +58,7 @@ const SHAPES: readonly (readonly [number, string, (rng: Random) => number, Shape
     }
     return `${opens.join("")}${rng.pick(LEAVES)}${repeat(")", rng.chance(0.85) ? closes : rng.int(0, closes))}`;
   }],
-  [2, "segment reference chain", (rng) => rng.size(2, 600, 6_000, 0.05), (rng, n) => {
+  [2, "segment reference chain", (rng) => rng.size(2, 150, 6_000, 0.02), (rng, n) => {
     const cycle = rng.chance(0.4);
     const withRules = rng.chance(0.5);
     const lines: string[] = [];
@@ -70,7 +70,7 @@ const SHAPES: readonly (readonly [number, string, (rng: Random) => number, Shape
     if (rng.chance(0.3)) lines.reverse();
     return lines.join("\n");
   }],
-  [1, "many nested declarations", (rng) => rng.size(2, 100, 2_000), (rng, n) => {
+  [1, "many nested declarations", (rng) => rng.size(2, 30, 2_000, 0.01), (rng, n) => {
     const lines: string[] = [];
     for (let i = 0; i < n; i++) lines.push(`segment "S${i}" as ${repeat("(", 150)}${rng.pick(LEAVES)}${repeat(")", 150)}`);
     return lines.join("\n");

@@ -71,14 +71,14 @@ const SHAPES: readonly (readonly [number, string, Shape])[] = [
     return rng.pick([`${name} = 1`, `${name}`, `performed "Purchase" where ${name} > 1`, `segment ${name} as is_vip`]);
   }],
   [3, "long list", (rng) => {
-    const n = rng.weighted<number>([[6, rng.size(1, 500, 30_000)], [1, rng.int(9_990, 10_010)]]);
+    const n = rng.weighted<number>([[20, rng.size(1, 200, 30_000, 0.01)], [1, rng.int(9_990, 10_010)]]);
     const item = rng.pick([() => quote(rng.pick(["vip", "a", "é", "it's"])), () => String(rng.int(0, 1e6)), () => "2024-01-01"]);
     const list = `(${Array.from({ length: n }, item).join(", ")})`;
     return rng.pick([`tags has any ${list}`, `name in ${list}`, `score not in ${list}`, `performed "Purchase" where currency in ${list}`, `tags has all ${list}`]);
   }],
   [1, "long comment", (rng, n) => `-- ${longString(rng, n)}\nis_vip -- ${longString(rng, n)}`],
   [1, "many segments", (rng) => {
-    const n = rng.size(1, 300, 20_000, 0.02);
+    const n = rng.size(1, 100, 20_000, 0.005);
     return Array.from({ length: n }, (_, i) => `segment "S${i}" as ${rng.pick(["is_vip", `in segment "S${Math.max(0, i - 1)}"`, "lifetime_value > 1"])}`).join("\n");
   }],
 ];

@@ -4,6 +4,7 @@
  * it found; `npm run fuzz -- --seed S --start I --inputs 1` replays any one input.
  */
 import { expect, it } from "vitest";
+import { DEFAULT_BUDGET } from "../../fuzz/options.js";
 import { countedFindings, formatFinding, formatSummary } from "../../fuzz/report.js";
 import { runFuzz } from "../../fuzz/run.js";
 
@@ -19,7 +20,7 @@ it(`a ${seconds} s fuzz run finds nothing (seed ${seed})`, async () => {
     category: null,
     timeLimitS: seconds,
     workers: 1,
-    budget: { baseMs: 1000, perMiBMs: 4000 },
+    budget: DEFAULT_BUDGET,
     maxMemoryMb: 1024,
     shrink: true,
     shrinkSeconds: 20,
