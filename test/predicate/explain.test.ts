@@ -13,7 +13,7 @@ import type { TypedExpr } from "../../src/checker/typed-ast.js";
 import { explain, subConditions, type ExplainNode } from "../../src/compiler/predicate/explain.js";
 import { compilePredicate, groupEvents } from "../../src/compiler/predicate/index.js";
 import { loadContacts, loadEventsByKey, type LoadedContact, type LoadedEvent } from "../../src/data/index.js";
-import { checkExpression } from "../../src/index.js";
+import { checkExpression, LIMITS } from "../../src/index.js";
 import { readSchemaFile } from "../../src/schema/read-schema-file.js";
 import type { Schema } from "../../src/schema/schema.js";
 import { datasetFile } from "../helpers/datasets.js";
@@ -310,8 +310,9 @@ describe("explain: segments and size", () => {
 
   it("walks long and deep expressions without recursion limits", () => {
     const wide = Array.from({ length: 3000 }, (_, i) => `lifetime_value = ${i}`).join(" or ");
-    const deep = `${"(".repeat(150)}is_vip${")".repeat(150)}`;
-    const nots = `${"not ".repeat(150)}is_vip`;
+    // As deep as the parser accepts (LIMITS.nesting levels).
+    const deep = `${"(".repeat(LIMITS.nesting)}is_vip${")".repeat(LIMITS.nesting)}`;
+    const nots = `${"not ".repeat(LIMITS.nesting)}is_vip`;
     for (const text of [wide, deep, nots]) {
       const q = checkExpression(text, schema);
       const contact = { id: "c", lifetime_value: 2999, is_vip: true };
