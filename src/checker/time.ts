@@ -58,7 +58,14 @@ export function parseTimestamp(text: string): { ms: number } | { reason: string 
   return { ms: ms - offsetMinutes * MINUTE };
 }
 
-/** `from − amount unit`, calendar-aware for months and years. */
+/** The largest and smallest instants a JavaScript Date holds (±100,000,000 days from the epoch). */
+export const MAX_DATE_MS = 8.64e15;
+
+/**
+ * `from − amount unit`, calendar-aware for months and years. Never NaN for a valid `from`: a result before
+ * the first instant a Date holds (amounts of millions of years) is `-Infinity` (after the last, `Infinity`),
+ * which compares as "earlier (later) than every instant", as the arithmetic says.
+ */
 export function subtractUnits(from: number, amount: number, unit: TimeUnit): number {
   switch (unit) {
     case "minute":
@@ -81,7 +88,10 @@ function subtractMonths(from: number, months: number): number {
   const year = Math.floor(total / 12);
   const month = total - year * 12;
   const day = Math.min(d.getUTCDate(), daysInMonth(year, month + 1));
-  return utc(year, month, day, d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds());
+  const ms = utc(year, month, day, d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds());
+  // Past the years a Date holds (±271,821), `utc` gives NaN; the direction is the amount's.
+  if (Number.isNaN(ms) && !Number.isNaN(from)) return months > 0 ? -Infinity : Infinity;
+  return ms;
 }
 
 /** Midnight UTC of the instant's date. */
@@ -103,7 +113,13 @@ export function resolveTime(value: TimeValue, now: number): number {
   }
 }
 
-/** ISO-8601 UTC with milliseconds, as `Date#toISOString` (years 0-9999). */
+/**
+ * ISO-8601 UTC with milliseconds, as `Date#toISOString` (years 0-9999; ±YYYYYY beyond). Never throws: an
+ * instant outside what a Date holds reads "before -271821-04-20" / "after +275760-09-13" (or "NaN").
+ */
 export function formatInstant(ms: number): string {
+  if (Number.isNaN(ms)) return "NaN";
+  if (ms < -MAX_DATE_MS) return "before -271821-04-20";
+  if (ms > MAX_DATE_MS) return "after +275760-09-13";
   return new Date(ms).toISOString();
 }

@@ -14,13 +14,27 @@ type Test = (v: unknown) => boolean;
 
 /** Builds the closure tree for a plan. */
 export function compileClosure(plan: Plan): (contact: Obj, events?: Events) => boolean {
+  // Each referenced segment is evaluated at most once per contact (memo, reset per call), as in codegen.ts.
+  const memo: (boolean | undefined)[] = new Array(plan.segments.length);
   const segments: Eval[] = plan.segments.map(() => () => false);
   plan.segments.forEach((s, i) => {
-    segments[i] = build(s.expr, segments);
+    const evaluate = build(s.expr, segments);
+    segments[i] = (c, E, ev, b) => {
+      const m = memo[i];
+      if (m !== undefined) return m;
+      return (memo[i] = evaluate(c, E, ev, b));
+    };
   });
   const root = build(plan.root, segments);
-  if (!plan.usesEvents) return (c) => root(c, NO_EVENTS, NO_PROPERTIES, NO_PROPERTIES);
-  return (c, E) => root(c, Array.isArray(E) ? E : NO_EVENTS, NO_PROPERTIES, NO_PROPERTIES);
+  const reset = plan.segments.length > 0;
+  if (!plan.usesEvents) return (c) => {
+    if (reset) memo.fill(undefined);
+    return root(c, NO_EVENTS, NO_PROPERTIES, NO_PROPERTIES);
+  };
+  return (c, E) => {
+    if (reset) memo.fill(undefined);
+    return root(c, Array.isArray(E) ? E : NO_EVENTS, NO_PROPERTIES, NO_PROPERTIES);
+  };
 }
 
 function build(e: PlanExpr, segments: Eval[]): Eval {

@@ -33,17 +33,23 @@ const CMP = { lt: "<", le: "<=", gt: ">", ge: ">=" } as const;
 /** Generates the predicate's source from a plan. */
 export function generate(plan: Plan): GeneratedPredicate {
   const g = new Generator();
-  const segments = plan.segments.map((s, i) => `/* in segment ${g.comment(s.name)} */\nfunction s${i}(c, E) {\n  let v, t;\n  return ${g.expr(s.expr)};\n}`);
+  // Each referenced segment is evaluated at most once per contact (M, reset per call): segments that
+  // refer twice to segments that refer twice… would otherwise take 2^depth calls.
+  const segments = plan.segments.map(
+    (s, i) => `/* in segment ${g.comment(s.name)} */\nfunction s${i}(c, E) {\n  const m = M[${i}];\n  if (m !== undefined) return m;\n  let v, t;\n  return (M[${i}] = ${g.expr(s.expr)});\n}`,
+  );
   const events = plan.events.map((ev) => g.event(ev));
   const body = g.expr(plan.root);
   const source = [
     `"use strict";`,
     `const { T, D, CF, SF, EF, HA, HL, own, OP, NOEV, NOBAG, isArray } = H;`,
     ...g.constants.map((_, i) => `const k${i} = K[${i}];`),
+    segments.length > 0 ? `const M = new Array(${segments.length});` : "",
     ...segments,
     ...events,
     `return function segqlPredicate(c, E) {`,
     plan.usesEvents ? `  if (!isArray(E)) E = NOEV;` : "",
+    segments.length > 0 ? `  M.fill(undefined);` : "",
     `  let v, t;`,
     `  return ${body};`,
     `};`,

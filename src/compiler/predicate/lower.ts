@@ -5,7 +5,7 @@
  * large `in` lists turned into Sets. Each back end then only maps plan nodes to code or closures, so the
  * two cannot drift apart.
  */
-import { parseDate, parseTimestamp, resolveTime } from "../../checker/time.js";
+import { MAX_DATE_MS, parseDate, parseTimestamp, resolveTime } from "../../checker/time.js";
 import type { Literal, PositiveTest, ResolvedField, TypedExpr, TypedMeasure, TypedQuery } from "../../checker/typed-ast.js";
 import type { FieldType, Schema } from "../../schema/schema.js";
 import { foldAscii, isPrototypeName } from "./runtime.js";
@@ -87,7 +87,10 @@ export interface Plan {
 export function resolveNow(now: Date | string | number | undefined): number {
   if (now === undefined) return Date.now();
   const ms = typeof now === "string" ? parseNowText(now) : now instanceof Date ? now.getTime() : now;
-  if (typeof ms !== "number" || !Number.isFinite(ms)) throw new RangeError(`compilePredicate: 'now' is not a valid instant: ${String(now)}`);
+  // Calendar arithmetic goes through Date: 'now' must be an instant a Date holds.
+  if (typeof ms !== "number" || !Number.isFinite(ms) || Math.abs(ms) > MAX_DATE_MS) {
+    throw new RangeError(`compilePredicate: 'now' is not a valid instant: ${String(now)}`);
+  }
   return ms;
 }
 

@@ -255,14 +255,43 @@ export function concatNul(value: string, nul: string): string {
 }
 
 /**
- * The JSON path `$."key"` of a top-level property. The engines that take paths (DuckDB, SQLite, MySQL,
- * BigQuery) disagree on escapes inside quoted keys, so a name holding `"` or `\` is refused.
+ * The JSON path `$."key"` of a top-level property, for engines that read no escapes inside the quotes
+ * (BigQuery: a quoted key is taken as written, so `*`, `.`, `[`, `$` and `'` are literal there). A name
+ * holding `"` or `\` is refused: it cannot be written in such a path.
  */
 export function jsonPath(key: string, dialect: DialectName): string {
   if (/["\\\u0000]/.test(key)) {
     throw new SqlCompileError(`the property name ${JSON.stringify(key)} cannot be written in a ${dialect} JSON path (it holds " or \\); give the property its own column in the schema`);
   }
   return `$."${key}"`;
+}
+
+/**
+ * The JSON path `$."key"` with the key written as a JSON string (`"` and `\` escaped, control characters as
+ * `\uXXXX`), for engines that decode escapes in quoted keys: SQLite (since 3.45) and MySQL. Everything
+ * inside the quotes is literal there (`*`, `.`, `[`, `$`, `'`, any Unicode). MariaDB compares a quoted key
+ * with the key as the document spells it, escapes included: JSON.stringify's spelling, which is how JSON
+ * writers spell them. A name holding U+0000 is refused (no engine here reads it back).
+ */
+export function escapedJsonPath(key: string, dialect: DialectName): string {
+  refuseNul(key, dialect);
+  return `$.${JSON.stringify(key)}`;
+}
+
+/**
+ * A JSON Pointer (RFC 6901) to a top-level property: `/` + the key with `~` written `~0` and `/` written
+ * `~1`, for DuckDB. DuckDB reads a path starting with `/` as a pointer, whose key is literal: in a
+ * `$."…"` path DuckDB takes `*` (even quoted) as a wildcard and reads escapes.
+ */
+export function jsonPointer(key: string, dialect: DialectName): string {
+  refuseNul(key, dialect);
+  return `/${key.replace(/~/g, "~0").replace(/\//g, "~1")}`;
+}
+
+function refuseNul(key: string, dialect: DialectName): void {
+  if (key.includes("\u0000")) {
+    throw new SqlCompileError(`the property name ${JSON.stringify(key)} holds U+0000, which a ${dialect} JSON path cannot hold; give the property its own column in the schema`);
+  }
 }
 
 /** The escape character of LIKE patterns: not a backslash, whose meaning differs between engines and modes. */

@@ -17,13 +17,14 @@ import type {
   Literal,
   PositiveTest,
   ResolvedField,
+  TimeUnit,
   TimeValue,
   TypedEvent,
   TypedExpr,
   TypedMeasure,
   TypedTest,
 } from "../../checker/typed-ast.js";
-import { resolveTime, startOfUtcDay } from "../../checker/time.js";
+import { formatInstant, resolveTime, startOfUtcDay } from "../../checker/time.js";
 import type { EventsDef, FieldType, Schema } from "../../schema/schema.js";
 import {
   foldAscii,
@@ -95,6 +96,8 @@ export class SqlGenerator implements Values {
   private readonly nonce = Math.random().toString(36).slice(2, 10);
   /** Every literal and quoted identifier written, so formatting can be checked not to have touched them. */
   readonly tokens = new Set<string>();
+  /** The SQL of each referenced segment written in place, by polarity (false, true). */
+  private readonly inlined = new Map<TypedExpr, [Cond | undefined, Cond | undefined]>();
   readonly params: boolean;
 
   constructor(
@@ -214,7 +217,11 @@ export class SqlGenerator implements Values {
       {
         const view = this.options.view ? this.options.view(e.name) : null;
         if (view !== null) return this.viewMembership(view, negated);
-        return this.expr(e.expr, negated);
+        // Written out in place, once per polarity: a segment referred to twice by a segment referred to
+        // twice… would otherwise be compiled 2^depth times (its text still repeats, within MAX_SQL_CHARS).
+        const memo = this.inlined.get(e.expr) ?? [undefined, undefined];
+        this.inlined.set(e.expr, memo);
+        return (memo[negated ? 1 : 0] ??= this.expr(e.expr, negated));
       }
     }
   }
@@ -454,8 +461,9 @@ export class SqlGenerator implements Values {
     if (v.kind === "string" || v.kind === "number" || v.kind === "boolean") {
       throw new SqlCompileError(`${x.label}: expected a time value, found a ${v.kind}`);
     }
-    if (v.kind === "instant") return checkRange(v.ms);
-    if (this.options.now !== null) return checkRange(resolveTime(v, this.options.now));
+    if (v.kind === "instant") return checkRange(v.ms, v.date ?? formatInstant(v.ms));
+    if (v.kind === "relative") checkSpan(v.amount, v.unit);
+    if (this.options.now !== null) return checkRange(resolveTime(v, this.options.now), describeTime(v));
     return null;
   }
 
@@ -728,11 +736,58 @@ function stringOf(v: Literal, x: Operand): string {
   return v.value;
 }
 
-function checkRange(ms: number): number {
+/** `ms` when SQL timestamps hold it (years 0001-9999); else a SqlCompileError naming `what` (never a RangeError). */
+function checkRange(ms: number, what: string): number {
   if (!(ms >= MIN_INSTANT && ms <= MAX_INSTANT)) {
-    throw new SqlCompileError(`the instant ${Number.isFinite(ms) ? new Date(ms).toISOString() : ms} is outside the years 0001-9999 that SQL timestamps hold`);
+    const at = formatInstant(ms);
+    throw new SqlCompileError(`${what}${at === what ? "" : ` (${at})`} is outside the years 0001-9999 that SQL timestamps hold`);
   }
   return ms;
+}
+
+/** Milliseconds in a fixed-length unit; months and years are counted in months. */
+const UNIT_MS: Record<"minute" | "hour" | "day" | "week", number> = { minute: 60_000, hour: 3_600_000, day: DAY, week: 7 * DAY };
+
+/**
+ * Refuses `N units ago` longer than the whole range SQL timestamps hold (9,999 years), whatever `now` is:
+ * with the engine's clock the engine would fail or, SQLite, give NULL (so disagree with the predicate).
+ */
+function checkSpan(amount: number, unit: TimeUnit): void {
+  const months = unit === "month" ? amount : unit === "year" ? amount * 12 : null;
+  const tooLong = months !== null ? months > 9999 * 12 : amount * UNIT_MS[unit as keyof typeof UNIT_MS] > MAX_INSTANT - MIN_INSTANT;
+  if (tooLong) {
+    throw new SqlCompileError(`${describeTime({ kind: "relative", amount, unit })} reaches back further than the 9,999 years SQL timestamps hold`);
+  }
+}
+
+/** A time value as written (`30 days ago`, `now`), for messages. */
+function describeTime(v: TimeValue): string {
+  switch (v.kind) {
+    case "instant":
+      return v.date ?? formatInstant(v.ms);
+    case "relative":
+      return `${v.amount} ${v.unit}${v.amount === 1 ? "" : "s"} ago`;
+    default:
+      return v.kind;
+  }
+}
+
+/**
+ * The longest SQL written (characters). Segments written in place repeat their text at every reference, so
+ * a few references can multiply the size; past this the engines would not take the statement anyway.
+ */
+export const MAX_SQL_CHARS = 10_000_000;
+
+/** Throws a SqlCompileError (not V8's "Invalid string length") when joined parts would pass MAX_SQL_CHARS. */
+function checkSize(sqls: string[]): void {
+  let total = 0;
+  for (const s of sqls) total += s.length + 5;
+  if (total > MAX_SQL_CHARS) {
+    throw new SqlCompileError(
+      `the SQL would be longer than ${MAX_SQL_CHARS.toLocaleString("en-US")} characters: each 'in segment' writes that segment's SQL in place, ` +
+        `so segments referred to many times multiply it; compile the segments to views instead (--form views)`,
+    );
+  }
 }
 
 function and(parts: Cond[]): Cond {
@@ -742,6 +797,7 @@ function and(parts: Cond[]): Cond {
     if (p === true) continue;
     sqls.push(p.top === "or" ? `(${p.sql})` : p.sql);
   }
+  checkSize(sqls);
   if (sqls.length === 0) return true;
   if (sqls.length === 1) {
     const only = parts.find((p) => p !== true) as Exclude<Cond, boolean>;
@@ -757,6 +813,7 @@ function or(parts: Cond[]): Cond {
     if (p === false) continue;
     sqls.push(p.top === "and" ? `(${p.sql})` : p.sql);
   }
+  checkSize(sqls);
   if (sqls.length === 0) return false;
   if (sqls.length === 1) return parts.find((p) => p !== false) as Exclude<Cond, boolean>;
   return { sql: sqls.join(" OR "), top: "or" };

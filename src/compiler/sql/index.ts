@@ -7,7 +7,7 @@
  * types and semantics notes).
  */
 import { format } from "sql-formatter";
-import { parseDate, parseTimestamp } from "../../checker/time.js";
+import { formatInstant, parseDate, parseTimestamp } from "../../checker/time.js";
 import type { TypedQuery, TypedSegment } from "../../checker/typed-ast.js";
 import { SqlCompileError, type Dialect, type DialectName } from "./dialect.js";
 import { bigquery } from "./dialects/bigquery.js";
@@ -17,6 +17,7 @@ import { postgres } from "./dialects/postgres.js";
 import { snowflake } from "./dialects/snowflake.js";
 import { sqlite } from "./dialects/sqlite.js";
 import { SqlGenerator } from "./generator.js";
+import { MAX_INSTANT_MS, MIN_INSTANT_MS } from "./json-time.js";
 
 export { SqlCompileError, type Dialect, type DialectName };
 
@@ -48,7 +49,10 @@ export interface CompileSqlOptions {
    * `select`/`count` it becomes the table's alias.
    */
   tableAlias?: string;
-  /** Format with sql-formatter (default true); false gives one line. */
+  /**
+   * Format with sql-formatter (default true); false gives one line. A statement longer than
+   * `PRETTY_MAX_CHARS` stays on one line (sql-formatter takes ~30 ms per 1,000 characters), with a `note`.
+   */
   pretty?: boolean;
   /**
    * Where `in segment "X"` reads X's members: for a segment name, the SQL of a relation (a quoted table or
@@ -63,7 +67,15 @@ export interface CompileSqlOptions {
 export interface CompiledSql {
   sql: string;
   params: unknown[] | Record<string, unknown>;
+  /** Set when `pretty` was asked for but the statement was left on one line, saying why. */
+  note?: string;
 }
+
+/**
+ * The longest statement sql-formatter lays out: it takes ~30 ms per 1,000 characters (and more on deeply
+ * nested SQL), so longer statements are printed on one line instead of taking seconds to minutes.
+ */
+export const PRETTY_MAX_CHARS = 20_000;
 
 /** Compiles a checked condition to SQL. Throws `SqlCompileError` when it cannot be expressed in the dialect. */
 export function compileSql(query: TypedQuery, options: CompileSqlOptions): CompiledSql {
@@ -90,7 +102,10 @@ export function compileSql(query: TypedQuery, options: CompileSqlOptions): Compi
     sql = `SELECT ${what} FROM ${from} WHERE ${condition}`;
   }
   const done = gen.finish(sql);
-  return { sql: options.pretty === false ? done.sql : pretty(done.sql, dialect, gen.tokens), params: paramsOf(dialect, done.params) };
+  const params = paramsOf(dialect, done.params);
+  if (options.pretty === false) return { sql: done.sql, params };
+  const laidOut = pretty(done.sql, dialect, gen.tokens);
+  return laidOut.note ? { sql: laidOut.sql, params, note: laidOut.note } : { sql: laidOut.sql, params };
 }
 
 /** Options of `compileViews`. */
@@ -121,13 +136,14 @@ export interface CompiledView {
  * negated an anti-join), which is the same membership `compileSql` gets by compiling X inline.
  * `sql` is every statement, each ending with `;`.
  */
-export function compileViews(segments: readonly TypedSegment[], options: CompileViewsOptions): { sql: string; views: CompiledView[] } {
+export function compileViews(segments: readonly TypedSegment[], options: CompileViewsOptions): { sql: string; views: CompiledView[]; note?: string } {
   const dialect = dialectOf(options.dialect);
   const named = segments.filter((s): s is TypedSegment & { name: string } => s.name !== null);
   if (named.length === 0) throw new SqlCompileError("views are made from named segments (`segment \"Name\" as …`); this text has none");
   const names = viewNames(named.map((s) => s.name), options.prefix ?? "segment_");
   const now = options.now === undefined ? null : resolveNowOption(options.now);
   const views: CompiledView[] = [];
+  let note: string | undefined;
   for (const segment of dependencyOrder(named)) {
     const gen = new SqlGenerator(dialect, segment.schema, {
       params: false,
@@ -141,12 +157,16 @@ export function compileViews(segments: readonly TypedSegment[], options: Compile
     });
     const select = gen.finish(`SELECT ${gen.ident(segment.schema.key)} FROM ${gen.table(segment.schema.table)} WHERE ${gen.condition(segment.expr)}`).sql;
     const view = names.get(segment.name)!;
-    const statements = (dialect.createView ?? defaultCreateView)(qualified(gen, options.schemaName, view), select).map((s) =>
-      options.pretty === false ? s : pretty(s, dialect, gen.tokens),
-    );
+    const statements = (dialect.createView ?? defaultCreateView)(qualified(gen, options.schemaName, view), select).map((s) => {
+      if (options.pretty === false) return s;
+      const laidOut = pretty(s, dialect, gen.tokens);
+      note ??= laidOut.note;
+      return laidOut.sql;
+    });
     views.push({ segment: segment.name, view, statements });
   }
-  return { sql: views.flatMap((v) => v.statements.map((s) => `${s};`)).join("\n\n"), views };
+  const sql = views.flatMap((v) => v.statements.map((s) => `${s};`)).join("\n\n");
+  return note ? { sql, views, note } : { sql, views };
 }
 
 /**
@@ -241,6 +261,10 @@ export function resolveNowOption(now: Date | string | number): number {
     ms = "ms" in t ? t.ms : (parseDate(now.trim()) ?? NaN);
   } else ms = NaN;
   if (!Number.isFinite(ms)) throw new SqlCompileError(`'now' is not a valid instant: ${String(now)} (expected e.g. 2024-01-01T10:00:00Z)`);
+  // It is written into the SQL as a timestamp literal: years 0001-9999.
+  if (!(ms >= MIN_INSTANT_MS && ms <= MAX_INSTANT_MS)) {
+    throw new SqlCompileError(`'now' (${formatInstant(ms)}) is outside the years 0001-9999 that SQL timestamps hold`);
+  }
   return ms;
 }
 
@@ -253,14 +277,21 @@ function paramsOf(dialect: Dialect, bound: unknown[]): unknown[] | Record<string
  * Formats with sql-formatter. Formatting only moves whitespace; as a guard, if any literal or quoted
  * identifier written by the generator no longer appears verbatim, the unformatted SQL is returned.
  */
-function pretty(sql: string, dialect: Dialect, tokens: ReadonlySet<string>): string {
+function pretty(sql: string, dialect: Dialect, tokens: ReadonlySet<string>): { sql: string; note?: string } {
+  if (sql.length > PRETTY_MAX_CHARS) {
+    return {
+      sql,
+      note: `the statement is ${sql.length.toLocaleString("en-US")} characters long, so it is printed on one line ` +
+        `(statements up to ${PRETTY_MAX_CHARS.toLocaleString("en-US")} characters are laid out over lines)`,
+    };
+  }
   let out: string;
   try {
     out = format(sql, { language: dialect.formatter.language, paramTypes: dialect.formatter.paramTypes, tabWidth: 2, keywordCase: "preserve", linesBetweenQueries: 1 });
   } catch {
-    return sql;
+    return { sql };
   }
   // (Tokens of SQL that constant folding discarded are not in the input either.)
-  for (const t of tokens) if (sql.includes(t) && !out.includes(t)) return sql;
-  return out;
+  for (const t of tokens) if (sql.includes(t) && !out.includes(t)) return { sql };
+  return { sql: out };
 }

@@ -7,7 +7,7 @@
  * TIMESTAMPTZ / JSON timestamps.
  */
 import type { TimeUnit } from "../../../checker/typed-ast.js";
-import { ansiIdent, concatNul, jsonPath, LIKE_ESCAPE, likePattern, LOWER_ASCII, numberLiteral, UPPER_ASCII, wallClock, type Dialect, type TimeKind, type Values } from "../dialect.js";
+import { ansiIdent, concatNul, jsonPointer, LIKE_ESCAPE, likePattern, LOWER_ASCII, numberLiteral, standardString, UPPER_ASCII, wallClock, type Dialect, type TimeKind, type Values } from "../dialect.js";
 import { EPOCH_LIMIT_MS, isoPatterns, MAX_INSTANT_MS, MIN_INSTANT_MS } from "../json-time.js";
 
 const UNITS: Record<TimeUnit, string> = { minute: "MINUTE", hour: "HOUR", day: "DAY", week: "WEEK", month: "MONTH", year: "YEAR" };
@@ -137,8 +137,9 @@ export function duckJsonText(s: string): string {
   return JSON.stringify(s).replace(/\\(u[0-9a-f]{4}|.)/g, (m: string, e: string) => (e.length === 5 ? `\\${e.toUpperCase().replace("U", "u")}` : m));
 }
 
+/** A property's path: a JSON Pointer, whose key DuckDB reads literally (see `jsonPointer`). */
 function path(key: string): string {
-  return concatNul(jsonPath(key, "duckdb"), "chr(0)");
+  return standardString(jsonPointer(key, "duckdb"));
 }
 
 /**

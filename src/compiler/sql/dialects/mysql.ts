@@ -11,7 +11,7 @@
  * - MariaDB has no `->>`: JSON_EXTRACT / JSON_UNQUOTE throughout.
  */
 import type { TimeUnit } from "../../../checker/typed-ast.js";
-import { checkIdent, jsonPath, LIKE_ESCAPE, likePattern, LOWER_ASCII, wallClock, type Dialect, type Values } from "../dialect.js";
+import { checkIdent, escapedJsonPath, LIKE_ESCAPE, likePattern, LOWER_ASCII, wallClock, type Dialect, type Values } from "../dialect.js";
 import { EPOCH_LIMIT_MS, isoPatterns, MIN_INSTANT_MS } from "../json-time.js";
 
 /**
@@ -117,7 +117,8 @@ export const mysql = {
 } satisfies Dialect;
 
 function get(doc: string, key: string): string {
-  return `JSON_EXTRACT(${doc}, ${stringLiteral(jsonPath(key, "mysql"))})`;
+  // The key as a JSON string (see `escapedJsonPath`); a path holding `\` becomes a hex literal.
+  return `JSON_EXTRACT(${doc}, ${stringLiteral(escapedJsonPath(key, "mysql"))})`;
 }
 
 function unquote(doc: string, key: string): string {

@@ -4,7 +4,7 @@
  * lists and event properties as JSON TEXT. SQLite has no session time zone: its date functions are UTC.
  */
 import type { TimeUnit } from "../../../checker/typed-ast.js";
-import { ansiIdent, concatNul, isoMs, jsonPath, standardString, type Dialect, type TimeKind, type Values } from "../dialect.js";
+import { ansiIdent, concatNul, escapedJsonPath, isoMs, standardString, type Dialect, type TimeKind, type Values } from "../dialect.js";
 import { EPOCH_LIMIT_MS, MIN_INSTANT_MS } from "../json-time.js";
 
 /** The canonical text of an instant: what `toISOString` writes, so text order is time order. */
@@ -126,8 +126,9 @@ export const sqlite = {
   createView: (name, select) => [`DROP VIEW IF EXISTS ${name}`, `CREATE VIEW ${name} AS ${select}`],
 } satisfies Dialect;
 
+/** A property's path, its key as a JSON string (see `escapedJsonPath`). */
 function path(key: string): string {
-  return standardString(jsonPath(key, "sqlite"));
+  return standardString(escapedJsonPath(key, "sqlite"));
 }
 
 /**
