@@ -156,7 +156,7 @@ export function runPipeline(input: PipelineInput, options: PipelineOptions): Pip
     checkSpans(input.text, checked.diagnostics, "check", failures);
 
     if (reached("format") && result.syntaxOk) {
-      roundTrip(parsed.document, run, failures, reached("reparse"));
+      roundTrip(parsed.document, WIDTHS[input.index % WIDTHS.length]!, run, failures, reached("reparse"));
     }
     // The segment under test of a segment file is the last; compile it and one other (all of them would
     // compile the same library segments for every input).
@@ -194,26 +194,30 @@ function checkSpans(text: string, diagnostics: Diagnostic[], stage: Stage, failu
   }
 }
 
+/** Line widths the formatter is tried at: mostly the default, sometimes narrow (more line breaking) or wide. */
+const WIDTHS: readonly number[] = [80, 80, 80, 20, 40, 200, 80, 1];
+
 /** format → parse → same document modulo spans, and format of that prints the same text. */
-function roundTrip(document: SegqlDocument, run: Runner, failures: Failure[], reparse: boolean): void {
-  const formatted = run("format", () => format(document))!;
+function roundTrip(document: SegqlDocument, width: number, run: Runner, failures: Failure[], reparse: boolean): void {
+  const w = width === 80 ? "" : ` (width ${width})`;
+  const formatted = run("format", () => format(document, { width }))!;
   if (!reparse) return;
   const again = run("reparse", () => parse(formatted))!;
   const errors = again.diagnostics.filter((d) => d.severity === "error");
   if (errors.length > 0) {
     const e = errors[0]!;
-    failures.push(failure("round-trip", "reparse", `the formatted text does not parse: ${e.code} at ${e.span.line}:${e.span.column}: ${e.message}`, `formatted: ${excerpt(formatted)}`, `does not parse: ${e.code}`));
+    failures.push(failure("round-trip", "reparse", `the formatted text${w} does not parse: ${e.code} at ${e.span.line}:${e.span.column}: ${e.message}`, `formatted: ${excerpt(formatted)}`, `does not parse: ${e.code}`));
     return;
   }
   const diff = firstDifference(comparable(document), comparable(again.document), "");
   if (diff !== null) {
-    failures.push(failure("round-trip", "reparse", `parse(format(text)) differs at ${diff.path}: ${diff.a} became ${diff.b}`, `formatted: ${excerpt(formatted)}`, `differs at ${diff.path.replace(/\[\d+\]/g, "").split(".").pop()}`));
+    failures.push(failure("round-trip", "reparse", `parse(format(text))${w} differs at ${diff.path}: ${diff.a} became ${diff.b}`, `formatted: ${excerpt(formatted)}`, `differs at ${diff.path.replace(/\[\d+\]/g, "").split(".").pop()}`));
     return;
   }
-  const twice = run("format", () => format(again.document))!;
+  const twice = run("format", () => format(again.document, { width }))!;
   if (twice !== formatted) {
     const at = commonPrefix(formatted, twice);
-    failures.push(failure("not-idempotent", "format", `format(parse(format(text))) differs from format(text) at offset ${at}`, `${excerpt(formatted.slice(at))} became ${excerpt(twice.slice(at))}`, "format twice differs"));
+    failures.push(failure("not-idempotent", "format", `format(parse(format(text)))${w} differs from format(text) at offset ${at}`, `${excerpt(formatted.slice(at))} became ${excerpt(twice.slice(at))}`, "format twice differs"));
   }
 }
 
