@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from "playwright-core";
 import { build, preview, type PreviewServer } from "vite";
 
 export const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -134,6 +134,14 @@ export async function screenshot(page: Page, name: string, options: { fullPage?:
   return path;
 }
 
+/** Writes a screenshot of one element (a pane) to docs/screenshots/<name>.png. */
+export async function screenshotOf(locator: Locator, name: string): Promise<string> {
+  mkdirSync(screenshotsDir, { recursive: true });
+  const path = join(screenshotsDir, `${name}.png`);
+  await locator.screenshot({ path });
+  return path;
+}
+
 /** Opens the playground at a hash route and waits for the first count. */
 export async function openPlayground(page: Page, base: string, hash = "#/playground"): Promise<void> {
   await page.goto(`${base}${hash}`);
@@ -145,12 +153,16 @@ export async function shownCount(page: Page): Promise<number> {
   return Number((await page.getByTestId("count").textContent())!.replace(/,/g, ""));
 }
 
-/** Replaces the editor's text by typing it (as a user would: select all, then type). */
-export async function typeInEditor(page: Page, text: string): Promise<void> {
+/**
+ * Replaces the editor's text: select all, then type it key by key (`keys`), or enter it as one input
+ * event, as a paste does (the default; faster where the test is not about typing).
+ */
+export async function typeInEditor(page: Page, text: string, how: "keys" | "paste" = "paste"): Promise<void> {
   await page.locator(".cm-content").click();
   await page.keyboard.press("Control+a");
   await page.keyboard.press("Delete");
-  await page.keyboard.type(text);
+  if (how === "keys") await page.keyboard.type(text);
+  else await page.keyboard.insertText(text);
 }
 
 /** Waits until the count shown is the one for `text` (the count carries the text it is for) and returns it. */

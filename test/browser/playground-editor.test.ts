@@ -52,13 +52,13 @@ describe.skipIf(!hasChromium)(`playground editor (Chromium) ${hasChromium ? "" :
 
   it("typing an expression shows the count segql eval --count gives", async () => {
     for (const text of ['churn and contract = "Month-to-month"', "tenure between 12 and 24 or total_charges is empty", 'not (services has any ("phone", "internet")) or senior_citizen']) {
-      await typeInEditor(page, text);
+      await typeInEditor(page, text, "keys");
       expect(await countFor(page, text)).toBe(await cliCount(text));
     }
   });
 
   it("completion offers contract after con, and accepting it inserts it", async () => {
-    await typeInEditor(page, "con");
+    await typeInEditor(page, "con", "keys");
     const popup = page.locator(".cm-tooltip-autocomplete");
     await popup.waitFor();
     expect(await popup.locator(".cm-completionLabel").allTextContents()).toContain("contract");
@@ -82,7 +82,7 @@ describe.skipIf(!hasChromium)(`playground editor (Chromium) ${hasChromium ? "" :
   });
 
   it("a typo gets a squiggle whose quick fix repairs it", async () => {
-    await typeInEditor(page, "tenur > 12 and churn");
+    await typeInEditor(page, "tenur > 12 and churn", "keys");
     // The squiggle under the whole word (lint runs as you type, so earlier ones may flash by).
     const squiggle = page.locator(".cm-lintRange-error", { hasText: /^tenur$/ });
     await squiggle.waitFor();
