@@ -9,6 +9,9 @@
  * marked stopped: it shows one diagnostic saying so and is not analysed again until it changes (and at most
  * once per `retryAfterMs`), so one pathological document cannot stall the server again at every request.
  */
+import { rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import type { CancellationToken } from "vscode-languageserver/node";
 import type { ProjectInfo } from "../service/index.js";
@@ -68,6 +71,8 @@ type CallJob = Extract<Job, { kind: "call" }>;
 /** The main thread's handle on the analysis worker. */
 export class AnalysisClient {
   private worker: Worker | null = null;
+  /** The worker has loaded its modules: calls may be posted (their budget starts when they are). */
+  private ready = false;
   private readonly docs = new Map<string, DocEntry>();
   private readonly projects = new Map<string, ProjectInfo>();
   private sentProjects = new Map<string, ProjectInfo>();
@@ -76,6 +81,8 @@ export class AnalysisClient {
   private timer: NodeJS.Timeout | null = null;
   /** The document the worker said it is analysing during the call in flight. */
   private busy: string | null = null;
+  /** Increases with every worker started, so a late start of a replaced one is dropped. */
+  private generation = 0;
   private nextId = 1;
   private disposed = false;
   private readonly budgetMs: number;
@@ -207,22 +214,28 @@ export class AnalysisClient {
   private pump(): void {
     const w = this.worker;
     if (!w) return;
-    while (!this.inFlight && this.queue.length > 0) {
-      const job = this.queue.shift()!;
-      if (job.kind === "remove") {
-        this.post({ t: "remove", uri: job.uri });
-      } else if (job.kind === "set") {
-        const entry = this.docs.get(job.uri);
-        if (!entry) continue; // removed since
-        this.sendProject(entry.key);
-        this.post({ t: "set", uri: job.uri, text: job.text, key: entry.key, stopped: entry.stopped });
-      } else {
-        job.cancel?.dispose();
-        this.inFlight = job;
-        this.busy = null;
-        this.post({ t: "call", id: job.id, method: job.method, args: job.args });
-        this.timer = setTimeout(() => this.fail(`took longer than ${seconds(this.budgetMs)}`, "time"), this.budgetMs);
-      }
+    if (!this.ready) {
+      // Documents can wait in the worker's port; a call's budget starts only once the worker is up.
+      while (this.queue.length > 0 && this.queue[0]!.kind !== "call") this.postJob(this.queue.shift()!);
+      return;
+    }
+    while (!this.inFlight && this.queue.length > 0) this.postJob(this.queue.shift()!);
+  }
+
+  private postJob(job: Job): void {
+    if (job.kind === "remove") {
+      this.post({ t: "remove", uri: job.uri });
+    } else if (job.kind === "set") {
+      const entry = this.docs.get(job.uri);
+      if (!entry) return; // removed since
+      this.sendProject(entry.key);
+      this.post({ t: "set", uri: job.uri, text: job.text, key: entry.key, stopped: entry.stopped });
+    } else {
+      job.cancel?.dispose();
+      this.inFlight = job;
+      this.busy = null;
+      this.post({ t: "call", id: job.id, method: job.method, args: job.args });
+      this.timer = setTimeout(() => this.fail(`took longer than ${seconds(this.budgetMs)}`, "time"), this.budgetMs);
     }
   }
 
@@ -241,6 +254,10 @@ export class AnalysisClient {
   private onMessage(w: Worker, m: FromHost): void {
     if (w !== this.worker) return;
     switch (m.t) {
+      case "ready":
+        this.ready = true;
+        this.pump();
+        break;
       case "busy":
         this.busy = m.uri;
         break;
@@ -263,8 +280,22 @@ export class AnalysisClient {
 
   // ---- the watchdog --------------------------------------------------------------------------------
 
+  /** Starts a worker; until it is up (and `ready`), jobs wait in the queue. */
   private spawn(): void {
-    const w = startWorker(this.data, this.heapMb);
+    this.worker = null;
+    this.ready = false;
+    const generation = ++this.generation;
+    workerEntry().then(
+      (entry) => {
+        if (this.disposed || generation !== this.generation) return;
+        this.attach(new Worker(entry, { workerData: this.data, resourceLimits: { maxOldGenerationSizeMb: this.heapMb }, stdout: true, stderr: true }));
+        this.pump();
+      },
+      (e: Error) => this.log(`cannot start the analysis worker: ${e.stack ?? e}`),
+    );
+  }
+
+  private attach(w: Worker): void {
     w.on("message", (m: FromHost) => this.onMessage(w, m));
     w.on("error", (e: Error & { code?: string }) => {
       if (w !== this.worker) return;
@@ -308,11 +339,9 @@ export class AnalysisClient {
     this.log(`${activity} ${what}${blamed ? ` while analysing ${blamed}` : ""}: the analysis was stopped and restarted${entry ? "; that document is not analysed until it changes" : ""}`);
     this.restarts++;
     if (!this.disposed) {
+      // The new worker gets every document first (as they are now; queued changes follow, in order).
+      this.queue.unshift(...[...this.docs].map(([uri, doc]): Job => ({ kind: "set", uri, text: doc.text })));
       this.spawn();
-      for (const [uri, doc] of this.docs) {
-        this.sendProject(doc.key);
-        this.post({ t: "set", uri, text: doc.text, key: doc.key, stopped: doc.stopped });
-      }
     }
     job?.reject(new AnalysisStopped(`segql: ${activity} ${what}${blamed ? ` (analysing ${fileName(blamed)})` : ""} and was stopped`));
     this.pump();
@@ -343,17 +372,31 @@ export class AnalysisClient {
   }
 }
 
+let bundled: Promise<string> | null = null;
+
 /**
- * Starts the worker: the compiled `analysis-worker.js` beside this file, or, when the server runs from the
- * TypeScript sources (tests, `tsx`), the `.ts` file through tsx's loader, which a worker does not inherit.
+ * The worker's entry: the compiled `analysis-worker.js` beside this file. When the server runs from the
+ * TypeScript sources (tests, `tsx`, whose loader a worker does not inherit), the worker's sources bundled
+ * once per process with esbuild (a development dependency) into a temporary file: a worker then starts in
+ * well under a second, where loading each module through tsx took seconds at every restart.
  */
-function startWorker(data: HostData, heapMb: number): Worker {
-  const options = { workerData: data, resourceLimits: { maxOldGenerationSizeMb: heapMb }, stdout: true, stderr: true };
-  if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./analysis-worker.js", import.meta.url), options);
-  const entry = new URL("./analysis-worker.ts", import.meta.url).href;
-  const tsx = import.meta.resolve("tsx/esm/api");
-  const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(boot, { ...options, eval: true });
+function workerEntry(): Promise<URL | string> {
+  if (!import.meta.url.endsWith(".ts")) return Promise.resolve(new URL("./analysis-worker.js", import.meta.url));
+  bundled ??= (async () => {
+    const esbuild = await import("esbuild");
+    const out = join(tmpdir(), `segql-lsp-worker-${process.pid}-${Date.now()}.mjs`);
+    await esbuild.build({
+      entryPoints: [new URL("./analysis-worker.ts", import.meta.url).pathname],
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      outfile: out,
+      logLevel: "error",
+    });
+    process.once("exit", () => rmSync(out, { force: true }));
+    return out;
+  })();
+  return bundled;
 }
 
 function seconds(ms: number): string {

@@ -20,13 +20,14 @@ const METHODS: ReadonlySet<string> = new Set(SERVICE_METHODS);
 export function runHost(port: HostPort, data: HostData = {}): void {
   const projects = new Map<string, ProjectInfo>();
   const keys = new Map<string, string>();
+  const texts = new Map<string, string>(); // for injected faults only
   const faults = data.testFaults ?? {};
   const service = new LanguageService({
     project: (uri) => projects.get(keys.get(uri) ?? "") ?? NO_PROJECT,
     ...(data.maxBytes ? { maxBytes: data.maxBytes } : {}),
     beforeAnalysis: (uri) => {
       port.postMessage({ t: "busy", uri });
-      injectFaults(faults, uri);
+      if (data.testFaults) injectFaults(faults, uri, texts.get(uri) ?? "");
     },
     onInternalError: (uri, e) => port.postMessage({ t: "log", message: `internal error analysing ${uri}: ${describe(e)}` }),
   });
@@ -38,10 +39,12 @@ export function runHost(port: HostPort, data: HostData = {}): void {
         break;
       case "set":
         keys.set(m.uri, m.key);
+        if (data.testFaults) texts.set(m.uri, m.text);
         service.setDocument(m.uri, m.text, { stopped: m.stopped });
         break;
       case "remove":
         keys.delete(m.uri);
+        texts.delete(m.uri);
         service.removeDocument(m.uri);
         break;
       case "call": {
@@ -58,15 +61,17 @@ export function runHost(port: HostPort, data: HostData = {}): void {
       }
     }
   });
+  // Loading the modules is done: from now on a call's time is its own.
+  port.postMessage({ t: "ready" });
 }
 
-function injectFaults(faults: TestFaults, uri: string): void {
-  const hit = (list: string[] | undefined) => list?.some((s) => uri.includes(s)) ?? false;
+function injectFaults(faults: TestFaults, uri: string, text: string): void {
+  const hit = (list: string[] | undefined) => list?.some((s) => uri.includes(s) || text.includes(s)) ?? false;
   if (hit(faults.throwOn)) throw new Error(`injected failure for ${uri}`);
   if (hit(faults.hangOn)) for (;;) { /* a runaway analysis */ }
   if (hit(faults.exhaustMemoryOn)) {
-    const hoard: string[][] = [];
-    for (let i = 0; ; i++) hoard.push(Array.from({ length: 1000 }, (_, j) => `${i}:${j}`));
+    const hoard: number[][] = [];
+    for (let i = 0; ; i++) hoard.push(new Array<number>(1_000_000).fill(i + 0.5));
   }
 }
 

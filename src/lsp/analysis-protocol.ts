@@ -22,7 +22,7 @@ export type ServiceResult<M extends ServiceMethod> = ReturnType<LanguageService[
 /**
  * Failures injected into the worker's analyses, for tests of the server's isolation and watchdog. Only
  * reachable through `ServerOptions.testFaults` from code: no command-line flag, setting or environment
- * variable sets it. A document is affected when its URI contains one of the strings.
+ * variable sets it. A document is affected when its URI or its text contains one of the strings.
  */
 export interface TestFaults {
   /** Analysing the document throws an Error. */
@@ -49,6 +49,7 @@ export type ToHost =
 
 /** From the worker to the main thread. */
 export type FromHost =
+  | { t: "ready" }
   | { t: "busy"; uri: string }
   | { t: "log"; message: string }
   | { t: "result"; id: number; value: unknown; ms: number }
