@@ -85,7 +85,7 @@ export async function openTestStore(backend: Backend, options: Omit<OpenStoreOpt
     // One PGlite per test file (starting one takes seconds); each store in a namespace of its own, dropped
     // on dispose. Stores on it must be used one at a time (the search path is the session's).
     sharedPglite ??= createPglite();
-    const pg = (await sharedPglite) as { exec(sql: string): Promise<unknown> };
+    const pg = (await sharedPglite) as unknown as { exec(sql: string): Promise<unknown> };
     const pgSchema = `segql_store_${++pgliteSchemas}`;
     const store = await openStore({ ...options, schema, pglite: pg, pgSchema });
     return {
