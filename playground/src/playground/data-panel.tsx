@@ -110,8 +110,9 @@ export const DataPanel = memo(function DataPanel(p: DataPanelProps) {
         </div>
       ) : null}
       {error ? (
-        <p className="count-error" role="alert" data-testid="data-error">
-          {error}
+        <p className="count-error" role="alert">
+          <span data-testid="data-error">{error}</span>
+          {p.info && !p.progress ? <span className="count-muted"> — still using {p.info.name}.</span> : null}
         </p>
       ) : null}
       {p.info && !p.progress ? (

@@ -95,7 +95,8 @@ export const SqlPane = memo(function SqlPane(p: SqlPaneProps) {
 });
 
 function Params({ params }: { params: unknown[] | Record<string, unknown> }) {
-  const entries = Array.isArray(params) ? params.map((v, i) => [`$${i + 1}`, v] as const) : Object.entries(params).map(([k, v]) => [`@${k}`, v] as const);
+  // Positional placeholders differ by dialect ($1, ?, :1): number them; BigQuery's are named (@p1).
+  const entries = Array.isArray(params) ? params.map((v, i) => [String(i + 1), v] as const) : Object.entries(params).map(([k, v]) => [`@${k}`, v] as const);
   if (entries.length === 0) return <p className="count-muted">No parameters.</p>;
   return (
     <table className="params" aria-label="Parameters">
