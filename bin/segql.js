@@ -1,5 +1,53 @@
 #!/usr/bin/env node
 // The installed CLI runs the compiled JavaScript in dist/ (built by `npm install` through `prepare`).
-import { main } from "../dist/cli/main.js";
+//
+// `main` turns every error of a command into an exit code (1 input problems, 2 usage, 3 internal). What
+// can still escape it is caught here, so no raw stack reaches the user: dist/ failing to load, or an error
+// thrown outside any command's call (a stream error, a rejected promise nobody awaited). Each prints one
+// line, `segql: internal error: … — please report this …`, and exits 3; SEGQL_DEBUG=1 adds the stack.
+import { createRequire } from "node:module";
 
-process.exitCode = await main(process.argv.slice(2));
+function reportTarget() {
+  try {
+    const pkg = createRequire(import.meta.url)("../package.json");
+    const url = typeof pkg.bugs === "string" ? pkg.bugs : pkg.bugs && pkg.bugs.url;
+    if (url) return url;
+  } catch {
+    // No package.json beside bin/: use the words below.
+  }
+  return "the segql issue tracker";
+}
+
+function internalError(e) {
+  let message = e instanceof Error ? e.message : String(e);
+  if (e && e.code === "ERR_MODULE_NOT_FOUND" && /dist[\\/]cli[\\/]main\.js/.test(message)) {
+    message = "the compiled CLI (dist/cli/main.js) is missing: run `npm run build` in the segql package";
+  }
+  process.stderr.write(`segql: internal error: ${message.split(/\r?\n/, 1)[0]} — please report this at ${reportTarget()}, with the command and its input\n`);
+  if (process.env.SEGQL_DEBUG === "1" && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+}
+
+// A command that keeps running after a stray error (the language server) installs its own handler; this
+// one acts only when no other does.
+for (const event of ["uncaughtException", "unhandledRejection"]) {
+  process.on(event, (e) => {
+    if (process.listenerCount(event) > 1) return;
+    internalError(e);
+    process.exit(3);
+  });
+}
+
+// Output piped into a command that stops reading (`segql compile … | head -1`) is not an error.
+process.stdout.on("error", (e) => {
+  if (e && e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+  internalError(e);
+  process.exit(3);
+});
+
+try {
+  const { main } = await import("../dist/cli/main.js");
+  process.exitCode = await main(process.argv.slice(2));
+} catch (e) {
+  internalError(e);
+  process.exitCode = 3;
+}

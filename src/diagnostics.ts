@@ -52,6 +52,7 @@ export type DiagnosticCode =
   | "too-deep"
   | "too-many-values"
   | "too-many-segments"
+  | "no-condition"
   | "duplicate-clause"
   // checker
   | "unknown-field"

@@ -4,7 +4,22 @@
  */
 import type { TypedSegment } from "../checker/typed-ast.js";
 import { LineIndex, type Diagnostic } from "../diagnostics.js";
+import { LIMITS, type Limits } from "../parser/limits.js";
 import { CliError, readInputFile, type Io } from "./io.js";
+
+/** The help line of `--max-input-bytes`, shared by the commands that read segql text. */
+export const MAX_INPUT_BYTES_HELP = `      --max-input-bytes N  refuse a text larger than N bytes (default ${LIMITS.maxInputBytes.toLocaleString("en-US")}: 1 MB)`;
+
+/** The limits a command runs with: `--max-input-bytes N` (a whole number of bytes), else the defaults. */
+export function limitsFrom(options: Record<string, string | true>): Partial<Limits> | undefined {
+  const value = options["max-input-bytes"];
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (typeof value !== "string" || !/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
+    throw new CliError(`--max-input-bytes takes a whole number of bytes of at least 1, found '${String(value)}'`);
+  }
+  return { maxInputBytes: n };
+}
 
 /** One text to check or format. */
 export interface Input {

@@ -2,6 +2,7 @@
  * What CLI commands need from the outside world, injectable so tests can run commands in-process.
  */
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 
 /** Output streams and stdin of a command. */
 export interface Io {
@@ -10,6 +11,18 @@ export interface Io {
   /** Reads all of standard input. */
   readStdin(): Promise<string>;
 }
+
+/** Exit codes of every command. */
+export const EXIT = {
+  /** Done, and the input has no errors. */
+  ok: 0,
+  /** Problems in the input (syntax, schema, data the condition cannot be evaluated on): printed as diagnostics. */
+  problems: 1,
+  /** A usage error: unknown option, missing value, missing file, invalid schema. */
+  usage: 2,
+  /** An internal error: a bug in segql (reported as one line asking to report it). */
+  internal: 3,
+} as const;
 
 /** A usage or input problem: printed as `segql <command>: message`, exit code 2. */
 export class CliError extends Error {}
@@ -92,4 +105,28 @@ export function readInputFile(path: string, what = "file"): string {
     if (code === "EISDIR") throw new CliError(`${what} is a directory: ${path}`);
     throw new CliError(`cannot read ${what} ${path}: ${(e as Error).message}`);
   }
+}
+
+/**
+ * The one line printed for an internal error: `segql check: internal error: <message> — please report this
+ * at <issues>`, then the stack when the environment sets SEGQL_DEBUG=1.
+ */
+export function internalErrorMessage(who: string, e: unknown, env: NodeJS.ProcessEnv = process.env): string {
+  const message = e instanceof Error ? e.message : String(e);
+  // One line: a message with line breaks (a stack overflow's never has; others may) keeps its first line.
+  const line = `${who}: internal error: ${message.split(/\r?\n/, 1)[0]} — please report this at ${reportTarget()}, with the command and its input`;
+  if (env["SEGQL_DEBUG"] === "1" && e instanceof Error && e.stack) return `${line}\n${e.stack}`;
+  return line;
+}
+
+/** Where to report bugs: package.json's `bugs` URL when the package declares one. */
+function reportTarget(): string {
+  try {
+    const pkg = createRequire(import.meta.url)("../../package.json") as { bugs?: string | { url?: string } };
+    const url = typeof pkg.bugs === "string" ? pkg.bugs : pkg.bugs?.url;
+    if (url) return url;
+  } catch {
+    // No package.json next to the code (a bundle): fall back to the words below.
+  }
+  return "the segql issue tracker";
 }

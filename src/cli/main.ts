@@ -1,8 +1,12 @@
 /**
  * `segql <command>`: each command lives in `commands/<name>.ts` and is loaded only when run, so a
  * one-shot `segql check` does not pay for the SQL formatter or the language server.
+ *
+ * Exit status, for every command: 0 ok, 1 problems in the input (printed as diagnostics), 2 usage errors
+ * (unknown option, missing file, invalid schema: `CliError`), 3 an internal error — a bug in segql, never
+ * the input's fault — printed as one line asking to report it (the stack only with SEGQL_DEBUG=1).
  */
-import { CliError, type Io, nodeIo } from "./io.js";
+import { CliError, EXIT, internalErrorMessage, type Io, nodeIo } from "./io.js";
 
 /**
  * The commands, in help order. Each module exports `run(args, io): Promise<number>` and `help: string`.
@@ -31,33 +35,35 @@ interface CommandModule {
   help: string;
 }
 
-/** Runs the CLI; returns the exit code (0 ok, 1 problems found, 2 usage or input errors). */
+/** Runs the CLI; returns the exit code (see `EXIT`). Never throws: an unexpected error is exit 3. */
 export async function main(argv: string[], io: Io = nodeIo()): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-    io.out(USAGE);
-    return name === undefined ? 2 : 0;
-  }
-  if (name === "--version" || name === "-V") {
-    io.out((await import("../version.js")).VERSION);
-    return 0;
-  }
-  if (!Object.hasOwn(COMMANDS, name)) {
-    io.err(`segql: unknown command '${name}'\n\n${USAGE}`);
-    return 2;
-  }
-  const command = (await COMMANDS[name]!.load()) as CommandModule;
-  if (rest.includes("--help") || rest.includes("-h")) {
-    io.out(command.help);
-    return 0;
-  }
   try {
+    if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+      io.out(USAGE);
+      return name === undefined ? EXIT.usage : EXIT.ok;
+    }
+    if (name === "--version" || name === "-V") {
+      io.out((await import("../version.js")).VERSION);
+      return EXIT.ok;
+    }
+    if (!Object.hasOwn(COMMANDS, name)) {
+      io.err(`segql: unknown command '${name}'\n\n${USAGE}`);
+      return EXIT.usage;
+    }
+    const command = (await COMMANDS[name]!.load()) as CommandModule;
+    if (rest.includes("--help") || rest.includes("-h")) {
+      io.out(command.help);
+      return EXIT.ok;
+    }
     return await command.run(rest, io);
   } catch (e) {
     if (e instanceof CliError) {
       io.err(`segql ${name}: ${e.message}`);
-      return 2;
+      return EXIT.usage;
     }
-    throw e;
+    io.err(internalErrorMessage(name === undefined || !Object.hasOwn(COMMANDS, name) ? "segql" : `segql ${name}`, e));
+    return EXIT.internal;
   }
 }
+

@@ -55,9 +55,16 @@ describe("segql eval", () => {
     expect(await segql([...args, 'performed "Purchase" at least 2 times within last 29 days'])).toMatchObject({ stdout: "" });
     expect(await segql([...args, 'not performed "Purchase"'])).toMatchObject({ stdout: "c1\nc2" });
     expect(await segql([...args, 'performed "Purchase" with sum of amount = 130'])).toMatchObject({ stdout: "c3" });
-    const none = await segql(["eval", "-s", SCHEMA, "-d", contacts, 'not performed "Purchase"']);
+    // Without events a `not performed` would match everyone: a usage error unless --no-events says so.
+    const forgotten = await segql(["eval", "-s", SCHEMA, "-d", contacts, 'tenure > 0 or not performed "Purchase"']);
+    expect(forgotten).toMatchObject({ code: 2, stdout: "" });
+    expect(forgotten.stderr).toBe(
+      'segql eval: the condition uses events (performed "Purchase" at 1:19) but no events were given: ' +
+        "pass them with --events FILE, or --no-events to evaluate as if no contact had any events",
+    );
+    const none = await segql(["eval", "-s", SCHEMA, "-d", contacts, "--no-events", 'not performed "Purchase"']);
     expect(none).toMatchObject({ code: 0, stdout: "c1\nc2\nc3\nc4" });
-    expect(none.stderr).toContain("the condition uses events but no --events file was given");
+    expect((await segql([...args, "--no-events", 'performed "Purchase"'])).code).toBe(2);
   });
 
   it("reads CSV data", async () => {

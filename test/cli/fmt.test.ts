@@ -98,7 +98,7 @@ describe("segql fmt: usage errors exit 2", () => {
     [["fmt", "--write", "--check", "a = 1"], "segql fmt: --write and --check cannot be used together"],
     [["fmt", "--width", "abc", "a = 1"], "segql fmt: --width takes a whole number from 20 to 1000, found 'abc'"],
     [["fmt", "--width", "5", "a = 1"], "segql fmt: --width takes a whole number from 20 to 1000, found '5'"],
-    [["fmt", "--schema", "s.json", "a = 1"], "segql fmt: unknown option '--schema' (known: --write/-w, --check/-c, --width, --file/-f)"],
+    [["fmt", "--schema", "s.json", "a = 1"], "segql fmt: unknown option '--schema' (known: --write/-w, --check/-c, --width, --file/-f, --max-input-bytes)"],
     [["fmt", "-f", "/no/such/file.segql"], "segql fmt: file not found: /no/such/file.segql"],
     [["fmt"], "segql fmt: nothing to format: give an expression, -f FILE, or - to read standard input (see segql fmt --help)"],
   ])("%j → %s", async (argv, message) => {

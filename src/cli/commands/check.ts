@@ -5,13 +5,13 @@
 import { existsSync } from "node:fs";
 import type { IToken } from "chevrotain";
 import { check } from "../../checker/index.js";
-import { renderDiagnostics, type Diagnostic } from "../../diagnostics.js";
-import { parse, type SegmentDeclaration } from "../../parser/index.js";
+import { error, renderDiagnostics, type Diagnostic } from "../../diagnostics.js";
+import { parse, type ParseResult, type SegmentDeclaration } from "../../parser/index.js";
 import { parseSchema, SchemaError, type Schema } from "../../schema/schema.js";
-import { CliError, parseArgs, readInputFile, type Io } from "../io.js";
-import { diagnosticsToJson, plural, readInputs, takeFiles, type DiagnosticJson } from "../inputs.js";
+import { CliError, EXIT, parseArgs, readInputFile, type Io } from "../io.js";
+import { diagnosticsToJson, limitsFrom, MAX_INPUT_BYTES_HELP, plural, readInputs, takeFiles, type DiagnosticJson } from "../inputs.js";
 
-export const help = `usage: segql check [--schema FILE] [--json] [-f FILE]... [EXPRESSION | -]...
+export const help = `usage: segql check [--schema FILE] [--json] [--max-input-bytes N] [-f FILE]... [EXPRESSION | -]...
 
 Checks expressions and segment files. With --schema, fields, operators and values are checked
 against the schema; without it, only the syntax is checked (plus segment names and references).
@@ -24,12 +24,16 @@ against the schema; without it, only the syntax is checked (plus segment names a
   -s, --schema FILE   the schema (JSON) to check against
       --json          print the diagnostics as JSON: line/column 1-based, offsets 0-based
                       (end exclusive), with the fix when there is one
+${MAX_INPUT_BYTES_HELP}
   -h, --help          show this help
 
 Problems print as FILE:LINE:COL: error: MESSAGE (no FILE for an inline expression), followed by
 the source line and a caret under the problem.
 
-Exit status: 0 no errors, 1 errors found, 2 usage error, missing file or invalid schema.
+An empty input (or one holding only comments) is an error: there is no condition to check.
+
+Exit status: 0 no errors, 1 errors found, 2 usage error, missing file or invalid schema,
+3 internal error (a bug in segql: please report it).
 
 Examples:
   segql check --schema schema.json 'plan_type = "Pro" and lifetime_value > 1000'
@@ -53,16 +57,18 @@ export async function run(args: string[], io: Io): Promise<number> {
     schema: { value: true, short: "s" },
     json: { value: false },
     file: { value: true, short: "f" },
+    "max-input-bytes": { value: true },
   });
   if (files.length === 0 && positional.length === 0) {
     throw new CliError("nothing to check: give an expression, -f FILE, or - to read standard input (see segql check --help)");
   }
+  const limits = limitsFrom(options);
   const schemaPath = typeof options["schema"] === "string" ? options["schema"] : null;
   const schema = schemaPath !== null ? loadSchema(schemaPath) : null;
   const inputs = await readInputs(files, positional, io);
 
   // Parse everything first, so a segment of one file can be referred to from another.
-  const parsed = inputs.map((input) => ({ input, result: parse(input.text) }));
+  const parsed = inputs.map((input) => ({ input, result: parse(input.text, limits ? { limits } : {}) }));
   const declarations = parsed.map((p) => p.result.document.segments.filter((s) => s.name !== null));
 
   const json: { file: string | null; diagnostics: DiagnosticJson[] }[] = [];
@@ -75,7 +81,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     const catalog: SegmentDeclaration[] = declarations.filter((_, j) => j !== i).flat();
     const checked = check(result.document, schema, { catalog });
     const checkerDiagnostics = withoutEchoes(checked.diagnostics, result.diagnostics, result.tokens);
-    const diagnostics: Diagnostic[] = [...result.diagnostics, ...checkerDiagnostics].sort((a, b) => a.span.start - b.span.start);
+    const diagnostics: Diagnostic[] = [...result.diagnostics, ...checkerDiagnostics, ...noCondition(input.text, result)].sort((a, b) => a.span.start - b.span.start);
     const nErrors = diagnostics.filter((d) => d.severity === "error").length;
     errors += nErrors;
     warnings += diagnostics.length - nErrors;
@@ -102,7 +108,21 @@ export async function run(args: string[], io: Io): Promise<number> {
       : `ok: ${what} checked ${against}${warnings ? `, ${plural(warnings, "warning")}` : ""}`;
     io.err(summary);
   }
-  return errors > 0 ? 1 : 0;
+  return errors > 0 ? EXIT.problems : EXIT.ok;
+}
+
+/**
+ * An input with nothing to check (empty, blank, or only comments) is an error, as `compile` and `eval`
+ * refuse it: a check that says "ok" about nothing hides a wrong file or an empty variable.
+ */
+function noCondition(text: string, result: ParseResult): Diagnostic[] {
+  if (result.diagnostics.length > 0) return [];
+  const doc = result.document;
+  if (!doc.bare || doc.segments.some((s) => s.expr !== null)) return [];
+  const span = { start: 0, end: 0, line: 1, column: 1 };
+  return [error("no-condition", span, text.trim() === ""
+    ? "the input is empty: there is no condition to check"
+    : "the input holds only comments: there is no condition to check")];
 }
 
 /**

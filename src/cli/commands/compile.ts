@@ -8,12 +8,12 @@ import type { TypedSegment } from "../../checker/typed-ast.js";
 import { compileSql, compileViews, DIALECT_NAMES, resolveNowOption, SqlCompileError, type DialectName } from "../../compiler/sql/index.js";
 import { renderDiagnostics } from "../../diagnostics.js";
 import { parse } from "../../parser/index.js";
-import { CliError, parseArgs, type Io } from "../io.js";
-import { pickSegment, readInputs, takeFiles } from "../inputs.js";
+import { CliError, EXIT, parseArgs, type Io } from "../io.js";
+import { limitsFrom, MAX_INPUT_BYTES_HELP, pickSegment, readInputs, takeFiles } from "../inputs.js";
 import { loadSchema } from "./check.js";
 
 export const help = `usage: segql compile --schema FILE [--dialect D] [--form select|where|count|views] [--params]
-                     [--now ISO] [--json] [--segment NAME] (EXPRESSION | -f FILE | -)
+                     [--now ISO] [--json] [--segment NAME] [--max-input-bytes N] (EXPRESSION | -f FILE | -)
 
 Compiles a condition to SQL and prints it.
 
@@ -37,10 +37,15 @@ Compiles a condition to SQL and prints it.
       --table-alias A the name the contacts table has in your query (--form where)
       --view-schema S with --form views: the schema (BigQuery: dataset) to create the views in
       --json          print {"sql": ..., "params": ...}
+${MAX_INPUT_BYTES_HELP}
   -h, --help          show this help
 
+A statement longer than 20,000 characters is printed on one line (laying it out would take seconds),
+with a note on standard error.
+
 Exit status: 0 compiled, 1 the input has errors (printed like segql check) or cannot be expressed
-in the dialect, 2 usage error, missing file or invalid schema.
+in the dialect, 2 usage error, missing file or invalid schema, 3 internal error (a bug in segql:
+please report it).
 
 Examples:
   segql compile -s schema.json -d postgres 'plan_type = "Pro" and lifetime_value > 1000'
@@ -60,7 +65,9 @@ export async function run(args: string[], io: Io): Promise<number> {
     "table-alias": { value: true },
     "view-schema": { value: true },
     file: { value: true, short: "f" },
+    "max-input-bytes": { value: true },
   });
+  const limits = limitsFrom(options);
   const str = (name: string): string | undefined => (typeof options[name] === "string" ? (options[name] as string) : undefined);
   const schemaPath = str("schema");
   if (!schemaPath) throw new CliError("--schema FILE is required (see segql compile --help)");
@@ -88,27 +95,28 @@ export async function run(args: string[], io: Io): Promise<number> {
   const schema = loadSchema(schemaPath);
   const [input] = await readInputs(allFiles, inline, io);
   const text = input!.text;
-  const parsed = parse(text);
+  const parsed = parse(text, limits ? { limits } : {});
   const checked = check(parsed.document, schema);
   const diagnostics = [...parsed.diagnostics, ...checked.diagnostics].sort((a, b) => a.span.start - b.span.start);
   if (diagnostics.length > 0) io.err(renderDiagnostics(text, diagnostics, input!.label ?? undefined));
   const errors = diagnostics.filter((d) => d.severity === "error").length;
   if (errors > 0) {
     io.err(`${errors} error${errors === 1 ? "" : "s"}: nothing compiled`);
-    return 1;
+    return EXIT.problems;
   }
 
   try {
     if (form === "views") {
       const segments = viewsToBuild(checked.segments, str("segment"));
       const viewSchema = str("view-schema");
-      const { sql, views } = compileViews(segments, {
+      const { sql, views, note } = compileViews(segments, {
         dialect: dialect as DialectName,
         ...(now !== undefined ? { now } : {}),
         ...(viewSchema !== undefined ? { schemaName: viewSchema } : {}),
       });
       io.out(options["json"] ? JSON.stringify({ sql, views }, null, 2) : sql);
-      return 0;
+      if (note) io.err(`segql compile: note: ${note}`);
+      return EXIT.ok;
     }
     const segment = pickSegment(checked.segments, str("segment"), "compile", ", or use --form views");
     const alias = str("table-alias");
@@ -119,17 +127,18 @@ export async function run(args: string[], io: Io): Promise<number> {
       ...(now !== undefined ? { now } : {}),
       ...(alias !== undefined ? { tableAlias: alias } : {}),
     });
-    if (options["json"]) io.out(JSON.stringify(compiled, null, 2));
+    if (options["json"]) io.out(JSON.stringify({ sql: compiled.sql, params: compiled.params }, null, 2));
     else {
       const statement = form === "where" ? compiled.sql : `${compiled.sql};`;
       const params = options["params"] ? `\n-- params: ${JSON.stringify(compiled.params)}` : "";
       io.out(`${statement}${params}`);
     }
-    return 0;
+    if (compiled.note) io.err(`segql compile: note: ${compiled.note}`);
+    return EXIT.ok;
   } catch (e) {
     if (e instanceof SqlCompileError) {
       io.err(`segql compile: error: ${e.message}`);
-      return 1;
+      return EXIT.problems;
     }
     throw e;
   }

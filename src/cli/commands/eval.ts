@@ -4,18 +4,18 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { parseDate, parseTimestamp } from "../../checker/time.js";
-import type { TypedSegment } from "../../checker/typed-ast.js";
+import type { TypedEvent, TypedSegment } from "../../checker/typed-ast.js";
 import { check } from "../../checker/index.js";
 import { compilePredicate, type EventRow } from "../../compiler/predicate/index.js";
 import { DataError, loadEventsByKey, readContacts, type ContactFormat } from "../../data/index.js";
-import { renderDiagnostics } from "../../diagnostics.js";
+import { LineIndex, renderDiagnostics } from "../../diagnostics.js";
 import { parse } from "../../parser/index.js";
-import { CliError, parseArgs, type Io } from "../io.js";
-import { pickSegment, readInputs, takeFiles } from "../inputs.js";
+import { CliError, EXIT, parseArgs, type Io } from "../io.js";
+import { limitsFrom, MAX_INPUT_BYTES_HELP, pickSegment, readInputs, takeFiles } from "../inputs.js";
 import { loadSchema } from "./check.js";
 
-export const help = `usage: segql eval --schema FILE --data FILE [--events FILE] [--now ISO] [--count]
-                  [--segment NAME] (-f FILE | EXPRESSION | -)
+export const help = `usage: segql eval --schema FILE --data FILE [--events FILE | --no-events] [--now ISO] [--count]
+                  [--segment NAME] [--max-input-bytes N] (-f FILE | EXPRESSION | -)
 
 Evaluates a condition against contacts and prints the keys of those that match, one per line,
 each once, in the order of the data file.
@@ -30,18 +30,22 @@ each once, in the order of the data file.
       --format F      the data file's format when its extension does not say: jsonl, json or csv
   -e, --events FILE   events as JSONL, with the schema's events column names, e.g.
                       {"customer_id": "c1", "event": "Purchase", "occurred_at": "2024-01-01T10:00:00Z",
-                       "properties": {"amount": 15.3}}; joined to contacts by key
+                       "properties": {"amount": 15.3}}; joined to contacts by key. Required when
+                      the condition uses events ('performed …')
+      --no-events     evaluate as if no contact had any events (instead of --events)
       --now ISO       the instant relative times are resolved against (default: the current time),
                       e.g. 2026-01-01T00:00:00Z
       --count         print only the number of matching contacts
       --mode M        codegen (default) or closure (the evaluator that never generates code)
+${MAX_INPUT_BYTES_HELP}
   -h, --help          show this help
 
 A value that does not fit its field stops with FILE:LINE: row N, field "NAME": why.
 Columns or keys the schema does not know are ignored (with a warning).
 
 Exit status: 0 evaluated (also when nothing matches), 1 the condition has errors (printed like
-segql check), 2 usage error, missing file, invalid schema or a bad value in the data.
+segql check), 2 usage error, missing file, invalid schema, a bad value in the data, or a condition
+on events without --events (or --no-events), 3 internal error (a bug in segql: please report it).
 
 Examples:
   segql eval --schema schema.json --data contacts.jsonl 'churn and tenure < 12'
@@ -64,7 +68,10 @@ export async function run(args: string[], io: Io): Promise<number> {
     format: { value: true },
     mode: { value: true },
     file: { value: true, short: "f" },
+    "no-events": { value: false },
+    "max-input-bytes": { value: true },
   });
+  const limits = limitsFrom(options);
   const str = (name: string): string | undefined => (typeof options[name] === "string" ? (options[name] as string) : undefined);
   const schemaPath = str("schema");
   const dataPath = str("data");
@@ -82,14 +89,14 @@ export async function run(args: string[], io: Io): Promise<number> {
   const [input] = await readInputs(files, positional, io);
   const { text, label } = { text: input!.text, label: input!.label ?? undefined };
 
-  const parsed = parse(text);
+  const parsed = parse(text, limits ? { limits } : {});
   const checked = check(parsed.document, schema);
   const diagnostics = [...parsed.diagnostics, ...checked.diagnostics].sort((a, b) => a.span.start - b.span.start);
   if (diagnostics.length > 0) io.err(renderDiagnostics(text, diagnostics, label));
   const errors = diagnostics.filter((d) => d.severity === "error").length;
   if (errors > 0) {
     io.err(`${errors} error${errors === 1 ? "" : "s"}: nothing evaluated`);
-    return 1;
+    return EXIT.problems;
   }
   const segment = pickSegment(checked.segments, str("segment"), "evaluate");
 
@@ -98,12 +105,22 @@ export async function run(args: string[], io: Io): Promise<number> {
   let events: Map<string, EventRow[]> | null = null;
   const warnUnknown = (file: string, names: string[]) =>
     io.err(`segql eval: warning: ${file}: ignoring ${names.length === 1 ? "a field" : "fields"} not in the schema: ${names.slice(0, 10).join(", ")}${names.length > 10 ? `, … (${names.length})` : ""}`);
+  if (eventsPath !== undefined && options["no-events"]) throw new CliError("--events and --no-events cannot be used together");
   if (eventsPath !== undefined) {
     if (!schema.events) throw new CliError(`--events needs a schema with an "events" section (${schemaPath} has none)`);
     requireFile(eventsPath, "events file");
     events = await dataErrors(() => loadEventsByKey(eventsPath, schema, { onUnknownFields: warnUnknown }));
-  } else if (usesEvents(segment)) {
-    io.err("segql eval: note: the condition uses events but no --events file was given, so every contact has none");
+  } else if (!options["no-events"]) {
+    // Without events every `not performed …` would match everyone: a forgotten flag must not give
+    // plausible wrong answers.
+    const event = firstEvent(segment);
+    if (event) {
+      const { line, column } = new LineIndex(text).locate(event.span.start);
+      throw new CliError(
+        `the condition uses events (performed ${JSON.stringify(event.name)} at ${label ? `${label}:` : ""}${line}:${column}) but no events were given: ` +
+          `pass them with --events FILE, or --no-events to evaluate as if no contact had any events`,
+      );
+    }
   }
 
   const predicate = compilePredicate(segment, { now, ...(mode ? { mode } : {}) });
@@ -127,7 +144,7 @@ export async function run(args: string[], io: Io): Promise<number> {
   });
   if (options["count"]) io.out(String(printed.size));
   else if (batch.length > 0) io.out(batch.join("\n"));
-  return 0;
+  return EXIT.ok;
 }
 
 /** `--now`: ISO-8601 as literals are written (no zone = UTC; a bare date is its midnight UTC). */
@@ -156,17 +173,19 @@ async function dataErrors<T>(f: () => Promise<T>): Promise<T> {
   }
 }
 
-function usesEvents(segment: TypedSegment): boolean {
+/** The first event condition of a segment, in text order, also inside the segments it refers to. */
+function firstEvent(segment: TypedSegment): TypedEvent | null {
   const seen = new Set<object>();
   const stack = [segment.expr];
   while (stack.length > 0) {
     const e = stack.pop()!;
     if (seen.has(e)) continue;
     seen.add(e);
-    if (e.kind === "event") return true;
-    if (e.kind === "and" || e.kind === "or") for (const o of e.operands) stack.push(o);
+    if (e.kind === "event") return e;
+    // Pushed last to first, so operands come off the stack in text order.
+    if (e.kind === "and" || e.kind === "or") for (let i = e.operands.length - 1; i >= 0; i--) stack.push(e.operands[i]!);
     else if (e.kind === "not") stack.push(e.operand);
     else if (e.kind === "segment") stack.push(e.expr);
   }
-  return false;
+  return null;
 }

@@ -6,11 +6,11 @@
 import { chmodSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { renderDiagnostics } from "../../diagnostics.js";
 import { DEFAULT_WIDTH, format, sameDocument } from "../../parser/format.js";
-import { parse } from "../../parser/index.js";
-import { CliError, parseArgs, type Io } from "../io.js";
-import { plural, readInputs, takeFiles, type Input } from "../inputs.js";
+import { parse, type Limits } from "../../parser/index.js";
+import { CliError, EXIT, internalErrorMessage, parseArgs, type Io } from "../io.js";
+import { limitsFrom, MAX_INPUT_BYTES_HELP, plural, readInputs, takeFiles, type Input } from "../inputs.js";
 
-export const help = `usage: segql fmt [--write | --check] [--width N] [-f FILE]... [EXPRESSION | -]...
+export const help = `usage: segql fmt [--write | --check] [--width N] [--max-input-bytes N] [-f FILE]... [EXPRESSION | -]...
 
 Prints expressions and segment files in canonical form: keywords in lower case, one spelling per
 operator, minimal parentheses, strings in double quotes, one segment declaration per block, and
@@ -22,13 +22,15 @@ long conditions broken over lines (see docs/cli-check-fmt.md). Comments are kept
   -w, --write         rewrite the files in place (only those that change) instead of printing
   -c, --check         print the inputs that are not formatted and exit 1 if there are any
       --width N       preferred line width (default ${DEFAULT_WIDTH})
+${MAX_INPUT_BYTES_HELP}
   -h, --help          show this help
 
 A text with syntax errors is not formatted: its errors are printed (FILE:LINE:COL: error: ...),
 the file is left untouched, and the exit status is 1.
 
 Exit status: 0 ok, 1 syntax errors (or, with --check, unformatted inputs), 2 usage error or
-missing file.
+missing file, 3 internal error (the formatted text would not read back as the input: a bug in
+segql, reported and the input left as it is).
 
 Examples:
   segql fmt 'STATUS IS "Subscribed" AND (plan_type = "Pro")'
@@ -42,7 +44,9 @@ export async function run(args: string[], io: Io): Promise<number> {
     check: { value: false, short: "c" },
     width: { value: true },
     file: { value: true, short: "f" },
+    "max-input-bytes": { value: true },
   });
+  const limits = limitsFrom(options);
   if (files.length === 0 && positional.length === 0) {
     throw new CliError("nothing to format: give an expression, -f FILE, or - to read standard input (see segql fmt --help)");
   }
@@ -59,12 +63,14 @@ export async function run(args: string[], io: Io): Promise<number> {
   }
 
   let failed = 0;
+  let internal = 0;
   let unformatted = 0;
   let rewritten = 0;
   for (const input of inputs) {
-    const formatted = formatInput(input, width, io);
-    if (formatted === null) {
+    const formatted = formatInput(input, width, io, limits);
+    if (formatted === null || formatted === INTERNAL) {
       failed++;
+      if (formatted === INTERNAL) internal++;
       continue;
     }
     const changed = !sameText(input, formatted);
@@ -85,12 +91,19 @@ export async function run(args: string[], io: Io): Promise<number> {
   }
   if (options["check"] && failed === 0) io.err(unformatted > 0 ? `${plural(unformatted, "input")} not formatted` : `ok: ${plural(inputs.length, "input")} formatted`);
   if (options["write"]) io.err(`${plural(rewritten, "file")} rewritten, ${inputs.length - rewritten - failed} already formatted${failed ? `, ${failed} not formatted because of errors` : ""}`);
-  return failed > 0 || unformatted > 0 ? 1 : 0;
+  if (internal > 0) return EXIT.internal;
+  return failed > 0 || unformatted > 0 ? EXIT.problems : EXIT.ok;
 }
 
-/** The canonical text of an input, or null (after printing why) when it has syntax errors. */
-function formatInput(input: Input, width: number, io: Io): string | null {
-  const parsed = parse(input.text);
+/** What `formatInput` returns when the formatter failed its own round-trip check (a bug). */
+const INTERNAL = Symbol("internal error");
+
+/**
+ * The canonical text of an input; null (after printing why) when it has syntax errors; INTERNAL (after
+ * printing the internal-error line) when the output would not read back as the input.
+ */
+function formatInput(input: Input, width: number, io: Io, limits: Partial<Limits> | undefined): string | null | typeof INTERNAL {
+  const parsed = parse(input.text, limits ? { limits } : {});
   const errors = parsed.diagnostics.filter((d) => d.severity === "error");
   if (errors.length > 0) {
     io.err(renderDiagnostics(input.text, errors, input.label ?? undefined));
@@ -98,11 +111,12 @@ function formatInput(input: Input, width: number, io: Io): string | null {
     return null;
   }
   const formatted = format(parsed.document, { width });
-  // Never lose text: the output must parse back to the same document, comments included.
-  const again = parse(formatted);
+  // Never lose text: the output must parse back to the same document, comments included. The output may
+  // be a little longer than the input (spaces added), so the size limit does not apply to it.
+  const again = parse(formatted, { limits: { ...limits, maxInputBytes: Number.MAX_SAFE_INTEGER } });
   if (again.diagnostics.length > 0 || !sameDocument(parsed.document, again.document)) {
-    io.err(`segql fmt: internal error: formatting ${input.label ?? "the expression"} would change it; left as it is (please report this with the input)`);
-    return null;
+    io.err(internalErrorMessage("segql fmt", new Error(`formatting ${input.label ?? "the expression"} would change it, so it was left as it is`)));
+    return INTERNAL;
   }
   return formatted;
 }
