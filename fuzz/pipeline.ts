@@ -14,7 +14,7 @@
  */
 import { check, type TypedSegment } from "../src/checker/index.js";
 import { compileSql, compileViews, DIALECT_NAMES, SqlCompileError, type DialectName, type SqlForm } from "../src/compiler/sql/index.js";
-import { compilePredicate, type Predicate } from "../src/compiler/predicate/index.js";
+import { compilePredicate, type EventRow, type Predicate } from "../src/compiler/predicate/index.js";
 import { SegqlError, type Diagnostic } from "../src/diagnostics.js";
 import { format } from "../src/parser/format.js";
 import { parse } from "../src/parser/index.js";
@@ -275,24 +275,34 @@ function comparePredicates(input: PipelineInput, segment: TypedSegment, run: Run
   const closure = run("predicate-closure", () => compilePredicate(segment, { mode: "closure", now: input.now }));
   if (!codegen || !closure || !evaluate) return;
   const pool = dataPool(input.schema, input.now);
-  const key = segment.schema.key;
   run("predicate-eval", () => {
     for (let i = 0; i < pool.contacts.length; i++) {
       const contact = pool.contacts[i]!;
-      const events = pool.events.get(String(contact[key])) ?? [];
+      const events = pool.events[i] as EventRow[];
       const a = evaluateOne(codegen, contact, events);
       const b = evaluateOne(closure, contact, events);
       if (a !== b) {
         failures.push(failure("predicate-mismatch", "predicate-eval", `contact ${i}: codegen gives ${a}, closure gives ${b}`,
-          excerpt(JSON.stringify({ contact, events }), 600), "codegen and closure disagree"));
+          excerpt(describeData({ contact, events }), 600), "codegen and closure disagree"));
         return;
       }
     }
   });
 }
 
+/** Data as text, whatever it holds (BigInt, Symbol, invalid Date, NaN): JSON.stringify would throw or lie. */
+function describeData(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v === "bigint") return `${v}n`;
+    if (typeof v === "symbol") return v.toString();
+    if (typeof v === "number" && !Number.isFinite(v)) return String(v);
+    if (Object.is(v, -0)) return "-0";
+    return v;
+  });
+}
+
 /** A predicate's answer, or the error it threw (a throw in one mode only is a mismatch too). */
-function evaluateOne(p: Predicate, contact: Record<string, unknown>, events: Record<string, unknown>[]): string {
+function evaluateOne(p: Predicate, contact: Record<string, unknown>, events: readonly EventRow[]): string {
   const r = p(contact, events);
   return typeof r === "boolean" ? String(r) : `a non-boolean ${JSON.stringify(r)}`;
 }

@@ -70,34 +70,86 @@ export function schemaNamed(name: SchemaName): Schema {
   return schemas().get(name)!;
 }
 
-/** Contacts and their events, for comparing predicates. */
+/** Contacts and, at the same index, the events argument the predicate gets for them. */
 export interface DataPool {
   contacts: Record<string, unknown>[];
-  events: Map<string, Record<string, unknown>[]>;
+  /** Usually an array of event rows; for some hostile contacts something else (the predicate must cope). */
+  events: unknown[];
+}
+
+/**
+ * Values of every wrong (or borderline) JavaScript type. docs/predicate.md: a value of the wrong type is
+ * empty and the predicate never throws on data, so both predicate modes must agree on these and not throw.
+ */
+const HOSTILE_VALUES: readonly unknown[] = [
+  "12", "", " ", "true", "\u0000", "😀", "2024-02-30", "2024-01-01 10:00:00", "2024-01-01T10:00:00+19:00", "0000-01-01",
+  "9999-12-31T23:59:59.999Z", "1e3", NaN, Infinity, -Infinity, -0, 1e308, 5e-324, -1, 1.5, 8.64e15, 8.64e15 + 1, -8.64e15 - 1,
+  true, false, [], ["vip", 1, null, ["x"]], {}, { a: 1 }, new Date(Number.NaN), new Date(0), new Date(253402300800000),
+  new Date(-62135596800001), 10n, Symbol("s"), Object.create(null),
+];
+
+/** One contact per hostile value (every field holding it), with events that hold it in every slot. */
+function hostileData(schema: Schema, now: string): DataPool {
+  const contacts: Record<string, unknown>[] = [];
+  const events: unknown[] = [];
+  const ev = schema.events;
+  HOSTILE_VALUES.forEach((v, i) => {
+    const contact: Record<string, unknown> = {};
+    for (const name of Object.keys(schema.fields)) Object.defineProperty(contact, name, { value: v, enumerable: true, writable: true, configurable: true });
+    contact[schema.key] = `h${i}`;
+    contacts.push(contact);
+    if (!ev) {
+      events.push(undefined);
+      return;
+    }
+    const props: Record<string, unknown> = {};
+    const row: Record<string, unknown> = { [ev.contactKey]: `h${i}`, [ev.name]: ev.names?.[0] ?? "Purchase", [ev.time]: v };
+    for (const p of Object.values(ev.properties)) {
+      if (p.ownColumn) row[p.column] = v;
+      else Object.defineProperty(props, p.name, { value: v, enumerable: true, writable: true, configurable: true });
+    }
+    row[ev.propertiesColumn] = props;
+    const rows: unknown[] = [
+      row,
+      { ...row, [ev.time]: now, [ev.propertiesColumn]: v },
+      { ...row, [ev.name]: v, [ev.time]: now },
+      v,
+    ];
+    // Every fourth hostile contact gets a hostile events argument itself (not an array, or an array-like).
+    events.push(i % 4 === 3 ? v : rows);
+  });
+  return { contacts, events };
 }
 
 const pools = new Map<string, DataPool>();
 
 /**
- * A fixed pool of random contacts (with events) for a schema and `now`, built once per thread with the
- * shared generators, so values land on the edges of windows relative to `now`.
+ * A fixed pool for a schema and `now`: random contacts with events (built once per thread with the shared
+ * generators, so values land on the edges of windows relative to `now`), then the hostile contacts.
  */
 export function dataPool(name: SchemaName, now: string): DataPool {
   const id = `${name} ${now}`;
   let pool = pools.get(id);
   if (pool) return pool;
   const schema = schemaNamed(name);
-  const options = { maxContacts: 24, maxEventsPerContact: 5, allowNul: true };
-  const [contacts] = fc.sample(contactsArb(schema, now, options), { seed: 7, numRuns: 1 });
-  const keys = contacts!.map((c) => String(c[schema.key]));
-  const [rows] = fc.sample(eventsArb(schema, keys, now, options), { seed: 11, numRuns: 1 });
-  const events = new Map<string, Record<string, unknown>[]>();
-  const keyColumn = schema.events?.contactKey;
-  for (const row of rows ?? []) {
-    const k = String(keyColumn ? row[keyColumn] : "");
-    events.set(k, [...(events.get(k) ?? []), row]);
+  const options = { maxContacts: 12, maxEventsPerContact: 5, allowNul: true };
+  const random: DataPool = { contacts: [], events: [] };
+  // fast-check draws short arrays often, so take several samples (each with its own events) until 24.
+  for (let seed = 7; random.contacts.length < 24 && seed < 100; seed++) {
+    const [contacts] = fc.sample(contactsArb(schema, now, options), { seed, numRuns: 1 });
+    const keys = contacts!.map((c) => String(c[schema.key]));
+    const [rows] = fc.sample(eventsArb(schema, keys, now, options), { seed, numRuns: 1 });
+    const byKey = new Map<string, Record<string, unknown>[]>();
+    const keyColumn = schema.events?.contactKey;
+    for (const row of rows ?? []) {
+      const k = String(keyColumn ? row[keyColumn] : "");
+      byKey.set(k, [...(byKey.get(k) ?? []), row]);
+    }
+    random.contacts.push(...contacts!);
+    random.events.push(...keys.map((k) => byKey.get(k) ?? []));
   }
-  pool = { contacts: contacts!, events };
+  const hostile = hostileData(schema, now);
+  pool = { contacts: [...random.contacts, ...hostile.contacts], events: [...random.events, ...hostile.events] };
   pools.set(id, pool);
   return pool;
 }
