@@ -3,6 +3,7 @@
  */
 import { CATEGORIES, isCategory } from "./generate/index.js";
 import type { FuzzOptions } from "./run.js";
+import { SCHEMA_NAMES, type SchemaName } from "./schemas.js";
 
 /**
  * The default time budget of a stage call: 2 s plus 8 s per MiB of text. Generous on purpose: it is wall
@@ -27,13 +28,23 @@ export const HELP = `usage: npm run fuzz -- [options]
   --shrink-seconds S    time allowed for shrinking one finding (default 60)
   --report FILE         also write the summary and findings as JSON
   --quiet               no progress lines
+  --check TEXT          run one text through every check instead (a reproducer), with
+  --schema NAME         its schema: ${SCHEMA_NAMES.join(", ")} (default rich)
+  --now INSTANT         its now (default 2024-03-31T12:00:00.000Z)
 `;
+
+/** What `--check` runs. */
+export interface CheckOne {
+  text: string;
+  schema: SchemaName;
+  now: string;
+}
 
 /** A command line the fuzzer cannot run. */
 export class UsageError extends Error {}
 
 /** Parses the command line into run options. */
-export function parseOptions(argv: string[], log: (text: string) => void): FuzzOptions & { report: string | null } {
+export function parseOptions(argv: string[], log: (text: string) => void): FuzzOptions & { report: string | null; check: CheckOne | null } {
   const values = new Map<string, string>();
   const flags = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
@@ -49,7 +60,7 @@ export function parseOptions(argv: string[], log: (text: string) => void): FuzzO
     if (value === undefined) throw new UsageError(`${name} needs a value`);
     values.set(name, value);
   }
-  const known = ["--inputs", "--seed", "--start", "--category", "--time-limit", "--workers", "--budget-ms", "--budget-ms-per-mib", "--max-memory-mb", "--shrink-seconds", "--report"];
+  const known = ["--inputs", "--seed", "--start", "--category", "--time-limit", "--workers", "--budget-ms", "--budget-ms-per-mib", "--max-memory-mb", "--shrink-seconds", "--report", "--check", "--schema", "--now"];
   for (const k of values.keys()) if (!known.includes(k)) throw new UsageError(`unknown option ${k}\n\n${HELP}`);
   const int = (name: string, fallback: number, min = 0): number => {
     const v = values.get(name);
@@ -58,6 +69,11 @@ export function parseOptions(argv: string[], log: (text: string) => void): FuzzO
     if (!Number.isInteger(n) || n < min) throw new UsageError(`${name} must be an integer of at least ${min}, not '${v}'`);
     return n;
   };
+  const schema = values.get("--schema") ?? "rich";
+  if (!(SCHEMA_NAMES as readonly string[]).includes(schema)) throw new UsageError(`unknown schema '${schema}' (expected one of ${SCHEMA_NAMES.join(", ")})`);
+  const now = values.get("--now") ?? "2024-03-31T12:00:00.000Z";
+  if (!Number.isFinite(Date.parse(now))) throw new UsageError(`--now must be an ISO-8601 instant, not '${now}'`);
+  const check = values.has("--check") ? { text: values.get("--check")!, schema: schema as SchemaName, now } : null;
   const category = values.get("--category") ?? null;
   if (category !== null && !isCategory(category)) throw new UsageError(`unknown category '${category}' (expected one of ${CATEGORIES.join(", ")})`);
   const timeLimitS = values.has("--time-limit") ? int("--time-limit", 0, 1) : null;
@@ -78,5 +94,6 @@ export function parseOptions(argv: string[], log: (text: string) => void): FuzzO
     log,
     progressEveryS: flags.has("--quiet") ? 0 : 10,
     report: values.get("--report") ?? null,
+    check,
   };
 }

@@ -10,7 +10,8 @@ import { parseSchema, type Schema } from "../src/schema/schema.js";
 import { contactsArb, eventsArb, RICH_SCHEMA_JSON, richSchema } from "../test/helpers/generators.js";
 
 /** Names of the schemas an input may be checked against. */
-export type SchemaName = "rich" | "hostile" | "fixtures" | "crm" | "retail" | "telco";
+export const SCHEMA_NAMES = ["rich", "hostile", "fixtures", "crm", "retail", "telco"] as const;
+export type SchemaName = (typeof SCHEMA_NAMES)[number];
 
 const root = new URL("../", import.meta.url);
 
