@@ -9,9 +9,10 @@
  * marked stopped: it shows one diagnostic saying so and is not analysed again until it changes (and at most
  * once per `retryAfterMs`), so one pathological document cannot stall the server again at every request.
  */
-import { rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { CancellationToken } from "vscode-languageserver/node";
 import type { ProjectInfo } from "../service/index.js";
@@ -101,7 +102,6 @@ export class AnalysisClient {
     this.log = options.log ?? (() => undefined);
     this.onStopped = options.onStopped ?? (() => undefined);
     this.data = { ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}), ...(options.testFaults ? { testFaults: options.testFaults } : {}) };
-    this.spawn();
   }
 
   // ---- documents -----------------------------------------------------------------------------------
@@ -207,6 +207,7 @@ export class AnalysisClient {
   private enqueue(job: Job): void {
     if (this.disposed) return;
     this.queue.push(job);
+    if (this.generation === 0) this.spawn(); // the first worker starts with the first document
     this.pump();
   }
 
@@ -377,26 +378,54 @@ let bundled: Promise<string> | null = null;
 /**
  * The worker's entry: the compiled `analysis-worker.js` beside this file. When the server runs from the
  * TypeScript sources (tests, `tsx`, whose loader a worker does not inherit), the worker's sources bundled
- * once per process with esbuild (a development dependency) into a temporary file: a worker then starts in
- * well under a second, where loading each module through tsx took seconds at every restart.
+ * with esbuild (a development dependency) into node_modules/.cache, reused while no file of src/ changed:
+ * a worker then starts in well under a second, where loading each module through tsx took seconds at
+ * every restart.
  */
 function workerEntry(): Promise<URL | string> {
   if (!import.meta.url.endsWith(".ts")) return Promise.resolve(new URL("./analysis-worker.js", import.meta.url));
   bundled ??= (async () => {
+    const src = fileURLToPath(new URL("../", import.meta.url));
+    const cache = join(src, "..", "node_modules", ".cache", "segql-lsp-worker");
+    const out = join(cache, `${sourcesStamp(src)}.mjs`);
+    if (existsSync(out)) return out;
     const esbuild = await import("esbuild");
-    const out = join(tmpdir(), `segql-lsp-worker-${process.pid}-${Date.now()}.mjs`);
+    mkdirSync(cache, { recursive: true });
+    const partial = `${out}.${process.pid}.tmp`;
     await esbuild.build({
-      entryPoints: [new URL("./analysis-worker.ts", import.meta.url).pathname],
+      entryPoints: [fileURLToPath(new URL("./analysis-worker.ts", import.meta.url))],
       bundle: true,
       platform: "node",
       format: "esm",
-      outfile: out,
+      outfile: partial,
       logLevel: "error",
     });
-    process.once("exit", () => rmSync(out, { force: true }));
+    renameSync(partial, out); // atomic: a concurrent server sees the whole file or none
+    // Bundles of older sources, unused for an hour (a running server may still restart from its own).
+    for (const name of readdirSync(cache)) {
+      const path = join(cache, name);
+      if (path !== out && Date.now() - statSync(path).mtimeMs > 3_600_000) rmSync(path, { force: true });
+    }
     return out;
   })();
   return bundled;
+}
+
+/** A hash of the names, sizes and times of every file under src/, naming the bundle of those sources. */
+function sourcesStamp(src: string): string {
+  const hash = createHash("sha256");
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else {
+        const stat = statSync(path);
+        hash.update(`${path}\0${stat.size}\0${stat.mtimeMs}\n`);
+      }
+    }
+  };
+  walk(src);
+  return hash.digest("hex").slice(0, 16);
 }
 
 function seconds(ms: number): string {

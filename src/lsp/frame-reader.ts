@@ -21,6 +21,8 @@ export interface FrameReaderOptions {
 const MAX_HEADER_BYTES = 8 * 1024;
 const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 const CRLF2 = Buffer.from("\r\n\r\n");
+/** A header name: an HTTP token (RFC 9110). */
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 
 /** A reader of LSP frames that treats any malformed frame as the end of the connection. */
 export class FrameReader extends AbstractMessageReader implements MessageReader {
@@ -32,6 +34,7 @@ export class FrameReader extends AbstractMessageReader implements MessageReader 
   private callback: DataCallback | null = null;
   private timer: NodeJS.Timeout | null = null;
   private readonly framingErrors: ((message: string) => void)[] = [];
+  private readonly observers: ((message: Message) => void)[] = [];
   private readonly maxMessageBytes: number;
   private readonly incompleteTimeoutMs: number;
   private readonly decoder = new TextDecoder("utf-8", { fatal: true });
@@ -48,6 +51,11 @@ export class FrameReader extends AbstractMessageReader implements MessageReader 
   /** Called once, with a one-line description, when the stream holds something that is not a valid frame. */
   onFramingError(listener: (message: string) => void): void {
     this.framingErrors.push(listener);
+  }
+
+  /** Called with every message read, before it is handed on (to follow which requests await an answer). */
+  onMessageRead(listener: (message: Message) => void): void {
+    this.observers.push(listener);
   }
 
   listen(callback: DataCallback): Disposable {
@@ -95,6 +103,7 @@ export class FrameReader extends AbstractMessageReader implements MessageReader 
       if (!message) return;
       this.skip(this.bodyLength);
       this.bodyLength = -1;
+      for (const observe of this.observers) observe(message);
       this.callback?.(message);
       if (this.failed) return;
     }
@@ -126,8 +135,12 @@ export class FrameReader extends AbstractMessageReader implements MessageReader 
         this.fail(`a message header is not 'Name: value': ${quote(line)}`);
         return -1;
       }
-      const name = line.slice(0, colon).trim().toLowerCase();
+      const name = line.slice(0, colon).toLowerCase();
       const value = line.slice(colon + 1).trim();
+      if (!HEADER_NAME.test(name)) {
+        this.fail(`a message header is not 'Name: value': ${quote(line)}`);
+        return -1;
+      }
       if (name === "content-length") {
         if (length !== null) {
           this.fail("a message has two Content-Length headers");

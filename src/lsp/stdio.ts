@@ -24,6 +24,22 @@ export interface StdioOptions extends ServerOptions, FrameReaderOptions {
   err?: (line: string) => void;
 }
 
+/** Writes messages to a stream and says when a response (an answer to a request) has been written. */
+class AnsweringWriter extends StreamMessageWriter {
+  constructor(
+    stream: NodeJS.WritableStream,
+    private readonly answered: (id: number | string) => void,
+  ) {
+    super(stream);
+  }
+
+  override async write(message: Message): Promise<void> {
+    await super.write(message);
+    const { id, method } = message as { id?: number | string | null; method?: unknown };
+    if (id !== undefined && id !== null && method === undefined) this.answered(id);
+  }
+}
+
 /** Exit code after a malformed frame: the client sent something that is not the protocol. */
 export const EXIT_MALFORMED = 2;
 
@@ -34,7 +50,17 @@ export const EXIT_MALFORMED = 2;
 export function serveStdio(options: StdioOptions = {}): Promise<number> {
   const err = options.err ?? ((line: string) => process.stderr.write(`${line}\n`));
   const reader = new FrameReader(process.stdin, options);
-  const writer = new StreamMessageWriter(process.stdout);
+  // The requests read and not answered yet: after a malformed frame, those are answered before the end.
+  const unanswered = new Set<number | string>();
+  let onAnswered = () => undefined as void;
+  reader.onMessageRead((m) => {
+    const { id, method } = m as { id?: number | string; method?: unknown };
+    if (id !== undefined && id !== null && typeof method === "string") unanswered.add(id);
+  });
+  const writer = new AnsweringWriter(process.stdout, (id) => {
+    unanswered.delete(id);
+    onAnswered();
+  });
   const connection = createConnection(ProposedFeatures.all, reader, writer, {
     // A request cancelled while still queued is answered at once, without running it.
     cancelUndispatched: (message: Message): ResponseMessage | undefined => {
@@ -56,10 +82,22 @@ export function serveStdio(options: StdioOptions = {}): Promise<number> {
       // Should a handle still hold the process (a client that keeps the pipe open), end it anyway.
       setTimeout(() => process.exit(code), 2000).unref();
     };
+    let malformed = false;
     reader.onFramingError((what) => {
+      malformed = true;
       err(`segql lsp: malformed message from the client: ${what}; closing the connection`);
-      connection.dispose();
-      finish(EXIT_MALFORMED);
+      // Answer what came before the bad frame (each request is bounded by the time budget), then end.
+      const end = () => {
+        connection.dispose();
+        finish(EXIT_MALFORMED);
+      };
+      const limit = setTimeout(end, (options.budgetMs ?? 10_000) + 1000);
+      onAnswered = () => {
+        if (unanswered.size > 0) return;
+        clearTimeout(limit);
+        setImmediate(end);
+      };
+      setImmediate(onAnswered);
     });
     let shutdown = false;
     connection.onShutdown(() => {
@@ -67,7 +105,9 @@ export function serveStdio(options: StdioOptions = {}): Promise<number> {
     });
     // After `exit` the protocol library ends the process itself (0 after `shutdown`, else 1).
     connection.onExit(() => finish(shutdown ? 0 : 1));
-    reader.onClose(() => finish(shutdown ? 0 : 1));
+    reader.onClose(() => {
+      if (!malformed) finish(shutdown ? 0 : 1);
+    });
     connection.listen();
   });
 }

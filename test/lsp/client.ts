@@ -4,7 +4,8 @@
  * speaks JSON-RPC to it with vscode-languageserver-protocol.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import {
   createProtocolConnection,
   ExitNotification,
@@ -33,6 +34,42 @@ export const SERVER_ARGS = [
   "lsp",
   "--stdio",
 ];
+
+/**
+ * The command line that starts the server from the sources with options only code can set (`StdioOptions`:
+ * injected faults, a short time budget, a short wait for incomplete frames): `serveStdio(options)`. With
+ * `bundle` (from `bundleServer()`), the same sources bundled: a process starts in a fraction of the time
+ * tsx needs, for tests that start many servers.
+ */
+export function stdioArgs(options: object, bundle?: string): string[] {
+  const entry = bundle ? pathToFileURL(join(bundle, "stdio.js")).href : "./src/lsp/stdio.ts";
+  return [
+    ...(bundle ? [] : ["--import", "tsx"]),
+    "-e",
+    `import(${JSON.stringify(entry)}).then(async (m) => { process.exitCode = await m.serveStdio(JSON.parse(process.argv[1])); })`,
+    JSON.stringify(options),
+  ];
+}
+
+/**
+ * Bundles the server's sources with esbuild (src/lsp/stdio.ts and the analysis worker beside it, as the
+ * compiled package lays them out) into a fresh folder under node_modules/.cache; returns the folder.
+ */
+export async function bundleServer(): Promise<string> {
+  const { build } = await import("esbuild");
+  const out = join(ROOT, "node_modules", ".cache", `segql-lsp-test-${process.pid}-${Date.now()}`);
+  await build({
+    entryPoints: { stdio: join(ROOT, "src/lsp/stdio.ts"), "analysis-worker": join(ROOT, "src/lsp/analysis-worker.ts") },
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    outdir: out,
+    logLevel: "error",
+    // The CommonJS packages (vscode-languageserver) call require(): give the bundle one.
+    banner: { js: 'import { createRequire as __segqlRequire } from "node:module"; const require = __segqlRequire(import.meta.url);' },
+  });
+  return out;
+}
 
 /** A running server and a connection to it. */
 export class LspClient {
