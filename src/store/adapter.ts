@@ -20,10 +20,27 @@ export interface SqlRunner {
   query(sql: string, params?: readonly Param[]): Promise<Row[]>;
   /** One or more statements without parameters (DDL). */
   exec(sql: string): Promise<void>;
+  /**
+   * Replaces the rows of the temporary table `name` (created when missing, text columns `c0`, `c1`, …)
+   * with `rows`: the fast way to hand many values to SQL (DuckDB: its appender; PostgreSQL: text arrays
+   * expanded by `unnest`, in batches). `name` is one of the store's own identifiers, not user text, and
+   * one name is always used with one width (`stageName`).
+   */
+  stage(name: string, width: number, rows: readonly (readonly (string | null)[])[]): Promise<void>;
+}
+
+/** The staging table for `width` columns of a purpose (`keys`, `rows`). */
+export function stageName(purpose: string, width: number): string {
+  return `segql_stage_${purpose}_${width}`;
+}
+
+/** The column list of a staging table of `width` text columns. */
+export function stageColumns(width: number, type = "TEXT"): string {
+  return Array.from({ length: width }, (_, i) => `c${i} ${type}`).join(", ");
 }
 
 /** A database connection (or pool) the store runs on. */
-export interface SqlAdapter extends SqlRunner {
+export interface SqlAdapter extends Omit<SqlRunner, "stage"> {
   readonly kind: "duckdb" | "postgres";
   /** Where it is, for messages (no password). */
   readonly location: string;

@@ -7,7 +7,7 @@
  * VARCHAR[] for lists (or JSON), JSON for event properties. The session time zone is UTC.
  */
 import { DOUBLE, BIGINT, BOOLEAN, LIST, VARCHAR, DuckDBInstance, listValue, type DuckDBConnection, type DuckDBType, type DuckDBValue } from "@duckdb/node-api";
-import { Mutex, type Param, type Row, type SqlAdapter, type SqlRunner } from "./adapter.js";
+import { Mutex, stageColumns, type Param, type Row, type SqlAdapter, type SqlRunner } from "./adapter.js";
 import { DatabaseInUseError, StoreError } from "./errors.js";
 
 const TEXT_LIST = LIST(VARCHAR);
@@ -121,6 +121,23 @@ function runner(con: DuckDBConnection): SqlRunner {
     },
     async exec(sql) {
       await con.run(sql);
+    },
+    async stage(name, width, rows) {
+      await con.run(`CREATE OR REPLACE TEMP TABLE ${name} (${stageColumns(width, "VARCHAR")})`);
+      // The appender writes typed values straight into the table (~30x faster than binding lists).
+      const appender = await con.createAppender(name, "main", "temp");
+      try {
+        for (const row of rows) {
+          for (let i = 0; i < width; i++) {
+            const v = row[i];
+            if (v === null || v === undefined) appender.appendNull();
+            else appender.appendVarchar(v);
+          }
+          appender.endRow();
+        }
+      } finally {
+        appender.closeSync();
+      }
     },
   };
 }

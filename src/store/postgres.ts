@@ -10,7 +10,7 @@
  * PostgreSQL cannot store U+0000 in text or jsonb (`storesNul` false: such input is refused up front).
  */
 import type { PoolClient } from "pg";
-import { Mutex, quoteIdent, type Param, type Row, type SqlAdapter, type SqlRunner } from "./adapter.js";
+import { Mutex, quoteIdent, stageColumns, type Param, type Row, type SqlAdapter, type SqlRunner } from "./adapter.js";
 import { StoreError } from "./errors.js";
 
 /** The advisory lock key of store writes ("segql" in ASCII). */
@@ -79,14 +79,15 @@ export async function openPostgres(url: string, options: { pgSchema?: string } =
     if (setPath) await client.query(setPath);
     return client;
   };
-  const runnerOf = (client: PoolClient): SqlRunner => ({
-    async query(sql, params) {
-      return (await client.query({ text: sql, values: params ? params.map(pgParam) : [] })).rows as Row[];
-    },
-    async exec(sql) {
-      await client.query(sql);
-    },
-  });
+  const runnerOf = (client: PoolClient): SqlRunner =>
+    withStage({
+      async query(sql, params) {
+        return (await client.query({ text: sql, values: params ? params.map(pgParam) : [] })).rows as Row[];
+      },
+      async exec(sql) {
+        await client.query(sql);
+      },
+    });
   return new PostgresAdapter(location, {
     async transaction(mode, fn) {
       const client = await connect();
@@ -125,14 +126,14 @@ export async function openPglite(instance: unknown, options: { pgSchema?: string
   if (options.pgSchema) await pg.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(options.pgSchema)}; SET search_path TO ${quoteIdent(options.pgSchema)}`);
   // One connection: every transaction (read or write) runs alone.
   const lock = new Mutex();
-  const runner: SqlRunner = {
+  const runner: SqlRunner = withStage({
     async query(sql, params) {
       return (await pg.query<Row>(sql, params ? params.map(pgParam) : [], { parsers })).rows;
     },
     async exec(sql) {
       await pg.exec(sql);
     },
-  };
+  });
   return new PostgresAdapter("pglite", {
     transaction: (mode, fn) =>
       lock.run(async () => {
@@ -195,6 +196,24 @@ export class PostgresAdapter implements SqlAdapter {
   private open(): void {
     if (this.closed) throw new StoreError("invalid-input", "the store is closed");
   }
+}
+
+/** Rows per INSERT into a staging table (each column travels as one text[] parameter). */
+const STAGE_BATCH = 20_000;
+
+/** Adds `stage` to a runner: a temporary table filled from text arrays. */
+function withStage(r: Omit<SqlRunner, "stage">): SqlRunner {
+  return {
+    ...r,
+    async stage(name, width, rows) {
+      await r.exec(`CREATE TEMP TABLE IF NOT EXISTS ${name} (${stageColumns(width)}); TRUNCATE ${name}`);
+      const cols = Array.from({ length: width }, (_, i) => `unnest(CAST($${i + 1} AS TEXT[]))`).join(", ");
+      for (let start = 0; start < rows.length; start += STAGE_BATCH) {
+        const batch = rows.slice(start, start + STAGE_BATCH);
+        await r.query(`INSERT INTO ${name} SELECT ${cols}`, Array.from({ length: width }, (_, i) => batch.map((row) => row[i] ?? null)));
+      }
+    },
+  };
 }
 
 /** JS arrays go as PostgreSQL arrays; numbers as text (the SQL casts where the type matters). */

@@ -4,7 +4,7 @@
  * `unnest` and cast by physical.ts (one statement per batch, whatever the number of rows).
  */
 import { closest } from "../diagnostics.js";
-import { quoteIdent, type SqlRunner } from "./adapter.js";
+import { quoteIdent, stageName, type Param, type SqlRunner } from "./adapter.js";
 import type { Ctx } from "./context.js";
 import type { InputProblem } from "./errors.js";
 import type { ColumnPlan } from "./physical.js";
@@ -17,7 +17,13 @@ const BATCH = 5000;
 export type ContactWrites = Map<string, Map<string, string | null>>;
 
 /** Checks and encodes contact input rows. Problems are `rows[i].field: message`. */
-export function encodeContacts(ctx: Ctx, rows: readonly unknown[], where: (i: number) => string = (i) => `rows[${i}]`): { writes: ContactWrites; problems: InputProblem[] } {
+export function encodeContacts(
+  ctx: Ctx,
+  rows: readonly unknown[],
+  where: (i: number) => string = (i) => `rows[${i}]`,
+  /** CSV cells: text values (blank = empty, lists as JSON arrays or `;`-separated). */
+  fromText = false,
+): { writes: ContactWrites; problems: InputProblem[] } {
   const writes: ContactWrites = new Map();
   const problems: InputProblem[] = [];
   const keyCol = ctx.contactCols[0]!;
@@ -52,7 +58,7 @@ export function encodeContacts(ctx: Ctx, rows: readonly unknown[], where: (i: nu
         continue;
       }
       try {
-        cols.set(col.name, encodeValue(value, col, ctx.physical, ctx.adapter.storesNul));
+        cols.set(col.name, encodeValue(value, col, ctx.physical, ctx.adapter.storesNul, fromText));
       } catch (e) {
         if (!(e instanceof EncodeError)) throw e;
         problems.push({ path: `${at}.${name}`, message: e.message, field: name });
@@ -64,13 +70,30 @@ export function encodeContacts(ctx: Ctx, rows: readonly unknown[], where: (i: nu
   return { writes, problems };
 }
 
+/** Up to this many rows go to SQL as array parameters; more through a staging table (see `SqlRunner.stage`). */
+const SMALL = 64;
+
+/**
+ * Rows of text as a relation with columns `c0`, `c1`, …: array parameters numbered from `$first` for a
+ * few rows (no DDL, fastest for one contact), a staging table for many.
+ */
+export async function rowsRelation(tx: SqlRunner, purpose: string, width: number, rows: readonly (readonly (string | null)[])[], first = 1): Promise<{ sql: string; params: Param[] }> {
+  if (rows.length <= SMALL) {
+    const cols = Array.from({ length: width }, (_, i) => `unnest(CAST($${first + i} AS TEXT[])) AS c${i}`).join(", ");
+    return { sql: `(SELECT ${cols})`, params: Array.from({ length: width }, (_, i) => rows.map((r) => r[i] ?? null)) };
+  }
+  const name = stageName(purpose, width);
+  await tx.stage(name, width, rows);
+  return { sql: name, params: [] };
+}
+
 /** Keys among `keys` that are contacts. */
 export async function existingKeys(ctx: Ctx, tx: SqlRunner, keys: readonly string[]): Promise<Set<string>> {
   const out = new Set<string>();
-  for (let i = 0; i < keys.length; i += BATCH) {
-    const rows = await tx.query(`SELECT ${ctx.key} AS k FROM ${ctx.table} WHERE ${ctx.key} IN (SELECT unnest(CAST($1 AS TEXT[])))`, [keys.slice(i, i + BATCH)]);
-    for (const r of rows) out.add(String(r["k"]));
-  }
+  if (keys.length === 0) return out;
+  const rel = await rowsRelation(tx, "keys", 1, keys.map((k) => [k]));
+  const rows = await tx.query(`SELECT ${ctx.key} AS k FROM ${ctx.table} WHERE ${ctx.key} IN (SELECT c0 FROM ${rel.sql} AS u)`, rel.params);
+  for (const r of rows) out.add(String(r["k"]));
   return out;
 }
 
@@ -92,12 +115,11 @@ export async function upsertContacts(ctx: Ctx, tx: SqlRunner, writes: ContactWri
   for (const { cols, keys: groupKeys } of groups.values()) {
     const all = [keyCol, ...cols];
     const slots = all.map((c, i) => ctx.physical.fromText(`u.c${i}`, c));
-    const unnest = all.map((_, i) => `unnest(CAST($${i + 1} AS TEXT[])) AS c${i}`).join(", ");
     const update = cols.length > 0 ? `DO UPDATE SET ${cols.map((c) => `${quoteIdent(c.name)} = EXCLUDED.${quoteIdent(c.name)}`).join(", ")}` : "DO NOTHING";
-    const sql = `INSERT INTO ${ctx.table} (${all.map((c) => quoteIdent(c.name)).join(", ")}) SELECT ${slots.join(", ")} FROM (SELECT ${unnest}) AS u ON CONFLICT (${ctx.key}) ${update}`;
     for (let i = 0; i < groupKeys.length; i += BATCH) {
       const batch = groupKeys.slice(i, i + BATCH);
-      await tx.query(sql, [batch, ...cols.map((c) => batch.map((k) => writes.get(k)!.get(c.name) ?? null))]);
+      const rel = await rowsRelation(tx, "contacts", all.length, batch.map((k) => [k, ...cols.map((c) => writes.get(k)!.get(c.name) ?? null)]));
+      await tx.query(`INSERT INTO ${ctx.table} (${all.map((c) => quoteIdent(c.name)).join(", ")}) SELECT ${slots.join(", ")} FROM ${rel.sql} AS u ON CONFLICT (${ctx.key}) ${update}`, rel.params);
     }
   }
   const inserted = keys.filter((k) => !existing.has(k)).length;
@@ -187,10 +209,8 @@ function isoOf(text: string): string {
 export async function insertEvents(ctx: Ctx, tx: SqlRunner, writes: EventWrites): Promise<void> {
   const cols = ctx.eventCols;
   const slots = cols.map((c, i) => ctx.physical.fromText(`u.c${i}`, c));
-  const unnest = cols.map((_, i) => `unnest(CAST($${i + 1} AS TEXT[])) AS c${i}`).join(", ");
-  const sql = `INSERT INTO ${ctx.eventsTable} (${cols.map((c) => quoteIdent(c.name)).join(", ")}) SELECT ${slots.join(", ")} FROM (SELECT ${unnest}) AS u`;
   for (let i = 0; i < writes.rows.length; i += BATCH) {
-    const batch = writes.rows.slice(i, i + BATCH);
-    await tx.query(sql, cols.map((_, c) => batch.map((r) => r[c] ?? null)));
+    const rel = await rowsRelation(tx, "events", cols.length, writes.rows.slice(i, i + BATCH));
+    await tx.query(`INSERT INTO ${ctx.eventsTable} (${cols.map((c) => quoteIdent(c.name)).join(", ")}) SELECT ${slots.join(", ")} FROM ${rel.sql} AS u`, rel.params);
   }
 }
