@@ -318,5 +318,5 @@ describe("fuzzed requests", () => {
     if (process.env["SEGQL_FUZZ_REPORT"]) {
       process.stdout.write(`fuzz: ${REQUESTS} requests (${socketCount} over a socket); statuses ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}\n`);
     }
-  });
+  }, 60_000 + REQUESTS * 250);
 });

@@ -6,19 +6,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  DatabaseInUseError,
-  demoSchema,
-  NewerDatabaseError,
-  openStore,
-  SchemaMismatchError,
-  seedDemo,
-  StoreError,
-  type Store,
-} from "../../store/index.js";
-import { DEFAULT_PORT, isWebBuild, startServer } from "../../server/index.js";
+import type { Store } from "../../store/index.js";
 import { CliError, parseArgs, type Io } from "../io.js";
-import { loadSchema } from "./check.js";
+
+/** The default port (the server's DEFAULT_PORT, repeated so `--help` and option errors load nothing heavy). */
+const DEFAULT_PORT = 8080;
 
 export const help = `usage: segql serve [--db FILE|URL] [--port P] [--host H] [--token T] [--demo]
                    [--refresh-every DUR] [--schema FILE] [--cors ORIGINS] [--static DIR]
@@ -81,6 +73,8 @@ function packageRoot(): string | null {
 
 /** Opens the store, turning the errors of opening into usage errors that say what to do. */
 async function open(db: string | undefined, schemaPath: string | undefined, demo: boolean): Promise<Store> {
+  const { DatabaseInUseError, demoSchema, NewerDatabaseError, openStore, SchemaMismatchError, StoreError } = await import("../../store/index.js");
+  const { loadSchema } = await import("./check.js");
   const schema = schemaPath !== undefined ? loadSchema(schemaPath) : demo ? demoSchema() : undefined;
   try {
     return await openStore({ db, schema });
@@ -117,6 +111,9 @@ export async function run(args: string[], io: Io): Promise<number> {
   if (token !== null && token.trim() === "") throw new CliError("--token: the token cannot be empty");
   const host = str("host") ?? "127.0.0.1";
   const corsOrigins = (str("cors") ?? "").split(",").map((o) => o.trim()).filter((o) => o !== "");
+  // The store and server load only now: option errors above answer without loading DuckDB.
+  const { isWebBuild, startServer } = await import("../../server/index.js");
+  const { seedDemo, StoreError } = await import("../../store/index.js");
   const staticOption = str("static");
   if (staticOption !== undefined && !isWebBuild(staticOption)) throw new CliError(`--static: ${staticOption} has no index.html`);
   const root = packageRoot();
@@ -147,10 +144,15 @@ export async function run(args: string[], io: Io): Promise<number> {
     throw e;
   }
 
-  io.out(`segql serve: listening on ${server.url} (${store.backend} ${store.location})`);
-  io.out(`  API ${server.url}/api, OpenAPI ${server.url}/openapi.json${staticDir ? `, web app ${server.url}/` : ""}`);
-  if (token !== null) io.out("  every API request needs 'Authorization: Bearer <token>'");
-  else if (host !== "127.0.0.1" && host !== "localhost" && host !== "::1") io.err(`segql serve: warning: listening on ${host} without a token; anyone who can reach it can change segments (--token)`);
+  // One write, so whoever waits for the URL sees the whole banner.
+  io.out(
+    [
+      `segql serve: listening on ${server.url} (${store.backend} ${store.location})`,
+      `  API ${server.url}/api, OpenAPI ${server.url}/openapi.json${staticDir ? `, web app ${server.url}/` : ""}`,
+      ...(token !== null ? ["  every API request needs 'Authorization: Bearer <token>'"] : []),
+    ].join("\n"),
+  );
+  if (token === null && host !== "127.0.0.1" && host !== "localhost" && host !== "::1") io.err(`segql serve: warning: listening on ${host} without a token; anyone who can reach it can change segments (--token)`);
 
   return new Promise<number>((resolveExit) => {
     let stopping = false;

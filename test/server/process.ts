@@ -1,0 +1,81 @@
+/**
+ * A `segql serve` child process for tests: the CLI bundled from source once per test file (esbuild, npm
+ * packages left external; starting through tsx costs seconds per process), its URL read from what it
+ * prints, stopped with a signal or killed, its output kept for failure messages.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+
+const root = join(import.meta.dirname, "..", "..");
+const launcher = join(import.meta.dirname, "serve-process.ts");
+let bundled: Promise<string> | null = null;
+
+/** The CLI as one ES module inside the checkout (so its npm imports resolve from node_modules). */
+export function cliBundle(): Promise<string> {
+  bundled ??= (async () => {
+    const { build } = await import("esbuild");
+    const dir = join(root, "node_modules", ".cache", "segql-server-test");
+    mkdirSync(dir, { recursive: true });
+    const outfile = join(dir, `segql-${process.pid}.mjs`);
+    await build({ entryPoints: [launcher], bundle: true, platform: "node", format: "esm", target: "node20", packages: "external", outfile, logLevel: "error" });
+    process.once("exit", () => rmSync(outfile, { force: true }));
+    return outfile;
+  })();
+  return bundled;
+}
+
+/** A running `segql serve`. */
+export interface ServeProcess {
+  child: ChildProcess;
+  url: string;
+  /** Everything printed so far (stdout and stderr). */
+  output(): string;
+  /** Resolves with the exit code (or signal) once the process has exited. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Starts `segql serve ARGS` and waits until it prints its URL (rejects if it exits first). */
+export async function startServe(args: string[], env: Record<string, string> = {}, waitMs = 120_000): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [await cliBundle(), "serve", ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout!.on("data", (d: Buffer) => (out += d.toString("utf8")));
+  child.stderr!.on("data", (d: Buffer) => (out += d.toString("utf8")));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+  return new Promise<ServeProcess>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`segql serve did not print its URL in ${waitMs} ms:\n${out}`));
+    }, waitMs);
+    const onData = () => {
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (!m) return;
+      clearTimeout(timer);
+      child.stdout!.off("data", onData);
+      resolve({ child, url: m[1]!, output: () => out, exited });
+    };
+    child.stdout!.on("data", onData);
+    void exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`segql serve exited (${code ?? signal}) before listening:\n${out}`));
+    });
+  });
+}
+
+/** Runs `segql serve ARGS` expecting it to fail at start-up; resolves with its exit code and output. */
+export async function serveFails(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
+  try {
+    const p = await startServe(args, env, 60_000);
+    p.child.kill("SIGKILL");
+    await p.exited;
+    throw new Error(`segql serve ${args.join(" ")} started, expected a failure`);
+  } catch (e) {
+    const m = /exited \((\w+)\) before listening:\n([\s\S]*)$/.exec((e as Error).message);
+    if (!m) throw e;
+    return { code: /^\d+$/.test(m[1]!) ? Number(m[1]) : null, output: m[2]! };
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * `segql serve` as a real process on a DuckDB file: prints its URL on 127.0.0.1, requires the token from
+ * SEGQL_TOKEN, serves a web build, shuts down cleanly on SIGTERM and SIGINT (the file reopens with what
+ * was written), and refuses bad options, a new database without a schema, a taken port and a file held
+ * by another server with exit code 2 and a message.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { schemaToJson } from "../../src/store/schema-json.js";
+import { crmSchema } from "../store/helpers.js";
+import { readReply } from "./helpers.js";
+import { serveFails, startServe } from "./process.js";
+
+describe("segql serve (a real process)", () => {
+  let dir: string;
+  let schemaFile: string;
+  let webDir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "segql-serve-"));
+    schemaFile = join(dir, "schema.json");
+    writeFileSync(schemaFile, JSON.stringify(schemaToJson(crmSchema)));
+    webDir = join(dir, "web");
+    mkdirSync(join(webDir, "assets"), { recursive: true });
+    writeFileSync(join(webDir, "index.html"), "<!doctype html><title>segql app</title>");
+    writeFileSync(join(webDir, "assets", "app.js"), "console.log('app')");
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("serves the API with the token from SEGQL_TOKEN and the web build, stops on SIGTERM, and the file reopens with the data", async () => {
+    const db = join(dir, "crm.duckdb");
+    const p = await startServe(["--db", db, "--schema", schemaFile, "--port", "0", "--refresh-every", "off", "--static", webDir], { SEGQL_TOKEN: "tok-1" });
+    try {
+      expect(p.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(p.output()).toMatch(/needs 'Authorization: Bearer <token>'/);
+      const auth = { authorization: "Bearer tok-1", "content-type": "application/json" };
+      expect((await fetch(`${p.url}/api/health`)).status).toBe(401);
+      expect((await fetch(`${p.url}/api/contacts`, { method: "POST", headers: auth, body: JSON.stringify({ contacts: [{ id: "c1", ltv: 50 }] }) })).status).toBe(200);
+      const created = await readReply(await fetch(`${p.url}/api/segments`, { method: "POST", headers: auth, body: JSON.stringify({ name: "Fifty", kind: "dynamic", expression: "ltv >= 50" }) }));
+      expect(created.status).toBe(201);
+      // The web build: files, client-side routes to index.html, missing files 404; no token needed for them.
+      const page = await fetch(`${p.url}/`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain("segql app");
+      const route = await fetch(`${p.url}/segments/${created.body.id}`, { headers: { accept: "text/html" } });
+      expect(await route.text()).toContain("segql app");
+      expect(await (await fetch(`${p.url}/assets/app.js`)).text()).toContain("console.log");
+      expect((await fetch(`${p.url}/assets/missing.js`)).status).toBe(404);
+      expect((await fetch(`${p.url}/%2e%2e/schema.json`)).status).toBe(404);
+    } finally {
+      p.child.kill("SIGTERM");
+    }
+    const exit = await p.exited;
+    expect(exit.code).toBe(0);
+    expect(p.output()).toMatch(/SIGTERM: shutting down/);
+
+    const again = await startServe(["--db", db, "--port", "0", "--refresh-every", "off"]);
+    try {
+      const list = await readReply(await fetch(`${again.url}/api/segments`));
+      expect(list.body.items.map((s: { name: string; memberCount: number }) => [s.name, s.memberCount])).toEqual([["Fifty", 1]]);
+    } finally {
+      again.child.kill("SIGINT");
+    }
+    expect((await again.exited).code).toBe(0);
+  });
+
+  it("refuses a second server on the same file, a taken port, a new database without a schema and bad options (exit 2)", async () => {
+    const db = join(dir, "held.duckdb");
+    const first = await startServe(["--db", db, "--schema", schemaFile, "--port", "0", "--refresh-every", "off"]);
+    try {
+      const second = await serveFails(["--db", db, "--port", "0"]);
+      expect(second.code).toBe(2);
+      expect(second.output).toMatch(/in use by another process/);
+      const port = new URL(first.url).port;
+      const taken = await serveFails(["--db", join(dir, "other.duckdb"), "--schema", schemaFile, "--port", port]);
+      expect(taken.code).toBe(2);
+      expect(taken.output).toMatch(new RegExp(`port ${port} on 127.0.0.1 is in use`));
+    } finally {
+      first.child.kill("SIGTERM");
+      await first.exited;
+    }
+    const noSchema = await serveFails(["--db", join(dir, "new.duckdb"), "--port", "0"]);
+    expect(noSchema.code).toBe(2);
+    expect(noSchema.output).toMatch(/schema/i);
+    for (const [args, message] of [
+      [["--port", "http"], /--port: expected a port number/],
+      [["--refresh-every", "10"], /--refresh-every: expected a duration/],
+      [["--refresh-every", "100ms"], /at least 1s/],
+      [["--static", dir], /has no index.html/],
+      [["--frobnicate"], /unknown option '--frobnicate'/],
+    ] as const) {
+      const r = await serveFails([...args]);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.output).toMatch(message);
+    }
+  });
+
+  it("warns when it listens beyond this machine without a token", async () => {
+    const probe = createServer();
+    const canBindAll = await new Promise<boolean>((resolve) => {
+      probe.once("error", () => resolve(false));
+      probe.listen(0, "0.0.0.0", () => probe.close(() => resolve(true)));
+    });
+    if (!canBindAll) return;
+    const p = await startServe(["--db", ":memory:", "--schema", schemaFile, "--host", "0.0.0.0", "--port", "0", "--refresh-every", "off"]);
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      expect(p.output()).toMatch(/warning: listening on 0\.0\.0\.0 without a token/);
+    } finally {
+      p.child.kill("SIGTERM");
+      await p.exited;
+    }
+  });
+});
