@@ -37,7 +37,7 @@ export interface FuzzOptions {
 
 /** Runs the fuzzer; resolves with the summary once every input is run and every finding shrunk. */
 export async function runFuzz(options: FuzzOptions): Promise<RunSummary> {
-  const pool = new WorkerPool({ size: options.workers, budget: options.budget, maxMemoryMb: options.maxMemoryMb, ...(options.workerUrl ? { workerUrl: options.workerUrl } : {}) });
+  const pool = new WorkerPool({ size: options.workers, maxMemoryMb: options.maxMemoryMb, ...(options.workerUrl ? { workerUrl: options.workerUrl } : {}) });
   // The clock starts when the workers have started (seconds on a busy machine), so inputs/s is the fuzzing's.
   await pool.ready();
   const started = Date.now();

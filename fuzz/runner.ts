@@ -6,7 +6,7 @@
  */
 import { Worker } from "node:worker_threads";
 import { STAGES, type Stage } from "./pipeline.js";
-import { Heartbeat, HEARTBEAT_BYTES, timeoutMs, type Budget, type Job, type Reply } from "./protocol.js";
+import { Heartbeat, HEARTBEAT_BYTES, timeoutMs, type Job, type Reply } from "./protocol.js";
 
 /** Why a job ended without a reply. */
 export interface Lost {
@@ -33,7 +33,6 @@ interface Pending {
 /** Options of the pool. */
 export interface PoolOptions {
   size: number;
-  budget: Budget;
   /** V8 old-generation limit of each worker; past it the worker dies and the input is an `out-of-memory` finding. */
   maxMemoryMb: number;
   /** The worker module (default fuzz/worker.ts; tests pass one that misbehaves on purpose). */
@@ -109,9 +108,10 @@ class Slot {
     });
   }
 
-  /** The watchdog: a stage call past its timeout loses the job. */
-  check(budget: Budget): void {
+  /** The watchdog: a stage call past its timeout (by the job's budget) loses the job. */
+  check(): void {
     if (!this.current) return;
+    const budget = this.current.job.budget;
     const beat = this.heartbeat.read();
     if (!beat.busy || beat.since === 0) return;
     const limit = timeoutMs(budget, beat.length);
@@ -149,7 +149,7 @@ export class WorkerPool {
   constructor(private readonly options: PoolOptions) {
     this.slots = Array.from({ length: Math.max(1, options.size) }, () => new Slot(options, (slot) => this.feed(slot)));
     this.watchdog = setInterval(() => {
-      for (const s of this.slots) s.check(options.budget);
+      for (const s of this.slots) s.check();
     }, 100);
   }
 
