@@ -141,7 +141,8 @@ export function runPipeline(input: PipelineInput, options: PipelineOptions): Pip
       const ms = performance.now() - started;
       stageMs[stage] = (stageMs[stage] ?? 0) + ms;
       if (ms > options.budgetMs) {
-        failures.push(failure("slow", stage, `one call took ${Math.round(ms)} ms (budget ${Math.round(options.budgetMs)} ms)`, "", "slow"));
+        const rate = input.text.length / 1024 / (ms / 1000);
+        failures.push(failure("slow", stage, `one call took ${Math.round(ms)} ms (budget ${Math.round(options.budgetMs)} ms; ${rate < 10 ? rate.toFixed(1) : Math.round(rate)} KB/s of text)`, "", "slow"));
       }
     }
     return value;
