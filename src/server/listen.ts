@@ -7,7 +7,9 @@ import { serve } from "@hono/node-server";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { DEFAULT_REFRESH_EVERY_MS, startRefreshScheduler, type RefreshResult, type Scheduler } from "../store/index.js";
+import type { Duplex } from "node:stream";
 import { createApp, type AppOptions } from "./app.js";
+import { problem, PROBLEM_MEDIA_TYPE, type ProblemKind } from "./problems.js";
 
 /** Options of `startServer`. */
 export interface ServeOptions extends AppOptions {
@@ -59,6 +61,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   // A client that never finishes sending headers or a body cannot hold a connection for ever.
   server.headersTimeout = 30_000;
   server.requestTimeout = 120_000;
+  server.on("clientError", answerClientError);
   const port = (server.address() as AddressInfo).port;
   const scheduler =
     options.refreshEveryMs === null
@@ -87,4 +90,30 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       return closing;
     },
   };
+}
+
+const REASONS: Record<number, string> = { 400: "Bad Request", 408: "Request Timeout", 431: "Request Header Fields Too Large" };
+
+/**
+ * Requests Node's HTTP parser refuses before the app sees them (a URL and headers past 16 KB, malformed
+ * HTTP, a request that stalls) still get a problem document, like every other error.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === "ECONNRESET" || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const kind: ProblemKind =
+    error.code === "HPE_HEADER_OVERFLOW" ? "headers-too-large" : error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? "request-timeout" : "bad-http";
+  const detail =
+    kind === "headers-too-large"
+      ? "the request line and headers are larger than 16 KB; send long values (expressions, filters) in a JSON body"
+      : kind === "request-timeout"
+        ? "the request did not arrive in time"
+        : `the request is not valid HTTP (${error.code ?? error.message})`;
+  const p = problem(kind, detail);
+  const body = JSON.stringify(p);
+  socket.end(
+    `HTTP/1.1 ${p.status} ${REASONS[p.status] ?? "Error"}\r\nContent-Type: ${PROBLEM_MEDIA_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

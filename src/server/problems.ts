@@ -38,6 +38,9 @@ export type ProblemKind =
   | "bad-precondition"
   | "unauthorized"
   | "too-large"
+  | "headers-too-large"
+  | "bad-http"
+  | "request-timeout"
   | "unsupported-media-type"
   | "internal";
 
@@ -57,6 +60,9 @@ export const PROBLEM_KINDS: Record<ProblemKind, { status: number; title: string 
   "bad-precondition": { status: 400, title: "The If-Match header is not a list of entity tags" },
   unauthorized: { status: 401, title: "A valid bearer token is required" },
   "too-large": { status: 413, title: "The request is too large" },
+  "headers-too-large": { status: 431, title: "The request's URL and headers are too large" },
+  "bad-http": { status: 400, title: "The request is not valid HTTP" },
+  "request-timeout": { status: 408, title: "The request took too long to arrive" },
   "unsupported-media-type": { status: 415, title: "Unsupported media type" },
   internal: { status: 500, title: "Internal server error" },
 };

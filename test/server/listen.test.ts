@@ -1,0 +1,66 @@
+/**
+ * The API on a real socket (startServer): requests Node's HTTP parser refuses still get problem documents,
+ * the server binds 127.0.0.1 by default, and close() lets a request in flight finish.
+ */
+import { connect } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startServer, type RunningServer } from "../../src/server/index.js";
+import { openTestApi, type TestApi } from "./helpers.js";
+
+/** Sends raw bytes and returns everything the server answered before closing. */
+function raw(port: number, bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1");
+    let out = "";
+    socket.on("data", (d) => (out += d.toString("utf8")));
+    socket.on("error", reject);
+    socket.on("close", () => resolve(out));
+    socket.write(bytes);
+    socket.end();
+  });
+}
+
+describe("startServer", () => {
+  let api: TestApi;
+  let server: RunningServer;
+  beforeAll(async () => {
+    api = await openTestApi("duckdb");
+    server = await startServer({ store: api.store, port: 0, refreshEveryMs: null });
+  });
+  afterAll(async () => {
+    await server.close();
+    await api.dispose();
+  });
+
+  it("binds 127.0.0.1 by default and answers over HTTP", async () => {
+    expect(server.host).toBe("127.0.0.1");
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}`);
+    const r = await fetch(`${server.url}/api/health`);
+    expect(r.status).toBe(200);
+  });
+
+  it("answers requests the HTTP parser refuses with problem documents (431, 400)", async () => {
+    const long = await raw(server.port, `GET /api/contacts?search=${"x".repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    expect(long).toMatch(/^HTTP\/1\.1 431 /);
+    expect(long).toMatch(/Content-Type: application\/problem\+json/);
+    expect(JSON.parse(long.slice(long.indexOf("\r\n\r\n") + 4))).toMatchObject({ type: "urn:segql:problem:headers-too-large", status: 431 });
+    const garbage = await raw(server.port, "HELLO THERE\r\n\r\n");
+    expect(garbage).toMatch(/^HTTP\/1\.1 400 /);
+    expect(JSON.parse(garbage.slice(garbage.indexOf("\r\n\r\n") + 4))).toMatchObject({ type: "urn:segql:problem:bad-http", status: 400 });
+    // And it keeps serving.
+    expect((await fetch(`${server.url}/api/health`)).status).toBe(200);
+  });
+
+  it("close() lets a request in flight finish, then refuses new connections", async () => {
+    const other = await startServer({ store: api.store, port: 0, refreshEveryMs: null });
+    const contacts = Array.from({ length: 2000 }, (_, i) => ({ id: `bulk-${i}`, ltv: i }));
+    const inFlight = fetch(`${other.url}/api/contacts`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ contacts }) });
+    await new Promise((r) => setTimeout(r, 20));
+    const closing = other.close();
+    const res = await inFlight;
+    expect(res.status).toBe(200);
+    expect((await res.json()).inserted).toBe(2000);
+    await closing;
+    await expect(fetch(`${other.url}/api/health`)).rejects.toThrow();
+  });
+});
