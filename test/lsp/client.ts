@@ -78,6 +78,8 @@ export class LspClient {
   readonly publishCount = new Map<string, number>();
   private waiters: { uri: string; test: (p: PublishDiagnosticsParams) => boolean; resolve: (p: PublishDiagnosticsParams) => void }[] = [];
   stderr = "";
+  /** What the server logged on the connection's console (window/logMessage). */
+  log = "";
   /** What the server answered to `initialize`. */
   initializeResult: InitializeResult | null = null;
   exitCode: number | null = null;
@@ -103,7 +105,7 @@ export class LspClient {
     });
     connection.onRequest("client/registerCapability", () => null);
     connection.onRequest("workspace/configuration", () => []);
-    connection.onNotification("window/logMessage", () => undefined);
+    connection.onNotification("window/logMessage", (p: { message?: string }) => (this.log += `${p.message ?? ""}\n`));
     connection.listen();
   }
 

@@ -252,14 +252,15 @@ describe("a hostile session", () => {
     console.log(`  all requests: ${stats(all)}`);
     for (const [method, samples] of [...latency].sort()) console.log(`  ${method}: ${stats(samples)}`);
     console.log(`  slowest: ${slowest.map((x) => `${x.ms.toFixed(0)} ms (${x.what})`).join("; ")}`);
-    const logged = client.stderr.split("\n").filter((l) => l.trim() !== "");
+    const logged = `${client.stderr}${client.log}`.split("\n").filter((l) => l.trim() !== "");
     console.log(`  server log: ${logged.length} lines${logged.length ? `, e.g. ${logged.slice(0, 3).map((l) => JSON.stringify(l.slice(0, 160))).join(" ")}` : ""}`);
-    if (client.stderr.includes("took longer than")) console.log(`  watchdog: ${client.stderr.split("\n").filter((l) => l.includes("took longer than")).length} analyses stopped`);
+    if (client.log.includes("took longer than")) console.log(`  watchdog: ${client.log.split("\n").filter((l) => l.includes("took longer than")).length} analyses stopped`);
 
     expect(problems).toEqual([]);
     expect(client.exitCode).toBeNull();
     expect(maxRss).toBeLessThan(MAX_RSS_MB);
     expect(client.stderr).not.toMatch(/internal error: /); // no uncaught exception reached the process
+    expect(client.log).not.toMatch(/segql: [\w ]+ failed: /); // no handler failed (a bug the guard caught)
     expect(await client.stop()).toBe(0);
   }, 600_000);
 
