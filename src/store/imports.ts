@@ -162,10 +162,20 @@ async function* records(ctx: Ctx, file: string, format: Format, what: "contacts"
   }
   if (format === "csv") {
     let header: string[] | null = null;
+    let skip = new Set<string>();
     const propsCol = ctx.schema.events?.propertiesColumn;
     for await (const rec of readCsv(file)) {
       if (!header) {
         header = rec.cells.map((c) => c.trim());
+        // Header problems once, at line 1, rather than on every row.
+        const known = what === "contacts" ? ctx.contactCols.map((c) => c.field?.name ?? ctx.schema.key) : [...ctx.eventCols.map((c) => c.name), "properties"];
+        const keyName = what === "contacts" ? known[0]! : ctx.schema.events!.contactKey;
+        if (!header.includes(keyName)) throw new DataError(file, rec.line, `the header has no column ${JSON.stringify(keyName)} (the ${what === "contacts" ? "key" : "contact key"}); it has ${header.map((h) => JSON.stringify(h)).join(", ")}`);
+        const unknown = header.filter((h) => !known.includes(h));
+        if (unknown.length > 0) {
+          addBad({ path: `${file}:${rec.line}`, file, line: rec.line, message: `unknown column${unknown.length > 1 ? "s" : ""} ${unknown.map((u) => JSON.stringify(u)).join(", ")} (not in the schema; left out)` });
+          skip = new Set(unknown);
+        }
         continue;
       }
       if (rec.cells.length !== header.length) {
@@ -175,6 +185,7 @@ async function* records(ctx: Ctx, file: string, format: Format, what: "contacts"
       const values: Record<string, unknown> = {};
       let ok = true;
       header.forEach((h, i) => {
+        if (skip.has(h)) return;
         const cell = rec.cells[i]!;
         if (what === "events" && (h === propsCol || h === "properties")) {
           if (cell.trim() === "") return;

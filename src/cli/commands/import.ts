@@ -1,0 +1,87 @@
+/**
+ * `segql import contacts|events FILE`: loads a file into a store (contacts upserted by key, events
+ * appended), checked against the schema; bad rows are reported by file, line and field. A progress bar
+ * on standard error when it is a terminal.
+ */
+import { CliError, EXIT, parseArgs, type Io } from "../io.js";
+import { STORE_OPTIONS, withStore } from "./segments.js";
+
+export const help = `usage: segql import contacts|events FILE [--db FILE|URL] [--schema FILE] [--format F] [--skip-bad] [--json]
+
+Imports contacts (inserted or updated by key: fields the file leaves out keep their values) or
+events (appended; their contacts must exist) from CSV, JSON Lines, a JSON array or Parquet, then
+refreshes every dynamic segment.
+
+  FILE                .csv (a header row naming the columns), .jsonl/.ndjson, .json, .parquet;
+                      .gz compressed text files too
+      --format F      csv, jsonl, json or parquet, when the extension does not say
+      --skip-bad      import the good rows and report the bad ones (default: any bad row stops the
+                      import and nothing is changed)
+      --db FILE|URL   the store (default segql.duckdb; postgres://… for PostgreSQL)
+  -s, --schema FILE   the schema, to create a new store
+      --by USER       who imports (recorded with membership changes)
+      --json          print the report as JSON
+  -h, --help          show this help
+
+Bad rows are printed as FILE:LINE: field "NAME": why (Parquet: rows are numbered instead of lines).
+Events in CSV: columns named as the schema's events section; properties as a JSON object in the
+properties column.
+
+Exit status: 0 imported, 1 bad rows (none imported without --skip-bad), 2 usage error, 3 internal error.`;
+
+export async function run(args: string[], io: Io): Promise<number> {
+  const { options, positional } = parseArgs(args, { ...STORE_OPTIONS, format: { value: true }, "skip-bad": { value: false } });
+  const [what, file, extra] = positional;
+  if (what !== "contacts" && what !== "events") throw new CliError(`expected 'contacts' or 'events', found ${what === undefined ? "nothing" : `'${what}'`} (see segql import --help)`);
+  if (file === undefined) throw new CliError("missing FILE");
+  if (extra !== undefined) throw new CliError(`unexpected argument '${extra}'`);
+  const format = typeof options["format"] === "string" ? options["format"] : undefined;
+  if (format !== undefined && !["csv", "jsonl", "json", "parquet"].includes(format)) throw new CliError(`--format: csv, jsonl, json or parquet, found '${format}'`);
+  const json = options["json"] === true;
+  const progress = !json && process.stderr.isTTY === true ? progressBar(file) : null;
+  return withStore(options, io, async (store) => {
+    const opts = {
+      ...(format !== undefined ? { format: format as "csv" } : {}),
+      skipBad: options["skip-bad"] === true,
+      by: typeof options["by"] === "string" ? options["by"] : null,
+      ...(progress ? { onProgress: progress.update } : {}),
+    };
+    try {
+      const report = what === "contacts" ? await store.importContacts(file, opts) : await store.importEvents(file, opts);
+      progress?.done();
+      if (json) io.out(JSON.stringify(report, null, 2));
+      else {
+        io.out(`${file}: ${report.rows.toLocaleString("en-US")} rows; ${report.inserted.toLocaleString("en-US")} added, ${report.updated.toLocaleString("en-US")} updated${report.badCount ? `, ${report.badCount} bad (skipped)` : ""}`);
+        for (const b of report.bad) io.err(`${b.path}: ${b.field !== undefined ? `field ${JSON.stringify(b.field)}: ` : ""}${b.message}`);
+        if (report.badCount > report.bad.length) io.err(`… and ${report.badCount - report.bad.length} more bad rows`);
+        const moved = report.refreshed.filter((r) => r.entered + r.exited > 0);
+        if (moved.length) io.out(`segments refreshed: ${moved.map((r) => `${r.name} +${r.entered} -${r.exited}`).join(", ")}`);
+      }
+      return report.badCount > 0 ? EXIT.problems : EXIT.ok;
+    } catch (e) {
+      progress?.done();
+      throw e;
+    }
+  });
+}
+
+/** A one-line progress bar on standard error (a terminal). */
+function progressBar(file: string): { update(done: number, total: number | null): void; done(): void } {
+  let last = 0;
+  const width = 30;
+  return {
+    update(done, total) {
+      const now = Date.now();
+      if (now - last < 100 && (total === null || done < total)) return;
+      last = now;
+      const text =
+        total && total > 0
+          ? `[${"#".repeat(Math.round((Math.min(done, total) / total) * width)).padEnd(width, ".")}] ${Math.floor((Math.min(done, total) / total) * 100)}% ${done.toLocaleString("en-US")}/${total.toLocaleString("en-US")} rows`
+          : `${done.toLocaleString("en-US")} rows`;
+      process.stderr.write(`\r${file}: ${text}`);
+    },
+    done() {
+      if (last > 0) process.stderr.write("\n");
+    },
+  };
+}

@@ -1,0 +1,405 @@
+/**
+ * `segql segments …`: saved segments in a store (a DuckDB file or PostgreSQL), through the same store
+ * code the HTTP API calls. Also the helpers `segql import` shares: opening a store from `--db`/`--schema`
+ * and turning store errors into messages and exit codes.
+ */
+import { renderDiagnostics } from "../../diagnostics.js";
+import type { Store, Segment, StoreError as StoreErrorType } from "../../store/index.js";
+import { CliError, EXIT, parseArgs, readInputFile, type Io, type OptionSpec } from "../io.js";
+import { loadSchema } from "./check.js";
+
+export const help = `usage: segql segments <command> [--db FILE|URL] [--json] …
+
+Saved segments in a store: a DuckDB file (default segql.duckdb) or PostgreSQL (--db postgres://…).
+A new database needs --schema FILE the first time. SEGMENT is a name (any case) or an id (12 or #12).
+
+commands:
+  list [--kind static|dynamic] [--search TEXT]
+  show SEGMENT [--versions]              the segment, its references and (with --versions) its history
+  create NAME (EXPRESSION | -f FILE)     a dynamic segment
+  create NAME --static [--members FILE] [--freeze EXPRESSION]
+                                         a static segment: keys from a CSV/JSONL file, or today's matches
+  edit SEGMENT [--name N] [--description D] [EXPRESSION | -f FILE] [--expected-version V] [--static]
+                                         change it (--static converts a dynamic segment to a static list)
+  duplicate SEGMENT [--name N]           "Copy of X" (or N)
+  delete SEGMENT [--force]               refused while other segments read it, unless --force
+  members SEGMENT [--limit N] [--sort FIELD] [--desc] [--at ISO]
+  members SEGMENT (--add KEY,… | --remove KEY,… | --add-file FILE | --remove-file FILE) [--skip-unknown]
+  preview (EXPRESSION | -f FILE) [--for SEGMENT] [--limit N] [--sort FIELD] [--desc] [--dialect D]
+                                         count, first contacts, SQL, per-condition counts (and impact)
+  why (SEGMENT | --expression EXPRESSION) KEY
+  refresh [SEGMENT…] [--relative]        recompute memberships (default: every dynamic segment)
+  changes [--since SEQ] [--segment SEGMENT] [--limit N]
+
+options:
+      --db FILE|URL     the store (default segql.duckdb)
+  -s, --schema FILE     the schema, to create a new store
+      --description D   a segment's description (create, edit)
+      --by USER         who makes the change (recorded in the history)
+      --json            print JSON
+  -h, --help            show this help
+
+Exit status: 0 done, 1 a problem with the input (an expression with errors, a name taken, a stale
+version, unknown keys, a refused delete), 2 usage error (unknown option, missing file, database in use),
+3 internal error.
+
+Examples:
+  segql segments create "High value" 'lifetime_value > 1000' --schema schema.json
+  segql segments preview 'plan_type = "Pro" and lifetime_value > 100' --sort lifetime_value --desc
+  segql segments members "VIP list" --add-file vips.csv
+  segql segments changes --since 120 --json`;
+
+/** The options every store command takes. */
+export const STORE_OPTIONS: OptionSpec = {
+  db: { value: true },
+  schema: { value: true, short: "s" },
+  json: { value: false },
+  by: { value: true },
+};
+
+/** Opens the store of `--db` (with `--schema` for a new one); opening problems are usage errors. */
+export async function openCliStore(options: Record<string, string | true>): Promise<Store> {
+  const { openStore, StoreError } = await import("../../store/index.js");
+  const db = typeof options["db"] === "string" ? options["db"] : undefined;
+  const schemaPath = typeof options["schema"] === "string" ? options["schema"] : undefined;
+  const schema = schemaPath !== undefined ? loadSchema(schemaPath) : undefined;
+  try {
+    return await openStore({ ...(db !== undefined ? { db } : {}), ...(schema ? { schema } : {}) });
+  } catch (e) {
+    if (e instanceof StoreError) throw new CliError(e.message);
+    throw e;
+  }
+}
+
+/**
+ * Runs `fn` with a store and closes it. Store errors become a message and exit 1 (the input's fault);
+ * an expression with errors prints its diagnostics like `segql check`.
+ */
+export async function withStore(options: Record<string, string | true>, io: Io, fn: (store: Store) => Promise<number>): Promise<number> {
+  const { StoreError, InvalidExpressionError, InvalidInputError } = await import("../../store/index.js");
+  const store = await openCliStore(options);
+  try {
+    return await fn(store);
+  } catch (e) {
+    if (!(e instanceof StoreError)) throw e;
+    if (options["json"] === true) {
+      io.out(JSON.stringify(errorJson(e), null, 2));
+    } else if (e instanceof InvalidExpressionError) {
+      io.err(renderDiagnostics(e.text, e.diagnostics.filter((d) => d.severity === "error"), "<expression>"));
+    } else if (e instanceof InvalidInputError) {
+      const line = (p: (typeof e.problems)[number]) => `${p.path ? `${p.path}: ` : ""}${p.field !== undefined && !p.path.endsWith(p.field) ? `field ${JSON.stringify(p.field)}: ` : ""}${p.message}`;
+      if (e.total === 1 && e.problems.length === 1) io.err(`error: ${line(e.problems[0]!)}`);
+      else {
+        io.err(`error: ${e.total} problems${e.problems.length < e.total ? ` (the first ${e.problems.length})` : ""}:`);
+        for (const p of e.problems) io.err(`  ${line(p)}`);
+      }
+    } else {
+      io.err(`error: ${e.message}`);
+    }
+    return e.code === "database-in-use" || e.code === "newer-database" || e.code === "schema-mismatch" ? EXIT.usage : EXIT.problems;
+  } finally {
+    await store.close();
+  }
+}
+
+function errorJson(e: StoreErrorType): Record<string, unknown> {
+  const out: Record<string, unknown> = { error: e.code, message: e.message };
+  for (const k of ["diagnostics", "problems", "keys", "referencedBy", "current", "existing"]) {
+    const v = (e as unknown as Record<string, unknown>)[k];
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
+}
+
+/** A segment by name or id. */
+async function find(store: Store, ref: string | undefined, what = "SEGMENT"): Promise<Segment> {
+  if (ref === undefined) throw new CliError(`missing ${what} (a name or an id)`);
+  return store.findSegment(ref);
+}
+
+/** An expression from the positional argument or `-f FILE`. */
+function expressionOf(options: Record<string, string | true>, positional: string | undefined, required: boolean): string | undefined {
+  const file = typeof options["file"] === "string" ? options["file"] : undefined;
+  if (file !== undefined && positional !== undefined) throw new CliError("give the expression either inline or with -f FILE, not both");
+  if (file !== undefined) return readInputFile(file, "expression file").replace(/\s+$/, "");
+  if (positional === undefined && required) throw new CliError("missing EXPRESSION (inline, or -f FILE)");
+  return positional;
+}
+
+function intOption(options: Record<string, string | true>, name: string): number | undefined {
+  const v = options[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== "string" || !/^\d+$/.test(v)) throw new CliError(`--${name}: expected a whole number, found '${String(v)}'`);
+  return Number(v);
+}
+
+function str(options: Record<string, string | true>, name: string): string | undefined {
+  return typeof options[name] === "string" ? (options[name] as string) : undefined;
+}
+
+function summary(s: Segment): string {
+  const count = `${s.memberCount.toLocaleString("en-US")} member${s.memberCount === 1 ? "" : "s"}`;
+  const problems = s.problems.length > 0 ? `  (broken: ${s.problems[0]!.message})` : "";
+  return `#${s.id}  ${s.name}  [${s.kind}, v${s.version}, ${count}]${s.expression !== null ? `  ${s.expression}` : ""}${problems}`;
+}
+
+/** Reads contact keys from a CSV or JSON Lines file (the format the API accepts for uploads). */
+async function keysFromFile(file: string, keyName: string): Promise<string[]> {
+  const { readKeyList } = await import("../../server/key-lists.js");
+  const text = readInputFile(file, "keys file");
+  const format = /\.(jsonl|ndjson)$/i.test(file) ? "jsonl" : /\.csv$/i.test(file) ? "csv" : null;
+  if (!format) throw new CliError(`${file}: expected a .csv or .jsonl file of keys`);
+  const result = readKeyList(text, format, keyName, undefined);
+  if (!result.ok) throw new CliError(`${file}: ${result.total} problem${result.total === 1 ? "" : "s"}:\n${result.problems.map((p) => `  ${file}:${p.line}: ${p.message}`).join("\n")}`);
+  return result.keys;
+}
+
+const COMMAND_OPTIONS: Record<string, OptionSpec> = {
+  list: { kind: { value: true }, search: { value: true } },
+  show: { versions: { value: false } },
+  create: { file: { value: true, short: "f" }, static: { value: false }, members: { value: true }, freeze: { value: true }, description: { value: true } },
+  edit: { file: { value: true, short: "f" }, name: { value: true }, description: { value: true }, "expected-version": { value: true }, static: { value: false } },
+  duplicate: { name: { value: true } },
+  delete: { force: { value: false }, "expected-version": { value: true } },
+  members: {
+    limit: { value: true },
+    sort: { value: true },
+    desc: { value: false },
+    at: { value: true },
+    add: { value: true },
+    remove: { value: true },
+    "add-file": { value: true },
+    "remove-file": { value: true },
+    "skip-unknown": { value: false },
+  },
+  preview: { file: { value: true, short: "f" }, for: { value: true }, limit: { value: true }, sort: { value: true }, desc: { value: false }, dialect: { value: true } },
+  why: { expression: { value: true } },
+  refresh: { relative: { value: false } },
+  changes: { since: { value: true }, segment: { value: true }, limit: { value: true } },
+};
+
+export async function run(args: string[], io: Io): Promise<number> {
+  const [command, ...rest] = args;
+  if (command === undefined) throw new CliError("missing command: list, show, create, edit, duplicate, delete, members, preview, why, refresh or changes (see segql segments --help)");
+  const spec = COMMAND_OPTIONS[command];
+  if (!spec || !Object.hasOwn(COMMAND_OPTIONS, command)) throw new CliError(`unknown command '${command}' (see segql segments --help)`);
+  const { options, positional } = parseArgs(rest, { ...STORE_OPTIONS, ...spec });
+  const json = options["json"] === true;
+  const by = str(options, "by") ?? null;
+  const print = (value: unknown, text: () => string) => io.out(json ? JSON.stringify(value, null, 2) : text());
+  const tooMany = (max: number) => {
+    if (positional.length > max) throw new CliError(`unexpected argument '${positional[max]}'`);
+  };
+
+  switch (command) {
+    case "list":
+      tooMany(0);
+      return withStore(options, io, async (store) => {
+        const kind = str(options, "kind");
+        if (kind !== undefined && kind !== "static" && kind !== "dynamic") throw new CliError("--kind: static or dynamic");
+        const items: Segment[] = [];
+        let cursor: string | null = null;
+        do {
+          const page = await store.listSegments({ ...(kind ? { kind } : {}), ...(str(options, "search") !== undefined ? { search: str(options, "search")! } : {}), limit: 1000, cursor });
+          items.push(...page.items);
+          cursor = page.next;
+        } while (cursor);
+        print(items, () => (items.length === 0 ? "no segments" : items.map(summary).join("\n")));
+        return EXIT.ok;
+      });
+    case "show":
+      tooMany(1);
+      return withStore(options, io, async (store) => {
+        const s = await find(store, positional[0]);
+        const versions = options["versions"] === true ? await store.segmentVersions(s.id) : undefined;
+        print(versions ? { ...s, versions } : s, () => {
+          const lines = [
+            summary(s),
+            ...(s.description ? [`  description: ${s.description}`] : []),
+            `  created ${s.createdAt}${s.createdBy ? ` by ${s.createdBy}` : ""}; updated ${s.updatedAt}${s.updatedBy ? ` by ${s.updatedBy}` : ""}`,
+            ...(s.refreshedAt ? [`  refreshed ${s.refreshedAt}${s.relativeTime ? " (uses relative times: refreshed on a schedule)" : ""}`] : []),
+            ...(s.references.length ? [`  reads: ${s.references.map((r) => r.name).join(", ")}`] : []),
+            ...(s.referencedBy.length ? [`  read by: ${s.referencedBy.map((r) => r.name).join(", ")}`] : []),
+            ...s.problems.map((d) => `  problem: ${d.message}`),
+            ...(versions ?? []).map((v) => `  v${v.version} ${v.at}${v.by ? ` by ${v.by}` : ""}: ${v.changed.join(", ")}${v.expression !== null ? `  ${v.expression}` : ""}`),
+          ];
+          return lines.join("\n");
+        });
+        return EXIT.ok;
+      });
+    case "create": {
+      tooMany(2);
+      const name = positional[0];
+      if (name === undefined) throw new CliError("missing NAME");
+      const isStatic = options["static"] === true;
+      const expression = isStatic ? undefined : expressionOf(options, positional[1], true);
+      if (isStatic && positional[1] !== undefined) throw new CliError("a static segment has no expression (use --members FILE or --freeze EXPRESSION)");
+      return withStore(options, io, async (store) => {
+        const members = str(options, "members") !== undefined ? await keysFromFile(str(options, "members")!, store.schema.key) : undefined;
+        const description = str(options, "description");
+        const s = await store.createSegment(
+          {
+            name,
+            kind: isStatic ? "static" : "dynamic",
+            ...(expression !== undefined ? { expression } : {}),
+            ...(description !== undefined ? { description } : {}),
+            ...(members ? { members } : {}),
+            ...(str(options, "freeze") !== undefined ? { freeze: str(options, "freeze")! } : {}),
+          },
+          { by },
+        );
+        print(s, () => `created ${summary(s)}`);
+        return EXIT.ok;
+      });
+    }
+    case "edit":
+      tooMany(2);
+      return withStore(options, io, async (store) => {
+        let s = await find(store, positional[0]);
+        const expression = expressionOf(options, positional[1], false);
+        const expectedVersion = intOption(options, "expected-version");
+        const changes = {
+          ...(str(options, "name") !== undefined ? { name: str(options, "name")! } : {}),
+          ...(str(options, "description") !== undefined ? { description: str(options, "description")! } : {}),
+          ...(expression !== undefined ? { expression } : {}),
+        };
+        if (Object.keys(changes).length === 0 && options["static"] !== true) throw new CliError("nothing to change: give --name, --description, an expression or --static");
+        if (Object.keys(changes).length > 0) s = await store.updateSegment(s.id, changes, { by, ...(expectedVersion !== undefined ? { expectedVersion } : {}) });
+        if (options["static"] === true) s = await store.convertToStatic(s.id, { by });
+        print(s, () => `saved ${summary(s)}`);
+        return EXIT.ok;
+      });
+    case "duplicate":
+      tooMany(1);
+      return withStore(options, io, async (store) => {
+        const s = await find(store, positional[0]);
+        const copy = await store.duplicateSegment(s.id, { by, ...(str(options, "name") !== undefined ? { name: str(options, "name")! } : {}) });
+        print(copy, () => `created ${summary(copy)}`);
+        return EXIT.ok;
+      });
+    case "delete":
+      tooMany(1);
+      return withStore(options, io, async (store) => {
+        const s = await find(store, positional[0]);
+        const expectedVersion = intOption(options, "expected-version");
+        await store.deleteSegment(s.id, { force: options["force"] === true, by, ...(expectedVersion !== undefined ? { expectedVersion } : {}) });
+        print({ deleted: { id: s.id, name: s.name } }, () => `deleted #${s.id} ${s.name}`);
+        return EXIT.ok;
+      });
+    case "members":
+      tooMany(1);
+      return withStore(options, io, async (store) => {
+        const s = await find(store, positional[0]);
+        const edits = (["add", "remove", "add-file", "remove-file"] as const).filter((k) => options[k] !== undefined);
+        if (edits.length > 1) throw new CliError(`give one of --add, --remove, --add-file, --remove-file (found ${edits.map((e) => `--${e}`).join(", ")})`);
+        if (edits.length === 1) {
+          const edit = edits[0]!;
+          const value = str(options, edit)!;
+          const keys = edit.endsWith("-file") ? await keysFromFile(value, store.schema.key) : value.split(",").map((k) => k.trim()).filter((k) => k !== "");
+          const opts = { by, skipUnknown: options["skip-unknown"] === true };
+          const result = edit.startsWith("add") ? await store.addMembers(s.id, keys, opts) : await store.removeMembers(s.id, keys, opts);
+          print(result, () => {
+            const verb = edit.startsWith("add") ? ["added", "already members"] : ["removed", "not members"];
+            return `${verb[0]} ${result.changed}, ${verb[1]} ${result.unchanged}${result.unknown.length ? `, not contacts (skipped) ${result.unknown.length}: ${result.unknown.slice(0, 10).join(", ")}` : ""}; ${result.memberCount} members`;
+          });
+          return EXIT.ok;
+        }
+        const at = str(options, "at");
+        if (at !== undefined) {
+          const keys = await store.membersAt(s.id, at);
+          print({ segment: s.id, at, keys }, () => keys.join("\n"));
+          return EXIT.ok;
+        }
+        const limit = intOption(options, "limit") ?? 50;
+        const page = await store.members(s.id, { limit, ...(str(options, "sort") !== undefined ? { orderBy: str(options, "sort")! } : {}), descending: options["desc"] === true });
+        print(page, () => [`${page.total} member${page.total === 1 ? "" : "s"}${page.items.length < page.total ? ` (first ${page.items.length})` : ""}`, ...page.items.map((c) => contactLine(c, store.schema.key))].join("\n"));
+        return EXIT.ok;
+      });
+    case "preview": {
+      tooMany(1);
+      const expression = expressionOf(options, positional[0], true)!;
+      return withStore(options, io, async (store) => {
+        const target = str(options, "for") !== undefined ? await find(store, str(options, "for")) : null;
+        const dialect = str(options, "dialect");
+        const { DIALECT_NAMES } = await import("../../compiler/sql/index.js");
+        if (dialect !== undefined && !(DIALECT_NAMES as string[]).includes(dialect)) throw new CliError(`--dialect: one of ${DIALECT_NAMES.join(", ")}`);
+        const p = await store.preview(expression, {
+          limit: intOption(options, "limit") ?? 10,
+          impactKeys: 5,
+          ...(str(options, "sort") !== undefined ? { orderBy: str(options, "sort")! } : {}),
+          descending: options["desc"] === true,
+          ...(dialect !== undefined ? { dialect: dialect as never } : {}),
+          ...(target ? { segmentId: target.id } : {}),
+        });
+        print(p, () => {
+          const lines = [`${p.count.toLocaleString("en-US")} contact${p.count === 1 ? "" : "s"} match (now = ${p.now})`, "", "conditions:"];
+          for (const c of p.conditions) lines.push(`  ${"  ".repeat(c.depth)}${c.count.toLocaleString("en-US").padStart(9)}  ${c.text.replace(/\s+/g, " ")}`);
+          if (p.impact) lines.push("", `if saved as "${target!.name}": ${p.impact.before} → ${p.impact.after} members; +${p.impact.entering} entering${p.impact.enteringKeys.length ? ` (${p.impact.enteringKeys.join(", ")}${p.impact.entering > p.impact.enteringKeys.length ? ", …" : ""})` : ""}, -${p.impact.leaving} leaving${p.impact.leavingKeys.length ? ` (${p.impact.leavingKeys.join(", ")}${p.impact.leaving > p.impact.leavingKeys.length ? ", …" : ""})` : ""}`);
+          if (p.contacts.length) lines.push("", `first ${p.contacts.length}:`, ...p.contacts.map((c) => `  ${contactLine(c, store.schema.key)}`));
+          lines.push("", `SQL (${p.sql.dialect}):`, p.sql.text);
+          return lines.join("\n");
+        });
+        return EXIT.ok;
+      });
+    }
+    case "why":
+      return withStore(options, io, async (store) => {
+        const expression = str(options, "expression");
+        const key = expression !== undefined ? positional[0] : positional[1];
+        if (expression === undefined) tooMany(2);
+        else tooMany(1);
+        if (key === undefined) throw new CliError("missing KEY: the contact to explain");
+        const target = expression !== undefined ? { expression } : { segmentId: (await find(store, positional[0])).id };
+        const w = await store.why(target, key);
+        print(w, () => {
+          const lines = [`${key} ${w.matches ? "matches" : "does not match"} (now = ${w.now})`];
+          const stack: { n: typeof w.root; depth: number }[] = [{ n: w.root, depth: 0 }];
+          while (stack.length > 0) {
+            const { n, depth } = stack.pop()!;
+            lines.push(`  ${"  ".repeat(depth)}${n.value ? "✓" : "✗"} ${n.label}${readText(n.read)}`);
+            for (let i = n.children.length - 1; i >= 0; i--) stack.push({ n: n.children[i]!, depth: depth + 1 });
+          }
+          return lines.join("\n");
+        });
+        return EXIT.ok;
+      });
+    case "refresh":
+      return withStore(options, io, async (store) => {
+        const ids: number[] = [];
+        for (const ref of positional) ids.push((await find(store, ref)).id);
+        const results = await store.refresh({ by, ...(ids.length ? { ids } : {}), relativeOnly: options["relative"] === true });
+        print(results, () => (results.length === 0 ? "nothing to refresh" : results.map((r) => `#${r.segmentId} ${r.name}: ${r.skipped ? `skipped (${r.skipped})` : `+${r.entered} -${r.exited}, ${r.memberCount} members (${r.ms} ms)`}`).join("\n")));
+        return results.some((r) => r.skipped) ? EXIT.problems : EXIT.ok;
+      });
+    case "changes":
+      tooMany(0);
+      return withStore(options, io, async (store) => {
+        const segment = str(options, "segment") !== undefined ? await find(store, str(options, "segment")) : null;
+        const page = await store.changes({ since: intOption(options, "since") ?? 0, limit: intOption(options, "limit") ?? 1000, ...(segment ? { segmentId: segment.id } : {}) });
+        print(page, () => [...page.items.map((c) => `${c.seq}\t${c.at}\t#${c.segmentId}\t${c.change}\t${c.key}`), `next: --since ${page.next}`].join("\n"));
+        return EXIT.ok;
+      });
+  }
+  throw new CliError(`unknown command '${command}'`);
+}
+
+function contactLine(c: Record<string, unknown>, key: string): string {
+  const rest = Object.entries(c)
+    .filter(([k, v]) => k !== key && v !== null)
+    .slice(0, 6)
+    .map(([k, v]) => `${k}=${Array.isArray(v) ? `[${v.join(",")}]` : String(v)}`);
+  return `${String(c[key])}  ${rest.join(" ")}`;
+}
+
+function readText(read: unknown): string {
+  if (!read || typeof read !== "object") return "";
+  const r = read as Record<string, unknown>;
+  if (r["kind"] === "field") return `   (${String(r["field"])} = ${JSON.stringify(r["value"])})`;
+  if (r["kind"] === "events") {
+    const m = r["measure"] as Record<string, unknown>;
+    const seen = m["kind"] === "count" ? `count ${String(m["count"])}` : m["kind"] === "aggregate" ? `${String(m["fn"])} of ${String(m["property"])} = ${JSON.stringify(m["value"])}` : `${String(m["kind"])} time ${JSON.stringify(m["time"])}`;
+    return `   (${String(r["named"])} "${String(r["name"])}" events, ${String(r["inWindow"])} in the window, ${String(r["matching"])} matching: ${seen})`;
+  }
+  if (r["kind"] === "filter") return `   (${String(r["matching"])} of ${String(r["of"])} events)`;
+  return "";
+}
