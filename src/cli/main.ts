@@ -19,6 +19,9 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<unknown> }
   eval: { summary: "evaluate against contacts in JSONL, JSON or CSV files", load: () => import("./commands/eval.js") },
   lsp: { summary: "run the language server (segql lsp --stdio)", load: () => import("./commands/lsp.js") },
   serve: { summary: "serve the segments HTTP API (and the web app)", load: () => import("./commands/serve.js") },
+  segments: { summary: "saved segments in a store: list, create, edit, preview, members, …", load: () => import("./commands/segments.js") },
+  import: { summary: "import contacts or events into a store (CSV, JSONL, Parquet)", load: () => import("./commands/import.js") },
+  schema: { summary: "propose a schema for a contacts file (schema infer FILE)", load: () => import("./commands/schema.js") },
 };
 
 const USAGE = `segql: a segment language for CRM audiences
