@@ -46,6 +46,6 @@ export function parseIfMatch(header: string): IfMatch {
 
 /** The version a segment tag names, or null for a tag this server never makes. */
 export function versionOfTag(tag: string): number | null {
-  const m = /^"v([1-9]\d{0,14})"$/.exec(tag);
-  return m ? Number(m[1]) : null;
+  const m = /^"v([1-9]\d{0,15})"$/.exec(tag);
+  return m && Number.isSafeInteger(Number(m[1])) ? Number(m[1]) : null;
 }
