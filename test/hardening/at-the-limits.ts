@@ -29,6 +29,9 @@ export const CASES: Record<string, () => string> = {
   unclosed: () => `${"(".repeat(LIMITS.nesting)}tenure > 1 and`,
   // Filters nested as deep as the parser accepts (the checker refuses an event inside a filter).
   wheres: () => `${'performed "Purchase" where '.repeat(LIMITS.nesting)}amount > 1`,
+  // 70,000 operands in parentheses, flattened into the outer `or`: a spread of them (`push(...operands)`)
+  // would overflow this stack (V8 puts spread arguments on it).
+  wide: () => `(${Array.from({ length: 70_000 }, (_, i) => `a${i % 10}`).join(" or ")}) or b`,
   // A chain of `in segment` as long as allowed, each one level deeper: nesting through references at the limit.
   references: () => {
     const n = LIMITS.referenceDepth;
@@ -43,6 +46,12 @@ function run(name: string): Record<string, unknown> {
   const text = CASES[name]!();
   const parsed = parse(text);
   const out: Record<string, unknown> = { case: name, parseErrors: parsed.diagnostics.map((d) => `${d.span.line}:${d.span.column} ${d.code}`) };
+  if (name === "wide") {
+    const expr = parsed.document.segments[0]?.expr;
+    out["operands"] = expr?.kind === "or" ? expr.operands.length : 0;
+    out["formatRoundTrip"] = sameDocument(parse(format(parsed.document)).document, parsed.document);
+    return out;
+  }
   const analysis = analyze(text, schema);
   out["checkErrors"] = analysis.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.span.line}:${d.span.column} ${d.code}`);
   if (parsed.diagnostics.length === 0) {

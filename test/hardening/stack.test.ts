@@ -64,6 +64,10 @@ describe(`inputs at the limits, every stage, on a ${SMALL_STACK_KB} KB stack`, (
     expect(runSmallStack("wheres")).toEqual({ case: "wheres", parseErrors: [], checkErrors: ["1:28 nested-event"], formatRoundTrip: true });
   });
 
+  it("70,000 operands flattened into one 'or' parse and format without spreading them as arguments", () => {
+    expect(runSmallStack("wide")).toEqual({ case: "wide", parseErrors: [], operands: 70_001, formatRoundTrip: true });
+  });
+
   it(`a chain of ${LIMITS.referenceDepth} references nesting ${LIMITS.nesting} levels in all goes through every stage`, () => {
     expect(runSmallStack("references")).toEqual({
       case: "references", parseErrors: [], checkErrors: [], formatRoundTrip: true,
