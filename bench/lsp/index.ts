@@ -10,6 +10,12 @@
  *   as when typing; a burst of 20 back-to-back edits is measured separately (time to the diagnostics of the
  *   last version).
  * Goal: p95 under 10 ms for both.
+ * - completion at the end of long conditions (issue 10, case 9): through the server at 84 KB, and in process
+ *   from 4 KB to 1 MB beside the whole-text grammar walk completion used to run (its cost grew faster than
+ *   the text).
+ *
+ * The server runs its analyses in a worker thread (src/lsp/analysis-client.ts), so the round trips include
+ * one hop between threads each way.
  *
  * The server and the in-process figures use a fresh `tsc` build of src/ (what `bin/segql.js` runs after
  * `npm install`), in node_modules/.cache/segql-bench-lsp, not the TypeScript sources through tsx: tsx's
@@ -23,6 +29,8 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { CompletionRequest, DidChangeTextDocumentNotification, DidOpenTextDocumentNotification } from "vscode-languageserver-protocol/node";
 import type * as Api from "../../src/index.js";
+import type * as ParserIndex from "../../src/parser/index.js";
+import type * as Parser from "../../src/parser/parser.js";
 import type * as Service from "../../src/service/index.js";
 import { LspClient, ROOT } from "../../test/lsp/client.js";
 
@@ -52,7 +60,8 @@ export function benchFile(lines = 500): string {
       `  (status = "Subscribed" or plan_type in ("Pro", "Enterprise"))`,
       `  and lifetime_value > ${i * 10}`,
       `  and (performed "Purchase" at least 3 times within last 30 days where amount > 5)`,
-      i > 0 ? `  and not in segment "S${i - 1}";` : "  and is_verified;",
+      // Chains of ten references: a chain through all 70 would pass the checker's nesting limit (64).
+      i % 10 > 0 ? `  and not in segment "S${i - 1}";` : "  and is_verified;",
       "",
       "",
     ].join("\n");
@@ -68,6 +77,11 @@ function stats(samples: number[]): { p50: number; p95: number; max: number } {
 
 const ms = (x: number) => x.toFixed(2);
 const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
+
+/** Issue 10, case 9: `churn` and `reps` nested event conditions, 42 characters each. */
+function caseNine(reps: number): string {
+  return "churn" + ' and performed "Purchase" where amount > 1'.repeat(reps);
+}
 
 /** Positions (line, character) to complete at, in the middle third of the file. */
 function completionPositions(text: string): { line: number; character: number }[] {
@@ -195,11 +209,27 @@ export async function run(): Promise<string> {
       await sleep(200);
     }
 
+    // Case 9 of issue 10: completion at the end of a long condition, through the server.
+    const longUri = pathToFileURL(join(dir, "long.segql")).href;
+    const longText = caseNine(2000);
+    const longOpened = client.nextDiagnostics(longUri);
+    await client.connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: longUri, languageId: "segql", version: 1, text: longText } });
+    await longOpened;
+    const longEnd = { line: 0, character: longText.length - "> 1".length };
+    const longCompletion: number[] = [];
+    for (let i = 0; i < 5 + Math.min(N, 100); i++) {
+      const t0 = performance.now();
+      const r = await client.connection.sendRequest(CompletionRequest.type, { textDocument: { uri: longUri }, position: longEnd });
+      if (!r || !("items" in r) || r.items.length === 0) throw new Error("no completion at the end of the case-9 text");
+      if (i >= 5) longCompletion.push(performance.now() - t0);
+    }
+
     row("floor: a request answered without work, back to back (round trip)", floor);
     row("floor: a request answered without work, 100 ms apart (round trip)", idleFloor);
     row("completion over stdio (round trip)", completion);
     row("diagnostics after an edit over stdio (didChange → publishDiagnostics)", diagnostics);
     row("burst of 20 edits → diagnostics of the last version", bursts);
+    row("completion at the end of an 84 KB condition of 2,000 nested `where` filters, over stdio (issue 10, case 9)", longCompletion);
   } finally {
     await client.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -237,6 +267,36 @@ export async function run(): Promise<string> {
   row("in process: service completion", inServiceComplete);
   row("in process, for comparison: `analyze()` of the whole text (parse + check)", whole);
 
+  // Completion at the end of long conditions: now (a short stand-in for the text before the cursor) and
+  // before (Chevrotain's content assist over every token before the cursor, what completion did until
+  // issue 10: its cost grew faster than the text).
+  const { parser } = (await import(pathToFileURL(join(BUILD, "parser", "parser.js")).href)) as typeof Parser;
+  const { parse } = (await import(pathToFileURL(join(BUILD, "parser", "index.js")).href)) as typeof ParserIndex;
+  const longRows: string[] = [];
+  for (const reps of [100, 200, 500, 1000, 2000, 23_800]) {
+    const text = caseNine(reps);
+    const svc = new LanguageService({ project: () => ({ key: "bench", schema }) });
+    svc.setDocument("file:///long.segql", text);
+    const at = text.length - "> 1".length;
+    svc.complete("file:///long.segql", at); // parse (once per text) and warm-up
+    const now: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const t0 = performance.now();
+      const items = svc.complete("file:///long.segql", at).items;
+      now.push(performance.now() - t0);
+      if (items.length === 0) throw new Error(`no completion at the end of ${reps} repetitions`);
+    }
+    let before = "not run";
+    if (reps <= 1000) {
+      const tokens = parse(text.slice(0, at)).tokens;
+      const t0 = performance.now();
+      parser.computeContentAssist("document", tokens);
+      before = ms(performance.now() - t0);
+    } else if (reps === 2000) before = "55 s, then out of memory (issue 10)";
+    longRows.push(`| ${reps.toLocaleString("en-US")} | ${(text.length / 1000).toFixed(0)} KB | ${ms(stats(now).p50)} | ${before} |`);
+    console.log(`  case 9 × ${reps}: now ${ms(stats(now).p50)} ms, before ${before}`);
+  }
+
   return [
     "## Language server latency (`bench/lsp`)",
     "",
@@ -247,6 +307,16 @@ export async function run(): Promise<string> {
     ...rows,
     "",
     "The floor rows are the cost of the pipe and of waking two processes, with no work at all: the difference between them and the measured rows is the server's work. The in-process rows are the language service alone.",
+    "",
+    "### Completion at the end of long conditions (issue 10, case 9)",
+    "",
+    "`churn` followed by ` and performed \"Purchase\" where amount > 1` repeated (each `where` filter holds the rest of the text), completion right after the last `amount`. In process, the language service alone, median of 20 (ms); the text is parsed once beforehand. *Before* is Chevrotain's content assist over every token before the cursor, which completion ran until issue 10 (one run).",
+    "",
+    "| repetitions | size | completion now | before: content assist over the whole text |",
+    "|---:|---:|---:|---:|",
+    ...longRows,
+    "",
+    "Completion now walks the grammar over a short stand-in for the text before the cursor (the enclosing declaration, `where` filter and group, and the current condition: src/service/assist-input.ts), so its cost no longer depends on what comes before; what remains grows linearly (finding the cursor's token, the look-back for the field or event).",
     "",
     "The service re-parses only the declaration that changed (src/service/analysis.ts) and re-runs the checker on the whole document, which is cheap; a whole-text parse is what the last row costs. Diagnostics are published at once after an edit unless some were published for that document in the last 50 ms; a burst is coalesced into at most one publication per 50 ms window, the last state always included.",
   ].join("\n");
