@@ -25,6 +25,7 @@ export const HELP = `usage: npm run fuzz -- [options]
   --budget-ms MS        a stage call slower than MS + (budget per MiB) is a finding (default 2000)
   --budget-ms-per-mib MS  allowance per MiB of input text (default 30000)
   --max-memory-mb MB    heap limit of a worker; past it the input is an out-of-memory finding (default 1024)
+  --stack-mb MB         stack of a worker (default 1, like Node's main thread; workers get 4 otherwise)
   --no-shrink           print findings as generated, without delta debugging
   --shrink-seconds S    time allowed for shrinking one finding (default 60)
   --report FILE         also write the summary and findings as JSON
@@ -61,7 +62,7 @@ export function parseOptions(argv: string[], log: (text: string) => void): FuzzO
     if (value === undefined) throw new UsageError(`${name} needs a value`);
     values.set(name, value);
   }
-  const known = ["--inputs", "--seed", "--start", "--category", "--time-limit", "--workers", "--budget-ms", "--budget-ms-per-mib", "--max-memory-mb", "--shrink-seconds", "--report", "--check", "--schema", "--now"];
+  const known = ["--inputs", "--seed", "--start", "--category", "--time-limit", "--workers", "--budget-ms", "--budget-ms-per-mib", "--max-memory-mb", "--shrink-seconds", "--report", "--check", "--schema", "--now", "--stack-mb"];
   for (const k of values.keys()) if (!known.includes(k)) throw new UsageError(`unknown option ${k}\n\n${HELP}`);
   const int = (name: string, fallback: number, min = 0): number => {
     const v = values.get(name);
@@ -89,6 +90,7 @@ export function parseOptions(argv: string[], log: (text: string) => void): FuzzO
     workers: int("--workers", 1, 1),
     budget: { baseMs: int("--budget-ms", DEFAULT_BUDGET.baseMs, 1), perMiBMs: int("--budget-ms-per-mib", DEFAULT_BUDGET.perMiBMs) },
     maxMemoryMb: int("--max-memory-mb", 1024, 64),
+    stackMb: int("--stack-mb", 1, 1),
     shrink: !flags.has("--no-shrink"),
     shrinkSeconds: int("--shrink-seconds", 60, 1),
     batchSize: 20,

@@ -91,10 +91,12 @@ export function normaliseMessage(message: string): string {
 /** The frames of a stack inside the repository (what locates the bug), at most `n`. */
 export function stackTop(error: unknown, n = 4): string {
   const stack = error instanceof Error ? (error.stack ?? "") : "";
-  return stack
-    .split("\n")
-    .filter((l) => /^\s+at /.test(l) && !l.includes("node_modules") && !l.includes("node:"))
-    .map((l) => l.trim().replace(/\(?(?:file:\/\/)?\/\S*?\/((?:src|fuzz|test)\/[^:)]+:\d+)(?::\d+)?\)?/, "($1)"))
+  const frames = stack.split("\n").filter((l) => /^\s+at /.test(l) && !l.includes("node:"));
+  const ours = frames.filter((l) => !l.includes("node_modules"));
+  // Inside a dependency only (Chevrotain's recovery, sql-formatter): show where in it.
+  const shown = ours.length > 0 ? ours : frames;
+  return shown
+    .map((l) => l.trim().replace(/\(?(?:file:\/\/)?\/\S*?\/((?:src|fuzz|test)\/[^:)]+:\d+|node_modules\/[^:)]+:\d+)(?::\d+)?\)?/, "($1)"))
     .slice(0, n)
     .join("; ");
 }

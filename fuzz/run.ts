@@ -23,6 +23,8 @@ export interface FuzzOptions {
   workers: number;
   budget: Budget;
   maxMemoryMb: number;
+  /** Stack of each worker, MB (runner.ts: about the main thread's by default). */
+  stackMb?: number;
   shrink: boolean;
   /** Time allowed for shrinking one finding. */
   shrinkSeconds: number;
@@ -37,7 +39,7 @@ export interface FuzzOptions {
 
 /** Runs the fuzzer; resolves with the summary once every input is run and every finding shrunk. */
 export async function runFuzz(options: FuzzOptions): Promise<RunSummary> {
-  const pool = new WorkerPool({ size: options.workers, maxMemoryMb: options.maxMemoryMb, ...(options.workerUrl ? { workerUrl: options.workerUrl } : {}) });
+  const pool = new WorkerPool({ size: options.workers, maxMemoryMb: options.maxMemoryMb, stackMb: options.stackMb ?? 1, ...(options.workerUrl ? { workerUrl: options.workerUrl } : {}) });
   // The clock starts when the workers have started (seconds on a busy machine), so inputs/s is the fuzzing's.
   await pool.ready();
   const started = Date.now();

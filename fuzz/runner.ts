@@ -35,6 +35,12 @@ export interface PoolOptions {
   size: number;
   /** V8 old-generation limit of each worker; past it the worker dies and the input is an `out-of-memory` finding. */
   maxMemoryMb: number;
+  /**
+   * Stack of each worker, MB (default 1, about the 984 KB of Node's main thread, where the CLI and the
+   * language server run). Worker threads get 4 MB by default, deep enough to hide the stack overflows
+   * users hit: `(` × 150 overflowed Chevrotain's recovery on the main thread but not in a 4 MB worker.
+   */
+  stackMb?: number;
   /** The worker module (default fuzz/worker.ts; tests pass one that misbehaves on purpose). */
   workerUrl?: URL;
 }
@@ -66,7 +72,7 @@ class Slot {
     this.worker = new Worker(boot(this.options.workerUrl ?? WORKER_URL), {
       eval: true,
       workerData: { heartbeat: this.heartbeat.buffer },
-      resourceLimits: { maxOldGenerationSizeMb: this.options.maxMemoryMb },
+      resourceLimits: { maxOldGenerationSizeMb: this.options.maxMemoryMb, stackSizeMb: this.options.stackMb ?? 1 },
       stderr: false,
     });
     const worker = this.worker;

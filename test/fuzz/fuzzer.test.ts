@@ -15,6 +15,7 @@ import { runFuzz } from "../../fuzz/run.js";
 import { WorkerPool } from "../../fuzz/runner.js";
 import { shrink } from "../../fuzz/shrink.js";
 import { MAX_NESTING, parse } from "../../src/parser/index.js";
+import { recursionDepth } from "./recursion-depth.js";
 
 /** Reads back what `textExpression` prints: JSON strings, optionally `.repeat(n)`, joined by ` + `. */
 function evaluateExpression(expr: string): string {
@@ -168,6 +169,23 @@ describe("the runner", () => {
     expect(dead).toMatchObject({ type: "lost", kind: "out-of-memory", stage: "check" });
     const next = await pool.submit({ type: "text", input: input("(x"), budget });
     expect(next).toMatchObject({ type: "text", result: { failures: [{ kind: "crash" }] } });
+  });
+
+  it("gives workers about the stack of Node's main thread, where stack overflows hit users", async () => {
+    const depthIn = async (p: WorkerPool) => {
+      const r = await p.submit({ type: "text", input: input("depth"), budget });
+      return r.type === "text" ? r.result.stageMs.check! : 0;
+    };
+    const here = recursionDepth(); // vitest runs this file on a process's main thread
+    const inWorker = await depthIn(pool);
+    const deep = new WorkerPool({ size: 1, maxMemoryMb: 64, workerUrl, stackMb: 4 });
+    try {
+      expect(await depthIn(deep)).toBeGreaterThan(inWorker * 2);
+    } finally {
+      await deep.close();
+    }
+    expect(inWorker).toBeGreaterThan(here * 0.6);
+    expect(inWorker).toBeLessThan(here * 1.6);
   });
 
   it("a run shrinks what it finds and counts every input", async () => {

@@ -1,18 +1,20 @@
 /**
  * A stand-in for fuzz/worker.ts that misbehaves on purpose, to test the runner: it speaks the same protocol
  * but its "pipeline" is fake. A text "hang" loops forever, "oom" allocates until the heap limit kills the
- * worker, any text containing "(" is a crash; batches generate real inputs and apply the same rules
- * (except hanging).
+ * worker, "depth" answers how deep a recursion gets (as the check stage's time), any text containing "("
+ * is a crash; batches generate real inputs and apply the same rules (except hanging).
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { generateInput, type Category } from "../../fuzz/generate/index.js";
 import { STAGES, type Failure, type PipelineResult } from "../../fuzz/pipeline.js";
 import { Heartbeat, type BatchReply, type Job } from "../../fuzz/protocol.js";
+import { recursionDepth } from "./recursion-depth.js";
 
 const heartbeat = new Heartbeat((workerData as { heartbeat: SharedArrayBuffer }).heartbeat);
 
 function fakePipeline(text: string): PipelineResult {
   heartbeat.stage(STAGES.indexOf("check"));
+  if (text === "depth") return { failures: [], stageMs: { check: recursionDepth() }, syntaxOk: true };
   if (text === "hang") for (;;);
   if (text === "oom") {
     const hoard: number[][] = [];
