@@ -15,7 +15,7 @@
  */
 import { validateSchema, type Schema } from "../schema/schema.js";
 import { quoteIdent, quoteTable, type SqlRunner } from "./adapter.js";
-import { NewerDatabaseError, SchemaMismatchError, StoreError } from "./errors.js";
+import { InvalidInputError, NewerDatabaseError, SchemaMismatchError } from "./errors.js";
 import { contactColumns, eventColumns, type Physical } from "./physical.js";
 import { schemaToJson } from "./schema-json.js";
 
@@ -57,7 +57,7 @@ export async function migrate(tx: SqlRunner, physical: Physical, backend: "duckd
   const format = meta.has("format") ? Number(meta.get("format")) : 0;
   if (format > STORE_FORMAT) throw new NewerDatabaseError(format, STORE_FORMAT);
   if (format === 0) {
-    if (!given) throw new StoreError("invalid-input", "this database has no segql store yet: give a schema (--schema FILE) to create one");
+    if (!given) throw new InvalidInputError([{ path: "", message: "this database has no segql store yet: give a schema (--schema FILE) to create one" }]);
     await createTables(tx, physical, backend, given);
     await tx.query("INSERT INTO segql_meta (key, value) VALUES ('format', $1), ('schema', $2), ('next_segment_id', '1')", [String(STORE_FORMAT), JSON.stringify(schemaToJson(given))]);
     return given;
@@ -93,10 +93,10 @@ function readStoredSchema(text: string | undefined): Schema {
   try {
     json = JSON.parse(text ?? "");
   } catch {
-    throw new StoreError("invalid-input", "the database's segql_meta has no readable schema (damaged?)");
+    throw new InvalidInputError([{ path: "", message: "the database's segql_meta has no readable schema (damaged?)" }]);
   }
   const result = validateSchema(json);
-  if (!result.schema) throw new StoreError("invalid-input", `the schema stored in the database is invalid: ${result.problems.map((p) => `${p.path}: ${p.message}`).join("; ")}`);
+  if (!result.schema) throw new InvalidInputError([{ path: "", message: `the schema stored in the database is invalid: ${result.problems.map((p) => `${p.path}: ${p.message}`).join("; ")}` }]);
   return result.schema;
 }
 

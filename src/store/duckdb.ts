@@ -8,7 +8,7 @@
  */
 import { DOUBLE, BIGINT, BOOLEAN, LIST, VARCHAR, DuckDBInstance, listValue, type DuckDBConnection, type DuckDBType, type DuckDBValue } from "@duckdb/node-api";
 import { Mutex, stageColumns, type Param, type Row, type SqlAdapter, type SqlRunner } from "./adapter.js";
-import { DatabaseInUseError, StoreError } from "./errors.js";
+import { DatabaseInUseError, InvalidInputError } from "./errors.js";
 
 const TEXT_LIST = LIST(VARCHAR);
 
@@ -21,7 +21,7 @@ export async function openDuckDb(path: string, options: { threads?: number } = {
     const message = (e as Error).message ?? "";
     if (/Could not set lock on file|Conflicting lock/i.test(message)) throw new DatabaseInUseError(path);
     // Not a database file, a directory, no permission: say so with the path, no stack.
-    throw new StoreError("invalid-input", `cannot open ${path} as a DuckDB database: ${message.split("\n")[0]}`);
+    throw new InvalidInputError([{ path: "", message: `cannot open ${path} as a DuckDB database: ${message.split("\n")[0]}` }]);
   }
   const writer = await instance.connect();
   const reader = await instance.connect();
@@ -103,7 +103,7 @@ export class DuckDbAdapter implements SqlAdapter {
   }
 
   private open(): void {
-    if (this.closed) throw new StoreError("invalid-input", "the store is closed");
+    if (this.closed) throw new InvalidInputError([{ path: "", message: "the store is closed" }]);
   }
 }
 

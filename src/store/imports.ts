@@ -104,11 +104,16 @@ export async function importFile(ctx: Ctx, what: "contacts" | "events", file: st
       if (badCount > 0 && options.skipBad !== true) throw new AbortImport();
     });
   } catch (e) {
-    if (e instanceof AbortImport) throw new InvalidInputError(bad, badCount);
+    if (e instanceof AbortImport) throw new InvalidInputError(byLine(bad), badCount);
     throw e;
   }
   const refreshed = inserted + updated > 0 ? await refresh() : [];
-  return { file, rows, inserted, updated, bad, badCount, refreshed };
+  return { file, rows, inserted, updated, bad: byLine(bad), badCount, refreshed };
+}
+
+/** Problems in file order (a batch reports its rows' problems before the contact-key checks). */
+function byLine(problems: InputProblem[]): InputProblem[] {
+  return [...problems].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
 }
 
 /** Where each problem of an encoded batch is: `rows[i]…` back to the record's line. */

@@ -4,7 +4,7 @@
  * database as a text parameter plus a cast written here, never pasted into SQL.
  */
 import type { FieldDef, FieldType, Schema } from "../schema/schema.js";
-import { StoreError } from "./errors.js";
+import { InvalidInputError } from "./errors.js";
 
 /** A logical column type: a field type, the key, or JSON (event properties). */
 export type ColumnType = FieldType | "json";
@@ -78,7 +78,7 @@ export function contactColumns(schema: Schema, backend: "duckdb" | "postgres"): 
   const fields = Object.values(schema.fields);
   const keyField = fields.find((f) => f.column === schema.key);
   if (keyField && keyField.type !== "string") {
-    throw new StoreError("invalid-input", `the key field "${keyField.name}" must be a string field (it is ${keyField.type}); contact keys are text`);
+    throw new InvalidInputError([{ path: "", message: `the key field "${keyField.name}" must be a string field (it is ${keyField.type}); contact keys are text` }]);
   }
   const cols: ColumnPlan[] = [{ name: schema.key, type: "string", ...(keyField ? { field: keyField } : {}) }];
   for (const f of fields) {
@@ -109,7 +109,7 @@ function storageOf(storage: Record<string, string> | undefined, backend: "duckdb
   const s = raw.trim().toLowerCase().replace(/\s+/g, " ");
   const ok = SUPPORTED[backend][type];
   if (!ok?.includes(s)) {
-    throw new StoreError("invalid-input", `${where}.storage.${backend}: the store cannot create "${raw}" columns for ${type} values${ok ? ` (supported: ${ok.join(", ")})` : ""}`);
+    throw new InvalidInputError([{ path: `${where}.storage.${backend}`, message: `the store cannot create "${raw}" columns for ${type} values${ok ? ` (supported: ${ok.join(", ")})` : ""}` }]);
   }
   return { storage: s };
 }

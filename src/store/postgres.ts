@@ -11,7 +11,7 @@
  */
 import type { PoolClient } from "pg";
 import { Mutex, quoteIdent, stageColumns, type Param, type Row, type SqlAdapter, type SqlRunner } from "./adapter.js";
-import { StoreError } from "./errors.js";
+import { InvalidInputError } from "./errors.js";
 
 /** The advisory lock key of store writes ("segql" in ASCII). */
 const WRITE_LOCK_KEY = 0x7365_6771_6c;
@@ -71,7 +71,7 @@ export async function openPostgres(url: string, options: { pgSchema?: string } =
     }
   } catch (e) {
     await pool.end().catch(() => undefined);
-    throw new StoreError("invalid-input", `cannot connect to ${location}: ${(e as Error).message}`);
+    throw new InvalidInputError([{ path: "", message: `cannot connect to ${location}: ${(e as Error).message}` }]);
   }
   const setPath = options.pgSchema ? `SET search_path TO ${quoteIdent(options.pgSchema)}` : null;
   const connect = async (): Promise<PoolClient> => {
@@ -120,7 +120,7 @@ interface PgliteLike {
 /** Wraps a PGlite instance (the caller owns it: `close` does not close it). */
 export async function openPglite(instance: unknown, options: { pgSchema?: string } = {}): Promise<PostgresAdapter> {
   const pg = instance as PgliteLike;
-  if (typeof pg?.query !== "function" || typeof pg?.exec !== "function") throw new StoreError("invalid-input", "pglite: expected a PGlite instance");
+  if (typeof pg?.query !== "function" || typeof pg?.exec !== "function") throw new InvalidInputError([{ path: "", message: "pglite: expected a PGlite instance" }]);
   const parsers = Object.fromEntries([...CONVERTED].map((oid) => [oid, (text: string) => parseText(oid, text)]));
   await pg.exec("SET TIME ZONE 'UTC'");
   if (options.pgSchema) await pg.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(options.pgSchema)}; SET search_path TO ${quoteIdent(options.pgSchema)}`);
@@ -194,7 +194,7 @@ export class PostgresAdapter implements SqlAdapter {
   }
 
   private open(): void {
-    if (this.closed) throw new StoreError("invalid-input", "the store is closed");
+    if (this.closed) throw new InvalidInputError([{ path: "", message: "the store is closed" }]);
   }
 }
 
