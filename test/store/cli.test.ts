@@ -1,0 +1,73 @@
+/**
+ * `segql segments`, `segql import` and `segql schema infer`, in-process through `main` on a DuckDB file:
+ * output, JSON output, exit codes (0 ok, 1 input problems, 2 usage).
+ */
+import { describe, expect, it } from "vitest";
+import { segql, tempDir } from "../cli/helpers.js";
+
+const tmp = tempDir();
+const schema = tmp.file(
+  "schema.json",
+  JSON.stringify({ table: "contacts", key: "id", fields: { id: { type: "string" }, plan: { type: "enum", values: ["Free", "Pro"] }, ltv: { type: "number" } } }),
+);
+const contacts = tmp.file("contacts.csv", "id,plan,ltv\na,Pro,1200\nb,Free,10\nc,Pro,\n");
+const keys = tmp.file("keys.csv", "id\nb\nzz\n");
+
+describe("segql segments / import / schema", { timeout: 60_000 }, () => {
+  const db = `${tmp.dir}/crm.duckdb`;
+  const run = (...args: string[]) => segql([...args, "--db", db]);
+
+  it("imports, creates, previews, explains and lists", async () => {
+    expect((await run("import", "contacts", contacts, "--schema", schema)).stdout).toContain("3 rows; 3 added, 0 updated");
+    const created = await run("segments", "create", "Pros", 'plan = "Pro"', "--by", "ann");
+    expect(created).toMatchObject({ code: 0, stdout: 'created #1  Pros  [dynamic, v1, 2 members]  plan = "Pro"' });
+    const preview = await run("segments", "preview", "ltv > 100 or plan = \"Free\"", "--for", "pros", "--sort", "ltv", "--desc");
+    expect(preview.code).toBe(0);
+    expect(preview.stdout).toContain("2 contacts match");
+    expect(preview.stdout).toMatch(/\s+1\s+ltv > 100\n\s+1\s+plan = "Free"/);
+    expect(preview.stdout).toContain('if saved as "Pros": 2 → 2 members; +1 entering (b), -1 leaving (c)');
+    const why = await run("segments", "why", "#1", "c");
+    expect(why.stdout).toBe(`c matches (now = ${/now = (\S+)\)/.exec(why.stdout)![1]})\n  ✓ plan = "Pro"   (plan = "Pro")`);
+    const list = JSON.parse((await run("segments", "list", "--json")).stdout);
+    expect(list.map((s: { name: string; createdBy: string }) => [s.name, s.createdBy])).toEqual([["Pros", "ann"]]);
+  });
+
+  it("static members from a file: unknown keys refused (exit 1), or skipped and reported", async () => {
+    expect((await run("segments", "create", "List", "--static")).code).toBe(0);
+    const refused = await run("segments", "members", "List", "--add-file", keys);
+    expect(refused).toMatchObject({ code: 1, stderr: 'error: 1 key is not a contact: "zz"; nothing was changed' });
+    const skipped = await run("segments", "members", "List", "--add-file", keys, "--skip-unknown");
+    expect(skipped.stdout).toBe("added 1, already members 0, not contacts (skipped) 1: zz; 1 members");
+    const members = await run("segments", "members", "List");
+    expect(members.stdout).toBe("1 member\nb  plan=Free ltv=10");
+    const changes = JSON.parse((await run("segments", "changes", "--segment", "List", "--json")).stdout);
+    expect(changes.items.map((c: { key: string; change: string }) => `${c.change} ${c.key}`)).toEqual(["entered b"]);
+  });
+
+  it("errors: an expression with errors (1, diagnostics), a refused delete (1), a stale version (1), usage (2)", async () => {
+    const bad = await run("segments", "create", "Bad", "ltvv > 3");
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("<expression>:1:1: error: unknown field 'ltvv'");
+    expect((await run("segments", "create", "Reader", 'in segment "Pros"')).code).toBe(0);
+    const refused = await run("segments", "delete", "Pros");
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('is read by #3 "Reader"');
+    const stale = await run("segments", "edit", "Pros", "ltv > 1", "--expected-version", "7");
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toContain("is at version 1, not 7");
+    const json = JSON.parse((await run("segments", "edit", "Pros", "ltv > 1", "--expected-version", "7", "--json")).stdout);
+    expect(json).toMatchObject({ error: "conflict", current: { version: 1 } });
+    expect((await run("segments", "frobnicate")).code).toBe(2);
+    expect((await run("segments", "show")).code).toBe(2);
+    expect((await run("segments", "show", "nope")).code).toBe(1);
+    expect((await segql(["segments", "list", "--db", `${tmp.dir}/fresh.duckdb`])).stderr).toContain("give a schema");
+  });
+
+  it("schema infer prints a schema and notes", async () => {
+    const r = await segql(["schema", "infer", contacts]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ table: "contacts", key: "id", fields: { id: { type: "string", description: "The key." }, plan: { type: "string" }, ltv: { type: "number" } } });
+    expect(r.stderr).toContain("note: inferred from 3 rows");
+    expect((await segql(["schema", "infer"])).code).toBe(2);
+  });
+});
