@@ -99,11 +99,13 @@ describe.each(BACKENDS)("contacts API on %s", (backend) => {
 
   it("upserts and appends with clear errors: wrong field types name the row and field; events need their contact", async () => {
     const bad = expectProblem(await api.call("POST", "/api/contacts", { json: { contacts: [{ id: "c7" }, { id: "c8", ltv: "lots" }] } }), 422, "invalid-input");
-    expect(bad.problems[0].path).toMatch(/\[1\].*ltv/);
+    expect(bad.problems[0]).toMatchObject({ path: "contacts[1].ltv", field: "ltv" });
+    expect(bad.detail).toMatch(/^contacts\[1\]\.ltv: /);
     expectProblem(await api.call("GET", "/api/contacts/c7"), 404, "not-found"); // nothing was written
     const noKey = expectProblem(await api.call("POST", "/api/contacts", { json: { contacts: [{ name: "x" }] } }), 422, "invalid-input");
-    expect(noKey.problems[0].path).toMatch(/\[0\]/);
+    expect(noKey.problems[0].path).toMatch(/^contacts\[0\]/);
     const orphan = expectProblem(await api.call("POST", "/api/events", { json: { events: [{ contact_id: "ghost", event: "Purchase", occurred_at: "2026-01-01T00:00:00Z" }] } }), 422, "invalid-input");
+    expect(orphan.problems[0]).toMatchObject({ path: "events[0].contact_id" });
     expect(orphan.problems[0].message).toMatch(/ghost/);
     expectProblem(await api.call("POST", "/api/contacts", { json: { contacts: [] } }), 400, "invalid-request");
     expectProblem(await api.call("POST", "/api/contacts", { json: [{ id: "x" }] }), 400, "invalid-request");

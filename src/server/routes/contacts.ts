@@ -4,6 +4,7 @@
  * and the membership changes they caused come back in the response (and are in the change feed).
  */
 import { createRoute } from "@hono/zod-openapi";
+import { InvalidInputError } from "../../store/index.js";
 import { searchContacts } from "../contact-search.js";
 import {
   AppendEventsBody,
@@ -18,6 +19,21 @@ import {
 import { jsonBody, jsonResponse, problemResponses, writer, type Api, type RouteContext } from "./kit.js";
 
 const tags = ["contacts"];
+
+/**
+ * Runs a write whose rows the store names `rows[i]`, naming them as the request body does instead
+ * (`contacts[i].ltv`), so a problem's path points into what the client sent.
+ */
+async function inBody<T>(property: "contacts" | "events", run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    if (!(e instanceof InvalidInputError)) throw e;
+    const rename = (text: string) => text.replace(/(^|[\s(])rows\[/g, `$1${property}[`);
+    const renamed = new InvalidInputError(e.problems.map((p) => ({ ...p, path: rename(p.path), message: rename(p.message) })), e.total);
+    throw renamed;
+  }
+}
 
 /** Registers the contact and event routes. */
 export function registerContactRoutes(app: Api, { store }: RouteContext): void {
@@ -59,7 +75,7 @@ export function registerContactRoutes(app: Api, { store }: RouteContext): void {
       request: { headers: WriteHeaders, body: jsonBody(UpsertContactsBody) },
       responses: { 200: jsonResponse(WriteResultSchema, "What was written and the membership changes"), ...problemResponses(400, 413, 415, 422) },
     }),
-    async (c) => c.json(await store.upsertContacts(c.req.valid("json").contacts, { by: writer(c) }), 200),
+    async (c) => c.json(await inBody("contacts", () => store.upsertContacts(c.req.valid("json").contacts, { by: writer(c) })), 200),
   );
 
   app.openapi(
@@ -73,6 +89,6 @@ export function registerContactRoutes(app: Api, { store }: RouteContext): void {
       request: { headers: WriteHeaders, body: jsonBody(AppendEventsBody) },
       responses: { 200: jsonResponse(WriteResultSchema, "What was written and the membership changes"), ...problemResponses(400, 413, 415, 422) },
     }),
-    async (c) => c.json(await store.appendEvents(c.req.valid("json").events, { by: writer(c) }), 200),
+    async (c) => c.json(await inBody("events", () => store.appendEvents(c.req.valid("json").events, { by: writer(c) })), 200),
   );
 }
