@@ -70,19 +70,25 @@ function scanString(text: string, offset: number): { end: number; terminated: bo
   return { end: i, terminated: false };
 }
 
-/** `` `name` `` at `offset` (a doubled backtick stands for one, no line break): the end offset, or -1. */
+/**
+ * `` `name` `` at `offset` (a doubled backtick stands for one, no line break): the end offset, or -1. As the
+ * regular expression did: without a closing backtick, the first backtick of the last doubled one closes the
+ * name (`` ``` `` is the empty name, then a stray backtick).
+ */
 function scanQuotedName(text: string, offset: number): number {
   if (text.charCodeAt(offset) !== 96) return -1;
+  let lastPair = -1;
   let i = offset + 1;
   while (i < text.length) {
     const c = text.charCodeAt(i);
-    if (c === 10 || c === 13) return -1;
+    if (c === 10 || c === 13) break;
     if (c === 96) {
       if (text.charCodeAt(i + 1) !== 96) return i + 1;
+      lastPair = i;
       i += 2;
     } else i++;
   }
-  return -1;
+  return lastPair < 0 ? -1 : lastPair + 1;
 }
 
 /** Identifiers: `[A-Za-z_][A-Za-z0-9_]*`, optionally dotted (`custom.plan_type`). */
