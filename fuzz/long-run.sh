@@ -24,7 +24,7 @@ for ((start = 0; start < total; start += chunk)); do
   fi
   echo "$(date -u +%FT%TZ) chunk $start..$((start + n - 1)) on $commit" | tee -a "$out/runs.log"
   (cd "$snap" && nice -n 10 node --import tsx fuzz/index.ts --seed "$seed" --start "$start" --inputs "$n" \
-    --workers "$workers" --quiet --report "$report.tmp" >"$out/chunk-$(printf '%08d' "$start").log" 2>&1) || true
+    --workers "$workers" --report "$report.tmp" >"$out/chunk-$(printf '%08d' "$start").log" 2>&1) || true
   if [ -s "$report.tmp" ]; then
     node -e 'const fs=require("fs");const [f,c]=process.argv.slice(1);const r=JSON.parse(fs.readFileSync(f,"utf8"));r.commit=c;fs.writeFileSync(f,JSON.stringify(r,null,2))' "$report.tmp" "$commit"
     mv "$report.tmp" "$report"
