@@ -1,6 +1,7 @@
 /**
  * The fuzzer's command line: `--inputs N --seed S [--category C] [--time-limit S] [--workers W] …`.
  */
+import { readFileSync } from "node:fs";
 import { CATEGORIES, isCategory } from "./generate/index.js";
 import type { FuzzOptions } from "./run.js";
 import { SCHEMA_NAMES, type SchemaName } from "./schemas.js";
@@ -30,7 +31,7 @@ export const HELP = `usage: npm run fuzz -- [options]
   --shrink-seconds S    time allowed for shrinking one finding (default 60)
   --report FILE         also write the summary and findings as JSON
   --quiet               no progress lines
-  --check TEXT          run one text through every check instead (a reproducer), with
+  --check TEXT          run one text through every check instead (a reproducer); --check-file FILE reads it, with
   --schema NAME         its schema: ${SCHEMA_NAMES.join(", ")} (default rich)
   --now INSTANT         its now (default 2024-03-31T12:00:00.000Z)
 `;
@@ -62,7 +63,7 @@ export function parseOptions(argv: string[], log: (text: string) => void): FuzzO
     if (value === undefined) throw new UsageError(`${name} needs a value`);
     values.set(name, value);
   }
-  const known = ["--inputs", "--seed", "--start", "--category", "--time-limit", "--workers", "--budget-ms", "--budget-ms-per-mib", "--max-memory-mb", "--shrink-seconds", "--report", "--check", "--schema", "--now", "--stack-mb"];
+  const known = ["--inputs", "--seed", "--start", "--category", "--time-limit", "--workers", "--budget-ms", "--budget-ms-per-mib", "--max-memory-mb", "--shrink-seconds", "--report", "--check", "--check-file", "--schema", "--now", "--stack-mb"];
   for (const k of values.keys()) if (!known.includes(k)) throw new UsageError(`unknown option ${k}\n\n${HELP}`);
   const int = (name: string, fallback: number, min = 0): number => {
     const v = values.get(name);
@@ -75,7 +76,9 @@ export function parseOptions(argv: string[], log: (text: string) => void): FuzzO
   if (!(SCHEMA_NAMES as readonly string[]).includes(schema)) throw new UsageError(`unknown schema '${schema}' (expected one of ${SCHEMA_NAMES.join(", ")})`);
   const now = values.get("--now") ?? "2024-03-31T12:00:00.000Z";
   if (!Number.isFinite(Date.parse(now))) throw new UsageError(`--now must be an ISO-8601 instant, not '${now}'`);
-  const check = values.has("--check") ? { text: values.get("--check")!, schema: schema as SchemaName, now } : null;
+  const file = values.get("--check-file");
+  const text = file !== undefined ? readFileSync(file, "utf8") : values.get("--check");
+  const check = text !== undefined ? { text, schema: schema as SchemaName, now } : null;
   const category = values.get("--category") ?? null;
   if (category !== null && !isCategory(category)) throw new UsageError(`unknown category '${category}' (expected one of ${CATEGORIES.join(", ")})`);
   const timeLimitS = values.has("--time-limit") ? int("--time-limit", 0, 1) : null;
