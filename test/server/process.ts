@@ -15,7 +15,8 @@ let bundled: Promise<string> | null = null;
 export function cliBundle(): Promise<string> {
   bundled ??= (async () => {
     const { build } = await import("esbuild");
-    const dir = join(root, "node_modules", ".cache", "segql-server-test");
+    // Two levels below the root, like src/store/demo.ts, whose `../../data` must find the demo data.
+    const dir = join(root, "node_modules", ".segql-server-test");
     mkdirSync(dir, { recursive: true });
     const outfile = join(dir, `segql-${process.pid}.mjs`);
     await build({ entryPoints: [launcher], bundle: true, platform: "node", format: "esm", target: "node20", packages: "external", outfile, logLevel: "error" });

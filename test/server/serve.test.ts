@@ -97,6 +97,41 @@ describe("segql serve (a real process)", () => {
     }
   });
 
+  it("--demo fills a new database once, and refuses a database made with another schema", async () => {
+    const db = join(dir, "demo.duckdb");
+    const p = await startServe(["--demo", "--db", db, "--port", "0", "--refresh-every", "off"]);
+    let first: { contacts: number; events: number; segments: number };
+    try {
+      expect(p.output()).toMatch(/demo data added: \d+ contacts, \d+ events, \d+ segments/);
+      first = (await readReply(await fetch(`${p.url}/api/health`))).body;
+      expect(first.contacts).toBeGreaterThan(1000);
+      expect(first.segments).toBeGreaterThanOrEqual(4);
+      const segments = (await readReply(await fetch(`${p.url}/api/segments`))).body.items as { kind: string; expression: string | null; references: unknown[] }[];
+      expect(segments.some((s) => s.kind === "static")).toBe(true);
+      expect(segments.some((s) => s.expression?.includes("performed"))).toBe(true);
+      expect(segments.some((s) => s.references.length > 0)).toBe(true);
+    } finally {
+      p.child.kill("SIGTERM");
+    }
+    expect((await p.exited).code).toBe(0);
+    const again = await startServe(["--demo", "--db", db, "--port", "0", "--refresh-every", "off"]);
+    try {
+      expect(again.output()).not.toMatch(/demo data added/);
+      const health = (await readReply(await fetch(`${again.url}/api/health`))).body;
+      expect({ contacts: health.contacts, events: health.events, segments: health.segments }).toEqual({ contacts: first.contacts, events: first.events, segments: first.segments });
+    } finally {
+      again.child.kill("SIGTERM");
+      await again.exited;
+    }
+    const other = join(dir, "other-schema.duckdb");
+    const made = await startServe(["--db", other, "--schema", schemaFile, "--port", "0", "--refresh-every", "off"]);
+    made.child.kill("SIGTERM");
+    await made.exited;
+    const refused = await serveFails(["--demo", "--db", other, "--port", "0"]);
+    expect(refused.code).toBe(2);
+    expect(refused.output).toMatch(/was not made by --demo/);
+  });
+
   it("warns when it listens beyond this machine without a token", async () => {
     const probe = createServer();
     const canBindAll = await new Promise<boolean>((resolve) => {
