@@ -62,6 +62,8 @@ type Job =
     method: ServiceMethod;
     args: unknown[];
     uri: string | null;
+    /** A call nobody waits for interactively (diagnostics to publish): requests go before it. */
+    background: boolean;
     resolve: (value: unknown, ms: number) => void;
     reject: (error: Error) => void;
     cancel?: { dispose(): void };
@@ -75,6 +77,8 @@ export class AnalysisClient {
   /** The worker has loaded its modules: calls may be posted (their budget starts when they are). */
   private ready = false;
   private readonly docs = new Map<string, DocEntry>();
+  /** The texts the worker holds (as posted to it): a new worker starts from them, then the queue. */
+  private readonly posted = new Map<string, string>();
   private readonly projects = new Map<string, ProjectInfo>();
   private sentProjects = new Map<string, ProjectInfo>();
   private readonly queue: Job[] = [];
@@ -165,12 +169,18 @@ export class AnalysisClient {
     return (await this.timedCall(method, args, uri, token)).value;
   }
 
-  /** `call`, with how long the method ran in the worker (in ms; not counting the wait in the queue). */
-  timedCall<M extends ServiceMethod>(method: M, args: ServiceArgs<M>, uri: string | null, token?: CancellationToken): Promise<{ value: ServiceResult<M>; ms: number }> {
+  /**
+   * `call`, with how long the method ran in the worker (in ms; not counting the wait in the queue). A
+   * `background` call (diagnostics to publish) lets later requests go first, as long as no document
+   * change lies between them, so what each call sees is unchanged.
+   */
+  timedCall<M extends ServiceMethod>(
+    method: M, args: ServiceArgs<M>, uri: string | null, token?: CancellationToken, background = false,
+  ): Promise<{ value: ServiceResult<M>; ms: number }> {
     return new Promise((resolve, reject) => {
       if (this.disposed) return reject(new CallCancelled("the server is shutting down"));
       const done = (value: unknown, ms: number) => resolve({ value: value as ServiceResult<M>, ms });
-      const job: CallJob = { kind: "call", id: this.nextId++, method, args, uri, resolve: done, reject };
+      const job: CallJob = { kind: "call", id: this.nextId++, method, args, uri, background, resolve: done, reject };
       if (token) {
         if (token.isCancellationRequested) return reject(new CallCancelled(`${method} was cancelled`));
         job.cancel = token.onCancellationRequested(() => {
@@ -206,7 +216,11 @@ export class AnalysisClient {
 
   private enqueue(job: Job): void {
     if (this.disposed) return;
-    this.queue.push(job);
+    let at = this.queue.length;
+    if (job.kind === "call" && !job.background) {
+      while (at > 0 && isBackgroundCall(this.queue[at - 1]!)) at--;
+    }
+    this.queue.splice(at, 0, job);
     if (this.generation === 0) this.spawn(); // the first worker starts with the first document
     this.pump();
   }
@@ -225,11 +239,13 @@ export class AnalysisClient {
 
   private postJob(job: Job): void {
     if (job.kind === "remove") {
+      this.posted.delete(job.uri);
       this.post({ t: "remove", uri: job.uri });
     } else if (job.kind === "set") {
       const entry = this.docs.get(job.uri);
       if (!entry) return; // removed since
       this.sendProject(entry.key);
+      this.posted.set(job.uri, job.text);
       this.post({ t: "set", uri: job.uri, text: job.text, key: entry.key, stopped: entry.stopped });
     } else {
       job.cancel?.dispose();
@@ -340,8 +356,9 @@ export class AnalysisClient {
     this.log(`${activity} ${what}${blamed ? ` while analysing ${blamed}` : ""}: the analysis was stopped and restarted${entry ? "; that document is not analysed until it changes" : ""}`);
     this.restarts++;
     if (!this.disposed) {
-      // The new worker gets every document first (as they are now; queued changes follow, in order).
-      this.queue.unshift(...[...this.docs].map(([uri, doc]): Job => ({ kind: "set", uri, text: doc.text })));
+      // The new worker starts with what the old one held; the queued changes follow in order, so every
+      // queued call still sees the documents as they were when it was made.
+      this.queue.unshift(...[...this.posted].map(([uri, text]): Job => ({ kind: "set", uri, text })));
       this.spawn();
     }
     job?.reject(new AnalysisStopped(`segql: ${activity} ${what}${blamed ? ` (analysing ${fileName(blamed)})` : ""} and was stopped`));
@@ -371,6 +388,10 @@ export class AnalysisClient {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }
+}
+
+function isBackgroundCall(job: Job): boolean {
+  return job.kind === "call" && job.background;
 }
 
 let bundled: Promise<string> | null = null;

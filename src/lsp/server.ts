@@ -324,7 +324,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const version = doc.version;
     let list: ServiceDiagnostic[];
     try {
-      const { value, ms } = await analysis.timedCall("diagnostics", [uri], uri);
+      const { value, ms } = await analysis.timedCall("diagnostics", [uri], uri, undefined, true);
       list = value;
       lastCost.set(uri, ms);
     } catch (e) {

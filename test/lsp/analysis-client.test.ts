@@ -99,6 +99,19 @@ describe("the analysis worker's watchdog", () => {
     expect(logs[0]).toMatch(new RegExp(`^internal error analysing ${SLOW}: Error: injected failure`));
   });
 
+  it("lets a request go before diagnostics waiting to be published, never before a change", async () => {
+    const { client: c } = client({ testFaults: { hangOn: ["HANG"] } });
+    c.setDocument(SLOW, "tenure > 1 -- HANG\n", project);
+    const order: string[] = [];
+    const slow = c.call("diagnostics", [SLOW], SLOW).catch(() => order.push("slow stopped"));
+    const background = c.timedCall("diagnostics", [MAIN], MAIN, undefined, true).then(() => order.push("background diagnostics"));
+    const symbols = c.call("symbols", [MAIN], MAIN).then((s) => order.push(`symbols ${s.map((x) => x.name).join()}`));
+    c.setDocument(MAIN, 'segment "Later" as tenure > 1\n', project);
+    const after = c.call("symbols", [MAIN], MAIN).then((s) => order.push(`symbols ${s.map((x) => x.name).join()}`));
+    await Promise.all([slow, background, symbols, after]);
+    expect(order).toEqual(["slow stopped", "symbols Main", "background diagnostics", "symbols Later"]);
+  }, 30_000);
+
   it("answers a call cancelled while it waits at once, without running it", async () => {
     const { client: c } = client({ testFaults: { hangOn: ["HANG"] } });
     c.setDocument(SLOW, "tenure > 1 -- HANG\n", project);
