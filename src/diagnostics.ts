@@ -194,11 +194,31 @@ export function renderDiagnostics(text: string, diagnostics: readonly Diagnostic
     const lineEnd = index.offsetOf(d.span.line, lineText.length + 1);
     const width = Math.max(1, Math.min(d.span.end, lineEnd) - d.span.start);
     const gutter = String(d.span.line).padStart(4);
-    out.push(`${gutter} | ${lineText.replace(/\t/g, " ")}`);
-    out.push(`${" ".repeat(gutter.length)} | ${" ".repeat(d.span.column - 1)}${"^".repeat(width)}`);
+    const shown = excerpt(lineText, d.span.column - 1, width);
+    out.push(`${gutter} | ${shown.text.replace(/\t/g, " ")}`);
+    out.push(`${" ".repeat(gutter.length)} | ${" ".repeat(shown.column)}${"^".repeat(shown.width)}`);
     if (d.fix) out.push(`${" ".repeat(gutter.length)} = help: ${d.fix.title}`);
   }
   return out.join("\n");
+}
+
+/** Longest part of a source line printed under a diagnostic (a minified or generated line can be megabytes). */
+const MAX_LINE_SHOWN = 120;
+
+/**
+ * The part of a line shown under a diagnostic: the whole line when short, else a window around the problem
+ * with `…` where it is cut; `column` (0-based) and `width` place the carets in it.
+ */
+function excerpt(line: string, column: number, width: number): { text: string; column: number; width: number } {
+  if (line.length <= MAX_LINE_SHOWN) return { text: line, column, width };
+  const start = Math.max(0, Math.min(column - 40, line.length - MAX_LINE_SHOWN));
+  const end = Math.min(line.length, start + MAX_LINE_SHOWN);
+  const lead = start > 0 ? "…" : "";
+  return {
+    text: `${lead}${line.slice(start, end)}${end < line.length ? "…" : ""}`,
+    column: column - start + lead.length,
+    width: Math.max(1, Math.min(width, end - column)),
+  };
 }
 
 /** Levenshtein distance, for did-you-mean suggestions (case-insensitive). */
@@ -218,6 +238,9 @@ export function editDistance(a: string, b: string): number {
   return prev[b.length]!;
 }
 
+/** Names longer than this get no edit-distance suggestions (only names that contain them or that they contain). */
+const MAX_SUGGESTED_LENGTH = 100;
+
 /**
  * The candidates closest to `word`, best first: those within a distance that grows with the word's length,
  * plus any candidate that contains the word or is contained in it (`plan` finds `plan_type`).
@@ -227,7 +250,10 @@ export function closest(word: string, candidates: Iterable<string>, limit = 3): 
   const scored: { name: string; score: number }[] = [];
   const budget = word.length <= 3 ? 1 : Math.max(2, Math.floor(word.length / 3));
   for (const name of candidates) {
-    const d = editDistance(word, name);
+    // The distance costs length × length: only for names of a plausible size whose lengths are close
+    // enough to be within the budget (two 500 KB names would take minutes).
+    const comparable = Math.abs(name.length - word.length) <= budget && word.length <= MAX_SUGGESTED_LENGTH && name.length <= MAX_SUGGESTED_LENGTH;
+    const d = comparable ? editDistance(word, name) : Number.POSITIVE_INFINITY;
     const l = name.toLowerCase();
     const related = lower.length >= 3 && (l.includes(lower) || lower.includes(l));
     if (d <= budget || related) scored.push({ name, score: related ? Math.min(d, budget) - 0.5 : d });

@@ -116,6 +116,15 @@ describe("case 5: one 8 MiB string literal", () => {
     );
   });
 
+  it("segql check prints the error with a window of the megabyte-long line, not the line", async () => {
+    const r = await segql(["check", "-"], text);
+    expect(r.code).toBe(1);
+    const [message, source, carets] = r.stdout.split("\n");
+    expect(message).toMatch(/^<stdin>:1:1000001: error: the text is 8,388,618 bytes, more than the limit of 1,000,000 bytes/);
+    expect(source).toBe(`   1 | …${"x".repeat(120)}…`);
+    expect(carets).toBe(`     | ${" ".repeat(41)}^`);
+  });
+
   it("lexes when the limit allows it, also made of escapes (no regular-expression backtracking)", () => {
     const limits = { maxInputBytes: 20_000_000 };
     const r = parse(text, { limits });
