@@ -77,12 +77,12 @@ describe("completion's grammar walk on a short stand-in for the text before the 
 
   it("hands the grammar a bounded number of tokens whatever comes before the cursor", () => {
     const cases = [
-      "churn" + ' and performed "Purchase" where amount > 1'.repeat(5000) + " and lifetime_value ",
-      "(".repeat(5000) + "churn and ",
-      'segment "A" as ' + 'status = "Subscribed" or '.repeat(20000),
-      "plan_type in (" + '"Pro", '.repeat(20000),
-      "not ".repeat(20000),
-      "performed \"Purchase\" where " + "(a = 1 and (b = 2 or c = 3)) and ".repeat(5000),
+      "churn" + ' and performed "Purchase" where amount > 1'.repeat(2000) + " and lifetime_value ",
+      "(".repeat(3000) + "churn and ",
+      'segment "A" as ' + 'status = "Subscribed" or '.repeat(5000),
+      "plan_type in (" + '"Pro", '.repeat(12000),
+      "not ".repeat(5000),
+      "performed \"Purchase\" where " + "(a = 1 and (b = 2 or c = 3)) and ".repeat(2000),
     ];
     for (const text of cases) {
       const tokens = parse(text).tokens;
@@ -93,7 +93,7 @@ describe("completion's grammar walk on a short stand-in for the text before the 
   });
 });
 
-describe("completion at the end of long documents (issue 10, case 9)", () => {
+describe("completion and hover at the end of long documents (issue 10, case 9)", () => {
   const service = (text: string) => {
     const s = new LanguageService({ project: () => ({ key: "p", schema }) });
     s.setDocument("file:///big.segql", text);
@@ -116,13 +116,17 @@ describe("completion at the end of long documents (issue 10, case 9)", () => {
   });
 
   // 1 MB is the largest text segql accepts (1,000,000 bytes): these are just below it.
-  it("proposes completions in a 1 MB condition and in a 1 MB segment file", () => {
+  it("proposes completions (and hovers) in a 1 MB condition and in a 1 MB segment file", () => {
     const flat = 'status = "Subscribed" and '.repeat(38_400) + "lifetime_value ";
     expect(flat.length).toBeGreaterThan(995_000);
     expect(flat.length).toBeLessThanOrEqual(1_000_000);
     const s = service(flat);
     expect(labels(s, flat.length)).toContain(">=");
     expect(labels(s, flat.length - "lifetime_value ".length)).toContain("lifetime_value");
+    // Hover at the end of the same text: the field's schema entry.
+    const hover = s.hover("file:///big.segql", flat.length - "value ".length);
+    expect(hover?.markdown).toMatch(/^\*\*lifetime_value\*\*: number field/);
+    expect(hover?.from).toBe(flat.length - "lifetime_value ".length);
 
     let decls = "";
     for (let i = 0; decls.length < 995_000; i++) decls += `segment "S${i}" as status = "Subscribed" and lifetime_value > ${i}\n`;
