@@ -23,6 +23,7 @@ import { requireToken } from "./auth.js";
 import { ProblemError, problem, problemResponse, storeProblem, type Problem } from "./problems.js";
 import { registerContactRoutes } from "./routes/contacts.js";
 import { registerEvaluationRoutes } from "./routes/evaluation.js";
+import { registerImportRoutes } from "./routes/imports.js";
 import { registerMemberRoutes } from "./routes/members.js";
 import { registerMetaRoutes } from "./routes/meta.js";
 import { registerSegmentRoutes } from "./routes/segments.js";
@@ -38,6 +39,8 @@ export interface AppOptions {
   maxBodyBytes?: number;
   /** Largest body of bulk requests: contact upserts, event appends, member lists (default 32 MiB). */
   maxBulkBytes?: number;
+  /** Largest uploaded import file (default 128 MiB). */
+  maxImportBytes?: number;
   /** A directory holding the web app's build (index.html …), served outside /api; null: none. */
   staticDir?: string | null;
   /** Where unexpected errors are written (default: standard error). */
@@ -47,6 +50,10 @@ export interface AppOptions {
 /** Default body limits. */
 export const DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024;
 export const DEFAULT_MAX_BULK_BYTES = 32 * 1024 * 1024;
+export const DEFAULT_MAX_IMPORT_BYTES = 128 * 1024 * 1024;
+
+/** Paths that take a whole file. */
+const IMPORT_PATHS = /^\/api\/(contacts|events)\/import$/;
 
 /** Paths whose bodies may be large (bulk writes). */
 const BULK_PATHS = [/^\/api\/contacts$/, /^\/api\/events$/, /^\/api\/segments\/[^/]+\/members\/(add|remove)$/, /^\/api\/segments$/];
@@ -111,7 +118,11 @@ export function createApp(options: AppOptions): OpenAPIHono {
   };
   const normalLimit = bodyLimit({ maxSize: maxBody, onError: tooLarge(maxBody) });
   const bulkLimit = bodyLimit({ maxSize: maxBulk, onError: tooLarge(maxBulk) });
-  app.use("/api/*", (c, next) => (BULK_PATHS.some((p) => p.test(c.req.path)) ? bulkLimit(c, next) : normalLimit(c, next)));
+  const maxImport = options.maxImportBytes ?? DEFAULT_MAX_IMPORT_BYTES;
+  const importLimit = bodyLimit({ maxSize: maxImport, onError: tooLarge(maxImport) });
+  app.use("/api/*", (c, next) =>
+    IMPORT_PATHS.test(c.req.path) ? importLimit(c, next) : BULK_PATHS.some((p) => p.test(c.req.path)) ? bulkLimit(c, next) : normalLimit(c, next),
+  );
 
   // ---- routes -----------------------------------------------------------------------------------------
   const context = { store: options.store };
@@ -120,6 +131,7 @@ export function createApp(options: AppOptions): OpenAPIHono {
   registerMemberRoutes(app, context);
   registerEvaluationRoutes(app, context);
   registerContactRoutes(app, context);
+  registerImportRoutes(app, context);
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
     scheme: "bearer",

@@ -5,6 +5,6 @@
  *   createApp({ store, token?, … })   ──▶ a Hono app (call `app.request` in tests, `app.fetch` anywhere)
  *   startServer({ store, port, … })   ──▶ listening on 127.0.0.1, scheduled refresh running; close()
  */
-export { createApp, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_BULK_BYTES, isWebBuild, type AppOptions } from "./app.js";
+export { createApp, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_BULK_BYTES, DEFAULT_MAX_IMPORT_BYTES, isWebBuild, type AppOptions } from "./app.js";
 export { DEFAULT_PORT, startServer, type RunningServer, type ServeOptions } from "./listen.js";
 export { PROBLEM_KINDS, PROBLEM_MEDIA_TYPE, type ApiDiagnostic, type Problem, type ProblemKind } from "./problems.js";

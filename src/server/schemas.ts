@@ -302,6 +302,7 @@ export const SEGMENT_SORTS = ["name", "-name", "createdAt", "-createdAt", "updat
 export const ListSegmentsQuery = z.strictObject({
   kind: SegmentKindSchema.optional(),
   search: z.string().max(200).optional().openapi({ description: "Only segments whose name contains this text (ignoring case)." }),
+  name: z.string().max(200).optional().openapi({ description: "Only the segment with exactly this name (ignoring case): a page of one or none." }),
   sort: z.enum(SEGMENT_SORTS).optional().openapi({ description: "Order: a property, `-` for descending (default `name`)." }),
   limit: intQuery(1, 1000, "Page size (default 100)."),
   cursor: cursorQuery,

@@ -99,6 +99,14 @@ describe.each(BACKENDS)("segments API on %s", (backend) => {
     expect(seen).toEqual(["Alpha", "Bravo", "charlie", "delta", "echo"]);
     expect((await api.call("GET", "/api/segments?search=HA")).body.items.map((s: { name: string }) => s.name)).toEqual(["Alpha", "charlie"]);
     expect((await api.call("GET", "/api/segments?kind=static")).body.items.map((s: { name: string }) => s.name)).toEqual(["Alpha", "Bravo"]);
+    // A lookup by exact name (ignoring case): one or none, never a partial match.
+    expect((await api.call("GET", "/api/segments?name=CHARLIE")).body.items.map((s: { name: string }) => s.name)).toEqual(["charlie"]);
+    expect((await api.call("GET", "/api/segments?name=char")).body.items).toEqual([]);
+    expect((await api.call("GET", "/api/segments?name=charlie&kind=static")).body.items).toEqual([]);
+    // HEAD answers like GET, without a body.
+    const head = await api.app.request("/api/segments?limit=1", { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe("");
 
     const byCount: { name: string; memberCount: number }[] = [];
     cursor = null;

@@ -119,12 +119,24 @@ export function registerSegmentRoutes(app: Api, { store }: RouteContext): void {
       path: "/api/segments",
       tags,
       summary: "List segments",
-      description: `Segments matching the filters, a page at a time. Sorts: ${SEGMENT_SORTS.join(", ")}.`,
+      description: `Segments matching the filters, a page at a time. Sorts: ${SEGMENT_SORTS.join(", ")}. With \`name\`, the one segment of that name (ignoring case), or none.`,
       request: { query: ListSegmentsQuery },
       responses: { 200: jsonResponse(SegmentPageSchema, "A page of segments"), ...problemResponses(400) },
     }),
     async (c) => {
       const q = c.req.valid("query");
+      if (q.name !== undefined) {
+        // A lookup by name (unique ignoring case): among the segments whose names contain it.
+        const wanted = q.name.toLowerCase();
+        let hit: Segment | undefined;
+        let cursor: string | null = null;
+        do {
+          const page = await store.listSegments({ kind: q.kind, search: q.name, limit: 1000, cursor });
+          hit = page.items.find((s) => s.name.toLowerCase() === wanted);
+          cursor = page.next;
+        } while (!hit && cursor !== null);
+        return c.json({ items: hit ? [segmentJson(hit)] : [], next: null }, 200);
+      }
       const limit = q.limit ?? 100;
       const sort = q.sort ?? "name";
       const page =

@@ -1,0 +1,57 @@
+/**
+ * Imports over HTTP on every backend: a CSV / JSON Lines / JSON body goes through the store's importer;
+ * bad rows are reported by the upload's line and field (never the server's temporary path); skipBad imports
+ * the good rows; media types and empty bodies are refused clearly.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { BACKENDS, expectProblem, openTestApi, type TestApi } from "./helpers.js";
+
+describe.each(BACKENDS)("imports API on %s", (backend) => {
+  let api: TestApi;
+  beforeEach(async () => {
+    api = await openTestApi(backend);
+  });
+  afterEach(() => api.dispose());
+
+  it("imports contacts from CSV and JSON Lines, then refreshes dynamic segments", async () => {
+    const s = await api.call("POST", "/api/segments", { json: { name: "Rich", kind: "dynamic", expression: "ltv > 100" } });
+    const csv = await api.call("POST", "/api/contacts/import", { raw: "id,name,ltv,plan\nc1,Ann,500,Pro\nc2,Bob,5,Free\n", headers: { "content-type": "text/csv" } });
+    expect(csv.status).toBe(200);
+    expect(csv.body).toMatchObject({ file: "upload.csv", rows: 2, inserted: 2, updated: 0, badCount: 0, bad: [] });
+    expect(csv.body.refreshed).toContainEqual(expect.objectContaining({ segmentId: s.body.id, entered: 1 }));
+    const jsonl = await api.call("POST", "/api/contacts/import", { raw: '{"id": "c2", "ltv": 900}\n{"id": "c3", "ltv": 1}\n', headers: { "content-type": "application/x-ndjson" } });
+    expect(jsonl.body).toMatchObject({ rows: 2, inserted: 1, updated: 1 });
+    expect((await api.call("GET", `/api/segments/${s.body.id}`)).body.memberCount).toBe(2);
+    const json = await api.call("POST", "/api/contacts/import", { raw: JSON.stringify([{ id: "c4", ltv: 7 }]), headers: { "content-type": "application/json" } });
+    expect(json.body).toMatchObject({ rows: 1, inserted: 1, file: "upload.json" });
+    const events = await api.call("POST", "/api/events/import", {
+      raw: "contact_id,event,occurred_at\nc1,Purchase,2026-01-01T00:00:00Z\n",
+      headers: { "content-type": "text/csv" },
+    });
+    expect(events.body).toMatchObject({ rows: 1, inserted: 1 });
+  });
+
+  it("reports bad rows by the upload's line and field; nothing is imported unless skipBad", async () => {
+    const body = "id,ltv\nc1,10\nc2,lots\nc3,30\n";
+    const refused = expectProblem(await api.call("POST", "/api/contacts/import", { raw: body, headers: { "content-type": "text/csv" } }), 422, "invalid-input");
+    expect(refused.problems[0]).toMatchObject({ line: 3, field: "ltv" });
+    expect(JSON.stringify(refused)).not.toMatch(/segql-import-|\/tmp\//);
+    expect(JSON.stringify(refused)).toMatch(/upload\.csv/);
+    expect((await api.call("GET", "/api/health")).body.contacts).toBe(0);
+    const skipped = await api.call("POST", "/api/contacts/import?skipBad=true", { raw: body, headers: { "content-type": "text/csv" } });
+    expect(skipped.body).toMatchObject({ rows: 3, inserted: 2, badCount: 1 });
+    expect(skipped.body.bad[0]).toMatchObject({ line: 3, field: "ltv" });
+    expect(JSON.stringify(skipped.body)).not.toMatch(/segql-import-/);
+  });
+
+  it("refuses unknown media types, empty bodies and bad options", async () => {
+    expectProblem(await api.call("POST", "/api/contacts/import", { raw: "id\nc1\n", headers: { "content-type": "text/plain" } }), 415, "unsupported-media-type");
+    expectProblem(await api.call("POST", "/api/contacts/import", { raw: "id\nc1\n" }), 415, "unsupported-media-type");
+    expectProblem(await api.call("POST", "/api/contacts/import", { raw: "", headers: { "content-type": "text/csv" } }), 400, "invalid-request");
+    expectProblem(await api.call("POST", "/api/contacts/import?format=xlsx", { raw: "x", headers: { "content-type": "application/octet-stream" } }), 400, "invalid-request");
+    expectProblem(await api.call("POST", "/api/contacts/import?skipBad=1", { raw: "x", headers: { "content-type": "text/csv" } }), 400, "invalid-request");
+    const octet = await api.call("POST", "/api/contacts/import?format=csv", { raw: "id\nc9\n", headers: { "content-type": "application/octet-stream" } });
+    expect(octet.body).toMatchObject({ inserted: 1 });
+    expectProblem(await api.call("POST", "/api/contacts/import", { raw: "{not json", headers: { "content-type": "application/json" } }), 422, "invalid-input");
+  });
+});
