@@ -81,6 +81,9 @@ export function DuckDbCheck({ client, schema, ready, evaluate, dataVersion }: Du
           `DuckDB differs: ${formatCount(outcome.duck)} ids vs the predicate's ${formatCount(outcome.predicate)}; only in DuckDB: ${outcome.onlyDuck.slice(0, 5).join(", ") || "none"}; only in the predicate: ${outcome.onlyPredicate.slice(0, 5).join(", ") || "none"}.`}
         {outcome.state === "error" && `DuckDB check failed: ${outcome.message}`}
       </span>
+      {schema?.events && outcome.state !== "idle" ? (
+        <span className="count-muted help">Event properties are loaded into their own typed columns for this check (DuckDB-WASM would fetch its JSON extension from the internet).</span>
+      ) : null}
     </div>
   );
 }
