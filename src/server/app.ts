@@ -47,9 +47,11 @@ export interface AppOptions {
   log?: (line: string) => void;
 }
 
-/** Default body limits. */
+/** Default limit of ordinary request bodies. */
 export const DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024;
+/** Default limit of bulk request bodies (upserts, appends, member lists). */
 export const DEFAULT_MAX_BULK_BYTES = 32 * 1024 * 1024;
+/** Default limit of an uploaded import file. */
 export const DEFAULT_MAX_IMPORT_BYTES = 128 * 1024 * 1024;
 
 /** Paths that take a whole file. */

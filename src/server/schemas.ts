@@ -114,8 +114,10 @@ export const SegmentSchema = z
   })
   .openapi("Segment");
 
+/** A page of segments. */
 export const SegmentPageSchema = z.object({ items: z.array(SegmentSchema), next: z.string().nullable() }).openapi("SegmentPage");
 
+/** One saved version of a segment (the history). */
 export const SegmentVersionSchema = z
   .object({
     segmentId: z.number().int(),
@@ -134,14 +136,17 @@ const ContactValuesSchema = z.record(z.string(), z.unknown()).openapi("ContactVa
   description: "A contact: schema field name → value (timestamps ISO-8601 UTC, dates YYYY-MM-DD, lists arrays of strings, empties null).",
 });
 
+/** A page of members with their contact values. */
 export const MembersPageSchema = z
   .object({ items: z.array(ContactValuesSchema), next: z.string().nullable(), total: z.number().int() })
   .openapi("MembersPage");
 
+/** What a member edit did. */
 export const MemberUpdateSchema = z
   .object({ changed: z.number().int(), unchanged: z.number().int(), unknown: z.array(z.string()), memberCount: z.number().int() })
   .openapi("MemberUpdate");
 
+/** The member keys at a past instant. */
 export const MembersAtSchema = z.object({ at: z.string(), keys: z.array(z.string()), count: z.number().int() }).openapi("MembersAt");
 
 const ConditionCountSchema = z
@@ -169,6 +174,7 @@ const ImpactSchema = z
   })
   .openapi("Impact");
 
+/** What a preview returns: count, first page, SQL, per-condition counts, impact. */
 export const PreviewSchema = z
   .object({
     count: z.number().int(),
@@ -180,6 +186,7 @@ export const PreviewSchema = z
   })
   .openapi("Preview");
 
+/** The checker's verdict on an expression, diagnostics flattened. */
 export const ExpressionCheckSchema = z
   .object({ ok: z.boolean(), diagnostics: z.array(DiagnosticSchema), references: z.array(SegmentSummarySchema), relativeTime: z.boolean() })
   .openapi("ExpressionCheck");
@@ -197,6 +204,7 @@ const ExplainNodeSchema = z
   })
   .openapi("ExplainNode");
 
+/** Why / why not for one contact: the expression's tree with each node's value. */
 export const WhySchema = z
   .object({ key: z.string(), matches: z.boolean(), root: ExplainNodeSchema, now: z.string(), segment: SegmentSummarySchema.nullable() })
   .openapi("Why");
@@ -213,6 +221,7 @@ const RefreshResultSchema = z
   })
   .openapi("RefreshResult");
 
+/** What a refresh did, per segment. */
 export const RefreshResultsSchema = z.object({ results: z.array(RefreshResultSchema) }).openapi("RefreshResults");
 
 const MembershipChangeSchema = z
@@ -226,10 +235,12 @@ const MembershipChangeSchema = z
   })
   .openapi("MembershipChange");
 
+/** A page of the change feed; `next` is the following `since`. */
 export const ChangesPageSchema = z
   .object({ items: z.array(MembershipChangeSchema), next: z.number().int().openapi({ description: "The `since` of the following call." }) })
   .openapi("ChangesPage");
 
+/** One contact with the segments it is in and its recent events. */
 export const ContactRecordSchema = z
   .object({
     key: z.string(),
@@ -239,14 +250,17 @@ export const ContactRecordSchema = z
   })
   .openapi("ContactRecord");
 
+/** A page of contacts found by search or filter. */
 export const ContactPageSchema = z
   .object({ items: z.array(ContactValuesSchema), next: z.string().nullable(), total: z.number().int() })
   .openapi("ContactPage");
 
+/** What an upsert or append wrote and the membership changes it caused. */
 export const WriteResultSchema = z
   .object({ inserted: z.number().int(), updated: z.number().int(), changes: z.array(MembershipChangeSchema) })
   .openapi("WriteResult");
 
+/** The health answer: version, backend, counts. */
 export const HealthSchema = z
   .object({
     status: z.literal("ok"),
@@ -260,6 +274,7 @@ export const HealthSchema = z
   })
   .openapi("Health");
 
+/** The store's schema in schema-file form. */
 export const SchemaDocumentSchema = z.record(z.string(), z.unknown()).openapi("SchemaDocument", {
   description: "The schema the database was created with, as a schema file holds it (docs/language.md).",
 });
@@ -297,8 +312,10 @@ export const EditHeaders = WriteHeaders.extend({
     .openapi({ description: 'The segment\'s ETag as last read (`"v3"`): 412 and nothing written if it changed since. Optional (see docs/api.md).' }),
 });
 
+/** Orders of the segment list: a property, `-` first for descending. */
 export const SEGMENT_SORTS = ["name", "-name", "createdAt", "-createdAt", "updatedAt", "-updatedAt", "memberCount", "-memberCount", "id", "-id"] as const;
 
+/** Query of `GET /api/segments`. */
 export const ListSegmentsQuery = z.strictObject({
   kind: SegmentKindSchema.optional(),
   search: z.string().max(200).optional().openapi({ description: "Only segments whose name contains this text (ignoring case)." }),
@@ -308,6 +325,7 @@ export const ListSegmentsQuery = z.strictObject({
   cursor: cursorQuery,
 });
 
+/** Query of `GET /api/segments/{id}/members`. */
 export const MembersQuery = z.strictObject({
   limit: intQuery(1, 1000, "Page size (default 50)."),
   cursor: cursorQuery,
@@ -315,6 +333,7 @@ export const MembersQuery = z.strictObject({
   descending: boolQuery("Sort descending."),
 });
 
+/** Query of `GET /api/segments/{id}/members-at`. */
 export const MembersAtQuery = z.strictObject({
   at: z
     .string()
@@ -331,16 +350,19 @@ export function instantOf(text: string): number {
   return Date.parse(text);
 }
 
+/** Query of `DELETE /api/segments/{id}`. */
 export const DeleteQuery = z.strictObject({
   force: boolQuery("Delete even when other segments read it (they then report an unknown segment)."),
 });
 
+/** Query of `GET /api/changes`. */
 export const ChangesQuery = z.strictObject({
   since: intQuery(0, Number.MAX_SAFE_INTEGER, "Only changes after this sequence number (default 0)."),
   segmentId: intQuery(1, Number.MAX_SAFE_INTEGER, "Only changes of this segment."),
   limit: intQuery(1, 10_000, "Page size (default 1000)."),
 });
 
+/** Query of `GET /api/contacts`. */
 export const ContactsQuery = z.strictObject({
   search: z.string().max(200).optional().openapi({ description: "Text to look for in every field (contains, ignoring ASCII case; enum values; exact tags; numbers)." }),
   filter: expressionText.optional().openapi({ description: "Only contacts matching this expression." }),
@@ -355,6 +377,7 @@ export const ContactsQuery = z.strictObject({
 const segmentName = z.string().min(1, "a name cannot be empty").max(200, "a name has at most 200 characters");
 const description = z.string().max(10_000);
 
+/** Body of `POST /api/segments`. */
 export const CreateSegmentBody = z
   .strictObject({
     name: segmentName,
@@ -366,6 +389,7 @@ export const CreateSegmentBody = z
   })
   .openapi("CreateSegment");
 
+/** Body of `PATCH /api/segments/{id}`: at least one property. */
 export const UpdateSegmentBody = z
   .strictObject({
     name: segmentName.optional(),
@@ -375,8 +399,10 @@ export const UpdateSegmentBody = z
   .refine((b) => b.name !== undefined || b.description !== undefined || b.expression !== undefined, "give at least one of name, description, expression")
   .openapi("UpdateSegment");
 
+/** Body of `POST /api/segments/{id}/duplicate` (optional). */
 export const DuplicateBody = z.strictObject({ name: segmentName.optional() }).openapi("DuplicateSegment");
 
+/** JSON body of member edits. */
 export const MembersBody = z
   .strictObject({
     keys: z.array(contactKey).min(1, "give at least one key").max(MAX_KEYS),
@@ -384,8 +410,10 @@ export const MembersBody = z
   })
   .openapi("MemberKeys");
 
+/** Body of `POST /api/segments/{id}/freeze`. */
 export const FreezeBody = z.strictObject({ expression: expressionText }).openapi("Freeze");
 
+/** Body of `POST /api/preview`. */
 export const PreviewBody = z
   .strictObject({
     expression: expressionText,
@@ -399,12 +427,15 @@ export const PreviewBody = z
   })
   .openapi("PreviewRequest");
 
+/** Body of `POST /api/check`. */
 export const CheckBody = z
   .strictObject({ expression: expressionText, segmentId: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional() })
   .openapi("CheckRequest");
 
+/** Body of `POST /api/why`. */
 export const WhyBody = z.strictObject({ expression: expressionText, key: contactKey }).openapi("WhyRequest");
 
+/** Body of `POST /api/refresh` (optional). */
 export const RefreshBody = z
   .strictObject({
     ids: z.array(z.number().int().min(1).max(Number.MAX_SAFE_INTEGER)).max(10_000).optional(),
@@ -412,10 +443,12 @@ export const RefreshBody = z
   })
   .openapi("RefreshRequest");
 
+/** Body of `POST /api/contacts`. */
 export const UpsertContactsBody = z
   .strictObject({ contacts: z.array(z.record(z.string(), z.unknown())).min(1).max(MAX_BATCH) })
   .openapi("UpsertContacts");
 
+/** Body of `POST /api/events`. */
 export const AppendEventsBody = z
   .strictObject({ events: z.array(z.record(z.string(), z.unknown())).min(1).max(MAX_BATCH) })
   .openapi("AppendEvents");

@@ -12,6 +12,7 @@ import { CliError, parseArgs, type Io } from "../io.js";
 /** The default port (the server's DEFAULT_PORT, repeated so `--help` and option errors load nothing heavy). */
 const DEFAULT_PORT = 8080;
 
+/** The command's help text. */
 export const help = `usage: segql serve [--db FILE|URL] [--port P] [--host H] [--token T] [--demo]
                    [--refresh-every DUR] [--schema FILE] [--cors ORIGINS] [--static DIR]
 
