@@ -38,7 +38,7 @@ async function main(): Promise<number> {
 
 /** `--check TEXT`: one text through every check (in a worker, so a hang is reported too). */
 async function checkOne(options: FuzzOptions, one: CheckOne, log: (text: string) => void): Promise<number> {
-  const pool = new WorkerPool({ size: 1, maxMemoryMb: options.maxMemoryMb, stackMb: options.stackMb ?? 1 });
+  const pool = new WorkerPool({ size: 1, maxMemoryMb: options.maxMemoryMb, stackMb: options.stackMb ?? 1, execute: options.execute ?? [] });
   try {
     await pool.ready();
     const outcome = await pool.submit({ type: "text", input: { index: 0, ...one, pretty: "duckdb" }, budget: options.budget });

@@ -2,6 +2,7 @@
  * The fuzzer's command line: `--inputs N --seed S [--category C] [--time-limit S] [--workers W] …`.
  */
 import { readFileSync } from "node:fs";
+import { EXECUTABLE, type Executable } from "./execute.js";
 import { CATEGORIES, isCategory } from "./generate/index.js";
 import type { FuzzOptions } from "./run.js";
 import { SCHEMA_NAMES, type SchemaName } from "./schemas.js";
@@ -27,6 +28,7 @@ export const HELP = `usage: npm run fuzz -- [options]
   --budget-ms-per-mib MS  allowance per MiB of input text (default 30000)
   --max-memory-mb MB    heap limit of a worker; past it the input is an out-of-memory finding (default 1024)
   --stack-mb MB         stack of a worker (default 1, like Node's main thread; workers get 4 otherwise)
+  --execute E[,E…]      also run the SQL on in-process engines (${EXECUTABLE.join(", ")}) and compare with the predicate
   --no-shrink           print findings as generated, without delta debugging
   --shrink-seconds S    time allowed for shrinking one finding (default 60)
   --report FILE         also write the summary and findings as JSON
@@ -63,7 +65,7 @@ export function parseOptions(argv: string[], log: (text: string) => void): FuzzO
     if (value === undefined) throw new UsageError(`${name} needs a value`);
     values.set(name, value);
   }
-  const known = ["--inputs", "--seed", "--start", "--category", "--time-limit", "--workers", "--budget-ms", "--budget-ms-per-mib", "--max-memory-mb", "--shrink-seconds", "--report", "--check", "--check-file", "--schema", "--now", "--stack-mb"];
+  const known = ["--inputs", "--seed", "--start", "--category", "--time-limit", "--workers", "--budget-ms", "--budget-ms-per-mib", "--max-memory-mb", "--shrink-seconds", "--report", "--check", "--check-file", "--schema", "--now", "--stack-mb", "--execute"];
   for (const k of values.keys()) if (!known.includes(k)) throw new UsageError(`unknown option ${k}\n\n${HELP}`);
   const int = (name: string, fallback: number, min = 0): number => {
     const v = values.get(name);
@@ -79,6 +81,8 @@ export function parseOptions(argv: string[], log: (text: string) => void): FuzzO
   const file = values.get("--check-file");
   const text = file !== undefined ? readFileSync(file, "utf8") : values.get("--check");
   const check = text !== undefined ? { text, schema: schema as SchemaName, now } : null;
+  const execute = (values.get("--execute") ?? "").split(",").filter((e) => e !== "");
+  for (const e of execute) if (!(EXECUTABLE as readonly string[]).includes(e)) throw new UsageError(`unknown engine '${e}' for --execute (expected ${EXECUTABLE.join(", ")})`);
   const category = values.get("--category") ?? null;
   if (category !== null && !isCategory(category)) throw new UsageError(`unknown category '${category}' (expected one of ${CATEGORIES.join(", ")})`);
   const timeLimitS = values.has("--time-limit") ? int("--time-limit", 0, 1) : null;
@@ -94,6 +98,7 @@ export function parseOptions(argv: string[], log: (text: string) => void): FuzzO
     budget: { baseMs: int("--budget-ms", DEFAULT_BUDGET.baseMs, 1), perMiBMs: int("--budget-ms-per-mib", DEFAULT_BUDGET.perMiBMs) },
     maxMemoryMb: int("--max-memory-mb", 1024, 64),
     stackMb: int("--stack-mb", 1, 1),
+    execute: execute as Executable[],
     shrink: !flags.has("--no-shrink"),
     shrinkSeconds: int("--shrink-seconds", 60, 1),
     batchSize: 20,

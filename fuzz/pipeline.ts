@@ -25,12 +25,14 @@ import { dataPool, schemaNamed, type SchemaName } from "./schemas.js";
 /** The stages, in pipeline order. */
 export const STAGES = [
   "generate", "parse", "check", "format", "reparse", "predicate-codegen", "predicate-closure", "predicate-eval", "sql", "sql-pretty", "views",
+  "execute",
 ] as const;
 export type Stage = (typeof STAGES)[number];
 
 /** What went wrong. */
 export const FINDING_KINDS = [
-  "crash", "bad-span", "round-trip", "not-idempotent", "predicate-mismatch", "slow", "timeout", "out-of-memory", "worker-error",
+  "crash", "bad-span", "round-trip", "not-idempotent", "predicate-mismatch", "sql-error", "sql-mismatch", "slow", "timeout", "out-of-memory",
+  "worker-error",
 ] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
 
@@ -74,6 +76,8 @@ export interface PipelineResult {
   stageMs: Partial<Record<Stage, number>>;
   /** False when the text has syntax errors (undefined when parsing crashed). */
   syntaxOk?: boolean;
+  /** The segments compiled (kept inside the worker for `--execute`; never sent between threads). */
+  segments?: TypedSegment[];
 }
 
 /** Thrown inside the pipeline to stop at a crash; carries the failure. */
@@ -168,6 +172,7 @@ export function runPipeline(input: PipelineInput, options: PipelineOptions): Pip
     const segments = all.length <= 1 ? all : [all[input.index % (all.length - 1)]!, all[all.length - 1]!];
     if (reached("predicate-codegen")) for (const s of segments) comparePredicates(input, s, run, failures, reached("predicate-eval"));
     if (reached("sql")) for (const s of segments) compileEverywhere(input, s, run, failures, reached("sql-pretty"));
+    if (reached("execute")) result.segments = segments;
     if (reached("views") && checked.segments.some((s) => s.name !== null)) {
       const dialect = DIALECT_NAMES[input.index % DIALECT_NAMES.length]!;
       run("views", () => compileViews(checked.segments, { dialect, pretty: false }));

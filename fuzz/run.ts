@@ -3,6 +3,7 @@
  * collects what failed, and for each new kind of failure re-runs the input to confirm it, shrinks it to a
  * minimal reproducer and prints it, while the other workers keep going.
  */
+import type { Executable } from "./execute.js";
 import { categoryOf, generateInput, type Category } from "./generate/index.js";
 import type { Failure } from "./pipeline.js";
 import type { Budget, BatchReply, FoundInput } from "./protocol.js";
@@ -35,11 +36,13 @@ export interface FuzzOptions {
   progressEveryS: number;
   /** The worker module (tests only; default fuzz/worker.ts). */
   workerUrl?: URL;
+  /** In-process engines the SQL also runs on, compared with the predicate (execute.ts). */
+  execute?: readonly Executable[];
 }
 
 /** Runs the fuzzer; resolves with the summary once every input is run and every finding shrunk. */
 export async function runFuzz(options: FuzzOptions): Promise<RunSummary> {
-  const pool = new WorkerPool({ size: options.workers, maxMemoryMb: options.maxMemoryMb, stackMb: options.stackMb ?? 1, ...(options.workerUrl ? { workerUrl: options.workerUrl } : {}) });
+  const pool = new WorkerPool({ size: options.workers, maxMemoryMb: options.maxMemoryMb, stackMb: options.stackMb ?? 1, execute: options.execute ?? [], ...(options.workerUrl ? { workerUrl: options.workerUrl } : {}) });
   // The clock starts when the workers have started (seconds on a busy machine), so inputs/s is the fuzzing's.
   await pool.ready();
   const started = Date.now();

@@ -43,6 +43,8 @@ export interface PoolOptions {
   stackMb?: number;
   /** The worker module (default fuzz/worker.ts; tests pass one that misbehaves on purpose). */
   workerUrl?: URL;
+  /** Engines the workers also run the SQL on (`--execute`). */
+  execute?: readonly string[];
 }
 
 const WORKER_URL = new URL("./worker.ts", import.meta.url);
@@ -71,7 +73,7 @@ class Slot {
     this.heartbeat = new Heartbeat(new SharedArrayBuffer(HEARTBEAT_BYTES));
     this.worker = new Worker(boot(this.options.workerUrl ?? WORKER_URL), {
       eval: true,
-      workerData: { heartbeat: this.heartbeat.buffer },
+      workerData: { heartbeat: this.heartbeat.buffer, execute: this.options.execute ?? [] },
       resourceLimits: { maxOldGenerationSizeMb: this.options.maxMemoryMb, stackSizeMb: this.options.stackMb ?? 1 },
       stderr: false,
     });

@@ -122,35 +122,57 @@ function hostileData(schema: Schema, now: string): DataPool {
   return { contacts, events };
 }
 
-const pools = new Map<string, DataPool>();
+/** Random contacts and their event rows, with unique keys (`r0`, `r1`, …): loadable into a database as they are. */
+export interface RandomData {
+  contacts: Record<string, unknown>[];
+  /** Every contact's event rows, in one list (the events table). */
+  rows: Record<string, unknown>[];
+  /** The rows of contact i, at index i. */
+  perContact: Record<string, unknown>[][];
+}
+
+const randoms = new Map<string, RandomData>();
 
 /**
- * A fixed pool for a schema and `now`: random contacts with events (built once per thread with the shared
- * generators, so values land on the edges of windows relative to `now`), then the hostile contacts.
+ * 24 or more random contacts with events for a schema and `now`, built once per thread with the shared
+ * generators (so values land on the edges of windows relative to `now`).
  */
+export function randomData(name: SchemaName, now: string): RandomData {
+  const id = `${name} ${now}`;
+  let data = randoms.get(id);
+  if (data) return data;
+  const schema = schemaNamed(name);
+  const ev = schema.events;
+  const options = { maxContacts: 12, maxEventsPerContact: 5, allowNul: true };
+  data = { contacts: [], rows: [], perContact: [] };
+  // fast-check draws short arrays often, so take several samples (each with its own events) until 24;
+  // each sample numbers its contacts c0, c1, …, so they are renumbered r0, r1, … across samples.
+  for (let seed = 7; data.contacts.length < 24 && seed < 100; seed++) {
+    const [contacts] = fc.sample(contactsArb(schema, now, options), { seed, numRuns: 1 });
+    const keys = contacts!.map((c) => String(c[schema.key]));
+    const [rows] = fc.sample(eventsArb(schema, keys, now, options), { seed, numRuns: 1 });
+    for (const [i, contact] of contacts!.entries()) {
+      const key = `r${data.contacts.length}`;
+      const mine = (rows ?? []).filter((r) => ev && r[ev.contactKey] === keys[i]).map((r) => ({ ...r, [ev!.contactKey]: key }));
+      data.contacts.push({ ...contact, [schema.key]: key });
+      data.perContact.push(mine);
+      data.rows.push(...mine);
+    }
+  }
+  randoms.set(id, data);
+  return data;
+}
+
+const pools = new Map<string, DataPool>();
+
+/** A fixed pool for a schema and `now`: the random contacts with their events, then the hostile contacts. */
 export function dataPool(name: SchemaName, now: string): DataPool {
   const id = `${name} ${now}`;
   let pool = pools.get(id);
   if (pool) return pool;
-  const schema = schemaNamed(name);
-  const options = { maxContacts: 12, maxEventsPerContact: 5, allowNul: true };
-  const random: DataPool = { contacts: [], events: [] };
-  // fast-check draws short arrays often, so take several samples (each with its own events) until 24.
-  for (let seed = 7; random.contacts.length < 24 && seed < 100; seed++) {
-    const [contacts] = fc.sample(contactsArb(schema, now, options), { seed, numRuns: 1 });
-    const keys = contacts!.map((c) => String(c[schema.key]));
-    const [rows] = fc.sample(eventsArb(schema, keys, now, options), { seed, numRuns: 1 });
-    const byKey = new Map<string, Record<string, unknown>[]>();
-    const keyColumn = schema.events?.contactKey;
-    for (const row of rows ?? []) {
-      const k = String(keyColumn ? row[keyColumn] : "");
-      byKey.set(k, [...(byKey.get(k) ?? []), row]);
-    }
-    random.contacts.push(...contacts!);
-    random.events.push(...keys.map((k) => byKey.get(k) ?? []));
-  }
-  const hostile = hostileData(schema, now);
-  pool = { contacts: [...random.contacts, ...hostile.contacts], events: [...random.events, ...hostile.events] };
+  const random = randomData(name, now);
+  const hostile = hostileData(schemaNamed(name), now);
+  pool = { contacts: [...random.contacts, ...hostile.contacts], events: [...random.perContact, ...hostile.events] };
   pools.set(id, pool);
   return pool;
 }

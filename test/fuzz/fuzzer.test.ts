@@ -140,12 +140,16 @@ describe("the command line", () => {
     expect(() => parseOptions(["--inputs", "-3"], log)).toThrow(UsageError);
     expect(() => parseOptions(["--frobnicate", "1"], log)).toThrow(/unknown option --frobnicate/);
     expect(() => parseOptions(["--seed"], log)).toThrow(/--seed needs a value/);
+    expect(() => parseOptions(["--execute", "sqlite,oracle"], log)).toThrow(/unknown engine 'oracle'/);
+    expect(() => parseOptions(["--check", "x", "--schema", "nope"], log)).toThrow(/unknown schema 'nope'/);
   });
 
   it("reads a run", () => {
     const o = parseOptions(["--inputs", "5", "--seed=9", "--category", "soup", "--workers", "2", "--no-shrink"], log);
     expect(o).toMatchObject({ inputs: 5, seed: 9, category: "soup", workers: 2, shrink: false, start: 0 });
     expect(parseOptions(["--time-limit", "3"], log).inputs).toBe(Number.POSITIVE_INFINITY);
+    expect(parseOptions(["--execute", "sqlite,duckdb"], log).execute).toEqual(["sqlite", "duckdb"]);
+    expect(parseOptions(["--check", "a = 1", "--schema", "hostile"], log).check).toMatchObject({ text: "a = 1", schema: "hostile" });
   });
 });
 
