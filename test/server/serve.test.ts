@@ -9,10 +9,35 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { main } from "../../src/cli/main.js";
+import { parseDuration } from "../../src/cli/commands/serve.js";
+import { DEFAULT_PORT } from "../../src/server/index.js";
 import { schemaToJson } from "../../src/store/schema-json.js";
 import { crmSchema } from "../store/helpers.js";
 import { readReply } from "./helpers.js";
 import { serveFails, startServe } from "./process.js";
+
+describe("segql serve options", () => {
+  it("prints its help, listed among the commands", async () => {
+    const out: string[] = [];
+    const io = { out: (t: string) => out.push(t), err: (t: string) => out.push(t), readStdin: async () => "" };
+    expect(await main(["serve", "--help"], io)).toBe(0);
+    expect(out.join("\n")).toMatch(/--refresh-every DUR/);
+    expect(out.join("\n")).toContain(`default ${DEFAULT_PORT}`);
+    out.length = 0;
+    await main(["--help"], io);
+    expect(out.join("\n")).toMatch(/serve\s+serve the segments HTTP API/);
+  });
+
+  it("reads durations with a unit, at least a second, or off", () => {
+    expect(parseDuration("30s")).toBe(30_000);
+    expect(parseDuration("5m")).toBe(300_000);
+    expect(parseDuration("2h")).toBe(7_200_000);
+    expect(parseDuration("1500ms")).toBe(1500);
+    expect(parseDuration("off")).toBeNull();
+    for (const bad of ["5", "5 minutes", "-1s", "999ms", "1.5m", ""]) expect(() => parseDuration(bad), bad).toThrow(/--refresh-every/);
+  });
+});
 
 describe("segql serve (a real process)", () => {
   let dir: string;
