@@ -437,6 +437,8 @@ const NO_COMMENTS: Attached = { lead: [], trail: [] };
 
 class Printer {
   private readonly plan: CommentPlan | null;
+  /** `flat` results by node, for `followed` false and true (null: does not fit on one line). */
+  private readonly flatCache = new Map<A.Expr, [Flat | null | undefined, Flat | null | undefined]>();
 
   constructor(
     private readonly width: number,
@@ -519,10 +521,29 @@ class Printer {
   }
 
   /**
-   * `node` on one line, or null when a comment inside it needs a line break. `followed`: something comes
+   * `node` on one line, or null when a comment inside it needs a line break or it is longer than the width. `followed`: something comes
    * after the node in the same parenthesis level (so an event's `where` filter must be closed off).
    */
   private flat(node: A.Expr, followed: boolean): Flat | null {
+    // Every level of `render` asks for the flat form of its subtree, so it is computed once per node (and
+    // `followed`), and a text longer than the width (which fits no line) is dropped as soon as it is known:
+    // formatting stays linear in the text however deep the nesting.
+    let cached = this.flatCache.get(node);
+    if (!cached) {
+      cached = [undefined, undefined];
+      this.flatCache.set(node, cached);
+    }
+    const slot = followed ? 1 : 0;
+    let result = cached[slot];
+    if (result === undefined) {
+      result = this.flatUncached(node, followed);
+      if (result && result.text.length > this.width) result = null;
+      cached[slot] = result;
+    }
+    return result;
+  }
+
+  private flatUncached(node: A.Expr, followed: boolean): Flat | null {
     switch (node.kind) {
       case "rule":
       case "segmentRef": {
