@@ -42,18 +42,25 @@ export type Prepared = { ok: true; query: TypedQuery; segment: string | null; pr
 
 const NO_EVENTS: readonly EventRow[] = [];
 
-let cache: { key: string; schema: Schema; prepared: Prepared } | null = null;
+/** Recently prepared queries (paging, sorting, undo and redo reuse them), newest last. */
+const cache = new Map<string, { schema: Schema; prepared: Prepared }>();
+const CACHE_SIZE = 16;
 
 /**
  * Parses and checks the text, picks the segment to evaluate (the bare expression, the one named, else the
- * last one) and compiles it. The last result is cached (paging and sorting do not
- * recompile).
+ * last one) and compiles it. Recent results are cached (paging and sorting do not recompile).
  */
 export function prepare(dataset: Dataset, q: Pick<EvaluateQuery, "text" | "segment" | "now">): Prepared {
   const key = `${q.now}\u0000${q.segment ?? ""}\u0000${q.text}`;
-  if (cache && cache.key === key && cache.schema === dataset.schema) return cache.prepared;
+  const hit = cache.get(key);
+  if (hit && hit.schema === dataset.schema) {
+    cache.delete(key);
+    cache.set(key, hit);
+    return hit.prepared;
+  }
   const prepared = prepareUncached(dataset.schema, parse(q.text), q.segment, q.now, q.text);
-  cache = { key, schema: dataset.schema, prepared };
+  cache.set(key, { schema: dataset.schema, prepared });
+  if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
   return prepared;
 }
 
