@@ -164,13 +164,17 @@ async function confirmAndShrink(finding: Finding, found: FoundInput, pool: Worke
   // A reproducer of a failure on text without syntax errors keeps free of them (else it is hard to read).
   let syntaxOk: boolean | undefined;
   const same = (f: Failure) => (timing ? isTimingKind(f.kind) && f.stage === target.stage : f.signature === target.signature);
+  // The failure each kept candidate gave, so the reproducer is printed with its own message and detail.
+  const failureOf = new Map<string, Failure>();
   const oracle = async (text: string): Promise<boolean> => {
     const outcome = await pool.submit({ type: "text", input: { ...found.input, text }, budget: options.budget, until }, true);
     if (outcome.type === "lost") return timing ? outcome.stage === target.stage : outcome.kind === target.kind && outcome.stage === target.stage;
     if (outcome.type !== "text") return false;
     if (syntaxOk === undefined) syntaxOk = outcome.result.syntaxOk;
     else if (syntaxOk && outcome.result.syntaxOk === false) return false;
-    return outcome.result.failures.some(same);
+    const match = outcome.result.failures.find(same);
+    if (match && text.length <= 100_000) failureOf.set(text, match);
+    return match !== undefined;
   };
   // A timing finding must come back twice more: one slow call on a busy machine proves little.
   finding.confirmed = (await oracle(found.input.text)) && (!timing || (await oracle(found.input.text)));
@@ -182,5 +186,7 @@ async function confirmAndShrink(finding: Finding, found: FoundInput, pool: Worke
   const started = Date.now();
   const shrunk = await shrink(found.input.text, oracle, { maxTests: timing ? 40 : 3000, deadline: started + options.shrinkSeconds * 1000 });
   finding.reproducer = shrunk.text;
+  const own = failureOf.get(shrunk.text);
+  if (own) finding.failure = { ...own, signature: target.signature };
   finding.shrinkNote = `${shrunk.complete ? "minimal" : "shrinking stopped at its limit"} after ${shrunk.tests} tests in ${((Date.now() - started) / 1000).toFixed(1)} s`;
 }
