@@ -118,7 +118,7 @@ export class AnalysisClient {
     if (entry) {
       entry.text = text;
       entry.key = project.key;
-      if (entry.stopped !== null && Date.now() - entry.stoppedAt >= this.retryAfterMs) this.unstop(uri, entry);
+      if (entry.stopped !== null && Date.now() - entry.stoppedAt >= this.retryAfterMs) this.unstop(entry);
     } else {
       this.docs.set(uri, { text, key: project.key, stopped: null, stoppedAt: 0, stoppedText: null, retry: null });
     }
@@ -372,12 +372,12 @@ export class AnalysisClient {
     if (!entry || entry.stopped === null) return;
     entry.retry = null;
     if (entry.text === entry.stoppedText) return; // unchanged: it would only be stopped again
-    this.unstop(uri, entry);
+    this.unstop(entry);
     this.enqueue({ kind: "set", uri, text: entry.text });
     this.onStopped(uri);
   }
 
-  private unstop(_uri: string, entry: DocEntry): void {
+  private unstop(entry: DocEntry): void {
     entry.stopped = null;
     entry.stoppedText = null;
     if (entry.retry) clearTimeout(entry.retry);
