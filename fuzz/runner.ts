@@ -108,8 +108,14 @@ class Slot {
   }
 
   closing = false;
+  /** The worker died without a job (failed to start, say): started again only when a job comes. */
+  private dead = false;
 
   run(p: Pending): void {
+    if (this.dead) {
+      this.dead = false;
+      this.start();
+    }
     this.current = p;
     void this.ready.then(() => {
       if (this.current === p) this.worker.postMessage(p.job);
@@ -129,12 +135,15 @@ class Slot {
   }
 
   private lose(kind: Lost["kind"], message: string): void {
+    if (this.closing) return;
     const beat = this.heartbeat.read();
     const p = this.current;
     this.current = null;
     const old = this.worker;
     this.resolveReady();
-    this.start();
+    // Without a job, restarting at once could loop (a worker that cannot start dies again).
+    if (p) this.start();
+    else this.dead = true;
     void old.terminate();
     const stage = STAGES[beat.stage] ?? "generate";
     p?.resolve({ type: "lost", kind, inInput: beat.busy, index: beat.index, stage, message });
