@@ -4,7 +4,7 @@
  * was written), and refuses bad options, a new database without a schema, a taken port and a file held
  * by another server with exit code 2 and a message.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -91,7 +91,7 @@ describe("segql serve (a real process)", () => {
     expect((await again.exited).code).toBe(0);
   });
 
-  it("refuses a second server on the same file, a taken port, a new database without a schema and bad options (exit 2)", async () => {
+  it("refuses a second server on the same file, a taken port and a new database without a schema (exit 2)", async () => {
     const db = join(dir, "held.duckdb");
     const first = await startServe(["--db", db, "--schema", schemaFile, "--port", "0", "--refresh-every", "off"]);
     try {
@@ -109,17 +109,25 @@ describe("segql serve (a real process)", () => {
     const noSchema = await serveFails(["--db", join(dir, "new.duckdb"), "--port", "0"]);
     expect(noSchema.code).toBe(2);
     expect(noSchema.output).toMatch(/schema/i);
+  });
+
+  it("refuses bad options with exit 2 and a message, before opening anything", async () => {
     for (const [args, message] of [
       [["--port", "http"], /--port: expected a port number/],
+      [["--port", "70000"], /--port: expected a port number/],
       [["--refresh-every", "10"], /--refresh-every: expected a duration/],
       [["--refresh-every", "100ms"], /at least 1s/],
       [["--static", dir], /has no index.html/],
+      [["--token", " "], /the token cannot be empty/],
       [["--frobnicate"], /unknown option '--frobnicate'/],
+      [["extra"], /unexpected argument 'extra'/],
     ] as const) {
-      const r = await serveFails([...args]);
-      expect(r.code, args.join(" ")).toBe(2);
-      expect(r.output).toMatch(message);
+      const err: string[] = [];
+      const code = await main(["serve", "--db", join(dir, "never.duckdb"), ...args], { out: () => undefined, err: (t) => err.push(t), readStdin: async () => "" });
+      expect(code, args.join(" ")).toBe(2);
+      expect(err.join("\n")).toMatch(message);
     }
+    expect(existsSync(join(dir, "never.duckdb"))).toBe(false);
   });
 
   it("--demo fills a new database once, and refuses a database made with another schema", async () => {
