@@ -99,7 +99,8 @@ describe("the package exports the formatter", () => {
 });
 
 describe("pretty SQL is bounded", () => {
-  const long = checkExpression(`performed "Purchase" where ${Array.from({ length: 300 }, (_, i) => `amount > ${i}`).join(" or ")}`, schema);
+  const longText = `performed "Purchase" where ${Array.from({ length: 1500 }, (_, i) => `amount > ${i}`).join(" or ")}`;
+  const long = checkExpression(longText, schema);
 
   it(`a statement over ${PRETTY_MAX_CHARS.toLocaleString("en-US")} characters stays on one line, with a note saying so`, () => {
     const r = compileSql(long, { dialect: "duckdb" });
@@ -107,7 +108,7 @@ describe("pretty SQL is bounded", () => {
     expect(r.sql).not.toContain("\n");
     expect(r.sql).toBe(compileSql(long, { dialect: "duckdb", pretty: false }).sql);
     expect(r.note).toBe(
-      `the statement is ${r.sql.length.toLocaleString("en-US")} characters long, so it is printed on one line (statements up to 20,000 characters are laid out over lines)`,
+      `the statement is ${r.sql.length.toLocaleString("en-US")} characters long, so it is printed on one line (statements up to 100,000 characters are laid out over lines)`,
     );
     const short = compileSql(checkExpression("tenure > 1 and is_verified", schema), { dialect: "duckdb" });
     expect(short.sql).toContain("\n");
@@ -115,8 +116,7 @@ describe("pretty SQL is bounded", () => {
   });
 
   it("segql compile prints the note on standard error", async () => {
-    const text = `performed "Purchase" where ${Array.from({ length: 300 }, (_, i) => `amount > ${i}`).join(" or ")}`;
-    const r = await segql(["compile", "-s", SCHEMA, text]);
+    const r = await segql(["compile", "-s", SCHEMA, longText]);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/^segql compile: note: the statement is [\d,]+ characters long, so it is printed on one line/);
   });

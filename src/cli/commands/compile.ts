@@ -40,7 +40,7 @@ Compiles a condition to SQL and prints it.
 ${MAX_INPUT_BYTES_HELP}
   -h, --help          show this help
 
-A statement longer than 20,000 characters is printed on one line (laying it out would take seconds),
+A statement longer than 100,000 characters is printed on one line (laying it out would take seconds),
 with a note on standard error.
 
 Exit status: 0 compiled, 1 the input has errors (printed like segql check) or cannot be expressed
