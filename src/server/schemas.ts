@@ -342,12 +342,14 @@ export const MembersAtQuery = z.strictObject({
     .openapi({ description: "The instant: ISO-8601 or epoch milliseconds.", example: "2026-01-31T12:00:00Z" }),
 });
 
-/** The epoch ms of an ISO-8601 text or of digits (epoch ms); NaN when it is neither. */
+/** The epoch ms of an ISO-8601 text (no zone: UTC) or of digits (epoch ms); NaN when it is neither. */
 export function instantOf(text: string): number {
   if (/^\d{1,15}$/.test(text)) return Number(text);
   // Date.parse also accepts loose forms ("1 2 3"); require the ISO shape first.
-  if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i.test(text)) return NaN;
-  return Date.parse(text);
+  const m = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?)(Z|[+-]\d{2}:\d{2})?)?$/i.exec(text);
+  if (!m) return NaN;
+  // No zone means UTC, as everywhere in segql (Date.parse would read a date-time without one as local time).
+  return Date.parse(m[2] === undefined ? `${m[1]}T00:00:00Z` : `${m[1]}T${m[2]}${m[3] ?? "Z"}`);
 }
 
 /** Query of `DELETE /api/segments/{id}`. */

@@ -9,6 +9,7 @@ import { offsetCursor, readOffsetCursor } from "../../src/server/cursor.js";
 import { parseIfMatch, segmentEtag, versionOfTag } from "../../src/server/etag.js";
 import { keyListFormat, readKeyList } from "../../src/server/key-lists.js";
 import { ProblemError } from "../../src/server/problems.js";
+import { instantOf } from "../../src/server/schemas.js";
 
 const keyArb = fc.string({ unit: "grapheme", minLength: 1, maxLength: 20 }).filter((k) => k.trim() !== "" && k !== "id" && k.toLowerCase() !== "key");
 
@@ -124,5 +125,19 @@ describe("cursors", () => {
       { numRuns: 500 },
     );
     expect(() => readOffsetCursor("contacts", offsetCursor("segments-id", 3))).toThrow(ProblemError);
+  });
+});
+
+describe("instants in query strings", () => {
+  it("read ISO-8601 (no zone: UTC) and epoch milliseconds, and nothing looser", () => {
+    expect(instantOf("2026-01-31")).toBe(Date.UTC(2026, 0, 31));
+    expect(instantOf("2026-01-31T10:20")).toBe(Date.UTC(2026, 0, 31, 10, 20));
+    expect(instantOf("2026-01-31 10:20:30.5")).toBe(Date.UTC(2026, 0, 31, 10, 20, 30, 500));
+    expect(instantOf("2026-01-31T10:20:30+02:00")).toBe(Date.UTC(2026, 0, 31, 8, 20, 30));
+    expect(instantOf("1767225600000")).toBe(1767225600000);
+    for (const bad of ["yesterday", "1 2 3", "2026-13-01", "2026-01-31T25:00", "2026-01-31T10:20+0200", "", "-5"]) expect(instantOf(bad), bad).toBeNaN();
+    fc.assert(
+      fc.property(fc.date({ min: new Date(0), max: new Date(Date.UTC(9999, 11, 31)), noInvalidDate: true }), (d) => instantOf(d.toISOString()) === d.getTime()),
+    );
   });
 });
