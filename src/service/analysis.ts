@@ -24,7 +24,7 @@
  */
 import { lineStartsOf, type Diagnostic, type Span } from "../diagnostics.js";
 import type { SegmentDeclaration, SegqlDocument } from "../parser/ast.js";
-import { parse, type ParseResult } from "../parser/index.js";
+import { parse, type ParseOptions, type ParseResult } from "../parser/index.js";
 import * as T from "../parser/tokens.js";
 import type { IToken, TokenType } from "chevrotain";
 
@@ -64,10 +64,13 @@ const LINE_STARTS_DECLARATION = /[ \t\f\v\u00a0\ufeff]*segment(?![A-Za-z0-9_]|\.
 export class PieceCache {
   private entries = new Map<string, PieceParse>();
 
+  /** `options` are `parse`'s (limits other than the defaults). */
+  constructor(private readonly options: ParseOptions = {}) {}
+
   get(text: string): PieceParse {
     let p = this.entries.get(text);
     if (!p) {
-      p = { ...parse(text), text, lineStarts: lineStartsOf(text) };
+      p = { ...parse(text, this.options), text, lineStarts: lineStartsOf(text) };
       this.entries.set(text, p);
     }
     return p;

@@ -16,6 +16,7 @@ import type { Severity } from "../diagnostics.js";
 import { check, type CheckResult } from "../checker/index.js";
 import type { SegmentDeclaration } from "../parser/ast.js";
 import { format } from "../parser/format.js";
+import type { ParseOptions } from "../parser/index.js";
 import { LIMITS, offsetPastBytes, utf8Length } from "../parser/limits.js";
 import { quoteString } from "../parser/format.js";
 import { parseJsonTree, rangeOfJsonPath, type JsonNode, type JsonPath } from "../schema/json-source.js";
@@ -136,6 +137,7 @@ export class LanguageService {
   private readonly docs = new Map<string, DocState>();
   private readonly projectOf: (uri: string) => ProjectInfo;
   private readonly maxBytes: number;
+  private readonly parseOptions: ParseOptions;
   private readonly beforeAnalysis: (uri: string) => void;
   private readonly onInternalError: (uri: string, error: unknown) => void;
 
@@ -143,6 +145,8 @@ export class LanguageService {
     const defaultProject: ProjectInfo = { key: "", schema: null };
     this.projectOf = options.project ?? (() => defaultProject);
     this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+    // A declaration is parsed on its own: it may be as large as the whole document.
+    this.parseOptions = this.maxBytes === DEFAULT_MAX_BYTES ? {} : { limits: { maxInputBytes: this.maxBytes } };
     this.beforeAnalysis = options.beforeAnalysis ?? (() => undefined);
     this.onInternalError = options.onInternalError ?? (() => undefined);
   }
@@ -165,7 +169,7 @@ export class LanguageService {
       return;
     }
     this.docs.set(uri, {
-      uri, text, version: nextVersion++, cache: new PieceCache(), analysis: null, checked: null, pastLimit: null, failure: null, stopped,
+      uri, text, version: nextVersion++, cache: new PieceCache(this.parseOptions), analysis: null, checked: null, pastLimit: null, failure: null, stopped,
     });
   }
 

@@ -119,4 +119,14 @@ describe("a document past the size limit", () => {
     svc.setDocument(MAIN, "ééééé");
     expect(flat(svc, MAIN).map((d) => d.split(":")[0])).not.toContain("too-large");
   });
+
+  it("a raised limit reaches the parser: a 1.1 MB text is analysed", () => {
+    const text = `-- ${"x".repeat(1_100_000)}\ntenure > "x"`;
+    const svc = new LanguageService({ maxBytes: 2_000_000, project: () => ({ key: "p", schema }) });
+    svc.setDocument(MAIN, text);
+    expect(flat(svc, MAIN).map((d) => d.split(":")[0])).toEqual(["1100013-1100016 error value-type"]);
+    const strict = new LanguageService({ project: () => ({ key: "p", schema }) });
+    strict.setDocument(MAIN, text);
+    expect(flat(strict, MAIN).map((d) => d.slice(0, 30))).toEqual(["1000000-1000001 error too-larg"]);
+  });
 });
