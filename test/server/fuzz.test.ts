@@ -6,18 +6,20 @@
  * the server keeps answering afterwards.
  *
  * The in-suite run is modest; SEGQL_FUZZ_REQUESTS=10000 runs the full campaign (half in-process through
- * `app.request`, half over a real socket when SEGQL_FUZZ_SOCKET is not 0). SEGQL_FUZZ_SEED replays a run.
+ * `app.request`, half over a real socket when SEGQL_FUZZ_SOCKET is not 0). SEGQL_FUZZ_SEED replays a run;
+ * SEGQL_FUZZ_BACKEND=pglite runs it on PGlite (default DuckDB).
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type RunningServer } from "../../src/server/index.js";
 import { exprArb } from "../helpers/generators.js";
 import { crmSchema } from "../store/helpers.js";
-import { openTestApi, readReply, seed, type Reply, type TestApi } from "./helpers.js";
+import { openTestApi, readReply, seed, type Backend, type Reply, type TestApi } from "./helpers.js";
 
 const REQUESTS = Number(process.env["SEGQL_FUZZ_REQUESTS"] ?? 240);
 const SOCKET = process.env["SEGQL_FUZZ_SOCKET"] !== "0";
 const SEED = process.env["SEGQL_FUZZ_SEED"] !== undefined ? Number(process.env["SEGQL_FUZZ_SEED"]) : undefined;
+const BACKEND = (process.env["SEGQL_FUZZ_BACKEND"] ?? "duckdb") as Backend;
 /** A request not answered in this long counts as a hang (generous: the machine is shared). */
 const HANG_MS = 30_000;
 
@@ -261,7 +263,7 @@ describe("fuzzed requests", () => {
   let server: RunningServer | null = null;
   const logged: string[] = [];
   beforeAll(async () => {
-    api = await openTestApi("duckdb", { token: "fuzz-token", log: (l) => logged.push(l) });
+    api = await openTestApi(BACKEND, { token: "fuzz-token", log: (l) => logged.push(l) });
     // Seed through an app without the token (the fuzzed one requires it).
     const { createApp } = await import("../../src/server/index.js");
     const open = createApp({ store: api.store });
@@ -318,7 +320,7 @@ describe("fuzzed requests", () => {
     }
     expect(logged.filter((l) => /internal error/.test(l))).toEqual([]);
     if (process.env["SEGQL_FUZZ_REPORT"]) {
-      process.stdout.write(`fuzz: ${REQUESTS} requests (${socketCount} over a socket); statuses ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}\n`);
+      process.stdout.write(`fuzz on ${BACKEND}: ${REQUESTS} requests (${socketCount} over a socket); statuses ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}\n`);
     }
   }, 60_000 + REQUESTS * 250);
 });
