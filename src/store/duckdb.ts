@@ -107,39 +107,55 @@ export class DuckDbAdapter implements SqlAdapter {
   }
 }
 
+const TRACE = process.env["SEGQL_STORE_TRACE"] === "1";
+
 function runner(con: DuckDBConnection): SqlRunner {
   return {
     async query(sql, params) {
-      const reader = params && params.length > 0 ? await con.runAndReadAll(sql, params.map(bindValue), params.map(bindType) as DuckDBType[]) : await con.runAndReadAll(sql);
-      const types = reader.columnTypes().map((t) => String(t));
-      const names = reader.columnNames();
-      return reader.getRowsJS().map((r) => {
-        const row: Row = {};
-        names.forEach((n, i) => (row[n] = normalise(r[i], types[i]!)));
-        return row;
-      });
+      if (TRACE) {
+        const t = performance.now();
+        try {
+          return await runner0(con, sql, params);
+        } finally {
+          console.error(`[sql ${(performance.now() - t).toFixed(2)} ms] ${sql.replace(/\s+/g, " ").slice(0, 140)}`);
+        }
+      }
+      return runner0(con, sql, params);
     },
     async exec(sql) {
       await con.run(sql);
     },
-    async stage(name, width, rows) {
-      await con.run(`CREATE OR REPLACE TEMP TABLE ${name} (${stageColumns(width, "VARCHAR")})`);
-      // The appender writes typed values straight into the table (~30x faster than binding lists).
-      const appender = await con.createAppender(name, "main", "temp");
-      try {
-        for (const row of rows) {
-          for (let i = 0; i < width; i++) {
-            const v = row[i];
-            if (v === null || v === undefined) appender.appendNull();
-            else appender.appendVarchar(v);
-          }
-          appender.endRow();
-        }
-      } finally {
-        appender.closeSync();
-      }
-    },
+    stage: (name, width, rows) => stage(con, name, width, rows),
   };
+}
+
+async function runner0(con: DuckDBConnection, sql: string, params: readonly Param[] | undefined): Promise<Row[]> {
+  const reader = params && params.length > 0 ? await con.runAndReadAll(sql, params.map(bindValue), params.map(bindType) as DuckDBType[]) : await con.runAndReadAll(sql);
+  const types = reader.columnTypes().map((t) => String(t));
+  const names = reader.columnNames();
+  return reader.getRowsJS().map((r) => {
+    const row: Row = {};
+    names.forEach((n, i) => (row[n] = normalise(r[i], types[i]!)));
+    return row;
+  });
+}
+
+async function stage(con: DuckDBConnection, name: string, width: number, rows: readonly (readonly (string | null)[])[]): Promise<void> {
+  await con.run(`CREATE OR REPLACE TEMP TABLE ${name} (${stageColumns(width, "VARCHAR")})`);
+  // The appender writes typed values straight into the table (~30x faster than binding lists).
+  const appender = await con.createAppender(name, "main", "temp");
+  try {
+    for (const row of rows) {
+      for (let i = 0; i < width; i++) {
+        const v = row[i];
+        if (v === null || v === undefined) appender.appendNull();
+        else appender.appendVarchar(v);
+      }
+      appender.endRow();
+    }
+  } finally {
+    appender.closeSync();
+  }
 }
 
 function bindValue(p: Param): DuckDBValue {

@@ -19,6 +19,7 @@ import { jsonValue, num, type Row, type SqlRunner } from "./adapter.js";
 import { STATIC_FIELD, type Catalog, type Checked, type Entry } from "./catalog.js";
 import { iso, type Ctx } from "./context.js";
 import { decodeContact } from "./values.js";
+import { keysIn, rowsRelation } from "./writes.js";
 import type { ContactValues, MembershipChange, RefreshResult } from "./types.js";
 
 /** Where a segment's members live. */
@@ -41,11 +42,16 @@ export async function applyDiff(
   table: MemberTable,
   at: number,
   logged?: MembershipChange[],
+  /** Also set `refreshed_at` to this instant (a full refresh), in the same statement as the count. */
+  refreshedAt?: number,
 ): Promise<{ entered: number; exited: number }> {
   const counts = await tx.query("SELECT change, COUNT(*) AS n FROM segql_diff GROUP BY change");
   const entered = num(counts.find((r) => r["change"] === "entered")?.["n"] ?? 0);
   const exited = num(counts.find((r) => r["change"] === "exited")?.["n"] ?? 0);
-  if (entered + exited === 0) return { entered, exited };
+  if (entered + exited === 0) {
+    if (refreshedAt !== undefined) await tx.query("UPDATE segql_segments SET refreshed_at = $2 WHERE id = $1", [segment.id, refreshedAt]);
+    return { entered, exited };
+  }
   const rows = await tx.query(
     `INSERT INTO segql_membership_changes (segment_id, contact_key, change, at_ms, segment_version) SELECT $1, contact_key, change, $2, $3 FROM segql_diff ORDER BY change DESC, contact_key${logged ? " RETURNING seq, segment_id, contact_key, change, at_ms, segment_version" : ""}`,
     [segment.id, at, segment.version],
@@ -53,7 +59,8 @@ export async function applyDiff(
   if (logged) for (const r of rows) logged.push(changeOf(r));
   if (exited > 0) await tx.query(`DELETE FROM ${table} WHERE segment_id = $1 AND contact_key IN (SELECT contact_key FROM segql_diff WHERE change = 'exited')`, [segment.id]);
   if (entered > 0) await tx.query(`INSERT INTO ${table} (segment_id, contact_key) SELECT $1, contact_key FROM segql_diff WHERE change = 'entered'`, [segment.id]);
-  await tx.query("UPDATE segql_segments SET member_count = member_count + $2 WHERE id = $1", [segment.id, entered - exited]);
+  if (refreshedAt !== undefined) await tx.query("UPDATE segql_segments SET member_count = member_count + $2, refreshed_at = $3 WHERE id = $1", [segment.id, entered - exited, refreshedAt]);
+  else await tx.query("UPDATE segql_segments SET member_count = member_count + $2 WHERE id = $1", [segment.id, entered - exited]);
   return { entered, exited };
 }
 
@@ -74,8 +81,7 @@ export async function refreshSegment(ctx: Ctx, tx: SqlRunner, catalog: Catalog, 
      WHERE n.k IS NULL OR m.contact_key IS NULL`,
     [e.row.id],
   );
-  const { entered, exited } = await applyDiff(tx, e.row, "segql_memberships", now);
-  await tx.query("UPDATE segql_segments SET refreshed_at = $2 WHERE id = $1", [e.row.id, now]);
+  const { entered, exited } = await applyDiff(tx, e.row, "segql_memberships", now, undefined, now);
   return { ...base, entered, exited, memberCount: e.row.memberCount + entered - exited, ms: Math.round((performance.now() - started) * 100) / 100 };
 }
 
@@ -122,8 +128,7 @@ export async function reevaluate(ctx: Ctx, tx: SqlRunner, keys: readonly string[
   const keyList = [...new Set(keys)];
   const contacts = await loadContacts(ctx, tx, keyList);
   const events = targets.some((t) => t.events) ? await loadEvents(ctx, tx, keyList) : new Map<string, EventRow[]>();
-  const statics = await memberPairs(tx, "segql_static_members", keyList);
-  const current = await memberPairs(tx, "segql_memberships", keyList);
+  const { statics, current } = await memberPairs(tx, keyList);
   const diffs: { segment: Entry; key: string; change: "entered" | "exited" }[] = [];
   for (const key of keyList) {
     const values = contacts.get(key);
@@ -136,15 +141,44 @@ export async function reevaluate(ctx: Ctx, tx: SqlRunner, keys: readonly string[
     }
   }
   if (diffs.length === 0) return [];
-  const bySegment = new Map<Entry, typeof diffs>();
-  for (const d of diffs) bySegment.set(d.segment, [...(bySegment.get(d.segment) ?? []), d]);
-  const changes: MembershipChange[] = [];
-  for (const [segment, list] of bySegment) {
-    await resetDiff(tx);
-    await tx.query("INSERT INTO segql_diff (contact_key, change) SELECT unnest(CAST($1 AS TEXT[])), unnest(CAST($2 AS TEXT[]))", [list.map((d) => d.key), list.map((d) => d.change)]);
-    await applyDiff(tx, segment.row, "segql_memberships", now, changes);
+  return writeDiffs(tx, diffs, now);
+}
+
+/**
+ * Writes the membership changes of a re-evaluation, for any number of segments, in four statements: the
+ * log (returning the new rows), the exits (by key: the index on `contact_key` finds them), the entries,
+ * and the segments' member counts.
+ */
+async function writeDiffs(tx: SqlRunner, diffs: readonly { segment: Entry; key: string; change: "entered" | "exited" }[], now: number): Promise<MembershipChange[]> {
+  const rows = diffs.map((d) => [String(d.segment.row.id), d.key, d.change, String(d.segment.row.version)]);
+  const rel = await rowsRelation(tx, "diffs", 4, rows, 2);
+  const logged = await tx.query(
+    `INSERT INTO segql_membership_changes (segment_id, contact_key, change, at_ms, segment_version)
+     SELECT CAST(u.c0 AS BIGINT), u.c1, u.c2, $1, CAST(u.c3 AS INTEGER) FROM ${rel.sql} AS u
+     RETURNING seq, segment_id, contact_key, change, at_ms, segment_version`,
+    [now, ...rel.params],
+  );
+  const exits = new Map<string, number[]>();
+  for (const d of diffs) if (d.change === "exited") exits.set(d.key, [...(exits.get(d.key) ?? []), d.segment.row.id]);
+  for (const [key, ids] of exits) {
+    await tx.query(`DELETE FROM segql_memberships WHERE contact_key = $1 AND segment_id IN (${ids.map((_, i) => `$${i + 2}`).join(", ")})`, [key, ...ids]);
   }
-  return changes.sort((a, b) => a.seq - b.seq);
+  const entries = diffs.filter((d) => d.change === "entered");
+  if (entries.length > 0) {
+    const ins = await rowsRelation(tx, "entries", 2, entries.map((d) => [String(d.segment.row.id), d.key]));
+    await tx.query(`INSERT INTO segql_memberships (segment_id, contact_key) SELECT CAST(u.c0 AS BIGINT), u.c1 FROM ${ins.sql} AS u`, ins.params);
+  }
+  const delta = new Map<number, number>();
+  for (const d of diffs) delta.set(d.segment.row.id, (delta.get(d.segment.row.id) ?? 0) + (d.change === "entered" ? 1 : -1));
+  const moved = [...delta].filter(([, n]) => n !== 0);
+  if (moved.length > 0) {
+    const cases = moved.map((_, i) => `WHEN $${2 * i + 1} THEN $${2 * i + 2}`).join(" ");
+    await tx.query(
+      `UPDATE segql_segments SET member_count = member_count + CASE id ${cases} ELSE 0 END WHERE id IN (${moved.map((_, i) => `$${2 * i + 1}`).join(", ")})`,
+      moved.flat(),
+    );
+  }
+  return logged.map(changeOf).sort((a, b) => a.seq - b.seq);
 }
 
 function predicateOf(ctx: Ctx, catalog: Catalog, e: Entry, checked: Checked, now: number): Predicate {
@@ -161,7 +195,8 @@ function predicateOf(ctx: Ctx, catalog: Catalog, e: Entry, checked: Checked, now
 
 /** Contacts by key, in the predicate's shape. */
 export async function loadContacts(ctx: Ctx, tx: SqlRunner, keys: readonly string[]): Promise<Map<string, ContactValues>> {
-  const rows = await tx.query(`SELECT * FROM ${ctx.table} WHERE ${ctx.key} IN (SELECT unnest(CAST($1 AS TEXT[])))`, [keys]);
+  const cond = await keysIn(tx, ctx.key, keys);
+  const rows = await tx.query(`SELECT * FROM ${ctx.table} WHERE ${cond.sql}`, cond.params);
   const out = new Map<string, ContactValues>();
   for (const r of rows) out.set(String(r[ctx.schema.key]), decodeContact(r, ctx.schema, ctx.contactCols));
   return out;
@@ -174,7 +209,8 @@ export async function loadEvents(ctx: Ctx, tx: SqlRunner, keys: readonly string[
   if (!ev || !ctx.eventsTable) return out;
   const q = (n: string) => `"${n.replace(/"/g, '""')}"`;
   const order = limit !== undefined ? ` ORDER BY ${q(ev.time)} DESC LIMIT ${Math.trunc(limit)}` : "";
-  const rows = await tx.query(`SELECT * FROM ${ctx.eventsTable} WHERE ${q(ev.contactKey)} IN (SELECT unnest(CAST($1 AS TEXT[])))${order}`, [keys]);
+  const cond = await keysIn(tx, q(ev.contactKey), keys);
+  const rows = await tx.query(`SELECT * FROM ${ctx.eventsTable} WHERE ${cond.sql}${order}`, cond.params);
   for (const r of rows) {
     const row: Record<string, unknown> = { ...r };
     row[ev.propertiesColumn] = jsonValue(r[ev.propertiesColumn]);
@@ -186,15 +222,22 @@ export async function loadEvents(ctx: Ctx, tx: SqlRunner, keys: readonly string[
   return out;
 }
 
-/** contact key → segment ids, from a member table. */
-async function memberPairs(tx: SqlRunner, table: MemberTable, keys: readonly string[]): Promise<Map<string, number[]>> {
-  const rows = await tx.query(`SELECT segment_id, contact_key FROM ${table} WHERE contact_key IN (SELECT unnest(CAST($1 AS TEXT[])))`, [keys]);
-  const out = new Map<string, number[]>();
+/** contact key → segment ids, from the static member lists and from the materialised memberships (one query). */
+async function memberPairs(tx: SqlRunner, keys: readonly string[]): Promise<{ statics: Map<string, number[]>; current: Map<string, number[]> }> {
+  const a = await keysIn(tx, "contact_key", keys);
+  const b = await keysIn(tx, "contact_key", keys, a.params.length + 1);
+  const rows = await tx.query(
+    `SELECT 's' AS t, segment_id, contact_key FROM segql_static_members WHERE ${a.sql} UNION ALL SELECT 'm' AS t, segment_id, contact_key FROM segql_memberships WHERE ${b.sql}`,
+    [...a.params, ...b.params],
+  );
+  const statics = new Map<string, number[]>();
+  const current = new Map<string, number[]>();
   for (const r of rows) {
+    const map = r["t"] === "s" ? statics : current;
     const key = String(r["contact_key"]);
-    out.set(key, [...(out.get(key) ?? []), num(r["segment_id"])]);
+    map.set(key, [...(map.get(key) ?? []), num(r["segment_id"])]);
   }
-  return out;
+  return { statics, current };
 }
 
 /** A change-log row → `MembershipChange`. */

@@ -62,7 +62,7 @@ import type {
   WriteResult,
 } from "./types.js";
 import { decodeContact } from "./values.js";
-import { encodeContacts, encodeEvents, existingKeys, insertEvents, upsertContacts } from "./writes.js";
+import { encodeContacts, encodeEvents, existingKeys, insertEvents, keysIn, rowsRelation, upsertContacts } from "./writes.js";
 
 /** Longest segment name, description and expression accepted. */
 const MAX_NAME = 200;
@@ -415,17 +415,15 @@ export class SqlStore implements Store {
     await resetDiff(tx);
     const id = entry.row.id;
     if (op === "add") {
+      const rel = await rowsRelation(tx, "keys", 1, valid.map((k) => [k]), 2);
       await tx.query(
-        `INSERT INTO segql_diff (contact_key, change) SELECT u.k, 'entered' FROM (SELECT unnest(CAST($1 AS TEXT[])) AS k) AS u
-         WHERE NOT EXISTS (SELECT 1 FROM segql_static_members s WHERE s.segment_id = $2 AND s.contact_key = u.k)`,
-        [valid, id],
+        `INSERT INTO segql_diff (contact_key, change) SELECT u.c0, 'entered' FROM ${rel.sql} AS u
+         WHERE NOT EXISTS (SELECT 1 FROM segql_static_members s WHERE s.segment_id = $1 AND s.contact_key = u.c0)`,
+        [id, ...rel.params],
       );
     } else {
-      await tx.query(
-        `INSERT INTO segql_diff (contact_key, change) SELECT s.contact_key, 'exited' FROM segql_static_members s
-         WHERE s.segment_id = $2 AND s.contact_key IN (SELECT unnest(CAST($1 AS TEXT[])))`,
-        [valid, id],
-      );
+      const cond = await keysIn(tx, "s.contact_key", valid, 2);
+      await tx.query(`INSERT INTO segql_diff (contact_key, change) SELECT s.contact_key, 'exited' FROM segql_static_members s WHERE s.segment_id = $1 AND ${cond.sql}`, [id, ...cond.params]);
     }
     const { entered, exited } = await applyDiff(tx, entry.row, "segql_static_members", now);
     const changed = entered + exited;

@@ -12,6 +12,8 @@ import { EncodeError, encodeValue } from "./values.js";
 
 /** Rows per statement. */
 const BATCH = 5000;
+/** Up to this many contacts are written one statement each (see `upsertContacts`). */
+const FEW = 8;
 
 /** Contacts to write: key → column name → text (null clears). Later rows for a key win, field by field. */
 export type ContactWrites = Map<string, Map<string, string | null>>;
@@ -87,12 +89,24 @@ export async function rowsRelation(tx: SqlRunner, purpose: string, width: number
   return { sql: name, params: [] };
 }
 
+/**
+ * `column IN (…)` for keys: a list of placeholders from `$first` for a few keys (engines then use the
+ * column's index: a point lookup), a staged relation for many. Returns the condition and its parameters.
+ */
+export async function keysIn(tx: SqlRunner, column: string, keys: readonly string[], first = 1): Promise<{ sql: string; params: Param[] }> {
+  if (keys.length === 0) return { sql: "FALSE", params: [] };
+  if (keys.length <= SMALL) return { sql: `${column} IN (${keys.map((_, i) => `$${first + i}`).join(", ")})`, params: [...keys] };
+  const name = stageName("keys", 1);
+  await tx.stage(name, 1, keys.map((k) => [k]));
+  return { sql: `${column} IN (SELECT c0 FROM ${name})`, params: [] };
+}
+
 /** Keys among `keys` that are contacts. */
 export async function existingKeys(ctx: Ctx, tx: SqlRunner, keys: readonly string[]): Promise<Set<string>> {
   const out = new Set<string>();
   if (keys.length === 0) return out;
-  const rel = await rowsRelation(tx, "keys", 1, keys.map((k) => [k]));
-  const rows = await tx.query(`SELECT ${ctx.key} AS k FROM ${ctx.table} WHERE ${ctx.key} IN (SELECT c0 FROM ${rel.sql} AS u)`, rel.params);
+  const cond = await keysIn(tx, ctx.key, keys);
+  const rows = await tx.query(`SELECT ${ctx.key} AS k FROM ${ctx.table} WHERE ${cond.sql}`, cond.params);
   for (const r of rows) out.add(String(r["k"]));
   return out;
 }
@@ -116,6 +130,19 @@ export async function upsertContacts(ctx: Ctx, tx: SqlRunner, writes: ContactWri
     const all = [keyCol, ...cols];
     const slots = all.map((c, i) => ctx.physical.fromText(`u.c${i}`, c));
     const update = cols.length > 0 ? `DO UPDATE SET ${cols.map((c) => `${quoteIdent(c.name)} = EXCLUDED.${quoteIdent(c.name)}`).join(", ")}` : "DO NOTHING";
+    if (groupKeys.length <= FEW) {
+      // One or a few contacts (API writes): a plain UPDATE or INSERT by key, DuckDB's cheapest point writes.
+      for (const key of groupKeys) {
+        const values = cols.map((c) => writes.get(key)!.get(c.name) ?? null);
+        if (existing.has(key)) {
+          if (cols.length === 0) continue;
+          await tx.query(`UPDATE ${ctx.table} SET ${cols.map((c, j) => `${quoteIdent(c.name)} = ${ctx.physical.fromText(`CAST($${j + 2} AS TEXT)`, c)}`).join(", ")} WHERE ${ctx.key} = $1`, [key, ...values]);
+        } else {
+          await tx.query(`INSERT INTO ${ctx.table} (${all.map((c) => quoteIdent(c.name)).join(", ")}) VALUES (${all.map((c, j) => ctx.physical.fromText(`CAST($${j + 1} AS TEXT)`, c)).join(", ")})`, [key, ...values]);
+        }
+      }
+      continue;
+    }
     for (let i = 0; i < groupKeys.length; i += BATCH) {
       const batch = groupKeys.slice(i, i + BATCH);
       const rel = await rowsRelation(tx, "contacts", all.length, batch.map((k) => [k, ...cols.map((c) => writes.get(k)!.get(c.name) ?? null)]));

@@ -1,0 +1,254 @@
+/**
+ * bench/segments: the segments store on DuckDB with 1,000,000 contacts and 20,000,000 events (generated
+ * inside DuckDB from hashes of the row number, like bench/events), 100 saved dynamic segments.
+ *
+ * 1. preview (count + per-condition counts + first page of 20) of contact rules and of an event rule:
+ *    p50 / p95 over repeated runs. Goal: p95 < 100 ms for contact rules.
+ * 2. refresh of the 100 segments after 1% of the contacts changed, against hand-written SQL doing the
+ *    same work (for each segment, one transaction: the members by a hand-written condition diffed
+ *    against the materialised ones, changes logged, memberships updated). The two alternate on the same
+ *    database (the data changes forth, one refreshes; back, the other refreshes), best of the rounds.
+ *    Goal: ≤ 1.2x.
+ * 3. contact upsert → membership change visible in the change feed (upsert, then read the feed after
+ *    the last cursor): p50 / p95. Goal: p95 < 5 ms.
+ *
+ * `SEGQL_BENCH_SEGMENTS_EVENTS` overrides the number of events (contacts = events / 20).
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseSchema } from "../../src/schema/schema.js";
+import type { SqlAdapter } from "../../src/store/adapter.js";
+import { openStore, type Store } from "../../src/store/index.js";
+
+const EVENTS = Number(process.env["SEGQL_BENCH_SEGMENTS_EVENTS"] ?? 20_000_000);
+const CONTACTS = Math.max(100, Math.round(EVENTS / 20));
+const NOW = Date.parse("2026-01-01T00:00:00Z");
+const DAY = 86_400_000;
+
+export const schema = parseSchema(
+  JSON.stringify({
+    table: "contacts",
+    key: "id",
+    fields: {
+      id: { type: "string" },
+      country: { type: "enum", values: ["GB", "DE", "FR", "US"] },
+      plan: { type: "enum", values: ["Free", "Pro", "Team"] },
+      ltv: { type: "number" },
+      signed_up_at: { type: "timestamp" },
+      tags: { type: "list" },
+    },
+    events: {
+      table: "events",
+      contact_key: "contact_id",
+      name: "event",
+      time: "occurred_at",
+      properties: { amount: { type: "number" }, currency: { type: "string" } },
+      names: ["Purchase", "Login", "Page View", "Refund"],
+    },
+  }),
+);
+
+/** A saved segment and the hand-written SQL condition selecting the same contacts (on `contacts`). */
+interface Spec {
+  name: string;
+  expression: string;
+  hand: string;
+}
+
+const ts = (ms: number) => `TIMESTAMP '${new Date(ms).toISOString().replace("T", " ").replace("Z", "")}'`;
+
+/** 100 segments: thresholds, combinations, lists with relative times, and 10 on events. */
+export function specs(): Spec[] {
+  const out: Spec[] = [];
+  const countries = ["GB", "DE", "FR", "US"];
+  const plans = ["Free", "Pro", "Team"];
+  for (let k = 1; k <= 30; k++) out.push({ name: `LTV over ${k * 60}`, expression: `ltv > ${k * 60}`, hand: `ltv > ${k * 60}` });
+  for (let k = 0; k < 30; k++) {
+    const c = countries[k % 4]!;
+    const p = plans[k % 3]!;
+    const v = 100 + k * 50;
+    out.push({ name: `${c} ${p} over ${v}`, expression: `country = "${c}" and plan = "${p}" and ltv >= ${v}`, hand: `country = '${c}' AND plan = '${p}' AND ltv >= ${v}` });
+  }
+  for (let k = 0; k < 20; k++) {
+    const t = ["vip", "beta", "churn-risk", "newsletter"][k % 4]!;
+    const d = 30 + k * 15;
+    out.push({ name: `${t} joined in ${d} days`, expression: `tags has "${t}" and signed_up_at within last ${d} days`, hand: `list_contains(tags, '${t}') AND signed_up_at BETWEEN ${ts(NOW - d * DAY)} AND ${ts(NOW)}` });
+  }
+  for (let k = 0; k < 10; k++) {
+    const lo = k * 100;
+    out.push({ name: `Paid or ${lo}-${lo + 50}`, expression: `plan in ("Pro", "Team") or ltv between ${lo} and ${lo + 50}`, hand: `plan IN ('Pro', 'Team') OR ltv BETWEEN ${lo} AND ${lo + 50}` });
+  }
+  for (let k = 1; k <= 10; k++) {
+    out.push({
+      name: `Bought ${k}+ times in 30 days`,
+      expression: `performed "Purchase" at least ${k} times within last 30 days`,
+      hand: `id IN (SELECT contact_id FROM events WHERE event = 'Purchase' AND occurred_at BETWEEN ${ts(NOW - 30 * DAY)} AND ${ts(NOW)} GROUP BY contact_id HAVING count(*) >= ${k})`,
+    });
+  }
+  return out;
+}
+
+const PREVIEWS = [
+  { label: "P1", expression: 'ltv > 500 and country = "GB"', contact: true },
+  { label: "P2", expression: '(plan = "Pro" or tags has "vip") and signed_up_at within last 90 days', contact: true },
+  { label: "P3", expression: 'country in ("DE", "FR") and not (ltv between 100 and 200) and plan != "Free"', contact: true },
+  { label: "P4", expression: 'performed "Purchase" at least 3 times within last 30 days where amount > 50', contact: false },
+];
+
+function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
+}
+
+const h = (k: number) => `hash(i * 16 + ${k})`;
+
+export async function run(): Promise<string> {
+  const log = (s: string) => console.log(s);
+  const dir = mkdtempSync(join(tmpdir(), "segql-bench-segments-"));
+  const loadBefore = loadavg();
+  let store: Store | null = null;
+  try {
+    store = await openStore({ db: join(dir, "bench.duckdb"), schema, clock: () => NOW });
+    const db = (store as unknown as { ctx: { adapter: SqlAdapter } }).ctx.adapter;
+    const t0 = performance.now();
+    await db.exec("DROP INDEX IF EXISTS events_segql_contact");
+    await db.exec(`INSERT INTO contacts SELECT 'c' || i, ['GB', 'DE', 'FR', 'US'][CAST(1 + ${h(1)} % 4 AS BIGINT)], ['Free', 'Free', 'Pro', 'Team'][CAST(1 + ${h(7)} % 4 AS BIGINT)],
+        CAST(${h(8)} % 200000 AS DOUBLE) / 100, TIMESTAMP '2026-01-01' - to_seconds(CAST(${h(9)} % (3 * 365 * 86400) AS BIGINT)),
+        list_filter(['vip', 'beta', 'churn-risk', 'newsletter'], (t, j) -> (${h(10)} >> CAST(j AS INTEGER)) % 3 = 0)
+      FROM range(${CONTACTS}) t(i)`);
+    await db.exec(`INSERT INTO events SELECT
+        'c' || CAST(floor(pow(CAST(${h(2)} % 1000000 AS DOUBLE) / 1000000, 1.5) * ${CONTACTS}) AS BIGINT),
+        ['Purchase', 'Purchase', 'Login', 'Login', 'Page View', 'Refund'][CAST(1 + ${h(3)} % 6 AS BIGINT)],
+        TIMESTAMP '2026-01-01' - to_seconds(CAST(${h(4)} % (400 * 86400) AS BIGINT)),
+        CAST('{"amount":' || (CAST(${h(5)} % 20000 AS DOUBLE) / 100) || ',"currency":"' || ['EUR', 'USD', 'GBP'][CAST(1 + ${h(6)} % 3 AS BIGINT)] || '"}' AS JSON)
+      FROM range(${EVENTS}) t(i)`);
+    await db.exec("CREATE INDEX events_segql_contact ON events (contact_id)");
+    log(`  generated ${CONTACTS.toLocaleString("en-US")} contacts and ${EVENTS.toLocaleString("en-US")} events in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+    // 100 segments (their first membership computed by the store).
+    const list = specs();
+    const ids: number[] = [];
+    const t1 = performance.now();
+    for (const s of list) ids.push((await store.createSegment({ name: s.name, kind: "dynamic", expression: s.expression })).id);
+    const createMs = performance.now() - t1;
+    log(`  created ${list.length} segments in ${(createMs / 1000).toFixed(1)} s`);
+    // The hand-written conditions select the same contacts as the saved segments.
+    for (let i = 0; i < list.length; i++) {
+      const n = Number((await db.query(`SELECT COUNT(*) AS n FROM contacts WHERE ${list[i]!.hand}`))[0]!["n"]);
+      const saved = (await store.getSegment(ids[i]!)).memberCount;
+      if (n !== saved) throw new Error(`${list[i]!.name}: hand-written SQL counts ${n}, the store has ${saved} members`);
+    }
+
+    // 1. Preview.
+    const previews: { label: string; expression: string; contact: boolean; p50: number; p95: number; count: number }[] = [];
+    for (const p of PREVIEWS) {
+      const times: number[] = [];
+      let count = 0;
+      for (let i = 0; i < 22; i++) {
+        const t = performance.now();
+        const r = await store.preview(p.expression, { limit: 20 });
+        if (i >= 2) times.push(performance.now() - t);
+        count = r.count;
+      }
+      previews.push({ ...p, p50: percentile(times, 50), p95: percentile(times, 95), count });
+      log(`  preview ${p.label}: p50 ${percentile(times, 50).toFixed(1)} ms, p95 ${percentile(times, 95).toFixed(1)} ms (${count} contacts)`);
+    }
+
+    // 2. Refresh of the 100 segments vs hand-written SQL for the same work.
+    const change = (sign: 1 | -1) => db.exec(`UPDATE contacts SET ltv = ltv ${sign > 0 ? "+" : "-"} 700 WHERE hash(id) % 100 = 0`);
+    const handRefresh = async (): Promise<number> => {
+      let moved = 0;
+      for (let i = 0; i < list.length; i++) {
+        const id = ids[i]!;
+        moved += await db.write(async (tx) => {
+          await tx.exec(`CREATE OR REPLACE TEMP TABLE hand_diff AS
+            SELECT COALESCE(n.k, m.contact_key) AS contact_key, CASE WHEN m.contact_key IS NULL THEN 'entered' ELSE 'exited' END AS change
+            FROM (SELECT id AS k FROM contacts WHERE ${list[i]!.hand}) n
+            FULL JOIN (SELECT contact_key FROM segql_memberships WHERE segment_id = ${id}) m ON m.contact_key = n.k
+            WHERE n.k IS NULL OR m.contact_key IS NULL`);
+          const counts = await tx.query("SELECT count(*) FILTER (WHERE change = 'entered') AS e, count(*) FILTER (WHERE change = 'exited') AS x FROM hand_diff");
+          const e = Number(counts[0]!["e"]);
+          const x = Number(counts[0]!["x"]);
+          if (e + x > 0) {
+            await tx.exec(`INSERT INTO segql_membership_changes (segment_id, contact_key, change, at_ms, segment_version) SELECT ${id}, contact_key, change, ${NOW}, 1 FROM hand_diff`);
+            await tx.exec(`DELETE FROM segql_memberships WHERE segment_id = ${id} AND contact_key IN (SELECT contact_key FROM hand_diff WHERE change = 'exited')`);
+            await tx.exec(`INSERT INTO segql_memberships SELECT ${id}, contact_key FROM hand_diff WHERE change = 'entered'`);
+            await tx.exec(`UPDATE segql_segments SET member_count = member_count + ${e - x} WHERE id = ${id}`);
+          }
+          return e + x;
+        });
+      }
+      return moved;
+    };
+    let segqlBest = Infinity;
+    let handBest = Infinity;
+    let segqlMoved = 0;
+    let handMoved = 0;
+    const ROUNDS = 2;
+    for (let round = 0; round < ROUNDS * 2; round++) {
+      await change(round % 2 === 0 ? 1 : -1);
+      const segqlTurn = round % 4 === 0 || round % 4 === 3;
+      const t = performance.now();
+      if (segqlTurn) {
+        const results = await store.refresh();
+        segqlMoved = results.reduce((a, r) => a + r.entered + r.exited, 0);
+        segqlBest = Math.min(segqlBest, performance.now() - t);
+      } else {
+        handMoved = await handRefresh();
+        handBest = Math.min(handBest, performance.now() - t);
+      }
+      log(`  round ${round + 1}: ${segqlTurn ? "segql" : "hand-written"} refresh ${(performance.now() - t).toFixed(0)} ms`);
+    }
+    if (segqlMoved !== handMoved) throw new Error(`refresh moved ${segqlMoved} contacts, the hand-written SQL ${handMoved}`);
+    log(`  refresh: segql ${segqlBest.toFixed(0)} ms, hand-written ${handBest.toFixed(0)} ms, ratio ${(segqlBest / handBest).toFixed(2)}x (${segqlMoved} membership changes)`);
+
+    // 3. Upsert → change visible in the feed.
+    let cursor = (await store.stats()).lastChangeSeq;
+    const latencies: number[] = [];
+    const upsertOnly: number[] = [];
+    for (let i = 0; i < 220; i++) {
+      const key = `c${(i * 7919) % CONTACTS}`;
+      // First below every LTV threshold (not timed), then far above: the contact enters the 30 LTV segments.
+      await store.upsertContacts([{ id: key, ltv: 1 }]);
+      cursor = (await store.changes({ since: cursor, limit: 10_000 })).next;
+      const t = performance.now();
+      await store.upsertContacts([{ id: key, ltv: 5000 }]);
+      const u = performance.now() - t;
+      const feed = await store.changes({ since: cursor });
+      const ms = performance.now() - t;
+      if (!feed.items.some((c) => c.key === key)) throw new Error(`upsert of ${key}: no change in the feed`);
+      cursor = feed.next;
+      if (i >= 20) {
+        latencies.push(ms);
+        upsertOnly.push(u);
+      }
+    }
+    log(`  upsert → feed: p50 ${percentile(latencies, 50).toFixed(2)} ms, p95 ${percentile(latencies, 95).toFixed(2)} ms`);
+    const loadAfter = loadavg();
+
+    const ok = (b: boolean) => (b ? "met" : "**not met**");
+    const contactP95 = Math.max(...previews.filter((p) => p.contact).map((p) => p.p95));
+    const ratio = segqlBest / handBest;
+    return [
+      "## bench/segments: the segments store (DuckDB)",
+      "",
+      `${CONTACTS.toLocaleString("en-US")} contacts, ${EVENTS.toLocaleString("en-US")} events, ${list.length} saved dynamic segments (30 thresholds, 30 combinations, 20 lists with relative times, 10 contact rules with \`or\`, 10 on events) in a DuckDB file; the store's clock fixed at ${new Date(NOW).toISOString()}. Machine load (1-minute average) ${loadBefore[0]!.toFixed(1)} before, ${loadAfter[0]!.toFixed(1)} after, on ${"2"} cores shared with other work. Creating the 100 segments (first membership of each): ${(createMs / 1000).toFixed(1)} s.`,
+      "",
+      "| measure | p50 | p95 | goal |",
+      "| --- | ---: | ---: | --- |",
+      ...previews.map((p) => `| preview ${p.label} (${p.count.toLocaleString("en-US")} contacts) | ${p.p50.toFixed(1)} ms | ${p.p95.toFixed(1)} ms | ${p.contact ? `p95 < 100 ms: ${ok(p.p95 < 100)}` : "(events; no goal)"} |`),
+      `| contact upsert → change in the feed (${latencies.length} runs) | ${percentile(latencies, 50).toFixed(2)} ms | ${percentile(latencies, 95).toFixed(2)} ms | p95 < 5 ms: ${ok(percentile(latencies, 95) < 5)} |`,
+      `| of which the upsert (re-evaluating ${list.length} segments) | ${percentile(upsertOnly, 50).toFixed(2)} ms | ${percentile(upsertOnly, 95).toFixed(2)} ms | |`,
+      "",
+      `Refresh of the ${list.length} segments after 1% of the contacts changed (${segqlMoved.toLocaleString("en-US")} membership changes): segql ${segqlBest.toFixed(0)} ms, hand-written SQL for the same work ${handBest.toFixed(0)} ms: **${ratio.toFixed(2)}x** (goal ≤ 1.2x: ${ok(ratio <= 1.2)}); best of ${ROUNDS} alternating rounds each.`,
+      "",
+      ...PREVIEWS.map((p) => `- ${p.label}: \`${p.expression}\``),
+      "",
+      `Preview = count, the count of each sub-condition (one scan) and the first 20 contacts by key; the worst contact-rule p95 is ${contactP95.toFixed(1)} ms.`,
+    ].join("\n");
+  } finally {
+    await store?.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
