@@ -105,7 +105,9 @@ export class LspClient {
     });
     connection.onRequest("client/registerCapability", () => null);
     connection.onRequest("workspace/configuration", () => []);
-    connection.onNotification("window/logMessage", (p: { message?: string }) => (this.log += `${p.message ?? ""}\n`));
+    connection.onNotification("window/logMessage", (p: { message?: string }) => {
+      this.log += `${p.message ?? ""}\n`;
+    });
     connection.listen();
   }
 
