@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { EXECUTABLE, type Executable } from "./execute.js";
 import { CATEGORIES, isCategory } from "./generate/index.js";
+import { LIMIT_PROFILES, type LimitProfile } from "./pipeline.js";
 import type { FuzzOptions } from "./run.js";
 import { SCHEMA_NAMES, type SchemaName } from "./schemas.js";
 
@@ -36,6 +37,7 @@ export const HELP = `usage: npm run fuzz -- [options]
   --check TEXT          run one text through every check instead (a reproducer); --check-file FILE reads it, with
   --schema NAME         its schema: ${SCHEMA_NAMES.join(", ")} (default rich)
   --now INSTANT         its now (default 2024-03-31T12:00:00.000Z)
+  --limits P            its limits: ${Object.keys(LIMIT_PROFILES).join(", ")} (default: default)
 `;
 
 /** What `--check` runs. */
@@ -43,6 +45,7 @@ export interface CheckOne {
   text: string;
   schema: SchemaName;
   now: string;
+  limits: LimitProfile;
 }
 
 /** A command line the fuzzer cannot run. */
@@ -65,7 +68,7 @@ export function parseOptions(argv: string[], log: (text: string) => void): FuzzO
     if (value === undefined) throw new UsageError(`${name} needs a value`);
     values.set(name, value);
   }
-  const known = ["--inputs", "--seed", "--start", "--category", "--time-limit", "--workers", "--budget-ms", "--budget-ms-per-mib", "--max-memory-mb", "--shrink-seconds", "--report", "--check", "--check-file", "--schema", "--now", "--stack-mb", "--execute"];
+  const known = ["--inputs", "--seed", "--start", "--category", "--time-limit", "--workers", "--budget-ms", "--budget-ms-per-mib", "--max-memory-mb", "--shrink-seconds", "--report", "--check", "--check-file", "--schema", "--now", "--stack-mb", "--execute", "--limits"];
   for (const k of values.keys()) if (!known.includes(k)) throw new UsageError(`unknown option ${k}\n\n${HELP}`);
   const int = (name: string, fallback: number, min = 0): number => {
     const v = values.get(name);
@@ -80,7 +83,9 @@ export function parseOptions(argv: string[], log: (text: string) => void): FuzzO
   if (!Number.isFinite(Date.parse(now))) throw new UsageError(`--now must be an ISO-8601 instant, not '${now}'`);
   const file = values.get("--check-file");
   const text = file !== undefined ? readFileSync(file, "utf8") : values.get("--check");
-  const check = text !== undefined ? { text, schema: schema as SchemaName, now } : null;
+  const limits = values.get("--limits") ?? "default";
+  if (!(limits in LIMIT_PROFILES)) throw new UsageError(`unknown limits '${limits}' (expected one of ${Object.keys(LIMIT_PROFILES).join(", ")})`);
+  const check = text !== undefined ? { text, schema: schema as SchemaName, now, limits: limits as LimitProfile } : null;
   const execute = (values.get("--execute") ?? "").split(",").filter((e) => e !== "");
   for (const e of execute) if (!(EXECUTABLE as readonly string[]).includes(e)) throw new UsageError(`unknown engine '${e}' for --execute (expected ${EXECUTABLE.join(", ")})`);
   const category = values.get("--category") ?? null;

@@ -17,7 +17,8 @@ import { compileSql, compileViews, DIALECT_NAMES, SqlCompileError, type DialectN
 import { compilePredicate, type EventRow, type Predicate } from "../src/compiler/predicate/index.js";
 import { SegqlError, type Diagnostic } from "../src/diagnostics.js";
 import { format } from "../src/parser/format.js";
-import { parse } from "../src/parser/index.js";
+import { parse, type ParseOptions } from "../src/parser/index.js";
+import { MAX_NESTING_LIMIT, type Limits } from "../src/parser/limits.js";
 import type { SegqlDocument } from "../src/parser/ast.js";
 import { needsBackticks } from "../test/helpers/ast-arbitrary.js";
 import { dataPool, schemaNamed, type SchemaName } from "./schemas.js";
@@ -58,7 +59,21 @@ export interface PipelineInput {
   schema: SchemaName;
   now: string;
   pretty: DialectName | null;
+  /** The limits parse and check run with (default: the library's defaults). */
+  limits?: LimitProfile;
 }
+
+/**
+ * Limits are part of the API (`parse(text, { limits })`, `check(…, { limits })`), so some inputs run with
+ * all of them raised as far as allowed (nesting at its maximum, the others far up: what a caller raising
+ * them gets) and some with all at 1 (every refusal path).
+ */
+export const LIMIT_PROFILES = {
+  default: undefined,
+  raised: { nesting: MAX_NESTING_LIMIT, listValues: 100_000, segments: 100_000, referenceDepth: 100_000, maxInputBytes: 16_000_000 },
+  tiny: { nesting: 1, listValues: 1, segments: 1, referenceDepth: 1, maxInputBytes: 64 },
+} as const satisfies Record<string, Partial<Limits> | undefined>;
+export type LimitProfile = keyof typeof LIMIT_PROFILES;
 
 /** Options of one pipeline run. */
 export interface PipelineOptions {
@@ -155,16 +170,18 @@ export function runPipeline(input: PipelineInput, options: PipelineOptions): Pip
   }
 
   try {
-    const parsed = run("parse", () => parse(input.text))!;
+    const limits = LIMIT_PROFILES[input.limits ?? "default"];
+    const options = limits ? { limits } : {};
+    const parsed = run("parse", () => parse(input.text, options))!;
     result.syntaxOk = !parsed.diagnostics.some((d) => d.severity === "error");
     checkSpans(input.text, parsed.diagnostics, "parse", failures);
     if (!reached("check")) return result;
     const schema = schemaNamed(input.schema);
-    const checked = run("check", () => check(parsed.document, schema))!;
+    const checked = run("check", () => check(parsed.document, schema, options))!;
     checkSpans(input.text, checked.diagnostics, "check", failures);
 
     if (reached("format") && result.syntaxOk) {
-      roundTrip(parsed.document, WIDTHS[input.index % WIDTHS.length]!, run, failures, reached("reparse"));
+      roundTrip(parsed.document, WIDTHS[input.index % WIDTHS.length]!, options, run, failures, reached("reparse"));
     }
     // The segment under test of a segment file is the last; compile it and one other (all of them would
     // compile the same library segments for every input).
@@ -207,11 +224,11 @@ function checkSpans(text: string, diagnostics: Diagnostic[], stage: Stage, failu
 const WIDTHS: readonly number[] = [80, 80, 80, 20, 40, 200, 80, 1];
 
 /** format → parse → same document modulo spans, and format of that prints the same text. */
-function roundTrip(document: SegqlDocument, width: number, run: Runner, failures: Failure[], reparse: boolean): void {
+function roundTrip(document: SegqlDocument, width: number, options: ParseOptions, run: Runner, failures: Failure[], reparse: boolean): void {
   const w = width === 80 ? "" : ` (width ${width})`;
   const formatted = run("format", () => format(document, { width }))!;
   if (!reparse) return;
-  const again = run("reparse", () => parse(formatted))!;
+  const again = run("reparse", () => parse(formatted, options))!;
   const errors = again.diagnostics.filter((d) => d.severity === "error");
   if (errors.length > 0) {
     const e = errors[0]!;

@@ -101,7 +101,7 @@ export async function runFuzz(options: FuzzOptions): Promise<RunSummary> {
     if (!bySignature.has(failure.signature)) {
       // Generating the input again here would hang this thread too if generation is what hung.
       const input = outcome.stage === "generate"
-        ? { index: outcome.index, category, text: "", schema: "rich" as const, now: "", pretty: null, label: "(the generator itself failed: a fuzzer bug)" }
+        ? { index: outcome.index, category, text: "", schema: "rich" as const, now: "", pretty: null, limits: "default" as const, label: "(the generator itself failed: a fuzzer bug)" }
         : generateInput(options.seed, outcome.index, options.category);
       record({ failure, input });
     }

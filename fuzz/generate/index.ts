@@ -3,6 +3,7 @@
  * the corpus files), so any input can be generated again alone, in any thread.
  */
 import { DIALECT_NAMES, type DialectName } from "../../src/compiler/sql/index.js";
+import type { LimitProfile } from "../pipeline.js";
 import { inputSeed, Random } from "../random.js";
 import type { SchemaName } from "../schemas.js";
 import { deepInput } from "./deep.js";
@@ -35,6 +36,8 @@ export interface FuzzInput {
   now: string;
   /** The dialect whose pretty-printed SQL (sql-formatter, slow) is also made, on one input in `PRETTY_EVERY`. */
   pretty: DialectName | null;
+  /** The limits parse and check run with: raised on one input in 8, all at 1 on another, else the defaults. */
+  limits: LimitProfile;
   label: string;
 }
 
@@ -52,7 +55,8 @@ export function generateInput(seed: number, index: number, only: Category | null
   const rng = new Random(inputSeed(seed, index));
   const g = GENERATORS[category](rng);
   const pretty = index % PRETTY_EVERY === 0 ? DIALECT_NAMES[Math.floor(index / PRETTY_EVERY) % DIALECT_NAMES.length]! : null;
-  return { index, category, text: g.text, schema: g.schema, now: g.now, pretty, label: g.label };
+  const limits: LimitProfile = index % 8 === 5 ? "raised" : index % 8 === 6 ? "tiny" : "default";
+  return { index, category, text: g.text, schema: g.schema, now: g.now, pretty, limits, label: limits === "default" ? g.label : `${g.label}; limits ${limits}` };
 }
 
 /** True when `name` is a category. */
