@@ -67,7 +67,7 @@ export async function ensureBuild(): Promise<void> {
         // The config makes a build a production build (NODE_ENV); give the test runner its own back.
         const env = process.env["NODE_ENV"];
         try {
-          await build({ configFile, logLevel: "warn" });
+          await build({ configFile, logLevel: "error" });
         } finally {
           process.env["NODE_ENV"] = env;
         }

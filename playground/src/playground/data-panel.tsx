@@ -123,6 +123,13 @@ export const DataPanel = memo(function DataPanel(p: DataPanelProps) {
           {p.info.inferred ? (
             <details>
               <summary>Schema inferred from the data (key: {p.info.key})</summary>
+              {p.info.notes.length ? (
+                <ul className="notes">
+                  {p.info.notes.map((n) => (
+                    <li key={n}>{n}</li>
+                  ))}
+                </ul>
+              ) : null}
               <pre className="schema-json">{p.info.schemaText}</pre>
             </details>
           ) : null}

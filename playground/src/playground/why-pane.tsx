@@ -28,7 +28,7 @@ export function describeRead(read: NodeRead | null): string {
     case "events": {
       const parts = [`${formatCount(read.named)} "${read.name}" events`];
       if (read.window) parts.push(`${formatCount(read.inWindow)} from ${formatValue(read.window.from)} to ${formatValue(read.window.to)}`);
-      if (read.matching !== read.inWindow) parts.push(`${formatCount(read.matching)} pass the where filter`);
+      if (read.matching !== read.named) parts.push(`${formatCount(read.matching)} ${read.matching === 1 ? "matches" : "match"}`);
       const m = read.measure;
       if (m.kind === "aggregate") parts.push(`${m.fn === "avg" ? "average" : m.fn} of ${m.property} = ${m.value === null ? "none (no values)" : formatValue(m.value)}`);
       if (m.kind === "first" || m.kind === "last") parts.push(`${m.kind} time ${m.time === null ? "none" : formatValue(m.time)}`);

@@ -11,7 +11,7 @@ import { BUILTIN_IDS } from "./builtin-ids.js";
 import { duckTables } from "./duck-tables.js";
 import { conditionCounts, makeDataset, matchAll, matchingKeys, pageOf, prepare, whyOf, type Dataset } from "./evaluate.js";
 import { generateContacts } from "./generate.js";
-import { columnsOfRecords, inferContactsSchema, InferenceError, type ColumnSample } from "./infer-schema.js";
+import { inferSchema as inferFromRows } from "../../../src/schema/infer.js";
 import { readContacts, readEvents } from "./load.js";
 import type { DatasetInfo, DatasetUrls, WorkerRequest, WorkerResponse } from "./protocol.js";
 import type { EventRow } from "./load.js";
@@ -136,7 +136,7 @@ async function loadBuiltin(id: number, which: string, urls: DatasetUrls, count: 
     eventCount = r.count;
   }
   const label = which === "generated" ? `generated contacts (${contacts.length.toLocaleString("en")})` : name;
-  return makeDataset({ name: label, schema, schemaText, inferred: false, contacts, events, eventCount, ignored: read.ignored });
+  return makeDataset({ name: label, schema, schemaText, inferred: false, notes: [], contacts, events, eventCount, ignored: read.ignored });
 }
 
 function progressBytes(id: number, phase: string, total: number | null) {
@@ -150,6 +150,7 @@ async function loadFiles(id: number, contactsFile: File, eventsFile: File | null
   let schema: Schema;
   let schemaText: string;
   let inferred = false;
+  let notes: string[] = [];
   if (schemaFile) {
     schemaText = await schemaFile.text();
     try {
@@ -161,13 +162,16 @@ async function loadFiles(id: number, contactsFile: File, eventsFile: File | null
   } else {
     if (eventsFile) throw new Error(`${eventsFile.name}: events need a schema (its events section names the columns): drop a schema file too`);
     post({ type: "progress", id, phase: `Inferring a schema from ${contactsFile.name}`, done: 0, total: null });
-    const json = await inferSchema(contactsFile, format);
-    schemaText = JSON.stringify(json, null, 2);
+    const proposal = await inferSchema(contactsFile, format);
+    schemaText = JSON.stringify(proposal.json, null, 2);
+    notes = proposal.notes;
     try {
       schema = parseSchema(schemaText, "inferred schema");
     } catch (e) {
       throw new Error(`the schema inferred from ${contactsFile.name} is not valid (${(e as Error).message}): drop a schema file too`);
     }
+    const keyProblem = notes.find((n) => n.startsWith("key: no column"));
+    if (keyProblem) throw new Error(`${contactsFile.name}: ${keyProblem.slice(5)}: drop a schema file too`);
     inferred = true;
   }
   const read = await readContacts(contactsFile.name, format, textChunks(contactsFile.stream(), progressBytes(id, `Reading ${contactsFile.name}`, contactsFile.size)), schema);
@@ -179,39 +183,38 @@ async function loadFiles(id: number, contactsFile: File, eventsFile: File | null
     events = r.byKey;
     eventCount = r.count;
   }
-  return makeDataset({ name: contactsFile.name, schema, schemaText, inferred, contacts: read.contacts, events, eventCount, ignored: read.ignored });
+  return makeDataset({ name: contactsFile.name, schema, schemaText, inferred, notes, contacts: read.contacts, events, eventCount, ignored: read.ignored });
 }
 
 /** Most records read to infer a schema. */
 const INFER_SAMPLE = 5000;
 
-async function inferSchema(file: File, format: "csv" | "jsonl" | "json"): Promise<Record<string, unknown>> {
+/**
+ * A schema proposed from the first records of a file, by the library's `inferSchema` (what
+ * `segql schema infer` proposes for the same file), with its notes on what was guessed.
+ */
+async function inferSchema(file: File, format: "csv" | "jsonl" | "json"): Promise<{ json: Record<string, unknown>; notes: string[] }> {
   const chunks = textChunks(file.stream());
-  try {
-    if (format === "csv") {
-      let header: string[] | null = null;
-      const rows: string[][] = [];
-      for await (const r of readCsv(file.name, chunks)) {
-        if (!header) header = r.cells.map((c) => c.trim());
-        else rows.push(r.cells);
-        if (rows.length >= INFER_SAMPLE) break;
-      }
-      if (!header) throw new InferenceError(`${file.name} is empty: expected a header row naming the columns`);
-      const columns: ColumnSample[] = header.map((name, i) => ({ name, values: rows.map((r) => r[i]) }));
-      return inferContactsSchema(columns, true);
+  const rows: Record<string, unknown>[] = [];
+  if (format === "csv") {
+    let header: string[] | null = null;
+    for await (const r of readCsv(file.name, chunks)) {
+      if (!header) header = r.cells.map((c) => c.trim());
+      else rows.push(Object.fromEntries(header.map((h, i) => [h, r.cells[i]])));
+      if (rows.length >= INFER_SAMPLE) break;
     }
-    const records: Record<string, unknown>[] = [];
+    if (!header) throw new DataFileError(file.name, 1, "the file is empty: expected a header row naming the columns");
+  } else {
     const reader = format === "jsonl" ? readJsonLines(file.name, chunks) : readJsonArray(file.name, chunks);
     for await (const { value, line } of reader) {
       if (typeof value !== "object" || value === null || Array.isArray(value)) throw new DataFileError(file.name, line, "expected a JSON object for a contact");
-      records.push(value as Record<string, unknown>);
-      if (records.length >= INFER_SAMPLE) break;
+      rows.push(value as Record<string, unknown>);
+      if (rows.length >= INFER_SAMPLE) break;
     }
-    return inferContactsSchema(columnsOfRecords(records), false);
-  } catch (e) {
-    if (e instanceof InferenceError) throw new Error(`${file.name}: ${e.message}`);
-    throw e;
   }
+  if (rows.length === 0) throw new DataFileError(file.name, 1, "no contacts to infer a schema from");
+  const { schema, notes } = inferFromRows(rows, { text: format === "csv" });
+  return { json: schema as unknown as Record<string, unknown>, notes };
 }
 
 function fileName(url: string): string {
@@ -225,6 +228,7 @@ function infoOf(d: Dataset): DatasetInfo {
     name: d.name,
     schemaText: d.schemaText,
     inferred: d.inferred,
+    notes: d.notes,
     contacts: d.contacts.length,
     events: d.eventCount,
     columns: keyFirst.map((f) => ({ name: f.name, type: f.type })),

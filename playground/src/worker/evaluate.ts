@@ -19,6 +19,8 @@ export interface Dataset {
   schema: Schema;
   schemaText: string;
   inferred: boolean;
+  /** What the schema inference guessed (empty for a given schema). */
+  notes: string[];
   contacts: Contact[];
   /** Events by contact key; null when the dataset has none. */
   events: Map<string, EventRow[]> | null;

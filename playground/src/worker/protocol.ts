@@ -62,6 +62,8 @@ export interface DatasetInfo {
   schemaText: string;
   /** True when the schema was inferred from the data rather than given. */
   inferred: boolean;
+  /** What the schema inference guessed, to review. */
+  notes: string[];
   contacts: number;
   events: number;
   columns: ColumnInfo[];
