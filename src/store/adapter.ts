@@ -20,6 +20,14 @@ export interface SqlRunner {
   query(sql: string, params?: readonly Param[]): Promise<Row[]>;
   /** One or more statements without parameters (DDL). */
   exec(sql: string): Promise<void>;
+  /** One statement that inserts, updates or deletes rows; returns how many it changed. */
+  change(sql: string, params?: readonly Param[]): Promise<number>;
+  /**
+   * Replaces the temporary table `name` with the rows of `select` (its columns), in one statement where
+   * the engine allows (DuckDB: CREATE OR REPLACE TEMP TABLE … AS; PostgreSQL: truncate, then insert).
+   * `columns` declares the table for engines that create it first.
+   */
+  fill(name: string, columns: string, select: string, params?: readonly Param[]): Promise<void>;
   /**
    * Replaces the rows of the temporary table `name` (created when missing, text columns `c0`, `c1`, …)
    * with `rows`: the fast way to hand many values to SQL (DuckDB: its appender; PostgreSQL: text arrays
@@ -40,7 +48,7 @@ export function stageColumns(width: number, type = "TEXT"): string {
 }
 
 /** A database connection (or pool) the store runs on. */
-export interface SqlAdapter extends Omit<SqlRunner, "stage"> {
+export interface SqlAdapter extends Omit<SqlRunner, "stage" | "change" | "fill"> {
   readonly kind: "duckdb" | "postgres";
   /** Where it is, for messages (no password). */
   readonly location: string;

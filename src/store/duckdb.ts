@@ -125,6 +125,15 @@ function runner(con: DuckDBConnection): SqlRunner {
     async exec(sql) {
       await con.run(sql);
     },
+    async change(sql, params) {
+      const result = params && params.length > 0 ? await con.run(sql, params.map(bindValue), params.map(bindType) as DuckDBType[]) : await con.run(sql);
+      return result.rowsChanged;
+    },
+    async fill(name, _columns, select, params) {
+      const sql = `CREATE OR REPLACE TEMP TABLE ${name} AS ${select}`;
+      if (params && params.length > 0) await con.run(sql, params.map(bindValue), params.map(bindType) as DuckDBType[]);
+      else await con.run(sql);
+    },
     stage: (name, width, rows) => stage(con, name, width, rows),
   };
 }

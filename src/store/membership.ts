@@ -25,10 +25,12 @@ import type { ContactValues, MembershipChange, RefreshResult } from "./types.js"
 /** Where a segment's members live. */
 export type MemberTable = "segql_memberships" | "segql_static_members";
 
+/** The columns of the per-connection diff table `segql_diff`: who enters or exits. */
+export const DIFF_COLUMNS = "contact_key TEXT NOT NULL, change TEXT NOT NULL";
+
 /** Empties the per-connection diff table (creating it when needed). */
 export async function resetDiff(tx: SqlRunner): Promise<void> {
-  await tx.exec("CREATE TEMP TABLE IF NOT EXISTS segql_diff (contact_key TEXT NOT NULL, change TEXT NOT NULL)");
-  await tx.exec("DELETE FROM segql_diff");
+  await tx.fill("segql_diff", DIFF_COLUMNS, "SELECT CAST(NULL AS TEXT) AS contact_key, CAST(NULL AS TEXT) AS change WHERE FALSE");
 }
 
 /**
@@ -45,22 +47,20 @@ export async function applyDiff(
   /** Also set `refreshed_at` to this instant (a full refresh), in the same statement as the count. */
   refreshedAt?: number,
 ): Promise<{ entered: number; exited: number }> {
-  const counts = await tx.query("SELECT change, COUNT(*) AS n FROM segql_diff GROUP BY change");
-  const entered = num(counts.find((r) => r["change"] === "entered")?.["n"] ?? 0);
-  const exited = num(counts.find((r) => r["change"] === "exited")?.["n"] ?? 0);
-  if (entered + exited === 0) {
-    if (refreshedAt !== undefined) await tx.query("UPDATE segql_segments SET refreshed_at = $2 WHERE id = $1", [segment.id, refreshedAt]);
-    return { entered, exited };
+  // The same statements one writes by hand; the counts come from the rows each one changed.
+  if (logged) {
+    const rows = await tx.query(
+      "INSERT INTO segql_membership_changes (segment_id, contact_key, change, at_ms, segment_version) SELECT $1, contact_key, change, $2, $3 FROM segql_diff ORDER BY change DESC, contact_key RETURNING seq, segment_id, contact_key, change, at_ms, segment_version",
+      [segment.id, at, segment.version],
+    );
+    for (const r of rows) logged.push(changeOf(r));
+  } else {
+    await tx.change("INSERT INTO segql_membership_changes (segment_id, contact_key, change, at_ms, segment_version) SELECT $1, contact_key, change, $2, $3 FROM segql_diff ORDER BY change DESC, contact_key", [segment.id, at, segment.version]);
   }
-  const rows = await tx.query(
-    `INSERT INTO segql_membership_changes (segment_id, contact_key, change, at_ms, segment_version) SELECT $1, contact_key, change, $2, $3 FROM segql_diff ORDER BY change DESC, contact_key${logged ? " RETURNING seq, segment_id, contact_key, change, at_ms, segment_version" : ""}`,
-    [segment.id, at, segment.version],
-  );
-  if (logged) for (const r of rows) logged.push(changeOf(r));
-  if (exited > 0) await tx.query(`DELETE FROM ${table} WHERE segment_id = $1 AND contact_key IN (SELECT contact_key FROM segql_diff WHERE change = 'exited')`, [segment.id]);
-  if (entered > 0) await tx.query(`INSERT INTO ${table} (segment_id, contact_key) SELECT $1, contact_key FROM segql_diff WHERE change = 'entered'`, [segment.id]);
+  const exited = await tx.change(`DELETE FROM ${table} WHERE segment_id = $1 AND contact_key IN (SELECT contact_key FROM segql_diff WHERE change = 'exited')`, [segment.id]);
+  const entered = await tx.change(`INSERT INTO ${table} (segment_id, contact_key) SELECT $1, contact_key FROM segql_diff WHERE change = 'entered'`, [segment.id]);
   if (refreshedAt !== undefined) await tx.query("UPDATE segql_segments SET member_count = member_count + $2, refreshed_at = $3 WHERE id = $1", [segment.id, entered - exited, refreshedAt]);
-  else await tx.query("UPDATE segql_segments SET member_count = member_count + $2 WHERE id = $1", [segment.id, entered - exited]);
+  else if (entered + exited !== 0) await tx.query("UPDATE segql_segments SET member_count = member_count + $2 WHERE id = $1", [segment.id, entered - exited]);
   return { entered, exited };
 }
 
@@ -73,10 +73,10 @@ export async function refreshSegment(ctx: Ctx, tx: SqlRunner, catalog: Catalog, 
     return { ...base, entered: 0, exited: 0, memberCount: e.row.memberCount, skipped: `its expression has errors: ${first?.message ?? "unknown"}`, ms: 0 };
   }
   const { sql } = compileSql({ schema: ctx.schema, expr: checked.typed }, { dialect: ctx.adapter.kind, form: "select", now, segmentSource: ctx.staticSource(catalog), pretty: false });
-  await resetDiff(tx);
-  await tx.query(
-    `INSERT INTO segql_diff (contact_key, change)
-     SELECT COALESCE(n.k, m.contact_key), CASE WHEN m.contact_key IS NULL THEN 'entered' ELSE 'exited' END
+  await tx.fill(
+    "segql_diff",
+    DIFF_COLUMNS,
+    `SELECT COALESCE(n.k, m.contact_key) AS contact_key, CASE WHEN m.contact_key IS NULL THEN 'entered' ELSE 'exited' END AS change
      FROM (${sql}) AS n(k) FULL JOIN (SELECT contact_key FROM segql_memberships WHERE segment_id = $1) AS m ON m.contact_key = n.k
      WHERE n.k IS NULL OR m.contact_key IS NULL`,
     [e.row.id],

@@ -87,6 +87,9 @@ export async function openPostgres(url: string, options: { pgSchema?: string } =
       async exec(sql) {
         await client.query(sql);
       },
+      async change(sql, params) {
+        return (await client.query({ text: sql, values: params ? params.map(pgParam) : [] })).rowCount ?? 0;
+      },
     });
   return new PostgresAdapter(location, {
     async transaction(mode, fn) {
@@ -112,7 +115,7 @@ export async function openPostgres(url: string, options: { pgSchema?: string } =
 
 /** The part of PGlite the adapter uses. */
 interface PgliteLike {
-  query<T>(sql: string, params?: unknown[], options?: { parsers?: Record<number, (text: string, typeId: number) => unknown> }): Promise<{ rows: T[] }>;
+  query<T>(sql: string, params?: unknown[], options?: { parsers?: Record<number, (text: string, typeId: number) => unknown> }): Promise<{ rows: T[]; affectedRows?: number }>;
   exec(sql: string): Promise<unknown>;
   close(): Promise<void>;
 }
@@ -132,6 +135,9 @@ export async function openPglite(instance: unknown, options: { pgSchema?: string
     },
     async exec(sql) {
       await pg.exec(sql);
+    },
+    async change(sql, params) {
+      return (await pg.query<Row>(sql, params ? params.map(pgParam) : [], { parsers })).affectedRows ?? 0;
     },
   });
   return new PostgresAdapter("pglite", {
@@ -202,9 +208,13 @@ export class PostgresAdapter implements SqlAdapter {
 const STAGE_BATCH = 20_000;
 
 /** Adds `stage` to a runner: a temporary table filled from text arrays. */
-function withStage(r: Omit<SqlRunner, "stage">): SqlRunner {
+function withStage(r: Omit<SqlRunner, "stage" | "fill">): SqlRunner {
   return {
     ...r,
+    async fill(name, columns, select, params) {
+      await r.exec(`CREATE TEMP TABLE IF NOT EXISTS ${name} (${columns}); TRUNCATE ${name}`);
+      await r.query(`INSERT INTO ${name} ${select}`, params);
+    },
     async stage(name, width, rows) {
       await r.exec(`CREATE TEMP TABLE IF NOT EXISTS ${name} (${stageColumns(width)}); TRUNCATE ${name}`);
       const cols = Array.from({ length: width }, (_, i) => `unnest(CAST($${i + 1} AS TEXT[]))`).join(", ");
