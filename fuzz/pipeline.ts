@@ -228,7 +228,10 @@ function roundTrip(document: SegqlDocument, width: number, options: ParseOptions
   const w = width === 80 ? "" : ` (width ${width})`;
   const formatted = run("format", () => format(document, { width }))!;
   if (!reparse) return;
-  const again = run("reparse", () => parse(formatted, options))!;
+  // Canonical text may be longer than what was written (quotes, escapes, line breaks), so only the size
+  // limit is lifted for the reparse; nesting, lists and segments must still fit the same limits.
+  const reparseOptions = { limits: { ...options.limits, maxInputBytes: Number.MAX_SAFE_INTEGER } };
+  const again = run("reparse", () => parse(formatted, reparseOptions))!;
   const errors = again.diagnostics.filter((d) => d.severity === "error");
   if (errors.length > 0) {
     const e = errors[0]!;
