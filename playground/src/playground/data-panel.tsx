@@ -8,6 +8,7 @@ import { BUILTIN_DATASETS } from "../datasets.js";
 import type { DatasetInfo } from "../worker/protocol.js";
 import type { Progress } from "./data-client.js";
 import { formatCount } from "./format-value.js";
+import { sortFiles } from "./sort-files.js";
 
 export interface DataPanelProps {
   /** A built-in dataset id, or "file". */
@@ -19,21 +20,6 @@ export interface DataPanelProps {
   onBuiltin(id: string): void;
   onFiles(contacts: File, events: File | null, schema: File | null): void;
   onNow(now: string): void;
-}
-
-/** Sorts dropped files into contacts, events and schema by their names. */
-export function sortFiles(files: readonly File[]): { contacts: File | null; events: File | null; schema: File | null; problem: string | null } {
-  let contacts: File | null = null;
-  let events: File | null = null;
-  let schema: File | null = null;
-  for (const f of files) {
-    const name = f.name.toLowerCase();
-    if (/schema[^/]*\.json$/.test(name)) schema = f;
-    else if (/event/.test(name)) events = f;
-    else if (!contacts) contacts = f;
-    else return { contacts, events, schema, problem: `two contacts files (${contacts.name}, ${f.name}): drop one, with its events (a name containing "event") and schema (a name containing "schema")` };
-  }
-  return { contacts, events, schema, problem: contacts ? null : "no contacts file among the files: drop a .csv, .jsonl or .json of contacts" };
 }
 
 export const DataPanel = memo(function DataPanel(p: DataPanelProps) {
