@@ -97,8 +97,7 @@ export const Editor = forwardRef<EditorHandle, EditorProps>(function Editor(prop
       v.destroy();
       view.current = null;
     };
-    // The editor is created once; later prop changes go through compartments below.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // The editor is created once; later prop changes go through the compartments below.
   }, []);
 
   useEffect(() => {

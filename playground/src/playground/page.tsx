@@ -93,12 +93,11 @@ export function PlaygroundPage({ route, dark }: PlaygroundPageProps) {
   useEffect(() => {
     const next = readState(route.params);
     const cur = stateRef.current;
-    if (JSON.stringify(writeState(next).toString()) === JSON.stringify(writeState(cur).toString())) return;
+    if (writeState(next).toString() === writeState(cur).toString()) return;
     setState(next);
     editor.current?.setText(next.text);
     if (next.dataset !== source) setSource(next.dataset);
-    // Only a change of the route drives this.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // Only a change of the route drives this (not the state it compares with).
   }, [route]);
 
   const update = useCallback((patch: Partial<PlaygroundState>) => setState((s) => ({ ...s, ...patch })), []);
