@@ -2,7 +2,7 @@
  * The app shell: a header with the app's pages and the theme switch, and the page of the current route.
  * The segments pages (issue 13) add entries to `ROUTES`.
  */
-import { useEffect, useState, type ReactNode } from "react";
+import { Component, useEffect, useState, type ErrorInfo, type ReactNode } from "react";
 import { PlaygroundPage } from "./playground/page.js";
 import { useRoute, type Route } from "./router.js";
 
@@ -16,6 +16,29 @@ interface RouteDef {
 const ROUTES: RouteDef[] = [{ path: "/playground", title: "Playground", render: (route, dark) => <PlaygroundPage route={route} dark={dark} /> }];
 
 type Theme = "light" | "dark";
+
+/** Shows a page's crash (a bug) instead of a blank page, with a way back. */
+class PageErrorBoundary extends Component<{ children: ReactNode }, { error: Error | null }> {
+  override state = { error: null as Error | null };
+  static getDerivedStateFromError(error: Error) {
+    return { error };
+  }
+  override componentDidCatch(error: Error, info: ErrorInfo) {
+    console.error("segql playground:", error, info.componentStack);
+  }
+  override render() {
+    if (!this.state.error) return this.props.children;
+    return (
+      <div role="alert" className="pane">
+        <h2>Something broke (a bug in the playground; please report it)</h2>
+        <pre>{this.state.error.message}</pre>
+        <button type="button" onClick={() => window.location.reload()}>
+          Reload
+        </button>
+      </div>
+    );
+  }
+}
 
 function initialTheme(): Theme {
   const saved = window.localStorage.getItem("segql-theme");
@@ -54,7 +77,7 @@ export function App() {
       </header>
       <main id="main" tabIndex={-1}>
         {page ? (
-          page.render(route, theme === "dark")
+          <PageErrorBoundary>{page.render(route, theme === "dark")}</PageErrorBoundary>
         ) : (
           <p>
             No page at {route.path}. Go to the <a href="#/playground">playground</a>.

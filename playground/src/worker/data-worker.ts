@@ -38,6 +38,11 @@ self.onmessage = (event: MessageEvent<WorkerRequest>) => {
   handle(req).catch((e: unknown) => {
     const message = e instanceof Error ? e.message : String(e);
     if (req.type === "load-builtin" || req.type === "load-files") post({ type: "load-failed", id: req.id, message });
+    else if (req.type === "evaluate") {
+      // A bug, not the user's text: say so where the count goes instead of leaving a stale one.
+      post({ type: "evaluated", id: req.id, ok: false, text: req.query.text, message: `internal error (please report it): ${message}`, total: dataset?.contacts.length ?? 0 });
+    } else if (req.type === "why") post({ type: "why", id: req.id, ok: false, key: req.query.contact, message: `internal error (please report it): ${message}` });
+    else if (req.type === "matching-keys") post({ type: "matching-keys", id: req.id, keys: null, message: `internal error: ${message}` });
     else console.error("segql worker:", e);
   });
 };
