@@ -98,6 +98,10 @@ export class AnalysisClient {
   private readonly data: HostData;
   /** Workers started after the first: each is a watchdog intervention. */
   restarts = 0;
+  /** Workers that died before they were up, in a row. */
+  private bootFailures = 0;
+  /** Set when no worker can be started: why. */
+  private broken: string | null = null;
 
   constructor(options: AnalysisClientOptions = {}) {
     this.budgetMs = options.budgetMs ?? 10_000;
@@ -216,6 +220,10 @@ export class AnalysisClient {
 
   private enqueue(job: Job): void {
     if (this.disposed) return;
+    if (this.broken) {
+      if (job.kind === "call") job.reject(new Error(this.broken));
+      return;
+    }
     let at = this.queue.length;
     if (job.kind === "call" && !job.background) {
       while (at > 0 && isBackgroundCall(this.queue[at - 1]!)) at--;
@@ -273,6 +281,7 @@ export class AnalysisClient {
     switch (m.t) {
       case "ready":
         this.ready = true;
+        this.bootFailures = 0;
         this.pump();
         break;
       case "busy":
@@ -302,14 +311,26 @@ export class AnalysisClient {
     this.worker = null;
     this.ready = false;
     const generation = ++this.generation;
-    workerEntry().then(
-      (entry) => {
+    workerEntry()
+      .then((entry) => {
         if (this.disposed || generation !== this.generation) return;
         this.attach(new Worker(entry, { workerData: this.data, resourceLimits: { maxOldGenerationSizeMb: this.heapMb }, stdout: true, stderr: true }));
         this.pump();
-      },
-      (e: Error) => this.log(`cannot start the analysis worker: ${e.stack ?? e}`),
-    );
+      })
+      .catch((e: Error) => this.giveUp(`cannot start the analysis worker: ${e.message}`));
+  }
+
+  /**
+   * The worker cannot be started (or dies before it is up, again and again): every call, now and later, is
+   * answered with this error rather than waiting for a worker that will never come.
+   */
+  private giveUp(why: string): void {
+    if (this.broken) return;
+    this.broken = why;
+    this.log(why);
+    const calls = this.queue.filter((j): j is CallJob => j.kind === "call");
+    this.queue.length = 0;
+    for (const job of calls) job.reject(new Error(why));
   }
 
   private attach(w: Worker): void {
@@ -355,6 +376,11 @@ export class AnalysisClient {
     }
     this.log(`${activity} ${what}${blamed ? ` while analysing ${blamed}` : ""}: the analysis was stopped and restarted${entry ? "; that document is not analysed until it changes" : ""}`);
     this.restarts++;
+    if (!this.ready && ++this.bootFailures >= 3) {
+      job?.reject(new Error(`segql: the analysis worker ${what} before it was up`));
+      this.giveUp(`the analysis worker ${what} before it was up, three times in a row: the language server cannot analyse`);
+      return;
+    }
     if (!this.disposed) {
       // The new worker starts with what the old one held; the queued changes follow in order, so every
       // queued call still sees the documents as they were when it was made.

@@ -22,6 +22,7 @@ export function runHost(port: HostPort, data: HostData = {}): void {
   const keys = new Map<string, string>();
   const texts = new Map<string, string>(); // for injected faults only
   const faults = data.testFaults ?? {};
+  if (faults.crashOnStart) throw new Error("injected failure at start");
   const service = new LanguageService({
     project: (uri) => projects.get(keys.get(uri) ?? "") ?? NO_PROJECT,
     ...(data.maxBytes ? { maxBytes: data.maxBytes } : {}),

@@ -31,6 +31,8 @@ export interface TestFaults {
   hangOn?: string[];
   /** Analysing the document allocates until the worker runs out of memory. */
   exhaustMemoryOn?: string[];
+  /** The worker throws as it starts, before it is up (as a broken build would). */
+  crashOnStart?: boolean;
 }
 
 /** What the worker is started with. */

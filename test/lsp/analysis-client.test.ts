@@ -112,6 +112,13 @@ describe("the analysis worker's watchdog", () => {
     expect(order).toEqual(["slow stopped", "symbols Main", "background diagnostics", "symbols Later"]);
   }, 30_000);
 
+  it("answers every call with an error when no worker can start, instead of keeping them waiting", async () => {
+    const { client: c, logs } = client({ testFaults: { crashOnStart: true } });
+    await expect(c.call("symbols", [MAIN], MAIN)).rejects.toThrow(/before it was up/);
+    await expect(c.call("symbols", [MAIN], MAIN)).rejects.toThrow(/three times in a row: the language server cannot analyse/);
+    expect(logs.at(-1)).toMatch(/three times in a row/);
+  }, 30_000);
+
   it("answers a call cancelled while it waits at once, without running it", async () => {
     const { client: c } = client({ testFaults: { hangOn: ["HANG"] } });
     c.setDocument(SLOW, "tenure > 1 -- HANG\n", project);
