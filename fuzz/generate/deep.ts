@@ -70,6 +70,25 @@ const SHAPES: readonly (readonly [number, string, (rng: Random) => number, Shape
     if (rng.chance(0.3)) lines.reverse();
     return lines.join("\n");
   }],
+  [2, "at the limit inside a group", (rng) => rng.weighted<number>([[3, rng.int(56, 72)], [2, rng.int(92, 108)], [1, rng.int(1, 20)]]), (rng, n) => {
+    // Nesting right at the limit (64 by default, 100 raised) in an operand of an `and` inside an `or`: the
+    // formatter breaks a long group over lines and may add parentheses around it, one level more.
+    const group = Array.from({ length: rng.int(1, 10) }, () => rng.pick(LEAVES)).join(" and ");
+    const leaf = rng.pick(LEAVES.slice(0, 8));
+    const deepPart = rng.pick([
+      `${"not ".repeat(n)}${leaf}`,
+      `${"(".repeat(n)}${leaf}${")".repeat(n)}`,
+      `${"not (".repeat(n)}${leaf}${")".repeat(n)}`,
+      `(performed "Purchase" where ${"not ".repeat(n)}${rng.pick(FILTER_LEAVES)})`,
+    ]);
+    const parts = rng.chance(0.5) ? [group, deepPart] : [deepPart, group];
+    return rng.pick([
+      `${parts.join(" and ")} or ${rng.pick(LEAVES)}`,
+      `${rng.pick(LEAVES)} or ${parts.join(" and ")}`,
+      `not (${parts.join(" and ")} or ${rng.pick(LEAVES)})`,
+      `segment "S0" as ${parts.join(" and ")} or ${rng.pick(LEAVES)}`,
+    ]);
+  }],
   [1, "many nested declarations", (rng) => rng.size(2, 30, 2_000, 0.01), (rng, n) => {
     const lines: string[] = [];
     for (let i = 0; i < n; i++) lines.push(`segment "S${i}" as ${repeat("(", 150)}${rng.pick(LEAVES)}${repeat(")", 150)}`);
