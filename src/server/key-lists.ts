@@ -49,6 +49,7 @@ export function readKeyList(text: string, format: KeyListFormat, keyName: string
   const keys: string[] = [];
   const accept = (line: number, key: string): void => {
     if (key === "") problems.add(line, "the key is empty");
+    else if (key.includes("\u0000")) problems.add(line, "the key contains U+0000 (PostgreSQL cannot store it)");
     else if (key.length > MAX_KEY_LENGTH) problems.add(line, `the key is longer than ${MAX_KEY_LENGTH} characters`);
     else if (keys.length >= MAX_KEYS) problems.add(line, `more than ${MAX_KEYS} keys in one upload; split the list`);
     else keys.push(key);

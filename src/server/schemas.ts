@@ -49,7 +49,37 @@ const expressionText = z
   .max(LIMITS.maxInputBytes, `expected at most ${LIMITS.maxInputBytes} characters`)
   .openapi({ description: "A segql expression.", example: 'status = "Subscribed" and lifetime_value > 1000' });
 
-const contactKey = z.string().min(1, "a key cannot be empty").max(MAX_KEY_LENGTH);
+/**
+ * U+0000 cannot be stored in PostgreSQL text or JSON, so no backend takes it through the API: the same
+ * request gets the same answer whatever the database.
+ */
+const NUL_MESSAGE = "text cannot contain U+0000 (PostgreSQL cannot store it)";
+
+const contactKey = z.string().min(1, "a key cannot be empty").max(MAX_KEY_LENGTH).refine((k) => !k.includes("\u0000"), NUL_MESSAGE);
+
+/** Reports every string holding U+0000 inside a JSON value, by path (iteratively: no recursion on input depth). */
+function refuseNul(value: unknown, ctx: z.RefinementCtx, base: (string | number)[]): void {
+  const stack: { v: unknown; path: (string | number)[] }[] = [{ v: value, path: base }];
+  let reported = 0;
+  while (stack.length > 0 && reported < 20) {
+    const { v, path } = stack.pop()!;
+    if (typeof v === "string") {
+      if (v.includes("\u0000")) {
+        ctx.addIssue({ code: "custom", message: NUL_MESSAGE, path });
+        reported++;
+      }
+    } else if (Array.isArray(v)) v.forEach((x, i) => stack.push({ v: x, path: [...path, i] }));
+    else if (v !== null && typeof v === "object") {
+      for (const [k, x] of Object.entries(v)) {
+        if (k.includes("\u0000")) {
+          ctx.addIssue({ code: "custom", message: NUL_MESSAGE, path: [...path, k] });
+          reported++;
+        }
+        stack.push({ v: x, path: [...path, k] });
+      }
+    }
+  }
+}
 
 // ---- shared response parts ----------------------------------------------------------------------------
 
@@ -448,9 +478,11 @@ export const RefreshBody = z
 /** Body of `POST /api/contacts`. */
 export const UpsertContactsBody = z
   .strictObject({ contacts: z.array(z.record(z.string(), z.unknown())).min(1).max(MAX_BATCH) })
+  .superRefine((b, ctx) => refuseNul(b.contacts, ctx, ["contacts"]))
   .openapi("UpsertContacts");
 
 /** Body of `POST /api/events`. */
 export const AppendEventsBody = z
   .strictObject({ events: z.array(z.record(z.string(), z.unknown())).min(1).max(MAX_BATCH) })
+  .superRefine((b, ctx) => refuseNul(b.events, ctx, ["events"]))
   .openapi("AppendEvents");

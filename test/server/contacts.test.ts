@@ -97,6 +97,30 @@ describe.each(BACKENDS)("contacts API on %s", (backend) => {
     expectProblem(await api.call("GET", `/api/contacts/${encodeURIComponent("no such/key")}`), 404, "not-found");
   });
 
+  it("refuses U+0000 in keys and values the same way on every backend (PostgreSQL cannot store it)", async () => {
+    const seg = await api.call("POST", "/api/segments", { json: { name: "Nul list", kind: "static" } });
+    for (const [method, path, call] of [
+      ["GET", "/api/contacts/a%00b", {}],
+      ["GET", `/api/segments/${seg.body.id}/why/%00`, {}],
+      ["POST", "/api/why", { json: { expression: "ltv > 1", key: "\u0000" } }],
+      ["POST", `/api/segments/${seg.body.id}/members/add`, { json: { keys: ["c1", "x\u0000"] } }],
+      ["POST", `/api/segments/${seg.body.id}/members/remove`, { json: { keys: ["\u0000"], skipUnknown: true } }],
+      ["POST", `/api/segments/${seg.body.id}/members/add`, { raw: "id\nc1\na\u0000\n", headers: { "content-type": "text/csv" } }],
+    ] as const) {
+      const p = expectProblem(await api.call(method, path, call), 400, "invalid-request");
+      expect(JSON.stringify(p), path).toMatch(/U\+0000/);
+    }
+    const upsert = expectProblem(await api.call("POST", "/api/contacts", { json: { contacts: [{ id: "n1" }, { id: "n2", tags: ["ok", "b\u0000d"] }] } }), 400, "invalid-request");
+    expect(upsert.issues[0]).toMatchObject({ path: "contacts[1].tags[1]" });
+    const events = expectProblem(
+      await api.call("POST", "/api/events", { json: { events: [{ contact_id: "c1", event: "Purchase", occurred_at: "2026-01-01T00:00:00Z", properties: { sku: "\u0000" } }] } }),
+      400,
+      "invalid-request",
+    );
+    expect(events.issues[0]).toMatchObject({ path: "events[0].properties.sku" });
+    expectProblem(await api.call("GET", "/api/contacts/n1"), 404, "not-found");
+  });
+
   it("upserts and appends with clear errors: wrong field types name the row and field; events need their contact", async () => {
     const bad = expectProblem(await api.call("POST", "/api/contacts", { json: { contacts: [{ id: "c7" }, { id: "c8", ltv: "lots" }] } }), 422, "invalid-input");
     expect(bad.problems[0]).toMatchObject({ path: "contacts[1].ltv", field: "ltv" });
