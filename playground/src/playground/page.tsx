@@ -4,7 +4,7 @@
  * picker and "Check on DuckDB". The state that makes a view (text, dataset, now, dialect, parameters,
  * picked contact, sort, page) lives in the URL.
  */
-import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
+import { startTransition, useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
 import { check } from "../../../src/checker/index.js";
 import type { TypedQuery } from "../../../src/checker/typed-ast.js";
 import { parse } from "../../../src/parser/index.js";
@@ -172,11 +172,13 @@ export function PlaygroundPage({ route, dark }: PlaygroundPageProps) {
 
   useEffect(() => {
     client.onEvaluation({
+      // The count first, on its own commit; the table and the per-condition counts follow as a
+      // transition (React may interrupt it for the next keystroke), so typing and the count stay quick.
       evaluated: (r) => {
         setResult(r);
-        if (r.ok) setGood(r);
+        if (r.ok) startTransition(() => setGood(r));
       },
-      conditions: setConditions,
+      conditions: (c) => startTransition(() => setConditions(c)),
       why: setWhy,
     });
   }, [client]);
