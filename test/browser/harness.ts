@@ -177,5 +177,7 @@ export async function countFor(page: Page, text: string): Promise<number> {
   );
   const kind = await handle.jsonValue();
   if (kind !== "count") throw new Error(`no count for ${JSON.stringify(text)}: ${await page.getByTestId("count-error").textContent()}`);
+  // The table follows the count (a transition): wait until it shows the same text's rows.
+  await page.waitForFunction((t) => document.querySelector("[data-testid=contacts]")?.getAttribute("data-text") === t, text, { timeout: 30_000 });
   return shownCount(page);
 }

@@ -17,6 +17,8 @@ export interface ContactsTableProps {
   picked: string | null;
   /** The text no longer evaluates: these rows are for the last text that did. */
   stale: boolean;
+  /** The text these rows are for. */
+  text: string;
   onSort(sort: { field: string; descending: boolean } | null): void;
   onPage(page: number): void;
   onPick(key: string): void;
@@ -49,7 +51,7 @@ export const ContactsTable = memo(function ContactsTable(p: ContactsTableProps) 
       </div>
       {p.stale ? <p className="count-muted">For the last condition that checked (the text has errors now).</p> : null}
       <div className={p.stale ? "table-scroll stale" : "table-scroll"} tabIndex={0} role="region" aria-label="Matching contacts table (scrolls sideways)">
-        <table className="contacts" data-testid="contacts">
+        <table className="contacts" data-testid="contacts" data-text={p.text}>
           <thead>
             <tr>
               <th scope="col">Explain</th>

@@ -286,6 +286,7 @@ export function PlaygroundPage({ route, dark }: PlaygroundPageProps) {
           sort={state.sort}
           picked={state.contact}
           stale={stale}
+          text={good?.text ?? ""}
           onSort={onSort}
           onPage={onPage}
           onPick={onPick}
