@@ -15,6 +15,8 @@ const LEAVES: readonly string[] = [
   `tags has "vip"`, "churn", `email ends with "@acme.com"`, "signed_up_at within last 7 days", `in segment "S0"`,
   "score between 1 and 2", `name in ("a", "b")`,
 ];
+/** The leaves that check clean over the rich schema, where a compiler must get the input. */
+const VALID_LEAVES = LEAVES.filter((l) => l !== "churn" && !l.startsWith("in segment"));
 /** Conditions over event properties, for `where` filters. */
 const FILTER_LEAVES: readonly string[] = [`amount > 50`, `currency = "EUR"`, "gift", `channel in ("web", "app")`, "shipped_at within last 3 days"];
 
@@ -74,7 +76,7 @@ const SHAPES: readonly (readonly [number, string, (rng: Random) => number, Shape
     // Nesting right at the limit (64 by default, 100 raised) in an operand of an `and` inside an `or`: the
     // formatter breaks a long group over lines and may add parentheses around it, one level more.
     const group = Array.from({ length: rng.int(1, 10) }, () => rng.pick(LEAVES)).join(" and ");
-    const leaf = rng.pick(LEAVES.slice(0, 8));
+    const leaf = rng.pick(VALID_LEAVES);
     const deepPart = rng.pick([
       `${"not ".repeat(n)}${leaf}`,
       `${"(".repeat(n)}${leaf}${")".repeat(n)}`,
@@ -88,6 +90,20 @@ const SHAPES: readonly (readonly [number, string, (rng: Random) => number, Shape
       `not (${parts.join(" and ")} or ${rng.pick(LEAVES)})`,
       `segment "S0" as ${parts.join(" and ")} or ${rng.pick(LEAVES)}`,
     ]);
+  }],
+  [1, "nesting through references", (rng) => rng.int(2, 12), (rng, n) => {
+    // Each segment nests some levels and refers to the next: the checker counts a reference as the
+    // referred segment's nesting plus one, and the compilers inline it, so the depths add up (around 64).
+    const lines: string[] = [];
+    let left = rng.weighted<number>([[3, rng.int(56, 72)], [1, rng.int(92, 108)]]);
+    for (let i = 0; i < n; i++) {
+      const depth = i === n - 1 ? Math.max(0, left) : rng.int(0, Math.max(0, Math.floor(left / 2)));
+      left -= depth + 1;
+      const inner = i === n - 1 ? rng.pick(VALID_LEAVES) : `in segment "S${i + 1}"`;
+      const wrapped = rng.chance(0.5) ? `${"(".repeat(depth)}${inner}${")".repeat(depth)}` : `${"not ".repeat(depth)}${inner}`;
+      lines.push(`segment "S${i}" as ${rng.pick(VALID_LEAVES)} and ${wrapped}`);
+    }
+    return lines.join("\n");
   }],
   [1, "many nested declarations", (rng) => rng.size(2, 30, 2_000, 0.01), (rng, n) => {
     const lines: string[] = [];
