@@ -1,8 +1,9 @@
 /**
  * The fuzzer's own parts: inputs are reproducible and reach what each category promises, the shrinker finds
  * minimal inputs, reproducers print as expressions that give the text back, the round-trip comparison sees
- * differences other than spans, and the runner survives a worker that hangs, runs out of memory or crashes
- * (with a stand-in worker, test/fuzz/misbehaving-worker.ts, that does so on purpose).
+ * differences other than spans, the runner survives a worker that hangs, runs out of memory or crashes
+ * (with a stand-in worker, test/fuzz/misbehaving-worker.ts, that does so on purpose) and gives workers the
+ * main thread's stack, and `--execute` reports SQL that selects other contacts than the predicate.
  */
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
@@ -14,7 +15,11 @@ import { textExpression } from "../../fuzz/report.js";
 import { runFuzz } from "../../fuzz/run.js";
 import { WorkerPool } from "../../fuzz/runner.js";
 import { shrink } from "../../fuzz/shrink.js";
+import { check } from "../../src/checker/index.js";
 import { MAX_NESTING, parse } from "../../src/parser/index.js";
+import { parseSchema } from "../../src/schema/schema.js";
+import { executeSegments, openEngines } from "../../fuzz/execute.js";
+import { RICH_SCHEMA_JSON, richSchema } from "../helpers/generators.js";
 import { recursionDepth } from "./recursion-depth.js";
 
 /** Reads back what `textExpression` prints: JSON strings, optionally `.repeat(n)`, joined by ` + `. */
@@ -203,5 +208,22 @@ describe("the runner", () => {
     expect(summary.findings).toHaveLength(1);
     expect(summary.findings[0]).toMatchObject({ confirmed: true, reproducer: "(" });
     expect(lines.join("\n")).toContain(`replay: npm run fuzz -- --seed 1 --start ${summary.findings[0]!.index} --inputs 1 --category soup`);
+  });
+});
+
+describe("--execute", () => {
+  const input = (text: string) => ({ index: 0, text, schema: "rich" as const, now: "2024-03-31T12:00:00.000Z", pretty: null });
+
+  it("finds nothing when the SQL and the predicate agree, and reports when they do not", async () => {
+    await openEngines(["sqlite"]);
+    const [agreeing] = check(parse("lifetime_value > 100 or tags has \"vip\"").document, richSchema).segments;
+    expect(await executeSegments(input(""), [agreeing!], ["sqlite"])).toEqual([]);
+    // A schema whose lifetime_value lives in the `score` column: the SQL reads another column than the
+    // predicate's field, as a compiler bug would.
+    const skewed = parseSchema(JSON.stringify({ ...RICH_SCHEMA_JSON, fields: { ...RICH_SCHEMA_JSON.fields, lifetime_value: { type: "number", column: "score" } } }));
+    const [wrong] = check(parse("lifetime_value > 100").document, skewed).segments;
+    const failures = await executeSegments(input(""), [wrong!], ["sqlite"]);
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatchObject({ kind: "sql-mismatch", stage: "execute", signature: "sql-mismatch | execute | sqlite" });
   });
 });
