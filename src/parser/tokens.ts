@@ -26,10 +26,11 @@ function isIdentPart(c: number): boolean {
 
 /**
  * A hand-written pattern for Chevrotain, carrying the equivalent regular expression's `source` for tools
- * that need a regular expression (scripts/gen-textmate-grammar.ts builds the editor grammar from it).
+ * that need a regular expression (scripts/gen-textmate-grammar.ts builds the editor grammar from it), and
+ * serialised as that source, as a regular expression pattern is (grammar/diagrams.html).
  */
 function scanned(source: RegExp, exec: (text: string, offset: number) => CustomPatternMatcherReturn | null) {
-  return { exec, source: source.source };
+  return { exec, source: source.source, toJSON: () => source.source };
 }
 
 /** A match as Chevrotain takes it from a custom pattern: an array holding the image. */
