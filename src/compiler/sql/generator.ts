@@ -715,7 +715,8 @@ export class SqlGenerator implements Values {
 
   private viewMembership(view: string, negated: boolean): Cond {
     const key = this.ident(this.schema.key);
-    if (!negated) return atom(`${this.outerKey()} IN (SELECT ${key} FROM ${view})`);
+    // A subquery in FROM needs an alias on PostgreSQL before 16 (views are names and need none).
+    if (!negated) return atom(`${this.outerKey()} IN (SELECT ${key} FROM ${view.startsWith("(") ? `${view} AS ${this.alias("s")}` : view})`);
     const v = this.alias("s");
     return atom(`NOT EXISTS (SELECT 1 FROM ${view} AS ${v} WHERE ${v}.${key} = ${this.outerKey()})`);
   }
