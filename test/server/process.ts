@@ -4,7 +4,7 @@
  * prints, stopped with a signal or killed, its output kept for failure messages.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, renameSync } from "node:fs";
 import { join } from "node:path";
 
 const root = join(import.meta.dirname, "..", "..");
@@ -18,9 +18,12 @@ export function cliBundle(): Promise<string> {
     // Two levels below the root, like src/store/demo.ts, whose `../../data` must find the demo data.
     const dir = join(root, "node_modules", ".segql-server-test");
     mkdirSync(dir, { recursive: true });
-    const outfile = join(dir, `segql-${process.pid}.mjs`);
-    await build({ entryPoints: [launcher], bundle: true, platform: "node", format: "esm", target: "node20", packages: "external", outfile, logLevel: "error" });
-    process.once("exit", () => rmSync(outfile, { force: true }));
+    // Built afresh by each test file, under one name (renamed into place, so a file running processes from
+    // it meanwhile is not disturbed, and nothing is left behind per run).
+    const outfile = join(dir, "segql-serve.mjs");
+    const tmp = join(dir, `segql-serve-${process.pid}-${Date.now()}.tmp.mjs`);
+    await build({ entryPoints: [launcher], bundle: true, platform: "node", format: "esm", target: "node20", packages: "external", outfile: tmp, logLevel: "error" });
+    renameSync(tmp, outfile);
     return outfile;
   })();
   return bundled;
