@@ -17,6 +17,7 @@ import { randomData, schemaNamed, SCHEMA_NAMES } from "./schemas.js";
 
 /** The engines `--execute` can use: in-process ones. */
 export const EXECUTABLE = ["sqlite", "duckdb", "pglite"] as const;
+/** An engine name `--execute` takes. */
 export type Executable = (typeof EXECUTABLE)[number];
 
 /** The data is made for this `now` (the SQL and predicate are still resolved at the input's `now`). */

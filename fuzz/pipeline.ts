@@ -28,6 +28,7 @@ export const STAGES = [
   "generate", "parse", "check", "format", "reparse", "predicate-codegen", "predicate-closure", "predicate-eval", "sql", "sql-pretty", "views",
   "execute",
 ] as const;
+/** A stage of the pipeline. */
 export type Stage = (typeof STAGES)[number];
 
 /** What went wrong. */
@@ -35,6 +36,7 @@ export const FINDING_KINDS = [
   "crash", "bad-span", "round-trip", "not-idempotent", "predicate-mismatch", "sql-error", "sql-mismatch", "slow", "timeout", "out-of-memory",
   "worker-error",
 ] as const;
+/** A kind of finding. */
 export type FindingKind = (typeof FINDING_KINDS)[number];
 
 /** One failed check. */
@@ -73,6 +75,7 @@ export const LIMIT_PROFILES = {
   raised: { nesting: MAX_NESTING_LIMIT, listValues: 100_000, segments: 100_000, referenceDepth: 100_000, maxInputBytes: 16_000_000 },
   tiny: { nesting: 1, listValues: 1, segments: 1, referenceDepth: 1, maxInputBytes: 64 },
 } as const satisfies Record<string, Partial<Limits> | undefined>;
+/** The name of a set of limits. */
 export type LimitProfile = keyof typeof LIMIT_PROFILES;
 
 /** Options of one pipeline run. */

@@ -44,6 +44,7 @@ export interface TextJob {
   until?: Stage;
 }
 
+/** What the runner asks a worker to do. */
 export type Job = BatchJob | TextJob;
 
 /** The first input of a batch that failed in a given way (later ones with the same signature are only counted). */
@@ -64,12 +65,14 @@ export interface BatchReply {
   occurrences: Record<string, Partial<Record<Category, number>>>;
 }
 
+/** The pipeline's result for one given text. */
 export interface TextReply {
   type: "text";
   id: number;
   result: PipelineResult;
 }
 
+/** What a worker answers. */
 export type Reply = BatchReply | TextReply;
 
 /** Heartbeat layout: Int32 [input index, stage index, text length, busy], then Float64 [stage start, epoch ms]. */

@@ -11,6 +11,7 @@ import { contactsArb, eventsArb, RICH_SCHEMA_JSON, richSchema } from "../test/he
 
 /** Names of the schemas an input may be checked against. */
 export const SCHEMA_NAMES = ["rich", "hostile", "fixtures", "crm", "retail", "telco"] as const;
+/** The name of a fuzz schema. */
 export type SchemaName = (typeof SCHEMA_NAMES)[number];
 
 const root = new URL("../", import.meta.url);

@@ -15,6 +15,7 @@ import { bytesInput } from "./bytes.js";
 
 /** The input categories, in the order inputs cycle through them. */
 export const CATEGORIES = ["grammar", "mutation", "soup", "bytes", "deep", "huge"] as const;
+/** An input category. */
 export type Category = (typeof CATEGORIES)[number];
 
 const GENERATORS: Record<Category, (rng: Random) => Generated> = {
