@@ -30,6 +30,8 @@ const NO_KEYS: string[] = [];
 const NO_COLUMNS: DatasetInfo["columns"] = [];
 const NO_ROWS: Record<string, unknown>[] = [];
 const PAGE_SIZE = 50;
+/** How long the table waits for typing to pause before showing new rows. */
+const TABLE_DELAY_MS = 120;
 
 /** The segment a text's SQL is shown for, checked; or the first error. */
 function typedQueryOf(text: string, schema: Schema | null, segment: string | null): { query: TypedQuery | null; problem: string | null } {
@@ -171,12 +173,16 @@ export function PlaygroundPage({ route, dark }: PlaygroundPageProps) {
   queryRef.current = query;
 
   useEffect(() => {
+    // The count first, on its own commit. The table follows once results stop coming for a moment
+    // (laying out a page of rows costs more than everything else a keystroke does), as a transition
+    // React may interrupt; the per-condition counts come later anyway.
+    let tableTimer = 0;
     client.onEvaluation({
-      // The count first, on its own commit; the table and the per-condition counts follow as a
-      // transition (React may interrupt it for the next keystroke), so typing and the count stay quick.
       evaluated: (r) => {
         setResult(r);
-        if (r.ok) startTransition(() => setGood(r));
+        if (!r.ok) return;
+        window.clearTimeout(tableTimer);
+        tableTimer = window.setTimeout(() => startTransition(() => setGood(r)), TABLE_DELAY_MS);
       },
       conditions: (c) => startTransition(() => setConditions(c)),
       why: setWhy,

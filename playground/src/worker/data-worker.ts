@@ -27,6 +27,14 @@ function post(message: WorkerResponse, transfer: Transferable[] = []): void {
   self.postMessage(message, transfer);
 }
 
+/** How long typing must pause before per-condition counts are computed. */
+const CONDITIONS_DELAY_MS = 120;
+
+/** Waits `ms`, then says whether a newer evaluation request arrived meanwhile. */
+function pause(ms: number, id: number): Promise<boolean> {
+  return new Promise((resolve) => setTimeout(() => resolve(newestEvaluation !== id), ms));
+}
+
 /** Lets queued messages in (a macrotask), then says whether a newer evaluation request has arrived. */
 function yieldToMessages(id: number): () => Promise<boolean> {
   return () => new Promise((resolve) => setTimeout(() => resolve(newestEvaluation !== id), 0));
@@ -96,6 +104,9 @@ async function evaluate(id: number, q: Extract<WorkerRequest, { type: "evaluate"
     const why = whyOf(data, prepared.query, q.contact, q.now);
     post(why.ok ? { type: "why", id, key: q.contact, ...why } : { type: "why", id, ok: false, key: q.contact, message: why.message });
   }
+  // Per-condition counts take one pass over the contacts per condition: start them only once typing
+  // pauses, so they never delay the next keystroke's count.
+  if (await pause(CONDITIONS_DELAY_MS, id)) return;
   const conditions = await conditionCounts(data, prepared.query, q.now, yieldToMessages(id));
   if (conditions) post({ type: "conditions", id, text: q.text, ...conditions });
 }

@@ -158,23 +158,36 @@ export function pageOf(dataset: Dataset, matches: Uint8Array, q: Pick<EvaluateQu
   return out;
 }
 
-/** Most sub-conditions counted (each is one pass over the contacts). */
+/** Most sub-conditions counted (each is tested on every contact). */
 export const MAX_CONDITIONS = 200;
 
 /**
- * How many contacts each sub-condition matches alone. `yieldToMessages` is awaited between conditions and
- * returns true when a newer request has arrived, which abandons the work (the editor moved on).
+ * How many contacts each sub-condition matches alone. `yieldToMessages` is awaited between slices of
+ * contacts and returns true when a newer request has arrived, which abandons the work (the editor moved on).
  */
 export async function conditionCounts(dataset: Dataset, query: TypedQuery, now: string, yieldToMessages: () => Promise<boolean>): Promise<{ items: ConditionCount[]; truncated: boolean } | null> {
-  const subs = subConditions(query.expr);
-  const items: ConditionCount[] = [];
-  for (const s of subs.slice(0, MAX_CONDITIONS)) {
+  const all = subConditions(query.expr);
+  const subs = all.slice(0, MAX_CONDITIONS);
+  const predicates = subs.map((s) => compilePredicate({ schema: query.schema, expr: s.node }, { now }));
+  const counts = new Array<number>(subs.length).fill(0);
+  const { contacts, events, schema } = dataset;
+  // One pass over the contacts for all conditions, in slices, checking between slices whether the
+  // editor has moved on.
+  for (let start = 0; start < contacts.length; start += CONDITION_SLICE) {
     if (await yieldToMessages()) return null;
-    const predicate = s.index === 0 ? compilePredicate(query, { now }) : compilePredicate({ schema: query.schema, expr: s.node }, { now });
-    items.push({ index: s.index, parent: s.parent, depth: s.depth, kind: s.kind, label: s.label, span: s.span, count: matchAll(dataset, predicate).count });
+    const end = Math.min(contacts.length, start + CONDITION_SLICE);
+    for (let i = start; i < end; i++) {
+      const c = contacts[i]!;
+      const evs = events ? (events.get(String(c[schema.key])) ?? NO_EVENTS) : NO_EVENTS;
+      for (let k = 0; k < predicates.length; k++) if (predicates[k]!(c, evs)) counts[k]!++;
+    }
   }
-  return { items, truncated: subs.length > MAX_CONDITIONS };
+  const items = subs.map((s, k) => ({ index: s.index, parent: s.parent, depth: s.depth, kind: s.kind, label: s.label, span: s.span, count: counts[k]! }));
+  return { items, truncated: all.length > MAX_CONDITIONS };
 }
+
+/** Contacts counted between two checks for newer requests. */
+const CONDITION_SLICE = 20_000;
 
 /** Why (or why not) the contact with this key matches. */
 export function whyOf(dataset: Dataset, query: TypedQuery, key: string, now: string): { ok: true; explanation: Explanation; contact: Contact } | { ok: false; message: string } {
