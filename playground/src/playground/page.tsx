@@ -5,6 +5,7 @@
  * picked contact, sort, page) lives in the URL.
  */
 import { startTransition, useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
+import { flushSync } from "react-dom";
 import { check } from "../../../src/checker/index.js";
 import type { TypedQuery } from "../../../src/checker/typed-ast.js";
 import { parse } from "../../../src/parser/index.js";
@@ -179,7 +180,8 @@ export function PlaygroundPage({ route, dark }: PlaygroundPageProps) {
     let tableTimer = 0;
     client.onEvaluation({
       evaluated: (r) => {
-        setResult(r);
+        // The count is committed at once, in this message's task (not a task later).
+        flushSync(() => setResult(r));
         if (!r.ok) return;
         window.clearTimeout(tableTimer);
         tableTimer = window.setTimeout(() => startTransition(() => setGood(r)), TABLE_DELAY_MS);
@@ -189,15 +191,30 @@ export function PlaygroundPage({ route, dark }: PlaygroundPageProps) {
     });
   }, [client]);
 
+  // Sends an evaluation unless the same one (same query, same data) was the last sent.
+  const lastSent = useRef("");
+  const dataVersionRef = useRef(dataVersion);
+  dataVersionRef.current = dataVersion;
+  const send = useCallback(
+    (q: EvaluateQuery) => {
+      if (dataVersionRef.current === 0) return;
+      const key = `${dataVersionRef.current}\u0000${JSON.stringify(q)}`;
+      if (key === lastSent.current) return;
+      lastSent.current = key;
+      const id = client.evaluate(q);
+      const k = lastKeystroke.current;
+      if (k && k.text === q.text) {
+        keystrokeOf.current.set(id, k.at);
+        lastKeystroke.current = null;
+      }
+    },
+    [client],
+  );
+
+  // Everything but typing (which sends at once, below) evaluates through this effect.
   useEffect(() => {
-    if (dataVersion === 0) return;
-    const id = client.evaluate(queryRef.current);
-    const k = lastKeystroke.current;
-    if (k && k.text === queryRef.current.text) {
-      keystrokeOf.current.set(id, k.at);
-      lastKeystroke.current = null;
-    }
-  }, [client, dataVersion, query.text, query.segment, query.now, query.sort, query.page]);
+    send(queryRef.current);
+  }, [send, dataVersion, query.text, query.segment, query.now, query.sort, query.page]);
 
   useEffect(() => {
     if (dataVersion === 0) return;
@@ -216,8 +233,10 @@ export function PlaygroundPage({ route, dark }: PlaygroundPageProps) {
     (text: string, at: number) => {
       lastKeystroke.current = { text, at };
       update({ text, page: 0 });
+      // Straight to the worker, without waiting for React to render and run effects (a frame later).
+      send({ ...queryRef.current, text, page: 0 });
     },
-    [update],
+    [update, send],
   );
 
   const onCursor = useCallback(
