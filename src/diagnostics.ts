@@ -53,6 +53,7 @@ export type DiagnosticCode =
   | "too-many-values"
   | "too-many-segments"
   | "no-condition"
+  | "too-many-errors"
   | "duplicate-clause"
   // checker
   | "unknown-field"

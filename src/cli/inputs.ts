@@ -3,7 +3,7 @@
  * input (`-`), plus the JSON form of diagnostics shared by both commands.
  */
 import type { TypedSegment } from "../checker/typed-ast.js";
-import { LineIndex, type Diagnostic } from "../diagnostics.js";
+import { LineIndex, renderDiagnostics, type Diagnostic } from "../diagnostics.js";
 import { LIMITS, type Limits } from "../parser/limits.js";
 import { CliError, readInputFile, type Io } from "./io.js";
 
@@ -71,6 +71,19 @@ export async function readInputs(files: string[], positional: string[], io: Io):
     inputs.push(arg === "-" ? await stdin() : { kind: "inline", label: null, path: null, text: arg });
   }
   return inputs;
+}
+
+/** Most diagnostics printed for one input (each takes three or four lines); `--json` lists them all. */
+export const MAX_PRINTED_DIAGNOSTICS = 200;
+
+/**
+ * `renderDiagnostics` for the terminal: the first MAX_PRINTED_DIAGNOSTICS, then one line saying how many
+ * more there are (a megabyte of repeated mistakes would otherwise print tens of megabytes).
+ */
+export function renderForTerminal(text: string, diagnostics: readonly Diagnostic[], label: string | null | undefined): string {
+  const shown = renderDiagnostics(text, diagnostics.slice(0, MAX_PRINTED_DIAGNOSTICS), label ?? undefined);
+  const more = diagnostics.length - MAX_PRINTED_DIAGNOSTICS;
+  return more > 0 ? `${shown}\n… and ${more.toLocaleString("en-US")} more in ${label ?? "the expression"}, not shown (--json lists them all)` : shown;
 }
 
 /** A diagnostic as JSON: 1-based line/column of both ends, 0-based offsets `[start, end)`. */

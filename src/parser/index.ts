@@ -44,7 +44,9 @@ export function parse(text: string, options: ParseOptions = {}): ParseResult {
   if (past >= 0) return refuseTooLarge(text, past, limits.maxInputBytes);
   const lines = new LineIndex(text);
   const lexed = T.segqlLexer.tokenize(text);
-  const diagnostics: Diagnostic[] = lexed.errors.map((e) => {
+  const cap = limits.syntaxErrors;
+  // Only the first errors become diagnostics: garbage can hold one per character.
+  const diagnostics: Diagnostic[] = lexed.errors.slice(0, cap + 1).map((e) => {
     const ch = text.slice(e.offset, e.offset + 1);
     return error("unexpected-character", lines.span(e.offset, e.offset + (e.length || 1)),
       `unexpected character '${ch}'${ch === '"' || ch === "'" ? "" : hintForCharacter(ch)}`);
@@ -57,12 +59,27 @@ export function parse(text: string, options: ParseOptions = {}): ParseResult {
   const tooLong = findTooLongList(tokens, lines, limits.listValues);
   if (tooLong) diagnostics.push(tooLong);
 
-  const { cst, errors } = parseTokens(tokens);
-  for (const d of describeParseErrors(errors, tokens, lines, lexed.errors.map((e) => e.offset))) diagnostics.push(d);
+  // Parsing stops well after the errors reported (they cost time, and later ones are mostly echoes).
+  const { cst, errors } = parseTokens(tokens, cap * 10);
+  // Described in order, at most cap + 1 of them: describing one scans the tokens.
+  for (const d of describeParseErrors(errors, tokens, lines, lexed.errors.map((e) => e.offset), cap + 1)) diagnostics.push(d);
   const ast = toAst(cst, (lexed.groups["comments"] ?? []) as IToken[], endSpan);
   for (const d of ast.diagnostics) diagnostics.push(d);
   diagnostics.sort((a, b) => a.span.start - b.span.start);
-  return { document: ast.document, diagnostics: dedupe(diagnostics), tokens };
+  return { document: ast.document, diagnostics: capErrors(dedupe(diagnostics), cap), tokens };
+}
+
+/**
+ * The first `cap` diagnostics, and one more saying that more follow. A text of garbage has an error per
+ * character, and after the first few errors the rest mostly follow from them.
+ */
+function capErrors(diagnostics: Diagnostic[], cap: number): Diagnostic[] {
+  if (diagnostics.length <= cap) return diagnostics;
+  const next = diagnostics[cap]!;
+  const kept = diagnostics.slice(0, cap);
+  kept.push(error("too-many-errors", next.span,
+    `more syntax errors from here on are not reported (the first ${cap.toLocaleString("en-US")} are); fix those first`));
+  return kept;
 }
 
 function emptyDocument(span: Span): SegqlDocument {
@@ -190,10 +207,11 @@ function dedupe(diagnostics: Diagnostic[]): Diagnostic[] {
  * A parse error right after an unexpected character is its consequence (the character was dropped), so
  * only the character is reported.
  */
-function describeParseErrors(errors: IRecognitionException[], tokens: IToken[], lines: LineIndex, lexErrorOffsets: number[]): Diagnostic[] {
+function describeParseErrors(errors: IRecognitionException[], tokens: IToken[], lines: LineIndex, lexErrorOffsets: number[], max: number): Diagnostic[] {
   const out: Diagnostic[] = [];
   let lastStart = -1;
   for (const e of errors) {
+    if (out.length >= max) break;
     if (lexErrorOffsets.length > 0 && followsLexError(e, tokens, lexErrorOffsets)) continue;
     const d = describe(e, tokens, lines);
     if (d === null) continue;
@@ -210,7 +228,15 @@ function followsLexError(e: IRecognitionException, tokens: IToken[], lexErrorOff
   const previous = (e as unknown as { previousToken?: IToken }).previousToken ?? tokenBefore(tokens, e.token);
   const from = isReal(previous) ? previous.endOffset! + 1 : 0;
   const to = isReal(e.token) ? e.token.startOffset : Number.POSITIVE_INFINITY;
-  return lexErrorOffsets.some((o) => o >= from && o < to);
+  // The offsets are in text order: the first one at or after `from` decides (binary search).
+  let lo = 0;
+  let hi = lexErrorOffsets.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (lexErrorOffsets[mid]! < from) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < lexErrorOffsets.length && lexErrorOffsets[lo]! < to;
 }
 
 function isReal(t: IToken | undefined): t is IToken {

@@ -27,6 +27,8 @@ export interface Limits {
   segments: number;
   /** Longest chain of `in segment` references (A refers to B, which refers to C: 2). */
   referenceDepth: number;
+  /** Most syntax errors reported for one text; one more diagnostic says that more follow. */
+  syntaxErrors: number;
 }
 
 /** The default limits. */
@@ -36,6 +38,7 @@ export const LIMITS: Readonly<Limits> = Object.freeze({
   listValues: 10_000,
   segments: 10_000,
   referenceDepth: 32,
+  syntaxErrors: 100,
 });
 
 /**

@@ -6,7 +6,7 @@
  * comparison (`not tenure > 12` is `not (tenure > 12)`) and tighter than `and`, which binds tighter than `or`.
  * Error recovery is on, so half-typed input still yields a partial tree for completion.
  */
-import { CstParser, type CstNode, type IOrAlt, type IToken, type TokenType } from "chevrotain";
+import { CstParser, type CstNode, type IOrAlt, type IRecognitionException, type IToken, type TokenType } from "chevrotain";
 import * as T from "./tokens.js";
 
 /**
@@ -22,6 +22,11 @@ const MAX_INSERTION_RULE_DEPTH = 100;
 
 /** Chevrotain's in-rule recovery hook (not in its public types). */
 type FollowsHook = (this: CstParser, tokType: TokenType, tokIdxInRule: number) => TokenType[];
+/** Chevrotain's method recording a syntax error (not in its public types). */
+type SaveErrorHook = (this: CstParser, error: IRecognitionException) => IRecognitionException;
+
+/** Thrown through the parser's rules to stop it after too many syntax errors (see `parseTokens`). */
+class ParsingStopped extends Error {}
 
 class SegqlParser extends CstParser {
   // Alternatives of the busiest ORs, built once (Chevrotain performance guide: an OR's array is otherwise
@@ -32,6 +37,8 @@ class SegqlParser extends CstParser {
   private positiveAlts: IOrAlt<unknown>[] | undefined = undefined;
   private valueAlts: IOrAlt<unknown>[] | undefined = undefined;
   private eventClauseAlts: IOrAlt<unknown>[] | undefined = undefined;
+  /** Syntax errors after which parsing stops (set per parse by `parseTokens`). */
+  maxErrors = Number.POSITIVE_INFINITY;
 
   constructor() {
     super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3, nodeLocationTracking: "full" });
@@ -42,6 +49,16 @@ class SegqlParser extends CstParser {
    * Chevrotain's hook computing the tokens that may follow a missing one (for single-token insertion).
    * Past `MAX_INSERTION_RULE_DEPTH` rules it answers "none", so no recursive grammar walk runs on deep input.
    */
+  /**
+   * Chevrotain's hook recording each syntax error. Recovering from one costs ~0.2 ms, so a megabyte of
+   * garbage (100,000s of errors) took tens of seconds; past `maxErrors` the parse stops instead.
+   */
+  SAVE_ERROR(error: IRecognitionException): IRecognitionException {
+    const saved = (CstParser.prototype as unknown as { SAVE_ERROR: SaveErrorHook }).SAVE_ERROR.call(this, error);
+    if ((this as unknown as { _errors: unknown[] })._errors.length >= this.maxErrors) throw new ParsingStopped();
+    return saved;
+  }
+
   getFollowsForInRuleRecovery(tokType: TokenType, tokIdxInRule: number): TokenType[] {
     const depth = (this as unknown as { RULE_STACK_IDX: number }).RULE_STACK_IDX + 1;
     if (depth > MAX_INSERTION_RULE_DEPTH) return [];
@@ -412,9 +429,21 @@ export function grammarProductions() {
   return parser.getSerializedGastProductions();
 }
 
-/** Parses tokens into a CST with the parser's errors. */
-export function parseTokens(tokens: IToken[]): { cst: CstNode; errors: typeof parser.errors } {
+/**
+ * Parses tokens into a CST with the parser's errors. After `maxErrors` syntax errors the parse stops:
+ * `stopped` is true, the CST is an empty document (what recovery would make of the rest is noise), and
+ * `errors` are the ones found.
+ */
+export function parseTokens(tokens: IToken[], maxErrors = Number.POSITIVE_INFINITY): { cst: CstNode; errors: typeof parser.errors; stopped: boolean } {
   parser.input = tokens;
-  const cst = parser.document();
-  return { cst, errors: parser.errors };
+  parser.maxErrors = maxErrors;
+  try {
+    const cst = parser.document();
+    return { cst, errors: parser.errors, stopped: false };
+  } catch (e) {
+    if (!(e instanceof ParsingStopped)) throw e;
+    return { cst: { name: "document", children: {} }, errors: parser.errors, stopped: true };
+  } finally {
+    parser.maxErrors = Number.POSITIVE_INFINITY;
+  }
 }

@@ -117,6 +117,19 @@ describe("nesting, lists, segments and reference chains", () => {
     ]);
   });
 
+  it("syntax errors: the first ones, then one saying more follow; parsing stops at ten times as many", () => {
+    const text = "x = and ".repeat(200);
+    const r = parse(text, { limits: { syntaxErrors: 3 } });
+    expect(r.diagnostics.map((d) => `${d.span.column} ${d.code}`)).toEqual(["5 expected-value", "13 expected-value", "21 expected-value", "29 too-many-errors"]);
+    expect(r.diagnostics[3]!.message).toBe("more syntax errors from here on are not reported (the first 3 are); fix those first");
+    // Stopped: what recovery would make of the rest is not built.
+    expect(r.document.segments).toEqual([{ kind: "segment", name: null, nameSpan: null, title: null, description: null, expr: null, span: r.document.span }]);
+    // A megabyte of one character per error: a hundred errors and the notice.
+    const garbage = parse("& ".repeat(400_000)).diagnostics;
+    expect(garbage).toHaveLength(LIMITS.syntaxErrors + 1);
+    expect(garbage.at(-1)!.code).toBe("too-many-errors");
+  });
+
   it("limits must be whole numbers of at least 1", () => {
     for (const bad of [0, -1, 1.5, Number.NaN, "10"]) {
       expect(() => resolveLimits({ listValues: bad as number })).toThrow(`limits.listValues must be a whole number of at least 1, found ${String(bad)}`);

@@ -5,11 +5,11 @@
 import { existsSync } from "node:fs";
 import type { IToken } from "chevrotain";
 import { check } from "../../checker/index.js";
-import { error, renderDiagnostics, type Diagnostic } from "../../diagnostics.js";
+import { error, type Diagnostic } from "../../diagnostics.js";
 import { parse, type ParseResult, type SegmentDeclaration } from "../../parser/index.js";
 import { parseSchema, SchemaError, type Schema } from "../../schema/schema.js";
 import { CliError, EXIT, parseArgs, readInputFile, type Io } from "../io.js";
-import { diagnosticsToJson, limitsFrom, MAX_INPUT_BYTES_HELP, plural, readInputs, takeFiles, type DiagnosticJson } from "../inputs.js";
+import { diagnosticsToJson, limitsFrom, MAX_INPUT_BYTES_HELP, plural, readInputs, renderForTerminal, takeFiles, type DiagnosticJson } from "../inputs.js";
 
 export const help = `usage: segql check [--schema FILE] [--json] [--max-input-bytes N] [-f FILE]... [EXPRESSION | -]...
 
@@ -90,7 +90,7 @@ export async function run(args: string[], io: Io): Promise<number> {
       json.push({ file: input.label, diagnostics: diagnosticsToJson(input.text, diagnostics, input.label) });
       return;
     }
-    if (diagnostics.length > 0) rendered.push(renderDiagnostics(input.text, diagnostics, input.label ?? undefined));
+    if (diagnostics.length > 0) rendered.push(renderForTerminal(input.text, diagnostics, input.label));
     if (input.kind === "inline" && looksLikeFile(input.text)) {
       notes.push(`note: '${input.text}' is a file, checked here as an expression; to check the file, write: segql check -f ${input.text}`);
     }

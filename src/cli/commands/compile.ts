@@ -6,10 +6,9 @@ import { existsSync } from "node:fs";
 import { check } from "../../checker/index.js";
 import type { TypedSegment } from "../../checker/typed-ast.js";
 import { compileSql, compileViews, DIALECT_NAMES, resolveNowOption, SqlCompileError, type DialectName } from "../../compiler/sql/index.js";
-import { renderDiagnostics } from "../../diagnostics.js";
 import { parse } from "../../parser/index.js";
 import { CliError, EXIT, parseArgs, type Io } from "../io.js";
-import { limitsFrom, MAX_INPUT_BYTES_HELP, pickSegment, readInputs, takeFiles } from "../inputs.js";
+import { limitsFrom, MAX_INPUT_BYTES_HELP, pickSegment, readInputs, renderForTerminal, takeFiles } from "../inputs.js";
 import { loadSchema } from "./check.js";
 
 export const help = `usage: segql compile --schema FILE [--dialect D] [--form select|where|count|views] [--params]
@@ -98,7 +97,7 @@ export async function run(args: string[], io: Io): Promise<number> {
   const parsed = parse(text, limits ? { limits } : {});
   const checked = check(parsed.document, schema);
   const diagnostics = [...parsed.diagnostics, ...checked.diagnostics].sort((a, b) => a.span.start - b.span.start);
-  if (diagnostics.length > 0) io.err(renderDiagnostics(text, diagnostics, input!.label ?? undefined));
+  if (diagnostics.length > 0) io.err(renderForTerminal(text, diagnostics, input!.label));
   const errors = diagnostics.filter((d) => d.severity === "error").length;
   if (errors > 0) {
     io.err(`${errors} error${errors === 1 ? "" : "s"}: nothing compiled`);

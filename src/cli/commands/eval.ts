@@ -8,10 +8,10 @@ import type { TypedEvent, TypedSegment } from "../../checker/typed-ast.js";
 import { check } from "../../checker/index.js";
 import { compilePredicate, type EventRow } from "../../compiler/predicate/index.js";
 import { DataError, loadEventsByKey, readContacts, type ContactFormat } from "../../data/index.js";
-import { LineIndex, renderDiagnostics } from "../../diagnostics.js";
+import { LineIndex } from "../../diagnostics.js";
 import { parse } from "../../parser/index.js";
 import { CliError, EXIT, parseArgs, type Io } from "../io.js";
-import { limitsFrom, MAX_INPUT_BYTES_HELP, pickSegment, readInputs, takeFiles } from "../inputs.js";
+import { limitsFrom, MAX_INPUT_BYTES_HELP, pickSegment, readInputs, renderForTerminal, takeFiles } from "../inputs.js";
 import { loadSchema } from "./check.js";
 
 export const help = `usage: segql eval --schema FILE --data FILE [--events FILE | --no-events] [--now ISO] [--count]
@@ -92,7 +92,7 @@ export async function run(args: string[], io: Io): Promise<number> {
   const parsed = parse(text, limits ? { limits } : {});
   const checked = check(parsed.document, schema);
   const diagnostics = [...parsed.diagnostics, ...checked.diagnostics].sort((a, b) => a.span.start - b.span.start);
-  if (diagnostics.length > 0) io.err(renderDiagnostics(text, diagnostics, label));
+  if (diagnostics.length > 0) io.err(renderForTerminal(text, diagnostics, label));
   const errors = diagnostics.filter((d) => d.severity === "error").length;
   if (errors > 0) {
     io.err(`${errors} error${errors === 1 ? "" : "s"}: nothing evaluated`);

@@ -4,11 +4,10 @@
  * its diagnostics are printed and the file is left as it is.
  */
 import { chmodSync, renameSync, statSync, writeFileSync } from "node:fs";
-import { renderDiagnostics } from "../../diagnostics.js";
 import { DEFAULT_WIDTH, format, sameDocument } from "../../parser/format.js";
 import { parse, type Limits } from "../../parser/index.js";
 import { CliError, EXIT, internalErrorMessage, parseArgs, type Io } from "../io.js";
-import { limitsFrom, MAX_INPUT_BYTES_HELP, plural, readInputs, takeFiles, type Input } from "../inputs.js";
+import { limitsFrom, MAX_INPUT_BYTES_HELP, plural, readInputs, renderForTerminal, takeFiles, type Input } from "../inputs.js";
 
 export const help = `usage: segql fmt [--write | --check] [--width N] [--max-input-bytes N] [-f FILE]... [EXPRESSION | -]...
 
@@ -106,7 +105,7 @@ function formatInput(input: Input, width: number, io: Io, limits: Partial<Limits
   const parsed = parse(input.text, limits ? { limits } : {});
   const errors = parsed.diagnostics.filter((d) => d.severity === "error");
   if (errors.length > 0) {
-    io.err(renderDiagnostics(input.text, errors, input.label ?? undefined));
+    io.err(renderForTerminal(input.text, errors, input.label));
     io.err(`segql fmt: ${input.label ?? "the expression"} has ${plural(errors.length, "syntax error")}; not formatted`);
     return null;
   }
