@@ -50,7 +50,9 @@ export function buildIsStale(): boolean {
  * while the others wait on a lock directory (atomic `mkdir`).
  */
 export async function ensureBuild(): Promise<void> {
-  const lock = join(playgroundDir, ".build-lock");
+  // The lock lives in node_modules/.cache (ignored by git), not in the source tree.
+  const lock = join(repo, "node_modules", ".cache", "segql-playground-build.lock");
+  mkdirSync(dirname(lock), { recursive: true });
   for (let waited = 0; ; waited += 250) {
     if (!buildIsStale()) return;
     try {
