@@ -287,8 +287,8 @@ export function PlaygroundPage({ route, dark }: PlaygroundPageProps) {
           </div>
           <Editor ref={editor} initialText={state.text} schema={schema} service={service} uri={URI} dark={dark} onChange={onChange} onCursor={onCursor} />
           <p id="editor-help" className="count-muted help">
-            Ctrl-Space completes · Shift-Alt-F formats · Ctrl-/ toggles a comment · Ctrl-Shift-[ folds · Ctrl-Shift-M lists the problems with
-            their fixes · Esc then Tab leaves the editor
+            Ctrl-Space completes · Shift-Alt-F formats · Ctrl-/ toggles a comment · Ctrl-Shift-[ folds · Ctrl-Shift-M lists the problems (a fix's
+            underlined letter applies it) · Esc then Tab leaves the editor
           </p>
           <CountPane result={result} loading={dataVersion === 0} onShown={onShown} />
         </section>
