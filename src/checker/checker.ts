@@ -12,7 +12,7 @@
 import { closest, error, warning, type Diagnostic, type Fix, type Span } from "../diagnostics.js";
 import type * as A from "../parser/ast.js";
 import { forEachExpr } from "../parser/ast.js";
-import { formatField, needsParens, quoteString } from "../parser/format.js";
+import { formatField, measureNesting, quoteString, type Nesting, type RefAt } from "../parser/format.js";
 import { resolveLimits, type LimitOptions, type Limits } from "../parser/limits.js";
 import { findField, findProperty, type EventsDef, type FieldDef, type FieldType, type Schema } from "../schema/schema.js";
 import { messages } from "./messages.js";
@@ -61,18 +61,6 @@ interface SegmentEntry {
   chain: number;
   /** A reference in it (or below it) passes a limit; it was reported once, where it happens. */
   overLimit: boolean;
-}
-
-/** A segment reference and how many levels deep it is written (`in segment` inside `(not …)`: 2). */
-interface RefAt {
-  ref: A.SegmentRefExpr;
-  depth: number;
-}
-
-/** What one declaration's condition nests, and its references to segments (contact scope, in text order). */
-interface Nesting {
-  depth: number;
-  refs: RefAt[];
 }
 
 class Checker {
@@ -620,50 +608,6 @@ class Checker {
 
 function entry(declaration: A.SegmentDeclaration, local: boolean): SegmentEntry {
   return { declaration, local, walk: "new", done: false, typed: null, depth: 0, chain: 0, overLimit: false };
-}
-
-/**
- * How deep a condition nests, counted as the parser counts the text (each `(`, `not` and `where` opens a
- * level), on the parentheses the formatter would write (those precedence needs): at most what the text
- * itself nests. Also lists its segment references outside event filters, in text order, with the depth
- * each is written at. Iterative: the depth is the user's.
- */
-export function measureNesting(root: A.Expr): Nesting {
-  const refs: RefAt[] = [];
-  let max = 0;
-  const stack: { e: A.Expr; depth: number; followed: boolean; inFilter: boolean }[] = [{ e: root, depth: 0, followed: false, inFilter: false }];
-  while (stack.length > 0) {
-    const { e, depth, followed, inFilter } = stack.pop()!;
-    if (depth > max) max = depth;
-    switch (e.kind) {
-      case "and":
-      case "or": {
-        const n = e.operands.length;
-        // Pushed last to first, so they come off the stack in text order.
-        for (let i = n - 1; i >= 0; i--) {
-          const child = e.operands[i]!;
-          const childFollowed = i < n - 1 || followed;
-          const paren = needsParens(child, e.kind, childFollowed);
-          stack.push({ e: child, depth: depth + (paren ? 1 : 0), followed: paren ? false : childFollowed, inFilter });
-        }
-        break;
-      }
-      case "not": {
-        const paren = needsParens(e.operand, "not", followed);
-        stack.push({ e: e.operand, depth: depth + 1 + (paren ? 1 : 0), followed: paren ? false : followed, inFilter });
-        break;
-      }
-      case "event":
-        if (e.filter) stack.push({ e: e.filter, depth: depth + 1, followed, inFilter: true });
-        break;
-      case "segmentRef":
-        if (!inFilter) refs.push({ ref: e, depth });
-        break;
-      default:
-        break;
-    }
-  }
-  return { depth: max, refs };
 }
 
 /**

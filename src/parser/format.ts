@@ -6,7 +6,8 @@
  *   `is at least` prints `>=`); event clauses in the order count/measure, window, `where`;
  * - parentheses only where precedence needs them (`not` > `and` > `or`, and an event whose `where` filter
  *   would otherwise swallow what follows it), plus around an `and` group that has to be broken over lines
- *   inside an `or`, so the grouping stays visible;
+ *   inside an `or`, so the grouping stays visible (left out in a condition nested so deep that they could
+ *   take the text past the nesting limit, `LIMITS.nesting`: the output must parse again);
  * - strings in double quotes, escaping `"`, `\`, line breaks, tabs and invisible or unpaired characters,
  *   so the printed string decodes to the same value; numbers, dates and timestamps as written;
  * - field names bare unless they need backticks (not an identifier, or a hard keyword such as `and`);
@@ -57,6 +58,7 @@
  */
 import type * as A from "./ast.js";
 import { forEachExpr } from "./ast.js";
+import { LIMITS } from "./limits.js";
 import * as T from "./tokens.js";
 
 /** Formatting options. */
@@ -79,6 +81,7 @@ export function format(document: A.SegqlDocument, options: FormatOptions = {}): 
 /** Prints one expression without comments, broken over lines when longer than the width. */
 export function formatExpr(expr: A.Expr, options: FormatOptions = {}): string {
   const printer = new Printer(options.width ?? DEFAULT_WIDTH, null);
+  printer.useGroupingParens(expr);
   return printer.lines(printer.render(expr, 0, "", false));
 }
 
@@ -437,6 +440,12 @@ const NO_COMMENTS: Attached = { lead: [], trail: [] };
 
 class Printer {
   private readonly plan: CommentPlan | null;
+  /**
+   * Whether an `and` broken inside an `or` gets parentheses (set per condition by `useGroupingParens`).
+   * They are for the eye only, and along any path there is at most one more of them than of the
+   * parentheses precedence needs, so they can at most double the nesting (plus one).
+   */
+  private groupingParens = true;
   /** `flat` results by node, for `followed` false and true (null: does not fit on one line). */
   private readonly flatCache = new Map<A.Expr, [Flat | null | undefined, Flat | null | undefined]>();
 
@@ -449,6 +458,14 @@ class Printer {
 
   private comments(node: A.Expr): Attached {
     return this.plan?.byAnchor.get(node) ?? NO_COMMENTS;
+  }
+
+  /**
+   * Leaves out the grouping parentheses for a condition that they could take past the nesting limit: the
+   * output must parse again (`LIMITS.nesting`), and the text means the same without them.
+   */
+  useGroupingParens(expr: A.Expr): void {
+    this.groupingParens = 2 * measureNesting(expr).depth + 1 <= LIMITS.nesting;
   }
 
   lines(lines: Line[]): string {
@@ -470,7 +487,10 @@ class Printer {
       const d = doc.segments[0];
       const expr = d?.expr ?? null;
       commentBlock(plan.beforeDeclaration.get(0) ?? [], expr && d ? d.span.line : null);
-      if (expr) append(out, this.render(expr, 0, "", false));
+      if (expr) {
+        this.useGroupingParens(expr);
+        append(out, this.render(expr, 0, "", false));
+      }
       commentBlock(plan.atEnd, null);
     } else {
       doc.segments.forEach((d, i) => {
@@ -491,6 +511,7 @@ class Printer {
     const head = `segment ${quoteString(d.name ?? "")}`;
     const expr = d.expr;
     if (!expr) throw new Error("cannot format a document with syntax errors (a segment has no condition)");
+    this.useGroupingParens(expr);
     const out: Line[] = [];
     const extra: string[] = [];
     if (d.title) extra.push(`title ${quoteString(d.title.value)}`);
@@ -642,7 +663,7 @@ class Printer {
           const childPrefix = i === 0 ? prefix : `${node.kind} `;
           const childFollowed = i < n - 1 || followed;
           let paren = needsParens(child, node.kind, childFollowed);
-          if (!paren && node.kind === "or" && child.kind === "and") {
+          if (!paren && node.kind === "or" && child.kind === "and" && this.groupingParens) {
             // An `and` inside an `or` that must be broken gets parentheses, so its grouping stays visible.
             const f = this.flat(child, childFollowed);
             paren = !(f && this.fits(indent, childPrefix, f));
@@ -701,6 +722,62 @@ class Printer {
     const lead = hoistLeadingComments(inner, indent);
     return [...lead, { indent, text: `${prefix}(` }, ...inner, { indent, text: ")" }];
   }
+}
+
+/** A segment reference and how many levels deep it is written (`in segment` inside `(not …)`: 2). */
+export interface RefAt {
+  ref: A.SegmentRefExpr;
+  depth: number;
+}
+
+/** How deep a condition nests as printed, and its references to segments (outside event filters, in text order). */
+export interface Nesting {
+  depth: number;
+  refs: RefAt[];
+}
+
+/**
+ * How deep a condition nests, counted as the parser counts the text (each `(`, `not` and `where` opens a
+ * level), on the parentheses the formatter would write (those precedence needs): at most what the text
+ * itself nests. Also lists its segment references outside event filters, in text order, with the depth
+ * each is written at. Iterative: the depth is the user's.
+ */
+export function measureNesting(root: A.Expr): Nesting {
+  const refs: RefAt[] = [];
+  let max = 0;
+  const stack: { e: A.Expr; depth: number; followed: boolean; inFilter: boolean }[] = [{ e: root, depth: 0, followed: false, inFilter: false }];
+  while (stack.length > 0) {
+    const { e, depth, followed, inFilter } = stack.pop()!;
+    if (depth > max) max = depth;
+    switch (e.kind) {
+      case "and":
+      case "or": {
+        const n = e.operands.length;
+        // Pushed last to first, so they come off the stack in text order.
+        for (let i = n - 1; i >= 0; i--) {
+          const child = e.operands[i]!;
+          const childFollowed = i < n - 1 || followed;
+          const paren = needsParens(child, e.kind, childFollowed);
+          stack.push({ e: child, depth: depth + (paren ? 1 : 0), followed: paren ? false : childFollowed, inFilter });
+        }
+        break;
+      }
+      case "not": {
+        const paren = needsParens(e.operand, "not", followed);
+        stack.push({ e: e.operand, depth: depth + 1 + (paren ? 1 : 0), followed: paren ? false : followed, inFilter });
+        break;
+      }
+      case "event":
+        if (e.filter) stack.push({ e: e.filter, depth: depth + 1, followed, inFilter: true });
+        break;
+      case "segmentRef":
+        if (!inFilter) refs.push({ ref: e, depth });
+        break;
+      default:
+        break;
+    }
+  }
+  return { depth: max, refs };
 }
 
 /**

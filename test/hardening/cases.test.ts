@@ -41,6 +41,25 @@ describe("case 1: backticks a name does not need", () => {
   });
 });
 
+describe("formatting at the nesting limit", () => {
+  it("fmt of a condition at the limit parses back: no grouping parentheses past the limit", async () => {
+    const long = Array.from({ length: 8 }, (_, i) => `some_long_field_name_${i} > ${i}`).join(" and ");
+    // 63 nots and a parenthesis: 64 levels; broken over lines, the `and` inside the `or` would get
+    // parentheses of its own, a 65th level.
+    const text = `${"not ".repeat(LIMITS.nesting - 1)}(is_verified or ${long})`;
+    const parsed = parse(text);
+    expect(parsed.diagnostics).toEqual([]);
+    const printed = format(parsed.document);
+    expect(printed.split("\n")[1]).toBe("  is_verified");
+    expect(printed.split("\n")[2]).toBe("  or some_long_field_name_0 > 0");
+    expect(parse(printed).diagnostics).toEqual([]);
+    expect(sameDocument(parse(printed).document, parsed.document)).toBe(true);
+    expect((await segql(["fmt", "-"], text)).code).toBe(0);
+    // Shallow enough, the grouping parentheses stay.
+    expect(format(parse(`is_verified or ${long}`).document).split("\n")[1]).toBe("or (");
+  });
+});
+
 describe("case 2: deep unclosed parentheses", () => {
   it("150 unclosed parentheses give a positioned error", () => {
     const text = `${"(".repeat(150)}churn`;
