@@ -32,6 +32,15 @@ export {
   type PredicateOptions,
 } from "./compiler/predicate/index.js";
 export {
+  conditionLabel,
+  explain,
+  subConditions,
+  type ExplainNode,
+  type ExplainOptions,
+  type Explanation,
+  type SubCondition,
+} from "./compiler/predicate/explain.js";
+export {
   compileSql,
   compileViews,
   DIALECT_NAMES,
