@@ -61,6 +61,18 @@ describe("input size (maxInputBytes, default 1 MB)", () => {
   });
 });
 
+describe("formatting within the size limit", () => {
+  it("segql fmt refuses output over the limit (checking it would fail), saying how large it would be", async () => {
+    const text = `${"a=1 or ".repeat(140_000)}b`; // 980,001 bytes; formatted with spaces and line breaks: 1,260,002
+    expect(await segql(["fmt", "-"], text)).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: "segql fmt: <stdin>: formatted, it would be 1,260,002 bytes, more than the limit of 1,000,000; not formatted (raise the limit with --max-input-bytes)",
+    });
+    expect((await segql(["fmt", "--max-input-bytes", "2000000", "-"], text)).code).toBe(0);
+  });
+});
+
 describe("nesting, lists, segments and reference chains", () => {
   it("nesting: the first token past the limit", () => {
     expect(where("((((a))))", { limits: { nesting: 3 } })).toEqual(["1:4 too-deep"]);

@@ -5,7 +5,8 @@
  */
 import { chmodSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { DEFAULT_WIDTH, format, sameDocument } from "../../parser/format.js";
-import { parse, type Limits } from "../../parser/index.js";
+import { LIMITS, parse, type Limits } from "../../parser/index.js";
+import { offsetPastBytes, utf8Length } from "../../parser/limits.js";
 import { CliError, EXIT, internalErrorMessage, parseArgs, type Io } from "../io.js";
 import { limitsFrom, MAX_INPUT_BYTES_HELP, plural, readInputs, renderForTerminal, takeFiles, type Input } from "../inputs.js";
 
@@ -110,9 +111,16 @@ function formatInput(input: Input, width: number, io: Io, limits: Partial<Limits
     return null;
   }
   const formatted = format(parsed.document, { width });
-  // Never lose text: the output must parse back to the same document, comments included. The output may
-  // be a little longer than the input (spaces added), so the size limit does not apply to it.
-  const again = parse(formatted, { limits: { ...limits, maxInputBytes: Number.MAX_SAFE_INTEGER } });
+  // The output can be a little longer than the input (spaces and line breaks added): it must still be
+  // within the size limit, or checking the formatted file would refuse it.
+  const maxBytes = limits?.maxInputBytes ?? LIMITS.maxInputBytes;
+  if (offsetPastBytes(formatted, maxBytes) >= 0) {
+    io.err(`segql fmt: ${input.label ?? "the expression"}: formatted, it would be ${utf8Length(formatted).toLocaleString("en-US")} bytes, ` +
+      `more than the limit of ${maxBytes.toLocaleString("en-US")}; not formatted (raise the limit with --max-input-bytes)`);
+    return null;
+  }
+  // Never lose text: the output must parse back to the same document, comments included.
+  const again = parse(formatted, limits ? { limits } : {});
   if (again.diagnostics.length > 0 || !sameDocument(parsed.document, again.document)) {
     io.err(internalErrorMessage("segql fmt", new Error(`formatting ${input.label ?? "the expression"} would change it, so it was left as it is`)));
     return INTERNAL;
