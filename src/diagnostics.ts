@@ -78,9 +78,13 @@ export type DiagnosticCode =
   | "negative-aggregate"
   | "broken-segment"
   | "references-too-deep"
-  // checker warnings
+  // checker warnings (`always-true` also from the static analysis)
   | "always-true"
-  | "filter-shadows-field";
+  | "filter-shadows-field"
+  // static analysis (src/analysis): warnings, and a note when it stops early
+  | "never-matches"
+  | "redundant"
+  | "analysis-incomplete";
 
 /** A problem found in the text, with where and why, and a fix when one is likely. */
 export interface Diagnostic {
