@@ -25,27 +25,37 @@ export const STORE_FORMAT = 1;
 /** segql's own tables, for the statements that need every one. */
 export const STORE_TABLES = ["segql_meta", "segql_segments", "segql_segment_versions", "segql_static_members", "segql_memberships", "segql_membership_changes"] as const;
 
-const STORE_DDL = [
-  `CREATE TABLE IF NOT EXISTS segql_segments (
-     id BIGINT PRIMARY KEY, name TEXT NOT NULL, name_key TEXT NOT NULL, description TEXT NOT NULL,
-     kind TEXT NOT NULL, expression TEXT, version INTEGER NOT NULL,
-     created_at BIGINT NOT NULL, created_by TEXT, updated_at BIGINT NOT NULL, updated_by TEXT, refreshed_at BIGINT,
-     member_count BIGINT NOT NULL DEFAULT 0)`,
-  `CREATE TABLE IF NOT EXISTS segql_segment_versions (
-     segment_id BIGINT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL, description TEXT NOT NULL,
-     kind TEXT NOT NULL, expression TEXT, at_ms BIGINT NOT NULL, by_user TEXT, changed TEXT NOT NULL,
-     PRIMARY KEY (segment_id, version))`,
-  `CREATE TABLE IF NOT EXISTS segql_static_members (segment_id BIGINT NOT NULL, contact_key TEXT NOT NULL, PRIMARY KEY (segment_id, contact_key))`,
-  `CREATE TABLE IF NOT EXISTS segql_memberships (segment_id BIGINT NOT NULL, contact_key TEXT NOT NULL, PRIMARY KEY (segment_id, contact_key))`,
-  `CREATE SEQUENCE IF NOT EXISTS segql_change_seq`,
-  `CREATE TABLE IF NOT EXISTS segql_membership_changes (
-     seq BIGINT PRIMARY KEY DEFAULT nextval('segql_change_seq'), segment_id BIGINT NOT NULL, contact_key TEXT NOT NULL,
-     change TEXT NOT NULL, at_ms BIGINT NOT NULL, segment_version INTEGER NOT NULL)`,
-  // The per-contact lookups of upserts (which segments is this contact in?) and the feed by segment.
-  `CREATE INDEX IF NOT EXISTS segql_memberships_key ON segql_memberships (contact_key)`,
-  `CREATE INDEX IF NOT EXISTS segql_static_members_key ON segql_static_members (contact_key)`,
-  `CREATE INDEX IF NOT EXISTS segql_changes_segment ON segql_membership_changes (segment_id, seq)`,
-];
+/**
+ * segql's own tables. On DuckDB the membership tables and the change log have no primary key and the log
+ * no index: DuckDB maintains ART indexes row by row, which made materialising a 300,000-member segment
+ * about 4x slower (measured: 2.9 s with the key and the index instead of 1.0 s with the index alone; the
+ * log 1.9 s instead of 0.5 s). The store's writes keep them unique (every membership write goes through
+ * one diff), the log is read in `seq` order (appended in that order, so DuckDB's zone maps skip to a
+ * cursor), and the index on `contact_key` stays: upserts look a contact's memberships up by it.
+ */
+function storeDdl(backend: "duckdb" | "postgres"): string[] {
+  const pg = backend === "postgres";
+  return [
+    `CREATE TABLE IF NOT EXISTS segql_segments (
+       id BIGINT PRIMARY KEY, name TEXT NOT NULL, name_key TEXT NOT NULL, description TEXT NOT NULL,
+       kind TEXT NOT NULL, expression TEXT, version INTEGER NOT NULL,
+       created_at BIGINT NOT NULL, created_by TEXT, updated_at BIGINT NOT NULL, updated_by TEXT, refreshed_at BIGINT,
+       member_count BIGINT NOT NULL DEFAULT 0)`,
+    `CREATE TABLE IF NOT EXISTS segql_segment_versions (
+       segment_id BIGINT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL, description TEXT NOT NULL,
+       kind TEXT NOT NULL, expression TEXT, at_ms BIGINT NOT NULL, by_user TEXT, changed TEXT NOT NULL,
+       PRIMARY KEY (segment_id, version))`,
+    `CREATE TABLE IF NOT EXISTS segql_static_members (segment_id BIGINT NOT NULL, contact_key TEXT NOT NULL${pg ? ", PRIMARY KEY (segment_id, contact_key)" : ""})`,
+    `CREATE TABLE IF NOT EXISTS segql_memberships (segment_id BIGINT NOT NULL, contact_key TEXT NOT NULL${pg ? ", PRIMARY KEY (segment_id, contact_key)" : ""})`,
+    `CREATE SEQUENCE IF NOT EXISTS segql_change_seq`,
+    `CREATE TABLE IF NOT EXISTS segql_membership_changes (
+       seq BIGINT NOT NULL${pg ? " PRIMARY KEY" : ""} DEFAULT nextval('segql_change_seq'), segment_id BIGINT NOT NULL, contact_key TEXT NOT NULL,
+       change TEXT NOT NULL, at_ms BIGINT NOT NULL, segment_version INTEGER NOT NULL)`,
+    `CREATE INDEX IF NOT EXISTS segql_memberships_key ON segql_memberships (contact_key)`,
+    `CREATE INDEX IF NOT EXISTS segql_static_members_key ON segql_static_members (contact_key)`,
+    ...(pg ? [`CREATE INDEX IF NOT EXISTS segql_changes_segment ON segql_membership_changes (segment_id, seq)`] : []),
+  ];
+}
 
 /**
  * Creates or checks the tables; returns the schema in force. A new database needs `schema`; an existing
@@ -81,7 +91,7 @@ async function createTables(tx: SqlRunner, physical: Physical, backend: "duckdb"
     const index = quoteIdent(`${lastPart(schema.events.table)}_segql_contact`.slice(0, 60));
     await tx.exec(`CREATE INDEX IF NOT EXISTS ${index} ON ${quoteTable(schema.events.table)} (${quoteIdent(schema.events.contactKey)})`);
   }
-  for (const ddl of STORE_DDL) await tx.exec(ddl);
+  for (const ddl of storeDdl(backend)) await tx.exec(ddl);
 }
 
 function lastPart(table: string): string {
