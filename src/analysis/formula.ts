@@ -1,0 +1,417 @@
+/**
+ * Conditions as formulas over atoms, the form every analysis reasons on.
+ *
+ *   typed AST ──Formulas.fromTyped──▶ formula: true/false, atoms, not, and, or (hash-consed: one node per
+ *                                      meaning as written, so two copies of a rule are one atom)
+ *
+ * An atom is one positive test of one variable, false when the variable is empty (README "Semantics"), so
+ * `not atom` is its exact complement. Variables are what a contact's value decides:
+ * - a contact field, or (inside a `where` filter) an event property;
+ * - per event condition's *key* (its name, window and filter, as written): the count of matching events,
+ *   each aggregate of a property over them, and their first and last times. Two event conditions with the
+ *   same key speak of the same events; different keys are treated as unrelated, which can only make the
+ *   analysis see more possibilities than there are (never fewer), so what it proves still holds.
+ *
+ * Rules are broken into atoms that need no `or` to negate: `x = 5` is `x >= 5 and x <= 5`, `x in (1, 2)` is
+ * `x = 1 or x = 2`, `between` is `>=` and `<=`, `has all` is one `has` atom per value, `not E` is `not`.
+ * Relative times (`30 days ago`, `today`, `now`) stay symbolic unless a fixed `now` is given, so what is
+ * proved holds for every `now` (in years 1-9999).
+ */
+import type { AggregateFn, Literal, PositiveTest, ResolvedField, TimeUnit, TimeValue, TypedEvent, TypedExpr } from "../checker/typed-ast.js";
+import { resolveTime } from "../checker/time.js";
+import { foldAscii } from "../compiler/predicate/runtime.js";
+
+/** A comparison of an ordered value with a bound. */
+export type Cmp = "ge" | "gt" | "le" | "lt";
+
+/** What a variable holds: decides which sets and reasoning apply. */
+export type VarKind = "number" | "count" | "instant" | "day" | "text" | "boolean" | "list";
+
+/** The event condition's key: which events a count, aggregate or first/last time is taken over. */
+export interface EventKey {
+  id: string;
+  name: string;
+  window: { low: Term; high: Term } | null;
+  filter: Node | null;
+  /** The first typed event condition seen with this key (for rendering). */
+  typed: TypedEvent;
+  count: Var;
+}
+
+/** Where a variable's value lives in a contact (for building a witness). */
+export type Place =
+  | { kind: "contact"; field: ResolvedField }
+  | { kind: "property"; field: ResolvedField }
+  | { kind: "count"; key: EventKey }
+  | { kind: "aggregate"; key: EventKey; fn: AggregateFn; property: ResolvedField }
+  | { kind: "first" | "last"; key: EventKey };
+
+/** Something a contact decides: a field, a property of an event, or a measure of an event condition. */
+export interface Var {
+  index: number;
+  id: string;
+  kind: VarKind;
+  /**
+   * Variables of different groups are independent: any combination of their values is some contact. The
+   * measures of one event key share a group (no events means no aggregate).
+   */
+  group: string;
+  place: Place;
+  /** The values an enum lists (a witness prefers them; other values are still possible). */
+  enumValues: readonly string[] | null;
+}
+
+/** A point in time as written: absolute, or relative to `now` (kept symbolic). */
+export type Term =
+  | { kind: "instant"; ms: number }
+  | { kind: "now" }
+  | { kind: "today" }
+  | { kind: "relative"; amount: number; unit: TimeUnit };
+
+/** The part of an atom that says what it tests. */
+export type AtomTest =
+  | { k: "present" }
+  /** Numbers and counts. */
+  | { k: "cmp"; op: Cmp; value: number }
+  /** Instants and dates. */
+  | { k: "time"; op: Cmp; term: Term }
+  /** Text and booleans. */
+  | { k: "eq"; value: string | boolean }
+  /** ASCII case-insensitive; `needle` is folded and not empty. */
+  | { k: "text"; op: "contains" | "startsWith" | "endsWith"; needle: string }
+  /** A list holds `value`. */
+  | { k: "member"; value: string };
+
+/** A positive test of one variable: false when the variable is empty. */
+export type Atom = AtomTest & {
+  index: number;
+  key: string;
+  v: Var;
+  /** Its set of values is exact (see value-sets.ts): no text pattern, list membership or symbolic time. */
+  exact: boolean;
+};
+
+/** A formula node. Immutable and shared: build them only through `Formulas`. */
+export interface Node {
+  id: number;
+  t: "const" | "atom" | "not" | "and" | "or";
+  /** For `const`. */
+  value: boolean;
+  atom: Atom | null;
+  kids: readonly Node[];
+}
+
+/** Options of a formula universe. */
+export interface FormulaOptions {
+  /** Resolve relative times against this instant (epoch ms) instead of keeping them symbolic. */
+  now?: number | null;
+}
+
+/**
+ * Builds and shares formulas. One universe per analysis: nodes, atoms, variables and event keys are unique
+ * within it, so equal structures are the same object.
+ */
+export class Formulas {
+  readonly TRUE: Node;
+  readonly FALSE: Node;
+  readonly now: number | null;
+  readonly vars: Var[] = [];
+  readonly atoms: Atom[] = [];
+  readonly keys = new Map<string, EventKey>();
+  private readonly nodes = new Map<string, Node>();
+  private readonly varById = new Map<string, Var>();
+  private readonly atomByKey = new Map<string, Atom>();
+  private readonly typedMemo = new WeakMap<TypedExpr, Node>();
+  private nextId = 0;
+
+  constructor(options: FormulaOptions = {}) {
+    this.now = options.now ?? null;
+    this.TRUE = this.intern("T", { t: "const", value: true, atom: null, kids: [] });
+    this.FALSE = this.intern("F", { t: "const", value: false, atom: null, kids: [] });
+  }
+
+  /** How many nodes exist (a measure of work done). */
+  get size(): number {
+    return this.nextId;
+  }
+
+  private intern(key: string, shape: Omit<Node, "id">): Node {
+    let n = this.nodes.get(key);
+    if (!n) {
+      n = { id: this.nextId++, ...shape };
+      this.nodes.set(key, n);
+    }
+    return n;
+  }
+
+  // ---- connectives ------------------------------------------------------------------------------------
+
+  atom(test: AtomTest, v: Var): Node {
+    const key = `${v.id}\u0001${atomKey(test)}`;
+    let a = this.atomByKey.get(key);
+    if (!a) {
+      a = { ...test, index: this.atoms.length, key, v, exact: isExact(test, v) } as Atom;
+      this.atoms.push(a);
+      this.atomByKey.set(key, a);
+    }
+    return this.intern(`a${a.index}`, { t: "atom", value: false, atom: a, kids: [] });
+  }
+
+  not(x: Node): Node {
+    if (x.t === "const") return x.value ? this.FALSE : this.TRUE;
+    if (x.t === "not") return x.kids[0]!;
+    return this.intern(`!${x.id}`, { t: "not", value: false, atom: null, kids: [x] });
+  }
+
+  and(xs: readonly Node[]): Node {
+    return this.junction("and", xs);
+  }
+
+  or(xs: readonly Node[]): Node {
+    return this.junction("or", xs);
+  }
+
+  /** `and`/`or`: flattened, constants folded, duplicates dropped, operands in a canonical order. */
+  private junction(t: "and" | "or", xs: readonly Node[]): Node {
+    const unit = t === "and" ? this.TRUE : this.FALSE;
+    const zero = t === "and" ? this.FALSE : this.TRUE;
+    const seen = new Set<number>();
+    const kids: Node[] = [];
+    const stack = [...xs].reverse();
+    while (stack.length > 0) {
+      const x = stack.pop()!;
+      if (x === zero) return zero;
+      if (x === unit || seen.has(x.id)) continue;
+      if (x.t === t) {
+        for (let i = x.kids.length - 1; i >= 0; i--) stack.push(x.kids[i]!);
+        continue;
+      }
+      seen.add(x.id);
+      kids.push(x);
+    }
+    // `a and not a` is false, `a or not a` true.
+    for (const k of kids) if (k.t === "not" && seen.has(k.kids[0]!.id)) return zero;
+    if (kids.length === 0) return unit;
+    if (kids.length === 1) return kids[0]!;
+    kids.sort((a, b) => a.id - b.id);
+    return this.intern(`${t === "and" ? "&" : "|"}${kids.map((k) => k.id).join(",")}`, { t, value: false, atom: null, kids });
+  }
+
+  // ---- variables ----------------------------------------------------------------------------------------
+
+  private variable(id: string, kind: VarKind, group: string, place: Place, enumValues: readonly string[] | null = null): Var {
+    let v = this.varById.get(id);
+    if (!v) {
+      v = { index: this.vars.length, id, kind, group, place, enumValues };
+      this.vars.push(v);
+      this.varById.set(id, v);
+    }
+    return v;
+  }
+
+  /** The variable of a contact field or an event property. */
+  fieldVar(field: ResolvedField): Var {
+    const id = `${field.source === "contact" ? "c" : "p"}:${field.name}`;
+    const kind = KIND_OF_TYPE[field.type];
+    return this.variable(id, kind, id, { kind: field.source === "contact" ? "contact" : "property", field }, field.type === "enum" ? field.def.values ?? [] : null);
+  }
+
+  // ---- typed AST → formula --------------------------------------------------------------------------------
+
+  /** The formula of a typed condition (memoised per node; a referenced segment is translated once). */
+  fromTyped(e: TypedExpr): Node {
+    const memo = this.typedMemo.get(e);
+    if (memo) return memo;
+    let n: Node;
+    switch (e.kind) {
+      case "and":
+        n = this.and(e.operands.map((o) => this.fromTyped(o)));
+        break;
+      case "or":
+        n = this.or(e.operands.map((o) => this.fromTyped(o)));
+        break;
+      case "not":
+        n = this.not(this.fromTyped(e.operand));
+        break;
+      case "segment":
+        n = this.fromTyped(e.expr);
+        break;
+      case "rule": {
+        const positive = this.test(this.fieldVar(e.field), e.test);
+        n = e.test.negated ? this.not(positive) : positive;
+        break;
+      }
+      case "event":
+        n = this.event(e);
+        break;
+    }
+    this.typedMemo.set(e, n);
+    return n;
+  }
+
+  /** The formula of a positive test of a variable. */
+  test(v: Var, t: PositiveTest): Node {
+    switch (t.op) {
+      case "present":
+        return this.atom({ k: "present" }, v);
+      case "eq":
+        return this.equals(v, t.value);
+      case "lt":
+      case "le":
+      case "gt":
+      case "ge":
+        return this.compare(v, t.op, t.value);
+      case "between":
+        return this.and([this.compare(v, "ge", t.low), this.compare(v, "le", t.high)]);
+      case "in":
+        return this.or(t.values.map((x) => this.equals(v, x)));
+      case "contains":
+      case "startsWith":
+      case "endsWith": {
+        const needle = foldAscii(t.value);
+        // An empty needle holds for every non-empty string (the predicate's `present`).
+        return needle === "" ? this.atom({ k: "present" }, v) : this.atom({ k: "text", op: t.op, needle }, v);
+      }
+      case "hasAny":
+        return this.or(t.values.map((x) => this.atom({ k: "member", value: x }, v)));
+      case "hasAll":
+        return t.values.length === 0 ? this.atom({ k: "present" }, v) : this.and(t.values.map((x) => this.atom({ k: "member", value: x }, v)));
+    }
+  }
+
+  private equals(v: Var, value: Literal): Node {
+    if (v.kind === "number" || v.kind === "count") return this.and([this.compare(v, "ge", value), this.compare(v, "le", value)]);
+    if (v.kind === "instant" || v.kind === "day") return this.and([this.compare(v, "ge", value), this.compare(v, "le", value)]);
+    if (value.kind === "string") return value.value === "" ? this.FALSE : this.atom({ k: "eq", value: value.value }, v); // "" is empty
+    if (value.kind === "boolean") return this.atom({ k: "eq", value: value.value }, v);
+    return this.FALSE;
+  }
+
+  private compare(v: Var, op: Cmp, value: Literal): Node {
+    if (value.kind === "number") return this.atom({ k: "cmp", op, value: value.value === 0 ? 0 : value.value }, v);
+    if (value.kind === "string" || value.kind === "boolean") return this.FALSE; // the checker never types these
+    return this.atom({ k: "time", op, term: this.term(value) }, v);
+  }
+
+  /** A time value as a term: resolved when `now` is fixed. */
+  term(t: TimeValue): Term {
+    if (t.kind === "instant") return { kind: "instant", ms: t.ms };
+    if (this.now !== null) return { kind: "instant", ms: resolveTime(t, this.now) };
+    if (t.kind === "relative" && t.amount === 0) return { kind: "now" };
+    return t.kind === "relative" ? { kind: "relative", amount: t.amount, unit: t.unit } : { kind: t.kind };
+  }
+
+  private event(e: TypedEvent): Node {
+    const key = this.eventKey(e);
+    const m = e.measure;
+    switch (m.kind) {
+      case "count": {
+        const ge = m.count === 0 ? this.TRUE : this.atom({ k: "cmp", op: "ge", value: m.count }, key.count);
+        const le = this.atom({ k: "cmp", op: "le", value: m.count }, key.count);
+        return m.cmp === ">=" ? ge : m.cmp === "<=" ? le : this.and([ge, le]);
+      }
+      case "aggregate": {
+        const v = this.variable(`a:${m.fn}:${m.property.name}:${key.id}`, "number", key.count.group, { kind: "aggregate", key, fn: m.fn, property: m.property });
+        return this.test(v, m.test);
+      }
+      case "first":
+      case "last": {
+        const v = this.variable(`${m.kind === "first" ? "f" : "l"}:${key.id}`, "instant", key.count.group, { kind: m.kind, key });
+        return this.test(v, m.test);
+      }
+    }
+  }
+
+  /** The key of an event condition (created on first use). */
+  eventKey(e: TypedEvent): EventKey {
+    const window = e.window ? { low: this.term(e.window.low), high: this.term(e.window.high) } : null;
+    const filter = e.filter ? this.fromTyped(e.filter) : null;
+    const id = `${JSON.stringify(e.name)}|${window ? `${termKey(window.low)}..${termKey(window.high)}` : "-"}|${filter ? filter.id : "-"}`;
+    let key = this.keys.get(id);
+    if (!key) {
+      const group = `e:${id}`;
+      key = { id, name: e.name, window, filter, typed: e, count: null as unknown as Var };
+      key.count = this.variable(`n:${id}`, "count", group, { kind: "count", key });
+      this.keys.set(id, key);
+    }
+    return key;
+  }
+
+  /** The variables of an event key's measures (count first). */
+  measureVars(key: EventKey): Var[] {
+    return this.vars.filter((v) => v.group === key.count.group);
+  }
+}
+
+const KIND_OF_TYPE: Record<ResolvedField["type"], VarKind> = {
+  number: "number",
+  date: "day",
+  timestamp: "instant",
+  string: "text",
+  enum: "text",
+  boolean: "boolean",
+  list: "list",
+};
+
+function isExact(t: AtomTest, v: Var): boolean {
+  switch (t.k) {
+    case "present":
+      return v.kind !== "list";
+    case "cmp":
+    case "eq":
+      return true;
+    case "time":
+      return t.term.kind === "instant";
+    case "text":
+    case "member":
+      return false;
+  }
+}
+
+/** A stable text for a term (part of event keys). */
+export function termKey(t: Term): string {
+  switch (t.kind) {
+    case "instant":
+      return `@${t.ms}`;
+    case "relative":
+      return `-${t.amount}${t.unit}`;
+    default:
+      return t.kind;
+  }
+}
+
+function atomKey(t: AtomTest): string {
+  switch (t.k) {
+    case "present":
+      return "present";
+    case "cmp":
+      return `${t.op}\u0001${t.value}`;
+    case "time":
+      return `t${t.op}\u0001${termKey(t.term)}`;
+    case "eq":
+      return `eq\u0001${typeof t.value}\u0001${String(t.value)}`;
+    case "text":
+      return `${t.op}\u0001${t.needle}`;
+    case "member":
+      return `has\u0001${t.value}`;
+  }
+}
+
+/** Every node of a formula, children before parents, each once (no recursion). */
+export function postOrder(root: Node): Node[] {
+  const out: Node[] = [];
+  const seen = new Set<number>();
+  const stack: { n: Node; expanded: boolean }[] = [{ n: root, expanded: false }];
+  while (stack.length > 0) {
+    const top = stack.pop()!;
+    if (top.expanded) {
+      out.push(top.n);
+      continue;
+    }
+    if (seen.has(top.n.id)) continue;
+    seen.add(top.n.id);
+    stack.push({ n: top.n, expanded: true });
+    for (let i = top.n.kids.length - 1; i >= 0; i--) if (!seen.has(top.n.kids[i]!.id)) stack.push({ n: top.n.kids[i]!, expanded: false });
+  }
+  return out;
+}

@@ -1,0 +1,371 @@
+/**
+ * Decides what can be decided about formulas: can this hold for some contact, does it hold for every
+ * contact, does this imply that. Answers are "yes", "no" or "unknown", and a "no" to "can it hold" is a
+ * proof (the basis of every warning).
+ *
+ * Two tiers:
+ * 1. Exact sets, bottom-up (cheap, no search): a formula over one exactly-representable variable is a set
+ *    of its values (ordered-set.ts, value-sets.ts); an `and` of such formulas is empty when one variable's
+ *    intersection is; an `or` covers everything when one variable's union does. Operands over unrelated
+ *    variables combine without search (each can hold; together they can).
+ * 2. The search (search.ts) over the theory (theory.ts), within a shared budget, for what tier 1 leaves open.
+ *
+ * Tier 1 treats variables of different groups as independent, and times on different fields as unrelated
+ * even when each refers to `now`; so it may answer "can hold" where the search would prove otherwise. That
+ * only ever loses a warning: a proof of impossibility always comes from a sound rule.
+ */
+import type { EventKey, Formulas, Node, Var } from "./formula.js";
+import { search, type Budget } from "./search.js";
+import { Theory } from "./theory.js";
+import { solveTimes } from "./time-graph.js";
+import { BOOL, COUNTS, DAY, DAYS, INSTANTS, NUMBERS, TEXT, covers, intersect, isNone, unite, without, type ValueSet } from "./value-sets.js";
+import type { Atom } from "./formula.js";
+
+/** A three-valued answer. */
+export type Answer = "yes" | "no" | "unknown";
+
+/** A formula over one variable, as the exact set of that variable's values where it holds. */
+interface Single {
+  v: Var;
+  set: ValueSet;
+}
+
+/** The default budget of search decisions for one analysis. */
+export const DEFAULT_BUDGET = 20_000;
+
+/** Decisions about formulas of one universe, memoised per node. */
+export class Reasoner {
+  readonly theory: Theory;
+  private readonly singles: (Single | null | undefined)[] = [];
+  private readonly varLists: (readonly Var[] | undefined)[] = [];
+  private readonly sats: (Answer | undefined)[] = [];
+  private readonly valids: (Answer | undefined)[] = [];
+  private readonly domains = new Map<Var, ValueSet | null>();
+  private readonly emptyKeys = new Map<EventKey, boolean>();
+  private readonly atomSets: (ValueSet | null | undefined)[] = [];
+
+  constructor(
+    readonly f: Formulas,
+    readonly budget: Budget = { steps: 0, limit: DEFAULT_BUDGET, exceeded: false },
+  ) {
+    this.theory = new Theory(this);
+  }
+
+  // ---- domains and atom sets ------------------------------------------------------------------------------
+
+  /** Every value a variable may hold (null for lists, which have no exact sets). */
+  domain(v: Var): ValueSet | null {
+    let d = this.domains.get(v);
+    if (d !== undefined) return d;
+    const p = v.place;
+    const emptyKey = (p.kind === "count" || p.kind === "aggregate" || p.kind === "first" || p.kind === "last") && this.keyMatchesNothing(p.key);
+    switch (v.kind) {
+      case "number":
+        d = { k: "ordered", ops: NUMBERS, s: emptyKey ? NUMBERS.onlyEmpty : NUMBERS.full };
+        break;
+      case "count":
+        d = { k: "ordered", ops: COUNTS, s: emptyKey ? COUNTS.range(0, 0) : COUNTS.present };
+        break;
+      case "instant":
+        d = { k: "ordered", ops: INSTANTS, s: emptyKey ? INSTANTS.onlyEmpty : INSTANTS.full };
+        break;
+      case "day":
+        d = { k: "ordered", ops: DAYS, s: DAYS.full };
+        break;
+      case "text":
+        d = { k: "text", s: TEXT.full };
+        break;
+      case "boolean":
+        d = { k: "bool", s: BOOL.full };
+        break;
+      case "list":
+        d = null;
+        break;
+    }
+    this.domains.set(v, d);
+    return d;
+  }
+
+  /** The values where an exact atom holds (within its variable's domain); null for atoms that are not exact. */
+  atomSet(a: Atom): ValueSet | null {
+    const memo = this.atomSets[a.index];
+    if (memo !== undefined) return memo;
+    const domain = this.domain(a.v);
+    let raw: ValueSet | null = null;
+    if (a.exact && domain) {
+      switch (a.k) {
+        case "present":
+          if (domain.k === "ordered") raw = { k: "ordered", ops: domain.ops, s: domain.ops.present };
+          else if (domain.k === "text") raw = { k: "text", s: TEXT.present };
+          else raw = { k: "bool", s: { bits: 6 } };
+          break;
+        case "cmp":
+          if (domain.k === "ordered") raw = { k: "ordered", ops: domain.ops, s: domain.ops.compare(a.op, a.value) };
+          break;
+        case "time":
+          if (a.term.kind === "instant" && domain.k === "ordered") {
+            raw = { k: "ordered", ops: domain.ops, s: domain.ops.compare(a.op, a.v.kind === "day" ? a.term.ms / DAY : a.term.ms) };
+          }
+          break;
+        case "eq":
+          raw = typeof a.value === "string" ? { k: "text", s: TEXT.one(a.value) } : { k: "bool", s: { bits: a.value ? 2 : 4 } };
+          break;
+        default:
+          break;
+      }
+    }
+    const set = raw && domain ? intersect(domain, raw) : null;
+    this.atomSets[a.index] = set;
+    return set;
+  }
+
+  /**
+   * True when no event can match the key: its `where` filter never holds, or its window is empty (ends
+   * before it starts, for every `now`). Its count is then 0 and its aggregates and times empty.
+   */
+  keyMatchesNothing(key: EventKey): boolean {
+    let empty = this.emptyKeys.get(key);
+    if (empty !== undefined) return empty;
+    this.emptyKeys.set(key, false); // while deciding (a filter never holds an event condition, so no cycle)
+    empty = false;
+    if (key.window) {
+      const t: Var = { index: -1, id: "window", kind: "instant", group: "window", place: key.count.place, enumValues: null };
+      empty = solveTimes([{ v: t, op: "ge", term: key.window.low }, { v: t, op: "le", term: key.window.high }]) === null;
+    }
+    if (!empty && key.filter) empty = this.sat(key.filter) === "no";
+    this.emptyKeys.set(key, empty);
+    return empty;
+  }
+
+  // ---- tier 1 -------------------------------------------------------------------------------------------
+
+  /** The node as one variable's exact set, when it is one. */
+  single(x: Node): Single | null {
+    const memo = this.singles[x.id];
+    if (memo !== undefined) return memo;
+    let out: Single | null = null;
+    switch (x.t) {
+      case "atom": {
+        const set = this.atomSet(x.atom!);
+        out = set ? { v: x.atom!.v, set } : null;
+        break;
+      }
+      case "not": {
+        const kid = this.single(x.kids[0]!);
+        out = kid ? { v: kid.v, set: without(this.domain(kid.v)!, kid.set) } : null;
+        break;
+      }
+      case "and":
+      case "or": {
+        let acc: Single | null = null;
+        for (const k of x.kids) {
+          const s = this.single(k);
+          if (!s || (acc && acc.v !== s.v)) {
+            acc = null;
+            break;
+          }
+          acc = acc ? { v: s.v, set: x.t === "and" ? intersect(acc.set, s.set) : unite(acc.set, s.set) } : s;
+        }
+        out = acc;
+        break;
+      }
+      default:
+        break;
+    }
+    this.singles[x.id] = out;
+    return out;
+  }
+
+  /** The variables a node depends on (unique, by index). */
+  varsOf(x: Node): readonly Var[] {
+    const memo = this.varLists[x.id];
+    if (memo) return memo;
+    let out: readonly Var[];
+    if (x.t === "atom") out = [x.atom!.v];
+    else if (x.t === "const") out = [];
+    else if (x.kids.length === 1) out = this.varsOf(x.kids[0]!);
+    else {
+      const seen = new Map<number, Var>();
+      for (const k of x.kids) for (const v of this.varsOf(k)) seen.set(v.index, v);
+      out = [...seen.values()].sort((a, b) => a.index - b.index);
+    }
+    this.varLists[x.id] = out;
+    return out;
+  }
+
+  /** Can the formula hold for some contact (and `now`)? "no" is a proof. */
+  sat(x: Node): Answer {
+    const memo = this.sats[x.id];
+    if (memo !== undefined) return memo;
+    let out: Answer;
+    const s = this.single(x);
+    if (x.t === "const") out = x.value ? "yes" : "no";
+    else if (s) out = isNone(s.set) ? "no" : "yes";
+    else if (x.t === "not") out = flip(this.valid(x.kids[0]!));
+    else if (x.t === "or") {
+      out = "no";
+      for (const k of x.kids) {
+        const a = this.sat(k);
+        if (a === "yes") {
+          out = "yes";
+          break;
+        }
+        if (a === "unknown") out = "unknown";
+      }
+      if (out === "unknown") out = this.searched(x);
+    } else if (x.t === "and") out = this.andSat(x);
+    else out = this.searched(x);
+    this.sats[x.id] = out;
+    return out;
+  }
+
+  /** Does the formula hold for every contact (and `now`)? "yes" is a proof. */
+  valid(x: Node): Answer {
+    const memo = this.valids[x.id];
+    if (memo !== undefined) return memo;
+    let out: Answer;
+    const s = this.single(x);
+    if (x.t === "const") out = x.value ? "yes" : "no";
+    else if (s) out = covers(s.set, this.domain(s.v)!) ? "yes" : "no";
+    else if (x.t === "atom") out = "no"; // a positive test is false on an empty value
+    else if (x.t === "not") out = flip(this.sat(x.kids[0]!));
+    else if (x.t === "and") {
+      out = "yes";
+      for (const k of x.kids) {
+        const a = this.valid(k);
+        if (a === "no") {
+          out = "no";
+          break;
+        }
+        if (a === "unknown") out = "unknown";
+      }
+    } else out = this.orValid(x);
+    this.valids[x.id] = out;
+    return out;
+  }
+
+  /** An `and`: split into groups of operands sharing variables; decide each group. */
+  private andSat(x: Node): Answer {
+    const parts = this.components(x.kids);
+    let out: Answer = "yes";
+    for (const part of parts) {
+      let a: Answer;
+      if (part.length === 1) a = this.sat(part[0]!);
+      else {
+        const merged = this.mergeSingles(part, "and");
+        if (merged.empty) return "no";
+        a = merged.rest.length === 0 && merged.oneVarPerGroup ? "yes" : "unknown";
+        if (a === "unknown") a = this.searched(this.f.and(part));
+      }
+      if (a === "no") return "no";
+      if (a === "unknown") out = "unknown";
+    }
+    return out;
+  }
+
+  /** An `or`: valid when one group of operands sharing variables covers everything. */
+  private orValid(x: Node): Answer {
+    const parts = this.components(x.kids);
+    let out: Answer = "no";
+    for (const part of parts) {
+      let a: Answer;
+      if (part.length === 1) a = this.valid(part[0]!);
+      else {
+        const merged = this.mergeSingles(part, "or");
+        if (merged.full) return "yes";
+        a = merged.rest.length === 0 && merged.oneVarPerGroup ? "no" : "unknown";
+        if (a === "unknown") a = flip(this.searched(this.f.not(this.f.or(part))));
+      }
+      if (a === "yes") return "yes";
+      if (a === "unknown") out = "unknown";
+    }
+    return out;
+  }
+
+  /**
+   * Operands grouped so that different groups share no variable group (and are independent). Each group
+   * keeps its operands in order.
+   */
+  private components(xs: readonly Node[]): Node[][] {
+    const parent = xs.map((_, i) => i);
+    const find = (i: number): number => {
+      while (parent[i] !== i) i = parent[i] = parent[parent[i]!]!;
+      return i;
+    };
+    const owner = new Map<string, number>();
+    xs.forEach((x, i) => {
+      for (const v of this.varsOf(x)) {
+        const j = owner.get(v.group);
+        if (j === undefined) owner.set(v.group, i);
+        else parent[find(i)] = find(j);
+      }
+    });
+    const groups = new Map<number, Node[]>();
+    xs.forEach((x, i) => {
+      const root = find(i);
+      const g = groups.get(root);
+      if (g) g.push(x);
+      else groups.set(root, [x]);
+    });
+    return [...groups.values()];
+  }
+
+  /**
+   * Combines the operands that are single-variable sets, per variable (`and`: intersection, `or`: union).
+   * `empty`: some variable's intersection is empty; `full`: some variable's union covers its domain;
+   * `rest`: the operands that are not single-variable sets.
+   */
+  private mergeSingles(xs: readonly Node[], t: "and" | "or"): { empty: boolean; full: boolean; rest: Node[]; oneVarPerGroup: boolean } {
+    const byVar = new Map<Var, ValueSet>();
+    const rest: Node[] = [];
+    for (const x of xs) {
+      const s = this.single(x);
+      if (!s) {
+        rest.push(x);
+        continue;
+      }
+      const acc = byVar.get(s.v);
+      byVar.set(s.v, acc ? (t === "and" ? intersect(acc, s.set) : unite(acc, s.set)) : s.set);
+    }
+    let empty = false;
+    let full = false;
+    const groups = new Set<string>();
+    let oneVarPerGroup = true;
+    for (const [v, set] of byVar) {
+      if (isNone(set)) empty = true;
+      if (covers(set, this.domain(v)!)) full = true;
+      if (groups.has(v.group)) oneVarPerGroup = false;
+      groups.add(v.group);
+    }
+    return { empty, full, rest, oneVarPerGroup };
+  }
+
+  // ---- tier 2 --------------------------------------------------------------------------------------------
+
+  /** Satisfiability by search: "no" only when every case was refused by a sound rule. */
+  private searched(x: Node): Answer {
+    const result = search(this, x, this.budget);
+    return result.verdict === "sat" ? "yes" : result.verdict === "unsat" ? "no" : "unknown";
+  }
+
+  // ---- conveniences --------------------------------------------------------------------------------------
+
+  /** Proved: the formula never holds. */
+  never(x: Node): boolean {
+    return this.sat(x) === "no";
+  }
+
+  /** Proved: the formula always holds. */
+  always(x: Node): boolean {
+    return this.valid(x) === "yes";
+  }
+
+  /** Proved: whenever every premise holds, the conclusion holds. */
+  implies(premises: readonly Node[], conclusion: Node): boolean {
+    return this.never(this.f.and([...premises, this.f.not(conclusion)]));
+  }
+}
+
+function flip(a: Answer): Answer {
+  return a === "yes" ? "no" : a === "no" ? "yes" : "unknown";
+}

@@ -1,0 +1,208 @@
+/**
+ * Rules on times relative to an unknown `now`, decided for every `now` at once, as difference constraints.
+ *
+ * Each time (a field's value, `now`, `today`, `N months ago`, the zero instant) is a node; each rule a bound
+ * on the difference of two nodes (`last_seen > 30 days ago` is `last_seen − now > −30 days`). The rules can
+ * all hold for some `now` exactly when the graph has no negative cycle (Bellman-Ford). Facts that hold for
+ * every `now` are edges too: `now − 1 day < today <= now`; `now − k months` lies between `now − (shortest k
+ * months)` and `now − (longest k months + 3 days)` (calendar months, clamped to the month's end); a later
+ * month bound is earlier; every instant, `now` included, lies in years 1-9999.
+ *
+ * Times are whole milliseconds, so a strict bound `< c` is `<= c − 1`; a date field's value is a midnight,
+ * so its bounds against the zero instant round to whole days. The graph does not know that other bounds
+ * land on midnights, nor the exact calendar, so "no negative cycle" may be wrong about satisfiability
+ * (then a witness is searched for and checked), but a negative cycle is a proof: the rules cannot all hold.
+ */
+import type { TimeUnit } from "../checker/typed-ast.js";
+import { MAX_INSTANT, MIN_INSTANT } from "../compiler/predicate/runtime.js";
+import type { Cmp, Term, Var } from "./formula.js";
+import { DAY } from "./value-sets.js";
+
+const UNIT_MS: Partial<Record<TimeUnit, number>> = { minute: 60_000, hour: 3_600_000, day: DAY, week: 7 * DAY };
+
+/** Offsets beyond this are clamped: no two instants of years 1-9999 are this far apart. */
+const FAR = 1e15;
+/** Month amounts beyond this reach before year 1 from any `now` in years 1-9999. */
+const MAX_MONTHS = 12 * 10_000;
+
+/** One bound of a present time variable. */
+export interface TimeBound {
+  v: Var;
+  op: Cmp;
+  term: Term;
+}
+
+/** A solution: the instant of `now` and of each variable (milliseconds), or null when none exists. */
+export interface TimeSolution {
+  now: number;
+  values: Map<Var, number>;
+}
+
+/** Lengths of the 4,800 months of one Gregorian cycle (400 years), in days. */
+const CYCLE: number[] = (() => {
+  const out: number[] = [];
+  for (let y = 2000; y < 2400; y++) {
+    for (let m = 1; m <= 12; m++) out.push(new Date(Date.UTC(y, m, 0)).getUTCDate());
+  }
+  return out;
+})();
+const CYCLE_DAYS = 146_097;
+
+const monthBounds = new Map<number, { lo: number; hi: number }>();
+
+/**
+ * The shortest and longest `now − (now − k months)`, in milliseconds, over every `now`: the lengths of the
+ * k months from the target month on, plus the days the day of the month moves back when the target month
+ * is shorter (March 31 − 1 month = February 28: 28 + 3 days). Exact over the 400-year cycle.
+ */
+export function monthSpan(k: number): { lo: number; hi: number } {
+  let b = monthBounds.get(k);
+  if (b) return b;
+  const n = CYCLE.length;
+  const q = Math.floor(k / n);
+  const r = k % n;
+  // sum = lengths of months j … i−1 where j = i − r (mod n), for i = 0 … n−1.
+  let sum = 0;
+  for (let t = n - r; t < n; t++) sum += CYCLE[t]!;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const j = (i - r + n) % n;
+    const moved = Math.max(0, CYCLE[i]! - CYCLE[j]!);
+    if (sum < min) min = sum;
+    if (sum + moved > max) max = sum + moved;
+    // Slide: month i joins, month j leaves.
+    sum += CYCLE[i]! - CYCLE[j]!;
+  }
+  b = { lo: (q * CYCLE_DAYS + min) * DAY, hi: (q * CYCLE_DAYS + max) * DAY };
+  monthBounds.set(k, b);
+  return b;
+}
+
+/** Where a term sits: a base node and an offset from it. */
+function place(t: Term): { base: string; offset: number } {
+  switch (t.kind) {
+    case "instant":
+      return { base: "Z", offset: clamp(t.ms) };
+    case "now":
+      return { base: "N", offset: 0 };
+    case "today":
+      return { base: "D", offset: 0 };
+    case "relative": {
+      const ms = UNIT_MS[t.unit];
+      if (ms !== undefined) return { base: "N", offset: -clamp(t.amount * ms) };
+      const k = t.unit === "year" ? t.amount * 12 : t.amount;
+      if (k === 0) return { base: "N", offset: 0 };
+      if (k > MAX_MONTHS) return { base: "N", offset: -FAR };
+      return { base: `M${k}`, offset: 0 };
+    }
+  }
+}
+
+function clamp(x: number): number {
+  return Math.max(-FAR, Math.min(FAR, x));
+}
+
+interface Edge {
+  from: number;
+  to: number;
+  w: number;
+}
+
+/**
+ * Whether the bounds can all hold for some `now` (in years 1-9999) and values of the variables, with a
+ * solution of the relaxation (see the module comment) when they can.
+ */
+export function solveTimes(bounds: readonly TimeBound[]): TimeSolution | null {
+  const ids = new Map<string, number>();
+  const names: string[] = [];
+  const vars = new Map<number, Var>();
+  const node = (name: string): number => {
+    let i = ids.get(name);
+    if (i === undefined) {
+      i = names.length;
+      ids.set(name, i);
+      names.push(name);
+    }
+    return i;
+  };
+  const edges: Edge[] = [];
+  // x_to − x_from <= w (strict: < w, which on whole milliseconds is <= w − 1).
+  const edge = (from: number, to: number, w: number, strict: boolean) => edges.push({ from, to, w: strict ? w - 1 : w });
+  const Z = node("Z");
+  const N = node("N");
+  edge(Z, N, MAX_INSTANT, false);
+  edge(N, Z, -MIN_INSTANT, false);
+  const months: number[] = [];
+  const baseNode = (base: string): number => {
+    if (!ids.has(base)) {
+      const i = node(base);
+      if (base === "D") {
+        edge(N, i, 0, false); // today <= now
+        edge(i, N, DAY, true); // now − today < 1 day
+      } else if (base.startsWith("M")) {
+        const k = Number(base.slice(1));
+        const span = monthSpan(k);
+        edge(N, i, -span.lo, false);
+        edge(i, N, span.hi, false);
+        months.push(k);
+      }
+      return i;
+    }
+    return ids.get(base)!;
+  };
+  for (const b of bounds) {
+    let x = ids.get(`v${b.v.index}`);
+    if (x === undefined) {
+      x = node(`v${b.v.index}`);
+      vars.set(x, b.v);
+      if (b.v.kind === "day") {
+        edge(Z, x, Math.floor(MAX_INSTANT / DAY) * DAY, false);
+        edge(x, Z, -Math.ceil(MIN_INSTANT / DAY) * DAY, false);
+      } else {
+        edge(Z, x, MAX_INSTANT, false);
+        edge(x, Z, -MIN_INSTANT, false);
+      }
+    }
+    const { base, offset } = place(b.term);
+    const B = baseNode(base);
+    const day = b.v.kind === "day" && B === Z;
+    switch (b.op) {
+      case "lt":
+        day ? edge(B, x, Math.ceil(offset / DAY) * DAY - DAY, false) : edge(B, x, offset, true);
+        break;
+      case "le":
+        day ? edge(B, x, Math.floor(offset / DAY) * DAY, false) : edge(B, x, offset, false);
+        break;
+      case "gt":
+        day ? edge(x, B, -(Math.floor(offset / DAY) * DAY + DAY), false) : edge(x, B, -offset, true);
+        break;
+      case "ge":
+        day ? edge(x, B, -Math.ceil(offset / DAY) * DAY, false) : edge(x, B, -offset, false);
+        break;
+    }
+  }
+  // A longer span of months ends earlier.
+  months.sort((a, b) => a - b);
+  for (let i = 1; i < months.length; i++) edge(ids.get(`M${months[i - 1]}`)!, ids.get(`M${months[i]}`)!, 0, true);
+
+  // Bellman-Ford from a virtual source joined to every node with weight 0.
+  const n = names.length;
+  const dist = new Array<number>(n).fill(0);
+  for (let round = 0; round < n; round++) {
+    let changed = false;
+    for (const e of edges) {
+      const d = dist[e.from]! + e.w;
+      if (d < dist[e.to]!) {
+        dist[e.to] = d;
+        changed = true;
+      }
+    }
+    if (!changed) {
+      const values = new Map<Var, number>();
+      for (const [i, v] of vars) values.set(v, dist[i]! - dist[Z]!);
+      return { now: dist[N]! - dist[Z]!, values };
+    }
+  }
+  return null;
+}

@@ -1,0 +1,294 @@
+/**
+ * Warnings about a checked segment: parts that never match, parts that always hold, and parts that add
+ * nothing. Each is reported once, on the smallest part that shows it, with a fix that removes the part
+ * when removing it is exactly right.
+ *
+ * The walk goes top-down (explicit stack). At each node:
+ * 1. never matches (alone)? Report where the contradiction is: the fewest operands of an `and` that cannot
+ *    hold together (found by deleting operands while it stays contradictory), each branch of an `or`, the
+ *    rule itself (`between 10 and 5`), the event's empty window or its filter. Stop there.
+ * 2. always holds (alone)? Likewise: the fewest branches of an `or` that cover every contact. Stop there.
+ * 3. `and`: an operand implied by the others and by the conditions around it (the operands of enclosing
+ *    `and`s) adds nothing; checked right to left, so of two equal rules the second is reported.
+ *    `or`: a branch that cannot hold with what the enclosing `and`s require never matches; a branch whose
+ *    contacts all match the other branches adds nothing.
+ * Inside `not` and inside a `where` filter the surrounding conditions are not carried (they would mean
+ * something else there). Referenced segments are reasoned about (their meaning counts) but not walked:
+ * their own text gets its own warnings.
+ *
+ * Every claim is a proof by the reasoner (reasoner.ts): when it cannot decide, nothing is said.
+ */
+import { warning, type Diagnostic, type Fix, type Span } from "../diagnostics.js";
+import type { Literal, TypedExpr } from "../checker/typed-ast.js";
+import { removalRange } from "./edits.js";
+import type { Node } from "./formula.js";
+import { analysisMessages as M, reasons } from "./messages.js";
+import type { Reasoner } from "./reasoner.js";
+import { renderTyped } from "./render.js";
+import { DAY } from "./value-sets.js";
+
+/** Options of `segmentWarnings`. */
+export interface WarningOptions {
+  /** The source text the spans point into: needed for fixes (removing a part reads its parentheses). */
+  text?: string;
+}
+
+/** What a node is to its parent: how a fix would remove it. */
+type Role =
+  | { kind: "root" }
+  | { kind: "operand"; parent: TypedExpr & { kind: "and" | "or" }; index: number }
+  | { kind: "inside" };
+
+/** A condition that holds around a node (an operand of an enclosing `and`). */
+interface Around {
+  e: TypedExpr;
+  f: Node;
+}
+
+interface Frame {
+  e: TypedExpr;
+  around: Around[];
+  role: Role;
+}
+
+/** The warnings of one checked condition (a segment's expression). */
+export function conditionWarnings(root: TypedExpr, r: Reasoner, options: WarningOptions = {}): Diagnostic[] {
+  return new Walker(r, options.text ?? null).run(root);
+}
+
+class Walker {
+  private readonly out: Diagnostic[] = [];
+
+  constructor(
+    private readonly r: Reasoner,
+    private readonly text: string | null,
+  ) {}
+
+  private f(e: TypedExpr): Node {
+    return this.r.f.fromTyped(e);
+  }
+
+  run(root: TypedExpr): Diagnostic[] {
+    const stack: Frame[] = [{ e: root, around: [], role: { kind: "root" } }];
+    while (stack.length > 0) {
+      const { e, around, role } = stack.pop()!;
+      const node = this.f(e);
+      if (this.r.never(node)) {
+        this.explainNever(e, role.kind === "operand" && role.parent.kind === "or" ? this.removal(role, M.removeBranch()) : undefined);
+        continue;
+      }
+      if (this.r.always(node)) {
+        if (!isAtLeastZero(e)) {
+          const fix = role.kind === "operand" && role.parent.kind === "and" ? this.removal(role, M.removeThis()) : undefined;
+          this.explainAlways(e, role.kind === "root" ? M.adds(true) : M.adds(false), fix);
+        }
+        continue;
+      }
+      const children: Frame[] = [];
+      if (e.kind === "and") this.and(e, around, children);
+      else if (e.kind === "or") this.or(e, around, children);
+      else if (e.kind === "not") children.push({ e: e.operand, around: [], role: { kind: "inside" } });
+      else if (e.kind === "event" && e.filter) children.push({ e: e.filter, around: [], role: { kind: "inside" } });
+      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
+    }
+    return this.out.sort((a, b) => a.span.start - b.span.start);
+  }
+
+  // ---- and / or ------------------------------------------------------------------------------------------
+
+  private and(e: TypedExpr & { kind: "and" }, around: Around[], children: Frame[]): void {
+    const ops = e.operands;
+    const fs = ops.map((o) => this.f(o));
+    const kept = ops.map((_, i) => i);
+    for (let i = ops.length - 1; i >= 0; i--) {
+      if (kept.length === 1) break;
+      if (this.r.always(fs[i]!)) continue; // reported when visited
+      const premises: Around[] = [...around, ...kept.filter((j) => j !== i).map((j) => ({ e: ops[j]!, f: fs[j]! }))];
+      if (!this.sharesGroup(fs[i]!, premises) || !this.r.implies(premises.map((p) => p.f), fs[i]!)) continue;
+      const core = this.core(premises, (s) => this.r.implies(s.map((p) => p.f), fs[i]!));
+      const role: Role = { kind: "operand", parent: e, index: i };
+      const only = core.length === 1 ? core[0]! : null;
+      const message = only && only.f === fs[i] && only.e.span.start !== ops[i]!.span.start
+        ? M.duplicate(renderTyped(only.e), only.e.span.line)
+        : M.implied(core.map((p) => renderTyped(p.e)));
+      this.report("redundant", ops[i]!.span, message, this.removal(role, M.removeThis()));
+      kept.splice(kept.indexOf(i), 1);
+    }
+    for (const i of kept) {
+      const others = kept.filter((j) => j !== i).map((j) => ({ e: ops[j]!, f: fs[j]! }));
+      children.push({ e: ops[i]!, around: [...around, ...others], role: { kind: "operand", parent: e, index: i } });
+    }
+  }
+
+  private or(e: TypedExpr & { kind: "or" }, around: Around[], children: Frame[]): void {
+    const ops = e.operands;
+    const fs = ops.map((o) => this.f(o));
+    const kept = ops.map((_, i) => i);
+    const aroundF = around.map((a) => a.f);
+    for (let i = ops.length - 1; i >= 0; i--) {
+      if (kept.length === 1) break;
+      const fi = fs[i]!;
+      if (this.r.never(fi) || this.r.always(fi)) continue; // reported when visited (or at this `or`)
+      const role: Role = { kind: "operand", parent: e, index: i };
+      if (around.length > 0 && this.sharesGroup(fi, around) && this.r.never(this.r.f.and([...aroundF, fi]))) {
+        const core = this.core(around, (s) => this.r.never(this.r.f.and([...s.map((a) => a.f), fi])));
+        this.report("never-matches", ops[i]!.span, M.neverBranch(core.map((a) => renderTyped(a.e))), this.removal(role, M.removeBranch()));
+        kept.splice(kept.indexOf(i), 1);
+        continue;
+      }
+      const others = kept.filter((j) => j !== i).map((j) => ({ e: ops[j]!, f: fs[j]! }));
+      if (!this.sharesGroup(fi, others)) continue;
+      const contained = (s: Around[]) => this.r.implies([...aroundF, fi], this.r.f.or(s.map((o) => o.f)));
+      if (!contained(others)) continue;
+      const core = this.core(others, contained);
+      const only = core.length === 1 ? core[0]! : null;
+      const message = only && only.f === fi ? M.duplicate(renderTyped(only.e), only.e.span.line) : M.contained(core.map((o) => renderTyped(o.e)));
+      this.report("redundant", ops[i]!.span, message, this.removal(role, M.removeBranch()));
+      kept.splice(kept.indexOf(i), 1);
+    }
+    for (const i of kept) children.push({ e: ops[i]!, around, role: { kind: "operand", parent: e, index: i } });
+  }
+
+  // ---- explanations --------------------------------------------------------------------------------------
+
+  /** Reports where a condition that never matches goes wrong. */
+  private explainNever(e: TypedExpr, fix: Fix | undefined): void {
+    switch (e.kind) {
+      case "and": {
+        const items = e.operands.map((o) => ({ e: o, f: this.f(o) }));
+        const core = this.core(items, (s) => this.r.never(this.r.f.and(s.map((x) => x.f))));
+        if (core.length === 1) return this.explainNever(core[0]!.e, fix);
+        if (core.length === 0) return this.report("never-matches", e.span, M.neverRule(renderTyped(e), null), fix);
+        const texts = core.map((x) => renderTyped(x.e));
+        if (contiguous(core.map((x) => x.e), e.operands)) {
+          return this.report("never-matches", join(core[0]!.e.span, core[core.length - 1]!.e.span), M.neverTogether(texts), fix);
+        }
+        return this.report("never-matches", core[core.length - 1]!.e.span, M.neverWith(texts.slice(0, -1)), fix);
+      }
+      case "or":
+        e.operands.forEach((o, i) => this.explainNever(o, i === 0 ? fix : undefined));
+        return;
+      case "not":
+        return this.report("never-matches", e.span, M.neverNot(), fix);
+      case "segment":
+        return this.report("never-matches", e.span, M.neverSegment(e.name), fix);
+      case "rule":
+        return this.report("never-matches", e.span, M.neverRule(renderTyped(e), ruleReason(e)), fix);
+      case "event": {
+        const key = this.r.f.eventKey(e);
+        if (key.window && this.r.keyMatchesNothing(key) && !(key.filter && this.r.never(key.filter))) {
+          return this.report("never-matches", e.span, M.emptyWindow(), fix);
+        }
+        if (e.filter && this.r.never(this.f(e.filter))) return this.explainNever(e.filter, fix);
+        return this.report("never-matches", e.span, M.neverRule(renderTyped(e), null), fix);
+      }
+    }
+  }
+
+  /** Reports where a condition that always holds does so; `tail` says what that means in its place. */
+  private explainAlways(e: TypedExpr, tail: string, fix: Fix | undefined): void {
+    switch (e.kind) {
+      case "or": {
+        const items = e.operands.map((o) => ({ e: o, f: this.f(o) }));
+        const core = this.core(items, (s) => this.r.always(this.r.f.or(s.map((x) => x.f))));
+        if (core.length === 1) return this.explainAlways(core[0]!.e, tail, fix);
+        const span = core.length > 0 && contiguous(core.map((x) => x.e), e.operands) ? join(core[0]!.e.span, core[core.length - 1]!.e.span) : e.span;
+        return this.report("always-true", span, M.alwaysTogether(core.map((x) => renderTyped(x.e))) + tail, fix);
+      }
+      case "and":
+        return this.report("always-true", e.span, M.alwaysAll() + tail, fix);
+      case "not":
+        return this.report("always-true", e.span, M.alwaysNot() + tail, fix);
+      case "segment":
+        return this.report("always-true", e.span, M.alwaysSegment(e.name) + tail, fix);
+      case "rule":
+        return this.report("always-true", e.span, M.alwaysRule(renderTyped(e), ruleReason(e)) + tail, fix);
+      case "event":
+        if (isAtLeastZero(e)) return; // the checker says so
+        return this.report("always-true", e.span, M.alwaysRule(renderTyped(e), null) + tail, fix);
+    }
+  }
+
+  // ---- helpers -------------------------------------------------------------------------------------------
+
+  /**
+   * The fewest items (in order) that still satisfy `holds`: each item is dropped in turn when the rest
+   * still do. `holds(items)` must be true.
+   */
+  private core<T>(items: readonly T[], holds: (subset: T[]) => boolean): T[] {
+    const core = [...items];
+    for (let i = 0; i < core.length; ) {
+      const without = core.filter((_, j) => j !== i);
+      if (without.length > 0 && holds(without)) core.splice(i, 1);
+      else i++;
+    }
+    return core;
+  }
+
+  /** Whether `x` reads a variable group that one of `others` reads (otherwise they are independent). */
+  private sharesGroup(x: Node, others: readonly { f: Node }[]): boolean {
+    const groups = new Set(this.r.varsOf(x).map((v) => v.group));
+    return others.some((o) => this.r.varsOf(o.f).some((v) => groups.has(v.group)));
+  }
+
+  private removal(role: Role, title: string): Fix | undefined {
+    if (role.kind !== "operand" || this.text === null) return undefined;
+    const spans = role.parent.operands.map((o) => o.span);
+    const range = removalRange(this.text, spans, role.index, role.parent.kind);
+    if (!range) return undefined;
+    return { title, edits: [{ span: spanOf(this.text, range.start, range.end), text: "" }] };
+  }
+
+  private report(code: "never-matches" | "always-true" | "redundant", span: Span, message: string, fix?: Fix): void {
+    this.out.push(warning(code, span, message, fix));
+  }
+}
+
+/** `performed "X" at least 0 times`: the checker warns about it already. */
+function isAtLeastZero(e: TypedExpr): boolean {
+  return e.kind === "event" && e.measure.kind === "count" && e.measure.cmp === ">=" && e.measure.count === 0;
+}
+
+/** A simple reason why a rule never holds (or, negated, always holds), when there is one. */
+function ruleReason(e: TypedExpr & { kind: "rule" }): string | null {
+  const t = e.test;
+  const date = e.field.type === "date";
+  const ms = (v: Literal): number | null => (v.kind === "instant" ? v.ms : null);
+  if (t.op === "between") {
+    if (t.low.kind === "number" && t.high.kind === "number" && t.low.value > t.high.value) return reasons.lowAboveHigh;
+    const lo = ms(t.low);
+    const hi = ms(t.high);
+    if (lo !== null && hi !== null && lo > hi) return reasons.lowAboveHigh;
+  }
+  if (t.op === "eq" && t.value.kind === "string" && t.value.value === "") return reasons.emptyText;
+  if (t.op === "in" && t.values.every((v) => v.kind === "string" && v.value === "")) return reasons.emptyText;
+  if (date && (t.op === "eq" || t.op === "in")) {
+    const values = t.op === "eq" ? [t.value] : t.values;
+    if (values.every((v) => ms(v) !== null && ms(v)! % DAY !== 0)) return reasons.midnight;
+  }
+  return null;
+}
+
+/** Whether `items` are consecutive operands of `operands`. */
+function contiguous(items: readonly TypedExpr[], operands: readonly TypedExpr[]): boolean {
+  const idx = items.map((x) => operands.indexOf(x));
+  return idx.every((x, i) => x >= 0 && (i === 0 || x === idx[i - 1]! + 1));
+}
+
+function join(a: Span, b: Span): Span {
+  return { start: a.start, end: b.end, line: a.line, column: a.column };
+}
+
+/** A span over `[start, end)` of `text`, with its line and column. */
+function spanOf(text: string, start: number, end: number): Span {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < start; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { start, end, line, column: start - lineStart + 1 };
+}
