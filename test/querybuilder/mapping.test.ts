@@ -1,0 +1,114 @@
+/**
+ * The builder mapping's laws (fast-check):
+ * - AST → builder groups → AST: for every expression (texts with any layout, comments, spellings and
+ *   grouping parentheses), `astOfQuery(fromText(text).query)` is the AST the parser makes of the text;
+ * - every expression of field rules is shown without text rules (the builder can represent it), and event
+ *   conditions and segment references are text rules holding their text as written;
+ * - the builder's own text (`printGroup`) maps back to the same groups.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { parse } from "../../src/parser/index.js";
+import { astOfQuery, fromText, isGroup, printGroup, sameExpr, TEXT_FIELD, type BuilderGroup, type BuilderNode } from "../../src/querybuilder/index.js";
+import { richSchema } from "../helpers/generators.js";
+import { nodes, textArb } from "./arbitraries.js";
+
+const runs = Number(process.env["SEGQL_QB_RUNS"] ?? 300);
+
+function exprOf(text: string) {
+  const parsed = parse(text);
+  expect(parsed.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+  return parsed.document.segments[0]?.expr ?? null;
+}
+
+function viewOf(text: string) {
+  const r = fromText(text, richSchema);
+  if (!r.ok) throw new Error(`no builder for ${JSON.stringify(text)}: ${r.reason}`);
+  return r.view;
+}
+
+/** A query's content without ids. */
+function shape(n: BuilderNode): unknown {
+  return isGroup(n) ? { c: n.combinator, n: n.not, r: n.rules.map(shape) } : { f: n.field, o: n.operator, v: n.value };
+}
+
+describe("segql ⇄ builder groups", () => {
+  it("AST → builder → AST is the identity for every expression the builder can represent (no text rules)", () => {
+    fc.assert(
+      fc.property(textArb({ events: false }), (text) => {
+        const view = viewOf(text);
+        const texts = nodes(view.query).filter((e) => !isGroup(e.node) && e.node.field === TEXT_FIELD);
+        expect(texts.map((e) => (e.node as { value: string }).value)).toEqual([]);
+        expect(sameExpr(astOfQuery(view.query, richSchema), exprOf(text))).toBe(true);
+      }),
+      { numRuns: runs },
+    );
+  });
+
+  it("events and segment references become text rules holding their text, and the round trip still holds", () => {
+    fc.assert(
+      fc.property(textArb({ events: true, segments: ["Paying", "Won't say \"no\""] }), (text) => {
+        const view = viewOf(text);
+        for (const e of nodes(view.query)) {
+          if (isGroup(e.node) || e.node.field !== TEXT_FIELD) continue;
+          const value = e.node.value as string;
+          expect(text).toContain(value);
+          expect(/^(performed|in\s+segment)/i.test(value)).toBe(true);
+        }
+        expect(sameExpr(astOfQuery(view.query, richSchema), exprOf(text))).toBe(true);
+      }),
+      { numRuns: runs },
+    );
+  });
+
+  it("the builder's own text maps back to the same groups", () => {
+    fc.assert(
+      fc.property(textArb({ events: true }), (text) => {
+        const query = viewOf(text).query;
+        const again = viewOf(printGroup(query, richSchema)).query;
+        expect(shape(again)).toEqual(shape(query));
+      }),
+      { numRuns: runs },
+    );
+  });
+
+  it("shows grouping as written: parenthesised runs and single conditions in parentheses are groups", () => {
+    const q = viewOf('a_b = 1 or status = "Pending" and (score > 1 and (is_vip)) -- c\n').query as BuilderGroup;
+    // `a_b` is not a field of the schema: a text rule, kept as written.
+    expect(shape(q)).toEqual({
+      c: "or",
+      n: false,
+      r: [
+        { f: TEXT_FIELD, o: "text", v: "a_b = 1" },
+        {
+          c: "and",
+          n: false,
+          r: [
+            { f: "status", o: "=", v: { kind: "string", value: "Pending" } },
+            { c: "and", n: false, r: [{ f: "score", o: ">", v: { kind: "number", raw: "1" } }, { c: "and", n: false, r: [{ f: "is_vip", o: "isTrue", v: null }] }] },
+          ],
+        },
+      ],
+    });
+  });
+
+  it("keeps values exactly as written: number spellings, dates, timestamps with offsets, relative times", () => {
+    const q = viewOf("score between 1e3 and -0 and signed_up_at after 2024-01-01T10:00:00+02:00 and birthday before 30 days ago and last_seen_at within last 1 week").query;
+    expect(q.rules.map(shape)).toEqual([
+      { f: "score", o: "between", v: [{ kind: "number", raw: "1e3" }, { kind: "number", raw: "-0" }] },
+      { f: "signed_up_at", o: "after", v: { kind: "timestamp", text: "2024-01-01T10:00:00+02:00" } },
+      { f: "birthday", o: "before", v: { kind: "relative", amount: "30", unit: "day" } },
+      { f: "last_seen_at", o: "withinLast", v: { amount: "1", unit: "week" } },
+    ]);
+  });
+
+  it("says why it cannot show a text: a syntax error (where), segment declarations", () => {
+    const bad = fromText("score > ", richSchema);
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.line).toBe(1);
+    const decl = fromText('segment "A" as is_vip', richSchema);
+    expect(decl.ok ? "" : decl.reason).toMatch(/declares segments/);
+    const empty = fromText("-- nothing yet\n", richSchema);
+    expect(empty.ok && empty.view.query.rules).toEqual([]);
+  });
+});
