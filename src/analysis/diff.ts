@@ -394,7 +394,7 @@ function countExpr(v: Var, set: ValueSet): A.Expr | null {
  */
 function timeRange(v: Var, lits: readonly Lit[], present: boolean): A.Expr[] | null {
   const field = fieldOf(v);
-  if (!field || !present || lits.some((l) => l.atom.k !== "time" && l.atom.k !== "present")) return null;
+  if (!field || !present || lits.some((l) => (l.atom.k !== "time" && l.atom.k !== "present") || (l.atom.k === "present" && !l.value))) return null;
   const flip = { lt: "ge", le: "gt", gt: "le", ge: "lt" } as const;
   const bounds = lits.filter((l) => l.atom.k === "time").map((l) => {
     const a = l.atom as Atom & { k: "time" };

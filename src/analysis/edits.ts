@@ -1,43 +1,109 @@
 /**
  * The edit that removes one operand of an `and`/`or` from the source text, with its connector and its own
- * parentheses, leaving the rest balanced. Operand spans exclude their parentheses (the parser drops them),
- * so the text between operands is read: `) and (`, comments and blanks. Anything unexpected: no edit.
+ * parentheses, leaving the rest balanced.
  *
- * A middle or first operand goes with the connector after it (`a and (b and c)` → `a and (c)`, where the
- * parser flattened `b and c` into the outer `and`); the last one with the connector before it.
+ * The parser drops parentheses, so a node's span runs from its first token to its last: `(a) and ((b))`
+ * spans `a) and ((b`. A node's *extent* is its span grown until its parentheses balance, then by any pair
+ * that wraps it alone. Between two operands' extents lie the connector and parentheses of groups the
+ * parser flattened (`a and (b and c)` is one `and` of three). An operand goes with the connector before it
+ * when no group opens between that connector and it, else with the connector after it when no group closes
+ * between it and that connector. Strings, quoted names and comments are skipped when counting; anything
+ * unexpected gives no edit.
  */
 import type { Span } from "../diagnostics.js";
 
-/** Offsets `[start, end)` to delete, or null when the text between operands is not as expected. */
+/** Offsets `[start, end)` to delete, or null when the text is not as expected. */
 export function removalRange(text: string, operands: readonly Span[], i: number, connector: "and" | "or"): { start: number; end: number } | null {
-  const me = operands[i]!;
-  if (i < operands.length - 1) {
-    const gap = readGap(text, me.end, operands[i + 1]!.start, connector);
-    if (!gap) return null;
-    let start = me.start;
-    for (let k = 0; k < gap.closes; k++) {
-      const at = skipBack(text, start);
-      if (at === 0 || text[at - 1] !== "(") return null;
-      start = at - 1;
-    }
-    return { start, end: gap.afterConnector };
+  const ext = operands.map((s) => extent(text, s));
+  const me = ext[i];
+  if (!me) return null;
+  if (i > 0) {
+    const prev = ext[i - 1];
+    const gap = prev && readGap(text, prev.end, me.start, connector);
+    if (gap && gap.opens === 0) return { start: gap.beforeConnector, end: me.end };
   }
-  if (i === 0) return null;
-  const gap = readGap(text, operands[i - 1]!.end, me.start, connector);
-  if (!gap) return null;
-  let end = me.end;
-  for (let k = 0; k < gap.opens; k++) {
+  if (i < operands.length - 1) {
+    const next = ext[i + 1];
+    const gap = next && readGap(text, me.end, next.start, connector);
+    if (gap && gap.closes === 0) return { start: me.start, end: gap.afterConnector };
+  }
+  return null;
+}
+
+/** The span grown to balanced parentheses and to the pairs that wrap it alone; null when they do not match. */
+export function extent(text: string, span: Span): { start: number; end: number } | null {
+  const count = parens(text, span.start, span.end);
+  if (!count) return null;
+  let start = span.start;
+  let end = span.end;
+  for (let k = 0; k < count.closes; k++) {
+    const at = skipBack(text, start);
+    if (at <= 0 || text[at - 1] !== "(") return null;
+    start = at - 1;
+  }
+  for (let k = 0; k < count.opens; k++) {
     const at = skipForward(text, end);
     if (text[at] !== ")") return null;
     end = at + 1;
   }
-  return { start: gap.beforeConnector, end };
+  for (;;) {
+    const before = skipBack(text, start);
+    const after = skipForward(text, end);
+    if (before <= 0 || text[before - 1] !== "(" || text[after] !== ")") break;
+    start = before - 1;
+    end = after + 1;
+  }
+  return { start, end };
 }
 
 /**
- * Reads `[ )… ] connector [ (… ]` between two operands: how many `)` close the operand before the
- * connector, how many `(` open the one after, where the blanks before the connector start (after the
- * last `)`), and where the text after the connector and its blanks starts.
+ * Unmatched parentheses in `[from, to)`: `closes` without their `(` (these open before `from`) and `opens`
+ * without their `)`. Null when a string or comment does not end inside the range.
+ */
+function parens(text: string, from: number, to: number): { opens: number; closes: number } | null {
+  let depth = 0;
+  let closes = 0;
+  for (let i = from; i < to; i++) {
+    const c = text[i]!;
+    if (c === "(") depth++;
+    else if (c === ")") {
+      if (depth > 0) depth--;
+      else closes++;
+    } else if (c === '"' || c === "'" || c === "`") {
+      const end = skipQuoted(text, i, c);
+      if (end < 0 || end > to) return null;
+      i = end - 1;
+    } else if (c === "-" && text[i + 1] === "-") {
+      while (i < to && text[i] !== "\n" && text[i] !== "\r") i++;
+    }
+  }
+  return { opens: depth, closes };
+}
+
+/** The offset just past a quoted string or name starting at `i`, or -1 when it does not close on its line. */
+function skipQuoted(text: string, i: number, quote: string): number {
+  for (let j = i + 1; j < text.length; j++) {
+    const c = text[j]!;
+    if (c === "\n" || c === "\r") return -1;
+    if (quote !== "`" && c === "\\") {
+      j++;
+      continue;
+    }
+    if (c === quote) {
+      if (quote === "`" && text[j + 1] === "`") {
+        j++;
+        continue;
+      }
+      return j + 1;
+    }
+  }
+  return -1;
+}
+
+/**
+ * Reads the text between two operands' extents: `)`s closing groups, the connector, `(`s opening groups.
+ * `beforeConnector` is where the blanks before the connector start (after any `)`), `afterConnector`
+ * where the text after the connector and its blanks starts.
  */
 function readGap(text: string, from: number, to: number, connector: string): { closes: number; opens: number; beforeConnector: number; afterConnector: number } | null {
   let i = from;
@@ -45,7 +111,7 @@ function readGap(text: string, from: number, to: number, connector: string): { c
   let beforeConnector = from;
   for (;;) {
     i = skipForward(text, i, to);
-    if (text[i] === ")") {
+    if (i < to && text[i] === ")") {
       closes++;
       i++;
       beforeConnector = i;
@@ -55,8 +121,7 @@ function readGap(text: string, from: number, to: number, connector: string): { c
   }
   const word = text.slice(i, i + connector.length);
   if (word.toLowerCase() !== connector || /[A-Za-z0-9_]/.test(text[i + connector.length] ?? "")) return null;
-  i += connector.length;
-  const afterConnector = skipForward(text, i, to);
+  const afterConnector = skipForward(text, i + connector.length, to);
   let opens = 0;
   i = afterConnector;
   for (;;) {
@@ -85,7 +150,7 @@ function skipForward(text: string, i: number, limit = text.length): number {
 
 /**
  * Back over blanks. Crossing into a line that holds `--` (a comment, perhaps ending in `(`) gives up: the
- * result then points at no `(`.
+ * result is then 0, which points at no `(`.
  */
 function skipBack(text: string, i: number): number {
   while (i > 0 && /[ \t\n\r\f\v]/.test(text[i - 1]!)) {

@@ -47,7 +47,9 @@ export class Theory {
         break;
     }
     const set = this.exactSet(v, lits);
-    return set && isNone(set) ? "unsat" : "sat";
+    if (!set) return "sat";
+    // A rule that is not exact (a time relative to `now`) still needs a value when it must hold.
+    return isNone(mustHaveValue(lits) ? withoutEmpty(set) : set) ? "unsat" : "sat";
   }
 
   /** The values the exact rules on `v` allow (rules that are not exact are left out). */
@@ -147,6 +149,18 @@ export class Theory {
     if (set.s.empty && !mustHaveValue(lits)) return null;
     const t = pickTime(set.s.intervals, day, now);
     return t === undefined ? undefined : t;
+  }
+}
+
+/** The set without the empty value. */
+function withoutEmpty(set: ValueSet): ValueSet {
+  switch (set.k) {
+    case "ordered":
+      return { ...set, s: { empty: false, intervals: set.s.intervals } };
+    case "text":
+      return { k: "text", s: { ...set.s, empty: false } };
+    case "bool":
+      return { k: "bool", s: { bits: set.s.bits & 6 } };
   }
 }
 
