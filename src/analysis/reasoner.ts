@@ -20,6 +20,7 @@ import { Theory } from "./theory.js";
 import { solveTimes } from "./time-graph.js";
 import { BOOL, COUNTS, DAY, DAYS, INSTANTS, NUMBERS, TEXT, covers, intersect, isNone, unite, without, type ValueSet } from "./value-sets.js";
 import type { Atom } from "./formula.js";
+import type { OrderedSet } from "./ordered-set.js";
 
 /** A three-valued answer. */
 export type Answer = "yes" | "no" | "unknown";
@@ -61,14 +62,18 @@ export class Reasoner {
     const emptyKey = (p.kind === "count" || p.kind === "aggregate" || p.kind === "first" || p.kind === "last") && this.keyMatchesNothing(p.key);
     switch (v.kind) {
       case "number":
-        d = { k: "ordered", ops: NUMBERS, s: emptyKey ? NUMBERS.onlyEmpty : NUMBERS.full };
+        d = { k: "ordered", ops: NUMBERS, s: emptyKey ? NUMBERS.onlyEmpty : p.kind === "aggregate" ? this.aggregateRange(p) : NUMBERS.full };
         break;
       case "count":
         d = { k: "ordered", ops: COUNTS, s: emptyKey ? COUNTS.range(0, 0) : COUNTS.present };
         break;
-      case "instant":
-        d = { k: "ordered", ops: INSTANTS, s: emptyKey ? INSTANTS.onlyEmpty : INSTANTS.full };
+      case "instant": {
+        // A first or last time is an event's, inside the window.
+        const w = p.kind === "first" || p.kind === "last" ? p.key.window : null;
+        const inWindow = w && w.low.kind === "instant" && w.high.kind === "instant" ? INSTANTS.union(INSTANTS.range(w.low.ms, w.high.ms), INSTANTS.onlyEmpty) : INSTANTS.full;
+        d = { k: "ordered", ops: INSTANTS, s: emptyKey ? INSTANTS.onlyEmpty : inWindow };
         break;
+      }
       case "day":
         d = { k: "ordered", ops: DAYS, s: DAYS.full };
         break;
@@ -84,6 +89,60 @@ export class Reasoner {
     }
     this.domains.set(v, d);
     return d;
+  }
+
+  /**
+   * The values an aggregate can take, from what the key's filter allows of the property (each value
+   * aggregated passes the filter): min and max are such values, an average lies between the least and the
+   * greatest (up to rounding), a sum of values that are all >= a >= 0 is >= a (and of values all <= b <= 0, <= b:
+   * adding a value of one sign never moves a rounded sum the other way).
+   */
+  private aggregateRange(p: { key: EventKey; fn: string; property: { name: string } } & Var["place"]): OrderedSet {
+    if (p.kind !== "aggregate" || !p.key.filter) return NUMBERS.full;
+    const allowed = this.projection(p.key.filter, this.f.fieldVar(p.property));
+    if (!allowed || allowed.k !== "ordered") return NUMBERS.full;
+    const values = allowed.s.intervals;
+    if (values.length === 0) return NUMBERS.onlyEmpty;
+    const lo = values[0]!.lo;
+    const hi = values[values.length - 1]!.hi;
+    let range: OrderedSet;
+    switch (p.fn) {
+      case "min":
+      case "max":
+        range = { empty: false, intervals: values };
+        break;
+      case "avg": {
+        // The average is computed in doubles: a sum of n values rounds by at most about n·2⁻⁵³ relatively, so
+        // the bounds are widened by 1e-9 of their size (exact for fewer than a million events per contact).
+        range = NUMBERS.range(lo - Math.abs(lo) * 1e-9, hi + Math.abs(hi) * 1e-9);
+        break;
+      }
+      default:
+        range = NUMBERS.range(lo >= 0 ? lo : -Infinity, hi <= 0 ? hi : Infinity);
+    }
+    return NUMBERS.union(range, NUMBERS.onlyEmpty);
+  }
+
+  /**
+   * A set holding every value of `v` for which `x` can hold (more values, never fewer): exact for a formula
+   * over `v` alone; an \`and\` allows what all its parts allow, an \`or\` what any part allows; parts that do
+   * not involve `v` allow everything.
+   */
+  projection(x: Node, v: Var): ValueSet | null {
+    const domain = this.domain(v);
+    if (!domain) return null;
+    const s = this.single(x);
+    if (s) return s.v === v ? s.set : domain;
+    if (x.t === "and" || x.t === "or") {
+      let acc: ValueSet | null = null;
+      for (const k of x.kids) {
+        const part = this.varsOf(k).includes(v) ? this.projection(k, v) : domain;
+        if (!part) return domain;
+        acc = acc ? (x.t === "and" ? intersect(acc, part) : unite(acc, part)) : part;
+      }
+      return acc ?? domain;
+    }
+    return domain;
   }
 
   /** The values where an exact atom holds (within its variable's domain); null for atoms that are not exact. */

@@ -92,6 +92,11 @@ export class Theory {
         if (l.atom.term.kind !== "instant") symbolic = true;
         bounds.push({ v, op: l.value ? l.atom.op : FLIP[l.atom.op], term: l.atom.term });
       }
+      // A first or last time is an event's, inside the window.
+      const p = v.place;
+      if ((p.kind === "first" || p.kind === "last") && p.key.window) {
+        bounds.push({ v, op: "ge", term: p.key.window.low }, { v, op: "le", term: p.key.window.high });
+      }
     }
     return symbolic ? bounds : null;
   }

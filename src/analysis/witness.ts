@@ -90,9 +90,20 @@ function eventsOf(r: Reasoner, model: Model, schema: Schema, key: EventKey, allK
   let countSet = r.theory.exactSet(key.count, model.lits(key.count))!;
   if (needsEvent) countSet = intersect(countSet, { k: "ordered", ops: COUNTS, s: COUNTS.compare("ge", 1) });
   if (countSet.k !== "ordered" || isNone(countSet)) return null;
-  const count = countSet.s.intervals[0]!.lo;
-  if (count === 0) return [];
-  if (count > MAX_EVENTS) return null;
+  // The fewest events the count allows, then a few more (a sum >= 10 of amounts < 10 needs two).
+  const lo = countSet.s.intervals[0]!.lo;
+  if (lo === 0) return [];
+  for (const count of [lo, lo + 1, lo + 2, lo * 2 + 1, lo * 10 + 9]) {
+    if (count > MAX_EVENTS || !countSet.s.intervals.some((iv) => iv.lo <= count && count <= iv.hi)) continue;
+    const rows = eventsOfCount(r, model, schema, key, allKeys, now, contactKey, measures, count);
+    if (rows) return rows;
+  }
+  return null;
+}
+
+/** `count` events of one key (see `eventsOf`). */
+function eventsOfCount(r: Reasoner, model: Model, schema: Schema, key: EventKey, allKeys: readonly EventKey[], now: number, contactKey: unknown, measures: readonly Var[], count: number): Record<string, unknown>[] | null {
+  const events = schema.events!;
 
   // Times: inside the window (and in years 1-9999), away from the windows of same-named keys that limit
   // their count, with the first and last times the measures ask for.
