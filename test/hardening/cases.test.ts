@@ -101,7 +101,8 @@ describe("cases 3 and 4: long reference chains and cycles", () => {
   it("1,000 segments with rules and a schema: checked, and every segment below the limit is typed", () => {
     const text = chain(1000, (i) => `tenure > ${i} and `);
     const r = analyze(text, schema);
-    expect(r.diagnostics.map((d) => d.code)).toEqual(["references-too-deep"]);
+    // Errors only: the static analysis rightly warns that each `tenure > i` adds nothing to S(i+1)'s `tenure > i+1`.
+    expect(r.diagnostics.filter((d) => d.severity === "error").map((d) => d.code)).toEqual(["references-too-deep"]);
     // The segments whose chains fit are typed; those above the failing one are not (their error is below).
     expect(r.segments.length).toBe(LIMITS.referenceDepth + 1);
   });
