@@ -2,7 +2,8 @@
  * segql's public API.
  *
  *   text ──tokenize/parse──▶ AST ──check(schema)──▶ typed AST ──┬─▶ compileSql(dialect)   → SQL
- *        (src/parser)            (src/checker)                  └─▶ compilePredicate(now) → (contact) => boolean
+ *        (src/parser)            (src/checker)                  ├─▶ compilePredicate(now) → (contact) => boolean
+ *                                                               └─▶ analysis: warnings, relate, diff (src/analysis)
  *
  * Data flows one way: no stage imports a later one. `analyze` runs the front end and returns everything
  * an editor needs; `checkExpression` / `checkDocument` are for pipelines and throw `SegqlError` on errors.
@@ -11,6 +12,7 @@ import { check, type CheckOptions } from "./checker/index.js";
 import type { TypedQuery, TypedSegment } from "./checker/typed-ast.js";
 import { SegqlError, type Diagnostic } from "./diagnostics.js";
 import { parse, type ParseResult } from "./parser/index.js";
+import { analysisWarnings, type AnalysisOptions } from "./analysis/index.js";
 import type { Schema } from "./schema/schema.js";
 
 export { format, formatExpr, DEFAULT_WIDTH, type FormatOptions } from "./parser/format.js";
@@ -56,11 +58,35 @@ export {
   type SqlForm,
 } from "./compiler/sql/index.js";
 
+export {
+  analysisWarnings,
+  diffSegments,
+  relate,
+  type AnalysisOptions,
+  type DiffOptions,
+  type DiffSide,
+  type RelateOptions,
+  type RelateResult,
+  type RelateWitness,
+  type Relation,
+  type SegmentDiff,
+  type Witness,
+} from "./analysis/index.js";
+
+/** Options of `analyze`: the checker's, plus the static analysis (on by default). */
+export interface AnalyzeOptions extends CheckOptions {
+  /**
+   * The static analysis's warnings (`never-matches`, `always-true`, `redundant`) after the checker's
+   * diagnostics: `true` (default), `false` to skip it, or its options.
+   */
+  analysis?: boolean | Omit<AnalysisOptions, "text">;
+}
+
 /** Everything the front end knows about a text. */
 export interface Analysis extends ParseResult {
   /** The segments free of errors, typed (empty without a schema). */
   segments: TypedSegment[];
-  /** Parser and checker diagnostics, in source order. */
+  /** Parser and checker diagnostics and the static analysis's warnings, in source order. */
   diagnostics: Diagnostic[];
 }
 
@@ -68,16 +94,17 @@ export interface Analysis extends ParseResult {
  * Parses and checks a text (a bare expression or a segment file). Never throws on any text; `options.limits`
  * overrides the default limits (`LIMITS`: input size, nesting, lists, segments, reference chains).
  */
-export function analyze(text: string, schema: Schema | null, options: CheckOptions = {}): Analysis {
+export function analyze(text: string, schema: Schema | null, options: AnalyzeOptions = {}): Analysis {
   const parsed = parse(text, options);
   const checked = check(parsed.document, schema, options);
-  const diagnostics = [...parsed.diagnostics, ...checked.diagnostics].sort((a, b) => a.span.start - b.span.start);
+  const extra = options.analysis === false ? [] : analysisWarnings(checked.segments, { ...(options.analysis === true ? {} : options.analysis), text });
+  const diagnostics = [...parsed.diagnostics, ...checked.diagnostics, ...extra].sort((a, b) => a.span.start - b.span.start);
   return { ...parsed, segments: checked.segments, diagnostics };
 }
 
 /** Parses and checks every segment of a text; throws `SegqlError` when anything is wrong. */
 export function checkDocument(text: string, schema: Schema, options: CheckOptions = {}): TypedSegment[] {
-  const analysis = analyze(text, schema, options);
+  const analysis = analyze(text, schema, { ...options, analysis: false });
   if (analysis.diagnostics.some((d) => d.severity === "error")) throw new SegqlError(analysis.diagnostics, text);
   return analysis.segments;
 }
