@@ -230,10 +230,12 @@ class Planner {
       return true;
     }
     if (!src.notToken) return false;
-    // Drop `not` and the space after it.
+    // Drop `not` and the space after it. A NOT group inside another keeps being a group: `not x` → `(x)`.
     const next = this.index.atOrAfter(src.notToken[1]);
     const to = next < this.view.tokens.length ? this.view.tokens[next]!.startOffset : src.notToken[1];
-    this.replace(src.notToken[0], to, "");
+    const wrap = src.role !== "root" && !src.parenthesized;
+    this.replace(src.notToken[0], to, wrap ? "(" : "");
+    if (wrap) this.replace(src.range[1], src.range[1], ")");
     return true;
   }
 
@@ -245,11 +247,18 @@ class Planner {
         if (tok.tokenType.name === "And" || tok.tokenType.name === "Or") this.replace(tok.startOffset, this.index.end(t), this.keyword(comb));
       }
     }
-    // A group written without parentheses (`a and b or c`) gets them, so it stays a group.
+    // A group written without parentheses (`a and b or c`) gets them, so it stays a group: this one when it
+    // changes, a child when it now has the same combinator as this one.
     if (src.role === "junction" && !src.parenthesized && src.range) {
       this.replace(src.range[0], src.range[0], "(");
       this.replace(src.range[1], src.range[1], ")");
     }
+    old.rules.forEach((child, i) => {
+      const cs = this.view.sources.get(child.id);
+      if (!isGroup(child) || child.not || child.combinator !== comb || !cs || cs.kind !== "group" || cs.role !== "junction" || cs.parenthesized) return;
+      this.replace(ranges[i]![0], ranges[i]![0], "(");
+      this.replace(ranges[i]![1], ranges[i]![1], ")");
+    });
   }
 
   private remove(old: BuilderGroup, k: number, src: GroupSource): void {
@@ -259,8 +268,15 @@ class Planner {
       return;
     }
     const r = old.rules.map((c) => this.range(c));
-    if (k > 0) this.replace(r[k - 1]![1], r[k]![1], "");
-    else this.replace(r[0]![0], r[1]![0], "");
+    // A group written without parentheses (`a and b or c`) left with one condition keeps being a group: `(a) or c`.
+    const keep = src.role === "junction" && !src.parenthesized && old.rules.length === 2;
+    if (k > 0) {
+      this.replace(r[k - 1]![1], r[k]![1], keep ? ")" : "");
+      if (keep) this.replace(r[0]![0], r[0]![0], "(");
+    } else {
+      this.replace(r[0]![0], r[1]![0], keep ? "(" : "");
+      if (keep) this.replace(r[1]![1], r[1]![1], ")");
+    }
   }
 
   private insert(old: BuilderGroup, neu: BuilderGroup, k: number, src: GroupSource): boolean {

@@ -377,7 +377,10 @@ class Mapper {
   }
 }
 
-/** Whether an operand's tight parentheses are part of it (not a group of one): junctions, NOTs and event filters. */
+/**
+ * Whether an operand's tight parentheses are part of it rather than a group of one: a junction's (they may
+ * be required) and an event filter's (they close the filter). `(not x)` and `(x)` are groups as written.
+ */
 function ownsParens(o: A.Expr): boolean {
-  return o.kind === "and" || o.kind === "or" || o.kind === "not" || (o.kind === "event" && o.filter !== null);
+  return o.kind === "and" || o.kind === "or" || (o.kind === "event" && o.filter !== null);
 }

@@ -77,7 +77,7 @@ export function isLiteral(v: unknown): v is BuilderLiteral {
 }
 
 function isDuration(v: unknown): v is BuilderDuration {
-  return typeof v === "object" && v !== null && !Array.isArray(v) && typeof (v as BuilderDuration).amount === "string" && typeof (v as BuilderDuration).unit === "string";
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !("kind" in v) && typeof (v as BuilderDuration).amount === "string" && typeof (v as BuilderDuration).unit === "string";
 }
 
 /** True when a literal of this kind fits a field of this type. */
