@@ -4,6 +4,7 @@
  */
 import { existsSync } from "node:fs";
 import type { IToken } from "chevrotain";
+import { analysisWarnings } from "../../analysis/index.js";
 import { check } from "../../checker/index.js";
 import { error, type Diagnostic } from "../../diagnostics.js";
 import { parse, type ParseResult, type SegmentDeclaration } from "../../parser/index.js";
@@ -11,7 +12,8 @@ import { parseSchema, SchemaError, type Schema } from "../../schema/schema.js";
 import { CliError, EXIT, parseArgs, readInputFile, type Io } from "../io.js";
 import { diagnosticsToJson, limitsFrom, MAX_INPUT_BYTES_HELP, plural, readInputs, renderForTerminal, takeFiles, type DiagnosticJson } from "../inputs.js";
 
-export const help = `usage: segql check [--schema FILE] [--json] [--max-input-bytes N] [-f FILE]... [EXPRESSION | -]...
+export const help = `usage: segql check [--schema FILE] [--json] [--strict] [--no-analysis] [--max-input-bytes N]
+                   [-f FILE]... [EXPRESSION | -]...
 
 Checks expressions and segment files. With --schema, fields, operators and values are checked
 against the schema; without it, only the syntax is checked (plus segment names and references).
@@ -24,16 +26,21 @@ against the schema; without it, only the syntax is checked (plus segment names a
   -s, --schema FILE   the schema (JSON) to check against
       --json          print the diagnostics as JSON: line/column 1-based, offsets 0-based
                       (end exclusive), with the fix when there is one
+      --strict        warnings fail the check too (exit 1)
+      --no-analysis   skip the static analysis's warnings (parts that never match, always hold
+                      or add nothing)
 ${MAX_INPUT_BYTES_HELP}
   -h, --help          show this help
 
 Problems print as FILE:LINE:COL: error: MESSAGE (no FILE for an inline expression), followed by
-the source line and a caret under the problem.
+the source line and a caret under the problem. With --schema, the static analysis also warns about
+parts that can never match, always hold, or add nothing (warning: …); warnings do not change the
+exit status unless --strict is given.
 
 An empty input (or one holding only comments) is an error: there is no condition to check.
 
-Exit status: 0 no errors, 1 errors found, 2 usage error, missing file or invalid schema,
-3 internal error (a bug in segql: please report it).
+Exit status: 0 no errors (warnings alone are fine), 1 errors found (or warnings, with --strict),
+2 usage error, missing file or invalid schema, 3 internal error (a bug in segql: please report it).
 
 Examples:
   segql check --schema schema.json 'plan_type = "Pro" and lifetime_value > 1000'
@@ -56,6 +63,8 @@ export async function run(args: string[], io: Io): Promise<number> {
   const { options, positional } = parseArgs(rest, {
     schema: { value: true, short: "s" },
     json: { value: false },
+    strict: { value: false },
+    "no-analysis": { value: false },
     file: { value: true, short: "f" },
     "max-input-bytes": { value: true },
   });
@@ -77,15 +86,18 @@ export async function run(args: string[], io: Io): Promise<number> {
   let errors = 0;
   let warnings = 0;
   let failedInputs = 0;
+  const strict = options["strict"] === true;
   parsed.forEach(({ input, result }, i) => {
     const catalog: SegmentDeclaration[] = declarations.filter((_, j) => j !== i).flat();
     const checked = check(result.document, schema, { catalog });
     const checkerDiagnostics = withoutEchoes(checked.diagnostics, result.diagnostics, result.tokens);
-    const diagnostics: Diagnostic[] = [...result.diagnostics, ...checkerDiagnostics, ...noCondition(input.text, result)].sort((a, b) => a.span.start - b.span.start);
+    const analysis = options["no-analysis"] ? [] : analysisWarnings(checked.segments, { text: input.text });
+    const diagnostics: Diagnostic[] = [...result.diagnostics, ...checkerDiagnostics, ...analysis, ...noCondition(input.text, result)].sort((a, b) => a.span.start - b.span.start);
     const nErrors = diagnostics.filter((d) => d.severity === "error").length;
+    const nWarnings = diagnostics.filter((d) => d.severity === "warning").length;
     errors += nErrors;
-    warnings += diagnostics.length - nErrors;
-    if (nErrors > 0) failedInputs++;
+    warnings += nWarnings;
+    if (nErrors > 0 || (strict && nWarnings > 0)) failedInputs++;
     if (options["json"]) {
       json.push({ file: input.label, diagnostics: diagnosticsToJson(input.text, diagnostics, input.label) });
       return;
@@ -97,7 +109,7 @@ export async function run(args: string[], io: Io): Promise<number> {
   });
 
   if (options["json"]) {
-    io.out(JSON.stringify({ valid: errors === 0, syntaxOnly: schema === null, schema: schemaPath, inputs: json }, null, 2));
+    io.out(JSON.stringify({ valid: errors === 0 && !(strict && warnings > 0), syntaxOnly: schema === null, schema: schemaPath, inputs: json }, null, 2));
   } else {
     if (rendered.length > 0) io.out(rendered.join("\n\n"));
     for (const note of notes) io.err(note);
@@ -105,10 +117,12 @@ export async function run(args: string[], io: Io): Promise<number> {
     const against = schema ? `against ${schemaPath}` : "for syntax only (no --schema given)";
     const summary = errors > 0
       ? `${plural(errors, "error")}${warnings ? `, ${plural(warnings, "warning")}` : ""} in ${failedInputs} of ${what}, checked ${against}`
-      : `ok: ${what} checked ${against}${warnings ? `, ${plural(warnings, "warning")}` : ""}`;
+      : strict && warnings > 0
+        ? `${plural(warnings, "warning")} in ${failedInputs} of ${what}, checked ${against} (--strict: warnings fail the check)`
+        : `ok: ${what} checked ${against}${warnings ? `, ${plural(warnings, "warning")}` : ""}`;
     io.err(summary);
   }
-  return errors > 0 ? EXIT.problems : EXIT.ok;
+  return errors > 0 || (strict && warnings > 0) ? EXIT.problems : EXIT.ok;
 }
 
 /**
