@@ -462,7 +462,7 @@ class Checker {
           this.report(error("bad-date", v.span, messages.badDate(v.text)));
           return null;
         }
-        return { kind: "instant", ms, date: v.text };
+        return { kind: "instant", ms, date: v.text, local: true };
       }
       case "timestamp": {
         if (!isTemporal(type)) return mismatch(`the timestamp ${v.text}`);
@@ -471,7 +471,7 @@ class Checker {
           this.report(error("bad-timestamp", v.span, messages.badTimestamp(v.text, parsed.reason)));
           return null;
         }
-        return { kind: "instant", ms: parsed.ms };
+        return parsed.local ? { kind: "instant", ms: parsed.ms, local: true } : { kind: "instant", ms: parsed.ms };
       }
       case "relative": {
         if (!isTemporal(type)) return mismatch(`the time ${v.amount.raw} ${v.unit}s ago`);

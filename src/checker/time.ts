@@ -2,9 +2,11 @@
  * Calendar facts shared by the checker and every backend that resolves time in JavaScript: literal
  * parsing, and `now − N unit` with months and years as calendar arithmetic clamped to the month's end
  * (2024-03-31 − 1 month = 2024-02-29), which is what PostgreSQL, DuckDB and MySQL intervals do.
- * Everything is UTC.
+ * Without a time zone everything is UTC; with one (zone.ts), `today`, dates, timestamps written without
+ * an offset and calendar units (days and longer) follow the zone's wall clock.
  */
 import type { TimeUnit, TimeValue } from "./typed-ast.js";
+import { dayStart, fromWallClock, shiftUnits, startOfDay, UTC, type TimeZone } from "./zone.js";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -34,9 +36,10 @@ function utc(y: number, monthIndex: number, d: number, h = 0, mi = 0, s = 0, ms 
 
 /**
  * Parses an ISO-8601 timestamp as the lexer accepts it: `2024-01-01T10:00[:00[.123]][Z|±hh[:mm]]`.
- * Without a zone it is UTC. Returns the instant, or a reason it is not valid.
+ * Without a zone it is read as UTC and `local` is true (a time zone reads it as its wall clock instead:
+ * `fromWallClock(ms, zone)`). Returns the instant, or a reason it is not valid.
  */
-export function parseTimestamp(text: string): { ms: number } | { reason: string } {
+export function parseTimestamp(text: string): { ms: number; local: boolean } | { reason: string } {
   const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?$/.exec(text);
   if (!m) return { reason: "expected a timestamp such as 2024-01-01T10:00:00Z" };
   const [y, mo, d, h, mi] = [1, 2, 3, 4, 5].map((i) => Number(m[i]));
@@ -55,43 +58,22 @@ export function parseTimestamp(text: string): { ms: number } | { reason: string 
     offsetMinutes = (zm[1] === "-" ? -1 : 1) * (oh * 60 + om);
   }
   const ms = utc(y!, mo! - 1, d!, h!, mi!, s, Number(fraction.padEnd(3, "0")));
-  return { ms: ms - offsetMinutes * MINUTE };
+  return { ms: ms - offsetMinutes * MINUTE, local: zone === undefined };
 }
 
 /** The largest and smallest instants a JavaScript Date holds (±100,000,000 days from the epoch). */
 export const MAX_DATE_MS = 8.64e15;
 
 /**
- * `from − amount unit`, calendar-aware for months and years. Never NaN for a valid `from`: a result before
- * the first instant a Date holds (amounts of millions of years) is `-Infinity` (after the last, `Infinity`),
- * which compares as "earlier (later) than every instant", as the arithmetic says.
+ * `from − amount unit`, calendar-aware for months and years (and, in a time zone, for days and weeks: the
+ * same wall-clock time N days earlier; zone.ts). A negative amount lies in the future. Never NaN for a
+ * valid `from`: a result before the first instant a Date holds (amounts of millions of years) is
+ * `-Infinity` (after the last, `Infinity`), which compares as "earlier (later) than every instant", as the
+ * arithmetic says.
  */
-export function subtractUnits(from: number, amount: number, unit: TimeUnit): number {
-  switch (unit) {
-    case "minute":
-      return from - amount * MINUTE;
-    case "hour":
-      return from - amount * HOUR;
-    case "day":
-      return from - amount * DAY;
-    case "week":
-      return from - amount * 7 * DAY;
-    case "month":
-    case "year":
-      return subtractMonths(from, unit === "year" ? amount * 12 : amount);
-  }
-}
-
-function subtractMonths(from: number, months: number): number {
-  const d = new Date(from);
-  const total = d.getUTCFullYear() * 12 + d.getUTCMonth() - months;
-  const year = Math.floor(total / 12);
-  const month = total - year * 12;
-  const day = Math.min(d.getUTCDate(), daysInMonth(year, month + 1));
-  const ms = utc(year, month, day, d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds());
-  // Past the years a Date holds (±271,821), `utc` gives NaN; the direction is the amount's.
-  if (Number.isNaN(ms) && !Number.isNaN(from)) return months > 0 ? -Infinity : Infinity;
-  return ms;
+export function subtractUnits(from: number, amount: number, unit: TimeUnit, zone: TimeZone = UTC): number {
+  // from + (−a) × u is exactly from − a × u in IEEE arithmetic: UTC results are what they always were.
+  return shiftUnits(from, -amount, unit, zone);
 }
 
 /** Midnight UTC of the instant's date. */
@@ -99,17 +81,23 @@ export function startOfUtcDay(ms: number): number {
   return Math.floor(ms / DAY) * DAY;
 }
 
-/** The instant a time value stands for, given `now`. */
-export function resolveTime(value: TimeValue, now: number): number {
+/**
+ * The instant a time value stands for, given `now` and the evaluation zone (default UTC): a date literal is
+ * the start of that day in the zone, a timestamp written without an offset is that wall-clock time there,
+ * `today` is the start of now's local day, `N units ago` (or, with a negative amount, `in N units`) moves
+ * the zone's wall clock for days and longer.
+ */
+export function resolveTime(value: TimeValue, now: number, zone: TimeZone = UTC): number {
   switch (value.kind) {
     case "instant":
-      return value.ms;
+      if (!value.local || zone.utc) return value.ms;
+      return value.date !== undefined ? dayStart(value.ms, zone) : fromWallClock(value.ms, zone);
     case "now":
       return now;
     case "today":
-      return startOfUtcDay(now);
+      return startOfDay(now, zone);
     case "relative":
-      return subtractUnits(now, value.amount, value.unit);
+      return subtractUnits(now, value.amount, value.unit, zone);
   }
 }
 

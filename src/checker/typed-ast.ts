@@ -7,7 +7,8 @@
  * - A `TypedTest` is a positive test plus `negated`. A positive test is false when the field is empty
  *   (null or missing; also "" for strings and [] for lists). `negated: true` is its exact complement, so
  *   it is true on an empty field.
- * - Temporal values compare as instants in UTC; a date is the instant of its midnight UTC.
+ * - Temporal values compare as instants, resolved in the evaluation time zone (the compilers' `timeZone`
+ *   option, else the schema's, else UTC; src/checker/zone.ts): a date is the instant its day starts there.
  */
 import type { Span } from "../diagnostics.js";
 import type { AggregateFn, TimeUnit } from "../parser/ast.js";
@@ -15,14 +16,26 @@ import type { FieldDef, Schema } from "../schema/schema.js";
 
 export type { AggregateFn, TimeUnit };
 
-/** A point in time, resolved by the backend against its `now` (fixed per evaluation). */
+/**
+ * A point in time, resolved by the backend against its `now` (fixed per evaluation) and its time zone
+ * (`resolveTime` in time.ts does it for every backend that resolves time in JavaScript).
+ */
 export type TimeValue =
-  /** An absolute instant. `date` is set when it was written as a date (`2024-01-01`): midnight UTC. */
-  | { kind: "instant"; ms: number; date?: string }
-  /** `now − amount unit`; months and years are calendar arithmetic clamped to the month's end. */
+  /**
+   * An instant as written. `date` is set when it was written as a date (`2024-01-01`): `ms` is its midnight
+   * UTC. `local` is set when it was written without a UTC offset (a date, or `2024-01-01T10:00`): `ms` is
+   * its reading in UTC, and in another time zone it is that zone's wall-clock time (a date: the start of
+   * that day there). Without `local`, `ms` is the instant whatever the zone.
+   */
+  | { kind: "instant"; ms: number; date?: string; local?: boolean }
+  /**
+   * `now − amount unit`; a negative amount is in the future (`in 3 days`: amount −3). Minutes and hours are
+   * exact durations; days, weeks, months and years move the zone's wall clock, months and years clamped to
+   * the month's end.
+   */
   | { kind: "relative"; amount: number; unit: TimeUnit }
   | { kind: "now" }
-  /** Midnight UTC of now's date. */
+  /** The start (local midnight) of now's day in the evaluation zone. */
   | { kind: "today" };
 
 /** A checked literal. Strings for string/enum fields, numbers for number fields, time values for dates and timestamps. */
@@ -50,7 +63,10 @@ export type PositiveTest =
   | { op: "eq"; value: Literal }
   /** Orderings on numbers and time values. `before` is `lt`, `after` is `gt`. */
   | { op: "lt" | "le" | "gt" | "ge"; value: Literal }
-  /** Inclusive at both ends. `within last N unit` is `between (N unit ago) and now`. */
+  /**
+   * Inclusive at both ends. `within last N unit` is `between (N unit ago) and now`; `within next N unit`
+   * is `between now and (in N unit)`.
+   */
   | { op: "between"; low: Literal; high: Literal }
   /** Membership in a list of strings or numbers. */
   | { op: "in"; values: Literal[] }
