@@ -17,6 +17,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<unknown> }
   fmt: { summary: "print expressions or segment files in canonical form", load: () => import("./commands/fmt.js") },
   compile: { summary: "compile to SQL for a warehouse dialect", load: () => import("./commands/compile.js") },
   eval: { summary: "evaluate against contacts in JSONL, JSON or CSV files", load: () => import("./commands/eval.js") },
+  relate: { summary: "how two conditions relate (=, ⊆, ⊇, disjoint, overlapping), with witnesses", load: () => import("./commands/relate.js") },
+  diff: { summary: "who enters and who leaves between two versions of a segment", load: () => import("./commands/diff.js") },
   lsp: { summary: "run the language server (segql lsp --stdio)", load: () => import("./commands/lsp.js") },
   serve: { summary: "serve the segments HTTP API (and the web app)", load: () => import("./commands/serve.js") },
   segments: { summary: "saved segments in a store: list, create, edit, preview, members, …", load: () => import("./commands/segments.js") },
