@@ -20,7 +20,7 @@ import { Reasoner } from "./reasoner.js";
 import { atomAst, eventOf, instantText, numberText, renderAst, ruleAst, typedToAst } from "./render.js";
 import type { Budget } from "./search.js";
 import { mustHaveValue, type Lit } from "./theory.js";
-import { DAY, isNone, type ValueSet } from "./value-sets.js";
+import { DAY, isNone, unite, type ValueSet } from "./value-sets.js";
 
 /** One side of a diff. */
 export interface DiffSide {
@@ -88,6 +88,18 @@ export function diffSegments(old: TypedQuery, next: TypedQuery, options: DiffOpt
 
 type Cube = Lit[];
 
+/** A field's rules in a cube: its literals, or (after cubes merged) its exact set of values. */
+interface Part {
+  lits: Lit[] | null;
+  set: ValueSet | null;
+}
+
+/** The same literals (or the same set object). */
+function samePart(a: Part, b: Part): boolean {
+  if (a.set || b.set) return a.set === b.set;
+  return a.lits!.length === b.lits!.length && a.lits!.every((l, i) => l.atom === b.lits![i]!.atom && l.value === b.lits![i]!.value);
+}
+
 /** Normal form, pruning and writing (see the module comment). */
 class Simplifier {
   private readonly memo = new Map<string, Cube[]>();
@@ -109,8 +121,72 @@ class Simplifier {
       if (this.r.implies([this.cubeNode(cubes[i]!)], this.r.f.or(others))) cubes.splice(i, 1);
     }
     if (cubes.length === 0) return null;
-    const exprs = cubes.map((c) => this.cubeExpr(c));
-    return renderAst(exprs.length === 1 ? exprs[0]! : { kind: "or", operands: exprs, span: NO_SPAN });
+    return renderAst(this.write(cubes.map((c) => this.parts(c))));
+  }
+
+  // ---- writing ------------------------------------------------------------------------------------------
+
+  /** A cube as its literals per variable (an exact variable's may become one set when cubes merge). */
+  private parts(cube: Cube): Map<Var, Part> {
+    const byVar = new Map<Var, Part>();
+    for (const l of cube) {
+      const part = byVar.get(l.atom.v);
+      if (part?.lits) part.lits.push(l);
+      else byVar.set(l.atom.v, { lits: [l], set: null });
+    }
+    return byVar;
+  }
+
+  /**
+   * Cubes as one condition: cubes equal but for one exact field join (`country = "FR"` or `country = "DE"`
+   * becomes `country in ("FR", "DE")`), and fields every cube constrains alike are written once in front.
+   */
+  private write(cubes: Map<Var, Part>[]): A.Expr {
+    for (let merged = true; merged && cubes.length > 1; ) {
+      merged = false;
+      outer: for (let i = 0; i < cubes.length; i++) {
+        for (let j = i + 1; j < cubes.length; j++) {
+          const joined = this.join(cubes[i]!, cubes[j]!);
+          if (joined) {
+            cubes.splice(j, 1);
+            cubes[i] = joined;
+            merged = true;
+            break outer;
+          }
+        }
+      }
+    }
+    if (cubes.length === 1) return this.cubeExpr(cubes[0]!);
+    const shared = [...cubes[0]!.keys()].filter((v) => cubes.every((c) => c.has(v) && samePart(c.get(v)!, cubes[0]!.get(v)!)));
+    const rests = cubes.map((c) => new Map([...c].filter(([v]) => !shared.includes(v))));
+    if (shared.length === 0 || rests.some((c) => c.size === 0)) return { kind: "or", operands: cubes.map((c) => this.cubeExpr(c)), span: NO_SPAN };
+    const head = this.cubeExpr(new Map(shared.map((v) => [v, cubes[0]!.get(v)!])));
+    const alternatives: A.Expr = { kind: "or", operands: rests.map((c) => this.cubeExpr(c)), span: NO_SPAN };
+    return { kind: "and", operands: [...(head.kind === "and" ? head.operands : [head]), alternatives], span: NO_SPAN };
+  }
+
+  /** Two cubes that differ only on one exact contact field, as one cube with that field's union; else null. */
+  private join(a: Map<Var, Part>, b: Map<Var, Part>): Map<Var, Part> | null {
+    if (a.size !== b.size) return null;
+    let differ: Var | null = null;
+    for (const [v, part] of a) {
+      const other = b.get(v);
+      if (!other) return null;
+      if (samePart(part, other)) continue;
+      if (differ) return null;
+      differ = v;
+    }
+    if (!differ || (differ.place.kind !== "contact" && differ.place.kind !== "property")) return null;
+    const x = this.setOf(differ, a.get(differ)!);
+    const y = this.setOf(differ, b.get(differ)!);
+    if (!x || !y) return null;
+    return new Map([...a].map(([v, part]) => [v, v === differ ? { lits: null, set: unite(x, y) } : part]));
+  }
+
+  /** A part's exact set of values, when every literal in it is exact. */
+  private setOf(v: Var, part: Part): ValueSet | null {
+    if (part.set) return part.set;
+    return part.lits!.every((l) => l.atom.exact) ? this.r.theory.exactSet(v, part.lits!) : null;
   }
 
   private litNode(l: Lit): Node {
@@ -172,23 +248,20 @@ class Simplifier {
     return out;
   }
 
-  // ---- writing ------------------------------------------------------------------------------------------
-
   /** A cube as an `and` of conditions, one per field where the field's rules make one set. */
-  private cubeExpr(cube: Cube): A.Expr {
-    const byVar = new Map<Var, Lit[]>();
-    for (const l of cube) {
-      const list = byVar.get(l.atom.v);
-      if (list) list.push(l);
-      else byVar.set(l.atom.v, [l]);
-    }
+  private cubeExpr(cube: Map<Var, Part>): A.Expr {
     const parts: A.Expr[] = [];
-    for (const [v, lits] of [...byVar].sort((a, b) => a[0].index - b[0].index)) parts.push(...this.varExprs(v, lits));
+    for (const [v, part] of [...cube].sort((a, b) => a[0].index - b[0].index)) parts.push(...this.varExprs(v, part));
     return parts.length === 1 ? parts[0]! : { kind: "and", operands: parts, span: NO_SPAN };
   }
 
-  private varExprs(v: Var, lits: Lit[]): A.Expr[] {
+  private varExprs(v: Var, part: Part): A.Expr[] {
     const p = v.place;
+    if (part.set) {
+      const e = setExpr(v, part.set);
+      return e ? [e] : [];
+    }
+    const lits = part.lits!;
     const exact = lits.every((l) => l.atom.exact);
     if (exact && (p.kind === "contact" || p.kind === "property" || p.kind === "count")) {
       const set = this.r.theory.exactSet(v, lits);
