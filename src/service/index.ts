@@ -5,6 +5,7 @@
  *
  *   setDocument(uri, text) ──▶ DocumentAnalysis (incremental parse by declaration, analysis.ts)
  *                                 ├─▶ check(document, schema, { catalog: other files' segments }) ─▶ diagnostics
+ *                                 │     └─▶ the static analysis of the typed segments (src/analysis) ─▶ warnings
  *                                 └─▶ completion / hover / symbols / references / semantic tokens / folding
  *
  * The host (the LSP server's workspace, or a web page) says which project each document belongs to: the
@@ -12,8 +13,10 @@
  * see each other's segments; files of a project that are not open in the editor are added with
  * `setDocument` too (they are only parsed when needed).
  */
-import type { Severity } from "../diagnostics.js";
+import type { Diagnostic, Severity } from "../diagnostics.js";
+import { analysisWarnings } from "../analysis/index.js";
 import { check, type CheckResult } from "../checker/index.js";
+import type { TypedSegment } from "../checker/typed-ast.js";
 import type { SegmentDeclaration } from "../parser/ast.js";
 import { format } from "../parser/format.js";
 import type { ParseOptions } from "../parser/index.js";
@@ -297,10 +300,13 @@ export class LanguageService {
       const declarationSpans = new Set(document.segments.flatMap((d) => (d.nameSpan ? [d.span, d.nameSpan] : [d.span])));
       const fast = check(document, project.schema, { catalog });
       const placed = fast.diagnostics.map((d) => analysis.placeDiagnostic(d, declarationSpans));
-      result = placed.every((d) => d !== null)
-        ? { segments: [], diagnostics: placed as CheckResult["diagnostics"] } // typed segments unused here
-
-        : check(analysis.document, project.schema, { catalog });
+      if (placed.every((d) => d !== null)) {
+        // Typed segments are unused here, but their static analysis's warnings are diagnostics too.
+        result = { segments: [], diagnostics: [...(placed as CheckResult["diagnostics"]), ...staticWarnings(analysis, fast.segments)] };
+      } else {
+        const full = check(analysis.document, project.schema, { catalog });
+        result = { segments: [], diagnostics: [...full.diagnostics, ...analysisWarnings(full.segments, { text: analysis.text })] };
+      }
     } catch (e) {
       // A checker bug must not take the editor down: say so where the user looks.
       crash = `internal error analysing this document: ${errorMessage(e)} (please report it)`;
@@ -558,6 +564,28 @@ export class LanguageService {
     return analysis.pieces.flatMap((piece) =>
       pieceFoldingRanges(piece.parse).map((r) => ({ ...r, from: r.from + piece.start, to: r.to + piece.start })));
   }
+}
+
+/**
+ * The static analysis's warnings (src/analysis) of the segments checked from `checkerDocument`, moved to
+ * the document: a segment's condition has spans relative to its piece, so it is analysed with the piece's
+ * text (for fixes) and what is reported is shifted by the piece's place.
+ */
+function staticWarnings(analysis: DocumentAnalysis, segments: readonly TypedSegment[]): Diagnostic[] {
+  const whole = analysis.pieces.length === 1 && analysis.pieces[0]!.start === 0;
+  const out: Diagnostic[] = [];
+  for (const segment of segments) {
+    const piece = analysis.pieceAt(segment.span.start);
+    const text = whole ? analysis.text : piece.parse.text;
+    for (const d of analysisWarnings([segment], { text })) {
+      if (whole) out.push(d);
+      else {
+        const fix = d.fix && { ...d.fix, edits: d.fix.edits.map((e) => ({ ...e, span: shiftSpan(e.span, piece) })) };
+        out.push({ ...d, span: shiftSpan(d.span, piece), ...(fix ? { fix } : {}) });
+      }
+    }
+  }
+  return out;
 }
 
 /** Most related locations attached to a project summary (each is one problem in segql.json or the schema). */
