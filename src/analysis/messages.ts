@@ -52,5 +52,8 @@ export const reasons = {
   lowAboveHigh: "its low end is above its high end",
   emptyText: 'no contact has "" (an empty text counts as no value)',
   midnight: "a date is a midnight (UTC), and this instant is not one",
+  timeInWindow: (which: string) => `the events it takes all lie in its window, and so does their ${which} time`,
+  aggregateInFilter: (fn: string, property: string) =>
+    `the events it takes all pass its filter, so their ${fn} of ${property} lies within what the filter allows of ${property}`,
   outOfRange: "no time of years 1-9999 passes it",
 };

@@ -12,8 +12,9 @@ import type { Atom, EventKey, Term, Var } from "./formula.js";
 
 const NO_SPAN: Span = { start: 0, end: 0, line: 1, column: 1 };
 
-/** One line of canonical text for a typed condition. */
+/** One line of canonical text for a typed condition (`not (…)` in parentheses, which reads better alone). */
 export function renderTyped(e: TypedExpr): string {
+  if (e.kind === "not") return `not (${renderTyped(e.operand)})`;
   return formatExpr(typedToAst(e), { width: Number.MAX_SAFE_INTEGER });
 }
 

@@ -180,7 +180,11 @@ class Walker {
           return this.report("never-matches", e.span, M.emptyWindow(), fix);
         }
         if (e.filter && this.r.never(this.f(e.filter))) return this.explainNever(e.filter, fix);
-        return this.report("never-matches", e.span, M.neverRule(renderTyped(e), null), fix);
+        const m = e.measure;
+        const reason = (m.kind === "first" || m.kind === "last") && e.window
+          ? reasons.timeInWindow(m.kind)
+          : m.kind === "aggregate" && e.filter ? reasons.aggregateInFilter(AGGREGATE_WORDS[m.fn], m.property.name) : null;
+        return this.report("never-matches", e.span, M.neverRule(renderTyped(e), reason), fix);
       }
     }
   }
@@ -243,6 +247,8 @@ class Walker {
     this.out.push(warning(code, span, message, fix));
   }
 }
+
+const AGGREGATE_WORDS = { sum: "sum", avg: "average", min: "minimum", max: "maximum" } as const;
 
 /** `performed "X" at least 0 times`: the checker warns about it already. */
 function isAtLeastZero(e: TypedExpr): boolean {
