@@ -19,7 +19,7 @@ import { jsonValue, num, type Row, type SqlRunner } from "./adapter.js";
 import { STATIC_FIELD, type Catalog, type Checked, type Entry } from "./catalog.js";
 import { iso, type Ctx } from "./context.js";
 import { decodeContact } from "./values.js";
-import { keysIn, rowsRelation } from "./writes.js";
+import { keysIn, rowsRelation, storableKeys } from "./writes.js";
 import type { ContactValues, MembershipChange, RefreshResult } from "./types.js";
 
 /** Where a segment's members live. */
@@ -195,7 +195,7 @@ function predicateOf(ctx: Ctx, catalog: Catalog, e: Entry, checked: Checked, now
 
 /** Contacts by key, in the predicate's shape. */
 export async function loadContacts(ctx: Ctx, tx: SqlRunner, keys: readonly string[]): Promise<Map<string, ContactValues>> {
-  const cond = await keysIn(tx, ctx.key, keys);
+  const cond = await keysIn(tx, ctx.key, storableKeys(ctx, keys));
   const rows = await tx.query(`SELECT * FROM ${ctx.table} WHERE ${cond.sql}`, cond.params);
   const out = new Map<string, ContactValues>();
   for (const r of rows) out.set(String(r[ctx.schema.key]), decodeContact(r, ctx.schema, ctx.contactCols));
@@ -209,7 +209,7 @@ export async function loadEvents(ctx: Ctx, tx: SqlRunner, keys: readonly string[
   if (!ev || !ctx.eventsTable) return out;
   const q = (n: string) => `"${n.replace(/"/g, '""')}"`;
   const order = limit !== undefined ? ` ORDER BY ${q(ev.time)} DESC LIMIT ${Math.trunc(limit)}` : "";
-  const cond = await keysIn(tx, q(ev.contactKey), keys);
+  const cond = await keysIn(tx, q(ev.contactKey), storableKeys(ctx, keys));
   const rows = await tx.query(`SELECT * FROM ${ctx.eventsTable} WHERE ${cond.sql}${order}`, cond.params);
   for (const r of rows) {
     const row: Record<string, unknown> = { ...r };

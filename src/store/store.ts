@@ -7,8 +7,9 @@
 import type { Diagnostic } from "../diagnostics.js";
 import { compileSql } from "../compiler/sql/index.js";
 import { quoteString } from "../parser/format.js";
-import { num, type SqlAdapter, type SqlRunner } from "./adapter.js";
+import { num, type Param, type SqlAdapter, type SqlRunner } from "./adapter.js";
 import { Catalog, refNodes, type Entry } from "./catalog.js";
+import { findContactKeys, listContacts, memberCountHistory, segmentChanges, segmentOrderColumn } from "./contacts.js";
 import { Ctx, iso, segmentRow } from "./context.js";
 import { migrate } from "./ddl.js";
 import { openDuckDb } from "./duckdb.js";
@@ -30,6 +31,11 @@ import { openPglite, openPostgres } from "./postgres.js";
 import type {
   ChangesOptions,
   ChangesPage,
+  ContactPage,
+  ListContactsOptions,
+  MemberCountPoint,
+  SegmentChangesOptions,
+  SegmentChangesPage,
   ContactInput,
   ContactRecord,
   CreateSegmentInput,
@@ -109,18 +115,38 @@ export class SqlStore implements Store {
 
   async listSegments(options: ListSegmentsOptions = {}): Promise<Page<Segment>> {
     const limit = clampInt(options.limit, 100, 1, 1000, "limit");
-    const after = options.cursor ? decodeCursor(options.cursor) : null;
+    const order = options.orderBy ?? "name";
+    const column = segmentOrderColumn(order);
+    const descending = options.descending === true;
+    // The default order pages by (name, id) keys, so a page does not shift when segments are added before
+    // it; the other orders page by offset.
+    const keyset = order === "name" && !descending;
+    const after = keyset && options.cursor ? decodeCursor(options.cursor) : null;
+    const offset = !keyset && options.cursor ? decodeOffset(options.cursor) : 0;
+    if (options.search !== undefined && typeof options.search !== "string") throw new InvalidInputError([{ path: "search", message: "expected text" }]);
     return this.db.read(async (tx) => {
       const catalog = await this.ctx.catalog(tx);
-      const search = options.search?.toLowerCase();
-      const all = [...catalog.byId.values()]
-        .filter((e) => (options.kind ? e.row.kind === options.kind : true) && (search ? e.row.name.toLowerCase().includes(search) : true))
-        .sort(byName);
-      const start = after ? all.findIndex((e) => byName(e, { row: { name: after.name, id: after.id } } as Entry) > 0) : 0;
-      const page = (start < 0 ? [] : all.slice(start)).slice(0, limit + 1);
-      const items = page.slice(0, limit).map((e) => this.segmentOf(catalog, e));
+      const where: string[] = [];
+      const params: Param[] = [];
+      const param = (v: Param) => {
+        params.push(v);
+        return `$${params.length}`;
+      };
+      if (options.kind) where.push(`kind = ${param(options.kind)}`);
+      if (options.search) where.push(`strpos(name_key, ${param(options.search.toLowerCase())}) > 0`);
+      if (after) {
+        const name = param(after.name.toLowerCase());
+        where.push(`(name_key COLLATE "C" > ${name} OR (name_key = ${name} AND id > ${param(after.id)}))`);
+      }
+      const rows = await tx.query(
+        `SELECT id FROM segql_segments${where.length > 0 ? ` WHERE ${where.join(" AND ")}` : ""}
+         ORDER BY ${column} ${descending ? "DESC" : "ASC"}, id ASC LIMIT ${param(limit + 1)} OFFSET ${param(offset)}`,
+        params,
+      );
+      const items = rows.slice(0, limit).map((r) => this.segmentOf(catalog, this.entry(catalog, num(r["id"]))));
       const last = items[items.length - 1];
-      return { items, next: page.length > limit && last ? encodeCursor({ name: last.name, id: last.id }) : null };
+      const more = rows.length > limit && last !== undefined;
+      return { items, next: !more ? null : keyset ? encodeCursor({ name: last.name, id: last.id }) : encodeOffset(offset + limit) };
     });
   }
 
@@ -516,6 +542,42 @@ export class SqlStore implements Store {
     });
   }
 
+  async listContacts(options: ListContactsOptions = {}): Promise<ContactPage> {
+    const limit = clampInt(options.limit, 50, 1, 1000, "limit");
+    const offset = options.cursor ? decodeOffset(options.cursor) : 0;
+    if (options.filter !== undefined) checkExpressionText(options.filter, "filter");
+    if (options.search !== undefined && typeof options.search !== "string") throw new InvalidInputError([{ path: "search", message: "expected text" }]);
+    return this.db.read(async (tx) => {
+      const catalog = await this.ctx.catalog(tx);
+      const entryOf = (c: Catalog, id: number) => this.entry(c, id);
+      const orderBy = (field: string | undefined, descending: boolean | undefined, alias: string) => this.orderBy(field, descending, alias);
+      const page = await listContacts({ ctx: this.ctx, tx, catalog, entryOf, orderBy }, options, limit, offset);
+      return { items: page.items, total: page.total, next: page.more ? encodeOffset(offset + limit) : null };
+    });
+  }
+
+  async findContactKeys(keys: readonly string[]): Promise<{ known: string[]; unknown: string[] }> {
+    if (!isStringArray(keys)) throw new InvalidInputError([{ path: "keys", message: "expected an array of contact keys (strings)" }]);
+    return this.db.read((tx) => findContactKeys(this.ctx, tx, keys));
+  }
+
+  async segmentChanges(id: SegmentId, options: SegmentChangesOptions = {}): Promise<SegmentChangesPage> {
+    const limit = clampInt(options.limit, 50, 1, 1000, "limit");
+    if (options.before !== undefined) clampInt(options.before, 0, 0, Number.MAX_SAFE_INTEGER, "before");
+    return this.db.read(async (tx) => {
+      this.entry(await this.ctx.catalog(tx), id);
+      return segmentChanges(tx, id, options, limit);
+    });
+  }
+
+  async memberCountHistory(id: SegmentId, options: { points?: number } = {}): Promise<MemberCountPoint[]> {
+    const points = clampInt(options.points, 100, 1, 1000, "points");
+    return this.db.read(async (tx) => {
+      this.entry(await this.ctx.catalog(tx), id);
+      return memberCountHistory(tx, id, points);
+    });
+  }
+
   async upsertContacts(rows: readonly ContactInput[], options: WriteOptions = {}): Promise<WriteResult> {
     byOf(options);
     if (!Array.isArray(rows)) throw new InvalidInputError([{ path: "", message: "expected an array of contacts" }]);
@@ -702,12 +764,6 @@ export function rewriteReferences(text: string, refs: readonly { nameSpan: { sta
 /** A SQL string literal of a schema name (quotes doubled; schema names hold no NUL). */
 function sqlText(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
-}
-
-function byName(a: Entry, b: Entry): number {
-  const x = a.row.name.toLowerCase();
-  const y = b.row.name.toLowerCase();
-  return x < y ? -1 : x > y ? 1 : a.row.id - b.row.id;
 }
 
 function byOf(options: WriteOptions | undefined): string | null {

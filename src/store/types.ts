@@ -119,8 +119,65 @@ export interface ListSegmentsOptions {
   search?: string;
   /** Page size (default 100, at most 1000). */
   limit?: number;
-  /** The `next` cursor of the previous page. Segments are listed by name (case-insensitive), then id. */
+  /** The `next` cursor of the previous page. */
   cursor?: string | null;
+  /** The order (default `name`: case-insensitive), then by id; sorted in the database. */
+  orderBy?: SegmentOrder;
+  descending?: boolean;
+}
+
+/** Orders of `listSegments`. */
+export type SegmentOrder = "name" | "description" | "kind" | "createdAt" | "updatedAt" | "memberCount" | "id";
+
+/** Options of `listContacts`. */
+export interface ListContactsOptions {
+  /**
+   * Text to look for in every field: contained in text fields (ASCII case folded, as `contains`), enum
+   * values containing it, an exact list item, equal numbers. Dates, timestamps and booleans are found
+   * with `filter`.
+   */
+  search?: string;
+  /** Only contacts matching this expression (checked: `InvalidExpressionError` with its diagnostics). */
+  filter?: string;
+  /** Only the current members of this segment. */
+  segmentId?: SegmentId;
+  /** A schema field to sort by (default the key); empties last, then by key. */
+  orderBy?: string;
+  descending?: boolean;
+  /** Page size (default 50, at most 1000). */
+  limit?: number;
+  /** The `next` cursor of the previous page (pages follow the sort). */
+  cursor?: string | null;
+}
+
+/** A page of contacts and how many match in all. */
+export interface ContactPage extends Page<ContactValues> {
+  total: number;
+}
+
+/** One point of a segment's member count over time. */
+export interface MemberCountPoint {
+  /** The end of the interval (the last change in it). */
+  at: string;
+  /** Members at `at`. */
+  count: number;
+  /** Contacts that entered / exited in the interval. */
+  entered: number;
+  exited: number;
+}
+
+/** Options of `segmentChanges`. */
+export interface SegmentChangesOptions {
+  /** Only changes before this sequence number (the `next` of the previous page); default: the newest. */
+  before?: number;
+  /** Page size (default 50, at most 1000). */
+  limit?: number;
+}
+
+/** A page of a segment's changes, newest first; `next` is the `before` of the following (older) page. */
+export interface SegmentChangesPage {
+  items: MembershipChange[];
+  next: number | null;
 }
 
 /** Options of `duplicateSegment`. */
@@ -383,7 +440,7 @@ export interface Store {
   readonly location: string;
 
   // ---- segments -------------------------------------------------------------------------------------
-  /** Segments by name (case-insensitive), then id. */
+  /** Segments in the order asked (default by name, case-insensitive), then id. */
   listSegments(options?: ListSegmentsOptions): Promise<Page<Segment>>;
   /** One segment; `NotFoundError` if there is none. */
   getSegment(id: SegmentId): Promise<Segment>;
@@ -434,10 +491,18 @@ export interface Store {
   refresh(options?: RefreshOptions): Promise<RefreshResult[]>;
   /** The change log after a cursor. */
   changes(options?: ChangesOptions): Promise<ChangesPage>;
+  /** A segment's changes, newest first (its entered / exited feed). */
+  segmentChanges(id: SegmentId, options?: SegmentChangesOptions): Promise<SegmentChangesPage>;
+  /** A segment's member count over time, from the change log: at most `points` points, oldest first. */
+  memberCountHistory(id: SegmentId, options?: { points?: number }): Promise<MemberCountPoint[]>;
 
   // ---- contacts and events ---------------------------------------------------------------------------
   /** One contact with its segments; `NotFoundError` if there is none. */
   getContact(key: string): Promise<ContactRecord>;
+  /** Contacts found by search text, a filter expression and/or segment membership, sorted, a page at a time (in SQL). */
+  listContacts(options?: ListContactsOptions): Promise<ContactPage>;
+  /** Which of these keys are contacts (each key once, in the order given). */
+  findContactKeys(keys: readonly string[]): Promise<{ known: string[]; unknown: string[] }>;
   /** Inserts or updates contacts; dynamic segments are re-evaluated for them at once. `InvalidInputError` names the row and field. */
   upsertContacts(rows: readonly ContactInput[], options?: WriteOptions): Promise<WriteResult>;
   /** Appends events (their contacts must exist); dynamic segments are re-evaluated for those contacts at once. */

@@ -27,8 +27,9 @@ export function encodeValue(raw: unknown, col: ColumnPlan, physical: Physical, s
   const def: FieldDef = col.field ?? { name: col.name, type: col.type === "json" ? "string" : col.type, column: col.name };
   if (col.type === "json") {
     if (raw === null || raw === undefined) return null;
-    const text = JSON.stringify(raw, jsonReplacer);
-    return checkNul(text, storesNul);
+    // JSON text escapes U+0000 as \u0000, which PostgreSQL's json types refuse too: look in the value.
+    if (!storesNul && holdsNul(raw)) throw new EncodeError("text holding U+0000 cannot be stored in PostgreSQL");
+    return checkNul(JSON.stringify(raw, jsonReplacer), storesNul);
   }
   let v: unknown;
   try {
@@ -71,6 +72,24 @@ function jsonReplacer(_key: string, value: unknown): unknown {
 
 function checkRange(ms: number): void {
   if (!Number.isFinite(ms) || ms < MIN_INSTANT || ms > MAX_INSTANT) throw new EncodeError("expected an instant in years 1-9999");
+}
+
+/** True when a JSON-like value holds U+0000 in a string or a key (iteratively: no recursion on its depth). */
+function holdsNul(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === "string") {
+      if (v.includes("\u0000")) return true;
+    } else if (Array.isArray(v)) stack.push(...v);
+    else if (v !== null && typeof v === "object" && !(v instanceof Date)) {
+      for (const [k, x] of Object.entries(v)) {
+        if (k.includes("\u0000")) return true;
+        stack.push(x);
+      }
+    }
+  }
+  return false;
 }
 
 function checkNul(text: string, storesNul: boolean): string {

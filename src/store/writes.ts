@@ -101,9 +101,18 @@ export async function keysIn(tx: SqlRunner, column: string, keys: readonly strin
   return { sql: `${column} IN (SELECT c0 FROM ${name})`, params: [] };
 }
 
+/**
+ * The keys a contact can have in this database: on PostgreSQL, text cannot hold U+0000, so a key holding it
+ * is no contact's (and must not reach the driver, which refuses it).
+ */
+export function storableKeys(ctx: Ctx, keys: readonly string[]): readonly string[] {
+  return ctx.adapter.storesNul ? keys : keys.filter((k) => !k.includes("\u0000"));
+}
+
 /** Keys among `keys` that are contacts. */
 export async function existingKeys(ctx: Ctx, tx: SqlRunner, keys: readonly string[]): Promise<Set<string>> {
   const out = new Set<string>();
+  keys = storableKeys(ctx, keys);
   if (keys.length === 0) return out;
   const cond = await keysIn(tx, ctx.key, keys);
   const rows = await tx.query(`SELECT ${ctx.key} AS k FROM ${ctx.table} WHERE ${cond.sql}`, cond.params);

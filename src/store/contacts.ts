@@ -1,0 +1,177 @@
+/**
+ * Reading contacts and a segment's history for people looking at them (the web app's pickers, member
+ * lists and charts), all in SQL:
+ *
+ * - `listContacts`: search text, a filter expression and/or membership of a segment; sorted by any field;
+ *   paged with LIMIT/OFFSET; the total counted by the same WHERE. The search text becomes a segql
+ *   expression (quoted by the formatter, never pasted into SQL) and is compiled like any other.
+ * - `findContactKeys`: which keys of a pasted or uploaded list are contacts.
+ * - `segmentChanges`: a segment's entered / exited feed, newest first.
+ * - `memberCountHistory`: the member count over time, summed from the change log in the database, in at
+ *   most N intervals.
+ */
+import { compileSql } from "../compiler/sql/index.js";
+import { formatField, quoteString } from "../parser/format.js";
+import type { Schema } from "../schema/schema.js";
+import { num, type Param, type SqlRunner } from "./adapter.js";
+import type { Catalog, Entry } from "./catalog.js";
+import { iso, type Ctx } from "./context.js";
+import { InvalidExpressionError, InvalidInputError } from "./errors.js";
+import { changeOf } from "./membership.js";
+import type { ContactPage, ListContactsOptions, MemberCountPoint, SegmentChangesOptions, SegmentChangesPage } from "./types.js";
+import { decodeContact } from "./values.js";
+import { existingKeys } from "./writes.js";
+
+/** The alias of the contacts table in these queries. */
+const ALIAS = "c";
+
+/**
+ * The expression matching contacts where `text` appears in some field: `contains` on text fields (ASCII
+ * case folded, as the language defines it), the enum values containing it, an exact item of lists,
+ * equality on numbers when the text is a number. Null when no field can hold it (nothing matches).
+ */
+export function searchExpression(schema: Schema, text: string): string | null {
+  const needle = text.trim();
+  if (needle === "") return null;
+  const folded = asciiLower(needle);
+  const number = /^-?\d{1,15}(\.\d{1,15})?$/.test(needle) ? needle : null;
+  const parts: string[] = [];
+  for (const f of Object.values(schema.fields)) {
+    const field = formatField(f);
+    switch (f.type) {
+      case "string":
+        parts.push(`${field} contains ${quoteString(needle)}`);
+        break;
+      case "enum": {
+        const values = (f.values ?? []).filter((v) => asciiLower(v).includes(folded));
+        if (values.length > 0) parts.push(`${field} in (${values.map(quoteString).join(", ")})`);
+        break;
+      }
+      case "list":
+        parts.push(`${field} has ${quoteString(needle)}`);
+        break;
+      case "number":
+        if (number !== null) parts.push(`${field} = ${number}`);
+        break;
+      default:
+        break; // dates, timestamps and booleans are found with a filter, not free text
+    }
+  }
+  return parts.length > 0 ? parts.join(" or ") : null;
+}
+
+function asciiLower(s: string): string {
+  return s.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
+}
+
+/** Context `listContacts` needs from the store. */
+export interface ListContext {
+  ctx: Ctx;
+  tx: SqlRunner;
+  catalog: Catalog;
+  entryOf(catalog: Catalog, id: number): Entry;
+  orderBy(field: string | undefined, descending: boolean | undefined, alias: string): string;
+}
+
+/** SQL of an expression as a condition on the contacts table aliased `c`; `InvalidExpressionError` when it does not check. */
+function condition(l: ListContext, text: string, now: number): string {
+  const checked = l.catalog.check(text);
+  if (!checked.typed) throw new InvalidExpressionError(text, checked.diagnostics);
+  return compileSql({ schema: l.ctx.schema, expr: checked.typed }, { dialect: l.ctx.adapter.kind, form: "where", now, tableAlias: ALIAS, segmentSource: l.ctx.staticSource(l.catalog), pretty: false }).sql;
+}
+
+/** See `Store.listContacts`. `offset` is the decoded cursor. */
+export async function listContacts(l: ListContext, options: ListContactsOptions, limit: number, offset: number): Promise<Omit<ContactPage, "next"> & { more: boolean }> {
+  const { ctx, tx } = l;
+  const now = ctx.clock();
+  const where: string[] = [];
+  const params: Param[] = [];
+  const filter = options.filter?.trim() ? options.filter : null;
+  if (filter !== null) where.push(condition(l, filter, now));
+  const search = options.search?.trim() ?? "";
+  if (search !== "") {
+    const found = searchExpression(ctx.schema, search);
+    if (found === null) return { items: [], total: 0, more: false };
+    where.push(condition(l, found, now));
+  }
+  if (options.segmentId !== undefined) {
+    const e = l.entryOf(l.catalog, options.segmentId);
+    const table = e.row.kind === "static" ? "segql_static_members" : "segql_memberships";
+    params.push(e.row.id);
+    where.push(`${ALIAS}.${ctx.key} IN (SELECT contact_key FROM ${table} WHERE segment_id = $${params.length})`);
+  }
+  const whereSql = where.length > 0 ? where.map((w) => `(${w})`).join(" AND ") : "TRUE";
+  const total = num((await tx.query(`SELECT COUNT(*) AS n FROM ${ctx.table} AS ${ALIAS} WHERE ${whereSql}`, params))[0]?.["n"]);
+  const order = l.orderBy(options.orderBy, options.descending, ALIAS);
+  const rows = await tx.query(
+    `SELECT ${ALIAS}.* FROM ${ctx.table} AS ${ALIAS} WHERE ${whereSql} ORDER BY ${order} LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+    [...params, limit + 1, offset],
+  );
+  const items = rows.slice(0, limit).map((r) => decodeContact(r, ctx.schema, ctx.contactCols));
+  return { items, total, more: rows.length > limit };
+}
+
+/** See `Store.findContactKeys`. */
+export async function findContactKeys(ctx: Ctx, tx: SqlRunner, keys: readonly string[]): Promise<{ known: string[]; unknown: string[] }> {
+  const unique = [...new Set(keys)];
+  const found = await existingKeys(ctx, tx, unique);
+  return { known: unique.filter((k) => found.has(k)), unknown: unique.filter((k) => !found.has(k)) };
+}
+
+/** See `Store.segmentChanges`. */
+export async function segmentChanges(tx: SqlRunner, id: number, options: SegmentChangesOptions, limit: number): Promise<SegmentChangesPage> {
+  const params: Param[] = [id, limit + 1];
+  const before = options.before !== undefined ? ` AND seq < $3` : "";
+  if (options.before !== undefined) params.push(options.before);
+  const rows = await tx.query(
+    `SELECT seq, segment_id, contact_key, change, at_ms, segment_version FROM segql_membership_changes WHERE segment_id = $1${before} ORDER BY seq DESC LIMIT $2`,
+    params,
+  );
+  const items = rows.slice(0, limit).map(changeOf);
+  return { items, next: rows.length > limit ? items[items.length - 1]!.seq : null };
+}
+
+/** See `Store.memberCountHistory`: the change log summed per interval, then accumulated. */
+export async function memberCountHistory(tx: SqlRunner, id: number, points: number): Promise<MemberCountPoint[]> {
+  const span = (await tx.query("SELECT MIN(at_ms) AS lo, MAX(at_ms) AS hi FROM segql_membership_changes WHERE segment_id = $1", [id]))[0] ?? {};
+  if (span["lo"] === null || span["lo"] === undefined) return [];
+  const lo = num(span["lo"]);
+  const hi = num(span["hi"]);
+  // Integers computed here (not user text): the interval width in ms.
+  const width = Math.max(1, Math.ceil((hi - lo + 1) / points));
+  const rows = await tx.query(
+    `SELECT FLOOR((at_ms - ${lo}) / ${width}) AS b, MAX(at_ms) AS at_ms,
+            SUM(CASE WHEN change = 'entered' THEN 1 ELSE 0 END) AS entered, SUM(CASE WHEN change = 'exited' THEN 1 ELSE 0 END) AS exited
+     FROM segql_membership_changes WHERE segment_id = $1 GROUP BY FLOOR((at_ms - ${lo}) / ${width}) ORDER BY b`,
+    [id],
+  );
+  let count = 0;
+  return rows.map((r) => {
+    const entered = num(r["entered"]);
+    const exited = num(r["exited"]);
+    count += entered - exited;
+    return { at: iso(num(r["at_ms"])), count, entered, exited };
+  });
+}
+
+/**
+ * The SQL of a segment list order (the store's own names, not user text). Text sorts by code (`COLLATE "C"`,
+ * both engines), not by the database's locale, so the order is the same on every backend.
+ */
+export const SEGMENT_ORDER_COLUMNS: Record<string, string> = {
+  name: 'name_key COLLATE "C"',
+  description: 'LOWER(description) COLLATE "C"',
+  kind: "kind",
+  createdAt: "created_at",
+  updatedAt: "updated_at",
+  memberCount: "member_count",
+  id: "id",
+};
+
+/** Checks a segment order; `InvalidInputError` for an unknown one. */
+export function segmentOrderColumn(order: unknown): string {
+  if (typeof order !== "string" || !Object.hasOwn(SEGMENT_ORDER_COLUMNS, order)) {
+    throw new InvalidInputError([{ path: "orderBy", message: `expected one of ${Object.keys(SEGMENT_ORDER_COLUMNS).join(", ")}` }]);
+  }
+  return SEGMENT_ORDER_COLUMNS[order]!;
+}
