@@ -22,3 +22,25 @@ export function readOffsetCursor(list: string, cursor: string | undefined | null
   }
   return Number(m[2]);
 }
+
+/**
+ * A store's cursor wrapped with the list (and order) it belongs to, so a cursor of another list or order
+ * comes back as a clear 400 instead of a page of something else.
+ */
+export function wrapCursor(list: string, inner: string | null): string | null {
+  return inner === null ? null : Buffer.from(`${list}|${inner}`, "utf8").toString("base64url");
+}
+
+/** The store cursor inside a wrapped cursor of `list` (null for none); any other text is a 400. */
+export function unwrapCursor(list: string, cursor: string | undefined | null): string | null {
+  if (cursor === undefined || cursor === null || cursor === "") return null;
+  const text = /^[A-Za-z0-9_-]{1,1000}$/.test(cursor) ? Buffer.from(cursor, "base64url").toString("utf8") : "";
+  const bar = text.indexOf("|");
+  const inner = bar >= 0 ? text.slice(bar + 1) : "";
+  if (bar < 0 || text.slice(0, bar) !== list || !/^[A-Za-z0-9_-]{1,900}$/.test(inner)) {
+    throw new ProblemError("invalid-request", "the cursor is not one this list gave out; start again without it", {
+      issues: [{ in: "query", path: "cursor", code: "invalid_cursor", message: "not a cursor of this list" }],
+    });
+  }
+  return inner;
+}

@@ -270,6 +270,22 @@ export const ChangesPageSchema = z
   .object({ items: z.array(MembershipChangeSchema), next: z.number().int().openapi({ description: "The `since` of the following call." }) })
   .openapi("ChangesPage");
 
+/** A page of a segment's changes, newest first. */
+export const SegmentChangesPageSchema = z
+  .object({ items: z.array(MembershipChangeSchema), next: z.number().int().nullable().openapi({ description: "The `before` of the following (older) page; null: none." }) })
+  .openapi("SegmentChangesPage");
+
+/** A segment's member count over time. */
+export const MemberCountsSchema = z
+  .object({ items: z.array(z.object({ at: z.string(), count: z.number().int(), entered: z.number().int(), exited: z.number().int() })) })
+  .openapi("MemberCounts");
+
+/** Body of `POST /api/contacts/lookup`. */
+export const LookupBody = z.strictObject({ keys: z.array(z.string().max(MAX_KEY_LENGTH)).min(1, "give at least one key").max(MAX_KEYS) }).openapi("KeyLookup");
+
+/** Which keys are contacts. */
+export const LookupSchema = z.object({ known: z.array(z.string()), unknown: z.array(z.string()) }).openapi("KeyLookupResult");
+
 /** One contact with the segments it is in and its recent events. */
 export const ContactRecordSchema = z
   .object({
@@ -343,7 +359,9 @@ export const EditHeaders = WriteHeaders.extend({
 });
 
 /** Orders of the segment list: a property, `-` first for descending. */
-export const SEGMENT_SORTS = ["name", "-name", "createdAt", "-createdAt", "updatedAt", "-updatedAt", "memberCount", "-memberCount", "id", "-id"] as const;
+export const SEGMENT_SORTS = [
+  "name", "-name", "description", "-description", "kind", "-kind", "createdAt", "-createdAt", "updatedAt", "-updatedAt", "memberCount", "-memberCount", "id", "-id",
+] as const;
 
 /** Query of `GET /api/segments`. */
 export const ListSegmentsQuery = z.strictObject({
@@ -357,6 +375,7 @@ export const ListSegmentsQuery = z.strictObject({
 
 /** Query of `GET /api/segments/{id}/members`. */
 export const MembersQuery = z.strictObject({
+  search: z.string().max(200).optional().openapi({ description: "Only members whose fields contain this text (as the contact search)." }),
   limit: intQuery(1, 1000, "Page size (default 50)."),
   cursor: cursorQuery,
   orderBy: z.string().max(200).optional().openapi({ description: "A schema field to sort by (default the key); empties last." }),
@@ -381,6 +400,17 @@ export function instantOf(text: string): number {
   // No zone means UTC, as everywhere in segql (Date.parse would read a date-time without one as local time).
   return Date.parse(m[2] === undefined ? `${m[1]}T00:00:00Z` : `${m[1]}T${m[2]}${m[3] ?? "Z"}`);
 }
+
+/** Query of `GET /api/segments/{id}/changes`. */
+export const SegmentChangesQuery = z.strictObject({
+  before: intQuery(1, Number.MAX_SAFE_INTEGER, "Only changes before this sequence number (the previous page's `next`)."),
+  limit: intQuery(1, 1000, "Page size (default 50)."),
+});
+
+/** Query of `GET /api/segments/{id}/member-counts`. */
+export const MemberCountsQuery = z.strictObject({
+  points: intQuery(1, 1000, "At most this many points (default 100)."),
+});
 
 /** Query of `DELETE /api/segments/{id}`. */
 export const DeleteQuery = z.strictObject({

@@ -12,6 +12,8 @@ import {
   ContactRecordSchema,
   ContactsQuery,
   KeyParams,
+  LookupBody,
+  LookupSchema,
   UpsertContactsBody,
   WriteHeaders,
   WriteResultSchema,
@@ -44,7 +46,7 @@ export function registerContactRoutes(app: Api, { store }: RouteContext): void {
       tags,
       summary: "Search contacts",
       description:
-        "Contacts whose fields contain `search` and/or that match the `filter` expression, sorted by any field, a page at a time; `total` counts every match. Pages reach the first 1,000 matches.",
+        "Contacts whose fields contain `search` and/or that match the `filter` expression, sorted by any field, a page at a time (in the database); `total` counts every match.",
       request: { query: ContactsQuery },
       responses: { 200: jsonResponse(ContactPageSchema, "A page of contacts"), ...problemResponses(400, 409, 422) },
     }),
@@ -62,6 +64,19 @@ export function registerContactRoutes(app: Api, { store }: RouteContext): void {
       responses: { 200: jsonResponse(ContactRecordSchema, "The contact"), ...problemResponses(400, 404) },
     }),
     async (c) => c.json(await store.getContact(c.req.valid("param").key), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/contacts/lookup",
+      tags,
+      summary: "Which keys are contacts",
+      description: "For a pasted or uploaded list of keys: the keys that are contacts and those that are not (each key once, in the order given).",
+      request: { body: jsonBody(LookupBody) },
+      responses: { 200: jsonResponse(LookupSchema, "Known and unknown keys"), ...problemResponses(400, 413, 415) },
+    }),
+    async (c) => c.json(await store.findContactKeys(c.req.valid("json").keys), 200),
   );
 
   app.openapi(

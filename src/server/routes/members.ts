@@ -87,14 +87,16 @@ export function registerMemberRoutes(app: Api, { store }: RouteContext): void {
       path: "/api/segments/{id}/members",
       tags,
       summary: "Members now",
-      description: "A page of the members with their contact values, sorted by any field (default the key).",
+      description: "A page of the members with their contact values, sorted by any field (default the key); with `search`, only the members whose fields contain it.",
       request: { params: IdParams, query: MembersQuery },
       responses: { 200: jsonResponse(MembersPageSchema, "A page of members"), ...problemResponses(400, 404, 422) },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
       const q = c.req.valid("query");
-      const page = await store.members(id, { limit: q.limit ?? 50, cursor: q.cursor ?? null, orderBy: q.orderBy, descending: q.descending });
+      const options = { limit: q.limit ?? 50, cursor: q.cursor ?? null, orderBy: q.orderBy, descending: q.descending };
+      // With search text: the members among the contacts found (in SQL), `total` counting those.
+      const page = q.search?.trim() ? await store.listContacts({ ...options, segmentId: id, search: q.search }) : await store.members(id, options);
       return c.json(page, 200);
     },
   );

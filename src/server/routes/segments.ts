@@ -5,8 +5,8 @@
  */
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { ConflictError, type Segment, type SegmentId, type Store } from "../../store/index.js";
-import { offsetCursor, readOffsetCursor } from "../cursor.js";
+import { ConflictError, type Segment, type SegmentId, type SegmentOrder, type Store } from "../../store/index.js";
+import { unwrapCursor, wrapCursor } from "../cursor.js";
 import { parseIfMatch, segmentEtag, versionOfTag } from "../etag.js";
 import { ProblemError } from "../problems.js";
 import {
@@ -16,7 +16,11 @@ import {
   EditHeaders,
   IdParams,
   ListSegmentsQuery,
+  MemberCountsQuery,
+  MemberCountsSchema,
   SEGMENT_SORTS,
+  SegmentChangesPageSchema,
+  SegmentChangesQuery,
   SegmentPageSchema,
   SegmentSchema,
   SegmentVersionSchema,
@@ -77,40 +81,6 @@ async function guarded<T>(store: Store, changes: unknown, run: () => Promise<T>)
   }
 }
 
-const SORT_KEYS: Record<string, (s: Segment) => string | number> = {
-  name: (s) => s.name.toLowerCase(),
-  createdAt: (s) => s.createdAt,
-  updatedAt: (s) => s.updatedAt,
-  memberCount: (s) => s.memberCount,
-  id: (s) => s.id,
-};
-
-/** Most segments sorted in memory for an order the store does not keep. */
-const MAX_SORTED = 100_000;
-
-/** A page of segments in an order other than by name: every match is read, sorted, and paged by offset. */
-async function sortedPage(store: Store, q: { kind?: "static" | "dynamic"; search?: string; sort: string; limit: number; cursor?: string }) {
-  const offset = readOffsetCursor(`segments-${q.sort.replace("-", "desc-")}`, q.cursor);
-  const all: Segment[] = [];
-  let cursor: string | null = null;
-  do {
-    const page = await store.listSegments({ kind: q.kind, search: q.search, limit: 1000, cursor });
-    all.push(...page.items);
-    cursor = page.next;
-  } while (cursor !== null && all.length < MAX_SORTED);
-  const descending = q.sort.startsWith("-");
-  const key = SORT_KEYS[q.sort.replace(/^-/, "")]!;
-  all.sort((a, b) => {
-    const ka = key(a);
-    const kb = key(b);
-    const order = ka < kb ? -1 : ka > kb ? 1 : a.id - b.id;
-    return descending ? -order : order;
-  });
-  const items = all.slice(offset, offset + q.limit);
-  const end = offset + items.length;
-  return { items, next: end < all.length ? offsetCursor(`segments-${q.sort.replace("-", "desc-")}`, end) : null };
-}
-
 /** Registers the segment routes. */
 export function registerSegmentRoutes(app: Api, { store }: RouteContext): void {
   app.openapi(
@@ -139,11 +109,17 @@ export function registerSegmentRoutes(app: Api, { store }: RouteContext): void {
       }
       const limit = q.limit ?? 100;
       const sort = q.sort ?? "name";
-      const page =
-        sort === "name"
-          ? await store.listSegments({ kind: q.kind, search: q.search, limit, cursor: q.cursor ?? null })
-          : await sortedPage(store, { kind: q.kind, search: q.search, sort, limit, cursor: q.cursor });
-      return c.json({ items: page.items.map(segmentJson), next: page.next }, 200);
+      // The store sorts in the database; its cursor is wrapped with the order it belongs to.
+      const list = `segments-${sort.replace("-", "desc-")}`;
+      const page = await store.listSegments({
+        kind: q.kind,
+        search: q.search,
+        limit,
+        cursor: unwrapCursor(list, q.cursor),
+        orderBy: sort.replace(/^-/, "") as SegmentOrder,
+        descending: sort.startsWith("-"),
+      });
+      return c.json({ items: page.items.map(segmentJson), next: wrapCursor(list, page.next) }, 200);
     },
   );
 
@@ -264,5 +240,34 @@ export function registerSegmentRoutes(app: Api, { store }: RouteContext): void {
       responses: { 200: jsonResponse(z.object({ items: z.array(SegmentVersionSchema) }), "The versions"), ...problemResponses(400, 404) },
     }),
     async (c) => c.json({ items: await store.segmentVersions(c.req.valid("param").id) }, 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/segments/{id}/changes",
+      tags,
+      summary: "A segment's entered / exited feed, newest first",
+      description: "Pass `next` as `before` for older changes (`next: null`: the oldest was returned). To follow changes as they happen, use `GET /api/changes` with `since`.",
+      request: { params: IdParams, query: SegmentChangesQuery },
+      responses: { 200: jsonResponse(SegmentChangesPageSchema, "A page of changes"), ...problemResponses(400, 404) },
+    }),
+    async (c) => {
+      const q = c.req.valid("query");
+      return c.json(await store.segmentChanges(c.req.valid("param").id, { before: q.before, limit: q.limit }), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/segments/{id}/member-counts",
+      tags,
+      summary: "Member count over time",
+      description: "From the change log, summed in the database: at most `points` points (default 100), oldest first, each the count at the end of an interval with who entered and exited in it.",
+      request: { params: IdParams, query: MemberCountsQuery },
+      responses: { 200: jsonResponse(MemberCountsSchema, "The points"), ...problemResponses(400, 404) },
+    }),
+    async (c) => c.json({ items: await store.memberCountHistory(c.req.valid("param").id, { points: c.req.valid("query").points }) }, 200),
   );
 }
