@@ -56,6 +56,12 @@ export interface Schema {
   key: string;
   fields: Record<string, FieldDef>;
   events?: EventsDef;
+  /**
+   * The account's time zone (an IANA name such as `Europe/Berlin`): where `today`, dates, timestamps written
+   * without an offset and calendar units are counted, unless the compilers' `timeZone` option says
+   * otherwise. Absent: UTC.
+   */
+  timeZone?: string;
 }
 
 /** One problem in a schema, located by JSON path (and, when the schema's text is known, by position). */
@@ -105,9 +111,13 @@ export function validateSchema(json: unknown): { schema: Schema; problems: [] } 
     at([], "expected an object with \"table\", \"key\" and \"fields\"");
     return { schema: null, problems };
   }
-  checkKeys(json, [], ["table", "key", "fields", "events", "$schema", "description"], at);
+  checkKeys(json, [], ["table", "key", "fields", "events", "timeZone", "$schema", "description"], at);
   const table = requireString(json, "table", [], at);
   const key = requireString(json, "key", [], at);
+  const timeZone = optionalString(json, "timeZone", [], at);
+  if (timeZone !== undefined && !isTimeZoneName(timeZone)) {
+    at(["timeZone"], `unknown time zone "${timeZone}": expected an IANA time zone name such as "Europe/Berlin", "America/New_York" or "UTC"`);
+  }
   // Null-prototype maps: a field named `__proto__` is an ordinary name, not a prototype assignment.
   const fields: Record<string, FieldDef> = Object.create(null);
   if (!isObject(json["fields"])) {
@@ -127,7 +137,7 @@ export function validateSchema(json: unknown): { schema: Schema; problems: [] } 
   let events: EventsDef | undefined;
   if (json["events"] !== undefined) events = validateEvents(json["events"], at);
   if (problems.length > 0) return { schema: null, problems };
-  return { schema: { table: table!, key: key!, fields, ...(events ? { events } : {}) }, problems: [] };
+  return { schema: { table: table!, key: key!, fields, ...(events ? { events } : {}), ...(timeZone !== undefined ? { timeZone } : {}) }, problems: [] };
 }
 
 /**
@@ -194,6 +204,17 @@ function lookup(fields: Record<string, FieldDef>, name: string): FieldDef | unde
 }
 
 // ---- validation helpers --------------------------------------------------------------------------
+
+/** Whether `Intl` (the ICU data the compilers take offsets from, src/checker/zone.ts) knows the zone. */
+function isTimeZoneName(name: string): boolean {
+  if (name !== name.trim()) return false;
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 type Report = (keys: JsonPath, message: string, on?: "key" | "value") => void;
 

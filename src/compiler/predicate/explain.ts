@@ -19,6 +19,7 @@ import type { Span } from "../../diagnostics.js";
 import { formatField, quoteString } from "../../parser/format.js";
 import { formatInstant, resolveTime } from "../../checker/time.js";
 import type { Literal, TimeValue, TypedEvent, TypedExpr, TypedMeasure, TypedQuery, TypedTest } from "../../checker/typed-ast.js";
+import { zoneOf, type TimeZone } from "../../checker/zone.js";
 import type { Schema } from "../../schema/schema.js";
 import { compileClosure } from "./closure.js";
 import type { Contact, EventRow } from "./index.js";
@@ -92,6 +93,8 @@ export interface Explanation {
 export interface ExplainOptions {
   /** As `compilePredicate`'s `now`: relative times resolve against it. Default: the current time. */
   now?: Date | string | number;
+  /** As `compilePredicate`'s `timeZone`. Default: the schema's, else UTC. */
+  timeZone?: string;
 }
 
 /**
@@ -99,8 +102,9 @@ export interface ExplainOptions {
  * root's value equals `compilePredicate(query, { now })(contact, events)`.
  */
 export function explain(query: TypedQuery, contact: Contact, events: readonly EventRow[] | undefined, options: ExplainOptions = {}): Explanation {
-  const now = resolveNow(options.now);
-  const explainer = new Explainer(query.schema, now, contact, Array.isArray(events) ? events : []);
+  const zone = zoneOf(options.timeZone ?? query.schema.timeZone);
+  const now = resolveNow(options.now, zone);
+  const explainer = new Explainer(query.schema, now, zone, contact, Array.isArray(events) ? events : []);
   const root = explainer.run(query.expr);
   return { value: root.value, root, now: formatInstant(now) };
 }
@@ -162,6 +166,7 @@ class Explainer {
   constructor(
     private readonly schema: Schema,
     private readonly now: number,
+    private readonly zone: TimeZone,
     private readonly contact: Contact,
     private readonly events: readonly EventRow[],
   ) {}
@@ -241,7 +246,7 @@ class Explainer {
 
   /** The predicate of one node alone (a contact-level node: rule or event condition). */
   private compile(expr: TypedExpr): Compiled {
-    return compileClosure(lower({ schema: this.schema, expr }, this.now));
+    return compileClosure(lower({ schema: this.schema, expr }, this.now, this.zone));
   }
 
   /** The events (each alone) that a variant of an event condition counts: name, window and filter as given. */
@@ -264,7 +269,7 @@ class Explainer {
     const inWindow = e.window ? this.countEach(e, e.window, null).count : named;
     const { count: matching, rows } = this.countEach(e, e.window, e.filter);
     const window = e.window
-      ? { from: formatInstant(resolveTime(e.window.low, this.now)), to: formatInstant(resolveTime(e.window.high, this.now)) }
+      ? { from: formatInstant(resolveTime(e.window.low, this.now, this.zone)), to: formatInstant(resolveTime(e.window.high, this.now, this.zone)) }
       : null;
     return { kind: "events", name: e.name, window, named, inWindow, matching, measure: this.measureSeen(e.measure, rows) };
   }
@@ -371,10 +376,11 @@ function eventLabel(e: TypedEvent): string {
   return s;
 }
 
-/** `within last N units` when the window is "N units ago to now", else `between A and B`. */
+/** `within last N units` when the window is "N units ago to now", `within next N units` for "now to in N units", else `between A and B`. */
 function windowLabel(low: Literal, high: Literal, negated: boolean): string {
   const not = negated ? "not " : "";
-  if (high.kind === "now" && low.kind === "relative") return `${not}within last ${low.amount} ${unitLabel(low.amount, low.unit)}`;
+  if (high.kind === "now" && low.kind === "relative" && low.amount >= 0) return `${not}within last ${low.amount} ${unitLabel(low.amount, low.unit)}`;
+  if (low.kind === "now" && high.kind === "relative" && high.amount <= 0) return `${not}within next ${-high.amount} ${unitLabel(-high.amount, high.unit)}`;
   return `${not}between ${literalLabel(low)} and ${literalLabel(high)}`;
 }
 
@@ -431,9 +437,10 @@ function literalLabel(v: Literal): string {
 function timeLabel(v: TimeValue): string {
   switch (v.kind) {
     case "instant":
-      return v.date ?? formatInstant(v.ms);
+      // Written without an offset: shown as written (wall-clock time in the evaluation zone), without a Z.
+      return v.date ?? (v.local ? formatInstant(v.ms).replace(/Z$/, "") : formatInstant(v.ms));
     case "relative":
-      return `${v.amount} ${unitLabel(v.amount, v.unit)} ago`;
+      return v.amount < 0 ? `in ${-v.amount} ${unitLabel(-v.amount, v.unit)}` : `${v.amount} ${unitLabel(v.amount, v.unit)} ago`;
     case "now":
       return "now";
     case "today":

@@ -8,6 +8,7 @@
  * (keyed by the schema's events column names). docs/predicate.md describes shapes and semantics.
  */
 import type { TypedQuery } from "../../checker/typed-ast.js";
+import { zoneOf } from "../../checker/zone.js";
 import { compileClosure } from "./closure.js";
 import { compileGenerated, generate } from "./codegen.js";
 import { lower, resolveNow } from "./lower.js";
@@ -29,9 +30,16 @@ export type Predicate = (contact: Contact, events?: readonly EventRow[]) => bool
 export interface PredicateOptions {
   /**
    * The instant relative times (`30 days ago`, `within last 7 days`, `today`) are resolved against, once,
-   * at compile time: a Date, epoch ms, or an ISO-8601 string (no zone = UTC). Default: the current time.
+   * at compile time: a Date, epoch ms, or an ISO-8601 string (without a UTC offset: wall-clock time in the
+   * time zone). Default: the current time.
    */
   now?: Date | string | number;
+  /**
+   * The IANA time zone (`Europe/Berlin`) where `today`, dates, timestamps written without an offset and
+   * calendar units (days and longer) are counted. Default: the schema's `timeZone`, else UTC. An unknown
+   * name throws `TimeZoneError` (a RangeError).
+   */
+  timeZone?: string;
   /**
    * `codegen` (default) generates one JavaScript function with `new Function`; `closure` builds a tree of
    * closures and never evaluates code. Without a `mode`, codegen falls back to closures where `new Function`
@@ -42,7 +50,7 @@ export interface PredicateOptions {
 
 /** Compiles a checked condition into a predicate over contacts (and their events). */
 export function compilePredicate(query: TypedQuery, options: PredicateOptions = {}): Predicate {
-  const plan = lower(query, resolveNow(options.now));
+  const plan = lowerWith(query, options);
   if (options.mode === "closure") return compileClosure(plan) as Predicate;
   if (options.mode === "codegen") return compileGenerated(plan) as Predicate;
   try {
@@ -65,7 +73,13 @@ export function compilePredicateClosure(query: TypedQuery, options: Omit<Predica
 
 /** The JavaScript the code generator writes for a condition (for inspection and debugging). */
 export function predicateSource(query: TypedQuery, options: Omit<PredicateOptions, "mode"> = {}): string {
-  return generate(lower(query, resolveNow(options.now))).source;
+  return generate(lowerWith(query, options)).source;
+}
+
+/** Lowers with the options' `now` and zone (the schema's zone by default). */
+function lowerWith(query: TypedQuery, options: Omit<PredicateOptions, "mode">) {
+  const zone = zoneOf(options.timeZone ?? query.schema.timeZone);
+  return lower(query, resolveNow(options.now, zone), zone);
 }
 
 /**

@@ -6,6 +6,7 @@
  * two cannot drift apart.
  */
 import { MAX_DATE_MS, parseDate, parseTimestamp, resolveTime } from "../../checker/time.js";
+import { ceilDay, dayStart, floorDay, fromWallClock, UTC, type TimeZone } from "../../checker/zone.js";
 import type { Literal, PositiveTest, ResolvedField, TypedExpr, TypedMeasure, TypedQuery } from "../../checker/typed-ast.js";
 import type { FieldType, Schema } from "../../schema/schema.js";
 import { foldAscii, isPrototypeName } from "./runtime.js";
@@ -83,10 +84,13 @@ export interface Plan {
   usesEvents: boolean;
 }
 
-/** Turns `now` (Date, ISO string or epoch ms) into epoch ms; throws a clear error on anything else. */
-export function resolveNow(now: Date | string | number | undefined): number {
+/**
+ * Turns `now` (Date, ISO string or epoch ms) into epoch ms; throws a clear error on anything else. Text
+ * without a UTC offset is wall-clock time in `zone` (a bare date: the start of that day there).
+ */
+export function resolveNow(now: Date | string | number | undefined, zone: TimeZone = UTC): number {
   if (now === undefined) return Date.now();
-  const ms = typeof now === "string" ? parseNowText(now) : now instanceof Date ? now.getTime() : now;
+  const ms = typeof now === "string" ? parseNowText(now, zone) : now instanceof Date ? now.getTime() : now;
   // Calendar arithmetic goes through Date: 'now' must be an instant a Date holds.
   if (typeof ms !== "number" || !Number.isFinite(ms) || Math.abs(ms) > MAX_DATE_MS) {
     throw new RangeError(`compilePredicate: 'now' is not a valid instant: ${String(now)}`);
@@ -94,16 +98,17 @@ export function resolveNow(now: Date | string | number | undefined): number {
   return ms;
 }
 
-/** ISO-8601 as literals are read (no zone = UTC; a bare date = its midnight UTC). */
-function parseNowText(text: string): number {
+/** ISO-8601 as literals are read (no offset = wall-clock time in the zone; a bare date = the start of that day there). */
+function parseNowText(text: string, zone: TimeZone): number {
   const t = parseTimestamp(text);
-  if ("ms" in t) return t.ms;
-  return parseDate(text) ?? NaN;
+  if ("ms" in t) return t.local ? fromWallClock(t.ms, zone) : t.ms;
+  const day = parseDate(text);
+  return day === null ? NaN : dayStart(day, zone);
 }
 
-/** Lowers a typed query, resolving time against `now` (epoch ms). */
-export function lower(query: TypedQuery, now: number): Plan {
-  const lowerer = new Lowerer(query.schema, now);
+/** Lowers a typed query, resolving time against `now` (epoch ms) in `zone` (default UTC). */
+export function lower(query: TypedQuery, now: number, zone: TimeZone = UTC): Plan {
+  const lowerer = new Lowerer(query.schema, now, zone);
   const root = lowerer.expr(query.expr, "contact");
   return { root, segments: lowerer.segments, events: lowerer.events, usesEvents: lowerer.events.length > 0 };
 }
@@ -116,6 +121,7 @@ class Lowerer {
   constructor(
     private readonly schema: Schema,
     private readonly now: number,
+    private readonly zone: TimeZone,
   ) {}
 
   expr(e: TypedExpr, scope: "contact" | "event"): PlanExpr {
@@ -151,7 +157,7 @@ class Lowerer {
           nameAccess: access("event", events.name),
           timeAccess: access("event", events.time),
           propertiesAccess: null,
-          window: e.window ? { low: resolveTime(e.window.low, this.now), high: resolveTime(e.window.high, this.now) } : null,
+          window: e.window ? { low: this.time(e.window.low), high: this.time(e.window.high) } : null,
           filter: null,
           measure: { k: "count", cmp: ">=", count: 1 },
         };
@@ -187,6 +193,7 @@ class Lowerer {
   private test(t: PositiveTest, type: FieldType): PlanTest {
     const conv: Conversion = type === "timestamp" ? "instant" : type === "date" ? "day" : "none";
     const time = conv !== "none";
+    if (conv === "day" && t.op !== "present") return this.dayTest(t);
     switch (t.op) {
       case "present":
         return { k: "present", type };
@@ -229,7 +236,38 @@ class Lowerer {
 
   private time(v: Literal): number {
     if (v.kind === "string" || v.kind === "number" || v.kind === "boolean") throw new Error(`compilePredicate: expected a time value, found ${v.kind}`);
-    return resolveTime(v, this.now);
+    return resolveTime(v, this.now, this.zone);
+  }
+
+  /**
+   * A test on a date field, which holds a calendar day (read as its midnight UTC label, `toDay`): the day
+   * stands for the instant it starts in the zone, so the instants of the test become day bounds here, once
+   * (`d < t` ⟺ `d < ceilDay(t)`, `d <= t` ⟺ `d <= floorDay(t)`, …), and each value is compared as a day,
+   * with no time zone lookups per contact. In UTC the bounds are the instants' own days.
+   */
+  private dayTest(t: PositiveTest): PlanTest {
+    const floor = (v: Literal) => floorDay(this.time(v), this.zone);
+    const ceil = (v: Literal) => ceilDay(this.time(v), this.zone);
+    switch (t.op) {
+      case "eq": {
+        // A day equals an instant only when the instant is that day's start.
+        const f = floor(t.value);
+        return f === ceil(t.value) ? { k: "eqTime", conv: "day", ms: f } : { k: "const", value: false };
+      }
+      case "lt":
+      case "ge":
+        return { k: "cmp", conv: "day", cmp: t.op, value: ceil(t.value) };
+      case "le":
+      case "gt":
+        return { k: "cmp", conv: "day", cmp: t.op, value: floor(t.value) };
+      case "between": {
+        const low = ceil(t.low);
+        const high = floor(t.high);
+        return low > high ? { k: "const", value: false } : { k: "between", conv: "day", low, high };
+      }
+      default:
+        throw new Error(`compilePredicate: the test "${t.op}" does not apply to a date`);
+    }
   }
 }
 

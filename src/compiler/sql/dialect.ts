@@ -95,10 +95,43 @@ export interface TimeOps {
   today(kind: TimeKind): string;
   /**
    * `expr − amount unit` for an expression of the kind, with months and years as calendar arithmetic
-   * clamped to the month's end, computed on the UTC calendar. `amount` is SQL (a literal or placeholder
-   * of a non-negative integer).
+   * clamped to the month's end, computed on the UTC calendar (for `naive`: on the wall clock it holds).
+   * `amount` is SQL (a literal or placeholder of a non-negative integer).
    */
   minus(expr: string, amount: string, unit: TimeUnit, kind: TimeKind): string;
+  /**
+   * `expr + amount unit`, as `minus` (months clamped to the month's end): the future (`in 3 days`).
+   * Absent (a dialect written before it existed): a future time read from the engine's clock is refused.
+   */
+  plus?(expr: string, amount: string, unit: TimeUnit, kind: TimeKind): string;
+  /**
+   * The engine's time zone functions, used for times read from the engine's clock in a time zone other
+   * than UTC (`today`, `N days ago`, a date column against `now`). Absent: the engine has none it can be
+   * trusted with (SQLite has none, MariaDB needs its zone tables loaded), and such SQL is refused with a
+   * message asking for `now`, with which every time is computed here and written as a literal.
+   * `zone` is the zone's name as a string literal.
+   */
+  zone?: ZoneOps;
+}
+
+/**
+ * Conversions between instants and a zone's wall clock, which the engine must do by the rule of
+ * src/checker/zone.ts: a wall-clock time skipped by a DST change is read with the offset before the
+ * change, a repeated one is the later instant (PostgreSQL's and ICU's rule).
+ */
+export interface ZoneOps {
+  /** The wall-clock time in `zone` of an instant held as `kind`, as the engine's zone-less timestamp. */
+  toWall(instant: string, kind: TimeKind, zone: string): string;
+  /** The instant, as `kind`, of a zone-less wall-clock timestamp in `zone`. */
+  fromWall(wall: string, kind: TimeKind, zone: string): string;
+  /** Midnight of a zone-less timestamp's day, as a zone-less timestamp. */
+  midnight(wall: string): string;
+  /** The DATE of a zone-less timestamp. */
+  dateOf(wall: string): string;
+  /** A DATE's midnight as a zone-less timestamp. */
+  dateMidnight(date: string): string;
+  /** A DATE plus `days` (±1). */
+  addDays(date: string, days: number): string;
 }
 
 /**

@@ -24,7 +24,8 @@ import type {
   TypedMeasure,
   TypedTest,
 } from "../../checker/typed-ast.js";
-import { formatInstant, resolveTime, startOfUtcDay } from "../../checker/time.js";
+import { formatInstant, resolveTime } from "../../checker/time.js";
+import { ceilDay, floorDay, UTC, type TimeZone } from "../../checker/zone.js";
 import type { EventsDef, FieldType, Schema } from "../../schema/schema.js";
 import {
   foldAscii,
@@ -39,6 +40,7 @@ import {
   type ListKind,
   type TimeKind,
   type Values,
+  type ZoneOps,
 } from "./dialect.js";
 
 export { SqlCompileError };
@@ -49,6 +51,8 @@ export interface GeneratorOptions {
   params: boolean;
   /** Resolve `now`, `today` and `N units ago` against this instant (epoch ms); null: the engine's clock. */
   now: number | null;
+  /** The evaluation time zone (default UTC): see src/checker/zone.ts. */
+  zone?: TimeZone;
   /** The name (unquoted) the contacts table has in the query, used where a subquery refers to the outer row. */
   outer: string;
   /**
@@ -456,14 +460,21 @@ export class SqlGenerator implements Values {
 
   // ---- time ------------------------------------------------------------------------------------------------
 
-  /** A literal instant, or null when the value depends on the engine's clock. */
+  private get zone(): TimeZone {
+    return this.options.zone ?? UTC;
+  }
+
+  /**
+   * A literal instant, or null when the value depends on the engine's clock. With `now` every value is
+   * resolved here, in the time zone (src/checker/zone.ts), so the SQL holds only literals.
+   */
   private literalInstant(v: Literal, x: Operand): number | null {
     if (v.kind === "string" || v.kind === "number" || v.kind === "boolean") {
       throw new SqlCompileError(`${x.label}: expected a time value, found a ${v.kind}`);
     }
-    if (v.kind === "instant") return checkRange(v.ms, v.date ?? formatInstant(v.ms));
+    if (v.kind === "instant") return checkRange(v.local ? resolveTime(v, 0, this.zone) : v.ms, v.date ?? formatInstant(v.ms));
     if (v.kind === "relative") checkSpan(v.amount, v.unit);
-    if (this.options.now !== null) return checkRange(resolveTime(v, this.options.now), describeTime(v));
+    if (this.options.now !== null) return checkRange(resolveTime(v, this.options.now, this.zone), describeTime(v));
     return null;
   }
 
@@ -475,13 +486,54 @@ export class SqlGenerator implements Values {
     switch (v.kind) {
       case "now":
         return t.now(kind);
-      case "today":
-        return t.today(kind);
-      case "relative":
-        return t.minus(t.now(kind), this.number(v.amount), v.unit, kind);
+      case "today": {
+        if (this.zone.utc) return t.today(kind);
+        const z = this.zoneOps(v, x);
+        const zone = this.lit(this.zone.name);
+        return z.fromWall(z.midnight(z.toWall(t.now(kind), kind, zone)), kind, zone);
+      }
+      case "relative": {
+        const amount = this.number(Math.abs(v.amount));
+        const plus = t.plus;
+        if (v.amount < 0 && !plus) throw new SqlCompileError(`${x.label}: the ${this.dialect.name} dialect cannot add to a time (it has no 'plus'): give 'now' to compile ${describeTime(v)}`);
+        const shift = (expr: string, k: TimeKind) => (v.amount < 0 ? plus!(expr, amount, v.unit, k) : t.minus(expr, amount, v.unit, k));
+        // Minutes and hours are durations, the same in every zone.
+        if (this.zone.utc || v.unit === "minute" || v.unit === "hour") return shift(t.now(kind), kind);
+        const z = this.zoneOps(v, x);
+        const zone = this.lit(this.zone.name);
+        return z.fromWall(shift(z.toWall(t.now(kind), kind, zone), "naive"), kind, zone);
+      }
       case "instant":
         return t.instant(v.ms, kind, this);
     }
+  }
+
+  /** The dialect's zone functions, or a SqlCompileError saying why this SQL needs `now`. */
+  private zoneOps(v: TimeValue, x: Operand): ZoneOps {
+    const z = this.dialect.time.zone;
+    if (z) return z;
+    const why = this.dialect.name === "sqlite" ? "SQLite has no time zone support" : this.dialect.name === "mysql" ? "MySQL and MariaDB convert time zones only with their zone tables loaded" : `${this.dialect.name} has no time zone functions here`;
+    throw new SqlCompileError(
+      `${x.label}: ${describeTime(v)} in ${this.zone.name} needs the time zone's offsets, and ${why}: ` +
+        `give 'now' (--now), and every time is computed at compile time and written into the SQL`,
+    );
+  }
+
+  /**
+   * The first and last DATE whose start (in the zone) is at or after / at or before the instant `t` (SQL of
+   * kind `instant`, from the engine's clock), and the test "t is a day's start", as SQL: the engine's side
+   * of `ceilDay` / `floorDay` (src/checker/zone.ts). `w` is t's local date, `s` the instant w starts.
+   */
+  private dayBoundsSql(t: string, z: ZoneOps): { floor: string; ceil: string; w: string; isStart: string } {
+    const zone = this.lit(this.zone.name);
+    const w = z.dateOf(z.toWall(t, "instant", zone));
+    const s = z.fromWall(z.dateMidnight(w), "instant", zone);
+    return {
+      floor: `CASE WHEN ${s} <= ${t} THEN ${w} ELSE ${z.addDays(w, -1)} END`,
+      ceil: `CASE WHEN ${s} >= ${t} THEN ${w} ELSE ${z.addDays(w, 1)} END`,
+      w,
+      isStart: `${s} = ${t}`,
+    };
   }
 
   private timestampTest(x: Operand, t: PositiveTest, negated: boolean): Cond {
@@ -508,36 +560,50 @@ export class SqlGenerator implements Values {
   }
 
   /**
-   * A DATE column against an instant. The column holds midnights, so a literal instant turns into a date
-   * bound computed here (`d < t` ⟺ `d < ceil(t)`, `d <= t` ⟺ `d <= floor(t)`): the column is compared as it
-   * is, with a DATE literal (index- and zone-map-friendly). An instant from the engine's clock is compared
-   * with the column brought into a timestamp kind (`TimeOps.dateAs`).
+   * A DATE column (or a JSON date) against an instant. A date is a calendar day standing for the instant it
+   * starts in the zone, so an instant turns into a day bound: `d < t` ⟺ `d < ceilDay(t)`, `d <= t` ⟺
+   * `d <= floorDay(t)` (src/checker/zone.ts). With a literal instant the bound is computed here and the
+   * column is compared as it is, with a DATE literal (index- and zone-map-friendly). An instant from the
+   * engine's clock: in UTC the column is brought into a timestamp kind (`TimeOps.dateAs`) and compared with
+   * it; in another zone the engine computes the bound (`dayBoundsSql`), once per statement.
    */
   private dateTest(x: Operand, t: PositiveTest, negated: boolean): Cond {
     const time = this.dialect.time;
+    const zone = this.zone;
     const dateLit = (ms: number) => {
       const text = new Date(ms).toISOString().slice(0, 10);
       return time.date ? time.date(text, this) : this.params ? `CAST(${this.string(text)} AS DATE)` : `DATE ${this.lit(text)}`;
     };
     const as = time.dateAs ? time.dateAs(x.sql) : { sql: x.sql, kind: "naive" as TimeKind };
+    const floorOf = (ms: number) => floorDay(ms, zone);
+    const ceilOf = (ms: number) => ceilDay(ms, zone);
+    /** The engine's day bounds of a clock-dependent value (only outside UTC). */
+    const bounds = (v: Literal) => this.dayBoundsSql(this.timeValue(v as TimeValue, "instant", x), this.zoneOps(v as TimeValue, x));
     /** One comparison `d op v` (negated: its complement). */
     const cmp = (op: "lt" | "le" | "gt" | "ge", v: Literal): Cond => {
       const o = negated ? FLIP[op] : op;
       const ms = this.literalInstant(v, x);
-      if (ms === null) return atom(`${as.sql} ${CMP[o]} ${this.timeValue(v as TimeValue, as.kind, x)}`);
-      const floor = startOfUtcDay(ms);
-      const ceil = floor === ms ? ms : floor + DAY;
       // d < t ⟺ d < ceil(t); d <= t ⟺ d <= floor(t); d > t ⟺ d > floor(t); d >= t ⟺ d >= ceil(t).
-      const bound = o === "lt" || o === "ge" ? ceil : floor;
-      return atom(`${x.sql} ${CMP[o]} ${dateLit(bound)}`);
+      const useCeil = o === "lt" || o === "ge";
+      if (ms === null) {
+        if (zone.utc) return atom(`${as.sql} ${CMP[o]} ${this.timeValue(v as TimeValue, as.kind, x)}`);
+        const b = bounds(v);
+        return atom(`${x.sql} ${CMP[o]} ${useCeil ? b.ceil : b.floor}`);
+      }
+      return atom(`${x.sql} ${CMP[o]} ${dateLit(useCeil ? ceilOf(ms) : floorOf(ms))}`);
     };
     switch (t.op) {
       case "eq": {
         const ms = this.literalInstant(t.value, x);
-        if (ms === null) return atom(`${as.sql} ${negated ? "<>" : "="} ${this.timeValue(t.value as TimeValue, as.kind, x)}`);
-        // A date equals an instant only at its midnight.
-        if (startOfUtcDay(ms) !== ms) return negated;
-        return atom(`${x.sql} ${negated ? "<>" : "="} ${dateLit(ms)}`);
+        if (ms === null) {
+          if (zone.utc) return atom(`${as.sql} ${negated ? "<>" : "="} ${this.timeValue(t.value as TimeValue, as.kind, x)}`);
+          // A day equals an instant only at its start: d = w and t is w's start.
+          const b = bounds(t.value);
+          return negated ? atom(`(${x.sql} <> ${b.w} OR NOT (${b.isStart}))`) : atom(`${x.sql} = ${b.w} AND ${b.isStart}`);
+        }
+        // A date equals an instant only at its start.
+        if (floorOf(ms) !== ceilOf(ms)) return negated;
+        return atom(`${x.sql} ${negated ? "<>" : "="} ${dateLit(floorOf(ms))}`);
       }
       case "lt":
       case "le":
@@ -548,12 +614,12 @@ export class SqlGenerator implements Values {
         const lowMs = this.literalInstant(t.low, x);
         const highMs = this.literalInstant(t.high, x);
         if (lowMs !== null && highMs !== null) {
-          const low = startOfUtcDay(lowMs) === lowMs ? lowMs : startOfUtcDay(lowMs) + DAY;
-          const high = startOfUtcDay(highMs);
+          const low = ceilOf(lowMs);
+          const high = floorOf(highMs);
           if (low > high) return negated;
           return atom(`${x.sql} ${negated ? "NOT BETWEEN" : "BETWEEN"} ${dateLit(low)} AND ${dateLit(high)}`);
         }
-        if (lowMs === null && highMs === null) {
+        if (lowMs === null && highMs === null && zone.utc) {
           const lo = this.timeValue(t.low as TimeValue, as.kind, x);
           const hi = this.timeValue(t.high as TimeValue, as.kind, x);
           return atom(`${as.sql} ${negated ? "NOT BETWEEN" : "BETWEEN"} ${lo} AND ${hi}`);
@@ -753,11 +819,12 @@ const UNIT_MS: Record<"minute" | "hour" | "day" | "week", number> = { minute: 60
  * Refuses `N units ago` longer than the whole range SQL timestamps hold (9,999 years), whatever `now` is:
  * with the engine's clock the engine would fail or, SQLite, give NULL (so disagree with the predicate).
  */
-function checkSpan(amount: number, unit: TimeUnit): void {
+function checkSpan(signed: number, unit: TimeUnit): void {
+  const amount = Math.abs(signed);
   const months = unit === "month" ? amount : unit === "year" ? amount * 12 : null;
   const tooLong = months !== null ? months > 9999 * 12 : amount * UNIT_MS[unit as keyof typeof UNIT_MS] > MAX_INSTANT - MIN_INSTANT;
   if (tooLong) {
-    throw new SqlCompileError(`${describeTime({ kind: "relative", amount, unit })} reaches back further than the 9,999 years SQL timestamps hold`);
+    throw new SqlCompileError(`${describeTime({ kind: "relative", amount: signed, unit })} reaches ${signed < 0 ? "further ahead" : "back further"} than the 9,999 years SQL timestamps hold`);
   }
 }
 
@@ -765,9 +832,12 @@ function checkSpan(amount: number, unit: TimeUnit): void {
 function describeTime(v: TimeValue): string {
   switch (v.kind) {
     case "instant":
-      return v.date ?? formatInstant(v.ms);
-    case "relative":
-      return `${v.amount} ${v.unit}${v.amount === 1 ? "" : "s"} ago`;
+      return v.date ?? (v.local ? formatInstant(v.ms).replace(/Z$/, "") : formatInstant(v.ms));
+    case "relative": {
+      const n = Math.abs(v.amount);
+      const units = `${n} ${v.unit}${n === 1 ? "" : "s"}`;
+      return v.amount < 0 ? `in ${units}` : `${units} ago`;
+    }
     default:
       return v.kind;
   }

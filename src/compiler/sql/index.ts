@@ -8,6 +8,7 @@
  */
 import { format } from "sql-formatter";
 import { formatInstant, parseDate, parseTimestamp } from "../../checker/time.js";
+import { dayStart, fromWallClock, TimeZoneError, UTC, zoneOf, type TimeZone } from "../../checker/zone.js";
 import type { TypedQuery, TypedSegment } from "../../checker/typed-ast.js";
 import { SqlCompileError, type Dialect, type DialectName } from "./dialect.js";
 import { bigquery } from "./dialects/bigquery.js";
@@ -40,9 +41,17 @@ export interface CompileSqlOptions {
   params?: boolean;
   /**
    * Resolve `now`, `today` and `N units ago` against this instant (a Date, ISO-8601 text or epoch ms) and
-   * write it into the SQL. Without it the SQL reads the engine's clock, fixed for the statement.
+   * write it into the SQL. Without it the SQL reads the engine's clock, fixed for the statement. Text
+   * without a UTC offset is wall-clock time in the time zone.
    */
   now?: Date | string | number;
+  /**
+   * The IANA time zone (`Europe/Berlin`) where `today`, dates, timestamps written without an offset and
+   * calendar units (days and longer) are counted. Default: the schema's `timeZone`, else UTC. With `now`
+   * every time is computed at compile time (any dialect); without it the engine converts with its own zone
+   * functions (DuckDB, PostgreSQL, BigQuery, Snowflake), and SQLite and MySQL refuse a time that needs them.
+   */
+  timeZone?: string;
   /**
    * The name the contacts table has in the query around a `where` condition (its alias), used by event
    * conditions and segment views to refer to the outer row. Default: the table's name (last part). With
@@ -88,9 +97,11 @@ export function compileSql(query: TypedQuery, options: CompileSqlOptions): Compi
   const schema = query.schema;
   const tableName = lastPart(schema.table);
   const outer = options.tableAlias ?? tableName;
+  const zone = zoneOption(options.timeZone ?? schema.timeZone);
   const gen = new SqlGenerator(dialect, schema, {
     params: options.params === true,
-    now: options.now === undefined ? null : resolveNowOption(options.now),
+    now: options.now === undefined ? null : resolveNowOption(options.now, zone),
+    zone,
     outer,
     view: options.segmentSource ?? null,
   });
@@ -114,6 +125,8 @@ export interface CompileViewsOptions {
   dialect: DialectName | Dialect;
   /** As for `compileSql`: fixes `now` in the views' text (usually left out, so views follow the clock). */
   now?: Date | string | number;
+  /** As for `compileSql` (default: each segment's schema's `timeZone`, else UTC). */
+  timeZone?: string;
   /** Prefix of view names (default `segment_`). */
   prefix?: string;
   /** Schema (or dataset) the views are created in, e.g. `analytics` (default: none, the session's). */
@@ -142,13 +155,15 @@ export function compileViews(segments: readonly TypedSegment[], options: Compile
   const named = segments.filter((s): s is TypedSegment & { name: string } => s.name !== null);
   if (named.length === 0) throw new SqlCompileError("views are made from named segments (`segment \"Name\" as …`); this text has none");
   const names = viewNames(named.map((s) => s.name), options.prefix ?? "segment_");
-  const now = options.now === undefined ? null : resolveNowOption(options.now);
   const views: CompiledView[] = [];
   let note: string | undefined;
   for (const segment of dependencyOrder(named)) {
+    const zone = zoneOption(options.timeZone ?? segment.schema.timeZone);
+    const now = options.now === undefined ? null : resolveNowOption(options.now, zone);
     const gen = new SqlGenerator(dialect, segment.schema, {
       params: false,
       now,
+      zone,
       outer: lastPart(segment.schema.table),
       view: (name) => {
         const view = names.get(name);
@@ -252,14 +267,28 @@ function lastPart(table: string): string {
   return parts[parts.length - 1]!;
 }
 
-/** `now` as epoch ms: a Date, epoch ms, or ISO-8601 text as segql reads timestamps (no zone = UTC; a date = its midnight). */
-export function resolveNowOption(now: Date | string | number): number {
+/** The time zone of the options, or a SqlCompileError naming the unknown zone. */
+function zoneOption(name: string | undefined): TimeZone {
+  try {
+    return zoneOf(name);
+  } catch (e) {
+    if (e instanceof TimeZoneError) throw new SqlCompileError(e.message);
+    throw e;
+  }
+}
+
+/**
+ * `now` as epoch ms: a Date, epoch ms, or ISO-8601 text as segql reads timestamps (without a UTC offset:
+ * wall-clock time in `zone`, default UTC; a date: the start of that day there).
+ */
+export function resolveNowOption(now: Date | string | number, zone: TimeZone = UTC): number {
   let ms: number;
   if (now instanceof Date) ms = now.getTime();
   else if (typeof now === "number") ms = now;
   else if (typeof now === "string") {
     const t = parseTimestamp(now.trim());
-    ms = "ms" in t ? t.ms : (parseDate(now.trim()) ?? NaN);
+    const day = parseDate(now.trim());
+    ms = "ms" in t ? (t.local ? fromWallClock(t.ms, zone) : t.ms) : day !== null ? dayStart(day, zone) : NaN;
   } else ms = NaN;
   if (!Number.isFinite(ms)) throw new SqlCompileError(`'now' is not a valid instant: ${String(now)} (expected e.g. 2024-01-01T10:00:00Z)`);
   // It is written into the SQL as a timestamp literal: years 0001-9999.

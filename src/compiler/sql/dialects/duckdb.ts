@@ -21,6 +21,11 @@ const nowNaive = "date_trunc('millisecond', current_timestamp AT TIME ZONE 'UTC'
 const toInstant = (naive: string) => `timezone('UTC', ${naive})`;
 const toNaive = (instant: string) => `timezone('UTC', ${instant})`;
 
+/** `expr ± amount unit`; on TIMESTAMPTZ through the UTC wall clock (interval arithmetic there follows the session zone). */
+function shift(expr: string, sign: "-" | "+", amount: string, unit: TimeUnit, kind: TimeKind): string {
+  return kind === "naive" ? `(${expr} ${sign} ${interval(amount, unit)})` : toInstant(`${toNaive(expr)} ${sign} ${interval(amount, unit)}`);
+}
+
 const KELVIN = "\u212A";
 const DOTTED_I = "\u0130";
 
@@ -96,8 +101,21 @@ export const duckdb = {
     today: (kind: TimeKind) => (kind === "naive" ? `date_trunc('day', ${nowNaive})` : toInstant(`date_trunc('day', ${nowNaive})`)),
     // Interval arithmetic on TIMESTAMP clamps month ends (2024-03-31 − 1 month = 2024-02-29); on TIMESTAMPTZ
     // it would follow the session time zone, so instants go through the UTC wall clock.
-    minus: (expr: string, amount: string, unit: TimeUnit, kind: TimeKind) =>
-      kind === "naive" ? `(${expr} - ${interval(amount, unit)})` : toInstant(`${toNaive(expr)} - ${interval(amount, unit)}`),
+    minus: (expr: string, amount: string, unit: TimeUnit, kind: TimeKind) => shift(expr, "-", amount, unit, kind),
+    plus: (expr: string, amount: string, unit: TimeUnit, kind: TimeKind) => shift(expr, "+", amount, unit, kind),
+    /**
+     * ICU's zone functions: timezone(zone, TIMESTAMPTZ) is the wall clock there (a TIMESTAMP),
+     * timezone(zone, TIMESTAMP) reads a wall clock there, a skipped time with the offset before the change
+     * and a repeated one as the later instant (checked, test/sql/time-zones.test.ts).
+     */
+    zone: {
+      toWall: (instant, kind, zone) => `timezone(${zone}, ${kind === "naive" ? toInstant(instant) : instant})`,
+      fromWall: (wall, kind, zone) => (kind === "naive" ? toNaive(`timezone(${zone}, ${wall})`) : `timezone(${zone}, ${wall})`),
+      midnight: (wall) => `date_trunc('day', ${wall})`,
+      dateOf: (wall) => `CAST(${wall} AS DATE)`,
+      dateMidnight: (date) => `CAST(${date} AS TIMESTAMP)`,
+      addDays: (date, days) => `(${date} ${days < 0 ? "-" : "+"} ${Math.abs(days)})`,
+    },
   },
 
   json: {

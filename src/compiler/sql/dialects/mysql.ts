@@ -104,6 +104,9 @@ export const mysql = {
     today: () => "CAST(UTC_DATE() AS DATETIME)",
     // DATE_SUB clamps month ends (2024-03-31 − 1 month = 2024-02-29).
     minus: (expr: string, amount: string, unit: TimeUnit) => `(${expr} - INTERVAL ${amount} ${UNITS[unit]})`,
+    plus: (expr: string, amount: string, unit: TimeUnit) => `(${expr} + INTERVAL ${amount} ${UNITS[unit]})`,
+    // No `zone`: CONVERT_TZ with a zone name is NULL unless the server's time zone tables are loaded
+    // (mariadb-tzinfo-to-sql), which a compiler cannot know; with `now` every time is a literal instead.
   },
 
   json: {

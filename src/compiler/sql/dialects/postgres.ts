@@ -32,6 +32,17 @@ function timestampKind(storage: string | undefined): TimeKind | null {
 
 const nowNaive = `date_trunc('milliseconds', CURRENT_TIMESTAMP AT TIME ZONE ${UTC})`;
 
+/**
+ * `expr ± amount unit`. Calendar arithmetic on timestamptz would follow the session time zone (DST, month
+ * ends): it is computed on the UTC wall clock (timestamp) and converted back, parenthesised whole (a BETWEEN
+ * bound cannot take AT TIME ZONE unparenthesised: b_expr).
+ */
+function shift(expr: string, sign: "-" | "+", amount: string, unit: TimeUnit, kind: TimeKind): string {
+  return kind === "naive"
+    ? `(${expr} ${sign} ${interval(amount, unit)})`
+    : `(((${expr} AT TIME ZONE ${UTC}) ${sign} ${interval(amount, unit)}) AT TIME ZONE ${UTC})`;
+}
+
 export const postgres = {
   name: "postgres",
   formatter: { language: "postgresql", paramTypes: { numbered: ["$"] } },
@@ -80,11 +91,21 @@ export const postgres = {
       const day = `date_trunc('day', CURRENT_TIMESTAMP AT TIME ZONE ${UTC})`;
       return kind === "naive" ? day : `(${day} AT TIME ZONE ${UTC})`;
     },
-    minus: (expr: string, amount: string, unit: TimeUnit, kind: TimeKind) =>
-      kind === "naive"
-        ? `(${expr} - ${interval(amount, unit)})`
-        : // Parenthesised whole: a BETWEEN bound cannot take AT TIME ZONE unparenthesised (b_expr).
-          `(((${expr} AT TIME ZONE ${UTC}) - ${interval(amount, unit)}) AT TIME ZONE ${UTC})`,
+    minus: (expr: string, amount: string, unit: TimeUnit, kind: TimeKind) => shift(expr, "-", amount, unit, kind),
+    plus: (expr: string, amount: string, unit: TimeUnit, kind: TimeKind) => shift(expr, "+", amount, unit, kind),
+    /**
+     * `timestamptz AT TIME ZONE zone` is the wall clock there; `timestamp AT TIME ZONE zone` reads one,
+     * a skipped time with the offset before the change and a repeated one as the later instant (PostgreSQL's
+     * documented rule). Every result parenthesised (AT TIME ZONE cannot stand as a BETWEEN bound).
+     */
+    zone: {
+      toWall: (instant, kind, zone) => (kind === "naive" ? `((${instant} AT TIME ZONE ${UTC}) AT TIME ZONE ${zone})` : `(${instant} AT TIME ZONE ${zone})`),
+      fromWall: (wall, kind, zone) => (kind === "naive" ? `((${wall} AT TIME ZONE ${zone}) AT TIME ZONE ${UTC})` : `(${wall} AT TIME ZONE ${zone})`),
+      midnight: (wall) => `date_trunc('day', ${wall})`,
+      dateOf: (wall) => `CAST(${wall} AS date)`,
+      dateMidnight: (date) => `CAST(${date} AS timestamp)`,
+      addDays: (date, days) => `(${date} ${days < 0 ? "-" : "+"} ${Math.abs(days)})`,
+    },
   },
 
   json: {

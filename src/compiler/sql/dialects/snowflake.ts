@@ -71,6 +71,24 @@ export const snowflake = {
     today: (kind: TimeKind) => `DATE_TRUNC('DAY', ${kind === "naive" ? `TO_TIMESTAMP_NTZ(${NOW_TZ})` : NOW_TZ})`,
     // DATEADD clamps month ends; on a TIMESTAMP_TZ at +00:00 it counts on the UTC calendar.
     minus: (expr: string, amount: string, unit: TimeUnit) => `DATEADD(${UNITS[unit]}, -1 * ${amount}, ${expr})`,
+    plus: (expr: string, amount: string, unit: TimeUnit) => `DATEADD(${UNITS[unit]}, ${amount}, ${expr})`,
+    /**
+     * CONVERT_TIMEZONE(zone, tz) shows an instant in the zone (its wall clock once cast to TIMESTAMP_NTZ);
+     * CONVERT_TIMEZONE(zone, 'UTC', ntz) reads a wall clock there as UTC wall-clock time, which becomes an
+     * instant at +00:00 through its text (TO_TIMESTAMP_TZ of an NTZ would use the session's zone). Not
+     * executed here: Snowflake's choice for a time a DST change skips or repeats is not checked.
+     */
+    zone: {
+      toWall: (instant, kind, zone) => (kind === "naive" ? `CONVERT_TIMEZONE('UTC', ${zone}, ${instant})` : `TO_TIMESTAMP_NTZ(CONVERT_TIMEZONE(${zone}, ${instant}))`),
+      fromWall: (wall, kind, zone) => {
+        const utcWall = `CONVERT_TIMEZONE(${zone}, 'UTC', ${wall})`;
+        return kind === "naive" ? utcWall : `TO_TIMESTAMP_TZ(TO_VARCHAR(${utcWall}, 'YYYY-MM-DD HH24:MI:SS.FF3') || ' +00:00')`;
+      },
+      midnight: (wall) => `DATE_TRUNC('DAY', ${wall})`,
+      dateOf: (wall) => `TO_DATE(${wall})`,
+      dateMidnight: (date) => `TO_TIMESTAMP_NTZ(${date})`,
+      addDays: (date, days) => `DATEADD(DAY, ${days}, ${date})`,
+    },
   },
 
   json: {

@@ -21,23 +21,39 @@ const NOW = `(SELECT strftime(${ISO}, 'now'))`;
 
 const MODIFIER_UNITS: Record<"minute" | "hour" | "day", string> = { minute: "minutes", hour: "hours", day: "days" };
 
-/** A date-function modifier `-N units`: a literal, or built around a placeholder. */
-function modifier(amount: string, unit: "minute" | "hour" | "day", times = 1): string {
-  if (/^\d+$/.test(amount)) return `'-${Number(amount) * times} ${MODIFIER_UNITS[unit]}'`;
-  return `'-' || (${amount}${times === 1 ? "" : ` * ${times}`}) || ' ${MODIFIER_UNITS[unit]}'`;
+/** A date-function modifier `-N units` (or `+N units`): a literal, or built around a placeholder. */
+function modifier(amount: string, unit: "minute" | "hour" | "day", times = 1, sign: "-" | "+" = "-"): string {
+  if (/^\d+$/.test(amount)) return `'${sign}${Number(amount) * times} ${MODIFIER_UNITS[unit]}'`;
+  return `'${sign}' || (${amount}${times === 1 ? "" : ` * ${times}`}) || ' ${MODIFIER_UNITS[unit]}'`;
 }
 
 /**
- * `t − n months`, clamped to the month's end. SQLite's own '-1 month' modifier normalises instead of
- * clamping (2024-03-31 − 1 month gives 2024-03-02), so: the first of the target month, its last day, and
- * the smaller of that and t's day of month, plus t's time of day.
+ * `t − n months` (or `t + n months`), clamped to the month's end. SQLite's own '-1 month' modifier
+ * normalises instead of clamping (2024-03-31 − 1 month gives 2024-03-02), so: the first of the target
+ * month, its last day, and the smaller of that and t's day of month, plus t's time of day.
  */
-function minusMonths(t: string, months: string): string {
-  const back = /^\d+$/.test(months) ? `'-${months} months'` : `'-' || (${months}) || ' months'`;
+function minusMonths(t: string, months: string, sign: "-" | "+" = "-"): string {
+  const back = /^\d+$/.test(months) ? `'${sign}${months} months'` : `'${sign}' || (${months}) || ' months'`;
   const first = `date(${t}, 'start of month', ${back})`;
   const lastDay = `CAST(strftime('%d', ${first}, '+1 month', '-1 day') AS INTEGER)`;
   const day = `min(CAST(strftime('%d', ${t}) AS INTEGER), ${lastDay})`;
   return `(strftime('%Y-%m-%d', ${first}, '+' || (${day} - 1) || ' days') || strftime('T%H:%M:%fZ', ${t}))`;
+}
+
+/** `expr ± amount unit` on canonical ISO text. */
+function shift(expr: string, sign: "-" | "+", amount: string, unit: TimeUnit): string {
+  switch (unit) {
+    case "minute":
+    case "hour":
+    case "day":
+      return `strftime(${ISO}, ${expr}, ${modifier(amount, unit, 1, sign)})`;
+    case "week":
+      return `strftime(${ISO}, ${expr}, ${modifier(amount, "day", 7, sign)})`;
+    case "month":
+      return minusMonths(expr, amount, sign);
+    case "year":
+      return minusMonths(expr, /^\d+$/.test(amount) ? String(Number(amount) * 12) : `${amount} * 12`, sign);
+  }
 }
 
 const JSON_NUMBER = "('integer', 'real')";
@@ -96,20 +112,9 @@ export const sqlite = {
     date: (text: string, v: Values) => (v.params ? v.string(text) : standardString(text)),
     now: () => NOW,
     today: () => `(SELECT strftime('%Y-%m-%dT00:00:00.000Z', 'now'))`,
-    minus: (expr: string, amount: string, unit: TimeUnit) => {
-      switch (unit) {
-        case "minute":
-        case "hour":
-        case "day":
-          return `strftime(${ISO}, ${expr}, ${modifier(amount, unit)})`;
-        case "week":
-          return `strftime(${ISO}, ${expr}, ${modifier(amount, "day", 7)})`;
-        case "month":
-          return minusMonths(expr, amount);
-        case "year":
-          return minusMonths(expr, /^\d+$/.test(amount) ? String(Number(amount) * 12) : `${amount} * 12`);
-      }
-    },
+    minus: (expr: string, amount: string, unit: TimeUnit) => shift(expr, "-", amount, unit),
+    plus: (expr: string, amount: string, unit: TimeUnit) => shift(expr, "+", amount, unit),
+    // No `zone`: SQLite's date functions know UTC and the machine's local time only ('localtime').
   },
 
   json: {
