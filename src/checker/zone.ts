@@ -288,3 +288,41 @@ export function wallClockKind(wall: number, zone: TimeZone): { kind: "once" } | 
   if (!validAfter && !validBefore) return { kind: "skipped", instant: wall - before, gap: after - before };
   return { kind: "once" };
 }
+
+/** A change of a zone's UTC offset: the first instant of the new offset, and both offsets (ms). */
+export interface ZoneTransition {
+  at: number;
+  offsetBefore: number;
+  offsetAfter: number;
+}
+
+/**
+ * The offset changes of a zone in `[from, to)`, found from Intl's offsets: sampled every 6 hours (no two
+ * changes of the IANA data lie closer), each change narrowed down to the second by bisection.
+ */
+export function zoneTransitions(zone: TimeZone, from: number, to: number): ZoneTransition[] {
+  const out: ZoneTransition[] = [];
+  if (zone.utc) return out;
+  const STEP = 6 * HOUR;
+  let t = from;
+  let offset = zone.offsetAt(t);
+  while (t < to) {
+    const next = Math.min(t + STEP, to);
+    const nextOffset = zone.offsetAt(next);
+    if (nextOffset !== offset) {
+      // The offset at `lo` is the old one, at `hi` the new one: bisect to the second.
+      let lo = t;
+      let hi = next;
+      while (hi - lo > 1000) {
+        const mid = Math.floor((lo + hi) / 2000) * 1000;
+        if (mid <= lo || mid >= hi) break;
+        if (zone.offsetAt(mid) === offset) lo = mid;
+        else hi = mid;
+      }
+      if (hi >= from && hi < to) out.push({ at: hi, offsetBefore: offset, offsetAfter: nextOffset });
+    }
+    t = next;
+    offset = nextOffset;
+  }
+  return out;
+}

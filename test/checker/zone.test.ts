@@ -20,6 +20,7 @@ import {
   UTC,
   wallClock,
   wallClockKind,
+  zoneTransitions,
 } from "../../src/checker/zone.js";
 
 const DAY = 86_400_000;
@@ -277,5 +278,34 @@ describe("formatting in a zone", () => {
     expect(formatInZone(at("2024-06-01T00:00:00Z"), newYork)).toBe("2024-05-31T20:00:00.000-04:00");
     expect(formatInZone(at("2024-06-01T00:00:00Z"), UTC)).toBe("2024-06-01T00:00:00.000Z");
     expect(formatInZone(at("1890-01-01T00:00:00Z"), berlin)).toBe("1890-01-01T00:53:28.000+00:53:28");
+  });
+});
+
+describe("transitions", () => {
+  it("finds Berlin's two changes of 2024 to the second", () => {
+    const ts = zoneTransitions(berlin, at("2024-01-01T00:00:00Z"), at("2025-01-01T00:00:00Z"));
+    expect(ts.map((t) => [iso(t.at), t.offsetBefore / HOUR, t.offsetAfter / HOUR])).toEqual([
+      ["2024-03-31T01:00:00.000Z", 1, 2],
+      ["2024-10-27T01:00:00.000Z", 2, 1],
+    ]);
+  });
+
+  it("finds Lord Howe's 30-minute changes and none in Kolkata", () => {
+    const ts = zoneTransitions(lordHowe, at("2024-01-01T00:00:00Z"), at("2025-01-01T00:00:00Z"));
+    expect(ts.map((t) => (t.offsetAfter - t.offsetBefore) / MINUTE)).toEqual([-30, 30]);
+    expect(zoneTransitions(kolkata, at("2000-01-01T00:00:00Z"), at("2030-01-01T00:00:00Z"))).toEqual([]);
+  });
+
+  it("each change is where the offset changes (random zones and years)", () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...ZONES), fc.integer({ min: 1990, max: 2040 }), (name, year) => {
+        const z = timeZone(name);
+        for (const t of zoneTransitions(z, Date.UTC(year, 0, 1), Date.UTC(year + 1, 0, 1))) {
+          expect(z.offsetAt(t.at - 1000)).toBe(t.offsetBefore);
+          expect(z.offsetAt(t.at)).toBe(t.offsetAfter);
+        }
+      }),
+      { numRuns: 60 },
+    );
   });
 });

@@ -524,8 +524,15 @@ export class SqlGenerator implements Values {
    * kind `instant`, from the engine's clock), and the test "t is a day's start", as SQL: the engine's side
    * of `ceilDay` / `floorDay` (src/checker/zone.ts). `w` is t's local date, `s` the instant w starts.
    */
-  private dayBoundsSql(t: string, z: ZoneOps): { floor: string; ceil: string; w: string; isStart: string } {
+  private dayBoundsSql(v: TimeValue, x: Operand): { floor: string; ceil: string; w: string; isStart: string | null } {
+    const z = this.zoneOps(v, x);
     const zone = this.lit(this.zone.name);
+    if (v.kind === "today") {
+      // Today starts its own day: both bounds are now's local date.
+      const today = z.dateOf(z.toWall(this.dialect.time.now("instant"), "instant", zone));
+      return { floor: today, ceil: today, w: today, isStart: null };
+    }
+    const t = this.timeValue(v, "instant", x);
     const w = z.dateOf(z.toWall(t, "instant", zone));
     const s = z.fromWall(z.dateMidnight(w), "instant", zone);
     return {
@@ -578,7 +585,7 @@ export class SqlGenerator implements Values {
     const floorOf = (ms: number) => floorDay(ms, zone);
     const ceilOf = (ms: number) => ceilDay(ms, zone);
     /** The engine's day bounds of a clock-dependent value (only outside UTC). */
-    const bounds = (v: Literal) => this.dayBoundsSql(this.timeValue(v as TimeValue, "instant", x), this.zoneOps(v as TimeValue, x));
+    const bounds = (v: Literal) => this.dayBoundsSql(v as TimeValue, x);
     /** One comparison `d op v` (negated: its complement). */
     const cmp = (op: "lt" | "le" | "gt" | "ge", v: Literal): Cond => {
       const o = negated ? FLIP[op] : op;
@@ -599,6 +606,7 @@ export class SqlGenerator implements Values {
           if (zone.utc) return atom(`${as.sql} ${negated ? "<>" : "="} ${this.timeValue(t.value as TimeValue, as.kind, x)}`);
           // A day equals an instant only at its start: d = w and t is w's start.
           const b = bounds(t.value);
+          if (b.isStart === null) return atom(`${x.sql} ${negated ? "<>" : "="} ${b.w}`);
           return negated ? atom(`(${x.sql} <> ${b.w} OR NOT (${b.isStart}))`) : atom(`${x.sql} = ${b.w} AND ${b.isStart}`);
         }
         // A date equals an instant only at its start.
