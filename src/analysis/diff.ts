@@ -12,6 +12,7 @@
  * exactly the difference. Relative times stay symbolic: the condition holds at every `now`.
  */
 import type { TypedQuery } from "../checker/typed-ast.js";
+import { zoneOf } from "../checker/zone.js";
 import type * as A from "../parser/ast.js";
 import type { Span } from "../diagnostics.js";
 import { Formulas, type Atom, type Node, type Var } from "./formula.js";
@@ -49,6 +50,8 @@ export interface DiffOptions {
   maxCubes?: number;
   /** Reasoning steps allowed (default 200,000). */
   steps?: number;
+  /** The evaluation time zone (default: the schema's `timeZone`, else UTC). */
+  timeZone?: string;
 }
 
 const NO_SPAN: Span = { start: 0, end: 0, line: 1, column: 1 };
@@ -60,7 +63,7 @@ const EVERYONE = "\u0000everyone";
 
 /** The difference between two checked versions of a segment (over the same schema). */
 export function diffSegments(old: TypedQuery, next: TypedQuery, options: DiffOptions = {}): SegmentDiff {
-  const f = new Formulas();
+  const f = new Formulas({ zone: zoneOf(options.timeZone ?? old.schema.timeZone) });
   const budget: Budget = { steps: 0, limit: options.steps ?? 200_000, exceeded: false };
   const r = new Reasoner(f, budget);
   const O = f.fromTyped(old.expr);

@@ -19,6 +19,7 @@
  */
 import type { AggregateFn, Literal, PositiveTest, ResolvedField, TimeUnit, TimeValue, TypedEvent, TypedExpr } from "../checker/typed-ast.js";
 import { resolveTime } from "../checker/time.js";
+import { UTC, type TimeZone } from "../checker/zone.js";
 import { foldAscii } from "../compiler/predicate/runtime.js";
 
 /** A comparison of an ordered value with a bound. */
@@ -105,6 +106,8 @@ export interface Node {
 export interface FormulaOptions {
   /** Resolve relative times against this instant (epoch ms) instead of keeping them symbolic. */
   now?: number | null;
+  /** The evaluation time zone (default UTC): times written without an offset are its wall clock. */
+  zone?: TimeZone;
 }
 
 /**
@@ -115,6 +118,7 @@ export class Formulas {
   readonly TRUE: Node;
   readonly FALSE: Node;
   readonly now: number | null;
+  readonly zone: TimeZone;
   readonly vars: Var[] = [];
   readonly atoms: Atom[] = [];
   readonly keys = new Map<string, EventKey>();
@@ -126,6 +130,7 @@ export class Formulas {
 
   constructor(options: FormulaOptions = {}) {
     this.now = options.now ?? null;
+    this.zone = options.zone ?? UTC;
     this.TRUE = this.intern("T", { t: "const", value: true, atom: null, kids: [] });
     this.FALSE = this.intern("F", { t: "const", value: false, atom: null, kids: [] });
   }
@@ -293,11 +298,15 @@ export class Formulas {
     return this.atom({ k: "time", op, term: this.term(value) }, v);
   }
 
-  /** A time value as a term: resolved when `now` is fixed. */
+  /**
+   * A time value as a term: an instant written without an offset is read on the zone's wall clock (it does
+   * not depend on `now`); everything is resolved when `now` is fixed.
+   */
   term(t: TimeValue): Term {
-    if (t.kind === "instant") return { kind: "instant", ms: t.ms };
-    if (this.now !== null) return { kind: "instant", ms: resolveTime(t, this.now) };
-    if (t.kind === "relative" && t.amount === 0) return { kind: "now" };
+    if (t.kind === "instant") return { kind: "instant", ms: resolveTime(t, 0, this.zone) };
+    if (this.now !== null) return { kind: "instant", ms: resolveTime(t, this.now, this.zone) };
+    // `0 days ago` is `now` in UTC (in a zone, a repeated wall-clock hour may move it).
+    if (t.kind === "relative" && t.amount === 0 && (this.zone.utc || t.unit === "minute" || t.unit === "hour")) return { kind: "now" };
     return t.kind === "relative" ? { kind: "relative", amount: t.amount, unit: t.unit } : { kind: t.kind };
   }
 

@@ -16,6 +16,7 @@
  */
 import type { Diagnostic } from "../diagnostics.js";
 import type { TypedExpr, TypedSegment } from "../checker/typed-ast.js";
+import { zoneOf } from "../checker/zone.js";
 import { Formulas } from "./formula.js";
 import { analysisMessages } from "./messages.js";
 import { Reasoner } from "./reasoner.js";
@@ -34,6 +35,8 @@ export interface AnalysisOptions {
   text?: string;
   /** Reasoning steps allowed per segment (default `DEFAULT_STEPS`); past them, an `analysis-incomplete` note. */
   steps?: number;
+  /** The evaluation time zone (default: the schema's `timeZone`, else UTC). */
+  timeZone?: string;
 }
 
 /**
@@ -42,7 +45,8 @@ export interface AnalysisOptions {
  * checked segment; spans are the segments' own.
  */
 export function analysisWarnings(segments: readonly TypedSegment[], options: AnalysisOptions = {}): Diagnostic[] {
-  const f = new Formulas();
+  const schema = segments[0]?.schema;
+  const f = new Formulas({ zone: zoneOf(options.timeZone ?? schema?.timeZone) });
   const r = new Reasoner(f);
   const out: Diagnostic[] = [];
   for (const s of segments) out.push(...expressionWarnings(s.expr, r, options));

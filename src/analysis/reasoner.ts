@@ -18,7 +18,7 @@ import type { EventKey, Formulas, Node, Var } from "./formula.js";
 import { search, type Budget } from "./search.js";
 import { Theory } from "./theory.js";
 import { solveTimes } from "./time-graph.js";
-import { BOOL, COUNTS, DAY, DAYS, INSTANTS, NUMBERS, TEXT, covers, intersect, isNone, unite, without, type ValueSet } from "./value-sets.js";
+import { BOOL, COUNTS, DAYS, INSTANTS, NUMBERS, TEXT, covers, dayBound, intersect, isNone, unite, without, type ValueSet } from "./value-sets.js";
 import type { Atom } from "./formula.js";
 import type { OrderedSet } from "./ordered-set.js";
 
@@ -163,7 +163,7 @@ export class Reasoner {
           break;
         case "time":
           if (a.term.kind === "instant" && domain.k === "ordered") {
-            raw = { k: "ordered", ops: domain.ops, s: domain.ops.compare(a.op, a.v.kind === "day" ? a.term.ms / DAY : a.term.ms) };
+            raw = { k: "ordered", ops: domain.ops, s: a.v.kind === "day" ? dayBound(a.op, a.term.ms, this.f.zone) : domain.ops.compare(a.op, a.term.ms) };
           }
           break;
         case "eq":
@@ -189,7 +189,7 @@ export class Reasoner {
     empty = false;
     if (key.window) {
       const t: Var = { index: -1, id: "window", kind: "instant", group: "window", place: key.count.place, enumValues: null };
-      empty = solveTimes([{ v: t, op: "ge", term: key.window.low }, { v: t, op: "le", term: key.window.high }]) === null;
+      empty = solveTimes([{ v: t, op: "ge", term: key.window.low }, { v: t, op: "le", term: key.window.high }], this.f.zone) === null;
     }
     if (!empty && key.filter) empty = this.sat(key.filter) === "no";
     this.emptyKeys.set(key, empty);

@@ -12,6 +12,7 @@
 import type { TypedQuery } from "../checker/typed-ast.js";
 import { compilePredicateClosure, type Predicate } from "../compiler/predicate/index.js";
 import { resolveNow } from "../compiler/predicate/lower.js";
+import { zoneOf } from "../checker/zone.js";
 import { Formulas, type Node } from "./formula.js";
 import { Reasoner, type Answer } from "./reasoner.js";
 import { search, type Budget } from "./search.js";
@@ -26,6 +27,8 @@ export interface RelateOptions {
   now?: Date | string | number;
   /** Reasoning steps allowed (default 200,000). */
   steps?: number;
+  /** The evaluation time zone, as `compilePredicate`'s (default: the schema's `timeZone`, else UTC). */
+  timeZone?: string;
 }
 
 /** A witness and the conditions it matches. */
@@ -56,8 +59,9 @@ const SYMBOLS: Record<Relation, string> = { equal: "=", subset: "⊆", superset:
 
 /** Relates two checked conditions over the same schema. */
 export function relate(a: TypedQuery, b: TypedQuery, options: RelateOptions = {}): RelateResult {
-  const fixedNow = options.now === undefined ? null : resolveNow(options.now);
-  const f = new Formulas({ now: fixedNow });
+  const zone = zoneOf(options.timeZone ?? a.schema.timeZone);
+  const fixedNow = options.now === undefined ? null : resolveNow(options.now, zone);
+  const f = new Formulas({ now: fixedNow, zone });
   const budget: Budget = { steps: 0, limit: options.steps ?? RELATE_STEPS, exceeded: false };
   const r = new Reasoner(f, budget);
   const A = f.fromTyped(a.expr);
@@ -66,7 +70,7 @@ export function relate(a: TypedQuery, b: TypedQuery, options: RelateOptions = {}
   const matches = (w: BuiltWitness): [boolean, boolean] => {
     let p = predicates.get(w.nowMs);
     if (!p) {
-      p = [compilePredicateClosure(a, { now: w.nowMs }), compilePredicateClosure(b, { now: w.nowMs })];
+      p = [compilePredicateClosure(a, { now: w.nowMs, timeZone: zone.name }), compilePredicateClosure(b, { now: w.nowMs, timeZone: zone.name })];
       predicates.set(w.nowMs, p);
     }
     return [p[0](w.contact, w.events), p[1](w.contact, w.events)];

@@ -11,13 +11,14 @@
  *   no matching event leaves them empty.
  */
 import { resolveTime } from "../checker/time.js";
+import { wallDay, type TimeZone } from "../checker/zone.js";
 import type { TimeValue } from "../checker/typed-ast.js";
 import type { Atom, Term, Var } from "./formula.js";
 import { pickNumber } from "./ordered-set.js";
 import type { Reasoner } from "./reasoner.js";
 import { solveText, type TextLit } from "./text-theory.js";
 import { solveTimes, type TimeBound, type TimeSolution } from "./time-graph.js";
-import { COUNTS, DAY, DAYS, INSTANTS, hasEmpty, intersect, isNone, without, type ValueSet } from "./value-sets.js";
+import { COUNTS, DAY, DAYS, INSTANTS, dayBound, hasEmpty, intersect, isNone, without, type ValueSet } from "./value-sets.js";
 
 /** An atom held (`value: true`) or not. */
 export interface Lit {
@@ -103,7 +104,7 @@ export class Theory {
 
   /** Whether time bounds relative to an unknown `now` can hold, with a solution of their relaxation. */
   solveTimes(bounds: readonly TimeBound[]): TimeSolution | null {
-    return solveTimes(bounds);
+    return solveTimes(bounds, this.r.f.zone);
   }
 
   // ---- values for witnesses ---------------------------------------------------------------------------------
@@ -142,8 +143,8 @@ export class Theory {
     let set: ValueSet = intersect(this.r.domain(v)!, { k: "ordered", ops, s: ops.full });
     for (const l of lits) {
       if (l.atom.k === "time") {
-        const ms = resolveTerm(l.atom.term, now);
-        const a: ValueSet = { k: "ordered", ops, s: ops.compare(l.atom.op, day ? ms / DAY : ms) };
+        const ms = resolveTerm(l.atom.term, now, this.r.f.zone);
+        const a: ValueSet = { k: "ordered", ops, s: day ? dayBound(l.atom.op, ms, this.r.f.zone) : ops.compare(l.atom.op, ms) };
         set = l.value ? intersect(set, a) : without(set, a);
       } else if (l.atom.k === "present") {
         const a: ValueSet = { k: "ordered", ops, s: ops.present };
@@ -152,7 +153,7 @@ export class Theory {
     }
     if (set.k !== "ordered" || isNone(set)) return undefined;
     if (set.s.empty && !mustHaveValue(lits)) return null;
-    const t = pickTime(set.s.intervals, day, now);
+    const t = pickTime(set.s.intervals, day, now, this.r.f.zone);
     return t === undefined ? undefined : t;
   }
 }
@@ -174,9 +175,9 @@ export function mustHaveValue(lits: readonly Lit[]): boolean {
   return lits.some((l) => l.value);
 }
 
-/** A term's instant at `now`. */
-export function resolveTerm(t: Term, now: number): number {
-  return resolveTime(t as TimeValue, now);
+/** A term's instant at `now` in `zone`. */
+export function resolveTerm(t: Term, now: number, zone: TimeZone): number {
+  return resolveTime(t as TimeValue, now, zone);
 }
 
 function solveList(lits: readonly Lit[]): boolean {
@@ -217,9 +218,9 @@ function pickText(finite: boolean, values: ReadonlySet<string>, enumValues: read
 }
 
 /** A time in the intervals that reads well: `now`, a midnight, a whole second, or the first instant. */
-function pickTime(intervals: readonly { lo: number; hi: number }[], day: boolean, now: number): number | undefined {
+function pickTime(intervals: readonly { lo: number; hi: number }[], day: boolean, now: number, zone: TimeZone): number | undefined {
   if (day) {
-    const today = Math.floor(now / DAY);
+    const today = wallDay(now, zone) / DAY;
     for (const iv of intervals) if (iv.lo <= today && today <= iv.hi) return today * DAY;
     const iv = intervals[0];
     return iv ? (Number.isFinite(iv.lo) ? iv.lo : iv.hi) * DAY : undefined;

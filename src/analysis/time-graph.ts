@@ -8,15 +8,23 @@
  * months)` and `now − (longest k months + 3 days)` (calendar months, clamped to the month's end); a later
  * month bound is earlier; every instant, `now` included, lies in years 1-9999.
  *
- * Times are whole milliseconds, so a strict bound `< c` is `<= c − 1`; a date field's value is a midnight,
- * so its bounds against the zero instant round to whole days. The graph does not know that other bounds
- * land on midnights, nor the exact calendar, so "no negative cycle" may be wrong about satisfiability
- * (then a witness is searched for and checked), but a negative cycle is a proof: the rules cannot all hold.
+ * Times are whole milliseconds, so a strict bound `< c` is `<= c − 1`; a date field's value is the start
+ * of its day, so its bounds against the zero instant round to day starts. The graph does not know that
+ * other bounds land on day starts, nor the exact calendar, so "no negative cycle" may be wrong about
+ * satisfiability (then a witness is searched for and checked), but a negative cycle is a proof: the rules
+ * cannot all hold.
+ *
+ * In a time zone other than UTC, `today` and relative days, weeks, months and years move the zone's wall
+ * clock, across offset changes of any size the zone has had: bounds on them are left out (which only
+ * loses proofs). Minutes and hours stay exact durations; absolute instants are already read in the zone.
+ * A negative amount is in the future (`now + k months` lies between the shortest k months less 3 days and
+ * the longest k months after `now`).
  */
 import type { TimeUnit } from "../checker/typed-ast.js";
 import { MAX_INSTANT, MIN_INSTANT } from "../compiler/predicate/runtime.js";
 import type { Cmp, Term, Var } from "./formula.js";
 import { DAY } from "./value-sets.js";
+import { ceilDay, dayStart, floorDay, UTC, type TimeZone } from "../checker/zone.js";
 
 const UNIT_MS: Partial<Record<TimeUnit, number>> = { minute: 60_000, hour: 3_600_000, day: DAY, week: 7 * DAY };
 
@@ -79,8 +87,9 @@ export function monthSpan(k: number): { lo: number; hi: number } {
   return b;
 }
 
-/** Where a term sits: a base node and an offset from it. */
-function place(t: Term): { base: string; offset: number } {
+/** Where a term sits: a base node and an offset from it; null when the zone's calendar makes it unknown. */
+function place(t: Term, zone: TimeZone): { base: string; offset: number } | null {
+  if (!zone.utc && (t.kind === "today" || (t.kind === "relative" && UNIT_MS[t.unit] === undefined) || (t.kind === "relative" && (t.unit === "day" || t.unit === "week")))) return null;
   switch (t.kind) {
     case "instant":
       return { base: "Z", offset: clamp(t.ms) };
@@ -94,6 +103,7 @@ function place(t: Term): { base: string; offset: number } {
       const k = t.unit === "year" ? t.amount * 12 : t.amount;
       if (k === 0) return { base: "N", offset: 0 };
       if (k > MAX_MONTHS) return { base: "N", offset: -FAR };
+      if (k < -MAX_MONTHS) return { base: "N", offset: FAR };
       return { base: `M${k}`, offset: 0 };
     }
   }
@@ -113,7 +123,7 @@ interface Edge {
  * Whether the bounds can all hold for some `now` (in years 1-9999) and values of the variables, with a
  * solution of the relaxation (see the module comment) when they can.
  */
-export function solveTimes(bounds: readonly TimeBound[]): TimeSolution | null {
+export function solveTimes(bounds: readonly TimeBound[], zone: TimeZone = UTC): TimeSolution | null {
   const ids = new Map<string, number>();
   const names: string[] = [];
   const vars = new Map<number, Var>();
@@ -142,9 +152,16 @@ export function solveTimes(bounds: readonly TimeBound[]): TimeSolution | null {
         edge(i, N, DAY, true); // now − today < 1 day
       } else if (base.startsWith("M")) {
         const k = Number(base.slice(1));
-        const span = monthSpan(k);
-        edge(N, i, -span.lo, false);
-        edge(i, N, span.hi, false);
+        if (k > 0) {
+          const span = monthSpan(k);
+          edge(N, i, -span.lo, false); // now − M >= lo
+          edge(i, N, span.hi, false); // now − M <= hi
+        } else {
+          // k months ahead: the day of the month may move back by up to 3 days (January 31 + 1 month).
+          const span = monthSpan(-k);
+          edge(i, N, -(span.lo - 3 * DAY), false); // M − now >= lo − 3 days
+          edge(N, i, span.hi, false); // M − now <= hi
+        }
         months.push(k);
       }
       return i;
@@ -157,28 +174,49 @@ export function solveTimes(bounds: readonly TimeBound[]): TimeSolution | null {
       x = node(`v${b.v.index}`);
       vars.set(x, b.v);
       if (b.v.kind === "day") {
-        edge(Z, x, Math.floor(MAX_INSTANT / DAY) * DAY, false);
-        edge(x, Z, -Math.ceil(MIN_INSTANT / DAY) * DAY, false);
+        // The start of a date's day in a zone lies within a day of its midnight UTC.
+        edge(Z, x, MAX_INSTANT + DAY, false);
+        edge(x, Z, -(MIN_INSTANT - DAY), false);
       } else {
         edge(Z, x, MAX_INSTANT, false);
         edge(x, Z, -MIN_INSTANT, false);
       }
     }
-    const { base, offset } = place(b.term);
+    const at = place(b.term, zone);
+    if (!at) continue;
+    const { base, offset } = at;
     const B = baseNode(base);
-    const day = b.v.kind === "day" && B === Z;
+    if (b.v.kind === "day" && B === Z && Number.isFinite(offset) && Math.abs(offset) < FAR) {
+      // A date against an instant: the day bound (as the predicate compares), as the instant that day starts.
+      const start = (day: number) => dayStart(day, zone);
+      switch (b.op) {
+        case "lt":
+          edge(Z, x, start(ceilDay(offset, zone) - DAY), false);
+          break;
+        case "le":
+          edge(Z, x, start(floorDay(offset, zone)), false);
+          break;
+        case "gt":
+          edge(x, Z, -start(floorDay(offset, zone) + DAY), false);
+          break;
+        case "ge":
+          edge(x, Z, -start(ceilDay(offset, zone)), false);
+          break;
+      }
+      continue;
+    }
     switch (b.op) {
       case "lt":
-        day ? edge(B, x, Math.ceil(offset / DAY) * DAY - DAY, false) : edge(B, x, offset, true);
+        edge(B, x, offset, true);
         break;
       case "le":
-        day ? edge(B, x, Math.floor(offset / DAY) * DAY, false) : edge(B, x, offset, false);
+        edge(B, x, offset, false);
         break;
       case "gt":
-        day ? edge(x, B, -(Math.floor(offset / DAY) * DAY + DAY), false) : edge(x, B, -offset, true);
+        edge(x, B, -offset, true);
         break;
       case "ge":
-        day ? edge(x, B, -Math.ceil(offset / DAY) * DAY, false) : edge(x, B, -offset, false);
+        edge(x, B, -offset, false);
         break;
     }
   }

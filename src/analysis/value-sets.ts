@@ -9,6 +9,7 @@
  */
 import { DOUBLES, integers, OrderedSets, type OrderedSet } from "./ordered-set.js";
 import { MAX_INSTANT, MIN_INSTANT } from "../compiler/predicate/runtime.js";
+import { ceilDay, floorDay, type TimeZone } from "../checker/zone.js";
 
 /** Milliseconds in a day. */
 export const DAY = 86_400_000;
@@ -21,6 +22,25 @@ export const COUNTS = new OrderedSets(integers(0, Infinity));
 export const INSTANTS = new OrderedSets(integers(MIN_INSTANT, MAX_INSTANT));
 /** Dates: day numbers (days since 1970-01-01) in years 1-9999. */
 export const DAYS = new OrderedSets(integers(Math.ceil(MIN_INSTANT / DAY), Math.floor(MAX_INSTANT / DAY)));
+
+/**
+ * The dates (day numbers) whose day compares with the instant `t` as `op` does, in `zone`: a date stands
+ * for the instant its day starts there (`d <= t` ⟺ `d <= floorDay(t)`, `d >= t` ⟺ `d >= ceilDay(t)`), as
+ * the predicate compares them. In UTC, the days of `t / DAY` rounded.
+ */
+export function dayBound(op: "ge" | "gt" | "le" | "lt", t: number, zone: TimeZone): OrderedSet {
+  if (!Number.isFinite(t)) return DAYS.compare(op, t);
+  switch (op) {
+    case "ge":
+      return DAYS.compare("ge", ceilDay(t, zone) / DAY);
+    case "gt":
+      return DAYS.compare("gt", floorDay(t, zone) / DAY);
+    case "le":
+      return DAYS.compare("le", floorDay(t, zone) / DAY);
+    case "lt":
+      return DAYS.compare("lt", ceilDay(t, zone) / DAY);
+  }
+}
 
 /** Text: `finite` — exactly `values`; otherwise every non-empty string but `values`. Plus the empty value. */
 export interface TextSet {

@@ -107,11 +107,12 @@ function eventsOfCount(r: Reasoner, model: Model, schema: Schema, key: EventKey,
 
   // Times: inside the window (and in years 1-9999), away from the windows of same-named keys that limit
   // their count, with the first and last times the measures ask for.
-  const window = key.window ? { lo: Math.max(MIN_INSTANT, resolveTerm(key.window.low, now)), hi: Math.min(MAX_INSTANT, resolveTerm(key.window.high, now)) } : { lo: MIN_INSTANT, hi: MAX_INSTANT };
+  const zone = r.f.zone;
+  const window = key.window ? { lo: Math.max(MIN_INSTANT, resolveTerm(key.window.low, now, zone)), hi: Math.min(MAX_INSTANT, resolveTerm(key.window.high, now, zone)) } : { lo: MIN_INSTANT, hi: MAX_INSTANT };
   if (!(window.lo <= window.hi)) return null;
   const avoid = allKeys
     .filter((k) => k !== key && k.name === key.name && k.window && model.lits(k.count).some((l) => l.atom.k === "cmp" && (l.value ? l.atom.op === "le" || l.atom.op === "lt" : l.atom.op === "ge" || l.atom.op === "gt")))
-    .map((k) => ({ lo: resolveTerm(k.window!.low, now), hi: resolveTerm(k.window!.high, now) }));
+    .map((k) => ({ lo: resolveTerm(k.window!.low, now, zone), hi: resolveTerm(k.window!.high, now, zone) }));
   const inWindow = (t: number) => t >= window.lo && t <= window.hi;
   const candidates = [now - DAY, now, window.hi, window.lo, Math.floor((window.lo + window.hi) / 2), now - 400 * DAY, Date.UTC(2000, 0, 1), MIN_INSTANT + DAY];
   const base = candidates.find((t) => inWindow(t) && !avoid.some((a) => t >= a.lo && t <= a.hi)) ?? candidates.find(inWindow);

@@ -9,6 +9,7 @@
 import fc from "fast-check";
 import { checkExpression, type Schema } from "../../src/index.js";
 import { resolveTime } from "../../src/checker/time.js";
+import { wallDay, zoneOf, type TimeZone } from "../../src/checker/zone.js";
 import { forEachTyped, type Literal, type TypedExpr, type TypedQuery } from "../../src/checker/typed-ast.js";
 import { compilePredicate, type Contact, type EventRow, type Predicate } from "../../src/compiler/predicate/index.js";
 import { nextDown, nextUp } from "../../src/analysis/ordered-set.js";
@@ -122,6 +123,17 @@ export function conflictExprArb(options: { events?: boolean; depth?: number } = 
 /** A `now` for a case. */
 export const caseNowArb = fc.constantFrom(...NOW_POOL);
 
+/** Instants where time zones bite: DST changes (Berlin, New York, Lord Howe's half hour), Samoa's skipped day. */
+export const ZONE_NOWS: readonly string[] = [
+  "2024-03-31T01:00:00.000Z", "2024-03-31T00:59:59.999Z", "2024-10-27T01:30:00.000Z", "2024-03-10T07:00:00.000Z",
+  "2024-11-03T06:30:00.000Z", "2024-04-06T15:00:00.000Z", "2011-12-30T10:00:00.000Z", "2011-12-31T09:59:59.999Z",
+];
+
+/** The rich schema evaluated in a time zone. */
+export function zonedSchema(zone: string): Schema {
+  return { ...richSchema, timeZone: zone };
+}
+
 /** Checks a text against the rich schema (throws on errors: the generators write only valid text). */
 export function typed(text: string, schema: Schema = richSchema): TypedQuery {
   return checkExpression(text, schema);
@@ -137,8 +149,8 @@ interface Pools {
   times: number[];
 }
 
-function timeOf(v: Literal, now: number): number | null {
-  return v.kind === "instant" || v.kind === "relative" || v.kind === "now" || v.kind === "today" ? resolveTime(v, now) : null;
+function timeOf(v: Literal, now: number, zone: TimeZone): number | null {
+  return v.kind === "instant" || v.kind === "relative" || v.kind === "now" || v.kind === "today" ? resolveTime(v, now, zone) : null;
 }
 
 /** A small deterministic PRNG (mulberry32), so data sets replay from a seed. */
@@ -154,6 +166,7 @@ export function prng(seed: number): () => number {
 }
 
 function collect(exprs: readonly TypedExpr[], schema: Schema, now: number): Pools {
+  const zone = zoneOf(schema.timeZone);
   const lits = new Map<string, Literal[]>();
   const props = new Map<string, Literal[]>();
   const texts = new Map<string, string[]>();
@@ -171,11 +184,11 @@ function collect(exprs: readonly TypedExpr[], schema: Schema, now: number): Pool
       }
       if (e.kind === "event") {
         eventNames.add(e.name);
-        if (e.window) for (const t of [e.window.low, e.window.high]) times.push(resolveTime(t, now));
+        if (e.window) for (const t of [e.window.low, e.window.high]) times.push(resolveTime(t, now, zone));
         const m = e.measure;
         if (m.kind === "aggregate") for (const v of testLiterals(m.test)) add(props, m.property.name, v);
         if (m.kind === "first" || m.kind === "last") for (const v of testLiterals(m.test)) {
-          const t = timeOf(v, now);
+          const t = timeOf(v, now, zone);
           if (t !== null) times.push(t);
         }
       }
@@ -214,12 +227,14 @@ function collect(exprs: readonly TypedExpr[], schema: Schema, now: number): Pool
       case "timestamp": {
         const ms = [...times, Date.UTC(2024, 0, 1), Date.UTC(2024, 0, 2)];
         for (const v of values) {
-          const t = timeOf(v, now);
+          const t = timeOf(v, now, zone);
           if (t !== null) ms.push(t, t - 1, t + 1, t - DAY, t + DAY, Math.floor(t / DAY) * DAY);
         }
         for (const t of ms) {
-          if (!Number.isFinite(t) || t < -62_135_596_800_000 || t > 253_402_300_799_999) continue;
-          out.push(type === "date" ? new Date(t).toISOString().slice(0, 10) : new Date(t).toISOString());
+          if (!Number.isFinite(t) || t < -62_135_596_800_000 + DAY || t > 253_402_300_799_999 - DAY) continue;
+          // A date is the local calendar day the instant falls on (and the days either side).
+          if (type === "date") for (const d of [-DAY, 0, DAY]) out.push(new Date(wallDay(t, zone) + d).toISOString().slice(0, 10));
+          else out.push(new Date(t).toISOString());
         }
         break;
       }

@@ -18,7 +18,8 @@ import { compilePredicate } from "../../src/compiler/predicate/index.js";
 import { analysisWarnings, diffSegments, relate } from "../../src/analysis/index.js";
 import { Formulas } from "../../src/analysis/formula.js";
 import { Reasoner } from "../../src/analysis/reasoner.js";
-import { boundaryData, caseNowArb, conflictExprArb, leafArb, matching, predicateOf, richSchema, typed, type DataSet } from "./helpers.js";
+import { zoneOf } from "../../src/checker/zone.js";
+import { boundaryData, caseNowArb, conflictExprArb, leafArb, matching, predicateOf, richSchema, typed, zonedSchema, ZONE_NOWS, type DataSet } from "./helpers.js";
 
 const RUNS = Number(process.env["SEGQL_ANALYSIS_RUNS"] ?? 150);
 
@@ -202,4 +203,42 @@ describe("diff", () => {
       { numRuns: RUNS },
     );
   });
+});
+
+describe("in time zones (wall-clock days, DST changes, a skipped day)", () => {
+  const zones = ["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Pacific/Apia"];
+  const nowArb = fc.oneof(caseNowArb, fc.constantFrom(...ZONE_NOWS));
+  for (const zone of zones) {
+    it(`${zone}: never / always claims and relate's inclusions hold, witnesses are where they are said to be`, () => {
+      const schema = zonedSchema(zone);
+      fc.assert(
+        fc.property(conflictExprArb({ depth: 2 }), conflictExprArb({ depth: 2 }), nowArb, fc.integer(), (ta, tb, now, seed) => {
+          const A = typed(ta, schema);
+          const B = typed(`(${ta}) and (${tb})`, schema);
+          const f = new Formulas({ zone: zoneOf(zone) });
+          const r = new Reasoner(f);
+          const data = boundaryData([A, B], now, seed);
+          for (const n of contactNodes(A.expr)) {
+            const node = f.fromTyped(n);
+            const never = r.never(node);
+            const always = r.always(node);
+            if (!never && !always) continue;
+            const values = valuesOn({ schema, expr: n }, data);
+            expect(values.every((v) => v === !never), `${never ? "never" : "always"} in ${zone}: ${describeCase(ta, data)}`).toBe(true);
+          }
+          const result = relate(A, B, { steps: 20_000 });
+          for (const w of result.witnesses) {
+            const inA = compilePredicate(A, { now: w.now })(w.contact, w.events);
+            const inB = compilePredicate(B, { now: w.now })(w.contact, w.events);
+            expect([inA, inB], `witness in ${zone} ${JSON.stringify(w)}`).toEqual([w.matches.includes("A"), w.matches.includes("B")]);
+          }
+          const inA = matching(A, data);
+          const inB = matching(B, data);
+          if (result.aInB === "yes") for (const k of inA) expect(inB.has(k), `A ⊆ B in ${zone}: ${ta} / ${tb} at ${now}`).toBe(true);
+          if (result.bInA === "yes") for (const k of inB) expect(inA.has(k), `B ⊆ A in ${zone}: ${ta} / ${tb} at ${now}`).toBe(true);
+        }),
+        { numRuns: Math.ceil(RUNS / 2) },
+      );
+    });
+  }
 });
