@@ -6,7 +6,7 @@
 import { explain, subConditions, type ExplainNode } from "../compiler/predicate/explain.js";
 import { compileSql, DIALECTS } from "../compiler/sql/index.js";
 import type { DialectName } from "../compiler/sql/dialect.js";
-import type { TypedExpr } from "../checker/typed-ast.js";
+import type { TypedExpr, TypedQuery } from "../checker/typed-ast.js";
 import { quoteString } from "../parser/format.js";
 import { num, quoteIdent, type SqlRunner } from "./adapter.js";
 import { Catalog, STATIC_FIELD, type Checked, type Entry } from "./catalog.js";
@@ -106,6 +106,20 @@ function orderBy(ctx: Ctx, field: string | undefined, descending: boolean | unde
   const col = ctx.contactCols.find((c) => c.field?.name === field) ?? ctx.contactCols.find((c) => c.field?.name.toLowerCase() === field.toLowerCase());
   if (!col) throw new InvalidInputError([{ path: "orderBy", message: `unknown field ${JSON.stringify(field)}` }]);
   return `${ALIAS}.${quoteIdent(col.name)} ${dir} NULLS LAST, ${key} ASC`;
+}
+
+/** See `Store.typedCondition`: as `why` reads its target (a static segment is its membership). */
+export function typedCondition(ctx: Ctx, catalog: Catalog, target: { segmentId: SegmentId } | { expression: string }, entryOf: EntryOf): TypedQuery {
+  let checked: Checked;
+  if ("segmentId" in target) {
+    const e = entryOf(catalog, target.segmentId);
+    checked = e.row.kind === "static" ? catalog.check(`in segment ${quoteString(e.row.name)}`) : ctx.checkSaved(catalog, e);
+    if (!checked.typed) throw new InvalidExpressionError(e.row.expression ?? "", checked.diagnostics);
+  } else {
+    checked = catalog.check(target.expression);
+    if (!checked.typed) throw new InvalidExpressionError(target.expression, checked.diagnostics);
+  }
+  return { schema: ctx.schema, expr: checked.typed };
 }
 
 /** See `Store.why`. */

@@ -5,6 +5,7 @@
  * The membership engine is membership.ts; preview and why are evaluation.ts; imports imports.ts.
  */
 import type { Diagnostic } from "../diagnostics.js";
+import type { TypedQuery } from "../checker/typed-ast.js";
 import { compileSql } from "../compiler/sql/index.js";
 import { quoteString } from "../parser/format.js";
 import { num, type Param, type SqlAdapter, type SqlRunner } from "./adapter.js";
@@ -23,7 +24,7 @@ import {
   StoreError,
   UnknownKeysError,
 } from "./errors.js";
-import { preview, why } from "./evaluation.js";
+import { preview, typedCondition, why } from "./evaluation.js";
 import { importFile } from "./imports.js";
 import { applyDiff, changeOf, loadContacts, loadEvents, reevaluate, refreshSegment, resetDiff, type MemberTable } from "./membership.js";
 import { duckdbPhysical, postgresPhysical } from "./physical.js";
@@ -476,6 +477,11 @@ export class SqlStore implements Store {
   async preview(expression: string, options: PreviewOptions = {}): Promise<Preview> {
     checkExpressionText(expression, "expression");
     return this.db.read(async (tx) => preview(this.ctx, tx, await this.ctx.catalog(tx), expression, options, (c, id) => this.entry(c, id)));
+  }
+
+  async typedCondition(target: { segmentId: SegmentId } | { expression: string }): Promise<TypedQuery> {
+    if ("expression" in target) checkExpressionText(target.expression, "expression");
+    return this.db.read(async (tx) => typedCondition(this.ctx, await this.ctx.catalog(tx), target, (c, id) => this.entry(c, id)));
   }
 
   async why(target: { segmentId: SegmentId } | { expression: string }, key: string): Promise<Why> {

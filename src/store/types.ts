@@ -10,6 +10,7 @@ import type { Span } from "../diagnostics.js";
 import type { Diagnostic } from "../diagnostics.js";
 import type { ExplainNode } from "../compiler/predicate/explain.js";
 import type { DialectName } from "../compiler/sql/dialect.js";
+import type { TypedQuery } from "../checker/typed-ast.js";
 import type { Schema } from "../schema/schema.js";
 import type { InputProblem } from "./errors.js";
 
@@ -485,6 +486,11 @@ export interface Store {
   // ---- evaluation -----------------------------------------------------------------------------------
   /** Count, first page, SQL, per-condition counts and (for an edit) impact of an expression, without saving. */
   preview(expression: string, options?: PreviewOptions): Promise<Preview>;
+  /**
+   * The checked condition of an expression or a saved segment (a static segment: its membership), as the
+   * compilers and the static analysis take it; `InvalidExpressionError` when it has errors.
+   */
+  typedCondition(target: { segmentId: SegmentId } | { expression: string }): Promise<TypedQuery>;
   /** Why a contact is (or is not) matched by a saved segment or an expression: every node's value. */
   why(target: { segmentId: SegmentId } | { expression: string }, key: string): Promise<Why>;
   /** Recomputes dynamic memberships in the database and logs who entered and exited (in dependency order). */
