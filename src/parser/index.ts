@@ -1,6 +1,6 @@
 /**
- * `parse(text)`: text → tokens → CST → AST, with every lexer and parser problem as a diagnostic written
- * for analysts. Parsing never throws: any input ends in a (possibly partial) document and diagnostics.
+ * `parse(text)`: text → tokens → AST, with every lexer and parser problem as a diagnostic written for
+ * analysts. Parsing never throws: any input ends in a (possibly partial) document and diagnostics.
  *
  * Before the parser runs, the tokens are checked against the limits (limits.ts): a text too large, nested
  * too deep or holding too many segments is refused with one positioned error and an empty document, so no
@@ -10,9 +10,9 @@ import type { IRecognitionException, IToken, TokenType } from "chevrotain";
 import { error, LineIndex, type Diagnostic, type Span } from "../diagnostics.js";
 import type { SegqlDocument } from "./ast.js";
 import { LIMITS, offsetPastBytes, resolveLimits, utf8Length, type LimitOptions, type Limits } from "./limits.js";
+import { tokenize } from "./lexer.js";
 import { parseTokens } from "./parser.js";
-import { toAst } from "./to-ast.js";
-import * as T from "./tokens.js";
+import * as T from "./vocabulary.js";
 
 export type * from "./ast.js";
 export { forEachExpr } from "./ast.js";
@@ -43,7 +43,7 @@ export function parse(text: string, options: ParseOptions = {}): ParseResult {
   const past = offsetPastBytes(text, limits.maxInputBytes);
   if (past >= 0) return refuseTooLarge(text, past, limits.maxInputBytes);
   const lines = new LineIndex(text);
-  const lexed = T.segqlLexer.tokenize(text);
+  const lexed = tokenize(text);
   const cap = limits.syntaxErrors;
   // Only the first errors become diagnostics: garbage can hold one per character.
   const diagnostics: Diagnostic[] = lexed.errors.slice(0, cap + 1).map((e) => {
@@ -60,13 +60,13 @@ export function parse(text: string, options: ParseOptions = {}): ParseResult {
   if (tooLong) diagnostics.push(tooLong);
 
   // Parsing stops well after the errors reported (they cost time, and later ones are mostly echoes).
-  const { cst, errors } = parseTokens(tokens, cap * 10);
+  const parsed = parseTokens(tokens, lexed.groups["comments"] ?? [], endSpan, cap * 10);
   // Described in order, at most cap + 1 of them: describing one scans the tokens.
-  for (const d of describeParseErrors(errors, tokens, lines, lexed.errors.map((e) => e.offset), cap + 1)) diagnostics.push(d);
-  const ast = toAst(cst, (lexed.groups["comments"] ?? []) as IToken[], endSpan);
-  for (const d of ast.diagnostics) diagnostics.push(d);
+  for (const d of describeParseErrors(parsed.errors, tokens, lines, lexed.errors.map((e) => e.offset), cap + 1)) diagnostics.push(d);
+  for (const d of parsed.diagnostics) diagnostics.push(d);
+  if (diagnostics.length === 0) return { document: parsed.document, diagnostics, tokens };
   diagnostics.sort((a, b) => a.span.start - b.span.start);
-  return { document: ast.document, diagnostics: capErrors(dedupe(diagnostics), cap), tokens };
+  return { document: parsed.document, diagnostics: capErrors(dedupe(diagnostics), cap), tokens };
 }
 
 /**

@@ -1,6 +1,8 @@
 /**
- * The segql lexer: one Chevrotain token vocabulary shared by the parser, the formatter's comment
- * handling, syntax highlighting and completion.
+ * The segql token vocabulary: Chevrotain token types shared by the parser, the lexer (lexer.ts), the
+ * formatter's comment handling, syntax highlighting and completion. The patterns here are the lexer's
+ * specification: lexer.ts scans by hand what they describe, and a test holds it to what Chevrotain's own
+ * `Lexer` makes of these definitions.
  *
  * Keywords come before `Identifier`, each with `longer_alt: Identifier` so `android` or `in_trial` stay
  * identifiers. Keywords are split in two kinds:
@@ -9,20 +11,9 @@
  *   usable as field names wherever a field is expected.
  */
 import { createToken, Lexer, type CustomPatternMatcherReturn, type TokenType } from "chevrotain";
-
-// Identifiers, strings and backticked names are scanned by hand rather than matched with a regular
-// expression: V8's regexp engine keeps a backtracking entry per repetition of a group, and a long enough
-// token (an 8 MiB string of escapes, `a.a.a…`) overflows it with a RangeError. A scan is linear and flat.
+import { scanIdentifier, scanQuotedName, scanString } from "./scan.js";
 
 const ASCII_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-
-function isIdentStart(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
-}
-
-function isIdentPart(c: number): boolean {
-  return isIdentStart(c) || (c >= 48 && c <= 57);
-}
 
 /**
  * A hand-written pattern for Chevrotain, carrying the equivalent regular expression's `source` for tools
@@ -36,60 +27,6 @@ function scanned(source: RegExp, exec: (text: string, offset: number) => CustomP
 /** A match as Chevrotain takes it from a custom pattern: an array holding the image. */
 function matched(text: string, start: number, end: number): CustomPatternMatcherReturn {
   return [text.slice(start, end)] as CustomPatternMatcherReturn;
-}
-
-/** `[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*` at `offset`: the end offset, or -1. */
-function scanIdentifier(text: string, offset: number): number {
-  if (!isIdentStart(text.charCodeAt(offset))) return -1;
-  let i = offset + 1;
-  for (;;) {
-    while (i < text.length && isIdentPart(text.charCodeAt(i))) i++;
-    // A dot continues the name only when a letter or `_` follows it (`a.` is `a`, then a stray dot).
-    if (text.charCodeAt(i) === 46 && isIdentStart(text.charCodeAt(i + 1))) i += 2;
-    else return i;
-  }
-}
-
-/**
- * A quoted string at `offset` (`"` or `'`, backslash escapes, no raw line break): its end and whether the
- * closing quote was found. Unterminated, it ends before the line break (a trailing backslash included).
- */
-function scanString(text: string, offset: number): { end: number; terminated: boolean } | null {
-  const quote = text.charCodeAt(offset);
-  if (quote !== 34 && quote !== 39) return null;
-  let i = offset + 1;
-  while (i < text.length) {
-    const c = text.charCodeAt(i);
-    if (c === quote) return { end: i + 1, terminated: true };
-    if (c === 10 || c === 13) break;
-    if (c === 92) {
-      const next = text.charCodeAt(i + 1);
-      if (i + 1 >= text.length || next === 10 || next === 13) return { end: i + 1, terminated: false };
-      i += 2;
-    } else i++;
-  }
-  return { end: i, terminated: false };
-}
-
-/**
- * `` `name` `` at `offset` (a doubled backtick stands for one, no line break): the end offset, or -1. As the
- * regular expression did: without a closing backtick, the first backtick of the last doubled one closes the
- * name (`` ``` `` is the empty name, then a stray backtick).
- */
-function scanQuotedName(text: string, offset: number): number {
-  if (text.charCodeAt(offset) !== 96) return -1;
-  let lastPair = -1;
-  let i = offset + 1;
-  while (i < text.length) {
-    const c = text.charCodeAt(i);
-    if (c === 10 || c === 13) break;
-    if (c === 96) {
-      if (text.charCodeAt(i + 1) !== 96) return i + 1;
-      lastPair = i;
-      i += 2;
-    } else i++;
-  }
-  return lastPair < 0 ? -1 : lastPair + 1;
 }
 
 /** Identifiers: `[A-Za-z_][A-Za-z0-9_]*`, optionally dotted (`custom.plan_type`). */
@@ -309,9 +246,6 @@ export const allTokens: TokenType[] = [
   Description,
   Identifier,
 ];
-
-/** The one lexer instance (Chevrotain: build once, reuse). */
-export const segqlLexer = new Lexer(allTokens, { ensureOptimizations: true, positionTracking: "full" });
 
 /** True when `token` is a keyword of either kind (for highlighting). */
 export function isKeyword(type: TokenType): boolean {
