@@ -1,7 +1,7 @@
 /**
- * The committed railroad diagrams (grammar/diagrams.html) and CST types (src/parser/cst.d.ts) are generated
- * from the parser by scripts/gen-grammar.ts; this fails when the parser changed and `npm run gen` was not
- * run. Only text is compared: nothing is fetched (the HTML loads its renderer from a CDN when opened).
+ * The committed railroad diagrams (grammar/diagrams.html) are generated from the parser by
+ * scripts/gen-grammar.ts; this fails when the parser changed and `npm run gen` was not run. Only text is
+ * compared: nothing is fetched (the HTML loads its renderer from a CDN when opened).
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
