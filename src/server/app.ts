@@ -26,6 +26,7 @@ import { registerEvaluationRoutes } from "./routes/evaluation.js";
 import { registerImportRoutes } from "./routes/imports.js";
 import { registerMemberRoutes } from "./routes/members.js";
 import { registerMetaRoutes } from "./routes/meta.js";
+import { registerRelateRoutes } from "./routes/relate.js";
 import { registerSegmentRoutes } from "./routes/segments.js";
 
 /** Options of `createApp`. */
@@ -132,6 +133,7 @@ export function createApp(options: AppOptions): OpenAPIHono {
   registerSegmentRoutes(app, context);
   registerMemberRoutes(app, context);
   registerEvaluationRoutes(app, context);
+  registerRelateRoutes(app, context);
   registerContactRoutes(app, context);
   registerImportRoutes(app, context);
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {

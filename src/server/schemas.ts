@@ -9,6 +9,7 @@
 import { z } from "@hono/zod-openapi";
 import { DIALECT_NAMES } from "../compiler/sql/index.js";
 import { LIMITS } from "../parser/limits.js";
+import { parseDate, parseTimestamp } from "../checker/time.js";
 
 /** Most contacts in one upsert request and most events in one append request. */
 export const MAX_BATCH = 10_000;
@@ -493,6 +494,56 @@ export const PreviewBody = z
 export const CheckBody = z
   .strictObject({ expression: expressionText, segmentId: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional() })
   .openapi("CheckRequest");
+
+/** One side of `POST /api/relate`: an expression, or a saved segment by id. */
+const RelateOperand = z
+  .union([
+    z.strictObject({ expression: expressionText }),
+    z.strictObject({ segmentId: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).openapi({ description: "A saved segment (a static one: its members)." }) }),
+  ])
+  .openapi("RelateOperand");
+
+/** Body of `POST /api/relate`. */
+export const RelateBody = z
+  .strictObject({
+    a: RelateOperand,
+    b: RelateOperand,
+    now: z
+      .string()
+      .max(100)
+      .refine((t) => isInstantText(t), "expected an ISO-8601 instant such as 2026-01-01T00:00:00Z (or a date)")
+      .optional()
+      .openapi({ description: "Resolve relative times against this instant; by default the answer holds for every now (years 1-9999)." }),
+    steps: z.number().int().min(1).max(200_000).optional().openapi({ description: "Reasoning steps allowed (default 50,000): past them, what is not proved is undecided." }),
+  })
+  .openapi("RelateRequest");
+
+/** `2026-01-01T00:00:00Z` or `2026-01-01`, as literals are written. */
+function isInstantText(text: string): boolean {
+  return "ms" in parseTimestamp(text) || parseDate(text) !== null;
+}
+
+const AnswerSchema = z.enum(["yes", "no", "unknown"]);
+
+/** The answer of `POST /api/relate`. */
+export const RelationSchema = z
+  .object({
+    relation: z.enum(["equal", "subset", "superset", "disjoint", "overlapping", "unknown"]),
+    symbol: z.string().openapi({ example: "⊆" }),
+    aInB: AnswerSchema.openapi({ description: "Every contact A matches, B matches: proved (yes), refuted with a witness (no), or undecided." }),
+    bInA: AnswerSchema,
+    overlap: AnswerSchema.openapi({ description: "Some contact matches both (decided only when neither includes the other)." }),
+    witnesses: z.array(
+      z.object({
+        matches: z.array(z.enum(["A", "B"])).openapi({ description: "Which of the two match it." }),
+        contact: z.record(z.string(), z.unknown()),
+        events: z.array(z.record(z.string(), z.unknown())),
+        now: z.string(),
+      }),
+    ),
+    notes: z.array(z.string()),
+  })
+  .openapi("Relation");
 
 /** Body of `POST /api/why`. */
 export const WhyBody = z.strictObject({ expression: expressionText, key: contactKey }).openapi("WhyRequest");
