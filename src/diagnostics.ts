@@ -78,6 +78,8 @@ export type DiagnosticCode =
   | "negative-aggregate"
   | "broken-segment"
   | "references-too-deep"
+  // the throwing API: the text does not hold the one segment asked for
+  | "several-segments"
   // checker warnings (`always-true` also from the static analysis)
   | "always-true"
   | "filter-shadows-field"

@@ -10,7 +10,7 @@
  */
 import { check, type CheckOptions } from "./checker/index.js";
 import type { TypedQuery, TypedSegment } from "./checker/typed-ast.js";
-import { SegqlError, type Diagnostic } from "./diagnostics.js";
+import { closest, error, SegqlError, type Diagnostic, type Span } from "./diagnostics.js";
 import { parse, type ParseResult } from "./parser/index.js";
 import { analysisWarnings, type AnalysisOptions } from "./analysis/index.js";
 import type { Schema } from "./schema/schema.js";
@@ -115,13 +115,18 @@ export function checkDocument(text: string, schema: Schema, options: CheckOption
  */
 export function checkExpression(text: string, schema: Schema, options: CheckOptions & { segment?: string } = {}): TypedSegment {
   const segments = checkDocument(text, schema, options);
+  // The whole text is where the problem is: the segment asked for is not in it, or it holds several.
+  const whole: Span = { start: 0, end: text.length, line: 1, column: 1 };
   if (options.segment !== undefined) {
     const found = segments.find((s) => s.name === options.segment);
-    if (!found) throw new Error(`no segment named "${options.segment}" (defined: ${segments.map((s) => `"${s.name}"`).join(", ")})`);
-    return found;
+    if (found) return found;
+    const names = segments.flatMap((s) => (s.name === null ? [] : [s.name]));
+    const near = closest(options.segment, names);
+    const hint = near.length > 0 ? `; did you mean "${near[0]}"?` : names.length > 0 ? ` (defined: ${names.map((n) => `"${n}"`).join(", ")})` : "";
+    throw new SegqlError([error("unknown-segment", whole, `no segment named "${options.segment}"${hint}`)], text);
   }
   if (segments.length !== 1) {
-    throw new Error(`expected one condition, found ${segments.length} segments; pick one by name`);
+    throw new SegqlError([error("several-segments", whole, `expected one condition, found ${segments.length} segments; pick one by name`)], text);
   }
   return segments[0]!;
 }
