@@ -72,9 +72,9 @@ function fitsType(type: string, v: unknown): boolean {
 /** Code-unit order, the same on both sides. */
 const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-/** The keys the predicate selects, sorted. */
-export function predicateKeys(query: TypedQuery, ds: PreparedDataset, now: string): string[] {
-  const pred = compilePredicate(query, { now });
+/** The keys the predicate selects, sorted (`timeZone`: the evaluation zone, default the schema's, else UTC). */
+export function predicateKeys(query: TypedQuery, ds: PreparedDataset, now: string, timeZone?: string): string[] {
+  const pred = compilePredicate(query, { now, ...(timeZone !== undefined ? { timeZone } : {}) });
   const key = ds.schema.key;
   const keyField = Object.values(ds.schema.fields).find((f) => f.column === key);
   const keyName = keyField?.name ?? key;
@@ -115,12 +115,12 @@ const compiled = new Map<string, { sql: string; params: unknown }>();
  */
 export const WHERE_ALIAS = "c o";
 
-function compile(query: TypedQuery, cacheKey: string | undefined, dialect: Engine["dialect"], form: "select" | "count" | "where", params: boolean, pretty: boolean, now: string) {
-  const k = cacheKey === undefined ? null : `${dialect}\u0000${form}\u0000${params}\u0000${pretty}\u0000${now}\u0000${cacheKey}`;
+function compile(query: TypedQuery, cacheKey: string | undefined, dialect: Engine["dialect"], form: "select" | "count" | "where", params: boolean, pretty: boolean, now: string, timeZone: string | undefined) {
+  const k = cacheKey === undefined ? null : `${dialect}\u0000${form}\u0000${params}\u0000${pretty}\u0000${now}\u0000${timeZone ?? ""}\u0000${cacheKey}`;
   let hit = k === null ? undefined : compiled.get(k);
   if (!hit) {
     if (compiled.size > 20_000) compiled.clear();
-    const r = compileSql(query, { dialect, form, params, now, pretty, ...(form === "where" ? { tableAlias: WHERE_ALIAS } : {}) });
+    const r = compileSql(query, { dialect, form, params, now, pretty, ...(form === "where" ? { tableAlias: WHERE_ALIAS } : {}), ...(timeZone !== undefined ? { timeZone } : {}) });
     hit = { sql: r.sql, params: r.params };
     if (k !== null) compiled.set(k, hit);
   }
@@ -138,6 +138,8 @@ export interface CheckOptions {
   prettyModes?: readonly Mode[];
   /** A key for memoising the compiled SQL (the expression text); none: no memo. */
   cacheKey?: string;
+  /** The evaluation time zone (`compileSql`'s `timeZone`; default the schema's, else UTC). */
+  timeZone?: string;
 }
 
 /**
@@ -153,7 +155,7 @@ export async function checkQuery(engine: Engine, query: TypedQuery, ds: Dataset,
     try {
       const form = mode === "count" ? "count" : mode === "where" ? "where" : "select";
       const pretty = options.prettyModes ? options.prettyModes.includes(mode) : true;
-      const c = compile(query, options.cacheKey, engine.dialect, form, mode === "params", pretty, now);
+      const c = compile(query, options.cacheKey, engine.dialect, form, mode === "params", pretty, now, options.timeZone);
       sql = c.sql;
       params = c.params;
       if (mode === "where") {
