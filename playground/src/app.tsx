@@ -1,19 +1,48 @@
 /**
  * The app shell: a header with the app's pages and the theme switch, and the page of the current route.
- * The segments pages (issue 13) add entries to `ROUTES`.
+ *
+ *   #/segments              the segments table            (needs the segments API: `segql serve`)
+ *   #/segments/new          create a segment
+ *   #/segments/:id          a segment: members, expression and SQL, why, history, activity
+ *   #/segments/:id/edit     edit a segment
+ *   #/playground            the playground (works anywhere, no server)
+ *   #/                      the segments when the API answers, else the playground
  */
 import { Component, useEffect, useState, type ErrorInfo, type ReactNode } from "react";
 import { PlaygroundPage } from "./playground/page.js";
-import { useRoute, type Route } from "./router.js";
+import { matchPath, navigate, useRoute, type Route } from "./router.js";
+import { health } from "./segments/api.js";
+import { SegmentFormPage } from "./segments/form-page.js";
+import { SegmentsListPage } from "./segments/list-page.js";
+import { SegmentPage } from "./segments/segment-page.js";
+import { TokenGate } from "./segments/token-gate.js";
+import { ToastProvider } from "./segments/ui.js";
 
 /** A page of the app. */
 interface RouteDef {
-  path: string;
-  title: string;
-  render(route: Route, dark: boolean): ReactNode;
+  pattern: string;
+  title: (params: Record<string, string>) => string;
+  /** The nav entry it belongs to. */
+  section: "segments" | "playground";
+  render(route: Route, params: Record<string, string>, dark: boolean): ReactNode;
 }
 
-const ROUTES: RouteDef[] = [{ path: "/playground", title: "Playground", render: (route, dark) => <PlaygroundPage route={route} dark={dark} /> }];
+const ROUTES: RouteDef[] = [
+  { pattern: "/segments", section: "segments", title: () => "Segments", render: () => <SegmentsListPage /> },
+  { pattern: "/segments/new", section: "segments", title: () => "New segment", render: (_r, _p, dark) => <SegmentFormPage key="new" id={null} dark={dark} /> },
+  { pattern: "/segments/:id/edit", section: "segments", title: () => "Edit segment", render: (_r, p, dark) => <SegmentFormPage key={`edit-${p["id"]}`} id={segmentId(p)} dark={dark} /> },
+  { pattern: "/segments/:id", section: "segments", title: () => "Segment", render: (r, p) => <SegmentPage key={p["id"]} id={segmentId(p)} route={r} /> },
+  { pattern: "/playground", section: "playground", title: () => "Playground", render: (route, _p, dark) => <PlaygroundPage route={route} dark={dark} /> },
+];
+
+const NAV: { href: string; label: string; section: RouteDef["section"] }[] = [
+  { href: "#/segments", label: "Segments", section: "segments" },
+  { href: "#/playground", label: "Playground", section: "playground" },
+];
+
+function segmentId(p: Record<string, string>): number {
+  return /^\d{1,15}$/.test(p["id"] ?? "") ? Number(p["id"]) : -1;
+}
 
 type Theme = "light" | "dark";
 
@@ -24,14 +53,15 @@ class PageErrorBoundary extends Component<{ children: ReactNode }, { error: Erro
     return { error };
   }
   override componentDidCatch(error: Error, info: ErrorInfo) {
-    console.error("segql playground:", error, info.componentStack);
+    console.error("segql app:", error, info.componentStack);
   }
   override render() {
     if (!this.state.error) return this.props.children;
     return (
       <div role="alert" className="pane">
-        <h2>Something broke (a bug in the playground; please report it)</h2>
+        <h2>Something broke (a bug in the app; please report it)</h2>
         <pre>{this.state.error.message}</pre>
+        <p className="muted small">Your unsaved segment is kept in this tab: reloading brings it back.</p>
         <button type="button" onClick={() => window.location.reload()}>
           Reload
         </button>
@@ -46,6 +76,21 @@ function initialTheme(): Theme {
   return window.matchMedia?.("(prefers-color-scheme: dark)").matches ? "dark" : "light";
 }
 
+/** `#/`: the segments when the API answers, else the playground (a static host has no API). */
+function Home() {
+  useEffect(() => {
+    let live = true;
+    health().then(
+      () => live && navigate("/segments", true),
+      () => live && navigate("/playground", true),
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
+  return <p className="page muted">Loading…</p>;
+}
+
 export function App() {
   const route = useRoute();
   const [theme, setTheme] = useState<Theme>(initialTheme);
@@ -53,21 +98,35 @@ export function App() {
     document.documentElement.dataset["theme"] = theme;
     window.localStorage.setItem("segql-theme", theme);
   }, [theme]);
-  const page = ROUTES.find((r) => r.path === route.path) ?? (route.path === "/" ? ROUTES[0]! : null);
+  let page: { def: RouteDef; params: Record<string, string> } | null = null;
+  for (const def of ROUTES) {
+    const params = matchPath(def.pattern, route.path);
+    if (params) {
+      page = { def, params };
+      break;
+    }
+  }
+  const home = route.path === "/";
   useEffect(() => {
-    document.title = page ? `segql · ${page.title}` : "segql · not found";
-  }, [page]);
+    document.title = page ? `segql · ${page.def.title(page.params)}` : home ? "segql" : "segql · not found";
+  }, [page?.def, home]);
+  const section = page?.def.section ?? null;
   return (
-    <>
-      <a className="skip-link" href="#main">
+    <ToastProvider>
+      <a className="skip-link" href="#main" onClick={(e) => {
+        e.preventDefault();
+        document.getElementById("main")?.focus();
+      }}>
         Skip to the content
       </a>
       <header className="app-header">
-        <span className="brand">segql</span>
+        <a className="brand" href="#/" aria-label="segql home">
+          <span className="brand-mark" aria-hidden="true">◆</span> segql
+        </a>
         <nav aria-label="Pages">
-          {ROUTES.map((r) => (
-            <a key={r.path} href={`#${r.path}`} aria-current={page === r ? "page" : undefined}>
-              {r.title}
+          {NAV.map((n) => (
+            <a key={n.href} href={n.href} aria-current={section === n.section ? "page" : undefined}>
+              {n.label}
             </a>
           ))}
         </nav>
@@ -75,15 +134,19 @@ export function App() {
           Dark theme
         </button>
       </header>
-      <main id="main" tabIndex={-1}>
+      <main id="main" tabIndex={-1} className={section === "playground" ? "wide-main" : undefined}>
         {page ? (
-          <PageErrorBoundary>{page.render(route, theme === "dark")}</PageErrorBoundary>
+          <PageErrorBoundary key={page.def.pattern}>
+            {page.def.section === "segments" ? <TokenGate>{page.def.render(route, page.params, theme === "dark")}</TokenGate> : page.def.render(route, page.params, theme === "dark")}
+          </PageErrorBoundary>
+        ) : home ? (
+          <Home />
         ) : (
-          <p>
-            No page at {route.path}. Go to the <a href="#/playground">playground</a>.
+          <p className="page">
+            No page at {route.path}. Go to the <a href="#/segments">segments</a> or the <a href="#/playground">playground</a>.
           </p>
         )}
       </main>
-    </>
+    </ToastProvider>
   );
 }

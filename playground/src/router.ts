@@ -1,7 +1,7 @@
 /**
  * Routing in the URL's hash (`#/playground?text=…`), so the app works from any static host and any path
  * with no server rewrite rules: the page is `index.html`, the route and its state follow `#`.
- * Pages of later issues (segments table, forms) add routes to `ROUTES` in app.tsx.
+ * The app's pages and their patterns are in app.tsx.
  */
 import { useEffect, useState } from "react";
 
@@ -41,4 +41,30 @@ export function replaceRoute(route: Route): void {
   const url = new URL(window.location.href);
   url.hash = formatHash(route);
   if (url.href !== window.location.href) window.history.replaceState(window.history.state, "", url.href);
+}
+
+/** Goes to a route (`/segments/12?tab=history`): a new history entry, or the current one replaced. */
+export function navigate(pathAndQuery: string, replace = false): void {
+  const url = new URL(window.location.href);
+  url.hash = `#${pathAndQuery}`;
+  if (replace) {
+    window.history.replaceState(window.history.state, "", url.href);
+    // replaceState fires no hashchange: tell the router.
+    window.dispatchEvent(new HashChangeEvent("hashchange"));
+  } else window.location.hash = `#${pathAndQuery}`;
+}
+
+/** The parameters of `path` for a pattern such as `/segments/:id/edit`, or null when it does not match. */
+export function matchPath(pattern: string, path: string): Record<string, string> | null {
+  const p = pattern.split("/");
+  const a = path.replace(/\/+$/, "").split("/");
+  if (p.length !== a.length) return null;
+  const out: Record<string, string> = {};
+  for (let i = 0; i < p.length; i++) {
+    if (p[i]!.startsWith(":")) {
+      if (a[i] === "") return null;
+      out[p[i]!.slice(1)] = decodeURIComponent(a[i]!);
+    } else if (p[i] !== a[i]) return null;
+  }
+  return out;
 }

@@ -20,6 +20,8 @@ export interface EditorHandle {
   format(): boolean;
   select(from: number, to: number): void;
   setText(text: string): void;
+  /** Replaces `[from, to)` with `insert` as one undoable change (the cursor stays where it was, mapped). */
+  applyChange(change: { from: number; to: number; insert: string }): void;
   focus(): void;
   view(): EditorView | null;
 }
@@ -34,6 +36,10 @@ export interface EditorProps {
   onChange(text: string, at: number): void;
   /** The cursor moved (or the text changed). */
   onCursor(pos: number): void;
+  /** The editor's accessible name (default: "Segment expression (segql)"). */
+  label?: string;
+  /** The id of the element describing the editor (default `editor-help`). */
+  describedBy?: string;
 }
 
 function themeFor(dark: boolean) {
@@ -84,7 +90,7 @@ export const Editor = forwardRef<EditorHandle, EditorProps>(function Editor(prop
           keymap.of([...closeBracketsKeymap, ...defaultKeymap, ...historyKeymap, ...foldKeymap, ...completionKeymap, ...lintKeymap]),
           language.current.of(segql({ schema: props.schema, service: props.service, uri: props.uri, highlight: false, lintDelay: 120 })),
           theme.current.of(themeFor(props.dark)),
-          EditorView.contentAttributes.of({ "aria-label": "Segment expression (segql)", "aria-describedby": "editor-help" }),
+          EditorView.contentAttributes.of({ "aria-label": props.label ?? "Segment expression (segql)", "aria-describedby": props.describedBy ?? "editor-help" }),
           EditorView.updateListener.of((u) => {
             if (u.docChanged) callbacks.current.onChange(u.state.doc.toString(), performance.now());
             if (u.docChanged || u.selectionSet) callbacks.current.onCursor(u.state.selection.main.head);
@@ -120,6 +126,13 @@ export const Editor = forwardRef<EditorHandle, EditorProps>(function Editor(prop
     setText(text) {
       const v = view.current;
       if (v && v.state.doc.toString() !== text) v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: text } });
+    },
+    applyChange(change) {
+      const v = view.current;
+      if (!v) return;
+      const len = v.state.doc.length;
+      if (change.from < 0 || change.to > len || change.from > change.to) return;
+      v.dispatch({ changes: change, userEvent: "input.builder" });
     },
     focus: () => view.current?.focus(),
     view: () => view.current,

@@ -1,0 +1,285 @@
+/**
+ * The segments HTTP API (docs/api.md) as typed calls. Every failure is an `ApiError` carrying the
+ * problem document (RFC 9457) the server sent, so pages can show `detail`, the checker's diagnostics, a
+ * name taken, the segments that read one being deleted, or both versions of a 412.
+ *
+ * Same origin (`/api`): the app is served by `segql serve`. A token, when the server needs one, is kept
+ * in this browser (localStorage) and sent as `Authorization: Bearer`.
+ */
+
+/** A saved segment, as the API returns it. */
+export interface Segment {
+  id: number;
+  name: string;
+  description: string;
+  kind: "static" | "dynamic";
+  expression: string | null;
+  version: number;
+  createdAt: string;
+  createdBy: string | null;
+  updatedAt: string;
+  updatedBy: string | null;
+  memberCount: number;
+  refreshedAt: string | null;
+  references: SegmentSummary[];
+  referencedBy: SegmentSummary[];
+  relativeTime: boolean;
+  problems: ApiDiagnostic[];
+}
+
+/** Just a segment's id and name. */
+export interface SegmentSummary {
+  id: number;
+  name: string;
+}
+
+/** A checker diagnostic, span flattened (line and column 1-based; start/end offsets into the text). */
+export interface ApiDiagnostic {
+  code: string;
+  severity: "error" | "warning" | "info";
+  message: string;
+  line: number;
+  column: number;
+  start: number;
+  end: number;
+}
+
+/** One saved version of a segment. */
+export interface SegmentVersion {
+  segmentId: number;
+  version: number;
+  name: string;
+  description: string;
+  kind: "static" | "dynamic";
+  expression: string | null;
+  at: string;
+  by: string | null;
+  changed: string[];
+}
+
+/** A contact: field → value. */
+export type Contact = Record<string, unknown>;
+
+/** A page of items and the cursor of the next one. */
+export interface Page<T> {
+  items: T[];
+  next: string | null;
+  total?: number;
+}
+
+/** Per-condition count of a preview. */
+export interface ConditionCount {
+  index: number;
+  parent: number | null;
+  span: { start: number; end: number; line: number; column: number };
+  text: string;
+  label: string;
+  kind: "and" | "or" | "not" | "rule" | "event" | "segment";
+  depth: number;
+  count: number;
+}
+
+/** Who would enter and leave a saved segment. */
+export interface Impact {
+  segmentId: number;
+  entering: number;
+  leaving: number;
+  before: number;
+  after: number;
+  enteringKeys: string[];
+  leavingKeys: string[];
+}
+
+/** What a preview returns. */
+export interface Preview {
+  count: number;
+  contacts: Contact[];
+  sql: { dialect: string; text: string };
+  conditions: ConditionCount[];
+  impact: Impact | null;
+  now: string;
+}
+
+/** One node of a why / why not explanation. */
+export interface ExplainNode {
+  kind: string;
+  value: boolean;
+  scope: "contact" | "event";
+  span: { start: number; end: number; line: number; column: number };
+  label: string;
+  read: Record<string, unknown> | null;
+  children: ExplainNode[];
+  repeated?: boolean;
+}
+
+/** Why / why not for one contact. */
+export interface Why {
+  key: string;
+  matches: boolean;
+  root: ExplainNode;
+  now: string;
+  segment: SegmentSummary | null;
+}
+
+/** An entry of the membership change log. */
+export interface MembershipChange {
+  seq: number;
+  segmentId: number;
+  key: string;
+  change: "entered" | "exited";
+  at: string;
+  segmentVersion: number;
+}
+
+/** One point of a segment's member count over time. */
+export interface MemberCountPoint {
+  at: string;
+  count: number;
+  entered: number;
+  exited: number;
+}
+
+/** What a member edit did. */
+export interface MemberUpdate {
+  changed: number;
+  unchanged: number;
+  unknown: string[];
+  memberCount: number;
+}
+
+/** An RFC 9457 problem document. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  [member: string]: unknown;
+}
+
+/** A failed call: the problem the server sent (or one made here for a network failure). */
+export class ApiError extends Error {
+  constructor(readonly problem: Problem) {
+    super(problem.detail);
+  }
+  get status(): number {
+    return this.problem.status;
+  }
+  /** The problem's kind: the last part of its type (`name-taken`, `stale-version`, …). */
+  get kind(): string {
+    return this.problem.type.replace(/^urn:segql:problem:/, "");
+  }
+}
+
+const TOKEN_KEY = "segql-token";
+
+/** The API token kept in this browser, if any. */
+export function savedToken(): string | null {
+  try {
+    return window.localStorage.getItem(TOKEN_KEY);
+  } catch {
+    return null;
+  }
+}
+
+/** Keeps (or forgets, with null) the API token in this browser. */
+export function saveToken(token: string | null): void {
+  if (token === null || token.trim() === "") window.localStorage.removeItem(TOKEN_KEY);
+  else window.localStorage.setItem(TOKEN_KEY, token.trim());
+}
+
+/** Options of one call. */
+interface Call {
+  json?: unknown;
+  query?: Record<string, string | number | boolean | null | undefined>;
+  ifMatch?: string | null;
+}
+
+/** A response body with its ETag. */
+export interface Tagged<T> {
+  body: T;
+  etag: string | null;
+}
+
+/** The API's base path (the app and the API share an origin). */
+const BASE = "api";
+
+async function call<T>(method: string, path: string, c: Call = {}): Promise<Tagged<T>> {
+  const url = new URL(`${BASE}${path}`, document.baseURI);
+  for (const [k, v] of Object.entries(c.query ?? {})) if (v !== undefined && v !== null && v !== "") url.searchParams.set(k, String(v));
+  const headers: Record<string, string> = { Accept: "application/json" };
+  const token = savedToken();
+  if (token) headers["Authorization"] = `Bearer ${token}`;
+  if (c.json !== undefined) headers["Content-Type"] = "application/json";
+  if (c.ifMatch) headers["If-Match"] = c.ifMatch;
+  let res: Response;
+  try {
+    res = await fetch(url, { method, headers, body: c.json !== undefined ? JSON.stringify(c.json) : undefined });
+  } catch (e) {
+    throw new ApiError({ type: "urn:segql:problem:network", title: "The server did not answer", status: 0, detail: `the segments API did not answer (${(e as Error).message}); is segql serve running?` });
+  }
+  const text = await res.text();
+  let body: unknown = null;
+  try {
+    body = text === "" ? null : JSON.parse(text);
+  } catch {
+    body = null;
+  }
+  if (!res.ok) {
+    const p = body && typeof body === "object" && "type" in body ? (body as Problem) : null;
+    throw new ApiError(p ?? { type: "urn:segql:problem:http", title: res.statusText, status: res.status, detail: `${res.status} ${res.statusText}: the server's answer was not a problem document (is this the segments API?)` });
+  }
+  return { body: body as T, etag: res.headers.get("ETag") };
+}
+
+/** Health: version, backend and counts. */
+export const health = () => call<{ status: string; version: string; backend: string; contacts: number; events: number; segments: number }>("GET", "/health").then((r) => r.body);
+/** The schema, in schema-file form. */
+export const schemaDocument = () => call<Record<string, unknown>>("GET", "/schema").then((r) => r.body);
+
+/** Orders of the segment list (`-` first: descending). */
+export type SegmentSort = `${"" | "-"}${"name" | "description" | "kind" | "createdAt" | "updatedAt" | "memberCount"}`;
+
+/** A page of segments. */
+export const listSegments = (q: { search?: string; sort?: SegmentSort; limit?: number; cursor?: string | null }) =>
+  call<Page<Segment>>("GET", "/segments", { query: q }).then((r) => r.body);
+/** One segment and its ETag. */
+export const getSegment = (id: number) => call<Segment>("GET", `/segments/${id}`);
+/** Creates a segment. */
+export const createSegment = (body: { name: string; description?: string; kind: "static" | "dynamic"; expression?: string; members?: string[]; freeze?: string }) =>
+  call<Segment>("POST", "/segments", { json: body });
+/** Edits name, description and/or expression; `ifMatch` is the ETag the form was opened with. */
+export const updateSegment = (id: number, changes: { name?: string; description?: string; expression?: string }, ifMatch: string | null) =>
+  call<Segment>("PATCH", `/segments/${id}`, { json: changes, ifMatch });
+/** Deletes a segment (`force`: even when others read it). */
+export const deleteSegment = (id: number, force = false) => call<null>("DELETE", `/segments/${id}`, { query: { force: force ? "true" : undefined } });
+/** Duplicates a segment ("Copy of X"). */
+export const duplicateSegment = (id: number) => call<Segment>("POST", `/segments/${id}/duplicate`).then((r) => r.body);
+/** Every saved version, oldest first. */
+export const segmentVersions = (id: number) => call<{ items: SegmentVersion[] }>("GET", `/segments/${id}/versions`).then((r) => r.body.items);
+/** A page of members (searchable, sortable). */
+export const members = (id: number, q: { search?: string; orderBy?: string; descending?: boolean; limit?: number; cursor?: string | null }) =>
+  call<Page<Contact> & { total: number }>("GET", `/segments/${id}/members`, { query: q }).then((r) => r.body);
+/** A segment's changes, newest first. */
+export const segmentChanges = (id: number, before: number | null, limit = 25) =>
+  call<{ items: MembershipChange[]; next: number | null }>("GET", `/segments/${id}/changes`, { query: { before, limit } }).then((r) => r.body);
+/** A segment's member count over time. */
+export const memberCounts = (id: number, points = 120) => call<{ items: MemberCountPoint[] }>("GET", `/segments/${id}/member-counts`, { query: { points } }).then((r) => r.body.items);
+/** Count, first page, SQL, per-condition counts and (with `segmentId`) the impact of an expression. */
+export const preview = (body: { expression: string; limit?: number; dialect?: string; conditionCounts?: boolean; segmentId?: number; impactKeys?: number; orderBy?: string; descending?: boolean }) =>
+  call<Preview>("POST", "/preview", { json: body }).then((r) => r.body);
+/** Why / why not, for a saved segment. */
+export const whySegment = (id: number, key: string) => call<Why>("GET", `/segments/${id}/why/${encodeURIComponent(key)}`).then((r) => r.body);
+/** Contacts by search text and/or filter expression. */
+export const contacts = (q: { search?: string; filter?: string; orderBy?: string; descending?: boolean; limit?: number; cursor?: string | null }) =>
+  call<Page<Contact> & { total: number }>("GET", "/contacts", { query: q }).then((r) => r.body);
+/** Which keys are contacts. */
+export const lookupKeys = (keys: string[]) => call<{ known: string[]; unknown: string[] }>("POST", "/contacts/lookup", { json: { keys } }).then((r) => r.body);
+/** Adds contacts to a static segment. */
+export const addMembers = (id: number, keys: string[]) => call<MemberUpdate>("POST", `/segments/${id}/members/add`, { json: { keys, skipUnknown: true } }).then((r) => r.body);
+/** Removes contacts from a static segment. */
+export const removeMembers = (id: number, keys: string[]) => call<MemberUpdate>("POST", `/segments/${id}/members/remove`, { json: { keys, skipUnknown: true } }).then((r) => r.body);
+/** Adds the current matches of an expression to a static segment. */
+export const freeze = (id: number, expression: string) => call<MemberUpdate>("POST", `/segments/${id}/freeze`, { json: { expression } }).then((r) => r.body);
+/** Checks an expression (`segmentId`: as an edit of that segment). */
+export const checkExpression = (expression: string, segmentId?: number) =>
+  call<{ ok: boolean; diagnostics: ApiDiagnostic[] }>("POST", "/check", { json: { expression, segmentId } }).then((r) => r.body);

@@ -1,0 +1,97 @@
+/**
+ * A table of contacts (the key first, then the schema's fields in order), with optional checkboxes
+ * (picking contacts), sortable headers (the server sorts) and a per-row action. Empty values show as a
+ * dash; numbers are right-aligned.
+ */
+import type { ReactNode } from "react";
+import type { Contact } from "./api.js";
+import { formatValue } from "./format.js";
+
+export interface ContactsGridProps {
+  rows: Contact[];
+  keyField: string;
+  caption: string;
+  /** Field names to show (default: the keys of the first row). */
+  columns?: string[];
+  maxColumns?: number;
+  /** Checkboxes: which keys are picked and what a click does. */
+  picked?: ReadonlySet<string>;
+  onPick?(key: string, picked: boolean): void;
+  onPickPage?(picked: boolean): void;
+  /** Sortable headers. */
+  sort?: { field: string; descending: boolean } | null;
+  onSort?(field: string): void;
+  /** A button at the end of each row. */
+  action?(row: Contact): ReactNode;
+  testId?: string;
+}
+
+export function ContactsGrid({ rows, keyField, caption, columns, maxColumns = 12, picked, onPick, onPickPage, sort, onSort, action, testId }: ContactsGridProps) {
+  const cols = (columns ?? Object.keys(rows[0] ?? {})).filter((c) => c !== keyField).slice(0, maxColumns - 1);
+  const all = [keyField, ...cols];
+  const keyOf = (r: Contact) => String(r[keyField] ?? "");
+  const pagePicked = picked !== undefined && rows.length > 0 && rows.every((r) => picked.has(keyOf(r)));
+  return (
+    <div className="table-scroll">
+      <table className="data-table contacts-grid" data-testid={testId}>
+        <caption className="visually-hidden">{caption}</caption>
+        <thead>
+          <tr>
+            {picked && (
+              <th scope="col" className="pick-col">
+                <input type="checkbox" checked={pagePicked} onChange={(e) => onPickPage?.(e.target.checked)} aria-label="Pick every contact on this page" />
+              </th>
+            )}
+            {all.map((c) => {
+              const dir = sort?.field === c ? (sort.descending ? "descending" : "ascending") : undefined;
+              return (
+                <th key={c} scope="col" aria-sort={onSort ? (dir ?? "none") : undefined} className={isNumeric(rows, c) ? "num" : undefined}>
+                  {onSort ? (
+                    <button type="button" className="sort-button" onClick={() => onSort(c)}>
+                      {c}
+                      <span className="sort-mark" aria-hidden="true">
+                        {dir === "ascending" ? "▲" : dir === "descending" ? "▼" : "↕"}
+                      </span>
+                    </button>
+                  ) : (
+                    c
+                  )}
+                </th>
+              );
+            })}
+            {action && (
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            )}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => {
+            const key = keyOf(r);
+            const on = picked?.has(key) ?? false;
+            return (
+              <tr key={key} className={on ? "picked" : undefined} data-key={key}>
+                {picked && (
+                  <td className="pick-col">
+                    <input type="checkbox" checked={on} onChange={(e) => onPick?.(key, e.target.checked)} aria-label={`Pick ${key}`} />
+                  </td>
+                )}
+                {all.map((c) => (
+                  <td key={c} className={typeof r[c] === "number" ? "num" : c === keyField ? "key-cell" : undefined}>
+                    {formatValue(r[c])}
+                  </td>
+                ))}
+                {action && <td className="row-action">{action(r)}</td>}
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function isNumeric(rows: Contact[], field: string): boolean {
+  return rows.some((r) => typeof r[field] === "number");
+}

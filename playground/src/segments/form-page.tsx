@@ -1,0 +1,486 @@
+/**
+ * Create / edit a segment: name, description and the Dynamic Segment switch.
+ *
+ * - Dynamic: the rule builder and the text editor side by side, kept in sync both ways. The text is the
+ *   truth: a builder change becomes the smallest text edit (`editText`, comments and layout elsewhere
+ *   stay), applied to the editor as one undoable change; every text change maps to the builder again.
+ * - Static: the contact picker (search, filter, checkboxes, pages, "Select all matches", paste / upload).
+ * - "Preview Matching Contacts"; "Create Segment" / "Save" report the checker's errors in place, a name
+ *   taken under the name, and a 412 as "changed by someone else since you opened it" with both versions.
+ *   The form is kept as a draft in this tab (sessionStorage) until saved: a reload, a conflict or a crash
+ *   loses nothing typed.
+ */
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { editText, fromText, singleChange, type BuilderGroup, type BuilderView } from "../../../src/querybuilder/index.js";
+import type { Schema } from "../../../src/schema/schema.js";
+import { Editor, type EditorHandle } from "../playground/editor.js";
+import { navigate } from "../router.js";
+import {
+  addMembers,
+  ApiError,
+  createSegment,
+  freeze,
+  getSegment,
+  listSegments,
+  members as listMembers,
+  preview as runPreview,
+  removeMembers,
+  updateSegment,
+  type ApiDiagnostic,
+  type Preview,
+  type Problem,
+  type Segment,
+} from "./api.js";
+import { ConflictDialog, type Mine } from "./conflict-dialog.js";
+import { ContactsGrid } from "./contacts-grid.js";
+import { formatCount, plural } from "./format.js";
+import { PreviewPanel } from "./preview-panel.js";
+import { RuleBuilder } from "./rule-builder.js";
+import { EDITOR_URI, useSchema, useSegmentService } from "./schema.js";
+import { PickSummary, StaticPicker, type Picks } from "./static-picker.js";
+import { ProblemNote, Switch, useLoad, useToast } from "./ui.js";
+
+/** The form's content, kept as a draft. */
+interface Draft {
+  name: string;
+  description: string;
+  dynamic: boolean;
+  text: string;
+  picks: Picks;
+  /** Edit of a static segment: members to remove. */
+  removed: string[];
+  /** The ETag the edit is based on (edit only). */
+  etag: string | null;
+}
+
+const EMPTY_PICKS: Picks = { keys: [], filters: [], unknown: [] };
+
+function draftKey(id: number | null): string {
+  return `segql-draft:${id ?? "new"}`;
+}
+
+function readDraft(id: number | null): Draft | null {
+  try {
+    const raw = window.sessionStorage.getItem(draftKey(id));
+    return raw ? (JSON.parse(raw) as Draft) : null;
+  } catch {
+    return null;
+  }
+}
+
+function draftOf(s: Segment, etag: string | null): Draft {
+  return { name: s.name, description: s.description, dynamic: s.kind === "dynamic", text: s.expression ?? "", picks: EMPTY_PICKS, removed: [], etag };
+}
+
+function sameDraft(a: Draft, b: Draft): boolean {
+  return JSON.stringify({ ...a, etag: null }) === JSON.stringify({ ...b, etag: null });
+}
+
+/** The filters of "select all matches" as one expression (each on lines of its own: a `--` comment cannot swallow the rest). */
+function combined(filters: readonly string[]): string | undefined {
+  if (filters.length === 0) return undefined;
+  return filters.length === 1 ? filters[0] : filters.map((f) => `(\n${f}\n)`).join(" or ");
+}
+
+export function SegmentFormPage({ id, dark }: { id: number | null; dark: boolean }) {
+  const { schema, error: schemaError } = useSchema();
+  const loaded = useLoad(async () => (id === null ? null : getSegment(id)), [id]);
+  const all = useLoad(() => listSegments({ limit: 1000, sort: "name" }), []);
+  const ready = schema !== null && (id === null || loaded.data !== null);
+  if (schemaError) return <ProblemPage error={schemaError} />;
+  if (id !== null && loaded.error && !loaded.data) return <ProblemPage error={loaded.error} />;
+  if (!ready) return <p className="page muted">Loading…</p>;
+  return <Form key={`${id}`} id={id} dark={dark} schema={schema} base={loaded.data?.body ?? null} baseEtag={loaded.data?.etag ?? null} others={all.data?.items ?? []} />;
+}
+
+function ProblemPage({ error }: { error: unknown }) {
+  return (
+    <div className="page">
+      <ProblemNote error={error}>
+        <a href="#/segments">Back to the segments</a>
+      </ProblemNote>
+    </div>
+  );
+}
+
+interface FormProps {
+  id: number | null;
+  dark: boolean;
+  schema: Schema;
+  base: Segment | null;
+  baseEtag: string | null;
+  others: Segment[];
+}
+
+function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
+  const toast = useToast();
+  const pristine = useMemo<Draft>(() => (base ? draftOf(base, baseEtag) : { name: "", description: "", dynamic: true, text: "", picks: EMPTY_PICKS, removed: [], etag: null }), [base, baseEtag]);
+  const [restored] = useState(() => {
+    const d = readDraft(id);
+    return d && !sameDraft(d, pristine) ? d : null;
+  });
+  const [draft, setDraft] = useState<Draft>(restored ?? pristine);
+  const [discarded, setDiscarded] = useState<string | null>(null);
+  const [editorKey, setEditorKey] = useState(0);
+  const editor = useRef<EditorHandle>(null);
+  const service = useSegmentService(schema, others, id);
+
+  // ---- the draft ----------------------------------------------------------------------------------------
+  useEffect(() => {
+    if (sameDraft(draft, pristine)) window.sessionStorage.removeItem(draftKey(id));
+    else window.sessionStorage.setItem(draftKey(id), JSON.stringify(draft));
+  }, [draft, pristine, id]);
+  const patch = useCallback((p: Partial<Draft>) => setDraft((d) => ({ ...d, ...p })), []);
+  const resetTo = (d: Draft) => {
+    setDraft(d);
+    setEditorKey((k) => k + 1);
+  };
+
+  // ---- builder ⇄ text -------------------------------------------------------------------------------------
+  const built = useMemo(() => fromText(draft.text, schema), [draft.text, schema]);
+  const lastGood = useRef<BuilderView | null>(null);
+  if (built.ok) lastGood.current = built.view;
+  const onBuilderChange = useCallback(
+    (next: BuilderGroup) => {
+      if (!built.ok) return;
+      const r = editText(built.view, next, schema);
+      if (r.text === built.view.text) return;
+      const change = singleChange(built.view.text, r.text);
+      if (editor.current) editor.current.applyChange(change);
+      else patch({ text: r.text });
+    },
+    [built, schema, patch],
+  );
+  const onEditText = useCallback(
+    (ruleId: string) => {
+      const src = built.ok ? built.view.sources.get(ruleId) : undefined;
+      if (src?.range) editor.current?.select(src.range[0], src.range[1]);
+    },
+    [built],
+  );
+  const onText = useCallback((text: string) => patch({ text }), [patch]);
+  const noCursor = useCallback(() => undefined, []);
+
+  // ---- preview --------------------------------------------------------------------------------------------
+  const [preview, setPreview] = useState<{ result: Preview; text: string } | null>(null);
+  const [previewError, setPreviewError] = useState<unknown>(null);
+  const [previewing, setPreviewing] = useState(false);
+  const doPreview = async () => {
+    setPreviewing(true);
+    setPreviewError(null);
+    const text = draft.text;
+    try {
+      const result = await runPreview({ expression: text, limit: 10, conditionCounts: true, segmentId: base && base.kind === "dynamic" ? base.id : undefined, impactKeys: 20 });
+      setPreview({ result, text });
+    } catch (e) {
+      setPreviewError(e);
+    } finally {
+      setPreviewing(false);
+    }
+  };
+
+  // ---- save -----------------------------------------------------------------------------------------------
+  const [saving, setSaving] = useState(false);
+  const [saveError, setSaveError] = useState<unknown>(null);
+  const [nameError, setNameError] = useState<string | null>(null);
+  const [diagnostics, setDiagnostics] = useState<ApiDiagnostic[]>([]);
+  const [conflict, setConflict] = useState<Problem | null>(null);
+
+  const mine: Mine = { name: draft.name.trim(), description: draft.description, expression: draft.dynamic ? draft.text : null };
+  const save = async (etag: string | null = draft.etag) => {
+    setSaving(true);
+    setSaveError(null);
+    setNameError(null);
+    setDiagnostics([]);
+    try {
+      let saved: Segment;
+      if (base === null) {
+        saved = (
+          await createSegment(
+            draft.dynamic
+              ? { name: mine.name, description: mine.description, kind: "dynamic", expression: draft.text }
+              : { name: mine.name, description: mine.description, kind: "static", members: draft.picks.keys, freeze: combined(draft.picks.filters) },
+          )
+        ).body;
+      } else {
+        const changes: { name?: string; description?: string; expression?: string } = {};
+        if (mine.name !== base.name) changes.name = mine.name;
+        if (mine.description !== base.description) changes.description = mine.description;
+        if (base.kind === "dynamic" && draft.text !== base.expression) changes.expression = draft.text;
+        saved = Object.keys(changes).length > 0 ? (await updateSegment(base.id, changes, etag)).body : base;
+        if (base.kind === "static") {
+          if (draft.removed.length > 0) await removeMembers(base.id, draft.removed);
+          if (draft.picks.keys.length > 0) await addMembers(base.id, draft.picks.keys);
+          const f = combined(draft.picks.filters);
+          if (f !== undefined) await freeze(base.id, f);
+        }
+      }
+      window.sessionStorage.removeItem(draftKey(id));
+      toast(base ? `Saved “${saved.name}”` : `Created “${saved.name}”`);
+      navigate(`/segments/${saved.id}`);
+    } catch (e) {
+      setSaving(false);
+      if (!(e instanceof ApiError)) return setSaveError(e);
+      if (e.kind === "stale-version") return setConflict(e.problem);
+      if (e.kind === "name-taken") return setNameError(e.problem.detail);
+      if ((e.kind === "invalid-expression" || e.kind === "cycle") && Array.isArray(e.problem["diagnostics"])) setDiagnostics(e.problem["diagnostics"] as ApiDiagnostic[]);
+      if (e.kind === "invalid-input" && Array.isArray(e.problem["problems"]) && (e.problem["problems"] as { path: string }[]).some((p) => p.path === "name")) return setNameError(e.problem.detail);
+      setSaveError(e);
+    }
+  };
+
+  const canSave = mine.name !== "" && !saving && (!draft.dynamic || draft.text.trim() !== "");
+  const title = base ? `Edit “${base.name}”` : "Create a segment";
+  const keyField = schema.key;
+
+  return (
+    <form
+      className="page form-page"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (canSave) void save();
+      }}
+      aria-labelledby="form-title"
+    >
+      <header className="page-head">
+        <div>
+          <p className="crumbs">
+            <a href="#/segments">Segments</a>
+            {base && (
+              <>
+                {" "}
+                / <a href={`#/segments/${base.id}`}>{base.name}</a>
+              </>
+            )}
+          </p>
+          <h1 id="form-title">{title}</h1>
+        </div>
+        <div className="row">
+          <a className="button" href={base ? `#/segments/${base.id}` : "#/segments"}>
+            Cancel
+          </a>
+          <button type="submit" className="primary" disabled={!canSave} data-testid="save">
+            {saving ? "Saving…" : base ? "Save" : "Create Segment"}
+          </button>
+        </div>
+      </header>
+
+      {restored && (
+        <div className="notice" role="status" data-testid="draft-restored">
+          Your unsaved changes from earlier in this tab are back.
+          <button type="button" className="small" onClick={() => resetTo(pristine)}>
+            Discard them
+          </button>
+        </div>
+      )}
+      {discarded !== null && (
+        <div className="notice" role="status">
+          Their version is in the form. Your expression, as you left it:
+          <pre className="code small-code">{discarded}</pre>
+          <button type="button" className="small" onClick={() => void navigator.clipboard?.writeText(discarded)}>
+            Copy it
+          </button>
+          <button type="button" className="small" onClick={() => setDiscarded(null)}>
+            Dismiss
+          </button>
+        </div>
+      )}
+
+      <section className="card details" aria-label="Name, description and type">
+        <div className="field">
+          <label htmlFor="segment-name">Name</label>
+          <input
+            id="segment-name"
+            type="text"
+            value={draft.name}
+            onChange={(e) => {
+              patch({ name: e.target.value });
+              setNameError(null);
+            }}
+            maxLength={200}
+            required
+            aria-invalid={nameError !== null}
+            aria-describedby={nameError ? "name-error" : undefined}
+            placeholder="e.g. Loyal fiber customers"
+            data-testid="segment-name"
+          />
+          {nameError && (
+            <p id="name-error" className="field-error" role="alert">
+              {nameError}
+            </p>
+          )}
+        </div>
+        <div className="field">
+          <label htmlFor="segment-description">Description</label>
+          <textarea id="segment-description" rows={2} value={draft.description} onChange={(e) => patch({ description: e.target.value })} maxLength={10000} placeholder="Who this is for and why (optional)" data-testid="segment-description" />
+        </div>
+        <Switch
+          checked={draft.dynamic}
+          onChange={(dynamic) => patch({ dynamic })}
+          label="Dynamic Segment"
+          description={draft.dynamic ? "Contacts join and leave as they meet the rules." : "A fixed list: the contacts you pick."}
+          disabled={base !== null}
+          testId="dynamic-switch"
+        />
+        {base && <p className="muted small">A saved segment keeps its type (a dynamic one can be converted to a static list from its page).</p>}
+      </section>
+
+      {draft.dynamic ? (
+        <>
+          <div className="rules-layout">
+            <section className="card builder-card" aria-labelledby="builder-title">
+              <div className="card-head">
+                <h2 id="builder-title">Rules</h2>
+                <span className="muted small">Field · Operator · Value; groups in parentheses</span>
+              </div>
+              {!built.ok && (
+                <p className="notice small" role="status" data-testid="builder-paused">
+                  The builder follows the text once it reads as one condition: {built.reason}.
+                </p>
+              )}
+              {(built.ok ? built.view : lastGood.current) && (
+                <div className={built.ok ? undefined : "paused"} data-testid="builder">
+                  <RuleBuilder schema={schema} query={(built.ok ? built.view : lastGood.current)!.query} onChange={onBuilderChange} onEditText={onEditText} disabled={!built.ok} />
+                </div>
+              )}
+            </section>
+            <section className="card editor-card" aria-labelledby="text-title">
+              <div className="card-head">
+                <h2 id="text-title">Text</h2>
+                <button type="button" className="small" onClick={() => editor.current?.format()}>
+                  Format
+                </button>
+              </div>
+              <Editor
+                key={editorKey}
+                ref={editor}
+                initialText={draft.text}
+                schema={schema}
+                service={service}
+                uri={EDITOR_URI}
+                dark={dark}
+                onChange={onText}
+                onCursor={noCursor}
+                label="Segment rules as text (segql)"
+                describedBy="text-help"
+              />
+              <p id="text-help" className="muted small help">
+                Ctrl-Space completes · errors are underlined (Ctrl-Shift-M lists them) · Esc then Tab leaves the editor
+              </p>
+              {diagnostics.length > 0 && (
+                <div className="problem" role="alert" data-testid="save-diagnostics">
+                  <strong>Not saved: the server's checker found {plural(diagnostics.filter((d) => d.severity === "error").length, "error")}</strong>
+                  <ul>
+                    {diagnostics.map((d, i) => (
+                      <li key={i}>
+                        <button type="button" className="link-button" onClick={() => editor.current?.select(d.start, d.end)}>
+                          {d.line}:{d.column}
+                        </button>{" "}
+                        {d.message}
+                      </li>
+                    ))}
+                  </ul>
+                </div>
+              )}
+            </section>
+          </div>
+          <div className="preview-bar">
+            <button type="button" className="primary-outline" onClick={doPreview} disabled={previewing || draft.text.trim() === ""} data-testid="preview-button">
+              {previewing ? "Previewing…" : "Preview Matching Contacts"}
+            </button>
+            <span className="muted small">Counts the contacts now{base ? ", and who would enter and leave" : ""}, without saving.</span>
+          </div>
+          <ProblemNote error={previewError} />
+          <PreviewPanel preview={preview?.result ?? null} forText={preview?.text ?? null} current={draft.text} keyField={keyField} loading={previewing} onSelect={(a, b) => editor.current?.select(a, b)} />
+        </>
+      ) : (
+        <div className="static-layout">
+          <div>
+            {base && <CurrentMembers segment={base} keyField={keyField} removed={draft.removed} onRemoved={(removed) => patch({ removed })} />}
+            <StaticPicker keyField={keyField} picks={draft.picks} onChange={(picks) => patch({ picks })} />
+          </div>
+          <PickSummary picks={draft.picks} onChange={(picks) => patch({ picks })} />
+        </div>
+      )}
+
+      <ProblemNote error={saveError} />
+      <div className="form-foot">
+        <a className="button" href={base ? `#/segments/${base.id}` : "#/segments"}>
+          Cancel
+        </a>
+        <button type="submit" className="primary" disabled={!canSave} data-testid="save-bottom">
+          {saving ? "Saving…" : base ? "Save" : "Create Segment"}
+        </button>
+      </div>
+
+      {conflict && (
+        <ConflictDialog
+          problem={conflict}
+          mine={mine}
+          onKeepEditing={(current) => {
+            setConflict(null);
+            patch({ etag: `"v${current.version}"` });
+          }}
+          onTakeTheirs={(current) => {
+            setConflict(null);
+            if (draft.dynamic && draft.text !== current.expression) setDiscarded(draft.text);
+            resetTo(draftOf(current, `"v${current.version}"`));
+          }}
+          onOverwrite={(current) => {
+            setConflict(null);
+            const etag = `"v${current.version}"`;
+            patch({ etag });
+            void save(etag);
+          }}
+        />
+      )}
+    </form>
+  );
+}
+
+/** A static segment's members, each removable (the removals are applied on Save). */
+function CurrentMembers({ segment, keyField, removed, onRemoved }: { segment: Segment; keyField: string; removed: string[]; onRemoved(r: string[]): void }) {
+  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const cursor = cursors[cursors.length - 1] ?? null;
+  const page = useLoad(() => listMembers(segment.id, { limit: 10, cursor }), [segment.id, cursor]);
+  const gone = new Set(removed);
+  return (
+    <section className="card" aria-labelledby="current-title">
+      <div className="card-head">
+        <h2 id="current-title">Members now ({formatCount(segment.memberCount)})</h2>
+        {removed.length > 0 && <span className="badge warn">{plural(removed.length, "member")} to remove on Save</span>}
+      </div>
+      <ProblemNote error={page.error} />
+      {page.data && page.data.items.length > 0 ? (
+        <ContactsGrid
+          rows={page.data.items}
+          keyField={keyField}
+          caption="Members now"
+          maxColumns={6}
+          action={(r) => {
+            const k = String(r[keyField]);
+            return gone.has(k) ? (
+              <button type="button" className="small" onClick={() => onRemoved(removed.filter((x) => x !== k))}>
+                Keep
+              </button>
+            ) : (
+              <button type="button" className="small danger-text" onClick={() => onRemoved([...removed, k])} aria-label={`Remove ${k}`}>
+                Remove
+              </button>
+            );
+          }}
+        />
+      ) : (
+        page.data && <p className="muted">No members yet.</p>
+      )}
+      <div className="pager">
+        <button type="button" onClick={() => setCursors((c) => c.slice(0, -1))} disabled={cursors.length === 1}>
+          ← Previous
+        </button>
+        <button type="button" onClick={() => page.data?.next && setCursors((c) => [...c, page.data!.next])} disabled={!page.data?.next}>
+          Next →
+        </button>
+      </div>
+    </section>
+  );
+}

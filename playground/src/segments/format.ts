@@ -1,0 +1,48 @@
+/** Display formats shared by the segments pages: counts, instants, relative ages, contact values. */
+
+const numberFormat = new Intl.NumberFormat("en-US");
+
+/** 7,043 */
+export function formatCount(n: number): string {
+  return numberFormat.format(n);
+}
+
+/** `3 contacts`, `1 contact` */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${formatCount(n)} ${n === 1 ? one : many}`;
+}
+
+const dateTime = new Intl.DateTimeFormat("en-GB", { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZone: "UTC" });
+const dateOnly = new Intl.DateTimeFormat("en-GB", { year: "numeric", month: "short", day: "numeric", timeZone: "UTC" });
+
+/** `6 Dec 2026, 07:24 UTC` */
+export function formatInstant(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : `${dateTime.format(d)} UTC`;
+}
+
+/** `6 Dec 2026` */
+export function formatDay(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : dateOnly.format(d);
+}
+
+/** `just now`, `5 min ago`, `3 h ago`, `2 days ago`, else the date. */
+export function formatAge(iso: string, now = Date.now()): string {
+  const ms = now - new Date(iso).getTime();
+  if (!Number.isFinite(ms)) return iso;
+  if (ms < 60_000) return "just now";
+  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)} min ago`;
+  if (ms < 86_400_000) return `${Math.floor(ms / 3_600_000)} h ago`;
+  if (ms < 30 * 86_400_000) return `${Math.floor(ms / 86_400_000)} days ago`;
+  return formatDay(iso);
+}
+
+/** A contact field's value as table text (lists joined, empties as an en dash). */
+export function formatValue(v: unknown): string {
+  if (v === null || v === undefined || v === "") return "–";
+  if (Array.isArray(v)) return v.length === 0 ? "–" : v.join(", ");
+  if (typeof v === "boolean") return v ? "yes" : "no";
+  if (typeof v === "number") return Number.isInteger(v) ? formatCount(v) : String(Math.round(v * 100) / 100);
+  return String(v);
+}

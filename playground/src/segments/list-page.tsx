@@ -1,0 +1,270 @@
+/**
+ * The segments table: name, description, type, contacts, last updated and actions (Edit, Duplicate,
+ * Delete). Search by name and sort by every column, both done by the server; an empty state that leads to
+ * "+ Create Segment"; delete asks first and lists the segments that read the one being deleted.
+ */
+import { useEffect, useRef, useState } from "react";
+import { ApiError, deleteSegment, duplicateSegment, listSegments, type Segment, type SegmentSort } from "./api.js";
+import { formatAge, formatCount, formatInstant, plural } from "./format.js";
+import { Dialog, KindBadge, ProblemNote, useLoad, useToast } from "./ui.js";
+
+type Column = "name" | "description" | "kind" | "memberCount" | "updatedAt";
+
+const COLUMNS: { key: Column; label: string; numeric?: boolean }[] = [
+  { key: "name", label: "Name" },
+  { key: "description", label: "Description" },
+  { key: "kind", label: "Type" },
+  { key: "memberCount", label: "Contacts", numeric: true },
+  { key: "updatedAt", label: "Last updated" },
+];
+
+/** How many segments a page of the table asks for. */
+const PAGE = 50;
+
+export function SegmentsListPage() {
+  const [search, setSearch] = useState("");
+  const [query, setQuery] = useState("");
+  const [sort, setSort] = useState<SegmentSort>("-updatedAt");
+  const [extra, setExtra] = useState<{ items: Segment[]; next: string | null }>({ items: [], next: null });
+  const [deleting, setDeleting] = useState<Segment | null>(null);
+  const [fresh, setFresh] = useState<number | null>(null);
+  const toast = useToast();
+
+  // The search is sent when typing pauses.
+  useEffect(() => {
+    const t = window.setTimeout(() => setQuery(search.trim()), 200);
+    return () => window.clearTimeout(t);
+  }, [search]);
+
+  const first = useLoad(() => listSegments({ search: query || undefined, sort, limit: PAGE }), [query, sort]);
+  useEffect(() => setExtra({ items: [], next: null }), [first.data]);
+  const rows = [...(first.data?.items ?? []), ...extra.items];
+  const next = extra.items.length > 0 ? extra.next : (first.data?.next ?? null);
+
+  const loadMore = async () => {
+    if (!next) return;
+    const page = await listSegments({ search: query || undefined, sort, limit: PAGE, cursor: next });
+    setExtra((e) => ({ items: [...e.items, ...page.items], next: page.next }));
+  };
+
+  const onSort = (key: Column) => {
+    // A first click sorts names A→Z and numbers/dates newest or largest first; a second click reverses.
+    const natural: SegmentSort = key === "name" || key === "description" || key === "kind" ? key : `-${key}`;
+    setSort(sort === natural ? ((natural.startsWith("-") ? natural.slice(1) : `-${natural}`) as SegmentSort) : natural);
+  };
+
+  const onDuplicate = async (s: Segment) => {
+    try {
+      const copy = await duplicateSegment(s.id);
+      setFresh(copy.id);
+      toast(
+        <>
+          Duplicated as <a href={`#/segments/${copy.id}`}>{copy.name}</a>
+        </>,
+      );
+      first.reload();
+    } catch (e) {
+      toast(e instanceof ApiError ? e.problem.detail : String(e), "bad");
+    }
+  };
+
+  const empty = first.data !== null && rows.length === 0;
+  return (
+    <div className="page">
+      <header className="page-head">
+        <div>
+          <h1>Segments</h1>
+          <p className="muted">Audiences of your contacts: dynamic ones follow their rules, static ones are lists you pick.</p>
+        </div>
+        <a className="button primary" href="#/segments/new" data-testid="create-segment">
+          + Create Segment
+        </a>
+      </header>
+
+      <div className="toolbar">
+        <label className="search">
+          <span className="visually-hidden">Search segments by name</span>
+          <input type="search" placeholder="Search by name…" value={search} onChange={(e) => setSearch(e.target.value)} data-testid="segment-search" />
+        </label>
+        <span className="muted small" aria-live="polite">
+          {first.data ? (query ? `${plural(rows.length, "segment")} match “${query}”` : plural(rows.length, "segment")) : first.loading ? "Loading…" : ""}
+          {next ? " (more below)" : ""}
+        </span>
+      </div>
+
+      <ProblemNote error={first.error} />
+
+      {empty && !query ? (
+        <div className="empty-state card" data-testid="empty-state">
+          <h2>No segments yet</h2>
+          <p className="muted">Build one with rules (“tenure over 12 months and on fiber”) or pick contacts for a list.</p>
+          <a className="button primary" href="#/segments/new">
+            + Create Segment
+          </a>
+        </div>
+      ) : empty ? (
+        <div className="empty-state card" data-testid="empty-state">
+          <h2>No segment matches “{query}”</h2>
+          <p className="muted">Try another part of the name, or create it.</p>
+          <div className="row">
+            <button type="button" onClick={() => setSearch("")}>
+              Clear the search
+            </button>
+            <a className="button primary" href="#/segments/new">
+              + Create Segment
+            </a>
+          </div>
+        </div>
+      ) : (
+        <div className="card table-card">
+          <table className="data-table segments-table" data-testid="segments-table" aria-busy={first.loading}>
+            <thead>
+              <tr>
+                {COLUMNS.map((c) => {
+                  const dir = sort === c.key ? "ascending" : sort === `-${c.key}` ? "descending" : undefined;
+                  return (
+                    <th key={c.key} scope="col" aria-sort={dir ?? "none"} className={c.numeric ? "num" : undefined}>
+                      <button type="button" className="sort-button" onClick={() => onSort(c.key)} data-testid={`sort-${c.key}`}>
+                        {c.label}
+                        <span className="sort-mark" aria-hidden="true">
+                          {dir === "ascending" ? "▲" : dir === "descending" ? "▼" : "↕"}
+                        </span>
+                      </button>
+                    </th>
+                  );
+                })}
+                <th scope="col" className="actions-col">
+                  Actions
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((s) => (
+                <tr key={s.id} className={s.id === fresh ? "fresh" : undefined} data-testid="segment-row" data-name={s.name}>
+                  <td className="name-cell">
+                    <a href={`#/segments/${s.id}`}>{s.name}</a>
+                    {s.problems.length > 0 && (
+                      <span className="badge bad" title={s.problems[0]!.message}>
+                        needs attention
+                      </span>
+                    )}
+                  </td>
+                  <td className="desc-cell">{s.description || <span className="muted">—</span>}</td>
+                  <td>
+                    <KindBadge kind={s.kind} />
+                  </td>
+                  <td className="num" data-testid="member-count">
+                    {formatCount(s.memberCount)}
+                  </td>
+                  <td>
+                    <time dateTime={s.updatedAt} title={formatInstant(s.updatedAt)}>
+                      {formatAge(s.updatedAt)}
+                    </time>
+                    {s.updatedBy && <span className="muted small"> by {s.updatedBy}</span>}
+                  </td>
+                  <td className="actions-col">
+                    <div className="row-actions">
+                      <a className="button small" href={`#/segments/${s.id}/edit`} aria-label={`Edit ${s.name}`}>
+                        Edit
+                      </a>
+                      <button type="button" className="small" onClick={() => onDuplicate(s)} aria-label={`Duplicate ${s.name}`}>
+                        Duplicate
+                      </button>
+                      <button type="button" className="small danger-text" onClick={() => setDeleting(s)} aria-label={`Delete ${s.name}`}>
+                        Delete
+                      </button>
+                    </div>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {next && (
+            <div className="table-foot">
+              <button type="button" onClick={loadMore}>
+                Show more segments
+              </button>
+            </div>
+          )}
+        </div>
+      )}
+
+      {deleting && (
+        <DeleteDialog
+          segment={deleting}
+          onClose={() => setDeleting(null)}
+          onDeleted={() => {
+            toast(`Deleted “${deleting.name}”`);
+            setDeleting(null);
+            first.reload();
+          }}
+        />
+      )}
+    </div>
+  );
+}
+
+/** Confirms a delete; lists the segments that read this one, and says so again if the server refuses. */
+export function DeleteDialog({ segment, onClose, onDeleted }: { segment: Segment; onClose(): void; onDeleted(): void }) {
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const [force, setForce] = useState(false);
+  const readers = error instanceof ApiError && Array.isArray(error.problem["referencedBy"]) ? (error.problem["referencedBy"] as { id: number; name: string }[]) : segment.referencedBy;
+  const cancel = useRef<HTMLButtonElement>(null);
+  const run = async () => {
+    setBusy(true);
+    try {
+      await deleteSegment(segment.id, force);
+      onDeleted();
+    } catch (e) {
+      setError(e);
+      setBusy(false);
+    }
+  };
+  return (
+    <Dialog
+      title={`Delete “${segment.name}”?`}
+      onClose={onClose}
+      testId="delete-dialog"
+      actions={
+        <>
+          <button ref={cancel} type="button" onClick={onClose} data-autofocus>
+            Cancel
+          </button>
+          <button type="button" className="danger" onClick={run} disabled={busy || (readers.length > 0 && !force)} data-testid="confirm-delete">
+            {busy ? "Deleting…" : force ? "Delete anyway" : "Delete segment"}
+          </button>
+        </>
+      }
+    >
+      <p>
+        Its {plural(segment.memberCount, "member")} and its version history go; the entered / exited feed keeps a “removed” entry for each member.
+      </p>
+      {readers.length > 0 && (
+        <div className="warning" data-testid="referenced-by">
+          <p>
+            <strong>{readers.length === 1 ? "Another segment reads this one" : `${readers.length} segments read this one`}</strong> through <code>in segment</code>:
+          </p>
+          <ul>
+            {readers.map((r) => (
+              <li key={r.id}>
+                <a href={`#/segments/${r.id}`}>{r.name}</a>
+              </li>
+            ))}
+          </ul>
+          <p className="small">Edit them first, or delete anyway: they then stop updating and say which segment they miss.</p>
+          <label className="check">
+            <input type="checkbox" checked={force} onChange={(e) => setForce(e.target.checked)} data-testid="force-delete" /> Delete anyway
+          </label>
+        </div>
+      )}
+      {error instanceof ApiError && error.kind === "referenced" ? (
+        <p className="problem" role="alert" data-testid="delete-refused">
+          <strong>Not deleted.</strong> {error.problem.detail}
+        </p>
+      ) : (
+        <ProblemNote error={error} />
+      )}
+    </Dialog>
+  );
+}

@@ -1,0 +1,429 @@
+/**
+ * The visual rule builder: react-querybuilder's `<QueryBuilder>` on the rule groups of `src/querybuilder`
+ * (Field, Operator, Value; AND / OR; NOT; "+ Rule", "+ Group"), with value inputs that follow the field's
+ * type — enum values in a select, dates with a date picker or as relative times ("30 days ago"), lists as
+ * chips, numbers as numbers — and text rules (events, `in segment`, …) shown as their text, editable in
+ * the text editor beside it.
+ *
+ * The builder is controlled: its query is always the one mapped from the text, and each change it makes
+ * goes to the parent, which turns it into a text edit (`editText`) and lets the text flow back.
+ */
+import { useEffect, useId, useMemo, useState, type KeyboardEvent } from "react";
+import { QueryBuilder, type ActionProps, type CombinatorSelectorProps, type Field, type FieldSelectorProps, type NotToggleProps, type OperatorSelectorProps, type RuleGroupType, type ValueEditorProps } from "react-querybuilder";
+import "react-querybuilder/dist/query-builder-layout.css";
+import type { TimeUnit } from "../../../src/parser/ast.js";
+import {
+  builderOperator,
+  coerceValue,
+  operatorsFor,
+  TEXT_FIELD,
+  type BuilderDuration,
+  type BuilderGroup,
+  type BuilderLiteral,
+} from "../../../src/querybuilder/index.js";
+import type { FieldDef, Schema } from "../../../src/schema/schema.js";
+
+/** What the builder's controls need from the page. */
+interface BuilderContext {
+  /** Selects a text rule's text in the editor. */
+  editText(ruleId: string): void;
+}
+
+export interface RuleBuilderProps {
+  schema: Schema;
+  query: BuilderGroup;
+  onChange(next: BuilderGroup): void;
+  onEditText(ruleId: string): void;
+  disabled?: boolean;
+}
+
+const NUMBER = /^-?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+const UNITS: TimeUnit[] = ["minute", "hour", "day", "week", "month", "year"];
+
+export function RuleBuilder({ schema, query, onChange, onEditText, disabled }: RuleBuilderProps) {
+  const fields = useMemo<Field[]>(
+    () => [
+      ...Object.values(schema.fields).map((def) => ({ name: def.name, label: def.name, def })),
+      { name: TEXT_FIELD, label: "Condition as text" },
+    ],
+    [schema],
+  );
+  const context: BuilderContext = useMemo(() => ({ editText: onEditText }), [onEditText]);
+  return (
+    <QueryBuilder
+      fields={fields}
+      query={query as unknown as RuleGroupType}
+      onQueryChange={(q) => onChange(q as unknown as BuilderGroup)}
+      getOperators={(field) => {
+        const def = (schema.fields[field] as FieldDef | undefined) ?? Object.values(schema.fields).find((f) => f.name === field);
+        return def ? operatorsFor(def.type) : [{ name: "text", label: "as written" }];
+      }}
+      getDefaultOperator={(field) => {
+        const def = Object.values(schema.fields).find((f) => f.name === field);
+        return def ? operatorsFor(def.type)[0]!.name : "text";
+      }}
+      getDefaultValue={(rule) => {
+        const def = Object.values(schema.fields).find((f) => f.name === rule.field);
+        return def ? coerceValue(def, rule.operator, null) : "";
+      }}
+      getDefaultField={Object.values(schema.fields)[0]?.name}
+      combinators={[
+        { name: "and", label: "AND" },
+        { name: "or", label: "OR" },
+      ]}
+      showNotToggle
+      addRuleToNewGroups
+      resetOnFieldChange
+      resetOnOperatorChange={false}
+      enableMountQueryChange={false}
+      disabled={disabled}
+      context={context}
+      translations={{
+        addRule: { label: "+ Rule", title: "Add a condition to this group" },
+        addGroup: { label: "+ Group", title: "Add a group of conditions" },
+        removeRule: { label: "✕", title: "Remove this condition" },
+        removeGroup: { label: "✕", title: "Remove this group" },
+        notToggle: { label: "NOT", title: "Match contacts this group does not match" },
+        combinators: { title: "How this group's conditions combine" },
+        fields: { title: "Field" },
+        operators: { title: "Operator" },
+        value: { title: "Value" },
+      }}
+      controlClassnames={{ queryBuilder: "rule-builder", ruleGroup: "rb-group", rule: "rb-rule" }}
+      controlElements={{
+        valueEditor: ValueEditor,
+        fieldSelector: FieldSelect,
+        operatorSelector: OperatorSelect,
+        combinatorSelector: CombinatorSelect,
+        notToggle: NotToggle,
+        addRuleAction: Action,
+        addGroupAction: Action,
+        removeRuleAction: RemoveAction,
+        removeGroupAction: RemoveAction,
+      }}
+    />
+  );
+}
+
+// ---- selectors and actions -------------------------------------------------------------------------------
+
+function FieldSelect(props: FieldSelectorProps) {
+  if (props.rule.field === TEXT_FIELD) return <span className="text-rule-label">Condition</span>;
+  const options = props.options.filter((o) => "name" in o && o.name !== TEXT_FIELD) as { name: string; label: string; def?: FieldDef }[];
+  return (
+    <select className="rb-field" value={props.value} onChange={(e) => props.handleOnChange(e.target.value)} disabled={props.disabled} aria-label="Field" title={props.title}>
+      {options.map((o) => (
+        <option key={o.name} value={o.name}>
+          {o.label}
+        </option>
+      ))}
+    </select>
+  );
+}
+
+function OperatorSelect(props: OperatorSelectorProps) {
+  if (props.rule.field === TEXT_FIELD) return null;
+  return (
+    <select className="rb-operator" value={props.value} onChange={(e) => props.handleOnChange(e.target.value)} disabled={props.disabled} aria-label={`Operator for ${props.rule.field}`} title={props.title}>
+      {(props.options as { name: string; label: string }[]).map((o) => (
+        <option key={o.name} value={o.name}>
+          {o.label}
+        </option>
+      ))}
+    </select>
+  );
+}
+
+function CombinatorSelect(props: CombinatorSelectorProps) {
+  // One condition has nothing to combine: the choice appears with the second.
+  if ((props.rules?.length ?? 0) < 2) return null;
+  return (
+    <select className="rb-combinator" value={props.value} onChange={(e) => props.handleOnChange(e.target.value)} disabled={props.disabled} aria-label="Combine the conditions of this group with" title={props.title}>
+      <option value="and">all of (AND)</option>
+      <option value="or">any of (OR)</option>
+    </select>
+  );
+}
+
+function NotToggle(props: NotToggleProps) {
+  const id = useId();
+  return (
+    <span className="rb-not">
+      <input id={id} type="checkbox" checked={props.checked ?? false} onChange={(e) => props.handleOnChange(e.target.checked)} disabled={props.disabled} />
+      <label htmlFor={id} title={props.title}>
+        NOT
+      </label>
+    </span>
+  );
+}
+
+function Action(props: ActionProps) {
+  return (
+    <button type="button" className="small rb-add" onClick={(e) => props.handleOnClick(e)} disabled={props.disabled} title={props.title}>
+      {props.label}
+    </button>
+  );
+}
+
+function RemoveAction(props: ActionProps) {
+  const what = "rules" in props.ruleOrGroup ? "this group" : "this condition";
+  return (
+    <button type="button" className="icon-button rb-remove" onClick={(e) => props.handleOnClick(e)} disabled={props.disabled} aria-label={`Remove ${what}`} title={props.title}>
+      ✕
+    </button>
+  );
+}
+
+// ---- values ---------------------------------------------------------------------------------------------
+
+function ValueEditor(props: ValueEditorProps) {
+  const ctx = (props as unknown as { context?: BuilderContext }).context;
+  if (props.rule.field === TEXT_FIELD) {
+    return (
+      <span className="text-rule">
+        <code title="The builder shows this condition as written; edit it in the text">{String(props.value)}</code>
+        <button type="button" className="small link-button" onClick={() => ctx?.editText(props.rule.id!)}>
+          Edit in text
+        </button>
+      </span>
+    );
+  }
+  const def = (props.fieldData as unknown as { def?: FieldDef }).def;
+  const op = builderOperator(props.operator);
+  if (!def || !op) return null;
+  const value = coerceValue(def, props.operator, props.value);
+  const label = `Value of ${def.name}`;
+  switch (op.operand) {
+    case "none":
+      return null;
+    case "value":
+      return <LiteralInput def={def} value={value as BuilderLiteral} onChange={props.handleOnChange} label={label} disabled={props.disabled} />;
+    case "range": {
+      const [low, high] = value as [BuilderLiteral, BuilderLiteral];
+      return (
+        <span className="rb-range">
+          <LiteralInput def={def} value={low} onChange={(v) => props.handleOnChange([v, high])} label={`${label}: from`} disabled={props.disabled} />
+          <span className="muted">and</span>
+          <LiteralInput def={def} value={high} onChange={(v) => props.handleOnChange([low, v])} label={`${label}: to`} disabled={props.disabled} />
+        </span>
+      );
+    }
+    case "list":
+      return <ChipsInput def={def} values={value as BuilderLiteral[]} onChange={props.handleOnChange} label={label} disabled={props.disabled} />;
+    case "duration":
+      return <DurationInput value={value as BuilderDuration} onChange={props.handleOnChange} label={label} disabled={props.disabled} />;
+    default:
+      return null;
+  }
+}
+
+interface LiteralProps {
+  def: FieldDef;
+  value: BuilderLiteral;
+  onChange(v: BuilderLiteral): void;
+  label: string;
+  disabled?: boolean;
+}
+
+/** One value, in the input its field's type calls for. */
+function LiteralInput({ def, value, onChange, label, disabled }: LiteralProps) {
+  switch (def.type) {
+    case "enum": {
+      const current = value.kind === "string" ? value.value : "";
+      const values = def.values ?? [];
+      return (
+        <select className="rb-value" value={current} onChange={(e) => onChange({ kind: "string", value: e.target.value })} aria-label={label} disabled={disabled}>
+          {!values.includes(current) && <option value={current}>{current === "" ? "(choose)" : `${current} (not a value)`}</option>}
+          {values.map((v) => (
+            <option key={v} value={v}>
+              {v}
+            </option>
+          ))}
+        </select>
+      );
+    }
+    case "number":
+      return <NumberInput raw={value.kind === "number" ? value.raw : "0"} onChange={(raw) => onChange({ kind: "number", raw })} label={label} disabled={disabled} />;
+    case "boolean":
+      return (
+        <select className="rb-value" value={value.kind === "boolean" && !value.value ? "false" : "true"} onChange={(e) => onChange({ kind: "boolean", value: e.target.value === "true" })} aria-label={label} disabled={disabled}>
+          <option value="true">true</option>
+          <option value="false">false</option>
+        </select>
+      );
+    case "date":
+    case "timestamp":
+      return <TimeInput type={def.type} value={value} onChange={onChange} label={label} disabled={disabled} />;
+    default:
+      return (
+        <input className="rb-value text" type="text" value={value.kind === "string" ? value.value : ""} onChange={(e) => onChange({ kind: "string", value: e.target.value })} aria-label={label} disabled={disabled} placeholder="text" />
+      );
+  }
+}
+
+/** A number, sent on only when it reads as one (a half-typed `-` or `1e` stays here). */
+function NumberInput({ raw, onChange, label, disabled }: { raw: string; onChange(raw: string): void; label: string; disabled?: boolean }) {
+  const [draft, setDraft] = useState(raw);
+  useEffect(() => {
+    if (NUMBER.test(draft) ? draft !== raw : false) setDraft(raw);
+    // Only a new value from outside (the text) replaces what is typed.
+  }, [raw]);
+  const valid = NUMBER.test(draft.trim());
+  return (
+    <input
+      className="rb-value number"
+      type="text"
+      inputMode="decimal"
+      value={draft}
+      aria-label={label}
+      aria-invalid={!valid}
+      title={valid ? undefined : "Type a number, such as 12, -3.5 or 1e3"}
+      disabled={disabled}
+      onChange={(e) => {
+        setDraft(e.target.value);
+        if (NUMBER.test(e.target.value.trim())) onChange(e.target.value.trim());
+      }}
+    />
+  );
+}
+
+type TimeMode = "date" | "timestamp" | "relative" | "now" | "today";
+
+/** A date or time: a date (date picker), a date and time in UTC, N units ago, now, or today. */
+function TimeInput({ type, value, onChange, label, disabled }: { type: "date" | "timestamp"; value: BuilderLiteral; onChange(v: BuilderLiteral): void; label: string; disabled?: boolean }) {
+  const mode: TimeMode = value.kind === "date" || value.kind === "timestamp" || value.kind === "relative" || value.kind === "now" || value.kind === "today" ? value.kind : "date";
+  const today = new Date().toISOString().slice(0, 10);
+  const switchTo = (m: TimeMode) => {
+    if (m === "date") onChange({ kind: "date", text: value.kind === "timestamp" ? isoOf(value.text).slice(0, 10) : today });
+    else if (m === "timestamp") onChange({ kind: "timestamp", text: `${value.kind === "date" ? value.text : today}T00:00:00Z` });
+    else if (m === "relative") onChange({ kind: "relative", amount: "30", unit: "day" });
+    else onChange({ kind: m });
+  };
+  return (
+    <span className="rb-time">
+      <select value={mode} onChange={(e) => switchTo(e.target.value as TimeMode)} aria-label={`${label}: kind of time`} disabled={disabled}>
+        <option value="date">date</option>
+        <option value="timestamp">date and time (UTC)</option>
+        <option value="relative">time ago</option>
+        <option value="today">today</option>
+        <option value="now">now</option>
+      </select>
+      {value.kind === "date" && (
+        <input type="date" value={value.text} onChange={(e) => e.target.value && onChange({ kind: "date", text: e.target.value })} aria-label={label} disabled={disabled} />
+      )}
+      {value.kind === "timestamp" && (
+        <input
+          type="datetime-local"
+          step={1}
+          value={isoOf(value.text).slice(0, 19)}
+          onChange={(e) => e.target.value && onChange({ kind: "timestamp", text: `${e.target.value}Z` })}
+          aria-label={`${label} (UTC)`}
+          disabled={disabled}
+        />
+      )}
+      {value.kind === "relative" && (
+        <>
+          <NumberInput raw={value.amount} onChange={(amount) => /^\d+$/.test(amount) && onChange({ ...value, amount })} label={`${label}: how many`} disabled={disabled} />
+          <UnitSelect unit={value.unit} amount={value.amount} onChange={(unit) => onChange({ ...value, unit })} label={`${label}: unit`} disabled={disabled} />
+          <span className="muted">ago</span>
+        </>
+      )}
+      {type === "date" && value.kind === "timestamp" && <span className="muted small">(compared at midnight UTC)</span>}
+    </span>
+  );
+}
+
+/** ISO text in UTC of a timestamp literal (any offset); the text itself when it does not read. */
+function isoOf(text: string): string {
+  const ms = Date.parse(/[zZ]|[+-]\d{2}:?\d{2}$/.test(text) ? text : `${text}Z`);
+  return Number.isNaN(ms) ? text : new Date(ms).toISOString();
+}
+
+function UnitSelect({ unit, amount, onChange, label, disabled }: { unit: TimeUnit; amount: string; onChange(u: TimeUnit): void; label: string; disabled?: boolean }) {
+  return (
+    <select value={unit} onChange={(e) => onChange(e.target.value as TimeUnit)} aria-label={label} disabled={disabled}>
+      {UNITS.map((u) => (
+        <option key={u} value={u}>
+          {amount === "1" ? u : `${u}s`}
+        </option>
+      ))}
+    </select>
+  );
+}
+
+/** `within last N units`. */
+function DurationInput({ value, onChange, label, disabled }: { value: BuilderDuration; onChange(v: BuilderDuration): void; label: string; disabled?: boolean }) {
+  return (
+    <span className="rb-time">
+      <NumberInput raw={value.amount} onChange={(amount) => /^\d+$/.test(amount) && onChange({ ...value, amount })} label={`${label}: how many`} disabled={disabled} />
+      <UnitSelect unit={value.unit} amount={value.amount} onChange={(unit) => onChange({ ...value, unit })} label={`${label}: unit`} disabled={disabled} />
+    </span>
+  );
+}
+
+/** A list of values as chips: remove one with its ✕, add with Enter (or a select, for enum values). */
+function ChipsInput({ def, values, onChange, label, disabled }: { def: FieldDef; values: BuilderLiteral[]; onChange(v: BuilderLiteral[]): void; label: string; disabled?: boolean }) {
+  const [draft, setDraft] = useState("");
+  const text = (l: BuilderLiteral) => (l.kind === "string" ? l.value : l.kind === "number" ? l.raw : JSON.stringify(l));
+  const add = (raw: string) => {
+    const t = raw.trim();
+    if (def.type === "number") {
+      if (!NUMBER.test(t)) return;
+      onChange([...values, { kind: "number", raw: t }]);
+    } else {
+      if (t === "" && def.type !== "string") return;
+      onChange([...values, { kind: "string", value: raw }]);
+    }
+    setDraft("");
+  };
+  const onKey = (e: KeyboardEvent<HTMLInputElement>) => {
+    if (e.key === "Enter" || (e.key === "," && def.type === "number")) {
+      e.preventDefault();
+      add(draft);
+    } else if (e.key === "Backspace" && draft === "" && values.length > 1) onChange(values.slice(0, -1));
+  };
+  const remaining = def.type === "enum" ? (def.values ?? []).filter((v) => !values.some((l) => l.kind === "string" && l.value === v)) : [];
+  return (
+    <span className="chips" role="group" aria-label={label}>
+      {values.map((l, i) => (
+        <span className="chip" key={`${i}-${text(l)}`}>
+          {text(l) === "" ? <em>empty</em> : text(l)}
+          <button
+            type="button"
+            className="chip-remove"
+            aria-label={`Remove ${text(l) || "the empty value"}`}
+            title={values.length === 1 ? "A list needs at least one value" : undefined}
+            disabled={disabled || values.length === 1}
+            onClick={() => onChange(values.filter((_, j) => j !== i))}
+          >
+            ✕
+          </button>
+        </span>
+      ))}
+      {def.type === "enum" ? (
+        remaining.length > 0 && (
+          <select value="" onChange={(e) => e.target.value && onChange([...values, { kind: "string", value: e.target.value }])} aria-label={`${label}: add a value`} disabled={disabled}>
+            <option value="">+ add…</option>
+            {remaining.map((v) => (
+              <option key={v} value={v}>
+                {v}
+              </option>
+            ))}
+          </select>
+        )
+      ) : (
+        <input
+          type="text"
+          className="chip-input"
+          value={draft}
+          placeholder={def.type === "number" ? "add a number ⏎" : "add a value ⏎"}
+          onChange={(e) => setDraft(e.target.value)}
+          onKeyDown={onKey}
+          onBlur={() => draft.trim() && add(draft)}
+          aria-label={`${label}: add a value (Enter)`}
+          disabled={disabled}
+        />
+      )}
+    </span>
+  );
+}

@@ -1,0 +1,554 @@
+/**
+ * One segment: its members (paged, searchable, sortable), its expression and the SQL of it for each
+ * dialect, why / why not for a member or any contact, the version history with diffs, and its activity —
+ * a chart of the member count over time and the entered / exited feed, both from the membership change
+ * log.
+ */
+import { useEffect, useId, useState, type KeyboardEvent, type ReactNode } from "react";
+import { navigate, type Route } from "../router.js";
+import {
+  ApiError,
+  duplicateSegment,
+  getSegment,
+  memberCounts,
+  members as listMembers,
+  preview as runPreview,
+  segmentChanges,
+  segmentVersions,
+  whySegment,
+  type ExplainNode,
+  type MemberCountPoint,
+  type MembershipChange,
+  type Segment,
+  type SegmentVersion,
+} from "./api.js";
+import { ContactsGrid } from "./contacts-grid.js";
+import { formatAge, formatCount, formatDay, formatInstant, plural } from "./format.js";
+import { lineDiff } from "./line-diff.js";
+import { DeleteDialog } from "./list-page.js";
+import { useSchema } from "./schema.js";
+import { KindBadge, ProblemNote, useLoad, useToast } from "./ui.js";
+
+const TABS = [
+  { id: "members", label: "Members" },
+  { id: "definition", label: "Expression & SQL" },
+  { id: "why", label: "Why / why not" },
+  { id: "history", label: "History" },
+  { id: "activity", label: "Activity" },
+] as const;
+type Tab = (typeof TABS)[number]["id"];
+
+const DIALECTS = [
+  { id: "duckdb", label: "DuckDB" },
+  { id: "postgres", label: "PostgreSQL" },
+  { id: "sqlite", label: "SQLite" },
+  { id: "mysql", label: "MySQL" },
+  { id: "bigquery", label: "BigQuery" },
+  { id: "snowflake", label: "Snowflake" },
+];
+
+export function SegmentPage({ id, route }: { id: number; route: Route }) {
+  const loaded = useLoad(() => getSegment(id), [id]);
+  const { schema } = useSchema();
+  const toast = useToast();
+  const [deleting, setDeleting] = useState(false);
+  const tab = (TABS.find((t) => t.id === route.params.get("tab"))?.id ?? "members") as Tab;
+  const [whyKey, setWhyKey] = useState<string | null>(null);
+  const setTab = (t: Tab) => navigate(`/segments/${id}${t === "members" ? "" : `?tab=${t}`}`, true);
+
+  if (loaded.error && !loaded.data) {
+    return (
+      <div className="page">
+        <ProblemNote error={loaded.error}>
+          <a href="#/segments">Back to the segments</a>
+        </ProblemNote>
+      </div>
+    );
+  }
+  const s = loaded.data?.body;
+  if (!s) return <p className="page muted">Loading…</p>;
+  const keyField = schema?.key ?? "id";
+
+  const onDuplicate = async () => {
+    try {
+      const copy = await duplicateSegment(s.id);
+      toast(`Duplicated as “${copy.name}”`);
+      navigate(`/segments/${copy.id}`);
+    } catch (e) {
+      toast(e instanceof ApiError ? e.problem.detail : String(e), "bad");
+    }
+  };
+
+  return (
+    <div className="page">
+      <header className="page-head">
+        <div>
+          <p className="crumbs">
+            <a href="#/segments">Segments</a> /
+          </p>
+          <h1 className="with-badge">
+            {s.name} <KindBadge kind={s.kind} />
+          </h1>
+          {s.description && <p className="muted lead">{s.description}</p>}
+        </div>
+        <div className="row">
+          <a className="button primary" href={`#/segments/${s.id}/edit`}>
+            Edit
+          </a>
+          <button type="button" onClick={onDuplicate}>
+            Duplicate
+          </button>
+          <button type="button" className="danger-text" onClick={() => setDeleting(true)}>
+            Delete
+          </button>
+        </div>
+      </header>
+
+      <dl className="stats">
+        <div>
+          <dt>Contacts</dt>
+          <dd className="big-number" data-testid="segment-member-count">
+            {formatCount(s.memberCount)}
+          </dd>
+        </div>
+        <div>
+          <dt>Last updated</dt>
+          <dd title={formatInstant(s.updatedAt)}>
+            {formatAge(s.updatedAt)}
+            {s.updatedBy ? ` by ${s.updatedBy}` : ""}
+          </dd>
+        </div>
+        <div>
+          <dt>Version</dt>
+          <dd>{s.version}</dd>
+        </div>
+        <div>
+          <dt>{s.kind === "dynamic" ? "Recomputed" : "Created"}</dt>
+          <dd>{s.kind === "dynamic" ? (s.refreshedAt ? formatAge(s.refreshedAt) : "never") : formatDay(s.createdAt)}{s.relativeTime ? " · refreshed on a schedule (relative times)" : ""}</dd>
+        </div>
+        {(s.references.length > 0 || s.referencedBy.length > 0) && (
+          <div>
+            <dt>Linked segments</dt>
+            <dd>
+              {s.references.length > 0 && <>reads {links(s.references)}</>}
+              {s.references.length > 0 && s.referencedBy.length > 0 && "; "}
+              {s.referencedBy.length > 0 && <>read by {links(s.referencedBy)}</>}
+            </dd>
+          </div>
+        )}
+      </dl>
+      {s.problems.length > 0 && (
+        <div className="problem" role="alert">
+          <strong>This segment stopped updating.</strong> {s.problems[0]!.message} — <a href={`#/segments/${s.id}/edit`}>edit it</a>.
+        </div>
+      )}
+
+      <div className="tabs" role="tablist" aria-label="About this segment" onKeyDown={(e) => tabKeys(e, tab, setTab)}>
+        {TABS.map((t) => (
+          <button key={t.id} type="button" role="tab" id={`tab-${t.id}`} aria-selected={tab === t.id} aria-controls={`panel-${t.id}`} tabIndex={tab === t.id ? 0 : -1} onClick={() => setTab(t.id)} data-testid={`tab-${t.id}`}>
+            {t.label}
+          </button>
+        ))}
+      </div>
+      <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`} className="tab-panel">
+        {tab === "members" && (
+          <MembersTab
+            segment={s}
+            keyField={keyField}
+            onWhy={(k) => {
+              setWhyKey(k);
+              setTab("why");
+            }}
+          />
+        )}
+        {tab === "definition" && <DefinitionTab segment={s} />}
+        {tab === "why" && <WhyTab segment={s} initialKey={whyKey} />}
+        {tab === "history" && <HistoryTab segment={s} />}
+        {tab === "activity" && <ActivityTab segment={s} />}
+      </div>
+
+      {deleting && (
+        <DeleteDialog
+          segment={s}
+          onClose={() => setDeleting(false)}
+          onDeleted={() => {
+            toast(`Deleted “${s.name}”`);
+            navigate("/segments");
+          }}
+        />
+      )}
+    </div>
+  );
+}
+
+function links(list: { id: number; name: string }[]): ReactNode {
+  return list.map((r, i) => (
+    <span key={r.id}>
+      {i > 0 && ", "}
+      <a href={`#/segments/${r.id}`}>{r.name}</a>
+    </span>
+  ));
+}
+
+/** Arrow keys move between tabs (the WAI-ARIA tabs pattern). */
+function tabKeys(e: KeyboardEvent, tab: Tab, setTab: (t: Tab) => void) {
+  const i = TABS.findIndex((t) => t.id === tab);
+  const to = e.key === "ArrowRight" ? (i + 1) % TABS.length : e.key === "ArrowLeft" ? (i - 1 + TABS.length) % TABS.length : e.key === "Home" ? 0 : e.key === "End" ? TABS.length - 1 : -1;
+  if (to < 0) return;
+  e.preventDefault();
+  setTab(TABS[to]!.id);
+  window.setTimeout(() => document.getElementById(`tab-${TABS[to]!.id}`)?.focus(), 0);
+}
+
+// ---- members ----------------------------------------------------------------------------------------------
+
+function MembersTab({ segment, keyField, onWhy }: { segment: Segment; keyField: string; onWhy(key: string): void }) {
+  const [search, setSearch] = useState("");
+  const [query, setQuery] = useState("");
+  const [sort, setSort] = useState<{ field: string; descending: boolean } | null>(null);
+  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  useEffect(() => {
+    const t = window.setTimeout(() => setQuery(search.trim()), 250);
+    return () => window.clearTimeout(t);
+  }, [search]);
+  useEffect(() => setCursors([null]), [query, sort]);
+  const cursor = cursors[cursors.length - 1] ?? null;
+  const page = useLoad(() => listMembers(segment.id, { search: query || undefined, orderBy: sort?.field, descending: sort?.descending, limit: 25, cursor }), [segment.id, query, sort, cursor]);
+  const rows = page.data?.items ?? [];
+  const index = cursors.length - 1;
+  return (
+    <section className="card" aria-label="Members">
+      <div className="toolbar">
+        <label className="search">
+          <span className="visually-hidden">Search the members</span>
+          <input type="search" placeholder="Search members by any field…" value={search} onChange={(e) => setSearch(e.target.value)} data-testid="member-search" />
+        </label>
+        <span className="muted small" aria-live="polite" data-testid="members-total">
+          {page.data ? `${plural(page.data.total, "member")}${query ? ` match “${query}”` : ""}` : "Loading…"}
+        </span>
+      </div>
+      <ProblemNote error={page.error} />
+      {rows.length > 0 ? (
+        <ContactsGrid
+          rows={rows}
+          keyField={keyField}
+          caption={`Members of ${segment.name}`}
+          maxColumns={9}
+          sort={sort}
+          onSort={(field) => setSort((s) => (s?.field === field ? { field, descending: !s.descending } : { field, descending: false }))}
+          action={(r) => (
+            <button type="button" className="small" onClick={() => onWhy(String(r[keyField]))}>
+              Why?
+            </button>
+          )}
+          testId="members-table"
+        />
+      ) : (
+        page.data && <p className="muted empty-note">{query ? `No member matches “${query}”.` : "No members yet."}</p>
+      )}
+      <div className="pager">
+        <button type="button" onClick={() => setCursors((c) => c.slice(0, -1))} disabled={index === 0}>
+          ← Previous
+        </button>
+        <span className="muted small">{rows.length > 0 && page.data ? `${formatCount(index * 25 + 1)}–${formatCount(index * 25 + rows.length)} of ${formatCount(page.data.total)}` : ""}</span>
+        <button type="button" onClick={() => page.data?.next && setCursors((c) => [...c, page.data!.next])} disabled={!page.data?.next} data-testid="members-next">
+          Next →
+        </button>
+      </div>
+    </section>
+  );
+}
+
+// ---- expression and SQL ----------------------------------------------------------------------------------
+
+function DefinitionTab({ segment }: { segment: Segment }) {
+  const [dialect, setDialect] = useState("duckdb");
+  const [copied, setCopied] = useState(false);
+  const selectId = useId();
+  const sql = useLoad(
+    async () => (segment.kind === "dynamic" && segment.expression !== null ? (await runPreview({ expression: segment.expression, limit: 0, conditionCounts: false, dialect })).sql.text : null),
+    [segment.id, segment.version, dialect],
+  );
+  if (segment.kind === "static") {
+    return (
+      <section className="card">
+        <h2>A static list</h2>
+        <p className="muted">Its members are the contacts picked for it; they change only when someone adds or removes them. In SQL it is a read of its member table.</p>
+      </section>
+    );
+  }
+  return (
+    <div className="two-col">
+      <section className="card" aria-labelledby="expr-title">
+        <h2 id="expr-title">Expression</h2>
+        <pre className="code" data-testid="segment-expression">
+          {segment.expression}
+        </pre>
+      </section>
+      <section className="card" aria-labelledby="sql-title">
+        <div className="card-head">
+          <h2 id="sql-title">SQL</h2>
+          <div className="row">
+            <label htmlFor={selectId} className="small muted">
+              Dialect
+            </label>
+            <select id={selectId} value={dialect} onChange={(e) => setDialect(e.target.value)} data-testid="dialect">
+              {DIALECTS.map((d) => (
+                <option key={d.id} value={d.id}>
+                  {d.label}
+                </option>
+              ))}
+            </select>
+            <button
+              type="button"
+              className="small"
+              disabled={!sql.data}
+              onClick={() => {
+                void navigator.clipboard?.writeText(sql.data ?? "").then(() => {
+                  setCopied(true);
+                  window.setTimeout(() => setCopied(false), 1500);
+                });
+              }}
+            >
+              {copied ? "Copied" : "Copy"}
+            </button>
+          </div>
+        </div>
+        <ProblemNote error={sql.error} />
+        <pre className={`code sql${sql.loading ? " stale" : ""}`} data-testid="segment-sql" data-dialect={dialect}>
+          {sql.data ?? ""}
+        </pre>
+      </section>
+    </div>
+  );
+}
+
+// ---- why / why not ----------------------------------------------------------------------------------------
+
+function WhyTab({ segment, initialKey }: { segment: Segment; initialKey: string | null }) {
+  const [key, setKey] = useState(initialKey ?? "");
+  const [asked, setAsked] = useState<string | null>(initialKey);
+  const inputId = useId();
+  const why = useLoad(async () => (asked ? whySegment(segment.id, asked) : null), [segment.id, asked]);
+  return (
+    <section className="card" aria-labelledby="why-title">
+      <h2 id="why-title">Why is a contact in this segment, or not?</h2>
+      <form
+        className="row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setAsked(key.trim() || null);
+        }}
+      >
+        <label htmlFor={inputId}>Contact key</label>
+        <input id={inputId} type="text" value={key} onChange={(e) => setKey(e.target.value)} placeholder="e.g. 7590-VHVEG" data-testid="why-key" />
+        <button type="submit" className="primary-outline">
+          Explain
+        </button>
+      </form>
+      <p className="muted small">Pick a member with “Why?” in the members table, or type any contact's key.</p>
+      <ProblemNote error={why.error} />
+      {why.data && (
+        <div data-testid="why-result">
+          <p className={`verdict ${why.data.matches ? "yes" : "no"}`}>
+            <strong>{why.data.key}</strong> {why.data.matches ? "is in" : "is not in"} “{segment.name}”.
+          </p>
+          <ul className="why-tree">
+            <WhyNode node={why.data.root} />
+          </ul>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function WhyNode({ node }: { node: ExplainNode }) {
+  const read = node.read;
+  return (
+    <li>
+      <span className={`mark ${node.value ? "yes" : "no"}`}>{node.value ? "✓ true" : "✗ false"}</span> <code>{node.label}</code>
+      {read && <span className="read muted small"> — {describeRead(read)}</span>}
+      {node.children.length > 0 && (
+        <ul>
+          {node.children.map((c, i) => (
+            <WhyNode key={i} node={c} />
+          ))}
+        </ul>
+      )}
+    </li>
+  );
+}
+
+function describeRead(read: Record<string, unknown>): string {
+  if (read["kind"] === "field") return `${String(read["field"])} is ${read["value"] === null || read["value"] === undefined ? "empty" : JSON.stringify(read["value"])}`;
+  if (read["kind"] === "events") {
+    const parts = [`${read["named"] ?? 0} “${String(read["name"])}” events`];
+    if (read["inWindow"] !== undefined && read["inWindow"] !== read["named"]) parts.push(`${read["inWindow"]} in the window`);
+    if (read["matching"] !== undefined && read["matching"] !== read["inWindow"]) parts.push(`${read["matching"]} matching the filter`);
+    const m = read["measure"] as Record<string, unknown> | null | undefined;
+    if (m && m["value"] !== undefined) parts.push(`${String(m["kind"] ?? "value")} ${JSON.stringify(m["value"])}`);
+    return parts.join(", ");
+  }
+  return Object.entries(read)
+    .filter(([k]) => k !== "kind")
+    .map(([k, v]) => `${k} ${JSON.stringify(v)}`)
+    .join(", ");
+}
+
+// ---- history --------------------------------------------------------------------------------------------
+
+function HistoryTab({ segment }: { segment: Segment }) {
+  const versions = useLoad(() => segmentVersions(segment.id), [segment.id, segment.version]);
+  const [open, setOpen] = useState<number | null>(segment.version);
+  const list = [...(versions.data ?? [])].reverse();
+  return (
+    <section className="card" aria-labelledby="history-title">
+      <h2 id="history-title">Version history</h2>
+      <ProblemNote error={versions.error} />
+      <ol className="versions" data-testid="versions">
+        {list.map((v) => {
+          const before = versions.data?.find((x) => x.version === v.version - 1) ?? null;
+          const expanded = open === v.version;
+          return (
+            <li key={v.version} className="version">
+              <button type="button" className="version-head" aria-expanded={expanded} onClick={() => setOpen(expanded ? null : v.version)}>
+                <span className="version-number">v{v.version}</span>
+                <span>{describeChange(v)}</span>
+                <span className="muted small">
+                  {formatInstant(v.at)}
+                  {v.by ? ` · ${v.by}` : ""}
+                </span>
+              </button>
+              {expanded && <VersionDiff before={before} after={v} />}
+            </li>
+          );
+        })}
+      </ol>
+    </section>
+  );
+}
+
+function describeChange(v: SegmentVersion): string {
+  if (v.changed.includes("created")) return "Created";
+  const words: Record<string, string> = { name: "renamed", description: "description changed", expression: "rules changed", kind: "converted to a static list" };
+  const text = v.changed.map((c) => words[c] ?? c).join(", ");
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function VersionDiff({ before, after }: { before: SegmentVersion | null; after: SegmentVersion }) {
+  const fields: { label: string; a: string; b: string }[] = [
+    { label: "Name", a: before?.name ?? "", b: after.name },
+    { label: "Description", a: before?.description ?? "", b: after.description },
+    { label: "Expression", a: before?.expression ?? "", b: after.expression ?? "" },
+  ].filter((f) => !before || f.a !== f.b);
+  return (
+    <div className="version-body" data-testid="version-diff">
+      {fields.map((f) => (
+        <div key={f.label}>
+          <h3>{f.label}</h3>
+          <pre className="diff">
+            {lineDiff(f.a, f.b).map((l, i) => (
+              <span key={i} className={`diff-line ${l.kind}`}>
+                <span className="diff-mark">{l.kind === "added" ? "+" : l.kind === "removed" ? "−" : " "}</span>
+                {l.text || " "}
+                {"\n"}
+              </span>
+            ))}
+          </pre>
+        </div>
+      ))}
+    </div>
+  );
+}
+
+// ---- activity ---------------------------------------------------------------------------------------------
+
+function ActivityTab({ segment }: { segment: Segment }) {
+  const points = useLoad(() => memberCounts(segment.id), [segment.id, segment.version, segment.memberCount]);
+  const [feed, setFeed] = useState<{ items: MembershipChange[]; next: number | null } | null>(null);
+  const [feedError, setFeedError] = useState<unknown>(null);
+  useEffect(() => {
+    segmentChanges(segment.id, null).then(setFeed, setFeedError);
+  }, [segment.id]);
+  const older = async () => {
+    if (!feed?.next) return;
+    try {
+      const page = await segmentChanges(segment.id, feed.next);
+      setFeed({ items: [...feed.items, ...page.items], next: page.next });
+    } catch (e) {
+      setFeedError(e);
+    }
+  };
+  return (
+    <div className="two-col activity">
+      <section className="card" aria-labelledby="chart-title">
+        <h2 id="chart-title">Members over time</h2>
+        <ProblemNote error={points.error} />
+        {points.data && <CountChart points={points.data} />}
+      </section>
+      <section className="card" aria-labelledby="feed-title">
+        <h2 id="feed-title">Entered and exited</h2>
+        <ProblemNote error={feedError} />
+        {feed && feed.items.length === 0 && <p className="muted">No one has entered or left yet.</p>}
+        <ul className="feed" data-testid="feed">
+          {feed?.items.map((c) => (
+            <li key={c.seq}>
+              <span className={`badge ${c.change === "entered" ? "good" : "bad"}`}>{c.change}</span> <span className="key-cell">{c.key}</span>
+              <time className="muted small" dateTime={c.at} title={formatInstant(c.at)}>
+                {formatAge(c.at)}
+              </time>
+            </li>
+          ))}
+        </ul>
+        {feed?.next && (
+          <button type="button" onClick={older}>
+            Older changes
+          </button>
+        )}
+      </section>
+    </div>
+  );
+}
+
+/** A step chart of the member count (SVG), with a table of the same numbers for screen readers. */
+function CountChart({ points }: { points: MemberCountPoint[] }) {
+  if (points.length === 0) return <p className="muted">No changes logged yet.</p>;
+  const W = 560;
+  const H = 200;
+  const pad = { l: 48, r: 12, t: 12, b: 28 };
+  const t0 = Date.parse(points[0]!.at);
+  const t1 = Math.max(Date.parse(points[points.length - 1]!.at), Date.now());
+  const max = Math.max(1, ...points.map((p) => p.count));
+  const x = (iso: string | number) => pad.l + ((typeof iso === "number" ? iso : Date.parse(iso)) - t0) / Math.max(1, t1 - t0) * (W - pad.l - pad.r);
+  const y = (n: number) => H - pad.b - (n / max) * (H - pad.t - pad.b);
+  let d = `M ${x(points[0]!.at)} ${y(0)}`;
+  for (const p of points) d += ` V ${y(p.count)} H ${x(p.at)}`;
+  d += ` H ${x(t1)}`;
+  const area = `${d} V ${y(0)} Z`;
+  const ticks = [0, Math.round(max / 2), max];
+  return (
+    <figure className="chart" data-testid="count-chart">
+      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`Member count from ${formatCount(points[0]!.count)} to ${formatCount(points[points.length - 1]!.count)} between ${formatDay(points[0]!.at)} and now`}>
+        {ticks.map((t) => (
+          <g key={t}>
+            <line x1={pad.l} x2={W - pad.r} y1={y(t)} y2={y(t)} className="grid" />
+            <text x={pad.l - 6} y={y(t) + 4} textAnchor="end" className="axis">
+              {formatCount(t)}
+            </text>
+          </g>
+        ))}
+        <path d={area} className="area" />
+        <path d={d} className="line" />
+        <text x={pad.l} y={H - 8} className="axis">
+          {formatDay(points[0]!.at)}
+        </text>
+        <text x={W - pad.r} y={H - 8} textAnchor="end" className="axis">
+          now
+        </text>
+      </svg>
+      <figcaption className="muted small">
+        {formatCount(points[points.length - 1]!.count)} members now; {plural(points.reduce((n, p) => n + p.entered, 0), "entry", "entries")} and {plural(points.reduce((n, p) => n + p.exited, 0), "exit")} logged.
+      </figcaption>
+    </figure>
+  );
+}

@@ -1,0 +1,169 @@
+/**
+ * Small building blocks of the segments pages: a modal dialog (focus moves in and back, Escape closes),
+ * toasts announced to screen readers, an on/off switch, a problem note, badges, and a hook that loads
+ * data and reloads it on demand.
+ */
+import { createContext, useCallback, useContext, useEffect, useId, useRef, useState, type ReactNode } from "react";
+import { ApiError } from "./api.js";
+
+// ---- dialog ---------------------------------------------------------------------------------------------
+
+export interface DialogProps {
+  title: string;
+  onClose(): void;
+  children: ReactNode;
+  /** The buttons row. */
+  actions: ReactNode;
+  wide?: boolean;
+  testId?: string;
+}
+
+/** A modal dialog: focus goes to its first control and back to where it was on close; Tab stays inside. */
+export function Dialog({ title, onClose, children, actions, wide, testId }: DialogProps) {
+  const box = useRef<HTMLDivElement>(null);
+  const titleId = useId();
+  const close = useRef(onClose);
+  close.current = onClose;
+  useEffect(() => {
+    const before = document.activeElement as HTMLElement | null;
+    const first = box.current?.querySelector<HTMLElement>("[data-autofocus], button, input, select, textarea, a[href]");
+    first?.focus();
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === "Escape") {
+        e.preventDefault();
+        close.current();
+      } else if (e.key === "Tab" && box.current) {
+        const focusable = [...box.current.querySelectorAll<HTMLElement>("button:not(:disabled), input:not(:disabled), select:not(:disabled), textarea, a[href], [tabindex='0']")];
+        if (focusable.length === 0) return;
+        const i = focusable.indexOf(document.activeElement as HTMLElement);
+        if (e.shiftKey && i <= 0) {
+          e.preventDefault();
+          focusable[focusable.length - 1]!.focus();
+        } else if (!e.shiftKey && i === focusable.length - 1) {
+          e.preventDefault();
+          focusable[0]!.focus();
+        }
+      }
+    };
+    document.addEventListener("keydown", onKey);
+    return () => {
+      document.removeEventListener("keydown", onKey);
+      before?.focus?.();
+    };
+  }, []);
+  return (
+    <div className="dialog-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
+      <div ref={box} className={`dialog${wide ? " wide" : ""}`} role="dialog" aria-modal="true" aria-labelledby={titleId} data-testid={testId}>
+        <h2 id={titleId}>{title}</h2>
+        <div className="dialog-body">{children}</div>
+        <div className="dialog-actions">{actions}</div>
+      </div>
+    </div>
+  );
+}
+
+// ---- toasts ---------------------------------------------------------------------------------------------
+
+interface Toast {
+  id: number;
+  text: ReactNode;
+  tone: "good" | "bad";
+}
+
+const ToastContext = createContext<(text: ReactNode, tone?: "good" | "bad") => void>(() => undefined);
+
+/** Provides `useToast()`; shows the messages in a polite live region. */
+export function ToastProvider({ children }: { children: ReactNode }) {
+  const [toasts, setToasts] = useState<Toast[]>([]);
+  const next = useRef(0);
+  const show = useCallback((text: ReactNode, tone: "good" | "bad" = "good") => {
+    const id = ++next.current;
+    setToasts((t) => [...t, { id, text, tone }]);
+    window.setTimeout(() => setToasts((t) => t.filter((x) => x.id !== id)), 6000);
+  }, []);
+  return (
+    <ToastContext.Provider value={show}>
+      {children}
+      <div className="toasts" role="status" aria-live="polite">
+        {toasts.map((t) => (
+          <div key={t.id} className={`toast ${t.tone}`} data-testid="toast">
+            {t.text}
+          </div>
+        ))}
+      </div>
+    </ToastContext.Provider>
+  );
+}
+
+/** Shows a short message at the corner of the page. */
+export function useToast() {
+  return useContext(ToastContext);
+}
+
+// ---- controls ---------------------------------------------------------------------------------------------
+
+/** An on/off switch (a button with role switch), labelled. */
+export function Switch({ checked, onChange, label, description, disabled, testId }: { checked: boolean; onChange(v: boolean): void; label: string; description?: string; disabled?: boolean; testId?: string }) {
+  const id = useId();
+  return (
+    <div className="switch-row">
+      <button type="button" role="switch" id={id} aria-checked={checked} className="switch" onClick={() => onChange(!checked)} disabled={disabled} data-testid={testId} aria-describedby={description ? `${id}-d` : undefined}>
+        <span className="switch-knob" aria-hidden="true" />
+      </button>
+      <label htmlFor={id} className="switch-label">
+        {label}
+      </label>
+      {description && (
+        <span id={`${id}-d`} className="muted small">
+          {description}
+        </span>
+      )}
+    </div>
+  );
+}
+
+/** `Static` / `Dynamic` */
+export function KindBadge({ kind }: { kind: "static" | "dynamic" }) {
+  return <span className={`badge ${kind}`}>{kind === "static" ? "Static" : "Dynamic"}</span>;
+}
+
+/** A problem the server sent (or a failure), with its detail; `role=alert` so it is announced. */
+export function ProblemNote({ error, children }: { error: unknown; children?: ReactNode }) {
+  if (!error) return null;
+  const text = error instanceof ApiError ? error.problem.detail : error instanceof Error ? error.message : String(error);
+  return (
+    <div className="problem" role="alert">
+      <strong>{error instanceof ApiError ? error.problem.title : "Something went wrong"}</strong>
+      <span>{text}</span>
+      {children}
+    </div>
+  );
+}
+
+// ---- data -------------------------------------------------------------------------------------------------
+
+/** The state of something loading. */
+export interface Loaded<T> {
+  data: T | null;
+  error: unknown;
+  loading: boolean;
+  reload(): void;
+}
+
+/** Loads `load()` now and whenever `deps` change or `reload()` is called; the last answer wins. */
+export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]): Loaded<T> {
+  const [state, setState] = useState<{ data: T | null; error: unknown; loading: boolean }>({ data: null, error: null, loading: true });
+  const [tick, setTick] = useState(0);
+  const run = useRef(0);
+  useEffect(() => {
+    const id = ++run.current;
+    setState((s) => ({ ...s, loading: true }));
+    load().then(
+      (data) => id === run.current && setState({ data, error: null, loading: false }),
+      (error: unknown) => id === run.current && setState((s) => ({ data: s.data, error, loading: false })),
+    );
+    // `load` is a new function each render; `deps` say when to load again.
+  }, [...deps, tick]);
+  const reload = useCallback(() => setTick((t) => t + 1), []);
+  return { ...state, reload };
+}
