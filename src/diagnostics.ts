@@ -78,11 +78,15 @@ export type DiagnosticCode =
   | "negative-aggregate"
   | "broken-segment"
   | "references-too-deep"
+  | "future-event"
   // the throwing API: the text does not hold the one segment asked for
   | "several-segments"
   // checker warnings (`always-true` also from the static analysis)
   | "always-true"
   | "filter-shadows-field"
+  // checker warnings in a time zone: a wall-clock time a DST change skips or repeats
+  | "skipped-local-time"
+  | "repeated-local-time"
   // static analysis (src/analysis): warnings, and a note when it stops early
   | "never-matches"
   | "redundant"
