@@ -17,12 +17,19 @@ import { resolveLimits, type LimitOptions, type Limits } from "../parser/limits.
 import { findField, findProperty, type EventsDef, type FieldDef, type FieldType, type Schema } from "../schema/schema.js";
 import { messages } from "./messages.js";
 import { parseDate, parseTimestamp } from "./time.js";
+import { formatInZone, formatOffset, wallClockKind, zoneOf, type TimeZone } from "./zone.js";
 import type * as TA from "./typed-ast.js";
 
 /** Options of `check`. */
 export interface CheckOptions extends LimitOptions {
   /** Segments defined elsewhere (other files of the project) that `in segment` may refer to. */
   catalog?: readonly A.SegmentDeclaration[];
+  /**
+   * The time zone the text will be evaluated in (default: the schema's `timeZone`): timestamps written
+   * without an offset that a DST change skips or repeats there get a warning. An unknown name is ignored
+   * here (the compilers refuse it).
+   */
+  timeZone?: string;
 }
 
 /** Typed segments (only those free of errors) and every diagnostic. */
@@ -36,7 +43,7 @@ export interface CheckResult {
  * names and references), and no typed segments are produced.
  */
 export function check(document: A.SegqlDocument, schema: Schema | null, options: CheckOptions = {}): CheckResult {
-  const checker = new Checker(document, schema, options.catalog ?? [], resolveLimits(options.limits));
+  const checker = new Checker(document, schema, options.catalog ?? [], resolveLimits(options.limits), zoneForWarnings(options.timeZone ?? schema?.timeZone));
   return checker.run();
 }
 
@@ -82,6 +89,7 @@ class Checker {
     private readonly schema: Schema | null,
     catalog: readonly A.SegmentDeclaration[],
     private readonly limits: Limits,
+    private readonly zone: TimeZone | null,
   ) {
     for (const d of document.segments) {
       if (d.name === null) continue;
@@ -471,6 +479,7 @@ class Checker {
           this.report(error("bad-timestamp", v.span, messages.badTimestamp(v.text, parsed.reason)));
           return null;
         }
+        if (parsed.local && this.zone) this.checkLocalTime(v.text, v.span, parsed.ms, this.zone);
         return parsed.local ? { kind: "instant", ms: parsed.ms, local: true } : { kind: "instant", ms: parsed.ms };
       }
       case "relative": {
@@ -481,6 +490,25 @@ class Checker {
       case "now":
       case "today":
         return isTemporal(type) ? { kind: v.kind } : mismatch(`'${v.kind}'`);
+    }
+  }
+
+  /**
+   * A timestamp written without an offset is wall-clock time in the zone: warns when a DST change skips it
+   * (it is read as the time after the change) or repeats it (it is read as the later one; the fix writes
+   * the earlier one's offset, the message says which it is).
+   */
+  private checkLocalTime(text: string, span: Span, wall: number, zone: TimeZone): void {
+    const kind = wallClockKind(wall, zone);
+    if (kind.kind === "skipped") {
+      const readAs = formatInZone(kind.instant, zone);
+      const minutes = Math.round(kind.gap / 60_000);
+      const gap = minutes % 60 === 0 ? `${minutes / 60} hour${minutes === 60 ? "" : "s"}` : `${minutes} minutes`;
+      this.report(warning("skipped-local-time", span, messages.skippedLocalTime(text, zone.name, gap, readAs.slice(11, 16), new Date(kind.instant).toISOString())));
+    } else if (kind.kind === "repeated") {
+      const withOffset = (instant: number) => `${text}${formatOffset(zone.offsetAt(instant))}`;
+      this.report(warning("repeated-local-time", span, messages.repeatedLocalTime(text, zone.name, withOffset(kind.instant), withOffset(kind.earlier)),
+        replaceWith(span, withOffset(kind.instant), `write the offset of the later one (${withOffset(kind.instant)})`)));
     }
   }
 
@@ -603,6 +631,17 @@ class Checker {
     const low = this.checkValue(field, "the event time", w.low);
     const high = this.checkValue(field, "the event time", w.high);
     return low && high ? { low: low as TA.TimeValue, high: high as TA.TimeValue } : undefined;
+  }
+}
+
+/** The zone for the DST warnings, or none (UTC has no DST; an unknown name is the compilers' to refuse). */
+function zoneForWarnings(name: string | undefined): TimeZone | null {
+  if (name === undefined) return null;
+  try {
+    const zone = zoneOf(name);
+    return zone.utc ? null : zone;
+  } catch {
+    return null;
   }
 }
 

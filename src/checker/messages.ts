@@ -74,6 +74,12 @@ export const messages = {
     `to keep the property, put the filter in parentheses: where (…)`,
   duplicateSegment: (name: string, line: number) => `segment "${name}" is already defined at line ${line}`,
   brokenSegment: (name: string) => `segment "${name}" has errors, so this reference cannot be checked`,
+  skippedLocalTime: (text: string, zone: string, gap: string, readAs: string, utc: string) =>
+    `${text} does not occur in ${zone}: the clocks jump forward ${gap} there, so it is read as ${readAs} (${utc}); write the time after the change, or a UTC offset`,
+  repeatedLocalTime: (text: string, zone: string, later: string, earlier: string) =>
+    `${text} occurs twice in ${zone} (the clocks go back that night): it is read as the later one, ${later}; for the earlier one write ${earlier}`,
+  futureEvent: (form: string) =>
+    `'${form}' looks ahead, and events are in the past (an event is recorded when it happens): use 'within last …', or 'between' with past times`,
 };
 
 /** At most this many items of a long list (a cycle through thousands of segments) are named. */

@@ -10,9 +10,10 @@ import { error, type Diagnostic } from "../../diagnostics.js";
 import { parse, type ParseResult, type SegmentDeclaration } from "../../parser/index.js";
 import { parseSchema, SchemaError, type Schema } from "../../schema/schema.js";
 import { CliError, EXIT, parseArgs, readInputFile, type Io } from "../io.js";
+import { timeZone, TimeZoneError } from "../../checker/zone.js";
 import { diagnosticsToJson, limitsFrom, MAX_INPUT_BYTES_HELP, plural, readInputs, renderForTerminal, takeFiles, type DiagnosticJson } from "../inputs.js";
 
-export const help = `usage: segql check [--schema FILE] [--json] [--strict] [--no-analysis] [--max-input-bytes N]
+export const help = `usage: segql check [--schema FILE] [--json] [--strict] [--no-analysis] [--tz ZONE] [--max-input-bytes N]
                    [-f FILE]... [EXPRESSION | -]...
 
 Checks expressions and segment files. With --schema, fields, operators and values are checked
@@ -29,6 +30,9 @@ against the schema; without it, only the syntax is checked (plus segment names a
       --strict        warnings fail the check too (exit 1)
       --no-analysis   skip the static analysis's warnings (parts that never match, always hold
                       or add nothing)
+      --tz ZONE       the IANA time zone the text will be evaluated in (default: the schema's
+                      "timeZone"): warns about times without an offset that a DST change skips
+                      or repeats there, e.g. --tz Europe/Berlin
 ${MAX_INPUT_BYTES_HELP}
   -h, --help          show this help
 
@@ -46,6 +50,21 @@ Examples:
   segql check --schema schema.json 'plan_type = "Pro" and lifetime_value > 1000'
   segql check --schema schema.json -f segments.segql -f more.segql
   echo 'status = "Subscribed"' | segql check --schema schema.json -`;
+
+/**
+ * `--tz ZONE`: the zone's name when it is one Intl knows (a usage error otherwise); without the option,
+ * the schema's `timeZone` (undefined: UTC). Shared by check, eval and compile.
+ */
+export function timeZoneOption(value: string | true | undefined, schema: Schema | null): string | undefined {
+  if (value === undefined) return schema?.timeZone;
+  if (value === true) throw new CliError("--tz needs a time zone name, e.g. --tz Europe/Berlin");
+  try {
+    return timeZone(value).name;
+  } catch (e) {
+    if (e instanceof TimeZoneError) throw new CliError(`--tz: ${e.message}`);
+    throw e;
+  }
+}
 
 /** Reads and validates the schema, turning its problems into a usage error: one `FILE:LINE:COL: error: PATH: MESSAGE` line each. */
 export function loadSchema(path: string): Schema {
@@ -65,6 +84,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     json: { value: false },
     strict: { value: false },
     "no-analysis": { value: false },
+    tz: { value: true },
     file: { value: true, short: "f" },
     "max-input-bytes": { value: true },
   });
@@ -74,6 +94,7 @@ export async function run(args: string[], io: Io): Promise<number> {
   const limits = limitsFrom(options);
   const schemaPath = typeof options["schema"] === "string" ? options["schema"] : null;
   const schema = schemaPath !== null ? loadSchema(schemaPath) : null;
+  const zone = timeZoneOption(options["tz"], schema);
   const inputs = await readInputs(files, positional, io);
 
   // Parse everything first, so a segment of one file can be referred to from another.
@@ -89,7 +110,7 @@ export async function run(args: string[], io: Io): Promise<number> {
   const strict = options["strict"] === true;
   parsed.forEach(({ input, result }, i) => {
     const catalog: SegmentDeclaration[] = declarations.filter((_, j) => j !== i).flat();
-    const checked = check(result.document, schema, { catalog });
+    const checked = check(result.document, schema, { catalog, ...(zone !== undefined ? { timeZone: zone } : {}) });
     const checkerDiagnostics = withoutEchoes(checked.diagnostics, result.diagnostics, result.tokens);
     const analysis = options["no-analysis"] ? [] : analysisWarnings(checked.segments, { text: input.text });
     const diagnostics: Diagnostic[] = [...result.diagnostics, ...checkerDiagnostics, ...analysis, ...noCondition(input.text, result)].sort((a, b) => a.span.start - b.span.start);

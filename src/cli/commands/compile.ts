@@ -9,10 +9,11 @@ import { compileSql, compileViews, DIALECT_NAMES, resolveNowOption, SqlCompileEr
 import { parse } from "../../parser/index.js";
 import { CliError, EXIT, parseArgs, type Io } from "../io.js";
 import { limitsFrom, MAX_INPUT_BYTES_HELP, pickSegment, readInputs, renderForTerminal, takeFiles } from "../inputs.js";
-import { loadSchema } from "./check.js";
+import { loadSchema, timeZoneOption } from "./check.js";
+import { zoneOf } from "../../checker/zone.js";
 
 export const help = `usage: segql compile --schema FILE [--dialect D] [--form select|where|count|views] [--params]
-                     [--now ISO] [--json] [--segment NAME] [--max-input-bytes N] (EXPRESSION | -f FILE | -)
+                     [--now ISO] [--tz ZONE] [--json] [--segment NAME] [--max-input-bytes N] (EXPRESSION | -f FILE | -)
 
 Compiles a condition to SQL and prints it.
 
@@ -33,6 +34,10 @@ Compiles a condition to SQL and prints it.
                       the values follow as a '-- params:' comment (or in --json)
       --now ISO       resolve now, today and 'N days ago' against this instant and write it into
                       the SQL (default: the SQL reads the database's clock)
+      --tz ZONE       the IANA time zone to count in: today, dates, times without an offset,
+                      days/weeks/months/years (default: the schema's "timeZone", else UTC).
+                      Without --now the database converts with its zone functions (DuckDB,
+                      PostgreSQL, BigQuery, Snowflake); sqlite and mysql then need --now
       --table-alias A the name the contacts table has in your query (--form where)
       --view-schema S with --form views: the schema (BigQuery: dataset) to create the views in
       --json          print {"sql": ..., "params": ...}
@@ -59,6 +64,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     form: { value: true },
     params: { value: false },
     now: { value: true },
+    tz: { value: true },
     json: { value: false },
     segment: { value: true },
     "table-alias": { value: true },
@@ -76,15 +82,6 @@ export async function run(args: string[], io: Io): Promise<number> {
   const form = str("form") ?? "select";
   if (!["select", "where", "count", "views"].includes(form)) throw new CliError(`--form must be select, where, count or views, not '${form}'`);
   if (form === "views" && options["params"]) throw new CliError("--params does not apply to --form views (a view cannot take parameters)");
-  const nowText = str("now");
-  let now: number | undefined;
-  if (nowText !== undefined) {
-    try {
-      now = resolveNowOption(nowText);
-    } catch {
-      throw new CliError(`--now: '${nowText}' is not an instant (expected e.g. 2026-01-01T00:00:00Z)`);
-    }
-  }
   // An argument naming an existing segment file is that file.
   const inline = positional.filter((p) => !(p.endsWith(".segql") && existsSync(p)));
   const allFiles = [...files, ...positional.filter((p) => !inline.includes(p))];
@@ -92,10 +89,20 @@ export async function run(args: string[], io: Io): Promise<number> {
   if (allFiles.length + inline.length > 1) throw new CliError("give one input: an expression, -f FILE or - (a segment file holds several segments)");
 
   const schema = loadSchema(schemaPath);
+  const timeZone = timeZoneOption(options["tz"], schema);
+  const nowText = str("now");
+  let now: number | undefined;
+  if (nowText !== undefined) {
+    try {
+      now = resolveNowOption(nowText, zoneOf(timeZone));
+    } catch {
+      throw new CliError(`--now: '${nowText}' is not an instant (expected e.g. 2026-01-01T00:00:00Z)`);
+    }
+  }
   const [input] = await readInputs(allFiles, inline, io);
   const text = input!.text;
   const parsed = parse(text, limits ? { limits } : {});
-  const checked = check(parsed.document, schema);
+  const checked = check(parsed.document, schema, timeZone !== undefined ? { timeZone } : {});
   const diagnostics = [...parsed.diagnostics, ...checked.diagnostics].sort((a, b) => a.span.start - b.span.start);
   if (diagnostics.length > 0) io.err(renderForTerminal(text, diagnostics, input!.label));
   const errors = diagnostics.filter((d) => d.severity === "error").length;
@@ -111,6 +118,7 @@ export async function run(args: string[], io: Io): Promise<number> {
       const { sql, views, note } = compileViews(segments, {
         dialect: dialect as DialectName,
         ...(now !== undefined ? { now } : {}),
+        ...(timeZone !== undefined ? { timeZone } : {}),
         ...(viewSchema !== undefined ? { schemaName: viewSchema } : {}),
       });
       io.out(options["json"] ? JSON.stringify({ sql, views }, null, 2) : sql);
@@ -124,6 +132,7 @@ export async function run(args: string[], io: Io): Promise<number> {
       form: form as "select" | "where" | "count",
       params: options["params"] === true,
       ...(now !== undefined ? { now } : {}),
+      ...(timeZone !== undefined ? { timeZone } : {}),
       ...(alias !== undefined ? { tableAlias: alias } : {}),
     });
     if (options["json"]) io.out(JSON.stringify({ sql: compiled.sql, params: compiled.params }, null, 2));

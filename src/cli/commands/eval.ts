@@ -12,9 +12,10 @@ import { LineIndex } from "../../diagnostics.js";
 import { parse } from "../../parser/index.js";
 import { CliError, EXIT, parseArgs, type Io } from "../io.js";
 import { limitsFrom, MAX_INPUT_BYTES_HELP, pickSegment, readInputs, renderForTerminal, takeFiles } from "../inputs.js";
-import { loadSchema } from "./check.js";
+import { loadSchema, timeZoneOption } from "./check.js";
+import { dayStart, fromWallClock, zoneOf, type TimeZone } from "../../checker/zone.js";
 
-export const help = `usage: segql eval --schema FILE --data FILE [--events FILE | --no-events] [--now ISO] [--count]
+export const help = `usage: segql eval --schema FILE --data FILE [--events FILE | --no-events] [--now ISO] [--tz ZONE] [--count]
                   [--segment NAME] [--max-input-bytes N] (-f FILE | EXPRESSION | -)
 
 Evaluates a condition against contacts and prints the keys of those that match, one per line,
@@ -34,7 +35,9 @@ each once, in the order of the data file.
                       the condition uses events ('performed …')
       --no-events     evaluate as if no contact had any events (instead of --events)
       --now ISO       the instant relative times are resolved against (default: the current time),
-                      e.g. 2026-01-01T00:00:00Z
+                      e.g. 2026-01-01T00:00:00Z (without an offset: wall-clock time in the zone)
+      --tz ZONE       the IANA time zone to count in: today, dates, times without an offset,
+                      days/weeks/months/years (default: the schema's "timeZone", else UTC)
       --count         print only the number of matching contacts
       --mode M        codegen (default) or closure (the evaluator that never generates code)
 ${MAX_INPUT_BYTES_HELP}
@@ -63,6 +66,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     data: { value: true, short: "d" },
     events: { value: true, short: "e" },
     now: { value: true },
+    tz: { value: true },
     count: { value: false },
     segment: { value: true },
     format: { value: true },
@@ -83,14 +87,15 @@ export async function run(args: string[], io: Io): Promise<number> {
   if (format !== undefined && format !== "jsonl" && format !== "json" && format !== "csv") throw new CliError(`--format must be jsonl, json or csv, not '${format}'`);
   const mode = str("mode");
   if (mode !== undefined && mode !== "codegen" && mode !== "closure") throw new CliError(`--mode must be codegen or closure, not '${mode}'`);
-  const now = parseNow(str("now"));
-
   const schema = loadSchema(schemaPath);
+  const timeZone = timeZoneOption(options["tz"], schema);
+  const now = parseNow(str("now"), zoneOf(timeZone));
+
   const [input] = await readInputs(files, positional, io);
   const { text, label } = { text: input!.text, label: input!.label ?? undefined };
 
   const parsed = parse(text, limits ? { limits } : {});
-  const checked = check(parsed.document, schema);
+  const checked = check(parsed.document, schema, timeZone !== undefined ? { timeZone } : {});
   const diagnostics = [...parsed.diagnostics, ...checked.diagnostics].sort((a, b) => a.span.start - b.span.start);
   if (diagnostics.length > 0) io.err(renderForTerminal(text, diagnostics, label));
   const errors = diagnostics.filter((d) => d.severity === "error").length;
@@ -123,7 +128,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     }
   }
 
-  const predicate = compilePredicate(segment, { now, ...(mode ? { mode } : {}) });
+  const predicate = compilePredicate(segment, { now, ...(timeZone !== undefined ? { timeZone } : {}), ...(mode ? { mode } : {}) });
   const keyName = schema.key;
   const printed = new Set<string>();
   let batch: string[] = [];
@@ -147,13 +152,13 @@ export async function run(args: string[], io: Io): Promise<number> {
   return EXIT.ok;
 }
 
-/** `--now`: ISO-8601 as literals are written (no zone = UTC; a bare date is its midnight UTC). */
-function parseNow(text: string | undefined): number {
+/** `--now`: ISO-8601 as literals are written (no offset = wall-clock time in the zone; a bare date is the start of that day there). */
+function parseNow(text: string | undefined, zone: TimeZone): number {
   if (text === undefined) return Date.now();
   const t = parseTimestamp(text);
-  if ("ms" in t) return t.ms;
+  if ("ms" in t) return t.local ? fromWallClock(t.ms, zone) : t.ms;
   const d = parseDate(text);
-  if (d !== null) return d;
+  if (d !== null) return dayStart(d, zone);
   throw new CliError(`--now: '${text}' is not an instant: ${t.reason}`);
 }
 
