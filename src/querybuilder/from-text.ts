@@ -236,6 +236,12 @@ class Mapper {
 
   root(expr: A.Expr): BuilderGroup {
     const t = this.index.tight(this.index.extent(expr));
+    if (t.pairs.length > 0) {
+      // `(a and b)` or `(a)` as the whole text: a group inside the root, as written (and as "+ Group" on an
+      // empty builder writes it), so what is added next goes beside it.
+      this.sources.set(ROOT_ID, { kind: "group", role: "root", range: t.range, parenthesized: false, notToken: null });
+      return { id: ROOT_ID, combinator: "and", not: false, rules: [this.parenthesised(expr, `${ROOT_ID}.0`, t.range)] };
+    }
     if (expr.kind === "and" || expr.kind === "or") {
       this.sources.set(ROOT_ID, { kind: "group", role: "root", range: t.range, parenthesized: t.pairs.length > 0, notToken: null });
       return { id: ROOT_ID, combinator: expr.kind, not: false, rules: this.operands(expr, ROOT_ID) };
@@ -308,6 +314,15 @@ class Mapper {
       k = j;
     }
     return out;
+  }
+
+  /** An expression in parentheses of its own: a junction keeps them, anything else is a group of one. */
+  private parenthesised(e: A.Expr, id: string, range: Range): BuilderNode {
+    if (e.kind === "and" || e.kind === "or") return this.operand(e, range, id);
+    this.sources.set(id, { kind: "group", role: "paren", range, parenthesized: true, notToken: null });
+    const inner = this.index.extent(e);
+    const child = e.kind === "not" ? this.notGroup(e, `${id}.0`, inner, "not") : this.leaf(e, `${id}.0`, inner);
+    return { id, combinator: "and", not: false, rules: [child] };
   }
 
   private operand(o: A.Expr, range: Range, id: string): BuilderNode {
