@@ -8,15 +8,18 @@
  *   #/playground            the playground (works anywhere, no server)
  *   #/                      the segments when the API answers, else the playground
  */
-import { Component, useEffect, useState, type ErrorInfo, type ReactNode } from "react";
-import { PlaygroundPage } from "./playground/page.js";
+import { Component, lazy, Suspense, useEffect, useState, type ErrorInfo, type ReactNode } from "react";
 import { matchPath, navigate, useRoute, type Route } from "./router.js";
 import { health } from "./segments/api.js";
-import { SegmentFormPage } from "./segments/form-page.js";
-import { SegmentsListPage } from "./segments/list-page.js";
-import { SegmentPage } from "./segments/segment-page.js";
 import { TokenGate } from "./segments/token-gate.js";
 import { ToastProvider } from "./segments/ui.js";
+
+// Each part of the app loads when first shown: the playground's first load stays within its budget
+// (no rule builder), and the segments pages do not load the playground's data worker.
+const PlaygroundPage = lazy(() => import("./playground/page.js").then((m) => ({ default: m.PlaygroundPage })));
+const SegmentsListPage = lazy(() => import("./segments/list-page.js").then((m) => ({ default: m.SegmentsListPage })));
+const SegmentFormPage = lazy(() => import("./segments/form-page.js").then((m) => ({ default: m.SegmentFormPage })));
+const SegmentPage = lazy(() => import("./segments/segment-page.js").then((m) => ({ default: m.SegmentPage })));
 
 /** A page of the app. */
 interface RouteDef {
@@ -137,7 +140,9 @@ export function App() {
       <main id="main" tabIndex={-1} className={section === "playground" ? "wide-main" : undefined}>
         {page ? (
           <PageErrorBoundary key={page.def.pattern}>
-            {page.def.section === "segments" ? <TokenGate>{page.def.render(route, page.params, theme === "dark")}</TokenGate> : page.def.render(route, page.params, theme === "dark")}
+            <Suspense fallback={<p className="page muted">Loading…</p>}>
+              {page.def.section === "segments" ? <TokenGate>{page.def.render(route, page.params, theme === "dark")}</TokenGate> : page.def.render(route, page.params, theme === "dark")}
+            </Suspense>
           </PageErrorBoundary>
         ) : home ? (
           <Home />

@@ -9,7 +9,7 @@ import { defaultKeymap, history, historyKeymap } from "@codemirror/commands";
 import { bracketMatching, foldGutter, foldKeymap, syntaxHighlighting } from "@codemirror/language";
 import { lintGutter, lintKeymap } from "@codemirror/lint";
 import { Compartment, EditorState } from "@codemirror/state";
-import { drawSelection, EditorView, highlightActiveLine, highlightSpecialChars, keymap, lineNumbers } from "@codemirror/view";
+import { drawSelection, EditorView, highlightActiveLine, highlightSpecialChars, keymap, lineNumbers, placeholder } from "@codemirror/view";
 import { forwardRef, useEffect, useImperativeHandle, useRef } from "react";
 import { formatSegql, segql, segqlDarkHighlight, segqlLightHighlight } from "../../../src/codemirror/index.js";
 import type { LanguageService } from "../../../src/service/index.js";
@@ -40,6 +40,8 @@ export interface EditorProps {
   label?: string;
   /** The id of the element describing the editor (default `editor-help`). */
   describedBy?: string;
+  /** Text shown while the editor is empty. */
+  placeholder?: string;
 }
 
 function themeFor(dark: boolean) {
@@ -87,6 +89,7 @@ export const Editor = forwardRef<EditorHandle, EditorProps>(function Editor(prop
           closeBrackets(),
           autocompletion({ icons: true, activateOnTyping: true }),
           EditorView.lineWrapping,
+          ...(props.placeholder ? [placeholder(props.placeholder)] : []),
           keymap.of([...closeBracketsKeymap, ...defaultKeymap, ...historyKeymap, ...foldKeymap, ...completionKeymap, ...lintKeymap]),
           language.current.of(segql({ schema: props.schema, service: props.service, uri: props.uri, highlight: false, lintDelay: 120 })),
           theme.current.of(themeFor(props.dark)),

@@ -42,6 +42,11 @@ export function ContactsGrid({ rows, keyField, caption, columns, maxColumns = 12
                 <input type="checkbox" checked={pagePicked} onChange={(e) => onPickPage?.(e.target.checked)} aria-label="Pick every contact on this page" />
               </th>
             )}
+            {action && (
+              <th scope="col" className="action-col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            )}
             {all.map((c) => {
               const dir = sort?.field === c ? (sort.descending ? "descending" : "ascending") : undefined;
               return (
@@ -59,11 +64,6 @@ export function ContactsGrid({ rows, keyField, caption, columns, maxColumns = 12
                 </th>
               );
             })}
-            {action && (
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            )}
           </tr>
         </thead>
         <tbody>
@@ -77,12 +77,12 @@ export function ContactsGrid({ rows, keyField, caption, columns, maxColumns = 12
                     <input type="checkbox" checked={on} onChange={(e) => onPick?.(key, e.target.checked)} aria-label={`Pick ${key}`} />
                   </td>
                 )}
+                {action && <td className="row-action">{action(r)}</td>}
                 {all.map((c) => (
                   <td key={c} className={typeof r[c] === "number" ? "num" : c === keyField ? "key-cell" : undefined}>
                     {formatValue(r[c])}
                   </td>
                 ))}
-                {action && <td className="row-action">{action(r)}</td>}
               </tr>
             );
           })}

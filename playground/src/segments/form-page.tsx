@@ -343,6 +343,9 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
                   <RuleBuilder schema={schema} query={(built.ok ? built.view : lastGood.current)!.query} onChange={onBuilderChange} onEditText={onEditText} disabled={!built.ok} />
                 </div>
               )}
+              {built.ok && built.view.query.rules.length === 0 && (
+                <p className="muted small builder-empty">No rules yet: “+ Rule” adds a condition, “+ Group” a group of conditions (join groups with OR for “either this or that”).</p>
+              )}
             </section>
             <section className="card editor-card" aria-labelledby="text-title">
               <div className="card-head">
@@ -363,6 +366,7 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
                 onCursor={noCursor}
                 label="Segment rules as text (segql)"
                 describedBy="text-help"
+                placeholder={'Type the rules, e.g. contract = "Two year" and tenure > 24 — or build them on the left'}
               />
               <p id="text-help" className="muted small help">
                 Ctrl-Space completes · errors are underlined (Ctrl-Shift-M lists them) · Esc then Tab leaves the editor

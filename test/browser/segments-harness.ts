@@ -1,0 +1,60 @@
+/**
+ * Set-up of the segments web app's browser tests: `segql serve`'s server (started in-process with
+ * `startServer`, as the command does) over a temporary DuckDB database filled with the demo (the Telco
+ * and Online Retail contacts, their events and the example segments), serving the app's build; and
+ * helpers for the pages (open, wait for the table, read the editor).
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
+import { startServer, type RunningServer } from "../../src/server/index.js";
+import { demoSchema, openStore, seedDemo, type Store } from "../../src/store/index.js";
+import { distDir, ensureBuild } from "./harness.js";
+
+/** A running server with its store. */
+export interface SegmentsServer {
+  url: string;
+  store: Store;
+  close(): Promise<void>;
+}
+
+/** Builds the app when stale, then serves it and the API over a new demo database in a temporary directory. */
+export async function startSegmentsServer(): Promise<SegmentsServer> {
+  await ensureBuild();
+  const dir = mkdtempSync(join(tmpdir(), "segql-web-"));
+  const store = await openStore({ db: join(dir, "segql.duckdb"), schema: demoSchema() });
+  let server: RunningServer;
+  try {
+    await seedDemo(store);
+    server = await startServer({ store, port: 0, host: "127.0.0.1", staticDir: distDir, refreshEveryMs: null, log: (l) => process.stderr.write(`${l}\n`) });
+  } catch (e) {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+  return {
+    url: server.url.replace(/\/?$/, "/"),
+    store,
+    async close() {
+      await server.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The text of the CodeMirror editor on the page (its document, not the rendered lines). */
+export async function editorText(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const el = document.querySelector(".cm-content") as (HTMLElement & { cmView?: { view: { state: { doc: { toString(): string } } } } }) | null;
+    const view = el?.cmView?.view;
+    return view ? view.state.doc.toString() : (el?.innerText ?? "");
+  });
+}
+
+/** Opens the segments table and waits for its rows. */
+export async function openSegments(page: Page, base: string): Promise<void> {
+  await page.goto(`${base}#/segments`);
+  await page.getByTestId("segments-table").waitFor({ timeout: 30_000 });
+}
