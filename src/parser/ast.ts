@@ -93,7 +93,7 @@ export type AggregateFn = "sum" | "avg" | "min" | "max";
 
 /** The events counted: `within last N unit` or `between A and B`. */
 export type Window =
-  | { kind: "within"; amount: NumberValue; unit: TimeUnit; span: Span }
+  | { kind: "within"; amount: NumberValue; unit: TimeUnit; next?: true; span: Span }
   | { kind: "between"; low: Value; high: Value; span: Span };
 
 /** A field as written: `plan_type`, `custom.plan`, `` `Plan Type` ``. */
@@ -117,7 +117,8 @@ export type Test =
   | { op: "empty"; negated: boolean; span: Span }
   | { op: "has"; quantifier: "one" | "any" | "all" | "none"; values: Value[]; span: Span }
   | { op: "before" | "after"; negated: boolean; value: Value; span: Span }
-  | { op: "within"; negated: boolean; amount: NumberValue; unit: TimeUnit; span: Span };
+  /** `within last N unit`; `next` for `within next N unit` (the future). */
+  | { op: "within"; negated: boolean; amount: NumberValue; unit: TimeUnit; next?: true; span: Span };
 
 export interface StringValue {
   kind: "string";
@@ -142,8 +143,8 @@ export type Value =
   | { kind: "date"; text: string; span: Span }
   /** `2024-01-01T10:00:00Z`, checked by the checker. */
   | { kind: "timestamp"; text: string; span: Span }
-  /** `30 days ago` */
-  | { kind: "relative"; amount: NumberValue; unit: TimeUnit; span: Span }
+  /** `30 days ago`; `future` for `in 30 days` and `30 days from now` (as written). */
+  | { kind: "relative"; amount: NumberValue; unit: TimeUnit; future?: "in" | "fromNow"; span: Span }
   | { kind: "now"; span: Span }
   | { kind: "today"; span: Span }
   /** An unquoted word where a value belongs (`status = Subscribed`): the checker suggests quotes. */

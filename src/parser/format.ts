@@ -157,7 +157,7 @@ export function formatValue(v: A.Value): string {
     case "timestamp":
       return v.text;
     case "relative":
-      return `${unit(v.amount, v.unit)} ago`;
+      return v.future === "in" ? `in ${unit(v.amount, v.unit)}` : `${unit(v.amount, v.unit)} ${v.future === "fromNow" ? "from now" : "ago"}`;
     case "now":
       return "now";
     case "today":
@@ -228,7 +228,7 @@ export function formatTest(test: A.Test): string {
     case "after":
       return `${not(test.negated)}${test.op} ${formatValue(test.value)}`;
     case "within":
-      return `${not(test.negated)}within last ${unit(test.amount, test.unit)}`;
+      return `${not(test.negated)}within ${test.next ? "next" : "last"} ${unit(test.amount, test.unit)}`;
   }
 }
 
@@ -274,7 +274,7 @@ function eventHeadParts(e: A.EventExpr, l: { keyword: string; values: A.Value[] 
   let after = "";
   const w = e.window;
   if (w) {
-    after = w.kind === "within" ? ` within last ${unit(w.amount, w.unit)}` : ` between ${formatValue(w.low)} and ${formatValue(w.high)}`;
+    after = w.kind === "within" ? ` within ${w.next ? "next" : "last"} ${unit(w.amount, w.unit)}` : ` between ${formatValue(w.low)} and ${formatValue(w.high)}`;
   }
   return l ? { before: out, values: l.values, after } : { before: out + after, values: [], after: "" };
 }

@@ -88,6 +88,8 @@ interface Bounds {
 interface Within {
   amount: A.NumberValue;
   unit: A.TimeUnit;
+  /** `within next …` */
+  next: boolean;
 }
 
 /** An event clause: a measure (count, aggregate, first/last time) or a window. */
@@ -167,7 +169,26 @@ class SegqlParser extends EmbeddedActionsParser {
   private countAlts: IOrAlt<IToken>[] | undefined = undefined;
   private countLeastMostAlts: IOrAlt<IToken>[] | undefined = undefined;
   private firstLastAlts: IOrAlt<IToken>[] | undefined = undefined;
+  private agoFromNowAlts: IOrAlt<IToken | undefined>[] | undefined = undefined;
   private readonly predicateOption = () => this.SUBRULE(this.predicate);
+  /**
+   * Operands of the `or`/`and` lists being parsed, innermost list last (each rule takes its own from
+   * `base` on, and truncates back), and the `not`s of the `notExpr`s being parsed: repetitions push here
+   * rather than into arrays their rule would have to allocate and close over.
+   */
+  private readonly operands: (A.Expr | null)[] = [];
+  private readonly nots: IToken[] = [];
+  private readonly orTail = () => {
+    this.CONSUME(T.Or);
+    this.operands.push(this.SUBRULE2(this.andExpr, OPERANDS));
+  };
+  private readonly andTail = () => {
+    this.CONSUME(T.And);
+    this.operands.push(this.SUBRULE2(this.notExpr, OPERANDS));
+  };
+  private readonly notTail = () => {
+    this.nots.push(this.CONSUME(T.Not));
+  };
 
   constructor(validate: boolean) {
     // Validations check the grammar itself (ambiguities, left recursion): a test runs them
@@ -225,6 +246,8 @@ class SegqlParser extends EmbeddedActionsParser {
     this.lastEndColumn = endSpan.column;
     this.consumedCount = 0;
     this.skipping = 0;
+    this.operands.length = 0;
+    this.nots.length = 0;
     try {
       const document = this.document();
       return { document, diagnostics: this.diagnostics, errors: this.errors, stopped: false };
@@ -320,60 +343,60 @@ class SegqlParser extends EmbeddedActionsParser {
   }, recovered);
 
   public orExpr = this.RULE("orExpr", (): A.Expr | null => {
+    const base = this.operands.length;
     let first: A.Expr | null | undefined;
-    let rest: (A.Expr | null)[] | null = null;
     try {
       first = this.SUBRULE(this.andExpr, OPERANDS);
-      this.MANY(() => {
-        this.CONSUME(T.Or);
-        (rest ??= []).push(this.SUBRULE2(this.andExpr, OPERANDS));
-      });
+      // `MANY(orTail)`, looped here at parse time: Chevrotain's MANY looks ahead for `or` just so, and its
+      // in-repetition recovery has nothing to do at the end of a rule (see `repeat`).
+      if (this.RECORDING_PHASE) this.MANY(this.orTail);
+      else while (this.nextType() === T.Or) this.orTail();
     } catch (e) {
-      if (!isFailure(e)) throw e;
+      if (!isFailure(e)) throw this.unwind(e, base);
       const partial = (e.partial as A.Expr | null | undefined) ?? null;
       if (first === undefined) first = partial;
-      else (rest ??= []).push(partial);
-      e.partial = this.junction("or", first, rest);
+      else this.operands.push(partial);
+      e.partial = this.junction("or", first, base);
       throw e;
     }
-    return this.junction("or", first, rest);
+    return this.junction("or", first, base);
   }, recovered);
 
   public andExpr = this.RULE("andExpr", (): A.Expr | null => {
+    const base = this.operands.length;
     let first: A.Expr | null | undefined;
-    let rest: (A.Expr | null)[] | null = null;
     try {
       first = this.SUBRULE(this.notExpr, OPERANDS);
-      this.MANY(() => {
-        this.CONSUME(T.And);
-        (rest ??= []).push(this.SUBRULE2(this.notExpr, OPERANDS));
-      });
+      if (this.RECORDING_PHASE) this.MANY(this.andTail);
+      else while (this.nextType() === T.And) this.andTail();
     } catch (e) {
-      if (!isFailure(e)) throw e;
+      if (!isFailure(e)) throw this.unwind(e, base);
       const partial = (e.partial as A.Expr | null | undefined) ?? null;
       if (first === undefined) first = partial;
-      else (rest ??= []).push(partial);
-      e.partial = this.junction("and", first, rest);
+      else this.operands.push(partial);
+      e.partial = this.junction("and", first, base);
       throw e;
     }
-    return this.junction("and", first, rest);
+    return this.junction("and", first, base);
   }, recovered);
 
   /** Any number of `not`, iterated rather than recursed. */
   public notExpr = this.RULE("notExpr", (): A.Expr | null => {
-    let nots: IToken[] | null = null;
+    const base = this.nots.length;
     let primary: A.Expr | null | undefined;
     try {
-      this.MANY(() => {
-        (nots ??= []).push(this.CONSUME(T.Not));
-      });
+      if (this.RECORDING_PHASE) this.MANY(this.notTail);
+      else while (this.nextType() === T.Not) this.notTail();
       primary = this.SUBRULE(this.primary);
     } catch (e) {
-      if (!isFailure(e)) throw e;
-      e.partial = this.negate(nots, (e.partial as A.Expr | null | undefined) ?? null);
+      if (!isFailure(e)) {
+        this.nots.length = base;
+        throw e;
+      }
+      e.partial = this.negate(base, (e.partial as A.Expr | null | undefined) ?? null);
       throw e;
     }
-    return this.negate(nots, primary);
+    return this.negate(base, primary);
   }, recovered);
 
   public primary = this.RULE("primary", (): A.Expr | null => {
@@ -553,21 +576,23 @@ class SegqlParser extends EmbeddedActionsParser {
     return { low, high };
   }, recovered);
 
-  /** `within last N unit` */
+  /** `within last N unit`, `within next N unit` */
   public withinLast = this.RULE("withinLast", (): Within => {
+    let direction: IToken | undefined;
     let num: IToken | undefined;
     let unit: IToken | undefined;
     try {
       this.markEnd(this.CONSUME(T.Within));
-      this.markEnd(this.CONSUME(T.Last));
+      direction = this.CONSUME(T.Direction);
+      this.markEnd(direction);
       num = this.CONSUME(T.NumberLiteral);
       unit = this.CONSUME(T.Unit);
     } catch (e) {
       if (!isFailure(e)) throw e;
-      e.partial = this.within(num, unit);
+      e.partial = this.within(direction, num, unit);
       throw e;
     }
-    return this.within(num, unit);
+    return this.within(direction, num, unit);
   }, recovered);
 
   /** `has v`, `has any (…)`, `has all (…)`, `has none (…)` */
@@ -608,6 +633,7 @@ class SegqlParser extends EmbeddedActionsParser {
         { ALT: () => this.literal(this.CONSUME(T.StringLiteral)) },
         { ALT: () => this.literal(this.CONSUME(T.UnterminatedString)) },
         { ALT: () => this.SUBRULE(this.relativeTime) },
+        { ALT: () => this.SUBRULE(this.inTime) },
         { ALT: () => this.literal(this.CONSUME(T.NumberLiteral)) },
         { ALT: () => this.literal(this.CONSUME(T.TimestampLiteral)) },
         { ALT: () => this.literal(this.CONSUME(T.DateLiteral)) },
@@ -625,21 +651,48 @@ class SegqlParser extends EmbeddedActionsParser {
     }
   }, recovered);
 
-  /** `30 days ago` */
+  /** `30 days ago`, `30 days from now` */
   public relativeTime = this.RULE("relativeTime", (): A.Value => {
     const mark = this.consumedCount;
     let num: IToken | undefined;
     let unit: IToken | undefined;
+    let from: IToken | undefined;
     try {
       num = this.CONSUME(T.NumberLiteral);
       unit = this.CONSUME(T.Unit);
-      this.CONSUME(T.Ago);
+      from = this.OR((this.agoFromNowAlts ??= [
+        { ALT: () => (this.CONSUME(T.Ago), undefined) },
+        {
+          ALT: () => {
+            const t = this.CONSUME(T.From);
+            this.CONSUME(T.Now);
+            return t;
+          },
+        },
+      ]));
     } catch (e) {
       if (!isFailure(e)) throw e;
-      e.partial = this.relative(mark, num, unit);
+      e.partial = this.relative(mark, num, unit, from === undefined ? undefined : "fromNow");
       throw e;
     }
-    return this.relative(mark, num, unit);
+    return this.relative(mark, num, unit, from === undefined ? undefined : "fromNow");
+  }, recovered);
+
+  /** `in 30 days` */
+  public inTime = this.RULE("inTime", (): A.Value => {
+    const mark = this.consumedCount;
+    let num: IToken | undefined;
+    let unit: IToken | undefined;
+    try {
+      this.markEnd(this.CONSUME(T.In));
+      num = this.CONSUME(T.NumberLiteral);
+      unit = this.CONSUME(T.Unit);
+    } catch (e) {
+      if (!isFailure(e)) throw e;
+      e.partial = this.relative(mark, num, unit, "in");
+      throw e;
+    }
+    return this.relative(mark, num, unit, "in");
   }, recovered);
 
   /**
@@ -852,30 +905,51 @@ class SegqlParser extends EmbeddedActionsParser {
     return { name: t.image, span };
   }
 
-  /** `or`/`and` operands: one passes through; nested same-kind operands are flattened. */
-  private junction(kind: "or" | "and", first: A.Expr | null | undefined, rest: (A.Expr | null)[] | null): A.Expr | null {
-    if (rest === null || this.RECORDING_PHASE) return first ?? null;
+  /**
+   * An `or`/`and` list: `first`, then the operands its rule pushed from `base` on (taken off). One operand
+   * passes through; nested same-kind operands are flattened.
+   */
+  private junction(kind: "or" | "and", first: A.Expr | null | undefined, base: number): A.Expr | null {
+    const stack = this.operands;
+    if (stack.length === base) return first ?? null;
+    if (this.RECORDING_PHASE) {
+      stack.length = base;
+      return null;
+    }
     const operands: A.Expr[] = [];
-    const add = (e: A.Expr | null | undefined) => {
-      if (!e) return;
-      // A loop, not push(...): a spread of 100,000s of operands overflows the stack.
-      if (e.kind === kind) for (const o of e.operands) operands.push(o);
-      else operands.push(e);
-    };
-    add(first);
-    for (const e of rest) add(e);
+    addOperand(operands, kind, first);
+    for (let i = base; i < stack.length; i++) addOperand(operands, kind, stack[i]);
+    stack.length = base;
     if (operands.length === 0) return null;
     if (operands.length === 1) return operands[0]!;
     return { kind, operands, span: this.cover(operands[0]!.span, operands[operands.length - 1]!.span) };
   }
 
-  private negate(nots: IToken[] | null, expr: A.Expr | null | undefined): A.Expr | null {
-    if (!expr) return null;
-    if (nots === null) return expr;
-    for (let i = nots.length - 1; i >= 0; i--) {
+  /** Takes a list's operands off the stack on the way out of an error that is not a syntax error. */
+  private unwind(e: unknown, base: number): unknown {
+    this.operands.length = base;
+    return e;
+  }
+
+  /** The type of the next token (undefined at the end), as `LA(1)` without its bounds check. */
+  private nextType(): TokenType | undefined {
+    const self = this as unknown as Internals;
+    return self.tokVector[self.currIdx + 1]?.tokenType;
+  }
+
+  /** `expr` under the `not`s its `notExpr` pushed from `base` on (taken off), innermost last. */
+  private negate(base: number, expr: A.Expr | null | undefined): A.Expr | null {
+    const nots = this.nots;
+    if (nots.length === base) return expr ?? null;
+    if (!expr || this.RECORDING_PHASE) {
+      nots.length = base;
+      return null;
+    }
+    for (let i = nots.length - 1; i >= base; i--) {
       const t = nots[i]!;
       if (!isVirtual(t)) expr = { kind: "not", operand: expr, span: this.cover(tokenSpan(t), expr.span) };
     }
+    nots.length = base;
     return expr;
   }
 
@@ -1044,12 +1118,15 @@ class SegqlParser extends EmbeddedActionsParser {
   }
 
   private withinTest(w: Within): A.Test {
-    return { op: "within", negated: false, amount: w.amount, unit: w.unit, span: UNSPANNED };
+    return w.next
+      ? { op: "within", negated: false, amount: w.amount, unit: w.unit, next: true, span: UNSPANNED }
+      : { op: "within", negated: false, amount: w.amount, unit: w.unit, span: UNSPANNED };
   }
 
-  private within(num: IToken | undefined, unit: IToken | undefined): Within {
+  private within(direction: IToken | undefined, num: IToken | undefined, unit: IToken | undefined): Within {
     const amount: A.NumberValue = isVirtual(num) ? { kind: "number", value: NaN, raw: "", span: this.pointAtLastEnd() } : this.numberValue(num!);
-    return { amount, unit: isVirtual(unit) ? "day" : UNITS.get(unit!.tokenType) ?? "day" };
+    const next = !isVirtual(direction) && direction!.tokenType === T.Next;
+    return { amount, unit: isVirtual(unit) ? "day" : UNITS.get(unit!.tokenType) ?? "day", next };
   }
 
   /** `has any|all|none (…)` */
@@ -1125,9 +1202,13 @@ class SegqlParser extends EmbeddedActionsParser {
     return { kind: "string", value: decodeString(t, this.diagnostics), span: tokenSpan(t) };
   }
 
-  private relative(mark: number, num: IToken | undefined, unit: IToken | undefined): A.Value {
+  private relative(mark: number, num: IToken | undefined, unit: IToken | undefined, future?: "in" | "fromNow"): A.Value {
     if (isVirtual(num) || isVirtual(unit)) return this.missing();
-    const v: A.Value = { kind: "relative", amount: this.numberValue(num!), unit: UNITS.get(unit!.tokenType) ?? "day", span: this.nodeSpan(mark) };
+    const amount = this.numberValue(num!);
+    const u = UNITS.get(unit!.tokenType) ?? "day";
+    const v: A.Value = future
+      ? { kind: "relative", amount, unit: u, future, span: this.nodeSpan(mark) }
+      : { kind: "relative", amount, unit: u, span: this.nodeSpan(mark) };
     this.markEndAt(v.span);
     return v;
   }
@@ -1140,7 +1221,11 @@ class SegqlParser extends EmbeddedActionsParser {
   private clause(mark: number, c: Clause | Within | Bounds | null): Clause | null {
     if (c === null || this.RECORDING_PHASE) return null;
     if ("kind" in c) return c;
-    if ("amount" in c) return { kind: "within", amount: c.amount, unit: c.unit, span: this.nodeSpan(mark) };
+    if ("amount" in c) {
+      return c.next
+        ? { kind: "within", amount: c.amount, unit: c.unit, next: true, span: this.nodeSpan(mark) }
+        : { kind: "within", amount: c.amount, unit: c.unit, span: this.nodeSpan(mark) };
+    }
     return { kind: "between", low: c.low, high: c.high, span: this.nodeSpan(mark) };
   }
 
@@ -1177,6 +1262,13 @@ class SegqlParser extends EmbeddedActionsParser {
   private missingTestAtEnd(): A.Test {
     return { op: "compare", cmp: "=", value: this.missing(), span: this.pointAtLastEnd() };
   }
+}
+
+/** Adds an operand to an `or`/`and` list, flattening a list of the same kind (a loop: no spread of 100,000s). */
+function addOperand(operands: A.Expr[], kind: "or" | "and", e: A.Expr | null | undefined): void {
+  if (!e) return;
+  if (e.kind === kind) for (const o of e.operands) operands.push(o);
+  else operands.push(e);
 }
 
 function quantifierOf(t: IToken): "any" | "all" | "none" {

@@ -136,6 +136,9 @@ export const Weeks = soft("Weeks", /weeks?/i, "'weeks'", [Unit]);
 export const Months = soft("Months", /months?/i, "'months'", [Unit]);
 export const Years = soft("Years", /years?/i, "'years'", [Unit]);
 
+/** `within last …` / `within next …`: a category, so one token is expected there and named in messages. */
+export const Direction = createToken({ name: "Direction", pattern: Lexer.NA, label: "'last' or 'next'" });
+
 // Aggregates of an event property.
 export const Aggregate = createToken({ name: "Aggregate", pattern: Lexer.NA, label: "an aggregate" });
 export const Sum = soft("Sum", /sum/i, "'sum'", [Aggregate]);
@@ -159,9 +162,11 @@ export const Most = soft("Most", /most/i, "'most'");
 export const Any = soft("Any", /any/i, "'any'");
 export const All = soft("All", /all/i, "'all'");
 export const None = soft("None", /none/i, "'none'");
-export const Last = soft("Last", /last/i, "'last'");
+export const Last = soft("Last", /last/i, "'last'", [Direction]);
 export const First = soft("First", /first/i, "'first'");
 export const Ago = soft("Ago", /ago/i, "'ago'");
+export const Next = soft("Next", /next/i, "'next'", [Direction]);
+export const From = soft("From", /from/i, "'from'");
 export const Times = soft("Times", /times?/i, "'times'");
 export const Exactly = soft("Exactly", /exactly/i, "'exactly'");
 export const Where = soft("Where", /where/i, "'where'");
@@ -177,8 +182,8 @@ export const hardKeywords: readonly TokenType[] = [
 ];
 export const softKeywords: readonly TokenType[] = [
   Minutes, Hours, Days, Weeks, Months, Years, Sum, Average, Minimum, Maximum, Today, Now, To, With, Empty,
-  EqualKw, GreaterKw, LessKw, Than, At, Least, Most, Any, All, None, Last, First, Ago, Times, Exactly, Where,
-  Of, Segment, As, Title, Description,
+  EqualKw, GreaterKw, LessKw, Than, At, Least, Most, Any, All, None, Last, First, Ago, Next, From, Times, Exactly,
+  Where, Of, Segment, As, Title, Description,
 ];
 
 /**
@@ -207,6 +212,7 @@ export const allTokens: TokenType[] = [
   CompareOp,
   Unit,
   Aggregate,
+  Direction,
   ...hardKeywords,
   Minutes,
   Hours,
@@ -236,6 +242,8 @@ export const allTokens: TokenType[] = [
   Last,
   First,
   Ago,
+  Next,
+  From,
   Times,
   Exactly,
   Where,

@@ -62,7 +62,7 @@ const errors: [string, string[]][] = [
   ["a starts 'x'", ["1:10 expected 'with' after 'starts', found ''x''"]],
   ["a between 1", ["1:12 expected 'and' after '1'"]],
   ["a within last 3", ["1:16 expected a time unit (minutes, hours, days, weeks, months, years) after '3'"]],
-  ["a within 3 days", ["1:10 expected 'last' after 'within', found '3'"]],
+  ["a within 3 days", ["1:10 expected 'last' or 'next' after 'within', found '3'"]],
   ["a in 1", ["1:6 expected '(' after 'in', found '1'"]],
   ["a in (1 2)", ["1:9 expected ',' or ')' after '1', found '2'"]],
   ["a has", ["1:6 expected a value or 'any'/'all'/'none' (…) after 'has'"]],
