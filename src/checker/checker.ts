@@ -396,9 +396,12 @@ class Checker {
         return v ? { op: test.op === "before" ? "lt" : "gt", value: v, negated: test.negated } : null;
       }
       case "within": {
-        if (!isTemporal(type)) return refuse(test.negated ? "not within last" : "within last", "date and timestamp fields");
+        const direction = test.next ? "next" : "last";
+        if (!isTemporal(type)) return refuse(`${test.negated ? "not " : ""}within ${direction}`, "date and timestamp fields");
         const amount = this.checkAmount(test.amount);
         if (amount === null) return null;
+        // within last: now − N ≤ t ≤ now; within next: now ≤ t ≤ now + N (a negative amount is the future).
+        if (test.next) return { op: "between", low: { kind: "now" }, high: { kind: "relative", amount: future(amount), unit: test.unit }, negated: test.negated };
         return {
           op: "between",
           low: { kind: "relative", amount, unit: test.unit },
@@ -483,9 +486,13 @@ class Checker {
         return parsed.local ? { kind: "instant", ms: parsed.ms, local: true } : { kind: "instant", ms: parsed.ms };
       }
       case "relative": {
-        if (!isTemporal(type)) return mismatch(`the time ${v.amount.raw} ${v.unit}s ago`);
+        if (!isTemporal(type)) {
+          const units = `${v.amount.raw} ${v.unit}s`;
+          return mismatch(`the time ${v.future === "in" ? `in ${units}` : v.future === "fromNow" ? `${units} from now` : `${units} ago`}`);
+        }
         const amount = this.checkAmount(v.amount);
-        return amount === null ? null : { kind: "relative", amount, unit: v.unit };
+        if (amount === null) return null;
+        return { kind: "relative", amount: v.future ? future(amount) : amount, unit: v.unit };
       }
       case "now":
       case "today":
@@ -623,6 +630,12 @@ class Checker {
   private checkWindow(w: A.Window | null): { low: TA.TimeValue; high: TA.TimeValue } | null | undefined {
     if (!w) return null;
     if (w.kind === "within") {
+      if (w.next) {
+        // Events are recorded when they happen: a window ahead of now would hold none.
+        const form = `within next ${w.amount.raw} ${w.unit}${w.amount.raw === "1" ? "" : "s"}`;
+        this.report(error("future-event", w.span, messages.futureEvent(form)));
+        return undefined;
+      }
       const amount = this.checkAmount(w.amount);
       return amount === null ? undefined : { low: { kind: "relative", amount, unit: w.unit }, high: { kind: "now" } };
     }
@@ -664,6 +677,11 @@ function fieldsAfterFirstCondition(e: A.EventExpr): Set<A.FieldRef> {
     });
   }
   return out;
+}
+
+/** A relative time `in N units` as `relative` takes it: now − (−N) units (never −0). */
+function future(amount: number): number {
+  return amount === 0 ? 0 : -amount;
 }
 
 function isOrdered(type: FieldType): boolean {

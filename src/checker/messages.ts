@@ -12,8 +12,8 @@ export const OPERATORS_BY_TYPE: Record<FieldType, string> = {
   enum: "=, !=, in, not in, is empty, is not empty",
   number: "=, !=, <, <=, >, >=, between, not between, in, not in, is empty, is not empty",
   boolean: "the field alone (is_verified), not field, = true, = false, is empty, is not empty",
-  date: "=, !=, <, <=, >, >=, between, before, after, within last, not within last, is empty, is not empty",
-  timestamp: "=, !=, <, <=, >, >=, between, before, after, within last, not within last, is empty, is not empty",
+  date: "=, !=, <, <=, >, >=, between, before, after, within last, not within last, within next, not within next, is empty, is not empty",
+  timestamp: "=, !=, <, <=, >, >=, between, before, after, within last, not within last, within next, not within next, is empty, is not empty",
   list: "has, has any, has all, has none, is empty, is not empty",
 };
 
