@@ -10,7 +10,7 @@ import type { IRecognitionException, IToken, TokenType } from "chevrotain";
 import { error, LineIndex, type Diagnostic, type Span } from "../diagnostics.js";
 import type { SegqlDocument } from "./ast.js";
 import { LIMITS, offsetPastBytes, resolveLimits, utf8Length, type LimitOptions, type Limits } from "./limits.js";
-import { tokenize } from "./lexer.js";
+import { lex } from "./lexer.js";
 import { parseTokens } from "./parser.js";
 import * as T from "./vocabulary.js";
 
@@ -42,17 +42,17 @@ export function parse(text: string, options: ParseOptions = {}): ParseResult {
   const limits = resolveLimits(options.limits);
   const past = offsetPastBytes(text, limits.maxInputBytes);
   if (past >= 0) return refuseTooLarge(text, past, limits.maxInputBytes);
-  const lines = new LineIndex(text);
-  const lexed = tokenize(text);
+  const lines = new LazyLineIndex(text);
+  const lexed = lex(text);
   const cap = limits.syntaxErrors;
   // Only the first errors become diagnostics: garbage can hold one per character.
-  const diagnostics: Diagnostic[] = lexed.errors.slice(0, cap + 1).map((e) => {
+  const diagnostics: Diagnostic[] = lexed.errors.length === 0 ? [] : lexed.errors.slice(0, cap + 1).map((e) => {
     const ch = text.slice(e.offset, e.offset + 1);
     return error("unexpected-character", lines.span(e.offset, e.offset + (e.length || 1)),
       `unexpected character '${ch}'${ch === '"' || ch === "'" ? "" : hintForCharacter(ch)}`);
   });
   const tokens = lexed.tokens;
-  const endSpan = lines.span(text.length, text.length);
+  const endSpan: Span = { start: text.length, end: text.length, line: lexed.endLine, column: lexed.endColumn };
 
   const refused = findOverLimit(tokens, lines, limits);
   if (refused) return { document: emptyDocument(lines.span(0, text.length)), diagnostics: [...diagnostics, refused], tokens };
@@ -60,9 +60,11 @@ export function parse(text: string, options: ParseOptions = {}): ParseResult {
   if (tooLong) diagnostics.push(tooLong);
 
   // Parsing stops well after the errors reported (they cost time, and later ones are mostly echoes).
-  const parsed = parseTokens(tokens, lexed.groups["comments"] ?? [], endSpan, cap * 10);
+  const parsed = parseTokens(tokens, lexed.comments, endSpan, cap * 10);
   // Described in order, at most cap + 1 of them: describing one scans the tokens.
-  for (const d of describeParseErrors(parsed.errors, tokens, lines, lexed.errors.map((e) => e.offset), cap + 1)) diagnostics.push(d);
+  if (parsed.errors.length > 0) {
+    for (const d of describeParseErrors(parsed.errors, tokens, lines, lexed.errors.map((e) => e.offset), cap + 1)) diagnostics.push(d);
+  }
   for (const d of parsed.diagnostics) diagnostics.push(d);
   if (diagnostics.length === 0) return { document: parsed.document, diagnostics, tokens };
   diagnostics.sort((a, b) => a.span.start - b.span.start);
@@ -80,6 +82,20 @@ function capErrors(diagnostics: Diagnostic[], cap: number): Diagnostic[] {
   kept.push(error("too-many-errors", next.span,
     `more syntax errors from here on are not reported (the first ${cap.toLocaleString("en-US")} are); fix those first`));
   return kept;
+}
+
+/**
+ * A `LineIndex` built on first use: most texts have no error, and only errors need line numbers found by
+ * offset (tokens carry their own).
+ */
+class LazyLineIndex {
+  private index: LineIndex | null = null;
+
+  constructor(readonly text: string) {}
+
+  span(start: number, end: number): Span {
+    return (this.index ??= new LineIndex(this.text)).span(start, end);
+  }
 }
 
 function emptyDocument(span: Span): SegqlDocument {
@@ -111,7 +127,7 @@ function hintForCharacter(ch: string): string {
  * (counting `(`, `not` and `where` as a level each, as the parser's recursion goes), or more than
  * `limits.segments` declarations.
  */
-function findOverLimit(tokens: IToken[], lines: LineIndex, limits: Limits): Diagnostic | null {
+function findOverLimit(tokens: IToken[], lines: LazyLineIndex, limits: Limits): Diagnostic | null {
   const saved: { depth: number; nots: number }[] = [];
   let depth = 0;
   let nots = 0;
@@ -173,7 +189,7 @@ function startsDeclaration(tokens: IToken[], i: number): boolean {
 }
 
 /** The first list with more than `max` values (counted by commas after its `(`). */
-function findTooLongList(tokens: IToken[], lines: LineIndex, max: number): Diagnostic | null {
+function findTooLongList(tokens: IToken[], lines: LazyLineIndex, max: number): Diagnostic | null {
   let commas = 0;
   let open: IToken | null = null;
   for (const t of tokens) {
@@ -207,7 +223,7 @@ function dedupe(diagnostics: Diagnostic[]): Diagnostic[] {
  * A parse error right after an unexpected character is its consequence (the character was dropped), so
  * only the character is reported.
  */
-function describeParseErrors(errors: IRecognitionException[], tokens: IToken[], lines: LineIndex, lexErrorOffsets: number[], max: number): Diagnostic[] {
+function describeParseErrors(errors: IRecognitionException[], tokens: IToken[], lines: LazyLineIndex, lexErrorOffsets: number[], max: number): Diagnostic[] {
   const out: Diagnostic[] = [];
   let lastStart = -1;
   for (const e of errors) {
@@ -249,7 +265,7 @@ function show(t: IToken | undefined): string {
   return `'${image}'`;
 }
 
-function describe(e: IRecognitionException, tokens: IToken[], lines: LineIndex): Diagnostic | null {
+function describe(e: IRecognitionException, tokens: IToken[], lines: LazyLineIndex): Diagnostic | null {
   const token = e.token;
   const previous = (e as unknown as { previousToken?: IToken }).previousToken ?? tokenBefore(tokens, token);
   const rules = e.context?.ruleStack ?? [];

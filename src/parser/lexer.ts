@@ -60,6 +60,19 @@ function spellingsOf(type: TokenType): string[] {
   });
 }
 
+/** The keyword `word` is (any case), or `Identifier`. */
+function keywordOf(word: string): TokenType {
+  return KEYWORDS.get(word) ?? (hasUpperCase(word) ? KEYWORDS.get(word.toLowerCase()) : undefined) ?? T.Identifier;
+}
+
+function hasUpperCase(word: string): boolean {
+  for (let i = 0; i < word.length; i++) {
+    const c = word.charCodeAt(i);
+    if (c >= 65 && c <= 90) return true;
+  }
+  return false;
+}
+
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
@@ -210,8 +223,7 @@ function match(text: string, i: number): TokenType | null {
   if (isIdentStart(c)) {
     const end = scanIdentifier(text, i);
     matchEnd = end;
-    if (end - i > LONGEST_KEYWORD) return T.Identifier;
-    return KEYWORDS.get(text.slice(i, end).toLowerCase()) ?? T.Identifier;
+    return end - i > LONGEST_KEYWORD ? T.Identifier : keywordOf(text.slice(i, end));
   }
   if (isSpace(c)) {
     let j = i + 1;
@@ -237,11 +249,26 @@ function token(text: string, start: number, end: number, type: TokenType, line: 
   };
 }
 
+/** What `lex` finds: tokens, comments, errors, and the line and column just past the end of the text. */
+export interface Lexed {
+  tokens: IToken[];
+  comments: IToken[];
+  errors: ILexingError[];
+  endLine: number;
+  endColumn: number;
+}
+
 /**
  * Tokenizes `text` as Chevrotain's `Lexer` over `allTokens` does (full position tracking): significant
  * tokens, `--` comments in `groups.comments`, and one error per run of characters where no token starts.
  */
 export function tokenize(text: string): ILexingResult {
+  const { tokens, comments, errors } = lex(text);
+  return { tokens, groups: { comments }, errors };
+}
+
+/** `tokenize`, with comments apart and the position of the end of the text. */
+export function lex(text: string): Lexed {
   const tokens: IToken[] = [];
   const comments: IToken[] = [];
   const errors: ILexingError[] = [];
@@ -264,6 +291,26 @@ export function tokenize(text: string): ILexingResult {
       } while (i < n && isSpace(text.charCodeAt(i)));
       continue;
     }
+    if (isIdentStart(c)) {
+      // The commonest token, inlined: the image is sliced once and serves as the keyword lookup's key.
+      const end = scanIdentifier(text, i);
+      const image = text.slice(i, end);
+      const type = end - i > LONGEST_KEYWORD ? T.Identifier : keywordOf(image);
+      const column = i - lineStart + 1;
+      tokens.push({
+        image,
+        startOffset: i,
+        endOffset: end - 1,
+        startLine: line,
+        endLine: line,
+        startColumn: column,
+        endColumn: column + end - i - 1,
+        tokenTypeIdx: type.tokenTypeIdx!,
+        tokenType: type,
+      });
+      i = end;
+      continue;
+    }
     const type = match(text, i);
     if (type !== null) {
       const t = token(text, i, matchEnd, type, line, i - lineStart + 1);
@@ -284,7 +331,7 @@ export function tokenize(text: string): ILexingResult {
       message: `unexpected character: ->${text.charAt(start)}<- at offset: ${start}, skipped ${i - start} characters.`,
     });
   }
-  return { tokens, groups: { comments }, errors };
+  return { tokens, comments, errors, endLine: line, endColumn: n - lineStart + 1 };
 }
 
 /** The lexer, with the interface of a Chevrotain `Lexer` (`segqlLexer.tokenize(text)`). */
