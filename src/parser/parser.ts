@@ -88,6 +88,8 @@ interface Bounds {
 interface Within {
   amount: A.NumberValue;
   unit: A.TimeUnit;
+  /** `within next …` */
+  next: boolean;
 }
 
 /** An event clause: a measure (count, aggregate, first/last time) or a window. */
@@ -167,6 +169,7 @@ class SegqlParser extends EmbeddedActionsParser {
   private countAlts: IOrAlt<IToken>[] | undefined = undefined;
   private countLeastMostAlts: IOrAlt<IToken>[] | undefined = undefined;
   private firstLastAlts: IOrAlt<IToken>[] | undefined = undefined;
+  private agoFromNowAlts: IOrAlt<IToken | undefined>[] | undefined = undefined;
   private readonly predicateOption = () => this.SUBRULE(this.predicate);
   /**
    * Operands of the `or`/`and` lists being parsed, innermost list last (each rule takes its own from
@@ -345,7 +348,7 @@ class SegqlParser extends EmbeddedActionsParser {
     try {
       first = this.SUBRULE(this.andExpr, OPERANDS);
       // `MANY(orTail)`, looped here at parse time: Chevrotain's MANY looks ahead for `or` just so, and its
-      // in-repetition recovery has nothing to do at the end of a rule.
+      // in-repetition recovery has nothing to do at the end of a rule (see `repeat`).
       if (this.RECORDING_PHASE) this.MANY(this.orTail);
       else while (this.nextType() === T.Or) this.orTail();
     } catch (e) {
@@ -573,21 +576,23 @@ class SegqlParser extends EmbeddedActionsParser {
     return { low, high };
   }, recovered);
 
-  /** `within last N unit` */
+  /** `within last N unit`, `within next N unit` */
   public withinLast = this.RULE("withinLast", (): Within => {
+    let direction: IToken | undefined;
     let num: IToken | undefined;
     let unit: IToken | undefined;
     try {
       this.markEnd(this.CONSUME(T.Within));
-      this.markEnd(this.CONSUME(T.Last));
+      direction = this.CONSUME(T.Direction);
+      this.markEnd(direction);
       num = this.CONSUME(T.NumberLiteral);
       unit = this.CONSUME(T.Unit);
     } catch (e) {
       if (!isFailure(e)) throw e;
-      e.partial = this.within(num, unit);
+      e.partial = this.within(direction, num, unit);
       throw e;
     }
-    return this.within(num, unit);
+    return this.within(direction, num, unit);
   }, recovered);
 
   /** `has v`, `has any (…)`, `has all (…)`, `has none (…)` */
@@ -628,6 +633,7 @@ class SegqlParser extends EmbeddedActionsParser {
         { ALT: () => this.literal(this.CONSUME(T.StringLiteral)) },
         { ALT: () => this.literal(this.CONSUME(T.UnterminatedString)) },
         { ALT: () => this.SUBRULE(this.relativeTime) },
+        { ALT: () => this.SUBRULE(this.inTime) },
         { ALT: () => this.literal(this.CONSUME(T.NumberLiteral)) },
         { ALT: () => this.literal(this.CONSUME(T.TimestampLiteral)) },
         { ALT: () => this.literal(this.CONSUME(T.DateLiteral)) },
@@ -645,21 +651,48 @@ class SegqlParser extends EmbeddedActionsParser {
     }
   }, recovered);
 
-  /** `30 days ago` */
+  /** `30 days ago`, `30 days from now` */
   public relativeTime = this.RULE("relativeTime", (): A.Value => {
     const mark = this.consumedCount;
     let num: IToken | undefined;
     let unit: IToken | undefined;
+    let from: IToken | undefined;
     try {
       num = this.CONSUME(T.NumberLiteral);
       unit = this.CONSUME(T.Unit);
-      this.CONSUME(T.Ago);
+      from = this.OR((this.agoFromNowAlts ??= [
+        { ALT: () => (this.CONSUME(T.Ago), undefined) },
+        {
+          ALT: () => {
+            const t = this.CONSUME(T.From);
+            this.CONSUME(T.Now);
+            return t;
+          },
+        },
+      ]));
     } catch (e) {
       if (!isFailure(e)) throw e;
-      e.partial = this.relative(mark, num, unit);
+      e.partial = this.relative(mark, num, unit, from === undefined ? undefined : "fromNow");
       throw e;
     }
-    return this.relative(mark, num, unit);
+    return this.relative(mark, num, unit, from === undefined ? undefined : "fromNow");
+  }, recovered);
+
+  /** `in 30 days` */
+  public inTime = this.RULE("inTime", (): A.Value => {
+    const mark = this.consumedCount;
+    let num: IToken | undefined;
+    let unit: IToken | undefined;
+    try {
+      this.markEnd(this.CONSUME(T.In));
+      num = this.CONSUME(T.NumberLiteral);
+      unit = this.CONSUME(T.Unit);
+    } catch (e) {
+      if (!isFailure(e)) throw e;
+      e.partial = this.relative(mark, num, unit, "in");
+      throw e;
+    }
+    return this.relative(mark, num, unit, "in");
   }, recovered);
 
   /**
@@ -1085,12 +1118,15 @@ class SegqlParser extends EmbeddedActionsParser {
   }
 
   private withinTest(w: Within): A.Test {
-    return { op: "within", negated: false, amount: w.amount, unit: w.unit, span: UNSPANNED };
+    return w.next
+      ? { op: "within", negated: false, amount: w.amount, unit: w.unit, next: true, span: UNSPANNED }
+      : { op: "within", negated: false, amount: w.amount, unit: w.unit, span: UNSPANNED };
   }
 
-  private within(num: IToken | undefined, unit: IToken | undefined): Within {
+  private within(direction: IToken | undefined, num: IToken | undefined, unit: IToken | undefined): Within {
     const amount: A.NumberValue = isVirtual(num) ? { kind: "number", value: NaN, raw: "", span: this.pointAtLastEnd() } : this.numberValue(num!);
-    return { amount, unit: isVirtual(unit) ? "day" : UNITS.get(unit!.tokenType) ?? "day" };
+    const next = !isVirtual(direction) && direction!.tokenType === T.Next;
+    return { amount, unit: isVirtual(unit) ? "day" : UNITS.get(unit!.tokenType) ?? "day", next };
   }
 
   /** `has any|all|none (…)` */
@@ -1166,9 +1202,13 @@ class SegqlParser extends EmbeddedActionsParser {
     return { kind: "string", value: decodeString(t, this.diagnostics), span: tokenSpan(t) };
   }
 
-  private relative(mark: number, num: IToken | undefined, unit: IToken | undefined): A.Value {
+  private relative(mark: number, num: IToken | undefined, unit: IToken | undefined, future?: "in" | "fromNow"): A.Value {
     if (isVirtual(num) || isVirtual(unit)) return this.missing();
-    const v: A.Value = { kind: "relative", amount: this.numberValue(num!), unit: UNITS.get(unit!.tokenType) ?? "day", span: this.nodeSpan(mark) };
+    const amount = this.numberValue(num!);
+    const u = UNITS.get(unit!.tokenType) ?? "day";
+    const v: A.Value = future
+      ? { kind: "relative", amount, unit: u, future, span: this.nodeSpan(mark) }
+      : { kind: "relative", amount, unit: u, span: this.nodeSpan(mark) };
     this.markEndAt(v.span);
     return v;
   }
@@ -1181,7 +1221,11 @@ class SegqlParser extends EmbeddedActionsParser {
   private clause(mark: number, c: Clause | Within | Bounds | null): Clause | null {
     if (c === null || this.RECORDING_PHASE) return null;
     if ("kind" in c) return c;
-    if ("amount" in c) return { kind: "within", amount: c.amount, unit: c.unit, span: this.nodeSpan(mark) };
+    if ("amount" in c) {
+      return c.next
+        ? { kind: "within", amount: c.amount, unit: c.unit, next: true, span: this.nodeSpan(mark) }
+        : { kind: "within", amount: c.amount, unit: c.unit, span: this.nodeSpan(mark) };
+    }
     return { kind: "between", low: c.low, high: c.high, span: this.nodeSpan(mark) };
   }
 
