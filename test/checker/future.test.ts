@@ -69,7 +69,7 @@ describe("future forms", () => {
       "7:operator-type: 'within next' takes date and timestamp fields; seats is a number field, which takes =, !=, <, <=, >, >=, between, not between, in, not in, is empty, is not empty",
     ]);
     expect(problems("seats > in 3 days")).toEqual(["9:value-type: seats is a number field, so it cannot be compared with the time in 3 days"]);
-    expect(problems("trial_ends_at within next 1.5 days")).toEqual(["33:bad-amount: expected a whole number of units, found 1.5"]);
+    expect(problems("trial_ends_at within next 1.5 days")).toEqual(["27:bad-amount: expected a whole number of units, found 1.5"]);
   });
 
   it("half-typed forms get syntax errors saying what is missing", () => {
