@@ -32,6 +32,16 @@ export const generic: Dialect = {
     now: () => "CURRENT_TIMESTAMP",
     today: () => "CAST(CURRENT_DATE AS TIMESTAMP WITH TIME ZONE)",
     minus: (expr: string, amount: string, unit: TimeUnit) => `(${expr} - ${/^\d+$/.test(amount) ? `INTERVAL '${amount}'` : `CAST(${amount} AS INTERVAL)`} ${UNITS[unit]})`,
+    plus: (expr: string, amount: string, unit: TimeUnit) => `(${expr} + ${/^\d+$/.test(amount) ? `INTERVAL '${amount}'` : `CAST(${amount} AS INTERVAL)`} ${UNITS[unit]})`,
+    // SQL:2016's AT TIME ZONE (a zone-less timestamp read in the zone, or an instant shown there).
+    zone: {
+      toWall: (instant, _kind, zone) => `CAST(${instant} AT TIME ZONE ${zone} AS TIMESTAMP)`,
+      fromWall: (wall, _kind, zone) => `(${wall} AT TIME ZONE ${zone})`,
+      midnight: (wall) => `CAST(CAST(${wall} AS DATE) AS TIMESTAMP)`,
+      dateOf: (wall) => `CAST(${wall} AS DATE)`,
+      dateMidnight: (date) => `CAST(${date} AS TIMESTAMP)`,
+      addDays: (date, days) => `(${date} ${days < 0 ? "-" : "+"} INTERVAL '${Math.abs(days)}' DAY)`,
+    },
   },
   json: {
     number: (doc, key) => `JSON_VALUE(${doc}, ${standardString(`$."${key}"`)} RETURNING DOUBLE PRECISION NULL ON ERROR)`,
