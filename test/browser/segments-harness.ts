@@ -44,12 +44,17 @@ export async function startSegmentsServer(): Promise<SegmentsServer> {
   };
 }
 
-/** The text of the CodeMirror editor on the page (its document, not the rendered lines). */
+/** The text of the CodeMirror editor on the page: its lines (short documents are all drawn), no placeholder. */
 export async function editorText(page: Page): Promise<string> {
   return page.evaluate(() => {
-    const el = document.querySelector(".cm-content") as (HTMLElement & { cmView?: { view: { state: { doc: { toString(): string } } } } }) | null;
-    const view = el?.cmView?.view;
-    return view ? view.state.doc.toString() : (el?.innerText ?? "");
+    const lines = [...document.querySelectorAll(".cm-content .cm-line")];
+    return lines
+      .map((l) => {
+        const copy = l.cloneNode(true) as HTMLElement;
+        copy.querySelectorAll(".cm-placeholder, .cm-widgetBuffer").forEach((w) => w.remove());
+        return copy.textContent ?? "";
+      })
+      .join("\n");
   });
 }
 
@@ -57,4 +62,12 @@ export async function editorText(page: Page): Promise<string> {
 export async function openSegments(page: Page, base: string): Promise<void> {
   await page.goto(`${base}#/segments`);
   await page.getByTestId("segments-table").waitFor({ timeout: 30_000 });
+}
+
+/** A screenshot without the mouse's hover tooltip over it (the mouse moves to a corner first). */
+export async function cleanShot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
+  await page.mouse.move(1, 1);
+  await page.waitForTimeout(150);
+  const { screenshot } = await import("./harness.js");
+  await screenshot(page, name, options);
 }

@@ -111,7 +111,7 @@ function FieldSelect(props: FieldSelectorProps) {
   if (props.rule.field === TEXT_FIELD) return <span className="text-rule-label">Condition</span>;
   const options = props.options.filter((o) => "name" in o && o.name !== TEXT_FIELD) as { name: string; label: string; def?: FieldDef }[];
   return (
-    <select className="rb-field" value={props.value} onChange={(e) => props.handleOnChange(e.target.value)} disabled={props.disabled} aria-label="Field" title={props.title}>
+    <select className={`rb-field ${props.className ?? ""}`} value={props.value} onChange={(e) => props.handleOnChange(e.target.value)} disabled={props.disabled} aria-label="Field" title={props.title}>
       {options.map((o) => (
         <option key={o.name} value={o.name}>
           {o.label}
@@ -124,7 +124,7 @@ function FieldSelect(props: FieldSelectorProps) {
 function OperatorSelect(props: OperatorSelectorProps) {
   if (props.rule.field === TEXT_FIELD) return null;
   return (
-    <select className="rb-operator" value={props.value} onChange={(e) => props.handleOnChange(e.target.value)} disabled={props.disabled} aria-label={`Operator for ${props.rule.field}`} title={props.title}>
+    <select className={`rb-operator ${props.className ?? ""}`} value={props.value} onChange={(e) => props.handleOnChange(e.target.value)} disabled={props.disabled} aria-label={`Operator for ${props.rule.field}`} title={props.title}>
       {(props.options as { name: string; label: string }[]).map((o) => (
         <option key={o.name} value={o.name}>
           {o.label}
@@ -138,7 +138,7 @@ function CombinatorSelect(props: CombinatorSelectorProps) {
   // One condition has nothing to combine: the choice appears with the second.
   if ((props.rules?.length ?? 0) < 2) return null;
   return (
-    <select className="rb-combinator" value={props.value} onChange={(e) => props.handleOnChange(e.target.value)} disabled={props.disabled} aria-label="Combine the conditions of this group with" title={props.title}>
+    <select className={`rb-combinator ${props.className ?? ""}`} value={props.value} onChange={(e) => props.handleOnChange(e.target.value)} disabled={props.disabled} aria-label="Combine the conditions of this group with" title={props.title}>
       <option value="and">all of (AND)</option>
       <option value="or">any of (OR)</option>
     </select>
@@ -148,7 +148,7 @@ function CombinatorSelect(props: CombinatorSelectorProps) {
 function NotToggle(props: NotToggleProps) {
   const id = useId();
   return (
-    <span className="rb-not">
+    <span className={`rb-not ${props.className ?? ""}`}>
       <input id={id} type="checkbox" checked={props.checked ?? false} onChange={(e) => props.handleOnChange(e.target.checked)} disabled={props.disabled} />
       <label htmlFor={id} title={props.title}>
         NOT
@@ -159,7 +159,7 @@ function NotToggle(props: NotToggleProps) {
 
 function Action(props: ActionProps) {
   return (
-    <button type="button" className="small rb-add" onClick={(e) => props.handleOnClick(e)} disabled={props.disabled} title={props.title}>
+    <button type="button" className={`small rb-add ${props.className ?? ""}`} onClick={(e) => props.handleOnClick(e)} disabled={props.disabled} title={props.title}>
       {props.label}
     </button>
   );
@@ -168,7 +168,7 @@ function Action(props: ActionProps) {
 function RemoveAction(props: ActionProps) {
   const what = "rules" in props.ruleOrGroup ? "this group" : "this condition";
   return (
-    <button type="button" className="icon-button rb-remove" onClick={(e) => props.handleOnClick(e)} disabled={props.disabled} aria-label={`Remove ${what}`} title={props.title}>
+    <button type="button" className={`icon-button rb-remove ${props.className ?? ""}`} onClick={(e) => props.handleOnClick(e)} disabled={props.disabled} aria-label={`Remove ${what}`} title={props.title}>
       ✕
     </button>
   );
@@ -177,6 +177,11 @@ function RemoveAction(props: ActionProps) {
 // ---- values ---------------------------------------------------------------------------------------------
 
 function ValueEditor(props: ValueEditorProps) {
+  const editor = <ValueEditorBody {...props} />;
+  return <span className="rb-value-wrap">{editor}</span>;
+}
+
+function ValueEditorBody(props: ValueEditorProps) {
   const ctx = (props as unknown as { context?: BuilderContext }).context;
   if (props.rule.field === TEXT_FIELD) {
     return (

@@ -135,19 +135,30 @@ export function StaticPicker({ keyField, picks, onChange }: StaticPickerProps) {
         <div className="picker-controls">
           <label className="field grow">
             <span>Search any field</span>
-            <input type="search" value={search} onChange={(e) => setSearch(e.target.value)} placeholder="name, key, city, tag…" data-testid="picker-search" />
+            <input type="search" value={search} onChange={(e) => setSearch(e.target.value)} onKeyDown={(e) => e.key === "Enter" && e.preventDefault()} placeholder="name, key, city, tag…" data-testid="picker-search" />
           </label>
-          <form
-            className="field grow filter-form"
-            onSubmit={(e) => {
-              e.preventDefault();
-              setFilter(filterDraft.trim());
-            }}
-          >
+          {/* Not a <form>: this sits inside the segment's form, and Enter here must filter, not save. */}
+          <div className="field grow filter-form">
             <label htmlFor={`${pasteId}-filter`}>Filter by an expression</label>
             <div className="row">
-              <input id={`${pasteId}-filter`} type="text" className="code-input" value={filterDraft} onChange={(e) => setFilterDraft(e.target.value)} placeholder='tenure > 24 and contract = "Two year"' data-testid="picker-filter" />
-              <button type="submit">Filter</button>
+              <input
+                id={`${pasteId}-filter`}
+                type="text"
+                className="code-input"
+                value={filterDraft}
+                onChange={(e) => setFilterDraft(e.target.value)}
+                onKeyDown={(e) => {
+                  if (e.key === "Enter") {
+                    e.preventDefault();
+                    setFilter(filterDraft.trim());
+                  }
+                }}
+                placeholder='tenure > 24 and contract = "Two year"'
+                data-testid="picker-filter"
+              />
+              <button type="button" onClick={() => setFilter(filterDraft.trim())}>
+                Filter
+              </button>
               {filter && (
                 <button
                   type="button"
@@ -160,7 +171,7 @@ export function StaticPicker({ keyField, picks, onChange }: StaticPickerProps) {
                 </button>
               )}
             </div>
-          </form>
+          </div>
         </div>
         {filterProblem ? (
           <p className="problem" role="alert">

@@ -1,0 +1,240 @@
+/**
+ * The segments web app in real headless Chromium against `segql serve` (in-process, a temporary DuckDB
+ * database with the demo): creating segments.
+ * - a dynamic segment with two groups built with the builder only: the editor shows the same text, and
+ *   the saved segment has it;
+ * - an edit of the text: the builder follows (groups, fields, operators, values), comments stay;
+ * - a builder edit rewrites only its part of a text with comments and layout;
+ * - "Preview Matching Contacts" shows the API's counts (whole and per condition) and the impact of an edit;
+ * - a static segment by picking: search, checkboxes, a second page, all matches of a filter, pasted keys
+ *   with an unknown one shown; the saved members are exactly those;
+ * - the checker's errors reported in place on save, and a name taken under the name.
+ * No request leaves the server's origin. Screenshots of the create pages go to docs/screenshots/.
+ */
+import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { guardedContext, hasChromium, launchChromium, skipReason, watchErrors } from "./harness.js";
+import { cleanShot, editorText, startSegmentsServer, type SegmentsServer } from "./segments-harness.js";
+
+/** The rule or group of the builder with this id (ids are paths in the text's groups: g, g.0, g.0.1). */
+function node(page: Page, id: string): Locator {
+  return page.locator(`[data-rule-id="${id}"], [data-rule-group-id="${id}"]`).first();
+}
+
+/** A group's own header button ("+ Rule", "+ Group"), not those of groups inside it. */
+function groupButton(page: Page, id: string, label: "+ Rule" | "+ Group"): Locator {
+  return page.locator(`[data-rule-group-id="${id}"] > .ruleGroup-header`).getByRole("button", { name: label, exact: true });
+}
+
+/** Opens the create form with no draft (an earlier test may have left one in this tab). */
+async function openNew(page: Page, base: string): Promise<void> {
+  await page.goto(`${base}#/segments/new`);
+  await page.evaluate(() => window.sessionStorage.clear());
+  await page.reload();
+  await page.getByTestId("segment-name").waitFor();
+}
+
+async function setRule(page: Page, id: string, field: string, operator: string | null, value: string | null): Promise<void> {
+  await node(page, id).getByLabel("Field", { exact: true }).selectOption(field);
+  if (operator !== null) await node(page, id).getByLabel(`Operator for ${field}`).selectOption(operator);
+  if (value !== null) {
+    const input = node(page, id).getByLabel(`Value of ${field}`, { exact: true });
+    if ((await input.evaluate((e) => e.tagName)) === "SELECT") await input.selectOption(value);
+    else await input.fill(value);
+  }
+}
+
+describe.skipIf(!hasChromium)(`segments web app: building segments (Chromium) ${hasChromium ? "" : skipReason}`, () => {
+  let server: SegmentsServer;
+  let browser: Browser;
+  let context: BrowserContext;
+  let external: string[];
+  let page: Page;
+  let errors: string[];
+
+  beforeAll(async () => {
+    server = await startSegmentsServer();
+    browser = await launchChromium();
+    ({ context, external } = await guardedContext(browser, server.url));
+    page = await context.newPage();
+    errors = watchErrors(page);
+  });
+
+  afterAll(async () => {
+    expect(external).toEqual([]);
+    expect(errors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
+    await browser?.close();
+    await server?.close();
+  });
+
+  it("creates a dynamic segment with two groups using the builder only; the editor shows the same text", async () => {
+    await openNew(page, server.url);
+    await page.getByTestId("segment-name").fill("Fiber veterans or two-year");
+    await page.getByTestId("segment-description").fill("Built with the rule builder.");
+    // First group: internet on fiber and tenure over 24 months.
+    await groupButton(page, "g", "+ Group").click();
+    await setRule(page, "g.0.0", "internet_service", null, "Fiber optic");
+    await groupButton(page, "g.0", "+ Rule").click();
+    await setRule(page, "g.0.1", "tenure", ">", "24");
+    // Second group: on a two-year contract; the groups joined with OR.
+    await groupButton(page, "g", "+ Group").click();
+    await setRule(page, "g.1.0", "contract", null, "Two year");
+    await node(page, "g").locator("> .ruleGroup-header").getByLabel("Combine the conditions of this group with").selectOption("or");
+    const expected = '(internet_service = "Fiber optic" and tenure > 24) or (contract = "Two year")';
+    await expect.poll(() => editorText(page)).toBe(expected);
+    await cleanShot(page, "segments-create-builder", { fullPage: true });
+    await page.getByTestId("save").click();
+    await page.waitForURL(/#\/segments\/\d+$/);
+    const id = Number(/#\/segments\/(\d+)/.exec(page.url())![1]);
+    const saved = await server.store.getSegment(id);
+    expect(saved.expression).toBe(expected);
+    expect(saved.description).toBe("Built with the rule builder.");
+    await expect.poll(async () => page.getByTestId("segment-member-count").textContent()).toBe(saved.memberCount.toLocaleString("en-US"));
+    const preview = await server.store.preview(expected, { limit: 0, conditionCounts: false });
+    expect(saved.memberCount).toBe(preview.count);
+  });
+
+  it("follows a text edit in the builder: groups, fields, operators and values", async () => {
+    await openNew(page, server.url);
+    await page.getByTestId("segment-name").fill("Typed");
+    await page.locator(".cm-content").click();
+    const text = '-- seniors on paper bills\nsenior_citizen and (payment_method in ("Mailed check", "Electronic check") or monthly_charges between 20 and 40.5)\n  and signed_up_at within last 2 years';
+    await page.keyboard.insertText(text);
+    await expect.poll(() => editorText(page)).toBe(text);
+    const builder = page.getByTestId("builder");
+    await expect.poll(() => node(page, "g.0").getByLabel("Field", { exact: true }).inputValue()).toBe("senior_citizen");
+    expect(await node(page, "g.0").getByLabel("Operator for senior_citizen").inputValue()).toBe("isTrue");
+    expect(await node(page, "g.1").locator("> .ruleGroup-header").getByLabel("Combine the conditions of this group with").inputValue()).toBe("or");
+    expect(await node(page, "g.1.0").getByLabel("Operator for payment_method").inputValue()).toBe("in");
+    expect(await node(page, "g.1.0").getByRole("group", { name: "Value of payment_method" }).innerText()).toMatch(/Mailed check[\s\S]*Electronic check/);
+    expect(await node(page, "g.1.1").getByLabel("Value of monthly_charges: from").inputValue()).toBe("20");
+    expect(await node(page, "g.1.1").getByLabel("Value of monthly_charges: to").inputValue()).toBe("40.5");
+    expect(await node(page, "g.2").getByLabel("Value of signed_up_at: how many").inputValue()).toBe("2");
+    expect(await node(page, "g.2").getByLabel("Value of signed_up_at: unit").inputValue()).toBe("year");
+    // Typing more: the builder follows at once.
+    await page.locator(".cm-content").click();
+    await page.keyboard.press("Control+End");
+    await page.keyboard.type(' and contract != "Month-to-month"');
+    await expect.poll(() => node(page, "g.3").getByLabel("Field", { exact: true }).inputValue()).toBe("contract");
+    expect(await node(page, "g.3").getByLabel("Operator for contract").inputValue()).toBe("!=");
+    // An event condition is a text rule, kept as written.
+    await page.keyboard.type(' and not performed "Refund"');
+    await expect.poll(() => node(page, "g.4").locator(".text-rule code").textContent()).toBe('performed "Refund"');
+    expect(await builder.isVisible()).toBe(true);
+    await cleanShot(page, "segments-text-to-builder", { fullPage: true });
+  });
+
+  it("rewrites only the part a builder edit changes (comments and layout elsewhere stay)", async () => {
+    const before = await editorText(page);
+    await node(page, "g.1.1").getByLabel("Value of monthly_charges: to").fill("55");
+    await expect.poll(() => editorText(page)).toBe(before.replace("40.5", "55"));
+    await node(page, "g.1.0").getByRole("button", { name: "Remove Electronic check" }).click();
+    await expect.poll(() => editorText(page)).toBe(before.replace("40.5", "55").replace('("Mailed check", "Electronic check")', '("Mailed check")'));
+    await node(page, "g.1").locator("> .ruleGroup-header").getByLabel("Combine the conditions of this group with").selectOption("and");
+    await expect.poll(() => editorText(page)).toBe(before.replace("40.5", "55").replace('("Mailed check", "Electronic check")', '("Mailed check")').replace(") or monthly", ") and monthly"));
+    // Undo in the editor takes a builder edit back, as one step.
+    await page.locator(".cm-content").click();
+    await page.keyboard.press("Control+z");
+    await expect.poll(() => editorText(page)).toBe(before.replace("40.5", "55").replace('("Mailed check", "Electronic check")', '("Mailed check")'));
+  });
+
+  it("previews the counts the API gives: the whole, each condition, and who enters and leaves on an edit", async () => {
+    await openNew(page, server.url);
+    const text = 'contract = "Month-to-month" and (tenure > 12 or senior_citizen) and internet_service = "Fiber optic"';
+    await page.locator(".cm-content").click();
+    await page.keyboard.insertText(text);
+    await page.getByTestId("preview-button").click();
+    await page.getByTestId("preview-count").waitFor();
+    const api = await server.store.preview(text, { limit: 10 });
+    expect(await page.getByTestId("preview-count").textContent()).toBe(api.count.toLocaleString("en-US"));
+    expect(await page.getByTestId("condition-count").allTextContents()).toEqual(api.conditions.map((c) => c.count.toLocaleString("en-US")));
+    const shownKeys = await page.getByTestId("preview").locator("tbody tr").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-key")));
+    expect(shownKeys).toEqual(api.contacts.map((c) => c["customer_id"]));
+    await cleanShot(page, "segments-preview", { fullPage: true });
+
+    // An edit of a saved segment: the impact.
+    const loyal = (await server.store.listSegments({ search: "Loyal on contract" })).items[0]!;
+    await page.goto(`${server.url}#/segments/${loyal.id}/edit`);
+    await node(page, "g.1").getByLabel("Value of tenure", { exact: true }).fill("36");
+    const edited = (loyal.expression ?? "").replace(">= 24", ">= 36");
+    await expect.poll(() => editorText(page)).toBe(edited);
+    await page.getByTestId("preview-button").click();
+    await page.getByTestId("impact").waitFor();
+    const impact = (await server.store.preview(edited, { segmentId: loyal.id, limit: 0 })).impact!;
+    expect(impact.leaving).toBeGreaterThan(0);
+    const cells = await page.getByTestId("impact").locator(".big-number").allTextContents();
+    expect(cells.slice(0, 2)).toEqual([`+${impact.entering.toLocaleString("en-US")}`, `−${impact.leaving.toLocaleString("en-US")}`]);
+    await cleanShot(page, "segments-edit-impact", { fullPage: true });
+    // Leave the edit without saving, and drop its draft.
+    await page.evaluate(() => window.sessionStorage.clear());
+  });
+
+  it("creates a static segment by picking: search, checkboxes, a second page, all matches of a filter, pasted keys", async () => {
+    await openNew(page, server.url);
+    await page.getByTestId("segment-name").fill("Hand-picked accounts");
+    await page.getByTestId("dynamic-switch").click();
+    const picker = page.getByTestId("picker-table");
+    await picker.waitFor();
+    // Search by any field: part of a key.
+    await page.getByTestId("picker-search").fill("7590-vhveg");
+    await expect.poll(() => picker.locator("tbody tr").count()).toBe(1);
+    await picker.getByLabel("Pick 7590-VHVEG").check();
+    await page.getByTestId("picker-search").fill("");
+    await expect.poll(() => picker.locator("tbody tr").count()).toBe(20);
+    const firstPage = await picker.locator("tbody tr").evaluateAll((rows) => rows.slice(0, 2).map((r) => r.getAttribute("data-key")!));
+    for (const k of firstPage) await picker.getByLabel(`Pick ${k}`).check();
+    await page.getByTestId("picker-next").click();
+    await expect.poll(async () => (await picker.locator("tbody tr").first().getAttribute("data-key")) !== firstPage[0]).toBe(true);
+    const secondPage = (await picker.locator("tbody tr").first().getAttribute("data-key"))!;
+    await picker.getByLabel(`Pick ${secondPage}`).check();
+    // Every match of a filter.
+    const filter = 'tenure >= 72 and contract = "Two year" and churn';
+    await page.getByTestId("picker-filter").fill(filter);
+    await page.getByTestId("picker-filter").press("Enter");
+    await page.getByTestId("select-all-matches").click();
+    // Pasted keys: one is not a contact, and is shown.
+    await page.getByTestId("paste-keys").fill("12346\nnot-a-customer\n5575-GNVDE\n");
+    await page.getByTestId("add-pasted").click();
+    await expect.poll(() => page.getByTestId("unknown-keys").textContent()).toContain("not-a-customer");
+    const picked = ["7590-VHVEG", ...firstPage, secondPage, "12346", "5575-GNVDE"];
+    expect(await page.getByTestId("picked-count").textContent()).toBe(`${new Set(picked).size} contacts`);
+    await cleanShot(page, "segments-create-static", { fullPage: true });
+    await page.getByTestId("save").click();
+    await page.waitForURL(/#\/segments\/\d+$/);
+    const id = Number(/#\/segments\/(\d+)/.exec(page.url())![1]);
+    const members = await server.store.members(id, { limit: 1000 });
+    const matches = await server.store.listContacts({ filter, limit: 1000 });
+    const want = new Set([...picked, ...matches.items.map((c) => String(c["customer_id"]))]);
+    expect(new Set(members.items.map((c) => String(c["customer_id"])))).toEqual(want);
+    expect(members.total).toBe(want.size);
+  });
+
+  it("reports the checker's errors in place and a name taken under the name, keeping what was typed", async () => {
+    await openNew(page, server.url);
+    await page.getByTestId("segment-name").fill("Fiber churners");
+    await page.locator(".cm-content").click();
+    await page.keyboard.insertText("tenure > 3");
+    await page.getByTestId("save").click();
+    await expect.poll(() => page.locator("#name-error").textContent()).toMatch(/Fiber churners/);
+    expect(await page.getByTestId("segment-name").getAttribute("aria-invalid")).toBe("true");
+    await page.getByTestId("segment-name").fill("Short tenure, wrong value");
+    await page.locator(".cm-content").click();
+    await page.keyboard.press("Control+a");
+    await page.keyboard.insertText('tenure > 3 and contract = "Monthly"');
+    await page.getByTestId("save").click();
+    const diagnostics = page.getByTestId("save-diagnostics");
+    await diagnostics.waitFor();
+    expect(await diagnostics.textContent()).toMatch(/1:27.*"Monthly" is not a value of contract/);
+    // The same error is underlined in the editor, and nothing typed was lost.
+    await page.locator(".cm-lintRange-error").first().waitFor();
+    expect(await editorText(page)).toBe('tenure > 3 and contract = "Monthly"');
+    expect(await page.getByTestId("segment-name").inputValue()).toBe("Short tenure, wrong value");
+    await cleanShot(page, "segments-save-errors", { fullPage: true });
+    // Reloading brings the draft back.
+    await page.reload();
+    await page.getByTestId("draft-restored").waitFor();
+    await expect.poll(() => editorText(page)).toBe('tenure > 3 and contract = "Monthly"');
+    await page.getByTestId("draft-restored").getByRole("button", { name: "Discard them" }).click();
+    await expect.poll(() => editorText(page)).toBe("");
+  });
+});
