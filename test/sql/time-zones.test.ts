@@ -22,7 +22,7 @@ import { compileSql, DIALECTS, SqlCompileError, type Dialect, type DialectName }
 import type { TimeKind } from "../../src/compiler/sql/dialect.js";
 import { SqlGenerator } from "../../src/compiler/sql/generator.js";
 import { parseSchema, type Schema } from "../../src/schema/schema.js";
-import { openEngine, unavailable, type Engine, type EngineName } from "../engines/index.js";
+import { ENGINE_NAMES, openEngine, unavailable, type Engine, type EngineName } from "../engines/index.js";
 import { exprArb, richSchema } from "../helpers/generators.js";
 
 const DAY = 86_400_000;
@@ -75,6 +75,14 @@ const CLOCK_EXPRESSIONS = [
   'performed "Visit" where due_at > 2 days ago and due_on < 1 day ago',
   'performed "Visit" with last time after today',
   "seen_at = 2024-03-31T02:30 or birthday = 2024-10-27",
+  "seen_at within next 1 day",
+  "seen_at not within next 1 month",
+  "birthday within next 7 days",
+  "birthday not within next 2 weeks",
+  "seen_at < in 3 days",
+  "birthday <= 1 year from now",
+  "seen_at between 1 day ago and in 1 day",
+  "seen_at > 90 minutes from now",
 ];
 
 /**
@@ -99,12 +107,14 @@ function edgeData(zone: string, now: number): { contacts: Record<string, unknown
   const instants = new Set<number>([now, now - 1, now + 1]);
   const values = [{ kind: "today" }, ...[[1, "day"], [2, "day"], [3, "day"], [7, "day"], [1, "week"], [2, "week"], [1, "month"], [1, "year"], [90, "minute"], [25, "hour"]].map(([amount, unit]) => ({ kind: "relative", amount, unit }))] as const;
   for (const v of values) {
-    const ms = resolveTime(v as never, now, z);
-    instants.add(ms).add(ms - 1).add(ms + 1);
+    for (const sign of [1, -1]) {
+      const ms = resolveTime((v.kind === "relative" ? { ...v, amount: sign * (v.amount as number) } : v) as never, now, z);
+      instants.add(ms).add(ms - 1).add(ms + 1);
+    }
   }
   instants.add(fromWallClock(at("2024-03-31T02:30:00Z"), z));
   const days = new Set<string>();
-  for (let d = -40; d <= 3; d++) days.add(new Date(Math.floor((wallClock(now, z) + d * DAY) / DAY) * DAY).toISOString().slice(0, 10));
+  for (let d = -40; d <= 40; d++) days.add(new Date(Math.floor((wallClock(now, z) + d * DAY) / DAY) * DAY).toISOString().slice(0, 10));
   days.add("2024-10-27");
   const list = [...instants].sort((a, b) => a - b);
   const dayList = [...days].sort();
@@ -213,6 +223,41 @@ for (const name of EXEC_ENGINES) {
         expect(checked).toBeGreaterThan(500);
       }, 240_000);
     }
+  });
+}
+
+/** Future forms from the engine's clock in UTC: every engine adds (months clamped) as the predicate does. */
+const FUTURE_EXPRESSIONS = CLOCK_EXPRESSIONS.filter((t) => /next|from now|\bin \d/.test(t));
+for (const name of ENGINE_NAMES) {
+  const reason = unavailable(name);
+  describe.skipIf(reason !== null)(`future times on ${name}${reason ? ` (skipped: ${reason})` : ""}`, () => {
+    let e: Engine;
+    beforeAll(async () => {
+      e = await openEngine(name, { sqliteTimestampText: "mixed" });
+    });
+    afterAll(async () => {
+      await e?.close();
+    });
+    it("engine-clock SQL of within next / in N units / N units from now equals the predicate in UTC (month ends, leap days)", async () => {
+      const failures: string[] = [];
+      for (const nowIso of ["2024-01-31T12:00:00.000Z", "2024-02-29T23:59:59.999Z", "2023-12-31T00:00:00.000Z", "2024-03-31T01:30:00.000Z"]) {
+        const now = Date.parse(nowIso);
+        const { contacts, events } = edgeData("UTC", now);
+        await e.load(schema, contacts, events);
+        for (const text of FUTURE_EXPRESSIONS) {
+          const query = checkExpression(text, schema);
+          const pred = compilePredicate(query, { now });
+          const want = sorted(contacts.filter((c) => pred(c, [])).map((c) => String(c["id"])));
+          for (const params of [false, true]) {
+            const compiled = compileSql(query, { dialect: frozenDialect(e.dialect, now, schema), pretty: false, params });
+            const got = sorted(await e.keys(compiled.sql, compiled.params as unknown[]));
+            if (JSON.stringify(got) !== JSON.stringify(want)) failures.push(`${nowIso} ${text} (params ${params})\n  want ${want}\n  got  ${got}\n  ${compiled.sql}`);
+          }
+        }
+      }
+      expect(failures).toEqual([]);
+      expect(FUTURE_EXPRESSIONS.length).toBeGreaterThan(5);
+    });
   });
 }
 
