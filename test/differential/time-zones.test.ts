@@ -1,5 +1,6 @@
 /**
- * Differential tests in time zones: for random expressions (every operator, events, segment references)
+ * Differential tests in time zones: for random expressions (every operator, events, segment references,
+ * one in three joined with a future form: within next, in N unit, N unit from now)
  * over random tables, evaluated in a random time zone at a `now` near one of that zone's DST changes or a
  * local month end, the predicate's membership must equal each engine's for the SQL `compileSql` writes
  * with that `timeZone` and `now` (inlined, parameterised, and the count and where forms for every fifth
@@ -27,7 +28,7 @@ import type { TimeKind } from "../../src/compiler/sql/dialect.js";
 import { SqlGenerator } from "../../src/compiler/sql/generator.js";
 import { parseSchema, type Schema } from "../../src/schema/schema.js";
 import { ENGINE_NAMES, openEngine, unavailable, type Engine } from "../engines/index.js";
-import { contactArb, eventsArb, exprArb, RICH_SCHEMA_JSON, RICH_SEGMENTS, segmentFileText, type Pools, type Unit } from "../helpers/generators.js";
+import { contactArb, eventsArb, exprArb, fieldText, RICH_SCHEMA_JSON, RICH_SEGMENTS, segmentFileText, type Pools, type Unit } from "../helpers/generators.js";
 import { checkQuery, describeMismatches, predicateKeys, prepareDataset, type Mismatch, type Mode, type PreparedDataset } from "./harness.js";
 
 const RUNS = Math.max(1, Number(process.env["SEGQL_DIFF_TZ_RUNS"] ?? 150));
@@ -89,6 +90,34 @@ function poolsFor(zone: TimeZone, now: number): Pools {
   return { units: UNITS, instants };
 }
 
+/**
+ * A rule in a future form (the shared generators predate them): `within next`, `not within next`,
+ * comparisons with `in N unit` / `N unit from now`, a window from the past into the future, and an event
+ * window ending in the future.
+ */
+function futureRuleArb(schema: Schema): fc.Arbitrary<string> {
+  const times = Object.values(schema.fields).filter((f) => f.type === "timestamp" || f.type === "date").map((f) => fieldText(f.name));
+  const amount = fc.constantFrom(...UNITS);
+  const word = ({ amount: n, unit }: { amount: number; unit: Unit }) => `${n} ${unit}${n === 1 ? "" : "s"}`;
+  const ahead = amount.chain((u) => fc.constantFrom(`in ${word(u)}`, `${word(u)} from now`));
+  const field = fc.constantFrom(...times);
+  return fc.oneof(
+    fc.tuple(field, fc.constantFrom("within next", "not within next"), amount).map(([f, op, u]) => `${f} ${op} ${word(u)}`),
+    fc.tuple(field, fc.constantFrom("<", "<=", ">", ">=", "=", "!=", "before", "after", "not after"), ahead).map(([f, op, v]) => `${f} ${op} ${v}`),
+    fc.tuple(field, amount, ahead).map(([f, u, v]) => `${f} between ${word(u)} ago and ${v}`),
+    fc.tuple(amount, ahead).map(([u, v]) => `performed "Purchase" between ${word(u)} ago and ${v}`),
+  );
+}
+
+/** Random expressions, one in three joined with a rule in a future form. */
+function exprWithFutureArb(schema: Schema, now: string, pools: Pools): fc.Arbitrary<string> {
+  const base = exprArb(schema, now, { segments: segmentNames, pools });
+  return fc.oneof(
+    { weight: 2, arbitrary: base },
+    { weight: 1, arbitrary: fc.tuple(base, futureRuleArb(schema), fc.constantFrom("and", "or", "and not")).map(([e, f, op]) => `(${e}) ${op} (${f})`) },
+  );
+}
+
 interface Batch {
   zone: string;
   now: string;
@@ -108,7 +137,7 @@ function batchArb(schema: Schema, allowNul: boolean, zones: fc.Arbitrary<string>
           contacts: fc
             .array(contactArb(schema, now, { allowNul, pools }), { minLength: 1, maxLength: 30, size: "max" })
             .map((cs) => cs.map((c, i) => ({ [schema.key]: `c${i}`, ...c }))),
-          exprs: fc.array(exprArb(schema, now, { segments: segmentNames, pools }), { minLength: 1, maxLength: 2 * PER_BATCH, size: "max" }),
+          exprs: fc.array(exprWithFutureArb(schema, now, pools), { minLength: 1, maxLength: 2 * PER_BATCH, size: "max" }),
         })
         .chain(({ contacts, exprs }) =>
           eventsArb(schema, contacts.map((c) => String(c[schema.key])), now, { maxEventsPerContact: 5, allowNul, pools }).map((events) => ({ zone: zoneName, now, contacts, events, exprs })),
