@@ -67,6 +67,8 @@ export async function openSegments(page: Page, base: string): Promise<void> {
 /** A screenshot without the mouse's hover tooltip over it (the mouse moves to a corner first). */
 export async function cleanShot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
   await page.mouse.move(1, 1);
+  // A full-page capture of a scrolled page draws the sticky header where the viewport was.
+  if (options.fullPage) await page.evaluate(() => window.scrollTo(0, 0));
   await page.waitForTimeout(150);
   const { screenshot } = await import("./harness.js");
   await screenshot(page, name, options);

@@ -18,6 +18,8 @@ export interface ContactsGridProps {
   picked?: ReadonlySet<string>;
   onPick?(key: string, picked: boolean): void;
   onPickPage?(picked: boolean): void;
+  /** Every row is picked by something else (a filter): checkboxes shown ticked and locked, saying why. */
+  locked?: string;
   /** Sortable headers. */
   sort?: { field: string; descending: boolean } | null;
   onSort?(field: string): void;
@@ -26,11 +28,14 @@ export interface ContactsGridProps {
   testId?: string;
 }
 
-export function ContactsGrid({ rows, keyField, caption, columns, maxColumns = 12, picked, onPick, onPickPage, sort, onSort, action, testId }: ContactsGridProps) {
-  const cols = (columns ?? Object.keys(rows[0] ?? {})).filter((c) => c !== keyField).slice(0, maxColumns - 1);
+export function ContactsGrid({ rows, keyField, caption, columns, maxColumns = 12, picked, onPick, onPickPage, locked, sort, onSort, action, testId }: ContactsGridProps) {
+  // The fields that hold something on this page first (a page of shop customers has no Telco values).
+  const candidates = (columns ?? Object.keys(rows[0] ?? {})).filter((c) => c !== keyField);
+  const filled = candidates.filter((c) => rows.some((r) => !isEmpty(r[c])));
+  const cols = [...filled, ...candidates.filter((c) => !filled.includes(c))].slice(0, maxColumns - 1);
   const all = [keyField, ...cols];
   const keyOf = (r: Contact) => String(r[keyField] ?? "");
-  const pagePicked = picked !== undefined && rows.length > 0 && rows.every((r) => picked.has(keyOf(r)));
+  const pagePicked = locked !== undefined || (picked !== undefined && rows.length > 0 && rows.every((r) => picked.has(keyOf(r))));
   return (
     <div className="table-scroll">
       <table className="data-table contacts-grid" data-testid={testId}>
@@ -39,7 +44,7 @@ export function ContactsGrid({ rows, keyField, caption, columns, maxColumns = 12
           <tr>
             {picked && (
               <th scope="col" className="pick-col">
-                <input type="checkbox" checked={pagePicked} onChange={(e) => onPickPage?.(e.target.checked)} aria-label="Pick every contact on this page" />
+                <input type="checkbox" checked={pagePicked} disabled={locked !== undefined} title={locked} onChange={(e) => onPickPage?.(e.target.checked)} aria-label="Pick every contact on this page" />
               </th>
             )}
             {action && (
@@ -69,12 +74,12 @@ export function ContactsGrid({ rows, keyField, caption, columns, maxColumns = 12
         <tbody>
           {rows.map((r) => {
             const key = keyOf(r);
-            const on = picked?.has(key) ?? false;
+            const on = locked !== undefined || (picked?.has(key) ?? false);
             return (
               <tr key={key} className={on ? "picked" : undefined} data-key={key}>
                 {picked && (
                   <td className="pick-col">
-                    <input type="checkbox" checked={on} onChange={(e) => onPick?.(key, e.target.checked)} aria-label={`Pick ${key}`} />
+                    <input type="checkbox" checked={on} disabled={locked !== undefined} title={locked} onChange={(e) => onPick?.(key, e.target.checked)} aria-label={`Pick ${key}`} />
                   </td>
                 )}
                 {action && <td className="row-action">{action(r)}</td>}
@@ -90,6 +95,10 @@ export function ContactsGrid({ rows, keyField, caption, columns, maxColumns = 12
       </table>
     </div>
   );
+}
+
+function isEmpty(v: unknown): boolean {
+  return v === null || v === undefined || v === "" || (Array.isArray(v) && v.length === 0);
 }
 
 function isNumeric(rows: Contact[], field: string): boolean {

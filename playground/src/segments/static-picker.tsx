@@ -102,7 +102,8 @@ export function StaticPicker({ keyField, picks, onChange }: StaticPickerProps) {
       const before = new Set(picks.keys);
       const added = found.known.filter((k) => !before.has(k));
       onChange({ ...picks, keys: [...picks.keys, ...added], unknown: [...new Set([...picks.unknown, ...found.unknown])] });
-      setPasteResult(`${from}: ${plural(found.known.length, "key")} found (${formatCount(added.length)} new)${found.unknown.length > 0 ? `, ${plural(found.unknown.length, "key")} not contacts` : ""}.`);
+      const unknown = found.unknown.length === 0 ? "" : found.unknown.length === 1 ? ", 1 key is not a contact" : `, ${formatCount(found.unknown.length)} keys are not contacts`;
+      setPasteResult(`${from}: ${plural(found.known.length, "contact")} found (${formatCount(added.length)} new)${unknown}.`);
       setPaste("");
     } catch (e) {
       setPasteError(e);
@@ -202,6 +203,7 @@ export function StaticPicker({ keyField, picks, onChange }: StaticPickerProps) {
             caption="Contacts to pick from"
             maxColumns={8}
             picked={picked}
+            locked={filter && picks.filters.includes(filter) ? "in the selection through the filter" : undefined}
             onPick={(k, on) => setKeys(on ? [...picks.keys, k] : picks.keys.filter((x) => x !== k))}
             onPickPage={(on) => setKeys(on ? [...picks.keys, ...rows.map((r) => String(r[keyField]))] : picks.keys.filter((k) => !rows.some((r) => String(r[keyField]) === k)))}
             sort={sort}
@@ -248,7 +250,7 @@ export function StaticPicker({ keyField, picks, onChange }: StaticPickerProps) {
         {picks.unknown.length > 0 && (
           <div className="warning" data-testid="unknown-keys">
             <p>
-              <strong>{plural(picks.unknown.length, "key")} {picks.unknown.length === 1 ? "is" : "are"} not contacts</strong> and will not be added:
+              <strong>{picks.unknown.length === 1 ? "1 key is not a contact" : `${formatCount(picks.unknown.length)} keys are not contacts`}</strong>: {picks.unknown.length === 1 ? "it" : "they"} will not be added.
             </p>
             <p className="key-list">{picks.unknown.slice(0, 50).join(", ")}{picks.unknown.length > 50 ? `, and ${formatCount(picks.unknown.length - 50)} more` : ""}</p>
             <button type="button" className="small" onClick={() => onChange({ ...picks, unknown: [] })}>
