@@ -69,7 +69,10 @@ export async function cleanShot(page: Page, name: string, options: { fullPage?: 
   await page.mouse.move(1, 1);
   // A full-page capture of a scrolled page draws the sticky header where the viewport was.
   if (options.fullPage) await page.evaluate(() => window.scrollTo(0, 0));
+  // Toasts of earlier steps would cover the page: hidden while the picture is taken.
+  await page.addStyleTag({ content: ".toasts { visibility: hidden; }" }).then((h) => h.evaluate((el) => el.setAttribute("data-shot", "1")));
   await page.waitForTimeout(150);
   const { screenshot } = await import("./harness.js");
   await screenshot(page, name, options);
+  await page.evaluate(() => document.querySelectorAll("style[data-shot]").forEach((s) => s.remove()));
 }

@@ -111,7 +111,7 @@ describe.skipIf(!hasChromium)(`segments web app: managing segments (Chromium) ${
     await dialog.getByTestId("confirm-delete").click();
     const refused = dialog.getByTestId("delete-refused");
     await refused.waitFor();
-    expect(await refused.textContent()).toMatch(/Reads solo/);
+    expect(await refused.textContent()).toMatch(/Not deleted\. Since this page was loaded, another segment started reading it/);
     expect(await dialog.getByTestId("referenced-by").textContent()).toContain("Reads solo");
     await cleanShot(page, "segments-delete-refused");
     expect((await server.store.getSegment(solo.id)).name).toBe("Solo");

@@ -47,8 +47,8 @@ export function ConflictDialog({ problem, mine, onOverwrite, onTakeTheirs, onKee
           <button type="button" onClick={() => onTakeTheirs(current)} data-testid="take-theirs">
             Use their version
           </button>
-          <button type="button" className="danger" onClick={() => onOverwrite(current)} data-testid="overwrite">
-            Save mine over theirs
+          <button type="button" className="primary" onClick={() => onOverwrite(current)} data-testid="overwrite">
+            Save my changes on theirs
           </button>
         </>
       }
@@ -66,11 +66,21 @@ export function ConflictDialog({ problem, mine, onOverwrite, onTakeTheirs, onKee
         ))}
       </div>
       <p className="muted small">
-        “Keep editing” leaves your changes in the form and makes their version the one you edit, so your next save replaces it. Your unsaved draft is kept in this
-        browser tab until you save or discard it.
+        “Save my changes on theirs” writes the fields you changed ({changedByMe(base, mine, current).join(", ") || "none"}) over their version; their other changes stay.
+        “Keep editing” leaves your changes in the form, based on their version now. Your unsaved draft is kept in this browser tab until you save or discard it.
       </p>
     </Dialog>
   );
+}
+
+/** The fields this form changed from the version it opened (what saving on theirs writes). */
+function changedByMe(base: { name: string; description: string; expression: string | null } | null, mine: Mine, current: Segment): string[] {
+  const from = base ?? current;
+  const out: string[] = [];
+  if (mine.name !== from.name) out.push("name");
+  if (mine.description !== from.description) out.push("description");
+  if (mine.expression !== null && mine.expression !== from.expression) out.push("expression");
+  return out;
 }
 
 function ConflictRow({ label, base, theirs, mine }: { label: string; base: string; theirs: string; mine: string }) {

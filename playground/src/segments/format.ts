@@ -38,9 +38,16 @@ export function formatAge(iso: string, now = Date.now()): string {
   return formatDay(iso);
 }
 
-/** A contact field's value as table text (lists joined, empties as an en dash). */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
+const tableTime = new Intl.DateTimeFormat("en-GB", { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZone: "UTC" });
+
+/** A contact field's value as table text (lists joined, instants readable in UTC, empties as an en dash). */
 export function formatValue(v: unknown): string {
   if (v === null || v === undefined || v === "") return "–";
+  if (typeof v === "string" && ISO_INSTANT.test(v)) {
+    const d = new Date(v);
+    if (!Number.isNaN(d.getTime())) return tableTime.format(d);
+  }
   if (Array.isArray(v)) return v.length === 0 ? "–" : v.join(", ");
   if (typeof v === "boolean") return v ? "yes" : "no";
   if (typeof v === "number") return Number.isInteger(v) ? formatCount(v) : String(Math.round(v * 100) / 100);

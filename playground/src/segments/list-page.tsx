@@ -238,7 +238,7 @@ export function DeleteDialog({ segment, onClose, onDeleted }: { segment: Segment
       }
     >
       <p>
-        Its {plural(segment.memberCount, "member")} and its version history go; the entered / exited feed keeps a “removed” entry for each member.
+        Its {plural(segment.memberCount, "member")} and its version history go; the entered / exited feed logs each member as exited.
       </p>
       {readers.length > 0 && (
         <div className="warning" data-testid="referenced-by">
@@ -260,7 +260,8 @@ export function DeleteDialog({ segment, onClose, onDeleted }: { segment: Segment
       )}
       {error instanceof ApiError && error.kind === "referenced" ? (
         <p className="problem" role="alert" data-testid="delete-refused">
-          <strong>Not deleted.</strong> {error.problem.detail}
+          <strong>Not deleted.</strong> Since this page was loaded, {readers.length === 1 ? "another segment started" : "other segments started"} reading it (listed above).
+          Edit {readers.length === 1 ? "it" : "them"} first, or delete anyway.
         </p>
       ) : (
         <ProblemNote error={error} />

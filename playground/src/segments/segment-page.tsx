@@ -526,6 +526,8 @@ function CountChart({ points }: { points: MemberCountPoint[] }) {
   d += ` H ${x(t1)}`;
   const area = `${d} V ${y(0)} Z`;
   const ticks = [0, Math.round(max / 2), max];
+  // A short history is labelled by the time of day (UTC), a long one by the day.
+  const axis = (ms: number) => (t1 - t0 < 2 * 86_400_000 ? `${new Date(ms).toISOString().slice(11, 19)} UTC` : formatDay(new Date(ms).toISOString()));
   return (
     <figure className="chart" data-testid="count-chart">
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`Member count from ${formatCount(points[0]!.count)} to ${formatCount(points[points.length - 1]!.count)} between ${formatDay(points[0]!.at)} and now`}>
@@ -540,7 +542,7 @@ function CountChart({ points }: { points: MemberCountPoint[] }) {
         <path d={area} className="area" />
         <path d={d} className="line" />
         <text x={pad.l} y={H - 8} className="axis">
-          {formatDay(points[0]!.at)}
+          {axis(t0)}
         </text>
         <text x={W - pad.r} y={H - 8} textAnchor="end" className="axis">
           now
