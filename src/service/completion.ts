@@ -39,6 +39,8 @@ export interface SegmentSummary {
 export interface CompletionEnv {
   schema: Schema | null;
   segments: readonly SegmentSummary[];
+  /** The time zone days are counted in (the project's, else the schema's; absent: UTC), for details. */
+  timeZone?: string;
 }
 
 const UNITS = ["minutes", "hours", "days", "weeks", "months", "years"] as const;
@@ -147,7 +149,7 @@ function proposeAll(ctx: Ctx): void {
   // 2. Values after an operator, event names after `performed`, units after a number.
   if (valuePaths.length > 0) proposeValues(ctx, valuePaths);
   for (const p of paths) {
-    if (p.nextTokenType === T.Unit && lastRule(p) === "withinLast") proposeUnits(ctx, false);
+    if (p.nextTokenType === T.Unit && (lastRule(p) === "withinLast" || lastRule(p) === "inTime")) proposeUnits(ctx, false);
     // `N unit ago` is a time: only where a time fits (or the field is unknown).
     if (p.nextTokenType === T.Unit && lastRule(p) === "relativeTime") {
       const window = p.ruleStack.includes("eventClause") && !p.ruleStack.includes("measureClause");
@@ -267,6 +269,8 @@ function proposeOperators(ctx: Ctx, paths: Path[]): void {
       if (!offerAll && !o.canonical) return;
       if (subject.type && !o.types.includes(subject.type)) return;
       if (subject.positiveOnly && (o.negative || o.operand === "none")) return;
+      // An event's first or last time lies in the past: a window ahead of now would never hold.
+      if (subject.positiveOnly && subject.def === null && o.phrase === "within next") return;
       const rest = OPERATOR_WORDS.get(o)!.slice(k);
       const next = tokenTypeOfWord(rest[0]!);
       if (!next || ![...allowed].some((a) => matchesType(next, a))) return;
@@ -334,9 +338,9 @@ function proposeValues(ctx: Ctx, paths: Path[]): void {
     }
     return;
   }
-  // A window `between A and B` of an event: times.
+  // A window `between A and B` of an event: times (events lie in the past: no future forms).
   if (stack.includes("eventClause") && !stack.includes("measureClause")) {
-    proposeTimeWords(ctx);
+    proposeTimeWords(ctx, false);
     return;
   }
   const subject = valueSubject(ctx, paths);
@@ -355,16 +359,30 @@ function proposeValues(ctx: Ctx, paths: Path[]): void {
       break;
     case "date":
     case "timestamp":
-      proposeTimeWords(ctx);
+      proposeTimeWords(ctx, true);
       break;
     default:
       break;
   }
 }
 
-function proposeTimeWords(ctx: Ctx): void {
-  ctx.builder.add("today", "value", { detail: "midnight UTC of today", documentation: "Midnight UTC of the current date." }, 1);
+/** `today`, `now` and (where the future fits) `in N days`. */
+function proposeTimeWords(ctx: Ctx, future: boolean): void {
+  const zone = ctx.env.timeZone ?? "UTC";
+  ctx.builder.add("today", "value", {
+    detail: `the start of today in ${zone}`,
+    documentation: `Midnight at the start of the current day in ${zone} (the evaluation time zone: the project's or the schema's "timeZone", else UTC).`,
+  }, 1);
   ctx.builder.add("now", "value", { detail: "the current instant", documentation: "The current instant (fixed per evaluation)." }, 1);
+  if (future && ctx.paths.some((p) => p.nextTokenType === T.In && lastRule(p) === "inTime")) {
+    ctx.builder.add("in … days", "value", {
+      detail: "a time after now",
+      documentation: `\`in N unit\` (also written \`N unit from now\`): now plus N units; days and longer on the calendar of ${zone}.`,
+      insertText: "in 7 days",
+      snippet: "in ${1:7} ${2|days,weeks,months,years,hours,minutes|}",
+      filterText: "in",
+    }, 1);
+  }
 }
 
 /** The field whose value is being typed: the name before the operator that starts the current test. */
@@ -409,7 +427,7 @@ function proposeUnits(ctx: Ctx, ago: boolean): void {
   const one = amount?.image === "1";
   UNITS.forEach((u, i) => {
     const word = one ? u.slice(0, -1) : u;
-    ctx.builder.add(word, "unit", { detail: ago ? "… ago" : "time unit" }, 0, i);
+    ctx.builder.add(word, "unit", { detail: ago ? "… ago, … from now" : "time unit" }, 0, i);
   });
 }
 
@@ -468,6 +486,8 @@ function keywordPhrases(p: Path, ctx: Ctx): string[] {
     case T.Exactly: return ["exactly"];
     case T.Times: return rule === "countClause" ? ["times"] : [];
     case T.Within: return rule === "withinLast" && parentRule(p) === "eventClause" ? ["within last"] : [];
+    // After `within` in an event window (which looks back only); a field's `within last|next` is an operator.
+    case T.Direction: return rule === "withinLast" && parentRule(p) === "eventClause" ? ["last"] : [];
     case T.Last: return rule === "withinLast" && parentRule(p) === "eventClause" ? ["last"] : rule === "measureClause" ? ["last time"] : [];
     case T.First: return rule === "measureClause" ? ["first time"] : [];
     case T.Between: return rule === "betweenTail" && parentRule(p) === "eventClause" ? ["between"] : [];
@@ -475,6 +495,7 @@ function keywordPhrases(p: Path, ctx: Ctx): string[] {
     case T.Aggregate: return ["sum of", "average of", "min of", "max of"];
     case T.Of: return ["of"];
     case T.Ago: return ["ago"];
+    case T.From: return rule === "relativeTime" ? ["from now"] : [];
     default: return [];
   }
 }
@@ -516,6 +537,8 @@ const KEYWORD_DETAIL: Record<string, string> = {
   between: "a time window",
   with: "an aggregate or first/last time",
   ago: "a time before now",
+  from: "a time after now",
+  next: "ahead of now",
 };
 
 // ---- items -----------------------------------------------------------------------------------------

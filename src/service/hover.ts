@@ -1,9 +1,13 @@
 /**
  * Hover: what a field is (type, description, allowed values, column), what an operator means, what an event
- * carries, and what a referenced segment is defined as.
+ * carries, what a referenced segment is defined as, and which instant a time value stands for right now
+ * (in the evaluation time zone and in UTC: `today`, `30 days ago`, `in 3 days`, a date, a timestamp).
  */
 import type { IToken } from "chevrotain";
-import type { Test } from "../parser/ast.js";
+import { parseDate, parseTimestamp, resolveTime } from "../checker/time.js";
+import type { TimeValue } from "../checker/typed-ast.js";
+import { formatInZone, TimeZoneError, UTC, wallClockKind, zoneOf, type TimeZone } from "../checker/zone.js";
+import type { Test, Value } from "../parser/ast.js";
 import { formatField, quoteString } from "../parser/format.js";
 import type { Schema } from "../schema/schema.js";
 import type { DocumentAnalysis } from "./analysis.js";
@@ -29,6 +33,10 @@ export interface HoverEnv {
   schema: Schema | null;
   /** The definition of a segment by name, if any is known. */
   segment(name: string): SegmentDefinition | null;
+  /** The evaluation time zone (the project's, else the schema's; absent: UTC). */
+  timeZone?: string;
+  /** The instant time values are shown for (default: the current time). */
+  now?: number;
 }
 
 const MAX_SOURCE = 1200;
@@ -62,6 +70,8 @@ export function hover(analysis: DocumentAnalysis, offset: number, env: HoverEnv)
       return at(words.span, words.markdown);
     }
     case "value": {
+      const time = timeHover(target.value, env);
+      if (time) return at(target.value.span, time);
       if (!schema || !target.subject) return null;
       const def = resolve(schema, target.subject.name, target.scope);
       if (!def?.values || target.value.kind !== "string") return null;
@@ -95,6 +105,10 @@ export function hover(analysis: DocumentAnalysis, offset: number, env: HoverEnv)
       return at(v.span, lines.join("\n"));
     }
     case "eventKeyword": {
+      const w = target.event.window;
+      const bound = w && w.kind === "between" ? [w.low, w.high].find((v) => v.span.start <= rel && rel < v.span.end) : undefined;
+      const time = bound ? timeHover(bound, env) : null;
+      if (bound && time) return at(bound.span, time);
       const t = tokens.find((x) => x.startOffset <= rel && rel <= x.endOffset!);
       if (!t) return null;
       const doc = EVENT_WORDS[tokenWord(t)];
@@ -122,6 +136,70 @@ const EVENT_WORDS: Record<string, string> = {
   first: "`first time`: the time of the earliest matching event (empty over no events).",
   last: "`last time`: the time of the latest matching event (empty over no events); in a window, `within last N unit`.",
 };
+
+/** A time value as the checker types it (null: not a time value, or not a valid one). */
+function typedTime(v: Value): TimeValue | null {
+  switch (v.kind) {
+    case "now":
+    case "today":
+      return { kind: v.kind };
+    case "relative":
+      if (!Number.isSafeInteger(v.amount.value) || v.amount.value < 0) return null;
+      return { kind: "relative", amount: v.future ? -v.amount.value : v.amount.value, unit: v.unit };
+    case "date": {
+      const ms = parseDate(v.text);
+      return ms === null ? null : { kind: "instant", ms, date: v.text, local: true };
+    }
+    case "timestamp": {
+      const t = parseTimestamp(v.text);
+      if (!("ms" in t)) return null;
+      return t.local ? { kind: "instant", ms: t.ms, local: true } : { kind: "instant", ms: t.ms };
+    }
+    default:
+      return null;
+  }
+}
+
+/**
+ * Which instant a time value stands for now: in the evaluation zone and in UTC, with `now` for relative
+ * ones (they move with the clock), and what a DST change does to a wall-clock time written without offset.
+ */
+function timeHover(v: Value, env: HoverEnv): string | null {
+  const tv = typedTime(v);
+  if (!tv) return null;
+  let zone: TimeZone;
+  try {
+    zone = zoneOf(env.timeZone);
+  } catch (e) {
+    if (!(e instanceof TimeZoneError)) throw e;
+    zone = UTC;
+  }
+  const now = env.now ?? Date.now();
+  const ms = resolveTime(tv, now, zone);
+  if (!Number.isFinite(ms) || Math.abs(ms) > 8.64e15) return null;
+  const written = v.kind === "date" || v.kind === "timestamp" ? v.text : v.kind === "relative" ? describeRelative(v) : v.kind;
+  const lines = [`**${written}**${zone.utc ? " (UTC)" : ` in ${zone.name}`}`, ""];
+  if (!zone.utc) lines.push(`- ${zone.name}: \`${formatInZone(ms, zone)}\``);
+  lines.push(`- UTC: \`${new Date(ms).toISOString()}\``);
+  if (tv.kind === "instant" && tv.local && tv.date === undefined && !zone.utc) {
+    const kind = wallClockKind(tv.ms, zone);
+    if (kind.kind === "skipped") lines.push("", "This wall-clock time does not occur there (the clocks jump forward): it is read as the time after the change.");
+    if (kind.kind === "repeated") lines.push("", "This wall-clock time occurs twice there (the clocks go back): it is the later one.");
+  }
+  if (tv.kind === "instant") {
+    if (tv.local) lines.push("", zone.utc ? "Written without a UTC offset: read in the evaluation time zone (UTC here)." : `Written without a UTC offset: read as wall-clock time in ${zone.name}.`);
+  } else if (tv.kind !== "now") {
+    lines.push("", `Now being \`${formatInZone(now, zone)}\`; resolved again at each evaluation.`);
+  } else {
+    lines.push("", "Fixed once per evaluation.");
+  }
+  return lines.join("\n");
+}
+
+function describeRelative(v: Value & { kind: "relative" }): string {
+  const units = `${v.amount.raw} ${v.unit}${v.amount.raw === "1" ? "" : "s"}`;
+  return v.future === "in" ? `in ${units}` : v.future === "fromNow" ? `${units} from now` : `${units} ago`;
+}
 
 function resolve(schema: Schema, name: string, scope: Scope) {
   if (scope.kind === "contact") return lookup(schema.fields, name);

@@ -80,6 +80,11 @@ export interface ProjectInfo {
    * it, definition finds segments only.
    */
   schemaSource?: { uri: string; text: string };
+  /**
+   * The project's time zone (segql.json's "timeZone"), for hovers on times and completion details;
+   * absent: the schema's `timeZone`, else UTC.
+   */
+  timeZone?: string;
 }
 
 /** Options of the service. */
@@ -102,6 +107,8 @@ export interface LanguageServiceOptions {
    * while analysing one document); the document shows it as a diagnostic, the host may log it.
    */
   onInternalError?: (uri: string, error: unknown) => void;
+  /** The clock hovers on time values read (default `Date.now`); tests fix it. */
+  now?: () => number;
 }
 
 /** The default largest document analysed: 1,000,000 UTF-8 bytes, as `parse` (`LIMITS.maxInputBytes`). */
@@ -143,8 +150,10 @@ export class LanguageService {
   private readonly parseOptions: ParseOptions;
   private readonly beforeAnalysis: (uri: string) => void;
   private readonly onInternalError: (uri: string, error: unknown) => void;
+  private readonly clock: () => number;
 
   constructor(options: LanguageServiceOptions = {}) {
+    this.clock = options.now ?? Date.now;
     const defaultProject: ProjectInfo = { key: "", schema: null };
     this.projectOf = options.project ?? (() => defaultProject);
     this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
@@ -289,7 +298,9 @@ export class LanguageService {
       parts.push(other ? `${d.version}` : `${d.version}!`);
       if (other) for (const info of other.declarations) catalog.push(info.declaration);
     }
-    const key = parts.join(",");
+    // The project's time zone decides the DST warnings (the schema's is the checker's default).
+    const timeZone = project.timeZone;
+    const key = `${parts.join(",")}@${timeZone ?? ""}`;
     if (doc.checked && doc.checked.key === key && doc.checked.schema === project.schema) return doc.checked;
     let result: CheckResult = { segments: [], diagnostics: [] };
     let crash: string | null = null;
@@ -298,13 +309,13 @@ export class LanguageService {
       // Fast path: check without copying the trees, then move what is reported to the document.
       const document = analysis.checkerDocument;
       const declarationSpans = new Set(document.segments.flatMap((d) => (d.nameSpan ? [d.span, d.nameSpan] : [d.span])));
-      const fast = check(document, project.schema, { catalog });
+      const fast = check(document, project.schema, { catalog, ...(timeZone !== undefined ? { timeZone } : {}) });
       const placed = fast.diagnostics.map((d) => analysis.placeDiagnostic(d, declarationSpans));
       if (placed.every((d) => d !== null)) {
         // Typed segments are unused here, but their static analysis's warnings are diagnostics too.
         result = { segments: [], diagnostics: [...(placed as CheckResult["diagnostics"]), ...staticWarnings(analysis, fast.segments)] };
       } else {
-        const full = check(analysis.document, project.schema, { catalog });
+        const full = check(analysis.document, project.schema, { catalog, ...(timeZone !== undefined ? { timeZone } : {}) });
         result = { segments: [], diagnostics: [...full.diagnostics, ...analysisWarnings(full.segments, { text: analysis.text })] };
       }
     } catch (e) {
@@ -331,7 +342,8 @@ export class LanguageService {
     const analysis = doc ? this.analysis(doc) : null;
     if (!analysis) return { items: [], from: offset, to: offset };
     const project = this.projectOf(uri);
-    return complete(analysis, offset, { schema: project.schema, segments: this.segmentSummaries(uri) });
+    const timeZone = project.timeZone ?? project.schema?.timeZone;
+    return complete(analysis, offset, { schema: project.schema, segments: this.segmentSummaries(uri), ...(timeZone !== undefined ? { timeZone } : {}) });
   }
 
   /** Hover at `offset`. */
@@ -340,9 +352,12 @@ export class LanguageService {
     const analysis = doc ? this.analysis(doc) : null;
     if (!analysis) return null;
     const project = this.projectOf(uri);
+    const timeZone = project.timeZone ?? project.schema?.timeZone;
     return hover(analysis, offset, {
       schema: project.schema,
       segment: (name) => this.segmentDefinition(uri, name),
+      now: this.clock(),
+      ...(timeZone !== undefined ? { timeZone } : {}),
     });
   }
 

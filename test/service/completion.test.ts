@@ -69,8 +69,8 @@ describe("after a field, only the operators its type takes", () => {
     ["status |", "= != in not in is empty is not empty"],
     ["email |", "= != in not in contains not contains starts with not starts with ends with not ends with is empty is not empty"],
     ["lifetime_value |", "= != < <= > >= in not in between not between is empty is not empty"],
-    ["signed_up_at |", "= != < <= > >= between not between before after not before not after within last not within last is empty is not empty"],
-    ["birthday |", "= != < <= > >= between not between before after not before not after within last not within last is empty is not empty"],
+    ["signed_up_at |", "= != < <= > >= between not between before after not before not after within last not within last within next not within next is empty is not empty"],
+    ["birthday |", "= != < <= > >= between not between before after not before not after within last not within last within next not within next is empty is not empty"],
     ["tags |", "has has any has all has none is empty is not empty"],
     ["is_verified |", "= != is empty is not empty and or"],
     ["count |", "= != < <= > >= in not in between not between is empty is not empty"],
@@ -91,8 +91,8 @@ describe("after a field, only the operators its type takes", () => {
     ["lifetime_value is at |", "is at least is at most"],
     ["lifetime_value is g|", "is greater than"],
     ["tags has |", "has any has all has none"],
-    ["signed_up_at within |", "within last"],
-    ["signed_up_at not w|", "not within last"],
+    ["signed_up_at within |", "within last within next"],
+    ["signed_up_at not w|", "not within last not within next"],
     ["status i|", "in is empty is not empty"],
   ])("the rest of a half-typed operator: %j → %s", (marked, expected) => {
     expect(complete(marked)).toBe(expected);
@@ -138,8 +138,8 @@ describe("values", () => {
     ['status not in ("Trial", "Inactive", |)', '"Subscribed" "Unsubscribed"'],
     ['plan_type = "|', '"Free" "Pro" "Enterprise"'],
     ["is_verified = |", "true false"],
-    ["birthday > |", "today now"],
-    ["signed_up_at before |", "today now"],
+    ["birthday > |", "today now in … days"],
+    ["signed_up_at before |", "today now in … days"],
     ["lifetime_value between 1 and |", ""],
     ["lifetime_value > |", ""],
     ["email = |", ""],
@@ -160,7 +160,7 @@ describe("values", () => {
     expect(complete("signed_up_at within last 30 d|")).toBe("days");
     expect(complete("birthday > 30 |")).toBe("minutes hours days weeks months years and or");
     expect(complete("tenure > 30 |")).toBe("and or");
-    expect(complete("birthday > 30 days |")).toBe("ago");
+    expect(complete("birthday > 30 days |")).toBe("ago from now");
   });
 
   it("nothing inside a number or right after a value until a space is typed", () => {
