@@ -22,6 +22,7 @@ import { LineIndex } from "../diagnostics.js";
 import { duplicateKeys, parseJsonTree, rangeOfJsonPath } from "../schema/json-source.js";
 import { SchemaError, parseSchema, withoutBom, type Schema } from "../schema/schema.js";
 import type { ProjectInfo, ProjectProblem } from "../service/index.js";
+import { timeZone, TimeZoneError } from "../checker/zone.js";
 
 /** The config file name looked up from each document's folder upward. */
 export const CONFIG_NAME = "segql.json";
@@ -160,6 +161,8 @@ function stampOf(path: string): string {
 interface ConfigContents {
   schemaPath: string | null;
   globs: string[];
+  /** The project's time zone ("timeZone"), when given and known to Intl. */
+  timeZone?: string;
   problems: ProjectProblem[];
   /** The config's text, when it could be read. */
   text: string | null;
@@ -212,7 +215,18 @@ function readConfig(configPath: string): ConfigContents {
   if (root) for (const d of duplicateKeys(root)) problem(d, `duplicate key "${d.key}" (only the last one counts)`, "warning");
   const obj = json as Record<string, unknown>;
   for (const key of Object.keys(obj)) {
-    if (key !== "schema" && key !== "segments" && key !== "$schema") problem(keyRange(key), `unknown key "${key}" (known: "schema", "segments")`);
+    if (key !== "schema" && key !== "segments" && key !== "timeZone" && key !== "$schema") problem(keyRange(key), `unknown key "${key}" (known: "schema", "segments", "timeZone")`);
+  }
+  let timeZoneName: string | undefined;
+  if (obj["timeZone"] !== undefined) {
+    const value = obj["timeZone"];
+    try {
+      if (typeof value !== "string") throw new TimeZoneError(String(value));
+      timeZoneName = timeZone(value).name;
+    } catch (e) {
+      if (!(e instanceof TimeZoneError)) throw e;
+      problem(valueRange("timeZone"), `"timeZone": ${e.message}`);
+    }
   }
   let schemaPath: string | null = null;
   if (obj["schema"] !== undefined) {
@@ -228,7 +242,7 @@ function readConfig(configPath: string): ConfigContents {
       problem(range, '"segments" must be a list of glob patterns relative to segql.json, such as ["segments/**/*.segql"]');
     } else globs.push(...(list as string[]));
   }
-  return { schemaPath, globs, problems, text, schemaRange: valueRange("schema"), segmentsRange: valueRange("segments") };
+  return { schemaPath, globs, problems, text, schemaRange: valueRange("schema"), segmentsRange: valueRange("segments"), ...(timeZoneName !== undefined ? { timeZone: timeZoneName } : {}) };
 }
 
 function loadProject(configPath: string): Project {
@@ -276,7 +290,7 @@ function loadProject(configPath: string): Project {
   }
   return {
     configPath,
-    info: { key: configPath, schema, problems, ...(schemaSource ? { schemaSource } : {}) },
+    info: { key: configPath, schema, problems, ...(schemaSource ? { schemaSource } : {}), ...(config.timeZone !== undefined ? { timeZone: config.timeZone } : {}) },
     segmentFiles: listed.files,
     stamps,
     files,

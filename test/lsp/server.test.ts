@@ -242,12 +242,12 @@ describe("segql lsp --stdio", () => {
     expect(summary.message).toBe("segql.json has 2 problems; checking syntax only");
     expect(summary.range).toEqual({ start: { line: 0, character: 0 }, end: { line: 0, character: 0 } });
     expect(summary.relatedInformation?.map((r) => `${r.location.uri === CONFIG ? "segql.json" : r.location.uri}:${r.location.range.start.line}:${r.location.range.start.character}-${r.location.range.end.line}:${r.location.range.end.character} ${r.message}`)).toEqual([
-      'segql.json:1:2-1:11 unknown key "segmnts" (known: "schema", "segments")',
+      'segql.json:1:2-1:11 unknown key "segmnts" (known: "schema", "segments", "timeZone")',
       `segql.json:0:12-0:26 schema file not found: ${join(other, "missing.json")}`,
     ]);
     expect(flatRanges((await onConfig).diagnostics)).toEqual([
       `0:12-0:26 error config schema file not found: ${join(other, "missing.json")}`,
-      '1:2-1:11 error config unknown key "segmnts" (known: "schema", "segments")',
+      '1:2-1:11 error config unknown key "segmnts" (known: "schema", "segments", "timeZone")',
     ]);
 
     // A schema with problems: they are published on the schema file (never opened), ranges on the values.

@@ -56,6 +56,13 @@ describe("projects from segql.json", () => {
     expect(ws.projectOf("untitled:Untitled-1").info).toEqual({ key: "", schema: null });
   });
 
+  it("takes the project's time zone from segql.json (hovers and DST warnings use it)", () => {
+    const dir = project({ "segql.json": '{ "schema": "schema.json", "timeZone": "europe/berlin" }', "schema.json": SCHEMA });
+    const p = new Workspace().projectOf(pathToUri(join(dir, "a.segql")));
+    expect(p.info.timeZone).toBe("Europe/Berlin");
+    expect(p.info.problems).toEqual([]);
+  });
+
   /** A project's problems as `file:line:col message` (no place: just the message). */
   const shown = (problems: readonly ProjectProblem[]) =>
     problems.map((p) => (p.location ? `${basename(uriToPath(p.location.uri)!)}:${p.location.line}:${p.location.column} ${p.message}` : p.message));
@@ -63,7 +70,8 @@ describe("projects from segql.json", () => {
   it.each([
     ["not JSON", "{ schema: ", ["segql.json:1:3 not valid JSON: expected a property name in double quotes, found 'schema'"]],
     ["not an object", "[1]", ['segql.json:1:1 expected an object such as { "schema": "schema.json", "segments": ["segments/**/*.segql"] }']],
-    ["unknown keys", '{ "schemas": "x.json" }', ['segql.json:1:3 unknown key "schemas" (known: "schema", "segments")']],
+    ["unknown keys", '{ "schemas": "x.json" }', ['segql.json:1:3 unknown key "schemas" (known: "schema", "segments", "timeZone")']],
+    ["a time zone Intl does not know", '{ "timeZone": "Europe/Berln" }', ["segql.json:1:15 \"timeZone\": unknown time zone 'Europe/Berln': expected an IANA time zone name such as Europe/Berlin, America/New_York or UTC"]],
     ["a schema that is not a path", '{ "schema": 3 }', ['segql.json:1:13 "schema" must be a path relative to segql.json, such as "schema.json"']],
     ["globs that are not strings", '{ "segments": "*.segql" }', ['segql.json:1:15 "segments" must be a list of glob patterns relative to segql.json, such as ["segments/**/*.segql"]']],
     ["a glob that is not a string", '{ "segments": ["*.segql",\n 3] }', ['segql.json:2:2 "segments" must be a list of glob patterns relative to segql.json, such as ["segments/**/*.segql"]']],
