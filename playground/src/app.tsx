@@ -10,7 +10,7 @@
  */
 import { Component, lazy, Suspense, useEffect, useState, type ErrorInfo, type ReactNode } from "react";
 import { matchPath, navigate, useRoute, type Route } from "./router.js";
-import { health } from "./segments/api.js";
+import { health, savedUser, saveUser } from "./segments/api.js";
 import { TokenGate } from "./segments/token-gate.js";
 import { ToastProvider } from "./segments/ui.js";
 
@@ -79,6 +79,28 @@ function initialTheme(): Theme {
   return window.matchMedia?.("(prefers-color-scheme: dark)").matches ? "dark" : "light";
 }
 
+/** The name changes are signed with (kept in each segment's history). */
+function WhoAmI() {
+  const [name, setName] = useState(savedUser);
+  return (
+    <label className="who">
+      <span>Your name</span>
+      <input
+        type="text"
+        value={name}
+        size={12}
+        maxLength={200}
+        placeholder="for the history"
+        onChange={(e) => {
+          setName(e.target.value);
+          saveUser(e.target.value);
+        }}
+        data-testid="who"
+      />
+    </label>
+  );
+}
+
 /** `#/`: the segments when the API answers, else the playground (a static host has no API). */
 function Home() {
   useEffect(() => {
@@ -133,6 +155,7 @@ export function App() {
             </a>
           ))}
         </nav>
+        {section === "segments" && <WhoAmI />}
         <button type="button" className="theme-toggle" onClick={() => setTheme(theme === "dark" ? "light" : "dark")} aria-pressed={theme === "dark"} data-testid="theme">
           Dark theme
         </button>

@@ -124,7 +124,9 @@ describe.skipIf(!hasChromium)(`segments web app: managing segments (Chromium) ${
     const ana = await other.context.newPage();
     const anaErrors = watchErrors(ana);
     try {
-      // Both open the edit form of the same version.
+      // Both open the edit form of the same version; Ana signs her changes.
+      await ana.goto(`${server.url}#/segments`);
+      await ana.getByTestId("who").fill("Ana");
       await ana.goto(`${server.url}#/segments/${s.id}/edit`);
       await page.goto(`${server.url}#/segments/${s.id}/edit`);
       await ana.getByTestId("segment-description").waitFor();
@@ -141,6 +143,7 @@ describe.skipIf(!hasChromium)(`segments web app: managing segments (Chromium) ${
       const dialog = page.getByTestId("conflict-dialog");
       await dialog.waitFor();
       expect(await dialog.getByRole("heading").first().textContent()).toBe("Changed by someone else since you opened it");
+      expect(await dialog.textContent()).toMatch(/now at version \d+, saved .* by Ana/);
       expect(await dialog.getByTestId("theirs-description").textContent()).toContain("checked by Ana");
       expect(await dialog.getByTestId("mine-expression").textContent()).toContain("at least 4 times");
       expect(await dialog.getByTestId("theirs-expression").textContent()).toContain("at least 3 times");

@@ -171,6 +171,23 @@ export class ApiError extends Error {
 }
 
 const TOKEN_KEY = "segql-token";
+const USER_KEY = "segql-user";
+
+/** The name this browser signs its changes with (`Segql-User`: kept in the version history), if any. */
+export function savedUser(): string {
+  try {
+    return window.localStorage.getItem(USER_KEY) ?? "";
+  } catch {
+    return "";
+  }
+}
+
+/** Keeps the name changes are signed with (empty: none). */
+export function saveUser(name: string): void {
+  const n = name.trim().slice(0, 200);
+  if (n === "") window.localStorage.removeItem(USER_KEY);
+  else window.localStorage.setItem(USER_KEY, n);
+}
 
 /** The API token kept in this browser, if any. */
 export function savedToken(): string | null {
@@ -211,6 +228,9 @@ async function call<T>(method: string, path: string, c: Call = {}): Promise<Tagg
   if (token) headers["Authorization"] = `Bearer ${token}`;
   if (c.json !== undefined) headers["Content-Type"] = "application/json";
   if (c.ifMatch) headers["If-Match"] = c.ifMatch;
+  const user = savedUser();
+  // Header values are Latin-1: a name outside it is sent percent-encoded rather than refused by fetch.
+  if (user !== "" && method !== "GET") headers["Segql-User"] = /^[\x20-\x7e\xa0-\xff]*$/.test(user) ? user : encodeURIComponent(user);
   let res: Response;
   try {
     res = await fetch(url, { method, headers, body: c.json !== undefined ? JSON.stringify(c.json) : undefined });

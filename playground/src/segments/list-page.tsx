@@ -118,6 +118,7 @@ export function SegmentsListPage() {
       ) : (
         <div className="card table-card">
           <table className="data-table segments-table" data-testid="segments-table" aria-busy={first.loading}>
+            <caption className="visually-hidden">Segments{query ? ` matching “${query}”` : ""}</caption>
             <thead>
               <tr>
                 {COLUMNS.map((c) => {
