@@ -159,8 +159,8 @@ describe("segql check: usage and input errors exit 2", () => {
   it.each([
     [["check", "--schema", "/no/such/schema.json", "x"], "segql check: schema file not found: /no/such/schema.json"],
     [["check", "-f", "/no/such/file.segql"], "segql check: file not found: /no/such/file.segql"],
-    [["check", "--bogus", "x"], "segql check: unknown option '--bogus' (known: --schema/-s, --json, --file/-f, --max-input-bytes)"],
-    [["check", "-x", "x"], "segql check: unknown option '-x' (known: --schema/-s, --json, --file/-f, --max-input-bytes)"],
+    [["check", "--bogus", "x"], "segql check: unknown option '--bogus' (known: --schema/-s, --json, --strict, --no-analysis, --tz, --file/-f, --max-input-bytes)"],
+    [["check", "-x", "x"], "segql check: unknown option '-x' (known: --schema/-s, --json, --strict, --no-analysis, --tz, --file/-f, --max-input-bytes)"],
     [["check", "--schema"], "segql check: option '--schema' needs a value"],
     [["check", "-f"], "segql check: option '-f' needs a file name"],
     [["check"], "segql check: nothing to check: give an expression, -f FILE, or - to read standard input (see segql check --help)"],
