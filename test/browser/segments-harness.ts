@@ -70,9 +70,10 @@ export async function cleanShot(page: Page, name: string, options: { fullPage?: 
   // A full-page capture of a scrolled page draws the sticky header where the viewport was.
   if (options.fullPage) await page.evaluate(() => window.scrollTo(0, 0));
   // Toasts of earlier steps would cover the page: hidden while the picture is taken.
-  await page.addStyleTag({ content: ".toasts { visibility: hidden; }" }).then((h) => h.evaluate((el) => el.setAttribute("data-shot", "1")));
+  const hideToasts = ".toasts { visibility: hidden; }";
+  await page.addStyleTag({ content: hideToasts });
   await page.waitForTimeout(150);
   const { screenshot } = await import("./harness.js");
   await screenshot(page, name, options);
-  await page.evaluate(() => document.querySelectorAll("style[data-shot]").forEach((s) => s.remove()));
+  await page.evaluate((css) => document.querySelectorAll("style").forEach((s) => s.textContent === css && s.remove()), hideToasts);
 }
