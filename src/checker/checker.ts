@@ -54,6 +54,9 @@ export function check(document: A.SegqlDocument, schema: Schema | null, options:
  */
 type Scope = { kind: "contact" } | { kind: "event"; events: EventsDef; name: string; shadowWarnings?: ReadonlySet<A.FieldRef> };
 
+/** The scope of a segment's condition. */
+const CONTACT: Scope = Object.freeze({ kind: "contact" });
+
 interface SegmentEntry {
   declaration: A.SegmentDeclaration;
   /** Declared in the document being checked (errors are reported), or in the catalog. */
@@ -70,6 +73,9 @@ interface SegmentEntry {
   overLimit: boolean;
 }
 
+/** Contact fields found by name in a schema's fields, resolved (see `Checker.contactField`). */
+const foundFields = new WeakMap<Record<string, FieldDef>, Map<string, TA.ResolvedField>>();
+
 class Checker {
   private readonly diagnostics: Diagnostic[] = [];
   private readonly segments = new Map<string, SegmentEntry>();
@@ -81,6 +87,8 @@ class Checker {
   private readonly refDepths = new Map<A.SegmentRefExpr, number>();
   /** While checking a catalog segment, its diagnostics are not the document's. */
   private muted = 0;
+  /** This schema's entry of `foundFields`, looked up once. */
+  private foundFields: Map<string, TA.ResolvedField> | undefined = undefined;
   /** The declaration being checked: its nesting and chain so far, and whether a reference passed a limit. */
   private current = { depth: 0, chain: 0, overLimit: false };
 
@@ -117,7 +125,9 @@ class Checker {
           name: d.name,
           title: d.title?.value ?? null,
           description: d.description?.value ?? null,
-          references: directReferences(d.expr),
+          // The references measured with the nesting: those in event filters are errors, so a typed
+          // segment has none there.
+          references: this.segments.size === 0 ? [] : referenceNames(this.nesting(d).refs),
           schema: this.schema,
           expr,
           span: d.span,
@@ -141,6 +151,8 @@ class Checker {
    * a segment still on the walk's path closes a cycle; it is recorded, with the cycle's names, in `cycles`.
    */
   private dependencyOrder(): SegmentEntry[] {
+    // No named segment anywhere: no reference can resolve, so there is nothing to order.
+    if (this.segments.size === 0) return [];
     const order: SegmentEntry[] = [];
     const path: { entry: SegmentEntry; refs: RefAt[]; next: number }[] = [];
     const open = (e: SegmentEntry) => {
@@ -204,12 +216,18 @@ class Checker {
   }
 
   private checkDeclarationExpr(d: A.SegmentDeclaration): TA.TypedExpr | null {
+    // Nesting counts only through references, and with no named segment none resolves (each is an
+    // error): then the condition is not measured (the parser bounds its own nesting).
+    if (this.segments.size === 0) {
+      this.current = { depth: 0, chain: 0, overLimit: false };
+      return d.expr ? this.checkExpr(d.expr, CONTACT) : null;
+    }
     const nesting = this.nesting(d);
     this.current = { depth: nesting.depth, chain: 0, overLimit: false };
     if (!d.expr) return null;
     this.refDepths.clear();
     for (const r of nesting.refs) this.refDepths.set(r.ref, r.depth);
-    return this.checkExpr(d.expr, { kind: "contact" });
+    return this.checkExpr(d.expr, CONTACT);
   }
 
   private checkSegmentRef(ref: A.SegmentRefExpr, scope: Scope): TA.TypedExpr | null {
@@ -275,8 +293,15 @@ class Checker {
     switch (e.kind) {
       case "and":
       case "or": {
-        const operands = e.operands.map((o) => this.checkExpr(o, scope));
-        return operands.every((o) => o !== null) ? { kind: e.kind, operands: operands as TA.TypedExpr[], span: e.span } : null;
+        // Every operand is checked (so every error is reported), in a loop rather than map/every.
+        const operands: TA.TypedExpr[] = [];
+        let ok = true;
+        for (const o of e.operands) {
+          const typed = this.checkExpr(o, scope);
+          if (typed) operands.push(typed);
+          else ok = false;
+        }
+        return ok ? { kind: e.kind, operands, span: e.span } : null;
       }
       case "not": {
         const operand = this.checkExpr(e.operand, scope);
@@ -302,11 +327,34 @@ class Checker {
     return test ? { kind: "rule", field, test, span: rule.span } : null;
   }
 
+  /**
+   * A contact field by name (as `findField` finds it), resolved: from a cache of the names found in this
+   * schema before, whose entries are frozen and shared by every typed rule on that field.
+   */
+  private contactField(name: string): TA.ResolvedField | undefined {
+    const schema = this.schema!;
+    let found = this.foundFields;
+    if (!found) {
+      found = foundFields.get(schema.fields);
+      if (!found) foundFields.set(schema.fields, (found = new Map()));
+      this.foundFields = found;
+    }
+    const hit = found.get(name);
+    if (hit) return hit;
+    const def = findField(schema, name);
+    if (!def) return undefined;
+    const field: TA.ResolvedField = Object.freeze({ name: def.name, type: def.type, column: def.column, source: "contact", def });
+    // Only names that exist are kept, and a bounded number of spellings of them: the cache cannot grow
+    // with what users type.
+    if (found.size < 64 + 4 * Object.keys(schema.fields).length) found.set(name, field);
+    return field;
+  }
+
   private resolveField(ref: A.FieldRef, scope: Scope): TA.ResolvedField | null {
     const schema = this.schema!;
     if (scope.kind === "contact") {
-      const def = findField(schema, ref.name);
-      if (def) return { name: def.name, type: def.type, column: def.column, source: "contact", def };
+      const field = this.contactField(ref.name);
+      if (field) return field;
       const suggestions = closest(ref.name, Object.keys(schema.fields));
       this.report(error("unknown-field", ref.span, messages.unknownField(ref.name, suggestions), fieldFix(ref.span, suggestions[0])));
       return null;
@@ -330,11 +378,6 @@ class Checker {
   /** Checks a test against a field; `written` is the field as the user wrote it, for messages. */
   private checkTest(field: TA.ResolvedField, written: string, test: A.Test): TA.TypedTest | null {
     const type = field.type;
-    const refuse = (operator: string, takes: string): null => {
-      this.report(error("operator-type", test.span, messages.operatorType(operator, takes, written, type)));
-      return null;
-    };
-    const value = (v: A.Value) => this.checkValue(field, written, v);
     switch (test.op) {
       case "truthy":
         if (type !== "boolean") {
@@ -344,60 +387,60 @@ class Checker {
         return { op: "eq", value: { kind: "boolean", value: true }, negated: false };
       case "compare": {
         const ordering = test.cmp !== "=" && test.cmp !== "!=";
-        if (type === "list") return refuse(test.cmp, "single values; for lists use has, has any, has all or has none");
-        if (ordering && !isOrdered(type)) return refuse(test.cmp, "number, date and timestamp fields");
-        const v = value(test.value);
+        if (type === "list") return this.refuse(test, written, type, test.cmp, "single values; for lists use has, has any, has all or has none");
+        if (ordering && !isOrdered(type)) return this.refuse(test, written, type, test.cmp, "number, date and timestamp fields");
+        const v = this.checkValue(field, written, test.value);
         if (!v) return null;
         if (!ordering) return { op: "eq", value: v, negated: test.cmp === "!=" };
         const op = ({ "<": "lt", "<=": "le", ">": "gt", ">=": "ge" } as const)[test.cmp as "<" | "<=" | ">" | ">="];
         return { op, value: v, negated: false };
       }
       case "between": {
-        if (!isOrdered(type)) return refuse("between", "number, date and timestamp fields");
-        const low = value(test.low);
-        const high = value(test.high);
+        if (!isOrdered(type)) return this.refuse(test, written, type, "between", "number, date and timestamp fields");
+        const low = this.checkValue(field, written, test.low);
+        const high = this.checkValue(field, written, test.high);
         return low && high ? { op: "between", low, high, negated: test.negated } : null;
       }
       case "in": {
-        if (type !== "string" && type !== "enum" && type !== "number") return refuse(test.negated ? "not in" : "in", "string, enum and number fields");
+        if (type !== "string" && type !== "enum" && type !== "number") return this.refuse(test, written, type, test.negated ? "not in" : "in", "string, enum and number fields");
         if (test.values.length === 0) {
           this.report(error("empty-list", test.span, messages.emptyList()));
           return null;
         }
-        const values = test.values.map(value);
-        return values.every((v) => v !== null) ? { op: "in", values: values as TA.Literal[], negated: test.negated } : null;
+        const values = this.checkValues(field, written, test.values);
+        return values ? { op: "in", values, negated: test.negated } : null;
       }
       case "contains":
       case "startsWith":
       case "endsWith": {
         const spelled = { contains: "contains", startsWith: "starts with", endsWith: "ends with" }[test.op];
-        if (type !== "string") return refuse(`${test.negated ? "not " : ""}${spelled}`, "string fields");
-        const v = value(test.value);
+        if (type !== "string") return this.refuse(test, written, type, `${test.negated ? "not " : ""}${spelled}`, "string fields");
+        const v = this.checkValue(field, written, test.value);
         return v && v.kind === "string" ? { op: test.op, value: v.value, negated: test.negated } : null;
       }
       case "empty":
         return { op: "present", negated: !test.negated };
       case "has": {
-        if (type !== "list") return refuse(test.quantifier === "one" ? "has" : `has ${test.quantifier}`, "list fields");
+        if (type !== "list") return this.refuse(test, written, type, test.quantifier === "one" ? "has" : `has ${test.quantifier}`, "list fields");
         if (test.values.length === 0) {
           this.report(error("empty-list", test.span, messages.emptyList()));
           return null;
         }
-        const values = test.values.map(value);
-        if (!values.every((v) => v !== null)) return null;
-        const strings = (values as TA.Literal[]).map((v) => (v as { value: string }).value);
+        const values = this.checkValues(field, written, test.values);
+        if (!values) return null;
+        const strings = values.map((v) => (v as { value: string }).value);
         if (test.quantifier === "all") return { op: "hasAll", values: strings, negated: false };
         return { op: "hasAny", values: strings, negated: test.quantifier === "none" };
       }
       case "before":
       case "after": {
-        if (!isTemporal(type)) return refuse(test.op, "date and timestamp fields");
-        const v = value(test.value);
+        if (!isTemporal(type)) return this.refuse(test, written, type, test.op, "date and timestamp fields");
+        const v = this.checkValue(field, written, test.value);
         return v ? { op: test.op === "before" ? "lt" : "gt", value: v, negated: test.negated } : null;
       }
       case "within": {
         const direction = test.next ? "next" : "last";
-        if (!isTemporal(type)) return refuse(`${test.negated ? "not " : ""}within ${direction}`, "date and timestamp fields");
+        if (!isTemporal(type)) return this.refuse(test, written, type, `${test.negated ? "not " : ""}within ${direction}`, "date and timestamp fields");
         const amount = this.checkAmount(test.amount);
         if (amount === null) return null;
         // within last: now − N ≤ t ≤ now; within next: now ≤ t ≤ now + N (a negative amount is the future).
@@ -410,6 +453,23 @@ class Checker {
         };
       }
     }
+  }
+
+  private refuse(test: A.Test, written: string, type: FieldType, operator: string, takes: string): null {
+    this.report(error("operator-type", test.span, messages.operatorType(operator, takes, written, type)));
+    return null;
+  }
+
+  /** Every value of a list checked (each error reported); null when one is wrong. */
+  private checkValues(field: TA.ResolvedField, written: string, values: readonly A.Value[]): TA.Literal[] | null {
+    const out: TA.Literal[] = [];
+    let ok = true;
+    for (const v of values) {
+      const typed = this.checkValue(field, written, v);
+      if (typed) out.push(typed);
+      else ok = false;
+    }
+    return ok ? out : null;
   }
 
   private checkAmount(n: A.NumberValue): number | null {
@@ -425,10 +485,6 @@ class Checker {
 
   private checkValue(field: TA.ResolvedField, written: string, v: A.Value): TA.Literal | null {
     const type = field.type;
-    const mismatch = (found: string, hint = ""): null => {
-      this.report(error("value-type", v.span, messages.valueType(written, type, found, hint)));
-      return null;
-    };
     switch (v.kind) {
       case "missing":
         return null;
@@ -438,8 +494,8 @@ class Checker {
             messages.unquotedUnknownValue(v.text, written, suggestions, all));
           return null;
         }
-        if (type === "boolean") return mismatch(`the word ${v.text}`, ": write true or false");
-        return mismatch(`the word ${v.text}`);
+        if (type === "boolean") return this.mismatch(v, written, type, `the word ${v.text}`, ": write true or false");
+        return this.mismatch(v, written, type, `the word ${v.text}`);
       }
       case "string": {
         if (type === "string" || type === "list") return { kind: "string", value: v.value };
@@ -451,13 +507,13 @@ class Checker {
             suggestions[0] !== undefined ? replaceWith(v.span, quoteString(suggestions[0]), `use "${suggestions[0]}"`) : undefined));
           return null;
         }
-        if (type === "number" && /^-?\d+(\.\d+)?$/.test(v.value.trim())) return mismatch(`the text "${v.value}"`, `: write ${v.value.trim()} without quotes`);
-        if (type === "boolean" && /^(true|false)$/i.test(v.value)) return mismatch(`the text "${v.value}"`, `: write ${v.value.toLowerCase()} without quotes`);
-        if (isTemporal(type) && /^\d{4}-\d{2}-\d{2}/.test(v.value)) return mismatch(`the text "${v.value}"`, `: write ${v.value} without quotes`);
-        return mismatch(`the text "${v.value}"`);
+        if (type === "number" && /^-?\d+(\.\d+)?$/.test(v.value.trim())) return this.mismatch(v, written, type, `the text "${v.value}"`, `: write ${v.value.trim()} without quotes`);
+        if (type === "boolean" && /^(true|false)$/i.test(v.value)) return this.mismatch(v, written, type, `the text "${v.value}"`, `: write ${v.value.toLowerCase()} without quotes`);
+        if (isTemporal(type) && /^\d{4}-\d{2}-\d{2}/.test(v.value)) return this.mismatch(v, written, type, `the text "${v.value}"`, `: write ${v.value} without quotes`);
+        return this.mismatch(v, written, type, `the text "${v.value}"`);
       }
       case "number": {
-        if (type !== "number") return mismatch(`the number ${v.raw}`);
+        if (type !== "number") return this.mismatch(v, written, type, `the number ${v.raw}`);
         if (!Number.isFinite(v.value)) {
           this.report(error("bad-number", v.span, messages.badNumber(v.raw)));
           return null;
@@ -465,9 +521,9 @@ class Checker {
         return { kind: "number", value: v.value === 0 ? 0 : v.value };
       }
       case "boolean":
-        return type === "boolean" ? { kind: "boolean", value: v.value } : mismatch(String(v.value));
+        return type === "boolean" ? { kind: "boolean", value: v.value } : this.mismatch(v, written, type, String(v.value));
       case "date": {
-        if (!isTemporal(type)) return mismatch(`the date ${v.text}`);
+        if (!isTemporal(type)) return this.mismatch(v, written, type, `the date ${v.text}`);
         const ms = parseDate(v.text);
         if (ms === null) {
           this.report(error("bad-date", v.span, messages.badDate(v.text)));
@@ -476,7 +532,7 @@ class Checker {
         return { kind: "instant", ms, date: v.text, local: true };
       }
       case "timestamp": {
-        if (!isTemporal(type)) return mismatch(`the timestamp ${v.text}`);
+        if (!isTemporal(type)) return this.mismatch(v, written, type, `the timestamp ${v.text}`);
         const parsed = parseTimestamp(v.text);
         if ("reason" in parsed) {
           this.report(error("bad-timestamp", v.span, messages.badTimestamp(v.text, parsed.reason)));
@@ -488,7 +544,7 @@ class Checker {
       case "relative": {
         if (!isTemporal(type)) {
           const units = `${v.amount.raw} ${v.unit}s`;
-          return mismatch(`the time ${v.future === "in" ? `in ${units}` : v.future === "fromNow" ? `${units} from now` : `${units} ago`}`);
+          return this.mismatch(v, written, type, `the time ${v.future === "in" ? `in ${units}` : v.future === "fromNow" ? `${units} from now` : `${units} ago`}`);
         }
         const amount = this.checkAmount(v.amount);
         if (amount === null) return null;
@@ -496,8 +552,13 @@ class Checker {
       }
       case "now":
       case "today":
-        return isTemporal(type) ? { kind: v.kind } : mismatch(`'${v.kind}'`);
+        return isTemporal(type) ? { kind: v.kind } : this.mismatch(v, written, type, `'${v.kind}'`);
     }
+  }
+
+  private mismatch(v: A.Value, written: string, type: FieldType, found: string, hint = ""): null {
+    this.report(error("value-type", v.span, messages.valueType(written, type, found, hint)));
+    return null;
   }
 
   /**
@@ -713,11 +774,10 @@ function fieldFix(span: Span, suggestion: string | undefined): Fix | undefined {
   return replaceWith(span, text, `use ${text}`);
 }
 
-/** Names of segments an expression refers to directly, in order of first appearance. */
-function directReferences(expr: A.Expr | null): string[] {
+/** Names of the segments referred to, in order of first appearance. */
+function referenceNames(refs: readonly RefAt[]): string[] {
+  if (refs.length === 0) return [];
   const names = new Set<string>();
-  if (expr) forEachExpr(expr, (e) => {
-    if (e.kind === "segmentRef") names.add(e.name);
-  });
+  for (const r of refs) names.add(r.ref.name);
   return [...names];
 }

@@ -745,9 +745,15 @@ export interface Nesting {
 export function measureNesting(root: A.Expr): Nesting {
   const refs: RefAt[] = [];
   let max = 0;
-  const stack: { e: A.Expr; depth: number; followed: boolean; inFilter: boolean }[] = [{ e: root, depth: 0, followed: false, inFilter: false }];
-  while (stack.length > 0) {
-    const { e, depth, followed, inFilter } = stack.pop()!;
+  // Parallel stacks (expression, depth, flags) rather than an object per node: the checker measures
+  // every condition it checks. Flags: FOLLOWED (text follows it at its level), IN_FILTER.
+  const exprs: A.Expr[] = [root];
+  const depths: number[] = [0];
+  const flags: number[] = [0];
+  while (exprs.length > 0) {
+    const e = exprs.pop()!;
+    const depth = depths.pop()!;
+    const f = flags.pop()!;
     if (depth > max) max = depth;
     switch (e.kind) {
       case "and":
@@ -756,22 +762,30 @@ export function measureNesting(root: A.Expr): Nesting {
         // Pushed last to first, so they come off the stack in text order.
         for (let i = n - 1; i >= 0; i--) {
           const child = e.operands[i]!;
-          const childFollowed = i < n - 1 || followed;
+          const childFollowed = i < n - 1 || (f & FOLLOWED) !== 0;
           const paren = needsParens(child, e.kind, childFollowed);
-          stack.push({ e: child, depth: depth + (paren ? 1 : 0), followed: paren ? false : childFollowed, inFilter });
+          exprs.push(child);
+          depths.push(depth + (paren ? 1 : 0));
+          flags.push((paren || !childFollowed ? 0 : FOLLOWED) | (f & IN_FILTER));
         }
         break;
       }
       case "not": {
-        const paren = needsParens(e.operand, "not", followed);
-        stack.push({ e: e.operand, depth: depth + 1 + (paren ? 1 : 0), followed: paren ? false : followed, inFilter });
+        const paren = needsParens(e.operand, "not", (f & FOLLOWED) !== 0);
+        exprs.push(e.operand);
+        depths.push(depth + 1 + (paren ? 1 : 0));
+        flags.push(paren ? f & IN_FILTER : f);
         break;
       }
       case "event":
-        if (e.filter) stack.push({ e: e.filter, depth: depth + 1, followed, inFilter: true });
+        if (e.filter) {
+          exprs.push(e.filter);
+          depths.push(depth + 1);
+          flags.push(f | IN_FILTER);
+        }
         break;
       case "segmentRef":
-        if (!inFilter) refs.push({ ref: e, depth });
+        if ((f & IN_FILTER) === 0) refs.push({ ref: e, depth });
         break;
       default:
         break;
@@ -779,6 +793,9 @@ export function measureNesting(root: A.Expr): Nesting {
   }
   return { depth: max, refs };
 }
+
+const FOLLOWED = 1;
+const IN_FILTER = 2;
 
 /**
  * Whether `child` needs parentheses as an operand of `parent` (precedence, and an event whose `where`
