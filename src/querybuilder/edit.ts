@@ -366,6 +366,7 @@ class Planner {
       case "duration": {
         if (test.op !== "within") break;
         const d = value as BuilderDuration;
+        // `N unit` after `within last` / `within next`, which stay as written.
         const rel = lit({ kind: "relative", amount: d.amount, unit: d.unit });
         this.replace(test.amount.span.start, test.span.end, rel.replace(/ ago$/, ""));
         return true;

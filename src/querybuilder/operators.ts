@@ -40,6 +40,8 @@ const TABLE: readonly { name: string; phrase: string; label: string }[] = [
   { name: "notAfter", phrase: "not after", label: "is not after" },
   { name: "withinLast", phrase: "within last", label: "is within the last" },
   { name: "notWithinLast", phrase: "not within last", label: "is not within the last" },
+  { name: "withinNext", phrase: "within next", label: "is within the next" },
+  { name: "notWithinNext", phrase: "not within next", label: "is not within the next" },
   { name: "<", phrase: "<", label: "is less than" },
   { name: "<=", phrase: "<=", label: "is at most" },
   { name: ">", phrase: ">", label: "is greater than" },
@@ -105,6 +107,8 @@ export function operatorOfTest(test: A.Test): string | null {
     case "after":
       return not ? "notAfter" : "after";
     case "within":
+      // `within next` is the future: never shown (or rewritten) as `within last`.
+      if (test.next) return not ? "notWithinNext" : "withinNext";
       return not ? "notWithinLast" : "withinLast";
   }
 }

@@ -17,11 +17,12 @@ export type BuilderLiteral =
   | { kind: "boolean"; value: boolean }
   | { kind: "date"; text: string }
   | { kind: "timestamp"; text: string }
-  | { kind: "relative"; amount: string; unit: TimeUnit }
+  /** `30 days ago`; `future` for `in 30 days` / `30 days from now`, kept as written. */
+  | { kind: "relative"; amount: string; unit: TimeUnit; future?: "in" | "fromNow" }
   | { kind: "now" }
   | { kind: "today" };
 
-/** `within last N unit`: the amount as written and the unit. */
+/** `within last N unit` (or `within next N unit`, by the operator): the amount as written and the unit. */
 export interface BuilderDuration {
   amount: string;
   unit: TimeUnit;

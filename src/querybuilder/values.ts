@@ -36,7 +36,8 @@ export function literalOf(v: A.Value): BuilderLiteral | null {
     case "timestamp":
       return { kind: "timestamp", text: v.text };
     case "relative":
-      return { kind: "relative", amount: v.amount.raw, unit: v.unit };
+      // The future spelling is part of the value (`in 3 days` is not `3 days ago`).
+      return v.future ? { kind: "relative", amount: v.amount.raw, unit: v.unit, future: v.future } : { kind: "relative", amount: v.amount.raw, unit: v.unit };
     case "now":
       return { kind: "now" };
     case "today":
@@ -64,7 +65,7 @@ export function valueOf(l: BuilderLiteral): A.Value {
     case "timestamp":
       return { kind: l.kind, text: l.text, span: NO_SPAN };
     case "relative":
-      return { kind: "relative", amount: numberValue(l.amount), unit: l.unit, span: NO_SPAN };
+      return l.future ? { kind: "relative", amount: numberValue(l.amount), unit: l.unit, future: l.future, span: NO_SPAN } : { kind: "relative", amount: numberValue(l.amount), unit: l.unit, span: NO_SPAN };
     case "now":
     case "today":
       return { kind: l.kind, span: NO_SPAN };
@@ -129,6 +130,7 @@ export function coerceValue(field: FieldDef, operator: string, value: unknown): 
     }
     case "duration":
       if (isDuration(value)) return value;
+      // A duration, or a relative time's amount and unit (the operator says last or next).
       if (isLiteral(value) && value.kind === "relative") return { amount: value.amount, unit: value.unit };
       return { amount: "30", unit: "day" };
     default:
@@ -181,6 +183,11 @@ export function testOf(field: FieldDef, rule: Pick<BuilderRule, "operator" | "va
     case "notWithinLast": {
       const d = value as BuilderDuration;
       return { op: "within", negated: rule.operator === "notWithinLast", amount: numberValue(d.amount), unit: d.unit, span };
+    }
+    case "withinNext":
+    case "notWithinNext": {
+      const d = value as BuilderDuration;
+      return { op: "within", negated: rule.operator === "notWithinNext", amount: numberValue(d.amount), unit: d.unit, next: true, span };
     }
     case "has":
       return { op: "has", quantifier: "one", values: [one()], span };

@@ -21,8 +21,28 @@ function isEvent(text: string): boolean {
   return /^\s*(not\s+)?performed\b/i.test(text);
 }
 
+/**
+ * Field tests in the future forms (issue 15: `within next N unit`, `in N unit`, `N unit from now`), which
+ * the shared expression generator does not write: the builder must show them as the future, never as
+ * `within last` or `ago`.
+ */
+const futureLeaf: fc.Arbitrary<string> = fc
+  .tuple(
+    fc.constantFrom("birthday", "signed_up_at", "last_seen_at", "Signed_Up_At"),
+    fc.constantFrom("1", "3", "12", "0"),
+    fc.constantFrom("day", "days", "week", "months", "year", "hours"),
+    fc.constantFrom("amount", "in", "fromNow", "ago"),
+    fc.constantFrom("within next", "not within next", "WITHIN NEXT", "before", "after", "not before", ">=", "=", "between"),
+  )
+  .map(([field, n, unit, form, op]) => {
+    const time = form === "in" ? `in ${n} ${unit}` : form === "fromNow" ? `${n} ${unit} from now` : `${n} ${unit} ago`;
+    if (/within/i.test(op)) return `${field} ${op} ${n} ${unit}`;
+    if (op === "between") return `${field} between ${time} and in 40 days`;
+    return `${field} ${op} ${time}`;
+  });
+
 function treeArb(events: boolean, segments: readonly string[]): fc.Arbitrary<Tree> {
-  const leaf = exprArb(richSchema, NOW, { depth: 0, events, segments }).map((text): Tree => ({ kind: "leaf", text }));
+  const leaf = fc.oneof({ weight: 6, arbitrary: exprArb(richSchema, NOW, { depth: 0, events, segments }) }, { weight: 1, arbitrary: futureLeaf }).map((text): Tree => ({ kind: "leaf", text }));
   return fc.letrec<{ node: Tree }>((tie) => ({
     node: fc.oneof(
       { depthSize: "small", withCrossShrink: true },
@@ -93,6 +113,9 @@ export function literalArb(def: FieldDef): fc.Arbitrary<BuilderLiteral> {
         fc.constantFrom("2024-02-29", "2026-01-01").map((text): BuilderLiteral => ({ kind: "date", text })),
         fc.constantFrom("2024-01-01T10:00:00Z", "2025-06-30T23:59:59.5+02:00").map((text): BuilderLiteral => ({ kind: "timestamp", text })),
         fc.tuple(fc.constantFrom("1", "30", "12"), fc.constantFrom("day" as const, "month" as const, "hour" as const)).map(([amount, unit]): BuilderLiteral => ({ kind: "relative", amount, unit })),
+        fc
+          .tuple(fc.constantFrom("1", "30", "12"), fc.constantFrom("day" as const, "week" as const), fc.constantFrom("in" as const, "fromNow" as const))
+          .map(([amount, unit, future]): BuilderLiteral => ({ kind: "relative", amount, unit, future })),
         fc.constantFrom<BuilderLiteral>({ kind: "now" }, { kind: "today" }),
       );
   }

@@ -102,6 +102,17 @@ describe("segql ⇄ builder groups", () => {
     ]);
   });
 
+  it("shows the future as the future: within next, in N units, N units from now (never within last or ago)", () => {
+    const q = viewOf("last_seen_at within next 7 days and birthday not within next 1 month and signed_up_at before in 3 days and signed_up_at after 2 weeks from now").query;
+    expect(q.rules.map(shape)).toEqual([
+      { f: "last_seen_at", o: "withinNext", v: { amount: "7", unit: "day" } },
+      { f: "birthday", o: "notWithinNext", v: { amount: "1", unit: "month" } },
+      { f: "signed_up_at", o: "before", v: { kind: "relative", amount: "3", unit: "day", future: "in" } },
+      { f: "signed_up_at", o: "after", v: { kind: "relative", amount: "2", unit: "week", future: "fromNow" } },
+    ]);
+    expect(printGroup(q, richSchema)).toBe("last_seen_at within next 7 days and birthday not within next 1 month and signed_up_at before in 3 days and signed_up_at after 2 weeks from now");
+  });
+
   it("says why it cannot show a text: a syntax error (where), segment declarations", () => {
     const bad = fromText("score > ", richSchema);
     expect(bad.ok).toBe(false);
