@@ -225,6 +225,8 @@ describe.skipIf(!hasChromium)(`segments web app: building segments (Chromium) ${
     const diagnostics = page.getByTestId("save-diagnostics");
     await diagnostics.waitFor();
     expect(await diagnostics.textContent()).toMatch(/1:27.*"Monthly" is not a value of contract/);
+    // By the Save button, a pointer to them (not a second copy).
+    expect(await page.getByTestId("save-diagnostics-pointer").textContent()).toBe("Not saved. The rules have 1 error, listed under the text.");
     // The same error is underlined in the editor, and nothing typed was lost.
     await page.locator(".cm-lintRange-error").first().waitFor();
     expect(await editorText(page)).toBe('tenure > 3 and contract = "Monthly"');

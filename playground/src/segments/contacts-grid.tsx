@@ -32,8 +32,10 @@ export function ContactsGrid({ rows, keyField, caption, columns, maxColumns = 12
   // The fields that hold something on this page first (a page of shop customers has no Telco values).
   const candidates = (columns ?? Object.keys(rows[0] ?? {})).filter((c) => c !== keyField);
   const filled = candidates.filter((c) => rows.some((r) => !isEmpty(r[c])));
-  // Empty columns only pad a page with few filled ones.
-  const cols = (filled.length >= 4 ? filled : [...filled, ...candidates.filter((c) => !filled.includes(c))]).slice(0, maxColumns - 1);
+  // Columns empty on every row are left out (a column of dashes says nothing), except the one sorted by;
+  // a page with no values at all shows the fields so that its headers still say what they are.
+  const shown = filled.length === 0 ? candidates : candidates.filter((c) => filled.includes(c) || c === sort?.field);
+  const cols = shown.slice(0, maxColumns - 1);
   const all = [keyField, ...cols];
   const keyOf = (r: Contact) => String(r[keyField] ?? "");
   const pagePicked = locked !== undefined || (picked !== undefined && rows.length > 0 && rows.every((r) => picked.has(keyOf(r))));

@@ -223,7 +223,8 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
       if (!(e instanceof ApiError)) return setSaveError(e);
       if (e.kind === "stale-version") return setConflict(e.problem);
       if (e.kind === "name-taken") return setNameError(e.problem.detail);
-      if ((e.kind === "invalid-expression" || e.kind === "cycle") && Array.isArray(e.problem["diagnostics"])) setDiagnostics(e.problem["diagnostics"] as ApiDiagnostic[]);
+      // The checker's findings are listed beside the text (the footer only points there).
+      if ((e.kind === "invalid-expression" || e.kind === "cycle") && Array.isArray(e.problem["diagnostics"])) return setDiagnostics(e.problem["diagnostics"] as ApiDiagnostic[]);
       if (e.kind === "invalid-input" && Array.isArray(e.problem["problems"]) && (e.problem["problems"] as { path: string }[]).some((p) => p.path === "name")) return setNameError(e.problem.detail);
       setSaveError(e);
     }
@@ -408,6 +409,11 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
       )}
 
       <ProblemNote error={saveError} />
+      {diagnostics.length > 0 && (
+        <p className="problem" data-testid="save-diagnostics-pointer">
+          <strong>Not saved.</strong> The rules have {plural(diagnostics.filter((d) => d.severity === "error").length, "error")}, listed under the text.
+        </p>
+      )}
       <div className="form-foot">
         <a className="button" href={base ? `#/segments/${base.id}` : "#/segments"}>
           Cancel

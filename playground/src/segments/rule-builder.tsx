@@ -292,16 +292,21 @@ function NumberInput({ raw, onChange, label, disabled }: { raw: string; onChange
   );
 }
 
-type TimeMode = "date" | "timestamp" | "relative" | "now" | "today";
+type TimeMode = "date" | "timestamp" | "relative" | "future" | "now" | "today";
 
-/** A date or time: a date (date picker), a date and time in UTC, N units ago, now, or today. */
+/**
+ * A date or time: a date (date picker), a date and time in UTC, N units ago, N units from now (`in N units`
+ * keeps its spelling), now, or today.
+ */
 function TimeInput({ type, value, onChange, label, disabled }: { type: "date" | "timestamp"; value: BuilderLiteral; onChange(v: BuilderLiteral): void; label: string; disabled?: boolean }) {
-  const mode: TimeMode = value.kind === "date" || value.kind === "timestamp" || value.kind === "relative" || value.kind === "now" || value.kind === "today" ? value.kind : "date";
+  const mode: TimeMode =
+    value.kind === "relative" && value.future ? "future" : value.kind === "date" || value.kind === "timestamp" || value.kind === "relative" || value.kind === "now" || value.kind === "today" ? value.kind : "date";
   const today = new Date().toISOString().slice(0, 10);
   const switchTo = (m: TimeMode) => {
     if (m === "date") onChange({ kind: "date", text: value.kind === "timestamp" ? isoOf(value.text).slice(0, 10) : today });
     else if (m === "timestamp") onChange({ kind: "timestamp", text: `${value.kind === "date" ? value.text : today}T00:00:00Z` });
-    else if (m === "relative") onChange({ kind: "relative", amount: "30", unit: "day" });
+    else if (m === "relative") onChange({ kind: "relative", amount: value.kind === "relative" ? value.amount : "30", unit: value.kind === "relative" ? value.unit : "day" });
+    else if (m === "future") onChange({ kind: "relative", amount: value.kind === "relative" ? value.amount : "30", unit: value.kind === "relative" ? value.unit : "day", future: "fromNow" });
     else onChange({ kind: m });
   };
   return (
@@ -310,6 +315,7 @@ function TimeInput({ type, value, onChange, label, disabled }: { type: "date" | 
         <option value="date">date</option>
         <option value="timestamp">date and time (UTC)</option>
         <option value="relative">time ago</option>
+        <option value="future">time from now</option>
         <option value="today">today</option>
         <option value="now">now</option>
       </select>
@@ -330,7 +336,7 @@ function TimeInput({ type, value, onChange, label, disabled }: { type: "date" | 
         <>
           <NumberInput raw={value.amount} onChange={(amount) => /^\d+$/.test(amount) && onChange({ ...value, amount })} label={`${label}: how many`} disabled={disabled} />
           <UnitSelect unit={value.unit} amount={value.amount} onChange={(unit) => onChange({ ...value, unit })} label={`${label}: unit`} disabled={disabled} />
-          <span className="muted">ago</span>
+          <span className="muted">{value.future ? "from now" : "ago"}</span>
         </>
       )}
       {type === "date" && value.kind === "timestamp" && <span className="muted small">(compared at midnight UTC)</span>}
@@ -356,7 +362,7 @@ function UnitSelect({ unit, amount, onChange, label, disabled }: { unit: TimeUni
   );
 }
 
-/** `within last N units`. */
+/** `within last N units` / `within next N units` (the operator says which). */
 function DurationInput({ value, onChange, label, disabled }: { value: BuilderDuration; onChange(v: BuilderDuration): void; label: string; disabled?: boolean }) {
   return (
     <span className="rb-time">

@@ -84,7 +84,7 @@ export function SegmentPage({ id, route }: { id: number; route: Route }) {
       <header className="page-head">
         <div>
           <p className="crumbs">
-            <a href="#/segments">Segments</a> /
+            <a href="#/segments">Segments</a>
           </p>
           <h1 className="with-badge">
             {s.name} <KindBadge kind={s.kind} />
@@ -510,6 +510,13 @@ function ActivityTab({ segment }: { segment: Segment }) {
   );
 }
 
+/** The smallest 1, 2, 2.5 or 5 × 10ⁿ at or above `n` (≥ 2), so the axis reads 0, 100, 200 rather than 0, 99, 197. */
+function niceCeiling(n: number): number {
+  const power = 10 ** Math.floor(Math.log10(n));
+  const step = [1, 2, 2.5, 5, 10].find((m) => m * power >= n)! * power;
+  return Math.max(2, step);
+}
+
 /** A step chart of the member count (SVG), with a table of the same numbers for screen readers. */
 function CountChart({ points }: { points: MemberCountPoint[] }) {
   if (points.length === 0) return <p className="muted">No changes logged yet.</p>;
@@ -518,7 +525,7 @@ function CountChart({ points }: { points: MemberCountPoint[] }) {
   const pad = { l: 48, r: 12, t: 12, b: 28 };
   const t0 = Date.parse(points[0]!.at);
   const t1 = Math.max(Date.parse(points[points.length - 1]!.at), Date.now());
-  const max = Math.max(1, ...points.map((p) => p.count));
+  const max = niceCeiling(Math.max(1, ...points.map((p) => p.count)));
   const x = (iso: string | number) => pad.l + ((typeof iso === "number" ? iso : Date.parse(iso)) - t0) / Math.max(1, t1 - t0) * (W - pad.l - pad.r);
   const y = (n: number) => H - pad.b - (n / max) * (H - pad.t - pad.b);
   let d = `M ${x(points[0]!.at)} ${y(0)}`;
