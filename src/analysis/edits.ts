@@ -20,7 +20,7 @@ export function removalRange(text: string, operands: readonly Span[], i: number,
   if (i > 0) {
     const prev = ext[i - 1];
     const gap = prev && readGap(text, prev.end, me.start, connector);
-    if (gap && gap.opens === 0) return { start: gap.beforeConnector, end: me.end };
+    if (gap && gap.opens === 0) return { start: gap.beforeConnector, end: trailingComment(text, me.end) };
   }
   if (i < operands.length - 1) {
     const next = ext[i + 1];
@@ -119,6 +119,14 @@ function readGap(text: string, from: number, to: number, connector: string): { c
     }
     break;
   }
+  // A comment before the connector (`a = 1 -- why\n and b = 2`) stays with the operand it follows: the
+  // removal before the connector starts after the last comment's end.
+  for (let j = beforeConnector; j < i; j++) {
+    if (text[j] === "-" && text[j + 1] === "-") {
+      while (j < i && text[j] !== "\n" && text[j] !== "\r") j++;
+      beforeConnector = j;
+    }
+  }
   const word = text.slice(i, i + connector.length);
   if (word.toLowerCase() !== connector || /[A-Za-z0-9_]/.test(text[i + connector.length] ?? "")) return null;
   const afterConnector = skipForward(text, i + connector.length, to);
@@ -134,6 +142,18 @@ function readGap(text: string, from: number, to: number, connector: string): { c
     break;
   }
   return i === to ? { closes, opens, beforeConnector, afterConnector } : null;
+}
+
+/**
+ * Past a `--` comment that ends the line after `i` (with the blanks before it), else `i`: a comment written
+ * after an operand on its line goes with it when it is removed.
+ */
+function trailingComment(text: string, i: number): number {
+  let j = i;
+  while (j < text.length && (text[j] === " " || text[j] === "\t")) j++;
+  if (text[j] !== "-" || text[j + 1] !== "-") return i;
+  while (j < text.length && text[j] !== "\n" && text[j] !== "\r") j++;
+  return j;
 }
 
 /** Past blanks and `--` comments (up to `limit`). */

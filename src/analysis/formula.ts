@@ -100,6 +100,10 @@ export interface Node {
   value: boolean;
   atom: Atom | null;
   kids: readonly Node[];
+  /** Its negation, once built (`Formulas.not`). */
+  negation: Node | null;
+  /** For `and`/`or`: a hash of the operands' ids (interning). */
+  hash: number;
 }
 
 /** Options of a formula universe. */
@@ -122,17 +126,23 @@ export class Formulas {
   readonly vars: Var[] = [];
   readonly atoms: Atom[] = [];
   readonly keys = new Map<string, EventKey>();
-  private readonly nodes = new Map<string, Node>();
+  /** `and`/`or` nodes by the hash of their operands (a bucket holds the rare collisions). */
+  private readonly junctions = new Map<number, Node | Node[]>();
   private readonly varById = new Map<string, Var>();
-  private readonly atomByKey = new Map<string, Atom>();
-  private readonly typedMemo = new WeakMap<TypedExpr, Node>();
+  private readonly atomNodes = new Map<string, Node>();
+  private typedMemo = new Map<TypedExpr, Node>();
+  private readonly scratch: Node[] = [];
+  private readonly contactVars = new Map<object, Var>();
+  private readonly propertyVars = new Map<object, Var>();
   private nextId = 0;
 
   constructor(options: FormulaOptions = {}) {
     this.now = options.now ?? null;
     this.zone = options.zone ?? UTC;
-    this.TRUE = this.intern("T", { t: "const", value: true, atom: null, kids: [] });
-    this.FALSE = this.intern("F", { t: "const", value: false, atom: null, kids: [] });
+    this.TRUE = this.make("const", true, null, NO_KIDS, 0);
+    this.FALSE = this.make("const", false, null, NO_KIDS, 0);
+    this.TRUE.negation = this.FALSE;
+    this.FALSE.negation = this.TRUE;
   }
 
   /** How many nodes exist (a measure of work done). */
@@ -140,32 +150,37 @@ export class Formulas {
     return this.nextId;
   }
 
-  private intern(key: string, shape: Omit<Node, "id">): Node {
-    let n = this.nodes.get(key);
-    if (!n) {
-      n = { id: this.nextId++, ...shape };
-      this.nodes.set(key, n);
-    }
-    return n;
+  private make(t: Node["t"], value: boolean, atom: Atom | null, kids: readonly Node[], hash: number): Node {
+    return { id: this.nextId++, t, value, atom, kids, negation: null, hash };
+  }
+
+  /**
+   * Forgets which formula each typed node has (the typed nodes of one text are looked up many times while
+   * analysing it, then never again): keeps the memo small when a universe serves many texts.
+   */
+  forgetTyped(): void {
+    this.typedMemo = new Map();
   }
 
   // ---- connectives ------------------------------------------------------------------------------------
 
   atom(test: AtomTest, v: Var): Node {
-    const key = `${v.id}\u0001${atomKey(test)}`;
-    let a = this.atomByKey.get(key);
-    if (!a) {
-      a = { ...test, index: this.atoms.length, key, v, exact: isExact(test, v) } as Atom;
-      this.atoms.push(a);
-      this.atomByKey.set(key, a);
-    }
-    return this.intern(`a${a.index}`, { t: "atom", value: false, atom: a, kids: [] });
+    const key = `${v.index}\u0001${atomKey(test)}`;
+    const known = this.atomNodes.get(key);
+    if (known) return known;
+    const a = Object.assign(test, { index: this.atoms.length, key, v, exact: isExact(test, v) }) as Atom;
+    this.atoms.push(a);
+    const node = this.make("atom", false, a, NO_KIDS, 0);
+    this.atomNodes.set(key, node);
+    return node;
   }
 
   not(x: Node): Node {
-    if (x.t === "const") return x.value ? this.FALSE : this.TRUE;
-    if (x.t === "not") return x.kids[0]!;
-    return this.intern(`!${x.id}`, { t: "not", value: false, atom: null, kids: [x] });
+    if (x.negation) return x.negation;
+    const n = this.make("not", false, null, [x], 0);
+    n.negation = x;
+    x.negation = n;
+    return n;
   }
 
   and(xs: readonly Node[]): Node {
@@ -180,26 +195,49 @@ export class Formulas {
   private junction(t: "and" | "or", xs: readonly Node[]): Node {
     const unit = t === "and" ? this.TRUE : this.FALSE;
     const zero = t === "and" ? this.FALSE : this.TRUE;
-    const seen = new Set<number>();
-    const kids: Node[] = [];
-    const stack = [...xs].reverse();
-    while (stack.length > 0) {
-      const x = stack.pop()!;
-      if (x === zero) return zero;
-      if (x === unit || seen.has(x.id)) continue;
-      if (x.t === t) {
-        for (let i = x.kids.length - 1; i >= 0; i--) stack.push(x.kids[i]!);
-        continue;
-      }
-      seen.add(x.id);
-      kids.push(x);
+    // Built in a scratch array (no allocation unless the node is new). Operands of the same connective are
+    // flat already (built here), so one level of flattening suffices.
+    const buf = this.scratch;
+    buf.length = 0;
+    for (const x of xs) {
+      if (x.t === t) for (const k of x.kids) buf.push(k);
+      else if (x === zero) return zero;
+      else if (x !== unit) buf.push(x);
     }
+    if (buf.length === 0) return unit;
+    if (buf.length > 16) buf.sort(byId);
+    else {
+      for (let i = 1; i < buf.length; i++) {
+        const x = buf[i]!;
+        let j = i - 1;
+        while (j >= 0 && buf[j]!.id > x.id) {
+          buf[j + 1] = buf[j]!;
+          j--;
+        }
+        buf[j + 1] = x;
+      }
+    }
+    let n = 0;
+    for (let i = 0; i < buf.length; i++) if (n === 0 || buf[i]!.id !== buf[n - 1]!.id) buf[n++] = buf[i]!;
+    if (n === 1) return buf[0]!;
     // `a and not a` is false, `a or not a` true.
-    for (const k of kids) if (k.t === "not" && seen.has(k.kids[0]!.id)) return zero;
-    if (kids.length === 0) return unit;
-    if (kids.length === 1) return kids[0]!;
-    kids.sort((a, b) => a.id - b.id);
-    return this.intern(`${t === "and" ? "&" : "|"}${kids.map((k) => k.id).join(",")}`, { t, value: false, atom: null, kids });
+    for (let i = 0; i < n; i++) {
+      const k = buf[i]!;
+      if (k.t === "not" && binaryHas(buf, n, k.kids[0]!.id)) return zero;
+    }
+    let hash = t === "and" ? 17 : 31;
+    for (let i = 0; i < n; i++) hash = (Math.imul(hash, 0x9e3779b1) + buf[i]!.id) | 0;
+    const bucket = this.junctions.get(hash);
+    if (bucket) {
+      if (Array.isArray(bucket)) {
+        for (const x of bucket) if (sameJunction(x, t, buf, n)) return x;
+      } else if (sameJunction(bucket as Node, t, buf, n)) return bucket as Node;
+    }
+    const node = this.make(t, false, null, buf.slice(0, n), hash);
+    if (!bucket) this.junctions.set(hash, node);
+    else if (Array.isArray(bucket)) bucket.push(node);
+    else this.junctions.set(hash, [bucket as Node, node]);
+    return node;
   }
 
   // ---- variables ----------------------------------------------------------------------------------------
@@ -216,6 +254,16 @@ export class Formulas {
 
   /** The variable of a contact field or an event property. */
   fieldVar(field: ResolvedField): Var {
+    // The schema's definitions are shared by every rule on the field: look the variable up by them first.
+    const byDef = field.source === "contact" ? this.contactVars : this.propertyVars;
+    const known = byDef.get(field.def);
+    if (known) return known;
+    const v = this.fieldVarById(field);
+    byDef.set(field.def, v);
+    return v;
+  }
+
+  private fieldVarById(field: ResolvedField): Var {
     const id = `${field.source === "contact" ? "c" : "p"}:${field.name}`;
     const kind = KIND_OF_TYPE[field.type];
     return this.variable(id, kind, id, { kind: field.source === "contact" ? "contact" : "property", field }, field.type === "enum" ? field.def.values ?? [] : null);
@@ -350,6 +398,31 @@ export class Formulas {
   measureVars(key: EventKey): Var[] {
     return this.vars.filter((v) => v.group === key.count.group);
   }
+}
+
+const NO_KIDS: readonly Node[] = [];
+
+const byId = (a: Node, b: Node) => a.id - b.id;
+
+/** Whether `x` is the junction `t` of the first `n` nodes of `kids`. */
+function sameJunction(x: Node, t: string, kids: readonly Node[], n: number): boolean {
+  if (x.t !== t || x.kids.length !== n) return false;
+  for (let i = 0; i < n; i++) if (x.kids[i] !== kids[i]) return false;
+  return true;
+}
+
+/** Whether the first `n` nodes of `sorted` (by id) hold a node of this id. */
+function binaryHas(sorted: readonly Node[], n: number, id: number): boolean {
+  let lo = 0;
+  let hi = n - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const x = sorted[mid]!.id;
+    if (x === id) return true;
+    if (x < id) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
 }
 
 const KIND_OF_TYPE: Record<ResolvedField["type"], VarKind> = {

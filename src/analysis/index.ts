@@ -16,7 +16,8 @@
  */
 import type { Diagnostic } from "../diagnostics.js";
 import type { TypedExpr, TypedSegment } from "../checker/typed-ast.js";
-import { zoneOf } from "../checker/zone.js";
+import { zoneOf, type TimeZone } from "../checker/zone.js";
+import type { Schema } from "../schema/schema.js";
 import { Formulas } from "./formula.js";
 import { analysisMessages } from "./messages.js";
 import { Reasoner } from "./reasoner.js";
@@ -27,7 +28,7 @@ export type { Witness } from "./witness.js";
 export { diffSegments, type DiffOptions, type SegmentDiff, type DiffSide } from "./diff.js";
 
 /** Reasoning steps (search decisions) allowed per segment by default. */
-export const DEFAULT_STEPS = 5_000;
+export const DEFAULT_STEPS = 1_000;
 
 /** Options of `analysisWarnings`. */
 export interface AnalysisOptions {
@@ -37,6 +38,17 @@ export interface AnalysisOptions {
   steps?: number;
   /** The evaluation time zone (default: the schema's `timeZone`, else UTC). */
   timeZone?: string;
+  /**
+   * Keep what is decided about a schema's rules for later calls (default true): a language server or a
+   * check of many files then reasons about each rule once. False: start afresh (and keep nothing).
+   */
+  share?: boolean;
+  /**
+   * Search questions about parts of any size (default false: inside a condition, questions over more than
+   * `MAX_SEARCH_ATOMS` rule occurrences are left undecided, so checking stays fast; whether the whole
+   * condition can hold, or always holds, is searched whatever its size). Implies `share: false`.
+   */
+  thorough?: boolean;
 }
 
 /**
@@ -46,11 +58,51 @@ export interface AnalysisOptions {
  */
 export function analysisWarnings(segments: readonly TypedSegment[], options: AnalysisOptions = {}): Diagnostic[] {
   const schema = segments[0]?.schema;
-  const f = new Formulas({ zone: zoneOf(options.timeZone ?? schema?.timeZone) });
-  const r = new Reasoner(f);
+  if (!schema) return [];
+  const zone = zoneOf(options.timeZone ?? schema.timeZone);
+  const r = options.thorough ? freshReasoner(zone, Infinity) : options.share === false ? freshReasoner(zone) : reasonerFor(schema, zone);
+  r.f.forgetTyped();
   const out: Diagnostic[] = [];
   for (const s of segments) out.push(...expressionWarnings(s.expr, r, options));
   return out.sort((a, b) => a.span.start - b.span.start);
+}
+
+/**
+ * Reasoners kept per schema and zone, so the atoms of a schema and what is known about them are shared by
+ * the analyses of many texts (a language server re-analysing as one types, a file of many segments): a
+ * formula is a pure function of its atoms, so what is decided about it stays true. A reasoner is replaced
+ * once it holds 50,000 nodes, which bounds the memory (and the garbage collector's work).
+ */
+const reasoners = new WeakMap<Schema, Map<string, Reasoner>>();
+
+/**
+ * Warnings search only formulas of at most this many atom occurrences: the rest is left undecided, so
+ * checking a file stays fast (0: no search at all; exact sets and conjunctions of rules decide what they
+ * can). `thorough` and `relate`/`diff` have no such cap.
+ */
+export const MAX_SEARCH_ATOMS = 12;
+
+/** Nodes a kept reasoner may hold before it is replaced. */
+const MAX_KEPT_NODES = 50_000;
+
+function reasonerFor(schema: Schema, zone: TimeZone): Reasoner {
+  let byZone = reasoners.get(schema);
+  if (!byZone) {
+    byZone = new Map();
+    reasoners.set(schema, byZone);
+  }
+  let r = byZone.get(zone.name);
+  if (!r || r.f.size > MAX_KEPT_NODES) {
+    r = freshReasoner(zone);
+    byZone.set(zone.name, r);
+  }
+  return r;
+}
+
+function freshReasoner(zone: TimeZone, maxSearchAtoms = MAX_SEARCH_ATOMS): Reasoner {
+  const r = new Reasoner(new Formulas({ zone }));
+  r.maxSearchAtoms = maxSearchAtoms;
+  return r;
 }
 
 /** The warnings of one typed condition, with a reasoner that may be shared across conditions. */
@@ -59,7 +111,9 @@ function expressionWarnings(expr: TypedExpr, r: Reasoner, options: AnalysisOptio
   r.budget.steps = 0;
   r.budget.limit = limit;
   r.budget.exceeded = false;
-  const out = conditionWarnings(expr, r, options.text !== undefined ? { text: options.text } : {});
+  r.decideRoot(r.f.fromTyped(expr));
+  // The walk proves what adds nothing by search (the general test); `maxSearchAtoms` bounds its cost.
+  const out = conditionWarnings(expr, r, { ...(options.text !== undefined ? { text: options.text } : {}), thorough: true });
   if (r.budget.exceeded) out.push({ code: "analysis-incomplete", severity: "info", span: expr.span, message: analysisMessages.incomplete(limit) });
   return out;
 }

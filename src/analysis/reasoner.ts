@@ -20,6 +20,7 @@ import { Theory } from "./theory.js";
 import { solveTimes } from "./time-graph.js";
 import { BOOL, COUNTS, DAYS, INSTANTS, NUMBERS, TEXT, covers, dayBound, intersect, isNone, unite, without, type ValueSet } from "./value-sets.js";
 import type { Atom } from "./formula.js";
+import type { Lit } from "./theory.js";
 import type { OrderedSet } from "./ordered-set.js";
 
 /** A three-valued answer. */
@@ -44,6 +45,16 @@ export class Reasoner {
   private readonly domains = new Map<Var, ValueSet | null>();
   private readonly emptyKeys = new Map<EventKey, boolean>();
   private readonly atomSets: (ValueSet | null | undefined)[] = [];
+  private readonly literalLists: (Lit[] | null | undefined)[] = [];
+  private readonly groupSets: (ReadonlySet<string> | undefined)[] = [];
+  private readonly sizes: (number | undefined)[] = [];
+  /**
+   * The largest formula (in atom occurrences) worth a search: larger ones are left undecided. Warnings in an
+   * editor keep it small (they are computed on every change); `relate` and `diff` search anything.
+   */
+  maxSearchAtoms = Infinity;
+  /** How many searches `maxSearchAtoms` has skipped (their "unknown" is not kept: a larger cap may decide). */
+  private capHits = 0;
 
   constructor(
     readonly f: Formulas,
@@ -235,6 +246,27 @@ export class Reasoner {
     return out;
   }
 
+  /** How many atom occurrences a node has (an atom shared by two branches counts twice): its size for the search. */
+  size(x: Node): number {
+    let n = this.sizes[x.id];
+    if (n === undefined) {
+      n = x.t === "atom" ? 1 : x.t === "const" ? 0 : 0;
+      for (const k of x.kids) n += this.size(k);
+      this.sizes[x.id] = n;
+    }
+    return n;
+  }
+
+  /** The variable groups a node depends on. */
+  groupsOf(x: Node): ReadonlySet<string> {
+    let g = this.groupSets[x.id];
+    if (!g) {
+      g = new Set(this.varsOf(x).map((v) => v.group));
+      this.groupSets[x.id] = g;
+    }
+    return g;
+  }
+
   /** The variables a node depends on (unique, by index). */
   varsOf(x: Node): readonly Var[] {
     const memo = this.varLists[x.id];
@@ -256,10 +288,13 @@ export class Reasoner {
   sat(x: Node): Answer {
     const memo = this.sats[x.id];
     if (memo !== undefined) return memo;
+    const capHits = this.capHits;
     let out: Answer;
     const s = this.single(x);
+    const lits = s ? null : this.literals(x);
     if (x.t === "const") out = x.value ? "yes" : "no";
     else if (s) out = isNone(s.set) ? "no" : "yes";
+    else if (lits) out = this.conjunction(lits);
     else if (x.t === "not") out = flip(this.valid(x.kids[0]!));
     else if (x.t === "or") {
       out = "no";
@@ -274,7 +309,9 @@ export class Reasoner {
       if (out === "unknown") out = this.searched(x);
     } else if (x.t === "and") out = this.andSat(x);
     else out = this.searched(x);
-    this.sats[x.id] = out;
+    // An answer left open because the budget ran out, or a search was skipped as too large, is not kept:
+    // with a fresh budget or a larger cap it may be decided.
+    if (out !== "unknown" || (!this.budget.exceeded && this.capHits === capHits)) this.sats[x.id] = out;
     return out;
   }
 
@@ -282,6 +319,7 @@ export class Reasoner {
   valid(x: Node): Answer {
     const memo = this.valids[x.id];
     if (memo !== undefined) return memo;
+    const capHits = this.capHits;
     let out: Answer;
     const s = this.single(x);
     if (x.t === "const") out = x.value ? "yes" : "no";
@@ -299,7 +337,78 @@ export class Reasoner {
         if (a === "unknown") out = "unknown";
       }
     } else out = this.orValid(x);
-    this.valids[x.id] = out;
+    if (out !== "unknown" || (!this.budget.exceeded && this.capHits === capHits)) this.valids[x.id] = out;
+    return out;
+  }
+
+  /**
+   * The node as a conjunction of literals (an atom, a negated atom, or an `and` of them), or null. Such
+   * conjunctions are decided by the theory directly, without a search.
+   */
+  private literals(x: Node): Lit[] | null {
+    const memo = this.literalLists[x.id];
+    if (memo !== undefined) return memo;
+    let out: Lit[] | null = null;
+    if (x.t === "atom") out = [{ atom: x.atom!, value: true }];
+    else if (x.t === "not" && x.kids[0]!.t === "atom") out = [{ atom: x.kids[0]!.atom!, value: false }];
+    else if (x.t === "not" && x.kids[0]!.t === "or") {
+      // not (a or b or …) is (not a) and (not b) and …
+      out = [];
+      for (const k of x.kids[0]!.kids) {
+        const l = k.t === "atom" ? { atom: k.atom!, value: false } : k.t === "not" && k.kids[0]!.t === "atom" ? { atom: k.kids[0]!.atom!, value: true } : null;
+        if (!l) {
+          out = null;
+          break;
+        }
+        out.push(l);
+      }
+    } else if (x.t === "and") {
+      out = [];
+      for (const k of x.kids) {
+        const l = k.t === "and" ? null : this.literals(k);
+        if (!l) {
+          out = null;
+          break;
+        }
+        out.push(...l);
+      }
+    }
+    this.literalLists[x.id] = out;
+    return out;
+  }
+
+  /** Whether a conjunction of literals can hold: each variable's rules, each event key's links, the times. */
+  private conjunction(lits: readonly Lit[]): Answer {
+    const byVar = new Map<Var, Lit[]>();
+    for (const l of lits) {
+      const list = byVar.get(l.atom.v);
+      if (list) list.push(l);
+      else byVar.set(l.atom.v, [l]);
+    }
+    let out: Answer = "yes";
+    const keys = new Map<string, Var[]>();
+    let symbolic = false;
+    for (const [v, vl] of byVar) {
+      const verdict = this.theory.checkVar(v, vl);
+      if (verdict === "unsat") return "no";
+      if (verdict === "unknown") out = "unknown";
+      const p = v.place;
+      if (p.kind === "count" || p.kind === "aggregate" || p.kind === "first" || p.kind === "last") {
+        const members = keys.get(v.group);
+        if (members) members.push(v);
+        else keys.set(v.group, [v]);
+      }
+      if (!symbolic && vl.some((l) => l.atom.k === "time" && l.atom.term.kind !== "instant")) symbolic = true;
+    }
+    const litsOf = (v: Var): readonly Lit[] => byVar.get(v) ?? [];
+    for (const members of keys.values()) {
+      const p = members[0]!.place as { key: EventKey };
+      if (this.theory.checkKey(p.key.count, members, litsOf) === "unsat") return "no";
+    }
+    if (symbolic) {
+      const bounds = this.theory.timeBounds([...byVar.keys()], litsOf);
+      if (bounds && !this.theory.solveTimes(bounds)) return "no";
+    }
     return out;
   }
 
@@ -314,7 +423,18 @@ export class Reasoner {
         const merged = this.mergeSingles(part, "and");
         if (merged.empty) return "no";
         a = merged.rest.length === 0 && merged.oneVarPerGroup ? "yes" : "unknown";
-        if (a === "unknown") a = this.searched(this.f.and(part));
+        if (a === "unknown") {
+          const lits: Lit[] = [];
+          for (const k of part) {
+            const l = this.literals(k);
+            if (!l) {
+              lits.length = 0;
+              break;
+            }
+            lits.push(...l);
+          }
+          a = lits.length > 0 ? this.conjunction(lits) : this.searched(this.f.and(part));
+        }
       }
       if (a === "no") return "no";
       if (a === "unknown") out = "unknown";
@@ -403,11 +523,33 @@ export class Reasoner {
 
   /** Satisfiability by search: "no" only when every case was refused by a sound rule. */
   private searched(x: Node): Answer {
+    const lits = this.literals(x);
+    if (lits) return this.conjunction(lits);
+    if (this.size(x) > this.maxSearchAtoms) {
+      this.capHits++;
+      return "unknown";
+    }
     const result = search(this, x, this.budget);
     return result.verdict === "sat" ? "yes" : result.verdict === "unsat" ? "no" : "unknown";
   }
 
   // ---- conveniences --------------------------------------------------------------------------------------
+
+  /**
+   * Whether the whole condition can hold and whether it always holds, searched whatever its size (within
+   * the step budget): the questions that matter most are not left to `maxSearchAtoms`. Their answers are
+   * kept, so the walk that follows reads them.
+   */
+  decideRoot(x: Node): void {
+    const cap = this.maxSearchAtoms;
+    this.maxSearchAtoms = Infinity;
+    try {
+      this.sat(x);
+      this.valid(x);
+    } finally {
+      this.maxSearchAtoms = cap;
+    }
+  }
 
   /** Proved: the formula never holds. */
   never(x: Node): boolean {
@@ -419,9 +561,51 @@ export class Reasoner {
     return this.valid(x) === "yes";
   }
 
-  /** Proved: whenever every premise holds, the conclusion holds. */
+  /**
+   * Proved: whenever every premise holds, the conclusion holds. A conclusion over one variable is first
+   * compared with what the premises over that variable alone allow (fewer premises imply less, so an
+   * inclusion there is a proof), before the general test.
+   */
   implies(premises: readonly Node[], conclusion: Node): boolean {
-    return this.never(this.f.and([...premises, this.f.not(conclusion)]));
+    if (this.impliedBySingles(premises, conclusion)) return true;
+    // An `or` is implied when one of its branches is (checked on single variables only: cheap).
+    if (conclusion.t === "or" && conclusion.kids.some((k) => this.impliedBySingles(premises, k))) return true;
+    // Premises that share no variable (through others) with the conclusion cannot help prove it, unless
+    // they contradict each other, which is reported on its own: leave them out of the search.
+    const relevant = this.connectedTo(conclusion, premises);
+    if (relevant.length === 0) return this.always(conclusion);
+    return this.never(this.f.and([...relevant, this.f.not(conclusion)]));
+  }
+
+  /** The nodes of `others` connected to `x` through shared variable groups (directly or via each other). */
+  private connectedTo(x: Node, others: readonly Node[]): Node[] {
+    const groups = new Set(this.groupsOf(x));
+    const left = [...others];
+    const out: Node[] = [];
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (let i = 0; i < left.length; i++) {
+        const vars = this.varsOf(left[i]!);
+        if (!vars.some((v) => groups.has(v.group))) continue;
+        for (const v of vars) groups.add(v.group);
+        out.push(left[i]!);
+        left.splice(i--, 1);
+        grew = true;
+      }
+    }
+    return out;
+  }
+
+  /** The conclusion is over one variable, and the premises over that variable alone allow no other value. */
+  private impliedBySingles(premises: readonly Node[], conclusion: Node): boolean {
+    const c = this.single(conclusion);
+    if (!c) return false;
+    let allowed: ValueSet | null = null;
+    for (const p of premises) {
+      const s = this.single(p);
+      if (s && s.v === c.v) allowed = allowed ? intersect(allowed, s.set) : s.set;
+    }
+    return allowed !== null && covers(c.set, allowed);
   }
 }
 

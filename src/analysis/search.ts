@@ -57,8 +57,27 @@ interface TrailEntry {
   prevTime: Verdict | null;
 }
 
-/** Searches for a cube of `root` that the theory (and `accept`, when given) accepts. */
-export function search(r: Reasoner, root: Node, budget: Budget, accept?: (model: Model) => boolean): SearchResult {
+/** What a search needs to know about a formula, computed once per formula (formulas are immutable). */
+interface Structure {
+  /** Nodes, children first; the root last. */
+  nodes: Node[];
+  /** Positions of each node's children. */
+  kids: number[][];
+  /** The atom (local index) of each atom node, else -1. */
+  atomOf: Int32Array;
+  atoms: Atom[];
+  /** The variables of the atoms, and for event keys, their measures' variables. */
+  vars: Var[];
+  keys: { count: Var; members: Var[]; group: string }[];
+  symbolicTime: boolean;
+  timeVars: Var[];
+}
+
+const structures = new WeakMap<Node, Structure>();
+
+function structureOf(root: Node): Structure {
+  const known = structures.get(root);
+  if (known) return known;
   const nodes = postOrder(root);
   const n = nodes.length;
   const pos = new Map<number, number>();
@@ -67,7 +86,8 @@ export function search(r: Reasoner, root: Node, budget: Budget, accept?: (model:
   const atoms: Atom[] = [];
   const atomOf = new Int32Array(n).fill(-1);
   const atomLocal = new Map<number, number>();
-  const varStates = new Map<Var, VarState>();
+  const vars: Var[] = [];
+  const seenVars = new Set<Var>();
   nodes.forEach((x, i) => {
     if (!x.atom) return;
     let local = atomLocal.get(x.atom.index);
@@ -75,23 +95,46 @@ export function search(r: Reasoner, root: Node, budget: Budget, accept?: (model:
       local = atoms.length;
       atoms.push(x.atom);
       atomLocal.set(x.atom.index, local);
-      if (!varStates.has(x.atom.v)) varStates.set(x.atom.v, { v: x.atom.v, lits: [], status: "sat" });
+      if (!seenVars.has(x.atom.v)) {
+        seenVars.add(x.atom.v);
+        vars.push(x.atom.v);
+      }
     }
     atomOf[i] = local;
   });
-  const keyStates = new Map<string, KeyState>();
-  for (const s of varStates.values()) {
-    const p = s.v.place;
+  const keys = new Map<string, { count: Var; members: Var[]; group: string }>();
+  for (const v of vars) {
+    const p = v.place;
     if (p.kind !== "count" && p.kind !== "aggregate" && p.kind !== "first" && p.kind !== "last") continue;
-    let k = keyStates.get(s.v.group);
+    let k = keys.get(v.group);
     if (!k) {
-      k = { count: p.key.count, members: [], status: "sat" };
-      keyStates.set(s.v.group, k);
+      k = { count: p.key.count, members: [], group: v.group };
+      keys.set(v.group, k);
     }
-    k.members.push(s);
+    k.members.push(v);
   }
-  const symbolicTime = atoms.some((a) => a.k === "time" && a.term.kind !== "instant");
-  const timeVars = [...varStates.values()].filter((s) => s.v.kind === "instant" || s.v.kind === "day").map((s) => s.v);
+  const structure: Structure = {
+    nodes,
+    kids,
+    atomOf,
+    atoms,
+    vars,
+    keys: [...keys.values()],
+    symbolicTime: atoms.some((a) => a.k === "time" && a.term.kind !== "instant"),
+    timeVars: vars.filter((v) => v.kind === "instant" || v.kind === "day"),
+  };
+  structures.set(root, structure);
+  return structure;
+}
+
+/** Searches for a cube of `root` that the theory (and `accept`, when given) accepts. */
+export function search(r: Reasoner, root: Node, budget: Budget, accept?: (model: Model) => boolean): SearchResult {
+  const { nodes, kids, atomOf, atoms, vars, symbolicTime, timeVars } = structureOf(root);
+  const n = nodes.length;
+  const varStates = new Map<Var, VarState>();
+  for (const v of vars) varStates.set(v, { v, lits: [], status: "sat" });
+  const keyStates = new Map<string, KeyState>();
+  for (const k of structureOf(root).keys) keyStates.set(k.group, { count: k.count, members: k.members.map((m) => varStates.get(m)!), status: "sat" });
   const theory = r.theory;
   const noLits: readonly Lit[] = [];
   const litsOf = (v: Var): readonly Lit[] => varStates.get(v)?.lits ?? noLits;

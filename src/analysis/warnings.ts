@@ -20,17 +20,22 @@
  */
 import { warning, type Diagnostic, type Fix, type Span } from "../diagnostics.js";
 import type { Literal, TypedExpr } from "../checker/typed-ast.js";
-import { removalRange } from "./edits.js";
-import type { Node } from "./formula.js";
+import { extent, removalRange } from "./edits.js";
+import type { Node, Var } from "./formula.js";
 import { analysisMessages as M, reasons } from "./messages.js";
 import type { Reasoner } from "./reasoner.js";
 import { renderTyped } from "./render.js";
-import { DAY } from "./value-sets.js";
+import { DAY, covers, intersect, isNone, unite, type ValueSet } from "./value-sets.js";
 
-/** Options of `segmentWarnings`. */
+/** Options of `conditionWarnings`. */
 export interface WarningOptions {
   /** The source text the spans point into: needed for fixes (removing a part reads its parentheses). */
   text?: string;
+  /**
+   * Decide what adds nothing by the general test (an implication proved by search) rather than only on
+   * rules of one field against rules of the same field (the default: a check of every text stays cheap).
+   */
+  thorough?: boolean;
 }
 
 /** What a node is to its parent: how a fix would remove it. */
@@ -53,7 +58,7 @@ interface Frame {
 
 /** The warnings of one checked condition (a segment's expression). */
 export function conditionWarnings(root: TypedExpr, r: Reasoner, options: WarningOptions = {}): Diagnostic[] {
-  return new Walker(r, options.text ?? null).run(root);
+  return new Walker(r, options.text ?? null, options.thorough ?? false).run(root);
 }
 
 class Walker {
@@ -62,6 +67,7 @@ class Walker {
   constructor(
     private readonly r: Reasoner,
     private readonly text: string | null,
+    private readonly thorough: boolean,
   ) {}
 
   private f(e: TypedExpr): Node {
@@ -104,13 +110,14 @@ class Walker {
       if (kept.length === 1) break;
       if (this.r.always(fs[i]!)) continue; // reported when visited
       const premises: Around[] = [...around, ...kept.filter((j) => j !== i).map((j) => ({ e: ops[j]!, f: fs[j]! }))];
-      if (!this.sharesGroup(fs[i]!, premises) || !this.r.implies(premises.map((p) => p.f), fs[i]!)) continue;
-      const core = this.core(premises, (s) => this.r.implies(s.map((p) => p.f), fs[i]!));
+      const implied = (s: Around[]) => (this.thorough ? this.r.implies(s.map((p) => p.f), fs[i]!) : this.impliedCheaply(s, fs[i]!));
+      if (!this.sharesGroup(fs[i]!, premises) || !implied(premises)) continue;
+      const core = this.core(premises, implied);
       const role: Role = { kind: "operand", parent: e, index: i };
       const only = core.length === 1 ? core[0]! : null;
       const message = only && only.f === fs[i] && only.e.span.start !== ops[i]!.span.start
-        ? M.duplicate(renderTyped(only.e), only.e.span.line)
-        : M.implied(core.map((p) => renderTyped(p.e)));
+        ? M.duplicate(this.show(only.e), only.e.span.line)
+        : M.implied(core.map((p) => this.show(p.e)));
       this.report("redundant", ops[i]!.span, message, this.removal(role, M.removeThis()));
       kept.splice(kept.indexOf(i), 1);
     }
@@ -130,19 +137,20 @@ class Walker {
       const fi = fs[i]!;
       if (this.r.never(fi) || this.r.always(fi)) continue; // reported when visited (or at this `or`)
       const role: Role = { kind: "operand", parent: e, index: i };
-      if (around.length > 0 && this.sharesGroup(fi, around) && this.r.never(this.r.f.and([...aroundF, fi]))) {
-        const core = this.core(around, (s) => this.r.never(this.r.f.and([...s.map((a) => a.f), fi])));
-        this.report("never-matches", ops[i]!.span, M.neverBranch(core.map((a) => renderTyped(a.e))), this.removal(role, M.removeBranch()));
+      const contradicts = (s: Around[]) => (this.thorough ? this.r.never(this.r.f.and([...s.map((a) => a.f), fi])) : this.contradictsCheaply(s, fi));
+      if (around.length > 0 && this.sharesGroup(fi, around) && contradicts(around)) {
+        const core = this.core(around, contradicts);
+        this.report("never-matches", ops[i]!.span, M.neverBranch(core.map((a) => this.show(a.e))), this.removal(role, M.removeBranch()));
         kept.splice(kept.indexOf(i), 1);
         continue;
       }
       const others = kept.filter((j) => j !== i).map((j) => ({ e: ops[j]!, f: fs[j]! }));
       if (!this.sharesGroup(fi, others)) continue;
-      const contained = (s: Around[]) => this.r.implies([...aroundF, fi], this.r.f.or(s.map((o) => o.f)));
+      const contained = (s: Around[]) => (this.thorough ? this.r.implies([...aroundF, fi], this.r.f.or(s.map((o) => o.f))) : this.containedCheaply(around, fi, s));
       if (!contained(others)) continue;
       const core = this.core(others, contained);
       const only = core.length === 1 ? core[0]! : null;
-      const message = only && only.f === fi ? M.duplicate(renderTyped(only.e), only.e.span.line) : M.contained(core.map((o) => renderTyped(o.e)));
+      const message = only && only.f === fi ? M.duplicate(this.show(only.e), only.e.span.line) : M.contained(core.map((o) => this.show(o.e)));
       this.report("redundant", ops[i]!.span, message, this.removal(role, M.removeBranch()));
       kept.splice(kept.indexOf(i), 1);
     }
@@ -158,8 +166,8 @@ class Walker {
         const items = e.operands.map((o) => ({ e: o, f: this.f(o) }));
         const core = this.core(items, (s) => this.r.never(this.r.f.and(s.map((x) => x.f))));
         if (core.length === 1) return this.explainNever(core[0]!.e, fix);
-        if (core.length === 0) return this.report("never-matches", e.span, M.neverRule(renderTyped(e), null), fix);
-        const texts = core.map((x) => renderTyped(x.e));
+        if (core.length === 0) return this.report("never-matches", e.span, M.neverRule(this.show(e), null), fix);
+        const texts = core.map((x) => this.show(x.e));
         if (contiguous(core.map((x) => x.e), e.operands)) {
           return this.report("never-matches", join(core[0]!.e.span, core[core.length - 1]!.e.span), M.neverTogether(texts), fix);
         }
@@ -173,7 +181,7 @@ class Walker {
       case "segment":
         return this.report("never-matches", e.span, M.neverSegment(e.name), fix);
       case "rule":
-        return this.report("never-matches", e.span, M.neverRule(renderTyped(e), ruleReason(e)), fix);
+        return this.report("never-matches", e.span, M.neverRule(this.show(e), ruleReason(e)), fix);
       case "event": {
         const key = this.r.f.eventKey(e);
         if (key.window && this.r.keyMatchesNothing(key) && !(key.filter && this.r.never(key.filter))) {
@@ -184,7 +192,7 @@ class Walker {
         const reason = (m.kind === "first" || m.kind === "last") && e.window
           ? reasons.timeInWindow(m.kind)
           : m.kind === "aggregate" && e.filter ? reasons.aggregateInFilter(AGGREGATE_WORDS[m.fn], m.property.name) : null;
-        return this.report("never-matches", e.span, M.neverRule(renderTyped(e), reason), fix);
+        return this.report("never-matches", e.span, M.neverRule(this.show(e), reason), fix);
       }
     }
   }
@@ -197,7 +205,7 @@ class Walker {
         const core = this.core(items, (s) => this.r.always(this.r.f.or(s.map((x) => x.f))));
         if (core.length === 1) return this.explainAlways(core[0]!.e, tail, fix);
         const span = core.length > 0 && contiguous(core.map((x) => x.e), e.operands) ? join(core[0]!.e.span, core[core.length - 1]!.e.span) : e.span;
-        return this.report("always-true", span, M.alwaysTogether(core.map((x) => renderTyped(x.e))) + tail, fix);
+        return this.report("always-true", span, M.alwaysTogether(core.map((x) => this.show(x.e))) + tail, fix);
       }
       case "and":
         return this.report("always-true", e.span, M.alwaysAll() + tail, fix);
@@ -206,14 +214,76 @@ class Walker {
       case "segment":
         return this.report("always-true", e.span, M.alwaysSegment(e.name) + tail, fix);
       case "rule":
-        return this.report("always-true", e.span, M.alwaysRule(renderTyped(e), ruleReason(e)) + tail, fix);
+        return this.report("always-true", e.span, M.alwaysRule(this.show(e), ruleReason(e)) + tail, fix);
       case "event":
         if (isAtLeastZero(e)) return; // the checker says so
-        return this.report("always-true", e.span, M.alwaysRule(renderTyped(e), null) + tail, fix);
+        return this.report("always-true", e.span, M.alwaysRule(this.show(e), null) + tail, fix);
     }
   }
 
+  // ---- cheap tests (the default) --------------------------------------------------------------------------
+
+  /**
+   * The values of `v` that the conditions over `v` alone among `items` allow (null: none of them is over
+   * `v` alone). Fewer conditions allow more, so what this proves about `v` holds.
+   */
+  private allowedBy(items: readonly Around[], v: Var): ValueSet | null {
+    let allowed: ValueSet | null = null;
+    for (const a of items) {
+      const s = this.r.single(a.f);
+      if (s && s.v === v) allowed = allowed ? intersect(allowed, s.set) : s.set;
+    }
+    return allowed;
+  }
+
+  /** `x` is implied by the premises: the same condition, or a rule over one field that the premises' rules over that field imply. */
+  private impliedCheaply(premises: readonly Around[], x: Node): boolean {
+    if (premises.some((p) => p.f === x)) return true;
+    const s = this.r.single(x);
+    if (!s) return false;
+    const allowed = this.allowedBy(premises, s.v);
+    return allowed !== null && covers(s.set, allowed);
+  }
+
+  /** `x` (over one field) cannot hold with what the surrounding rules over that field allow. */
+  private contradictsCheaply(around: readonly Around[], x: Node): boolean {
+    const s = this.r.single(x);
+    if (!s) return false;
+    const allowed = this.allowedBy(around, s.v);
+    return allowed !== null && isNone(intersect(allowed, s.set));
+  }
+
+  /** `x` (over one field), where the surrounding rules hold, matches only contacts one of `others` matches (the same field, or the same condition). */
+  private containedCheaply(around: readonly Around[], x: Node, others: readonly Around[]): boolean {
+    if (others.some((o) => o.f === x)) return true;
+    const s = this.r.single(x);
+    if (!s) return false;
+    let union: ValueSet | null = null;
+    for (const o of others) {
+      const t = this.r.single(o.f);
+      if (t && t.v === s.v) union = union ? unite(union, t.set) : t.set;
+    }
+    if (!union) return false;
+    const allowed = this.allowedBy(around, s.v);
+    return covers(union, allowed ? intersect(allowed, s.set) : s.set);
+  }
+
   // ---- helpers -------------------------------------------------------------------------------------------
+
+  /**
+   * A condition as quoted in a message: its text as written (blanks collapsed, its own parentheses kept
+   * balanced), or canonical text when there is no source text or the part holds a comment.
+   */
+  private show(e: TypedExpr): string {
+    if (this.text !== null) {
+      const at = extent(this.text, e.span);
+      if (at) {
+        const written = this.text.slice(at.start, at.end);
+        if (!written.includes("--")) return written.replace(/\s+/g, " ");
+      }
+    }
+    return renderTyped(e);
+  }
 
   /**
    * The fewest items (in order) that still satisfy `holds`: each item is dropped in turn when the rest
@@ -231,8 +301,9 @@ class Walker {
 
   /** Whether `x` reads a variable group that one of `others` reads (otherwise they are independent). */
   private sharesGroup(x: Node, others: readonly { f: Node }[]): boolean {
-    const groups = new Set(this.r.varsOf(x).map((v) => v.group));
-    return others.some((o) => this.r.varsOf(o.f).some((v) => groups.has(v.group)));
+    const groups = this.r.groupsOf(x);
+    for (const o of others) for (const g of this.r.groupsOf(o.f)) if (groups.has(g)) return true;
+    return false;
   }
 
   private removal(role: Role, title: string): Fix | undefined {
