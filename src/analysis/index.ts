@@ -34,6 +34,11 @@ export const DEFAULT_STEPS = 1_000;
 export interface AnalysisOptions {
   /** The source text the segments' spans point into; needed for fixes that remove a part. */
   text?: string;
+  /**
+   * The document line of the text's first line (default 1): a message that cites a line (`this repeats …
+   * (line 3)`) counts from it, for a host that analyses one piece of a larger document.
+   */
+  firstLine?: number;
   /** Reasoning steps allowed per segment (default `DEFAULT_STEPS`); past them, an `analysis-incomplete` note. */
   steps?: number;
   /** The evaluation time zone (default: the schema's `timeZone`, else UTC). */
@@ -113,7 +118,7 @@ function expressionWarnings(expr: TypedExpr, r: Reasoner, options: AnalysisOptio
   r.budget.exceeded = false;
   r.decideRoot(r.f.fromTyped(expr));
   // The walk proves what adds nothing by search (the general test); `maxSearchAtoms` bounds its cost.
-  const out = conditionWarnings(expr, r, { ...(options.text !== undefined ? { text: options.text } : {}), thorough: true });
+  const out = conditionWarnings(expr, r, { ...(options.text !== undefined ? { text: options.text } : {}), firstLine: options.firstLine ?? 1, thorough: true });
   if (r.budget.exceeded) out.push({ code: "analysis-incomplete", severity: "info", span: expr.span, message: analysisMessages.incomplete(limit) });
   return out;
 }

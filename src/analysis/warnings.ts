@@ -36,6 +36,8 @@ export interface WarningOptions {
    * rules of one field against rules of the same field (the default: a check of every text stays cheap).
    */
   thorough?: boolean;
+  /** The document line of the text's first line (default 1), for messages that cite a line. */
+  firstLine?: number;
 }
 
 /** What a node is to its parent: how a fix would remove it. */
@@ -58,7 +60,7 @@ interface Frame {
 
 /** The warnings of one checked condition (a segment's expression). */
 export function conditionWarnings(root: TypedExpr, r: Reasoner, options: WarningOptions = {}): Diagnostic[] {
-  return new Walker(r, options.text ?? null, options.thorough ?? false).run(root);
+  return new Walker(r, options.text ?? null, options.thorough ?? false, (options.firstLine ?? 1) - 1).run(root);
 }
 
 class Walker {
@@ -68,6 +70,8 @@ class Walker {
     private readonly r: Reasoner,
     private readonly text: string | null,
     private readonly thorough: boolean,
+    /** Lines before the text in the document the user sees. */
+    private readonly linesBefore: number,
   ) {}
 
   private f(e: TypedExpr): Node {
@@ -116,7 +120,7 @@ class Walker {
       const role: Role = { kind: "operand", parent: e, index: i };
       const only = core.length === 1 ? core[0]! : null;
       const message = only && only.f === fs[i] && only.e.span.start !== ops[i]!.span.start
-        ? M.duplicate(this.show(only.e), only.e.span.line)
+        ? M.duplicate(this.show(only.e), only.e.span.line + this.linesBefore)
         : M.implied(core.map((p) => this.show(p.e)));
       this.report("redundant", ops[i]!.span, message, this.removal(role, M.removeThis()));
       kept.splice(kept.indexOf(i), 1);
@@ -150,7 +154,7 @@ class Walker {
       if (!contained(others)) continue;
       const core = this.core(others, contained);
       const only = core.length === 1 ? core[0]! : null;
-      const message = only && only.f === fi ? M.duplicate(this.show(only.e), only.e.span.line) : M.contained(core.map((o) => this.show(o.e)));
+      const message = only && only.f === fi ? M.duplicate(this.show(only.e), only.e.span.line + this.linesBefore) : M.contained(core.map((o) => this.show(o.e)));
       this.report("redundant", ops[i]!.span, message, this.removal(role, M.removeBranch()));
       kept.splice(kept.indexOf(i), 1);
     }
