@@ -592,7 +592,7 @@ function staticWarnings(analysis: DocumentAnalysis, segments: readonly TypedSegm
   for (const segment of segments) {
     const piece = analysis.pieceAt(segment.span.start);
     const text = whole ? analysis.text : piece.parse.text;
-    for (const d of analysisWarnings([segment], { text })) {
+    for (const d of analysisWarnings([segment], { text, firstLine: whole ? 1 : piece.line })) {
       if (whole) out.push(d);
       else {
         const fix = d.fix && { ...d.fix, edits: d.fix.edits.map((e) => ({ ...e, span: shiftSpan(e.span, piece) })) };
