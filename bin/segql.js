@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The installed CLI runs the compiled JavaScript in dist/ (built by `npm install` through `prepare`).
+// The installed CLI runs the bundled JavaScript in dist/cli/segql.js (built by `npm run build`, which
+// `npm install` runs through `prepare`; see scripts/bundle.ts): a few files for Node to load, not hundreds.
 //
 // `main` turns every error of a command into an exit code (1 input problems, 2 usage, 3 internal). What
 // can still escape it is caught here, so no raw stack reaches the user: dist/ failing to load, or an error
@@ -20,8 +21,8 @@ function reportTarget() {
 
 function internalError(e) {
   let message = e instanceof Error ? e.message : String(e);
-  if (e && e.code === "ERR_MODULE_NOT_FOUND" && /dist[\\/]cli[\\/]main\.js/.test(message)) {
-    message = "the compiled CLI (dist/cli/main.js) is missing: run `npm run build` in the segql package";
+  if (e && e.code === "ERR_MODULE_NOT_FOUND" && /dist[\\/]cli[\\/]segql\.js/.test(message)) {
+    message = "the compiled CLI (dist/cli/segql.js) is missing: run `npm run build` in the segql package";
   }
   process.stderr.write(`segql: internal error: ${message.split(/\r?\n/, 1)[0]} — please report this at ${reportTarget()}, with the command and its input\n`);
   if (process.env.SEGQL_DEBUG === "1" && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
@@ -45,7 +46,7 @@ process.stdout.on("error", (e) => {
 });
 
 try {
-  const { main } = await import("../dist/cli/main.js");
+  const { main } = await import("../dist/cli/segql.js");
   process.exitCode = await main(process.argv.slice(2));
 } catch (e) {
   internalError(e);

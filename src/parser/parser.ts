@@ -28,8 +28,12 @@ import {
 } from "chevrotain";
 import { error, type Diagnostic, type Span } from "../diagnostics.js";
 import type * as A from "./ast.js";
+import { LazyLookaheadStrategy } from "./lazy-lookahead.js";
 import { decodeQuotedName, decodeString, tokenSpan } from "./literals.js";
 import * as T from "./vocabulary.js";
+
+/** Tokens of lookahead an alternation may use (1 is too few: telling a predicate from a bare field needs two). */
+const MAX_LOOKAHEAD = 3;
 
 /**
  * Rule depth (grammar rules being parsed, innermost last) beyond which a missing token is not made up in
@@ -192,8 +196,9 @@ class SegqlParser extends EmbeddedActionsParser {
 
   constructor(validate: boolean) {
     // Validations check the grammar itself (ambiguities, left recursion): a test runs them
-    // (test/parser/grammar.test.ts); at run time they would only cost start-up.
-    super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3, skipValidations: !validate });
+    // (test/parser/grammar.test.ts); at run time they would only cost start-up. Lookahead functions are
+    // built when first used (lazy-lookahead.ts), which is most of the rest of the parser's construction.
+    super(T.allTokens, { recoveryEnabled: true, maxLookahead: MAX_LOOKAHEAD, skipValidations: !validate, lookaheadStrategy: new LazyLookaheadStrategy({ maxLookahead: MAX_LOOKAHEAD }) });
     this.performSelfAnalysis();
   }
 

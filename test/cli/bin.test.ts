@@ -1,16 +1,19 @@
 /**
- * The installed CLI: runs `node bin/segql.js` (compiled JavaScript in dist/). Skipped when dist/ has not
+ * The installed CLI: runs `node bin/segql.js` (the bundle in dist/cli/segql.js). Skipped when dist/ has not
  * been built (`npm run build`); CI builds first.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { DidOpenTextDocumentNotification } from "vscode-languageserver-protocol/node";
 import { describe, expect, it } from "vitest";
+import { LspClient } from "../lsp/client.js";
 import { SCHEMA } from "./helpers.js";
 
 const root = join(import.meta.dirname, "..", "..");
-const built = existsSync(join(root, "dist", "cli", "commands", "check.js")) && existsSync(join(root, "dist", "cli", "commands", "fmt.js"));
+const built = existsSync(join(root, "dist", "cli", "segql.js"));
 
 function bin(args: string[], input = "") {
   const r = spawnSync(process.execPath, [join(root, "bin", "segql.js"), ...args], { input, encoding: "utf8", timeout: 60_000 });
@@ -62,8 +65,61 @@ describe.skipIf(!built)("bin/segql.js exit codes (built)", () => {
   });
 });
 
+describe.skipIf(!built)("segql lsp from the bundle (built)", () => {
+  it("finds its analysis worker beside it and the schema through segql.json: diagnostics of an opened file", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "segql-bin-lsp-"));
+    const client = await LspClient.start({}, pathToFileURL(dir).href, [process.execPath, join(root, "bin", "segql.js"), "lsp", "--stdio"]);
+    try {
+      writeFileSync(join(dir, "segql.json"), JSON.stringify({ schema: SCHEMA }));
+      const uri = pathToFileURL(join(dir, "a.segql")).href;
+      const published = client.nextDiagnostics(uri);
+      await client.connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: "segql", version: 1, text: 'segment "a" as tenure > "x"\n' } });
+      const { diagnostics } = await published;
+      expect(diagnostics.map((d) => d.code)).toEqual(["value-type"]);
+      expect(await client.stop()).toBe(0);
+      expect(client.stderr).toBe("");
+    } finally {
+      if (client.exitCode === null) client.child.kill();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 /**
- * An internal error through the real launcher: bin/segql.js copied next to a stand-in dist/cli/main.js
+ * `segql lsp` when an error escapes every handler: a module preloaded with `--import` waits until the
+ * command has installed its handlers (bin/segql.js's and the server's), then throws from a timer.
+ */
+describe.skipIf(!built)("segql lsp on an internal error (built)", () => {
+  const inject = `data:text/javascript,${encodeURIComponent(
+    'const t = setInterval(() => { if (process.listenerCount("uncaughtException") >= 2) { clearInterval(t); throw new Error("injected failure\\nsecond line"); } }, 5);',
+  )}`;
+  function lsp(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    // Standard input stays open (the server would end when it closes), so only the error ends it.
+    const child = spawn(process.execPath, ["--import", inject, join(root, "bin", "segql.js"), "lsp", "--stdio"], { env: { ...process.env, SEGQL_DEBUG: "", ...env } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill(), 60_000);
+    return new Promise((resolve) => child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    }));
+  }
+
+  it("one line asking to report it, exit 3; SEGQL_DEBUG=1 adds the stack", async () => {
+    const r = await lsp({});
+    expect(r.code).toBe(3);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(/^segql lsp: internal error: injected failure — please report this at .+, with the command and its input\n$/);
+    const debug = await lsp({ SEGQL_DEBUG: "1" });
+    expect(debug.code).toBe(3);
+    expect(debug.stderr).toMatch(/^segql lsp: internal error: injected failure — please report this at [^\n]+\nError: injected failure\nsecond line\n\s+at /);
+  });
+});
+
+/**
+ * An internal error through the real launcher: bin/segql.js copied next to a stand-in dist/cli/segql.js
  * that fails as a bug would (no input reaches one any more), and a package.json naming where to report.
  */
 describe("bin/segql.js on an internal error", () => {
@@ -74,7 +130,7 @@ describe("bin/segql.js on an internal error", () => {
     writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module", bugs: { url: "https://example.org/segql/issues" } }));
     if (main !== null) {
       mkdirSync(join(dir, "dist", "cli"), { recursive: true });
-      writeFileSync(join(dir, "dist", "cli", "main.js"), main);
+      writeFileSync(join(dir, "dist", "cli", "segql.js"), main);
     }
     return {
       run: (env = {}) => {
@@ -93,7 +149,7 @@ describe("bin/segql.js on an internal error", () => {
       const debug = l.run({ SEGQL_DEBUG: "1" });
       expect(debug.code).toBe(3);
       expect(debug.stderr.startsWith(line("loading failed"))).toBe(true);
-      expect(debug.stderr).toMatch(/\n\s+at .*main\.js/);
+      expect(debug.stderr).toMatch(/\n\s+at .*dist\/cli\/segql\.js/);
     } finally {
       l.done();
     }
@@ -114,7 +170,7 @@ describe("bin/segql.js on an internal error", () => {
   it("without the compiled CLI: says to build it, exit 3", () => {
     const l = launcher(null);
     try {
-      expect(l.run()).toEqual({ code: 3, stdout: "", stderr: line("the compiled CLI (dist/cli/main.js) is missing: run `npm run build` in the segql package") });
+      expect(l.run()).toEqual({ code: 3, stdout: "", stderr: line("the compiled CLI (dist/cli/segql.js) is missing: run `npm run build` in the segql package") });
     } finally {
       l.done();
     }

@@ -4,7 +4,7 @@
 import { serveStdio } from "../../lsp/stdio.js";
 import { LIMITS } from "../../parser/limits.js";
 import { limitsFrom } from "../inputs.js";
-import { CliError, parseArgs, type Io } from "../io.js";
+import { CliError, EXIT, internalErrorMessage, parseArgs, type Io } from "../io.js";
 
 export const help = `segql lsp --stdio: run the segql language server
 
@@ -19,7 +19,8 @@ options:
   --time-budget <ms>    longest a request may run before its analysis is stopped (default 10000)
   --max-input-bytes N   largest file analysed, in bytes (default ${LIMITS.maxInputBytes.toLocaleString("en-US")}: 1 MB)
 
-A malformed message from the editor ends the server with one line on standard error (exit code 2).`;
+A malformed message from the editor ends the server with one line on standard error (exit code 2); an
+internal error (a bug in segql) with one line asking to report it (exit code 3; SEGQL_DEBUG=1 adds the stack).`;
 
 /** Runs the server; settles with the exit code when the connection ends. */
 export async function run(args: string[], io: Io): Promise<number> {
@@ -36,9 +37,15 @@ export async function run(args: string[], io: Io): Promise<number> {
   console.log = toStderr;
   console.info = toStderr;
   console.warn = toStderr;
-  // A bug must not take the editor's server down: report it and keep serving.
-  process.on("uncaughtException", (e) => io.err(`segql lsp: internal error: ${e.stack ?? e}`));
-  process.on("unhandledRejection", (e) => io.err(`segql lsp: internal error: ${(e as Error)?.stack ?? e}`));
+  // A request's own failure is answered as an error and the server goes on (server.ts guards each handler).
+  // What escapes every handler leaves the process in a state nobody knows: like every other command, one
+  // line (the stack only with SEGQL_DEBUG=1) and exit 3; the editor restarts the server.
+  const fatal = (e: unknown) => {
+    io.err(internalErrorMessage("segql lsp", e));
+    process.exit(EXIT.internal);
+  };
+  process.on("uncaughtException", fatal);
+  process.on("unhandledRejection", fatal);
   const maxBytes = limitsFrom(options)?.maxInputBytes;
   return serveStdio({ err: (line) => io.err(line), ...(budgetMs !== undefined ? { budgetMs } : {}), ...(maxBytes !== undefined ? { maxBytes } : {}) });
 }

@@ -1,0 +1,62 @@
+/**
+ * `npm run build`'s second step (after `tsc`, which still emits the library and its .d.ts into dist/):
+ * bundles the CLI, with the language server and its analysis worker, into a few files of dist/cli/, so a
+ * one-shot `segql check` loads a handful of files instead of hundreds of small ES modules (Chevrotain's
+ * lodash-es alone is several hundred). bin/segql.js runs `dist/cli/segql.js`.
+ *
+ * - Code splitting keeps the lazy loading of src/cli/main.ts: each command is its own chunk, and what a
+ *   command does not import (the SQL formatter, the server, DuckDB) is not loaded.
+ * - Every output file sits in dist/cli/, two levels below the package root, like the sources it comes from
+ *   (src/<area>/<file>.ts): paths the code builds from `import.meta.url` (`../../data/…` for the demo data,
+ *   `../../package.json`, `./analysis-worker.js` beside the language server's client) resolve as they do
+ *   from the sources. So chunks are not put in a subdirectory.
+ * - Packages with native code or files of their own (DuckDB, PGlite, better-sqlite3, pg, mysql2) stay
+ *   external and load from node_modules; so does esbuild (only the TypeScript sources use it).
+ * - CommonJS dependencies (vscode-languageserver) call `require` for Node's built-in modules, which an ES
+ *   module bundle lacks: the banner gives each file a `require` made by `createRequire`.
+ */
+import { build } from "esbuild";
+import { readdirSync, rmSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const outdir = join(root, "dist", "cli");
+
+/** Loaded from node_modules at run time: native addons, WebAssembly files, or build tools. */
+export const EXTERNAL = ["@duckdb/node-api", "@electric-sql/pglite", "better-sqlite3", "pg", "mysql2", "esbuild"];
+
+/** Bundles the CLI into dist/cli/segql.js (plus its chunks and the analysis worker); returns the files written. */
+export async function bundle(): Promise<string[]> {
+  // Chunks of an earlier build have other hashes: remove them so dist/ holds only what this build wrote.
+  for (const name of safeList(outdir)) if (/^chunk-[A-Z0-9]+\.js$/.test(name)) rmSync(join(outdir, name));
+  const result = await build({
+    entryPoints: { segql: join(root, "src", "cli", "main.ts"), "analysis-worker": join(root, "src", "lsp", "analysis-worker.ts") },
+    outdir,
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    external: EXTERNAL,
+    chunkNames: "chunk-[hash]",
+    banner: { js: 'import { createRequire as __segqlCreateRequire } from "node:module"; const require = __segqlCreateRequire(import.meta.url);' },
+    metafile: true,
+    logLevel: "warning",
+    legalComments: "none",
+  });
+  return Object.keys(result.metafile.outputs);
+}
+
+function safeList(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const files = await bundle();
+  console.log(`bundled the CLI: ${files.length} files in dist/cli/ (segql.js, analysis-worker.js, ${files.length - 2} chunks)`);
+}
