@@ -10,6 +10,7 @@
  * SQL path never reads it, because `compileSql`'s `segmentSource` option turns references to static
  * segments into reads of the member table.
  */
+import { createHash } from "node:crypto";
 import { error, type Diagnostic, type Span } from "../diagnostics.js";
 import { check } from "../checker/checker.js";
 import { messages } from "../checker/messages.js";
@@ -21,6 +22,22 @@ import type { SegmentKind, SegmentSummary } from "./types.js";
 
 /** The hidden contact field the predicate reads for static membership (not writable in the language). */
 export const STATIC_FIELD = "\u0000segql static segments";
+
+/**
+ * The catalog's signature: each segment's id, version, kind and the MD5 of its expression, by id. The
+ * expression's hash keeps a version number reused after a rolled-back edit from hitting a stale cache.
+ * `SIGNATURE_SQL` computes the same text in the database.
+ */
+export function catalogSignature(rows: readonly SegmentRow[]): string {
+  return [...rows]
+    .sort((a, b) => a.id - b.id)
+    .map((r) => `${r.id}.${r.version}.${r.kind[0]}.${createHash("md5").update(r.expression ?? "", "utf8").digest("hex")}`)
+    .join(",");
+}
+
+/** `catalogSignature` in SQL (DuckDB and PostgreSQL), over `segql_segments`. */
+export const SIGNATURE_SQL =
+  "COALESCE(string_agg(CAST(id AS TEXT) || '.' || CAST(version AS TEXT) || '.' || substr(kind, 1, 1) || '.' || md5(COALESCE(expression, '')), ',' ORDER BY id), '')";
 
 /** A `segql_segments` row, decoded. */
 export interface SegmentRow {
@@ -67,7 +84,7 @@ export class Catalog {
   readonly byId = new Map<number, Entry>();
   readonly byName = new Map<string, Entry>();
   readonly byKey = new Map<string, Entry>();
-  /** Changes whenever any segment is created, edited, converted or deleted (cache key of checks and predicates). */
+  /** Changes whenever any segment is created, edited, converted or deleted (cache key of checks and predicates; see `catalogSignature`). */
   readonly signature: string;
   private readonly declarations: A.SegmentDeclaration[] = [];
 
@@ -82,7 +99,7 @@ export class Catalog {
       this.byName.set(row.name, entry);
       this.byKey.set(row.name.toLowerCase(), entry);
     }
-    this.signature = rows.map((r) => `${r.id}.${r.version}.${r.kind[0]}`).join(",");
+    this.signature = catalogSignature(rows);
     const placeholder = placeholderCondition(schema);
     for (const e of this.byId.values()) {
       const expr = e.row.kind === "static" ? placeholder : e.expr;

@@ -5,6 +5,7 @@
 import type { Predicate } from "../compiler/predicate/index.js";
 import type { Schema } from "../schema/schema.js";
 import { quoteIdent, quoteTable, num, type SqlAdapter, type SqlRunner, type Row } from "./adapter.js";
+import type { EvaluationPlan } from "./membership.js";
 import { Catalog, ParseCache, type Checked, type Entry, type SegmentRow } from "./catalog.js";
 import { contactColumns, eventColumns, type ColumnPlan, type Physical } from "./physical.js";
 import type { SegmentKind } from "./types.js";
@@ -22,6 +23,8 @@ export class Ctx {
   private checksOf = "";
   /** Compiled predicates of segments without relative times, by `signature|id`. */
   readonly predicates = new Map<string, Predicate>();
+  /** The re-evaluation plan of upserts and event appends (see `evaluationPlan`), rebuilt when a segment changes. */
+  plan: EvaluationPlan | null = null;
 
   constructor(
     readonly adapter: SqlAdapter,

@@ -44,8 +44,12 @@ export class DuckDbAdapter implements SqlAdapter {
     private readonly reader: DuckDBConnection,
   ) {}
 
+  /** One statement on the read connection: autocommit gives it one snapshot, so no BEGIN/ROLLBACK round trips. */
   query(sql: string, params?: readonly Param[]): Promise<Row[]> {
-    return this.read((tx) => tx.query(sql, params));
+    return this.readLock.run(async () => {
+      this.open();
+      return runner(this.reader).query(sql, params);
+    });
   }
 
   exec(sql: string): Promise<void> {

@@ -16,7 +16,7 @@ import { compilePredicate, type EventRow, type Predicate } from "../compiler/pre
 import { compileSql } from "../compiler/sql/index.js";
 import { forEachTyped, type TypedExpr } from "../checker/typed-ast.js";
 import { jsonValue, num, type Row, type SqlRunner } from "./adapter.js";
-import { STATIC_FIELD, type Catalog, type Checked, type Entry } from "./catalog.js";
+import { SIGNATURE_SQL, STATIC_FIELD, type Catalog, type Checked, type Entry } from "./catalog.js";
 import { iso, type Ctx } from "./context.js";
 import { decodeContact } from "./values.js";
 import { keysIn, rowsRelation, storableKeys } from "./writes.js";
@@ -104,31 +104,66 @@ export function readsEvents(expr: TypedExpr): boolean {
 }
 
 /** What `reevaluate` needs of each dynamic segment. */
-interface Target {
+export interface Target {
   entry: Entry;
+  /** The checked condition (references resolved). */
+  typed: TypedExpr;
   predicate: Predicate;
+  /** Whether it reads events (directly or through a reference): then the contacts' events are loaded. */
   events: boolean;
+  /** Whether it (or a segment it reads) uses relative times: its predicate is bound to `now`. */
+  relative: boolean;
 }
 
 /**
- * Re-evaluates every dynamic segment (whose expression checks) for `keys` with the predicate, on the
- * contacts' stored rows, and writes the differences. Returns the changes logged.
+ * The dynamic segments to re-evaluate and their compiled predicates, cached while the catalog's signature
+ * (every segment's id, version and kind) stays the same: a segment edit, rename, convert or delete changes
+ * it. Predicates of segments with relative times are bound to `now`, so they are recompiled when the
+ * clock moved; the others are compiled once per version.
  */
-export async function reevaluate(ctx: Ctx, tx: SqlRunner, keys: readonly string[], now: number): Promise<MembershipChange[]> {
-  if (keys.length === 0) return [];
+export interface EvaluationPlan {
+  signature: string;
+  now: number;
+  targets: Target[];
+}
+
+/** The plan for `signature` at `now`: the cached one, or built from the catalog (read in `tx`) when a segment changed. */
+export async function evaluationPlan(ctx: Ctx, tx: SqlRunner, signature: string, now: number): Promise<EvaluationPlan> {
+  const cached = ctx.plan;
+  if (cached && cached.signature === signature) {
+    if (cached.now === now || !cached.targets.some((t) => t.relative)) return cached;
+    // Only the clock moved: recompile the predicates bound to it.
+    const targets = cached.targets.map((t) => (t.relative ? { ...t, predicate: compilePredicate({ schema: ctx.schema, expr: t.typed }, { now }) } : t));
+    ctx.plan = { signature, now, targets };
+    return ctx.plan;
+  }
   const catalog = await ctx.catalog(tx);
   const targets: Target[] = [];
   for (const e of catalog.byId.values()) {
     if (e.row.kind !== "dynamic") continue;
     const checked = ctx.checkSaved(catalog, e);
     if (!checked.typed) continue;
-    targets.push({ entry: e, predicate: predicateOf(ctx, catalog, e, checked, now), events: readsEvents(checked.typed) });
+    targets.push({ entry: e, typed: checked.typed, predicate: predicateOf(ctx, catalog, e, checked, now), events: readsEvents(checked.typed), relative: catalog.isRelative(e) });
   }
-  if (targets.length === 0) return [];
+  const plan = { signature: catalog.signature, now, targets };
+  ctx.plan = plan;
+  return plan;
+}
+
+/**
+ * Re-evaluates every dynamic segment (whose expression checks) for `keys` with the predicate, on the
+ * contacts' stored rows, and writes the differences. Returns the changes logged. `stored` holds rows the
+ * write just returned (then they are not read again).
+ */
+export async function reevaluate(ctx: Ctx, tx: SqlRunner, keys: readonly string[], now: number, stored?: ReadonlyMap<string, Row> | null): Promise<MembershipChange[]> {
+  if (keys.length === 0) return [];
   const keyList = [...new Set(keys)];
-  const contacts = await loadContacts(ctx, tx, keyList);
+  // One statement: the contacts' static and dynamic memberships and the catalog's signature.
+  const { statics, current, signature } = await memberPairs(tx, keyList);
+  const { targets } = await evaluationPlan(ctx, tx, signature, now);
+  if (targets.length === 0) return [];
+  const contacts = stored && keyList.every((k) => stored.has(k)) ? decodeAll(ctx, stored) : await loadContacts(ctx, tx, keyList);
   const events = targets.some((t) => t.events) ? await loadEvents(ctx, tx, keyList) : new Map<string, EventRow[]>();
-  const { statics, current } = await memberPairs(tx, keyList);
   const diffs: { segment: Entry; key: string; change: "entered" | "exited" }[] = [];
   for (const key of keyList) {
     const values = contacts.get(key);
@@ -142,6 +177,12 @@ export async function reevaluate(ctx: Ctx, tx: SqlRunner, keys: readonly string[
   }
   if (diffs.length === 0) return [];
   return writeDiffs(tx, diffs, now);
+}
+
+function decodeAll(ctx: Ctx, rows: ReadonlyMap<string, Row>): Map<string, ContactValues> {
+  const out = new Map<string, ContactValues>();
+  for (const [key, r] of rows) out.set(key, decodeContact(r, ctx.schema, ctx.contactCols));
+  return out;
 }
 
 /**
@@ -222,22 +263,33 @@ export async function loadEvents(ctx: Ctx, tx: SqlRunner, keys: readonly string[
   return out;
 }
 
-/** contact key → segment ids, from the static member lists and from the materialised memberships (one query). */
-async function memberPairs(tx: SqlRunner, keys: readonly string[]): Promise<{ statics: Map<string, number[]>; current: Map<string, number[]> }> {
+/**
+ * contact key → segment ids, from the static member lists and from the materialised memberships, and the
+ * catalog's signature (as `Catalog.signature` computes it), in one query.
+ */
+async function memberPairs(tx: SqlRunner, keys: readonly string[]): Promise<{ statics: Map<string, number[]>; current: Map<string, number[]>; signature: string }> {
   const a = await keysIn(tx, "contact_key", keys);
   const b = await keysIn(tx, "contact_key", keys, a.params.length + 1);
   const rows = await tx.query(
-    `SELECT 's' AS t, segment_id, contact_key FROM segql_static_members WHERE ${a.sql} UNION ALL SELECT 'm' AS t, segment_id, contact_key FROM segql_memberships WHERE ${b.sql}`,
+    `SELECT 's' AS t, segment_id, contact_key FROM segql_static_members WHERE ${a.sql}
+     UNION ALL SELECT 'm' AS t, segment_id, contact_key FROM segql_memberships WHERE ${b.sql}
+     UNION ALL SELECT 'v' AS t, CAST(NULL AS BIGINT) AS segment_id,
+       ${SIGNATURE_SQL} AS contact_key FROM segql_segments`,
     [...a.params, ...b.params],
   );
   const statics = new Map<string, number[]>();
   const current = new Map<string, number[]>();
+  let signature = "";
   for (const r of rows) {
+    if (r["t"] === "v") {
+      signature = String(r["contact_key"]);
+      continue;
+    }
     const map = r["t"] === "s" ? statics : current;
     const key = String(r["contact_key"]);
     map.set(key, [...(map.get(key) ?? []), num(r["segment_id"])]);
   }
-  return { statics, current };
+  return { statics, current, signature };
 }
 
 /** A change-log row → `MembershipChange`. */

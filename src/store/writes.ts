@@ -4,7 +4,7 @@
  * `unnest` and cast by physical.ts (one statement per batch, whatever the number of rows).
  */
 import { closest } from "../diagnostics.js";
-import { quoteIdent, stageName, type Param, type SqlRunner } from "./adapter.js";
+import { quoteIdent, stageName, type Param, type Row, type SqlRunner } from "./adapter.js";
 import type { Ctx } from "./context.js";
 import type { InputProblem } from "./errors.js";
 import type { ColumnPlan } from "./physical.js";
@@ -12,7 +12,7 @@ import { EncodeError, encodeValue } from "./values.js";
 
 /** Rows per statement. */
 const BATCH = 5000;
-/** Up to this many contacts are written one statement each (see `upsertContacts`). */
+/** Up to this many contacts are written one statement each, returning their rows (see `upsertContacts`). */
 const FEW = 8;
 
 /** Contacts to write: key → column name → text (null clears). Later rows for a key win, field by field. */
@@ -120,13 +120,46 @@ export async function existingKeys(ctx: Ctx, tx: SqlRunner, keys: readonly strin
   return out;
 }
 
-/** Inserts or updates contacts (fields not written keep their values). Returns how many were new. */
-export async function upsertContacts(ctx: Ctx, tx: SqlRunner, writes: ContactWrites): Promise<{ inserted: number; updated: number }> {
+/** What `upsertContacts` did: how many contacts were new, and (for a few) their rows as now stored. */
+export interface UpsertOutcome {
+  inserted: number;
+  updated: number;
+  /** Key → the row as stored after the write (RETURNING), when the few-contacts path wrote them; else null. */
+  stored: Map<string, Row> | null;
+}
+
+/**
+ * Inserts or updates contacts (fields not written keep their values). A few contacts (an API write) take one
+ * statement each that also returns the stored row (UPDATE … RETURNING, else INSERT … RETURNING), so the
+ * re-evaluation that follows needs no read-back; more go through bulk INSERT … ON CONFLICT statements.
+ */
+export async function upsertContacts(ctx: Ctx, tx: SqlRunner, writes: ContactWrites): Promise<UpsertOutcome> {
   const keys = [...writes.keys()];
-  const existing = await existingKeys(ctx, tx, keys);
-  // One statement per set of columns written (rows of an API call usually share one).
-  const groups = new Map<string, { cols: ColumnPlan[]; keys: string[] }>();
   const colByName = new Map(ctx.contactCols.map((c) => [c.name, c]));
+  const keyCol = ctx.contactCols[0]!;
+  if (keys.length <= FEW) {
+    // DuckDB's cheapest point writes are a plain UPDATE or INSERT by key; RETURNING hands back the row.
+    const stored = new Map<string, Row>();
+    let inserted = 0;
+    for (const [key, written] of writes) {
+      const cols = [...written.keys()].sort().map((n) => colByName.get(n)!);
+      const values = cols.map((c) => written.get(c.name) ?? null);
+      let rows =
+        cols.length > 0
+          ? await tx.query(`UPDATE ${ctx.table} SET ${cols.map((c, j) => `${quoteIdent(c.name)} = ${ctx.physical.fromText(`CAST($${j + 2} AS TEXT)`, c)}`).join(", ")} WHERE ${ctx.key} = $1 RETURNING *`, [key, ...values])
+          : await tx.query(`SELECT * FROM ${ctx.table} WHERE ${ctx.key} = $1`, [key]);
+      if (rows.length === 0) {
+        const all = [keyCol, ...cols];
+        rows = await tx.query(`INSERT INTO ${ctx.table} (${all.map((c) => quoteIdent(c.name)).join(", ")}) VALUES (${all.map((c, j) => ctx.physical.fromText(`CAST($${j + 1} AS TEXT)`, c)).join(", ")}) RETURNING *`, [key, ...values]);
+        inserted++;
+      }
+      stored.set(key, rows[0]!);
+    }
+    return { inserted, updated: keys.length - inserted, stored };
+  }
+  const existing = await existingKeys(ctx, tx, keys);
+  // One statement per set of columns written (rows of an import usually share one).
+  const groups = new Map<string, { cols: ColumnPlan[]; keys: string[] }>();
   for (const [key, cols] of writes) {
     const names = [...cols.keys()].sort();
     const sig = JSON.stringify(names);
@@ -134,24 +167,10 @@ export async function upsertContacts(ctx: Ctx, tx: SqlRunner, writes: ContactWri
     group.keys.push(key);
     groups.set(sig, group);
   }
-  const keyCol = ctx.contactCols[0]!;
   for (const { cols, keys: groupKeys } of groups.values()) {
     const all = [keyCol, ...cols];
     const slots = all.map((c, i) => ctx.physical.fromText(`u.c${i}`, c));
     const update = cols.length > 0 ? `DO UPDATE SET ${cols.map((c) => `${quoteIdent(c.name)} = EXCLUDED.${quoteIdent(c.name)}`).join(", ")}` : "DO NOTHING";
-    if (groupKeys.length <= FEW) {
-      // One or a few contacts (API writes): a plain UPDATE or INSERT by key, DuckDB's cheapest point writes.
-      for (const key of groupKeys) {
-        const values = cols.map((c) => writes.get(key)!.get(c.name) ?? null);
-        if (existing.has(key)) {
-          if (cols.length === 0) continue;
-          await tx.query(`UPDATE ${ctx.table} SET ${cols.map((c, j) => `${quoteIdent(c.name)} = ${ctx.physical.fromText(`CAST($${j + 2} AS TEXT)`, c)}`).join(", ")} WHERE ${ctx.key} = $1`, [key, ...values]);
-        } else {
-          await tx.query(`INSERT INTO ${ctx.table} (${all.map((c) => quoteIdent(c.name)).join(", ")}) VALUES (${all.map((c, j) => ctx.physical.fromText(`CAST($${j + 1} AS TEXT)`, c)).join(", ")})`, [key, ...values]);
-        }
-      }
-      continue;
-    }
     for (let i = 0; i < groupKeys.length; i += BATCH) {
       const batch = groupKeys.slice(i, i + BATCH);
       const rel = await rowsRelation(tx, "contacts", all.length, batch.map((k) => [k, ...cols.map((c) => writes.get(k)!.get(c.name) ?? null)]));
@@ -159,7 +178,7 @@ export async function upsertContacts(ctx: Ctx, tx: SqlRunner, writes: ContactWri
     }
   }
   const inserted = keys.filter((k) => !existing.has(k)).length;
-  return { inserted, updated: keys.length - inserted };
+  return { inserted, updated: keys.length - inserted, stored: null };
 }
 
 /** Events to write: one text per events column, row by row, and the contact key of each row. */
