@@ -105,6 +105,8 @@ export function relate(a: TypedQuery, b: TypedQuery, options: RelateOptions = {}
     overlap = x.answer;
     both = x.witness;
   }
+  // A condition that matches no contact overlaps nothing (a "yes" of `sat` is no proof, a "no" is).
+  if (overlap === "unknown" && (r.sat(A) === "no" || r.sat(B) === "no")) overlap = "no";
   let relation: Relation = "unknown";
   if (aInB === "yes" && bInA === "yes") relation = "equal";
   else if (aInB === "yes" && bInA === "no") relation = "subset";

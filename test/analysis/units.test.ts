@@ -180,6 +180,17 @@ describe("robustness", () => {
     expect(a.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
   });
 
+  it("relate: a condition that matches no contact overlaps nothing (and is in every other)", () => {
+    const [empty, other] = ["score > 12 and score < 6", 'email = "a" or score > 1'].map((t) => checkDocument(t, richSchema)[0]!);
+    for (const [a, b] of [[empty!, other!], [other!, empty!]] as const) {
+      const r = relate(a, b);
+      expect(r.overlap).toBe("no");
+      expect(r.notes.some((n) => n.endsWith("matches no contact"))).toBe(true);
+    }
+    expect(relate(empty!, other!).relation).toBe("subset");
+    expect(relate(other!, empty!).relation).toBe("superset");
+  });
+
   it("relate and diff on conditions with events, lists and texts never throw and answer one of their values", () => {
     fc.assert(
       fc.property(nowArb.chain((now) => fc.tuple(exprArb(richSchema, now, { depth: 2 }), exprArb(richSchema, now, { depth: 2 }))), ([a, b]) => {
