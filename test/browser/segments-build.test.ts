@@ -196,7 +196,10 @@ describe.skipIf(!hasChromium)(`segments web app: building segments (Chromium) ${
     await page.getByTestId("paste-keys").fill("12346\nnot-a-customer\n5575-GNVDE\n");
     await page.getByTestId("add-pasted").click();
     await expect.poll(() => page.getByTestId("unknown-keys").textContent()).toContain("not-a-customer");
-    const picked = ["7590-VHVEG", ...firstPage, secondPage, "12346", "5575-GNVDE"];
+    // An uploaded CSV: its first column, the header skipped; its unknown key is listed with the pasted one.
+    await page.getByTestId("upload-keys").setInputFiles({ name: "keys.csv", mimeType: "text/csv", buffer: Buffer.from('customer_id,note\n"3668-QPYBK",renewal\nnope-42,typo\n12346,again\n') });
+    await expect.poll(() => page.getByTestId("unknown-keys").locator(".key-list").textContent()).toBe("not-a-customer, nope-42");
+    const picked = ["7590-VHVEG", ...firstPage, secondPage, "12346", "5575-GNVDE", "3668-QPYBK"];
     expect(await page.getByTestId("picked-count").textContent()).toBe(`${new Set(picked).size} contacts`);
     await cleanShot(page, "segments-create-static", { fullPage: true });
     await page.getByTestId("save").click();

@@ -104,7 +104,8 @@ export function StaticPicker({ keyField, picks, onChange }: StaticPickerProps) {
       onChange({ ...picks, keys: [...picks.keys, ...added], unknown: [...new Set([...picks.unknown, ...found.unknown])] });
       const unknown = found.unknown.length === 0 ? "" : found.unknown.length === 1 ? ", 1 key is not a contact" : `, ${formatCount(found.unknown.length)} keys are not contacts`;
       setPasteResult(`${from}: ${plural(found.known.length, "contact")} found (${formatCount(added.length)} new)${unknown}.`);
-      setPaste("");
+      // Only the pasted text was added: an upload leaves what is typed in the box alone.
+      if (text === paste) setPaste("");
     } catch (e) {
       setPasteError(e);
     }
