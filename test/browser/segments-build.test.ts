@@ -135,7 +135,17 @@ describe.skipIf(!hasChromium)(`segments web app: building segments (Chromium) ${
     // Undo in the editor takes a builder edit back, as one step.
     await page.locator(".cm-content").click();
     await page.keyboard.press("Control+z");
-    await expect.poll(() => editorText(page)).toBe(before.replace("40.5", "55").replace('("Mailed check", "Electronic check")', '("Mailed check")'));
+    const undone = before.replace("40.5", "55").replace('("Mailed check", "Electronic check")', '("Mailed check")');
+    await expect.poll(() => editorText(page)).toBe(undone);
+    // The future stays the future: `in 3 days` shows as a time from now and keeps its spelling when its
+    // amount changes; `within last` becomes `within next` by the operator alone.
+    await page.keyboard.press("Control+End");
+    await page.keyboard.type(" and signed_up_at before in 3 days");
+    await expect.poll(() => node(page, "g.5").getByLabel("Value of signed_up_at: kind of time").inputValue()).toBe("future");
+    await node(page, "g.5").getByLabel("Value of signed_up_at: how many").fill("5");
+    await expect.poll(() => editorText(page)).toBe(`${undone} and signed_up_at before in 5 days`);
+    await node(page, "g.2").getByLabel("Operator for signed_up_at").selectOption("withinNext");
+    await expect.poll(() => editorText(page)).toBe(`${undone.replace("within last 2 years", "within next 2 years")} and signed_up_at before in 5 days`);
   });
 
   it("previews the counts the API gives: the whole, each condition, and who enters and leaves on an edit", async () => {
