@@ -222,6 +222,33 @@ describe.skipIf(!hasChromium)(`segments web app: building segments (Chromium) ${
     expect(members.total).toBe(want.size);
   });
 
+  it("edits a static segment: removes a member, adds a picked and a pasted contact, in one Save", async () => {
+    const vip = (await server.store.listSegments({ search: "VIP list" })).items[0]!;
+    const before = (await server.store.members(vip.id, { limit: 100 })).items.map((c) => String(c["customer_id"]));
+    const outsiders = (await server.store.listContacts({ filter: 'source = "telco" and not in segment "VIP list"', limit: 2 })).items.map((c) => String(c["customer_id"]));
+    await page.goto(`${server.url}#/segments/${vip.id}/edit`);
+    await page.evaluate(() => window.sessionStorage.clear());
+    await page.reload();
+    const current = page.locator("section", { has: page.locator("#current-title") });
+    await current.locator("tbody tr").first().waitFor();
+    const gone = before[0]!;
+    await current.getByRole("button", { name: `Remove ${gone}`, exact: true }).click();
+    expect(await current.locator(".badge").textContent()).toBe("1 member to remove on Save");
+    expect(await current.locator(`tr[data-key="${gone}"]`).getAttribute("class")).toBe("struck");
+    await page.getByTestId("picker-search").fill(outsiders[0]!);
+    await expect.poll(() => page.getByTestId("picker-table").locator("tbody tr").count()).toBe(1);
+    await page.getByTestId("picker-table").getByLabel(`Pick ${outsiders[0]}`).check();
+    await page.getByTestId("paste-keys").fill(outsiders[1]!);
+    await page.getByTestId("add-pasted").click();
+    await expect.poll(() => page.getByTestId("picked-count").textContent()).toBe("2 contacts");
+    await cleanShot(page, "segments-edit-static", { fullPage: true });
+    await page.getByTestId("save").click();
+    await page.waitForURL(new RegExp(`#/segments/${vip.id}$`));
+    const after = (await server.store.members(vip.id, { limit: 100 })).items.map((c) => String(c["customer_id"]));
+    expect(new Set(after)).toEqual(new Set([...before.filter((k) => k !== gone), ...outsiders]));
+    await expect.poll(() => page.getByTestId("segment-member-count").textContent()).toBe(String(after.length));
+  });
+
   it("reports the checker's errors in place and a name taken under the name, keeping what was typed", async () => {
     await openNew(page, server.url);
     await page.getByTestId("segment-name").fill("Fiber churners");

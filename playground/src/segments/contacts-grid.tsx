@@ -25,10 +25,12 @@ export interface ContactsGridProps {
   onSort?(field: string): void;
   /** A button at the end of each row. */
   action?(row: Contact): ReactNode;
+  /** Keys of rows struck through (members to remove on Save). */
+  struck?: ReadonlySet<string>;
   testId?: string;
 }
 
-export function ContactsGrid({ rows, keyField, caption, columns, maxColumns = 12, picked, onPick, onPickPage, locked, sort, onSort, action, testId }: ContactsGridProps) {
+export function ContactsGrid({ rows, keyField, caption, columns, maxColumns = 12, picked, onPick, onPickPage, locked, sort, onSort, action, struck, testId }: ContactsGridProps) {
   // The fields that hold something on this page first (a page of shop customers has no Telco values).
   const candidates = (columns ?? Object.keys(rows[0] ?? {})).filter((c) => c !== keyField);
   const filled = candidates.filter((c) => rows.some((r) => !isEmpty(r[c])));
@@ -79,7 +81,7 @@ export function ContactsGrid({ rows, keyField, caption, columns, maxColumns = 12
             const key = keyOf(r);
             const on = locked !== undefined || (picked?.has(key) ?? false);
             return (
-              <tr key={key} className={on ? "picked" : undefined} data-key={key}>
+              <tr key={key} className={on ? "picked" : struck?.has(key) ? "struck" : undefined} data-key={key}>
                 {picked && (
                   <td className="pick-col">
                     <input type="checkbox" checked={on} disabled={locked !== undefined} title={locked} onChange={(e) => onPick?.(key, e.target.checked)} aria-label={`Pick ${key}`} />

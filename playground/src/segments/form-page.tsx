@@ -404,7 +404,7 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
             {base && <CurrentMembers segment={base} keyField={keyField} removed={draft.removed} onRemoved={(removed) => patch({ removed })} />}
             <StaticPicker keyField={keyField} picks={draft.picks} onChange={(picks) => patch({ picks })} />
           </div>
-          <PickSummary picks={draft.picks} onChange={(picks) => patch({ picks })} />
+          <PickSummary picks={draft.picks} onChange={(picks) => patch({ picks })} title={base ? "To add on Save" : "Selected"} />
         </div>
       )}
 
@@ -467,6 +467,7 @@ function CurrentMembers({ segment, keyField, removed, onRemoved }: { segment: Se
           keyField={keyField}
           caption="Members now"
           maxColumns={6}
+          struck={gone}
           action={(r) => {
             const k = String(r[keyField]);
             return gone.has(k) ? (

@@ -265,10 +265,10 @@ export function StaticPicker({ keyField, picks, onChange }: StaticPickerProps) {
 }
 
 /** What is selected so far, with a way to undo parts of it. */
-export function PickSummary({ picks, onChange }: { picks: Picks; onChange(p: Picks): void }) {
+export function PickSummary({ picks, onChange, title = "Selected" }: { picks: Picks; onChange(p: Picks): void; title?: string }) {
   return (
     <section className="card summary" aria-labelledby="summary-title" data-testid="pick-summary">
-      <h2 id="summary-title">Selected</h2>
+      <h2 id="summary-title">{title}</h2>
       <p className="summary-line">
         <strong data-testid="picked-count">{plural(picks.keys.length, "contact")}</strong> picked
         {picks.filters.length > 0 && <>, plus every match of {plural(picks.filters.length, "filter")}</>}
