@@ -18,7 +18,7 @@ import type { Diagnostic } from "../diagnostics.js";
 import type { TypedExpr, TypedSegment } from "../checker/typed-ast.js";
 import { zoneOf, type TimeZone } from "../checker/zone.js";
 import type { Schema } from "../schema/schema.js";
-import { Formulas } from "./formula.js";
+import { Formulas, type Node } from "./formula.js";
 import { analysisMessages } from "./messages.js";
 import { Reasoner } from "./reasoner.js";
 import { conditionWarnings } from "./warnings.js";
@@ -65,10 +65,11 @@ export function analysisWarnings(segments: readonly TypedSegment[], options: Ana
   const schema = segments[0]?.schema;
   if (!schema) return [];
   const zone = zoneOf(options.timeZone ?? schema.timeZone);
-  const r = options.thorough ? freshReasoner(zone, Infinity) : options.share === false ? freshReasoner(zone) : reasonerFor(schema, zone);
+  const keep = !options.thorough && options.share !== false;
+  const r = options.thorough ? freshReasoner(zone, Infinity) : keep ? reasonerFor(schema, zone) : freshReasoner(zone);
   r.f.forgetTyped();
   const out: Diagnostic[] = [];
-  for (const s of segments) out.push(...expressionWarnings(s.expr, r, options));
+  for (const s of segments) out.push(...expressionWarnings(s.expr, r, options, keep));
   return out.sort((a, b) => a.span.start - b.span.start);
 }
 
@@ -110,15 +111,47 @@ function freshReasoner(zone: TimeZone, maxSearchAtoms = MAX_SEARCH_ATOMS): Reaso
   return r;
 }
 
-/** The warnings of one typed condition, with a reasoner that may be shared across conditions. */
-function expressionWarnings(expr: TypedExpr, r: Reasoner, options: AnalysisOptions): Diagnostic[] {
+/** Warnings already computed by a kept reasoner, by the condition's formula (see `expressionWarnings`). */
+interface KeptWarnings {
+  text: string | undefined;
+  start: number;
+  firstLine: number;
+  limit: number;
+  warnings: readonly Diagnostic[];
+}
+
+const keptWarnings = new WeakMap<Reasoner, Map<Node, KeptWarnings[]>>();
+
+/**
+ * The warnings of one typed condition, with a reasoner that may be shared across conditions. With a kept
+ * reasoner, the warnings of a condition are kept too: the same formula (its meaning, with the segments it
+ * refers to) at the same place of the same text gives the same warnings, so a language server re-checking
+ * a document after an edit in one declaration walks only that one.
+ */
+function expressionWarnings(expr: TypedExpr, r: Reasoner, options: AnalysisOptions, keep: boolean): Diagnostic[] {
   const limit = options.steps ?? DEFAULT_STEPS;
+  const firstLine = options.firstLine ?? 1;
+  const root = r.f.fromTyped(expr);
+  let byNode = keep ? keptWarnings.get(r) : undefined;
+  if (keep && !byNode) {
+    byNode = new Map();
+    keptWarnings.set(r, byNode);
+  }
+  const same = (k: KeptWarnings) => k.text === options.text && k.start === expr.span.start && k.firstLine === firstLine && k.limit === limit;
+  const known = byNode?.get(root)?.find(same);
+  if (known) return [...known.warnings];
   r.budget.steps = 0;
   r.budget.limit = limit;
   r.budget.exceeded = false;
-  r.decideRoot(r.f.fromTyped(expr));
+  r.decideRoot(root);
   // The walk proves what adds nothing by search (the general test); `maxSearchAtoms` bounds its cost.
-  const out = conditionWarnings(expr, r, { ...(options.text !== undefined ? { text: options.text } : {}), firstLine: options.firstLine ?? 1, thorough: true });
+  const out = conditionWarnings(expr, r, { ...(options.text !== undefined ? { text: options.text } : {}), firstLine, thorough: true });
   if (r.budget.exceeded) out.push({ code: "analysis-incomplete", severity: "info", span: expr.span, message: analysisMessages.incomplete(limit) });
+  else if (byNode) {
+    const entry = { text: options.text, start: expr.span.start, firstLine, limit, warnings: [...out] };
+    const list = byNode.get(root);
+    if (list) list.push(entry);
+    else byNode.set(root, [entry]);
+  }
   return out;
 }
