@@ -3,10 +3,9 @@
  * `compileViews(segments, { dialect })`: named segments → CREATE VIEW statements in dependency order.
  *
  * generator.ts writes the SQL once for every dialect; dialects/<name>.ts hold what differs. The output is
- * formatted with sql-formatter in the dialect's language (docs/sql.md has the dialect table, physical
- * types and semantics notes).
+ * laid out over lines by layout.ts, in one linear pass (docs/sql.md has the dialect table, physical types
+ * and semantics notes).
  */
-import { format } from "sql-formatter";
 import { formatInstant, parseDate, parseTimestamp } from "../../checker/time.js";
 import { dayStart, fromWallClock, TimeZoneError, UTC, zoneOf, type TimeZone } from "../../checker/zone.js";
 import type { TypedQuery, TypedSegment } from "../../checker/typed-ast.js";
@@ -19,6 +18,7 @@ import { snowflake } from "./dialects/snowflake.js";
 import { sqlite } from "./dialects/sqlite.js";
 import { SqlGenerator } from "./generator.js";
 import { MAX_INSTANT_MS, MIN_INSTANT_MS } from "./json-time.js";
+import { layoutSql } from "./layout.js";
 
 export { SqlCompileError, type Dialect, type DialectName };
 
@@ -59,8 +59,9 @@ export interface CompileSqlOptions {
    */
   tableAlias?: string;
   /**
-   * Format with sql-formatter (default true); false gives one line. A statement longer than
-   * `PRETTY_MAX_CHARS` stays on one line (sql-formatter takes ~3 µs of CPU a character), with a `note`.
+   * Lay the SQL out over lines (default true; layout.ts); false gives one line. A statement longer than
+   * `PRETTY_MAX_CHARS` stays on one line, with a `note`. (sql-formatter did this until issue 14, at ~3 µs
+   * of CPU a character; to get its style, pass `pretty: false` and format the text with it.)
    */
   pretty?: boolean;
   /**
@@ -81,9 +82,9 @@ export interface CompiledSql {
 }
 
 /**
- * The longest statement sql-formatter lays out: it takes ~3 µs of CPU a character (~0.3 s here; measured
- * 0.8 s for 268,000 characters, 1.6 s for 573,000), so the SQL of a 1 MB input (megabytes) would take
- * a minute; longer statements are printed on one line, in milliseconds.
+ * The longest statement laid out over lines; longer ones (the SQL of inputs near the 1 MB limit) are
+ * printed on one line, which a reader cannot take in anyway. (The limit dates from sql-formatter, which
+ * took ~0.3 s for this many characters; layout.ts takes milliseconds.)
  */
 export const PRETTY_MAX_CHARS = 100_000;
 
@@ -304,8 +305,8 @@ function paramsOf(dialect: Dialect, bound: unknown[]): unknown[] | Record<string
 }
 
 /**
- * Formats with sql-formatter. Formatting only moves whitespace; as a guard, if any literal or quoted
- * identifier written by the generator no longer appears verbatim, the unformatted SQL is returned.
+ * Lays the SQL out over lines (layout.ts). Layout only moves whitespace; as a guard, if any literal or
+ * quoted identifier written by the generator no longer appears verbatim, the one-line SQL is returned.
  */
 function pretty(sql: string, dialect: Dialect, tokens: ReadonlySet<string>): { sql: string; note?: string } {
   if (sql.length > PRETTY_MAX_CHARS) {
@@ -315,12 +316,8 @@ function pretty(sql: string, dialect: Dialect, tokens: ReadonlySet<string>): { s
         `(statements up to ${PRETTY_MAX_CHARS.toLocaleString("en-US")} characters are laid out over lines)`,
     };
   }
-  let out: string;
-  try {
-    out = format(sql, { language: dialect.formatter.language, paramTypes: dialect.formatter.paramTypes, tabWidth: 2, keywordCase: "preserve", linesBetweenQueries: 1 });
-  } catch {
-    return { sql };
-  }
+  const language = dialect.formatter.language;
+  const out = layoutSql(sql, { backslashEscapes: language === "bigquery" || language === "snowflake" });
   // (Tokens of SQL that constant folding discarded are not in the input either.)
   for (const t of tokens) if (sql.includes(t) && !out.includes(t)) return { sql };
   return { sql: out };
