@@ -24,7 +24,7 @@ import { parseSchema } from "../../src/schema/schema.js";
 import { measure, openDuckDb, table, type Pair } from "./harness.js";
 
 const N = Number(process.env["SEGQL_BENCH_SQL_N"] ?? 10_000_000);
-const PASSES = 9;
+const PASSES = 15;
 const NOW = "2026-01-01T00:00:00Z";
 
 const schema = parseSchema(JSON.stringify({
