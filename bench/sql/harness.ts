@@ -16,6 +16,12 @@ export interface Measured {
   label: string;
   segqlMs: number;
   handMs: number;
+  /**
+   * Best process CPU time (user + system, all of DuckDB's threads) of each: less moved by the machine's
+   * other work than wall time, which on a shared machine includes waiting for a core.
+   */
+  segqlCpuMs: number;
+  handCpuMs: number;
   count: bigint;
   /** DuckDB's physical plans of both statements are the same (EXPLAIN compared). */
   samePlan: boolean;
@@ -28,11 +34,13 @@ export async function openDuckDb(): Promise<{ con: DuckDBConnection; close: () =
   return { con, close: () => (con.closeSync(), instance.closeSync()) };
 }
 
-async function timeOnce(con: DuckDBConnection, sql: string): Promise<{ ms: number; count: bigint }> {
+async function timeOnce(con: DuckDBConnection, sql: string): Promise<{ ms: number; cpuMs: number; count: bigint }> {
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const reader = await con.runAndReadAll(sql);
   const ms = performance.now() - t0;
-  return { ms, count: BigInt(reader.getRows()[0]![0] as bigint | number) };
+  const cpu = process.cpuUsage(cpu0);
+  return { ms, cpuMs: (cpu.user + cpu.system) / 1000, count: BigInt(reader.getRows()[0]![0] as bigint | number) };
 }
 
 /**
@@ -45,18 +53,23 @@ export async function measure(con: DuckDBConnection, pair: Pair, passes: number,
   if (a.count !== b.count) throw new Error(`${pair.label}: segql counted ${a.count}, hand-written ${b.count}\n${pair.segql}\n${pair.hand}`);
   let segqlMs = Infinity;
   let handMs = Infinity;
+  let segqlCpuMs = Infinity;
+  let handCpuMs = Infinity;
   for (let i = 0; i < passes; i++) {
     const order = i % 2 === 0 ? [true, false] : [false, true];
     for (const segqlFirst of order) {
       const r = await timeOnce(con, segqlFirst ? pair.segql : pair.hand);
       if (r.count !== a.count) throw new Error(`${pair.label}: count changed between runs`);
-      if (segqlFirst) segqlMs = Math.min(segqlMs, r.ms);
-      else handMs = Math.min(handMs, r.ms);
+      if (segqlFirst) (segqlMs = Math.min(segqlMs, r.ms)), (segqlCpuMs = Math.min(segqlCpuMs, r.cpuMs));
+      else (handMs = Math.min(handMs, r.ms)), (handCpuMs = Math.min(handCpuMs, r.cpuMs));
     }
   }
   const samePlan = (await plan(con, pair.segql)) === (await plan(con, pair.hand));
-  log(`  ${pair.label}: segql ${segqlMs.toFixed(0)} ms, hand-written ${handMs.toFixed(0)} ms, ratio ${(segqlMs / handMs).toFixed(2)}x, count ${a.count}${samePlan ? ", same plan" : ""}`);
-  return { label: pair.label, segqlMs, handMs, count: a.count, samePlan };
+  log(
+    `  ${pair.label}: segql ${segqlMs.toFixed(0)} ms, hand-written ${handMs.toFixed(0)} ms, ratio ${(segqlMs / handMs).toFixed(2)}x; ` +
+      `CPU ${segqlCpuMs.toFixed(0)} / ${handCpuMs.toFixed(0)} ms, ${(segqlCpuMs / handCpuMs).toFixed(2)}x; count ${a.count}${samePlan ? ", same plan" : ""}`,
+  );
+  return { label: pair.label, segqlMs, handMs, segqlCpuMs, handCpuMs, count: a.count, samePlan };
 }
 
 /** The physical plan's text, without estimates (which vary). */
@@ -65,11 +78,17 @@ async function plan(con: DuckDBConnection, sql: string): Promise<string> {
   return rows.map((r) => String(r[1])).join("\n").replace(/~[\d,.]+ rows?/g, "");
 }
 
-export function table(rows: Measured[], what: string): string {
+/** The Markdown table of `rows`; `cpu` adds the ratio of best process CPU times beside wall time's. */
+export function table(rows: Measured[], what: string, { cpu = false }: { cpu?: boolean } = {}): string {
+  const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
   const lines = [
-    `| condition | segql SQL | hand-written SQL | segql / hand-written | same plan | ${what} |`,
-    "| --- | ---: | ---: | ---: | :---: | ---: |",
-    ...rows.map((r) => `| ${r.label} | ${r.segqlMs.toFixed(0)} ms | ${r.handMs.toFixed(0)} ms | ${(r.segqlMs / r.handMs).toFixed(2)}x | ${r.samePlan ? "yes" : "no"} | ${r.count.toLocaleString("en-US")} |`),
+    `| condition | segql SQL | hand-written SQL | segql / hand-written |${cpu ? " CPU time, segql / hand-written |" : ""} same plan | ${what} |`,
+    `| --- | ---: | ---: | ---: |${cpu ? " ---: |" : ""} :---: | ---: |`,
+    ...rows.map(
+      (r) =>
+        `| ${r.label} | ${r.segqlMs.toFixed(0)} ms | ${r.handMs.toFixed(0)} ms | ${ratio(r.segqlMs, r.handMs)} |` +
+        `${cpu ? ` ${r.segqlCpuMs.toFixed(0)} / ${r.handCpuMs.toFixed(0)} ms = ${ratio(r.segqlCpuMs, r.handCpuMs)} |` : ""} ${r.samePlan ? "yes" : "no"} | ${r.count.toLocaleString("en-US")} |`,
+    ),
   ];
   return lines.join("\n");
 }
