@@ -268,6 +268,31 @@ describe.skipIf(!hasChromium)(`segments web app: managing segments (Chromium) ${
     await cleanShot(page, "segments-page-activity");
   });
 
+  it("makes a dynamic segment static after confirmation, and not from a page someone else's change made stale", async () => {
+    const s = (await server.store.listSegments({ search: "Signed up this year" })).items[0]!;
+    const before = (await server.store.members(s.id, { limit: 1000 })).items.map((c) => String(c["customer_id"]));
+    await page.goto(`${server.url}#/segments/${s.id}`);
+    await page.getByTestId("members-table").waitFor();
+    // Someone else edits it after the page loaded: the conversion is refused, nothing changes.
+    await server.store.updateSegment(s.id, { description: "Edited meanwhile." });
+    await page.getByTestId("convert").click();
+    const dialog = page.getByTestId("convert-dialog");
+    await dialog.getByTestId("confirm-convert").click();
+    await expect.poll(() => dialog.getByTestId("convert-stale").textContent()).toMatch(/changed by someone else since you opened it/);
+    expect((await server.store.getSegment(s.id)).kind).toBe("dynamic");
+    await dialog.getByRole("button", { name: "Reload the segment" }).click();
+    await expect.poll(() => page.locator(".lead").textContent()).toBe("Edited meanwhile.");
+    // Now it converts: the same members, as a list.
+    await page.getByTestId("convert").click();
+    await cleanShot(page, "segments-convert");
+    await dialog.getByTestId("confirm-convert").click();
+    await expect.poll(() => page.locator("h1 .badge").textContent()).toBe("Static");
+    expect(await page.getByTestId("convert").count()).toBe(0);
+    const after = await server.store.getSegment(s.id);
+    expect(after.kind).toBe("static");
+    expect(new Set((await server.store.members(s.id, { limit: 1000 })).items.map((c) => String(c["customer_id"])))).toEqual(new Set(before));
+  });
+
   it("looks right in the dark theme", async () => {
     await page.getByTestId("theme").click();
     await cleanShot(page, "segments-page-activity-dark");

@@ -270,6 +270,8 @@ export const createSegment = (body: { name: string; description?: string; kind: 
 /** Edits name, description and/or expression; `ifMatch` is the ETag the form was opened with. */
 export const updateSegment = (id: number, changes: { name?: string; description?: string; expression?: string }, ifMatch: string | null) =>
   call<Segment>("PATCH", `/segments/${id}`, { json: changes, ifMatch });
+/** Turns a dynamic segment into a static list of its members now; `ifMatch` is the ETag the page loaded. */
+export const convertToStatic = (id: number, ifMatch: string | null) => call<Segment>("POST", `/segments/${id}/convert-to-static`, { ifMatch }).then((r) => r.body);
 /** Deletes a segment (`force`: even when others read it). */
 export const deleteSegment = (id: number, force = false) => call<null>("DELETE", `/segments/${id}`, { query: { force: force ? "true" : undefined } });
 /** Duplicates a segment ("Copy of X"). */

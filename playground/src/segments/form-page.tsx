@@ -323,7 +323,7 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
           disabled={base !== null}
           testId="dynamic-switch"
         />
-        {base && <p className="muted small">A saved segment keeps its type (a dynamic one can be converted to a static list from its page).</p>}
+        {base && <p className="muted small">A saved segment keeps its type (a dynamic one becomes a static list with “Make static” on its page).</p>}
       </section>
 
       {draft.dynamic ? (

@@ -8,6 +8,7 @@ import { useEffect, useId, useState, type KeyboardEvent, type ReactNode } from "
 import { navigate, type Route } from "../router.js";
 import {
   ApiError,
+  convertToStatic,
   duplicateSegment,
   getSegment,
   memberCounts,
@@ -27,7 +28,7 @@ import { formatAge, formatCount, formatDay, formatInstant, plural } from "./form
 import { lineDiff } from "./line-diff.js";
 import { DeleteDialog } from "./list-page.js";
 import { useSchema } from "./schema.js";
-import { KindBadge, ProblemNote, useLoad, useToast } from "./ui.js";
+import { Dialog, KindBadge, ProblemNote, useLoad, useToast } from "./ui.js";
 
 const TABS = [
   { id: "members", label: "Members" },
@@ -52,6 +53,7 @@ export function SegmentPage({ id, route }: { id: number; route: Route }) {
   const { schema } = useSchema();
   const toast = useToast();
   const [deleting, setDeleting] = useState(false);
+  const [converting, setConverting] = useState(false);
   const tab = (TABS.find((t) => t.id === route.params.get("tab"))?.id ?? "members") as Tab;
   const [whyKey, setWhyKey] = useState<string | null>(null);
   const setTab = (t: Tab) => navigate(`/segments/${id}${t === "members" ? "" : `?tab=${t}`}`, true);
@@ -98,6 +100,11 @@ export function SegmentPage({ id, route }: { id: number; route: Route }) {
           <button type="button" onClick={onDuplicate}>
             Duplicate
           </button>
+          {s.kind === "dynamic" && (
+            <button type="button" onClick={() => setConverting(true)} data-testid="convert">
+              Make static
+            </button>
+          )}
           <button type="button" className="danger-text" onClick={() => setDeleting(true)}>
             Delete
           </button>
@@ -167,6 +174,22 @@ export function SegmentPage({ id, route }: { id: number; route: Route }) {
         {tab === "activity" && <ActivityTab segment={s} />}
       </div>
 
+      {converting && (
+        <ConvertDialog
+          segment={s}
+          etag={loaded.data?.etag ?? null}
+          onClose={() => setConverting(false)}
+          onConverted={() => {
+            setConverting(false);
+            toast(`“${s.name}” is now a static list`);
+            loaded.reload();
+          }}
+          onStale={() => {
+            setConverting(false);
+            loaded.reload();
+          }}
+        />
+      )}
       {deleting && (
         <DeleteDialog
           segment={s}
@@ -178,6 +201,64 @@ export function SegmentPage({ id, route }: { id: number; route: Route }) {
         />
       )}
     </div>
+  );
+}
+
+/**
+ * Confirms turning a dynamic segment into a static list (its members now; the rules stay in the history).
+ * Sent with the ETag the page loaded, so a segment changed meanwhile is not converted unseen.
+ */
+function ConvertDialog({ segment, etag, onClose, onConverted, onStale }: { segment: Segment; etag: string | null; onClose(): void; onConverted(): void; onStale(): void }) {
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const run = async () => {
+    setBusy(true);
+    try {
+      await convertToStatic(segment.id, etag);
+      onConverted();
+    } catch (e) {
+      setError(e);
+      setBusy(false);
+    }
+  };
+  const stale = error instanceof ApiError && error.kind === "stale-version";
+  return (
+    <Dialog
+      title={`Make “${segment.name}” a static list?`}
+      onClose={onClose}
+      testId="convert-dialog"
+      actions={
+        stale ? (
+          <button type="button" className="primary" onClick={onStale} data-autofocus>
+            Reload the segment
+          </button>
+        ) : (
+          <>
+            <button type="button" onClick={onClose} data-autofocus>
+              Cancel
+            </button>
+            <button type="button" className="primary" onClick={run} disabled={busy} data-testid="confirm-convert">
+              {busy ? "Converting…" : "Make static"}
+            </button>
+          </>
+        )
+      }
+    >
+      <p>
+        Its {plural(segment.memberCount, "member")} now become a fixed list: contacts no longer join or leave by the rules, and members are
+        added and removed by hand. The rules stay in the version history. This cannot be undone.
+      </p>
+      {segment.referencedBy.length > 0 && (
+        <p className="small">Segments that read it ({links(segment.referencedBy)}) then read the list.</p>
+      )}
+      {stale ? (
+        <p className="problem" role="alert" data-testid="convert-stale">
+          <strong>Not converted: changed by someone else since you opened it.</strong> Reload to see their version first.
+        </p>
+      ) : (
+        <ProblemNote error={error} />
+      )}
+    </Dialog>
   );
 }
 
