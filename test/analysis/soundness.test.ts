@@ -19,6 +19,7 @@ import { analysisWarnings, diffSegments, relate } from "../../src/analysis/index
 import { Formulas } from "../../src/analysis/formula.js";
 import { Reasoner } from "../../src/analysis/reasoner.js";
 import { zoneOf } from "../../src/checker/zone.js";
+import { exprArb, nowArb } from "../helpers/generators.js";
 import { boundaryData, caseNowArb, conflictExprArb, leafArb, matching, predicateOf, richSchema, typed, zonedSchema, ZONE_NOWS, type DataSet } from "./helpers.js";
 
 const RUNS = Number(process.env["SEGQL_ANALYSIS_RUNS"] ?? 150);
@@ -92,6 +93,39 @@ describe("claims of the reasoner hold on boundary data", () => {
       { numRuns: RUNS * 2 },
     );
     expect(claims).toBeGreaterThan(RUNS); // the property is not vacuous
+  });
+});
+
+describe("claims on the shared generators' conditions", () => {
+  it("never / always of every part, and the fixes, on conditions of every operator (test/helpers/generators.ts)", () => {
+    let claims = 0;
+    fc.assert(
+      fc.property(nowArb.chain((now) => fc.tuple(exprArb(richSchema, now), fc.constant(now))), fc.integer(), ([text, now], seed) => {
+        const q = typed(text);
+        const f = new Formulas();
+        const r = new Reasoner(f);
+        const data = boundaryData([q], now, seed);
+        for (const n of contactNodes(q.expr)) {
+          const node = f.fromTyped(n);
+          const never = r.never(node);
+          const always = !never && r.always(node);
+          if (!never && !always) continue;
+          claims++;
+          const values = valuesOn({ schema: q.schema, expr: n }, data);
+          expect(values.every((v) => v === !never), `${never ? "never" : "always"} claimed for a part of ${describeCase(text, data)}`).toBe(true);
+        }
+        for (const w of analysisWarnings([q], { text })) {
+          if (!w.fix) continue;
+          claims++;
+          const edit = w.fix.edits[0]!;
+          const fixed = typed(text.slice(0, edit.span.start) + edit.text + text.slice(edit.span.end));
+          expect(valuesOn(fixed, data), `fix of "${w.message}" in ${describeCase(text, data)}`).toEqual(valuesOn(q, data));
+        }
+      }),
+      { numRuns: Math.ceil(RUNS / 3) },
+    );
+    // Some parts of random conditions are decided (a generated rule that never or always holds, a repeat).
+    expect(claims).toBeGreaterThan(5);
   });
 });
 
