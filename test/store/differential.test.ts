@@ -13,33 +13,11 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { compilePredicate } from "../../src/compiler/predicate/index.js";
 import { checkExpression } from "../../src/index.js";
-import { InvalidInputError, type Store } from "../../src/store/index.js";
+import type { Store } from "../../src/store/index.js";
 import { eventsByKey, RICH_SEGMENTS, richSchema, sampleCases, type Case } from "../helpers/generators.js";
-import { BACKENDS, openTestStore, type TestStore } from "./helpers.js";
+import { BACKENDS, openTestStore, writeAccepted, type TestStore } from "./helpers.js";
 
 const CASES = (backend: string) => Number(process.env["SEGQL_STORE_DIFF_CASES"] ?? (backend === "duckdb" ? 12 : 3));
-
-/** Writes rows, dropping the ones the store refuses (by the row index in its problems), until it accepts. */
-async function writeAccepted(write: (rows: Record<string, unknown>[]) => Promise<unknown>, rows: Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
-  let left = rows;
-  for (let attempt = 0; attempt < 5 && left.length > 0; attempt++) {
-    try {
-      await write(left);
-      return left;
-    } catch (e) {
-      if (!(e instanceof InvalidInputError)) throw e;
-      const bad = new Set(e.problems.map((p) => Number(/^rows\[(\d+)\]/.exec(p.path)?.[1])));
-      if (e.total > e.problems.length) {
-        // More problems than reported: write one at a time.
-        const ok: Record<string, unknown>[] = [];
-        for (const r of left) if (await write([r]).then(() => true, (x) => (x instanceof InvalidInputError ? false : Promise.reject(x)))) ok.push(r);
-        return ok;
-      }
-      left = left.filter((_, i) => !bad.has(i));
-    }
-  }
-  return left;
-}
 
 async function segmentMembers(store: Store): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();

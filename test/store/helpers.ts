@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseSchema, type Schema } from "../../src/schema/schema.js";
-import { openStore, type OpenStoreOptions, type Store } from "../../src/store/index.js";
+import { InvalidInputError, openStore, type OpenStoreOptions, type Store } from "../../src/store/index.js";
 
 /** The backends store tests run on. */
 export type Backend = "duckdb" | "pglite" | "postgres-server";
@@ -115,4 +115,26 @@ export async function openTestStore(backend: Backend, options: Omit<OpenStoreOpt
 export function manualClock(start = Date.parse("2026-01-15T12:00:00Z")): { now: () => number; set(ms: number): void; advance(ms: number): void } {
   let t = start;
   return { now: () => t, set: (ms) => (t = ms), advance: (ms) => (t += ms) };
+}
+
+/** Writes rows, dropping the ones the store refuses (by the row index in its problems), until it accepts. */
+export async function writeAccepted(write: (rows: Record<string, unknown>[]) => Promise<unknown>, rows: Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
+  let left = rows;
+  for (let attempt = 0; attempt < 5 && left.length > 0; attempt++) {
+    try {
+      await write(left);
+      return left;
+    } catch (e) {
+      if (!(e instanceof InvalidInputError)) throw e;
+      const bad = new Set(e.problems.map((p) => Number(/^rows\[(\d+)\]/.exec(p.path)?.[1])));
+      if (e.total > e.problems.length) {
+        // More problems than reported: write one at a time.
+        const ok: Record<string, unknown>[] = [];
+        for (const r of left) if (await write([r]).then(() => true, (x) => (x instanceof InvalidInputError ? false : Promise.reject(x)))) ok.push(r);
+        return ok;
+      }
+      left = left.filter((_, i) => !bad.has(i));
+    }
+  }
+  return left;
 }
