@@ -1,145 +1,155 @@
 /**
  * `npm run bench -- parse`: segql's parse and parse+check throughput on 10,000 generated conditions of
- * 5-15 rules over the telco schema, side by side in the same run with jsep, @marcbachmann/cel-js and
- * react-querybuilder's parseSQL reading the same conditions in their own syntax (bench/parse/corpus.ts).
+ * 5-15 rules over the telco schema, side by side in the same run with segql as it was before issue 14
+ * (the CST parser with its visitor, Chevrotain's lexer, the checker of then) and with jsep,
+ * @marcbachmann/cel-js and react-querybuilder's parseSQL reading the same conditions in their own syntax
+ * (bench/parse/corpus.ts).
  *
- * Method: every parser reads the whole corpus once per round; 2 warm-up rounds, then ROUNDS measured
- * rounds with the parsers interleaved (so machine load affects all alike); the median round is reported.
- * MB/s counts each parser's own text (UTF-8 bytes). The goal: segql's parse+check at least as fast as the
- * fastest peer's parse alone.
+ * Method: each group of parsers runs in its own process (bench/parse/child.ts: today's segql, segql before
+ * issue 14, the peers), because Chevrotain parser classes built in one process slow each other down. A
+ * process reads the whole corpus once per round per parser: 2 warm-up rounds, then ROUNDS_PER_PROCESS
+ * measured rounds; the groups' processes take turns PASSES times (so machine load affects all alike), and
+ * the median of all measured rounds is reported. MB/s counts each parser's own text (UTF-8 bytes).
+ *
+ * segql is measured as compiled JavaScript: src/ of this tree, and of the commit before issue 14 (taken
+ * with `git archive`), each bundled by esbuild from the same entry (parse, check, analyze, parseSchema)
+ * into node_modules/.cache/segql-bench-parse. Running the TypeScript through tsx would measure tsx's
+ * transform instead (it wraps every closure created in a hot loop, 1.5-3× here).
+ *
+ * Goals (issue 14): parse+check ≥ 3× the throughput of segql before issue 14; and the longer-standing
+ * one, parse+check at least as fast as the fastest peer's parse alone.
  */
-import { execSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import jsep from "jsep";
-import { parse as celParse } from "@marcbachmann/cel-js";
-import { parseSQL } from "react-querybuilder/parseSQL";
-import { buildCorpus, type CorpusEntry } from "./corpus.js";
-
-type Api = typeof import("../../src/index.js");
-type ParserApi = typeof import("../../src/parser/index.js");
-type TokensApi = typeof import("../../src/parser/tokens.js");
+import { build } from "esbuild";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..");
-
-/**
- * segql is measured as it ships: the JavaScript that `npm run build` compiles into dist/. Running the
- * TypeScript sources through tsx would measure tsx's transform instead (it keeps function names by wrapping
- * every closure created in a hot loop, which costs segql 1.5-3× here), while the peers run as published JS.
- */
-async function loadBuilt(): Promise<{ api: Api; parser: ParserApi; tokens: TokensApi }> {
-  console.log("building dist/ (npm run build) so the compiled JavaScript is measured…");
-  execSync("npm run -s build", { cwd: root, stdio: "inherit" });
-  const api = (await import(join(root, "dist", "index.js"))) as Api;
-  const parser = (await import(join(root, "dist", "parser", "index.js"))) as ParserApi;
-  const tokens = (await import(join(root, "dist", "parser", "tokens.js"))) as TokensApi;
-  return { api, parser, tokens };
-}
-const SCHEMA_PATH = join(root, "data", "telco", "schema.json");
+const CACHE = join(root, "node_modules", ".cache", "segql-bench-parse");
+/** The last commit before issue 14's parser (6072791): segql's front end as it was. */
+const BEFORE = "09eabee";
 const N = 10_000;
-const WARMUP = 2;
-const ROUNDS = Number(process.env["BENCH_ROUNDS"] ?? 9);
+const PASSES = Number(process.env["BENCH_PASSES"] ?? 3);
+const ROUNDS_PER_PROCESS = Number(process.env["BENCH_ROUNDS"] ?? 3);
 
-interface Contender {
-  name: string;
-  what: string;
-  syntax: keyof CorpusEntry;
-  run(text: string): unknown;
+/** Bundles `src` (a src/ directory) from one entry exporting what the child needs; returns the file. */
+async function bundleSegql(src: string, name: string, withLex: boolean): Promise<string> {
+  const entry = join(CACHE, `${name}-entry.ts`);
+  const out = join(CACHE, `${name}.mjs`);
+  const from = (p: string) => JSON.stringify(join(src, p));
+  writeFileSync(entry, [
+    `export { parse } from ${from("parser/index.ts")};`,
+    `export { check } from ${from("checker/index.ts")};`,
+    `export { analyze } from ${from("index.ts")};`,
+    `export { parseSchema } from ${from("schema/schema.ts")};`,
+    ...(withLex ? [`export { lex as segqlLex } from ${from("parser/lexer.ts")};`] : []),
+  ].join("\n"));
+  await build({ entryPoints: [entry], outfile: out, bundle: true, format: "esm", platform: "node", target: "node20", packages: "external", logLevel: "error" });
+  return out;
 }
+
+/** src/ of the commit before issue 14, extracted once into the cache. */
+function beforeSources(): string {
+  const dir = join(CACHE, `before-${BEFORE}`);
+  if (!existsSync(join(dir, "src", "index.ts"))) {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const tar = execFileSync("git", ["archive", "--format=tar", BEFORE, "src"], { cwd: root, maxBuffer: 1 << 28 });
+    execFileSync("tar", ["-x", "-C", dir], { input: tar });
+    // At that commit src/parser/tokens.ts is committed under its later name, vocabulary.ts (same content;
+    // ee907a2 took a rename staged in the shared index), while the modules still import ./tokens.js.
+    const parser = join(dir, "src", "parser");
+    if (!existsSync(join(parser, "tokens.ts")) && existsSync(join(parser, "vocabulary.ts"))) copyFileSync(join(parser, "vocabulary.ts"), join(parser, "tokens.ts"));
+  }
+  return join(dir, "src");
+}
+
+interface ChildResult {
+  times: Record<string, number[]>;
+  bytes: Record<string, number>;
+}
+
+/** Runs one group's process; resolves with its measured rounds. */
+function runChild(group: string, current: string, before: string): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", join(here, "child.ts"), group, String(ROUNDS_PER_PROCESS), current, before], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.on("exit", (code) => {
+      if (code !== 0) return reject(new Error(`bench/parse: the ${group} process exited ${code}`));
+      resolve(JSON.parse(out.trim().split("\n").at(-1)!) as ChildResult);
+    });
+  });
+}
+
+/** What each row measures. */
+const WHAT: Record<string, string> = {
+  "segql parse+check": "`parse(text)` then `check(document, schema)`: AST with spans, typed AST, diagnostics",
+  "segql parse": "`parse(text)`: AST with spans, diagnostics",
+  "segql lex": "the lexer alone (hand-written, Chevrotain tokens), a part of parse",
+  "segql analyze": "`analyze(text, schema)`: parse+check and the static analysis's warnings",
+  "before: segql parse+check": `parse+check as of ${BEFORE}, before issue 14 (CST parser + visitor, Chevrotain lexer)`,
+  "before: segql parse": `parse as of ${BEFORE}, before issue 14`,
+  jsep: "`jsep(text)` (JS expression AST)",
+  "cel-js": "`parse(text)` of @marcbachmann/cel-js (CEL AST + evaluator closure)",
+  "react-querybuilder parseSQL": "`parseSQL(text)` (SQL WHERE → rule group)",
+};
 
 export async function run(): Promise<string> {
-  const { api, parser, tokens } = await loadBuilt();
-  const { analyze, check, parseSchema } = api;
-  const { parse } = parser;
-  const schemaText = readFileSync(SCHEMA_PATH, "utf8");
-  const schema = parseSchema(schemaText, SCHEMA_PATH);
-  const corpus = buildCorpus(schema.fields, N);
-
-  const contenders: Contender[] = [
-    {
-      name: "segql parse+check",
-      what: "`parse(text)` then `check(document, schema)`: AST with spans, typed AST, diagnostics",
-      syntax: "segql",
-      run: (t) => {
-        const parsed = parse(t);
-        const checked = check(parsed.document, schema);
-        return { diagnostics: [...parsed.diagnostics, ...checked.diagnostics] };
-      },
-    },
-    { name: "segql parse", what: "`parse(text)`: AST with spans, diagnostics", syntax: "segql", run: (t) => parse(t) },
-    // Not a contender: where parse's time goes. The Chevrotain lexer alone bounds what any Chevrotain parser can reach.
-    { name: "segql lex", what: "the Chevrotain lexer alone (`segqlLexer.tokenize`), a part of parse", syntax: "segql", run: (t) => tokens.segqlLexer.tokenize(t) },
-    {
-      name: "segql analyze",
-      what: "`analyze(text, schema)`: parse+check, diagnostics merged in source order",
-      syntax: "segql",
-      run: (t) => analyze(t, schema),
-    },
-    { name: "jsep", what: "`jsep(text)` (JS expression AST)", syntax: "jsep", run: (t) => jsep(t) },
-    { name: "cel-js", what: "`parse(text)` of @marcbachmann/cel-js (CEL AST + evaluator closure)", syntax: "cel", run: (t) => celParse(t) },
-    { name: "react-querybuilder parseSQL", what: "`parseSQL(text)` (SQL WHERE → rule group)", syntax: "sql", run: (t) => parseSQL(t) },
-  ];
-
-  // Every parser must accept every condition (and segql must find no error), or the figures mean nothing.
-  for (const c of contenders) {
-    for (const entry of corpus) {
-      const text = entry[c.syntax];
-      let ok = true;
-      try {
-        const r = c.run(text) as { diagnostics?: unknown[] } | undefined;
-        if (r && Array.isArray(r.diagnostics) && r.diagnostics.length > 0) ok = false;
-      } catch {
-        ok = false;
-      }
-      if (!ok) throw new Error(`${c.name} rejects a corpus condition: ${text}`);
+  mkdirSync(CACHE, { recursive: true });
+  console.log(`bundling segql (this tree, and ${BEFORE} before issue 14)…`);
+  const current = await bundleSegql(join(root, "src"), "current", true);
+  const before = await bundleSegql(beforeSources(), `before-${BEFORE}`, false);
+  const times = new Map<string, number[]>();
+  const bytes = new Map<string, number>();
+  const loads: number[] = [];
+  for (let pass = 1; pass <= PASSES; pass++) {
+    for (const group of ["segql", "before", "peers"]) {
+      loads.push(loadavg()[0]!);
+      const r = await runChild(group, current, before);
+      for (const [name, ms] of Object.entries(r.times)) times.set(name, [...(times.get(name) ?? []), ...ms]);
+      for (const [name, b] of Object.entries(r.bytes)) bytes.set(name, b);
+      console.log(`pass ${pass}/${PASSES} ${group}: ${Object.entries(r.times).map(([n, ms]) => `${n} ${ms.map((x) => x.toFixed(0)).join("/")}ms`).join(", ")}`);
     }
   }
-
-  const bytes = new Map(contenders.map((c) => [c.name, corpus.reduce((n, e) => n + Buffer.byteLength(e[c.syntax]), 0)]));
-  const times = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
-  let sink = 0;
-  for (let round = 0; round < WARMUP + ROUNDS; round++) {
-    for (const c of contenders) {
-      const texts = corpus.map((e) => e[c.syntax]);
-      const t0 = performance.now();
-      for (const t of texts) if (c.run(t)) sink++;
-      const ms = performance.now() - t0;
-      if (round >= WARMUP) times.get(c.name)!.push(ms);
-    }
-    console.log(`round ${round + 1}/${WARMUP + ROUNDS}${round < WARMUP ? " (warm-up)" : ""}: ${contenders.map((c) => `${c.name} ${(times.get(c.name)!.at(-1) ?? 0).toFixed(0)}ms`).join(", ")}`);
-  }
-  if (sink === 0) throw new Error("nothing parsed");
 
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  const rows = contenders.map((c) => {
-    const ms = median(times.get(c.name)!);
-    return { c, ms, perSec: (N / ms) * 1000, mbPerSec: bytes.get(c.name)! / 1e6 / (ms / 1000) };
+  const order = ["segql parse+check", "segql parse", "segql lex", "segql analyze", "before: segql parse+check", "before: segql parse", "jsep", "cel-js", "react-querybuilder parseSQL"];
+  const rows = order.map((name) => {
+    const ms = median(times.get(name)!);
+    return { name, ms, perSec: (N / ms) * 1000, mbPerSec: bytes.get(name)! / 1e6 / (ms / 1000) };
   });
-  const base = rows[0]!;
-  const fastestPeer = rows.filter((r) => !r.c.name.startsWith("segql")).reduce((a, b) => (b.perSec > a.perSec ? b : a));
+  const row = (name: string) => rows.find((r) => r.name === name)!;
+  const base = row("segql parse+check");
+  const peers = rows.filter((r) => !r.name.includes("segql"));
+  const fastestPeer = peers.reduce((a, b) => (b.perSec > a.perSec ? b : a));
   const avgBytes = Math.round(bytes.get("segql parse")! / N);
   const table = [
     "| parser | what it does | expressions/s | MB/s | time vs segql parse+check |",
     "|---|---|---:|---:|---:|",
-    ...rows.map((r) => `| ${r.c.name} | ${r.c.what} | ${Math.round(r.perSec).toLocaleString("en-US")} | ${r.mbPerSec.toFixed(1)} | ${(r.ms / base.ms).toFixed(2)}× |`),
+    ...rows.map((r) => `| ${r.name} | ${WHAT[r.name]} | ${Math.round(r.perSec).toLocaleString("en-US")} | ${r.mbPerSec.toFixed(1)} | ${(r.ms / base.ms).toFixed(2)}× |`),
   ].join("\n");
-  const verdict = base.perSec >= fastestPeer.perSec
-    ? `segql parse+check is ${(base.perSec / fastestPeer.perSec).toFixed(2)}× the expressions/s of the fastest peer's parse alone (${fastestPeer.c.name}): goal met.`
-    : `segql parse+check reaches ${(base.perSec / fastestPeer.perSec).toFixed(2)}× the expressions/s of the fastest peer's parse alone (${fastestPeer.c.name}): goal NOT met.`;
-  const lex = rows.find((r) => r.c.name === "segql lex")!;
-  const lexNote = `The Chevrotain lexer alone takes ${(lex.ms / fastestPeer.ms).toFixed(2)}× the time of ${fastestPeer.c.name}'s whole parse.`;
-  return `## Parsing: segql vs jsep, cel-js, react-querybuilder
+  const speedup = base.perSec / row("before: segql parse+check").perSec;
+  const parseSpeedup = row("segql parse").perSec / row("before: segql parse").perSec;
+  const vsBefore = `parse+check: ${speedup.toFixed(2)}× the throughput of segql before issue 14 (goal ≥ 3×: ${speedup >= 3 ? "met" : "NOT met"}); parse alone: ${parseSpeedup.toFixed(2)}×.`;
+  const vsPeer = base.perSec >= fastestPeer.perSec
+    ? `segql parse+check is ${(base.perSec / fastestPeer.perSec).toFixed(2)}× the expressions/s of the fastest peer's parse alone (${fastestPeer.name}): goal met.`
+    : `segql parse+check reaches ${(base.perSec / fastestPeer.perSec).toFixed(2)}× the expressions/s of the fastest peer's parse alone (${fastestPeer.name}): goal NOT met.`;
+  const lex = row("segql lex");
+  const lexNote = `The lexer alone takes ${(lex.ms / fastestPeer.ms).toFixed(2)}× the time of ${fastestPeer.name}'s whole parse.`;
+  const load = `${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)}`;
+  return `## Parsing: segql vs segql before issue 14, jsep, cel-js, react-querybuilder
 
-${N.toLocaleString("en-US")} generated conditions of 5-15 rules over the telco schema (seeded; segql text averages ${avgBytes} bytes), each translated into every parser's own syntax (bench/parse/corpus.ts). Median of ${ROUNDS} rounds after ${WARMUP} warm-up rounds, parsers interleaved; segql measured as compiled to dist/ (\`npm run build\`). Lower "time vs" is faster.
+${N.toLocaleString("en-US")} generated conditions of 5-15 rules over the telco schema (seeded; segql text averages ${avgBytes} bytes), each translated into every parser's own syntax (bench/parse/corpus.ts). Each group runs in its own process (today's segql; segql as of ${BEFORE}, before issue 14; the peers), the processes taking turns ${PASSES} times; median of ${PASSES * ROUNDS_PER_PROCESS} measured rounds (${ROUNDS_PER_PROCESS} per process after 2 warm-up rounds). segql measured as JavaScript bundled by esbuild. Load average (1 min) during the run: ${load} on this machine. Lower "time vs" is faster.
 
 ${table}
 
-${verdict} ${lexNote}
+${vsBefore} ${vsPeer} ${lexNote}
 `;
 }
-
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   console.log(await run());
 }
