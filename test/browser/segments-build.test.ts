@@ -117,6 +117,15 @@ describe.skipIf(!hasChromium)(`segments web app: building segments (Chromium) ${
     await page.keyboard.type(' and contract != "Month-to-month"');
     await expect.poll(() => node(page, "g.3").getByLabel("Field", { exact: true }).inputValue()).toBe("contract");
     expect(await node(page, "g.3").getByLabel("Operator for contract").inputValue()).toBe("!=");
+    // A text that does not read yet pauses the builder (saying where), which follows again once it does.
+    await page.keyboard.type(" and tenure >");
+    await expect.poll(() => page.getByTestId("builder-paused").textContent()).toMatch(/The builder follows the text once it reads as one condition: fix the text first \(3:\d+: /);
+    expect(await page.getByTestId("builder").getAttribute("class")).toBe("paused");
+    await page.keyboard.type(" 6");
+    await expect.poll(() => page.getByTestId("builder-paused").count()).toBe(0);
+    await expect.poll(() => node(page, "g.4").getByLabel("Value of tenure", { exact: true }).inputValue()).toBe("6");
+    for (const _ of " and tenure > 6") await page.keyboard.press("Backspace");
+    await expect.poll(() => editorText(page)).toBe(`${text} and contract != "Month-to-month"`);
     // An event condition is a text rule, kept as written.
     await page.keyboard.type(' and not performed "Refund"');
     await expect.poll(() => node(page, "g.4").locator(".text-rule code").textContent()).toBe('performed "Refund"');

@@ -9,7 +9,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parse } from "../../src/parser/index.js";
-import { astOfQuery, fromText, isGroup, printGroup, sameExpr, TEXT_FIELD, type BuilderGroup, type BuilderNode } from "../../src/querybuilder/index.js";
+import { astOfQuery, fromText, isGroup, MAX_BUILDER_RULES, printGroup, sameExpr, TEXT_FIELD, type BuilderGroup, type BuilderNode } from "../../src/querybuilder/index.js";
 import { richSchema } from "../helpers/generators.js";
 import { nodes, textArb } from "./arbitraries.js";
 
@@ -121,5 +121,16 @@ describe("segql ⇄ builder groups", () => {
     expect(decl.ok ? "" : decl.reason).toMatch(/declares segments/);
     const empty = fromText("-- nothing yet\n", richSchema);
     expect(empty.ok && empty.view.query.rules).toEqual([]);
+  });
+
+  it("bounds what it shows: up to MAX_BUILDER_RULES conditions, nesting only as deep as the parser reads (a clear reason, no throw)", () => {
+    const many = (n: number) => Array.from({ length: n }, (_, i) => `score > ${i}`).join(" and ");
+    expect(fromText(many(MAX_BUILDER_RULES), richSchema).ok).toBe(true);
+    const over = fromText(many(MAX_BUILDER_RULES + 1), richSchema);
+    expect(over.ok ? "" : over.reason).toBe(`the expression has ${MAX_BUILDER_RULES + 1} conditions; the builder shows up to ${MAX_BUILDER_RULES} (edit it as text)`);
+    for (const text of ["(".repeat(5000) + "score > 1" + ")".repeat(5000), "not ".repeat(5000) + "score > 1"]) {
+      const deep = fromText(text, richSchema);
+      expect(deep.ok ? "" : deep.reason).toMatch(/^fix the text first \(1:\d+: the condition is nested more than \d+ levels deep/);
+    }
   });
 });
