@@ -183,7 +183,7 @@ describe("robustness", () => {
   it("kept warnings: the same condition at another place, or in another text, is reported there", () => {
     const one = 'segment "A" as score > 12 and score > 6';
     const two = `${one}\nsegment "B" as score > 12 and score > 6`;
-    const spans = (text: string) => analysisWarnings(checkDocument(text, richSchema), { text }).map((d) => [d.span.start, d.span.line, d.fix?.edits[0]?.span.start]);
+    const spans = (text: string) => analysisWarnings(checkDocument(text, richSchema), { text, share: true }).map((d) => [d.span.start, d.span.line, d.fix?.edits[0]?.span.start]);
     const fresh = (text: string) => analysisWarnings(checkDocument(text, richSchema), { text, share: false }).map((d) => [d.span.start, d.span.line, d.fix?.edits[0]?.span.start]);
     for (const text of [one, two, one, ` ${two}`, two]) expect(spans(text)).toEqual(fresh(text));
     expect(spans(two)).toHaveLength(2);
