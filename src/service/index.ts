@@ -316,7 +316,7 @@ export class LanguageService {
         result = { segments: [], diagnostics: [...(placed as CheckResult["diagnostics"]), ...staticWarnings(analysis, fast.segments)] };
       } else {
         const full = check(analysis.document, project.schema, { catalog, ...(timeZone !== undefined ? { timeZone } : {}) });
-        result = { segments: [], diagnostics: [...full.diagnostics, ...analysisWarnings(full.segments, { text: analysis.text })] };
+        result = { segments: [], diagnostics: [...full.diagnostics, ...analysisWarnings(full.segments, { text: analysis.text, share: true })] };
       }
     } catch (e) {
       // A checker bug must not take the editor down: say so where the user looks.
@@ -592,7 +592,7 @@ function staticWarnings(analysis: DocumentAnalysis, segments: readonly TypedSegm
   for (const segment of segments) {
     const piece = analysis.pieceAt(segment.span.start);
     const text = whole ? analysis.text : piece.parse.text;
-    for (const d of analysisWarnings([segment], { text, firstLine: whole ? 1 : piece.line })) {
+    for (const d of analysisWarnings([segment], { text, firstLine: whole ? 1 : piece.line, share: true })) {
       if (whole) out.push(d);
       else {
         const fix = d.fix && { ...d.fix, edits: d.fix.edits.map((e) => ({ ...e, span: shiftSpan(e.span, piece) })) };
