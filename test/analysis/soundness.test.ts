@@ -114,7 +114,7 @@ describe("claims on the shared generators' conditions", () => {
           const values = valuesOn({ schema: q.schema, expr: n }, data);
           expect(values.every((v) => v === !never), `${never ? "never" : "always"} claimed for a part of ${describeCase(text, data)}`).toBe(true);
         }
-        for (const w of analysisWarnings([q], { text })) {
+        for (const w of analysisWarnings(analyze(text, richSchema, { analysis: false }).segments, { text })) {
           if (!w.fix) continue;
           claims++;
           const edit = w.fix.edits[0]!;
