@@ -22,6 +22,7 @@ export * from "./parser/index.js";
 export * from "./checker/index.js";
 export * from "./schema/schema.js";
 export { readSchemaFile } from "./schema/read-schema-file.js";
+export { supportedZones, timeZone, TimeZoneError, type TimeZone } from "./checker/zone.js";
 export {
   compilePredicate,
   compilePredicateClosure,
