@@ -24,20 +24,21 @@ import type { SegmentKind, SegmentSummary } from "./types.js";
 export const STATIC_FIELD = "\u0000segql static segments";
 
 /**
- * The catalog's signature: each segment's id, version, kind and the MD5 of its expression, by id. The
+ * The catalog's signature: each segment's id, version, kind and the MD5 of its expression, sorted as text
+ * (so the database can aggregate them in any order; see `SIGNATURE_SQL` and `canonicalSignature`). The
  * expression's hash keeps a version number reused after a rolled-back edit from hitting a stale cache.
- * `SIGNATURE_SQL` computes the same text in the database.
  */
 export function catalogSignature(rows: readonly SegmentRow[]): string {
-  return [...rows]
-    .sort((a, b) => a.id - b.id)
-    .map((r) => `${r.id}.${r.version}.${r.kind[0]}.${createHash("md5").update(r.expression ?? "", "utf8").digest("hex")}`)
-    .join(",");
+  return canonicalSignature(rows.map((r) => `${r.id}.${r.version}.${r.kind[0]}.${createHash("md5").update(r.expression ?? "", "utf8").digest("hex")}`).join(","));
 }
 
-/** `catalogSignature` in SQL (DuckDB and PostgreSQL), over `segql_segments`. */
-export const SIGNATURE_SQL =
-  "COALESCE(string_agg(CAST(id AS TEXT) || '.' || CAST(version AS TEXT) || '.' || substr(kind, 1, 1) || '.' || md5(COALESCE(expression, '')), ',' ORDER BY id), '')";
+/** `catalogSignature`'s parts aggregated in SQL (DuckDB and PostgreSQL) over `segql_segments`, in no particular order. */
+export const SIGNATURE_SQL = "COALESCE(string_agg(CAST(id AS TEXT) || '.' || CAST(version AS TEXT) || '.' || substr(kind, 1, 1) || '.' || md5(COALESCE(expression, '')), ','), '')";
+
+/** A signature's parts in one order (aggregating them in SQL without ORDER BY saves a sort per write). */
+export function canonicalSignature(parts: string): string {
+  return parts === "" ? "" : parts.split(",").sort().join(",");
+}
 
 /** A `segql_segments` row, decoded. */
 export interface SegmentRow {

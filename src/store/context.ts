@@ -1,8 +1,7 @@
 /**
  * What every store operation shares: the adapter, the schema and its physical columns, the clock, and the
- * caches (parsed expressions by segment version; checks and compiled predicates by catalog signature).
+ * caches (parsed expressions by segment version; checks by catalog signature; the re-evaluation plan).
  */
-import type { Predicate } from "../compiler/predicate/index.js";
 import type { Schema } from "../schema/schema.js";
 import { quoteIdent, quoteTable, num, type SqlAdapter, type SqlRunner, type Row } from "./adapter.js";
 import type { EvaluationPlan } from "./membership.js";
@@ -21,8 +20,6 @@ export class Ctx {
   readonly parseCache = new ParseCache();
   private checks = new Map<string, Checked>();
   private checksOf = "";
-  /** Compiled predicates of segments without relative times, by `signature|id`. */
-  readonly predicates = new Map<string, Predicate>();
   /** The re-evaluation plan of upserts and event appends (see `evaluationPlan`), rebuilt when a segment changes. */
   plan: EvaluationPlan | null = null;
 
@@ -50,7 +47,6 @@ export class Ctx {
     if (this.checksOf !== catalog.signature) {
       this.checks = new Map();
       this.checksOf = catalog.signature;
-      this.predicates.clear();
     }
     let c = this.checks.get(`${e.row.id}`);
     if (!c) {

@@ -4,19 +4,21 @@
  * - **refresh** (SQL, in the database): the segment's compiled query, full-outer-joined with its
  *   materialised members, gives who entered and who exited; those go into the change log and the
  *   membership table in the caller's transaction.
- * - **re-evaluation** (predicate, in this process): after an upsert or event append, each dynamic segment's
- *   predicate runs on the touched contacts (their stored row, events and static memberships, read back in
- *   the same transaction) and the differences are written the same way.
+ * - **re-evaluation** (predicate, in this process): after an upsert or event append, the predicate of each
+ *   dynamic segment the write can affect runs on the touched contacts (their stored row as the write
+ *   returned it, events and static memberships, read in the same transaction) and the differences are
+ *   written in a few statements. Predicates are compiled once per segment version (per instant for
+ *   relative times) and cached with the catalog's signature, which is read with the memberships.
  *
  * Both resolve relative times against the store's clock at the moment of the write; test/store proves they
- * agree. Every membership write (these two, static member edits, deletes) goes through `applyDiff`, so the
- * change log and `member_count` can never disagree with the membership tables.
+ * agree. Every refresh and member edit goes through `applyDiff`, re-evaluation through `writeDiffs`: each
+ * writes the change log, the membership table and `member_count` together, so they never disagree.
  */
 import { compilePredicate, type EventRow, type Predicate } from "../compiler/predicate/index.js";
 import { compileSql } from "../compiler/sql/index.js";
 import { forEachTyped, type TypedExpr } from "../checker/typed-ast.js";
 import { jsonValue, num, type Row, type SqlRunner } from "./adapter.js";
-import { SIGNATURE_SQL, STATIC_FIELD, type Catalog, type Checked, type Entry } from "./catalog.js";
+import { canonicalSignature, SIGNATURE_SQL, STATIC_FIELD, type Catalog, type Checked, type Entry } from "./catalog.js";
 import { iso, type Ctx } from "./context.js";
 import { decodeContact } from "./values.js";
 import { keysIn, rowsRelation, storableKeys } from "./writes.js";
@@ -85,98 +87,123 @@ export async function refreshSegment(ctx: Ctx, tx: SqlRunner, catalog: Catalog, 
   return { ...base, entered, exited, memberCount: e.row.memberCount + entered - exited, ms: Math.round((performance.now() - started) * 100) / 100 };
 }
 
-/** Whether a condition reads events (directly or through a referenced segment). */
-export function readsEvents(expr: TypedExpr): boolean {
+/** What a condition reads, directly or through the segments it references. */
+export function readsOf(expr: TypedExpr): { events: boolean; columns: Set<string> } {
+  const columns = new Set<string>();
+  let events = false;
   const seen = new Set<TypedExpr>();
   const stack = [expr];
   while (stack.length > 0) {
     const e = stack.pop()!;
     if (seen.has(e)) continue;
     seen.add(e);
-    let found = false;
     forEachTyped(e, (n) => {
-      if (n.kind === "event") found = true;
+      if (n.kind === "event") events = true;
       else if (n.kind === "segment") stack.push(n.expr);
+      else if (n.kind === "rule" && n.field.source === "contact") columns.add(n.field.column);
     });
-    if (found) return true;
   }
-  return false;
+  return { events, columns };
 }
+
+/** Up to this many contacts' memberships are deleted one statement each (an index lookup each). */
+const FEW_KEYS = 8;
 
 /** What `reevaluate` needs of each dynamic segment. */
 export interface Target {
   entry: Entry;
   /** The checked condition (references resolved). */
   typed: TypedExpr;
-  predicate: Predicate;
-  /** Whether it reads events (directly or through a reference): then the contacts' events are loaded. */
+  /** Whether it reads events (directly or through a reference). */
   events: boolean;
+  /** The contacts-table columns it reads (directly or through a reference). */
+  columns: ReadonlySet<string>;
   /** Whether it (or a segment it reads) uses relative times: its predicate is bound to `now`. */
   relative: boolean;
+  /** The compiled predicate and the `now` it was compiled for (any, for a condition without relative times). */
+  predicate: Predicate | null;
+  compiledAt: number;
 }
 
 /**
- * The dynamic segments to re-evaluate and their compiled predicates, cached while the catalog's signature
- * (every segment's id, version and kind) stays the same: a segment edit, rename, convert or delete changes
- * it. Predicates of segments with relative times are bound to `now`, so they are recompiled when the
- * clock moved; the others are compiled once per version.
+ * The dynamic segments to re-evaluate, cached while the catalog's signature (every segment's id, version,
+ * kind and expression hash) stays the same: a segment edit, rename, convert or delete changes it.
  */
 export interface EvaluationPlan {
   signature: string;
-  now: number;
   targets: Target[];
 }
 
-/** The plan for `signature` at `now`: the cached one, or built from the catalog (read in `tx`) when a segment changed. */
-export async function evaluationPlan(ctx: Ctx, tx: SqlRunner, signature: string, now: number): Promise<EvaluationPlan> {
-  const cached = ctx.plan;
-  if (cached && cached.signature === signature) {
-    if (cached.now === now || !cached.targets.some((t) => t.relative)) return cached;
-    // Only the clock moved: recompile the predicates bound to it.
-    const targets = cached.targets.map((t) => (t.relative ? { ...t, predicate: compilePredicate({ schema: ctx.schema, expr: t.typed }, { now }) } : t));
-    ctx.plan = { signature, now, targets };
-    return ctx.plan;
-  }
+/** The plan for `signature`: the cached one, or built from the catalog (read in `tx`) when a segment changed. */
+export async function evaluationPlan(ctx: Ctx, tx: SqlRunner, signature: string): Promise<EvaluationPlan> {
+  if (ctx.plan && ctx.plan.signature === signature) return ctx.plan;
   const catalog = await ctx.catalog(tx);
   const targets: Target[] = [];
   for (const e of catalog.byId.values()) {
     if (e.row.kind !== "dynamic") continue;
     const checked = ctx.checkSaved(catalog, e);
     if (!checked.typed) continue;
-    targets.push({ entry: e, typed: checked.typed, predicate: predicateOf(ctx, catalog, e, checked, now), events: readsEvents(checked.typed), relative: catalog.isRelative(e) });
+    const reads = readsOf(checked.typed);
+    targets.push({ entry: e, typed: checked.typed, events: reads.events, columns: reads.columns, relative: catalog.isRelative(e), predicate: null, compiledAt: 0 });
   }
-  const plan = { signature: catalog.signature, now, targets };
-  ctx.plan = plan;
-  return plan;
+  ctx.plan = { signature: catalog.signature, targets };
+  return ctx.plan;
+}
+
+/** A target's predicate at `now`: compiled once per version, or once per instant when it uses relative times. */
+function predicateAt(ctx: Ctx, t: Target, now: number): Predicate {
+  if (t.predicate === null || (t.relative && t.compiledAt !== now)) {
+    t.predicate = compilePredicate({ schema: ctx.schema, expr: t.typed }, { now });
+    t.compiledAt = now;
+  }
+  return t.predicate;
 }
 
 /**
- * Re-evaluates every dynamic segment (whose expression checks) for `keys` with the predicate, on the
- * contacts' stored rows, and writes the differences. Returns the changes logged. `stored` holds rows the
- * write just returned (then they are not read again).
+ * What a write changed, so that only the segments it can affect are evaluated: for contacts, the keys
+ * that are new and the columns written per key; for events, that the contacts' events changed.
  */
-export async function reevaluate(ctx: Ctx, tx: SqlRunner, keys: readonly string[], now: number, stored?: ReadonlyMap<string, Row> | null): Promise<MembershipChange[]> {
+export type Touched = { kind: "contacts"; inserted: ReadonlySet<string>; columns: ReadonlyMap<string, ReadonlySet<string>> } | { kind: "events" };
+
+/**
+ * Re-evaluates, for `keys`, the dynamic segments (whose expressions check) the write can affect, with the
+ * predicate on the contacts' stored rows, and writes the differences. Returns the changes logged.
+ *
+ * A new contact is evaluated against every segment; an updated one against the segments that read a
+ * column it wrote; an event append against the segments that read events. The others cannot change:
+ * their inputs did not (segments with relative times move with the clock through the scheduled refresh,
+ * for every contact alike). `stored` holds rows the write just returned (then they are not read again).
+ */
+export async function reevaluate(ctx: Ctx, tx: SqlRunner, keys: readonly string[], now: number, touched: Touched, stored?: ReadonlyMap<string, Row> | null): Promise<MembershipChange[]> {
   if (keys.length === 0) return [];
   const keyList = [...new Set(keys)];
   // One statement: the contacts' static and dynamic memberships and the catalog's signature.
   const { statics, current, signature } = await memberPairs(tx, keyList);
-  const { targets } = await evaluationPlan(ctx, tx, signature, now);
-  if (targets.length === 0) return [];
-  const contacts = stored && keyList.every((k) => stored.has(k)) ? decodeAll(ctx, stored) : await loadContacts(ctx, tx, keyList);
-  const events = targets.some((t) => t.events) ? await loadEvents(ctx, tx, keyList) : new Map<string, EventRow[]>();
-  const diffs: { segment: Entry; key: string; change: "entered" | "exited" }[] = [];
+  const { targets } = await evaluationPlan(ctx, tx, signature);
+  const relevant = new Map<string, Target[]>();
   for (const key of keyList) {
+    const written = touched.kind === "contacts" && !touched.inserted.has(key) ? touched.columns.get(key) : undefined;
+    const list = touched.kind === "events" ? targets.filter((t) => t.events) : written ? targets.filter((t) => [...t.columns].some((c) => written.has(c))) : targets;
+    if (list.length > 0) relevant.set(key, list);
+  }
+  if (relevant.size === 0) return [];
+  const evalKeys = [...relevant.keys()];
+  const contacts = stored && evalKeys.every((k) => stored.has(k)) ? decodeAll(ctx, stored) : await loadContacts(ctx, tx, evalKeys);
+  const needEvents = [...relevant.values()].some((list) => list.some((t) => t.events));
+  const events = needEvents ? await loadEvents(ctx, tx, evalKeys) : new Map<string, EventRow[]>();
+  const diffs: { segment: Entry; key: string; change: "entered" | "exited" }[] = [];
+  for (const [key, list] of relevant) {
     const values = contacts.get(key);
     // A key with no contact row has no memberships (the SQL path selects from the contacts table).
     const contact = values ? { ...values, [STATIC_FIELD]: (statics.get(key) ?? []).map(String) } : null;
     const was = new Set(current.get(key) ?? []);
-    for (const t of targets) {
-      const is = contact !== null && t.predicate(contact, events.get(key) ?? []);
+    for (const t of list) {
+      const is = contact !== null && predicateAt(ctx, t, now)(contact, events.get(key) ?? []);
       if (is !== was.has(t.entry.row.id)) diffs.push({ segment: t.entry, key, change: is ? "entered" : "exited" });
     }
   }
   if (diffs.length === 0) return [];
-  return writeDiffs(tx, diffs, now);
+  return writeDiffs(tx, diffs, current, now);
 }
 
 function decodeAll(ctx: Ctx, rows: ReadonlyMap<string, Row>): Map<string, ContactValues> {
@@ -186,11 +213,17 @@ function decodeAll(ctx: Ctx, rows: ReadonlyMap<string, Row>): Map<string, Contac
 }
 
 /**
- * Writes the membership changes of a re-evaluation, for any number of segments, in four statements: the
- * log (returning the new rows), the exits (by key: the index on `contact_key` finds them), the entries,
- * and the segments' member counts.
+ * Writes the membership changes of a re-evaluation, for any number of segments: the log (returning the
+ * new rows), the memberships of contacts that exited something (deleted by key, the kept ones inserted
+ * again), the entries, and the segments' member counts.
  */
-async function writeDiffs(tx: SqlRunner, diffs: readonly { segment: Entry; key: string; change: "entered" | "exited" }[], now: number): Promise<MembershipChange[]> {
+async function writeDiffs(
+  tx: SqlRunner,
+  diffs: readonly { segment: Entry; key: string; change: "entered" | "exited" }[],
+  /** Each contact's materialised memberships before these changes. */
+  current: ReadonlyMap<string, readonly number[]>,
+  now: number,
+): Promise<MembershipChange[]> {
   const rows = diffs.map((d) => [String(d.segment.row.id), d.key, d.change, String(d.segment.row.version)]);
   const rel = await rowsRelation(tx, "diffs", 4, rows, 2);
   const logged = await tx.query(
@@ -199,14 +232,22 @@ async function writeDiffs(tx: SqlRunner, diffs: readonly { segment: Entry; key: 
      RETURNING seq, segment_id, contact_key, change, at_ms, segment_version`,
     [now, ...rel.params],
   );
-  const exits = new Map<string, number[]>();
-  for (const d of diffs) if (d.change === "exited") exits.set(d.key, [...(exits.get(d.key) ?? []), d.segment.row.id]);
-  for (const [key, ids] of exits) {
-    await tx.query(`DELETE FROM segql_memberships WHERE contact_key = $1 AND segment_id IN (${ids.map((_, i) => `$${i + 2}`).join(", ")})`, [key, ...ids]);
+  // Exits: every membership row of a contact that left a segment is deleted by key alone (DuckDB uses the
+  // contact_key index only for a lone equality; `AND segment_id IN (…)` made it scan the whole table), and
+  // the memberships it keeps are inserted again with the entries.
+  const exits = new Map<string, Set<number>>();
+  for (const d of diffs) if (d.change === "exited") exits.set(d.key, (exits.get(d.key) ?? new Set()).add(d.segment.row.id));
+  const inserts: string[][] = diffs.filter((d) => d.change === "entered").map((d) => [String(d.segment.row.id), d.key]);
+  for (const [key, gone] of exits) for (const id of current.get(key) ?? []) if (!gone.has(id)) inserts.push([String(id), key]);
+  const exitKeys = [...exits.keys()];
+  if (exitKeys.length <= FEW_KEYS) {
+    for (const key of exitKeys) await tx.query("DELETE FROM segql_memberships WHERE contact_key = $1", [key]);
+  } else {
+    const cond = await keysIn(tx, "contact_key", exitKeys);
+    await tx.query(`DELETE FROM segql_memberships WHERE ${cond.sql}`, cond.params);
   }
-  const entries = diffs.filter((d) => d.change === "entered");
-  if (entries.length > 0) {
-    const ins = await rowsRelation(tx, "entries", 2, entries.map((d) => [String(d.segment.row.id), d.key]));
+  if (inserts.length > 0) {
+    const ins = await rowsRelation(tx, "entries", 2, inserts);
     await tx.query(`INSERT INTO segql_memberships (segment_id, contact_key) SELECT CAST(u.c0 AS BIGINT), u.c1 FROM ${ins.sql} AS u`, ins.params);
   }
   const delta = new Map<number, number>();
@@ -220,18 +261,6 @@ async function writeDiffs(tx: SqlRunner, diffs: readonly { segment: Entry; key: 
     );
   }
   return logged.map(changeOf).sort((a, b) => a.seq - b.seq);
-}
-
-function predicateOf(ctx: Ctx, catalog: Catalog, e: Entry, checked: Checked, now: number): Predicate {
-  const query = { schema: ctx.schema, expr: checked.typed! };
-  if (catalog.isRelative(e)) return compilePredicate(query, { now });
-  const key = `${catalog.signature}|${e.row.id}`;
-  let p = ctx.predicates.get(key);
-  if (!p) {
-    p = compilePredicate(query, { now });
-    ctx.predicates.set(key, p);
-  }
-  return p;
 }
 
 /** Contacts by key, in the predicate's shape. */
@@ -282,7 +311,7 @@ async function memberPairs(tx: SqlRunner, keys: readonly string[]): Promise<{ st
   let signature = "";
   for (const r of rows) {
     if (r["t"] === "v") {
-      signature = String(r["contact_key"]);
+      signature = canonicalSignature(String(r["contact_key"]));
       continue;
     }
     const map = r["t"] === "s" ? statics : current;

@@ -591,9 +591,10 @@ export class SqlStore implements Store {
     if (problems.length > 0) throw new InvalidInputError(problems.slice(0, 100), problems.length);
     return this.db.write(async (tx) => {
       const now = this.ctx.clock();
-      const counts = await upsertContacts(this.ctx, tx, writes);
-      const changes = await reevaluate(this.ctx, tx, [...writes.keys()], now);
-      return { ...counts, changes };
+      const { inserted, updated, insertedKeys, stored } = await upsertContacts(this.ctx, tx, writes);
+      const columns = new Map([...writes].map(([key, cols]) => [key, new Set(cols.keys())]));
+      const changes = await reevaluate(this.ctx, tx, [...writes.keys()], now, { kind: "contacts", inserted: insertedKeys, columns }, stored);
+      return { inserted, updated, changes };
     });
   }
 
@@ -609,7 +610,7 @@ export class SqlStore implements Store {
       const missing = writes.keys.flatMap((k, i) => (known.has(k) ? [] : [{ path: `rows[${i}].${this.ctx.schema.events!.contactKey}`, message: `no contact ${JSON.stringify(k)} (add the contact first)`, field: this.ctx.schema.events!.contactKey }]));
       if (missing.length > 0) throw new InvalidInputError(missing.slice(0, 100), missing.length);
       await insertEvents(this.ctx, tx, writes);
-      const changes = await reevaluate(this.ctx, tx, keys, now);
+      const changes = await reevaluate(this.ctx, tx, keys, now, { kind: "events" });
       return { inserted: writes.rows.length, updated: 0, changes };
     });
   }

@@ -124,6 +124,8 @@ export async function existingKeys(ctx: Ctx, tx: SqlRunner, keys: readonly strin
 export interface UpsertOutcome {
   inserted: number;
   updated: number;
+  /** The keys that were new contacts. */
+  insertedKeys: Set<string>;
   /** Key → the row as stored after the write (RETURNING), when the few-contacts path wrote them; else null. */
   stored: Map<string, Row> | null;
 }
@@ -140,7 +142,7 @@ export async function upsertContacts(ctx: Ctx, tx: SqlRunner, writes: ContactWri
   if (keys.length <= FEW) {
     // DuckDB's cheapest point writes are a plain UPDATE or INSERT by key; RETURNING hands back the row.
     const stored = new Map<string, Row>();
-    let inserted = 0;
+    const insertedKeys = new Set<string>();
     for (const [key, written] of writes) {
       const cols = [...written.keys()].sort().map((n) => colByName.get(n)!);
       const values = cols.map((c) => written.get(c.name) ?? null);
@@ -151,11 +153,11 @@ export async function upsertContacts(ctx: Ctx, tx: SqlRunner, writes: ContactWri
       if (rows.length === 0) {
         const all = [keyCol, ...cols];
         rows = await tx.query(`INSERT INTO ${ctx.table} (${all.map((c) => quoteIdent(c.name)).join(", ")}) VALUES (${all.map((c, j) => ctx.physical.fromText(`CAST($${j + 1} AS TEXT)`, c)).join(", ")}) RETURNING *`, [key, ...values]);
-        inserted++;
+        insertedKeys.add(key);
       }
       stored.set(key, rows[0]!);
     }
-    return { inserted, updated: keys.length - inserted, stored };
+    return { inserted: insertedKeys.size, updated: keys.length - insertedKeys.size, insertedKeys, stored };
   }
   const existing = await existingKeys(ctx, tx, keys);
   // One statement per set of columns written (rows of an import usually share one).
@@ -177,8 +179,8 @@ export async function upsertContacts(ctx: Ctx, tx: SqlRunner, writes: ContactWri
       await tx.query(`INSERT INTO ${ctx.table} (${all.map((c) => quoteIdent(c.name)).join(", ")}) SELECT ${slots.join(", ")} FROM ${rel.sql} AS u ON CONFLICT (${ctx.key}) ${update}`, rel.params);
     }
   }
-  const inserted = keys.filter((k) => !existing.has(k)).length;
-  return { inserted, updated: keys.length - inserted, stored: null };
+  const insertedKeys = new Set(keys.filter((k) => !existing.has(k)));
+  return { inserted: insertedKeys.size, updated: keys.length - insertedKeys.size, insertedKeys, stored: null };
 }
 
 /** Events to write: one text per events column, row by row, and the contact key of each row. */
