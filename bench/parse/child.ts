@@ -1,11 +1,15 @@
 /**
  * One process of bench/parse: times one group of contenders on the corpus and prints, as its last line,
- * JSON `{ name: [ms per measured round] }`. bench/parse/index.ts runs each group in its own process, since
+ * JSON `{ times: { name: [CPU ms per measured round] }, bytes, counts }`. Time is the process's CPU time
+ * (user + system, `process.cpuUsage`), not wall time: on a machine shared with other work, wall time
+ * mostly measures waiting for a core. bench/parse/index.ts runs each group in its own process, since
  * Chevrotain parser classes built in one process slow each other down (issue 14 measured ~25% for five).
  *
  * usage: tsx bench/parse/child.ts <group> <rounds> <segql bundle> [<before bundle>]
- * Groups: `segql` (the current build: parse+check, parse, lex, analyze), `before` (segql as it was before
- * issue 14: parse+check, parse), `peers` (jsep, cel-js, react-querybuilder's parseSQL). The segql code is
+ * Groups: `segql` (the current build: parse+check, parse, lex), `analyze` (the current build's `analyze`,
+ * alone: its static analysis allocates much more), `before` (segql as it was before issue 14: parse+check,
+ * parse), `peers` (jsep, cel-js, and react-querybuilder's parseSQL, which reads only the first SLOW_N
+ * conditions: it is ~100× slower). The segql code is
  * a bundle of src/index.ts (plain JavaScript, loaded by Node without tsx's transform).
  */
 import { readFileSync } from "node:fs";
@@ -25,14 +29,16 @@ interface SegqlBundle {
   segqlLex?(text: string): unknown;
 }
 
-/** A parser timed on the corpus, reading `syntax`'s text. */
+/** A parser timed on the corpus, reading `syntax`'s text (the first `n` conditions, default all). */
 export interface Contender {
   name: string;
   syntax: keyof CorpusEntry;
   run(text: string): unknown;
+  n?: number;
 }
 
 export const N = 10_000;
+const SLOW_N = 1_000;
 const WARMUP = 2;
 const root = join(import.meta.dirname, "..", "..");
 const SCHEMA_PATH = join(root, "data", "telco", "schema.json");
@@ -43,7 +49,7 @@ async function contenders(group: string, bundle: string, before: string | undefi
     return [
       { name: "jsep", syntax: "jsep", run: (t) => jsep(t) },
       { name: "cel-js", syntax: "cel", run: (t) => celParse(t) },
-      { name: "react-querybuilder parseSQL", syntax: "sql", run: (t) => parseSQL(t) },
+      { name: "react-querybuilder parseSQL", syntax: "sql", run: (t) => parseSQL(t), n: SLOW_N },
     ];
   }
   const api = await load(group === "before" ? before! : bundle);
@@ -59,12 +65,8 @@ async function contenders(group: string, bundle: string, before: string | undefi
   };
   const parse: Contender = { name: "segql parse", syntax: "segql", run: (t) => api.parse(t) };
   if (group === "before") return [{ ...parseCheck, name: "before: segql parse+check" }, { ...parse, name: "before: segql parse" }];
-  return [
-    parseCheck,
-    parse,
-    { name: "segql lex", syntax: "segql", run: (t) => api.segqlLex!(t) },
-    { name: "segql analyze", syntax: "segql", run: (t) => api.analyze!(t, schema) },
-  ];
+  if (group === "analyze") return [{ name: "segql analyze", syntax: "segql", run: (t) => api.analyze!(t, schema) }];
+  return [parseCheck, parse, { name: "segql lex", syntax: "segql", run: (t) => api.segqlLex!(t) }];
 }
 
 const [group, roundsText, bundle, before] = process.argv.slice(2);
@@ -75,7 +77,7 @@ const corpus = buildCorpus(JSON.parse(readFileSync(SCHEMA_PATH, "utf8")).fields,
 // Every parser must accept every condition (and segql must find no error; the static analysis may warn,
 // e.g. that `gender in ("Female", "Male")` always holds), or the figures mean nothing.
 for (const c of list) {
-  for (const entry of corpus) {
+  for (const entry of corpus.slice(0, c.n ?? N)) {
     const text = entry[c.syntax];
     let ok = true;
     try {
@@ -92,13 +94,15 @@ const times: Record<string, number[]> = Object.fromEntries(list.map((c) => [c.na
 let sink = 0;
 for (let round = 0; round < WARMUP + rounds; round++) {
   for (const c of list) {
-    const texts = corpus.map((e) => e[c.syntax]);
-    const t0 = performance.now();
+    const texts = corpus.slice(0, c.n ?? N).map((e) => e[c.syntax]);
+    const t0 = process.cpuUsage();
     for (const t of texts) if (c.run(t)) sink++;
-    const ms = performance.now() - t0;
+    const used = process.cpuUsage(t0);
+    const ms = (used.user + used.system) / 1000;
     if (round >= WARMUP) times[c.name]!.push(ms);
   }
 }
 if (sink === 0) throw new Error("nothing parsed");
-const bytes = Object.fromEntries(list.map((c) => [c.name, corpus.reduce((n, e) => n + Buffer.byteLength(e[c.syntax]), 0)]));
-console.log(JSON.stringify({ times, bytes }));
+const bytes = Object.fromEntries(list.map((c) => [c.name, corpus.slice(0, c.n ?? N).reduce((n, e) => n + Buffer.byteLength(e[c.syntax]), 0)]));
+const counts = Object.fromEntries(list.map((c) => [c.name, c.n ?? N]));
+console.log(JSON.stringify({ times, bytes, counts }));
