@@ -147,8 +147,8 @@ function expressionWarnings(expr: TypedExpr, r: Reasoner, options: AnalysisOptio
   r.budget.limit = limit;
   r.budget.exceeded = false;
   r.decideRoot(root);
-  // The walk proves what adds nothing by search (the general test); `maxSearchAtoms` bounds its cost.
-  const out = conditionWarnings(expr, r, { ...(options.text !== undefined ? { text: options.text } : {}), firstLine, thorough: true });
+  // The walk's proofs are bounded by `maxSearchAtoms` (and the steps).
+  const out = conditionWarnings(expr, r, { ...(options.text !== undefined ? { text: options.text } : {}), firstLine });
   if (r.budget.exceeded) out.push({ code: "analysis-incomplete", severity: "info", span: expr.span, message: analysisMessages.incomplete(limit) });
   else if (byNode) {
     const entry = { text: options.text, start: expr.span.start, firstLine, limit, warnings: [...out] };

@@ -250,7 +250,7 @@ export class Reasoner {
   size(x: Node): number {
     let n = this.sizes[x.id];
     if (n === undefined) {
-      n = x.t === "atom" ? 1 : x.t === "const" ? 0 : 0;
+      n = x.t === "atom" ? 1 : 0;
       for (const k of x.kids) n += this.size(k);
       this.sizes[x.id] = n;
     }

@@ -21,21 +21,16 @@
 import { warning, type Diagnostic, type Fix, type Span } from "../diagnostics.js";
 import type { Literal, TypedExpr } from "../checker/typed-ast.js";
 import { extent, removalRange } from "./edits.js";
-import type { Node, Var } from "./formula.js";
+import type { Node } from "./formula.js";
 import { analysisMessages as M, reasons } from "./messages.js";
 import type { Reasoner } from "./reasoner.js";
 import { renderTyped } from "./render.js";
-import { DAY, covers, intersect, isNone, unite, type ValueSet } from "./value-sets.js";
+import { DAY } from "./value-sets.js";
 
 /** Options of `conditionWarnings`. */
 export interface WarningOptions {
   /** The source text the spans point into: needed for fixes (removing a part reads its parentheses). */
   text?: string;
-  /**
-   * Decide what adds nothing by the general test (an implication proved by search) rather than only on
-   * rules of one field against rules of the same field (the default: a check of every text stays cheap).
-   */
-  thorough?: boolean;
   /** The document line of the text's first line (default 1), for messages that cite a line. */
   firstLine?: number;
 }
@@ -60,7 +55,7 @@ interface Frame {
 
 /** The warnings of one checked condition (a segment's expression). */
 export function conditionWarnings(root: TypedExpr, r: Reasoner, options: WarningOptions = {}): Diagnostic[] {
-  return new Walker(r, options.text ?? null, options.thorough ?? false, (options.firstLine ?? 1) - 1).run(root);
+  return new Walker(r, options.text ?? null, (options.firstLine ?? 1) - 1).run(root);
 }
 
 class Walker {
@@ -69,7 +64,6 @@ class Walker {
   constructor(
     private readonly r: Reasoner,
     private readonly text: string | null,
-    private readonly thorough: boolean,
     /** Lines before the text in the document the user sees. */
     private readonly linesBefore: number,
   ) {}
@@ -114,7 +108,7 @@ class Walker {
       if (kept.length === 1) break;
       if (this.r.always(fs[i]!)) continue; // reported when visited
       const premises: Around[] = [...around, ...kept.filter((j) => j !== i).map((j) => ({ e: ops[j]!, f: fs[j]! }))];
-      const implied = (s: Around[]) => (this.thorough ? this.r.implies(s.map((p) => p.f), fs[i]!) : this.impliedCheaply(s, fs[i]!));
+      const implied = (s: Around[]) => this.r.implies(s.map((p) => p.f), fs[i]!);
       if (!this.sharesGroup(fs[i]!, premises) || !implied(premises)) continue;
       const core = this.core(premises, implied);
       const role: Role = { kind: "operand", parent: e, index: i };
@@ -141,7 +135,7 @@ class Walker {
       const fi = fs[i]!;
       if (this.r.never(fi) || this.r.always(fi)) continue; // reported when visited (or at this `or`)
       const role: Role = { kind: "operand", parent: e, index: i };
-      const contradicts = (s: Around[]) => (this.thorough ? this.r.never(this.r.f.and([...s.map((a) => a.f), fi])) : this.contradictsCheaply(s, fi));
+      const contradicts = (s: Around[]) => this.r.never(this.r.f.and([...s.map((a) => a.f), fi]));
       if (around.length > 0 && this.sharesGroup(fi, around) && contradicts(around)) {
         const core = this.core(around, contradicts);
         this.report("never-matches", ops[i]!.span, M.neverBranch(core.map((a) => this.show(a.e))), this.removal(role, M.removeBranch()));
@@ -150,7 +144,7 @@ class Walker {
       }
       const others = kept.filter((j) => j !== i).map((j) => ({ e: ops[j]!, f: fs[j]! }));
       if (!this.sharesGroup(fi, others)) continue;
-      const contained = (s: Around[]) => (this.thorough ? this.r.implies([...aroundF, fi], this.r.f.or(s.map((o) => o.f))) : this.containedCheaply(around, fi, s));
+      const contained = (s: Around[]) => this.r.implies([...aroundF, fi], this.r.f.or(s.map((o) => o.f)));
       if (!contained(others)) continue;
       const core = this.core(others, contained);
       const only = core.length === 1 ? core[0]! : null;
@@ -226,51 +220,6 @@ class Walker {
   }
 
   // ---- cheap tests (the default) --------------------------------------------------------------------------
-
-  /**
-   * The values of `v` that the conditions over `v` alone among `items` allow (null: none of them is over
-   * `v` alone). Fewer conditions allow more, so what this proves about `v` holds.
-   */
-  private allowedBy(items: readonly Around[], v: Var): ValueSet | null {
-    let allowed: ValueSet | null = null;
-    for (const a of items) {
-      const s = this.r.single(a.f);
-      if (s && s.v === v) allowed = allowed ? intersect(allowed, s.set) : s.set;
-    }
-    return allowed;
-  }
-
-  /** `x` is implied by the premises: the same condition, or a rule over one field that the premises' rules over that field imply. */
-  private impliedCheaply(premises: readonly Around[], x: Node): boolean {
-    if (premises.some((p) => p.f === x)) return true;
-    const s = this.r.single(x);
-    if (!s) return false;
-    const allowed = this.allowedBy(premises, s.v);
-    return allowed !== null && covers(s.set, allowed);
-  }
-
-  /** `x` (over one field) cannot hold with what the surrounding rules over that field allow. */
-  private contradictsCheaply(around: readonly Around[], x: Node): boolean {
-    const s = this.r.single(x);
-    if (!s) return false;
-    const allowed = this.allowedBy(around, s.v);
-    return allowed !== null && isNone(intersect(allowed, s.set));
-  }
-
-  /** `x` (over one field), where the surrounding rules hold, matches only contacts one of `others` matches (the same field, or the same condition). */
-  private containedCheaply(around: readonly Around[], x: Node, others: readonly Around[]): boolean {
-    if (others.some((o) => o.f === x)) return true;
-    const s = this.r.single(x);
-    if (!s) return false;
-    let union: ValueSet | null = null;
-    for (const o of others) {
-      const t = this.r.single(o.f);
-      if (t && t.v === s.v) union = union ? unite(union, t.set) : t.set;
-    }
-    if (!union) return false;
-    const allowed = this.allowedBy(around, s.v);
-    return covers(union, allowed ? intersect(allowed, s.set) : s.set);
-  }
 
   // ---- helpers -------------------------------------------------------------------------------------------
 
