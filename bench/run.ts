@@ -24,20 +24,29 @@ for (const name of wanted) {
 }
 const selected = wanted.length > 0 ? wanted : available;
 
-const sections = new Map<string, string>();
-if (existsSync(target)) {
+/** The sections of BENCHMARKS.md as the file is now. */
+function readSections(): Map<string, string> {
+  const found = new Map<string, string>();
+  if (!existsSync(target)) return found;
   const text = readFileSync(target, "utf8");
-  for (const m of text.matchAll(/<!-- bench:(\S+) -->\n([\s\S]*?)<!-- \/bench:\1 -->/g)) sections.set(m[1]!, m[2]!);
+  for (const m of text.matchAll(/<!-- bench:(\S+) -->\n([\s\S]*?)<!-- \/bench:\1 -->/g)) found.set(m[1]!, m[2]!);
+  return found;
 }
+
+// Only the sections run here are replaced; the others are read again just before writing, so a benchmark
+// run in another process meanwhile keeps its section.
+const measured = new Map<string, string>();
 
 for (const name of selected) {
   console.log(`\n## bench/${name}`);
   const mod = (await import(`./${name}/index.ts`)) as { run(): Promise<string> };
   const started = new Date().toISOString();
   const markdown = await mod.run();
-  sections.set(name, `${markdown.trim()}\n\n_Run ${started} on Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}._\n`);
+  measured.set(name, `${markdown.trim()}\n\n_Run ${started} on Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}._\n`);
 }
 
+const sections = readSections();
+for (const [name, markdown] of measured) sections.set(name, markdown);
 const body = [...sections.keys()]
   .sort()
   .map((name) => `<!-- bench:${name} -->\n${sections.get(name)}<!-- /bench:${name} -->`)
