@@ -54,7 +54,8 @@ describe("the TextMate grammar", () => {
       "  and (performed 'P' with last time before now) and (performed 'P' exactly 0 times) and (performed 'P' at most 2 times)",
       "  and x is greater than 1 and x is less than 2 and x is at least 3 and x is at most 4 and x is not equal to 5",
       "  and x is empty and x ends with 'y' and tags has none ('z') and tags has all ('z') and x contains 'q'",
-      "  and d within last 5 minutes and d within last 6 hours and d within last 2 months and not in segment \"B\";",
+      "  and d within last 5 minutes and d within last 6 hours and d within last 2 months and not in segment \"B\"",
+      "  and d within next 3 days and d < in 2 weeks and d > 4 years from now;",
     ].join("\n");
     const lexed = T.segqlLexer.tokenize(sample);
     expect(lexed.errors).toEqual([]);
