@@ -6,7 +6,7 @@
  * Physical types (docs/sql.md): BOOLEAN, DOUBLE, VARCHAR, DATE, TIMESTAMP holding UTC (or TIMESTAMPTZ),
  * VARCHAR[] for lists (or JSON), JSON for event properties. The session time zone is UTC.
  */
-import { DOUBLE, BIGINT, BOOLEAN, LIST, VARCHAR, DuckDBInstance, listValue, type DuckDBConnection, type DuckDBType, type DuckDBValue } from "@duckdb/node-api";
+import { DOUBLE, BIGINT, BOOLEAN, LIST, VARCHAR, DuckDBInstance, listValue, type DuckDBConnection, type DuckDBPreparedStatement, type DuckDBResultReader, type DuckDBType, type DuckDBValue } from "@duckdb/node-api";
 import { Mutex, stageColumns, type Param, type Row, type SqlAdapter, type SqlRunner } from "./adapter.js";
 import { DatabaseInUseError, InvalidInputError } from "./errors.js";
 
@@ -55,6 +55,7 @@ export class DuckDbAdapter implements SqlAdapter {
   exec(sql: string): Promise<void> {
     return this.writeLock.run(async () => {
       this.open();
+      forgetPrepared(this.writer);
       await this.writer.run(sql);
     });
   }
@@ -90,6 +91,7 @@ export class DuckDbAdapter implements SqlAdapter {
   async withWriter<T>(fn: (con: DuckDBConnection) => Promise<T>): Promise<T> {
     return this.writeLock.run(async () => {
       this.open();
+      forgetPrepared(this.writer);
       return fn(this.writer);
     });
   }
@@ -99,6 +101,8 @@ export class DuckDbAdapter implements SqlAdapter {
       await this.readLock.run(async () => {
         if (this.closed) return;
         this.closed = true;
+        forgetPrepared(this.reader);
+        forgetPrepared(this.writer);
         this.reader.closeSync();
         this.writer.closeSync();
         this.instance.closeSync();
@@ -118,15 +122,18 @@ function runner(con: DuckDBConnection): SqlRunner {
     async query(sql, params) {
       if (TRACE) {
         const t = performance.now();
+        const cpu = process.cpuUsage();
         try {
           return await runner0(con, sql, params);
         } finally {
-          console.error(`[sql ${(performance.now() - t).toFixed(2)} ms] ${sql.replace(/\s+/g, " ").slice(0, 140)}`);
+          const c = process.cpuUsage(cpu);
+          console.error(`[sql ${(performance.now() - t).toFixed(2)} ms, cpu ${((c.user + c.system) / 1000).toFixed(2)} ms] ${sql.replace(/\s+/g, " ").slice(0, 140)}`);
         }
       }
       return runner0(con, sql, params);
     },
     async exec(sql) {
+      forgetPrepared(con);
       await con.run(sql);
     },
     async change(sql, params) {
@@ -142,8 +149,44 @@ function runner(con: DuckDBConnection): SqlRunner {
   };
 }
 
+/** Prepared statements kept per connection (by SQL text), most recently used last. */
+const PREPARED_MAX = 64;
+const prepared = new WeakMap<DuckDBConnection, Map<string, DuckDBPreparedStatement>>();
+
+/**
+ * Runs a statement with parameters through a prepared statement cached for its text: the point statements
+ * of upserts repeat with the same text, and parsing and planning them each time cost more CPU than running
+ * them. Statements on the store's temporary tables (replaced by DDL) are not kept.
+ */
+async function runPrepared(con: DuckDBConnection, sql: string, params: readonly Param[]): Promise<DuckDBResultReader> {
+  if (/segql_(diff|stage_)/.test(sql)) return con.runAndReadAll(sql, params.map(bindValue), params.map(bindType) as DuckDBType[]);
+  let cache = prepared.get(con);
+  if (!cache) prepared.set(con, (cache = new Map()));
+  let stmt = cache.get(sql);
+  if (stmt) cache.delete(sql);
+  else {
+    stmt = await con.prepare(sql);
+    if (cache.size >= PREPARED_MAX) {
+      const [oldest, old] = cache.entries().next().value!;
+      cache.delete(oldest);
+      old.destroySync();
+    }
+  }
+  cache.set(sql, stmt);
+  stmt.bind(params.map(bindValue), params.map(bindType) as DuckDBType[]);
+  return stmt.runAndReadAll();
+}
+
+/** Forgets a connection's prepared statements (before DDL, and on close). */
+function forgetPrepared(con: DuckDBConnection): void {
+  const cache = prepared.get(con);
+  if (!cache) return;
+  for (const stmt of cache.values()) stmt.destroySync();
+  cache.clear();
+}
+
 async function runner0(con: DuckDBConnection, sql: string, params: readonly Param[] | undefined): Promise<Row[]> {
-  const reader = params && params.length > 0 ? await con.runAndReadAll(sql, params.map(bindValue), params.map(bindType) as DuckDBType[]) : await con.runAndReadAll(sql);
+  const reader = params && params.length > 0 ? await runPrepared(con, sql, params) : await con.runAndReadAll(sql);
   const types = reader.columnTypes().map((t) => String(t));
   const names = reader.columnNames();
   return reader.getRowsJS().map((r) => {

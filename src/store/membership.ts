@@ -252,13 +252,12 @@ async function writeDiffs(
   }
   const delta = new Map<number, number>();
   for (const d of diffs) delta.set(d.segment.row.id, (delta.get(d.segment.row.id) ?? 0) + (d.change === "entered" ? 1 : -1));
-  const moved = [...delta].filter(([, n]) => n !== 0);
-  if (moved.length > 0) {
-    const cases = moved.map((_, i) => `WHEN $${2 * i + 1} THEN $${2 * i + 2}`).join(" ");
-    await tx.query(
-      `UPDATE segql_segments SET member_count = member_count + CASE id ${cases} ELSE 0 END WHERE id IN (${moved.map((_, i) => `$${2 * i + 1}`).join(", ")})`,
-      moved.flat(),
-    );
+  // One statement per distinct delta (one contact: +1 for its entries, -1 for its exits), with the ids as
+  // one array parameter: the text repeats, so the engine's prepared statement is reused.
+  const byDelta = new Map<number, string[]>();
+  for (const [id, n] of delta) if (n !== 0) byDelta.set(n, [...(byDelta.get(n) ?? []), String(id)]);
+  for (const [n, ids] of byDelta) {
+    await tx.query("UPDATE segql_segments SET member_count = member_count + $1 WHERE id IN (SELECT CAST(unnest(CAST($2 AS TEXT[])) AS BIGINT))", [n, ids]);
   }
   return logged.map(changeOf).sort((a, b) => a.seq - b.seq);
 }
