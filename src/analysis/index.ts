@@ -22,6 +22,7 @@ import { Formulas, type Node } from "./formula.js";
 import { analysisMessages } from "./messages.js";
 import { Reasoner } from "./reasoner.js";
 import { conditionWarnings } from "./warnings.js";
+import { provablyWarningFree } from "./warning-free.js";
 
 export { relate, RELATE_STEPS, type RelateOptions, type RelateResult, type RelateWitness, type Relation } from "./relate.js";
 export type { Witness } from "./witness.js";
@@ -57,6 +58,11 @@ export interface AnalysisOptions {
    * condition can hold, or always holds, is searched whatever its size). Implies `share: false`.
    */
   thorough?: boolean;
+  /**
+   * Skip the walk for a condition proved to get no warning by a cheaper test (warning-free.ts; default
+   * true). The warnings are the same either way; false always walks (the tests compare the two).
+   */
+  fastPath?: boolean;
 }
 
 /**
@@ -69,10 +75,20 @@ export function analysisWarnings(segments: readonly TypedSegment[], options: Ana
   if (!schema) return [];
   const zone = zoneOf(options.timeZone ?? schema.timeZone);
   const keep = !options.thorough && options.share === true;
-  const r = options.thorough ? freshReasoner(zone, Infinity) : keep ? reasonerFor(schema, zone) : freshReasoner(zone);
-  r.f.forgetTyped();
+  // Made on first need: a text whose conditions all take the fast path builds no formula.
+  let r: Reasoner | null = null;
+  const reasoner = (): Reasoner => {
+    if (r) return r;
+    r = options.thorough ? freshReasoner(zone, Infinity) : keep ? reasonerFor(schema, zone) : freshReasoner(zone);
+    r.f.forgetTyped();
+    return r;
+  };
   const out: Diagnostic[] = [];
-  for (const s of segments) out.push(...expressionWarnings(s.expr, r, options, keep));
+  const fast = options.fastPath !== false;
+  for (const s of segments) {
+    if (fast && provablyWarningFree(s.expr, schema, zone)) continue;
+    out.push(...expressionWarnings(s.expr, reasoner(), options, keep));
+  }
   return out.sort((a, b) => a.span.start - b.span.start);
 }
 
