@@ -86,7 +86,7 @@ export function analysisWarnings(segments: readonly TypedSegment[], options: Ana
   const out: Diagnostic[] = [];
   const fast = options.fastPath !== false;
   for (const s of segments) {
-    if (fast && provablyWarningFree(s.expr, schema, zone)) continue;
+    if (fast && provablyWarningFree(s.expr, schema, zone, options.text)) continue;
     out.push(...expressionWarnings(s.expr, reasoner(), options, keep));
   }
   return out.sort((a, b) => a.span.start - b.span.start);

@@ -33,12 +33,13 @@
  * What is decided is kept per schema and zone (one formula universe at FIXED_NOW): a rule seen before
  * costs a lookup.
  */
-import type { TypedExpr } from "../checker/typed-ast.js";
+import { resolveTime } from "../checker/time.js";
+import type { Literal, PositiveTest, TypedEvent, TypedExpr, TypedRule } from "../checker/typed-ast.js";
 import type { TimeZone } from "../checker/zone.js";
 import type { Schema } from "../schema/schema.js";
 import { Formulas, type Node } from "./formula.js";
 import { Reasoner } from "./reasoner.js";
-import { intersect, isNone, without, type ValueSet } from "./value-sets.js";
+import { BOOL, DAYS, INSTANTS, NUMBERS, TEXT, dayBound, intersect, isNone, unite, without, type ValueSet } from "./value-sets.js";
 
 /** The `now` at which the combinations are shown possible (any instant in years 1-9999 would be sound). */
 export const FIXED_NOW = Date.UTC(2024, 6, 1, 12, 0, 0, 0);
@@ -52,8 +53,16 @@ const STEPS = 2_000;
 /** Nodes a kept universe may hold before it is replaced (bounds memory). */
 const MAX_NODES = 50_000;
 
+/** A leaf as first seen: its formula at FIXED_NOW, and whether it alone can both hold and fail. */
+interface Leaf {
+  node: Node;
+  alone: boolean | undefined;
+}
+
 interface Kept {
   r: Reasoner;
+  /** Leaves by their text as written (the same text is the same rule of this schema, at FIXED_NOW). */
+  leaves: Map<string, Leaf>;
   /** Whether every combination of a group of leaves is possible, by the leaves' node ids. */
   groups: Map<string, boolean>;
 }
@@ -67,10 +76,10 @@ function keptFor(schema: Schema, zone: TimeZone): Kept {
     kept.set(schema, byZone);
   }
   let k = byZone.get(zone.name);
-  if (!k || k.r.f.size > MAX_NODES) {
+  if (!k || k.r.f.size > MAX_NODES || k.leaves.size > MAX_NODES || k.groups.size > MAX_NODES) {
     const r = new Reasoner(new Formulas({ zone, now: FIXED_NOW }));
     r.maxSearchAtoms = 4 * MAX_GROUP;
-    k = { r, groups: new Map() };
+    k = { r, leaves: new Map(), groups: new Map() };
     byZone.set(zone.name, k);
   }
   return k;
@@ -79,10 +88,13 @@ function keptFor(schema: Schema, zone: TimeZone): Kept {
 /**
  * Proved: the walk (warnings.ts) can find no `never-matches`, `always-true` or `redundant` warning in this
  * condition, whatever its steps. False means "not shown" (the walk decides), never "there is a warning".
+ * `text` (the source the spans point into) lets a rule seen before be found by its text, without
+ * translating it again.
  */
-export function provablyWarningFree(expr: TypedExpr, schema: Schema, zone: TimeZone): boolean {
-  // The leaves by group, without recursion (nesting is the user's).
-  const groups = new Map<string, TypedExpr[]>();
+export function provablyWarningFree(expr: TypedExpr, schema: Schema, zone: TimeZone, text?: string): boolean {
+  // The leaves by group (few per condition: arrays), without recursion (nesting is the user's).
+  const groupNames: string[] = [];
+  const groupLeaves: (TypedRule | TypedEvent)[][] = [];
   const stack: TypedExpr[] = [expr];
   while (stack.length > 0) {
     const e = stack.pop()!;
@@ -99,34 +111,201 @@ export function provablyWarningFree(expr: TypedExpr, schema: Schema, zone: TimeZ
         return false;
       case "event":
         if (e.filter) return false;
-        group = `e:${e.name}`;
+        group = EVENT_GROUP + e.name;
         break;
       case "rule":
-        group = `${e.field.source}:${e.field.name}`;
+        group = e.field.name;
         break;
     }
-    const list = groups.get(group);
-    if (!list) groups.set(group, [e]);
-    else if (list.length === MAX_GROUP || group.startsWith("e:")) return false;
-    else list.push(e);
+    const at = groupNames.indexOf(group);
+    if (at < 0) {
+      groupNames.push(group);
+      groupLeaves.push([e]);
+    } else if (groupLeaves[at]!.length === MAX_GROUP || e.kind === "event") return false;
+    else groupLeaves[at]!.push(e);
   }
+  // Groups whose rules are exact sets of values are decided here; the rest by the kept reasoner.
+  let rest: (TypedRule | TypedEvent)[][] | null = null;
+  for (const leaves of groupLeaves) {
+    if (leaves.length === 1 && patternOrList(leaves[0]!)) continue;
+    const sets = directSets(leaves, zone);
+    if (!sets) (rest ??= []).push(leaves);
+    else if (!splits(sets.domain, sets.sets)) return false;
+  }
+  if (!rest) return true;
   const k = keptFor(schema, zone);
   const { r } = k;
   r.f.forgetTyped();
-  r.budget.steps = 0;
-  r.budget.limit = STEPS;
-  r.budget.exceeded = false;
-  for (const leaves of groups.values()) {
-    const nodes = leaves.map((e) => r.f.fromTyped(e));
-    if (!everyCombination(nodes, k)) return false;
+  for (const leaves of rest) {
+    const nodes: Node[] = [];
+    for (const e of leaves) {
+      const leaf = leafOf(e, k, text);
+      if (leaf.alone === undefined) {
+        const alone = resetBudget(r) && r.sat(leaf.node) === "yes" && r.valid(leaf.node) === "no";
+        // A "no" cut short by the budget is not kept (with fresh steps it may be shown).
+        if (alone || !r.budget.exceeded) leaf.alone = alone;
+        if (!alone) return false;
+      } else if (!leaf.alone) return false;
+      nodes.push(leaf.node);
+    }
+    resetBudget(r);
+    if (nodes.length > 1 && !everyCombination(nodes, k)) return false;
   }
   return true;
 }
 
-/** Whether every combination of truth values of these leaves (over one field) is met by some value. */
+/**
+ * A text pattern or a list test, which alone both holds for some value and fails for another (the empty
+ * one, or its complement's): `contains`/`starts with`/`ends with` hold for the needle itself (an empty
+ * needle: for any text), `has any` of at least one value and `has all` for a list of those values, `is not
+ * empty` for any value; each is false on the empty value, and a negated one is the exact complement.
+ */
+function patternOrList(e: TypedRule | TypedEvent): boolean {
+  if (e.kind !== "rule") return false;
+  const t = e.test;
+  const type = e.field.type;
+  if (type === "string" || type === "enum") return t.op === "contains" || t.op === "startsWith" || t.op === "endsWith";
+  if (type === "list") return (t.op === "hasAny" && t.values.length > 0) || t.op === "hasAll" || t.op === "present";
+  return false;
+}
+
+/** Group names of event conditions (a character no field name starts with). */
+const EVENT_GROUP = "\u0000";
+
+/** A leaf's formula at FIXED_NOW, from the kept ones by its text when there is one. */
+function leafOf(e: TypedRule | TypedEvent, k: Kept, text: string | undefined): Leaf {
+  const src = text === undefined ? undefined : text.slice(e.span.start, e.span.end);
+  let leaf = src === undefined ? undefined : k.leaves.get(src);
+  if (!leaf) {
+    leaf = { node: k.r.f.fromTyped(e), alone: undefined };
+    if (src !== undefined) k.leaves.set(src, leaf);
+  }
+  return leaf;
+}
+
+/**
+ * The exact sets of values where each rule of one field holds at FIXED_NOW, as formula.ts and the
+ * reasoner's `atomSet` define them (numbers, times, booleans, text under `=`/`in`/emptiness); null when a
+ * rule is of another kind (text patterns, lists, event conditions), left to the reasoner.
+ */
+function directSets(leaves: readonly (TypedRule | TypedEvent)[], zone: TimeZone): { domain: ValueSet; sets: ValueSet[] } | null {
+  const first = leaves[0]!;
+  if (first.kind !== "rule") return null;
+  const type = first.field.type;
+  let domain: ValueSet;
+  switch (type) {
+    case "number":
+      domain = { k: "ordered", ops: NUMBERS, s: NUMBERS.full };
+      break;
+    case "timestamp":
+      domain = { k: "ordered", ops: INSTANTS, s: INSTANTS.full };
+      break;
+    case "date":
+      domain = { k: "ordered", ops: DAYS, s: DAYS.full };
+      break;
+    case "string":
+    case "enum":
+      domain = { k: "text", s: TEXT.full };
+      break;
+    case "boolean":
+      domain = { k: "bool", s: BOOL.full };
+      break;
+    default:
+      return null;
+  }
+  const sets: ValueSet[] = [];
+  for (const e of leaves) {
+    if (e.kind !== "rule") return null;
+    const positive = positiveSet(e.test, domain, type === "date", zone);
+    if (!positive) return null;
+    sets.push(e.test.negated ? without(domain, positive) : positive);
+  }
+  return { domain, sets };
+}
+
+/** Where a positive test holds, within `domain`; null for a test this does not read. */
+function positiveSet(t: PositiveTest, domain: ValueSet, date: boolean, zone: TimeZone): ValueSet | null {
+  switch (t.op) {
+    case "present":
+      if (domain.k === "ordered") return { k: "ordered", ops: domain.ops, s: domain.ops.present };
+      return domain.k === "text" ? { k: "text", s: TEXT.present } : { k: "bool", s: { bits: 6 } };
+    case "lt":
+    case "le":
+    case "gt":
+    case "ge":
+      return compareSet(domain, t.op, t.value, date, zone);
+    case "eq":
+      return equalSet(domain, t.value, date, zone);
+    case "between": {
+      const lo = compareSet(domain, "ge", t.low, date, zone);
+      const hi = compareSet(domain, "le", t.high, date, zone);
+      return lo && hi ? intersect(lo, hi) : null;
+    }
+    case "in": {
+      let acc: ValueSet | null = null;
+      for (const v of t.values) {
+        const one = equalSet(domain, v, date, zone);
+        if (!one) return null;
+        acc = acc ? unite(acc, one) : one;
+      }
+      return acc;
+    }
+    default:
+      return null;
+  }
+}
+
+function equalSet(domain: ValueSet, value: Literal, date: boolean, zone: TimeZone): ValueSet | null {
+  if (domain.k === "ordered") {
+    const lo = compareSet(domain, "ge", value, date, zone);
+    const hi = compareSet(domain, "le", value, date, zone);
+    return lo && hi ? intersect(lo, hi) : null;
+  }
+  // An empty text is no value (formula.ts: `= ""` never holds).
+  if (domain.k === "text") return value.kind === "string" ? (value.value === "" ? { k: "text", s: TEXT.none } : { k: "text", s: TEXT.one(value.value) }) : null;
+  return value.kind === "boolean" ? { k: "bool", s: { bits: value.value ? 2 : 4 } } : null;
+}
+
+function compareSet(domain: ValueSet, op: "ge" | "gt" | "le" | "lt", value: Literal, date: boolean, zone: TimeZone): ValueSet | null {
+  if (domain.k !== "ordered") return null;
+  if (value.kind === "number") return domain.ops === NUMBERS ? intersect(domain, { k: "ordered", ops: NUMBERS, s: NUMBERS.compare(op, value.value === 0 ? 0 : value.value) }) : null;
+  if (value.kind === "string" || value.kind === "boolean" || domain.ops === NUMBERS) return null;
+  // As formula.ts's `term` with `now` fixed, and the reasoner's `atomSet`.
+  const ms = value.kind === "instant" ? resolveTime(value, 0, zone) : resolveTime(value, FIXED_NOW, zone);
+  const s = date ? dayBound(op, ms, zone) : domain.ops.compare(op, ms);
+  return intersect(domain, { k: "ordered", ops: domain.ops, s });
+}
+
+/**
+ * Whether every combination of the sets (and their complements within `domain`) has a value: each region
+ * is split by the next set into where it holds and where it does not; an empty part ends it.
+ */
+function splits(domain: ValueSet, sets: readonly ValueSet[]): boolean {
+  let regions: ValueSet[] = [domain];
+  for (const s of sets) {
+    const next: ValueSet[] = [];
+    for (const region of regions) {
+      const inside = intersect(region, s);
+      if (isNone(inside)) return false;
+      const outside = without(region, s);
+      if (isNone(outside)) return false;
+      next.push(inside, outside);
+    }
+    regions = next;
+  }
+  return true;
+}
+
+function resetBudget(r: Reasoner): true {
+  r.budget.steps = 0;
+  r.budget.limit = STEPS;
+  r.budget.exceeded = false;
+  return true;
+}
+
+/** Whether every combination of truth values of these leaves (over one field, two or more) is met by some value. */
 function everyCombination(nodes: readonly Node[], k: Kept): boolean {
   const { r } = k;
-  if (nodes.length === 1) return r.sat(nodes[0]!) === "yes" && r.valid(nodes[0]!) === "no";
   const key = nodes.map((n) => n.id).sort((a, b) => a - b).join(",");
   const known = k.groups.get(key);
   if (known !== undefined) return known;
@@ -136,10 +315,7 @@ function everyCombination(nodes: readonly Node[], k: Kept): boolean {
   return answer;
 }
 
-/**
- * The combinations as exact sets of one variable's values, split leaf by leaf (each region into where the
- * next leaf holds and where it does not; an empty one ends it). Null when a leaf is not an exact set.
- */
+/** The combinations as exact sets of one variable's values; null when a leaf is not an exact set. */
 function bySets(nodes: readonly Node[], r: Reasoner): boolean | null {
   const sets: ValueSet[] = [];
   let v = null;
@@ -150,19 +326,7 @@ function bySets(nodes: readonly Node[], r: Reasoner): boolean | null {
     sets.push(s.set);
   }
   const domain = r.domain(v!);
-  if (!domain) return null;
-  let regions: ValueSet[] = [domain];
-  for (const s of sets) {
-    const next: ValueSet[] = [];
-    for (const region of regions) {
-      const inside = intersect(region, s);
-      const outside = without(region, s);
-      if (isNone(inside) || isNone(outside)) return false;
-      next.push(inside, outside);
-    }
-    regions = next;
-  }
-  return true;
+  return domain ? splits(domain, sets) : null;
 }
 
 /** The combinations as formulas, each shown possible by the reasoner (a "yes" at a fixed `now` is a proof). */

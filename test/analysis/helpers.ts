@@ -86,6 +86,11 @@ function eventCondition(): fc.Arbitrary<string> {
 
 /** A rule (or event condition) over the few fields the conflict-prone conditions use. */
 export function leafArb(options: { events?: boolean } = {}): fc.Arbitrary<string> {
+  return fc.oneof(...fieldLeafArbs(options));
+}
+
+/** Per field (and, with `events`, one for event conditions): rules over that field only. */
+export function fieldLeafArbs(options: { events?: boolean } = {}): fc.Arbitrary<string>[] {
   const leaves: fc.Arbitrary<string>[] = [
     numberRule("lifetime_value"),
     numberRule("score"),
@@ -101,7 +106,7 @@ export function leafArb(options: { events?: boolean } = {}): fc.Arbitrary<string
     ),
   ];
   if (options.events ?? true) leaves.push(eventCondition());
-  return fc.oneof(...leaves);
+  return leaves;
 }
 
 /** Conditions of 1-8 rules over few fields and values, so contradictions, tautologies and repeats are common. */
