@@ -7,7 +7,8 @@
  * - baseline: `parse` then `check`, as `segql check` does before this issue;
  * - + analysis, nothing kept between texts (the default: `segql check`, `analyze()`);
  * - + analysis, kept between the texts of a round (`share: true`, as the language service does; a fresh
- *   schema object per round, so every round starts cold).
+ *   schema object per round, so every round starts cold);
+ * - + analysis without the fast path (`fastPath: false`: every condition walked), to show what it saves.
  * The goal (issue 16): the analysis adds less than 20% to the check time. Measured on a fresh `tsc` build
  * of src/ (as `bin/segql.js` runs it), not through tsx.
  *
@@ -63,7 +64,7 @@ export async function run(): Promise<string> {
   const corpus = buildCorpus(parseSchema(schemaText).fields, N).map((e) => e.segql);
   const load = loadavg()[0]!;
 
-  const rows = { base: [] as number[], cold: [] as number[], warm: [] as number[] };
+  const rows = { base: [] as number[], cold: [] as number[], warm: [] as number[], walk: [] as number[] };
   let warned = 0;
   for (let round = 0; round <= ROUNDS; round++) {
     // A fresh schema object per round: the analysis keeps its reasoning per schema, so each round is cold.
@@ -75,19 +76,33 @@ export async function run(): Promise<string> {
     for (const text of corpus) analysisWarnings(check(parse(text).document, schema).segments, { text });
     const cold = cpuMs() - t0;
     t0 = cpuMs();
+    for (const text of corpus) analysisWarnings(check(parse(text).document, schema).segments, { text, fastPath: false });
+    const walk = cpuMs() - t0;
+    t0 = cpuMs();
     let w = 0;
     for (const text of corpus) w += analysisWarnings(check(parse(text).document, schema).segments, { text, share: true }).length > 0 ? 1 : 0;
     const warm = cpuMs() - t0;
     warned = w;
-    console.log(`round ${round}${round === 0 ? " (warm-up)" : ""}: check ${base.toFixed(0)} ms, + analysis (fresh) ${cold.toFixed(0)} ms, + analysis (kept) ${warm.toFixed(0)} ms`);
+    console.log(`round ${round}${round === 0 ? " (warm-up)" : ""}: check ${base.toFixed(0)} ms, + analysis (fresh) ${cold.toFixed(0)} ms, + analysis (kept) ${warm.toFixed(0)} ms, + analysis without the fast path ${walk.toFixed(0)} ms`);
     if (round === 0) continue;
     rows.base.push(base);
     rows.cold.push(cold);
     rows.warm.push(warm);
+    rows.walk.push(walk);
   }
   const base = median(rows.base);
   const cold = median(rows.cold);
   const warm = median(rows.warm);
+  const walk = median(rows.walk);
+  // How many conditions the fast path proves warning-free (not timed).
+  const { provablyWarningFree } = (await import(pathToFileURL(join(BUILD, "analysis", "warning-free.js")).href)) as typeof import("../../src/analysis/warning-free.js");
+  const { zoneOf } = (await import(pathToFileURL(join(BUILD, "checker", "zone.js")).href)) as typeof import("../../src/checker/zone.js");
+  const fastSchema = parseSchema(schemaText);
+  let fast = 0;
+  for (const text of corpus) {
+    const seg = check(parse(text).document, fastSchema).segments[0];
+    if (seg && provablyWarningFree(seg.expr, fastSchema, zoneOf(fastSchema.timeZone), text)) fast++;
+  }
   const pct = (x: number) => `${(((x - base) / base) * 100).toFixed(0)}%`;
 
   // The language service's work after an edit, with and without the analysis: bench/lsp's in-process
@@ -154,6 +169,9 @@ bench/parse's corpus: ${N.toLocaleString("en-US")} generated conditions of 5-15 
 | parse + check (baseline) | ${ms(base)} | ${((base / N) * 1000).toFixed(0)} µs | |
 | parse + check + analysis, nothing kept between texts (the default: \`segql check\`, \`analyze()\`) | ${ms(cold)} | ${((cold / N) * 1000).toFixed(0)} µs | ${pct(cold)} |
 | parse + check + analysis, reasoning and warnings kept between the texts of a round (\`share: true\`, as the language service) | ${ms(warm)} | ${((warm / N) * 1000).toFixed(0)} µs | ${pct(warm)} |
+| parse + check + analysis without the fast path (\`fastPath: false\`: every condition walked, as before the fast path) | ${ms(walk)} | ${((walk / N) * 1000).toFixed(0)} µs | ${pct(walk)} |
+
+The fast path (src/analysis/warning-free.ts) proves ${fast.toLocaleString("en-US")} of the ${N.toLocaleString("en-US")} conditions (${((fast / N) * 100).toFixed(0)}%) warning-free without building their formulas; ${(N - warned - fast).toLocaleString("en-US")} more get no warning but are walked (the fast path could not show it), and ${warned.toLocaleString("en-US")} get a warning (or an analysis-incomplete note). The default row is ${((1 - cold / walk) * 100).toFixed(0)}% below the row without the fast path.
 
 Goal: the analysis adds less than 20% to the check time: ${(warm - base) / base < 0.2 ? "met" : "NOT met"} with reasoning kept, ${(cold - base) / base < 0.2 ? "met" : "NOT met"} by default.
 
