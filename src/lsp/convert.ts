@@ -25,7 +25,7 @@ import {
   type SemanticToken,
   type SemanticTokenType,
   type ServiceDiagnostic,
-} from "../service/index.js";
+} from "../service/types.js";
 
 /** Anything that converts offsets to positions: an open `TextDocument`, or one made for a file on disk. */
 export type PositionSource = Pick<TextDocument, "positionAt" | "offsetAt">;
