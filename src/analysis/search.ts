@@ -12,7 +12,7 @@
  * "unsat" is a proof: every cube was refused by a sound rule. "sat" means a cube was accepted. Anything
  * the theory could not decide, or a cube `accept` refused, makes the answer "unknown" rather than "unsat".
  */
-import { postOrder, type Atom, type Node, type Var } from "./formula.js";
+import type { Atom, Node, Var } from "./formula.js";
 import type { Reasoner } from "./reasoner.js";
 import type { Lit, Verdict } from "./theory.js";
 import type { TimeSolution } from "./time-graph.js";
@@ -78,10 +78,33 @@ const structures = new WeakMap<Node, Structure>();
 function structureOf(root: Node): Structure {
   const known = structures.get(root);
   if (known) return known;
-  const nodes = postOrder(root);
-  const n = nodes.length;
+  // Children before parents, each once, in the order of `postOrder` (the search picks atoms in this order),
+  // with each node's position; built here without postOrder's per-node objects (this runs per question).
+  const nodes: Node[] = [];
   const pos = new Map<number, number>();
-  nodes.forEach((x, i) => pos.set(x.id, i));
+  const path: Node[] = [root];
+  const next: number[] = [0];
+  while (path.length > 0) {
+    const top = path.length - 1;
+    const x = path[top]!;
+    const i = next[top]!;
+    if (i < x.kids.length) {
+      next[top] = i + 1;
+      const k = x.kids[i]!;
+      if (!pos.has(k.id)) {
+        path.push(k);
+        next.push(0);
+      }
+    } else {
+      path.pop();
+      next.pop();
+      if (!pos.has(x.id)) {
+        pos.set(x.id, nodes.length);
+        nodes.push(x);
+      }
+    }
+  }
+  const n = nodes.length;
   const kids = nodes.map((x) => x.kids.map((k) => pos.get(k.id)!));
   const atoms: Atom[] = [];
   const atomOf = new Int32Array(n).fill(-1);

@@ -127,7 +127,7 @@ export function provablyWarningFree(expr: TypedExpr, schema: Schema, zone: TimeZ
   // Groups whose rules are exact sets of values are decided here; the rest by the kept reasoner.
   let rest: (TypedRule | TypedEvent)[][] | null = null;
   for (const leaves of groupLeaves) {
-    if (leaves.length === 1 && patternOrList(leaves[0]!)) continue;
+    if (leaves.length === 1 && nonConstantAlone(leaves[0]!)) continue;
     const sets = directSets(leaves, zone);
     if (!sets) (rest ??= []).push(leaves);
     else if (!splits(sets.domain, sets.sets)) return false;
@@ -155,18 +155,42 @@ export function provablyWarningFree(expr: TypedExpr, schema: Schema, zone: TimeZ
 }
 
 /**
- * A text pattern or a list test, which alone both holds for some value and fails for another (the empty
- * one, or its complement's): `contains`/`starts with`/`ends with` hold for the needle itself (an empty
- * needle: for any text), `has any` of at least one value and `has all` for a list of those values, `is not
- * empty` for any value; each is false on the empty value, and a negated one is the exact complement.
+ * A rule that alone, as written, both holds for some value and fails for another, for a reason read off
+ * its test (the common case, without building sets). A positive test is false on the empty value, so it
+ * is never always true, and it holds for some value when it names one that exists: a finite number (a
+ * `between` whose low end is at most its high end), a non-empty text, a boolean; `contains`/`starts
+ * with`/`ends with` (the needle itself; an empty needle: any text); `has any` of at least one value, `has
+ * all` (a list of the values); `is not empty`. A negated test is the exact complement, so it too can hold
+ * and fail. False means "not read off here" (times and events go to the sets or the reasoner).
  */
-function patternOrList(e: TypedRule | TypedEvent): boolean {
+function nonConstantAlone(e: TypedRule | TypedEvent): boolean {
   if (e.kind !== "rule") return false;
   const t = e.test;
+  if (t.op === "present") return true;
   const type = e.field.type;
-  if (type === "string" || type === "enum") return t.op === "contains" || t.op === "startsWith" || t.op === "endsWith";
-  if (type === "list") return (t.op === "hasAny" && t.values.length > 0) || t.op === "hasAll" || t.op === "present";
-  return false;
+  const exists = (v: Literal) =>
+    type === "number" ? v.kind === "number" && Number.isFinite(v.value) : type === "string" || type === "enum" ? v.kind === "string" && v.value !== "" : type === "boolean" && v.kind === "boolean";
+  switch (t.op) {
+    case "eq":
+      return exists(t.value);
+    case "lt":
+    case "le":
+    case "gt":
+    case "ge":
+      return type === "number" && exists(t.value);
+    case "between":
+      return type === "number" && exists(t.low) && exists(t.high) && (t.low as { value: number }).value <= (t.high as { value: number }).value;
+    case "in":
+      return t.values.some(exists);
+    case "contains":
+    case "startsWith":
+    case "endsWith":
+      return type === "string" || type === "enum";
+    case "hasAny":
+      return type === "list" && t.values.length > 0;
+    case "hasAll":
+      return type === "list";
+  }
 }
 
 /** Group names of event conditions (a character no field name starts with). */
