@@ -23,15 +23,20 @@
  * Every warning the walk gives is a proof that holds for every `now` and every contact (docs/analysis.md),
  * and each of those claims fails at FIXED_NOW for some contact, so the walk can give none of them.
  *
+ * How the combinations are shown possible, cheapest first: a lone rule whose test names a value that
+ * exists (`nonConstantAlone`: a finite number, a non-empty text, a needle, a list value) both holds and
+ * fails; rules on numbers, times, booleans and text under `=`/`in`/emptiness are exact sets of values at
+ * FIXED_NOW (as formula.ts and the reasoner define them), split into the 2^k regions (`splits`); a lone
+ * event condition is decided by a reasoner at FIXED_NOW (every time an absolute instant, so its "yes" is a
+ * proof), kept per schema and zone with its answers by the condition's text.
+ *
  * What falls back to the walk (this test answers only "certainly no warning" or "don't know"): a
  * reference `in segment` (its fields are shared with the referenced segment's own), an event condition
  * with a `where` filter (the walk looks inside the filter), two event conditions of one name, more than
- * MAX_GROUP leaves on one field, a combination that cannot be shown possible within a small budget. The
- * combinations are decided by the reasoner at FIXED_NOW, where every time is an absolute instant: a "yes"
- * there is a proof that a value exists (exact sets, or a text or list value built and checked).
- *
- * What is decided is kept per schema and zone (one formula universe at FIXED_NOW): a rule seen before
- * costs a lookup.
+ * MAX_GROUP rules on one field, two or more rules on a field of which one is a text pattern or a list test
+ * (showing their combinations takes a search that costs more than the walk saves), and any combination
+ * that has no value. The walk may also add an `analysis-incomplete` note when its steps run out; a
+ * condition this proves warning-free gets no such note (there is nothing left to decide).
  */
 import { resolveTime } from "../checker/time.js";
 import type { Literal, PositiveTest, TypedEvent, TypedExpr, TypedRule } from "../checker/typed-ast.js";
@@ -47,7 +52,7 @@ export const FIXED_NOW = Date.UTC(2024, 6, 1, 12, 0, 0, 0);
 /** Most leaves on one field this test takes on (2^k combinations); more fall back to the walk. */
 export const MAX_GROUP = 6;
 
-/** Search steps allowed per call for the combinations that are not exact sets. */
+/** Reasoning steps allowed for a lone event condition (exact sets need none). */
 const STEPS = 2_000;
 
 /** Nodes a kept universe may hold before it is replaced (bounds memory). */
@@ -63,8 +68,6 @@ interface Kept {
   r: Reasoner;
   /** Leaves by their text as written (the same text is the same rule of this schema, at FIXED_NOW). */
   leaves: Map<string, Leaf>;
-  /** Whether every combination of a group of leaves is possible, by the leaves' node ids. */
-  groups: Map<string, boolean>;
 }
 
 const kept = new WeakMap<Schema, Map<string, Kept>>();
@@ -76,10 +79,10 @@ function keptFor(schema: Schema, zone: TimeZone): Kept {
     kept.set(schema, byZone);
   }
   let k = byZone.get(zone.name);
-  if (!k || k.r.f.size > MAX_NODES || k.leaves.size > MAX_NODES || k.groups.size > MAX_NODES) {
+  if (!k || k.r.f.size > MAX_NODES || k.leaves.size > MAX_NODES) {
     const r = new Reasoner(new Formulas({ zone, now: FIXED_NOW }));
-    r.maxSearchAtoms = 4 * MAX_GROUP;
-    k = { r, leaves: new Map(), groups: new Map() };
+    r.maxSearchAtoms = 0;
+    k = { r, leaves: new Map() };
     byZone.set(zone.name, k);
   }
   return k;
@@ -133,26 +136,25 @@ export function provablyWarningFree(expr: TypedExpr, schema: Schema, zone: TimeZ
     else if (!splits(sets.domain, sets.sets)) return false;
   }
   if (!rest) return true;
+  // Left: a lone event condition (no filter), decided by the kept reasoner; or two or more rules on one
+  // field of which one is a text pattern or a list test. Showing every combination of those takes a search
+  // that costs more than the walk it would save on bench/parse's corpus, so they go to the walk.
   const k = keptFor(schema, zone);
   const { r } = k;
   r.f.forgetTyped();
   for (const leaves of rest) {
-    const nodes: Node[] = [];
-    for (const e of leaves) {
-      const leaf = leafOf(e, k, text);
-      if (leaf.alone === undefined) {
-        const alone = resetBudget(r) && r.sat(leaf.node) === "yes" && r.valid(leaf.node) === "no";
-        // A "no" cut short by the budget is not kept (with fresh steps it may be shown).
-        if (alone || !r.budget.exceeded) leaf.alone = alone;
-        if (!alone) return false;
-      } else if (!leaf.alone) return false;
-      nodes.push(leaf.node);
-    }
-    resetBudget(r);
-    if (nodes.length > 1 && !everyCombination(nodes, k)) return false;
+    if (leaves.length > 1) return false;
+    const leaf = leafOf(leaves[0]!, k, text);
+    if (leaf.alone === undefined) {
+      const alone = resetBudget(r) && r.sat(leaf.node) === "yes" && r.valid(leaf.node) === "no";
+      // A "no" cut short by the budget is not kept (with fresh steps it may be shown).
+      if (alone || !r.budget.exceeded) leaf.alone = alone;
+      if (!alone) return false;
+    } else if (!leaf.alone) return false;
   }
   return true;
 }
+
 
 /**
  * A rule that alone, as written, both holds for some value and fails for another, for a reason read off
@@ -324,48 +326,5 @@ function resetBudget(r: Reasoner): true {
   r.budget.steps = 0;
   r.budget.limit = STEPS;
   r.budget.exceeded = false;
-  return true;
-}
-
-/** Whether every combination of truth values of these leaves (over one field, two or more) is met by some value. */
-function everyCombination(nodes: readonly Node[], k: Kept): boolean {
-  const { r } = k;
-  const key = nodes.map((n) => n.id).sort((a, b) => a - b).join(",");
-  const known = k.groups.get(key);
-  if (known !== undefined) return known;
-  const answer = bySets(nodes, r) ?? byFormulas(nodes, r);
-  // An answer cut short by the budget is not kept (with fresh steps it may be shown).
-  if (answer || !r.budget.exceeded) k.groups.set(key, answer);
-  return answer;
-}
-
-/** The combinations as exact sets of one variable's values; null when a leaf is not an exact set. */
-function bySets(nodes: readonly Node[], r: Reasoner): boolean | null {
-  const sets: ValueSet[] = [];
-  let v = null;
-  for (const n of nodes) {
-    const s = r.single(n);
-    if (!s || (v && s.v !== v)) return null;
-    v = s.v;
-    sets.push(s.set);
-  }
-  const domain = r.domain(v!);
-  return domain ? splits(domain, sets) : null;
-}
-
-/** The combinations as formulas, each shown possible by the reasoner (a "yes" at a fixed `now` is a proof). */
-function byFormulas(nodes: readonly Node[], r: Reasoner): boolean {
-  let regions: Node[][] = [[]];
-  for (const n of nodes) {
-    const next: Node[][] = [];
-    for (const region of regions) {
-      for (const lit of [n, r.f.not(n)]) {
-        const parts = [...region, lit];
-        if (r.sat(r.f.and(parts)) !== "yes") return false;
-        next.push(parts);
-      }
-    }
-    regions = next;
-  }
   return true;
 }
