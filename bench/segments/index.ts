@@ -177,6 +177,9 @@ export async function run(): Promise<string> {
       p50: number;
       p95: number;
       cpu: number;
+      bareP50: number;
+      bareP95: number;
+      bareCpu: number;
       handP50: number;
       handP95: number;
       handCpu: number;
@@ -187,11 +190,16 @@ export async function run(): Promise<string> {
     for (const p of PREVIEWS) {
       const times: number[] = [];
       const cpus: number[] = [];
+      const bare: number[] = [];
+      const bareCpus: number[] = [];
       const hand: number[] = [];
       const handCpus: number[] = [];
       let count = 0;
       for (let i = 0; i < 22; i++) {
         const r = await timed(() => store!.preview(p.expression, { limit: 20 }));
+        // What the goal names: the count and the first page (no per-condition counts).
+        const b = await timed(() => store!.preview(p.expression, { limit: 20, conditionCounts: false }));
+        if (b.value.count !== r.value.count) mismatches.push(`${p.label}: preview without condition counts counts ${b.value.count}, with them ${r.value.count}`);
         // The event rule has no hand-written peer (its scans take seconds; no goal applies to it).
         const h = p.hand
           ? await timed(async () => {
@@ -204,6 +212,8 @@ export async function run(): Promise<string> {
         if (i >= 2) {
           times.push(r.ms);
           cpus.push(r.cpu);
+          bare.push(b.ms);
+          bareCpus.push(b.cpu);
           if (h) {
             hand.push(h.ms);
             handCpus.push(h.cpu);
@@ -217,13 +227,16 @@ export async function run(): Promise<string> {
         p50: percentile(times, 50),
         p95: percentile(times, 95),
         cpu: percentile(cpus, 50),
+        bareP50: percentile(bare, 50),
+        bareP95: percentile(bare, 95),
+        bareCpu: percentile(bareCpus, 50),
         handP50: none ? NaN : percentile(hand, 50),
         handP95: none ? NaN : percentile(hand, 95),
         handCpu: none ? NaN : percentile(handCpus, 50),
         count,
       };
       previews.push(stats);
-      log(`  preview ${p.label}: p50 ${stats.p50.toFixed(1)} ms, p95 ${stats.p95.toFixed(1)} ms, CPU ${stats.cpu.toFixed(1)} ms; hand-written p50 ${stats.handP50.toFixed(1)} ms, p95 ${stats.handP95.toFixed(1)} ms, CPU ${stats.handCpu.toFixed(1)} ms (${count} contacts)`);
+      log(`  preview ${p.label}: p50 ${stats.p50.toFixed(1)} ms, p95 ${stats.p95.toFixed(1)} ms, CPU ${stats.cpu.toFixed(1)} ms; count + first page p50 ${stats.bareP50.toFixed(1)} ms, p95 ${stats.bareP95.toFixed(1)} ms; hand-written p50 ${stats.handP50.toFixed(1)} ms, p95 ${stats.handP95.toFixed(1)} ms, CPU ${stats.handCpu.toFixed(1)} ms (${count} contacts)`);
     }
 
     // 2. Refresh of the 100 segments vs hand-written SQL for the same work.
@@ -300,8 +313,11 @@ export async function run(): Promise<string> {
       if (!r.value.feed.items.some((c) => c.key === key)) throw new Error(`upsert of ${key}: no change in the feed`);
       cursor = r.value.feed.next;
       const changes = r.value.result.changes;
-      // The same writes by hand: the segments it entered and left are known in advance.
+      // The same writes by hand: the segments it entered and left are known in advance, and so are the
+      // memberships it keeps (read before the clock starts). Exits delete the contact's rows by key alone and
+      // insert the kept ones again: DuckDB uses the contact_key index only for a lone equality.
       await reset(key);
+      const before = (await db.query("SELECT segment_id FROM segql_memberships WHERE contact_key = $1", [key])).map((m) => String(m["segment_id"]));
       const h = await timed(async () => {
         await db.write(async (tx) => {
           await tx.query("UPDATE contacts SET ltv = 5000 WHERE id = $1", [key]);
@@ -312,8 +328,9 @@ export async function run(): Promise<string> {
           );
           const entered = changes.filter((c) => c.change === "entered").map((c) => String(c.segmentId));
           const exited = changes.filter((c) => c.change === "exited").map((c) => String(c.segmentId));
-          if (exited.length > 0) await tx.query("DELETE FROM segql_memberships WHERE contact_key = $1 AND list_contains(CAST($2 AS BIGINT[]), segment_id)", [key, exited]);
-          if (entered.length > 0) await tx.query("INSERT INTO segql_memberships SELECT CAST(unnest(CAST($1 AS TEXT[])) AS BIGINT), $2", [entered, key]);
+          const inserted = exited.length > 0 ? [...before.filter((id) => !exited.includes(id)), ...entered] : entered;
+          if (exited.length > 0) await tx.query("DELETE FROM segql_memberships WHERE contact_key = $1", [key]);
+          if (inserted.length > 0) await tx.query("INSERT INTO segql_memberships SELECT CAST(unnest(CAST($1 AS TEXT[])) AS BIGINT), $2", [inserted, key]);
           await tx.query(
             "UPDATE segql_segments SET member_count = member_count + (CASE WHEN list_contains(CAST($1 AS BIGINT[]), id) THEN 1 ELSE 0 END) - (CASE WHEN list_contains(CAST($2 AS BIGINT[]), id) THEN 1 ELSE 0 END) WHERE list_contains(CAST($1 AS BIGINT[]), id) OR list_contains(CAST($2 AS BIGINT[]), id)",
             [entered, exited],
@@ -336,7 +353,8 @@ export async function run(): Promise<string> {
     const loadAfter = loadavg();
 
     const ok = (b: boolean) => (b ? "met" : "**not met**");
-    const contactP95 = Math.max(...previews.filter((p) => p.contact).map((p) => p.p95));
+    const contactP95 = Math.max(...previews.filter((p) => p.contact).map((p) => p.bareP95));
+    const contactFullP95 = Math.max(...previews.filter((p) => p.contact).map((p) => p.p95));
     const ratio = segqlBest / handBest;
     return [
       "## bench/segments: the segments store (DuckDB)",
@@ -345,10 +363,10 @@ export async function run(): Promise<string> {
       "",
       "| measure | p50 | p95 | CPU p50 | hand-written p50 / p95 / CPU | goal |",
       "| --- | ---: | ---: | ---: | ---: | --- |",
-      ...previews.map(
-        (p) =>
-          `| preview ${p.label} (${p.count.toLocaleString("en-US")} contacts) | ${p.p50.toFixed(1)} ms | ${p.p95.toFixed(1)} ms | ${p.cpu.toFixed(1)} ms | ${Number.isNaN(p.handP50) ? "" : `${p.handP50.toFixed(1)} / ${p.handP95.toFixed(1)} / ${p.handCpu.toFixed(1)} ms`} | ${p.contact ? `p95 < 100 ms: ${ok(p.p95 < 100)}` : "(events; no goal)"} |`,
-      ),
+      ...previews.flatMap((p) => [
+        `| preview ${p.label}: count + first page (${p.count.toLocaleString("en-US")} contacts) | ${p.bareP50.toFixed(1)} ms | ${p.bareP95.toFixed(1)} ms | ${p.bareCpu.toFixed(1)} ms | ${Number.isNaN(p.handP50) ? "" : `${p.handP50.toFixed(1)} / ${p.handP95.toFixed(1)} / ${p.handCpu.toFixed(1)} ms`} | ${p.contact ? `p95 < 100 ms: ${ok(p.bareP95 < 100)}` : "(events; no goal)"} |`,
+        `| preview ${p.label}: with every sub-condition's count | ${p.p50.toFixed(1)} ms | ${p.p95.toFixed(1)} ms | ${p.cpu.toFixed(1)} ms | | ${p.contact ? `(p95 < 100 ms: ${p.p95 < 100 ? "yes" : "no"})` : ""} |`,
+      ]),
       `| contact upsert → change in the feed (${latencies.length} runs, ${(moved / latencies.length).toFixed(0)} changes each) | ${percentile(latencies, 50).toFixed(2)} ms | ${percentile(latencies, 95).toFixed(2)} ms | ${percentile(cpus, 50).toFixed(2)} ms | ${percentile(hand, 50).toFixed(2)} / ${percentile(hand, 95).toFixed(2)} / ${percentile(handCpus, 50).toFixed(2)} ms | p95 < 5 ms: ${ok(percentile(latencies, 95) < 5)} |`,
       `| of which the upsert (re-evaluating the segments it can affect) | ${percentile(upsertOnly, 50).toFixed(2)} ms | ${percentile(upsertOnly, 95).toFixed(2)} ms | | | |`,
       "",
@@ -357,7 +375,7 @@ export async function run(): Promise<string> {
       ...PREVIEWS.map((p) => `- ${p.label}: \`${p.expression}\``),
       ...(mismatches.length > 0 ? ["", `**Counts differ** (a bug to look into): ${[...new Set(mismatches)].join("; ")}`] : []),
       "",
-      `Preview = count, the count of each sub-condition (one scan, each leaf computed once) and the first 20 contacts by key; the hand-written peer runs only the count and the first page. The worst contact-rule p95 is ${contactP95.toFixed(1)} ms. CPU = the process's user + system time (all threads) per operation: on a loaded machine a query waits for a core, so wall time exceeds it; on 2 idle cores wall time is about CPU / 2 for the scans.`,
+      `Preview = count, the count of each sub-condition (one scan, each leaf computed once) and the first 20 contacts by key; the goal names the count and the first page (\`conditionCounts: false\`: the count as one WHERE scan, then the page), which the hand-written peer also runs. The worst contact-rule p95 is ${contactP95.toFixed(1)} ms for count + first page, ${contactFullP95.toFixed(1)} ms with every sub-condition's count. CPU = the process's user + system time (all threads) per operation: on a loaded machine a query waits for a core, so wall time exceeds it; on 2 idle cores wall time is about CPU / 2 for the scans.`,
     ].join("\n");
   } finally {
     await store?.close();

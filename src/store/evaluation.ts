@@ -76,6 +76,8 @@ export async function preview(ctx: Ctx, tx: SqlRunner, catalog: Catalog, express
  * The combinations are built bottom-up in a loop (no recursion on the expression's depth).
  */
 function countsQuery(ctx: Ctx, subs: readonly SubCondition[], where: (expr: TypedExpr) => string): string {
+  // The count alone (`conditionCounts: false`): a WHERE clause, whose conjuncts the engine can push into the scan.
+  if (subs.length === 1) return `SELECT COUNT(*) AS n0 FROM ${ctx.table} AS ${ALIAS} WHERE ${where(subs[0]!.node)}`;
   const children = new Map<number, number[]>();
   for (const s of subs) if (s.parent !== null) children.set(s.parent, [...(children.get(s.parent) ?? []), s.index]);
   const leaves: string[] = [];

@@ -44,6 +44,9 @@ for (const backend of BACKENDS) {
         });
         expect(p.conditions.map((x) => [x.kind, x.count])).toEqual(subs.map((s, j) => [s.kind, expected[j]]));
         expect(p.count).toBe(expected[0]);
+        // Without the per-condition counts, the count is one WHERE scan: the same number.
+        const bare = await t.store.preview(main, { limit: 5, conditionCounts: false });
+        expect([bare.count, bare.conditions]).toEqual([expected[0], []]);
         const root = compilePredicate(typed, { now });
         const matching = new Set(contacts.filter((x) => root(x, byKey.get(String(x["id"])) ?? [])).map((x) => String(x["id"])));
         expect(p.contacts.length).toBe(Math.min(5, matching.size));
