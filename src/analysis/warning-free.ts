@@ -95,21 +95,37 @@ function keptFor(schema: Schema, zone: TimeZone): Kept {
  * translating it again.
  */
 export function provablyWarningFree(expr: TypedExpr, schema: Schema, zone: TimeZone, text?: string): boolean {
-  // The leaves by group (few per condition: arrays), without recursion (nesting is the user's).
+  // The leaves by group (few per condition: arrays), without recursion (nesting is the user's). The
+  // `and`/`or`/`not` nodes are numbered as met, with their parent and depth, so that the node joining two
+  // leaves can be found (see `joinedByOr`); `leafParent` holds each leaf's parent's number.
   const groupNames: string[] = [];
   const groupLeaves: (TypedRule | TypedEvent)[][] = [];
+  const groupParents: number[][] = [];
+  const tree: Tree = { kinds: [], parents: [], depths: [] };
   const stack: TypedExpr[] = [expr];
+  const stackParent: number[] = [-1];
   while (stack.length > 0) {
     const e = stack.pop()!;
+    const parent = stackParent.pop()!;
     let group: string;
     switch (e.kind) {
       case "and":
       case "or":
-        for (const o of e.operands) stack.push(o);
+      case "not": {
+        const at = tree.kinds.length;
+        tree.kinds.push(e.kind);
+        tree.parents.push(parent);
+        tree.depths.push(parent < 0 ? 0 : tree.depths[parent]! + 1);
+        if (e.kind === "not") {
+          stack.push(e.operand);
+          stackParent.push(at);
+        } else
+          for (const o of e.operands) {
+            stack.push(o);
+            stackParent.push(at);
+          }
         continue;
-      case "not":
-        stack.push(e.operand);
-        continue;
+      }
       case "segment":
         return false;
       case "event":
@@ -124,16 +140,21 @@ export function provablyWarningFree(expr: TypedExpr, schema: Schema, zone: TimeZ
     if (at < 0) {
       groupNames.push(group);
       groupLeaves.push([e]);
+      groupParents.push([parent]);
     } else if (groupLeaves[at]!.length === MAX_GROUP || e.kind === "event") return false;
-    else groupLeaves[at]!.push(e);
+    else {
+      groupLeaves[at]!.push(e);
+      groupParents[at]!.push(parent);
+    }
   }
   // Groups whose rules are exact sets of values are decided here; the rest by the kept reasoner.
   let rest: (TypedRule | TypedEvent)[][] | null = null;
-  for (const leaves of groupLeaves) {
+  for (let g = 0; g < groupLeaves.length; g++) {
+    const leaves = groupLeaves[g]!;
     if (leaves.length === 1 && nonConstantAlone(leaves[0]!)) continue;
     const sets = directSets(leaves, zone);
     if (!sets) (rest ??= []).push(leaves);
-    else if (!splits(sets.domain, sets.sets)) return false;
+    else if (!splits(sets.domain, sets.sets, groupParents[g]!, tree)) return false;
   }
   if (!rest) return true;
   // Left: a lone event condition (no filter), decided by the kept reasoner; or two or more rules on one
@@ -302,22 +323,91 @@ function compareSet(domain: ValueSet, op: "ge" | "gt" | "le" | "lt", value: Lite
   return intersect(domain, { k: "ordered", ops: domain.ops, s });
 }
 
+/** The `and`/`or`/`not` nodes of a condition, numbered as met: kind, parent's number (-1: none), depth. */
+interface Tree {
+  kinds: string[];
+  parents: number[];
+  depths: number[];
+}
+
 /**
- * Whether every combination of the sets (and their complements within `domain`) has a value: each region
- * is split by the next set into where it holds and where it does not; an empty part ends it.
+ * Whether two leaves (by their parents' numbers) meet at an `or` with no `not` between it and either leaf:
+ * then two rules that never hold together can stand there (see `splits`).
  */
-function splits(domain: ValueSet, sets: readonly ValueSet[]): boolean {
+function joinedByOr(a: number, b: number, tree: Tree): boolean {
+  const { kinds, parents, depths } = tree;
+  if (a < 0 || b < 0) return false;
+  while (a !== b) {
+    if (depths[a]! >= depths[b]!) {
+      if (kinds[a] === "not") return false;
+      a = parents[a]!;
+    } else {
+      if (kinds[b] === "not") return false;
+      b = parents[b]!;
+    }
+    if (a < 0 || b < 0) return false;
+  }
+  return kinds[a] === "or";
+}
+
+/**
+ * Whether the rules of one field (their sets of values, within `domain`) combine freely enough: every
+ * combination of holding and failing has a value, except that two rules that never hold together (an
+ * *exclusive* pair: `tenure < 8`, `tenure >= 45`) may not both hold, provided the two meet at an `or` with no
+ * `not` between (`parents`: each rule's parent in `tree`).
+ *
+ * Why exclusive pairs so placed are harmless (extending the argument at the top of this file). Every
+ * question the walk asks is answered by a contact built from these assignments of the leaves: T(N) makes
+ * part N true, F(N) makes it false, and F(N) sets to false every leaf reached from N through `and`/`or`
+ * only. T(leaf) = true, F(leaf) = false; T(and) = T of each operand; F(and), F(or) = F of each operand;
+ * T(or) = T of one branch and F of the others; T(not M) = F(M), F(not M) = T(M). Two leaves of an exclusive
+ * pair are never both true in them: leaves of different operands of an `and` are never exclusive (the pair
+ * meets at an `or`); leaves of different branches of an `or` are each reached from it through `and`/`or`
+ * only, so each is false in F of its branch, and at most one branch gets T. So each T(N) and F(N) is a
+ * combination that has a value (checked here), and the walk's questions are answered as in a read-once
+ * formula: a part is not constant (T, F), an operand of an `and` is not implied by the surrounding
+ * operands (T of those, F of it: they meet at `and`s, so no exclusive pair spans them), a branch does not
+ * contradict its surroundings (T of all), nor is it contained in its sibling branches under them (T of it
+ * and of the surroundings, F of the siblings).
+ *
+ * The combinations are enumerated rule by rule (each region split into where the next rule holds and
+ * where it does not); a combination holding an exclusive pair is not needed; an empty one ends it.
+ */
+function splits(domain: ValueSet, sets: readonly ValueSet[], parents: readonly number[], tree: Tree): boolean {
+  const k = sets.length;
+  // exclusive[i] has bit j when rules i and j never hold together (and may stand so), for j < i.
+  const exclusive: number[] = [];
+  for (let i = 0; i < k; i++) {
+    let bits = 0;
+    for (let j = 0; j < i; j++) {
+      if (!isNone(intersect(sets[i]!, sets[j]!))) continue;
+      if (!joinedByOr(parents[i]!, parents[j]!, tree)) return false;
+      bits |= 1 << j;
+    }
+    exclusive.push(bits);
+  }
+  // Regions with the rules held so far (a bit per rule).
   let regions: ValueSet[] = [domain];
-  for (const s of sets) {
-    const next: ValueSet[] = [];
-    for (const region of regions) {
-      const inside = intersect(region, s);
-      if (isNone(inside)) return false;
+  let held: number[] = [0];
+  for (let i = 0; i < k; i++) {
+    const s = sets[i]!;
+    const nextRegions: ValueSet[] = [];
+    const nextHeld: number[] = [];
+    for (let r = 0; r < regions.length; r++) {
+      const region = regions[r]!;
+      if ((held[r]! & exclusive[i]!) === 0) {
+        const inside = intersect(region, s);
+        if (isNone(inside)) return false;
+        nextRegions.push(inside);
+        nextHeld.push(held[r]! | (1 << i));
+      }
       const outside = without(region, s);
       if (isNone(outside)) return false;
-      next.push(inside, outside);
+      nextRegions.push(outside);
+      nextHeld.push(held[r]!);
     }
-    regions = next;
+    regions = nextRegions;
+    held = nextHeld;
   }
   return true;
 }

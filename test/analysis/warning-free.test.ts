@@ -84,10 +84,18 @@ describe("examples", () => {
     expect(quiet('status in ("Pending", "Subscribed") and status in ("Subscribed", "Unsubscribed")')).toBe(true);
   });
 
+  it("two rules that never hold together, meeting at an `or` with no `not` between: warning-free", () => {
+    expect(quiet('(status = "Pending" and is_vip) or (status = "Subscribed" and score > 1)')).toBe(true);
+    expect(quiet("score < 8 or (score >= 45 and is_vip) or score between 20 and 30")).toBe(true);
+    // Meeting at an `and`, or with a `not` between; or every combination allowed but none empty: the walk decides.
+    expect(quiet('status = "Pending" and (status = "Subscribed" or is_vip)')).toBe(false);
+    expect(quiet('status = "Pending" or not (status = "Subscribed" or is_vip)')).toBe(false);
+    expect(quiet("score < 8 or score >= 45 or score is empty or score between 8 and 45")).toBe(false);
+  });
+
   it("a combination that cannot happen: the walk decides", () => {
     expect(quiet("score > 12 and score > 6")).toBe(false);
     expect(quiet("score > 12 and score < 6")).toBe(false);
-    expect(quiet('(status = "Pending" and is_vip) or (status = "Subscribed" and score > 1)')).toBe(false); // no warning, but not shown
     expect(quiet("is_vip or is_vip != true")).toBe(false);
     expect(quiet("(score > 5 and is_vip) or (score < 10 and not is_vip)")).toBe(false); // no warning, but not shown
   });
