@@ -252,12 +252,16 @@ async function writeDiffs(
   }
   const delta = new Map<number, number>();
   for (const d of diffs) delta.set(d.segment.row.id, (delta.get(d.segment.row.id) ?? 0) + (d.change === "entered" ? 1 : -1));
-  // One statement per distinct delta (one contact: +1 for its entries, -1 for its exits), with the ids as
-  // one array parameter: the text repeats, so the engine's prepared statement is reused.
-  const byDelta = new Map<number, string[]>();
-  for (const [id, n] of delta) if (n !== 0) byDelta.set(n, [...(byDelta.get(n) ?? []), String(id)]);
-  for (const [n, ids] of byDelta) {
-    await tx.query("UPDATE segql_segments SET member_count = member_count + $1 WHERE id IN (SELECT CAST(unnest(CAST($2 AS TEXT[])) AS BIGINT))", [n, ids]);
+  // One statement, ids and deltas as two array parameters: the text repeats, so the engine's prepared
+  // statement is reused.
+  const moved = [...delta].filter(([, n]) => n !== 0);
+  if (moved.length > 0) {
+    await tx.query(
+      `UPDATE segql_segments SET member_count = member_count + u.d
+       FROM (SELECT CAST(unnest(CAST($1 AS TEXT[])) AS BIGINT) AS id, CAST(unnest(CAST($2 AS TEXT[])) AS BIGINT) AS d) AS u
+       WHERE segql_segments.id = u.id`,
+      [moved.map(([id]) => String(id)), moved.map(([, n]) => String(n))],
+    );
   }
   return logged.map(changeOf).sort((a, b) => a.seq - b.seq);
 }
