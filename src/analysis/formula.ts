@@ -104,6 +104,12 @@ export interface Node {
   negation: Node | null;
   /** For `and`/`or`: a hash of the operands' ids (interning). */
   hash: number;
+  /**
+   * What the search (search.ts) derives from this node as a root, once computed. Kept on the node rather
+   * than in a WeakMap: the searches of one analysis make thousands of roots, and a WeakMap's entries cost
+   * the garbage collector far more than a field (about half of the warnings' time on bench/parse's corpus).
+   */
+  searchMemo: unknown;
 }
 
 /** Options of a formula universe. */
@@ -151,7 +157,7 @@ export class Formulas {
   }
 
   private make(t: Node["t"], value: boolean, atom: Atom | null, kids: readonly Node[], hash: number): Node {
-    return { id: this.nextId++, t, value, atom, kids, negation: null, hash };
+    return { id: this.nextId++, t, value, atom, kids, negation: null, hash, searchMemo: undefined };
   }
 
   /**

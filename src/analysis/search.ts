@@ -73,10 +73,8 @@ interface Structure {
   timeVars: Var[];
 }
 
-const structures = new WeakMap<Node, Structure>();
-
 function structureOf(root: Node): Structure {
-  const known = structures.get(root);
+  const known = root.searchMemo as Structure | undefined;
   if (known) return known;
   // Children before parents, each once, in the order of `postOrder` (the search picks atoms in this order),
   // with each node's position; built here without postOrder's per-node objects (this runs per question).
@@ -146,7 +144,7 @@ function structureOf(root: Node): Structure {
     symbolicTime: atoms.some((a) => a.k === "time" && a.term.kind !== "instant"),
     timeVars: vars.filter((v) => v.kind === "instant" || v.kind === "day"),
   };
-  structures.set(root, structure);
+  root.searchMemo = structure;
   return structure;
 }
 
