@@ -48,7 +48,7 @@ export interface AnalysisOptions {
    * Keep what is decided about a schema's rules, and each condition's warnings, for later calls (default
    * false: start afresh and keep nothing). For a host that re-analyses much the same text again and again (a
    * language server as one types: unchanged declarations then cost a lookup). On texts that share little,
-   * keeping costs more than it saves (bench/analysis: about 20-30% more on its corpus): the kept formulas
+   * keeping costs more than it saves (bench/analysis: about twice the default on its corpus): the kept formulas
    * outlive the young generation and the collector pays for them.
    */
   share?: boolean;
