@@ -269,7 +269,7 @@ export async function run(): Promise<string> {
     let handBest = Infinity;
     let segqlMoved = 0;
     let handMoved = 0;
-    const ROUNDS = 2;
+    const ROUNDS = 3;
     for (let round = 0; round < ROUNDS * 2; round++) {
       await change(round % 2 === 0 ? 1 : -1);
       const segqlTurn = round % 4 === 0 || round % 4 === 3;
