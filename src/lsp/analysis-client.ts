@@ -105,11 +105,15 @@ export class AnalysisClient {
 
   constructor(options: AnalysisClientOptions = {}) {
     this.budgetMs = options.budgetMs ?? 10_000;
-    this.heapMb = options.heapMb ?? 2048;
+    this.heapMb = options.heapMb ?? DEFAULT_HEAP_MB;
     this.retryAfterMs = options.retryAfterMs ?? Math.max(30_000, 3 * this.budgetMs);
     this.log = options.log ?? (() => undefined);
     this.onStopped = options.onStopped ?? (() => undefined);
-    this.data = { ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}), ...(options.testFaults ? { testFaults: options.testFaults } : {}) };
+    this.data = hostData(options);
+    // The worker starts now, not with the first document: loading its modules (the parser, the checker,
+    // the service) then overlaps the main thread's own start and the client's `initialize`, and the first
+    // diagnostics do not wait for it (issue 14: first diagnostics within 300 ms of the server's start).
+    this.spawn();
   }
 
   // ---- documents -----------------------------------------------------------------------------------
@@ -229,7 +233,6 @@ export class AnalysisClient {
       while (at > 0 && isBackgroundCall(this.queue[at - 1]!)) at--;
     }
     this.queue.splice(at, 0, job);
-    if (this.generation === 0) this.spawn(); // the first worker starts with the first document
     this.pump();
   }
 
@@ -311,10 +314,16 @@ export class AnalysisClient {
     this.worker = null;
     this.ready = false;
     const generation = ++this.generation;
-    workerEntry()
-      .then((entry) => {
-        if (this.disposed || generation !== this.generation) return;
-        this.attach(new Worker(entry, { workerData: this.data, resourceLimits: { maxOldGenerationSizeMb: this.heapMb }, stdout: true, stderr: true }));
+    // The first worker may have been started before this client, by `startAnalysisWorkerEarly`.
+    const early = generation === 1 ? takeEarlyWorker(this.data, this.heapMb) : null;
+    (early?.worker ?? workerEntry().then((entry) => newWorker(entry, this.data, this.heapMb)))
+      .then((w) => {
+        if (this.disposed || generation !== this.generation) {
+          void w.terminate();
+          return;
+        }
+        this.attach(w);
+        early?.replay(w);
         this.pump();
       })
       .catch((e: Error) => this.giveUp(`cannot start the analysis worker: ${e.message}`));
@@ -414,6 +423,69 @@ export class AnalysisClient {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }
+}
+
+const DEFAULT_HEAP_MB = 2048;
+
+function hostData(options: Pick<AnalysisClientOptions, "maxBytes" | "testFaults">): HostData {
+  return { ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}), ...(options.testFaults ? { testFaults: options.testFaults } : {}) };
+}
+
+function newWorker(entry: URL | string, data: HostData, heapMb: number): Worker {
+  return new Worker(entry, { workerData: data, resourceLimits: { maxOldGenerationSizeMb: heapMb }, stdout: true, stderr: true });
+}
+
+/** A worker started ahead of its client; what it emitted before the client took it is kept for it. */
+interface EarlyWorker {
+  /** Its `workerData` and heap limit, as JSON: the client takes it only when they are its own. */
+  key: string;
+  worker: Promise<Worker>;
+  /** Detaches the recording listeners and emits what they recorded again, to the client's listeners. */
+  replay(w: Worker): void;
+}
+
+let earlyWorker: EarlyWorker | null = null;
+
+/**
+ * Starts the analysis worker of the `AnalysisClient` about to be made with the same options, before the
+ * caller loads the rest of the server (the protocol library, the server): the worker's own start (a V8
+ * isolate, the parser and checker modules, a warm-up analysis) then runs on the other core meanwhile,
+ * instead of after it (issue 14). Until the client takes it, the worker does not keep the process alive
+ * and its messages and errors are recorded, so none is lost; one started for other options is ended when
+ * the client starts its own. Called once per process (later calls do nothing while one is waiting).
+ */
+export function startAnalysisWorkerEarly(options: Pick<AnalysisClientOptions, "heapMb" | "maxBytes" | "testFaults"> = {}): void {
+  if (earlyWorker) return;
+  const data = hostData(options);
+  const heapMb = options.heapMb ?? DEFAULT_HEAP_MB;
+  const recorded: [event: "message" | "error" | "exit", value: unknown][] = [];
+  const recorders = (["message", "error", "exit"] as const).map((event) => [event, (value: unknown) => recorded.push([event, value])] as const);
+  const worker = workerEntry().then((entry) => {
+    const w = newWorker(entry, data, heapMb);
+    w.unref();
+    for (const [event, listener] of recorders) w.on(event, listener);
+    return w;
+  });
+  worker.catch(() => undefined); // the client that takes it reports the failure
+  earlyWorker = {
+    key: JSON.stringify([data, heapMb]),
+    worker,
+    replay: (w) => {
+      w.ref();
+      for (const [event, listener] of recorders) w.off(event, listener);
+      for (const [event, value] of recorded.splice(0)) w.emit(event, value);
+    },
+  };
+}
+
+/** The worker started early for these options, taken (at most once); another one is ended. */
+function takeEarlyWorker(data: HostData, heapMb: number): EarlyWorker | null {
+  const early = earlyWorker;
+  earlyWorker = null;
+  if (!early) return null;
+  if (early.key === JSON.stringify([data, heapMb])) return early;
+  void early.worker.then((w) => w.terminate(), () => undefined);
+  return null;
 }
 
 function isBackgroundCall(job: Job): boolean {
