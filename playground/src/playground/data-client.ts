@@ -5,7 +5,7 @@
  */
 import type { BuiltinDataset } from "../datasets.js";
 import { datasetUrls } from "../datasets.js";
-import type { ConditionsResponse, DatasetInfo, DuckTable, EvaluateQuery, EvaluateResponse, WhyResponse, WorkerRequest, WorkerResponse } from "../worker/protocol.js";
+import type { ConditionsResponse, DatasetCopy, DatasetInfo, DuckTable, EvaluateQuery, EvaluateResponse, WhyResponse, WorkerRequest, WorkerResponse } from "../worker/protocol.js";
 
 /** Loading progress. */
 export interface Progress {
@@ -115,6 +115,12 @@ export class DataClient {
   async duckTables(): Promise<DuckTable[]> {
     const r = (await this.ask({ type: "duckdb-tables", id: this.nextId++ })) as Extract<WorkerResponse, { type: "duckdb-tables" }>;
     return r.tables;
+  }
+
+  /** A copy of the loaded contacts and events (for counting a small dataset on the page's thread). */
+  async datasetCopy(): Promise<DatasetCopy | null> {
+    const r = (await this.ask({ type: "dataset-copy", id: this.nextId++ })) as Extract<WorkerResponse, { type: "dataset-copy" }>;
+    return r.copy;
   }
 
   /** Stops the worker. */

@@ -8,7 +8,7 @@ import { autocompletion, closeBrackets, closeBracketsKeymap, completionKeymap } 
 import { defaultKeymap, history, historyKeymap } from "@codemirror/commands";
 import { bracketMatching, foldGutter, foldKeymap, syntaxHighlighting } from "@codemirror/language";
 import { lintGutter, lintKeymap } from "@codemirror/lint";
-import { Compartment, EditorState } from "@codemirror/state";
+import { Compartment, EditorState, Transaction } from "@codemirror/state";
 import { drawSelection, EditorView, highlightActiveLine, highlightSpecialChars, keymap, lineNumbers, placeholder } from "@codemirror/view";
 import { forwardRef, useEffect, useImperativeHandle, useRef } from "react";
 import { formatSegql, segql, segqlDarkHighlight, segqlLightHighlight } from "../../../src/codemirror/index.js";
@@ -32,8 +32,12 @@ export interface EditorProps {
   service: LanguageService;
   uri: string;
   dark: boolean;
-  /** Every change of text, with the time of the keystroke (performance.now()) that made it. */
-  onChange(text: string, at: number): void;
+  /**
+   * Every change of text, with the time of the keystroke (performance.now()) that made it; `byUser` is
+   * true when the user made it (typing, deleting, undo, a fix…), false for `setText` and other programmatic
+   * changes (which may come from inside React's effects).
+   */
+  onChange(text: string, at: number, byUser: boolean): void;
   /** The cursor moved (or the text changed). */
   onCursor(pos: number): void;
   /** The editor's accessible name (default: "Segment expression (segql)"). */
@@ -95,7 +99,10 @@ export const Editor = forwardRef<EditorHandle, EditorProps>(function Editor(prop
           theme.current.of(themeFor(props.dark)),
           EditorView.contentAttributes.of({ "aria-label": props.label ?? "Segment expression (segql)", "aria-describedby": props.describedBy ?? "editor-help" }),
           EditorView.updateListener.of((u) => {
-            if (u.docChanged) callbacks.current.onChange(u.state.doc.toString(), performance.now());
+            if (u.docChanged) {
+              const byUser = u.transactions.some((tr) => tr.annotation(Transaction.userEvent) !== undefined);
+              callbacks.current.onChange(u.state.doc.toString(), performance.now(), byUser);
+            }
             if (u.docChanged || u.selectionSet) callbacks.current.onCursor(u.state.selection.main.head);
           }),
         ],

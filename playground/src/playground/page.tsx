@@ -13,6 +13,7 @@ import { parseSchema, type Schema } from "../../../src/schema/schema.js";
 import { LanguageService, type ProjectInfo } from "../../../src/service/index.js";
 import { builtinDataset, DEFAULT_DATASET } from "../datasets.js";
 import { replaceRoute, type Route } from "../router.js";
+import type { Dataset } from "../worker/evaluate.js";
 import type { ConditionsResponse, DatasetInfo, EvaluateQuery, EvaluateResponse, WhyResponse } from "../worker/protocol.js";
 import { ConditionsPane } from "./conditions-pane.js";
 import { ContactsTable } from "./contacts-table.js";
@@ -21,6 +22,7 @@ import { DataClient, type Progress } from "./data-client.js";
 import { DataPanel } from "./data-panel.js";
 import { DuckDbCheck } from "./duckdb-check.js";
 import { Editor, type EditorHandle } from "./editor.js";
+import { countLocally, countsLocally, localDataset } from "./local-count.js";
 import { recordKeystrokeTiming } from "./timings.js";
 import { SqlPane } from "./sql-pane.js";
 import { readState, writeState, type PlaygroundState } from "./url-state.js";
@@ -191,15 +193,16 @@ export function PlaygroundPage({ route, dark }: PlaygroundPageProps) {
     });
   }, [client]);
 
-  // Sends an evaluation unless the same one (same query, same data) was the last sent.
+  // Sends an evaluation unless the same one (same query, same data) was the last sent; returns its id,
+  // or null when nothing was sent.
   const lastSent = useRef("");
   const dataVersionRef = useRef(dataVersion);
   dataVersionRef.current = dataVersion;
   const send = useCallback(
-    (q: EvaluateQuery) => {
-      if (dataVersionRef.current === 0) return;
+    (q: EvaluateQuery): number | null => {
+      if (dataVersionRef.current === 0) return null;
       const key = `${dataVersionRef.current}\u0000${JSON.stringify(q)}`;
-      if (key === lastSent.current) return;
+      if (key === lastSent.current) return null;
       lastSent.current = key;
       const id = client.evaluate(q);
       const k = lastKeystroke.current;
@@ -207,9 +210,30 @@ export function PlaygroundPage({ route, dark }: PlaygroundPageProps) {
         keystrokeOf.current.set(id, k.at);
         lastKeystroke.current = null;
       }
+      return id;
     },
     [client],
   );
+
+  // A small dataset is also counted on this thread as the user types (local-count.ts says why); this is
+  // the page's copy of it, for the data version it was taken from.
+  const local = useRef<{ version: number; dataset: Dataset } | null>(null);
+  useEffect(() => {
+    local.current = null;
+    if (dataVersion === 0 || !info || !schema || !countsLocally(info)) return;
+    let cancelled = false;
+    client
+      .datasetCopy()
+      .then((copy) => {
+        if (!cancelled && copy) local.current = { version: dataVersion, dataset: localDataset(info, schema, copy) };
+      })
+      .catch(() => {
+        // No copy: the worker's count alone is shown, as for large datasets.
+      });
+    return () => {
+      cancelled = true;
+    };
+  }, [client, dataVersion, info, schema]);
 
   // Everything but typing (which sends at once, below) evaluates through this effect.
   useEffect(() => {
@@ -230,11 +254,21 @@ export function PlaygroundPage({ route, dark }: PlaygroundPageProps) {
   }, []);
 
   const onChange = useCallback(
-    (text: string, at: number) => {
+    (text: string, at: number, byUser: boolean) => {
       lastKeystroke.current = { text, at };
       update({ text, page: 0 });
       // Straight to the worker, without waiting for React to render and run effects (a frame later).
-      send({ ...queryRef.current, text, page: 0 });
+      const q = { ...queryRef.current, text, page: 0 };
+      const id = send(q);
+      // A small dataset's count is committed now, in the keystroke's task, before the frame that shows the
+      // typed character (the worker's answer, with the rows, lands a frame later and replaces it). Only
+      // for the user's own edits: a programmatic change may come from inside React's effects, where
+      // flushSync cannot commit.
+      const l = local.current;
+      if (id !== null && byUser && l && l.version === dataVersionRef.current) {
+        const r = countLocally(l.dataset, id, q);
+        flushSync(() => setResult(r));
+      }
     },
     [update, send],
   );

@@ -80,6 +80,8 @@ async function handle(req: WorkerRequest): Promise<void> {
       if (!prepared.ok) return post({ type: "matching-keys", id: req.id, keys: null, message: prepared.message });
       return post({ type: "matching-keys", id: req.id, keys: matchingKeys(dataset, prepared.predicate) });
     }
+    case "dataset-copy":
+      return post({ type: "dataset-copy", id: req.id, copy: dataset ? { contacts: dataset.contacts, events: dataset.events, eventCount: dataset.eventCount } : null });
     case "duckdb-tables": {
       const tables = dataset ? duckTables(dataset.schema, dataset.contacts, dataset.events) : [];
       return post({ type: "duckdb-tables", id: req.id, tables });

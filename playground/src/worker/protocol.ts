@@ -24,7 +24,8 @@ export type WorkerRequest =
   | { type: "evaluate"; id: number; query: EvaluateQuery }
   | { type: "why"; id: number; query: EvaluateQuery }
   | { type: "matching-keys"; id: number; query: EvaluateQuery }
-  | { type: "duckdb-tables"; id: number };
+  | { type: "duckdb-tables"; id: number }
+  | { type: "dataset-copy"; id: number };
 
 /** What to evaluate: the editor's text, which segment of it, `now`, and the view asked for. */
 export interface EvaluateQuery {
@@ -53,7 +54,19 @@ export type WorkerResponse =
   | ConditionsResponse
   | WhyResponse
   | { type: "matching-keys"; id: number; keys: string[] | null; message?: string }
-  | { type: "duckdb-tables"; id: number; tables: DuckTable[] };
+  | { type: "duckdb-tables"; id: number; tables: DuckTable[] }
+  | { type: "dataset-copy"; id: number; copy: DatasetCopy | null };
+
+/**
+ * The loaded contacts and events, copied to the page so it can count a small dataset on its own thread
+ * (see playground/src/playground/local-count.ts); null when nothing is loaded.
+ */
+export interface DatasetCopy {
+  contacts: Record<string, unknown>[];
+  /** Events by contact key; null when the dataset has none. */
+  events: Map<string, Record<string, unknown>[]> | null;
+  eventCount: number;
+}
 
 /** A loaded dataset, as the page needs to know it. */
 export interface DatasetInfo {
