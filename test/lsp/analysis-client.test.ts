@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { CancellationTokenSource } from "vscode-languageserver/node";
-import { AnalysisClient, AnalysisStopped, CallCancelled, type AnalysisClientOptions } from "../../src/lsp/analysis-client.js";
+import { AnalysisClient, AnalysisStopped, CallCancelled, startAnalysisWorkerEarly, type AnalysisClientOptions } from "../../src/lsp/analysis-client.js";
 import { parseSchema } from "../../src/schema/schema.js";
 import type { ProjectInfo } from "../../src/service/index.js";
 
@@ -128,5 +128,25 @@ describe("the analysis worker's watchdog", () => {
     source.cancel();
     await expect(waiting).rejects.toThrow(CallCancelled);
     await expect(slow).rejects.toThrow(AnalysisStopped);
+  }, 30_000);
+
+  it("takes a worker started early for its options, losing nothing it said before (issue 14)", async () => {
+    // Started for a 60-byte limit, then left alone long enough to be up: its `ready` came before any
+    // client listened. The client for the same options must see it (or its call would wait forever),
+    // and analyse with the limit it was started with.
+    startAnalysisWorkerEarly({ maxBytes: 60 });
+    await new Promise((r) => setTimeout(r, 2000));
+    const { client: c } = client({ maxBytes: 60 });
+    c.setDocument(SLOW, `segment "Long" as tenure > 1 and ${"tenure > 2 and ".repeat(5)}churn\n`, project);
+    expect((await codes(c, SLOW)).join("\n")).toMatch(/larger than 60 bytes/);
+    expect(await codes(c, LIB)).toEqual([]);
+    expect(c.restarts).toBe(0);
+  }, 30_000);
+
+  it("does not take a worker started early for other options", async () => {
+    startAnalysisWorkerEarly({ maxBytes: 20 });
+    const { client: c } = client();
+    expect(await codes(c, MAIN)).toEqual([]);
+    expect(c.restarts).toBe(0);
   }, 30_000);
 });
