@@ -7,7 +7,8 @@
  *   makes) to the new count in the DOM, including the round trip to the data worker and React's commit;
  *   the app keeps these on `window.__segqlTimings`. Each keystroke types one more decimal of the
  *   condition's last number, 100 ms apart (a fast typist), so every text is new and evaluates.
- * - worker: of that, the data worker's parse + check + compile + count.
+ * - evaluation: of that, the parse + check + compile + count: on the page's thread for a small dataset
+ *   (Telco; playground/src/playground/local-count.ts), in the data worker for a large one.
  * - baseline: a hand-written JavaScript filter for the same condition, counting the same number of
  *   contacts in a Web Worker of the same page (what the count would cost with no language at all).
  * - peer: the same condition as the DuckDB dialect's SQL in DuckDB-WASM (the playground's "Check on
@@ -167,12 +168,12 @@ export async function run(): Promise<string> {
       const b = stats(base_);
       const d = stats(duck);
       rows.push(`| ${label} | keystroke → count shown | ${t.n} | ${ms(t.p50)} | ${ms(t.p95)} | ${ms(t.max)} |`);
-      rows.push(`| ${label} | of which the worker: parse + check + compile + count | ${w.n} | ${ms(w.p50)} | ${ms(w.p95)} | ${ms(w.max)} |`);
+      rows.push(`| ${label} | of which the evaluation: parse + check + compile + count (${dataset === "telco" ? "page thread" : "worker"}) | ${w.n} | ${ms(w.p50)} | ${ms(w.p95)} | ${ms(w.max)} |`);
       rows.push(`| ${label} | baseline: hand-written JS filter, count only (Web Worker) | ${b.n} | ${ms(b.p50)} | ${ms(b.p95)} | ${ms(b.max)} |`);
       rows.push(`| ${label} | peer: the compiled DuckDB SQL in DuckDB-WASM (ids) | ${d.n} | ${ms(d.p50)} | ${ms(d.p95)} | ${ms(d.max)} |`);
       const goal = dataset === "telco" ? 16 : 50;
       summary.push(
-        `${label}: keystroke → count p95 ${ms(t.p95)} ms (goal < ${goal} ms: ${t.p95 < goal ? "met" : "not met"}); the worker's whole evaluation is ${(w.p50 / b.p50).toFixed(1)}x the hand-written filter's count at p50, DuckDB-WASM ${(d.p50 / w.p50).toFixed(1)}x the worker`,
+        `${label}: keystroke → count p95 ${ms(t.p95)} ms (goal < ${goal} ms: ${t.p95 < goal ? "met" : "not met"}); the whole evaluation (${dataset === "telco" ? "page thread" : "worker"}) is ${(w.p50 / b.p50).toFixed(1)}x the hand-written filter's count at p50, DuckDB-WASM ${(d.p50 / w.p50).toFixed(1)}x it`,
       );
       console.log(`  ${summary[summary.length - 1]}`);
     }
@@ -189,7 +190,9 @@ export async function run(): Promise<string> {
       ...summary.map((s) => `- ${s}.`),
       `- First load: ${first.kb.toFixed(1)} KB of gzipped JavaScript (${first.files.join(", ")}); budget 500 KB. DuckDB-WASM (its worker and the 34 MB eh wasm) loads only on "Check on DuckDB".`,
       "",
-      "The baseline counts contacts parsed straight from the JSON (the 100,000 are Telco rows repeated with new keys and tenures); the worker's figure also parses and checks the text and compiles the predicate on every keystroke. The DuckDB row times the SQL alone, after its tables are loaded (the playground's check loads them once per dataset).",
+      "A small dataset (at most 20,000 contacts plus events: Telco) is counted on the page's thread in the keystroke's task, so the count is in the DOM before the frame that shows the typed character; the worker's answer (with the rows) follows. Through the worker alone the count lands a frame later: Chromium runs that frame, and the keyup and selectionchange events, before it delivers the worker's message (on 100,000 contacts, which stay in the worker, this is most of the figure).",
+      "",
+      "The baseline counts contacts parsed straight from the JSON (the 100,000 are Telco rows repeated with new keys and tenures); the evaluation's figure also parses and checks the text and compiles the predicate on every keystroke. The DuckDB row times the SQL alone, after its tables are loaded (the playground's check loads them once per dataset).",
     ].join("\n");
   } finally {
     await browser.close();
