@@ -1,7 +1,7 @@
 /**
  * The playground's editor in real headless Chromium: typing gives the count `segql eval --count` gives on
  * the same data; completion offers `contract` after `con` and inserts it; a typo gets a squiggle whose
- * quick fix repairs it; format (button and Shift-Alt-F), comment toggling, hover. No request leaves
+ * quick fix repairs it; on Telco the count of a keystroke is shown by the next frame; format (button and Shift-Alt-F), comment toggling, hover. No request leaves
  * localhost. Screenshots: the main view, the completion popup, the lint fix.
  */
 import type { PreviewServer } from "vite";
@@ -53,6 +53,26 @@ describe.skipIf(!hasChromium)(`playground editor (Chromium) ${hasChromium ? "" :
   it("typing an expression shows the count segql eval --count gives", async () => {
     for (const text of ['churn and contract = "Month-to-month"', "tenure between 12 and 24 or total_charges is empty", 'not (services has any ("phone", "internet")) or senior_citizen']) {
       await typeInEditor(page, text, "keys");
+      expect(await countFor(page, text)).toBe(await cliCount(text));
+    }
+  });
+
+  it("on Telco a keystroke's count is in the page by the next frame, the one showing the typed character", async () => {
+    const start = "tenure > 1";
+    await typeInEditor(page, start, "keys");
+    await countFor(page, start);
+    let text = start;
+    for (const digit of ["2", "5", "0"]) {
+      // What the count pane says (the text its count is for) when the frame after the keystroke starts.
+      await page.evaluate(() => {
+        const w = window as unknown as { __countAtFrame?: Promise<string | null> };
+        w.__countAtFrame = new Promise((resolve) =>
+          window.addEventListener("keydown", () => requestAnimationFrame(() => resolve(document.querySelector("[data-testid=count]")?.getAttribute("data-text") ?? null)), { once: true, capture: true }),
+        );
+      });
+      await page.keyboard.press(digit);
+      text += digit;
+      expect(await page.evaluate(() => (window as unknown as { __countAtFrame: Promise<string | null> }).__countAtFrame)).toBe(text);
       expect(await countFor(page, text)).toBe(await cliCount(text));
     }
   });
