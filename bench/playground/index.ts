@@ -7,6 +7,9 @@
  *   makes) to the new count in the DOM, including the round trip to the data worker and React's commit;
  *   the app keeps these on `window.__segqlTimings`. Each keystroke types one more decimal of the
  *   condition's last number, 100 ms apart (a fast typist), so every text is new and evaluates.
+ * - keydown → count shown: the same, from the keydown event's timeStamp instead: adds the wait for the
+ *   page's thread and the editor's own work on the key before its change (what a user waits, short of the
+ *   keyboard and the screen).
  * - evaluation: of that, the parse + check + compile + count: on the page's thread for a small dataset
  *   (Telco; playground/src/playground/local-count.ts), in the data worker for a large one.
  * - baseline: a hand-written JavaScript filter for the same condition, counting the same number of
@@ -45,7 +48,7 @@ const ms = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : "—");
  * Types `n` digits at the end of the condition (the decimals of its last number), 100 ms apart, so every
  * keystroke makes a text never seen before (no cache helps); returns the app's timings of those keystrokes.
  */
-async function keystrokes(page: Page, n: number): Promise<{ total: number[]; worker: number[] }> {
+async function keystrokes(page: Page, n: number): Promise<{ total: number[]; worker: number[]; fromKeydown: number[] }> {
   await page.locator(".cm-content").click();
   await page.keyboard.press("Control+End");
   await page.evaluate(() => {
@@ -56,8 +59,12 @@ async function keystrokes(page: Page, n: number): Promise<{ total: number[]; wor
     await page.waitForTimeout(GAP_MS);
   }
   await page.waitForTimeout(500);
-  const timings = (await page.evaluate(() => (window as unknown as { __segqlTimings: { total: number; worker: number | null }[] }).__segqlTimings)) ?? [];
-  return { total: timings.map((t) => t.total), worker: timings.flatMap((t) => (t.worker === null ? [] : [t.worker])) };
+  const timings = (await page.evaluate(() => (window as unknown as { __segqlTimings: { total: number; worker: number | null; fromKeydown: number | null }[] }).__segqlTimings)) ?? [];
+  return {
+    total: timings.map((t) => t.total),
+    worker: timings.flatMap((t) => (t.worker === null ? [] : [t.worker])),
+    fromKeydown: timings.flatMap((t) => (t.fromKeydown === null ? [] : [t.fromKeydown])),
+  };
 }
 
 /**
@@ -158,22 +165,24 @@ export async function run(): Promise<string> {
       await page.getByTestId("data-info").filter({ hasText: `${count.toLocaleString("en-US")} contacts` }).waitFor({ timeout: 180_000 });
       await page.getByTestId("count").waitFor();
       await keystrokes(page, 20); // warm-up: JIT
-      const { total, worker } = await keystrokes(page, N);
+      const { total, worker, fromKeydown } = await keystrokes(page, N);
       console.log(`    keystroke → count p50 ${ms(stats(total).p50)} ms; the hand-written baseline…`);
       const base_ = await baseline(page, new URL("data/telco/contacts.jsonl.gz", base).href, count, N);
       console.log(`    baseline p50 ${ms(stats(base_).p50)} ms; DuckDB-WASM…`);
       const duck = await duckdb(page, 5);
       const t = stats(total);
+      const k = stats(fromKeydown);
       const w = stats(worker);
       const b = stats(base_);
       const d = stats(duck);
       rows.push(`| ${label} | keystroke → count shown | ${t.n} | ${ms(t.p50)} | ${ms(t.p95)} | ${ms(t.max)} |`);
+      rows.push(`| ${label} | keydown → count shown | ${k.n} | ${ms(k.p50)} | ${ms(k.p95)} | ${ms(k.max)} |`);
       rows.push(`| ${label} | of which the evaluation: parse + check + compile + count (${dataset === "telco" ? "page thread" : "worker"}) | ${w.n} | ${ms(w.p50)} | ${ms(w.p95)} | ${ms(w.max)} |`);
       rows.push(`| ${label} | baseline: hand-written JS filter, count only (Web Worker) | ${b.n} | ${ms(b.p50)} | ${ms(b.p95)} | ${ms(b.max)} |`);
       rows.push(`| ${label} | peer: the compiled DuckDB SQL in DuckDB-WASM (ids) | ${d.n} | ${ms(d.p50)} | ${ms(d.p95)} | ${ms(d.max)} |`);
       const goal = dataset === "telco" ? 16 : 50;
       summary.push(
-        `${label}: keystroke → count p95 ${ms(t.p95)} ms (goal < ${goal} ms: ${t.p95 < goal ? "met" : "not met"}); the whole evaluation (${dataset === "telco" ? "page thread" : "worker"}) is ${(w.p50 / b.p50).toFixed(1)}x the hand-written filter's count at p50, DuckDB-WASM ${(d.p50 / w.p50).toFixed(1)}x it`,
+        `${label}: keystroke → count p95 ${ms(t.p95)} ms (goal < ${goal} ms: ${t.p95 < goal ? "met" : "not met"}), from the keydown p95 ${ms(k.p95)} ms; the whole evaluation (${dataset === "telco" ? "page thread" : "worker"}) is ${(w.p50 / b.p50).toFixed(1)}x the hand-written filter's count at p50, DuckDB-WASM ${(d.p50 / w.p50).toFixed(1)}x it`,
       );
       console.log(`  ${summary[summary.length - 1]}`);
     }

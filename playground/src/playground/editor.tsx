@@ -35,9 +35,11 @@ export interface EditorProps {
   /**
    * Every change of text, with the time of the keystroke (performance.now()) that made it; `byUser` is
    * true when the user made it (typing, deleting, undo, a fix…), false for `setText` and other programmatic
-   * changes (which may come from inside React's effects).
+   * changes (which may come from inside React's effects). `keyAt` is the time of the keydown that made
+   * the change (its event's timeStamp, on the performance.now() clock), null when no key did (a paste, a
+   * fix, `setText`).
    */
-  onChange(text: string, at: number, byUser: boolean): void;
+  onChange(text: string, at: number, byUser: boolean, keyAt: number | null): void;
   /** The cursor moved (or the text changed). */
   onCursor(pos: number): void;
   /** The editor's accessible name (default: "Segment expression (segql)"). */
@@ -73,6 +75,8 @@ export const Editor = forwardRef<EditorHandle, EditorProps>(function Editor(prop
   const view = useRef<EditorView | null>(null);
   const language = useRef(new Compartment());
   const theme = useRef(new Compartment());
+  /** The last keydown not yet followed by a change of text (for the keystroke timing). */
+  const keydownAt = useRef<number | null>(null);
   const callbacks = useRef(props);
   callbacks.current = props;
 
@@ -98,10 +102,18 @@ export const Editor = forwardRef<EditorHandle, EditorProps>(function Editor(prop
           language.current.of(segql({ schema: props.schema, service: props.service, uri: props.uri, highlight: false, lintDelay: 120 })),
           theme.current.of(themeFor(props.dark)),
           EditorView.contentAttributes.of({ "aria-label": props.label ?? "Segment expression (segql)", "aria-describedby": props.describedBy ?? "editor-help" }),
+          EditorView.domEventHandlers({
+            keydown: (e) => {
+              keydownAt.current = e.timeStamp;
+              return false;
+            },
+          }),
           EditorView.updateListener.of((u) => {
             if (u.docChanged) {
               const byUser = u.transactions.some((tr) => tr.annotation(Transaction.userEvent) !== undefined);
-              callbacks.current.onChange(u.state.doc.toString(), performance.now(), byUser);
+              const keyAt = byUser ? keydownAt.current : null;
+              keydownAt.current = null;
+              callbacks.current.onChange(u.state.doc.toString(), performance.now(), byUser, keyAt);
             }
             if (u.docChanged || u.selectionSet) callbacks.current.onCursor(u.state.selection.main.head);
           }),

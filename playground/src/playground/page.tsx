@@ -166,8 +166,8 @@ export function PlaygroundPage({ route, dark }: PlaygroundPageProps) {
   };
 
   // ---- evaluation ---------------------------------------------------------------------------------------
-  const lastKeystroke = useRef<{ text: string; at: number } | null>(null);
-  const keystrokeOf = useRef(new Map<number, number>());
+  const lastKeystroke = useRef<{ text: string; at: number; keyAt: number | null } | null>(null);
+  const keystrokeOf = useRef(new Map<number, { at: number; keyAt: number | null }>());
   const query: EvaluateQuery = useMemo(
     () => ({ text: state.text, segment, now: state.now, sort: state.sort, page: state.page, pageSize: PAGE_SIZE, contact: state.contact }),
     [state.text, segment, state.now, state.sort, state.page, state.contact],
@@ -207,7 +207,7 @@ export function PlaygroundPage({ route, dark }: PlaygroundPageProps) {
       const id = client.evaluate(q);
       const k = lastKeystroke.current;
       if (k && k.text === q.text) {
-        keystrokeOf.current.set(id, k.at);
+        keystrokeOf.current.set(id, { at: k.at, keyAt: k.keyAt });
         lastKeystroke.current = null;
       }
       return id;
@@ -247,15 +247,16 @@ export function PlaygroundPage({ route, dark }: PlaygroundPageProps) {
   }, [client, dataVersion, state.contact]);
 
   const onShown = useCallback((r: EvaluateResponse) => {
-    const at = keystrokeOf.current.get(r.id);
-    if (at === undefined) return;
+    const k = keystrokeOf.current.get(r.id);
+    if (k === undefined) return;
     keystrokeOf.current.delete(r.id);
-    recordKeystrokeTiming(performance.now() - at, r.ok ? r.evalMs : null);
+    const now = performance.now();
+    recordKeystrokeTiming(now - k.at, r.ok ? r.evalMs : null, k.keyAt === null ? null : now - k.keyAt);
   }, []);
 
   const onChange = useCallback(
-    (text: string, at: number, byUser: boolean) => {
-      lastKeystroke.current = { text, at };
+    (text: string, at: number, byUser: boolean, keyAt: number | null) => {
+      lastKeystroke.current = { text, at, keyAt };
       update({ text, page: 0 });
       // Straight to the worker, without waiting for React to render and run effects (a frame later).
       const q = { ...queryRef.current, text, page: 0 };
