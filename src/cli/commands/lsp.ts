@@ -3,7 +3,7 @@
  */
 import { serveStdio } from "../../lsp/stdio.js";
 import { LIMITS } from "../../parser/limits.js";
-import { limitsFrom } from "../inputs.js";
+import { groupThousands, limitsFrom } from "../inputs.js";
 import { CliError, EXIT, internalErrorMessage, parseArgs, type Io } from "../io.js";
 
 export const help = `segql lsp --stdio: run the segql language server
@@ -17,7 +17,7 @@ nearest segql.json above it:
 options:
   --stdio               talk over standard input/output (the only transport, and the default)
   --time-budget <ms>    longest a request may run before its analysis is stopped (default 10000)
-  --max-input-bytes N   largest file analysed, in bytes (default ${LIMITS.maxInputBytes.toLocaleString("en-US")}: 1 MB)
+  --max-input-bytes N   largest file analysed, in bytes (default ${groupThousands(LIMITS.maxInputBytes)}: 1 MB)
 
 A malformed message from the editor ends the server with one line on standard error (exit code 2); an
 internal error (a bug in segql) with one line asking to report it (exit code 3; SEGQL_DEBUG=1 adds the stack).`;
