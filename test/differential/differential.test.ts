@@ -160,7 +160,7 @@ function modesFor(i: number): Mode[] {
 }
 
 /**
- * sql-formatter output (the default) for every sixth expression, inlined and parameterised; one-line SQL
+ * laid-out output (the default, src/compiler/sql/layout.ts) for every sixth expression, inlined and parameterised; one-line SQL
  * (`pretty: false`) otherwise: formatting costs ~6 ms per statement, 15x the compilation itself (and
  * compileSql checks that formatting kept every literal and identifier intact).
  */

@@ -132,7 +132,7 @@ export interface CheckOptions {
   /** The modes to run (default: all four). */
   modes?: readonly Mode[];
   /**
-   * Modes compiled with the default sql-formatter output (`pretty`); the others are compiled on one line
+   * Modes compiled with the default laid-out output (`pretty`, src/compiler/sql/layout.ts); the others are compiled on one line
    * (`pretty: false`), which is 15x faster to produce. Default: all modes pretty.
    */
   prettyModes?: readonly Mode[];

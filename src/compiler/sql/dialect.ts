@@ -36,7 +36,7 @@ export type TimeKind = "instant" | "naive" | "text";
 /** How a list is stored: the engine's array type, or a JSON array. */
 export type ListKind = "array" | "json";
 
-/** The languages of sql-formatter used for output. */
+/** Each dialect's language for the SQL layout (the names sql-formatter used; the layout replaced it in issue 14). */
 export type FormatterLanguage = "duckdb" | "postgresql" | "sqlite" | "mysql" | "bigquery" | "snowflake";
 
 /**
@@ -164,7 +164,10 @@ export interface JsonOps {
 /** A SQL dialect. Optional hooks have the documented fallback. */
 export interface Dialect {
   readonly name: DialectName;
-  /** Output formatting (sql-formatter). */
+  /**
+   * Output layout: `language` tells the layout how the dialect's string literals escape (backslashes in
+   * BigQuery and Snowflake); `paramTypes` is no longer read since the layout replaced sql-formatter.
+   */
   readonly formatter: { language: FormatterLanguage; paramTypes: Record<string, unknown> };
   /** Parameters: `$1`, `?`, `@p1`, `:1` … */
   readonly params: {
