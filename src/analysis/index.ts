@@ -20,6 +20,8 @@ import { zoneOf, type TimeZone } from "../checker/zone.js";
 import type { Schema } from "../schema/schema.js";
 import { Formulas, type Node } from "./formula.js";
 import { analysisMessages } from "./messages.js";
+import { ReasonerOracle } from "./oracle.js";
+import { buildRegions, RegionsGaveUp } from "./regions.js";
 import { Reasoner } from "./reasoner.js";
 import { conditionWarnings } from "./warnings.js";
 import { provablyWarningFree } from "./warning-free.js";
@@ -63,6 +65,12 @@ export interface AnalysisOptions {
    * true). The warnings are the same either way; false always walks (the tests compare the two).
    */
   fastPath?: boolean;
+  /**
+   * Decide a condition's warnings by its regions (regions.ts: bit masks over finitely many value regions
+   * per field) where they model it (default true); false: always by the reasoner's formulas (the tests
+   * compare the two). `thorough` implies false.
+   */
+  regions?: boolean;
 }
 
 /**
@@ -85,11 +93,29 @@ export function analysisWarnings(segments: readonly TypedSegment[], options: Ana
   };
   const out: Diagnostic[] = [];
   const fast = options.fastPath !== false;
+  const regions = options.regions !== false && !options.thorough;
   for (const s of segments) {
     if (fast && provablyWarningFree(s.expr, schema, zone, options.text)) continue;
-    out.push(...expressionWarnings(s.expr, reasoner(), options, keep));
+    const quick = regions ? regionWarnings(s.expr, schema, zone, options) : null;
+    out.push(...(quick ?? expressionWarnings(s.expr, reasoner(), options, keep)));
   }
   return out.sort((a, b) => a.span.start - b.span.start);
+}
+
+/**
+ * The warnings of one condition by its regions (regions.ts), or null when the regions do not model it or
+ * give up: the reasoner decides then.
+ */
+function regionWarnings(expr: TypedExpr, schema: Schema, zone: TimeZone, options: AnalysisOptions): Diagnostic[] | null {
+  const oracle = buildRegions(expr, schema, zone, options.text);
+  if (!oracle) return null;
+  if (options.steps !== undefined) oracle.limit = options.steps;
+  try {
+    return conditionWarnings(expr, oracle, { ...(options.text !== undefined ? { text: options.text } : {}), firstLine: options.firstLine ?? 1 });
+  } catch (e) {
+    if (e instanceof RegionsGaveUp) return null;
+    throw e;
+  }
 }
 
 /**
@@ -164,7 +190,7 @@ function expressionWarnings(expr: TypedExpr, r: Reasoner, options: AnalysisOptio
   r.budget.exceeded = false;
   r.decideRoot(root);
   // The walk's proofs are bounded by `maxSearchAtoms` (and the steps).
-  const out = conditionWarnings(expr, r, { ...(options.text !== undefined ? { text: options.text } : {}), firstLine });
+  const out = conditionWarnings(expr, new ReasonerOracle(r), { ...(options.text !== undefined ? { text: options.text } : {}), firstLine });
   if (r.budget.exceeded) out.push({ code: "analysis-incomplete", severity: "info", span: expr.span, message: analysisMessages.incomplete(limit) });
   else if (byNode) {
     const entry = { text: options.text, start: expr.span.start, firstLine, limit, warnings: [...out] };

@@ -239,27 +239,8 @@ function directSets(leaves: readonly (TypedRule | TypedEvent)[], zone: TimeZone)
   const first = leaves[0]!;
   if (first.kind !== "rule") return null;
   const type = first.field.type;
-  let domain: ValueSet;
-  switch (type) {
-    case "number":
-      domain = { k: "ordered", ops: NUMBERS, s: NUMBERS.full };
-      break;
-    case "timestamp":
-      domain = { k: "ordered", ops: INSTANTS, s: INSTANTS.full };
-      break;
-    case "date":
-      domain = { k: "ordered", ops: DAYS, s: DAYS.full };
-      break;
-    case "string":
-    case "enum":
-      domain = { k: "text", s: TEXT.full };
-      break;
-    case "boolean":
-      domain = { k: "bool", s: BOOL.full };
-      break;
-    default:
-      return null;
-  }
+  const domain = typeDomain(type);
+  if (!domain) return null;
   const sets: ValueSet[] = [];
   for (const e of leaves) {
     if (e.kind !== "rule") return null;
@@ -270,8 +251,30 @@ function directSets(leaves: readonly (TypedRule | TypedEvent)[], zone: TimeZone)
   return { domain, sets };
 }
 
-/** Where a positive test holds, within `domain`; null for a test this does not read. */
-function positiveSet(t: PositiveTest, domain: ValueSet, date: boolean, zone: TimeZone): ValueSet | null {
+/** Every value of a field of this type, with the empty value; null for lists (no exact sets). */
+export function typeDomain(type: TypedRule["field"]["type"]): ValueSet | null {
+  switch (type) {
+    case "number":
+      return { k: "ordered", ops: NUMBERS, s: NUMBERS.full };
+    case "timestamp":
+      return { k: "ordered", ops: INSTANTS, s: INSTANTS.full };
+    case "date":
+      return { k: "ordered", ops: DAYS, s: DAYS.full };
+    case "string":
+    case "enum":
+      return { k: "text", s: TEXT.full };
+    case "boolean":
+      return { k: "bool", s: BOOL.full };
+    default:
+      return null;
+  }
+}
+
+/**
+ * Where a positive test holds at FIXED_NOW, within `domain` (a field's whole domain of its type); null for
+ * a test this does not read (text patterns, lists).
+ */
+export function positiveSet(t: PositiveTest, domain: ValueSet, date: boolean, zone: TimeZone): ValueSet | null {
   switch (t.op) {
     case "present":
       if (domain.k === "ordered") return { k: "ordered", ops: domain.ops, s: domain.ops.present };

@@ -21,9 +21,8 @@
 import { warning, type Diagnostic, type Fix, type Span } from "../diagnostics.js";
 import type { Literal, TypedExpr } from "../checker/typed-ast.js";
 import { extent, removalRange } from "./edits.js";
-import type { Node } from "./formula.js";
+import type { Oracle } from "./oracle.js";
 import { analysisMessages as M, reasons } from "./messages.js";
-import type { Reasoner } from "./reasoner.js";
 import { renderTyped } from "./render.js";
 import { DAY } from "./value-sets.js";
 
@@ -42,38 +41,41 @@ type Role =
   | { kind: "inside" };
 
 /** A condition that holds around a node (an operand of an enclosing `and`). */
-interface Around {
+interface Around<H> {
   e: TypedExpr;
-  f: Node;
+  f: H;
 }
 
-interface Frame {
+interface Frame<H> {
   e: TypedExpr;
-  around: Around[];
+  around: Around<H>[];
   role: Role;
 }
 
-/** The warnings of one checked condition (a segment's expression). */
-export function conditionWarnings(root: TypedExpr, r: Reasoner, options: WarningOptions = {}): Diagnostic[] {
-  return new Walker(r, options.text ?? null, (options.firstLine ?? 1) - 1).run(root);
+/**
+ * The warnings of one checked condition (a segment's expression), with the answers of `oracle` (the
+ * regions' or the reasoner's, see oracle.ts).
+ */
+export function conditionWarnings<H>(root: TypedExpr, oracle: Oracle<H>, options: WarningOptions = {}): Diagnostic[] {
+  return new Walker(oracle, options.text ?? null, (options.firstLine ?? 1) - 1).run(root);
 }
 
-class Walker {
+class Walker<H> {
   private readonly out: Diagnostic[] = [];
 
   constructor(
-    private readonly r: Reasoner,
+    private readonly r: Oracle<H>,
     private readonly text: string | null,
     /** Lines before the text in the document the user sees. */
     private readonly linesBefore: number,
   ) {}
 
-  private f(e: TypedExpr): Node {
-    return this.r.f.fromTyped(e);
+  private f(e: TypedExpr): H {
+    return this.r.of(e);
   }
 
   run(root: TypedExpr): Diagnostic[] {
-    const stack: Frame[] = [{ e: root, around: [], role: { kind: "root" } }];
+    const stack: Frame<H>[] = [{ e: root, around: [], role: { kind: "root" } }];
     while (stack.length > 0) {
       const { e, around, role } = stack.pop()!;
       const node = this.f(e);
@@ -88,7 +90,7 @@ class Walker {
         }
         continue;
       }
-      const children: Frame[] = [];
+      const children: Frame<H>[] = [];
       if (e.kind === "and") this.and(e, around, children);
       else if (e.kind === "or") this.or(e, around, children);
       else if (e.kind === "not") children.push({ e: e.operand, around: [], role: { kind: "inside" } });
@@ -100,20 +102,20 @@ class Walker {
 
   // ---- and / or ------------------------------------------------------------------------------------------
 
-  private and(e: TypedExpr & { kind: "and" }, around: Around[], children: Frame[]): void {
+  private and(e: TypedExpr & { kind: "and" }, around: Around<H>[], children: Frame<H>[]): void {
     const ops = e.operands;
     const fs = ops.map((o) => this.f(o));
     const kept = ops.map((_, i) => i);
     for (let i = ops.length - 1; i >= 0; i--) {
       if (kept.length === 1) break;
       if (this.r.always(fs[i]!)) continue; // reported when visited
-      const premises: Around[] = [...around, ...kept.filter((j) => j !== i).map((j) => ({ e: ops[j]!, f: fs[j]! }))];
-      const implied = (s: Around[]) => this.r.implies(s.map((p) => p.f), fs[i]!);
+      const premises: Around<H>[] = [...around, ...kept.filter((j) => j !== i).map((j) => ({ e: ops[j]!, f: fs[j]! }))];
+      const implied = (s: Around<H>[]) => this.r.impliesAny(s.map((p) => p.f), [fs[i]!]);
       if (!this.sharesGroup(fs[i]!, premises) || !implied(premises)) continue;
       const core = this.core(premises, implied);
       const role: Role = { kind: "operand", parent: e, index: i };
       const only = core.length === 1 ? core[0]! : null;
-      const message = only && only.f === fs[i] && only.e.span.start !== ops[i]!.span.start
+      const message = only && this.r.same(only.f, fs[i]!) && only.e.span.start !== ops[i]!.span.start
         ? M.duplicate(this.show(only.e), only.e.span.line + this.linesBefore)
         : M.implied(core.map((p) => this.show(p.e)));
       this.report("redundant", ops[i]!.span, message, this.removal(role, M.removeThis()));
@@ -125,7 +127,7 @@ class Walker {
     }
   }
 
-  private or(e: TypedExpr & { kind: "or" }, around: Around[], children: Frame[]): void {
+  private or(e: TypedExpr & { kind: "or" }, around: Around<H>[], children: Frame<H>[]): void {
     const ops = e.operands;
     const fs = ops.map((o) => this.f(o));
     const kept = ops.map((_, i) => i);
@@ -135,7 +137,7 @@ class Walker {
       const fi = fs[i]!;
       if (this.r.never(fi) || this.r.always(fi)) continue; // reported when visited (or at this `or`)
       const role: Role = { kind: "operand", parent: e, index: i };
-      const contradicts = (s: Around[]) => this.r.never(this.r.f.and([...s.map((a) => a.f), fi]));
+      const contradicts = (s: Around<H>[]) => this.r.neverAll([...s.map((a) => a.f), fi]);
       if (around.length > 0 && this.sharesGroup(fi, around) && contradicts(around)) {
         const core = this.core(around, contradicts);
         this.report("never-matches", ops[i]!.span, M.neverBranch(core.map((a) => this.show(a.e))), this.removal(role, M.removeBranch()));
@@ -144,11 +146,11 @@ class Walker {
       }
       const others = kept.filter((j) => j !== i).map((j) => ({ e: ops[j]!, f: fs[j]! }));
       if (!this.sharesGroup(fi, others)) continue;
-      const contained = (s: Around[]) => this.r.implies([...aroundF, fi], this.r.f.or(s.map((o) => o.f)));
+      const contained = (s: Around<H>[]) => this.r.impliesAny([...aroundF, fi], s.map((o) => o.f));
       if (!contained(others)) continue;
       const core = this.core(others, contained);
       const only = core.length === 1 ? core[0]! : null;
-      const message = only && only.f === fi ? M.duplicate(this.show(only.e), only.e.span.line + this.linesBefore) : M.contained(core.map((o) => this.show(o.e)));
+      const message = only && this.r.same(only.f, fi) ? M.duplicate(this.show(only.e), only.e.span.line + this.linesBefore) : M.contained(core.map((o) => this.show(o.e)));
       this.report("redundant", ops[i]!.span, message, this.removal(role, M.removeBranch()));
       kept.splice(kept.indexOf(i), 1);
     }
@@ -162,7 +164,7 @@ class Walker {
     switch (e.kind) {
       case "and": {
         const items = e.operands.map((o) => ({ e: o, f: this.f(o) }));
-        const core = this.core(items, (s) => this.r.never(this.r.f.and(s.map((x) => x.f))));
+        const core = this.core(items, (s) => this.r.neverAll(s.map((x) => x.f)));
         if (core.length === 1) return this.explainNever(core[0]!.e, fix);
         if (core.length === 0) return this.report("never-matches", e.span, M.neverRule(this.show(e), null), fix);
         const texts = core.map((x) => this.show(x.e));
@@ -181,11 +183,9 @@ class Walker {
       case "rule":
         return this.report("never-matches", e.span, M.neverRule(this.show(e), ruleReason(e)), fix);
       case "event": {
-        const key = this.r.f.eventKey(e);
-        if (key.window && this.r.keyMatchesNothing(key) && !(key.filter && this.r.never(key.filter))) {
-          return this.report("never-matches", e.span, M.emptyWindow(), fix);
-        }
-        if (e.filter && this.r.never(this.f(e.filter))) return this.explainNever(e.filter, fix);
+        const why = this.r.eventNever(e);
+        if (why === "window") return this.report("never-matches", e.span, M.emptyWindow(), fix);
+        if (why === "filter") return this.explainNever(e.filter!, fix);
         const m = e.measure;
         const reason = (m.kind === "first" || m.kind === "last") && e.window
           ? reasons.timeInWindow(m.kind)
@@ -200,7 +200,7 @@ class Walker {
     switch (e.kind) {
       case "or": {
         const items = e.operands.map((o) => ({ e: o, f: this.f(o) }));
-        const core = this.core(items, (s) => this.r.always(this.r.f.or(s.map((x) => x.f))));
+        const core = this.core(items, (s) => this.r.alwaysAny(s.map((x) => x.f)));
         if (core.length === 1) return this.explainAlways(core[0]!.e, tail, fix);
         const span = core.length > 0 && contiguous(core.map((x) => x.e), e.operands) ? join(core[0]!.e.span, core[core.length - 1]!.e.span) : e.span;
         return this.report("always-true", span, M.alwaysTogether(core.map((x) => this.show(x.e))) + tail, fix);
@@ -253,10 +253,8 @@ class Walker {
   }
 
   /** Whether `x` reads a variable group that one of `others` reads (otherwise they are independent). */
-  private sharesGroup(x: Node, others: readonly { f: Node }[]): boolean {
-    const groups = this.r.groupsOf(x);
-    for (const o of others) for (const g of this.r.groupsOf(o.f)) if (groups.has(g)) return true;
-    return false;
+  private sharesGroup(x: H, others: readonly { f: H }[]): boolean {
+    return this.r.sharesGroup(x, others);
   }
 
   private removal(role: Role, title: string): Fix | undefined {

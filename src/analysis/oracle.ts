@@ -1,0 +1,79 @@
+/**
+ * What the warnings' walk (warnings.ts) asks about a condition's parts, answered by one of two engines:
+ * - `RegionOracle` (regions.ts): a condition over finitely many value regions per field, decided with
+ *   bit masks; cheap, and used for most conditions;
+ * - `ReasonerOracle` (here): formulas and the reasoner (reasoner.ts), for what the regions cannot model
+ *   (event conditions, segment references, fields whose rule combinations it cannot settle).
+ * Every `true` is a proof for every contact (and every `now`); `false` means "not proved".
+ */
+import type { TypedEvent, TypedExpr } from "../checker/typed-ast.js";
+import type { Node } from "./formula.js";
+import type { Reasoner } from "./reasoner.js";
+
+/** The questions of the walk, over handles `H` of the condition's parts. */
+export interface Oracle<H> {
+  /** The handle of a part of the condition being analysed. */
+  of(e: TypedExpr): H;
+  /** Proved: `x` never holds. */
+  never(x: H): boolean;
+  /** Proved: `x` always holds. */
+  always(x: H): boolean;
+  /** Proved: the parts never all hold at once. */
+  neverAll(xs: readonly H[]): boolean;
+  /** Proved: one of the parts always holds. */
+  alwaysAny(xs: readonly H[]): boolean;
+  /** Proved: whenever every premise holds, one of `xs` holds. */
+  impliesAny(premises: readonly H[], xs: readonly H[]): boolean;
+  /** Whether two parts mean the same (a repeat). */
+  same(a: H, b: H): boolean;
+  /** Whether `x` reads a field (variable group) that one of `others` reads. */
+  sharesGroup(x: H, others: readonly { f: H }[]): boolean;
+  /** Why an event condition that never matches does not: its window is empty, its filter never holds. */
+  eventNever(e: TypedEvent): "window" | "filter" | null;
+}
+
+/** The reasoner's answers (formulas over atoms, exact sets, search within a budget). */
+export class ReasonerOracle implements Oracle<Node> {
+  constructor(readonly r: Reasoner) {}
+
+  of(e: TypedExpr): Node {
+    return this.r.f.fromTyped(e);
+  }
+
+  never(x: Node): boolean {
+    return this.r.never(x);
+  }
+
+  always(x: Node): boolean {
+    return this.r.always(x);
+  }
+
+  neverAll(xs: readonly Node[]): boolean {
+    return this.r.never(this.r.f.and(xs));
+  }
+
+  alwaysAny(xs: readonly Node[]): boolean {
+    return this.r.always(this.r.f.or(xs));
+  }
+
+  impliesAny(premises: readonly Node[], xs: readonly Node[]): boolean {
+    return this.r.implies(premises, xs.length === 1 ? xs[0]! : this.r.f.or(xs));
+  }
+
+  same(a: Node, b: Node): boolean {
+    return a === b;
+  }
+
+  sharesGroup(x: Node, others: readonly { f: Node }[]): boolean {
+    const groups = this.r.groupsOf(x);
+    for (const o of others) for (const g of this.r.groupsOf(o.f)) if (groups.has(g)) return true;
+    return false;
+  }
+
+  eventNever(e: TypedEvent): "window" | "filter" | null {
+    const key = this.r.f.eventKey(e);
+    if (key.window && this.r.keyMatchesNothing(key) && !(key.filter && this.r.never(key.filter))) return "window";
+    if (e.filter && this.r.never(this.r.f.fromTyped(e.filter))) return "filter";
+    return null;
+  }
+}

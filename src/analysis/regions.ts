@@ -1,0 +1,756 @@
+/**
+ * The cheap engine of the warnings: a condition over finitely many *regions* per field, decided with bit
+ * masks (oracle.ts has the questions; warnings.ts asks them).
+ *
+ * The idea. The walk only ever asks whether some combination of the condition's parts can hold at once.
+ * Its parts are built with `and`/`or`/`not` from *leaves* (rules), each testing one field. For one field
+ * with leaves L1…Lk, what matters about a contact's value is the vector of the leaves' truth values; call
+ * each vector that some value gives a *region* of the field. Fields are independent (any combination of
+ * their values is some contact), so a contact is, as far as the condition can tell, one region per field,
+ * and every choice of regions is some contact. A leaf is then a bit mask over its field's regions, a
+ * part's truth a function of the chosen regions, and "can these parts hold together" a small search over
+ * masks (`RegionOracle.sat`): no formula, no set and no string is built per question.
+ *
+ * Finding the regions, per field (`buildRegions`), from representative values whose vectors are read off:
+ * - numbers, timestamps, dates: the leaves' exact sets of values (value-sets.ts, as warning-free.ts reads
+ *   them at FIXED_NOW) cut the line into pieces on which every leaf is constant; one value per piece,
+ *   plus the empty value;
+ * - booleans: empty, true, false;
+ * - text: the values named by `=`/`in`, each needle of `contains`/`starts with`/`ends with`, one value
+ *   that is none of those, the empty value;
+ * - lists: every subset of the values named, with and without another element, and the empty list.
+ * These are exact for rules on absolute values and `=`/`in` text (every region is found). Where they may
+ * miss a region (a time relative to `now`, whose regions can differ from one `now` to another; two or more
+ * text patterns), each vector no representative gave is put to a reasoner kept per schema (`now`
+ * symbolic, as the full analysis): unless it proves the vector impossible for every `now`, it counts as a
+ * region. A region too many only hides a warning; a region too few is never assumed.
+ *
+ * Why the answers are the walk's: every warning is a proof that some combination never holds (for every
+ * contact and every `now`); over the regions, such a combination is impossible exactly when no contact at
+ * any `now` meets it (the regions found at FIXED_NOW exist; the others are kept unless proved impossible
+ * at every `now`). So a proof here is a proof, and where the full reasoner proves something, the regions
+ * do too, unless the reasoner proved a vector impossible that they kept.
+ *
+ * Not modelled (the caller falls back to the reasoner for the whole condition): event conditions,
+ * segment references, more than MAX_FIELDS fields, a field with more than MAX_REGIONS regions or, when
+ * vectors are put to the reasoner, more than MAX_ASKED leaves; and a search that takes more than
+ * MAX_STEPS steps.
+ */
+import type { TypedEvent, TypedExpr, TypedRule } from "../checker/typed-ast.js";
+import type { TimeZone } from "../checker/zone.js";
+import { containsFold, endsFold, foldAscii, startsFold } from "../compiler/predicate/runtime.js";
+import type { Schema } from "../schema/schema.js";
+import { Formulas, type Node } from "./formula.js";
+import type { Oracle } from "./oracle.js";
+import type { OrderedSet } from "./ordered-set.js";
+import { Reasoner } from "./reasoner.js";
+import type { ValueSet } from "./value-sets.js";
+import { positiveSet, typeDomain } from "./warning-free.js";
+
+/** Most fields one condition may test (a bit per field in a part's set of fields). */
+export const MAX_FIELDS = 30;
+/** Most regions of one field (a bit per region in a leaf's mask). */
+export const MAX_REGIONS = 30;
+/** Most leaves of one field whose missing vectors are put to the reasoner (2^k vectors). */
+export const MAX_ASKED = 5;
+/** Most values named by the list rules of one field (2^m subsets are tried). */
+const MAX_LIST_VALUES = 6;
+/**
+ * Steps (parts evaluated in a search; narrowing a field's regions is free) one condition's questions may
+ * take before it is left to the reasoner, unless the caller gives its own (`AnalysisOptions.steps`).
+ */
+export const MAX_STEPS = 20_000;
+
+const LEAF = 0;
+const AND = 1;
+const OR = 2;
+const NOT = 3;
+
+/** Thrown when a question takes more than MAX_STEPS: the caller falls back to the reasoner. */
+export class RegionsGaveUp extends Error {
+  constructor() {
+    super("analysis regions: out of steps");
+  }
+}
+
+/**
+ * A condition as parts over regions, numbered in post-order (a part's parts come before it; part `i`'s
+ * subtree is `start[i]..i`). The oracle's handles are these numbers.
+ */
+export class RegionOracle implements Oracle<number> {
+  /** Parts evaluated so far (bounded by `limit`). */
+  steps = 0;
+  /** Steps allowed (MAX_STEPS unless the caller gives its own budget). */
+  limit = MAX_STEPS;
+  /** Questions asked (for the benchmark's counts). */
+  questions = 0;
+  private readonly nevers: Int8Array;
+  private readonly alwayses: Int8Array;
+  /** The three-valued truth of each part under the domains being tried (1 true, 0 false, 2 open). */
+  private readonly val: Uint8Array;
+  /** Domains per search depth: `nFields` masks per level. */
+  private readonly doms: Int32Array;
+  private readonly work: number[] = [];
+  private readonly residual: number[] = [];
+  private readonly frames: number[] = [];
+  private readonly list: number[] = [];
+
+  constructor(
+    private readonly index: Map<TypedExpr, number>,
+    private readonly kind: Uint8Array,
+    /** The one field a part depends on, or -1. */
+    private readonly single: Int32Array,
+    /** For a part of one field: the regions where it holds. */
+    private readonly mask: Int32Array,
+    /** The fields a part depends on, a bit each. */
+    private readonly fields: Int32Array,
+    private readonly start: Int32Array,
+    private readonly kidStart: Int32Array,
+    private readonly kids: Int32Array,
+    /** Every region of each field. */
+    private readonly full: Int32Array,
+  ) {
+    const n = kind.length;
+    this.nevers = new Int8Array(n);
+    this.alwayses = new Int8Array(n);
+    this.val = new Uint8Array(n);
+    this.doms = new Int32Array((full.length + 2) * full.length);
+  }
+
+  of(e: TypedExpr): number {
+    const i = this.index.get(e);
+    if (i === undefined) throw new Error("analysis regions: a part of another condition");
+    return i;
+  }
+
+  never(x: number): boolean {
+    let m = this.nevers[x]!;
+    if (m === 0) this.nevers[x] = m = this.ask1(x, 1) ? 2 : 1;
+    return m === 1;
+  }
+
+  always(x: number): boolean {
+    let m = this.alwayses[x]!;
+    if (m === 0) this.alwayses[x] = m = this.ask1(x, 0) ? 2 : 1;
+    return m === 1;
+  }
+
+  neverAll(xs: readonly number[]): boolean {
+    const l = this.begin();
+    for (const x of xs) l.push((x << 1) | 1);
+    return !this.sat(l);
+  }
+
+  alwaysAny(xs: readonly number[]): boolean {
+    const l = this.begin();
+    for (const x of xs) l.push(x << 1);
+    return !this.sat(l);
+  }
+
+  impliesAny(premises: readonly number[], xs: readonly number[]): boolean {
+    const l = this.begin();
+    for (const p of premises) l.push((p << 1) | 1);
+    for (const x of xs) l.push(x << 1);
+    return !this.sat(l);
+  }
+
+  same(a: number, b: number): boolean {
+    if (a === b) return true;
+    const s = this.single[a]!;
+    if (s >= 0 || this.single[b]! >= 0) return s === this.single[b] && this.mask[a] === this.mask[b];
+    return this.impliesAny([a], [b]) && this.impliesAny([b], [a]);
+  }
+
+  sharesGroup(x: number, others: readonly { f: number }[]): boolean {
+    let all = 0;
+    for (const o of others) all |= this.fields[o.f]!;
+    return (this.fields[x]! & all) !== 0;
+  }
+
+  eventNever(_e: TypedEvent): "window" | "filter" | null {
+    throw new Error("analysis regions: event conditions are left to the reasoner");
+  }
+
+  private begin(): number[] {
+    this.questions++;
+    const l = this.list;
+    l.length = 0;
+    return l;
+  }
+
+  private ask1(x: number, pol: number): boolean {
+    const l = this.begin();
+    l.push((x << 1) | pol);
+    return this.sat(l);
+  }
+
+  /**
+   * Whether the parts can hold as asked, each `(part << 1) | 1` to hold or `part << 1` to fail, for some
+   * choice of one region per field.
+   */
+  sat(asked: readonly number[]): boolean {
+    const nf = this.full.length;
+    const d = this.doms;
+    d.set(this.full, 0);
+    // Propagation: a part of one field narrows its field's domain; `and` to hold (`or` to fail) is each
+    // of its parts so; what is left is searched.
+    const work = this.work;
+    const residual = this.residual;
+    work.length = 0;
+    residual.length = 0;
+    for (const a of asked) work.push(a);
+    while (work.length > 0) {
+      const c = work.pop()!;
+      const x = c >> 1;
+      const pol = c & 1;
+      const f = this.single[x]!;
+      if (f >= 0) {
+        const m = pol ? d[f]! & this.mask[x]! : d[f]! & ~this.mask[x]!;
+        if (m === 0) return false;
+        d[f] = m;
+        continue;
+      }
+      const k = this.kind[x]!;
+      if (k === NOT) work.push((this.kids[this.kidStart[x]!]! << 1) | (pol ^ 1));
+      else if ((k === AND && pol === 1) || (k === OR && pol === 0)) {
+        for (let j = this.kidStart[x]!; j < this.kidStart[x + 1]!; j++) work.push((this.kids[j]! << 1) | pol);
+      } else residual.push(c);
+    }
+    if (residual.length === 0) return true;
+    // Depth-first over the regions of one open field at a time (depth <= fields).
+    const frames = this.frames;
+    frames.length = 0;
+    let depth = 0;
+    for (;;) {
+      const verdict = this.evaluate(residual, d, depth * nf);
+      if (verdict === -2) return true;
+      if (verdict >= 0) {
+        // Branch on field `verdict`: try each of its regions.
+        frames.push(depth, verdict, d[depth * nf + verdict]!);
+      }
+      // Next branch: the last frame with a region left.
+      for (;;) {
+        if (frames.length === 0) return false;
+        const top = frames.length - 3;
+        const bits = frames[top + 2]!;
+        if (bits === 0) {
+          frames.length = top;
+          continue;
+        }
+        const b = bits & -bits;
+        frames[top + 2] = bits & ~b;
+        const from = frames[top]! * nf;
+        depth = frames[top]! + 1;
+        d.copyWithin(depth * nf, from, from + nf);
+        d[depth * nf + frames[top + 1]!] = b;
+        break;
+      }
+    }
+  }
+
+  /**
+   * The asked parts under the domains at `base`: -2 all as asked, -1 one is not, otherwise a field to
+   * branch on (open in an undecided part, with two or more regions left).
+   */
+  private evaluate(residual: readonly number[], d: Int32Array, base: number): number {
+    let open = -1;
+    for (const c of residual) {
+      const x = c >> 1;
+      const v = this.truth(x, d, base);
+      if (v === 2) {
+        if (open < 0) {
+          const fs = this.fields[x]!;
+          for (let f = 0; f < this.full.length; f++) {
+            if (fs & (1 << f)) {
+              const m = d[base + f]!;
+              if ((m & (m - 1)) !== 0) {
+                open = f;
+                break;
+              }
+            }
+          }
+        }
+      } else if (v !== (c & 1)) return -1;
+    }
+    return open < 0 ? -2 : open;
+  }
+
+  /** The three-valued truth of part `x` (1, 0, 2 open) under the domains at `base`. */
+  private truth(x: number, d: Int32Array, base: number): number {
+    const val = this.val;
+    const from = this.start[x]!;
+    this.steps += x - from + 1;
+    if (this.steps > this.limit) throw new RegionsGaveUp();
+    for (let i = from; i <= x; i++) {
+      const f = this.single[i]!;
+      if (f >= 0) {
+        const dom = d[base + f]!;
+        const m = this.mask[i]!;
+        val[i] = (dom & ~m) === 0 ? 1 : (dom & m) === 0 ? 0 : 2;
+        continue;
+      }
+      const k = this.kind[i]!;
+      const a = this.kidStart[i]!;
+      const b = this.kidStart[i + 1]!;
+      if (k === NOT) {
+        const v = val[this.kids[a]!]!;
+        val[i] = v === 2 ? 2 : v ^ 1;
+      } else if (k === AND) {
+        let v = 1;
+        for (let j = a; j < b; j++) {
+          const w = val[this.kids[j]!]!;
+          if (w === 0) {
+            v = 0;
+            break;
+          }
+          if (w === 2) v = 2;
+        }
+        val[i] = v;
+      } else {
+        let v = 0;
+        for (let j = a; j < b; j++) {
+          const w = val[this.kids[j]!]!;
+          if (w === 1) {
+            v = 1;
+            break;
+          }
+          if (w === 2) v = 2;
+        }
+        val[i] = v;
+      }
+    }
+    return val[x]!;
+  }
+}
+
+/** A field's leaves while a condition is read. */
+interface FieldLeaves {
+  rules: TypedRule[];
+  /** Their parts' numbers. */
+  at: number[];
+}
+
+/**
+ * The regions of a condition, or null when it is not modelled (see the module comment): the caller then
+ * asks the reasoner.
+ */
+export function buildRegions(expr: TypedExpr, schema: Schema, zone: TimeZone, text: string | undefined): RegionOracle | null {
+  // Post-order numbering without recursion: a part is numbered after its parts.
+  const kinds: number[] = [];
+  const starts: number[] = [];
+  const kidStarts: number[] = [];
+  const kidList: number[] = [];
+  const leafField: number[] = [];
+  const exprs: TypedExpr[] = [];
+  const byField = new Map<string, number>();
+  const fieldLeaves: FieldLeaves[] = [];
+  // Frames: the expression and how many of its parts are done; `pending` holds finished parts' numbers.
+  const stack: TypedExpr[] = [expr];
+  const stage: number[] = [0];
+  const firstAt: number[] = [0];
+  const pending: number[] = [];
+  while (stack.length > 0) {
+    const top = stack.length - 1;
+    const e = stack[top]!;
+    if (e.kind === "rule") {
+      stack.pop();
+      stage.pop();
+      const from = firstAt.pop()!;
+      let f = byField.get(e.field.name);
+      if (f === undefined) {
+        f = fieldLeaves.length;
+        if (f >= MAX_FIELDS) return null;
+        byField.set(e.field.name, f);
+        fieldLeaves.push({ rules: [], at: [] });
+      }
+      const i = kinds.length;
+      kinds.push(LEAF);
+      starts.push(from);
+      kidStarts.push(kidList.length);
+      leafField.push(f);
+      exprs.push(e);
+      fieldLeaves[f]!.rules.push(e);
+      fieldLeaves[f]!.at.push(i);
+      pending.push(i);
+      continue;
+    }
+    if (e.kind !== "and" && e.kind !== "or" && e.kind !== "not") return null; // events, references
+    const parts = e.kind === "not" ? 1 : e.operands.length;
+    const done = stage[top]!;
+    if (done < parts) {
+      stage[top] = done + 1;
+      stack.push(e.kind === "not" ? e.operand : e.operands[done]!);
+      stage.push(0);
+      firstAt.push(kinds.length);
+      continue;
+    }
+    stack.pop();
+    stage.pop();
+    const from = firstAt.pop()!;
+    const i = kinds.length;
+    kinds.push(e.kind === "and" ? AND : e.kind === "or" ? OR : NOT);
+    starts.push(from);
+    kidStarts.push(kidList.length);
+    for (let j = pending.length - parts; j < pending.length; j++) kidList.push(pending[j]!);
+    pending.length -= parts;
+    leafField.push(-1);
+    exprs.push(e);
+    pending.push(i);
+  }
+  const n = kinds.length;
+  kidStarts.push(kidList.length);
+  const nf = fieldLeaves.length;
+  const full = new Int32Array(nf);
+  const mask = new Int32Array(n);
+  for (let f = 0; f < nf; f++) {
+    const fl = fieldLeaves[f]!;
+    const masks = fieldRegions(fl.rules, schema, zone, text);
+    if (!masks) return null;
+    full[f] = masks[fl.rules.length]!;
+    for (let j = 0; j < fl.rules.length; j++) mask[fl.at[j]!] = masks[j]!;
+  }
+  // Bottom-up: each part's fields, and its mask when it depends on one field.
+  const kind = Uint8Array.from(kinds);
+  const single = new Int32Array(n);
+  const fields = new Int32Array(n);
+  const kidStart = Int32Array.from(kidStarts);
+  const kids = Int32Array.from(kidList);
+  for (let i = 0; i < n; i++) {
+    const k = kind[i]!;
+    if (k === LEAF) {
+      single[i] = leafField[i]!;
+      fields[i] = 1 << leafField[i]!;
+      continue;
+    }
+    let fs = 0;
+    for (let j = kidStart[i]!; j < kidStart[i + 1]!; j++) fs |= fields[kids[j]!]!;
+    fields[i] = fs;
+    let f = -1;
+    if ((fs & (fs - 1)) === 0) {
+      f = 31 - Math.clz32(fs);
+      let m = k === AND ? full[f]! : 0;
+      for (let j = kidStart[i]!; j < kidStart[i + 1]!; j++) {
+        const km = mask[kids[j]!]!;
+        if (k === NOT) m = full[f]! & ~km;
+        else if (k === AND) m &= km;
+        else m |= km;
+      }
+      mask[i] = m;
+    }
+    single[i] = f;
+  }
+  const index = new Map<TypedExpr, number>();
+  for (let i = 0; i < n; i++) index.set(exprs[i]!, i);
+  return new RegionOracle(index, kind, single, mask, fields, Int32Array.from(starts), kidStart, kids, full);
+}
+
+/**
+ * The regions of one field's leaves: the mask of each leaf, then (last) the mask of every region; null
+ * when not modelled.
+ */
+function fieldRegions(rules: readonly TypedRule[], schema: Schema, zone: TimeZone, text: string | undefined): number[] | null {
+  const k = rules.length;
+  const type = rules[0]!.field.type;
+  let vectors: number[] | null;
+  let settled: boolean;
+  switch (type) {
+    case "number":
+    case "timestamp":
+    case "date": {
+      const domain = typeDomain(type)!;
+      if (domain.k !== "ordered") return null;
+      const sets: OrderedSet[] = [];
+      settled = true;
+      for (const r of rules) {
+        const s = positiveSet(r.test, domain, type === "date", zone);
+        if (!s || s.k !== "ordered") return null;
+        sets.push(s.s);
+        if (settled && isRelative(r)) settled = false;
+      }
+      vectors = orderedVectors(rules, sets, domain);
+      break;
+    }
+    case "boolean": {
+      const domain = typeDomain(type)!;
+      const bits: number[] = [];
+      for (const r of rules) {
+        const s = positiveSet(r.test, domain, false, zone);
+        if (!s || s.k !== "bool") return null;
+        bits.push(s.s.bits);
+      }
+      vectors = [];
+      for (const b of [1, 2, 4]) {
+        let v = 0;
+        for (let j = 0; j < k; j++) if (((bits[j]! & b) !== 0) !== rules[j]!.test.negated) v |= 1 << j;
+        addVector(vectors, v);
+      }
+      settled = true;
+      break;
+    }
+    case "string":
+    case "enum": {
+      const out = textVectors(rules);
+      if (!out) return null;
+      vectors = out.vectors;
+      settled = out.settled;
+      break;
+    }
+    case "list":
+      vectors = listVectors(rules);
+      settled = true;
+      break;
+  }
+  if (!vectors) return null;
+  if (!settled && vectors.length < 1 << k) {
+    if (k > MAX_ASKED) return null;
+    askReasoner(rules, vectors, schema, zone, text);
+  }
+  if (vectors.length > MAX_REGIONS) return null;
+  const masks: number[] = new Array(k + 1).fill(0);
+  for (let r = 0; r < vectors.length; r++) {
+    const v = vectors[r]!;
+    for (let j = 0; j < k; j++) if (v & (1 << j)) masks[j] = masks[j]! | (1 << r);
+  }
+  masks[k] = (1 << vectors.length) - 1;
+  return masks;
+}
+
+function addVector(vectors: number[], v: number): void {
+  if (!vectors.includes(v)) vectors.push(v);
+}
+
+function isRelative(r: TypedRule): boolean {
+  const t = r.test;
+  const rel = (v: { kind: string }) => v.kind === "relative" || v.kind === "now" || v.kind === "today";
+  switch (t.op) {
+    case "lt":
+    case "le":
+    case "gt":
+    case "ge":
+    case "eq":
+      return rel(t.value);
+    case "between":
+      return rel(t.low) || rel(t.high);
+    case "in":
+      return t.values.some(rel);
+    default:
+      return false;
+  }
+}
+
+/** The vectors of ordered leaves: one value per piece of the line their sets cut, plus the empty value. */
+function orderedVectors(rules: readonly TypedRule[], sets: readonly OrderedSet[], domain: ValueSet & { k: "ordered" }): number[] {
+  const line = domain.ops.line;
+  const cuts: number[] = [line.min];
+  for (const s of sets) {
+    for (const iv of s.intervals) {
+      cuts.push(iv.lo);
+      if (iv.hi < line.max) cuts.push(line.next(iv.hi));
+    }
+  }
+  cuts.sort((a, b) => a - b);
+  const vectors: number[] = [];
+  const k = rules.length;
+  let emptyV = 0;
+  for (let j = 0; j < k; j++) if (sets[j]!.empty !== rules[j]!.test.negated) emptyV |= 1 << j;
+  vectors.push(emptyV);
+  for (let c = 0; c < cuts.length; c++) {
+    const x = cuts[c]!;
+    if (c > 0 && x === cuts[c - 1]) continue;
+    let v = 0;
+    for (let j = 0; j < k; j++) if (inOrdered(sets[j]!, x) !== rules[j]!.test.negated) v |= 1 << j;
+    addVector(vectors, v);
+  }
+  return vectors;
+}
+
+function inOrdered(s: OrderedSet, x: number): boolean {
+  for (const iv of s.intervals) {
+    if (x < iv.lo) return false;
+    if (x <= iv.hi) return true;
+  }
+  return false;
+}
+
+/** Whether a text rule (positive form) holds on `s` (null: empty); needles are folded once by the caller. */
+function textHolds(r: TypedRule, needle: string, s: string | null): boolean {
+  if (s === null || s === "") return false;
+  const t = r.test;
+  switch (t.op) {
+    case "present":
+      return true;
+    case "eq":
+      return t.value.kind === "string" && t.value.value === s;
+    case "in":
+      return t.values.some((v) => v.kind === "string" && v.value === s);
+    case "contains":
+      return containsFold(s, needle);
+    case "startsWith":
+      return startsFold(s, needle);
+    case "endsWith":
+      return endsFold(s, needle);
+    default:
+      return false;
+  }
+}
+
+/**
+ * The vectors of text leaves from the values they name, their needles, one other value and the empty
+ * value; `settled` when these are all the regions (no text pattern, or one leaf).
+ */
+function textVectors(rules: readonly TypedRule[]): { vectors: number[]; settled: boolean } | null {
+  const k = rules.length;
+  const needles: string[] = [];
+  const values: string[] = [];
+  let patterns = 0;
+  let patternAt = 0;
+  for (const r of rules) {
+    const t = r.test;
+    let needle = "";
+    switch (t.op) {
+      case "eq":
+        if (t.value.kind !== "string") return null;
+        if (t.value.value !== "") values.push(t.value.value);
+        break;
+      case "in":
+        for (const v of t.values) {
+          if (v.kind !== "string") return null;
+          if (v.value !== "") values.push(v.value);
+        }
+        break;
+      case "present":
+        break;
+      case "contains":
+      case "startsWith":
+      case "endsWith":
+        needle = foldAscii(t.value);
+        if (needle !== "") {
+          patterns++;
+          patternAt = needles.length;
+        }
+        break;
+      default:
+        return null;
+    }
+    needles.push(needle);
+  }
+  const named = values.length;
+  // Values that are none of the named ones: NULs (no needle holds them, unless made of NULs), and each
+  // needle padded with NULs on its open side (so it holds).
+  let other = "\u0000";
+  while (values.includes(other)) other += "\u0000";
+  const unnamed = [other];
+  for (let j = 0; j < k; j++) {
+    const t = rules[j]!.test;
+    if (needles[j] === "" || (t.op !== "contains" && t.op !== "startsWith" && t.op !== "endsWith")) continue;
+    let s = t.value;
+    while (values.includes(s)) s = t.op === "endsWith" ? "\u0000" + s : s + "\u0000";
+    unnamed.push(s);
+  }
+  const vectors: number[] = [];
+  const vectorOf = (s: string | null) => {
+    let v = 0;
+    for (let j = 0; j < k; j++) if (textHolds(rules[j]!, needles[j]!, s) !== rules[j]!.test.negated) v |= 1 << j;
+    return v;
+  };
+  addVector(vectors, vectorOf(null));
+  for (let i = 0; i < named; i++) addVector(vectors, vectorOf(values[i]!));
+  // With one pattern, the values named by no rule fall in two regions: the pattern holds, or not.
+  let seen = 0;
+  for (const s of unnamed) {
+    const v = vectorOf(s);
+    addVector(vectors, v);
+    seen |= 1 << (textHolds(rules[patternAt]!, needles[patternAt]!, s) ? 1 : 0);
+  }
+  return { vectors, settled: patterns === 0 || (patterns === 1 && seen === 3) };
+}
+
+/** The vectors of list leaves: every subset of the values named, with and without another element. */
+function listVectors(rules: readonly TypedRule[]): number[] | null {
+  const named: string[] = [];
+  for (const r of rules) {
+    const t = r.test;
+    if (t.op === "hasAny" || t.op === "hasAll") {
+      for (const v of t.values) if (!named.includes(v)) named.push(v);
+    } else if (t.op !== "present") return null;
+  }
+  if (named.length > MAX_LIST_VALUES) return null;
+  const k = rules.length;
+  const vectors: number[] = [];
+  // Bit i of `held`: the list holds named[i]; `extra`: it holds another element.
+  for (let held = 0; held < 1 << named.length; held++) {
+    for (const extra of [false, true]) {
+      const present = held !== 0 || extra;
+      let v = 0;
+      for (let j = 0; j < k; j++) {
+        const t = rules[j]!.test;
+        let holds: boolean;
+        if (t.op === "present") holds = present;
+        else if (t.op === "hasAny") holds = t.values.some((x) => (held & (1 << named.indexOf(x))) !== 0);
+        else if (t.op === "hasAll") holds = present && t.values.every((x) => (held & (1 << named.indexOf(x))) !== 0);
+        else holds = false;
+        if (holds !== t.negated) v |= 1 << j;
+      }
+      addVector(vectors, v);
+    }
+  }
+  return vectors;
+}
+
+// ---- vectors no representative gave: the reasoner -------------------------------------------------------
+
+/** Nodes a kept universe may hold before it is replaced (bounds memory). */
+const MAX_KEPT_NODES = 50_000;
+/** Reasoning steps allowed per vector put to the reasoner. */
+const ASK_STEPS = 2_000;
+
+interface Kept {
+  r: Reasoner;
+  /** Leaves' formulas by their text as written (the same text is the same rule of this schema). */
+  leaves: Map<string, Node>;
+}
+
+const kept = new WeakMap<Schema, Map<string, Kept>>();
+
+function keptFor(schema: Schema, zone: TimeZone): Kept {
+  let byZone = kept.get(schema);
+  if (!byZone) {
+    byZone = new Map();
+    kept.set(schema, byZone);
+  }
+  let k = byZone.get(zone.name);
+  if (!k || k.r.f.size > MAX_KEPT_NODES || k.leaves.size > MAX_KEPT_NODES) {
+    k = { r: new Reasoner(new Formulas({ zone })), leaves: new Map() };
+    byZone.set(zone.name, k);
+  }
+  return k;
+}
+
+/**
+ * Adds to `vectors` each vector of the leaves that the reasoner does not prove impossible (for every
+ * `now`): what the representatives may have missed.
+ */
+function askReasoner(rules: readonly TypedRule[], vectors: number[], schema: Schema, zone: TimeZone, text: string | undefined): void {
+  const k = keptFor(schema, zone);
+  const { r } = k;
+  r.f.forgetTyped();
+  const nodes = rules.map((rule) => {
+    const src = text === undefined ? undefined : text.slice(rule.span.start, rule.span.end);
+    let node = src === undefined ? undefined : k.leaves.get(src);
+    if (!node) {
+      node = r.f.fromTyped(rule);
+      if (src !== undefined) k.leaves.set(src, node);
+    }
+    return node;
+  });
+  const all = 1 << rules.length;
+  const known = [...vectors];
+  for (let v = 0; v < all; v++) {
+    if (known.includes(v)) continue;
+    r.budget.steps = 0;
+    r.budget.limit = ASK_STEPS;
+    r.budget.exceeded = false;
+    const conj = r.f.and(nodes.map((x, j) => (v & (1 << j) ? x : r.f.not(x))));
+    if (r.sat(conj) !== "no") vectors.push(v);
+  }
+}
