@@ -8,17 +8,22 @@
  *   command does not import (the SQL formatter, the server, DuckDB) is not loaded.
  * - Every output file sits in dist/cli/, two levels below the package root, like the sources it comes from
  *   (src/<area>/<file>.ts): paths the code builds from `import.meta.url` (`../../data/…` for the demo data,
- *   `../../package.json`, `./analysis-worker.js` beside the language server's client) resolve as they do
+ *   `../../package.json`, `./analysis-worker.cjs` beside the language server's client) resolve as they do
  *   from the sources. So chunks are not put in a subdirectory.
  * - Packages with native code or files of their own (DuckDB, PGlite, better-sqlite3, pg, mysql2) stay
  *   external and load from node_modules; so does esbuild (only the TypeScript sources use it).
  * - CommonJS dependencies (vscode-languageserver) call `require` for Node's built-in modules, which an ES
  *   module bundle lacks: the banner gives each file a `require` made by `createRequire`.
+ * - The language server's analysis worker is built apart, as two CommonJS files of its own
+ *   (src/lsp/worker-bundle.ts): a new worker thread then loads one file it compiles through V8's code
+ *   cache, not the ES module chunks it shared with the CLI. The cache (analysis-service.cjs.v8cache) is
+ *   written here, by starting the built worker once (src/lsp/code-cache.ts says how it is checked).
  */
 import { build } from "esbuild";
 import { readdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { bundleAnalysisWorker, writeWorkerCodeCache } from "../src/lsp/worker-bundle.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const outdir = join(root, "dist", "cli");
@@ -26,12 +31,17 @@ const outdir = join(root, "dist", "cli");
 /** Loaded from node_modules at run time: native addons, WebAssembly files, or build tools. */
 export const EXTERNAL = ["@duckdb/node-api", "@electric-sql/pglite", "better-sqlite3", "pg", "mysql2", "esbuild"];
 
-/** Bundles the CLI into dist/cli/segql.js (plus its chunks and the analysis worker); returns the files written. */
-export async function bundle(): Promise<string[]> {
-  // Chunks of an earlier build have other hashes: remove them so dist/ holds only what this build wrote.
-  for (const name of safeList(outdir)) if (/^chunk-[A-Z0-9]+\.js$/.test(name)) rmSync(join(outdir, name));
+/**
+ * Bundles the CLI into dist/cli/segql.js (plus its chunks and the analysis worker, with its code cache);
+ * returns the files written and what became of the code cache.
+ */
+export async function bundle(): Promise<{ files: string[]; codeCache: { status: string; written: boolean } }> {
+  // Chunks of an earlier build have other hashes: remove them so dist/ holds only what this build wrote
+  // (analysis-worker.js: the worker's entry as an ES module, before it had files of its own).
+  for (const name of safeList(outdir)) if (/^chunk-[A-Z0-9]+\.js$|^analysis-worker\.js$/.test(name)) rmSync(join(outdir, name));
+  const worker = bundleAnalysisWorker(outdir);
   const result = await build({
-    entryPoints: { segql: join(root, "src", "cli", "main.ts"), "analysis-worker": join(root, "src", "lsp", "analysis-worker.ts") },
+    entryPoints: { segql: join(root, "src", "cli", "main.ts") },
     outdir,
     bundle: true,
     splitting: true,
@@ -45,7 +55,8 @@ export async function bundle(): Promise<string[]> {
     logLevel: "warning",
     legalComments: "none",
   });
-  return Object.keys(result.metafile.outputs);
+  const workerFiles = await worker;
+  return { files: [...Object.keys(result.metafile.outputs), ...workerFiles], codeCache: await writeWorkerCodeCache(outdir) };
 }
 
 function safeList(dir: string): string[] {
@@ -57,6 +68,7 @@ function safeList(dir: string): string[] {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const files = await bundle();
-  console.log(`bundled the CLI: ${files.length} files in dist/cli/ (segql.js, analysis-worker.js, ${files.length - 2} chunks)`);
+  const { files, codeCache } = await bundle();
+  const cache = codeCache.written ? "written" : codeCache.status === "used" ? "up to date" : `not written (${codeCache.status})`;
+  console.log(`bundled the CLI: ${files.length} files in dist/cli/ (segql.js, ${files.length - 3} chunks, the analysis worker's 2 files; its code cache ${cache})`);
 }

@@ -9,14 +9,13 @@
  * marked stopped: it shows one diagnostic saying so and is not analysed again until it changes (and at most
  * once per `retryAfterMs`), so one pathological document cannot stall the server again at every request.
  */
-import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { CancellationToken } from "vscode-languageserver/node";
 import type { ProjectInfo } from "../service/index.js";
-import type { FromHost, HostData, ServiceArgs, ServiceMethod, ServiceResult, TestFaults, ToHost } from "./analysis-protocol.js";
+import { WORKER_FILES, type FromHost, type HostData, type ServiceArgs, type ServiceMethod, type ServiceResult, type TestFaults, type ToHost } from "./analysis-protocol.js";
 
 /** Options of the analysis client. */
 export interface AnalysisClientOptions {
@@ -495,43 +494,45 @@ function isBackgroundCall(job: Job): boolean {
 let bundled: Promise<string> | null = null;
 
 /**
- * The worker's entry: the compiled `analysis-worker.js` beside this file. When the server runs from the
- * TypeScript sources (tests, `tsx`, whose loader a worker does not inherit), the worker's sources bundled
- * with esbuild (a development dependency) into node_modules/.cache, reused while no file of src/ changed:
- * a worker then starts in well under a second, where loading each module through tsx took seconds at
- * every restart.
+ * The worker's entry: the built `WORKER_FILES.entry` beside this file (dist/cli/). When the server runs
+ * from the TypeScript sources (tests, `tsx`, whose loader a worker does not inherit), the worker as
+ * worker-bundle.ts builds it, into a folder of node_modules/.cache named after the sources, reused while no
+ * file of src/ changed: a worker then starts in a fraction of a second, where loading each module through
+ * tsx took seconds at every restart (its code cache is written there by its first run).
  */
 function workerEntry(): Promise<URL | string> {
-  if (!import.meta.url.endsWith(".ts")) return Promise.resolve(new URL("./analysis-worker.js", import.meta.url));
+  if (!import.meta.url.endsWith(".ts")) return Promise.resolve(new URL(`./${WORKER_FILES.entry}`, import.meta.url));
   bundled ??= (async () => {
     const src = fileURLToPath(new URL("../", import.meta.url));
     const cache = join(src, "..", "node_modules", ".cache", "segql-lsp-worker");
-    const out = join(cache, `${sourcesStamp(src)}.mjs`);
-    if (existsSync(out)) return out;
-    const esbuild = await import("esbuild");
-    mkdirSync(cache, { recursive: true });
+    const out = join(cache, await sourcesStamp(src));
+    const entry = join(out, WORKER_FILES.entry);
+    if (existsSync(entry)) return entry;
+    const { bundleAnalysisWorker } = await import("./worker-bundle.js");
     const partial = `${out}.${process.pid}.tmp`;
-    await esbuild.build({
-      entryPoints: [fileURLToPath(new URL("./analysis-worker.ts", import.meta.url))],
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      outfile: partial,
-      logLevel: "error",
-    });
-    renameSync(partial, out); // atomic: a concurrent server sees the whole file or none
+    mkdirSync(partial, { recursive: true });
+    await bundleAnalysisWorker(partial, "error");
+    try {
+      renameSync(partial, out); // atomic: a concurrent server sees the whole folder or none
+    } catch (e) {
+      // A concurrent server renamed its own first: use that one.
+      rmSync(partial, { recursive: true, force: true });
+      if (!existsSync(entry)) throw e;
+    }
     // Bundles of older sources, unused for an hour (a running server may still restart from its own).
     for (const name of readdirSync(cache)) {
       const path = join(cache, name);
-      if (path !== out && Date.now() - statSync(path).mtimeMs > 3_600_000) rmSync(path, { force: true });
+      if (path !== out && Date.now() - statSync(path).mtimeMs > 3_600_000) rmSync(path, { recursive: true, force: true });
     }
-    return out;
+    return entry;
   })();
   return bundled;
 }
 
 /** A hash of the names, sizes and times of every file under src/, naming the bundle of those sources. */
-function sourcesStamp(src: string): string {
+async function sourcesStamp(src: string): Promise<string> {
+  // Loaded here, not with this module: the built server never needs it, and it costs its start a few ms.
+  const { createHash } = await import("node:crypto");
   const hash = createHash("sha256");
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {

@@ -40,7 +40,16 @@ export interface HostData {
   /** `LanguageServiceOptions.maxBytes`. */
   maxBytes?: number;
   testFaults?: TestFaults;
+  /** The worker says what became of its code cache (a `code-cache` message): for the build, which writes it. */
+  reportCodeCache?: boolean;
 }
+
+/**
+ * The analysis worker's files, side by side in one folder (dist/cli/ once built; worker-bundle.ts builds
+ * them): the entry a worker is started on, which runs the service's bundle through V8's code cache
+ * (analysis-worker-loader.ts, code-cache.ts), and that bundle (analysis-worker.ts and what it imports).
+ */
+export const WORKER_FILES = { entry: "analysis-worker.cjs", service: "analysis-service.cjs" } as const;
 
 /** From the main thread to the worker. */
 export type ToHost =
@@ -55,4 +64,6 @@ export type FromHost =
   | { t: "busy"; uri: string }
   | { t: "log"; message: string }
   | { t: "result"; id: number; value: unknown; ms: number }
-  | { t: "error"; id: number; message: string; stack: string };
+  | { t: "error"; id: number; message: string; stack: string }
+  /** What became of the code cache (only with `HostData.reportCodeCache`); `written`: a new one was saved. */
+  | { t: "code-cache"; status: string; written: boolean };

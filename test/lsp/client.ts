@@ -52,22 +52,27 @@ export function stdioArgs(options: object, bundle?: string): string[] {
 }
 
 /**
- * Bundles the server's sources with esbuild (src/lsp/stdio.ts and the analysis worker beside it, as the
- * compiled package lays them out) into a fresh folder under node_modules/.cache; returns the folder.
+ * Bundles the server's sources with esbuild (src/lsp/stdio.ts, and the analysis worker beside it as
+ * worker-bundle.ts builds it, as the compiled package lays them out) into a fresh folder under
+ * node_modules/.cache; returns the folder.
  */
 export async function bundleServer(): Promise<string> {
   const { build } = await import("esbuild");
+  const { bundleAnalysisWorker } = await import("../../src/lsp/worker-bundle.js");
   const out = join(ROOT, "node_modules", ".cache", `segql-lsp-test-${process.pid}-${Date.now()}`);
-  await build({
-    entryPoints: { stdio: join(ROOT, "src/lsp/stdio.ts"), "analysis-worker": join(ROOT, "src/lsp/analysis-worker.ts") },
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    outdir: out,
-    logLevel: "error",
-    // The CommonJS packages (vscode-languageserver) call require(): give the bundle one.
-    banner: { js: 'import { createRequire as __segqlRequire } from "node:module"; const require = __segqlRequire(import.meta.url);' },
-  });
+  await Promise.all([
+    build({
+      entryPoints: { stdio: join(ROOT, "src/lsp/stdio.ts") },
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      outdir: out,
+      logLevel: "error",
+      // The CommonJS packages (vscode-languageserver) call require(): give the bundle one.
+      banner: { js: 'import { createRequire as __segqlRequire } from "node:module"; const require = __segqlRequire(import.meta.url);' },
+    }),
+    bundleAnalysisWorker(out, "error"),
+  ]);
   return out;
 }
 

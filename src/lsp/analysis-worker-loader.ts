@@ -1,0 +1,19 @@
+/**
+ * The analysis worker's entry once built (`WORKER_FILES.entry`, a CommonJS file): runs the language
+ * service's host (analysis-worker.ts, bundled on its own as `WORKER_FILES.service` beside this file)
+ * through V8's code cache (code-cache.ts), so a new worker does not compile its JavaScript again.
+ *
+ * The host's module ends with its warm-up analysis, so when it has run, the code compiled so far is what a
+ * first document needs: that is the code a missing, stale or rejected cache is replaced with (a few ms,
+ * once per build, Node version or V8 flags).
+ */
+import { fileURLToPath } from "node:url";
+import { parentPort, workerData } from "node:worker_threads";
+import { WORKER_FILES, type FromHost, type HostData } from "./analysis-protocol.js";
+import { runWithCodeCache } from "./code-cache.js";
+
+const run = runWithCodeCache(fileURLToPath(new URL(`./${WORKER_FILES.service}`, import.meta.url)));
+const written = run.status === "used" || run.status === "off" ? false : run.save();
+if ((workerData as HostData | null)?.reportCodeCache) {
+  parentPort?.postMessage({ t: "code-cache", status: run.status, written } satisfies FromHost);
+}
