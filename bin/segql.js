@@ -45,9 +45,22 @@ process.stdout.on("error", (e) => {
   process.exit(3);
 });
 
+// `segql lsp` (an editor starting the language server): its analysis worker, which takes longer to start
+// than everything else the server does, starts now, before the CLI's bundle loads; the server takes it
+// (issue 14: the first diagnostics within 300 ms of the start). Anything wrong here is left to the command.
+const args = process.argv.slice(2);
+if (args[0] === "lsp" && !args.includes("--help") && !args.includes("-h")) {
+  try {
+    const { startAnalysisWorkerEarly } = await import("../dist/cli/analysis-client.js");
+    startAnalysisWorkerEarly();
+  } catch {
+    // dist/ missing or broken: the import below says so.
+  }
+}
+
 try {
   const { main } = await import("../dist/cli/segql.js");
-  process.exitCode = await main(process.argv.slice(2));
+  process.exitCode = await main(args);
 } catch (e) {
   internalError(e);
   process.exitCode = 3;

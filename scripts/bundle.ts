@@ -41,7 +41,9 @@ export async function bundle(): Promise<{ files: string[]; codeCache: { status: 
   for (const name of safeList(outdir)) if (/^chunk-[A-Z0-9]+\.js$|^analysis-worker\.js$/.test(name)) rmSync(join(outdir, name));
   const worker = bundleAnalysisWorker(outdir);
   const result = await build({
-    entryPoints: { segql: join(root, "src", "cli", "main.ts") },
+    // analysis-client.js: bin/segql.js starts the language server's worker from it before segql.js loads
+    // (the server's client, in the same chunk, then takes that worker).
+    entryPoints: { segql: join(root, "src", "cli", "main.ts"), "analysis-client": join(root, "src", "lsp", "analysis-client.ts") },
     outdir,
     bundle: true,
     splitting: true,
@@ -70,5 +72,5 @@ function safeList(dir: string): string[] {
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { files, codeCache } = await bundle();
   const cache = codeCache.written ? "written" : codeCache.status === "used" ? "up to date" : `not written (${codeCache.status})`;
-  console.log(`bundled the CLI: ${files.length} files in dist/cli/ (segql.js, ${files.length - 3} chunks, the analysis worker's 2 files; its code cache ${cache})`);
+  console.log(`bundled the CLI: ${files.length} files in dist/cli/ (segql.js, analysis-client.js, ${files.length - 4} chunks, the analysis worker's 2 files; its code cache ${cache})`);
 }
