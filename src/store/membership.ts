@@ -151,7 +151,7 @@ export async function evaluationPlan(ctx: Ctx, tx: SqlRunner, signature: string)
 }
 
 /** A target's predicate at `now`: compiled once per version, or once per instant when it uses relative times. */
-function predicateAt(ctx: Ctx, t: Target, now: number): Predicate {
+export function predicateAt(ctx: Ctx, t: Target, now: number): Predicate {
   if (t.predicate === null || (t.relative && t.compiledAt !== now)) {
     t.predicate = compilePredicate({ schema: ctx.schema, expr: t.typed }, { now });
     t.compiledAt = now;
@@ -180,10 +180,10 @@ export async function reevaluate(ctx: Ctx, tx: SqlRunner, keys: readonly string[
   // One statement: the contacts' static and dynamic memberships and the catalog's signature.
   const { statics, current, signature } = await memberPairs(tx, keyList);
   const { targets } = await evaluationPlan(ctx, tx, signature);
-  const relevant = new Map<string, Target[]>();
+  const relevant = new Map<string, readonly Target[]>();
   for (const key of keyList) {
     const written = touched.kind === "contacts" && !touched.inserted.has(key) ? touched.columns.get(key) : undefined;
-    const list = touched.kind === "events" ? targets.filter((t) => t.events) : written ? targets.filter((t) => [...t.columns].some((c) => written.has(c))) : targets;
+    const list = relevantTargets(targets, written, touched.kind === "events");
     if (list.length > 0) relevant.set(key, list);
   }
   if (relevant.size === 0) return [];
@@ -204,6 +204,16 @@ export async function reevaluate(ctx: Ctx, tx: SqlRunner, keys: readonly string[
   }
   if (diffs.length === 0) return [];
   return writeDiffs(tx, diffs, current, now);
+}
+
+/**
+ * The targets a write can affect: for an event append, those reading events; for an update, those reading
+ * a column it wrote (`written`); for a new contact (`written` undefined), all.
+ */
+export function relevantTargets(targets: readonly Target[], written: ReadonlySet<string> | undefined, events: boolean): readonly Target[] {
+  if (events) return targets.filter((t) => t.events);
+  if (!written) return targets;
+  return targets.filter((t) => [...t.columns].some((c) => written.has(c)));
 }
 
 function decodeAll(ctx: Ctx, rows: ReadonlyMap<string, Row>): Map<string, ContactValues> {
@@ -299,7 +309,7 @@ export async function loadEvents(ctx: Ctx, tx: SqlRunner, keys: readonly string[
  * contact key → segment ids, from the static member lists and from the materialised memberships, and the
  * catalog's signature (as `Catalog.signature` computes it), in one query.
  */
-async function memberPairs(tx: SqlRunner, keys: readonly string[]): Promise<{ statics: Map<string, number[]>; current: Map<string, number[]>; signature: string }> {
+export async function memberPairs(tx: SqlRunner, keys: readonly string[]): Promise<{ statics: Map<string, number[]>; current: Map<string, number[]>; signature: string }> {
   const a = await keysIn(tx, "contact_key", keys);
   const b = await keysIn(tx, "contact_key", keys, a.params.length + 1);
   const rows = await tx.query(

@@ -69,6 +69,7 @@ import type {
   WriteResult,
 } from "./types.js";
 import { decodeContact } from "./values.js";
+import { WriteBack } from "./write-back.js";
 import { encodeContacts, encodeEvents, existingKeys, insertEvents, keysIn, rowsRelation, upsertContacts } from "./writes.js";
 
 /** Longest segment name, description and expression accepted. */
@@ -87,7 +88,13 @@ export async function openStoreImpl(options: OpenStoreOptions): Promise<Store> {
   const physical = adapter.kind === "duckdb" ? duckdbPhysical : postgresPhysical;
   try {
     const schema = await adapter.write((tx) => migrate(tx, physical, adapter.kind, options.schema));
-    return new SqlStore(new Ctx(adapter, physical, schema, options.clock ?? Date.now));
+    if (adapter.kind !== "duckdb" || options.writeBack === false) return new SqlStore(new Ctx(adapter, physical, schema, options.clock ?? Date.now), null);
+    // A DuckDB file has one writer, this process: contact upserts take the write-back path (write-back.ts).
+    const writeBack = await WriteBack.open(adapter, db === ":memory:" ? null : `${db}.segql-journal`);
+    adapter = writeBack.adapter;
+    const ctx = new Ctx(adapter, physical, schema, options.clock ?? Date.now);
+    await writeBack.recover(ctx);
+    return new SqlStore(ctx, writeBack);
   } catch (e) {
     await adapter.close().catch(() => undefined);
     throw e;
@@ -96,7 +103,11 @@ export async function openStoreImpl(options: OpenStoreOptions): Promise<Store> {
 
 /** The `Store` over SQL. */
 export class SqlStore implements Store {
-  constructor(private readonly ctx: Ctx) {}
+  constructor(
+    private readonly ctx: Ctx,
+    /** The DuckDB store's write-back path (null on PostgreSQL, where other processes write too). */
+    private readonly writeBack: WriteBack | null,
+  ) {}
 
   get schema() {
     return this.ctx.schema;
@@ -524,6 +535,8 @@ export class SqlStore implements Store {
     const since = clampInt(options.since, 0, 0, Number.MAX_SAFE_INTEGER, "since");
     const limit = clampInt(options.limit, 1000, 1, 10_000, "limit");
     if (options.segmentId !== undefined && !Number.isSafeInteger(options.segmentId)) throw new InvalidInputError([{ path: "segmentId", message: "expected a segment id" }]);
+    const recent = this.writeBack?.changesFromMemory(since, limit, options.segmentId) ?? null;
+    if (recent) return recent;
     const rows = await this.db.query(
       `SELECT seq, segment_id, contact_key, change, at_ms, segment_version FROM segql_membership_changes WHERE seq > $1${options.segmentId !== undefined ? " AND segment_id = $3" : ""} ORDER BY seq LIMIT $2`,
       options.segmentId !== undefined ? [since, limit, options.segmentId] : [since, limit],
@@ -589,6 +602,8 @@ export class SqlStore implements Store {
     if (!Array.isArray(rows)) throw new InvalidInputError([{ path: "", message: "expected an array of contacts" }]);
     const { writes, problems } = encodeContacts(this.ctx, rows);
     if (problems.length > 0) throw new InvalidInputError(problems.slice(0, 100), problems.length);
+    const quick = this.writeBack ? await this.writeBack.tryUpsert(writes) : null;
+    if (quick) return quick;
     return this.db.write(async (tx) => {
       const now = this.ctx.clock();
       const { inserted, updated, insertedKeys, stored } = await upsertContacts(this.ctx, tx, writes);

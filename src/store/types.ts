@@ -541,4 +541,11 @@ export interface OpenStoreOptions {
   pgSchema?: string;
   /** The clock, epoch ms (default `Date.now`): change times and the `now` of relative times. */
   clock?: () => number;
+  /**
+   * DuckDB only (default true): upserts of up to 8 contacts are acknowledged once written to a journal
+   * beside the file (`<db>.segql-journal`) and applied to the database a few milliseconds later, or
+   * before any other operation reads or writes it (docs/store.md, "Write-back"). False writes each upsert
+   * in its own database transaction.
+   */
+  writeBack?: boolean;
 }
