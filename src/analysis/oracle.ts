@@ -12,8 +12,10 @@ import type { Reasoner } from "./reasoner.js";
 
 /** The questions of the walk, over handles `H` of the condition's parts. */
 export interface Oracle<H> {
-  /** The handle of a part of the condition being analysed. */
+  /** The handle of the condition being analysed, or of an event condition's filter in it. */
   of(e: TypedExpr): H;
+  /** The handles of the operands of `e` (an `and`, an `or`: each operand; a `not`: its operand), `x` its handle. */
+  parts(x: H, e: TypedExpr): H[];
   /** Proved: `x` never holds. */
   never(x: H): boolean;
   /** Proved: `x` always holds. */
@@ -26,8 +28,8 @@ export interface Oracle<H> {
   impliesAny(premises: readonly H[], xs: readonly H[]): boolean;
   /** Whether two parts mean the same (a repeat). */
   same(a: H, b: H): boolean;
-  /** Whether `x` reads a field (variable group) that one of `others` reads. */
-  sharesGroup(x: H, others: readonly { f: H }[]): boolean;
+  /** Whether `x` and `y` read a common field (variable group); otherwise they are independent. */
+  shares(x: H, y: H): boolean;
   /** Why an event condition that never matches does not: its window is empty, its filter never holds. */
   eventNever(e: TypedEvent): "window" | "filter" | null;
 }
@@ -38,6 +40,11 @@ export class ReasonerOracle implements Oracle<Node> {
 
   of(e: TypedExpr): Node {
     return this.r.f.fromTyped(e);
+  }
+
+  parts(_x: Node, e: TypedExpr): Node[] {
+    if (e.kind === "and" || e.kind === "or") return e.operands.map((o) => this.r.f.fromTyped(o));
+    return e.kind === "not" ? [this.r.f.fromTyped(e.operand)] : [];
   }
 
   never(x: Node): boolean {
@@ -64,9 +71,9 @@ export class ReasonerOracle implements Oracle<Node> {
     return a === b;
   }
 
-  sharesGroup(x: Node, others: readonly { f: Node }[]): boolean {
+  shares(x: Node, y: Node): boolean {
     const groups = this.r.groupsOf(x);
-    for (const o of others) for (const g of this.r.groupsOf(o.f)) if (groups.has(g)) return true;
+    for (const g of this.r.groupsOf(y)) if (groups.has(g)) return true;
     return false;
   }
 

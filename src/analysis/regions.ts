@@ -45,7 +45,7 @@ import type { Oracle } from "./oracle.js";
 import type { OrderedSet } from "./ordered-set.js";
 import { Reasoner } from "./reasoner.js";
 import type { ValueSet } from "./value-sets.js";
-import { positiveSet, typeDomain } from "./warning-free.js";
+import { nonConstantAlone, positiveSet, typeDomain } from "./warning-free.js";
 
 /** Most fields one condition may test (a bit per field in a part's set of fields). */
 export const MAX_FIELDS = 30;
@@ -84,55 +84,64 @@ export class RegionOracle implements Oracle<number> {
   limit = MAX_STEPS;
   /** Questions asked (for the benchmark's counts). */
   questions = 0;
-  private readonly nevers: Int8Array;
-  private readonly alwayses: Int8Array;
+  /**
+   * Per part: bit 1 "can hold" and bit 2 "can fail" are known, bit 4 it can hold, bit 8 it can fail.
+   * Plain arrays, not typed ones: a typed array's buffer is allocated outside the heap, which costs more
+   * than these few numbers (and makes the collector run more often).
+   */
+  private readonly known: number[];
   /** The three-valued truth of each part under the domains being tried (1 true, 0 false, 2 open). */
-  private readonly val: Uint8Array;
+  private readonly val: number[];
   /** Domains per search depth: `nFields` masks per level. */
-  private readonly doms: Int32Array;
+  private readonly doms: number[];
   private readonly work: number[] = [];
+  /** Items on `work`. */
+  private wp = 0;
   private readonly residual: number[] = [];
   private readonly frames: number[] = [];
-  private readonly list: number[] = [];
 
   constructor(
-    private readonly index: Map<TypedExpr, number>,
-    private readonly kind: Uint8Array,
+    /** The typed parts by number (the condition is the last). */
+    private readonly exprs: readonly TypedExpr[],
+    private readonly kind: readonly number[],
     /** The one field a part depends on, or -1. */
-    private readonly single: Int32Array,
+    private readonly single: readonly number[],
     /** For a part of one field: the regions where it holds. */
-    private readonly mask: Int32Array,
+    private readonly mask: readonly number[],
     /** The fields a part depends on, a bit each. */
-    private readonly fields: Int32Array,
-    private readonly start: Int32Array,
-    private readonly kidStart: Int32Array,
-    private readonly kids: Int32Array,
+    private readonly fields: readonly number[],
+    private readonly start: readonly number[],
+    private readonly kidStart: readonly number[],
+    private readonly kids: readonly number[],
     /** Every region of each field. */
-    private readonly full: Int32Array,
+    private readonly full: readonly number[],
+    known: number[],
   ) {
-    const n = kind.length;
-    this.nevers = new Int8Array(n);
-    this.alwayses = new Int8Array(n);
-    this.val = new Uint8Array(n);
-    this.doms = new Int32Array((full.length + 2) * full.length);
+    this.known = known;
+    this.val = new Array<number>(kind.length).fill(0);
+    this.doms = [];
   }
 
   of(e: TypedExpr): number {
-    const i = this.index.get(e);
-    if (i === undefined) throw new Error("analysis regions: a part of another condition");
+    const i = this.exprs.lastIndexOf(e);
+    if (i < 0) throw new Error("analysis regions: a part of another condition");
     return i;
   }
 
+  parts(x: number, _e: TypedExpr): number[] {
+    return this.kids.slice(this.kidStart[x], this.kidStart[x + 1]);
+  }
+
   never(x: number): boolean {
-    let m = this.nevers[x]!;
-    if (m === 0) this.nevers[x] = m = this.ask1(x, 1) ? 2 : 1;
-    return m === 1;
+    let k = this.known[x]!;
+    if ((k & 1) === 0) this.known[x] = k |= this.ask1(x, 1) ? 5 : 1;
+    return (k & 4) === 0;
   }
 
   always(x: number): boolean {
-    let m = this.alwayses[x]!;
-    if (m === 0) this.alwayses[x] = m = this.ask1(x, 0) ? 2 : 1;
-    return m === 1;
+    let k = this.known[x]!;
+    if ((k & 2) === 0) this.known[x] = k |= this.ask1(x, 0) ? 10 : 2;
+    return (k & 8) === 0;
   }
 
   neverAll(xs: readonly number[]): boolean {
@@ -161,10 +170,8 @@ export class RegionOracle implements Oracle<number> {
     return this.impliesAny([a], [b]) && this.impliesAny([b], [a]);
   }
 
-  sharesGroup(x: number, others: readonly { f: number }[]): boolean {
-    let all = 0;
-    for (const o of others) all |= this.fields[o.f]!;
-    return (this.fields[x]! & all) !== 0;
+  shares(x: number, y: number): boolean {
+    return (this.fields[x]! & this.fields[y]!) !== 0;
   }
 
   eventNever(_e: TypedEvent): "window" | "filter" | null {
@@ -173,110 +180,128 @@ export class RegionOracle implements Oracle<number> {
 
   private begin(): number[] {
     this.questions++;
-    const l = this.list;
-    l.length = 0;
-    return l;
+    // A fresh small array: cheaper than emptying a kept one (`length = 0` is a call into the runtime).
+    return [];
   }
 
   private ask1(x: number, pol: number): boolean {
-    const l = this.begin();
-    l.push((x << 1) | pol);
-    return this.sat(l);
+    return this.sat([(x << 1) | pol]);
   }
 
   /**
    * Whether the parts can hold as asked, each `(part << 1) | 1` to hold or `part << 1` to fail, for some
    * choice of one region per field.
+   *
+   * A search over the parts, as a SAT solver over clauses: what is asked is *narrowed* first (a part of
+   * one field narrows its field's regions; `and` to hold, `or` to fail, `not` pass it on to their parts);
+   * what is left are *choices*, parts of several fields that hold as asked when one of their parts does
+   * (`or` to hold, `and` to fail). A level keeps the regions left per field and its open choices; it drops
+   * the choices already met, fails on one that cannot be, and otherwise takes the first open choice and
+   * tries each of its parts in turn as a narrowing (each level closes a choice, so depth <= parts).
    */
   sat(asked: readonly number[]): boolean {
     const nf = this.full.length;
     const d = this.doms;
-    d.set(this.full, 0);
-    // Propagation: a part of one field narrows its field's domain; `and` to hold (`or` to fail) is each
-    // of its parts so; what is left is searched.
-    const work = this.work;
-    const residual = this.residual;
-    work.length = 0;
-    residual.length = 0;
-    for (const a of asked) work.push(a);
-    while (work.length > 0) {
-      const c = work.pop()!;
-      const x = c >> 1;
-      const pol = c & 1;
-      const f = this.single[x]!;
-      if (f >= 0) {
-        const m = pol ? d[f]! & this.mask[x]! : d[f]! & ~this.mask[x]!;
-        if (m === 0) return false;
-        d[f] = m;
-        continue;
-      }
-      const k = this.kind[x]!;
-      if (k === NOT) work.push((this.kids[this.kidStart[x]!]! << 1) | (pol ^ 1));
-      else if ((k === AND && pol === 1) || (k === OR && pol === 0)) {
-        for (let j = this.kidStart[x]!; j < this.kidStart[x + 1]!; j++) work.push((this.kids[j]! << 1) | pol);
-      } else residual.push(c);
-    }
-    if (residual.length === 0) return true;
-    // Depth-first over the regions of one open field at a time (depth <= fields).
+    for (let f = 0; f < nf; f++) d[f] = this.full[f]!;
+    const res = this.residual;
+    for (const a of asked) this.work[this.wp++] = a;
+    let re = this.narrow(d, 0, 0);
+    if (re < 0) return false;
+    // Frames of five numbers: level, choice part, next of its parts to try, its level's open choices
+    // [start, end).
     const frames = this.frames;
-    frames.length = 0;
-    let depth = 0;
+    let fp = 0;
+    let level = 0;
+    let rs = 0;
     for (;;) {
-      const verdict = this.evaluate(residual, d, depth * nf);
-      if (verdict === -2) return true;
-      if (verdict >= 0) {
-        // Branch on field `verdict`: try each of its regions.
-        frames.push(depth, verdict, d[depth * nf + verdict]!);
+      // Keep this level's open choices (in place); fail on one that cannot be met.
+      const base = level * nf;
+      let open = rs;
+      let failed = false;
+      for (let r = rs; r < re; r++) {
+        const c = res[r]!;
+        const v = this.truth(c >> 1, d, base);
+        if (v === 2) res[open++] = c;
+        else if (v !== (c & 1)) {
+          failed = true;
+          break;
+        }
       }
-      // Next branch: the last frame with a region left.
+      if (!failed) {
+        if (open === rs) return true;
+        const c = res[rs]!;
+        frames[fp++] = level;
+        frames[fp++] = c;
+        frames[fp++] = this.kidStart[c >> 1]!;
+        frames[fp++] = rs;
+        frames[fp++] = open;
+      }
+      // The next part to try of the innermost choice with parts left.
       for (;;) {
-        if (frames.length === 0) return false;
-        const top = frames.length - 3;
-        const bits = frames[top + 2]!;
-        if (bits === 0) {
-          frames.length = top;
+        if (fp === 0) return false;
+        const top = fp - 5;
+        const c = frames[top + 1]!;
+        const x = c >> 1;
+        const pol = c & 1;
+        const j = frames[top + 2]!;
+        if (j >= this.kidStart[x + 1]!) {
+          fp = top;
           continue;
         }
-        const b = bits & -bits;
-        frames[top + 2] = bits & ~b;
-        const from = frames[top]! * nf;
-        depth = frames[top]! + 1;
-        d.copyWithin(depth * nf, from, from + nf);
-        d[depth * nf + frames[top + 1]!] = b;
-        break;
+        frames[top + 2] = j + 1;
+        const kid = this.kids[j]!;
+        const parent = frames[top]!;
+        const pBase = parent * nf;
+        // A part already failing as asked (at the choice's level) is no way to meet it.
+        if (this.truth(kid, d, pBase) === (pol ^ 1)) continue;
+        level = parent + 1;
+        const cBase = level * nf;
+        for (let f = 0; f < nf; f++) d[cBase + f] = d[pBase + f]!;
+        // The child level's open choices: its parent's but this one, then what narrowing leaves.
+        const ps = frames[top + 3]!;
+        const pe = frames[top + 4]!;
+        rs = pe;
+        let w = rs;
+        for (let r = ps + 1; r < pe; r++) res[w++] = res[r]!;
+        this.work[this.wp++] = (kid << 1) | pol;
+        re = this.narrow(d, cBase, w);
+        if (re >= 0) break;
       }
     }
   }
 
   /**
-   * The asked parts under the domains at `base`: -2 all as asked, -1 one is not, otherwise a field to
-   * branch on (open in an undecided part, with two or more regions left).
+   * Narrows the regions at `base` by the items on the work stack; the choices left are appended to the
+   * open choices from `end`. The new end, or -1 when some field has no region left.
    */
-  private evaluate(residual: readonly number[], d: Int32Array, base: number): number {
-    let open = -1;
-    for (const c of residual) {
+  private narrow(d: number[], base: number, end: number): number {
+    const work = this.work;
+    const res = this.residual;
+    while (this.wp > 0) {
+      const c = work[--this.wp]!;
       const x = c >> 1;
-      const v = this.truth(x, d, base);
-      if (v === 2) {
-        if (open < 0) {
-          const fs = this.fields[x]!;
-          for (let f = 0; f < this.full.length; f++) {
-            if (fs & (1 << f)) {
-              const m = d[base + f]!;
-              if ((m & (m - 1)) !== 0) {
-                open = f;
-                break;
-              }
-            }
-          }
+      const pol = c & 1;
+      const f = this.single[x]!;
+      if (f >= 0) {
+        const m = pol ? d[base + f]! & this.mask[x]! : d[base + f]! & ~this.mask[x]!;
+        if (m === 0) {
+          this.wp = 0;
+          return -1;
         }
-      } else if (v !== (c & 1)) return -1;
+        d[base + f] = m;
+        continue;
+      }
+      const k = this.kind[x]!;
+      if (k === NOT) work[this.wp++] = (this.kids[this.kidStart[x]!]! << 1) | (pol ^ 1);
+      else if ((k === AND && pol === 1) || (k === OR && pol === 0)) {
+        for (let j = this.kidStart[x]!; j < this.kidStart[x + 1]!; j++) work[this.wp++] = (this.kids[j]! << 1) | pol;
+      } else res[end++] = c;
     }
-    return open < 0 ? -2 : open;
+    return end;
   }
 
   /** The three-valued truth of part `x` (1, 0, 2 open) under the domains at `base`. */
-  private truth(x: number, d: Int32Array, base: number): number {
+  private truth(x: number, d: readonly number[], base: number): number {
     const val = this.val;
     const from = this.start[x]!;
     this.steps += x - from + 1;
@@ -342,7 +367,8 @@ export function buildRegions(expr: TypedExpr, schema: Schema, zone: TimeZone, te
   const kidList: number[] = [];
   const leafField: number[] = [];
   const exprs: TypedExpr[] = [];
-  const byField = new Map<string, number>();
+  // Fields by their schema entry (compared by identity: cheaper than a map for a few fields).
+  const fieldDefs: object[] = [];
   const fieldLeaves: FieldLeaves[] = [];
   // Frames: the expression and how many of its parts are done; `pending` holds finished parts' numbers.
   const stack: TypedExpr[] = [expr];
@@ -356,11 +382,11 @@ export function buildRegions(expr: TypedExpr, schema: Schema, zone: TimeZone, te
       stack.pop();
       stage.pop();
       const from = firstAt.pop()!;
-      let f = byField.get(e.field.name);
-      if (f === undefined) {
+      let f = fieldDefs.indexOf(e.field.def);
+      if (f < 0) {
         f = fieldLeaves.length;
         if (f >= MAX_FIELDS) return null;
-        byField.set(e.field.name, f);
+        fieldDefs.push(e.field.def);
         fieldLeaves.push({ rules: [], at: [] });
       }
       const i = kinds.length;
@@ -400,48 +426,77 @@ export function buildRegions(expr: TypedExpr, schema: Schema, zone: TimeZone, te
   const n = kinds.length;
   kidStarts.push(kidList.length);
   const nf = fieldLeaves.length;
-  const full = new Int32Array(nf);
-  const mask = new Int32Array(n);
+  const full: number[] = new Array<number>(nf).fill(0);
+  const mask: number[] = new Array<number>(n).fill(0);
   for (let f = 0; f < nf; f++) {
     const fl = fieldLeaves[f]!;
+    if (fl.rules.length === 1 && nonConstantAlone(fl.rules[0]!)) {
+      // One rule that can both hold and fail: two regions, where it fails (bit 0) and where it holds.
+      full[f] = 3;
+      mask[fl.at[0]!] = 2;
+      continue;
+    }
     const masks = fieldRegions(fl.rules, schema, zone, text);
     if (!masks) return null;
     full[f] = masks[fl.rules.length]!;
     for (let j = 0; j < fl.rules.length; j++) mask[fl.at[j]!] = masks[j]!;
   }
-  // Bottom-up: each part's fields, and its mask when it depends on one field.
-  const kind = Uint8Array.from(kinds);
-  const single = new Int32Array(n);
-  const fields = new Int32Array(n);
-  const kidStart = Int32Array.from(kidStarts);
-  const kids = Int32Array.from(kidList);
+  // Bottom-up: each part's fields, its mask when it depends on one field, and whether it can hold or fail
+  // when that follows from its parts alone (one field; or parts over different fields, which combine
+  // freely).
+  const single: number[] = new Array<number>(n).fill(-1);
+  const fields: number[] = new Array<number>(n).fill(0);
+  const known: number[] = new Array<number>(n).fill(0);
   for (let i = 0; i < n; i++) {
-    const k = kind[i]!;
+    const k = kinds[i]!;
     if (k === LEAF) {
-      single[i] = leafField[i]!;
-      fields[i] = 1 << leafField[i]!;
+      const f = leafField[i]!;
+      single[i] = f;
+      fields[i] = 1 << f;
+      known[i] = 3 | (mask[i] !== 0 ? 4 : 0) | (mask[i] !== full[f] ? 8 : 0);
       continue;
     }
     let fs = 0;
-    for (let j = kidStart[i]!; j < kidStart[i + 1]!; j++) fs |= fields[kids[j]!]!;
+    let disjoint = true;
+    for (let j = kidStarts[i]!; j < kidStarts[i + 1]!; j++) {
+      const kf = fields[kidList[j]!]!;
+      if ((fs & kf) !== 0) disjoint = false;
+      fs |= kf;
+    }
     fields[i] = fs;
-    let f = -1;
     if ((fs & (fs - 1)) === 0) {
-      f = 31 - Math.clz32(fs);
+      const f = 31 - Math.clz32(fs);
       let m = k === AND ? full[f]! : 0;
-      for (let j = kidStart[i]!; j < kidStart[i + 1]!; j++) {
-        const km = mask[kids[j]!]!;
+      for (let j = kidStarts[i]!; j < kidStarts[i + 1]!; j++) {
+        const km = mask[kidList[j]!]!;
         if (k === NOT) m = full[f]! & ~km;
         else if (k === AND) m &= km;
         else m |= km;
       }
       mask[i] = m;
+      single[i] = f;
+      known[i] = 3 | (m !== 0 ? 4 : 0) | (m !== full[f] ? 8 : 0);
+    } else if (disjoint) {
+      // Holds: every part can hold (`and`), one can (`or`); fails likewise. `not` swaps.
+      let all = 12;
+      let any = 0;
+      for (let j = kidStarts[i]!; j < kidStarts[i + 1]!; j++) {
+        const kk = known[kidList[j]!]!;
+        if ((kk & 3) !== 3) {
+          all = -1;
+          break;
+        }
+        all &= kk;
+        any |= kk;
+      }
+      if (all >= 0) {
+        if (k === NOT) known[i] = 3 | ((all & 4) << 1) | ((all & 8) >> 1);
+        else if (k === AND) known[i] = 3 | (all & 4) | (any & 8);
+        else known[i] = 3 | (any & 4) | (all & 8);
+      }
     }
-    single[i] = f;
   }
-  const index = new Map<TypedExpr, number>();
-  for (let i = 0; i < n; i++) index.set(exprs[i]!, i);
-  return new RegionOracle(index, kind, single, mask, fields, Int32Array.from(starts), kidStart, kids, full);
+  return new RegionOracle(exprs, kinds, single, mask, fields, starts, kidStarts, kidList, full, known);
 }
 
 /**

@@ -186,7 +186,7 @@ export function provablyWarningFree(expr: TypedExpr, schema: Schema, zone: TimeZ
  * all` (a list of the values); `is not empty`. A negated test is the exact complement, so it too can hold
  * and fail. False means "not read off here" (times and events go to the sets or the reasoner).
  */
-function nonConstantAlone(e: TypedRule | TypedEvent): boolean {
+export function nonConstantAlone(e: TypedRule | TypedEvent): boolean {
   if (e.kind !== "rule") return false;
   const t = e.test;
   if (t.op === "present") return true;

@@ -48,6 +48,7 @@ interface Around<H> {
 
 interface Frame<H> {
   e: TypedExpr;
+  h: H;
   around: Around<H>[];
   role: Role;
 }
@@ -75,26 +76,25 @@ class Walker<H> {
   }
 
   run(root: TypedExpr): Diagnostic[] {
-    const stack: Frame<H>[] = [{ e: root, around: [], role: { kind: "root" } }];
+    const stack: Frame<H>[] = [{ e: root, h: this.r.of(root), around: [], role: { kind: "root" } }];
     while (stack.length > 0) {
-      const { e, around, role } = stack.pop()!;
-      const node = this.f(e);
+      const { e, h: node, around, role } = stack.pop()!;
       if (this.r.never(node)) {
-        this.explainNever(e, role.kind === "operand" && role.parent.kind === "or" ? this.removal(role, M.removeBranch()) : undefined);
+        this.explainNever(e, node, role.kind === "operand" && role.parent.kind === "or" ? this.removal(role, M.removeBranch()) : undefined);
         continue;
       }
       if (this.r.always(node)) {
         if (!isAtLeastZero(e)) {
           const fix = role.kind === "operand" && role.parent.kind === "and" ? this.removal(role, M.removeThis()) : undefined;
-          this.explainAlways(e, role.kind === "root" ? M.adds(true) : M.adds(false), fix);
+          this.explainAlways(e, node, role.kind === "root" ? M.adds(true) : M.adds(false), fix);
         }
         continue;
       }
       const children: Frame<H>[] = [];
-      if (e.kind === "and") this.and(e, around, children);
-      else if (e.kind === "or") this.or(e, around, children);
-      else if (e.kind === "not") children.push({ e: e.operand, around: [], role: { kind: "inside" } });
-      else if (e.kind === "event" && e.filter) children.push({ e: e.filter, around: [], role: { kind: "inside" } });
+      if (e.kind === "and") this.and(e, node, around, children);
+      else if (e.kind === "or") this.or(e, node, around, children);
+      else if (e.kind === "not") children.push({ e: e.operand, h: this.r.parts(node, e)[0]!, around: [], role: { kind: "inside" } });
+      else if (e.kind === "event" && e.filter) children.push({ e: e.filter, h: this.f(e.filter), around: [], role: { kind: "inside" } });
       for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
     }
     return this.out.sort((a, b) => a.span.start - b.span.start);
@@ -102,13 +102,14 @@ class Walker<H> {
 
   // ---- and / or ------------------------------------------------------------------------------------------
 
-  private and(e: TypedExpr & { kind: "and" }, around: Around<H>[], children: Frame<H>[]): void {
+  private and(e: TypedExpr & { kind: "and" }, h: H, around: Around<H>[], children: Frame<H>[]): void {
     const ops = e.operands;
-    const fs = ops.map((o) => this.f(o));
+    const fs = this.r.parts(h, e);
     const kept = ops.map((_, i) => i);
     for (let i = ops.length - 1; i >= 0; i--) {
       if (kept.length === 1) break;
       if (this.r.always(fs[i]!)) continue; // reported when visited
+      if (!this.sharesGroup(fs[i]!, around) && !this.sharesKept(fs[i]!, fs, kept, i)) continue;
       const premises: Around<H>[] = [...around, ...kept.filter((j) => j !== i).map((j) => ({ e: ops[j]!, f: fs[j]! }))];
       const implied = (s: Around<H>[]) => this.r.impliesAny(s.map((p) => p.f), [fs[i]!]);
       if (!this.sharesGroup(fs[i]!, premises) || !implied(premises)) continue;
@@ -123,13 +124,13 @@ class Walker<H> {
     }
     for (const i of kept) {
       const others = kept.filter((j) => j !== i).map((j) => ({ e: ops[j]!, f: fs[j]! }));
-      children.push({ e: ops[i]!, around: [...around, ...others], role: { kind: "operand", parent: e, index: i } });
+      children.push({ e: ops[i]!, h: fs[i]!, around: [...around, ...others], role: { kind: "operand", parent: e, index: i } });
     }
   }
 
-  private or(e: TypedExpr & { kind: "or" }, around: Around<H>[], children: Frame<H>[]): void {
+  private or(e: TypedExpr & { kind: "or" }, h: H, around: Around<H>[], children: Frame<H>[]): void {
     const ops = e.operands;
-    const fs = ops.map((o) => this.f(o));
+    const fs = this.r.parts(h, e);
     const kept = ops.map((_, i) => i);
     const aroundF = around.map((a) => a.f);
     for (let i = ops.length - 1; i >= 0; i--) {
@@ -144,8 +145,8 @@ class Walker<H> {
         kept.splice(kept.indexOf(i), 1);
         continue;
       }
+      if (!this.sharesKept(fi, fs, kept, i)) continue;
       const others = kept.filter((j) => j !== i).map((j) => ({ e: ops[j]!, f: fs[j]! }));
-      if (!this.sharesGroup(fi, others)) continue;
       const contained = (s: Around<H>[]) => this.r.impliesAny([...aroundF, fi], s.map((o) => o.f));
       if (!contained(others)) continue;
       const core = this.core(others, contained);
@@ -154,18 +155,19 @@ class Walker<H> {
       this.report("redundant", ops[i]!.span, message, this.removal(role, M.removeBranch()));
       kept.splice(kept.indexOf(i), 1);
     }
-    for (const i of kept) children.push({ e: ops[i]!, around, role: { kind: "operand", parent: e, index: i } });
+    for (const i of kept) children.push({ e: ops[i]!, h: fs[i]!, around, role: { kind: "operand", parent: e, index: i } });
   }
 
   // ---- explanations --------------------------------------------------------------------------------------
 
   /** Reports where a condition that never matches goes wrong. */
-  private explainNever(e: TypedExpr, fix: Fix | undefined): void {
+  private explainNever(e: TypedExpr, h: H, fix: Fix | undefined): void {
     switch (e.kind) {
       case "and": {
-        const items = e.operands.map((o) => ({ e: o, f: this.f(o) }));
+        const fs = this.r.parts(h, e);
+        const items = e.operands.map((o, i) => ({ e: o, f: fs[i]! }));
         const core = this.core(items, (s) => this.r.neverAll(s.map((x) => x.f)));
-        if (core.length === 1) return this.explainNever(core[0]!.e, fix);
+        if (core.length === 1) return this.explainNever(core[0]!.e, core[0]!.f, fix);
         if (core.length === 0) return this.report("never-matches", e.span, M.neverRule(this.show(e), null), fix);
         const texts = core.map((x) => this.show(x.e));
         if (contiguous(core.map((x) => x.e), e.operands)) {
@@ -173,9 +175,11 @@ class Walker<H> {
         }
         return this.report("never-matches", core[core.length - 1]!.e.span, M.neverWith(texts.slice(0, -1)), fix);
       }
-      case "or":
-        e.operands.forEach((o, i) => this.explainNever(o, i === 0 ? fix : undefined));
+      case "or": {
+        const fs = this.r.parts(h, e);
+        e.operands.forEach((o, i) => this.explainNever(o, fs[i]!, i === 0 ? fix : undefined));
         return;
+      }
       case "not":
         return this.report("never-matches", e.span, M.neverNot(), fix);
       case "segment":
@@ -185,7 +189,7 @@ class Walker<H> {
       case "event": {
         const why = this.r.eventNever(e);
         if (why === "window") return this.report("never-matches", e.span, M.emptyWindow(), fix);
-        if (why === "filter") return this.explainNever(e.filter!, fix);
+        if (why === "filter") return this.explainNever(e.filter!, this.f(e.filter!), fix);
         const m = e.measure;
         const reason = (m.kind === "first" || m.kind === "last") && e.window
           ? reasons.timeInWindow(m.kind)
@@ -196,12 +200,13 @@ class Walker<H> {
   }
 
   /** Reports where a condition that always holds does so; `tail` says what that means in its place. */
-  private explainAlways(e: TypedExpr, tail: string, fix: Fix | undefined): void {
+  private explainAlways(e: TypedExpr, h: H, tail: string, fix: Fix | undefined): void {
     switch (e.kind) {
       case "or": {
-        const items = e.operands.map((o) => ({ e: o, f: this.f(o) }));
+        const fs = this.r.parts(h, e);
+        const items = e.operands.map((o, i) => ({ e: o, f: fs[i]! }));
         const core = this.core(items, (s) => this.r.alwaysAny(s.map((x) => x.f)));
-        if (core.length === 1) return this.explainAlways(core[0]!.e, tail, fix);
+        if (core.length === 1) return this.explainAlways(core[0]!.e, core[0]!.f, tail, fix);
         const span = core.length > 0 && contiguous(core.map((x) => x.e), e.operands) ? join(core[0]!.e.span, core[core.length - 1]!.e.span) : e.span;
         return this.report("always-true", span, M.alwaysTogether(core.map((x) => this.show(x.e))) + tail, fix);
       }
@@ -254,7 +259,14 @@ class Walker<H> {
 
   /** Whether `x` reads a variable group that one of `others` reads (otherwise they are independent). */
   private sharesGroup(x: H, others: readonly { f: H }[]): boolean {
-    return this.r.sharesGroup(x, others);
+    for (const o of others) if (this.r.shares(x, o.f)) return true;
+    return false;
+  }
+
+  /** `sharesGroup` with the kept operands but the `i`th. */
+  private sharesKept(x: H, fs: readonly H[], kept: readonly number[], i: number): boolean {
+    for (const j of kept) if (j !== i && this.r.shares(x, fs[j]!)) return true;
+    return false;
   }
 
   private removal(role: Role, title: string): Fix | undefined {
