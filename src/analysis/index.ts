@@ -23,7 +23,7 @@ import { analysisMessages } from "./messages.js";
 import { ReasonerOracle } from "./oracle.js";
 import { buildRegions, RegionsGaveUp } from "./regions.js";
 import { Reasoner } from "./reasoner.js";
-import { conditionWarnings } from "./warnings.js";
+import { conditionWarnings, type WarningOptions } from "./warnings.js";
 import { provablyWarningFree } from "./warning-free.js";
 
 export { relate, RELATE_STEPS, type RelateOptions, type RelateResult, type RelateWitness, type Relation } from "./relate.js";
@@ -94,10 +94,13 @@ export function analysisWarnings(segments: readonly TypedSegment[], options: Ana
   const out: Diagnostic[] = [];
   const fast = options.fastPath !== false;
   const regions = options.regions !== false && !options.thorough;
+  const walkOptions: WarningOptions = options.text !== undefined ? { text: options.text, firstLine: options.firstLine ?? 1 } : { firstLine: options.firstLine ?? 1 };
   for (const s of segments) {
-    if (fast && provablyWarningFree(s.expr, schema, zone, options.text)) continue;
-    const quick = regions ? regionWarnings(s.expr, schema, zone, options) : null;
-    out.push(...(quick ?? expressionWarnings(s.expr, reasoner(), options, keep)));
+    // The regions decide most conditions faster than the fast path would clear them (it only clears
+    // conditions without warnings, and costs time on all): it serves where the regions do not.
+    const quick = regions ? regionWarnings(s.expr, schema, zone, options, walkOptions) : null;
+    if (quick) out.push(...quick);
+    else if (!(fast && provablyWarningFree(s.expr, schema, zone, options.text))) out.push(...expressionWarnings(s.expr, reasoner(), options, keep));
   }
   return out.sort((a, b) => a.span.start - b.span.start);
 }
@@ -106,12 +109,12 @@ export function analysisWarnings(segments: readonly TypedSegment[], options: Ana
  * The warnings of one condition by its regions (regions.ts), or null when the regions do not model it or
  * give up: the reasoner decides then.
  */
-function regionWarnings(expr: TypedExpr, schema: Schema, zone: TimeZone, options: AnalysisOptions): Diagnostic[] | null {
+function regionWarnings(expr: TypedExpr, schema: Schema, zone: TimeZone, options: AnalysisOptions, walkOptions: WarningOptions): Diagnostic[] | null {
   const oracle = buildRegions(expr, schema, zone, options.text);
   if (!oracle) return null;
   if (options.steps !== undefined) oracle.limit = options.steps;
   try {
-    return conditionWarnings(expr, oracle, { ...(options.text !== undefined ? { text: options.text } : {}), firstLine: options.firstLine ?? 1 });
+    return conditionWarnings(expr, oracle, walkOptions);
   } catch (e) {
     if (e instanceof RegionsGaveUp) return null;
     throw e;

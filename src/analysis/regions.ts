@@ -84,48 +84,67 @@ export class RegionOracle implements Oracle<number> {
   limit = MAX_STEPS;
   /** Questions asked (for the benchmark's counts). */
   questions = 0;
-  /**
-   * Per part: bit 1 "can hold" and bit 2 "can fail" are known, bit 4 it can hold, bit 8 it can fail.
-   * Plain arrays, not typed ones: a typed array's buffer is allocated outside the heap, which costs more
-   * than these few numbers (and makes the collector run more often).
-   */
+  /** Per part: bit 1 "can hold" and bit 2 "can fail" are known, bit 4 it can hold, bit 8 it can fail. */
   private readonly known: number[];
   /** The three-valued truth of each part under the domains being tried (1 true, 0 false, 2 open). */
   private readonly val: number[];
   /** Domains per search depth: `nFields` masks per level. */
   private readonly doms: number[];
-  private readonly work: number[] = [];
+  private readonly work: number[];
   /** Items on `work`. */
   private wp = 0;
-  private readonly residual: number[] = [];
-  private readonly frames: number[] = [];
+  private readonly residual: number[];
+  private readonly frames: number[];
+  /** The typed parts by number (the condition is the last). */
+  private readonly exprs: readonly TypedExpr[];
+  private readonly kind: readonly number[];
+  /** The one field a part depends on, or -1. */
+  private readonly single: readonly number[];
+  /** For a part of one field: the regions where it holds. */
+  private readonly mask: readonly number[];
+  /** The fields a part depends on, a bit each. */
+  private readonly fields: readonly number[];
+  /** The first part of each part's subtree. */
+  private readonly start: readonly number[];
+  /** Where each part's operands start in `kids` (and end: the next part's start). */
+  private readonly kidStart: readonly number[];
+  private readonly kids: readonly number[];
+  /** Every region of each field. */
+  private readonly full: readonly number[];
 
+  /** Over the workspace's arrays as `buildRegions` left them: `n` parts, `nf` fields. */
   constructor(
-    /** The typed parts by number (the condition is the last). */
-    private readonly exprs: readonly TypedExpr[],
-    private readonly kind: readonly number[],
-    /** The one field a part depends on, or -1. */
-    private readonly single: readonly number[],
-    /** For a part of one field: the regions where it holds. */
-    private readonly mask: readonly number[],
-    /** The fields a part depends on, a bit each. */
-    private readonly fields: readonly number[],
-    private readonly start: readonly number[],
-    private readonly kidStart: readonly number[],
-    private readonly kids: readonly number[],
-    /** Every region of each field. */
-    private readonly full: readonly number[],
-    known: number[],
+    private readonly space: Space,
+    private readonly n: number,
+    private readonly nf: number,
   ) {
-    this.known = known;
-    this.val = new Array<number>(kind.length).fill(0);
-    this.doms = [];
+    this.known = space.known;
+    this.val = space.val;
+    this.doms = space.doms;
+    this.work = space.work;
+    this.residual = space.residual;
+    this.frames = space.frames;
+    this.exprs = space.exprs;
+    this.kind = space.kinds;
+    this.single = space.single;
+    this.mask = space.mask;
+    this.fields = space.fields;
+    this.start = space.starts;
+    this.kidStart = space.kidStarts;
+    this.kids = space.kidList;
+    this.full = space.full;
+    space.owner = this;
   }
 
   of(e: TypedExpr): number {
-    const i = this.exprs.lastIndexOf(e);
-    if (i < 0) throw new Error("analysis regions: a part of another condition");
-    return i;
+    this.mine();
+    for (let i = this.n - 1; i >= 0; i--) if (this.exprs[i] === e) return i;
+    throw new Error("analysis regions: a part of another condition");
+  }
+
+  /** The workspace is shared: only the oracle built last may read it. */
+  private mine(): void {
+    if (this.space.owner !== this) throw new Error("analysis regions: an oracle used after another was built");
   }
 
   parts(x: number, _e: TypedExpr): number[] {
@@ -200,7 +219,8 @@ export class RegionOracle implements Oracle<number> {
    * tries each of its parts in turn as a narrowing (each level closes a choice, so depth <= parts).
    */
   sat(asked: readonly number[]): boolean {
-    const nf = this.full.length;
+    this.mine();
+    const nf = this.nf;
     const d = this.doms;
     for (let f = 0; f < nf; f++) d[f] = this.full[f]!;
     const res = this.residual;
@@ -348,56 +368,84 @@ export class RegionOracle implements Oracle<number> {
   }
 }
 
-/** A field's leaves while a condition is read. */
-interface FieldLeaves {
-  rules: TypedRule[];
-  /** Their parts' numbers. */
-  at: number[];
+/**
+ * The arrays of the condition being analysed, kept between calls (one condition after another reuses
+ * them: no allocation per condition but what a field's regions need). Plain arrays, not typed ones: a typed
+ * array's buffer lives outside the heap and costs more to make than these few numbers.
+ */
+class Space {
+  owner: RegionOracle | null = null;
+  exprs: TypedExpr[] = [];
+  kinds: number[] = [];
+  starts: number[] = [];
+  kidStarts: number[] = [];
+  kidList: number[] = [];
+  leafField: number[] = [];
+  single: number[] = [];
+  mask: number[] = [];
+  fields: number[] = [];
+  known: number[] = [];
+  val: number[] = [];
+  doms: number[] = [];
+  work: number[] = [];
+  residual: number[] = [];
+  frames: number[] = [];
+  full: number[] = [];
+  /** Per field: its schema entry, how many leaves it has, its first leaf. */
+  fieldDefs: object[] = [];
+  fieldCount: number[] = [];
+  fieldFirst: number[] = [];
+  /** The walk's stack: expressions, how many of their parts are done, their first part's number. */
+  stack: TypedExpr[] = [];
+  stage: number[] = [];
+  firstAt: number[] = [];
+  pending: number[] = [];
 }
+
+const space = new Space();
 
 /**
  * The regions of a condition, or null when it is not modelled (see the module comment): the caller then
- * asks the reasoner.
+ * asks the reasoner. The oracle is valid until the next call (its arrays are reused).
  */
 export function buildRegions(expr: TypedExpr, schema: Schema, zone: TimeZone, text: string | undefined): RegionOracle | null {
+  const sp = space;
+  sp.owner = null;
+  const { exprs, kinds, starts, kidStarts, kidList, leafField, fieldDefs, fieldCount, fieldFirst, stack, stage, firstAt, pending } = sp;
   // Post-order numbering without recursion: a part is numbered after its parts.
-  const kinds: number[] = [];
-  const starts: number[] = [];
-  const kidStarts: number[] = [];
-  const kidList: number[] = [];
-  const leafField: number[] = [];
-  const exprs: TypedExpr[] = [];
-  // Fields by their schema entry (compared by identity: cheaper than a map for a few fields).
-  const fieldDefs: object[] = [];
-  const fieldLeaves: FieldLeaves[] = [];
-  // Frames: the expression and how many of its parts are done; `pending` holds finished parts' numbers.
-  const stack: TypedExpr[] = [expr];
-  const stage: number[] = [0];
-  const firstAt: number[] = [0];
-  const pending: number[] = [];
-  while (stack.length > 0) {
-    const top = stack.length - 1;
+  let n = 0;
+  let nk = 0;
+  let nf = 0;
+  let sp0 = 0;
+  let pp = 0;
+  stack[0] = expr;
+  stage[0] = 0;
+  firstAt[0] = 0;
+  sp0 = 1;
+  while (sp0 > 0) {
+    const top = sp0 - 1;
     const e = stack[top]!;
     if (e.kind === "rule") {
-      stack.pop();
-      stage.pop();
-      const from = firstAt.pop()!;
-      let f = fieldDefs.indexOf(e.field.def);
-      if (f < 0) {
-        f = fieldLeaves.length;
-        if (f >= MAX_FIELDS) return null;
-        fieldDefs.push(e.field.def);
-        fieldLeaves.push({ rules: [], at: [] });
+      sp0--;
+      // Fields by their schema entry, compared by identity (cheaper than a map for a few fields).
+      const def = e.field.def;
+      let f = 0;
+      while (f < nf && fieldDefs[f] !== def) f++;
+      if (f === nf) {
+        if (nf === MAX_FIELDS) return null;
+        fieldDefs[nf] = def;
+        fieldCount[nf] = 0;
+        fieldFirst[nf] = n;
+        nf++;
       }
-      const i = kinds.length;
-      kinds.push(LEAF);
-      starts.push(from);
-      kidStarts.push(kidList.length);
-      leafField.push(f);
-      exprs.push(e);
-      fieldLeaves[f]!.rules.push(e);
-      fieldLeaves[f]!.at.push(i);
-      pending.push(i);
+      fieldCount[f]!++;
+      kinds[n] = LEAF;
+      starts[n] = firstAt[top]!;
+      kidStarts[n] = nk;
+      leafField[n] = f;
+      exprs[n] = e;
+      pending[pp++] = n;
+      n++;
       continue;
     }
     if (e.kind !== "and" && e.kind !== "or" && e.kind !== "not") return null; // events, references
@@ -405,48 +453,49 @@ export function buildRegions(expr: TypedExpr, schema: Schema, zone: TimeZone, te
     const done = stage[top]!;
     if (done < parts) {
       stage[top] = done + 1;
-      stack.push(e.kind === "not" ? e.operand : e.operands[done]!);
-      stage.push(0);
-      firstAt.push(kinds.length);
+      stack[sp0] = e.kind === "not" ? e.operand : e.operands[done]!;
+      stage[sp0] = 0;
+      firstAt[sp0] = n;
+      sp0++;
       continue;
     }
-    stack.pop();
-    stage.pop();
-    const from = firstAt.pop()!;
-    const i = kinds.length;
-    kinds.push(e.kind === "and" ? AND : e.kind === "or" ? OR : NOT);
-    starts.push(from);
-    kidStarts.push(kidList.length);
-    for (let j = pending.length - parts; j < pending.length; j++) kidList.push(pending[j]!);
-    pending.length -= parts;
-    leafField.push(-1);
-    exprs.push(e);
-    pending.push(i);
+    sp0--;
+    kinds[n] = e.kind === "and" ? AND : e.kind === "or" ? OR : NOT;
+    starts[n] = firstAt[top]!;
+    kidStarts[n] = nk;
+    for (let j = pp - parts; j < pp; j++) kidList[nk++] = pending[j]!;
+    pp -= parts;
+    leafField[n] = -1;
+    exprs[n] = e;
+    pending[pp++] = n;
+    n++;
   }
-  const n = kinds.length;
-  kidStarts.push(kidList.length);
-  const nf = fieldLeaves.length;
-  const full: number[] = new Array<number>(nf).fill(0);
-  const mask: number[] = new Array<number>(n).fill(0);
+  kidStarts[n] = nk;
+  const { full, mask, single, fields, known } = sp;
+  for (let i = 0; i < n; i++) mask[i] = 0;
   for (let f = 0; f < nf; f++) {
-    const fl = fieldLeaves[f]!;
-    if (fl.rules.length === 1 && nonConstantAlone(fl.rules[0]!)) {
+    if (fieldCount[f] === 1 && nonConstantAlone(exprs[fieldFirst[f]!] as TypedRule)) {
       // One rule that can both hold and fail: two regions, where it fails (bit 0) and where it holds.
       full[f] = 3;
-      mask[fl.at[0]!] = 2;
+      mask[fieldFirst[f]!] = 2;
       continue;
     }
-    const masks = fieldRegions(fl.rules, schema, zone, text);
+    const at: number[] = [];
+    const rules: TypedRule[] = [];
+    for (let i = fieldFirst[f]!; i < n; i++) {
+      if (leafField[i] === f) {
+        at.push(i);
+        rules.push(exprs[i] as TypedRule);
+      }
+    }
+    const masks = fieldRegions(rules, schema, zone, text);
     if (!masks) return null;
-    full[f] = masks[fl.rules.length]!;
-    for (let j = 0; j < fl.rules.length; j++) mask[fl.at[j]!] = masks[j]!;
+    full[f] = masks[rules.length]!;
+    for (let j = 0; j < rules.length; j++) mask[at[j]!] = masks[j]!;
   }
   // Bottom-up: each part's fields, its mask when it depends on one field, and whether it can hold or fail
   // when that follows from its parts alone (one field; or parts over different fields, which combine
   // freely).
-  const single: number[] = new Array<number>(n).fill(-1);
-  const fields: number[] = new Array<number>(n).fill(0);
-  const known: number[] = new Array<number>(n).fill(0);
   for (let i = 0; i < n; i++) {
     const k = kinds[i]!;
     if (k === LEAF) {
@@ -456,6 +505,8 @@ export function buildRegions(expr: TypedExpr, schema: Schema, zone: TimeZone, te
       known[i] = 3 | (mask[i] !== 0 ? 4 : 0) | (mask[i] !== full[f] ? 8 : 0);
       continue;
     }
+    known[i] = 0;
+    single[i] = -1;
     let fs = 0;
     let disjoint = true;
     for (let j = kidStarts[i]!; j < kidStarts[i + 1]!; j++) {
@@ -496,7 +547,7 @@ export function buildRegions(expr: TypedExpr, schema: Schema, zone: TimeZone, te
       }
     }
   }
-  return new RegionOracle(exprs, kinds, single, mask, fields, starts, kidStarts, kidList, full, known);
+  return new RegionOracle(sp, n, nf);
 }
 
 /**

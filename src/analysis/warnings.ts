@@ -110,7 +110,7 @@ class Walker<H> {
       if (kept.length === 1) break;
       if (this.r.always(fs[i]!)) continue; // reported when visited
       if (!this.sharesGroup(fs[i]!, around) && !this.sharesKept(fs[i]!, fs, kept, i)) continue;
-      const premises: Around<H>[] = [...around, ...kept.filter((j) => j !== i).map((j) => ({ e: ops[j]!, f: fs[j]! }))];
+      const premises = around.concat(this.operands(ops, fs, kept, i));
       const implied = (s: Around<H>[]) => this.r.impliesAny(s.map((p) => p.f), [fs[i]!]);
       if (!this.sharesGroup(fs[i]!, premises) || !implied(premises)) continue;
       const core = this.core(premises, implied);
@@ -123,8 +123,7 @@ class Walker<H> {
       kept.splice(kept.indexOf(i), 1);
     }
     for (const i of kept) {
-      const others = kept.filter((j) => j !== i).map((j) => ({ e: ops[j]!, f: fs[j]! }));
-      children.push({ e: ops[i]!, h: fs[i]!, around: [...around, ...others], role: { kind: "operand", parent: e, index: i } });
+      children.push({ e: ops[i]!, h: fs[i]!, around: around.concat(this.operands(ops, fs, kept, i)), role: { kind: "operand", parent: e, index: i } });
     }
   }
 
@@ -146,7 +145,7 @@ class Walker<H> {
         continue;
       }
       if (!this.sharesKept(fi, fs, kept, i)) continue;
-      const others = kept.filter((j) => j !== i).map((j) => ({ e: ops[j]!, f: fs[j]! }));
+      const others = this.operands(ops, fs, kept, i);
       const contained = (s: Around<H>[]) => this.r.impliesAny([...aroundF, fi], s.map((o) => o.f));
       if (!contained(others)) continue;
       const core = this.core(others, contained);
@@ -261,6 +260,13 @@ class Walker<H> {
   private sharesGroup(x: H, others: readonly { f: H }[]): boolean {
     for (const o of others) if (this.r.shares(x, o.f)) return true;
     return false;
+  }
+
+  /** The kept operands but the `i`th, with their handles. */
+  private operands(ops: readonly TypedExpr[], fs: readonly H[], kept: readonly number[], i: number): Around<H>[] {
+    const out: Around<H>[] = [];
+    for (const j of kept) if (j !== i) out.push({ e: ops[j]!, f: fs[j]! });
+    return out;
   }
 
   /** `sharesGroup` with the kept operands but the `i`th. */
