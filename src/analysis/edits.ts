@@ -14,16 +14,16 @@ import type { Span } from "../diagnostics.js";
 
 /** Offsets `[start, end)` to delete, or null when the text is not as expected. */
 export function removalRange(text: string, operands: readonly Span[], i: number, connector: "and" | "or"): { start: number; end: number } | null {
-  const ext = operands.map((s) => extent(text, s));
-  const me = ext[i];
+  // Only the neighbours' extents matter (an operand of a long `and` is removed without reading the rest).
+  const me = extent(text, operands[i]!);
   if (!me) return null;
   if (i > 0) {
-    const prev = ext[i - 1];
+    const prev = extent(text, operands[i - 1]!);
     const gap = prev && readGap(text, prev.end, me.start, connector);
     if (gap && gap.opens === 0) return { start: gap.beforeConnector, end: trailingComment(text, me.end) };
   }
   if (i < operands.length - 1) {
-    const next = ext[i + 1];
+    const next = extent(text, operands[i + 1]!);
     const gap = next && readGap(text, me.end, next.start, connector);
     if (gap && gap.closes === 0) return { start: me.start, end: gap.afterConnector };
   }

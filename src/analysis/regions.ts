@@ -40,10 +40,11 @@ import type { TypedEvent, TypedExpr, TypedRule } from "../checker/typed-ast.js";
 import type { TimeZone } from "../checker/zone.js";
 import { containsFold, endsFold, foldAscii, startsFold } from "../compiler/predicate/runtime.js";
 import type { Schema } from "../schema/schema.js";
-import { Formulas, type Node } from "./formula.js";
+import { Formulas, type Atom, type Node } from "./formula.js";
 import type { Oracle } from "./oracle.js";
 import type { OrderedSet } from "./ordered-set.js";
 import { Reasoner } from "./reasoner.js";
+import { solveText, type TextLit } from "./text-theory.js";
 import type { ValueSet } from "./value-sets.js";
 import { nonConstantAlone, positiveSet, typeDomain } from "./warning-free.js";
 
@@ -768,7 +769,36 @@ function textVectors(rules: readonly TypedRule[]): { vectors: number[]; settled:
     addVector(vectors, v);
     seen |= 1 << (textHolds(rules[patternAt]!, needles[patternAt]!, s) ? 1 : 0);
   }
-  return { vectors, settled: patterns === 0 || (patterns === 1 && seen === 3) };
+  if (patterns === 0 || (patterns === 1 && seen === 3)) return { vectors, settled: true };
+  if (patterns > MAX_ASKED) return { vectors, settled: false };
+  // The values named by no rule, by which patterns they meet: on them every `=`/`in` rule fails and `is
+  // not empty` holds, so each combination of the patterns is one vector. Those not met above are put to
+  // the text theory (text-theory.ts, as the reasoner would): a value found or undecided counts; only a
+  // proof that none exists leaves the vector out.
+  const at: number[] = [];
+  for (let j = 0; j < k; j++) if (needles[j] !== "") at.push(j);
+  let base = 0;
+  for (let j = 0; j < k; j++) {
+    // Not a pattern here: `=`/`in` fail; `is not empty` and an empty needle hold.
+    const op = rules[j]!.test.op;
+    if (needles[j] === "" && (op !== "eq" && op !== "in") !== rules[j]!.test.negated) base |= 1 << j;
+  }
+  const fixed: TextLit[] = [{ atom: { k: "present" } as Atom, value: true }];
+  for (const v of values) fixed.push({ atom: { k: "eq", value: v } as Atom, value: false });
+  for (let combo = 0; combo < 1 << at.length; combo++) {
+    let v = base;
+    const lits = fixed.slice();
+    for (let p = 0; p < at.length; p++) {
+      const j = at[p]!;
+      const t = rules[j]!.test as { op: "contains" | "startsWith" | "endsWith"; negated: boolean };
+      const bit = (combo >> p) & 1;
+      if (bit) v |= 1 << j;
+      lits.push({ atom: { k: "text", op: t.op, needle: needles[j]! } as Atom, value: (bit === 1) !== t.negated });
+    }
+    if (vectors.includes(v)) continue;
+    if (solveText(lits, null).status !== "unsat") vectors.push(v);
+  }
+  return { vectors, settled: true };
 }
 
 /** The vectors of list leaves: every subset of the values named, with and without another element. */
