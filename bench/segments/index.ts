@@ -295,14 +295,21 @@ export async function run(): Promise<string> {
     const hand: number[] = [];
     const handCpus: number[] = [];
     let moved = 0;
+    const cold: number[] = [];
     const reset = async (key: string) => {
-      // Below every LTV threshold (not timed): the contact leaves the segments it is about to enter.
+      // Below every LTV threshold: the contact leaves the segments it is about to enter. After the
+      // hand-written peer's write (an ordinary write empties the write-back cache), this is the contact's
+      // first write: its row and memberships are read from the database. Timed apart, as the cold case.
+      const t = performance.now();
       await store!.upsertContacts([{ id: key, ltv: 1 }]);
+      const ms = performance.now() - t;
       cursor = (await store!.changes({ since: cursor, limit: 10_000 })).next;
+      return ms;
     };
     for (let i = 0; i < 220; i++) {
       const key = `c${(i * 7919) % CONTACTS}`;
-      await reset(key);
+      const coldMs = await reset(key);
+      if (i >= 20) cold.push(coldMs);
       let u = 0;
       const r = await timed(async () => {
         const t = performance.now();
@@ -349,6 +356,7 @@ export async function run(): Promise<string> {
         moved += changes.length;
       }
     }
+    const taken = (store as unknown as { writeBack: { taken: number } }).writeBack.taken;
     log(`  upsert → feed: p50 ${percentile(latencies, 50).toFixed(2)} ms, p95 ${percentile(latencies, 95).toFixed(2)} ms, CPU ${percentile(cpus, 50).toFixed(2)} ms; hand-written p50 ${percentile(hand, 50).toFixed(2)} ms, p95 ${percentile(hand, 95).toFixed(2)} ms`);
     const loadAfter = loadavg();
 
@@ -368,7 +376,8 @@ export async function run(): Promise<string> {
         `| preview ${p.label}: with every sub-condition's count | ${p.p50.toFixed(1)} ms | ${p.p95.toFixed(1)} ms | ${p.cpu.toFixed(1)} ms | | ${p.contact ? `(p95 < 100 ms: ${p.p95 < 100 ? "yes" : "no"})` : ""} |`,
       ]),
       `| contact upsert → change in the feed (${latencies.length} runs, ${(moved / latencies.length).toFixed(0)} changes each) | ${percentile(latencies, 50).toFixed(2)} ms | ${percentile(latencies, 95).toFixed(2)} ms | ${percentile(cpus, 50).toFixed(2)} ms | ${percentile(hand, 50).toFixed(2)} / ${percentile(hand, 95).toFixed(2)} / ${percentile(handCpus, 50).toFixed(2)} ms | p95 < 5 ms: ${ok(percentile(latencies, 95) < 5)} |`,
-      `| of which the upsert (re-evaluating the segments it can affect) | ${percentile(upsertOnly, 50).toFixed(2)} ms | ${percentile(upsertOnly, 95).toFixed(2)} ms | | | |`,
+      `| of which the upsert (re-evaluating the segments it can affect, journal synced) | ${percentile(upsertOnly, 50).toFixed(2)} ms | ${percentile(upsertOnly, 95).toFixed(2)} ms | | | |`,
+      `| a contact's first upsert after an ordinary write (row and memberships read from the database) | ${percentile(cold, 50).toFixed(2)} ms | ${percentile(cold, 95).toFixed(2)} ms | | | (no goal) |`,
       "",
       `Refresh of the ${list.length} segments after 1% of the contacts changed (${segqlMoved.toLocaleString("en-US")} membership changes): segql ${segqlBest.toFixed(0)} ms, hand-written SQL for the same work ${handBest.toFixed(0)} ms: **${ratio.toFixed(2)}x** (goal ≤ 1.2x: ${ok(ratio <= 1.2)}); best of ${ROUNDS} alternating rounds each.`,
       "",
@@ -377,7 +386,7 @@ export async function run(): Promise<string> {
       "",
       `Preview = count, the count of each sub-condition (one scan, each leaf computed once) and the first 20 contacts by key; the goal names the count and the first page (\`conditionCounts: false\`: the count as one WHERE scan, then the page), which the hand-written peer also runs. The worst contact-rule p95 is ${contactP95.toFixed(1)} ms for count + first page, ${contactFullP95.toFixed(1)} ms with every sub-condition's count. CPU = the process's user + system time (all threads) per operation: on a loaded machine a query waits for a core, so wall time exceeds it; on 2 idle cores wall time is about CPU / 2 for the scans.`,
       "",
-      `Upsert: the store's path is ${(percentile(latencies, 50) / percentile(hand, 50)).toFixed(1)}x (p50) the hand-written SQL that makes the same writes knowing the answer (no reads, no evaluation); that peer's own p50 of ${percentile(hand, 50).toFixed(1)} ms is what DuckDB's point statements cost here (the contact's UPDATE, the log, the memberships, the counts, a commit: each parsed or bound, planned and run, 1-3 ms of CPU), so no implementation on these tables meets a 5 ms p95 on this machine. The store adds one read (the contact's memberships and the catalog's signature) and the events of contacts only when a segment reading events is affected.`,
+      `Upsert: ${taken} of the ${2 * (latencies.length + 20)} upserts took the write-back path (src/store/write-back.ts): the store re-evaluates the segments the write can affect on the contact's row and memberships held in memory, appends one record to its journal beside the DuckDB file and syncs it (fdatasync) before answering, shows the changes in the feed from memory, and applies the records to the database in one transaction per batch ${"~20"} ms later (or before any other read or write). The hand-written peer makes the same writes in a DuckDB transaction, knowing the answer in advance (no reads, no evaluation); its p50 of ${percentile(hand, 50).toFixed(1)} ms is what DuckDB's point statements and commit cost here, which is why the store does not wait for them. The cold row is a contact's first write after an ordinary write (which empties the cache): its row and memberships are read first.`,
     ].join("\n");
   } finally {
     await store?.close();
