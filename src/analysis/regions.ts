@@ -472,8 +472,10 @@ export function buildRegions(expr: TypedExpr, schema: Schema, zone: TimeZone, te
     n++;
   }
   kidStarts[n] = nk;
-  const { full, mask, single, fields, known } = sp;
+  const { full, mask, single, fields, known, val } = sp;
+  // Written in order (an array written out of order turns holey, slower to read).
   for (let i = 0; i < n; i++) mask[i] = 0;
+  for (let i = val.length; i < n; i++) val[i] = 0;
   for (let f = 0; f < nf; f++) {
     if (fieldCount[f] === 1 && nonConstantAlone(exprs[fieldFirst[f]!] as TypedRule)) {
       // One rule that can both hold and fail: two regions, where it fails (bit 0) and where it holds.

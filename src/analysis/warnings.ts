@@ -110,9 +110,14 @@ class Walker<H> {
       if (kept.length === 1) break;
       if (this.r.always(fs[i]!)) continue; // reported when visited
       if (!this.sharesGroup(fs[i]!, around) && !this.sharesKept(fs[i]!, fs, kept, i)) continue;
+      // Asked on the handles first; the premises with their text only for a warning's core.
+      const handles: H[] = [];
+      for (const a of around) handles.push(a.f);
+      for (const j of kept) if (j !== i) handles.push(fs[j]!);
+      const conclusion = [fs[i]!];
+      if (!this.r.impliesAny(handles, conclusion)) continue;
       const premises = around.concat(this.operands(ops, fs, kept, i));
-      const implied = (s: Around<H>[]) => this.r.impliesAny(s.map((p) => p.f), [fs[i]!]);
-      if (!this.sharesGroup(fs[i]!, premises) || !implied(premises)) continue;
+      const implied = (s: Around<H>[]) => this.r.impliesAny(s.map((p) => p.f), conclusion);
       const core = this.core(premises, implied);
       const role: Role = { kind: "operand", parent: e, index: i };
       const only = core.length === 1 ? core[0]! : null;
@@ -123,7 +128,10 @@ class Walker<H> {
       kept.splice(kept.indexOf(i), 1);
     }
     for (const i of kept) {
-      children.push({ e: ops[i]!, h: fs[i]!, around: around.concat(this.operands(ops, fs, kept, i)), role: { kind: "operand", parent: e, index: i } });
+      // Only an `and`/`or` reads what holds around it (a rule, a `not`, an event condition do not).
+      const o = ops[i]!;
+      const inner = o.kind === "and" || o.kind === "or" ? around.concat(this.operands(ops, fs, kept, i)) : NOTHING_AROUND;
+      children.push({ e: o, h: fs[i]!, around: inner as Around<H>[], role: { kind: "operand", parent: e, index: i } });
     }
   }
 
@@ -145,9 +153,12 @@ class Walker<H> {
         continue;
       }
       if (!this.sharesKept(fi, fs, kept, i)) continue;
+      const premises = aroundF.concat(fi);
+      const othersF: H[] = [];
+      for (const j of kept) if (j !== i) othersF.push(fs[j]!);
+      if (!this.r.impliesAny(premises, othersF)) continue;
       const others = this.operands(ops, fs, kept, i);
-      const contained = (s: Around<H>[]) => this.r.impliesAny([...aroundF, fi], s.map((o) => o.f));
-      if (!contained(others)) continue;
+      const contained = (s: Around<H>[]) => this.r.impliesAny(premises, s.map((o) => o.f));
       const core = this.core(others, contained);
       const only = core.length === 1 ? core[0]! : null;
       const message = only && this.r.same(only.f, fi) ? M.duplicate(this.show(only.e), only.e.span.line + this.linesBefore) : M.contained(core.map((o) => this.show(o.e)));
@@ -287,6 +298,9 @@ class Walker<H> {
     this.out.push(warning(code, span, message, fix));
   }
 }
+
+/** The surroundings of a part that does not read them. */
+const NOTHING_AROUND: readonly Around<unknown>[] = [];
 
 const AGGREGATE_WORDS = { sum: "sum", avg: "average", min: "minimum", max: "maximum" } as const;
 
