@@ -14,16 +14,18 @@
  *   external and load from node_modules; so does esbuild (only the TypeScript sources use it).
  * - CommonJS dependencies (vscode-languageserver) call `require` for Node's built-in modules, which an ES
  *   module bundle lacks: the banner gives each file a `require` made by `createRequire`.
- * - The language server's analysis worker is built apart, as two CommonJS files of its own
- *   (src/lsp/worker-bundle.ts): a new worker thread then loads one file it compiles through V8's code
- *   cache, not the ES module chunks it shared with the CLI. The cache (analysis-service.cjs.v8cache) is
- *   written here, by starting the built worker once (src/lsp/code-cache.ts says how it is checked).
+ * - The language server's analysis worker and its main thread past src/lsp/stdio.ts are built apart, as
+ *   CommonJS files of their own (src/lsp/built-files.ts, commonjs-bundles.ts): each is then one file
+ *   compiled through V8's code cache, not ES module chunks compiled at every start. The worker's cache
+ *   (analysis-service.cjs.v8cache) is written here, by starting the built worker once; the main thread's
+ *   (lsp-server.cjs.v8cache) by the first server that runs, when it exits (src/lsp/code-cache.ts says
+ *   how a cache is checked).
  */
 import { build } from "esbuild";
 import { readdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { bundleAnalysisWorker, writeWorkerCodeCache } from "../src/lsp/worker-bundle.js";
+import { bundleAnalysisWorker, bundleServerConnection, writeWorkerCodeCache } from "../src/lsp/commonjs-bundles.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const outdir = join(root, "dist", "cli");
@@ -39,7 +41,7 @@ export async function bundle(): Promise<{ files: string[]; codeCache: { status: 
   // Chunks of an earlier build have other hashes: remove them so dist/ holds only what this build wrote
   // (analysis-worker.js: the worker's entry as an ES module, before it had files of its own).
   for (const name of safeList(outdir)) if (/^chunk-[A-Z0-9]+\.js$|^analysis-worker\.js$/.test(name)) rmSync(join(outdir, name));
-  const worker = bundleAnalysisWorker(outdir);
+  const server = Promise.all([bundleAnalysisWorker(outdir), bundleServerConnection(outdir)]);
   const result = await build({
     // analysis-client.js: bin/segql.js starts the language server's worker from it before segql.js loads
     // (the server's client, in the same chunk, then takes that worker).
@@ -57,8 +59,10 @@ export async function bundle(): Promise<{ files: string[]; codeCache: { status: 
     logLevel: "warning",
     legalComments: "none",
   });
-  const workerFiles = await worker;
-  return { files: [...Object.keys(result.metafile.outputs), ...workerFiles], codeCache: await writeWorkerCodeCache(outdir) };
+  const [workerFiles, connection] = await server;
+  // A cache of the server's main thread from an earlier build would be stale: the next server writes one.
+  rmSync(`${connection}.v8cache`, { force: true });
+  return { files: [...Object.keys(result.metafile.outputs), ...workerFiles, connection], codeCache: await writeWorkerCodeCache(outdir) };
 }
 
 function safeList(dir: string): string[] {
@@ -72,5 +76,5 @@ function safeList(dir: string): string[] {
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { files, codeCache } = await bundle();
   const cache = codeCache.written ? "written" : codeCache.status === "used" ? "up to date" : `not written (${codeCache.status})`;
-  console.log(`bundled the CLI: ${files.length} files in dist/cli/ (segql.js, analysis-client.js, ${files.length - 4} chunks, the analysis worker's 2 files; its code cache ${cache})`);
+  console.log(`bundled the CLI: ${files.length} files in dist/cli/ (segql.js, analysis-client.js, ${files.length - 5} chunks, the language server's 3 CommonJS files; the worker's code cache ${cache})`);
 }

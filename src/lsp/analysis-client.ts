@@ -15,7 +15,8 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { CancellationToken } from "vscode-languageserver/node";
 import type { ProjectInfo } from "../service/index.js";
-import { WORKER_FILES, type FromHost, type HostData, type ServiceArgs, type ServiceMethod, type ServiceResult, type TestFaults, type ToHost } from "./analysis-protocol.js";
+import type { FromHost, HostData, ServiceArgs, ServiceMethod, ServiceResult, TestFaults, ToHost } from "./analysis-protocol.js";
+import { BUILT_FILES } from "./built-files.js";
 
 /** Options of the analysis client. */
 export interface AnalysisClientOptions {
@@ -443,7 +444,13 @@ interface EarlyWorker {
   replay(w: Worker): void;
 }
 
-let earlyWorker: EarlyWorker | null = null;
+/**
+ * Where a worker started early waits for its client: one place per process, shared by every copy of this
+ * module in it. Once built there are two: the CLI's (an ES module chunk, which bin/segql.js and stdio.ts
+ * start the worker from) and the one inside the server's CommonJS bundle (whose client takes it).
+ */
+const EARLY = Symbol.for("segql.lsp.earlyWorker");
+const waiting = globalThis as { [EARLY]?: EarlyWorker | null };
 
 /**
  * Starts the analysis worker of the `AnalysisClient` about to be made with the same options, before the
@@ -454,7 +461,7 @@ let earlyWorker: EarlyWorker | null = null;
  * the client starts its own. Called once per process (later calls do nothing while one is waiting).
  */
 export function startAnalysisWorkerEarly(options: Pick<AnalysisClientOptions, "heapMb" | "maxBytes" | "testFaults"> = {}): void {
-  if (earlyWorker) return;
+  if (waiting[EARLY]) return;
   const data = hostData(options);
   const heapMb = options.heapMb ?? DEFAULT_HEAP_MB;
   const recorded: [event: "message" | "error" | "exit", value: unknown][] = [];
@@ -466,7 +473,7 @@ export function startAnalysisWorkerEarly(options: Pick<AnalysisClientOptions, "h
     return w;
   });
   worker.catch(() => undefined); // the client that takes it reports the failure
-  earlyWorker = {
+  waiting[EARLY] = {
     key: JSON.stringify([data, heapMb]),
     worker,
     replay: (w) => {
@@ -479,8 +486,8 @@ export function startAnalysisWorkerEarly(options: Pick<AnalysisClientOptions, "h
 
 /** The worker started early for these options, taken (at most once); another one is ended. */
 function takeEarlyWorker(data: HostData, heapMb: number): EarlyWorker | null {
-  const early = earlyWorker;
-  earlyWorker = null;
+  const early = waiting[EARLY] ?? null;
+  waiting[EARLY] = null;
   if (!early) return null;
   if (early.key === JSON.stringify([data, heapMb])) return early;
   void early.worker.then((w) => w.terminate(), () => undefined);
@@ -494,21 +501,21 @@ function isBackgroundCall(job: Job): boolean {
 let bundled: Promise<string> | null = null;
 
 /**
- * The worker's entry: the built `WORKER_FILES.entry` beside this file (dist/cli/). When the server runs
+ * The worker's entry: the built `BUILT_FILES.workerEntry` beside this file (dist/cli/). When the server runs
  * from the TypeScript sources (tests, `tsx`, whose loader a worker does not inherit), the worker as
- * worker-bundle.ts builds it, into a folder of node_modules/.cache named after the sources, reused while no
+ * commonjs-bundles.ts builds it, into a folder of node_modules/.cache named after the sources, reused while no
  * file of src/ changed: a worker then starts in a fraction of a second, where loading each module through
  * tsx took seconds at every restart (its code cache is written there by its first run).
  */
 function workerEntry(): Promise<URL | string> {
-  if (!import.meta.url.endsWith(".ts")) return Promise.resolve(new URL(`./${WORKER_FILES.entry}`, import.meta.url));
+  if (!import.meta.url.endsWith(".ts")) return Promise.resolve(new URL(`./${BUILT_FILES.workerEntry}`, import.meta.url));
   bundled ??= (async () => {
     const src = fileURLToPath(new URL("../", import.meta.url));
     const cache = join(src, "..", "node_modules", ".cache", "segql-lsp-worker");
     const out = join(cache, await sourcesStamp(src));
-    const entry = join(out, WORKER_FILES.entry);
+    const entry = join(out, BUILT_FILES.workerEntry);
     if (existsSync(entry)) return entry;
-    const { bundleAnalysisWorker } = await import("./worker-bundle.js");
+    const { bundleAnalysisWorker } = await import("./commonjs-bundles.js");
     const partial = `${out}.${process.pid}.tmp`;
     mkdirSync(partial, { recursive: true });
     await bundleAnalysisWorker(partial, "error");

@@ -44,12 +44,6 @@ export interface HostData {
   reportCodeCache?: boolean;
 }
 
-/**
- * The analysis worker's files, side by side in one folder (dist/cli/ once built; worker-bundle.ts builds
- * them): the entry a worker is started on, which runs the service's bundle through V8's code cache
- * (analysis-worker-loader.ts, code-cache.ts), and that bundle (analysis-worker.ts and what it imports).
- */
-export const WORKER_FILES = { entry: "analysis-worker.cjs", service: "analysis-service.cjs" } as const;
 
 /** From the main thread to the worker. */
 export type ToHost =

@@ -1,6 +1,6 @@
 /**
- * The analysis worker's entry once built (`WORKER_FILES.entry`, a CommonJS file): runs the language
- * service's host (analysis-worker.ts, bundled on its own as `WORKER_FILES.service` beside this file)
+ * The analysis worker's entry once built (`BUILT_FILES.workerEntry`, a CommonJS file): runs the language
+ * service's host (analysis-worker.ts, bundled on its own as `BUILT_FILES.workerService` beside this file)
  * through V8's code cache (code-cache.ts), so a new worker does not compile its JavaScript again.
  *
  * The host's module ends with its warm-up analysis, so when it has run, the code compiled so far is what a
@@ -9,10 +9,11 @@
  */
 import { fileURLToPath } from "node:url";
 import { parentPort, workerData } from "node:worker_threads";
-import { WORKER_FILES, type FromHost, type HostData } from "./analysis-protocol.js";
+import type { FromHost, HostData } from "./analysis-protocol.js";
+import { BUILT_FILES } from "./built-files.js";
 import { runWithCodeCache } from "./code-cache.js";
 
-const run = runWithCodeCache(fileURLToPath(new URL(`./${WORKER_FILES.service}`, import.meta.url)));
+const run = runWithCodeCache(fileURLToPath(new URL(`./${BUILT_FILES.workerService}`, import.meta.url)));
 const written = run.status === "used" || run.status === "off" ? false : run.save();
 if ((workerData as HostData | null)?.reportCodeCache) {
   parentPort?.postMessage({ t: "code-cache", status: run.status, written } satisfies FromHost);

@@ -1,41 +1,61 @@
 /**
- * Builds the language server's analysis worker from the TypeScript sources with esbuild (a development
- * dependency, loaded only here): the two files of `WORKER_FILES`, as CommonJS, which `vm.Script` and V8's
- * code cache take (an ES module's code cannot be cached on Node 20). One layout for every caller:
- * `npm run build` (scripts/bundle.ts, into dist/cli/), the client when the server runs from the sources
- * (analysis-client.ts), and the tests' server bundles.
+ * Builds the language server's CommonJS files (`BUILT_FILES`) from the TypeScript sources with esbuild (a
+ * development dependency, loaded only here): the analysis worker's entry and code, and the server's main
+ * thread past stdio.ts. CommonJS because `vm.Script` and V8's code cache take it (an ES module's compiled
+ * code cannot be cached on Node 20). One layout for every caller: `npm run build` (scripts/bundle.ts, into
+ * dist/cli/), the client when the server runs from the sources (analysis-client.ts, the worker only), and
+ * the tests' server bundles.
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { WORKER_FILES, type FromHost, type HostData } from "./analysis-protocol.js";
+import type { BuildOptions } from "esbuild";
+import type { FromHost, HostData } from "./analysis-protocol.js";
+import { BUILT_FILES } from "./built-files.js";
 
-/** The folder of this module's sources (src/lsp/), where the worker's entry points are. */
+/** The folder of this module's sources (src/lsp/), where the entry points are. */
 const SOURCES = fileURLToPath(new URL(".", import.meta.url));
 
-/**
- * Writes the analysis worker's files into `outdir` (which must exist or can be made); returns their paths.
- * Only from the sources: the entry points are .ts files beside this one.
- */
-export async function bundleAnalysisWorker(outdir: string, logLevel: "warning" | "error" = "warning"): Promise<string[]> {
-  const { build } = await import("esbuild");
-  const common = {
+/** What every CommonJS file is built with. */
+function options(logLevel: "warning" | "error"): BuildOptions {
+  return {
     bundle: true,
     platform: "node",
     format: "cjs",
     target: "node20",
     legalComments: "none",
     logLevel,
-    // The loader finds the service's bundle from its own URL: a CommonJS file has it as __filename.
+    // Only the sources build bundles (analysis-client.ts's development path): never part of one.
+    external: ["esbuild"],
+    // The code finds the files beside it from its own URL: a CommonJS file has it as __filename.
     define: { "import.meta.url": "__segqlModuleUrl" },
     banner: { js: 'var __segqlModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
-  } as const;
-  const files = [join(outdir, WORKER_FILES.service), join(outdir, WORKER_FILES.entry)];
+  };
+}
+
+/**
+ * Writes the analysis worker's two files into `outdir` (made if missing); returns their paths. Only from
+ * the sources: the entry points are .ts files beside this one.
+ */
+export async function bundleAnalysisWorker(outdir: string, logLevel: "warning" | "error" = "warning"): Promise<string[]> {
+  const { build } = await import("esbuild");
+  const files = [join(outdir, BUILT_FILES.workerService), join(outdir, BUILT_FILES.workerEntry)];
   await Promise.all([
-    build({ ...common, entryPoints: [join(SOURCES, "analysis-worker.ts")], outfile: files[0] }),
-    build({ ...common, entryPoints: [join(SOURCES, "analysis-worker-loader.ts")], outfile: files[1] }),
+    build({ ...options(logLevel), entryPoints: [join(SOURCES, "analysis-worker.ts")], outfile: files[0] }),
+    build({ ...options(logLevel), entryPoints: [join(SOURCES, "analysis-worker-loader.ts")], outfile: files[1] }),
   ]);
   return files;
+}
+
+/**
+ * Writes the server's main thread past stdio.ts (stdio-connection.ts, the protocol library, the server)
+ * into `outdir` as `BUILT_FILES.connection`, which stdio.ts runs through the code cache; returns its path.
+ */
+export async function bundleServerConnection(outdir: string, logLevel: "warning" | "error" = "warning"): Promise<string> {
+  const { build } = await import("esbuild");
+  const file = join(outdir, BUILT_FILES.connection);
+  await build({ ...options(logLevel), entryPoints: [join(SOURCES, "stdio-connection.ts")], outfile: file });
+  return file;
 }
 
 /**
@@ -47,7 +67,7 @@ export async function bundleAnalysisWorker(outdir: string, logLevel: "warning" |
 export function writeWorkerCodeCache(dir: string): Promise<{ status: string; written: boolean }> {
   return new Promise((resolve, reject) => {
     const data: HostData = { reportCodeCache: true };
-    const worker = new Worker(join(dir, WORKER_FILES.entry), { workerData: data, execArgv: [], stdout: true, stderr: true });
+    const worker = new Worker(join(dir, BUILT_FILES.workerEntry), { workerData: data, execArgv: [], stdout: true, stderr: true });
     worker.on("message", (m: FromHost) => {
       if (m.t !== "code-cache") return;
       void worker.terminate();

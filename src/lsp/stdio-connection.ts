@@ -13,7 +13,7 @@ import {
 } from "vscode-languageserver/node";
 import { FrameReader, type FrameReaderOptions } from "./frame-reader.js";
 import { startServer, type ServerOptions } from "./server.js";
-import { EXIT_MALFORMED } from "./stdio.js";
+import { EXIT_MALFORMED } from "./exit-codes.js";
 
 /** Options of the stdio server: the server's, the reader's, and where its one-line messages go. */
 export interface StdioOptions extends ServerOptions, FrameReaderOptions {

@@ -52,13 +52,13 @@ export function stdioArgs(options: object, bundle?: string): string[] {
 }
 
 /**
- * Bundles the server's sources with esbuild (src/lsp/stdio.ts, and the analysis worker beside it as
- * worker-bundle.ts builds it, as the compiled package lays them out) into a fresh folder under
- * node_modules/.cache; returns the folder.
+ * Bundles the server's sources with esbuild as the compiled package lays them out (src/lsp/stdio.ts, and
+ * beside it the CommonJS files of commonjs-bundles.ts: the server's main thread and its analysis worker)
+ * into a fresh folder under node_modules/.cache; returns the folder.
  */
 export async function bundleServer(): Promise<string> {
   const { build } = await import("esbuild");
-  const { bundleAnalysisWorker } = await import("../../src/lsp/worker-bundle.js");
+  const { bundleAnalysisWorker, bundleServerConnection } = await import("../../src/lsp/commonjs-bundles.js");
   const out = join(ROOT, "node_modules", ".cache", `segql-lsp-test-${process.pid}-${Date.now()}`);
   await Promise.all([
     build({
@@ -72,6 +72,7 @@ export async function bundleServer(): Promise<string> {
       banner: { js: 'import { createRequire as __segqlRequire } from "node:module"; const require = __segqlRequire(import.meta.url);' },
     }),
     bundleAnalysisWorker(out, "error"),
+    bundleServerConnection(out, "error"),
   ]);
   return out;
 }

@@ -5,8 +5,9 @@
  * on purpose: it takes the cache of another source of the same length (and runs the old code), and damaged
  * data ends the process in a fatal error, so the header's check is what keeps both out.
  *
- * Then through the real server: a bundle whose cache file is garbage still publishes the first
- * diagnostics, and its worker writes a valid cache for the next start.
+ * Then through the real server: a bundle whose cache files are garbage still publishes the first
+ * diagnostics, and writes valid caches for the next start (the worker's as it starts, the main thread's
+ * as it exits).
  */
 import fc from "fast-check";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -15,9 +16,9 @@ import { basename, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DidOpenTextDocumentNotification } from "vscode-languageserver-protocol/node";
-import { WORKER_FILES } from "../../src/lsp/analysis-protocol.js";
+import { BUILT_FILES } from "../../src/lsp/built-files.js";
 import { cacheFileOf, runWithCodeCache } from "../../src/lsp/code-cache.js";
-import { writeWorkerCodeCache } from "../../src/lsp/worker-bundle.js";
+import { writeWorkerCodeCache } from "../../src/lsp/commonjs-bundles.js";
 import { bundleServer, flatDiagnostics, LspClient, ROOT, stdioArgs } from "./client.js";
 
 let dir: string;
@@ -140,15 +141,25 @@ describe("the server's worker and its code cache", () => {
   }, 120_000);
   afterAll(() => rmSync(bundle, { recursive: true, force: true }));
 
-  const cacheFile = () => join(bundle, `${WORKER_FILES.service}.v8cache`);
+  const cacheFile = (name: string) => join(bundle, `${name}.v8cache`);
+
+  /** Whether the cache file of the bundle `name` is one of its current source (the header's check). */
+  const validCache = (name: string) => {
+    const file = readFileSync(cacheFile(name));
+    return file.toString("latin1", 0, 8) === "segqlv8c" && file.readUInt32LE(8) === crc32(readFileSync(join(bundle, name)))
+      && file.readUInt32LE(12) === crc32(file.subarray(16));
+  };
 
   it("the build's step writes a cache the worker then uses", async () => {
     expect(await writeWorkerCodeCache(bundle)).toEqual({ status: "missing", written: true });
     expect(await writeWorkerCodeCache(bundle)).toEqual({ status: "used", written: false });
   }, 60_000);
 
-  it("a server whose worker finds a garbage cache file publishes the first diagnostics and writes a valid cache", async () => {
-    writeFileSync(cacheFile(), Buffer.concat([Buffer.from("segqlv8c"), Buffer.alloc(5000, 7)]));
+  it("a server that finds garbage cache files publishes the first diagnostics and writes valid caches", async () => {
+    for (const name of [BUILT_FILES.workerService, BUILT_FILES.connection]) {
+      writeFileSync(cacheFile(name), Buffer.concat([Buffer.from("segqlv8c"), Buffer.alloc(5000, 7)]));
+      expect(validCache(name)).toBe(false);
+    }
     const client = await LspClient.start({}, pathToFileURL(project).href, [process.execPath, ...stdioArgs({}, bundle)]);
     try {
       const uri = pathToFileURL(join(project, "a.segql")).href;
@@ -163,6 +174,8 @@ describe("the server's worker and its code cache", () => {
       expect(await client.stop()).toBe(0);
     }
     expect(client.stderr).toBe("");
+    expect(validCache(BUILT_FILES.workerService)).toBe(true);
+    expect(validCache(BUILT_FILES.connection)).toBe(true);
     expect(await writeWorkerCodeCache(bundle)).toEqual({ status: "used", written: false });
   }, 60_000);
 });
