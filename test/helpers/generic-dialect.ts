@@ -11,7 +11,7 @@ const UNITS: Record<TimeUnit, string> = { minute: "MINUTE", hour: "HOUR", day: "
 
 export const generic: Dialect = {
   name: "postgres", // only used in messages and storage lookups
-  formatter: { language: "postgresql" as const, paramTypes: { positional: true } },
+  formatter: { language: "postgresql" as const },
   params: { style: "positional", placeholder: () => "?", max: Number.POSITIVE_INFINITY },
   quoteIdent: ansiIdent,
   stringLiteral: standardString,

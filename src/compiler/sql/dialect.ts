@@ -164,11 +164,8 @@ export interface JsonOps {
 /** A SQL dialect. Optional hooks have the documented fallback. */
 export interface Dialect {
   readonly name: DialectName;
-  /**
-   * Output layout: `language` tells the layout how the dialect's string literals escape (backslashes in
-   * BigQuery and Snowflake); `paramTypes` is no longer read since the layout replaced sql-formatter.
-   */
-  readonly formatter: { language: FormatterLanguage; paramTypes: Record<string, unknown> };
+  /** Output layout: `language` tells the layout how the dialect's string literals escape (backslashes in BigQuery and Snowflake). */
+  readonly formatter: { language: FormatterLanguage };
   /** Parameters: `$1`, `?`, `@p1`, `:1` … */
   readonly params: {
     /** `named`: `compileSql` returns a record `{ p1: … }` instead of an array. */

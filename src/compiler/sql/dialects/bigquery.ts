@@ -41,7 +41,7 @@ function shift(expr: string, op: "SUB" | "ADD", amount: string, unit: TimeUnit, 
 
 export const bigquery = {
   name: "bigquery",
-  formatter: { language: "bigquery", paramTypes: { named: ["@"] } },
+  formatter: { language: "bigquery" },
   // BigQuery documents at most 10,000 query parameters.
   params: { style: "named", placeholder: (n) => `@p${n}`, max: 10_000 },
   quoteIdent: (name) => {

@@ -31,7 +31,7 @@ const DOTTED_I = "\u0130";
 
 export const duckdb = {
   name: "duckdb",
-  formatter: { language: "duckdb", paramTypes: { numbered: ["$"] } },
+  formatter: { language: "duckdb" },
   // DuckDB documents no limit on prepared-statement parameters.
   params: { style: "positional", placeholder: (n) => `$${n}`, max: Number.POSITIVE_INFINITY },
   quoteIdent: ansiIdent,

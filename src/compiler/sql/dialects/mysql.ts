@@ -51,7 +51,7 @@ const JSON_NUMBER = "('INTEGER', 'DOUBLE', 'DECIMAL', 'UNSIGNED INTEGER')";
 
 export const mysql = {
   name: "mysql",
-  formatter: { language: "mysql", paramTypes: { positional: true } },
+  formatter: { language: "mysql" },
   // The prepared-statement protocol counts parameters in 16 bits.
   params: { style: "positional", placeholder: () => "?", max: 65_535 },
   quoteIdent: (name) => {

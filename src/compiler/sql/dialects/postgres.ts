@@ -45,7 +45,7 @@ function shift(expr: string, sign: "-" | "+", amount: string, unit: TimeUnit, ki
 
 export const postgres = {
   name: "postgres",
-  formatter: { language: "postgresql", paramTypes: { numbered: ["$"] } },
+  formatter: { language: "postgresql" },
   // The wire protocol counts parameters in 16 bits.
   params: { style: "positional", placeholder: (n) => `$${n}`, max: 65_535 },
   quoteIdent: ansiIdent,

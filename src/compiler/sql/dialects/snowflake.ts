@@ -36,7 +36,7 @@ const NUMBER_TYPES = "('INTEGER', 'DECIMAL', 'DOUBLE')";
 
 export const snowflake = {
   name: "snowflake",
-  formatter: { language: "snowflake", paramTypes: { numbered: [":"] } },
+  formatter: { language: "snowflake" },
   // No documented limit on bind variables per statement.
   params: { style: "positional", placeholder: (n) => `:${n}`, max: Number.POSITIVE_INFINITY },
   quoteIdent: ansiIdent,

@@ -60,7 +60,7 @@ const JSON_NUMBER = "('integer', 'real')";
 
 export const sqlite = {
   name: "sqlite",
-  formatter: { language: "sqlite", paramTypes: { positional: true } },
+  formatter: { language: "sqlite" },
   // SQLITE_MAX_VARIABLE_NUMBER defaults to 32766 since SQLite 3.32.
   params: {
     style: "positional",
