@@ -501,14 +501,19 @@ function isBackgroundCall(job: Job): boolean {
 let bundled: Promise<string> | null = null;
 
 /**
- * The worker's entry: the built `BUILT_FILES.workerEntry` beside this file (dist/cli/). When the server runs
+ * The worker's entry: the built `BUILT_FILES.workerEntry` beside this file (dist/cli/; in tsc's output,
+ * dist/lsp/, the module analysis-worker.js, compiled without a code cache). When the server runs
  * from the TypeScript sources (tests, `tsx`, whose loader a worker does not inherit), the worker as
  * commonjs-bundles.ts builds it, into a folder of node_modules/.cache named after the sources, reused while no
  * file of src/ changed: a worker then starts in a fraction of a second, where loading each module through
  * tsx took seconds at every restart (its code cache is written there by its first run).
  */
 function workerEntry(): Promise<URL | string> {
-  if (!import.meta.url.endsWith(".ts")) return Promise.resolve(new URL(`./${BUILT_FILES.workerEntry}`, import.meta.url));
+  if (!import.meta.url.endsWith(".ts")) {
+    const built = new URL(`./${BUILT_FILES.workerEntry}`, import.meta.url);
+    // tsc's module-per-file output (dist/lsp/) has no CommonJS bundle: there, the entry's ES module.
+    return Promise.resolve(existsSync(built) ? built : new URL("./analysis-worker.js", import.meta.url));
+  }
   bundled ??= (async () => {
     const src = fileURLToPath(new URL("../", import.meta.url));
     const cache = join(src, "..", "node_modules", ".cache", "segql-lsp-worker");
