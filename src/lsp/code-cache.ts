@@ -44,7 +44,7 @@ export interface CachedRun {
   /** What the bundle's module exported (`module.exports`). */
   exports: unknown;
   status: CodeCacheStatus;
-  /** Writes the code compiled so far as the bundle's cache (atomically); false when it could not. */
+  /** Writes the code compiled so far as the bundle's cache (atomically); false when it could not. Never throws. */
   save(): boolean;
 }
 
@@ -92,7 +92,16 @@ export function runWithCodeCache(bundle: string, cacheFile: string = cacheFileOf
   return {
     exports: module.exports,
     status,
-    save: () => (crc32 ? writeCache(cacheFile, sourceCrc, script.createCachedData(), crc32) : false),
+    save: () => {
+      if (!crc32) return false;
+      let data: Buffer;
+      try {
+        data = script.createCachedData();
+      } catch {
+        return false; // nothing to cache: the next start compiles from source, as without a cache
+      }
+      return writeCache(cacheFile, sourceCrc, data, crc32);
+    },
   };
 }
 
