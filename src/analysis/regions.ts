@@ -40,11 +40,12 @@ import type { TypedEvent, TypedExpr, TypedRule } from "../checker/typed-ast.js";
 import type { TimeZone } from "../checker/zone.js";
 import { containsFold, endsFold, foldAscii, startsFold } from "../compiler/predicate/runtime.js";
 import type { Schema } from "../schema/schema.js";
-import { Formulas, type Atom, type Node } from "./formula.js";
+import { Formulas, type Atom, type Node, type Var } from "./formula.js";
 import type { Oracle } from "./oracle.js";
 import type { OrderedSet } from "./ordered-set.js";
 import { Reasoner } from "./reasoner.js";
 import { solveText, type TextLit } from "./text-theory.js";
+import { solveTimes, type TimeBound } from "./time-graph.js";
 import type { ValueSet } from "./value-sets.js";
 import { nonConstantAlone, positiveSet, typeDomain } from "./warning-free.js";
 
@@ -603,6 +604,13 @@ function fieldRegions(rules: readonly TypedRule[], schema: Schema, zone: TimeZon
         if (settled && isRelative(r)) settled = false;
       }
       vectors = orderedVectors(rules, sets, domain);
+      // Times relative to `now`: the regions at other `now`s count too (a contact at that `now` has
+      // them). Only what no sampled `now` gives is put to the reasoner.
+      for (let s = 0; !settled && s < SAMPLE_NOWS.length && vectors.length < 1 << k; s++) {
+        sets.length = 0;
+        for (const r of rules) sets.push((positiveSet(r.test, domain, type === "date", zone, SAMPLE_NOWS[s]) as { s: OrderedSet }).s);
+        for (const v of orderedVectors(rules, sets, domain)) addVector(vectors, v);
+      }
       break;
     }
     case "boolean": {
@@ -636,6 +644,9 @@ function fieldRegions(rules: readonly TypedRule[], schema: Schema, zone: TimeZon
       break;
   }
   if (!vectors) return null;
+  if (!settled && vectors.length < 1 << k && (type === "timestamp" || type === "date") && k <= MAX_ASKED) {
+    settled = timeVectors(rules, vectors, zone, type === "date" ? "day" : "instant");
+  }
   if (!settled && vectors.length < 1 << k) {
     if (k > MAX_ASKED) return null;
     askReasoner(rules, vectors, schema, zone, text);
@@ -649,6 +660,12 @@ function fieldRegions(rules: readonly TypedRule[], schema: Schema, zone: TimeZon
   masks[k] = (1 << vectors.length) - 1;
   return masks;
 }
+
+/**
+ * Other `now`s at which a field's rules on times relative to `now` are read (besides FIXED_NOW): far
+ * before and after the dates people write, and around them.
+ */
+const SAMPLE_NOWS = [Date.UTC(1000, 0, 1), Date.UTC(9000, 0, 1), Date.UTC(2000, 0, 1), Date.UTC(2021, 0, 1), Date.UTC(2023, 0, 1), Date.UTC(2026, 0, 1), Date.UTC(2030, 0, 1)];
 
 function addVector(vectors: number[], v: number): void {
   if (!vectors.includes(v)) vectors.push(v);
@@ -861,7 +878,93 @@ function listVectors(rules: readonly TypedRule[]): number[] | null {
   return vectors;
 }
 
-// ---- vectors no representative gave: the reasoner -------------------------------------------------------
+// ---- vectors no representative gave: the time graph, the reasoner ---------------------------------------
+
+const FLIP = { lt: "ge", le: "gt", gt: "le", ge: "lt" } as const;
+
+/** Formula universes by zone, for reading time values as terms (`Formulas.term`: `now` kept symbolic). */
+const termReaders = new Map<string, Formulas>();
+
+/** Most cases (choices of which bound a failing rule breaks) tried per vector. */
+const MAX_TIME_CASES = 64;
+
+/**
+ * Adds the vectors of time rules that no sampled `now` gave but that the time graph (time-graph.ts) does
+ * not prove impossible for every `now`. A vector's value is empty (its vector is the empty value's, already
+ * read) or not: then each rule that holds gives its bounds, and each that fails breaks one of them (every
+ * choice is tried). False when a rule is not read here (`in`), leaving the vectors to the reasoner.
+ */
+function timeVectors(rules: readonly TypedRule[], vectors: number[], zone: TimeZone, kind: "instant" | "day"): boolean {
+  let reader = termReaders.get(zone.name);
+  if (!reader) termReaders.set(zone.name, (reader = new Formulas({ zone })));
+  const v: Var = { index: 0, id: "t", kind, group: "t", place: { kind: "contact", field: rules[0]!.field }, enumValues: null };
+  const k = rules.length;
+  // Each rule's bounds (positive form); null for `is not empty`.
+  const bounds: (TimeBound[] | null)[] = [];
+  for (const r of rules) {
+    const t = r.test;
+    switch (t.op) {
+      case "present":
+        bounds.push(null);
+        break;
+      case "lt":
+      case "le":
+      case "gt":
+      case "ge":
+        if (t.value.kind === "string" || t.value.kind === "number" || t.value.kind === "boolean") return false;
+        bounds.push([{ v, op: t.op, term: reader.term(t.value) }]);
+        break;
+      case "eq":
+        if (t.value.kind === "string" || t.value.kind === "number" || t.value.kind === "boolean") return false;
+        bounds.push([{ v, op: "ge", term: reader.term(t.value) }, { v, op: "le", term: reader.term(t.value) }]);
+        break;
+      case "between":
+        if (t.low.kind === "string" || t.low.kind === "number" || t.low.kind === "boolean") return false;
+        if (t.high.kind === "string" || t.high.kind === "number" || t.high.kind === "boolean") return false;
+        bounds.push([{ v, op: "ge", term: reader.term(t.low) }, { v, op: "le", term: reader.term(t.high) }]);
+        break;
+      default:
+        return false;
+    }
+  }
+  const known = vectors.slice();
+  for (let combo = 0; combo < 1 << k; combo++) {
+    if (known.includes(combo)) continue;
+    const held: TimeBound[] = [];
+    const broken: TimeBound[][] = [];
+    let possible = true;
+    let cases = 1;
+    for (let j = 0; j < k && possible; j++) {
+      const holds = ((combo >> j) & 1) === 1 ? !rules[j]!.test.negated : rules[j]!.test.negated;
+      const b = bounds[j]!;
+      if (b === null) possible = holds; // a value that is not empty
+      else if (holds) held.push(...b);
+      else {
+        broken.push(b.map((x) => ({ v, op: FLIP[x.op], term: x.term })));
+        cases *= b.length;
+      }
+    }
+    if (!possible) continue;
+    if (cases > MAX_TIME_CASES) {
+      vectors.push(combo);
+      continue;
+    }
+    // Every choice of one broken bound per failing rule; one the graph does not refute keeps the vector.
+    for (let c = 0; c < cases; c++) {
+      const all = held.slice();
+      let rest = c;
+      for (const alternatives of broken) {
+        all.push(alternatives[rest % alternatives.length]!);
+        rest = Math.floor(rest / alternatives.length);
+      }
+      if (solveTimes(all, zone) !== null) {
+        vectors.push(combo);
+        break;
+      }
+    }
+  }
+  return true;
+}
 
 /** Nodes a kept universe may hold before it is replaced (bounds memory). */
 const MAX_KEPT_NODES = 50_000;

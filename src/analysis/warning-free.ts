@@ -271,10 +271,10 @@ export function typeDomain(type: TypedRule["field"]["type"]): ValueSet | null {
 }
 
 /**
- * Where a positive test holds at FIXED_NOW, within `domain` (a field's whole domain of its type); null for
+ * Where a positive test holds at `now` (default FIXED_NOW), within `domain` (a field's whole domain of its type); null for
  * a test this does not read (text patterns, lists).
  */
-export function positiveSet(t: PositiveTest, domain: ValueSet, date: boolean, zone: TimeZone): ValueSet | null {
+export function positiveSet(t: PositiveTest, domain: ValueSet, date: boolean, zone: TimeZone, now = FIXED_NOW): ValueSet | null {
   switch (t.op) {
     case "present":
       if (domain.k === "ordered") return { k: "ordered", ops: domain.ops, s: domain.ops.present };
@@ -283,18 +283,18 @@ export function positiveSet(t: PositiveTest, domain: ValueSet, date: boolean, zo
     case "le":
     case "gt":
     case "ge":
-      return compareSet(domain, t.op, t.value, date, zone);
+      return compareSet(domain, t.op, t.value, date, zone, now);
     case "eq":
-      return equalSet(domain, t.value, date, zone);
+      return equalSet(domain, t.value, date, zone, now);
     case "between": {
-      const lo = compareSet(domain, "ge", t.low, date, zone);
-      const hi = compareSet(domain, "le", t.high, date, zone);
+      const lo = compareSet(domain, "ge", t.low, date, zone, now);
+      const hi = compareSet(domain, "le", t.high, date, zone, now);
       return lo && hi ? intersect(lo, hi) : null;
     }
     case "in": {
       let acc: ValueSet | null = null;
       for (const v of t.values) {
-        const one = equalSet(domain, v, date, zone);
+        const one = equalSet(domain, v, date, zone, now);
         if (!one) return null;
         acc = acc ? unite(acc, one) : one;
       }
@@ -305,10 +305,10 @@ export function positiveSet(t: PositiveTest, domain: ValueSet, date: boolean, zo
   }
 }
 
-function equalSet(domain: ValueSet, value: Literal, date: boolean, zone: TimeZone): ValueSet | null {
+function equalSet(domain: ValueSet, value: Literal, date: boolean, zone: TimeZone, now: number): ValueSet | null {
   if (domain.k === "ordered") {
-    const lo = compareSet(domain, "ge", value, date, zone);
-    const hi = compareSet(domain, "le", value, date, zone);
+    const lo = compareSet(domain, "ge", value, date, zone, now);
+    const hi = compareSet(domain, "le", value, date, zone, now);
     return lo && hi ? intersect(lo, hi) : null;
   }
   // An empty text is no value (formula.ts: `= ""` never holds).
@@ -316,12 +316,12 @@ function equalSet(domain: ValueSet, value: Literal, date: boolean, zone: TimeZon
   return value.kind === "boolean" ? { k: "bool", s: { bits: value.value ? 2 : 4 } } : null;
 }
 
-function compareSet(domain: ValueSet, op: "ge" | "gt" | "le" | "lt", value: Literal, date: boolean, zone: TimeZone): ValueSet | null {
+function compareSet(domain: ValueSet, op: "ge" | "gt" | "le" | "lt", value: Literal, date: boolean, zone: TimeZone, now: number): ValueSet | null {
   if (domain.k !== "ordered") return null;
   if (value.kind === "number") return domain.ops === NUMBERS ? intersect(domain, { k: "ordered", ops: NUMBERS, s: NUMBERS.compare(op, value.value === 0 ? 0 : value.value) }) : null;
   if (value.kind === "string" || value.kind === "boolean" || domain.ops === NUMBERS) return null;
   // As formula.ts's `term` with `now` fixed, and the reasoner's `atomSet`.
-  const ms = value.kind === "instant" ? resolveTime(value, 0, zone) : resolveTime(value, FIXED_NOW, zone);
+  const ms = value.kind === "instant" ? resolveTime(value, 0, zone) : resolveTime(value, now, zone);
   const s = date ? dayBound(op, ms, zone) : domain.ops.compare(op, ms);
   return intersect(domain, { k: "ordered", ops: domain.ops, s });
 }
