@@ -492,7 +492,7 @@ export function buildRegions(expr: TypedExpr, schema: Schema, zone: TimeZone, te
         rules.push(exprs[i] as TypedRule);
       }
     }
-    const masks = keptRegions(rules, schema, zone, text);
+    const masks = fieldRegions(rules, schema, zone, text);
     if (!masks) return null;
     full[f] = masks[rules.length]!;
     for (let j = 0; j < rules.length; j++) mask[at[j]!] = masks[j]!;
@@ -552,32 +552,6 @@ export function buildRegions(expr: TypedExpr, schema: Schema, zone: TimeZone, te
     }
   }
   return new RegionOracle(sp, n, nf);
-}
-
-/** Most fields' regions kept per schema and zone (then they are forgotten and kept afresh). */
-const MAX_KEPT_REGIONS = 20_000;
-
-const keptMasks = new WeakMap<Schema, Map<string, Map<string, readonly number[] | null>>>();
-
-/**
- * `fieldRegions`, kept per schema and zone by the rules' text as written (the same texts in the same order
- * are the same rules of that schema): conditions often repeat a pair of rules on an enum or a boolean, and
- * a language server re-analyses the same declarations as one types.
- */
-function keptRegions(rules: readonly TypedRule[], schema: Schema, zone: TimeZone, text: string | undefined): readonly number[] | null {
-  if (text === undefined) return fieldRegions(rules, schema, zone, text);
-  let key = "";
-  for (const r of rules) key += text.slice(r.span.start, r.span.end) + "\u0000";
-  let byZone = keptMasks.get(schema);
-  if (!byZone) keptMasks.set(schema, (byZone = new Map()));
-  let known = byZone.get(zone.name);
-  if (!known || known.size >= MAX_KEPT_REGIONS) byZone.set(zone.name, (known = new Map()));
-  let masks = known.get(key);
-  if (masks === undefined) {
-    masks = fieldRegions(rules, schema, zone, text);
-    known.set(key, masks);
-  }
-  return masks;
 }
 
 /**
