@@ -184,11 +184,40 @@ export class RegionOracle implements Oracle<number> {
     return !this.sat(l);
   }
 
+  /**
+   * The same rule (one field, the same regions), or the same connective over the same rules in any order:
+   * what the reasoner's shared formulas make one node, so that "this repeats" is said of what repeats as
+   * written, not of anything equivalent.
+   */
   same(a: number, b: number): boolean {
     if (a === b) return true;
-    const s = this.single[a]!;
-    if (s >= 0 || this.single[b]! >= 0) return s === this.single[b] && this.mask[a] === this.mask[b];
-    return this.impliesAny([a], [b]) && this.impliesAny([b], [a]);
+    const k = this.kind[a]!;
+    if (k !== this.kind[b]) return false;
+    if (k === LEAF) return this.sameLeaf(a, b);
+    const a0 = this.kidStart[a]!;
+    const b0 = this.kidStart[b]!;
+    const n = this.kidStart[a + 1]! - a0;
+    if (n !== this.kidStart[b + 1]! - b0) return false;
+    let used = 0;
+    for (let i = 0; i < n; i++) {
+      const x = this.kids[a0 + i]!;
+      let found = false;
+      for (let j = 0; j < n && j < 31; j++) {
+        if (used & (1 << j)) continue;
+        const y = this.kids[b0 + j]!;
+        if (this.kind[x] === LEAF && this.kind[y] === LEAF && this.sameLeaf(x, y)) {
+          used |= 1 << j;
+          found = true;
+          break;
+        }
+      }
+      if (!found) return false;
+    }
+    return true;
+  }
+
+  private sameLeaf(a: number, b: number): boolean {
+    return this.single[a] === this.single[b] && this.mask[a] === this.mask[b];
   }
 
   shares(x: number, y: number): boolean {
