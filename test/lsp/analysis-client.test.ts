@@ -143,6 +143,22 @@ describe("the analysis worker's watchdog", () => {
     expect(c.restarts).toBe(0);
   }, 30_000);
 
+  it("takes a worker started early by another copy of its module, as the built server's bundle does (issue 14)", async () => {
+    // Built, the CLI's chunk starts the worker (bin/segql.js, stdio.ts) and the server's CommonJS bundle,
+    // with a copy of this module of its own, takes it: the worker waits in one place per process.
+    const copy = `${new URL("../../src/lsp/analysis-client.ts", import.meta.url).href}?another-copy`;
+    const other = (await import(/* @vite-ignore */ copy)) as typeof import("../../src/lsp/analysis-client.js");
+    expect(other.AnalysisClient).not.toBe(AnalysisClient); // a copy indeed
+    const slot = Symbol.for("segql.lsp.earlyWorker");
+    other.startAnalysisWorkerEarly({ maxBytes: 60 });
+    expect((globalThis as Record<symbol, unknown>)[slot]).toBeTruthy();
+    const { client: c } = client({ maxBytes: 60 });
+    expect((globalThis as Record<symbol, unknown>)[slot]).toBeNull(); // taken, not left to start a second worker
+    c.setDocument(SLOW, `segment "Long" as tenure > 1 and ${"tenure > 2 and ".repeat(5)}churn\n`, project);
+    expect((await codes(c, SLOW)).join("\n")).toMatch(/larger than 60 bytes/);
+    expect(c.restarts).toBe(0);
+  }, 30_000);
+
   it("does not take a worker started early for other options", async () => {
     startAnalysisWorkerEarly({ maxBytes: 20 });
     const { client: c } = client();
