@@ -112,6 +112,7 @@ export function analysisWarnings(segments: readonly TypedSegment[], options: Ana
 function regionWarnings(expr: TypedExpr, schema: Schema, zone: TimeZone, options: AnalysisOptions, walkOptions: WarningOptions): Diagnostic[] | null {
   const oracle = buildRegions(expr, schema, zone, options.text);
   if (!oracle) return null;
+  if (oracle.readOnce) return [];
   if (options.steps !== undefined) oracle.limit = options.steps;
   try {
     return conditionWarnings(expr, oracle, walkOptions);

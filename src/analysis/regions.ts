@@ -86,6 +86,12 @@ export class RegionOracle implements Oracle<number> {
   limit = MAX_STEPS;
   /** Questions asked (for the benchmark's counts). */
   questions = 0;
+  /**
+   * Every field's leaves meet in every combination (each field has 2^k regions for its k leaves): then the
+   * condition behaves as its tree over free, independent leaves (a read-once formula), in which no part is
+   * constant, implied or contained (the argument of warning-free.ts), so the walk would find nothing.
+   */
+  readOnce = false;
   /** Per part: bit 1 "can hold" and bit 2 "can fail" are known, bit 4 it can hold, bit 8 it can fail. */
   private readonly known: number[];
   /** The three-valued truth of each part under the domains being tried (1 true, 0 false, 2 open). */
@@ -580,7 +586,17 @@ export function buildRegions(expr: TypedExpr, schema: Schema, zone: TimeZone, te
       }
     }
   }
-  return new RegionOracle(sp, n, nf);
+  const oracle = new RegionOracle(sp, n, nf);
+  let free = true;
+  for (let f = 0; f < nf && free; f++) free = popCount(full[f]!) === 2 ** fieldCount[f]!;
+  oracle.readOnce = free;
+  return oracle;
+}
+
+function popCount(x: number): number {
+  let n = 0;
+  for (; x !== 0; x &= x - 1) n++;
+  return n;
 }
 
 /**
