@@ -357,6 +357,7 @@ export async function run(): Promise<string> {
       }
     }
     const taken = (store as unknown as { writeBack: { taken: number } }).writeBack.taken;
+    const upserts = 3 * 220;
     log(`  upsert → feed: p50 ${percentile(latencies, 50).toFixed(2)} ms, p95 ${percentile(latencies, 95).toFixed(2)} ms, CPU ${percentile(cpus, 50).toFixed(2)} ms; hand-written p50 ${percentile(hand, 50).toFixed(2)} ms, p95 ${percentile(hand, 95).toFixed(2)} ms`);
     const loadAfter = loadavg();
 
@@ -386,7 +387,7 @@ export async function run(): Promise<string> {
       "",
       `Preview = count, the count of each sub-condition (one scan, each leaf computed once) and the first 20 contacts by key; the goal names the count and the first page (\`conditionCounts: false\`: the count as one WHERE scan, then the page), which the hand-written peer also runs. The worst contact-rule p95 is ${contactP95.toFixed(1)} ms for count + first page, ${contactFullP95.toFixed(1)} ms with every sub-condition's count. CPU = the process's user + system time (all threads) per operation: on a loaded machine a query waits for a core, so wall time exceeds it; on 2 idle cores wall time is about CPU / 2 for the scans.`,
       "",
-      `Upsert: ${taken} of the ${2 * (latencies.length + 20)} upserts took the write-back path (src/store/write-back.ts): the store re-evaluates the segments the write can affect on the contact's row and memberships held in memory, appends one record to its journal beside the DuckDB file and syncs it (fdatasync) before answering, shows the changes in the feed from memory, and applies the records to the database in one transaction per batch ${"~20"} ms later (or before any other read or write). The hand-written peer makes the same writes in a DuckDB transaction, knowing the answer in advance (no reads, no evaluation); its p50 of ${percentile(hand, 50).toFixed(1)} ms is what DuckDB's point statements and commit cost here, which is why the store does not wait for them. The cold row is a contact's first write after an ordinary write (which empties the cache): its row and memberships are read first.`,
+      `Upsert: ${taken} of the ${upserts} upserts (timed, cold and the resets before the hand-written peer) took the write-back path (src/store/write-back.ts): the store re-evaluates the segments the write can affect on the contact's row and memberships held in memory, appends one record to its journal beside the DuckDB file and syncs it (fdatasync) before answering, shows the changes in the feed from memory, and applies the records to the database in one transaction per batch ${"~20"} ms later (or before any other read or write). The hand-written peer makes the same writes in a DuckDB transaction, knowing the answer in advance (no reads, no evaluation); its p50 of ${percentile(hand, 50).toFixed(1)} ms is what DuckDB's point statements and commit cost here, which is why the store does not wait for them. The cold row is a contact's first write after an ordinary write (which empties the cache): its row and memberships are read first.`,
     ].join("\n");
   } finally {
     await store?.close();
