@@ -70,13 +70,15 @@ export function runHost(port: HostPort, data: HostData = {}): void {
   // The first analysis in a thread builds what the parser and checker make lazily (lookahead functions,
   // compiled code paths): done here, while the server is still starting, it is not on the first
   // document's path. Its output is thrown away; it does not touch the documents the main thread sends.
-  warming = true;
-  try {
-    service.setDocument(WARM_UP_URI, WARM_UP_TEXT);
-    service.diagnostics(WARM_UP_URI);
-  } finally {
-    service.removeDocument(WARM_UP_URI);
-    warming = false;
+  if (data.warmUp !== false) {
+    warming = true;
+    try {
+      service.setDocument(WARM_UP_URI, WARM_UP_TEXT);
+      service.diagnostics(WARM_UP_URI);
+    } finally {
+      service.removeDocument(WARM_UP_URI);
+      warming = false;
+    }
   }
   // Loading the modules is done: from now on a call's time is its own.
   port.postMessage({ t: "ready" });

@@ -42,6 +42,13 @@ export interface HostData {
   testFaults?: TestFaults;
   /** The worker says what became of its code cache (a `code-cache` message): for the build, which writes it. */
   reportCodeCache?: boolean;
+  /**
+   * Analyse a small built-in text before saying `ready`, so that the code it compiles and what the parser
+   * and checker build lazily are there for the first document (default true). The worker's loader turns
+   * it off when V8's code cache supplied that code (analysis-worker-loader.ts): what is left to build then
+   * costs the first document less than the warm-up costs the start, which the first diagnostics wait for.
+   */
+  warmUp?: boolean;
 }
 
 

@@ -68,9 +68,10 @@ export function cacheFileOf(bundle: string): string {
  * Runs the CommonJS bundle at `bundle` (as `require` would, in this thread's context), with the compiled
  * code of `cacheFile` when that is a valid cache of it; returns what became of the cache and a `save` that
  * writes the code compiled by then (call it after the bundle's warm-up, so the functions the warm-up
- * compiled are in the cache). An error thrown by the bundle itself propagates, as from `require`.
+ * compiled are in the cache). `beforeRun` is told what became of the cache before the bundle runs. An
+ * error thrown by the bundle itself propagates, as from `require`.
  */
-export function runWithCodeCache(bundle: string, cacheFile: string = cacheFileOf(bundle)): CachedRun {
+export function runWithCodeCache(bundle: string, cacheFile: string = cacheFileOf(bundle), beforeRun?: (status: CodeCacheStatus) => void): CachedRun {
   const bytes = readFileSync(bundle);
   // A one-byte (Latin-1) string is what V8 makes of ASCII text anyway; decoding it so is cheaper than UTF-8.
   const source = bytes.toString(isAscii(bytes) ? "latin1" : "utf8");
@@ -86,6 +87,7 @@ export function runWithCodeCache(bundle: string, cacheFile: string = cacheFileOf
   }
   const script = new Script(WRAP_HEAD + source + WRAP_TAIL, { filename: bundle, ...(cachedData ? { cachedData } : {}) });
   if (cachedData && script.cachedDataRejected) status = "rejected";
+  beforeRun?.(status);
   const run = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: unknown, filename: string, dir: string) => void;
   const module: { exports: unknown } = { exports: {} };
   run.call(module.exports, module.exports, createRequire(bundle), module, bundle, dirname(bundle));
