@@ -588,9 +588,66 @@ export function buildRegions(expr: TypedExpr, schema: Schema, zone: TimeZone, te
   }
   const oracle = new RegionOracle(sp, n, nf);
   let free = true;
-  for (let f = 0; f < nf && free; f++) free = popCount(full[f]!) === 2 ** fieldCount[f]!;
+  for (let f = 0; f < nf && free; f++) free = popCount(full[f]!) === 2 ** fieldCount[f]! || freeButExclusive(sp, f, n);
   oracle.readOnce = free;
   return oracle;
+}
+
+/** Most leaves of one field whose combinations `freeButExclusive` enumerates. */
+const MAX_FREE_LEAVES = 8;
+
+/**
+ * Whether field `f`'s leaves meet in every combination but those where two leaves that never hold
+ * together both hold, each such pair meeting at an `or` with no `not` between them and it: as in
+ * warning-free.ts (`splits`, whose comment has the argument), the condition then still gets no warning.
+ */
+function freeButExclusive(sp: Space, f: number, n: number): boolean {
+  const { leafField, mask, full, kinds, starts } = sp;
+  const at: number[] = [];
+  for (let i = sp.fieldFirst[f]!; i < n; i++) if (leafField[i] === f) at.push(i);
+  const k = at.length;
+  if (k > MAX_FREE_LEAVES) return false;
+  // The vector of each region, and the exclusive pairs.
+  const present = new Set<number>();
+  for (let r = 0; r < 31 && full[f]! >> r; r++) {
+    let v = 0;
+    for (let j = 0; j < k; j++) if ((mask[at[j]!]! >> r) & 1) v |= 1 << j;
+    present.add(v);
+  }
+  const exclusive: number[] = [];
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j < i; j++) {
+      if ((mask[at[i]!]! & mask[at[j]!]!) !== 0) continue;
+      if (!joinedByOr(at[i]!, at[j]!, kinds, starts, n)) return false;
+      exclusive.push((1 << i) | (1 << j));
+    }
+  }
+  for (let v = 0; v < 1 << k; v++) {
+    if (present.has(v)) continue;
+    if (!exclusive.some((pair) => (v & pair) === pair)) return false;
+  }
+  return true;
+}
+
+/**
+ * Whether two leaves meet at an `or` with no `not` on the way up from either: the least part holding both
+ * (in post-order, the first part after both whose subtree starts at or before both).
+ */
+function joinedByOr(a: number, b: number, kinds: readonly number[], starts: readonly number[], n: number): boolean {
+  const lo = Math.min(a, b);
+  let meet = -1;
+  for (let p = Math.max(a, b) + 1; p < n; p++) {
+    if (starts[p]! <= lo) {
+      meet = p;
+      break;
+    }
+  }
+  if (meet < 0 || kinds[meet] !== OR) return false;
+  // No `not` strictly between the meeting part and either leaf: a `not` there holds one of them in its subtree.
+  for (let p = lo + 1; p < meet; p++) {
+    if (kinds[p] === NOT && ((starts[p]! <= a && a < p) || (starts[p]! <= b && b < p))) return false;
+  }
+  return true;
 }
 
 function popCount(x: number): number {
