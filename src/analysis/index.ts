@@ -2,7 +2,10 @@
  * Static analysis of checked conditions: a stage after the checker that reads the typed AST and reasons
  * about the rules themselves, whatever the data.
  *
- *   typed AST ──Formulas──▶ formulas over atoms ──Reasoner (exact sets; search within a budget)──┬─▶ warnings
+ *   typed AST ──buildRegions──▶ bit masks over each field's regions ──RegionOracle──────────────┬─▶ warnings
+ *   typed AST ──Formulas──▶ formulas over atoms ──Reasoner (exact sets; search within a budget)──┤  (what the
+ *                                                                                             │  regions do
+ *                                                                                             │  not model)
  *                                                                                             ├─▶ relate(A, B)
  *                                                                                             └─▶ diffSegments(old, new)
  *

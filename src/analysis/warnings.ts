@@ -16,7 +16,8 @@
  * something else there). Referenced segments are reasoned about (their meaning counts) but not walked:
  * their own text gets its own warnings.
  *
- * Every claim is a proof by the reasoner (reasoner.ts): when it cannot decide, nothing is said.
+ * Every claim is a proof by the oracle (oracle.ts: the regions, regions.ts, or the reasoner, reasoner.ts):
+ * when it cannot decide, nothing is said.
  */
 import { warning, type Diagnostic, type Fix, type Span } from "../diagnostics.js";
 import type { Literal, TypedExpr } from "../checker/typed-ast.js";
