@@ -690,17 +690,18 @@ function fieldRegions(rules: readonly TypedRule[], schema: Schema, zone: TimeZon
       break;
     }
     case "boolean": {
-      const domain = typeDomain(type)!;
-      const bits: number[] = [];
-      for (const r of rules) {
-        const s = positiveSet(r.test, domain, false, zone);
-        if (!s || s.k !== "bool") return null;
-        bits.push(s.s.bits);
-      }
+      // The empty value, true, false; read off the tests (`= true`, `= false`, `is empty`).
       vectors = [];
-      for (const b of [1, 2, 4]) {
+      for (let value = 0; value < 3; value++) {
         let v = 0;
-        for (let j = 0; j < k; j++) if (((bits[j]! & b) !== 0) !== rules[j]!.test.negated) v |= 1 << j;
+        for (let j = 0; j < k; j++) {
+          const t = rules[j]!.test;
+          let holds: boolean;
+          if (t.op === "present") holds = value !== 0;
+          else if (t.op === "eq" && t.value.kind === "boolean") holds = value !== 0 && t.value.value === (value === 1);
+          else return null;
+          if (holds !== t.negated) v |= 1 << j;
+        }
         addVector(vectors, v);
       }
       settled = true;
@@ -708,6 +709,12 @@ function fieldRegions(rules: readonly TypedRule[], schema: Schema, zone: TimeZon
     }
     case "string":
     case "enum": {
+      const exact = exactTextVectors(rules);
+      if (exact) {
+        vectors = exact;
+        settled = true;
+        break;
+      }
       const out = textVectors(rules);
       if (!out) return null;
       vectors = out.vectors;
@@ -820,6 +827,54 @@ function textHolds(r: TypedRule, needle: string, s: string | null): boolean {
     default:
       return false;
   }
+}
+
+/**
+ * The vectors of text leaves tested only by `=`, `in` and emptiness: the empty value, each value named, and
+ * one value named by none (on which every `=`/`in` fails and `is not empty` holds). Null when a rule is of
+ * another kind. Without closures or sets: this is the commonest field of two or more rules.
+ */
+function exactTextVectors(rules: readonly TypedRule[]): number[] | null {
+  const k = rules.length;
+  let unnamed = 0;
+  let empty = 0;
+  for (let j = 0; j < k; j++) {
+    const t = rules[j]!.test;
+    if (t.op !== "eq" && t.op !== "in" && t.op !== "present") return null;
+    if (t.op === "eq" && t.value.kind !== "string") return null;
+    if (t.negated) empty |= 1 << j;
+    if ((t.op === "present") !== t.negated) unnamed |= 1 << j;
+  }
+  const vectors = [empty, unnamed];
+  for (let i = 0; i < k; i++) {
+    const t = rules[i]!.test;
+    const named = t.op === "eq" ? [t.value] : t.op === "in" ? t.values : [];
+    for (const lit of named) {
+      if (lit.kind !== "string") return null;
+      const s = lit.value;
+      if (s === "") continue; // no value: `= ""` never holds
+      let v = 0;
+      for (let j = 0; j < k; j++) {
+        const u = rules[j]!.test;
+        let holds: boolean;
+        if (u.op === "present") holds = true;
+        else if (u.op === "eq") holds = (u.value as { value: unknown }).value === s;
+        else {
+          holds = false;
+          for (const x of (u as { values: readonly { kind: string; value?: unknown }[] }).values) {
+            if (x.value === s && x.kind === "string") {
+              holds = true;
+              break;
+            }
+          }
+        }
+        if (holds !== u.negated) v |= 1 << j;
+      }
+      addVector(vectors, v);
+    }
+  }
+  if (vectors[0] === vectors[1]) vectors.splice(1, 1);
+  return vectors;
 }
 
 /**
