@@ -191,20 +191,19 @@ export function nonConstantAlone(e: TypedRule | TypedEvent): boolean {
   const t = e.test;
   if (t.op === "present") return true;
   const type = e.field.type;
-  const exists = (v: Literal) =>
-    type === "number" ? v.kind === "number" && Number.isFinite(v.value) : type === "string" || type === "enum" ? v.kind === "string" && v.value !== "" : type === "boolean" && v.kind === "boolean";
   switch (t.op) {
     case "eq":
-      return exists(t.value);
+      return exists(type, t.value);
     case "lt":
     case "le":
     case "gt":
     case "ge":
-      return type === "number" && exists(t.value);
+      return type === "number" && exists(type, t.value);
     case "between":
-      return type === "number" && exists(t.low) && exists(t.high) && (t.low as { value: number }).value <= (t.high as { value: number }).value;
+      return type === "number" && exists(type, t.low) && exists(type, t.high) && (t.low as { value: number }).value <= (t.high as { value: number }).value;
     case "in":
-      return t.values.some(exists);
+      for (const v of t.values) if (exists(type, v)) return true;
+      return false;
     case "contains":
     case "startsWith":
     case "endsWith":
@@ -214,6 +213,13 @@ export function nonConstantAlone(e: TypedRule | TypedEvent): boolean {
     case "hasAll":
       return type === "list";
   }
+}
+
+/** Whether a literal names a value a field of this type can hold (a plain function: called per rule). */
+function exists(type: TypedRule["field"]["type"], v: Literal): boolean {
+  if (type === "number") return v.kind === "number" && Number.isFinite(v.value);
+  if (type === "string" || type === "enum") return v.kind === "string" && v.value !== "";
+  return type === "boolean" && v.kind === "boolean";
 }
 
 /** Group names of event conditions (a character no field name starts with). */
