@@ -13,9 +13,9 @@
  *
  * The language server row starts `segql lsp --stdio`, sends `initialize`, `initialized` and `didOpen` of a
  * document whose segql.json names a schema, and stops the clock when the first `publishDiagnostics`
- * arrives (it includes the analysis worker's start). `npm run build` writes the worker's code cache; the
- * warm-up round's server writes the main thread's as it exits, as the first server after an install does
- * (src/lsp/code-cache.ts), so the measured rounds run with both, as an editor's servers do.
+ * arrives (it includes the analysis worker's start). `npm run build` writes the server's code caches (the
+ * worker's and the main thread's; src/lsp/code-cache.ts), so every round runs with both, as an editor's
+ * servers do after an install.
  *
  * Goals: check and fmt ≤ 150 ms over `node -e 0`, compile ≤ 200 ms, the language server's first
  * diagnostics ≤ 300 ms after start.
