@@ -123,6 +123,11 @@ export class SqlStore implements Store {
     return this.ctx.adapter;
   }
 
+  /** A write that changes only the contacts `keys` (their rows, events, memberships). */
+  private writeFor<T>(keys: readonly string[], fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    return this.writeBack ? this.writeBack.writeFor(keys, fn) : this.db.write(fn);
+  }
+
   // ---- segments -------------------------------------------------------------------------------------
 
   async listSegments(options: ListSegmentsOptions = {}): Promise<Page<Segment>> {
@@ -604,7 +609,7 @@ export class SqlStore implements Store {
     if (problems.length > 0) throw new InvalidInputError(problems.slice(0, 100), problems.length);
     const quick = this.writeBack ? await this.writeBack.tryUpsert(writes) : null;
     if (quick) return quick;
-    return this.db.write(async (tx) => {
+    return this.writeFor([...writes.keys()], async (tx) => {
       const now = this.ctx.clock();
       const { inserted, updated, insertedKeys, stored } = await upsertContacts(this.ctx, tx, writes);
       const columns = new Map([...writes].map(([key, cols]) => [key, new Set(cols.keys())]));
@@ -618,7 +623,7 @@ export class SqlStore implements Store {
     if (!Array.isArray(rows)) throw new InvalidInputError([{ path: "", message: "expected an array of events" }]);
     const { writes, problems } = encodeEvents(this.ctx, rows);
     if (problems.length > 0) throw new InvalidInputError(problems.slice(0, 100), problems.length);
-    return this.db.write(async (tx) => {
+    return this.writeFor(writes.keys, async (tx) => {
       const now = this.ctx.clock();
       const keys = [...new Set(writes.keys)];
       const known = await existingKeys(this.ctx, tx, keys);

@@ -234,8 +234,20 @@ export class WriteBack {
     this.timer.unref?.();
   }
 
-  /** Runs an ordinary write (or DDL): pending records first; afterwards every cache is stale. */
-  private async slow<T>(fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs an ordinary write (in one transaction) that changes only the rows, events and memberships of the
+   * contacts `keys` (an upsert or event append on the ordinary path): the cache keeps the other contacts
+   * and the plan, so their next upserts stay on this path.
+   */
+  writeFor<T>(keys: readonly string[], fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    return this.slow(() => this.raw.write(fn), keys);
+  }
+
+  /**
+   * Runs an ordinary write (or DDL): pending records first; afterwards the cache (of every contact, or of
+   * `keys` only) is stale, and so are the reserved sequence numbers (the write took later ones).
+   */
+  private async slow<T>(fn: () => Promise<T>, keys?: readonly string[]): Promise<T> {
     this.blocked++;
     try {
       await this.drain();
@@ -243,12 +255,15 @@ export class WriteBack {
     } finally {
       this.blocked--;
       this.generation++;
-      this.cache.clear();
+      if (keys) for (const k of keys) this.cache.delete(k);
+      else {
+        this.cache.clear();
+        this.planTrusted = false;
+      }
       this.pool = [];
       this.poolAt = 0;
       this.tail = [];
       this.floor = null;
-      this.planTrusted = false;
     }
   }
 

@@ -138,6 +138,29 @@ describe("the write-back path of a DuckDB store", () => {
       await store.close();
     }
   });
+
+  it("keeps other contacts cached across an event append, and re-reads the contact it touched", async () => {
+    const clock = manualClock();
+    const { store } = await setUp(true, clock.now);
+    const wb = (store as unknown as { writeBack: { taken: number } }).writeBack;
+    try {
+      await store.upsertContacts([{ id: "a", ltv: 5 }]);
+      await store.upsertContacts([{ id: "b", ltv: 5 }]);
+      await store.appendEvents([{ contact_id: "a", event: "Purchase", occurred_at: "2026-01-14T00:00:00Z" }]);
+      await store.appendEvents([{ contact_id: "a", event: "Purchase", occurred_at: "2026-01-14T01:00:00Z" }]);
+      // "VIP buyers" reads a's events: an update of a's tags is evaluated on its events (ordinary path) …
+      const a = await store.upsertContacts([{ id: "a", tags: ["vip"] }]);
+      expect(a.changes.map((c) => c.change)).toEqual(["entered"]);
+      expect(wb.taken).toBe(2);
+      // … while b, untouched by those writes, stays on the write-back path.
+      const b = await store.upsertContacts([{ id: "b", ltv: 500 }]);
+      expect(wb.taken).toBe(3);
+      expect(b.changes.length).toBeGreaterThan(0);
+      expect((await store.changes({ since: b.changes[0]!.seq - 1 })).items).toEqual(b.changes);
+    } finally {
+      await store.close();
+    }
+  });
 });
 
 describe("a crash before the journal is applied", () => {
