@@ -436,10 +436,37 @@ class Space {
   stack: TypedExpr[] = [];
   stage: number[] = [];
   firstAt: number[] = [];
+  /** Per stack slot: its node's kind (LEAF, AND, OR, NOT) and operands (null for a rule). */
+  stackKind: number[] = [];
+  stackOps: (readonly TypedExpr[] | null)[] = [];
   pending: number[] = [];
 }
 
 const space = new Space();
+
+/** Records the kind (and operands) of the node at stack slot `at`; false when it is not modelled. */
+function pushKind(sp: Space, at: number, e: TypedExpr): boolean {
+  switch (e.kind) {
+    case "rule":
+      sp.stackKind[at] = LEAF;
+      sp.stackOps[at] = null;
+      return true;
+    case "and":
+      sp.stackKind[at] = AND;
+      sp.stackOps[at] = e.operands;
+      return true;
+    case "or":
+      sp.stackKind[at] = OR;
+      sp.stackOps[at] = e.operands;
+      return true;
+    case "not":
+      sp.stackKind[at] = NOT;
+      sp.stackOps[at] = [e.operand];
+      return true;
+    default:
+      return false;
+  }
+}
 
 /**
  * The regions of a condition, or null when it is not modelled (see the module comment): the caller then
@@ -455,17 +482,22 @@ export function buildRegions(expr: TypedExpr, schema: Schema, zone: TimeZone, te
   let nf = 0;
   let sp0 = 0;
   let pp = 0;
+  // Each node's kind and operands are read once, when it is pushed: the typed nodes differ in shape, so
+  // each read of a property is a slow (megamorphic) lookup.
+  const { stackKind, stackOps } = sp;
   stack[0] = expr;
   stage[0] = 0;
   firstAt[0] = 0;
   sp0 = 1;
+  if (!pushKind(sp, 0, expr)) return null;
   while (sp0 > 0) {
     const top = sp0 - 1;
     const e = stack[top]!;
-    if (e.kind === "rule") {
+    const kind = stackKind[top]!;
+    if (kind === LEAF) {
       sp0--;
       // Fields by their schema entry, compared by identity (cheaper than a map for a few fields).
-      const def = e.field.def;
+      const def = (e as TypedRule).field.def;
       let f = 0;
       while (f < nf && fieldDefs[f] !== def) f++;
       if (f === nf) {
@@ -485,19 +517,21 @@ export function buildRegions(expr: TypedExpr, schema: Schema, zone: TimeZone, te
       n++;
       continue;
     }
-    if (e.kind !== "and" && e.kind !== "or" && e.kind !== "not") return null; // events, references
-    const parts = e.kind === "not" ? 1 : e.operands.length;
+    const ops = stackOps[top]!;
+    const parts = ops.length;
     const done = stage[top]!;
     if (done < parts) {
       stage[top] = done + 1;
-      stack[sp0] = e.kind === "not" ? e.operand : e.operands[done]!;
+      const child = ops[done]!;
+      stack[sp0] = child;
       stage[sp0] = 0;
       firstAt[sp0] = n;
+      if (!pushKind(sp, sp0, child)) return null; // events, references
       sp0++;
       continue;
     }
     sp0--;
-    kinds[n] = e.kind === "and" ? AND : e.kind === "or" ? OR : NOT;
+    kinds[n] = kind;
     starts[n] = firstAt[top]!;
     kidStarts[n] = nk;
     for (let j = pp - parts; j < pp; j++) kidList[nk++] = pending[j]!;
@@ -838,37 +872,39 @@ function exactTextVectors(rules: readonly TypedRule[]): number[] | null {
   const k = rules.length;
   let unnamed = 0;
   let empty = 0;
+  // Each rule's test read once (the tests differ in shape, so each read of a property is a slow lookup):
+  // the values it names (null for `is not empty`), all strings.
+  const named = exactNamed;
+  named.length = 0;
   for (let j = 0; j < k; j++) {
     const t = rules[j]!.test;
-    if (t.op !== "eq" && t.op !== "in" && t.op !== "present") return null;
-    if (t.op === "eq" && t.value.kind !== "string") return null;
+    const op = t.op;
+    if (op === "present") named.push(null);
+    else if (op === "eq") {
+      if (t.value.kind !== "string") return null;
+      named.push([t.value.value]);
+    } else if (op === "in") {
+      const values: string[] = [];
+      for (const lit of t.values) {
+        if (lit.kind !== "string") return null;
+        values.push(lit.value);
+      }
+      named.push(values);
+    } else return null;
     if (t.negated) empty |= 1 << j;
-    if ((t.op === "present") !== t.negated) unnamed |= 1 << j;
+    if ((op === "present") !== t.negated) unnamed |= 1 << j;
   }
   const vectors = [empty, unnamed];
   for (let i = 0; i < k; i++) {
-    const t = rules[i]!.test;
-    const named = t.op === "eq" ? [t.value] : t.op === "in" ? t.values : [];
-    for (const lit of named) {
-      if (lit.kind !== "string") return null;
-      const s = lit.value;
+    const values = named[i];
+    if (!values) continue;
+    for (const s of values) {
       if (s === "") continue; // no value: `= ""` never holds
-      let v = 0;
+      // On `s`: `is not empty` holds, `=`/`in` hold when they name it; negated rules flip (bit set in `empty`).
+      let v = empty;
       for (let j = 0; j < k; j++) {
-        const u = rules[j]!.test;
-        let holds: boolean;
-        if (u.op === "present") holds = true;
-        else if (u.op === "eq") holds = (u.value as { value: unknown }).value === s;
-        else {
-          holds = false;
-          for (const x of (u as { values: readonly { kind: string; value?: unknown }[] }).values) {
-            if (x.value === s && x.kind === "string") {
-              holds = true;
-              break;
-            }
-          }
-        }
-        if (holds !== u.negated) v |= 1 << j;
+        const u = named[j]!;
+        if (u === null || u.includes(s)) v ^= 1 << j;
       }
       addVector(vectors, v);
     }
@@ -876,6 +912,9 @@ function exactTextVectors(rules: readonly TypedRule[]): number[] | null {
   if (vectors[0] === vectors[1]) vectors.splice(1, 1);
   return vectors;
 }
+
+/** `exactTextVectors`'s working list (one field at a time). */
+const exactNamed: (string[] | null)[] = [];
 
 /**
  * The vectors of text leaves from the values they name, their needles, one other value and the empty
