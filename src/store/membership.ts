@@ -262,18 +262,22 @@ async function writeDiffs(
   }
   const delta = new Map<number, number>();
   for (const d of diffs) delta.set(d.segment.row.id, (delta.get(d.segment.row.id) ?? 0) + (d.change === "entered" ? 1 : -1));
+  await addToMemberCounts(tx, delta);
+  return logged.map(changeOf).sort((a, b) => a.seq - b.seq);
+}
+
+/** Adds `delta` (segment id → members gained, negative when lost) to the segments' member counts. */
+export async function addToMemberCounts(tx: SqlRunner, delta: ReadonlyMap<number, number>): Promise<void> {
   // One statement, ids and deltas as two array parameters: the text repeats, so the engine's prepared
   // statement is reused.
   const moved = [...delta].filter(([, n]) => n !== 0);
-  if (moved.length > 0) {
-    await tx.query(
-      `UPDATE segql_segments SET member_count = member_count + u.d
-       FROM (SELECT CAST(unnest(CAST($1 AS TEXT[])) AS BIGINT) AS id, CAST(unnest(CAST($2 AS TEXT[])) AS BIGINT) AS d) AS u
-       WHERE segql_segments.id = u.id`,
-      [moved.map(([id]) => String(id)), moved.map(([, n]) => String(n))],
-    );
-  }
-  return logged.map(changeOf).sort((a, b) => a.seq - b.seq);
+  if (moved.length === 0) return;
+  await tx.query(
+    `UPDATE segql_segments SET member_count = member_count + u.d
+     FROM (SELECT CAST(unnest(CAST($1 AS TEXT[])) AS BIGINT) AS id, CAST(unnest(CAST($2 AS TEXT[])) AS BIGINT) AS d) AS u
+     WHERE segql_segments.id = u.id`,
+    [moved.map(([id]) => String(id)), moved.map(([, n]) => String(n))],
+  );
 }
 
 /** Contacts by key, in the predicate's shape. */

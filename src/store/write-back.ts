@@ -23,7 +23,7 @@ import { STATIC_FIELD } from "./catalog.js";
 import { num, type Param, type Row, type SqlAdapter, type SqlRunner } from "./adapter.js";
 import type { Ctx } from "./context.js";
 import { Journal, type JournalRecord } from "./journal.js";
-import { evaluationPlan, memberPairs, predicateAt, relevantTargets } from "./membership.js";
+import { addToMemberCounts, evaluationPlan, memberPairs, predicateAt, relevantTargets } from "./membership.js";
 import type { ColumnPlan } from "./physical.js";
 import type { ChangesPage, MembershipChange, WriteResult } from "./types.js";
 import { decodeContact } from "./values.js";
@@ -397,14 +397,6 @@ async function applyRecords(ctx: Ctx, tx: SqlRunner, batch: readonly JournalReco
   }
   const delta = new Map<number, number>();
   for (const [, id, , change] of changes) delta.set(id, (delta.get(id) ?? 0) + (change === "entered" ? 1 : -1));
-  const moved = [...delta].filter(([, n]) => n !== 0);
-  if (moved.length > 0) {
-    await tx.query(
-      `UPDATE segql_segments SET member_count = member_count + u.d
-       FROM (SELECT CAST(unnest(CAST($1 AS TEXT[])) AS BIGINT) AS id, CAST(unnest(CAST($2 AS TEXT[])) AS BIGINT) AS d) AS u
-       WHERE segql_segments.id = u.id`,
-      [moved.map(([id]) => String(id)), moved.map(([, n]) => String(n))],
-    );
-  }
+  await addToMemberCounts(tx, delta);
   await tx.query("UPDATE segql_journal_state SET applied = $1 WHERE id = 0", [batch[batch.length - 1]!.n]);
 }
