@@ -30,6 +30,11 @@ export interface Oracle<H> {
   same(a: H, b: H): boolean;
   /** Whether `x` and `y` read a common field (variable group); otherwise they are independent. */
   shares(x: H, y: H): boolean;
+  /**
+   * Known without a question: `x` can hold and can fail (so the walk has nothing to say about a rule `x`
+   * and need not visit it). Optional; an oracle without it has every rule visited.
+   */
+  settled?(x: H): boolean;
   /** Why an event condition that never matches does not: its window is empty, its filter never holds. */
   eventNever(e: TypedEvent): "window" | "filter" | null;
 }

@@ -165,6 +165,10 @@ export class RegionOracle implements Oracle<number> {
     return (k & 4) === 0;
   }
 
+  settled(x: number): boolean {
+    return (this.known[x]! & 15) === 15;
+  }
+
   always(x: number): boolean {
     let k = this.known[x]!;
     if ((k & 2) === 0) this.known[x] = k |= this.ask1(x, 0) ? 10 : 2;

@@ -117,7 +117,7 @@ class Walker<H> {
       for (const j of kept) if (j !== i) handles.push(fs[j]!);
       const conclusion = [fs[i]!];
       if (!this.r.impliesAny(handles, conclusion)) continue;
-      const premises = around.concat(this.operands(ops, fs, kept, i));
+      const premises = this.operands(ops, fs, kept, i, around);
       const implied = (s: Around<H>[]) => this.r.impliesAny(s.map((p) => p.f), conclusion);
       const core = this.core(premises, implied);
       const role: Role = { kind: "operand", parent: e, index: i };
@@ -131,7 +131,8 @@ class Walker<H> {
     for (const i of kept) {
       // Only an `and`/`or` reads what holds around it (a rule, a `not`, an event condition do not).
       const o = ops[i]!;
-      const inner = o.kind === "and" || o.kind === "or" ? around.concat(this.operands(ops, fs, kept, i)) : NOTHING_AROUND;
+      const inner = o.kind === "and" || o.kind === "or" ? this.operands(ops, fs, kept, i, around) : NOTHING_AROUND;
+      if (o.kind === "rule" && this.r.settled?.(fs[i]!)) continue; // nothing to say about it, no parts
       children.push({ e: o, h: fs[i]!, around: inner as Around<H>[], role: { kind: "operand", parent: e, index: i } });
     }
   }
@@ -146,7 +147,12 @@ class Walker<H> {
       const fi = fs[i]!;
       if (this.r.never(fi) || this.r.always(fi)) continue; // reported when visited (or at this `or`)
       const role: Role = { kind: "operand", parent: e, index: i };
-      const contradicts = (s: Around<H>[]) => this.r.neverAll([...s.map((a) => a.f), fi]);
+      const contradicts = (s: Around<H>[]) => {
+        const xs: H[] = [];
+        for (const a of s) xs.push(a.f);
+        xs.push(fi);
+        return this.r.neverAll(xs);
+      };
       if (around.length > 0 && this.sharesGroup(fi, around) && contradicts(around)) {
         const core = this.core(around, contradicts);
         this.report("never-matches", ops[i]!.span, M.neverBranch(core.map((a) => this.show(a.e))), this.removal(role, M.removeBranch()));
@@ -154,7 +160,9 @@ class Walker<H> {
         continue;
       }
       if (!this.sharesKept(fi, fs, kept, i)) continue;
-      const premises = aroundF.concat(fi);
+      // Not `concat`: V8's generic path for it (spreadable checks) costs more than the question it feeds.
+      const premises = aroundF.slice();
+      premises.push(fi);
       const othersF: H[] = [];
       for (const j of kept) if (j !== i) othersF.push(fs[j]!);
       if (!this.r.impliesAny(premises, othersF)) continue;
@@ -166,7 +174,11 @@ class Walker<H> {
       this.report("redundant", ops[i]!.span, message, this.removal(role, M.removeBranch()));
       kept.splice(kept.indexOf(i), 1);
     }
-    for (const i of kept) children.push({ e: ops[i]!, h: fs[i]!, around, role: { kind: "operand", parent: e, index: i } });
+    for (const i of kept) {
+      const o = ops[i]!;
+      if (o.kind === "rule" && this.r.settled?.(fs[i]!)) continue; // nothing to say about it, no parts
+      children.push({ e: o, h: fs[i]!, around, role: { kind: "operand", parent: e, index: i } });
+    }
   }
 
   // ---- explanations --------------------------------------------------------------------------------------
@@ -248,7 +260,8 @@ class Walker<H> {
       const at = extent(this.text, e.span);
       if (at) {
         const written = this.text.slice(at.start, at.end);
-        if (!written.includes("--")) return written.replace(/\s+/g, " ");
+        // Most parts are written on one line with single spaces: then no new string is needed.
+        if (!written.includes("--")) return ODD_BLANKS.test(written) ? written.replace(/\s+/g, " ") : written;
       }
     }
     return renderTyped(e);
@@ -274,9 +287,9 @@ class Walker<H> {
     return false;
   }
 
-  /** The kept operands but the `i`th, with their handles. */
-  private operands(ops: readonly TypedExpr[], fs: readonly H[], kept: readonly number[], i: number): Around<H>[] {
-    const out: Around<H>[] = [];
+  /** The kept operands but the `i`th, with their handles, after `before` (the conditions around). */
+  private operands(ops: readonly TypedExpr[], fs: readonly H[], kept: readonly number[], i: number, before?: readonly Around<H>[]): Around<H>[] {
+    const out: Around<H>[] = before ? before.slice() : [];
     for (const j of kept) if (j !== i) out.push({ e: ops[j]!, f: fs[j]! });
     return out;
   }
@@ -299,6 +312,9 @@ class Walker<H> {
     this.out.push(warning(code, span, message, fix));
   }
 }
+
+/** Blanks that `show` collapses: a run of two, or one other than a space. */
+const ODD_BLANKS = /\s\s|[^\S ]/;
 
 /** The surroundings of a part that does not read them. */
 const NOTHING_AROUND: readonly Around<unknown>[] = [];
