@@ -46,14 +46,19 @@ export interface TimeSolution {
   values: Map<Var, number>;
 }
 
-/** Lengths of the 4,800 months of one Gregorian cycle (400 years), in days. */
-const CYCLE: number[] = (() => {
-  const out: number[] = [];
+/** Days in each month of a common year. */
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+/** Lengths of the 4,800 months of one Gregorian cycle (400 years), in days: built on first use (not at load, which every CLI start and language-server worker pays). */
+let cycle: number[] | null = null;
+function cycleMonths(): number[] {
+  if (cycle) return cycle;
+  cycle = [];
   for (let y = 2000; y < 2400; y++) {
-    for (let m = 1; m <= 12; m++) out.push(new Date(Date.UTC(y, m, 0)).getUTCDate());
+    const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+    for (let m = 0; m < 12; m++) cycle.push(m === 1 && leap ? 29 : MONTH_DAYS[m]!);
   }
-  return out;
-})();
+  return cycle;
+}
 const CYCLE_DAYS = 146_097;
 
 const monthBounds = new Map<number, { lo: number; hi: number }>();
@@ -66,21 +71,22 @@ const monthBounds = new Map<number, { lo: number; hi: number }>();
 export function monthSpan(k: number): { lo: number; hi: number } {
   let b = monthBounds.get(k);
   if (b) return b;
-  const n = CYCLE.length;
+  const months = cycleMonths();
+  const n = months.length;
   const q = Math.floor(k / n);
   const r = k % n;
   // sum = lengths of months j … i−1 where j = i − r (mod n), for i = 0 … n−1.
   let sum = 0;
-  for (let t = n - r; t < n; t++) sum += CYCLE[t]!;
+  for (let t = n - r; t < n; t++) sum += months[t]!;
   let min = Infinity;
   let max = -Infinity;
   for (let i = 0; i < n; i++) {
     const j = (i - r + n) % n;
-    const moved = Math.max(0, CYCLE[i]! - CYCLE[j]!);
+    const moved = Math.max(0, months[i]! - months[j]!);
     if (sum < min) min = sum;
     if (sum + moved > max) max = sum + moved;
     // Slide: month i joins, month j leaves.
-    sum += CYCLE[i]! - CYCLE[j]!;
+    sum += months[i]! - months[j]!;
   }
   b = { lo: (q * CYCLE_DAYS + min) * DAY, hi: (q * CYCLE_DAYS + max) * DAY };
   monthBounds.set(k, b);
