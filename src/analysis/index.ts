@@ -98,14 +98,116 @@ export function analysisWarnings(segments: readonly TypedSegment[], options: Ana
   const fast = options.fastPath !== false;
   const regions = options.regions !== false && !options.thorough;
   const walkOptions: WarningOptions = options.text !== undefined ? { text: options.text, firstLine: options.firstLine ?? 1 } : { firstLine: options.firstLine ?? 1 };
+  const byText = keep && options.text !== undefined ? textCacheFor(schema, zone) : null;
   for (const s of segments) {
+    // Kept: the same condition at the same place of the same text (and referring to the same segments)
+    // has the same warnings; found without building its formula (what costs most in a language server
+    // that re-analyses every declaration after each edit).
+    const place = byText ? placeKey(byText, s.expr, options, fast, regions) : null;
+    const known = place !== null ? byText!.lookup(options.text!, place) : undefined;
+    if (known) {
+      byText!.meanings.set(s.expr, known.id);
+      out.push(...known.warnings);
+      continue;
+    }
+    const found: Diagnostic[] = [];
     // The regions decide most conditions faster than the fast path would clear them (it only clears
     // conditions without warnings, and costs time on all): it serves where the regions do not.
     const quick = regions ? regionWarnings(s.expr, schema, zone, options, walkOptions) : null;
-    if (quick) out.push(...quick);
-    else if (!(fast && provablyWarningFree(s.expr, schema, zone, options.text))) out.push(...expressionWarnings(s.expr, reasoner(), options, keep));
+    if (quick) found.push(...quick);
+    else if (!(fast && provablyWarningFree(s.expr, schema, zone, options.text))) found.push(...expressionWarnings(s.expr, reasoner(), options, keep));
+    if (place !== null && !found.some((d) => d.code === "analysis-incomplete")) {
+      byText!.meanings.set(s.expr, byText!.store(options.text!, place, found));
+    }
+    out.push(...found);
   }
   return out.sort((a, b) => a.span.start - b.span.start);
+}
+
+/**
+ * Warnings kept by text (with `share`): per source text, per place in it (the condition's start, the
+ * options that change the answer, and the meanings of the segments it refers to), the warnings and an id
+ * that stands for the condition's meaning, so that a condition referring to it can be keyed in turn.
+ *
+ * Why the text decides: the same text parses and checks to the same typed condition against the same
+ * schema (the cache is per schema and zone), except for what its segment references mean, which is in the
+ * key; the warnings' spans and fixes are offsets into the same text. So a hit gives what a fresh analysis
+ * would (the formula-keyed cache in `expressionWarnings` compares the text too).
+ */
+class TextCache {
+  private readonly texts = new Map<string, Map<string, { id: number; warnings: readonly Diagnostic[] }>>();
+  /** The meaning id of conditions analysed (or found) here, by their typed node. */
+  readonly meanings = new WeakMap<TypedExpr, number>();
+  private nextId = 1;
+
+  lookup(text: string, place: string): { id: number; warnings: readonly Diagnostic[] } | undefined {
+    return this.texts.get(text)?.get(place);
+  }
+
+  store(text: string, place: string, warnings: readonly Diagnostic[]): number {
+    let byPlace = this.texts.get(text);
+    if (!byPlace) {
+      // Bounded: texts of past versions are dropped all at once (each edit makes one more).
+      if (this.texts.size >= MAX_KEPT_TEXTS) this.texts.clear();
+      byPlace = new Map();
+      this.texts.set(text, byPlace);
+    }
+    const id = this.nextId++;
+    byPlace.set(place, { id, warnings: [...warnings] });
+    return id;
+  }
+}
+
+/** Source texts whose warnings a `TextCache` keeps. */
+const MAX_KEPT_TEXTS = 500;
+
+const textCaches = new WeakMap<Schema, Map<string, TextCache>>();
+
+function textCacheFor(schema: Schema, zone: TimeZone): TextCache {
+  let byZone = textCaches.get(schema);
+  if (!byZone) {
+    byZone = new Map();
+    textCaches.set(schema, byZone);
+  }
+  let c = byZone.get(zone.name);
+  if (!c) {
+    c = new TextCache();
+    byZone.set(zone.name, c);
+  }
+  return c;
+}
+
+/**
+ * A condition's key within its text: its start, the options that change its warnings, and the meaning
+ * ids of the segments it refers to; null when one of those was not analysed here (its meaning has no id).
+ */
+function placeKey(cache: TextCache, expr: TypedExpr, options: AnalysisOptions, fast: boolean, regions: boolean): string | null {
+  let key = `${expr.span.start}|${options.firstLine ?? 1}|${options.steps ?? ""}|${fast ? 1 : 0}${regions ? 1 : 0}`;
+  const stack: TypedExpr[] = [expr];
+  while (stack.length > 0) {
+    const e = stack.pop()!;
+    switch (e.kind) {
+      case "and":
+      case "or":
+        for (const o of e.operands) stack.push(o);
+        break;
+      case "not":
+        stack.push(e.operand);
+        break;
+      case "event":
+        if (e.filter) stack.push(e.filter);
+        break;
+      case "segment": {
+        const id = cache.meanings.get(e.expr);
+        if (id === undefined) return null;
+        key += `|${id}`;
+        break;
+      }
+      case "rule":
+        break;
+    }
+  }
+  return key;
 }
 
 /**

@@ -53,4 +53,31 @@ describe("the language service", () => {
     expect(d.message).toBe("this repeats 'email = \"x\"' (line 4): it adds nothing");
     expect(d.from).toBe(doc.lastIndexOf('email = "x"'));
   });
+
+  it("after an edit in a referenced segment only, the warnings of the segment referring to it follow its meaning", () => {
+    // "B"'s own text does not change; what it refers to does: kept warnings must not be reused for it.
+    const svc = service();
+    const doc = (a: string) => `segment "A" as ${a}\n\nsegment "B" as score > 10 and in segment "A"`;
+    const warningsOf = (a: string) => {
+      svc.setDocument(URI, doc(a));
+      return svc.diagnostics(URI).filter((d) => d.severity !== "error").map((d) => `${d.code}@${d.from}`);
+    };
+    const fresh = (a: string) => analyze(doc(a), richSchema).diagnostics.map((d) => `${d.code}@${d.span.start}`);
+    for (const a of ["score > 20", "score < 5", "score > 20", "score < 50", "score < 5", "email = \"x\""]) {
+      expect(warningsOf(a)).toEqual(fresh(a));
+    }
+    // The edits did change "B"'s warnings (the test would pass vacuously otherwise).
+    expect(fresh("score < 5")).not.toEqual(fresh("score > 20"));
+  });
+
+  it("analysing the same document again and again gives what a fresh analysis gives, edit after edit", () => {
+    const svc = service();
+    const base = 'segment "A" as score > 12 and score < 6\nsegment "B" as not in segment "A" and email = "a"\nsegment "C" as in segment "B" or score > 3 and score > 4';
+    for (const [from, to] of [["12", "2"], ["2", "12"], ['"a"', '""'], ["> 4", "> 2"], ["> 2", "> 4"]] as const) {
+      const text = base.replace(from, to);
+      svc.setDocument(URI, text);
+      const got = svc.diagnostics(URI).filter((d) => d.severity !== "error").map((d) => `${d.code}@${d.from}:${d.message}`);
+      expect(got).toEqual(analyze(text, richSchema).diagnostics.map((d) => `${d.code}@${d.span.start}:${d.message}`));
+    }
+  });
 });
