@@ -94,6 +94,48 @@ describe.skipIf(!hasChromium)(`segments web app: building segments (Chromium) ${
     expect(saved.memberCount).toBe(preview.count);
   });
 
+  it("drives the date and time editors: a date, a date and time in UTC, time ago, time from now, today", async () => {
+    await openNew(page, server.url);
+    await page.getByTestId("segment-name").fill("Signed up by time");
+    await groupButton(page, "g", "+ Rule").click();
+    await setRule(page, "g.0", "signed_up_at", "before", null);
+    const rule = node(page, "g.0");
+    const kind = rule.getByLabel("Value of signed_up_at: kind of time");
+    const typed: [string, string][] = [];
+    // Each kind of time as a person sets it, and the text the editor then shows.
+    await kind.selectOption("date");
+    await rule.getByLabel("Value of signed_up_at", { exact: true }).fill("2024-03-01");
+    await expect.poll(() => editorText(page)).toBe("signed_up_at before 2024-03-01");
+    typed.push(["date", await editorText(page)]);
+    await kind.selectOption("timestamp");
+    await rule.getByLabel("Value of signed_up_at (UTC)").fill("2024-03-01T10:30:15");
+    await expect.poll(() => editorText(page)).toBe("signed_up_at before 2024-03-01T10:30:15Z");
+    typed.push(["timestamp", await editorText(page)]);
+    await kind.selectOption("relative");
+    await rule.getByLabel("Value of signed_up_at: how many").fill("3");
+    await rule.getByLabel("Value of signed_up_at: unit").selectOption({ label: "months" });
+    await expect.poll(() => editorText(page)).toBe("signed_up_at before 3 months ago");
+    typed.push(["relative", await editorText(page)]);
+    await cleanShot(page, "segments-time-editor");
+    await kind.selectOption("future");
+    await expect.poll(() => editorText(page)).toBe("signed_up_at before 3 months from now");
+    await kind.selectOption("today");
+    await expect.poll(() => editorText(page)).toBe("signed_up_at before today");
+    // A text edit comes back into the editors: the date picker shows the typed date.
+    await page.locator(".cm-content").click();
+    await page.keyboard.press("ControlOrMeta+a");
+    await page.keyboard.type("signed_up_at after 2023-12-31");
+    await expect.poll(() => rule.getByLabel("Value of signed_up_at", { exact: true }).inputValue()).toBe("2023-12-31");
+    expect(await kind.inputValue()).toBe("date");
+    // What was built checks and saves; the store counts what the predicate counts.
+    for (const [, text] of typed) expect((await server.store.preview(text, { limit: 0, conditionCounts: false })).count).toBeGreaterThanOrEqual(0);
+    await page.getByTestId("save").click();
+    await page.waitForURL(/#\/segments\/\d+$/);
+    const saved = await server.store.getSegment(Number(/#\/segments\/(\d+)/.exec(page.url())![1]));
+    expect(saved.expression).toBe("signed_up_at after 2023-12-31");
+    expect(saved.memberCount).toBe((await server.store.preview(saved.expression!, { limit: 0, conditionCounts: false })).count);
+  });
+
   it("follows a text edit in the builder: groups, fields, operators and values", async () => {
     await openNew(page, server.url);
     await page.getByTestId("segment-name").fill("Typed");

@@ -333,11 +333,12 @@ function TimeInput({ type, value, onChange, label, disabled }: { type: "date" | 
         />
       )}
       {value.kind === "relative" && (
-        <>
+        // Amount, unit and "ago" read as one phrase: they wrap together.
+        <span className="rb-time-amount">
           <NumberInput raw={value.amount} onChange={(amount) => /^\d+$/.test(amount) && onChange({ ...value, amount })} label={`${label}: how many`} disabled={disabled} />
           <UnitSelect unit={value.unit} amount={value.amount} onChange={(unit) => onChange({ ...value, unit })} label={`${label}: unit`} disabled={disabled} />
           <span className="muted">{value.future ? "from now" : "ago"}</span>
-        </>
+        </span>
       )}
       {type === "date" && value.kind === "timestamp" && <span className="muted small">(compared at midnight UTC)</span>}
     </span>
