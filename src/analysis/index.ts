@@ -103,7 +103,9 @@ export function analysisWarnings(segments: readonly TypedSegment[], options: Ana
     // Kept: the same condition at the same place of the same text (and referring to the same segments)
     // has the same warnings; found without building its formula (what costs most in a language server
     // that re-analyses every declaration after each edit).
-    const place = byText ? placeKey(byText, s.expr, options, fast, regions) : null;
+    // A text seen for the first time is not kept (a corpus of texts that never come back would pay for
+    // keeping them); from its second analysis on, as in a language server after each edit, it is.
+    const place = byText && byText.seenBefore(options.text!) ? placeKey(byText, s.expr, options, fast, regions) : null;
     const known = place !== null ? byText!.lookup(options.text!, place) : undefined;
     if (known) {
       byText!.meanings.set(s.expr, known.id);
@@ -135,10 +137,20 @@ export function analysisWarnings(segments: readonly TypedSegment[], options: Ana
  * would (the formula-keyed cache in `expressionWarnings` compares the text too).
  */
 class TextCache {
-  private readonly texts = new Map<string, Map<string, { id: number; warnings: readonly Diagnostic[] }>>();
+  /** Per text, its conditions' entries by place (null: the text was seen once, nothing kept yet). */
+  private readonly texts = new Map<string, Map<string, { id: number; warnings: readonly Diagnostic[] }> | null>();
   /** The meaning id of conditions analysed (or found) here, by their typed node. */
   readonly meanings = new WeakMap<TypedExpr, number>();
   private nextId = 1;
+
+  /** Whether `text` was analysed here before; if not, it is noted (and will be kept next time). */
+  seenBefore(text: string): boolean {
+    if (this.texts.has(text)) return true;
+    // Bounded: texts of past versions are dropped all at once (each edit makes one more).
+    if (this.texts.size >= MAX_KEPT_TEXTS) this.texts.clear();
+    this.texts.set(text, null);
+    return false;
+  }
 
   lookup(text: string, place: string): { id: number; warnings: readonly Diagnostic[] } | undefined {
     return this.texts.get(text)?.get(place);
@@ -147,8 +159,7 @@ class TextCache {
   store(text: string, place: string, warnings: readonly Diagnostic[]): number {
     let byPlace = this.texts.get(text);
     if (!byPlace) {
-      // Bounded: texts of past versions are dropped all at once (each edit makes one more).
-      if (this.texts.size >= MAX_KEPT_TEXTS) this.texts.clear();
+      if (byPlace === undefined && this.texts.size >= MAX_KEPT_TEXTS) this.texts.clear();
       byPlace = new Map();
       this.texts.set(text, byPlace);
     }
