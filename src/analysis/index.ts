@@ -52,9 +52,9 @@ export interface AnalysisOptions {
   /**
    * Keep what is decided about a schema's rules, and each condition's warnings, for later calls (default
    * false: start afresh and keep nothing). For a host that re-analyses much the same text again and again (a
-   * language server as one types: unchanged declarations then cost a lookup). On texts that share little,
-   * keeping costs more than it saves (bench/analysis: about twice the default on its corpus): the kept formulas
-   * outlive the young generation and the collector pays for them.
+   * language server as one types: unchanged declarations then cost a lookup by their text, from a text's
+   * second analysis on; a text seen once is only noted). The reasoner's formulas are kept too, for the
+   * conditions it walks: on texts that share little they outlive the young generation and the collector pays.
    */
   share?: boolean;
   /**
