@@ -10,6 +10,8 @@ export interface Io {
   err(text: string): void;
   /** Reads all of standard input. */
   readStdin(): Promise<string>;
+  /** The working folder, where the nearest segql.json is looked up from (default: the process's). */
+  cwd?(): string;
 }
 
 /** Exit codes of every command. */

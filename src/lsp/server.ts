@@ -39,7 +39,7 @@ import type { ProjectInfo, ServiceDiagnostic } from "../service/index.js";
 import { AnalysisClient, AnalysisStopped, CallCancelled } from "./analysis-client.js";
 import type { ServiceArgs, ServiceMethod, ServiceResult, TestFaults } from "./analysis-protocol.js";
 import { fromRange, SEMANTIC_LEGEND, toCompletionItem, toDiagnostic, toFoldingRange, toRange, toSemanticTokens, type PositionSource } from "./convert.js";
-import { CONFIG_NAME, pathToUri, uriToPath, Workspace, type Project } from "./workspace.js";
+import { CONFIG_NAME, pathToUri, uriToPath, Workspace, type Project } from "../project/workspace.js";
 
 const EMPTY_POSITIONS = TextDocument.create("segql:empty", "json", 0, "");
 

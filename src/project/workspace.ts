@@ -1,6 +1,6 @@
 /**
- * Projects on disk, for the language server: a document's project is the nearest `segql.json` found upward
- * from its folder,
+ * Projects on disk, for the language server and the CLI: a document's (or the working folder's) project
+ * is the nearest `segql.json` found upward from its folder,
  *
  *   { "schema": "schema.json", "segments": ["segments/**\/*.segql"] }
  *

@@ -32,7 +32,7 @@ describe("segql check", () => {
 
   it("checks syntax only without --schema, and says so", async () => {
     const ok = await segql(["check", "no_such_field = 1"]);
-    expect(ok).toEqual({ code: 0, stdout: "", stderr: "ok: 1 input checked for syntax only (no --schema given)" });
+    expect(ok).toEqual({ code: 0, stdout: "", stderr: "ok: 1 input checked for syntax only (no --schema given, no segql.json found)" });
     const bad = await segql(["check", "tenure > and x"]);
     expect(bad.code).toBe(1);
     expect(bad.stdout.split("\n")[0]).toBe("1:10: error: expected a value after '>', found 'and'");
@@ -182,7 +182,7 @@ describe("segql check: usage and input errors exit 2", () => {
       const r = await segql(["check", flag]);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/^usage: segql check \[--schema FILE\]/);
-      expect(r.stdout).toContain("without it, only the syntax is checked");
+      expect(r.stdout).toContain("without one, only the syntax is checked");
     }
   });
 });

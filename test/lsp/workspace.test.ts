@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { globToRegExp, pathToUri, uriToPath, Workspace } from "../../src/lsp/workspace.js";
+import { globToRegExp, pathToUri, uriToPath, Workspace } from "../../src/project/workspace.js";
 import type { ProjectProblem } from "../../src/service/index.js";
 import { ROOT } from "./client.js";
 

@@ -3,6 +3,7 @@
  * `file:line:col: error: message` with the source line and a caret under the span.
  */
 import { existsSync } from "node:fs";
+import { join, relative } from "node:path";
 import type { IToken } from "chevrotain";
 import { analysisWarnings } from "../../analysis/index.js";
 import { check } from "../../checker/index.js";
@@ -11,20 +12,23 @@ import { parse, type ParseResult, type SegmentDeclaration } from "../../parser/i
 import { parseSchema, SchemaError, type Schema } from "../../schema/schema.js";
 import { CliError, EXIT, parseArgs, readInputFile, type Io } from "../io.js";
 import { timeZone, TimeZoneError } from "../../checker/zone.js";
+import { pathToUri, uriToPath, Workspace } from "../../project/workspace.js";
 import { diagnosticsToJson, limitsFrom, MAX_INPUT_BYTES_HELP, plural, readInputs, renderForTerminal, takeFiles, type DiagnosticJson } from "../inputs.js";
 
 export const help = `usage: segql check [--schema FILE] [--json] [--strict] [--no-analysis] [--tz ZONE] [--max-input-bytes N]
                    [-f FILE]... [EXPRESSION | -]...
 
-Checks expressions and segment files. With --schema, fields, operators and values are checked
-against the schema; without it, only the syntax is checked (plus segment names and references).
+Checks expressions and segment files. With a schema (--schema, or the one segql.json names), fields,
+operators and values are checked against it; without one, only the syntax is checked (plus segment
+names and references).
 
   EXPRESSION          an expression, e.g. 'tenure > 12 and contract = "Month-to-month"'
   -                   read one text from standard input
   -f, --file FILE     check a file: one expression, or segment declarations
                       (segment "Name" as ...); repeat for several files, whose segments
                       may refer to each other with 'in segment "Name"'
-  -s, --schema FILE   the schema (JSON) to check against
+  -s, --schema FILE   the schema (JSON) to check against; without it, the schema the nearest
+                      segql.json names (this folder or above), as the language server reads it
       --json          print the diagnostics as JSON: line/column 1-based, offsets 0-based
                       (end exclusive), with the fix when there is one
       --strict        warnings fail the check too (exit 1)
@@ -53,10 +57,11 @@ Examples:
 
 /**
  * `--tz ZONE`: the zone's name when it is one Intl knows (a usage error otherwise); without the option,
- * the schema's `timeZone` (undefined: UTC). Shared by check, eval and compile.
+ * segql.json's "timeZone" when the schema came from one, else the schema's `timeZone` (undefined: UTC).
+ * Shared by check, eval and compile.
  */
-export function timeZoneOption(value: string | true | undefined, schema: Schema | null): string | undefined {
-  if (value === undefined) return schema?.timeZone;
+export function timeZoneOption(value: string | true | undefined, schema: Schema | null, projectZone?: string): string | undefined {
+  if (value === undefined) return projectZone ?? schema?.timeZone;
   if (value === true) throw new CliError("--tz needs a time zone name, e.g. --tz Europe/Berlin");
   try {
     return timeZone(value).name;
@@ -64,6 +69,42 @@ export function timeZoneOption(value: string | true | undefined, schema: Schema 
     if (e instanceof TimeZoneError) throw new CliError(`--tz: ${e.message}`);
     throw e;
   }
+}
+
+/** The schema a command reads, where it came from (for messages), and the project's time zone. */
+export interface SchemaChoice {
+  schema: Schema;
+  /** The schema file as the user named it, or as the project names it (relative to the working folder). */
+  path: string;
+  /** For messages: the path, and the segql.json it came from. */
+  label: string;
+  /** segql.json's "timeZone", when the schema came from one. */
+  projectZone?: string;
+}
+
+/**
+ * `--schema FILE`, else the schema of the nearest segql.json from the working folder upward (the file the
+ * language server reads for the same folder); null when there is neither. A segql.json with problems is a
+ * usage error listing them (`FILE:LINE:COL: error: MESSAGE`).
+ */
+export function resolveSchema(option: string | true | undefined, cwd: string = process.cwd()): SchemaChoice | null {
+  if (option === true) throw new CliError("--schema needs a file name");
+  if (option !== undefined) return { schema: loadSchema(option), path: option, label: option };
+  const project = new Workspace().projectOf(pathToUri(join(cwd, "segql-command-line")));
+  if (!project.configPath) return null;
+  const shown = (path: string) => relative(cwd, path) || path;
+  const errors = (project.info.problems ?? []).filter((p) => p.severity === "error");
+  if (errors.length > 0) {
+    throw new CliError(
+      errors
+        .map((p) => (p.location ? `${shown(uriToPath(p.location.uri) ?? p.location.uri)}:${p.location.line}:${p.location.column}: error: ${p.message}` : `${shown(project.configPath)}: error: ${p.message}`))
+        .join("\n"),
+    );
+  }
+  const schema = project.info.schema;
+  if (!schema) return null;
+  const path = shown(project.info.schemaSource ? (uriToPath(project.info.schemaSource.uri) ?? "") : "");
+  return { schema, path, label: `${path} (from ${shown(project.configPath)})`, ...(project.info.timeZone !== undefined ? { projectZone: project.info.timeZone } : {}) };
 }
 
 /** Reads and validates the schema, turning its problems into a usage error: one `FILE:LINE:COL: error: PATH: MESSAGE` line each. */
@@ -92,9 +133,9 @@ export async function run(args: string[], io: Io): Promise<number> {
     throw new CliError("nothing to check: give an expression, -f FILE, or - to read standard input (see segql check --help)");
   }
   const limits = limitsFrom(options);
-  const schemaPath = typeof options["schema"] === "string" ? options["schema"] : null;
-  const schema = schemaPath !== null ? loadSchema(schemaPath) : null;
-  const zone = timeZoneOption(options["tz"], schema);
+  const chosen = resolveSchema(options["schema"], io.cwd?.());
+  const schema = chosen?.schema ?? null;
+  const zone = timeZoneOption(options["tz"], schema, chosen?.projectZone);
   const inputs = await readInputs(files, positional, io);
 
   // Parse everything first, so a segment of one file can be referred to from another.
@@ -130,12 +171,12 @@ export async function run(args: string[], io: Io): Promise<number> {
   });
 
   if (options["json"]) {
-    io.out(JSON.stringify({ valid: errors === 0 && !(strict && warnings > 0), syntaxOnly: schema === null, schema: schemaPath, inputs: json }, null, 2));
+    io.out(JSON.stringify({ valid: errors === 0 && !(strict && warnings > 0), syntaxOnly: schema === null, schema: chosen?.path ?? null, inputs: json }, null, 2));
   } else {
     if (rendered.length > 0) io.out(rendered.join("\n\n"));
     for (const note of notes) io.err(note);
     const what = plural(inputs.length, "input");
-    const against = schema ? `against ${schemaPath}` : "for syntax only (no --schema given)";
+    const against = chosen ? `against ${chosen.label}` : "for syntax only (no --schema given, no segql.json found)";
     const summary = errors > 0
       ? `${plural(errors, "error")}${warnings ? `, ${plural(warnings, "warning")}` : ""} in ${failedInputs} of ${what}, checked ${against}`
       : strict && warnings > 0

@@ -9,10 +9,10 @@ import { compileSql, compileViews, DIALECT_NAMES, resolveNowOption, SqlCompileEr
 import { parse } from "../../parser/index.js";
 import { CliError, EXIT, parseArgs, type Io } from "../io.js";
 import { limitsFrom, MAX_INPUT_BYTES_HELP, pickSegment, readInputs, renderForTerminal, takeFiles } from "../inputs.js";
-import { loadSchema, timeZoneOption } from "./check.js";
+import { resolveSchema, timeZoneOption } from "./check.js";
 import { zoneOf } from "../../checker/zone.js";
 
-export const help = `usage: segql compile --schema FILE [--dialect D] [--form select|where|count|views] [--params]
+export const help = `usage: segql compile [--schema FILE] [--dialect D] [--form select|where|count|views] [--params]
                      [--now ISO] [--tz ZONE] [--json] [--segment NAME] [--max-input-bytes N] (EXPRESSION | -f FILE | -)
 
 Compiles a condition to SQL and prints it.
@@ -21,7 +21,7 @@ Compiles a condition to SQL and prints it.
                       (an argument naming an existing .segql file is read as that file)
   -                   read the condition from standard input
   -f, --file FILE     read a file: one expression, or segment declarations
-  -s, --schema FILE   the schema (JSON)
+  -s, --schema FILE   the schema (JSON); without it, the one the nearest segql.json names
   -d, --dialect D     ${DIALECT_NAMES.join(", ")} (default: duckdb)
       --form F        select (default): SELECT <key> FROM <table> WHERE ..., one statement
                       count:  SELECT COUNT(*) FROM <table> WHERE ...
@@ -74,8 +74,8 @@ export async function run(args: string[], io: Io): Promise<number> {
   });
   const limits = limitsFrom(options);
   const str = (name: string): string | undefined => (typeof options[name] === "string" ? (options[name] as string) : undefined);
-  const schemaPath = str("schema");
-  if (!schemaPath) throw new CliError("--schema FILE is required (see segql compile --help)");
+  const chosen = resolveSchema(options["schema"], io.cwd?.());
+  if (!chosen) throw new CliError("--schema FILE is required, or a segql.json naming the schema in this folder or above (see segql compile --help)");
   // DuckDB, the embedded engine, is the default: what runs on a laptop without a warehouse.
   const dialect = str("dialect") ?? "duckdb";
   if (!(DIALECT_NAMES as string[]).includes(dialect)) throw new CliError(`unknown dialect '${dialect}' (expected one of ${DIALECT_NAMES.join(", ")})`);
@@ -88,8 +88,8 @@ export async function run(args: string[], io: Io): Promise<number> {
   if (allFiles.length + inline.length === 0) throw new CliError("no condition: give an expression, -f FILE, or - to read standard input");
   if (allFiles.length + inline.length > 1) throw new CliError("give one input: an expression, -f FILE or - (a segment file holds several segments)");
 
-  const schema = loadSchema(schemaPath);
-  const timeZone = timeZoneOption(options["tz"], schema);
+  const schema = chosen.schema;
+  const timeZone = timeZoneOption(options["tz"], schema, chosen.projectZone);
   const nowText = str("now");
   let now: number | undefined;
   if (nowText !== undefined) {

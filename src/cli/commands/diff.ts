@@ -9,10 +9,10 @@ import { parse } from "../../parser/index.js";
 import type { Schema } from "../../schema/schema.js";
 import { CliError, EXIT, type Io } from "../io.js";
 import { limitsFrom, MAX_INPUT_BYTES_HELP, pickSegment, readInputs, renderForTerminal } from "../inputs.js";
-import { loadSchema } from "./check.js";
+import { resolveSchema } from "./check.js";
 import { parseOperandArgs, parseSteps, readOperands, type Operand } from "./relate.js";
 
-export const help = `usage: segql diff --schema FILE [-f FILE]... [--json] [--steps N] OLD NEW
+export const help = `usage: segql diff [--schema FILE] [-f FILE]... [--json] [--steps N] OLD NEW
        segql diff --schema FILE --old FILE --new FILE [--segment NAME] [--json]
 
 Compares two versions of a segment and prints, as simplified conditions, who enters (matched by NEW
@@ -24,7 +24,7 @@ and not by OLD) and who leaves (matched by OLD and not by NEW), over every possi
   OLD, NEW            each an expression, or --segment NAME for a segment of the files given with -f
       --old FILE      the old version: a file holding one condition (or the segment --segment names)
       --new FILE      the new version, likewise
-  -s, --schema FILE   the schema (JSON)
+  -s, --schema FILE   the schema (JSON); without it, the one the nearest segql.json names
   -f, --file FILE     segment files: --segment picks from them, and expressions may refer to their
                       segments with 'in segment "Name"'
       --segment NAME  a segment of the files (an operand); with --old/--new, the segment to take
@@ -47,13 +47,13 @@ Examples:
 export async function run(args: string[], io: Io): Promise<number> {
   const parsed = parseOperandArgs(args, { json: { value: false }, steps: { value: true }, old: { value: true }, new: { value: true } });
   const str = (name: string): string | undefined => (typeof parsed.options[name] === "string" ? (parsed.options[name] as string) : undefined);
-  const schemaPath = str("schema");
-  if (!schemaPath) throw new CliError("--schema FILE is required (see segql diff --help)");
+  const chosen = resolveSchema(parsed.options["schema"], io.cwd?.());
+  if (!chosen) throw new CliError("--schema FILE is required, or a segql.json naming the schema in this folder or above (see segql diff --help)");
   const steps = parseSteps(str("steps"));
   const oldFile = str("old");
   const newFile = str("new");
   let operands: Operand[] | null;
-  const schema = loadSchema(schemaPath);
+  const schema = chosen.schema;
   if (oldFile !== undefined || newFile !== undefined) {
     if (oldFile === undefined || newFile === undefined) throw new CliError("--old and --new go together: give both files");
     const names = parsed.positional.filter((p) => p.startsWith("\u0000segment:")).map((p) => p.slice("\u0000segment:".length));

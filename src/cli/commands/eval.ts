@@ -12,10 +12,10 @@ import { LineIndex } from "../../diagnostics.js";
 import { parse } from "../../parser/index.js";
 import { CliError, EXIT, parseArgs, type Io } from "../io.js";
 import { limitsFrom, MAX_INPUT_BYTES_HELP, pickSegment, readInputs, renderForTerminal, takeFiles } from "../inputs.js";
-import { loadSchema, timeZoneOption } from "./check.js";
+import { resolveSchema, timeZoneOption } from "./check.js";
 import { dayStart, fromWallClock, zoneOf, type TimeZone } from "../../checker/zone.js";
 
-export const help = `usage: segql eval --schema FILE --data FILE [--events FILE | --no-events] [--now ISO] [--tz ZONE] [--count]
+export const help = `usage: segql eval [--schema FILE] --data FILE [--events FILE | --no-events] [--now ISO] [--tz ZONE] [--count]
                   [--segment NAME] [--max-input-bytes N] (-f FILE | EXPRESSION | -)
 
 Evaluates a condition against contacts and prints the keys of those that match, one per line,
@@ -25,7 +25,7 @@ each once, in the order of the data file.
   -                   read the condition from standard input
   -f, --file FILE     read the condition from a file (an expression or segment declarations)
       --segment NAME  with a segment file, the segment to evaluate (required when it has several)
-  -s, --schema FILE   the schema (JSON)
+  -s, --schema FILE   the schema (JSON); without it, the one the nearest segql.json names
   -d, --data FILE     the contacts: .jsonl (one object per line), .json (an array of objects) or
                       .csv (a header row naming the fields); values are converted by field type
       --format F      the data file's format when its extension does not say: jsonl, json or csv
@@ -77,9 +77,9 @@ export async function run(args: string[], io: Io): Promise<number> {
   });
   const limits = limitsFrom(options);
   const str = (name: string): string | undefined => (typeof options[name] === "string" ? (options[name] as string) : undefined);
-  const schemaPath = str("schema");
+  const chosen = resolveSchema(options["schema"], io.cwd?.());
   const dataPath = str("data");
-  if (!schemaPath) throw new CliError("--schema FILE is required (see segql eval --help)");
+  if (!chosen) throw new CliError("--schema FILE is required, or a segql.json naming the schema in this folder or above (see segql eval --help)");
   if (!dataPath) throw new CliError("--data FILE is required: the contacts to evaluate (.jsonl, .json or .csv)");
   if (files.length + positional.length === 0) throw new CliError("no condition: give an expression, -f FILE, or - to read standard input");
   if (files.length + positional.length > 1) throw new CliError("give one condition: an expression, -f FILE or - (for several segments, use a segment file and --segment)");
@@ -87,8 +87,8 @@ export async function run(args: string[], io: Io): Promise<number> {
   if (format !== undefined && format !== "jsonl" && format !== "json" && format !== "csv") throw new CliError(`--format must be jsonl, json or csv, not '${format}'`);
   const mode = str("mode");
   if (mode !== undefined && mode !== "codegen" && mode !== "closure") throw new CliError(`--mode must be codegen or closure, not '${mode}'`);
-  const schema = loadSchema(schemaPath);
-  const timeZone = timeZoneOption(options["tz"], schema);
+  const schema = chosen.schema;
+  const timeZone = timeZoneOption(options["tz"], schema, chosen.projectZone);
   const now = parseNow(str("now"), zoneOf(timeZone));
 
   const [input] = await readInputs(files, positional, io);
@@ -112,7 +112,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     io.err(`segql eval: warning: ${file}: ignoring ${names.length === 1 ? "a field" : "fields"} not in the schema: ${names.slice(0, 10).join(", ")}${names.length > 10 ? `, … (${names.length})` : ""}`);
   if (eventsPath !== undefined && options["no-events"]) throw new CliError("--events and --no-events cannot be used together");
   if (eventsPath !== undefined) {
-    if (!schema.events) throw new CliError(`--events needs a schema with an "events" section (${schemaPath} has none)`);
+    if (!schema.events) throw new CliError(`--events needs a schema with an "events" section (${chosen.label} has none)`);
     requireFile(eventsPath, "events file");
     events = await dataErrors(() => loadEventsByKey(eventsPath, schema, { onUnknownFields: warnUnknown }));
   } else if (!options["no-events"]) {

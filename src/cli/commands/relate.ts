@@ -14,9 +14,9 @@ import { parse, type SegmentDeclaration } from "../../parser/index.js";
 import type { Schema } from "../../schema/schema.js";
 import { CliError, EXIT, parseArgs, type Io, type OptionSpec, type ParsedArgs } from "../io.js";
 import { limitsFrom, MAX_INPUT_BYTES_HELP, readInputs, renderForTerminal, takeFiles, type Input } from "../inputs.js";
-import { loadSchema } from "./check.js";
+import { resolveSchema } from "./check.js";
 
-export const help = `usage: segql relate --schema FILE [-f FILE]... [--now ISO] [--json] [--steps N] A B
+export const help = `usage: segql relate [--schema FILE] [-f FILE]... [--now ISO] [--json] [--steps N] A B
 
 Says how two conditions relate over every possible contact, not one data set:
   A = B         they match the same contacts
@@ -28,7 +28,7 @@ Where they differ, a witness contact is printed as JSON (with its events, and th
 evaluated at): segql eval confirms it (see the example below).
 
   A, B                each an expression, or --segment NAME for a segment of the files given with -f
-  -s, --schema FILE   the schema (JSON)
+  -s, --schema FILE   the schema (JSON); without it, the one the nearest segql.json names
   -f, --file FILE     segment files: --segment picks from them, and expressions may refer to their
                       segments with 'in segment "Name"' (repeat for several files)
       --segment NAME  a segment of the files, as an operand (give it once per operand)
@@ -169,14 +169,14 @@ export async function readOperands(parsed: ParsedArgs & { files: string[] }, sch
 export async function run(args: string[], io: Io): Promise<number> {
   const parsed = parseOperandArgs(args, { now: { value: true }, json: { value: false }, steps: { value: true } });
   const str = (name: string): string | undefined => (typeof parsed.options[name] === "string" ? (parsed.options[name] as string) : undefined);
-  const schemaPath = str("schema");
-  if (!schemaPath) throw new CliError("--schema FILE is required (see segql relate --help)");
+  const chosen = resolveSchema(parsed.options["schema"], io.cwd?.());
+  if (!chosen) throw new CliError("--schema FILE is required, or a segql.json naming the schema in this folder or above (see segql relate --help)");
   if (parsed.positional.length !== 2) {
     throw new CliError(`give two conditions, A and B (each an expression or --segment NAME), found ${parsed.positional.length}`);
   }
   const now = parseNowOption(str("now"));
   const steps = parseSteps(str("steps"));
-  const schema = loadSchema(schemaPath);
+  const schema = chosen.schema;
   const operands = await readOperands(parsed, schema, io, "relate");
   if (!operands) return EXIT.problems;
   const [a, b] = operands as [Operand, Operand];
