@@ -217,8 +217,8 @@ describe("help", () => {
     const usage = await segql(["--help"]);
     expect(usage.stdout).toContain("relate   how two conditions relate");
     expect(usage.stdout).toContain("diff     who enters and who leaves");
-    expect((await segql(["relate", "--help"])).stdout).toMatch(/^usage: segql relate --schema FILE/);
-    expect((await segql(["diff", "--help"])).stdout).toMatch(/^usage: segql diff --schema FILE/);
+    expect((await segql(["relate", "--help"])).stdout).toMatch(/^usage: segql relate \[--schema FILE\]/);
+    expect((await segql(["diff", "--help"])).stdout).toMatch(/^usage: segql diff \[--schema FILE\]/);
   });
 
   it("the witness of an example in relate's help is what it says", () => {
