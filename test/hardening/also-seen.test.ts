@@ -67,7 +67,7 @@ describe("segql check on an input with no condition", () => {
     expect(await segql(["check", ""])).toEqual({
       code: 1,
       stdout: "1:1: error: the input is empty: there is no condition to check\n   1 | \n     | ^",
-      stderr: "1 error in 1 of 1 input, checked for syntax only (no --schema given)",
+      stderr: "1 error in 1 of 1 input, checked for syntax only (no --schema given, no segql.json found)",
     });
     expect((await segql(["check", "  \n\t"])).code).toBe(1);
     const comments = await segql(["check", "-s", SCHEMA, "-"], "-- just a note\n");
