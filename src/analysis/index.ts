@@ -24,6 +24,7 @@ import type { Schema } from "../schema/schema.js";
 import { Formulas, type Node } from "./formula.js";
 import { analysisMessages } from "./messages.js";
 import { ReasonerOracle } from "./oracle.js";
+import { PerSchemaAndZone } from "./per-schema.js";
 import { buildRegions, RegionsGaveUp } from "./regions.js";
 import { Reasoner } from "./reasoner.js";
 import { conditionWarnings, type WarningOptions } from "./warnings.js";
@@ -90,7 +91,7 @@ export function analysisWarnings(segments: readonly TypedSegment[], options: Ana
   let r: Reasoner | null = null;
   const reasoner = (): Reasoner => {
     if (r) return r;
-    r = options.thorough ? freshReasoner(zone, Infinity) : keep ? reasonerFor(schema, zone) : freshReasoner(zone);
+    r = options.thorough ? freshReasoner(zone, Infinity) : keep ? reasoners.get(schema, zone) : freshReasoner(zone);
     r.f.forgetTyped();
     return r;
   };
@@ -98,7 +99,7 @@ export function analysisWarnings(segments: readonly TypedSegment[], options: Ana
   const fast = options.fastPath !== false;
   const regions = options.regions !== false && !options.thorough;
   const walkOptions: WarningOptions = options.text !== undefined ? { text: options.text, firstLine: options.firstLine ?? 1 } : { firstLine: options.firstLine ?? 1 };
-  const byText = keep && options.text !== undefined ? textCacheFor(schema, zone) : null;
+  const byText = keep && options.text !== undefined ? textCaches.get(schema, zone) : null;
   for (const s of segments) {
     // Kept: the same condition at the same place of the same text (and referring to the same segments)
     // has the same warnings; found without building its formula (what costs most in a language server
@@ -172,21 +173,7 @@ class TextCache {
 /** Source texts whose warnings a `TextCache` keeps. */
 const MAX_KEPT_TEXTS = 500;
 
-const textCaches = new WeakMap<Schema, Map<string, TextCache>>();
-
-function textCacheFor(schema: Schema, zone: TimeZone): TextCache {
-  let byZone = textCaches.get(schema);
-  if (!byZone) {
-    byZone = new Map();
-    textCaches.set(schema, byZone);
-  }
-  let c = byZone.get(zone.name);
-  if (!c) {
-    c = new TextCache();
-    byZone.set(zone.name, c);
-  }
-  return c;
-}
+const textCaches = new PerSchemaAndZone(() => new TextCache());
 
 /**
  * A condition's key within its text: its start, the options that change its warnings, and the meaning
@@ -244,7 +231,6 @@ function regionWarnings(expr: TypedExpr, schema: Schema, zone: TimeZone, options
  * formula is a pure function of its atoms, so what is decided about it stays true. A reasoner is replaced
  * once it holds 50,000 nodes, which bounds the memory (and the garbage collector's work).
  */
-const reasoners = new WeakMap<Schema, Map<string, Reasoner>>();
 
 /**
  * Warnings search only formulas of at most this many atom occurrences: the rest is left undecided, so
@@ -256,19 +242,7 @@ export const MAX_SEARCH_ATOMS = 12;
 /** Nodes a kept reasoner may hold before it is replaced. */
 const MAX_KEPT_NODES = 50_000;
 
-function reasonerFor(schema: Schema, zone: TimeZone): Reasoner {
-  let byZone = reasoners.get(schema);
-  if (!byZone) {
-    byZone = new Map();
-    reasoners.set(schema, byZone);
-  }
-  let r = byZone.get(zone.name);
-  if (!r || r.f.size > MAX_KEPT_NODES) {
-    r = freshReasoner(zone);
-    byZone.set(zone.name, r);
-  }
-  return r;
-}
+const reasoners = new PerSchemaAndZone((zone) => freshReasoner(zone), (r) => r.f.size > MAX_KEPT_NODES);
 
 function freshReasoner(zone: TimeZone, maxSearchAtoms = MAX_SEARCH_ATOMS): Reasoner {
   const r = new Reasoner(new Formulas({ zone }));

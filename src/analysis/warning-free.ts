@@ -43,6 +43,7 @@ import type { Literal, PositiveTest, TypedEvent, TypedExpr, TypedRule } from "..
 import type { TimeZone } from "../checker/zone.js";
 import type { Schema } from "../schema/schema.js";
 import { Formulas, type Node } from "./formula.js";
+import { PerSchemaAndZone } from "./per-schema.js";
 import { Reasoner } from "./reasoner.js";
 import { BOOL, DAYS, INSTANTS, NUMBERS, TEXT, dayBound, intersect, isNone, unite, without, type ValueSet } from "./value-sets.js";
 
@@ -70,23 +71,14 @@ interface Kept {
   leaves: Map<string, Leaf>;
 }
 
-const kept = new WeakMap<Schema, Map<string, Kept>>();
-
-function keptFor(schema: Schema, zone: TimeZone): Kept {
-  let byZone = kept.get(schema);
-  if (!byZone) {
-    byZone = new Map();
-    kept.set(schema, byZone);
-  }
-  let k = byZone.get(zone.name);
-  if (!k || k.r.f.size > MAX_NODES || k.leaves.size > MAX_NODES) {
+const kept = new PerSchemaAndZone<Kept>(
+  (zone) => {
     const r = new Reasoner(new Formulas({ zone, now: FIXED_NOW }));
     r.maxSearchAtoms = 0;
-    k = { r, leaves: new Map() };
-    byZone.set(zone.name, k);
-  }
-  return k;
-}
+    return { r, leaves: new Map() };
+  },
+  (k) => k.r.f.size > MAX_NODES || k.leaves.size > MAX_NODES,
+);
 
 /**
  * Proved: the walk (warnings.ts) can find no `never-matches`, `always-true` or `redundant` warning in this
@@ -160,7 +152,7 @@ export function provablyWarningFree(expr: TypedExpr, schema: Schema, zone: TimeZ
   // Left: a lone event condition (no filter), decided by the kept reasoner; or two or more rules on one
   // field of which one is a text pattern or a list test. Showing every combination of those takes a search
   // that costs more than the walk it would save on bench/parse's corpus, so they go to the walk.
-  const k = keptFor(schema, zone);
+  const k = kept.get(schema, zone);
   const { r } = k;
   r.f.forgetTyped();
   for (const leaves of rest) {
