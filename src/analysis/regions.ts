@@ -32,7 +32,8 @@
  * do too, unless the reasoner proved a vector impossible that they kept.
  *
  * Not modelled (the caller falls back to the reasoner for the whole condition): event conditions,
- * segment references, more than MAX_FIELDS fields, a field with more than MAX_REGIONS regions or, when
+ * segment references, times relative to `now` on two or more fields (one `now` ties them), more than
+ * MAX_FIELDS fields, a field with more than MAX_REGIONS regions or, when
  * vectors are put to the reasoner, more than MAX_ASKED leaves; and a search that takes more than
  * MAX_STEPS steps.
  */
@@ -43,6 +44,7 @@ import type { Schema } from "../schema/schema.js";
 import { Formulas, type Atom, type Node, type Var } from "./formula.js";
 import type { Oracle } from "./oracle.js";
 import type { OrderedSet } from "./ordered-set.js";
+import { PerSchemaAndZone } from "./per-schema.js";
 import { Reasoner } from "./reasoner.js";
 import { solveText, type TextLit } from "./text-theory.js";
 import { solveTimes, type TimeBound } from "./time-graph.js";
@@ -489,6 +491,9 @@ export function buildRegions(expr: TypedExpr, schema: Schema, zone: TimeZone, te
   // Each node's kind and operands are read once, when it is pushed: the typed nodes differ in shape, so
   // each read of a property is a slow (megamorphic) lookup.
   const { stackKind, stackOps } = sp;
+  // The one field whose rules are relative to `now`, if any: rules of two such fields are tied through
+  // the one `now` (`a within last 1 day and b before 1 month ago`), so their fields do not combine freely.
+  let relativeField = -1;
   stack[0] = expr;
   stage[0] = 0;
   firstAt[0] = 0;
@@ -510,6 +515,11 @@ export function buildRegions(expr: TypedExpr, schema: Schema, zone: TimeZone, te
         fieldCount[nf] = 0;
         fieldFirst[nf] = n;
         nf++;
+      }
+      const type = (e as TypedRule).field.type;
+      if ((type === "timestamp" || type === "date") && isRelative(e as TypedRule)) {
+        if (relativeField === -1) relativeField = f;
+        else if (relativeField !== f) return null;
       }
       fieldCount[f]!++;
       kinds[n] = LEAF;
@@ -1151,28 +1161,17 @@ interface Kept {
   leaves: Map<string, Node>;
 }
 
-const kept = new WeakMap<Schema, Map<string, Kept>>();
-
-function keptFor(schema: Schema, zone: TimeZone): Kept {
-  let byZone = kept.get(schema);
-  if (!byZone) {
-    byZone = new Map();
-    kept.set(schema, byZone);
-  }
-  let k = byZone.get(zone.name);
-  if (!k || k.r.f.size > MAX_KEPT_NODES || k.leaves.size > MAX_KEPT_NODES) {
-    k = { r: new Reasoner(new Formulas({ zone })), leaves: new Map() };
-    byZone.set(zone.name, k);
-  }
-  return k;
-}
+const kept = new PerSchemaAndZone<Kept>(
+  (zone) => ({ r: new Reasoner(new Formulas({ zone })), leaves: new Map() }),
+  (k) => k.r.f.size > MAX_KEPT_NODES || k.leaves.size > MAX_KEPT_NODES,
+);
 
 /**
  * Adds to `vectors` each vector of the leaves that the reasoner does not prove impossible (for every
  * `now`): what the representatives may have missed.
  */
 function askReasoner(rules: readonly TypedRule[], vectors: number[], schema: Schema, zone: TimeZone, text: string | undefined): void {
-  const k = keptFor(schema, zone);
+  const k = kept.get(schema, zone);
   const { r } = k;
   r.f.forgetTyped();
   const nodes = rules.map((rule) => {
