@@ -49,7 +49,7 @@ describe("a DuckDB file store", { timeout: 60_000 }, () => {
     expect(e.message).toContain("fields.ltv.type");
     expect(await rejection(openStore({ db: join(dir, "new.duckdb") }))).toBeInstanceOf(InvalidInputError);
     const newer = join(dir, "newer.duckdb");
-    (await openStore({ db: newer, schema: crmSchema })).close();
+    await (await openStore({ db: newer, schema: crmSchema })).close();
     const instance = await DuckDBInstance.create(newer);
     const con = await instance.connect();
     await con.run("UPDATE segql_meta SET value = '99' WHERE key = 'format'");
@@ -62,8 +62,9 @@ describe("a DuckDB file store", { timeout: 60_000 }, () => {
 
   it("a file held open by another process is DatabaseInUseError, not a stack", async () => {
     const held = join(dir, "held.duckdb");
-    (await openStore({ db: held, schema: crmSchema })).close();
-    const child = spawn(process.execPath, ["-e", `import("@duckdb/node-api").then(async (m) => { await m.DuckDBInstance.create(${JSON.stringify(held)}); console.log("open"); setInterval(() => {}, 1000); })`], { cwd: process.cwd(), stdio: ["ignore", "pipe", "inherit"] });
+    await (await openStore({ db: held, schema: crmSchema })).close();
+    // The holder keeps its instance referenced: an unreferenced one may be collected, which releases the lock.
+    const child = spawn(process.execPath, ["-e", `import("@duckdb/node-api").then(async (m) => { globalThis.holder = await m.DuckDBInstance.create(${JSON.stringify(held)}); console.log("open"); setInterval(() => {}, 1000); })`], { cwd: process.cwd(), stdio: ["ignore", "pipe", "inherit"] });
     try {
       await new Promise<void>((resolve, reject) => {
         child.stdout!.on("data", (d: Buffer) => (d.toString().includes("open") ? resolve() : undefined));
