@@ -14,6 +14,7 @@
  * | `DatabaseInUseError` | `database-in-use` | (startup) | 2 |
  * | `NewerDatabaseError` | `newer-database` | (startup) | 2 |
  * | `SchemaMismatchError` | `schema-mismatch` | (startup) | 2 |
+ * | `JournalApplyError` | `journal-apply-failed` | (startup; while running, not mapped yet: 500) | 2 |
  *
  * Anything else thrown by a store operation is a bug (HTTP 500, CLI exit 3).
  */
@@ -31,7 +32,8 @@ export type StoreErrorCode =
   | "invalid-input"
   | "database-in-use"
   | "newer-database"
-  | "schema-mismatch";
+  | "schema-mismatch"
+  | "journal-apply-failed";
 
 /** Base class of every error a store operation throws on purpose. */
 export class StoreError extends Error {
@@ -171,6 +173,46 @@ export class SchemaMismatchError extends StoreError {
   constructor(readonly differences: string[]) {
     super("schema-mismatch", `the database was created with another schema (${differences.slice(0, 5).join("; ")}); open it without a schema to use its own`);
     this.name = "SchemaMismatchError";
+  }
+}
+
+/** Where a write-back journal record that cannot be applied sits, and why it cannot. */
+export interface JournalApplyFailure {
+  /** The database file. */
+  database: string;
+  /** The journal file (null for a `:memory:` database, whose records live only in the process). */
+  journal: string | null;
+  /** The record's number and 1-based line in the journal (null if the line is not known). */
+  record: number;
+  line: number | null;
+  /** Acknowledged upserts not applied, this one included: records `record` to `lastRecord`. */
+  pending: number;
+  lastRecord: number;
+  /** What the database (or the store, for a record it cannot read) said. */
+  reason: string;
+  /** True when opening the store replayed the journal; false when the store was running. */
+  atOpen: boolean;
+}
+
+/**
+ * A DuckDB store's write-back journal holds an acknowledged upsert the database refuses (write-back.ts).
+ * The records before it are applied; it and the ones after it stay in the journal, so nothing is lost.
+ * At open the store refuses to open; while running, writes are refused and reads see the database
+ * without the records not applied. Fix the cause and open again, or move the journal aside.
+ */
+export class JournalApplyError extends StoreError {
+  constructor(readonly failure: JournalApplyFailure) {
+    const f = failure;
+    const where = `record ${f.record}${f.line !== null ? ` (line ${f.line})` : ""} of the write-back journal${f.journal !== null ? ` ${f.journal}` : ""}`;
+    const held = `${f.pending} acknowledged upsert${f.pending === 1 ? "" : "s"} not yet applied (record${f.pending === 1 ? ` ${f.record}` : `s ${f.record}-${f.lastRecord}`})`;
+    const aside = f.journal !== null ? `move ${f.journal} aside to open without them (they are then lost)` : "they are lost when the store closes (an in-memory database)";
+    super(
+      "journal-apply-failed",
+      f.atOpen
+        ? `cannot open ${f.database}: ${where} cannot be applied to the database: ${f.reason}. The database itself is intact, with every upsert before it; the journal holds ${held}. Fix the cause and open again to apply them, or ${aside}`
+        : `writes are refused: ${where} could not be applied to the database: ${f.reason}. The database is intact, with every upsert before it; reads work but do not show the ${held}, which stay in the journal. Close the store, fix the cause and open it again to apply them, or ${aside}`,
+    );
+    this.name = "JournalApplyError";
   }
 }
 

@@ -22,6 +22,7 @@
 import { STATIC_FIELD } from "./catalog.js";
 import { num, type Param, type Row, type SqlAdapter, type SqlRunner } from "./adapter.js";
 import type { Ctx } from "./context.js";
+import { JournalApplyError } from "./errors.js";
 import { Journal, type JournalRecord } from "./journal.js";
 import { addToMemberCounts, evaluationPlan, memberPairs, predicateAt, relevantTargets } from "./membership.js";
 import type { ColumnPlan } from "./physical.js";
@@ -71,7 +72,12 @@ export class WriteBack {
   private planTrusted = false;
   private draining: Promise<void> | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
-  private failure: unknown = null;
+  /** The record the database refused (writes are refused from then on; reads go on). */
+  private failure: JournalApplyError | null = null;
+  /** The journal's file failed after a rewrite: upserts take the ordinary path from then on. */
+  private journalFault: unknown = null;
+  /** Whether `recover` is done: a failure before is the open's, after is the running store's. */
+  private opened = false;
   private nextN: number;
   private closed = false;
 
@@ -87,13 +93,13 @@ export class WriteBack {
       location: raw.location,
       storesNul: raw.storesNul,
       query: async (sql: string, params?: readonly Param[]) => {
-        await this.drain();
+        await this.drainForRead();
         return raw.query(sql, params);
       },
       exec: (sql: string) => slow(() => raw.exec(sql)),
       write: <T>(fn: (tx: SqlRunner) => Promise<T>) => slow(() => raw.write(fn)),
       read: async <T>(fn: (tx: SqlRunner) => Promise<T>) => {
-        await this.drain();
+        await this.drainForRead();
         return raw.read(fn);
       },
       close: () => this.close(),
@@ -114,14 +120,20 @@ export class WriteBack {
     const { journal, records } = Journal.open(path);
     const wb = new WriteBack(raw, journal, Math.max(applied, ...records.map((r) => r.n)));
     wb.pending = records.filter((r) => r.n > applied);
-    if (wb.pending.length === 0) journal.clear();
+    // Records the database holds already (a crash after a commit, before the journal was emptied).
+    journal.applied(applied);
     return wb;
   }
 
-  /** Applies what the journal holds and the database does not (after a crash). */
+  /**
+   * Applies what the journal holds and the database does not (after a crash). Throws `JournalApplyError`
+   * (`atOpen`) when a record cannot be applied: the records before it are applied, it and the later ones
+   * stay in the journal.
+   */
   async recover(ctx: Ctx): Promise<void> {
     this.ctx = ctx;
     await this.drain();
+    this.opened = true;
   }
 
   /**
@@ -131,7 +143,7 @@ export class WriteBack {
    */
   async tryUpsert(writes: ContactWrites): Promise<WriteResult | null> {
     const ctx = this.ctx;
-    if (!ctx || this.closed || this.blocked > 0 || this.failure !== null || writes.size === 0 || writes.size > FEW || !plainColumns(ctx)) return null;
+    if (!ctx || this.closed || this.blocked > 0 || this.failure !== null || this.journalFault !== null || writes.size === 0 || writes.size > FEW || !plainColumns(ctx)) return null;
     const keys = [...writes.keys()];
     const generation = this.generation;
     const missing = keys.filter((k) => !this.cache.has(k));
@@ -187,7 +199,7 @@ export class WriteBack {
 
   /** The feed after `since` from memory, or null when memory does not hold all of it. */
   changesFromMemory(since: number, limit: number, segmentId: number | undefined): ChangesPage | null {
-    if (this.floor === null || since < this.floor) return null;
+    if (this.floor === null || since < this.floor || this.failure !== null) return null;
     const items: MembershipChange[] = [];
     for (const c of this.tail) {
       if (c.seq <= since || (segmentId !== undefined && c.segmentId !== segmentId)) continue;
@@ -197,31 +209,86 @@ export class WriteBack {
     return { items, next: items.length > 0 ? items[items.length - 1]!.seq : since };
   }
 
-  /** Applies every pending record to the database. */
+  /**
+   * Applies every pending record to the database. Rejects with `JournalApplyError` once a record cannot
+   * be applied (then at once, without trying again: the store must be reopened).
+   */
   drain(): Promise<void> {
+    if (this.failure !== null) return Promise.reject(this.failure);
     if (this.draining) return this.draining;
     if (this.pending.length === 0) return Promise.resolve();
     if (!this.ctx) return Promise.reject(new Error("the store is not open yet"));
     const ctx = this.ctx;
     this.draining = (async () => {
       try {
-        while (this.pending.length > 0) {
-          const batch = this.pending.slice(0, BATCH);
-          await this.raw.write((tx) => applyRecords(ctx, tx, batch));
-          this.pending.splice(0, batch.length);
-        }
-        // Synchronously after the last commit: no record can have been appended since the check above.
-        this.journal.clear();
+        while (this.pending.length > 0) await this.applyBatch(ctx, this.pending.slice(0, BATCH));
         if (this.cache.size > CACHE) this.cache.clear();
-      } catch (e) {
-        // The records stay in the journal (the next open applies them); stop taking this path.
-        this.failure = e;
-        throw e;
       } finally {
         this.draining = null;
       }
     })();
     return this.draining;
+  }
+
+  /**
+   * Before a read: applies the pending records, so the read sees every acknowledged upsert; once a record
+   * cannot be applied, reads go on over the database as it is (without it and the records after it).
+   */
+  private async drainForRead(): Promise<void> {
+    try {
+      await this.drain();
+    } catch (e) {
+      if (!(e instanceof JournalApplyError) || !this.opened) throw e;
+    }
+  }
+
+  /**
+   * Applies `batch` (the first pending records) in one transaction. When that fails, tries each record once
+   * in a transaction of its own, in order (a failure that does not come back, such as a lost connection or
+   * a full disk, costs no more than this): the records before a bad one are applied, and the bad one stops
+   * the write-back path with a `JournalApplyError` saying which record and why.
+   */
+  private async applyBatch(ctx: Ctx, batch: readonly JournalRecord[]): Promise<void> {
+    try {
+      await this.raw.write((tx) => applyRecords(ctx, tx, batch));
+      this.appliedThrough(batch.length);
+      return;
+    } catch {
+      // Found below, record by record.
+    }
+    for (const record of batch) {
+      try {
+        await this.raw.write((tx) => applyRecords(ctx, tx, [record]));
+      } catch (e) {
+        this.failure = new JournalApplyError({
+          database: this.raw.location,
+          journal: this.journal.path,
+          record: record.n,
+          line: this.journal.lineOf(record.n),
+          pending: this.pending.length,
+          lastRecord: this.pending.at(-1)!.n,
+          reason: reasonOf(e),
+          atOpen: !this.opened,
+        });
+        // The feed's tail shows changes the database does not hold: from now on it is read from there.
+        this.tail = [];
+        this.floor = null;
+        throw this.failure;
+      }
+      this.appliedThrough(1);
+    }
+  }
+
+  /** The first `count` pending records are committed: they leave `pending`, and the journal reclaims them. */
+  private appliedThrough(count: number): void {
+    const last = this.pending[count - 1]!.n;
+    this.pending.splice(0, count);
+    try {
+      this.journal.applied(last);
+    } catch (e) {
+      // A rewritten journal whose directory entry could not be synced: acknowledge nothing more from it.
+      this.journalFault = e;
+    }
   }
 
   private schedule(): void {
@@ -359,13 +426,24 @@ function decodeText(text: string | null, col: ColumnPlan): unknown {
   }
 }
 
+/** DuckDB's (or the store's) message for a record that cannot be applied, on one line. */
+function reasonOf(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  return text.replace(/\s*\n\s*/g, " ").trim().slice(0, 2000);
+}
+
 /** Applies journal records in `tx`: contacts, the change log, memberships, member counts, the mark. */
 async function applyRecords(ctx: Ctx, tx: SqlRunner, batch: readonly JournalRecord[]): Promise<void> {
   const writes: ContactWrites = new Map();
+  const columns = new Set(ctx.contactCols.map((c) => c.name));
   for (const r of batch) {
     for (const [key, cols] of r.writes) {
       const m = writes.get(key) ?? new Map<string, string | null>();
-      for (const [c, v] of cols) m.set(c, v);
+      for (const [c, v] of cols) {
+        // The journal outlives the process that wrote it: a record may name a column the schema lost.
+        if (!columns.has(c)) throw new Error(`it writes the column ${JSON.stringify(c)}, which the store's contacts do not have`);
+        m.set(c, v);
+      }
       writes.set(key, m);
     }
   }
