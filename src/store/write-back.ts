@@ -429,7 +429,8 @@ function decodeText(text: string | null, col: ColumnPlan): unknown {
 /** DuckDB's (or the store's) message for a record that cannot be applied, on one line. */
 function reasonOf(e: unknown): string {
   const text = e instanceof Error ? e.message : String(e);
-  return text.replace(/\s*\n\s*/g, " ").trim().slice(0, 2000);
+  // DuckDB appends the statement with a caret under the fault ("LINE 1: …"): SQL the user never wrote.
+  return text.replace(/\n+LINE \d+:[\s\S]*$/, "").replace(/\s*\n\s*/g, " ").trim().slice(0, 2000);
 }
 
 /** Applies journal records in `tx`: contacts, the change log, memberships, member counts, the mark. */

@@ -114,6 +114,8 @@ describe("a journal record that cannot be applied when the store opens", { timeo
     expect(e).toBeInstanceOf(JournalApplyError);
     expect((e as JournalApplyError).failure).toMatchObject({ record: 1, line: 1, pending: 1, lastRecord: 1 });
     expect(e.message).toMatch(/record 1 \(line 1\) .* cannot be applied to the database: .*not a number.*1 acknowledged upsert not yet applied \(record 1\)/);
+    expect((e as JournalApplyError).failure.reason).toBe("Conversion Error: Could not convert string 'not a number' to DOUBLE");
+    expect(e.message).toContain(`Fix the cause and open again to apply it, or move ${journal} aside to open without it (it is then lost)`);
     expect(e.message).not.toContain("\n");
   });
 });
