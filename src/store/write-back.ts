@@ -10,10 +10,17 @@
  *      journal (journal.ts) and syncs it: the upsert is durable and acknowledged;
  *   4. shows the changes in an in-memory tail of the feed;
  *   5. applies the records to the database in one transaction per batch a few milliseconds later (or before
- *      anything else reads or writes it), recording the last record applied in that same transaction.
+ *      anything else reads or writes it), recording the last record applied in that same transaction;
+ *      the journal then reclaims their space (journal.ts `applied`: emptied, or rewritten past 4 MiB).
  * Every other operation goes through `adapter` below, which applies pending records first, so it sees
  * the database exactly as if each upsert had been written in its own transaction. On open, records the
  * database has not applied (a crash between 3 and 5) are applied before anything runs.
+ *
+ * A batch the database refuses is tried again record by record, once: the records before a bad one are
+ * applied, and the bad one stops the path with a `JournalApplyError` (which record, which line, why). It
+ * and the records after it stay in the journal; from then on writes are refused with that error and reads
+ * see the database as it is, until the store is reopened (which tries again, and refuses to open while
+ * the record still cannot be applied). Nothing acknowledged is dropped without the user moving the file.
  *
  * Sequence numbers come from the database's own sequence, reserved in blocks; a write on the ordinary path
  * (refresh, segment edit, member edit, events, import) drops the block and the caches, so numbers stay in
@@ -121,7 +128,11 @@ export class WriteBack {
     const wb = new WriteBack(raw, journal, Math.max(applied, ...records.map((r) => r.n)));
     wb.pending = records.filter((r) => r.n > applied);
     // Records the database holds already (a crash after a commit, before the journal was emptied).
-    journal.applied(applied);
+    try {
+      journal.applied(applied);
+    } catch (e) {
+      wb.journalFault = e;
+    }
     return wb;
   }
 
@@ -165,6 +176,8 @@ export class WriteBack {
     }
     const now = ctx.clock();
     for (let attempt = 0; attempt < 3; attempt++) {
+      // A record refused (or the journal failed) while this upsert awaited: the ordinary path refuses it.
+      if (this.failure !== null || this.journalFault !== null) return null;
       const outcome = this.evaluate(ctx, keys, writes, now);
       if (outcome === null) return null;
       if (this.pool.length - this.poolAt < outcome.changes.length) {
