@@ -206,12 +206,16 @@ export class JournalApplyError extends StoreError {
     const where = `record ${f.record}${f.line !== null ? ` (line ${f.line})` : ""} of the write-back journal${f.journal !== null ? ` ${f.journal}` : ""}`;
     const held = `${f.pending} acknowledged upsert${f.pending === 1 ? "" : "s"} not yet applied (record${f.pending === 1 ? ` ${f.record}` : `s ${f.record}-${f.lastRecord}`})`;
     const them = f.pending === 1 ? "it" : "them";
-    const aside = f.journal !== null ? `move ${f.journal} aside to open without ${them} (${f.pending === 1 ? "it is" : "they are"} then lost)` : `${f.pending === 1 ? "it is" : "they are"} lost when the store closes (an in-memory database)`;
+    const lost = f.pending === 1 ? "it is" : "they are";
+    const next =
+      f.journal !== null
+        ? `${f.atOpen ? "Fix the cause and open again" : "Close the store, fix the cause and open it again"} to apply ${them}, or move ${f.journal} aside to open without ${them} (${lost} then lost)`
+        : `${lost[0]!.toUpperCase()}${lost.slice(1)} lost when the store closes (an in-memory database)`;
     super(
       "journal-apply-failed",
       f.atOpen
-        ? `cannot open ${f.database}: ${where} cannot be applied to the database: ${f.reason}. The database itself is intact, with every upsert before it; the journal holds ${held}. Fix the cause and open again to apply ${them}, or ${aside}`
-        : `writes are refused: ${where} could not be applied to the database: ${f.reason}. The database is intact, with every upsert before it; reads work but do not show the ${held}, which stay in the journal. Close the store, fix the cause and open it again to apply ${them}, or ${aside}`,
+        ? `cannot open ${f.database}: ${where} cannot be applied to the database: ${f.reason}. The database itself is intact, with every upsert before it; the journal holds ${held}. ${next}`
+        : `writes are refused: ${where} could not be applied to the database: ${f.reason}. The database is intact, with every upsert before it; reads work but do not show the ${held}, which stay in the journal. ${next}`,
     );
     this.name = "JournalApplyError";
   }

@@ -181,6 +181,44 @@ describe("a journal record that cannot be applied while the store runs", { timeo
     expect(existsSync(journal)).toBe(false);
   });
 
+  it("reports a refusal found while closing, closes anyway, and keeps the record for the next open", async () => {
+    const { db, journal } = await freshDatabase("closing");
+    const store = await openStore({ db });
+    const wb = internals(store);
+    wb.drainDelayMs = 60_000;
+    await store.upsertContacts([{ id: "z", ltv: 300 }]);
+    await wb.raw.exec("ALTER TABLE contacts RENAME COLUMN ltv TO ltv_gone");
+    const e = await rejection(store.close());
+    expect((e as JournalApplyError).failure).toMatchObject({ record: 1, line: 1, pending: 1, atOpen: false });
+    // Closed: the file is free for the next open, which refuses while the cause is there.
+    expect(readFileSync(journal, "utf8").split("\n")).toHaveLength(2);
+    expect(((await rejection(openStore({ db }))) as JournalApplyError).failure).toMatchObject({ record: 1, atOpen: true });
+    await renameColumn(db, "ltv_gone", "ltv");
+    const fixed = await openStore({ db });
+    try {
+      expect((await fixed.getContact("z")).values["ltv"]).toBe(300);
+    } finally {
+      await fixed.close();
+    }
+  });
+
+  it("says an in-memory store's records are lost when it closes", async () => {
+    const store = await openStore({ db: ":memory:", schema: crmSchema });
+    const wb = internals(store);
+    wb.drainDelayMs = 60_000;
+    try {
+      await store.upsertContacts([{ id: "m", ltv: 3 }]);
+      await wb.raw.exec("ALTER TABLE contacts RENAME COLUMN ltv TO ltv_gone");
+      // A read applies the journal, which fails, and goes on.
+      expect((await store.listSegments()).items).toEqual([]);
+      const e = await rejection(store.upsertContacts([{ id: "n", name: "q" }]));
+      expect((e as JournalApplyError).failure).toMatchObject({ journal: null, record: 1, line: null, pending: 1 });
+      expect(e.message).toMatch(/^writes are refused: record 1 of the write-back journal could not be applied .*\. It is lost when the store closes \(an in-memory database\)$/);
+    } finally {
+      await store.close();
+    }
+  });
+
   it("loses and stops nothing when applying fails once and then succeeds (record by record)", async () => {
     const { db } = await freshDatabase("transient");
     const store = await openStore({ db });
