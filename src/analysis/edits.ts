@@ -63,21 +63,38 @@ export function extent(text: string, span: Span): { start: number; end: number }
 function parens(text: string, from: number, to: number): { opens: number; closes: number } | null {
   let depth = 0;
   let closes = 0;
+  // By char code: this runs for every warning's quoted parts and fixes.
   for (let i = from; i < to; i++) {
-    const c = text[i]!;
-    if (c === "(") depth++;
-    else if (c === ")") {
+    const c = text.charCodeAt(i);
+    if (c === OPEN) depth++;
+    else if (c === CLOSE) {
       if (depth > 0) depth--;
       else closes++;
-    } else if (c === '"' || c === "'" || c === "`") {
-      const end = skipQuoted(text, i, c);
+    } else if (c === DOUBLE_QUOTE || c === SINGLE_QUOTE || c === BACKTICK) {
+      const end = skipQuoted(text, i, text[i]!);
       if (end < 0 || end > to) return null;
       i = end - 1;
-    } else if (c === "-" && text[i + 1] === "-") {
-      while (i < to && text[i] !== "\n" && text[i] !== "\r") i++;
+    } else if (c === DASH && text.charCodeAt(i + 1) === DASH) {
+      while (i < to && !isLineEnd(text.charCodeAt(i))) i++;
     }
   }
   return { opens: depth, closes };
+}
+
+const OPEN = 40;
+const CLOSE = 41;
+const DOUBLE_QUOTE = 34;
+const SINGLE_QUOTE = 39;
+const BACKTICK = 96;
+const DASH = 45;
+
+function isLineEnd(c: number): boolean {
+  return c === 10 || c === 13;
+}
+
+/** The blanks `\s` means in the grammar's sense here: space, tab, line ends, form feed, vertical tab. */
+function isBlank(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11;
 }
 
 /** The offset just past a quoted string or name starting at `i`, or -1 when it does not close on its line. */
@@ -159,10 +176,10 @@ function trailingComment(text: string, i: number): number {
 /** Past blanks and `--` comments (up to `limit`). */
 function skipForward(text: string, i: number, limit = text.length): number {
   while (i < limit) {
-    const c = text[i]!;
-    if (c === " " || c === "\t" || c === "\n" || c === "\r" || c === "\f" || c === "\v") i++;
-    else if (c === "-" && text[i + 1] === "-") {
-      while (i < limit && text[i] !== "\n" && text[i] !== "\r") i++;
+    const c = text.charCodeAt(i);
+    if (isBlank(c)) i++;
+    else if (c === DASH && text.charCodeAt(i + 1) === DASH) {
+      while (i < limit && !isLineEnd(text.charCodeAt(i))) i++;
     } else break;
   }
   return i;
@@ -173,9 +190,9 @@ function skipForward(text: string, i: number, limit = text.length): number {
  * result is then 0, which points at no `(`.
  */
 function skipBack(text: string, i: number): number {
-  while (i > 0 && /[ \t\n\r\f\v]/.test(text[i - 1]!)) {
+  while (i > 0 && isBlank(text.charCodeAt(i - 1))) {
     i--;
-    if (text[i] === "\n" || text[i] === "\r") {
+    if (isLineEnd(text.charCodeAt(i))) {
       const lineStart = Math.max(text.lastIndexOf("\n", i - 1), text.lastIndexOf("\r", i - 1)) + 1;
       if (text.slice(lineStart, i).includes("--")) return 0;
     }

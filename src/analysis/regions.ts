@@ -655,13 +655,8 @@ function freeButExclusive(sp: Space, f: number, n: number): boolean {
   for (let i = sp.fieldFirst[f]!; i < n; i++) if (leafField[i] === f) at.push(i);
   const k = at.length;
   if (k > MAX_FREE_LEAVES) return false;
-  // The vector of each region, and the exclusive pairs.
-  const present = new Set<number>();
-  for (let r = 0; r < 31 && full[f]! >> r; r++) {
-    let v = 0;
-    for (let j = 0; j < k; j++) if ((mask[at[j]!]! >> r) & 1) v |= 1 << j;
-    present.add(v);
-  }
+  // The exclusive pairs first: the caller asks only when some combination is missing, and without an
+  // exclusive pair nothing excuses it.
   const exclusive: number[] = [];
   for (let i = 0; i < k; i++) {
     for (let j = 0; j < i; j++) {
@@ -669,6 +664,14 @@ function freeButExclusive(sp: Space, f: number, n: number): boolean {
       if (!joinedByOr(at[i]!, at[j]!, kinds, starts, n)) return false;
       exclusive.push((1 << i) | (1 << j));
     }
+  }
+  if (exclusive.length === 0) return false;
+  // The vector of each region.
+  const present = new Set<number>();
+  for (let r = 0; r < 31 && full[f]! >> r; r++) {
+    let v = 0;
+    for (let j = 0; j < k; j++) if ((mask[at[j]!]! >> r) & 1) v |= 1 << j;
+    present.add(v);
   }
   for (let v = 0; v < 1 << k; v++) {
     if (present.has(v)) continue;
@@ -783,7 +786,9 @@ function fieldRegions(rules: readonly TypedRule[], schema: Schema, zone: TimeZon
     askReasoner(rules, vectors, schema, zone, text);
   }
   if (vectors.length > MAX_REGIONS) return null;
-  const masks: number[] = new Array(k + 1).fill(0);
+  // Pushed, not `new Array(k + 1).fill(0)`: that makes a holey array first, slower to make and to read.
+  const masks: number[] = [];
+  for (let j = 0; j <= k; j++) masks.push(0);
   for (let r = 0; r < vectors.length; r++) {
     const v = vectors[r]!;
     for (let j = 0; j < k; j++) if (v & (1 << j)) masks[j] = masks[j]! | (1 << r);

@@ -141,27 +141,21 @@ class Walker<H> {
     const ops = e.operands;
     const fs = this.r.parts(h, e);
     const kept = ops.map((_, i) => i);
-    const aroundF = around.map((a) => a.f);
     for (let i = ops.length - 1; i >= 0; i--) {
       if (kept.length === 1) break;
       const fi = fs[i]!;
       if (this.r.never(fi) || this.r.always(fi)) continue; // reported when visited (or at this `or`)
-      const role: Role = { kind: "operand", parent: e, index: i };
-      const contradicts = (s: Around<H>[]) => {
-        const xs: H[] = [];
-        for (const a of s) xs.push(a.f);
-        xs.push(fi);
-        return this.r.neverAll(xs);
-      };
-      if (around.length > 0 && this.sharesGroup(fi, around) && contradicts(around)) {
-        const core = this.core(around, contradicts);
+      if (around.length > 0 && this.sharesGroup(fi, around) && this.contradicts(around, fi)) {
+        const core = this.core(around, (s) => this.contradicts(s, fi));
+        const role: Role = { kind: "operand", parent: e, index: i };
         this.report("never-matches", ops[i]!.span, M.neverBranch(core.map((a) => this.show(a.e))), this.removal(role, M.removeBranch()));
         kept.splice(kept.indexOf(i), 1);
         continue;
       }
       if (!this.sharesKept(fi, fs, kept, i)) continue;
       // Not `concat`: V8's generic path for it (spreadable checks) costs more than the question it feeds.
-      const premises = aroundF.slice();
+      const premises: H[] = [];
+      for (const a of around) premises.push(a.f);
       premises.push(fi);
       const othersF: H[] = [];
       for (const j of kept) if (j !== i) othersF.push(fs[j]!);
@@ -171,6 +165,7 @@ class Walker<H> {
       const core = this.core(others, contained);
       const only = core.length === 1 ? core[0]! : null;
       const message = only && this.r.same(only.f, fi) ? M.duplicate(this.show(only.e), only.e.span.line + this.linesBefore) : M.contained(core.map((o) => this.show(o.e)));
+      const role: Role = { kind: "operand", parent: e, index: i };
       this.report("redundant", ops[i]!.span, message, this.removal(role, M.removeBranch()));
       kept.splice(kept.indexOf(i), 1);
     }
@@ -272,13 +267,22 @@ class Walker<H> {
    * still do. `holds(items)` must be true.
    */
   private core<T>(items: readonly T[], holds: (subset: T[]) => boolean): T[] {
-    const core = [...items];
-    for (let i = 0; i < core.length; ) {
-      const without = core.filter((_, j) => j !== i);
-      if (without.length > 0 && holds(without)) core.splice(i, 1);
+    let core = items.slice();
+    for (let i = 0; i < core.length && core.length > 1; ) {
+      const without: T[] = [];
+      for (let j = 0; j < core.length; j++) if (j !== i) without.push(core[j]!);
+      if (holds(without)) core = without;
       else i++;
     }
     return core;
+  }
+
+  /** Proved: `x` never holds together with the conditions `s`. */
+  private contradicts(s: readonly Around<H>[], x: H): boolean {
+    const xs: H[] = [];
+    for (const a of s) xs.push(a.f);
+    xs.push(x);
+    return this.r.neverAll(xs);
   }
 
   /** Whether `x` reads a variable group that one of `others` reads (otherwise they are independent). */

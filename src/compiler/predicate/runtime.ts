@@ -143,7 +143,12 @@ export function toDay(v: unknown): number {
 
 /** ASCII-only lower case: A-Z become a-z, every other character stays as it is (unlike `toLowerCase`). */
 export function foldAscii(s: string): string {
-  return s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+  // Most text has no capital to fold: then the string itself, without a regular expression's call per run.
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 65 && c <= 90) return s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+  }
+  return s;
 }
 
 /** `h` starts with `n` (already folded), ASCII case-insensitively. */
