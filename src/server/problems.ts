@@ -12,6 +12,7 @@ import {
   ConflictError,
   InvalidExpressionError,
   InvalidInputError,
+  JournalApplyError,
   NameTakenError,
   NotFoundError,
   ReferencedError,
@@ -42,6 +43,7 @@ export type ProblemKind =
   | "bad-http"
   | "request-timeout"
   | "unsupported-media-type"
+  | "writes-refused"
   | "internal";
 
 /** Title (a short summary that does not change between occurrences) and status of each kind. */
@@ -64,6 +66,7 @@ export const PROBLEM_KINDS: Record<ProblemKind, { status: number; title: string 
   "bad-http": { status: 400, title: "The request is not valid HTTP" },
   "request-timeout": { status: 408, title: "The request took too long to arrive" },
   "unsupported-media-type": { status: 415, title: "Unsupported media type" },
+  "writes-refused": { status: 503, title: "Writes are refused until the store is reopened" },
   internal: { status: 500, title: "Internal server error" },
 };
 
@@ -161,6 +164,12 @@ export function storeProblem(e: unknown): ProblemError | null {
   }
   if (e instanceof UnknownKeysError) return new ProblemError("unknown-keys", e.message, { unknownKeys: e.keys });
   if (e instanceof InvalidInputError) return new ProblemError("invalid-input", e.message, { problems: e.problems, total: e.total });
+  if (e instanceof JournalApplyError) {
+    // An upsert already acknowledged cannot reach the database: the operator must act (the message says
+    // how); reads go on.
+    const { record, line, pending, lastRecord, reason } = e.failure;
+    return new ProblemError("writes-refused", e.message, { record, line, pending, lastRecord, reason });
+  }
   if (e instanceof ConflictError) {
     // The route adds `yours` (it knows what was sent); here only what the error carries.
     return new ProblemError("stale-version", e.message, { expectedVersion: e.expectedVersion, current: e.current });
