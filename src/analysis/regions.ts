@@ -8,8 +8,10 @@
  * each vector that some value gives a *region* of the field. Fields are independent (any combination of
  * their values is some contact), so a contact is, as far as the condition can tell, one region per field,
  * and every choice of regions is some contact. A leaf is then a bit mask over its field's regions, a
- * part's truth a function of the chosen regions, and "can these parts hold together" a small search over
- * masks (`RegionOracle.sat`): no formula, no set and no string is built per question.
+ * part's truth a function of the chosen regions, and "can these parts hold together" one bitwise `and`
+ * when the fields of two or more rules have at most 32 combinations of regions (`partBits`: most
+ * conditions), else a small search over masks (`RegionOracle.sat`): no formula, no set and no string is
+ * built per question.
  *
  * Finding the regions, per field (`buildRegions`), from representative values whose vectors are read off:
  * - numbers, timestamps, dates: the leaves' exact sets of values (value-sets.ts, as warning-free.ts reads
@@ -94,8 +96,16 @@ export class RegionOracle implements Oracle<number> {
    * constant, implied or contained (the argument of warning-free.ts), so the walk would find nothing.
    */
   readOnce = false;
+  /**
+   * Whether `holds`/`fails` answer the questions (see `partBits`): when the fields of two or more rules
+   * have at most 32 combinations of regions. Otherwise the questions are searched (`sat`).
+   */
+  readonly bits: boolean;
   /** Per part: bit 1 "can hold" and bit 2 "can fail" are known, bit 4 it can hold, bit 8 it can fail. */
   private readonly known: number[];
+  /** With `bits`, per part: the combinations of regions (one bit each) under which it can hold, can fail. */
+  private readonly holds: readonly number[];
+  private readonly fails: readonly number[];
   /** The three-valued truth of each part under the domains being tried (1 true, 0 false, 2 open). */
   private readonly val: number[];
   /** Domains per search depth: `nFields` masks per level. */
@@ -127,8 +137,12 @@ export class RegionOracle implements Oracle<number> {
     private readonly space: Space,
     private readonly n: number,
     private readonly nf: number,
+    bits: boolean,
   ) {
+    this.bits = bits;
     this.known = space.known;
+    this.holds = space.holds;
+    this.fails = space.fails;
     this.val = space.val;
     this.doms = space.doms;
     this.work = space.work;
@@ -178,22 +192,60 @@ export class RegionOracle implements Oracle<number> {
   }
 
   neverAll(xs: readonly number[]): boolean {
+    if (this.bits && this.apart(xs, NONE)) {
+      this.questions++;
+      let can = -1;
+      for (const x of xs) can &= this.holds[x]!;
+      return can === 0;
+    }
     const l = this.begin();
     for (const x of xs) l.push((x << 1) | 1);
     return !this.sat(l);
   }
 
   alwaysAny(xs: readonly number[]): boolean {
+    if (this.bits && this.apart(xs, NONE)) {
+      this.questions++;
+      let can = -1;
+      for (const x of xs) can &= this.fails[x]!;
+      return can === 0;
+    }
     const l = this.begin();
     for (const x of xs) l.push(x << 1);
     return !this.sat(l);
   }
 
   impliesAny(premises: readonly number[], xs: readonly number[]): boolean {
+    if (this.bits && this.apart(premises, xs)) {
+      this.questions++;
+      let can = -1;
+      for (const p of premises) can &= this.holds[p]!;
+      for (const x of xs) can &= this.fails[x]!;
+      return can === 0;
+    }
     const l = this.begin();
     for (const p of premises) l.push((p << 1) | 1);
     for (const x of xs) l.push(x << 1);
     return !this.sat(l);
+  }
+
+  /**
+   * Whether the parts of `a` and `b` are pairwise apart (no part inside another, none twice): what
+   * `partBits` needs to answer a question exactly. The walk only asks about such parts (operands, and
+   * operands of the enclosing `and`s); anything else is searched.
+   */
+  private apart(a: readonly number[], b: readonly number[]): boolean {
+    const start = this.start;
+    const na = a.length;
+    const n = na + b.length;
+    for (let i = 1; i < n; i++) {
+      const x = i < na ? a[i]! : b[i - na]!;
+      for (let j = 0; j < i; j++) {
+        const y = j < na ? a[j]! : b[j - na]!;
+        if ((start[x]! <= y && y <= x) || (start[y]! <= x && x <= y)) return false;
+      }
+    }
+    return true;
   }
 
   /**
@@ -428,6 +480,13 @@ class Space {
   mask: number[] = [];
   fields: number[] = [];
   known: number[] = [];
+  holds: number[] = [];
+  fails: number[] = [];
+  /** Per field: where its first region's bit sits in a combination's number (0: a field of one rule). */
+  stride: number[] = [];
+  /** Per field and region, the combinations holding that region (`regionAt[f]` is field f's first). */
+  regionCombos: number[] = [];
+  regionAt: number[] = [];
   val: number[] = [];
   doms: number[] = [];
   work: number[] = [];
@@ -634,12 +693,101 @@ export function buildRegions(expr: TypedExpr, schema: Schema, zone: TimeZone, te
       }
     }
   }
-  const oracle = new RegionOracle(sp, n, nf);
+  const oracle = new RegionOracle(sp, n, nf, partBits(sp, n, nf));
   let free = true;
   for (let f = 0; f < nf && free; f++) free = popCount(full[f]!) === 2 ** fieldCount[f]! || freeButExclusive(sp, f, n);
   oracle.readOnce = free;
   return oracle;
 }
+
+/**
+ * Fills `holds` and `fails` of every part when the fields of two or more rules have at most 32
+ * combinations of regions (false otherwise). A *combination* picks one region of each such field; a field
+ * of one rule is left free.
+ *
+ * Why this answers the walk's questions exactly, without a search: for a combination c, let holds(x) say
+ * whether some choice of the free fields makes part x hold under c (fails(x) likewise). A free field's
+ * one rule sits in one part of the tree, so the operands of a part share no free field: an `and` can hold
+ * under c when each operand can (their free fields are chosen apart), and can fail when one can; an `or`
+ * the other way round; a `not` swaps. A rule of a field of two or more rules holds under c where c's
+ * region of its field is in its mask; a free rule can hold (fail) under every c when its mask is not
+ * empty (not full). Parts apart from each other (none inside another) share no free field either, so
+ * "these parts can hold and those fail at once" is exactly "some c is in the holds of the ones and the
+ * fails of the others", one bitwise `and`.
+ */
+function partBits(sp: Space, n: number, nf: number): boolean {
+  const { fieldCount, full, stride, regionCombos, regionAt, holds, fails, kinds, leafField, mask, kidStarts, kidList } = sp;
+  let combos = 1;
+  for (let f = 0; f < nf; f++) {
+    if (fieldCount[f]! < 2) {
+      stride[f] = 0;
+      continue;
+    }
+    stride[f] = combos;
+    combos *= popCount(full[f]!);
+    if (combos > 32) return false;
+  }
+  const all = (2 ** combos - 1) | 0;
+  // The combinations of each region: region j of field f is digit j of f in the combination's number.
+  let at = 0;
+  for (let f = 0; f < nf; f++) {
+    regionAt[f] = at;
+    if (stride[f] === 0) continue;
+    const regions = popCount(full[f]!);
+    for (let j = 0; j < regions; j++) regionCombos[at + j] = 0;
+    for (let c = 0; c < combos; c++) {
+      const j = Math.floor(c / stride[f]!) % regions;
+      regionCombos[at + j] = regionCombos[at + j]! | (1 << c);
+    }
+    at += regions;
+  }
+  for (let i = 0; i < n; i++) {
+    const k = kinds[i]!;
+    let h: number;
+    let x: number;
+    if (k === LEAF) {
+      const f = leafField[i]!;
+      const m = mask[i]!;
+      if (stride[f] === 0) {
+        h = m !== 0 ? all : 0;
+        x = m !== full[f] ? all : 0;
+      } else {
+        h = 0;
+        x = 0;
+        const regions = popCount(full[f]!);
+        for (let j = 0; j < regions; j++) {
+          if ((m >> j) & 1) h |= regionCombos[regionAt[f]! + j]!;
+          else x |= regionCombos[regionAt[f]! + j]!;
+        }
+      }
+    } else if (k === NOT) {
+      const kid = kidList[kidStarts[i]!]!;
+      h = fails[kid]!;
+      x = holds[kid]!;
+    } else if (k === AND) {
+      h = all;
+      x = 0;
+      for (let j = kidStarts[i]!; j < kidStarts[i + 1]!; j++) {
+        h &= holds[kidList[j]!]!;
+        x |= fails[kidList[j]!]!;
+      }
+    } else {
+      h = 0;
+      x = all;
+      for (let j = kidStarts[i]!; j < kidStarts[i + 1]!; j++) {
+        h |= holds[kidList[j]!]!;
+        x &= fails[kidList[j]!]!;
+      }
+    }
+    holds[i] = h;
+    fails[i] = x;
+    sp.known[i] = 3 | (h !== 0 ? 4 : 0) | (x !== 0 ? 8 : 0);
+  }
+  return true;
+}
+
+/** Parts of no question (the second list of a question about one list). */
+const NONE: readonly number[] = [];
 
 /** Most leaves of one field whose combinations `freeButExclusive` enumerates. */
 const MAX_FREE_LEAVES = 8;

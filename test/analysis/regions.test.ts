@@ -134,6 +134,49 @@ describe("the regions prove what the reasoner proves", () => {
   });
 });
 
+describe("combinations as bits answer as the search does", () => {
+  it("never-all, always-any and implies-any over parts apart from each other, on random conditions", () => {
+    let asked = 0;
+    let bitsUsed = 0;
+    fc.assert(
+      fc.property(noEvents, fc.infiniteStream(fc.nat()), (text, picks) => {
+        const q = typed(text);
+        const o = buildRegions(q.expr, richSchema, zoneOf(richSchema.timeZone), text);
+        if (!o) return;
+        if (o.bits) bitsUsed++;
+        // Every part with the handles of its ancestors' other operands (what the walk asks about together).
+        const groups: number[][] = [];
+        const stack: { e: TypedExpr; h: number; around: number[] }[] = [{ e: q.expr, h: o.of(q.expr), around: [] }];
+        while (stack.length > 0) {
+          const { e, h, around } = stack.pop()!;
+          groups.push([h, ...around]);
+          if (e.kind === "and" || e.kind === "or" || e.kind === "not") {
+            const hs = o.parts(h, e);
+            (e.kind === "not" ? [e.operand] : e.operands).forEach((x, i) => stack.push({ e: x, h: hs[i]!, around: [...around, ...hs.filter((_, j) => j !== i)] }));
+          }
+        }
+        const it = picks[Symbol.iterator]();
+        for (const group of groups) {
+          // A random split of the group into parts that hold and parts that fail.
+          const split = it.next().value as number;
+          const hold = group.filter((_, i) => (split >> i) & 1);
+          const fail = group.filter((_, i) => !((split >> i) & 1));
+          const searched = !o.sat([...hold.map((x) => (x << 1) | 1), ...fail.map((x) => x << 1)]);
+          asked++;
+          if (fail.length === 0) expect(o.neverAll(hold), text).toBe(searched);
+          else if (hold.length === 0) expect(o.alwaysAny(fail), text).toBe(searched);
+          else expect(o.impliesAny(hold, fail), text).toBe(searched);
+          expect(o.never(group[0]!), text).toBe(!o.sat([(group[0]! << 1) | 1]));
+          expect(o.always(group[0]!), text).toBe(!o.sat([group[0]! << 1]));
+        }
+      }),
+      { numRuns: RUNS },
+    );
+    expect(asked).toBeGreaterThan(RUNS);
+    expect(bitsUsed).toBeGreaterThan(RUNS / 4); // most conditions here take the bits
+  });
+});
+
 describe("what the regions model", () => {
   const zone = zoneOf(richSchema.timeZone);
   const regionsOf = (text: string) => {
