@@ -45,7 +45,7 @@ import { containsFold, endsFold, foldAscii, startsFold } from "../compiler/predi
 import type { Schema } from "../schema/schema.js";
 import { Formulas, type Atom, type Node, type Var } from "./formula.js";
 import type { Oracle } from "./oracle.js";
-import type { OrderedSet } from "./ordered-set.js";
+import { nextUp, type OrderedSet } from "./ordered-set.js";
 import { PerSchemaAndZone } from "./per-schema.js";
 import { Reasoner } from "./reasoner.js";
 import { solveText, type TextLit } from "./text-theory.js";
@@ -865,7 +865,15 @@ function fieldRegions(rules: readonly TypedRule[], schema: Schema, zone: TimeZon
   let vectors: number[] | null;
   let settled: boolean;
   switch (type) {
-    case "number":
+    case "number": {
+      const direct = numberVectors(rules);
+      if (direct) {
+        vectors = direct;
+        settled = true;
+        break;
+      }
+    }
+    // falls through: a rule `numberVectors` does not read goes to the sets
     case "timestamp":
     case "date": {
       const domain = typeDomain(type)!;
@@ -998,6 +1006,93 @@ function orderedVectors(rules: readonly TypedRule[], sets: readonly OrderedSet[]
     addVector(vectors, v);
   }
   return vectors;
+}
+
+/**
+ * The vectors of number leaves read straight off their tests, as `orderedVectors` reads them off their sets
+ * (the same pieces of the line, so the same vectors in the same order) without building the sets: one
+ * value where each piece starts (-∞, each bound, the next double past each closed upper bound), plus the
+ * empty value. Null when a test is not a comparison, `=`, `in`, `between` or `is not empty` of finite
+ * numbers.
+ */
+function numberVectors(rules: readonly TypedRule[]): number[] | null {
+  const k = rules.length;
+  const cuts = numberCuts;
+  cuts.length = 0;
+  cuts.push(-Infinity);
+  let emptyV = 0;
+  for (let j = 0; j < k; j++) {
+    const t = rules[j]!.test;
+    if (t.negated) emptyV |= 1 << j;
+    switch (t.op) {
+      case "lt":
+      case "ge":
+        if (t.value.kind !== "number" || !Number.isFinite(t.value.value)) return null;
+        cuts.push(t.value.value);
+        break;
+      case "le":
+      case "gt":
+        if (t.value.kind !== "number" || !Number.isFinite(t.value.value)) return null;
+        cuts.push(nextUp(t.value.value));
+        break;
+      case "eq":
+        if (t.value.kind !== "number" || !Number.isFinite(t.value.value)) return null;
+        cuts.push(t.value.value, nextUp(t.value.value));
+        break;
+      case "between":
+        if (t.low.kind !== "number" || t.high.kind !== "number" || !Number.isFinite(t.low.value) || !Number.isFinite(t.high.value)) return null;
+        if (t.low.value <= t.high.value) cuts.push(t.low.value, nextUp(t.high.value));
+        break;
+      case "in":
+        for (const v of t.values) {
+          if (v.kind !== "number" || !Number.isFinite(v.value)) return null;
+          cuts.push(v.value, nextUp(v.value));
+        }
+        break;
+      case "present":
+        break;
+      default:
+        return null;
+    }
+  }
+  cuts.sort(ascending);
+  const vectors = [emptyV];
+  for (let c = 0; c < cuts.length; c++) {
+    const x = cuts[c]!;
+    if (c > 0 && x === cuts[c - 1]) continue;
+    let v = 0;
+    for (let j = 0; j < k; j++) if (numberHolds(rules[j]!.test, x) !== rules[j]!.test.negated) v |= 1 << j;
+    addVector(vectors, v);
+  }
+  return vectors;
+}
+
+/** `numberVectors`'s working list. */
+const numberCuts: number[] = [];
+
+const ascending = (a: number, b: number) => a - b;
+
+/** Whether a number test (positive form, literals checked by `numberVectors`) holds on `x`. */
+function numberHolds(t: TypedRule["test"], x: number): boolean {
+  switch (t.op) {
+    case "lt":
+      return x < (t.value as { value: number }).value;
+    case "le":
+      return x <= (t.value as { value: number }).value;
+    case "gt":
+      return x > (t.value as { value: number }).value;
+    case "ge":
+      return x >= (t.value as { value: number }).value;
+    case "eq":
+      return x === (t.value as { value: number }).value;
+    case "between":
+      return (t.low as { value: number }).value <= x && x <= (t.high as { value: number }).value;
+    case "in":
+      for (const v of t.values) if (x === (v as { value: number }).value) return true;
+      return false;
+    default:
+      return true; // `is not empty`: every number
+  }
 }
 
 function inOrdered(s: OrderedSet, x: number): boolean {
@@ -1178,9 +1273,38 @@ function textVectors(rules: readonly TypedRule[]): { vectors: number[]; settled:
       lits.push({ atom: { k: "text", op: t.op, needle: needles[j]! } as Atom, value: (bit === 1) !== t.negated });
     }
     if (vectors.includes(v)) continue;
-    if (solveText(lits, null).status !== "unsat") vectors.push(v);
+    // A value built from the needles usually shows the combination (one found is a region); the text
+    // theory decides the rest.
+    const built = patternValue(rules, needles, at, combo);
+    if ((built !== null && vectorOf(built) === v) || solveText(lits, null).status !== "unsat") vectors.push(v);
   }
   return { vectors, settled: true };
+}
+
+/**
+ * A text on which the patterns `at[p]` with bit p of `combo` set hold: the longest `starts with` needle,
+ * then the `contains` needles, then the longest `ends with` needle (null when two `starts with` or two
+ * `ends with` needles disagree). It may meet other patterns too: the caller reads its vector.
+ */
+function patternValue(rules: readonly TypedRule[], needles: readonly string[], at: readonly number[], combo: number): string | null {
+  let prefix = "";
+  let middle = "";
+  let suffix = "";
+  for (let p = 0; p < at.length; p++) {
+    if (((combo >> p) & 1) === 0) continue;
+    const j = at[p]!;
+    const needle = needles[j]!;
+    const op = rules[j]!.test.op;
+    if (op === "startsWith") {
+      if (needle.startsWith(prefix)) prefix = needle;
+      else if (!prefix.startsWith(needle)) return null;
+    } else if (op === "endsWith") {
+      if (needle.endsWith(suffix)) suffix = needle;
+      else if (!suffix.endsWith(needle)) return null;
+    } else middle += needle;
+  }
+  const value = prefix + middle + suffix;
+  return value === "" ? null : value;
 }
 
 /** The vectors of list leaves: every subset of the values named, with and without another element. */
