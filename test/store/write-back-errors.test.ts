@@ -18,6 +18,7 @@ import { crc32 } from "node:zlib";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, describe, expect, it } from "vitest";
 import { JournalApplyError, NotFoundError, openStore, type Store } from "../../src/store/index.js";
+import { withStore } from "../../src/cli/commands/segments.js";
 import { segql } from "../cli/helpers.js";
 import { crmSchema, manualClock } from "./helpers.js";
 
@@ -239,5 +240,23 @@ describe("a journal record that cannot be applied while the store runs", { timeo
     } finally {
       await store.close();
     }
+  });
+
+  it("a CLI command whose store is refused at close says so (exit 2), and the file is closed", async () => {
+    const { db, journal } = await freshDatabase("cli-close");
+    const printed: string[] = [];
+    const io = { out: (t: string) => printed.push(t), err: (t: string) => printed.push(t), readStdin: async () => "" };
+    const status = await withStore({ db }, io, async (store) => {
+      const wb = internals(store);
+      wb.drainDelayMs = 60_000;
+      await store.upsertContacts([{ id: "c", ltv: 300 }]);
+      await wb.raw.exec("ALTER TABLE contacts RENAME COLUMN ltv TO ltv_gone");
+      return 0;
+    });
+    expect(status).toBe(2);
+    expect(printed.join("\n")).toMatch(/^error: writes are refused: record 1 \(line 1\) of the write-back journal /);
+    // Closed (the file opens again, and refuses while the cause is there); the journal keeps the record.
+    expect(existsSync(journal)).toBe(true);
+    expect(((await rejection(openStore({ db }))) as JournalApplyError).failure).toMatchObject({ record: 1, atOpen: true });
   });
 });

@@ -72,15 +72,15 @@ export async function openCliStore(options: Record<string, string | true>): Prom
 }
 
 /**
- * Runs `fn` with a store and closes it. Store errors become a message and exit 1 (the input's fault);
- * an expression with errors prints its diagnostics like `segql check`.
+ * Runs `fn` with a store and closes it. Store errors become a message and exit 1 (the input's fault), or
+ * exit 2 when they are about the database (held by another process, newer, another schema, a write-back
+ * journal it refuses), closing included; an expression with errors prints its diagnostics like `segql check`.
  */
 export async function withStore(options: Record<string, string | true>, io: Io, fn: (store: Store) => Promise<number>): Promise<number> {
   const { StoreError, InvalidExpressionError, InvalidInputError } = await import("../../store/index.js");
   const store = await openCliStore(options);
-  try {
-    return await fn(store);
-  } catch (e) {
+  /** Prints a store's refusal and gives its exit status; anything else is a bug and goes on up. */
+  const refused = (e: unknown): number => {
     if (!(e instanceof StoreError)) throw e;
     if (options["json"] === true) {
       io.out(JSON.stringify(errorJson(e), null, 2));
@@ -96,11 +96,33 @@ export async function withStore(options: Record<string, string | true>, io: Io, 
     } else {
       io.err(`error: ${e.message}`);
     }
-    return e.code === "database-in-use" || e.code === "newer-database" || e.code === "schema-mismatch" ? EXIT.usage : EXIT.problems;
-  } finally {
-    await store.close();
+    // The database's state, not the command's input: as when it cannot be opened.
+    return STARTUP_CODES.has(e.code) ? EXIT.usage : EXIT.problems;
+  };
+  let status: number = EXIT.ok;
+  let bug: { error: unknown } | null = null;
+  try {
+    status = await fn(store);
+  } catch (e) {
+    if (e instanceof StoreError) status = refused(e);
+    else bug = { error: e };
   }
+  // Closing applies what is pending and can be refused too (a write-back journal the database refuses):
+  // said like any refusal, never as a crash. The store is closed whatever happened before.
+  try {
+    await store.close();
+  } catch (e) {
+    if (!bug) {
+      const closing = refused(e);
+      if (status === EXIT.ok) status = closing;
+    }
+  }
+  if (bug) throw bug.error;
+  return status;
 }
+
+/** Store error codes that are about the database rather than the command (exit status 2, as at open). */
+const STARTUP_CODES = new Set(["database-in-use", "newer-database", "schema-mismatch", "journal-apply-failed"]);
 
 function errorJson(e: StoreErrorType): Record<string, unknown> {
   const out: Record<string, unknown> = { error: e.code, message: e.message };
