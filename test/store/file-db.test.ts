@@ -10,19 +10,11 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseSchema } from "../../src/schema/schema.js";
 import { DatabaseInUseError, InvalidInputError, NewerDatabaseError, openStore, SchemaMismatchError } from "../../src/store/index.js";
-import { crmSchema } from "./helpers.js";
+import { crmSchema, rejection } from "./helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "segql-file-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected a rejection");
-}
 
 describe("a DuckDB file store", { timeout: 60_000 }, () => {
   const db = join(dir, "crm.duckdb");

@@ -138,3 +138,13 @@ export async function writeAccepted(write: (rows: Record<string, unknown>[]) => 
   }
   return left;
 }
+
+/** The error a promise is rejected with (a test failure when it is fulfilled). */
+export async function rejection(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error("expected the promise to be rejected");
+}

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { InvalidInputError, type Store } from "../../src/store/index.js";
-import { BACKENDS, openTestStore, type TestStore } from "./helpers.js";
+import { BACKENDS, openTestStore, type TestStore, rejection } from "./helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "segql-import-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -31,14 +31,6 @@ const CONTACTS_CSV = file(
   ].join("\n") + "\n",
 );
 
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected a rejection");
-}
 
 for (const backend of BACKENDS) {
   describe(`imports on ${backend}`, { timeout: 60_000 }, () => {

@@ -13,7 +13,7 @@ import {
   UnknownKeysError,
   type Store,
 } from "../../src/store/index.js";
-import { BACKENDS, manualClock, openTestStore, type TestStore } from "./helpers.js";
+import { BACKENDS, manualClock, openTestStore, type TestStore, rejection } from "./helpers.js";
 
 const PEOPLE = [
   { id: "a", name: "Ann", plan: "Pro", ltv: 1200, active: true, tags: ["vip", "beta"], signed_up_at: "2025-06-01T10:00:00Z", birthday: "1990-05-01" },
@@ -22,14 +22,6 @@ const PEOPLE = [
   { id: "d", name: "Di", plan: "Pro", ltv: null },
 ];
 
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected the promise to be rejected");
-}
 
 for (const backend of BACKENDS) {
   describe(`store on ${backend}`, { timeout: 60_000 }, () => {

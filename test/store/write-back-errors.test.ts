@@ -20,7 +20,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { JournalApplyError, NotFoundError, openStore, type Store } from "../../src/store/index.js";
 import { withStore } from "../../src/cli/commands/segments.js";
 import { segql } from "../cli/helpers.js";
-import { crmSchema, manualClock } from "./helpers.js";
+import { crmSchema, manualClock, rejection } from "./helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "segql-journal-errors-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -31,14 +31,6 @@ function line(record: { n: number; writes: [string, [string, string | null][]][]
   return `${crc32(json).toString(16).padStart(8, "0")} ${json}\n`;
 }
 
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected a rejection");
-}
 
 /** The store's write-back internals the tests reach into (the raw adapter: writes that bypass the journal). */
 function internals(store: Store) {
