@@ -3,6 +3,7 @@
  * index, category), so one input can be replayed alone (`--seed S --start I --inputs 1`) and workers can
  * generate their share without talking to each other.
  */
+import { mulberry32 } from "../src/data/random.js";
 
 /** A 32-bit hash of the run seed and an input index (splitmix-style finaliser), the seed of that input. */
 export function inputSeed(runSeed: number, index: number): number {
@@ -14,19 +15,11 @@ export function inputSeed(runSeed: number, index: number): number {
 
 /** A seeded pseudo-random generator (mulberry32): fast, 32-bit state, good enough for fuzzing. */
 export class Random {
-  private state: number;
+  /** A float in [0, 1). */
+  readonly next: () => number;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  /** A float in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = mulberry32(seed);
   }
 
   /** An integer in [min, max], both inclusive. */

@@ -20,6 +20,7 @@ import { compilePredicate } from "../../src/compiler/predicate/index.js";
 import { parseInstant } from "../../src/compiler/predicate/runtime.js";
 import { checkExpression } from "../../src/index.js";
 import { parseSchema } from "../../src/schema/schema.js";
+import { mulberry32 as prng } from "../../src/data/random.js";
 
 type Contact = Record<string, unknown>;
 type Impl = { name: string; compile: () => (c: Contact) => boolean };
@@ -50,17 +51,6 @@ const schema = parseSchema(JSON.stringify({
 
 // ---- data ----------------------------------------------------------------------------------------------
 
-/** mulberry32: a small deterministic PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Contacts with realistic gaps: each field missing (or "" / []) some of the time. */
 export function generateContacts(n: number, seed = 42): Contact[] {

@@ -10,6 +10,7 @@
  *   `BETWEEN`, `IS NOT NULL`.
  * Each condition is a tree of `and`/`or` groups (parenthesised where precedence needs it) with some `not`.
  */
+import { mulberry32 as prng } from "../../src/data/random.js";
 
 /** One condition in every syntax. */
 export interface CorpusEntry {
@@ -17,18 +18,6 @@ export interface CorpusEntry {
   jsep: string;
   cel: string;
   sql: string;
-}
-
-/** mulberry32: a small, fast, seedable PRNG (deterministic corpus across runs and machines). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface FieldInfo {

@@ -14,6 +14,7 @@ import { forEachTyped, type Literal, type TypedExpr, type TypedQuery } from "../
 import { compilePredicate, type Contact, type EventRow, type Predicate } from "../../src/compiler/predicate/index.js";
 import { nextDown, nextUp } from "../../src/analysis/ordered-set.js";
 import { NOW_POOL, quoteString, richSchema } from "../helpers/generators.js";
+import { mulberry32 as prng } from "../../src/data/random.js";
 
 export { richSchema };
 
@@ -158,17 +159,6 @@ function timeOf(v: Literal, now: number, zone: TimeZone): number | null {
   return v.kind === "instant" || v.kind === "relative" || v.kind === "now" || v.kind === "today" ? resolveTime(v, now, zone) : null;
 }
 
-/** A small deterministic PRNG (mulberry32), so data sets replay from a seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function collect(exprs: readonly TypedExpr[], schema: Schema, now: number): Pools {
   const zone = zoneOf(schema.timeZone);

@@ -18,23 +18,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CancellationTokenSource, ResponseError, type Range } from "vscode-languageserver-protocol/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { bundleServer, LspClient, ROOT, stdioArgs } from "./client.js";
+import { mulberry32 as prng } from "../../src/data/random.js";
 
 const SEED = Number(process.env["SEGQL_HOSTILE_SEED"] ?? Math.floor(Math.random() * 2 ** 31));
 const MESSAGES = Number(process.env["SEGQL_HOSTILE_MESSAGES"] ?? 1200);
 /** Largest RSS accepted for the server process (main thread, analysis worker and all). */
 const MAX_RSS_MB = 1536;
 
-/** mulberry32: a small seeded generator, so a failing session can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const FRAGMENTS = [
   " and tenure > 3", " or status = \"Trial\"", 'performed "Purchase" where amount > 1', ' in segment "Paying"', "(", ")", '"', "'", "`",

@@ -19,22 +19,12 @@ import { schemaToJson } from "../../src/store/schema-json.js";
 import { crmSchema } from "../store/helpers.js";
 import { readReply, type Reply } from "./helpers.js";
 import { cliBundle, startServe, type ServeProcess } from "./process.js";
+import { mulberry32 as prng } from "../../src/data/random.js";
 
 const CYCLES = Number(process.env["SEGQL_DURABILITY_CYCLES"] ?? 5);
 const SEED = Number(process.env["SEGQL_DURABILITY_SEED"] ?? 20261206);
 const KEYS = Array.from({ length: 24 }, (_, i) => `k${i}`);
 
-/** A small deterministic PRNG (mulberry32), so a failing run can be replayed with its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** What the acknowledged writes say the database holds. */
 interface Model {

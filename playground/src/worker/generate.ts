@@ -4,18 +4,8 @@
  * charges and sign-up time. Deterministic: the same count gives the same contacts.
  */
 import type { Contact } from "./load.js";
+import { mulberry32 as random } from "../../../src/data/random.js";
 
-/** mulberry32: a small, fast, seedable generator (uniform in [0, 1)). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The Telco reference instant its `signed_up_at` is computed from. */
 const TELCO_NOW = Date.UTC(2026, 0, 1);
