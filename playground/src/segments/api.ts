@@ -6,56 +6,23 @@
  * Same origin (`/api`): the app is served by `segql serve`. A token, when the server needs one, is kept
  * in this browser (localStorage) and sent as `Authorization: Bearer`.
  */
+import type { z } from "zod";
+import type * as S from "../../../src/server/schemas.js";
+
+// The API's shapes are the server's own zod schemas (src/server/schemas.ts, which also make /openapi.json),
+// read as types only: nothing of zod or the server reaches the browser bundle, and the two cannot drift.
 
 /** A saved segment, as the API returns it. */
-export interface Segment {
-  id: number;
-  name: string;
-  description: string;
-  kind: "static" | "dynamic";
-  expression: string | null;
-  version: number;
-  createdAt: string;
-  createdBy: string | null;
-  updatedAt: string;
-  updatedBy: string | null;
-  memberCount: number;
-  refreshedAt: string | null;
-  references: SegmentSummary[];
-  referencedBy: SegmentSummary[];
-  relativeTime: boolean;
-  problems: ApiDiagnostic[];
-}
+export type Segment = z.infer<typeof S.SegmentSchema>;
 
 /** Just a segment's id and name. */
-export interface SegmentSummary {
-  id: number;
-  name: string;
-}
+export type SegmentSummary = Segment["references"][number];
 
 /** A checker diagnostic, span flattened (line and column 1-based; start/end offsets into the text). */
-export interface ApiDiagnostic {
-  code: string;
-  severity: "error" | "warning" | "info";
-  message: string;
-  line: number;
-  column: number;
-  start: number;
-  end: number;
-}
+export type ApiDiagnostic = z.infer<typeof S.DiagnosticSchema>;
 
 /** One saved version of a segment. */
-export interface SegmentVersion {
-  segmentId: number;
-  version: number;
-  name: string;
-  description: string;
-  kind: "static" | "dynamic";
-  expression: string | null;
-  at: string;
-  by: string | null;
-  changed: string[];
-}
+export type SegmentVersion = z.infer<typeof S.SegmentVersionSchema>;
 
 /** A contact: field → value. */
 export type Contact = Record<string, unknown>;
@@ -67,40 +34,19 @@ export interface Page<T> {
   total?: number;
 }
 
+/** What a preview returns. */
+export type Preview = z.infer<typeof S.PreviewSchema>;
+
 /** Per-condition count of a preview. */
-export interface ConditionCount {
-  index: number;
-  parent: number | null;
-  span: { start: number; end: number; line: number; column: number };
-  text: string;
-  label: string;
-  kind: "and" | "or" | "not" | "rule" | "event" | "segment";
-  depth: number;
-  count: number;
-}
+export type ConditionCount = Preview["conditions"][number];
 
 /** Who would enter and leave a saved segment. */
-export interface Impact {
-  segmentId: number;
-  entering: number;
-  leaving: number;
-  before: number;
-  after: number;
-  enteringKeys: string[];
-  leavingKeys: string[];
-}
+export type Impact = NonNullable<Preview["impact"]>;
 
-/** What a preview returns. */
-export interface Preview {
-  count: number;
-  contacts: Contact[];
-  sql: { dialect: string; text: string };
-  conditions: ConditionCount[];
-  impact: Impact | null;
-  now: string;
-}
-
-/** One node of a why / why not explanation. */
+/**
+ * One node of a why / why not explanation. Written out here: the schema describes `children` loosely
+ * (OpenAPI has no recursive inline type), and the pages walk them as nodes.
+ */
 export interface ExplainNode {
   kind: string;
   value: boolean;
@@ -122,39 +68,16 @@ export interface Why {
 }
 
 /** An entry of the membership change log. */
-export interface MembershipChange {
-  seq: number;
-  segmentId: number;
-  key: string;
-  change: "entered" | "exited";
-  at: string;
-  segmentVersion: number;
-}
+export type MembershipChange = z.infer<typeof S.ChangesPageSchema>["items"][number];
 
 /** One point of a segment's member count over time. */
-export interface MemberCountPoint {
-  at: string;
-  count: number;
-  entered: number;
-  exited: number;
-}
+export type MemberCountPoint = z.infer<typeof S.MemberCountsSchema>["items"][number];
 
 /** What a member edit did. */
-export interface MemberUpdate {
-  changed: number;
-  unchanged: number;
-  unknown: string[];
-  memberCount: number;
-}
+export type MemberUpdate = z.infer<typeof S.MemberUpdateSchema>;
 
 /** An RFC 9457 problem document. */
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  [member: string]: unknown;
-}
+export type Problem = z.infer<typeof S.ProblemSchema>;
 
 /** A failed call: the problem the server sent (or one made here for a network failure). */
 export class ApiError extends Error {
