@@ -52,10 +52,21 @@ describe("startServer", () => {
   });
 
   it("close() lets a request in flight finish, then refuses new connections", async () => {
-    const other = await startServer({ store: api.store, port: 0, refreshEveryMs: null });
+    // The store tells when the upsert has reached it: close() then comes while it is in flight, however
+    // slow the machine (a fixed pause let close() come first under load).
+    let reached!: () => void;
+    const upserting = new Promise<void>((resolve) => (reached = resolve));
+    const store = new Proxy(api.store, {
+      get(target, key) {
+        const value = Reflect.get(target, key, target) as unknown;
+        if (key === "upsertContacts") return (...args: Parameters<typeof target.upsertContacts>) => (reached(), target.upsertContacts(...args));
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const other = await startServer({ store, port: 0, refreshEveryMs: null });
     const contacts = Array.from({ length: 2000 }, (_, i) => ({ id: `bulk-${i}`, ltv: i }));
     const inFlight = fetch(`${other.url}/api/contacts`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ contacts }) });
-    await new Promise((r) => setTimeout(r, 20));
+    await upserting;
     const closing = other.close();
     const res = await inFlight;
     expect(res.status).toBe(200);
