@@ -304,7 +304,10 @@ describe("now", () => {
     }
     expect(compilePredicate(q, { now: "2024-01-02T00:00:00.001Z" })(c)).toBe(false);
     expect(() => compilePredicate(q, { now: "yesterday" })).toThrow(/not a valid instant/);
-    // default: the current time
-    expect(compilePredicate(q)({ last_seen_at: new Date() })).toBe(true);
+    // default: the current time, read when compiling (a contact seen just before is within the last day;
+    // one seen after compiling is in the future of that `now`, so the instant is taken first)
+    const seen = new Date();
+    expect(compilePredicate(q)({ last_seen_at: seen })).toBe(true);
+    expect(compilePredicate(q)({ last_seen_at: new Date(seen.getTime() - 2 * 86_400_000) })).toBe(false);
   });
 });
