@@ -35,11 +35,12 @@ export interface WarningOptions {
   firstLine?: number;
 }
 
-/** What a node is to its parent: how a fix would remove it. */
-type Role =
-  | { kind: "root" }
-  | { kind: "operand"; parent: TypedExpr & { kind: "and" | "or" }; index: number }
-  | { kind: "inside" };
+/** An `and` or an `or`: a parent whose operands a fix can remove. */
+type Group = TypedExpr & { kind: "and" | "or" };
+
+/** `Frame.index` of the condition itself, and of a part inside a `not` or an event's filter. */
+const ROOT = -1;
+const INSIDE = -2;
 
 /** A condition that holds around a node (an operand of an enclosing `and`). */
 interface Around<H> {
@@ -47,11 +48,13 @@ interface Around<H> {
   f: H;
 }
 
+/** A part to visit, with what it is to its parent (how a fix would remove it): operand `index` of `parent`, or ROOT, or INSIDE. */
 interface Frame<H> {
   e: TypedExpr;
   h: H;
   around: Around<H>[];
-  role: Role;
+  parent: Group | null;
+  index: number;
 }
 
 /**
@@ -77,36 +80,35 @@ class Walker<H> {
   }
 
   run(root: TypedExpr): Diagnostic[] {
-    const stack: Frame<H>[] = [{ e: root, h: this.r.of(root), around: [], role: { kind: "root" } }];
+    // Operands are pushed last first, so they are visited (and reported) in order.
+    const stack: Frame<H>[] = [{ e: root, h: this.r.of(root), around: [], parent: null, index: ROOT }];
     while (stack.length > 0) {
-      const { e, h: node, around, role } = stack.pop()!;
+      const { e, h: node, around, parent, index } = stack.pop()!;
       if (this.r.never(node)) {
-        this.explainNever(e, node, role.kind === "operand" && role.parent.kind === "or" ? this.removal(role, M.removeBranch()) : undefined);
+        this.explainNever(e, node, parent?.kind === "or" ? this.removal(parent, index, M.removeBranch()) : undefined);
         continue;
       }
       if (this.r.always(node)) {
         if (!isAtLeastZero(e)) {
-          const fix = role.kind === "operand" && role.parent.kind === "and" ? this.removal(role, M.removeThis()) : undefined;
-          this.explainAlways(e, node, role.kind === "root" ? M.adds(true) : M.adds(false), fix);
+          const fix = parent?.kind === "and" ? this.removal(parent, index, M.removeThis()) : undefined;
+          this.explainAlways(e, node, index === ROOT ? M.adds(true) : M.adds(false), fix);
         }
         continue;
       }
-      const children: Frame<H>[] = [];
-      if (e.kind === "and") this.and(e, node, around, children);
-      else if (e.kind === "or") this.or(e, node, around, children);
-      else if (e.kind === "not") children.push({ e: e.operand, h: this.r.parts(node, e)[0]!, around: [], role: { kind: "inside" } });
-      else if (e.kind === "event" && e.filter) children.push({ e: e.filter, h: this.f(e.filter), around: [], role: { kind: "inside" } });
-      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
+      if (e.kind === "and") this.and(e, node, around, stack);
+      else if (e.kind === "or") this.or(e, node, around, stack);
+      else if (e.kind === "not") stack.push({ e: e.operand, h: this.r.parts(node, e)[0]!, around: [], parent: null, index: INSIDE });
+      else if (e.kind === "event" && e.filter) stack.push({ e: e.filter, h: this.f(e.filter), around: [], parent: null, index: INSIDE });
     }
     return this.out.sort((a, b) => a.span.start - b.span.start);
   }
 
   // ---- and / or ------------------------------------------------------------------------------------------
 
-  private and(e: TypedExpr & { kind: "and" }, h: H, around: Around<H>[], children: Frame<H>[]): void {
+  private and(e: TypedExpr & { kind: "and" }, h: H, around: Around<H>[], stack: Frame<H>[]): void {
     const ops = e.operands;
     const fs = this.r.parts(h, e);
-    const kept = ops.map((_, i) => i);
+    const kept = allIndices(ops.length);
     for (let i = ops.length - 1; i >= 0; i--) {
       if (kept.length === 1) break;
       if (this.r.always(fs[i]!)) continue; // reported when visited
@@ -120,35 +122,41 @@ class Walker<H> {
       const premises = this.operands(ops, fs, kept, i, around);
       const implied = (s: Around<H>[]) => this.r.impliesAny(s.map((p) => p.f), conclusion);
       const core = this.core(premises, implied);
-      const role: Role = { kind: "operand", parent: e, index: i };
       const only = core.length === 1 ? core[0]! : null;
       const message = only && this.r.same(only.f, fs[i]!) && only.e.span.start !== ops[i]!.span.start
         ? M.duplicate(this.show(only.e), only.e.span.line + this.linesBefore)
         : M.implied(core.map((p) => this.show(p.e)));
-      this.report("redundant", ops[i]!.span, message, this.removal(role, M.removeThis()));
+      this.report("redundant", ops[i]!.span, message, this.removal(e, i, M.removeThis()));
       kept.splice(kept.indexOf(i), 1);
     }
-    for (const i of kept) {
+    // The kept operands as conditions around their siblings, made once for all of them.
+    let items: Around<H>[] | null = null;
+    for (let k = kept.length - 1; k >= 0; k--) {
+      const i = kept[k]!;
       // Only an `and`/`or` reads what holds around it (a rule, a `not`, an event condition do not).
       const o = ops[i]!;
-      const inner = o.kind === "and" || o.kind === "or" ? this.operands(ops, fs, kept, i, around) : NOTHING_AROUND;
       if (o.kind === "rule" && this.r.settled?.(fs[i]!)) continue; // nothing to say about it, no parts
-      children.push({ e: o, h: fs[i]!, around: inner as Around<H>[], role: { kind: "operand", parent: e, index: i } });
+      let inner = NOTHING_AROUND as Around<H>[];
+      if (o.kind === "and" || o.kind === "or") {
+        items ??= kept.map((j) => ({ e: ops[j]!, f: fs[j]! }));
+        inner = around.slice();
+        for (let m = 0; m < kept.length; m++) if (m !== k) inner.push(items[m]!);
+      }
+      stack.push({ e: o, h: fs[i]!, around: inner, parent: e, index: i });
     }
   }
 
-  private or(e: TypedExpr & { kind: "or" }, h: H, around: Around<H>[], children: Frame<H>[]): void {
+  private or(e: TypedExpr & { kind: "or" }, h: H, around: Around<H>[], stack: Frame<H>[]): void {
     const ops = e.operands;
     const fs = this.r.parts(h, e);
-    const kept = ops.map((_, i) => i);
+    const kept = allIndices(ops.length);
     for (let i = ops.length - 1; i >= 0; i--) {
       if (kept.length === 1) break;
       const fi = fs[i]!;
       if (this.r.never(fi) || this.r.always(fi)) continue; // reported when visited (or at this `or`)
       if (around.length > 0 && this.sharesGroup(fi, around) && this.contradicts(around, fi)) {
         const core = this.core(around, (s) => this.contradicts(s, fi));
-        const role: Role = { kind: "operand", parent: e, index: i };
-        this.report("never-matches", ops[i]!.span, M.neverBranch(core.map((a) => this.show(a.e))), this.removal(role, M.removeBranch()));
+        this.report("never-matches", ops[i]!.span, M.neverBranch(core.map((a) => this.show(a.e))), this.removal(e, i, M.removeBranch()));
         kept.splice(kept.indexOf(i), 1);
         continue;
       }
@@ -165,14 +173,14 @@ class Walker<H> {
       const core = this.core(others, contained);
       const only = core.length === 1 ? core[0]! : null;
       const message = only && this.r.same(only.f, fi) ? M.duplicate(this.show(only.e), only.e.span.line + this.linesBefore) : M.contained(core.map((o) => this.show(o.e)));
-      const role: Role = { kind: "operand", parent: e, index: i };
-      this.report("redundant", ops[i]!.span, message, this.removal(role, M.removeBranch()));
+      this.report("redundant", ops[i]!.span, message, this.removal(e, i, M.removeBranch()));
       kept.splice(kept.indexOf(i), 1);
     }
-    for (const i of kept) {
+    for (let k = kept.length - 1; k >= 0; k--) {
+      const i = kept[k]!;
       const o = ops[i]!;
       if (o.kind === "rule" && this.r.settled?.(fs[i]!)) continue; // nothing to say about it, no parts
-      children.push({ e: o, h: fs[i]!, around, role: { kind: "operand", parent: e, index: i } });
+      stack.push({ e: o, h: fs[i]!, around, parent: e, index: i });
     }
   }
 
@@ -304,10 +312,11 @@ class Walker<H> {
     return false;
   }
 
-  private removal(role: Role, title: string): Fix | undefined {
-    if (role.kind !== "operand" || this.text === null) return undefined;
-    const spans = role.parent.operands.map((o) => o.span);
-    const range = removalRange(this.text, spans, role.index, role.parent.kind);
+  /** The fix that removes operand `index` of `parent`. */
+  private removal(parent: Group, index: number, title: string): Fix | undefined {
+    if (this.text === null) return undefined;
+    const spans = parent.operands.map((o) => o.span);
+    const range = removalRange(this.text, spans, index, parent.kind);
     if (!range) return undefined;
     return { title, edits: [{ span: spanOf(this.text, range.start, range.end), text: "" }] };
   }
@@ -319,6 +328,13 @@ class Walker<H> {
 
 /** Blanks that `show` collapses: a run of two, or one other than a space. */
 const ODD_BLANKS = /\s\s|[^\S ]/;
+
+/** 0, 1, …, n - 1. */
+function allIndices(n: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(i);
+  return out;
+}
 
 /** The surroundings of a part that does not read them. */
 const NOTHING_AROUND: readonly Around<unknown>[] = [];
