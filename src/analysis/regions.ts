@@ -693,9 +693,10 @@ export function buildRegions(expr: TypedExpr, schema: Schema, zone: TimeZone, te
       }
     }
   }
-  const oracle = new RegionOracle(sp, n, nf, partBits(sp, n, nf));
   let free = true;
   for (let f = 0; f < nf && free; f++) free = popCount(full[f]!) === 2 ** fieldCount[f]! || freeButExclusive(sp, f, n);
+  // A read-once condition is not walked: its questions, if any are asked, are searched.
+  const oracle = new RegionOracle(sp, n, nf, !free && partBits(sp, n, nf));
   oracle.readOnce = free;
   return oracle;
 }
