@@ -18,7 +18,7 @@
  * Claims hold for every `now` in years 1-9999 unless a fixed `now` is given. docs/analysis.md has the details.
  */
 import type { Diagnostic } from "../diagnostics.js";
-import type { TypedExpr, TypedSegment } from "../checker/typed-ast.js";
+import { forEachTyped, type TypedExpr, type TypedSegment } from "../checker/typed-ast.js";
 import { zoneOf, type TimeZone } from "../checker/zone.js";
 import type { Schema } from "../schema/schema.js";
 import { Formulas, type Node } from "./formula.js";
@@ -180,31 +180,12 @@ const textCaches = new PerSchemaAndZone(() => new TextCache());
  * ids of the segments it refers to; null when one of those was not analysed here (its meaning has no id).
  */
 function placeKey(cache: TextCache, expr: TypedExpr, options: AnalysisOptions, fast: boolean, regions: boolean): string | null {
-  let key = `${expr.span.start}|${options.firstLine ?? 1}|${options.steps ?? ""}|${fast ? 1 : 0}${regions ? 1 : 0}`;
-  const stack: TypedExpr[] = [expr];
-  while (stack.length > 0) {
-    const e = stack.pop()!;
-    switch (e.kind) {
-      case "and":
-      case "or":
-        for (const o of e.operands) stack.push(o);
-        break;
-      case "not":
-        stack.push(e.operand);
-        break;
-      case "event":
-        if (e.filter) stack.push(e.filter);
-        break;
-      case "segment": {
-        const id = cache.meanings.get(e.expr);
-        if (id === undefined) return null;
-        key += `|${id}`;
-        break;
-      }
-      case "rule":
-        break;
-    }
-  }
+  let key: string | null = `${expr.span.start}|${options.firstLine ?? 1}|${options.steps ?? ""}|${fast ? 1 : 0}${regions ? 1 : 0}`;
+  forEachTyped(expr, (e) => {
+    if (e.kind !== "segment" || key === null) return;
+    const id = cache.meanings.get(e.expr);
+    key = id === undefined ? null : `${key}|${id}`;
+  });
   return key;
 }
 
