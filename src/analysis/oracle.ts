@@ -37,6 +37,39 @@ export interface Oracle<H> {
   settled?(x: H): boolean;
   /** Why an event condition that never matches does not: its window is empty, its filter never holds. */
   eventNever(e: TypedEvent): "window" | "filter" | null;
+  /**
+   * The condition as masks (regions.ts `partBits`), when every question the walk asks is one bitwise `and`
+   * over them: the walk then runs on these numbers (warnings.ts `MaskWalker`). Optional; null or absent:
+   * the walk asks the questions above.
+   */
+  masks?(): PartMasks | null;
+}
+
+/** `PartMasks.kinds`: a rule, `and`, `or`, `not`. */
+export const LEAF = 0;
+export const AND = 1;
+export const OR = 2;
+export const NOT = 3;
+
+/**
+ * A condition's parts numbered in post-order (part `i`'s operands come before it; the condition is part
+ * `n - 1`), each with two masks over *combinations* (one bit each): where it can hold and where it can
+ * fail. For parts apart from each other (none inside another), "these hold and those fail at once" is
+ * possible exactly when the `and` of their masks is not 0 (regions.ts has the argument).
+ */
+export interface PartMasks {
+  readonly n: number;
+  readonly kinds: readonly number[];
+  /** Operands of part `i`: `kids[kidStart[i]]` up to (not including) `kids[kidStart[i + 1]]`. */
+  readonly kidStart: readonly number[];
+  readonly kids: readonly number[];
+  readonly exprs: readonly TypedExpr[];
+  readonly holds: readonly number[];
+  readonly fails: readonly number[];
+  /** The fields a part reads, a bit each: parts without a common field are independent. */
+  readonly fields: readonly number[];
+  /** Questions answered on the masks (for the benchmark's counts). */
+  questions: number;
 }
 
 /** The reasoner's answers (formulas over atoms, exact sets, search within a budget). */

@@ -44,7 +44,7 @@ import type { TimeZone } from "../checker/zone.js";
 import { containsFold, endsFold, foldAscii, startsFold } from "../compiler/predicate/runtime.js";
 import type { Schema } from "../schema/schema.js";
 import { Formulas, type Atom, type Node, type Var } from "./formula.js";
-import type { Oracle } from "./oracle.js";
+import { AND, LEAF, NOT, OR, type Oracle, type PartMasks } from "./oracle.js";
 import { nextUp, type OrderedSet } from "./ordered-set.js";
 import { PerSchemaAndZone } from "./per-schema.js";
 import { Reasoner } from "./reasoner.js";
@@ -67,11 +67,6 @@ const MAX_LIST_VALUES = 6;
  */
 export const MAX_STEPS = 20_000;
 
-const LEAF = 0;
-const AND = 1;
-const OR = 2;
-const NOT = 3;
-
 /** Thrown when a question takes more than MAX_STEPS: the caller falls back to the reasoner. */
 export class RegionsGaveUp extends Error {
   constructor() {
@@ -83,7 +78,7 @@ export class RegionsGaveUp extends Error {
  * A condition as parts over regions, numbered in post-order (a part's parts come before it; part `i`'s
  * subtree is `start[i]..i`). The oracle's handles are these numbers.
  */
-export class RegionOracle implements Oracle<number> {
+export class RegionOracle implements Oracle<number>, PartMasks {
   /** Parts evaluated so far (bounded by `limit`). */
   steps = 0;
   /** Steps allowed (MAX_STEPS unless the caller gives its own budget). */
@@ -104,8 +99,8 @@ export class RegionOracle implements Oracle<number> {
   /** Per part: bit 1 "can hold" and bit 2 "can fail" are known, bit 4 it can hold, bit 8 it can fail. */
   private readonly known: number[];
   /** With `bits`, per part: the combinations of regions (one bit each) under which it can hold, can fail. */
-  private readonly holds: readonly number[];
-  private readonly fails: readonly number[];
+  readonly holds: readonly number[];
+  readonly fails: readonly number[];
   /** The three-valued truth of each part under the domains being tried (1 true, 0 false, 2 open). */
   private readonly val: number[];
   /** Domains per search depth: `nFields` masks per level. */
@@ -116,26 +111,26 @@ export class RegionOracle implements Oracle<number> {
   private readonly residual: number[];
   private readonly frames: number[];
   /** The typed parts by number (the condition is the last). */
-  private readonly exprs: readonly TypedExpr[];
-  private readonly kind: readonly number[];
+  readonly exprs: readonly TypedExpr[];
+  readonly kinds: readonly number[];
   /** The one field a part depends on, or -1. */
   private readonly single: readonly number[];
   /** For a part of one field: the regions where it holds. */
   private readonly mask: readonly number[];
   /** The fields a part depends on, a bit each. */
-  private readonly fields: readonly number[];
+  readonly fields: readonly number[];
   /** The first part of each part's subtree. */
   private readonly start: readonly number[];
   /** Where each part's operands start in `kids` (and end: the next part's start). */
-  private readonly kidStart: readonly number[];
-  private readonly kids: readonly number[];
+  readonly kidStart: readonly number[];
+  readonly kids: readonly number[];
   /** Every region of each field. */
   private readonly full: readonly number[];
 
   /** Over the workspace's arrays as `buildRegions` left them: `n` parts, `nf` fields. */
   constructor(
     private readonly space: Space,
-    private readonly n: number,
+    readonly n: number,
     private readonly nf: number,
     bits: boolean,
   ) {
@@ -149,7 +144,7 @@ export class RegionOracle implements Oracle<number> {
     this.residual = space.residual;
     this.frames = space.frames;
     this.exprs = space.exprs;
-    this.kind = space.kinds;
+    this.kinds = space.kinds;
     this.single = space.single;
     this.mask = space.mask;
     this.fields = space.fields;
@@ -255,8 +250,8 @@ export class RegionOracle implements Oracle<number> {
    */
   same(a: number, b: number): boolean {
     if (a === b) return true;
-    const k = this.kind[a]!;
-    if (k !== this.kind[b]) return false;
+    const k = this.kinds[a]!;
+    if (k !== this.kinds[b]) return false;
     if (k === LEAF) return this.sameLeaf(a, b);
     const a0 = this.kidStart[a]!;
     const b0 = this.kidStart[b]!;
@@ -269,7 +264,7 @@ export class RegionOracle implements Oracle<number> {
       for (let j = 0; j < n && j < 31; j++) {
         if (used & (1 << j)) continue;
         const y = this.kids[b0 + j]!;
-        if (this.kind[x] === LEAF && this.kind[y] === LEAF && this.sameLeaf(x, y)) {
+        if (this.kinds[x] === LEAF && this.kinds[y] === LEAF && this.sameLeaf(x, y)) {
           used |= 1 << j;
           found = true;
           break;
@@ -290,6 +285,11 @@ export class RegionOracle implements Oracle<number> {
 
   eventNever(_e: TypedEvent): "window" | "filter" | null {
     throw new Error("analysis regions: event conditions are left to the reasoner");
+  }
+
+  masks(): PartMasks | null {
+    this.mine();
+    return this.bits ? this : null;
   }
 
   private begin(): number[] {
@@ -406,7 +406,7 @@ export class RegionOracle implements Oracle<number> {
         d[base + f] = m;
         continue;
       }
-      const k = this.kind[x]!;
+      const k = this.kinds[x]!;
       if (k === NOT) work[this.wp++] = (this.kids[this.kidStart[x]!]! << 1) | (pol ^ 1);
       else if ((k === AND && pol === 1) || (k === OR && pol === 0)) {
         for (let j = this.kidStart[x]!; j < this.kidStart[x + 1]!; j++) work[this.wp++] = (this.kids[j]! << 1) | pol;
@@ -429,7 +429,7 @@ export class RegionOracle implements Oracle<number> {
         val[i] = (dom & ~m) === 0 ? 1 : (dom & m) === 0 ? 0 : 2;
         continue;
       }
-      const k = this.kind[i]!;
+      const k = this.kinds[i]!;
       const a = this.kidStart[i]!;
       const b = this.kidStart[i + 1]!;
       if (k === NOT) {

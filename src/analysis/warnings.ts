@@ -22,7 +22,7 @@
 import { warning, type Diagnostic, type Fix, type Span } from "../diagnostics.js";
 import type { Literal, TypedExpr } from "../checker/typed-ast.js";
 import { extent, removalRange } from "./edits.js";
-import type { Oracle } from "./oracle.js";
+import { AND, LEAF, NOT, OR, type Oracle, type PartMasks } from "./oracle.js";
 import { analysisMessages as M, reasons } from "./messages.js";
 import { renderTyped } from "./render.js";
 import { DAY } from "./value-sets.js";
@@ -59,51 +59,44 @@ interface Frame<H> {
 
 /**
  * The warnings of one checked condition (a segment's expression), with the answers of `oracle` (the
- * regions' or the reasoner's, see oracle.ts).
+ * regions' or the reasoner's, see oracle.ts). Where the oracle gives the condition as masks, the walk runs
+ * on them (`MaskWalker`); otherwise it asks the oracle's questions (`Walker`). Both take the same decisions
+ * in the same order, so they give the same warnings (test/analysis/regions.test.ts compares them with the
+ * reasoner's).
  */
 export function conditionWarnings<H>(root: TypedExpr, oracle: Oracle<H>, options: WarningOptions = {}): Diagnostic[] {
-  return new Walker(oracle, options.text ?? null, (options.firstLine ?? 1) - 1).run(root);
+  const reporter = new Reporter(oracle, options.text ?? null, (options.firstLine ?? 1) - 1);
+  const masks = oracle.masks?.();
+  if (masks && masks.exprs[masks.n - 1] === root) new MaskWalker(masks, reporter as unknown as Reporter<number>).run();
+  else new Walker(oracle, reporter).run(root);
+  return reporter.out.sort((a, b) => a.span.start - b.span.start);
 }
 
 class Walker<H> {
-  private readonly out: Diagnostic[] = [];
-
   constructor(
     private readonly r: Oracle<H>,
-    private readonly text: string | null,
-    /** Lines before the text in the document the user sees. */
-    private readonly linesBefore: number,
+    private readonly rep: Reporter<H>,
   ) {}
 
-  private f(e: TypedExpr): H {
-    return this.r.of(e);
-  }
-
-  run(root: TypedExpr): Diagnostic[] {
+  run(root: TypedExpr): void {
     // Operands are pushed last first, so they are visited (and reported) in order.
     const stack: Frame<H>[] = [{ e: root, h: this.r.of(root), around: [], parent: null, index: ROOT }];
     while (stack.length > 0) {
       const { e, h: node, around, parent, index } = stack.pop()!;
       if (this.r.never(node)) {
-        this.explainNever(e, node, parent?.kind === "or" ? this.removal(parent, index, M.removeBranch()) : undefined);
+        this.rep.explainNever(e, node, parent?.kind === "or" ? this.rep.removal(parent, index, M.removeBranch()) : undefined);
         continue;
       }
       if (this.r.always(node)) {
-        if (!isAtLeastZero(e)) {
-          const fix = parent?.kind === "and" ? this.removal(parent, index, M.removeThis()) : undefined;
-          this.explainAlways(e, node, index === ROOT ? M.adds(true) : M.adds(false), fix);
-        }
+        if (!isAtLeastZero(e)) this.rep.explainAlways(e, node, index === ROOT ? M.adds(true) : M.adds(false), parent?.kind === "and" ? this.rep.removal(parent, index, M.removeThis()) : undefined);
         continue;
       }
       if (e.kind === "and") this.and(e, node, around, stack);
       else if (e.kind === "or") this.or(e, node, around, stack);
       else if (e.kind === "not") stack.push({ e: e.operand, h: this.r.parts(node, e)[0]!, around: [], parent: null, index: INSIDE });
-      else if (e.kind === "event" && e.filter) stack.push({ e: e.filter, h: this.f(e.filter), around: [], parent: null, index: INSIDE });
+      else if (e.kind === "event" && e.filter) stack.push({ e: e.filter, h: this.r.of(e.filter), around: [], parent: null, index: INSIDE });
     }
-    return this.out.sort((a, b) => a.span.start - b.span.start);
   }
-
-  // ---- and / or ------------------------------------------------------------------------------------------
 
   private and(e: TypedExpr & { kind: "and" }, h: H, around: Around<H>[], stack: Frame<H>[]): void {
     const ops = e.operands;
@@ -117,16 +110,8 @@ class Walker<H> {
       const handles: H[] = [];
       for (const a of around) handles.push(a.f);
       for (const j of kept) if (j !== i) handles.push(fs[j]!);
-      const conclusion = [fs[i]!];
-      if (!this.r.impliesAny(handles, conclusion)) continue;
-      const premises = this.operands(ops, fs, kept, i, around);
-      const implied = (s: Around<H>[]) => this.r.impliesAny(s.map((p) => p.f), conclusion);
-      const core = this.core(premises, implied);
-      const only = core.length === 1 ? core[0]! : null;
-      const message = only && this.r.same(only.f, fs[i]!) && only.e.span.start !== ops[i]!.span.start
-        ? M.duplicate(this.show(only.e), only.e.span.line + this.linesBefore)
-        : M.implied(core.map((p) => this.show(p.e)));
-      this.report("redundant", ops[i]!.span, message, this.removal(e, i, M.removeThis()));
+      if (!this.r.impliesAny(handles, [fs[i]!])) continue;
+      this.rep.implied(e, i, operands(ops, fs, kept, i, around), fs[i]!);
       kept.splice(kept.indexOf(i), 1);
     }
     // The kept operands as conditions around their siblings, made once for all of them.
@@ -154,9 +139,8 @@ class Walker<H> {
       if (kept.length === 1) break;
       const fi = fs[i]!;
       if (this.r.never(fi) || this.r.always(fi)) continue; // reported when visited (or at this `or`)
-      if (around.length > 0 && this.sharesGroup(fi, around) && this.contradicts(around, fi)) {
-        const core = this.core(around, (s) => this.contradicts(s, fi));
-        this.report("never-matches", ops[i]!.span, M.neverBranch(core.map((a) => this.show(a.e))), this.removal(e, i, M.removeBranch()));
+      if (around.length > 0 && this.sharesGroup(fi, around) && this.rep.contradicts(around, fi)) {
+        this.rep.contradicting(e, i, around, fi);
         kept.splice(kept.indexOf(i), 1);
         continue;
       }
@@ -168,12 +152,7 @@ class Walker<H> {
       const othersF: H[] = [];
       for (const j of kept) if (j !== i) othersF.push(fs[j]!);
       if (!this.r.impliesAny(premises, othersF)) continue;
-      const others = this.operands(ops, fs, kept, i);
-      const contained = (s: Around<H>[]) => this.r.impliesAny(premises, s.map((o) => o.f));
-      const core = this.core(others, contained);
-      const only = core.length === 1 ? core[0]! : null;
-      const message = only && this.r.same(only.f, fi) ? M.duplicate(this.show(only.e), only.e.span.line + this.linesBefore) : M.contained(core.map((o) => this.show(o.e)));
-      this.report("redundant", ops[i]!.span, message, this.removal(e, i, M.removeBranch()));
+      this.rep.contained(e, i, premises, operands(ops, fs, kept, i), fi);
       kept.splice(kept.indexOf(i), 1);
     }
     for (let k = kept.length - 1; k >= 0; k--) {
@@ -184,10 +163,236 @@ class Walker<H> {
     }
   }
 
+  /** Whether `x` reads a variable group that one of `others` reads (otherwise they are independent). */
+  private sharesGroup(x: H, others: readonly { f: H }[]): boolean {
+    for (const o of others) if (this.r.shares(x, o.f)) return true;
+    return false;
+  }
+
+  /** `sharesGroup` with the kept operands but the `i`th. */
+  private sharesKept(x: H, fs: readonly H[], kept: readonly number[], i: number): boolean {
+    for (const j of kept) if (j !== i && this.r.shares(x, fs[j]!)) return true;
+    return false;
+  }
+}
+
+/**
+ * `Walker`'s walk on a condition given as masks: every question is a bitwise `and`, the conditions around
+ * a part are one mask (the `and` of their `holds`) and one set of fields, and the frames are numbers, so a
+ * condition without warnings allocates nothing. The decisions, their order and the reports are
+ * `Walker`'s, line for line; only a warning builds the lists its message and core need.
+ */
+class MaskWalker {
+  constructor(
+    private readonly m: PartMasks,
+    private readonly rep: Reporter<number>,
+  ) {}
+
+  run(): void {
+    const { n, kinds, kidStart, kids, exprs, holds, fails, fields } = this.m;
+    const w = maskWork;
+    // Frames: part, parent (-1: none), index (ROOT, INSIDE or the operand's), the conditions around it
+    // (`aroundParts[from, from + count)`), the `and` of their holds, the union of their fields.
+    let fp = 0;
+    let ap = 0;
+    const push = (x: number, parent: number, index: number, from: number, count: number, hold: number, field: number) => {
+      w.part[fp] = x;
+      w.parent[fp] = parent;
+      w.index[fp] = index;
+      w.from[fp] = from;
+      w.count[fp] = count;
+      w.hold[fp] = hold;
+      w.field[fp] = field;
+      fp++;
+    };
+    push(n - 1, -1, ROOT, 0, 0, -1, 0);
+    while (fp > 0) {
+      fp--;
+      const x = w.part[fp]!;
+      const parent = w.parent[fp]!;
+      const index = w.index[fp]!;
+      const from = w.from[fp]!;
+      const count = w.count[fp]!;
+      const aroundHolds = w.hold[fp]!;
+      const aroundFields = w.field[fp]!;
+      if (holds[x] === 0) {
+        this.rep.explainNever(exprs[x]!, x, parent >= 0 && kinds[parent] === OR ? this.rep.removal(exprs[parent] as Group, index, M.removeBranch()) : undefined);
+        continue;
+      }
+      if (fails[x] === 0) {
+        // (`at least 0 times` is an event condition: never given as masks)
+        this.rep.explainAlways(exprs[x]!, x, index === ROOT ? M.adds(true) : M.adds(false), parent >= 0 && kinds[parent] === AND ? this.rep.removal(exprs[parent] as Group, index, M.removeThis()) : undefined);
+        continue;
+      }
+      const kind = kinds[x]!;
+      if (kind === NOT) {
+        push(kids[kidStart[x]!]!, -1, INSIDE, 0, 0, -1, 0);
+        continue;
+      }
+      if (kind !== AND && kind !== OR) continue;
+      const a = kidStart[x]!;
+      const ops = kidStart[x + 1]! - a;
+      const kept = w.kept;
+      for (let i = 0; i < ops; i++) kept[i] = 1;
+      let left = ops;
+      const e = exprs[x] as Group;
+      if (kind === AND) {
+        for (let i = ops - 1; i >= 0; i--) {
+          if (left === 1) break;
+          const y = kids[a + i]!;
+          if (fails[y] === 0) continue; // reported when visited
+          this.others(a, ops, i);
+          if ((fields[y]! & (aroundFields | this.othersFields)) === 0) continue;
+          this.m.questions++;
+          if ((aroundHolds & this.othersHolds & fails[y]!) !== 0) continue;
+          this.rep.implied(e as Group & { kind: "and" }, i, this.items(from, count, a, ops, i), y);
+          kept[i] = 0;
+          left--;
+        }
+        // The kept operands as conditions around their siblings (for an `and`/`or` among them).
+        for (let i = ops - 1; i >= 0; i--) {
+          if (kept[i] === 0) continue;
+          const y = kids[a + i]!;
+          const k = kinds[y]!;
+          if (k === LEAF && holds[y] !== 0 && fails[y] !== 0) continue; // nothing to say about it, no parts
+          // Only an `and`/`or` reads what holds around it (a rule, a `not` do not).
+          if (k !== AND && k !== OR) {
+            push(y, x, i, 0, 0, -1, 0);
+            continue;
+          }
+          this.others(a, ops, i);
+          const at = ap;
+          for (let j = 0; j < count; j++) w.around[ap++] = w.around[from + j]!;
+          for (let j = 0; j < ops; j++) if (j !== i && kept[j] === 1) w.around[ap++] = kids[a + j]!;
+          push(y, x, i, at, ap - at, aroundHolds & this.othersHolds, aroundFields | this.othersFields);
+        }
+        continue;
+      }
+      for (let i = ops - 1; i >= 0; i--) {
+        if (left === 1) break;
+        const y = kids[a + i]!;
+        if (holds[y] === 0 || fails[y] === 0) continue; // reported when visited (or at this `or`)
+        this.m.questions++;
+        if (count > 0 && (fields[y]! & aroundFields) !== 0 && (aroundHolds & holds[y]!) === 0) {
+          this.rep.contradicting(e as Group & { kind: "or" }, i, this.items(from, count, a, 0, -1), y);
+          kept[i] = 0;
+          left--;
+          continue;
+        }
+        this.others(a, ops, i);
+        if ((fields[y]! & this.othersFields) === 0) continue;
+        this.m.questions++;
+        if ((aroundHolds & holds[y]! & this.othersFails) !== 0) continue;
+        const premises: number[] = [];
+        for (let j = 0; j < count; j++) premises.push(w.around[from + j]!);
+        premises.push(y);
+        this.rep.contained(e as Group & { kind: "or" }, i, premises, this.items(0, 0, a, ops, i), y);
+        kept[i] = 0;
+        left--;
+      }
+      for (let i = ops - 1; i >= 0; i--) {
+        if (kept[i] === 0) continue;
+        const y = kids[a + i]!;
+        if (kinds[y] === LEAF && holds[y] !== 0 && fails[y] !== 0) continue; // nothing to say about it, no parts
+        push(y, x, i, from, count, aroundHolds, aroundFields);
+      }
+    }
+  }
+
+  /** What the kept operands of the part at `a` but the `i`th give together (`others`). */
+  private othersHolds = 0;
+  private othersFails = 0;
+  private othersFields = 0;
+
+  private others(a: number, ops: number, i: number): void {
+    const { kids, holds, fails, fields } = this.m;
+    const kept = maskWork.kept;
+    let h = -1;
+    let f = -1;
+    let fs = 0;
+    for (let j = 0; j < ops; j++) {
+      if (j === i || kept[j] === 0) continue;
+      const y = kids[a + j]!;
+      h &= holds[y]!;
+      f &= fails[y]!;
+      fs |= fields[y]!;
+    }
+    this.othersHolds = h;
+    this.othersFails = f;
+    this.othersFields = fs;
+  }
+
+  /** The conditions `around[from, from + count)`, then the kept operands of the part at `a` but the `i`th. */
+  private items(from: number, count: number, a: number, ops: number, i: number): Around<number>[] {
+    const { exprs, kids } = this.m;
+    const out: Around<number>[] = [];
+    for (let j = 0; j < count; j++) {
+      const p = maskWork.around[from + j]!;
+      out.push({ e: exprs[p]!, f: p });
+    }
+    for (let j = 0; j < ops; j++) {
+      if (j === i || maskWork.kept[j] === 0) continue;
+      const p = kids[a + j]!;
+      out.push({ e: exprs[p]!, f: p });
+    }
+    return out;
+  }
+}
+
+/** `MaskWalker`'s frames and lists, kept between conditions (one walk at a time). */
+const maskWork = {
+  part: [] as number[],
+  parent: [] as number[],
+  index: [] as number[],
+  from: [] as number[],
+  count: [] as number[],
+  hold: [] as number[],
+  field: [] as number[],
+  around: [] as number[],
+  kept: [] as number[],
+};
+
+/** Reports warnings: where a condition goes wrong, the fewest parts that show it, the fix that removes it. */
+class Reporter<H> {
+  readonly out: Diagnostic[] = [];
+
+  constructor(
+    private readonly r: Oracle<H>,
+    private readonly text: string | null,
+    /** Lines before the text in the document the user sees. */
+    private readonly linesBefore: number,
+  ) {}
+
+  /** Operand `i` of `e` is implied by `premises` (the conditions around it and its kept siblings). */
+  implied(e: Group & { kind: "and" }, i: number, premises: Around<H>[], x: H): void {
+    const ops = e.operands;
+    const conclusion = [x];
+    const core = this.core(premises, (s) => this.r.impliesAny(s.map((p) => p.f), conclusion));
+    const only = core.length === 1 ? core[0]! : null;
+    const message = only && this.r.same(only.f, x) && only.e.span.start !== ops[i]!.span.start
+      ? M.duplicate(this.show(only.e), only.e.span.line + this.linesBefore)
+      : M.implied(core.map((p) => this.show(p.e)));
+    this.report("redundant", ops[i]!.span, message, this.removal(e, i, M.removeThis()));
+  }
+
+  /** Branch `i` of `e` never holds with the conditions `around` it. */
+  contradicting(e: Group & { kind: "or" }, i: number, around: Around<H>[], x: H): void {
+    const core = this.core(around, (s) => this.contradicts(s, x));
+    this.report("never-matches", e.operands[i]!.span, M.neverBranch(core.map((a) => this.show(a.e))), this.removal(e, i, M.removeBranch()));
+  }
+
+  /** Branch `i` of `e`, with the conditions around it (`premises`, itself last), implies one of `others`. */
+  contained(e: Group & { kind: "or" }, i: number, premises: H[], others: Around<H>[], x: H): void {
+    const core = this.core(others, (s) => this.r.impliesAny(premises, s.map((o) => o.f)));
+    const only = core.length === 1 ? core[0]! : null;
+    const message = only && this.r.same(only.f, x) ? M.duplicate(this.show(only.e), only.e.span.line + this.linesBefore) : M.contained(core.map((o) => this.show(o.e)));
+    this.report("redundant", e.operands[i]!.span, message, this.removal(e, i, M.removeBranch()));
+  }
+
   // ---- explanations --------------------------------------------------------------------------------------
 
   /** Reports where a condition that never matches goes wrong. */
-  private explainNever(e: TypedExpr, h: H, fix: Fix | undefined): void {
+  explainNever(e: TypedExpr, h: H, fix: Fix | undefined): void {
     switch (e.kind) {
       case "and": {
         const fs = this.r.parts(h, e);
@@ -215,7 +420,7 @@ class Walker<H> {
       case "event": {
         const why = this.r.eventNever(e);
         if (why === "window") return this.report("never-matches", e.span, M.emptyWindow(), fix);
-        if (why === "filter") return this.explainNever(e.filter!, this.f(e.filter!), fix);
+        if (why === "filter") return this.explainNever(e.filter!, this.r.of(e.filter!), fix);
         const m = e.measure;
         const reason = (m.kind === "first" || m.kind === "last") && e.window
           ? reasons.timeInWindow(m.kind)
@@ -226,7 +431,7 @@ class Walker<H> {
   }
 
   /** Reports where a condition that always holds does so; `tail` says what that means in its place. */
-  private explainAlways(e: TypedExpr, h: H, tail: string, fix: Fix | undefined): void {
+  explainAlways(e: TypedExpr, h: H, tail: string, fix: Fix | undefined): void {
     switch (e.kind) {
       case "or": {
         const fs = this.r.parts(h, e);
@@ -249,8 +454,6 @@ class Walker<H> {
         return this.report("always-true", e.span, M.alwaysRule(this.show(e), null) + tail, fix);
     }
   }
-
-  // ---- cheap tests (the default) --------------------------------------------------------------------------
 
   // ---- helpers -------------------------------------------------------------------------------------------
 
@@ -286,34 +489,15 @@ class Walker<H> {
   }
 
   /** Proved: `x` never holds together with the conditions `s`. */
-  private contradicts(s: readonly Around<H>[], x: H): boolean {
+  contradicts(s: readonly Around<H>[], x: H): boolean {
     const xs: H[] = [];
     for (const a of s) xs.push(a.f);
     xs.push(x);
     return this.r.neverAll(xs);
   }
 
-  /** Whether `x` reads a variable group that one of `others` reads (otherwise they are independent). */
-  private sharesGroup(x: H, others: readonly { f: H }[]): boolean {
-    for (const o of others) if (this.r.shares(x, o.f)) return true;
-    return false;
-  }
-
-  /** The kept operands but the `i`th, with their handles, after `before` (the conditions around). */
-  private operands(ops: readonly TypedExpr[], fs: readonly H[], kept: readonly number[], i: number, before?: readonly Around<H>[]): Around<H>[] {
-    const out: Around<H>[] = before ? before.slice() : [];
-    for (const j of kept) if (j !== i) out.push({ e: ops[j]!, f: fs[j]! });
-    return out;
-  }
-
-  /** `sharesGroup` with the kept operands but the `i`th. */
-  private sharesKept(x: H, fs: readonly H[], kept: readonly number[], i: number): boolean {
-    for (const j of kept) if (j !== i && this.r.shares(x, fs[j]!)) return true;
-    return false;
-  }
-
   /** The fix that removes operand `index` of `parent`. */
-  private removal(parent: Group, index: number, title: string): Fix | undefined {
+  removal(parent: Group, index: number, title: string): Fix | undefined {
     if (this.text === null) return undefined;
     const spans = parent.operands.map((o) => o.span);
     const range = removalRange(this.text, spans, index, parent.kind);
@@ -325,9 +509,15 @@ class Walker<H> {
     this.out.push(warning(code, span, message, fix));
   }
 }
-
 /** Blanks that `show` collapses: a run of two, or one other than a space. */
 const ODD_BLANKS = /\s\s|[^\S ]/;
+
+/** The kept operands but the `i`th, with their handles, after `before` (the conditions around). */
+function operands<H>(ops: readonly TypedExpr[], fs: readonly H[], kept: readonly number[], i: number, before?: readonly Around<H>[]): Around<H>[] {
+  const out: Around<H>[] = before ? before.slice() : [];
+  for (const j of kept) if (j !== i) out.push({ e: ops[j]!, f: fs[j]! });
+  return out;
+}
 
 /** 0, 1, …, n - 1. */
 function allIndices(n: number): number[] {

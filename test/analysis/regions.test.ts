@@ -19,6 +19,8 @@ import { analysisWarnings } from "../../src/analysis/index.js";
 import { Formulas } from "../../src/analysis/formula.js";
 import { Reasoner } from "../../src/analysis/reasoner.js";
 import { buildRegions, RegionsGaveUp } from "../../src/analysis/regions.js";
+import { conditionWarnings } from "../../src/analysis/warnings.js";
+import type { Oracle } from "../../src/analysis/oracle.js";
 import { zoneOf } from "../../src/checker/zone.js";
 import { boundaryData, caseNowArb, conflictExprArb, predicateOf, richSchema, typed, zonedSchema, type DataSet } from "./helpers.js";
 
@@ -174,6 +176,42 @@ describe("combinations as bits answer as the search does", () => {
     );
     expect(asked).toBeGreaterThan(RUNS);
     expect(bitsUsed).toBeGreaterThan(RUNS / 4); // most conditions here take the bits
+  });
+});
+
+describe("the walk on masks", () => {
+  it("gives the warnings, messages and fixes of the walk that asks the oracle's questions", () => {
+    let masked = 0;
+    let warned = 0;
+    fc.assert(
+      fc.property(noEvents, (text) => {
+        const q = typed(text);
+        const o = buildRegions(q.expr, richSchema, zoneOf(richSchema.timeZone), text);
+        if (!o || !o.masks()) return;
+        masked++;
+        const onMasks = conditionWarnings(q.expr, o, { text });
+        // The same oracle without its masks: every decision is asked as a question.
+        const asking: Oracle<number> = {
+          of: (e) => o.of(e),
+          parts: (x, e) => o.parts(x, e),
+          never: (x) => o.never(x),
+          always: (x) => o.always(x),
+          neverAll: (xs) => o.neverAll(xs),
+          alwaysAny: (xs) => o.alwaysAny(xs),
+          impliesAny: (ps, xs) => o.impliesAny(ps, xs),
+          same: (a, b) => o.same(a, b),
+          shares: (x, y) => o.shares(x, y),
+          settled: (x) => o.settled(x),
+          eventNever: (e) => o.eventNever(e),
+        };
+        const byQuestions = conditionWarnings(q.expr, asking, { text });
+        warned += onMasks.length > 0 ? 1 : 0;
+        expect(onMasks, text).toEqual(byQuestions);
+      }),
+      { numRuns: RUNS },
+    );
+    expect(masked).toBeGreaterThan(RUNS / 4);
+    expect(warned).toBeGreaterThan(RUNS / 8);
   });
 });
 
