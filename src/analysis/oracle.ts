@@ -55,10 +55,12 @@ export const NOT = 3;
  * A condition's parts numbered in post-order (part `i`'s operands come before it; the condition is part
  * `n - 1`), each with two masks over *combinations* (one bit each): where it can hold and where it can
  * fail. For parts apart from each other (none inside another), "these hold and those fail at once" is
- * possible exactly when the `and` of their masks is not 0 (regions.ts has the argument).
+ * possible exactly when the `and` of their masks is not 0 (regions.ts has the argument). A mask is
+ * `words` numbers (32 combinations each), part `i`'s from `i * words`.
  */
 export interface PartMasks {
   readonly n: number;
+  readonly words: number;
   readonly kinds: readonly number[];
   /** Operands of part `i`: `kids[kidStart[i]]` up to (not including) `kids[kidStart[i + 1]]`. */
   readonly kidStart: readonly number[];

@@ -93,12 +93,17 @@ export class RegionOracle implements Oracle<number>, PartMasks {
   readOnce = false;
   /**
    * Whether `holds`/`fails` answer the questions (see `partBits`): when the fields of two or more rules
-   * have at most 32 combinations of regions. Otherwise the questions are searched (`sat`).
+   * have at most MAX_COMBOS combinations of regions. Otherwise the questions are searched (`sat`).
    */
   readonly bits: boolean;
+  /** Words per part in `holds`/`fails` (0 without `bits`). */
+  readonly words: number;
   /** Per part: bit 1 "can hold" and bit 2 "can fail" are known, bit 4 it can hold, bit 8 it can fail. */
   private readonly known: number[];
-  /** With `bits`, per part: the combinations of regions (one bit each) under which it can hold, can fail. */
+  /**
+   * With `bits`, per part (`words` numbers from `part * words`): the combinations of regions (one bit each)
+   * under which it can hold, can fail.
+   */
   readonly holds: readonly number[];
   readonly fails: readonly number[];
   /** The three-valued truth of each part under the domains being tried (1 true, 0 false, 2 open). */
@@ -132,9 +137,10 @@ export class RegionOracle implements Oracle<number>, PartMasks {
     private readonly space: Space,
     readonly n: number,
     private readonly nf: number,
-    bits: boolean,
+    words: number,
   ) {
-    this.bits = bits;
+    this.bits = words > 0;
+    this.words = words;
     this.known = space.known;
     this.holds = space.holds;
     this.fails = space.fails;
@@ -187,41 +193,38 @@ export class RegionOracle implements Oracle<number>, PartMasks {
   }
 
   neverAll(xs: readonly number[]): boolean {
-    if (this.bits && this.apart(xs, NONE)) {
-      this.questions++;
-      let can = -1;
-      for (const x of xs) can &= this.holds[x]!;
-      return can === 0;
-    }
+    if (this.bits && this.apart(xs, NONE)) return this.noCombination(xs, NONE);
     const l = this.begin();
     for (const x of xs) l.push((x << 1) | 1);
     return !this.sat(l);
   }
 
   alwaysAny(xs: readonly number[]): boolean {
-    if (this.bits && this.apart(xs, NONE)) {
-      this.questions++;
-      let can = -1;
-      for (const x of xs) can &= this.fails[x]!;
-      return can === 0;
-    }
+    if (this.bits && this.apart(xs, NONE)) return this.noCombination(NONE, xs);
     const l = this.begin();
     for (const x of xs) l.push(x << 1);
     return !this.sat(l);
   }
 
   impliesAny(premises: readonly number[], xs: readonly number[]): boolean {
-    if (this.bits && this.apart(premises, xs)) {
-      this.questions++;
-      let can = -1;
-      for (const p of premises) can &= this.holds[p]!;
-      for (const x of xs) can &= this.fails[x]!;
-      return can === 0;
-    }
+    if (this.bits && this.apart(premises, xs)) return this.noCombination(premises, xs);
     const l = this.begin();
     for (const p of premises) l.push((p << 1) | 1);
     for (const x of xs) l.push(x << 1);
     return !this.sat(l);
+  }
+
+  /** With `bits`: no combination lets every part of `hold` hold and every part of `fail` fail. */
+  private noCombination(hold: readonly number[], fail: readonly number[]): boolean {
+    this.questions++;
+    const W = this.words;
+    for (let w = 0; w < W; w++) {
+      let can = -1;
+      for (const p of hold) can &= this.holds[p * W + w]!;
+      for (const x of fail) can &= this.fails[x * W + w]!;
+      if (can !== 0) return false;
+    }
+    return true;
   }
 
   /**
@@ -694,9 +697,9 @@ export function buildRegions(expr: TypedExpr, schema: Schema, zone: TimeZone, te
     }
   }
   let free = true;
-  for (let f = 0; f < nf && free; f++) free = popCount(full[f]!) === 2 ** fieldCount[f]! || freeButExclusive(sp, f, n);
+  for (let f = 0; f < nf && free; f++) free = (fieldCount[f]! < 31 && popCount(full[f]!) === 1 << fieldCount[f]!) || freeButExclusive(sp, f, n);
   // A read-once condition is not walked: its questions, if any are asked, are searched.
-  const oracle = new RegionOracle(sp, n, nf, !free && partBits(sp, n, nf));
+  const oracle = new RegionOracle(sp, n, nf, free ? 0 : partBits(sp, n, nf));
   oracle.readOnce = free;
   return oracle;
 }
@@ -716,8 +719,8 @@ export function buildRegions(expr: TypedExpr, schema: Schema, zone: TimeZone, te
  * "these parts can hold and those fail at once" is exactly "some c is in the holds of the ones and the
  * fails of the others", one bitwise `and`.
  */
-function partBits(sp: Space, n: number, nf: number): boolean {
-  const { fieldCount, full, stride, regionCombos, regionAt, holds, fails, kinds, leafField, mask, kidStarts, kidList } = sp;
+function partBits(sp: Space, n: number, nf: number): number {
+  const { fieldCount, full, stride, regionCombos, regionAt, holds, fails, kinds, leafField, mask, kidStarts, kidList, known } = sp;
   let combos = 1;
   for (let f = 0; f < nf; f++) {
     if (fieldCount[f]! < 2) {
@@ -726,66 +729,97 @@ function partBits(sp: Space, n: number, nf: number): boolean {
     }
     stride[f] = combos;
     combos *= popCount(full[f]!);
-    if (combos > 32) return false;
+    if (combos > MAX_COMBOS) return 0;
   }
-  const all = (2 ** combos - 1) | 0;
+  // Combination c is bit (c & 31) of word (c >> 5) of a part's masks; every combination, word by word.
+  const W = (combos + 31) >> 5;
+  const all = allWords;
+  for (let w = 0; w < W; w++) all[w] = w < W - 1 || (combos & 31) === 0 ? -1 : (1 << (combos & 31)) - 1;
   // The combinations of each region: region j of field f is digit j of f in the combination's number.
   let at = 0;
   for (let f = 0; f < nf; f++) {
     regionAt[f] = at;
     if (stride[f] === 0) continue;
     const regions = popCount(full[f]!);
-    for (let j = 0; j < regions; j++) regionCombos[at + j] = 0;
-    for (let c = 0; c < combos; c++) {
-      const j = Math.floor(c / stride[f]!) % regions;
-      regionCombos[at + j] = regionCombos[at + j]! | (1 << c);
+    for (let j = 0; j < regions * W; j++) regionCombos[at * W + j] = 0;
+    // Digit j of combination c is floor(c / stride) mod regions: it moves on every `stride` combinations.
+    const st = stride[f]!;
+    for (let c = 0, j = 0, run = 0; c < combos; c++) {
+      const slot = (at + j) * W + (c >> 5);
+      regionCombos[slot] = regionCombos[slot]! | (1 << (c & 31));
+      if (++run === st) {
+        run = 0;
+        if (++j === regions) j = 0;
+      }
     }
     at += regions;
   }
+  // Written in order (an array written out of order turns holey, slower to read).
+  for (let i = holds.length; i < n * W; i++) {
+    holds.push(0);
+    fails.push(0);
+  }
   for (let i = 0; i < n; i++) {
     const k = kinds[i]!;
-    let h: number;
-    let x: number;
-    if (k === LEAF) {
-      const f = leafField[i]!;
-      const m = mask[i]!;
-      if (stride[f] === 0) {
-        h = m !== 0 ? all : 0;
-        x = m !== full[f] ? all : 0;
+    const o = i * W;
+    let canHold = 0;
+    let canFail = 0;
+    for (let w = 0; w < W; w++) {
+      let h: number;
+      let x: number;
+      if (k === LEAF) {
+        const f = leafField[i]!;
+        const m = mask[i]!;
+        if (stride[f] === 0) {
+          h = m !== 0 ? all[w]! : 0;
+          x = m !== full[f] ? all[w]! : 0;
+        } else {
+          h = 0;
+          x = 0;
+          const regions = popCount(full[f]!);
+          const base = regionAt[f]! * W + w;
+          for (let j = 0; j < regions; j++) {
+            if ((m >> j) & 1) h |= regionCombos[base + j * W]!;
+            else x |= regionCombos[base + j * W]!;
+          }
+        }
+      } else if (k === NOT) {
+        const kid = kidList[kidStarts[i]!]! * W + w;
+        h = fails[kid]!;
+        x = holds[kid]!;
+      } else if (k === AND) {
+        h = all[w]!;
+        x = 0;
+        for (let j = kidStarts[i]!; j < kidStarts[i + 1]!; j++) {
+          h &= holds[kidList[j]! * W + w]!;
+          x |= fails[kidList[j]! * W + w]!;
+        }
       } else {
         h = 0;
-        x = 0;
-        const regions = popCount(full[f]!);
-        for (let j = 0; j < regions; j++) {
-          if ((m >> j) & 1) h |= regionCombos[regionAt[f]! + j]!;
-          else x |= regionCombos[regionAt[f]! + j]!;
+        x = all[w]!;
+        for (let j = kidStarts[i]!; j < kidStarts[i + 1]!; j++) {
+          h |= holds[kidList[j]! * W + w]!;
+          x &= fails[kidList[j]! * W + w]!;
         }
       }
-    } else if (k === NOT) {
-      const kid = kidList[kidStarts[i]!]!;
-      h = fails[kid]!;
-      x = holds[kid]!;
-    } else if (k === AND) {
-      h = all;
-      x = 0;
-      for (let j = kidStarts[i]!; j < kidStarts[i + 1]!; j++) {
-        h &= holds[kidList[j]!]!;
-        x |= fails[kidList[j]!]!;
-      }
-    } else {
-      h = 0;
-      x = all;
-      for (let j = kidStarts[i]!; j < kidStarts[i + 1]!; j++) {
-        h |= holds[kidList[j]!]!;
-        x &= fails[kidList[j]!]!;
-      }
+      holds[o + w] = h;
+      fails[o + w] = x;
+      canHold |= h;
+      canFail |= x;
     }
-    holds[i] = h;
-    fails[i] = x;
-    sp.known[i] = 3 | (h !== 0 ? 4 : 0) | (x !== 0 ? 8 : 0);
+    known[i] = 3 | (canHold !== 0 ? 4 : 0) | (canFail !== 0 ? 8 : 0);
   }
-  return true;
+  return W;
 }
+
+/**
+ * Most combinations `partBits` gives masks for (16 words a part). Past it the walk's questions are
+ * searched: a mask costs a word per 32 combinations, a search grows with the parts.
+ */
+const MAX_COMBOS = 512;
+
+/** `partBits`'s mask of every combination, word by word. */
+const allWords: number[] = [];
 
 /** Parts of no question (the second list of a question about one list). */
 const NONE: readonly number[] = [];

@@ -183,29 +183,37 @@ class Walker<H> {
  * `Walker`'s, line for line; only a warning builds the lists its message and core need.
  */
 class MaskWalker {
+  /** Words per mask. */
+  private readonly W: number;
+
   constructor(
     private readonly m: PartMasks,
     private readonly rep: Reporter<number>,
-  ) {}
+  ) {
+    this.W = m.words;
+  }
 
   run(): void {
     const { n, kinds, kidStart, kids, exprs, holds, fails, fields } = this.m;
+    const W = this.W;
     const w = maskWork;
     // Frames: part, parent (-1: none), index (ROOT, INSIDE or the operand's), the conditions around it
-    // (`aroundParts[from, from + count)`), the `and` of their holds, the union of their fields.
+    // (`around[from, from + count)`), the union of their fields, and (`hold[frame * W]`, W words) the
+    // `and` of their holds.
     let fp = 0;
     let ap = 0;
-    const push = (x: number, parent: number, index: number, from: number, count: number, hold: number, field: number) => {
+    const push = (x: number, parent: number, index: number, from: number, count: number, field: number, hold: readonly number[] | null) => {
       w.part[fp] = x;
       w.parent[fp] = parent;
       w.index[fp] = index;
       w.from[fp] = from;
       w.count[fp] = count;
-      w.hold[fp] = hold;
       w.field[fp] = field;
+      for (let k = 0; k < W; k++) w.hold[fp * W + k] = hold === null ? -1 : hold[k]!;
       fp++;
     };
-    push(n - 1, -1, ROOT, 0, 0, -1, 0);
+    push(n - 1, -1, ROOT, 0, 0, 0, null);
+    const aroundHolds = w.aroundHolds;
     while (fp > 0) {
       fp--;
       const x = w.part[fp]!;
@@ -213,20 +221,20 @@ class MaskWalker {
       const index = w.index[fp]!;
       const from = w.from[fp]!;
       const count = w.count[fp]!;
-      const aroundHolds = w.hold[fp]!;
       const aroundFields = w.field[fp]!;
-      if (holds[x] === 0) {
+      for (let k = 0; k < W; k++) aroundHolds[k] = w.hold[fp * W + k]!;
+      if (!this.can(holds, x)) {
         this.rep.explainNever(exprs[x]!, x, parent >= 0 && kinds[parent] === OR ? this.rep.removal(exprs[parent] as Group, index, M.removeBranch()) : undefined);
         continue;
       }
-      if (fails[x] === 0) {
+      if (!this.can(fails, x)) {
         // (`at least 0 times` is an event condition: never given as masks)
         this.rep.explainAlways(exprs[x]!, x, index === ROOT ? M.adds(true) : M.adds(false), parent >= 0 && kinds[parent] === AND ? this.rep.removal(exprs[parent] as Group, index, M.removeThis()) : undefined);
         continue;
       }
       const kind = kinds[x]!;
       if (kind === NOT) {
-        push(kids[kidStart[x]!]!, -1, INSIDE, 0, 0, -1, 0);
+        push(kids[kidStart[x]!]!, -1, INSIDE, 0, 0, 0, null);
         continue;
       }
       if (kind !== AND && kind !== OR) continue;
@@ -237,89 +245,162 @@ class MaskWalker {
       let left = ops;
       const e = exprs[x] as Group;
       if (kind === AND) {
+        this.prefix(a, ops);
+        this.suffixReset();
         for (let i = ops - 1; i >= 0; i--) {
           if (left === 1) break;
           const y = kids[a + i]!;
-          if (fails[y] === 0) continue; // reported when visited
-          this.others(a, ops, i);
-          if ((fields[y]! & (aroundFields | this.othersFields)) === 0) continue;
-          this.m.questions++;
-          if ((aroundHolds & this.othersHolds & fails[y]!) !== 0) continue;
-          this.rep.implied(e as Group & { kind: "and" }, i, this.items(from, count, a, ops, i), y);
-          kept[i] = 0;
-          left--;
+          // (an operand that always holds is reported when visited)
+          if (this.can(fails, y)) {
+            this.others(i);
+            // Implied: the conditions around and the other operands hold, `y` fails, under no combination.
+            if ((fields[y]! & (aroundFields | this.othersFields)) !== 0 && !this.possible(aroundHolds, w.othersHolds, fails, y)) {
+              this.rep.implied(e as Group & { kind: "and" }, i, this.items(from, count, a, ops, i), y);
+              kept[i] = 0;
+              left--;
+              continue;
+            }
+          }
+          this.suffixAdd(y);
         }
         // The kept operands as conditions around their siblings (for an `and`/`or` among them).
+        this.prefix(a, ops);
+        this.suffixReset();
         for (let i = ops - 1; i >= 0; i--) {
           if (kept[i] === 0) continue;
           const y = kids[a + i]!;
           const k = kinds[y]!;
-          if (k === LEAF && holds[y] !== 0 && fails[y] !== 0) continue; // nothing to say about it, no parts
-          // Only an `and`/`or` reads what holds around it (a rule, a `not` do not).
-          if (k !== AND && k !== OR) {
-            push(y, x, i, 0, 0, -1, 0);
-            continue;
+          if (k === LEAF && this.can(holds, y) && this.can(fails, y)) {
+            // nothing to say about it, no parts
+          } else if (k !== AND && k !== OR) {
+            // Only an `and`/`or` reads what holds around it (a rule, a `not` do not).
+            push(y, x, i, 0, 0, 0, null);
+          } else {
+            this.others(i);
+            const at = ap;
+            for (let j = 0; j < count; j++) w.around[ap++] = w.around[from + j]!;
+            for (let j = 0; j < ops; j++) if (j !== i && kept[j] === 1) w.around[ap++] = kids[a + j]!;
+            const inner = w.othersHolds;
+            for (let k2 = 0; k2 < W; k2++) inner[k2] = inner[k2]! & aroundHolds[k2]!;
+            push(y, x, i, at, ap - at, aroundFields | this.othersFields, inner);
           }
-          this.others(a, ops, i);
-          const at = ap;
-          for (let j = 0; j < count; j++) w.around[ap++] = w.around[from + j]!;
-          for (let j = 0; j < ops; j++) if (j !== i && kept[j] === 1) w.around[ap++] = kids[a + j]!;
-          push(y, x, i, at, ap - at, aroundHolds & this.othersHolds, aroundFields | this.othersFields);
+          this.suffixAdd(y);
         }
         continue;
       }
+      this.prefix(a, ops);
+      this.suffixReset();
       for (let i = ops - 1; i >= 0; i--) {
         if (left === 1) break;
         const y = kids[a + i]!;
-        if (holds[y] === 0 || fails[y] === 0) continue; // reported when visited (or at this `or`)
-        this.m.questions++;
-        if (count > 0 && (fields[y]! & aroundFields) !== 0 && (aroundHolds & holds[y]!) === 0) {
-          this.rep.contradicting(e as Group & { kind: "or" }, i, this.items(from, count, a, 0, -1), y);
-          kept[i] = 0;
-          left--;
-          continue;
+        // (a branch that never holds is reported when visited; one that always holds, at this `or`)
+        if (this.can(holds, y) && this.can(fails, y)) {
+          if (count > 0 && (fields[y]! & aroundFields) !== 0 && !this.possible(aroundHolds, null, holds, y)) {
+            this.rep.contradicting(e as Group & { kind: "or" }, i, this.items(from, count, a, 0, -1), y);
+            kept[i] = 0;
+            left--;
+            continue;
+          }
+          this.others(i);
+          // Contained: the conditions around and `y` hold, the other branches fail, under no combination.
+          if ((fields[y]! & this.othersFields) !== 0 && !this.possible(aroundHolds, w.othersFails, holds, y)) {
+            const premises: number[] = [];
+            for (let j = 0; j < count; j++) premises.push(w.around[from + j]!);
+            premises.push(y);
+            this.rep.contained(e as Group & { kind: "or" }, i, premises, this.items(0, 0, a, ops, i), y);
+            kept[i] = 0;
+            left--;
+            continue;
+          }
         }
-        this.others(a, ops, i);
-        if ((fields[y]! & this.othersFields) === 0) continue;
-        this.m.questions++;
-        if ((aroundHolds & holds[y]! & this.othersFails) !== 0) continue;
-        const premises: number[] = [];
-        for (let j = 0; j < count; j++) premises.push(w.around[from + j]!);
-        premises.push(y);
-        this.rep.contained(e as Group & { kind: "or" }, i, premises, this.items(0, 0, a, ops, i), y);
-        kept[i] = 0;
-        left--;
+        this.suffixAdd(y);
       }
       for (let i = ops - 1; i >= 0; i--) {
         if (kept[i] === 0) continue;
         const y = kids[a + i]!;
-        if (kinds[y] === LEAF && holds[y] !== 0 && fails[y] !== 0) continue; // nothing to say about it, no parts
-        push(y, x, i, from, count, aroundHolds, aroundFields);
+        if (kinds[y] === LEAF && this.can(holds, y) && this.can(fails, y)) continue; // nothing to say about it, no parts
+        push(y, x, i, from, count, aroundFields, aroundHolds);
       }
     }
   }
 
-  /** What the kept operands of the part at `a` but the `i`th give together (`others`). */
-  private othersHolds = 0;
-  private othersFails = 0;
-  private othersFields = 0;
+  /** Whether part `y`'s mask in `masks` (`holds` or `fails`) has a combination. */
+  private can(masks: readonly number[], y: number): boolean {
+    const W = this.W;
+    for (let k = 0; k < W; k++) if (masks[y * W + k] !== 0) return true;
+    return false;
+  }
 
-  private others(a: number, ops: number, i: number): void {
+  /** Whether some combination is in `a`, in `b` (unless null) and in part `y`'s mask in `masks`. */
+  private possible(a: readonly number[], b: readonly number[] | null, masks: readonly number[], y: number): boolean {
+    this.m.questions++;
+    const W = this.W;
+    for (let k = 0; k < W; k++) if ((a[k]! & (b === null ? -1 : b[k]!) & masks[y * W + k]!) !== 0) return true;
+    return false;
+  }
+
+  /**
+   * What the kept operands of the part at `a` but the `i`th give together, from the kept operands before
+   * `i` (`prefix`) and after it (`suffix…`, added right to left): the union of their fields, and (in
+   * `maskWork.othersHolds`, `othersFails`) the `and` of their holds and of their fails. Linear in the
+   * operands, where asking each operand about all the others would be quadratic.
+   */
+  private othersFields = 0;
+  private suffixFields = 0;
+
+  /** `maskWork.pre…` at `i`: the kept operands before the `i`th. */
+  private prefix(a: number, ops: number): void {
     const { kids, holds, fails, fields } = this.m;
-    const kept = maskWork.kept;
-    let h = -1;
-    let f = -1;
+    const W = this.W;
+    const { kept, preHolds, preFails, preFields } = maskWork;
     let fs = 0;
-    for (let j = 0; j < ops; j++) {
-      if (j === i || kept[j] === 0) continue;
-      const y = kids[a + j]!;
-      h &= holds[y]!;
-      f &= fails[y]!;
-      fs |= fields[y]!;
+    for (let k = 0; k < W; k++) {
+      preHolds[k] = -1;
+      preFails[k] = -1;
     }
-    this.othersHolds = h;
-    this.othersFails = f;
-    this.othersFields = fs;
+    for (let i = 0; i < ops; i++) {
+      preFields[i] = fs;
+      const at = i * W;
+      if (i + 1 < ops) {
+        const y = kids[a + i]!;
+        const on = kept[i] === 1;
+        for (let k = 0; k < W; k++) {
+          preHolds[at + W + k] = on ? preHolds[at + k]! & holds[y * W + k]! : preHolds[at + k]!;
+          preFails[at + W + k] = on ? preFails[at + k]! & fails[y * W + k]! : preFails[at + k]!;
+        }
+        if (on) fs |= fields[y]!;
+      }
+    }
+  }
+
+  private suffixReset(): void {
+    const { sufHolds, sufFails } = maskWork;
+    for (let k = 0; k < this.W; k++) {
+      sufHolds[k] = -1;
+      sufFails[k] = -1;
+    }
+    this.suffixFields = 0;
+  }
+
+  private suffixAdd(y: number): void {
+    const { holds, fails, fields } = this.m;
+    const W = this.W;
+    const { sufHolds, sufFails } = maskWork;
+    for (let k = 0; k < W; k++) {
+      sufHolds[k] = sufHolds[k]! & holds[y * W + k]!;
+      sufFails[k] = sufFails[k]! & fails[y * W + k]!;
+    }
+    this.suffixFields |= fields[y]!;
+  }
+
+  private others(i: number): void {
+    const W = this.W;
+    const { preHolds, preFails, preFields, sufHolds, sufFails, othersHolds, othersFails } = maskWork;
+    for (let k = 0; k < W; k++) {
+      othersHolds[k] = preHolds[i * W + k]! & sufHolds[k]!;
+      othersFails[k] = preFails[i * W + k]! & sufFails[k]!;
+    }
+    this.othersFields = preFields[i]! | this.suffixFields;
   }
 
   /** The conditions `around[from, from + count)`, then the kept operands of the part at `a` but the `i`th. */
@@ -346,10 +427,18 @@ const maskWork = {
   index: [] as number[],
   from: [] as number[],
   count: [] as number[],
-  hold: [] as number[],
   field: [] as number[],
+  hold: [] as number[],
   around: [] as number[],
   kept: [] as number[],
+  aroundHolds: [] as number[],
+  othersHolds: [] as number[],
+  othersFails: [] as number[],
+  preHolds: [] as number[],
+  preFails: [] as number[],
+  preFields: [] as number[],
+  sufHolds: [] as number[],
+  sufFails: [] as number[],
 };
 
 /** Reports warnings: where a condition goes wrong, the fewest parts that show it, the fix that removes it. */

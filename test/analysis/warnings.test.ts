@@ -198,9 +198,10 @@ describe("fixes", () => {
 
 describe("the budget", () => {
   it("a condition too large for the steps allowed gets a note, and no claim it could not prove", () => {
-    // 12 fields each in two-way ors, twice: the search needs many steps to refute it.
-    const parts = Array.from({ length: 6 }, (_, i) => `(score > ${i} or lifetime_value > ${i})`);
-    const text = `${parts.join(" and ")} and score < 0 and lifetime_value < 0`;
+    // Three fields in three-way ors, 8 times: too many combinations of their regions for masks, and the
+    // search needs many steps to refute it.
+    const parts = Array.from({ length: 8 }, (_, i) => `(score > ${i} or lifetime_value > ${i} or count > ${i})`);
+    const text = `${parts.join(" and ")} and score < 0 and lifetime_value < 0 and count < 0`;
     const a = analyze(text, richSchema, { analysis: { steps: 3 } });
     expect(a.diagnostics.map((d) => d.code)).toContain("analysis-incomplete");
     const note = a.diagnostics.find((d) => d.code === "analysis-incomplete")!;
