@@ -591,7 +591,7 @@ class Reporter<H> {
     const spans = parent.operands.map((o) => o.span);
     const range = removalRange(this.text, spans, index, parent.kind);
     if (!range) return undefined;
-    return { title, edits: [{ span: spanOf(this.text, range.start, range.end), text: "" }] };
+    return { title, edits: [{ span: spanNear(this.text, spans[index]!, range.start, range.end), text: "" }] };
   }
 
   private report(code: "never-matches" | "always-true" | "redundant", span: Span, message: string, fix?: Fix): void {
@@ -655,16 +655,27 @@ function join(a: Span, b: Span): Span {
   return { start: a.start, end: b.end, line: a.line, column: a.column };
 }
 
-/** A span over `[start, end)` of `text`, with its line and column. */
-function spanOf(text: string, start: number, end: number): Span {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < start; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) {
-      line++;
-      lineStart = i + 1;
-    }
-  }
+/**
+ * A span over `[start, end)` of `text`, with its line and column, counted from a span `known` of the same
+ * text (a fix's range lies next to the operand it removes: no need to count lines from the text's start).
+ */
+function spanNear(text: string, known: Span, start: number, end: number): Span {
+  const line = start >= known.start ? known.line + lineBreaks(text, known.start, start) : known.line - lineBreaks(text, start, known.start);
+  let lineStart = start;
+  while (lineStart > 0 && !isLineBreak(text.charCodeAt(lineStart - 1))) lineStart--;
   return { start, end, line, column: start - lineStart + 1 };
+}
+
+/** Line breaks in `[from, to)`: `\n`, `\r\n` (counted once) and a lone `\r`. */
+function lineBreaks(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) n++;
+  }
+  return n;
+}
+
+function isLineBreak(c: number): boolean {
+  return c === 10 || c === 13;
 }

@@ -194,6 +194,20 @@ describe("fixes", () => {
     expect(warn('(score > 6 and email = "(") and score > 12')[0]!.fixed).toBe('(email = "(") and score > 12');
     expect(warn("score > 12 -- big\n  and score > 6 -- also big")[0]!.fixed).toBe("score > 12 -- big");
   });
+
+  it("give the line and column of what they remove, whatever the line breaks", () => {
+    for (const br of ["\n", "\r\n", "\r"]) {
+      const text = ["email = \"a\"", "  and (score > 12", "  or lifetime_value > 3)", "  and score > 20", "  and (plan_type = \"Pro\" or", "    score > 20)"].join(br);
+      const fixes = analyze(text, richSchema).diagnostics.flatMap((d) => d.fix?.edits ?? []);
+      expect(fixes.length, JSON.stringify(text)).toBeGreaterThanOrEqual(2);
+      for (const { span } of fixes) {
+        // Counted from the text's start: lines end at \n, \r\n or \r; columns count from 1.
+        const before = text.slice(0, span.start);
+        const lines = before.split(/\r\n|\r|\n/);
+        expect({ line: span.line, column: span.column }, `${JSON.stringify(text)} at ${span.start}`).toEqual({ line: lines.length, column: lines[lines.length - 1]!.length + 1 });
+      }
+    }
+  });
 });
 
 describe("the budget", () => {
