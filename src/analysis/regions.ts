@@ -923,7 +923,10 @@ function fieldRegions(rules: readonly TypedRule[], schema: Schema, zone: TimeZon
       }
       vectors = orderedVectors(rules, sets, domain);
       // Times relative to `now`: the regions at other `now`s count too (a contact at that `now` has
-      // them). Only what no sampled `now` gives is put to the reasoner.
+      // them). Each vector not seen at FIXED_NOW is put to the time graph: unless it proves the vector
+      // impossible at every `now`, it counts. Where the graph cannot read the rules, vectors seen at other
+      // `now`s count, and what no sampled `now` gives is put to the reasoner.
+      if (!settled && vectors.length < 1 << k && k <= MAX_ASKED) settled = timeVectors(rules, vectors, zone, type === "date" ? "day" : "instant");
       for (let s = 0; !settled && s < SAMPLE_NOWS.length && vectors.length < 1 << k; s++) {
         sets.length = 0;
         for (const r of rules) sets.push((positiveSet(r.test, domain, type === "date", zone, SAMPLE_NOWS[s]) as { s: OrderedSet }).s);
@@ -969,9 +972,6 @@ function fieldRegions(rules: readonly TypedRule[], schema: Schema, zone: TimeZon
       break;
   }
   if (!vectors) return null;
-  if (!settled && vectors.length < 1 << k && (type === "timestamp" || type === "date") && k <= MAX_ASKED) {
-    settled = timeVectors(rules, vectors, zone, type === "date" ? "day" : "instant");
-  }
   if (!settled && vectors.length < 1 << k) {
     if (k > MAX_ASKED) return null;
     askReasoner(rules, vectors, schema, zone, text);
@@ -1345,28 +1345,39 @@ function patternValue(rules: readonly TypedRule[], needles: readonly string[], a
 /** The vectors of list leaves: every subset of the values named, with and without another element. */
 function listVectors(rules: readonly TypedRule[]): number[] | null {
   const named: string[] = [];
+  const k = rules.length;
+  // Per rule: 0 `is not empty`, 1 `has any`, 2 `has all`, and the values it names as bits of `named`.
+  const ops: number[] = [];
+  const wants: number[] = [];
   for (const r of rules) {
     const t = r.test;
-    if (t.op === "hasAny" || t.op === "hasAll") {
-      for (const v of t.values) if (!named.includes(v)) named.push(v);
-    } else if (t.op !== "present") return null;
+    if (t.op !== "hasAny" && t.op !== "hasAll" && t.op !== "present") return null;
+    let bits = 0;
+    if (t.op !== "present") {
+      for (const v of t.values) {
+        let at = named.indexOf(v);
+        if (at < 0) {
+          if (named.length === MAX_LIST_VALUES) return null;
+          at = named.push(v) - 1;
+        }
+        bits |= 1 << at;
+      }
+    }
+    ops.push(t.op === "present" ? 0 : t.op === "hasAny" ? 1 : 2);
+    wants.push(bits);
   }
-  if (named.length > MAX_LIST_VALUES) return null;
-  const k = rules.length;
+  let flip = 0;
+  for (let j = 0; j < k; j++) if (rules[j]!.test.negated) flip |= 1 << j;
   const vectors: number[] = [];
   // Bit i of `held`: the list holds named[i]; `extra`: it holds another element.
   for (let held = 0; held < 1 << named.length; held++) {
-    for (const extra of [false, true]) {
-      const present = held !== 0 || extra;
-      let v = 0;
+    for (let extra = 0; extra < 2; extra++) {
+      const present = held !== 0 || extra === 1;
+      let v = flip;
       for (let j = 0; j < k; j++) {
-        const t = rules[j]!.test;
-        let holds: boolean;
-        if (t.op === "present") holds = present;
-        else if (t.op === "hasAny") holds = t.values.some((x) => (held & (1 << named.indexOf(x))) !== 0);
-        else if (t.op === "hasAll") holds = present && t.values.every((x) => (held & (1 << named.indexOf(x))) !== 0);
-        else holds = false;
-        if (holds !== t.negated) v |= 1 << j;
+        const op = ops[j]!;
+        const holds = op === 0 ? present : op === 1 ? (held & wants[j]!) !== 0 : present && (held & wants[j]!) === wants[j];
+        if (holds) v ^= 1 << j;
       }
       addVector(vectors, v);
     }

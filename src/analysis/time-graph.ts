@@ -93,24 +93,44 @@ export function monthSpan(k: number): { lo: number; hi: number } {
   return b;
 }
 
-/** Where a term sits: a base node and an offset from it; null when the zone's calendar makes it unknown. */
-function place(t: Term, zone: TimeZone): { base: string; offset: number } | null {
-  if (!zone.utc && (t.kind === "today" || (t.kind === "relative" && UNIT_MS[t.unit] === undefined) || (t.kind === "relative" && (t.unit === "day" || t.unit === "week")))) return null;
+/** Base nodes of `place`: the zero instant, `now`, `today`; a month bound is `MONTH` with its k. */
+const Z_NODE = 0;
+const N_NODE = 1;
+const D_NODE = 2;
+const MONTH = 3;
+const VAR = 4;
+
+/** Where a term sits (`placed`: a base and an offset from it); false when the zone's calendar makes it unknown. */
+const placed = { base: 0, months: 0, offset: 0 };
+function place(t: Term, zone: TimeZone): boolean {
+  if (!zone.utc && (t.kind === "today" || (t.kind === "relative" && UNIT_MS[t.unit] === undefined) || (t.kind === "relative" && (t.unit === "day" || t.unit === "week")))) return false;
+  placed.months = 0;
+  placed.offset = 0;
   switch (t.kind) {
     case "instant":
-      return { base: "Z", offset: clamp(t.ms) };
+      placed.base = Z_NODE;
+      placed.offset = clamp(t.ms);
+      return true;
     case "now":
-      return { base: "N", offset: 0 };
+      placed.base = N_NODE;
+      return true;
     case "today":
-      return { base: "D", offset: 0 };
+      placed.base = D_NODE;
+      return true;
     case "relative": {
+      placed.base = N_NODE;
       const ms = UNIT_MS[t.unit];
-      if (ms !== undefined) return { base: "N", offset: -clamp(t.amount * ms) };
-      const k = t.unit === "year" ? t.amount * 12 : t.amount;
-      if (k === 0) return { base: "N", offset: 0 };
-      if (k > MAX_MONTHS) return { base: "N", offset: -FAR };
-      if (k < -MAX_MONTHS) return { base: "N", offset: FAR };
-      return { base: `M${k}`, offset: 0 };
+      if (ms !== undefined) placed.offset = -clamp(t.amount * ms);
+      else {
+        const k = t.unit === "year" ? t.amount * 12 : t.amount;
+        if (k > MAX_MONTHS) placed.offset = -FAR;
+        else if (k < -MAX_MONTHS) placed.offset = FAR;
+        else if (k !== 0) {
+          placed.base = MONTH;
+          placed.months = k;
+        }
+      }
+      return true;
     }
   }
 }
@@ -119,66 +139,71 @@ function clamp(x: number): number {
   return Math.max(-FAR, Math.min(FAR, x));
 }
 
-interface Edge {
-  from: number;
-  to: number;
-  w: number;
-}
+/**
+ * The graph being built, kept between calls (a few nodes each; this runs for every vector the regions put
+ * to it): per node its kind (Z_NODE, N_NODE, D_NODE, MONTH, VAR) and key (a month bound's k, a variable's
+ * index); per edge `to − from <= w`.
+ */
+const g = { kind: [] as number[], key: [] as number[], vars: [] as (Var | null)[], from: [] as number[], to: [] as number[], w: [] as number[], dist: [] as number[], months: [] as number[] };
 
 /**
  * Whether the bounds can all hold for some `now` (in years 1-9999) and values of the variables, with a
  * solution of the relaxation (see the module comment) when they can.
  */
 export function solveTimes(bounds: readonly TimeBound[], zone: TimeZone = UTC): TimeSolution | null {
-  const ids = new Map<string, number>();
-  const names: string[] = [];
-  const vars = new Map<number, Var>();
-  const node = (name: string): number => {
-    let i = ids.get(name);
-    if (i === undefined) {
-      i = names.length;
-      ids.set(name, i);
-      names.push(name);
+  let n = 0;
+  let ne = 0;
+  const months = g.months;
+  let nm = 0;
+  const addNode = (kind: number, key: number, v: Var | null): number => {
+    g.kind[n] = kind;
+    g.key[n] = key;
+    g.vars[n] = v;
+    return n++;
+  };
+  const find = (kind: number, key: number): number => {
+    for (let i = 0; i < n; i++) if (g.kind[i] === kind && g.key[i] === key) return i;
+    return -1;
+  };
+  // x_to − x_from <= w (strict: < w, which on whole milliseconds is <= w − 1).
+  const edge = (from: number, to: number, w: number, strict: boolean) => {
+    g.from[ne] = from;
+    g.to[ne] = to;
+    g.w[ne] = strict ? w - 1 : w;
+    ne++;
+  };
+  const Z = addNode(Z_NODE, 0, null);
+  const N = addNode(N_NODE, 0, null);
+  edge(Z, N, MAX_INSTANT, false);
+  edge(N, Z, -MIN_INSTANT, false);
+  const baseNode = (base: number, k: number): number => {
+    if (base === Z_NODE) return Z;
+    if (base === N_NODE) return N;
+    const known = find(base, k);
+    if (known >= 0) return known;
+    const i = addNode(base, k, null);
+    if (base === D_NODE) {
+      edge(N, i, 0, false); // today <= now
+      edge(i, N, DAY, true); // now − today < 1 day
+    } else {
+      if (k > 0) {
+        const span = monthSpan(k);
+        edge(N, i, -span.lo, false); // now − M >= lo
+        edge(i, N, span.hi, false); // now − M <= hi
+      } else {
+        // k months ahead: the day of the month may move back by up to 3 days (January 31 + 1 month).
+        const span = monthSpan(-k);
+        edge(i, N, -(span.lo - 3 * DAY), false); // M − now >= lo − 3 days
+        edge(N, i, span.hi, false); // M − now <= hi
+      }
+      months[nm++] = k;
     }
     return i;
   };
-  const edges: Edge[] = [];
-  // x_to − x_from <= w (strict: < w, which on whole milliseconds is <= w − 1).
-  const edge = (from: number, to: number, w: number, strict: boolean) => edges.push({ from, to, w: strict ? w - 1 : w });
-  const Z = node("Z");
-  const N = node("N");
-  edge(Z, N, MAX_INSTANT, false);
-  edge(N, Z, -MIN_INSTANT, false);
-  const months: number[] = [];
-  const baseNode = (base: string): number => {
-    if (!ids.has(base)) {
-      const i = node(base);
-      if (base === "D") {
-        edge(N, i, 0, false); // today <= now
-        edge(i, N, DAY, true); // now − today < 1 day
-      } else if (base.startsWith("M")) {
-        const k = Number(base.slice(1));
-        if (k > 0) {
-          const span = monthSpan(k);
-          edge(N, i, -span.lo, false); // now − M >= lo
-          edge(i, N, span.hi, false); // now − M <= hi
-        } else {
-          // k months ahead: the day of the month may move back by up to 3 days (January 31 + 1 month).
-          const span = monthSpan(-k);
-          edge(i, N, -(span.lo - 3 * DAY), false); // M − now >= lo − 3 days
-          edge(N, i, span.hi, false); // M − now <= hi
-        }
-        months.push(k);
-      }
-      return i;
-    }
-    return ids.get(base)!;
-  };
   for (const b of bounds) {
-    let x = ids.get(`v${b.v.index}`);
-    if (x === undefined) {
-      x = node(`v${b.v.index}`);
-      vars.set(x, b.v);
+    let x = find(VAR, b.v.index);
+    if (x < 0) {
+      x = addNode(VAR, b.v.index, b.v);
       if (b.v.kind === "day") {
         // The start of a date's day in a zone lies within a day of its midnight UTC.
         edge(Z, x, MAX_INSTANT + DAY, false);
@@ -188,10 +213,9 @@ export function solveTimes(bounds: readonly TimeBound[], zone: TimeZone = UTC): 
         edge(x, Z, -MIN_INSTANT, false);
       }
     }
-    const at = place(b.term, zone);
-    if (!at) continue;
-    const { base, offset } = at;
-    const B = baseNode(base);
+    if (!place(b.term, zone)) continue;
+    const offset = placed.offset;
+    const B = baseNode(placed.base, placed.months);
     if (b.v.kind === "day" && B === Z && Number.isFinite(offset) && Math.abs(offset) < FAR) {
       // A date against an instant: the day bound (as the predicate compares), as the instant that day starts.
       const start = (day: number) => dayStart(day, zone);
@@ -227,26 +251,30 @@ export function solveTimes(bounds: readonly TimeBound[], zone: TimeZone = UTC): 
     }
   }
   // A longer span of months ends earlier.
-  months.sort((a, b) => a - b);
-  for (let i = 1; i < months.length; i++) edge(ids.get(`M${months[i - 1]}`)!, ids.get(`M${months[i]}`)!, 0, true);
+  if (nm > 1) {
+    const sorted = months.slice(0, nm).sort((a, b) => a - b);
+    for (let i = 1; i < nm; i++) edge(find(MONTH, sorted[i - 1]!), find(MONTH, sorted[i]!), 0, true);
+  }
 
   // Bellman-Ford from a virtual source joined to every node with weight 0.
-  const n = names.length;
-  const dist = new Array<number>(n).fill(0);
+  const dist = g.dist;
+  for (let i = 0; i < n; i++) dist[i] = 0;
   for (let round = 0; round < n; round++) {
     let changed = false;
-    for (const e of edges) {
-      const d = dist[e.from]! + e.w;
-      if (d < dist[e.to]!) {
-        dist[e.to] = d;
+    for (let e = 0; e < ne; e++) {
+      const d = dist[g.from[e]!]! + g.w[e]!;
+      if (d < dist[g.to[e]!]!) {
+        dist[g.to[e]!] = d;
         changed = true;
       }
     }
     if (!changed) {
       const values = new Map<Var, number>();
-      for (const [i, v] of vars) values.set(v, dist[i]! - dist[Z]!);
+      for (let i = 0; i < n; i++) if (g.kind[i] === VAR) values.set(g.vars[i]!, dist[i]! - dist[Z]!);
+      for (let i = 0; i < n; i++) g.vars[i] = null; // not kept alive by the scratch arrays
       return { now: dist[N]! - dist[Z]!, values };
     }
   }
+  for (let i = 0; i < n; i++) g.vars[i] = null;
   return null;
 }
