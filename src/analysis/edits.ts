@@ -71,7 +71,7 @@ function parens(text: string, from: number, to: number): { opens: number; closes
       if (depth > 0) depth--;
       else closes++;
     } else if (c === DOUBLE_QUOTE || c === SINGLE_QUOTE || c === BACKTICK) {
-      const end = skipQuoted(text, i, text[i]!);
+      const end = skipQuoted(text, i, c);
       if (end < 0 || end > to) return null;
       i = end - 1;
     } else if (c === DASH && text.charCodeAt(i + 1) === DASH) {
@@ -87,6 +87,7 @@ const DOUBLE_QUOTE = 34;
 const SINGLE_QUOTE = 39;
 const BACKTICK = 96;
 const DASH = 45;
+const BACKSLASH = 92;
 
 function isLineEnd(c: number): boolean {
   return c === 10 || c === 13;
@@ -98,16 +99,16 @@ function isBlank(c: number): boolean {
 }
 
 /** The offset just past a quoted string or name starting at `i`, or -1 when it does not close on its line. */
-function skipQuoted(text: string, i: number, quote: string): number {
+function skipQuoted(text: string, i: number, quote: number): number {
   for (let j = i + 1; j < text.length; j++) {
-    const c = text[j]!;
-    if (c === "\n" || c === "\r") return -1;
-    if (quote !== "`" && c === "\\") {
+    const c = text.charCodeAt(j);
+    if (isLineEnd(c)) return -1;
+    if (quote !== BACKTICK && c === BACKSLASH) {
       j++;
       continue;
     }
     if (c === quote) {
-      if (quote === "`" && text[j + 1] === "`") {
+      if (quote === BACKTICK && text.charCodeAt(j + 1) === BACKTICK) {
         j++;
         continue;
       }

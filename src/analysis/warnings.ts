@@ -67,7 +67,10 @@ interface Frame<H> {
 export function conditionWarnings<H>(root: TypedExpr, oracle: Oracle<H>, options: WarningOptions = {}): Diagnostic[] {
   const reporter = new Reporter(oracle, options.text ?? null, (options.firstLine ?? 1) - 1);
   const masks = oracle.masks?.();
-  if (masks && masks.exprs[masks.n - 1] === root) new MaskWalker(masks, reporter as unknown as Reporter<number>).run();
+  if (masks && masks.exprs[masks.n - 1] === root) {
+    reporter.masks = masks;
+    new MaskWalker(masks, reporter as unknown as Reporter<number>).run();
+  }
   else new Walker(oracle, reporter).run(root);
   return reporter.out.sort((a, b) => a.span.start - b.span.start);
 }
@@ -444,6 +447,8 @@ const maskWork = {
 /** Reports warnings: where a condition goes wrong, the fewest parts that show it, the fix that removes it. */
 class Reporter<H> {
   readonly out: Diagnostic[] = [];
+  /** The condition as masks, when the walk runs on them (`H` is then a part's number): cores are found on them. */
+  masks: PartMasks | null = null;
 
   constructor(
     private readonly r: Oracle<H>,
@@ -456,7 +461,7 @@ class Reporter<H> {
   implied(e: Group & { kind: "and" }, i: number, premises: Around<H>[], x: H): void {
     const ops = e.operands;
     const conclusion = [x];
-    const core = this.core(premises, (s) => this.r.impliesAny(s.map((p) => p.f), conclusion));
+    const core = this.masks ? this.maskCore(premises, true, NO_PARTS, conclusion) : this.core(premises, (s) => this.r.impliesAny(s.map((p) => p.f), conclusion));
     const only = core.length === 1 ? core[0]! : null;
     const message = only && this.r.same(only.f, x) && only.e.span.start !== ops[i]!.span.start
       ? M.duplicate(this.show(only.e), only.e.span.line + this.linesBefore)
@@ -466,13 +471,13 @@ class Reporter<H> {
 
   /** Branch `i` of `e` never holds with the conditions `around` it. */
   contradicting(e: Group & { kind: "or" }, i: number, around: Around<H>[], x: H): void {
-    const core = this.core(around, (s) => this.contradicts(s, x));
+    const core = this.masks ? this.maskCore(around, true, [x], NO_PARTS) : this.core(around, (s) => this.contradicts(s, x));
     this.report("never-matches", e.operands[i]!.span, M.neverBranch(core.map((a) => this.show(a.e))), this.removal(e, i, M.removeBranch()));
   }
 
   /** Branch `i` of `e`, with the conditions around it (`premises`, itself last), implies one of `others`. */
   contained(e: Group & { kind: "or" }, i: number, premises: H[], others: Around<H>[], x: H): void {
-    const core = this.core(others, (s) => this.r.impliesAny(premises, s.map((o) => o.f)));
+    const core = this.masks ? this.maskCore(others, false, premises, NO_PARTS) : this.core(others, (s) => this.r.impliesAny(premises, s.map((o) => o.f)));
     const only = core.length === 1 ? core[0]! : null;
     const message = only && this.r.same(only.f, x) ? M.duplicate(this.show(only.e), only.e.span.line + this.linesBefore) : M.contained(core.map((o) => this.show(o.e)));
     this.report("redundant", e.operands[i]!.span, message, this.removal(e, i, M.removeBranch()));
@@ -486,7 +491,7 @@ class Reporter<H> {
       case "and": {
         const fs = this.r.parts(h, e);
         const items = e.operands.map((o, i) => ({ e: o, f: fs[i]! }));
-        const core = this.core(items, (s) => this.r.neverAll(s.map((x) => x.f)));
+        const core = this.masks ? this.maskCore(items, true, NO_PARTS, NO_PARTS) : this.core(items, (s) => this.r.neverAll(s.map((x) => x.f)));
         if (core.length === 1) return this.explainNever(core[0]!.e, core[0]!.f, fix);
         if (core.length === 0) return this.report("never-matches", e.span, M.neverRule(this.show(e), null), fix);
         const texts = core.map((x) => this.show(x.e));
@@ -525,7 +530,7 @@ class Reporter<H> {
       case "or": {
         const fs = this.r.parts(h, e);
         const items = e.operands.map((o, i) => ({ e: o, f: fs[i]! }));
-        const core = this.core(items, (s) => this.r.alwaysAny(s.map((x) => x.f)));
+        const core = this.masks ? this.maskCore(items, false, NO_PARTS, NO_PARTS) : this.core(items, (s) => this.r.alwaysAny(s.map((x) => x.f)));
         if (core.length === 1) return this.explainAlways(core[0]!.e, core[0]!.f, tail, fix);
         const span = core.length > 0 && contiguous(core.map((x) => x.e), e.operands) ? join(core[0]!.e.span, core[core.length - 1]!.e.span) : e.span;
         return this.report("always-true", span, M.alwaysTogether(core.map((x) => this.show(x.e))) + tail, fix);
@@ -577,6 +582,36 @@ class Reporter<H> {
     return core;
   }
 
+  /**
+   * `core` on the masks, for the question "no combination lets the items hold (`itemsHold`, else fail),
+   * `hold` hold and `fail` fail" (parts apart from each other, as the walk asks): an item is dropped when
+   * the `and` of the other items' masks and the fixed ones' is still empty.
+   */
+  private maskCore(items: readonly Around<H>[], itemsHold: boolean, hold: readonly H[], fail: readonly H[]): Around<H>[] {
+    const m = this.masks!;
+    const W = m.words;
+    const own = itemsHold ? m.holds : m.fails;
+    const fixed = coreWork;
+    for (let k = 0; k < W; k++) {
+      let acc = -1;
+      for (const p of hold) acc &= m.holds[(p as number) * W + k]!;
+      for (const p of fail) acc &= m.fails[(p as number) * W + k]!;
+      fixed[k] = acc;
+    }
+    const core = items.slice();
+    for (let i = 0; i < core.length && core.length > 1; ) {
+      let possible = false;
+      for (let k = 0; k < W && !possible; k++) {
+        let acc = fixed[k]!;
+        for (let j = 0; j < core.length; j++) if (j !== i) acc &= own[(core[j]!.f as number) * W + k]!;
+        possible = acc !== 0;
+      }
+      if (possible) i++;
+      else core.splice(i, 1);
+    }
+    return core;
+  }
+
   /** Proved: `x` never holds together with the conditions `s`. */
   contradicts(s: readonly Around<H>[], x: H): boolean {
     const xs: H[] = [];
@@ -614,6 +649,12 @@ function allIndices(n: number): number[] {
   for (let i = 0; i < n; i++) out.push(i);
   return out;
 }
+
+/** `Reporter.maskCore`'s fixed masks. */
+const coreWork: number[] = [];
+
+/** No parts (a question's empty list). */
+const NO_PARTS: readonly never[] = [];
 
 /** The surroundings of a part that does not read them. */
 const NOTHING_AROUND: readonly Around<unknown>[] = [];
@@ -661,8 +702,10 @@ function join(a: Span, b: Span): Span {
  */
 function spanNear(text: string, known: Span, start: number, end: number): Span {
   const line = start >= known.start ? known.line + lineBreaks(text, known.start, start) : known.line - lineBreaks(text, start, known.start);
+  // On the known span's line, its column places the line's start; else the line starts after a break.
   let lineStart = start;
-  while (lineStart > 0 && !isLineBreak(text.charCodeAt(lineStart - 1))) lineStart--;
+  if (line === known.line) lineStart = known.start - known.column + 1;
+  else while (lineStart > 0 && !isLineBreak(text.charCodeAt(lineStart - 1))) lineStart--;
   return { start, end, line, column: start - lineStart + 1 };
 }
 
