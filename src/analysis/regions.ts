@@ -1052,9 +1052,8 @@ function orderedVectors(rules: readonly TypedRule[], sets: readonly OrderedSet[]
  */
 function numberVectors(rules: readonly TypedRule[]): number[] | null {
   const k = rules.length;
-  const cuts = numberCuts;
-  cuts.length = 0;
-  cuts.push(-Infinity);
+  // A fresh list (emptying a kept one, `length = 0`, is a call into the runtime).
+  const cuts = [-Infinity];
   let emptyV = 0;
   for (let j = 0; j < k; j++) {
     const t = rules[j]!.test;
@@ -1101,9 +1100,6 @@ function numberVectors(rules: readonly TypedRule[]): number[] | null {
   }
   return vectors;
 }
-
-/** `numberVectors`'s working list. */
-const numberCuts: number[] = [];
 
 const ascending = (a: number, b: number) => a - b;
 
@@ -1169,49 +1165,47 @@ function exactTextVectors(rules: readonly TypedRule[]): number[] | null {
   const k = rules.length;
   let unnamed = 0;
   let empty = 0;
+  let present = 0;
   // Each rule's test read once (the tests differ in shape, so each read of a property is a slow lookup):
-  // the values it names (null for `is not empty`), all strings.
-  const named = exactNamed;
-  named.length = 0;
+  // every value named, with the bit of the rule naming it, in order.
+  const { names, owners } = exactNamed;
+  let m = 0;
   for (let j = 0; j < k; j++) {
     const t = rules[j]!.test;
     const op = t.op;
-    if (op === "present") named.push(null);
+    if (op === "present") present |= 1 << j;
     else if (op === "eq") {
       if (t.value.kind !== "string") return null;
-      named.push([t.value.value]);
+      names[m] = t.value.value;
+      owners[m++] = 1 << j;
     } else if (op === "in") {
-      const values: string[] = [];
       for (const lit of t.values) {
         if (lit.kind !== "string") return null;
-        values.push(lit.value);
+        names[m] = lit.value;
+        owners[m++] = 1 << j;
       }
-      named.push(values);
     } else return null;
     if (t.negated) empty |= 1 << j;
     if ((op === "present") !== t.negated) unnamed |= 1 << j;
   }
   const vectors = [empty, unnamed];
-  for (let i = 0; i < k; i++) {
-    const values = named[i];
-    if (!values) continue;
-    for (const s of values) {
-      if (s === "") continue; // no value: `= ""` never holds
-      // On `s`: `is not empty` holds, `=`/`in` hold when they name it; negated rules flip (bit set in `empty`).
-      let v = empty;
-      for (let j = 0; j < k; j++) {
-        const u = named[j]!;
-        if (u === null || u.includes(s)) v ^= 1 << j;
-      }
-      addVector(vectors, v);
-    }
+  for (let i = 0; i < m; i++) {
+    const s = names[i]!;
+    if (s === "") continue; // no value: `= ""` never holds
+    let seen = false;
+    for (let j = 0; j < i && !seen; j++) seen = names[j] === s;
+    if (seen) continue;
+    // On `s`: `is not empty` holds, `=`/`in` hold when they name it; negated rules flip (bit set in `empty`).
+    let naming = 0;
+    for (let j = i; j < m; j++) if (names[j] === s) naming |= owners[j]!;
+    addVector(vectors, empty ^ present ^ naming);
   }
   if (vectors[0] === vectors[1]) vectors.splice(1, 1);
   return vectors;
 }
 
-/** `exactTextVectors`'s working list (one field at a time). */
-const exactNamed: (string[] | null)[] = [];
+/** `exactTextVectors`'s working lists (one field at a time): the values named, each with its rule's bit. */
+const exactNamed = { names: [] as string[], owners: [] as number[] };
 
 /**
  * The vectors of text leaves from the values they name, their needles, one other value and the empty
