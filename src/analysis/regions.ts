@@ -98,6 +98,8 @@ export class RegionOracle implements Oracle<number>, PartMasks {
   readonly bits: boolean;
   /** Words per part in `holds`/`fails` (0 without `bits`). */
   readonly words: number;
+  /** Whether what the search reads is made (`tree`): at once without `bits`, on the first search with. */
+  private tree: boolean;
   /** Per part: bit 1 "can hold" and bit 2 "can fail" are known, bit 4 it can hold, bit 8 it can fail. */
   private readonly known: number[];
   /**
@@ -141,6 +143,7 @@ export class RegionOracle implements Oracle<number>, PartMasks {
   ) {
     this.bits = words > 0;
     this.words = words;
+    this.tree = !this.bits;
     this.known = space.known;
     this.holds = space.holds;
     this.fails = space.fails;
@@ -279,7 +282,7 @@ export class RegionOracle implements Oracle<number>, PartMasks {
   }
 
   private sameLeaf(a: number, b: number): boolean {
-    return this.single[a] === this.single[b] && this.mask[a] === this.mask[b];
+    return this.space.leafField[a] === this.space.leafField[b] && this.mask[a] === this.mask[b];
   }
 
   shares(x: number, y: number): boolean {
@@ -318,6 +321,10 @@ export class RegionOracle implements Oracle<number>, PartMasks {
    */
   sat(asked: readonly number[]): boolean {
     this.mine();
+    if (!this.tree) {
+      tree(this.space, this.n, false);
+      this.tree = true;
+    }
     const nf = this.nf;
     const d = this.doms;
     for (let f = 0; f < nf; f++) d[f] = this.full[f]!;
@@ -642,28 +649,52 @@ export function buildRegions(expr: TypedExpr, schema: Schema, zone: TimeZone, te
     full[f] = masks[rules.length]!;
     for (let j = 0; j < rules.length; j++) mask[at[j]!] = masks[j]!;
   }
-  // Bottom-up: each part's fields, its mask when it depends on one field, and whether it can hold or fail
-  // when that follows from its parts alone (one field; or parts over different fields, which combine
-  // freely).
+  // Each part's fields (what the walk reads, and `partBits`).
+  for (let i = 0; i < n; i++) {
+    if (kinds[i] === LEAF) {
+      fields[i] = 1 << leafField[i]!;
+      continue;
+    }
+    let fs = 0;
+    for (let j = kidStarts[i]!; j < kidStarts[i + 1]!; j++) fs |= fields[kidList[j]!]!;
+    fields[i] = fs;
+  }
+  let free = true;
+  for (let f = 0; f < nf && free; f++) free = (fieldCount[f]! < 31 && popCount(full[f]!) === 1 << fieldCount[f]!) || freeButExclusive(sp, f, n);
+  // A read-once condition is not walked: its questions, if any are asked, are searched.
+  const words = free ? 0 : partBits(sp, n, nf);
+  // What the search reads (`tree`) is made when a search needs it: with masks, the walk does not search.
+  if (words === 0) tree(sp, n, true);
+  const oracle = new RegionOracle(sp, n, nf, words);
+  oracle.readOnce = free;
+  return oracle;
+}
+
+/**
+ * Bottom-up, what the search reads: each part's mask when it depends on one field (`single`); and, with
+ * `withKnown`, whether it can hold or fail when that follows from its parts alone (one field; or parts
+ * over different fields, which combine freely). Without it `known` is left as `partBits` made it (exact).
+ */
+function tree(sp: Space, n: number, withKnown: boolean): void {
+  const { kinds, leafField, kidStarts, kidList, single, fields, mask, full, known } = sp;
   for (let i = 0; i < n; i++) {
     const k = kinds[i]!;
     if (k === LEAF) {
       const f = leafField[i]!;
       single[i] = f;
-      fields[i] = 1 << f;
-      known[i] = 3 | (mask[i] !== 0 ? 4 : 0) | (mask[i] !== full[f] ? 8 : 0);
+      if (withKnown) known[i] = 3 | (mask[i] !== 0 ? 4 : 0) | (mask[i] !== full[f] ? 8 : 0);
       continue;
     }
-    known[i] = 0;
+    if (withKnown) known[i] = 0;
     single[i] = -1;
-    let fs = 0;
+    const fs = fields[i]!;
     let disjoint = true;
+    let seen = 0;
     for (let j = kidStarts[i]!; j < kidStarts[i + 1]!; j++) {
       const kf = fields[kidList[j]!]!;
-      if ((fs & kf) !== 0) disjoint = false;
-      fs |= kf;
+      if ((seen & kf) !== 0) disjoint = false;
+      seen |= kf;
     }
-    fields[i] = fs;
     if ((fs & (fs - 1)) === 0) {
       const f = 31 - Math.clz32(fs);
       let m = k === AND ? full[f]! : 0;
@@ -675,8 +706,8 @@ export function buildRegions(expr: TypedExpr, schema: Schema, zone: TimeZone, te
       }
       mask[i] = m;
       single[i] = f;
-      known[i] = 3 | (m !== 0 ? 4 : 0) | (m !== full[f] ? 8 : 0);
-    } else if (disjoint) {
+      if (withKnown) known[i] = 3 | (m !== 0 ? 4 : 0) | (m !== full[f] ? 8 : 0);
+    } else if (disjoint && withKnown) {
       // Holds: every part can hold (`and`), one can (`or`); fails likewise. `not` swaps.
       let all = 12;
       let any = 0;
@@ -696,12 +727,6 @@ export function buildRegions(expr: TypedExpr, schema: Schema, zone: TimeZone, te
       }
     }
   }
-  let free = true;
-  for (let f = 0; f < nf && free; f++) free = (fieldCount[f]! < 31 && popCount(full[f]!) === 1 << fieldCount[f]!) || freeButExclusive(sp, f, n);
-  // A read-once condition is not walked: its questions, if any are asked, are searched.
-  const oracle = new RegionOracle(sp, n, nf, free ? 0 : partBits(sp, n, nf));
-  oracle.readOnce = free;
-  return oracle;
 }
 
 /**
