@@ -32,16 +32,16 @@ export function removalRange(text: string, operands: readonly Span[], i: number,
 
 /** The span grown to balanced parentheses and to the pairs that wrap it alone; null when they do not match. */
 export function extent(text: string, span: Span): { start: number; end: number } | null {
-  const count = parens(text, span.start, span.end);
-  if (!count) return null;
+  if (!parens(text, span.start, span.end)) return null;
+  const { opens, closes } = counted;
   let start = span.start;
   let end = span.end;
-  for (let k = 0; k < count.closes; k++) {
+  for (let k = 0; k < closes; k++) {
     const at = skipBack(text, start);
     if (at <= 0 || text[at - 1] !== "(") return null;
     start = at - 1;
   }
-  for (let k = 0; k < count.opens; k++) {
+  for (let k = 0; k < opens; k++) {
     const at = skipForward(text, end);
     if (text[at] !== ")") return null;
     end = at + 1;
@@ -56,11 +56,14 @@ export function extent(text: string, span: Span): { start: number; end: number }
   return { start, end };
 }
 
+/** What `parens` counted (one result at a time: no object per call, this runs for every quoted part). */
+const counted = { opens: 0, closes: 0 };
+
 /**
- * Unmatched parentheses in `[from, to)`: `closes` without their `(` (these open before `from`) and `opens`
- * without their `)`. Null when a string or comment does not end inside the range.
+ * Counts (in `counted`) the unmatched parentheses in `[from, to)`: `closes` without their `(` (these open
+ * before `from`) and `opens` without their `)`. False when a string or comment does not end inside the range.
  */
-function parens(text: string, from: number, to: number): { opens: number; closes: number } | null {
+function parens(text: string, from: number, to: number): boolean {
   let depth = 0;
   let closes = 0;
   // By char code: this runs for every warning's quoted parts and fixes.
@@ -72,13 +75,15 @@ function parens(text: string, from: number, to: number): { opens: number; closes
       else closes++;
     } else if (c === DOUBLE_QUOTE || c === SINGLE_QUOTE || c === BACKTICK) {
       const end = skipQuoted(text, i, c);
-      if (end < 0 || end > to) return null;
+      if (end < 0 || end > to) return false;
       i = end - 1;
     } else if (c === DASH && text.charCodeAt(i + 1) === DASH) {
       while (i < to && !isLineEnd(text.charCodeAt(i))) i++;
     }
   }
-  return { opens: depth, closes };
+  counted.opens = depth;
+  counted.closes = closes;
+  return true;
 }
 
 const OPEN = 40;
@@ -145,8 +150,7 @@ function readGap(text: string, from: number, to: number, connector: string): { c
       beforeConnector = j;
     }
   }
-  const word = text.slice(i, i + connector.length);
-  if (word.toLowerCase() !== connector || /[A-Za-z0-9_]/.test(text[i + connector.length] ?? "")) return null;
+  if (!isWordAt(text, i, connector)) return null;
   const afterConnector = skipForward(text, i + connector.length, to);
   let opens = 0;
   i = afterConnector;
@@ -160,6 +164,13 @@ function readGap(text: string, from: number, to: number, connector: string): { c
     break;
   }
   return i === to ? { closes, opens, beforeConnector, afterConnector } : null;
+}
+
+/** Whether `word` (lower case letters) is written at `i`, in any case, and not as the start of a longer name. */
+function isWordAt(text: string, i: number, word: string): boolean {
+  for (let j = 0; j < word.length; j++) if ((text.charCodeAt(i + j) | 32) !== word.charCodeAt(j)) return false;
+  const next = text.charCodeAt(i + word.length);
+  return !((next >= 48 && next <= 57) || (next >= 65 && next <= 90) || (next >= 97 && next <= 122) || next === 95);
 }
 
 /**
