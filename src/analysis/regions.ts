@@ -8,9 +8,10 @@
  * each vector that some value gives a *region* of the field. Fields are independent (any combination of
  * their values is some contact), so a contact is, as far as the condition can tell, one region per field,
  * and every choice of regions is some contact. A leaf is then a bit mask over its field's regions, a
- * part's truth a function of the chosen regions, and "can these parts hold together" one bitwise `and`
- * when the fields of two or more rules have at most 32 combinations of regions (`partBits`: most
- * conditions), else a small search over masks (`RegionOracle.sat`): no formula, no set and no string is
+ * part's truth a function of the chosen regions, and "can these parts hold together" a bitwise `and` (a
+ * word per 32 combinations) when the fields of two or more rules have at most MAX_COMBOS combinations of
+ * regions (`partBits`: nearly every condition; the walk then runs on the masks, warnings.ts
+ * `MaskWalker`), else a small search over masks (`RegionOracle.sat`): no formula, no set and no string is
  * built per question.
  *
  * Finding the regions, per field (`buildRegions`), from representative values whose vectors are read off:
@@ -23,9 +24,10 @@
  * - lists: every subset of the values named, with and without another element, and the empty list.
  * These are exact for rules on absolute values and `=`/`in` text (every region is found). Where they may
  * miss a region (a time relative to `now`, whose regions can differ from one `now` to another; two or more
- * text patterns), each vector no representative gave is put to a reasoner kept per schema (`now`
- * symbolic, as the full analysis): unless it proves the vector impossible for every `now`, it counts as a
- * region. A region too many only hides a warning; a region too few is never assumed.
+ * text patterns), each vector no representative gave is put to the time graph (time-graph.ts), the text
+ * theory or a reasoner kept per schema (`now` symbolic, as the full analysis): unless it proves the vector
+ * impossible for every `now`, it counts as a region. A region too many only hides a warning; a region too
+ * few is never assumed.
  *
  * Why the answers are the walk's: every warning is a proof that some combination never holds (for every
  * contact and every `now`); over the regions, such a combination is impossible exactly when no contact at
@@ -730,9 +732,9 @@ function tree(sp: Space, n: number, withKnown: boolean): void {
 }
 
 /**
- * Fills `holds` and `fails` of every part when the fields of two or more rules have at most 32
- * combinations of regions (false otherwise). A *combination* picks one region of each such field; a field
- * of one rule is left free.
+ * Fills `holds` and `fails` of every part when the fields of two or more rules have at most MAX_COMBOS
+ * combinations of regions, and gives the words per part (0 otherwise: no masks). A *combination* picks one
+ * region of each such field; a field of one rule is left free.
  *
  * Why this answers the walk's questions exactly, without a search: for a combination c, let holds(x) say
  * whether some choice of the free fields makes part x hold under c (fails(x) likewise). A free field's
