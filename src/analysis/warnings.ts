@@ -330,6 +330,7 @@ class MaskWalker {
   /** Whether part `y`'s mask in `masks` (`holds` or `fails`) has a combination. */
   private can(masks: readonly number[], y: number): boolean {
     const W = this.W;
+    if (W === 1) return masks[y] !== 0; // most conditions: one word
     for (let k = 0; k < W; k++) if (masks[y * W + k] !== 0) return true;
     return false;
   }
@@ -338,6 +339,7 @@ class MaskWalker {
   private possible(a: readonly number[], b: readonly number[] | null, masks: readonly number[], y: number): boolean {
     this.m.questions++;
     const W = this.W;
+    if (W === 1) return (a[0]! & (b === null ? -1 : b[0]!) & masks[y]!) !== 0;
     for (let k = 0; k < W; k++) if ((a[k]! & (b === null ? -1 : b[k]!) & masks[y * W + k]!) !== 0) return true;
     return false;
   }
@@ -389,9 +391,14 @@ class MaskWalker {
     const { holds, fails, fields } = this.m;
     const W = this.W;
     const { sufHolds, sufFails } = maskWork;
-    for (let k = 0; k < W; k++) {
-      sufHolds[k] = sufHolds[k]! & holds[y * W + k]!;
-      sufFails[k] = sufFails[k]! & fails[y * W + k]!;
+    if (W === 1) {
+      sufHolds[0] = sufHolds[0]! & holds[y]!;
+      sufFails[0] = sufFails[0]! & fails[y]!;
+    } else {
+      for (let k = 0; k < W; k++) {
+        sufHolds[k] = sufHolds[k]! & holds[y * W + k]!;
+        sufFails[k] = sufFails[k]! & fails[y * W + k]!;
+      }
     }
     this.suffixFields |= fields[y]!;
   }
@@ -399,9 +406,14 @@ class MaskWalker {
   private others(i: number): void {
     const W = this.W;
     const { preHolds, preFails, preFields, sufHolds, sufFails, othersHolds, othersFails } = maskWork;
-    for (let k = 0; k < W; k++) {
-      othersHolds[k] = preHolds[i * W + k]! & sufHolds[k]!;
-      othersFails[k] = preFails[i * W + k]! & sufFails[k]!;
+    if (W === 1) {
+      othersHolds[0] = preHolds[i]! & sufHolds[0]!;
+      othersFails[0] = preFails[i]! & sufFails[0]!;
+    } else {
+      for (let k = 0; k < W; k++) {
+        othersHolds[k] = preHolds[i * W + k]! & sufHolds[k]!;
+        othersFails[k] = preFails[i * W + k]! & sufFails[k]!;
+      }
     }
     this.othersFields = preFields[i]! | this.suffixFields;
   }
