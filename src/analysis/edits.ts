@@ -13,22 +13,25 @@
 import type { Span } from "../diagnostics.js";
 
 /** Offsets `[start, end)` to delete, or null when the text is not as expected. */
-export function removalRange(text: string, operands: readonly Span[], i: number, connector: "and" | "or"): { start: number; end: number } | null {
+export function removalRange(text: string, operands: readonly Span[], i: number, connector: "and" | "or", extentOf: ExtentOf = extent): { start: number; end: number } | null {
   // Only the neighbours' extents matter (an operand of a long `and` is removed without reading the rest).
-  const me = extent(text, operands[i]!);
+  const me = extentOf(text, operands[i]!);
   if (!me) return null;
   if (i > 0) {
-    const prev = extent(text, operands[i - 1]!);
+    const prev = extentOf(text, operands[i - 1]!);
     const gap = prev && readGap(text, prev.end, me.start, connector);
     if (gap && gap.opens === 0) return { start: gap.beforeConnector, end: trailingComment(text, me.end) };
   }
   if (i < operands.length - 1) {
-    const next = extent(text, operands[i + 1]!);
+    const next = extentOf(text, operands[i + 1]!);
     const gap = next && readGap(text, me.end, next.start, connector);
     if (gap && gap.closes === 0) return { start: me.start, end: gap.afterConnector };
   }
   return null;
 }
+
+/** `extent`, or one that keeps what it found (a warning's quoted parts and its fix read the same parts). */
+export type ExtentOf = (text: string, span: Span) => { start: number; end: number } | null;
 
 /** The span grown to balanced parentheses and to the pairs that wrap it alone; null when they do not match. */
 export function extent(text: string, span: Span): { start: number; end: number } | null {

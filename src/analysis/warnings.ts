@@ -267,8 +267,12 @@ class MaskWalker {
           this.suffixAdd(y);
         }
         // The kept operands as conditions around their siblings (for an `and`/`or` among them).
-        this.prefix(a, ops);
-        this.suffixReset();
+        let groups = false;
+        for (let i = 0; i < ops && !groups; i++) groups = kept[i] === 1 && (kinds[kids[a + i]!] === AND || kinds[kids[a + i]!] === OR);
+        if (groups) {
+          this.prefix(a, ops);
+          this.suffixReset();
+        }
         for (let i = ops - 1; i >= 0; i--) {
           if (kept[i] === 0) continue;
           const y = kids[a + i]!;
@@ -287,7 +291,7 @@ class MaskWalker {
             for (let k2 = 0; k2 < W; k2++) inner[k2] = inner[k2]! & aroundHolds[k2]!;
             push(y, x, i, at, ap - at, aroundFields | this.othersFields, inner);
           }
-          this.suffixAdd(y);
+          if (groups) this.suffixAdd(y);
         }
         continue;
       }
@@ -461,6 +465,19 @@ class Reporter<H> {
   readonly out: Diagnostic[] = [];
   /** The condition as masks, when the walk runs on them (`H` is then a part's number): cores are found on them. */
   masks: PartMasks | null = null;
+  /** Extents found so far, by span (made on the first warning). */
+  private extents: Map<Span, { start: number; end: number } | null> | null = null;
+
+  /** `extent`, kept per span: a warning's quoted parts and its fix often read the same operands. */
+  private extentOf(text: string, span: Span): { start: number; end: number } | null {
+    this.extents ??= new Map();
+    let at = this.extents.get(span);
+    if (at === undefined) {
+      at = extent(text, span);
+      this.extents.set(span, at);
+    }
+    return at;
+  }
 
   constructor(
     private readonly r: Oracle<H>,
@@ -569,7 +586,7 @@ class Reporter<H> {
    */
   private show(e: TypedExpr): string {
     if (this.text !== null) {
-      const at = extent(this.text, e.span);
+      const at = this.extentOf(this.text, e.span);
       if (at) {
         const written = this.text.slice(at.start, at.end);
         // Most parts are written on one line with single spaces: then no new string is needed.
@@ -636,7 +653,7 @@ class Reporter<H> {
   removal(parent: Group, index: number, title: string): Fix | undefined {
     if (this.text === null) return undefined;
     const spans = parent.operands.map((o) => o.span);
-    const range = removalRange(this.text, spans, index, parent.kind);
+    const range = removalRange(this.text, spans, index, parent.kind, (text, span) => this.extentOf(text, span));
     if (!range) return undefined;
     return { title, edits: [{ span: spanNear(this.text, spans[index]!, range.start, range.end), text: "" }] };
   }
