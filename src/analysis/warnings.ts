@@ -61,8 +61,8 @@ interface Frame<H> {
  * The warnings of one checked condition (a segment's expression), with the answers of `oracle` (the
  * regions' or the reasoner's, see oracle.ts). Where the oracle gives the condition as masks, the walk runs
  * on them (`MaskWalker`); otherwise it asks the oracle's questions (`Walker`). Both take the same decisions
- * in the same order, so they give the same warnings (test/analysis/regions.test.ts compares them with the
- * reasoner's).
+ * in the same order, so they give the same warnings (test/analysis/regions.test.ts holds them to each
+ * other, and to the reasoner's).
  */
 export function conditionWarnings<H>(root: TypedExpr, oracle: Oracle<H>, options: WarningOptions = {}): Diagnostic[] {
   const reporter = new Reporter(oracle, options.text ?? null, (options.firstLine ?? 1) - 1);
@@ -70,8 +70,7 @@ export function conditionWarnings<H>(root: TypedExpr, oracle: Oracle<H>, options
   if (masks && masks.exprs[masks.n - 1] === root) {
     reporter.masks = masks;
     new MaskWalker(masks, reporter as unknown as Reporter<number>).run();
-  }
-  else new Walker(oracle, reporter).run(root);
+  } else new Walker(oracle, reporter).run(root);
   return reporter.out.sort((a, b) => a.span.start - b.span.start);
 }
 
@@ -182,7 +181,7 @@ class Walker<H> {
 /**
  * `Walker`'s walk on a condition given as masks: every question is a bitwise `and`, the conditions around
  * a part are one mask (the `and` of their `holds`) and one set of fields, and the frames are numbers, so a
- * condition without warnings allocates nothing. The decisions, their order and the reports are
+ * condition without warnings allocates nothing per part. The decisions, their order and the reports are
  * `Walker`'s, line for line; only a warning builds the lists its message and core need.
  */
 class MaskWalker {
