@@ -182,6 +182,7 @@ describe("combinations as bits answer as the search does", () => {
 describe("the walk on masks", () => {
   it("gives the warnings, messages and fixes of the walk that asks the oracle's questions", () => {
     let masked = 0;
+    let multiWord = 0; // masks of more than 32 combinations (a word each)
     let warned = 0;
     fc.assert(
       fc.property(noEvents, (text) => {
@@ -189,6 +190,7 @@ describe("the walk on masks", () => {
         const o = buildRegions(q.expr, richSchema, zoneOf(richSchema.timeZone), text);
         if (!o || !o.masks()) return;
         masked++;
+        if (o.words > 1) multiWord++;
         const onMasks = conditionWarnings(q.expr, o, { text });
         // The same oracle without its masks: every decision is asked as a question.
         const asking: Oracle<number> = {
@@ -211,6 +213,7 @@ describe("the walk on masks", () => {
       { numRuns: RUNS },
     );
     expect(masked).toBeGreaterThan(RUNS / 4);
+    expect(multiWord).toBeGreaterThan(0);
     expect(warned).toBeGreaterThan(RUNS / 8);
   });
 });
