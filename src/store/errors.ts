@@ -14,7 +14,7 @@
  * | `DatabaseInUseError` | `database-in-use` | (startup) | 2 |
  * | `NewerDatabaseError` | `newer-database` | (startup) | 2 |
  * | `SchemaMismatchError` | `schema-mismatch` | (startup) | 2 |
- * | `JournalApplyError` | `journal-apply-failed` | (startup; while running, not mapped yet: 500) | 2 |
+ * | `JournalApplyError` | `journal-apply-failed` | (startup; while running: 503 `writes-refused`) | 2 |
  *
  * Anything else thrown by a store operation is a bug (HTTP 500, CLI exit 3).
  */

@@ -79,6 +79,11 @@ describe("a journal record that cannot be applied when the store opens", { timeo
     expect(cli.stderr).toContain('"nope"');
     expect(cli.stderr).not.toMatch(/\n\s+at /);
     expect(cli.stdout).toBe("");
+    // With --json it is said in JSON on stdout, as any refusal of a command is.
+    const json = await segql(["segments", "list", "--db", db, "--json"]);
+    expect(json.code).toBe(2);
+    expect(json.stderr).toBe("");
+    expect(JSON.parse(json.stdout)).toMatchObject({ error: "journal-apply-failed", failure: { journal, record: 2, line: 2, pending: 2 } });
     // Moved aside, the store opens without records 2 and 3; record 1 was applied before the refusal.
     renameSync(journal, `${journal}.aside`);
     const store = await openStore({ db });

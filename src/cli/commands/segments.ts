@@ -66,7 +66,7 @@ export async function openCliStore(options: Record<string, string | true>): Prom
   try {
     return await openStore({ ...(db !== undefined ? { db } : {}), ...(schema ? { schema } : {}) });
   } catch (e) {
-    if (e instanceof StoreError) throw new CliError(e.message);
+    if (e instanceof StoreError) throw new CliError(e.message, { cause: e });
     throw e;
   }
 }
@@ -78,7 +78,16 @@ export async function openCliStore(options: Record<string, string | true>): Prom
  */
 export async function withStore(options: Record<string, string | true>, io: Io, fn: (store: Store) => Promise<number>): Promise<number> {
   const { StoreError, InvalidExpressionError, InvalidInputError } = await import("../../store/index.js");
-  const store = await openCliStore(options);
+  let store: Store;
+  try {
+    store = await openCliStore(options);
+  } catch (e) {
+    // With --json, a database that cannot be opened is said in JSON too, as any later refusal.
+    const cause = e instanceof CliError ? e.cause : undefined;
+    if (options["json"] !== true || !(cause instanceof StoreError)) throw e;
+    io.out(JSON.stringify(errorJson(cause), null, 2));
+    return STARTUP_CODES.has(cause.code) ? EXIT.usage : EXIT.problems;
+  }
   /** Prints a store's refusal and gives its exit status; anything else is a bug and goes on up. */
   const refused = (e: unknown): number => {
     if (!(e instanceof StoreError)) throw e;
@@ -126,7 +135,7 @@ const STARTUP_CODES = new Set(["database-in-use", "newer-database", "schema-mism
 
 function errorJson(e: StoreErrorType): Record<string, unknown> {
   const out: Record<string, unknown> = { error: e.code, message: e.message };
-  for (const k of ["diagnostics", "problems", "keys", "referencedBy", "current", "existing"]) {
+  for (const k of ["diagnostics", "problems", "keys", "referencedBy", "current", "existing", "failure"]) {
     const v = (e as unknown as Record<string, unknown>)[k];
     if (v !== undefined) out[k] = v;
   }
