@@ -77,6 +77,8 @@ export class Journal {
     size: number,
     numbers: number[],
     ends: number[],
+    /** Told of a rewrite that failed (the journal is unchanged and keeps growing until one succeeds). */
+    private readonly warn: (message: string) => void,
   ) {
     this.fd = fd;
     this.size = size;
@@ -85,8 +87,8 @@ export class Journal {
   }
 
   /** Opens (creating) the journal at `path` and returns it with the intact records it holds, in order. */
-  static open(path: string | null): { journal: Journal; records: JournalRecord[] } {
-    if (path === null) return { journal: new Journal(null, null, 0, [], []), records: [] };
+  static open(path: string | null, warn: (message: string) => void = () => {}): { journal: Journal; records: JournalRecord[] } {
+    if (path === null) return { journal: new Journal(null, null, 0, [], [], warn), records: [] };
     // A rewrite that did not reach its rename: the journal itself still holds every record.
     if (existsSync(rotatingPath(path))) unlinkSync(rotatingPath(path));
     const text = existsSync(path) ? readFileSync(path) : Buffer.alloc(0);
@@ -110,7 +112,7 @@ export class Journal {
       ftruncateSync(fd, good);
       fdatasyncSync(fd);
     }
-    return { journal: new Journal(path, fd, good, records.map((r) => r.n), ends), records };
+    return { journal: new Journal(path, fd, good, records.map((r) => r.n), ends, warn), records };
   }
 
   /** Appends `record` durably (returns once it is on disk). Throws when it cannot; then nothing was kept. */
@@ -208,7 +210,7 @@ export class Journal {
       }
       fsyncSync(next);
       renameSync(tmp, path);
-    } catch {
+    } catch (e) {
       if (next !== null) closeSync(next);
       try {
         unlinkSync(tmp);
@@ -216,6 +218,10 @@ export class Journal {
         // Never created; or the next open removes it.
       }
       this.rotateFloor = dead + this.rotateBytes;
+      this.warn(
+        `the write-back journal ${path} could not be rewritten without its ${dead} bytes of applied records (${e instanceof Error ? e.message : String(e)}); ` +
+          `nothing is lost, the journal grows until a later rewrite succeeds (tried again after another ${this.rotateBytes} bytes)`,
+      );
       return;
     }
     closeSync(this.fd!);

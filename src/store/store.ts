@@ -90,7 +90,8 @@ export async function openStoreImpl(options: OpenStoreOptions): Promise<Store> {
     const schema = await adapter.write((tx) => migrate(tx, physical, adapter.kind, options.schema));
     if (adapter.kind !== "duckdb" || options.writeBack === false) return new SqlStore(new Ctx(adapter, physical, schema, options.clock ?? Date.now), null);
     // A DuckDB file has one writer, this process: contact upserts take the write-back path (write-back.ts).
-    const writeBack = await WriteBack.open(adapter, db === ":memory:" ? null : `${db}.segql-journal`);
+    const warn = options.warn ?? ((message: string) => process.emitWarning(message, { code: "SEGQL_STORE" }));
+    const writeBack = await WriteBack.open(adapter, db === ":memory:" ? null : `${db}.segql-journal`, warn);
     adapter = writeBack.adapter;
     const ctx = new Ctx(adapter, physical, schema, options.clock ?? Date.now);
     await writeBack.recover(ctx);

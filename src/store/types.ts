@@ -548,4 +548,10 @@ export interface OpenStoreOptions {
    * in its own database transaction.
    */
   writeBack?: boolean;
+  /**
+   * Where the store says what went wrong without failing an operation (default: `process.emitWarning`):
+   * a write-back journal that could not be rewritten without its applied records (it keeps growing until
+   * a later rewrite succeeds).
+   */
+  warn?: (message: string) => void;
 }

@@ -117,14 +117,14 @@ export class WriteBack {
    * Opens the journal at `path` (null: in memory, for a `:memory:` database) beside `raw`'s database. The
    * records it holds that the database has not applied are applied by `recover`, once the context exists.
    */
-  static async open(raw: SqlAdapter, path: string | null): Promise<WriteBack> {
+  static async open(raw: SqlAdapter, path: string | null, warn: (message: string) => void = () => {}): Promise<WriteBack> {
     const applied = await raw.write(async (tx) => {
       await tx.exec("CREATE TABLE IF NOT EXISTS segql_journal_state (id INTEGER PRIMARY KEY, applied BIGINT NOT NULL)");
       const rows = await tx.query("SELECT applied FROM segql_journal_state WHERE id = 0");
       if (rows.length === 0) await tx.query("INSERT INTO segql_journal_state VALUES (0, 0)");
       return rows.length === 0 ? 0 : num(rows[0]!["applied"]);
     });
-    const { journal, records } = Journal.open(path);
+    const { journal, records } = Journal.open(path, warn);
     const wb = new WriteBack(raw, journal, Math.max(applied, ...records.map((r) => r.n)));
     wb.pending = records.filter((r) => r.n > applied);
     // Records the database holds already (a crash after a commit, before the journal was emptied).

@@ -14,7 +14,7 @@
  * loss is argued in journal.ts, not tested.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
@@ -103,6 +103,38 @@ describe("the journal's rewrite without its applied records (model, fast-check)"
     );
     // The property is about rewrites: many runs must have made some.
     expect(rotations).toBeGreaterThan(100);
+  });
+
+  it("a rewrite that fails is said, changes nothing, and is tried again after another rotateBytes", () => {
+    const path = join(dir, "blocked.journal");
+    const warnings: string[] = [];
+    const { journal } = Journal.open(path, (message) => warnings.push(message));
+    try {
+      for (let n = 1; n <= 8; n++) journal.append(record(n, 40));
+      // Records of one size r: a rewrite is due once 2.5 r of applied records sit at the start.
+      const r = journal.bytes / 8;
+      journal.rotateBytes = Math.floor(2.5 * r);
+      const before = readFileSync(path, "utf8");
+      // A directory where the rewrite is prepared: opening it as a file fails.
+      mkdirSync(rotatingPath(path));
+      journal.applied(3);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain(`the write-back journal ${path} could not be rewritten`);
+      expect(warnings[0]).toContain("nothing is lost");
+      expect(journal.rotations).toBe(0);
+      expect(readFileSync(path, "utf8")).toBe(before);
+      // Not tried again until another rotateBytes of applied records (3 r + 2.5 r): then it succeeds.
+      rmSync(rotatingPath(path), { recursive: true });
+      journal.applied(4);
+      journal.applied(5);
+      expect(warnings).toHaveLength(1);
+      expect(journal.rotations).toBe(0);
+      journal.applied(6);
+      expect(journal.rotations).toBe(1);
+      expect(recordsIn(path).map((x) => x.n)).toEqual([7, 8]);
+    } finally {
+      journal.close();
+    }
   });
 
   it("removes a rewrite left unfinished by a crash and keeps the journal's records", () => {

@@ -73,12 +73,12 @@ function packageRoot(): string | null {
 }
 
 /** Opens the store, turning the errors of opening into usage errors that say what to do. */
-async function open(db: string | undefined, schemaPath: string | undefined, demo: boolean): Promise<Store> {
+async function open(db: string | undefined, schemaPath: string | undefined, demo: boolean, io: Io): Promise<Store> {
   const { DatabaseInUseError, demoSchema, NewerDatabaseError, openStore, SchemaMismatchError, StoreError } = await import("../../store/index.js");
   const { loadSchema } = await import("./check.js");
   const schema = schemaPath !== undefined ? loadSchema(schemaPath) : demo ? demoSchema() : undefined;
   try {
-    return await openStore({ db, schema });
+    return await openStore({ db, schema, warn: (message) => io.err(`segql serve: warning: ${message}`) });
   } catch (e) {
     if (e instanceof SchemaMismatchError && demo && schemaPath === undefined) {
       throw new CliError(`${db ?? "segql.duckdb"} was not made by --demo (${e.message}); use another --db for the demo`);
@@ -121,7 +121,7 @@ export async function run(args: string[], io: Io): Promise<number> {
   const staticDir = staticOption !== undefined ? resolve(staticOption) : root && isWebBuild(join(root, "playground", "dist")) ? join(root, "playground", "dist") : null;
   const demo = options["demo"] === true;
 
-  const store = await open(str("db"), str("schema"), demo);
+  const store = await open(str("db"), str("schema"), demo, io);
   let server;
   try {
     if (demo) {
