@@ -8,7 +8,9 @@
  * - while running (the database changed under the store between an upsert's append and its apply): the
  *   batch is retried record by record, the records before the bad one are applied, writes are refused
  *   with the same error, reads go on; after fixing the cause, reopening applies every acknowledged upsert
- *   with the sequence numbers the feed showed;
+ *   with the sequence numbers the feed showed; upserts sent at once while the refusal is found are each
+ *   either acknowledged (and there after the fix) or refused, none lost and none left waiting;
+ * - with --json, the CLI says a refusal at open in JSON;
  * - a failure that does not come back (the first attempt only) loses nothing and stops nothing.
  */
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
@@ -195,6 +197,45 @@ describe("a journal record that cannot be applied while the store runs", { timeo
     const fixed = await openStore({ db });
     try {
       expect((await fixed.getContact("z")).values["ltv"]).toBe(300);
+    } finally {
+      await fixed.close();
+    }
+  });
+
+  it("upserts sent while the refusal is found are each acknowledged and kept, or refused; none is lost or hangs", async () => {
+    const { db } = await freshDatabase("race");
+    const store = await openStore({ db });
+    const wb = internals(store);
+    wb.drainDelayMs = 60_000;
+    const sent = ["r1", "r2", "r3", "r4", "r5", "r6"];
+    let outcomes: PromiseSettledResult<unknown>[];
+    try {
+      await store.upsertContacts([{ id: "r0", ltv: 150 }]);
+      await wb.raw.exec("ALTER TABLE contacts RENAME COLUMN ltv TO ltv_gone");
+      // Sent at once, with a read in the middle that applies the journal and meets the refusal: the
+      // upserts before it may be acknowledged, the ones after it wait for it.
+      const reads: Promise<unknown>[] = [];
+      const calls = sent.map((id, i) => {
+        if (i === 3) reads.push(store.listSegments());
+        return store.upsertContacts([{ id, ltv: 200 + i }]);
+      });
+      outcomes = await Promise.allSettled(calls);
+      await Promise.all(reads); // reads go on
+    } finally {
+      await store.close(); // the refusal is known already: closing keeps the journal
+    }
+    for (const o of outcomes) if (o.status === "rejected") expect(o.reason).toBeInstanceOf(JournalApplyError);
+    // Sent after the record that fails, at least the last ones meet the refusal.
+    expect(outcomes.filter((o) => o.status === "rejected").length).toBeGreaterThan(0);
+    // Every upsert the store acknowledged is there once the cause is fixed; every one it refused is not.
+    await renameColumn(db, "ltv_gone", "ltv");
+    const fixed = await openStore({ db });
+    try {
+      expect((await fixed.getContact("r0")).values["ltv"]).toBe(150);
+      for (const [i, id] of sent.entries()) {
+        if (outcomes[i]!.status === "fulfilled") expect((await fixed.getContact(id)).values["ltv"], id).toBe(200 + i);
+        else expect(await rejection(fixed.getContact(id)), id).toBeInstanceOf(NotFoundError);
+      }
     } finally {
       await fixed.close();
     }
