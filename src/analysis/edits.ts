@@ -214,3 +214,26 @@ function skipBack(text: string, i: number): number {
   }
   return i;
 }
+
+/**
+ * A span over `[start, end)` of `text`, with its line and column, counted from a span `known` of the same
+ * text (a fix's range lies next to the operand it removes: no need to count lines from the text's start).
+ */
+export function spanNear(text: string, known: Span, start: number, end: number): Span {
+  const line = start >= known.start ? known.line + lineBreaks(text, known.start, start) : known.line - lineBreaks(text, start, known.start);
+  // On the known span's line, its column places the line's start; else the line starts after a break.
+  let lineStart = start;
+  if (line === known.line) lineStart = known.start - known.column + 1;
+  else while (lineStart > 0 && !isLineEnd(text.charCodeAt(lineStart - 1))) lineStart--;
+  return { start, end, line, column: start - lineStart + 1 };
+}
+
+/** Line breaks in `[from, to)`: `\n`, `\r\n` (counted once) and a lone `\r`. */
+function lineBreaks(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) n++;
+  }
+  return n;
+}

@@ -690,13 +690,6 @@ function tree(sp: Space, n: number, withKnown: boolean): void {
     if (withKnown) known[i] = 0;
     single[i] = -1;
     const fs = fields[i]!;
-    let disjoint = true;
-    let seen = 0;
-    for (let j = kidStarts[i]!; j < kidStarts[i + 1]!; j++) {
-      const kf = fields[kidList[j]!]!;
-      if ((seen & kf) !== 0) disjoint = false;
-      seen |= kf;
-    }
     if ((fs & (fs - 1)) === 0) {
       const f = 31 - Math.clz32(fs);
       let m = k === AND ? full[f]! : 0;
@@ -709,7 +702,7 @@ function tree(sp: Space, n: number, withKnown: boolean): void {
       mask[i] = m;
       single[i] = f;
       if (withKnown) known[i] = 3 | (m !== 0 ? 4 : 0) | (m !== full[f] ? 8 : 0);
-    } else if (disjoint && withKnown) {
+    } else if (withKnown && operandsApart(sp, i)) {
       // Holds: every part can hold (`and`), one can (`or`); fails likewise. `not` swaps.
       let all = 12;
       let any = 0;
@@ -729,6 +722,18 @@ function tree(sp: Space, n: number, withKnown: boolean): void {
       }
     }
   }
+}
+
+/** Whether part `i`'s operands read no field in common (then they combine freely). */
+function operandsApart(sp: Space, i: number): boolean {
+  const { kidStarts, kidList, fields } = sp;
+  let seen = 0;
+  for (let j = kidStarts[i]!; j < kidStarts[i + 1]!; j++) {
+    const kf = fields[kidList[j]!]!;
+    if ((seen & kf) !== 0) return false;
+    seen |= kf;
+  }
+  return true;
 }
 
 /**
