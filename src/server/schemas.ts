@@ -492,7 +492,11 @@ export const PreviewBody = z
 
 /** Body of `POST /api/check`. */
 export const CheckBody = z
-  .strictObject({ expression: expressionText, segmentId: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional() })
+  .strictObject({
+    expression: expressionText,
+    segmentId: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+    analysis: z.boolean().optional().openapi({ description: "Include the static analysis's warnings (default true): parts that never match, always hold or add nothing, as `segql check` gives them." }),
+  })
   .openapi("CheckRequest");
 
 /** One side of `POST /api/relate`: an expression, or a saved segment by id. */

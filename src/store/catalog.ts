@@ -392,7 +392,8 @@ function unique<T>(items: T[]): T[] {
   return [...new Set(items)];
 }
 
-function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
+/** Errors first, then warnings, then notes; each by where it starts. */
+export function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
   const rank = { error: 0, warning: 1, info: 2 } as const;
   return [...ds].sort((a, b) => rank[a.severity] - rank[b.severity] || a.span.start - b.span.start);
 }

@@ -4,12 +4,13 @@
  * (name free, version matches, keys exist) and the writes they guard cannot interleave with others.
  * The membership engine is membership.ts; preview and why are evaluation.ts; imports imports.ts.
  */
+import { analysisWarnings } from "../analysis/index.js";
 import type { Diagnostic } from "../diagnostics.js";
 import type { TypedQuery } from "../checker/typed-ast.js";
 import { compileSql } from "../compiler/sql/index.js";
 import { quoteString } from "../parser/format.js";
 import { num, type Param, type SqlAdapter, type SqlRunner } from "./adapter.js";
-import { Catalog, refNodes, type Entry } from "./catalog.js";
+import { Catalog, refNodes, sortDiagnostics, type Entry } from "./catalog.js";
 import { findContactKeys, listContacts, memberCountHistory, segmentChanges, segmentOrderColumn } from "./contacts.js";
 import { Ctx, iso, segmentRow } from "./context.js";
 import { migrate } from "./ddl.js";
@@ -365,15 +366,17 @@ export class SqlStore implements Store {
     });
   }
 
-  async checkExpression(text: string, options: { segmentId?: SegmentId } = {}): Promise<ExpressionCheck> {
+  async checkExpression(text: string, options: { segmentId?: SegmentId; analysis?: boolean } = {}): Promise<ExpressionCheck> {
     checkExpressionText(text, "expression");
     return this.db.read(async (tx) => {
       const catalog = await this.ctx.catalog(tx);
       const as = options.segmentId !== undefined ? this.entry(catalog, options.segmentId).row : undefined;
       const checked = catalog.check(text, as ? { name: as.name, id: as.id } : undefined);
+      // The static analysis's warnings, as `segql check` gives them; referenced segments count by meaning.
+      const warnings = checked.typed && options.analysis !== false ? analysisWarnings([{ schema: this.ctx.schema, expr: checked.typed, name: null, title: null, description: null, references: [], span: checked.typed.span }], { text }) : [];
       return {
         ok: checked.typed !== null,
-        diagnostics: checked.diagnostics,
+        diagnostics: warnings.length > 0 ? sortDiagnostics([...checked.diagnostics, ...warnings]) : checked.diagnostics,
         references: checked.references.map(Catalog.summary),
         relativeTime: checked.relativeTime,
       };

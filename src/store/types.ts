@@ -468,8 +468,12 @@ export interface Store {
   convertToStatic(id: SegmentId, options?: UpdateOptions): Promise<Segment>;
   /** Every saved version, oldest first. */
   segmentVersions(id: SegmentId): Promise<SegmentVersion[]>;
-  /** Checks an expression against the schema and saved segments without saving (`segmentId`: as an edit of that segment). */
-  checkExpression(text: string, options?: { segmentId?: SegmentId }): Promise<ExpressionCheck>;
+  /**
+   * Checks an expression against the schema and saved segments without saving (`segmentId`: as an edit of
+   * that segment), with the static analysis's warnings (parts that never match, always hold or add nothing;
+   * `analysis: false` leaves them out).
+   */
+  checkExpression(text: string, options?: { segmentId?: SegmentId; analysis?: boolean }): Promise<ExpressionCheck>;
 
   // ---- members --------------------------------------------------------------------------------------
   /** A page of the members now, with their contact values. */

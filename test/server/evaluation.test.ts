@@ -40,6 +40,30 @@ describe.each(BACKENDS)("evaluation API on %s", (backend) => {
     expect(relative.body.relativeTime).toBe(true);
   });
 
+  it("checks with the static analysis: warnings (with fixes) beside the checker's, saved segments by meaning; analysis: false leaves them out", async () => {
+    const redundant = await api.call("POST", "/api/check", { json: { expression: "ltv > 10 and ltv > 5" } });
+    expect(redundant.body.ok).toBe(true);
+    expect(redundant.body.diagnostics).toEqual([
+      expect.objectContaining({ code: "redundant", severity: "warning", start: 13, end: 20, message: expect.stringContaining("'ltv > 10'"), fix: { title: "remove it", edits: [{ start: 8, end: 20, line: 1, column: 9, text: "" }] } }),
+    ]);
+    const without = await api.call("POST", "/api/check", { json: { expression: "ltv > 10 and ltv > 5", analysis: false } });
+    expect(without.body).toEqual({ ok: true, diagnostics: [], references: [], relativeTime: false });
+    // A saved segment counts by what it means: "Big" needs ltv above 100, so with ltv below 50 nothing matches.
+    const big = await createDynamic("Big", "ltv > 100");
+    const never = await api.call("POST", "/api/check", { json: { expression: 'in segment "Big" and ltv < 50' } });
+    expect(never.body.ok).toBe(true);
+    expect(never.body.diagnostics.map((d: { code: string }) => d.code)).toEqual(["never-matches"]);
+    expect(never.body.references).toEqual([{ id: big.id, name: "Big" }]);
+    // A static segment is its member list: being on it and off it at once never holds.
+    const list = await api.call("POST", "/api/segments", { json: { name: "Picked", kind: "static", members: ["c1"] } });
+    expect(list.status).toBe(201);
+    const both = await api.call("POST", "/api/check", { json: { expression: 'in segment "Picked" and not in segment "Picked"' } });
+    expect(both.body.diagnostics).toEqual([expect.objectContaining({ code: "never-matches", start: 0, end: 47, message: expect.stringContaining("cannot both hold") })]);
+    // Errors come first, and an expression with errors gets no analysis.
+    const broken = await api.call("POST", "/api/check", { json: { expression: "ltvv > 1 and ltv > 1 and ltv > 0" } });
+    expect(broken.body.diagnostics.map((d: { code: string }) => d.code)).toEqual(["unknown-field"]);
+  });
+
   it("previews: count, a page sorted by any field, SQL in the asked dialect, each sub-condition's count", async () => {
     const r = await api.call("POST", "/api/preview", { json: { expression: 'ltv > 100 and plan = "Pro"', orderBy: "ltv", descending: true, dialect: "mysql" } });
     expect(r.status).toBe(200);

@@ -32,13 +32,14 @@ export function registerEvaluationRoutes(app: Api, { store }: RouteContext): voi
       path: "/api/check",
       tags,
       summary: "Check an expression",
-      description: "The checker's diagnostics against the schema and the saved segments (`segmentId`: as an edit of that segment). Always 200; `ok` says whether it has errors.",
+      description:
+        "The checker's diagnostics against the schema and the saved segments (`segmentId`: as an edit of that segment), then the static analysis's warnings (`never-matches`, `always-true`, `redundant`, with a fix where one is obvious; `analysis: false` leaves them out). Always 200; `ok` says whether it has errors.",
       request: { body: jsonBody(CheckBody) },
       responses: { 200: jsonResponse(ExpressionCheckSchema, "The diagnostics"), ...problemResponses(400, 404, 413, 415) },
     }),
     async (c) => {
       const body = c.req.valid("json");
-      return c.json(checkJson(await store.checkExpression(body.expression, { segmentId: body.segmentId })), 200);
+      return c.json(checkJson(await store.checkExpression(body.expression, { segmentId: body.segmentId, analysis: body.analysis })), 200);
     },
   );
 
