@@ -2,7 +2,8 @@
  * The playground's editor in real headless Chromium: typing gives the count `segql eval --count` gives on
  * the same data; completion offers `contract` after `con` and inserts it; a typo gets a squiggle whose
  * quick fix repairs it; on Telco the count of a keystroke is shown by the next frame; format (button and Shift-Alt-F), comment toggling, hover. No request leaves
- * localhost. Screenshots: the main view, the completion popup, the lint fix.
+ * localhost. The analysis's warnings (a part that adds nothing, with its fix; a condition that never matches).
+ * Screenshots: the main view, the completion popup, the lint fix, an analysis warning.
  */
 import type { PreviewServer } from "vite";
 import type { Browser, BrowserContext, Page } from "playwright-core";
@@ -116,6 +117,25 @@ describe.skipIf(!hasChromium)(`playground editor (Chromium) ${hasChromium ? "" :
     expect(await page.locator(".cm-content").innerText()).toBe("tenure > 12 and churn");
     await page.locator(".cm-lintRange-error").waitFor({ state: "detached" });
     expect(await countFor(page, "tenure > 12 and churn")).toBe(await cliCount("tenure > 12 and churn"));
+  });
+
+  it("a part that adds nothing gets the analysis's warning, whose fix removes it", async () => {
+    await typeInEditor(page, "tenure > 12 and tenure > 6 and churn", "keys");
+    const squiggle = page.locator(".cm-lintRange-warning", { hasText: /^tenure > 6$/ });
+    await squiggle.waitFor();
+    await page.keyboard.press("Escape");
+    await squiggle.hover();
+    const fix = page.locator(".cm-tooltip-lint .cm-diagnosticAction", { hasText: "remove it" });
+    await fix.waitFor();
+    expect(await page.locator(".cm-tooltip-lint .cm-diagnosticText").first().textContent()).toContain("this adds nothing: 'tenure > 12' already implies it");
+    await screenshot(page, "playground-analysis-warning");
+    await fix.click();
+    expect(await page.locator(".cm-content").innerText()).toBe("tenure > 12 and churn");
+    await page.locator(".cm-lintRange-warning").waitFor({ state: "detached" });
+    // A condition that never matches is said too, and the count agrees: nobody.
+    await typeInEditor(page, "tenure > 12 and tenure < 6", "keys");
+    await page.locator(".cm-lintRange-warning", { hasText: /^tenure > 12 and tenure < 6$/ }).waitFor();
+    expect(await countFor(page, "tenure > 12 and tenure < 6")).toBe(0);
   });
 
   it("formats with the button and with Shift-Alt-F, and toggles -- comments", async () => {
