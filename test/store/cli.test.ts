@@ -63,6 +63,22 @@ describe("segql segments / import / schema", { timeout: 60_000 }, () => {
     expect((await segql(["segments", "list", "--db", `${tmp.dir}/fresh.duckdb`])).stderr).toContain("give a schema");
   });
 
+  it("create, edit and preview say the analysis's warnings on stderr, as segql check does; the segment is saved all the same", async () => {
+    const odd = await run("segments", "create", "Odd", "ltv > 100 and ltv < 50");
+    expect(odd.code).toBe(0);
+    expect(odd.stdout).toContain("created #");
+    expect(odd.stderr).toContain("<expression>:1:1: warning: this condition never matches: 'ltv > 100' and 'ltv < 50' cannot both hold for one contact");
+    const edited = await run("segments", "edit", "Odd", "ltv > 100 and ltv > 50");
+    expect(edited.code).toBe(0);
+    expect(edited.stderr).toContain("<expression>:1:15: warning: this adds nothing: 'ltv > 100' already implies it");
+    expect(edited.stderr).toContain("= help: remove it");
+    const preview = await run("segments", "preview", 'plan = "Pro" or plan != "Pro" or plan is empty', "--json");
+    expect(JSON.parse(preview.stdout).count).toBe(3);
+    expect(preview.stderr).toContain("warning: this always holds");
+    // Nothing to say about a plain condition.
+    expect((await run("segments", "edit", "Odd", "ltv > 100")).stderr).toBe("");
+  });
+
   it("schema infer prints a schema and notes", async () => {
     const r = await segql(["schema", "infer", contacts]);
     expect(r.code).toBe(0);

@@ -41,7 +41,7 @@ options:
 
 Exit status: 0 done, 1 a problem with the input (an expression with errors, a name taken, a stale
 version, unknown keys, a refused delete), 2 usage error (unknown option, missing file, database in use),
-3 internal error.
+3 internal error. create, edit and preview print the static analysis's warnings on stderr (exit 0).
 
 Examples:
   segql segments create "High value" 'lifetime_value > 1000' --schema schema.json
@@ -209,6 +209,16 @@ const COMMAND_OPTIONS: Record<string, OptionSpec> = {
   changes: { since: { value: true }, segment: { value: true }, limit: { value: true } },
 };
 
+/**
+ * The static analysis's warnings about an expression just saved or previewed (parts that never match,
+ * always hold or add nothing), on stderr as `segql check` prints them; they do not change the exit status.
+ */
+async function warnAbout(store: Store, expression: string, segmentId: number | undefined, io: Io): Promise<void> {
+  const checked = await store.checkExpression(expression, segmentId !== undefined ? { segmentId } : {});
+  const warnings = checked.diagnostics.filter((d) => d.severity === "warning");
+  if (warnings.length > 0) io.err(renderDiagnostics(expression, warnings, "<expression>"));
+}
+
 export async function run(args: string[], io: Io): Promise<number> {
   const [command, ...rest] = args;
   if (command === undefined) throw new CliError("missing command: list, show, create, edit, duplicate, delete, members, preview, why, refresh or changes (see segql segments --help)");
@@ -280,6 +290,7 @@ export async function run(args: string[], io: Io): Promise<number> {
           { by },
         );
         print(s, () => `created ${summary(s)}`);
+        if (expression !== undefined) await warnAbout(store, expression, s.id, io);
         return EXIT.ok;
       });
     }
@@ -298,6 +309,7 @@ export async function run(args: string[], io: Io): Promise<number> {
         if (Object.keys(changes).length > 0) s = await store.updateSegment(s.id, changes, { by, ...(expectedVersion !== undefined ? { expectedVersion } : {}) });
         if (options["static"] === true) s = await store.convertToStatic(s.id, { by });
         print(s, () => `saved ${summary(s)}`);
+        if (expression !== undefined && s.kind === "dynamic") await warnAbout(store, expression, s.id, io);
         return EXIT.ok;
       });
     case "duplicate":
@@ -370,6 +382,7 @@ export async function run(args: string[], io: Io): Promise<number> {
           lines.push("", `SQL (${p.sql.dialect}):`, p.sql.text);
           return lines.join("\n");
         });
+        await warnAbout(store, expression, target?.id, io);
         return EXIT.ok;
       });
     }
