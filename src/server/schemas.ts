@@ -549,6 +549,34 @@ export const RelationSchema = z
   })
   .openapi("Relation");
 
+/** Body of `POST /api/diff`. */
+export const DiffBody = z
+  .strictObject({
+    old: RelateOperand.openapi({ description: "The version before: an expression, or a saved segment (today's expression)." }),
+    new: RelateOperand.openapi({ description: "The version after." }),
+    steps: z.number().int().min(1).max(200_000).optional().openapi({ description: "Reasoning steps allowed (default 50,000): past them, a side may be shown less simplified, with a note." }),
+  })
+  .openapi("DiffRequest");
+
+const DiffSideSchema = z
+  .object({
+    nobody: z.boolean().openapi({ description: "Proved: nobody moves this way." }),
+    everybody: z.boolean().openapi({ description: "Proved: every contact does." }),
+    condition: z.string().nullable().openapi({ description: "Who moves, as a segql condition (null when nobody)." }),
+    simplified: z.boolean().openapi({ description: "False when the condition is the plain difference (simplifying ran out of budget)." }),
+  })
+  .openapi("DiffSide");
+
+/** The answer of `POST /api/diff`. */
+export const DiffSchema = z
+  .object({
+    enters: DiffSideSchema.openapi({ description: "Who matches the new version and not the old one." }),
+    leaves: DiffSideSchema.openapi({ description: "Who matches the old version and not the new one." }),
+    same: z.boolean().openapi({ description: "Proved: the two versions match the same contacts." }),
+    notes: z.array(z.string()),
+  })
+  .openapi("SegmentDiff");
+
 /** Body of `POST /api/why`. */
 export const WhyBody = z.strictObject({ expression: expressionText, key: contactKey }).openapi("WhyRequest");
 

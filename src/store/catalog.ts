@@ -16,6 +16,7 @@ import { check } from "../checker/checker.js";
 import { messages } from "../checker/messages.js";
 import type { TypedExpr, TypedRule, TypedSegmentRef } from "../checker/typed-ast.js";
 import type * as A from "../parser/ast.js";
+import { formatExpr } from "../parser/format.js";
 import { parse } from "../parser/index.js";
 import type { FieldDef, Schema } from "../schema/schema.js";
 import type { SegmentKind, SegmentSummary } from "./types.js";
@@ -401,4 +402,47 @@ export function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
 /** The checker's cycle diagnostic for a reference (at its name) that leads back through `path`. */
 export function cycleDiagnostic(ref: A.SegmentRefExpr, path: string[]): Diagnostic {
   return error("segment-cycle", ref.nameSpan, messages.segmentCycle(path));
+}
+
+/**
+ * A condition as segql text (as `diffSegments` writes it) with its tests of the hidden static-segments
+ * field (`STATIC_FIELD`) written back as `in segment` references by name: `has "3"` is `in segment "X"`,
+ * `has any` an `or` of them, `has all` an `and`, `has none` an `and` of `not`s. Null when the field is
+ * tested another way (emptiness), or an id has no name. Depth is bounded by the parser's nesting limit.
+ */
+export function namingStaticSegments(text: string, nameOf: (id: number) => string | undefined): string | null {
+  if (!text.includes(STATIC_FIELD)) return text;
+  const expr = parse(text).document.segments[0]?.expr;
+  if (!expr) return null;
+  let ok = true;
+  const ref = (id: string): A.Expr => {
+    const name = nameOf(Number(id));
+    if (name === undefined) ok = false;
+    return { kind: "segmentRef", name: name ?? "", nameSpan: expr.span, span: expr.span };
+  };
+  const join = (kind: "and" | "or", operands: A.Expr[]): A.Expr => (operands.length === 1 ? operands[0]! : { kind, operands, span: expr.span });
+  const named = (e: A.Expr): A.Expr => {
+    switch (e.kind) {
+      case "and":
+      case "or":
+        return { ...e, operands: e.operands.map(named) };
+      case "not":
+        return { ...e, operand: named(e.operand) };
+      case "rule": {
+        if (e.field.name !== STATIC_FIELD) return e;
+        const t = e.test;
+        if (t.op !== "has" || !t.values.every((v) => v.kind === "string")) {
+          ok = false;
+          return e;
+        }
+        const refs = t.values.map((v) => ref((v as A.StringValue).value));
+        if (t.quantifier === "none") return join("and", refs.map((r) => ({ kind: "not", operand: r, span: expr.span })));
+        return join(t.quantifier === "any" ? "or" : "and", refs);
+      }
+      default:
+        return e;
+    }
+  };
+  const out = named(expr);
+  return ok ? formatExpr(out, { width: Number.MAX_SAFE_INTEGER }) : null;
 }

@@ -1,17 +1,19 @@
 /**
- * `POST /api/relate`: how two conditions (expressions or saved segments) relate over every possible
- * contact, with witness contacts where they differ (the static analysis, src/analysis).
+ * The static analysis's answers about two conditions (expressions or saved segments), over every possible
+ * contact, not the contacts stored (src/analysis): `POST /api/relate`, how they relate, with witness
+ * contacts where they differ; `POST /api/diff`, who enters and who leaves between two versions.
  */
 import { createRoute } from "@hono/zod-openapi";
-import { relate } from "../../analysis/index.js";
-import { STATIC_FIELD } from "../../store/catalog.js";
-import { RelateBody, RelationSchema } from "../schemas.js";
+import { diffSegments, relate } from "../../analysis/index.js";
+import { namingStaticSegments, STATIC_FIELD } from "../../store/catalog.js";
+import { ProblemError } from "../problems.js";
+import { DiffBody, DiffSchema, RelateBody, RelationSchema } from "../schemas.js";
 import { jsonBody, jsonResponse, problemResponses, type Api, type RouteContext } from "./kit.js";
 
 /** The default reasoning steps of a request (a request may ask for up to 200,000). */
 const DEFAULT_STEPS = 50_000;
 
-/** Registers `POST /api/relate`. */
+/** Registers `POST /api/relate` and `POST /api/diff`. */
 export function registerRelateRoutes(app: Api, { store }: RouteContext): void {
   app.openapi(
     createRoute({
@@ -41,6 +43,43 @@ export function registerRelateRoutes(app: Api, { store }: RouteContext): void {
       });
       const notes = hidden ? [...result.notes, "a witness's membership in static segments is not shown (it is not a contact field)"] : result.notes;
       return c.json({ ...result, witnesses, notes }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/diff",
+      tags: ["evaluation"],
+      summary: "Who enters and who leaves between two versions",
+      description:
+        "The logical difference of two versions of a segment (expressions or saved segments), over every possible contact: who enters (matches the new and not the old) and who leaves, each as a simplified segql condition, or proved to be nobody. " +
+        "Saved segments they read count by their meaning: a dynamic one's condition appears inlined, a static one as `in segment` (its member list).",
+      request: { body: jsonBody(DiffBody) },
+      responses: { 200: jsonResponse(DiffSchema, "Who enters and who leaves"), ...problemResponses(400, 404, 413, 415, 422) },
+    }),
+    async (c) => {
+      const body = c.req.valid("json");
+      const before = await store.typedCondition(body.old);
+      const after = await store.typedCondition(body.new);
+      const diff = diffSegments(before, after, { steps: body.steps ?? DEFAULT_STEPS });
+      // A static segment is reasoned about as a hidden list field: written back as `in segment` by name.
+      const names = new Map<number, string>();
+      for (const side of [diff.enters, diff.leaves]) {
+        if (side.condition === null || side.everybody) continue;
+        namingStaticSegments(side.condition, (id) => {
+          names.set(id, "");
+          return "";
+        });
+      }
+      for (const id of names.keys()) names.set(id, (await store.getSegment(id)).name);
+      for (const side of [diff.enters, diff.leaves]) {
+        if (side.condition === null || side.everybody) continue;
+        const named = namingStaticSegments(side.condition, (id) => names.get(id));
+        if (named === null) throw new ProblemError("invalid-input", "who moves cannot be written with the static segments these versions read (it depends on being in no static segment at all)");
+        side.condition = named;
+      }
+      return c.json(diff, 200);
     },
   );
 }
