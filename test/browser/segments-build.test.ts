@@ -5,7 +5,8 @@
  *   the saved segment has it;
  * - an edit of the text: the builder follows (groups, fields, operators, values), comments stay;
  * - a builder edit rewrites only its part of a text with comments and layout;
- * - "Preview Matching Contacts" shows the API's counts (whole and per condition) and the impact of an edit;
+ * - "Preview Matching Contacts" shows the API's counts (whole and per condition) and the impact of an edit,
+ *   counted and by the rules (who enters and leaves, as conditions);
  * - a static segment by picking: search, checkboxes, a second page, all matches of a filter, pasted keys
  *   with an unknown one shown; the saved members are exactly those;
  * - the checker's errors reported in place on save, and a name taken under the name.
@@ -13,6 +14,7 @@
  */
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { diffSegments } from "../../src/analysis/index.js";
 import { guardedContext, hasChromium, launchChromium, skipReason, watchErrors } from "./harness.js";
 import { cleanShot, editorText, startSegmentsServer, type SegmentsServer } from "./segments-harness.js";
 
@@ -199,7 +201,7 @@ describe.skipIf(!hasChromium)(`segments web app: building segments (Chromium) ${
     await expect.poll(() => editorText(page)).toBe(`${undone.replace("within last 2 years", "within next 2 years")} and signed_up_at before in 5 days`);
   });
 
-  it("previews the counts the API gives: the whole, each condition, and who enters and leaves on an edit", async () => {
+  it("previews the counts the API gives: the whole, each condition, and who enters and leaves on an edit (counted, and by the rules)", async () => {
     await openNew(page, server.url);
     const text = 'contract = "Month-to-month" and (tenure > 12 or senior_citizen) and internet_service = "Fiber optic"';
     await page.locator(".cm-content").click();
@@ -225,6 +227,12 @@ describe.skipIf(!hasChromium)(`segments web app: building segments (Chromium) ${
     expect(impact.leaving).toBeGreaterThan(0);
     const cells = await page.getByTestId("impact").locator(".big-number").allTextContents();
     expect(cells.slice(0, 2)).toEqual([`+${impact.entering.toLocaleString("en-US")}`, `−${impact.leaving.toLocaleString("en-US")}`]);
+    // And by the rules alone, whatever the data: nobody enters; who leaves is the tenure band between.
+    const byRules = diffSegments(await server.store.typedCondition({ segmentId: loyal.id }), await server.store.typedCondition({ expression: edited }));
+    await page.getByTestId("rules-diff").waitFor();
+    expect(await page.getByTestId("rules-enter").textContent()).toBe("nobody");
+    expect(byRules.leaves.condition).toMatch(/tenure >= 24 and tenure < 36/);
+    expect(await page.getByTestId("rules-leave").textContent()).toBe(byRules.leaves.condition);
     await cleanShot(page, "segments-edit-impact", { fullPage: true });
     // Leave the edit without saving, and drop its draft.
     await page.evaluate(() => window.sessionStorage.clear());

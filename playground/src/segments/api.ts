@@ -228,3 +228,23 @@ export const freeze = (id: number, expression: string) => call<MemberUpdate>("PO
 /** Checks an expression (`segmentId`: as an edit of that segment). */
 export const checkExpression = (expression: string, segmentId?: number) =>
   call<{ ok: boolean; diagnostics: ApiDiagnostic[] }>("POST", "/check", { json: { expression, segmentId } }).then((r) => r.body);
+
+/** One side of a rules diff: who moves that way, as a condition (null: nobody). */
+export interface RulesDiffSide {
+  nobody: boolean;
+  everybody: boolean;
+  condition: string | null;
+  simplified: boolean;
+}
+
+/** Who enters and who leaves between two versions, by the rules alone (every possible contact). */
+export interface RulesDiff {
+  enters: RulesDiffSide;
+  leaves: RulesDiffSide;
+  same: boolean;
+  notes: string[];
+}
+
+/** The logical difference between a saved segment's rules and an edit of them (POST /api/diff). */
+export const rulesDiff = (segmentId: number, expression: string) =>
+  call<RulesDiff>("POST", "/diff", { json: { old: { segmentId }, new: { expression } } }).then((r) => r.body);

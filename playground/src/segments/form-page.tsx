@@ -25,9 +25,11 @@ import {
   members as listMembers,
   preview as runPreview,
   removeMembers,
+  rulesDiff,
   updateSegment,
   type ApiDiagnostic,
   type Preview,
+  type RulesDiff,
   type Problem,
   type Segment,
 } from "./api.js";
@@ -162,7 +164,7 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
   const noCursor = useCallback(() => undefined, []);
 
   // ---- preview --------------------------------------------------------------------------------------------
-  const [preview, setPreview] = useState<{ result: Preview; text: string } | null>(null);
+  const [preview, setPreview] = useState<{ result: Preview; text: string; diff: RulesDiff | null } | null>(null);
   const [previewError, setPreviewError] = useState<unknown>(null);
   const [previewing, setPreviewing] = useState(false);
   const doPreview = async () => {
@@ -170,8 +172,13 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
     setPreviewError(null);
     const text = draft.text;
     try {
-      const result = await runPreview({ expression: text, limit: 10, conditionCounts: true, segmentId: base && base.kind === "dynamic" ? base.id : undefined, impactKeys: 20 });
-      setPreview({ result, text });
+      const edited = base && base.kind === "dynamic" ? base : null;
+      // Beside the counts on today's data, who enters and leaves by the rules alone (an edit of the rules only).
+      const [result, diff] = await Promise.all([
+        runPreview({ expression: text, limit: 10, conditionCounts: true, segmentId: edited?.id, impactKeys: 20 }),
+        edited && text !== edited.expression ? rulesDiff(edited.id, text).catch(() => null) : Promise.resolve(null),
+      ]);
+      setPreview({ result, text, diff });
     } catch (e) {
       setPreviewError(e);
     } finally {
@@ -396,7 +403,7 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
             <span className="muted small">Counts the contacts now{base ? ", and who would enter and leave" : ""}, without saving.</span>
           </div>
           <ProblemNote error={previewError} />
-          <PreviewPanel preview={preview?.result ?? null} forText={preview?.text ?? null} current={draft.text} keyField={keyField} loading={previewing} onSelect={(a, b) => editor.current?.select(a, b)} />
+          <PreviewPanel preview={preview?.result ?? null} rulesDiff={preview?.diff ?? null} forText={preview?.text ?? null} current={draft.text} keyField={keyField} loading={previewing} onSelect={(a, b) => editor.current?.select(a, b)} />
         </>
       ) : (
         <div className="static-layout">

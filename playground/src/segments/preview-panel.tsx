@@ -1,14 +1,17 @@
 /**
  * "Preview Matching Contacts": the server's preview of the expression being edited (POST /api/preview):
  * how many contacts match, the first rows, how many each condition matches on its own (so the rule that
- * empties a segment shows), and for an edit of a saved segment who would enter and leave.
+ * empties a segment shows), and for an edit of a saved segment who would enter and leave: counted on today's
+ * contacts, and said as conditions by the rules alone (POST /api/diff: true of any contact, whatever the data).
  */
-import type { Preview } from "./api.js";
+import type { Preview, RulesDiff, RulesDiffSide } from "./api.js";
 import { formatCount, plural } from "./format.js";
 import { ContactsGrid } from "./contacts-grid.js";
 
 export interface PreviewPanelProps {
   preview: Preview | null;
+  /** For an edit of a saved segment's rules: who enters and leaves by the rules (null: not an edit, or not decided). */
+  rulesDiff?: RulesDiff | null;
   /** The text the preview is for; it is marked out of date when the expression changed since. */
   forText: string | null;
   current: string;
@@ -17,7 +20,7 @@ export interface PreviewPanelProps {
   onSelect(from: number, to: number): void;
 }
 
-export function PreviewPanel({ preview, forText, current, keyField, loading, onSelect }: PreviewPanelProps) {
+export function PreviewPanel({ preview, rulesDiff, forText, current, keyField, loading, onSelect }: PreviewPanelProps) {
   if (!preview) return null;
   const stale = forText !== current;
   const top = preview.conditions[0]?.count ?? preview.count;
@@ -50,6 +53,26 @@ export function PreviewPanel({ preview, forText, current, keyField, loading, onS
           </div>
         </div>
       )}
+      {rulesDiff && (
+        <div className="rules-diff" data-testid="rules-diff">
+          <h3>By the rules, for any contact</h3>
+          {rulesDiff.same ? (
+            <p>The edited rules match exactly the contacts the saved ones do, whatever the data.</p>
+          ) : (
+            <dl>
+              <dt className="enter">Who enters</dt>
+              <dd data-testid="rules-enter">{sideText(rulesDiff.enters)}</dd>
+              <dt className="leave">Who leaves</dt>
+              <dd data-testid="rules-leave">{sideText(rulesDiff.leaves)}</dd>
+            </dl>
+          )}
+          {rulesDiff.notes.map((n) => (
+            <p key={n} className="muted">
+              {n}
+            </p>
+          ))}
+        </div>
+      )}
       {preview.conditions.length > 1 && (
         <div className="conditions">
           <h3>Each condition on its own</h3>
@@ -76,4 +99,11 @@ export function PreviewPanel({ preview, forText, current, keyField, loading, onS
       )}
     </section>
   );
+}
+
+/** One side of the rules diff: nobody, every contact, or its condition as segql text. */
+function sideText(side: RulesDiffSide) {
+  if (side.nobody) return <span className="muted">nobody</span>;
+  if (side.everybody) return <strong>every contact</strong>;
+  return <code className="rule-text">{side.condition}</code>;
 }
