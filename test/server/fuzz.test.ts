@@ -68,6 +68,8 @@ const ROUTES: [string, string][] = [
   ["GET", "/api/segments/{id}/why/{key}"],
   ["POST", "/api/segments/{id}/refresh"],
   ["POST", "/api/check"],
+  ["POST", "/api/relate"],
+  ["POST", "/api/diff"],
   ["POST", "/api/preview"],
   ["POST", "/api/why"],
   ["POST", "/api/refresh"],
@@ -152,6 +154,9 @@ const nameArb = fc.oneof(fc.constantFrom("A", "B", "Static", "New", "new", "Copy
 const keyArb = fc.oneof(fc.constantFrom("c1", "c2", "c3", "c4", "c5", "ghost"), oddText);
 
 /** Bodies close to what each route takes, so the fuzz reaches the store and not only the validation. */
+/** One side of relate / diff: an expression, a saved segment (real ids and not), or junk. */
+const operandArb = fc.oneof(fc.record({ expression: expressionArb }), fc.record({ segmentId: fc.integer({ min: 0, max: 8 }) }), fc.record({ expression: expressionArb, segmentId: fc.integer({ min: 1, max: 6 }) }), oddText);
+
 const ROUTE_BODIES: Record<string, fc.Arbitrary<unknown>> = {
   "POST /api/segments": fc.oneof(
     fc.record({ name: nameArb, kind: fc.constant("dynamic"), expression: expressionArb }, { requiredKeys: ["name", "kind"] }),
@@ -162,7 +167,9 @@ const ROUTE_BODIES: Record<string, fc.Arbitrary<unknown>> = {
   "POST /api/segments/{id}/members/add": fc.record({ keys: fc.array(keyArb, { maxLength: 5 }), skipUnknown: fc.boolean() }, { requiredKeys: ["keys"] }),
   "POST /api/segments/{id}/members/remove": fc.record({ keys: fc.array(keyArb, { maxLength: 5 }), skipUnknown: fc.boolean() }, { requiredKeys: ["keys"] }),
   "POST /api/segments/{id}/freeze": fc.record({ expression: expressionArb }),
-  "POST /api/check": fc.record({ expression: expressionArb, segmentId: fc.integer({ min: 1, max: 6 }) }, { requiredKeys: ["expression"] }),
+  "POST /api/check": fc.record({ expression: expressionArb, segmentId: fc.integer({ min: 1, max: 6 }), analysis: fc.boolean() }, { requiredKeys: ["expression"] }),
+  "POST /api/relate": fc.record({ a: operandArb, b: operandArb, now: fc.oneof(fc.constant("2026-01-01T00:00:00Z"), oddText), steps: fc.integer({ min: 0, max: 300_000 }) }, { requiredKeys: ["a", "b"] }),
+  "POST /api/diff": fc.record({ old: operandArb, new: operandArb, steps: fc.integer({ min: 0, max: 300_000 }) }, { requiredKeys: ["old", "new"] }),
   "POST /api/preview": fc.record(
     {
       expression: expressionArb,
