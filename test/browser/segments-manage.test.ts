@@ -13,6 +13,7 @@
  */
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { diffSegments } from "../../src/analysis/index.js";
 import { NotFoundError } from "../../src/store/index.js";
 import { guardedContext, hasChromium, launchChromium, skipReason, watchErrors } from "./harness.js";
 import { cleanShot, editorText, openSegments, startSegmentsServer, type SegmentsServer } from "./segments-harness.js";
@@ -257,6 +258,14 @@ describe.skipIf(!hasChromium)(`segments web app: managing segments (Chromium) ${
     const diff = page.getByTestId("version-diff");
     expect(await diff.locator(".diff-line.removed").allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining("at least 3 times")]));
     expect(await diff.locator(".diff-line.added").allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining("at least 4 times")]));
+    // And by the rules: from at least 3 refunds to at least 4, nobody enters and those with exactly 3 leave.
+    const history = await server.store.segmentVersions(s.id);
+    const [older, newer] = history.slice(-2).map((v) => v.expression!);
+    const byRules = diffSegments(await server.store.typedCondition({ expression: older! }), await server.store.typedCondition({ expression: newer! }));
+    await diff.getByTestId("rules-diff").waitFor();
+    expect(await diff.getByTestId("rules-enter").textContent()).toBe("nobody");
+    expect(byRules.leaves.condition).toBe('performed "Refund" exactly 3 times');
+    expect(await diff.getByTestId("rules-leave").textContent()).toBe(byRules.leaves.condition);
     await cleanShot(page, "segments-page-history");
 
     // Activity: the count over time and the feed, newest first.

@@ -245,6 +245,8 @@ export interface RulesDiff {
   notes: string[];
 }
 
-/** The logical difference between a saved segment's rules and an edit of them (POST /api/diff). */
-export const rulesDiff = (segmentId: number, expression: string) =>
-  call<RulesDiff>("POST", "/diff", { json: { old: { segmentId }, new: { expression } } }).then((r) => r.body);
+/** A version's rules for POST /api/diff: a text, or a saved segment's rules now. */
+export type RulesOperand = { expression: string } | { segmentId: number };
+
+/** The logical difference between two versions' rules (POST /api/diff). */
+export const rulesDiff = (before: RulesOperand, after: RulesOperand) => call<RulesDiff>("POST", "/diff", { json: { old: before, new: after } }).then((r) => r.body);

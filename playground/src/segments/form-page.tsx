@@ -176,7 +176,7 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
       // Beside the counts on today's data, who enters and leaves by the rules alone (an edit of the rules only).
       const [result, diff] = await Promise.all([
         runPreview({ expression: text, limit: 10, conditionCounts: true, segmentId: edited?.id, impactKeys: 20 }),
-        edited && text !== edited.expression ? rulesDiff(edited.id, text).catch(() => null) : Promise.resolve(null),
+        edited && text !== edited.expression ? rulesDiff({ segmentId: edited.id }, { expression: text }).catch(() => null) : Promise.resolve(null),
       ]);
       setPreview({ result, text, diff });
     } catch (e) {

@@ -4,9 +4,10 @@
  * empties a segment shows), and for an edit of a saved segment who would enter and leave: counted on today's
  * contacts, and said as conditions by the rules alone (POST /api/diff: true of any contact, whatever the data).
  */
-import type { Preview, RulesDiff, RulesDiffSide } from "./api.js";
+import type { Preview, RulesDiff } from "./api.js";
 import { formatCount, plural } from "./format.js";
 import { ContactsGrid } from "./contacts-grid.js";
+import { RulesDiffView } from "./rules-diff.js";
 
 export interface PreviewPanelProps {
   preview: Preview | null;
@@ -53,26 +54,7 @@ export function PreviewPanel({ preview, rulesDiff, forText, current, keyField, l
           </div>
         </div>
       )}
-      {rulesDiff && (
-        <div className="rules-diff" data-testid="rules-diff">
-          <h3>By the rules, for any contact</h3>
-          {rulesDiff.same ? (
-            <p>The edited rules match exactly the contacts the saved ones do, whatever the data.</p>
-          ) : (
-            <dl>
-              <dt className="enter">Who enters</dt>
-              <dd data-testid="rules-enter">{sideText(rulesDiff.enters)}</dd>
-              <dt className="leave">Who leaves</dt>
-              <dd data-testid="rules-leave">{sideText(rulesDiff.leaves)}</dd>
-            </dl>
-          )}
-          {rulesDiff.notes.map((n) => (
-            <p key={n} className="muted">
-              {n}
-            </p>
-          ))}
-        </div>
-      )}
+      {rulesDiff && <RulesDiffView diff={rulesDiff} />}
       {preview.conditions.length > 1 && (
         <div className="conditions">
           <h3>Each condition on its own</h3>
@@ -99,11 +81,4 @@ export function PreviewPanel({ preview, rulesDiff, forText, current, keyField, l
       )}
     </section>
   );
-}
-
-/** One side of the rules diff: nobody, every contact, or its condition as segql text. */
-function sideText(side: RulesDiffSide) {
-  if (side.nobody) return <span className="muted">nobody</span>;
-  if (side.everybody) return <strong>every contact</strong>;
-  return <code className="rule-text">{side.condition}</code>;
 }

@@ -14,6 +14,7 @@ import {
   memberCounts,
   members as listMembers,
   preview as runPreview,
+  rulesDiff,
   segmentChanges,
   segmentVersions,
   whySegment,
@@ -26,6 +27,7 @@ import {
 import { ContactsGrid } from "./contacts-grid.js";
 import { formatAge, formatCount, formatDay, formatInstant, plural } from "./format.js";
 import { lineDiff } from "./line-diff.js";
+import { RulesDiffView } from "./rules-diff.js";
 import { DeleteDialog } from "./list-page.js";
 import { useSchema } from "./schema.js";
 import { Dialog, KindBadge, ProblemNote, useLoad, useToast } from "./ui.js";
@@ -517,6 +519,12 @@ function describeChange(v: SegmentVersion): string {
 }
 
 function VersionDiff({ before, after }: { before: SegmentVersion | null; after: SegmentVersion }) {
+  // Rules changed: who enters and leaves by them (the old text is checked against today's segments).
+  const rulesChanged = before !== null && before.expression !== null && after.expression !== null && before.expression !== after.expression;
+  const byRules = useLoad(
+    () => (rulesChanged ? rulesDiff({ expression: before.expression! }, { expression: after.expression! }) : Promise.resolve(null)),
+    [rulesChanged, before?.expression, after.expression],
+  );
   const fields: { label: string; a: string; b: string }[] = [
     { label: "Name", a: before?.name ?? "", b: after.name },
     { label: "Description", a: before?.description ?? "", b: after.description },
@@ -538,6 +546,12 @@ function VersionDiff({ before, after }: { before: SegmentVersion | null; after: 
           </pre>
         </div>
       ))}
+      {byRules.data && <RulesDiffView diff={byRules.data} />}
+      {rulesChanged && byRules.error !== null && (
+        <p className="muted small" data-testid="rules-diff-unavailable">
+          Who enters and leaves by the rules cannot be said here: {byRules.error instanceof ApiError ? byRules.error.problem.detail : String(byRules.error)}
+        </p>
+      )}
     </div>
   );
 }
