@@ -155,3 +155,21 @@ export function forEachTyped(root: TypedExpr, visit: (e: TypedExpr) => void): vo
     else if (e.kind === "event" && e.filter) stack.push(e.filter);
   }
 }
+
+/**
+ * The hidden list field a static segment's reference stands on: per contact, the member lists (static
+ * segments) it is on. It is no schema's field (its name starts with U+0000, which no field name can), so it
+ * is never written by a user; the predicate fills it from the member lists, SQL reads the member table
+ * instead (`compileSql`'s `segmentSource`), and the static analysis sees an opaque membership: being on one
+ * list says nothing about being on another, or about any field.
+ */
+export const MEMBER_LISTS_FIELD = "\u0000segql static segments";
+
+/** One definition for every reference (the analysis knows a field by its definition). */
+const memberListsDef: FieldDef = { name: MEMBER_LISTS_FIELD, type: "list", column: MEMBER_LISTS_FIELD };
+const memberListsField: ResolvedField = { name: MEMBER_LISTS_FIELD, type: "list", column: MEMBER_LISTS_FIELD, source: "contact", def: memberListsDef };
+
+/** The membership test that a reference to member list `list` (a static segment) stands for. */
+export function memberListTest(list: string, span: Span): TypedRule {
+  return { kind: "rule", field: memberListsField, test: { op: "hasAny", values: [list], negated: false }, span };
+}

@@ -26,6 +26,8 @@ export interface SegmentDefinition {
   source: string;
   /** The file it is in, when not the hovered document. */
   file: string | null;
+  /** A hand-picked member list (`ProjectInfo.memberLists`): its source is a stand-in, not shown. */
+  memberList?: boolean;
 }
 
 /** What hover needs besides the text. */
@@ -89,6 +91,10 @@ export function hover(analysis: DocumentAnalysis, offset: number, env: HoverEnv)
       if (!def) return at(span, `Unknown segment ${quoteString(name)}.`);
       const head = [`**segment ${quoteString(def.name)}**${def.title ? `: ${def.title}` : ""}`];
       if (def.description) head.push("", def.description);
+      if (def.memberList) {
+        head.push("", "A static segment: a hand-picked list of contacts. `in segment` holds for the contacts on it.");
+        return at(span, head.join("\n"));
+      }
       if (def.file) head.push("", `Defined in ${def.file}`);
       const source = def.source.length > MAX_SOURCE ? `${def.source.slice(0, MAX_SOURCE)}\n…` : def.source;
       head.push("", "```segql", source, "```");

@@ -16,7 +16,7 @@
 import type { Diagnostic, Severity } from "../diagnostics.js";
 import { analysisWarnings } from "../analysis/index.js";
 import { check, type CheckResult } from "../checker/index.js";
-import type { TypedSegment } from "../checker/typed-ast.js";
+import { memberListTest, type TypedExpr, type TypedSegment } from "../checker/typed-ast.js";
 import type { SegmentDeclaration } from "../parser/ast.js";
 import { format } from "../parser/format.js";
 import type { ParseOptions } from "../parser/index.js";
@@ -85,6 +85,12 @@ export interface ProjectInfo {
    * absent: the schema's `timeZone`, else UTC.
    */
   timeZone?: string;
+  /**
+   * Names of segments that are hand-picked member lists (a store's static segments), whose documents
+   * declare them with a stand-in condition: `in segment` on one is an opaque membership for the static
+   * analysis (not its stand-in's meaning, which would give false warnings), and hover says what it is.
+   */
+  memberLists?: ReadonlySet<string>;
 }
 
 /** Options of the service. */
@@ -300,7 +306,8 @@ export class LanguageService {
     }
     // The project's time zone decides the DST warnings (the schema's is the checker's default).
     const timeZone = project.timeZone;
-    const key = `${parts.join(",")}@${timeZone ?? ""}`;
+    const lists = project.memberLists;
+    const key = `${parts.join(",")}@${timeZone ?? ""}${lists && lists.size > 0 ? `#${[...lists].sort().join("\u0001")}` : ""}`;
     if (doc.checked && doc.checked.key === key && doc.checked.schema === project.schema) return doc.checked;
     let result: CheckResult = { segments: [], diagnostics: [] };
     let crash: string | null = null;
@@ -310,12 +317,14 @@ export class LanguageService {
       const document = analysis.checkerDocument;
       const declarationSpans = new Set(document.segments.flatMap((d) => (d.nameSpan ? [d.span, d.nameSpan] : [d.span])));
       const fast = check(document, project.schema, { catalog, ...(timeZone !== undefined ? { timeZone } : {}) });
+      if (lists && lists.size > 0) asMemberLists(fast.segments, lists);
       const placed = fast.diagnostics.map((d) => analysis.placeDiagnostic(d, declarationSpans));
       if (placed.every((d) => d !== null)) {
         // Typed segments are unused here, but their static analysis's warnings are diagnostics too.
         result = { segments: [], diagnostics: [...(placed as CheckResult["diagnostics"]), ...staticWarnings(analysis, fast.segments)] };
       } else {
         const full = check(analysis.document, project.schema, { catalog, ...(timeZone !== undefined ? { timeZone } : {}) });
+        if (lists && lists.size > 0) asMemberLists(full.segments, lists);
         result = { segments: [], diagnostics: [...full.diagnostics, ...analysisWarnings(full.segments, { text: analysis.text, share: true })] };
       }
     } catch (e) {
@@ -389,6 +398,7 @@ export class LanguageService {
       description: info.declaration.description?.value ?? null,
       source: text.slice(info.span.start, info.span.end),
       file: where === uri ? null : fileName(where),
+      ...(this.projectOf(uri).memberLists?.has(name) ? { memberList: true } : {}),
     };
   }
 
@@ -578,6 +588,34 @@ export class LanguageService {
     if (!analysis) return [];
     return analysis.pieces.flatMap((piece) =>
       pieceFoldingRanges(piece.parse).map((r) => ({ ...r, from: r.from + piece.start, to: r.to + piece.start })));
+  }
+}
+
+/**
+ * Turns each reference to a member list in `segments` (through the segments they read too) into the opaque
+ * membership test the store's static segments stand for (`memberListTest`), in place: these typed trees
+ * are made for the analysis alone.
+ */
+function asMemberLists(segments: readonly TypedSegment[], lists: ReadonlySet<string>): void {
+  const seen = new Set<TypedExpr>();
+  const stack: TypedExpr[] = segments.map((s) => s.expr);
+  while (stack.length > 0) {
+    const e = stack.pop()!;
+    if (seen.has(e)) continue;
+    seen.add(e);
+    switch (e.kind) {
+      case "and":
+      case "or":
+        stack.push(...e.operands);
+        break;
+      case "not":
+        stack.push(e.operand);
+        break;
+      case "segment":
+        if (lists.has(e.name)) e.expr = memberListTest(e.name, e.span);
+        else stack.push(e.expr);
+        break;
+    }
   }
 }
 

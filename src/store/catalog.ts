@@ -14,7 +14,7 @@ import { createHash } from "node:crypto";
 import { error, type Diagnostic, type Span } from "../diagnostics.js";
 import { check } from "../checker/checker.js";
 import { messages } from "../checker/messages.js";
-import type { TypedExpr, TypedRule, TypedSegmentRef } from "../checker/typed-ast.js";
+import { MEMBER_LISTS_FIELD, memberListTest, type TypedExpr, type TypedRule, type TypedSegmentRef } from "../checker/typed-ast.js";
 import type * as A from "../parser/ast.js";
 import { formatExpr } from "../parser/format.js";
 import { parse } from "../parser/index.js";
@@ -22,7 +22,7 @@ import type { FieldDef, Schema } from "../schema/schema.js";
 import type { SegmentKind, SegmentSummary } from "./types.js";
 
 /** The hidden contact field the predicate reads for static membership (not writable in the language). */
-export const STATIC_FIELD = "\u0000segql static segments";
+export const STATIC_FIELD = MEMBER_LISTS_FIELD;
 
 /**
  * The catalog's signature: each segment's id, version, kind and the MD5 of its expression, sorted as text
@@ -326,8 +326,7 @@ export class ParseCache {
 
 /** The membership test a reference to static segment `id` stands for in the predicate. */
 export function staticTest(id: number, span: Span): TypedRule {
-  const def: FieldDef = { name: STATIC_FIELD, type: "list", column: STATIC_FIELD };
-  return { kind: "rule", field: { name: STATIC_FIELD, type: "list", column: STATIC_FIELD, source: "contact", def }, test: { op: "hasAny", values: [String(id)], negated: false }, span };
+  return memberListTest(String(id), span);
 }
 
 /** Names read through `in segment` in an expression (including inside event filters, where they are errors). */

@@ -81,3 +81,48 @@ describe("the language service", () => {
     }
   });
 });
+
+describe("member lists (a store's static segments, declared with a stand-in condition)", () => {
+  const lists = () => {
+    const svc = new LanguageService({ project: () => ({ key: "p", schema: richSchema, memberLists: new Set(["Picked", "Other"]) }) });
+    // The web app declares a static segment with a condition every contact meets: only its name matters.
+    svc.setDocument("segment://1", 'segment "Picked" as email is not empty or email is empty');
+    svc.setDocument("segment://2", 'segment "Other" as email is not empty or email is empty');
+    svc.setDocument("segment://3", 'segment "Dyn" as\nin segment "Other" and score > 5\n');
+    return svc;
+  };
+  const warningsOf = (svc: LanguageService, text: string) => {
+    svc.setDocument(URI, text);
+    return svc.diagnostics(URI).map((d) => `${d.code} ${text.slice(d.from, d.to)}`);
+  };
+
+  it("says nothing that only the stand-in implies: two lists are unrelated, and unrelated to every field", () => {
+    const svc = lists();
+    for (const text of ['in segment "Picked" and in segment "Other"', 'in segment "Picked" and not in segment "Other"', 'in segment "Picked" and score > 1', 'in segment "Picked" or email is empty']) {
+      expect(warningsOf(svc, text), text).toEqual([]);
+    }
+    // Without the list names, the stand-ins' meaning (every contact) gives those warnings: what this prevents.
+    const plain = new LanguageService({ project: () => ({ key: "p", schema: richSchema }) });
+    plain.setDocument("segment://1", 'segment "Picked" as email is not empty or email is empty');
+    plain.setDocument("segment://2", 'segment "Other" as email is not empty or email is empty');
+    expect(warningsOf(plain, 'in segment "Picked" and not in segment "Other"')).toEqual(['never-matches not in segment "Other"']);
+  });
+
+  it("still says what membership implies: the same list twice, on and off one list, through a segment that reads it", () => {
+    const svc = lists();
+    expect(warningsOf(svc, 'in segment "Picked" and not in segment "Picked"')).toEqual(['never-matches in segment "Picked" and not in segment "Picked"']);
+    expect(warningsOf(svc, 'in segment "Picked" or in segment "Picked"')).toEqual(['redundant in segment "Picked"']);
+    expect(warningsOf(svc, 'in segment "Dyn" and not in segment "Other"')).toEqual(['never-matches in segment "Dyn" and not in segment "Other"']);
+    expect(warningsOf(svc, 'in segment "Dyn" and in segment "Other"')).toEqual(['redundant in segment "Other"']);
+  });
+
+  it("hover says a member list is a hand-picked list, not its stand-in condition", () => {
+    const svc = lists();
+    svc.setDocument(URI, 'in segment "Picked" and score > 1');
+    const md = svc.hover(URI, 14)!.markdown;
+    expect(md).toContain("A static segment: a hand-picked list of contacts");
+    expect(md).not.toContain("email");
+    svc.setDocument(URI, 'in segment "Dyn"');
+    expect(svc.hover(URI, 14)!.markdown).toContain('in segment "Other" and score > 5');
+  });
+});

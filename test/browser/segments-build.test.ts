@@ -9,6 +9,7 @@
  *   counted and by the rules (who enters and leaves, as conditions);
  * - a static segment by picking: search, checkboxes, a second page, all matches of a filter, pasted keys
  *   with an unknown one shown; the saved members are exactly those;
+ * - the analysis's warnings underlined in the text, with static segments as opaque member lists;
  * - the checker's errors reported in place on save, and a name taken under the name.
  * No request leaves the server's origin. Screenshots of the create pages go to docs/screenshots/.
  */
@@ -306,6 +307,22 @@ describe.skipIf(!hasChromium)(`segments web app: building segments (Chromium) ${
     const after = (await server.store.members(vip.id, { limit: 100 })).items.map((c) => String(c["customer_id"]));
     expect(new Set(after)).toEqual(new Set([...before.filter((k) => k !== gone), ...outsiders]));
     await expect.poll(() => page.getByTestId("segment-member-count").textContent()).toBe(String(after.length));
+  });
+
+  it("underlines the analysis's warnings in the text, and none that only a static segment's stand-in would give", async () => {
+    // Two hand-picked lists: being on one says nothing about the other, or about any field.
+    if ((await server.store.listSegments({ search: "Second list" })).items.length === 0) await server.store.createSegment({ name: "Second list", kind: "static", members: ["7590-VHVEG"] });
+    await openNew(page, server.url);
+    await page.locator(".cm-content").click();
+    await page.keyboard.insertText('in segment "VIP list" and not in segment "Second list" and tenure > 12 and tenure > 6');
+    // The one warning (the analysis has run): the rule that adds nothing; none on the lists.
+    const warning = page.locator(".cm-lintRange-warning");
+    await warning.filter({ hasText: /^tenure > 6$/ }).waitFor();
+    expect(await warning.allTextContents()).toEqual(["tenure > 6"]);
+    await page.keyboard.press("Control+a");
+    await page.keyboard.insertText('in segment "VIP list" and not in segment "VIP list"');
+    await warning.filter({ hasText: /^in segment "VIP list" and not in segment "VIP list"$/ }).waitFor();
+    await page.evaluate(() => window.sessionStorage.clear());
   });
 
   it("reports the checker's errors in place and a name taken under the name, keeping what was typed", async () => {

@@ -3,7 +3,7 @@
  * segment editor runs on: the same checker and completion as the playground, with the saved segments
  * declared to it so `in segment "…"` is completed and checked as the server will.
  */
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { formatField, quoteString } from "../../../src/parser/format.js";
 import { parseSchema, type Schema } from "../../../src/schema/schema.js";
 import { LanguageService, type ProjectInfo } from "../../../src/service/index.js";
@@ -41,17 +41,21 @@ export const EDITOR_URI = "segment://editing";
 
 /**
  * A language service over the schema, with every other saved segment declared (a static one with a
- * placeholder condition: only its name matters to `in segment`). `self` is left out: an expression cannot
- * read its own segment.
+ * placeholder condition, and named in the project's `memberLists`: its membership is opaque to the
+ * analysis, and hover says it is a hand-picked list). `self` is left out: an expression cannot read its
+ * own segment.
  */
 export function useSegmentService(schema: Schema | null, others: readonly Segment[], self: number | null): LanguageService {
+  const memberLists = useRef(new Set<string>());
   const service = useMemo(() => {
-    const project: ProjectInfo = { key: "segments", schema };
+    const project: ProjectInfo = { key: "segments", schema, memberLists: memberLists.current };
     return new LanguageService({ project: () => project });
   }, [schema]);
   useEffect(() => {
     const key = formatField({ name: schema?.key ?? "id" });
     const seen = new Set<string>();
+    memberLists.current.clear();
+    for (const s of others) if (s.id !== self && s.kind === "static") memberLists.current.add(s.name);
     for (const s of others) {
       if (s.id === self) continue;
       const uri = `segment://${s.id}`;
