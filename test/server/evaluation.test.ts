@@ -59,6 +59,10 @@ describe.each(BACKENDS)("evaluation API on %s", (backend) => {
     expect(list.status).toBe(201);
     const both = await api.call("POST", "/api/check", { json: { expression: 'in segment "Picked" and not in segment "Picked"' } });
     expect(both.body.diagnostics).toEqual([expect.objectContaining({ code: "never-matches", start: 0, end: 47, message: expect.stringContaining("cannot both hold") })]);
+    // Two lists are unrelated: on one and off the other is no contradiction.
+    expect((await api.call("POST", "/api/segments", { json: { name: "Other", kind: "static", members: ["c2"] } })).status).toBe(201);
+    const two = await api.call("POST", "/api/check", { json: { expression: 'in segment "Picked" and not in segment "Other" and ltv > 1' } });
+    expect(two.body).toMatchObject({ ok: true, diagnostics: [] });
     // Errors come first, and an expression with errors gets no analysis.
     const broken = await api.call("POST", "/api/check", { json: { expression: "ltvv > 1 and ltv > 1 and ltv > 0" } });
     expect(broken.body.diagnostics.map((d: { code: string }) => d.code)).toEqual(["unknown-field"]);
