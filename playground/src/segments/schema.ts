@@ -58,7 +58,8 @@ export function useSegmentService(schema: Schema | null, others: readonly Segmen
     for (const s of others) if (s.id !== self && s.kind === "static") memberLists.current.add(s.name);
     for (const s of others) {
       if (s.id === self) continue;
-      const uri = `segment://${s.id}`;
+      // The last part is what hover and completion name as where it is defined.
+      const uri = `segment://saved/${encodeURIComponent(`saved segment #${s.id}`)}`;
       seen.add(uri);
       // Line breaks around the expression: a trailing `--` comment in it cannot swallow what follows.
       const condition = s.kind === "dynamic" && s.expression !== null ? `\n${s.expression}\n` : ` ${key} is not empty`;
