@@ -11,7 +11,7 @@
  * `between`, `in`, `!=`, …) where the field allows. Every step is a proof by the reasoner, so the text means
  * exactly the difference. Relative times stay symbolic: the condition holds at every `now`.
  */
-import type { TypedQuery } from "../checker/typed-ast.js";
+import type { TypedExpr, TypedQuery } from "../checker/typed-ast.js";
 import { zoneOf } from "../checker/zone.js";
 import type * as A from "../parser/ast.js";
 import type { Span } from "../diagnostics.js";
@@ -20,6 +20,7 @@ import { nextDown, nextUp, type OrderedSet } from "./ordered-set.js";
 import { Reasoner } from "./reasoner.js";
 import { atomAst, eventOf, instantText, numberText, renderAst, ruleAst, typedToAst } from "./render.js";
 import type { Budget } from "./search.js";
+import { leafCount, MAX_RELATED_RULES, tooLargeNote } from "./size.js";
 import { mustHaveValue, type Lit } from "./theory.js";
 import { DAY, isNone, unite, type ValueSet } from "./value-sets.js";
 
@@ -58,11 +59,21 @@ const NO_SPAN: Span = { start: 0, end: 0, line: 1, column: 1 };
 
 class TooLarge extends Error {}
 
+/** `a and not b`, as written out when a side is not simplified. */
+function and(a: A.Expr, b: A.Expr): A.Expr {
+  return { kind: "and", operands: [a, { kind: "not", operand: b, span: NO_SPAN }], span: NO_SPAN };
+}
+
 /** What `Simplifier.run` returns when a cube has no literal left: the condition always holds. */
 const EVERYONE = "\u0000everyone";
 
 /** The difference between two checked versions of a segment (over the same schema). */
 export function diffSegments(old: TypedQuery, next: TypedQuery, options: DiffOptions = {}): SegmentDiff {
+  if (leafCount(old.expr, MAX_RELATED_RULES) + leafCount(next.expr, MAX_RELATED_RULES) > MAX_RELATED_RULES) {
+    // Not reasoned about: each side as the plain difference, written out (linear in the size).
+    const plain = (a: TypedExpr, b: TypedExpr): DiffSide => ({ nobody: false, everybody: false, condition: renderAst(and(typedToAst(a), typedToAst(b))), simplified: false });
+    return { enters: plain(next.expr, old.expr), leaves: plain(old.expr, next.expr), same: false, notes: [tooLargeNote] };
+  }
   const f = new Formulas({ zone: zoneOf(options.timeZone ?? old.schema.timeZone) });
   const budget: Budget = { steps: 0, limit: options.steps ?? 200_000, exceeded: false };
   const r = new Reasoner(f, budget);
@@ -82,7 +93,6 @@ export function diffSegments(old: TypedQuery, next: TypedQuery, options: DiffOpt
     notes.push("a condition was too large to simplify within the budget; it is shown as the plain difference");
     return { nobody: false, everybody: false, condition: renderAst(plain()), simplified: false };
   };
-  const and = (a: A.Expr, b: A.Expr): A.Expr => ({ kind: "and", operands: [a, { kind: "not", operand: b, span: NO_SPAN }], span: NO_SPAN });
   const enters = side(f.and([N, f.not(O)]), () => and(typedToAst(next.expr), typedToAst(old.expr)));
   const leaves = side(f.and([O, f.not(N)]), () => and(typedToAst(old.expr), typedToAst(next.expr)));
   if (budget.exceeded) notes.push("the analysis ran out of steps: the conditions may be less simple than they could be");

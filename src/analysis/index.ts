@@ -28,8 +28,10 @@ import { PerSchemaAndZone } from "./per-schema.js";
 import { buildRegions, RegionsGaveUp } from "./regions.js";
 import { Reasoner } from "./reasoner.js";
 import { conditionWarnings, type WarningOptions } from "./warnings.js";
+import { leafCount, MAX_ANALYSED_RULES } from "./size.js";
 import { provablyWarningFree } from "./warning-free.js";
 
+export { MAX_ANALYSED_RULES, MAX_RELATED_RULES } from "./size.js";
 export { relate, RELATE_STEPS, type RelateOptions, type RelateResult, type RelateWitness, type Relation } from "./relate.js";
 export type { Witness } from "./witness.js";
 export { diffSegments, type DiffOptions, type SegmentDiff, type DiffSide } from "./diff.js";
@@ -61,7 +63,8 @@ export interface AnalysisOptions {
   /**
    * Search questions about parts of any size (default false: inside a condition, questions over more than
    * `MAX_SEARCH_ATOMS` rule occurrences are left undecided, so checking stays fast; whether the whole
-   * condition can hold, or always holds, is searched whatever its size). Implies `share: false`.
+   * condition can hold, or always holds, is searched whatever its size), and no condition is too large
+   * (`MAX_ANALYSED_RULES`). Implies `share: false`.
    */
   thorough?: boolean;
   /**
@@ -114,6 +117,12 @@ export function analysisWarnings(segments: readonly TypedSegment[], options: Ana
       continue;
     }
     const found: Diagnostic[] = [];
+    const size = options.thorough ? 0 : leafCount(s.expr, MAX_ANALYSED_RULES);
+    if (size > MAX_ANALYSED_RULES) {
+      // Past it, a warning costs a question per part: the time would grow with the square of the size.
+      out.push({ code: "analysis-incomplete", severity: "info", span: s.expr.span, message: analysisMessages.tooLarge(MAX_ANALYSED_RULES) });
+      continue;
+    }
     // The regions decide most conditions faster than the fast path would clear them (it only clears
     // conditions without warnings, and costs time on all): it serves where the regions do not.
     const quick = regions ? regionWarnings(s.expr, schema, zone, options, walkOptions) : null;

@@ -7,8 +7,12 @@ import { shorten } from "./render.js";
 
 const q = (text: string) => `'${shorten(text)}'`;
 
-/** `'a'`, `'a' and 'b'`, `'a', 'b' and 'c'`. */
+/** Most conditions a message quotes; past them it says how many more. */
+const MAX_QUOTED = 8;
+
+/** `'a'`, `'a' and 'b'`, `'a', 'b' and 'c'`; past MAX_QUOTED, `'a', …, 'h' and 12 more`. */
 function both(items: readonly string[]): string {
+  if (items.length > MAX_QUOTED) return `${items.slice(0, MAX_QUOTED).map(q).join(", ")} and ${items.length - MAX_QUOTED} more`;
   const quoted = items.map(q);
   return quoted.length <= 1 ? quoted.join("") : `${quoted.slice(0, -1).join(", ")} and ${quoted[quoted.length - 1]}`;
 }
@@ -40,6 +44,8 @@ export const analysisMessages = {
   contained: (by: readonly string[]) =>
     `this branch adds nothing: every contact it matches is also matched by ${both(by)}`,
   // budget
+  tooLarge: (rules: number) =>
+    `static analysis skipped: this condition holds more than ${rules} rules (counting the segments it reads), so warnings about it are not shown`,
   incomplete: (steps: number) =>
     `static analysis stopped early: this condition needs more than ${steps.toLocaleString("en-US")} reasoning steps, so some warnings may be missing`,
   // fixes

@@ -16,6 +16,7 @@ import { zoneOf } from "../checker/zone.js";
 import { Formulas, type Node } from "./formula.js";
 import { Reasoner, type Answer } from "./reasoner.js";
 import { search, type Budget } from "./search.js";
+import { leafCount, MAX_RELATED_RULES, tooLargeNote } from "./size.js";
 import { witnessesOf, type BuiltWitness, type Witness } from "./witness.js";
 
 /** What `relate` found. */
@@ -59,6 +60,9 @@ const SYMBOLS: Record<Relation, string> = { equal: "=", subset: "⊆", superset:
 
 /** Relates two checked conditions over the same schema. */
 export function relate(a: TypedQuery, b: TypedQuery, options: RelateOptions = {}): RelateResult {
+  if (leafCount(a.expr, MAX_RELATED_RULES) + leafCount(b.expr, MAX_RELATED_RULES) > MAX_RELATED_RULES) {
+    return { relation: "unknown", symbol: "?", aInB: "unknown", bInA: "unknown", overlap: "unknown", witnesses: [], notes: [tooLargeNote] };
+  }
   const zone = zoneOf(options.timeZone ?? a.schema.timeZone);
   const fixedNow = options.now === undefined ? null : resolveNow(options.now, zone);
   const f = new Formulas({ now: fixedNow, zone });

@@ -597,11 +597,14 @@ class Reporter<H> {
 
   /**
    * The fewest items (in order) that still satisfy `holds`: each item is dropped in turn when the rest
-   * still do. `holds(items)` must be true.
+   * still do. `holds(items)` must be true. Of more than CORE_SCAN items, the first that satisfies it alone
+   * is taken when there is one; at most CORE_TESTS drops are tried (the rest is kept: still a set that
+   * satisfies it, perhaps not the fewest).
    */
   private core<T>(items: readonly T[], holds: (subset: T[]) => boolean): T[] {
+    if (items.length > CORE_SCAN) for (const x of items) if (holds([x])) return [x];
     let core = items.slice();
-    for (let i = 0; i < core.length && core.length > 1; ) {
+    for (let i = 0, tests = 0; i < core.length && core.length > 1 && tests < CORE_TESTS; tests++) {
       const without: T[] = [];
       for (let j = 0; j < core.length; j++) if (j !== i) without.push(core[j]!);
       if (holds(without)) core = without;
@@ -619,23 +622,45 @@ class Reporter<H> {
     const m = this.masks!;
     const W = m.words;
     const own = itemsHold ? m.holds : m.fails;
-    const fixed = coreWork;
+    const n = items.length;
+    // `core`'s deletion in one pass (linear, where asking afresh for each item would be quadratic, and
+    // cubic over a condition of many warnings): item i is dropped when the items kept before it (`kept`),
+    // every item after it (`after`, the fixed masks included) and the fixed ones leave no combination.
+    const { after, kept } = coreWork;
+    // Grown in order (an array written out of order turns holey, slower to read).
+    while (after.length < (n + 1) * W) after.push(0);
     for (let k = 0; k < W; k++) {
       let acc = -1;
       for (const p of hold) acc &= m.holds[(p as number) * W + k]!;
       for (const p of fail) acc &= m.fails[(p as number) * W + k]!;
-      fixed[k] = acc;
+      after[n * W + k] = acc;
+      kept[k] = -1;
     }
-    const core = items.slice();
-    for (let i = 0; i < core.length && core.length > 1; ) {
-      let possible = false;
-      for (let k = 0; k < W && !possible; k++) {
-        let acc = fixed[k]!;
-        for (let j = 0; j < core.length; j++) if (j !== i) acc &= own[(core[j]!.f as number) * W + k]!;
-        possible = acc !== 0;
+    for (let j = n - 1; j >= 0; j--) {
+      const at = (items[j]!.f as number) * W;
+      for (let k = 0; k < W; k++) after[j * W + k] = after[(j + 1) * W + k]! & own[at + k]!;
+    }
+    if (n > CORE_SCAN) {
+      for (const x of items) {
+        const at = (x.f as number) * W;
+        let possible = false;
+        for (let k = 0; k < W && !possible; k++) possible = (after[n * W + k]! & own[at + k]!) !== 0;
+        if (!possible) return [x];
       }
-      if (possible) i++;
-      else core.splice(i, 1);
+    }
+    const core: Around<H>[] = [];
+    for (let i = 0, tests = 0; i < n; i++) {
+      // (as `core`: one item is never dropped; past CORE_TESTS tests the rest is kept)
+      if (core.length + (n - i) <= 1 || tests++ >= CORE_TESTS) {
+        core.push(items[i]!);
+        continue;
+      }
+      let possible = false;
+      for (let k = 0; k < W && !possible; k++) possible = (kept[k]! & after[(i + 1) * W + k]!) !== 0;
+      if (!possible) continue;
+      core.push(items[i]!);
+      const at = (items[i]!.f as number) * W;
+      for (let k = 0; k < W; k++) kept[k] = kept[k]! & own[at + k]!;
     }
     return core;
   }
@@ -661,6 +686,18 @@ class Reporter<H> {
     this.out.push(warning(code, span, message, fix));
   }
 }
+/**
+ * Past this many items, a warning's fewest parts are first sought among single items (most warnings have
+ * one: a repeat, a tighter bound), in one test each.
+ */
+const CORE_SCAN = 16;
+
+/**
+ * Most items a warning's fewest parts are sought by dropping (one test each, and a test reads every item
+ * left): on a condition of thousands of parts, each warning would otherwise cost a test per part.
+ */
+const CORE_TESTS = 64;
+
 /** Blanks that `show` collapses: a run of two, or one other than a space. */
 const ODD_BLANKS = /\s\s|[^\S ]/;
 
@@ -678,8 +715,8 @@ function allIndices(n: number): number[] {
   return out;
 }
 
-/** `Reporter.maskCore`'s fixed masks. */
-const coreWork: number[] = [];
+/** `Reporter.maskCore`'s masks: of the items from each on (with the fixed ones), of the items kept. */
+const coreWork = { after: [] as number[], kept: [] as number[] };
 
 /** No parts (a question's empty list). */
 const NO_PARTS: readonly never[] = [];

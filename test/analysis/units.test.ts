@@ -7,7 +7,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { analyze, checkDocument, LIMITS, type Span } from "../../src/index.js";
-import { analysisWarnings, diffSegments, relate } from "../../src/analysis/index.js";
+import { analysisWarnings, diffSegments, MAX_ANALYSED_RULES, MAX_RELATED_RULES, relate } from "../../src/analysis/index.js";
 import { removalRange } from "../../src/analysis/edits.js";
 import { DOUBLES, integers, nextDown, nextUp, OrderedSets, type OrderedSet } from "../../src/analysis/ordered-set.js";
 import { monthSpan } from "../../src/analysis/time-graph.js";
@@ -171,6 +171,44 @@ describe("robustness", () => {
     expect(analyze(list, richSchema).diagnostics.map((d) => d.code)).toEqual(["never-matches"]);
     const chain = Array.from({ length: 30 }, (_, i) => `segment "S${i}" as score > ${i} and in segment "S${i + 1}"`).join("\n") + '\nsegment "S30" as score > 100';
     expect(analyze(chain, richSchema).diagnostics.filter((d) => d.code === "redundant")).toHaveLength(30);
+  });
+
+  it("long conditions: a warning names the one part that implies it; past MAX_ANALYSED_RULES, a note instead of warnings", () => {
+    // 41 thresholds: each but the last adds nothing, and the last alone says why (no list of 40 parts).
+    const rising = (n: number) => Array.from({ length: n }, (_, i) => `score > ${i}`).join(" and ");
+    const warnings = analyze(rising(41), richSchema).diagnostics;
+    expect(warnings).toHaveLength(40);
+    for (const w of warnings) expect(w).toMatchObject({ code: "redundant", message: "this adds nothing: 'score > 40' already implies it" });
+    // A contained branch of a long or (decided on its regions' masks): likewise.
+    const branches = Array.from({ length: 20 }, (_, i) => `(score > ${i} and email = "${i}")`).join(" or ");
+    const contained = analyze(`${branches} or score > 0`, richSchema).diagnostics;
+    expect(contained.map((d) => d.message)).toEqual(Array.from({ length: 20 }, () => "this branch adds nothing: every contact it matches is also matched by 'score > 0'"));
+    // At the limit the analysis runs; past it, one note on the condition and nothing else, whatever its size.
+    expect(analyze(rising(MAX_ANALYSED_RULES), richSchema).diagnostics).toHaveLength(MAX_ANALYSED_RULES - 1);
+    for (const n of [MAX_ANALYSED_RULES + 1, 20_000]) {
+      const text = rising(n);
+      expect(analyze(text, richSchema).diagnostics).toEqual([
+        { code: "analysis-incomplete", severity: "info", span: { start: 0, end: text.length, line: 1, column: 1 }, message: `static analysis skipped: this condition holds more than ${MAX_ANALYSED_RULES} rules (counting the segments it reads), so warnings about it are not shown` },
+      ]);
+    }
+    // The segments a condition reads count: a small condition over a large segment is past it too.
+    const big = `segment "Big" as ${rising(MAX_ANALYSED_RULES)}\nsegment "Small" as in segment "Big" and email = "a"`;
+    expect(analyze(big, richSchema).diagnostics.filter((d) => d.code === "analysis-incomplete").map((d) => big.slice(d.span.start, d.span.end))).toEqual(['in segment "Big" and email = "a"']);
+  });
+
+  it("relate and diff past MAX_RELATED_RULES: undecided, the plain difference, and a note saying why", () => {
+    const rising = (n: number) => checkDocument(Array.from({ length: n }, (_, i) => `score > ${i}`).join(" and "), richSchema)[0]!;
+    const [a, b] = [rising(MAX_RELATED_RULES / 2), rising(MAX_RELATED_RULES / 2 + 1)];
+    const r = relate(a, b);
+    expect(r).toMatchObject({ relation: "unknown", aInB: "unknown", bInA: "unknown", overlap: "unknown", witnesses: [] });
+    expect(r.notes).toEqual([`not reasoned about: the two conditions hold more than ${MAX_RELATED_RULES.toLocaleString("en-US")} rules together (counting the segments they read)`]);
+    const d = diffSegments(a, b);
+    expect(d).toMatchObject({ same: false, enters: { nobody: false, simplified: false }, leaves: { nobody: false, simplified: false }, notes: r.notes });
+    expect(d.enters.condition).toMatch(new RegExp(`^score > 0 and .* and score > ${MAX_RELATED_RULES / 2} and not \\(score > 0 and .* and score > ${MAX_RELATED_RULES / 2 - 1}\\)$`));
+    // Below it, both reason: one more threshold is a subset, and who leaves is exactly those at the old bound.
+    const [c, e] = [rising(50), rising(51)];
+    expect(relate(e, c).relation).toBe("subset");
+    expect(diffSegments(c, e).leaves.condition).toBe("score > 49 and score <= 50");
   });
 
   it("an or of many two-way choices: the warning pass stays within its budget and says so", () => {
