@@ -173,3 +173,33 @@ const memberListsField: ResolvedField = { name: MEMBER_LISTS_FIELD, type: "list"
 export function memberListTest(list: string, span: Span): TypedRule {
   return { kind: "rule", field: memberListsField, test: { op: "hasAny", values: [list], negated: false }, span };
 }
+
+/**
+ * Points every reference in `roots`, and in the segments they read, whose segment `listOf` names a member
+ * list (by its key in the hidden field) at that list's membership test, in place. For typed trees made for
+ * one use (an evaluation, an analysis): the referenced segments' typed trees are shared by their references.
+ */
+export function resolveMemberLists(roots: readonly TypedExpr[], listOf: (segment: string) => string | null): void {
+  const seen = new Set<TypedExpr>();
+  const stack: TypedExpr[] = [...roots];
+  while (stack.length > 0) {
+    const e = stack.pop()!;
+    if (seen.has(e)) continue;
+    seen.add(e);
+    switch (e.kind) {
+      case "and":
+      case "or":
+        stack.push(...e.operands);
+        break;
+      case "not":
+        stack.push(e.operand);
+        break;
+      case "segment": {
+        const list = listOf(e.name);
+        if (list !== null) e.expr = memberListTest(list, e.span);
+        else stack.push(e.expr);
+        break;
+      }
+    }
+  }
+}

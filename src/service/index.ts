@@ -16,7 +16,7 @@
 import type { Diagnostic, Severity } from "../diagnostics.js";
 import { analysisWarnings } from "../analysis/index.js";
 import { check, type CheckResult } from "../checker/index.js";
-import { memberListTest, type TypedExpr, type TypedSegment } from "../checker/typed-ast.js";
+import { resolveMemberLists, type TypedSegment } from "../checker/typed-ast.js";
 import type { SegmentDeclaration } from "../parser/ast.js";
 import { format } from "../parser/format.js";
 import type { ParseOptions } from "../parser/index.js";
@@ -317,14 +317,14 @@ export class LanguageService {
       const document = analysis.checkerDocument;
       const declarationSpans = new Set(document.segments.flatMap((d) => (d.nameSpan ? [d.span, d.nameSpan] : [d.span])));
       const fast = check(document, project.schema, { catalog, ...(timeZone !== undefined ? { timeZone } : {}) });
-      if (lists && lists.size > 0) asMemberLists(fast.segments, lists);
+      if (lists && lists.size > 0) resolveMemberLists(fast.segments.map((s) => s.expr), (name) => (lists.has(name) ? name : null));
       const placed = fast.diagnostics.map((d) => analysis.placeDiagnostic(d, declarationSpans));
       if (placed.every((d) => d !== null)) {
         // Typed segments are unused here, but their static analysis's warnings are diagnostics too.
         result = { segments: [], diagnostics: [...(placed as CheckResult["diagnostics"]), ...staticWarnings(analysis, fast.segments)] };
       } else {
         const full = check(analysis.document, project.schema, { catalog, ...(timeZone !== undefined ? { timeZone } : {}) });
-        if (lists && lists.size > 0) asMemberLists(full.segments, lists);
+        if (lists && lists.size > 0) resolveMemberLists(full.segments.map((s) => s.expr), (name) => (lists.has(name) ? name : null));
         result = { segments: [], diagnostics: [...full.diagnostics, ...analysisWarnings(full.segments, { text: analysis.text, share: true })] };
       }
     } catch (e) {
@@ -588,34 +588,6 @@ export class LanguageService {
     if (!analysis) return [];
     return analysis.pieces.flatMap((piece) =>
       pieceFoldingRanges(piece.parse).map((r) => ({ ...r, from: r.from + piece.start, to: r.to + piece.start })));
-  }
-}
-
-/**
- * Turns each reference to a member list in `segments` (through the segments they read too) into the opaque
- * membership test the store's static segments stand for (`memberListTest`), in place: these typed trees
- * are made for the analysis alone.
- */
-function asMemberLists(segments: readonly TypedSegment[], lists: ReadonlySet<string>): void {
-  const seen = new Set<TypedExpr>();
-  const stack: TypedExpr[] = segments.map((s) => s.expr);
-  while (stack.length > 0) {
-    const e = stack.pop()!;
-    if (seen.has(e)) continue;
-    seen.add(e);
-    switch (e.kind) {
-      case "and":
-      case "or":
-        stack.push(...e.operands);
-        break;
-      case "not":
-        stack.push(e.operand);
-        break;
-      case "segment":
-        if (lists.has(e.name)) e.expr = memberListTest(e.name, e.span);
-        else stack.push(e.expr);
-        break;
-    }
   }
 }
 

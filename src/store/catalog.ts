@@ -14,7 +14,7 @@ import { createHash } from "node:crypto";
 import { error, type Diagnostic, type Span } from "../diagnostics.js";
 import { check } from "../checker/checker.js";
 import { messages } from "../checker/messages.js";
-import { MEMBER_LISTS_FIELD, memberListTest, type TypedExpr, type TypedRule, type TypedSegmentRef } from "../checker/typed-ast.js";
+import { MEMBER_LISTS_FIELD, resolveMemberLists, type TypedExpr } from "../checker/typed-ast.js";
 import type * as A from "../parser/ast.js";
 import { formatExpr } from "../parser/format.js";
 import { parse } from "../parser/index.js";
@@ -276,31 +276,12 @@ export class Catalog {
 
   /** Gives every reference to a static segment (anywhere, also inside referenced conditions) its membership test. */
   private resolveStatic(root: TypedExpr): void {
-    const seen = new Set<TypedExpr>();
-    const stack: TypedExpr[] = [root];
-    while (stack.length > 0) {
-      const e = stack.pop()!;
-      if (seen.has(e)) continue;
-      seen.add(e);
-      switch (e.kind) {
-        case "and":
-        case "or":
-          stack.push(...e.operands);
-          break;
-        case "not":
-          stack.push(e.operand);
-          break;
-        case "segment": {
-          const target = this.byName.get(e.name);
-          if (target?.row.kind === "static") (e as TypedSegmentRef).expr = staticTest(target.row.id, e.span);
-          else stack.push(e.expr);
-          break;
-        }
-        default:
-          break;
-      }
-    }
+    resolveMemberLists([root], (name) => {
+      const target = this.byName.get(name);
+      return target?.row.kind === "static" ? String(target.row.id) : null;
+    });
   }
+
 }
 
 /** Parsed expressions by segment id and version: a catalog is rebuilt per operation, parsing is not. */
@@ -322,11 +303,6 @@ export class ParseCache {
     this.entries.set(row.id, entry);
     return entry;
   }
-}
-
-/** The membership test a reference to static segment `id` stands for in the predicate. */
-export function staticTest(id: number, span: Span): TypedRule {
-  return memberListTest(String(id), span);
 }
 
 /** Names read through `in segment` in an expression (including inside event filters, where they are errors). */
