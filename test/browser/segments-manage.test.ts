@@ -277,6 +277,21 @@ describe.skipIf(!hasChromium)(`segments web app: managing segments (Chromium) ${
     await cleanShot(page, "segments-page-activity");
   });
 
+  it("history: where the older rules no longer check (a segment they read was deleted), says why instead of who moves", async () => {
+    const base = await server.store.createSegment({ name: "Gone soon", kind: "dynamic", expression: "tenure > 60" });
+    const reader = await server.store.createSegment({ name: "Reads a gone one", kind: "dynamic", expression: 'in segment "Gone soon" and churn' });
+    await server.store.updateSegment(reader.id, { expression: 'in segment "Gone soon" and not churn' });
+    await server.store.deleteSegment(base.id, { force: true });
+    await page.goto(`${server.url}#/segments/${reader.id}`);
+    await page.getByTestId("tab-history").click();
+    const diff = page.getByTestId("version-diff");
+    await diff.getByTestId("rules-diff-unavailable").waitFor();
+    expect(await diff.getByTestId("rules-diff-unavailable").textContent()).toMatch(/^Who enters and leaves by the rules cannot be said here: the expression has an error: 1:12: unknown segment "Gone soon"$/);
+    expect(await diff.getByTestId("rules-diff").count()).toBe(0);
+    // The line diff is there all the same.
+    expect(await diff.locator(".diff-line.added").allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining("not churn")]));
+  });
+
   it("makes a dynamic segment static after confirmation, and not from a page someone else's change made stale", async () => {
     const s = (await server.store.listSegments({ search: "Signed up this year" })).items[0]!;
     const before = (await server.store.members(s.id, { limit: 1000 })).items.map((c) => String(c["customer_id"]));
