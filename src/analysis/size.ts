@@ -22,7 +22,8 @@ export const tooLargeNote = `not reasoned about: the two conditions hold more th
  * segment's once), counted up to just past `max` (the count stops there).
  */
 export function leafCount(root: TypedExpr, max: number): number {
-  const seen = new Set<TypedExpr>();
+  // Made at the first reference: this runs for every condition analysed, and most read no segment.
+  let seen: Set<TypedExpr> | null = null;
   const stack: TypedExpr[] = [root];
   let n = 0;
   while (stack.length > 0 && n <= max) {
@@ -37,6 +38,7 @@ export function leafCount(root: TypedExpr, max: number): number {
         break;
       case "segment":
         n++;
+        seen ??= new Set();
         if (!seen.has(e.expr)) {
           seen.add(e.expr);
           stack.push(e.expr);

@@ -307,6 +307,9 @@ export class LanguageService {
     // The project's time zone decides the DST warnings (the schema's is the checker's default).
     const timeZone = project.timeZone;
     const lists = project.memberLists;
+    const asMemberLists = (segments: readonly TypedSegment[]) => {
+      if (lists && lists.size > 0) resolveMemberLists(segments.map((s) => s.expr), (name) => (lists.has(name) ? name : null));
+    };
     const key = `${parts.join(",")}@${timeZone ?? ""}${lists && lists.size > 0 ? `#${[...lists].sort().join("\u0001")}` : ""}`;
     if (doc.checked && doc.checked.key === key && doc.checked.schema === project.schema) return doc.checked;
     let result: CheckResult = { segments: [], diagnostics: [] };
@@ -317,14 +320,14 @@ export class LanguageService {
       const document = analysis.checkerDocument;
       const declarationSpans = new Set(document.segments.flatMap((d) => (d.nameSpan ? [d.span, d.nameSpan] : [d.span])));
       const fast = check(document, project.schema, { catalog, ...(timeZone !== undefined ? { timeZone } : {}) });
-      if (lists && lists.size > 0) resolveMemberLists(fast.segments.map((s) => s.expr), (name) => (lists.has(name) ? name : null));
+      asMemberLists(fast.segments);
       const placed = fast.diagnostics.map((d) => analysis.placeDiagnostic(d, declarationSpans));
       if (placed.every((d) => d !== null)) {
         // Typed segments are unused here, but their static analysis's warnings are diagnostics too.
         result = { segments: [], diagnostics: [...(placed as CheckResult["diagnostics"]), ...staticWarnings(analysis, fast.segments)] };
       } else {
         const full = check(analysis.document, project.schema, { catalog, ...(timeZone !== undefined ? { timeZone } : {}) });
-        if (lists && lists.size > 0) resolveMemberLists(full.segments.map((s) => s.expr), (name) => (lists.has(name) ? name : null));
+        asMemberLists(full.segments);
         result = { segments: [], diagnostics: [...full.diagnostics, ...analysisWarnings(full.segments, { text: analysis.text, share: true })] };
       }
     } catch (e) {
