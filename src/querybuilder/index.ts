@@ -5,6 +5,8 @@
  *   builder change ──editText(view, next)──▶ the new text, rewriting only the part that changed
  *   query ──astOfQuery──▶ segql AST (the parser's normal form)
  *
+ *   diagnostics ──placeDiagnostics(view, ds)──▶ the rule or group each belongs to (marks on the rows)
+ *
  * The web app keeps the text as the truth: every text edit maps to the builder again, every builder edit
  * becomes a text edit (and the builder is then mapped from the new text).
  */
@@ -14,3 +16,4 @@ export { coerceValue, defaultLiteral, fits, literalOf, ruleText, testOf, testTex
 export { fromText, MAX_BUILDER_RULES, ROOT_ID, type BuilderView, type GroupSource, type NodeSource, type NotShown, type Range, type RuleSource } from "./from-text.js";
 export { astOfQuery, BuilderQueryError, isEmptyGroup, printChild, printGroup, printRule } from "./to-ast.js";
 export { applyEdits, editText, pruneEmpty, sameExpr, saysTheSame, singleChange, type QueryEdit, type TextEdit } from "./edit.js";
+export { nodeOfSpan, placeDiagnostics, type Spanned } from "./marks.js";
