@@ -499,11 +499,20 @@ export const CheckBody = z
   })
   .openapi("CheckRequest");
 
-/** One side of `POST /api/relate`: an expression, or a saved segment by id. */
+/** One side of `POST /api/relate` and `POST /api/diff`: an expression, or a saved segment by id (and version). */
 const RelateOperand = z
   .union([
     z.strictObject({ expression: expressionText }),
-    z.strictObject({ segmentId: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).openapi({ description: "A saved segment (a static one: its members)." }) }),
+    z.strictObject({
+      segmentId: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).openapi({ description: "A saved segment (a static one: its members)." }),
+      version: z
+        .number()
+        .int()
+        .min(1)
+        .max(Number.MAX_SAFE_INTEGER)
+        .optional()
+        .openapi({ description: "One version of it (`GET /api/segments/{id}/versions`), its rules read against today's segments; default: the current one. A static segment's members are not versioned: any version of it is today's list." }),
+    }),
   ])
   .openapi("RelateOperand");
 
@@ -552,7 +561,7 @@ export const RelationSchema = z
 /** Body of `POST /api/diff`. */
 export const DiffBody = z
   .strictObject({
-    old: RelateOperand.openapi({ description: "The version before: an expression, or a saved segment (today's expression)." }),
+    old: RelateOperand.openapi({ description: "The version before: an expression, or a saved segment (its current rules, or those of `version`)." }),
     new: RelateOperand.openapi({ description: "The version after." }),
     steps: z.number().int().min(1).max(200_000).optional().openapi({ description: "Reasoning steps allowed (default 50,000): past them, a side may be shown less simplified, with a note." }),
   })

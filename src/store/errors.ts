@@ -52,8 +52,10 @@ export class NotFoundError extends StoreError {
     readonly what: "segment" | "contact" | "version",
     /** The id, name or key asked for. */
     readonly ref: string | number,
+    /** The message, where the default (`no segment #3`) would not say enough. */
+    message?: string,
   ) {
-    super("not-found", `no ${what} ${typeof ref === "number" ? `#${ref}` : JSON.stringify(ref)}`);
+    super("not-found", message ?? `no ${what} ${typeof ref === "number" ? `#${ref}` : JSON.stringify(ref)}`);
     this.name = "NotFoundError";
   }
 }

@@ -13,7 +13,7 @@ import { Catalog, STATIC_FIELD, type Checked, type Entry } from "./catalog.js";
 import { iso, type Ctx } from "./context.js";
 import { InvalidExpressionError, InvalidInputError, NotFoundError } from "./errors.js";
 import { loadContacts, loadEvents } from "./membership.js";
-import type { ConditionCount, Impact, Preview, PreviewOptions, SegmentId, Why } from "./types.js";
+import type { ConditionCount, ConditionTarget, Impact, Preview, PreviewOptions, SegmentId, Why } from "./types.js";
 import { decodeContact } from "./values.js";
 
 /** The alias of the contacts table in preview queries. */
@@ -148,17 +148,33 @@ function orderBy(ctx: Ctx, field: string | undefined, descending: boolean | unde
 }
 
 /** See `Store.typedCondition`: as `why` reads its target (a static segment is its membership). */
-export function typedCondition(ctx: Ctx, catalog: Catalog, target: { segmentId: SegmentId } | { expression: string }, entryOf: EntryOf): TypedQuery {
-  let checked: Checked;
-  if ("segmentId" in target) {
-    const e = entryOf(catalog, target.segmentId);
-    checked = e.row.kind === "static" ? catalog.check(`in segment ${quoteString(e.row.name)}`) : ctx.checkSaved(catalog, e);
-    if (!checked.typed) throw new InvalidExpressionError(e.row.expression ?? "", checked.diagnostics);
-  } else {
-    checked = catalog.check(target.expression);
-    if (!checked.typed) throw new InvalidExpressionError(target.expression, checked.diagnostics);
+export async function typedCondition(ctx: Ctx, tx: SqlRunner, catalog: Catalog, target: ConditionTarget, entryOf: EntryOf): Promise<TypedQuery> {
+  if ("expression" in target) return { schema: ctx.schema, expr: typedOrThrow(target.expression, catalog.check(target.expression)) };
+  const e = entryOf(catalog, target.segmentId);
+  const today = e.row.kind === "static" ? `in segment ${quoteString(e.row.name)}` : null;
+  if (target.version === undefined || target.version === e.row.version) {
+    return { schema: ctx.schema, expr: typedOrThrow(e.row.expression ?? "", today !== null ? catalog.check(today) : ctx.checkSaved(catalog, e)) };
   }
-  return { schema: ctx.schema, expr: checked.typed };
+  const old = await savedVersion(tx, e, target.version);
+  // A static list's members are not versioned: a static version of a segment that is static today means
+  // today's list (a segment converts from dynamic to static, never back).
+  const text = old.expression ?? today;
+  if (text === null) throw new InvalidInputError([{ path: "version", message: `version ${target.version} of segment #${e.row.id} was a static list, whose members then are not kept` }]);
+  return { schema: ctx.schema, expr: typedOrThrow(text, catalog.check(text)) };
+}
+
+/** Version `version` of a saved segment (its kind and expression); `NotFoundError` when it never had it. */
+async function savedVersion(tx: SqlRunner, e: Entry, version: number): Promise<{ kind: string; expression: string | null }> {
+  const rows = await tx.query("SELECT kind, expression FROM segql_segment_versions WHERE segment_id = $1 AND version = $2", [e.row.id, version]);
+  const row = rows[0];
+  if (!row) throw new NotFoundError("version", version, `segment #${e.row.id} (${JSON.stringify(e.row.name)}) has no version ${version} (its versions are 1-${e.row.version})`);
+  const expression = row["expression"];
+  return { kind: String(row["kind"]), expression: expression === null || expression === undefined ? null : String(expression) };
+}
+
+function typedOrThrow(text: string, checked: Checked): TypedExpr {
+  if (!checked.typed) throw new InvalidExpressionError(text, checked.diagnostics);
+  return checked.typed;
 }
 
 /** See `Store.why`. */

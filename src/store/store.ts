@@ -38,6 +38,7 @@ import type {
   MemberCountPoint,
   SegmentChangesOptions,
   SegmentChangesPage,
+  ConditionTarget,
   ContactInput,
   ContactRecord,
   CreateSegmentInput,
@@ -499,9 +500,10 @@ export class SqlStore implements Store {
     return this.db.read(async (tx) => preview(this.ctx, tx, await this.ctx.catalog(tx), expression, options, (c, id) => this.entry(c, id)));
   }
 
-  async typedCondition(target: { segmentId: SegmentId } | { expression: string }): Promise<TypedQuery> {
+  async typedCondition(target: ConditionTarget): Promise<TypedQuery> {
     if ("expression" in target) checkExpressionText(target.expression, "expression");
-    return this.db.read(async (tx) => typedCondition(this.ctx, await this.ctx.catalog(tx), target, (c, id) => this.entry(c, id)));
+    else if (target.version !== undefined && !(Number.isSafeInteger(target.version) && target.version >= 1)) throw new InvalidInputError([{ path: "version", message: "expected a version number (1 or more)" }]);
+    return this.db.read(async (tx) => typedCondition(this.ctx, tx, await this.ctx.catalog(tx), target, (c, id) => this.entry(c, id)));
   }
 
   async why(target: { segmentId: SegmentId } | { expression: string }, key: string): Promise<Why> {

@@ -79,6 +79,9 @@ export interface Page<T> {
   next: string | null;
 }
 
+/** What `typedCondition` reads: an expression, a saved segment, or one version of a saved segment. */
+export type ConditionTarget = { segmentId: SegmentId; version?: number } | { expression: string };
+
 /** Who does a write, recorded in the version history and change log. */
 export interface WriteOptions {
   /** A user name or id; null/absent: unknown. */
@@ -492,9 +495,12 @@ export interface Store {
   preview(expression: string, options?: PreviewOptions): Promise<Preview>;
   /**
    * The checked condition of an expression or a saved segment (a static segment: its membership), as the
-   * compilers and the static analysis take it; `InvalidExpressionError` when it has errors.
+   * compilers and the static analysis take it; `InvalidExpressionError` when it has errors. With `version`,
+   * the segment's rules as that version saved them, read against today's segments (an older text that
+   * reads a segment since deleted or renamed: `InvalidExpressionError`; a static version: today's members,
+   * the only ones kept); `NotFoundError` for a version the segment never had.
    */
-  typedCondition(target: { segmentId: SegmentId } | { expression: string }): Promise<TypedQuery>;
+  typedCondition(target: ConditionTarget): Promise<TypedQuery>;
   /** Why a contact is (or is not) matched by a saved segment or an expression: every node's value. */
   why(target: { segmentId: SegmentId } | { expression: string }, key: string): Promise<Why>;
   /** Recomputes dynamic memberships in the database and logs who entered and exited (in dependency order). */

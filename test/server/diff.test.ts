@@ -68,6 +68,47 @@ describe.each(BACKENDS)("POST /api/diff on %s", (backend) => {
     expect(back.body).toMatchObject({ enters: { nobody: true }, leaves: { condition: 'ltv > 1000 and plan != "Pro"' } });
   });
 
+  it("a saved segment's version: its rules then, against its rules now or another version", async () => {
+    const made = await api.call("POST", "/api/segments", { json: { name: "Spenders", kind: "dynamic", expression: "ltv > 100" } });
+    const id = made.body.id;
+    const edited = await api.call("PATCH", `/api/segments/${id}`, { json: { expression: 'ltv > 100 and plan = "Pro"' }, headers: { "If-Match": made.headers.get("etag")! } });
+    expect(edited.status).toBe(200);
+    const v1 = { segmentId: id, version: 1 };
+    const r = await diff(v1, { segmentId: id });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ enters: { nobody: true }, leaves: { condition: 'ltv > 100 and plan != "Pro"' }, same: false });
+    await confirm(v1, { segmentId: id }, r.body, contacts);
+    // The current version by number is the segment itself.
+    expect((await diff({ segmentId: id, version: 2 }, { segmentId: id })).body.same).toBe(true);
+    // relate takes versions too.
+    const rel = await api.call("POST", "/api/relate", { json: { a: { segmentId: id }, b: v1 } });
+    expect(rel.body).toMatchObject({ relation: "subset", aInB: "yes" });
+    const missing = expectProblem(await diff({ segmentId: id, version: 3 }, { segmentId: id }), 404, "not-found");
+    expect(missing.detail).toContain("has no version 3 (its versions are 1-2)");
+    expectProblem(await diff({ segmentId: id, version: 0 }, { segmentId: id }), 400, "invalid-request");
+    expectProblem(await diff({ expression: "ltv > 1", version: 1 }, { segmentId: id }), 400, "invalid-request");
+  });
+
+  it("an older version that reads a segment since deleted cannot be read today: 422 naming the segment", async () => {
+    const big = await api.call("POST", "/api/segments", { json: { name: "Big", kind: "dynamic", expression: "ltv > 1000" } });
+    const reader = await api.call("POST", "/api/segments", { json: { name: "Reader", kind: "dynamic", expression: 'in segment "Big" or plan = "Pro"' } });
+    const edited = await api.call("PATCH", `/api/segments/${reader.body.id}`, { json: { expression: 'plan = "Pro"' }, headers: { "If-Match": reader.headers.get("etag")! } });
+    expect(edited.status).toBe(200);
+    expect((await api.call("DELETE", `/api/segments/${big.body.id}`)).status).toBe(204);
+    const r = expectProblem(await diff({ segmentId: reader.body.id, version: 1 }, { segmentId: reader.body.id }), 422, "invalid-expression");
+    expect(r.diagnostics[0]).toMatchObject({ code: "unknown-segment" });
+    expect(r.diagnostics[0].message).toContain("Big");
+  });
+
+  it("a static segment's versions all mean today's list; a version of a converted segment from before is its rules", async () => {
+    const seg = await api.call("POST", "/api/segments", { json: { name: "Was rules", kind: "dynamic", expression: "ltv > 1000" } });
+    const conv = await api.call("POST", `/api/segments/${seg.body.id}/convert-to-static`, { json: {} });
+    expect(conv.status).toBe(200);
+    const r = await diff({ segmentId: seg.body.id, version: 1 }, { segmentId: seg.body.id });
+    expect(r.body).toMatchObject({ enters: { condition: '(ltv <= 1000 or ltv is empty) and in segment "Was rules"' }, leaves: { condition: 'ltv > 1000 and not in segment "Was rules"' } });
+    expect((await diff({ segmentId: seg.body.id, version: 2 }, { segmentId: seg.body.id })).body.same).toBe(true);
+  });
+
   it("problems: 400 for a bad shape, 404 for an unknown segment, 422 for expression errors", async () => {
     expectProblem(await api.call("POST", "/api/diff", { json: { old: { expression: "ltv > 1" } } }), 400, "invalid-request");
     expectProblem(await diff({ expression: "ltv > 1" }, { expression: "ltv > 2" }, { steps: 0 }), 400, "invalid-request");
