@@ -61,10 +61,42 @@ const IMPORT_PATHS = /^\/api\/(contacts|events)\/import$/;
 /** Paths whose bodies may be large (bulk writes). */
 const BULK_PATHS = [/^\/api\/contacts$/, /^\/api\/events$/, /^\/api\/segments\/[^/]+\/members\/(add|remove)$/, /^\/api\/segments$/];
 
+/** A zod issue as far as the API reads it (a union's holds each alternative's issues in `errors`). */
+interface ZodIssueLike {
+  path: readonly PropertyKey[];
+  code: string;
+  message: string;
+  keys?: readonly string[];
+  errors?: readonly (readonly ZodIssueLike[])[];
+}
+
 /** Issues of a zod validation error as the API reports them: where (`in`, `path`), zod's code, the message. */
-function zodIssues(target: string, issues: readonly { path: readonly PropertyKey[]; code: string; message: string }[]) {
+function zodIssues(target: string, issues: readonly ZodIssueLike[]) {
   const where = { json: "body", query: "query", param: "path", header: "header" }[target] ?? target;
-  return issues.slice(0, 100).map((i) => ({ in: where, path: jsonPath(i.path), code: i.code, message: i.message }));
+  return issues
+    .flatMap((i) => unionIssues(i))
+    .slice(0, 100)
+    .map((i) => ({ in: where, path: jsonPath(i.path), code: i.code, message: i.message }));
+}
+
+/**
+ * A union's "Invalid input" said as what is wrong: the issues of the alternative the value was meant for
+ * (the one it has every key of and no key foreign to: `{"segmentId": 2, "version": "1"}` → `version`
+ * expected number), else which keys would make it one (`expected an object with "expression" or with
+ * "segmentId"`). The depth is that of the API's own schemas, not of the request.
+ */
+function unionIssues(issue: ZodIssueLike): ZodIssueLike[] {
+  if (issue.code !== "invalid_union" || !issue.errors || issue.errors.length === 0) return [issue];
+  const within = (i: ZodIssueLike): ZodIssueLike => ({ ...i, path: [...issue.path, ...i.path] });
+  const missing = (branch: readonly ZodIssueLike[]) => branch.filter((i) => i.code === "invalid_type" && i.path.length === 1 && i.message.endsWith("received undefined"));
+  const foreign = (branch: readonly ZodIssueLike[]) => branch.some((i) => i.code === "unrecognized_keys" && i.path.length === 0);
+  const meant = issue.errors.filter((b) => missing(b).length === 0 && !foreign(b));
+  if (meant.length === 1) return meant[0]!.flatMap((i) => unionIssues(within(i)));
+  const messages = new Set(issue.errors.map((b) => b.map((i) => `${i.path.length}|${i.message}`).join("\n")));
+  if (messages.size === 1 && issue.errors[0]!.length === 1) return unionIssues(within(issue.errors[0]![0]!));
+  const alternatives = issue.errors.map((b) => missing(b).map((i) => JSON.stringify(String(i.path[0]))).join(" and ")).filter((keys) => keys !== "");
+  if (alternatives.length !== issue.errors.length) return [issue];
+  return [{ ...issue, message: `Invalid input: expected an object with ${alternatives.join(" or with ")}` }];
 }
 
 /** A JSON path as people write it: `contacts[3].age`. */

@@ -85,8 +85,17 @@ describe.each(BACKENDS)("POST /api/diff on %s", (backend) => {
     expect(rel.body).toMatchObject({ relation: "subset", aInB: "yes" });
     const missing = expectProblem(await diff({ segmentId: id, version: 3 }, { segmentId: id }), 404, "not-found");
     expect(missing.detail).toContain("has no version 3 (its versions are 1-2)");
-    expectProblem(await diff({ segmentId: id, version: 0 }, { segmentId: id }), 400, "invalid-request");
-    expectProblem(await diff({ expression: "ltv > 1", version: 1 }, { segmentId: id }), 400, "invalid-request");
+    // Each bad side says where and why, not only that no alternative fits.
+    const zero = expectProblem(await diff({ segmentId: id, version: 0 }, { segmentId: id }), 400, "invalid-request");
+    expect(zero.issues).toEqual([expect.objectContaining({ path: "old.version", message: expect.stringContaining(">=1") })]);
+    const text = expectProblem(await diff({ segmentId: id }, { segmentId: id, version: "1" }), 400, "invalid-request");
+    expect(text.detail).toBe("body new.version: Invalid input: expected number, received string");
+    const extra = expectProblem(await diff({ expression: "ltv > 1", version: 1 }, { segmentId: id }), 400, "invalid-request");
+    expect(extra.detail).toContain('Unrecognized key: "version"');
+    const empty = expectProblem(await diff({}, { segmentId: id }), 400, "invalid-request");
+    expect(empty.detail).toBe('body old: Invalid input: expected an object with "expression" or with "segmentId"');
+    const scalar = expectProblem(await diff(3, { segmentId: id }), 400, "invalid-request");
+    expect(scalar.detail).toBe("body old: Invalid input: expected object, received number");
   });
 
   it("an older version that reads a segment since deleted cannot be read today: 422 naming the segment", async () => {
