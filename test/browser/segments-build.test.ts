@@ -13,39 +13,11 @@
  * - the checker's errors reported in place on save, and a name taken under the name.
  * No request leaves the server's origin. Screenshots of the create pages go to docs/screenshots/.
  */
-import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { diffSegments } from "../../src/analysis/index.js";
 import { guardedContext, hasChromium, launchChromium, skipReason, watchErrors } from "./harness.js";
-import { cleanShot, editorText, startSegmentsServer, type SegmentsServer } from "./segments-harness.js";
-
-/** The rule or group of the builder with this id (ids are paths in the text's groups: g, g.0, g.0.1). */
-function node(page: Page, id: string): Locator {
-  return page.locator(`[data-rule-id="${id}"], [data-rule-group-id="${id}"]`).first();
-}
-
-/** A group's own header button ("+ Rule", "+ Group"), not those of groups inside it. */
-function groupButton(page: Page, id: string, label: "+ Rule" | "+ Group"): Locator {
-  return page.locator(`[data-rule-group-id="${id}"] > .ruleGroup-header`).getByRole("button", { name: label, exact: true });
-}
-
-/** Opens the create form with no draft (an earlier test may have left one in this tab). */
-async function openNew(page: Page, base: string): Promise<void> {
-  await page.goto(`${base}#/segments/new`);
-  await page.evaluate(() => window.sessionStorage.clear());
-  await page.reload();
-  await page.getByTestId("segment-name").waitFor();
-}
-
-async function setRule(page: Page, id: string, field: string, operator: string | null, value: string | null): Promise<void> {
-  await node(page, id).getByLabel("Field", { exact: true }).selectOption(field);
-  if (operator !== null) await node(page, id).getByLabel(`Operator for ${field}`).selectOption(operator);
-  if (value !== null) {
-    const input = node(page, id).getByLabel(`Value of ${field}`, { exact: true });
-    if ((await input.evaluate((e) => e.tagName)) === "SELECT") await input.selectOption(value);
-    else await input.fill(value);
-  }
-}
+import { cleanShot, editorText, groupButton, node, openNew, setRule, startSegmentsServer, type SegmentsServer } from "./segments-harness.js";
 
 describe.skipIf(!hasChromium)(`segments web app: building segments (Chromium) ${hasChromium ? "" : skipReason}`, () => {
   let server: SegmentsServer;

@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Page } from "playwright-core";
+import type { Locator, Page } from "playwright-core";
 import { startServer, type RunningServer } from "../../src/server/index.js";
 import { demoSchema, openStore, seedDemo, type Store } from "../../src/store/index.js";
 import { distDir, ensureBuild } from "./harness.js";
@@ -76,4 +76,33 @@ export async function cleanShot(page: Page, name: string, options: { fullPage?: 
   const { screenshot } = await import("./harness.js");
   await screenshot(page, name, options);
   await page.evaluate((css) => document.querySelectorAll("style").forEach((s) => s.textContent === css && s.remove()), hideToasts);
+}
+
+/** The rule or group of the builder with this id (ids are paths in the text's groups: g, g.0, g.0.1). */
+export function node(page: Page, id: string): Locator {
+  return page.locator(`[data-rule-id="${id}"], [data-rule-group-id="${id}"]`).first();
+}
+
+/** A group's own header button ("+ Rule", "+ Group"), not those of groups inside it. */
+export function groupButton(page: Page, id: string, label: "+ Rule" | "+ Group"): Locator {
+  return page.locator(`[data-rule-group-id="${id}"] > .ruleGroup-header`).getByRole("button", { name: label, exact: true });
+}
+
+/** Opens the create form with no draft (an earlier test may have left one in this tab). */
+export async function openNew(page: Page, base: string): Promise<void> {
+  await page.goto(`${base}#/segments/new`);
+  await page.evaluate(() => window.sessionStorage.clear());
+  await page.reload();
+  await page.getByTestId("segment-name").waitFor();
+}
+
+/** Sets a builder rule's field, then its operator and value (a select's option or an input's text) when given. */
+export async function setRule(page: Page, id: string, field: string, operator: string | null, value: string | null): Promise<void> {
+  await node(page, id).getByLabel("Field", { exact: true }).selectOption(field);
+  if (operator !== null) await node(page, id).getByLabel(`Operator for ${field}`).selectOption(operator);
+  if (value !== null) {
+    const input = node(page, id).getByLabel(`Value of ${field}`, { exact: true });
+    if ((await input.evaluate((e) => e.tagName)) === "SELECT") await input.selectOption(value);
+    else await input.fill(value);
+  }
 }

@@ -4,6 +4,9 @@
  * - Dynamic: the rule builder and the text editor side by side, kept in sync both ways. The text is the
  *   truth: a builder change becomes the smallest text edit (`editText`, comments and layout elsewhere
  *   stay), applied to the editor as one undoable change; every text change maps to the builder again.
+ *   The problems the editor underlines (the same language service's diagnostics for the same text) are
+ *   marked on the builder rows they concern (`placeDiagnostics`), with their fixes applied as the editor
+ *   applies them.
  * - Static: the contact picker (search, filter, checkboxes, pages, "Select all matches", paste / upload).
  * - "Preview Matching Contacts"; "Create Segment" / "Save" report the checker's errors in place, a name
  *   taken under the name, and a 412 as "changed by someone else since you opened it" with both versions.
@@ -11,8 +14,10 @@
  *   loses nothing typed.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { editText, fromText, singleChange, type BuilderGroup, type BuilderView } from "../../../src/querybuilder/index.js";
+import { applyFix } from "../../../src/codemirror/index.js";
+import { editText, fromText, placeDiagnostics, ROOT_ID, singleChange, type BuilderGroup, type BuilderView } from "../../../src/querybuilder/index.js";
 import type { Schema } from "../../../src/schema/schema.js";
+import type { CodeAction, ServiceDiagnostic } from "../../../src/service/index.js";
 import { Editor, type EditorHandle } from "../playground/editor.js";
 import { navigate } from "../router.js";
 import {
@@ -37,7 +42,7 @@ import { ConflictDialog, type Mine } from "./conflict-dialog.js";
 import { ContactsGrid } from "./contacts-grid.js";
 import { formatCount, plural } from "./format.js";
 import { PreviewPanel } from "./preview-panel.js";
-import { RuleBuilder } from "./rule-builder.js";
+import { RuleBuilder, type RowMark } from "./rule-builder.js";
 import { EDITOR_URI, useSchema, useSegmentService } from "./schema.js";
 import { PickSummary, StaticPicker, type Picks } from "./static-picker.js";
 import { ProblemNote, Switch, useLoad, useToast } from "./ui.js";
@@ -162,6 +167,28 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
   );
   const onText = useCallback((text: string) => patch({ text }), [patch]);
   const noCursor = useCallback(() => undefined, []);
+
+  // ---- the editor's problems on the builder's rows ----------------------------------------------------------
+  // What the saved segments are (the service reads them for `in segment`), as a value that changes only when
+  // they do: `others` is a new array on every render until it loads.
+  const catalog = useMemo(() => JSON.stringify(others.map((s) => [s.id, s.kind, s.name, s.expression])), [others]);
+  const [checked, setChecked] = useState<{ text: string; diagnostics: ServiceDiagnostic[] } | null>(null);
+  useEffect(() => {
+    if (!draft.dynamic) return;
+    // The editor's lint asks the same service about the same text (a no-op here when it already has it), so
+    // the rows say what the underlines say. After useSegmentService's effect: the saved segments are in.
+    service.setDocument(EDITOR_URI, draft.text);
+    setChecked({ text: draft.text, diagnostics: service.diagnostics(EDITOR_URI) });
+  }, [service, draft.text, draft.dynamic, catalog]);
+  const marks = useMemo(() => (built.ok && checked?.text === built.view.text ? marksOf(built.view, checked.diagnostics) : NO_MARKS), [built, checked]);
+  const onFix = useCallback(
+    (fix: CodeAction) => {
+      const view = editor.current?.view();
+      // A fix is for the text it was found in: none is applied to a text changed since.
+      if (view && checked && view.state.doc.toString() === checked.text) applyFix(view, fix);
+    },
+    [checked],
+  );
 
   // ---- preview --------------------------------------------------------------------------------------------
   const [preview, setPreview] = useState<{ result: Preview; text: string; diff: RulesDiff | null } | null>(null);
@@ -340,6 +367,7 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
               <div className="card-head">
                 <h2 id="builder-title">Rules</h2>
                 <span className="muted small">Field · Operator · Value; groups in parentheses</span>
+                <MarksSummary marks={marks} />
               </div>
               {!built.ok && (
                 <p className="notice small" role="status" data-testid="builder-paused">
@@ -348,7 +376,15 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
               )}
               {(built.ok ? built.view : lastGood.current) && (
                 <div className={built.ok ? undefined : "paused"} data-testid="builder">
-                  <RuleBuilder schema={schema} query={(built.ok ? built.view : lastGood.current)!.query} onChange={onBuilderChange} onEditText={onEditText} disabled={!built.ok} />
+                  <RuleBuilder
+                    schema={schema}
+                    query={(built.ok ? built.view : lastGood.current)!.query}
+                    onChange={onBuilderChange}
+                    onEditText={onEditText}
+                    marks={marks}
+                    onFix={onFix}
+                    disabled={!built.ok}
+                  />
                 </div>
               )}
               {built.ok && built.view.query.rules.length === 0 && (
@@ -452,6 +488,41 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
         />
       )}
     </form>
+  );
+}
+
+const NO_MARKS: ReadonlyMap<string, readonly RowMark[]> = new Map();
+
+/** Problems about the whole document rather than a place in it: on the root group. */
+function wholeDocument(d: ServiceDiagnostic): boolean {
+  return d.code === "internal" || d.code === "config" || d.code === "too-large";
+}
+
+/** The diagnostics of `view`'s text on the rows they concern. */
+function marksOf(view: BuilderView, diagnostics: readonly ServiceDiagnostic[]): ReadonlyMap<string, readonly RowMark[]> {
+  const placed = placeDiagnostics(view, diagnostics.filter((d) => !wholeDocument(d)));
+  const whole = diagnostics.filter(wholeDocument);
+  if (whole.length > 0) placed.set(ROOT_ID, [...whole, ...(placed.get(ROOT_ID) ?? [])]);
+  return placed;
+}
+
+/** How many errors and warnings the builder marks, announced politely as they change. */
+function MarksSummary({ marks }: { marks: ReadonlyMap<string, readonly RowMark[]> }) {
+  let errors = 0;
+  let warnings = 0;
+  for (const list of marks.values()) {
+    for (const m of list) {
+      if (m.severity === "error") errors++;
+      else if (m.severity === "warning") warnings++;
+    }
+  }
+  return (
+    <span className="rb-summary" role="status" data-testid="builder-summary">
+      {errors > 0 && <span className="error">✖ {plural(errors, "error")}</span>}
+      {errors > 0 && warnings > 0 && " · "}
+      {warnings > 0 && <span className="warning">⚠ {plural(warnings, "warning")}</span>}
+      {errors + warnings > 0 && <span className="visually-hidden"> marked on the rules</span>}
+    </span>
   );
 }
 

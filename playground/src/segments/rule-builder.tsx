@@ -7,9 +7,29 @@
  *
  * The builder is controlled: its query is always the one mapped from the text, and each change it makes
  * goes to the parent, which turns it into a text edit (`editText`) and lets the text flow back.
+ *
+ * Problems the text editor underlines (the checker's errors, the analysis's warnings) are marked on the row
+ * they belong to (`placeDiagnostics`): the row's colour and icon by severity, the message on a line under
+ * it (what the editor's tooltip says, word for word), the fix as a button ("Remove it"), and the message
+ * tied to the row's first control with `aria-describedby`, so it is read with the row, not seen only.
  */
 import { useEffect, useId, useMemo, useState, type KeyboardEvent } from "react";
-import { QueryBuilder, type ActionProps, type CombinatorSelectorProps, type Field, type FieldSelectorProps, type NotToggleProps, type OperatorSelectorProps, type RuleGroupType, type ValueEditorProps } from "react-querybuilder";
+import {
+  QueryBuilder,
+  Rule,
+  RuleGroupHeaderComponents,
+  type ActionProps,
+  type CombinatorSelectorProps,
+  type Field,
+  type FieldSelectorProps,
+  type NotToggleProps,
+  type OperatorSelectorProps,
+  type RuleGroupProps,
+  type RuleGroupType,
+  type RuleProps,
+  type UseRuleGroup,
+  type ValueEditorProps,
+} from "react-querybuilder";
 import "react-querybuilder/dist/query-builder-layout.css";
 import type { TimeUnit } from "../../../src/parser/ast.js";
 import {
@@ -22,11 +42,21 @@ import {
   type BuilderLiteral,
 } from "../../../src/querybuilder/index.js";
 import type { FieldDef, Schema } from "../../../src/schema/schema.js";
+import type { CodeAction, ServiceDiagnostic } from "../../../src/service/index.js";
+
+/** A problem of the text (as the editor shows it) on one builder row. */
+export type RowMark = Pick<ServiceDiagnostic, "severity" | "code" | "message" | "fix">;
 
 /** What the builder's controls need from the page. */
 interface BuilderContext {
   /** Selects a text rule's text in the editor. */
   editText(ruleId: string): void;
+  /** The marks of a rule or group (by id); none when absent. */
+  marks: ReadonlyMap<string, readonly RowMark[]>;
+  /** Applies a mark's fix to the text. */
+  fix(fix: CodeAction): void;
+  /** The element id of a node's `i`-th message (unique on the page). */
+  messageId(nodeId: string, i: number): string;
 }
 
 export interface RuleBuilderProps {
@@ -34,13 +64,37 @@ export interface RuleBuilderProps {
   query: BuilderGroup;
   onChange(next: BuilderGroup): void;
   onEditText(ruleId: string): void;
+  /** Problems to mark, by rule or group id (`placeDiagnostics`); they must be those of the text `query` shows. */
+  marks?: ReadonlyMap<string, readonly RowMark[]>;
+  /** Applies a fix offered on a row (the same edits the text editor's lint action applies). */
+  onFix?(fix: CodeAction): void;
   disabled?: boolean;
+}
+
+const NO_MARKS: ReadonlyMap<string, readonly RowMark[]> = new Map();
+const SEVERITY_ORDER: Record<RowMark["severity"], number> = { error: 0, warning: 1, info: 2 };
+const SEVERITY_WORD: Record<RowMark["severity"], string> = { error: "Error", warning: "Warning", info: "Note" };
+/** Icons differ in shape, not only in colour. */
+const SEVERITY_ICON: Record<RowMark["severity"], string> = { error: "✖", warning: "⚠", info: "ℹ" };
+
+/** The worst severity among a node's marks (null: none). */
+function worst(marks: readonly RowMark[] | undefined): RowMark["severity"] | null {
+  if (!marks || marks.length === 0) return null;
+  return marks.reduce((w, m) => (SEVERITY_ORDER[m.severity] < SEVERITY_ORDER[w] ? m.severity : w), marks[0]!.severity);
+}
+
+/** The ids of a node's messages, for `aria-describedby` (undefined when it has none). */
+function describedBy(ctx: BuilderContext | undefined, nodeId: string | undefined): string | undefined {
+  const list = ctx && nodeId !== undefined ? ctx.marks.get(nodeId) : undefined;
+  return list && list.length > 0 ? list.map((_, i) => ctx!.messageId(nodeId!, i)).join(" ") : undefined;
 }
 
 const NUMBER = /^-?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const UNITS: TimeUnit[] = ["minute", "hour", "day", "week", "month", "year"];
 
-export function RuleBuilder({ schema, query, onChange, onEditText, disabled }: RuleBuilderProps) {
+/** The rule builder over `query`, with `marks` on its rows. */
+export function RuleBuilder({ schema, query, onChange, onEditText, marks = NO_MARKS, onFix, disabled }: RuleBuilderProps) {
+  const prefix = useId();
   const fields = useMemo<Field[]>(
     () => [
       ...Object.values(schema.fields).map((def) => ({ name: def.name, label: def.name, def })),
@@ -48,7 +102,10 @@ export function RuleBuilder({ schema, query, onChange, onEditText, disabled }: R
     ],
     [schema],
   );
-  const context: BuilderContext = useMemo(() => ({ editText: onEditText }), [onEditText]);
+  const context: BuilderContext = useMemo(
+    () => ({ editText: onEditText, marks, fix: (f: CodeAction) => onFix?.(f), messageId: (nodeId: string, i: number) => `${prefix}mark-${nodeId}-${i}` }),
+    [onEditText, marks, onFix, prefix],
+  );
   return (
     <QueryBuilder
       fields={fields}
@@ -78,6 +135,10 @@ export function RuleBuilder({ schema, query, onChange, onEditText, disabled }: R
       enableMountQueryChange={false}
       disabled={disabled}
       context={context}
+      getRuleGroupClassname={(g) => {
+        const w = worst(marks.get(g.id ?? ""));
+        return w ? `rb-marked rb-marked-${w}` : "";
+      }}
       translations={{
         addRule: { label: "+ Rule", title: "Add a condition to this group" },
         addGroup: { label: "+ Group", title: "Add a group of conditions" },
@@ -100,8 +161,65 @@ export function RuleBuilder({ schema, query, onChange, onEditText, disabled }: R
         addGroupAction: Action,
         removeRuleAction: RemoveAction,
         removeGroupAction: RemoveAction,
+        rule: MarkedRule,
+        ruleGroupHeaderElements: MarkedGroupHeader,
       }}
     />
+  );
+}
+
+// ---- marks ------------------------------------------------------------------------------------------------
+
+/**
+ * A rule row and, under it, its marks. The wrapper is always there (marks come and go as the text changes;
+ * a row that re-mounted would lose the focus and the half-typed value of its inputs).
+ */
+function MarkedRule(props: RuleProps) {
+  const ctx = props.context as BuilderContext | undefined;
+  const list = ctx?.marks.get(props.id ?? "");
+  const w = worst(list);
+  return (
+    <div className={w ? `rb-row rb-marked rb-marked-${w}` : "rb-row"} data-marked-id={props.id}>
+      <Rule {...props} />
+      {list && list.length > 0 && <Marks nodeId={props.id!} list={list} ctx={ctx!} disabled={props.disabled} />}
+    </div>
+  );
+}
+
+/** A group's header and, on a line of its own under it, the group's marks. */
+function MarkedGroupHeader(props: RuleGroupProps & UseRuleGroup) {
+  const ctx = props.context as BuilderContext | undefined;
+  const id = props.ruleGroup.id ?? props.id;
+  const list = id !== undefined ? ctx?.marks.get(id) : undefined;
+  return (
+    <>
+      <RuleGroupHeaderComponents {...props} />
+      {list && list.length > 0 && <Marks nodeId={id!} list={list} ctx={ctx!} disabled={props.disabled} />}
+    </>
+  );
+}
+
+/** The marks of one node: icon, severity (said, not only coloured), the editor's message, the fix. */
+function Marks({ nodeId, list, ctx, disabled }: { nodeId: string; list: readonly RowMark[]; ctx: BuilderContext; disabled?: boolean }) {
+  return (
+    <div className="rb-marks" data-testid="builder-marks" data-node-id={nodeId}>
+      {list.map((m, i) => (
+        <p key={`${i}-${m.code}`} className={`rb-mark rb-mark-${m.severity}`} data-testid="builder-mark" data-severity={m.severity}>
+          <span className="rb-mark-icon" aria-hidden="true" title={SEVERITY_WORD[m.severity]}>
+            {SEVERITY_ICON[m.severity]}
+          </span>
+          <span id={ctx.messageId(nodeId, i)} className="rb-mark-message">
+            <span className="visually-hidden">{SEVERITY_WORD[m.severity]}: </span>
+            {m.message}
+          </span>
+          {m.fix && (
+            <button type="button" className="small rb-fix" onClick={() => ctx.fix(m.fix!)} disabled={disabled} aria-describedby={ctx.messageId(nodeId, i)} data-testid="builder-fix">
+              {m.fix.title.charAt(0).toUpperCase() + m.fix.title.slice(1)}
+            </button>
+          )}
+        </p>
+      ))}
+    </div>
   );
 }
 
@@ -109,9 +227,20 @@ export function RuleBuilder({ schema, query, onChange, onEditText, disabled }: R
 
 function FieldSelect(props: FieldSelectorProps) {
   if (props.rule.field === TEXT_FIELD) return <span className="text-rule-label">Condition</span>;
+  const ctx = (props as unknown as { context?: BuilderContext }).context;
+  const described = describedBy(ctx, props.rule.id);
   const options = props.options.filter((o) => "name" in o && o.name !== TEXT_FIELD) as { name: string; label: string; def?: FieldDef }[];
   return (
-    <select className={`rb-field ${props.className ?? ""}`} value={props.value} onChange={(e) => props.handleOnChange(e.target.value)} disabled={props.disabled} aria-label="Field" title={props.title}>
+    <select
+      className={`rb-field ${props.className ?? ""}`}
+      value={props.value}
+      onChange={(e) => props.handleOnChange(e.target.value)}
+      disabled={props.disabled}
+      aria-label="Field"
+      title={props.title}
+      aria-describedby={described}
+      aria-invalid={worst(ctx?.marks.get(props.rule.id ?? "")) === "error" || undefined}
+    >
       {options.map((o) => (
         <option key={o.name} value={o.name}>
           {o.label}
@@ -137,8 +266,17 @@ function OperatorSelect(props: OperatorSelectorProps) {
 function CombinatorSelect(props: CombinatorSelectorProps) {
   // One condition has nothing to combine: the choice appears with the second.
   if ((props.rules?.length ?? 0) < 2) return null;
+  const ctx = (props as unknown as { context?: BuilderContext }).context;
   return (
-    <select className={`rb-combinator ${props.className ?? ""}`} value={props.value} onChange={(e) => props.handleOnChange(e.target.value)} disabled={props.disabled} aria-label="Combine the conditions of this group with" title={props.title}>
+    <select
+      className={`rb-combinator ${props.className ?? ""}`}
+      value={props.value}
+      onChange={(e) => props.handleOnChange(e.target.value)}
+      disabled={props.disabled}
+      aria-label="Combine the conditions of this group with"
+      title={props.title}
+      aria-describedby={describedBy(ctx, props.ruleGroup.id)}
+    >
       <option value="and">all of (AND)</option>
       <option value="or">any of (OR)</option>
     </select>
@@ -147,9 +285,10 @@ function CombinatorSelect(props: CombinatorSelectorProps) {
 
 function NotToggle(props: NotToggleProps) {
   const id = useId();
+  const ctx = (props as unknown as { context?: BuilderContext }).context;
   return (
     <span className={`rb-not ${props.className ?? ""}`}>
-      <input id={id} type="checkbox" checked={props.checked ?? false} onChange={(e) => props.handleOnChange(e.target.checked)} disabled={props.disabled} />
+      <input id={id} type="checkbox" checked={props.checked ?? false} onChange={(e) => props.handleOnChange(e.target.checked)} disabled={props.disabled} aria-describedby={describedBy(ctx, props.ruleGroup.id)} />
       <label htmlFor={id} title={props.title}>
         NOT
       </label>
@@ -187,7 +326,7 @@ function ValueEditorBody(props: ValueEditorProps) {
     return (
       <span className="text-rule">
         <code title="The builder shows this condition as written; edit it in the text">{String(props.value)}</code>
-        <button type="button" className="small link-button" onClick={() => ctx?.editText(props.rule.id!)}>
+        <button type="button" className="small link-button" onClick={() => ctx?.editText(props.rule.id!)} aria-describedby={describedBy(ctx, props.rule.id)}>
           Edit in text
         </button>
       </span>
