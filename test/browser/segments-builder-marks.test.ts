@@ -132,6 +132,8 @@ describe.skipIf(!hasChromium)(`segments web app: the builder marks the text's pr
     expect(await description(fix)).toBe("Warning: this adds nothing: 'tenure > 12' already implies it");
     await page.keyboard.press("Enter");
     await expect.poll(() => editorText(page)).toBe("tenure > 12");
+    // The keyboard stays in the builder (the button went with its row).
+    expect(await page.evaluate(() => document.activeElement?.getAttribute("data-testid"))).toBe("builder-card");
     await expect.poll(() => node(page, "g.1").count()).toBe(0);
     expect(await node(page, "g.0").getByLabel("Value of tenure", { exact: true }).inputValue()).toBe("12");
     expect(await allMarks(page)).toEqual([]);

@@ -130,6 +130,7 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
   const [discarded, setDiscarded] = useState<string | null>(null);
   const [editorKey, setEditorKey] = useState(0);
   const editor = useRef<EditorHandle>(null);
+  const builderCard = useRef<HTMLElement>(null);
   const service = useSegmentService(schema, others, id);
 
   // ---- the draft ----------------------------------------------------------------------------------------
@@ -185,7 +186,10 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
     (fix: CodeAction) => {
       const view = editor.current?.view();
       // A fix is for the text it was found in: none is applied to a text changed since.
-      if (view && checked && view.state.doc.toString() === checked.text) applyFix(view, fix);
+      if (!view || !checked || view.state.doc.toString() !== checked.text) return;
+      applyFix(view, fix);
+      // The button goes with its mark (and often its row): the keyboard stays in the builder, not on the page.
+      builderCard.current?.focus();
     },
     [checked],
   );
@@ -363,7 +367,7 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
       {draft.dynamic ? (
         <>
           <div className="rules-layout">
-            <section className="card builder-card" aria-labelledby="builder-title">
+            <section className="card builder-card" aria-labelledby="builder-title" ref={builderCard} tabIndex={-1} data-testid="builder-card">
               <div className="card-head">
                 <h2 id="builder-title">Rules</h2>
                 <span className="muted small">Field · Operator · Value; groups in parentheses</span>
@@ -518,9 +522,9 @@ function MarksSummary({ marks }: { marks: ReadonlyMap<string, readonly RowMark[]
   }
   return (
     <span className="rb-summary" role="status" data-testid="builder-summary">
-      {errors > 0 && <span className="error">✖ {plural(errors, "error")}</span>}
+      {errors > 0 && <span className="rb-summary-error">✖ {plural(errors, "error")}</span>}
       {errors > 0 && warnings > 0 && " · "}
-      {warnings > 0 && <span className="warning">⚠ {plural(warnings, "warning")}</span>}
+      {warnings > 0 && <span className="rb-summary-warning">⚠ {plural(warnings, "warning")}</span>}
       {errors + warnings > 0 && <span className="visually-hidden"> marked on the rules</span>}
     </span>
   );
