@@ -5,7 +5,6 @@
 import { createReadStream } from "node:fs";
 import { PassThrough, type Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
-import { createInterface } from "node:readline";
 
 /** A problem in a data file, located by file and line (and field, when one is at fault). */
 export class DataError extends Error {
@@ -45,18 +44,49 @@ export function openText(file: string, highWaterMark?: number): Readable {
   return raw.pipe(gunzip).pipe(text);
 }
 
-/** Lines of a UTF-8 file (LF or CRLF), streamed; the byte-order mark of the first line is dropped. */
+/** Lines of a UTF-8 file (LF, CRLF or CR), streamed; the byte-order mark of the first line is dropped. */
 async function* lines(file: string): AsyncGenerator<string> {
+  for await (const [text] of linesWithEnds(file)) yield text;
+}
+
+/**
+ * Lines of a UTF-8 file with the break that ends each (`\n`, `\r\n`, `\r`, or "" at the end of the file),
+ * so that a CSV field holding line breaks reads back exactly; the byte-order mark of the first line is
+ * dropped.
+ */
+async function* linesWithEnds(file: string): AsyncGenerator<[string, string]> {
   const stream = openText(file);
-  const rl = createInterface({ input: stream, crlfDelay: Infinity });
+  let rest = "";
   let first = true;
+  const line = (text: string): string => {
+    if (!first) return text;
+    first = false;
+    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  };
   try {
-    for await (const line of rl) {
-      yield first && line.charCodeAt(0) === 0xfeff ? line.slice(1) : line;
-      first = false;
+    for await (const chunk of stream as AsyncIterable<string>) {
+      const buf = rest + chunk;
+      let at = 0;
+      for (;;) {
+        const lf = buf.indexOf("\n", at);
+        const cr = buf.indexOf("\r", at);
+        if (lf === -1 && cr === -1) break;
+        if (cr !== -1 && (lf === -1 || cr < lf)) {
+          // A CR at the end of the chunk may be the first half of a CRLF: wait for the next chunk.
+          if (cr === buf.length - 1) break;
+          const crlf = buf.charCodeAt(cr + 1) === 10;
+          yield [line(buf.slice(at, cr)), crlf ? "\r\n" : "\r"];
+          at = cr + (crlf ? 2 : 1);
+        } else {
+          yield [line(buf.slice(at, lf)), "\n"];
+          at = lf + 1;
+        }
+      }
+      rest = buf.slice(at);
     }
+    if (rest.endsWith("\r")) yield [line(rest.slice(0, -1)), "\r"];
+    else if (rest !== "") yield [line(rest), ""];
   } finally {
-    rl.close();
     stream.destroy();
   }
 }
@@ -163,8 +193,8 @@ export async function* readJsonArray(file: string): AsyncGenerator<JsonRecord> {
 
 /**
  * RFC 4180 CSV: comma-separated, fields optionally in double quotes (`""` inside quotes is one quote;
- * quoted fields may hold commas and line breaks), CRLF or LF line ends. Blank lines between records are
- * skipped. A line break inside a quoted field is read as `\n`.
+ * quoted fields may hold commas and line breaks), CRLF, LF or CR line ends. Blank lines between records are
+ * skipped. A line break inside a quoted field is read as written (`\r\n` stays `\r\n`).
  */
 export async function* readCsv(file: string): AsyncGenerator<CsvRecord> {
   let cells: string[] = [];
@@ -172,9 +202,13 @@ export async function* readCsv(file: string): AsyncGenerator<CsvRecord> {
   let inQuotes = false;
   let startLine = 0;
   let lineNo = 0;
-  for await (const text of lines(file)) {
+  let lastEnd = "";
+  for await (const [text, end] of linesWithEnds(file)) {
     lineNo++;
-    if (inQuotes) field += "\n";
+    // The break before this line, when it falls inside a quoted field, is part of the field.
+    const breakBefore = lastEnd;
+    lastEnd = end;
+    if (inQuotes) field += breakBefore;
     else {
       if (text === "") continue;
       startLine = lineNo;

@@ -88,6 +88,11 @@ export function contactColumns(schema: Schema, backend: "duckdb" | "postgres"): 
   return cols;
 }
 
+/** The names of a contact's values as the store gives them (`decodeContact`): the key's first. */
+export function contactFieldNames(schema: Schema): string[] {
+  return contactColumns(schema, "duckdb").map((c) => c.field?.name ?? schema.key);
+}
+
 /** The events table's columns: contact key, name, time, the JSON properties, then properties with own columns. */
 export function eventColumns(schema: Schema, backend: "duckdb" | "postgres"): ColumnPlan[] {
   const ev = schema.events;

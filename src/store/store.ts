@@ -9,7 +9,7 @@ import type { Diagnostic } from "../diagnostics.js";
 import type { TypedQuery } from "../checker/typed-ast.js";
 import { compileSql } from "../compiler/sql/index.js";
 import { quoteString } from "../parser/format.js";
-import { num, type Param, type SqlAdapter, type SqlRunner } from "./adapter.js";
+import { num, type Param, type Row, type SqlAdapter, type SqlRunner } from "./adapter.js";
 import { Catalog, refNodes, sortDiagnostics, type Entry } from "./catalog.js";
 import { findContactKeys, listContacts, memberCountHistory, segmentChanges, segmentOrderColumn } from "./contacts.js";
 import { Ctx, iso, segmentRow } from "./context.js";
@@ -41,6 +41,7 @@ import type {
   ConditionTarget,
   ContactInput,
   ContactRecord,
+  ContactValues,
   CreateSegmentInput,
   DeleteOptions,
   DuplicateOptions,
@@ -401,6 +402,30 @@ export class SqlStore implements Store {
       const items = rows.slice(0, limit).map((r) => decodeContact(r, this.ctx.schema, this.ctx.contactCols));
       return { items, total: entry.row.memberCount, next: rows.length > limit ? encodeOffset(offset + limit) : null };
     });
+  }
+
+  async *memberPages(id: SegmentId, options: { pageSize?: number } = {}): AsyncGenerator<ContactValues[], void, undefined> {
+    const size = clampInt(options.pageSize, 1000, 1, 10_000, "pageSize");
+    const keyName = this.ctx.contactCols[0]!.field?.name ?? this.ctx.schema.key;
+    let after: string | null = null;
+    for (;;) {
+      const from: string | null = after;
+      const rows: Row[] = await this.db.read(async (tx): Promise<Row[]> => {
+        const catalog = await this.ctx.catalog(tx);
+        const entry = this.entry(catalog, id);
+        const table = entry.row.kind === "static" ? "segql_static_members" : "segql_memberships";
+        const key = `c.${this.ctx.key}`;
+        return tx.query(
+          `SELECT c.* FROM ${this.ctx.table} AS c JOIN ${table} AS m ON m.contact_key = ${key} WHERE m.segment_id = $1${from !== null ? ` AND ${key} > $3` : ""} ORDER BY ${key} LIMIT $2`,
+          from !== null ? [id, size, from] : [id, size],
+        );
+      });
+      if (rows.length === 0) return;
+      const page: ContactValues[] = rows.map((r) => decodeContact(r, this.ctx.schema, this.ctx.contactCols));
+      yield page;
+      if (rows.length < size) return;
+      after = String(page[page.length - 1]![keyName]);
+    }
   }
 
   async membersAt(id: SegmentId, at: string | Date | number): Promise<string[]> {

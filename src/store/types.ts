@@ -481,6 +481,13 @@ export interface Store {
   // ---- members --------------------------------------------------------------------------------------
   /** A page of the members now, with their contact values. */
   members(id: SegmentId, options?: MembersOptions): Promise<MembersPage>;
+  /**
+   * Every member with its contact values, a page at a time in key order, for an export: each page is its
+   * own read (keyset: linear however many members, and writes go on meanwhile), so a contact that enters
+   * or leaves during the export may or may not be in it, and none appears twice. `pageSize` 1-10,000
+   * (default 1,000). `NotFoundError` if the segment is deleted meanwhile.
+   */
+  memberPages(id: SegmentId, options?: { pageSize?: number }): AsyncGenerator<ContactValues[], void, undefined>;
   /** The member keys at a past instant, from the change log (sorted). */
   membersAt(id: SegmentId, at: string | Date | number): Promise<string[]>;
   /** Static segments: adds contacts by key (logged as `entered`). */

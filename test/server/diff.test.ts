@@ -23,7 +23,7 @@ describe.each(BACKENDS)("POST /api/diff on %s", (backend) => {
   });
   afterEach(() => api.dispose());
 
-  const diff = (old: object, next: object, extra: object = {}) => api.call("POST", "/api/diff", { json: { old, new: next, ...extra } });
+  const diff = (old: unknown, next: unknown, extra: object = {}) => api.call("POST", "/api/diff", { json: { old, new: next, ...extra } });
 
   /** On every contact of `contacts`: the side's condition holds exactly where one version matches and the other does not. */
   const confirm = async (old: object, next: object, body: { enters: Side; leaves: Side }, contacts: Record<string, unknown>[]) => {
