@@ -160,7 +160,7 @@ export function createApp(options: AppOptions): OpenAPIHono {
   );
 
   // ---- routes -----------------------------------------------------------------------------------------
-  const context = { store: options.store };
+  const context = { store: options.store, log };
   registerMetaRoutes(app, context);
   registerSegmentRoutes(app, context);
   registerMemberRoutes(app, context);

@@ -15,6 +15,8 @@ export type Api = OpenAPIHono;
 /** What routes are registered with. */
 export interface RouteContext {
   store: Store;
+  /** Where the server writes what no response can carry (an export that fails after its first bytes). */
+  log: (line: string) => void;
 }
 
 /** A JSON response entry of a route. */

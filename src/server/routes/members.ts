@@ -7,7 +7,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import type { SegmentId, Store } from "../../store/index.js";
+import { exportMembers, MEMBER_EXPORT_TYPES, type SegmentId, type Store } from "../../store/index.js";
 import { keyListFormat, readKeyList } from "../key-lists.js";
 import { ProblemError } from "../problems.js";
 import {
@@ -25,6 +25,18 @@ import {
 import { jsonBody, jsonResponse, problemResponses, writer, type Api, type RouteContext } from "./kit.js";
 
 const tags = ["members"];
+
+const ExportQuery = z.strictObject({
+  format: z.enum(["csv", "jsonl"], { error: "expected csv or jsonl" }).optional().openapi({ description: "csv (default: for spreadsheets) or jsonl (JSON Lines: exact values, for pipelines)." }),
+  spreadsheetSafe: z
+    .enum(["true", "false"], { error: "expected true or false" })
+    .transform((v) => v === "true")
+    .optional()
+    .openapi({
+      type: "boolean",
+      description: "CSV: a text cell a spreadsheet would run as a formula (starting with = + - @, a tab or a carriage return) gets a ' before it (default true; false for a file a program reads back).",
+    }),
+});
 
 const UploadQuery = z.strictObject({
   skipUnknown: z
@@ -80,7 +92,7 @@ async function memberKeys(c: Context, store: Store, json: { keys?: string[]; ski
 }
 
 /** Registers the member routes. */
-export function registerMemberRoutes(app: Api, { store }: RouteContext): void {
+export function registerMemberRoutes(app: Api, { store, log }: RouteContext): void {
   app.openapi(
     createRoute({
       method: "get",
@@ -116,6 +128,64 @@ export function registerMemberRoutes(app: Api, { store }: RouteContext): void {
       const at = new Date(instantOf(c.req.valid("query").at));
       const keys = await store.membersAt(id, at);
       return c.json({ at: at.toISOString(), keys, count: keys.length }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/segments/{id}/export",
+      tags,
+      summary: "Export the members",
+      description:
+        "Every member with its contact values, in key order, as a file: CSV (UTF-8 with a byte-order mark, RFC 4180; blank = empty, lists as JSON arrays; what `segql import` reads back) or JSON Lines. " +
+        "Streamed a page at a time, so any size works and writes go on meanwhile: a contact that enters or leaves during the export may or may not be in it, none appears twice. " +
+        "A failure after the first bytes (the segment deleted meanwhile) breaks the transfer off rather than end the file early.",
+      request: { params: IdParams, query: ExportQuery },
+      responses: {
+        200: {
+          description: "The members",
+          content: { "text/csv": { schema: z.string().openapi({ example: "customer_id,tenure\r\n7590-VHVEG,1\r\n" }) }, "application/x-ndjson": { schema: z.string() } },
+        },
+        ...problemResponses(400, 404),
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const q = c.req.valid("query");
+      const format = q.format ?? "csv";
+      const segment = await store.getSegment(id);
+      const chunks = exportMembers(store, id, { format, ...(q.spreadsheetSafe !== undefined ? { spreadsheetSafe: q.spreadsheetSafe } : {}) });
+      // The first chunk is read before answering, so a problem there is an ordinary problem response.
+      const first = await chunks.next();
+      const encoder = new TextEncoder();
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          if (first.done) controller.close();
+          else controller.enqueue(encoder.encode(first.value));
+        },
+        async pull(controller) {
+          try {
+            const next = await chunks.next();
+            if (next.done) controller.close();
+            else controller.enqueue(encoder.encode(next.value));
+          } catch (e) {
+            log(`segql serve: the export of segment #${id} broke off: ${e instanceof Error ? e.message : String(e)}`);
+            controller.error(e);
+          }
+        },
+        async cancel() {
+          await chunks.return(undefined);
+        },
+      });
+      return new Response(body, {
+        status: 200,
+        headers: {
+          "Content-Type": MEMBER_EXPORT_TYPES[format],
+          "Content-Disposition": attachment(`${segment.name}.${format}`),
+          "Cache-Control": "no-store",
+        },
+      });
     },
   );
 
@@ -159,4 +229,14 @@ export function registerMemberRoutes(app: Api, { store }: RouteContext): void {
       return c.json(result, 200);
     },
   );
+}
+
+/**
+ * A `Content-Disposition` for a download named after user text: an ASCII `filename` (other characters,
+ * quotes and controls as `_`) and the exact name as RFC 5987's `filename*`.
+ */
+export function attachment(name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]|["\\/:*?<>|]/g, "_");
+  const exact = encodeURIComponent(name).replace(/['()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${exact}`;
 }
