@@ -20,6 +20,8 @@ export interface MemberExportOptions {
   spreadsheetSafe?: boolean;
   /** Members read per page (default 1,000). */
   pageSize?: number;
+  /** Called with each page's number of members, as it is written (progress, counts). */
+  onRows?: (count: number) => void;
 }
 
 /** The media type of each format. */
@@ -39,6 +41,7 @@ export async function* exportMembers(store: Store, id: SegmentId, options: Membe
     let chunk = format === "csv" ? csvRecords(page, columns, { spreadsheetSafe: options.spreadsheetSafe !== false }) : jsonLinesRecords(page, columns);
     if (!started && format === "csv") chunk = csvStart(columns) + chunk;
     started = true;
+    options.onRows?.(page.length);
     yield chunk;
   }
   // A segment without members: the header alone (CSV), nothing (JSON Lines).

@@ -2,6 +2,7 @@
  * `segql segments`, `segql import` and `segql schema infer`, in-process through `main` on a DuckDB file:
  * output, JSON output, exit codes (0 ok, 1 input problems, 2 usage).
  */
+import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { segql, tempDir } from "../cli/helpers.js";
 
@@ -77,6 +78,30 @@ describe("segql segments / import / schema", { timeout: 60_000 }, () => {
     expect(preview.stderr).toContain("warning: this always holds");
     // Nothing to say about a plain condition.
     expect((await run("segments", "edit", "Odd", "ltv > 100")).stderr).toBe("");
+  });
+
+  it("export: members as CSV on stdout, or JSON Lines into a file written whole, which segql import reads back", async () => {
+    expect((await run("segments", "create", "Everyone", "id is not empty")).code).toBe(0);
+    const csv = await run("segments", "export", "Everyone");
+    expect(csv).toMatchObject({ code: 0, stderr: "" });
+    // (The helper drops the last \n of each write, which the real output keeps.)
+    expect(`${csv.stdout}\n`).toBe("\uFEFFid,plan,ltv\r\na,Pro,1200\r\nb,Free,10\r\nc,Pro,\r\n");
+    const file = `${tmp.dir}/everyone.jsonl`;
+    const out = await run("segments", "export", "Everyone", "--out", file);
+    expect(out).toMatchObject({ code: 0, stdout: "" });
+    expect(out.stderr).toMatch(/^exported 3 members of #\d+ {2}Everyone .* to .*everyone\.jsonl \(JSON Lines\)$/);
+    expect(readFileSync(file, "utf8")).toBe('{"id":"a","plan":"Pro","ltv":1200}\n{"id":"b","plan":"Free","ltv":10}\n{"id":"c","plan":"Pro","ltv":null}\n');
+    const copy = `${tmp.dir}/copy.duckdb`;
+    expect((await segql(["import", "contacts", file, "--schema", schema, "--db", copy])).code).toBe(0);
+    expect((await segql(["segments", "create", "Everyone", "id is not empty", "--db", copy])).code).toBe(0);
+    expect((await segql(["segments", "export", "Everyone", "--db", copy])).stdout).toBe(csv.stdout);
+    // Problems: exit 2 for usage, 1 for an unknown segment; a file that cannot be written leaves nothing.
+    expect((await run("segments", "export", "Everyone", "--format", "xml")).stderr).toContain("--format: csv or jsonl, found 'xml'");
+    expect((await run("segments", "export", "Everyone", "--format", "jsonl", "--raw")).code).toBe(2);
+    expect((await run("segments", "export", "Nobody")).code).toBe(1);
+    const nowhere = await run("segments", "export", "Everyone", "--out", `${tmp.dir}/no/such/dir.csv`);
+    expect(nowhere).toMatchObject({ code: 2, stderr: expect.stringContaining("cannot write") });
+    expect(readdirSync(tmp.dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
   });
 
   it("schema infer prints a schema and notes", async () => {

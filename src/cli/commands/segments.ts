@@ -25,6 +25,11 @@ commands:
   delete SEGMENT [--force]               refused while other segments read it, unless --force
   members SEGMENT [--limit N] [--sort FIELD] [--desc] [--at ISO]
   members SEGMENT (--add KEY,… | --remove KEY,… | --add-file FILE | --remove-file FILE) [--skip-unknown]
+  export SEGMENT [--out FILE] [--format csv|jsonl] [--raw]
+                                         every member with its fields, as CSV (default; UTF-8, what
+                                         segql import reads) or JSON Lines; to stdout or FILE (written
+                                         whole or not at all). --raw: text a spreadsheet would run as a
+                                         formula (=, +, -, @) as stored, not with a ' before it
   preview (EXPRESSION | -f FILE) [--for SEGMENT] [--limit N] [--sort FIELD] [--desc] [--dialect D]
                                          count, first contacts, SQL, per-condition counts (and impact)
   why (SEGMENT | --expression EXPRESSION) KEY
@@ -47,7 +52,36 @@ Examples:
   segql segments create "High value" 'lifetime_value > 1000' --schema schema.json
   segql segments preview 'plan_type = "Pro" and lifetime_value > 100' --sort lifetime_value --desc
   segql segments members "VIP list" --add-file vips.csv
+  segql segments export "High value" --out high-value.csv
   segql segments changes --since 120 --json`;
+
+/**
+ * Writes chunks to `file` whole or not at all: into a temporary file beside it, renamed over it at the end
+ * (a failure halfway leaves any earlier file as it was and no partial one).
+ */
+async function writeWhole(file: string, chunks: AsyncIterable<string>): Promise<void> {
+  const { open, rename, rm } = await import("node:fs/promises");
+  const tmp = `${file}.${process.pid}.tmp`;
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(tmp, "w");
+  } catch (e) {
+    throw new CliError(`--out: cannot write ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such folder" : (e as Error).message}`);
+  }
+  try {
+    for await (const chunk of chunks) await handle.write(chunk);
+    await handle.sync();
+    await handle.close();
+    await rename(tmp, file);
+  } catch (e) {
+    await handle.close().catch(() => {});
+    await rm(tmp, { force: true });
+    // The file system's refusals (a full disk) are said as such; a store's go on to be said as refusals.
+    const code = (e as NodeJS.ErrnoException).code;
+    if (typeof code === "string" && /^E[A-Z]+$/.test(code)) throw new CliError(`--out: cannot write ${file}: ${(e as Error).message}`);
+    throw e;
+  }
+}
 
 /** The options every store command takes. */
 export const STORE_OPTIONS: OptionSpec = {
@@ -204,6 +238,7 @@ const COMMAND_OPTIONS: Record<string, OptionSpec> = {
     "skip-unknown": { value: false },
   },
   preview: { file: { value: true, short: "f" }, for: { value: true }, limit: { value: true }, sort: { value: true }, desc: { value: false }, dialect: { value: true } },
+  export: { out: { value: true, short: "o" }, format: { value: true }, raw: { value: false } },
   why: { expression: { value: true } },
   refresh: { relative: { value: false } },
   changes: { since: { value: true }, segment: { value: true }, limit: { value: true } },
@@ -221,7 +256,7 @@ async function warnAbout(store: Store, expression: string, segmentId: number | u
 
 export async function run(args: string[], io: Io): Promise<number> {
   const [command, ...rest] = args;
-  if (command === undefined) throw new CliError("missing command: list, show, create, edit, duplicate, delete, members, preview, why, refresh or changes (see segql segments --help)");
+  if (command === undefined) throw new CliError("missing command: list, show, create, edit, duplicate, delete, members, export, preview, why, refresh or changes (see segql segments --help)");
   const spec = COMMAND_OPTIONS[command];
   if (!spec || !Object.hasOwn(COMMAND_OPTIONS, command)) throw new CliError(`unknown command '${command}' (see segql segments --help)`);
   const { options, positional } = parseArgs(rest, { ...STORE_OPTIONS, ...spec });
@@ -383,6 +418,28 @@ export async function run(args: string[], io: Io): Promise<number> {
           return lines.join("\n");
         });
         await warnAbout(store, expression, target?.id, io);
+        return EXIT.ok;
+      });
+    }
+    case "export": {
+      tooMany(1);
+      const out = str(options, "out");
+      const format = str(options, "format") ?? (out !== undefined && /\.(jsonl|ndjson)$/i.test(out) ? "jsonl" : "csv");
+      if (format !== "csv" && format !== "jsonl") throw new CliError(`--format: csv or jsonl, found '${format}'`);
+      if (format === "jsonl" && options["raw"] === true) throw new CliError("--raw is for CSV (JSON Lines is always as stored)");
+      return withStore(options, io, async (store) => {
+        const s = await find(store, positional[0]);
+        const { exportMembers } = await import("../../store/index.js");
+        let members = 0;
+        const chunks = exportMembers(store, s.id, { format, spreadsheetSafe: options["raw"] !== true, onRows: (n) => (members += n) });
+        if (out === undefined) {
+          for await (const chunk of chunks) io.out(chunk);
+          return EXIT.ok;
+        }
+        await writeWhole(out, chunks);
+        const summaryLine = `exported ${members} member${members === 1 ? "" : "s"} of ${summary(s)} to ${out} (${format === "csv" ? "CSV" : "JSON Lines"})`;
+        if (json) io.out(JSON.stringify({ segment: s.id, file: out, format, members }, null, 2));
+        else io.err(summaryLine);
         return EXIT.ok;
       });
     }
