@@ -19,15 +19,18 @@ export interface SegmentsServer {
   close(): Promise<void>;
 }
 
-/** Builds the app when stale, then serves it and the API over a new demo database in a temporary directory. */
-export async function startSegmentsServer(): Promise<SegmentsServer> {
+/**
+ * Builds the app when stale, then serves it and the API over a new demo database in a temporary directory
+ * (with `token`, the API wants it, as `segql serve --token`).
+ */
+export async function startSegmentsServer(options: { token?: string } = {}): Promise<SegmentsServer> {
   await ensureBuild();
   const dir = mkdtempSync(join(tmpdir(), "segql-web-"));
   const store = await openStore({ db: join(dir, "segql.duckdb"), schema: demoSchema() });
   let server: RunningServer;
   try {
     await seedDemo(store);
-    server = await startServer({ store, port: 0, host: "127.0.0.1", staticDir: distDir, refreshEveryMs: null, log: (l) => process.stderr.write(`${l}\n`) });
+    server = await startServer({ store, port: 0, host: "127.0.0.1", staticDir: distDir, refreshEveryMs: null, ...(options.token !== undefined ? { token: options.token } : {}), log: (l) => process.stderr.write(`${l}\n`) });
   } catch (e) {
     await store.close();
     rmSync(dir, { recursive: true, force: true });

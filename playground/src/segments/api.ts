@@ -174,6 +174,47 @@ async function call<T>(method: string, path: string, c: Call = {}): Promise<Tagg
   return { body: body as T, etag: res.headers.get("ETag") };
 }
 
+/** Formats of a members export. */
+export type ExportFormat = "csv" | "jsonl";
+
+/** Where a segment's members download as a file (`GET /api/segments/{id}/export`). */
+export function exportUrl(id: number, format: ExportFormat): string {
+  return new URL(`${BASE}/segments/${id}/export${format === "csv" ? "" : `?format=${format}`}`, document.baseURI).href;
+}
+
+/**
+ * Downloads a segment's members when the API needs a token, which a plain link cannot send: fetched with it,
+ * then saved from memory under `fileName`. Without a token the page links to `exportUrl` instead, and the
+ * browser streams the file to disk.
+ */
+export async function downloadExport(id: number, format: ExportFormat, fileName: string): Promise<void> {
+  const headers: Record<string, string> = {};
+  const token = savedToken();
+  if (token) headers["Authorization"] = `Bearer ${token}`;
+  let res: Response;
+  try {
+    res = await fetch(exportUrl(id, format), { headers });
+  } catch (e) {
+    throw new ApiError({ type: "urn:segql:problem:network", title: "The server did not answer", status: 0, detail: `the segments API did not answer (${(e as Error).message}); is segql serve running?` });
+  }
+  if (!res.ok) {
+    const body = (await res.json().catch(() => null)) as Problem | null;
+    throw new ApiError(body && typeof body === "object" && "type" in body ? body : { type: "urn:segql:problem:http", title: res.statusText, status: res.status, detail: `${res.status} ${res.statusText}` });
+  }
+  const url = URL.createObjectURL(await res.blob());
+  try {
+    const a = document.createElement("a");
+    a.href = url;
+    a.download = fileName;
+    document.body.append(a);
+    a.click();
+    a.remove();
+  } finally {
+    // Revoked once the browser has taken the file (the click starts the download asynchronously).
+    window.setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  }
+}
+
 /** Health: version, backend and counts. */
 export const health = () => call<{ status: string; version: string; backend: string; contacts: number; events: number; segments: number }>("GET", "/health").then((r) => r.body);
 /** The schema, in schema-file form. */

@@ -9,6 +9,10 @@ import { navigate, type Route } from "../router.js";
 import {
   ApiError,
   convertToStatic,
+  downloadExport,
+  exportUrl,
+  savedToken,
+  type ExportFormat,
   duplicateSegment,
   getSegment,
   memberCounts,
@@ -309,6 +313,7 @@ function MembersTab({ segment, keyField, onWhy }: { segment: Segment; keyField: 
         <span className="muted small" aria-live="polite" data-testid="members-total">
           {page.data ? `${plural(page.data.total, "member")}${query ? ` match “${query}”` : ""}` : "Loading…"}
         </span>
+        <ExportLinks segment={segment} />
       </div>
       <ProblemNote error={page.error} />
       {rows.length > 0 ? (
@@ -339,6 +344,48 @@ function MembersTab({ segment, keyField, onWhy }: { segment: Segment; keyField: 
         </button>
       </div>
     </section>
+  );
+}
+
+/**
+ * Every member with its fields as a file: CSV for a spreadsheet or the tool that sends the message, JSON
+ * Lines for a pipeline. All members, whatever the search above shows (the search narrows the table only).
+ */
+function ExportLinks({ segment }: { segment: Segment }) {
+  const toast = useToast();
+  const [busy, setBusy] = useState(false);
+  const formats: { format: ExportFormat; label: string; title: string }[] = [
+    { format: "csv", label: "CSV", title: `All ${plural(segment.memberCount, "member")} with their fields, as a CSV file (opens in a spreadsheet)` },
+    { format: "jsonl", label: "JSON Lines", title: `All ${plural(segment.memberCount, "member")} with their fields, one JSON object per line` },
+  ];
+  const save = (format: ExportFormat) => {
+    setBusy(true);
+    downloadExport(segment.id, format, `${segment.name}.${format}`).then(
+      () => setBusy(false),
+      (e: unknown) => {
+        setBusy(false);
+        toast(e instanceof ApiError ? e.problem.detail : String(e), "bad");
+      },
+    );
+  };
+  return (
+    <span className="export-links" role="group" aria-label={`Export all ${plural(segment.memberCount, "member")}`}>
+      <span className="muted small" aria-hidden="true">
+        Export all:
+      </span>
+      {formats.map(({ format, label, title }) =>
+        // Without a token a plain link: the browser streams the file to disk, whatever its size.
+        savedToken() === null ? (
+          <a key={format} className="button small" href={exportUrl(segment.id, format)} download title={title} data-testid={`export-${format}`}>
+            {label}
+          </a>
+        ) : (
+          <button key={format} type="button" className="small" onClick={() => save(format)} disabled={busy} title={title} data-testid={`export-${format}`}>
+            {label}
+          </button>
+        ),
+      )}
+    </span>
   );
 }
 
