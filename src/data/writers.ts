@@ -12,8 +12,9 @@ export interface CsvWriteOptions {
   /**
    * Spreadsheets run a cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return as a formula
    * (CSV injection: a contact's name `=HYPERLINK(…)` would run in whoever opens the export). With this
-   * (default true), such a text cell is written with a `'` before it, which spreadsheets show as text; numbers
-   * are numbers and are not touched. False writes every text as it is (for a file read back by a program).
+   * (default true), such a text cell is written with a `'` before it, which spreadsheets show as text; a
+   * sign followed only by digits and number punctuation (a phone number, `+44 20 7946 0958`) is left as it
+   * is, as are numbers. False writes every text as it is (for a file read back by a program).
    */
   spreadsheetSafe?: boolean;
 }
@@ -48,6 +49,12 @@ export function jsonLinesRecords(records: readonly Record<string, unknown>[], co
 /** Characters that make a spreadsheet read a cell as a formula when it starts with one. */
 const FORMULA_START = /^[=+\-@\t\r]/;
 
+/**
+ * A sign followed by digits and number punctuation only (`+44 20 7946 0958`, `-12.5`): no function or cell
+ * reference can hide in it, so it is left as it is (a phone number keeps its `+` in the tool it goes to).
+ */
+const SIGNED_NUMBER = /^[+-][0-9 .,()\-/]*$/;
+
 /** Characters that oblige a CSV cell to be quoted. */
 const NEEDS_QUOTES = /[",\r\n]/;
 
@@ -58,7 +65,7 @@ function csvLine(cells: readonly string[]): string {
 /** One value as CSV text: empty as blank, lists as JSON arrays, dates as ISO-8601. */
 function csvCell(v: unknown, safe: boolean): string {
   if (v === null || v === undefined) return "";
-  if (typeof v === "string") return safe && FORMULA_START.test(v) ? `'${v}` : v;
+  if (typeof v === "string") return safe && FORMULA_START.test(v) && !SIGNED_NUMBER.test(v) ? `'${v}` : v;
   if (typeof v === "number" || typeof v === "boolean") return String(v);
   if (v instanceof Date) return v.toISOString();
   if (Array.isArray(v) && v.length === 0) return "";

@@ -110,13 +110,17 @@ describe.each(BACKENDS)("member exports on %s", (backend) => {
         { id: "k1", name: '=HYPERLINK("http://x","click")', ltv: -5, tags: ["a,b", 'say "hi"'] },
         { id: "k2", name: "+44 20 7946 0958", plan: "Pro", active: false, birthday: "2000-02-29", signed_up_at: "2025-01-10T09:00:00Z" },
         { id: "k3", name: "line\nbreak, and comma" },
+        { id: "k4", name: "-2+SUM(A1:A9)" },
+        { id: "k5", name: "@cmd" },
       ]);
       const seg = await s.store.createSegment({ name: "All", kind: "dynamic", expression: "id is not empty" });
       const lines = [
         "\uFEFFid,name,plan,ltv,active,birthday,signed_up_at,tags",
         `k1,"'=HYPERLINK(""http://x"",""click"")",,-5,,,,"[""a,b"",""say \\""hi\\""""]"`,
-        "k2,'+44 20 7946 0958,Pro,,false,2000-02-29,2025-01-10T09:00:00.000Z,",
+        "k2,+44 20 7946 0958,Pro,,false,2000-02-29,2025-01-10T09:00:00.000Z,",
         'k3,"line\nbreak, and comma",,,,,,',
+        "k4,'-2+SUM(A1:A9),,,,,,",
+        "k5,'@cmd,,,,,,",
       ];
       expect(await exported(s.store, seg.id)).toBe(lines.map((l) => `${l}\r\n`).join(""));
       // Without the spreadsheet guard, text is as stored.

@@ -34,7 +34,7 @@ const ExportQuery = z.strictObject({
     .optional()
     .openapi({
       type: "boolean",
-      description: "CSV: a text cell a spreadsheet would run as a formula (starting with = + - @, a tab or a carriage return) gets a ' before it (default true; false for a file a program reads back).",
+      description: "CSV: a text cell a spreadsheet would run as a formula (starting with = + - @, a tab or a carriage return; not a signed number such as a phone number) gets a ' before it (default true; false for a file a program reads back).",
     }),
 });
 
