@@ -16,6 +16,11 @@ export interface Opened {
   where: string;
   /** Seconds spent generating the contacts and events. */
   generatedIn: number;
+  /**
+   * After the segments' first memberships: brings the planner's statistics up to date, as the engine does
+   * by itself soon after (PostgreSQL's autovacuum analyses a table within about a minute of bulk changes).
+   */
+  settle?(): Promise<void>;
   close(): Promise<void>;
 }
 

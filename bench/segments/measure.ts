@@ -36,6 +36,7 @@ export async function measure(engine: Engine, opened: Opened, loadBefore: number
   const t1 = performance.now();
   for (const s of list) ids.push((await store.createSegment({ name: s.name, kind: "dynamic", expression: s.expression })).id);
   const createMs = performance.now() - t1;
+  await opened.settle?.();
   log(`  created ${list.length} segments in ${(createMs / 1000).toFixed(1)} s`);
   // The hand-written conditions select the same contacts as the saved segments.
   for (let i = 0; i < list.length; i++) {
