@@ -21,6 +21,14 @@ export interface Opened {
    * by itself soon after (PostgreSQL's autovacuum analyses a table within about a minute of bulk changes).
    */
   settle?(): Promise<void>;
+  /**
+   * Makes commits stop waiting for their write-ahead log to reach the disk (a server setting; a crash may
+   * then lose the last commits, never corrupt): the upserts are measured again after it. Only where the
+   * bench owns the server.
+   */
+  relaxCommit?(): Promise<void>;
+  /** What `relaxCommit` set, for the report. */
+  relaxedLabel?: string;
   close(): Promise<void>;
 }
 

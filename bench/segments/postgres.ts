@@ -87,6 +87,16 @@ export function postgresEngine(events: number): Engine {
           settle: async () => {
             await admin.query(`VACUUM ANALYZE ${pgSchema}.segql_memberships, ${pgSchema}.segql_membership_changes`);
           },
+          ...(server
+            ? {
+                // A reload changes the setting for the pool's open sessions too (they never SET it).
+                relaxCommit: async () => {
+                  await admin.query("ALTER SYSTEM SET synchronous_commit = off");
+                  await admin.query("SELECT pg_reload_conf()");
+                },
+                relaxedLabel: "synchronous_commit off",
+              }
+            : {}),
           close: dispose,
         };
       } catch (e) {
