@@ -63,6 +63,13 @@ export interface SqlAdapter extends Omit<SqlRunner, "stage" | "change" | "fill">
   write<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
   /** Runs `fn` on one connection seeing one consistent snapshot (a read-only transaction where the engine has one). */
   read<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
+  /**
+   * The rows of one long read a chunk at a time, on a connection of its own, from one snapshot, without
+   * holding the connection other reads share (reads and writes go on meanwhile). Only where the engine
+   * cannot page by key cheaply (DuckDB: no ordered index access, so a page past a key costs a scan of the
+   * rest); elsewhere callers page by key with `read`.
+   */
+  stream?(sql: string, params?: readonly Param[]): AsyncGenerator<Row[], void, undefined>;
   close(): Promise<void>;
 }
 

@@ -87,6 +87,26 @@ export class DuckDbAdapter implements SqlAdapter {
     });
   }
 
+  async *stream(sql: string, params?: readonly Param[]): AsyncGenerator<Row[], void, undefined> {
+    this.open();
+    const con = await this.instance.connect();
+    try {
+      await con.run("SET TimeZone = 'UTC'");
+      const result = params && params.length > 0 ? await con.stream(sql, params.map(bindValue), params.map(bindType) as DuckDBType[]) : await con.stream(sql);
+      const types = result.columnTypes().map((t) => String(t));
+      const names = result.columnNames();
+      for await (const rows of result.yieldRowsJs()) {
+        yield rows.map((r) => {
+          const row: Row = {};
+          names.forEach((n, i) => (row[n] = normalise(r[i], types[i]!)));
+          return row;
+        });
+      }
+    } finally {
+      con.closeSync();
+    }
+  }
+
   /** The write connection, for DuckDB-only bulk work (file readers); the caller holds `write`. */
   async withWriter<T>(fn: (con: DuckDBConnection) => Promise<T>): Promise<T> {
     return this.writeLock.run(async () => {

@@ -28,9 +28,9 @@ export interface MemberExportOptions {
 export const MEMBER_EXPORT_TYPES: Record<MemberExportFormat, string> = { csv: "text/csv; charset=utf-8", jsonl: "application/x-ndjson; charset=utf-8" };
 
 /**
- * The text of a segment's members, chunk by chunk: the header (CSV) and then a chunk per page, in key order.
- * A contact that enters or leaves meanwhile may or may not be in it; none appears twice. Throws
- * `NotFoundError` (before the first chunk, or later if the segment is deleted meanwhile).
+ * The text of a segment's members, chunk by chunk: the header (CSV) and then a chunk per page, in key order
+ * (what is exported of members that enter or leave meanwhile: `Store.memberPages`). Throws `NotFoundError`
+ * before the first chunk for an unknown segment.
  */
 export async function* exportMembers(store: Store, id: SegmentId, options: MemberExportOptions = {}): AsyncGenerator<string, void, undefined> {
   const format = options.format ?? "csv";

@@ -407,21 +407,40 @@ export class SqlStore implements Store {
   async *memberPages(id: SegmentId, options: { pageSize?: number } = {}): AsyncGenerator<ContactValues[], void, undefined> {
     const size = clampInt(options.pageSize, 1000, 1, 10_000, "pageSize");
     const keyName = this.ctx.contactCols[0]!.field?.name ?? this.ctx.schema.key;
+    const key = `c.${this.ctx.key}`;
+    const tableIn = async (tx: SqlRunner) => (this.entry(await this.ctx.catalog(tx), id).row.kind === "static" ? "segql_static_members" : "segql_memberships");
+    const decode = (rows: readonly Row[]) => rows.map((r) => decodeContact(r, this.ctx.schema, this.ctx.contactCols));
+    const stream = this.ctx.adapter.stream?.bind(this.ctx.adapter);
+    if (stream) {
+      // One ordered read from one snapshot (the members when the export started), cut into pages.
+      const table = await this.db.read(tableIn);
+      let page: Row[] = [];
+      for await (const rows of stream(`SELECT c.* FROM ${this.ctx.table} AS c JOIN ${table} AS m ON m.contact_key = ${key} WHERE m.segment_id = $1 ORDER BY ${key}`, [id])) {
+        for (const r of rows) {
+          page.push(r);
+          if (page.length === size) {
+            yield decode(page);
+            page = [];
+          }
+        }
+      }
+      if (page.length > 0) yield decode(page);
+      return;
+    }
+    // By key, a page per read: the membership index gives each page in order (both sides bounded by the key,
+    // which the planner does not carry across the join by itself).
     let after: string | null = null;
     for (;;) {
       const from: string | null = after;
-      const rows: Row[] = await this.db.read(async (tx): Promise<Row[]> => {
-        const catalog = await this.ctx.catalog(tx);
-        const entry = this.entry(catalog, id);
-        const table = entry.row.kind === "static" ? "segql_static_members" : "segql_memberships";
-        const key = `c.${this.ctx.key}`;
-        return tx.query(
-          `SELECT c.* FROM ${this.ctx.table} AS c JOIN ${table} AS m ON m.contact_key = ${key} WHERE m.segment_id = $1${from !== null ? ` AND ${key} > $3` : ""} ORDER BY ${key} LIMIT $2`,
-          from !== null ? [id, size, from] : [id, size],
-        );
-      });
+      const rows: Row[] = await this.db.read(
+        async (tx): Promise<Row[]> =>
+          tx.query(
+            `SELECT c.* FROM ${this.ctx.table} AS c JOIN ${await tableIn(tx)} AS m ON m.contact_key = ${key} WHERE m.segment_id = $1${from !== null ? ` AND m.contact_key > $3 AND ${key} > $3` : ""} ORDER BY m.contact_key LIMIT $2`,
+            from !== null ? [id, size, from] : [id, size],
+          ),
+      );
       if (rows.length === 0) return;
-      const page: ContactValues[] = rows.map((r) => decodeContact(r, this.ctx.schema, this.ctx.contactCols));
+      const page = decode(rows);
       yield page;
       if (rows.length < size) return;
       after = String(page[page.length - 1]![keyName]);

@@ -95,6 +95,8 @@ export class WriteBack {
   ) {
     this.nextN = lastN + 1;
     const slow = <T>(fn: () => Promise<T>) => this.slow(fn);
+    const drain = () => this.drainForRead();
+    const rawStream = raw.stream?.bind(raw);
     this.adapter = {
       kind: raw.kind,
       location: raw.location,
@@ -109,6 +111,15 @@ export class WriteBack {
         await this.drainForRead();
         return raw.read(fn);
       },
+      // A long read sees what was answered before it, as `read` does.
+      ...(rawStream
+        ? {
+            stream: async function* (sql: string, params?: readonly Param[]) {
+              await drain();
+              yield* rawStream(sql, params);
+            },
+          }
+        : {}),
       close: () => this.close(),
     };
   }

@@ -153,10 +153,16 @@ describe.each(BACKENDS)("member exports on %s", (backend) => {
       }
       expect(new Set(seen).size).toBe(seen.length);
       expect(seen).toEqual([...seen].sort());
-      expect(seen).toContain("m01");
-      expect(seen).not.toContain("m20");
-      expect(seen).toContain("m99");
-      expect(seen.length).toBe(23);
+      if (backend === "duckdb") {
+        // One snapshot: exactly the members when the export started.
+        expect(seen).toEqual(keys);
+      } else {
+        // By key: what was read stays read, the rest is read as it is when its page comes.
+        expect(seen).toContain("m01");
+        expect(seen).not.toContain("m20");
+        expect(seen).toContain("m99");
+        expect(seen.length).toBe(23);
+      }
       await expect(allMembers(s.store, 999)).rejects.toBeInstanceOf(NotFoundError);
       await expect(allMembers(s.store, seg.id, 0)).rejects.toThrow(/pageSize/);
     } finally {
@@ -164,7 +170,7 @@ describe.each(BACKENDS)("member exports on %s", (backend) => {
     }
   });
 
-  it("a segment deleted during an export stops it with NotFoundError", async () => {
+  it("a segment deleted during an export: the members when it started (DuckDB), else NotFoundError", async () => {
     const s = await openTestStore(backend);
     try {
       await s.store.upsertContacts(Array.from({ length: 6 }, (_, i) => ({ id: `d${i}`, ltv: 1 })));
@@ -172,7 +178,13 @@ describe.each(BACKENDS)("member exports on %s", (backend) => {
       const pages = s.store.memberPages(seg.id, { pageSize: 2 });
       expect((await pages.next()).value).toHaveLength(2);
       await s.store.deleteSegment(seg.id);
-      await expect(pages.next()).rejects.toBeInstanceOf(NotFoundError);
+      if (backend === "duckdb") {
+        const rest: unknown[] = [];
+        for await (const page of pages) rest.push(...page);
+        expect(rest).toHaveLength(4);
+      } else {
+        await expect(pages.next()).rejects.toBeInstanceOf(NotFoundError);
+      }
     } finally {
       await s.dispose();
     }

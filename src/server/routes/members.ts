@@ -139,8 +139,8 @@ export function registerMemberRoutes(app: Api, { store, log }: RouteContext): vo
       summary: "Export the members",
       description:
         "Every member with its contact values, in key order, as a file: CSV (UTF-8 with a byte-order mark, RFC 4180; blank = empty, lists as JSON arrays; what `segql import` reads back) or JSON Lines. " +
-        "Streamed a page at a time, so any size works and writes go on meanwhile: a contact that enters or leaves during the export may or may not be in it, none appears twice. " +
-        "A failure after the first bytes (the segment deleted meanwhile) breaks the transfer off rather than end the file early.",
+        "Streamed, so any size works and reads and writes go on meanwhile: on DuckDB the members when the export started (one snapshot); on PostgreSQL a page at a time by key (a contact that enters or leaves during the export may or may not be in it, none appears twice). " +
+        "A failure after the first bytes (on PostgreSQL, the segment deleted meanwhile) breaks the transfer off rather than end the file early.",
       request: { params: IdParams, query: ExportQuery },
       responses: {
         200: {
