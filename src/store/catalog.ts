@@ -379,16 +379,6 @@ export function cycleDiagnostic(ref: A.SegmentRefExpr, path: string[]): Diagnost
   return error("segment-cycle", ref.nameSpan, messages.segmentCycle(path));
 }
 
-/** The static segments (ids) whose membership a condition, as `diffSegments` writes it, tests. */
-export function staticSegmentIds(text: string): number[] {
-  const ids = new Set<number>();
-  namingStaticSegments(text, (id) => {
-    ids.add(id);
-    return "";
-  });
-  return [...ids];
-}
-
 /**
  * A condition as segql text (as `diffSegments` writes it) with its tests of the hidden static-segments
  * field (`STATIC_FIELD`) written back as `in segment` references by name: `has "3"` is `in segment "X"`,

@@ -9,7 +9,8 @@ import type { DialectName } from "../compiler/sql/dialect.js";
 import type { TypedExpr, TypedQuery } from "../checker/typed-ast.js";
 import { quoteString } from "../parser/format.js";
 import { num, quoteIdent, type SqlRunner } from "./adapter.js";
-import { Catalog, STATIC_FIELD, type Checked, type Entry } from "./catalog.js";
+import { diffSegments, type DiffOptions, type SegmentDiff } from "../analysis/index.js";
+import { Catalog, namingStaticSegments, STATIC_FIELD, type Checked, type Entry } from "./catalog.js";
 import { iso, type Ctx } from "./context.js";
 import { InvalidExpressionError, InvalidInputError, NotFoundError } from "./errors.js";
 import { loadContacts, loadEvents } from "./membership.js";
@@ -161,6 +162,23 @@ export async function typedCondition(ctx: Ctx, tx: SqlRunner, catalog: Catalog, 
   const text = old.expression ?? today;
   if (text === null) throw new InvalidInputError([{ path: "version", message: `version ${target.version} of segment #${e.row.id} was a static list, whose members then are not kept` }]);
   return { schema: ctx.schema, expr: typedOrThrow(text, catalog.check(text)) };
+}
+
+/**
+ * See `Store.diff`: both sides read in one snapshot; the static segments they read are reasoned about as
+ * a hidden list field, written back as `in segment "Name"`.
+ */
+export async function diffConditions(ctx: Ctx, tx: SqlRunner, catalog: Catalog, old: ConditionTarget, next: ConditionTarget, options: DiffOptions, entryOf: EntryOf): Promise<SegmentDiff> {
+  const before = await typedCondition(ctx, tx, catalog, old, entryOf);
+  const after = await typedCondition(ctx, tx, catalog, next, entryOf);
+  const diff = diffSegments(before, after, options);
+  for (const side of [diff.enters, diff.leaves]) {
+    if (side.condition === null || side.everybody) continue;
+    const named = namingStaticSegments(side.condition, (id) => catalog.byId.get(id)?.row.name);
+    if (named === null) throw new InvalidInputError([{ path: "", message: "who moves cannot be written with the static segments these versions read (it depends on being in no static segment at all)" }]);
+    side.condition = named;
+  }
+  return diff;
 }
 
 /** Version `version` of a saved segment (its kind and expression); `NotFoundError` when it never had it. */

@@ -4,7 +4,7 @@
  * (name free, version matches, keys exist) and the writes they guard cannot interleave with others.
  * The membership engine is membership.ts; preview and why are evaluation.ts; imports imports.ts.
  */
-import { analysisWarnings } from "../analysis/index.js";
+import { analysisWarnings, type DiffOptions, type SegmentDiff } from "../analysis/index.js";
 import type { Diagnostic } from "../diagnostics.js";
 import type { TypedQuery } from "../checker/typed-ast.js";
 import { compileSql } from "../compiler/sql/index.js";
@@ -25,7 +25,7 @@ import {
   StoreError,
   UnknownKeysError,
 } from "./errors.js";
-import { preview, typedCondition, why } from "./evaluation.js";
+import { diffConditions, preview, typedCondition, why } from "./evaluation.js";
 import { importFile } from "./imports.js";
 import { applyDiff, changeOf, loadContacts, loadEvents, reevaluate, refreshSegment, resetDiff, type MemberTable } from "./membership.js";
 import { duckdbPhysical, postgresPhysical } from "./physical.js";
@@ -548,6 +548,13 @@ export class SqlStore implements Store {
     if ("expression" in target) checkExpressionText(target.expression, "expression");
     else if (target.version !== undefined && !(Number.isSafeInteger(target.version) && target.version >= 1)) throw new InvalidInputError([{ path: "version", message: "expected a version number (1 or more)" }]);
     return this.db.read(async (tx) => typedCondition(this.ctx, tx, await this.ctx.catalog(tx), target, (c, id) => this.entry(c, id)));
+  }
+
+  async diff(old: ConditionTarget, next: ConditionTarget, options: DiffOptions = {}): Promise<SegmentDiff> {
+    for (const [side, target] of [["old", old], ["new", next]] as const) {
+      if ("expression" in target) checkExpressionText(target.expression, side);
+    }
+    return this.db.read(async (tx) => diffConditions(this.ctx, tx, await this.ctx.catalog(tx), old, next, options, (c, id) => this.entry(c, id)));
   }
 
   async why(target: { segmentId: SegmentId } | { expression: string }, key: string): Promise<Why> {

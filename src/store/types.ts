@@ -10,6 +10,7 @@ import type { Span } from "../diagnostics.js";
 import type { Diagnostic } from "../diagnostics.js";
 import type { ExplainNode } from "../compiler/predicate/explain.js";
 import type { DialectName } from "../compiler/sql/dialect.js";
+import type { DiffOptions, SegmentDiff } from "../analysis/index.js";
 import type { TypedQuery } from "../checker/typed-ast.js";
 import type { Schema } from "../schema/schema.js";
 import type { InputProblem } from "./errors.js";
@@ -510,6 +511,12 @@ export interface Store {
    * the only ones kept); `NotFoundError` for a version the segment never had.
    */
   typedCondition(target: ConditionTarget): Promise<TypedQuery>;
+  /**
+   * Who enters and who leaves between two versions (expressions, saved segments, versions of them), over
+   * every possible contact, as simplified conditions (`diffSegments`); the static segments they read are
+   * said as `in segment "Name"`. `InvalidExpressionError`, `NotFoundError` as `typedCondition`.
+   */
+  diff(old: ConditionTarget, next: ConditionTarget, options?: DiffOptions): Promise<SegmentDiff>;
   /** Why a contact is (or is not) matched by a saved segment or an expression: every node's value. */
   why(target: { segmentId: SegmentId } | { expression: string }, key: string): Promise<Why>;
   /** Recomputes dynamic memberships in the database and logs who entered and exited (in dependency order). */

@@ -104,6 +104,22 @@ describe("segql segments / import / schema", { timeout: 60_000 }, () => {
     expect(readdirSync(tmp.dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
   });
 
+  it("diff: who enters and who leaves between a saved segment's versions, or to an edit, by the rules", async () => {
+    expect((await run("segments", "create", "Spenders", "ltv > 100")).code).toBe(0);
+    const single = await run("segments", "diff", "Spenders");
+    expect(single).toMatchObject({ code: 2, stderr: expect.stringContaining("has one version") });
+    const edit = await run("segments", "diff", "Spenders", 'ltv > 100 and plan = "Pro"');
+    expect(edit.stdout).toMatch(/^#\d+ Spenders: version 1 → ltv > 100 and plan = "Pro"\nwho enters: nobody\nwho leaves: ltv > 100 and plan != "Pro"$/);
+    expect((await run("segments", "edit", "Spenders", "ltv > 50")).code).toBe(0);
+    const last = await run("segments", "diff", "Spenders");
+    expect(last.stdout.split("\n").slice(1)).toEqual(["who enters: ltv > 50 and ltv <= 100", "who leaves: nobody"]);
+    const json = JSON.parse((await run("segments", "diff", "Spenders", "--from", "2", "--to", "1", "--json")).stdout);
+    expect(json).toMatchObject({ old: "version 2", new: "version 1", enters: { nobody: true }, leaves: { condition: "ltv > 50 and ltv <= 100" }, same: false });
+    expect((await run("segments", "diff", "Spenders", "--from", "7")).stderr).toContain("has no version 7 (its versions are 1-2)");
+    expect((await run("segments", "diff", "Spenders", "ltv >> 1")).code).toBe(1);
+    expect((await run("segments", "diff", "Spenders", "--to", "1", "ltv > 1")).code).toBe(2);
+  });
+
   it("schema infer prints a schema and notes", async () => {
     const r = await segql(["schema", "infer", contacts]);
     expect(r.code).toBe(0);

@@ -73,7 +73,8 @@ export async function run(args: string[], io: Io): Promise<number> {
   return EXIT.ok;
 }
 
-function sideText(side: DiffSide): string {
+/** One side of a diff as a line says it: nobody, every contact, or the condition. */
+export function sideText(side: DiffSide): string {
   if (side.nobody) return "nobody";
   if (side.everybody) return "every contact";
   return side.condition!;

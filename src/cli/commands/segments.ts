@@ -7,6 +7,7 @@ import { renderDiagnostics } from "../../diagnostics.js";
 import type { Store, Segment, StoreError as StoreErrorType } from "../../store/index.js";
 import { CliError, EXIT, parseArgs, readInputFile, type Io, type OptionSpec } from "../io.js";
 import { loadSchema } from "./check.js";
+import { sideText } from "./diff.js";
 
 export const help = `usage: segql segments <command> [--db FILE|URL] [--json] …
 
@@ -32,6 +33,10 @@ commands:
                                          formula (=, +, -, @) as stored, not with a ' before it
   preview (EXPRESSION | -f FILE) [--for SEGMENT] [--limit N] [--sort FIELD] [--desc] [--dialect D]
                                          count, first contacts, SQL, per-condition counts (and impact)
+  diff SEGMENT [--from V] [--to W] [EXPRESSION | -f FILE] [--steps N]
+                                         who enters and who leaves between two versions, by the rules
+                                         (default: the version before the current one → the current);
+                                         with EXPRESSION: the current (or --from) → that edit
   why (SEGMENT | --expression EXPRESSION) KEY
   refresh [SEGMENT…] [--relative]        recompute memberships (default: every dynamic segment)
   changes [--since SEQ] [--segment SEGMENT] [--limit N]
@@ -238,6 +243,7 @@ const COMMAND_OPTIONS: Record<string, OptionSpec> = {
     "skip-unknown": { value: false },
   },
   preview: { file: { value: true, short: "f" }, for: { value: true }, limit: { value: true }, sort: { value: true }, desc: { value: false }, dialect: { value: true } },
+  diff: { from: { value: true }, to: { value: true }, file: { value: true, short: "f" }, steps: { value: true } },
   export: { out: { value: true, short: "o" }, format: { value: true }, raw: { value: false } },
   why: { expression: { value: true } },
   refresh: { relative: { value: false } },
@@ -256,7 +262,7 @@ async function warnAbout(store: Store, expression: string, segmentId: number | u
 
 export async function run(args: string[], io: Io): Promise<number> {
   const [command, ...rest] = args;
-  if (command === undefined) throw new CliError("missing command: list, show, create, edit, duplicate, delete, members, export, preview, why, refresh or changes (see segql segments --help)");
+  if (command === undefined) throw new CliError("missing command: list, show, create, edit, duplicate, delete, members, export, preview, diff, why, refresh or changes (see segql segments --help)");
   const spec = COMMAND_OPTIONS[command];
   if (!spec || !Object.hasOwn(COMMAND_OPTIONS, command)) throw new CliError(`unknown command '${command}' (see segql segments --help)`);
   const { options, positional } = parseArgs(rest, { ...STORE_OPTIONS, ...spec });
@@ -440,6 +446,28 @@ export async function run(args: string[], io: Io): Promise<number> {
         const summaryLine = `exported ${members} member${members === 1 ? "" : "s"} of ${summary(s)} to ${out} (${format === "csv" ? "CSV" : "JSON Lines"})`;
         if (json) io.out(JSON.stringify({ segment: s.id, file: out, format, members }, null, 2));
         else io.err(summaryLine);
+        return EXIT.ok;
+      });
+    }
+    case "diff": {
+      tooMany(2);
+      const expression = expressionOf(options, positional[1], false);
+      if (expression !== undefined && options["to"] !== undefined) throw new CliError("give --to or an EXPRESSION to compare with, not both");
+      const steps = intOption(options, "steps");
+      if (steps !== undefined && (steps < 1 || steps > 10_000_000)) throw new CliError("--steps: a whole number from 1 to 10,000,000");
+      return withStore(options, io, async (store) => {
+        const s = await find(store, positional[0]);
+        const to = intOption(options, "to");
+        const from = intOption(options, "from") ?? (expression !== undefined ? s.version : (to ?? s.version) - 1);
+        if (from < 1) throw new CliError(`#${s.id} "${s.name}" has one version: nothing before it to compare with (give an EXPRESSION to compare with)`);
+        const older = { segmentId: s.id, version: from };
+        const newer = expression !== undefined ? { expression } : { segmentId: s.id, version: to ?? s.version };
+        const diff = await store.diff(older, newer, steps !== undefined ? { steps } : {});
+        const label = (v: { version?: number; expression?: string }) => (v.expression !== undefined ? v.expression : `version ${v.version}`);
+        print({ segment: s.id, old: label(older), new: label(newer), ...diff }, () =>
+          [`#${s.id} ${s.name}: ${label(older)} → ${label(newer)}`, `who enters: ${sideText(diff.enters)}`, `who leaves: ${sideText(diff.leaves)}`].join("\n"),
+        );
+        for (const note of diff.notes) io.err(`segql segments diff: note: ${note}`);
         return EXIT.ok;
       });
     }

@@ -4,9 +4,8 @@
  * contacts where they differ; `POST /api/diff`, who enters and who leaves between two versions.
  */
 import { createRoute } from "@hono/zod-openapi";
-import { diffSegments, relate } from "../../analysis/index.js";
-import { namingStaticSegments, STATIC_FIELD, staticSegmentIds } from "../../store/catalog.js";
-import { ProblemError } from "../problems.js";
+import { relate } from "../../analysis/index.js";
+import { STATIC_FIELD } from "../../store/catalog.js";
 import { DiffBody, DiffSchema, RelateBody, RelationSchema } from "../schemas.js";
 import { jsonBody, jsonResponse, problemResponses, type Api, type RouteContext } from "./kit.js";
 
@@ -60,19 +59,7 @@ export function registerRelateRoutes(app: Api, { store }: RouteContext): void {
     }),
     async (c) => {
       const body = c.req.valid("json");
-      const before = await store.typedCondition(body.old);
-      const after = await store.typedCondition(body.new);
-      const diff = diffSegments(before, after, { steps: body.steps ?? DEFAULT_STEPS });
-      // A static segment is reasoned about as a hidden list field: written back as `in segment` by name.
-      const sides = [diff.enters, diff.leaves].filter((side) => side.condition !== null && !side.everybody);
-      const names = new Map<number, string>();
-      for (const id of new Set(sides.flatMap((side) => staticSegmentIds(side.condition!)))) names.set(id, (await store.getSegment(id)).name);
-      for (const side of sides) {
-        const named = namingStaticSegments(side.condition!, (id) => names.get(id));
-        if (named === null) throw new ProblemError("invalid-input", "who moves cannot be written with the static segments these versions read (it depends on being in no static segment at all)");
-        side.condition = named;
-      }
-      return c.json(diff, 200);
+      return c.json(await store.diff(body.old, body.new, { steps: body.steps ?? DEFAULT_STEPS }), 200);
     },
   );
 }
