@@ -21,6 +21,8 @@ export interface Opened {
    * by itself soon after (PostgreSQL's autovacuum analyses a table within about a minute of bulk changes).
    */
   settle?(): Promise<void>;
+  /** What `settle` does and why, for the report. */
+  settleNote?: string;
   /**
    * Makes commits stop waiting for their write-ahead log to reach the disk (a server setting; a crash may
    * then lose the last commits, never corrupt): the upserts are measured again after it. Only where the
