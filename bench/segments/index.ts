@@ -126,7 +126,7 @@ export async function run(): Promise<string> {
     scales.length > 1
       ? `The segments store on ${parts.map((p) => p.engine.title).join(" and ")}: the same measures on each engine, each beside hand-written SQL on the same database (so compare the ratios to each engine's own hand-written SQL; absolute times also depend on the machine's load, stated per engine). ${
           same
-            ? `Both at ${scales[0]!.contacts?.toLocaleString("en-US")} contacts.`
+            ? `Both at ${scales[0]!.contacts?.toLocaleString("en-US")} contacts, with the same distributions drawn by each engine's own hash function (so counts differ slightly).`
             : `**The scales differ**: ${scales.map((s) => `${s.title} ${s.contacts?.toLocaleString("en-US") ?? "?"} contacts`).join(", ")}; absolute times are not comparable across engines.`
         }`
       : "";
