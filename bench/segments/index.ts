@@ -60,6 +60,8 @@ function selected(all: Engine[]): Set<string> {
 /** An engine subsection's heading (the first form is the one of the DuckDB-only bench, still read). */
 const heading = (title: string) => `### bench/segments on ${title}`;
 const HEADING = /^(?:## bench\/segments: the segments store \((\w+)\)|### bench\/segments on (\w+))$/m;
+/** The place before each heading (without groups: split would return a lookahead's groups too). */
+const BEFORE_HEADING = /^(?=(?:## bench\/segments: the segments store \(\w+\)|### bench\/segments on \w+)$)/m;
 
 /**
  * The engine subsections of the segments section now in BENCHMARKS.md, by engine title, each ending with
@@ -73,7 +75,7 @@ function previousSubsections(): Map<string, string> {
   if (!section) return out;
   const run = /^_Run (\S+) on (.*?)\._\s*$/m.exec(section);
   const body = section.replace(/^_Run .*$/m, "");
-  for (const part of body.split(new RegExp(`^(?=${HEADING.source.slice(1, -1)}$)`, "m"))) {
+  for (const part of body.split(BEFORE_HEADING)) {
     const m = HEADING.exec(part);
     if (!m || m.index !== 0) continue;
     const title = m[1] ?? m[2]!;
