@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { SqlAdapter } from "../../src/store/adapter.js";
-import { openStore } from "../../src/store/index.js";
+import { openStore, type Store } from "../../src/store/index.js";
 import type { Engine } from "./engine.js";
 import { schema } from "./workload.js";
 
@@ -29,8 +29,9 @@ export function duckdbEngine(events: number): Engine {
     },
     async open(now) {
       const dir = mkdtempSync(join(tmpdir(), "segql-bench-segments-"));
+      let store: Store | null = null;
       try {
-        const store = await openStore({ db: join(dir, "bench.duckdb"), schema, clock: () => now });
+        store = await openStore({ db: join(dir, "bench.duckdb"), schema, clock: () => now });
         const db = (store as unknown as { ctx: { adapter: SqlAdapter } }).ctx.adapter;
         const t0 = performance.now();
         await db.exec("DROP INDEX IF EXISTS events_segql_contact");
@@ -51,11 +52,12 @@ export function duckdbEngine(events: number): Engine {
           where: "in a DuckDB file",
           generatedIn: (performance.now() - t0) / 1000,
           async close() {
-            await store.close();
+            await store?.close();
             rmSync(dir, { recursive: true, force: true });
           },
         };
       } catch (e) {
+        await store?.close().catch(() => undefined);
         rmSync(dir, { recursive: true, force: true });
         throw e;
       }
