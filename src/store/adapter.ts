@@ -35,6 +35,12 @@ export interface SqlRunner {
    * one name is always used with one width (`stageName`).
    */
   stage(name: string, width: number, rows: readonly (readonly (string | null)[])[]): Promise<void>;
+  /**
+   * After `changed` rows of the store's table `table` changed at once: brings the planner's statistics up
+   * to date where the engine would do it only later (PostgreSQL: autovacuum within about a minute; until
+   * then a plan made for a near-empty table can scan a large one once per row). DuckDB keeps them itself.
+   */
+  analyzeAfter?(table: string, changed: number): Promise<void>;
 }
 
 /** The staging table for `width` columns of a purpose (`keys`, `rows`). */

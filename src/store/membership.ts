@@ -61,6 +61,8 @@ export async function applyDiff(
   }
   const exited = await tx.change(`DELETE FROM ${table} WHERE segment_id = $1 AND contact_key IN (SELECT contact_key FROM segql_diff WHERE change = 'exited')`, [segment.id]);
   const entered = await tx.change(`INSERT INTO ${table} (segment_id, contact_key) SELECT $1, contact_key FROM segql_diff WHERE change = 'entered'`, [segment.id]);
+  // A first membership of many contacts: the next refresh's plans must not take the table for empty.
+  await tx.analyzeAfter?.(table, entered + exited);
   if (refreshedAt !== undefined) await tx.query("UPDATE segql_segments SET member_count = member_count + $2, refreshed_at = $3 WHERE id = $1", [segment.id, entered - exited, refreshedAt]);
   else if (entered + exited !== 0) await tx.query("UPDATE segql_segments SET member_count = member_count + $2 WHERE id = $1", [segment.id, entered - exited]);
   return { entered, exited };

@@ -223,6 +223,15 @@ const STAGE_BATCH = 20_000;
 function withStage(r: Omit<SqlRunner, "stage" | "fill">): SqlRunner {
   return {
     ...r,
+    async analyzeAfter(table, changed) {
+      if (changed < ANALYZE_MIN_ROWS) return;
+      // As autovacuum decides, only sooner: when the change is a good part of what the statistics counted
+      // (-1 or 0: never analysed, or analysed empty). `table` is one of the store's own names.
+      const rows = await r.query("SELECT reltuples FROM pg_class WHERE oid = to_regclass($1)", [table]);
+      const counted = Number(rows[0]?.["reltuples"] ?? -1);
+      if (counted > 0 && changed < ANALYZE_FRACTION * counted) return;
+      await r.exec(`ANALYZE ${table}`);
+    },
     async fill(name, columns, select, params) {
       await r.exec(`CREATE TEMP TABLE IF NOT EXISTS ${name} (${columns}); TRUNCATE ${name}`);
       await r.query(`INSERT INTO ${name} ${select}`, params);
@@ -237,6 +246,11 @@ function withStage(r: Omit<SqlRunner, "stage" | "fill">): SqlRunner {
     },
   };
 }
+
+/** Rows changed at once below which the statistics are left to autovacuum. */
+const ANALYZE_MIN_ROWS = 5_000;
+/** The part of the rows the statistics counted that a change must reach for `analyzeAfter` to analyse. */
+const ANALYZE_FRACTION = 0.2;
 
 /** JS arrays go as PostgreSQL arrays; numbers as text (the SQL casts where the type matters). */
 function pgParam(p: Param): unknown {
