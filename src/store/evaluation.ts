@@ -156,10 +156,9 @@ export async function typedCondition(ctx: Ctx, tx: SqlRunner, catalog: Catalog, 
   if (target.version === undefined || target.version === e.row.version) {
     return { schema: ctx.schema, expr: typedOrThrow(e.row.expression ?? "", today !== null ? catalog.check(today) : ctx.checkSaved(catalog, e)) };
   }
-  const old = await savedVersion(tx, e, target.version);
   // A static list's members are not versioned: a static version of a segment that is static today means
   // today's list (a segment converts from dynamic to static, never back).
-  const text = old.expression ?? today;
+  const text = (await savedExpression(tx, e, target.version)) ?? today;
   if (text === null) throw new InvalidInputError([{ path: "version", message: `version ${target.version} of segment #${e.row.id} was a static list, whose members then are not kept` }]);
   return { schema: ctx.schema, expr: typedOrThrow(text, catalog.check(text)) };
 }
@@ -181,13 +180,13 @@ export async function diffConditions(ctx: Ctx, tx: SqlRunner, catalog: Catalog, 
   return diff;
 }
 
-/** Version `version` of a saved segment (its kind and expression); `NotFoundError` when it never had it. */
-async function savedVersion(tx: SqlRunner, e: Entry, version: number): Promise<{ kind: string; expression: string | null }> {
-  const rows = await tx.query("SELECT kind, expression FROM segql_segment_versions WHERE segment_id = $1 AND version = $2", [e.row.id, version]);
+/** The expression version `version` of a saved segment saved (null: a static list); `NotFoundError` when it never had it. */
+async function savedExpression(tx: SqlRunner, e: Entry, version: number): Promise<string | null> {
+  const rows = await tx.query("SELECT expression FROM segql_segment_versions WHERE segment_id = $1 AND version = $2", [e.row.id, version]);
   const row = rows[0];
   if (!row) throw new NotFoundError("version", version, `segment #${e.row.id} (${JSON.stringify(e.row.name)}) has no version ${version} (its versions are 1-${e.row.version})`);
   const expression = row["expression"];
-  return { kind: String(row["kind"]), expression: expression === null || expression === undefined ? null : String(expression) };
+  return expression === null || expression === undefined ? null : String(expression);
 }
 
 function typedOrThrow(text: string, checked: Checked): TypedExpr {
@@ -197,25 +196,16 @@ function typedOrThrow(text: string, checked: Checked): TypedExpr {
 
 /** See `Store.why`. */
 export async function why(ctx: Ctx, tx: SqlRunner, catalog: Catalog, target: { segmentId: SegmentId } | { expression: string }, key: string, entryOf: EntryOf): Promise<Why> {
-  let checked: Checked;
-  let segment: { id: number; name: string } | null = null;
-  if ("segmentId" in target) {
-    const e = entryOf(catalog, target.segmentId);
-    segment = Catalog.summary(e);
-    // A static segment is explained as its membership.
-    checked = e.row.kind === "static" ? catalog.check(`in segment ${quoteString(e.row.name)}`) : ctx.checkSaved(catalog, e);
-    if (!checked.typed) throw new InvalidExpressionError(e.row.expression ?? "", checked.diagnostics);
-  } else {
-    checked = catalog.check(target.expression);
-    if (!checked.typed) throw new InvalidExpressionError(target.expression, checked.diagnostics);
-  }
+  // A static segment is explained as its membership.
+  const query = await typedCondition(ctx, tx, catalog, target, entryOf);
+  const segment = "segmentId" in target ? Catalog.summary(entryOf(catalog, target.segmentId)) : null;
   const values = (await loadContacts(ctx, tx, [key])).get(key);
   if (!values) throw new NotFoundError("contact", key);
   const events = (await loadEvents(ctx, tx, [key])).get(key) ?? [];
   const statics = await tx.query("SELECT segment_id FROM segql_static_members WHERE contact_key = $1", [key]);
   const contact = { ...values, [STATIC_FIELD]: statics.map((r) => String(num(r["segment_id"]))) };
   const now = ctx.clock();
-  const explanation = explain({ schema: ctx.schema, expr: checked.typed }, contact, events, { now });
+  const explanation = explain(query, contact, events, { now });
   return { key, matches: explanation.value, root: withoutStaticTests(explanation.root), now: explanation.now, segment };
 }
 

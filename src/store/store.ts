@@ -545,15 +545,13 @@ export class SqlStore implements Store {
   }
 
   async typedCondition(target: ConditionTarget): Promise<TypedQuery> {
-    if ("expression" in target) checkExpressionText(target.expression, "expression");
-    else if (target.version !== undefined && !(Number.isSafeInteger(target.version) && target.version >= 1)) throw new InvalidInputError([{ path: "version", message: "expected a version number (1 or more)" }]);
+    checkTarget(target, "expression", "version");
     return this.db.read(async (tx) => typedCondition(this.ctx, tx, await this.ctx.catalog(tx), target, (c, id) => this.entry(c, id)));
   }
 
   async diff(old: ConditionTarget, next: ConditionTarget, options: DiffOptions = {}): Promise<SegmentDiff> {
-    for (const [side, target] of [["old", old], ["new", next]] as const) {
-      if ("expression" in target) checkExpressionText(target.expression, side);
-    }
+    checkTarget(old, "old", "old.version");
+    checkTarget(next, "new", "new.version");
     return this.db.read(async (tx) => diffConditions(this.ctx, tx, await this.ctx.catalog(tx), old, next, options, (c, id) => this.entry(c, id)));
   }
 
@@ -881,6 +879,12 @@ function checkDescription(d: unknown): string {
 function checkExpressionText(text: unknown, path: string): void {
   if (typeof text !== "string") throw new InvalidInputError([{ path, message: `expected an expression (a string), found ${JSON.stringify(text) ?? "nothing"}` }]);
   if (text.length > MAX_EXPRESSION) throw new InvalidInputError([{ path, message: `an expression has at most ${MAX_EXPRESSION} characters` }]);
+}
+
+/** What `typedCondition` and `diff` read: an expression's text, or a saved segment's version number. */
+function checkTarget(target: ConditionTarget, expressionPath: string, versionPath: string): void {
+  if ("expression" in target) checkExpressionText(target.expression, expressionPath);
+  else if (target.version !== undefined && !(Number.isSafeInteger(target.version) && target.version >= 1)) throw new InvalidInputError([{ path: versionPath, message: "expected a version number (1 or more)" }]);
 }
 
 function isStringArray(v: unknown): v is string[] {

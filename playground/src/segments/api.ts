@@ -143,6 +143,11 @@ export interface Tagged<T> {
 /** The API's base path (the app and the API share an origin). */
 const BASE = "api";
 
+/** The problem of a request that got no answer at all. */
+function unanswered(e: unknown): ApiError {
+  return new ApiError({ type: "urn:segql:problem:network", title: "The server did not answer", status: 0, detail: `the segments API did not answer (${(e as Error).message}); is segql serve running?` });
+}
+
 async function call<T>(method: string, path: string, c: Call = {}): Promise<Tagged<T>> {
   const url = new URL(`${BASE}${path}`, document.baseURI);
   for (const [k, v] of Object.entries(c.query ?? {})) if (v !== undefined && v !== null && v !== "") url.searchParams.set(k, String(v));
@@ -158,7 +163,7 @@ async function call<T>(method: string, path: string, c: Call = {}): Promise<Tagg
   try {
     res = await fetch(url, { method, headers, body: c.json !== undefined ? JSON.stringify(c.json) : undefined });
   } catch (e) {
-    throw new ApiError({ type: "urn:segql:problem:network", title: "The server did not answer", status: 0, detail: `the segments API did not answer (${(e as Error).message}); is segql serve running?` });
+    throw unanswered(e);
   }
   const text = await res.text();
   let body: unknown = null;
@@ -195,7 +200,7 @@ export async function downloadExport(id: number, format: ExportFormat, fileName:
   try {
     res = await fetch(exportUrl(id, format), { headers });
   } catch (e) {
-    throw new ApiError({ type: "urn:segql:problem:network", title: "The server did not answer", status: 0, detail: `the segments API did not answer (${(e as Error).message}); is segql serve running?` });
+    throw unanswered(e);
   }
   if (!res.ok) {
     const body = (await res.json().catch(() => null)) as Problem | null;
