@@ -67,9 +67,12 @@ async function* linesWithEnds(file: string): AsyncGenerator<[string, string]> {
     for await (const chunk of stream as AsyncIterable<string>) {
       const buf = rest + chunk;
       let at = 0;
+      // The next CR is searched again only once passed: most files have none, and a search per line to the
+      // chunk's end would read the chunk once per line.
+      let cr = buf.indexOf("\r");
       for (;;) {
         const lf = buf.indexOf("\n", at);
-        const cr = buf.indexOf("\r", at);
+        if (cr !== -1 && cr < at) cr = buf.indexOf("\r", at);
         if (lf === -1 && cr === -1) break;
         if (cr !== -1 && (lf === -1 || cr < lf)) {
           // A CR at the end of the chunk may be the first half of a CRLF: wait for the next chunk.
