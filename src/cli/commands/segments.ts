@@ -458,8 +458,16 @@ export async function run(args: string[], io: Io): Promise<number> {
       return withStore(options, io, async (store) => {
         const s = await find(store, positional[0]);
         const to = intOption(options, "to");
-        const from = intOption(options, "from") ?? (expression !== undefined ? s.version : (to ?? s.version) - 1);
-        if (from < 1) throw new CliError(`#${s.id} "${s.name}" has one version: nothing before it to compare with (give an EXPRESSION to compare with)`);
+        const given = intOption(options, "from");
+        const from = given ?? (expression !== undefined ? s.version : (to ?? s.version) - 1);
+        // (A --from of 0 goes on to the store, which says what a version number is.)
+        if (given === undefined && from < 1) {
+          throw new CliError(
+            s.version === 1
+              ? `#${s.id} "${s.name}" has one version: nothing before it to compare with (give an EXPRESSION to compare with)`
+              : `version 1 of #${s.id} "${s.name}" is its first: nothing before it to compare with (give --from V, or an EXPRESSION)`,
+          );
+        }
         const older = { segmentId: s.id, version: from };
         const newer = expression !== undefined ? { expression } : { segmentId: s.id, version: to ?? s.version };
         const diff = await store.diff(older, newer, steps !== undefined ? { steps } : {});
