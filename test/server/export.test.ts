@@ -66,6 +66,27 @@ describe.each(BACKENDS)("GET /api/segments/{id}/export on %s", (backend) => {
     expectProblem(await api.call("GET", "/api/segments/1/export?spreadsheetSafe=yes"), 400, "invalid-request");
   });
 
+  it("HEAD answers GET's status and headers without reading the members", async () => {
+    const id = await create({ name: "Pros", kind: "dynamic", expression: 'plan = "Pro"' });
+    const read = api.store.memberPages.bind(api.store);
+    let reads = 0;
+    api.store.memberPages = (...args) => {
+      reads++;
+      return read(...args);
+    };
+    const head = await api.app.request(`/api/segments/${id}/export?format=jsonl`, { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(head.headers.get("content-type")).toBe("application/x-ndjson; charset=utf-8");
+    expect(head.headers.get("content-disposition")).toContain('filename="Pros.jsonl"');
+    expect(await head.text()).toBe("");
+    expect(reads).toBe(0);
+    expect((await api.app.request("/api/segments/999/export", { method: "HEAD" })).status).toBe(404);
+    expect((await api.app.request(`/api/segments/${id}/export?format=xlsx`, { method: "HEAD" })).status).toBe(400);
+    // GET still reads them.
+    expect((await download(`/api/segments/${id}/export`)).status).toBe(200);
+    expect(reads).toBe(1);
+  });
+
   it("a segment deleted during a long export: the members when it started (DuckDB), else the transfer broken off, not a file ended early", async () => {
     const many = Array.from({ length: 2500 }, (_, i) => ({ id: `m${String(i).padStart(4, "0")}`, ltv: 5 }));
     await api.call("POST", "/api/contacts", { json: { contacts: many } });

@@ -155,6 +155,14 @@ export function registerMemberRoutes(app: Api, { store, log }: RouteContext): vo
       const q = c.req.valid("query");
       const format = q.format ?? "csv";
       const segment = await store.getSegment(id);
+      const headers = {
+        "Content-Type": MEMBER_EXPORT_TYPES[format],
+        "Content-Disposition": attachment(`${segment.name}.${format}`),
+        "Cache-Control": "no-store",
+      };
+      // HEAD answers what GET would (404 for an unknown segment, the file's type and name) without reading
+      // the members: a client probing a link must not cost a whole export.
+      if (c.req.method === "HEAD") return new Response(null, { status: 200, headers });
       const chunks = exportMembers(store, id, { format, ...(q.spreadsheetSafe !== undefined ? { spreadsheetSafe: q.spreadsheetSafe } : {}) });
       // The first chunk is read before answering, so a problem there is an ordinary problem response.
       const first = await chunks.next();
@@ -178,14 +186,7 @@ export function registerMemberRoutes(app: Api, { store, log }: RouteContext): vo
           await chunks.return(undefined);
         },
       });
-      return new Response(body, {
-        status: 200,
-        headers: {
-          "Content-Type": MEMBER_EXPORT_TYPES[format],
-          "Content-Disposition": attachment(`${segment.name}.${format}`),
-          "Cache-Control": "no-store",
-        },
-      });
+      return new Response(body, { status: 200, headers });
     },
   );
 
