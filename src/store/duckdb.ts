@@ -36,6 +36,8 @@ export class DuckDbAdapter implements SqlAdapter {
   private readonly writeLock = new Mutex();
   private readonly readLock = new Mutex();
   private closed = false;
+  /** Streams being read, each on a connection of its own (`stream`), so `close` can stop them. */
+  private readonly streams = new Set<OpenStream>();
 
   constructor(
     readonly location: string,
@@ -89,21 +91,56 @@ export class DuckDbAdapter implements SqlAdapter {
 
   async *stream(sql: string, params?: readonly Param[]): AsyncGenerator<Row[], void, undefined> {
     this.open();
-    const con = await this.instance.connect();
+    const open: OpenStream = { con: await this.instance.connect(), fetching: null, closed: false };
+    if (this.closed) {
+      open.con.closeSync();
+      throw closedError();
+    }
+    this.streams.add(open);
     try {
-      await con.run("SET TimeZone = 'UTC'");
-      const result = params && params.length > 0 ? await con.stream(sql, params.map(bindValue), params.map(bindType) as DuckDBType[]) : await con.stream(sql);
+      const { con } = open;
+      await this.settle(open, () => con.run("SET TimeZone = 'UTC'"));
+      const result = await this.settle(open, () => (params && params.length > 0 ? con.stream(sql, params.map(bindValue), params.map(bindType) as DuckDBType[]) : con.stream(sql)));
       const types = result.columnTypes().map((t) => String(t));
       const names = result.columnNames();
-      for await (const rows of result.yieldRowsJs()) {
-        yield rows.map((r) => {
+      const chunks = result.yieldRowsJs();
+      for (;;) {
+        const next = await this.settle(open, () => chunks.next());
+        if (next.done) return;
+        yield next.value.map((r) => {
           const row: Row = {};
           names.forEach((n, i) => (row[n] = normalise(r[i], types[i]!)));
           return row;
         });
       }
     } finally {
-      con.closeSync();
+      this.streams.delete(open);
+      if (!open.closed) {
+        open.closed = true;
+        open.con.closeSync();
+      }
+    }
+  }
+
+  /**
+   * Starts and awaits a stream's step, noted as in flight so that `close` waits for it before closing the
+   * connection (closing a connection while DuckDB works on it is not safe). Once `close` has closed the
+   * stream, a step is not started: it fails with "the store is closed".
+   */
+  private async settle<T>(open: OpenStream, start: () => Promise<T>): Promise<T> {
+    if (open.closed) throw closedError();
+    const step = start();
+    const settled = step.then(
+      () => undefined,
+      () => undefined,
+    );
+    open.fetching = settled;
+    try {
+      const value = await step;
+      if (open.closed) throw closedError();
+      return value;
+    } finally {
+      if (open.fetching === settled) open.fetching = null;
     }
   }
 
@@ -121,6 +158,15 @@ export class DuckDbAdapter implements SqlAdapter {
       await this.readLock.run(async () => {
         if (this.closed) return;
         this.closed = true;
+        // A stream in flight (a long export) stops here rather than hold the file open until it ends: its
+        // query is interrupted, its next step fails with "the store is closed".
+        for (const open of this.streams) {
+          open.closed = true;
+          open.con.interrupt();
+          if (open.fetching) await open.fetching;
+          open.con.closeSync();
+        }
+        this.streams.clear();
         forgetPrepared(this.reader);
         forgetPrepared(this.writer);
         this.reader.closeSync();
@@ -131,8 +177,19 @@ export class DuckDbAdapter implements SqlAdapter {
   }
 
   private open(): void {
-    if (this.closed) throw new InvalidInputError([{ path: "", message: "the store is closed" }]);
+    if (this.closed) throw closedError();
   }
+}
+
+/** A stream's own connection, the step it is waiting for, and whether `close` closed it. */
+interface OpenStream {
+  con: DuckDBConnection;
+  fetching: Promise<void> | null;
+  closed: boolean;
+}
+
+function closedError(): InvalidInputError {
+  return new InvalidInputError([{ path: "", message: "the store is closed" }]);
 }
 
 const TRACE = process.env["SEGQL_STORE_TRACE"] === "1";

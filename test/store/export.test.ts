@@ -190,3 +190,39 @@ describe.each(BACKENDS)("member exports on %s", (backend) => {
     }
   });
 });
+
+describe("closing a DuckDB store during an export", () => {
+  it("stops the export (its next page fails: the store is closed) and frees the file at once", async () => {
+    const file = join(dir, "closing.duckdb");
+    const store = await openStore({ schema: crmSchema, db: file });
+    // Enough members for several of DuckDB's chunks (2,048 rows), so the read is still going when the store closes.
+    await store.upsertContacts(Array.from({ length: 10_000 }, (_, i) => ({ id: `c${String(i).padStart(5, "0")}`, ltv: i })));
+    const seg = await store.createSegment({ name: "All", kind: "dynamic", expression: "ltv >= 0" });
+    const pages = store.memberPages(seg.id, { pageSize: 100 });
+    expect((await pages.next()).value).toHaveLength(100);
+    await store.close();
+    // The rest of the page DuckDB had already fetched may come; then the export stops.
+    let rows = 100;
+    const stopped = await (async () => {
+      try {
+        for (;;) {
+          const next = await pages.next();
+          if (next.done) return null;
+          rows += next.value.length;
+        }
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(stopped?.message).toContain("the store is closed");
+    expect(rows).toBeLessThan(10_000);
+    // The file is free: another store opens it and writes.
+    const again = await openStore({ schema: crmSchema, db: file });
+    try {
+      await again.upsertContacts([{ id: "late", ltv: 1 }]);
+      expect((await again.getSegment(seg.id)).memberCount).toBe(10_001);
+    } finally {
+      await again.close();
+    }
+  });
+});
