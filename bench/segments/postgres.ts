@@ -183,7 +183,15 @@ async function startServer(): Promise<Server | { skipped: string }> {
   const as = (cmd: string, args: string[]) => (root ? execFileSync("runuser", ["-u", "postgres", "--", join(bin, cmd), ...args], { stdio: "pipe" }) : execFileSync(join(bin, cmd), args, { stdio: "pipe" }));
   const data = join(dir, "data");
   let started = false;
+  // Ctrl-C (or a kill) during the bench's minutes of work stops the server and removes its folder too,
+  // rather than leave a server running on a folder in /tmp.
+  const interrupted = (signal: NodeJS.Signals) => {
+    stop();
+    process.exit(signal === "SIGINT" ? 130 : 143);
+  };
   const stop = () => {
+    process.off("SIGINT", interrupted);
+    process.off("SIGTERM", interrupted);
     if (started) {
       try {
         as("pg_ctl", ["-D", data, "-m", "fast", "-w", "stop"]);
@@ -200,6 +208,8 @@ async function startServer(): Promise<Server | { skipped: string }> {
       const gid = Number(execFileSync("id", ["-g", "postgres"]).toString().trim());
       chownSync(dir, uid, gid);
     }
+    process.on("SIGINT", interrupted);
+    process.on("SIGTERM", interrupted);
     as("initdb", ["-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"]);
     const port = await freePort();
     const options = ["-c listen_addresses=127.0.0.1", `-p ${port}`, `-k ${dir}`, ...SERVER_SETTINGS.map((s) => `-c ${s}`)].join(" ");
