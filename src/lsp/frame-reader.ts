@@ -6,6 +6,12 @@
  * header) it reports an error and keeps reading from the middle of the garbage, so the server never answers
  * again and never exits (issue 10, case 11). Here every framing error is final: it is reported once through
  * `onFramingError` with what was wrong and where, reading stops, and the owner ends the connection.
+ *
+ * Well-framed messages of a shape vscode-jsonrpc does not survive are mended or dropped here, before it sees
+ * them (`admissible`): it reads `params.id` of every `$/cancelRequest` unchecked (a cancel without an id
+ * threw out of its reader and ended the server with an internal error), and hands a request's
+ * `"params": null` to handlers that read `params.workDoneToken` (an internal error answer, -32603, for the
+ * client's mistake).
  */
 import { AbstractMessageReader, Disposable, type DataCallback, type Message, type MessageReader } from "vscode-languageserver/node";
 
@@ -103,6 +109,7 @@ export class FrameReader extends AbstractMessageReader implements MessageReader 
       if (!message) return;
       this.skip(this.bodyLength);
       this.bodyLength = -1;
+      if (!admissible(message)) continue;
       for (const observe of this.observers) observe(message);
       this.callback?.(message);
       if (this.failed) return;
@@ -211,6 +218,23 @@ export class FrameReader extends AbstractMessageReader implements MessageReader 
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }
+}
+
+/**
+ * Whether a message may go on to the protocol library, after mending what it would misread:
+ * - a `$/cancelRequest` whose `params.id` is not a number or a string names no request: dropped (a
+ *   notification gets no answer, and there is nothing to cancel);
+ * - `"params": null` on a request is taken as no params (JSON-RPC 2.0 allows only an object or an array,
+ *   or none): the library then answers InvalidParams (-32602) for a method that needs them.
+ */
+export function admissible(message: Message): boolean {
+  const m = message as { id?: unknown; method?: unknown; params?: unknown };
+  if (m.method === "$/cancelRequest" && m.id === undefined) {
+    const id = m.params !== null && typeof m.params === "object" ? (m.params as { id?: unknown }).id : undefined;
+    return typeof id === "number" || typeof id === "string";
+  }
+  if (typeof m.method === "string" && m.id !== undefined && m.params === null) delete m.params;
+  return true;
 }
 
 function quote(s: string): string {
