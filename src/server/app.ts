@@ -17,6 +17,7 @@ import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { SqlCompileError } from "../compiler/sql/index.js";
 import type { Store } from "../store/index.js";
 import { VERSION } from "../version.js";
 import { requireToken } from "./auth.js";
@@ -238,6 +239,11 @@ function toProblem(error: unknown, c: Context, log: (line: string) => void): { b
   if (error instanceof ProblemError) return { body: error.problem, headers: error.headers };
   const fromStore = storeProblem(error);
   if (fromStore) return { body: fromStore.problem, headers: fromStore.headers };
+  if (error instanceof SqlCompileError) {
+    // An expression that checks but that SQL cannot hold (a time outside the years 0001-9999, `within last
+    // 99999 years`): the request's fault, said as the compiler says it. The checker has no span for it.
+    return { body: problem("invalid-expression", `the expression cannot be run in SQL: ${error.message}`, { diagnostics: [] }), headers: {} };
+  }
   if (error instanceof HTTPException) {
     // Hono's own: malformed JSON (400), unsupported media type (415), too large (413).
     if (error.status === 400) return { body: problem("bad-json", `the body is not valid JSON: ${error.message}`), headers: {} };

@@ -44,10 +44,17 @@ function boolQuery(description: string) {
 
 const cursorQuery = z.string().max(MAX_CURSOR).optional().openapi({ description: "The `next` value of the previous page (opaque)." });
 
-/** An expression's text: as long as the parser accepts (longer texts are refused before parsing). */
+/**
+ * Longest expression a route takes: the store's limit (src/store/store.ts), which every route's expression
+ * reaches (check included, for its segment references). It is below the parser's own (`LIMITS.maxInputBytes`),
+ * so the OpenAPI document states the one that applies and a longer text is a 400 on the field.
+ */
+export const MAX_EXPRESSION_CHARS = Math.min(100_000, LIMITS.maxInputBytes);
+
+/** An expression's text, refused before parsing when longer than the routes take. */
 const expressionText = z
   .string()
-  .max(LIMITS.maxInputBytes, `expected at most ${LIMITS.maxInputBytes} characters`)
+  .max(MAX_EXPRESSION_CHARS, `an expression has at most ${MAX_EXPRESSION_CHARS} characters`)
   .openapi({ description: "A segql expression.", example: 'status = "Subscribed" and lifetime_value > 1000' });
 
 /**
@@ -398,6 +405,11 @@ export function instantOf(text: string): number {
   // Date.parse also accepts loose forms ("1 2 3"); require the ISO shape first.
   const m = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?)(Z|[+-]\d{2}:\d{2})?)?$/i.exec(text);
   if (!m) return NaN;
+  // Date.parse rolls a day past the month's end over (2024-02-30 → March 1st): refuse it instead.
+  const [year, month, day] = m[1]!.split("-").map(Number) as [number, number, number];
+  const calendar = new Date(Date.UTC(2000, month - 1, day));
+  calendar.setUTCFullYear(year);
+  if (month < 1 || month > 12 || calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day) return NaN;
   // No zone means UTC, as everywhere in segql (Date.parse would read a date-time without one as local time).
   return Date.parse(m[2] === undefined ? `${m[1]}T00:00:00Z` : `${m[1]}T${m[2]}${m[3] ?? "Z"}`);
 }

@@ -56,16 +56,19 @@ export async function expectedVersion(c: Context, store: Store, id: SegmentId, c
   if (versions.length === 1) return versions[0];
   const current = await store.getSegment(id);
   if (versions.includes(current.version)) return current.version;
-  throw await staleProblem(store, new ConflictError(versions[0] ?? 0, current), changes);
+  if (versions.length > 0) throw await staleProblem(store, new ConflictError(versions[0]!, current), changes);
+  // Weak tags (never matching), or tags of no version this server made: said as such, not as "version 0".
+  const detail = `If-Match ${JSON.stringify(header.slice(0, 100))} names no version of segment #${current.id} ${JSON.stringify(current.name)}; its current version's tag is ${segmentEtag(current.version)} (weak tags, W/"…", never match): reload it and apply your change again`;
+  throw await staleProblem(store, new ConflictError(0, current), changes, detail);
 }
 
 /** The 412 for a stale edit: yours (the version you read and what you sent) and the current segment. */
-export async function staleProblem(store: Store, e: ConflictError, changes: unknown): Promise<ProblemError> {
+export async function staleProblem(store: Store, e: ConflictError, changes: unknown, detail = e.message): Promise<ProblemError> {
   const versions = await store.segmentVersions(e.current.id).catch(() => []);
   const basedOn = versions.find((v) => v.version === e.expectedVersion) ?? null;
   return new ProblemError(
     "stale-version",
-    e.message,
+    detail,
     { yours: { version: e.expectedVersion, segment: basedOn, changes }, current: segmentJson(e.current) },
     { ETag: segmentEtag(e.current.version) },
   );

@@ -1,0 +1,84 @@
+/**
+ * What a hostile QA pass of the API found (docs/api.md's promises: bad input is a 4xx problem saying where
+ * and why, never a 500; the OpenAPI document says what the routes really accept). Each case failed before
+ * its fix.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectProblem, openTestApi, seed, type TestApi } from "./helpers.js";
+
+describe("hostile inputs", () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await openTestApi("duckdb");
+    await seed(api);
+  });
+  afterAll(() => api.dispose());
+
+  // The checker accepts these times; only SQL cannot hold them (years 0001-9999).
+  const beyondSql = ["signed_up_at before 0000-01-01", "signed_up_at within last 99999 years", 'performed "Purchase" between 0000-01-01 and 2020-01-01'];
+
+  it("an expression SQL cannot hold is a 422 saying why, on every route that runs one, not a 500", async () => {
+    for (const expression of beyondSql) {
+      const calls = [
+        api.call("POST", "/api/preview", { json: { expression } }),
+        api.call("POST", "/api/segments", { json: { name: `beyond ${expression}`, kind: "dynamic", expression } }),
+        api.call("POST", "/api/segments", { json: { name: `frozen ${expression}`, kind: "static", freeze: expression } }),
+        api.call("GET", `/api/contacts?filter=${encodeURIComponent(expression)}`),
+      ];
+      for (const r of await Promise.all(calls)) {
+        const p = expectProblem(r, 422, "invalid-expression");
+        expect(p.detail).toMatch(/SQL/);
+        expect(p.detail).toMatch(/0000-01-01|99999 years/);
+        expect(p.diagnostics).toEqual([]);
+      }
+    }
+    // Nothing was saved.
+    const list = await api.call("GET", "/api/segments");
+    expect(list.body.items.map((s: { name: string }) => s.name).filter((n: string) => /beyond|frozen/.test(n))).toEqual([]);
+  });
+
+  it("an If-Match naming no version this server made says so, not 'is at version 2, not 0'", async () => {
+    const created = await api.call("POST", "/api/segments", { json: { name: "Tagged", kind: "dynamic", expression: "ltv > 1" } });
+    expect(created.status).toBe(201);
+    const id = created.body.id as number;
+    for (const tag of ['W/"v1"', '"v99999999999999999999"', '"abc"']) {
+      const r = await api.call("PATCH", `/api/segments/${id}`, { json: { description: "x" }, headers: { "If-Match": tag } });
+      const p = expectProblem(r, 412, "stale-version");
+      expect(p.detail).not.toMatch(/not 0\b/);
+      expect(p.detail).toContain(JSON.stringify(tag));
+      expect(p.detail).toMatch(/"v1"/); // the tag to send
+      expect(r.headers.get("etag")).toBe('"v1"');
+    }
+    // The segment is untouched.
+    expect((await api.call("GET", `/api/segments/${id}`)).body.description).toBe("");
+  });
+
+  it("the OpenAPI document gives the expression limit the routes apply (100,000 characters), and a longer one is a 400 on the field", async () => {
+    const doc = (await api.call("GET", "/openapi.json")).body;
+    expect(doc.components.schemas.CheckRequest.properties.expression.maxLength).toBe(100_000);
+    expect(doc.components.schemas.CreateSegment.properties.expression.maxLength).toBe(100_000);
+    const long = `ltv > 1${" or ltv > 1".repeat(10_000)}`;
+    expect(long.length).toBeGreaterThan(100_000);
+    for (const [path, json] of [
+      ["/api/check", { expression: long }],
+      ["/api/preview", { expression: long }],
+      ["/api/segments", { name: "Long", kind: "dynamic", expression: long }],
+    ] as const) {
+      const p = expectProblem(await api.call("POST", path, { json }), 400, "invalid-request");
+      expect(p.issues[0]).toMatchObject({ in: "body", path: "expression", code: "too_big" });
+      expect(p.detail).toMatch(/100000 characters/);
+    }
+  });
+
+  it("members-at refuses a date that is not on the calendar instead of rolling it over", async () => {
+    const created = await api.call("POST", "/api/segments", { json: { name: "Calendar", kind: "dynamic", expression: "ltv > 1" } });
+    const id = created.body.id as number;
+    for (const at of ["2024-02-30", "2023-02-29T00:00:00Z", "2024-04-31T10:00:00+02:00", "2024-13-01"]) {
+      const p = expectProblem(await api.call("GET", `/api/segments/${id}/members-at?at=${encodeURIComponent(at)}`), 400, "invalid-request");
+      expect(p.issues[0]).toMatchObject({ in: "query", path: "at" });
+    }
+    for (const at of ["2024-02-29", "2024-02-29T23:59:59.999Z", "2024-03-01T01:00:00+02:00"]) {
+      expect((await api.call("GET", `/api/segments/${id}/members-at?at=${encodeURIComponent(at)}`)).status, at).toBe(200);
+    }
+  });
+});
