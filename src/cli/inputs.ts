@@ -90,9 +90,23 @@ export const MAX_PRINTED_DIAGNOSTICS = 200;
  * more there are (a megabyte of repeated mistakes would otherwise print tens of megabytes).
  */
 export function renderForTerminal(text: string, diagnostics: readonly Diagnostic[], label: string | null | undefined): string {
-  const shown = renderDiagnostics(text, diagnostics.slice(0, MAX_PRINTED_DIAGNOSTICS), label ?? undefined);
+  const shown = printable(renderDiagnostics(text, diagnostics.slice(0, MAX_PRINTED_DIAGNOSTICS), label ?? undefined));
   const more = diagnostics.length - MAX_PRINTED_DIAGNOSTICS;
   return more > 0 ? `${shown}\n… and ${more.toLocaleString("en-US")} more in ${label ?? "the expression"}, not shown (--json lists them all)` : shown;
+}
+
+/**
+ * Text for a terminal with the input's control characters shown, not obeyed: the source line under a
+ * diagnostic (and the message quoting an unexpected character) would otherwise send a file's ESC
+ * sequences to the terminal (clear the screen, retitle the window, hide text). Each C0 control but line
+ * feed and tab, DEL and each C1 control becomes one visible character (U+2400 "Control Pictures": ␛ ␀ ␡,
+ * U+FFFD for C1), so the carets under the line stay aligned.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return code < 0x20 ? String.fromCharCode(0x2400 + code) : code === 0x7f ? "\u2421" : "\ufffd";
+  });
 }
 
 /** A diagnostic as JSON: 1-based line/column of both ends, 0-based offsets `[start, end)`. */

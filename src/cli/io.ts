@@ -29,7 +29,20 @@ export const EXIT = {
 /** A usage or input problem: printed as `segql <command>: message`, exit code 2. */
 export class CliError extends Error {}
 
+let stderrGuarded = false;
+
+/** The process's streams (standard error closed by its reader is not a crash: see below). */
 export function nodeIo(): Io {
+  if (!stderrGuarded) {
+    stderrGuarded = true;
+    // Standard error piped into a reader that stopped (`segql check … 2>&1 | head -1`): what is left to
+    // say there has nowhere to go, and the command goes on to its own exit status. Without a listener the
+    // EPIPE was an uncaught error: "internal error: write EPIPE", exit 3. (Standard output's EPIPE is
+    // bin/segql.js's.) Any other error of the stream is still one.
+    process.stderr.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code !== "EPIPE") throw e;
+    });
+  }
   return {
     out: (text) => process.stdout.write(text.endsWith("\n") ? text : `${text}\n`),
     err: (text) => process.stderr.write(text.endsWith("\n") ? text : `${text}\n`),

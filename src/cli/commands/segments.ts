@@ -3,8 +3,11 @@
  * code the HTTP API calls. Also the helpers `segql import` shares: opening a store from `--db`/`--schema`
  * and turning store errors into messages and exit codes.
  */
+import { existsSync } from "node:fs";
 import { renderDiagnostics } from "../../diagnostics.js";
 import type { Store, Segment, StoreError as StoreErrorType } from "../../store/index.js";
+import { SqlCompileError } from "../../compiler/sql/index.js";
+import { printable } from "../inputs.js";
 import { CliError, EXIT, parseArgs, readInputFile, type Io, type OptionSpec } from "../io.js";
 import { loadSchema } from "./check.js";
 import { sideText } from "./diff.js";
@@ -65,7 +68,9 @@ Examples:
  * (a failure halfway leaves any earlier file as it was and no partial one).
  */
 async function writeWhole(file: string, chunks: AsyncIterable<string>): Promise<void> {
-  const { open, rename, rm } = await import("node:fs/promises");
+  const { open, rename, rm, stat } = await import("node:fs/promises");
+  // A folder named as the file: said before a temporary file is made beside it (rename would say EISDIR).
+  if ((await stat(file).catch(() => null))?.isDirectory()) throw new CliError(`--out: ${file} is a folder; name a file in it`);
   const tmp = `${file}.${process.pid}.tmp`;
   let handle: Awaited<ReturnType<typeof open>>;
   try {
@@ -102,6 +107,12 @@ export async function openCliStore(options: Record<string, string | true>): Prom
   const db = typeof options["db"] === "string" ? options["db"] : undefined;
   const schemaPath = typeof options["schema"] === "string" ? options["schema"] : undefined;
   const schema = schemaPath !== undefined ? loadSchema(schemaPath) : undefined;
+  // Without a schema a missing DuckDB file cannot become a store: say so before DuckDB creates an empty
+  // file there (a mistyped --db would leave one behind).
+  const file = db ?? "segql.duckdb";
+  if (!schema && file !== ":memory:" && !/^postgres(ql)?:\/\//i.test(file) && !existsSync(file)) {
+    throw new CliError(`no database at ${file}: give a schema (--schema FILE) to create one there, or --db the file to use`);
+  }
   try {
     return await openStore({ ...(db !== undefined ? { db } : {}), ...(schema ? { schema } : {}) });
   } catch (e) {
@@ -133,7 +144,7 @@ export async function withStore(options: Record<string, string | true>, io: Io, 
     if (options["json"] === true) {
       io.out(JSON.stringify(errorJson(e), null, 2));
     } else if (e instanceof InvalidExpressionError) {
-      io.err(renderDiagnostics(e.text, e.diagnostics.filter((d) => d.severity === "error"), "<expression>"));
+      io.err(printable(renderDiagnostics(e.text, e.diagnostics.filter((d) => d.severity === "error"), "<expression>")));
     } else if (e instanceof InvalidInputError) {
       const line = (p: (typeof e.problems)[number]) => `${p.path ? `${p.path}: ` : ""}${p.field !== undefined && !p.path.endsWith(p.field) ? `field ${JSON.stringify(p.field)}: ` : ""}${p.message}`;
       if (e.total === 1 && e.problems.length === 1) io.err(`error: ${line(e.problems[0]!)}`);
@@ -153,7 +164,13 @@ export async function withStore(options: Record<string, string | true>, io: Io, 
     status = await fn(store);
   } catch (e) {
     if (e instanceof StoreError) status = refused(e);
-    else bug = { error: e };
+    else if (e instanceof SqlCompileError) {
+      // An expression that checks but that SQL cannot hold (before 0000-01-01, within last 99999 years):
+      // the input's fault, said as `segql compile` says it.
+      if (options["json"] === true) io.out(JSON.stringify({ error: "sql-compile", message: e.message }, null, 2));
+      else io.err(`error: the expression cannot be run in SQL: ${e.message}`);
+      status = EXIT.problems;
+    } else bug = { error: e };
   }
   // Closing applies what is pending and can be refused too (a write-back journal the database refuses):
   // said like any refusal, never as a crash. The store is closed whatever happened before.
@@ -257,7 +274,7 @@ const COMMAND_OPTIONS: Record<string, OptionSpec> = {
 async function warnAbout(store: Store, expression: string, segmentId: number | undefined, io: Io): Promise<void> {
   const checked = await store.checkExpression(expression, segmentId !== undefined ? { segmentId } : {});
   const warnings = checked.diagnostics.filter((d) => d.severity === "warning");
-  if (warnings.length > 0) io.err(renderDiagnostics(expression, warnings, "<expression>"));
+  if (warnings.length > 0) io.err(printable(renderDiagnostics(expression, warnings, "<expression>")));
 }
 
 export async function run(args: string[], io: Io): Promise<number> {
