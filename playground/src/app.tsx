@@ -33,8 +33,8 @@ interface RouteDef {
 const ROUTES: RouteDef[] = [
   { pattern: "/segments", section: "segments", title: () => "Segments", render: () => <SegmentsListPage /> },
   { pattern: "/segments/new", section: "segments", title: () => "New segment", render: (_r, _p, dark) => <SegmentFormPage key="new" id={null} dark={dark} /> },
-  { pattern: "/segments/:id/edit", section: "segments", title: () => "Edit segment", render: (_r, p, dark) => <SegmentFormPage key={`edit-${p["id"]}`} id={segmentId(p)} dark={dark} /> },
-  { pattern: "/segments/:id", section: "segments", title: () => "Segment", render: (r, p) => <SegmentPage key={p["id"]} id={segmentId(p)} route={r} /> },
+  { pattern: "/segments/:id/edit", section: "segments", title: () => "Edit segment", render: (_r, p, dark) => withSegmentId(p, (id) => <SegmentFormPage key={`edit-${id}`} id={id} dark={dark} />) },
+  { pattern: "/segments/:id", section: "segments", title: () => "Segment", render: (r, p) => withSegmentId(p, (id) => <SegmentPage key={id} id={id} route={r} />) },
   { pattern: "/playground", section: "playground", title: () => "Playground", render: (route, _p, dark) => <PlaygroundPage route={route} dark={dark} /> },
 ];
 
@@ -43,13 +43,31 @@ const NAV: { href: string; label: string; section: RouteDef["section"] }[] = [
   { href: "#/playground", label: "Playground", section: "playground" },
 ];
 
-function segmentId(p: Record<string, string>): number {
-  return /^\d{1,15}$/.test(p["id"] ?? "") ? Number(p["id"]) : -1;
+/** A segment's page for an id in the address; an address that is no id (`#/segments/abc`) says so without asking the server. */
+function withSegmentId(p: Record<string, string>, render: (id: number) => ReactNode): ReactNode {
+  const raw = p["id"] ?? "";
+  if (/^\d{1,15}$/.test(raw) && Number(raw) >= 1) return render(Number(raw));
+  return (
+    <div className="page" role="alert" data-testid="no-such-segment">
+      <h1>No segment here</h1>
+      <p>
+        “{raw}” in the address is not a segment's number (a segment's page is #/segments/12). <a href="#/segments">Back to the segments</a>
+      </p>
+    </div>
+  );
 }
 
 type Theme = "light" | "dark";
 
-/** Shows a page's crash (a bug) instead of a blank page, with a way back. */
+/**
+ * A page's code that could not be downloaded (each page loads when first shown): the server stopped or the
+ * network went away, not a bug. Chromium, Safari and Firefox word it differently.
+ */
+export function isChunkLoadError(error: Error): boolean {
+  return /Failed to fetch dynamically imported module|Importing a module script failed|error loading dynamically imported module|Unable to preload CSS/i.test(error.message);
+}
+
+/** Shows a page's crash (a bug) instead of a blank page, with a way back; a page that did not download says so. */
 class PageErrorBoundary extends Component<{ children: ReactNode }, { error: Error | null }> {
   override state = { error: null as Error | null };
   static getDerivedStateFromError(error: Error) {
@@ -60,6 +78,19 @@ class PageErrorBoundary extends Component<{ children: ReactNode }, { error: Erro
   }
   override render() {
     if (!this.state.error) return this.props.children;
+    if (isChunkLoadError(this.state.error)) {
+      return (
+        <div role="alert" className="page" data-testid="page-not-loaded">
+          <div className="problem">
+            <strong>This page could not be loaded: the server did not answer</strong>
+            <span>Is segql serve still running? Reload once it is back. Your unsaved segment is kept in this tab: reloading brings it back.</span>
+          </div>
+          <button type="button" onClick={() => window.location.reload()}>
+            Reload
+          </button>
+        </div>
+      );
+    }
     return (
       <div role="alert" className="pane">
         <h2>Something broke (a bug in the app; please report it)</h2>
@@ -162,7 +193,8 @@ export function App() {
       </header>
       <main id="main" tabIndex={-1} className={section === "playground" ? "wide-main" : undefined}>
         {page ? (
-          <PageErrorBoundary key={page.def.pattern}>
+          // Keyed by the path: going to another page (the nav, Back) leaves an error behind rather than keeping it.
+          <PageErrorBoundary key={route.path}>
             <Suspense fallback={<p className="page muted">Loading…</p>}>
               {page.def.section === "segments" ? <TokenGate>{page.def.render(route, page.params, theme === "dark")}</TokenGate> : page.def.render(route, page.params, theme === "dark")}
             </Suspense>

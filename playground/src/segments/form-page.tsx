@@ -196,7 +196,8 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
 
   // ---- preview --------------------------------------------------------------------------------------------
   const [preview, setPreview] = useState<{ result: Preview; text: string; diff: RulesDiff | null } | null>(null);
-  const [previewError, setPreviewError] = useState<unknown>(null);
+  // A preview's failure is about the text it was asked for: once the text changes, it no longer applies.
+  const [previewError, setPreviewError] = useState<{ error: unknown; text: string } | null>(null);
   const [previewing, setPreviewing] = useState(false);
   const doPreview = async () => {
     setPreviewing(true);
@@ -211,7 +212,7 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
       ]);
       setPreview({ result, text, diff });
     } catch (e) {
-      setPreviewError(e);
+      setPreviewError({ error: e, text });
     } finally {
       setPreviewing(false);
     }
@@ -221,7 +222,12 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
   const [saving, setSaving] = useState(false);
   const [saveError, setSaveError] = useState<unknown>(null);
   const [nameError, setNameError] = useState<string | null>(null);
-  const [diagnostics, setDiagnostics] = useState<ApiDiagnostic[]>([]);
+  // The server checker's findings on save are about the text that was sent: an edit since (the fix the list
+  // suggested, say) takes them away rather than leaving "Not saved: unknown field" under a text without it.
+  const [saveFindings, setSaveFindings] = useState<{ text: string; diagnostics: ApiDiagnostic[] } | null>(null);
+  const diagnostics = saveFindings !== null && saveFindings.text === draft.text ? saveFindings.diagnostics : NO_DIAGNOSTICS;
+  const [missing, setMissing] = useState<"name" | "rules" | null>(null);
+  const nameInput = useRef<HTMLInputElement>(null);
   const [conflict, setConflict] = useState<Problem | null>(null);
 
   const mine: Mine = { name: draft.name.trim(), description: draft.description, expression: draft.dynamic ? draft.text : null };
@@ -229,7 +235,8 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
     setSaving(true);
     setSaveError(null);
     setNameError(null);
-    setDiagnostics([]);
+    setSaveFindings(null);
+    const sentText = draft.text;
     try {
       let saved: Segment;
       if (base === null) {
@@ -255,20 +262,29 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
       }
       window.sessionStorage.removeItem(draftKey(id));
       toast(base ? `Saved “${saved.name}”` : `Created “${saved.name}”`);
-      navigate(`/segments/${saved.id}`);
+      // The form's entry is replaced by the saved segment's page: Back does not reopen a form that looks unsaved.
+      navigate(`/segments/${saved.id}`, true);
     } catch (e) {
       setSaving(false);
       if (!(e instanceof ApiError)) return setSaveError(e);
       if (e.kind === "stale-version") return setConflict(e.problem);
       if (e.kind === "name-taken") return setNameError(e.problem.detail);
       // The checker's findings are listed beside the text (the footer only points there).
-      if ((e.kind === "invalid-expression" || e.kind === "cycle") && Array.isArray(e.problem["diagnostics"])) return setDiagnostics(e.problem["diagnostics"] as ApiDiagnostic[]);
+      if ((e.kind === "invalid-expression" || e.kind === "cycle") && Array.isArray(e.problem["diagnostics"])) return setSaveFindings({ text: sentText, diagnostics: e.problem["diagnostics"] as ApiDiagnostic[] });
       if (e.kind === "invalid-input" && Array.isArray(e.problem["problems"]) && (e.problem["problems"] as { path: string }[]).some((p) => p.path === "name")) return setNameError(e.problem.detail);
       setSaveError(e);
     }
   };
 
-  const canSave = mine.name !== "" && !saving && (!draft.dynamic || draft.text.trim() !== "");
+  // Save stays enabled without a name or rules: a click says what is missing (a greyed-out button did not).
+  const missingNow = mine.name === "" ? "name" : draft.dynamic && draft.text.trim() === "" ? "rules" : null;
+  const submit = () => {
+    if (saving) return;
+    setMissing(missingNow);
+    if (missingNow === "name") nameInput.current?.focus();
+    else if (missingNow === "rules") builderCard.current?.focus();
+    else void save();
+  };
   const title = base ? `Edit “${base.name}”` : "Create a segment";
   const keyField = schema.key;
 
@@ -277,7 +293,7 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
       className="page form-page"
       onSubmit={(e) => {
         e.preventDefault();
-        if (canSave) void save();
+        submit();
       }}
       aria-labelledby="form-title"
     >
@@ -298,7 +314,7 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
           <a className="button" href={base ? `#/segments/${base.id}` : "#/segments"}>
             Cancel
           </a>
-          <button type="submit" className="primary" disabled={!canSave} data-testid="save">
+          <button type="submit" className="primary" disabled={saving} data-testid="save">
             {saving ? "Saving…" : base ? "Save" : "Create Segment"}
           </button>
         </div>
@@ -332,20 +348,22 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
             id="segment-name"
             type="text"
             value={draft.name}
+            ref={nameInput}
             onChange={(e) => {
               patch({ name: e.target.value });
               setNameError(null);
+              if (missing === "name") setMissing(null);
             }}
             maxLength={200}
             required
-            aria-invalid={nameError !== null}
-            aria-describedby={nameError ? "name-error" : undefined}
+            aria-invalid={nameError !== null || missing === "name"}
+            aria-describedby={nameError || missing === "name" ? "name-error" : undefined}
             placeholder="e.g. Loyal fiber customers"
             data-testid="segment-name"
           />
-          {nameError && (
-            <p id="name-error" className="field-error" role="alert">
-              {nameError}
+          {(nameError || missing === "name") && (
+            <p id="name-error" className="field-error" role="alert" data-testid="name-error">
+              {nameError ?? "Give the segment a name before saving."}
             </p>
           )}
         </div>
@@ -373,6 +391,11 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
                 <span className="muted small">Field · Operator · Value; groups in parentheses</span>
                 <MarksSummary marks={marks} />
               </div>
+              {missing === "rules" && draft.text.trim() === "" && (
+                <p className="field-error" role="alert" data-testid="rules-missing">
+                  Add a rule (“+ Rule”) or type the rules in the text before saving.
+                </p>
+              )}
               {!built.ok && (
                 <p className="notice small" role="status" data-testid="builder-paused">
                   The builder follows the text once it reads as one condition: {built.reason}.
@@ -442,7 +465,7 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
             </button>
             <span className="muted small">Counts the contacts now{base ? ", and who would enter and leave" : ""}, without saving.</span>
           </div>
-          <ProblemNote error={previewError} />
+          <ProblemNote error={previewError !== null && previewError.text === draft.text ? previewError.error : null} />
           <PreviewPanel preview={preview?.result ?? null} rulesDiff={preview?.diff ?? null} forText={preview?.text ?? null} current={draft.text} keyField={keyField} loading={previewing} onSelect={(a, b) => editor.current?.select(a, b)} />
         </>
       ) : (
@@ -465,7 +488,7 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
         <a className="button" href={base ? `#/segments/${base.id}` : "#/segments"}>
           Cancel
         </a>
-        <button type="submit" className="primary" disabled={!canSave} data-testid="save-bottom">
+        <button type="submit" className="primary" disabled={saving} data-testid="save-bottom">
           {saving ? "Saving…" : base ? "Save" : "Create Segment"}
         </button>
       </div>
@@ -496,6 +519,7 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
 }
 
 const NO_MARKS: ReadonlyMap<string, readonly RowMark[]> = new Map();
+const NO_DIAGNOSTICS: readonly ApiDiagnostic[] = [];
 
 /** Problems about the whole document rather than a place in it: on the root group. */
 function wholeDocument(d: ServiceDiagnostic): boolean {

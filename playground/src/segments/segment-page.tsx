@@ -202,7 +202,8 @@ export function SegmentPage({ id, route }: { id: number; route: Route }) {
           onClose={() => setDeleting(false)}
           onDeleted={() => {
             toast(`Deleted “${s.name}”`);
-            navigate("/segments");
+            // Replaced, not pushed: Back would open the deleted segment's page ("not found").
+            navigate("/segments", true);
           }}
         />
       )}
@@ -572,11 +573,12 @@ function VersionDiff({ before, after }: { before: SegmentVersion | null; after: 
     () => (rulesChanged ? rulesDiff({ expression: before.expression! }, { expression: after.expression! }) : Promise.resolve(null)),
     [rulesChanged, before?.expression, after.expression],
   );
+  // A field empty on both sides (a static list's expression, no description) is left out, not shown as an empty box.
   const fields: { label: string; a: string; b: string }[] = [
     { label: "Name", a: before?.name ?? "", b: after.name },
     { label: "Description", a: before?.description ?? "", b: after.description },
     { label: "Expression", a: before?.expression ?? "", b: after.expression ?? "" },
-  ].filter((f) => !before || f.a !== f.b);
+  ].filter((f) => (f.a !== "" || f.b !== "") && (!before || f.a !== f.b));
   return (
     <div className="version-body" data-testid="version-diff">
       {fields.map((f) => (
