@@ -81,4 +81,30 @@ describe("hostile inputs", () => {
       expect((await api.call("GET", `/api/segments/${id}/members-at?at=${encodeURIComponent(at)}`)).status, at).toBe(200);
     }
   });
+
+  it("every write route documents the 413 it answers for a body past the limit", async () => {
+    const small = await openTestApi("duckdb", { maxBodyBytes: 1024, maxBulkBytes: 2048, maxImportBytes: 4096 });
+    try {
+      await seed(small);
+      const id = (await small.call("POST", "/api/segments", { json: { name: "Target", kind: "dynamic", expression: "ltv > 1" } })).body.id as number;
+      const doc = (await small.call("GET", "/openapi.json")).body;
+      const undocumented: string[] = [];
+      let writes = 0;
+      for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>)) {
+        for (const [method, op] of Object.entries(ops)) {
+          if (method === "get") continue;
+          writes++;
+          const url = path.replace("{id}", String(id)).replace("{key}", "c1");
+          const r = await small.call(method.toUpperCase(), url, { raw: JSON.stringify({ pad: "x".repeat(8192) }), headers: { "content-type": "application/json" } });
+          expectProblem(r, 413, "too-large");
+          if (!op.responses["413"]) undocumented.push(`${method.toUpperCase()} ${path}`);
+        }
+      }
+      expect(writes).toBeGreaterThanOrEqual(20);
+      expect(undocumented).toEqual([]);
+      expect((await small.call("GET", `/api/segments/${id}`)).status).toBe(200); // the DELETE was refused
+    } finally {
+      await small.dispose();
+    }
+  });
 });

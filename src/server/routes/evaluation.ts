@@ -100,7 +100,7 @@ export function registerEvaluationRoutes(app: Api, { store }: RouteContext): voi
       summary: "Refresh dynamic memberships",
       description: "Recomputes memberships in the database (every dynamic segment, or `ids` and the segments reading them) and logs who entered and exited.",
       request: { headers: WriteHeaders, body: optionalJsonBody(RefreshBody) },
-      responses: { 200: jsonResponse(RefreshResultsSchema, "What each refresh did"), ...problemResponses(400, 404, 415, 422) },
+      responses: { 200: jsonResponse(RefreshResultsSchema, "What each refresh did"), ...problemResponses(400, 404, 413, 415, 422) },
     }),
     async (c) => {
       const body = c.req.valid("json");
@@ -116,7 +116,7 @@ export function registerEvaluationRoutes(app: Api, { store }: RouteContext): voi
       tags,
       summary: "Refresh one segment (and the segments reading it)",
       request: { params: IdParams, headers: WriteHeaders },
-      responses: { 200: jsonResponse(RefreshResultsSchema, "What each refresh did"), ...problemResponses(400, 404, 422) },
+      responses: { 200: jsonResponse(RefreshResultsSchema, "What each refresh did"), ...problemResponses(400, 404, 413, 422) },
     }),
     async (c) => {
       const { id } = c.req.valid("param");

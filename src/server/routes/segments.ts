@@ -184,7 +184,7 @@ export function registerSegmentRoutes(app: Api, { store }: RouteContext): void {
       summary: "Delete a segment",
       description: "Refused (409, with the referencing segments) while other segments read it, unless `force=true`. Honours `If-Match`.",
       request: { params: IdParams, query: DeleteQuery, headers: EditHeaders },
-      responses: { 204: { description: "Deleted" }, ...problemResponses(400, 404, 409, 412) },
+      responses: { 204: { description: "Deleted" }, ...problemResponses(400, 404, 409, 412, 413) },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
@@ -203,7 +203,7 @@ export function registerSegmentRoutes(app: Api, { store }: RouteContext): void {
       summary: "Duplicate a segment",
       description: 'A copy with the same kind, description and expression (or members), named "Copy of X", "Copy of X (2)", … or the name given.',
       request: { params: IdParams, headers: WriteHeaders, body: optionalJsonBody(DuplicateBody) },
-      responses: { 201: jsonResponse(SegmentSchema, "The copy"), ...problemResponses(400, 404, 409, 415) },
+      responses: { 201: jsonResponse(SegmentSchema, "The copy"), ...problemResponses(400, 404, 409, 413, 415) },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
@@ -222,7 +222,7 @@ export function registerSegmentRoutes(app: Api, { store }: RouteContext): void {
       summary: "Convert a dynamic segment to static",
       description: "Today's members become the member list (a new version). Honours `If-Match`.",
       request: { params: IdParams, headers: EditHeaders },
-      responses: { 200: jsonResponse(SegmentSchema, "The converted segment"), ...problemResponses(400, 404, 409, 412, 422) },
+      responses: { 200: jsonResponse(SegmentSchema, "The converted segment"), ...problemResponses(400, 404, 409, 412, 413, 422) },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
