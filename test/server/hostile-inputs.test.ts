@@ -107,4 +107,31 @@ describe("hostile inputs", () => {
       await small.dispose();
     }
   });
+
+  it("a member cursor that this list did not give out (made up, or of another order or segment) is a 400 on cursor", async () => {
+    const a = (await api.call("POST", "/api/segments", { json: { name: "Paged A", kind: "dynamic", expression: "ltv >= 0" } })).body.id as number;
+    const b = (await api.call("POST", "/api/segments", { json: { name: "Paged B", kind: "dynamic", expression: "ltv >= 0" } })).body.id as number;
+    const first = await api.call("GET", `/api/segments/${a}/members?limit=1&orderBy=ltv`);
+    const next = first.body.next as string;
+    expect(typeof next).toBe("string");
+    // Its own list goes on, to the end.
+    const keys = [first.body.items[0].id];
+    for (let cursor: string | null = next; cursor !== null; ) {
+      const page: { body: { items: { id: string }[]; next: string | null } } = await api.call("GET", `/api/segments/${a}/members?limit=1&orderBy=ltv&cursor=${encodeURIComponent(cursor)}`);
+      keys.push(...page.body.items.map((i) => i.id));
+      cursor = page.body.next;
+    }
+    expect(keys).toEqual(["c2", "c4", "c1", "c3"]);
+    for (const url of [
+      `/api/segments/${a}/members?limit=1&cursor=${encodeURIComponent(next)}`,
+      `/api/segments/${a}/members?limit=1&orderBy=ltv&descending=true&cursor=${encodeURIComponent(next)}`,
+      `/api/segments/${b}/members?limit=1&orderBy=ltv&cursor=${encodeURIComponent(next)}`,
+      `/api/segments/${a}/members?limit=1&orderBy=ltv&search=c&cursor=${encodeURIComponent(next)}`,
+      `/api/segments/${a}/members?cursor=bzI`,
+      `/api/segments/${a}/members?cursor=eyJ4IjoxfQ`,
+    ]) {
+      const p = expectProblem(await api.call("GET", url), 400, "invalid-request");
+      expect(p.issues[0]).toMatchObject({ in: "query", path: "cursor" });
+    }
+  });
 });

@@ -6,8 +6,10 @@
  * come back in `unknown`.
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { createHash } from "node:crypto";
 import type { Context } from "hono";
 import { exportMembers, MEMBER_EXPORT_TYPES, type SegmentId, type Store } from "../../store/index.js";
+import { unwrapCursor, wrapCursor } from "../cursor.js";
 import { keyListFormat, readKeyList } from "../key-lists.js";
 import { ProblemError } from "../problems.js";
 import {
@@ -106,10 +108,14 @@ export function registerMemberRoutes(app: Api, { store, log }: RouteContext): vo
     async (c) => {
       const { id } = c.req.valid("param");
       const q = c.req.valid("query");
-      const options = { limit: q.limit ?? 50, cursor: q.cursor ?? null, orderBy: q.orderBy, descending: q.descending };
+      // The store's cursors are positions in a list: wrapped with the list they belong to (segment, order,
+      // search), so one of another list, or a made-up one, is the 400 docs/api.md promises, not a page of
+      // something else (or a 422 from the store).
+      const list = `members-${createHash("sha256").update(JSON.stringify([id, q.orderBy ?? null, q.descending === true, q.search?.trim() ?? ""])).digest("base64url").slice(0, 16)}`;
+      const options = { limit: q.limit ?? 50, cursor: unwrapCursor(list, q.cursor), orderBy: q.orderBy, descending: q.descending };
       // With search text: the members among the contacts found (in SQL), `total` counting those.
       const page = q.search?.trim() ? await store.listContacts({ ...options, segmentId: id, search: q.search }) : await store.members(id, options);
-      return c.json(page, 200);
+      return c.json({ ...page, next: wrapCursor(list, page.next) }, 200);
     },
   );
 
