@@ -21,7 +21,7 @@ import { parse } from "../parser/index.js";
 import type { Schema } from "../schema/schema.js";
 import { ROOT_ID, TokenIndex, type BuilderView, type GroupSource, type Range, type RuleSource } from "./from-text.js";
 import { builderOperator } from "./operators.js";
-import { astOfQuery, fieldOf, isEmptyGroup, printChild, printGroup, printRule, type Reuse } from "./to-ast.js";
+import { astOfQuery, fieldOf, isEmptyGroup, printChild, printGroup, printRule, endsInFilter, isBehaviour, type Reuse } from "./to-ast.js";
 import { isGroup, isTextRule, type BuilderDuration, type BuilderGroup, type BuilderLiteral, type BuilderNode, type BuilderRule } from "./types.js";
 import { coerceValue, testText, valueOf } from "./values.js";
 
@@ -187,9 +187,13 @@ class Planner {
     this.edits.push({ from, to, insert });
   }
 
-  /** Plans the change of a group; false when it is not one this planner writes minimally. */
-  group(old: BuilderGroup, neu: BuilderGroup): boolean {
+  /**
+   * Plans the change of a group; false when it is not one this planner writes minimally. `sole`: the group
+   * is the only condition of a NOT group (through groups of one).
+   */
+  group(old: BuilderGroup, neu: BuilderGroup, sole = false): boolean {
     const src = this.groupSource(old.id);
+    const soleKid = neu.rules.length === 1 && (neu.not || sole);
     if (old.not !== neu.not) {
       if (old.combinator !== neu.combinator || canon(old.rules.map(content)) !== canon(neu.rules.map(content))) return false;
       return this.toggleNot(old, neu, src);
@@ -197,36 +201,36 @@ class Planner {
     if (old.combinator !== neu.combinator && old.rules.length >= 2) this.combinator(old, neu.combinator, src);
     const oldIds = old.rules.map((r) => r.id);
     const newIds = neu.rules.map((r) => r.id);
-    if (canon(oldIds) === canon(newIds)) return old.rules.every((o, i) => this.child(o, neu.rules[i]!));
+    if (canon(oldIds) === canon(newIds)) return old.rules.every((o, i) => this.child(o, neu.rules[i]!, soleKid));
     if (newIds.length === oldIds.length - 1) {
       const k = oldIds.findIndex((id, i) => newIds[i] !== id);
       const rest = oldIds.filter((_, i) => i !== k);
       if (canon(rest) !== canon(newIds)) return false;
       this.remove(old, k, src);
-      return old.rules.filter((_, i) => i !== k).every((o, i) => this.child(o, neu.rules[i]!));
+      return old.rules.filter((_, i) => i !== k).every((o, i) => this.child(o, neu.rules[i]!, soleKid));
     }
     if (newIds.length === oldIds.length + 1) {
       const k = newIds.findIndex((id, i) => oldIds[i] !== id);
       const rest = newIds.filter((_, i) => i !== k);
       if (canon(rest) !== canon(oldIds) || this.view.sources.has(newIds[k]!)) return false;
       if (!this.insert(old, neu, k, src)) return false;
-      return old.rules.every((o, i) => this.child(o, neu.rules[i < k ? i : i + 1]!));
+      return old.rules.every((o, i) => this.child(o, neu.rules[i < k ? i : i + 1]!, soleKid));
     }
     return false;
   }
 
-  private child(o: BuilderNode, n: BuilderNode): boolean {
+  private child(o: BuilderNode, n: BuilderNode, sole: boolean): boolean {
     if (isGroup(o) !== isGroup(n)) return false;
-    if (isGroup(o)) return this.group(o, n as BuilderGroup);
-    return this.rule(o, n as BuilderRule);
+    if (isGroup(o)) return this.group(o, n as BuilderGroup, sole);
+    return this.rule(o, n as BuilderRule, sole);
   }
 
   private toggleNot(old: BuilderGroup, neu: BuilderGroup, src: GroupSource): boolean {
     if (!src.range) return false;
     if (neu.not) {
-      const wrap = !src.parenthesized && old.rules.length >= 2;
-      this.replace(src.range[0], src.range[0], wrap ? `${this.keyword("not")} (` : `${this.keyword("not")} `);
-      if (wrap) this.replace(src.range[1], src.range[1], ")");
+      const add = this.parensForNot(old, src.range);
+      this.replace(src.range[0], src.range[0], `${this.keyword("not")} ${"(".repeat(add)}`);
+      if (add > 0) this.replace(src.range[1], src.range[1], ")".repeat(add));
       return true;
     }
     if (!src.notToken) return false;
@@ -237,6 +241,40 @@ class Planner {
     this.replace(src.notToken[0], to, wrap ? "(" : "");
     if (wrap) this.replace(src.range[1], src.range[1], ")");
     return true;
+  }
+
+  /**
+   * The text that replaces a whole rule at `range`: an event filter in parentheses of its own (nothing after
+   * it can join the filter); as the only condition of a NOT group, an event or segment rule in parentheses
+   * (`not performed …` alone reads as one rule), counting those written around `range`.
+   */
+  private wholeRule(n: BuilderRule, range: Range, sole: boolean): string {
+    let text = printRule(n, this.schema);
+    const own = endsInFilter(text) ? 1 : 0;
+    if (own) text = `(${text})`;
+    if (!sole || !isBehaviour(n) || n.operator === "notPerformed" || n.operator === "notInSegment") return text;
+    // One pair beyond an event filter's own: `not ((performed … where …))` is a NOT group, `not (performed … where …)` one rule.
+    const add = Math.max(0, 1 - this.index.tight(range).pairs.length);
+    return `${"(".repeat(add)}${text}${")".repeat(add)}`;
+  }
+
+  /**
+   * The parentheses to add after the `not` that makes a group a NOT group: around several conditions
+   * written without them; and around one event or segment rule (`not performed …` alone reads as one
+   * rule), two with an event's filter (one pair is the filter's own), counting those already written.
+   */
+  private parensForNot(old: BuilderGroup, range: Range): number {
+    const src = this.view.sources.get(old.id) as GroupSource;
+    // The one condition inside, through groups of one (their parentheses count as written).
+    let only: BuilderNode | null = old.rules.length === 1 ? old.rules[0]! : null;
+    while (only && isGroup(only) && !only.not && only.rules.length === 1) only = only.rules[0]!;
+    if (!only || isGroup(only) || !isBehaviour(only)) return !src.parenthesized && old.rules.length >= 2 ? 1 : 0;
+    const e = (this.view.sources.get(only.id) as RuleSource).expr;
+    // `not not performed …`: the inner `not` already makes it a rule of its own.
+    if (e.kind === "not") return 0;
+    const need = e.kind === "event" && e.filter !== null ? 2 : 1;
+    const written = this.index.tight(this.index.extent(e)).pairs.filter((p) => this.view.tokens[p.open]!.startOffset >= range[0]).length;
+    return Math.max(0, need - written);
   }
 
   private combinator(old: BuilderGroup, comb: "and" | "or", src: GroupSource): void {
@@ -297,10 +335,9 @@ class Planner {
     // `not a` + b must become `not (a and b)`.
     const wrap = src.notToken !== null && !src.parenthesized;
     if (k === n) {
-      const last = old.rules[n - 1]!;
       const lr = r[n - 1]!;
       // An event whose `where` filter would swallow ` and …` gets parentheses of its own.
-      const closeLast = isTextRule(last) && swallowsText(last.value) && this.view.text[lr[0]] !== "(";
+      const closeLast = endsInFilter(this.view.text.slice(lr[0], lr[1]));
       const openFirst = wrap ? "(" : "";
       const openLast = closeLast ? "(" : "";
       if (r[0]![0] === lr[0]) {
@@ -320,13 +357,13 @@ class Planner {
     return true;
   }
 
-  private rule(o: BuilderRule, n: BuilderRule): boolean {
+  private rule(o: BuilderRule, n: BuilderRule, sole: boolean): boolean {
     if (sameNode(o, n)) return true;
     const src = this.view.sources.get(o.id) as RuleSource | undefined;
     if (!src) return false;
     const expr = src.expr;
-    if (isTextRule(o) || isTextRule(n) || expr.kind !== "rule") {
-      this.replace(expr.span.start, expr.span.end, printRule(n, this.schema));
+    if (isTextRule(o) || isTextRule(n) || isBehaviour(o) || isBehaviour(n) || expr.kind !== "rule") {
+      this.replace(src.range[0], src.range[1], this.wholeRule(n, src.range, sole));
       return true;
     }
     if (o.field !== n.field || o.operator === "isTrue" || n.operator === "isTrue") {
@@ -377,11 +414,4 @@ class Planner {
     this.replace(test.span.start, test.span.end, testText(def, n));
     return true;
   }
-}
-
-/** True when a text rule is an event with a `where` filter (which would swallow a following `and …`). */
-function swallowsText(text: string): boolean {
-  const parsed = parse(text);
-  const e = parsed.document.segments[0]?.expr;
-  return e?.kind === "event" && e.filter !== null;
 }

@@ -11,8 +11,10 @@
  *   not X         → a group with NOT: X's operands, or X alone
  *   ( … ) inside an and/or around some of its operands → a group of those operands
  *   field test    → a rule (Field, Operator, Value) when the schema knows the field and the builder has the
- *                   operator and value kinds; otherwise, like events and `in segment`, a text rule that
- *                   keeps the condition's text as written
+ *                   operator and value kinds; otherwise a text rule that keeps the condition's text as written
+ *   event         → an event rule (behaviour.ts: name, how often, when, the filter as written), `not` right
+ *                   before it its operator; the forms it has no controls for, a text rule
+ *   in segment    → a segment rule; `not in segment` its operator
  *
  * Ids are paths (`g`, `g.0`, `g.0.2`): the same structure gets the same ids after every edit, so React keeps
  * the builder's inputs (and their focus) while a value is typed.
@@ -23,7 +25,8 @@ import { parse } from "../parser/index.js";
 import { findField, type Schema } from "../schema/schema.js";
 import { builderOperator, operatorOfTest } from "./operators.js";
 import { fits, literalOf } from "./values.js";
-import { TEXT_FIELD, TEXT_OPERATOR, type BuilderGroup, type BuilderLiteral, type BuilderNode, type BuilderRule, type BuilderValue } from "./types.js";
+import { eventValueOf } from "./behaviour.js";
+import { EVENT_FIELD, SEGMENT_FIELD, TEXT_FIELD, TEXT_OPERATOR, type BuilderEvent, type BuilderGroup, type BuilderLiteral, type BuilderNode, type BuilderRule, type BuilderValue } from "./types.js";
 
 /** A half-open range of UTF-16 offsets into the text. */
 export type Range = readonly [number, number];
@@ -246,7 +249,7 @@ class Mapper {
       this.sources.set(ROOT_ID, { kind: "group", role: "root", range: t.range, parenthesized: t.pairs.length > 0, notToken: null });
       return { id: ROOT_ID, combinator: expr.kind, not: false, rules: this.operands(expr, ROOT_ID) };
     }
-    if (expr.kind === "not") return this.notGroup(expr, ROOT_ID, t.range, "root");
+    if (expr.kind === "not" && !this.negatedLeaf(expr)) return this.notGroup(expr, ROOT_ID, t.range, "root");
     this.sources.set(ROOT_ID, { kind: "group", role: "root", range: t.range, parenthesized: t.pairs.length > 0, notToken: null });
     return { id: ROOT_ID, combinator: "and", not: false, rules: [this.leaf(expr, `${ROOT_ID}.0`, this.index.extent(expr))] };
   }
@@ -259,7 +262,7 @@ class Mapper {
     this.sources.set(id, { kind: "group", role, range, parenthesized: t.pairs.length > 0, notToken: [n.span.start, this.index.end(notIndex)] });
     if (inner.kind === "and" || inner.kind === "or") return { id, combinator: inner.kind, not: true, rules: this.operands(inner, id) };
     const childId = `${id}.0`;
-    const child = inner.kind === "not" ? this.notGroup(inner, childId, this.index.extent(inner), "not") : this.leaf(inner, childId, this.index.extent(inner));
+    const child = inner.kind === "not" ? this.notOrLeaf(inner, childId, this.index.extent(inner)) : this.leaf(inner, childId, this.index.extent(inner));
     return { id, combinator: "and", not: true, rules: [child] };
   }
 
@@ -321,7 +324,7 @@ class Mapper {
     if (e.kind === "and" || e.kind === "or") return this.operand(e, range, id);
     this.sources.set(id, { kind: "group", role: "paren", range, parenthesized: true, notToken: null });
     const inner = this.index.extent(e);
-    const child = e.kind === "not" ? this.notGroup(e, `${id}.0`, inner, "not") : this.leaf(e, `${id}.0`, inner);
+    const child = e.kind === "not" ? this.notOrLeaf(e, `${id}.0`, inner) : this.leaf(e, `${id}.0`, inner);
     return { id, combinator: "and", not: false, rules: [child] };
   }
 
@@ -331,15 +334,49 @@ class Mapper {
       this.sources.set(id, { kind: "group", role: "junction", range, parenthesized: t.pairs.length > 0, notToken: null });
       return { id, combinator: o.kind, not: false, rules: this.operands(o, id) };
     }
-    if (o.kind === "not") return this.notGroup(o, id, range, "not");
+    if (o.kind === "not") return this.notOrLeaf(o, id, range);
     return this.leaf(o, id, range);
+  }
+
+  /** `not X`: one rule when X is an event or segment rule (`not performed …`), else a NOT group. */
+  private notOrLeaf(n: A.NotExpr, id: string, range: Range): BuilderNode {
+    return this.negatedLeaf(n) ? this.leaf(n, id, range) : this.notGroup(n, id, range, "not");
+  }
+
+  /**
+   * Whether `not X` is one rule: X an event or segment reference the builder shows as a rule, right after
+   * the `not` (parentheses between them are a group as written, except an event filter's own).
+   */
+  private negatedLeaf(n: A.NotExpr): boolean {
+    const o = n.operand;
+    if (o.kind !== "event" && o.kind !== "segmentRef") return false;
+    const pairs = this.index.tight(this.index.extent(o)).pairs.length;
+    if (o.kind === "segmentRef") return pairs === 0;
+    return (pairs === 0 || (pairs === 1 && o.filter !== null)) && this.eventValue(o) !== null;
+  }
+
+  /** An event condition's rule value, its filter's text as written; null when it stays a text rule. */
+  private eventValue(e: A.EventExpr): BuilderEvent | null {
+    if (!this.schema?.events) return null;
+    const where = e.filter ? this.index.tight(this.index.extent(e.filter)).range : null;
+    return eventValueOf(e, where ? this.text.slice(where[0], where[1]) : null);
   }
 
   private leaf(expr: A.Expr, id: string, range: Range): BuilderRule {
     this.rules++;
     this.sources.set(id, { kind: "rule", range, expr });
-    const rule = expr.kind === "rule" ? this.fieldRule(expr, id) : null;
+    const rule = expr.kind === "rule" ? this.fieldRule(expr, id) : this.behaviourRule(expr, id);
     return rule ?? { id, field: TEXT_FIELD, operator: TEXT_OPERATOR, value: this.text.slice(expr.span.start, expr.span.end) };
+  }
+
+  /** An event or segment rule (`not` before it made its operator), or null when it stays a text rule. */
+  private behaviourRule(expr: A.Expr, id: string): BuilderRule | null {
+    const not = expr.kind === "not";
+    const inner = expr.kind === "not" ? expr.operand : expr;
+    if (inner.kind === "segmentRef") return { id, field: SEGMENT_FIELD, operator: not ? "notInSegment" : "inSegment", value: inner.name };
+    if (inner.kind !== "event") return null;
+    const value = this.eventValue(inner);
+    return value ? { id, field: EVENT_FIELD, operator: not ? "notPerformed" : "performed", value } : null;
   }
 
   /** A Field / Operator / Value rule, or null when the builder cannot show this test as one. */

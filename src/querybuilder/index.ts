@@ -2,6 +2,7 @@
  * segql ⇄ the visual rule builder (`react-querybuilder`'s rule groups), browser-safe:
  *
  *   text ──fromText──▶ BuilderView { query (rule groups), where each node is in the text }
+ *                      (field rules; event and segment rules, behaviour.ts; text rules for the rest)
  *   builder change ──editText(view, next)──▶ the new text, rewriting only the part that changed
  *   query ──astOfQuery──▶ segql AST (the parser's normal form)
  *
@@ -16,4 +17,5 @@ export { coerceValue, defaultLiteral, fits, literalOf, ruleText, testOf, testTex
 export { fromText, MAX_BUILDER_RULES, ROOT_ID, type BuilderView, type GroupSource, type NodeSource, type NotShown, type Range, type RuleSource } from "./from-text.js";
 export { astOfQuery, BuilderQueryError, isEmptyGroup, printChild, printGroup, printRule } from "./to-ast.js";
 export { applyEdits, editText, pruneEmpty, sameExpr, saysTheSame, singleChange, type QueryEdit, type TextEdit } from "./edit.js";
+export { behaviourExpr, behaviourText, defaultEvent, EVENT_COUNTS, EVENT_OPERATORS, eventOf, eventValueOf, SEGMENT_OPERATORS } from "./behaviour.js";
 export { nodeOfSpan, placeDiagnostics, type Spanned } from "./marks.js";

@@ -8,7 +8,9 @@ import type { Span } from "../diagnostics.js";
 import type * as A from "../parser/ast.js";
 import { parse } from "../parser/index.js";
 import { findField, type FieldDef, type Schema } from "../schema/schema.js";
-import { isGroup, isTextRule, type BuilderGroup, type BuilderNode, type BuilderRule } from "./types.js";
+import { behaviourExpr, behaviourText } from "./behaviour.js";
+import { TokenIndex } from "./from-text.js";
+import { EVENT_FIELD, isGroup, isTextRule, SEGMENT_FIELD, type BuilderGroup, type BuilderNode, type BuilderRule } from "./types.js";
 import { fieldRefOf, ruleText, testOf } from "./values.js";
 
 const NO_SPAN: Span = { start: 0, end: 0, line: 1, column: 1 };
@@ -39,6 +41,7 @@ export function astOfQuery(query: BuilderGroup, schema: Schema | null): A.Expr |
 function astOf(node: BuilderNode, schema: Schema | null): A.Expr | null {
   if (!isGroup(node)) {
     if (isTextRule(node)) return textRuleExpr(node.value);
+    if (isBehaviour(node)) return behaviourExpr(node, filterExpr);
     const def = fieldOf(schema, node);
     const test = testOf(def, node);
     if (!test) throw new BuilderQueryError(`the rule ${node.id} has the unknown operator ${JSON.stringify(node.operator)}`);
@@ -62,20 +65,39 @@ export type Reuse = (node: BuilderNode) => string | null;
 
 const noReuse: Reuse = () => null;
 
-/** True when a text rule is an event with a `where` filter, which would swallow a following `and …`. */
-function swallows(node: BuilderNode): boolean {
-  if (!isTextRule(node)) return false;
+/** An event rule's `where` text as a condition; `BuilderQueryError` when it is not one. */
+function filterExpr(where: string): A.Expr {
   try {
-    const e = textRuleExpr(node.value);
-    return e.kind === "event" && e.filter !== null;
+    return textRuleExpr(where);
   } catch {
-    return false;
+    throw new BuilderQueryError(`the event filter ${JSON.stringify(where.slice(0, 80))} is not a condition`);
   }
+}
+
+/** True for an event or segment rule. */
+export function isBehaviour(rule: BuilderRule): boolean {
+  return rule.field === EVENT_FIELD || rule.field === SEGMENT_FIELD;
+}
+
+/**
+ * True when a condition's text ends in an event's `where` filter that no parenthesis closes
+ * (`performed "A" where x > 1`, `not performed "A" where x > 1`): an ` and …` after it would join the filter.
+ */
+export function endsInFilter(text: string): boolean {
+  const parsed = parse(text);
+  const whole = parsed.document.bare ? parsed.document.segments[0]?.expr : undefined;
+  const e = whole?.kind === "not" ? whole.operand : whole;
+  if (e?.kind !== "event" || !e.filter || parsed.tokens.length === 0) return false;
+  const index = new TokenIndex(parsed.tokens);
+  const filterStart = index.tight(index.extent(e.filter)).range[0];
+  const open = index.openOf.get(parsed.tokens.length - 1);
+  return open === undefined || parsed.tokens[open]!.startOffset >= filterStart;
 }
 
 /** The text of a rule: its canonical text, or a text rule's text. */
 export function printRule(rule: BuilderRule, schema: Schema | null): string {
-  return isTextRule(rule) ? rule.value : ruleText(fieldOf(schema, rule), rule);
+  if (isTextRule(rule)) return rule.value;
+  return isBehaviour(rule) ? behaviourText(rule) : ruleText(fieldOf(schema, rule), rule);
 }
 
 /** The text of a group's contents (no parentheses of its own unless it is a NOT of several). */
@@ -83,7 +105,12 @@ export function printGroup(group: BuilderGroup, schema: Schema | null, reuse: Re
   const kids = group.rules.filter((c) => !isEmptyGroup(c));
   const parts = kids.map((c, i) => printChild(c, schema, reuse, i < kids.length - 1 || group.not));
   if (!group.not) return parts.join(` ${group.combinator} `);
-  if (kids.length === 1) return `not ${parts[0]}`;
+  // `not performed …` and `not in segment …` read as one rule: a NOT group of one of them keeps parentheses.
+  if (kids.length === 1) {
+    let only = kids[0]!;
+    while (isGroup(only) && !only.not && only.rules.length === 1) only = only.rules[0]!;
+    return !isGroup(only) && isBehaviour(only) ? `not (${parts[0]})` : `not ${parts[0]}`;
+  }
   return `not (${parts.join(` ${group.combinator} `)})`;
 }
 
@@ -91,12 +118,12 @@ export function printGroup(group: BuilderGroup, schema: Schema | null, reuse: Re
 export function printChild(node: BuilderNode, schema: Schema | null, reuse: Reuse = noReuse, followed = true): string {
   const kept = reuse(node);
   if (isGroup(node)) {
-    if (kept !== null) return kept.startsWith("(") || node.not ? kept : `(${kept})`;
+    if (kept !== null) return (kept.startsWith("(") || node.not) && !(followed && endsInFilter(kept)) ? kept : `(${kept})`;
     const inner = printGroup(node, schema, reuse);
     return node.not ? inner : `(${inner})`;
   }
   const text = kept ?? printRule(node, schema);
-  return followed && swallows(node) && !text.startsWith("(") ? `(${text})` : text;
+  return followed && endsInFilter(text) ? `(${text})` : text;
 }
 
 /** True for a group holding no rule at any depth (it means nothing, and the text cannot hold it). */

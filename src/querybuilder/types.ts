@@ -29,16 +29,37 @@ export interface BuilderDuration {
 }
 
 /**
- * A rule's value, by the operator's operand: one literal (`=`, `contains`, `before`, `has`), two
- * (`between`), a list (`in`, `has any`), a duration (`within last`), nothing (`is empty`, `is true`), or
- * for a text rule the condition's text.
+ * What an event rule asks (`performed "Purchase" at least 3 times within last 30 days where amount > 50`):
+ * the event's name, how often (null: at least once), when (null: any time; else within the last N units),
+ * and the `where` filter as written (null: none), which the builder shows and the text edits.
  */
-export type BuilderValue = BuilderLiteral | [BuilderLiteral, BuilderLiteral] | BuilderLiteral[] | BuilderDuration | string | null;
+export interface BuilderEvent {
+  name: string;
+  count: { cmp: ">=" | "<=" | "="; raw: string } | null;
+  window: BuilderDuration | null;
+  where: string | null;
+}
+
+/**
+ * A rule's value, by the operator's operand: one literal (`=`, `contains`, `before`, `has`), two
+ * (`between`), a list (`in`, `has any`), a duration (`within last`), nothing (`is empty`, `is true`); for
+ * an event rule what it asks; for a segment rule the segment's name; for a text rule the condition's text.
+ */
+export type BuilderValue = BuilderLiteral | [BuilderLiteral, BuilderLiteral] | BuilderLiteral[] | BuilderDuration | BuilderEvent | string | null;
 
 /** The field of a text rule: a condition the builder cannot show as Field / Operator / Value. */
 export const TEXT_FIELD = "~text";
 /** The operator of a text rule. */
 export const TEXT_OPERATOR = "text";
+
+/**
+ * The field of an event rule (behaviour: what a contact did), operator `performed` or `notPerformed`. Event
+ * conditions with an aggregate (`with sum of …`), a first/last time, a `between` window or a window in the
+ * future stay text rules.
+ */
+export const EVENT_FIELD = "~event";
+/** The field of a segment rule (`in segment "Paying"`), operator `inSegment` or `notInSegment`; the value is the name. */
+export const SEGMENT_FIELD = "~segment";
 
 /** One rule: Field, Operator, Value (or a text rule, `field: TEXT_FIELD`, whose value is its text). */
 export interface BuilderRule {
@@ -73,4 +94,14 @@ export function isGroup(node: BuilderNode): node is BuilderGroup {
 /** True when the rule is a text rule. */
 export function isTextRule(node: BuilderNode): node is BuilderRule & { value: string } {
   return !isGroup(node) && node.field === TEXT_FIELD;
+}
+
+/** True when the rule is an event rule. */
+export function isEventRule(node: BuilderNode): node is BuilderRule & { value: BuilderEvent } {
+  return !isGroup(node) && node.field === EVENT_FIELD;
+}
+
+/** True when the rule is a segment rule. */
+export function isSegmentRule(node: BuilderNode): node is BuilderRule & { value: string } {
+  return !isGroup(node) && node.field === SEGMENT_FIELD;
 }

@@ -48,7 +48,8 @@ export function literalOf(v: A.Value): BuilderLiteral | null {
 }
 
 /** A number as the parser reads one (`Number(raw)`). */
-function numberValue(raw: string): A.NumberValue {
+/** A number literal as written (a dummy span). */
+export function numberValue(raw: string): A.NumberValue {
   return { kind: "number", value: Number(raw), raw, span: NO_SPAN };
 }
 

@@ -5,7 +5,23 @@
  * keystroke in the builder does).
  */
 import fc from "fast-check";
-import { coerceValue, isGroup, operatorsFor, type BuilderGroup, type BuilderLiteral, type BuilderNode, type BuilderRule, type BuilderView } from "../../src/querybuilder/index.js";
+import {
+  coerceValue,
+  EVENT_COUNTS,
+  EVENT_FIELD,
+  EVENT_OPERATORS,
+  eventOf,
+  isGroup,
+  operatorsFor,
+  SEGMENT_FIELD,
+  SEGMENT_OPERATORS,
+  type BuilderEvent,
+  type BuilderGroup,
+  type BuilderLiteral,
+  type BuilderNode,
+  type BuilderRule,
+  type BuilderView,
+} from "../../src/querybuilder/index.js";
 import type { FieldDef } from "../../src/schema/schema.js";
 import { exprArb, richSchema } from "../helpers/generators.js";
 
@@ -131,6 +147,27 @@ export function valueArb(def: FieldDef, operator: string): fc.Arbitrary<unknown>
   return literalArb(def);
 }
 
+/** The segment names the builder changes pick from (the texts' references may name others). */
+export const SEGMENT_NAMES = ["Paying", 'Won\'t say "no"', "Über"];
+
+/** What an event rule asks (the name from the rich schema's events; the filter kept, dropped, or a new one). */
+export function eventArb(where: string | null): fc.Arbitrary<BuilderEvent> {
+  return fc.record({
+    name: fc.constantFrom(...richSchema.events!.names!),
+    count: fc.option(fc.record({ cmp: fc.constantFrom(...EVENT_COUNTS.map((c) => c.cmp)), raw: fc.constantFrom("0", "1", "3", "12") }), { nil: null }),
+    window: fc.option(fc.record({ amount: fc.constantFrom("1", "7", "30"), unit: fc.constantFrom("day" as const, "week" as const, "month" as const) }), { nil: null }),
+    where: fc.constantFrom(where, null, "amount > 50", 'channel = "web" or gift'),
+  });
+}
+
+/** A new event or segment rule. */
+function behaviourRuleArb(): fc.Arbitrary<BuilderRule> {
+  return fc.oneof(
+    fc.tuple(fc.constantFrom(...EVENT_OPERATORS.map((o) => o.name)), eventArb(null)).map(([operator, value]): BuilderRule => ({ id: newId(), field: EVENT_FIELD, operator, value })),
+    fc.tuple(fc.constantFrom(...SEGMENT_OPERATORS.map((o) => o.name)), fc.constantFrom(...SEGMENT_NAMES)).map(([operator, value]): BuilderRule => ({ id: newId(), field: SEGMENT_FIELD, operator, value })),
+  );
+}
+
 /** Every node of a query with its parent. */
 export function nodes(query: BuilderGroup): { node: BuilderNode; parent: BuilderGroup | null }[] {
   const out: { node: BuilderNode; parent: BuilderGroup | null }[] = [];
@@ -168,7 +205,9 @@ const fields = Object.values(richSchema.fields);
 /** A random one-step change of the view's query. */
 export function changeArb(view: BuilderView): fc.Arbitrary<Change> {
   const all = nodes(view.query);
-  const fieldRules = all.filter((e) => !isGroup(e.node) && e.node.field !== "~text").map((e) => e.node as BuilderRule);
+  const fieldRules = all.filter((e) => !isGroup(e.node) && !e.node.field.startsWith("~")).map((e) => e.node as BuilderRule);
+  const behaviourRules = all.filter((e) => !isGroup(e.node) && (e.node.field === EVENT_FIELD || e.node.field === SEGMENT_FIELD)).map((e) => e.node as BuilderRule);
+  const anyRules = all.filter((e) => !isGroup(e.node)).map((e) => e.node as BuilderRule);
   const groups = all.filter((e) => isGroup(e.node)).map((e) => e.node as BuilderGroup);
   const removable = all.filter((e) => e.parent !== null);
   const options: fc.Arbitrary<Change>[] = [];
@@ -202,6 +241,34 @@ export function changeArb(view: BuilderView): fc.Arbitrary<Change> {
       }),
     );
   }
+  if (behaviourRules.length > 0) {
+    const rule = fc.constantFrom(...behaviourRules);
+    options.push(
+      rule.chain((r) =>
+        (r.field === EVENT_FIELD ? eventArb(eventOf(r.value).where) : fc.constantFrom(...SEGMENT_NAMES)).map((value): Change => {
+          const next = clone();
+          (find(next, r.id).node as BuilderRule).value = value;
+          return { kind: "value", target: r.id, next };
+        }),
+      ),
+      rule.map((r): Change => {
+        const next = clone();
+        const n = find(next, r.id).node as BuilderRule;
+        n.operator = { performed: "notPerformed", notPerformed: "performed", inSegment: "notInSegment", notInSegment: "inSegment" }[n.operator]!;
+        return { kind: "operator", target: r.id, next };
+      }),
+    );
+  }
+  if (anyRules.length > 0) {
+    // Any rule (a field, text, event or segment rule) becomes an event or segment rule.
+    options.push(
+      fc.tuple(fc.constantFrom(...anyRules), behaviourRuleArb()).map(([r, b]): Change => {
+        const next = clone();
+        Object.assign(find(next, r.id).node, { field: b.field, operator: b.operator, value: b.value });
+        return { kind: "field", target: r.id, next };
+      }),
+    );
+  }
   if (removable.length > 0) {
     options.push(
       fc.constantFrom(...removable).map((e): Change => {
@@ -212,10 +279,11 @@ export function changeArb(view: BuilderView): fc.Arbitrary<Change> {
       }),
     );
   }
-  const newRule = fc.constantFrom(...fields).chain((def) => {
+  const newFieldRule = fc.constantFrom(...fields).chain((def) => {
     const operator = operatorsFor(def.type)[0]!.name;
     return valueArb(def, operator).map((value): BuilderRule => ({ id: newId(), field: def.name, operator, value: value as BuilderRule["value"] }));
   });
+  const newRule = fc.oneof({ weight: 3, arbitrary: newFieldRule }, { weight: 1, arbitrary: behaviourRuleArb() });
   options.push(
     fc.tuple(fc.constantFrom(...groups), newRule).map(([g, rule]): Change => {
       const next = clone();

@@ -12,7 +12,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { formatValue } from "../../src/parser/format.js";
 import type * as A from "../../src/parser/ast.js";
-import { builderOperator, coerceValue, editText, fromText, isGroup, pruneEmpty, TEXT_FIELD, valueOf, type BuilderGroup, type BuilderNode, type BuilderRule, type BuilderView, type Range } from "../../src/querybuilder/index.js";
+import { builderOperator, coerceValue, editText, fromText, isGroup, pruneEmpty, TEXT_FIELD, valueOf, EVENT_FIELD, eventOf, type BuilderGroup, type BuilderNode, type BuilderRule, type BuilderView, type Range } from "../../src/querybuilder/index.js";
 import { richSchema } from "../helpers/generators.js";
 import { changeArb, nodes, textArb, type Change } from "./arbitraries.js";
 
@@ -33,7 +33,7 @@ function shape(n: BuilderNode): unknown {
   }
   // An event's `where` filter needs parentheses of its own; a group of one around it is those parentheses.
   const only = isGroup(n) && !n.not && n.rules.length === 1 ? n.rules[0]! : null;
-  if (only && !isGroup(only) && only.field === TEXT_FIELD && /\bwhere\b/i.test(String(only.value))) n = only;
+  if (only && !isGroup(only) && ((only.field === TEXT_FIELD && /\bwhere\b/i.test(String(only.value))) || (only.field === EVENT_FIELD && only.operator === "performed" && eventOf(only.value).where !== null))) n = only;
   if (isGroup(n)) return { c: n.rules.length > 1 ? n.combinator : "-", n: n.not && n.rules.length > 0, r: n.rules.map(shape) };
   // A value is written in its operator's shape (the builder keeps `30 days` when `within last` becomes `=`).
   const def = richSchema.fields[n.field];

@@ -2,14 +2,15 @@
  * The builder mapping's laws (fast-check):
  * - AST → builder groups → AST: for every expression (texts with any layout, comments, spellings and
  *   grouping parentheses), `astOfQuery(fromText(text).query)` is the AST the parser makes of the text;
- * - every expression of field rules is shown without text rules (the builder can represent it), and event
- *   conditions and segment references are text rules holding their text as written;
+ * - every expression of field rules is shown without text rules (the builder can represent it); event
+ *   conditions and segment references are event and segment rules (an event's filter as written), and the
+ *   event forms the builder has no controls for are text rules holding their text as written;
  * - the builder's own text (`printGroup`) maps back to the same groups.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parse } from "../../src/parser/index.js";
-import { astOfQuery, fromText, isGroup, MAX_BUILDER_RULES, printGroup, sameExpr, TEXT_FIELD, type BuilderGroup, type BuilderNode } from "../../src/querybuilder/index.js";
+import { astOfQuery, EVENT_FIELD, eventOf, fromText, isGroup, MAX_BUILDER_RULES, printGroup, SEGMENT_FIELD, sameExpr, TEXT_FIELD, type BuilderGroup, type BuilderNode } from "../../src/querybuilder/index.js";
 import { richSchema } from "../helpers/generators.js";
 import { nodes, textArb } from "./arbitraries.js";
 
@@ -45,20 +46,62 @@ describe("segql ⇄ builder groups", () => {
     );
   });
 
-  it("events and segment references become text rules holding their text, and the round trip still holds", () => {
+  it("events and segment references become event and segment rules (other event forms text rules as written), and the round trip still holds", () => {
     fc.assert(
       fc.property(textArb({ events: true, segments: ["Paying", "Won't say \"no\""] }), (text) => {
         const view = viewOf(text);
         for (const e of nodes(view.query)) {
-          if (isGroup(e.node) || e.node.field !== TEXT_FIELD) continue;
-          const value = e.node.value as string;
-          expect(text).toContain(value);
-          expect(/^(performed|in\s+segment)/i.test(value)).toBe(true);
+          if (isGroup(e.node)) continue;
+          const rule = e.node;
+          // As written, comments left out.
+          const written = view.text.slice(...view.sources.get(rule.id)!.range!).replace(/--[^\n]*\n?/g, " ");
+          if (rule.field === TEXT_FIELD) {
+            // Only event forms the builder has no controls for stay text: an aggregate, a first/last time, a
+            // `between` window.
+            const value = rule.value as string;
+            expect(text).toContain(value);
+            expect(value).toMatch(/^performed\b/i);
+            expect(value).toMatch(/\b(with|between)\b/i);
+          } else if (rule.field === SEGMENT_FIELD) {
+            expect(written).toMatch(rule.operator === "notInSegment" ? /^not\s+in\s+segment\b/i : /^in\s+segment\b/i);
+            expect(parse(written).document.segments[0]?.expr).toMatchObject(rule.operator === "notInSegment" ? { operand: { name: rule.value } } : { name: rule.value });
+          } else if (rule.field === EVENT_FIELD) {
+            const event = eventOf(rule.value);
+            expect(written).toMatch(rule.operator === "notPerformed" ? /^not\b/i : /^\(?performed\b/i);
+            // The filter is kept exactly as written.
+            if (event.where !== null) expect(view.text).toContain(event.where);
+          }
         }
         expect(sameExpr(astOfQuery(view.query, richSchema), exprOf(text))).toBe(true);
       }),
       { numRuns: runs },
     );
+  });
+
+  it("event and segment rules: what they ask, and text rules for the forms they do not show", () => {
+    const q = viewOf('performed "Purchase" at least 3 times within last 30 days where amount > 50 -- big').query;
+    expect(shape(q)).toEqual({ c: "and", n: false, r: [{ f: EVENT_FIELD, o: "performed", v: { name: "Purchase", count: { cmp: ">=", raw: "3" }, window: { amount: "30", unit: "day" }, where: "amount > 50" } }] });
+    const not = viewOf('not performed "Login" within last 1 week and NOT in segment "Paying" and not (in segment "Paying")').query;
+    expect(shape(not)).toEqual({
+      c: "and",
+      n: false,
+      r: [
+        { f: EVENT_FIELD, o: "notPerformed", v: { name: "Login", count: null, window: { amount: "1", unit: "week" }, where: null } },
+        { f: SEGMENT_FIELD, o: "notInSegment", v: "Paying" },
+        // `not (…)` as written: a NOT group around the rule.
+        { c: "and", n: true, r: [{ f: SEGMENT_FIELD, o: "inSegment", v: "Paying" }] },
+      ],
+    });
+    // A filter's own parentheses, and a filter of several conditions, as written.
+    const filtered = viewOf('not (performed "Refund" where (amount > 5 or gift)) or score > 1').query;
+    expect(shape(filtered)).toMatchObject({ c: "or", r: [{ f: EVENT_FIELD, o: "notPerformed", v: { where: "(amount > 5 or gift)" } }, { f: "score" }] });
+    for (const text of ['performed "Purchase" with sum of amount > 100', 'performed "Login" between 2024-01-01 and 2024-02-01', 'performed "Login" within next 3 days', "performed Purchase"]) {
+      const r = viewOf(text).query.rules[0]!;
+      expect(r).toMatchObject({ field: TEXT_FIELD, value: text });
+    }
+    // Without events in the schema, event conditions stay text.
+    const noEvents = fromText('performed "Purchase"', { ...richSchema, events: undefined } as never);
+    expect(noEvents.ok && noEvents.view.query.rules[0]).toMatchObject({ field: TEXT_FIELD });
   });
 
   it("the builder's own text maps back to the same groups", () => {

@@ -1,0 +1,109 @@
+/**
+ * Behaviour and membership as builder rules: event conditions (`performed "Purchase" at least 3 times
+ * within last 30 days where amount > 50`, and `not performed …`) and segment references (`in segment
+ * "Paying"`, `not in segment …`), each a rule of a pseudo-field (EVENT_FIELD, SEGMENT_FIELD) whose value the
+ * builder edits with its own controls.
+ *
+ * Which event conditions are rules: a quoted name, at least once or a count (`at least|at most|exactly N
+ * times`), any time or `within last N units`, any `where` filter (kept as written: the builder shows it,
+ * the text edits it). The other forms (an aggregate, a first/last time, a `between` window, a window in the
+ * future) stay text rules, as written.
+ *
+ * The text of a rule is the formatter's (`formatExpr`) for the head and the filter's own text after
+ * `where`, so a filter keeps its layout and comments when the rest of the rule is edited.
+ */
+import type { Span } from "../diagnostics.js";
+import type * as A from "../parser/ast.js";
+import { formatExpr } from "../parser/format.js";
+import { numberValue } from "./values.js";
+import { EVENT_FIELD, SEGMENT_FIELD, type BuilderEvent, type BuilderRule } from "./types.js";
+
+const NO_SPAN: Span = { start: 0, end: 0, line: 1, column: 1 };
+
+/** The operators of event rules, in the select's order. */
+export const EVENT_OPERATORS: readonly { name: string; label: string }[] = [
+  { name: "performed", label: "performed" },
+  { name: "notPerformed", label: "did not perform" },
+];
+
+/** The operators of segment rules, in the select's order. */
+export const SEGMENT_OPERATORS: readonly { name: string; label: string }[] = [
+  { name: "inSegment", label: "is in" },
+  { name: "notInSegment", label: "is not in" },
+];
+
+/** How often, as the builder offers it: at least once, or a count. */
+export const EVENT_COUNTS: readonly { cmp: ">=" | "<=" | "="; label: string }[] = [
+  { cmp: ">=", label: "at least" },
+  { cmp: "<=", label: "at most" },
+  { cmp: "=", label: "exactly" },
+];
+
+/**
+ * The value of an event condition as a rule, or null when it has a form the builder does not show. `where`
+ * is the filter's text as written (null when it has none).
+ */
+export function eventValueOf(e: A.EventExpr, where: string | null): BuilderEvent | null {
+  if (e.name.kind !== "string") return null;
+  const m = e.measure;
+  if (m && m.kind !== "count") return null;
+  const w = e.window;
+  if (w && (w.kind !== "within" || w.next)) return null;
+  if ((e.filter === null) !== (where === null)) return null;
+  return {
+    name: e.name.value,
+    count: m ? { cmp: m.cmp, raw: m.count.raw } : null,
+    window: w && w.kind === "within" ? { amount: w.amount.raw, unit: w.unit } : null,
+    where,
+  };
+}
+
+/** A new event rule's value: the first event the schema names (or none yet), at least once, any time. */
+export function defaultEvent(names: readonly string[] | undefined): BuilderEvent {
+  return { name: names?.[0] ?? "", count: null, window: null, where: null };
+}
+
+/** The event a rule asks for, whatever the value holds (a hand-made or half-changed query). */
+export function eventOf(value: unknown): BuilderEvent {
+  const v = (value && typeof value === "object" && !Array.isArray(value) ? value : {}) as Partial<BuilderEvent>;
+  const count = v.count && typeof v.count.raw === "string" && [">=", "<=", "="].includes(v.count.cmp) ? { cmp: v.count.cmp, raw: v.count.raw } : null;
+  const window = v.window && typeof v.window.amount === "string" && typeof v.window.unit === "string" ? { amount: v.window.amount, unit: v.window.unit } : null;
+  return { name: typeof v.name === "string" ? v.name : "", count, window, where: typeof v.where === "string" && v.where.trim() !== "" ? v.where : null };
+}
+
+/** The AST of an event or segment rule; `filterOf` reads the `where` text (it throws when it is not a condition). */
+export function behaviourExpr(rule: BuilderRule, filterOf: (where: string) => A.Expr): A.Expr {
+  const positive = rule.field === EVENT_FIELD ? eventExpr(eventOf(rule.value), filterOf) : segmentExpr(rule);
+  return negated(rule) ? { kind: "not", operand: positive, span: NO_SPAN } : positive;
+}
+
+/** The text of an event or segment rule (an event's filter as written). */
+export function behaviourText(rule: BuilderRule): string {
+  if (rule.field === SEGMENT_FIELD) return `${negated(rule) ? "not " : ""}${formatExpr(segmentExpr(rule))}`;
+  const event = eventOf(rule.value);
+  const head = formatExpr(eventExpr({ ...event, where: null }, () => null as never), { width: Infinity });
+  if (event.where === null) return negated(rule) ? `not ${head}` : head;
+  // `not` applies to the event with its filter: the parentheses keep a filter from taking in what follows.
+  return negated(rule) ? `not (${head} where ${event.where})` : `${head} where ${event.where}`;
+}
+
+function negated(rule: BuilderRule): boolean {
+  return rule.operator === "notPerformed" || rule.operator === "notInSegment";
+}
+
+function eventExpr(e: BuilderEvent, filterOf: (where: string) => A.Expr): A.EventExpr {
+  return {
+    kind: "event",
+    name: { kind: "string", value: e.name, span: NO_SPAN },
+    measure: e.count ? { kind: "count", cmp: e.count.cmp, count: numberValue(e.count.raw), span: NO_SPAN } : null,
+    window: e.window ? { kind: "within", amount: numberValue(e.window.amount), unit: e.window.unit, span: NO_SPAN } : null,
+    filter: e.where !== null ? filterOf(e.where) : null,
+    span: NO_SPAN,
+  };
+}
+
+function segmentExpr(rule: BuilderRule): A.SegmentRefExpr {
+  const name = typeof rule.value === "string" ? rule.value : "";
+  return { kind: "segmentRef", name, nameSpan: NO_SPAN, span: NO_SPAN };
+}
+
