@@ -173,6 +173,8 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
   // What the saved segments are (the service reads them for `in segment`), as a value that changes only when
   // they do: `others` is a new array on every render until it loads.
   const catalog = useMemo(() => JSON.stringify(others.map((s) => [s.id, s.kind, s.name, s.expression])), [others]);
+  // The segments a builder rule may name: every other one (a segment reading itself is a cycle).
+  const segmentNames = useMemo(() => others.filter((s) => s.id !== id).map((s) => s.name), [catalog, id]);
   const [checked, setChecked] = useState<{ text: string; diagnostics: ServiceDiagnostic[] } | null>(null);
   useEffect(() => {
     if (!draft.dynamic) return;
@@ -296,6 +298,8 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
         submit();
       }}
       aria-labelledby="form-title"
+      // The form says what is missing itself (under the name, in the rules), in the page's words and for screen readers.
+      noValidate
     >
       <header className="page-head">
         <div>
@@ -410,6 +414,7 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
                     onEditText={onEditText}
                     marks={marks}
                     onFix={onFix}
+                    segments={segmentNames}
                     disabled={!built.ok}
                   />
                 </div>
