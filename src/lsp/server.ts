@@ -39,6 +39,7 @@ import type { ProjectInfo, ServiceDiagnostic } from "../service/index.js";
 import { AnalysisClient, AnalysisStopped, CallCancelled } from "./analysis-client.js";
 import type { ServiceArgs, ServiceMethod, ServiceResult, TestFaults } from "./analysis-protocol.js";
 import { fromRange, SEMANTIC_LEGEND, toCompletionItem, toDiagnostic, toFoldingRange, toRange, toSemanticTokens, type PositionSource } from "./convert.js";
+import { DiagnosticsSchedule } from "./diagnostics-schedule.js";
 import { CONFIG_NAME, pathToUri, uriToPath, Workspace, type Project } from "../project/workspace.js";
 
 const EMPTY_POSITIONS = TextDocument.create("segql:empty", "json", 0, "");
@@ -293,30 +294,10 @@ export function startServer(connection: Connection, options: ServerOptions = {})
 
   // ---- diagnostics -----------------------------------------------------------------------------------
 
-  const pending = new Map<string, { timer: NodeJS.Timeout | NodeJS.Immediate; immediate: boolean }>();
-  const lastPublished = new Map<string, number>();
-  const lastCost = new Map<string, number>();
-
-  /** Publishes a document's diagnostics now or at the end of its window (see `diagnosticsWindowMs`). */
-  function schedule(uri: string, soon = false): void {
-    if (pending.has(uri)) return;
-    const window = Math.max(windowMs, 3 * (lastCost.get(uri) ?? 0));
-    const since = Date.now() - (lastPublished.get(uri) ?? 0);
-    const delay = soon || since >= window ? 0 : window - since;
-    const run = () => {
-      pending.delete(uri);
-      publish(uri).catch((e) => log(`diagnostics failed: ${(e as Error).stack ?? e}`));
-    };
-    pending.set(uri, delay === 0 ? { timer: setImmediate(run), immediate: true } : { timer: setTimeout(run, delay), immediate: false });
-  }
-
-  function cancelScheduled(uri: string): void {
-    const p = pending.get(uri);
-    if (!p) return;
-    if (p.immediate) clearImmediate(p.timer as NodeJS.Immediate);
-    else clearTimeout(p.timer as NodeJS.Timeout);
-    pending.delete(uri);
-  }
+  const diagnosticsSchedule = new DiagnosticsSchedule(windowMs, (uri) => publish(uri), (e) => log(`diagnostics failed: ${(e as Error).stack ?? e}`));
+  /** Publishes a document's diagnostics now or within its window (see diagnostics-schedule.ts). */
+  const schedule = (uri: string, soon = false): void => diagnosticsSchedule.schedule(uri, soon);
+  const cancelScheduled = (uri: string): void => diagnosticsSchedule.cancel(uri);
 
   async function publish(uri: string): Promise<void> {
     const doc = documents.get(uri);
@@ -326,13 +307,12 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     try {
       const { value, ms } = await analysis.timedCall("diagnostics", [uri], uri, undefined, true);
       list = value;
-      lastCost.set(uri, ms);
+      diagnosticsSchedule.published(uri, ms);
     } catch (e) {
       // Stopped by the watchdog: the document now says so, and is published again (onStopped).
       if (e instanceof AnalysisStopped || e instanceof CallCancelled) return;
       throw e;
     }
-    lastPublished.set(uri, Date.now());
     // A newer version is on its way (its change scheduled a publication); these are for older text.
     const current = documents.get(uri);
     if (!current || current.version !== version) return;
