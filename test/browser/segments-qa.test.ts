@@ -8,6 +8,7 @@
  * - the server checker's "Not saved" findings, and a failed preview, go once the text they were about changes;
  * - a page whose code cannot be downloaded (the server went away) says the server did not answer, not "a bug";
  * - `#/segments/abc` says it is no segment, without asking the server;
+ * - why / why not says what an event condition read in words ("1 “Purchase” event, sum of amount 77,183.6");
  * - a static list's history shows no empty Description / Expression boxes;
  * - Back after creating a segment goes to the table, not to the form; Back after deleting one does not
  *   open the deleted segment's page.
@@ -191,6 +192,25 @@ describe.skipIf(!hasChromium)(`segments web app: a user's QA pass (Chromium) ${h
     } finally {
       page.off("request", onRequest);
     }
+  });
+
+  it("says in words what an event condition read: its events counted and the sum it tested", async () => {
+    const big = (await server.store.listSegments({ search: "Big UK spenders" })).items[0]!;
+    const key = String((await server.store.members(big.id, { limit: 1 })).items[0]![server.store.schema.key]);
+    const why = await server.store.why({ segmentId: big.id }, key);
+    const event = why.root.children.find((c) => c.read?.kind === "events")!;
+    const read = event.read as { named: number; measure: { kind: string; fn: string; property: string; value: number } };
+    expect(read.measure.kind).toBe("aggregate");
+    await page.goto(`${server.url}#/segments/${big.id}?tab=why`);
+    await page.getByLabel("Contact key").fill(key);
+    await page.getByRole("button", { name: "Explain", exact: true }).click();
+    const line = page.locator("li", { hasText: event.label }).last();
+    await line.waitFor();
+    const said = (await line.textContent())!;
+    const events = read.named === 1 ? "1 “Purchase” event" : `${read.named.toLocaleString("en-US")} “Purchase” events`;
+    expect(said).toContain(`${events}, `);
+    expect(said).toContain(`sum of amount ${read.measure.value.toLocaleString("en-US", { maximumFractionDigits: 6 })}`);
+    expect(said).not.toMatch(/aggregate/);
   });
 
   it("shows no empty fields in a static list's history", async () => {

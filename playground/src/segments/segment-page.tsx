@@ -510,20 +510,36 @@ function WhyNode({ node }: { node: ExplainNode }) {
   );
 }
 
+/** What a condition read, in words: the field's value; the events counted and the measure taken over them. */
 function describeRead(read: Record<string, unknown>): string {
   if (read["kind"] === "field") return `${String(read["field"])} is ${read["value"] === null || read["value"] === undefined ? "empty" : JSON.stringify(read["value"])}`;
   if (read["kind"] === "events") {
-    const parts = [`${read["named"] ?? 0} “${String(read["name"])}” events`];
-    if (read["inWindow"] !== undefined && read["inWindow"] !== read["named"]) parts.push(`${read["inWindow"]} in the window`);
-    if (read["matching"] !== undefined && read["matching"] !== read["inWindow"]) parts.push(`${read["matching"]} matching the filter`);
+    const named = Number(read["named"] ?? 0);
+    const parts = [plural(named, `“${String(read["name"])}” event`)];
+    if (read["inWindow"] !== undefined && read["inWindow"] !== read["named"]) parts.push(`${formatCount(Number(read["inWindow"]))} in the window`);
+    if (read["matching"] !== undefined && read["matching"] !== read["inWindow"]) parts.push(`${formatCount(Number(read["matching"]))} matching the filter`);
     const m = read["measure"] as Record<string, unknown> | null | undefined;
-    if (m && m["value"] !== undefined) parts.push(`${String(m["kind"] ?? "value")} ${JSON.stringify(m["value"])}`);
+    // The measure the test was on, named as the condition names it ("sum of amount"), not by its kind.
+    if (m && m["kind"] === "aggregate") {
+      const fn = m["fn"] === "avg" ? "average" : String(m["fn"]);
+      parts.push(`${fn} of ${String(m["property"])} ${typeof m["value"] === "number" ? formatNumber(m["value"]) : "none (no values)"}`);
+    } else if (m && (m["kind"] === "first" || m["kind"] === "last")) {
+      parts.push(`${String(m["kind"])} time ${typeof m["time"] === "string" ? formatInstant(m["time"]) : "none"}`);
+    }
     return parts.join(", ");
   }
+  if (read["kind"] === "filter" && typeof read["matching"] === "number" && typeof read["of"] === "number") return `${formatCount(read["matching"])} of ${plural(read["of"], "event")} pass it`;
   return Object.entries(read)
     .filter(([k]) => k !== "kind")
     .map(([k, v]) => `${k} ${JSON.stringify(v)}`)
     .join(", ");
+}
+
+const numberFormat = new Intl.NumberFormat("en-US", { maximumFractionDigits: 6 });
+
+/** 77,183.6 */
+function formatNumber(n: number): string {
+  return numberFormat.format(n);
 }
 
 // ---- history --------------------------------------------------------------------------------------------
