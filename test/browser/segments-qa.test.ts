@@ -8,6 +8,7 @@
  * - the server checker's "Not saved" findings, and a failed preview, go once the text they were about changes;
  * - a page whose code cannot be downloaded (the server went away) says the server did not answer, not "a bug";
  * - `#/segments/abc` says it is no segment, without asking the server;
+ * - a search box stops at the 200 characters the API takes (a longer paste showed the API's "Too big");
  * - why / why not says what an event condition read in words ("1 “Purchase” event, sum of amount 77,183.6");
  * - a static list's history shows no empty Description / Expression boxes;
  * - Back after creating a segment goes to the table, not to the form; Back after deleting one does not
@@ -211,6 +212,23 @@ describe.skipIf(!hasChromium)(`segments web app: a user's QA pass (Chromium) ${h
     expect(said).toContain(`${events}, `);
     expect(said).toContain(`sum of amount ${read.measure.value.toLocaleString("en-US", { maximumFractionDigits: 6 })}`);
     expect(said).not.toMatch(/aggregate/);
+  });
+
+  it("stops a search box at the longest search the server takes, rather than showing its refusal", async () => {
+    const pasted = "a".repeat(300);
+    const loyal = (await server.store.listSegments({ search: "Loyal on contract" })).items[0]!;
+    const boxes: [string, string, () => Promise<void>][] = [
+      ["#/segments", "segment-search", () => page.getByTestId("segments-table").waitFor()],
+      [`#/segments/${loyal.id}`, "member-search", () => page.getByTestId("member-search").waitFor()],
+    ];
+    for (const [hash, box, ready] of boxes) {
+      await page.goto(`${server.url}${hash}`);
+      await ready();
+      await page.getByTestId(box).fill(pasted);
+      await expect.poll(() => page.getByText(/match “a{200}”/).count(), box).toBe(1);
+      expect(await page.getByTestId(box).inputValue()).toHaveLength(200);
+      expect(await page.locator(".problem").count(), box).toBe(0);
+    }
   });
 
   it("shows no empty fields in a static list's history", async () => {

@@ -12,6 +12,12 @@ import type * as S from "../../../src/server/schemas.js";
 // The API's shapes are the server's own zod schemas (src/server/schemas.ts, which also make /openapi.json),
 // read as types only: nothing of zod or the server reaches the browser bundle, and the two cannot drift.
 
+/**
+ * The longest search the API takes (segments, members, contacts: `search` is at most 200 characters in
+ * src/server/schemas.ts); the search boxes stop there rather than showing the API's "Too big" refusal.
+ */
+export const MAX_SEARCH = 200;
+
 /** A saved segment, as the API returns it. */
 export type Segment = z.infer<typeof S.SegmentSchema>;
 

@@ -4,7 +4,7 @@
  * "+ Create Segment"; delete asks first and lists the segments that read the one being deleted.
  */
 import { useEffect, useRef, useState } from "react";
-import { ApiError, deleteSegment, duplicateSegment, listSegments, type Segment, type SegmentSort } from "./api.js";
+import { ApiError, deleteSegment, duplicateSegment, listSegments, MAX_SEARCH, type Segment, type SegmentSort } from "./api.js";
 import { formatAge, formatCount, formatInstant, plural } from "./format.js";
 import { Dialog, KindBadge, ProblemNote, useLoad, useToast } from "./ui.js";
 
@@ -84,7 +84,7 @@ export function SegmentsListPage() {
       <div className="toolbar">
         <label className="search">
           <span className="visually-hidden">Search segments by name</span>
-          <input type="search" placeholder="Search by name…" value={search} onChange={(e) => setSearch(e.target.value)} data-testid="segment-search" />
+          <input type="search" placeholder="Search by name…" value={search} onChange={(e) => setSearch(e.target.value)} data-testid="segment-search" maxLength={MAX_SEARCH} />
         </label>
         <span className="muted small" aria-live="polite">
           {first.data ? (query ? `${plural(rows.length, "segment")} match “${query}”` : plural(rows.length, "segment")) : first.loading ? "Loading…" : ""}

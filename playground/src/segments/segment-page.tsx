@@ -16,6 +16,7 @@ import {
   duplicateSegment,
   getSegment,
   memberCounts,
+  MAX_SEARCH,
   members as listMembers,
   preview as runPreview,
   rulesDiff,
@@ -309,7 +310,7 @@ function MembersTab({ segment, keyField, onWhy }: { segment: Segment; keyField: 
       <div className="toolbar">
         <label className="search">
           <span className="visually-hidden">Search the members</span>
-          <input type="search" placeholder="Search members by any field…" value={search} onChange={(e) => setSearch(e.target.value)} data-testid="member-search" />
+          <input type="search" placeholder="Search members by any field…" value={search} onChange={(e) => setSearch(e.target.value)} data-testid="member-search" maxLength={MAX_SEARCH} />
         </label>
         <span className="muted small" aria-live="polite" data-testid="members-total">
           {page.data ? `${plural(page.data.total, "member")}${query ? ` match “${query}”` : ""}` : "Loading…"}

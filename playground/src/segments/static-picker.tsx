@@ -5,7 +5,7 @@
  * keys — keys that are not contacts are listed, never dropped silently.
  */
 import { useEffect, useId, useRef, useState, type ChangeEvent } from "react";
-import { ApiError, contacts, lookupKeys, type ApiDiagnostic } from "./api.js";
+import { ApiError, contacts, lookupKeys, MAX_SEARCH, type ApiDiagnostic } from "./api.js";
 import { ContactsGrid } from "./contacts-grid.js";
 import { formatCount, plural } from "./format.js";
 import { ProblemNote, useLoad } from "./ui.js";
@@ -137,7 +137,7 @@ export function StaticPicker({ keyField, picks, onChange }: StaticPickerProps) {
         <div className="picker-controls">
           <label className="field grow">
             <span>Search any field</span>
-            <input type="search" value={search} onChange={(e) => setSearch(e.target.value)} onKeyDown={(e) => e.key === "Enter" && e.preventDefault()} placeholder="name, key, city, tag…" data-testid="picker-search" />
+            <input type="search" value={search} onChange={(e) => setSearch(e.target.value)} onKeyDown={(e) => e.key === "Enter" && e.preventDefault()} placeholder="name, key, city, tag…" data-testid="picker-search" maxLength={MAX_SEARCH} />
           </label>
           {/* Not a <form>: this sits inside the segment's form, and Enter here must filter, not save. */}
           <div className="field grow filter-form">
