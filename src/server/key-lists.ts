@@ -33,7 +33,8 @@ export function keyListFormat(contentType: string | undefined): KeyListFormat | 
 
 const MAX_PROBLEMS = 100;
 
-class Problems {
+/** The problems of one upload: the first MAX_PROBLEMS, and how many in all. */
+export class Problems {
   readonly list: KeyListProblem[] = [];
   total = 0;
   add(line: number, message: string): void {
@@ -89,64 +90,71 @@ function readCsv(text: string, keyName: string, header: boolean | undefined, acc
   }
 }
 
-/** Splits CSV text into rows of cells (RFC 4180), each with the line it starts on. */
-function* csvRows(text: string, problems: Problems): Generator<{ line: number; cells: string[] }> {
+/** The end of an unquoted cell. */
+const CELL_END = /[,\r\n]/g;
+
+/**
+ * Splits CSV text into rows of cells (RFC 4180), each with the line it starts on. Cells are sliced out of
+ * the text, not built a character at a time: a 12 MB upload took 2.4 s that way (32 MB, the bulk limit,
+ * about 6 s of the server's one thread).
+ */
+export function* csvRows(text: string, problems: Problems): Generator<{ line: number; cells: string[] }> {
   let i = 0;
   let line = 1;
   const n = text.length;
   while (i < n) {
     const start = line;
     const cells: string[] = [];
-    let cell = "";
     for (;;) {
-      if (text[i] === '"' && cell === "") {
+      let cell: string;
+      if (text.charCodeAt(i) === 0x22) {
         // A quoted cell: up to the closing quote; "" is a quote.
+        const parts: string[] = [];
+        let j = i + 1;
         let closed = false;
-        i++;
-        while (i < n) {
-          const ch = text[i]!;
-          if (ch === '"') {
-            if (text[i + 1] === '"') {
-              cell += '"';
-              i += 2;
-              continue;
-            }
-            i++;
-            closed = true;
-            break;
+        for (;;) {
+          const quote = text.indexOf('"', j);
+          if (quote < 0) break;
+          parts.push(text.slice(j, quote));
+          if (text.charCodeAt(quote + 1) === 0x22) {
+            parts.push('"');
+            j = quote + 2;
+            continue;
           }
-          if (ch === "\n") line++;
-          cell += ch;
-          i++;
+          j = quote + 1;
+          closed = true;
+          break;
         }
         if (!closed) {
           problems.add(start, "a quoted cell is not closed");
           return;
         }
+        for (let k = text.indexOf("\n", i); k >= 0 && k < j; k = text.indexOf("\n", k + 1)) line++;
+        cell = parts.join("");
+        i = j;
         if (i < n && text[i] !== "," && text[i] !== "\n" && text[i] !== "\r") {
           problems.add(line, "text after a closing quote (a quote inside a cell is written twice: \"\")");
           return;
         }
+      } else {
+        CELL_END.lastIndex = i;
+        const end = CELL_END.exec(text)?.index ?? n;
+        cell = text.slice(i, end);
+        i = end;
       }
       const ch = text[i];
       if (ch === undefined) {
         cells.push(cell);
         break;
       }
+      cells.push(cell);
       if (ch === ",") {
-        cells.push(cell);
-        cell = "";
         i++;
         continue;
       }
-      if (ch === "\r" || ch === "\n") {
-        cells.push(cell);
-        i += ch === "\r" && text[i + 1] === "\n" ? 2 : 1;
-        line++;
-        break;
-      }
-      cell += ch;
-      i++;
+      i += ch === "\r" && text[i + 1] === "\n" ? 2 : 1;
+      line++;
+      break;
     }
     yield { line: start, cells };
   }

@@ -62,7 +62,7 @@ describe("the frame reader", () => {
     const { messages, errors } = read(bytes, cuts);
     const copied = concat.mock.results.reduce((sum, r) => sum + (r.value as Buffer).length, 0);
     expect(errors).toEqual([]);
-    expect(((messages[0] as { params: { textDocument: { text: string } } }).params.textDocument.text).length).toBe(text.length);
+    expect((messages[0] as unknown as { params: { textDocument: { text: string } } }).params.textDocument.text.length).toBe(text.length);
     // Once-per-chunk joining copies about (chunks / 2) times the message: 128 times here.
     expect(copied).toBeLessThan(3 * bytes.length);
   });
