@@ -10,7 +10,7 @@
  */
 import { Component, lazy, Suspense, useEffect, useState, type ErrorInfo, type ReactNode } from "react";
 import { matchPath, navigate, useRoute, type Route } from "./router.js";
-import { health, savedUser, saveUser } from "./segments/api.js";
+import { ApiError, health, savedUser, saveUser } from "./segments/api.js";
 import { TokenGate } from "./segments/token-gate.js";
 import { ToastProvider } from "./segments/ui.js";
 
@@ -132,13 +132,14 @@ function WhoAmI() {
   );
 }
 
-/** `#/`: the segments when the API answers, else the playground (a static host has no API). */
+/** `#/`: the segments when the API answers (or wants a token), else the playground (a static host has no API). */
 function Home() {
   useEffect(() => {
     let live = true;
     health().then(
       () => live && navigate("/segments", true),
-      () => live && navigate("/playground", true),
+      // A 401 is the API asking for a token (segql serve --token): the segments pages ask for it.
+      (e: unknown) => live && navigate(e instanceof ApiError && e.status === 401 ? "/segments" : "/playground", true),
     );
     return () => {
       live = false;

@@ -10,6 +10,8 @@
  * - `#/segments/abc` says it is no segment, without asking the server;
  * - a search box stops at the 200 characters the API takes (a longer paste showed the API's "Too big");
  * - why / why not says what an event condition read in words ("1 “Purchase” event, sum of amount 77,183.6");
+ * - with `--token`, the address the server prints asks for the token (it went to the playground) and a
+ *   wrong token is said to be refused (the form came back unchanged);
  * - a static list's history shows no empty Description / Expression boxes;
  * - Back after creating a segment goes to the table, not to the form; Back after deleting one does not
  *   open the deleted segment's page.
@@ -228,6 +230,33 @@ describe.skipIf(!hasChromium)(`segments web app: a user's QA pass (Chromium) ${h
       await expect.poll(() => page.getByText(/match “a{200}”/).count(), box).toBe(1);
       expect(await page.getByTestId(box).inputValue()).toHaveLength(200);
       expect(await page.locator(".problem").count(), box).toBe(0);
+    }
+  });
+
+  it("with a server that wants a token: the home page asks for it, and a wrong one is said to be refused", async () => {
+    const locked = await startSegmentsServer({ token: "qa-s3cret" });
+    const guarded = await guardedContext(browser, locked.url);
+    try {
+      const tab = await guarded.context.newPage();
+      const tabErrors = watchErrors(tab);
+      // The address as `segql serve` prints it: the API answers 401, which is the segments asking for a token.
+      await tab.goto(locked.url);
+      await tab.getByTestId("token-input").waitFor();
+      expect(new URL(tab.url()).hash).toBe("#/segments");
+      await tab.getByTestId("token-input").fill("not-the-token");
+      await tab.getByRole("button", { name: "Connect" }).click();
+      await expect.poll(() => tab.getByTestId("token-refused").textContent()).toMatch(/refused/);
+      expect(await tab.getByTestId("token-input").getAttribute("aria-invalid")).toBe("true");
+      await tab.getByTestId("token-input").fill("qa-s3cret");
+      expect(await tab.getByTestId("token-refused").count()).toBe(0);
+      await tab.getByRole("button", { name: "Connect" }).click();
+      await tab.getByTestId("segments-table").waitFor();
+      expect(guarded.external).toEqual([]);
+      // The 401s asked for on purpose are the only errors.
+      expect(tabErrors.filter((e) => !/status of 401/.test(e))).toEqual([]);
+    } finally {
+      await guarded.context.close();
+      await locked.close();
     }
   });
 

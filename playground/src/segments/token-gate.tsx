@@ -12,8 +12,10 @@ export function TokenGate({ children }: { children: ReactNode }) {
   const [state, setState] = useState<"ok" | "checking" | "token" | "down">(reachable ? "ok" : "checking");
   const [detail, setDetail] = useState("");
   const [token, setToken] = useState(savedToken() ?? "");
+  // A token sent and refused: the form says so (it used to come back unchanged, as if nothing happened).
+  const [refused, setRefused] = useState(false);
   const id = useId();
-  const check = () => {
+  const check = (sent = false) => {
     setState("checking");
     health().then(
       () => {
@@ -21,7 +23,10 @@ export function TokenGate({ children }: { children: ReactNode }) {
         setState("ok");
       },
       (e: unknown) => {
-        if (e instanceof ApiError && e.status === 401) setState("token");
+        if (e instanceof ApiError && e.status === 401) {
+          setRefused(sent);
+          setState("token");
+        }
         else {
           setDetail(e instanceof ApiError ? e.problem.detail : String(e));
           setState("down");
@@ -41,14 +46,32 @@ export function TokenGate({ children }: { children: ReactNode }) {
         onSubmit={(e) => {
           e.preventDefault();
           saveToken(token);
-          check();
+          check(true);
         }}
       >
         <h1>This server needs a token</h1>
         <p className="muted">It was started with <code>--token</code> (or <code>SEGQL_TOKEN</code>). The token is kept in this browser only.</p>
         <div className="field">
           <label htmlFor={id}>API token</label>
-          <input id={id} type="password" value={token} onChange={(e) => setToken(e.target.value)} autoComplete="current-password" />
+          <input
+            id={id}
+            type="password"
+            value={token}
+            onChange={(e) => {
+              setToken(e.target.value);
+              setRefused(false);
+            }}
+            autoComplete="current-password"
+            aria-invalid={refused}
+            aria-describedby={refused ? `${id}-refused` : undefined}
+            autoFocus={refused}
+            data-testid="token-input"
+          />
+          {refused && (
+            <p id={`${id}-refused`} className="field-error" role="alert" data-testid="token-refused">
+              The server refused this token: check it (it is the --token or SEGQL_TOKEN the server was started with) and try again.
+            </p>
+          )}
         </div>
         <button type="submit" className="primary">
           Connect
@@ -65,7 +88,7 @@ export function TokenGate({ children }: { children: ReactNode }) {
       </p>
       <p className="muted small">{detail}</p>
       <p>
-        <button type="button" onClick={check}>
+        <button type="button" onClick={() => check()}>
           Try again
         </button>{" "}
         or use the <a href="#/playground">playground</a>, which needs no server.
