@@ -143,9 +143,11 @@ describe.skipIf(!hasChromium)(`segments web app: building segments (Chromium) ${
     await expect.poll(() => node(page, "g.4").getByLabel("Value of tenure", { exact: true }).inputValue()).toBe("6");
     for (const _ of " and tenure > 6") await page.keyboard.press("Backspace");
     await expect.poll(() => editorText(page)).toBe(`${text} and contract != "Month-to-month"`);
-    // An event condition is a text rule, kept as written.
+    // An event condition is a rule of its own: did not perform "Refund" (at least once, at any time).
     await page.keyboard.type(' and not performed "Refund"');
-    await expect.poll(() => node(page, "g.4").locator(".text-rule code").textContent()).toBe('performed "Refund"');
+    await expect.poll(() => node(page, "g.4").getByLabel("Operator for the event").inputValue()).toBe("notPerformed");
+    expect(await node(page, "g.4").getByLabel("Event: name").inputValue()).toBe("Refund");
+    expect(await node(page, "g.4").getByLabel("Event: how often").inputValue()).toBe("once");
     expect(await builder.isVisible()).toBe(true);
     await cleanShot(page, "segments-text-to-builder", { fullPage: true });
   });

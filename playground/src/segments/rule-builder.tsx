@@ -2,8 +2,10 @@
  * The visual rule builder: react-querybuilder's `<QueryBuilder>` on the rule groups of `src/querybuilder`
  * (Field, Operator, Value; AND / OR; NOT; "+ Rule", "+ Group"), with value inputs that follow the field's
  * type — enum values in a select, dates with a date picker or as relative times ("30 days ago"), lists as
- * chips, numbers as numbers — and text rules (events, `in segment`, …) shown as their text, editable in
- * the text editor beside it.
+ * chips, numbers as numbers —, behaviour as a sentence ("performed Purchase at least 3 times in the last 30
+ * days", "did not perform …"), membership of another saved segment ("is in VIP"), and text rules (the
+ * event forms without controls here: aggregates, first/last times, `between` windows) shown as their text,
+ * editable in the text editor beside it.
  *
  * The builder is controlled: its query is always the one mapped from the text, and each change it makes
  * goes to the parent, which turns it into a text edit (`editText`) and lets the text flow back.
@@ -35,9 +37,17 @@ import type { TimeUnit } from "../../../src/parser/ast.js";
 import {
   builderOperator,
   coerceValue,
+  defaultEvent,
+  EVENT_COUNTS,
+  EVENT_FIELD,
+  EVENT_OPERATORS,
+  eventOf,
   operatorsFor,
+  SEGMENT_FIELD,
+  SEGMENT_OPERATORS,
   TEXT_FIELD,
   type BuilderDuration,
+  type BuilderEvent,
   type BuilderGroup,
   type BuilderLiteral,
 } from "../../../src/querybuilder/index.js";
@@ -57,6 +67,10 @@ interface BuilderContext {
   fix(fix: CodeAction): void;
   /** The element id of a node's `i`-th message (unique on the page). */
   messageId(nodeId: string, i: number): string;
+  /** The event names the schema lists (undefined: any name). */
+  eventNames: readonly string[] | undefined;
+  /** The saved segments a rule may name (`in segment`). */
+  segments: readonly string[];
 }
 
 export interface RuleBuilderProps {
@@ -68,8 +82,15 @@ export interface RuleBuilderProps {
   marks?: ReadonlyMap<string, readonly RowMark[]>;
   /** Applies a fix offered on a row (the same edits the text editor's lint action applies). */
   onFix?(fix: CodeAction): void;
+  /** The saved segments a rule may name (`in segment`; not the one being edited). */
+  segments?: readonly string[];
   disabled?: boolean;
 }
+
+const NO_SEGMENTS: readonly string[] = [];
+/** What the field select says for the behaviour and membership rules. */
+const EVENT_LABEL = "Performed an event";
+const SEGMENT_LABEL = "In a segment";
 
 const NO_MARKS: ReadonlyMap<string, readonly RowMark[]> = new Map();
 const SEVERITY_ORDER: Record<RowMark["severity"], number> = { error: 0, warning: 1, info: 2 };
@@ -93,18 +114,22 @@ const NUMBER = /^-?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const UNITS: TimeUnit[] = ["minute", "hour", "day", "week", "month", "year"];
 
 /** The rule builder over `query`, with `marks` on its rows. */
-export function RuleBuilder({ schema, query, onChange, onEditText, marks = NO_MARKS, onFix, disabled }: RuleBuilderProps) {
+export function RuleBuilder({ schema, query, onChange, onEditText, marks = NO_MARKS, onFix, segments = NO_SEGMENTS, disabled }: RuleBuilderProps) {
   const prefix = useId();
   const fields = useMemo<Field[]>(
     () => [
       ...Object.values(schema.fields).map((def) => ({ name: def.name, label: def.name, def })),
+      // Behaviour where the schema has events; membership where there is a segment to name.
+      ...(schema.events ? [{ name: EVENT_FIELD, label: EVENT_LABEL }] : []),
+      ...(segments.length > 0 ? [{ name: SEGMENT_FIELD, label: SEGMENT_LABEL }] : []),
       { name: TEXT_FIELD, label: "Condition as text" },
     ],
-    [schema],
+    [schema, segments],
   );
+  const eventNames = schema.events?.names;
   const context: BuilderContext = useMemo(
-    () => ({ editText: onEditText, marks, fix: (f: CodeAction) => onFix?.(f), messageId: (nodeId: string, i: number) => `${prefix}mark-${nodeId}-${i}` }),
-    [onEditText, marks, onFix, prefix],
+    () => ({ editText: onEditText, marks, fix: (f: CodeAction) => onFix?.(f), messageId: (nodeId: string, i: number) => `${prefix}mark-${nodeId}-${i}`, eventNames, segments }),
+    [onEditText, marks, onFix, prefix, eventNames, segments],
   );
   return (
     <QueryBuilder
@@ -112,14 +137,20 @@ export function RuleBuilder({ schema, query, onChange, onEditText, marks = NO_MA
       query={query as unknown as RuleGroupType}
       onQueryChange={(q) => onChange(q as unknown as BuilderGroup)}
       getOperators={(field) => {
+        if (field === EVENT_FIELD) return [...EVENT_OPERATORS];
+        if (field === SEGMENT_FIELD) return [...SEGMENT_OPERATORS];
         const def = (schema.fields[field] as FieldDef | undefined) ?? Object.values(schema.fields).find((f) => f.name === field);
         return def ? operatorsFor(def.type) : [{ name: "text", label: "as written" }];
       }}
       getDefaultOperator={(field) => {
+        if (field === EVENT_FIELD) return EVENT_OPERATORS[0]!.name;
+        if (field === SEGMENT_FIELD) return SEGMENT_OPERATORS[0]!.name;
         const def = Object.values(schema.fields).find((f) => f.name === field);
         return def ? operatorsFor(def.type)[0]!.name : "text";
       }}
       getDefaultValue={(rule) => {
+        if (rule.field === EVENT_FIELD) return defaultEvent(eventNames);
+        if (rule.field === SEGMENT_FIELD) return segments[0] ?? "";
         const def = Object.values(schema.fields).find((f) => f.name === rule.field);
         return def ? coerceValue(def, rule.operator, null) : "";
       }}
@@ -230,6 +261,8 @@ function FieldSelect(props: FieldSelectorProps) {
   const ctx = (props as unknown as { context?: BuilderContext }).context;
   const described = describedBy(ctx, props.rule.id);
   const options = props.options.filter((o) => "name" in o && o.name !== TEXT_FIELD) as { name: string; label: string; def?: FieldDef }[];
+  // A rule naming a segment while the page lists none (they are still loading) keeps its field.
+  if (props.rule.field === SEGMENT_FIELD && !options.some((o) => o.name === SEGMENT_FIELD)) options.push({ name: SEGMENT_FIELD, label: SEGMENT_LABEL });
   return (
     <select
       className={`rb-field ${props.className ?? ""}`}
@@ -253,7 +286,14 @@ function FieldSelect(props: FieldSelectorProps) {
 function OperatorSelect(props: OperatorSelectorProps) {
   if (props.rule.field === TEXT_FIELD) return null;
   return (
-    <select className={`rb-operator ${props.className ?? ""}`} value={props.value} onChange={(e) => props.handleOnChange(e.target.value)} disabled={props.disabled} aria-label={`Operator for ${props.rule.field}`} title={props.title}>
+    <select
+      className={`rb-operator ${props.className ?? ""}`}
+      value={props.value}
+      onChange={(e) => props.handleOnChange(e.target.value)}
+      disabled={props.disabled}
+      aria-label={`Operator for ${props.rule.field === EVENT_FIELD ? "the event" : props.rule.field === SEGMENT_FIELD ? "the segment" : props.rule.field}`}
+      title={props.title}
+    >
       {(props.options as { name: string; label: string }[]).map((o) => (
         <option key={o.name} value={o.name}>
           {o.label}
@@ -331,6 +371,12 @@ function ValueEditorBody(props: ValueEditorProps) {
         </button>
       </span>
     );
+  }
+  if (props.rule.field === EVENT_FIELD && ctx) {
+    return <EventInput value={props.value} names={ctx.eventNames} onChange={props.handleOnChange} onEditText={() => ctx.editText(props.rule.id!)} label="Event" disabled={props.disabled} />;
+  }
+  if (props.rule.field === SEGMENT_FIELD && ctx) {
+    return <SegmentSelect value={props.value} names={ctx.segments} onChange={props.handleOnChange} label="Segment" disabled={props.disabled} />;
   }
   const def = (props.fieldData as unknown as { def?: FieldDef }).def;
   const op = builderOperator(props.operator);
@@ -576,5 +622,96 @@ function ChipsInput({ def, values, onChange, label, disabled }: { def: FieldDef;
         />
       )}
     </span>
+  );
+}
+
+// ---- behaviour and membership -------------------------------------------------------------------------------
+
+/**
+ * What an event rule asks, as a sentence: the event, how often (at least once, or at least / at most /
+ * exactly N times), when (at any time, or in the last N units), and its `where` filter as written (edited in
+ * the text: "Edit in text" selects the rule there).
+ */
+function EventInput({ value, names, onChange, onEditText, label, disabled }: { value: unknown; names: readonly string[] | undefined; onChange(v: BuilderEvent): void; onEditText(): void; label: string; disabled?: boolean }) {
+  const event = eventOf(value);
+  const set = (patch: Partial<BuilderEvent>) => onChange({ ...event, ...patch });
+  const whole = (on: (raw: string) => void) => (raw: string) => /^\d+$/.test(raw) && on(raw);
+  return (
+    <span className="rb-event" role="group" aria-label={label}>
+      {names && names.length > 0 ? (
+        <select className="rb-value" value={event.name} onChange={(e) => set({ name: e.target.value })} aria-label={`${label}: name`} disabled={disabled}>
+          {!names.includes(event.name) && <option value={event.name}>{event.name === "" ? "(choose an event)" : `${event.name} (not an event)`}</option>}
+          {names.map((n) => (
+            <option key={n} value={n}>
+              {n}
+            </option>
+          ))}
+        </select>
+      ) : (
+        <input className="rb-value text" type="text" value={event.name} placeholder="event name" onChange={(e) => set({ name: e.target.value })} aria-label={`${label}: name`} disabled={disabled} />
+      )}
+      <span className="rb-time-amount">
+        <select
+          value={event.count ? event.count.cmp : "once"}
+          onChange={(e) => set({ count: e.target.value === "once" ? null : { cmp: e.target.value as ">=" | "<=" | "=", raw: event.count?.raw ?? "2" } })}
+          aria-label={`${label}: how often`}
+          disabled={disabled}
+        >
+          <option value="once">at least once</option>
+          {EVENT_COUNTS.map((c) => (
+            <option key={c.cmp} value={c.cmp}>
+              {c.label}
+            </option>
+          ))}
+        </select>
+        {event.count && (
+          <>
+            <NumberInput raw={event.count.raw} onChange={whole((raw) => set({ count: { cmp: event.count!.cmp, raw } }))} label={`${label}: how many times`} disabled={disabled} />
+            <span className="muted">{event.count.raw === "1" ? "time" : "times"}</span>
+          </>
+        )}
+      </span>
+      <span className="rb-time-amount">
+        <select
+          value={event.window ? "last" : "any"}
+          onChange={(e) => set({ window: e.target.value === "any" ? null : (event.window ?? { amount: "30", unit: "day" }) })}
+          aria-label={`${label}: when`}
+          disabled={disabled}
+        >
+          <option value="any">at any time</option>
+          <option value="last">in the last</option>
+        </select>
+        {event.window && (
+          <>
+            <NumberInput raw={event.window.amount} onChange={whole((amount) => set({ window: { ...event.window!, amount } }))} label={`${label}: how many`} disabled={disabled} />
+            <UnitSelect unit={event.window.unit} amount={event.window.amount} onChange={(unit) => set({ window: { ...event.window!, unit } })} label={`${label}: unit`} disabled={disabled} />
+          </>
+        )}
+      </span>
+      {event.where !== null && (
+        <span className="rb-time-amount rb-where">
+          <span className="muted">where</span>
+          <code title="The event's filter, as written: edit it in the text">{event.where}</code>
+          <button type="button" className="small link-button" onClick={onEditText} disabled={disabled}>
+            Edit in text
+          </button>
+        </span>
+      )}
+    </span>
+  );
+}
+
+/** A saved segment by name: the page's other segments, and the rule's name if it is none of them. */
+function SegmentSelect({ value, names, onChange, label, disabled }: { value: unknown; names: readonly string[]; onChange(name: string): void; label: string; disabled?: boolean }) {
+  const current = typeof value === "string" ? value : "";
+  return (
+    <select className="rb-value" value={current} onChange={(e) => onChange(e.target.value)} aria-label={label} disabled={disabled}>
+      {!names.includes(current) && <option value={current}>{current === "" ? "(choose a segment)" : `${current} (no such segment)`}</option>}
+      {names.map((n) => (
+        <option key={n} value={n}>
+          {n}
+        </option>
+      ))}
+    </select>
   );
 }

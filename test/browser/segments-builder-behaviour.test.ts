@@ -1,0 +1,122 @@
+/**
+ * The segments web app in real headless Chromium against `segql serve` (in-process, a temporary DuckDB
+ * database with the demo): behaviour and membership rules built with the rule builder alone.
+ * - "Performed an event": the event, how often and when, as a sentence; the text follows each choice, and
+ *   "did not perform" writes `not performed …`; the saved segment's members are what the store counts;
+ * - "In a segment": a saved segment picked from a list that leaves out the segment being edited;
+ * - an event's `where` filter typed in the text is shown on its rule and kept, as written, when the builder
+ *   changes the rest of the rule;
+ * - event forms without controls here (an aggregate) stay "Condition as text".
+ * No request leaves the server's origin.
+ */
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { guardedContext, hasChromium, launchChromium, skipReason, watchErrors } from "./harness.js";
+import { cleanShot, editorText, groupButton, node, openNew, startSegmentsServer, type SegmentsServer } from "./segments-harness.js";
+
+/**
+ * Replaces the editor's text as a paste does. The old text is deleted first: Chromium's text insertion over
+ * a selection of several lines leaves an empty line behind (a paste, which the editor handles itself, does not).
+ */
+async function typeText(page: Page, text: string): Promise<void> {
+  await page.locator(".cm-content").click();
+  await page.keyboard.press("Control+a");
+  await page.keyboard.press("Delete");
+  await page.keyboard.insertText(text);
+  await expect.poll(() => editorText(page)).toBe(text);
+}
+
+describe.skipIf(!hasChromium)(`segments web app: behaviour and membership in the rule builder (Chromium) ${hasChromium ? "" : skipReason}`, () => {
+  let server: SegmentsServer;
+  let browser: Browser;
+  let context: BrowserContext;
+  let external: string[];
+  let page: Page;
+  let errors: string[];
+
+  beforeAll(async () => {
+    server = await startSegmentsServer();
+    browser = await launchChromium();
+    ({ context, external } = await guardedContext(browser, server.url));
+    page = await context.newPage();
+    errors = watchErrors(page);
+  });
+
+  afterAll(async () => {
+    expect(external).toEqual([]);
+    expect(errors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
+    await browser?.close();
+    await server?.close();
+  });
+
+  it("builds 'performed Purchase at least 3 times in the last 30 days' and 'is in a segment' from the builder alone, and saves them", async () => {
+    await openNew(page, server.url);
+    await page.getByTestId("segment-name").fill("Frequent buyers in the UK");
+    await groupButton(page, "g", "+ Rule").click();
+    const rule = node(page, "g.0");
+    await rule.getByLabel("Field", { exact: true }).selectOption({ label: "Performed an event" });
+    // A new event rule: the schema's first event, at least once, at any time.
+    const names = await rule.getByLabel("Event: name").locator("option").allTextContents();
+    expect(names).toEqual(server.store.schema.events!.names);
+    await expect.poll(() => editorText(page)).toBe(`performed "${names[0]}"`);
+    await rule.getByLabel("Event: name").selectOption("Purchase");
+    await rule.getByLabel("Event: how often").selectOption({ label: "at least" });
+    await rule.getByLabel("Event: how many times").fill("3");
+    await rule.getByLabel("Event: when").selectOption({ label: "in the last" });
+    await rule.getByLabel("Event: how many", { exact: true }).fill("30");
+    await rule.getByLabel("Event: unit").selectOption("day");
+    await expect.poll(() => editorText(page)).toBe('performed "Purchase" at least 3 times within last 30 days');
+    // "did not perform" is the negation.
+    await rule.getByLabel("Operator for the event").selectOption({ label: "did not perform" });
+    await expect.poll(() => editorText(page)).toBe('not performed "Purchase" at least 3 times within last 30 days');
+    await rule.getByLabel("Operator for the event").selectOption({ label: "performed" });
+
+    // Membership: the demo's saved segments, by name.
+    await groupButton(page, "g", "+ Rule").click();
+    const member = node(page, "g.1");
+    await member.getByLabel("Field", { exact: true }).selectOption({ label: "In a segment" });
+    const saved = (await server.store.listSegments({ limit: 100 })).items.map((s) => s.name);
+    expect((await member.getByLabel("Segment", { exact: true }).locator("option").allTextContents()).sort()).toEqual([...saved].sort());
+    await member.getByLabel("Segment", { exact: true }).selectOption("Big UK spenders");
+    const expected = 'performed "Purchase" at least 3 times within last 30 days and in segment "Big UK spenders"';
+    await expect.poll(() => editorText(page)).toBe(expected);
+    // The text checks: no error or warning on the rows.
+    await expect.poll(() => page.locator('[data-testid="builder-mark"]').count()).toBe(0);
+    await cleanShot(page, "segments-builder-behaviour", { fullPage: true });
+
+    await page.getByTestId("save").click();
+    await page.waitForURL(/#\/segments\/\d+$/);
+    const id = Number(/#\/segments\/(\d+)/.exec(page.url())![1]);
+    const segment = await server.store.getSegment(id);
+    expect(segment.expression).toBe(expected);
+    expect(segment.memberCount).toBe((await server.store.preview(expected, { limit: 0, conditionCounts: false })).count);
+    await expect.poll(async () => page.getByTestId("segment-member-count").textContent()).toBe(segment.memberCount.toLocaleString("en-US"));
+
+    // Editing it: the segment list leaves out the segment itself (a segment reading itself is a cycle).
+    await page.goto(`${server.url}#/segments/${id}/edit`);
+    const options = node(page, "g.1").getByLabel("Segment", { exact: true }).locator("option");
+    // Until the segments load, the select holds the rule's name alone.
+    await expect.poll(() => options.allTextContents()).toContain("Big UK spenders");
+    expect((await options.allTextContents()).sort()).toEqual(saved.sort());
+  });
+
+  it("shows a typed event filter on its rule and keeps it as written when the builder changes the rest", async () => {
+    await openNew(page, server.url);
+    const filter = "amount > 50 -- big baskets\n  and quantity >= 2";
+    await typeText(page, `(performed "Purchase" where ${filter}) or churn`);
+    const rule = node(page, "g.0");
+    await expect.poll(() => rule.locator(".rb-where code").textContent()).toBe(filter);
+    await rule.getByLabel("Event: how often").selectOption({ label: "exactly" });
+    await rule.getByLabel("Event: how many times").fill("2");
+    await expect.poll(() => editorText(page)).toBe(`(performed "Purchase" exactly 2 times where ${filter}) or churn`);
+    // "Edit in text" selects the rule in the editor.
+    await rule.getByRole("button", { name: "Edit in text" }).click();
+    const selected = await page.evaluate(() => window.getSelection()?.toString() ?? "");
+    expect(selected.replace(/\s+/g, " ")).toContain('performed "Purchase" exactly 2 times where amount > 50');
+    // An aggregate has no controls here: it stays a condition as text.
+    await typeText(page, 'performed "Purchase" with sum of amount > 100 and not in segment "VIP list"');
+    await expect.poll(() => node(page, "g.0").locator(".text-rule code").textContent()).toBe('performed "Purchase" with sum of amount > 100');
+    expect(await node(page, "g.1").getByLabel("Operator for the segment").inputValue()).toBe("notInSegment");
+    expect(await node(page, "g.1").getByLabel("Segment", { exact: true }).inputValue()).toBe("VIP list");
+  });
+});
