@@ -62,6 +62,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   server.headersTimeout = 30_000;
   server.requestTimeout = 120_000;
   server.on("clientError", answerClientError);
+  // CONNECT (a proxy tunnel) is not routed to the app: Node hands it to this event and, with no listener,
+  // closed the connection without a word. It gets the 405 any other unknown method gets.
+  server.on("connect", (request: { url?: string }, socket: Duplex) => answerConnect(request.url ?? "", socket));
   const port = (server.address() as AddressInfo).port;
   const scheduler =
     options.refreshEveryMs === null
@@ -92,7 +95,21 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   };
 }
 
-const REASONS: Record<number, string> = { 400: "Bad Request", 408: "Request Timeout", 431: "Request Header Fields Too Large" };
+const REASONS: Record<number, string> = { 400: "Bad Request", 405: "Method Not Allowed", 408: "Request Timeout", 431: "Request Header Fields Too Large" };
+
+/** Ends a connection with a problem document, written straight to the socket (before or outside the app). */
+function endWithProblem(socket: Duplex, p: ReturnType<typeof problem>, headers = ""): void {
+  const body = JSON.stringify(p);
+  socket.end(
+    `HTTP/1.1 ${p.status} ${REASONS[p.status] ?? "Error"}\r\nContent-Type: ${PROBLEM_MEDIA_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${headers}Connection: close\r\n\r\n${body}`,
+  );
+}
+
+/** The answer to CONNECT: this server is not a proxy. */
+function answerConnect(target: string, socket: Duplex): void {
+  socket.on("error", () => socket.destroy());
+  endWithProblem(socket, problem("method-not-allowed", `CONNECT is not allowed: this is the segql API, not a proxy (asked for ${JSON.stringify(target.slice(0, 200))})`));
+}
 
 /**
  * Requests Node's HTTP parser refuses before the app sees them (a URL and headers past 16 KB, malformed
@@ -111,9 +128,5 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
       : kind === "request-timeout"
         ? "the request did not arrive in time"
         : `the request is not valid HTTP (${error.code ?? error.message})`;
-  const p = problem(kind, detail);
-  const body = JSON.stringify(p);
-  socket.end(
-    `HTTP/1.1 ${p.status} ${REASONS[p.status] ?? "Error"}\r\nContent-Type: ${PROBLEM_MEDIA_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
+  endWithProblem(socket, problem(kind, detail));
 }

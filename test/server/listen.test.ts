@@ -51,6 +51,18 @@ describe("startServer", () => {
     expect((await fetch(`${server.url}/api/health`)).status).toBe(200);
   });
 
+  it("answers CONNECT (a proxy tunnel) with a 405 problem instead of closing the connection without a word", async () => {
+    for (const target of ["127.0.0.1:22", "/api/health"]) {
+      const out = await raw(server.port, `CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n\r\n`);
+      expect(out).toMatch(/^HTTP\/1\.1 405 Method Not Allowed\r\n/);
+      expect(out).toContain("Content-Type: application/problem+json");
+      const body = JSON.parse(out.slice(out.indexOf("\r\n\r\n") + 4));
+      expect(body).toMatchObject({ type: "urn:segql:problem:method-not-allowed", status: 405 });
+      expect(body.detail).toMatch(/CONNECT is not allowed/);
+    }
+    expect((await fetch(`${server.url}/api/health`)).status).toBe(200); // still serving
+  });
+
   it("close() lets a request in flight finish, then refuses new connections", async () => {
     // The store tells when the upsert has reached it: close() then comes while it is in flight, however
     // slow the machine (a fixed pause let close() come first under load).
