@@ -609,14 +609,23 @@ export const RefreshBody = z
   })
   .openapi("RefreshRequest");
 
+/**
+ * A JSON object passed on as parsed, every own key kept. zod's record copies an object by assignment, and
+ * assigning `"__proto__"` sets the copy's prototype instead of a key: a contact's `"__proto__": {…}` was
+ * dropped without a word, where any other unknown field is a 422 naming it.
+ */
+const jsonObject = z
+  .custom<Record<string, unknown>>((v) => v !== null && typeof v === "object" && !Array.isArray(v), "expected an object")
+  .openapi({ type: "object", additionalProperties: {} });
+
 /** Body of `POST /api/contacts`. */
 export const UpsertContactsBody = z
-  .strictObject({ contacts: z.array(z.record(z.string(), z.unknown())).min(1).max(MAX_BATCH) })
+  .strictObject({ contacts: z.array(jsonObject).min(1).max(MAX_BATCH) })
   .superRefine((b, ctx) => refuseNul(b.contacts, ctx, ["contacts"]))
   .openapi("UpsertContacts");
 
 /** Body of `POST /api/events`. */
 export const AppendEventsBody = z
-  .strictObject({ events: z.array(z.record(z.string(), z.unknown())).min(1).max(MAX_BATCH) })
+  .strictObject({ events: z.array(jsonObject).min(1).max(MAX_BATCH) })
   .superRefine((b, ctx) => refuseNul(b.events, ctx, ["events"]))
   .openapi("AppendEvents");

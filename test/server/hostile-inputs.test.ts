@@ -134,4 +134,20 @@ describe("hostile inputs", () => {
       expect(p.issues[0]).toMatchObject({ in: "query", path: "cursor" });
     }
   });
+
+  it("a contact or event field named __proto__ is refused like any unknown field, not dropped", async () => {
+    const c = expectProblem(await api.call("POST", "/api/contacts", { raw: '{"contacts": [{"id": "p1", "__proto__": {"ltv": 5}}]}', headers: { "content-type": "application/json" } }), 422, "invalid-input");
+    expect(c.problems).toEqual([{ path: "contacts[0].__proto__", field: "__proto__", message: "unknown field" }]);
+    expect((await api.call("GET", "/api/contacts/p1")).status).toBe(404);
+    const e = expectProblem(
+      await api.call("POST", "/api/events", { raw: '{"events": [{"contact_id": "c1", "event": "Purchase", "occurred_at": "2026-01-01T00:00:00Z", "__proto__": {"x": 1}}]}', headers: { "content-type": "application/json" } }),
+      422,
+      "invalid-input",
+    );
+    expect(JSON.stringify(e.problems)).toContain("__proto__");
+    // The document still describes the items as objects.
+    const doc = (await api.call("GET", "/openapi.json")).body;
+    expect(doc.components.schemas.UpsertContacts.properties.contacts.items).toMatchObject({ type: "object" });
+    expectProblem(await api.call("POST", "/api/contacts", { json: { contacts: [5] } }), 400, "invalid-request");
+  });
 });
