@@ -128,6 +128,36 @@ export function watchErrors(page: Page): string[] {
   return errors;
 }
 
+/** One browser session of a test file: Chromium, a context whose requests may only go to its base, a page watched for errors. */
+export interface BrowserSession {
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+  /** Requests to anything but the base (blocked), for the file's last check. */
+  external: string[];
+  /** The page's errors and console errors (`watchErrors`). */
+  errors: string[];
+  /** Closes Chromium (and with it the context and its pages). */
+  close(): Promise<void>;
+}
+
+/**
+ * The set-up every browser test file did itself: launches Chromium, opens a context guarded to `base`
+ * (`guardedContext`, with `options` such as a viewport or downloads) and a page whose errors are collected.
+ */
+export async function openBrowserSession(base: string, options: Parameters<Browser["newContext"]>[0] = {}): Promise<BrowserSession> {
+  const browser = await launchChromium();
+  try {
+    const { context, external } = await guardedContext(browser, base, options);
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    return { browser, context, page, external, errors, close: () => browser.close() };
+  } catch (e) {
+    await browser.close();
+    throw e;
+  }
+}
+
 /** Writes a screenshot of the page (or an element) to docs/screenshots/<name>.png. */
 export async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<string> {
   mkdirSync(screenshotsDir, { recursive: true });

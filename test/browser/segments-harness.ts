@@ -8,9 +8,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Locator, Page } from "playwright-core";
+import { expect } from "vitest";
 import { startServer, type RunningServer } from "../../src/server/index.js";
 import { demoSchema, openStore, seedDemo, type Store } from "../../src/store/index.js";
-import { distDir, ensureBuild } from "./harness.js";
+import { distDir, ensureBuild, openBrowserSession, type BrowserSession } from "./harness.js";
 
 /** A running server with its store. */
 export interface SegmentsServer {
@@ -45,6 +46,38 @@ export async function startSegmentsServer(options: { token?: string } = {}): Pro
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A segments test file's set-up: the demo server and a browser session on it. */
+export interface SegmentsSession extends BrowserSession {
+  server: SegmentsServer;
+}
+
+/** Starts the demo server, then a browser session guarded to it (the server stops again if Chromium does not start). */
+export async function openSegmentsSession(): Promise<SegmentsSession> {
+  const server = await startSegmentsServer();
+  try {
+    return { ...(await openBrowserSession(server.url)), server };
+  } catch (e) {
+    await server.close();
+    throw e;
+  }
+}
+
+/**
+ * The checks a segments test file ends with, then its clean-up: no request left the server's origin, and the
+ * page showed no error but those `expected` (by default the failed resources — 404s, 409s, 422s — that
+ * the tests ask for on purpose). Chromium and the server are closed whatever the checks find.
+ */
+export async function closeSegmentsSession(session: SegmentsSession | undefined, expected: RegExp = /Failed to load resource/): Promise<void> {
+  if (!session) return;
+  try {
+    expect(session.external).toEqual([]);
+    expect(session.errors.filter((e) => !expected.test(e))).toEqual([]);
+  } finally {
+    await session.close();
+    await session.server.close();
+  }
 }
 
 /** The text of the CodeMirror editor on the page: its lines (short documents are all drawn), no placeholder. */

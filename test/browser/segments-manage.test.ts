@@ -11,38 +11,29 @@
  * - light and dark themes; the empty state.
  * No request leaves the server's origin. Screenshots of each page go to docs/screenshots/.
  */
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { diffSegments } from "../../src/analysis/index.js";
 import { NotFoundError } from "../../src/store/index.js";
-import { guardedContext, hasChromium, launchChromium, skipReason, watchErrors } from "./harness.js";
-import { cleanShot, editorText, openSegments, startSegmentsServer, type SegmentsServer } from "./segments-harness.js";
+import { guardedContext, hasChromium, skipReason, watchErrors } from "./harness.js";
+import { cleanShot, closeSegmentsSession, editorText, openSegments, openSegmentsSession, type SegmentsServer, type SegmentsSession } from "./segments-harness.js";
 
 const n = (x: number) => x.toLocaleString("en-US");
 
 describe.skipIf(!hasChromium)(`segments web app: managing segments (Chromium) ${hasChromium ? "" : skipReason}`, () => {
+  let session: SegmentsSession;
   let server: SegmentsServer;
   let browser: Browser;
-  let context: BrowserContext;
-  let external: string[];
   let page: Page;
-  let errors: string[];
 
   beforeAll(async () => {
-    server = await startSegmentsServer();
-    browser = await launchChromium();
-    ({ context, external } = await guardedContext(browser, server.url));
-    page = await context.newPage();
-    errors = watchErrors(page);
+    session = await openSegmentsSession();
+    ({ server, browser, page } = session);
   });
 
-  afterAll(async () => {
-    expect(external).toEqual([]);
-    // 404s and 409s the pages asked for on purpose show in the console as failed resources; nothing else may.
-    expect(errors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
-    await browser?.close();
-    await server?.close();
-  });
+  // No request left the origin; 404s and 409s the pages asked for on purpose show in the console as failed
+  // resources, nothing else may.
+  afterAll(() => closeSegmentsSession(session));
 
   const names = () => page.getByTestId("segment-row").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-name")));
 

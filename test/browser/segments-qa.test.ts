@@ -19,32 +19,24 @@
  */
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { guardedContext, hasChromium, launchChromium, skipReason, watchErrors } from "./harness.js";
-import { openNew, openSegments, startSegmentsServer, type SegmentsServer } from "./segments-harness.js";
+import { guardedContext, hasChromium, skipReason, watchErrors } from "./harness.js";
+import { closeSegmentsSession, openNew, openSegments, openSegmentsSession, startSegmentsServer, type SegmentsServer, type SegmentsSession } from "./segments-harness.js";
 
 describe.skipIf(!hasChromium)(`segments web app: a user's QA pass (Chromium) ${hasChromium ? "" : skipReason}`, () => {
+  let session: SegmentsSession;
   let server: SegmentsServer;
   let browser: Browser;
   let context: BrowserContext;
-  let external: string[];
   let page: Page;
-  let errors: string[];
 
   beforeAll(async () => {
-    server = await startSegmentsServer();
-    browser = await launchChromium();
-    ({ context, external } = await guardedContext(browser, server.url));
-    page = await context.newPage();
-    errors = watchErrors(page);
+    session = await openSegmentsSession();
+    ({ server, browser, context, page } = session);
   });
 
-  afterAll(async () => {
-    expect(external).toEqual([]);
-    // 422s asked for on purpose and the page whose download is blocked show in the console; nothing else may.
-    expect(errors.filter((e) => !/Failed to load resource|Failed to fetch dynamically imported module/.test(e))).toEqual([]);
-    await browser?.close();
-    await server?.close();
-  });
+  // No request left the origin; the 422s asked for on purpose and the page whose download is blocked show in
+  // the console, nothing else may.
+  afterAll(() => closeSegmentsSession(session, /Failed to load resource|Failed to fetch dynamically imported module/));
 
   /** True when the centre of `selector`'s element is inside the window and a click there reaches it. */
   const reachable = (selector: string) =>
@@ -227,7 +219,7 @@ describe.skipIf(!hasChromium)(`segments web app: a user's QA pass (Chromium) ${h
       await page.goto(`${server.url}${hash}`);
       await ready();
       await page.getByTestId(box).fill(pasted);
-      await expect.poll(() => page.getByText(/match “a{200}”/).count(), box).toBe(1);
+      await expect.poll(() => page.getByText(/match “a{200}”/).count()).toBe(1);
       expect(await page.getByTestId(box).inputValue()).toHaveLength(200);
       expect(await page.locator(".problem").count(), box).toBe(0);
     }
