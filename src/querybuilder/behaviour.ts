@@ -4,17 +4,18 @@
  * "Paying"`, `not in segment …`), each a rule of a pseudo-field (EVENT_FIELD, SEGMENT_FIELD) whose value the
  * builder edits with its own controls.
  *
- * Which event conditions are rules: a quoted name, at least once or a count (`at least|at most|exactly N
- * times`), any time or `within last N units`, any `where` filter (kept as written: the builder shows it,
- * the text edits it). The other forms (an aggregate, a first/last time, a `between` window, a window in the
- * future) stay text rules, as written.
+ * Which event conditions are rules: a quoted name; at least once, a count (`at least|at most|exactly N
+ * times`) or an aggregate of a property compared with a number (`with sum of amount > 100`); any time or
+ * `within last N units`; any `where` filter (kept as written: the builder shows it, the text edits it).
+ * The other forms (a first/last time, an aggregate tested with `between` or `in`, a `between` window, a
+ * window in the future) stay text rules, as written.
  *
  * The text of a rule is the formatter's (`formatExpr`) for the head and the filter's own text after
  * `where`, so a filter keeps its layout and comments when the rest of the rule is edited.
  */
 import type { Span } from "../diagnostics.js";
 import type * as A from "../parser/ast.js";
-import { formatExpr } from "../parser/format.js";
+import { formatExpr, formatField } from "../parser/format.js";
 import { numberValue } from "./values.js";
 import { EVENT_FIELD, SEGMENT_FIELD, type BuilderEvent, type BuilderRule } from "./types.js";
 
@@ -39,6 +40,17 @@ export const EVENT_COUNTS: readonly { cmp: ">=" | "<=" | "="; label: string }[] 
   { cmp: "=", label: "exactly" },
 ];
 
+/** How much, as the builder offers it: an aggregate of a number property. */
+export const EVENT_TOTALS: readonly { fn: A.AggregateFn; label: string }[] = [
+  { fn: "sum", label: "with a total" },
+  { fn: "avg", label: "with an average" },
+  { fn: "min", label: "with a minimum" },
+  { fn: "max", label: "with a maximum" },
+];
+
+/** The comparisons of an aggregate with a number. */
+export const TOTAL_COMPARISONS: readonly A.CompareOp[] = [">", ">=", "<", "<=", "=", "!="];
+
 /**
  * The value of an event condition as a rule, or null when it has a form the builder does not show. `where`
  * is the filter's text as written (null when it has none).
@@ -46,13 +58,14 @@ export const EVENT_COUNTS: readonly { cmp: ">=" | "<=" | "="; label: string }[] 
 export function eventValueOf(e: A.EventExpr, where: string | null): BuilderEvent | null {
   if (e.name.kind !== "string") return null;
   const m = e.measure;
-  if (m && m.kind !== "count") return null;
+  if (m && m.kind !== "count" && !(m.kind === "aggregate" && m.test.op === "compare" && m.test.value.kind === "number")) return null;
   const w = e.window;
   if (w && (w.kind !== "within" || w.next)) return null;
   if ((e.filter === null) !== (where === null)) return null;
   return {
     name: e.name.value,
-    count: m ? { cmp: m.cmp, raw: m.count.raw } : null,
+    count: m?.kind === "count" ? { cmp: m.cmp, raw: m.count.raw } : null,
+    total: m?.kind === "aggregate" && m.test.op === "compare" && m.test.value.kind === "number" ? { fn: m.fn, property: m.property.name, cmp: m.test.cmp, raw: m.test.value.raw } : null,
     window: w && w.kind === "within" ? { amount: w.amount.raw, unit: w.unit } : null,
     where,
   };
@@ -60,15 +73,17 @@ export function eventValueOf(e: A.EventExpr, where: string | null): BuilderEvent
 
 /** A new event rule's value: the first event the schema names (or none yet), at least once, any time. */
 export function defaultEvent(names: readonly string[] | undefined): BuilderEvent {
-  return { name: names?.[0] ?? "", count: null, window: null, where: null };
+  return { name: names?.[0] ?? "", count: null, total: null, window: null, where: null };
 }
 
 /** The event a rule asks for, whatever the value holds (a hand-made or half-changed query). */
 export function eventOf(value: unknown): BuilderEvent {
   const v = (value && typeof value === "object" && !Array.isArray(value) ? value : {}) as Partial<BuilderEvent>;
   const count = v.count && typeof v.count.raw === "string" && [">=", "<=", "="].includes(v.count.cmp) ? { cmp: v.count.cmp, raw: v.count.raw } : null;
+  const t = v.total;
+  const total = !count && t && ["sum", "avg", "min", "max"].includes(t.fn) && typeof t.property === "string" && TOTAL_COMPARISONS.includes(t.cmp) && typeof t.raw === "string" ? { fn: t.fn, property: t.property, cmp: t.cmp, raw: t.raw } : null;
   const window = v.window && typeof v.window.amount === "string" && typeof v.window.unit === "string" ? { amount: v.window.amount, unit: v.window.unit } : null;
-  return { name: typeof v.name === "string" ? v.name : "", count, window, where: typeof v.where === "string" && v.where.trim() !== "" ? v.where : null };
+  return { name: typeof v.name === "string" ? v.name : "", count, total, window, where: typeof v.where === "string" && v.where.trim() !== "" ? v.where : null };
 }
 
 /** The AST of an event or segment rule; `filterOf` reads the `where` text (it throws when it is not a condition). */
@@ -95,7 +110,17 @@ function eventExpr(e: BuilderEvent, filterOf: (where: string) => A.Expr): A.Even
   return {
     kind: "event",
     name: { kind: "string", value: e.name, span: NO_SPAN },
-    measure: e.count ? { kind: "count", cmp: e.count.cmp, count: numberValue(e.count.raw), span: NO_SPAN } : null,
+    measure: e.count
+      ? { kind: "count", cmp: e.count.cmp, count: numberValue(e.count.raw), span: NO_SPAN }
+      : e.total
+        ? {
+            kind: "aggregate",
+            fn: e.total.fn,
+            property: { name: e.total.property, quoted: formatField({ name: e.total.property }) !== e.total.property, span: NO_SPAN },
+            test: { op: "compare", cmp: e.total.cmp, value: numberValue(e.total.raw), span: NO_SPAN },
+            span: NO_SPAN,
+          }
+        : null,
     window: e.window ? { kind: "within", amount: numberValue(e.window.amount), unit: e.window.unit, span: NO_SPAN } : null,
     filter: e.where !== null ? filterOf(e.where) : null,
     span: NO_SPAN,

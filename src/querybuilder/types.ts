@@ -8,7 +8,7 @@
  * `{kind: "relative", amount: "30", unit: "day"}`), so a value round-trips exactly as written (`1e3`
  * stays `1e3`, a date stays a date and a relative time a relative time).
  */
-import type { TimeUnit } from "../parser/ast.js";
+import type { AggregateFn, CompareOp, TimeUnit } from "../parser/ast.js";
 
 /** A literal value of a rule, as the builder's value editors hold it. */
 export type BuilderLiteral =
@@ -30,12 +30,15 @@ export interface BuilderDuration {
 
 /**
  * What an event rule asks (`performed "Purchase" at least 3 times within last 30 days where amount > 50`):
- * the event's name, how often (null: at least once), when (null: any time; else within the last N units),
- * and the `where` filter as written (null: none), which the builder shows and the text edits.
+ * the event's name; how often (`count`) or how much (`total`: `with sum of amount > 100`), at most one of
+ * them (neither: at least once); when (null: any time; else within the last N units); and the `where`
+ * filter as written (null: none), which the builder shows and the text edits.
  */
 export interface BuilderEvent {
   name: string;
   count: { cmp: ">=" | "<=" | "="; raw: string } | null;
+  /** An aggregate of a number property compared with a number; `property` as written. */
+  total: { fn: AggregateFn; property: string; cmp: CompareOp; raw: string } | null;
   window: BuilderDuration | null;
   where: string | null;
 }
@@ -54,8 +57,8 @@ export const TEXT_OPERATOR = "text";
 
 /**
  * The field of an event rule (behaviour: what a contact did), operator `performed` or `notPerformed`. Event
- * conditions with an aggregate (`with sum of …`), a first/last time, a `between` window or a window in the
- * future stay text rules.
+ * conditions with a first/last time, an aggregate tested otherwise than against a number, a `between`
+ * window or a window in the future stay text rules.
  */
 export const EVENT_FIELD = "~event";
 /** The field of a segment rule (`in segment "Paying"`), operator `inSegment` or `notInSegment`; the value is the name. */

@@ -6,7 +6,8 @@
  * - "In a segment": a saved segment picked from a list that leaves out the segment being edited;
  * - an event's `where` filter typed in the text is shown on its rule and kept, as written, when the builder
  *   changes the rest of the rule;
- * - event forms without controls here (an aggregate) stay "Condition as text".
+ * - how much instead of how often: a total, an average, a minimum or a maximum of a number property;
+ * - event forms without controls here (a first time) stay "Condition as text".
  * No request leaves the server's origin.
  */
 import type { Browser, BrowserContext, Page } from "playwright-core";
@@ -100,6 +101,33 @@ describe.skipIf(!hasChromium)(`segments web app: behaviour and membership in the
     expect((await options.allTextContents()).sort()).toEqual(saved.sort());
   });
 
+  it("builds how much, not how often: 'with a total of amount > 5000'; a typed total shows in the controls, its spelling kept", async () => {
+    await openNew(page, server.url);
+    await groupButton(page, "g", "+ Rule").click();
+    const rule = node(page, "g.0");
+    await rule.getByLabel("Field", { exact: true }).selectOption({ label: "Performed an event" });
+    await rule.getByLabel("Event: name").selectOption("Purchase");
+    await rule.getByLabel("Event: how often").selectOption({ label: "with a total" });
+    // The events' number properties only.
+    const numbers = Object.values(server.store.schema.events!.properties).filter((p) => p.type === "number").map((p) => p.name);
+    expect(await rule.getByLabel("Event: of which property").locator("option").allTextContents()).toEqual(numbers);
+    await rule.getByLabel("Event: of which property").selectOption("amount");
+    await rule.getByLabel("Event: compared").selectOption(">");
+    await rule.getByLabel("Event: with", { exact: true }).fill("5000");
+    await expect.poll(() => editorText(page)).toBe('performed "Purchase" with sum of amount > 5000');
+    const count = (await server.store.preview('performed "Purchase" with sum of amount > 5000', { limit: 0, conditionCounts: false })).count;
+    expect(count).toBeGreaterThan(0);
+    await page.getByRole("button", { name: "Preview Matching Contacts" }).click();
+    await expect.poll(() => page.getByTestId("preview-count").textContent()).toBe(count.toLocaleString("en-US"));
+    await cleanShot(page, "segments-builder-total", { fullPage: true });
+    // Typed, with the property spelt otherwise: the controls show it, a builder change keeps the spelling.
+    await typeText(page, 'performed "Purchase" with AVERAGE of Amount >= 49.5 within last 1 year');
+    await expect.poll(() => node(page, "g.0").getByLabel("Event: how often").inputValue()).toBe("avg");
+    expect(await node(page, "g.0").getByLabel("Event: of which property").inputValue()).toBe("amount");
+    await node(page, "g.0").getByLabel("Event: how many", { exact: true }).fill("2");
+    await expect.poll(() => editorText(page)).toBe('performed "Purchase" with average of Amount >= 49.5 within last 2 years');
+  });
+
   it("shows a typed event filter on its rule and keeps it as written when the builder changes the rest", async () => {
     await openNew(page, server.url);
     const filter = "amount > 50 -- big baskets\n  and quantity >= 2";
@@ -113,9 +141,9 @@ describe.skipIf(!hasChromium)(`segments web app: behaviour and membership in the
     await rule.getByRole("button", { name: "Edit in text" }).click();
     const selected = await page.evaluate(() => window.getSelection()?.toString() ?? "");
     expect(selected.replace(/\s+/g, " ")).toContain('performed "Purchase" exactly 2 times where amount > 50');
-    // An aggregate has no controls here: it stays a condition as text.
-    await typeText(page, 'performed "Purchase" with sum of amount > 100 and not in segment "VIP list"');
-    await expect.poll(() => node(page, "g.0").locator(".text-rule code").textContent()).toBe('performed "Purchase" with sum of amount > 100');
+    // A first time has no controls here: it stays a condition as text.
+    await typeText(page, 'performed "Purchase" with first time before 2011-01-01 and not in segment "VIP list"');
+    await expect.poll(() => node(page, "g.0").locator(".text-rule code").textContent()).toBe('performed "Purchase" with first time before 2011-01-01');
     expect(await node(page, "g.1").getByLabel("Operator for the segment").inputValue()).toBe("notInSegment");
     expect(await node(page, "g.1").getByLabel("Segment", { exact: true }).inputValue()).toBe("VIP list");
   });

@@ -10,11 +10,13 @@ import {
   EVENT_COUNTS,
   EVENT_FIELD,
   EVENT_OPERATORS,
+  EVENT_TOTALS,
   eventOf,
   isGroup,
   operatorsFor,
   SEGMENT_FIELD,
   SEGMENT_OPERATORS,
+  TOTAL_COMPARISONS,
   type BuilderEvent,
   type BuilderGroup,
   type BuilderLiteral,
@@ -152,12 +154,24 @@ export const SEGMENT_NAMES = ["Paying", 'Won\'t say "no"', "Über"];
 
 /** What an event rule asks (the name from the rich schema's events; the filter kept, dropped, or a new one). */
 export function eventArb(where: string | null): fc.Arbitrary<BuilderEvent> {
+  const count = fc.record({ cmp: fc.constantFrom(...EVENT_COUNTS.map((c) => c.cmp)), raw: fc.constantFrom("0", "1", "3", "12") });
+  const total = fc.record({
+    fn: fc.constantFrom(...EVENT_TOTALS.map((t) => t.fn)),
+    property: fc.constantFrom("amount", "quantity", "Amount"),
+    cmp: fc.constantFrom(...TOTAL_COMPARISONS),
+    raw: fc.constantFrom("0", "100", "49.5", "-3", "1e3"),
+  });
+  const measure = fc.oneof(
+    fc.constant({ count: null, total: null }),
+    count.map((c) => ({ count: c, total: null })),
+    total.map((t) => ({ count: null, total: t })),
+  );
   return fc.record({
     name: fc.constantFrom(...richSchema.events!.names!),
-    count: fc.option(fc.record({ cmp: fc.constantFrom(...EVENT_COUNTS.map((c) => c.cmp)), raw: fc.constantFrom("0", "1", "3", "12") }), { nil: null }),
+    measure,
     window: fc.option(fc.record({ amount: fc.constantFrom("1", "7", "30"), unit: fc.constantFrom("day" as const, "week" as const, "month" as const) }), { nil: null }),
     where: fc.constantFrom(where, null, "amount > 50", 'channel = "web" or gift'),
-  });
+  }).map(({ measure: m, ...rest }) => ({ ...rest, ...m }));
 }
 
 /** A new event or segment rule. */

@@ -41,11 +41,13 @@ import {
   EVENT_COUNTS,
   EVENT_FIELD,
   EVENT_OPERATORS,
+  EVENT_TOTALS,
   eventOf,
   operatorsFor,
   SEGMENT_FIELD,
   SEGMENT_OPERATORS,
   TEXT_FIELD,
+  TOTAL_COMPARISONS,
   type BuilderDuration,
   type BuilderEvent,
   type BuilderGroup,
@@ -69,6 +71,8 @@ interface BuilderContext {
   messageId(nodeId: string, i: number): string;
   /** The event names the schema lists (undefined: any name). */
   eventNames: readonly string[] | undefined;
+  /** The events' number properties (what a total adds up). */
+  eventNumbers: readonly string[];
   /** The saved segments a rule may name (`in segment`). */
   segments: readonly string[];
 }
@@ -127,9 +131,10 @@ export function RuleBuilder({ schema, query, onChange, onEditText, marks = NO_MA
     [schema, segments],
   );
   const eventNames = schema.events?.names;
+  const eventNumbers = useMemo(() => Object.values(schema.events?.properties ?? {}).filter((p) => p.type === "number").map((p) => p.name), [schema]);
   const context: BuilderContext = useMemo(
-    () => ({ editText: onEditText, marks, fix: (f: CodeAction) => onFix?.(f), messageId: (nodeId: string, i: number) => `${prefix}mark-${nodeId}-${i}`, eventNames, segments }),
-    [onEditText, marks, onFix, prefix, eventNames, segments],
+    () => ({ editText: onEditText, marks, fix: (f: CodeAction) => onFix?.(f), messageId: (nodeId: string, i: number) => `${prefix}mark-${nodeId}-${i}`, eventNames, eventNumbers, segments }),
+    [onEditText, marks, onFix, prefix, eventNames, eventNumbers, segments],
   );
   return (
     <QueryBuilder
@@ -373,7 +378,7 @@ function ValueEditorBody(props: ValueEditorProps) {
     );
   }
   if (props.rule.field === EVENT_FIELD && ctx) {
-    return <EventInput value={props.value} names={ctx.eventNames} onChange={props.handleOnChange} onEditText={() => ctx.editText(props.rule.id!)} label="Event" disabled={props.disabled} />;
+    return <EventInput value={props.value} names={ctx.eventNames} numbers={ctx.eventNumbers} onChange={props.handleOnChange} onEditText={() => ctx.editText(props.rule.id!)} label="Event" disabled={props.disabled} />;
   }
   if (props.rule.field === SEGMENT_FIELD && ctx) {
     return <SegmentSelect value={props.value} names={ctx.segments} onChange={props.handleOnChange} label="Segment" disabled={props.disabled} />;
@@ -628,14 +633,25 @@ function ChipsInput({ def, values, onChange, label, disabled }: { def: FieldDef;
 // ---- behaviour and membership -------------------------------------------------------------------------------
 
 /**
- * What an event rule asks, as a sentence: the event, how often (at least once, or at least / at most /
- * exactly N times), when (at any time, or in the last N units), and its `where` filter as written (edited in
- * the text: "Edit in text" selects the rule there).
+ * What an event rule asks, as a sentence: the event; how often (at least once, or at least / at most /
+ * exactly N times) or how much (with a total / an average / a minimum / a maximum of a number property,
+ * compared with a number); when (at any time, or in the last N units); and its `where` filter as written
+ * (edited in the text: "Edit in text" selects the rule there).
  */
-function EventInput({ value, names, onChange, onEditText, label, disabled }: { value: unknown; names: readonly string[] | undefined; onChange(v: BuilderEvent): void; onEditText(): void; label: string; disabled?: boolean }) {
+function EventInput({ value, names, numbers, onChange, onEditText, label, disabled }: { value: unknown; names: readonly string[] | undefined; numbers: readonly string[]; onChange(v: BuilderEvent): void; onEditText(): void; label: string; disabled?: boolean }) {
   const event = eventOf(value);
   const set = (patch: Partial<BuilderEvent>) => onChange({ ...event, ...patch });
   const whole = (on: (raw: string) => void) => (raw: string) => /^\d+$/.test(raw) && on(raw);
+  const measure = event.count ? event.count.cmp : event.total ? event.total.fn : "once";
+  const choose = (m: string) => {
+    const count = EVENT_COUNTS.find((c) => c.cmp === m);
+    const total = EVENT_TOTALS.find((t) => t.fn === m);
+    if (count) set({ count: { cmp: count.cmp, raw: event.count?.raw ?? "2" }, total: null });
+    else if (total) set({ count: null, total: { fn: total.fn, property: event.total?.property ?? numbers[0] ?? "", cmp: event.total?.cmp ?? ">", raw: event.total?.raw ?? "100" } });
+    else set({ count: null, total: null });
+  };
+  // The property as the schema names it (the text may spell it `Amount`); the text's spelling is kept until another is picked.
+  const property = event.total ? (numbers.find((n) => n.toLowerCase() === event.total!.property.toLowerCase()) ?? event.total.property) : "";
   return (
     <span className="rb-event" role="group" aria-label={label}>
       {names && names.length > 0 ? (
@@ -651,23 +667,45 @@ function EventInput({ value, names, onChange, onEditText, label, disabled }: { v
         <input className="rb-value text" type="text" value={event.name} placeholder="event name" onChange={(e) => set({ name: e.target.value })} aria-label={`${label}: name`} disabled={disabled} />
       )}
       <span className="rb-time-amount">
-        <select
-          value={event.count ? event.count.cmp : "once"}
-          onChange={(e) => set({ count: e.target.value === "once" ? null : { cmp: e.target.value as ">=" | "<=" | "=", raw: event.count?.raw ?? "2" } })}
-          aria-label={`${label}: how often`}
-          disabled={disabled}
-        >
+        <select value={measure} onChange={(e) => choose(e.target.value)} aria-label={`${label}: how often`} disabled={disabled}>
           <option value="once">at least once</option>
           {EVENT_COUNTS.map((c) => (
             <option key={c.cmp} value={c.cmp}>
               {c.label}
             </option>
           ))}
+          {numbers.length > 0 &&
+            EVENT_TOTALS.map((t) => (
+              <option key={t.fn} value={t.fn}>
+                {t.label}
+              </option>
+            ))}
         </select>
         {event.count && (
           <>
             <NumberInput raw={event.count.raw} onChange={whole((raw) => set({ count: { cmp: event.count!.cmp, raw } }))} label={`${label}: how many times`} disabled={disabled} />
             <span className="muted">{event.count.raw === "1" ? "time" : "times"}</span>
+          </>
+        )}
+        {event.total && (
+          <>
+            <span className="muted">of</span>
+            <select value={property} onChange={(e) => set({ total: { ...event.total!, property: e.target.value } })} aria-label={`${label}: of which property`} disabled={disabled}>
+              {!numbers.includes(property) && <option value={property}>{property === "" ? "(choose a property)" : `${property} (not a number property)`}</option>}
+              {numbers.map((n) => (
+                <option key={n} value={n}>
+                  {n}
+                </option>
+              ))}
+            </select>
+            <select value={event.total.cmp} onChange={(e) => set({ total: { ...event.total!, cmp: e.target.value as (typeof TOTAL_COMPARISONS)[number] } })} aria-label={`${label}: compared`} disabled={disabled}>
+              {TOTAL_COMPARISONS.map((c) => (
+                <option key={c} value={c}>
+                  {c}
+                </option>
+              ))}
+            </select>
+            <NumberInput raw={event.total.raw} onChange={(raw) => set({ total: { ...event.total!, raw } })} label={`${label}: with`} disabled={disabled} />
           </>
         )}
       </span>
