@@ -51,10 +51,24 @@ const cursorQuery = z.string().max(MAX_CURSOR).optional().openapi({ description:
  */
 export const MAX_EXPRESSION_CHARS = Math.min(100_000, LIMITS.maxInputBytes);
 
+/**
+ * JSON may spell a lone UTF-16 surrogate (`"\\ud800"`), which no database stores: each would keep U+FFFD
+ * instead, so a name, a description or an expression would be saved changed, without a word. Refused
+ * instead, as U+0000 is.
+ */
+const LONE_SURROGATE_MESSAGE = "text cannot hold a lone UTF-16 surrogate (\\ud800-\\udfff without its pair): it is not Unicode, and would be stored as U+FFFD";
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Whether a text is well-formed UTF-16 (no lone surrogate). */
+function wellFormed(text: string): boolean {
+  return !LONE_SURROGATE.test(text);
+}
+
 /** An expression's text, refused before parsing when longer than the routes take. */
 const expressionText = z
   .string()
   .max(MAX_EXPRESSION_CHARS, `an expression has at most ${MAX_EXPRESSION_CHARS} characters`)
+  .refine(wellFormed, LONE_SURROGATE_MESSAGE)
   .openapi({ description: "A segql expression.", example: 'status = "Subscribed" and lifetime_value > 1000' });
 
 /**
@@ -63,7 +77,12 @@ const expressionText = z
  */
 const NUL_MESSAGE = "text cannot contain U+0000 (PostgreSQL cannot store it)";
 
-const contactKey = z.string().min(1, "a key cannot be empty").max(MAX_KEY_LENGTH).refine((k) => !k.includes("\u0000"), NUL_MESSAGE);
+const contactKey = z
+  .string()
+  .min(1, "a key cannot be empty")
+  .max(MAX_KEY_LENGTH)
+  .refine((k) => !k.includes("\u0000"), NUL_MESSAGE)
+  .refine(wellFormed, LONE_SURROGATE_MESSAGE);
 
 /** Reports every string holding U+0000 inside a JSON value, by path (iteratively: no recursion on input depth). */
 function refuseNul(value: unknown, ctx: z.RefinementCtx, base: (string | number)[]): void {
@@ -449,8 +468,8 @@ export const ContactsQuery = z.strictObject({
 
 // ---- request bodies -----------------------------------------------------------------------------------
 
-const segmentName = z.string().min(1, "a name cannot be empty").max(200, "a name has at most 200 characters");
-const description = z.string().max(10_000);
+const segmentName = z.string().min(1, "a name cannot be empty").max(200, "a name has at most 200 characters").refine(wellFormed, LONE_SURROGATE_MESSAGE);
+const description = z.string().max(10_000).refine(wellFormed, LONE_SURROGATE_MESSAGE);
 
 /** Body of `POST /api/segments`. */
 export const CreateSegmentBody = z

@@ -150,4 +150,25 @@ describe("hostile inputs", () => {
     expect(doc.components.schemas.UpsertContacts.properties.contacts.items).toMatchObject({ type: "object" });
     expectProblem(await api.call("POST", "/api/contacts", { json: { contacts: [5] } }), 400, "invalid-request");
   });
+
+  it("a lone UTF-16 surrogate in a name, description, expression or key is a 400 on the field, not saved as U+FFFD", async () => {
+    const json = { "content-type": "application/json" };
+    const cases: [string, string, string, string][] = [
+      ["POST", "/api/segments", '{"name": "Odd \\ud800", "kind": "dynamic", "expression": "ltv > 1"}', "name"],
+      ["POST", "/api/segments", '{"name": "Odd", "description": "\\udfff", "kind": "dynamic", "expression": "ltv > 1"}', "description"],
+      ["POST", "/api/segments", '{"name": "Odd", "kind": "dynamic", "expression": "name = \\"\\ud800\\""}', "expression"],
+      ["POST", "/api/preview", '{"expression": "name = \\"x\\udc00y\\""}', "expression"],
+      ["POST", "/api/why", '{"expression": "ltv > 1", "key": "c\\ud800"}', "key"],
+    ];
+    for (const [method, path, raw, field] of cases) {
+      const p = expectProblem(await api.call(method, path, { raw, headers: json }), 400, "invalid-request");
+      expect(p.issues[0], raw).toMatchObject({ in: "body", path: field });
+      expect(p.detail).toMatch(/lone UTF-16 surrogate/);
+    }
+    // A pair (an emoji) is Unicode, and kept as sent.
+    const ok = await api.call("POST", "/api/segments", { raw: '{"name": "Smile \\ud83d\\ude00", "kind": "dynamic", "expression": "ltv > 1"}', headers: json });
+    expect(ok.status).toBe(201);
+    expect(ok.body.name).toBe("Smile \u{1F600}");
+    expect((await api.call("GET", "/api/segments")).body.items.filter((s: { name: string }) => s.name.includes("\ufffd"))).toEqual([]);
+  });
 });
