@@ -19,7 +19,7 @@ import type { Schema } from "../../src/schema/schema.js";
 import { generateContacts } from "../../playground/src/worker/generate.js";
 import { segql } from "../cli/helpers.js";
 import { datasetFile } from "../helpers/datasets.js";
-import { countFor, ensureBuild, guardedContext, hasChromium, launchChromium, openPlayground, screenshot, skipReason, startPreview, typeInEditor, watchErrors } from "./harness.js";
+import { countFor, ensureBuild, hasChromium, openBrowserSession, openPlayground, screenshot, skipReason, startPreview, typeInEditor } from "./harness.js";
 
 /** Drops files on the data panel, as a drag from the desktop does. */
 async function drop(page: Page, files: { name: string; text: string }[]): Promise<void> {
@@ -59,10 +59,7 @@ describe.skipIf(!hasChromium)(`playground data (Chromium) ${hasChromium ? "" : s
     telcoContacts = await loadContacts(datasetFile("telco/contacts.jsonl"), telco);
     await ensureBuild();
     ({ server, url: base } = await startPreview());
-    browser = await launchChromium();
-    ({ context, external } = await guardedContext(browser, base));
-    page = await context.newPage();
-    errors = watchErrors(page);
+    ({ browser, context, external, page, errors } = await openBrowserSession(base));
     await openPlayground(page, base);
   });
 

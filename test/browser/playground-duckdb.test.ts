@@ -10,7 +10,7 @@ import { gzipSync } from "node:zlib";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import type { PreviewServer } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { countFor, distDir, ensureBuild, guardedContext, hasChromium, launchChromium, openPlayground, screenshot, skipReason, startPreview, typeInEditor, watchErrors } from "./harness.js";
+import { countFor, distDir, ensureBuild, hasChromium, openBrowserSession, openPlayground, screenshot, skipReason, startPreview, typeInEditor } from "./harness.js";
 
 /** The first load's budget of JavaScript, gzipped (the issue's figure). */
 const BUDGET = 500 * 1024;
@@ -37,10 +37,7 @@ describe.skipIf(!hasChromium)(`playground DuckDB check and first load (Chromium)
   beforeAll(async () => {
     await ensureBuild();
     ({ server, url: base } = await startPreview());
-    browser = await launchChromium();
-    ({ context, external } = await guardedContext(browser, base));
-    page = await context.newPage();
-    errors = watchErrors(page);
+    ({ browser, context, external, page, errors } = await openBrowserSession(base));
     context.on("response", (r) => {
       const url = new URL(r.url());
       if (url.pathname.endsWith(".js") || url.pathname.endsWith(".mjs")) scripts.push(url.pathname);

@@ -10,7 +10,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { segql } from "../cli/helpers.js";
 import { datasetFile } from "../helpers/datasets.js";
-import { countFor, ensureBuild, guardedContext, hasChromium, launchChromium, openPlayground, screenshot, skipReason, startPreview, typeInEditor, watchErrors } from "./harness.js";
+import { countFor, ensureBuild, hasChromium, openBrowserSession, openPlayground, screenshot, skipReason, startPreview, typeInEditor } from "./harness.js";
 
 const TELCO_NOW = "2026-01-01T00:00:00Z";
 
@@ -33,10 +33,7 @@ describe.skipIf(!hasChromium)(`playground editor (Chromium) ${hasChromium ? "" :
   beforeAll(async () => {
     await ensureBuild();
     ({ server, url: base } = await startPreview());
-    browser = await launchChromium();
-    ({ context, external } = await guardedContext(browser, base));
-    page = await context.newPage();
-    errors = watchErrors(page);
+    ({ browser, context, external, page, errors } = await openBrowserSession(base));
     await openPlayground(page, base);
   });
 

@@ -15,7 +15,7 @@ import { checkExpression } from "../../src/index.js";
 import { readSchemaFile } from "../../src/schema/read-schema-file.js";
 import type { Schema } from "../../src/schema/schema.js";
 import { datasetFile } from "../helpers/datasets.js";
-import { countFor, ensureBuild, guardedContext, hasChromium, launchChromium, openPlayground, screenshot, screenshotOf, skipReason, startPreview, typeInEditor, watchErrors } from "./harness.js";
+import { countFor, ensureBuild, hasChromium, openBrowserSession, openPlayground, screenshot, screenshotOf, skipReason, startPreview, typeInEditor, watchErrors } from "./harness.js";
 
 const NOW = "2026-01-01T00:00:00Z";
 
@@ -35,10 +35,7 @@ describe.skipIf(!hasChromium)(`playground panes (Chromium) ${hasChromium ? "" : 
     contacts = await loadContacts(datasetFile("telco/contacts.jsonl"), schema);
     await ensureBuild();
     ({ server, url: base } = await startPreview());
-    browser = await launchChromium();
-    ({ context, external } = await guardedContext(browser, base));
-    page = await context.newPage();
-    errors = watchErrors(page);
+    ({ browser, context, external, page, errors } = await openBrowserSession(base));
     await openPlayground(page, base);
   });
 
