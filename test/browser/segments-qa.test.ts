@@ -12,6 +12,7 @@
  * - why / why not says what an event condition read in words ("1 “Purchase” event, sum of amount 77,183.6");
  * - with `--token`, the address the server prints asks for the token (it went to the playground) and a
  *   wrong token is said to be refused (the form came back unchanged);
+ * - a contacts filter with an error says it is not applied (the count said "8,127 contacts found");
  * - a static list's history shows no empty Description / Expression boxes;
  * - Back after creating a segment goes to the table, not to the form; Back after deleting one does not
  *   open the deleted segment's page.
@@ -250,6 +251,21 @@ describe.skipIf(!hasChromium)(`segments web app: a user's QA pass (Chromium) ${h
       await guarded.context.close();
       await locked.close();
     }
+  });
+
+  it("says a picker filter with an error is not applied, rather than counting the contacts from before it as found", async () => {
+    await openNew(page, server.url);
+    await page.getByTestId("dynamic-switch").click();
+    await page.getByTestId("picker-filter").fill("senior_citizen and tenur > 60");
+    await page.getByRole("button", { name: "Filter", exact: true }).click();
+    await page.locator(".problem", { hasText: "The filter has an error at 1:20" }).waitFor();
+    await expect.poll(() => page.getByTestId("picker-count").textContent()).toMatch(/not applied/);
+    expect(await page.getByTestId("picker-count").textContent()).not.toMatch(/found/);
+    // Corrected, it counts what it found.
+    await page.getByTestId("picker-filter").fill("senior_citizen and tenure > 60");
+    await page.getByRole("button", { name: "Filter", exact: true }).click();
+    const want = (await server.store.listContacts({ filter: "senior_citizen and tenure > 60", limit: 1 })).total;
+    await expect.poll(() => page.getByTestId("picker-count").textContent()).toBe(`${want.toLocaleString("en-US")} contacts found`);
   });
 
   it("shows no empty fields in a static list's history", async () => {

@@ -130,8 +130,15 @@ export function StaticPicker({ keyField, picks, onChange }: StaticPickerProps) {
       <section className="card" aria-labelledby="pick-title">
         <div className="card-head">
           <h2 id="pick-title">Pick contacts</h2>
-          <span className="muted small" aria-live="polite">
-            {page.data ? `${plural(total, "contact")}${query || filter ? " found" : ""}` : page.loading ? "Loading…" : ""}
+          <span className="muted small" aria-live="polite" data-testid="picker-count">
+            {/* A filter with an error is not applied: the rows below are still those of the last good request. */}
+            {filterProblem
+              ? `The filter is not applied (it has an error)${page.data ? "; the contacts below are from before it" : ""}`
+              : page.data
+                ? `${plural(total, "contact")}${query || filter ? " found" : ""}`
+                : page.loading
+                  ? "Loading…"
+                  : ""}
           </span>
         </div>
         <div className="picker-controls">
