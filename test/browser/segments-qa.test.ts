@@ -13,6 +13,8 @@
  * - with `--token`, the address the server prints asks for the token (it went to the playground) and a
  *   wrong token is said to be refused (the form came back unchanged);
  * - a contacts filter with an error says it is not applied (the count said "8,127 contacts found");
+ * - a segment deleted by someone else while it is edited: Save says so and offers "Save as a new segment"
+ *   (it said "Not found: no segment #17");
  * - a static list's history shows no empty Description / Expression boxes;
  * - Back after creating a segment goes to the table, not to the form; Back after deleting one does not
  *   open the deleted segment's page.
@@ -266,6 +268,23 @@ describe.skipIf(!hasChromium)(`segments web app: a user's QA pass (Chromium) ${h
     await page.getByRole("button", { name: "Filter", exact: true }).click();
     const want = (await server.store.listContacts({ filter: "senior_citizen and tenure > 60", limit: 1 })).total;
     await expect.poll(() => page.getByTestId("picker-count").textContent()).toBe(`${want.toLocaleString("en-US")} contacts found`);
+  });
+
+  it("says a segment deleted while it was being edited is gone, and saves what was typed as a new one", async () => {
+    const doomed = await server.store.createSegment({ name: "QA deleted meanwhile", kind: "dynamic", expression: "tenure > 50" });
+    await page.goto(`${server.url}#/segments/${doomed.id}/edit`);
+    await page.evaluate(() => window.sessionStorage.clear());
+    await page.reload();
+    await page.getByTestId("segment-description").fill("typed before it went");
+    await server.store.deleteSegment(doomed.id);
+    await page.getByTestId("save").click();
+    await expect.poll(() => page.getByTestId("segment-gone").textContent()).toMatch(/“QA deleted meanwhile” was deleted since you opened it/);
+    expect(await page.getByTestId("segment-description").inputValue()).toBe("typed before it went");
+    await page.getByTestId("save-as-new").click();
+    await page.waitForURL(/#\/segments\/\d+$/);
+    const again = (await server.store.listSegments({ search: "QA deleted meanwhile" })).items;
+    expect(again.map((x) => [x.name, x.description, x.expression])).toEqual([["QA deleted meanwhile", "typed before it went", "tenure > 50"]]);
+    expect(new URL(page.url()).hash).toBe(`#/segments/${again[0]!.id}`);
   });
 
   it("shows no empty fields in a static list's history", async () => {

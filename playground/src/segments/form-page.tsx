@@ -233,15 +233,18 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
   const [conflict, setConflict] = useState<Problem | null>(null);
 
   const mine: Mine = { name: draft.name.trim(), description: draft.description, expression: draft.dynamic ? draft.text : null };
-  const save = async (etag: string | null = draft.etag) => {
+  // The segment being edited was deleted meanwhile (the save's 404): the form offers to save it as a new one.
+  const [gone, setGone] = useState(false);
+  const save = async (etag: string | null = draft.etag, asNew = false) => {
     setSaving(true);
+    setGone(false);
     setSaveError(null);
     setNameError(null);
     setSaveFindings(null);
     const sentText = draft.text;
     try {
       let saved: Segment;
-      if (base === null) {
+      if (base === null || asNew) {
         saved = (
           await createSegment(
             draft.dynamic
@@ -263,13 +266,14 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
         }
       }
       window.sessionStorage.removeItem(draftKey(id));
-      toast(base ? `Saved “${saved.name}”` : `Created “${saved.name}”`);
+      toast(base && !asNew ? `Saved “${saved.name}”` : `Created “${saved.name}”`);
       // The form's entry is replaced by the saved segment's page: Back does not reopen a form that looks unsaved.
       navigate(`/segments/${saved.id}`, true);
     } catch (e) {
       setSaving(false);
       if (!(e instanceof ApiError)) return setSaveError(e);
       if (e.kind === "stale-version") return setConflict(e.problem);
+      if (e.status === 404 && base !== null && !asNew) return setGone(true);
       if (e.kind === "name-taken") return setNameError(e.problem.detail);
       // The checker's findings are listed beside the text (the footer only points there).
       if ((e.kind === "invalid-expression" || e.kind === "cycle") && Array.isArray(e.problem["diagnostics"])) return setSaveFindings({ text: sentText, diagnostics: e.problem["diagnostics"] as ApiDiagnostic[] });
@@ -484,6 +488,20 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
       )}
 
       <ProblemNote error={saveError} />
+      {gone && base && (
+        <div className="problem" role="alert" data-testid="segment-gone">
+          <strong>Not saved: “{base.name}” was deleted since you opened it</strong>
+          <span>
+            What you typed is still in the form (and kept in this tab).{" "}
+            {base.kind === "static" ? "Its members went with it; the contacts picked here can start a new list." : "It can be saved as a new segment."}
+          </span>
+          <div className="row">
+            <button type="button" className="primary" onClick={() => void save(null, true)} disabled={saving} data-testid="save-as-new">
+              Save as a new segment
+            </button>
+          </div>
+        </div>
+      )}
       {diagnostics.length > 0 && (
         <p className="problem" data-testid="save-diagnostics-pointer">
           <strong>Not saved.</strong> The rules have {plural(diagnostics.filter((d) => d.severity === "error").length, "error")}, listed under the text.
