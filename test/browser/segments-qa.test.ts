@@ -15,6 +15,8 @@
  * - a contacts filter with an error says it is not applied (the count said "8,127 contacts found");
  * - a segment deleted by someone else while it is edited: Save says so and offers "Save as a new segment"
  *   (it said "Not found: no segment #17");
+ * - Cancel on a form with something typed asks first, and a discarded draft does not come back on the next
+ *   "+ Create Segment" (it did, as "your unsaved changes are back");
  * - a static list's history shows no empty Description / Expression boxes;
  * - Back after creating a segment goes to the table, not to the form; Back after deleting one does not
  *   open the deleted segment's page.
@@ -285,6 +287,31 @@ describe.skipIf(!hasChromium)(`segments web app: a user's QA pass (Chromium) ${h
     const again = (await server.store.listSegments({ search: "QA deleted meanwhile" })).items;
     expect(again.map((x) => [x.name, x.description, x.expression])).toEqual([["QA deleted meanwhile", "typed before it went", "tenure > 50"]]);
     expect(new URL(page.url()).hash).toBe(`#/segments/${again[0]!.id}`);
+  });
+
+  it("asks before Cancel drops what was typed, and a discarded draft does not come back", async () => {
+    await openSegments(page, server.url);
+    await page.evaluate(() => window.sessionStorage.clear());
+    await page.getByTestId("create-segment").click();
+    await page.getByTestId("segment-name").fill("QA abandoned idea");
+    await page.getByTestId("cancel").click();
+    const dialog = page.getByTestId("discard-dialog");
+    await dialog.waitFor();
+    // Escape (or "Keep editing") stays, with what was typed.
+    await page.keyboard.press("Escape");
+    await expect.poll(() => dialog.count()).toBe(0);
+    expect(await page.getByTestId("segment-name").inputValue()).toBe("QA abandoned idea");
+    await page.getByTestId("cancel").click();
+    await page.getByTestId("confirm-discard").click();
+    await page.getByTestId("segments-table").waitFor();
+    await page.getByTestId("create-segment").click();
+    await page.getByTestId("segment-name").waitFor();
+    expect(await page.getByTestId("segment-name").inputValue()).toBe("");
+    expect(await page.getByTestId("draft-restored").count()).toBe(0);
+    // Nothing typed: Cancel just goes.
+    await page.getByTestId("cancel").click();
+    await page.getByTestId("segments-table").waitFor();
+    expect(await dialog.count()).toBe(0);
   });
 
   it("shows no empty fields in a static list's history", async () => {

@@ -13,7 +13,7 @@
  *   The form is kept as a draft in this tab (sessionStorage) until saved: a reload, a conflict or a crash
  *   loses nothing typed.
  */
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState, type MouseEvent } from "react";
 import { applyFix } from "../../../src/codemirror/index.js";
 import { editText, fromText, placeDiagnostics, ROOT_ID, singleChange, type BuilderGroup, type BuilderView } from "../../../src/querybuilder/index.js";
 import type { Schema } from "../../../src/schema/schema.js";
@@ -45,7 +45,7 @@ import { PreviewPanel } from "./preview-panel.js";
 import { RuleBuilder, type RowMark } from "./rule-builder.js";
 import { EDITOR_URI, useSchema, useSegmentService } from "./schema.js";
 import { PickSummary, StaticPicker, type Picks } from "./static-picker.js";
-import { ProblemNote, Switch, useLoad, useToast } from "./ui.js";
+import { Dialog, ProblemNote, Switch, useLoad, useToast } from "./ui.js";
 
 /** The form's content, kept as a draft. */
 interface Draft {
@@ -292,6 +292,21 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
     else void save();
   };
   const title = base ? `Edit “${base.name}”` : "Create a segment";
+
+  // Cancel means "not this": the draft goes (it came back on the next "+ Create Segment"), after asking when
+  // something was typed. Other ways away (the nav, Back, a reload) keep it.
+  const cancelHref = base ? `#/segments/${base.id}` : "#/segments";
+  const [confirmCancel, setConfirmCancel] = useState(false);
+  const discardAndLeave = () => {
+    window.sessionStorage.removeItem(draftKey(id));
+    navigate(cancelHref.slice(1));
+  };
+  const onCancel = (e: MouseEvent) => {
+    if (e.button !== 0 || e.ctrlKey || e.metaKey || e.shiftKey) return;
+    e.preventDefault();
+    if (sameDraft(draft, pristine)) discardAndLeave();
+    else setConfirmCancel(true);
+  };
   const keyField = schema.key;
 
   return (
@@ -319,7 +334,7 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
           <h1 id="form-title">{title}</h1>
         </div>
         <div className="row">
-          <a className="button" href={base ? `#/segments/${base.id}` : "#/segments"}>
+          <a className="button" href={cancelHref} onClick={onCancel} data-testid="cancel">
             Cancel
           </a>
           <button type="submit" className="primary" disabled={saving} data-testid="save">
@@ -508,7 +523,7 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
         </p>
       )}
       <div className="form-foot">
-        <a className="button" href={base ? `#/segments/${base.id}` : "#/segments"}>
+        <a className="button" href={cancelHref} onClick={onCancel}>
           Cancel
         </a>
         <button type="submit" className="primary" disabled={saving} data-testid="save-bottom">
@@ -516,6 +531,25 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
         </button>
       </div>
 
+      {confirmCancel && (
+        <Dialog
+          title="Discard your changes?"
+          onClose={() => setConfirmCancel(false)}
+          testId="discard-dialog"
+          actions={
+            <>
+              <button type="button" onClick={() => setConfirmCancel(false)} data-autofocus>
+                Keep editing
+              </button>
+              <button type="button" className="danger" onClick={discardAndLeave} data-testid="confirm-discard">
+                Discard changes
+              </button>
+            </>
+          }
+        >
+          <p>What you typed here is not saved{base ? ` (“${base.name}” stays as it is)` : ""}.</p>
+        </Dialog>
+      )}
       {conflict && (
         <ConflictDialog
           problem={conflict}
