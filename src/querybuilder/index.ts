@@ -18,4 +18,5 @@ export { fromText, MAX_BUILDER_RULES, ROOT_ID, type BuilderView, type GroupSourc
 export { astOfQuery, BuilderQueryError, isEmptyGroup, printChild, printGroup, printRule } from "./to-ast.js";
 export { applyEdits, editText, pruneEmpty, sameExpr, saysTheSame, singleChange, type QueryEdit, type TextEdit } from "./edit.js";
 export { behaviourExpr, behaviourText, defaultEvent, EVENT_COUNTS, EVENT_OPERATORS, EVENT_TOTALS, eventOf, eventValueOf, SEGMENT_OPERATORS, TOTAL_COMPARISONS } from "./behaviour.js";
+export { filterRules, filterText, propertySchema } from "./filters.js";
 export { nodeOfSpan, placeDiagnostics, type Spanned } from "./marks.js";

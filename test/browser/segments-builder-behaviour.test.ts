@@ -4,8 +4,9 @@
  * - "Performed an event": the event, how often and when, as a sentence; the text follows each choice, and
  *   "did not perform" writes `not performed …`; the saved segment's members are what the store counts;
  * - "In a segment": a saved segment picked from a list that leaves out the segment being edited;
- * - an event's `where` filter typed in the text is shown on its rule and kept, as written, when the builder
- *   changes the rest of the rule;
+ * - an event's `where` filter of tests joined by `and` is rows (property, operator, value) the builder edits,
+ *   adds and removes; typed in the text, it is kept as written while the builder changes the rest of the
+ *   rule; another filter (an `or`) is shown as written;
  * - how much instead of how often: a total, an average, a minimum or a maximum of a number property;
  * - event forms without controls here (a first time) stay "Condition as text".
  * No request leaves the server's origin.
@@ -128,19 +129,44 @@ describe.skipIf(!hasChromium)(`segments web app: behaviour and membership in the
     await expect.poll(() => editorText(page)).toBe('performed "Purchase" with average of Amount >= 49.5 within last 2 years');
   });
 
-  it("shows a typed event filter on its rule and keeps it as written when the builder changes the rest", async () => {
+  it("shows a typed event filter as rows (kept as written while untouched), edits, adds and removes them; an `or` filter stays text", async () => {
     await openNew(page, server.url);
     const filter = "amount > 50 -- big baskets\n  and quantity >= 2";
     await typeText(page, `(performed "Purchase" where ${filter}) or churn`);
     const rule = node(page, "g.0");
-    await expect.poll(() => rule.locator(".rb-where code").textContent()).toBe(filter);
+    await expect.poll(() => rule.getByLabel("Event filter 1: property").inputValue()).toBe("amount");
+    expect(await rule.getByLabel("Event filter 1: operator").inputValue()).toBe(">");
+    expect(await rule.getByLabel("Event filter 1: value", { exact: true }).inputValue()).toBe("50");
+    expect(await rule.getByLabel("Event filter 2: property").inputValue()).toBe("quantity");
+    // A change elsewhere in the rule keeps the filter as written, comment and line break included.
     await rule.getByLabel("Event: how often").selectOption({ label: "exactly" });
     await rule.getByLabel("Event: how many times").fill("2");
     await expect.poll(() => editorText(page)).toBe(`(performed "Purchase" exactly 2 times where ${filter}) or churn`);
-    // "Edit in text" selects the rule in the editor.
-    await rule.getByRole("button", { name: "Edit in text" }).click();
-    const selected = await page.evaluate(() => window.getSelection()?.toString() ?? "");
-    expect(selected.replace(/\s+/g, " ")).toContain('performed "Purchase" exactly 2 times where amount > 50');
+    // A row's value; a row added ("+ where") and set; a row removed.
+    await rule.getByLabel("Event filter 1: value", { exact: true }).fill("60");
+    await expect.poll(() => editorText(page)).toBe('(performed "Purchase" exactly 2 times where amount > 60 and quantity >= 2) or churn');
+    await rule.getByRole("button", { name: "+ where" }).click();
+    await rule.getByLabel("Event filter 3: property").selectOption("country");
+    await rule.getByLabel("Event filter 3: value", { exact: true }).fill("United Kingdom");
+    // `country` is a contact field too: the filter goes in parentheses, so it is the event's.
+    await expect.poll(() => editorText(page)).toBe('(performed "Purchase" exactly 2 times where (amount > 60 and quantity >= 2 and country = "United Kingdom")) or churn');
+    await rule.getByRole("button", { name: "Remove Event filter 2" }).click();
+    await expect.poll(() => editorText(page)).toBe('(performed "Purchase" exactly 2 times where (amount > 60 and country = "United Kingdom")) or churn');
+    await expect.poll(() => page.locator('[data-testid="builder-mark"]').count()).toBe(0);
+    await cleanShot(page, "segments-builder-filter", { fullPage: true });
+    // The count the preview gives is the store's for that text.
+    const text = await editorText(page);
+    await page.getByRole("button", { name: "Preview Matching Contacts" }).click();
+    const count = (await server.store.preview(text, { limit: 0, conditionCounts: false })).count;
+    await expect.poll(() => page.getByTestId("preview-count").textContent()).toBe(count.toLocaleString("en-US"));
+    for (const name of ["Remove Event filter 2", "Remove Event filter 1"]) await rule.getByRole("button", { name }).click();
+    // Without a filter the event needs no parentheses of its own.
+    await expect.poll(() => editorText(page)).toBe('performed "Purchase" exactly 2 times or churn');
+    // A filter the rows cannot show: its text, and "Edit in text", which selects the rule in the editor.
+    await typeText(page, 'performed "Purchase" where amount > 5 or quantity > 10');
+    await expect.poll(() => node(page, "g.0").locator(".rb-where code").textContent()).toBe("amount > 5 or quantity > 10");
+    await node(page, "g.0").getByRole("button", { name: "Edit in text" }).click();
+    expect(await page.evaluate(() => window.getSelection()?.toString() ?? "")).toBe('performed "Purchase" where amount > 5 or quantity > 10');
     // A first time has no controls here: it stays a condition as text.
     await typeText(page, 'performed "Purchase" with first time before 2011-01-01 and not in segment "VIP list"');
     await expect.poll(() => node(page, "g.0").locator(".text-rule code").textContent()).toBe('performed "Purchase" with first time before 2011-01-01');

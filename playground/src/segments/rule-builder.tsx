@@ -38,6 +38,8 @@ import {
   builderOperator,
   coerceValue,
   defaultEvent,
+  filterRules,
+  filterText,
   EVENT_COUNTS,
   EVENT_FIELD,
   EVENT_OPERATORS,
@@ -52,8 +54,9 @@ import {
   type BuilderEvent,
   type BuilderGroup,
   type BuilderLiteral,
+  type BuilderRule,
 } from "../../../src/querybuilder/index.js";
-import type { FieldDef, Schema } from "../../../src/schema/schema.js";
+import { findProperty, type EventsDef, type FieldDef, type Schema } from "../../../src/schema/schema.js";
 import type { CodeAction, ServiceDiagnostic } from "../../../src/service/index.js";
 
 /** A problem of the text (as the editor shows it) on one builder row. */
@@ -69,10 +72,10 @@ interface BuilderContext {
   fix(fix: CodeAction): void;
   /** The element id of a node's `i`-th message (unique on the page). */
   messageId(nodeId: string, i: number): string;
-  /** The event names the schema lists (undefined: any name). */
-  eventNames: readonly string[] | undefined;
-  /** The events' number properties (what a total adds up). */
-  eventNumbers: readonly string[];
+  /** The schema's events (their names, the properties a filter or a total reads). */
+  events: EventsDef | undefined;
+  /** The schema (a filter's property named as a contact field is written in parentheses). */
+  schema: Schema;
   /** The saved segments a rule may name (`in segment`). */
   segments: readonly string[];
 }
@@ -130,11 +133,10 @@ export function RuleBuilder({ schema, query, onChange, onEditText, marks = NO_MA
     ],
     [schema, segments],
   );
-  const eventNames = schema.events?.names;
-  const eventNumbers = useMemo(() => Object.values(schema.events?.properties ?? {}).filter((p) => p.type === "number").map((p) => p.name), [schema]);
+  const events = schema.events;
   const context: BuilderContext = useMemo(
-    () => ({ editText: onEditText, marks, fix: (f: CodeAction) => onFix?.(f), messageId: (nodeId: string, i: number) => `${prefix}mark-${nodeId}-${i}`, eventNames, eventNumbers, segments }),
-    [onEditText, marks, onFix, prefix, eventNames, eventNumbers, segments],
+    () => ({ editText: onEditText, marks, fix: (f: CodeAction) => onFix?.(f), messageId: (nodeId: string, i: number) => `${prefix}mark-${nodeId}-${i}`, events, schema, segments }),
+    [onEditText, marks, onFix, prefix, events, schema, segments],
   );
   return (
     <QueryBuilder
@@ -154,7 +156,7 @@ export function RuleBuilder({ schema, query, onChange, onEditText, marks = NO_MA
         return def ? operatorsFor(def.type)[0]!.name : "text";
       }}
       getDefaultValue={(rule) => {
-        if (rule.field === EVENT_FIELD) return defaultEvent(eventNames);
+        if (rule.field === EVENT_FIELD) return defaultEvent(events?.names);
         if (rule.field === SEGMENT_FIELD) return segments[0] ?? "";
         const def = Object.values(schema.fields).find((f) => f.name === rule.field);
         return def ? coerceValue(def, rule.operator, null) : "";
@@ -378,35 +380,40 @@ function ValueEditorBody(props: ValueEditorProps) {
     );
   }
   if (props.rule.field === EVENT_FIELD && ctx) {
-    return <EventInput value={props.value} names={ctx.eventNames} numbers={ctx.eventNumbers} onChange={props.handleOnChange} onEditText={() => ctx.editText(props.rule.id!)} label="Event" disabled={props.disabled} />;
+    return <EventInput value={props.value} events={ctx.events} schema={ctx.schema} onChange={props.handleOnChange} onEditText={() => ctx.editText(props.rule.id!)} label="Event" disabled={props.disabled} />;
   }
   if (props.rule.field === SEGMENT_FIELD && ctx) {
     return <SegmentSelect value={props.value} names={ctx.segments} onChange={props.handleOnChange} label="Segment" disabled={props.disabled} />;
   }
   const def = (props.fieldData as unknown as { def?: FieldDef }).def;
-  const op = builderOperator(props.operator);
-  if (!def || !op) return null;
-  const value = coerceValue(def, props.operator, props.value);
-  const label = `Value of ${def.name}`;
+  if (!def) return null;
+  return <ValueInput def={def} operator={props.operator} value={props.value} onChange={props.handleOnChange} label={`Value of ${def.name}`} disabled={props.disabled} />;
+}
+
+/** The value of a test of `def` with `operator`: the inputs the operator's operand calls for. */
+function ValueInput({ def, operator, value: raw, onChange, label, disabled }: { def: FieldDef; operator: string; value: unknown; onChange(v: unknown): void; label: string; disabled?: boolean }) {
+  const op = builderOperator(operator);
+  if (!op) return null;
+  const value = coerceValue(def, operator, raw);
   switch (op.operand) {
     case "none":
       return null;
     case "value":
-      return <LiteralInput def={def} value={value as BuilderLiteral} onChange={props.handleOnChange} label={label} disabled={props.disabled} />;
+      return <LiteralInput def={def} value={value as BuilderLiteral} onChange={onChange} label={label} disabled={disabled} />;
     case "range": {
       const [low, high] = value as [BuilderLiteral, BuilderLiteral];
       return (
         <span className="rb-range">
-          <LiteralInput def={def} value={low} onChange={(v) => props.handleOnChange([v, high])} label={`${label}: from`} disabled={props.disabled} />
+          <LiteralInput def={def} value={low} onChange={(v) => onChange([v, high])} label={`${label}: from`} disabled={disabled} />
           <span className="muted">and</span>
-          <LiteralInput def={def} value={high} onChange={(v) => props.handleOnChange([low, v])} label={`${label}: to`} disabled={props.disabled} />
+          <LiteralInput def={def} value={high} onChange={(v) => onChange([low, v])} label={`${label}: to`} disabled={disabled} />
         </span>
       );
     }
     case "list":
-      return <ChipsInput def={def} values={value as BuilderLiteral[]} onChange={props.handleOnChange} label={label} disabled={props.disabled} />;
+      return <ChipsInput def={def} values={value as BuilderLiteral[]} onChange={onChange} label={label} disabled={disabled} />;
     case "duration":
-      return <DurationInput value={value as BuilderDuration} onChange={props.handleOnChange} label={label} disabled={props.disabled} />;
+      return <DurationInput value={value as BuilderDuration} onChange={onChange} label={label} disabled={disabled} />;
     default:
       return null;
   }
@@ -638,8 +645,10 @@ function ChipsInput({ def, values, onChange, label, disabled }: { def: FieldDef;
  * compared with a number); when (at any time, or in the last N units); and its `where` filter as written
  * (edited in the text: "Edit in text" selects the rule there).
  */
-function EventInput({ value, names, numbers, onChange, onEditText, label, disabled }: { value: unknown; names: readonly string[] | undefined; numbers: readonly string[]; onChange(v: BuilderEvent): void; onEditText(): void; label: string; disabled?: boolean }) {
+function EventInput({ value, events, schema, onChange, onEditText, label, disabled }: { value: unknown; events: EventsDef | undefined; schema: Schema; onChange(v: BuilderEvent): void; onEditText(): void; label: string; disabled?: boolean }) {
   const event = eventOf(value);
+  const names = events?.names;
+  const numbers = useMemo(() => Object.values(events?.properties ?? {}).filter((p) => p.type === "number").map((p) => p.name), [events]);
   const set = (patch: Partial<BuilderEvent>) => onChange({ ...event, ...patch });
   const whole = (on: (raw: string) => void) => (raw: string) => /^\d+$/.test(raw) && on(raw);
   const measure = event.count ? event.count.cmp : event.total ? event.total.fn : "once";
@@ -726,14 +735,69 @@ function EventInput({ value, names, numbers, onChange, onEditText, label, disabl
           </>
         )}
       </span>
-      {event.where !== null && (
-        <span className="rb-time-amount rb-where">
-          <span className="muted">where</span>
-          <code title="The event's filter, as written: edit it in the text">{event.where}</code>
-          <button type="button" className="small link-button" onClick={onEditText} disabled={disabled}>
-            Edit in text
-          </button>
-        </span>
+      {events && <EventFilter where={event.where} events={events} schema={schema} onChange={(where) => set({ where })} onEditText={onEditText} label={label} disabled={disabled} />}
+    </span>
+  );
+}
+
+/**
+ * An event's `where` filter: rows of Property · Operator · Value joined by `and` ("+ where" adds one, ✕
+ * removes it), or, for a filter the rows cannot show (an `or`, a `not`), its text as written with "Edit in
+ * text".
+ */
+function EventFilter({ where, events, schema, onChange, onEditText, label, disabled }: { where: string | null; events: EventsDef; schema: Schema; onChange(where: string | null): void; onEditText(): void; label: string; disabled?: boolean }) {
+  const rows = where === null ? [] : filterRules(where, events);
+  if (rows === null) {
+    return (
+      <span className="rb-time-amount rb-where">
+        <span className="muted">where</span>
+        <code title="The event's filter, as written: edit it in the text">{where}</code>
+        <button type="button" className="small link-button" onClick={onEditText} disabled={disabled}>
+          Edit in text
+        </button>
+      </span>
+    );
+  }
+  const properties = Object.values(events.properties);
+  const write = (next: BuilderRule[]) => onChange(next.length === 0 ? null : filterText(next, events, schema));
+  const fresh = (def: FieldDef, id: string): BuilderRule => {
+    const operator = operatorsFor(def.type)[0]!.name;
+    return { id, field: def.name, operator, value: coerceValue(def, operator, null) };
+  };
+  return (
+    <span className="rb-filter" role="group" aria-label={`${label}: where`}>
+      {rows.map((row, i) => {
+        const def = findProperty(events, row.field)!;
+        const replace = (r: BuilderRule) => write(rows.map((x, j) => (j === i ? r : x)));
+        const name = `${label} filter ${i + 1}`;
+        return (
+          <span className="rb-filter-row" key={row.id}>
+            <span className="muted">{i === 0 ? "where" : "and"}</span>
+            <select value={def.name} onChange={(e) => replace(fresh(findProperty(events, e.target.value)!, row.id))} aria-label={`${name}: property`} disabled={disabled}>
+              {properties.map((p) => (
+                <option key={p.name} value={p.name}>
+                  {p.name}
+                </option>
+              ))}
+            </select>
+            <select value={row.operator} onChange={(e) => replace({ ...row, operator: e.target.value })} aria-label={`${name}: operator`} disabled={disabled}>
+              {operatorsFor(def.type).map((o) => (
+                <option key={o.name} value={o.name}>
+                  {o.label}
+                </option>
+              ))}
+            </select>
+            <ValueInput def={def} operator={row.operator} value={row.value} onChange={(v) => replace({ ...row, value: v as BuilderRule["value"] })} label={`${name}: value`} disabled={disabled} />
+            <button type="button" className="icon-button" onClick={() => write(rows.filter((_, j) => j !== i))} aria-label={`Remove ${name}`} disabled={disabled}>
+              ✕
+            </button>
+          </span>
+        );
+      })}
+      {properties.length > 0 && (
+        <button type="button" className="small rb-add" onClick={() => write([...rows, fresh(properties[0]!, `new-${rows.length}`)])} disabled={disabled} title="Count only the events that meet a condition on their properties">
+          + where
+        </button>
       )}
     </span>
   );
