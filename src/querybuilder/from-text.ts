@@ -23,8 +23,7 @@ import type { IToken } from "chevrotain";
 import type * as A from "../parser/ast.js";
 import { parse } from "../parser/index.js";
 import { findField, type Schema } from "../schema/schema.js";
-import { builderOperator, operatorOfTest } from "./operators.js";
-import { fits, literalOf } from "./values.js";
+import { builderTest } from "./values.js";
 import { eventValueOf } from "./behaviour.js";
 import { EVENT_FIELD, SEGMENT_FIELD, TEXT_FIELD, TEXT_OPERATOR, type BuilderEvent, type BuilderGroup, type BuilderLiteral, type BuilderNode, type BuilderRule, type BuilderValue } from "./types.js";
 
@@ -383,49 +382,8 @@ class Mapper {
   private fieldRule(r: A.RuleExpr, id: string): BuilderRule | null {
     if (!this.schema) return null;
     const def = findField(this.schema, r.field.name);
-    const operator = operatorOfTest(r.test);
-    if (!def || operator === null || !builderOperator(operator)?.types.includes(def.type)) return null;
-    const lit = (v: A.Value): BuilderLiteral | null => {
-      const l = literalOf(v);
-      return l && fits(def.type, l) ? l : null;
-    };
-    const lits = (vs: A.Value[]): BuilderLiteral[] | null => {
-      const out = vs.map(lit);
-      return out.length > 0 && out.every((l) => l !== null) ? (out as BuilderLiteral[]) : null;
-    };
-    const t = r.test;
-    let value: BuilderValue | undefined;
-    switch (t.op) {
-      case "truthy":
-      case "empty":
-        value = null;
-        break;
-      case "compare":
-      case "contains":
-      case "startsWith":
-      case "endsWith":
-      case "before":
-      case "after":
-        value = lit(t.value) ?? undefined;
-        break;
-      case "between": {
-        const lo = lit(t.low);
-        const hi = lit(t.high);
-        value = lo && hi ? [lo, hi] : undefined;
-        break;
-      }
-      case "in":
-        value = lits(t.values) ?? undefined;
-        break;
-      case "has":
-        value = t.quantifier === "one" ? (t.values.length === 1 ? (lit(t.values[0]!) ?? undefined) : undefined) : (lits(t.values) ?? undefined);
-        break;
-      case "within":
-        value = Number.isNaN(t.amount.value) ? undefined : { amount: t.amount.raw, unit: t.unit };
-        break;
-    }
-    if (value === undefined) return null;
-    return { id, field: def.name, operator, value, fieldText: r.field.name };
+    const shown = def ? builderTest(def, r.test) : null;
+    return shown ? { id, field: def!.name, operator: shown.operator, value: shown.value, fieldText: r.field.name } : null;
   }
 }
 

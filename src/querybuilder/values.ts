@@ -6,7 +6,7 @@ import type { Span } from "../diagnostics.js";
 import type * as A from "../parser/ast.js";
 import { formatField, formatTest } from "../parser/format.js";
 import type { FieldDef, FieldType } from "../schema/schema.js";
-import { builderOperator } from "./operators.js";
+import { builderOperator, operatorOfTest } from "./operators.js";
 import type { BuilderDuration, BuilderLiteral, BuilderRule, BuilderValue } from "./types.js";
 
 const NO_SPAN: Span = { start: 0, end: 0, line: 1, column: 1 };
@@ -221,4 +221,52 @@ export function ruleText(field: FieldDef, rule: Pick<BuilderRule, "operator" | "
   const test = testText(field, rule);
   const f = formatField(fieldRefOf(field, rule));
   return test ? `${f} ${test}` : f;
+}
+
+/**
+ * A test of a field of `def` as the builder's operator and value, or null when the builder cannot show it
+ * (no operator of the field's type, a value that does not fit it).
+ */
+export function builderTest(def: FieldDef, t: A.Test): { operator: string; value: BuilderValue } | null {
+  const operator = operatorOfTest(t);
+  if (operator === null || !builderOperator(operator)?.types.includes(def.type)) return null;
+  const lit = (v: A.Value): BuilderLiteral | null => {
+    const l = literalOf(v);
+    return l && fits(def.type, l) ? l : null;
+  };
+  const lits = (vs: A.Value[]): BuilderLiteral[] | null => {
+    const out = vs.map(lit);
+    return out.length > 0 && out.every((l) => l !== null) ? (out as BuilderLiteral[]) : null;
+  };
+  let value: BuilderValue | undefined;
+  switch (t.op) {
+    case "truthy":
+    case "empty":
+      value = null;
+      break;
+    case "compare":
+    case "contains":
+    case "startsWith":
+    case "endsWith":
+    case "before":
+    case "after":
+      value = lit(t.value) ?? undefined;
+      break;
+    case "between": {
+      const lo = lit(t.low);
+      const hi = lit(t.high);
+      value = lo && hi ? [lo, hi] : undefined;
+      break;
+    }
+    case "in":
+      value = lits(t.values) ?? undefined;
+      break;
+    case "has":
+      value = t.quantifier === "one" ? (t.values.length === 1 ? (lit(t.values[0]!) ?? undefined) : undefined) : (lits(t.values) ?? undefined);
+      break;
+    case "within":
+      value = Number.isNaN(t.amount.value) ? undefined : { amount: t.amount.raw, unit: t.unit };
+      break;
+  }
+  return value === undefined ? null : { operator, value };
 }
