@@ -5,21 +5,32 @@
  * builder edits with its own controls.
  *
  * Which event conditions are rules: a quoted name; at least once, a count (`at least|at most|exactly N
- * times`) or an aggregate of a property compared with a number (`with sum of amount > 100`); any time or
- * `within last N units`; any `where` filter (kept as written: the builder shows it, the text edits it).
- * The other forms (a first/last time, an aggregate tested with `between` or `in`, a `between` window, a
- * window in the future) stay text rules, as written.
+ * times`), an aggregate of a property compared with a number (`with sum of amount > 100`) or a first/last
+ * time tested as a timestamp field's value is (`with last time before 90 days ago`); any time or `within
+ * last N units`; any `where` filter (kept as written: the builder shows it, the text edits it). The other
+ * forms (an aggregate tested with `between` or `in`, a `between` window, a window in the future) stay text
+ * rules, as written.
  *
  * The text of a rule is the formatter's (`formatExpr`) for the head and the filter's own text after
  * `where`, so a filter keeps its layout and comments when the rest of the rule is edited.
  */
 import type { Span } from "../diagnostics.js";
 import type * as A from "../parser/ast.js";
+import type { FieldDef } from "../schema/schema.js";
 import { formatExpr, formatField } from "../parser/format.js";
-import { numberValue } from "./values.js";
+import { builderTest, numberValue, testOf } from "./values.js";
 import { EVENT_FIELD, SEGMENT_FIELD, type BuilderEvent, type BuilderRule } from "./types.js";
 
 const NO_SPAN: Span = { start: 0, end: 0, line: 1, column: 1 };
+
+/** What a first/last time is tested as: a timestamp field's value (the operators and value inputs of one). */
+export const EVENT_TIME: FieldDef = { name: "time", type: "timestamp", column: "time" };
+
+/** When the first or last event was, as the builder offers it. */
+export const EVENT_TIMES: readonly { which: "first" | "last"; label: string }[] = [
+  { which: "first", label: "for the first time" },
+  { which: "last", label: "for the last time" },
+];
 
 /** The operators of event rules, in the select's order. */
 export const EVENT_OPERATORS: readonly { name: string; label: string }[] = [
@@ -58,7 +69,8 @@ export const TOTAL_COMPARISONS: readonly A.CompareOp[] = [">", ">=", "<", "<=", 
 export function eventValueOf(e: A.EventExpr, where: string | null): BuilderEvent | null {
   if (e.name.kind !== "string") return null;
   const m = e.measure;
-  if (m && m.kind !== "count" && !(m.kind === "aggregate" && m.test.op === "compare" && m.test.value.kind === "number")) return null;
+  const time = m && (m.kind === "first" || m.kind === "last") ? builderTest(EVENT_TIME, m.test) : null;
+  if (m && m.kind !== "count" && !(m.kind === "aggregate" && m.test.op === "compare" && m.test.value.kind === "number") && !time) return null;
   const w = e.window;
   if (w && (w.kind !== "within" || w.next)) return null;
   if ((e.filter === null) !== (where === null)) return null;
@@ -66,6 +78,7 @@ export function eventValueOf(e: A.EventExpr, where: string | null): BuilderEvent
     name: e.name.value,
     count: m?.kind === "count" ? { cmp: m.cmp, raw: m.count.raw } : null,
     total: m?.kind === "aggregate" && m.test.op === "compare" && m.test.value.kind === "number" ? { fn: m.fn, property: m.property.name, cmp: m.test.cmp, raw: m.test.value.raw } : null,
+    time: time && m && (m.kind === "first" || m.kind === "last") ? { which: m.kind, ...time } : null,
     window: w && w.kind === "within" ? { amount: w.amount.raw, unit: w.unit } : null,
     where,
   };
@@ -73,7 +86,7 @@ export function eventValueOf(e: A.EventExpr, where: string | null): BuilderEvent
 
 /** A new event rule's value: the first event the schema names (or none yet), at least once, any time. */
 export function defaultEvent(names: readonly string[] | undefined): BuilderEvent {
-  return { name: names?.[0] ?? "", count: null, total: null, window: null, where: null };
+  return { name: names?.[0] ?? "", count: null, total: null, time: null, window: null, where: null };
 }
 
 /** The event a rule asks for, whatever the value holds (a hand-made or half-changed query). */
@@ -82,8 +95,10 @@ export function eventOf(value: unknown): BuilderEvent {
   const count = v.count && typeof v.count.raw === "string" && [">=", "<=", "="].includes(v.count.cmp) ? { cmp: v.count.cmp, raw: v.count.raw } : null;
   const t = v.total;
   const total = !count && t && ["sum", "avg", "min", "max"].includes(t.fn) && typeof t.property === "string" && TOTAL_COMPARISONS.includes(t.cmp) && typeof t.raw === "string" ? { fn: t.fn, property: t.property, cmp: t.cmp, raw: t.raw } : null;
+  const w = v.time;
+  const time = !count && !total && w && (w.which === "first" || w.which === "last") && typeof w.operator === "string" ? { which: w.which, operator: w.operator, value: w.value ?? null } : null;
   const window = v.window && typeof v.window.amount === "string" && typeof v.window.unit === "string" ? { amount: v.window.amount, unit: v.window.unit } : null;
-  return { name: typeof v.name === "string" ? v.name : "", count, total, window, where: typeof v.where === "string" && v.where.trim() !== "" ? v.where : null };
+  return { name: typeof v.name === "string" ? v.name : "", count, total, time, window, where: typeof v.where === "string" && v.where.trim() !== "" ? v.where : null };
 }
 
 /** The AST of an event or segment rule; `filterOf` reads the `where` text (it throws when it is not a condition). */
@@ -120,11 +135,18 @@ function eventExpr(e: BuilderEvent, filterOf: (where: string) => A.Expr): A.Even
             test: { op: "compare", cmp: e.total.cmp, value: numberValue(e.total.raw), span: NO_SPAN },
             span: NO_SPAN,
           }
-        : null,
+        : e.time
+          ? { kind: e.time.which, test: timeTest(e.time), span: NO_SPAN }
+          : null,
     window: e.window ? { kind: "within", amount: numberValue(e.window.amount), unit: e.window.unit, span: NO_SPAN } : null,
     filter: e.where !== null ? filterOf(e.where) : null,
     span: NO_SPAN,
   };
+}
+
+/** A first/last time's test (an unknown operator, which only a hand-made query holds, reads as `is not empty`). */
+function timeTest(time: NonNullable<BuilderEvent["time"]>): A.Test {
+  return testOf(EVENT_TIME, time) ?? { op: "empty", negated: true, span: NO_SPAN };
 }
 
 function segmentExpr(rule: BuilderRule): A.SegmentRefExpr {

@@ -17,6 +17,6 @@ export { coerceValue, defaultLiteral, fits, literalOf, ruleText, testOf, testTex
 export { fromText, MAX_BUILDER_RULES, ROOT_ID, type BuilderView, type GroupSource, type NodeSource, type NotShown, type Range, type RuleSource } from "./from-text.js";
 export { astOfQuery, BuilderQueryError, isEmptyGroup, printChild, printGroup, printRule } from "./to-ast.js";
 export { applyEdits, editText, pruneEmpty, sameExpr, saysTheSame, singleChange, type QueryEdit, type TextEdit } from "./edit.js";
-export { behaviourExpr, behaviourText, defaultEvent, EVENT_COUNTS, EVENT_OPERATORS, EVENT_TOTALS, eventOf, eventValueOf, SEGMENT_OPERATORS, TOTAL_COMPARISONS } from "./behaviour.js";
+export { behaviourExpr, behaviourText, defaultEvent, EVENT_COUNTS, EVENT_OPERATORS, EVENT_TIME, EVENT_TIMES, EVENT_TOTALS, eventOf, eventValueOf, SEGMENT_OPERATORS, TOTAL_COMPARISONS } from "./behaviour.js";
 export { filterRules, filterText, propertySchema } from "./filters.js";
 export { nodeOfSpan, placeDiagnostics, type Spanned } from "./marks.js";

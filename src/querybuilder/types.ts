@@ -30,8 +30,8 @@ export interface BuilderDuration {
 
 /**
  * What an event rule asks (`performed "Purchase" at least 3 times within last 30 days where amount > 50`):
- * the event's name; how often (`count`) or how much (`total`: `with sum of amount > 100`), at most one of
- * them (neither: at least once); when (null: any time; else within the last N units); and the `where`
+ * the event's name; how often (`count`), how much (`total`: `with sum of amount > 100`) or when the first
+ * or last one was (`time`), at most one of them (none: at least once); when (null: any time; else within the last N units); and the `where`
  * filter as written (null: none), which the builder shows and the text edits.
  */
 export interface BuilderEvent {
@@ -39,6 +39,8 @@ export interface BuilderEvent {
   count: { cmp: ">=" | "<=" | "="; raw: string } | null;
   /** An aggregate of a number property compared with a number; `property` as written. */
   total: { fn: AggregateFn; property: string; cmp: CompareOp; raw: string } | null;
+  /** When the first or the last such event happened, as a test of a time (`with last time before 90 days ago`). */
+  time: { which: "first" | "last"; operator: string; value: BuilderValue } | null;
   window: BuilderDuration | null;
   where: string | null;
 }
@@ -57,8 +59,8 @@ export const TEXT_OPERATOR = "text";
 
 /**
  * The field of an event rule (behaviour: what a contact did), operator `performed` or `notPerformed`. Event
- * conditions with a first/last time, an aggregate tested otherwise than against a number, a `between`
- * window or a window in the future stay text rules.
+ * conditions with an aggregate tested otherwise than against a number, a first/last time the builder has
+ * no value input for, a `between` window or a window in the future stay text rules.
  */
 export const EVENT_FIELD = "~event";
 /** The field of a segment rule (`in segment "Paying"`), operator `inSegment` or `notInSegment`; the value is the name. */

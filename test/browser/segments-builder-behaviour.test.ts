@@ -7,7 +7,8 @@
  * - an event's `where` filter of tests joined by `and` is rows (property, operator, value) the builder edits,
  *   adds and removes; typed in the text, it is kept as written while the builder changes the rest of the
  *   rule; another filter (an `or`) is shown as written;
- * - how much instead of how often: a total, an average, a minimum or a maximum of a number property;
+ * - how much instead of how often: a total, an average, a minimum or a maximum of a number property; or
+ *   when the first or last one was (a test of a time);
  * - event forms without controls here (a first time) stay "Condition as text".
  * No request leaves the server's origin.
  */
@@ -102,7 +103,7 @@ describe.skipIf(!hasChromium)(`segments web app: behaviour and membership in the
     expect((await options.allTextContents()).sort()).toEqual(saved.sort());
   });
 
-  it("builds how much, not how often: 'with a total of amount > 5000'; a typed total shows in the controls, its spelling kept", async () => {
+  it("builds how much and when, not how often: 'with a total of amount > 5000', 'with last time before 6 months ago'; a typed total shows in the controls, its spelling kept", async () => {
     await openNew(page, server.url);
     await groupButton(page, "g", "+ Rule").click();
     const rule = node(page, "g.0");
@@ -127,6 +128,14 @@ describe.skipIf(!hasChromium)(`segments web app: behaviour and membership in the
     expect(await node(page, "g.0").getByLabel("Event: of which property").inputValue()).toBe("amount");
     await node(page, "g.0").getByLabel("Event: how many", { exact: true }).fill("2");
     await expect.poll(() => editorText(page)).toBe('performed "Purchase" with average of Amount >= 49.5 within last 2 years');
+    // When the last one was: lapsed buyers, whose last purchase is more than 6 months old.
+    await node(page, "g.0").getByLabel("Event: how often").selectOption({ label: "for the last time" });
+    await node(page, "g.0").getByLabel("Event: when").selectOption({ label: "at any time" });
+    await node(page, "g.0").getByLabel("Event: that time").selectOption({ label: "is before" });
+    await node(page, "g.0").getByLabel("Event: time: kind of time").selectOption({ label: "time ago" });
+    await node(page, "g.0").getByLabel("Event: time: how many").fill("6");
+    await node(page, "g.0").getByLabel("Event: time: unit").selectOption("month");
+    await expect.poll(() => editorText(page)).toBe('performed "Purchase" with last time before 6 months ago');
   });
 
   it("shows a typed event filter as rows (kept as written while untouched), edits, adds and removes them; an `or` filter stays text", async () => {

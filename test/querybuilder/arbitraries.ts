@@ -10,6 +10,7 @@ import {
   EVENT_COUNTS,
   EVENT_FIELD,
   EVENT_OPERATORS,
+  EVENT_TIME,
   EVENT_TOTALS,
   eventOf,
   isGroup,
@@ -161,10 +162,14 @@ export function eventArb(where: string | null): fc.Arbitrary<BuilderEvent> {
     cmp: fc.constantFrom(...TOTAL_COMPARISONS),
     raw: fc.constantFrom("0", "100", "49.5", "-3", "1e3"),
   });
+  const time = fc.record({ which: fc.constantFrom("first" as const, "last" as const), operator: fc.constantFrom(...operatorsFor("timestamp").map((o) => o.name)) }).chain(({ which, operator }) =>
+    valueArb(EVENT_TIME, operator).map((value) => ({ which, operator, value: value as BuilderRule["value"] })),
+  );
   const measure = fc.oneof(
-    fc.constant({ count: null, total: null }),
-    count.map((c) => ({ count: c, total: null })),
-    total.map((t) => ({ count: null, total: t })),
+    fc.constant({ count: null, total: null, time: null }),
+    count.map((c) => ({ count: c, total: null, time: null })),
+    total.map((t) => ({ count: null, total: t, time: null })),
+    time.map((t) => ({ count: null, total: null, time: t })),
   );
   return fc.record({
     name: fc.constantFrom(...richSchema.events!.names!),

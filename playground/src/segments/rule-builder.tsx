@@ -43,6 +43,8 @@ import {
   EVENT_COUNTS,
   EVENT_FIELD,
   EVENT_OPERATORS,
+  EVENT_TIME,
+  EVENT_TIMES,
   EVENT_TOTALS,
   eventOf,
   operatorsFor,
@@ -55,6 +57,7 @@ import {
   type BuilderGroup,
   type BuilderLiteral,
   type BuilderRule,
+  type BuilderValue,
 } from "../../../src/querybuilder/index.js";
 import { findProperty, type EventsDef, type FieldDef, type Schema } from "../../../src/schema/schema.js";
 import type { CodeAction, ServiceDiagnostic } from "../../../src/service/index.js";
@@ -641,8 +644,8 @@ function ChipsInput({ def, values, onChange, label, disabled }: { def: FieldDef;
 
 /**
  * What an event rule asks, as a sentence: the event; how often (at least once, or at least / at most /
- * exactly N times) or how much (with a total / an average / a minimum / a maximum of a number property,
- * compared with a number); when (at any time, or in the last N units); and its `where` filter as written
+ * exactly N times), how much (with a total / an average / a minimum / a maximum of a number property,
+ * compared with a number) or when (for the first / the last time, a test of that time as of a timestamp); when (at any time, or in the last N units); and its `where` filter as written
  * (edited in the text: "Edit in text" selects the rule there).
  */
 function EventInput({ value, events, schema, onChange, onEditText, label, disabled }: { value: unknown; events: EventsDef | undefined; schema: Schema; onChange(v: BuilderEvent): void; onEditText(): void; label: string; disabled?: boolean }) {
@@ -651,13 +654,16 @@ function EventInput({ value, events, schema, onChange, onEditText, label, disabl
   const numbers = useMemo(() => Object.values(events?.properties ?? {}).filter((p) => p.type === "number").map((p) => p.name), [events]);
   const set = (patch: Partial<BuilderEvent>) => onChange({ ...event, ...patch });
   const whole = (on: (raw: string) => void) => (raw: string) => /^\d+$/.test(raw) && on(raw);
-  const measure = event.count ? event.count.cmp : event.total ? event.total.fn : "once";
+  const measure = event.count ? event.count.cmp : event.total ? event.total.fn : event.time ? event.time.which : "once";
   const choose = (m: string) => {
     const count = EVENT_COUNTS.find((c) => c.cmp === m);
     const total = EVENT_TOTALS.find((t) => t.fn === m);
-    if (count) set({ count: { cmp: count.cmp, raw: event.count?.raw ?? "2" }, total: null });
-    else if (total) set({ count: null, total: { fn: total.fn, property: event.total?.property ?? numbers[0] ?? "", cmp: event.total?.cmp ?? ">", raw: event.total?.raw ?? "100" } });
-    else set({ count: null, total: null });
+    const time = EVENT_TIMES.find((t) => t.which === m);
+    const none = { count: null, total: null, time: null };
+    if (count) set({ ...none, count: { cmp: count.cmp, raw: event.count?.raw ?? "2" } });
+    else if (total) set({ ...none, total: { fn: total.fn, property: event.total?.property ?? numbers[0] ?? "", cmp: event.total?.cmp ?? ">", raw: event.total?.raw ?? "100" } });
+    else if (time) set({ ...none, time: event.time ? { ...event.time, which: time.which } : { which: time.which, operator: "withinLast", value: { amount: "30", unit: "day" } } });
+    else set(none);
   };
   // The property as the schema names it (the text may spell it `Amount`); the text's spelling is kept until another is picked.
   const property = event.total ? (numbers.find((n) => n.toLowerCase() === event.total!.property.toLowerCase()) ?? event.total.property) : "";
@@ -689,7 +695,24 @@ function EventInput({ value, events, schema, onChange, onEditText, label, disabl
                 {t.label}
               </option>
             ))}
+          {EVENT_TIMES.map((t) => (
+            <option key={t.which} value={t.which}>
+              {t.label}
+            </option>
+          ))}
         </select>
+        {event.time && (
+          <>
+            <select value={event.time.operator} onChange={(e) => set({ time: { ...event.time!, operator: e.target.value } })} aria-label={`${label}: that time`} disabled={disabled}>
+              {operatorsFor("timestamp").map((o) => (
+                <option key={o.name} value={o.name}>
+                  {o.label}
+                </option>
+              ))}
+            </select>
+            <ValueInput def={EVENT_TIME} operator={event.time.operator} value={event.time.value} onChange={(v) => set({ time: { ...event.time!, value: v as BuilderValue } })} label={`${label}: time`} disabled={disabled} />
+          </>
+        )}
         {event.count && (
           <>
             <NumberInput raw={event.count.raw} onChange={whole((raw) => set({ count: { cmp: event.count!.cmp, raw } }))} label={`${label}: how many times`} disabled={disabled} />
