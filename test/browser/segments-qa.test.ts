@@ -17,6 +17,9 @@
  *   (it said "Not found: no segment #17");
  * - Cancel on a form with something typed asks first, and a discarded draft does not come back on the next
  *   "+ Create Segment" (it did, as "your unsaved changes are back");
+ * - an uploaded list of 120,000 keys goes through in batches (it was "Too big: expected array to have
+ *   <=100000 items"), and a form the tab's storage refuses as a draft keeps working (the quota error took
+ *   the page down);
  * - a static list's history shows no empty Description / Expression boxes;
  * - Back after creating a segment goes to the table, not to the form; Back after deleting one does not
  *   open the deleted segment's page.
@@ -312,6 +315,40 @@ describe.skipIf(!hasChromium)(`segments web app: a user's QA pass (Chromium) ${h
     await page.getByTestId("cancel").click();
     await page.getByTestId("segments-table").waitFor();
     expect(await dialog.count()).toBe(0);
+  });
+
+  it("takes an uploaded list longer than one request takes, and a form too large to keep as a draft", async () => {
+    await openNew(page, server.url);
+    await page.getByTestId("dynamic-switch").click();
+    await page.getByTestId("static-picker").waitFor();
+    // 120,000 keys (the API takes 100,000 in one lookup, 2 MB of body): three real contacts among them.
+    const real = (await server.store.listContacts({ limit: 3 })).items.map((c) => String(c[server.store.schema.key]));
+    const lines = ["customer_id", ...Array.from({ length: 120_000 - real.length }, (_, i) => `QA-NOBODY-${i}`), ...real];
+    await page.getByTestId("upload-keys").setInputFiles({ name: "long-list.csv", mimeType: "text/csv", buffer: Buffer.from(lines.join("\n")) });
+    await expect.poll(() => page.getByText(/^long-list\.csv: /).textContent(), { timeout: 60_000 }).toBe(`long-list.csv: 3 contacts found (3 new), ${(120_000 - 3).toLocaleString("en-US")} keys are not contacts.`);
+    expect(await page.locator(".problem").count()).toBe(0);
+    expect(await page.getByTestId("picked-count").textContent()).toBe("3 contacts");
+    // The tab's storage refusing the draft (its quota) leaves the form working and says the draft is not kept.
+    await page.evaluate(() => {
+      const w = window as unknown as { realSetItem: Storage["setItem"] };
+      w.realSetItem = Storage.prototype.setItem;
+      Storage.prototype.setItem = () => {
+        throw new DOMException("The quota has been exceeded.", "QuotaExceededError");
+      };
+    });
+    try {
+      await page.getByTestId("segment-name").fill("QA long list");
+      await page.getByTestId("draft-not-kept").waitFor();
+      await page.getByTestId("save").click();
+      await page.waitForURL(/#\/segments\/\d+$/);
+    } finally {
+      // The page goes on to the next test (same document): its storage works again.
+      await page.evaluate(() => {
+        Storage.prototype.setItem = (window as unknown as { realSetItem: Storage["setItem"] }).realSetItem;
+      });
+    }
+    const saved = (await server.store.listSegments({ search: "QA long list" })).items[0]!;
+    expect(saved.memberCount).toBe(3);
   });
 
   it("shows no empty fields in a static list's history", async () => {

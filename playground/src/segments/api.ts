@@ -270,11 +270,57 @@ export const whySegment = (id: number, key: string) => call<Why>("GET", `/segmen
 export const contacts = (q: { search?: string; filter?: string; orderBy?: string; descending?: boolean; limit?: number; cursor?: string | null }) =>
   call<Page<Contact> & { total: number }>("GET", "/contacts", { query: q }).then((r) => r.body);
 /** Which keys are contacts. */
-export const lookupKeys = (keys: string[]) => call<{ known: string[]; unknown: string[] }>("POST", "/contacts/lookup", { json: { keys } }).then((r) => r.body);
+export async function lookupKeys(keys: readonly string[]): Promise<{ known: string[]; unknown: string[] }> {
+  const out = { known: [] as string[], unknown: [] as string[] };
+  for (const batch of keyBatches(keys)) {
+    const found = (await call<{ known: string[]; unknown: string[] }>("POST", "/contacts/lookup", { json: { keys: batch } })).body;
+    out.known.push(...found.known);
+    out.unknown.push(...found.unknown);
+  }
+  return out;
+}
 /** Adds contacts to a static segment. */
-export const addMembers = (id: number, keys: string[]) => call<MemberUpdate>("POST", `/segments/${id}/members/add`, { json: { keys, skipUnknown: true } }).then((r) => r.body);
+export const addMembers = (id: number, keys: readonly string[]) => memberBatches(`/segments/${id}/members/add`, keys);
 /** Removes contacts from a static segment. */
-export const removeMembers = (id: number, keys: string[]) => call<MemberUpdate>("POST", `/segments/${id}/members/remove`, { json: { keys, skipUnknown: true } }).then((r) => r.body);
+export const removeMembers = (id: number, keys: readonly string[]) => memberBatches(`/segments/${id}/members/remove`, keys);
+
+/** A member edit sent as batches the API takes, one after the other; their counts summed. */
+async function memberBatches(path: string, keys: readonly string[]): Promise<MemberUpdate> {
+  const total: MemberUpdate = { changed: 0, unchanged: 0, unknown: [], memberCount: 0 };
+  for (const batch of keyBatches(keys)) {
+    const r = (await call<MemberUpdate>("POST", path, { json: { keys: batch, skipUnknown: true } })).body;
+    total.changed += r.changed;
+    total.unchanged += r.unchanged;
+    total.unknown.push(...r.unknown);
+    total.memberCount = r.memberCount;
+  }
+  return total;
+}
+
+const utf8 = new TextEncoder();
+
+/**
+ * Keys split into requests the API takes: at most 50,000 keys (it takes 100,000 in a list) and about 1.5 MB
+ * of JSON (a key lookup's body may be 2 MB), so a pasted or uploaded list of any length goes through
+ * instead of "Too big: expected array to have <=100000 items". Always at least one batch.
+ */
+export function keyBatches(keys: readonly string[], maxKeys = 50_000, maxBytes = 1_500_000): string[][] {
+  const out: string[][] = [[]];
+  let bytes = 0;
+  for (const k of keys) {
+    // The key's bytes in the request: its JSON string (escapes and UTF-8) and a comma.
+    const size = utf8.encode(JSON.stringify(k)).length + 1;
+    let last = out[out.length - 1]!;
+    if (last.length > 0 && (last.length >= maxKeys || bytes + size > maxBytes)) {
+      last = [];
+      out.push(last);
+      bytes = 0;
+    }
+    last.push(k);
+    bytes += size;
+  }
+  return out;
+}
 /** Adds the current matches of an expression to a static segment. */
 export const freeze = (id: number, expression: string) => call<MemberUpdate>("POST", `/segments/${id}/freeze`, { json: { expression } }).then((r) => r.body);
 /** Checks an expression (`segmentId`: as an edit of that segment). */

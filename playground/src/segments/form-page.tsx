@@ -26,6 +26,7 @@ import {
   createSegment,
   freeze,
   getSegment,
+  keyBatches,
   listSegments,
   members as listMembers,
   preview as runPreview,
@@ -134,9 +135,22 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
   const service = useSegmentService(schema, others, id);
 
   // ---- the draft ----------------------------------------------------------------------------------------
+  // A draft larger than the tab's storage (a pasted list of hundreds of thousands of keys) is not kept, and
+  // the form says so; the quota error used to escape the effect and take the page down.
+  const [draftNotKept, setDraftNotKept] = useState(false);
   useEffect(() => {
-    if (sameDraft(draft, pristine)) window.sessionStorage.removeItem(draftKey(id));
-    else window.sessionStorage.setItem(draftKey(id), JSON.stringify(draft));
+    if (sameDraft(draft, pristine)) {
+      window.sessionStorage.removeItem(draftKey(id));
+      setDraftNotKept(false);
+      return;
+    }
+    try {
+      window.sessionStorage.setItem(draftKey(id), JSON.stringify(draft));
+      setDraftNotKept(false);
+    } catch {
+      window.sessionStorage.removeItem(draftKey(id));
+      setDraftNotKept(true);
+    }
   }, [draft, pristine, id]);
   const patch = useCallback((p: Partial<Draft>) => setDraft((d) => ({ ...d, ...p })), []);
   const resetTo = (d: Draft) => {
@@ -245,13 +259,24 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
     try {
       let saved: Segment;
       if (base === null || asNew) {
+        // A list longer than one request takes is created with its first batch, the rest added after.
+        const [firstKeys, ...moreKeys] = keyBatches(draft.picks.keys);
         saved = (
           await createSegment(
             draft.dynamic
               ? { name: mine.name, description: mine.description, kind: "dynamic", expression: draft.text }
-              : { name: mine.name, description: mine.description, kind: "static", members: draft.picks.keys, freeze: combined(draft.picks.filters) },
+              : { name: mine.name, description: mine.description, kind: "static", members: firstKeys, freeze: combined(draft.picks.filters) },
           )
         ).body;
+        if (!draft.dynamic && moreKeys.length > 0) {
+          try {
+            saved = { ...saved, memberCount: (await addMembers(saved.id, moreKeys.flat())).memberCount };
+          } catch (e) {
+            // The segment exists now: say what is missing on its page rather than offer a second create.
+            const detail = e instanceof ApiError ? e.problem.detail : String(e);
+            toast(`Created “${saved.name}” with its first ${formatCount(firstKeys!.length)} contacts; adding the other ${formatCount(moreKeys.flat().length)} failed (${detail}). Add them from its Edit page.`, "bad");
+          }
+        }
       } else {
         const changes: { name?: string; description?: string; expression?: string } = {};
         if (mine.name !== base.name) changes.name = mine.name;
@@ -351,7 +376,12 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
           </button>
         </div>
       )}
-      {discarded !== null && (
+      {draftNotKept && (
+        <div className="notice" role="status" data-testid="draft-not-kept">
+          This form is too large to keep as a draft in this tab: a reload would lose it. Save it to keep it.
+        </div>
+      )}
+            {discarded !== null && (
         <div className="notice" role="status">
           Their version is in the form. Your expression, as you left it:
           <pre className="code small-code">{discarded}</pre>
