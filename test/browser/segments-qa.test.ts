@@ -20,6 +20,8 @@
  * - an uploaded list of 120,000 keys goes through in batches (it was "Too big: expected array to have
  *   <=100000 items"), and a form the tab's storage refuses as a draft keeps working (the quota error took
  *   the page down);
+ * - saving a static list's edit says what it did ("1 removed, 1 added (1 was already a member)"; it said
+ *   "Saved" while the picker had called a member "new");
  * - a static list's history shows no empty Description / Expression boxes;
  * - Back after creating a segment goes to the table, not to the form; Back after deleting one does not
  *   open the deleted segment's page.
@@ -349,6 +351,23 @@ describe.skipIf(!hasChromium)(`segments web app: a user's QA pass (Chromium) ${h
     }
     const saved = (await server.store.listSegments({ search: "QA long list" })).items[0]!;
     expect(saved.memberCount).toBe(3);
+  });
+
+  it("says what saving a static list's edit did: removed, added, and picked contacts that were members already", async () => {
+    const keys = (await server.store.listContacts({ limit: 3 })).items.map((c) => String(c[server.store.schema.key]));
+    const [a, b, c] = keys as [string, string, string];
+    const list = await server.store.createSegment({ name: "QA toast list", kind: "static", members: [a, c] });
+    await page.goto(`${server.url}#/segments/${list.id}/edit`);
+    await page.evaluate(() => window.sessionStorage.clear());
+    await page.reload();
+    await page.getByRole("button", { name: `Remove ${c}`, exact: true }).click();
+    await page.getByTestId("paste-keys").fill(`${a}\n${b}`);
+    await page.getByTestId("add-pasted").click();
+    await expect.poll(() => page.getByTestId("picked-count").textContent()).toBe("2 contacts");
+    await page.getByTestId("save").click();
+    await page.waitForURL(/#\/segments\/\d+$/);
+    await expect.poll(() => page.locator(".toast").last().textContent()).toBe("Saved “QA toast list”: 1 removed, 1 added (1 was already a member)");
+    expect((await server.store.members(list.id, { limit: 10 })).items.map((m) => String(m[server.store.schema.key])).sort()).toEqual([a, b].sort());
   });
 
   it("shows no empty fields in a static list's history", async () => {

@@ -256,6 +256,7 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
     setNameError(null);
     setSaveFindings(null);
     const sentText = draft.text;
+    let memberNote = "";
     try {
       let saved: Segment;
       if (base === null || asNew) {
@@ -284,14 +285,21 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
         if (base.kind === "dynamic" && draft.text !== base.expression) changes.expression = draft.text;
         saved = Object.keys(changes).length > 0 ? (await updateSegment(base.id, changes, etag)).body : base;
         if (base.kind === "static") {
-          if (draft.removed.length > 0) await removeMembers(base.id, draft.removed);
-          if (draft.picks.keys.length > 0) await addMembers(base.id, draft.picks.keys);
+          // What the member edits did, for the toast: a picked contact may have been a member already (the
+          // picker does not know the list), which "Saved" alone left unsaid.
+          const did: string[] = [];
+          if (draft.removed.length > 0) did.push(`${formatCount((await removeMembers(base.id, draft.removed)).changed)} removed`);
+          if (draft.picks.keys.length > 0) {
+            const added = await addMembers(base.id, draft.picks.keys);
+            did.push(`${formatCount(added.changed)} added${added.unchanged > 0 ? ` (${plural(added.unchanged, "was already a member", "were already members")})` : ""}`);
+          }
           const f = combined(draft.picks.filters);
-          if (f !== undefined) await freeze(base.id, f);
+          if (f !== undefined) did.push(`${formatCount((await freeze(base.id, f)).changed)} added by the filter`);
+          if (did.length > 0) memberNote = `: ${did.join(", ")}`;
         }
       }
       window.sessionStorage.removeItem(draftKey(id));
-      toast(base && !asNew ? `Saved “${saved.name}”` : `Created “${saved.name}”`);
+      toast(base && !asNew ? `Saved “${saved.name}”${memberNote}` : `Created “${saved.name}”`);
       // The form's entry is replaced by the saved segment's page: Back does not reopen a form that looks unsaved.
       navigate(`/segments/${saved.id}`, true);
     } catch (e) {
