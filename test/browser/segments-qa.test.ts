@@ -22,6 +22,8 @@
  *   the page down);
  * - saving a static list's edit says what it did ("1 removed, 1 added (1 was already a member)"; it said
  *   "Saved" while the picker had called a member "new");
+ * - a 9,000-character description is a few lines in the table and on the segment's page, with "Show all"
+ *   (it made a table row 11,700 pixels high and pushed the members off the page);
  * - a static list's history shows no empty Description / Expression boxes;
  * - Back after creating a segment goes to the table, not to the form; Back after deleting one does not
  *   open the deleted segment's page.
@@ -368,6 +370,24 @@ describe.skipIf(!hasChromium)(`segments web app: a user's QA pass (Chromium) ${h
     await page.waitForURL(/#\/segments\/\d+$/);
     await expect.poll(() => page.locator(".toast").last().textContent()).toBe("Saved “QA toast list”: 1 removed, 1 added (1 was already a member)");
     expect((await server.store.members(list.id, { limit: 10 })).items.map((m) => String(m[server.store.schema.key])).sort()).toEqual([a, b].sort());
+  });
+
+  it("shows a long description in a few lines, in the table and on the segment's page ('Show all' for the rest)", async () => {
+    const description = "Customers to reach before the holidays with the winter offer. ".repeat(150).slice(0, 9_000);
+    const made = await server.store.createSegment({ name: "QA long description", description, kind: "dynamic", expression: "tenure > 60" });
+    await openSegments(page, server.url);
+    const row = page.locator('[data-testid="segment-row"][data-name="QA long description"]');
+    await row.waitFor();
+    expect(await row.evaluate((r) => r.getBoundingClientRect().height)).toBeLessThan(150);
+    await page.goto(`${server.url}#/segments/${made.id}`);
+    const shown = page.getByTestId("segment-description-text");
+    await shown.waitFor();
+    expect(await shown.evaluate((d) => d.getBoundingClientRect().height)).toBeLessThan(150);
+    // The members are on the first screen.
+    expect(await page.getByTestId("member-search").evaluate((e) => e.getBoundingClientRect().top)).toBeLessThan(700);
+    await shown.getByRole("button", { name: "Show all" }).click();
+    expect(await shown.evaluate((d) => d.getBoundingClientRect().height)).toBeGreaterThan(1000);
+    expect(await shown.locator("p").textContent()).toBe(description);
   });
 
   it("shows no empty fields in a static list's history", async () => {

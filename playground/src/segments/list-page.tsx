@@ -150,7 +150,16 @@ export function SegmentsListPage() {
                       </span>
                     )}
                   </td>
-                  <td className="desc-cell">{s.description || <span className="muted">—</span>}</td>
+                  <td className="desc-cell">
+                    {/* Three lines at most: a long description (up to 10,000 characters) made a row of a screen or more. */}
+                    {s.description ? (
+                      <span className="clamp-3" title={s.description.length > 120 ? s.description.slice(0, 2000) : undefined}>
+                        {s.description}
+                      </span>
+                    ) : (
+                      <span className="muted">—</span>
+                    )}
+                  </td>
                   <td>
                     <KindBadge kind={s.kind} />
                   </td>

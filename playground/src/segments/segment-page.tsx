@@ -98,7 +98,7 @@ export function SegmentPage({ id, route }: { id: number; route: Route }) {
           <h1 className="with-badge">
             {s.name} <KindBadge kind={s.kind} />
           </h1>
-          {s.description && <p className="muted lead">{s.description}</p>}
+          {s.description && <Description text={s.description} />}
         </div>
         <div className="row">
           <a className="button primary" href={`#/segments/${s.id}/edit`}>
@@ -541,6 +541,25 @@ const numberFormat = new Intl.NumberFormat("en-US", { maximumFractionDigits: 6 }
 /** 77,183.6 */
 function formatNumber(n: number): string {
   return numberFormat.format(n);
+}
+
+/**
+ * A segment's description under its name: a long one (up to 10,000 characters) shows its first lines and
+ * "Show all", so the members are not pushed a screen or more down the page.
+ */
+function Description({ text }: { text: string }) {
+  const [all, setAll] = useState(false);
+  const long = text.length > 300 || text.split("\n").length > 4;
+  return (
+    <div className="description" data-testid="segment-description-text">
+      <p className={`muted lead${long && !all ? " clamp-4" : ""}`}>{text}</p>
+      {long && (
+        <button type="button" className="link-button small" onClick={() => setAll(!all)} aria-expanded={all}>
+          {all ? "Show less" : "Show all"}
+        </button>
+      )}
+    </div>
+  );
 }
 
 // ---- history --------------------------------------------------------------------------------------------
