@@ -484,6 +484,17 @@ export function startAnalysisWorkerEarly(options: Pick<AnalysisClientOptions, "h
   };
 }
 
+/**
+ * Ends the worker `startAnalysisWorkerEarly` started, when no server will take it (`segql lsp` with a bad
+ * option): its message listeners hold the process, which would otherwise print the usage error and never
+ * exit.
+ */
+export function dropEarlyAnalysisWorker(): void {
+  const early = waiting[EARLY] ?? null;
+  waiting[EARLY] = null;
+  if (early) void early.worker.then((w) => w.terminate(), () => undefined);
+}
+
 /** The worker started early for these options, taken (at most once); another one is ended. */
 function takeEarlyWorker(data: HostData, heapMb: number): EarlyWorker | null {
   const early = waiting[EARLY] ?? null;

@@ -106,3 +106,19 @@ describe("standard error closed by its reader", () => {
     expect(code).toBe(1);
   }, 60_000);
 });
+
+const built = existsSync(join(import.meta.dirname, "..", "..", "dist", "cli", "segql.js"));
+
+describe.skipIf(!built)("segql lsp with a bad option (built: bin/segql.js starts the analysis worker first)", () => {
+  it("prints the usage error and exits 2, instead of staying up on the worker started for it", async () => {
+    for (const args of [["--bogus"], ["--time-budget", "abc"], ["--stdio", "extra"]]) {
+      const child = spawn(process.execPath, [join(import.meta.dirname, "..", "..", "bin", "segql.js"), "lsp", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+      let stderr = "";
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      const code = await new Promise((resolve) => child.on("exit", resolve));
+      expect(code, args.join(" ")).toBe(2);
+      expect(stderr).toMatch(/^segql lsp: (unknown option '--bogus'|--time-budget must be|unexpected argument 'extra')/);
+    }
+  }, 60_000);
+});
+

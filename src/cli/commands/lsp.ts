@@ -1,6 +1,7 @@
 /**
  * `segql lsp --stdio`: the language server over standard input and output (what editors start).
  */
+import { dropEarlyAnalysisWorker } from "../../lsp/analysis-client.js";
 import { serveStdio } from "../../lsp/stdio.js";
 import { LIMITS } from "../../parser/limits.js";
 import { groupThousands, limitsFrom } from "../inputs.js";
@@ -24,13 +25,22 @@ internal error (a bug in segql) with one line asking to report it (exit code 3; 
 
 /** Runs the server; settles with the exit code when the connection ends. */
 export async function run(args: string[], io: Io): Promise<number> {
-  const { positional, options } = parseArgs(args, { stdio: { value: false }, "time-budget": { value: true }, "max-input-bytes": { value: true } });
-  if (positional.length > 0) throw new CliError(`unexpected argument '${positional[0]}' (usage: segql lsp --stdio)`);
-  const budget = options["time-budget"];
   let budgetMs: number | undefined;
-  if (budget !== undefined) {
-    budgetMs = Number(budget);
-    if (!/^\d+$/.test(String(budget)) || budgetMs < 100) throw new CliError(`--time-budget must be a whole number of milliseconds of at least 100, found '${budget}'`);
+  let maxBytes: number | undefined;
+  try {
+    const { positional, options } = parseArgs(args, { stdio: { value: false }, "time-budget": { value: true }, "max-input-bytes": { value: true } });
+    if (positional.length > 0) throw new CliError(`unexpected argument '${positional[0]}' (usage: segql lsp --stdio)`);
+    const budget = options["time-budget"];
+    if (budget !== undefined) {
+      budgetMs = Number(budget);
+      if (!/^\d+$/.test(String(budget)) || budgetMs < 100) throw new CliError(`--time-budget must be a whole number of milliseconds of at least 100, found '${budget}'`);
+    }
+    maxBytes = limitsFrom(options)?.maxInputBytes;
+  } catch (e) {
+    // bin/segql.js started the analysis worker before the options were read: no server will take it, and
+    // it would hold the process after the usage error (printed, then no exit).
+    dropEarlyAnalysisWorker();
+    throw e;
   }
   // Standard output carries the protocol: anything else printed there would corrupt it.
   const toStderr = (...parts: unknown[]) => io.err(parts.map(String).join(" "));
@@ -46,6 +56,5 @@ export async function run(args: string[], io: Io): Promise<number> {
   };
   process.on("uncaughtException", fatal);
   process.on("unhandledRejection", fatal);
-  const maxBytes = limitsFrom(options)?.maxInputBytes;
   return serveStdio({ err: (line) => io.err(line), ...(budgetMs !== undefined ? { budgetMs } : {}), ...(maxBytes !== undefined ? { maxBytes } : {}) });
 }
