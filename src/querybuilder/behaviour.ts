@@ -6,10 +6,10 @@
  *
  * Which event conditions are rules: a quoted name; at least once, a count (`at least|at most|exactly N
  * times`), an aggregate of a property compared with a number (`with sum of amount > 100`) or a first/last
- * time tested as a timestamp field's value is (`with last time before 90 days ago`); any time or `within
- * last N units`; any `where` filter (kept as written: the builder shows it, the text edits it). The other
- * forms (an aggregate tested with `between` or `in`, a `between` window, a window in the future) stay text
- * rules, as written.
+ * time tested as a timestamp field's value is (`with last time before 90 days ago`); any time, `within
+ * last N units` or `between T1 and T2`; any `where` filter (kept as written: the builder shows it, the
+ * text edits it). The other forms (an aggregate tested with `between` or `in`, a window in the future)
+ * stay text rules, as written.
  *
  * The text of a rule is the formatter's (`formatExpr`) for the head and the filter's own text after
  * `where`, so a filter keeps its layout and comments when the rest of the rule is edited.
@@ -18,8 +18,8 @@ import type { Span } from "../diagnostics.js";
 import type * as A from "../parser/ast.js";
 import type { FieldDef } from "../schema/schema.js";
 import { formatExpr, formatField } from "../parser/format.js";
-import { builderTest, numberValue, testOf } from "./values.js";
-import { EVENT_FIELD, SEGMENT_FIELD, type BuilderEvent, type BuilderRule } from "./types.js";
+import { builderTest, fits, isLiteral, literalOf, numberValue, testOf, valueOf } from "./values.js";
+import { EVENT_FIELD, SEGMENT_FIELD, type BuilderEvent, type BuilderLiteral, type BuilderRule } from "./types.js";
 
 const NO_SPAN: Span = { start: 0, end: 0, line: 1, column: 1 };
 
@@ -72,7 +72,8 @@ export function eventValueOf(e: A.EventExpr, where: string | null): BuilderEvent
   const time = m && (m.kind === "first" || m.kind === "last") ? builderTest(EVENT_TIME, m.test) : null;
   if (m && m.kind !== "count" && !(m.kind === "aggregate" && m.test.op === "compare" && m.test.value.kind === "number") && !time) return null;
   const w = e.window;
-  if (w && (w.kind !== "within" || w.next)) return null;
+  const period = w?.kind === "between" ? pair(w.low, w.high) : null;
+  if (w && (w.kind === "within" ? w.next : !period)) return null;
   if ((e.filter === null) !== (where === null)) return null;
   return {
     name: e.name.value,
@@ -80,13 +81,14 @@ export function eventValueOf(e: A.EventExpr, where: string | null): BuilderEvent
     total: m?.kind === "aggregate" && m.test.op === "compare" && m.test.value.kind === "number" ? { fn: m.fn, property: m.property.name, cmp: m.test.cmp, raw: m.test.value.raw } : null,
     time: time && m && (m.kind === "first" || m.kind === "last") ? { which: m.kind, ...time } : null,
     window: w && w.kind === "within" ? { amount: w.amount.raw, unit: w.unit } : null,
+    period,
     where,
   };
 }
 
 /** A new event rule's value: the first event the schema names (or none yet), at least once, any time. */
 export function defaultEvent(names: readonly string[] | undefined): BuilderEvent {
-  return { name: names?.[0] ?? "", count: null, total: null, time: null, window: null, where: null };
+  return { name: names?.[0] ?? "", count: null, total: null, time: null, window: null, period: null, where: null };
 }
 
 /** The event a rule asks for, whatever the value holds (a hand-made or half-changed query). */
@@ -98,7 +100,8 @@ export function eventOf(value: unknown): BuilderEvent {
   const w = v.time;
   const time = !count && !total && w && (w.which === "first" || w.which === "last") && typeof w.operator === "string" ? { which: w.which, operator: w.operator, value: w.value ?? null } : null;
   const window = v.window && typeof v.window.amount === "string" && typeof v.window.unit === "string" ? { amount: v.window.amount, unit: v.window.unit } : null;
-  return { name: typeof v.name === "string" ? v.name : "", count, total, time, window, where: typeof v.where === "string" && v.where.trim() !== "" ? v.where : null };
+  const period = !window && Array.isArray(v.period) && v.period.length === 2 && v.period.every((l) => isLiteral(l) && fits("timestamp", l)) ? (v.period as [BuilderLiteral, BuilderLiteral]) : null;
+  return { name: typeof v.name === "string" ? v.name : "", count, total, time, window, period, where: typeof v.where === "string" && v.where.trim() !== "" ? v.where : null };
 }
 
 /** The AST of an event or segment rule; `filterOf` reads the `where` text (it throws when it is not a condition). */
@@ -138,10 +141,21 @@ function eventExpr(e: BuilderEvent, filterOf: (where: string) => A.Expr): A.Even
         : e.time
           ? { kind: e.time.which, test: timeTest(e.time), span: NO_SPAN }
           : null,
-    window: e.window ? { kind: "within", amount: numberValue(e.window.amount), unit: e.window.unit, span: NO_SPAN } : null,
+    window: e.window
+      ? { kind: "within", amount: numberValue(e.window.amount), unit: e.window.unit, span: NO_SPAN }
+      : e.period
+        ? { kind: "between", low: valueOf(e.period[0]), high: valueOf(e.period[1]), span: NO_SPAN }
+        : null,
     filter: e.where !== null ? filterOf(e.where) : null,
     span: NO_SPAN,
   };
+}
+
+/** Two times as the builder's values, or null when one is not a time it has an input for. */
+function pair(low: A.Value, high: A.Value): [BuilderLiteral, BuilderLiteral] | null {
+  const lo = literalOf(low);
+  const hi = literalOf(high);
+  return lo && hi && fits("timestamp", lo) && fits("timestamp", hi) ? [lo, hi] : null;
 }
 
 /** A first/last time's test (an unknown operator, which only a hand-made query holds, reads as `is not empty`). */

@@ -31,7 +31,8 @@ export interface BuilderDuration {
 /**
  * What an event rule asks (`performed "Purchase" at least 3 times within last 30 days where amount > 50`):
  * the event's name; how often (`count`), how much (`total`: `with sum of amount > 100`) or when the first
- * or last one was (`time`), at most one of them (none: at least once); when (null: any time; else within the last N units); and the `where`
+ * or last one was (`time`), at most one of them (none: at least once); which events count by when they
+ * happened (`window`: within the last N units, or `period`; neither: any time); and the `where`
  * filter as written (null: none), which the builder shows and the text edits.
  */
 export interface BuilderEvent {
@@ -42,6 +43,8 @@ export interface BuilderEvent {
   /** When the first or the last such event happened, as a test of a time (`with last time before 90 days ago`). */
   time: { which: "first" | "last"; operator: string; value: BuilderValue } | null;
   window: BuilderDuration | null;
+  /** Or the events between two times (`between 2024-11-25 and 2024-12-01`), both ends included. */
+  period: [BuilderLiteral, BuilderLiteral] | null;
   where: string | null;
 }
 

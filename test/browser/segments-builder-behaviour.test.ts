@@ -8,7 +8,7 @@
  *   adds and removes; typed in the text, it is kept as written while the builder changes the rest of the
  *   rule; another filter (an `or`) is shown as written;
  * - how much instead of how often: a total, an average, a minimum or a maximum of a number property; or
- *   when the first or last one was (a test of a time);
+ *   when the first or last one was (a test of a time); the events of a period (between two dates);
  * - event forms without controls here (a total between two numbers) stay "Condition as text".
  * No request leaves the server's origin.
  */
@@ -125,6 +125,12 @@ describe.skipIf(!hasChromium)(`segments web app: behaviour and membership in the
     await node(page, "g.0").getByLabel("Event: time: how many").fill("6");
     await node(page, "g.0").getByLabel("Event: time: unit").selectOption("month");
     await expect.poll(() => editorText(page)).toBe('performed "Purchase" with last time before 6 months ago');
+    // Which events count by their time: between two dates (both ends included).
+    await node(page, "g.0").getByLabel("Event: how often").selectOption({ label: "at least once" });
+    await node(page, "g.0").getByLabel("Event: when").selectOption({ label: "between" });
+    await node(page, "g.0").getByLabel("Event: from", { exact: true }).fill("2010-12-01");
+    await node(page, "g.0").getByLabel("Event: to", { exact: true }).fill("2010-12-31");
+    await expect.poll(() => editorText(page)).toBe('performed "Purchase" between 2010-12-01 and 2010-12-31');
   });
 
   it("shows a typed event filter as rows (kept as written while untouched), edits, adds and removes them; an `or` filter stays text", async () => {

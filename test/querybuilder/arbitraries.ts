@@ -174,9 +174,13 @@ export function eventArb(where: string | null): fc.Arbitrary<BuilderEvent> {
   return fc.record({
     name: fc.constantFrom(...richSchema.events!.names!),
     measure,
-    window: fc.option(fc.record({ amount: fc.constantFrom("1", "7", "30"), unit: fc.constantFrom("day" as const, "week" as const, "month" as const) }), { nil: null }),
+    when: fc.oneof(
+      fc.constant({ window: null, period: null }),
+      fc.record({ amount: fc.constantFrom("1", "7", "30"), unit: fc.constantFrom("day" as const, "week" as const, "month" as const) }).map((window) => ({ window, period: null })),
+      fc.tuple(literalArb(EVENT_TIME), literalArb(EVENT_TIME)).map((period) => ({ window: null, period })),
+    ),
     where: fc.constantFrom(where, null, "amount > 50", 'channel = "web" or gift'),
-  }).map(({ measure: m, ...rest }) => ({ ...rest, ...m }));
+  }).map(({ measure: m, when, ...rest }) => ({ ...rest, ...m, ...when }));
 }
 
 /** A new event or segment rule. */

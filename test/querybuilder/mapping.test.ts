@@ -57,7 +57,7 @@ describe("segql ⇄ builder groups", () => {
           const written = view.text.slice(...view.sources.get(rule.id)!.range!).replace(/--[^\n]*\n?/g, " ");
           if (rule.field === TEXT_FIELD) {
             // Only event forms the builder has no controls for stay text: an aggregate tested with `between`
-            // or `in`, a first/last time tested with `in`, a `between` window.
+            // or `in`, a first/last time tested with `in`.
             const value = rule.value as string;
             expect(text).toContain(value);
             expect(value).toMatch(/^performed\b/i);
@@ -80,15 +80,15 @@ describe("segql ⇄ builder groups", () => {
 
   it("event and segment rules: what they ask, and text rules for the forms they do not show", () => {
     const q = viewOf('performed "Purchase" at least 3 times within last 30 days where amount > 50 -- big').query;
-    expect(shape(q)).toEqual({ c: "and", n: false, r: [{ f: EVENT_FIELD, o: "performed", v: { name: "Purchase", count: { cmp: ">=", raw: "3" }, total: null, time: null, window: { amount: "30", unit: "day" }, where: "amount > 50" } }] });
+    expect(shape(q)).toEqual({ c: "and", n: false, r: [{ f: EVENT_FIELD, o: "performed", v: { name: "Purchase", count: { cmp: ">=", raw: "3" }, total: null, time: null, window: { amount: "30", unit: "day" }, period: null, where: "amount > 50" } }] });
     const total = viewOf('performed "Purchase" with average of Amount >= 49.5 within last 1 year').query;
-    expect(shape(total)).toEqual({ c: "and", n: false, r: [{ f: EVENT_FIELD, o: "performed", v: { name: "Purchase", count: null, total: { fn: "avg", property: "Amount", cmp: ">=", raw: "49.5" }, time: null, window: { amount: "1", unit: "year" }, where: null } }] });
+    expect(shape(total)).toEqual({ c: "and", n: false, r: [{ f: EVENT_FIELD, o: "performed", v: { name: "Purchase", count: null, total: { fn: "avg", property: "Amount", cmp: ">=", raw: "49.5" }, time: null, window: { amount: "1", unit: "year" }, period: null, where: null } }] });
     const not = viewOf('not performed "Login" within last 1 week and NOT in segment "Paying" and not (in segment "Paying")').query;
     expect(shape(not)).toEqual({
       c: "and",
       n: false,
       r: [
-        { f: EVENT_FIELD, o: "notPerformed", v: { name: "Login", count: null, total: null, time: null, window: { amount: "1", unit: "week" }, where: null } },
+        { f: EVENT_FIELD, o: "notPerformed", v: { name: "Login", count: null, total: null, time: null, window: { amount: "1", unit: "week" }, period: null, where: null } },
         { f: SEGMENT_FIELD, o: "notInSegment", v: "Paying" },
         // `not (…)` as written: a NOT group around the rule.
         { c: "and", n: true, r: [{ f: SEGMENT_FIELD, o: "inSegment", v: "Paying" }] },
@@ -98,8 +98,10 @@ describe("segql ⇄ builder groups", () => {
     const filtered = viewOf('not (performed "Refund" where (amount > 5 or gift)) or score > 1').query;
     expect(shape(filtered)).toMatchObject({ c: "or", r: [{ f: EVENT_FIELD, o: "notPerformed", v: { where: "(amount > 5 or gift)" } }, { f: "score" }] });
     const last = viewOf('performed "Login" with last time before 90 days ago').query;
-    expect(shape(last)).toEqual({ c: "and", n: false, r: [{ f: EVENT_FIELD, o: "performed", v: { name: "Login", count: null, total: null, time: { which: "last", operator: "before", value: { kind: "relative", amount: "90", unit: "day" } }, window: null, where: null } }] });
-    for (const text of ['performed "Purchase" with sum of amount between 1 and 100', 'performed "Login" with first time in (2024-01-01)', 'performed "Login" between 2024-01-01 and 2024-02-01', 'performed "Login" within next 3 days', "performed Purchase"]) {
+    expect(shape(last)).toEqual({ c: "and", n: false, r: [{ f: EVENT_FIELD, o: "performed", v: { name: "Login", count: null, total: null, time: { which: "last", operator: "before", value: { kind: "relative", amount: "90", unit: "day" } }, window: null, period: null, where: null } }] });
+    const period = viewOf('performed "Login" between 2024-11-25 and 2024-12-01T23:59:59Z').query;
+    expect(shape(period)).toMatchObject({ r: [{ f: EVENT_FIELD, v: { window: null, period: [{ kind: "date", text: "2024-11-25" }, { kind: "timestamp", text: "2024-12-01T23:59:59Z" }] } }] });
+    for (const text of ['performed "Purchase" with sum of amount between 1 and 100', 'performed "Login" with first time in (2024-01-01)', 'performed "Login" within next 3 days', "performed Purchase"]) {
       const r = viewOf(text).query.rules[0]!;
       expect(r).toMatchObject({ field: TEXT_FIELD, value: text });
     }

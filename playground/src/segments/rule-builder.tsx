@@ -645,8 +645,9 @@ function ChipsInput({ def, values, onChange, label, disabled }: { def: FieldDef;
 /**
  * What an event rule asks, as a sentence: the event; how often (at least once, or at least / at most /
  * exactly N times), how much (with a total / an average / a minimum / a maximum of a number property,
- * compared with a number) or when (for the first / the last time, a test of that time as of a timestamp); when (at any time, or in the last N units); and its `where` filter as written
- * (edited in the text: "Edit in text" selects the rule there).
+ * compared with a number) or when the first / last one was (a test of that time, as of a timestamp); which
+ * events count by their time (at any time, in the last N units, between two times); and its `where` filter
+ * (`EventFilter`).
  */
 function EventInput({ value, events, schema, onChange, onEditText, label, disabled }: { value: unknown; events: EventsDef | undefined; schema: Schema; onChange(v: BuilderEvent): void; onEditText(): void; label: string; disabled?: boolean }) {
   const event = eventOf(value);
@@ -743,13 +744,20 @@ function EventInput({ value, events, schema, onChange, onEditText, label, disabl
       </span>
       <span className="rb-time-amount">
         <select
-          value={event.window ? "last" : "any"}
-          onChange={(e) => set({ window: e.target.value === "any" ? null : (event.window ?? { amount: "30", unit: "day" }) })}
+          value={event.window ? "last" : event.period ? "between" : "any"}
+          onChange={(e) => {
+            const when = e.target.value;
+            const today = new Date().toISOString().slice(0, 10);
+            if (when === "last") set({ window: event.window ?? { amount: "30", unit: "day" }, period: null });
+            else if (when === "between") set({ window: null, period: event.period ?? [{ kind: "date", text: today }, { kind: "date", text: today }] });
+            else set({ window: null, period: null });
+          }}
           aria-label={`${label}: when`}
           disabled={disabled}
         >
           <option value="any">at any time</option>
           <option value="last">in the last</option>
+          <option value="between">between</option>
         </select>
         {event.window && (
           <>
@@ -758,6 +766,13 @@ function EventInput({ value, events, schema, onChange, onEditText, label, disabl
           </>
         )}
       </span>
+      {event.period && (
+        <span className="rb-range">
+          <LiteralInput def={EVENT_TIME} value={event.period[0]} onChange={(v) => set({ period: [v, event.period![1]] })} label={`${label}: from`} disabled={disabled} />
+          <span className="muted">and</span>
+          <LiteralInput def={EVENT_TIME} value={event.period[1]} onChange={(v) => set({ period: [event.period![0], v] })} label={`${label}: to`} disabled={disabled} />
+        </span>
+      )}
       {events && <EventFilter where={event.where} events={events} schema={schema} onChange={(where) => set({ where })} onEditText={onEditText} label={label} disabled={disabled} />}
     </span>
   );
