@@ -4,6 +4,7 @@
  * - a segment name without spaces does not push the table's Edit / Duplicate / Delete out of reach, and its
  *   toast stays inside the window;
  * - on a 390px-wide phone no page is wider than the window (the header wraps, builder rows wrap);
+ * - the playground's per-condition counts keep their conditions readable on a phone;
  * - Save with no name or no rules says what is missing (a greyed-out button said nothing);
  * - the server checker's "Not saved" findings, and a failed preview, go once the text they were about changes;
  * - a page whose code cannot be downloaded (the server went away) says the server did not answer, not "a bug";
@@ -119,6 +120,25 @@ describe.skipIf(!hasChromium)(`segments web app: a user's QA pass (Chromium) ${h
       await phone.getByTestId("static-picker").waitFor();
       expect(await overflow(), "the static list's picker").toBeLessThanOrEqual(0);
       expect(phoneErrors).toEqual([]);
+    } finally {
+      await phone.close();
+    }
+  });
+
+  it("keeps the playground's per-condition counts readable on a phone", async () => {
+    const phone = await context.newPage();
+    try {
+      await phone.setViewportSize({ width: 390, height: 844 });
+      await phone.goto(`${server.url}#/playground`);
+      await phone.getByTestId("count").waitFor({ timeout: 60_000 });
+      const labels = phone.locator('[data-testid="conditions"] .node-label');
+      await labels.first().waitFor();
+      // Each condition's text has the pane's width (it was squeezed to two letters a line beside its bar).
+      const widths = await labels.evaluateAll((ls) => ls.map((l) => l.getBoundingClientRect().width));
+      expect(Math.min(...widths)).toBeGreaterThan(200);
+      // The dataset select stays inside its pane (it ran past its edge).
+      expect(await phone.getByTestId("dataset").evaluate((sel) => sel.getBoundingClientRect().right <= sel.closest("section")!.getBoundingClientRect().right)).toBe(true);
+      expect(await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
     } finally {
       await phone.close();
     }
