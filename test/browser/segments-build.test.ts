@@ -13,34 +13,23 @@
  * - the checker's errors reported in place on save, and a name taken under the name.
  * No request leaves the server's origin. Screenshots of the create pages go to docs/screenshots/.
  */
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { diffSegments } from "../../src/analysis/index.js";
-import { guardedContext, hasChromium, launchChromium, skipReason, watchErrors } from "./harness.js";
-import { cleanShot, editorText, groupButton, node, openNew, setRule, startSegmentsServer, type SegmentsServer } from "./segments-harness.js";
+import { hasChromium, skipReason } from "./harness.js";
+import { cleanShot, editorText, groupButton, node, openNew, setRule, closeSegmentsSession, openSegmentsSession, type SegmentsServer, type SegmentsSession } from "./segments-harness.js";
 
 describe.skipIf(!hasChromium)(`segments web app: building segments (Chromium) ${hasChromium ? "" : skipReason}`, () => {
+  let session: SegmentsSession;
   let server: SegmentsServer;
-  let browser: Browser;
-  let context: BrowserContext;
-  let external: string[];
   let page: Page;
-  let errors: string[];
 
   beforeAll(async () => {
-    server = await startSegmentsServer();
-    browser = await launchChromium();
-    ({ context, external } = await guardedContext(browser, server.url));
-    page = await context.newPage();
-    errors = watchErrors(page);
+    session = await openSegmentsSession();
+    ({ server, page } = session);
   });
 
-  afterAll(async () => {
-    expect(external).toEqual([]);
-    expect(errors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
-    await browser?.close();
-    await server?.close();
-  });
+  afterAll(() => closeSegmentsSession(session));
 
   it("creates a dynamic segment with two groups using the builder only; the editor shows the same text", async () => {
     await openNew(page, server.url);

@@ -15,19 +15,7 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hasChromium, skipReason } from "./harness.js";
-import { cleanShot, closeSegmentsSession, editorText, groupButton, node, openNew, openSegmentsSession, type SegmentsServer, type SegmentsSession } from "./segments-harness.js";
-
-/**
- * Replaces the editor's text as a paste does. The old text is deleted first: Chromium's text insertion over
- * a selection of several lines leaves an empty line behind (a paste, which the editor handles itself, does not).
- */
-async function typeText(page: Page, text: string): Promise<void> {
-  await page.locator(".cm-content").click();
-  await page.keyboard.press("Control+a");
-  await page.keyboard.press("Delete");
-  await page.keyboard.insertText(text);
-  await expect.poll(() => editorText(page)).toBe(text);
-}
+import { cleanShot, closeSegmentsSession, editorText, groupButton, node, openNew, openSegmentsSession, type SegmentsServer, type SegmentsSession, typeText } from "./segments-harness.js";
 
 describe.skipIf(!hasChromium)(`segments web app: behaviour and membership in the rule builder (Chromium) ${hasChromium ? "" : skipReason}`, () => {
   let session: SegmentsSession;

@@ -12,10 +12,10 @@
  * - a branch (a parenthesised group) that adds nothing is marked on the group; a screenshot shows it.
  * No request leaves the server's origin.
  */
-import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
+import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { guardedContext, hasChromium, launchChromium, skipReason, watchErrors } from "./harness.js";
-import { cleanShot, editorText, groupButton, node, openNew, setRule, startSegmentsServer, type SegmentsServer } from "./segments-harness.js";
+import { hasChromium, skipReason } from "./harness.js";
+import { cleanShot, editorText, groupButton, node, openNew, setRule, closeSegmentsSession, openSegmentsSession, type SegmentsServer, type SegmentsSession, typeText } from "./segments-harness.js";
 
 /** The marks shown on a rule (under its row) or a group (in its header). */
 function marksOn(page: Page, id: string): Locator {
@@ -57,36 +57,17 @@ async function description(locator: Locator): Promise<string> {
   );
 }
 
-/** Replaces the editor's text as a paste does. */
-async function typeText(page: Page, text: string): Promise<void> {
-  await page.locator(".cm-content").click();
-  await page.keyboard.press("Control+a");
-  await page.keyboard.insertText(text);
-  await expect.poll(() => editorText(page)).toBe(text);
-}
-
 describe.skipIf(!hasChromium)(`segments web app: the builder marks the text's problems on its rows (Chromium) ${hasChromium ? "" : skipReason}`, () => {
+  let session: SegmentsSession;
   let server: SegmentsServer;
-  let browser: Browser;
-  let context: BrowserContext;
-  let external: string[];
   let page: Page;
-  let errors: string[];
 
   beforeAll(async () => {
-    server = await startSegmentsServer();
-    browser = await launchChromium();
-    ({ context, external } = await guardedContext(browser, server.url));
-    page = await context.newPage();
-    errors = watchErrors(page);
+    session = await openSegmentsSession();
+    ({ server, page } = session);
   });
 
-  afterAll(async () => {
-    expect(external).toEqual([]);
-    expect(errors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
-    await browser?.close();
-    await server?.close();
-  });
+  afterAll(() => closeSegmentsSession(session));
 
   it("marks rules built to never match together on their group, with the editor's message; marks follow builder edits", async () => {
     await openNew(page, server.url);

@@ -94,6 +94,19 @@ export async function editorText(page: Page): Promise<string> {
   });
 }
 
+/**
+ * Replaces the editor's text as a paste does, and waits until the editor holds it. The old text is deleted
+ * first: Chromium's text insertion over a selection of several lines leaves an empty line behind (a paste,
+ * which the editor handles itself, does not).
+ */
+export async function typeText(page: Page, text: string): Promise<void> {
+  await page.locator(".cm-content").click();
+  await page.keyboard.press("Control+a");
+  await page.keyboard.press("Delete");
+  await page.keyboard.insertText(text);
+  await expect.poll(() => editorText(page)).toBe(text);
+}
+
 /** Opens the segments table and waits for its rows. */
 export async function openSegments(page: Page, base: string): Promise<void> {
   await page.goto(`${base}#/segments`);
