@@ -59,8 +59,8 @@ export const DEFAULT_MAX_IMPORT_BYTES = 128 * 1024 * 1024;
 /** Paths that take a whole file. */
 const IMPORT_PATHS = /^\/api\/(contacts|events)\/import$/;
 
-/** Paths whose bodies may be large (bulk writes). */
-const BULK_PATHS = [/^\/api\/contacts$/, /^\/api\/events$/, /^\/api\/segments\/[^/]+\/members\/(add|remove)$/, /^\/api\/segments$/];
+/** Paths whose bodies may be large: bulk writes, and the lookup of a pasted list of keys (as many as a member edit takes). */
+const BULK_PATHS = [/^\/api\/contacts$/, /^\/api\/contacts\/lookup$/, /^\/api\/events$/, /^\/api\/segments\/[^/]+\/members\/(add|remove)$/, /^\/api\/segments$/];
 
 /** A zod issue as far as the API reads it (a union's holds each alternative's issues in `errors`). */
 interface ZodIssueLike {
