@@ -74,7 +74,8 @@ describe("protocol", () => {
     expectProblem(await api.call("POST", "/api/contacts", { json: { contacts: huge } }), 413, "too-large");
     expectProblem(await api.call("GET", "/api/contacts/huge-1"), 404, "not-found");
     // Looking up a pasted list takes as many keys as a member edit: the bulk limit, not the ordinary one.
-    const keys = Array.from({ length: 300 }, (_, i) => `bulk-${i}`);
+    const keys = Array.from({ length: 600 }, (_, i) => `bulk-${i}`);
+    expect(JSON.stringify({ keys }).length).toBeGreaterThan(4096);
     const lookup = await api.call("POST", "/api/contacts/lookup", { json: { keys } });
     expect(lookup.status).toBe(200);
     expect(lookup.body).toMatchObject({ known: keys.slice(0, 100), unknown: keys.slice(100) });
