@@ -18,12 +18,18 @@ export interface ScheduleTimers {
   clearTimeout(handle: unknown): void;
 }
 
+/**
+ * Node's timers: a zero delay is `setImmediate`. Each handle is cleared by its own function: clearImmediate
+ * given a Timeout miscounts Node's pending immediates (both carry the same "refed" mark), after which
+ * setImmediate callbacks — the protocol library's writes among them — wait for unrelated I/O to run.
+ */
 const NODE_TIMERS: ScheduleTimers = {
   now: () => Date.now(),
-  setTimeout: (run, ms) => (ms === 0 ? setImmediate(run) : setTimeout(run, ms)),
+  setTimeout: (run, ms) => (ms === 0 ? { immediate: setImmediate(run) } : { timeout: setTimeout(run, ms) }),
   clearTimeout: (handle) => {
-    clearImmediate(handle as NodeJS.Immediate);
-    clearTimeout(handle as NodeJS.Timeout);
+    const h = handle as { immediate?: NodeJS.Immediate; timeout?: NodeJS.Timeout };
+    if (h.immediate) clearImmediate(h.immediate);
+    if (h.timeout) clearTimeout(h.timeout);
   },
 };
 
