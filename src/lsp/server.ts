@@ -107,6 +107,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   let watchFiles = false;
   let lastRefresh = 0;
   let lastRescan = 0;
+  let initialized = false;
 
   /** Runs a handler; any exception becomes an error response, logged when it is a bug. */
   function guard<P, R>(name: string, handler: (params: P, token?: CancellationToken) => R | Promise<R>) {
@@ -118,6 +119,9 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       return new ResponseError(ErrorCodes.InternalError, `segql: ${name} failed: ${(e as Error).message}`);
     };
     return async (params: P, token?: CancellationToken): Promise<R | ResponseError<void>> => {
+      // LSP: a request before `initialize` is answered ServerNotInitialized (it was answered as if the
+      // document were unknown: null or [], which a client cannot tell from "nothing here").
+      if (!initialized) return new ResponseError(ErrorCodes.ServerNotInitialized, `segql: ${name} before initialize: send initialize first`);
       if (token?.isCancellationRequested) return new ResponseError(LSPErrorCodes.RequestCancelled, `${name} was cancelled`);
       try {
         maybeRefresh();
@@ -330,6 +334,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   // ---- lifecycle -------------------------------------------------------------------------------------
 
   connection.onInitialize((params: InitializeParams): InitializeResult => {
+    initialized = true;
     const caps = params.capabilities ?? {};
     snippets = caps.textDocument?.completion?.completionItem?.snippetSupport === true;
     hierarchicalSymbols = caps.textDocument?.documentSymbol?.hierarchicalDocumentSymbolSupport === true;

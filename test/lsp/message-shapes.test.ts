@@ -28,9 +28,10 @@ function messages(stdout: Buffer): { id?: unknown; method?: string; result?: unk
 }
 
 /** Runs `segql lsp --stdio` over a whole session (ending with shutdown and exit) and collects its output. */
-function session(middle: object[]): Promise<{ code: number | null; stderr: string; replies: ReturnType<typeof messages> }> {
+function session(middle: object[], before: object[] = []): Promise<{ code: number | null; stderr: string; replies: ReturnType<typeof messages> }> {
   const uri = "file:///tmp/segql-message-shapes/a.segql";
   const input = [
+    ...before,
     { jsonrpc: "2.0", id: 1, method: "initialize", params: { processId: null, rootUri: null, capabilities: {} } },
     { jsonrpc: "2.0", method: "initialized", params: {} },
     { jsonrpc: "2.0", method: "textDocument/didOpen", params: { textDocument: { uri, languageId: "segql", version: 1, text: "churn" } } },
@@ -71,6 +72,20 @@ describe("messages of a wrong shape", () => {
       { jsonrpc: "2.0", id: 4, method: "textDocument/semanticTokens/full", params: null },
     ]);
     for (const id of [2, 3, 4]) expect(o.replies.find((r) => r.id === id)?.error?.code, `reply to ${id}`).toBe(-32602);
+    expect(o.code).toBe(0);
+  }, 60_000);
+
+  it("a request before initialize is answered ServerNotInitialized (-32002); after it, the same request is served", async () => {
+    const uri = "file:///tmp/segql-message-shapes/a.segql";
+    const o = await session(
+      [{ jsonrpc: "2.0", id: 5, method: "textDocument/foldingRange", params: { textDocument: { uri } } }],
+      [{ jsonrpc: "2.0", id: 0, method: "textDocument/foldingRange", params: { textDocument: { uri } } }],
+    );
+    expect(o.replies.find((r) => r.id === 0)?.error?.code).toBe(-32002);
+    // Served (a result, or "shutting down" when the shutdown that follows overtook it in the queue).
+    const after = o.replies.find((r) => r.id === 5);
+    expect(after).toBeDefined();
+    expect(after?.error?.code).not.toBe(-32002);
     expect(o.code).toBe(0);
   }, 60_000);
 });
