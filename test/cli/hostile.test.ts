@@ -7,6 +7,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { parseDuration } from "../../src/cli/commands/serve.js";
 import { printable } from "../../src/cli/inputs.js";
 import { SCHEMA, segql, tempDir } from "./helpers.js";
 
@@ -120,5 +121,13 @@ describe.skipIf(!built)("segql lsp with a bad option (built: bin/segql.js starts
       expect(stderr).toMatch(/^segql lsp: (unknown option '--bogus'|--time-budget must be|unexpected argument 'extra')/);
     }
   }, 60_000);
+});
+
+describe("serve --refresh-every", () => {
+  it("refuses a period longer than a Node timer holds (it became a refresh every millisecond)", () => {
+    expect(parseDuration("596h")).toBe(596 * 3_600_000);
+    for (const text of ["597h", "99999999h", "999999999m"]) expect(() => parseDuration(text), text).toThrow(/at most 596h \(24 days\)/);
+    expect(parseDuration("off")).toBeNull();
+  });
 });
 

@@ -43,13 +43,19 @@ Examples:
   segql serve --db crm.duckdb --schema schema.json --port 9000
   SEGQL_TOKEN=s3cret segql serve --db postgres://localhost/crm --host 0.0.0.0`;
 
-/** A duration such as `30s`, `5m`, `1h`, `1500ms` in ms; null for `off`. At least one second. */
+/** The longest delay a Node timer takes (2^31-1 ms, about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A duration such as `30s`, `5m`, `1h`, `1500ms` in ms; null for `off`. At least one second, at most 24 days. */
 export function parseDuration(text: string): number | null {
   if (/^(off|never|0)$/i.test(text)) return null;
   const m = /^(\d{1,9})(ms|s|m|h)$/.exec(text.trim());
   if (!m) throw new CliError(`--refresh-every: expected a duration such as 30s, 5m or 1h (or off), got '${text}'`);
   const ms = Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as "ms" | "s" | "m" | "h"];
   if (ms < 1000) throw new CliError(`--refresh-every: at least 1s, got '${text}'`);
+  // Node's timers hold at most 2^31-1 ms: a longer delay is taken as 1 ms (a warning, then a refresh every
+  // millisecond, which kept a core busy).
+  if (ms > MAX_TIMER_MS) throw new CliError(`--refresh-every: at most ${Math.floor(MAX_TIMER_MS / 3_600_000)}h (24 days), got '${text}'; use off for never`);
   return ms;
 }
 
