@@ -69,8 +69,10 @@ export const TOTAL_COMPARISONS: readonly A.CompareOp[] = [">", ">=", "<", "<=", 
 export function eventValueOf(e: A.EventExpr, where: string | null): BuilderEvent | null {
   if (e.name.kind !== "string") return null;
   const m = e.measure;
-  const time = m && (m.kind === "first" || m.kind === "last") ? builderTest(EVENT_TIME, m.test) : null;
-  if (m && m.kind !== "count" && !(m.kind === "aggregate" && m.test.op === "compare" && m.test.value.kind === "number") && !time) return null;
+  const total = m?.kind === "aggregate" && m.test.op === "compare" && m.test.value.kind === "number" ? { fn: m.fn, property: m.property.name, cmp: m.test.cmp, raw: m.test.value.raw } : null;
+  const shown = m && (m.kind === "first" || m.kind === "last") ? builderTest(EVENT_TIME, m.test) : null;
+  const time = shown && m && (m.kind === "first" || m.kind === "last") ? { which: m.kind, ...shown } : null;
+  if (m && m.kind !== "count" && !total && !time) return null;
   const w = e.window;
   const period = w?.kind === "between" ? pair(w.low, w.high) : null;
   if (w && (w.kind === "within" ? w.next : !period)) return null;
@@ -78,8 +80,8 @@ export function eventValueOf(e: A.EventExpr, where: string | null): BuilderEvent
   return {
     name: e.name.value,
     count: m?.kind === "count" ? { cmp: m.cmp, raw: m.count.raw } : null,
-    total: m?.kind === "aggregate" && m.test.op === "compare" && m.test.value.kind === "number" ? { fn: m.fn, property: m.property.name, cmp: m.test.cmp, raw: m.test.value.raw } : null,
-    time: time && m && (m.kind === "first" || m.kind === "last") ? { which: m.kind, ...time } : null,
+    total,
+    time,
     window: w && w.kind === "within" ? { amount: w.amount.raw, unit: w.unit } : null,
     period,
     where,
