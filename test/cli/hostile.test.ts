@@ -55,6 +55,15 @@ describe("segql segments on hostile input", { timeout: 60_000 }, () => {
     expect(readdirSync(tmp.dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
   });
 
+  it("import of a missing file or a folder is a usage error (exit 2), as every command's missing file", async () => {
+    for (const [file, message] of [[join(tmp.dir, "nope.csv"), "file not found"], [tmp.dir, "file is a directory"]] as const) {
+      for (const what of ["contacts", "events"]) {
+        const r = await run("import", what, file);
+        expect(r, `${what} ${file}`).toMatchObject({ code: 2, stderr: `segql import: ${message}: ${file}` });
+      }
+    }
+  });
+
   it("a --db file that does not exist, without --schema, is a usage error that creates no file", async () => {
     const missing = join(tmp.dir, "typo.duckdb");
     for (const args of [["segments", "list"], ["segments", "export", "Big"], ["import", "contacts", contacts]]) {

@@ -3,6 +3,7 @@
  * appended), checked against the schema; bad rows are reported by file, line and field. A progress bar
  * on standard error when it is a terminal.
  */
+import { statSync } from "node:fs";
 import { CliError, EXIT, parseArgs, type Io } from "../io.js";
 import { STORE_OPTIONS, withStore } from "./segments.js";
 
@@ -37,6 +38,11 @@ export async function run(args: string[], io: Io): Promise<number> {
   if (extra !== undefined) throw new CliError(`unexpected argument '${extra}'`);
   const format = typeof options["format"] === "string" ? options["format"] : undefined;
   if (format !== undefined && !["csv", "jsonl", "json", "parquet"].includes(format)) throw new CliError(`--format: csv, jsonl, json or parquet, found '${format}'`);
+  // A file that is not there, or a folder, is a usage error (exit 2) like every command's missing file, said
+  // before the store is opened (the store's own refusal was an input problem, exit 1).
+  const stat = statSync(file, { throwIfNoEntry: false });
+  if (!stat) throw new CliError(`file not found: ${file}`);
+  if (stat.isDirectory()) throw new CliError(`file is a directory: ${file}`);
   const json = options["json"] === true;
   const progress = !json && process.stderr.isTTY === true ? progressBar(file) : null;
   return withStore(options, io, async (store) => {
