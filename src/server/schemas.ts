@@ -69,7 +69,8 @@ const expressionText = z
   .string()
   .max(MAX_EXPRESSION_CHARS, `an expression has at most ${MAX_EXPRESSION_CHARS} characters`)
   .refine(wellFormed, LONE_SURROGATE_MESSAGE)
-  .openapi({ description: "A segql expression.", example: 'status = "Subscribed" and lifetime_value > 1000' });
+  // The example reads the demo database's schema (`segql serve --demo`, as the key examples do).
+  .openapi({ description: "A segql expression.", example: 'contract = "Month-to-month" and tenure < 12' });
 
 /**
  * U+0000 cannot be stored in PostgreSQL text or JSON, so no backend takes it through the API: the same

@@ -58,8 +58,9 @@ const keysBody = {
   description: "The keys: JSON `{keys, skipUnknown?}`, or a CSV (`text/csv`) or JSON Lines (`application/x-ndjson`) list of keys.",
   content: {
     "application/json": { schema: MembersBody },
-    "text/csv": { schema: z.string().openapi({ example: "id\n7590-VHVEG\n5575-GNVDE\n" }) },
-    "application/x-ndjson": { schema: z.string().openapi({ example: '"7590-VHVEG"\n{"id": "5575-GNVDE"}\n' }) },
+    // `key` names the key column whatever the schema calls it: the examples work against any database.
+    "text/csv": { schema: z.string().openapi({ example: "key\n7590-VHVEG\n5575-GNVDE\n" }) },
+    "application/x-ndjson": { schema: z.string().openapi({ example: '"7590-VHVEG"\n{"key": "5575-GNVDE"}\n' }) },
   },
 } as const;
 
