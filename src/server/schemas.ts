@@ -10,13 +10,14 @@ import { z } from "@hono/zod-openapi";
 import { DIALECT_NAMES } from "../compiler/sql/index.js";
 import { LIMITS } from "../parser/limits.js";
 import { parseDate, parseTimestamp } from "../checker/time.js";
+import { MAX_KEY_LENGTH } from "../store/index.js";
 
 /** Most contacts in one upsert request and most events in one append request. */
 export const MAX_BATCH = 10_000;
 /** Most keys in one member edit (JSON or upload). */
 export const MAX_KEYS = 100_000;
-/** Longest contact key accepted. */
-export const MAX_KEY_LENGTH = 1000;
+/** Longest contact key accepted: the store's (a longer key is refused on writes too). */
+export { MAX_KEY_LENGTH };
 /** Longest cursor accepted (cursors the server makes are far shorter). */
 const MAX_CURSOR = 2000;
 

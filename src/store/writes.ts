@@ -10,6 +10,16 @@ import type { InputProblem } from "./errors.js";
 import type { ColumnPlan } from "./physical.js";
 import { EncodeError, encodeValue } from "./values.js";
 
+
+/**
+ * The longest contact key (characters). Longer keys would be stored but could not be named again: every route
+ * that takes a key (a contact's page, member edits, why) takes keys up to this length.
+ */
+export const MAX_KEY_LENGTH = 1000;
+
+function tooLongKey(key: string): string {
+  return `a key has at most ${MAX_KEY_LENGTH.toLocaleString("en-US")} characters; this one has ${key.length.toLocaleString("en-US")}`;
+}
 /** Rows per statement. */
 const BATCH = 5000;
 /** Up to this many contacts are written one statement each, returning their rows (see `upsertContacts`). */
@@ -42,6 +52,10 @@ export function encodeContacts(
     const key = typeof rawKey === "number" && Number.isFinite(rawKey) ? String(rawKey) : rawKey;
     if (typeof key !== "string" || key === "") {
       problems.push({ path: `${at}.${keyName}`, message: `the key is required (a non-empty string), found ${JSON.stringify(rawKey) ?? "nothing"}`, field: keyName });
+      return;
+    }
+    if (key.length > MAX_KEY_LENGTH) {
+      problems.push({ path: `${at}.${keyName}`, message: tooLongKey(key), field: keyName });
       return;
     }
     if (!ctx.adapter.storesNul && key.includes("\u0000")) {
@@ -212,6 +226,7 @@ export function encodeEvents(ctx: Ctx, rows: readonly unknown[], where: (i: numb
     const rawKey = get(ev.contactKey);
     const key = typeof rawKey === "number" && Number.isFinite(rawKey) ? String(rawKey) : rawKey;
     if (typeof key !== "string" || key === "") bad(ev.contactKey, `expected the contact key (a non-empty string), found ${JSON.stringify(rawKey) ?? "nothing"}`);
+    else if (key.length > MAX_KEY_LENGTH) bad(ev.contactKey, tooLongKey(key));
     const name = get(ev.name);
     if (typeof name !== "string" || name === "") bad(ev.name, `expected the event name (a non-empty string), found ${JSON.stringify(name) ?? "nothing"}`);
     const cells: (string | null)[] = [];

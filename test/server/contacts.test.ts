@@ -8,6 +8,7 @@ import { crmSchema } from "../store/helpers.js";
 import { compilePredicate } from "../../src/compiler/predicate/index.js";
 import { analyze, checkExpression } from "../../src/index.js";
 import { searchExpression } from "../../src/server/contact-search.js";
+import { MAX_KEY_LENGTH } from "../../src/store/index.js";
 import { BACKENDS, CONTACTS, expectProblem, openTestApi, seed, type TestApi } from "./helpers.js";
 
 /** Contacts whose fields hold `text` by the search's documented rules, computed here independently. */
@@ -119,6 +120,21 @@ describe.each(BACKENDS)("contacts API on %s", (backend) => {
     );
     expect(events.issues[0]).toMatchObject({ path: "events[0].properties.sku" });
     expectProblem(await api.call("GET", "/api/contacts/n1"), 404, "not-found");
+  });
+
+  it("refuses a key longer than the key routes take (1,000 characters) on every write, naming the row, and writes nothing", async () => {
+    const long = "k".repeat(MAX_KEY_LENGTH + 1);
+    const fits = "k".repeat(MAX_KEY_LENGTH);
+    const upsert = expectProblem(await api.call("POST", "/api/contacts", { json: { contacts: [{ id: "ok1" }, { id: long }] } }), 422, "invalid-input");
+    expect(upsert.issues?.[0] ?? upsert.problems?.[0]).toMatchObject({ path: "contacts[1].id" });
+    expect(JSON.stringify(upsert)).toMatch(/at most 1,000 characters; this one has 1,001/);
+    expectProblem(await api.call("GET", "/api/contacts/ok1"), 404, "not-found");
+    const events = await api.call("POST", "/api/events", { json: { events: [{ contact_id: long, event: "Purchase", occurred_at: "2026-01-01T00:00:00Z" }] } });
+    expect(events.status).toBe(422);
+    expect(JSON.stringify(events.body)).toMatch(/at most 1,000 characters/);
+    // A key of the longest length is written and can be named again.
+    expect((await api.call("POST", "/api/contacts", { json: { contacts: [{ id: fits, ltv: 1 }] } })).status).toBe(200);
+    expect((await api.call("GET", `/api/contacts/${fits}`)).body).toMatchObject({ key: fits, values: { id: fits, ltv: 1 } });
   });
 
   it("upserts and appends with clear errors: wrong field types name the row and field; events need their contact", async () => {
