@@ -441,4 +441,27 @@ describe.skipIf(!hasChromium)(`segments web app: a user's QA pass (Chromium) ${h
     await page.waitForTimeout(300);
     expect(await page.getByText(/no segment #/).count()).toBe(0);
   });
+
+  it("a new member search or order from page 2 starts at page 1, without a request carrying the old page's cursor", async () => {
+    const loyal = (await server.store.listSegments({ search: "Loyal on contract" })).items[0]!;
+    expect(loyal.memberCount).toBeGreaterThan(50);
+    await page.goto(`${server.url}#/segments/${loyal.id}`);
+    const second = page.waitForResponse((r) => r.url().includes(`/api/segments/${loyal.id}/members`) && r.url().includes("cursor="));
+    await page.getByTestId("members-next").click();
+    expect((await second).status()).toBe(200);
+    await expect.poll(() => page.locator(".pager").textContent()).toMatch(/26–50 of/);
+    // Every members request from here on, with its status.
+    const requests: string[] = [];
+    const watch = (r: import("playwright-core").Response) => {
+      if (r.url().includes(`/api/segments/${loyal.id}/members`)) requests.push(`${r.status()} ${new URL(r.url()).searchParams.has("cursor") ? "cursor" : "first"}`);
+    };
+    page.on("response", watch);
+    await page.getByTestId("member-search").fill("Two year");
+    await expect.poll(() => page.locator(".pager").textContent()).toMatch(/Previous1–/);
+    await page.waitForTimeout(300);
+    page.off("response", watch);
+    expect(requests.filter((r) => !r.startsWith("200")), requests.join(", ")).toEqual([]);
+    expect(requests).not.toContain("200 cursor");
+    expect(await page.locator(".problem").count()).toBe(0);
+  });
 });

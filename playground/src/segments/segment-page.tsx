@@ -295,12 +295,17 @@ function MembersTab({ segment, keyField, onWhy }: { segment: Segment; keyField: 
   const [search, setSearch] = useState("");
   const [query, setQuery] = useState("");
   const [sort, setSort] = useState<{ field: string; descending: boolean } | null>(null);
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
   useEffect(() => {
     const t = window.setTimeout(() => setQuery(search.trim()), 250);
     return () => window.clearTimeout(t);
   }, [search]);
-  useEffect(() => setCursors([null]), [query, sort]);
+  // The pages walked, kept with the list they belong to: a cursor is tied to its search and order (the API
+  // refuses it for another), so a new search or order starts at the first page in the same render, rather
+  // than one request with the old cursor first.
+  const list = JSON.stringify([query, sort]);
+  const [paging, setPaging] = useState<{ list: string; cursors: (string | null)[] }>({ list, cursors: [null] });
+  const cursors = paging.list === list ? paging.cursors : [null];
+  const setCursors = (change: (c: (string | null)[]) => (string | null)[]) => setPaging({ list, cursors: change(cursors) });
   const cursor = cursors[cursors.length - 1] ?? null;
   const page = useLoad(() => listMembers(segment.id, { search: query || undefined, orderBy: sort?.field, descending: sort?.descending, limit: 25, cursor }), [segment.id, query, sort, cursor]);
   const rows = page.data?.items ?? [];
