@@ -16,7 +16,7 @@ import { formatField, measureNesting, quoteString, type Nesting, type RefAt } fr
 import { resolveLimits, type LimitOptions, type Limits } from "../parser/limits.js";
 import { findField, findProperty, type EventsDef, type FieldDef, type FieldType, type Schema } from "../schema/schema.js";
 import { messages } from "./messages.js";
-import { parseDate, parseTimestamp } from "./time.js";
+import { MAX_INSTANT, MIN_INSTANT, parseDate, parseTimestamp, spanFits } from "./time.js";
 import { formatInZone, formatOffset, wallClockKind, zoneOf, type TimeZone } from "./zone.js";
 import type * as TA from "./typed-ast.js";
 
@@ -441,7 +441,7 @@ class Checker {
       case "within": {
         const direction = test.next ? "next" : "last";
         if (!isTemporal(type)) return this.refuse(test, written, type, `${test.negated ? "not " : ""}within ${direction}`, "date and timestamp fields");
-        const amount = this.checkAmount(test.amount);
+        const amount = this.checkAmount(test.amount, test.unit);
         if (amount === null) return null;
         // within last: now − N ≤ t ≤ now; within next: now ≤ t ≤ now + N (a negative amount is the future).
         if (test.next) return { op: "between", low: { kind: "now" }, high: { kind: "relative", amount: future(amount), unit: test.unit }, negated: test.negated };
@@ -472,10 +472,15 @@ class Checker {
     return ok ? out : null;
   }
 
-  private checkAmount(n: A.NumberValue): number | null {
+  /** A whole number of `unit`s that fits in the span times hold (9,999 years), or null (reported). */
+  private checkAmount(n: A.NumberValue, unit: A.TimeUnit): number | null {
     if (Number.isNaN(n.value)) return null; // missing; the parser reported it
     if (!Number.isInteger(n.value) || n.value < 0 || !Number.isSafeInteger(n.value)) {
       this.report(error("bad-amount", n.span, messages.badAmount(n.raw)));
+      return null;
+    }
+    if (!spanFits(n.value, unit)) {
+      this.report(error("bad-amount", n.span, messages.longerThanTimes(n.raw, unit)));
       return null;
     }
     return n.value;
@@ -529,6 +534,10 @@ class Checker {
           this.report(error("bad-date", v.span, messages.badDate(v.text)));
           return null;
         }
+        if (ms < MIN_INSTANT || ms > MAX_INSTANT) {
+          this.report(error("bad-date", v.span, messages.outsideYears(v.text)));
+          return null;
+        }
         return { kind: "instant", ms, date: v.text, local: true };
       }
       case "timestamp": {
@@ -536,6 +545,12 @@ class Checker {
         const parsed = parseTimestamp(v.text);
         if ("reason" in parsed) {
           this.report(error("bad-timestamp", v.span, messages.badTimestamp(v.text, parsed.reason)));
+          return null;
+        }
+        if (parsed.ms < MIN_INSTANT || parsed.ms > MAX_INSTANT) {
+          // An offset can move a time written in year 1 or 9999 out of them: said with the instant in UTC.
+          const utc = new Date(parsed.ms).toISOString();
+          this.report(error("bad-timestamp", v.span, messages.outsideYears(utc.slice(0, 4) === v.text.slice(0, 4) ? v.text : `${v.text} (${utc} in UTC)`)));
           return null;
         }
         if (parsed.local && this.zone) this.checkLocalTime(v.text, v.span, parsed.ms, this.zone);
@@ -546,7 +561,7 @@ class Checker {
           const units = `${v.amount.raw} ${v.unit}s`;
           return this.mismatch(v, written, type, `the time ${v.future === "in" ? `in ${units}` : v.future === "fromNow" ? `${units} from now` : `${units} ago`}`);
         }
-        const amount = this.checkAmount(v.amount);
+        const amount = this.checkAmount(v.amount, v.unit);
         if (amount === null) return null;
         return { kind: "relative", amount: v.future ? future(amount) : amount, unit: v.unit };
       }
@@ -697,7 +712,7 @@ class Checker {
         this.report(error("future-event", w.span, messages.futureEvent(form)));
         return undefined;
       }
-      const amount = this.checkAmount(w.amount);
+      const amount = this.checkAmount(w.amount, w.unit);
       return amount === null ? undefined : { low: { kind: "relative", amount, unit: w.unit }, high: { kind: "now" } };
     }
     const def: FieldDef = { name: "the event time", type: "timestamp", column: "" };

@@ -44,6 +44,8 @@ export const messages = {
   badNumber: (raw: string) => `${raw} is too large for a number`,
   emptyList: () => "an empty list matches nothing: give at least one value",
   badAmount: (raw: string) => `expected a whole number of units, found ${raw}`,
+  outsideYears: (text: string) => `${text} is outside the years 0001-9999 that times hold`,
+  longerThanTimes: (raw: string, unit: string) => `${raw} ${unit}${raw === "1" ? "" : "s"} is longer than the 9,999 years that times span`,
   badCount: (raw: string) => `expected a whole number of times, found ${raw}`,
   noEvents: () => "this schema has no \"events\" section, so conditions on events cannot be checked",
   unknownEvent: (name: string, suggestions: string[], known: string[]) =>

@@ -12,6 +12,26 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
+/**
+ * 0001-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z: the instants a time may denote (what every SQL
+ * engine's timestamp holds; a stored value outside them is no time, a literal outside them an error).
+ */
+export const MIN_INSTANT = -62_135_596_800_000;
+export const MAX_INSTANT = 253_402_300_799_999;
+
+/** Milliseconds in a fixed-length unit; months and years are counted in months. */
+const UNIT_MS = { minute: MINUTE, hour: HOUR, day: DAY, week: 7 * DAY } as const;
+
+/**
+ * Whether `amount` units fit in the span times hold (9,999 years): a longer `N units ago` reaches outside
+ * the years 0001-9999 from any `now`.
+ */
+export function spanFits(amount: number, unit: TimeUnit): boolean {
+  const n = Math.abs(amount);
+  if (unit === "month" || unit === "year") return (unit === "month" ? n : n * 12) <= 9999 * 12;
+  return n * UNIT_MS[unit] <= MAX_INSTANT - MIN_INSTANT;
+}
+
 /** Days in a month (`month` 1-12). */
 export function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();

@@ -8,13 +8,12 @@
  * of its day). Epoch milliseconds are floored to the millisecond (1.5 → 1, -0.5 → -1), and an instant
  * outside years 1-9999 (UTC) is not a time: empty, as the SQL reads JSON timestamps.
  */
-import { parseDate, parseTimestamp, startOfUtcDay } from "../../checker/time.js";
+import { MAX_INSTANT, MIN_INSTANT, parseDate, parseTimestamp, startOfUtcDay } from "../../checker/time.js";
 
 const DAY = 86_400_000;
 
 /** 0001-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z: the instants a timestamp may denote. */
-export const MIN_INSTANT = -62_135_596_800_000;
-export const MAX_INSTANT = 253_402_300_799_999;
+export { MAX_INSTANT, MIN_INSTANT } from "../../checker/time.js";
 
 /** The instant when it lies in years 1-9999 (UTC), else NaN. */
 function inRange(ms: number): number {

@@ -24,7 +24,7 @@ import type {
   TypedMeasure,
   TypedTest,
 } from "../../checker/typed-ast.js";
-import { formatInstant, resolveTime } from "../../checker/time.js";
+import { formatInstant, MAX_INSTANT, MIN_INSTANT, resolveTime, spanFits } from "../../checker/time.js";
 import { ceilDay, floorDay, UTC, type TimeZone } from "../../checker/zone.js";
 import type { EventsDef, FieldType, Schema } from "../../schema/schema.js";
 import {
@@ -70,10 +70,6 @@ const atom = (sql: string): Cond => ({ sql, top: "atom" });
 /** The result of an exact-text hook: a comparison or a conjunction of comparisons (never an OR). */
 const hookCond = (sql: string, negated = false): Cond => ({ sql, top: negated ? "atom" : "and" });
 
-const DAY = 86_400_000;
-/** Instants SQL literals can hold everywhere: years 0001-9999. */
-const MIN_INSTANT = new Date("0001-01-01T00:00:00.000Z").getTime();
-const MAX_INSTANT = new Date("9999-12-31T23:59:59.999Z").getTime();
 
 /** How a value of a field is read: its SQL plus what the tests need to know about it. */
 interface Operand {
@@ -820,18 +816,13 @@ function checkRange(ms: number, what: string): number {
   return ms;
 }
 
-/** Milliseconds in a fixed-length unit; months and years are counted in months. */
-const UNIT_MS: Record<"minute" | "hour" | "day" | "week", number> = { minute: 60_000, hour: 3_600_000, day: DAY, week: 7 * DAY };
-
 /**
  * Refuses `N units ago` longer than the whole range SQL timestamps hold (9,999 years), whatever `now` is:
- * with the engine's clock the engine would fail or, SQLite, give NULL (so disagree with the predicate).
+ * with the engine's clock the engine would fail or, SQLite, give NULL (so disagree with the predicate). The
+ * checker refuses these too; this guards typed ASTs made by hand.
  */
 function checkSpan(signed: number, unit: TimeUnit): void {
-  const amount = Math.abs(signed);
-  const months = unit === "month" ? amount : unit === "year" ? amount * 12 : null;
-  const tooLong = months !== null ? months > 9999 * 12 : amount * UNIT_MS[unit as keyof typeof UNIT_MS] > MAX_INSTANT - MIN_INSTANT;
-  if (tooLong) {
+  if (!spanFits(signed, unit)) {
     throw new SqlCompileError(`${describeTime({ kind: "relative", amount: signed, unit })} reaches ${signed < 0 ? "further ahead" : "back further"} than the 9,999 years SQL timestamps hold`);
   }
 }
