@@ -10,7 +10,7 @@ import { z } from "@hono/zod-openapi";
 import { DIALECT_NAMES } from "../compiler/sql/index.js";
 import { LIMITS } from "../parser/limits.js";
 import { parseDate, parseTimestamp } from "../checker/time.js";
-import { MAX_KEY_LENGTH } from "../store/index.js";
+import { MAX_KEY_LENGTH, wellFormed } from "../store/index.js";
 
 /** Most contacts in one upsert request and most events in one append request. */
 export const MAX_BATCH = 10_000;
@@ -58,12 +58,6 @@ export const MAX_EXPRESSION_CHARS = Math.min(100_000, LIMITS.maxInputBytes);
  * instead, as U+0000 is.
  */
 const LONE_SURROGATE_MESSAGE = "text cannot hold a lone UTF-16 surrogate (\\ud800-\\udfff without its pair): it is not Unicode, and would be stored as U+FFFD";
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
-/** Whether a text is well-formed UTF-16 (no lone surrogate). */
-function wellFormed(text: string): boolean {
-  return !LONE_SURROGATE.test(text);
-}
 
 /** An expression's text, refused before parsing when longer than the routes take. */
 const expressionText = z

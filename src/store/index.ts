@@ -20,6 +20,7 @@ export type { ExplainNode, MeasureSeen, NodeRead } from "../compiler/predicate/e
 export { DEFAULT_REFRESH_EVERY_MS, startRefreshScheduler, type Scheduler, type SchedulerOptions } from "./scheduler.js";
 export { demoSchema, seedDemo, type DemoReport } from "./demo.js";
 export { MAX_KEY_LENGTH } from "./writes.js";
+export { wellFormed } from "./values.js";
 export { exportMembers, MEMBER_EXPORT_FORMATS, MEMBER_EXPORT_TYPES, type MemberExportFormat, type MemberExportOptions } from "./export.js";
 
 /**

@@ -3,7 +3,8 @@
  * (text parameters cast by physical.ts; normalised rows from the adapter).
  *
  * Input is checked by the loaders' rules (src/data/convert.ts: the same spellings `segql eval` accepts),
- * plus what a typed column needs: instants in years 1-9999, no U+0000 where the backend cannot store it.
+ * plus what a typed column needs: instants in years 1-9999, no U+0000 where the backend cannot store it, and
+ * no lone UTF-16 surrogate (not Unicode: every backend would keep U+FFFD instead, changing the value unsaid).
  */
 import { convertValue, ValueError } from "../data/convert.js";
 import type { FieldDef, Schema } from "../schema/schema.js";
@@ -28,8 +29,9 @@ export function encodeValue(raw: unknown, col: ColumnPlan, physical: Physical, s
   if (col.type === "json") {
     if (raw === null || raw === undefined) return null;
     // JSON text escapes U+0000 as \u0000, which PostgreSQL's json types refuse too: look in the value.
-    if (!storesNul && holdsNul(raw)) throw new EncodeError("text holding U+0000 cannot be stored in PostgreSQL");
-    return checkNul(JSON.stringify(raw, jsonReplacer), storesNul);
+    const problem = jsonTextProblem(raw, storesNul);
+    if (problem) throw new EncodeError(problem);
+    return JSON.stringify(raw, jsonReplacer);
   }
   let v: unknown;
   try {
@@ -42,7 +44,7 @@ export function encodeValue(raw: unknown, col: ColumnPlan, physical: Physical, s
   switch (def.type) {
     case "string":
     case "enum":
-      return checkNul(v as string, storesNul);
+      return checkText(v as string, storesNul);
     case "number": {
       const n = v as number;
       return Object.is(n, -0) ? "-0" : String(n);
@@ -60,7 +62,7 @@ export function encodeValue(raw: unknown, col: ColumnPlan, physical: Physical, s
       return physical.timestampText(ms, col);
     }
     case "list":
-      for (const item of v as string[]) checkNul(item, storesNul);
+      for (const item of v as string[]) checkText(item, storesNul);
       return JSON.stringify(v);
   }
 }
@@ -74,26 +76,43 @@ function checkRange(ms: number): void {
   if (!Number.isFinite(ms) || ms < MIN_INSTANT || ms > MAX_INSTANT) throw new EncodeError("expected an instant in years 1-9999");
 }
 
-/** True when a JSON-like value holds U+0000 in a string or a key (iteratively: no recursion on its depth). */
-function holdsNul(value: unknown): boolean {
+/** Why a JSON-like value's strings or keys cannot be stored, or null (iteratively: no recursion on its depth). */
+function jsonTextProblem(value: unknown, storesNul: boolean): string | null {
   const stack: unknown[] = [value];
   while (stack.length > 0) {
     const v = stack.pop();
     if (typeof v === "string") {
-      if (v.includes("\u0000")) return true;
+      const problem = textProblem(v, storesNul);
+      if (problem) return problem;
     } else if (Array.isArray(v)) stack.push(...v);
     else if (v !== null && typeof v === "object" && !(v instanceof Date)) {
       for (const [k, x] of Object.entries(v)) {
-        if (k.includes("\u0000")) return true;
+        const problem = textProblem(k, storesNul);
+        if (problem) return problem;
         stack.push(x);
       }
     }
   }
-  return false;
+  return null;
 }
 
-function checkNul(text: string, storesNul: boolean): string {
-  if (!storesNul && text.includes("\u0000")) throw new EncodeError("text holding U+0000 cannot be stored in PostgreSQL");
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Whether a text is well-formed UTF-16: no lone surrogate (`String#isWellFormed`, which ES2022 lacks). */
+export function wellFormed(text: string): boolean {
+  return !LONE_SURROGATE.test(text);
+}
+
+/** Why a text cannot be stored (U+0000 where the backend cannot hold it; a lone surrogate anywhere), or null. */
+export function textProblem(text: string, storesNul: boolean): string | null {
+  if (!storesNul && text.includes("\u0000")) return "text holding U+0000 cannot be stored in PostgreSQL";
+  if (!wellFormed(text)) return "text holding a lone UTF-16 surrogate (\\ud800-\\udfff without its pair) is not Unicode: it would be stored as U+FFFD";
+  return null;
+}
+
+function checkText(text: string, storesNul: boolean): string {
+  const problem = textProblem(text, storesNul);
+  if (problem) throw new EncodeError(problem);
   return text;
 }
 

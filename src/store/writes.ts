@@ -8,7 +8,7 @@ import { quoteIdent, stageName, type Param, type Row, type SqlRunner } from "./a
 import type { Ctx } from "./context.js";
 import type { InputProblem } from "./errors.js";
 import type { ColumnPlan } from "./physical.js";
-import { EncodeError, encodeValue } from "./values.js";
+import { EncodeError, encodeValue, textProblem } from "./values.js";
 
 
 /**
@@ -58,8 +58,9 @@ export function encodeContacts(
       problems.push({ path: `${at}.${keyName}`, message: tooLongKey(key), field: keyName });
       return;
     }
-    if (!ctx.adapter.storesNul && key.includes("\u0000")) {
-      problems.push({ path: `${at}.${keyName}`, message: "text holding U+0000 cannot be stored in PostgreSQL", field: keyName });
+    const keyProblem = textProblem(key, ctx.adapter.storesNul);
+    if (keyProblem) {
+      problems.push({ path: `${at}.${keyName}`, message: keyProblem, field: keyName });
       return;
     }
     const cols = writes.get(key) ?? new Map<string, string | null>();

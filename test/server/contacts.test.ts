@@ -122,6 +122,28 @@ describe.each(BACKENDS)("contacts API on %s", (backend) => {
     expectProblem(await api.call("GET", "/api/contacts/n1"), 404, "not-found");
   });
 
+  it("refuses a lone UTF-16 surrogate in a contact's or an event's values, naming the field, rather than storing U+FFFD", async () => {
+    const lone = "a\ud800b";
+    for (const [contacts, path] of [
+      [[{ id: "s1", name: lone }], "contacts[0].name"],
+      [[{ id: "s2", tags: ["ok", "\udc00"] }], "contacts[0].tags"],
+      [[{ id: "s3\ud800" }], "contacts[0].id"],
+    ] as const) {
+      const p = await api.call("POST", "/api/contacts", { json: { contacts } });
+      expect(p.status, path).toBeGreaterThanOrEqual(400);
+      expect(p.status, path).toBeLessThan(500);
+      expect(JSON.stringify(p.body), path).toMatch(/lone UTF-16 surrogate/);
+      expect(JSON.stringify(p.body), path).toContain(path);
+    }
+    for (const key of ["s1", "s2"]) expectProblem(await api.call("GET", `/api/contacts/${key}`), 404, "not-found");
+    const events = await api.call("POST", "/api/events", { json: { events: [{ contact_id: "c1", event: "Purchase", occurred_at: "2026-01-01T00:00:00Z", properties: { sku: lone } }] } });
+    expect(events.status).toBe(422);
+    expect(JSON.stringify(events.body)).toMatch(/events\[0\]\.properties.*lone UTF-16 surrogate|lone UTF-16 surrogate.*events\[0\]\.properties/);
+    // A pair (an emoji) is text like any other.
+    expect((await api.call("POST", "/api/contacts", { json: { contacts: [{ id: "s4", name: "😀 \ud83d\ude00" }] } })).status).toBe(200);
+    expect((await api.call("GET", "/api/contacts/s4")).body.values.name).toBe("😀 😀");
+  });
+
   it("refuses a key longer than the key routes take (1,000 characters) on every write, naming the row, and writes nothing", async () => {
     const long = "k".repeat(MAX_KEY_LENGTH + 1);
     const fits = "k".repeat(MAX_KEY_LENGTH);
