@@ -3,7 +3,7 @@
  * code the HTTP API calls. Also the helpers `segql import` shares: opening a store from `--db`/`--schema`
  * and turning store errors into messages and exit codes.
  */
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { renderDiagnostics } from "../../diagnostics.js";
 import type { Store, Segment, StoreError as StoreErrorType } from "../../store/index.js";
 import { SqlCompileError } from "../../compiler/sql/index.js";
@@ -78,6 +78,14 @@ async function writeWhole(file: string, chunks: AsyncIterable<string>): Promise<
   } catch (e) {
     throw new CliError(`--out: cannot write ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such folder" : (e as Error).message}`);
   }
+  // Ctrl-C (or a kill) during a long export leaves neither the file nor the temporary one: removed at once
+  // (synchronously: the process ends right after), and the exit status is the signal's.
+  const interrupted = (signal: NodeJS.Signals) => {
+    rmSync(tmp, { force: true });
+    process.exit(signal === "SIGINT" ? 130 : 143);
+  };
+  process.once("SIGINT", interrupted);
+  process.once("SIGTERM", interrupted);
   try {
     for await (const chunk of chunks) await handle.write(chunk);
     await handle.sync();
@@ -90,6 +98,9 @@ async function writeWhole(file: string, chunks: AsyncIterable<string>): Promise<
     const code = (e as NodeJS.ErrnoException).code;
     if (typeof code === "string" && /^E[A-Z]+$/.test(code)) throw new CliError(`--out: cannot write ${file}: ${(e as Error).message}`);
     throw e;
+  } finally {
+    process.off("SIGINT", interrupted);
+    process.off("SIGTERM", interrupted);
   }
 }
 
