@@ -159,6 +159,15 @@ export function createApp(options: AppOptions): OpenAPIHono {
   app.use("/api/*", (c, next) =>
     IMPORT_PATHS.test(c.req.path) ? importLimit(c, next) : BULK_PATHS.some((p) => p.test(c.req.path)) ? bulkLimit(c, next) : normalLimit(c, next),
   );
+  // Bodies are read as UTF-8 (JSON's encoding, and CSV's here): one declared in another charset would be
+  // read wrongly without a word (`é` sent as Latin-1 becomes U+FFFD), so it is refused, saying so.
+  app.use("/api/*", async (c, next) => {
+    const charset = c.req.method === "GET" || c.req.method === "HEAD" ? undefined : /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(c.req.header("content-type") ?? "")?.[1];
+    if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+      throw new ProblemError("unsupported-media-type", `bodies are UTF-8: send the body encoded as UTF-8 (charset=utf-8, or no charset); got charset=${charset}`);
+    }
+    await next();
+  });
 
   // ---- routes -----------------------------------------------------------------------------------------
   const context = { store: options.store, log };

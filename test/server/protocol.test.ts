@@ -65,6 +65,12 @@ describe("protocol", () => {
     expectProblem(await api.call("POST", "/api/segments", { raw: '{"name":"x"}', headers: { "content-type": "text/plain" } }), 415, "unsupported-media-type");
     expectProblem(await api.call("POST", "/api/segments", { raw: '{"name":"x"}' }), 415, "unsupported-media-type");
     expectProblem(await api.call("POST", "/api/preview", { raw: "a=1", headers: { "content-type": "application/x-www-form-urlencoded" } }), 415, "unsupported-media-type");
+    // Bodies are UTF-8: another declared charset is refused (Latin-1's é would be read as U+FFFD), UTF-8 in any spelling taken.
+    const latin1 = expectProblem(await api.call("POST", "/api/check", { raw: '{"expression":"name = \\"caf\u00e9\\""}', headers: { "content-type": "application/json; charset=ISO-8859-1" } }), 415, "unsupported-media-type");
+    expect(latin1.detail).toContain("charset=ISO-8859-1");
+    for (const ct of ["application/json; charset=utf-8", "application/json;charset=UTF8", 'application/json; charset="UTF-8"']) {
+      expect((await api.call("POST", "/api/check", { raw: '{"expression":"ltv > 1"}', headers: { "content-type": ct } })).status, ct).toBe(200);
+    }
     const big = await api.call("POST", "/api/preview", { json: { expression: `ltv > 1 ${"or ltv > 2 ".repeat(500)}` } });
     expect(expectProblem(big, 413, "too-large").limit).toBe(4096);
     // Bulk routes have their own, larger limit.
