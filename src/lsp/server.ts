@@ -69,6 +69,8 @@ export interface ServerOptions {
 /** What `startServer` returns: a way to stop the analysis worker when the connection ends. */
 export interface ServerHandle {
   dispose(): void;
+  /** Called on `shutdown` (by the owner of the connection's shutdown handler): requests after it are refused. */
+  shutDown(): void;
 }
 
 /** Wires the language server's handlers to a connection; the caller calls `connection.listen()`. */
@@ -108,6 +110,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   let lastRefresh = 0;
   let lastRescan = 0;
   let initialized = false;
+  let shutDown = false;
 
   /** Runs a handler; any exception becomes an error response, logged when it is a bug. */
   function guard<P, R>(name: string, handler: (params: P, token?: CancellationToken) => R | Promise<R>) {
@@ -122,6 +125,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       // LSP: a request before `initialize` is answered ServerNotInitialized (it was answered as if the
       // document were unknown: null or [], which a client cannot tell from "nothing here").
       if (!initialized) return new ResponseError(ErrorCodes.ServerNotInitialized, `segql: ${name} before initialize: send initialize first`);
+      // After `shutdown` a client may only send `exit` (LSP): anything else is an invalid request.
+      if (shutDown) return new ResponseError(ErrorCodes.InvalidRequest, `segql: ${name} after shutdown: only exit is taken now`);
       if (token?.isCancellationRequested) return new ResponseError(LSPErrorCodes.RequestCancelled, `${name} was cancelled`);
       try {
         maybeRefresh();
@@ -533,5 +538,10 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   }));
 
   documents.listen(connection);
-  return { dispose: () => analysis.dispose() };
+  return {
+    dispose: () => analysis.dispose(),
+    shutDown: () => {
+      shutDown = true;
+    },
+  };
 }

@@ -93,6 +93,7 @@ export function serveConnection(options: StdioOptions = {}): Promise<number> {
     let shutdown = false;
     connection.onShutdown(() => {
       shutdown = true;
+      server.shutDown();
     });
     // After `exit` the protocol library ends the process itself (0 after `shutdown`, else 1).
     connection.onExit(() => finish(shutdown ? 0 : 1));

@@ -28,7 +28,7 @@ function messages(stdout: Buffer): { id?: unknown; method?: string; result?: unk
 }
 
 /** Runs `segql lsp --stdio` over a whole session (ending with shutdown and exit) and collects its output. */
-function session(middle: object[], before: object[] = []): Promise<{ code: number | null; stderr: string; replies: ReturnType<typeof messages> }> {
+function session(middle: object[], before: object[] = [], afterShutdown: object[] = []): Promise<{ code: number | null; stderr: string; replies: ReturnType<typeof messages> }> {
   const uri = "file:///tmp/segql-message-shapes/a.segql";
   const input = [
     ...before,
@@ -38,6 +38,7 @@ function session(middle: object[], before: object[] = []): Promise<{ code: numbe
     ...middle,
     { jsonrpc: "2.0", id: 100, method: "textDocument/documentSymbol", params: { textDocument: { uri } } },
     { jsonrpc: "2.0", id: 101, method: "shutdown" },
+    ...afterShutdown,
     { jsonrpc: "2.0", method: "exit" },
   ];
   const child = spawn(process.execPath, SERVER_ARGS, { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] });
@@ -86,6 +87,17 @@ describe("messages of a wrong shape", () => {
     const after = o.replies.find((r) => r.id === 5);
     expect(after).toBeDefined();
     expect(after?.error?.code).not.toBe(-32002);
+    expect(o.code).toBe(0);
+  }, 60_000);
+
+  it("a request after shutdown is answered InvalidRequest (-32600), and exit still ends the session cleanly", async () => {
+    const uri = "file:///tmp/segql-message-shapes/a.segql";
+    const o = await session([], [], [
+      { jsonrpc: "2.0", id: 200, method: "textDocument/foldingRange", params: { textDocument: { uri } } },
+      { jsonrpc: "2.0", id: 201, method: "textDocument/hover", params: { textDocument: { uri }, position: { line: 0, character: 1 } } },
+    ]);
+    expect(o.replies.find((r) => r.id === 101)).toMatchObject({ result: null });
+    for (const id of [200, 201]) expect(o.replies.find((r) => r.id === id)?.error?.code, `reply to ${id}`).toBe(-32600);
     expect(o.code).toBe(0);
   }, 60_000);
 });
