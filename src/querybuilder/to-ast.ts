@@ -84,6 +84,8 @@ export function isBehaviour(rule: BuilderRule): boolean {
  * (`performed "A" where x > 1`, `not performed "A" where x > 1`): an ` and …` after it would join the filter.
  */
 export function endsInFilter(text: string): boolean {
+  // A filter needs the word `where`: most texts (every field rule) are answered without a parse.
+  if (!/where/i.test(text)) return false;
   const parsed = parse(text);
   const whole = parsed.document.bare ? parsed.document.segments[0]?.expr : undefined;
   const e = whole?.kind === "not" ? whole.operand : whole;

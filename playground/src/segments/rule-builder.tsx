@@ -437,14 +437,7 @@ function LiteralInput({ def, value, onChange, label, disabled }: LiteralProps) {
       const current = value.kind === "string" ? value.value : "";
       const values = def.values ?? [];
       return (
-        <select className="rb-value" value={current} onChange={(e) => onChange({ kind: "string", value: e.target.value })} aria-label={label} disabled={disabled}>
-          {!values.includes(current) && <option value={current}>{current === "" ? "(choose)" : `${current} (not a value)`}</option>}
-          {values.map((v) => (
-            <option key={v} value={v}>
-              {v}
-            </option>
-          ))}
-        </select>
+        <NameSelect value={current} names={values} none="(choose)" unknown="not a value" onChange={(v) => onChange({ kind: "string", value: v })} label={label} disabled={disabled} />
       );
     }
     case "number":
@@ -671,14 +664,7 @@ function EventInput({ value, events, schema, onChange, onEditText, label, disabl
   return (
     <span className="rb-event" role="group" aria-label={label}>
       {names && names.length > 0 ? (
-        <select className="rb-value" value={event.name} onChange={(e) => set({ name: e.target.value })} aria-label={`${label}: name`} disabled={disabled}>
-          {!names.includes(event.name) && <option value={event.name}>{event.name === "" ? "(choose an event)" : `${event.name} (not an event)`}</option>}
-          {names.map((n) => (
-            <option key={n} value={n}>
-              {n}
-            </option>
-          ))}
-        </select>
+        <NameSelect value={event.name} names={names} none="(choose an event)" unknown="not an event" onChange={(name) => set({ name })} label={`${label}: name`} disabled={disabled} />
       ) : (
         <input className="rb-value text" type="text" value={event.name} placeholder="event name" onChange={(e) => set({ name: e.target.value })} aria-label={`${label}: name`} disabled={disabled} />
       )}
@@ -843,10 +829,18 @@ function EventFilter({ where, events, schema, onChange, onEditText, label, disab
 
 /** A saved segment by name: the page's other segments, and the rule's name if it is none of them. */
 function SegmentSelect({ value, names, onChange, label, disabled }: { value: unknown; names: readonly string[]; onChange(name: string): void; label: string; disabled?: boolean }) {
-  const current = typeof value === "string" ? value : "";
+  return <NameSelect value={typeof value === "string" ? value : ""} names={names} none="(choose a segment)" unknown="no such segment" onChange={onChange} label={label} disabled={disabled} />;
+}
+
+/**
+ * A select of `names` (an enum's values, the events, the segments) that also shows a value the text holds
+ * but the list has not (empty: `none`; else the value with `unknown` beside it), so nothing is changed unseen.
+ */
+function NameSelect(props: { value: string; names: readonly string[]; none: string; unknown: string; onChange(name: string): void; label: string; disabled?: boolean }) {
+  const { value, names } = props;
   return (
-    <select className="rb-value" value={current} onChange={(e) => onChange(e.target.value)} aria-label={label} disabled={disabled}>
-      {!names.includes(current) && <option value={current}>{current === "" ? "(choose a segment)" : `${current} (no such segment)`}</option>}
+    <select className="rb-value" value={value} onChange={(e) => props.onChange(e.target.value)} aria-label={props.label} disabled={props.disabled}>
+      {!names.includes(value) && <option value={value}>{value === "" ? props.none : `${value} (${props.unknown})`}</option>}
       {names.map((n) => (
         <option key={n} value={n}>
           {n}
