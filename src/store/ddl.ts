@@ -6,7 +6,11 @@
  * - the contacts table and (with an events section) the events table, named and typed as the schema
  *   says, so the SQL compiler's output runs on them unchanged;
  * - `segql_segments` (with `member_count`, kept by every membership write), `segql_segment_versions`, `segql_static_members`, `segql_memberships`,
- *   `segql_membership_changes` (its `seq` from the sequence `segql_change_seq`).
+ *   `segql_membership_changes` (its `seq` from the sequence `segql_change_seq`);
+ * - the trash: `segql_deleted_segments` (a deleted segment's row, with when and by whom) and
+ *   `segql_deleted_members` (a deleted static segment's list); its versions stay in `segql_segment_versions`.
+ *   Added after format 1 was released, without a new format: a store from before them gains them when it is
+ *   opened, and an older segql reads a store that has them (it ignores them).
  *
  * Instants of segql's own tables are BIGINT epoch milliseconds (the same on both backends).
  * Names are unique case-insensitively through `name_key` (the lower-cased name), checked by the store under
@@ -23,7 +27,7 @@ import { schemaToJson } from "./schema-json.js";
 export const STORE_FORMAT = 1;
 
 /** segql's own tables, for the statements that need every one. */
-export const STORE_TABLES = ["segql_meta", "segql_segments", "segql_segment_versions", "segql_static_members", "segql_memberships", "segql_membership_changes"] as const;
+export const STORE_TABLES = ["segql_meta", "segql_segments", "segql_segment_versions", "segql_static_members", "segql_memberships", "segql_membership_changes", "segql_deleted_segments", "segql_deleted_members"] as const;
 
 /**
  * segql's own tables. On DuckDB the membership tables and the change log have no primary key and the log
@@ -54,6 +58,18 @@ function storeDdl(backend: "duckdb" | "postgres"): string[] {
     `CREATE INDEX IF NOT EXISTS segql_memberships_key ON segql_memberships (contact_key)`,
     `CREATE INDEX IF NOT EXISTS segql_static_members_key ON segql_static_members (contact_key)`,
     ...(pg ? [`CREATE INDEX IF NOT EXISTS segql_changes_segment ON segql_membership_changes (segment_id, seq)`] : []),
+    ...trashDdl(),
+  ];
+}
+
+/** The trash's tables (see the module comment). */
+function trashDdl(): string[] {
+  return [
+    `CREATE TABLE IF NOT EXISTS segql_deleted_segments (
+       id BIGINT PRIMARY KEY, name TEXT NOT NULL, description TEXT NOT NULL, kind TEXT NOT NULL, expression TEXT,
+       version INTEGER NOT NULL, created_at BIGINT NOT NULL, created_by TEXT, deleted_at BIGINT NOT NULL, deleted_by TEXT,
+       member_count BIGINT NOT NULL)`,
+    `CREATE TABLE IF NOT EXISTS segql_deleted_members (segment_id BIGINT NOT NULL, contact_key TEXT NOT NULL)`,
   ];
 }
 
@@ -73,6 +89,7 @@ export async function migrate(tx: SqlRunner, physical: Physical, backend: "duckd
     return given;
   }
   // Migrations from older formats go here, one step per format, inside this transaction.
+  for (const ddl of trashDdl()) await tx.exec(ddl);
   const stored = readStoredSchema(meta.get("schema"));
   if (given) {
     const differences = schemaDifferences(schemaToJson(stored), schemaToJson(given));

@@ -1,7 +1,7 @@
 /**
  * Segments as saved objects: the store (`openStore`), its errors, the refresh scheduler and the demo.
  *
- *   openStore({ db, schema }) ──▶ Store ──┬─ segments: create / update / duplicate / delete / versions
+ *   openStore({ db, schema }) ──▶ Store ──┬─ segments: create / update / duplicate / delete / restore / versions
  *                                         ├─ members: static lists, materialised dynamic memberships
  *                                         ├─ preview / why / refresh / changes (the `since` feed)
  *                                         └─ contacts and events: upsert, append, import

@@ -43,12 +43,14 @@ import type {
   ContactRecord,
   ContactValues,
   CreateSegmentInput,
+  DeletedSegment,
   DeleteOptions,
   DuplicateOptions,
   EventInput,
   ExpressionCheck,
   ImportOptions,
   ImportReport,
+  ListDeletedOptions,
   ListSegmentsOptions,
   MemberOptions,
   MembersOptions,
@@ -60,9 +62,11 @@ import type {
   PreviewOptions,
   RefreshOptions,
   RefreshResult,
+  RestoreOptions,
   Segment,
   SegmentChanges,
   SegmentId,
+  SegmentKind,
   SegmentVersion,
   Store,
   StoreStats,
@@ -313,6 +317,7 @@ export class SqlStore implements Store {
   }
 
   async deleteSegment(id: SegmentId, options: DeleteOptions = {}): Promise<void> {
+    const by = byOf(options);
     await this.db.write(async (tx) => {
       const now = this.ctx.clock();
       const catalog = await this.ctx.catalog(tx);
@@ -320,13 +325,82 @@ export class SqlStore implements Store {
       this.versionMatches(catalog, entry, options.expectedVersion);
       const referrers = catalog.referrers(id).filter((e) => e.row.id !== id);
       if (referrers.length > 0 && options.force !== true) throw new ReferencedError(Catalog.summary(entry), referrers.map(Catalog.summary));
+      const row = entry.row;
+      // Into the trash first: the exits below empty the member list.
+      const version = row.version + 1;
+      await tx.query(
+        `INSERT INTO segql_deleted_segments (id, name, description, kind, expression, version, created_at, created_by, deleted_at, deleted_by, member_count)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+        [id, row.name, row.description, row.kind, row.expression, version, row.createdAt, row.createdBy, now, by, row.memberCount],
+      );
+      if (row.kind === "static") await tx.query("INSERT INTO segql_deleted_members (segment_id, contact_key) SELECT segment_id, contact_key FROM segql_static_members WHERE segment_id = $1", [id]);
+      await this.recordVersion(tx, id, version, row, now, by, ["deleted"]);
       // Consumers of the feed learn that every member left.
-      const table: MemberTable = entry.row.kind === "static" ? "segql_static_members" : "segql_memberships";
+      const table: MemberTable = row.kind === "static" ? "segql_static_members" : "segql_memberships";
       await resetDiff(tx);
       await tx.query(`INSERT INTO segql_diff (contact_key, change) SELECT contact_key, 'exited' FROM ${table} WHERE segment_id = $1`, [id]);
-      await applyDiff(tx, entry.row, table, now);
-      for (const t of ["segql_memberships", "segql_static_members", "segql_segment_versions"]) await tx.query(`DELETE FROM ${t} WHERE segment_id = $1`, [id]);
+      await applyDiff(tx, row, table, now);
+      for (const t of ["segql_memberships", "segql_static_members"]) await tx.query(`DELETE FROM ${t} WHERE segment_id = $1`, [id]);
       await tx.query("DELETE FROM segql_segments WHERE id = $1", [id]);
+    });
+  }
+
+  async listDeletedSegments(options: ListDeletedOptions = {}): Promise<Page<DeletedSegment>> {
+    const limit = clampInt(options.limit, 100, 1, 1000, "limit");
+    const offset = options.cursor ? decodeOffset(options.cursor) : 0;
+    if (options.search !== undefined && typeof options.search !== "string") throw new InvalidInputError([{ path: "search", message: "expected text" }]);
+    return this.db.read(async (tx) => {
+      const params: Param[] = [limit + 1, offset];
+      const where = options.search ? `WHERE strpos(lower(name), $${params.push(options.search.toLowerCase())}) > 0` : "";
+      const rows = await tx.query(`SELECT * FROM segql_deleted_segments ${where} ORDER BY deleted_at DESC, id DESC LIMIT $1 OFFSET $2`, params);
+      return { items: rows.slice(0, limit).map(deletedSegmentOf), next: rows.length > limit ? encodeOffset(offset + limit) : null };
+    });
+  }
+
+  async restoreSegment(id: SegmentId, options: RestoreOptions = {}): Promise<Segment> {
+    const by = byOf(options);
+    const wanted = options.name !== undefined ? checkName(options.name, "name") : undefined;
+    if (!Number.isSafeInteger(id)) throw new InvalidInputError([{ path: "id", message: `expected a segment id (an integer), found ${JSON.stringify(id)}` }]);
+    return this.db.write(async (tx) => {
+      const now = this.ctx.clock();
+      const found = (await tx.query("SELECT * FROM segql_deleted_segments WHERE id = $1", [id]))[0];
+      if (!found) throw new NotFoundError("deleted segment", id);
+      const deleted = deletedSegmentOf(found);
+      let catalog = await this.ctx.catalog(tx);
+      const name = wanted ?? deleted.name;
+      this.nameFree(catalog, name, null);
+      const version = deleted.version + 1;
+      await tx.query(
+        `INSERT INTO segql_segments (id, name, name_key, description, kind, expression, version, created_at, created_by, updated_at, updated_by, member_count)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0)`,
+        [id, name, name.toLowerCase(), deleted.description, deleted.kind, deleted.expression, version, num(found["created_at"]), deleted.createdBy, now, by],
+      );
+      await this.recordVersion(tx, id, version, { ...deleted, name }, now, by, name === deleted.name ? ["restored"] : ["restored", "name"]);
+      await tx.query("DELETE FROM segql_deleted_segments WHERE id = $1", [id]);
+      catalog = await this.ctx.catalog(tx);
+      if (deleted.kind === "static") {
+        await resetDiff(tx);
+        await tx.query("INSERT INTO segql_diff (contact_key, change) SELECT contact_key, 'entered' FROM segql_deleted_members WHERE segment_id = $1", [id]);
+        await applyDiff(tx, this.entry(catalog, id).row, "segql_static_members", now);
+        await tx.query("DELETE FROM segql_deleted_members WHERE segment_id = $1", [id]);
+        catalog = await this.ctx.catalog(tx);
+      }
+      // Its own members (dynamic), and those of the segments reading it: a forced delete left them with
+      // an unknown segment, which is known again.
+      await this.refreshIn(tx, catalog, catalog.affected([id]), now);
+      catalog = await this.ctx.catalog(tx);
+      return this.segmentOf(catalog, this.entry(catalog, id));
+    });
+  }
+
+  async purgeDeletedSegment(id: SegmentId, options: WriteOptions = {}): Promise<void> {
+    byOf(options);
+    if (!Number.isSafeInteger(id)) throw new InvalidInputError([{ path: "id", message: `expected a segment id (an integer), found ${JSON.stringify(id)}` }]);
+    await this.db.write(async (tx) => {
+      const found = await tx.query("SELECT id FROM segql_deleted_segments WHERE id = $1", [id]);
+      if (found.length === 0) throw new NotFoundError("deleted segment", id);
+      for (const t of ["segql_deleted_members", "segql_segment_versions"]) await tx.query(`DELETE FROM ${t} WHERE segment_id = $1`, [id]);
+      await tx.query("DELETE FROM segql_deleted_segments WHERE id = $1", [id]);
     });
   }
 
@@ -846,6 +920,24 @@ export function rewriteReferences(text: string, refs: readonly { nameSpan: { sta
 /** A SQL string literal of a schema name (quotes doubled; schema names hold no NUL). */
 function sqlText(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
+}
+
+/** A row of `segql_deleted_segments` as the API shows it. */
+function deletedSegmentOf(r: Row): DeletedSegment {
+  const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
+  return {
+    id: num(r["id"]),
+    name: String(r["name"]),
+    description: String(r["description"] ?? ""),
+    kind: String(r["kind"]) as SegmentKind,
+    expression: text(r["expression"]),
+    version: num(r["version"]),
+    createdAt: iso(num(r["created_at"])),
+    createdBy: text(r["created_by"]),
+    deletedAt: iso(num(r["deleted_at"])),
+    deletedBy: text(r["deleted_by"]),
+    memberCount: num(r["member_count"]),
+  };
 }
 
 function byOf(options: WriteOptions | undefined): string | null {

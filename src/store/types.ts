@@ -191,6 +191,42 @@ export interface DuplicateOptions extends WriteOptions {
   name?: string;
 }
 
+/**
+ * A deleted segment in the trash, kept until it is restored (`restoreSegment`) or purged
+ * (`purgeDeletedSegment`).
+ */
+export interface DeletedSegment {
+  id: SegmentId;
+  name: string;
+  description: string;
+  kind: SegmentKind;
+  expression: string | null;
+  /** The version the deletion made (its history has a version whose `changed` is `deleted`). */
+  version: number;
+  createdAt: string;
+  createdBy: string | null;
+  deletedAt: string;
+  deletedBy: string | null;
+  /** Members when it was deleted (a static segment's list comes back on restore; a dynamic one is recomputed). */
+  memberCount: number;
+}
+
+/** Options of `restoreSegment`. */
+export interface RestoreOptions extends WriteOptions {
+  /** Restore under this name (when another segment has taken the old one meanwhile). */
+  name?: string;
+}
+
+/** Options of `listDeletedSegments`. */
+export interface ListDeletedOptions {
+  /** Only segments whose name contains this text (case-insensitive). */
+  search?: string;
+  /** Page size (default 100, at most 1000). */
+  limit?: number;
+  /** The `next` cursor of the previous page. */
+  cursor?: string | null;
+}
+
 /** Options of `deleteSegment`. */
 export interface DeleteOptions extends UpdateOptions {
   /** Delete even when other segments read it (they then report an unknown segment, see `Segment.problems`). */
@@ -466,8 +502,23 @@ export interface Store {
   updateSegment(id: SegmentId, changes: SegmentChanges, options?: UpdateOptions): Promise<Segment>;
   /** A copy with the same kind, description, expression (or members), named "Copy of X" (or `options.name`). */
   duplicateSegment(id: SegmentId, options?: DuplicateOptions): Promise<Segment>;
-  /** Deletes a segment with its members and history (its change log entries stay). `ReferencedError` unless `force`. */
+  /**
+   * Moves a segment to the trash: it leaves the catalog (its members are logged as `exited`; its history
+   * gets a `deleted` version) and can be restored with `restoreSegment` until purged. `ReferencedError`
+   * unless `force`.
+   */
   deleteSegment(id: SegmentId, options?: DeleteOptions): Promise<void>;
+  /** The trash: deleted segments, the latest deleted first. */
+  listDeletedSegments(options?: ListDeletedOptions): Promise<Page<DeletedSegment>>;
+  /**
+   * Brings a deleted segment back with its id, description, expression or member list, and history (a
+   * `restored` version); a dynamic segment's members are recomputed, and the segments reading it are
+   * refreshed. `NotFoundError` when it is not in the trash; `NameTakenError` when another segment has its
+   * name (restore under `options.name` then).
+   */
+  restoreSegment(id: SegmentId, options?: RestoreOptions): Promise<Segment>;
+  /** Removes a deleted segment from the trash for good, with its history. `NotFoundError` when it is not there. */
+  purgeDeletedSegment(id: SegmentId, options?: WriteOptions): Promise<void>;
   /** Dynamic → static: today's members become the member list (a new version). */
   convertToStatic(id: SegmentId, options?: UpdateOptions): Promise<Segment>;
   /** Every saved version, oldest first. */

@@ -1,0 +1,174 @@
+/**
+ * The trash: a deleted segment is kept until it is restored or purged, on each backend. Restoring gives
+ * back the same segment (id, list or expression, history), with members that follow today's data.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { InvalidInputError, NameTakenError, NotFoundError, openStore, type Store } from "../../src/store/index.js";
+import { BACKENDS, crmSchema, manualClock, openTestStore, rejection, type TestStore } from "./helpers.js";
+
+const PEOPLE = [
+  { id: "a", name: "Ann", plan: "Pro", ltv: 1200 },
+  { id: "b", name: "Bob", plan: "Free", ltv: 10 },
+  { id: "c", name: "Cy", plan: "Team", ltv: 5000 },
+  { id: "d", name: "Di", plan: "Pro", ltv: null },
+];
+
+const keysOf = async (store: Store, id: number) => (await store.members(id)).items.map((c) => c["id"]);
+
+for (const backend of BACKENDS) {
+  describe(`the trash on ${backend}`, { timeout: 60_000 }, () => {
+    const open: TestStore[] = [];
+    const clock = manualClock();
+    const fresh = async (): Promise<Store> => {
+      const t = await openTestStore(backend, { clock: clock.now });
+      open.push(t);
+      await t.store.upsertContacts(PEOPLE);
+      return t.store;
+    };
+    afterEach(async () => {
+      for (const t of open.splice(0)) await t.dispose();
+    });
+
+    it("keeps a deleted static list and gives it back: same id, members, history, and the feed says so", async () => {
+      const store = await fresh();
+      const s = await store.createSegment({ name: "VIPs", description: "hand-picked", kind: "static", members: ["a", "c"] }, { by: "ann" });
+      clock.advance(1000);
+      await store.deleteSegment(s.id, { by: "bob" });
+      expect(await rejection(store.getSegment(s.id))).toBeInstanceOf(NotFoundError);
+      expect((await store.listSegments()).items).toEqual([]);
+      const trash = await store.listDeletedSegments();
+      expect(trash.items).toEqual([
+        { id: s.id, name: "VIPs", description: "hand-picked", kind: "static", expression: null, version: 2, createdAt: s.createdAt, createdBy: "ann", deletedAt: new Date(clock.now()).toISOString(), deletedBy: "bob", memberCount: 2 },
+      ]);
+      // While in the trash, no one is a member (a contact's segments do not list it).
+      expect((await store.getContact("a")).segments).toEqual([]);
+
+      clock.advance(1000);
+      const back = await store.restoreSegment(s.id, { by: "cy" });
+      expect(back).toMatchObject({ id: s.id, name: "VIPs", description: "hand-picked", kind: "static", version: 3, memberCount: 2, updatedBy: "cy", createdAt: s.createdAt });
+      expect(await keysOf(store, s.id)).toEqual(["a", "c"]);
+      expect((await store.listDeletedSegments()).items).toEqual([]);
+      expect((await store.segmentVersions(s.id)).map((v) => [v.version, v.changed, v.by])).toEqual([
+        [1, ["created"], "ann"],
+        [2, ["deleted"], "bob"],
+        [3, ["restored"], "cy"],
+      ]);
+      const feed = await store.changes({ segmentId: s.id });
+      expect(feed.items.map((c) => `${c.key} ${c.change}`)).toEqual(["a entered", "c entered", "a exited", "c exited", "a entered", "c entered"]);
+    });
+
+    it("recomputes a restored dynamic segment from today's data", async () => {
+      const store = await fresh();
+      const s = await store.createSegment({ name: "High value", kind: "dynamic", expression: "ltv > 1000" });
+      expect(await keysOf(store, s.id)).toEqual(["a", "c"]);
+      await store.deleteSegment(s.id);
+      await store.upsertContacts([{ id: "b", ltv: 2000 }, { id: "c", ltv: 5 }]);
+      const back = await store.restoreSegment(s.id);
+      expect(back).toMatchObject({ expression: "ltv > 1000", memberCount: 2, problems: [] });
+      expect(await keysOf(store, s.id)).toEqual(["a", "b"]);
+      // It is live again: the next write moves its members.
+      await store.upsertContacts([{ id: "d", ltv: 3000 }]);
+      expect(await keysOf(store, s.id)).toEqual(["a", "b", "d"]);
+    });
+
+    it("refuses to restore over a name taken meanwhile, and restores under another name", async () => {
+      const store = await fresh();
+      const s = await store.createSegment({ name: "Pro", kind: "dynamic", expression: 'plan = "Pro"' });
+      await store.deleteSegment(s.id);
+      const taker = await store.createSegment({ name: "pro", kind: "static" });
+      const e = await rejection(store.restoreSegment(s.id));
+      expect(e).toBeInstanceOf(NameTakenError);
+      expect((e as NameTakenError).existing).toEqual({ id: taker.id, name: "pro" });
+      // Nothing changed: it is still in the trash.
+      expect((await store.listDeletedSegments()).items.map((d) => d.id)).toEqual([s.id]);
+      expect(await rejection(store.restoreSegment(s.id, { name: " bad" }))).toBeInstanceOf(InvalidInputError);
+      const back = await store.restoreSegment(s.id, { name: "Pro plan" });
+      expect(back).toMatchObject({ id: s.id, name: "Pro plan", memberCount: 2 });
+      expect((await store.segmentVersions(s.id)).at(-1)!.changed).toEqual(["restored", "name"]);
+    });
+
+    it("a forced delete breaks the segments reading it; restoring mends them", async () => {
+      const store = await fresh();
+      const pro = await store.createSegment({ name: "Pro", kind: "dynamic", expression: 'plan = "Pro"' });
+      const reader = await store.createSegment({ name: "Pro with value", kind: "dynamic", expression: 'in segment "Pro" and ltv > 100' });
+      expect(await keysOf(store, reader.id)).toEqual(["a"]);
+      await store.deleteSegment(pro.id, { force: true });
+      expect((await store.getSegment(reader.id)).problems.map((d) => d.code)).toEqual(["unknown-segment"]);
+      await store.upsertContacts([{ id: "d", ltv: 500 }]);
+      await store.restoreSegment(pro.id);
+      const mended = await store.getSegment(reader.id);
+      expect(mended.problems).toEqual([]);
+      // Refreshed at the restore, with the write made while it was broken.
+      expect(await keysOf(store, reader.id)).toEqual(["a", "d"]);
+    });
+
+    it("purges for good: gone from the trash with its history; unknown ids say so", async () => {
+      const store = await fresh();
+      const s = await store.createSegment({ name: "Gone", kind: "static", members: ["a"] });
+      await store.deleteSegment(s.id);
+      await store.purgeDeletedSegment(s.id);
+      expect((await store.listDeletedSegments()).items).toEqual([]);
+      for (const attempt of [() => store.restoreSegment(s.id), () => store.purgeDeletedSegment(s.id), () => store.segmentVersions(s.id)]) {
+        expect(await rejection(attempt())).toBeInstanceOf(NotFoundError);
+      }
+      expect((await rejection(store.restoreSegment(s.id))).message).toBe(`no deleted segment #${s.id}`);
+      // A live segment is not in the trash.
+      const live = await store.createSegment({ name: "Live", kind: "static" });
+      expect(await rejection(store.restoreSegment(live.id))).toBeInstanceOf(NotFoundError);
+      expect(await rejection(store.purgeDeletedSegment(live.id))).toBeInstanceOf(NotFoundError);
+      expect(await rejection(store.restoreSegment(1.5))).toBeInstanceOf(InvalidInputError);
+      // New ids never take a deleted one's.
+      const next = await store.createSegment({ name: "Next", kind: "static" });
+      expect(next.id).toBeGreaterThan(live.id);
+    });
+
+    it("lists the latest deletion first, a page at a time, and finds by name", async () => {
+      const store = await fresh();
+      const ids: number[] = [];
+      for (const name of ["One", "Two", "Three"]) {
+        const s = await store.createSegment({ name, kind: "static" });
+        clock.advance(1000);
+        await store.deleteSegment(s.id);
+        ids.push(s.id);
+      }
+      const first = await store.listDeletedSegments({ limit: 2 });
+      expect(first.items.map((d) => d.name)).toEqual(["Three", "Two"]);
+      const second = await store.listDeletedSegments({ limit: 2, cursor: first.next });
+      expect(second.items.map((d) => d.name)).toEqual(["One"]);
+      expect(second.next).toBeNull();
+      expect((await store.listDeletedSegments({ search: "T" })).items.map((d) => d.name)).toEqual(["Three", "Two"]);
+      expect(await rejection(store.listDeletedSegments({ cursor: "nonsense" }))).toBeInstanceOf(InvalidInputError);
+      expect(await rejection(store.listDeletedSegments({ limit: 0 }))).toBeInstanceOf(InvalidInputError);
+    });
+  });
+}
+
+describe("a DuckDB file from before the trash", () => {
+  const dir = mkdtempSync(join(tmpdir(), "segql-trash-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("gains the trash when opened, keeping its segments", async () => {
+    const file = join(dir, "old.duckdb");
+    let store = await openStore({ db: file, schema: crmSchema });
+    await store.upsertContacts(PEOPLE);
+    const s = await store.createSegment({ name: "VIPs", kind: "static", members: ["a"] });
+    await store.close();
+    const raw = await DuckDBInstance.create(file);
+    const connection = await raw.connect();
+    await connection.run("DROP TABLE segql_deleted_segments; DROP TABLE segql_deleted_members; CHECKPOINT");
+    connection.closeSync();
+    raw.closeSync();
+    store = await openStore({ db: file });
+    try {
+      await store.deleteSegment(s.id);
+      expect((await store.listDeletedSegments()).items.map((d) => d.name)).toEqual(["VIPs"]);
+      expect(await store.restoreSegment(s.id)).toMatchObject({ name: "VIPs", memberCount: 1 });
+    } finally {
+      await store.close();
+    }
+  });
+});
