@@ -29,6 +29,7 @@ import { registerMemberRoutes } from "./routes/members.js";
 import { registerMetaRoutes } from "./routes/meta.js";
 import { registerRelateRoutes } from "./routes/relate.js";
 import { registerSegmentRoutes } from "./routes/segments.js";
+import { registerTrashRoutes } from "./routes/trash.js";
 
 /** Options of `createApp`. */
 export interface AppOptions {
@@ -173,6 +174,7 @@ export function createApp(options: AppOptions): OpenAPIHono {
   const context = { store: options.store, log };
   registerMetaRoutes(app, context);
   registerSegmentRoutes(app, context);
+  registerTrashRoutes(app, context);
   registerMemberRoutes(app, context);
   registerEvaluationRoutes(app, context);
   registerRelateRoutes(app, context);

@@ -170,6 +170,26 @@ export const SegmentSchema = z
 /** A page of segments. */
 export const SegmentPageSchema = z.object({ items: z.array(SegmentSchema), next: z.string().nullable() }).openapi("SegmentPage");
 
+/** A deleted segment in the trash. */
+export const DeletedSegmentSchema = z
+  .object({
+    id: z.number().int(),
+    name: z.string(),
+    description: z.string(),
+    kind: SegmentKindSchema,
+    expression: z.string().nullable(),
+    version: z.number().int().openapi({ description: "The version its deletion made (its history has a `deleted` version)." }),
+    createdAt: z.string(),
+    createdBy: z.string().nullable(),
+    deletedAt: z.string(),
+    deletedBy: z.string().nullable(),
+    memberCount: z.number().int().openapi({ description: "Members when it was deleted." }),
+  })
+  .openapi("DeletedSegment");
+
+/** A page of the trash. */
+export const DeletedSegmentPageSchema = z.object({ items: z.array(DeletedSegmentSchema), next: z.string().nullable() }).openapi("DeletedSegmentPage");
+
 /** One saved version of a segment (the history). */
 export const SegmentVersionSchema = z
   .object({
@@ -396,6 +416,13 @@ export const ListSegmentsQuery = z.strictObject({
   cursor: cursorQuery,
 });
 
+/** Query of `GET /api/deleted-segments`. */
+export const ListDeletedQuery = z.strictObject({
+  search: z.string().max(200).optional().openapi({ description: "Only segments whose name contains this text (ignoring case)." }),
+  limit: intQuery(1, 1000, "Page size (default 100)."),
+  cursor: cursorQuery,
+});
+
 /** Query of `GET /api/segments/{id}/members`. */
 export const MembersQuery = z.strictObject({
   search: z.string().max(200).optional().openapi({ description: "Only members whose fields contain this text (as the contact search)." }),
@@ -491,6 +518,9 @@ export const UpdateSegmentBody = z
 
 /** Body of `POST /api/segments/{id}/duplicate` (optional). */
 export const DuplicateBody = z.strictObject({ name: segmentName.optional() }).openapi("DuplicateSegment");
+
+/** Body of `POST /api/deleted-segments/{id}/restore`. */
+export const RestoreBody = z.strictObject({ name: segmentName.optional().openapi({ description: "Restore under this name (when another segment has taken the old one)." }) }).openapi("RestoreSegment");
 
 /** JSON body of member edits. */
 export const MembersBody = z

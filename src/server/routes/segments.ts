@@ -182,7 +182,7 @@ export function registerSegmentRoutes(app: Api, { store }: RouteContext): void {
       path: "/api/segments/{id}",
       tags,
       summary: "Delete a segment",
-      description: "Refused (409, with the referencing segments) while other segments read it, unless `force=true`. Honours `If-Match`.",
+      description: "Moves it to the trash, from where `POST /api/deleted-segments/{id}/restore` brings it back. Refused (409, with the referencing segments) while other segments read it, unless `force=true`. Honours `If-Match`.",
       request: { params: IdParams, query: DeleteQuery, headers: EditHeaders },
       responses: { 204: { description: "Deleted" }, ...problemResponses(400, 404, 409, 412, 413) },
     }),
