@@ -120,6 +120,25 @@ describe("segql segments / import / schema", { timeout: 60_000 }, () => {
     expect((await run("segments", "diff", "Spenders", "--to", "1", "ltv > 1")).code).toBe(2);
   });
 
+  it("delete puts a segment in the trash; deleted lists it; restore brings it back (--name when taken); purge ends it", async () => {
+    const made = JSON.parse((await run("segments", "create", "Trash me", "ltv > 100", "--json")).stdout);
+    const deleted = await run("segments", "delete", "Trash me", "--by", "bo");
+    expect(deleted).toMatchObject({ code: 0, stdout: `deleted #${made.id} Trash me (in the trash: segql segments restore ${made.id} brings it back)` });
+    const trash = await run("segments", "deleted");
+    expect(trash.stdout).toMatch(new RegExp(`^#${made.id}  Trash me  \\[dynamic, 1 member\\]  deleted \\S+Z by bo$`));
+    expect((await run("segments", "create", "TRASH ME", "--static")).code).toBe(0);
+    const taken = await run("segments", "restore", "trash me");
+    expect(taken).toMatchObject({ code: 1, stderr: expect.stringContaining("restore it under another name with --name") });
+    const restored = await run("segments", "restore", `#${made.id}`, "--name", "Trash me (back)");
+    expect(restored).toMatchObject({ code: 0, stdout: `restored #${made.id}  Trash me (back)  [dynamic, v3, 1 member]  ltv > 100` });
+    expect((await run("segments", "deleted")).stdout).toBe("the trash is empty");
+    await run("segments", "delete", "TRASH ME");
+    expect((await run("segments", "purge", "TRASH ME")).stdout).toMatch(/^purged #\d+ TRASH ME for good$/);
+    expect(await run("segments", "purge", "TRASH ME")).toMatchObject({ code: 1, stderr: 'error: no deleted segment "TRASH ME"' });
+    expect(await run("segments", "restore")).toMatchObject({ code: 2 });
+    expect(JSON.parse((await run("segments", "deleted", "--json")).stdout)).toEqual([]);
+  });
+
   it("schema infer prints a schema and notes", async () => {
     const r = await segql(["schema", "infer", contacts]);
     expect(r.code).toBe(0);

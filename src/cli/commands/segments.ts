@@ -5,7 +5,7 @@
  */
 import { existsSync, rmSync } from "node:fs";
 import { renderDiagnostics } from "../../diagnostics.js";
-import type { Store, Segment, StoreError as StoreErrorType } from "../../store/index.js";
+import type { DeletedSegment, Store, Segment, StoreError as StoreErrorType } from "../../store/index.js";
 import { SqlCompileError } from "../../compiler/sql/index.js";
 import { printable } from "../inputs.js";
 import { CliError, EXIT, parseArgs, readInputFile, type Io, type OptionSpec } from "../io.js";
@@ -26,7 +26,10 @@ commands:
   edit SEGMENT [--name N] [--description D] [EXPRESSION | -f FILE] [--expected-version V] [--static]
                                          change it (--static converts a dynamic segment to a static list)
   duplicate SEGMENT [--name N]           "Copy of X" (or N)
-  delete SEGMENT [--force]               refused while other segments read it, unless --force
+  delete SEGMENT [--force]               into the trash; refused while other segments read it, unless --force
+  deleted [--search TEXT]                the trash: deleted segments, the latest first
+  restore DELETED [--name N]             bring a deleted segment back (same id; N when its name was taken)
+  purge DELETED                          remove a deleted segment from the trash for good
   members SEGMENT [--limit N] [--sort FIELD] [--desc] [--at ISO]
   members SEGMENT (--add KEY,… | --remove KEY,… | --add-file FILE | --remove-file FILE) [--skip-unknown]
   export SEGMENT [--out FILE] [--format csv|jsonl] [--raw]
@@ -215,6 +218,38 @@ async function find(store: Store, ref: string | undefined, what = "SEGMENT"): Pr
   return store.findSegment(ref);
 }
 
+/** Every deleted segment (whose name contains `search`), the latest deletion first. */
+async function allDeleted(store: Store, search: string | undefined): Promise<DeletedSegment[]> {
+  const items: DeletedSegment[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = await store.listDeletedSegments({ ...(search !== undefined ? { search } : {}), limit: 1000, cursor });
+    items.push(...page.items);
+    cursor = page.next;
+  } while (cursor);
+  return items;
+}
+
+/** A deleted segment by id (`12`, `#12`) or name (ignoring case; several deleted under one name: say which ids). */
+async function findDeleted(store: Store, ref: string | undefined): Promise<DeletedSegment> {
+  if (ref === undefined) throw new CliError("missing DELETED (a deleted segment's name or id; segql segments deleted lists them)");
+  const trash = await allDeleted(store, undefined);
+  const byName = trash.filter((d) => d.name.toLowerCase() === ref.toLowerCase());
+  if (byName.length > 1) throw new CliError(`${byName.length} deleted segments are named ${JSON.stringify(ref)}: give the id (${byName.map((d) => `#${d.id}`).join(", ")})`);
+  const id = /^#?(\d{1,15})$/.exec(ref.trim());
+  const found = byName[0] ?? (id ? trash.find((d) => d.id === Number(id[1])) : undefined);
+  if (!found) {
+    const { NotFoundError } = await import("../../store/index.js");
+    throw new NotFoundError("deleted segment", id ? Number(id[1]) : ref);
+  }
+  return found;
+}
+
+function deletedSummary(d: DeletedSegment): string {
+  const count = `${d.memberCount.toLocaleString("en-US")} member${d.memberCount === 1 ? "" : "s"}`;
+  return `#${d.id}  ${d.name}  [${d.kind}, ${count}]  deleted ${d.deletedAt}${d.deletedBy !== null ? ` by ${d.deletedBy}` : ""}`;
+}
+
 /** An expression from the positional argument or `-f FILE`. */
 function expressionOf(options: Record<string, string | true>, positional: string | undefined, required: boolean): string | undefined {
   const file = typeof options["file"] === "string" ? options["file"] : undefined;
@@ -259,6 +294,9 @@ const COMMAND_OPTIONS: Record<string, OptionSpec> = {
   edit: { file: { value: true, short: "f" }, name: { value: true }, description: { value: true }, "expected-version": { value: true }, static: { value: false } },
   duplicate: { name: { value: true } },
   delete: { force: { value: false }, "expected-version": { value: true } },
+  deleted: { search: { value: true } },
+  restore: { name: { value: true } },
+  purge: {},
   members: {
     limit: { value: true },
     sort: { value: true },
@@ -290,7 +328,7 @@ async function warnAbout(store: Store, expression: string, segmentId: number | u
 
 export async function run(args: string[], io: Io): Promise<number> {
   const [command, ...rest] = args;
-  if (command === undefined) throw new CliError("missing command: list, show, create, edit, duplicate, delete, members, export, preview, diff, why, refresh or changes (see segql segments --help)");
+  if (command === undefined) throw new CliError("missing command: list, show, create, edit, duplicate, delete, deleted, restore, purge, members, export, preview, diff, why, refresh or changes (see segql segments --help)");
   const spec = COMMAND_OPTIONS[command];
   if (!spec || !Object.hasOwn(COMMAND_OPTIONS, command)) throw new CliError(`unknown command '${command}' (see segql segments --help)`);
   const { options, positional } = parseArgs(rest, { ...STORE_OPTIONS, ...spec });
@@ -395,7 +433,34 @@ export async function run(args: string[], io: Io): Promise<number> {
         const s = await find(store, positional[0]);
         const expectedVersion = intOption(options, "expected-version");
         await store.deleteSegment(s.id, { force: options["force"] === true, by, ...(expectedVersion !== undefined ? { expectedVersion } : {}) });
-        print({ deleted: { id: s.id, name: s.name } }, () => `deleted #${s.id} ${s.name}`);
+        print({ deleted: { id: s.id, name: s.name } }, () => `deleted #${s.id} ${s.name} (in the trash: segql segments restore ${s.id} brings it back)`);
+        return EXIT.ok;
+      });
+    case "deleted":
+      tooMany(0);
+      return withStore(options, io, async (store) => {
+        const items = await allDeleted(store, str(options, "search"));
+        print(items, () => (items.length === 0 ? "the trash is empty" : items.map(deletedSummary).join("\n")));
+        return EXIT.ok;
+      });
+    case "restore":
+      tooMany(1);
+      return withStore(options, io, async (store) => {
+        const d = await findDeleted(store, positional[0]);
+        const name = str(options, "name");
+        const s = await store.restoreSegment(d.id, { by, ...(name !== undefined ? { name } : {}) }).catch((e: unknown) => {
+          if ((e as StoreErrorType).code === "name-taken") (e as Error).message += "; restore it under another name with --name";
+          throw e;
+        });
+        print(s, () => `restored ${summary(s)}`);
+        return EXIT.ok;
+      });
+    case "purge":
+      tooMany(1);
+      return withStore(options, io, async (store) => {
+        const d = await findDeleted(store, positional[0]);
+        await store.purgeDeletedSegment(d.id, { by });
+        print({ purged: { id: d.id, name: d.name } }, () => `purged #${d.id} ${d.name} for good`);
         return EXIT.ok;
       });
     case "members":
