@@ -106,6 +106,21 @@ for (const backend of BACKENDS) {
       expect(await keysOf(store, reader.id)).toEqual(["a", "d"]);
     });
 
+    it("a segment whose reference was deleted while it was in the trash comes back broken, as after a forced delete", async () => {
+      const store = await fresh();
+      const pro = await store.createSegment({ name: "Pro", kind: "dynamic", expression: 'plan = "Pro"' });
+      const reader = await store.createSegment({ name: "Pro with value", kind: "dynamic", expression: 'in segment "Pro" and ltv > 100' });
+      await store.deleteSegment(reader.id);
+      // Nothing reads "Pro" now: no force needed.
+      await store.deleteSegment(pro.id);
+      const back = await store.restoreSegment(reader.id);
+      expect(back.problems.map((d) => d.code)).toEqual(["unknown-segment"]);
+      expect(back.memberCount).toBe(0);
+      // Restoring what it reads mends it.
+      await store.restoreSegment(pro.id);
+      expect(await store.getSegment(reader.id)).toMatchObject({ problems: [], memberCount: 1 });
+    });
+
     it("purges for good: gone from the trash with its history; unknown ids say so", async () => {
       const store = await fresh();
       const s = await store.createSegment({ name: "Gone", kind: "static", members: ["a"] });
