@@ -151,6 +151,12 @@ describe("segql relate", () => {
     expect((await segql(["relate", "-s", SCHEMA, "--segment", "Nope", "tenure > 2"])).stderr).toContain('no segment named "Nope"');
     expect((await segql(["relate", "-s", SCHEMA, "--now", "yesterday", "a", "b"])).stderr).toContain("--now: 'yesterday' is not an instant");
     expect((await segql(["relate", "-s", SCHEMA, "--steps", "0", "a", "b"])).stderr).toContain("--steps takes a whole number");
+    // Bounded: a mistyped huge value is refused at once rather than reasoning for days.
+    for (const command of ["relate", "diff"]) {
+      const huge = await segql([command, "-s", SCHEMA, "--steps", "10000001", "tenure > 1", "tenure > 2"]);
+      expect(huge).toMatchObject({ code: 2, stderr: expect.stringContaining("--steps takes a whole number from 1 to 10,000,000, found '10000001'") });
+      expect((await segql([command, "-s", SCHEMA, "--steps", "10000000", "tenure > 1", "tenure > 2"])).code).toBe(0);
+    }
   });
 
   it("undecided stays undecided (events with different filters are unrelated to the analysis)", async () => {

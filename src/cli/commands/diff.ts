@@ -30,7 +30,7 @@ and not by OLD) and who leaves (matched by OLD and not by NEW), over every possi
       --segment NAME  a segment of the files (an operand); with --old/--new, the segment to take
                       from both files
       --json          print {"enters": …, "leaves": …, "same": …, "notes": […]}
-      --steps N       reasoning steps allowed (default 200000)
+      --steps N       reasoning steps allowed (default 200000, at most 10000000)
 ${MAX_INPUT_BYTES_HELP}
   -h, --help          show this help
 

@@ -35,7 +35,7 @@ evaluated at): segql eval confirms it (see the example below).
       --now ISO       resolve relative times (30 days ago, today) against this instant; by default
                       the answer holds for every 'now' (in years 1-9999)
       --json          print the result as JSON (relation, what is proved, witnesses, notes)
-      --steps N       reasoning steps allowed (default 200000); past them, what is not proved is
+      --steps N       reasoning steps allowed (default 200000, at most 10000000); past them, what is not proved is
                       reported as undecided
 ${MAX_INPUT_BYTES_HELP}
   -h, --help          show this help
@@ -103,11 +103,17 @@ export function parseNowOption(text: string | undefined): number | undefined {
   throw new CliError(`--now: '${text}' is not an instant (expected e.g. 2026-01-01T00:00:00Z)`);
 }
 
-/** `--steps N`: a whole number of at least 1. */
+/**
+ * Most reasoning steps `--steps` may allow: a step takes microseconds, so this many end within minutes
+ * (a mistyped 10^15 would run for days).
+ */
+export const MAX_STEPS_OPTION = 10_000_000;
+
+/** `--steps N`: a whole number from 1 to MAX_STEPS_OPTION. */
 export function parseSteps(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < 1) throw new CliError(`--steps takes a whole number of at least 1, found '${text}'`);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < 1 || n > MAX_STEPS_OPTION) throw new CliError(`--steps takes a whole number from 1 to ${MAX_STEPS_OPTION.toLocaleString("en-US")}, found '${text}'`);
   return n;
 }
 

@@ -11,6 +11,7 @@ import { printable } from "../inputs.js";
 import { CliError, EXIT, parseArgs, readInputFile, type Io, type OptionSpec } from "../io.js";
 import { loadSchema } from "./check.js";
 import { sideText } from "./diff.js";
+import { parseSteps } from "./relate.js";
 
 export const help = `usage: segql segments <command> [--db FILE|URL] [--json] …
 
@@ -546,8 +547,7 @@ export async function run(args: string[], io: Io): Promise<number> {
       tooMany(2);
       const expression = expressionOf(options, positional[1], false);
       if (expression !== undefined && options["to"] !== undefined) throw new CliError("give --to or an EXPRESSION to compare with, not both");
-      const steps = intOption(options, "steps");
-      if (steps !== undefined && (steps < 1 || steps > 10_000_000)) throw new CliError("--steps: a whole number from 1 to 10,000,000");
+      const steps = parseSteps(str(options, "steps"));
       return withStore(options, io, async (store) => {
         const s = await find(store, positional[0]);
         const to = intOption(options, "to");
