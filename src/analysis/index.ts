@@ -25,7 +25,7 @@ import { Formulas, type Node } from "./formula.js";
 import { analysisMessages } from "./messages.js";
 import { ReasonerOracle } from "./oracle.js";
 import { PerSchemaAndZone } from "./per-schema.js";
-import { buildRegions, RegionsGaveUp } from "./regions.js";
+import { buildRegions, RegionsGaveUp, type RegionOracle } from "./regions.js";
 import { Reasoner } from "./reasoner.js";
 import { conditionWarnings, type WarningOptions } from "./warnings.js";
 import { leafCount, MAX_ANALYSED_RULES } from "./size.js";
@@ -117,17 +117,21 @@ export function analysisWarnings(segments: readonly TypedSegment[], options: Ana
       continue;
     }
     const found: Diagnostic[] = [];
-    const size = options.thorough ? 0 : leafCount(s.expr, MAX_ANALYSED_RULES);
-    if (size > MAX_ANALYSED_RULES) {
-      // Past it, a warning costs a question per part: the time would grow with the square of the size.
-      out.push({ code: "analysis-incomplete", severity: "info", span: s.expr.span, message: analysisMessages.tooLarge(MAX_ANALYSED_RULES) });
-      continue;
-    }
     // The regions decide most conditions faster than the fast path would clear them (it only clears
-    // conditions without warnings, and costs time on all): it serves where the regions do not.
-    const quick = regions ? regionWarnings(s.expr, schema, zone, options, walkOptions) : null;
+    // conditions without warnings, and costs time on all): it serves where the regions do not. They
+    // count the rules as they number them and model none past MAX_ANALYSED_RULES, so the count below is
+    // made only for the conditions they leave.
+    const oracle = regions ? buildRegions(s.expr, schema, zone, options.text) : null;
+    const quick = oracle ? regionWarnings(s.expr, oracle, options, walkOptions) : null;
     if (quick) found.push(...quick);
-    else if (!(fast && provablyWarningFree(s.expr, schema, zone, options.text))) found.push(...expressionWarnings(s.expr, reasoner(), options, keep));
+    else {
+      if (!options.thorough && leafCount(s.expr, MAX_ANALYSED_RULES) > MAX_ANALYSED_RULES) {
+        // Past it, a warning costs a question per part: the time would grow with the square of the size.
+        out.push({ code: "analysis-incomplete", severity: "info", span: s.expr.span, message: analysisMessages.tooLarge(MAX_ANALYSED_RULES) });
+        continue;
+      }
+      if (!(fast && provablyWarningFree(s.expr, schema, zone, options.text))) found.push(...expressionWarnings(s.expr, reasoner(), options, keep));
+    }
     if (place !== null && !found.some((d) => d.code === "analysis-incomplete")) {
       byText!.meanings.set(s.expr, byText!.store(options.text!, place, found));
     }
@@ -199,12 +203,10 @@ function placeKey(cache: TextCache, expr: TypedExpr, options: AnalysisOptions, f
 }
 
 /**
- * The warnings of one condition by its regions (regions.ts), or null when the regions do not model it or
- * give up: the reasoner decides then.
+ * The warnings of one condition by its regions (regions.ts), or null when they give up: the reasoner
+ * decides then.
  */
-function regionWarnings(expr: TypedExpr, schema: Schema, zone: TimeZone, options: AnalysisOptions, walkOptions: WarningOptions): Diagnostic[] | null {
-  const oracle = buildRegions(expr, schema, zone, options.text);
-  if (!oracle) return null;
+function regionWarnings(expr: TypedExpr, oracle: RegionOracle, options: AnalysisOptions, walkOptions: WarningOptions): Diagnostic[] | null {
   if (oracle.readOnce) return [];
   if (options.steps !== undefined) oracle.limit = options.steps;
   try {

@@ -37,7 +37,7 @@
  *
  * Not modelled (the caller falls back to the reasoner for the whole condition): event conditions,
  * segment references, times relative to `now` on two or more fields (one `now` ties them), more than
- * MAX_FIELDS fields, a field with more than MAX_REGIONS regions or, when
+ * MAX_ANALYSED_RULES rules (the caller says it is too large), more than MAX_FIELDS fields, a field with more than MAX_REGIONS regions or, when
  * vectors are put to the reasoner, more than MAX_ASKED leaves; and a search that takes more than
  * MAX_STEPS steps.
  */
@@ -50,6 +50,7 @@ import { AND, LEAF, NOT, OR, type Oracle, type PartMasks } from "./oracle.js";
 import { nextUp, type OrderedSet } from "./ordered-set.js";
 import { PerSchemaAndZone } from "./per-schema.js";
 import { Reasoner } from "./reasoner.js";
+import { MAX_ANALYSED_RULES } from "./size.js";
 import { solveText, type TextLit } from "./text-theory.js";
 import { solveTimes, type TimeBound } from "./time-graph.js";
 import type { ValueSet } from "./value-sets.js";
@@ -565,6 +566,7 @@ export function buildRegions(expr: TypedExpr, schema: Schema, zone: TimeZone, te
   // The one field whose rules are relative to `now`, if any: rules of two such fields are tied through
   // the one `now` (`a within last 1 day and b before 1 month ago`), so their fields do not combine freely.
   let relativeField = -1;
+  let leaves = 0;
   stack[0] = expr;
   stage[0] = 0;
   firstAt[0] = 0;
@@ -576,6 +578,8 @@ export function buildRegions(expr: TypedExpr, schema: Schema, zone: TimeZone, te
     const kind = stackKind[top]!;
     if (kind === LEAF) {
       sp0--;
+      // Larger conditions are the caller's to refuse (it counts their references' rules too).
+      if (++leaves > MAX_ANALYSED_RULES) return null;
       // Fields by their schema entry, compared by identity (cheaper than a map for a few fields).
       const def = (e as TypedRule).field.def;
       let f = 0;
