@@ -3,6 +3,7 @@
  *
  *   #/segments              the segments table            (needs the segments API: `segql serve`)
  *   #/segments/new          create a segment
+ *   #/segments/deleted      recently deleted segments: restore, delete forever
  *   #/segments/:id          a segment: members, expression and SQL, why, history, activity
  *   #/segments/:id/edit     edit a segment
  *   #/playground            the playground (works anywhere, no server)
@@ -19,6 +20,7 @@ import { ToastProvider } from "./segments/ui.js";
 const PlaygroundPage = lazy(() => import("./playground/page.js").then((m) => ({ default: m.PlaygroundPage })));
 const SegmentsListPage = lazy(() => import("./segments/list-page.js").then((m) => ({ default: m.SegmentsListPage })));
 const SegmentFormPage = lazy(() => import("./segments/form-page.js").then((m) => ({ default: m.SegmentFormPage })));
+const DeletedSegmentsPage = lazy(() => import("./segments/deleted-page.js").then((m) => ({ default: m.DeletedSegmentsPage })));
 const SegmentPage = lazy(() => import("./segments/segment-page.js").then((m) => ({ default: m.SegmentPage })));
 
 /** A page of the app. */
@@ -33,6 +35,7 @@ interface RouteDef {
 const ROUTES: RouteDef[] = [
   { pattern: "/segments", section: "segments", title: () => "Segments", render: () => <SegmentsListPage /> },
   { pattern: "/segments/new", section: "segments", title: () => "New segment", render: (_r, _p, dark) => <SegmentFormPage key="new" id={null} dark={dark} /> },
+  { pattern: "/segments/deleted", section: "segments", title: () => "Recently deleted", render: () => <DeletedSegmentsPage /> },
   { pattern: "/segments/:id/edit", section: "segments", title: () => "Edit segment", render: (_r, p, dark) => withSegmentId(p, (id) => <SegmentFormPage key={`edit-${id}`} id={id} dark={dark} />) },
   { pattern: "/segments/:id", section: "segments", title: () => "Segment", render: (r, p) => withSegmentId(p, (id) => <SegmentPage key={id} id={id} route={r} />) },
   { pattern: "/playground", section: "playground", title: () => "Playground", render: (route, _p, dark) => <PlaygroundPage route={route} dark={dark} /> },

@@ -249,6 +249,20 @@ export const updateSegment = (id: number, changes: { name?: string; description?
 export const convertToStatic = (id: number, ifMatch: string | null) => call<Segment>("POST", `/segments/${id}/convert-to-static`, { ifMatch }).then((r) => r.body);
 /** Deletes a segment (`force`: even when others read it). */
 export const deleteSegment = (id: number, force = false) => call<null>("DELETE", `/segments/${id}`, { query: { force: force ? "true" : undefined } });
+/**
+ * A deleted segment, kept in the trash until it is restored or deleted for good (`GET /api/deleted-segments`).
+ * `version` is the version the deletion made; `memberCount` its members when it was deleted.
+ */
+export type DeletedSegment = z.infer<typeof S.DeletedSegmentSchema>;
+/** A page of deleted segments, the most recently deleted first. */
+export const listDeletedSegments = (q: { limit?: number; cursor?: string | null }) => call<Page<DeletedSegment>>("GET", "/deleted-segments", { query: q }).then((r) => r.body);
+/**
+ * Brings a deleted segment back (same id; a dynamic one's members are recomputed, a static one's list comes
+ * back). `name`: under another name, when another segment has taken its own meanwhile (the 409 `name-taken`).
+ */
+export const restoreSegment = (id: number, name?: string) => call<Segment>("POST", `/deleted-segments/${id}/restore`, { json: name === undefined ? undefined : { name } }).then((r) => r.body);
+/** Deletes a segment in the trash for good. */
+export const purgeDeletedSegment = (id: number) => call<null>("DELETE", `/deleted-segments/${id}`);
 /** Duplicates a segment ("Copy of X"). */
 export const duplicateSegment = (id: number) => call<Segment>("POST", `/segments/${id}/duplicate`).then((r) => r.body);
 /** Every saved version, oldest first. */

@@ -545,8 +545,8 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
         <div className="problem" role="alert" data-testid="segment-gone">
           <strong>Not saved: “{base.name}” was deleted since you opened it</strong>
           <span>
-            What you typed is still in the form (and kept in this tab).{" "}
-            {base.kind === "static" ? "Its members went with it; the contacts picked here can start a new list." : "It can be saved as a new segment."}
+            What you typed is still in the form (and kept in this tab): save it as a new segment, or restore “{base.name}” from{" "}
+            <a href="#/segments/deleted">Recently deleted</a> ({base.kind === "static" ? "with its members" : "with its rules"}) and edit it again.
           </span>
           <div className="row">
             <button type="button" className="primary" onClick={() => void save(null, true)} disabled={saving} data-testid="save-as-new">

@@ -1,12 +1,15 @@
 /**
  * The segments table: name, description, type, contacts, last updated and actions (Edit, Duplicate,
  * Delete). Search by name and sort by every column, both done by the server; an empty state that leads to
- * "+ Create Segment"; delete asks first and lists the segments that read the one being deleted.
+ * "+ Create Segment"; delete asks first and lists the segments that read the one being deleted, then offers
+ * Undo (a deleted segment is kept in Recently deleted, linked from here).
  */
 import { useEffect, useRef, useState } from "react";
+import { navigate } from "../router.js";
 import { ApiError, deleteSegment, duplicateSegment, listSegments, MAX_SEARCH, type Segment, type SegmentSort } from "./api.js";
 import { formatAge, formatCount, formatInstant, plural } from "./format.js";
 import { Dialog, KindBadge, ProblemNote, useLoad, useToast } from "./ui.js";
+import { forgetHandedOver, handedOverDeleted, UndoDeleteNotice, type JustDeleted } from "./undo-delete.js";
 
 type Column = "name" | "description" | "kind" | "memberCount" | "updatedAt";
 
@@ -28,6 +31,12 @@ export function SegmentsListPage() {
   const [extra, setExtra] = useState<{ items: Segment[]; next: string | null }>({ items: [], next: null });
   const [deleting, setDeleting] = useState<Segment | null>(null);
   const [fresh, setFresh] = useState<number | null>(null);
+  // The last delete, with Undo: made here, or on a segment's page that came back here.
+  const [justDeleted, setJustDeleted] = useState<(JustDeleted & { shown: number }) | null>(() => {
+    const d = handedOverDeleted();
+    return d && { ...d, shown: 0 };
+  });
+  useEffect(forgetHandedOver, []);
   const toast = useToast();
 
   // The search is sent when typing pauses.
@@ -76,10 +85,29 @@ export function SegmentsListPage() {
           <h1>Segments</h1>
           <p className="muted">Audiences of your contacts: dynamic ones follow their rules, static ones are lists you pick.</p>
         </div>
-        <a className="button primary" href="#/segments/new" data-testid="create-segment">
-          + Create Segment
-        </a>
+        <div className="row">
+          <a className="button" href="#/segments/deleted" data-testid="recently-deleted">
+            Recently deleted
+          </a>
+          <a className="button primary" href="#/segments/new" data-testid="create-segment">
+            + Create Segment
+          </a>
+        </div>
       </header>
+
+      {justDeleted && (
+        <UndoDeleteNotice
+          key={justDeleted.shown}
+          deleted={justDeleted}
+          onRestored={(s) => {
+            // Undone from the segment's own page: back to it. From the table: it shows again here.
+            if (justDeleted.from === "page") return navigate(`/segments/${s.id}`);
+            setFresh(s.id);
+            first.reload();
+          }}
+          onDismiss={() => setJustDeleted(null)}
+        />
+      )}
 
       <div className="toolbar">
         <label className="search">
@@ -101,6 +129,9 @@ export function SegmentsListPage() {
           <a className="button primary" href="#/segments/new">
             + Create Segment
           </a>
+          <p className="muted small">
+            Segments you delete wait in <a href="#/segments/deleted">Recently deleted</a>.
+          </p>
         </div>
       ) : empty ? (
         <div className="empty-state card" data-testid="empty-state">
@@ -204,7 +235,7 @@ export function SegmentsListPage() {
           segment={deleting}
           onClose={() => setDeleting(null)}
           onDeleted={() => {
-            toast(`Deleted “${deleting.name}”`);
+            setJustDeleted((d) => ({ id: deleting.id, name: deleting.name, from: "table", shown: (d?.shown ?? 0) + 1 }));
             setDeleting(null);
             first.reload();
           }}
@@ -248,7 +279,8 @@ export function DeleteDialog({ segment, onClose, onDeleted }: { segment: Segment
       }
     >
       <p>
-        Its {plural(segment.memberCount, "member")} and its version history go; the entered / exited feed logs each member as exited.
+        It moves to <strong>Recently deleted</strong> with its {plural(segment.memberCount, "member")} and its version history, until you restore it or delete it
+        forever. Meanwhile the entered / exited feed logs each member as exited.
       </p>
       {readers.length > 0 && (
         <div className="warning" data-testid="referenced-by">

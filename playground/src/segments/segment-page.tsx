@@ -36,6 +36,7 @@ import { RulesDiffView } from "./rules-diff.js";
 import { DeleteDialog } from "./list-page.js";
 import { useSchema } from "./schema.js";
 import { Dialog, KindBadge, ProblemNote, useLoad, useToast } from "./ui.js";
+import { handOverDeleted } from "./undo-delete.js";
 
 const TABS = [
   { id: "members", label: "Members" },
@@ -69,7 +70,13 @@ export function SegmentPage({ id, route }: { id: number; route: Route }) {
     return (
       <div className="page">
         <ProblemNote error={loaded.error}>
-          <a href="#/segments">Back to the segments</a>
+          {loaded.error instanceof ApiError && loaded.error.status === 404 ? (
+            <span>
+              If it was deleted, it may be in <a href="#/segments/deleted">Recently deleted</a>. <a href="#/segments">Back to the segments</a>
+            </span>
+          ) : (
+            <a href="#/segments">Back to the segments</a>
+          )}
         </ProblemNote>
       </div>
     );
@@ -202,7 +209,8 @@ export function SegmentPage({ id, route }: { id: number; route: Route }) {
           segment={s}
           onClose={() => setDeleting(false)}
           onDeleted={() => {
-            toast(`Deleted “${s.name}”`);
+            // The table says so, with Undo (which comes back here).
+            handOverDeleted({ id: s.id, name: s.name, from: "page" });
             // Replaced, not pushed: Back would open the deleted segment's page ("not found").
             navigate("/segments", true);
           }}
@@ -602,7 +610,14 @@ function HistoryTab({ segment }: { segment: Segment }) {
 
 function describeChange(v: SegmentVersion): string {
   if (v.changed.includes("created")) return "Created";
-  const words: Record<string, string> = { name: "renamed", description: "description changed", expression: "rules changed", kind: "converted to a static list" };
+  const words: Record<string, string> = {
+    name: "renamed",
+    description: "description changed",
+    expression: "rules changed",
+    kind: "converted to a static list",
+    deleted: "deleted (moved to Recently deleted)",
+    restored: "restored from Recently deleted",
+  };
   const text = v.changed.map((c) => words[c] ?? c).join(", ");
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
@@ -620,8 +635,17 @@ function VersionDiff({ before, after }: { before: SegmentVersion | null; after: 
     { label: "Description", a: before?.description ?? "", b: after.description },
     { label: "Expression", a: before?.expression ?? "", b: after.expression ?? "" },
   ].filter((f) => (f.a !== "" || f.b !== "") && (!before || f.a !== f.b));
+  // A delete or a restore changes no field (a restore under another name changes the name, shown above).
+  const trashMove = after.changed.includes("deleted") ? "deleted" : after.changed.includes("restored") ? "restored" : null;
   return (
     <div className="version-body" data-testid="version-diff">
+      {trashMove && fields.length === 0 && (
+        <p className="muted small">
+          {trashMove === "deleted"
+            ? `Its name, description and ${after.kind === "static" ? "list of members" : "rules"} were kept, to come back as they were on a restore.`
+            : `Back with the name, description and ${after.kind === "static" ? "list of members" : "rules"} it had when it was deleted.`}
+        </p>
+      )}
       {fields.map((f) => (
         <div key={f.label}>
           <h3>{f.label}</h3>

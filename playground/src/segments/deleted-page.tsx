@@ -1,0 +1,262 @@
+/**
+ * Recently deleted (`#/segments/deleted`): the segments in the trash, the most recently deleted first, each
+ * with Restore (a name taken meanwhile asks for another) and Delete forever (after a confirmation naming it).
+ * What was done is said in a notice on the page, with a link to a restored segment, and takes the focus
+ * (the row whose button had it is gone).
+ */
+import { useEffect, useRef, useState } from "react";
+import { ApiError, listDeletedSegments, purgeDeletedSegment, restoreSegment, type DeletedSegment, type Segment } from "./api.js";
+import { formatAge, formatCount, formatInstant, plural } from "./format.js";
+import { isNameTaken, RestoreAsDialog } from "./restore-dialog.js";
+import { Dialog, KindBadge, ProblemNote, useLoad } from "./ui.js";
+
+/** How many deleted segments a page of the table asks for. */
+const PAGE = 50;
+
+/** What the last action did, said above the table. */
+type Outcome = { kind: "restored"; segment: Segment; was: string } | { kind: "purged"; name: string };
+
+export function DeletedSegmentsPage() {
+  const first = useLoad(() => listDeletedSegments({ limit: PAGE }), []);
+  // Null until the first page is in.
+  const [rows, setRows] = useState<DeletedSegment[] | null>(null);
+  const [next, setNext] = useState<string | null>(null);
+  const [moreError, setMoreError] = useState<unknown>(null);
+  // Rows restored or deleted forever here since the last page was read (see loadMore).
+  const [removed, setRemoved] = useState(0);
+  const [outcome, setOutcome] = useState<Outcome | null>(null);
+  const [actionError, setActionError] = useState<{ name: string; error: unknown } | null>(null);
+  const [restoring, setRestoring] = useState<number | null>(null);
+  const [renaming, setRenaming] = useState<{ segment: DeletedSegment; taken: ApiError } | null>(null);
+  const [purging, setPurging] = useState<DeletedSegment | null>(null);
+  const notice = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    if (!first.data) return;
+    setRows(first.data.items);
+    setNext(first.data.next);
+    setRemoved(0);
+  }, [first.data]);
+  useEffect(() => notice.current?.focus(), [outcome]);
+
+  const loadMore = async () => {
+    if (!next) return;
+    setMoreError(null);
+    try {
+      if (removed === 0) {
+        const page = await listDeletedSegments({ limit: PAGE, cursor: next });
+        // A row already shown is not shown twice (a delete since the last page moves the others down by one).
+        setRows((r) => [...(r ?? []), ...page.items.filter((x) => !r?.some((y) => y.id === x.id))]);
+        setNext(page.next);
+        return;
+      }
+      // The API's cursor counts rows from the top: the rows that left the trash here moved the others up,
+      // and it would skip as many. Read from the top again instead, as far as shown plus a page.
+      const want = (rows?.length ?? 0) + PAGE;
+      const items: DeletedSegment[] = [];
+      let cursor: string | null = null;
+      do {
+        const page = await listDeletedSegments({ limit: Math.min(1000, want - items.length), cursor });
+        items.push(...page.items.filter((x) => !items.some((y) => y.id === x.id)));
+        cursor = page.next;
+      } while (cursor !== null && items.length < want);
+      setRows(items);
+      setNext(cursor);
+      setRemoved(0);
+    } catch (e) {
+      setMoreError(e);
+    }
+  };
+
+  const gone = (id: number) => {
+    setRows((r) => r && r.filter((x) => x.id !== id));
+    setRemoved((n) => n + 1);
+  };
+  const restored = (d: DeletedSegment, segment: Segment) => {
+    setRenaming(null);
+    gone(d.id);
+    setOutcome({ kind: "restored", segment, was: d.name });
+  };
+  const onRestore = async (d: DeletedSegment) => {
+    setRestoring(d.id);
+    setActionError(null);
+    try {
+      restored(d, await restoreSegment(d.id));
+    } catch (e) {
+      if (isNameTaken(e)) setRenaming({ segment: d, taken: e });
+      else setActionError({ name: d.name, error: e });
+    } finally {
+      setRestoring(null);
+    }
+  };
+
+  return (
+    <div className="page">
+      <header className="page-head">
+        <div>
+          <p className="crumbs">
+            <a href="#/segments">Segments</a>
+          </p>
+          <h1>Recently deleted</h1>
+          <p className="muted">Deleted segments wait here, with their members and history, until you restore them or delete them forever.</p>
+        </div>
+      </header>
+
+      {outcome && (
+        <div ref={notice} className="notice trash-notice" role="status" tabIndex={-1} data-testid="trash-notice">
+          {outcome.kind === "restored" ? (
+            <span>
+              Restored <a href={`#/segments/${outcome.segment.id}`}>“{outcome.segment.name}”</a>
+              {outcome.segment.name !== outcome.was ? ` (was “${outcome.was}”)` : ""} with {plural(outcome.segment.memberCount, "member")}.
+            </span>
+          ) : (
+            <span>Deleted “{outcome.name}” forever.</span>
+          )}
+          <button type="button" className="icon-button notice-close" onClick={() => setOutcome(null)} aria-label="Dismiss this notice">
+            ✕
+          </button>
+        </div>
+      )}
+      {actionError && (
+        <ProblemNote error={actionError.error}>
+          <span>“{actionError.name}” was not restored.</span>
+        </ProblemNote>
+      )}
+      <ProblemNote error={first.error} />
+
+      {rows !== null && rows.length === 0 && !next ? (
+        <div className="empty-state card" data-testid="trash-empty">
+          <h2>Nothing deleted</h2>
+          <p className="muted">
+            When you delete a segment, it comes here with its members and its history, so a delete can be undone: restore it, or delete it forever.
+          </p>
+          <a className="button" href="#/segments">
+            Back to the segments
+          </a>
+        </div>
+      ) : rows !== null ? (
+        <div className="card table-card">
+          <table className="data-table segments-table trash-table" data-testid="trash-table">
+            <caption className="visually-hidden">Deleted segments, the most recently deleted first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Type</th>
+                <th scope="col" className="num">
+                  Members when deleted
+                </th>
+                <th scope="col">Deleted</th>
+                <th scope="col" className="actions-col">
+                  Actions
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((d) => (
+                <tr key={d.id} data-testid="trash-row" data-name={d.name}>
+                  <td className="name-cell">
+                    <strong>{d.name}</strong>
+                    {d.description && <span className="clamp-3 muted small trash-description">{d.description}</span>}
+                  </td>
+                  <td>
+                    <KindBadge kind={d.kind} />
+                  </td>
+                  <td className="num" data-testid="trash-member-count">
+                    {formatCount(d.memberCount)}
+                  </td>
+                  <td>
+                    <time dateTime={d.deletedAt} title={formatInstant(d.deletedAt)}>
+                      {formatAge(d.deletedAt)}
+                    </time>
+                    {d.deletedBy && <span className="muted small"> by {d.deletedBy}</span>}
+                  </td>
+                  <td className="actions-col">
+                    <div className="row-actions">
+                      <button type="button" className="small" onClick={() => onRestore(d)} disabled={restoring === d.id} aria-label={`Restore ${d.name}`}>
+                        {restoring === d.id ? "Restoring…" : "Restore"}
+                      </button>
+                      <button type="button" className="small danger-text" onClick={() => setPurging(d)} aria-label={`Delete ${d.name} forever`}>
+                        Delete forever
+                      </button>
+                    </div>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {next && (
+            <div className="table-foot">
+              <button type="button" onClick={loadMore} data-testid="trash-more">
+                Load more
+              </button>
+              <ProblemNote error={moreError} />
+            </div>
+          )}
+        </div>
+      ) : first.error ? null : (
+        <p className="muted">Loading…</p>
+      )}
+
+      {renaming && <RestoreAsDialog segment={renaming.segment} taken={renaming.taken} onClose={() => setRenaming(null)} onRestored={(s) => restored(renaming.segment, s)} />}
+      {purging && (
+        <PurgeDialog
+          segment={purging}
+          onClose={() => setPurging(null)}
+          onPurged={() => {
+            gone(purging.id);
+            setPurging(null);
+            setOutcome({ kind: "purged", name: purging.name });
+          }}
+        />
+      )}
+    </div>
+  );
+}
+
+/** Confirms deleting a segment for good, naming it; a segment already gone from the trash (404) counts as done. */
+function PurgeDialog({ segment, onClose, onPurged }: { segment: DeletedSegment; onClose(): void; onPurged(): void }) {
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const run = async () => {
+    setBusy(true);
+    try {
+      await purgeDeletedSegment(segment.id);
+      onPurged();
+    } catch (e) {
+      setError(e);
+      setBusy(false);
+    }
+  };
+  const goneMeanwhile = error instanceof ApiError && error.status === 404;
+  return (
+    <Dialog
+      title={`Delete “${segment.name}” forever?`}
+      onClose={onClose}
+      testId="purge-dialog"
+      actions={
+        <>
+          <button type="button" onClick={onClose} data-autofocus>
+            {goneMeanwhile ? "Close" : "Cancel"}
+          </button>
+          {!goneMeanwhile && (
+            <button type="button" className="danger" onClick={run} disabled={busy} data-testid="confirm-purge">
+              {busy ? "Deleting…" : "Delete forever"}
+            </button>
+          )}
+        </>
+      }
+    >
+      <p>
+        Its {segment.kind === "static" ? `list of ${plural(segment.memberCount, "member")}` : "rules"}, its description and its version history go for good: it
+        cannot be restored after this.
+      </p>
+      {goneMeanwhile ? (
+        <p className="problem" role="alert">
+          <strong>It is no longer here:</strong> someone restored it or deleted it forever since this page was loaded. Reload the page to see the trash as it is now.
+        </p>
+      ) : (
+        <ProblemNote error={error} />
+      )}
+    </Dialog>
+  );
+}

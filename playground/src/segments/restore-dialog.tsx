@@ -1,0 +1,112 @@
+/**
+ * Restoring a deleted segment, shared by the Undo after a delete and the Recently deleted page: a restore
+ * that finds its name taken (another segment was given it meanwhile; names are unique) asks for another
+ * name instead of failing, and says which segment holds the old one.
+ */
+import { useId, useState, type FormEvent } from "react";
+import { ApiError, restoreSegment, type Segment, type SegmentSummary } from "./api.js";
+import { Dialog, ProblemNote } from "./ui.js";
+
+/** The segment a name-taken problem names as holding the name, if it says. */
+export function nameHolder(e: unknown): SegmentSummary | null {
+  if (!(e instanceof ApiError) || e.kind !== "name-taken") return null;
+  const existing = e.problem["existing"];
+  return existing && typeof existing === "object" && "id" in existing && "name" in existing ? (existing as SegmentSummary) : null;
+}
+
+/** True for the 409 of a restore whose name another segment has now. */
+export function isNameTaken(e: unknown): e is ApiError {
+  return e instanceof ApiError && e.kind === "name-taken";
+}
+
+/** What the name field says about a refused name, or null when the refusal is not about the name. */
+function nameProblem(e: unknown, tried: string): string | null {
+  if (isNameTaken(e)) {
+    const holder = nameHolder(e);
+    return `“${tried}” is taken too${holder ? ` (by “${holder.name}”)` : ""}. Try another name.`;
+  }
+  if (e instanceof ApiError && e.kind === "invalid-input" && Array.isArray(e.problem["problems"]) && (e.problem["problems"] as { path: string }[]).some((p) => p.path === "name")) return e.problem.detail;
+  return null;
+}
+
+/**
+ * Asks for another name for a deleted segment whose own is taken (`taken`: the restore's 409), and restores
+ * it under that name. A name taken too is said under the field; the dialog stays until it works or is
+ * cancelled.
+ */
+export function RestoreAsDialog({ segment, taken, onClose, onRestored }: { segment: { id: number; name: string }; taken: ApiError; onClose(): void; onRestored(restored: Segment): void }) {
+  const [name, setName] = useState(`${segment.name} (restored)`);
+  const [fieldError, setFieldError] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const id = useId();
+  const holder = nameHolder(taken);
+  const submit = async (e?: FormEvent) => {
+    e?.preventDefault();
+    if (busy) return;
+    const wanted = name.trim();
+    if (wanted === "") return setFieldError("Type a name for it.");
+    setBusy(true);
+    setFieldError(null);
+    setError(null);
+    try {
+      onRestored(await restoreSegment(segment.id, wanted));
+    } catch (err) {
+      setBusy(false);
+      const problem = nameProblem(err, wanted);
+      if (problem !== null) setFieldError(problem);
+      else setError(err);
+    }
+  };
+  return (
+    <Dialog
+      title={`Restore “${segment.name}” under another name`}
+      onClose={onClose}
+      testId="restore-as-dialog"
+      actions={
+        <>
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" form={`${id}-form`} className="primary" disabled={busy} data-testid="restore-as">
+            {busy ? "Restoring…" : "Restore"}
+          </button>
+        </>
+      }
+    >
+      <p data-testid="name-taken">
+        Another segment is called “{segment.name}” now
+        {holder && (
+          <>
+            {" "}
+            (<a href={`#/segments/${holder.id}`}>{holder.name}</a>)
+          </>
+        )}
+        . Names are unique, so this one comes back under another name; you can rename either later.
+      </p>
+      <form id={`${id}-form`} onSubmit={submit} noValidate>
+        <div className="field">
+          <label htmlFor={`${id}-name`}>New name</label>
+          <input
+            id={`${id}-name`}
+            type="text"
+            value={name}
+            maxLength={200}
+            onChange={(e) => setName(e.target.value)}
+            onFocus={(e) => e.target.select()}
+            aria-invalid={fieldError !== null}
+            aria-describedby={fieldError !== null ? `${id}-error` : undefined}
+            data-autofocus
+            data-testid="restore-name"
+          />
+          {fieldError !== null && (
+            <p className="field-error" id={`${id}-error`} role="alert">
+              {fieldError}
+            </p>
+          )}
+        </div>
+      </form>
+      <ProblemNote error={error} />
+    </Dialog>
+  );
+}
