@@ -2,7 +2,9 @@
  * Set-up of the segments web app's browser tests: `segql serve`'s server (started in-process with
  * `startServer`, as the command does) over a temporary DuckDB database filled with the demo (the Telco
  * and Online Retail contacts, their events and the example segments), serving the app's build; and
- * helpers for the pages (open, wait for the table, read the editor).
+ * helpers for the pages (open, wait for the table, read the editor). With `backend: "postgres"` the same
+ * over PostgreSQL (`segql serve --db postgres://…`): the server at PG_URL in a schema of its own, or an
+ * embedded PGlite without it.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,6 +13,7 @@ import type { Locator, Page } from "playwright-core";
 import { expect } from "vitest";
 import { startServer, type RunningServer } from "../../src/server/index.js";
 import { demoSchema, openStore, seedDemo, type Store } from "../../src/store/index.js";
+import { createPglite } from "../store/helpers.js";
 import { distDir, ensureBuild, openBrowserSession, type BrowserSession } from "./harness.js";
 
 /** A running server with its store. */
@@ -20,21 +23,84 @@ export interface SegmentsServer {
   close(): Promise<void>;
 }
 
+/** The database a test server runs on: the default DuckDB file, or PostgreSQL. */
+export type SegmentsBackend = "duckdb" | "postgres";
+
+/** Options of `startSegmentsServer`. */
+export interface SegmentsServerOptions {
+  /** The API wants this token, as `segql serve --token`. */
+  token?: string;
+  /** DuckDB (default), or PostgreSQL: the server at PG_URL when set (a fresh schema), else PGlite. */
+  backend?: SegmentsBackend;
+}
+
+/** An empty demo store on `backend`, and how to drop it. */
+async function openDemoStore(backend: SegmentsBackend): Promise<{ store: Store; dispose(): Promise<void> }> {
+  if (backend === "duckdb") {
+    const dir = mkdtempSync(join(tmpdir(), "segql-web-"));
+    try {
+      const store = await openStore({ db: join(dir, "segql.duckdb"), schema: demoSchema() });
+      return {
+        store,
+        async dispose() {
+          await store.close();
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    } catch (e) {
+      rmSync(dir, { recursive: true, force: true });
+      throw e;
+    }
+  }
+  const url = process.env["PG_URL"];
+  // A schema of its own, so test files (and runs) sharing the server do not meet.
+  const pgSchema = `segql_web_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  if (url) {
+    const store = await openStore({ db: url, pgSchema, schema: demoSchema() });
+    return {
+      store,
+      async dispose() {
+        await store.close();
+        const { default: pg } = await import("pg");
+        const client = new pg.Client({ connectionString: url });
+        await client.connect();
+        try {
+          await client.query(`DROP SCHEMA IF EXISTS "${pgSchema}" CASCADE`);
+        } finally {
+          await client.end();
+        }
+      },
+    };
+  }
+  const pglite = await createPglite();
+  try {
+    const store = await openStore({ pglite, pgSchema, schema: demoSchema() });
+    return {
+      store,
+      async dispose() {
+        await store.close();
+        await pglite.close();
+      },
+    };
+  } catch (e) {
+    await pglite.close();
+    throw e;
+  }
+}
+
 /**
- * Builds the app when stale, then serves it and the API over a new demo database in a temporary directory
- * (with `token`, the API wants it, as `segql serve --token`).
+ * Builds the app when stale, then serves it and the API over a new demo database: a DuckDB file in a
+ * temporary directory, or PostgreSQL (`backend`).
  */
-export async function startSegmentsServer(options: { token?: string } = {}): Promise<SegmentsServer> {
+export async function startSegmentsServer(options: SegmentsServerOptions = {}): Promise<SegmentsServer> {
   await ensureBuild();
-  const dir = mkdtempSync(join(tmpdir(), "segql-web-"));
-  const store = await openStore({ db: join(dir, "segql.duckdb"), schema: demoSchema() });
+  const { store, dispose } = await openDemoStore(options.backend ?? "duckdb");
   let server: RunningServer;
   try {
     await seedDemo(store);
     server = await startServer({ store, port: 0, host: "127.0.0.1", staticDir: distDir, refreshEveryMs: null, ...(options.token !== undefined ? { token: options.token } : {}), log: (l) => process.stderr.write(`${l}\n`) });
   } catch (e) {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
+    await dispose();
     throw e;
   }
   return {
@@ -42,8 +108,7 @@ export async function startSegmentsServer(options: { token?: string } = {}): Pro
     store,
     async close() {
       await server.close();
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
+      await dispose();
     },
   };
 }
@@ -54,8 +119,8 @@ export interface SegmentsSession extends BrowserSession {
 }
 
 /** Starts the demo server, then a browser session guarded to it (the server stops again if Chromium does not start). */
-export async function openSegmentsSession(): Promise<SegmentsSession> {
-  const server = await startSegmentsServer();
+export async function openSegmentsSession(options: SegmentsServerOptions = {}): Promise<SegmentsSession> {
+  const server = await startSegmentsServer(options);
   try {
     return { ...(await openBrowserSession(server.url)), server };
   } catch (e) {
