@@ -157,6 +157,8 @@ describe.skipIf(!hasChromium)(`segments web app: undo a delete, Recently deleted
     await notice.waitFor();
     const back = await server.store.getSegment(churners.id);
     expect(await notice.textContent()).toBe(`Restored “Fiber churners” with ${back.memberCount.toLocaleString("en-US")} members.✕`);
+    // The notice has the focus: the row whose Restore had it is gone.
+    expect(await page.evaluate(() => document.activeElement?.getAttribute("data-testid"))).toBe("trash-notice");
     expect(back.memberCount).toBe(churners.memberCount);
     await expect.poll(trashNames).not.toContain("Fiber churners");
     expect((await server.store.listDeletedSegments()).items.map((d) => d.name)).not.toContain("Fiber churners");
@@ -185,6 +187,30 @@ describe.skipIf(!hasChromium)(`segments web app: undo a delete, Recently deleted
     await expect.poll(trashNames).not.toContain("Frequent refunders");
     expect((await server.store.listDeletedSegments()).items.map((d) => d.id)).not.toContain(refunders.id);
     await expect(server.store.restoreSegment(refunders.id)).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it("says a segment restored or deleted forever by someone else meanwhile is no longer there; a restored segment that reads a gone one needs attention", async () => {
+    const s = await server.store.createSegment({ name: "Gone meanwhile", kind: "dynamic", expression: "tenure > 5" });
+    await server.store.deleteSegment(s.id);
+    // The last test left the page on Recently deleted, empty: a new address would not reload it.
+    await page.goto(`${server.url}#/segments/deleted`);
+    await page.reload();
+    await page.getByTestId("trash-table").waitFor();
+    await server.store.purgeDeletedSegment(s.id);
+    await page.getByRole("button", { name: "Restore Gone meanwhile", exact: true }).click();
+    await expect.poll(() => page.locator(".problem").textContent()).toBe("Not restored“Gone meanwhile” is no longer in Recently deleted: someone restored it or deleted it forever meanwhile.");
+    await expect.poll(trashNames).not.toContain("Gone meanwhile");
+
+    // "VIPs and big spenders" reads "Frequent refunders", deleted forever above: it comes back, and says what it misses.
+    const vips = await byName("VIPs and big spenders");
+    await openSegments(page, server.url);
+    await page.getByRole("button", { name: `Delete ${vips.name}`, exact: true }).click();
+    await page.getByTestId("confirm-delete").click();
+    await page.getByTestId("undo-delete").click();
+    await expect.poll(() => page.getByTestId("undo-notice").textContent()).toMatch(/^Restored/);
+    const problem = (await server.store.getSegment(vips.id)).problems[0]!.message;
+    expect(problem).toContain("Frequent refunders");
+    await expect.poll(() => page.getByTestId("undo-notice").textContent()).toBe(`Restored “VIPs and big spenders”. It needs attention: ${problem}.✕`);
   });
 
   it("says when the name was taken meanwhile and restores under another name", async () => {

@@ -7,7 +7,7 @@
 import { useEffect, useRef, useState } from "react";
 import { ApiError, listDeletedSegments, purgeDeletedSegment, restoreSegment, type DeletedSegment, type Segment } from "./api.js";
 import { formatAge, formatCount, formatInstant, plural } from "./format.js";
-import { isNameTaken, RestoreAsDialog } from "./restore-dialog.js";
+import { isNameTaken, RestoreAsDialog, restoredProblem, restoreFailure } from "./restore-dialog.js";
 import { Dialog, KindBadge, ProblemNote, useLoad } from "./ui.js";
 
 /** How many deleted segments a page of the table asks for. */
@@ -84,7 +84,11 @@ export function DeletedSegmentsPage() {
       restored(d, await restoreSegment(d.id));
     } catch (e) {
       if (isNameTaken(e)) setRenaming({ segment: d, taken: e });
-      else setActionError({ name: d.name, error: e });
+      else {
+        // Gone from the trash meanwhile: its row goes too.
+        if (e instanceof ApiError && e.status === 404) gone(d.id);
+        setActionError({ name: d.name, error: restoreFailure(e, d.name) });
+      }
     } finally {
       setRestoring(null);
     }
@@ -107,7 +111,7 @@ export function DeletedSegmentsPage() {
           {outcome.kind === "restored" ? (
             <span>
               Restored <a href={`#/segments/${outcome.segment.id}`}>“{outcome.segment.name}”</a>
-              {outcome.segment.name !== outcome.was ? ` (was “${outcome.was}”)` : ""} with {plural(outcome.segment.memberCount, "member")}.
+              {outcome.segment.name !== outcome.was ? ` (was “${outcome.was}”)` : ""} with {plural(outcome.segment.memberCount, "member")}.{restoredProblem(outcome.segment) !== null && ` ${restoredProblem(outcome.segment)}`}
             </span>
           ) : (
             <span>Deleted “{outcome.name}” forever.</span>
@@ -117,11 +121,7 @@ export function DeletedSegmentsPage() {
           </button>
         </div>
       )}
-      {actionError && (
-        <ProblemNote error={actionError.error}>
-          <span>“{actionError.name}” was not restored.</span>
-        </ProblemNote>
-      )}
+      <ProblemNote error={actionError?.error} />
       <ProblemNote error={first.error} />
 
       {rows !== null && rows.length === 0 && !next ? (

@@ -14,6 +14,20 @@ export function nameHolder(e: unknown): SegmentSummary | null {
   return existing && typeof existing === "object" && "id" in existing && "name" in existing ? (existing as SegmentSummary) : null;
 }
 
+/**
+ * A restore's failure as the page says it: a segment no longer in the trash (404: someone restored it or
+ * deleted it forever meanwhile) is said in those words rather than "no deleted segment #12".
+ */
+export function restoreFailure(e: unknown, name: string): unknown {
+  if (!(e instanceof ApiError) || e.status !== 404) return e;
+  return new ApiError({ ...e.problem, title: "Not restored", detail: `“${name}” is no longer in Recently deleted: someone restored it or deleted it forever meanwhile.` });
+}
+
+/** What a restored segment that came back broken says (it reads a segment that is gone), or null. */
+export function restoredProblem(s: Segment): string | null {
+  return s.problems.length > 0 ? `It needs attention: ${s.problems[0]!.message}.` : null;
+}
+
 /** True for the 409 of a restore whose name another segment has now. */
 export function isNameTaken(e: unknown): e is ApiError {
   return e instanceof ApiError && e.kind === "name-taken";
@@ -55,7 +69,7 @@ export function RestoreAsDialog({ segment, taken, onClose, onRestored }: { segme
       setBusy(false);
       const problem = nameProblem(err, wanted);
       if (problem !== null) setFieldError(problem);
-      else setError(err);
+      else setError(restoreFailure(err, segment.name));
     }
   };
   return (

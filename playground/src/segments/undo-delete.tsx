@@ -9,7 +9,7 @@
  */
 import { useEffect, useRef, useState } from "react";
 import { restoreSegment, type ApiError, type Segment } from "./api.js";
-import { isNameTaken, nameHolder, RestoreAsDialog } from "./restore-dialog.js";
+import { isNameTaken, nameHolder, RestoreAsDialog, restoredProblem, restoreFailure } from "./restore-dialog.js";
 import { ProblemNote } from "./ui.js";
 
 /** A segment just deleted; `from` says where: the table (Undo shows it there) or its page (Undo goes back to it). */
@@ -66,7 +66,7 @@ export function UndoDeleteNotice({ deleted, onRestored, onDismiss }: { deleted: 
       if (isNameTaken(e)) {
         setTaken(e);
         setAsking(true);
-      } else setError(e);
+      } else setError(restoreFailure(e, deleted.name));
     } finally {
       setBusy(false);
     }
@@ -79,7 +79,7 @@ export function UndoDeleteNotice({ deleted, onRestored, onDismiss }: { deleted: 
         {restored ? (
           <span>
             Restored <a href={`#/segments/${restored.id}`}>“{restored.name}”</a>
-            {restored.name !== deleted.name ? ` (was “${deleted.name}”)` : ""}.
+            {restored.name !== deleted.name ? ` (was “${deleted.name}”)` : ""}.{restoredProblem(restored) !== null && ` ${restoredProblem(restored)}`}
           </span>
         ) : taken ? (
           <>
