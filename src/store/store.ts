@@ -347,13 +347,18 @@ export class SqlStore implements Store {
 
   async listDeletedSegments(options: ListDeletedOptions = {}): Promise<Page<DeletedSegment>> {
     const limit = clampInt(options.limit, 100, 1, 1000, "limit");
-    const offset = options.cursor ? decodeOffset(options.cursor) : 0;
+    // Pages by (deleted at, id) keys: a restore or purge between two pages does not shift the next one.
+    const after = options.cursor ? decodeDeletedCursor(options.cursor) : null;
     if (options.search !== undefined && typeof options.search !== "string") throw new InvalidInputError([{ path: "search", message: "expected text" }]);
     return this.db.read(async (tx) => {
-      const params: Param[] = [limit + 1, offset];
-      const where = options.search ? `WHERE strpos(lower(name), $${params.push(options.search.toLowerCase())}) > 0` : "";
-      const rows = await tx.query(`SELECT * FROM segql_deleted_segments ${where} ORDER BY deleted_at DESC, id DESC LIMIT $1 OFFSET $2`, params);
-      return { items: rows.slice(0, limit).map(deletedSegmentOf), next: rows.length > limit ? encodeOffset(offset + limit) : null };
+      const params: Param[] = [limit + 1];
+      const where: string[] = [];
+      if (options.search) where.push(`strpos(lower(name), $${params.push(options.search.toLowerCase())}) > 0`);
+      if (after) where.push(`(deleted_at < $${params.push(after.at)} OR (deleted_at = $${params.length} AND id < $${params.push(after.id)}))`);
+      const rows = await tx.query(`SELECT * FROM segql_deleted_segments${where.length > 0 ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY deleted_at DESC, id DESC LIMIT $1`, params);
+      const items = rows.slice(0, limit);
+      const last = items[items.length - 1];
+      return { items: items.map(deletedSegmentOf), next: rows.length > limit && last ? encodeDeletedCursor(num(last["deleted_at"]), num(last["id"])) : null };
     });
   }
 
@@ -1007,6 +1012,16 @@ function decodeCursor(c: unknown): { name: string; id: number } {
     // fall through
   }
   throw new InvalidInputError([{ path: "cursor", message: "not a cursor this store gave out" }]);
+}
+
+function encodeDeletedCursor(at: number, id: number): string {
+  return Buffer.from(`d${at}:${id}`, "utf8").toString("base64url");
+}
+
+function decodeDeletedCursor(c: unknown): { at: number; id: number } {
+  const m = /^d(\d{1,15}):(\d{1,15})$/.exec(Buffer.from(String(c), "base64url").toString("utf8"));
+  if (!m) throw new InvalidInputError([{ path: "cursor", message: "not a cursor this store gave out" }]);
+  return { at: Number(m[1]), id: Number(m[2]) };
 }
 
 function encodeOffset(n: number): string {

@@ -152,10 +152,12 @@ for (const backend of BACKENDS) {
       }
       const first = await store.listDeletedSegments({ limit: 2 });
       expect(first.items.map((d) => d.name)).toEqual(["Three", "Two"]);
+      // A restore between two pages does not make the next page skip one.
+      await store.restoreSegment(ids[2]!);
       const second = await store.listDeletedSegments({ limit: 2, cursor: first.next });
       expect(second.items.map((d) => d.name)).toEqual(["One"]);
       expect(second.next).toBeNull();
-      expect((await store.listDeletedSegments({ search: "T" })).items.map((d) => d.name)).toEqual(["Three", "Two"]);
+      expect((await store.listDeletedSegments({ search: "T" })).items.map((d) => d.name)).toEqual(["Two"]);
       expect(await rejection(store.listDeletedSegments({ cursor: "nonsense" }))).toBeInstanceOf(InvalidInputError);
       expect(await rejection(store.listDeletedSegments({ limit: 0 }))).toBeInstanceOf(InvalidInputError);
     });
