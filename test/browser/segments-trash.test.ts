@@ -253,7 +253,7 @@ describe.skipIf(!hasChromium)(`segments web app: undo a delete, Recently deleted
     await page.goto(`${server.url}#/segments/deleted`);
     const empty = page.getByTestId("trash-empty");
     await empty.waitFor();
-    expect(await empty.textContent()).toContain("When you delete a segment, it comes here with its members and its history");
+    expect(await empty.textContent()).toContain("When you delete a segment, it comes here with its rules or member list and its history");
 
     // 53 deleted segments: a page of 50, then the rest.
     for (let i = 1; i <= 53; i++) {
@@ -270,6 +270,16 @@ describe.skipIf(!hasChromium)(`segments web app: undo a delete, Recently deleted
     await page.getByTestId("trash-more").click();
     await expect.poll(trashNames).toEqual(all.slice(1));
     expect(await page.getByTestId("trash-more").count()).toBe(0);
+
+    // The search asks the server: the names containing "page 1" (10-19), as the store finds them.
+    await page.getByTestId("trash-search").fill("PAGE 1");
+    const matching = (await server.store.listDeletedSegments({ search: "page 1", limit: 1000 })).items.map((d) => d.name);
+    expect(matching).toHaveLength(10);
+    await expect.poll(trashNames).toEqual(matching);
+    await page.getByTestId("trash-search").fill("no such segment");
+    await page.getByTestId("trash-no-match").waitFor();
+    await page.getByRole("button", { name: "Clear the search" }).click();
+    await expect.poll(trashNames).toEqual(all.slice(1, 51));
   });
 
   it("fits a 390px phone: the table page with its notice, Recently deleted", async () => {

@@ -255,7 +255,7 @@ export const deleteSegment = (id: number, force = false) => call<null>("DELETE",
  */
 export type DeletedSegment = z.infer<typeof S.DeletedSegmentSchema>;
 /** A page of deleted segments, the most recently deleted first. */
-export const listDeletedSegments = (q: { limit?: number; cursor?: string | null }) => call<Page<DeletedSegment>>("GET", "/deleted-segments", { query: q }).then((r) => r.body);
+export const listDeletedSegments = (q: { search?: string; limit?: number; cursor?: string | null }) => call<Page<DeletedSegment>>("GET", "/deleted-segments", { query: q }).then((r) => r.body);
 /**
  * Brings a deleted segment back (same id; a dynamic one's members are recomputed, a static one's list comes
  * back). `name`: under another name, when another segment has taken its own meanwhile (the 409 `name-taken`).

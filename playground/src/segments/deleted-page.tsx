@@ -5,7 +5,7 @@
  * (the row whose button had it is gone).
  */
 import { useEffect, useRef, useState } from "react";
-import { ApiError, listDeletedSegments, purgeDeletedSegment, restoreSegment, type DeletedSegment, type Segment } from "./api.js";
+import { ApiError, listDeletedSegments, MAX_SEARCH, purgeDeletedSegment, restoreSegment, type DeletedSegment, type Segment } from "./api.js";
 import { formatAge, formatCount, formatInstant, plural } from "./format.js";
 import { isNameTaken, RestoreAsDialog, restoredProblem, restoreFailure } from "./restore-dialog.js";
 import { Dialog, KindBadge, ProblemNote, useLoad } from "./ui.js";
@@ -17,13 +17,18 @@ const PAGE = 50;
 type Outcome = { kind: "restored"; segment: Segment; was: string } | { kind: "purged"; name: string };
 
 export function DeletedSegmentsPage() {
-  const first = useLoad(() => listDeletedSegments({ limit: PAGE }), []);
+  const [search, setSearch] = useState("");
+  const [query, setQuery] = useState("");
+  // The search is sent when typing pauses.
+  useEffect(() => {
+    const t = window.setTimeout(() => setQuery(search.trim()), 200);
+    return () => window.clearTimeout(t);
+  }, [search]);
+  const first = useLoad(() => listDeletedSegments({ search: query || undefined, limit: PAGE }), [query]);
   // Null until the first page is in.
   const [rows, setRows] = useState<DeletedSegment[] | null>(null);
   const [next, setNext] = useState<string | null>(null);
   const [moreError, setMoreError] = useState<unknown>(null);
-  // Rows restored or deleted forever here since the last page was read (see loadMore).
-  const [removed, setRemoved] = useState(0);
   const [outcome, setOutcome] = useState<Outcome | null>(null);
   const [actionError, setActionError] = useState<{ name: string; error: unknown } | null>(null);
   const [restoring, setRestoring] = useState<number | null>(null);
@@ -35,43 +40,24 @@ export function DeletedSegmentsPage() {
     if (!first.data) return;
     setRows(first.data.items);
     setNext(first.data.next);
-    setRemoved(0);
   }, [first.data]);
   useEffect(() => notice.current?.focus(), [outcome]);
 
+  // The API pages by when a segment was deleted: rows restored or deleted forever here do not shift the
+  // next page.
   const loadMore = async () => {
     if (!next) return;
     setMoreError(null);
     try {
-      if (removed === 0) {
-        const page = await listDeletedSegments({ limit: PAGE, cursor: next });
-        // A row already shown is not shown twice (a delete since the last page moves the others down by one).
-        setRows((r) => [...(r ?? []), ...page.items.filter((x) => !r?.some((y) => y.id === x.id))]);
-        setNext(page.next);
-        return;
-      }
-      // The API's cursor counts rows from the top: the rows that left the trash here moved the others up,
-      // and it would skip as many. Read from the top again instead, as far as shown plus a page.
-      const want = (rows?.length ?? 0) + PAGE;
-      const items: DeletedSegment[] = [];
-      let cursor: string | null = null;
-      do {
-        const page = await listDeletedSegments({ limit: Math.min(1000, want - items.length), cursor });
-        items.push(...page.items.filter((x) => !items.some((y) => y.id === x.id)));
-        cursor = page.next;
-      } while (cursor !== null && items.length < want);
-      setRows(items);
-      setNext(cursor);
-      setRemoved(0);
+      const page = await listDeletedSegments({ search: query || undefined, limit: PAGE, cursor: next });
+      setRows((r) => [...(r ?? []), ...page.items.filter((x) => !r?.some((y) => y.id === x.id))]);
+      setNext(page.next);
     } catch (e) {
       setMoreError(e);
     }
   };
 
-  const gone = (id: number) => {
-    setRows((r) => r && r.filter((x) => x.id !== id));
-    setRemoved((n) => n + 1);
-  };
+  const gone = (id: number) => setRows((r) => r && r.filter((x) => x.id !== id));
   const restored = (d: DeletedSegment, segment: Segment) => {
     setRenaming(null);
     gone(d.id);
@@ -102,7 +88,7 @@ export function DeletedSegmentsPage() {
             <a href="#/segments">Segments</a>
           </p>
           <h1>Recently deleted</h1>
-          <p className="muted">Deleted segments wait here, with their members and history, until you restore them or delete them forever.</p>
+          <p className="muted">Deleted segments wait here, with their rules or member lists and their history, until you restore them or delete them forever.</p>
         </div>
       </header>
 
@@ -124,11 +110,31 @@ export function DeletedSegmentsPage() {
       <ProblemNote error={actionError?.error} />
       <ProblemNote error={first.error} />
 
-      {rows !== null && rows.length === 0 && !next ? (
+      {(rows === null || rows.length > 0 || next || query) && (
+        <div className="toolbar">
+          <label className="search">
+            <span className="visually-hidden">Search deleted segments by name</span>
+            <input type="search" placeholder="Search by name…" value={search} onChange={(e) => setSearch(e.target.value)} data-testid="trash-search" maxLength={MAX_SEARCH} />
+          </label>
+          <span className="muted small" aria-live="polite">
+            {rows !== null ? (query ? `${plural(rows.length, "deleted segment")} match “${query}”` : plural(rows.length, "deleted segment")) : ""}
+            {next ? " (more below)" : ""}
+          </span>
+        </div>
+      )}
+
+      {rows !== null && rows.length === 0 && !next && query ? (
+        <div className="empty-state card" data-testid="trash-no-match">
+          <h2>No deleted segment matches “{query}”</h2>
+          <button type="button" onClick={() => setSearch("")}>
+            Clear the search
+          </button>
+        </div>
+      ) : rows !== null && rows.length === 0 && !next ? (
         <div className="empty-state card" data-testid="trash-empty">
           <h2>Nothing deleted</h2>
           <p className="muted">
-            When you delete a segment, it comes here with its members and its history, so a delete can be undone: restore it, or delete it forever.
+            When you delete a segment, it comes here with its rules or member list and its history, so a delete can be undone: restore it, or delete it forever.
           </p>
           <a className="button" href="#/segments">
             Back to the segments
