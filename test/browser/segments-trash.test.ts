@@ -53,7 +53,7 @@ describe.skipIf(!hasChromium)(`segments web app: undo a delete, Recently deleted
     await page.keyboard.press("Enter");
     const dialog = page.getByTestId("delete-dialog");
     await dialog.waitFor();
-    expect(await dialog.textContent()).toContain("It moves to Recently deleted with its 7 members and its version history");
+    expect(await dialog.textContent()).toContain("It moves to Recently deleted with its list of 7 members and its version history");
     await dialog.getByTestId("force-delete").focus();
     await page.keyboard.press("Space");
     await dialog.getByTestId("confirm-delete").focus();

@@ -279,8 +279,8 @@ export function DeleteDialog({ segment, onClose, onDeleted }: { segment: Segment
       }
     >
       <p>
-        It moves to <strong>Recently deleted</strong> with its {plural(segment.memberCount, "member")} and its version history, until you restore it or delete it
-        forever. Meanwhile the entered / exited feed logs each member as exited.
+        It moves to <strong>Recently deleted</strong> with {segment.kind === "static" ? `its list of ${plural(segment.memberCount, "member")}` : "its rules"} and its version
+        history, until you restore it or delete it forever{segment.kind === "dynamic" ? " (restored, its members are found again from the data of that day)" : ""}. Meanwhile the entered / exited feed logs each member as exited.
       </p>
       {readers.length > 0 && (
         <div className="warning" data-testid="referenced-by">
