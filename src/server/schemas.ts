@@ -324,10 +324,17 @@ export const MemberCountsSchema = z
   .openapi("MemberCounts");
 
 /** Body of `POST /api/contacts/lookup`. */
-export const LookupBody = z.strictObject({ keys: z.array(z.string().max(MAX_KEY_LENGTH)).min(1, "give at least one key").max(MAX_KEYS) }).openapi("KeyLookup");
+export const LookupBody = z
+  .strictObject({
+    keys: z.array(z.string().max(MAX_KEY_LENGTH)).min(1, "give at least one key").max(MAX_KEYS),
+    segmentId: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional().openapi({ description: "Also say which known keys are this segment's members now (`members`)." }),
+  })
+  .openapi("KeyLookup");
 
 /** Which keys are contacts. */
-export const LookupSchema = z.object({ known: z.array(z.string()), unknown: z.array(z.string()) }).openapi("KeyLookupResult");
+export const LookupSchema = z
+  .object({ known: z.array(z.string()), unknown: z.array(z.string()), members: z.array(z.string()).optional().openapi({ description: "With `segmentId`: the known keys that are its members now." }) })
+  .openapi("KeyLookupResult");
 
 /** One contact with the segments it is in and its recent events. */
 export const ContactRecordSchema = z

@@ -18,9 +18,9 @@ import type { Catalog, Entry } from "./catalog.js";
 import { iso, type Ctx } from "./context.js";
 import { InvalidExpressionError, InvalidInputError } from "./errors.js";
 import { changeOf } from "./membership.js";
-import type { ContactPage, ListContactsOptions, MemberCountPoint, SegmentChangesOptions, SegmentChangesPage } from "./types.js";
+import type { ContactPage, KeyLookup, ListContactsOptions, MemberCountPoint, SegmentChangesOptions, SegmentChangesPage } from "./types.js";
 import { decodeContact } from "./values.js";
-import { existingKeys } from "./writes.js";
+import { existingKeys, keysIn } from "./writes.js";
 
 /** The alias of the contacts table in these queries. */
 const ALIAS = "c";
@@ -111,11 +111,22 @@ export async function listContacts(l: ListContext, options: ListContactsOptions,
   return { items, total, more: rows.length > limit };
 }
 
-/** See `Store.findContactKeys`. */
-export async function findContactKeys(ctx: Ctx, tx: SqlRunner, keys: readonly string[]): Promise<{ known: string[]; unknown: string[] }> {
+/** See `Store.findContactKeys`; `members` is the segment's member table when one is asked about. */
+export async function findContactKeys(ctx: Ctx, tx: SqlRunner, keys: readonly string[], members?: { table: string; id: number }): Promise<KeyLookup> {
   const unique = [...new Set(keys)];
   const found = await existingKeys(ctx, tx, unique);
-  return { known: unique.filter((k) => found.has(k)), unknown: unique.filter((k) => !found.has(k)) };
+  const known = unique.filter((k) => found.has(k));
+  const out: KeyLookup = { known, unknown: unique.filter((k) => !found.has(k)) };
+  if (members) {
+    const member = new Set<string>();
+    if (known.length > 0) {
+      const cond = await keysIn(tx, "contact_key", known, 2);
+      const rows = await tx.query(`SELECT contact_key FROM ${members.table} WHERE segment_id = $1 AND ${cond.sql}`, [members.id, ...cond.params]);
+      for (const r of rows) member.add(String(r["contact_key"]));
+    }
+    out.members = known.filter((k) => member.has(k));
+  }
+  return out;
 }
 
 /** See `Store.segmentChanges`. */

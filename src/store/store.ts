@@ -50,6 +50,7 @@ import type {
   ExpressionCheck,
   ImportOptions,
   ImportReport,
+  KeyLookup,
   ListDeletedOptions,
   ListSegmentsOptions,
   MemberOptions,
@@ -149,6 +150,8 @@ export class SqlStore implements Store {
     const after = keyset && options.cursor ? decodeCursor(options.cursor) : null;
     const offset = !keyset && options.cursor ? decodeOffset(options.cursor) : 0;
     if (options.search !== undefined && typeof options.search !== "string") throw new InvalidInputError([{ path: "search", message: "expected text" }]);
+    // A name holds no U+0000 (checkName), so such a search finds none; PostgreSQL would refuse the text itself.
+    if (options.search?.includes("\u0000")) return { items: [], next: null };
     return this.db.read(async (tx) => {
       const catalog = await this.ctx.catalog(tx);
       const where: string[] = [];
@@ -350,6 +353,8 @@ export class SqlStore implements Store {
     // Pages by (deleted at, id) keys: a restore or purge between two pages does not shift the next one.
     const after = options.cursor ? decodeDeletedCursor(options.cursor) : null;
     if (options.search !== undefined && typeof options.search !== "string") throw new InvalidInputError([{ path: "search", message: "expected text" }]);
+    // A name holds no U+0000 (checkName), so such a search finds none; PostgreSQL would refuse the text itself.
+    if (options.search?.includes("\u0000")) return { items: [], next: null };
     return this.db.read(async (tx) => {
       const params: Param[] = [limit + 1];
       const where: string[] = [];
@@ -714,9 +719,13 @@ export class SqlStore implements Store {
     });
   }
 
-  async findContactKeys(keys: readonly string[]): Promise<{ known: string[]; unknown: string[] }> {
+  async findContactKeys(keys: readonly string[], options: { segmentId?: SegmentId } = {}): Promise<KeyLookup> {
     if (!isStringArray(keys)) throw new InvalidInputError([{ path: "keys", message: "expected an array of contact keys (strings)" }]);
-    return this.db.read((tx) => findContactKeys(this.ctx, tx, keys));
+    return this.db.read(async (tx) => {
+      if (options.segmentId === undefined) return findContactKeys(this.ctx, tx, keys);
+      const row = this.entry(await this.ctx.catalog(tx), options.segmentId).row;
+      return findContactKeys(this.ctx, tx, keys, { table: row.kind === "static" ? "segql_static_members" : "segql_memberships", id: row.id });
+    });
   }
 
   async segmentChanges(id: SegmentId, options: SegmentChangesOptions = {}): Promise<SegmentChangesPage> {

@@ -227,6 +227,14 @@ export interface ListDeletedOptions {
   cursor?: string | null;
 }
 
+/** What `findContactKeys` found. */
+export interface KeyLookup {
+  known: string[];
+  unknown: string[];
+  /** With a segment: the known keys that are its members now (in the order given). */
+  members?: string[];
+}
+
 /** Options of `deleteSegment`. */
 export interface DeleteOptions extends UpdateOptions {
   /** Delete even when other segments read it (they then report an unknown segment, see `Segment.problems`). */
@@ -584,8 +592,11 @@ export interface Store {
   getContact(key: string): Promise<ContactRecord>;
   /** Contacts found by search text, a filter expression and/or segment membership, sorted, a page at a time (in SQL). */
   listContacts(options?: ListContactsOptions): Promise<ContactPage>;
-  /** Which of these keys are contacts (each key once, in the order given). */
-  findContactKeys(keys: readonly string[]): Promise<{ known: string[]; unknown: string[] }>;
+  /**
+   * Which of these keys are contacts (each key once, in the order given); with `segmentId`, also which of
+   * the known ones are its members now (`members`), so a picker can tell new members from old.
+   */
+  findContactKeys(keys: readonly string[], options?: { segmentId?: SegmentId }): Promise<KeyLookup>;
   /** Inserts or updates contacts; dynamic segments are re-evaluated for them at once. `InvalidInputError` names the row and field. */
   upsertContacts(rows: readonly ContactInput[], options?: WriteOptions): Promise<WriteResult>;
   /** Appends events (their contacts must exist); dynamic segments are re-evaluated for those contacts at once. */

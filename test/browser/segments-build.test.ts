@@ -261,8 +261,10 @@ describe.skipIf(!hasChromium)(`segments web app: building segments (Chromium) ${
     await page.getByTestId("picker-search").fill(outsiders[0]!);
     await expect.poll(() => page.getByTestId("picker-table").locator("tbody tr").count()).toBe(1);
     await page.getByTestId("picker-table").getByLabel(`Pick ${outsiders[0]}`).check();
-    await page.getByTestId("paste-keys").fill(outsiders[1]!);
+    // A pasted key that is already a member is said as such, and not picked again.
+    await page.getByTestId("paste-keys").fill(`${outsiders[1]!}\n${before[1]!}`);
     await page.getByTestId("add-pasted").click();
+    await expect.poll(() => page.getByText(/^Pasted list: /).textContent()).toBe("Pasted list: 2 contacts found (1 new, 1 is already a member).");
     await expect.poll(() => page.getByTestId("picked-count").textContent()).toBe("2 contacts");
     await cleanShot(page, "segments-edit-static", { fullPage: true });
     await page.getByTestId("save").click();

@@ -146,6 +146,19 @@ describe.each(BACKENDS)("web app API on %s", (backend) => {
     expectProblem(await api.call("POST", "/api/contacts/lookup", { json: { keys: [] } }), 400, "invalid-request");
   });
 
+  it("with a segment, says which known keys are already its members (static list or dynamic segment)", async () => {
+    const list = (await api.call("POST", "/api/segments", { json: { name: "Picked", kind: "static", members: ["c1", "m0001"] } })).body;
+    const r = await api.call("POST", "/api/contacts/lookup", { json: { keys: ["m0001", "c2", "nope", "c1"], segmentId: list.id } });
+    expect(r.body).toEqual({ known: ["m0001", "c2", "c1"], unknown: ["nope"], members: ["m0001", "c1"] });
+    const dynamic = (await api.call("POST", "/api/segments", { json: { name: "Pro", kind: "dynamic", expression: 'plan = "Pro"' } })).body;
+    const members = (await api.call("GET", `/api/segments/${dynamic.id}/members?limit=1000`)).body.items.map((c: { id: string }) => c.id) as string[];
+    const keys = ["c1", "c2", "c3", "c4"];
+    expect((await api.call("POST", "/api/contacts/lookup", { json: { keys, segmentId: dynamic.id } })).body.members).toEqual(keys.filter((k) => members.includes(k)));
+    expect((await api.call("POST", "/api/contacts/lookup", { json: { keys: ["nope"], segmentId: list.id } })).body).toEqual({ known: [], unknown: ["nope"], members: [] });
+    expectProblem(await api.call("POST", "/api/contacts/lookup", { json: { keys: ["c1"], segmentId: 999999 } }), 404, "not-found");
+    expectProblem(await api.call("POST", "/api/contacts/lookup", { json: { keys: ["c1"], segmentId: "1" } }), 400, "invalid-request");
+  });
+
   it("turns U+0000 reaching the store directly into clear errors (no driver error)", async () => {
     const store = api.store;
     const nul = "c1\u0000x";

@@ -283,13 +283,14 @@ export const whySegment = (id: number, key: string) => call<Why>("GET", `/segmen
 /** Contacts by search text and/or filter expression. */
 export const contacts = (q: { search?: string; filter?: string; orderBy?: string; descending?: boolean; limit?: number; cursor?: string | null }) =>
   call<Page<Contact> & { total: number }>("GET", "/contacts", { query: q }).then((r) => r.body);
-/** Which keys are contacts. */
-export async function lookupKeys(keys: readonly string[]): Promise<{ known: string[]; unknown: string[] }> {
-  const out = { known: [] as string[], unknown: [] as string[] };
+/** Which keys are contacts; with `segmentId`, also which of them are that segment's members now. */
+export async function lookupKeys(keys: readonly string[], segmentId?: number): Promise<{ known: string[]; unknown: string[]; members: string[] }> {
+  const out = { known: [] as string[], unknown: [] as string[], members: [] as string[] };
   for (const batch of keyBatches(keys)) {
-    const found = (await call<{ known: string[]; unknown: string[] }>("POST", "/contacts/lookup", { json: { keys: batch } })).body;
+    const found = (await call<{ known: string[]; unknown: string[]; members?: string[] }>("POST", "/contacts/lookup", { json: segmentId === undefined ? { keys: batch } : { keys: batch, segmentId } })).body;
     out.known.push(...found.known);
     out.unknown.push(...found.unknown);
+    out.members.push(...(found.members ?? []));
   }
   return out;
 }

@@ -534,7 +534,7 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
         <div className="static-layout">
           <div>
             {base && <CurrentMembers segment={base} keyField={keyField} removed={draft.removed} onRemoved={(removed) => patch({ removed })} />}
-            <StaticPicker keyField={keyField} picks={draft.picks} onChange={(picks) => patch({ picks })} />
+            <StaticPicker keyField={keyField} picks={draft.picks} onChange={(picks) => patch({ picks })} {...(base && base.kind === "static" ? { segmentId: base.id } : {})} />
           </div>
           <PickSummary picks={draft.picks} onChange={(picks) => patch({ picks })} title={base ? "To add on Save" : "Selected"} />
         </div>

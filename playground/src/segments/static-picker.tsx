@@ -22,6 +22,8 @@ export interface StaticPickerProps {
   keyField: string;
   picks: Picks;
   onChange(p: Picks): void;
+  /** The static segment being edited: keys already its members are said as such, not added again. */
+  segmentId?: number;
 }
 
 const PAGE = 20;
@@ -62,7 +64,7 @@ function splitCsv(line: string): string[] {
   return cells;
 }
 
-export function StaticPicker({ keyField, picks, onChange }: StaticPickerProps) {
+export function StaticPicker({ keyField, picks, onChange, segmentId }: StaticPickerProps) {
   const [search, setSearch] = useState("");
   const [query, setQuery] = useState("");
   const [filterDraft, setFilterDraft] = useState("");
@@ -98,12 +100,14 @@ export function StaticPicker({ keyField, picks, onChange }: StaticPickerProps) {
       return;
     }
     try {
-      const found = await lookupKeys(keys);
+      const found = await lookupKeys(keys, segmentId);
+      const members = new Set(found.members);
       const before = new Set(picks.keys);
-      const added = found.known.filter((k) => !before.has(k));
+      const added = found.known.filter((k) => !before.has(k) && !members.has(k));
       onChange({ ...picks, keys: [...picks.keys, ...added], unknown: [...new Set([...picks.unknown, ...found.unknown])] });
       const unknown = found.unknown.length === 0 ? "" : found.unknown.length === 1 ? ", 1 key is not a contact" : `, ${formatCount(found.unknown.length)} keys are not contacts`;
-      setPasteResult(`${from}: ${plural(found.known.length, "contact")} found (${formatCount(added.length)} new)${unknown}.`);
+      const already = members.size === 0 ? "" : members.size === 1 ? ", 1 is already a member" : `, ${formatCount(members.size)} are already members`;
+      setPasteResult(`${from}: ${plural(found.known.length, "contact")} found (${formatCount(added.length)} new${already})${unknown}.`);
       // Only the pasted text was added: an upload leaves what is typed in the box alone.
       if (text === paste) setPaste("");
     } catch (e) {

@@ -72,11 +72,15 @@ export function registerContactRoutes(app: Api, { store }: RouteContext): void {
       path: "/api/contacts/lookup",
       tags,
       summary: "Which keys are contacts",
-      description: "For a pasted or uploaded list of keys: the keys that are contacts and those that are not (each key once, in the order given).",
+      description:
+        "For a pasted or uploaded list of keys: the keys that are contacts and those that are not (each key once, in the order given); with `segmentId`, also the known keys that are its members now (404 when there is no such segment).",
       request: { body: jsonBody(LookupBody) },
-      responses: { 200: jsonResponse(LookupSchema, "Known and unknown keys"), ...problemResponses(400, 413, 415) },
+      responses: { 200: jsonResponse(LookupSchema, "Known and unknown keys"), ...problemResponses(400, 404, 413, 415) },
     }),
-    async (c) => c.json(await store.findContactKeys(c.req.valid("json").keys), 200),
+    async (c) => {
+      const { keys, segmentId } = c.req.valid("json");
+      return c.json(await store.findContactKeys(keys, segmentId !== undefined ? { segmentId } : {}), 200);
+    },
   );
 
   app.openapi(
