@@ -202,6 +202,10 @@ export const SegmentVersionSchema = z
     at: z.string(),
     by: z.string().nullable(),
     changed: z.array(z.string()),
+    copiedFrom: z
+      .object({ id: z.number().int(), version: z.number().int(), name: z.string() })
+      .nullable()
+      .openapi({ description: "On the first version of a duplicate: the segment it was copied from, its version and name then; else null." }),
   })
   .openapi("SegmentVersion");
 

@@ -8,9 +8,10 @@
  * - `segql_segments` (with `member_count`, kept by every membership write), `segql_segment_versions`, `segql_static_members`, `segql_memberships`,
  *   `segql_membership_changes` (its `seq` from the sequence `segql_change_seq`);
  * - the trash: `segql_deleted_segments` (a deleted segment's row, with when and by whom) and
- *   `segql_deleted_members` (a deleted static segment's list); its versions stay in `segql_segment_versions`.
- *   Added after format 1 was released, without a new format: a store from before them gains them when it is
- *   opened, and an older segql reads a store that has them (it ignores them).
+ *   `segql_deleted_members` (a deleted static segment's list); its versions stay in `segql_segment_versions`;
+ * - `segql_segment_copies`: what a duplicate was copied from (the source's id, version and name then).
+ * The last three were added after format 1 was released, without a new format: a store from before them
+ * gains them when it is opened, and an older segql reads a store that has them (it ignores them).
  *
  * Instants of segql's own tables are BIGINT epoch milliseconds (the same on both backends).
  * Names are unique case-insensitively through `name_key` (the lower-cased name), checked by the store under
@@ -27,7 +28,7 @@ import { schemaToJson } from "./schema-json.js";
 export const STORE_FORMAT = 1;
 
 /** segql's own tables, for the statements that need every one. */
-export const STORE_TABLES = ["segql_meta", "segql_segments", "segql_segment_versions", "segql_static_members", "segql_memberships", "segql_membership_changes", "segql_deleted_segments", "segql_deleted_members"] as const;
+export const STORE_TABLES = ["segql_meta", "segql_segments", "segql_segment_versions", "segql_static_members", "segql_memberships", "segql_membership_changes", "segql_deleted_segments", "segql_deleted_members", "segql_segment_copies"] as const;
 
 /**
  * segql's own tables. On DuckDB the membership tables and the change log have no primary key and the log
@@ -58,18 +59,19 @@ function storeDdl(backend: "duckdb" | "postgres"): string[] {
     `CREATE INDEX IF NOT EXISTS segql_memberships_key ON segql_memberships (contact_key)`,
     `CREATE INDEX IF NOT EXISTS segql_static_members_key ON segql_static_members (contact_key)`,
     ...(pg ? [`CREATE INDEX IF NOT EXISTS segql_changes_segment ON segql_membership_changes (segment_id, seq)`] : []),
-    ...trashDdl(),
+    ...laterDdl(),
   ];
 }
 
-/** The trash's tables (see the module comment). */
-function trashDdl(): string[] {
+/** The tables added after format 1 (see the module comment): the trash, the copies' sources. */
+function laterDdl(): string[] {
   return [
     `CREATE TABLE IF NOT EXISTS segql_deleted_segments (
        id BIGINT PRIMARY KEY, name TEXT NOT NULL, description TEXT NOT NULL, kind TEXT NOT NULL, expression TEXT,
        version INTEGER NOT NULL, created_at BIGINT NOT NULL, created_by TEXT, deleted_at BIGINT NOT NULL, deleted_by TEXT,
        member_count BIGINT NOT NULL)`,
     `CREATE TABLE IF NOT EXISTS segql_deleted_members (segment_id BIGINT NOT NULL, contact_key TEXT NOT NULL)`,
+    `CREATE TABLE IF NOT EXISTS segql_segment_copies (segment_id BIGINT PRIMARY KEY, source_id BIGINT NOT NULL, source_version INTEGER NOT NULL, source_name TEXT NOT NULL)`,
   ];
 }
 
@@ -89,7 +91,7 @@ export async function migrate(tx: SqlRunner, physical: Physical, backend: "duckd
     return given;
   }
   // Migrations from older formats go here, one step per format, inside this transaction.
-  for (const ddl of trashDdl()) await tx.exec(ddl);
+  for (const ddl of laterDdl()) await tx.exec(ddl);
   const stored = readStoredSchema(meta.get("schema"));
   if (given) {
     const differences = schemaDifferences(schemaToJson(stored), schemaToJson(given));

@@ -305,6 +305,7 @@ export class SqlStore implements Store {
         [newId, name, name.toLowerCase(), source.description, source.kind, source.expression, now, by],
       );
       await this.recordVersion(tx, newId, 1, { name, description: source.description, kind: source.kind, expression: source.expression }, now, by, ["created"]);
+      await tx.query("INSERT INTO segql_segment_copies (segment_id, source_id, source_version, source_name) VALUES ($1, $2, $3, $4)", [newId, source.id, source.version, source.name]);
       catalog = await this.ctx.catalog(tx);
       const entry = catalog.byId.get(newId)!;
       if (source.kind === "dynamic") {
@@ -409,7 +410,7 @@ export class SqlStore implements Store {
     await this.db.write(async (tx) => {
       const found = await tx.query("SELECT id FROM segql_deleted_segments WHERE id = $1", [id]);
       if (found.length === 0) throw new NotFoundError("deleted segment", id);
-      for (const t of ["segql_deleted_members", "segql_segment_versions"]) await tx.query(`DELETE FROM ${t} WHERE segment_id = $1`, [id]);
+      for (const t of ["segql_deleted_members", "segql_segment_versions", "segql_segment_copies"]) await tx.query(`DELETE FROM ${t} WHERE segment_id = $1`, [id]);
       await tx.query("DELETE FROM segql_deleted_segments WHERE id = $1", [id]);
     });
   }
@@ -438,6 +439,8 @@ export class SqlStore implements Store {
       const catalog = await this.ctx.catalog(tx);
       this.entry(catalog, id);
       const rows = await tx.query("SELECT * FROM segql_segment_versions WHERE segment_id = $1 ORDER BY version", [id]);
+      const copy = (await tx.query("SELECT source_id, source_version, source_name FROM segql_segment_copies WHERE segment_id = $1", [id]))[0];
+      const copiedFrom = copy ? { id: num(copy["source_id"]), version: num(copy["source_version"]), name: String(copy["source_name"]) } : null;
       return rows.map((r) => ({
         segmentId: num(r["segment_id"]),
         version: num(r["version"]),
@@ -448,6 +451,7 @@ export class SqlStore implements Store {
         at: iso(num(r["at_ms"])),
         by: r["by_user"] === null || r["by_user"] === undefined ? null : String(r["by_user"]),
         changed: String(r["changed"]).split(",").filter(Boolean),
+        copiedFrom: num(r["version"]) === 1 ? copiedFrom : null,
       }));
     });
   }

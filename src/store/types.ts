@@ -70,8 +70,13 @@ export interface SegmentVersion {
   expression: string | null;
   at: string;
   by: string | null;
-  /** What this version changed compared with the previous one: `created`, `name`, `description`, `expression`, `kind`. */
+  /**
+   * What this version changed compared with the previous one: `created`, `name`, `description`,
+   * `expression`, `kind`, `deleted`, `restored`.
+   */
   changed: string[];
+  /** On the first version of a duplicate: the segment it was copied from, as it was then (null otherwise). */
+  copiedFrom: { id: SegmentId; version: number; name: string } | null;
 }
 
 /** A page of results and the cursor of the next page (null: this was the last page). */

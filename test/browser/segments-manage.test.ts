@@ -72,6 +72,10 @@ describe.skipIf(!hasChromium)(`segments web app: managing segments (Chromium) ${
     expect(await page.getByTestId("toast").last().textContent()).toContain(`Copy of ${source.name}`);
     const row = page.locator(`[data-testid=segment-row][data-name="Copy of ${source.name}"]`);
     expect(await row.getByTestId("member-count").textContent()).toBe(n(source.memberCount));
+    // Its history says where it came from.
+    await page.goto(`${server.url}#/segments/${copy.id}?tab=history`);
+    await expect.poll(() => page.getByText(/^Created as a copy of/).first().textContent()).toBe(`Created as a copy of “${source.name}” (version ${source.version})`);
+    await page.goto(`${server.url}#/segments`);
   });
 
   it("deletes after confirmation, lists the segments that read one, and shows a refused delete", async () => {

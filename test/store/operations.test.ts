@@ -159,6 +159,11 @@ for (const backend of BACKENDS) {
       const dyn = await store.createSegment({ name: "Dyn", kind: "dynamic", expression: "active" });
       expect(await store.duplicateSegment(dyn.id, { name: "Dyn 2" })).toMatchObject({ name: "Dyn 2", expression: "active", memberCount: 1 });
       expect(await rejection(store.duplicateSegment(dyn.id, { name: "dyn" }))).toBeInstanceOf(NameTakenError);
+      // The copy's history says what it was copied from, as it was then (a later rename of the source does not change it).
+      await store.updateSegment(s.id, { name: "Fans renamed" });
+      const history = await store.segmentVersions(d2.id);
+      expect(history.map((v) => [v.changed, v.copiedFrom])).toEqual([[["created"], { id: s.id, version: 1, name: "Fans" }]]);
+      expect((await store.segmentVersions(s.id)).map((v) => v.copiedFrom)).toEqual([null, null]);
     });
 
     it("static members: add and remove by key, unknown keys refused (or skipped and reported), readers updated", async () => {

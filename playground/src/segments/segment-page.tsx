@@ -609,7 +609,7 @@ function HistoryTab({ segment }: { segment: Segment }) {
 }
 
 function describeChange(v: SegmentVersion): string {
-  if (v.changed.includes("created")) return "Created";
+  if (v.changed.includes("created")) return v.copiedFrom ? `Created as a copy of “${v.copiedFrom.name}” (version ${v.copiedFrom.version})` : "Created";
   const words: Record<string, string> = {
     name: "renamed",
     description: "description changed",

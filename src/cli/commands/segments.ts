@@ -370,7 +370,10 @@ export async function run(args: string[], io: Io): Promise<number> {
             ...(s.references.length ? [`  reads: ${s.references.map((r) => r.name).join(", ")}`] : []),
             ...(s.referencedBy.length ? [`  read by: ${s.referencedBy.map((r) => r.name).join(", ")}`] : []),
             ...s.problems.map((d) => `  problem: ${d.message}`),
-            ...(versions ?? []).map((v) => `  v${v.version} ${v.at}${v.by ? ` by ${v.by}` : ""}: ${v.changed.join(", ")}${v.expression !== null ? `  ${v.expression}` : ""}`),
+            ...(versions ?? []).map((v) => {
+              const copy = v.copiedFrom ? ` (a copy of #${v.copiedFrom.id} ${v.copiedFrom.name}, v${v.copiedFrom.version})` : "";
+              return `  v${v.version} ${v.at}${v.by ? ` by ${v.by}` : ""}: ${v.changed.join(", ")}${copy}${v.expression !== null ? `  ${v.expression}` : ""}`;
+            }),
           ];
           return lines.join("\n");
         });
