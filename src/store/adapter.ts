@@ -36,6 +36,11 @@ export interface SqlRunner {
    */
   stage(name: string, width: number, rows: readonly (readonly (string | null)[])[]): Promise<void>;
   /**
+   * False where `stage` and `fill` cannot run: PostgreSQL's READ ONLY transactions (`SqlAdapter.read`) refuse
+   * the CREATE of the temporary table. Callers then hand many values as one array parameter instead.
+   */
+  readonly canStage?: boolean;
+  /**
    * After `changed` rows of the store's table `table` changed at once: brings the planner's statistics up
    * to date where the engine would do it only later (PostgreSQL: autovacuum within about a minute; until
    * then a plan made for a near-empty table can scan a large one once per row). DuckDB keeps them itself.

@@ -91,8 +91,8 @@ export async function openPostgres(url: string, options: { pgSchema?: string } =
     }
     return client;
   };
-  const runnerOf = (client: PoolClient): SqlRunner =>
-    withStage({
+  const runnerOf = (client: PoolClient, mode: "read" | "write"): SqlRunner =>
+    withStage(mode, {
       async query(sql, params) {
         return (await client.query({ text: sql, values: params ? params.map(pgParam) : [] })).rows as Row[];
       },
@@ -110,7 +110,7 @@ export async function openPostgres(url: string, options: { pgSchema?: string } =
         await client.query(mode === "write" ? "BEGIN" : "BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
         if (mode === "write") await client.query(`SELECT pg_advisory_xact_lock(${WRITE_LOCK_KEY})`);
         try {
-          const result = await fn(runnerOf(client));
+          const result = await fn(runnerOf(client, mode));
           await client.query(mode === "write" ? "COMMIT" : "ROLLBACK");
           return result;
         } catch (e) {
@@ -141,7 +141,7 @@ export async function openPglite(instance: unknown, options: { pgSchema?: string
   if (options.pgSchema) await pg.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(options.pgSchema)}; SET search_path TO ${quoteIdent(options.pgSchema)}`);
   // One connection: every transaction (read or write) runs alone.
   const lock = new Mutex();
-  const runner: SqlRunner = withStage({
+  const statements: Omit<SqlRunner, "stage" | "fill"> = {
     async query(sql, params) {
       return (await pg.query<Row>(sql, params ? params.map(pgParam) : [], { parsers })).rows;
     },
@@ -151,13 +151,14 @@ export async function openPglite(instance: unknown, options: { pgSchema?: string
     async change(sql, params) {
       return (await pg.query<Row>(sql, params ? params.map(pgParam) : [], { parsers })).affectedRows ?? 0;
     },
-  });
+  };
+  const runners = { read: withStage("read", statements), write: withStage("write", statements) };
   return new PostgresAdapter("pglite", {
     transaction: (mode, fn) =>
       lock.run(async () => {
         await pg.exec(mode === "write" ? "BEGIN" : "BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
         try {
-          const result = await fn(runner);
+          const result = await fn(runners[mode]);
           await pg.exec(mode === "write" ? "COMMIT" : "ROLLBACK");
           return result;
         } catch (e) {
@@ -219,10 +220,14 @@ export class PostgresAdapter implements SqlAdapter {
 /** Rows per INSERT into a staging table (each column travels as one text[] parameter). */
 const STAGE_BATCH = 20_000;
 
-/** Adds `stage` to a runner: a temporary table filled from text arrays. */
-function withStage(r: Omit<SqlRunner, "stage" | "fill">): SqlRunner {
+/**
+ * Adds `stage` to a runner: a temporary table filled from text arrays. In a read (READ ONLY) transaction
+ * PostgreSQL refuses the table's CREATE, so that runner says it cannot stage (`canStage`).
+ */
+function withStage(mode: "read" | "write", r: Omit<SqlRunner, "stage" | "fill">): SqlRunner {
   return {
     ...r,
+    canStage: mode === "write",
     async analyzeAfter(table, changed) {
       if (changed < ANALYZE_MIN_ROWS) return;
       // As autovacuum decides, only sooner: when the change is a good part of what the statistics counted

@@ -106,11 +106,13 @@ export async function rowsRelation(tx: SqlRunner, purpose: string, width: number
 
 /**
  * `column IN (…)` for keys: a list of placeholders from `$first` for a few keys (engines then use the
- * column's index: a point lookup), a staged relation for many. Returns the condition and its parameters.
+ * column's index: a point lookup), a staged relation for many, or where the runner cannot stage (a read on
+ * PostgreSQL) one text array parameter unnested. Returns the condition and its parameters.
  */
 export async function keysIn(tx: SqlRunner, column: string, keys: readonly string[], first = 1): Promise<{ sql: string; params: Param[] }> {
   if (keys.length === 0) return { sql: "FALSE", params: [] };
   if (keys.length <= SMALL) return { sql: `${column} IN (${keys.map((_, i) => `$${first + i}`).join(", ")})`, params: [...keys] };
+  if (tx.canStage === false) return { sql: `${column} IN (SELECT unnest(CAST($${first} AS TEXT[])))`, params: [[...keys]] };
   const name = stageName("keys", 1);
   await tx.stage(name, 1, keys.map((k) => [k]));
   return { sql: `${column} IN (SELECT c0 FROM ${name})`, params: [] };

@@ -337,6 +337,45 @@ describe.skipIf(!hasChromium)(`segments web app on PostgreSQL (${onServer ? "PG_
     await expect.poll(() => page.getByTestId("segment-member-count").textContent()).toBe(n(want.size));
   });
 
+  it("takes an uploaded list of more than 64 keys (looked up in a read-only snapshot)", async () => {
+    // PostgreSQL refused the lookup of more than 64 keys (a staging table cannot be created in a READ ONLY
+    // transaction): the upload said "Internal server error" where DuckDB found the contacts.
+    await openNew(page, server.url);
+    await page.getByTestId("segment-name").fill("PG: uploaded list");
+    await page.getByTestId("dynamic-switch").click();
+    await page.getByTestId("static-picker").waitFor();
+    const real = pgKeys((await server.store.listContacts({ filter: "tenure = 72", limit: 150 })).items);
+    expect(real.length).toBe(150);
+    const lines = ["customer_id", ...real, "nobody-1", "nobody-2"];
+    await page.getByTestId("upload-keys").setInputFiles({ name: "renewals.csv", mimeType: "text/csv", buffer: Buffer.from(lines.join("\n")) });
+    await expect.poll(() => page.getByText(/^renewals\.csv: /).textContent()).toBe(`renewals.csv: ${n(real.length)} contacts found (${n(real.length)} new), 2 keys are not contacts.`);
+    expect(await page.locator(".problem").count()).toBe(0);
+    expect(await page.getByTestId("picked-count").textContent()).toBe(`${n(real.length)} contacts`);
+    await shot(page, "create-static-upload");
+    await page.getByTestId("save").click();
+    await page.waitForURL(/#\/segments\/\d+$/);
+    const saved = await server.store.getSegment(idInUrl());
+    expect(saved.memberCount).toBe(real.length);
+    expect(new Set(pgKeys((await server.store.members(saved.id, { limit: 1000 })).items))).toEqual(new Set(real));
+    await expect.poll(() => page.getByTestId("segment-member-count").textContent()).toBe(n(real.length));
+  });
+
+  it("finds no segment for a search holding U+0000 (pasted), as on DuckDB, rather than failing", async () => {
+    // PostgreSQL refuses U+0000 in text: the table's search (and the trash's) was a 500 there.
+    await openSegments(page, server.url);
+    await page.getByTestId("segment-search").fill("VIP\u0000");
+    await page.getByTestId("empty-state").waitFor();
+    await shot(page, "search-nul");
+    expect(await page.locator(".problem").count()).toBe(0);
+    for (const path of ["api/segments?search=VIP%00", "api/segments?name=%00", "api/deleted-segments?search=%00"]) {
+      const reply = await fetch(`${server.url}${path}`);
+      expect({ path, status: reply.status }).toEqual({ path, status: 200 });
+      expect((await reply.json()).items).toEqual([]);
+    }
+    await page.getByTestId("segment-search").fill("");
+    await page.getByTestId("segments-table").waitFor();
+  });
+
   it("duplicates and deletes from the table", async () => {
     await openSegments(page, server.url);
     const source = (await server.store.listSegments({ search: "Big UK spenders" })).items[0]!;
