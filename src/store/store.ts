@@ -152,8 +152,6 @@ export class SqlStore implements Store {
     if (options.search !== undefined && typeof options.search !== "string") throw new InvalidInputError([{ path: "search", message: "expected text" }]);
     // A name holds no U+0000 (checkName), so such a search finds none; PostgreSQL would refuse the text itself.
     if (options.search?.includes("\u0000")) return { items: [], next: null };
-    // A name holds no U+0000 (checkName), so such a search finds none; PostgreSQL would refuse the text itself.
-    if (options.search?.includes("\u0000")) return { items: [], next: null };
     return this.db.read(async (tx) => {
       const catalog = await this.ctx.catalog(tx);
       const where: string[] = [];
@@ -356,8 +354,6 @@ export class SqlStore implements Store {
     // Pages by (deleted at, id) keys: a restore or purge between two pages does not shift the next one.
     const after = options.cursor ? decodeDeletedCursor(options.cursor) : null;
     if (options.search !== undefined && typeof options.search !== "string") throw new InvalidInputError([{ path: "search", message: "expected text" }]);
-    // A name holds no U+0000 (checkName), so such a search finds none; PostgreSQL would refuse the text itself.
-    if (options.search?.includes("\u0000")) return { items: [], next: null };
     // A name holds no U+0000 (checkName), so such a search finds none; PostgreSQL would refuse the text itself.
     if (options.search?.includes("\u0000")) return { items: [], next: null };
     return this.db.read(async (tx) => {
