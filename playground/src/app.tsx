@@ -6,6 +6,7 @@
  *   #/segments/deleted      recently deleted segments: restore, delete forever
  *   #/segments/:id          a segment: members, expression and SQL, why, history, activity
  *   #/segments/:id/edit     edit a segment
+ *   #/import                import contacts or events from a file
  *   #/playground            the playground (works anywhere, no server)
  *   #/                      the segments when the API answers, else the playground
  */
@@ -20,6 +21,7 @@ import { ToastProvider } from "./segments/ui.js";
 const PlaygroundPage = lazy(() => import("./playground/page.js").then((m) => ({ default: m.PlaygroundPage })));
 const SegmentsListPage = lazy(() => import("./segments/list-page.js").then((m) => ({ default: m.SegmentsListPage })));
 const SegmentFormPage = lazy(() => import("./segments/form-page.js").then((m) => ({ default: m.SegmentFormPage })));
+const ImportPage = lazy(() => import("./segments/import-page.js").then((m) => ({ default: m.ImportPage })));
 const DeletedSegmentsPage = lazy(() => import("./segments/deleted-page.js").then((m) => ({ default: m.DeletedSegmentsPage })));
 const SegmentPage = lazy(() => import("./segments/segment-page.js").then((m) => ({ default: m.SegmentPage })));
 
@@ -28,7 +30,7 @@ interface RouteDef {
   pattern: string;
   title: (params: Record<string, string>) => string;
   /** The nav entry it belongs to. */
-  section: "segments" | "playground";
+  section: "segments" | "import" | "playground";
   render(route: Route, params: Record<string, string>, dark: boolean): ReactNode;
 }
 
@@ -38,11 +40,13 @@ const ROUTES: RouteDef[] = [
   { pattern: "/segments/deleted", section: "segments", title: () => "Recently deleted", render: () => <DeletedSegmentsPage /> },
   { pattern: "/segments/:id/edit", section: "segments", title: () => "Edit segment", render: (_r, p, dark) => withSegmentId(p, (id) => <SegmentFormPage key={`edit-${id}`} id={id} dark={dark} />) },
   { pattern: "/segments/:id", section: "segments", title: () => "Segment", render: (r, p) => withSegmentId(p, (id) => <SegmentPage key={id} id={id} route={r} />) },
+  { pattern: "/import", section: "import", title: () => "Import", render: (r) => <ImportPage route={r} /> },
   { pattern: "/playground", section: "playground", title: () => "Playground", render: (route, _p, dark) => <PlaygroundPage route={route} dark={dark} /> },
 ];
 
 const NAV: { href: string; label: string; section: RouteDef["section"] }[] = [
   { href: "#/segments", label: "Segments", section: "segments" },
+  { href: "#/import", label: "Import", section: "import" },
   { href: "#/playground", label: "Playground", section: "playground" },
 ];
 
@@ -190,7 +194,7 @@ export function App() {
             </a>
           ))}
         </nav>
-        {section === "segments" && <WhoAmI />}
+        {section !== null && section !== "playground" && <WhoAmI />}
         <button type="button" className="theme-toggle" onClick={() => setTheme(theme === "dark" ? "light" : "dark")} aria-pressed={theme === "dark"} data-testid="theme">
           Dark theme
         </button>
@@ -200,7 +204,7 @@ export function App() {
           // Keyed by the path: going to another page (the nav, Back) leaves an error behind rather than keeping it.
           <PageErrorBoundary key={route.path}>
             <Suspense fallback={<p className="page muted">Loading…</p>}>
-              {page.def.section === "segments" ? <TokenGate>{page.def.render(route, page.params, theme === "dark")}</TokenGate> : page.def.render(route, page.params, theme === "dark")}
+              {page.def.section !== "playground" ? <TokenGate>{page.def.render(route, page.params, theme === "dark")}</TokenGate> : page.def.render(route, page.params, theme === "dark")}
             </Suspense>
           </PageErrorBoundary>
         ) : home ? (

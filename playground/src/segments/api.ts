@@ -363,3 +363,108 @@ export type RulesOperand = { expression: string } | { segmentId: number };
 
 /** The logical difference between two versions' rules (POST /api/diff). */
 export const rulesDiff = (before: RulesOperand, after: RulesOperand) => call<RulesDiff>("POST", "/diff", { json: { old: before, new: after } }).then((r) => r.body);
+
+// ---- imports ------------------------------------------------------------------------------------------------
+
+/** What a file import reads: contacts (upserted by key) or events (appended). */
+export type ImportKind = "contacts" | "events";
+
+/** The file formats the import routes read (src/server/routes/imports.ts). */
+export type ImportFormat = "csv" | "jsonl" | "json" | "parquet";
+
+/**
+ * The largest file the import routes take: `segql serve`'s `maxImportBytes` (DEFAULT_MAX_IMPORT_BYTES in
+ * src/server/app.ts, which the API does not publish). A bigger file is refused here before its bytes are
+ * sent; a server embedded with a smaller limit answers 413 with its `limit`, which the page shows.
+ */
+export const MAX_IMPORT_BYTES = 128 * 1024 * 1024;
+
+/** A bad row of a file: where (`upload.csv:12`, line 12, field) and why. Parquet numbers rows, not lines. */
+export interface ImportProblem {
+  path: string;
+  message: string;
+  file?: string;
+  line?: number;
+  field?: string;
+}
+
+/** What the refresh after an import did to one dynamic segment. */
+export interface ImportRefresh {
+  segmentId: number;
+  name: string;
+  entered: number;
+  exited: number;
+  memberCount: number;
+  /** Set when the segment was not refreshed: its expression has problems. */
+  skipped?: string;
+}
+
+/**
+ * What an import did (the route's ImportReport): rows read, contacts added and updated (events: appended),
+ * the first 100 bad rows and their count (skipBad), and the refresh of every dynamic segment it triggered
+ * (empty when nothing was written).
+ */
+export interface ImportReport {
+  file: string;
+  rows: number;
+  inserted: number;
+  updated: number;
+  bad: ImportProblem[];
+  badCount: number;
+  refreshed: ImportRefresh[];
+}
+
+/** Options of `importFile`. */
+export interface ImportFileOptions {
+  format: ImportFormat;
+  /** Import the good rows and report the bad ones (default: one bad row refuses the whole file). */
+  skipBad: boolean;
+  /** Bytes sent so far of the file's size, while it uploads. */
+  onUpload?(sent: number, total: number): void;
+  /** Called once every byte is sent: the server is reading and writing the rows now. */
+  onUploaded?(): void;
+  /** Stops the upload; once the file is sent the server finishes the import whatever happens here. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Imports a file's contacts or events (`POST /api/{kind}/import`): its bytes as the body, sent as
+ * application/octet-stream with `format` in the query (so any file works whatever type the browser gives it).
+ * Through XMLHttpRequest rather than fetch: only it reports an upload's progress, which a file of many MB
+ * needs. Failures are `ApiError`s as for every other call: a refused file's problem (422 `invalid-input`
+ * with `problems` by line and field), 413 with the server's `limit`, a token wanted (401).
+ */
+export function importFile(kind: ImportKind, file: Blob, options: ImportFileOptions): Promise<ImportReport> {
+  const url = new URL(`${BASE}/${kind}/import`, document.baseURI);
+  url.searchParams.set("format", options.format);
+  if (options.skipBad) url.searchParams.set("skipBad", "true");
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", url.href);
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.setRequestHeader("Content-Type", "application/octet-stream");
+    const token = savedToken();
+    if (token) xhr.setRequestHeader("Authorization", `Bearer ${token}`);
+    const user = savedUser();
+    // As in `call`: header values are Latin-1, a name outside it goes percent-encoded.
+    if (user !== "") xhr.setRequestHeader("Segql-User", /^[\x20-\x7e\xa0-\xff]*$/.test(user) ? user : encodeURIComponent(user));
+    xhr.upload.onprogress = (e) => options.onUpload?.(e.loaded, e.lengthComputable ? e.total : file.size);
+    xhr.upload.onload = () => options.onUploaded?.();
+    xhr.onerror = () => reject(unanswered(new Error("the connection failed")));
+    xhr.onabort = () => reject(new DOMException("The upload was cancelled", "AbortError"));
+    xhr.onload = () => {
+      let body: unknown = null;
+      try {
+        body = xhr.responseText === "" ? null : JSON.parse(xhr.responseText);
+      } catch {
+        body = null;
+      }
+      if (xhr.status >= 200 && xhr.status < 300 && body !== null) return resolve(body as ImportReport);
+      const p = body && typeof body === "object" && "type" in body ? (body as Problem) : null;
+      reject(new ApiError(p ?? { type: "urn:segql:problem:http", title: xhr.statusText, status: xhr.status, detail: `${xhr.status} ${xhr.statusText}: the server's answer was not a problem document (is this the segments API?)` }));
+    };
+    if (options.signal?.aborted) return reject(new DOMException("The upload was cancelled", "AbortError"));
+    options.signal?.addEventListener("abort", () => xhr.abort(), { once: true });
+    xhr.send(file);
+  });
+}

@@ -86,6 +86,9 @@ export function SegmentsListPage() {
           <p className="muted">Audiences of your contacts: dynamic ones follow their rules, static ones are lists you pick.</p>
         </div>
         <div className="row">
+          <a className="button" href="#/import" data-testid="import-link">
+            Import contacts
+          </a>
           <a className="button" href="#/segments/deleted" data-testid="recently-deleted">
             Recently deleted
           </a>

@@ -1,0 +1,427 @@
+/**
+ * Import (`#/import?kind=contacts|events`): load contacts (added or updated by key) or events (added) from
+ * a CSV, JSON Lines, JSON or Parquet file, as `segql import` does, through `POST /api/{kind}/import`.
+ *
+ *   choose contacts / events ─▶ pick or drop a file ─▶ what it is (name, size, format; refused here when the
+ *   API could not take it) ─▶ Skip bad rows? ─▶ Import ─▶ the report (counts, bad rows, segments changed)
+ *                                                        or the refusal (bad rows by line and field)
+ *
+ * The expected columns come from the server's schema, with a CSV template of the header row made here.
+ * The running import lives outside the page (`currentImport`): leaving the page does not stop it, and
+ * coming back shows its progress or its result.
+ */
+import { useEffect, useId, useRef, useState, useSyncExternalStore, type DragEvent } from "react";
+import type { FieldDef, Schema } from "../../../src/schema/schema.js";
+import { health, importFile, MAX_IMPORT_BYTES, type ImportFormat, type ImportKind, type ImportReport } from "./api.js";
+import { plural } from "./format.js";
+import { formatBytes, ImportRefusal, ImportReportView } from "./import-result.js";
+import { navigate, type Route } from "../router.js";
+import { useSchema } from "./schema.js";
+import { ProblemNote, Switch, useLoad } from "./ui.js";
+
+// ---- the file: its format, and whether the API can take it -----------------------------------------------
+
+/** A file chosen for import, as the page describes it before sending. */
+interface ChosenFile {
+  file: File;
+  format: ImportFormat | null;
+  /** Why it cannot be imported as it is, or null. */
+  refusal: string | null;
+}
+
+const FORMAT_OF_EXTENSION: Record<string, ImportFormat> = { csv: "csv", jsonl: "jsonl", ndjson: "jsonl", json: "json", parquet: "parquet" };
+
+/** How each format is named on the page. */
+export const FORMAT_LABEL: Record<ImportFormat, string> = { csv: "CSV", jsonl: "JSON Lines", json: "JSON (an array of objects)", parquet: "Parquet" };
+
+/**
+ * What a file is (its format from the extension, as `segql import` tells it) and why the API could not take
+ * it: an unknown extension, a compressed or spreadsheet file (the API reads the bytes as they are), no bytes,
+ * or more bytes than the import limit — said before anything is sent.
+ */
+export function describeFile(file: File, maxBytes = MAX_IMPORT_BYTES): ChosenFile {
+  const dot = file.name.lastIndexOf(".");
+  const ext = dot > 0 ? file.name.slice(dot + 1).toLowerCase() : "";
+  const format = FORMAT_OF_EXTENSION[ext] ?? null;
+  let refusal: string | null = null;
+  if (ext === "gz" || ext === "zip") refusal = `${file.name} is compressed: unpack it first, then import the .csv, .jsonl, .json or .parquet file inside.`;
+  else if (ext === "xlsx" || ext === "xls" || ext === "ods" || ext === "numbers") refusal = `${file.name} is a spreadsheet: save it as CSV first (in Excel: File › Save As › CSV UTF-8), then import the .csv file.`;
+  else if (format === null) refusal = `Cannot tell the format of ${file.name} from its ${ext ? `extension “.${ext}”` : "name (it has no extension)"}: the import reads .csv, .jsonl (or .ndjson), .json and .parquet files.`;
+  else if (file.size === 0) refusal = `${file.name} is empty: there is nothing to import.`;
+  else if (file.size > maxBytes) refusal = `${file.name} is ${formatBytes(file.size)}; the import takes files up to ${formatBytes(maxBytes)}. Split it into smaller files, or import it on the server with segql import.`;
+  return { file, format, refusal };
+}
+
+// ---- the running import: outside the page, so it survives leaving it -------------------------------------
+
+/** An import started from this page: sending, then the server at work, then its report or its refusal. */
+interface ImportJob {
+  kind: ImportKind;
+  file: File;
+  format: ImportFormat;
+  skipBad: boolean;
+  phase: "uploading" | "importing" | "done" | "failed" | "cancelled";
+  /** Bytes sent so far. */
+  sent: number;
+  report: ImportReport | null;
+  error: unknown;
+  cancel(): void;
+}
+
+let currentImport: ImportJob | null = null;
+const listeners = new Set<() => void>();
+
+function setImport(job: ImportJob | null): void {
+  currentImport = job;
+  for (const l of listeners) l();
+}
+
+function subscribe(l: () => void): () => void {
+  listeners.add(l);
+  return () => listeners.delete(l);
+}
+
+/** Starts an import; its progress and outcome go to `currentImport`. */
+function startImport(kind: ImportKind, file: File, format: ImportFormat, skipBad: boolean): void {
+  const controller = new AbortController();
+  const job: ImportJob = { kind, file, format, skipBad, phase: "uploading", sent: 0, report: null, error: null, cancel: () => controller.abort() };
+  const update = (patch: Partial<ImportJob>) => {
+    // A later import replaces this one: its late news is dropped.
+    if (currentImport?.file !== file || currentImport.cancel !== job.cancel) return;
+    setImport({ ...currentImport, ...patch });
+  };
+  setImport(job);
+  importFile(kind, file, {
+    format,
+    skipBad,
+    signal: controller.signal,
+    onUpload: (sent) => update({ sent }),
+    onUploaded: () => update({ phase: "importing", sent: file.size }),
+  }).then(
+    (report) => update({ phase: "done", report }),
+    (error: unknown) => update(error instanceof DOMException && error.name === "AbortError" ? { phase: "cancelled" } : { phase: "failed", error }),
+  );
+}
+
+// ---- the expected columns -----------------------------------------------------------------------------------
+
+/** A column a file may have: its name, its type in words, and a note (required, values, where it goes). */
+interface ExpectedColumn {
+  name: string;
+  type: string;
+  note: string;
+}
+
+/** How a value of each type is written in a file (the importer's readers: src/data/convert.ts). */
+function typeInWords(f: FieldDef): { type: string; note: string } {
+  switch (f.type) {
+    case "string":
+      return { type: "text", note: "" };
+    case "number":
+      return { type: "number", note: "" };
+    case "boolean":
+      return { type: "true or false", note: "also yes/no, 1/0" };
+    case "date":
+      return { type: "date", note: "such as 2024-01-31" };
+    case "timestamp":
+      return { type: "timestamp", note: "such as 2024-01-31T10:00:00Z" };
+    case "list":
+      return { type: "list of text", note: "CSV: a JSON array or values separated by ;" };
+    case "enum": {
+      const values = f.values ?? [];
+      const shown = values.slice(0, 8).join(", ");
+      return { type: "one of", note: values.length > 8 ? `${shown}, … (${values.length} values)` : shown };
+    }
+  }
+}
+
+/**
+ * The columns a file of contacts or events has, in the order of the CSV template: contacts by the key,
+ * then each field; events by the contact's key, the name, the time, the properties with a column of their
+ * own, then `properties` (a JSON object with the others).
+ */
+export function expectedColumns(schema: Schema, kind: ImportKind): ExpectedColumn[] {
+  if (kind === "contacts") {
+    const key = Object.values(schema.fields).find((f) => f.name === schema.key);
+    const others = Object.values(schema.fields).filter((f) => f.name !== schema.key);
+    return [
+      { name: schema.key, type: key ? typeInWords(key).type : "text", note: "required: the contact's key (a row with a known key updates it)" },
+      ...others.map((f) => ({ name: f.name, ...typeInWords(f) })),
+    ];
+  }
+  const ev = schema.events!;
+  const props = Object.values(ev.properties);
+  const own = props.filter((p) => p.ownColumn);
+  const bag = props.filter((p) => !p.ownColumn);
+  const names = ev.names && ev.names.length > 0 ? `one of ${ev.names.join(", ")}` : "";
+  return [
+    { name: ev.contactKey, type: "text", note: "required: the key of a contact already imported" },
+    { name: ev.name, type: "text", note: `required: the event's name${names ? ` (${names})` : ""}` },
+    { name: ev.time, type: "timestamp", note: "required: when it happened, such as 2024-01-31T10:00:00Z" },
+    ...own.map((p) => ({ name: p.name, ...typeInWords(p) })),
+    ...(bag.length > 0
+      ? [{ name: ev.propertiesColumn, type: "JSON object", note: `optional: ${bag.map((p) => `${p.name} (${typeInWords(p).type})`).join(", ")}` }]
+      : []),
+  ];
+}
+
+/** One CSV cell (RFC 4180): quoted when it holds a comma, a quote or a line break. */
+function csvCell(text: string): string {
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** A CSV file holding the header row of `columns`, as a link target (made here: nothing is asked of the server). */
+export function templateHref(columns: readonly ExpectedColumn[]): string {
+  return `data:text/csv;charset=utf-8,${encodeURIComponent(`${columns.map((c) => csvCell(c.name)).join(",")}\r\n`)}`;
+}
+
+// ---- the page -------------------------------------------------------------------------------------------------
+
+export function ImportPage({ route }: { route: Route }) {
+  const { schema, error: schemaError } = useSchema();
+  const hasEvents = schema?.events !== undefined;
+  const asked = route.params.get("kind") === "events" ? "events" : "contacts";
+  const kind: ImportKind = asked === "events" && (schema === null || hasEvents) ? "events" : "contacts";
+  // In the address (a link can open the events form), replacing the entry: the kind is no page of its own.
+  const setKind = (k: ImportKind) => navigate(`${route.path}${k === "contacts" ? "" : `?kind=${k}`}`, true);
+  const job = useSyncExternalStore(subscribe, () => currentImport);
+  const [chosen, setChosen] = useState<ChosenFile | null>(null);
+  const [skipBad, setSkipBad] = useState(false);
+  const [dragging, setDragging] = useState(false);
+  const [dropNote, setDropNote] = useState<string | null>(null);
+  const input = useRef<HTMLInputElement>(null);
+  const outcomeHeading = useRef<HTMLHeadingElement>(null);
+  const kindName = useId();
+  const finished = job?.phase === "done" || job?.phase === "failed";
+  const counts = useLoad(() => health(), [finished ? job : null]);
+
+  // The outcome takes the focus when it arrives while the page is open (it is announced and read next).
+  const seen = useRef(job);
+  useEffect(() => {
+    if (job !== seen.current && (job?.phase === "done" || job?.phase === "failed")) outcomeHeading.current?.focus();
+    seen.current = job;
+  }, [job]);
+
+  const choose = (file: File | undefined) => {
+    setDropNote(null);
+    // The last import's outcome is about another file: it goes once a new one is chosen (a running one stays).
+    if (currentImport && currentImport.phase !== "uploading" && currentImport.phase !== "importing") setImport(null);
+    setChosen(file ? describeFile(file) : null);
+  };
+  const onDrop = (e: DragEvent) => {
+    e.preventDefault();
+    setDragging(false);
+    const files = e.dataTransfer.files;
+    choose(files[0]);
+    if (files.length > 1) setDropNote(`${plural(files.length, "file")} dropped: one is imported at a time, so ${files[0]!.name} is chosen.`);
+  };
+  const running = job?.phase === "uploading" || job?.phase === "importing";
+  const canImport = chosen !== null && chosen.refusal === null && chosen.format !== null && !running && schema !== null;
+  const run = (file: File, format: ImportFormat, k: ImportKind, skip: boolean) => startImport(k, file, format, skip);
+  const again = () => {
+    setImport(null);
+    setChosen(null);
+    if (input.current) input.current.value = "";
+    window.setTimeout(() => input.current?.focus());
+  };
+  const columns = schema ? expectedColumns(schema, kind) : [];
+
+  return (
+    <div className="page import-page">
+      <header className="page-head">
+        <div>
+          <h1>Import</h1>
+          <p className="muted lead">
+            Load contacts or events from a file: CSV, JSON Lines, JSON or Parquet. Contacts are added, or updated when their key is already here; events are added. Every
+            dynamic segment is refreshed after, and you see whose members changed.
+          </p>
+        </div>
+        {counts.data && (
+          <p className="muted small import-counts" data-testid="store-counts">
+            Now: {plural(counts.data.contacts, "contact")}, {plural(counts.data.events, "event")}
+          </p>
+        )}
+      </header>
+      <ProblemNote error={schemaError} />
+
+      <div className="import-layout">
+        <div className="import-main">
+          <section className="card" aria-labelledby="import-file-title">
+            <h2 id="import-file-title">File</h2>
+            <fieldset className="import-kind">
+              <legend>What the file holds</legend>
+              {(["contacts", "events"] as const).map((k) => (
+                <label key={k} className="check">
+                  <input type="radio" name={kindName} value={k} checked={kind === k} onChange={() => setKind(k)} disabled={k === "events" && schema !== null && !hasEvents} data-testid={`kind-${k}`} />
+                  {k === "contacts" ? "Contacts" : "Events"}
+                </label>
+              ))}
+              {schema !== null && !hasEvents && <p className="muted small">Events: this store keeps none (its schema has no events section).</p>}
+            </fieldset>
+
+            <div
+              className={`drop-zone${dragging ? " dragging" : ""}`}
+              onDragEnter={(e) => {
+                e.preventDefault();
+                setDragging(true);
+              }}
+              onDragOver={(e) => e.preventDefault()}
+              onDragLeave={(e) => e.currentTarget === e.target && setDragging(false)}
+              onDrop={onDrop}
+              data-testid="drop-zone"
+            >
+              <label className="button">
+                <input
+                  ref={input}
+                  type="file"
+                  className="visually-hidden"
+                  accept=".csv,.jsonl,.ndjson,.json,.parquet,text/csv,application/json"
+                  onChange={(e) => choose(e.target.files?.[0])}
+                  data-testid="import-file"
+                />
+                {chosen ? "Choose another file…" : "Choose a file…"}
+              </label>
+              <span className="muted small">or drop it here · CSV, JSON Lines, JSON or Parquet, up to {formatBytes(MAX_IMPORT_BYTES)}</span>
+            </div>
+            {dropNote && <p className="muted small">{dropNote}</p>}
+
+            {chosen && (
+              <div className={`import-file${chosen.refusal ? " refused" : ""}`} data-testid="chosen-file">
+                <dl>
+                  <dt>File</dt>
+                  <dd className="import-file-name" data-testid="chosen-name">
+                    {chosen.file.name}
+                  </dd>
+                  <dt>Size</dt>
+                  <dd data-testid="chosen-size">{formatBytes(chosen.file.size)}</dd>
+                  <dt>Format</dt>
+                  <dd data-testid="chosen-format">{chosen.format ? FORMAT_LABEL[chosen.format] : "unknown"}</dd>
+                </dl>
+                {chosen.refusal && (
+                  <p className="field-error" role="alert" data-testid="file-refusal">
+                    {chosen.refusal}
+                  </p>
+                )}
+              </div>
+            )}
+
+            <Switch
+              checked={skipBad}
+              onChange={setSkipBad}
+              label="Skip bad rows"
+              testId="skip-bad"
+              description={
+                skipBad
+                  ? "The good rows are imported; the bad ones are listed by line and field."
+                  : "Off: one bad row refuses the whole file and nothing is written; you get the bad rows by line and field to fix."
+              }
+            />
+
+            <div className="row import-actions">
+              <button type="button" className="primary" disabled={!canImport} onClick={() => chosen?.format && run(chosen.file, chosen.format, kind, skipBad)} data-testid="import">
+                {running ? "Importing…" : `Import ${kind}`}
+              </button>
+              {!chosen && <span className="muted small">Choose a file first.</span>}
+            </div>
+          </section>
+
+          <div className="import-outcome">
+            {job && running && (
+              <div className="notice import-progress" role="status" data-testid="import-running">
+                {job.phase === "uploading" ? (
+                  <>
+                    <span>
+                      Sending {job.file.name}: {formatBytes(job.sent)} of {formatBytes(job.file.size)}
+                    </span>
+                    <progress max={job.file.size} value={job.sent} aria-label={`Sending ${job.file.name}`} />
+                    <button type="button" className="small" onClick={job.cancel} data-testid="cancel-import">
+                      Cancel
+                    </button>
+                  </>
+                ) : (
+                  <>
+                    <span>
+                      Importing {job.kind} from {job.file.name}: the server is checking the rows, writing them and refreshing the dynamic segments.
+                    </span>
+                    <progress aria-label={`Importing ${job.file.name}`} />
+                  </>
+                )}
+                <span className="muted small">You can keep using the app meanwhile: the result shows here when you come back.</span>
+              </div>
+            )}
+            {job?.phase === "cancelled" && (
+              <div className="notice" role="status" data-testid="import-cancelled">
+                <span>Cancelled before {job.file.name} was sent: nothing was imported.</span>
+              </div>
+            )}
+            {job?.phase === "done" && job.report && (
+              <ImportReportView report={job.report} kind={job.kind} fileName={job.file.name} format={job.format} headingRef={outcomeHeading} onAgain={again} />
+            )}
+            {job?.phase === "failed" && (
+              <ImportRefusal
+                error={job.error}
+                kind={job.kind}
+                fileName={job.file.name}
+                format={job.format}
+                headingRef={outcomeHeading}
+                retry={
+                  !job.skipBad && (
+                    <div className="row">
+                      <button type="button" className="primary" onClick={() => run(job.file, job.format, job.kind, true)} data-testid="retry-skip-bad">
+                        Import the good rows, skip the bad ones
+                      </button>
+                    </div>
+                  )
+                }
+              />
+            )}
+          </div>
+        </div>
+
+        <section className="card" aria-labelledby="import-columns-title" data-testid="expected-columns">
+          <div className="card-head">
+            <h2 id="import-columns-title">Expected columns</h2>
+            {schema && (
+              <a className="button small" href={templateHref(columns)} download={`${kind}-template.csv`} data-testid="template">
+                Download a CSV template
+              </a>
+            )}
+          </div>
+          <p className="muted small">
+            {kind === "contacts"
+              ? "One row per contact. Only the key is required; a column left out keeps what is stored, an empty cell clears it. Names are matched exactly."
+              : "One row per event, for contacts already imported. JSON files give properties as an object; a CSV cell holds it as JSON text."}
+          </p>
+          {schema ? (
+            <div className="table-scroll">
+              <table className="data-table import-columns" data-testid="columns-table">
+                <caption className="visually-hidden">Columns of a file of {kind}</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Column</th>
+                    <th scope="col">Type</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {columns.map((c) => (
+                    <tr key={c.name} data-testid="column-row" data-name={c.name}>
+                      <td className="key-cell">{c.name}</td>
+                      <td>
+                        {c.type}
+                        {c.note && <span className="muted small import-note"> {c.note}</span>}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          ) : schemaError ? null : (
+            <p className="muted">Loading…</p>
+          )}
+        </section>
+      </div>
+
+    </div>
+  );
+}
+
