@@ -6,6 +6,8 @@
  *   #/segments/deleted      recently deleted segments: restore, delete forever
  *   #/segments/:id          a segment: members, expression and SQL, why, history, activity
  *   #/segments/:id/edit     edit a segment
+ *   #/contacts              the contacts: search, filter, sort, pages
+ *   #/contacts/:key         a contact (key percent-encoded): values, segments, events, why not
  *   #/import                import contacts or events from a file
  *   #/playground            the playground (works anywhere, no server)
  *   #/                      the segments when the API answers, else the playground
@@ -24,13 +26,15 @@ const SegmentFormPage = lazy(() => import("./segments/form-page.js").then((m) =>
 const ImportPage = lazy(() => import("./segments/import-page.js").then((m) => ({ default: m.ImportPage })));
 const DeletedSegmentsPage = lazy(() => import("./segments/deleted-page.js").then((m) => ({ default: m.DeletedSegmentsPage })));
 const SegmentPage = lazy(() => import("./segments/segment-page.js").then((m) => ({ default: m.SegmentPage })));
+const ContactsPage = lazy(() => import("./segments/contacts-page.js").then((m) => ({ default: m.ContactsPage })));
+const ContactPage = lazy(() => import("./segments/contact-page.js").then((m) => ({ default: m.ContactPage })));
 
 /** A page of the app. */
 interface RouteDef {
   pattern: string;
   title: (params: Record<string, string>) => string;
   /** The nav entry it belongs to. */
-  section: "segments" | "import" | "playground";
+  section: "segments" | "contacts" | "import" | "playground";
   render(route: Route, params: Record<string, string>, dark: boolean): ReactNode;
 }
 
@@ -40,12 +44,15 @@ const ROUTES: RouteDef[] = [
   { pattern: "/segments/deleted", section: "segments", title: () => "Recently deleted", render: () => <DeletedSegmentsPage /> },
   { pattern: "/segments/:id/edit", section: "segments", title: () => "Edit segment", render: (_r, p, dark) => withSegmentId(p, (id) => <SegmentFormPage key={`edit-${id}`} id={id} dark={dark} />) },
   { pattern: "/segments/:id", section: "segments", title: () => "Segment", render: (r, p) => withSegmentId(p, (id) => <SegmentPage key={id} id={id} route={r} />) },
+  { pattern: "/contacts", section: "contacts", title: () => "Contacts", render: (r) => <ContactsPage route={r} /> },
+  { pattern: "/contacts/:key", section: "contacts", title: (p) => `Contact ${p["key"] ?? ""}`, render: (_r, p) => <ContactPage key={p["key"]} contactKey={p["key"] ?? ""} /> },
   { pattern: "/import", section: "import", title: () => "Import", render: (r) => <ImportPage route={r} /> },
   { pattern: "/playground", section: "playground", title: () => "Playground", render: (route, _p, dark) => <PlaygroundPage route={route} dark={dark} /> },
 ];
 
 const NAV: { href: string; label: string; section: RouteDef["section"] }[] = [
   { href: "#/segments", label: "Segments", section: "segments" },
+  { href: "#/contacts", label: "Contacts", section: "contacts" },
   { href: "#/import", label: "Import", section: "import" },
   { href: "#/playground", label: "Playground", section: "playground" },
 ];

@@ -63,8 +63,23 @@ export function matchPath(pattern: string, path: string): Record<string, string>
   for (let i = 0; i < p.length; i++) {
     if (p[i]!.startsWith(":")) {
       if (a[i] === "") return null;
-      out[p[i]!.slice(1)] = decodeURIComponent(a[i]!);
+      out[p[i]!.slice(1)] = decodePart(a[i]!);
     } else if (p[i] !== a[i]) return null;
   }
   return out;
+}
+
+/**
+ * A part of a path with its escapes decoded, as `decodeURIComponent` does; a `%` that starts no escape stays
+ * as typed (`#/contacts/100%`, a key a person typed into the address) instead of throwing "URI malformed",
+ * which left the whole app blank.
+ */
+function decodePart(part: string): string {
+  return part.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run;
+    }
+  });
 }

@@ -279,7 +279,28 @@ export const memberCounts = (id: number, points = 120) => call<{ items: MemberCo
 export const preview = (body: { expression: string; limit?: number; dialect?: string; conditionCounts?: boolean; segmentId?: number; impactKeys?: number; orderBy?: string; descending?: boolean }) =>
   call<Preview>("POST", "/preview", { json: body }).then((r) => r.body);
 /** Why / why not, for a saved segment. */
-export const whySegment = (id: number, key: string) => call<Why>("GET", `/segments/${id}/why/${encodeURIComponent(key)}`).then((r) => r.body);
+export const whySegment = async (id: number, key: string) => (await call<Why>("GET", `/segments/${id}/why/${keyInPath(key)}`)).body;
+/** A contact's values, the segments it is in now and its most recent events (newest first, at most 100). */
+export type ContactRecord = z.infer<typeof S.ContactRecordSchema>;
+/** One contact (`GET /api/contacts/{key}`); a key that is no contact is a 404 `not-found`. */
+export const getContact = async (key: string) => (await call<ContactRecord>("GET", `/contacts/${keyInPath(key)}`)).body;
+
+/**
+ * A contact key as one segment of a URL path. `.` and `..` cannot be one: URLs read them as "this" and "the
+ * parent" path step (also percent-encoded, %2E), so the request would reach another route; such a key is
+ * refused here, saying why, instead.
+ */
+function keyInPath(key: string): string {
+  if (key === "." || key === "..") {
+    throw new ApiError({
+      type: "urn:segql:problem:key-not-in-path",
+      title: "This key cannot be looked up by its address",
+      status: 0,
+      detail: `a contact key “${key}” cannot be part of a URL path (it reads as a path step), so the API cannot be asked about it; find it in the contacts table instead`,
+    });
+  }
+  return encodeURIComponent(key);
+}
 /** Contacts by search text and/or filter expression. */
 export const contacts = (q: { search?: string; filter?: string; orderBy?: string; descending?: boolean; limit?: number; cursor?: string | null }) =>
   call<Page<Contact> & { total: number }>("GET", "/contacts", { query: q }).then((r) => r.body);

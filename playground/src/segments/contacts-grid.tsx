@@ -1,7 +1,7 @@
 /**
  * A table of contacts (the key first, then the schema's fields in order), with optional checkboxes
- * (picking contacts), sortable headers (the server sorts) and a per-row action. Empty values show as a
- * dash; numbers are right-aligned.
+ * (picking contacts), sortable headers (the server sorts), a per-row action and keys that link to the
+ * contact's page. Empty values show as a dash; numbers are right-aligned.
  */
 import type { ReactNode } from "react";
 import type { Contact } from "./api.js";
@@ -27,10 +27,20 @@ export interface ContactsGridProps {
   action?(row: Contact): ReactNode;
   /** Keys of rows struck through (members to remove on Save). */
   struck?: ReadonlySet<string>;
+  /**
+   * The key of each row links to the contact's page: in this tab, or in a new one where leaving the page
+   * would lose what is being done on it (a picker inside an unsaved form).
+   */
+  keyLinks?: "same-tab" | "new-tab";
   testId?: string;
 }
 
-export function ContactsGrid({ rows, keyField, caption, columns, maxColumns = 12, picked, onPick, onPickPage, locked, sort, onSort, action, struck, testId }: ContactsGridProps) {
+/** The address of a contact's page (`#/contacts/{key}`): the key percent-encoded, so `/`, `?`, `#`, `%` and spaces stay in it. */
+export function contactHref(key: string): string {
+  return `#/contacts/${encodeURIComponent(key)}`;
+}
+
+export function ContactsGrid({ rows, keyField, caption, columns, maxColumns = 12, picked, onPick, onPickPage, locked, sort, onSort, action, struck, keyLinks, testId }: ContactsGridProps) {
   // The fields that hold something on this page first (a page of shop customers has no Telco values).
   const candidates = (columns ?? Object.keys(rows[0] ?? {})).filter((c) => c !== keyField);
   const filled = candidates.filter((c) => rows.some((r) => !isEmpty(r[c])));
@@ -90,7 +100,7 @@ export function ContactsGrid({ rows, keyField, caption, columns, maxColumns = 12
                 {action && <td className="row-action">{action(r)}</td>}
                 {all.map((c) => (
                   <td key={c} className={typeof r[c] === "number" ? "num" : c === keyField ? "key-cell" : undefined}>
-                    {formatValue(r[c])}
+                    {c === keyField && keyLinks ? <KeyLink contactKey={key} newTab={keyLinks === "new-tab"} /> : formatValue(r[c])}
                   </td>
                 ))}
               </tr>
@@ -99,6 +109,17 @@ export function ContactsGrid({ rows, keyField, caption, columns, maxColumns = 12
         </tbody>
       </table>
     </div>
+  );
+}
+
+/** A key linking to its contact's page; one opening a new tab says so (to screen readers too). */
+function KeyLink({ contactKey, newTab }: { contactKey: string; newTab: boolean }) {
+  return newTab ? (
+    <a href={contactHref(contactKey)} target="_blank" rel="noopener" title="Opens the contact's page in a new tab" aria-label={`${contactKey} (opens in a new tab)`}>
+      {contactKey}
+    </a>
+  ) : (
+    <a href={contactHref(contactKey)}>{contactKey}</a>
   );
 }
 

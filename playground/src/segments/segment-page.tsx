@@ -23,7 +23,6 @@ import {
   segmentChanges,
   segmentVersions,
   whySegment,
-  type ExplainNode,
   type MemberCountPoint,
   type MembershipChange,
   type Segment,
@@ -37,6 +36,7 @@ import { DeleteDialog } from "./list-page.js";
 import { useSchema } from "./schema.js";
 import { Dialog, KindBadge, ProblemNote, useLoad, useToast } from "./ui.js";
 import { handOverDeleted } from "./undo-delete.js";
+import { WhyResult } from "./why-view.js";
 
 const TABS = [
   { id: "members", label: "Members" },
@@ -337,6 +337,7 @@ function MembersTab({ segment, keyField, onWhy }: { segment: Segment; keyField: 
           keyField={keyField}
           caption={`Members of ${segment.name}`}
           maxColumns={9}
+          keyLinks="same-tab"
           sort={sort}
           onSort={(field) => setSort((s) => (s?.field === field ? { field, descending: !s.descending } : { field, descending: false }))}
           action={(r) => (
@@ -493,67 +494,9 @@ function WhyTab({ segment, initialKey }: { segment: Segment; initialKey: string 
       </form>
       <p className="muted small">Pick a member with “Why?” in the members table, or type any contact's key.</p>
       <ProblemNote error={why.error} />
-      {why.data && (
-        <div data-testid="why-result">
-          <p className={`verdict ${why.data.matches ? "yes" : "no"}`}>
-            <strong>{why.data.key}</strong> {why.data.matches ? "is in" : "is not in"} “{segment.name}”.
-          </p>
-          <ul className="why-tree">
-            <WhyNode node={why.data.root} />
-          </ul>
-        </div>
-      )}
+      {why.data && <WhyResult why={why.data} segmentName={segment.name} />}
     </section>
   );
-}
-
-function WhyNode({ node }: { node: ExplainNode }) {
-  const read = node.read;
-  return (
-    <li>
-      <span className={`mark ${node.value ? "yes" : "no"}`}>{node.value ? "✓ true" : "✗ false"}</span> <code>{node.label}</code>
-      {read && <span className="read muted small"> — {describeRead(read)}</span>}
-      {node.children.length > 0 && (
-        <ul>
-          {node.children.map((c, i) => (
-            <WhyNode key={i} node={c} />
-          ))}
-        </ul>
-      )}
-    </li>
-  );
-}
-
-/** What a condition read, in words: the field's value; the events counted and the measure taken over them. */
-function describeRead(read: Record<string, unknown>): string {
-  if (read["kind"] === "field") return `${String(read["field"])} is ${read["value"] === null || read["value"] === undefined ? "empty" : JSON.stringify(read["value"])}`;
-  if (read["kind"] === "events") {
-    const named = Number(read["named"] ?? 0);
-    const parts = [plural(named, `“${String(read["name"])}” event`)];
-    if (read["inWindow"] !== undefined && read["inWindow"] !== read["named"]) parts.push(`${formatCount(Number(read["inWindow"]))} in the window`);
-    if (read["matching"] !== undefined && read["matching"] !== read["inWindow"]) parts.push(`${formatCount(Number(read["matching"]))} matching the filter`);
-    const m = read["measure"] as Record<string, unknown> | null | undefined;
-    // The measure the test was on, named as the condition names it ("sum of amount"), not by its kind.
-    if (m && m["kind"] === "aggregate") {
-      const fn = m["fn"] === "avg" ? "average" : String(m["fn"]);
-      parts.push(`${fn} of ${String(m["property"])} ${typeof m["value"] === "number" ? formatNumber(m["value"]) : "none (no values)"}`);
-    } else if (m && (m["kind"] === "first" || m["kind"] === "last")) {
-      parts.push(`${String(m["kind"])} time ${typeof m["time"] === "string" ? formatInstant(m["time"]) : "none"}`);
-    }
-    return parts.join(", ");
-  }
-  if (read["kind"] === "filter" && typeof read["matching"] === "number" && typeof read["of"] === "number") return `${formatCount(read["matching"])} of ${plural(read["of"], "event")} pass it`;
-  return Object.entries(read)
-    .filter(([k]) => k !== "kind")
-    .map(([k, v]) => `${k} ${JSON.stringify(v)}`)
-    .join(", ");
-}
-
-const numberFormat = new Intl.NumberFormat("en-US", { maximumFractionDigits: 6 });
-
-/** 77,183.6 */
-function formatNumber(n: number): string {
-  return numberFormat.format(n);
 }
 
 /**

@@ -2,13 +2,16 @@
  * Picking the contacts of a static segment: search by any field (the server's contact search), filter
  * by an expression, tick contacts page by page, "Select all N matches" of the filter (kept as the filter:
  * the server adds its matches when the segment is saved, in one statement), and paste or upload a list of
- * keys — keys that are not contacts are listed, never dropped silently.
+ * keys — keys that are not contacts are listed, never dropped silently. The search, filter, sort and pages
+ * are contact-search.tsx's (the Contacts page has the same); a row's key opens the contact in a new tab, so
+ * the unsaved form stays as it is.
  */
-import { useEffect, useId, useRef, useState, type ChangeEvent } from "react";
-import { ApiError, contacts, lookupKeys, MAX_SEARCH, type ApiDiagnostic } from "./api.js";
+import { useId, useRef, useState, type ChangeEvent } from "react";
+import { lookupKeys } from "./api.js";
 import { ContactsGrid } from "./contacts-grid.js";
+import { contactCountText, ContactSearchFields, ContactsPager, NoContactMatches, useContactPages } from "./contact-search.js";
 import { formatCount, plural } from "./format.js";
-import { ProblemNote, useLoad } from "./ui.js";
+import { ProblemNote } from "./ui.js";
 
 /** What the picker has picked: keys, and filters whose every match is in. */
 export interface Picks {
@@ -65,12 +68,8 @@ function splitCsv(line: string): string[] {
 }
 
 export function StaticPicker({ keyField, picks, onChange, segmentId }: StaticPickerProps) {
-  const [search, setSearch] = useState("");
-  const [query, setQuery] = useState("");
-  const [filterDraft, setFilterDraft] = useState("");
-  const [filter, setFilter] = useState("");
-  const [sort, setSort] = useState<{ field: string; descending: boolean } | null>(null);
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const found = useContactPages(PAGE);
+  const { query, filter, rows, total } = found;
   const pasteId = useId();
   const uploadId = useId();
   const [paste, setPaste] = useState("");
@@ -78,19 +77,8 @@ export function StaticPicker({ keyField, picks, onChange, segmentId }: StaticPic
   const [pasteError, setPasteError] = useState<unknown>(null);
   const fileInput = useRef<HTMLInputElement>(null);
 
-  useEffect(() => {
-    const t = window.setTimeout(() => setQuery(search.trim()), 250);
-    return () => window.clearTimeout(t);
-  }, [search]);
-  useEffect(() => setCursors([null]), [query, filter, sort]);
-  const cursor = cursors[cursors.length - 1] ?? null;
-  const page = useLoad(
-    () => contacts({ search: query || undefined, filter: filter || undefined, orderBy: sort?.field, descending: sort?.descending, limit: PAGE, cursor }),
-    [query, filter, sort, cursor],
-  );
   const picked = new Set(picks.keys);
   const setKeys = (keys: Iterable<string>) => onChange({ ...picks, keys: [...new Set(keys)] });
-  const filterProblem = page.error instanceof ApiError && page.error.kind === "invalid-expression" ? (page.error.problem["diagnostics"] as ApiDiagnostic[] | undefined)?.find((d) => d.severity === "error") : undefined;
 
   const addKeys = async (text: string, from: string) => {
     const keys = keysOfText(text, keyField);
@@ -126,74 +114,17 @@ export function StaticPicker({ keyField, picks, onChange, segmentId }: StaticPic
     if (fileInput.current) fileInput.current.value = "";
   };
 
-  const rows = page.data?.items ?? [];
-  const pageIndex = cursors.length - 1;
-  const total = page.data?.total ?? 0;
   return (
     <div className="picker" data-testid="static-picker">
       <section className="card" aria-labelledby="pick-title">
         <div className="card-head">
           <h2 id="pick-title">Pick contacts</h2>
           <span className="muted small" aria-live="polite" data-testid="picker-count">
-            {/* A filter with an error is not applied: the rows below are still those of the last good request. */}
-            {filterProblem
-              ? `The filter is not applied (it has an error)${page.data ? "; the contacts below are from before it" : ""}`
-              : page.data
-                ? `${plural(total, "contact")}${query || filter ? " found" : ""}`
-                : page.loading
-                  ? "Loading…"
-                  : ""}
+            {contactCountText(found)}
           </span>
         </div>
-        <div className="picker-controls">
-          <label className="field grow">
-            <span>Search any field</span>
-            <input type="search" value={search} onChange={(e) => setSearch(e.target.value)} onKeyDown={(e) => e.key === "Enter" && e.preventDefault()} placeholder="name, key, city, tag…" data-testid="picker-search" maxLength={MAX_SEARCH} />
-          </label>
-          {/* Not a <form>: this sits inside the segment's form, and Enter here must filter, not save. */}
-          <div className="field grow filter-form">
-            <label htmlFor={`${pasteId}-filter`}>Filter by an expression</label>
-            <div className="row">
-              <input
-                id={`${pasteId}-filter`}
-                type="text"
-                className="code-input"
-                value={filterDraft}
-                onChange={(e) => setFilterDraft(e.target.value)}
-                onKeyDown={(e) => {
-                  if (e.key === "Enter") {
-                    e.preventDefault();
-                    setFilter(filterDraft.trim());
-                  }
-                }}
-                placeholder='tenure > 24 and contract = "Two year"'
-                data-testid="picker-filter"
-              />
-              <button type="button" onClick={() => setFilter(filterDraft.trim())}>
-                Filter
-              </button>
-              {filter && (
-                <button
-                  type="button"
-                  onClick={() => {
-                    setFilter("");
-                    setFilterDraft("");
-                  }}
-                >
-                  Clear
-                </button>
-              )}
-            </div>
-          </div>
-        </div>
-        {filterProblem ? (
-          <p className="problem" role="alert">
-            The filter has an error at {filterProblem.line}:{filterProblem.column}: {filterProblem.message}
-          </p>
-        ) : (
-          !(page.error instanceof ApiError && page.error.kind === "invalid-expression") && <ProblemNote error={page.error} />
-        )}
-        {filter && page.data && !filterProblem && (
+        <ContactSearchFields pages={found} testIdPrefix="picker" />
+        {filter && found.page.data && !found.filterProblem && (
           <div className="select-all">
             <span>
               {plural(total, "contact")} match <code>{filter}</code>
@@ -218,24 +149,15 @@ export function StaticPicker({ keyField, picks, onChange, segmentId }: StaticPic
             locked={filter && picks.filters.includes(filter) ? "in the selection through the filter" : undefined}
             onPick={(k, on) => setKeys(on ? [...picks.keys, k] : picks.keys.filter((x) => x !== k))}
             onPickPage={(on) => setKeys(on ? [...picks.keys, ...rows.map((r) => String(r[keyField]))] : picks.keys.filter((k) => !rows.some((r) => String(r[keyField]) === k)))}
-            sort={sort}
-            onSort={(field) => setSort((s) => (s?.field === field ? { field, descending: !s.descending } : { field, descending: false }))}
+            sort={found.sort}
+            onSort={found.toggleSort}
+            keyLinks="new-tab"
             testId="picker-table"
           />
         ) : (
-          page.data && <p className="muted empty-note">No contact matches{query ? ` “${query}”` : ""}{filter ? " and the filter" : ""}.</p>
+          <NoContactMatches pages={found} />
         )}
-        <div className="pager">
-          <button type="button" onClick={() => setCursors((c) => c.slice(0, -1))} disabled={pageIndex === 0}>
-            ← Previous
-          </button>
-          <span className="muted small">
-            {rows.length > 0 ? `${formatCount(pageIndex * PAGE + 1)}–${formatCount(pageIndex * PAGE + rows.length)} of ${formatCount(total)}` : ""}
-          </span>
-          <button type="button" onClick={() => page.data?.next && setCursors((c) => [...c, page.data!.next])} disabled={!page.data?.next} data-testid="picker-next">
-            Next →
-          </button>
-        </div>
+        <ContactsPager pages={found} testIdPrefix="picker" />
       </section>
 
       <section className="card" aria-labelledby={`${pasteId}-title`}>

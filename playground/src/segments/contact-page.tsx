@@ -1,0 +1,327 @@
+/**
+ * A contact's page (`#/contacts/{key}`, the key percent-encoded): its values by field, shown as their type
+ * reads (dates and timestamps in words, lists as chips, empty fields named as empty), the segments it is in
+ * now (linked), its most recent events, and why it is — or is not — in a saved segment, explained as the
+ * segment page's Why tab does. A key that is no contact says so, with the way back.
+ */
+import { useId, useState, type ReactNode } from "react";
+import type { FieldDef, Schema } from "../../../src/schema/schema.js";
+import { ApiError, getContact, listSegments, whySegment, type ContactRecord, type Segment, type SegmentSummary } from "./api.js";
+import { formatAge, formatDay, formatInstant, plural } from "./format.js";
+import { useSchema } from "./schema.js";
+import { KindBadge, ProblemNote, useLoad } from "./ui.js";
+import { formatNumber, WhyResult } from "./why-view.js";
+
+/** Every saved segment, by name (the API's pages walked: a database may have more than one page of them). */
+async function allSegments(): Promise<Segment[]> {
+  const out: Segment[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = await listSegments({ sort: "name", limit: 1000, cursor });
+    out.push(...page.items);
+    cursor = page.next;
+  } while (cursor);
+  return out;
+}
+
+export function ContactPage({ contactKey }: { contactKey: string }) {
+  const contact = useLoad(() => getContact(contactKey), [contactKey]);
+  const { schema } = useSchema();
+  const segments = useLoad(allSegments, []);
+
+  if (contact.error && !contact.data) {
+    if (contact.error instanceof ApiError && contact.error.status === 404) return <NoSuchContact contactKey={contactKey} />;
+    return (
+      <div className="page">
+        <ProblemNote error={contact.error}>
+          <a href="#/contacts">Back to the contacts</a>
+        </ProblemNote>
+      </div>
+    );
+  }
+  const c = contact.data;
+  if (!c) return <p className="page muted">Loading…</p>;
+  return (
+    <div className="page contact-page">
+      <header className="page-head">
+        <div className="contact-head">
+          <p className="crumbs">
+            <a href="#/contacts">Contacts</a>
+          </p>
+          <h1 className="contact-key" data-testid="contact-key">
+            {c.key}
+          </h1>
+          <p className="muted">
+            {inSegments(c.segments.length)} · {c.recentEvents.length === 0 ? "no events" : c.recentEvents.length >= 100 ? "100 recent events" : plural(c.recentEvents.length, "event")}
+          </p>
+        </div>
+      </header>
+      <div className="contact-layout">
+        <ValuesCard contact={c} schema={schema} />
+        <div className="contact-side">
+          <SegmentsCard contact={c} all={segments.data} error={segments.error} />
+        </div>
+      </div>
+      <EventsCard contact={c} schema={schema} />
+    </div>
+  );
+}
+
+/** The page of a key that is no contact: says so, with the way back and a search for what was asked. */
+function NoSuchContact({ contactKey }: { contactKey: string }) {
+  return (
+    <div className="page" role="alert" data-testid="no-such-contact">
+      <p className="crumbs">
+        <a href="#/contacts">Contacts</a>
+      </p>
+      <h1 className="contact-key">No contact “{contactKey}”</h1>
+      <p>No contact has this key: it may have been mistyped, or the contact is not in this database.</p>
+      <p className="row">
+        <a className="button primary" href="#/contacts">
+          Back to the contacts
+        </a>
+        <a className="button" href={`#/contacts?search=${encodeURIComponent(contactKey.slice(0, 200))}`}>
+          Search the contacts for “{contactKey.length > 40 ? `${contactKey.slice(0, 40)}…` : contactKey}”
+        </a>
+      </p>
+    </div>
+  );
+}
+
+/** `In 3 segments`, `In no segment`. */
+function inSegments(n: number): string {
+  return n === 0 ? "In no segment" : `In ${plural(n, "segment")}`;
+}
+
+// ---- values -----------------------------------------------------------------------------------------------
+
+function isEmpty(v: unknown): boolean {
+  return v === null || v === undefined || v === "" || (Array.isArray(v) && v.length === 0);
+}
+
+/** The contact's values by field: those with a value in the schema's order, then the names of the empty ones. */
+function ValuesCard({ contact, schema }: { contact: ContactRecord; schema: Schema | null }) {
+  const names = schema ? Object.keys(schema.fields).filter((f) => f !== schema.key) : Object.keys(contact.values);
+  // A value the schema does not know (a column added since) is still shown.
+  for (const f of Object.keys(contact.values)) if (!names.includes(f) && f !== schema?.key) names.push(f);
+  const filled = names.filter((f) => !isEmpty(contact.values[f]));
+  const empty = names.filter((f) => isEmpty(contact.values[f]));
+  return (
+    <section className="card" aria-labelledby="values-title">
+      <h2 id="values-title">Values</h2>
+      <dl className="contact-values" data-testid="contact-values">
+        {filled.map((f) => (
+          <div key={f} data-field={f}>
+            <dt>
+              {f} <span className="field-type">{schema?.fields[f]?.type ?? ""}</span>
+            </dt>
+            <dd>
+              <FieldValue field={schema?.fields[f]} value={contact.values[f]} />
+            </dd>
+          </div>
+        ))}
+      </dl>
+      {empty.length > 0 && (
+        <p className="empty-fields" data-testid="empty-fields">
+          <span className="muted">Empty ({empty.length}):</span> {empty.join(", ")}
+        </p>
+      )}
+    </section>
+  );
+}
+
+/** A value as its type reads: a date or an instant in words (UTC), a list as chips, yes / no, a number in full. */
+function FieldValue({ field, value }: { field: FieldDef | undefined; value: unknown }): ReactNode {
+  if (isEmpty(value)) return <span className="muted empty-value">empty</span>;
+  const type = field?.type;
+  if (Array.isArray(value)) {
+    return (
+      <ul className="chips-list value-chips">
+        {value.map((v, i) => (
+          <li key={i} className="chip value-chip">
+            {String(v)}
+          </li>
+        ))}
+      </ul>
+    );
+  }
+  if (typeof value === "string" && (type === "date" || type === "timestamp")) {
+    return (
+      <time dateTime={value} title={value}>
+        {type === "date" ? formatDay(`${value.slice(0, 10)}T00:00:00Z`) : formatInstant(value)}
+      </time>
+    );
+  }
+  if (typeof value === "boolean") return value ? "yes" : "no";
+  if (typeof value === "number") return <span className="num-value">{formatNumber(value)}</span>;
+  if (typeof value === "object") return <code>{JSON.stringify(value)}</code>;
+  return <span className="text-value">{String(value)}</span>;
+}
+
+// ---- segments and why -------------------------------------------------------------------------------------
+
+/** The segments it is in now (each with Why?), and "Why not in …?" for the others. */
+function SegmentsCard({ contact, all, error }: { contact: ContactRecord; all: Segment[] | null; error: unknown }) {
+  const [asked, setAsked] = useState<SegmentSummary | null>(null);
+  const selectId = useId();
+  const inIds = new Set(contact.segments.map((s) => s.id));
+  const kindOf = (id: number) => all?.find((s) => s.id === id)?.kind;
+  const others = (all ?? []).filter((s) => !inIds.has(s.id));
+  return (
+    <>
+      <section className="card" aria-labelledby="in-title">
+        <h2 id="in-title">{inSegments(contact.segments.length)} now</h2>
+        {contact.segments.length === 0 ? (
+          <p className="muted">Not in any segment.</p>
+        ) : (
+          <ul className="contact-segments" data-testid="contact-segments">
+            {contact.segments.map((s) => {
+              const kind = kindOf(s.id);
+              return (
+                <li key={s.id} data-id={s.id}>
+                  <a href={`#/segments/${s.id}`}>{s.name}</a>
+                  {kind && <KindBadge kind={kind} />}
+                  <button type="button" className="small" onClick={() => setAsked(s)} aria-label={`Why is it in ${s.name}?`}>
+                    Why?
+                  </button>
+                </li>
+              );
+            })}
+          </ul>
+        )}
+      </section>
+      <section className="card" aria-labelledby="why-not-title">
+        <h2 id="why-not-title">Why not in …?</h2>
+        <ProblemNote error={error} />
+        {all && others.length === 0 ? (
+          <p className="muted">{all.length === 0 ? "No segments are saved yet." : "It is in every saved segment."}</p>
+        ) : (
+          <div className="row">
+            <label htmlFor={selectId}>Segment</label>
+            <select
+              id={selectId}
+              value={asked && !inIds.has(asked.id) ? String(asked.id) : ""}
+              onChange={(e) => {
+                const s = others.find((o) => String(o.id) === e.target.value);
+                setAsked(s ? { id: s.id, name: s.name } : null);
+              }}
+              disabled={!all}
+              data-testid="why-not-segment"
+            >
+              <option value="">{all ? `Pick one of the ${plural(others.length, "other segment")}…` : "Loading the segments…"}</option>
+              {others.map((s) => (
+                <option key={s.id} value={s.id}>
+                  {s.name}
+                </option>
+              ))}
+            </select>
+          </div>
+        )}
+        {asked && <WhyPanel contactKey={contact.key} segment={asked} kind={kindOf(asked.id)} />}
+      </section>
+    </>
+  );
+}
+
+/** Why the contact is or is not in one segment (the server's explanation, shown as the segment page shows it). */
+function WhyPanel({ contactKey, segment, kind }: { contactKey: string; segment: SegmentSummary; kind: Segment["kind"] | undefined }) {
+  const why = useLoad(() => whySegment(segment.id, contactKey), [segment.id, contactKey]);
+  return (
+    <div className="why-panel" aria-live="polite" data-testid="contact-why">
+      <ProblemNote error={why.error} />
+      {why.loading && !why.data && <p className="muted small">Explaining…</p>}
+      {why.data && why.data.segment?.id === segment.id && (
+        <>
+          <WhyResult why={why.data} segmentName={segment.name} />
+          {kind === "static" && (
+            <p className="muted small">
+              “{segment.name}” is a static list: a contact is in it when someone picked it, not by rules. {why.data.matches ? "" : <a href={`#/segments/${segment.id}/edit`}>Edit the list</a>}
+            </p>
+          )}
+          <p className="small">
+            <a href={`#/segments/${segment.id}${kind === "dynamic" ? "?tab=definition" : ""}`}>Open “{segment.name}”</a>
+          </p>
+        </>
+      )}
+    </div>
+  );
+}
+
+// ---- events -------------------------------------------------------------------------------------------------
+
+/** The contact's most recent events, newest first: name, time, properties. */
+function EventsCard({ contact, schema }: { contact: ContactRecord; schema: Schema | null }) {
+  const ev = schema?.events;
+  if (schema && !ev) return null;
+  const events = contact.recentEvents;
+  return (
+    <section className="card" aria-labelledby="events-title">
+      <div className="card-head">
+        <h2 id="events-title">Recent events</h2>
+        <span className="muted small">{events.length >= 100 ? "the 100 most recent (older ones are not shown)" : events.length > 0 ? "newest first" : ""}</span>
+      </div>
+      {events.length === 0 ? (
+        <p className="muted">No events recorded for this contact.</p>
+      ) : (
+        ev && (
+          <div className="table-scroll">
+            <table className="data-table events-table" data-testid="contact-events">
+              <caption className="visually-hidden">Recent events of {contact.key}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Event</th>
+                  <th scope="col">Time</th>
+                  <th scope="col">Properties</th>
+                </tr>
+              </thead>
+              <tbody>
+                {events.map((e, i) => {
+                  const time = String(e[ev.time] ?? "");
+                  return (
+                    <tr key={i}>
+                      <td className="event-name">{String(e[ev.name] ?? "")}</td>
+                      <td className="event-time">
+                        <time dateTime={time} title={formatAge(time)}>
+                          {formatInstant(time)}
+                        </time>
+                      </td>
+                      <td>
+                        <EventProperties properties={propertiesOf(e, ev)} defs={ev.properties} />
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+        )
+      )}
+    </section>
+  );
+}
+
+/** An event row's properties: those of its JSON column and those with a column of their own. */
+function propertiesOf(row: Record<string, unknown>, ev: NonNullable<Schema["events"]>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const json = row[ev.propertiesColumn];
+  if (json && typeof json === "object" && !Array.isArray(json)) Object.assign(out, json);
+  for (const [k, v] of Object.entries(row)) if (k !== ev.contactKey && k !== ev.name && k !== ev.time && k !== ev.propertiesColumn) out[k] = v;
+  return out;
+}
+
+function EventProperties({ properties, defs }: { properties: Record<string, unknown>; defs: Record<string, FieldDef> }) {
+  const entries = Object.entries(properties).filter(([, v]) => !isEmpty(v));
+  if (entries.length === 0) return <span className="muted">none</span>;
+  return (
+    <dl className="event-properties">
+      {entries.map(([k, v]) => (
+        <div key={k}>
+          <dt>{k}</dt>
+          <dd>
+            <FieldValue field={defs[k]} value={v} />
+          </dd>
+        </div>
+      ))}
+    </dl>
+  );
+}

@@ -1,0 +1,343 @@
+/**
+ * The Contacts page and a contact's page of the segments web app, in real headless Chromium against
+ * `segql serve` (in-process, a temporary DuckDB database with the demo):
+ * - the Contacts table: its total, a search's and a filter's totals and rows, a sort by a column and the
+ *   second page, all equal to the store's `listContacts`; a filter with an error said where, not applied;
+ *   the search kept in the address (Back from a contact comes back to it);
+ * - a contact's page: its values by field as their types read, the segments it is in now (equal to the
+ *   store's `getContact`), its recent events; "Why not in …?" explains a segment it is not in, as the
+ *   store's `why` does; a key with spaces, letters outside ASCII and `/` goes there and back; a key that is
+ *   no contact says so, with the way back;
+ * - a member row on a segment's page and a picker row link to the contact (the row's Why? and checkbox
+ *   still work);
+ * - keyboard only; dark theme; a 390px phone without overflow.
+ * Every count and list shown is compared with the store's. No request leaves the server's origin.
+ */
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hasChromium, skipReason, watchErrors } from "./harness.js";
+import { cleanShot, closeSegmentsSession, openNew, openSegmentsSession, type SegmentsServer, type SegmentsSession } from "./segments-harness.js";
+
+/** 8,127 */
+const n = (x: number) => x.toLocaleString("en-US");
+
+/** A key with spaces (two in a row), letters outside ASCII, `/`, `?`, `#` and `%`: what the address must carry. */
+const ODD_KEY = "Zoë  Ångström / Ωmega ? #7 100%";
+
+describe.skipIf(!hasChromium)(`segments web app: Contacts and a contact's page (Chromium) ${hasChromium ? "" : skipReason}`, () => {
+  let session: SegmentsSession;
+  let server: SegmentsServer;
+  let page: Page;
+
+  beforeAll(async () => {
+    session = await openSegmentsSession();
+    ({ server, page } = session);
+    // A contact whose key needs every kind of escaping, on a static list (so it is in a segment).
+    await server.store.upsertContacts([
+      { customer_id: ODD_KEY, source: "telco", tenure: 7, services: ["phone", "streaming_tv"], signed_up_at: "2025-06-01T08:30:00Z", churn: false },
+      // Keys an address cannot carry as they are: a `%` typed by hand, and a path step.
+      { customer_id: "100% sure", source: "telco" },
+      { customer_id: "..", source: "telco" },
+    ]);
+    const vip = await segmentNamed("VIP list");
+    await server.store.addMembers(vip.id, [ODD_KEY]);
+  });
+
+  // The 404s asked for on purpose (a key that is no contact) show as failed resources; nothing else may.
+  afterAll(() => closeSegmentsSession(session));
+
+  const segmentNamed = async (name: string) => (await server.store.listSegments({ search: name })).items.find((s) => s.name === name)!;
+  const tableKeys = () => page.getByTestId("contacts-table").locator("tbody tr").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-key")));
+  const keysOf = (items: Record<string, unknown>[]) => items.map((c) => String(c["customer_id"]));
+  const count = () => page.getByTestId("contacts-count").textContent();
+
+  async function openContacts(hash = "#/contacts"): Promise<void> {
+    await page.goto(`${server.url}${hash}`);
+    await page.getByTestId("contacts-table").waitFor({ timeout: 30_000 });
+  }
+
+  /** Presses Tab until the focused element matches `test` (at most `max` times); fails saying what had the focus. */
+  async function tabTo(test: (el: { tag: string; text: string; testId: string | null; href: string | null; label: string | null }) => boolean, max = 60): Promise<void> {
+    for (let i = 0; i < max; i++) {
+      await page.keyboard.press("Tab");
+      const el = await page.evaluate(() => {
+        const a = document.activeElement as HTMLElement | null;
+        return { tag: a?.tagName ?? "", text: (a?.textContent ?? "").trim(), testId: a?.getAttribute("data-testid") ?? null, href: a?.getAttribute("href") ?? null, label: a?.getAttribute("aria-label") ?? null };
+      });
+      if (test(el)) return;
+    }
+    throw new Error(`Tab did not reach the element within ${max} presses`);
+  }
+
+  it("lists the contacts with the store's total; a search, a filter, a sort and the next page show what the store answers", async () => {
+    await openContacts();
+    // The header's nav has the page, marked current.
+    expect(await page.getByRole("navigation", { name: "Pages" }).getByRole("link", { name: "Contacts" }).getAttribute("aria-current")).toBe("page");
+    const all = await server.store.listContacts({ limit: 25 });
+    await expect.poll(count).toBe(`${n(all.total)} contacts`);
+    expect(await tableKeys()).toEqual(keysOf(all.items));
+
+    // A search of any field.
+    await page.getByTestId("contacts-search").fill("Fiber optic");
+    const searched = await server.store.listContacts({ search: "Fiber optic", limit: 25 });
+    await expect.poll(count).toBe(`${n(searched.total)} contacts found`);
+    await expect.poll(tableKeys).toEqual(keysOf(searched.items));
+
+    // And a filter: both apply.
+    const filter = 'contract = "Two year" and tenure >= 70';
+    await page.getByTestId("contacts-filter").fill(filter);
+    await page.getByTestId("contacts-filter").press("Enter");
+    const both = await server.store.listContacts({ search: "Fiber optic", filter, limit: 25 });
+    await expect.poll(count).toBe(`${n(both.total)} contacts found`);
+    await expect.poll(tableKeys).toEqual(keysOf(both.items));
+
+    // Sorted by a column (twice: descending), then the second page.
+    await page.getByTestId("contacts-search").fill("");
+    const table = page.getByTestId("contacts-table");
+    const filtered = await server.store.listContacts({ filter, limit: 25 });
+    await expect.poll(count).toBe(`${n(filtered.total)} contacts found`);
+    const tenureHead = table.locator("th", { hasText: /^tenure/ });
+    await tenureHead.getByRole("button").click();
+    await expect.poll(() => tenureHead.getAttribute("aria-sort")).toBe("ascending");
+    await tenureHead.getByRole("button").click();
+    await expect.poll(() => tenureHead.getAttribute("aria-sort")).toBe("descending");
+    const byTenure = await server.store.listContacts({ filter, orderBy: "tenure", descending: true, limit: 25 });
+    await expect.poll(tableKeys).toEqual(keysOf(byTenure.items));
+    await page.getByTestId("contacts-table").evaluate((t) => (t.parentElement!.scrollLeft = 0));
+    await cleanShot(page, "segments-contacts", { fullPage: true });
+    expect(byTenure.next).not.toBeNull();
+    await page.getByTestId("contacts-next").click();
+    const second = await server.store.listContacts({ filter, orderBy: "tenure", descending: true, limit: 25, cursor: byTenure.next! });
+    await expect.poll(tableKeys).toEqual(keysOf(second.items));
+    expect(await page.getByTestId("contacts-range").textContent()).toBe(`26–${n(25 + second.items.length)} of ${n(filtered.total)}`);
+
+    // The sort select names every field, also one empty on every row shown (country, for Telco contacts).
+    await page.getByTestId("contacts-sort").selectOption("country");
+    const byCountry = await server.store.listContacts({ filter, orderBy: "country", descending: true, limit: 25 });
+    await expect.poll(tableKeys).toEqual(keysOf(byCountry.items));
+    expect(await table.locator("th", { hasText: "country" }).getAttribute("aria-sort")).toBe("descending");
+  });
+
+  it("says a filter with an error where it is, and does not apply it", async () => {
+    await openContacts();
+    await page.getByTestId("contacts-filter").fill("senior_citizen and tenur > 60");
+    await page.getByRole("button", { name: "Filter", exact: true }).click();
+    await page.locator(".problem", { hasText: "The filter has an error at 1:20: unknown field 'tenur'" }).waitFor();
+    await expect.poll(count).toMatch(/^The filter is not applied \(it has an error\)/);
+    expect(await page.getByTestId("contacts-filter").getAttribute("aria-invalid")).toBe("true");
+    await page.getByTestId("contacts-filter").fill("senior_citizen and tenure > 60");
+    await page.getByRole("button", { name: "Filter", exact: true }).click();
+    const want = await server.store.listContacts({ filter: "senior_citizen and tenure > 60", limit: 25 });
+    await expect.poll(count).toBe(`${n(want.total)} contacts found`);
+    await expect.poll(tableKeys).toEqual(keysOf(want.items));
+  });
+
+  it("shows a contact: values by their types, the store's segments with links, recent events; Back returns to the search", async () => {
+    // A shop customer with events, found by a search; its page from the table's link.
+    const key = "12346";
+    await openContacts();
+    await page.getByTestId("contacts-search").fill(key);
+    const found = keysOf((await server.store.listContacts({ search: key, limit: 25 })).items);
+    await expect.poll(tableKeys).toEqual(found);
+    await page.getByTestId("contacts-table").getByRole("link", { name: key, exact: true }).click();
+    await page.waitForURL(new RegExp(`#/contacts/${key}$`));
+    const record = await server.store.getContact(key);
+    await expect.poll(() => page.getByTestId("contact-key").textContent()).toBe(key);
+
+    const segments = page.getByTestId("contact-segments").locator("li");
+    expect(await segments.evaluateAll((li) => li.map((l) => ({ id: Number(l.getAttribute("data-id")), name: l.querySelector("a")!.textContent })))).toEqual(record.segments);
+    expect(await segments.locator("a").evaluateAll((as) => as.map((a) => a.getAttribute("href")))).toEqual(record.segments.map((s) => `#/segments/${s.id}`));
+
+    // Values: a timestamp in words (UTC), an enum as it is; the empty fields named as empty.
+    const values = page.getByTestId("contact-values");
+    expect(await values.locator('[data-field="first_seen_at"] dd').textContent()).toBe("18 Jan 2011, 10:01 UTC");
+    expect(await values.locator('[data-field="first_seen_at"] time').getAttribute("datetime")).toBe(record.values["first_seen_at"]);
+    expect(await values.locator('[data-field="country"] dd').textContent()).toBe(record.values["country"]);
+    const empty = Object.entries(record.values).filter(([k, v]) => k !== "customer_id" && (v === null || v === "" || (Array.isArray(v) && v.length === 0))).map(([k]) => k);
+    expect(await page.getByTestId("empty-fields").textContent()).toBe(`Empty (${empty.length}): ${empty.join(", ")}`);
+
+    // Events, newest first, as the store has them.
+    const events = page.getByTestId("contact-events").locator("tbody tr");
+    expect(await events.count()).toBe(record.recentEvents.length);
+    expect(await events.locator(".event-name").allTextContents()).toEqual(record.recentEvents.map((e) => e["event"]));
+    expect(await events.first().locator("dd").allTextContents()).toContain("77,183.6");
+
+    // A segment's link opens it.
+    await segments.first().locator("a").click();
+    await page.waitForURL(new RegExp(`#/segments/${record.segments[0]!.id}$`));
+    await page.goBack();
+    await page.getByTestId("contact-key").waitFor();
+    // Back again: the contacts, still searched for the key.
+    await page.goBack();
+    await page.getByTestId("contacts-table").waitFor();
+    expect(await page.getByTestId("contacts-search").inputValue()).toBe(key);
+    await expect.poll(tableKeys).toEqual(found);
+  });
+
+  it("explains why a contact is not in a segment, as the store does, and why it is in one of its own", async () => {
+    const key = "7590-VHVEG";
+    const record = await server.store.getContact(key);
+    const fiber = await segmentNamed("Fiber churners");
+    expect(record.segments.map((s) => s.id)).not.toContain(fiber.id);
+    await page.goto(`${server.url}#/contacts/${key}`);
+    const picker = page.getByTestId("why-not-segment");
+    await picker.waitFor();
+    await expect.poll(() => picker.isEnabled()).toBe(true);
+    // The picker offers the saved segments it is not in, by name.
+    const all = (await server.store.listSegments({ orderBy: "name", limit: 1000 })).items;
+    const offered = await picker.locator("option").evaluateAll((os) => os.slice(1).map((o) => o.textContent));
+    expect(offered).toEqual(all.filter((s) => !record.segments.some((r) => r.id === s.id)).map((s) => s.name));
+
+    await picker.selectOption({ label: fiber.name });
+    const why = page.getByTestId("why-result");
+    const want = await server.store.why({ segmentId: fiber.id }, key);
+    expect(want.matches).toBe(false);
+    await expect.poll(() => why.locator(".verdict").textContent()).toBe(`${key} is not in “${fiber.name}”.`);
+    // The tree says which condition failed and what it read.
+    expect(await why.locator("code").allTextContents()).toEqual([want.root.label, ...want.root.children.map((c) => c.label)]);
+    expect(await why.textContent()).toContain('internet_service is "DSL"');
+    await cleanShot(page, "segments-contacts-contact", { fullPage: true });
+
+    // Why? beside a segment it is in.
+    const vip = record.segments.find((s) => s.name === "VIP list")!;
+    await page.getByRole("button", { name: `Why is it in ${vip.name}?` }).click();
+    await expect.poll(() => why.locator(".verdict").textContent()).toBe(`${key} is in “${vip.name}”.`);
+    expect(await page.getByTestId("contact-why").textContent()).toContain("is a static list");
+  });
+
+  it("opens a contact whose key has spaces, letters outside ASCII, / ? # and %, from the table and from its address", async () => {
+    const record = await server.store.getContact(ODD_KEY);
+    expect(record.segments.map((s) => s.name)).toEqual(["VIP list", "VIPs and big spenders"]);
+    await openContacts();
+    await page.getByTestId("contacts-search").fill("Ångström");
+    await expect.poll(tableKeys).toEqual([ODD_KEY]);
+    await page.getByTestId("contacts-table").getByRole("link", { name: ODD_KEY, exact: true }).click();
+    await page.waitForURL((u) => u.hash === `#/contacts/${encodeURIComponent(ODD_KEY)}`);
+    await expect.poll(() => page.getByTestId("contact-key").textContent()).toBe(ODD_KEY);
+    expect(await page.getByTestId("contact-segments").locator("li a").allTextContents()).toEqual(record.segments.map((s) => s.name));
+    // Typed values: a list as its items, a timestamp in words, a number, a boolean.
+    const values = page.getByTestId("contact-values");
+    expect(await values.locator('[data-field="services"] li').allTextContents()).toEqual(["phone", "streaming_tv"]);
+    expect(await values.locator('[data-field="signed_up_at"] dd').textContent()).toBe("1 Jun 2025, 08:30 UTC");
+    expect(await values.locator('[data-field="tenure"] dd').textContent()).toBe("7");
+    expect(await values.locator('[data-field="churn"] dd').textContent()).toBe("no");
+    // Why not, for this key too (the key travels in the API's path).
+    await page.getByTestId("why-not-segment").selectOption({ label: "Fiber churners" });
+    await expect.poll(() => page.getByTestId("why-result").locator(".verdict").textContent()).toBe(`${ODD_KEY} is not in “Fiber churners”.`);
+    // The address opened anew (a link someone sent).
+    await page.goto(`${server.url}#/contacts/${encodeURIComponent(ODD_KEY)}`);
+    await page.reload();
+    await expect.poll(() => page.getByTestId("contact-key").textContent()).toBe(ODD_KEY);
+    // (A document's title reads with its runs of spaces collapsed.)
+    expect(await page.title()).toBe(`segql · Contact ${ODD_KEY.replace(/\s+/g, " ")}`);
+  });
+
+  it("opens a key typed into the address with a bare %, and says why a key '..' cannot be asked for", async () => {
+    // Typed by hand: the browser escapes the space, not the `%` (the router threw "URI malformed": a blank app).
+    await page.goto(`${server.url}#/contacts/100% sure`);
+    await expect.poll(() => page.getByTestId("contact-key").textContent()).toBe("100% sure");
+    // `..` is a path step in any URL: the API cannot be asked about it by its path, and the page says so.
+    await page.goto(`${server.url}#/contacts/..`);
+    const problem = page.locator(".problem", { hasText: "cannot be part of a URL path" });
+    await problem.waitFor();
+    await problem.getByRole("link", { name: "Back to the contacts" }).click();
+    await page.getByTestId("contacts-table").waitFor();
+  });
+
+  it("says a key that is no contact is not found, with the way back", async () => {
+    const missing = "no-such/contact ü";
+    await page.goto(`${server.url}#/contacts/${encodeURIComponent(missing)}`);
+    const notFound = page.getByTestId("no-such-contact");
+    await notFound.waitFor();
+    expect(await notFound.locator("h1").textContent()).toBe(`No contact “${missing}”`);
+    // The search for it finds nothing, and says so.
+    await notFound.getByRole("link", { name: /^Search the contacts for/ }).click();
+    await page.waitForURL(/#\/contacts\?search=/);
+    expect(await page.getByTestId("contacts-search").inputValue()).toBe(missing);
+    await page.getByText(`No contact matches “${missing}”.`).waitFor();
+    await page.goBack();
+    await notFound.getByRole("link", { name: "Back to the contacts" }).click();
+    await page.getByTestId("contacts-table").waitFor();
+  });
+
+  it("links a member row of a segment's page and a picker row to the contact; Why? and the checkbox still work", async () => {
+    const s = await segmentNamed("Frequent refunders");
+    await page.goto(`${server.url}#/segments/${s.id}`);
+    const table = page.getByTestId("members-table");
+    await table.waitFor();
+    const member = String((await server.store.members(s.id, { limit: 1 })).items[0]!["customer_id"]);
+    // The row's Why? still opens the Why tab.
+    await table.locator(`tr[data-key="${member}"]`).getByRole("button", { name: "Why?" }).click();
+    await expect.poll(() => page.getByTestId("why-result").locator(".verdict").textContent()).toBe(`${member} is in “${s.name}”.`);
+    await page.getByTestId("tab-members").click();
+    await table.locator(`tr[data-key="${member}"]`).getByRole("link", { name: member, exact: true }).click();
+    await page.waitForURL(new RegExp(`#/contacts/${member}$`));
+    await page.getByTestId("contact-segments").waitFor();
+    expect(await page.getByTestId("contact-segments").locator("li a").allTextContents()).toContain(s.name);
+
+    // The picker of a new static list: the key opens the contact in a new tab; the checkbox picks.
+    await openNew(page, server.url);
+    await page.getByTestId("dynamic-switch").click();
+    const picker = page.getByTestId("picker-table");
+    await page.getByTestId("picker-search").fill("7590-vhveg");
+    await expect.poll(() => picker.locator("tbody tr").count()).toBe(1);
+    const link = picker.getByRole("link", { name: "7590-VHVEG (opens in a new tab)" });
+    expect(await link.getAttribute("target")).toBe("_blank");
+    await picker.getByLabel("Pick 7590-VHVEG").check();
+    expect(await page.getByTestId("picked-count").textContent()).toBe("1 contact");
+    const [tab] = await Promise.all([page.context().waitForEvent("page"), link.click()]);
+    const tabErrors = watchErrors(tab);
+    await tab.getByTestId("contact-key").waitFor();
+    expect(await tab.getByTestId("contact-key").textContent()).toBe("7590-VHVEG");
+    await tab.close();
+    expect(tabErrors).toEqual([]);
+    // The form kept its pick.
+    expect(await page.getByTestId("picked-count").textContent()).toBe("1 contact");
+    await page.evaluate(() => window.sessionStorage.clear());
+  });
+
+  it("works with the keyboard alone: search, open a contact, ask why not", async () => {
+    await openContacts();
+    await tabTo((el) => el.testId === "contacts-search");
+    await page.keyboard.type("5575-GNVDE");
+    await expect.poll(tableKeys).toEqual(["5575-GNVDE"]);
+    await tabTo((el) => el.tag === "A" && el.text === "5575-GNVDE");
+    await page.keyboard.press("Enter");
+    await page.waitForURL(/#\/contacts\/5575-GNVDE$/);
+    await page.getByTestId("contact-key").waitFor();
+    await expect.poll(() => page.getByTestId("why-not-segment").isEnabled()).toBe(true);
+    await tabTo((el) => el.testId === "why-not-segment");
+    const record = await server.store.getContact("5575-GNVDE");
+    const first = (await server.store.listSegments({ orderBy: "name", limit: 1000 })).items.find((s) => !record.segments.some((r) => r.id === s.id))!;
+    await page.keyboard.press("ArrowDown");
+    await expect.poll(() => page.getByTestId("why-result").locator(".verdict").textContent()).toBe(`5575-GNVDE ${(await server.store.why({ segmentId: first.id }, "5575-GNVDE")).matches ? "is in" : "is not in"} “${first.name}”.`);
+    // The focus is visible where it is.
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
+    expect(outline).not.toBe("none");
+  });
+
+  it("fits a 390px phone in the dark theme, both pages", async () => {
+    const phone = await page.context().newPage();
+    const phoneErrors = watchErrors(phone);
+    try {
+      await phone.setViewportSize({ width: 390, height: 844 });
+      const overflow = () => phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      await phone.goto(`${server.url}#/contacts`);
+      await phone.getByTestId("contacts-table").waitFor();
+      if ((await phone.getByTestId("theme").getAttribute("aria-pressed")) !== "true") await phone.getByTestId("theme").click();
+      expect(await phone.evaluate(() => document.documentElement.dataset["theme"])).toBe("dark");
+      expect(await overflow(), "the Contacts page").toBeLessThanOrEqual(0);
+      await phone.goto(`${server.url}#/contacts/${encodeURIComponent(ODD_KEY)}`);
+      await phone.getByTestId("why-not-segment").selectOption({ label: "Fiber churners" });
+      await phone.getByTestId("why-result").waitFor();
+      expect(await overflow(), "a contact's page").toBeLessThanOrEqual(0);
+      await phone.goto(`${server.url}#/contacts/12346`);
+      await phone.getByTestId("contact-events").waitFor();
+      expect(await overflow(), "a contact with events").toBeLessThanOrEqual(0);
+      await cleanShot(phone, "segments-contacts-phone-dark", { fullPage: true });
+      expect(phoneErrors).toEqual([]);
+    } finally {
+      await phone.close();
+    }
+  });
+});
