@@ -299,6 +299,65 @@ describe.skipIf(!hasChromium)(`segments web app: Import (Chromium) ${hasChromium
     expect(await page.getByTestId("import-result").count()).toBe(0);
   });
 
+  it("says it is importing while the server works, and the import goes on when the user leaves the page and comes back", async () => {
+    const fresh = `web-import-held-${Date.now()}`;
+    // The request is held at the browser until the test lets it go: the page is seen mid-import.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    await page.route(/\/api\/contacts\/import/, async (route) => {
+      await held;
+      await route.continue();
+    });
+    try {
+      await openImport();
+      await chooseFile("held.csv", `customer_id,tenure\n${fresh},7\n`);
+      await page.getByTestId("import").click();
+      const running = page.getByTestId("import-running");
+      await running.waitFor();
+      expect(await running.textContent()).toMatch(/held\.csv/);
+      expect(await page.getByTestId("import").isDisabled()).toBe(true);
+      await cleanShot(page, "segments-import-running");
+      // The app stays usable: another page, then back; the import is still said to be running.
+      await page.getByRole("link", { name: "Segments", exact: true }).click();
+      await page.getByTestId("segments-table").waitFor();
+      await page.getByRole("link", { name: "Import", exact: true }).click();
+      await running.waitFor();
+      release();
+      await page.getByTestId("import-result").waitFor({ timeout: 60_000 });
+      expect(await page.getByTestId("import-result").getByRole("heading").first().textContent()).toBe("Imported contacts from held.csv");
+      expect((await server.store.findContactKeys([fresh])).known).toEqual([fresh]);
+    } finally {
+      release();
+      await page.unroute(/\/api\/contacts\/import/);
+    }
+  });
+
+  it("cancels an import while the file is being sent: nothing is imported", async () => {
+    const fresh = `web-import-cancelled-${Date.now()}`;
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    await page.route(/\/api\/contacts\/import/, async (route) => {
+      await held;
+      // The browser gave the request up: there is nothing left to send on.
+      await route.continue().catch(() => undefined);
+    });
+    try {
+      const before = await server.store.stats();
+      await openImport();
+      await chooseFile("cancelled.csv", `customer_id,tenure\n${fresh},7\n`);
+      await page.getByTestId("import").click();
+      await page.getByTestId("cancel-import").click();
+      expect(await page.getByTestId("import-cancelled").textContent()).toBe("Cancelled before cancelled.csv was sent: nothing was imported.");
+      expect(await page.getByTestId("import").isEnabled()).toBe(true);
+      release();
+      expect(await server.store.stats()).toEqual(before);
+      expect((await server.store.findContactKeys([fresh])).known).toEqual([]);
+    } finally {
+      release();
+      await page.unroute(/\/api\/contacts\/import/);
+    }
+  });
+
   it("is readable in the dark theme and fits a 390px phone", async () => {
     await openImport();
     await chooseFile("with-bad-rows-on-a-phone-with-a-long-name-without-spaces.csv", `customer_id,tenure\nphone-${Date.now()},x\n`);
