@@ -7,12 +7,16 @@
  * - a file with bad rows is refused whole (nothing written: the store's counts unchanged), its problems by
  *   line and field; then imported with Skip bad rows, the bad rows listed with their lines;
  * - an events file (JSON Lines) adds events and moves a contact into a segment that counts them;
+ * - Parquet (its rows numbered, as the importer reports them) and JSON arrays;
  * - files the API cannot take are refused before sending (an unknown extension, a spreadsheet, one over the
  *   import limit, dropped on the page), and one in the wrong shape is refused by the API, said in words;
  * - the expected columns are the schema's, and the CSV template holds them as a header row;
  * - the whole job with the keyboard; dark theme and a 390px phone without overflow.
  * No request leaves the server's origin.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Page, Request } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hasChromium, skipReason, watchErrors } from "./harness.js";
@@ -201,6 +205,46 @@ describe.skipIf(!hasChromium)(`segments web app: Import (Chromium) ${hasChromium
     expect(await shownMoves()).toEqual(expected);
   });
 
+  it("reads Parquet, its bad rows by row number, and a JSON array", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "segql-web-import-"));
+    const stamp = Date.now();
+    try {
+      const file = join(dir, "contacts.parquet");
+      const { DuckDBInstance } = await import("@duckdb/node-api");
+      const db = await DuckDBInstance.create(":memory:");
+      const con = await db.connect();
+      try {
+        await con.run(`COPY (SELECT * FROM (VALUES ('pq-${stamp}-1', '5'), ('pq-${stamp}-2', 'five'), ('pq-${stamp}-3', '7')) t(customer_id, tenure)) TO '${file}' (FORMAT parquet)`);
+      } finally {
+        con.closeSync();
+        db.closeSync();
+      }
+      const before = await server.store.stats();
+      await openImport();
+      await page.getByTestId("import-file").setInputFiles(file);
+      expect(await page.getByTestId("chosen-format").textContent()).toBe("Parquet");
+      await page.getByTestId("skip-bad").click();
+      await page.getByTestId("import").click();
+      await page.getByTestId("import-result").waitFor({ timeout: 60_000 });
+      expect(await stat("stat-rows")).toBe(3);
+      expect(await stat("stat-added")).toBe((await server.store.stats()).contacts - before.contacts);
+      expect(await stat("stat-added")).toBe(2);
+      // Parquet has no lines: the second row, called a row.
+      expect(await page.getByTestId("bad-rows").locator("th").first().textContent()).toBe("Row");
+      expect(await badLines()).toEqual([2]);
+      expect((await server.store.findContactKeys([`pq-${stamp}-1`, `pq-${stamp}-2`, `pq-${stamp}-3`])).known.sort()).toEqual([`pq-${stamp}-1`, `pq-${stamp}-3`]);
+
+      await chooseFile("contacts.json", JSON.stringify([{ customer_id: `json-${stamp}`, tenure: 4 }]));
+      expect(await page.getByTestId("chosen-format").textContent()).toBe("JSON (an array of objects)");
+      await page.getByTestId("import").click();
+      await page.getByTestId("import-result").waitFor({ timeout: 60_000 });
+      expect(await stat("stat-added")).toBe(1);
+      expect((await server.store.getContact(`json-${stamp}`)).values["tenure"]).toBe(4);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("refuses before sending a file the API cannot take, and says in words what the API refused", async () => {
     await openImport();
     const sent = uploads.length;
@@ -214,10 +258,11 @@ describe.skipIf(!hasChromium)(`segments web app: Import (Chromium) ${hasChromium
       expect(await page.getByTestId("import").isDisabled()).toBe(true);
     }
     // A file over the import limit, dropped on the page: refused with the limit, never sent.
-    await page.getByTestId("drop-zone").evaluate((zone) => {
+    // Dropped on the page's title, beside the zone: the page takes it (the browser would open it instead).
+    await page.getByRole("heading", { name: "Import", exact: true }).evaluate((title) => {
       const data = new DataTransfer();
       data.items.add(new File([new Uint8Array(129 * 1024 * 1024)], "huge.csv"));
-      zone.dispatchEvent(new DragEvent("drop", { dataTransfer: data, bubbles: true, cancelable: true }));
+      title.dispatchEvent(new DragEvent("drop", { dataTransfer: data, bubbles: true, cancelable: true }));
     });
     await expect.poll(() => page.getByTestId("chosen-name").textContent()).toBe("huge.csv");
     expect(await page.getByTestId("chosen-size").textContent()).toBe("129 MB");

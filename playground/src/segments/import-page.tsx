@@ -10,7 +10,7 @@
  * The running import lives outside the page (`currentImport`): leaving the page does not stop it, and
  * coming back shows its progress or its result.
  */
-import { useEffect, useId, useRef, useState, useSyncExternalStore, type DragEvent } from "react";
+import { useEffect, useId, useRef, useState, useSyncExternalStore } from "react";
 import type { FieldDef, Schema } from "../../../src/schema/schema.js";
 import { health, importFile, MAX_IMPORT_BYTES, type ImportFormat, type ImportKind, type ImportReport } from "./api.js";
 import { plural } from "./format.js";
@@ -208,13 +208,36 @@ export function ImportPage({ route }: { route: Route }) {
     if (currentImport && currentImport.phase !== "uploading" && currentImport.phase !== "importing") setImport(null);
     setChosen(file ? describeFile(file) : null);
   };
-  const onDrop = (e: DragEvent) => {
-    e.preventDefault();
-    setDragging(false);
-    const files = e.dataTransfer.files;
-    choose(files[0]);
-    if (files.length > 1) setDropNote(`${plural(files.length, "file")} dropped: one is imported at a time, so ${files[0]!.name} is chosen.`);
-  };
+  // A file dropped anywhere on the window is taken (the zone only shows where): dropped beside it, the
+  // browser would open the file in place of the app, and what was on the page would be gone.
+  const chooseRef = useRef(choose);
+  chooseRef.current = choose;
+  useEffect(() => {
+    const hasFiles = (e: DragEvent) => e.dataTransfer?.types.includes("Files") === true;
+    const over = (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      setDragging(true);
+    };
+    // Null: the drag left the window.
+    const leave = (e: DragEvent) => e.relatedTarget === null && setDragging(false);
+    const drop = (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      setDragging(false);
+      const files = e.dataTransfer!.files;
+      chooseRef.current(files[0]);
+      if (files.length > 1) setDropNote(`${plural(files.length, "file")} dropped: one is imported at a time, so ${files[0]!.name} is chosen.`);
+    };
+    window.addEventListener("dragover", over);
+    window.addEventListener("dragleave", leave);
+    window.addEventListener("drop", drop);
+    return () => {
+      window.removeEventListener("dragover", over);
+      window.removeEventListener("dragleave", leave);
+      window.removeEventListener("drop", drop);
+    };
+  }, []);
   const running = job?.phase === "uploading" || job?.phase === "importing";
   const canImport = chosen !== null && chosen.refusal === null && chosen.format !== null && !running && schema !== null;
   const run = (file: File, format: ImportFormat, k: ImportKind, skip: boolean) => startImport(k, file, format, skip);
@@ -261,13 +284,6 @@ export function ImportPage({ route }: { route: Route }) {
 
             <div
               className={`drop-zone${dragging ? " dragging" : ""}`}
-              onDragEnter={(e) => {
-                e.preventDefault();
-                setDragging(true);
-              }}
-              onDragOver={(e) => e.preventDefault()}
-              onDragLeave={(e) => e.currentTarget === e.target && setDragging(false)}
-              onDrop={onDrop}
               data-testid="drop-zone"
             >
               <label className="button">
