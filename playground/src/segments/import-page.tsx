@@ -56,6 +56,8 @@ export function describeFile(file: File, maxBytes = MAX_IMPORT_BYTES): ChosenFil
 
 /** An import started from this page: sending, then the server at work, then its report or its refusal. */
 interface ImportJob {
+  /** Which import this is (one after the other in this tab). */
+  id: number;
   kind: ImportKind;
   file: File;
   format: ImportFormat;
@@ -69,6 +71,7 @@ interface ImportJob {
 }
 
 let currentImport: ImportJob | null = null;
+let importsStarted = 0;
 const listeners = new Set<() => void>();
 
 function setImport(job: ImportJob | null): void {
@@ -84,10 +87,11 @@ function subscribe(l: () => void): () => void {
 /** Starts an import; its progress and outcome go to `currentImport`. */
 function startImport(kind: ImportKind, file: File, format: ImportFormat, skipBad: boolean): void {
   const controller = new AbortController();
-  const job: ImportJob = { kind, file, format, skipBad, phase: "uploading", sent: 0, report: null, error: null, cancel: () => controller.abort() };
+  const id = ++importsStarted;
+  const job: ImportJob = { id, kind, file, format, skipBad, phase: "uploading", sent: 0, report: null, error: null, cancel: () => controller.abort() };
   const update = (patch: Partial<ImportJob>) => {
     // A later import replaces this one: its late news is dropped.
-    if (currentImport?.file !== file || currentImport.cancel !== job.cancel) return;
+    if (currentImport?.id !== id) return;
     setImport({ ...currentImport, ...patch });
   };
   setImport(job);
