@@ -383,8 +383,14 @@ describe.skipIf(!hasChromium)(`segments web app: a user's QA pass (Chromium) ${h
     await page.evaluate(() => window.sessionStorage.clear());
     await page.reload();
     await page.getByRole("button", { name: `Remove ${c}`, exact: true }).click();
+    // Pasted: a key that is a member already is said so and not picked.
     await page.getByTestId("paste-keys").fill(`${a}\n${b}`);
     await page.getByTestId("add-pasted").click();
+    await expect.poll(() => page.getByText(/^Pasted list: /).textContent()).toBe("Pasted list: 2 contacts found (1 new, 1 is already a member).");
+    await expect.poll(() => page.getByTestId("picked-count").textContent()).toBe("1 contact");
+    // Picked from the table (which shows every contact), a member already is taken, and the save says so.
+    await page.getByTestId("picker-search").fill(a);
+    await page.getByTestId("picker-table").getByLabel(`Pick ${a}`).check();
     await expect.poll(() => page.getByTestId("picked-count").textContent()).toBe("2 contacts");
     await page.getByTestId("save").click();
     await page.waitForURL(/#\/segments\/\d+$/);
