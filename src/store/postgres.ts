@@ -6,7 +6,8 @@
  * transactions (one snapshot).
  *
  * Physical types (docs/sql.md): boolean, double precision, text, date, timestamptz (or timestamp holding
- * UTC), text[] for lists (or jsonb), jsonb for event properties. The session time zone is UTC.
+ * UTC), text[] for lists (or jsonb), jsonb for event properties. The session time zone is UTC and its
+ * DateStyle ISO, whatever the server's defaults (`SESSION_SETTINGS`).
  * PostgreSQL cannot store U+0000 in text or jsonb (`storesNul` false: such input is refused up front).
  */
 import type { PoolClient } from "pg";
@@ -51,6 +52,13 @@ function parseText(oid: number, text: string): unknown {
 
 const CONVERTED = new Set<number>(Object.values(OID));
 
+/**
+ * Session settings the adapter relies on, set on every connection over the server's or database's own: dates
+ * and times are parsed from their text form, which is ISO only under DateStyle ISO (a server set to 'SQL,
+ * DMY' or 'German' gave dates as `01/05/1990` or `01.05.1990`, and timestamps that read as null); in UTC.
+ */
+const SESSION_SETTINGS = { TimeZone: "UTC", DateStyle: "ISO" } as const;
+
 /** Opens a PostgreSQL server by URL (`postgres://…`), in `pgSchema` (created if missing) when given. */
 export async function openPostgres(url: string, options: { pgSchema?: string } = {}): Promise<PostgresAdapter> {
   const { default: pg } = await import("pg");
@@ -59,7 +67,8 @@ export async function openPostgres(url: string, options: { pgSchema?: string } =
       format !== "binary" && CONVERTED.has(oid) ? (v: string) => parseText(oid, v) : pg.types.getTypeParser(oid, format ?? "text"),
   };
   const location = redact(url);
-  const pool = new pg.Pool({ connectionString: url, types, max: 8, options: "-c TimeZone=UTC" });
+  const settings = Object.entries(SESSION_SETTINGS).map(([name, value]) => `-c ${name}=${value}`).join(" ");
+  const pool = new pg.Pool({ connectionString: url, types, max: 8, options: settings });
   // An idle client's network error must not crash the process; the next query reports it.
   pool.on("error", () => undefined);
   try {
@@ -137,7 +146,7 @@ export async function openPglite(instance: unknown, options: { pgSchema?: string
   const pg = instance as PgliteLike;
   if (typeof pg?.query !== "function" || typeof pg?.exec !== "function") throw new InvalidInputError([{ path: "", message: "pglite: expected a PGlite instance" }]);
   const parsers = Object.fromEntries([...CONVERTED].map((oid) => [oid, (text: string) => parseText(oid, text)]));
-  await pg.exec("SET TIME ZONE 'UTC'");
+  await pg.exec(Object.entries(SESSION_SETTINGS).map(([name, value]) => `SET ${name} TO '${value}'`).join("; "));
   if (options.pgSchema) await pg.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(options.pgSchema)}; SET search_path TO ${quoteIdent(options.pgSchema)}`);
   // One connection: every transaction (read or write) runs alone.
   const lock = new Mutex();
