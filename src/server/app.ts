@@ -171,7 +171,7 @@ export function createApp(options: AppOptions): OpenAPIHono {
   });
 
   // ---- routes -----------------------------------------------------------------------------------------
-  const context = { store: options.store, log };
+  const context = { store: options.store, log, limits: { bodyBytes: maxBody, bulkBytes: maxBulk, importBytes: maxImport } };
   registerMetaRoutes(app, context);
   registerSegmentRoutes(app, context);
   registerTrashRoutes(app, context);

@@ -371,6 +371,13 @@ export const HealthSchema = z
     events: z.number().int(),
     segments: z.number().int(),
     lastChangeSeq: z.number().int(),
+    limits: z
+      .object({
+        bodyBytes: z.number().int().openapi({ description: "Most bytes of an ordinary request body." }),
+        bulkBytes: z.number().int().openapi({ description: "Most bytes of a bulk body (contacts, events, member lists, key lookups)." }),
+        importBytes: z.number().int().openapi({ description: "Most bytes of an imported file (`POST /api/contacts/import`, `/api/events/import`)." }),
+      })
+      .openapi({ description: "The request body limits in force." }),
   })
   .openapi("Health");
 

@@ -32,6 +32,8 @@ export interface SegmentsServerOptions {
   token?: string;
   /** DuckDB (default), or PostgreSQL: the server at PG_URL when set (a fresh schema), else PGlite. */
   backend?: SegmentsBackend;
+  /** The import routes' body limit, as `createApp`'s `maxImportBytes` (default the server's). */
+  maxImportBytes?: number;
 }
 
 /** An empty demo store on `backend`, and how to drop it. */
@@ -98,7 +100,7 @@ export async function startSegmentsServer(options: SegmentsServerOptions = {}): 
   let server: RunningServer;
   try {
     await seedDemo(store);
-    server = await startServer({ store, port: 0, host: "127.0.0.1", staticDir: distDir, refreshEveryMs: null, ...(options.token !== undefined ? { token: options.token } : {}), log: (l) => process.stderr.write(`${l}\n`) });
+    server = await startServer({ store, port: 0, host: "127.0.0.1", staticDir: distDir, refreshEveryMs: null, ...(options.token !== undefined ? { token: options.token } : {}), ...(options.maxImportBytes !== undefined ? { maxImportBytes: options.maxImportBytes } : {}), log: (l) => process.stderr.write(`${l}\n`) });
   } catch (e) {
     await dispose();
     throw e;

@@ -439,3 +439,25 @@ describe.skipIf(!hasChromium)(`segments web app: Import (Chromium) ${hasChromium
     }
   });
 });
+
+describe.skipIf(!hasChromium)(`segments web app: Import on a server with a smaller limit (Chromium) ${hasChromium ? "" : skipReason}`, () => {
+  let session: SegmentsSession;
+  const uploads: string[] = [];
+  beforeAll(async () => {
+    session = await openSegmentsSession({ maxImportBytes: 1024 * 1024 });
+    session.page.on("request", (r: Request) => {
+      if (/\/api\/(contacts|events)\/import/.test(r.url())) uploads.push(r.url());
+    });
+  }, 180_000);
+  afterAll(() => closeSegmentsSession(session));
+
+  it("takes the server's own import limit (GET /api/health) and refuses a larger file before sending it", async () => {
+    const { page, server } = session;
+    await page.goto(`${server.url}#/import`);
+    await expect.poll(() => page.getByText(/or drop it here/).textContent()).toContain("up to 1 MB");
+    await page.getByTestId("import-file").setInputFiles({ name: "two-mb.csv", mimeType: "text/csv", buffer: Buffer.alloc(2 * 1024 * 1024, 97) });
+    expect(await page.getByTestId("file-refusal").textContent()).toBe("two-mb.csv is 2 MB; the import takes files up to 1 MB. Split it into smaller files, or import it on the server with segql import.");
+    expect(await page.getByTestId("import").isDisabled()).toBe(true);
+    expect(uploads).toEqual([]);
+  });
+});

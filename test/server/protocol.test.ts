@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/server/index.js";
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_BULK_BYTES, DEFAULT_MAX_IMPORT_BYTES } from "../../src/server/app.js";
 import type { Store } from "../../src/store/index.js";
 import { tokensEqual } from "../../src/server/auth.js";
 import { expectProblem, openTestApi, readReply, requestInit, seed, type Call, type TestApi } from "./helpers.js";
@@ -92,6 +93,17 @@ describe("protocol", () => {
     const r = await readReply(await app.request("/api/check", requestInit("POST", { json: { expression: "a".repeat(1_000_001) } })));
     expectProblem(r, 400, "invalid-request");
     expect(r.body.issues[0]).toMatchObject({ in: "body", path: "expression", code: "too_big" });
+  });
+
+  it("health tells the body limits in force, so a client can refuse a file too large before sending it", async () => {
+    const defaults = await readReply(await createApp({ store: api.store }).request("/api/health", requestInit("GET", {})));
+    expect(defaults.body.limits).toEqual({ bodyBytes: DEFAULT_MAX_BODY_BYTES, bulkBytes: DEFAULT_MAX_BULK_BYTES, importBytes: DEFAULT_MAX_IMPORT_BYTES });
+    const app = createApp({ store: api.store, maxBodyBytes: 1000, maxBulkBytes: 2000, maxImportBytes: 3000 });
+    const r = await readReply(await app.request("/api/health", requestInit("GET", {})));
+    expect(r.body.limits).toEqual({ bodyBytes: 1000, bulkBytes: 2000, importBytes: 3000 });
+    // The import limit it says is the one it applies.
+    const over = await readReply(await app.request("/api/contacts/import?format=csv", { method: "POST", headers: { "content-type": "text/csv" }, body: "x".repeat(3001) }));
+    expectProblem(over, 413, "too-large");
   });
 
   it("unknown routes are 404 problems; known routes with another method are 405 with Allow", async () => {

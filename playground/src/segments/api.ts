@@ -227,7 +227,10 @@ export async function downloadExport(id: number, format: ExportFormat, fileName:
 }
 
 /** Health: version, backend and counts. */
-export const health = () => call<{ status: string; version: string; backend: string; contacts: number; events: number; segments: number }>("GET", "/health").then((r) => r.body);
+export const health = () =>
+  call<{ status: string; version: string; backend: string; contacts: number; events: number; segments: number; limits?: { bodyBytes: number; bulkBytes: number; importBytes: number } }>("GET", "/health").then(
+    (r) => r.body,
+  );
 /** The schema, in schema-file form. */
 export const schemaDocument = () => call<Record<string, unknown>>("GET", "/schema").then((r) => r.body);
 
@@ -394,9 +397,8 @@ export type ImportKind = "contacts" | "events";
 export type ImportFormat = "csv" | "jsonl" | "json" | "parquet";
 
 /**
- * The largest file the import routes take: `segql serve`'s `maxImportBytes` (DEFAULT_MAX_IMPORT_BYTES in
- * src/server/app.ts, which the API does not publish). A bigger file is refused here before its bytes are
- * sent; a server embedded with a smaller limit answers 413 with its `limit`, which the page shows.
+ * The largest file the import routes take until the server says its own (`GET /api/health`'s
+ * `limits.importBytes`): `segql serve`'s default. A bigger file is refused before its bytes are sent.
  */
 export const MAX_IMPORT_BYTES = 128 * 1024 * 1024;
 
@@ -489,3 +491,20 @@ export function importFile(kind: ImportKind, file: Blob, options: ImportFileOpti
     xhr.send(file);
   });
 }
+
+// ---- comparing two segments ----------------------------------------------------------------------------------
+
+/**
+ * How two conditions relate over every possible contact (`POST /api/relate`): `equal`, `subset` (A ⊆ B),
+ * `superset`, `disjoint`, `overlapping` or `unknown`, with witness contacts where they differ.
+ */
+export type Relation = z.infer<typeof S.RelationSchema>;
+
+/** A contact the analysis made up to show a difference (or a shared contact): its values, events and `now`. */
+export type RelationWitness = Relation["witnesses"][number];
+
+/** How two saved segments (or expressions) relate by their rules alone (`POST /api/relate`). */
+export const relateSegments = (a: RulesOperand, b: RulesOperand) => call<Relation>("POST", "/relate", { json: { a, b } }).then((r) => r.body);
+
+/** How many contacts match an expression now (`POST /api/preview` without rows, SQL dialect or per-condition counts). */
+export const countMatches = (expression: string) => preview({ expression, limit: 0, conditionCounts: false }).then((p) => p.count);

@@ -198,6 +198,8 @@ export function ImportPage({ route }: { route: Route }) {
   const kindName = useId();
   const finished = job?.phase === "done" || job?.phase === "failed";
   const counts = useLoad(() => health(), [finished ? job : null]);
+  // The server's own limit once it has said it.
+  const maxBytes = counts.data?.limits?.importBytes ?? MAX_IMPORT_BYTES;
 
   // The outcome takes the focus when it arrives while the page is open (it is announced and read next).
   const seen = useRef(job);
@@ -210,7 +212,7 @@ export function ImportPage({ route }: { route: Route }) {
     setDropNote(null);
     // The last import's outcome is about another file: it goes once a new one is chosen (a running one stays).
     if (currentImport && currentImport.phase !== "uploading" && currentImport.phase !== "importing") setImport(null);
-    setChosen(file ? describeFile(file) : null);
+    setChosen(file ? describeFile(file, maxBytes) : null);
   };
   // A file dropped anywhere on the window is taken (the zone only shows where): dropped beside it, the
   // browser would open the file in place of the app, and what was on the page would be gone.
@@ -301,7 +303,7 @@ export function ImportPage({ route }: { route: Route }) {
                 />
                 {chosen ? "Choose another file…" : "Choose a file…"}
               </label>
-              <span className="muted small">or drop it here · CSV, JSON Lines, JSON or Parquet, up to {formatBytes(MAX_IMPORT_BYTES)}</span>
+              <span className="muted small">or drop it here · CSV, JSON Lines, JSON or Parquet, up to {formatBytes(maxBytes)}</span>
             </div>
             {dropNote && <p className="muted small">{dropNote}</p>}
 

@@ -17,6 +17,8 @@ export interface RouteContext {
   store: Store;
   /** Where the server writes what no response can carry (an export that fails after its first bytes). */
   log: (line: string) => void;
+  /** The request body limits in force (bytes), as `GET /api/health` tells clients. */
+  limits: { bodyBytes: number; bulkBytes: number; importBytes: number };
 }
 
 /** A JSON response entry of a route. */

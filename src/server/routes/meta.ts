@@ -11,19 +11,19 @@ import { jsonResponse, problemResponses, type Api, type RouteContext } from "./k
 const tags = ["server"];
 
 /** Registers the health and schema routes. */
-export function registerMetaRoutes(app: Api, { store }: RouteContext): void {
+export function registerMetaRoutes(app: Api, { store, limits }: RouteContext): void {
   app.openapi(
     createRoute({
       method: "get",
       path: "/api/health",
       tags,
       summary: "Health",
-      description: "200 when the database answers, with its counts.",
+      description: "200 when the database answers, with its counts and the request body limits in force (a client can refuse a file too large before sending it).",
       responses: { 200: jsonResponse(HealthSchema, "Healthy"), ...problemResponses() },
     }),
     async (c) => {
       const stats = await store.stats();
-      return c.json({ status: "ok" as const, version: VERSION, backend: store.backend, location: store.location, ...stats }, 200);
+      return c.json({ status: "ok" as const, version: VERSION, backend: store.backend, location: store.location, ...stats, limits }, 200);
     },
   );
 
