@@ -6,9 +6,9 @@
  */
 import { useEffect, useRef, useState } from "react";
 import { ApiError, listDeletedSegments, MAX_SEARCH, purgeDeletedSegment, restoreSegment, type DeletedSegment, type Segment } from "./api.js";
-import { formatAge, formatCount, formatInstant, plural } from "./format.js";
+import { formatCount, plural } from "./format.js";
 import { isNameTaken, RestoreAsDialog, restoredProblem, restoreFailure } from "./restore-dialog.js";
-import { Dialog, KindBadge, ProblemNote, useLoad } from "./ui.js";
+import { AgeBy, Dialog, KindBadge, ProblemNote, useLoad } from "./ui.js";
 
 /** How many deleted segments a page of the table asks for. */
 const PAGE = 50;
@@ -171,10 +171,7 @@ export function DeletedSegmentsPage() {
                     {formatCount(d.memberCount)}
                   </td>
                   <td>
-                    <time dateTime={d.deletedAt} title={formatInstant(d.deletedAt)}>
-                      {formatAge(d.deletedAt)}
-                    </time>
-                    {d.deletedBy && <span className="muted small"> by {d.deletedBy}</span>}
+                    <AgeBy at={d.deletedAt} by={d.deletedBy} />
                   </td>
                   <td className="actions-col">
                     <div className="row-actions">

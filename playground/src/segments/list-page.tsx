@@ -7,8 +7,8 @@
 import { useEffect, useRef, useState } from "react";
 import { navigate } from "../router.js";
 import { ApiError, deleteSegment, duplicateSegment, listSegments, MAX_SEARCH, type Segment, type SegmentSort } from "./api.js";
-import { formatAge, formatCount, formatInstant, plural } from "./format.js";
-import { Dialog, KindBadge, ProblemNote, useLoad, useToast } from "./ui.js";
+import { formatCount, plural } from "./format.js";
+import { AgeBy, Dialog, KindBadge, ProblemNote, useLoad, useToast } from "./ui.js";
 import { forgetHandedOver, handedOverDeleted, UndoDeleteNotice, type JustDeleted } from "./undo-delete.js";
 
 type Column = "name" | "description" | "kind" | "memberCount" | "updatedAt";
@@ -201,10 +201,7 @@ export function SegmentsListPage() {
                     {formatCount(s.memberCount)}
                   </td>
                   <td>
-                    <time dateTime={s.updatedAt} title={formatInstant(s.updatedAt)}>
-                      {formatAge(s.updatedAt)}
-                    </time>
-                    {s.updatedBy && <span className="muted small"> by {s.updatedBy}</span>}
+                    <AgeBy at={s.updatedAt} by={s.updatedBy} />
                   </td>
                   <td className="actions-col">
                     <div className="row-actions">

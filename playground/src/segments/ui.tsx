@@ -5,6 +5,7 @@
  */
 import { createContext, useCallback, useContext, useEffect, useId, useRef, useState, type ReactNode } from "react";
 import { ApiError } from "./api.js";
+import { formatAge, formatInstant } from "./format.js";
 
 // ---- dialog ---------------------------------------------------------------------------------------------
 
@@ -166,4 +167,16 @@ export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]): Lo
   }, [...deps, tick]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
   return { ...state, reload };
+}
+
+/** When, as an age with the exact instant on hover, and by whom (a table's "last updated" or "deleted" cell). */
+export function AgeBy({ at, by }: { at: string; by: string | null }) {
+  return (
+    <>
+      <time dateTime={at} title={formatInstant(at)}>
+        {formatAge(at)}
+      </time>
+      {by && <span className="muted small"> by {by}</span>}
+    </>
+  );
 }
