@@ -59,6 +59,11 @@ const CONVERTED = new Set<number>(Object.values(OID));
  */
 const SESSION_SETTINGS = { TimeZone: "UTC", DateStyle: "ISO" } as const;
 
+/** The `SET` statements of `SESSION_SETTINGS` (constants, not user text). */
+function sessionSettings(): string[] {
+  return Object.entries(SESSION_SETTINGS).map(([name, value]) => `SET ${name} TO '${value}'`);
+}
+
 /** Opens a PostgreSQL server by URL (`postgres://…`), in `pgSchema` (created if missing) when given. */
 export async function openPostgres(url: string, options: { pgSchema?: string } = {}): Promise<PostgresAdapter> {
   const { default: pg } = await import("pg");
@@ -67,8 +72,7 @@ export async function openPostgres(url: string, options: { pgSchema?: string } =
       format !== "binary" && CONVERTED.has(oid) ? (v: string) => parseText(oid, v) : pg.types.getTypeParser(oid, format ?? "text"),
   };
   const location = redact(url);
-  const settings = Object.entries(SESSION_SETTINGS).map(([name, value]) => `-c ${name}=${value}`).join(" ");
-  const pool = new pg.Pool({ connectionString: url, types, max: 8, options: settings });
+  const pool = new pg.Pool({ connectionString: url, types, max: 8 });
   // An idle client's network error must not crash the process; the next query reports it.
   pool.on("error", () => undefined);
   try {
@@ -82,21 +86,22 @@ export async function openPostgres(url: string, options: { pgSchema?: string } =
     await pool.end().catch(() => undefined);
     throw new InvalidInputError([{ path: "", message: `cannot connect to ${location}: ${(e as Error).message}` }]);
   }
-  const setPath = options.pgSchema ? `SET search_path TO ${quoteIdent(options.pgSchema)}` : null;
-  // A session setting: set once per pooled connection, not at every checkout (that was one more round trip
-  // per transaction: measured 0.4-0.9 ms of an upsert's 4-10 ms in bench/segments). It runs outside any
-  // transaction, so no rollback undoes it.
-  const pathSet = new WeakSet<PoolClient>();
+  // Session settings: set once per pooled connection, not at every checkout (that was one more round trip
+  // per transaction: measured 0.4-0.9 ms of an upsert's 4-10 ms in bench/segments). They run outside any
+  // transaction, so no rollback undoes them; and as statements, not as the startup packet's `options`,
+  // which a URL's own `?options=` replaced (the URL's values win in pg).
+  const setSession = [...sessionSettings(), ...(options.pgSchema ? [`SET search_path TO ${quoteIdent(options.pgSchema)}`] : [])].join("; ");
+  const prepared = new WeakSet<PoolClient>();
   const connect = async (): Promise<PoolClient> => {
     const client = await pool.connect();
-    if (setPath && !pathSet.has(client)) {
+    if (!prepared.has(client)) {
       try {
-        await client.query(setPath);
+        await client.query(setSession);
       } catch (e) {
         client.release(e as Error);
         throw e;
       }
-      pathSet.add(client);
+      prepared.add(client);
     }
     return client;
   };
@@ -146,7 +151,7 @@ export async function openPglite(instance: unknown, options: { pgSchema?: string
   const pg = instance as PgliteLike;
   if (typeof pg?.query !== "function" || typeof pg?.exec !== "function") throw new InvalidInputError([{ path: "", message: "pglite: expected a PGlite instance" }]);
   const parsers = Object.fromEntries([...CONVERTED].map((oid) => [oid, (text: string) => parseText(oid, text)]));
-  await pg.exec(Object.entries(SESSION_SETTINGS).map(([name, value]) => `SET ${name} TO '${value}'`).join("; "));
+  await pg.exec(sessionSettings().join("; "));
   if (options.pgSchema) await pg.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(options.pgSchema)}; SET search_path TO ${quoteIdent(options.pgSchema)}`);
   // One connection: every transaction (read or write) runs alone.
   const lock = new Mutex();

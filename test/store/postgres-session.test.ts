@@ -51,4 +51,21 @@ describe("the store on PostgreSQL sessions with other date settings", () => {
     cleanups.push(() => store.close());
     expect(await roundTrip(store)).toEqual({ birthday: CONTACT.birthday, signed_up_at: CONTACT.signed_up_at });
   });
+
+  it.skipIf(!process.env["PG_URL"])("a server URL with its own ?options= (DateStyle 'German', another time zone): dates and times read as written", async () => {
+    // pg lets the URL's options replace those the pool is given: the settings must not travel there.
+    const url = new URL(process.env["PG_URL"]!);
+    url.searchParams.set("options", "-c DateStyle=German -c TimeZone=Pacific/Chatham");
+    const pgSchema = `segql_datestyle_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+    const store = await openStore({ db: url.toString(), pgSchema, schema: crmSchema });
+    cleanups.push(async () => {
+      const { default: pg } = await import("pg");
+      const admin = new pg.Client({ connectionString: process.env["PG_URL"]! });
+      await admin.connect();
+      await admin.query(`DROP SCHEMA IF EXISTS "${pgSchema}" CASCADE`);
+      await admin.end();
+    });
+    cleanups.push(() => store.close());
+    expect(await roundTrip(store)).toEqual({ birthday: CONTACT.birthday, signed_up_at: CONTACT.signed_up_at });
+  });
 });
