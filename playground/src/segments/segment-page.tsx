@@ -28,6 +28,7 @@ import {
   type Segment,
   type SegmentVersion,
 } from "./api.js";
+import { CompareTab } from "./compare-tab.js";
 import { ContactsGrid } from "./contacts-grid.js";
 import { formatAge, formatCount, formatDay, formatInstant, plural } from "./format.js";
 import { lineDiff } from "./line-diff.js";
@@ -44,6 +45,7 @@ const TABS = [
   { id: "why", label: "Why / why not" },
   { id: "history", label: "History" },
   { id: "activity", label: "Activity" },
+  { id: "compare", label: "Compare" },
 ] as const;
 type Tab = (typeof TABS)[number]["id"];
 
@@ -186,6 +188,7 @@ export function SegmentPage({ id, route }: { id: number; route: Route }) {
         {tab === "why" && <WhyTab segment={s} initialKey={whyKey} />}
         {tab === "history" && <HistoryTab segment={s} />}
         {tab === "activity" && <ActivityTab segment={s} />}
+        {tab === "compare" && <CompareTab segment={s} route={route} />}
       </div>
 
       {converting && (
