@@ -239,6 +239,14 @@ describe.skipIf(!hasChromium)(`segments web app: comparing two segments (Chromiu
       if ((await phone.getByTestId("theme").getAttribute("aria-pressed")) !== "true") await phone.getByTestId("theme").click();
       expect(await phone.evaluate(() => document.documentElement.dataset["theme"])).toBe("dark");
       expect(await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+      // The tabs scroll sideways on a phone: the selected one (the last) is in view, inside the strip.
+      const inView = () =>
+        phone.getByTestId("tab-compare").evaluate((tab) => {
+          const strip = tab.parentElement!.getBoundingClientRect();
+          const r = tab.getBoundingClientRect();
+          return r.left >= strip.left - 1 && r.right <= strip.right + 1;
+        });
+      expect(await inView()).toBe(true);
       await cleanShot(phone, "segments-compare-phone-dark", { fullPage: true });
       expect(phoneErrors).toEqual([]);
     } finally {

@@ -240,6 +240,17 @@ export type SegmentSort = `${"" | "-"}${"name" | "description" | "kind" | "creat
 /** A page of segments. */
 export const listSegments = (q: { search?: string; sort?: SegmentSort; limit?: number; cursor?: string | null }) =>
   call<Page<Segment>>("GET", "/segments", { query: q }).then((r) => r.body);
+/** Every saved segment, by name (the API's pages walked: a database may have more than one page of them). */
+export async function allSegments(): Promise<Segment[]> {
+  const out: Segment[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = await listSegments({ sort: "name", limit: 1000, cursor });
+    out.push(...page.items);
+    cursor = page.next;
+  } while (cursor);
+  return out;
+}
 /** One segment and its ETag. */
 export const getSegment = (id: number) => call<Segment>("GET", `/segments/${id}`);
 /** Creates a segment. */

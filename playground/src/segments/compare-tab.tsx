@@ -12,22 +12,10 @@ import { useId, useMemo, useState } from "react";
 import { quoteString } from "../../../src/parser/format.js";
 import type { Schema } from "../../../src/schema/schema.js";
 import { navigate, type Route } from "../router.js";
-import { countMatches, listSegments, MAX_SEARCH, relateSegments, type Relation, type RelationWitness, type Segment } from "./api.js";
+import { allSegments, countMatches, MAX_SEARCH, relateSegments, type Relation, type RelationWitness, type Segment } from "./api.js";
 import { formatCount, formatInstant, formatValue, plural } from "./format.js";
 import { useSchema } from "./schema.js";
 import { ProblemNote, useLoad } from "./ui.js";
-
-/** Every saved segment, by name (the API's pages walked: there may be more than one page of them). */
-async function allSegments(): Promise<Segment[]> {
-  const out: Segment[] = [];
-  let cursor: string | null = null;
-  do {
-    const page = await listSegments({ sort: "name", limit: 1000, cursor });
-    out.push(...page.items);
-    cursor = page.next;
-  } while (cursor);
-  return out;
-}
 
 /** The segment id the address compares with (`with=12`), or null. */
 function otherIdOf(route: Route): number | null {

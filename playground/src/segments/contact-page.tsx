@@ -6,23 +6,11 @@
  */
 import { useId, useState, type ReactNode } from "react";
 import type { FieldDef, Schema } from "../../../src/schema/schema.js";
-import { ApiError, getContact, listSegments, whySegment, type ContactRecord, type Segment, type SegmentSummary } from "./api.js";
+import { allSegments, ApiError, getContact, whySegment, type ContactRecord, type Segment, type SegmentSummary } from "./api.js";
 import { formatAge, formatDay, formatInstant, plural } from "./format.js";
 import { useSchema } from "./schema.js";
 import { KindBadge, ProblemNote, useLoad } from "./ui.js";
 import { formatNumber, WhyResult } from "./why-view.js";
-
-/** Every saved segment, by name (the API's pages walked: a database may have more than one page of them). */
-async function allSegments(): Promise<Segment[]> {
-  const out: Segment[] = [];
-  let cursor: string | null = null;
-  do {
-    const page = await listSegments({ sort: "name", limit: 1000, cursor });
-    out.push(...page.items);
-    cursor = page.next;
-  } while (cursor);
-  return out;
-}
 
 export function ContactPage({ contactKey }: { contactKey: string }) {
   const contact = useLoad(() => getContact(contactKey), [contactKey]);

@@ -4,7 +4,7 @@
  * a chart of the member count over time and the entered / exited feed, both from the membership change
  * log.
  */
-import { useEffect, useId, useState, type KeyboardEvent, type ReactNode } from "react";
+import { useEffect, useId, useRef, useState, type KeyboardEvent, type ReactNode } from "react";
 import { navigate, type Route } from "../router.js";
 import {
   ApiError,
@@ -67,6 +67,19 @@ export function SegmentPage({ id, route }: { id: number; route: Route }) {
   const tab = (TABS.find((t) => t.id === route.params.get("tab"))?.id ?? "members") as Tab;
   const [whyKey, setWhyKey] = useState<string | null>(null);
   const setTab = (t: Tab) => navigate(`/segments/${id}${t === "members" ? "" : `?tab=${t}`}`, true);
+  // On a narrow screen the tabs scroll sideways: the selected one is brought into view (opened from an
+  // address with ?tab=, or reached with the arrow keys), without scrolling the page.
+  const strip = useRef<HTMLDivElement>(null);
+  const ready = loaded.data !== null;
+  useEffect(() => {
+    const box = strip.current;
+    const selected = box?.querySelector<HTMLElement>('[aria-selected="true"]');
+    if (!box || !selected) return;
+    const b = box.getBoundingClientRect();
+    const r = selected.getBoundingClientRect();
+    if (r.left < b.left) box.scrollLeft -= b.left - r.left;
+    else if (r.right > b.right) box.scrollLeft += r.right - b.right;
+  }, [tab, ready]);
 
   if (loaded.error && !loaded.data) {
     return (
@@ -166,7 +179,7 @@ export function SegmentPage({ id, route }: { id: number; route: Route }) {
         </div>
       )}
 
-      <div className="tabs" role="tablist" aria-label="About this segment" onKeyDown={(e) => tabKeys(e, tab, setTab)}>
+      <div ref={strip} className="tabs" role="tablist" aria-label="About this segment" onKeyDown={(e) => tabKeys(e, tab, setTab)}>
         {TABS.map((t) => (
           <button key={t.id} type="button" role="tab" id={`tab-${t.id}`} aria-selected={tab === t.id} aria-controls={`panel-${t.id}`} tabIndex={tab === t.id ? 0 : -1} onClick={() => setTab(t.id)} data-testid={`tab-${t.id}`}>
             {t.label}
