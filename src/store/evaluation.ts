@@ -145,7 +145,11 @@ function orderBy(ctx: Ctx, field: string | undefined, descending: boolean | unde
   if (field === undefined || field === keyName) return `${key} ${dir}`;
   const col = ctx.contactCols.find((c) => c.field?.name === field) ?? ctx.contactCols.find((c) => c.field?.name.toLowerCase() === field.toLowerCase());
   if (!col) throw new InvalidInputError([{ path: "orderBy", message: `unknown field ${JSON.stringify(field)}` }]);
-  return `${ALIAS}.${quoteIdent(col.name)} ${dir} NULLS LAST, ${key} ASC`;
+  // Text sorts by code, as on DuckDB and as segment names do, not by the database's locale (a PostgreSQL made
+  // with en_US put "United" before "USA"). Strings and enums are text columns on both engines; a sort by
+  // them needs a sort step anyway, so no index order is lost (the key's order keeps its index).
+  const collate = col.field?.type === "string" || col.field?.type === "enum" ? ' COLLATE "C"' : "";
+  return `${ALIAS}.${quoteIdent(col.name)}${collate} ${dir} NULLS LAST, ${key} ASC`;
 }
 
 /** See `Store.typedCondition`: as `why` reads its target (a static segment is its membership). */

@@ -900,7 +900,9 @@ export class SqlStore implements Store {
     if (field === undefined || field === (this.ctx.contactCols[0]!.field?.name ?? this.ctx.schema.key)) return `${key} ${dir}`;
     const col = this.ctx.contactCols.find((c) => c.field?.name === field) ?? this.ctx.contactCols.find((c) => c.field?.name.toLowerCase() === field.toLowerCase());
     if (!col) throw new InvalidInputError([{ path: "orderBy", message: `unknown field ${JSON.stringify(field)}` }]);
-    return `${alias}."${col.name.replace(/"/g, '""')}" ${dir} NULLS LAST, ${key} ASC`;
+    // Text by code (evaluation.ts `orderBy`): not by a PostgreSQL database's locale.
+    const collate = col.field?.type === "string" || col.field?.type === "enum" ? ' COLLATE "C"' : "";
+    return `${alias}."${col.name.replace(/"/g, '""')}"${collate} ${dir} NULLS LAST, ${key} ASC`;
   }
 
   private segmentOf(catalog: Catalog, e: Entry): Segment {
