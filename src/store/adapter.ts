@@ -76,9 +76,9 @@ export interface SqlAdapter extends Omit<SqlRunner, "stage" | "change" | "fill">
   read<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
   /**
    * The rows of one long read a chunk at a time, on a connection of its own, from one snapshot, without
-   * holding the connection other reads share (reads and writes go on meanwhile). Only where the engine
-   * cannot page by key cheaply (DuckDB: no ordered index access, so a page past a key costs a scan of the
-   * rest); elsewhere callers page by key with `read`.
+   * holding the connection other reads share (reads and writes go on meanwhile): an export sees the members
+   * when it started. DuckDB and a PostgreSQL server have it; PGlite (one connection) does not, and callers
+   * page by key with `read` there.
    */
   stream?(sql: string, params?: readonly Param[]): AsyncGenerator<Row[], void, undefined>;
   close(): Promise<void>;

@@ -117,7 +117,34 @@ export async function openPostgres(url: string, options: { pgSchema?: string } =
         return (await client.query({ text: sql, values: params ? params.map(pgParam) : [] })).rowCount ?? 0;
       },
     });
+  // Exports in flight, each on a connection of its own (see `stream`): closed with the store.
+  const streaming = new Set<import("pg").Client>();
   return new PostgresAdapter(location, {
+    /**
+     * One long read from one snapshot, a chunk at a time, on a connection of its own (not the pool's: a
+     * slow reader must not hold a connection the other requests share): a REPEATABLE READ transaction and
+     * a cursor over it. What it reads is what was committed when it started, as on DuckDB.
+     */
+    async *stream(sql, params) {
+      const client = new pg.Client({ connectionString: url, types });
+      client.on("error", () => undefined);
+      streaming.add(client);
+      try {
+        await client.connect();
+        await client.query(setSession);
+        await client.query("BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
+        await client.query({ text: `DECLARE segql_stream NO SCROLL CURSOR FOR ${sql}`, values: params ? params.map(pgParam) : [] });
+        for (;;) {
+          const rows = (await client.query(`FETCH FORWARD ${STREAM_CHUNK} FROM segql_stream`)).rows as Row[];
+          if (rows.length > 0) yield rows;
+          if (rows.length < STREAM_CHUNK) return;
+        }
+      } finally {
+        streaming.delete(client);
+        // Ending the connection ends its transaction and cursor.
+        await client.end().catch(() => undefined);
+      }
+    },
     async transaction(mode, fn) {
       const client = await connect();
       try {
@@ -135,9 +162,16 @@ export async function openPostgres(url: string, options: { pgSchema?: string } =
         client.release();
       }
     },
-    close: () => pool.end(),
+    async close() {
+      // An export in flight stops: its next chunk fails (the adapter says the store is closed).
+      await Promise.all([...streaming].map((c) => c.end().catch(() => undefined)));
+      await pool.end();
+    },
   });
 }
+
+/** Rows an export's cursor fetches at a time. */
+const STREAM_CHUNK = 2_000;
 
 /** The part of PGlite the adapter uses. */
 interface PgliteLike {
@@ -186,6 +220,8 @@ export async function openPglite(instance: unknown, options: { pgSchema?: string
 
 interface Driver {
   transaction<T>(mode: "read" | "write", fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
+  /** Where the driver can hold a snapshot for a long read on a connection of its own (a server; not PGlite's one connection). */
+  stream?(sql: string, params?: readonly Param[]): AsyncGenerator<Row[], void, undefined>;
   close(): Promise<void>;
 }
 
@@ -197,10 +233,27 @@ export class PostgresAdapter implements SqlAdapter {
   private readonly writeLock = new Mutex();
   private closed = false;
 
+  /** See `SqlAdapter.stream`: on a server; PGlite's one connection cannot hold a snapshot beside the others. */
+  readonly stream?: (sql: string, params?: readonly Param[]) => AsyncGenerator<Row[], void, undefined>;
+
   constructor(
     readonly location: string,
     private readonly driver: Driver,
-  ) {}
+  ) {
+    const stream = driver.stream?.bind(driver);
+    if (stream) this.stream = (sql, params) => this.guarded(stream(sql, params));
+  }
+
+  /** A stream whose failure after the store closed says so (its connection was ended by `close`). */
+  private async *guarded(rows: AsyncGenerator<Row[], void, undefined>): AsyncGenerator<Row[], void, undefined> {
+    this.open();
+    try {
+      yield* rows;
+    } catch (e) {
+      if (this.closed) throw new InvalidInputError([{ path: "", message: "the store is closed" }]);
+      throw e;
+    }
+  }
 
   query(sql: string, params?: readonly Param[]): Promise<Row[]> {
     return this.read((tx) => tx.query(sql, params));

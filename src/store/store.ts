@@ -515,8 +515,8 @@ export class SqlStore implements Store {
       if (page.length > 0) yield decode(page);
       return;
     }
-    // By key, a page per read: the membership index gives each page in order (both sides bounded by the key,
-    // which the planner does not carry across the join by itself).
+    // PGlite: by key, a page per read: the membership index gives each page in order (both sides bounded by
+    // the key, which the planner does not carry across the join by itself).
     let after: string | null = null;
     for (;;) {
       const from: string | null = after;

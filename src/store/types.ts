@@ -548,10 +548,11 @@ export interface Store {
   members(id: SegmentId, options?: MembersOptions): Promise<MembersPage>;
   /**
    * Every member with its contact values, a page at a time in key order, for an export, in flat memory
-   * and with reads and writes going on meanwhile. On DuckDB, the members when it started: one ordered read
-   * from one snapshot, streamed on a connection of its own. On PostgreSQL, a page per read, by key along
-   * the membership index: a contact that enters or leaves during the export may or may not be in it, none
-   * appears twice, and `NotFoundError` if the segment is deleted meanwhile. `pageSize` 1-10,000 (default
+   * and with reads and writes going on meanwhile. On DuckDB and a PostgreSQL server, the members when it
+   * started: one ordered read from one snapshot, streamed on a connection of its own. On PGlite (one
+   * connection, for tests and demos), a page per read, by key along the membership index: a contact that
+   * enters or leaves during the export may or may not be in it, none appears twice, and `NotFoundError` if
+   * the segment is deleted meanwhile. `pageSize` 1-10,000 (default
    * 1,000).
    */
   memberPages(id: SegmentId, options?: { pageSize?: number }): AsyncGenerator<ContactValues[], void, undefined>;
