@@ -6,6 +6,7 @@ import type { Schema } from "../schema/schema.js";
 import { quoteIdent, quoteTable, num, type SqlAdapter, type SqlRunner, type Row } from "./adapter.js";
 import type { EvaluationPlan } from "./membership.js";
 import { Catalog, ParseCache, type Checked, type Entry, type SegmentRow } from "./catalog.js";
+import { InvalidInputError } from "./errors.js";
 import { contactColumns, eventColumns, type ColumnPlan, type Physical } from "./physical.js";
 import type { SegmentKind } from "./types.js";
 
@@ -34,6 +35,22 @@ export class Ctx {
     this.table = quoteTable(schema.table);
     this.key = quoteIdent(schema.key);
     this.eventsTable = schema.events ? quoteTable(schema.events.table) : null;
+  }
+
+  /**
+   * `ORDER BY` for contacts (as `alias`) by a schema field (default the key), empties last, then by key.
+   * Text sorts by code, as on DuckDB and as segment names do, not by the database's locale (a PostgreSQL
+   * made with en_US put "United" before "USA"); strings and enums are text columns on both engines, and a
+   * sort by them needs a sort step anyway, so no index order is lost (the key's order keeps its index).
+   */
+  orderBy(field: string | undefined, descending: boolean | undefined, alias: string): string {
+    const dir = descending ? "DESC" : "ASC";
+    const key = `${alias}.${this.key}`;
+    if (field === undefined || field === (this.contactCols[0]!.field?.name ?? this.schema.key)) return `${key} ${dir}`;
+    const col = this.contactCols.find((c) => c.field?.name === field) ?? this.contactCols.find((c) => c.field?.name.toLowerCase() === field.toLowerCase());
+    if (!col) throw new InvalidInputError([{ path: "orderBy", message: `unknown field ${JSON.stringify(field)}` }]);
+    const collate = col.field?.type === "string" || col.field?.type === "enum" ? ' COLLATE "C"' : "";
+    return `${alias}.${quoteIdent(col.name)}${collate} ${dir} NULLS LAST, ${key} ASC`;
   }
 
   /** The saved segments, as of `tx`. */

@@ -8,7 +8,7 @@ import { compileSql, DIALECTS } from "../compiler/sql/index.js";
 import type { DialectName } from "../compiler/sql/dialect.js";
 import type { TypedExpr, TypedQuery } from "../checker/typed-ast.js";
 import { quoteString } from "../parser/format.js";
-import { num, quoteIdent, type SqlRunner } from "./adapter.js";
+import { num, type SqlRunner } from "./adapter.js";
 import { diffSegments, type DiffOptions, type SegmentDiff } from "../analysis/index.js";
 import { Catalog, namingStaticSegments, STATIC_FIELD, type Checked, type Entry } from "./catalog.js";
 import { iso, type Ctx } from "./context.js";
@@ -47,7 +47,7 @@ export async function preview(ctx: Ctx, tx: SqlRunner, catalog: Catalog, express
     count: num(counts[`n${i}`] ?? 0),
   }));
   const root = where(checked.typed);
-  const order = orderBy(ctx, options.orderBy, options.descending);
+  const order = ctx.orderBy(options.orderBy, options.descending, ALIAS);
   const page = limit === 0 ? [] : await tx.query(`SELECT ${ALIAS}.* FROM ${ctx.table} AS ${ALIAS} WHERE ${root} ORDER BY ${order} LIMIT ${limit}`);
 
   const shownDialect = DIALECTS[dialect as DialectName];
@@ -136,20 +136,6 @@ async function impactOf(ctx: Ctx, tx: SqlRunner, id: number, root: string, n: nu
 function whereOf(ctx: Ctx, catalog: Catalog, now: number): (expr: TypedExpr) => string {
   const segmentSource = ctx.staticSource(catalog);
   return (expr) => compileSql({ schema: ctx.schema, expr }, { dialect: ctx.adapter.kind, form: "where", now, tableAlias: ALIAS, segmentSource, pretty: false }).sql;
-}
-
-function orderBy(ctx: Ctx, field: string | undefined, descending: boolean | undefined): string {
-  const dir = descending ? "DESC" : "ASC";
-  const key = `${ALIAS}.${ctx.key}`;
-  const keyName = ctx.contactCols[0]!.field?.name ?? ctx.schema.key;
-  if (field === undefined || field === keyName) return `${key} ${dir}`;
-  const col = ctx.contactCols.find((c) => c.field?.name === field) ?? ctx.contactCols.find((c) => c.field?.name.toLowerCase() === field.toLowerCase());
-  if (!col) throw new InvalidInputError([{ path: "orderBy", message: `unknown field ${JSON.stringify(field)}` }]);
-  // Text sorts by code, as on DuckDB and as segment names do, not by the database's locale (a PostgreSQL made
-  // with en_US put "United" before "USA"). Strings and enums are text columns on both engines; a sort by
-  // them needs a sort step anyway, so no index order is lost (the key's order keeps its index).
-  const collate = col.field?.type === "string" || col.field?.type === "enum" ? ' COLLATE "C"' : "";
-  return `${ALIAS}.${quoteIdent(col.name)}${collate} ${dir} NULLS LAST, ${key} ASC`;
 }
 
 /** See `Store.typedCondition`: as `why` reads its target (a static segment is its membership). */

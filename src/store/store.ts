@@ -482,7 +482,7 @@ export class SqlStore implements Store {
       const catalog = await this.ctx.catalog(tx);
       const entry = this.entry(catalog, id);
       const table = entry.row.kind === "static" ? "segql_static_members" : "segql_memberships";
-      const order = this.orderBy(options.orderBy, options.descending, "c");
+      const order = this.ctx.orderBy(options.orderBy, options.descending, "c");
       const rows = await tx.query(
         `SELECT c.* FROM ${this.ctx.table} AS c JOIN ${table} AS m ON m.contact_key = c.${this.ctx.key} WHERE m.segment_id = $1 ORDER BY ${order} LIMIT $2 OFFSET $3`,
         [id, limit + 1, offset],
@@ -717,7 +717,7 @@ export class SqlStore implements Store {
     return this.db.read(async (tx) => {
       const catalog = await this.ctx.catalog(tx);
       const entryOf = (c: Catalog, id: number) => this.entry(c, id);
-      const orderBy = (field: string | undefined, descending: boolean | undefined, alias: string) => this.orderBy(field, descending, alias);
+      const orderBy = (field: string | undefined, descending: boolean | undefined, alias: string) => this.ctx.orderBy(field, descending, alias);
       const page = await listContacts({ ctx: this.ctx, tx, catalog, entryOf, orderBy }, options, limit, offset);
       return { items: page.items, total: page.total, next: page.more ? encodeOffset(offset + limit) : null };
     });
@@ -892,17 +892,6 @@ export class SqlStore implements Store {
 
   private async refreshIn(tx: SqlRunner, catalog: Catalog, entries: Entry[], now: number): Promise<void> {
     for (const e of entries) await refreshSegment(this.ctx, tx, catalog, e, this.ctx.checkSaved(catalog, e), now);
-  }
-
-  private orderBy(field: string | undefined, descending: boolean | undefined, alias: string): string {
-    const dir = descending ? "DESC" : "ASC";
-    const key = `${alias}.${this.ctx.key}`;
-    if (field === undefined || field === (this.ctx.contactCols[0]!.field?.name ?? this.ctx.schema.key)) return `${key} ${dir}`;
-    const col = this.ctx.contactCols.find((c) => c.field?.name === field) ?? this.ctx.contactCols.find((c) => c.field?.name.toLowerCase() === field.toLowerCase());
-    if (!col) throw new InvalidInputError([{ path: "orderBy", message: `unknown field ${JSON.stringify(field)}` }]);
-    // Text by code (evaluation.ts `orderBy`): not by a PostgreSQL database's locale.
-    const collate = col.field?.type === "string" || col.field?.type === "enum" ? ' COLLATE "C"' : "";
-    return `${alias}."${col.name.replace(/"/g, '""')}"${collate} ${dir} NULLS LAST, ${key} ASC`;
   }
 
   private segmentOf(catalog: Catalog, e: Entry): Segment {
