@@ -301,6 +301,19 @@ const RefreshResultSchema = z
 /** What a refresh did, per segment. */
 export const RefreshResultsSchema = z.object({ results: z.array(RefreshResultSchema) }).openapi("RefreshResults");
 
+/** What an import did: rows read, written, the first bad rows by line and field, and the refresh it triggered. */
+export const ImportReportSchema = z
+  .object({
+    file: z.string(),
+    rows: z.number().int(),
+    inserted: z.number().int(),
+    updated: z.number().int(),
+    bad: z.array(z.object({ path: z.string(), message: z.string(), file: z.string().optional(), line: z.number().int().optional(), field: z.string().optional() })),
+    badCount: z.number().int(),
+    refreshed: z.array(RefreshResultSchema),
+  })
+  .openapi("ImportReport");
+
 const MembershipChangeSchema = z
   .object({
     seq: z.number().int(),

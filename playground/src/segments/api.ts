@@ -413,40 +413,18 @@ export type ImportFormat = "csv" | "jsonl" | "json" | "parquet";
  */
 export const MAX_IMPORT_BYTES = 128 * 1024 * 1024;
 
-/** A bad row of a file: where (`upload.csv:12`, line 12, field) and why. Parquet numbers rows, not lines. */
-export interface ImportProblem {
-  path: string;
-  message: string;
-  file?: string;
-  line?: number;
-  field?: string;
-}
-
-/** What the refresh after an import did to one dynamic segment. */
-export interface ImportRefresh {
-  segmentId: number;
-  name: string;
-  entered: number;
-  exited: number;
-  memberCount: number;
-  /** Set when the segment was not refreshed: its expression has problems. */
-  skipped?: string;
-}
-
 /**
- * What an import did (the route's ImportReport): rows read, contacts added and updated (events: appended),
- * the first 100 bad rows and their count (skipBad), and the refresh of every dynamic segment it triggered
+ * What an import did (`ImportReportSchema`): rows read, contacts added and updated (events: appended), the
+ * first 100 bad rows and their count (skipBad), and the refresh of every dynamic segment it triggered
  * (empty when nothing was written).
  */
-export interface ImportReport {
-  file: string;
-  rows: number;
-  inserted: number;
-  updated: number;
-  bad: ImportProblem[];
-  badCount: number;
-  refreshed: ImportRefresh[];
-}
+export type ImportReport = z.infer<typeof S.ImportReportSchema>;
+
+/** A bad row of a file: where (`upload.csv:12`, line 12, field) and why. Parquet numbers rows, not lines. */
+export type ImportProblem = ImportReport["bad"][number];
+
+/** What the refresh after an import did to one dynamic segment (`skipped` when its expression has problems). */
+export type ImportRefresh = ImportReport["refreshed"][number];
 
 /** Options of `importFile`. */
 export interface ImportFileOptions {

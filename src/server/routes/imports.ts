@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { InvalidInputError, type ImportReport } from "../../store/index.js";
 import { ProblemError } from "../problems.js";
-import { WriteHeaders } from "../schemas.js";
+import { ImportReportSchema, WriteHeaders } from "../schemas.js";
 import { jsonResponse, problemResponses, writer, type Api, type RouteContext } from "./kit.js";
 
 type Format = "csv" | "jsonl" | "json" | "parquet";
@@ -33,18 +33,6 @@ const ImportQuery = z.strictObject({
     .openapi({ type: "boolean", description: "Import the good rows and report the bad ones (default: any bad row aborts the import, nothing changes)." }),
   format: z.enum(["csv", "jsonl", "json", "parquet"]).optional().openapi({ description: "The format, when the Content-Type does not say (e.g. application/octet-stream)." }),
 });
-
-const ImportReportSchema = z
-  .object({
-    file: z.string(),
-    rows: z.number().int(),
-    inserted: z.number().int(),
-    updated: z.number().int(),
-    bad: z.array(z.object({ path: z.string(), message: z.string(), file: z.string().optional(), line: z.number().int().optional(), field: z.string().optional() })),
-    badCount: z.number().int(),
-    refreshed: z.array(z.record(z.string(), z.unknown())),
-  })
-  .openapi("ImportReport");
 
 const fileBody = {
   required: true,
