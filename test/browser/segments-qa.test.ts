@@ -284,6 +284,27 @@ describe.skipIf(!hasChromium)(`segments web app: a user's QA pass (Chromium) ${h
     }
   });
 
+  it("a search that fails says so, and the count beside it does not describe the rows from before", async () => {
+    await openSegments(page, server.url);
+    const count = page.locator(".toolbar [aria-live=polite]");
+    await expect.poll(() => count.textContent()).toMatch(/^\d+ segments?$/);
+    const failing = /\/api\/segments\?.*search=VIP/;
+    await page.route(failing, (route) =>
+      route.fulfill({ status: 503, contentType: "application/problem+json", body: JSON.stringify({ type: "urn:segql:problem:unavailable", title: "Unavailable", status: 503, detail: "the database did not answer" }) }),
+    );
+    try {
+      await page.getByTestId("segment-search").fill("VIP");
+      await page.locator(".problem", { hasText: "the database did not answer" }).waitFor();
+      expect(await count.textContent()).toBe("");
+    } finally {
+      await page.unroute(failing);
+    }
+    // Another search with the server answering: the count is back, for that search.
+    await page.getByTestId("segment-search").fill("VIPs");
+    const found = (await server.store.listSegments({ search: "VIPs" })).items.length;
+    await expect.poll(() => count.textContent()).toBe(`${found} segment${found === 1 ? "" : "s"} match “VIPs”`);
+  });
+
   it("says a picker filter with an error is not applied, rather than counting the contacts from before it as found", async () => {
     await openNew(page, server.url);
     await page.getByTestId("dynamic-switch").click();

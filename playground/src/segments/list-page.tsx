@@ -118,8 +118,9 @@ export function SegmentsListPage() {
           <input type="search" placeholder="Search by name…" value={search} onChange={(e) => setSearch(e.target.value)} data-testid="segment-search" maxLength={MAX_SEARCH} />
         </label>
         <span className="muted small" aria-live="polite">
-          {first.data ? (query ? `${plural(rows.length, "segment")} match “${query}”` : plural(rows.length, "segment")) : first.loading ? "Loading…" : ""}
-          {next ? " (more below)" : ""}
+          {/* After a failed load the rows are the last ones loaded, not this search's: no count for them. */}
+          {first.error ? "" : first.data ? (query ? `${plural(rows.length, "segment")} match “${query}”` : plural(rows.length, "segment")) : first.loading ? "Loading…" : ""}
+          {next && !first.error ? " (more below)" : ""}
         </span>
       </div>
 
