@@ -111,6 +111,13 @@ describe.skipIf(!hasChromium)(`segments web app: comparing two segments (Chromiu
     const rows = page.getByTestId("compare-witnesses").locator("tbody tr");
     expect(await rows.count()).toBe(expected.witnesses.length);
     expect(await rows.first().locator("th").textContent()).toBe("Only “Fiber churners”");
+    // Its columns: the fields either segment's rules read (tenure, what tells them apart, among them), each
+    // showing the example's value as relate gave it, a dash where it gave none (an empty field).
+    const headers = await page.getByTestId("compare-witnesses").locator("thead th").allTextContents();
+    expect(headers.slice(1)).toEqual(["internet_service", "churn", "tenure"]);
+    const witness = expected.witnesses[0]!.contact;
+    const cells = await rows.first().locator("td").allTextContents();
+    expect(cells[2]).toBe(witness["tenure"] === undefined || witness["tenure"] === null ? "–" : String(witness["tenure"]));
     // The picked segment is kept in the address: a reload shows the same comparison.
     expect(page.url()).toContain(`?tab=compare&with=${longFiber.id}`);
     await cleanShot(page, "segments-compare", { fullPage: true });

@@ -9,7 +9,9 @@
  *   made-up contacts (witnesses) that show each difference, and "undecided" said as such.
  */
 import { useId, useMemo, useState } from "react";
+import type { Expr } from "../../../src/parser/ast.js";
 import { quoteString } from "../../../src/parser/format.js";
+import { parse } from "../../../src/parser/index.js";
 import type { Schema } from "../../../src/schema/schema.js";
 import { navigate, type Route } from "../router.js";
 import { allSegments, countMatches, MAX_SEARCH, relateSegments, type Relation, type RelationWitness, type Segment } from "./api.js";
@@ -312,16 +314,43 @@ function side(answer: Relation["aInB"], from: string, to: string): string {
 }
 
 /**
- * The witnesses: made-up contacts (not in the database) that show each difference, with the fields the rules
- * read (those the analysis gave a value) and the events they needed.
+ * The contact fields a segment's own rules test, in the order written (not inside event filters, whose
+ * rules test the events' properties; nor through `in segment`): an example contact leaves empty the fields it
+ * has no value for, and an empty field can be what tells the two segments apart.
+ */
+function fieldsRead(expression: string | null): string[] {
+  const out: string[] = [];
+  for (const declaration of expression === null ? [] : parse(expression).document.segments) {
+    const stack: Expr[] = declaration.expr ? [declaration.expr] : [];
+    while (stack.length > 0) {
+      const e = stack.pop()!;
+      if (e.kind === "and" || e.kind === "or") for (let i = e.operands.length - 1; i >= 0; i--) stack.push(e.operands[i]!);
+      else if (e.kind === "not") stack.push(e.operand);
+      else if (e.kind === "rule" && !out.includes(e.field.name)) out.push(e.field.name);
+    }
+  }
+  return out;
+}
+
+/**
+ * The witnesses: made-up contacts (not in the database) that show each difference, with the fields either
+ * segment's rules read (empty where the analysis gave none) and those it gave values, and the events they
+ * needed.
  */
 function WitnessTable({ relation, a, b, schema }: { relation: Relation; a: Segment; b: Segment; schema: Schema | null }) {
   const keyField = schema?.key ?? null;
   const fields = useMemo(() => {
+    // Written as the schema names them (a rule may spell a field in another case).
+    const names = new Map(Object.keys(schema?.fields ?? {}).map((n) => [n.toLowerCase(), n]));
     const seen: string[] = [];
-    for (const w of relation.witnesses) for (const f of Object.keys(w.contact)) if (f !== keyField && !seen.includes(f)) seen.push(f);
+    const add = (f: string) => {
+      const name = names.get(f.toLowerCase()) ?? f;
+      if (name !== keyField && !seen.includes(name)) seen.push(name);
+    };
+    for (const f of [...fieldsRead(a.expression), ...fieldsRead(b.expression)]) if (names.size === 0 || names.has(f.toLowerCase())) add(f);
+    for (const w of relation.witnesses) for (const f of Object.keys(w.contact)) add(f);
     return seen;
-  }, [relation, keyField]);
+  }, [relation, keyField, a.expression, b.expression, schema]);
   const hasEvents = relation.witnesses.some((w) => w.events.length > 0);
   // `now` matters only where the rules read relative times; said once when every witness shares it.
   const nows = [...new Set(relation.witnesses.map((w) => w.now))];
@@ -330,7 +359,7 @@ function WitnessTable({ relation, a, b, schema }: { relation: Relation; a: Segme
     <div className="compare-witnesses">
       <h3>Example contacts</h3>
       <p className="muted small">
-        Made up by the analysis to show each case (none is one of your contacts); a blank field is empty.
+        Made up by the analysis to show each case (none is one of your contacts); – is an empty field.
         {relative && nows.length === 1 ? ` Checked as of ${formatInstant(nows[0]!)}, as the relative times in the rules read then.` : ""}
       </p>
       <div className="table-scroll">
