@@ -59,20 +59,29 @@ function storeDdl(backend: "duckdb" | "postgres"): string[] {
     `CREATE INDEX IF NOT EXISTS segql_memberships_key ON segql_memberships (contact_key)`,
     `CREATE INDEX IF NOT EXISTS segql_static_members_key ON segql_static_members (contact_key)`,
     ...(pg ? [`CREATE INDEX IF NOT EXISTS segql_changes_segment ON segql_membership_changes (segment_id, seq)`] : []),
-    ...laterDdl(),
+    ...Object.values(LATER_TABLES),
   ];
 }
 
-/** The tables added after format 1 (see the module comment): the trash, the copies' sources. */
-function laterDdl(): string[] {
-  return [
-    `CREATE TABLE IF NOT EXISTS segql_deleted_segments (
+/** The tables added after format 1, by name (see the module comment): the trash, the copies' sources. */
+const LATER_TABLES: Record<string, string> = {
+  segql_deleted_segments: `CREATE TABLE IF NOT EXISTS segql_deleted_segments (
        id BIGINT PRIMARY KEY, name TEXT NOT NULL, description TEXT NOT NULL, kind TEXT NOT NULL, expression TEXT,
        version INTEGER NOT NULL, created_at BIGINT NOT NULL, created_by TEXT, deleted_at BIGINT NOT NULL, deleted_by TEXT,
        member_count BIGINT NOT NULL)`,
-    `CREATE TABLE IF NOT EXISTS segql_deleted_members (segment_id BIGINT NOT NULL, contact_key TEXT NOT NULL)`,
-    `CREATE TABLE IF NOT EXISTS segql_segment_copies (segment_id BIGINT PRIMARY KEY, source_id BIGINT NOT NULL, source_version INTEGER NOT NULL, source_name TEXT NOT NULL)`,
-  ];
+  segql_deleted_members: `CREATE TABLE IF NOT EXISTS segql_deleted_members (segment_id BIGINT NOT NULL, contact_key TEXT NOT NULL)`,
+  segql_segment_copies: `CREATE TABLE IF NOT EXISTS segql_segment_copies (segment_id BIGINT PRIMARY KEY, source_id BIGINT NOT NULL, source_version INTEGER NOT NULL, source_name TEXT NOT NULL)`,
+};
+
+/**
+ * The tables of the schema the store is in. An open creates only the tables missing from it: once they all
+ * exist it runs no DDL, so a PostgreSQL user allowed to read and write the tables but not to create any in
+ * the schema opens the store (PostgreSQL checks that right even for a CREATE TABLE IF NOT EXISTS of a table
+ * that exists).
+ */
+async function tablesPresent(tx: SqlRunner): Promise<Set<string>> {
+  const rows = await tx.query("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()");
+  return new Set(rows.map((r) => String(r["table_name"])));
 }
 
 /**
@@ -80,7 +89,8 @@ function laterDdl(): string[] {
  * one is checked against it when given.
  */
 export async function migrate(tx: SqlRunner, physical: Physical, backend: "duckdb" | "postgres", given: Schema | undefined): Promise<Schema> {
-  await tx.exec("CREATE TABLE IF NOT EXISTS segql_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+  const present = await tablesPresent(tx);
+  if (!present.has("segql_meta")) await tx.exec("CREATE TABLE IF NOT EXISTS segql_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
   const meta = new Map((await tx.query("SELECT key, value FROM segql_meta")).map((r) => [String(r["key"]), String(r["value"])]));
   const format = meta.has("format") ? Number(meta.get("format")) : 0;
   if (format > STORE_FORMAT) throw new NewerDatabaseError(format, STORE_FORMAT);
@@ -91,7 +101,7 @@ export async function migrate(tx: SqlRunner, physical: Physical, backend: "duckd
     return given;
   }
   // Migrations from older formats go here, one step per format, inside this transaction.
-  for (const ddl of laterDdl()) await tx.exec(ddl);
+  for (const [name, ddl] of Object.entries(LATER_TABLES)) if (!present.has(name)) await tx.exec(ddl);
   const stored = readStoredSchema(meta.get("schema"));
   if (given) {
     const differences = schemaDifferences(schemaToJson(stored), schemaToJson(given));

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { InvalidInputError, NameTakenError, NotFoundError, openStore, type Store } from "../../src/store/index.js";
-import { BACKENDS, crmSchema, manualClock, openTestStore, rejection, type TestStore } from "./helpers.js";
+import { BACKENDS, createPglite, crmSchema, manualClock, openTestStore, rejection, type TestStore } from "./helpers.js";
 
 const PEOPLE = [
   { id: "a", name: "Ann", plan: "Pro", ltv: 1200 },
@@ -189,3 +189,45 @@ describe("a DuckDB file from before the trash", () => {
     }
   });
 });
+
+describe("a PostgreSQL store from before the trash", () => {
+  it("gains the trash and the copies' table when opened, and an open with them all runs no DDL", async () => {
+    const pg = (await createPglite()) as unknown as { exec(sql: string): Promise<unknown>; query(sql: string): Promise<{ rows: Record<string, unknown>[] }>; close(): Promise<void> };
+    try {
+      let store = await openStore({ pglite: pg as never, schema: crmSchema });
+      await store.upsertContacts(PEOPLE);
+      const s = await store.createSegment({ name: "VIPs", kind: "static", members: ["a", "c"] });
+      await store.close();
+      await pg.exec("DROP TABLE segql_deleted_segments, segql_deleted_members, segql_segment_copies");
+      store = await openStore({ pglite: pg as never });
+      await store.deleteSegment(s.id);
+      expect(await store.restoreSegment(s.id)).toMatchObject({ name: "VIPs", memberCount: 2 });
+      const copy = await store.duplicateSegment(s.id);
+      expect((await store.segmentVersions(copy.id))[0]!.copiedFrom).toMatchObject({ id: s.id, name: "VIPs" });
+      await store.close();
+      // Opening again as a user who may read and write the tables but create none in the schema: the tables
+      // are there, so the open creates nothing (PostgreSQL refuses even CREATE TABLE IF NOT EXISTS to them).
+      // (In the schema `public`: with a schema of its own, the open's CREATE SCHEMA IF NOT EXISTS needs that right.)
+      // (PGlite is one session: the temporary tables the owner made are dropped first, as another connection
+      // would not see them.)
+      await pg.exec(`DISCARD TEMP;
+        REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+        CREATE ROLE segql_app NOLOGIN;
+        GRANT USAGE ON SCHEMA public TO segql_app;
+        GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO segql_app;
+        GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO segql_app;
+        SET ROLE segql_app`);
+      expect((await pg.query("SELECT has_schema_privilege('public', 'CREATE') AS may")).rows[0]!["may"]).toBe(false);
+      store = await openStore({ pglite: pg as never });
+      try {
+        await store.deleteSegment(copy.id);
+        expect((await store.listDeletedSegments()).items.map((d) => d.name)).toEqual([copy.name]);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await pg.close();
+    }
+  });
+});
+
