@@ -171,16 +171,9 @@ export const SegmentSchema = z
 export const SegmentPageSchema = z.object({ items: z.array(SegmentSchema), next: z.string().nullable() }).openapi("SegmentPage");
 
 /** A deleted segment in the trash. */
-export const DeletedSegmentSchema = z
-  .object({
-    id: z.number().int(),
-    name: z.string(),
-    description: z.string(),
-    kind: SegmentKindSchema,
-    expression: z.string().nullable(),
+export const DeletedSegmentSchema = SegmentSchema.pick({ id: true, name: true, description: true, kind: true, expression: true, createdAt: true, createdBy: true })
+  .extend({
     version: z.number().int().openapi({ description: "The version its deletion made (its history has a `deleted` version)." }),
-    createdAt: z.string(),
-    createdBy: z.string().nullable(),
     deletedAt: z.string(),
     deletedBy: z.string().nullable(),
     memberCount: z.number().int().openapi({ description: "Members when it was deleted." }),

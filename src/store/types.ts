@@ -200,16 +200,9 @@ export interface DuplicateOptions extends WriteOptions {
  * A deleted segment in the trash, kept until it is restored (`restoreSegment`) or purged
  * (`purgeDeletedSegment`).
  */
-export interface DeletedSegment {
-  id: SegmentId;
-  name: string;
-  description: string;
-  kind: SegmentKind;
-  expression: string | null;
+export interface DeletedSegment extends Pick<Segment, "id" | "name" | "description" | "kind" | "expression" | "createdAt" | "createdBy"> {
   /** The version the deletion made (its history has a version whose `changed` is `deleted`). */
   version: number;
-  createdAt: string;
-  createdBy: string | null;
   deletedAt: string;
   deletedBy: string | null;
   /** Members when it was deleted (a static segment's list comes back on restore; a dynamic one is recomputed). */
