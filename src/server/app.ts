@@ -19,6 +19,7 @@ import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { SqlCompileError } from "../compiler/sql/index.js";
 import type { Store } from "../store/index.js";
+import { DEFAULT_KEEP_DELETED_MS } from "../store/trash-expiry.js";
 import { VERSION } from "../version.js";
 import { requireToken } from "./auth.js";
 import { ProblemError, problem, problemResponse, storeProblem, type Problem } from "./problems.js";
@@ -44,6 +45,11 @@ export interface AppOptions {
   maxBulkBytes?: number;
   /** Largest uploaded import file (default 128 MiB). */
   maxImportBytes?: number;
+  /**
+   * How long a deleted segment stays in the trash (ms; default 30 days; null: until purged by hand). The
+   * trash's listing says when each will be purged; `startServer` purges them.
+   */
+  keepDeletedMs?: number | null;
   /** A directory holding the web app's build (index.html …), served outside /api; null: none. */
   staticDir?: string | null;
   /** Where unexpected errors are written (default: standard error). */
@@ -171,7 +177,8 @@ export function createApp(options: AppOptions): OpenAPIHono {
   });
 
   // ---- routes -----------------------------------------------------------------------------------------
-  const context = { store: options.store, log, limits: { bodyBytes: maxBody, bulkBytes: maxBulk, importBytes: maxImport } };
+  const keepDeletedMs = options.keepDeletedMs === undefined ? DEFAULT_KEEP_DELETED_MS : options.keepDeletedMs;
+  const context = { store: options.store, log, limits: { bodyBytes: maxBody, bulkBytes: maxBulk, importBytes: maxImport }, keepDeletedMs };
   registerMetaRoutes(app, context);
   registerSegmentRoutes(app, context);
   registerTrashRoutes(app, context);

@@ -6,7 +6,7 @@
 import { serve } from "@hono/node-server";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { DEFAULT_REFRESH_EVERY_MS, startRefreshScheduler, type RefreshResult, type Scheduler } from "../store/index.js";
+import { DEFAULT_KEEP_DELETED_MS, DEFAULT_REFRESH_EVERY_MS, startRefreshScheduler, startTrashExpiry, type DeletedSegment, type RefreshResult, type Scheduler, type TrashExpiry } from "../store/index.js";
 import type { Duplex } from "node:stream";
 import { createApp, type AppOptions } from "./app.js";
 import { problem, PROBLEM_MEDIA_TYPE, type ProblemKind } from "./problems.js";
@@ -30,7 +30,9 @@ export interface RunningServer {
   port: number;
   host: string;
   scheduler: Scheduler | null;
-  /** Stops listening, lets requests in flight finish (at most `graceMs`, default 10 s), stops the scheduler. */
+  /** Purges the trash's expired segments (`keepDeletedMs`); null when the trash is kept until purged by hand. */
+  trashExpiry: TrashExpiry | null;
+  /** Stops listening, lets requests in flight finish (at most `graceMs`, default 10 s), stops the scheduler and the expiry. */
   close(graceMs?: number): Promise<void>;
 }
 
@@ -74,12 +76,22 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
           onRefresh: options.onRefresh,
           onError: (e) => log(`segql serve: scheduled refresh failed: ${e instanceof Error ? e.message : String(e)}`),
         });
+  const keepDeletedMs = options.keepDeletedMs === undefined ? DEFAULT_KEEP_DELETED_MS : options.keepDeletedMs;
+  const trashExpiry =
+    keepDeletedMs === null
+      ? null
+      : startTrashExpiry(options.store, {
+          keepMs: keepDeletedMs,
+          onPurge: (purged) => log(`segql serve: purged ${purged.length} deleted segment${purged.length === 1 ? "" : "s"} kept past ${Math.round(keepDeletedMs / 86_400_000 * 10) / 10} days: ${purgedNames(purged)}`),
+          onError: (e) => log(`segql serve: purging the trash failed: ${e instanceof Error ? e.message : String(e)}`),
+        });
   let closing: Promise<void> | null = null;
   return {
     url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
     port,
     host,
     scheduler,
+    trashExpiry,
     close(graceMs = 10_000) {
       closing ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -89,10 +101,17 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         await closed;
         clearTimeout(timer);
         await scheduler?.stop();
+        await trashExpiry?.stop();
       })();
       return closing;
     },
   };
+}
+
+/** The first few purged segments, for the log: a trash of thousands must not make a line of megabytes. */
+function purgedNames(purged: readonly DeletedSegment[]): string {
+  const shown = purged.slice(0, 10).map((d) => `#${d.id} ${JSON.stringify(d.name)}`).join(", ");
+  return purged.length > 10 ? `${shown} and ${purged.length - 10} more` : shown;
 }
 
 const REASONS: Record<number, string> = { 400: "Bad Request", 405: "Method Not Allowed", 408: "Request Timeout", 431: "Request Header Fields Too Large" };

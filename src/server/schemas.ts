@@ -177,8 +177,12 @@ export const DeletedSegmentSchema = SegmentSchema.pick({ id: true, name: true, d
     deletedAt: z.string(),
     deletedBy: z.string().nullable(),
     memberCount: z.number().int().openapi({ description: "Members when it was deleted." }),
+    purgesAt: z.string().nullable().openapi({ description: "When the server purges it for good (`segql serve --keep-deleted`, 30 days by default); null: kept until purged by hand." }),
   })
   .openapi("DeletedSegment");
+
+/** What emptying the trash did. */
+export const EmptiedTrashSchema = z.object({ purged: z.number().int().openapi({ description: "How many deleted segments were purged." }) }).openapi("EmptiedTrash");
 
 /** A page of the trash. */
 export const DeletedSegmentPageSchema = z.object({ items: z.array(DeletedSegmentSchema), next: z.string().nullable() }).openapi("DeletedSegmentPage");

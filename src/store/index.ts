@@ -18,6 +18,7 @@ export * from "./errors.js";
 export type * from "./types.js";
 export type { ExplainNode, MeasureSeen, NodeRead } from "../compiler/predicate/explain.js";
 export { DEFAULT_REFRESH_EVERY_MS, startRefreshScheduler, type Scheduler, type SchedulerOptions } from "./scheduler.js";
+export { DEFAULT_KEEP_DELETED_MS, startTrashExpiry, type TrashExpiry, type TrashExpiryOptions } from "./trash-expiry.js";
 export { demoSchema, seedDemo, type DemoReport } from "./demo.js";
 export { MAX_KEY_LENGTH } from "./writes.js";
 export { wellFormed } from "./values.js";

@@ -52,6 +52,7 @@ import type {
   ImportReport,
   KeyLookup,
   ListDeletedOptions,
+  EmptyTrashOptions,
   ListSegmentsOptions,
   MemberOptions,
   MembersOptions,
@@ -412,6 +413,25 @@ export class SqlStore implements Store {
       if (found.length === 0) throw new NotFoundError("deleted segment", id);
       for (const t of ["segql_deleted_members", "segql_segment_versions", "segql_segment_copies"]) await tx.query(`DELETE FROM ${t} WHERE segment_id = $1`, [id]);
       await tx.query("DELETE FROM segql_deleted_segments WHERE id = $1", [id]);
+    });
+  }
+
+  async emptyTrash(options: EmptyTrashOptions = {}): Promise<DeletedSegment[]> {
+    byOf(options);
+    const age = options.olderThanMs;
+    if (age !== undefined && !(Number.isSafeInteger(age) && age >= 0)) throw new InvalidInputError([{ path: "olderThanMs", message: `expected milliseconds (an integer, 0 or more), found ${JSON.stringify(age)}` }]);
+    return this.db.write(async (tx) => {
+      const before = age === undefined ? null : this.ctx.clock() - age;
+      const where = before === null ? "" : " WHERE deleted_at < $1";
+      const params = before === null ? [] : [before];
+      const rows = await tx.query(`SELECT * FROM segql_deleted_segments${where} ORDER BY deleted_at DESC, id DESC`, params);
+      if (rows.length === 0) return [];
+      // Set-based: a trash of thousands is emptied in a handful of statements, not one transaction per segment.
+      for (const t of ["segql_deleted_members", "segql_segment_versions", "segql_segment_copies"]) {
+        await tx.query(`DELETE FROM ${t} WHERE segment_id IN (SELECT id FROM segql_deleted_segments${where})`, params);
+      }
+      await tx.query(`DELETE FROM segql_deleted_segments${where}`, params);
+      return rows.map(deletedSegmentOf);
     });
   }
 

@@ -225,6 +225,12 @@ export interface ListDeletedOptions {
   cursor?: string | null;
 }
 
+/** Options of `emptyTrash`. */
+export interface EmptyTrashOptions extends WriteOptions {
+  /** Only segments deleted more than this long ago, by the store's clock (a trash kept for 30 days); default: the whole trash. */
+  olderThanMs?: number;
+}
+
 /** What `findContactKeys` found. */
 export interface KeyLookup {
   known: string[];
@@ -525,6 +531,11 @@ export interface Store {
   restoreSegment(id: SegmentId, options?: RestoreOptions): Promise<Segment>;
   /** Removes a deleted segment from the trash for good, with its history. `NotFoundError` when it is not there. */
   purgeDeletedSegment(id: SegmentId, options?: WriteOptions): Promise<void>;
+  /**
+   * Purges for good, with their history, every deleted segment (or those deleted more than
+   * `options.olderThanMs` ago). Returns what it purged, the latest deleted first.
+   */
+  emptyTrash(options?: EmptyTrashOptions): Promise<DeletedSegment[]>;
   /** Dynamic → static: today's members become the member list (a new version). */
   convertToStatic(id: SegmentId, options?: UpdateOptions): Promise<Segment>;
   /** Every saved version, oldest first. */

@@ -87,3 +87,43 @@ describe("startServer", () => {
     await expect(fetch(`${other.url}/api/health`)).rejects.toThrow();
   });
 });
+
+describe("startServer's trash expiry", () => {
+  it("purges at start what was deleted longer ago than keepDeletedMs, logs it, and keeps the rest", async () => {
+    let now = Date.parse("2025-06-01T00:00:00Z");
+    const api = await openTestApi("duckdb", {}, { clock: () => now });
+    const logged: string[] = [];
+    let server: RunningServer | null = null;
+    try {
+      for (const name of ["Stale", "Fresh"]) {
+        const s = await api.store.createSegment({ name, kind: "static" });
+        await api.store.deleteSegment(s.id);
+        now += 20 * 86_400_000;
+      }
+      // Stale was deleted 40 days ago, Fresh 20.
+      server = await startServer({ store: api.store, port: 0, refreshEveryMs: null, log: (l) => logged.push(l) });
+      const names = async () => ((await (await fetch(`${server!.url}/api/deleted-segments`)).json()) as { items: { name: string }[] }).items.map((d) => d.name);
+      await expect.poll(names).toEqual(["Fresh"]);
+      expect(logged).toEqual([expect.stringMatching(/^segql serve: purged 1 deleted segment kept past 30 days: #\d+ "Stale"$/)]);
+    } finally {
+      await server?.close();
+      await api.dispose();
+    }
+  });
+
+  it("keeps everything with keepDeletedMs null", async () => {
+    let now = Date.parse("2025-06-01T00:00:00Z");
+    const api = await openTestApi("duckdb", {}, { clock: () => now });
+    const s = await api.store.createSegment({ name: "Ancient", kind: "static" });
+    await api.store.deleteSegment(s.id);
+    now += 3650 * 86_400_000;
+    const server = await startServer({ store: api.store, port: 0, refreshEveryMs: null, keepDeletedMs: null });
+    try {
+      expect(server.trashExpiry).toBeNull();
+      expect((await api.store.listDeletedSegments()).items.map((d) => d.name)).toEqual(["Ancient"]);
+    } finally {
+      await server.close();
+      await api.dispose();
+    }
+  });
+});

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
-import { parseDuration } from "../../src/cli/commands/serve.js";
+import { parseAge, parseDuration } from "../../src/cli/commands/serve.js";
 import { DEFAULT_PORT } from "../../src/server/index.js";
 import { schemaToJson } from "../../src/store/schema-json.js";
 import { crmSchema } from "../store/helpers.js";
@@ -36,6 +36,15 @@ describe("segql serve options", () => {
     expect(parseDuration("1500ms")).toBe(1500);
     expect(parseDuration("off")).toBeNull();
     for (const bad of ["5", "5 minutes", "-1s", "999ms", "1.5m", ""]) expect(() => parseDuration(bad), bad).toThrow(/--refresh-every/);
+  });
+
+  it("reads ages in days, hours, minutes or seconds, and forever where the option takes it", () => {
+    expect(parseAge("30d", "--keep-deleted", true)).toBe(30 * 86_400_000);
+    expect(parseAge(" 12h ", "--keep-deleted", true)).toBe(12 * 3_600_000);
+    expect(parseAge("0d", "--older-than")).toBe(0);
+    expect(parseAge("forever", "--keep-deleted", true)).toBeNull();
+    expect(() => parseAge("forever", "--older-than")).toThrow("--older-than: expected an age such as 30d, 12h or 90m, got 'forever'");
+    for (const bad of ["30", "1w", "-1d", "1.5d", "", "36501d"]) expect(() => parseAge(bad, "--keep-deleted", true), bad).toThrow(/^--keep-deleted: /);
   });
 });
 
@@ -117,6 +126,7 @@ describe("segql serve (a real process)", () => {
       [["--port", "70000"], /--port: expected a port number/],
       [["--refresh-every", "10"], /--refresh-every: expected a duration/],
       [["--refresh-every", "100ms"], /at least 1s/],
+      [["--keep-deleted", "30"], /--keep-deleted: expected an age such as 30d, 12h or 90m \(or forever\), got '30'/],
       [["--static", dir], /has no index.html/],
       [["--token", " "], /the token cannot be empty/],
       [["--frobnicate"], /unknown option '--frobnicate'/],

@@ -68,6 +68,21 @@ describe.each(BACKENDS)("trash API on %s", (backend) => {
     expectProblem(await api.call("GET", "/api/deleted-segments?cursor=abc"), 400, "invalid-request");
   });
 
+  it("says when the server purges each deleted segment (30 days by default), and empties the trash", async () => {
+    const a = await create("First", "ltv > 1");
+    const b = await create("Second", "ltv > 2");
+    for (const s of [a, b]) await api.call("DELETE", `/api/segments/${s.id}`);
+    const trash = (await api.call("GET", "/api/deleted-segments")).body.items as { deletedAt: string; purgesAt: string }[];
+    expect(trash).toHaveLength(2);
+    for (const d of trash) expect(Date.parse(d.purgesAt) - Date.parse(d.deletedAt)).toBe(30 * 86_400_000);
+    const emptied = await api.call("DELETE", "/api/deleted-segments");
+    expect(emptied.status).toBe(200);
+    expect(emptied.body).toEqual({ purged: 2 });
+    expect((await api.call("GET", "/api/deleted-segments")).body.items).toEqual([]);
+    expectProblem(await api.call("POST", `/api/deleted-segments/${a.id}/restore`), 404, "not-found");
+    expect((await api.call("DELETE", "/api/deleted-segments")).body).toEqual({ purged: 0 });
+  });
+
   it("pages the trash with its cursor, latest deletion first, and searches names", async () => {
     const names = ["One", "Two", "Three"];
     for (const name of names) {
@@ -80,5 +95,21 @@ describe.each(BACKENDS)("trash API on %s", (backend) => {
     expect(second.body.items.map((d: { name: string }) => d.name)).toEqual(["One"]);
     expect(second.body.next).toBeNull();
     expect((await api.call("GET", "/api/deleted-segments?search=t")).body.items.map((d: { name: string }) => d.name)).toEqual(["Three", "Two"]);
+  });
+});
+
+describe("trash retention", () => {
+  it("follows keepDeletedMs, and says null when the trash is kept until purged by hand", async () => {
+    for (const [keepDeletedMs, expected] of [[3_600_000, 3_600_000], [null, null]] as const) {
+      const api = await openTestApi("duckdb", { keepDeletedMs });
+      try {
+        const s = await api.call("POST", "/api/segments", { json: { name: "X", kind: "static" } });
+        await api.call("DELETE", `/api/segments/${s.body.id}`);
+        const [d] = (await api.call("GET", "/api/deleted-segments")).body.items as { deletedAt: string; purgesAt: string | null }[];
+        expect(d!.purgesAt === null ? null : Date.parse(d!.purgesAt) - Date.parse(d!.deletedAt)).toBe(expected);
+      } finally {
+        await api.dispose();
+      }
+    }
   });
 });

@@ -139,6 +139,29 @@ describe("segql segments / import / schema", { timeout: 60_000 }, () => {
     expect(JSON.parse((await run("segments", "deleted", "--json")).stdout)).toEqual([]);
   });
 
+  it("purge --older-than AGE empties what was deleted longer ago, --all the whole trash; bad ages and mixes are usage errors", async () => {
+    const ids: number[] = [];
+    for (const name of ["Old one", "Old two"]) {
+      ids.push(JSON.parse((await run("segments", "create", name, "--static", "--json")).stdout).id);
+      await run("segments", "delete", name);
+    }
+    // Both were deleted a moment ago: nothing is older than a day.
+    expect(await run("segments", "purge", "--older-than", "1d")).toMatchObject({ code: 0, stdout: "nothing to purge (nothing deleted more than 1d ago)" });
+    expect((await run("segments", "deleted")).stdout.split("\n")).toHaveLength(2);
+    for (const [args, message] of [
+      [["--older-than", "soon"], "--older-than: expected an age such as 30d, 12h or 90m, got 'soon'"],
+      [["Old one", "--all"], "give one of DELETED, --older-than AGE or --all (found DELETED and --all)"],
+      [["--all", "--older-than", "1d"], "give one of DELETED, --older-than AGE or --all (found --older-than and --all)"],
+    ] as const) {
+      expect(await run("segments", "purge", ...args), args.join(" ")).toMatchObject({ code: 2, stderr: expect.stringContaining(message) });
+    }
+    const all = await run("segments", "purge", "--all", "--json");
+    expect(all.code).toBe(0);
+    expect(JSON.parse(all.stdout)).toEqual({ purged: [{ id: ids[1], name: "Old two" }, { id: ids[0], name: "Old one" }] });
+    expect((await run("segments", "deleted")).stdout).toBe("the trash is empty");
+    expect((await run("segments", "purge", "--all")).stdout).toBe("nothing to purge (the trash is empty)");
+  });
+
   it("schema infer prints a schema and notes", async () => {
     const r = await segql(["schema", "infer", contacts]);
     expect(r.code).toBe(0);

@@ -141,6 +141,33 @@ for (const backend of BACKENDS) {
       expect(next.id).toBeGreaterThan(live.id);
     });
 
+    it("empties the trash: all of it, or what was deleted more than an age ago, with its history; live segments stay", async () => {
+      const store = await fresh();
+      const live = await store.createSegment({ name: "Live", kind: "static", members: ["a"] });
+      const old = await store.createSegment({ name: "Old", kind: "static", members: ["a", "b"] });
+      const recent = await store.createSegment({ name: "Recent", kind: "dynamic", expression: "ltv > 100" });
+      await store.deleteSegment(old.id);
+      clock.advance(10 * 86_400_000);
+      await store.deleteSegment(recent.id);
+      clock.advance(86_400_000);
+      // Old was deleted 11 days ago, Recent 1 day ago.
+      expect(await store.emptyTrash({ olderThanMs: 20 * 86_400_000 })).toEqual([]);
+      const purged = await store.emptyTrash({ olderThanMs: 5 * 86_400_000, by: "expiry" });
+      expect(purged.map((d) => [d.id, d.name, d.memberCount])).toEqual([[old.id, "Old", 2]]);
+      expect((await store.listDeletedSegments()).items.map((d) => d.name)).toEqual(["Recent"]);
+      expect(await rejection(store.restoreSegment(old.id))).toBeInstanceOf(NotFoundError);
+      expect((await store.emptyTrash()).map((d) => d.name)).toEqual(["Recent"]);
+      expect((await store.listDeletedSegments()).items).toEqual([]);
+      expect(await store.emptyTrash()).toEqual([]);
+      expect(await keysOf(store, live.id)).toEqual(["a"]);
+      expect((await store.segmentVersions(live.id)).map((v) => v.changed)).toEqual([["created"]]);
+      for (const bad of [-1, 1.5, Number.NaN, "30d"]) {
+        const e = await rejection(store.emptyTrash({ olderThanMs: bad as number }));
+        expect(e).toBeInstanceOf(InvalidInputError);
+        expect(e.message).toContain("olderThanMs");
+      }
+    });
+
     it("lists the latest deletion first, a page at a time, and finds by name", async () => {
       const store = await fresh();
       const ids: number[] = [];

@@ -12,6 +12,7 @@ import { CliError, EXIT, parseArgs, readInputFile, type Io, type OptionSpec } fr
 import { loadSchema } from "./check.js";
 import { sideText } from "./diff.js";
 import { parseSteps } from "./relate.js";
+import { parseAge } from "./serve.js";
 
 export const help = `usage: segql segments <command> [--db FILE|URL] [--json] …
 
@@ -30,7 +31,9 @@ commands:
   delete SEGMENT [--force]               into the trash; refused while other segments read it, unless --force
   deleted [--search TEXT]                the trash: deleted segments, the latest first
   restore DELETED [--name N]             bring a deleted segment back (same id; N when its name was taken)
-  purge DELETED                          remove a deleted segment from the trash for good
+  purge (DELETED | --older-than AGE | --all)
+                                         remove deleted segments from the trash for good: one, those
+                                         deleted more than AGE ago (30d, 12h), or all of them
   members SEGMENT [--limit N] [--sort FIELD] [--desc] [--at ISO]
   members SEGMENT (--add KEY,… | --remove KEY,… | --add-file FILE | --remove-file FILE) [--skip-unknown]
   export SEGMENT [--out FILE] [--format csv|jsonl] [--raw]
@@ -297,7 +300,7 @@ const COMMAND_OPTIONS: Record<string, OptionSpec> = {
   delete: { force: { value: false }, "expected-version": { value: true } },
   deleted: { search: { value: true } },
   restore: { name: { value: true } },
-  purge: {},
+  purge: { "older-than": { value: true }, all: { value: false } },
   members: {
     limit: { value: true },
     sort: { value: true },
@@ -461,12 +464,27 @@ export async function run(args: string[], io: Io): Promise<number> {
       });
     case "purge":
       tooMany(1);
-      return withStore(options, io, async (store) => {
-        const d = await findDeleted(store, positional[0]);
-        await store.purgeDeletedSegment(d.id, { by });
-        print({ purged: { id: d.id, name: d.name } }, () => `purged #${d.id} ${d.name} for good`);
-        return EXIT.ok;
-      });
+      {
+        const olderThan = str(options, "older-than");
+        const all = options["all"] === true;
+        const given = [positional[0] !== undefined && "DELETED", olderThan !== undefined && "--older-than", all && "--all"].filter((g) => g !== false);
+        if (given.length > 1) throw new CliError(`give one of DELETED, --older-than AGE or --all (found ${given.join(" and ")})`);
+        if (given.length === 1 && given[0] !== "DELETED") {
+          const olderThanMs = olderThan !== undefined ? parseAge(olderThan, "--older-than")! : undefined;
+          return withStore(options, io, async (store) => {
+            const purged = await store.emptyTrash({ by, ...(olderThanMs !== undefined ? { olderThanMs } : {}) });
+            const ids = purged.map((d) => ({ id: d.id, name: d.name }));
+            print({ purged: ids }, () => (purged.length === 0 ? `nothing to purge${olderThan !== undefined ? ` (nothing deleted more than ${olderThan} ago)` : " (the trash is empty)"}` : purged.map((d) => `purged #${d.id} ${d.name} for good`).join("\n")));
+            return EXIT.ok;
+          });
+        }
+        return withStore(options, io, async (store) => {
+          const d = await findDeleted(store, positional[0]);
+          await store.purgeDeletedSegment(d.id, { by });
+          print({ purged: [{ id: d.id, name: d.name }] }, () => `purged #${d.id} ${d.name} for good`);
+          return EXIT.ok;
+        });
+      }
     case "members":
       tooMany(1);
       return withStore(options, io, async (store) => {

@@ -14,7 +14,8 @@ const DEFAULT_PORT = 8080;
 
 /** The command's help text. */
 export const help = `usage: segql serve [--db FILE|URL] [--port P] [--host H] [--token T] [--demo]
-                   [--refresh-every DUR] [--schema FILE] [--cors ORIGINS] [--static DIR]
+                   [--refresh-every DUR] [--keep-deleted AGE] [--schema FILE] [--cors ORIGINS]
+                   [--static DIR]
 
 Serves the segments HTTP API (docs/api.md; OpenAPI document at /openapi.json) and, when built, the
 web app (playground/dist).
@@ -28,6 +29,8 @@ web app (playground/dist).
       --demo               a new database gets the demo contacts, events and segments
       --refresh-every DUR  how often segments with relative times are refreshed: 30s, 5m, 1h, or
                            off (default 5m)
+      --keep-deleted AGE   how long a deleted segment stays in the trash before it is purged for
+                           good: 30d, 12h, or forever (default 30d)
   -s, --schema FILE        the schema (JSON) of a new database
       --cors ORIGINS       allow browsers on these origins to call the API (comma-separated, or *);
                            default: CORS off
@@ -56,6 +59,21 @@ export function parseDuration(text: string): number | null {
   // Node's timers hold at most 2^31-1 ms: a longer delay is taken as 1 ms (a warning, then a refresh every
   // millisecond, which kept a core busy).
   if (ms > MAX_TIMER_MS) throw new CliError(`--refresh-every: at most ${Math.floor(MAX_TIMER_MS / 3_600_000)}h (24 days), got '${text}'; use off for never`);
+  return ms;
+}
+
+/**
+ * An age such as `30d`, `12h`, `90m`, `45s` in ms, for `option`'s messages; with `forever`, also `forever`
+ * (null). Days are 24 hours; at most 100 years.
+ */
+export function parseAge(text: string, option: string, forever = false): number | null {
+  const t = text.trim();
+  if (forever && /^(forever|never|off)$/i.test(t)) return null;
+  const m = /^(\d{1,6})(d|h|m|s)$/.exec(t);
+  const expected = `expected an age such as 30d, 12h or 90m${forever ? " (or forever)" : ""}`;
+  if (!m) throw new CliError(`${option}: ${expected}, got '${text}'`);
+  const ms = Number(m[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 }[m[2] as "d" | "h" | "m" | "s"];
+  if (ms > 100 * 365 * 86_400_000) throw new CliError(`${option}: at most 100 years (36500d), got '${text}'`);
   return ms;
 }
 
@@ -105,6 +123,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     token: { value: true },
     demo: { value: false },
     "refresh-every": { value: true },
+    "keep-deleted": { value: true },
     schema: { value: true, short: "s" },
     cors: { value: true },
     static: { value: true },
@@ -114,6 +133,7 @@ export async function run(args: string[], io: Io): Promise<number> {
   const portText = str("port") ?? String(DEFAULT_PORT);
   if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) throw new CliError(`--port: expected a port number 0-65535, got '${portText}'`);
   const refreshEveryMs = parseDuration(str("refresh-every") ?? "5m");
+  const keepDeletedMs = parseAge(str("keep-deleted") ?? "30d", "--keep-deleted", true);
   const token = str("token") ?? process.env["SEGQL_TOKEN"] ?? null;
   if (token !== null && token.trim() === "") throw new CliError("--token: the token cannot be empty");
   const host = str("host") ?? "127.0.0.1";
@@ -142,6 +162,7 @@ export async function run(args: string[], io: Io): Promise<number> {
       corsOrigins,
       staticDir,
       refreshEveryMs,
+      keepDeletedMs,
       log: (line) => io.err(line),
     });
   } catch (e) {

@@ -19,6 +19,8 @@ export interface RouteContext {
   log: (line: string) => void;
   /** The request body limits in force (bytes), as `GET /api/health` tells clients. */
   limits: { bodyBytes: number; bulkBytes: number; importBytes: number };
+  /** How long the trash keeps a deleted segment (ms), null: until purged by hand. */
+  keepDeletedMs: number | null;
 }
 
 /** A JSON response entry of a route. */

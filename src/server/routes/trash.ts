@@ -4,28 +4,30 @@
 import { createRoute } from "@hono/zod-openapi";
 import { segmentEtag } from "../etag.js";
 import { unwrapCursor, wrapCursor } from "../cursor.js";
-import { DeletedSegmentPageSchema, IdParams, ListDeletedQuery, RestoreBody, SegmentSchema, WriteHeaders } from "../schemas.js";
+import { DeletedSegmentPageSchema, EmptiedTrashSchema, IdParams, ListDeletedQuery, RestoreBody, SegmentSchema, WriteHeaders } from "../schemas.js";
 import { segmentJson } from "../serialize.js";
 import { jsonResponse, optionalJsonBody, problemResponses, writer, type Api, type RouteContext } from "./kit.js";
 
 const tags = ["segments"];
 
 /** Registers the trash's routes. */
-export function registerTrashRoutes(app: Api, { store }: RouteContext): void {
+export function registerTrashRoutes(app: Api, { store, keepDeletedMs }: RouteContext): void {
+  const purgesAt = (deletedAt: string) => (keepDeletedMs === null ? null : new Date(Date.parse(deletedAt) + keepDeletedMs).toISOString());
   app.openapi(
     createRoute({
       method: "get",
       path: "/api/deleted-segments",
       tags,
       summary: "List deleted segments",
-      description: "The trash, the latest deletion first, a page at a time. A deleted segment stays here until it is restored or purged.",
+      description:
+        "The trash, the latest deletion first, a page at a time. A deleted segment stays here until it is restored, purged, or kept past the server's retention (`purgesAt`).",
       request: { query: ListDeletedQuery },
       responses: { 200: jsonResponse(DeletedSegmentPageSchema, "A page of deleted segments"), ...problemResponses(400) },
     }),
     async (c) => {
       const q = c.req.valid("query");
       const page = await store.listDeletedSegments({ search: q.search, limit: q.limit ?? 100, cursor: unwrapCursor("deleted-segments", q.cursor) });
-      return c.json({ items: page.items, next: wrapCursor("deleted-segments", page.next) }, 200);
+      return c.json({ items: page.items.map((d) => ({ ...d, purgesAt: purgesAt(d.deletedAt) })), next: wrapCursor("deleted-segments", page.next) }, 200);
     },
   );
 
@@ -64,6 +66,22 @@ export function registerTrashRoutes(app: Api, { store }: RouteContext): void {
       const { id } = c.req.valid("param");
       await store.purgeDeletedSegment(id, { by: writer(c) });
       return c.body(null, 204);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "delete",
+      path: "/api/deleted-segments",
+      tags,
+      summary: "Empty the trash",
+      description: "Purges every deleted segment for good, with its history.",
+      request: { headers: WriteHeaders },
+      responses: { 200: jsonResponse(EmptiedTrashSchema, "How many were purged"), ...problemResponses(400, 413) },
+    }),
+    async (c) => {
+      const purged = await store.emptyTrash({ by: writer(c) });
+      return c.json({ purged: purged.length }, 200);
     },
   );
 }

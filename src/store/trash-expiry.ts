@@ -1,0 +1,63 @@
+/**
+ * The trash's retention: a deleted segment is kept for `keepMs` (30 days by default), then purged for good,
+ * as mail clients empty theirs. The server starts one of these; it purges at once (what expired while no
+ * server ran) and then every `everyMs`.
+ */
+import type { DeletedSegment, Store } from "./types.js";
+
+/** Default retention of the trash: 30 days. */
+export const DEFAULT_KEEP_DELETED_MS = 30 * 24 * 3_600_000;
+
+/** Options of `startTrashExpiry`. */
+export interface TrashExpiryOptions {
+  /** How long a deleted segment is kept (ms, at least 0). */
+  keepMs: number;
+  /** Interval between purges (default 1 hour, at most `keepMs` when that is longer than a second). */
+  everyMs?: number;
+  /** Called after a purge that removed something. */
+  onPurge?: (purged: DeletedSegment[]) => void;
+  /** Called when a purge fails (it is tried again at the next interval). */
+  onError?: (error: unknown) => void;
+}
+
+/** A running expiry. */
+export interface TrashExpiry {
+  /** Purges what has expired now; resolves with what it purged. Overlapping calls share one run. */
+  runNow(): Promise<DeletedSegment[]>;
+  /** Stops it; resolves when a purge in progress has finished. */
+  stop(): Promise<void>;
+}
+
+/** Starts purging `store`'s deleted segments older than `keepMs`: once now, then every `everyMs`. */
+export function startTrashExpiry(store: Store, options: TrashExpiryOptions): TrashExpiry {
+  const everyMs = Math.max(1000, Math.min(options.everyMs ?? 3_600_000, Math.max(options.keepMs, 1000)));
+  let running: Promise<DeletedSegment[]> | null = null;
+  let stopped = false;
+  const runNow = (): Promise<DeletedSegment[]> => {
+    running ??= store
+      .emptyTrash({ olderThanMs: options.keepMs, by: "trash expiry" })
+      .then((purged) => {
+        if (purged.length > 0) options.onPurge?.(purged);
+        return purged;
+      })
+      .finally(() => {
+        running = null;
+      });
+    return running;
+  };
+  const tick = () => {
+    if (!stopped) runNow().catch((e) => options.onError?.(e));
+  };
+  tick();
+  const timer = setInterval(tick, everyMs);
+  // Expiry alone must not keep the process alive (the server's socket does).
+  timer.unref();
+  return {
+    runNow,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running?.catch(() => undefined);
+    },
+  };
+}
