@@ -8,13 +8,16 @@
  *   line and field; then imported with Skip bad rows, the bad rows listed with their lines;
  * - an events file (JSON Lines) adds events and moves a contact into a segment that counts them;
  * - Parquet (its rows numbered, as the importer reports them) and JSON arrays;
- * - files the API cannot take are refused before sending (an unknown extension, a spreadsheet, one over the
- *   import limit, dropped on the page), and one in the wrong shape is refused by the API, said in words;
+ * - a gzipped CSV is sent as it is and unpacked by the server;
+ * - files the API cannot take are refused before sending (an unknown extension, a spreadsheet, a zip, a
+ *   gzipped Parquet, one over the import limit, dropped on the page), and one in the wrong shape is refused
+ *   by the API, said in words;
  * - the expected columns are the schema's, and the CSV template holds them as a header row;
  * - the whole job with the keyboard; dark theme and a 390px phone without overflow.
  * No request leaves the server's origin.
  */
 import { mkdtempSync, rmSync } from "node:fs";
+import { gzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page, Request } from "playwright-core";
@@ -88,8 +91,8 @@ describe.skipIf(!hasChromium)(`segments web app: Import (Chromium) ${hasChromium
     await page.getByTestId("columns-table").waitFor();
   }
 
-  async function chooseFile(name: string, text: string): Promise<void> {
-    await page.getByTestId("import-file").setInputFiles({ name, mimeType: "application/octet-stream", buffer: Buffer.from(text) });
+  async function chooseFile(name: string, content: string | Buffer): Promise<void> {
+    await page.getByTestId("import-file").setInputFiles({ name, mimeType: "application/octet-stream", buffer: typeof content === "string" ? Buffer.from(content) : content });
     await expect.poll(() => page.getByTestId("chosen-name").textContent()).toBe(name);
   }
 
@@ -245,13 +248,27 @@ describe.skipIf(!hasChromium)(`segments web app: Import (Chromium) ${hasChromium
     }
   });
 
+  it("imports a gzipped CSV as it is (the server unpacks it), and says so before sending", async () => {
+    await openImport();
+    const fresh = `gz-import-${Date.now()}`;
+    await chooseFile("contacts.csv.gz", gzipSync(Buffer.from(`customer_id,tenure\n${fresh},7\n`)));
+    expect(await page.getByTestId("chosen-format").textContent()).toBe("CSV, gzip-compressed");
+    expect(await page.getByTestId("file-refusal").count()).toBe(0);
+    await page.getByTestId("import").click();
+    await page.getByTestId("import-result").waitFor({ timeout: 60_000 });
+    expect(await stat("stat-added")).toBe(1);
+    expect((await server.store.getContact(fresh)).values["tenure"]).toBe(7);
+  });
+
   it("refuses before sending a file the API cannot take, and says in words what the API refused", async () => {
     await openImport();
     const sent = uploads.length;
     for (const [name, words] of [
       ["contacts.xlsx", /spreadsheet: save it as CSV first/],
       ["contacts.txt", /Cannot tell the format of contacts\.txt from its extension “\.txt”/],
-      ["contacts.csv.gz", /compressed: unpack it first/],
+      ["contacts.zip", /zip archive: unpack it first/],
+      ["contacts.parquet.gz", /gzipped Parquet file: unpack it first/],
+      ["contacts.gz", /Cannot tell the format inside contacts\.gz from its name: a gzip file is imported as \.csv\.gz/],
     ] as const) {
       await chooseFile(name, "customer_id\nx\n");
       expect(await page.getByTestId("file-refusal").textContent()).toMatch(words);

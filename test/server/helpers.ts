@@ -20,9 +20,9 @@ export interface Reply {
 
 /** Options of one request. */
 export interface Call {
-  /** A JSON body (serialised), or a raw string sent as is. */
+  /** A JSON body (serialised), or a raw string or bytes sent as they are. */
   json?: unknown;
-  raw?: string;
+  raw?: string | Uint8Array;
   headers?: Record<string, string>;
   token?: string;
 }
@@ -47,7 +47,7 @@ export async function readReply(res: Response): Promise<Reply> {
 /** The request init of a call. */
 export function requestInit(method: string, call: Call = {}): RequestInit {
   const headers: Record<string, string> = { ...call.headers };
-  let body: string | undefined;
+  let body: string | Uint8Array | undefined;
   if (call.json !== undefined) {
     body = JSON.stringify(call.json);
     headers["content-type"] ??= "application/json";

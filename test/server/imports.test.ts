@@ -3,6 +3,7 @@
  * bad rows are reported by the upload's line and field (never the server's temporary path); skipBad imports
  * the good rows; media types and empty bodies are refused clearly.
  */
+import { gzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BACKENDS, expectProblem, openTestApi, type TestApi } from "./helpers.js";
 
@@ -53,5 +54,49 @@ describe.each(BACKENDS)("imports API on %s", (backend) => {
     const octet = await api.call("POST", "/api/contacts/import?format=csv", { raw: "id\nc9\n", headers: { "content-type": "application/octet-stream" } });
     expect(octet.body).toMatchObject({ inserted: 1 });
     expectProblem(await api.call("POST", "/api/contacts/import", { raw: "{not json", headers: { "content-type": "application/json" } }), 422, "invalid-input");
+  });
+
+  it("unpacks a gzip body sent with Content-Encoding: gzip; tells what to do with one sent without; refuses corrupt ones and bombs", async () => {
+    const csv = "id,name,ltv\nc1,Zoë,500\nc2,Bob,5\n";
+    const gz = (text: string) => new Uint8Array(gzipSync(Buffer.from(text)));
+    const ok = await api.call("POST", "/api/contacts/import", { raw: gz(csv), headers: { "content-type": "text/csv", "content-encoding": "gzip" } });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ file: "upload.csv", rows: 2, inserted: 2 });
+    expect((await api.call("GET", "/api/contacts/c1")).body.values).toMatchObject({ name: "Zoë", ltv: 500 });
+    // Bad rows inside a gzip body are named by the upload's line, as for a plain one.
+    const bad = expectProblem(await api.call("POST", "/api/contacts/import", { raw: gz("id,ltv\nc3,lots\n"), headers: { "content-type": "text/csv", "content-encoding": "gzip" } }), 422, "invalid-input");
+    expect(bad.problems[0]).toMatchObject({ line: 2, field: "ltv" });
+    const events = await api.call("POST", "/api/events/import", {
+      raw: gz('{"contact_id": "c1", "event": "Purchase", "occurred_at": "2026-01-01T00:00:00Z"}\n'),
+      headers: { "content-type": "application/x-ndjson", "content-encoding": "GZIP" },
+    });
+    expect(events.body).toMatchObject({ rows: 1, inserted: 1 });
+
+    const unsaid = expectProblem(await api.call("POST", "/api/contacts/import", { raw: gz(csv), headers: { "content-type": "text/csv" } }), 400, "invalid-request");
+    expect(unsaid.detail).toBe("the body is gzip-compressed: send it with the header Content-Encoding: gzip, or unpack it first");
+    const corrupt = gz(csv).slice(0, 20);
+    const broken = expectProblem(await api.call("POST", "/api/contacts/import", { raw: corrupt, headers: { "content-type": "text/csv", "content-encoding": "gzip" } }), 400, "invalid-request");
+    expect(broken.detail).toMatch(/^the body is sent as gzip \(Content-Encoding: gzip\) but does not unpack: /);
+    const notGzip = expectProblem(await api.call("POST", "/api/contacts/import", { raw: csv, headers: { "content-type": "text/csv", "content-encoding": "gzip" } }), 400, "invalid-request");
+    expect(notGzip.detail).toMatch(/does not unpack/);
+    expectProblem(await api.call("POST", "/api/contacts/import", { raw: csv, headers: { "content-type": "text/csv", "content-encoding": "br" } }), 415, "unsupported-media-type");
+    expectProblem(await api.call("POST", "/api/contacts/import", { raw: gz("x"), headers: { "content-type": "application/vnd.apache.parquet", "content-encoding": "gzip" } }), 415, "unsupported-media-type");
+    expect((await api.call("GET", "/api/health")).body.contacts).toBe(2);
+  });
+});
+
+describe("gzip imports past the unpacked limit", () => {
+  it("stop at 8 times the upload limit with a 413, and import nothing", async () => {
+    const api = await openTestApi("duckdb", { maxImportBytes: 64 * 1024 });
+    try {
+      // About 1 MB of rows compresses to a few KB: within the upload limit, past 8 x 64 KB unpacked.
+      const body = new Uint8Array(gzipSync(Buffer.from(`id,ltv\n${"c1,1\n".repeat(250_000)}`)));
+      expect(body.byteLength).toBeLessThan(64 * 1024);
+      const r = expectProblem(await api.call("POST", "/api/contacts/import", { raw: body, headers: { "content-type": "text/csv", "content-encoding": "gzip" } }), 413, "too-large");
+      expect(r.detail).toBe(`the gzip body unpacks to more than ${8 * 64 * 1024} bytes (8 times the upload limit); split the file`);
+      expect((await api.call("GET", "/api/health")).body.contacts).toBe(0);
+    } finally {
+      await api.dispose();
+    }
   });
 });

@@ -429,6 +429,8 @@ export type ImportRefresh = ImportReport["refreshed"][number];
 /** Options of `importFile`. */
 export interface ImportFileOptions {
   format: ImportFormat;
+  /** The file is gzip: sent as it is with `Content-Encoding: gzip`, unpacked by the server. */
+  gzipped?: boolean;
   /** Import the good rows and report the bad ones (default: one bad row refuses the whole file). */
   skipBad: boolean;
   /** Bytes sent so far of the file's size, while it uploads. */
@@ -455,6 +457,7 @@ export function importFile(kind: ImportKind, file: Blob, options: ImportFileOpti
     xhr.open("POST", url.href);
     xhr.setRequestHeader("Accept", "application/json");
     xhr.setRequestHeader("Content-Type", "application/octet-stream");
+    if (options.gzipped) xhr.setRequestHeader("Content-Encoding", "gzip");
     const token = savedToken();
     if (token) xhr.setRequestHeader("Authorization", `Bearer ${token}`);
     const user = savedUser();

@@ -25,9 +25,14 @@ import { ProblemNote, Switch, useLoad } from "./ui.js";
 interface ChosenFile {
   file: File;
   format: ImportFormat | null;
+  /** A gzip file (`.csv.gz`): sent as it is, the server unpacks it. */
+  gzipped: boolean;
   /** Why it cannot be imported as it is, or null. */
   refusal: string | null;
 }
+
+/** Whether a file name says gzip (`contacts.csv.gz`): such a file is sent compressed and unpacked by the server. */
+export const isGzipName = (name: string) => /\.gz$/i.test(name);
 
 const FORMAT_OF_EXTENSION: Record<string, ImportFormat> = { csv: "csv", jsonl: "jsonl", ndjson: "jsonl", json: "json", parquet: "parquet" };
 
@@ -35,21 +40,25 @@ const FORMAT_OF_EXTENSION: Record<string, ImportFormat> = { csv: "csv", jsonl: "
 export const FORMAT_LABEL: Record<ImportFormat, string> = { csv: "CSV", jsonl: "JSON Lines", json: "JSON (an array of objects)", parquet: "Parquet" };
 
 /**
- * What a file is (its format from the extension, as `segql import` tells it) and why the API could not take
- * it: an unknown extension, a compressed or spreadsheet file (the API reads the bytes as they are), no bytes,
- * or more bytes than the import limit — said before anything is sent.
+ * What a file is (its format from the extension, as `segql import` tells it, `.gz` after it for gzip) and
+ * why the API could not take it: an unknown extension, a zip or spreadsheet file (the API reads the bytes
+ * as they are), no bytes, or more bytes than the import limit — said before anything is sent.
  */
 export function describeFile(file: File, maxBytes = MAX_IMPORT_BYTES): ChosenFile {
-  const dot = file.name.lastIndexOf(".");
-  const ext = dot > 0 ? file.name.slice(dot + 1).toLowerCase() : "";
+  const gzipped = isGzipName(file.name);
+  const name = gzipped ? file.name.slice(0, -3) : file.name;
+  const dot = name.lastIndexOf(".");
+  const ext = dot > 0 ? name.slice(dot + 1).toLowerCase() : "";
   const format = FORMAT_OF_EXTENSION[ext] ?? null;
   let refusal: string | null = null;
-  if (ext === "gz" || ext === "zip") refusal = `${file.name} is compressed: unpack it first, then import the .csv, .jsonl, .json or .parquet file inside.`;
+  if (ext === "zip") refusal = `${file.name} is a zip archive: unpack it first, then import the .csv, .jsonl, .json or .parquet file inside.`;
+  else if (gzipped && format === "parquet") refusal = `${file.name} is a gzipped Parquet file: unpack it first (Parquet is compressed inside already), then import the .parquet file.`;
+  else if (gzipped && format === null) refusal = `Cannot tell the format inside ${file.name} from its name: a gzip file is imported as .csv.gz, .jsonl.gz (or .ndjson.gz) or .json.gz.`;
   else if (ext === "xlsx" || ext === "xls" || ext === "ods" || ext === "numbers") refusal = `${file.name} is a spreadsheet: save it as CSV first (in Excel: File › Save As › CSV UTF-8), then import the .csv file.`;
   else if (format === null) refusal = `Cannot tell the format of ${file.name} from its ${ext ? `extension “.${ext}”` : "name (it has no extension)"}: the import reads .csv, .jsonl (or .ndjson), .json and .parquet files.`;
   else if (file.size === 0) refusal = `${file.name} is empty: there is nothing to import.`;
   else if (file.size > maxBytes) refusal = `${file.name} is ${formatBytes(file.size)}; the import takes files up to ${formatBytes(maxBytes)}. Split it into smaller files, or import it on the server with segql import.`;
-  return { file, format, refusal };
+  return { file, format, gzipped, refusal };
 }
 
 // ---- the running import: outside the page, so it survives leaving it -------------------------------------
@@ -97,6 +106,7 @@ function startImport(kind: ImportKind, file: File, format: ImportFormat, skipBad
   setImport(job);
   importFile(kind, file, {
     format,
+    gzipped: isGzipName(file.name),
     skipBad,
     signal: controller.signal,
     onUpload: (sent) => update({ sent }),
@@ -261,7 +271,7 @@ export function ImportPage({ route }: { route: Route }) {
         <div>
           <h1>Import</h1>
           <p className="muted lead">
-            Load contacts or events from a file: CSV, JSON Lines, JSON or Parquet. Contacts are added, or updated when their key is already here; events are added. Every
+            Load contacts or events from a file: CSV, JSON Lines, JSON (each also gzipped, .gz) or Parquet. Contacts are added, or updated when their key is already here; events are added. Every
             dynamic segment is refreshed after, and you see whose members changed.
           </p>
         </div>
@@ -303,7 +313,7 @@ export function ImportPage({ route }: { route: Route }) {
                 />
                 {chosen ? "Choose another file…" : "Choose a file…"}
               </label>
-              <span className="muted small">or drop it here · CSV, JSON Lines, JSON or Parquet, up to {formatBytes(maxBytes)}</span>
+              <span className="muted small">or drop it here · CSV, JSON Lines, JSON (or .gz of them) or Parquet, up to {formatBytes(maxBytes)}</span>
             </div>
             {dropNote && <p className="muted small">{dropNote}</p>}
 
@@ -317,7 +327,7 @@ export function ImportPage({ route }: { route: Route }) {
                   <dt>Size</dt>
                   <dd data-testid="chosen-size">{formatBytes(chosen.file.size)}</dd>
                   <dt>Format</dt>
-                  <dd data-testid="chosen-format">{chosen.format ? FORMAT_LABEL[chosen.format] : "unknown"}</dd>
+                  <dd data-testid="chosen-format">{chosen.format ? `${FORMAT_LABEL[chosen.format]}${chosen.gzipped ? ", gzip-compressed" : ""}` : "unknown"}</dd>
                 </dl>
                 {chosen.refusal && (
                   <p className="field-error" role="alert" data-testid="file-refusal">

@@ -3,9 +3,15 @@
  * temporary directory and handed to the store's own importer (checked against the schema, bad rows reported
  * by line and field, every dynamic segment refreshed after), then deleted. Paths in the report name the
  * upload (`upload.csv:12`), never the server's temporary file. Clients cannot name files on the server.
+ * A body sent with `Content-Encoding: gzip` is unpacked on the way to that file, up to
+ * `GZIP_EXPANSION_LIMIT` times the upload limit (a small bomb must not fill the disk).
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { createWriteStream } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { Readable, Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { createGunzip } from "node:zlib";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { InvalidInputError, type ImportReport } from "../../store/index.js";
@@ -25,6 +31,32 @@ const FORMAT_OF_TYPE: Record<string, Format> = {
   "application/x-parquet": "parquet",
 };
 
+/** How many times the upload limit a gzip body may unpack to (1 GiB with the default 128 MiB). */
+export const GZIP_EXPANSION_LIMIT = 8;
+
+/** The gzip magic number: a compressed body sent without saying so gets told what to do. */
+const isGzip = (bytes: Uint8Array) => bytes.byteLength >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+
+/** Writes the gzip `bytes` unpacked into `file`, refusing past `maxBytes` unpacked or on corrupt data. */
+async function gunzipTo(bytes: Uint8Array, file: string, maxBytes: number): Promise<void> {
+  let written = 0;
+  const limit = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      written += chunk.length;
+      if (written > maxBytes) done(new ProblemError("too-large", `the gzip body unpacks to more than ${maxBytes} bytes (${GZIP_EXPANSION_LIMIT} times the upload limit); split the file`));
+      else done(null, chunk);
+    },
+  });
+  try {
+    await pipeline(Readable.from([bytes]), createGunzip(), limit, createWriteStream(file, { mode: 0o600 }));
+  } catch (e) {
+    if (e instanceof ProblemError) throw e;
+    throw new ProblemError("invalid-request", `the body is sent as gzip (Content-Encoding: gzip) but does not unpack: ${(e as Error).message}`, {
+      issues: [{ in: "body", path: "", code: "invalid_gzip", message: (e as Error).message }],
+    });
+  }
+}
+
 const ImportQuery = z.strictObject({
   skipBad: z
     .enum(["true", "false"], { error: "expected true or false" })
@@ -36,14 +68,15 @@ const ImportQuery = z.strictObject({
 
 const fileBody = {
   required: true,
-  description: "The file's bytes. The format comes from the Content-Type, or `format` for application/octet-stream.",
+  description:
+    "The file's bytes. The format comes from the Content-Type, or `format` for application/octet-stream. A gzip file is sent with `Content-Encoding: gzip` (a Parquet file is compressed inside already).",
   content: Object.fromEntries(
     [...Object.keys(FORMAT_OF_TYPE), "application/octet-stream"].map((type) => [type, { schema: { type: "string" as const, format: "binary" } }]),
   ),
 };
 
 /** Registers the import routes. */
-export function registerImportRoutes(app: Api, { store }: RouteContext): void {
+export function registerImportRoutes(app: Api, { store, limits }: RouteContext): void {
   for (const what of ["contacts", "events"] as const) {
     app.openapi(
       createRoute({
@@ -65,14 +98,24 @@ export function registerImportRoutes(app: Api, { store }: RouteContext): void {
             `send the file as ${Object.keys(FORMAT_OF_TYPE).join(", ")}, or application/octet-stream with ?format=; got ${essence || "no Content-Type"}`,
           );
         }
+        const encoding = (c.req.header("content-encoding") ?? "identity").trim().toLowerCase();
+        if (encoding !== "identity" && encoding !== "gzip") throw new ProblemError("unsupported-media-type", `the body's Content-Encoding must be gzip or absent, got ${encoding}`);
+        const gzipped = encoding === "gzip";
+        if (gzipped && format === "parquet") throw new ProblemError("unsupported-media-type", "send a Parquet file as it is: it is compressed inside already (no Content-Encoding: gzip)");
         const bytes = new Uint8Array(await c.req.arrayBuffer());
         if (bytes.byteLength === 0) throw new ProblemError("invalid-request", "the body is empty: send the file's contents", { issues: [{ in: "body", path: "", code: "too_small", message: "empty" }] });
+        if (!gzipped && format !== "parquet" && isGzip(bytes)) {
+          throw new ProblemError("invalid-request", "the body is gzip-compressed: send it with the header Content-Encoding: gzip, or unpack it first", {
+            issues: [{ in: "body", path: "", code: "invalid_format", message: "gzip data without Content-Encoding: gzip" }],
+          });
+        }
         const name = `upload.${format}`;
         const dir = await mkdtemp(join(tmpdir(), "segql-import-"));
         const file = join(dir, name);
         const rename = (text: string) => text.split(file).join(name);
         try {
-          await writeFile(file, bytes, { mode: 0o600 });
+          if (gzipped) await gunzipTo(bytes, file, limits.importBytes * GZIP_EXPANSION_LIMIT);
+          else await writeFile(file, bytes, { mode: 0o600 });
           const options = { format, skipBad: q.skipBad ?? false, by: writer(c) };
           let report: ImportReport;
           try {
