@@ -64,6 +64,12 @@ function sessionSettings(): string[] {
   return Object.entries(SESSION_SETTINGS).map(([name, value]) => `SET ${name} TO '${value}'`);
 }
 
+/**
+ * Whether a schema exists. Asked before CREATE SCHEMA IF NOT EXISTS, which PostgreSQL refuses to a user
+ * without CREATE on the database even when the schema is there: such a user opens an existing store.
+ */
+const SCHEMA_EXISTS = "SELECT 1 FROM pg_namespace WHERE nspname = $1";
+
 /** Opens a PostgreSQL server by URL (`postgres://…`), in `pgSchema` (created if missing) when given. */
 export async function openPostgres(url: string, options: { pgSchema?: string } = {}): Promise<PostgresAdapter> {
   const { default: pg } = await import("pg");
@@ -78,7 +84,7 @@ export async function openPostgres(url: string, options: { pgSchema?: string } =
   try {
     const client = await pool.connect();
     try {
-      if (options.pgSchema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(options.pgSchema)}`);
+      if (options.pgSchema && !(await client.query(SCHEMA_EXISTS, [options.pgSchema])).rows[0]) await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(options.pgSchema)}`);
     } finally {
       client.release();
     }
@@ -186,7 +192,10 @@ export async function openPglite(instance: unknown, options: { pgSchema?: string
   if (typeof pg?.query !== "function" || typeof pg?.exec !== "function") throw new InvalidInputError([{ path: "", message: "pglite: expected a PGlite instance" }]);
   const parsers = Object.fromEntries([...CONVERTED].map((oid) => [oid, (text: string) => parseText(oid, text)]));
   await pg.exec(sessionSettings().join("; "));
-  if (options.pgSchema) await pg.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(options.pgSchema)}; SET search_path TO ${quoteIdent(options.pgSchema)}`);
+  if (options.pgSchema) {
+    if ((await pg.query(SCHEMA_EXISTS, [options.pgSchema])).rows.length === 0) await pg.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(options.pgSchema)}`);
+    await pg.exec(`SET search_path TO ${quoteIdent(options.pgSchema)}`);
+  }
   // One connection: every transaction (read or write) runs alone.
   const lock = new Mutex();
   const statements: Omit<SqlRunner, "stage" | "fill"> = {

@@ -22,7 +22,7 @@ export interface Reply {
 export interface Call {
   /** A JSON body (serialised), or a raw string or bytes sent as they are. */
   json?: unknown;
-  raw?: string | Uint8Array;
+  raw?: string | Uint8Array<ArrayBuffer>;
   headers?: Record<string, string>;
   token?: string;
 }
@@ -47,7 +47,7 @@ export async function readReply(res: Response): Promise<Reply> {
 /** The request init of a call. */
 export function requestInit(method: string, call: Call = {}): RequestInit {
   const headers: Record<string, string> = { ...call.headers };
-  let body: string | Uint8Array | undefined;
+  let body: string | Uint8Array<ArrayBuffer> | undefined;
   if (call.json !== undefined) {
     body = JSON.stringify(call.json);
     headers["content-type"] ??= "application/json";

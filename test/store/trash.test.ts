@@ -258,3 +258,32 @@ describe("a PostgreSQL store from before the trash", () => {
   });
 });
 
+
+describe("a PostgreSQL store in a schema of its own, opened by a user who may create nothing", () => {
+  it("opens without CREATE SCHEMA when the schema is there", async () => {
+    const pg = (await createPglite()) as unknown as { exec(sql: string): Promise<unknown>; query(sql: string): Promise<{ rows: Record<string, unknown>[] }>; close(): Promise<void> };
+    try {
+      let store = await openStore({ pglite: pg as never, pgSchema: "crm", schema: crmSchema });
+      await store.upsertContacts(PEOPLE);
+      const s = await store.createSegment({ name: "VIPs", kind: "static", members: ["a", "c"] });
+      await store.close();
+      await pg.exec(`DISCARD TEMP; RESET search_path;
+        CREATE ROLE segql_crm NOLOGIN;
+        GRANT USAGE ON SCHEMA crm TO segql_crm;
+        GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA crm TO segql_crm;
+        GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA crm TO segql_crm;
+        SET ROLE segql_crm`);
+      expect((await pg.query("SELECT has_database_privilege(current_database(), 'CREATE') AS may")).rows[0]!["may"]).toBe(false);
+      store = await openStore({ pglite: pg as never, pgSchema: "crm" });
+      try {
+        expect(await keysOf(store, s.id)).toEqual(["a", "c"]);
+        await store.deleteSegment(s.id);
+        expect((await store.listDeletedSegments()).items.map((d) => d.name)).toEqual(["VIPs"]);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await pg.close();
+    }
+  });
+});
