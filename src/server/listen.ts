@@ -9,6 +9,7 @@ import type { AddressInfo } from "node:net";
 import { DEFAULT_KEEP_DELETED_MS, DEFAULT_REFRESH_EVERY_MS, startRefreshScheduler, startTrashExpiry, type DeletedSegment, type RefreshResult, type Scheduler, type TrashExpiry } from "../store/index.js";
 import type { Duplex } from "node:stream";
 import { createApp, type AppOptions } from "./app.js";
+import { ImportJobs } from "./import-jobs.js";
 import { problem, PROBLEM_MEDIA_TYPE, type ProblemKind } from "./problems.js";
 
 /** Options of `startServer`. */
@@ -41,9 +42,10 @@ export const DEFAULT_PORT = 8080;
 
 /** Starts the API on a socket. Rejects with a clear message when the port is taken or the host is unknown. */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
-  const app = createApp(options);
-  const host = options.host ?? "127.0.0.1";
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const importJobs = options.importJobs ?? new ImportJobs(log);
+  const app = createApp({ ...options, importJobs });
+  const host = options.host ?? "127.0.0.1";
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: options.port ?? DEFAULT_PORT, hostname: host }) as Server;
     const onError = (e: NodeJS.ErrnoException) => {
@@ -100,6 +102,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         timer.unref();
         await closed;
         clearTimeout(timer);
+        // Imports still running are cancelled (rolled back) rather than cut off by the store's close.
+        await importJobs.close();
         await scheduler?.stop();
         await trashExpiry?.stop();
       })();

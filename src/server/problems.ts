@@ -44,6 +44,8 @@ export type ProblemKind =
   | "request-timeout"
   | "unsupported-media-type"
   | "writes-refused"
+  | "too-many-requests"
+  | "cancelled"
   | "internal";
 
 /** Title (a short summary that does not change between occurrences) and status of each kind. */
@@ -67,6 +69,8 @@ export const PROBLEM_KINDS: Record<ProblemKind, { status: number; title: string 
   "request-timeout": { status: 408, title: "The request took too long to arrive" },
   "unsupported-media-type": { status: 415, title: "Unsupported media type" },
   "writes-refused": { status: 503, title: "Writes are refused until the store is reopened" },
+  "too-many-requests": { status: 429, title: "Too many requests of this kind are running" },
+  cancelled: { status: 409, title: "The operation was cancelled" },
   internal: { status: 500, title: "Internal server error" },
 };
 

@@ -311,6 +311,35 @@ export const ImportReportSchema = z
   })
   .openapi("ImportReport");
 
+/** An import running after its request was answered (`Prefer: respond-async`). */
+export const ImportJobSchema = z
+  .object({
+    id: z.string(),
+    kind: z.enum(["contacts", "events"]),
+    file: z.string().openapi({ description: "The upload's name in the report (upload.csv)." }),
+    state: z.enum(["importing", "refreshing", "done", "failed", "cancelled"]).openapi({
+      description: "importing: reading and writing rows (a cancel rolls them back); refreshing: rows committed, dynamic segments being refreshed; then done, failed or cancelled.",
+    }),
+    rows: z.number().int().openapi({ description: "Rows read so far." }),
+    total: z.number().int().nullable().openapi({ description: "The file's rows, once counted." }),
+    startedAt: z.string(),
+    finishedAt: z.string().nullable(),
+    report: ImportReportSchema.nullable().openapi({ description: "When done." }),
+    problem: ProblemSchema.nullable().openapi({ description: "When failed (bad rows: invalid-input with problems) or cancelled." }),
+  })
+  .openapi("ImportJob");
+
+/** The import jobs a server keeps. */
+export const ImportJobListSchema = z.object({ items: z.array(ImportJobSchema) }).openapi("ImportJobList");
+
+/** Path parameter of an import job. */
+export const ImportJobIdParams = z.object({
+  id: z
+    .string()
+    .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, "an import job id (as the 202 answer gave it)")
+    .openapi({ param: { name: "id", in: "path" }, example: "3b241101-e2bb-4255-8caf-4136c566a962" }),
+});
+
 const MembershipChangeSchema = z
   .object({
     seq: z.number().int(),

@@ -15,6 +15,7 @@
  * | `NewerDatabaseError` | `newer-database` | (startup) | 2 |
  * | `SchemaMismatchError` | `schema-mismatch` | (startup) | 2 |
  * | `JournalApplyError` | `journal-apply-failed` | (startup; while running: 503 `writes-refused`) | 2 |
+ * | `CancelledError` | `cancelled` | (an import job's `cancelled` state) | 1 |
  *
  * Anything else thrown by a store operation is a bug (HTTP 500, CLI exit 3).
  */
@@ -33,7 +34,8 @@ export type StoreErrorCode =
   | "database-in-use"
   | "newer-database"
   | "schema-mismatch"
-  | "journal-apply-failed";
+  | "journal-apply-failed"
+  | "cancelled";
 
 /** Base class of every error a store operation throws on purpose. */
 export class StoreError extends Error {
@@ -226,4 +228,12 @@ export class JournalApplyError extends StoreError {
 /** The id of a segment, for messages. */
 export function segmentLabel(s: { id: SegmentId; name: string }): string {
   return `#${s.id} ${JSON.stringify(s.name)}`;
+}
+
+/** An operation stopped by its caller's `AbortSignal` before it wrote anything (an import's rows rolled back). */
+export class CancelledError extends StoreError {
+  constructor(what: string) {
+    super("cancelled", `${what} was cancelled; nothing was written`);
+    this.name = "CancelledError";
+  }
 }

@@ -16,7 +16,7 @@ import { extname } from "node:path";
 import { DataError, readCsv, readJsonArray, readJsonLines } from "../data/readers.js";
 import type { SqlRunner } from "./adapter.js";
 import type { Ctx } from "./context.js";
-import { InvalidInputError, type InputProblem } from "./errors.js";
+import { CancelledError, InvalidInputError, type InputProblem } from "./errors.js";
 import type { ImportOptions, ImportReport, RefreshResult } from "./types.js";
 import { encodeContacts, encodeEvents, existingKeys, insertEvents, upsertContacts } from "./writes.js";
 
@@ -61,6 +61,10 @@ export async function importFile(ctx: Ctx, what: "contacts" | "events", file: st
     throw new InvalidInputError([{ path: file, file, message: (e as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : `cannot read it: ${(e as Error).message}` }]);
   }
   const format = importFormat(file, options.format);
+  const cancelled = () => {
+    if (options.signal?.aborted) throw new CancelledError(`the import of ${file}`);
+  };
+  cancelled();
   const total = options.onProgress ? await countRecords(file, format) : null;
   const bad: InputProblem[] = [];
   let badCount = 0;
@@ -75,6 +79,7 @@ export async function importFile(ctx: Ctx, what: "contacts" | "events", file: st
     await ctx.adapter.write(async (tx) => {
       let batch: FileRecord[] = [];
       const flush = async () => {
+        cancelled();
         if (batch.length === 0) return;
         const records = batch;
         batch = [];
@@ -86,6 +91,8 @@ export async function importFile(ctx: Ctx, what: "contacts" | "events", file: st
       };
       try {
         for await (const rec of records(ctx, file, format, what, addBad)) {
+          // Checked per row as well as per batch: a file of bad rows writes no batch.
+          if ((rows & 1023) === 0) cancelled();
           rows++;
           batch.push(rec);
           if (batch.length >= BATCH) {
@@ -102,11 +109,14 @@ export async function importFile(ctx: Ctx, what: "contacts" | "events", file: st
       await flush();
       options.onProgress?.(rows, total ?? rows);
       if (badCount > 0 && options.skipBad !== true) throw new AbortImport();
+      // The last moment a cancel rolls the rows back.
+      cancelled();
     });
   } catch (e) {
     if (e instanceof AbortImport) throw new InvalidInputError(byLine(bad), badCount);
     throw e;
   }
+  options.onRefreshing?.();
   const refreshed = inserted + updated > 0 ? await refresh() : [];
   return { file, rows, inserted, updated, bad: byLine(bad), badCount, refreshed };
 }

@@ -445,6 +445,13 @@ export interface ImportOptions extends WriteOptions {
   skipBad?: boolean;
   /** Called now and then with rows read so far and the total when known (for a progress bar). */
   onProgress?: (done: number, total: number | null) => void;
+  /** Called once the rows are written, before the dynamic segments are refreshed. */
+  onRefreshing?: () => void;
+  /**
+   * Stops the import while it reads and writes rows: the rows written so far are rolled back and
+   * `CancelledError` is thrown. Once the rows are committed (`onRefreshing`), the import finishes.
+   */
+  signal?: AbortSignal;
 }
 
 /** What an import did. */

@@ -100,3 +100,73 @@ describe("gzip imports past the unpacked limit", () => {
     }
   });
 });
+
+describe.each(BACKENDS)("import jobs (Prefer: respond-async) on %s", (backend) => {
+  let api: TestApi;
+  beforeEach(async () => {
+    api = await openTestApi(backend);
+  });
+  afterEach(() => api.dispose());
+
+  const job = async (id: string) => (await api.call("GET", `/api/imports/${id}`)).body;
+  const until = async (id: string, states: string[]) => {
+    await expect.poll(async () => (await job(id)).state, { timeout: 60_000, interval: 50 }).toSatisfy((s: string) => states.includes(s));
+    return job(id);
+  };
+  const rowsCsv = (n: number, prefix = "k") => `id,ltv\n${Array.from({ length: n }, (_, i) => `${prefix}${i},${i % 2000}`).join("\n")}\n`;
+  const startAsync = (raw: string, path = "/api/contacts/import") => api.call("POST", path, { raw, headers: { "content-type": "text/csv", prefer: "respond-async" } });
+
+  it("answers 202 with a job to poll, which ends with the same report as a plain import", async () => {
+    const s = await api.call("POST", "/api/segments", { json: { name: "Rich", kind: "dynamic", expression: "ltv > 1000" } });
+    const started = await startAsync(rowsCsv(12_000));
+    expect(started.status).toBe(202);
+    expect(started.headers.get("preference-applied")).toBe("respond-async");
+    expect(started.headers.get("location")).toBe(`/api/imports/${started.body.id}`);
+    expect(started.body).toMatchObject({ kind: "contacts", file: "upload.csv", state: "importing", report: null, problem: null });
+    const done = await until(started.body.id, ["done", "failed", "cancelled"]);
+    expect(done).toMatchObject({ state: "done", rows: 12_000, total: 12_000, problem: null });
+    expect(done.report).toMatchObject({ file: "upload.csv", rows: 12_000, inserted: 12_000, badCount: 0 });
+    expect(done.report.refreshed).toContainEqual(expect.objectContaining({ segmentId: s.body.id, entered: 5994 }));
+    expect(Date.parse(done.finishedAt)).toBeGreaterThanOrEqual(Date.parse(done.startedAt));
+    expect((await api.call("GET", "/api/health")).body.contacts).toBe(12_000);
+    expect((await api.call("GET", "/api/imports")).body.items.map((j: { id: string }) => j.id)).toEqual([started.body.id]);
+  });
+
+  it("a job with bad rows fails with the problem a plain import answers, by the upload's line; nothing imported", async () => {
+    const started = await startAsync("id,ltv\nc1,10\nc2,lots\n");
+    const failed = await until(started.body.id, ["done", "failed", "cancelled"]);
+    expect(failed.state).toBe("failed");
+    expect(failed.problem).toMatchObject({ type: "urn:segql:problem:invalid-input", status: 422 });
+    expect(failed.problem.problems[0]).toMatchObject({ path: "upload.csv:3", line: 3, field: "ltv" });
+    expect(JSON.stringify(failed)).not.toMatch(/segql-import-/);
+    expect((await api.call("GET", "/api/health")).body.contacts).toBe(0);
+  });
+
+  it("cancels a running job: its rows are rolled back; unknown and malformed ids are 404 and 400", async () => {
+    await api.store.upsertContacts([{ id: "kept", ltv: 1 }]);
+    const started = await startAsync(rowsCsv(150_000));
+    const cancelled = await api.call("DELETE", `/api/imports/${started.body.id}`);
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body).toMatchObject({ state: "cancelled", report: null });
+    expect(cancelled.body.problem).toMatchObject({ type: "urn:segql:problem:cancelled", detail: "the import of upload.csv was cancelled; nothing was written" });
+    expect((await api.call("GET", "/api/health")).body.contacts).toBe(1);
+    // Cancelling again, or a finished job, answers the job as it ended.
+    expect((await api.call("DELETE", `/api/imports/${started.body.id}`)).body.state).toBe("cancelled");
+    expectProblem(await api.call("GET", "/api/imports/3b241101-e2bb-4255-8caf-4136c566a962"), 404, "not-found");
+    expectProblem(await api.call("DELETE", "/api/imports/3b241101-e2bb-4255-8caf-4136c566a962"), 404, "not-found");
+    expectProblem(await api.call("GET", "/api/imports/nope"), 400, "invalid-request");
+  });
+
+  it("refuses a fifth unfinished job with 429 and Retry-After", async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const r = await startAsync(rowsCsv(60_000, `j${i}-`));
+      expect(r.status).toBe(202);
+      ids.push(r.body.id);
+    }
+    const refused = expectProblem(await startAsync(rowsCsv(10)), 429, "too-many-requests");
+    expect(refused.detail).toMatch(/^4 imports are already running/);
+    for (const id of ids) await api.call("DELETE", `/api/imports/${id}`);
+    expect((await startAsync(rowsCsv(10))).status).toBe(202);
+  });
+});

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { InvalidInputError, type Store } from "../../src/store/index.js";
+import { CancelledError, InvalidInputError, type Store } from "../../src/store/index.js";
 import { BACKENDS, openTestStore, type TestStore, rejection } from "./helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "segql-import-"));
@@ -42,6 +42,30 @@ for (const backend of BACKENDS) {
     };
     afterEach(async () => {
       for (const t of open.splice(0)) await t.dispose();
+    });
+
+    it("a cancelled import rolls its rows back, whenever it is cancelled before they are committed", async () => {
+      const store = await fresh();
+      const big = file(`many-${backend}.csv`, `id,ltv\n${Array.from({ length: 12_000 }, (_, i) => `k${i},${i}`).join("\n")}\n`);
+      await store.upsertContacts([{ id: "kept", ltv: 1 }]);
+      // After the first batch of rows is written (progress is reported after each batch).
+      const midway = new AbortController();
+      const seen: number[] = [];
+      const e = await rejection(store.importContacts(big, { signal: midway.signal, onProgress: (done) => (seen.push(done), done >= 5000 && midway.abort()) }));
+      expect(e).toBeInstanceOf(CancelledError);
+      expect(e.message).toBe(`the import of ${big} was cancelled; nothing was written`);
+      expect(seen[0]).toBe(5000);
+      expect((await store.stats()).contacts).toBe(1);
+      // Before it starts.
+      const before = new AbortController();
+      before.abort();
+      expect(await rejection(store.importContacts(big, { signal: before.signal }))).toBeInstanceOf(CancelledError);
+      // Not cancelled: everything, and onRefreshing once the rows are in.
+      let refreshing = 0;
+      const report = await store.importContacts(big, { signal: new AbortController().signal, onRefreshing: () => refreshing++ });
+      expect(report).toMatchObject({ rows: 12_000, inserted: 12_000 });
+      expect((await store.stats()).contacts).toBe(12_001);
+      expect(refreshing).toBe(1);
     });
 
     it("a bad row stops a CSV import: every bad row by file, line and field, nothing imported", async () => {

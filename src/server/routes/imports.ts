@@ -14,9 +14,10 @@ import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { InvalidInputError, type ImportReport } from "../../store/index.js";
+import { CancelledError, InvalidInputError, type ImportOptions, type ImportReport, type InputProblem } from "../../store/index.js";
+import type { ImportJobControl } from "../import-jobs.js";
 import { ProblemError } from "../problems.js";
-import { ImportReportSchema, WriteHeaders } from "../schemas.js";
+import { ImportJobIdParams, ImportJobListSchema, ImportJobSchema, ImportReportSchema, WriteHeaders } from "../schemas.js";
 import { jsonResponse, problemResponses, writer, type Api, type RouteContext } from "./kit.js";
 
 type Format = "csv" | "jsonl" | "json" | "parquet";
@@ -76,7 +77,7 @@ const fileBody = {
 };
 
 /** Registers the import routes. */
-export function registerImportRoutes(app: Api, { store, limits }: RouteContext): void {
+export function registerImportRoutes(app: Api, { store, limits, imports }: RouteContext): void {
   for (const what of ["contacts", "events"] as const) {
     app.openapi(
       createRoute({
@@ -84,9 +85,13 @@ export function registerImportRoutes(app: Api, { store, limits }: RouteContext):
         path: `/api/${what}/import`,
         tags: ["contacts"],
         summary: `Import ${what} from a file`,
-        description: `${what === "contacts" ? "Upserts contacts by key" : "Appends events"} from a CSV, JSON Lines, JSON or Parquet body, checked against the schema; then every dynamic segment is refreshed. Bad rows are reported by line and field (422 and nothing imported, unless skipBad).`,
+        description: `${what === "contacts" ? "Upserts contacts by key" : "Appends events"} from a CSV, JSON Lines, JSON or Parquet body, checked against the schema; then every dynamic segment is refreshed. Bad rows are reported by line and field (422 and nothing imported, unless skipBad). With \`Prefer: respond-async\` the answer is 202 with an import job to poll (its progress, then its report or problem) and to cancel.`,
         request: { query: ImportQuery, headers: WriteHeaders, body: fileBody },
-        responses: { 200: jsonResponse(ImportReportSchema, "What was imported"), ...problemResponses(400, 413, 415, 422) },
+        responses: {
+          200: jsonResponse(ImportReportSchema, "What was imported"),
+          202: jsonResponse(ImportJobSchema, "With `Prefer: respond-async`: the import runs on; poll the job at `Location`"),
+          ...problemResponses(400, 413, 415, 422, 429),
+        },
       }),
       async (c) => {
         const q = c.req.valid("query");
@@ -112,31 +117,94 @@ export function registerImportRoutes(app: Api, { store, limits }: RouteContext):
         const name = `upload.${format}`;
         const dir = await mkdtemp(join(tmpdir(), "segql-import-"));
         const file = join(dir, name);
+        const cleanup = () => rm(dir, { recursive: true, force: true });
         const rename = (text: string) => text.split(file).join(name);
+        const renamed = (p: InputProblem): InputProblem => ({ ...p, path: rename(p.path), message: rename(p.message), ...(p.file !== undefined ? { file: rename(p.file) } : {}) });
+        const by = writer(c);
+        const importUpload = async (control?: ImportJobControl): Promise<ImportReport> => {
+          const options: ImportOptions = { format, skipBad: q.skipBad ?? false, by, ...(control ?? {}) };
+          try {
+            const report = what === "contacts" ? await store.importContacts(file, options) : await store.importEvents(file, options);
+            return { ...report, file: name, bad: report.bad.map(renamed) };
+          } catch (e) {
+            if (e instanceof InvalidInputError) throw new InvalidInputError(e.problems.map(renamed), e.total);
+            if (e instanceof CancelledError) throw new CancelledError(`the import of ${name}`);
+            throw e;
+          }
+        };
         try {
           if (gzipped) await gunzipTo(bytes, file, limits.importBytes * GZIP_EXPANSION_LIMIT);
           else await writeFile(file, bytes, { mode: 0o600 });
-          const options = { format, skipBad: q.skipBad ?? false, by: writer(c) };
-          let report: ImportReport;
-          try {
-            report = what === "contacts" ? await store.importContacts(file, options) : await store.importEvents(file, options);
-          } catch (e) {
-            if (e instanceof InvalidInputError) {
-              throw new InvalidInputError(
-                e.problems.map((p) => ({ ...p, path: rename(p.path), message: rename(p.message), ...(p.file !== undefined ? { file: rename(p.file) } : {}) })),
-                e.total,
-              );
-            }
-            throw e;
-          }
-          return c.json(
-            { ...report, file: name, bad: report.bad.map((p) => ({ ...p, path: rename(p.path), message: rename(p.message), ...(p.file !== undefined ? { file: rename(p.file) } : {}) })) },
-            200,
-          );
+        } catch (e) {
+          await cleanup();
+          throw e;
+        }
+        if (prefersAsync(c.req.header("prefer"))) {
+          const job = imports.start(what, name, importUpload, cleanup);
+          c.header("Location", `/api/imports/${job.id}`);
+          c.header("Preference-Applied", "respond-async");
+          return c.json(job, 202);
+        }
+        try {
+          return c.json(await importUpload(), 200);
         } finally {
-          await rm(dir, { recursive: true, force: true });
+          await cleanup();
         }
       },
     );
   }
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/imports",
+      tags: ["contacts"],
+      summary: "List import jobs",
+      description: "The imports started with `Prefer: respond-async` that this server still keeps (finished ones for an hour), the latest first.",
+      responses: { 200: jsonResponse(ImportJobListSchema, "The jobs"), ...problemResponses() },
+    }),
+    (c) => c.json({ items: imports.list() }, 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/imports/{id}",
+      tags: ["contacts"],
+      summary: "An import job",
+      description: "Its state (`importing`, `refreshing`, `done`, `failed`, `cancelled`), rows read of the file's rows, and at the end its report or its problem.",
+      request: { params: ImportJobIdParams },
+      responses: { 200: jsonResponse(ImportJobSchema, "The job"), ...problemResponses(400, 404) },
+    }),
+    (c) => {
+      const { id } = c.req.valid("param");
+      const job = imports.get(id);
+      if (!job) throw new ProblemError("not-found", `no import job ${id} (jobs are kept an hour after they finish, and forgotten when the server restarts)`);
+      return c.json(job, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "delete",
+      path: "/api/imports/{id}",
+      tags: ["contacts"],
+      summary: "Cancel an import job",
+      description:
+        "Stops it while it reads and writes rows: the rows are rolled back and the job ends `cancelled`. Answers once the job has ended; a job past its rows (refreshing segments) or already finished ends as it would have (`done` or `failed`), which the answer says.",
+      request: { params: ImportJobIdParams, headers: WriteHeaders },
+      responses: { 200: jsonResponse(ImportJobSchema, "The job, ended"), ...problemResponses(400, 404) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const job = await imports.cancel(id);
+      if (!job) throw new ProblemError("not-found", `no import job ${id} (jobs are kept an hour after they finish, and forgotten when the server restarts)`);
+      return c.json(job, 200);
+    },
+  );
+}
+
+/** Whether a `Prefer` header asks for `respond-async` (RFC 7240). */
+function prefersAsync(header: string | undefined): boolean {
+  return (header ?? "").split(",").some((p) => p.split(";")[0]!.trim().toLowerCase() === "respond-async");
 }

@@ -7,6 +7,7 @@ import type { Context } from "hono";
 import type { z } from "@hono/zod-openapi";
 import type { Store } from "../../store/index.js";
 import { PROBLEM_KINDS, PROBLEM_MEDIA_TYPE } from "../problems.js";
+import type { ImportJobs } from "../import-jobs.js";
 import { ProblemSchema } from "../schemas.js";
 
 /** The API app. */
@@ -19,6 +20,8 @@ export interface RouteContext {
   log: (line: string) => void;
   /** The request body limits in force (bytes), as `GET /api/health` tells clients. */
   limits: { bodyBytes: number; bulkBytes: number; importBytes: number };
+  /** Imports running after their request was answered. */
+  imports: ImportJobs;
   /** How long the trash keeps a deleted segment (ms), null: until purged by hand. */
   keepDeletedMs: number | null;
 }
