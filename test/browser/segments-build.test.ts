@@ -9,6 +9,8 @@
  *   counted and by the rules (who enters and leaves, as conditions);
  * - a static segment by picking: search, checkboxes, a second page, all matches of a filter, pasted keys
  *   with an unknown one shown; the saved members are exactly those;
+ * - editing a static segment, the picker's table marks its members (ticked, locked, "member") and picks
+ *   none of them, also with the page's checkbox;
  * - the analysis's warnings underlined in the text, with static segments as opaque member lists;
  * - the checker's errors reported in place on save, and a name taken under the name.
  * No request leaves the server's origin. Screenshots of the create pages go to docs/screenshots/.
@@ -272,6 +274,41 @@ describe.skipIf(!hasChromium)(`segments web app: building segments (Chromium) ${
     const after = (await server.store.members(vip.id, { limit: 100 })).items.map((c) => String(c["customer_id"]));
     expect(new Set(after)).toEqual(new Set([...before.filter((k) => k !== gone), ...outsiders]));
     await expect.poll(() => page.getByTestId("segment-member-count").textContent()).toBe(String(after.length));
+  });
+
+  it("marks the edited list's members in the picker's table, ticked and locked, and picks none of them again", async () => {
+    const key = server.store.schema.key;
+    // The picker's first page is the first 20 contacts by key, as the store lists them.
+    const firstPage = (await server.store.listContacts({ limit: 20 })).items.map((c) => String(c[key]));
+    const [a, b, c] = firstPage as [string, string, string];
+    const list = await server.store.createSegment({ name: "Picker members", kind: "static", members: [a, c] });
+    await page.goto(`${server.url}#/segments/${list.id}/edit`);
+    await page.evaluate(() => window.sessionStorage.clear());
+    await page.reload();
+    const picker = page.getByTestId("picker-table");
+    await expect.poll(() => picker.locator("tbody tr").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-key")))).toEqual(firstPage);
+    for (const member of [a, c]) {
+      const box = picker.getByLabel(`${member} is already a member`, { exact: true });
+      expect(await box.isChecked()).toBe(true);
+      expect(await box.isDisabled()).toBe(true);
+      expect(await picker.locator(`tr[data-key="${member}"] .key-cell`).textContent()).toBe(`${member}member`);
+      expect(await picker.getByLabel(`Pick ${member}`, { exact: true }).count()).toBe(0);
+    }
+    expect(await picker.getByLabel(`Pick ${b}`, { exact: true }).isChecked()).toBe(false);
+    expect(await picker.locator(`tr[data-key="${b}"] .member-badge`).count()).toBe(0);
+    // The page's checkbox picks the 18 others.
+    await picker.getByLabel("Pick every contact on this page that is not a member", { exact: true }).check();
+    await expect.poll(() => page.getByTestId("picked-count").textContent()).toBe("18 contacts");
+    const summary = page.getByTestId("pick-summary");
+    for (const member of [a, c]) expect(await summary.getByRole("button", { name: `Remove ${member}`, exact: true }).count()).toBe(0);
+    // The picker and the summary beside it in view, below the page's sticky header.
+    await page.locator("#pick-title").evaluate((el) => window.scrollTo(0, el.getBoundingClientRect().top + window.scrollY - 80));
+    await cleanShot(page, "segments-picker-members");
+    await page.getByTestId("save").click();
+    await page.waitForURL(new RegExp(`#/segments/${list.id}$`));
+    await expect.poll(() => page.locator(".toast").last().textContent()).toBe("Saved “Picker members”: 18 added");
+    const after = (await server.store.members(list.id, { limit: 100 })).items.map((m) => String(m[key]));
+    expect(new Set(after)).toEqual(new Set(firstPage));
   });
 
   it("underlines the analysis's warnings in the text, and none that only a static segment's stand-in would give", async () => {

@@ -9,7 +9,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Locator, Page } from "playwright-core";
+import type { Locator, Page, Route } from "playwright-core";
 import { expect } from "vitest";
 import { startServer, type RunningServer } from "../../src/server/index.js";
 import { demoSchema, openStore, seedDemo, type Store } from "../../src/store/index.js";
@@ -145,6 +145,40 @@ export async function closeSegmentsSession(session: SegmentsSession | undefined,
     await session.close();
     await session.server.close();
   }
+}
+
+/** Requests of the page made to fail, until `recover()`. */
+export interface FailingRequests {
+  /** The address of every request matched, failed or not, in order: a retry must ask the same. */
+  urls: string[];
+  /** From now on the matched requests reach the server. */
+  recover(): void;
+  /** Stops watching the requests. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Makes the page's requests whose address matches `url` fail, as a server in trouble does: `503` answers
+ * with a problem document (`detail` says "the database did not answer"); `unreachable` is a server that is
+ * down (the connection is refused).
+ */
+export async function failRequests(page: Page, url: RegExp, how: "503" | "unreachable" = "503"): Promise<FailingRequests> {
+  const urls: string[] = [];
+  let failing = true;
+  const handler = (route: Route) => {
+    urls.push(route.request().url());
+    if (!failing) return route.continue();
+    if (how === "unreachable") return route.abort("connectionrefused");
+    return route.fulfill({ status: 503, contentType: "application/problem+json", body: JSON.stringify({ type: "urn:segql:problem:unavailable", title: "Unavailable", status: 503, detail: "the database did not answer" }) });
+  };
+  await page.route(url, handler);
+  return {
+    urls,
+    recover: () => {
+      failing = false;
+    },
+    stop: () => page.unroute(url, handler),
+  };
 }
 
 /** The text of the CodeMirror editor on the page: its lines (short documents are all drawn), no placeholder. */

@@ -2,12 +2,14 @@
  * Finding contacts, as the static list's picker and the Contacts page both do: a search of every field
  * (sent when typing pauses), a filter expression (applied with Enter or Filter; one with an error is said
  * with its line and column, and not applied), a sort by any field, and pages of the server's answer
- * (`GET /api/contacts`) with its total. The pages show the rows their own way (checkboxes, links).
+ * (`GET /api/contacts`) with its total. A page that failed to load shows no rows (those of the request
+ * before are not its answer) but the failure, with Try again. The pages show the rows their own way
+ * (checkboxes, links).
  */
-import { useEffect, useId, useState } from "react";
-import { ApiError, contacts, MAX_SEARCH, type ApiDiagnostic, type Contact } from "./api.js";
+import { useEffect, useId, useMemo, useState } from "react";
+import { ApiError, contacts, lookupKeys, MAX_SEARCH, type ApiDiagnostic, type Contact } from "./api.js";
 import { formatCount, plural } from "./format.js";
-import { ProblemNote, useLoad, type Loaded } from "./ui.js";
+import { LoadFailed, useLoad, type Loaded } from "./ui.js";
 
 /** A sort by one field. */
 export interface ContactSort {
@@ -38,9 +40,19 @@ export interface ContactPages {
   setSort(sort: ContactSort | null): void;
   /** A header's click: sorts by the field, A→Z; again, reversed. */
   toggleSort(field: string): void;
-  page: Loaded<{ items: Contact[]; next: string | null; total: number }>;
+  page: Loaded<ContactPage>;
+  /** The page's rows: none when its load failed. */
   rows: Contact[];
   total: number;
+  /** Which of the rows are members of the segment `membersOf` names (empty without it). */
+  members: ReadonlySet<string>;
+  /**
+   * Why the page could not be loaded (the server down, a 500): shown in place of the rows, with Try again.
+   * Not the filter's error, which is said at the filter while the rows from before it stay.
+   */
+  failed: unknown;
+  /** Asks for the same page again (Try again). */
+  retry(): void;
   pageSize: number;
   /** 0 for the first page. */
   pageIndex: number;
@@ -52,8 +64,23 @@ export interface ContactPages {
   reset(q: Partial<ContactQuery>): void;
 }
 
-/** Searches contacts a page at a time; `initial` is where it starts (a search kept in the address). */
-export function useContactPages(pageSize: number, initial: Partial<ContactQuery> = {}): ContactPages {
+/** A page of contacts, and which of them are the segment's members when one is asked about. */
+interface ContactPage {
+  items: Contact[];
+  next: string | null;
+  total: number;
+  members: string[];
+}
+
+const NO_MEMBERS: ReadonlySet<string> = new Set();
+
+/**
+ * Searches contacts a page at a time; `initial` is where it starts (a search kept in the address). With
+ * `membersOf` (a static segment being edited), each page also says which of its contacts are that segment's
+ * members (`POST /api/contacts/lookup` with `segmentId`), loaded with the page: a row is never shown as one
+ * to pick before it is known whether it is a member.
+ */
+export function useContactPages(pageSize: number, initial: Partial<ContactQuery> = {}, membersOf?: { segmentId: number; keyField: string }): ContactPages {
   const [search, setSearch] = useState(initial.search ?? "");
   const [query, setQuery] = useState((initial.search ?? "").trim());
   const [filterDraft, setFilterDraft] = useState(initial.filter ?? "");
@@ -70,11 +97,16 @@ export function useContactPages(pageSize: number, initial: Partial<ContactQuery>
   const cursors = paging.list === list ? paging.cursors : [null];
   const setCursors = (change: (c: (string | null)[]) => (string | null)[]) => setPaging({ list, cursors: change(cursors) });
   const cursor = cursors[cursors.length - 1] ?? null;
-  const page = useLoad(
-    () => contacts({ search: query || undefined, filter: filter || undefined, orderBy: sort?.field, descending: sort?.descending, limit: pageSize, cursor }),
-    [query, filter, sort, cursor, pageSize],
-  );
-  const filterProblem = page.error instanceof ApiError && page.error.kind === "invalid-expression" ? (page.error.problem["diagnostics"] as ApiDiagnostic[] | undefined)?.find((d) => d.severity === "error") : undefined;
+  const page = useLoad(async (): Promise<ContactPage> => {
+    const found = await contacts({ search: query || undefined, filter: filter || undefined, orderBy: sort?.field, descending: sort?.descending, limit: pageSize, cursor });
+    if (membersOf === undefined || found.items.length === 0) return { ...found, members: [] };
+    const keys = found.items.map((c) => String(c[membersOf.keyField] ?? ""));
+    return { ...found, members: (await lookupKeys(keys, membersOf.segmentId)).members };
+  }, [query, filter, sort, cursor, pageSize, membersOf?.segmentId, membersOf?.keyField]);
+  const filterError = page.error instanceof ApiError && page.error.kind === "invalid-expression" ? page.error : null;
+  const filterProblem = (filterError?.problem["diagnostics"] as ApiDiagnostic[] | undefined)?.find((d) => d.severity === "error");
+  const failed = page.error && !filterError ? page.error : null;
+  const members = useMemo(() => (page.data && page.data.members.length > 0 ? new Set(page.data.members) : NO_MEMBERS), [page.data]);
   return {
     search,
     setSearch,
@@ -91,13 +123,16 @@ export function useContactPages(pageSize: number, initial: Partial<ContactQuery>
     setSort,
     toggleSort: (field) => setSort(sort?.field === field ? { field, descending: !sort.descending } : { field, descending: false }),
     page,
-    rows: page.data?.items ?? [],
-    total: page.data?.total ?? 0,
+    rows: failed ? [] : (page.data?.items ?? []),
+    total: failed ? 0 : (page.data?.total ?? 0),
+    members,
+    failed,
+    retry: page.reload,
     pageSize,
     pageIndex: cursors.length - 1,
     nextPage: () => {
       const next = page.data?.next;
-      if (next) setCursors((c) => [...c, next]);
+      if (next && !failed) setCursors((c) => [...c, next]);
     },
     previousPage: () => setCursors((c) => (c.length > 1 ? c.slice(0, -1) : c)),
     filterProblem,
@@ -115,13 +150,16 @@ export function useContactPages(pageSize: number, initial: Partial<ContactQuery>
 export function contactCountText(p: ContactPages): string {
   // A filter with an error is not applied: the rows below are still those of the last good request.
   if (p.filterProblem) return `The filter is not applied (it has an error)${p.page.data ? "; the contacts below are from before it" : ""}`;
+  // A failed load is said where the rows were; a count of the rows from before would describe another search.
+  if (p.failed) return "";
   if (p.page.data) return `${plural(p.total, "contact")}${p.query || p.filter ? " found" : ""}`;
   return p.page.loading ? "Loading…" : "";
 }
 
 /**
- * The search box and the filter box, then the filter's error (or the request's problem). Not a <form>: the
- * picker sits inside the segment's form, and Enter in the filter must filter, not save.
+ * The search box and the filter box, then the filter's error (a failed request is said where the rows
+ * were: `NoContactRows`). Not a <form>: the picker sits inside the segment's form, and Enter in the filter
+ * must filter, not save.
  */
 export function ContactSearchFields({ pages: p, testIdPrefix }: { pages: ContactPages; testIdPrefix: string }) {
   const filterId = useId();
@@ -162,19 +200,21 @@ export function ContactSearchFields({ pages: p, testIdPrefix }: { pages: Contact
           </div>
         </div>
       </div>
-      {p.filterProblem ? (
+      {p.filterProblem && (
         <p className="problem" role="alert">
           The filter has an error at {p.filterProblem.line}:{p.filterProblem.column}: {p.filterProblem.message}
         </p>
-      ) : (
-        !(p.page.error instanceof ApiError && p.page.error.kind === "invalid-expression") && <ProblemNote error={p.page.error} />
       )}
     </>
   );
 }
 
-/** "No contact matches …" under a search that found nobody. */
-export function NoContactMatches({ pages: p }: { pages: ContactPages }) {
+/**
+ * What is shown where no rows are: that the page could not be loaded (with Try again), or "No contact
+ * matches …" under a search that found nobody.
+ */
+export function NoContactRows({ pages: p }: { pages: ContactPages }) {
+  if (p.failed) return <LoadFailed what="The contacts" error={p.failed} onRetry={p.retry} retrying={p.page.loading} />;
   if (!p.page.data || p.rows.length > 0) return null;
   return (
     <p className="muted empty-note">
@@ -195,7 +235,7 @@ export function ContactsPager({ pages: p, testIdPrefix }: { pages: ContactPages;
       <span className="muted small" data-testid={`${testIdPrefix}-range`}>
         {p.rows.length > 0 ? `${formatCount(first + 1)}–${formatCount(first + p.rows.length)} of ${formatCount(p.total)}` : ""}
       </span>
-      <button type="button" onClick={p.nextPage} disabled={!p.page.data?.next} data-testid={`${testIdPrefix}-next`}>
+      <button type="button" onClick={p.nextPage} disabled={!p.page.data?.next || Boolean(p.failed)} data-testid={`${testIdPrefix}-next`}>
         Next →
       </button>
     </div>

@@ -1,7 +1,8 @@
 /**
  * A table of contacts (the key first, then the schema's fields in order), with optional checkboxes
- * (picking contacts), sortable headers (the server sorts), a per-row action and keys that link to the
- * contact's page. Empty values show as a dash; numbers are right-aligned.
+ * (picking contacts; the segment's members already are marked, their box ticked and locked), sortable
+ * headers (the server sorts), a per-row action and keys that link to the contact's page. Empty values
+ * show as a dash; numbers are right-aligned.
  */
 import type { ReactNode } from "react";
 import type { Contact } from "./api.js";
@@ -20,6 +21,11 @@ export interface ContactsGridProps {
   onPickPage?(picked: boolean): void;
   /** Every row is picked by something else (a filter): checkboxes shown ticked and locked, saying why. */
   locked?: string;
+  /**
+   * Keys already members of the segment being edited: a "member" badge by the key, the checkbox ticked,
+   * locked and labelled so. They cannot be picked (nor by the page's checkbox): adding them adds nothing.
+   */
+  members?: ReadonlySet<string>;
   /** Sortable headers. */
   sort?: { field: string; descending: boolean } | null;
   onSort?(field: string): void;
@@ -40,7 +46,7 @@ export function contactHref(key: string): string {
   return `#/contacts/${encodeURIComponent(key)}`;
 }
 
-export function ContactsGrid({ rows, keyField, caption, columns, maxColumns = 12, picked, onPick, onPickPage, locked, sort, onSort, action, struck, keyLinks, testId }: ContactsGridProps) {
+export function ContactsGrid({ rows, keyField, caption, columns, maxColumns = 12, picked, onPick, onPickPage, locked, members, sort, onSort, action, struck, keyLinks, testId }: ContactsGridProps) {
   // The fields that hold something on this page first (a page of shop customers has no Telco values).
   const candidates = (columns ?? Object.keys(rows[0] ?? {})).filter((c) => c !== keyField);
   const filled = candidates.filter((c) => rows.some((r) => !isEmpty(r[c])));
@@ -50,7 +56,11 @@ export function ContactsGrid({ rows, keyField, caption, columns, maxColumns = 12
   const cols = shown.slice(0, maxColumns - 1);
   const all = [keyField, ...cols];
   const keyOf = (r: Contact) => String(r[keyField] ?? "");
-  const pagePicked = locked !== undefined || (picked !== undefined && rows.length > 0 && rows.every((r) => picked.has(keyOf(r))));
+  const isMember = (key: string) => members?.has(key) ?? false;
+  // The page's checkbox is about the rows that can be picked: the members are in already.
+  const pickable = rows.filter((r) => !isMember(keyOf(r)));
+  const pagePicked = locked !== undefined || (picked !== undefined && rows.length > 0 && pickable.every((r) => picked.has(keyOf(r))));
+  const pageLocked = locked ?? (pickable.length === 0 && rows.length > 0 ? "Every contact on this page is a member already" : undefined);
   return (
     <div className="table-scroll">
       <table className="data-table contacts-grid" data-testid={testId}>
@@ -59,7 +69,7 @@ export function ContactsGrid({ rows, keyField, caption, columns, maxColumns = 12
           <tr>
             {picked && (
               <th scope="col" className="pick-col">
-                <input type="checkbox" checked={pagePicked} disabled={locked !== undefined} title={locked} onChange={(e) => onPickPage?.(e.target.checked)} aria-label="Pick every contact on this page" />
+                <input type="checkbox" checked={pagePicked} disabled={pageLocked !== undefined} title={pageLocked} onChange={(e) => onPickPage?.(e.target.checked)} aria-label={members && members.size > 0 ? "Pick every contact on this page that is not a member" : "Pick every contact on this page"} />
               </th>
             )}
             {action && (
@@ -89,18 +99,24 @@ export function ContactsGrid({ rows, keyField, caption, columns, maxColumns = 12
         <tbody>
           {rows.map((r) => {
             const key = keyOf(r);
-            const on = locked !== undefined || (picked?.has(key) ?? false);
+            const member = isMember(key);
+            const on = !member && (locked !== undefined || (picked?.has(key) ?? false));
             return (
-              <tr key={key} className={on ? "picked" : struck?.has(key) ? "struck" : undefined} data-key={key}>
+              <tr key={key} className={member ? "member" : on ? "picked" : struck?.has(key) ? "struck" : undefined} data-key={key}>
                 {picked && (
                   <td className="pick-col">
-                    <input type="checkbox" checked={on} disabled={locked !== undefined} title={locked} onChange={(e) => onPick?.(key, e.target.checked)} aria-label={`Pick ${key}`} />
+                    {member ? (
+                      <input type="checkbox" checked disabled title="Already a member of this segment" aria-label={`${key} is already a member`} />
+                    ) : (
+                      <input type="checkbox" checked={on} disabled={locked !== undefined} title={locked} onChange={(e) => onPick?.(key, e.target.checked)} aria-label={`Pick ${key}`} />
+                    )}
                   </td>
                 )}
                 {action && <td className="row-action">{action(r)}</td>}
                 {all.map((c) => (
                   <td key={c} className={typeof r[c] === "number" ? "num" : c === keyField ? "key-cell" : undefined}>
                     {c === keyField && keyLinks ? <KeyLink contactKey={key} newTab={keyLinks === "new-tab"} /> : formatValue(r[c])}
+                    {c === keyField && member && <span className="badge good member-badge">member</span>}
                   </td>
                 ))}
               </tr>

@@ -7,7 +7,7 @@
 import { useEffect, useId } from "react";
 import { replaceRoute, type Route } from "../router.js";
 import { ContactsGrid } from "./contacts-grid.js";
-import { contactCountText, ContactSearchFields, ContactsPager, NoContactMatches, useContactPages, type ContactQuery, type ContactSort } from "./contact-search.js";
+import { contactCountText, ContactSearchFields, ContactsPager, NoContactRows, useContactPages, type ContactQuery, type ContactSort } from "./contact-search.js";
 import { useSchema } from "./schema.js";
 import { ProblemNote } from "./ui.js";
 
@@ -105,7 +105,7 @@ export function ContactsPage({ route }: { route: Route }) {
             testId="contacts-table"
           />
         ) : (
-          <NoContactMatches pages={found} />
+          <NoContactRows pages={found} />
         )}
         <ContactsPager pages={found} testIdPrefix="contacts" />
       </section>

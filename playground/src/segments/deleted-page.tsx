@@ -2,13 +2,14 @@
  * Recently deleted (`#/segments/deleted`): the segments in the trash, the most recently deleted first, each
  * with Restore (a name taken meanwhile asks for another) and Delete forever (after a confirmation naming it).
  * What was done is said in a notice on the page, with a link to a restored segment, and takes the focus
- * (the row whose button had it is gone).
+ * (the row whose button had it is gone). A search (or a next page) that fails shows the failure, with Try
+ * again, in place of the rows, not the rows of the search before.
  */
 import { useEffect, useRef, useState } from "react";
 import { ApiError, listDeletedSegments, MAX_SEARCH, purgeDeletedSegment, restoreSegment, type DeletedSegment, type Segment } from "./api.js";
 import { formatCount, plural } from "./format.js";
 import { isNameTaken, RestoreAsDialog, restoredProblem, restoreFailure } from "./restore-dialog.js";
-import { AgeBy, Dialog, KindBadge, ProblemNote, useLoad } from "./ui.js";
+import { AgeBy, Dialog, KindBadge, LoadFailed, ProblemNote, useLoad } from "./ui.js";
 
 /** How many deleted segments a page of the table asks for. */
 const PAGE = 50;
@@ -28,7 +29,7 @@ export function DeletedSegmentsPage() {
   // Null until the first page is in.
   const [rows, setRows] = useState<DeletedSegment[] | null>(null);
   const [next, setNext] = useState<string | null>(null);
-  const [moreError, setMoreError] = useState<unknown>(null);
+  const [more, setMore] = useState<{ loading: boolean; error: unknown }>({ loading: false, error: null });
   const [outcome, setOutcome] = useState<Outcome | null>(null);
   const [actionError, setActionError] = useState<{ name: string; error: unknown } | null>(null);
   const [restoring, setRestoring] = useState<number | null>(null);
@@ -40,6 +41,7 @@ export function DeletedSegmentsPage() {
     if (!first.data) return;
     setRows(first.data.items);
     setNext(first.data.next);
+    setMore({ loading: false, error: null });
   }, [first.data]);
   useEffect(() => notice.current?.focus(), [outcome]);
 
@@ -47,13 +49,14 @@ export function DeletedSegmentsPage() {
   // next page.
   const loadMore = async () => {
     if (!next) return;
-    setMoreError(null);
+    setMore({ loading: true, error: null });
     try {
       const page = await listDeletedSegments({ search: query || undefined, limit: PAGE, cursor: next });
       setRows((r) => [...(r ?? []), ...page.items.filter((x) => !r?.some((y) => y.id === x.id))]);
       setNext(page.next);
-    } catch (e) {
-      setMoreError(e);
+      setMore({ loading: false, error: null });
+    } catch (error) {
+      setMore({ loading: false, error });
     }
   };
 
@@ -108,7 +111,6 @@ export function DeletedSegmentsPage() {
         </div>
       )}
       <ProblemNote error={actionError?.error} />
-      <ProblemNote error={first.error} />
 
       {(rows === null || rows.length > 0 || next || query) && (
         <div className="toolbar">
@@ -117,13 +119,16 @@ export function DeletedSegmentsPage() {
             <input type="search" placeholder="Search by name…" value={search} onChange={(e) => setSearch(e.target.value)} data-testid="trash-search" maxLength={MAX_SEARCH} />
           </label>
           <span className="muted small" aria-live="polite">
-            {rows !== null ? (query ? `${plural(rows.length, "deleted segment")} match “${query}”` : plural(rows.length, "deleted segment")) : ""}
-            {next ? " (more below)" : ""}
+            {/* After a failed load the rows are those of the search before: no count for them. */}
+            {first.error ? "" : rows !== null ? (query ? `${plural(rows.length, "deleted segment")} match “${query}”` : plural(rows.length, "deleted segment")) : ""}
+            {next && !first.error ? " (more below)" : ""}
           </span>
         </div>
       )}
 
-      {rows !== null && rows.length === 0 && !next && query ? (
+      {first.error ? (
+        <LoadFailed what={query ? `The deleted segments matching “${query}”` : "The deleted segments"} error={first.error} onRetry={first.reload} retrying={first.loading} />
+      ) : rows !== null && rows.length === 0 && !next && query ? (
         <div className="empty-state card" data-testid="trash-no-match">
           <h2>No deleted segment matches “{query}”</h2>
           <button type="button" onClick={() => setSearch("")}>
@@ -189,14 +194,17 @@ export function DeletedSegmentsPage() {
           </table>
           {next && (
             <div className="table-foot">
-              <button type="button" onClick={loadMore} data-testid="trash-more">
-                Load more
-              </button>
-              <ProblemNote error={moreError} />
+              {more.error ? (
+                <LoadFailed what="More deleted segments" error={more.error} onRetry={loadMore} retrying={more.loading} testId="more-failed" />
+              ) : (
+                <button type="button" onClick={loadMore} disabled={more.loading} data-testid="trash-more">
+                  {more.loading ? "Loading…" : "Load more"}
+                </button>
+              )}
             </div>
           )}
         </div>
-      ) : first.error ? null : (
+      ) : (
         <p className="muted">Loading…</p>
       )}
 

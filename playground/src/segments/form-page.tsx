@@ -46,7 +46,7 @@ import { PreviewPanel } from "./preview-panel.js";
 import { RuleBuilder, type RowMark } from "./rule-builder.js";
 import { EDITOR_URI, useSchema, useSegmentService } from "./schema.js";
 import { PickSummary, StaticPicker, type Picks } from "./static-picker.js";
-import { Dialog, ProblemNote, Switch, useLoad, useToast } from "./ui.js";
+import { Dialog, LoadFailed, ProblemNote, Switch, useLoad, useToast } from "./ui.js";
 
 /** The form's content, kept as a draft. */
 interface Draft {
@@ -661,8 +661,10 @@ function CurrentMembers({ segment, keyField, removed, onRemoved }: { segment: Se
         <h2 id="current-title">Members now ({formatCount(segment.memberCount)})</h2>
         {removed.length > 0 && <span className="badge warn">{plural(removed.length, "member")} to remove on Save</span>}
       </div>
-      <ProblemNote error={page.error} />
-      {page.data && page.data.items.length > 0 ? (
+      {/* Not the rows of the page before under a failure: the failure, with Try again. */}
+      {page.error ? (
+        <LoadFailed what="The members" error={page.error} onRetry={page.reload} retrying={page.loading} />
+      ) : page.data && page.data.items.length > 0 ? (
         <ContactsGrid
           rows={page.data.items}
           keyField={keyField}
@@ -689,7 +691,7 @@ function CurrentMembers({ segment, keyField, removed, onRemoved }: { segment: Se
         <button type="button" onClick={() => setCursors((c) => c.slice(0, -1))} disabled={cursors.length === 1}>
           ← Previous
         </button>
-        <button type="button" onClick={() => page.data?.next && setCursors((c) => [...c, page.data!.next])} disabled={!page.data?.next}>
+        <button type="button" onClick={() => page.data?.next && setCursors((c) => [...c, page.data!.next])} disabled={!page.data?.next || Boolean(page.error)}>
           Next →
         </button>
       </div>

@@ -1,6 +1,7 @@
 /**
  * The segments table: name, description, type, contacts, last updated and actions (Edit, Duplicate,
- * Delete). Search by name and sort by every column, both done by the server; an empty state that leads to
+ * Delete). Search by name and sort by every column, both done by the server; a search that fails shows the
+ * failure, with Try again, where the rows were (not the rows of the search before); an empty state that leads to
  * "+ Create Segment"; delete asks first and lists the segments that read the one being deleted, then offers
  * Undo (a deleted segment is kept in Recently deleted, linked from here).
  */
@@ -8,7 +9,7 @@ import { useEffect, useRef, useState } from "react";
 import { navigate } from "../router.js";
 import { ApiError, deleteSegment, duplicateSegment, listSegments, MAX_SEARCH, type Segment, type SegmentSort } from "./api.js";
 import { formatCount, plural } from "./format.js";
-import { AgeBy, Dialog, KindBadge, ProblemNote, useLoad, useToast } from "./ui.js";
+import { AgeBy, Dialog, KindBadge, LoadFailed, ProblemNote, useLoad, useToast } from "./ui.js";
 import { forgetHandedOver, handedOverDeleted, UndoDeleteNotice, type JustDeleted } from "./undo-delete.js";
 
 type Column = "name" | "description" | "kind" | "memberCount" | "updatedAt";
@@ -29,6 +30,7 @@ export function SegmentsListPage() {
   const [query, setQuery] = useState("");
   const [sort, setSort] = useState<SegmentSort>("-updatedAt");
   const [extra, setExtra] = useState<{ items: Segment[]; next: string | null }>({ items: [], next: null });
+  const [more, setMore] = useState<{ loading: boolean; error: unknown }>({ loading: false, error: null });
   const [deleting, setDeleting] = useState<Segment | null>(null);
   const [fresh, setFresh] = useState<number | null>(null);
   // The last delete, with Undo: made here, or on a segment's page that came back here.
@@ -46,14 +48,24 @@ export function SegmentsListPage() {
   }, [search]);
 
   const first = useLoad(() => listSegments({ search: query || undefined, sort, limit: PAGE }), [query, sort]);
-  useEffect(() => setExtra({ items: [], next: null }), [first.data]);
-  const rows = [...(first.data?.items ?? []), ...extra.items];
-  const next = extra.items.length > 0 ? extra.next : (first.data?.next ?? null);
+  useEffect(() => {
+    setExtra({ items: [], next: null });
+    setMore({ loading: false, error: null });
+  }, [first.data]);
+  // After a failed load the rows are those of the search before: none are shown, the failure is.
+  const rows = first.error ? [] : [...(first.data?.items ?? []), ...extra.items];
+  const next = first.error ? null : extra.items.length > 0 ? extra.next : (first.data?.next ?? null);
 
   const loadMore = async () => {
     if (!next) return;
-    const page = await listSegments({ search: query || undefined, sort, limit: PAGE, cursor: next });
-    setExtra((e) => ({ items: [...e.items, ...page.items], next: page.next }));
+    setMore({ loading: true, error: null });
+    try {
+      const page = await listSegments({ search: query || undefined, sort, limit: PAGE, cursor: next });
+      setExtra((e) => ({ items: [...e.items, ...page.items], next: page.next }));
+      setMore({ loading: false, error: null });
+    } catch (error) {
+      setMore({ loading: false, error });
+    }
   };
 
   const onSort = (key: Column) => {
@@ -118,15 +130,14 @@ export function SegmentsListPage() {
           <input type="search" placeholder="Search by name…" value={search} onChange={(e) => setSearch(e.target.value)} data-testid="segment-search" maxLength={MAX_SEARCH} />
         </label>
         <span className="muted small" aria-live="polite">
-          {/* After a failed load the rows are the last ones loaded, not this search's: no count for them. */}
           {first.error ? "" : first.data ? (query ? `${plural(rows.length, "segment")} match “${query}”` : plural(rows.length, "segment")) : first.loading ? "Loading…" : ""}
-          {next && !first.error ? " (more below)" : ""}
+          {next ? " (more below)" : ""}
         </span>
       </div>
 
-      <ProblemNote error={first.error} />
-
-      {empty && !query ? (
+      {first.error ? (
+        <LoadFailed what={query ? `The segments matching “${query}”` : "The segments"} error={first.error} onRetry={first.reload} retrying={first.loading} />
+      ) : empty && !query ? (
         <div className="empty-state card" data-testid="empty-state">
           <h2>No segments yet</h2>
           <p className="muted">Build one with rules (“tenure over 12 months and on fiber”) or pick contacts for a list.</p>
@@ -223,9 +234,13 @@ export function SegmentsListPage() {
           </table>
           {next && (
             <div className="table-foot">
-              <button type="button" onClick={loadMore}>
-                Show more segments
-              </button>
+              {more.error ? (
+                <LoadFailed what="More segments" error={more.error} onRetry={loadMore} retrying={more.loading} testId="more-failed" />
+              ) : (
+                <button type="button" onClick={loadMore} disabled={more.loading}>
+                  {more.loading ? "Loading…" : "Show more segments"}
+                </button>
+              )}
             </div>
           )}
         </div>

@@ -35,7 +35,7 @@ import { lineDiff } from "./line-diff.js";
 import { RulesDiffView } from "./rules-diff.js";
 import { DeleteDialog } from "./list-page.js";
 import { useSchema } from "./schema.js";
-import { Dialog, KindBadge, ProblemNote, useLoad, useToast } from "./ui.js";
+import { Dialog, KindBadge, LoadFailed, ProblemNote, useLoad, useToast } from "./ui.js";
 import { handOverDeleted } from "./undo-delete.js";
 import { WhyResult } from "./why-view.js";
 
@@ -332,7 +332,8 @@ function MembersTab({ segment, keyField, onWhy }: { segment: Segment; keyField: 
   const setCursors = (change: (c: (string | null)[]) => (string | null)[]) => setPaging({ list, cursors: change(cursors) });
   const cursor = cursors[cursors.length - 1] ?? null;
   const page = useLoad(() => listMembers(segment.id, { search: query || undefined, orderBy: sort?.field, descending: sort?.descending, limit: 25, cursor }), [segment.id, query, sort, cursor]);
-  const rows = page.data?.items ?? [];
+  // After a failed load the rows are those of the search or page before: the failure is shown instead.
+  const rows = page.error ? [] : (page.data?.items ?? []);
   const index = cursors.length - 1;
   return (
     <section className="card" aria-label="Members">
@@ -342,12 +343,13 @@ function MembersTab({ segment, keyField, onWhy }: { segment: Segment; keyField: 
           <input type="search" placeholder="Search members by any field…" value={search} onChange={(e) => setSearch(e.target.value)} data-testid="member-search" maxLength={MAX_SEARCH} />
         </label>
         <span className="muted small" aria-live="polite" data-testid="members-total">
-          {page.data ? `${plural(page.data.total, "member")}${query ? ` match “${query}”` : ""}` : "Loading…"}
+          {page.error ? "" : page.data ? `${plural(page.data.total, "member")}${query ? ` match “${query}”` : ""}` : "Loading…"}
         </span>
         <ExportLinks segment={segment} />
       </div>
-      <ProblemNote error={page.error} />
-      {rows.length > 0 ? (
+      {page.error ? (
+        <LoadFailed what={query ? `The members matching “${query}”` : "The members"} error={page.error} onRetry={page.reload} retrying={page.loading} />
+      ) : rows.length > 0 ? (
         <ContactsGrid
           rows={rows}
           keyField={keyField}
@@ -371,7 +373,7 @@ function MembersTab({ segment, keyField, onWhy }: { segment: Segment; keyField: 
           ← Previous
         </button>
         <span className="muted small">{rows.length > 0 && page.data ? `${formatCount(index * 25 + 1)}–${formatCount(index * 25 + rows.length)} of ${formatCount(page.data.total)}` : ""}</span>
-        <button type="button" onClick={() => page.data?.next && setCursors((c) => [...c, page.data!.next])} disabled={!page.data?.next} data-testid="members-next">
+        <button type="button" onClick={() => page.data?.next && setCursors((c) => [...c, page.data!.next])} disabled={!page.data?.next || Boolean(page.error)} data-testid="members-next">
           Next →
         </button>
       </div>

@@ -2,14 +2,16 @@
  * Picking the contacts of a static segment: search by any field (the server's contact search), filter
  * by an expression, tick contacts page by page, "Select all N matches" of the filter (kept as the filter:
  * the server adds its matches when the segment is saved, in one statement), and paste or upload a list of
- * keys — keys that are not contacts are listed, never dropped silently. The search, filter, sort and pages
- * are contact-search.tsx's (the Contacts page has the same); a row's key opens the contact in a new tab, so
- * the unsaved form stays as it is.
+ * keys — keys that are not contacts are listed, never dropped silently. Editing a static segment, the
+ * table marks the contacts that are its members already (ticked, locked, a "member" badge), and neither
+ * they nor pasted members are picked again. The search, filter, sort and pages are contact-search.tsx's
+ * (the Contacts page has the same); a row's key opens the contact in a new tab, so the unsaved form stays
+ * as it is.
  */
 import { useId, useRef, useState, type ChangeEvent } from "react";
 import { lookupKeys } from "./api.js";
 import { ContactsGrid } from "./contacts-grid.js";
-import { contactCountText, ContactSearchFields, ContactsPager, NoContactMatches, useContactPages } from "./contact-search.js";
+import { contactCountText, ContactSearchFields, ContactsPager, NoContactRows, useContactPages } from "./contact-search.js";
 import { formatCount, plural } from "./format.js";
 import { ProblemNote } from "./ui.js";
 
@@ -25,7 +27,7 @@ export interface StaticPickerProps {
   keyField: string;
   picks: Picks;
   onChange(p: Picks): void;
-  /** The static segment being edited: keys already its members are said as such, not added again. */
+  /** The static segment being edited: keys already its members are shown and said as such, not added again. */
   segmentId?: number;
 }
 
@@ -68,8 +70,8 @@ function splitCsv(line: string): string[] {
 }
 
 export function StaticPicker({ keyField, picks, onChange, segmentId }: StaticPickerProps) {
-  const found = useContactPages(PAGE);
-  const { query, filter, rows, total } = found;
+  const found = useContactPages(PAGE, {}, segmentId === undefined ? undefined : { segmentId, keyField });
+  const { query, filter, rows, total, members } = found;
   const pasteId = useId();
   const uploadId = useId();
   const [paste, setPaste] = useState("");
@@ -124,7 +126,7 @@ export function StaticPicker({ keyField, picks, onChange, segmentId }: StaticPic
           </span>
         </div>
         <ContactSearchFields pages={found} testIdPrefix="picker" />
-        {filter && found.page.data && !found.filterProblem && (
+        {filter && found.page.data && !found.filterProblem && !found.failed && (
           <div className="select-all">
             <span>
               {plural(total, "contact")} match <code>{filter}</code>
@@ -146,16 +148,20 @@ export function StaticPicker({ keyField, picks, onChange, segmentId }: StaticPic
             caption="Contacts to pick from"
             maxColumns={8}
             picked={picked}
+            members={members}
             locked={filter && picks.filters.includes(filter) ? "in the selection through the filter" : undefined}
             onPick={(k, on) => setKeys(on ? [...picks.keys, k] : picks.keys.filter((x) => x !== k))}
-            onPickPage={(on) => setKeys(on ? [...picks.keys, ...rows.map((r) => String(r[keyField]))] : picks.keys.filter((k) => !rows.some((r) => String(r[keyField]) === k)))}
+            onPickPage={(on) => {
+              const page = rows.map((r) => String(r[keyField])).filter((k) => !members.has(k));
+              setKeys(on ? [...picks.keys, ...page] : picks.keys.filter((k) => !page.includes(k)));
+            }}
             sort={found.sort}
             onSort={found.toggleSort}
             keyLinks="new-tab"
             testId="picker-table"
           />
         ) : (
-          <NoContactMatches pages={found} />
+          <NoContactRows pages={found} />
         )}
         <ContactsPager pages={found} testIdPrefix="picker" />
       </section>

@@ -1,7 +1,7 @@
 /**
  * Small building blocks of the segments pages: a modal dialog (focus moves in and back, Escape closes),
- * toasts announced to screen readers, an on/off switch, a problem note, badges, and a hook that loads
- * data and reloads it on demand.
+ * toasts announced to screen readers, an on/off switch, a problem note, a list's failed load with Try again,
+ * badges, and a hook that loads data and reloads it on demand.
  */
 import { createContext, useCallback, useContext, useEffect, useId, useRef, useState, type ReactNode } from "react";
 import { ApiError } from "./api.js";
@@ -137,6 +137,26 @@ export function ProblemNote({ error, children }: { error: unknown; children?: Re
       <strong>{error instanceof ApiError ? error.problem.title : "Something went wrong"}</strong>
       <span>{text}</span>
       {children}
+    </div>
+  );
+}
+
+/**
+ * What a list shows in place of its rows when loading them failed: that they could not be loaded, the
+ * server's reason, and Try again, which repeats the same request. In place of, not above: rows of an
+ * earlier request under an error read as the answer to this one.
+ */
+export function LoadFailed({ what, error, onRetry, retrying, testId = "load-failed" }: { what: string; error: unknown; onRetry(): void; retrying: boolean; testId?: string }) {
+  if (!error) return null;
+  const reason = error instanceof ApiError ? `${error.problem.title}: ${error.problem.detail}` : error instanceof Error ? error.message : String(error);
+  return (
+    <div className="load-failed" role="alert" data-testid={testId}>
+      <p>
+        <strong>{what} could not be loaded.</strong> <span className="load-failed-reason">{reason}</span>
+      </p>
+      <button type="button" onClick={onRetry} disabled={retrying}>
+        {retrying ? "Trying again…" : "Try again"}
+      </button>
     </div>
   );
 }
