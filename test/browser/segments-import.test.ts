@@ -420,6 +420,31 @@ describe.skipIf(!hasChromium)(`segments web app: Import (Chromium) ${hasChromium
     }
   });
 
+  it("shows the server's progress once the file is sent, and Cancel then rolls the rows back", async () => {
+    const rows = 400_000;
+    const prefix = `web-import-big-${Date.now()}-`;
+    const csv = `customer_id,tenure\n${Array.from({ length: rows }, (_, i) => `${prefix}${i},${i % 72}`).join("\n")}\n`;
+    const before = await server.store.stats();
+    await openImport();
+    await chooseFile("big.csv", csv);
+    await page.getByTestId("import").click();
+    const stage = page.getByTestId("import-stage");
+    // Rows written so far of the file's rows, as the server's job counts them.
+    await expect.poll(() => stage.textContent(), { timeout: 60_000, interval: 50 }).toMatch(/^Importing contacts from big\.csv: [\d,]+ of 400,000 rows checked and written\.$/);
+    const shown = Number(/: ([\d,]+) of/.exec((await stage.textContent())!)![1]!.replace(/,/g, ""));
+    expect(shown).toBeGreaterThan(0);
+    expect(shown).toBeLessThan(rows);
+    expect(await page.getByRole("progressbar", { name: "Importing big.csv" }).getAttribute("max")).toBe(String(rows));
+    await cleanShot(page, "segments-import-progress");
+    await page.getByTestId("cancel-import").click();
+    const cancelled = page.getByTestId("import-cancelled");
+    await cancelled.waitFor({ timeout: 60_000 });
+    expect(await cancelled.textContent()).toBe("Cancelled while importing big.csv: the rows written were rolled back; nothing was imported.");
+    expect(await server.store.stats()).toEqual(before);
+    expect((await server.store.findContactKeys([`${prefix}0`, `${prefix}${rows - 1}`])).known).toEqual([]);
+    expect(await page.getByTestId("import").isEnabled()).toBe(true);
+  });
+
   it("is readable in the dark theme and fits a 390px phone", async () => {
     await openImport();
     await chooseFile("with-bad-rows-on-a-phone-with-a-long-name-without-spaces.csv", `customer_id,tenure\nphone-${Date.now()},x\n`);

@@ -441,14 +441,19 @@ export interface ImportFileOptions {
   signal?: AbortSignal;
 }
 
+/** An import the server runs on after receiving the file (`Prefer: respond-async`): polled for progress. */
+export type ImportJob = z.infer<typeof S.ImportJobSchema>;
+
 /**
- * Imports a file's contacts or events (`POST /api/{kind}/import`): its bytes as the body, sent as
- * application/octet-stream with `format` in the query (so any file works whatever type the browser gives it).
- * Through XMLHttpRequest rather than fetch: only it reports an upload's progress, which a file of many MB
- * needs. Failures are `ApiError`s as for every other call: a refused file's problem (422 `invalid-input`
- * with `problems` by line and field), 413 with the server's `limit`, a token wanted (401).
+ * Sends a file's contacts or events to import (`POST /api/{kind}/import` with `Prefer: respond-async`): its
+ * bytes as the body, sent as application/octet-stream with `format` in the query (so any file works whatever
+ * type the browser gives it). Resolves with the server's import job once the file is received (poll it with
+ * `importJob`), or with a finished one when the server answered with the report at once. Through
+ * XMLHttpRequest rather than fetch: only it reports an upload's progress, which a file of many MB needs.
+ * Failures are `ApiError`s as for every other call: 413 with the server's `limit`, 429 with four imports
+ * running, a token wanted (401).
  */
-export function importFile(kind: ImportKind, file: Blob, options: ImportFileOptions): Promise<ImportReport> {
+export function importFile(kind: ImportKind, file: Blob, options: ImportFileOptions): Promise<ImportJob> {
   const url = new URL(`${BASE}/${kind}/import`, document.baseURI);
   url.searchParams.set("format", options.format);
   if (options.skipBad) url.searchParams.set("skipBad", "true");
@@ -457,6 +462,7 @@ export function importFile(kind: ImportKind, file: Blob, options: ImportFileOpti
     xhr.open("POST", url.href);
     xhr.setRequestHeader("Accept", "application/json");
     xhr.setRequestHeader("Content-Type", "application/octet-stream");
+    xhr.setRequestHeader("Prefer", "respond-async");
     if (options.gzipped) xhr.setRequestHeader("Content-Encoding", "gzip");
     const token = savedToken();
     if (token) xhr.setRequestHeader("Authorization", `Bearer ${token}`);
@@ -474,7 +480,13 @@ export function importFile(kind: ImportKind, file: Blob, options: ImportFileOpti
       } catch {
         body = null;
       }
-      if (xhr.status >= 200 && xhr.status < 300 && body !== null) return resolve(body as ImportReport);
+      if (xhr.status === 202 && body !== null) return resolve(body as ImportJob);
+      if (xhr.status === 200 && body !== null) {
+        // A server that ran the import before answering: the job is over.
+        const report = body as ImportReport;
+        const at = new Date().toISOString();
+        return resolve({ id: "", kind, file: report.file, state: "done", rows: report.rows, total: report.rows, startedAt: at, finishedAt: at, report, problem: null });
+      }
       const p = body && typeof body === "object" && "type" in body ? (body as Problem) : null;
       reject(new ApiError(p ?? { type: "urn:segql:problem:http", title: xhr.statusText, status: xhr.status, detail: `${xhr.status} ${xhr.statusText}: the server's answer was not a problem document (is this the segments API?)` }));
     };
@@ -483,6 +495,12 @@ export function importFile(kind: ImportKind, file: Blob, options: ImportFileOpti
     xhr.send(file);
   });
 }
+
+/** An import job now (`GET /api/imports/{id}`). */
+export const importJob = (id: string) => call<ImportJob>("GET", `/imports/${encodeURIComponent(id)}`).then((r) => r.body);
+
+/** Cancels an import job (`DELETE /api/imports/{id}`); resolves with the job once it has ended, however it ended. */
+export const cancelImportJob = (id: string) => call<ImportJob>("DELETE", `/imports/${encodeURIComponent(id)}`).then((r) => r.body);
 
 // ---- comparing two segments ----------------------------------------------------------------------------------
 

@@ -12,8 +12,8 @@
  */
 import { useEffect, useId, useRef, useState, useSyncExternalStore } from "react";
 import type { FieldDef, Schema } from "../../../src/schema/schema.js";
-import { health, importFile, MAX_IMPORT_BYTES, type ImportFormat, type ImportKind, type ImportReport } from "./api.js";
-import { plural } from "./format.js";
+import { ApiError, cancelImportJob, health, importFile, importJob, MAX_IMPORT_BYTES, type ImportFormat, type ImportJob as ServerJob, type ImportKind, type ImportReport } from "./api.js";
+import { formatCount, plural } from "./format.js";
 import { formatBytes, ImportRefusal, ImportReportView } from "./import-result.js";
 import { navigate, type Route } from "../router.js";
 import { useSchema } from "./schema.js";
@@ -74,10 +74,17 @@ interface ImportJob {
   phase: "uploading" | "importing" | "done" | "failed" | "cancelled";
   /** Bytes sent so far. */
   sent: number;
+  /** The server's job once the file is received: rows read of the file's rows, and whether it is refreshing. */
+  server: ServerJob | null;
+  /** Cancel was asked while the server imports: waiting for it to roll back. */
+  cancelling: boolean;
   report: ImportReport | null;
   error: unknown;
   cancel(): void;
 }
+
+/** Between two looks at the server's job. */
+const POLL_MS = 400;
 
 let currentImport: ImportJob | null = null;
 let importsStarted = 0;
@@ -93,17 +100,45 @@ function subscribe(l: () => void): () => void {
   return () => listeners.delete(l);
 }
 
-/** Starts an import; its progress and outcome go to `currentImport`. */
+/**
+ * Starts an import; its progress and outcome go to `currentImport`. The file is sent (Cancel aborts the
+ * sending), then the server's job is followed until it ends (Cancel asks the server to roll it back).
+ */
 function startImport(kind: ImportKind, file: File, format: ImportFormat, skipBad: boolean): void {
   const controller = new AbortController();
   const id = ++importsStarted;
-  const job: ImportJob = { id, kind, file, format, skipBad, phase: "uploading", sent: 0, report: null, error: null, cancel: () => controller.abort() };
+  let serverId: string | null = null;
   const update = (patch: Partial<ImportJob>) => {
     // A later import replaces this one: its late news is dropped.
     if (currentImport?.id !== id) return;
     setImport({ ...currentImport, ...patch });
   };
-  setImport(job);
+  const ended = (server: ServerJob) => {
+    if (server.state === "done" && server.report) update({ phase: "done", server, report: server.report, cancelling: false });
+    else if (server.state === "cancelled") update({ phase: "cancelled", server, cancelling: false });
+    else update({ phase: "failed", server, cancelling: false, error: new ApiError(server.problem ?? { type: "urn:segql:problem:internal", title: "The import failed", status: 500, detail: "the import failed without saying why" }) });
+  };
+  const follow = async (server: ServerJob) => {
+    let misses = 0;
+    while (currentImport?.id === id) {
+      if (server.state === "done" || server.state === "failed" || server.state === "cancelled") return ended(server);
+      update({ server });
+      await new Promise((r) => window.setTimeout(r, POLL_MS));
+      try {
+        server = await importJob(server.id);
+        misses = 0;
+      } catch (error) {
+        // A blip is waited out; a job the server no longer knows (it restarted) is a failure said as such.
+        if ((error instanceof ApiError && error.status === 404) || ++misses >= 10) return update({ phase: "failed", error, cancelling: false });
+      }
+    }
+  };
+  const cancel = () => {
+    if (serverId === null) return controller.abort();
+    update({ cancelling: true });
+    cancelImportJob(serverId).then(ended, (error: unknown) => update({ cancelling: false, error }));
+  };
+  setImport({ id, kind, file, format, skipBad, phase: "uploading", sent: 0, server: null, cancelling: false, report: null, error: null, cancel });
   importFile(kind, file, {
     format,
     gzipped: isGzipName(file.name),
@@ -112,7 +147,11 @@ function startImport(kind: ImportKind, file: File, format: ImportFormat, skipBad
     onUpload: (sent) => update({ sent }),
     onUploaded: () => update({ phase: "importing", sent: file.size }),
   }).then(
-    (report) => update({ phase: "done", report }),
+    (server) => {
+      serverId = server.id || null;
+      update({ phase: "importing", sent: file.size });
+      return follow(server);
+    },
     (error: unknown) => update(error instanceof DOMException && error.name === "AbortError" ? { phase: "cancelled" } : { phase: "failed", error }),
   );
 }
@@ -370,12 +409,32 @@ export function ImportPage({ route }: { route: Route }) {
                       Cancel
                     </button>
                   </>
+                ) : job.server?.state === "refreshing" ? (
+                  <>
+                    <span data-testid="import-stage">
+                      {formatCount(job.server.rows)} {job.server.rows === 1 ? "row" : "rows"} of {job.file.name} written; refreshing the dynamic segments.
+                    </span>
+                    <progress aria-label={`Refreshing segments after importing ${job.file.name}`} />
+                  </>
                 ) : (
                   <>
-                    <span>
-                      Importing {job.kind} from {job.file.name}: the server is checking the rows, writing them and refreshing the dynamic segments.
+                    <span data-testid="import-stage">
+                      {job.cancelling
+                        ? `Cancelling: the server is rolling back the rows of ${job.file.name}…`
+                        : job.server && job.server.total !== null
+                          ? `Importing ${job.kind} from ${job.file.name}: ${formatCount(job.server.rows)} of ${formatCount(job.server.total)} rows checked and written.`
+                          : `Importing ${job.kind} from ${job.file.name}: the server is reading the file.`}
                     </span>
-                    <progress aria-label={`Importing ${job.file.name}`} />
+                    {job.server && job.server.total ? (
+                      <progress max={job.server.total} value={job.server.rows} aria-label={`Importing ${job.file.name}`} />
+                    ) : (
+                      <progress aria-label={`Importing ${job.file.name}`} />
+                    )}
+                    {job.server?.id && (
+                      <button type="button" className="small" onClick={job.cancel} disabled={job.cancelling} data-testid="cancel-import">
+                        Cancel
+                      </button>
+                    )}
                   </>
                 )}
                 <span className="muted small">You can keep using the app meanwhile: the result shows here when you come back.</span>
@@ -383,7 +442,11 @@ export function ImportPage({ route }: { route: Route }) {
             )}
             {job?.phase === "cancelled" && (
               <div className="notice" role="status" data-testid="import-cancelled">
-                <span>Cancelled before {job.file.name} was sent: nothing was imported.</span>
+                <span>
+                  {job.server
+                    ? `Cancelled while importing ${job.file.name}: the rows written were rolled back; nothing was imported.`
+                    : `Cancelled before ${job.file.name} was sent: nothing was imported.`}
+                </span>
               </div>
             )}
             {job?.phase === "done" && job.report && (
