@@ -95,6 +95,30 @@ describe.skipIf(!hasChromium)(`segments web app: a list whose request fails, and
     expect(await count.textContent()).toBe(`${found.length} segment${found.length === 1 ? "" : "s"} match “VIP”`);
   });
 
+  it("the segments table: 'Show more segments' that fails says so under the rows, and Try again shows the rest", async () => {
+    for (let i = 1; i <= 51; i++) await server.store.createSegment({ name: `Many ${String(i).padStart(2, "0")}`, kind: "dynamic", expression: `tenure > ${i}` });
+    const names = () => page.getByTestId("segment-row").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-name")));
+    const all = (await server.store.listSegments({ search: "Many", limit: 1000 })).items.map((s) => s.name).sort();
+    await openSegments(page, server.url);
+    await page.getByTestId("segment-search").fill("Many");
+    await expect.poll(async () => (await names()).length).toBe(50);
+    const shown = await names();
+    const paging = await failRequests(page, /\/api\/segments\?.*cursor=/);
+    try {
+      await page.getByRole("button", { name: "Show more segments" }).click();
+      const failed = page.getByTestId("more-failed");
+      await failed.waitFor();
+      expect(await failed.textContent()).toBe("More segments could not be loaded. Unavailable: the database did not answerTry again");
+      // The rows above are this search's own: they stay.
+      expect(await names()).toEqual(shown);
+      await tryAgain(paging, failed);
+    } finally {
+      await paging.stop();
+    }
+    await expect.poll(async () => (await names()).sort()).toEqual(all);
+    expect(await page.getByRole("button", { name: "Show more segments" }).count()).toBe(0);
+  });
+
   it("Recently deleted: a failed search and a failed next page, each with Try again", async () => {
     for (let i = 1; i <= 52; i++) {
       const s = await server.store.createSegment({ name: `Gone ${String(i).padStart(2, "0")}`, kind: "dynamic", expression: `tenure > ${i}` });
