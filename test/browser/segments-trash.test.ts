@@ -143,7 +143,16 @@ describe.skipIf(!hasChromium)(`segments web app: undo a delete, Recently deleted
     expect(await trashNames()).toEqual(inStore.map((d) => d.name));
     expect((await trashNames()).slice(0, 2)).toEqual(["Frequent refunders", "Fiber churners"]);
     const row = page.locator('[data-testid=trash-row][data-name="Fiber churners"]');
-    expect(await row.locator("td").evaluateAll((tds) => tds.slice(0, 4).map((t) => t.textContent))).toEqual(["Fiber churnersTelco customers on fiber who left.", "Dynamic", churners.memberCount.toLocaleString("en-US"), "just now by Ana from QA"]);
+    // The server keeps a deleted segment 30 days (segql serve's default): the row says the day it goes.
+    const deletedAt = inStore.find((d) => d.name === "Fiber churners")!.deletedAt;
+    const goes = new Intl.DateTimeFormat("en-GB", { year: "numeric", month: "short", day: "numeric", timeZone: "UTC" }).format(new Date(Date.parse(deletedAt) + 30 * 86_400_000));
+    expect(await row.locator("td").evaluateAll((tds) => tds.slice(0, 4).map((t) => t.textContent))).toEqual([
+      "Fiber churnersTelco customers on fiber who left.",
+      "Dynamic",
+      churners.memberCount.toLocaleString("en-US"),
+      `just now by Ana from QA · goes for good ${goes}`,
+    ]);
+    expect(await page.getByTestId("trash-intro").textContent()).toContain("each is deleted forever 30 days after it was deleted");
     await cleanShot(page, "segments-recently-deleted");
     await page.getByTestId("theme").click();
     try {
@@ -280,6 +289,27 @@ describe.skipIf(!hasChromium)(`segments web app: undo a delete, Recently deleted
     await page.getByTestId("trash-no-match").waitFor();
     await page.getByRole("button", { name: "Clear the search" }).click();
     await expect.poll(trashNames).toEqual(all.slice(1, 51));
+  });
+
+  it("empties the trash after a confirmation that counts the rows not loaded yet", async () => {
+    await page.goto(`${server.url}#/segments/deleted`);
+    await page.getByTestId("trash-table").waitFor();
+    const inTrash = (await server.store.listDeletedSegments({ limit: 1000 })).items.length;
+    expect(inTrash).toBeGreaterThan(50);
+    await page.getByTestId("empty-trash").click();
+    const dialog = page.getByTestId("empty-trash-dialog");
+    await dialog.waitFor();
+    expect(await dialog.textContent()).toContain("Every deleted segment, the 50 listed and those further down, goes for good");
+    await cleanShot(page, "segments-empty-trash");
+    await dialog.getByRole("button", { name: "Cancel" }).click();
+    expect((await server.store.listDeletedSegments({ limit: 1000 })).items.length).toBe(inTrash);
+    await page.getByTestId("empty-trash").click();
+    await dialog.getByTestId("confirm-empty-trash").click();
+    await dialog.waitFor({ state: "detached" });
+    expect(await page.getByTestId("trash-notice").textContent()).toBe(`Emptied the trash: ${inTrash} segments deleted forever.✕`);
+    expect((await server.store.listDeletedSegments()).items).toEqual([]);
+    await page.getByTestId("trash-empty").waitFor();
+    expect(await page.getByTestId("empty-trash").count()).toBe(0);
   });
 
   it("fits a 390px phone: the table page with its notice, Recently deleted", async () => {

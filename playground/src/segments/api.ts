@@ -277,6 +277,9 @@ export const listDeletedSegments = (q: { search?: string; limit?: number; cursor
 export const restoreSegment = (id: number, name?: string) => call<Segment>("POST", `/deleted-segments/${id}/restore`, { json: name === undefined ? undefined : { name } }).then((r) => r.body);
 /** Deletes a segment in the trash for good. */
 export const purgeDeletedSegment = (id: number) => call<null>("DELETE", `/deleted-segments/${id}`);
+
+/** Empties the trash: every deleted segment goes for good (`DELETE /api/deleted-segments`); resolves with how many. */
+export const emptyTrash = () => call<{ purged: number }>("DELETE", "/deleted-segments").then((r) => r.body.purged);
 /** Duplicates a segment ("Copy of X"). */
 export const duplicateSegment = (id: number) => call<Segment>("POST", `/segments/${id}/duplicate`).then((r) => r.body);
 /** Every saved version, oldest first. */

@@ -3,11 +3,12 @@
  * with Restore (a name taken meanwhile asks for another) and Delete forever (after a confirmation naming it).
  * What was done is said in a notice on the page, with a link to a restored segment, and takes the focus
  * (the row whose button had it is gone). A search (or a next page) that fails shows the failure, with Try
- * again, in place of the rows, not the rows of the search before.
+ * again, in place of the rows, not the rows of the search before. Each row says when the server deletes it
+ * for good (`purgesAt`, `segql serve --keep-deleted`); Empty the trash deletes them all, after a confirmation.
  */
 import { useEffect, useRef, useState } from "react";
-import { ApiError, listDeletedSegments, MAX_SEARCH, purgeDeletedSegment, restoreSegment, type DeletedSegment, type Segment } from "./api.js";
-import { formatCount, plural } from "./format.js";
+import { ApiError, emptyTrash, listDeletedSegments, MAX_SEARCH, purgeDeletedSegment, restoreSegment, type DeletedSegment, type Segment } from "./api.js";
+import { formatCount, formatDay, formatInstant, plural } from "./format.js";
 import { isNameTaken, RestoreAsDialog, restoredProblem, restoreFailure } from "./restore-dialog.js";
 import { AgeBy, Dialog, KindBadge, LoadFailed, ProblemNote, useLoad } from "./ui.js";
 
@@ -15,7 +16,13 @@ import { AgeBy, Dialog, KindBadge, LoadFailed, ProblemNote, useLoad } from "./ui
 const PAGE = 50;
 
 /** What the last action did, said above the table. */
-type Outcome = { kind: "restored"; segment: Segment; was: string } | { kind: "purged"; name: string };
+type Outcome = { kind: "restored"; segment: Segment; was: string } | { kind: "purged"; name: string } | { kind: "emptied"; count: number };
+
+/** How long the server keeps a deleted segment, in whole days, from a row (null: until deleted by hand). */
+function keptDays(d: DeletedSegment | undefined): number | null {
+  if (!d?.purgesAt) return null;
+  return Math.round((Date.parse(d.purgesAt) - Date.parse(d.deletedAt)) / 86_400_000);
+}
 
 export function DeletedSegmentsPage() {
   const [search, setSearch] = useState("");
@@ -35,6 +42,7 @@ export function DeletedSegmentsPage() {
   const [restoring, setRestoring] = useState<number | null>(null);
   const [renaming, setRenaming] = useState<{ segment: DeletedSegment; taken: ApiError } | null>(null);
   const [purging, setPurging] = useState<DeletedSegment | null>(null);
+  const [emptying, setEmptying] = useState(false);
   const notice = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
@@ -91,8 +99,18 @@ export function DeletedSegmentsPage() {
             <a href="#/segments">Segments</a>
           </p>
           <h1>Recently deleted</h1>
-          <p className="muted">Deleted segments wait here, with their rules or member lists and their history, until you restore them or delete them forever.</p>
+          <p className="muted" data-testid="trash-intro">
+            Deleted segments wait here, with their rules or member lists and their history, until you restore them or delete them forever
+            {keptDays(rows?.[0]) !== null ? `; each is deleted forever ${plural(keptDays(rows?.[0])!, "day")} after it was deleted` : ""}.
+          </p>
         </div>
+        {rows !== null && rows.length > 0 && !query && !first.error && (
+          <div className="row">
+            <button type="button" className="danger-text" onClick={() => setEmptying(true)} data-testid="empty-trash">
+              Empty the trash
+            </button>
+          </div>
+        )}
       </header>
 
       {outcome && (
@@ -102,8 +120,10 @@ export function DeletedSegmentsPage() {
               Restored <a href={`#/segments/${outcome.segment.id}`}>“{outcome.segment.name}”</a>
               {outcome.segment.name !== outcome.was ? ` (was “${outcome.was}”)` : ""} with {plural(outcome.segment.memberCount, "member")}.{restoredProblem(outcome.segment) !== null && ` ${restoredProblem(outcome.segment)}`}
             </span>
-          ) : (
+          ) : outcome.kind === "purged" ? (
             <span>Deleted “{outcome.name}” forever.</span>
+          ) : (
+            <span>Emptied the trash: {plural(outcome.count, "segment")} deleted forever.</span>
           )}
           <button type="button" className="icon-button notice-close" onClick={() => setOutcome(null)} aria-label="Dismiss this notice">
             ✕
@@ -177,6 +197,12 @@ export function DeletedSegmentsPage() {
                   </td>
                   <td>
                     <AgeBy at={d.deletedAt} by={d.deletedBy} />
+                    {d.purgesAt && (
+                      <span className="muted small trash-purges" data-testid="trash-purges-at">
+                        {" "}
+                        · goes for good <time dateTime={d.purgesAt} title={formatInstant(d.purgesAt)}>{formatDay(d.purgesAt)}</time>
+                      </span>
+                    )}
                   </td>
                   <td className="actions-col">
                     <div className="row-actions">
@@ -217,6 +243,19 @@ export function DeletedSegmentsPage() {
             gone(purging.id);
             setPurging(null);
             setOutcome({ kind: "purged", name: purging.name });
+          }}
+        />
+      )}
+      {emptying && rows && (
+        <EmptyTrashDialog
+          shown={rows.length}
+          more={next !== null}
+          onClose={() => setEmptying(false)}
+          onEmptied={(count) => {
+            setRows([]);
+            setNext(null);
+            setEmptying(false);
+            setOutcome({ kind: "emptied", count });
           }}
         />
       )}
@@ -268,6 +307,47 @@ function PurgeDialog({ segment, onClose, onPurged }: { segment: DeletedSegment; 
       ) : (
         <ProblemNote error={error} />
       )}
+    </Dialog>
+  );
+}
+
+/** Confirms emptying the whole trash (every deleted segment, those not loaded yet included). */
+function EmptyTrashDialog({ shown, more, onClose, onEmptied }: { shown: number; more: boolean; onClose(): void; onEmptied(count: number): void }) {
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const run = async () => {
+    setBusy(true);
+    try {
+      onEmptied(await emptyTrash());
+    } catch (e) {
+      setError(e);
+      setBusy(false);
+    }
+  };
+  return (
+    <Dialog
+      title="Empty the trash?"
+      onClose={onClose}
+      testId="empty-trash-dialog"
+      actions={
+        <>
+          <button type="button" onClick={onClose} data-autofocus>
+            Cancel
+          </button>
+          <button type="button" className="danger" onClick={run} disabled={busy} data-testid="confirm-empty-trash">
+            {busy ? "Deleting…" : "Delete all forever"}
+          </button>
+        </>
+      }
+    >
+      <p>
+        {more
+          ? `Every deleted segment, the ${formatCount(shown)} listed and those further down, goes for good with its rules or member list and its version history: none can be restored after this.`
+          : shown === 1
+            ? "The deleted segment goes for good with its rules or member list and its version history: it cannot be restored after this."
+            : `All ${formatCount(shown)} deleted segments go for good with their rules or member lists and their version history: none can be restored after this.`}
+      </p>
+      <ProblemNote error={error} />
     </Dialog>
   );
 }
