@@ -291,6 +291,36 @@ describe.skipIf(!hasChromium)(`segments web app: undo a delete, Recently deleted
     await expect.poll(trashNames).toEqual(all.slice(1, 51));
   });
 
+  it("drops a next page that arrives after the search changed: the rows stay the new search's", async () => {
+    await page.goto(`${server.url}#/segments/deleted`);
+    await page.reload();
+    await page.getByTestId("trash-table").waitFor();
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const nextPage = /\/api\/deleted-segments\?.*cursor=/;
+    await page.route(nextPage, async (route) => {
+      await held;
+      await route.continue();
+    });
+    try {
+      await page.getByTestId("trash-more").click();
+      await page.getByTestId("trash-search").fill("page 1");
+      const matching = (await server.store.listDeletedSegments({ search: "page 1", limit: 1000 })).items.map((d) => d.name);
+      await expect.poll(trashNames).toEqual(matching);
+      const answered = page.waitForResponse(nextPage);
+      release();
+      await answered;
+      // Give the page the time to (wrongly) append it.
+      await page.waitForTimeout(300);
+      expect(await trashNames()).toEqual(matching);
+    } finally {
+      release();
+      await page.unroute(nextPage);
+    }
+    await page.getByTestId("trash-search").fill("");
+    await expect.poll(async () => (await trashNames()).length).toBe(50);
+  });
+
   it("empties the trash after a confirmation that counts the rows not loaded yet", async () => {
     await page.goto(`${server.url}#/segments/deleted`);
     await page.getByTestId("trash-table").waitFor();

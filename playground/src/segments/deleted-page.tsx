@@ -45,7 +45,11 @@ export function DeletedSegmentsPage() {
   const [emptying, setEmptying] = useState(false);
   const notice = useRef<HTMLDivElement>(null);
 
+  // The first page the rows start from: a next page asked for another one (the search changed while it
+  // loaded) is dropped.
+  const shownFirst = useRef(first.data);
   useEffect(() => {
+    shownFirst.current = first.data;
     if (!first.data) return;
     setRows(first.data.items);
     setNext(first.data.next);
@@ -57,14 +61,16 @@ export function DeletedSegmentsPage() {
   // next page.
   const loadMore = async () => {
     if (!next) return;
+    const base = first.data;
     setMore({ loading: true, error: null });
     try {
       const page = await listDeletedSegments({ search: query || undefined, limit: PAGE, cursor: next });
+      if (shownFirst.current !== base) return;
       setRows((r) => [...(r ?? []), ...page.items.filter((x) => !r?.some((y) => y.id === x.id))]);
       setNext(page.next);
       setMore({ loading: false, error: null });
     } catch (error) {
-      setMore({ loading: false, error });
+      if (shownFirst.current === base) setMore({ loading: false, error });
     }
   };
 

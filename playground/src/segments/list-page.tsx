@@ -48,7 +48,11 @@ export function SegmentsListPage() {
   }, [search]);
 
   const first = useLoad(() => listSegments({ search: query || undefined, sort, limit: PAGE }), [query, sort]);
+  // The first page the rows start from: a next page asked for another one (the search or sort changed
+  // while it loaded) is dropped.
+  const shownFirst = useRef(first.data);
   useEffect(() => {
+    shownFirst.current = first.data;
     setExtra({ items: [], next: null });
     setMore({ loading: false, error: null });
   }, [first.data]);
@@ -58,13 +62,15 @@ export function SegmentsListPage() {
 
   const loadMore = async () => {
     if (!next) return;
+    const base = first.data;
     setMore({ loading: true, error: null });
     try {
       const page = await listSegments({ search: query || undefined, sort, limit: PAGE, cursor: next });
+      if (shownFirst.current !== base) return;
       setExtra((e) => ({ items: [...e.items, ...page.items], next: page.next }));
       setMore({ loading: false, error: null });
     } catch (error) {
-      setMore({ loading: false, error });
+      if (shownFirst.current === base) setMore({ loading: false, error });
     }
   };
 
