@@ -240,7 +240,7 @@ describe.skipIf(!hasChromium)(`segments web app: Contacts and a contact's page (
     await page.goto(`${server.url}#/contacts/..`);
     const problem = page.locator(".problem", { hasText: "cannot be part of a URL path" });
     await problem.waitFor();
-    await problem.getByRole("link", { name: "Back to the contacts" }).click();
+    await page.getByRole("link", { name: "Back to the contacts" }).click();
     await page.getByTestId("contacts-table").waitFor();
   });
 

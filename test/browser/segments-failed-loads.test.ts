@@ -72,6 +72,41 @@ describe.skipIf(!hasChromium)(`segments web app: a list whose request fails, and
     expect(await page.getByTestId("contacts-count").textContent()).toBe(`${found.total.toLocaleString("en-US")} contacts found`);
   });
 
+  it("a contact's page and the Compare tab: a load that fails says so where its result goes, and Try again gets it", async () => {
+    const key = keyOf((await server.store.listContacts({ limit: 1 })).items[0]!);
+    const failing = await failRequests(page, new RegExp(`/api/contacts/${encodeURIComponent(key)}$`));
+    try {
+      await page.goto(`${server.url}#/contacts/${encodeURIComponent(key)}`);
+      const failed = page.getByTestId("load-failed");
+      await failed.waitFor();
+      expect(await failed.textContent()).toBe("This contact could not be loaded. Unavailable: the database did not answerTry again");
+      await tryAgain(failing);
+    } finally {
+      await failing.stop();
+    }
+    await expect.poll(() => page.getByTestId("contact-key").textContent()).toContain(key);
+
+    const [a, b] = [await segmentNamed("VIP list"), await segmentNamed("Fiber churners")];
+    const relating = await failRequests(page, /\/api\/relate$/, "unreachable");
+    try {
+      await page.goto(`${server.url}#/segments/${a.id}?tab=compare&with=${b.id}`);
+      const rules = page.getByTestId("compare-rules");
+      const failed = rules.getByTestId("load-failed");
+      await failed.waitFor();
+      expect(await failed.textContent()).toMatch(/^The comparison by the rules could not be loaded\. .*Try again$/);
+      await tryAgain(relating, failed);
+    } finally {
+      await relating.stop();
+    }
+    // The relation the API gives for the two, shown once it answers.
+    const api = await page.evaluate(
+      async ([a, b]) => (await (await fetch("/api/relate", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ a: { segmentId: a }, b: { segmentId: b } }) })).json()) as { relation: string },
+      [a.id, b.id],
+    );
+    expect(api.relation).toMatch(/^(equal|subset|superset|disjoint|overlapping|unknown)$/);
+    await expect.poll(() => page.getByTestId("compare-relation").getAttribute("data-relation")).toBe(api.relation);
+  });
+
   it("the segments table: a search that gets no answer shows no rows from before, says so, and Try again finds them", async () => {
     await openSegments(page, server.url);
     const count = page.locator(".toolbar [aria-live=polite]");

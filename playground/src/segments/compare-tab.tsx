@@ -17,7 +17,7 @@ import { navigate, type Route } from "../router.js";
 import { allSegments, countMatches, MAX_SEARCH, relateSegments, type Relation, type RelationWitness, type Segment } from "./api.js";
 import { formatCount, formatInstant, formatValue, plural } from "./format.js";
 import { useSchema } from "./schema.js";
-import { ProblemNote, useLoad } from "./ui.js";
+import { LoadProblem, useLoad } from "./ui.js";
 
 /** The segment id the address compares with (`with=12`), or null. */
 function otherIdOf(route: Route): number | null {
@@ -41,7 +41,7 @@ export function CompareTab({ segment, route }: { segment: Segment; route: Route 
       <section className="card" aria-labelledby="compare-title">
         <h2 id="compare-title">Compare {q(segment.name)} with another segment</h2>
         <p className="muted small">Who is in both, in one only — today, and by the rules for every possible contact.</p>
-        <ProblemNote error={segments.error} />
+        <LoadProblem what="The segments to compare with" loaded={segments} />
         <SegmentChooser segment={segment} all={segments.data} chosen={other} onPick={pick} />
         {otherId === segment.id && (
           <p className="notice" data-testid="compare-same">
@@ -168,7 +168,7 @@ function TodayCounts({ a, b }: { a: Segment; b: Segment }) {
         <h2 id="compare-today-title">On today's contacts</h2>
         {counts.loading && <span className="muted small">Counting…</span>}
       </div>
-      <ProblemNote error={counts.error} />
+      <LoadProblem what="Today's counts" loaded={counts} />
       {c && (
         <>
           <dl className="compare-counts">
@@ -240,7 +240,7 @@ function ByTheRules({ a, b }: { a: Segment; b: Segment }) {
         <h2 id="compare-rules-title">By the rules, for every possible contact</h2>
         {relation.loading && <span className="muted small">Reasoning about the rules…</span>}
       </div>
-      <ProblemNote error={relation.error} />
+      <LoadProblem what="The comparison by the rules" loaded={relation} />
       {lists.length > 0 && (
         <p className="muted small" data-testid="compare-static-note">
           {lists.map((s) => q(s.name)).join(" and ")} {lists.length === 1 ? "is a static list" : "are static lists"}: {lists.length === 1 ? "its rules are its list" : "their rules are their lists"} — a contact is

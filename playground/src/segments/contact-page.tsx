@@ -9,7 +9,7 @@ import type { FieldDef, Schema } from "../../../src/schema/schema.js";
 import { allSegments, ApiError, getContact, whySegment, type ContactRecord, type Segment, type SegmentSummary } from "./api.js";
 import { formatAge, formatDay, formatInstant, plural } from "./format.js";
 import { useSchema } from "./schema.js";
-import { KindBadge, ProblemNote, useLoad } from "./ui.js";
+import { KindBadge, LoadProblem, useLoad, type Loaded } from "./ui.js";
 import { formatNumber, WhyResult } from "./why-view.js";
 
 export function ContactPage({ contactKey }: { contactKey: string }) {
@@ -21,9 +21,10 @@ export function ContactPage({ contactKey }: { contactKey: string }) {
     if (contact.error instanceof ApiError && contact.error.status === 404) return <NoSuchContact contactKey={contactKey} />;
     return (
       <div className="page">
-        <ProblemNote error={contact.error}>
+        <LoadProblem what="This contact" loaded={contact} />
+        <p>
           <a href="#/contacts">Back to the contacts</a>
-        </ProblemNote>
+        </p>
       </div>
     );
   }
@@ -47,7 +48,7 @@ export function ContactPage({ contactKey }: { contactKey: string }) {
       <div className="contact-layout">
         <ValuesCard contact={c} schema={schema} />
         <div className="contact-side">
-          <SegmentsCard contact={c} all={segments.data} error={segments.error} />
+          <SegmentsCard contact={c} segments={segments} />
         </div>
       </div>
       <EventsCard contact={c} schema={schema} />
@@ -149,7 +150,8 @@ function FieldValue({ field, value }: { field: FieldDef | undefined; value: unkn
 // ---- segments and why -------------------------------------------------------------------------------------
 
 /** The segments it is in now (each with Why?), and "Why not in …?" for the others. */
-function SegmentsCard({ contact, all, error }: { contact: ContactRecord; all: Segment[] | null; error: unknown }) {
+function SegmentsCard({ contact, segments }: { contact: ContactRecord; segments: Loaded<Segment[]> }) {
+  const all = segments.data;
   const [asked, setAsked] = useState<SegmentSummary | null>(null);
   const selectId = useId();
   const inIds = new Set(contact.segments.map((s) => s.id));
@@ -180,7 +182,7 @@ function SegmentsCard({ contact, all, error }: { contact: ContactRecord; all: Se
       </section>
       <section className="card" aria-labelledby="why-not-title">
         <h2 id="why-not-title">Why not in …?</h2>
-        <ProblemNote error={error} />
+        <LoadProblem what="The saved segments" loaded={segments} />
         {all && others.length === 0 ? (
           <p className="muted">{all.length === 0 ? "No segments are saved yet." : "It is in every saved segment."}</p>
         ) : (
@@ -216,7 +218,7 @@ function WhyPanel({ contactKey, segment, kind }: { contactKey: string; segment: 
   const why = useLoad(() => whySegment(segment.id, contactKey), [segment.id, contactKey]);
   return (
     <div className="why-panel" aria-live="polite" data-testid="contact-why">
-      <ProblemNote error={why.error} />
+      <LoadProblem what="The explanation" loaded={why} />
       {why.loading && !why.data && <p className="muted small">Explaining…</p>}
       {why.data && why.data.segment?.id === segment.id && (
         <>

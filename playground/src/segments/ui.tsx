@@ -161,6 +161,18 @@ export function LoadFailed({ what, error, onRetry, retrying, testId = "load-fail
   );
 }
 
+/**
+ * What went wrong with a load shown where its result would be: a failure that may pass (no answer, a
+ * server error) with Try again (`LoadFailed`); a refusal (4xx) as the problem it is, which trying again
+ * would not change.
+ */
+export function LoadProblem({ what, loaded, testId }: { what: string; loaded: Loaded<unknown>; testId?: string }) {
+  const e = loaded.error;
+  if (!e) return null;
+  const mayPass = !(e instanceof ApiError) || e.problem.type === "urn:segql:problem:network" || e.status >= 500;
+  return mayPass ? <LoadFailed what={what} error={e} onRetry={loaded.reload} retrying={loaded.loading} testId={testId} /> : <ProblemNote error={e} />;
+}
+
 // ---- data -------------------------------------------------------------------------------------------------
 
 /** The state of something loading. */
