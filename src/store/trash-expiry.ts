@@ -3,6 +3,7 @@
  * as mail clients empty theirs. The server starts one of these; it purges at once (what expired while no
  * server ran) and then every `everyMs`.
  */
+import { startPeriodic, type Periodic } from "./periodic.js";
 import type { DeletedSegment, Store } from "./types.js";
 
 /** Default retention of the trash: 30 days. */
@@ -20,44 +21,17 @@ export interface TrashExpiryOptions {
   onError?: (error: unknown) => void;
 }
 
-/** A running expiry. */
-export interface TrashExpiry {
-  /** Purges what has expired now; resolves with what it purged. Overlapping calls share one run. */
-  runNow(): Promise<DeletedSegment[]>;
-  /** Stops it; resolves when a purge in progress has finished. */
-  stop(): Promise<void>;
-}
+/** A running expiry: `runNow()` purges what has expired at once; `stop()` waits for a purge in progress. */
+export type TrashExpiry = Periodic<DeletedSegment[]>;
 
 /** Starts purging `store`'s deleted segments older than `keepMs`: once now, then every `everyMs`. */
 export function startTrashExpiry(store: Store, options: TrashExpiryOptions): TrashExpiry {
-  const everyMs = Math.max(1000, Math.min(options.everyMs ?? 3_600_000, Math.max(options.keepMs, 1000)));
-  let running: Promise<DeletedSegment[]> | null = null;
-  let stopped = false;
-  const runNow = (): Promise<DeletedSegment[]> => {
-    running ??= store
-      .emptyTrash({ olderThanMs: options.keepMs, by: "trash expiry" })
-      .then((purged) => {
-        if (purged.length > 0) options.onPurge?.(purged);
-        return purged;
-      })
-      .finally(() => {
-        running = null;
-      });
-    return running;
-  };
-  const tick = () => {
-    if (!stopped) runNow().catch((e) => options.onError?.(e));
-  };
-  tick();
-  const timer = setInterval(tick, everyMs);
-  // Expiry alone must not keep the process alive (the server's socket does).
-  timer.unref();
-  return {
-    runNow,
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running?.catch(() => undefined);
+  return startPeriodic(() => store.emptyTrash({ olderThanMs: options.keepMs, by: "trash expiry" }), {
+    everyMs: Math.max(1000, Math.min(options.everyMs ?? 3_600_000, Math.max(options.keepMs, 1000))),
+    atStart: true,
+    onResult: (purged) => {
+      if (purged.length > 0) options.onPurge?.(purged);
     },
-  };
+    onError: options.onError,
+  });
 }
