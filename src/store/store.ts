@@ -390,6 +390,13 @@ export class SqlStore implements Store {
       await this.recordVersion(tx, id, version, { ...deleted, name }, now, by, name === deleted.name ? ["restored"] : ["restored", "name"]);
       await tx.query("DELETE FROM segql_deleted_segments WHERE id = $1", [id]);
       catalog = await this.ctx.catalog(tx);
+      // Back under another name while its own is free: the segments that read it by its old name (broken
+      // by a forced delete) follow it, as after a rename. When another segment has the old name, they read
+      // that one and are left alone.
+      if (name !== deleted.name && !catalog.byKey.has(deleted.name.toLowerCase())) {
+        await this.renameReferences(tx, catalog, deleted.name, name, now, by);
+        catalog = await this.ctx.catalog(tx);
+      }
       if (deleted.kind === "static") {
         await resetDiff(tx);
         await tx.query("INSERT INTO segql_diff (contact_key, change) SELECT contact_key, 'entered' FROM segql_deleted_members WHERE segment_id = $1", [id]);

@@ -106,6 +106,25 @@ for (const backend of BACKENDS) {
       expect(await keysOf(store, reader.id)).toEqual(["a", "d"]);
     });
 
+    it("restored under another name, it takes its readers along when its old name is free; not when another segment has it", async () => {
+      const store = await fresh();
+      const pro = await store.createSegment({ name: "Pro", kind: "dynamic", expression: 'plan = "Pro"' });
+      const reader = await store.createSegment({ name: "Pro with value", kind: "dynamic", expression: 'in segment "Pro" and ltv > 100 -- the best' });
+      await store.deleteSegment(pro.id, { force: true });
+      const back = await store.restoreSegment(pro.id, { name: "Pro plan", by: "cy" });
+      expect(back.name).toBe("Pro plan");
+      const mended = await store.getSegment(reader.id);
+      expect(mended).toMatchObject({ expression: 'in segment "Pro plan" and ltv > 100 -- the best', problems: [], memberCount: 1, version: 2, updatedBy: "cy" });
+      expect((await store.segmentVersions(reader.id)).map((v) => v.changed)).toEqual([["created"], ["expression"]]);
+
+      // Deleted again; meanwhile a new segment takes the name its reader now uses: the reader reads that one.
+      await store.deleteSegment(back.id, { force: true });
+      const taker = await store.createSegment({ name: "Pro plan", kind: "dynamic", expression: 'plan = "Team"' });
+      await store.restoreSegment(back.id, { name: "Pro plan (old)" });
+      expect(await store.getSegment(reader.id)).toMatchObject({ expression: 'in segment "Pro plan" and ltv > 100 -- the best', problems: [] });
+      expect((await store.getSegment(reader.id)).references).toEqual([expect.objectContaining({ id: taker.id })]);
+    });
+
     it("a segment whose reference was deleted while it was in the trash comes back broken, as after a forced delete", async () => {
       const store = await fresh();
       const pro = await store.createSegment({ name: "Pro", kind: "dynamic", expression: 'plan = "Pro"' });
