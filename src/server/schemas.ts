@@ -385,9 +385,22 @@ export const ContactRecordSchema = z
     key: z.string(),
     values: ContactValuesSchema,
     segments: z.array(SegmentSummarySchema),
-    recentEvents: z.array(z.record(z.string(), z.unknown())),
+    recentEvents: z.array(z.record(z.string(), z.unknown())).openapi({ description: "Its 100 most recent events, newest first (GET /api/contacts/{key}/events pages through them all)." }),
+    eventCount: z.number().int().openapi({ description: "How many events it has in all." }),
+    eventsNext: z.string().nullable().openapi({ description: "The `cursor` of GET /api/contacts/{key}/events for the events after `recentEvents` (null: none)." }),
   })
   .openapi("ContactRecord");
+
+/** A page of a contact's events, newest first. */
+export const ContactEventsPageSchema = z
+  .object({ items: z.array(z.record(z.string(), z.unknown())), total: z.number().int(), next: z.string().nullable() })
+  .openapi("ContactEventsPage");
+
+/** Query of `GET /api/contacts/{key}/events`. */
+export const ContactEventsQuery = z.strictObject({
+  limit: intQuery(1, 1000, "Page size (default 100)."),
+  cursor: cursorQuery,
+});
 
 /** A page of contacts found by search or filter. */
 export const ContactPageSchema = z

@@ -7,13 +7,14 @@
  *   expression (quoted by the formatter, never pasted into SQL) and is compiled like any other.
  * - `findContactKeys`: which keys of a pasted or uploaded list are contacts.
  * - `segmentChanges`: a segment's entered / exited feed, newest first.
+ * - `contactEvents`: a contact's events, newest first, a page at a time, and how many it has.
  * - `memberCountHistory`: the member count over time, summed from the change log in the database, in at
  *   most N intervals.
  */
 import { compileSql } from "../compiler/sql/index.js";
 import { formatField, quoteString } from "../parser/format.js";
 import type { Schema } from "../schema/schema.js";
-import { num, type Param, type SqlRunner } from "./adapter.js";
+import { jsonValue, num, quoteIdent, type Param, type SqlRunner } from "./adapter.js";
 import type { Catalog, Entry } from "./catalog.js";
 import { iso, type Ctx } from "./context.js";
 import { InvalidExpressionError, InvalidInputError } from "./errors.js";
@@ -127,6 +128,24 @@ export async function findContactKeys(ctx: Ctx, tx: SqlRunner, keys: readonly st
     out.members = known.filter((k) => member.has(k));
   }
   return out;
+}
+
+/**
+ * A contact's events, newest first, a page at a time (LIMIT/OFFSET), and how many it has. Ties in time
+ * are ordered by name, then properties, so pages do not overlap; events appended between two pages push
+ * the older ones down (a row may be seen twice, none is skipped).
+ */
+export async function contactEvents(ctx: Ctx, tx: SqlRunner, key: string, limit: number, offset: number): Promise<{ items: Record<string, unknown>[]; total: number; more: boolean }> {
+  const ev = ctx.schema.events;
+  if (!ev || !ctx.eventsTable) return { items: [], total: 0, more: false };
+  const where = `${quoteIdent(ev.contactKey)} = $1`;
+  const total = num((await tx.query(`SELECT COUNT(*) AS n FROM ${ctx.eventsTable} WHERE ${where}`, [key]))[0]?.["n"] ?? 0);
+  const rows = await tx.query(
+    `SELECT * FROM ${ctx.eventsTable} WHERE ${where} ORDER BY ${quoteIdent(ev.time)} DESC, ${quoteIdent(ev.name)}, CAST(${quoteIdent(ev.propertiesColumn)} AS TEXT) LIMIT $2 OFFSET $3`,
+    [key, limit + 1, offset],
+  );
+  const items = rows.slice(0, limit).map((r) => ({ ...r, [ev.propertiesColumn]: jsonValue(r[ev.propertiesColumn]) }));
+  return { items, total, more: rows.length > limit };
 }
 
 /** See `Store.segmentChanges`. */

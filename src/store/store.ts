@@ -11,7 +11,7 @@ import { compileSql } from "../compiler/sql/index.js";
 import { quoteString } from "../parser/format.js";
 import { num, type Param, type Row, type SqlAdapter, type SqlRunner } from "./adapter.js";
 import { Catalog, refNodes, sortDiagnostics, type Entry } from "./catalog.js";
-import { findContactKeys, listContacts, memberCountHistory, segmentChanges, segmentOrderColumn } from "./contacts.js";
+import { contactEvents, findContactKeys, listContacts, memberCountHistory, segmentChanges, segmentOrderColumn } from "./contacts.js";
 import { Ctx, iso, segmentRow } from "./context.js";
 import { migrate } from "./ddl.js";
 import { openDuckDb } from "./duckdb.js";
@@ -27,7 +27,7 @@ import {
 } from "./errors.js";
 import { diffConditions, preview, typedCondition, why } from "./evaluation.js";
 import { importFile } from "./imports.js";
-import { applyDiff, changeOf, loadContacts, loadEvents, reevaluate, refreshSegment, resetDiff, type MemberTable } from "./membership.js";
+import { applyDiff, changeOf, loadContacts, reevaluate, refreshSegment, resetDiff, type MemberTable } from "./membership.js";
 import { duckdbPhysical, postgresPhysical } from "./physical.js";
 import { openPglite, openPostgres } from "./postgres.js";
 import type {
@@ -40,6 +40,7 @@ import type {
   SegmentChangesPage,
   ConditionTarget,
   ContactInput,
+  ContactEventsPage,
   ContactRecord,
   ContactValues,
   CreateSegmentInput,
@@ -731,8 +732,19 @@ export class SqlStore implements Store {
         `SELECT s.id, s.name FROM segql_segments s WHERE s.id IN (SELECT segment_id FROM segql_memberships WHERE contact_key = $1 UNION ALL SELECT segment_id FROM segql_static_members WHERE contact_key = $1) ORDER BY s.name_key, s.id`,
         [key],
       );
-      const events = (await loadEvents(this.ctx, tx, [key], 100)).get(key) ?? [];
-      return { key, values, segments: rows.map((r) => ({ id: num(r["id"]), name: String(r["name"]) })), recentEvents: events as Record<string, unknown>[] };
+      const events = await contactEvents(this.ctx, tx, key, 100, 0);
+      return { key, values, segments: rows.map((r) => ({ id: num(r["id"]), name: String(r["name"]) })), recentEvents: events.items, eventCount: events.total, eventsNext: events.more ? encodeOffset(100) : null };
+    });
+  }
+
+  async contactEvents(key: string, options: { limit?: number; cursor?: string | null } = {}): Promise<ContactEventsPage> {
+    if (typeof key !== "string" || key === "") throw new InvalidInputError([{ path: "key", message: "expected a contact key" }]);
+    const limit = clampInt(options.limit, 100, 1, 1000, "limit");
+    const offset = options.cursor ? decodeOffset(options.cursor) : 0;
+    return this.db.read(async (tx) => {
+      if (!(await loadContacts(this.ctx, tx, [key])).has(key)) throw new NotFoundError("contact", key);
+      const page = await contactEvents(this.ctx, tx, key, limit, offset);
+      return { items: page.items, total: page.total, next: page.more ? encodeOffset(offset + limit) : null };
     });
   }
 

@@ -426,8 +426,20 @@ export interface ContactRecord {
   key: string;
   values: ContactValues;
   segments: SegmentSummary[];
-  /** Events of the contact (most recent first, at most 100). */
+  /** Events of the contact (most recent first, at most 100; `contactEvents` pages through them all). */
   recentEvents: Record<string, unknown>[];
+  /** How many events it has in all. */
+  eventCount: number;
+  /** The `contactEvents` cursor of the events after `recentEvents` (null: none). */
+  eventsNext: string | null;
+}
+
+/** A page of a contact's events, newest first. */
+export interface ContactEventsPage {
+  items: Record<string, unknown>[];
+  /** How many events the contact has. */
+  total: number;
+  next: string | null;
 }
 
 /** What an upsert or event append did, with the membership changes it caused (already in the log). */
@@ -607,6 +619,8 @@ export interface Store {
   // ---- contacts and events ---------------------------------------------------------------------------
   /** One contact with its segments; `NotFoundError` if there is none. */
   getContact(key: string): Promise<ContactRecord>;
+  /** A contact's events, newest first, `limit` at a time (default 100, at most 1000). `NotFoundError` when it is no contact. */
+  contactEvents(key: string, options?: { limit?: number; cursor?: string | null }): Promise<ContactEventsPage>;
   /** Contacts found by search text, a filter expression and/or segment membership, sorted, a page at a time (in SQL). */
   listContacts(options?: ListContactsOptions): Promise<ContactPage>;
   /**

@@ -174,6 +174,33 @@ describe.skipIf(!hasChromium)(`segments web app: Contacts and a contact's page (
     await expect.poll(tableKeys).toEqual(found);
   });
 
+  it("shows all of a contact's events: the 100 most recent, then older ones a page at a time, as the store has them", async () => {
+    const ev = server.store.schema.events!;
+    const key = String((await server.store.listContacts({ search: "Fiber optic", limit: 1 })).items[0]![server.store.schema.key]);
+    const before = await server.store.contactEvents(key, { limit: 1000 });
+    // 230 old visits, older than anything in the demo: the contact has more than two pages.
+    const visits = Array.from({ length: 230 }, (_, i) => ({ [ev.contactKey]: key, [ev.name]: "Old visit", [ev.time]: new Date(Date.UTC(2001, 0, 1) + i * 3_600_000).toISOString() }));
+    await server.store.appendEvents(visits);
+    const total = before.total + 230;
+    const all = (await server.store.contactEvents(key, { limit: 1000 })).items.map((e) => `${e[ev.name]} ${e[ev.time]}`);
+    await page.goto(`${server.url}#/contacts/${encodeURIComponent(key)}`);
+    const rows = page.getByTestId("contact-events").locator("tbody tr");
+    const shown = async () => rows.evaluateAll((trs) => trs.map((tr) => `${tr.querySelector(".event-name")!.textContent} ${tr.querySelector("time")!.getAttribute("datetime")}`));
+    await expect.poll(() => rows.count()).toBe(100);
+    expect(await page.getByTestId("events-shown").textContent()).toBe(`the 100 most recent of ${total}`);
+    const more = page.getByTestId("events-more");
+    expect(await more.textContent()).toBe(`Show older events (${total - 100} more)`);
+    await more.scrollIntoViewIfNeeded();
+    await cleanShot(page, "segments-contact-older-events");
+    for (let pages = 2; pages * 100 < total + 100; pages++) {
+      await more.click();
+      await expect.poll(() => rows.count()).toBe(Math.min(pages * 100, total));
+    }
+    expect(await more.count()).toBe(0);
+    expect(await page.getByTestId("events-shown").textContent()).toBe("newest first");
+    expect(await shown()).toEqual(all);
+  });
+
   it("explains why a contact is not in a segment, as the store does, and why it is in one of its own", async () => {
     const key = "7590-VHVEG";
     const record = await server.store.getContact(key);

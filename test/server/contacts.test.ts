@@ -95,7 +95,44 @@ describe.each(BACKENDS)("contacts API on %s", (backend) => {
     expect(r.body.values).toMatchObject({ id: "c1", name: "Ann Lee", ltv: 1200, tags: ["vip", "beta"], birthday: "1990-05-01" });
     expect(r.body.segments).toEqual([{ id: s.body.id, name: "VIPs" }]);
     expect(r.body.recentEvents).toHaveLength(2);
+    expect(r.body.eventCount).toBe(2);
     expectProblem(await api.call("GET", `/api/contacts/${encodeURIComponent("no such/key")}`), 404, "not-found");
+  });
+
+  it("pages through all of a contact's events, newest first, ties in time in a fixed order, with the total", async () => {
+    // 250 more events for c1: more than the contact's 100 recent ones; five share each instant.
+    const more = Array.from({ length: 250 }, (_, i) => ({ contact_id: "c1", event: i % 2 ? "Visit" : "Refund", occurred_at: new Date(Date.UTC(2026, 0, 1) + Math.floor(i / 5) * 60_000).toISOString(), properties: { n: i } }));
+    expect((await api.call("POST", "/api/events", { json: { events: more } })).status).toBe(200);
+    const contact = await api.call("GET", "/api/contacts/c1");
+    expect(contact.body).toMatchObject({ eventCount: 252 });
+    expect(contact.body.recentEvents).toHaveLength(100);
+    const seen: Record<string, unknown>[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const page: any = await api.call("GET", `/api/contacts/c1/events?limit=60${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+      expect(page.status).toBe(200);
+      expect(page.body.total).toBe(252);
+      seen.push(...page.body.items);
+      cursor = page.body.next;
+      pages++;
+    } while (cursor);
+    expect(pages).toBe(5);
+    // Every event once: the 250 by their n, and the two purchases.
+    expect(seen).toHaveLength(252);
+    expect(new Set(seen.map((e) => JSON.stringify(e))).size).toBe(252);
+    expect(seen.map((e) => (e["properties"] as { n?: number }).n).filter((n) => n !== undefined).sort((a, b) => a! - b!)).toEqual(more.map((_, i) => i));
+    const times = seen.map((e) => Date.parse(String(e["occurred_at"])));
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+    // The first page is the contact's recent events; its cursor goes on from there.
+    expect(seen.slice(0, 100)).toEqual(contact.body.recentEvents);
+    const after = await api.call("GET", `/api/contacts/c1/events?limit=60&cursor=${encodeURIComponent(contact.body.eventsNext)}`);
+    expect(after.body.items).toEqual(seen.slice(100, 160));
+    expect((await api.call("GET", "/api/contacts/c2")).body.eventsNext).toBeNull();
+    expectProblem(await api.call("GET", "/api/contacts/nobody/events"), 404, "not-found");
+    expectProblem(await api.call("GET", "/api/contacts/c1/events?cursor=bm9wZQ"), 400, "invalid-request");
+    expectProblem(await api.call("GET", "/api/contacts/c1/events?limit=0"), 400, "invalid-request");
+    expect((await api.call("GET", "/api/contacts/c2/events")).body).toEqual({ items: [], total: 0, next: null });
   });
 
   it("refuses U+0000 in keys and values the same way on every backend (PostgreSQL cannot store it)", async () => {

@@ -302,6 +302,11 @@ export type ContactRecord = z.infer<typeof S.ContactRecordSchema>;
 /** One contact (`GET /api/contacts/{key}`); a key that is no contact is a 404 `not-found`. */
 export const getContact = async (key: string) => (await call<ContactRecord>("GET", `/contacts/${keyInPath(key)}`)).body;
 
+/** A page of a contact's events, newest first (`GET /api/contacts/{key}/events`; `cursor` from the contact's `eventsNext` or a page's `next`). */
+export type ContactEventsPage = z.infer<typeof S.ContactEventsPageSchema>;
+export const contactEvents = async (key: string, cursor: string) =>
+  (await call<ContactEventsPage>("GET", `/contacts/${keyInPath(key)}/events`, { query: { cursor, limit: 100 } })).body;
+
 /**
  * A contact key as one segment of a URL path. `.` and `..` cannot be one: URLs read them as "this" and "the
  * parent" path step (also percent-encoded, %2E), so the request would reach another route; such a key is

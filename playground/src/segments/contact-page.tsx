@@ -1,15 +1,15 @@
 /**
  * A contact's page (`#/contacts/{key}`, the key percent-encoded): its values by field, shown as their type
  * reads (dates and timestamps in words, lists as chips, empty fields named as empty), the segments it is in
- * now (linked), its most recent events, and why it is — or is not — in a saved segment, explained as the
+ * now (linked), its events (the 100 most recent, then older ones a page at a time), and why it is — or is not — in a saved segment, explained as the
  * segment page's Why tab does. A key that is no contact says so, with the way back.
  */
-import { useId, useState, type ReactNode } from "react";
+import { useEffect, useId, useState, type ReactNode } from "react";
 import type { FieldDef, Schema } from "../../../src/schema/schema.js";
-import { allSegments, ApiError, getContact, whySegment, type ContactRecord, type Segment, type SegmentSummary } from "./api.js";
-import { formatAge, formatDay, formatInstant, plural } from "./format.js";
+import { allSegments, ApiError, contactEvents, getContact, whySegment, type ContactRecord, type Segment, type SegmentSummary } from "./api.js";
+import { formatAge, formatCount, formatDay, formatInstant, plural } from "./format.js";
 import { useSchema } from "./schema.js";
-import { KindBadge, LoadProblem, useLoad, type Loaded } from "./ui.js";
+import { KindBadge, LoadFailed, LoadProblem, useLoad, type Loaded } from "./ui.js";
 import { formatNumber, WhyResult } from "./why-view.js";
 
 export function ContactPage({ contactKey }: { contactKey: string }) {
@@ -41,7 +41,7 @@ export function ContactPage({ contactKey }: { contactKey: string }) {
             {c.key}
           </h1>
           <p className="muted">
-            {inSegments(c.segments.length)} · {c.recentEvents.length === 0 ? "no events" : c.recentEvents.length >= 100 ? "100 recent events" : plural(c.recentEvents.length, "event")}
+            {inSegments(c.segments.length)} · {c.eventCount === 0 ? "no events" : plural(c.eventCount, "event")}
           </p>
         </div>
       </header>
@@ -239,16 +239,36 @@ function WhyPanel({ contactKey, segment, kind }: { contactKey: string; segment: 
 
 // ---- events -------------------------------------------------------------------------------------------------
 
-/** The contact's most recent events, newest first: name, time, properties. */
+/** The contact's events, newest first: name, time, properties; the most recent 100, then older ones on demand. */
 function EventsCard({ contact, schema }: { contact: ContactRecord; schema: Schema | null }) {
   const ev = schema?.events;
+  const [older, setOlder] = useState<{ items: Record<string, unknown>[]; next: string | null }>({ items: [], next: contact.eventsNext });
+  const [more, setMore] = useState<{ loading: boolean; error: unknown }>({ loading: false, error: null });
+  // Another contact (or this one reloaded): start again from its recent events.
+  useEffect(() => {
+    setOlder({ items: [], next: contact.eventsNext });
+    setMore({ loading: false, error: null });
+  }, [contact]);
   if (schema && !ev) return null;
-  const events = contact.recentEvents;
+  const events = [...contact.recentEvents, ...older.items];
+  const showOlder = async () => {
+    if (!older.next) return;
+    setMore({ loading: true, error: null });
+    try {
+      const page = await contactEvents(contact.key, older.next);
+      setOlder((o) => ({ items: [...o.items, ...page.items], next: page.next }));
+      setMore({ loading: false, error: null });
+    } catch (error) {
+      setMore({ loading: false, error });
+    }
+  };
   return (
     <section className="card" aria-labelledby="events-title">
       <div className="card-head">
-        <h2 id="events-title">Recent events</h2>
-        <span className="muted small">{events.length >= 100 ? "the 100 most recent (older ones are not shown)" : events.length > 0 ? "newest first" : ""}</span>
+        <h2 id="events-title">Events</h2>
+        <span className="muted small" data-testid="events-shown">
+          {events.length === 0 ? "" : events.length < contact.eventCount ? `the ${formatCount(events.length)} most recent of ${formatCount(contact.eventCount)}` : "newest first"}
+        </span>
       </div>
       {events.length === 0 ? (
         <p className="muted">No events recorded for this contact.</p>
@@ -283,6 +303,17 @@ function EventsCard({ contact, schema }: { contact: ContactRecord; schema: Schem
                 })}
               </tbody>
             </table>
+            {older.next && (
+              <div className="table-foot">
+                {more.error ? (
+                  <LoadFailed what="Older events" error={more.error} onRetry={showOlder} retrying={more.loading} testId="events-more-failed" />
+                ) : (
+                  <button type="button" onClick={showOlder} disabled={more.loading} data-testid="events-more">
+                    {more.loading ? "Loading…" : `Show older events (${formatCount(contact.eventCount - events.length)} more)`}
+                  </button>
+                )}
+              </div>
+            )}
           </div>
         )
       )}

@@ -8,6 +8,8 @@ import { InvalidInputError } from "../../store/index.js";
 import { searchContacts } from "../contact-search.js";
 import {
   AppendEventsBody,
+  ContactEventsPageSchema,
+  ContactEventsQuery,
   ContactPageSchema,
   ContactRecordSchema,
   ContactsQuery,
@@ -18,6 +20,7 @@ import {
   WriteHeaders,
   WriteResultSchema,
 } from "../schemas.js";
+import { unwrapCursor, wrapCursor } from "../cursor.js";
 import { jsonBody, jsonResponse, problemResponses, writer, type Api, type RouteContext } from "./kit.js";
 
 const tags = ["contacts"];
@@ -63,7 +66,27 @@ export function registerContactRoutes(app: Api, { store }: RouteContext): void {
       request: { params: KeyParams },
       responses: { 200: jsonResponse(ContactRecordSchema, "The contact"), ...problemResponses(400, 404) },
     }),
-    async (c) => c.json(await store.getContact(c.req.valid("param").key), 200),
+    async (c) => {
+      const contact = await store.getContact(c.req.valid("param").key);
+      return c.json({ ...contact, eventsNext: wrapCursor("contact-events", contact.eventsNext) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/contacts/{key}/events",
+      tags,
+      summary: "A contact's events",
+      description: "All its events, newest first, a page at a time, with how many it has.",
+      request: { params: KeyParams, query: ContactEventsQuery },
+      responses: { 200: jsonResponse(ContactEventsPageSchema, "A page of events"), ...problemResponses(400, 404) },
+    }),
+    async (c) => {
+      const q = c.req.valid("query");
+      const page = await store.contactEvents(c.req.valid("param").key, { limit: q.limit ?? 100, cursor: unwrapCursor("contact-events", q.cursor) });
+      return c.json({ ...page, next: wrapCursor("contact-events", page.next) }, 200);
+    },
   );
 
   app.openapi(
