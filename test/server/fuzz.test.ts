@@ -60,9 +60,13 @@ const ROUTES: [string, string][] = [
   ["POST", "/api/segments/{id}/duplicate"],
   ["POST", "/api/segments/{id}/convert-to-static"],
   ["GET", "/api/segments/{id}/versions"],
+  ["GET", "/api/segments/{id}/changes"],
+  ["GET", "/api/segments/{id}/export"],
+  ["GET", "/api/segments/{id}/member-counts"],
   ["GET", "/api/deleted-segments"],
   ["POST", "/api/deleted-segments/{id}/restore"],
   ["DELETE", "/api/deleted-segments/{id}"],
+  ["DELETE", "/api/deleted-segments"],
   ["POST", "/api/contacts/lookup"],
   ["GET", "/api/segments/{id}/members"],
   ["GET", "/api/segments/{id}/members-at"],
@@ -80,10 +84,14 @@ const ROUTES: [string, string][] = [
   ["GET", "/api/changes"],
   ["GET", "/api/contacts"],
   ["GET", "/api/contacts/{key}"],
+  ["GET", "/api/contacts/{key}/events"],
   ["POST", "/api/contacts"],
   ["POST", "/api/events"],
   ["POST", "/api/contacts/import"],
   ["POST", "/api/events/import"],
+  ["GET", "/api/imports"],
+  ["GET", "/api/imports/{id}"],
+  ["DELETE", "/api/imports/{id}"],
   ["GET", "/openapi.json"],
 ];
 
@@ -290,6 +298,12 @@ describe("fuzzed requests", () => {
   afterAll(async () => {
     await server?.close();
     await api.dispose();
+  });
+
+  it("fuzzes every route the OpenAPI document has", async () => {
+    const doc = (await api.call("GET", "/openapi.json", { token: "fuzz-token" })).body as { paths: Record<string, Record<string, unknown>> };
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+    expect(ROUTES.filter(([, p]) => p !== "/openapi.json").map(([m, p]) => `${m} ${p}`).sort()).toEqual(documented.sort());
   });
 
   it(`answers ${REQUESTS} fuzzed requests below 500 with problem documents, and keeps answering`, async () => {
