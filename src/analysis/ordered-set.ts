@@ -27,16 +27,34 @@ export interface Line {
   snapDown(x: number): number;
 }
 
-const buffer = new DataView(new ArrayBuffer(8));
+/**
+ * A double's bits as two 32-bit words, in the platform's order (`LOW`, `HIGH` say which is which): stepping
+ * them is integer arithmetic, where a `BigInt` of the 64 bits would be made (and collected) per call, and
+ * number rules call this for every bound they read.
+ */
+const float = new Float64Array(1);
+const words = new Uint32Array(float.buffer);
+float[0] = 1; // 0x3FF00000_00000000: only the high word is set
+const HIGH = words[1] !== 0 ? 1 : 0;
+const LOW = 1 - HIGH;
 
 /** The least double greater than `x` (`x` not NaN, not +∞). −0 and 0 are one value. */
 export function nextUp(x: number): number {
   if (x === 0) return Number.MIN_VALUE;
   if (x === -Infinity) return -Number.MAX_VALUE;
-  buffer.setFloat64(0, x);
-  const bits = buffer.getBigInt64(0);
-  buffer.setBigInt64(0, x > 0 ? bits + 1n : bits - 1n);
-  const y = buffer.getFloat64(0);
+  // The magnitude's bits count up (x > 0) or down (x < 0) as an unsigned 64-bit integer, carrying between
+  // the words; the sign bit stays (a negative x's magnitude is at least 1).
+  float[0] = x;
+  if (x > 0) {
+    if (words[LOW] === 0xffffffff) {
+      words[LOW] = 0;
+      words[HIGH] = words[HIGH]! + 1;
+    } else words[LOW] = words[LOW]! + 1;
+  } else if (words[LOW] === 0) {
+    words[LOW] = 0xffffffff;
+    words[HIGH] = words[HIGH]! - 1;
+  } else words[LOW] = words[LOW]! - 1;
+  const y = float[0]!;
   return y === 0 ? 0 : y;
 }
 

@@ -553,7 +553,7 @@ function pushKind(sp: Space, at: number, e: TypedExpr): boolean {
 export function buildRegions(expr: TypedExpr, schema: Schema, zone: TimeZone, text: string | undefined): RegionOracle | null {
   const sp = space;
   sp.owner = null;
-  const { exprs, kinds, starts, kidStarts, kidList, leafField, fieldDefs, fieldCount, fieldFirst, stack, stage, firstAt, pending } = sp;
+  const { exprs, kinds, starts, kidStarts, kidList, leafField, fieldDefs, fieldCount, fieldFirst, stack, stage, firstAt, pending, mask, fields } = sp;
   // Post-order numbering without recursion: a part is numbered after its parts.
   let n = 0;
   let nk = 0;
@@ -602,6 +602,10 @@ export function buildRegions(expr: TypedExpr, schema: Schema, zone: TimeZone, te
       kidStarts[n] = nk;
       leafField[n] = f;
       exprs[n] = e;
+      // Each part's fields (what the walk reads, and `partBits`), and its mask zeroed, as it is numbered:
+      // written in order (an array written out of order turns holey, slower to read).
+      fields[n] = 1 << f;
+      mask[n] = 0;
       pending[pp++] = n;
       n++;
       continue;
@@ -623,17 +627,23 @@ export function buildRegions(expr: TypedExpr, schema: Schema, zone: TimeZone, te
     kinds[n] = kind;
     starts[n] = firstAt[top]!;
     kidStarts[n] = nk;
-    for (let j = pp - parts; j < pp; j++) kidList[nk++] = pending[j]!;
+    let fs = 0;
+    for (let j = pp - parts; j < pp; j++) {
+      const kid = pending[j]!;
+      kidList[nk++] = kid;
+      fs |= fields[kid]!;
+    }
     pp -= parts;
     leafField[n] = -1;
     exprs[n] = e;
+    fields[n] = fs;
+    mask[n] = 0;
     pending[pp++] = n;
     n++;
   }
   kidStarts[n] = nk;
-  const { full, mask, single, fields, known, val } = sp;
+  const { full, val } = sp;
   // Written in order (an array written out of order turns holey, slower to read).
-  for (let i = 0; i < n; i++) mask[i] = 0;
   for (let i = val.length; i < n; i++) val[i] = 0;
   for (let f = 0; f < nf; f++) {
     if (fieldCount[f] === 1 && nonConstantAlone(exprs[fieldFirst[f]!] as TypedRule)) {
@@ -642,28 +652,12 @@ export function buildRegions(expr: TypedExpr, schema: Schema, zone: TimeZone, te
       mask[fieldFirst[f]!] = 2;
       continue;
     }
-    const at: number[] = [];
-    const rules: TypedRule[] = [];
-    for (let i = fieldFirst[f]!; i < n; i++) {
-      if (leafField[i] === f) {
-        at.push(i);
-        rules.push(exprs[i] as TypedRule);
-      }
-    }
+    const rules = rulesList(fieldCount[f]!);
+    for (let i = fieldFirst[f]!, j = 0; i < n; i++) if (leafField[i] === f) rules[j++] = exprs[i] as TypedRule;
     const masks = fieldRegions(rules, schema, zone, text);
     if (!masks) return null;
     full[f] = masks[rules.length]!;
-    for (let j = 0; j < rules.length; j++) mask[at[j]!] = masks[j]!;
-  }
-  // Each part's fields (what the walk reads, and `partBits`).
-  for (let i = 0; i < n; i++) {
-    if (kinds[i] === LEAF) {
-      fields[i] = 1 << leafField[i]!;
-      continue;
-    }
-    let fs = 0;
-    for (let j = kidStarts[i]!; j < kidStarts[i + 1]!; j++) fs |= fields[kidList[j]!]!;
-    fields[i] = fs;
+    for (let i = fieldFirst[f]!, j = 0; i < n; i++) if (leafField[i] === f) mask[i] = masks[j++]!;
   }
   let free = true;
   for (let f = 0; f < nf && free; f++) free = (fieldCount[f]! < 31 && popCount(full[f]!) === 1 << fieldCount[f]!) || freeButExclusive(sp, f, n);
@@ -675,6 +669,24 @@ export function buildRegions(expr: TypedExpr, schema: Schema, zone: TimeZone, te
   oracle.readOnce = free;
   return oracle;
 }
+
+/**
+ * A list of `k` rules to fill, one kept per length (a field's rules, one field at a time: nothing keeps the
+ * list past `fieldRegions`), where two fresh lists per field of two or more rules were made before.
+ */
+function rulesList(k: number): TypedRule[] {
+  let list = rulesLists[k];
+  if (!list) {
+    list = [];
+    for (let j = 0; j < k; j++) list.push(null as unknown as TypedRule);
+    for (let m = rulesLists.length; m < k; m++) rulesLists.push(undefined);
+    rulesLists[k] = list;
+  }
+  return list;
+}
+
+/** `rulesList`'s lists by length. */
+const rulesLists: (TypedRule[] | undefined)[] = [];
 
 /**
  * Bottom-up, what the search reads: each part's mask when it depends on one field (`single`); and, with
@@ -767,6 +779,7 @@ function partBits(sp: Space, n: number, nf: number): number {
     combos *= popCount(full[f]!);
     if (combos > MAX_COMBOS) return 0;
   }
+  if (combos <= 32) return partBit(sp, n, combos);
   // Combination c is bit (c & 31) of word (c >> 5) of a part's masks; every combination, word by word.
   const W = (combos + 31) >> 5;
   const all = allWords;
@@ -849,6 +862,70 @@ function partBits(sp: Space, n: number, nf: number): number {
 }
 
 /**
+ * `partBits` for at most 32 combinations (nearly every condition): one word per part, and each region's
+ * combinations made a run of `stride` at a time (its digit holds for `stride` combinations in a row, every
+ * `stride × regions`), where the general case sets them one combination at a time. The same masks.
+ */
+function partBit(sp: Space, n: number, combos: number): number {
+  const { fieldCount, full, stride, holds, fails, kinds, leafField, mask, kidStarts, kidList, known } = sp;
+  const all = combos === 32 ? -1 : (1 << combos) - 1;
+  if (holds.length < n) {
+    // Written in order (an array written out of order turns holey, slower to read).
+    for (let i = holds.length; i < n; i++) {
+      holds.push(0);
+      fails.push(0);
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    const k = kinds[i]!;
+    let h: number;
+    let x: number;
+    if (k === LEAF) {
+      const f = leafField[i]!;
+      const m = mask[i]!;
+      if (fieldCount[f]! < 2) {
+        h = m !== 0 ? all : 0;
+        x = m !== full[f] ? all : 0;
+      } else {
+        // The combinations of the regions in the leaf's mask; the rest are where it fails (the regions of
+        // a field share out every combination).
+        const st = stride[f]!;
+        const period = st * popCount(full[f]!);
+        const run = st === 32 ? -1 : (1 << st) - 1;
+        h = 0;
+        for (let j = 0, r = m; r !== 0; j++, r >>>= 1) {
+          if ((r & 1) === 0) continue;
+          for (let c = j * st; c < combos; c += period) h |= run << c;
+        }
+        x = all & ~h;
+      }
+    } else if (k === NOT) {
+      const kid = kidList[kidStarts[i]!]!;
+      h = fails[kid]!;
+      x = holds[kid]!;
+    } else if (k === AND) {
+      h = all;
+      x = 0;
+      for (let j = kidStarts[i]!; j < kidStarts[i + 1]!; j++) {
+        h &= holds[kidList[j]!]!;
+        x |= fails[kidList[j]!]!;
+      }
+    } else {
+      h = 0;
+      x = all;
+      for (let j = kidStarts[i]!; j < kidStarts[i + 1]!; j++) {
+        h |= holds[kidList[j]!]!;
+        x &= fails[kidList[j]!]!;
+      }
+    }
+    holds[i] = h;
+    fails[i] = x;
+    known[i] = 3 | (h !== 0 ? 4 : 0) | (x !== 0 ? 8 : 0);
+  }
+  return 1;
+}
+
+/**
  * Most combinations `partBits` gives masks for (16 words a part). Past it the walk's questions are
  * searched: a mask costs a word per 32 combinations, a search grows with the parts.
  */
@@ -863,6 +940,16 @@ const NONE: readonly number[] = [];
 /** Most leaves of one field whose combinations `freeButExclusive` enumerates. */
 const MAX_FREE_LEAVES = 8;
 
+/** Words of `freeWork.present`: a bit per vector of MAX_FREE_LEAVES leaves. */
+const PRESENT_WORDS = (1 << MAX_FREE_LEAVES) >> 5;
+
+/** `freeButExclusive`'s lists (one field at a time): its leaves, its exclusive pairs, the vectors present. */
+const freeWork = {
+  at: Array.from({ length: MAX_FREE_LEAVES }, () => 0),
+  exclusive: Array.from({ length: (MAX_FREE_LEAVES * (MAX_FREE_LEAVES - 1)) / 2 }, () => 0),
+  present: Array.from({ length: PRESENT_WORDS }, () => 0),
+};
+
 /**
  * Whether field `f`'s leaves meet in every combination but those where two leaves that never hold
  * together both hold, each such pair meeting at an `or` with no `not` between them and it: as in
@@ -870,31 +957,34 @@ const MAX_FREE_LEAVES = 8;
  */
 function freeButExclusive(sp: Space, f: number, n: number): boolean {
   const { leafField, mask, full, kinds, starts } = sp;
-  const at: number[] = [];
-  for (let i = sp.fieldFirst[f]!; i < n; i++) if (leafField[i] === f) at.push(i);
-  const k = at.length;
+  const k = sp.fieldCount[f]!;
   if (k > MAX_FREE_LEAVES) return false;
+  // Lists kept between calls (no set, no closure: a field's leaves are few, its vectors 2^k at most).
+  const { at, exclusive, present } = freeWork;
+  for (let i = sp.fieldFirst[f]!, j = 0; i < n; i++) if (leafField[i] === f) at[j++] = i;
   // The exclusive pairs first: the caller asks only when some combination is missing, and without an
   // exclusive pair nothing excuses it.
-  const exclusive: number[] = [];
+  let pairs = 0;
   for (let i = 0; i < k; i++) {
     for (let j = 0; j < i; j++) {
       if ((mask[at[i]!]! & mask[at[j]!]!) !== 0) continue;
       if (!joinedByOr(at[i]!, at[j]!, kinds, starts, n)) return false;
-      exclusive.push((1 << i) | (1 << j));
+      exclusive[pairs++] = (1 << i) | (1 << j);
     }
   }
-  if (exclusive.length === 0) return false;
-  // The vector of each region.
-  const present = new Set<number>();
+  if (pairs === 0) return false;
+  // The vector of each region, a bit each in `present` (2^k bits, k <= MAX_FREE_LEAVES).
+  for (let w = 0; w < PRESENT_WORDS; w++) present[w] = 0;
   for (let r = 0; r < 31 && full[f]! >> r; r++) {
     let v = 0;
     for (let j = 0; j < k; j++) if ((mask[at[j]!]! >> r) & 1) v |= 1 << j;
-    present.add(v);
+    present[v >> 5] = present[v >> 5]! | (1 << (v & 31));
   }
   for (let v = 0; v < 1 << k; v++) {
-    if (present.has(v)) continue;
-    if (!exclusive.some((pair) => (v & pair) === pair)) return false;
+    if ((present[v >> 5]! >> (v & 31)) & 1) continue;
+    let excused = false;
+    for (let p = 0; p < pairs && !excused; p++) excused = (v & exclusive[p]!) === exclusive[p];
+    if (!excused) return false;
   }
   return true;
 }
@@ -926,9 +1016,12 @@ function popCount(x: number): number {
   return n;
 }
 
+/** `fieldRegions`'s answer, made again by each call. */
+const fieldMasks: number[] = [];
+
 /**
- * The regions of one field's leaves: the mask of each leaf, then (last) the mask of every region; null
- * when not modelled.
+ * The regions of one field's leaves: the mask of each leaf, then (last) the mask of every region (in a
+ * list the next call reuses); null when not modelled.
  */
 function fieldRegions(rules: readonly TypedRule[], schema: Schema, zone: TimeZone, text: string | undefined): number[] | null {
   const k = rules.length;
@@ -1013,9 +1106,11 @@ function fieldRegions(rules: readonly TypedRule[], schema: Schema, zone: TimeZon
     askReasoner(rules, vectors, schema, zone, text);
   }
   if (vectors.length > MAX_REGIONS) return null;
-  // Pushed, not `new Array(k + 1).fill(0)`: that makes a holey array first, slower to make and to read.
-  const masks: number[] = [];
-  for (let j = 0; j <= k; j++) masks.push(0);
+  // Kept between calls (the caller reads it at once), grown by pushes: `new Array(k + 1).fill(0)` makes a
+  // holey array first, slower to make and to read.
+  const masks = fieldMasks;
+  for (let j = masks.length; j <= k; j++) masks.push(0);
+  for (let j = 0; j <= k; j++) masks[j] = 0;
   for (let r = 0; r < vectors.length; r++) {
     const v = vectors[r]!;
     for (let j = 0; j < k; j++) if (v & (1 << j)) masks[j] = masks[j]! | (1 << r);
@@ -1063,7 +1158,7 @@ function orderedVectors(rules: readonly TypedRule[], sets: readonly OrderedSet[]
       if (iv.hi < line.max) cuts.push(line.next(iv.hi));
     }
   }
-  cuts.sort((a, b) => a - b);
+  sortNumbers(cuts);
   const vectors: number[] = [];
   const k = rules.length;
   let emptyV = 0;
@@ -1125,7 +1220,7 @@ function numberVectors(rules: readonly TypedRule[]): number[] | null {
         return null;
     }
   }
-  cuts.sort(ascending);
+  sortNumbers(cuts);
   const vectors = [emptyV];
   for (let c = 0; c < cuts.length; c++) {
     const x = cuts[c]!;
@@ -1137,7 +1232,18 @@ function numberVectors(rules: readonly TypedRule[]): number[] | null {
   return vectors;
 }
 
-const ascending = (a: number, b: number) => a - b;
+/**
+ * Sorts a few numbers in place, ascending (stable): an insertion sort, where `Array.prototype.sort` with a
+ * comparator copies the list into a work array of its own per call (a field's cuts are a handful).
+ */
+function sortNumbers(xs: number[]): void {
+  for (let i = 1; i < xs.length; i++) {
+    const x = xs[i]!;
+    let j = i - 1;
+    for (; j >= 0 && xs[j]! > x; j--) xs[j + 1] = xs[j]!;
+    xs[j + 1] = x;
+  }
+}
 
 /** Whether a number test (positive form, literals checked by `numberVectors`) holds on `x`. */
 function numberHolds(t: TypedRule["test"], x: number): boolean {
@@ -1193,6 +1299,20 @@ function textHolds(r: TypedRule, needle: string, s: string | null): boolean {
 }
 
 /**
+ * `foldAscii` (A-Z to a-z, nothing else): for a text of ASCII only, the runtime's `toLowerCase` is the
+ * same and costs no regular expression's call per run of capitals (needles are often written in capitals).
+ */
+function foldNeedle(s: string): string {
+  let upper = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128) return foldAscii(s);
+    if (c >= 65 && c <= 90) upper = true;
+  }
+  return upper ? s.toLowerCase() : s;
+}
+
+/**
  * The vectors of text leaves tested only by `=`, `in` and emptiness: the empty value, each value named, and
  * one value named by none (on which every `=`/`in` fails and `is not empty` holds). Null when a rule is of
  * another kind. Without closures or sets: this is the commonest field of two or more rules.
@@ -1224,7 +1344,9 @@ function exactTextVectors(rules: readonly TypedRule[]): number[] | null {
     if (t.negated) empty |= 1 << j;
     if ((op === "present") !== t.negated) unnamed |= 1 << j;
   }
-  const vectors = [empty, unnamed];
+  // The empty value's vector, then the unnamed value's when it differs (not `splice`d out afterwards: that
+  // makes an array of what it removes).
+  const vectors = unnamed === empty ? [empty] : [empty, unnamed];
   for (let i = 0; i < m; i++) {
     const s = names[i]!;
     if (s === "") continue; // no value: `= ""` never holds
@@ -1236,7 +1358,6 @@ function exactTextVectors(rules: readonly TypedRule[]): number[] | null {
     for (let j = i; j < m; j++) if (names[j] === s) naming |= owners[j]!;
     addVector(vectors, empty ^ present ^ naming);
   }
-  if (vectors[0] === vectors[1]) vectors.splice(1, 1);
   return vectors;
 }
 
@@ -1272,7 +1393,7 @@ function textVectors(rules: readonly TypedRule[]): { vectors: number[]; settled:
       case "contains":
       case "startsWith":
       case "endsWith":
-        needle = foldAscii(t.value);
+        needle = foldNeedle(t.value);
         if (needle !== "") {
           patterns++;
           patternAt = needles.length;
