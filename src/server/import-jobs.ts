@@ -23,8 +23,9 @@ export type ImportJobState = "importing" | "refreshing" | "done" | "failed" | "c
 export interface ImportJobView {
   id: string;
   kind: "contacts" | "events";
-  /** The upload's name in the report (`upload.csv`). */
+  /** The upload's name in the report (`contacts.csv`, or `upload.csv` when the client gave none). */
   file: string;
+  format: "csv" | "jsonl" | "json" | "parquet";
   state: ImportJobState;
   /** Rows read so far. */
   rows: number;
@@ -62,14 +63,14 @@ export class ImportJobs {
    * Starts `work` as a job and returns it, or throws a 429 problem when `MAX_RUNNING_IMPORTS` are unfinished.
    * `cleanup` runs when the work ends, however it ends.
    */
-  start(kind: "contacts" | "events", file: string, work: (control: ImportJobControl) => Promise<ImportReport>, cleanup: () => Promise<void>): ImportJobView {
+  start(kind: "contacts" | "events", file: string, format: ImportJobView["format"], work: (control: ImportJobControl) => Promise<ImportReport>, cleanup: () => Promise<void>): ImportJobView {
     this.#prune();
     const running = [...this.#jobs.values()].filter((j) => j.finishedMs === null).length;
     if (running >= MAX_RUNNING_IMPORTS) {
       throw new ProblemError("too-many-requests", `${running} imports are already running; wait for one to finish (GET /api/imports lists them)`, {}, { "Retry-After": "5" });
     }
     const controller = new AbortController();
-    const view: ImportJobView = { id: randomUUID(), kind, file, state: "importing", rows: 0, total: null, startedAt: new Date().toISOString(), finishedAt: null, report: null, problem: null };
+    const view: ImportJobView = { id: randomUUID(), kind, file, format, state: "importing", rows: 0, total: null, startedAt: new Date().toISOString(), finishedAt: null, report: null, problem: null };
     const job: Job = { view, controller, finishedMs: null, done: Promise.resolve() };
     const finish = (state: ImportJobState, fields: Partial<ImportJobView>) => {
       job.finishedMs = Date.now();

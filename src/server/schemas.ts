@@ -316,7 +316,8 @@ export const ImportJobSchema = z
   .object({
     id: z.string(),
     kind: z.enum(["contacts", "events"]),
-    file: z.string().openapi({ description: "The upload's name in the report (upload.csv)." }),
+    file: z.string().openapi({ description: "The upload's name in the report (`filename`, else upload.csv)." }),
+    format: z.enum(["csv", "jsonl", "json", "parquet"]),
     state: z.enum(["importing", "refreshing", "done", "failed", "cancelled"]).openapi({
       description: "importing: reading and writing rows (a cancel rolls them back); refreshing: rows committed, dynamic segments being refreshed; then done, failed or cancelled.",
     }),

@@ -445,6 +445,27 @@ describe.skipIf(!hasChromium)(`segments web app: Import (Chromium) ${hasChromium
     expect(await page.getByTestId("import").isEnabled()).toBe(true);
   });
 
+  it("takes up, after a reload, the import the server is still running: its progress, and Cancel", async () => {
+    const rows = 400_000;
+    const prefix = `web-import-reload-${Date.now()}-`;
+    const csv = `customer_id,tenure\n${Array.from({ length: rows }, (_, i) => `${prefix}${i},${i % 72}`).join("\n")}\n`;
+    const before = await server.store.stats();
+    await openImport();
+    await chooseFile("reloaded.csv", csv);
+    await page.getByTestId("import").click();
+    const stage = page.getByTestId("import-stage");
+    await expect.poll(() => stage.textContent(), { timeout: 60_000, interval: 50 }).toMatch(/^Importing contacts from reloaded\.csv: [\d,]+ of 400,000 rows/);
+    // The tab forgets everything; the server's job goes on, and the page takes it up by its file's name.
+    await page.reload();
+    await expect.poll(() => stage.textContent(), { timeout: 60_000, interval: 50 }).toMatch(/^Importing contacts from reloaded\.csv: [\d,]+ of 400,000 rows checked and written\.$/);
+    expect(await page.getByTestId("import").isDisabled()).toBe(true);
+    await page.getByTestId("cancel-import").click();
+    const cancelled = page.getByTestId("import-cancelled");
+    await cancelled.waitFor({ timeout: 60_000 });
+    expect(await cancelled.textContent()).toBe("Cancelled while importing reloaded.csv: the rows written were rolled back; nothing was imported.");
+    expect(await server.store.stats()).toEqual(before);
+  });
+
   it("is readable in the dark theme and fits a 390px phone", async () => {
     await openImport();
     await chooseFile("with-bad-rows-on-a-phone-with-a-long-name-without-spaces.csv", `customer_id,tenure\nphone-${Date.now()},x\n`);

@@ -132,6 +132,20 @@ describe.each(BACKENDS)("import jobs (Prefer: respond-async) on %s", (backend) =
     expect((await api.call("GET", "/api/imports")).body.items.map((j: { id: string }) => j.id)).toEqual([started.body.id]);
   });
 
+  it("names the file as the client gave it (filename) in the report, its problems and the job; a name with a folder is refused", async () => {
+    const bad = expectProblem(await api.call("POST", "/api/contacts/import?filename=Q3%20leads.csv", { raw: "id,ltv\nc1,10\nc2,lots\n", headers: { "content-type": "text/csv" } }), 422, "invalid-input");
+    expect(bad.problems[0]).toMatchObject({ path: "Q3 leads.csv:3", file: "Q3 leads.csv", line: 3 });
+    expect(JSON.stringify(bad)).not.toMatch(/upload\.csv|segql-import-/);
+    const job = await api.call("POST", "/api/contacts/import?filename=Q3%20leads.csv", { raw: "id,ltv\nc1,10\n", headers: { "content-type": "text/csv", prefer: "respond-async" } });
+    expect(job.body).toMatchObject({ file: "Q3 leads.csv", format: "csv" });
+    expect((await until(job.body.id, ["done", "failed"])).report).toMatchObject({ file: "Q3 leads.csv", inserted: 1 });
+    for (const name of ["../etc/passwd", "a/b.csv", "a\\b.csv", "tab\there.csv", ""]) {
+      const r = expectProblem(await api.call("POST", `/api/contacts/import?filename=${encodeURIComponent(name)}`, { raw: "id\nc9\n", headers: { "content-type": "text/csv" } }), 400, "invalid-request");
+      expect(r.issues[0], name).toMatchObject({ in: "query", path: "filename" });
+    }
+    expect((await api.call("GET", "/api/health")).body.contacts).toBe(1);
+  });
+
   it("a job with bad rows fails with the problem a plain import answers, by the upload's line; nothing imported", async () => {
     const started = await startAsync("id,ltv\nc1,10\nc2,lots\n");
     const failed = await until(started.body.id, ["done", "failed", "cancelled"]);

@@ -464,6 +464,8 @@ export type ImportJob = z.infer<typeof S.ImportJobSchema>;
 export function importFile(kind: ImportKind, file: Blob, options: ImportFileOptions): Promise<ImportJob> {
   const url = new URL(`${BASE}/${kind}/import`, document.baseURI);
   url.searchParams.set("format", options.format);
+  // The report names the file as the user knows it (`contacts.csv:12`); a name the API would refuse is left out.
+  if (file instanceof File && /^[^\u0000-\u001f\u007f/\\]{1,255}$/.test(file.name)) url.searchParams.set("filename", file.name);
   if (options.skipBad) url.searchParams.set("skipBad", "true");
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
@@ -493,7 +495,7 @@ export function importFile(kind: ImportKind, file: Blob, options: ImportFileOpti
         // A server that ran the import before answering: the job is over.
         const report = body as ImportReport;
         const at = new Date().toISOString();
-        return resolve({ id: "", kind, file: report.file, state: "done", rows: report.rows, total: report.rows, startedAt: at, finishedAt: at, report, problem: null });
+        return resolve({ id: "", kind, file: report.file, format: options.format, state: "done", rows: report.rows, total: report.rows, startedAt: at, finishedAt: at, report, problem: null });
       }
       const p = body && typeof body === "object" && "type" in body ? (body as Problem) : null;
       reject(new ApiError(p ?? { type: "urn:segql:problem:http", title: xhr.statusText, status: xhr.status, detail: `${xhr.status} ${xhr.statusText}: the server's answer was not a problem document (is this the segments API?)` }));
@@ -503,6 +505,9 @@ export function importFile(kind: ImportKind, file: Blob, options: ImportFileOpti
     xhr.send(file);
   });
 }
+
+/** The import jobs the server keeps, the latest first (`GET /api/imports`): one still running was started elsewhere or before a reload. */
+export const importJobs = () => call<{ items: ImportJob[] }>("GET", "/imports").then((r) => r.body.items);
 
 /** An import job now (`GET /api/imports/{id}`). */
 export const importJob = (id: string) => call<ImportJob>("GET", `/imports/${encodeURIComponent(id)}`).then((r) => r.body);

@@ -12,7 +12,7 @@
  */
 import { useEffect, useId, useRef, useState, useSyncExternalStore } from "react";
 import type { FieldDef, Schema } from "../../../src/schema/schema.js";
-import { ApiError, cancelImportJob, health, importFile, importJob, MAX_IMPORT_BYTES, type ImportFormat, type ImportJob as ServerJob, type ImportKind, type ImportReport } from "./api.js";
+import { ApiError, cancelImportJob, health, importFile, importJob, importJobs, MAX_IMPORT_BYTES, type ImportFormat, type ImportJob as ServerJob, type ImportKind, type ImportReport } from "./api.js";
 import { formatCount, plural } from "./format.js";
 import { formatBytes, ImportRefusal, ImportReportView } from "./import-result.js";
 import { navigate, type Route } from "../router.js";
@@ -81,6 +81,8 @@ interface ImportJob {
   report: ImportReport | null;
   error: unknown;
   cancel(): void;
+  /** Started elsewhere (another tab, or before a reload) and taken up here: the file is not at hand. */
+  adopted: boolean;
 }
 
 /** Between two looks at the server's job. */
@@ -100,14 +102,8 @@ function subscribe(l: () => void): () => void {
   return () => listeners.delete(l);
 }
 
-/**
- * Starts an import; its progress and outcome go to `currentImport`. The file is sent (Cancel aborts the
- * sending), then the server's job is followed until it ends (Cancel asks the server to roll it back).
- */
-function startImport(kind: ImportKind, file: File, format: ImportFormat, skipBad: boolean): void {
-  const controller = new AbortController();
-  const id = ++importsStarted;
-  let serverId: string | null = null;
+/** How import `id`'s news reaches `currentImport`: the server job followed until it ends, its Cancel sent. */
+function importUpdater(id: number) {
   const update = (patch: Partial<ImportJob>) => {
     // A later import replaces this one: its late news is dropped.
     if (currentImport?.id !== id) return;
@@ -133,12 +129,24 @@ function startImport(kind: ImportKind, file: File, format: ImportFormat, skipBad
       }
     }
   };
-  const cancel = () => {
-    if (serverId === null) return controller.abort();
+  const cancelOnServer = (serverId: string) => {
     update({ cancelling: true });
     cancelImportJob(serverId).then(ended, (error: unknown) => update({ cancelling: false, error }));
   };
-  setImport({ id, kind, file, format, skipBad, phase: "uploading", sent: 0, server: null, cancelling: false, report: null, error: null, cancel });
+  return { update, follow, cancelOnServer };
+}
+
+/**
+ * Starts an import; its progress and outcome go to `currentImport`. The file is sent (Cancel aborts the
+ * sending), then the server's job is followed until it ends (Cancel asks the server to roll it back).
+ */
+function startImport(kind: ImportKind, file: File, format: ImportFormat, skipBad: boolean): void {
+  const controller = new AbortController();
+  const id = ++importsStarted;
+  const { update, follow, cancelOnServer } = importUpdater(id);
+  let serverId: string | null = null;
+  const cancel = () => (serverId === null ? controller.abort() : cancelOnServer(serverId));
+  setImport({ id, kind, file, format, skipBad, phase: "uploading", sent: 0, server: null, cancelling: false, report: null, error: null, cancel, adopted: false });
   importFile(kind, file, {
     format,
     gzipped: isGzipName(file.name),
@@ -154,6 +162,18 @@ function startImport(kind: ImportKind, file: File, format: ImportFormat, skipBad
     },
     (error: unknown) => update(error instanceof DOMException && error.name === "AbortError" ? { phase: "cancelled" } : { phase: "failed", error }),
   );
+}
+
+/**
+ * Takes up an import the server is running that this page did not start (another tab, or this one before
+ * a reload): followed and cancellable like one started here, but without the file (no retry).
+ */
+function adoptImport(server: ServerJob): void {
+  const id = ++importsStarted;
+  const { follow, cancelOnServer } = importUpdater(id);
+  const file = new File([], server.file);
+  setImport({ id, kind: server.kind, file, format: server.format, skipBad: false, phase: "importing", sent: 0, server, cancelling: false, report: null, error: null, cancel: () => cancelOnServer(server.id), adopted: true });
+  void follow(server);
 }
 
 // ---- the expected columns -----------------------------------------------------------------------------------
@@ -249,6 +269,19 @@ export function ImportPage({ route }: { route: Route }) {
   const counts = useLoad(() => health(), [finished ? job : null]);
   // The server's own limit once it has said it.
   const maxBytes = counts.data?.limits?.importBytes ?? MAX_IMPORT_BYTES;
+
+  // An import the server is running that this page knows nothing of (started in another tab, or before a
+  // reload) is shown, followed and cancellable, rather than let a second one be started unawares.
+  useEffect(() => {
+    if (currentImport) return;
+    importJobs().then(
+      (jobs) => {
+        const running = jobs.find((j) => j.state === "importing" || j.state === "refreshing");
+        if (running && !currentImport) adoptImport(running);
+      },
+      () => undefined, // the page works without it; a server that is down says so elsewhere
+    );
+  }, []);
 
   // The outcome takes the focus when it arrives while the page is open (it is announced and read next).
   const seen = useRef(job);
@@ -460,7 +493,8 @@ export function ImportPage({ route }: { route: Route }) {
                 format={job.format}
                 headingRef={outcomeHeading}
                 retry={
-                  !job.skipBad && (
+                  !job.skipBad &&
+                  !job.adopted && (
                     <div className="row">
                       <button type="button" className="primary" onClick={() => run(job.file, job.format, job.kind, true)} data-testid="retry-skip-bad">
                         Import the good rows, skip the bad ones

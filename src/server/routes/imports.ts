@@ -65,6 +65,13 @@ const ImportQuery = z.strictObject({
     .optional()
     .openapi({ type: "boolean", description: "Import the good rows and report the bad ones (default: any bad row aborts the import, nothing changes)." }),
   format: z.enum(["csv", "jsonl", "json", "parquet"]).optional().openapi({ description: "The format, when the Content-Type does not say (e.g. application/octet-stream)." }),
+  filename: z
+    .string()
+    .min(1)
+    .max(255)
+    .regex(/^[^\u0000-\u001f\u007f/\\]+$/, "a file's name, without folders or control characters")
+    .optional()
+    .openapi({ description: "The file's name as the user knows it, for the report and problems (`contacts.csv:12`); default `upload.<format>`. Only shown, never a path on the server." }),
 });
 
 const fileBody = {
@@ -114,9 +121,10 @@ export function registerImportRoutes(app: Api, { store, limits, imports }: Route
             issues: [{ in: "body", path: "", code: "invalid_format", message: "gzip data without Content-Encoding: gzip" }],
           });
         }
-        const name = `upload.${format}`;
+        // The name shown in the report; the file on disk is always `upload.<format>` in a private folder.
+        const name = q.filename ?? `upload.${format}`;
         const dir = await mkdtemp(join(tmpdir(), "segql-import-"));
-        const file = join(dir, name);
+        const file = join(dir, `upload.${format}`);
         const cleanup = () => rm(dir, { recursive: true, force: true });
         const rename = (text: string) => text.split(file).join(name);
         const renamed = (p: InputProblem): InputProblem => ({ ...p, path: rename(p.path), message: rename(p.message), ...(p.file !== undefined ? { file: rename(p.file) } : {}) });
@@ -140,7 +148,7 @@ export function registerImportRoutes(app: Api, { store, limits, imports }: Route
           throw e;
         }
         if (prefersAsync(c.req.header("prefer"))) {
-          const job = imports.start(what, name, importUpload, cleanup);
+          const job = imports.start(what, name, format, importUpload, cleanup);
           c.header("Location", `/api/imports/${job.id}`);
           c.header("Preference-Applied", "respond-async");
           return c.json(job, 202);
