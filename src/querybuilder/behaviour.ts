@@ -6,10 +6,10 @@
  *
  * Which event conditions are rules: a quoted name; at least once, a count (`at least|at most|exactly N
  * times`), an aggregate of a property compared with a number (`with sum of amount > 100`) or a first/last
- * time tested as a timestamp field's value is (`with last time before 90 days ago`); any time, `within
- * last N units` or `between T1 and T2`; any `where` filter (kept as written: the builder shows it, the
- * text edits it). The other forms (an aggregate tested with `between` or `in`, a window in the future)
- * stay text rules, as written.
+ * time tested as a timestamp field's value is (`with last time before 90 days ago`); an aggregate between
+ * two numbers (`with sum of amount between 100 and 500`); any time, `within last N units` or `between T1
+ * and T2`; any `where` filter (kept as written: the builder shows it, the text edits it). The other forms
+ * (an aggregate tested with `not between` or `in`, a window in the future) stay text rules, as written.
  *
  * The text of a rule is the formatter's (`formatExpr`) for the head and the filter's own text after
  * `where`, so a filter keeps its layout and comments when the rest of the rule is edited.
@@ -59,8 +59,8 @@ export const EVENT_TOTALS: readonly { fn: A.AggregateFn; label: string }[] = [
   { fn: "max", label: "with a maximum" },
 ];
 
-/** The comparisons of an aggregate with a number. */
-export const TOTAL_COMPARISONS: readonly A.CompareOp[] = [">", ">=", "<", "<=", "=", "!="];
+/** The comparisons of an aggregate with a number, and `between` two numbers (both included). */
+export const TOTAL_COMPARISONS: readonly (A.CompareOp | "between")[] = [">", ">=", "<", "<=", "=", "!=", "between"];
 
 /**
  * The value of an event condition as a rule, or null when it has a form the builder does not show. `where`
@@ -69,7 +69,7 @@ export const TOTAL_COMPARISONS: readonly A.CompareOp[] = [">", ">=", "<", "<=", 
 export function eventValueOf(e: A.EventExpr, where: string | null): BuilderEvent | null {
   if (e.name.kind !== "string") return null;
   const m = e.measure;
-  const total = m?.kind === "aggregate" && m.test.op === "compare" && m.test.value.kind === "number" ? { fn: m.fn, property: m.property.name, cmp: m.test.cmp, raw: m.test.value.raw } : null;
+  const total = m?.kind === "aggregate" ? totalOf(m) : null;
   const shown = m && (m.kind === "first" || m.kind === "last") ? builderTest(EVENT_TIME, m.test) : null;
   const time = shown && m && (m.kind === "first" || m.kind === "last") ? { which: m.kind, ...shown } : null;
   if (m && m.kind !== "count" && !total && !time) return null;
@@ -88,6 +88,14 @@ export function eventValueOf(e: A.EventExpr, where: string | null): BuilderEvent
   };
 }
 
+/** An aggregate's test as the builder shows it: compared with a number, or between two; else null (text). */
+function totalOf(m: Extract<NonNullable<A.EventExpr["measure"]>, { kind: "aggregate" }>): BuilderEvent["total"] {
+  const t = m.test;
+  if (t.op === "compare" && t.value.kind === "number") return { fn: m.fn, property: m.property.name, cmp: t.cmp, raw: t.value.raw };
+  if (t.op === "between" && !t.negated && t.low.kind === "number" && t.high.kind === "number") return { fn: m.fn, property: m.property.name, cmp: "between", raw: t.low.raw, high: t.high.raw };
+  return null;
+}
+
 /** A new event rule's value: the first event the schema names (or none yet), at least once, any time. */
 export function defaultEvent(names: readonly string[] | undefined): BuilderEvent {
   return { name: names?.[0] ?? "", count: null, total: null, time: null, window: null, period: null, where: null };
@@ -98,7 +106,12 @@ export function eventOf(value: unknown): BuilderEvent {
   const v = (value && typeof value === "object" && !Array.isArray(value) ? value : {}) as Partial<BuilderEvent>;
   const count = v.count && typeof v.count.raw === "string" && [">=", "<=", "="].includes(v.count.cmp) ? { cmp: v.count.cmp, raw: v.count.raw } : null;
   const t = v.total;
-  const total = !count && t && ["sum", "avg", "min", "max"].includes(t.fn) && typeof t.property === "string" && TOTAL_COMPARISONS.includes(t.cmp) && typeof t.raw === "string" ? { fn: t.fn, property: t.property, cmp: t.cmp, raw: t.raw } : null;
+  const total =
+    !count && t && ["sum", "avg", "min", "max"].includes(t.fn) && typeof t.property === "string" && TOTAL_COMPARISONS.includes(t.cmp) && typeof t.raw === "string"
+      ? t.cmp === "between"
+        ? { fn: t.fn, property: t.property, cmp: t.cmp, raw: t.raw, high: typeof t.high === "string" ? t.high : t.raw }
+        : { fn: t.fn, property: t.property, cmp: t.cmp, raw: t.raw }
+      : null;
   const w = v.time;
   const time = !count && !total && w && (w.which === "first" || w.which === "last") && typeof w.operator === "string" ? { which: w.which, operator: w.operator, value: w.value ?? null } : null;
   const window = v.window && typeof v.window.amount === "string" && typeof v.window.unit === "string" ? { amount: v.window.amount, unit: v.window.unit } : null;
@@ -137,7 +150,10 @@ function eventExpr(e: BuilderEvent, filterOf: (where: string) => A.Expr): A.Even
             kind: "aggregate",
             fn: e.total.fn,
             property: { name: e.total.property, quoted: formatField({ name: e.total.property }) !== e.total.property, span: NO_SPAN },
-            test: { op: "compare", cmp: e.total.cmp, value: numberValue(e.total.raw), span: NO_SPAN },
+            test:
+              e.total.cmp === "between"
+                ? { op: "between", negated: false, low: numberValue(e.total.raw), high: numberValue(e.total.high ?? e.total.raw), span: NO_SPAN }
+                : { op: "compare", cmp: e.total.cmp, value: numberValue(e.total.raw), span: NO_SPAN },
             span: NO_SPAN,
           }
         : e.time

@@ -38,8 +38,11 @@ export interface BuilderDuration {
 export interface BuilderEvent {
   name: string;
   count: { cmp: ">=" | "<=" | "="; raw: string } | null;
-  /** An aggregate of a number property compared with a number; `property` as written. */
-  total: { fn: AggregateFn; property: string; cmp: CompareOp; raw: string } | null;
+  /**
+   * An aggregate of a number property compared with a number, or between two (`cmp: "between"`, `raw` the
+   * low end and `high` the high one, both included); `property` as written.
+   */
+  total: { fn: AggregateFn; property: string; cmp: CompareOp | "between"; raw: string; high?: string } | null;
   /** When the first or the last such event happened, as a test of a time (`with last time before 90 days ago`). */
   time: { which: "first" | "last"; operator: string; value: BuilderValue } | null;
   window: BuilderDuration | null;
@@ -62,8 +65,9 @@ export const TEXT_OPERATOR = "text";
 
 /**
  * The field of an event rule (behaviour: what a contact did), operator `performed` or `notPerformed`. Event
- * conditions with an aggregate tested otherwise than against a number, a first/last time the builder has
- * no value input for, a `between` window or a window in the future stay text rules.
+ * conditions with an aggregate tested otherwise than against a number or between two, a first/last time
+ * the builder has no value input for, a `between` window of other values than times, or a window in the
+ * future stay text rules.
  */
 export const EVENT_FIELD = "~event";
 /** The field of a segment rule (`in segment "Paying"`), operator `inSegment` or `notInSegment`; the value is the name. */

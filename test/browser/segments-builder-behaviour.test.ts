@@ -9,7 +9,8 @@
  *   rule; another filter (an `or`) is shown as written;
  * - how much instead of how often: a total, an average, a minimum or a maximum of a number property; or
  *   when the first or last one was (a test of a time); the events of a period (between two dates);
- * - event forms without controls here (a total between two numbers) stay "Condition as text".
+ * - a total between two numbers (both ends in the controls); event forms without controls here (a total not
+ *   between two numbers) stay "Condition as text".
  * No request leaves the server's origin.
  */
 import type { Page } from "playwright-core";
@@ -105,6 +106,24 @@ describe.skipIf(!hasChromium)(`segments web app: behaviour and membership in the
     expect(await node(page, "g.0").getByLabel("Event: of which property").inputValue()).toBe("amount");
     await node(page, "g.0").getByLabel("Event: how many", { exact: true }).fill("2");
     await expect.poll(() => editorText(page)).toBe('performed "Purchase" with average of Amount >= 49.5 within last 2 years');
+    // A total between two numbers, both included: the range starts at the number there was.
+    await node(page, "g.0").getByLabel("Event: compared").selectOption("between");
+    await expect.poll(() => editorText(page)).toBe('performed "Purchase" with average of Amount between 49.5 and 49.5 within last 2 years');
+    await node(page, "g.0").getByLabel("Event: total to", { exact: true }).fill("120");
+    await expect.poll(() => editorText(page)).toBe('performed "Purchase" with average of Amount between 49.5 and 120 within last 2 years');
+    // Typed: the controls show it.
+    await typeText(page, 'performed "Purchase" with sum of amount between 100 and 500');
+    await expect.poll(() => node(page, "g.0").getByLabel("Event: compared").inputValue()).toBe("between");
+    expect(await node(page, "g.0").getByLabel("Event: total from", { exact: true }).inputValue()).toBe("100");
+    expect(await node(page, "g.0").getByLabel("Event: total to", { exact: true }).inputValue()).toBe("500");
+    const ranged = (await server.store.preview('performed "Purchase" with sum of amount between 100 and 500', { limit: 0, conditionCounts: false })).count;
+    await page.getByRole("button", { name: "Preview Matching Contacts" }).click();
+    await expect.poll(() => page.getByTestId("preview-count").textContent()).toBe(ranged.toLocaleString("en-US"));
+    await page.keyboard.press("Escape");
+    await cleanShot(page, "segments-builder-total-between", { fullPage: true });
+    // Back to one comparison: the high end goes.
+    await node(page, "g.0").getByLabel("Event: compared").selectOption(">=");
+    await expect.poll(() => editorText(page)).toBe('performed "Purchase" with sum of amount >= 100');
     // When the last one was: lapsed buyers, whose last purchase is more than 6 months old.
     await node(page, "g.0").getByLabel("Event: how often").selectOption({ label: "for the last time" });
     await node(page, "g.0").getByLabel("Event: when").selectOption({ label: "at any time" });
@@ -159,9 +178,9 @@ describe.skipIf(!hasChromium)(`segments web app: behaviour and membership in the
     await expect.poll(() => node(page, "g.0").locator(".rb-where code").textContent()).toBe("amount > 5 or quantity > 10");
     await node(page, "g.0").getByRole("button", { name: "Edit in text" }).click();
     expect(await page.evaluate(() => window.getSelection()?.toString() ?? "")).toBe('performed "Purchase" where amount > 5 or quantity > 10');
-    // A total between two numbers has no controls here: it stays a condition as text.
-    await typeText(page, 'performed "Purchase" with sum of amount between 10 and 20 and not in segment "VIP list"');
-    await expect.poll(() => node(page, "g.0").locator(".text-rule code").textContent()).toBe('performed "Purchase" with sum of amount between 10 and 20');
+    // A total outside two numbers has no controls here: it stays a condition as text.
+    await typeText(page, 'performed "Purchase" with sum of amount not between 10 and 20 and not in segment "VIP list"');
+    await expect.poll(() => node(page, "g.0").locator(".text-rule code").textContent()).toBe('performed "Purchase" with sum of amount not between 10 and 20');
     expect(await node(page, "g.1").getByLabel("Operator for the segment").inputValue()).toBe("notInSegment");
     expect(await node(page, "g.1").getByLabel("Segment", { exact: true }).inputValue()).toBe("VIP list");
   });

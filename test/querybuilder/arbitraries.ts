@@ -161,7 +161,7 @@ export function eventArb(where: string | null): fc.Arbitrary<BuilderEvent> {
     property: fc.constantFrom("amount", "quantity", "Amount"),
     cmp: fc.constantFrom(...TOTAL_COMPARISONS),
     raw: fc.constantFrom("0", "100", "49.5", "-3", "1e3"),
-  });
+  }).chain((t) => (t.cmp === "between" ? fc.constantFrom("0", "250", "1e4").map((high) => ({ ...t, high })) : fc.constant(t)));
   const time = fc.record({ which: fc.constantFrom("first" as const, "last" as const), operator: fc.constantFrom(...operatorsFor("timestamp").map((o) => o.name)) }).chain(({ which, operator }) =>
     valueArb(EVENT_TIME, operator).map((value) => ({ which, operator, value: value as BuilderRule["value"] })),
   );

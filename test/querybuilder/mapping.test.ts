@@ -56,8 +56,8 @@ describe("segql ⇄ builder groups", () => {
           // As written, comments left out.
           const written = view.text.slice(...view.sources.get(rule.id)!.range!).replace(/--[^\n]*\n?/g, " ");
           if (rule.field === TEXT_FIELD) {
-            // Only event forms the builder has no controls for stay text: an aggregate tested with `between`
-            // or `in`, a first/last time tested with `in`.
+            // Only event forms the builder has no controls for stay text: an aggregate tested with `not
+            // between` or `in`, a first/last time tested with `in`.
             const value = rule.value as string;
             expect(text).toContain(value);
             expect(value).toMatch(/^performed\b/i);
@@ -101,7 +101,16 @@ describe("segql ⇄ builder groups", () => {
     expect(shape(last)).toEqual({ c: "and", n: false, r: [{ f: EVENT_FIELD, o: "performed", v: { name: "Login", count: null, total: null, time: { which: "last", operator: "before", value: { kind: "relative", amount: "90", unit: "day" } }, window: null, period: null, where: null } }] });
     const period = viewOf('performed "Login" between 2024-11-25 and 2024-12-01T23:59:59Z').query;
     expect(shape(period)).toMatchObject({ r: [{ f: EVENT_FIELD, v: { window: null, period: [{ kind: "date", text: "2024-11-25" }, { kind: "timestamp", text: "2024-12-01T23:59:59Z" }] } }] });
-    for (const text of ['performed "Purchase" with sum of amount between 1 and 100', 'performed "Login" with first time in (2024-01-01)', 'performed "Login" within next 3 days', "performed Purchase"]) {
+    const range = viewOf('performed "Purchase" with sum of amount between 100 and 500.5 within last 30 days').query;
+    expect(shape(range)).toEqual({ c: "and", n: false, r: [{ f: EVENT_FIELD, o: "performed", v: { name: "Purchase", count: null, total: { fn: "sum", property: "amount", cmp: "between", raw: "100", high: "500.5" }, time: null, window: { amount: "30", unit: "day" }, period: null, where: null } }] });
+    expect(printGroup(range, richSchema)).toBe('performed "Purchase" with sum of amount between 100 and 500.5 within last 30 days');
+    for (const text of [
+      'performed "Purchase" with sum of amount not between 1 and 100',
+      'performed "Purchase" with max of amount in (1, 2)',
+      'performed "Login" with first time in (2024-01-01)',
+      'performed "Login" within next 3 days',
+      "performed Purchase",
+    ]) {
       const r = viewOf(text).query.rules[0]!;
       expect(r).toMatchObject({ field: TEXT_FIELD, value: text });
     }

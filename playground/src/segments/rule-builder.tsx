@@ -717,14 +717,30 @@ function EventInput({ value, events, schema, onChange, onEditText, label, disabl
                 </option>
               ))}
             </select>
-            <select value={event.total.cmp} onChange={(e) => set({ total: { ...event.total!, cmp: e.target.value as (typeof TOTAL_COMPARISONS)[number] } })} aria-label={`${label}: compared`} disabled={disabled}>
+            <select
+              value={event.total.cmp}
+              onChange={(e) => {
+                const cmp = e.target.value as (typeof TOTAL_COMPARISONS)[number];
+                // Between starts as a range of the number there was; a single comparison drops the high end.
+                const { high, ...single } = event.total!;
+                set({ total: cmp === "between" ? { ...single, cmp, high: high ?? single.raw } : { ...single, cmp } });
+              }}
+              aria-label={`${label}: compared`}
+              disabled={disabled}
+            >
               {TOTAL_COMPARISONS.map((c) => (
                 <option key={c} value={c}>
                   {c}
                 </option>
               ))}
             </select>
-            <NumberInput raw={event.total.raw} onChange={(raw) => set({ total: { ...event.total!, raw } })} label={`${label}: with`} disabled={disabled} />
+            <NumberInput raw={event.total.raw} onChange={(raw) => set({ total: { ...event.total!, raw } })} label={`${label}: ${event.total.cmp === "between" ? "total from" : "with"}`} disabled={disabled} />
+            {event.total.cmp === "between" && (
+              <>
+                <span className="muted">and</span>
+                <NumberInput raw={event.total.high ?? event.total.raw} onChange={(high) => set({ total: { ...event.total!, high } })} label={`${label}: total to`} disabled={disabled} />
+              </>
+            )}
           </>
         )}
       </span>
