@@ -7,9 +7,10 @@
  * Which event conditions are rules: a quoted name; at least once, a count (`at least|at most|exactly N
  * times`), an aggregate of a property compared with a number (`with sum of amount > 100`) or a first/last
  * time tested as a timestamp field's value is (`with last time before 90 days ago`); an aggregate between
- * two numbers (`with sum of amount between 100 and 500`); any time, `within last N units` or `between T1
- * and T2`; any `where` filter (kept as written: the builder shows it, the text edits it). The other forms
- * (an aggregate tested with `not between` or `in`, a window in the future) stay text rules, as written.
+ * two numbers (`with sum of amount between 100 and 500`); any time, `within last N units`, `within next N
+ * units` (events scheduled ahead) or `between T1 and T2`; any `where` filter (kept as written: the builder
+ * shows it, the text edits it). The other forms (an aggregate tested with `not between` or `in`) stay text
+ * rules, as written.
  *
  * The text of a rule is the formatter's (`formatExpr`) for the head and the filter's own text after
  * `where`, so a filter keeps its layout and comments when the rest of the rule is edited.
@@ -75,14 +76,14 @@ export function eventValueOf(e: A.EventExpr, where: string | null): BuilderEvent
   if (m && m.kind !== "count" && !total && !time) return null;
   const w = e.window;
   const period = w?.kind === "between" ? pair(w.low, w.high) : null;
-  if (w && (w.kind === "within" ? w.next : !period)) return null;
+  if (w && w.kind === "between" && !period) return null;
   if ((e.filter === null) !== (where === null)) return null;
   return {
     name: e.name.value,
     count: m?.kind === "count" ? { cmp: m.cmp, raw: m.count.raw } : null,
     total,
     time,
-    window: w && w.kind === "within" ? { amount: w.amount.raw, unit: w.unit } : null,
+    window: w && w.kind === "within" ? { amount: w.amount.raw, unit: w.unit, ...(w.next ? { next: true as const } : {}) } : null,
     period,
     where,
   };
@@ -114,7 +115,7 @@ export function eventOf(value: unknown): BuilderEvent {
       : null;
   const w = v.time;
   const time = !count && !total && w && (w.which === "first" || w.which === "last") && typeof w.operator === "string" ? { which: w.which, operator: w.operator, value: w.value ?? null } : null;
-  const window = v.window && typeof v.window.amount === "string" && typeof v.window.unit === "string" ? { amount: v.window.amount, unit: v.window.unit } : null;
+  const window = v.window && typeof v.window.amount === "string" && typeof v.window.unit === "string" ? { amount: v.window.amount, unit: v.window.unit, ...(v.window.next === true ? { next: true as const } : {}) } : null;
   const period = !window && Array.isArray(v.period) && v.period.length === 2 && v.period.every((l) => isLiteral(l) && fits("timestamp", l)) ? (v.period as [BuilderLiteral, BuilderLiteral]) : null;
   return { name: typeof v.name === "string" ? v.name : "", count, total, time, window, period, where: typeof v.where === "string" && v.where.trim() !== "" ? v.where : null };
 }
@@ -160,7 +161,7 @@ function eventExpr(e: BuilderEvent, filterOf: (where: string) => A.Expr): A.Even
           ? { kind: e.time.which, test: timeTest(e.time), span: NO_SPAN }
           : null,
     window: e.window
-      ? { kind: "within", amount: numberValue(e.window.amount), unit: e.window.unit, span: NO_SPAN }
+      ? { kind: "within", amount: numberValue(e.window.amount), unit: e.window.unit, ...(e.window.next ? { next: true as const } : {}), span: NO_SPAN }
       : e.period
         ? { kind: "between", low: valueOf(e.period[0]), high: valueOf(e.period[1]), span: NO_SPAN }
         : null,

@@ -45,7 +45,8 @@ export interface BuilderEvent {
   total: { fn: AggregateFn; property: string; cmp: CompareOp | "between"; raw: string; high?: string } | null;
   /** When the first or the last such event happened, as a test of a time (`with last time before 90 days ago`). */
   time: { which: "first" | "last"; operator: string; value: BuilderValue } | null;
-  window: BuilderDuration | null;
+  /** The events in the last N units, or (`next`) in the next N: events scheduled ahead (`within next 7 days`). */
+  window: (BuilderDuration & { next?: true }) | null;
   /** Or the events between two times (`between 2024-11-25 and 2024-12-01`), both ends included. */
   period: [BuilderLiteral, BuilderLiteral] | null;
   where: string | null;
@@ -66,8 +67,7 @@ export const TEXT_OPERATOR = "text";
 /**
  * The field of an event rule (behaviour: what a contact did), operator `performed` or `notPerformed`. Event
  * conditions with an aggregate tested otherwise than against a number or between two, a first/last time
- * the builder has no value input for, a `between` window of other values than times, or a window in the
- * future stay text rules.
+ * the builder has no value input for, or a `between` window of other values than times stay text rules.
  */
 export const EVENT_FIELD = "~event";
 /** The field of a segment rule (`in segment "Paying"`), operator `inSegment` or `notInSegment`; the value is the name. */

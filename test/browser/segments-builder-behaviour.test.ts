@@ -138,6 +138,15 @@ describe.skipIf(!hasChromium)(`segments web app: behaviour and membership in the
     await node(page, "g.0").getByLabel("Event: from", { exact: true }).fill("2010-12-01");
     await node(page, "g.0").getByLabel("Event: to", { exact: true }).fill("2010-12-31");
     await expect.poll(() => editorText(page)).toBe('performed "Purchase" between 2010-12-01 and 2010-12-31');
+    // Events scheduled ahead: in the next N units; the number and unit stay when it turns to the past.
+    await node(page, "g.0").getByLabel("Event: when").selectOption({ label: "in the next" });
+    await node(page, "g.0").getByLabel("Event: how many", { exact: true }).fill("7");
+    await expect.poll(() => editorText(page)).toBe('performed "Purchase" within next 7 days');
+    await node(page, "g.0").getByLabel("Event: when").selectOption({ label: "in the last" });
+    await expect.poll(() => editorText(page)).toBe('performed "Purchase" within last 7 days');
+    await typeText(page, 'performed "Purchase" within next 2 weeks');
+    await expect.poll(() => node(page, "g.0").getByLabel("Event: when").inputValue()).toBe("next");
+    expect(await node(page, "g.0").getByLabel("Event: unit").inputValue()).toBe("week");
   });
 
   it("shows a typed event filter as rows (kept as written while untouched), edits, adds and removes them; an `or` filter stays text", async () => {

@@ -176,7 +176,9 @@ export function eventArb(where: string | null): fc.Arbitrary<BuilderEvent> {
     measure,
     when: fc.oneof(
       fc.constant({ window: null, period: null }),
-      fc.record({ amount: fc.constantFrom("1", "7", "30"), unit: fc.constantFrom("day" as const, "week" as const, "month" as const) }).map((window) => ({ window, period: null })),
+      fc
+        .record({ amount: fc.constantFrom("1", "7", "30"), unit: fc.constantFrom("day" as const, "week" as const, "month" as const), next: fc.boolean() })
+        .map(({ next, ...window }) => ({ window: next ? { ...window, next: true as const } : window, period: null })),
       fc.tuple(literalArb(EVENT_TIME), literalArb(EVENT_TIME)).map((period) => ({ window: null, period })),
     ),
     where: fc.constantFrom(where, null, "amount > 50", 'channel = "web" or gift'),

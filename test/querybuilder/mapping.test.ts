@@ -104,11 +104,14 @@ describe("segql ⇄ builder groups", () => {
     const range = viewOf('performed "Purchase" with sum of amount between 100 and 500.5 within last 30 days').query;
     expect(shape(range)).toEqual({ c: "and", n: false, r: [{ f: EVENT_FIELD, o: "performed", v: { name: "Purchase", count: null, total: { fn: "sum", property: "amount", cmp: "between", raw: "100", high: "500.5" }, time: null, window: { amount: "30", unit: "day" }, period: null, where: null } }] });
     expect(printGroup(range, richSchema)).toBe('performed "Purchase" with sum of amount between 100 and 500.5 within last 30 days');
+    // Events scheduled ahead: a window in the future.
+    const ahead = viewOf('performed "Login" within next 7 days').query;
+    expect(shape(ahead)).toMatchObject({ r: [{ f: EVENT_FIELD, v: { name: "Login", window: { amount: "7", unit: "day", next: true }, period: null } }] });
+    expect(printGroup(ahead, richSchema)).toBe('performed "Login" within next 7 days');
     for (const text of [
       'performed "Purchase" with sum of amount not between 1 and 100',
       'performed "Purchase" with max of amount in (1, 2)',
       'performed "Login" with first time in (2024-01-01)',
-      'performed "Login" within next 3 days',
       "performed Purchase",
     ]) {
       const r = viewOf(text).query.rules[0]!;

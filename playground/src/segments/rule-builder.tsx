@@ -746,11 +746,14 @@ function EventInput({ value, events, schema, onChange, onEditText, label, disabl
       </span>
       <span className="rb-time-amount">
         <select
-          value={event.window ? "last" : event.period ? "between" : "any"}
+          value={event.window ? (event.window.next ? "next" : "last") : event.period ? "between" : "any"}
           onChange={(e) => {
             const when = e.target.value;
             const today = new Date().toISOString().slice(0, 10);
-            if (when === "last") set({ window: event.window ?? { amount: "30", unit: "day" }, period: null });
+            // The number and unit stay when the window turns from the past to the future, or back.
+            const { amount, unit } = event.window ?? { amount: "30", unit: "day" as const };
+            if (when === "last") set({ window: { amount, unit }, period: null });
+            else if (when === "next") set({ window: { amount, unit, next: true }, period: null });
             else if (when === "between") set({ window: null, period: event.period ?? [{ kind: "date", text: today }, { kind: "date", text: today }] });
             else set({ window: null, period: null });
           }}
@@ -759,6 +762,7 @@ function EventInput({ value, events, schema, onChange, onEditText, label, disabl
         >
           <option value="any">at any time</option>
           <option value="last">in the last</option>
+          <option value="next">in the next</option>
           <option value="between">between</option>
         </select>
         {event.window && (
