@@ -27,7 +27,7 @@ import { ReasonerOracle } from "./oracle.js";
 import { PerSchemaAndZone } from "./per-schema.js";
 import { buildRegions, RegionsGaveUp, type RegionOracle } from "./regions.js";
 import { Reasoner } from "./reasoner.js";
-import { conditionWarnings, type WarningOptions } from "./warnings.js";
+import { conditionWarnings, sortBySpan, type WarningOptions } from "./warnings.js";
 import { leafCount, MAX_ANALYSED_RULES } from "./size.js";
 import { provablyWarningFree } from "./warning-free.js";
 
@@ -116,15 +116,15 @@ export function analysisWarnings(segments: readonly TypedSegment[], options: Ana
       out.push(...known.warnings);
       continue;
     }
-    const found: Diagnostic[] = [];
     // The regions decide most conditions faster than the fast path would clear them (it only clears
     // conditions without warnings, and costs time on all): it serves where the regions do not. They
     // count the rules as they number them and model none past MAX_ANALYSED_RULES, so the count below is
     // made only for the conditions they leave.
     const oracle = regions ? buildRegions(s.expr, schema, zone, options.text) : null;
     const quick = oracle ? regionWarnings(s.expr, oracle, options, walkOptions) : null;
-    if (quick) found.push(...quick);
-    else {
+    // (a fresh list, the condition's own)
+    const found: Diagnostic[] = quick ?? [];
+    if (!quick) {
       if (!options.thorough && leafCount(s.expr, MAX_ANALYSED_RULES) > MAX_ANALYSED_RULES) {
         // Past it, a warning costs a question per part: the time would grow with the square of the size.
         out.push({ code: "analysis-incomplete", severity: "info", span: s.expr.span, message: analysisMessages.tooLarge(MAX_ANALYSED_RULES) });
@@ -135,9 +135,9 @@ export function analysisWarnings(segments: readonly TypedSegment[], options: Ana
     if (place !== null && !found.some((d) => d.code === "analysis-incomplete")) {
       byText!.meanings.set(s.expr, byText!.store(options.text!, place, found));
     }
-    out.push(...found);
+    for (const d of found) out.push(d);
   }
-  return out.sort((a, b) => a.span.start - b.span.start);
+  return sortBySpan(out);
 }
 
 /**

@@ -52,7 +52,7 @@ import { PerSchemaAndZone } from "./per-schema.js";
 import { Reasoner } from "./reasoner.js";
 import { MAX_ANALYSED_RULES } from "./size.js";
 import { solveText, type TextLit } from "./text-theory.js";
-import { solveTimes, type TimeBound } from "./time-graph.js";
+import { timesPossible, type TimeBound } from "./time-graph.js";
 import type { ValueSet } from "./value-sets.js";
 import { nonConstantAlone, positiveSet, typeDomain } from "./warning-free.js";
 
@@ -1446,23 +1446,30 @@ function textVectors(rules: readonly TypedRule[]): { vectors: number[]; settled:
     const op = rules[j]!.test.op;
     if (needles[j] === "" && (op !== "eq" && op !== "in") !== rules[j]!.test.negated) base |= 1 << j;
   }
-  const fixed: TextLit[] = [{ atom: { k: "present" } as Atom, value: true }];
-  for (const v of values) fixed.push({ atom: { k: "eq", value: v } as Atom, value: false });
+  // The text theory's rules, made only for a combination that no value built from the needles shows.
+  let fixed: TextLit[] | null = null;
   for (let combo = 0; combo < 1 << at.length; combo++) {
     let v = base;
-    const lits = fixed.slice();
-    for (let p = 0; p < at.length; p++) {
-      const j = at[p]!;
-      const t = rules[j]!.test as { op: "contains" | "startsWith" | "endsWith"; negated: boolean };
-      const bit = (combo >> p) & 1;
-      if (bit) v |= 1 << j;
-      lits.push({ atom: { k: "text", op: t.op, needle: needles[j]! } as Atom, value: (bit === 1) !== t.negated });
-    }
+    for (let p = 0; p < at.length; p++) if ((combo >> p) & 1) v |= 1 << at[p]!;
     if (vectors.includes(v)) continue;
     // A value built from the needles usually shows the combination (one found is a region); the text
     // theory decides the rest.
     const built = patternValue(rules, needles, at, combo);
-    if ((built !== null && vectorOf(built) === v) || solveText(lits, null).status !== "unsat") vectors.push(v);
+    if (built !== null && vectorOf(built) === v) {
+      vectors.push(v);
+      continue;
+    }
+    if (!fixed) {
+      fixed = [{ atom: { k: "present" } as Atom, value: true }];
+      for (const value of values) fixed.push({ atom: { k: "eq", value } as Atom, value: false });
+    }
+    const lits = fixed.slice();
+    for (let p = 0; p < at.length; p++) {
+      const j = at[p]!;
+      const t = rules[j]!.test as { op: "contains" | "startsWith" | "endsWith"; negated: boolean };
+      lits.push({ atom: { k: "text", op: t.op, needle: needles[j]! } as Atom, value: (((combo >> p) & 1) === 1) !== t.negated });
+    }
+    if (solveText(lits, null).status !== "unsat") vectors.push(v);
   }
   return { vectors, settled: true };
 }
@@ -1615,7 +1622,7 @@ function timeVectors(rules: readonly TypedRule[], vectors: number[], zone: TimeZ
         all.push(alternatives[rest % alternatives.length]!);
         rest = Math.floor(rest / alternatives.length);
       }
-      if (solveTimes(all, zone) !== null) {
+      if (timesPossible(all, zone)) {
         vectors.push(combo);
         break;
       }

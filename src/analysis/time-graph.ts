@@ -151,6 +151,21 @@ const g = { kind: [] as number[], key: [] as number[], vars: [] as (Var | null)[
  * solution of the relaxation (see the module comment) when they can.
  */
 export function solveTimes(bounds: readonly TimeBound[], zone: TimeZone = UTC): TimeSolution | null {
+  return solve(bounds, zone, true);
+}
+
+/**
+ * Whether the bounds can all hold for some `now` and values of the variables (`solveTimes` without the
+ * solution: no map of values is made, which is all the regions ask for, once per vector they check).
+ */
+export function timesPossible(bounds: readonly TimeBound[], zone: TimeZone = UTC): boolean {
+  return solve(bounds, zone, false) !== null;
+}
+
+/** A solution nobody reads (`timesPossible`). */
+const SOLVED: TimeSolution = { now: 0, values: new Map() };
+
+function solve(bounds: readonly TimeBound[], zone: TimeZone, withSolution: boolean): TimeSolution | null {
   let n = 0;
   let ne = 0;
   const months = g.months;
@@ -269,6 +284,10 @@ export function solveTimes(bounds: readonly TimeBound[], zone: TimeZone = UTC): 
       }
     }
     if (!changed) {
+      if (!withSolution) {
+        for (let i = 0; i < n; i++) g.vars[i] = null;
+        return SOLVED;
+      }
       const values = new Map<Var, number>();
       for (let i = 0; i < n; i++) if (g.kind[i] === VAR) values.set(g.vars[i]!, dist[i]! - dist[Z]!);
       for (let i = 0; i < n; i++) g.vars[i] = null; // not kept alive by the scratch arrays

@@ -71,7 +71,23 @@ export function conditionWarnings<H>(root: TypedExpr, oracle: Oracle<H>, options
     reporter.masks = masks;
     new MaskWalker(masks, reporter as unknown as Reporter<number>).run();
   } else new Walker(oracle, reporter).run(root);
-  return reporter.out.sort((a, b) => a.span.start - b.span.start);
+  return sortBySpan(reporter.out);
+}
+
+/**
+ * Sorts diagnostics by where they start, in place, keeping the order of those that start together (as
+ * `Array.prototype.sort` would): an insertion sort, without the work array that `sort` makes per call (a
+ * condition's warnings are few, and the reports of nearly every condition come in order already).
+ */
+export function sortBySpan(ds: Diagnostic[]): Diagnostic[] {
+  for (let i = 1; i < ds.length; i++) {
+    const d = ds[i]!;
+    const at = d.span.start;
+    let j = i - 1;
+    for (; j >= 0 && ds[j]!.span.start > at; j--) ds[j + 1] = ds[j]!;
+    ds[j + 1] = d;
+  }
+  return ds;
 }
 
 class Walker<H> {
@@ -202,19 +218,11 @@ class MaskWalker {
     // Frames: part, parent (-1: none), index (ROOT, INSIDE or the operand's), the conditions around it
     // (`around[from, from + count)`), the union of their fields, and (`hold[frame * W]`, W words) the
     // `and` of their holds.
+    // (`pushFrame`, not a closure here: `fp` would then live in a context object, read and written there
+    // all through the loop.)
     let fp = 0;
     let ap = 0;
-    const push = (x: number, parent: number, index: number, from: number, count: number, field: number, hold: readonly number[] | null) => {
-      w.part[fp] = x;
-      w.parent[fp] = parent;
-      w.index[fp] = index;
-      w.from[fp] = from;
-      w.count[fp] = count;
-      w.field[fp] = field;
-      for (let k = 0; k < W; k++) w.hold[fp * W + k] = hold === null ? -1 : hold[k]!;
-      fp++;
-    };
-    push(n - 1, -1, ROOT, 0, 0, 0, null);
+    pushFrame(W, fp++, n - 1, -1, ROOT, 0, 0, 0, null);
     const aroundHolds = w.aroundHolds;
     while (fp > 0) {
       fp--;
@@ -236,7 +244,7 @@ class MaskWalker {
       }
       const kind = kinds[x]!;
       if (kind === NOT) {
-        push(kids[kidStart[x]!]!, -1, INSIDE, 0, 0, 0, null);
+        pushFrame(W, fp++, kids[kidStart[x]!]!, -1, INSIDE, 0, 0, 0, null);
         continue;
       }
       if (kind !== AND && kind !== OR) continue;
@@ -280,7 +288,7 @@ class MaskWalker {
             // nothing to say about it, no parts
           } else if (k !== AND && k !== OR) {
             // Only an `and`/`or` reads what holds around it (a rule, a `not` do not).
-            push(y, x, i, 0, 0, 0, null);
+            pushFrame(W, fp++, y, x, i, 0, 0, 0, null);
           } else {
             this.others(i);
             const at = ap;
@@ -288,7 +296,7 @@ class MaskWalker {
             for (let j = 0; j < ops; j++) if (j !== i && kept[j] === 1) w.around[ap++] = kids[a + j]!;
             const inner = w.othersHolds;
             for (let k2 = 0; k2 < W; k2++) inner[k2] = inner[k2]! & aroundHolds[k2]!;
-            push(y, x, i, at, ap - at, aroundFields | this.othersFields, inner);
+            pushFrame(W, fp++, y, x, i, at, ap - at, aroundFields | this.othersFields, inner);
           }
           if (groups) this.suffixAdd(y);
         }
@@ -325,7 +333,7 @@ class MaskWalker {
         if (kept[i] === 0) continue;
         const y = kids[a + i]!;
         if (kinds[y] === LEAF && this.can(holds, y) && this.can(fails, y)) continue; // nothing to say about it, no parts
-        push(y, x, i, from, count, aroundFields, aroundHolds);
+        pushFrame(W, fp++, y, x, i, from, count, aroundFields, aroundHolds);
       }
     }
   }
@@ -436,6 +444,18 @@ class MaskWalker {
     }
     return out;
   }
+}
+
+/** Writes `MaskWalker`'s frame `fp` (`hold`: W words, null for every combination). */
+function pushFrame(W: number, fp: number, x: number, parent: number, index: number, from: number, count: number, field: number, hold: readonly number[] | null): void {
+  const w = maskWork;
+  w.part[fp] = x;
+  w.parent[fp] = parent;
+  w.index[fp] = index;
+  w.from[fp] = from;
+  w.count[fp] = count;
+  w.field[fp] = field;
+  for (let k = 0; k < W; k++) w.hold[fp * W + k] = hold === null ? -1 : hold[k]!;
 }
 
 /** `MaskWalker`'s frames and lists, kept between conditions (one walk at a time). */
