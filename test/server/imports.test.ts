@@ -3,6 +3,9 @@
  * bad rows are reported by the upload's line and field (never the server's temporary path); skipBad imports
  * the good rows; media types and empty bodies are refused clearly.
  */
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BACKENDS, expectProblem, openTestApi, type TestApi } from "./helpers.js";
@@ -171,16 +174,32 @@ describe.each(BACKENDS)("import jobs (Prefer: respond-async) on %s", (backend) =
     expectProblem(await api.call("GET", "/api/imports/nope"), 400, "invalid-request");
   });
 
-  it("refuses a fifth unfinished job with 429 and Retry-After", async () => {
-    const ids: string[] = [];
-    for (let i = 0; i < 4; i++) {
-      const r = await startAsync(rowsCsv(60_000, `j${i}-`));
-      expect(r.status).toBe(202);
-      ids.push(r.body.id);
+  it("refuses a fifth unfinished job with 429 and Retry-After, keeping no copy of its upload; a finished job's copy is gone", async () => {
+    // The uploads' private folders, in a temporary directory of this test's own (this process only).
+    const saved = process.env["TMPDIR"];
+    process.env["TMPDIR"] = mkdtempSync(join(tmpdir(), "segql-jobs-"));
+    const uploads = () => readdirSync(process.env["TMPDIR"]!).length;
+    try {
+      const ids: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        const r = await startAsync(rowsCsv(60_000, `j${i}-`));
+        expect(r.status).toBe(202);
+        ids.push(r.body.id);
+      }
+      const running = uploads();
+      const r = await startAsync(rowsCsv(10));
+      expect(expectProblem(r, 429, "too-many-requests").detail).toMatch(/^4 imports are already running/);
+      expect(r.headers.get("retry-after")).toBe("5");
+      expect(uploads()).toBe(running);
+      for (const id of ids) await api.call("DELETE", `/api/imports/${id}`);
+      const last = await startAsync(rowsCsv(10));
+      expect(last.status).toBe(202);
+      await until(last.body.id, ["done"]);
+      await expect.poll(uploads).toBe(0);
+    } finally {
+      rmSync(process.env["TMPDIR"]!, { recursive: true, force: true });
+      if (saved === undefined) delete process.env["TMPDIR"];
+      else process.env["TMPDIR"] = saved;
     }
-    const refused = expectProblem(await startAsync(rowsCsv(10)), 429, "too-many-requests");
-    expect(refused.detail).toMatch(/^4 imports are already running/);
-    for (const id of ids) await api.call("DELETE", `/api/imports/${id}`);
-    expect((await startAsync(rowsCsv(10))).status).toBe(202);
   });
 });

@@ -148,7 +148,14 @@ export function registerImportRoutes(app: Api, { store, limits, imports }: Route
           throw e;
         }
         if (prefersAsync(c.req.header("prefer"))) {
-          const job = imports.start(what, name, format, importUpload, cleanup);
+          let job;
+          try {
+            job = imports.start(what, name, format, importUpload, cleanup);
+          } catch (e) {
+            // Refused (too many running): the upload is not kept.
+            await cleanup();
+            throw e;
+          }
           c.header("Location", `/api/imports/${job.id}`);
           c.header("Preference-Applied", "respond-async");
           return c.json(job, 202);
