@@ -80,6 +80,8 @@ export function conditionWarnings<H>(root: TypedExpr, oracle: Oracle<H>, options
  * condition's warnings are few, and the reports of nearly every condition come in order already).
  */
 export function sortBySpan(ds: Diagnostic[]): Diagnostic[] {
+  // A document's many warnings, or a condition's many, out of order: quadratic no more (sort is stable too).
+  if (ds.length > 64) return ds.sort((a, b) => a.span.start - b.span.start);
   for (let i = 1; i < ds.length; i++) {
     const d = ds[i]!;
     const at = d.span.start;
