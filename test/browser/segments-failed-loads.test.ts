@@ -4,7 +4,8 @@
  * on the Contacts page, the segments table, Recently deleted, a segment's members and the static list form's
  * members, the failure is said where the rows were — none of the rows of the search before stay under it
  * as if they were its answer, and no count describes them — and Try again asks the same request again,
- * showing its rows once the server answers. A next page that fails says so under the rows, with Try again.
+ * showing its rows once the server answers. A next page that fails says so under the rows, with Try again;
+ * one that arrives after the search changed is dropped.
  * The rows shown after recovering are compared with the store's. No request leaves the server's origin.
  */
 import type { Page } from "playwright-core";
@@ -152,6 +153,32 @@ describe.skipIf(!hasChromium)(`segments web app: a list whose request fails, and
     }
     await expect.poll(async () => (await names()).sort()).toEqual(all);
     expect(await page.getByRole("button", { name: "Show more segments" }).count()).toBe(0);
+
+    // A next page that arrives after the search changed is the old search's: it is dropped.
+    await page.reload();
+    await page.getByTestId("segment-search").fill("Many");
+    await expect.poll(async () => (await names()).length).toBe(50);
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const nextPage = /\/api\/segments\?.*cursor=/;
+    await page.route(nextPage, async (route) => {
+      await held;
+      await route.continue();
+    });
+    try {
+      await page.getByRole("button", { name: "Show more segments" }).click();
+      await page.getByTestId("segment-search").fill("Many 1");
+      const narrower = (await server.store.listSegments({ search: "Many 1", limit: 1000 })).items.map((s) => s.name).sort();
+      await expect.poll(async () => (await names()).sort()).toEqual(narrower);
+      const answered = page.waitForResponse(nextPage);
+      release();
+      await answered;
+      await page.waitForTimeout(300);
+      expect((await names()).sort()).toEqual(narrower);
+    } finally {
+      release();
+      await page.unroute(nextPage);
+    }
   });
 
   it("Recently deleted: a failed search and a failed next page, each with Try again", async () => {
