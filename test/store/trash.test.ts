@@ -236,9 +236,25 @@ describe("a DuckDB file from before the trash", () => {
   });
 });
 
+/** A PGlite instance as these tests use it. */
+type Pglite = { exec(sql: string): Promise<unknown>; query(sql: string): Promise<{ rows: Record<string, unknown>[] }>; close(): Promise<void> };
+
+/**
+ * Goes on as a new role that may read and write the tables of `schema` but create nothing. (PGlite is one
+ * session: the temporary tables the owner made are dropped first, as another connection would not see them.)
+ */
+async function becomeTableUser(pg: Pglite, schema: string, role: string): Promise<void> {
+  await pg.exec(`DISCARD TEMP;
+    CREATE ROLE ${role} NOLOGIN;
+    GRANT USAGE ON SCHEMA ${schema} TO ${role};
+    GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${schema} TO ${role};
+    GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA ${schema} TO ${role};
+    SET ROLE ${role}`);
+}
+
 describe("a PostgreSQL store from before the trash", () => {
   it("gains the trash and the copies' table when opened, and an open with them all runs no DDL", async () => {
-    const pg = (await createPglite()) as unknown as { exec(sql: string): Promise<unknown>; query(sql: string): Promise<{ rows: Record<string, unknown>[] }>; close(): Promise<void> };
+    const pg = (await createPglite()) as unknown as Pglite;
     try {
       let store = await openStore({ pglite: pg as never, schema: crmSchema });
       await store.upsertContacts(PEOPLE);
@@ -253,16 +269,9 @@ describe("a PostgreSQL store from before the trash", () => {
       await store.close();
       // Opening again as a user who may read and write the tables but create none in the schema: the tables
       // are there, so the open creates nothing (PostgreSQL refuses even CREATE TABLE IF NOT EXISTS to them).
-      // (In the schema `public`: with a schema of its own, the open's CREATE SCHEMA IF NOT EXISTS needs that right.)
-      // (PGlite is one session: the temporary tables the owner made are dropped first, as another connection
-      // would not see them.)
-      await pg.exec(`DISCARD TEMP;
-        REVOKE CREATE ON SCHEMA public FROM PUBLIC;
-        CREATE ROLE segql_app NOLOGIN;
-        GRANT USAGE ON SCHEMA public TO segql_app;
-        GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO segql_app;
-        GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO segql_app;
-        SET ROLE segql_app`);
+      // (In the schema `public`; a schema of its own is the next test's.)
+      await pg.exec("REVOKE CREATE ON SCHEMA public FROM PUBLIC");
+      await becomeTableUser(pg, "public", "segql_app");
       expect((await pg.query("SELECT has_schema_privilege('public', 'CREATE') AS may")).rows[0]!["may"]).toBe(false);
       store = await openStore({ pglite: pg as never });
       try {
@@ -277,21 +286,16 @@ describe("a PostgreSQL store from before the trash", () => {
   });
 });
 
-
 describe("a PostgreSQL store in a schema of its own, opened by a user who may create nothing", () => {
   it("opens without CREATE SCHEMA when the schema is there", async () => {
-    const pg = (await createPglite()) as unknown as { exec(sql: string): Promise<unknown>; query(sql: string): Promise<{ rows: Record<string, unknown>[] }>; close(): Promise<void> };
+    const pg = (await createPglite()) as unknown as Pglite;
     try {
       let store = await openStore({ pglite: pg as never, pgSchema: "crm", schema: crmSchema });
       await store.upsertContacts(PEOPLE);
       const s = await store.createSegment({ name: "VIPs", kind: "static", members: ["a", "c"] });
       await store.close();
-      await pg.exec(`DISCARD TEMP; RESET search_path;
-        CREATE ROLE segql_crm NOLOGIN;
-        GRANT USAGE ON SCHEMA crm TO segql_crm;
-        GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA crm TO segql_crm;
-        GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA crm TO segql_crm;
-        SET ROLE segql_crm`);
+      await pg.exec("RESET search_path");
+      await becomeTableUser(pg, "crm", "segql_crm");
       expect((await pg.query("SELECT has_database_privilege(current_database(), 'CREATE') AS may")).rows[0]!["may"]).toBe(false);
       store = await openStore({ pglite: pg as never, pgSchema: "crm" });
       try {
