@@ -26,7 +26,7 @@ import { requireToken } from "./auth.js";
 import { ProblemError, problem, problemResponse, storeProblem, type Problem } from "./problems.js";
 import { registerContactRoutes } from "./routes/contacts.js";
 import { registerEvaluationRoutes } from "./routes/evaluation.js";
-import { registerImportRoutes } from "./routes/imports.js";
+import { registerImportHistoryRoutes, registerImportRoutes } from "./routes/imports.js";
 import { registerMemberRoutes } from "./routes/members.js";
 import { registerMetaRoutes } from "./routes/meta.js";
 import { registerRelateRoutes } from "./routes/relate.js";
@@ -191,6 +191,7 @@ export function createApp(options: AppOptions): OpenAPIHono {
   registerRelateRoutes(app, context);
   registerContactRoutes(app, context);
   registerImportRoutes(app, context);
+  registerImportHistoryRoutes(app, context);
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
     scheme: "bearer",

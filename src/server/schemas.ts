@@ -341,6 +341,42 @@ export const ImportJobIdParams = z.object({
     .openapi({ param: { name: "id", in: "path" }, example: "3b241101-e2bb-4255-8caf-4136c566a962" }),
 });
 
+/** One import of the store's history (`GET /api/import-history`). */
+export const ImportRecordSchema = z
+  .object({
+    id: z.number().int(),
+    kind: z.enum(["contacts", "events"]),
+    file: z.string().openapi({ description: "The file's name as its user gave it (`filename` of an upload; the path given to `segql import`)." }),
+    format: z.enum(["csv", "jsonl", "json", "parquet"]),
+    state: z.enum(["done", "failed", "cancelled"]).openapi({
+      description: "done: its rows were committed (with skipBad, the good ones); failed: bad rows (without skipBad) or an unreadable file, nothing written; cancelled: nothing written.",
+    }),
+    startedAt: z.string(),
+    finishedAt: z.string(),
+    by: z.string().nullable().openapi({ description: "Who ran it (`Segql-User`), if known." }),
+    rows: z.number().int().openapi({ description: "Rows read." }),
+    inserted: z.number().int(),
+    updated: z.number().int(),
+    skipBad: z.boolean(),
+    bad: ImportReportSchema.shape.bad.openapi({ description: "The first 100 bad rows, by file, line and field." }),
+    badCount: z.number().int(),
+    entered: z.number().int().nullable().openapi({ description: "Memberships entered in the refresh after a done import (null: not known)." }),
+    exited: z.number().int().nullable().openapi({ description: "Memberships exited in that refresh (null: not known)." }),
+  })
+  .openapi("ImportRecord");
+
+/** A page of the import history. */
+export const ImportRecordPageSchema = z.object({ items: z.array(ImportRecordSchema), next: z.string().nullable() }).openapi("ImportRecordPage");
+
+/** Path parameter of an import of the history. */
+export const ImportRecordIdParams = z.object({
+  id: z
+    .string()
+    .regex(/^[1-9]\d{0,14}$/, "an import's id is a positive whole number")
+    .transform(Number)
+    .openapi({ param: { name: "id", in: "path" }, type: "integer", example: 3 }),
+});
+
 const MembershipChangeSchema = z
   .object({
     seq: z.number().int(),
@@ -491,6 +527,12 @@ export const ListSegmentsQuery = z.strictObject({
 export const ListDeletedQuery = z.strictObject({
   search: z.string().max(200).optional().openapi({ description: "Only segments whose name contains this text (ignoring case)." }),
   limit: intQuery(1, 1000, "Page size (default 100)."),
+  cursor: cursorQuery,
+});
+
+/** Query of `GET /api/import-history`. */
+export const ImportHistoryQuery = z.strictObject({
+  limit: intQuery(1, 1000, "Page size (default 50)."),
   cursor: cursorQuery,
 });
 

@@ -9,8 +9,9 @@
  *   `segql_membership_changes` (its `seq` from the sequence `segql_change_seq`);
  * - the trash: `segql_deleted_segments` (a deleted segment's row, with when and by whom) and
  *   `segql_deleted_members` (a deleted static segment's list); its versions stay in `segql_segment_versions`;
- * - `segql_segment_copies`: what a duplicate was copied from (the source's id, version and name then).
- * The last three were added after format 1 was released, without a new format: a store from before them
+ * - `segql_segment_copies`: what a duplicate was copied from (the source's id, version and name then);
+ * - `segql_imports`: the import history (one row per import that read rows, committed or not).
+ * The last four were added after format 1 was released, without a new format: a store from before them
  * gains them when it is opened, and an older segql reads a store that has them (it ignores them).
  *
  * Instants of segql's own tables are BIGINT epoch milliseconds (the same on both backends).
@@ -28,7 +29,7 @@ import { schemaToJson } from "./schema-json.js";
 export const STORE_FORMAT = 1;
 
 /** segql's own tables, for the statements that need every one. */
-export const STORE_TABLES = ["segql_meta", "segql_segments", "segql_segment_versions", "segql_static_members", "segql_memberships", "segql_membership_changes", "segql_deleted_segments", "segql_deleted_members", "segql_segment_copies"] as const;
+export const STORE_TABLES = ["segql_meta", "segql_segments", "segql_segment_versions", "segql_static_members", "segql_memberships", "segql_membership_changes", "segql_deleted_segments", "segql_deleted_members", "segql_segment_copies", "segql_imports"] as const;
 
 /**
  * segql's own tables. On DuckDB the membership tables and the change log have no primary key and the log
@@ -71,6 +72,11 @@ const LATER_TABLES: Record<string, string> = {
        member_count BIGINT NOT NULL)`,
   segql_deleted_members: `CREATE TABLE IF NOT EXISTS segql_deleted_members (segment_id BIGINT NOT NULL, contact_key TEXT NOT NULL)`,
   segql_segment_copies: `CREATE TABLE IF NOT EXISTS segql_segment_copies (segment_id BIGINT PRIMARY KEY, source_id BIGINT NOT NULL, source_version INTEGER NOT NULL, source_name TEXT NOT NULL)`,
+  segql_imports: `CREATE TABLE IF NOT EXISTS segql_imports (
+       id BIGINT PRIMARY KEY, kind TEXT NOT NULL, file TEXT NOT NULL, format TEXT NOT NULL, state TEXT NOT NULL,
+       started_at BIGINT NOT NULL, finished_at BIGINT NOT NULL, by_user TEXT,
+       rows_read BIGINT NOT NULL, inserted BIGINT NOT NULL, updated BIGINT NOT NULL, skip_bad BOOLEAN NOT NULL,
+       bad TEXT NOT NULL, bad_count BIGINT NOT NULL, entered BIGINT, exited BIGINT)`,
 };
 
 /**
@@ -101,7 +107,16 @@ export async function migrate(tx: SqlRunner, physical: Physical, backend: "duckd
     return given;
   }
   // Migrations from older formats go here, one step per format, inside this transaction.
-  for (const [name, ddl] of Object.entries(LATER_TABLES)) if (!present.has(name)) await tx.exec(ddl);
+  for (const [name, ddl] of Object.entries(LATER_TABLES)) {
+    if (present.has(name)) continue;
+    try {
+      await tx.exec(ddl);
+    } catch (e) {
+      // A role that may read and write the tables but not create any (see `tablesPresent`) cannot add a
+      // table a newer segql needs; say who can.
+      throw new InvalidInputError([{ path: "", message: `this store was made by an older segql and needs the table ${name} added: open it once as a role allowed to create tables in its schema (${(e as Error).message.split("\n")[0]})` }]);
+    }
+  }
   const stored = readStoredSchema(meta.get("schema"));
   if (given) {
     const differences = schemaDifferences(schemaToJson(stored), schemaToJson(given));

@@ -51,7 +51,7 @@ export class StoreError extends Error {
 /** A segment (by id or name), contact (by key) or segment version that does not exist. */
 export class NotFoundError extends StoreError {
   constructor(
-    readonly what: "segment" | "deleted segment" | "contact" | "version",
+    readonly what: "segment" | "deleted segment" | "contact" | "version" | "import",
     /** The id, name or key asked for. */
     readonly ref: string | number,
     /** The message, where the default (`no segment #3`) would not say enough. */

@@ -14,10 +14,10 @@ import { createReadStream, statSync } from "node:fs";
 import { createGunzip } from "node:zlib";
 import { extname } from "node:path";
 import { DataError, readCsv, readJsonArray, readJsonLines } from "../data/readers.js";
-import type { SqlRunner } from "./adapter.js";
+import { num, type SqlRunner } from "./adapter.js";
 import type { Ctx } from "./context.js";
 import { CancelledError, InvalidInputError, type InputProblem } from "./errors.js";
-import type { ImportOptions, ImportReport, RefreshResult } from "./types.js";
+import type { ImportOptions, ImportRecord, ImportReport, RefreshResult } from "./types.js";
 import { encodeContacts, encodeEvents, existingKeys, insertEvents, upsertContacts } from "./writes.js";
 
 /** Records per write batch. */
@@ -54,17 +54,20 @@ class AbortImport extends Error {}
 /** Imports a file into the contacts or events table, then refreshes (see the file comment). */
 export async function importFile(ctx: Ctx, what: "contacts" | "events", file: string, options: ImportOptions, refresh: () => Promise<RefreshResult[]>): Promise<ImportReport> {
   if (typeof file !== "string" || file === "") throw new InvalidInputError([{ path: "file", message: "expected a file name" }]);
+  // The name the user knows the file by, in every problem and the history (a server's upload is a temporary file).
+  const label = options.name ?? file;
   try {
-    if (!statSync(file).isFile()) throw new InvalidInputError([{ path: file, file, message: "not a file" }]);
+    if (!statSync(file).isFile()) throw new InvalidInputError([{ path: label, file: label, message: "not a file" }]);
   } catch (e) {
     if (e instanceof InvalidInputError) throw e;
-    throw new InvalidInputError([{ path: file, file, message: (e as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : `cannot read it: ${(e as Error).message}` }]);
+    throw new InvalidInputError([{ path: label, file: label, message: (e as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : `cannot read it: ${(e as Error).message.split(file).join(label)}` }]);
   }
-  const format = importFormat(file, options.format);
+  const format = importFormat(label, options.format);
   const cancelled = () => {
-    if (options.signal?.aborted) throw new CancelledError(`the import of ${file}`);
+    if (options.signal?.aborted) throw new CancelledError(`the import of ${label}`);
   };
   cancelled();
+  const startedAt = ctx.clock();
   const total = options.onProgress ? await countRecords(file, format) : null;
   const bad: InputProblem[] = [];
   let badCount = 0;
@@ -75,8 +78,24 @@ export async function importFile(ctx: Ctx, what: "contacts" | "events", file: st
   let rows = 0;
   let inserted = 0;
   let updated = 0;
+  const history = (state: ImportRecord["state"]): ImportRow => ({
+    kind: what,
+    file: label,
+    format,
+    state,
+    startedAt,
+    finishedAt: ctx.clock(),
+    by: options.by ?? null,
+    rows,
+    inserted: state === "done" ? inserted : 0,
+    updated: state === "done" ? updated : 0,
+    skipBad: options.skipBad === true,
+    bad: byLine(bad),
+    badCount,
+  });
+  let id: number;
   try {
-    await ctx.adapter.write(async (tx) => {
+    id = await ctx.adapter.write(async (tx) => {
       let batch: FileRecord[] = [];
       const flush = async () => {
         cancelled();
@@ -85,12 +104,12 @@ export async function importFile(ctx: Ctx, what: "contacts" | "events", file: st
         batch = [];
         // Once a row is bad (without skipBad) the import will be rolled back: only check the rest.
         const mayWrite = () => badCount === 0 || options.skipBad === true;
-        const counts = what === "contacts" ? await contactBatch(ctx, tx, file, records, addBad, mayWrite) : await eventBatch(ctx, tx, file, records, addBad, mayWrite);
+        const counts = what === "contacts" ? await contactBatch(ctx, tx, label, records, addBad, mayWrite) : await eventBatch(ctx, tx, label, records, addBad, mayWrite);
         inserted += counts.inserted;
         updated += counts.updated;
       };
       try {
-        for await (const rec of records(ctx, file, format, what, addBad)) {
+        for await (const rec of records(ctx, file, label, format, what, addBad)) {
           // Checked per row as well as per batch: a file of bad rows writes no batch.
           if ((rows & 1023) === 0) cancelled();
           rows++;
@@ -103,7 +122,7 @@ export async function importFile(ctx: Ctx, what: "contacts" | "events", file: st
       } catch (e) {
         if (!(e instanceof DataError)) throw e;
         // The file cannot be read on from here (JSON syntax, an unclosed quote): report where, stop.
-        addBad({ path: `${file}:${e.line}`, file, line: e.line, ...(e.field !== undefined ? { field: e.field } : {}), message: e.reason });
+        addBad({ path: `${label}:${e.line}`, file: label, line: e.line, ...(e.field !== undefined ? { field: e.field } : {}), message: e.reason });
         if (options.skipBad !== true) throw new AbortImport();
       }
       await flush();
@@ -111,14 +130,62 @@ export async function importFile(ctx: Ctx, what: "contacts" | "events", file: st
       if (badCount > 0 && options.skipBad !== true) throw new AbortImport();
       // The last moment a cancel rolls the rows back.
       cancelled();
+      // In the same transaction as the rows: the history says `done` exactly when they are committed.
+      return recordImport(tx, history("done"));
     });
   } catch (e) {
-    if (e instanceof AbortImport) throw new InvalidInputError(byLine(bad), badCount);
-    throw e;
+    const failure = e instanceof AbortImport ? new InvalidInputError(byLine(bad), badCount) : e;
+    if (failure instanceof InvalidInputError || failure instanceof CancelledError) {
+      // Nothing was written; the history keeps what went wrong. A failure to record it must not hide why
+      // the import failed, so it is left out then.
+      const row = history(failure instanceof CancelledError ? "cancelled" : "failed");
+      await ctx.adapter.write((tx) => recordImport(tx, row)).catch(() => undefined);
+    }
+    throw failure;
   }
   options.onRefreshing?.();
   const refreshed = inserted + updated > 0 ? await refresh() : [];
-  return { file, rows, inserted, updated, bad: byLine(bad), badCount, refreshed };
+  const entered = refreshed.reduce((n, r) => n + r.entered, 0);
+  const exited = refreshed.reduce((n, r) => n + r.exited, 0);
+  await ctx.adapter.write((tx) => tx.query("UPDATE segql_imports SET entered = $1, exited = $2 WHERE id = $3", [entered, exited, id]));
+  return { file: label, rows, inserted, updated, bad: byLine(bad), badCount, refreshed };
+}
+
+/** An import's history row before it has an id (see `ImportRecord`; instants as epoch milliseconds). */
+type ImportRow = Omit<ImportRecord, "id" | "startedAt" | "finishedAt" | "entered" | "exited"> & { startedAt: number; finishedAt: number };
+
+/** Adds `row` to the import history; returns its id (ids only grow: writes hold the store's write lock). */
+async function recordImport(tx: SqlRunner, row: ImportRow): Promise<number> {
+  const id = num((await tx.query("SELECT COALESCE(MAX(id), 0) + 1 AS id FROM segql_imports"))[0]?.["id"]);
+  await tx.query(
+    `INSERT INTO segql_imports (id, kind, file, format, state, started_at, finished_at, by_user, rows_read, inserted, updated, skip_bad, bad, bad_count)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+    [id, row.kind, row.file, row.format, row.state, row.startedAt, row.finishedAt, row.by, row.rows, row.inserted, row.updated, row.skipBad, JSON.stringify(row.bad), row.badCount],
+  );
+  return id;
+}
+
+/** An import history row as the store reads it back. */
+export function importRecordOf(r: Record<string, unknown>): ImportRecord {
+  const orNull = (v: unknown) => (v === null || v === undefined ? null : num(v));
+  return {
+    id: num(r["id"]),
+    kind: String(r["kind"]) as ImportRecord["kind"],
+    file: String(r["file"]),
+    format: String(r["format"]) as ImportRecord["format"],
+    state: String(r["state"]) as ImportRecord["state"],
+    startedAt: new Date(num(r["started_at"])).toISOString(),
+    finishedAt: new Date(num(r["finished_at"])).toISOString(),
+    by: r["by_user"] === null || r["by_user"] === undefined ? null : String(r["by_user"]),
+    rows: num(r["rows_read"]),
+    inserted: num(r["inserted"]),
+    updated: num(r["updated"]),
+    skipBad: r["skip_bad"] === true,
+    bad: JSON.parse(String(r["bad"])) as InputProblem[],
+    badCount: num(r["bad_count"]),
+    entered: orNull(r["entered"]),
+    exited: orNull(r["exited"]),
+  };
 }
 
 /** Problems in file order (a batch reports its rows' problems before the contact-key checks). */
@@ -135,19 +202,19 @@ function located(file: string, batch: readonly FileRecord[], problems: InputProb
   });
 }
 
-async function contactBatch(ctx: Ctx, tx: SqlRunner, file: string, batch: FileRecord[], addBad: (p: InputProblem) => void, mayWrite: () => boolean): Promise<{ inserted: number; updated: number }> {
+async function contactBatch(ctx: Ctx, tx: SqlRunner, label: string, batch: FileRecord[], addBad: (p: InputProblem) => void, mayWrite: () => boolean): Promise<{ inserted: number; updated: number }> {
   const text = batch[0]?.text ?? false;
   const { writes, problems } = encodeContacts(ctx, batch.map((r) => r.values), undefined, text);
-  for (const p of located(file, batch, problems, !text && /\.parquet$/i.test(file))) addBad(p);
+  for (const p of located(label, batch, problems, !text && /\.parquet$/i.test(label))) addBad(p);
   if (!mayWrite() || writes.size === 0) return { inserted: 0, updated: 0 };
   return upsertContacts(ctx, tx, writes);
 }
 
-async function eventBatch(ctx: Ctx, tx: SqlRunner, file: string, batch: FileRecord[], addBad: (p: InputProblem) => void, mayWrite: () => boolean): Promise<{ inserted: number; updated: number }> {
+async function eventBatch(ctx: Ctx, tx: SqlRunner, label: string, batch: FileRecord[], addBad: (p: InputProblem) => void, mayWrite: () => boolean): Promise<{ inserted: number; updated: number }> {
   const ev = ctx.schema.events!;
   const { writes, problems } = encodeEvents(ctx, batch.map((r) => r.values));
-  const parquet = /\.parquet$/i.test(file);
-  for (const p of located(file, batch, problems, parquet)) addBad(p);
+  const parquet = /\.parquet$/i.test(label);
+  for (const p of located(label, batch, problems, parquet)) addBad(p);
   // Which encoded rows came from which records: encodeEvents keeps the good ones in order.
   const bad = new Set(problems.map((p) => Number(/^rows\[(\d+)\]/.exec(p.path)?.[1] ?? -1)));
   const lines = batch.filter((_, i) => !bad.has(i)).map((r) => r.line);
@@ -155,7 +222,7 @@ async function eventBatch(ctx: Ctx, tx: SqlRunner, file: string, batch: FileReco
   const keep: number[] = [];
   writes.keys.forEach((k, i) => {
     if (known.has(k)) keep.push(i);
-    else addBad({ path: `${file}:${lines[i]}`, file, line: lines[i]!, field: ev.contactKey, message: `${parquet ? `row ${lines[i]}: ` : ""}no contact ${JSON.stringify(k)} (import the contacts first)` });
+    else addBad({ path: `${label}:${lines[i]}`, file: label, line: lines[i]!, field: ev.contactKey, message: `${parquet ? `row ${lines[i]}: ` : ""}no contact ${JSON.stringify(k)} (import the contacts first)` });
   });
   if (!mayWrite() || keep.length === 0) return { inserted: 0, updated: 0 };
   await insertEvents(ctx, tx, { rows: keep.map((i) => writes.rows[i]!), keys: keep.map((i) => writes.keys[i]!) });
@@ -163,12 +230,12 @@ async function eventBatch(ctx: Ctx, tx: SqlRunner, file: string, batch: FileReco
 }
 
 /** The records of a file, as objects keyed by column. */
-async function* records(ctx: Ctx, file: string, format: Format, what: "contacts" | "events", addBad: (p: InputProblem) => void): AsyncGenerator<FileRecord> {
+async function* records(ctx: Ctx, file: string, label: string, format: Format, what: "contacts" | "events", addBad: (p: InputProblem) => void): AsyncGenerator<FileRecord> {
   if (format === "jsonl" || format === "json") {
     const source = format === "jsonl" ? readJsonLines(file) : readJsonArray(file);
     for await (const { value, line } of source) {
       if (typeof value !== "object" || value === null || Array.isArray(value)) {
-        addBad({ path: `${file}:${line}`, file, line, message: `expected a JSON object, found ${Array.isArray(value) ? "an array" : JSON.stringify(value)}` });
+        addBad({ path: `${label}:${line}`, file: label, line, message: `expected a JSON object, found ${Array.isArray(value) ? "an array" : JSON.stringify(value)}` });
         continue;
       }
       yield { values: value as Record<string, unknown>, line, text: false };
@@ -188,13 +255,13 @@ async function* records(ctx: Ctx, file: string, format: Format, what: "contacts"
         if (!header.includes(keyName)) throw new DataError(file, rec.line, `the header has no column ${JSON.stringify(keyName)} (the ${what === "contacts" ? "key" : "contact key"}); it has ${header.map((h) => JSON.stringify(h)).join(", ")}`);
         const unknown = header.filter((h) => !known.includes(h));
         if (unknown.length > 0) {
-          addBad({ path: `${file}:${rec.line}`, file, line: rec.line, message: `unknown column${unknown.length > 1 ? "s" : ""} ${unknown.map((u) => JSON.stringify(u)).join(", ")} (not in the schema; left out)` });
+          addBad({ path: `${label}:${rec.line}`, file: label, line: rec.line, message: `unknown column${unknown.length > 1 ? "s" : ""} ${unknown.map((u) => JSON.stringify(u)).join(", ")} (not in the schema; left out)` });
           skip = new Set(unknown);
         }
         continue;
       }
       if (rec.cells.length !== header.length) {
-        addBad({ path: `${file}:${rec.line}`, file, line: rec.line, message: `expected ${header.length} cells as in the header, found ${rec.cells.length}` });
+        addBad({ path: `${label}:${rec.line}`, file: label, line: rec.line, message: `expected ${header.length} cells as in the header, found ${rec.cells.length}` });
         continue;
       }
       const values: Record<string, unknown> = {};
@@ -207,7 +274,7 @@ async function* records(ctx: Ctx, file: string, format: Format, what: "contacts"
           try {
             values[h] = JSON.parse(cell);
           } catch {
-            addBad({ path: `${file}:${rec.line}`, file, line: rec.line, field: h, message: "expected a JSON object of properties" });
+            addBad({ path: `${label}:${rec.line}`, file: label, line: rec.line, field: h, message: "expected a JSON object of properties" });
             ok = false;
           }
           return;
@@ -231,7 +298,7 @@ async function* records(ctx: Ctx, file: string, format: Format, what: "contacts"
     try {
       result = await con.stream("SELECT * FROM read_parquet($1)", [file]);
     } catch (e) {
-      throw new DataError(file, 0, `not a readable Parquet file (${(e as Error).message.split("\n")[0]})`);
+      throw new DataError(file, 0, `not a readable Parquet file (${(e as Error).message.split("\n")[0]!.split(file).join(label)})`);
     }
     let row = 0;
     for await (const chunk of result.yieldRowObjectJs()) {

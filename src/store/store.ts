@@ -26,7 +26,7 @@ import {
   UnknownKeysError,
 } from "./errors.js";
 import { diffConditions, preview, typedCondition, why } from "./evaluation.js";
-import { importFile } from "./imports.js";
+import { importFile, importRecordOf } from "./imports.js";
 import { applyDiff, changeOf, loadContacts, reevaluate, refreshSegment, resetDiff, type MemberTable } from "./membership.js";
 import { duckdbPhysical, postgresPhysical } from "./physical.js";
 import { openPglite, openPostgres } from "./postgres.js";
@@ -50,7 +50,9 @@ import type {
   EventInput,
   ExpressionCheck,
   ImportOptions,
+  ImportRecord,
   ImportReport,
+  ListImportsOptions,
   KeyLookup,
   ListDeletedOptions,
   EmptyTrashOptions,
@@ -830,6 +832,24 @@ export class SqlStore implements Store {
     return importFile(this.ctx, "events", file, options, () => this.refresh({ by: options.by ?? null }));
   }
 
+  async listImports(options: ListImportsOptions = {}): Promise<Page<ImportRecord>> {
+    const limit = clampInt(options.limit, 50, 1, 1000, "limit");
+    // Ids only grow, so a page ends at an id and the next starts below it, whatever is imported meanwhile.
+    const below = options.cursor ? decodeImportCursor(options.cursor) : null;
+    return this.db.read(async (tx) => {
+      const rows = await tx.query(`SELECT * FROM segql_imports${below !== null ? " WHERE id < $2" : ""} ORDER BY id DESC LIMIT $1`, below !== null ? [limit + 1, below] : [limit + 1]);
+      const items = rows.slice(0, limit).map(importRecordOf);
+      return { items, next: rows.length > limit ? encodeImportCursor(items[items.length - 1]!.id) : null };
+    });
+  }
+
+  async getImport(id: number): Promise<ImportRecord> {
+    if (!Number.isSafeInteger(id)) throw new InvalidInputError([{ path: "id", message: `expected an import id (an integer), found ${JSON.stringify(id)}` }]);
+    const row = await this.db.read(async (tx) => (await tx.query("SELECT * FROM segql_imports WHERE id = $1", [id]))[0]);
+    if (!row) throw new NotFoundError("import", id);
+    return importRecordOf(row);
+  }
+
   async stats(): Promise<StoreStats> {
     return this.db.read(async (tx) => {
       const one = async (sql: string) => num((await tx.query(sql))[0]?.["n"]);
@@ -1055,6 +1075,16 @@ function decodeCursor(c: unknown): { name: string; id: number } {
     // fall through
   }
   throw new InvalidInputError([{ path: "cursor", message: "not a cursor this store gave out" }]);
+}
+
+function encodeImportCursor(id: number): string {
+  return Buffer.from(`i${id}`, "utf8").toString("base64url");
+}
+
+function decodeImportCursor(c: unknown): number {
+  const m = /^i(\d{1,15})$/.exec(Buffer.from(String(c), "base64url").toString("utf8"));
+  if (!m) throw new InvalidInputError([{ path: "cursor", message: "not a cursor this store gave out" }]);
+  return Number(m[1]);
 }
 
 function encodeDeletedCursor(at: number, id: number): string {

@@ -464,6 +464,11 @@ export interface ImportOptions extends WriteOptions {
    * `CancelledError` is thrown. Once the rows are committed (`onRefreshing`), the import finishes.
    */
   signal?: AbortSignal;
+  /**
+   * The file's name as its user knows it, used for it in the report, its problems (`leads.csv:12`) and the
+   * import history (default: `file`): a server names an upload so, never by its temporary path.
+   */
+  name?: string;
 }
 
 /** What an import did. */
@@ -478,6 +483,41 @@ export interface ImportReport {
   badCount: number;
   /** The refresh the import triggered (every dynamic segment). */
   refreshed: RefreshResult[];
+}
+
+/**
+ * One import in the store's history (`listImports`): every import that read rows, whether its rows were
+ * committed (`done`) or not (`failed`: bad rows without `skipBad`, or the file could not be read on;
+ * `cancelled`). Kept until the store is deleted; `bad` holds the first 100 bad rows, `badCount` all.
+ */
+export interface ImportRecord {
+  id: number;
+  kind: "contacts" | "events";
+  /** The file's name as given (`ImportOptions.name`, else its path). */
+  file: string;
+  format: "csv" | "jsonl" | "json" | "parquet";
+  state: "done" | "failed" | "cancelled";
+  startedAt: string;
+  finishedAt: string;
+  by: string | null;
+  /** Rows read. */
+  rows: number;
+  inserted: number;
+  updated: number;
+  skipBad: boolean;
+  bad: InputProblem[];
+  badCount: number;
+  /** Memberships the refresh after a `done` import changed (null: not known, e.g. the refresh failed). */
+  entered: number | null;
+  exited: number | null;
+}
+
+/** Options of `listImports`. */
+export interface ListImportsOptions {
+  /** Page size (default 50, at most 1000). */
+  limit?: number;
+  /** The `next` cursor of the previous page. */
+  cursor?: string | null;
 }
 
 /** Counts of what the store holds. */
@@ -636,6 +676,10 @@ export interface Store {
   importContacts(file: string, options?: ImportOptions): Promise<ImportReport>;
   /** Imports events from a CSV, JSONL, JSON or Parquet file, then refreshes every dynamic segment. */
   importEvents(file: string, options?: ImportOptions): Promise<ImportReport>;
+  /** The import history, the latest first, a page at a time (see `ImportRecord`). */
+  listImports(options?: ListImportsOptions): Promise<Page<ImportRecord>>;
+  /** One import of the history; `NotFoundError` when there is none with this id. */
+  getImport(id: number): Promise<ImportRecord>;
   stats(): Promise<StoreStats>;
 
   /** Closes the database (waits for running operations). Later calls fail. */

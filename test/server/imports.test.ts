@@ -48,6 +48,33 @@ describe.each(BACKENDS)("imports API on %s", (backend) => {
     expect(JSON.stringify(skipped.body)).not.toMatch(/segql-import-/);
   });
 
+  it("keeps every import in the history, by the upload's name and its writer, failed ones with their bad rows", async () => {
+    const s = await api.call("POST", "/api/segments", { json: { name: "Rich", kind: "dynamic", expression: "ltv > 100" } });
+    await api.call("POST", "/api/contacts/import?filename=leads.csv", { raw: "id,ltv\nc1,500\nc2,5\n", headers: { "content-type": "text/csv", "segql-user": "ann" } });
+    const refused = expectProblem(await api.call("POST", "/api/contacts/import?filename=march.csv", { raw: "id,ltv\nc3,lots\n", headers: { "content-type": "text/csv" } }), 422, "invalid-input");
+    const history = await api.call("GET", "/api/import-history");
+    expect(history.status).toBe(200);
+    expect(history.body.next).toBeNull();
+    expect(history.body.items).toMatchObject([
+      { file: "march.csv", state: "failed", rows: 1, inserted: 0, badCount: 1, by: null, entered: null },
+      { file: "leads.csv", state: "done", rows: 2, inserted: 2, by: "ann", entered: 1, exited: 0, kind: "contacts", format: "csv" },
+    ]);
+    // The failure's rows, as the 422 gave them, by the upload's name: never the server's temporary file.
+    expect(history.body.items[0].bad).toEqual(refused.problems);
+    expect(JSON.stringify(history.body)).not.toMatch(/segql-import-|\/tmp\//);
+    const one = await api.call("GET", `/api/import-history/${history.body.items[1].id}`);
+    expect(one.body).toEqual(history.body.items[1]);
+    expect((await api.call("GET", `/api/segments/${s.body.id}`)).body.memberCount).toBe(1);
+    // Pages, and the cursor is checked; ids are whole numbers; an unknown one is a 404.
+    const first = await api.call("GET", "/api/import-history?limit=1");
+    expect(first.body.items).toEqual(history.body.items.slice(0, 1));
+    const second = await api.call("GET", `/api/import-history?limit=1&cursor=${first.body.next}`);
+    expect(second.body).toEqual({ items: history.body.items.slice(1), next: null });
+    expectProblem(await api.call("GET", "/api/import-history?cursor=abc"), 400, "invalid-request");
+    expectProblem(await api.call("GET", "/api/import-history/x1"), 400, "invalid-request");
+    expect(expectProblem(await api.call("GET", "/api/import-history/999"), 404, "not-found").detail).toBe("no import #999");
+  });
+
   it("refuses unknown media types, empty bodies and bad options", async () => {
     expectProblem(await api.call("POST", "/api/contacts/import", { raw: "id\nc1\n", headers: { "content-type": "text/plain" } }), 415, "unsupported-media-type");
     expectProblem(await api.call("POST", "/api/contacts/import", { raw: "id\nc1\n" }), 415, "unsupported-media-type");

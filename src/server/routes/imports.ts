@@ -14,10 +14,11 @@ import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CancelledError, InvalidInputError, type ImportOptions, type ImportReport, type InputProblem } from "../../store/index.js";
+import type { ImportOptions, ImportReport } from "../../store/index.js";
 import type { ImportJobControl } from "../import-jobs.js";
 import { ProblemError } from "../problems.js";
-import { ImportJobIdParams, ImportJobListSchema, ImportJobSchema, ImportReportSchema, WriteHeaders } from "../schemas.js";
+import { wrapCursor, unwrapCursor } from "../cursor.js";
+import { ImportHistoryQuery, ImportJobIdParams, ImportJobListSchema, ImportJobSchema, ImportRecordIdParams, ImportRecordPageSchema, ImportRecordSchema, ImportReportSchema, WriteHeaders } from "../schemas.js";
 import { jsonResponse, problemResponses, writer, type Api, type RouteContext } from "./kit.js";
 
 type Format = "csv" | "jsonl" | "json" | "parquet";
@@ -126,19 +127,11 @@ export function registerImportRoutes(app: Api, { store, limits, imports }: Route
         const dir = await mkdtemp(join(tmpdir(), "segql-import-"));
         const file = join(dir, `upload.${format}`);
         const cleanup = () => rm(dir, { recursive: true, force: true });
-        const rename = (text: string) => text.split(file).join(name);
-        const renamed = (p: InputProblem): InputProblem => ({ ...p, path: rename(p.path), message: rename(p.message), ...(p.file !== undefined ? { file: rename(p.file) } : {}) });
         const by = writer(c);
         const importUpload = async (control?: ImportJobControl): Promise<ImportReport> => {
-          const options: ImportOptions = { format, skipBad: q.skipBad ?? false, by, ...(control ?? {}) };
-          try {
-            const report = what === "contacts" ? await store.importContacts(file, options) : await store.importEvents(file, options);
-            return { ...report, file: name, bad: report.bad.map(renamed) };
-          } catch (e) {
-            if (e instanceof InvalidInputError) throw new InvalidInputError(e.problems.map(renamed), e.total);
-            if (e instanceof CancelledError) throw new CancelledError(`the import of ${name}`);
-            throw e;
-          }
+          // `name`: the store reports and records the upload by the user's name for it, never by `file`.
+          const options: ImportOptions = { format, skipBad: q.skipBad ?? false, by, name, ...(control ?? {}) };
+          return what === "contacts" ? store.importContacts(file, options) : store.importEvents(file, options);
         };
         try {
           if (gzipped) await gunzipTo(bytes, file, limits.importBytes * GZIP_EXPANSION_LIMIT);
@@ -216,6 +209,39 @@ export function registerImportRoutes(app: Api, { store, limits, imports }: Route
       if (!job) throw new ProblemError("not-found", `no import job ${id} (jobs are kept an hour after they finish, and forgotten when the server restarts)`);
       return c.json(job, 200);
     },
+  );
+}
+
+/** Registers the import history's routes: every import that read rows, from the API or `segql import`. */
+export function registerImportHistoryRoutes(app: Api, { store }: RouteContext): void {
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/import-history",
+      tags: ["contacts"],
+      summary: "The import history",
+      description:
+        "Every import that read rows, the latest first, a page at a time: what it read and wrote, who ran it, and for one that wrote nothing its bad rows (`failed`) or that it was `cancelled`. Kept in the store, so a restart keeps it; imports by `segql import` are in it too.",
+      request: { query: ImportHistoryQuery },
+      responses: { 200: jsonResponse(ImportRecordPageSchema, "A page of the history"), ...problemResponses(400) },
+    }),
+    async (c) => {
+      const q = c.req.valid("query");
+      const page = await store.listImports({ limit: q.limit ?? 50, cursor: unwrapCursor("import-history", q.cursor) });
+      return c.json({ items: page.items, next: wrapCursor("import-history", page.next) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/import-history/{id}",
+      tags: ["contacts"],
+      summary: "One import of the history",
+      request: { params: ImportRecordIdParams },
+      responses: { 200: jsonResponse(ImportRecordSchema, "The import"), ...problemResponses(400, 404) },
+    }),
+    async (c) => c.json(await store.getImport(c.req.valid("param").id), 200),
   );
 }
 
