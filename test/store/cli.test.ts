@@ -170,3 +170,29 @@ describe("segql segments / import / schema", { timeout: 60_000 }, () => {
     expect((await segql(["schema", "infer"])).code).toBe(2);
   });
 });
+
+describe("segql import history", { timeout: 60_000 }, () => {
+  const db = `${tmp.dir}/history.duckdb`;
+  const run = (...args: string[]) => segql([...args, "--db", db]);
+  const bad = tmp.file("bad.csv", "id,plan,ltv\nd,Gold,1\ne,Pro,lots\n");
+
+  it("lists the imports the latest first, and one with its bad rows; refuses bad arguments (2)", async () => {
+    expect((await run("import", "contacts", contacts, "--schema", schema, "--by", "ann")).code).toBe(0);
+    expect((await run("import", "contacts", bad)).code).toBe(1);
+    const list = await run("import", "history");
+    expect(list.code).toBe(0);
+    const lines = list.stdout.split("\n");
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(new RegExp(`^#2  \\S+Z  contacts  ${bad.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}  failed: 2 bad rows of 2, nothing imported$`));
+    expect(lines[1]).toMatch(/^#1 {2}\S+Z {2}contacts {2}\S+contacts\.csv {2}done: 3 rows, 3 added, 0 updated; segments \+0 -0 \(by ann\)$/);
+    const one = await run("import", "history", "#2");
+    expect(one.stdout.split("\n").slice(1)).toEqual([`  ${bad}:2: field "plan": expected one of "Free", "Pro", found "Gold"`, `  ${bad}:3: field "ltv": expected a number, found "lots"`]);
+    const json = JSON.parse((await run("import", "history", "--json", "--limit", "1")).stdout);
+    expect(json).toHaveLength(1);
+    expect(json[0]).toMatchObject({ id: 2, state: "failed", badCount: 2 });
+    expect(await run("import", "history", "7")).toMatchObject({ code: 1, stderr: "error: no import #7" });
+    expect((await run("import", "history", "x")).code).toBe(2);
+    expect((await run("import", "history", "--limit", "0")).code).toBe(2);
+    expect((await run("import", "contacts", contacts, "--limit", "3")).code).toBe(2);
+  });
+});

@@ -1,13 +1,16 @@
 /**
  * `segql import contacts|events FILE`: loads a file into a store (contacts upserted by key, events
  * appended), checked against the schema; bad rows are reported by file, line and field. A progress bar
- * on standard error when it is a terminal.
+ * on standard error when it is a terminal. `segql import history` lists the store's past imports.
  */
 import { statSync } from "node:fs";
+import type { ImportRecord } from "../../store/index.js";
+import { printable } from "../inputs.js";
 import { CliError, EXIT, parseArgs, type Io } from "../io.js";
 import { STORE_OPTIONS, withStore } from "./segments.js";
 
 export const help = `usage: segql import contacts|events FILE [--db FILE|URL] [--schema FILE] [--format F] [--skip-bad] [--json]
+       segql import history [IMPORT] [--db FILE|URL] [--limit N] [--json]
 
 Imports contacts (inserted or updated by key: fields the file leaves out keep their values) or
 events (appended; their contacts must exist) from CSV, JSON Lines, a JSON array or Parquet, then
@@ -24,6 +27,11 @@ refreshes every dynamic segment.
       --json          print the report as JSON
   -h, --help          show this help
 
+\`history\` lists the store's imports, the latest first (the last 20; --limit N for more): each with its
+id, when it ended, who ran it, its file, what it wrote, or why it wrote nothing (failed: bad rows, or
+cancelled). With IMPORT (an id) it prints that import and its bad rows. Imports through the HTTP API
+are in it too, under the name the upload was given.
+
 Bad rows are printed as FILE:LINE: field "NAME": why (Parquet: rows are numbered instead of lines).
 Events in CSV: columns named as the schema's events section; properties as a JSON object in the
 properties column.
@@ -31,8 +39,10 @@ properties column.
 Exit status: 0 imported, 1 bad rows (none imported without --skip-bad), 2 usage error, 3 internal error.`;
 
 export async function run(args: string[], io: Io): Promise<number> {
-  const { options, positional } = parseArgs(args, { ...STORE_OPTIONS, format: { value: true }, "skip-bad": { value: false } });
+  const { options, positional } = parseArgs(args, { ...STORE_OPTIONS, format: { value: true }, "skip-bad": { value: false }, limit: { value: true } });
   const [what, file, extra] = positional;
+  if (what === "history") return history(options, file, extra, io);
+  if (options["limit"] !== undefined) throw new CliError("--limit is an option of segql import history");
   if (what !== "contacts" && what !== "events") throw new CliError(`expected 'contacts' or 'events', found ${what === undefined ? "nothing" : `'${what}'`} (see segql import --help)`);
   if (file === undefined) throw new CliError("missing FILE");
   if (extra !== undefined) throw new CliError(`unexpected argument '${extra}'`);
@@ -69,6 +79,50 @@ export async function run(args: string[], io: Io): Promise<number> {
       throw e;
     }
   });
+}
+
+/** `segql import history [IMPORT]`: the latest imports, or one with its bad rows. */
+async function history(options: Record<string, string | true>, id: string | undefined, extra: string | undefined, io: Io): Promise<number> {
+  if (extra !== undefined) throw new CliError(`unexpected argument '${extra}'`);
+  if (id !== undefined && !/^#?[1-9]\d{0,14}$/.test(id)) throw new CliError(`IMPORT: an import's id (a whole number, as segql import history lists them), found '${id}'`);
+  const limitText = options["limit"];
+  if (limitText !== undefined && (typeof limitText !== "string" || !/^[1-9]\d{0,5}$/.test(limitText))) throw new CliError(`--limit: a whole number from 1, found '${String(limitText)}'`);
+  const limit = limitText === undefined ? 20 : Number(limitText);
+  const json = options["json"] === true;
+  return withStore(options, io, async (store) => {
+    if (id !== undefined) {
+      const record = await store.getImport(Number(id.replace(/^#/, "")));
+      if (json) io.out(JSON.stringify(record, null, 2));
+      else {
+        io.out(importSummary(record));
+        for (const b of record.bad) io.out(printable(`  ${b.path}: ${b.field !== undefined ? `field ${JSON.stringify(b.field)}: ` : ""}${b.message}`));
+        if (record.badCount > record.bad.length) io.out(`  … and ${record.badCount - record.bad.length} more bad rows`);
+      }
+      return EXIT.ok;
+    }
+    const items: ImportRecord[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await store.listImports({ limit: Math.min(1000, limit - items.length), cursor });
+      items.push(...page.items);
+      cursor = page.next;
+    } while (cursor && items.length < limit);
+    if (json) io.out(JSON.stringify(items, null, 2));
+    else io.out(items.length === 0 ? "no imports yet" : items.map(importSummary).join("\n"));
+    return EXIT.ok;
+  });
+}
+
+/** One line per import: `#3  2026-12-07T08:00:00.000Z  contacts  leads.csv  done: 2 rows, 2 added, 0 updated (by ann)`. */
+function importSummary(r: ImportRecord): string {
+  const n = (x: number) => x.toLocaleString("en-US");
+  const what =
+    r.state === "done"
+      ? `done: ${n(r.rows)} rows, ${n(r.inserted)} added, ${n(r.updated)} updated${r.badCount > 0 ? `, ${n(r.badCount)} bad (skipped)` : ""}${r.entered !== null && r.exited !== null ? `; segments +${n(r.entered)} -${n(r.exited)}` : ""}`
+      : r.state === "failed"
+        ? `failed: ${n(r.badCount)} bad row${r.badCount === 1 ? "" : "s"} of ${n(r.rows)}, nothing imported`
+        : `cancelled after ${n(r.rows)} rows, nothing imported`;
+  return `#${r.id}  ${r.finishedAt}  ${r.kind}  ${printable(r.file)}  ${what}${r.by !== null ? ` (by ${printable(r.by)})` : ""}`;
 }
 
 /** A one-line progress bar on standard error (a terminal). */
