@@ -515,6 +515,13 @@ export const importJob = (id: string) => call<ImportJob>("GET", `/imports/${enco
 /** Cancels an import job (`DELETE /api/imports/{id}`); resolves with the job once it has ended, however it ended. */
 export const cancelImportJob = (id: string) => call<ImportJob>("DELETE", `/imports/${encodeURIComponent(id)}`).then((r) => r.body);
 
+/** One import of the store's history (`GET /api/import-history`): done, failed (its bad rows) or cancelled. */
+export type ImportRecord = z.infer<typeof S.ImportRecordSchema>;
+
+/** The import history, the latest first, a page at a time. */
+export const importHistory = (q: { limit?: number; cursor?: string | null }) =>
+  call<{ items: ImportRecord[]; next: string | null }>("GET", "/import-history", { query: q }).then((r) => r.body);
+
 // ---- comparing two segments ----------------------------------------------------------------------------------
 
 /**

@@ -14,6 +14,7 @@ import { useEffect, useId, useRef, useState, useSyncExternalStore } from "react"
 import type { FieldDef, Schema } from "../../../src/schema/schema.js";
 import { ApiError, cancelImportJob, health, importFile, importJob, importJobs, MAX_IMPORT_BYTES, type ImportFormat, type ImportJob as ServerJob, type ImportKind, type ImportReport } from "./api.js";
 import { formatCount, plural } from "./format.js";
+import { ImportHistory } from "./import-history.js";
 import { formatBytes, ImportRefusal, ImportReportView } from "./import-result.js";
 import { navigate, type Route } from "../router.js";
 import { useSchema } from "./schema.js";
@@ -267,6 +268,8 @@ export function ImportPage({ route }: { route: Route }) {
   const kindName = useId();
   const finished = job?.phase === "done" || job?.phase === "failed";
   const counts = useLoad(() => health(), [finished ? job : null]);
+  // An import of this page that ended, however it ended: the history has it now.
+  const settled = finished || job?.phase === "cancelled" ? job : null;
   // The server's own limit once it has said it.
   const maxBytes = counts.data?.limits?.importBytes ?? MAX_IMPORT_BYTES;
 
@@ -550,6 +553,7 @@ export function ImportPage({ route }: { route: Route }) {
         </section>
       </div>
 
+      <ImportHistory reloadKey={settled} />
     </div>
   );
 }

@@ -1,0 +1,123 @@
+/**
+ * Past imports, on the Import page: every import the store has run (from this app, another client, or
+ * `segql import`), the latest first, with what it wrote or why it wrote nothing, and its bad rows. The
+ * store keeps them (`GET /api/import-history`), so a reload or a restart loses none.
+ */
+import { importHistory, type ImportRecord } from "./api.js";
+import { formatCount, plural } from "./format.js";
+import { usePagedList } from "./paged-list.js";
+import { AgeBy, LoadFailed, LoadProblem } from "./ui.js";
+
+const PAGE = 20;
+
+/** What an import did, in words. */
+export function importOutcome(r: ImportRecord): string {
+  if (r.state === "cancelled") return `Cancelled after ${plural(r.rows, "row")}; nothing was imported.`;
+  if (r.state === "failed") return `Not imported: ${plural(r.badCount, "bad row")} of ${formatCount(r.rows)}; nothing was written.`;
+  const wrote = r.kind === "events" ? `${plural(r.inserted, "event")} added` : `${formatCount(r.inserted)} added, ${formatCount(r.updated)} updated`;
+  return `${plural(r.rows, "row")}: ${wrote}${r.badCount > 0 ? `; ${plural(r.badCount, "bad row")} skipped` : ""}.`;
+}
+
+const STATE_BADGE: Record<ImportRecord["state"], { label: string; tone: string }> = {
+  done: { label: "Imported", tone: "good" },
+  failed: { label: "Failed", tone: "bad" },
+  cancelled: { label: "Cancelled", tone: "warn" },
+};
+
+/** `reloadKey`: a new value (an import of this page ended) loads the list again from its latest. */
+export function ImportHistory({ reloadKey }: { reloadKey: unknown }) {
+  const list = usePagedList((cursor) => importHistory({ limit: PAGE, cursor }), (r) => r.id, [reloadKey]);
+  const { rows, next, more } = list;
+  return (
+    <section className="card import-history" aria-labelledby="import-history-title" data-testid="import-history">
+      <h2 id="import-history-title">Past imports</h2>
+      {rows === null ? (
+        list.first.error ? <LoadProblem what="Past imports" loaded={list.first} testId="history-failed" /> : <p className="muted">Loading…</p>
+      ) : rows.length === 0 ? (
+        <p className="muted" data-testid="history-empty">
+          No imports yet.
+        </p>
+      ) : (
+        <>
+          <div className="table-scroll">
+            <table className="data-table import-history-table">
+              <caption className="visually-hidden">Past imports, the latest first</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Ended</th>
+                  <th scope="col">File</th>
+                  <th scope="col">Result</th>
+                  <th scope="col" className="num">
+                    Segments
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {rows.map((r) => (
+                  <tr key={r.id} data-testid="history-row" data-id={r.id} data-state={r.state}>
+                    <td className="import-history-when">
+                      <AgeBy at={r.finishedAt} by={r.by} />
+                    </td>
+                    <td className="import-history-file">
+                      <span className="import-history-name">{r.file}</span>
+                      <span className="muted small"> · {r.kind === "events" ? "events" : "contacts"}</span>
+                    </td>
+                    <td>
+                      <span className={`badge ${STATE_BADGE[r.state].tone}`}>{STATE_BADGE[r.state].label}</span> <span data-testid="history-outcome">{importOutcome(r)}</span>
+                      {r.bad.length > 0 && <BadRows record={r} />}
+                    </td>
+                    <td className="num" data-testid="history-moved">
+                      {r.entered !== null && r.exited !== null ? (
+                        <span title={`${plural(r.entered, "membership")} entered, ${plural(r.exited, "membership")} exited in the refresh after it`}>
+                          +{formatCount(r.entered)} −{formatCount(r.exited)}
+                        </span>
+                      ) : (
+                        <span className="muted" title="No refresh: nothing was imported">
+                          –
+                        </span>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          {next && (
+            <div className="table-foot">
+              {more.error ? (
+                <LoadFailed what="Older imports" error={more.error} onRetry={list.loadMore} retrying={more.loading} testId="history-more-failed" />
+              ) : (
+                <button type="button" onClick={list.loadMore} disabled={more.loading} data-testid="history-more">
+                  {more.loading ? "Loading…" : "Show older imports"}
+                </button>
+              )}
+            </div>
+          )}
+        </>
+      )}
+    </section>
+  );
+}
+
+/** An import's bad rows (the first 100 the store keeps), folded. */
+function BadRows({ record }: { record: ImportRecord }) {
+  return (
+    <details className="import-history-bad" data-testid="history-bad">
+      <summary>{record.badCount === record.bad.length ? `The ${plural(record.badCount, "bad row")}` : `The first ${formatCount(record.bad.length)} of ${plural(record.badCount, "bad row")}`}</summary>
+      <ul>
+        {record.bad.map((b, i) => (
+          <li key={i}>
+            <code>{b.line !== undefined ? `line ${b.line}` : b.path}</code>
+            {b.field !== undefined && (
+              <>
+                {" "}
+                <span className="muted">{b.field}</span>
+              </>
+            )}
+            : {b.message}
+          </li>
+        ))}
+      </ul>
+    </details>
+  );
+}

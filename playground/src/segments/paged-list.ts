@@ -1,0 +1,50 @@
+/**
+ * A list the API gives a page at a time: the first page (loaded again when `deps` change), then each next
+ * page appended when asked for. A next page that arrives after the first page was loaded again (its list
+ * changed meanwhile) is dropped: appended, it would mix two answers.
+ */
+import { useEffect, useRef, useState } from "react";
+import { useLoad, type Loaded } from "./ui.js";
+
+export interface PagedList<T> {
+  /** The first page's load (its error, Try again). */
+  first: Loaded<{ items: T[]; next: string | null }>;
+  /** The rows so far; null until the first page is in. */
+  rows: T[] | null;
+  /** The next page's cursor; null at the end. */
+  next: string | null;
+  /** The next page's load. */
+  more: { loading: boolean; error: unknown };
+  loadMore(): Promise<void>;
+}
+
+export function usePagedList<T>(loadPage: (cursor: string | null) => Promise<{ items: T[]; next: string | null }>, keyOf: (row: T) => string | number, deps: readonly unknown[]): PagedList<T> {
+  const first = useLoad(() => loadPage(null), deps);
+  const [rows, setRows] = useState<T[] | null>(null);
+  const [next, setNext] = useState<string | null>(null);
+  const [more, setMore] = useState<{ loading: boolean; error: unknown }>({ loading: false, error: null });
+  const shownFirst = useRef(first.data);
+  useEffect(() => {
+    shownFirst.current = first.data;
+    if (!first.data) return;
+    setRows(first.data.items);
+    setNext(first.data.next);
+    setMore({ loading: false, error: null });
+  }, [first.data]);
+  const loadMore = async () => {
+    if (!next) return;
+    const base = first.data;
+    setMore({ loading: true, error: null });
+    try {
+      const page = await loadPage(next);
+      if (shownFirst.current !== base) return;
+      // A row on both pages (the list moved between them) is shown once.
+      setRows((r) => [...(r ?? []), ...page.items.filter((x) => !r?.some((y) => keyOf(y) === keyOf(x)))]);
+      setNext(page.next);
+      setMore({ loading: false, error: null });
+    } catch (error) {
+      if (shownFirst.current === base) setMore({ loading: false, error });
+    }
+  };
+  return { first, rows, next, more, loadMore };
+}
