@@ -20,6 +20,7 @@ import { join } from "node:path";
 import { SqlCompileError } from "../compiler/sql/index.js";
 import type { Store } from "../store/index.js";
 import { DEFAULT_KEEP_DELETED_MS } from "../store/trash-expiry.js";
+import { FeedWaits } from "./feed-waits.js";
 import { ImportJobs } from "./import-jobs.js";
 import { VERSION } from "../version.js";
 import { requireToken } from "./auth.js";
@@ -53,6 +54,8 @@ export interface AppOptions {
   keepDeletedMs?: number | null;
   /** Where imports run after their request is answered (`Prefer: respond-async`); default: the app's own. */
   importJobs?: ImportJobs;
+  /** The requests waiting on the change feed (`?wait=`): at most 256 by default; `startServer` closes them. */
+  feedWaits?: FeedWaits;
   /** A directory holding the web app's build (index.html …), served outside /api; null: none. */
   staticDir?: string | null;
   /** Where unexpected errors are written (default: standard error). */
@@ -182,7 +185,8 @@ export function createApp(options: AppOptions): OpenAPIHono {
   // ---- routes -----------------------------------------------------------------------------------------
   const keepDeletedMs = options.keepDeletedMs === undefined ? DEFAULT_KEEP_DELETED_MS : options.keepDeletedMs;
   const imports = options.importJobs ?? new ImportJobs(log);
-  const context = { store: options.store, log, limits: { bodyBytes: maxBody, bulkBytes: maxBulk, importBytes: maxImport }, keepDeletedMs, imports };
+  const feedWaits = options.feedWaits ?? new FeedWaits();
+  const context = { store: options.store, log, limits: { bodyBytes: maxBody, bulkBytes: maxBulk, importBytes: maxImport }, keepDeletedMs, imports, feedWaits };
   registerMetaRoutes(app, context);
   registerSegmentRoutes(app, context);
   registerTrashRoutes(app, context);

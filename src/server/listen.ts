@@ -9,6 +9,7 @@ import type { AddressInfo } from "node:net";
 import { DEFAULT_KEEP_DELETED_MS, DEFAULT_REFRESH_EVERY_MS, startRefreshScheduler, startTrashExpiry, type DeletedSegment, type RefreshResult, type Scheduler, type TrashExpiry } from "../store/index.js";
 import type { Duplex } from "node:stream";
 import { createApp, type AppOptions } from "./app.js";
+import { FeedWaits } from "./feed-waits.js";
 import { ImportJobs } from "./import-jobs.js";
 import { problem, PROBLEM_MEDIA_TYPE, type ProblemKind } from "./problems.js";
 
@@ -44,7 +45,8 @@ export const DEFAULT_PORT = 8080;
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const importJobs = options.importJobs ?? new ImportJobs(log);
-  const app = createApp({ ...options, importJobs });
+  const feedWaits = options.feedWaits ?? new FeedWaits();
+  const app = createApp({ ...options, importJobs, feedWaits });
   const host = options.host ?? "127.0.0.1";
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: options.port ?? DEFAULT_PORT, hostname: host }) as Server;
@@ -97,10 +99,16 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     close(graceMs = 10_000) {
       closing ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        // Requests waiting on the change feed answer now (an empty page) rather than hold the close up to a minute.
+        feedWaits.close();
         server.closeIdleConnections();
+        // A connection whose request is answered stays open (keep-alive) until closed as idle: so do it
+        // again as they finish, or the close waits for the clients' keep-alive to end.
+        const idle = setInterval(() => server.closeIdleConnections(), 50);
         const timer = setTimeout(() => server.closeAllConnections(), graceMs);
         timer.unref();
         await closed;
+        clearInterval(idle);
         clearTimeout(timer);
         // Imports still running are cancelled (rolled back) rather than cut off by the store's close.
         await importJobs.close();

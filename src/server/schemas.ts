@@ -590,6 +590,11 @@ export const ChangesQuery = z.strictObject({
   since: intQuery(0, Number.MAX_SAFE_INTEGER, "Only changes after this sequence number (default 0)."),
   segmentId: intQuery(1, Number.MAX_SAFE_INTEGER, "Only changes of this segment."),
   limit: intQuery(1, 10_000, "Page size (default 1000)."),
+  wait: intQuery(
+    0,
+    60,
+    "Seconds to wait (0-60, default 0: answer at once) when there is no change after `since` yet: the answer comes as soon as one is committed, else an empty page with the same `next` when the time is up (a long poll).",
+  ),
 });
 
 /** Query of `GET /api/contacts`. */

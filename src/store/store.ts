@@ -26,6 +26,7 @@ import {
   UnknownKeysError,
 } from "./errors.js";
 import { diffConditions, preview, typedCondition, why } from "./evaluation.js";
+import { ChangeWatch, LAST_SEQ_SQL, watchWrites } from "./change-watch.js";
 import { importFile, importRecordOf } from "./imports.js";
 import { applyDiff, changeOf, loadContacts, reevaluate, refreshSegment, resetDiff, type MemberTable } from "./membership.js";
 import { duckdbPhysical, postgresPhysical } from "./physical.js";
@@ -88,6 +89,10 @@ import { encodeContacts, encodeEvents, existingKeys, insertEvents, keysIn, rowsR
 const MAX_NAME = 200;
 const MAX_DESCRIPTION = 10_000;
 const MAX_EXPRESSION = 100_000;
+/** Longest wait of `changes` (ms): an hour; the API allows 60 s. */
+const MAX_WAIT_MS = 3_600_000;
+/** How often a waiting `changes` reads the feed's last number on PostgreSQL, for other processes' writes (ms). */
+const DEFAULT_CHANGE_POLL_MS = 1000;
 
 /** Opens a store (see `openStore`). */
 export async function openStoreImpl(options: OpenStoreOptions): Promise<Store> {
@@ -98,16 +103,22 @@ export async function openStoreImpl(options: OpenStoreOptions): Promise<Store> {
   else if (/^postgres(ql)?:\/\//i.test(db)) adapter = await openPostgres(db, pg);
   else adapter = await openDuckDb(db);
   const physical = adapter.kind === "duckdb" ? duckdbPhysical : postgresPhysical;
+  // Waits on the feed (change-watch.ts) learn of every commit through the adapter; on PostgreSQL other
+  // processes write too, so a wait also reads the feed's last number every second.
+  const raw = adapter;
+  const watch = new ChangeWatch(async () => num((await raw.query(LAST_SEQ_SQL))[0]?.["n"]), adapter.kind === "postgres" ? (options.changePollMs ?? DEFAULT_CHANGE_POLL_MS) : null);
+  adapter = watchWrites(adapter, watch);
   try {
     const schema = await adapter.write((tx) => migrate(tx, physical, adapter.kind, options.schema));
-    if (adapter.kind !== "duckdb" || options.writeBack === false) return new SqlStore(new Ctx(adapter, physical, schema, options.clock ?? Date.now), null);
+    if (adapter.kind !== "duckdb" || options.writeBack === false) return new SqlStore(new Ctx(adapter, physical, schema, options.clock ?? Date.now), null, watch);
     // A DuckDB file has one writer, this process: contact upserts take the write-back path (write-back.ts).
     const warn = options.warn ?? ((message: string) => process.emitWarning(message, { code: "SEGQL_STORE" }));
     const writeBack = await WriteBack.open(adapter, db === ":memory:" ? null : `${db}.segql-journal`, warn);
+    writeBack.onChanges = (seq) => watch.advanced(seq);
     adapter = writeBack.adapter;
     const ctx = new Ctx(adapter, physical, schema, options.clock ?? Date.now);
     await writeBack.recover(ctx);
-    return new SqlStore(ctx, writeBack);
+    return new SqlStore(ctx, writeBack, watch);
   } catch (e) {
     await adapter.close().catch(() => undefined);
     throw e;
@@ -120,6 +131,8 @@ export class SqlStore implements Store {
     private readonly ctx: Ctx,
     /** The DuckDB store's write-back path (null on PostgreSQL, where other processes write too). */
     private readonly writeBack: WriteBack | null,
+    /** The feed's last sequence number and the `changes` calls waiting for it to move. */
+    private readonly watch: ChangeWatch,
   ) {}
 
   get schema() {
@@ -713,11 +726,34 @@ export class SqlStore implements Store {
     const since = clampInt(options.since, 0, 0, Number.MAX_SAFE_INTEGER, "since");
     const limit = clampInt(options.limit, 1000, 1, 10_000, "limit");
     if (options.segmentId !== undefined && !Number.isSafeInteger(options.segmentId)) throw new InvalidInputError([{ path: "segmentId", message: "expected a segment id" }]);
-    const recent = this.writeBack?.changesFromMemory(since, limit, options.segmentId) ?? null;
+    const waitMs = clampInt(options.waitMs, 0, 0, MAX_WAIT_MS, "waitMs");
+    const signal = options.signal;
+    // Wall time, not the store's clock: a wait is a real duration (tests move the store's clock by hand).
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      signal?.throwIfAborted();
+      // Read before the page: a change committed after the page was read moves the feed past it. (Filtered
+      // by segment, an empty page can follow other segments' changes, so `since` alone would not do.)
+      const seen = waitMs > 0 ? await this.watch.lastSeq() : since;
+      const page = await this.changesPage(since, limit, options.segmentId);
+      const left = deadline - Date.now();
+      if (page.items.length > 0 || left <= 0) return page;
+      // A write that logged no change (or only other segments' changes) does not end the wait: read, wait again.
+      if ((await this.watch.wait(Math.max(since, seen), left, signal)) !== "changed") return page;
+    }
+  }
+
+  get changeWaiters(): number {
+    return this.watch.waiting;
+  }
+
+  /** One page of the feed after `since` (no waiting). */
+  private async changesPage(since: number, limit: number, segmentId: SegmentId | undefined): Promise<ChangesPage> {
+    const recent = this.writeBack?.changesFromMemory(since, limit, segmentId) ?? null;
     if (recent) return recent;
     const rows = await this.db.query(
-      `SELECT seq, segment_id, contact_key, change, at_ms, segment_version FROM segql_membership_changes WHERE seq > $1${options.segmentId !== undefined ? " AND segment_id = $3" : ""} ORDER BY seq LIMIT $2`,
-      options.segmentId !== undefined ? [since, limit, options.segmentId] : [since, limit],
+      `SELECT seq, segment_id, contact_key, change, at_ms, segment_version FROM segql_membership_changes WHERE seq > $1${segmentId !== undefined ? " AND segment_id = $3" : ""} ORDER BY seq LIMIT $2`,
+      segmentId !== undefined ? [since, limit, segmentId] : [since, limit],
     );
     const items = rows.map(changeOf);
     return { items, next: items.length > 0 ? items[items.length - 1]!.seq : since };
@@ -863,6 +899,8 @@ export class SqlStore implements Store {
   }
 
   close(): Promise<void> {
+    // Waiting `changes` calls answer (an empty page) instead of outliving the database.
+    this.watch.close();
     return this.db.close();
   }
 

@@ -398,6 +398,15 @@ export interface ChangesOptions {
   segmentId?: SegmentId;
   /** Page size (default 1000, at most 10000). */
   limit?: number;
+  /**
+   * With no change after `since` (of `segmentId`), wait up to this long (ms, default 0, at most an hour)
+   * for one to be committed, then answer with it; else an empty page with `next` = `since` when the time
+   * is up. Writes that log no change (or only other segments') do not end the wait. Writes of this process
+   * end it at once; on PostgreSQL, another process's within about `changePollMs`.
+   */
+  waitMs?: number;
+  /** Ends a wait: `changes` then rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 /** A page of the change log; `next` is the `since` for the following call (the last seq returned, or `since`). */
@@ -649,8 +658,10 @@ export interface Store {
   why(target: { segmentId: SegmentId } | { expression: string }, key: string): Promise<Why>;
   /** Recomputes dynamic memberships in the database and logs who entered and exited (in dependency order). */
   refresh(options?: RefreshOptions): Promise<RefreshResult[]>;
-  /** The change log after a cursor. */
+  /** The change log after a cursor; with `waitMs`, waits for a change when there is none yet (a long poll). */
   changes(options?: ChangesOptions): Promise<ChangesPage>;
+  /** How many `changes` calls are waiting for a change now. */
+  readonly changeWaiters: number;
   /** A segment's changes, newest first (its entered / exited feed). */
   segmentChanges(id: SegmentId, options?: SegmentChangesOptions): Promise<SegmentChangesPage>;
   /** A segment's member count over time, from the change log: at most `points` points, oldest first. */
@@ -704,6 +715,12 @@ export interface OpenStoreOptions {
   pgSchema?: string;
   /** The clock, epoch ms (default `Date.now`): change times and the `now` of relative times. */
   clock?: () => number;
+  /**
+   * PostgreSQL only: while a `changes` call waits, how often (ms, default 1000) it reads the feed's last
+   * sequence number, to see changes other processes (another server, the CLI) commit. Commits of this
+   * process end a wait at once.
+   */
+  changePollMs?: number;
   /**
    * DuckDB only (default true): upserts of up to 8 contacts are acknowledged once written to a journal
    * beside the file (`<db>.segql-journal`) and applied to the database a few milliseconds later, or

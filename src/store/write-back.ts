@@ -66,6 +66,8 @@ export class WriteBack {
   drainDelayMs = 20;
   /** Upserts that took this path (for tests and benchmarks). */
   taken = 0;
+  /** Told the last sequence number of the changes an upsert put in the feed (before the database holds them). */
+  onChanges: (seq: number) => void = () => {};
 
   private pending: JournalRecord[] = [];
   private readonly cache = new Map<string, CachedContact>();
@@ -216,6 +218,7 @@ export class WriteBack {
       }
       this.schedule();
       this.taken++;
+      if (changes.length > 0) this.onChanges(changes[changes.length - 1]!.seq);
       return { inserted: outcome.inserted.length, updated: keys.length - outcome.inserted.length, changes };
     }
     return null;

@@ -115,7 +115,7 @@ const pathArb = fc.oneof(
   { weight: 1, arbitrary: fc.array(oddText.map((s) => enc(s).slice(0, 200)), { maxLength: 4 }).map((parts) => `/${parts.join("/")}`) },
 );
 
-const QUERY_KEYS = ["limit", "cursor", "sort", "search", "name", "kind", "orderBy", "descending", "force", "since", "segmentId", "at", "filter", "skipUnknown", "skipBad", "format", "header", "nope"];
+const QUERY_KEYS = ["limit", "cursor", "sort", "search", "name", "kind", "orderBy", "descending", "force", "since", "segmentId", "wait", "at", "filter", "skipUnknown", "skipBad", "format", "header", "nope"];
 const queryValue = fc.oneof(
   fc.constantFrom("1", "0", "-1", "true", "false", "name", "-memberCount", "static", "ltv", "1000000", "2026-01-01", "ltv > 1", 'plan = "Pro"', "(", "c2VnbWVudHMtaWQ6MQ", "Y29udGFjdHM6OTk5"),
   oddText,

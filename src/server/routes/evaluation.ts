@@ -25,7 +25,7 @@ import { jsonBody, jsonResponse, optionalJsonBody, problemResponses, writer, typ
 const tags = ["evaluation"];
 
 /** Registers the evaluation routes. */
-export function registerEvaluationRoutes(app: Api, { store }: RouteContext): void {
+export function registerEvaluationRoutes(app: Api, { store, feedWaits }: RouteContext): void {
   app.openapi(
     createRoute({
       method: "post",
@@ -132,13 +132,20 @@ export function registerEvaluationRoutes(app: Api, { store }: RouteContext): voi
       tags,
       summary: "The change feed",
       description:
-        "Membership changes (entered / exited) after the `since` sequence number, oldest first. Follow it by passing each page's `next` as the following `since`; an empty page means you are up to date.",
+        "Membership changes (entered / exited) after the `since` sequence number, oldest first. Follow it by passing each page's `next` as the following `since`; an empty page means you are up to date. " +
+        "With `wait=S` (seconds, at most 60) a call with nothing to return yet waits: it answers as soon as a change (of `segmentId`, when given) is committed, or with an empty page and the same `next` after S seconds. " +
+        "Writes that change no membership do not end the wait. Changes committed by another server on the same PostgreSQL database are seen within about a second. " +
+        "At most 256 requests wait at once (429 with Retry-After past that); a closing server answers them at once with an empty page.",
       request: { query: ChangesQuery },
-      responses: { 200: jsonResponse(ChangesPageSchema, "A page of changes"), ...problemResponses(400, 422) },
+      responses: { 200: jsonResponse(ChangesPageSchema, "A page of changes"), ...problemResponses(400, 422, 429) },
     }),
     async (c) => {
       const q = c.req.valid("query");
-      return c.json(await store.changes({ since: q.since ?? 0, segmentId: q.segmentId, limit: q.limit ?? 1000 }), 200);
+      const options = { since: q.since ?? 0, segmentId: q.segmentId, limit: q.limit ?? 1000 };
+      if (!q.wait) return c.json(await store.changes(options), 200);
+      const waitMs = q.wait * 1000;
+      const page = await feedWaits.run(c.req.raw.signal, (signal) => store.changes({ ...options, waitMs, signal }), () => ({ items: [], next: options.since }));
+      return c.json(page, 200);
     },
   );
 }

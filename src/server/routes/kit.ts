@@ -7,6 +7,7 @@ import type { Context } from "hono";
 import type { z } from "@hono/zod-openapi";
 import type { Store } from "../../store/index.js";
 import { PROBLEM_KINDS, PROBLEM_MEDIA_TYPE } from "../problems.js";
+import type { FeedWaits } from "../feed-waits.js";
 import type { ImportJobs } from "../import-jobs.js";
 import { ProblemSchema } from "../schemas.js";
 
@@ -22,6 +23,8 @@ export interface RouteContext {
   limits: { bodyBytes: number; bulkBytes: number; importBytes: number };
   /** Imports running after their request was answered. */
   imports: ImportJobs;
+  /** Requests waiting on the change feed (`wait`): capped, and answered when the server closes. */
+  feedWaits: FeedWaits;
   /** How long the trash keeps a deleted segment (ms), null: until purged by hand. */
   keepDeletedMs: number | null;
 }

@@ -251,7 +251,8 @@ export function registerSegmentRoutes(app: Api, { store }: RouteContext): void {
       path: "/api/segments/{id}/changes",
       tags,
       summary: "A segment's entered / exited feed, newest first",
-      description: "Pass `next` as `before` for older changes (`next: null`: the oldest was returned). To follow changes as they happen, use `GET /api/changes` with `since`.",
+      description:
+        "Pass `next` as `before` for older changes (`next: null`: the oldest was returned). This feed pages backwards, so it does not wait: to follow the segment's changes as they happen, use `GET /api/changes?segmentId={id}&since=N&wait=S` (N: the `seq` of the newest change here), which answers as soon as one is committed.",
       request: { params: IdParams, query: SegmentChangesQuery },
       responses: { 200: jsonResponse(SegmentChangesPageSchema, "A page of changes"), ...problemResponses(400, 404) },
     }),
