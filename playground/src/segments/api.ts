@@ -297,6 +297,13 @@ export const preview = (body: { expression: string; limit?: number; dialect?: st
   call<Preview>("POST", "/preview", { json: body }).then((r) => r.body);
 /** Why / why not, for a saved segment. */
 export const whySegment = async (id: number, key: string) => (await call<Why>("GET", `/segments/${id}/why/${keyInPath(key)}`)).body;
+/** What an upsert or an event append wrote, with the membership changes it caused (`WriteResultSchema`). */
+export type WriteResult = z.infer<typeof S.WriteResultSchema>;
+/** Inserts or updates one contact by key (`POST /api/contacts`): the fields given (null clears one), others kept. */
+export const upsertContact = (values: Record<string, unknown>) => call<WriteResult>("POST", "/contacts", { json: { contacts: [values] } }).then((r) => r.body);
+/** Records one event of a contact (`POST /api/events`), keyed by the events section's column names. */
+export const recordEvent = (event: Record<string, unknown>) => call<WriteResult>("POST", "/events", { json: { events: [event] } }).then((r) => r.body);
+
 /** A contact's values, the segments it is in now and its most recent events (newest first, at most 100). */
 export type ContactRecord = z.infer<typeof S.ContactRecordSchema>;
 /** One contact (`GET /api/contacts/{key}`); a key that is no contact is a 404 `not-found`. */

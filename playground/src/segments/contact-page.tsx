@@ -4,9 +4,10 @@
  * now (linked), its events (the 100 most recent, then older ones a page at a time), and why it is — or is not — in a saved segment, explained as the
  * segment page's Why tab does. A key that is no contact says so, with the way back.
  */
-import { useEffect, useId, useState, type ReactNode } from "react";
+import { Fragment, useEffect, useId, useRef, useState, type ReactNode } from "react";
 import type { FieldDef, Schema } from "../../../src/schema/schema.js";
-import { allSegments, ApiError, contactEvents, getContact, whySegment, type ContactRecord, type Segment, type SegmentSummary } from "./api.js";
+import { allSegments, ApiError, contactEvents, getContact, whySegment, type ContactRecord, type Segment, type SegmentSummary, type WriteResult } from "./api.js";
+import { ContactValuesForm, membershipNews, RecordEventForm, type NewsSegment } from "./contact-editor.js";
 import { formatAge, formatCount, formatDay, formatInstant, plural } from "./format.js";
 import { useSchema } from "./schema.js";
 import { KindBadge, LoadFailed, LoadProblem, useLoad, type Loaded } from "./ui.js";
@@ -16,6 +17,30 @@ export function ContactPage({ contactKey }: { contactKey: string }) {
   const contact = useLoad(() => getContact(contactKey), [contactKey]);
   const { schema } = useSchema();
   const segments = useLoad(allSegments, []);
+  const [editing, setEditing] = useState<"values" | "event" | null>(null);
+  const [news, setNews] = useState<News | null>(null);
+  const newsRef = useRef<HTMLDivElement>(null);
+  // Another contact: its own page, nothing being edited.
+  useEffect(() => {
+    setEditing(null);
+    setNews(null);
+  }, [contactKey]);
+  useEffect(() => newsRef.current?.focus(), [news]);
+  // Cancel gives the focus back to the button that opened the form.
+  const [refocus, setRefocus] = useState<string | null>(null);
+  useEffect(() => {
+    if (refocus) document.querySelector<HTMLElement>(`[data-testid=${refocus}]`)?.focus();
+    setRefocus(null);
+  }, [refocus]);
+  const cancel = () => {
+    setRefocus(editing === "event" ? "record-event" : "edit-values");
+    setEditing(null);
+  };
+  const wrote = (what: string, result: WriteResult) => {
+    setEditing(null);
+    setNews({ what, ...membershipNews(result, segments.data) });
+    contact.reload();
+  };
 
   if (contact.error && !contact.data) {
     if (contact.error instanceof ApiError && contact.error.status === 404) return <NoSuchContact contactKey={contactKey} />;
@@ -45,13 +70,77 @@ export function ContactPage({ contactKey }: { contactKey: string }) {
           </p>
         </div>
       </header>
+      {news && <WriteNews news={news} newsRef={newsRef} onClose={() => setNews(null)} />}
       <div className="contact-layout">
-        <ValuesCard contact={c} schema={schema} />
+        {editing === "values" && schema ? (
+          <section className="card" aria-labelledby="values-title">
+            <h2 id="values-title">Edit values</h2>
+            <ContactValuesForm
+              contact={c}
+              schema={schema}
+              onSaved={(result, changed) => wrote(`Saved ${listed(changed)}.`, result)}
+              onCancel={cancel}
+            />
+          </section>
+        ) : (
+          <ValuesCard contact={c} schema={schema} onEdit={schema ? () => (setNews(null), setEditing("values")) : null} />
+        )}
         <div className="contact-side">
           <SegmentsCard contact={c} segments={segments} />
         </div>
       </div>
-      <EventsCard contact={c} schema={schema} />
+      <EventsCard
+        contact={c}
+        schema={schema}
+        recording={editing === "event"}
+        onRecord={() => (setNews(null), setEditing("event"))}
+        onRecorded={(result, name) => wrote(`Recorded a “${name}” event.`, result)}
+        onCancel={cancel}
+      />
+    </div>
+  );
+}
+
+/** What the last write of this page did: what was saved, the segments the contact entered and left. */
+interface News {
+  what: string;
+  entered: NewsSegment[];
+  exited: NewsSegment[];
+}
+
+/** `tenure`, `tenure and contract`, `tenure, contract and churn`. */
+function listed(names: readonly string[]): string {
+  return names.length <= 1 ? names.join("") : `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
+}
+
+/** Segment names as links, joined as `listed` joins them. */
+function segmentLinks(segments: readonly NewsSegment[]): ReactNode {
+  return segments.map((s, i) => (
+    <Fragment key={s.id}>
+      {i === 0 ? "" : i === segments.length - 1 ? " and " : ", "}
+      <a href={`#/segments/${s.id}`}>{s.name}</a>
+    </Fragment>
+  ));
+}
+
+/** The news of a write: it takes the focus, so it is read next. */
+function WriteNews({ news, newsRef, onClose }: { news: News; newsRef: React.RefObject<HTMLDivElement | null>; onClose(): void }) {
+  return (
+    <div className="notice write-news" role="status" tabIndex={-1} ref={newsRef} data-testid="write-news">
+      <p>
+        <strong>{news.what}</strong>{" "}
+        {news.entered.length === 0 && news.exited.length === 0 ? (
+          <span data-testid="news-unchanged">Its segments did not change.</span>
+        ) : (
+          <>
+            {news.entered.length > 0 && <span data-testid="news-entered">It entered {segmentLinks(news.entered)}. </span>}
+            {news.exited.length > 0 && <span data-testid="news-exited">It left {segmentLinks(news.exited)}.</span>}
+          </>
+        )}
+      </p>
+      <button type="button" className="small" onClick={onClose} aria-label="Dismiss this note">
+        Dismiss
+      </button>
     </div>
   );
 }
@@ -89,7 +178,7 @@ function isEmpty(v: unknown): boolean {
 }
 
 /** The contact's values by field: those with a value in the schema's order, then the names of the empty ones. */
-function ValuesCard({ contact, schema }: { contact: ContactRecord; schema: Schema | null }) {
+function ValuesCard({ contact, schema, onEdit }: { contact: ContactRecord; schema: Schema | null; onEdit: (() => void) | null }) {
   const names = schema ? Object.keys(schema.fields).filter((f) => f !== schema.key) : Object.keys(contact.values);
   // A value the schema does not know (a column added since) is still shown.
   for (const f of Object.keys(contact.values)) if (!names.includes(f) && f !== schema?.key) names.push(f);
@@ -97,7 +186,14 @@ function ValuesCard({ contact, schema }: { contact: ContactRecord; schema: Schem
   const empty = names.filter((f) => isEmpty(contact.values[f]));
   return (
     <section className="card" aria-labelledby="values-title">
-      <h2 id="values-title">Values</h2>
+      <div className="card-head">
+        <h2 id="values-title">Values</h2>
+        {onEdit && (
+          <button type="button" className="small" onClick={onEdit} data-testid="edit-values">
+            Edit values
+          </button>
+        )}
+      </div>
       <dl className="contact-values" data-testid="contact-values">
         {filled.map((f) => (
           <div key={f} data-field={f}>
@@ -240,7 +336,21 @@ function WhyPanel({ contactKey, segment, kind }: { contactKey: string; segment: 
 // ---- events -------------------------------------------------------------------------------------------------
 
 /** The contact's events, newest first: name, time, properties; the most recent 100, then older ones on demand. */
-function EventsCard({ contact, schema }: { contact: ContactRecord; schema: Schema | null }) {
+function EventsCard({
+  contact,
+  schema,
+  recording,
+  onRecord,
+  onRecorded,
+  onCancel,
+}: {
+  contact: ContactRecord;
+  schema: Schema | null;
+  recording: boolean;
+  onRecord(): void;
+  onRecorded(result: WriteResult, name: string): void;
+  onCancel(): void;
+}) {
   const ev = schema?.events;
   const [older, setOlder] = useState<{ items: Record<string, unknown>[]; next: string | null }>({ items: [], next: contact.eventsNext });
   const [more, setMore] = useState<{ loading: boolean; error: unknown }>({ loading: false, error: null });
@@ -265,11 +375,19 @@ function EventsCard({ contact, schema }: { contact: ContactRecord; schema: Schem
   return (
     <section className="card" aria-labelledby="events-title">
       <div className="card-head">
-        <h2 id="events-title">Events</h2>
-        <span className="muted small" data-testid="events-shown">
-          {events.length === 0 ? "" : events.length < contact.eventCount ? `the ${formatCount(events.length)} most recent of ${formatCount(contact.eventCount)}` : "newest first"}
-        </span>
+        <div className="with-badge">
+          <h2 id="events-title">Events</h2>
+          <span className="muted small" data-testid="events-shown">
+            {events.length === 0 ? "" : events.length < contact.eventCount ? `the ${formatCount(events.length)} most recent of ${formatCount(contact.eventCount)}` : "newest first"}
+          </span>
+        </div>
+        {schema && ev && !recording && (
+          <button type="button" className="small" onClick={onRecord} data-testid="record-event">
+            Record an event
+          </button>
+        )}
       </div>
+      {recording && schema && ev && <RecordEventForm contact={contact} schema={schema} onRecorded={onRecorded} onCancel={onCancel} />}
       {events.length === 0 ? (
         <p className="muted">No events recorded for this contact.</p>
       ) : (

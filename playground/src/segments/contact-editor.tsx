@@ -1,0 +1,357 @@
+/**
+ * Changing a contact from its page: its values (`ContactValuesForm`) and a new event (`RecordEventForm`).
+ * Each input is the field's type (a list of values for an enum, yes / no for a boolean, one list item per
+ * line); the server checks the values against the schema, and its problems are shown by the field they
+ * are about. Only the fields changed are sent (the others keep what is stored, also if someone else changed
+ * them meanwhile); an emptied field is cleared. What the write did to the contact's segments — the dynamic
+ * segments it entered and left — is said after (`membershipNews`).
+ */
+import { useEffect, useId, useRef, useState, type ReactNode } from "react";
+import type { FieldDef, Schema } from "../../../src/schema/schema.js";
+import { ApiError, recordEvent, upsertContact, type ContactRecord, type SegmentSummary, type WriteResult } from "./api.js";
+
+/** A field's value as the text its input holds. */
+function textOf(def: FieldDef | undefined, v: unknown): string {
+  if (v === null || v === undefined) return "";
+  if (Array.isArray(v)) return v.map(String).join("\n");
+  if (def?.type === "boolean") return v === true ? "true" : v === false ? "false" : String(v);
+  if (def?.type === "date" && typeof v === "string") return v.slice(0, 10);
+  return String(v);
+}
+
+/**
+ * An input's text as the value sent: empty clears (null); a number or a boolean as one; a list one item
+ * per line. Text that is not a value of the type is sent as it is, for the server to say why not.
+ */
+function valueOf(def: FieldDef | undefined, text: string): unknown {
+  if (def?.type === "list") {
+    const items = text
+      .split("\n")
+      .map((t) => t.trim())
+      .filter((t) => t !== "");
+    return items.length === 0 ? null : items;
+  }
+  if (text.trim() === "") return null;
+  if (def?.type === "number") {
+    const n = Number(text.trim());
+    return Number.isFinite(n) ? n : text;
+  }
+  if (def?.type === "boolean") return text === "true" ? true : text === "false" ? false : text;
+  return text;
+}
+
+/** The input of one field, by its type. */
+function FieldInput({ id, def, value, onChange, invalid, describedBy }: { id: string; def: FieldDef | undefined; value: string; onChange(text: string): void; invalid: boolean; describedBy: string | undefined }) {
+  const common = { id, "aria-invalid": invalid || undefined, "aria-describedby": describedBy, "data-field-input": def?.name ?? id };
+  if (def?.type === "enum" || def?.type === "boolean") {
+    const options = def.type === "enum" ? (def.values ?? []).map((v) => [v, v]) : [["true", "yes"], ["false", "no"]];
+    // A stored value outside the list (the schema changed since) stays choosable rather than silently lost.
+    if (value !== "" && !options.some(([v]) => v === value)) options.push([value, value]);
+    return (
+      <select {...common} value={value} onChange={(e) => onChange(e.target.value)}>
+        <option value="">(empty)</option>
+        {options.map(([v, label]) => (
+          <option key={v} value={v}>
+            {label}
+          </option>
+        ))}
+      </select>
+    );
+  }
+  if (def?.type === "list") return <textarea {...common} rows={Math.min(6, Math.max(2, value.split("\n").length + 1))} value={value} onChange={(e) => onChange(e.target.value)} />;
+  return (
+    <input
+      {...common}
+      type="text"
+      inputMode={def?.type === "number" ? "decimal" : undefined}
+      placeholder={def?.type === "date" ? "2024-01-31" : def?.type === "timestamp" ? "2024-01-31T10:00:00Z" : undefined}
+      value={value}
+      onChange={(e) => onChange(e.target.value)}
+      autoComplete="off"
+      spellCheck={def?.type === "string"}
+    />
+  );
+}
+
+/** What the field's input says about it: its type in words, and for a list how to write one. */
+function hintOf(def: FieldDef | undefined): string | null {
+  switch (def?.type) {
+    case "list":
+      return "one value per line";
+    case "date":
+      return "a date, such as 2024-01-31";
+    case "timestamp":
+      return "an instant, such as 2024-01-31T10:00:00Z (UTC) or with an offset";
+    default:
+      return null;
+  }
+}
+
+/** The server's problems by the field they are about (`field`), and those about none. */
+function problemsByField(error: unknown): { byField: Map<string, string>; other: string[] } {
+  const byField = new Map<string, string>();
+  const other: string[] = [];
+  if (error instanceof ApiError && error.problem.problems) {
+    for (const p of error.problem.problems as { field?: string; message: string }[]) {
+      if (p.field !== undefined && !byField.has(p.field)) byField.set(p.field, p.message);
+      else other.push(p.message);
+    }
+  } else if (error) other.push(error instanceof ApiError ? `${error.problem.title}: ${error.problem.detail}` : error instanceof Error ? error.message : String(error));
+  return { byField, other };
+}
+
+/** One labelled field of a form, with its hint and its problem. */
+function FormField({ name, label, def, value, onChange, problem }: { name: string; label: ReactNode; def: FieldDef | undefined; value: string; onChange(text: string): void; problem: string | undefined }) {
+  const id = useId();
+  const hint = hintOf(def);
+  const describedBy = [hint ? `${id}-hint` : "", problem ? `${id}-problem` : ""].filter(Boolean).join(" ") || undefined;
+  return (
+    <div className={`form-field${problem ? " has-problem" : ""}`} data-field={name}>
+      <label htmlFor={id}>{label}</label>
+      <FieldInput id={id} def={def} value={value} onChange={onChange} invalid={problem !== undefined} describedBy={describedBy} />
+      {hint && (
+        <span id={`${id}-hint`} className="muted small">
+          {hint}
+        </span>
+      )}
+      {problem && (
+        <span id={`${id}-problem`} className="field-error" data-testid="field-problem">
+          {problem}
+        </span>
+      )}
+    </div>
+  );
+}
+
+/** Puts the focus in a form's first input when it opens (the button that opened it is gone). */
+function useFocusFirst(form: React.RefObject<HTMLFormElement | null>): void {
+  useEffect(() => form.current?.querySelector<HTMLElement>("input, select, textarea")?.focus(), []);
+}
+
+/** Once the server's problems are drawn, the focus goes to the first input they mark. */
+function useFocusProblem(form: React.RefObject<HTMLFormElement | null>, error: unknown): void {
+  useEffect(() => {
+    if (error) form.current?.querySelector<HTMLElement>("[aria-invalid=true]")?.focus();
+  }, [error]);
+}
+
+/** The values form: every field of the schema but the key, with Save and Cancel. */
+export function ContactValuesForm({ contact, schema, onSaved, onCancel }: { contact: ContactRecord; schema: Schema; onSaved(result: WriteResult, changed: string[]): void; onCancel(): void }) {
+  const names = Object.keys(schema.fields).filter((f) => f !== schema.key);
+  const initial = Object.fromEntries(names.map((f) => [f, textOf(schema.fields[f], contact.values[f])]));
+  const [draft, setDraft] = useState<Record<string, string>>(initial);
+  const [saving, setSaving] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [note, setNote] = useState<string | null>(null);
+  const form = useRef<HTMLFormElement>(null);
+  useFocusFirst(form);
+  useFocusProblem(form, error);
+  const { byField, other } = problemsByField(error);
+  // Compared as the values they send: `5` and `5.0`, or a list's blank lines, are no change.
+  const changed = names.filter((f) => JSON.stringify(valueOf(schema.fields[f], draft[f]!)) !== JSON.stringify(valueOf(schema.fields[f], initial[f]!)));
+  const save = async () => {
+    setNote(null);
+    if (changed.length === 0) {
+      setNote("Nothing changed.");
+      return;
+    }
+    setSaving(true);
+    setError(null);
+    try {
+      const values: Record<string, unknown> = { [schema.key]: contact.key };
+      for (const f of changed) values[f] = valueOf(schema.fields[f], draft[f]!);
+      onSaved(await upsertContact(values), changed);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setSaving(false);
+    }
+  };
+  return (
+    <form
+      ref={form}
+      className="contact-form"
+      data-testid="values-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void save();
+      }}
+      onKeyDown={(e) => e.key === "Escape" && !saving && onCancel()}
+    >
+      <div className="form-grid">
+        {names.map((f) => (
+          <FormField
+            key={f}
+            name={f}
+            label={
+              <>
+                {f} <span className="field-type">{schema.fields[f]!.type}</span>
+              </>
+            }
+            def={schema.fields[f]}
+            value={draft[f]!}
+            onChange={(t) => setDraft((d) => ({ ...d, [f]: t }))}
+            problem={byField.get(f)}
+          />
+        ))}
+      </div>
+      {other.length > 0 && (
+        <div className="field-error" role="alert" data-testid="form-problem">
+          {other.map((m, i) => (
+            <p key={i}>{m}</p>
+          ))}
+        </div>
+      )}
+      {byField.size > 0 && (
+        <p className="field-error" role="alert">
+          Nothing was saved: {byField.size === 1 ? "a value needs" : `${byField.size} values need`} fixing.
+        </p>
+      )}
+      {note && (
+        <p className="muted" role="status">
+          {note}
+        </p>
+      )}
+      <div className="row form-actions">
+        <button type="submit" className="primary" disabled={saving} data-testid="save-values">
+          {saving ? "Saving…" : changed.length > 0 ? `Save ${changed.length === 1 ? "1 change" : `${changed.length} changes`}` : "Save"}
+        </button>
+        <button type="button" onClick={onCancel} disabled={saving} data-testid="cancel-values">
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** Now, to the second, as the time field's default: `2026-12-07T08:20:00Z`. */
+const nowText = () => new Date(Math.floor(Date.now() / 1000) * 1000).toISOString().replace(".000Z", "Z");
+
+/** A new event of the contact: its name, its time (now by default) and its properties by type. */
+export function RecordEventForm({ contact, schema, onRecorded, onCancel }: { contact: ContactRecord; schema: Schema; onRecorded(result: WriteResult, name: string): void; onCancel(): void }) {
+  const ev = schema.events!;
+  const props = Object.keys(ev.properties);
+  const [name, setName] = useState(ev.names?.[0] ?? "");
+  const [time, setTime] = useState(nowText);
+  const [draft, setDraft] = useState<Record<string, string>>(Object.fromEntries(props.map((p) => [p, ""])));
+  const [saving, setSaving] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const form = useRef<HTMLFormElement>(null);
+  useFocusFirst(form);
+  useFocusProblem(form, error);
+  const listId = useId();
+  const { byField, other } = problemsByField(error);
+  const timeDef: FieldDef = { name: ev.time, type: "timestamp", column: ev.time };
+  const save = async () => {
+    setSaving(true);
+    setError(null);
+    try {
+      const properties: Record<string, unknown> = {};
+      for (const p of props) {
+        const v = valueOf(ev.properties[p], draft[p]!);
+        if (v !== null) properties[p] = v;
+      }
+      const event = { [ev.contactKey]: contact.key, [ev.name]: name.trim() === "" ? null : name, [ev.time]: time.trim() === "" ? null : time.trim(), properties };
+      onRecorded(await recordEvent(event), name);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setSaving(false);
+    }
+  };
+  return (
+    <form
+      ref={form}
+      className="contact-form"
+      data-testid="event-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void save();
+      }}
+      onKeyDown={(e) => e.key === "Escape" && !saving && onCancel()}
+    >
+      <div className="form-grid">
+        <div className={`form-field${byField.has(ev.name) ? " has-problem" : ""}`} data-field={ev.name}>
+          <label htmlFor={`${listId}-name`}>Event</label>
+          <input
+            id={`${listId}-name`}
+            type="text"
+            list={ev.names ? listId : undefined}
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            aria-invalid={byField.has(ev.name) || undefined}
+            aria-describedby={byField.has(ev.name) ? `${listId}-name-problem` : undefined}
+            data-field-input={ev.name}
+            autoComplete="off"
+          />
+          {ev.names && (
+            <datalist id={listId}>
+              {ev.names.map((n) => (
+                <option key={n} value={n} />
+              ))}
+            </datalist>
+          )}
+          {byField.has(ev.name) && (
+            <span id={`${listId}-name-problem`} className="field-error" data-testid="field-problem">
+              {byField.get(ev.name)}
+            </span>
+          )}
+        </div>
+        <FormField name={ev.time} label="Time" def={timeDef} value={time} onChange={setTime} problem={byField.get(ev.time)} />
+        {props.map((p) => (
+          <FormField
+            key={p}
+            name={p}
+            label={
+              <>
+                {p} <span className="field-type">{ev.properties[p]!.type}</span>
+              </>
+            }
+            def={ev.properties[p]}
+            value={draft[p]!}
+            onChange={(t) => setDraft((d) => ({ ...d, [p]: t }))}
+            problem={byField.get(`properties.${p}`) ?? byField.get(p)}
+          />
+        ))}
+      </div>
+      {other.length > 0 && (
+        <div className="field-error" role="alert" data-testid="form-problem">
+          {other.map((m, i) => (
+            <p key={i}>{m}</p>
+          ))}
+        </div>
+      )}
+      {byField.size > 0 && (
+        <p className="field-error" role="alert">
+          Nothing was recorded: {byField.size === 1 ? "a value needs" : `${byField.size} values need`} fixing.
+        </p>
+      )}
+      <div className="row form-actions">
+        <button type="submit" className="primary" disabled={saving} data-testid="save-event">
+          {saving ? "Recording…" : "Record the event"}
+        </button>
+        <button type="button" onClick={onCancel} disabled={saving} data-testid="cancel-event">
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/**
+ * What a write did to the contact's segments, in words: the segments it entered and left (by name, from
+ * `segments`; an id not among them — created since — by its number), or that none changed.
+ */
+export function membershipNews(result: WriteResult, segments: readonly SegmentSummary[] | null): { entered: NewsSegment[]; exited: NewsSegment[] } {
+  const named = (id: number): NewsSegment => ({ id, name: segments?.find((s) => s.id === id)?.name ?? `segment #${id}` });
+  return {
+    entered: result.changes.filter((c) => c.change === "entered").map((c) => named(c.segmentId)),
+    exited: result.changes.filter((c) => c.change === "exited").map((c) => named(c.segmentId)),
+  };
+}
+
+/** A segment named in the news of a write. */
+export interface NewsSegment {
+  id: number;
+  name: string;
+}
