@@ -8,6 +8,7 @@
  *   #/segments/:id/edit     edit a segment
  *   #/contacts              the contacts: search, filter, sort, pages
  *   #/contacts/:key         a contact (key percent-encoded): values, segments, events, why not
+ *   #/new-contact           a new contact: its key and values
  *   #/import                import contacts or events from a file
  *   #/playground            the playground (works anywhere, no server)
  *   #/                      the segments when the API answers, else the playground
@@ -28,6 +29,7 @@ const DeletedSegmentsPage = lazy(() => import("./segments/deleted-page.js").then
 const SegmentPage = lazy(() => import("./segments/segment-page.js").then((m) => ({ default: m.SegmentPage })));
 const ContactsPage = lazy(() => import("./segments/contacts-page.js").then((m) => ({ default: m.ContactsPage })));
 const ContactPage = lazy(() => import("./segments/contact-page.js").then((m) => ({ default: m.ContactPage })));
+const NewContactPage = lazy(() => import("./segments/contact-page.js").then((m) => ({ default: m.NewContactPage })));
 
 /** A page of the app. */
 interface RouteDef {
@@ -45,6 +47,7 @@ const ROUTES: RouteDef[] = [
   { pattern: "/segments/:id/edit", section: "segments", title: () => "Edit segment", render: (_r, p, dark) => withSegmentId(p, (id) => <SegmentFormPage key={`edit-${id}`} id={id} dark={dark} />) },
   { pattern: "/segments/:id", section: "segments", title: () => "Segment", render: (r, p) => withSegmentId(p, (id) => <SegmentPage key={id} id={id} route={r} />) },
   { pattern: "/contacts", section: "contacts", title: () => "Contacts", render: (r) => <ContactsPage route={r} /> },
+  { pattern: "/new-contact", section: "contacts", title: () => "New contact", render: () => <NewContactPage /> },
   { pattern: "/contacts/:key", section: "contacts", title: (p) => `Contact ${p["key"] ?? ""}`, render: (_r, p) => <ContactPage key={p["key"]} contactKey={p["key"] ?? ""} /> },
   { pattern: "/import", section: "import", title: () => "Import", render: (r) => <ImportPage route={r} /> },
   { pattern: "/playground", section: "playground", title: () => "Playground", render: (route, _p, dark) => <PlaygroundPage route={route} dark={dark} /> },

@@ -179,6 +179,54 @@ describe.skipIf(!hasChromium)(`segments web app: editing a contact (Chromium) ${
     expect(await page.evaluate(() => document.activeElement?.getAttribute("data-testid"))).toBe("record-event");
   });
 
+  it("adds a contact from the Contacts page: its page then says which segments it entered; a key taken is refused", async () => {
+    const key = `Zoë / new ${Date.now()}`;
+    await page.goto(`${server.url}#/contacts`);
+    await page.getByTestId("new-contact").click();
+    await page.getByTestId("values-form").waitFor();
+    // The key has the focus; nothing is sent without one.
+    expect(await page.evaluate(() => document.activeElement?.getAttribute("data-field-input"))).toBe("customer_id");
+    writes.length = 0;
+    await page.getByTestId("save-values").click();
+    expect(await page.getByTestId("field-problem").textContent()).toBe("A contact needs a key.");
+    expect(writes).toEqual([]);
+    await input("customer_id").fill(key);
+    // What was said about the empty key goes once a key is typed.
+    expect(await page.getByTestId("field-problem").count()).toBe(0);
+    await input("source").selectOption("telco");
+    await input("contract").selectOption("One year");
+    await input("tenure").fill("30");
+    await input("services").fill("phone\nstreaming_tv\n");
+    await cleanShot(page, "segments-contact-new");
+    const since = await lastSeq();
+    await page.getByTestId("save-values").click();
+    await page.getByTestId("write-news").waitFor();
+    expect(new URL(page.url()).hash).toBe(`#/contacts/${encodeURIComponent(key)}`);
+    expect(writes).toEqual([{ url: "/api/contacts", body: { contacts: [{ customer_id: key, source: "telco", contract: "One year", tenure: 30, services: ["phone", "streaming_tv"] }] } }]);
+    const stored = await server.store.getContact(key);
+    expect(stored.values).toMatchObject({ source: "telco", contract: "One year", tenure: 30, services: ["phone", "streaming_tv"], churn: null });
+    const feed = await feedSince(since, key);
+    expect(feed.entered).toContain("Loyal on contract");
+    expect(await page.getByTestId("write-news").locator("strong").textContent()).toBe("Added this contact.");
+    expect(await newsLinks("news-entered")).toEqual(feed.entered);
+    expect(await page.getByTestId("contact-key").textContent()).toBe(key);
+
+    // The same key again: refused with a link to it, nothing written.
+    await page.goto(`${server.url}#/new-contact`);
+    await input("customer_id").fill(key);
+    await input("tenure").fill("1");
+    writes.length = 0;
+    await page.getByTestId("save-values").click();
+    const problem = page.getByTestId("field-problem");
+    await problem.waitFor();
+    expect(await problem.textContent()).toBe("A contact with this key exists already: open it to change its values.");
+    expect(writes).toEqual([]);
+    expect((await server.store.getContact(key)).values["tenure"]).toBe(30);
+    await problem.getByRole("link").click();
+    await page.getByTestId("contact-values").waitFor();
+    expect(await page.getByTestId("contact-key").textContent()).toBe(key);
+  });
+
   it("fits a 390px phone, and reads in the dark theme", async () => {
     const key = String((await server.store.listContacts({ filter: 'source = "telco"', limit: 1 })).items[0]!["customer_id"]);
     const phone = await session.context.newPage();

@@ -8,7 +8,7 @@
  */
 import { useEffect, useId, useRef, useState, type ReactNode } from "react";
 import type { FieldDef, Schema } from "../../../src/schema/schema.js";
-import { ApiError, recordEvent, upsertContact, type ContactRecord, type SegmentSummary, type WriteResult } from "./api.js";
+import { ApiError, lookupKeys, recordEvent, upsertContact, type ContactRecord, type SegmentSummary, type WriteResult } from "./api.js";
 
 /** A field's value as the text its input holds. */
 function textOf(def: FieldDef | undefined, v: unknown): string {
@@ -136,13 +136,27 @@ function useFocusProblem(form: React.RefObject<HTMLFormElement | null>, error: u
 }
 
 /** The values form: every field of the schema but the key, with Save and Cancel. */
-export function ContactValuesForm({ contact, schema, onSaved, onCancel }: { contact: ContactRecord; schema: Schema; onSaved(result: WriteResult, changed: string[]): void; onCancel(): void }) {
+export function ContactValuesForm({
+  contact,
+  schema,
+  onSaved,
+  onCancel,
+}: {
+  /** Null: a new contact, its key typed in the form. */
+  contact: ContactRecord | null;
+  schema: Schema;
+  onSaved(result: WriteResult, changed: string[], key: string): void;
+  onCancel(): void;
+}) {
   const names = Object.keys(schema.fields).filter((f) => f !== schema.key);
-  const initial = Object.fromEntries(names.map((f) => [f, textOf(schema.fields[f], contact.values[f])]));
+  const initial = Object.fromEntries(names.map((f) => [f, textOf(schema.fields[f], contact?.values[f])]));
   const [draft, setDraft] = useState<Record<string, string>>(initial);
+  const [key, setKey] = useState("");
+  const [keyProblem, setKeyProblem] = useState<ReactNode>(null);
   const [saving, setSaving] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [note, setNote] = useState<string | null>(null);
+  const keyId = useId();
   const form = useRef<HTMLFormElement>(null);
   useFocusFirst(form);
   useFocusProblem(form, error);
@@ -151,16 +165,33 @@ export function ContactValuesForm({ contact, schema, onSaved, onCancel }: { cont
   const changed = names.filter((f) => JSON.stringify(valueOf(schema.fields[f], draft[f]!)) !== JSON.stringify(valueOf(schema.fields[f], initial[f]!)));
   const save = async () => {
     setNote(null);
-    if (changed.length === 0) {
+    setKeyProblem(null);
+    if (contact === null && key === "") {
+      setKeyProblem("A contact needs a key.");
+      document.getElementById(keyId)?.focus();
+      return;
+    }
+    if (contact !== null && changed.length === 0) {
       setNote("Nothing changed.");
       return;
     }
     setSaving(true);
     setError(null);
     try {
-      const values: Record<string, unknown> = { [schema.key]: contact.key };
+      const target = contact?.key ?? key;
+      // A new contact must not update one that has its key (the upsert would, silently).
+      if (contact === null && (await lookupKeys([target])).known.length > 0) {
+        setKeyProblem(
+          <>
+            A contact with this key exists already: <a href={`#/contacts/${encodeURIComponent(target)}`}>open it</a> to change its values.
+          </>,
+        );
+        window.setTimeout(() => document.getElementById(keyId)?.focus());
+        return;
+      }
+      const values: Record<string, unknown> = { [schema.key]: target };
       for (const f of changed) values[f] = valueOf(schema.fields[f], draft[f]!);
-      onSaved(await upsertContact(values), changed);
+      onSaved(await upsertContact(values), changed, target);
     } catch (e) {
       setError(e);
     } finally {
@@ -178,6 +209,36 @@ export function ContactValuesForm({ contact, schema, onSaved, onCancel }: { cont
       }}
       onKeyDown={(e) => e.key === "Escape" && !saving && onCancel()}
     >
+      {contact === null && (
+        <div className={`form-field key-field${keyProblem || byField.has(schema.key) ? " has-problem" : ""}`} data-field={schema.key}>
+          <label htmlFor={keyId}>
+            {schema.key} <span className="field-type">key</span>
+          </label>
+          <input
+            id={keyId}
+            type="text"
+            value={key}
+            onChange={(e) => {
+              setKey(e.target.value);
+              // What was said about the key was about the one typed before.
+              setKeyProblem(null);
+            }}
+            aria-invalid={keyProblem || byField.has(schema.key) ? true : undefined}
+            aria-describedby={`${keyId}-hint${keyProblem || byField.has(schema.key) ? ` ${keyId}-problem` : ""}`}
+            data-field-input={schema.key}
+            autoComplete="off"
+            spellCheck={false}
+          />
+          <span id={`${keyId}-hint`} className="muted small">
+            what tells this contact apart, exactly as typed (it cannot be changed later)
+          </span>
+          {(keyProblem || byField.has(schema.key)) && (
+            <span id={`${keyId}-problem`} className="field-error" data-testid="field-problem">
+              {keyProblem ?? byField.get(schema.key)}
+            </span>
+          )}
+        </div>
+      )}
       <div className="form-grid">
         {names.map((f) => (
           <FormField
@@ -214,7 +275,7 @@ export function ContactValuesForm({ contact, schema, onSaved, onCancel }: { cont
       )}
       <div className="row form-actions">
         <button type="submit" className="primary" disabled={saving} data-testid="save-values">
-          {saving ? "Saving…" : changed.length > 0 ? `Save ${changed.length === 1 ? "1 change" : `${changed.length} changes`}` : "Save"}
+          {saving ? "Saving…" : contact === null ? "Add the contact" : changed.length > 0 ? `Save ${changed.length === 1 ? "1 change" : `${changed.length} changes`}` : "Save"}
         </button>
         <button type="button" onClick={onCancel} disabled={saving} data-testid="cancel-values">
           Cancel

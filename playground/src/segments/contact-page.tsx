@@ -10,8 +10,47 @@ import { allSegments, ApiError, contactEvents, getContact, whySegment, type Cont
 import { ContactValuesForm, membershipNews, RecordEventForm, type NewsSegment } from "./contact-editor.js";
 import { formatAge, formatCount, formatDay, formatInstant, plural } from "./format.js";
 import { useSchema } from "./schema.js";
-import { KindBadge, LoadFailed, LoadProblem, useLoad, type Loaded } from "./ui.js";
+import { navigate } from "../router.js";
+import { KindBadge, LoadFailed, LoadProblem, ProblemNote, useLoad, type Loaded } from "./ui.js";
 import { formatNumber, WhyResult } from "./why-view.js";
+
+/** The news of a contact just added (`NewContactPage`), for its page to show when it opens. */
+let addedNews: { key: string; news: News } | null = null;
+
+/** A new contact (`#/new-contact`): its key and values; then its page, saying which segments it entered. */
+export function NewContactPage() {
+  const { schema, error } = useSchema();
+  const segments = useLoad(allSegments, []);
+  return (
+    <div className="page contact-page">
+      <header className="page-head">
+        <div>
+          <p className="crumbs">
+            <a href="#/contacts">Contacts</a>
+          </p>
+          <h1>New contact</h1>
+          <p className="muted">Its key, and the values it has; the fields left empty stay empty. Every dynamic segment it matches takes it in at once.</p>
+        </div>
+      </header>
+      <ProblemNote error={error} />
+      {schema ? (
+        <section className="card" aria-label="The new contact's key and values">
+          <ContactValuesForm
+            contact={null}
+            schema={schema}
+            onSaved={(result, _changed, key) => {
+              addedNews = { key, news: { what: "Added this contact.", ...membershipNews(result, segments.data) } };
+              navigate(`/contacts/${encodeURIComponent(key)}`);
+            }}
+            onCancel={() => navigate("/contacts")}
+          />
+        </section>
+      ) : (
+        !error && <p className="muted">Loading…</p>
+      )}
+    </div>
+  );
+}
 
 export function ContactPage({ contactKey }: { contactKey: string }) {
   const contact = useLoad(() => getContact(contactKey), [contactKey]);
@@ -20,10 +59,11 @@ export function ContactPage({ contactKey }: { contactKey: string }) {
   const [editing, setEditing] = useState<"values" | "event" | null>(null);
   const [news, setNews] = useState<News | null>(null);
   const newsRef = useRef<HTMLDivElement>(null);
-  // Another contact: its own page, nothing being edited.
+  // Another contact: its own page, nothing being edited; a contact just added says what it entered.
   useEffect(() => {
     setEditing(null);
-    setNews(null);
+    setNews(addedNews?.key === contactKey ? addedNews.news : null);
+    addedNews = null;
   }, [contactKey]);
   useEffect(() => newsRef.current?.focus(), [news]);
   // Cancel gives the focus back to the button that opened the form.

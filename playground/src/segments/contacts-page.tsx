@@ -57,6 +57,9 @@ export function ContactsPage({ route }: { route: Route }) {
           <h1>Contacts</h1>
           <p className="muted">Look a contact up: its values, the segments it is in, what it did lately, and why it is not in a segment.</p>
         </div>
+        <a className="button" href="#/new-contact" data-testid="new-contact">
+          Add a contact
+        </a>
       </header>
       <ProblemNote error={schemaError} />
       <section className="card" aria-labelledby="contacts-title">
