@@ -449,6 +449,24 @@ export const WriteResultSchema = z
   .object({ inserted: z.number().int(), updated: z.number().int(), changes: z.array(MembershipChangeSchema) })
   .openapi("WriteResult");
 
+/** Body of `POST /api/contacts/delete`. */
+export const DeleteContactsBody = z
+  .strictObject({
+    keys: z.array(z.string().max(MAX_KEY_LENGTH)).min(1, "give at least one key").max(10_000),
+    skipUnknown: z.boolean().optional().openapi({ description: "Delete the keys that are contacts and list the others in `unknown` (default: a key that is no contact refuses the whole request, 422 `unknown-keys`)." }),
+  })
+  .openapi("DeleteContacts");
+
+/** What a deletion of contacts did. */
+export const DeletedContactsSchema = z
+  .object({
+    deleted: z.number().int().openapi({ description: "Contacts deleted." }),
+    events: z.number().int().openapi({ description: "Their events, deleted with them." }),
+    unknown: z.array(z.string()).openapi({ description: "Keys that were no contact (with skipUnknown)." }),
+    changes: z.array(MembershipChangeSchema).openapi({ description: "Every segment each contact was in, exited (in the change feed too)." }),
+  })
+  .openapi("DeletedContacts");
+
 /** The health answer: version, backend, counts. */
 export const HealthSchema = z
   .object({

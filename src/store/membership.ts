@@ -229,7 +229,7 @@ function decodeAll(ctx: Ctx, rows: ReadonlyMap<string, Row>): Map<string, Contac
  * new rows), the memberships of contacts that exited something (deleted by key, the kept ones inserted
  * again), the entries, and the segments' member counts.
  */
-async function writeDiffs(
+export async function writeDiffs(
   tx: SqlRunner,
   diffs: readonly { segment: Entry; key: string; change: "entered" | "exited" }[],
   /** Each contact's materialised memberships before these changes. */

@@ -9,7 +9,7 @@ import type { Diagnostic } from "../diagnostics.js";
 import type { TypedQuery } from "../checker/typed-ast.js";
 import { compileSql } from "../compiler/sql/index.js";
 import { quoteString } from "../parser/format.js";
-import { num, type Param, type Row, type SqlAdapter, type SqlRunner } from "./adapter.js";
+import { num, quoteIdent, type Param, type Row, type SqlAdapter, type SqlRunner } from "./adapter.js";
 import { Catalog, refNodes, sortDiagnostics, type Entry } from "./catalog.js";
 import { contactEvents, findContactKeys, listContacts, memberCountHistory, segmentChanges, segmentOrderColumn } from "./contacts.js";
 import { Ctx, iso, segmentRow } from "./context.js";
@@ -28,7 +28,7 @@ import {
 import { diffConditions, preview, typedCondition, why } from "./evaluation.js";
 import { ChangeWatch, LAST_SEQ_SQL, watchWrites } from "./change-watch.js";
 import { importFile, importRecordOf } from "./imports.js";
-import { applyDiff, changeOf, loadContacts, reevaluate, refreshSegment, resetDiff, type MemberTable } from "./membership.js";
+import { applyDiff, changeOf, loadContacts, memberPairs, reevaluate, refreshSegment, resetDiff, writeDiffs, type MemberTable } from "./membership.js";
 import { duckdbPhysical, postgresPhysical } from "./physical.js";
 import { openPglite, openPostgres } from "./postgres.js";
 import type {
@@ -51,6 +51,8 @@ import type {
   EventInput,
   ExpressionCheck,
   ImportOptions,
+  DeleteContactsOptions,
+  DeletedContacts,
   ImportRecord,
   ImportReport,
   ListImportsOptions,
@@ -89,6 +91,8 @@ import { encodeContacts, encodeEvents, existingKeys, insertEvents, keysIn, rowsR
 const MAX_NAME = 200;
 const MAX_DESCRIPTION = 10_000;
 const MAX_EXPRESSION = 100_000;
+/** Keys one `deleteContacts` call takes (a larger erasure is several calls, each its own transaction). */
+const MAX_DELETED_KEYS = 10_000;
 /** Longest wait of `changes` (ms): an hour; the API allows 60 s. */
 const MAX_WAIT_MS = 3_600_000;
 /** How often a waiting `changes` reads the feed's last number on PostgreSQL, for other processes' writes (ms). */
@@ -866,6 +870,46 @@ export class SqlStore implements Store {
   async importEvents(file: string, options: ImportOptions = {}): Promise<ImportReport> {
     if (!this.ctx.schema.events) throw new InvalidInputError([{ path: "", message: "the schema has no events section, so the store keeps no events" }]);
     return importFile(this.ctx, "events", file, options, () => this.refresh({ by: options.by ?? null }));
+  }
+
+  async deleteContacts(keys: readonly string[], options: DeleteContactsOptions = {}): Promise<DeletedContacts> {
+    byOf(options);
+    if (!isStringArray(keys)) throw new InvalidInputError([{ path: "keys", message: "expected an array of contact keys (strings)" }]);
+    if (keys.length > MAX_DELETED_KEYS) throw new InvalidInputError([{ path: "keys", message: `at most ${MAX_DELETED_KEYS} keys at once, found ${keys.length}` }]);
+    const unique = [...new Set(keys)];
+    return this.writeFor(unique, async (tx) => {
+      const now = this.ctx.clock();
+      const known = await existingKeys(this.ctx, tx, unique);
+      const unknown = unique.filter((k) => !known.has(k));
+      if (unknown.length > 0 && options.skipUnknown !== true) throw new UnknownKeysError(unknown);
+      const gone = unique.filter((k) => known.has(k));
+      if (gone.length === 0) return { deleted: 0, events: 0, unknown, changes: [] };
+      // Every membership ends, static ones too: the contact is gone from every segment.
+      // (Static lists keep their members in segql_static_members, the others in segql_memberships.)
+      const { statics, current } = await memberPairs(tx, gone);
+      const catalog = await this.ctx.catalog(tx);
+      const exits = gone.flatMap((key) =>
+        [...new Set([...(current.get(key) ?? []), ...(statics.get(key) ?? [])])].flatMap((id) => (catalog.byId.has(id) ? [{ segment: catalog.byId.get(id)!, key, change: "exited" as const }] : [])),
+      );
+      const changes = exits.length > 0 ? await writeDiffs(tx, exits, current, now) : [];
+      const byKey = async (table: string, column: string) => {
+        const cond = await keysIn(tx, column, gone);
+        await tx.query(`DELETE FROM ${table} WHERE ${cond.sql}`, cond.params);
+      };
+      await byKey("segql_memberships", "contact_key");
+      await byKey("segql_static_members", "contact_key");
+      await byKey("segql_deleted_members", "contact_key");
+      let events = 0;
+      const ev = this.ctx.schema.events;
+      if (ev && this.ctx.eventsTable) {
+        const column = quoteIdent(ev.contactKey);
+        const cond = await keysIn(tx, column, gone);
+        events = num((await tx.query(`SELECT COUNT(*) AS n FROM ${this.ctx.eventsTable} WHERE ${cond.sql}`, cond.params))[0]?.["n"]);
+        await tx.query(`DELETE FROM ${this.ctx.eventsTable} WHERE ${cond.sql}`, cond.params);
+      }
+      await byKey(this.ctx.table, this.ctx.key);
+      return { deleted: gone.length, events, unknown, changes };
+    });
   }
 
   async listImports(options: ListImportsOptions = {}): Promise<Page<ImportRecord>> {

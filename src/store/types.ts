@@ -521,6 +521,24 @@ export interface ImportRecord {
   exited: number | null;
 }
 
+/** Options of `deleteContacts`. */
+export interface DeleteContactsOptions extends WriteOptions {
+  /** Delete the keys that are contacts and list the others (default: any unknown key refuses the whole call). */
+  skipUnknown?: boolean;
+}
+
+/** What `deleteContacts` did. */
+export interface DeletedContacts {
+  /** Contacts deleted. */
+  deleted: number;
+  /** Their events, deleted with them. */
+  events: number;
+  /** Keys that were no contact (with `skipUnknown`), in input order, once each. */
+  unknown: string[];
+  /** Every segment each contact was in, exited (logged in the change feed). */
+  changes: MembershipChange[];
+}
+
 /** Options of `listImports`. */
 export interface ListImportsOptions {
   /** Page size (default 50, at most 1000). */
@@ -687,6 +705,13 @@ export interface Store {
   importContacts(file: string, options?: ImportOptions): Promise<ImportReport>;
   /** Imports events from a CSV, JSONL, JSON or Parquet file, then refreshes every dynamic segment. */
   importEvents(file: string, options?: ImportOptions): Promise<ImportReport>;
+  /**
+   * Deletes contacts by key, with their events: in one transaction each leaves every segment it was in
+   * (static lists included; logged as `exited`), and its key leaves the member lists of deleted static
+   * segments (a restore does not bring it back). The change feed keeps its past entries and exits.
+   * `UnknownKeysError` (nothing deleted) for keys that are no contact, unless `skipUnknown`.
+   */
+  deleteContacts(keys: readonly string[], options?: DeleteContactsOptions): Promise<DeletedContacts>;
   /** The import history, the latest first, a page at a time (see `ImportRecord`). */
   listImports(options?: ListImportsOptions): Promise<Page<ImportRecord>>;
   /** One import of the history; `NotFoundError` when there is none with this id. */

@@ -227,6 +227,39 @@ describe.skipIf(!hasChromium)(`segments web app: editing a contact (Chromium) ${
     expect(await page.getByTestId("contact-key").textContent()).toBe(key);
   });
 
+  it("deletes a contact after asking: its events go, the toast names the segments it left, as the feed does", async () => {
+    const vip = await segmentNamed("VIP list");
+    // A hand-picked VIP with events: it leaves the static list and the segments reading it.
+    const key = (await server.store.members(vip.id, { limit: 100 })).items.map((c) => String(c["customer_id"])).find((k) => /^\d+$/.test(k))!;
+    const before = await server.store.getContact(key);
+    expect(before.eventCount).toBeGreaterThan(0);
+    const stats = await server.store.stats();
+    await openContact(key);
+    await page.getByTestId("delete-contact").click();
+    const dialog = page.getByTestId("delete-contact-dialog");
+    await dialog.waitFor();
+    expect(await dialog.textContent()).toContain(`and its ${before.eventCount.toLocaleString("en-US")} events go for good: this cannot be undone.`);
+    // Cancel has the focus: Enter does not delete.
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Cancel");
+    await cleanShot(page, "segments-contact-delete");
+    await page.keyboard.press("Escape");
+    expect((await server.store.findContactKeys([key])).known).toEqual([key]);
+
+    await page.getByTestId("delete-contact").click();
+    const since = await lastSeq();
+    await page.getByTestId("confirm-delete-contact").click();
+    await page.getByTestId("contacts-table").waitFor();
+    expect(new URL(page.url()).hash).toMatch(/^#\/contacts/);
+    expect((await server.store.findContactKeys([key])).known).toEqual([]);
+    expect(await server.store.stats()).toMatchObject({ contacts: stats.contacts - 1, events: stats.events - before.eventCount });
+    const feed = await feedSince(since, key);
+    expect(feed.entered).toEqual([]);
+    expect(feed.exited).toEqual(before.segments.map((s) => s.name).sort());
+    const toast = await page.locator(".toast").last().textContent();
+    expect(toast).toContain(`Deleted “${key}” and its ${before.eventCount.toLocaleString("en-US")} events; it left `);
+    for (const name of feed.exited) expect(toast).toContain(`“${name}”`);
+  });
+
   it("fits a 390px phone, and reads in the dark theme", async () => {
     const key = String((await server.store.listContacts({ filter: 'source = "telco"', limit: 1 })).items[0]!["customer_id"]);
     const phone = await session.context.newPage();

@@ -92,6 +92,8 @@ const ROUTES: [string, string][] = [
   ["GET", "/api/imports"],
   ["GET", "/api/imports/{id}"],
   ["DELETE", "/api/imports/{id}"],
+  ["DELETE", "/api/contacts/{key}"],
+  ["POST", "/api/contacts/delete"],
   ["GET", "/api/import-history"],
   ["GET", "/api/import-history/{id}"],
   ["GET", "/openapi.json"],

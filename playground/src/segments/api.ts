@@ -301,6 +301,10 @@ export const whySegment = async (id: number, key: string) => (await call<Why>("G
 export type WriteResult = z.infer<typeof S.WriteResultSchema>;
 /** Inserts or updates one contact by key (`POST /api/contacts`): the fields given (null clears one), others kept. */
 export const upsertContact = (values: Record<string, unknown>) => call<WriteResult>("POST", "/contacts", { json: { contacts: [values] } }).then((r) => r.body);
+/** What deleting contacts did (`DeletedContactsSchema`): how many, their events, the segments they left. */
+export type DeletedContacts = z.infer<typeof S.DeletedContactsSchema>;
+/** Deletes contacts by key with their events (`POST /api/contacts/delete`: any key, `.` and `..` too). */
+export const deleteContacts = (keys: string[]) => call<DeletedContacts>("POST", "/contacts/delete", { json: { keys } }).then((r) => r.body);
 /** Records one event of a contact (`POST /api/events`), keyed by the events section's column names. */
 export const recordEvent = (event: Record<string, unknown>) => call<WriteResult>("POST", "/events", { json: { events: [event] } }).then((r) => r.body);
 

@@ -6,12 +6,12 @@
  */
 import { Fragment, useEffect, useId, useRef, useState, type ReactNode } from "react";
 import type { FieldDef, Schema } from "../../../src/schema/schema.js";
-import { allSegments, ApiError, contactEvents, getContact, whySegment, type ContactRecord, type Segment, type SegmentSummary, type WriteResult } from "./api.js";
+import { allSegments, ApiError, contactEvents, deleteContacts, getContact, whySegment, type ContactRecord, type Segment, type SegmentSummary, type WriteResult } from "./api.js";
 import { ContactValuesForm, membershipNews, RecordEventForm, type NewsSegment } from "./contact-editor.js";
 import { formatAge, formatCount, formatDay, formatInstant, plural } from "./format.js";
 import { useSchema } from "./schema.js";
 import { navigate } from "../router.js";
-import { KindBadge, LoadFailed, LoadProblem, ProblemNote, useLoad, type Loaded } from "./ui.js";
+import { Dialog, KindBadge, LoadFailed, LoadProblem, ProblemNote, useLoad, useToast, type Loaded } from "./ui.js";
 import { formatNumber, WhyResult } from "./why-view.js";
 
 /** The news of a contact just added (`NewContactPage`), for its page to show when it opens. */
@@ -57,6 +57,7 @@ export function ContactPage({ contactKey }: { contactKey: string }) {
   const { schema } = useSchema();
   const segments = useLoad(allSegments, []);
   const [editing, setEditing] = useState<"values" | "event" | null>(null);
+  const [deleting, setDeleting] = useState(false);
   const [news, setNews] = useState<News | null>(null);
   const newsRef = useRef<HTMLDivElement>(null);
   // Another contact: its own page, nothing being edited; a contact just added says what it entered.
@@ -109,7 +110,11 @@ export function ContactPage({ contactKey }: { contactKey: string }) {
             {inSegments(c.segments.length)} · {c.eventCount === 0 ? "no events" : plural(c.eventCount, "event")}
           </p>
         </div>
+        <button type="button" className="danger-text" onClick={() => setDeleting(true)} data-testid="delete-contact">
+          Delete contact
+        </button>
       </header>
+      {deleting && <DeleteContactDialog contact={c} segments={segments.data} onClose={() => setDeleting(false)} />}
       {news && <WriteNews news={news} newsRef={newsRef} onClose={() => setNews(null)} />}
       <div className="contact-layout">
         {editing === "values" && schema ? (
@@ -138,6 +143,61 @@ export function ContactPage({ contactKey }: { contactKey: string }) {
         onCancel={cancel}
       />
     </div>
+  );
+}
+
+/**
+ * Asks before deleting the contact (it cannot be undone), then deletes it with its events and goes back to
+ * the contacts, saying which segments it left.
+ */
+function DeleteContactDialog({ contact, segments, onClose }: { contact: ContactRecord; segments: readonly SegmentSummary[] | null; onClose(): void }) {
+  const toast = useToast();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const goneMeanwhile = error instanceof ApiError && error.kind === "unknown-keys";
+  const run = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const result = await deleteContacts([contact.key]);
+      const left = membershipNews({ inserted: 0, updated: 0, changes: result.changes }, segments).exited.map((s) => `“${s.name}”`);
+      toast(`Deleted “${contact.key}”${result.events > 0 ? ` and its ${plural(result.events, "event")}` : ""}${left.length > 0 ? `; it left ${listed(left)}` : ""}.`);
+      navigate("/contacts");
+    } catch (e) {
+      setError(e);
+      setBusy(false);
+    }
+  };
+  return (
+    <Dialog
+      title={`Delete “${contact.key}”?`}
+      onClose={onClose}
+      testId="delete-contact-dialog"
+      actions={
+        <>
+          <button type="button" onClick={onClose} data-autofocus>
+            {goneMeanwhile ? "Close" : "Cancel"}
+          </button>
+          {!goneMeanwhile && (
+            <button type="button" className="danger" onClick={run} disabled={busy} data-testid="confirm-delete-contact">
+              {busy ? "Deleting…" : "Delete contact"}
+            </button>
+          )}
+        </>
+      }
+    >
+      <p>
+        Its values{contact.eventCount > 0 ? ` and its ${plural(contact.eventCount, "event")}` : ""} go for good: this cannot be undone.
+        {contact.segments.length > 0 ? ` It leaves the ${plural(contact.segments.length, "segment")} it is in (hand-picked lists too); the change feed says so.` : ""}
+      </p>
+      {goneMeanwhile ? (
+        <p className="problem" role="alert">
+          This contact was deleted meanwhile.
+        </p>
+      ) : (
+        <ProblemNote error={error} />
+      )}
+    </Dialog>
   );
 }
 

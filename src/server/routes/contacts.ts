@@ -4,7 +4,7 @@
  * and the membership changes they caused come back in the response (and are in the change feed).
  */
 import { createRoute } from "@hono/zod-openapi";
-import { InvalidInputError } from "../../store/index.js";
+import { InvalidInputError, NotFoundError, UnknownKeysError } from "../../store/index.js";
 import { searchContacts } from "../contact-search.js";
 import {
   AppendEventsBody,
@@ -13,6 +13,8 @@ import {
   ContactPageSchema,
   ContactRecordSchema,
   ContactsQuery,
+  DeleteContactsBody,
+  DeletedContactsSchema,
   KeyParams,
   LookupBody,
   LookupSchema,
@@ -103,6 +105,45 @@ export function registerContactRoutes(app: Api, { store }: RouteContext): void {
     async (c) => {
       const { keys, segmentId } = c.req.valid("json");
       return c.json(await store.findContactKeys(keys, segmentId !== undefined ? { segmentId } : {}), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "delete",
+      path: "/api/contacts/{key}",
+      tags,
+      summary: "Delete a contact",
+      description:
+        "Deletes the contact and its events; it leaves every segment it was in (each exit in the change feed), static lists included. Cannot be undone. 404 when no contact has the key. (Keys `.` and `..` cannot be a URL path step: use `POST /api/contacts/delete`.)",
+      request: { params: KeyParams, headers: WriteHeaders },
+      responses: { 200: jsonResponse(DeletedContactsSchema, "What was deleted and the segments it left"), ...problemResponses(400, 404) },
+    }),
+    async (c) => {
+      const { key } = c.req.valid("param");
+      try {
+        return c.json(await store.deleteContacts([key], { by: writer(c) }), 200);
+      } catch (e) {
+        if (e instanceof UnknownKeysError) throw new NotFoundError("contact", key);
+        throw e;
+      }
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/contacts/delete",
+      tags,
+      summary: "Delete contacts",
+      description:
+        "Deletes up to 10,000 contacts by key, with their events, in one transaction; each leaves every segment it was in (each exit in the change feed). A key that is no contact refuses the whole request (422 `unknown-keys`, nothing deleted) unless `skipUnknown`. Cannot be undone.",
+      request: { headers: WriteHeaders, body: jsonBody(DeleteContactsBody) },
+      responses: { 200: jsonResponse(DeletedContactsSchema, "What was deleted and the segments they left"), ...problemResponses(400, 413, 415, 422) },
+    }),
+    async (c) => {
+      const { keys, skipUnknown } = c.req.valid("json");
+      return c.json(await store.deleteContacts(keys, { by: writer(c), skipUnknown: skipUnknown ?? false }), 200);
     },
   );
 
