@@ -154,7 +154,10 @@ export async function importFile(ctx: Ctx, what: "contacts" | "events", file: st
 /** An import's history row before it has an id (see `ImportRecord`; instants as epoch milliseconds). */
 type ImportRow = Omit<ImportRecord, "id" | "startedAt" | "finishedAt" | "entered" | "exited"> & { startedAt: number; finishedAt: number };
 
-/** Adds `row` to the import history; returns its id (ids only grow: writes hold the store's write lock). */
+/**
+ * Adds `row` to the import history; returns its id. Ids only grow and never collide: store writes are
+ * serialised, across processes too (PostgreSQL: an advisory lock; DuckDB: one process holds the file).
+ */
 async function recordImport(tx: SqlRunner, row: ImportRow): Promise<number> {
   const id = num((await tx.query("SELECT COALESCE(MAX(id), 0) + 1 AS id FROM segql_imports"))[0]?.["id"]);
   await tx.query(

@@ -143,3 +143,26 @@ describe("a store from before the import history", () => {
     }
   });
 });
+
+describe.skipIf(!process.env["PG_URL"])("the import history of two servers sharing a PostgreSQL database", () => {
+  it("records imports committed at the same time under ids of their own", async () => {
+    const pgSchema = `segql_history_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+    const a = await openStore({ db: process.env["PG_URL"]!, pgSchema, schema: crmSchema });
+    const b = await openStore({ db: process.env["PG_URL"]!, pgSchema });
+    try {
+      const files = Array.from({ length: 6 }, (_, i) => file(`together-${i}.csv`, `id,ltv\nk${i},${i}\n`));
+      await Promise.all(files.map((f, i) => (i % 2 === 0 ? a : b).importContacts(f)));
+      const ids = (await a.listImports()).items.map((r) => r.id);
+      expect(new Set(ids).size).toBe(6);
+      expect((await a.stats()).contacts).toBe(6);
+    } finally {
+      await a.close();
+      await b.close();
+      const { default: pg } = await import("pg");
+      const client = new pg.Client({ connectionString: process.env["PG_URL"]! });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS "${pgSchema}" CASCADE`);
+      await client.end();
+    }
+  });
+});
