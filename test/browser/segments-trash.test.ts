@@ -180,7 +180,7 @@ describe.skipIf(!hasChromium)(`segments web app: undo a delete, Recently deleted
     const refunders = (await server.store.listDeletedSegments()).items.find((d) => d.name === "Frequent refunders")!;
     await page.goto(`${server.url}#/segments/deleted`);
     await page.getByTestId("trash-table").waitFor();
-    await page.getByRole("button", { name: "Delete Frequent refunders forever", exact: true }).click();
+    await page.getByRole("button", { name: "Delete forever Frequent refunders", exact: true }).click();
     const dialog = page.getByTestId("purge-dialog");
     await dialog.waitFor();
     expect(await dialog.getByRole("heading").textContent()).toBe("Delete “Frequent refunders” forever?");
@@ -189,7 +189,7 @@ describe.skipIf(!hasChromium)(`segments web app: undo a delete, Recently deleted
     // Cancel keeps it.
     await dialog.getByRole("button", { name: "Cancel" }).click();
     expect(await trashNames()).toContain("Frequent refunders");
-    await page.getByRole("button", { name: "Delete Frequent refunders forever", exact: true }).click();
+    await page.getByRole("button", { name: "Delete forever Frequent refunders", exact: true }).click();
     await dialog.getByTestId("confirm-purge").click();
     await dialog.waitFor({ state: "detached" });
     expect(await page.getByTestId("trash-notice").textContent()).toBe("Deleted “Frequent refunders” forever.✕");

@@ -308,6 +308,8 @@ export function PlaygroundPage({ route, dark }: PlaygroundPageProps) {
 
   return (
     <div className="playground">
+      {/* The page's title for screen readers and their list of headings (the panes are its h2s); seen, the header says it. */}
+      <h1 className="visually-hidden">Playground</h1>
       <div className="column">
         <DataPanel
           source={source}

@@ -106,9 +106,11 @@ function Changed({ before, after, testId }: { before: string; after: string; tes
       ) : (
         diff.map((l, i) => (
           <span key={i} className={`diff-line ${l.kind}`}>
-            <span className="diff-mark" aria-label={l.kind === "same" ? undefined : l.kind}>
+            {/* A label on a plain span is not read (ARIA prohibits it there): the mark is hidden and the word said. */}
+            <span className="diff-mark" aria-hidden="true">
               {l.kind === "added" ? "+" : l.kind === "removed" ? "−" : " "}
             </span>
+            {l.kind !== "same" && <span className="visually-hidden">{l.kind}: </span>}
             {l.text || " "}
             {"\n"}
           </span>

@@ -212,10 +212,12 @@ export function DeletedSegmentsPage() {
                   </td>
                   <td className="actions-col">
                     <div className="row-actions">
-                      <button type="button" className="small" onClick={() => onRestore(d)} disabled={restoring === d.id} aria-label={`Restore ${d.name}`}>
+                      {/* Busy, not disabled: a disabled button loses the focus, and the dialog that may follow (a name taken) could not give it back. */}
+                      <button type="button" className="small" onClick={() => restoring !== d.id && void onRestore(d)} aria-disabled={restoring === d.id} aria-label={`Restore ${d.name}`}>
                         {restoring === d.id ? "Restoring…" : "Restore"}
                       </button>
-                      <button type="button" className="small danger-text" onClick={() => setPurging(d)} aria-label={`Delete ${d.name} forever`}>
+                      {/* The name starts with the words shown (WCAG 2.5.3, label in name), then says which segment. */}
+                      <button type="button" className="small danger-text" onClick={() => setPurging(d)} aria-label={`Delete forever ${d.name}`}>
                         Delete forever
                       </button>
                     </div>

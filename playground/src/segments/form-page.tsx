@@ -370,7 +370,9 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
           <a className="button" href={cancelHref} onClick={onCancel} data-testid="cancel">
             Cancel
           </a>
-          <button type="submit" className="primary" disabled={saving} data-testid="save">
+          {/* Busy, not disabled, while saving (submit() ignores it then): a disabled button drops the focus, and
+              the dialog a stale edit opens could not give it back. */}
+          <button type="submit" className="primary" aria-disabled={saving} data-testid="save">
             {saving ? "Saving…" : base ? "Save" : "Create Segment"}
           </button>
         </div>
@@ -526,6 +528,11 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
               {previewing ? "Previewing…" : "Preview Matching Contacts"}
             </button>
             <span className="muted small">Counts the contacts now{base ? ", and who would enter and leave" : ""}, without saving.</span>
+            {/* The panel below appears (or changes) with the answer, which a screen reader would not say by itself:
+                this region, there from the start, says the count when it comes. A failure is an alert of its own. */}
+            <span className="visually-hidden" role="status" data-testid="preview-status">
+              {previewing ? "Previewing…" : preview && preview.text === draft.text ? previewSaid(preview.result) : ""}
+            </span>
           </div>
           <ProblemNote error={previewError !== null && previewError.text === draft.text ? previewError.error : null} />
           <PreviewPanel preview={preview?.result ?? null} rulesDiff={preview?.diff ?? null} forText={preview?.text ?? null} current={draft.text} keyField={keyField} loading={previewing} onSelect={(a, b) => editor.current?.select(a, b)} />
@@ -564,7 +571,7 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
         <a className="button" href={cancelHref} onClick={onCancel}>
           Cancel
         </a>
-        <button type="submit" className="primary" disabled={saving} data-testid="save-bottom">
+        <button type="submit" className="primary" aria-disabled={saving} data-testid="save-bottom">
           {saving ? "Saving…" : base ? "Save" : "Create Segment"}
         </button>
       </div>
@@ -617,6 +624,12 @@ const NO_MARKS: ReadonlyMap<string, readonly RowMark[]> = new Map();
 const NO_DIAGNOSTICS: readonly ApiDiagnostic[] = [];
 
 /** Problems about the whole document rather than a place in it: on the root group. */
+/** What the preview's live region says when its answer comes: the count, and for an edit who would enter and leave. */
+function previewSaid(p: Preview): string {
+  const count = `Preview: ${formatCount(p.count)} matching ${p.count === 1 ? "contact" : "contacts"}`;
+  return p.impact ? `${count}; ${formatCount(p.impact.entering)} would enter, ${formatCount(p.impact.leaving)} would leave.` : `${count}.`;
+}
+
 function wholeDocument(d: ServiceDiagnostic): boolean {
   return d.code === "internal" || d.code === "config" || d.code === "too-large";
 }

@@ -660,7 +660,8 @@ function ActivityTab({ segment }: { segment: Segment }) {
         <h2 id="feed-title">Entered and exited</h2>
         <ProblemNote error={feedError} />
         {feed && feed.items.length === 0 && <p className="muted">No one has entered or left yet.</p>}
-        <ul className="feed" data-testid="feed">
+        {/* It scrolls inside its card: focusable, so a keyboard can scroll it too (WCAG 2.1.1). */}
+        <ul className="feed" tabIndex={0} aria-labelledby="feed-title" data-testid="feed">
           {feed?.items.map((c) => (
             <li key={c.seq}>
               <span className={`badge ${c.change === "entered" ? "good" : "bad"}`}>{c.change}</span> <span className="key-cell">{c.key}</span>

@@ -37,7 +37,11 @@ export function Dialog({ title, onClose, children, actions, wide, testId }: Dial
         const focusable = [...box.current.querySelectorAll<HTMLElement>("button:not(:disabled), input:not(:disabled), select:not(:disabled), textarea, a[href], [tabindex='0']")];
         if (focusable.length === 0) return;
         const i = focusable.indexOf(document.activeElement as HTMLElement);
-        if (e.shiftKey && i <= 0) {
+        if (i < 0) {
+          // The focus left the dialog's controls (the button that had it was disabled while it worked): back in.
+          e.preventDefault();
+          focusable[e.shiftKey ? focusable.length - 1 : 0]!.focus();
+        } else if (e.shiftKey && i === 0) {
           e.preventDefault();
           focusable[focusable.length - 1]!.focus();
         } else if (!e.shiftKey && i === focusable.length - 1) {
