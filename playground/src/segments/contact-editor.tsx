@@ -135,6 +135,77 @@ function useFocusProblem(form: React.RefObject<HTMLFormElement | null>, error: u
   }, [error]);
 }
 
+/**
+ * A write's form: its fields, then what the server refused (by field: counted here, said under each; the
+ * rest listed), a note, and the submit and Cancel buttons. Escape cancels, unless it is saving.
+ */
+function WriteForm({
+  formRef,
+  testId,
+  saving,
+  onSave,
+  onCancel,
+  problems,
+  nothing,
+  note,
+  submit,
+  children,
+}: {
+  formRef: React.RefObject<HTMLFormElement | null>;
+  /** `values` or `event`: the form's test id and its buttons' (`save-values`, `cancel-values`). */
+  testId: string;
+  saving: boolean;
+  onSave(): void;
+  onCancel(): void;
+  problems: { byField: Map<string, string>; other: string[] };
+  /** What did not happen when a value is refused: `Nothing was saved`. */
+  nothing: string;
+  note?: string | null;
+  submit: string;
+  children: ReactNode;
+}) {
+  const { byField, other } = problems;
+  return (
+    <form
+      ref={formRef}
+      className="contact-form"
+      data-testid={`${testId}-form`}
+      onSubmit={(e) => {
+        e.preventDefault();
+        onSave();
+      }}
+      onKeyDown={(e) => e.key === "Escape" && !saving && onCancel()}
+    >
+      {children}
+      {other.length > 0 && (
+        <div className="field-error" role="alert" data-testid="form-problem">
+          {other.map((m, i) => (
+            <p key={i}>{m}</p>
+          ))}
+        </div>
+      )}
+      {byField.size > 0 && (
+        <p className="field-error" role="alert">
+          {nothing}: {byField.size === 1 ? "a value needs" : `${byField.size} values need`} fixing.
+        </p>
+      )}
+      {note && (
+        <p className="muted" role="status">
+          {note}
+        </p>
+      )}
+      <div className="row form-actions">
+        <button type="submit" className="primary" disabled={saving} data-testid={`save-${testId}`}>
+          {submit}
+        </button>
+        <button type="button" onClick={onCancel} disabled={saving} data-testid={`cancel-${testId}`}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
 /** The values form: every field of the schema but the key, with Save and Cancel. */
 export function ContactValuesForm({
   contact,
@@ -199,15 +270,16 @@ export function ContactValuesForm({
     }
   };
   return (
-    <form
-      ref={form}
-      className="contact-form"
-      data-testid="values-form"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void save();
-      }}
-      onKeyDown={(e) => e.key === "Escape" && !saving && onCancel()}
+    <WriteForm
+      formRef={form}
+      testId="values"
+      saving={saving}
+      onSave={() => void save()}
+      onCancel={onCancel}
+      problems={{ byField, other }}
+      nothing="Nothing was saved"
+      note={note}
+      submit={saving ? "Saving…" : contact === null ? "Add the contact" : changed.length > 0 ? `Save ${changed.length === 1 ? "1 change" : `${changed.length} changes`}` : "Save"}
     >
       {contact === null && (
         <div className={`form-field key-field${keyProblem || byField.has(schema.key) ? " has-problem" : ""}`} data-field={schema.key}>
@@ -256,32 +328,7 @@ export function ContactValuesForm({
           />
         ))}
       </div>
-      {other.length > 0 && (
-        <div className="field-error" role="alert" data-testid="form-problem">
-          {other.map((m, i) => (
-            <p key={i}>{m}</p>
-          ))}
-        </div>
-      )}
-      {byField.size > 0 && (
-        <p className="field-error" role="alert">
-          Nothing was saved: {byField.size === 1 ? "a value needs" : `${byField.size} values need`} fixing.
-        </p>
-      )}
-      {note && (
-        <p className="muted" role="status">
-          {note}
-        </p>
-      )}
-      <div className="row form-actions">
-        <button type="submit" className="primary" disabled={saving} data-testid="save-values">
-          {saving ? "Saving…" : contact === null ? "Add the contact" : changed.length > 0 ? `Save ${changed.length === 1 ? "1 change" : `${changed.length} changes`}` : "Save"}
-        </button>
-        <button type="button" onClick={onCancel} disabled={saving} data-testid="cancel-values">
-          Cancel
-        </button>
-      </div>
-    </form>
+    </WriteForm>
   );
 }
 
@@ -321,15 +368,15 @@ export function RecordEventForm({ contact, schema, onRecorded, onCancel }: { con
     }
   };
   return (
-    <form
-      ref={form}
-      className="contact-form"
-      data-testid="event-form"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void save();
-      }}
-      onKeyDown={(e) => e.key === "Escape" && !saving && onCancel()}
+    <WriteForm
+      formRef={form}
+      testId="event"
+      saving={saving}
+      onSave={() => void save()}
+      onCancel={onCancel}
+      problems={{ byField, other }}
+      nothing="Nothing was recorded"
+      submit={saving ? "Recording…" : "Record the event"}
     >
       <div className="form-grid">
         <div className={`form-field${byField.has(ev.name) ? " has-problem" : ""}`} data-field={ev.name}>
@@ -375,27 +422,7 @@ export function RecordEventForm({ contact, schema, onRecorded, onCancel }: { con
           />
         ))}
       </div>
-      {other.length > 0 && (
-        <div className="field-error" role="alert" data-testid="form-problem">
-          {other.map((m, i) => (
-            <p key={i}>{m}</p>
-          ))}
-        </div>
-      )}
-      {byField.size > 0 && (
-        <p className="field-error" role="alert">
-          Nothing was recorded: {byField.size === 1 ? "a value needs" : `${byField.size} values need`} fixing.
-        </p>
-      )}
-      <div className="row form-actions">
-        <button type="submit" className="primary" disabled={saving} data-testid="save-event">
-          {saving ? "Recording…" : "Record the event"}
-        </button>
-        <button type="button" onClick={onCancel} disabled={saving} data-testid="cancel-event">
-          Cancel
-        </button>
-      </div>
-    </form>
+    </WriteForm>
   );
 }
 
