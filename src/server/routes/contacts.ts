@@ -117,7 +117,7 @@ export function registerContactRoutes(app: Api, { store }: RouteContext): void {
       description:
         "Deletes the contact and its events; it leaves every segment it was in (each exit in the change feed), static lists included. Cannot be undone. 404 when no contact has the key. (Keys `.` and `..` cannot be a URL path step: use `POST /api/contacts/delete`.)",
       request: { params: KeyParams, headers: WriteHeaders },
-      responses: { 200: jsonResponse(DeletedContactsSchema, "What was deleted and the segments it left"), ...problemResponses(400, 404) },
+      responses: { 200: jsonResponse(DeletedContactsSchema, "What was deleted and the segments it left"), ...problemResponses(400, 404, 413) },
     }),
     async (c) => {
       const { key } = c.req.valid("param");
