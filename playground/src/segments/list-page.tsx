@@ -7,8 +7,9 @@
  */
 import { useEffect, useRef, useState } from "react";
 import { navigate } from "../router.js";
-import { ApiError, deleteSegment, duplicateSegment, listSegments, MAX_SEARCH, type Segment, type SegmentSort } from "./api.js";
+import { ApiError, deleteSegment, duplicateSegment, getSegment, listSegments, MAX_SEARCH, type Segment, type SegmentSort } from "./api.js";
 import { formatCount, plural } from "./format.js";
+import { liveText, useLiveChanges } from "./live.js";
 import { AgeBy, Dialog, KindBadge, LoadFailed, ProblemNote, useLoad, useToast } from "./ui.js";
 import { forgetHandedOver, handedOverDeleted, UndoDeleteNotice, type JustDeleted } from "./undo-delete.js";
 
@@ -24,6 +25,8 @@ const COLUMNS: { key: Column; label: string; numeric?: boolean }[] = [
 
 /** How many segments a page of the table asks for. */
 const PAGE = 50;
+/** Changes arriving within this long (ms) make one read of the counts they moved. */
+const COUNTS_DEBOUNCE_MS = 300;
 
 export function SegmentsListPage() {
   const [search, setSearch] = useState("");
@@ -51,13 +54,38 @@ export function SegmentsListPage() {
   // The first page the rows start from: a next page asked for another one (the search or sort changed
   // while it loaded) is dropped.
   const shownFirst = useRef(first.data);
+  // Member counts read again since the first page loaded (live, below), by segment id.
+  const [counts, setCounts] = useState<Map<number, number>>(() => new Map());
   useEffect(() => {
     shownFirst.current = first.data;
     setExtra({ items: [], next: null });
     setMore({ loading: false, error: null });
+    setCounts(new Map());
   }, [first.data]);
   // After a failed load the rows are those of the search before: none are shown, the failure is.
   const rows = first.error ? [] : [...(first.data?.items ?? []), ...extra.items];
+
+  // Live counts: the segments shown that the change feed says moved are read again (a few at once, after
+  // a short pause) and their counts replaced in place; the rows, their order and the pages loaded stay.
+  const shownIds = useRef(new Set<number>());
+  shownIds.current = new Set(rows.map((s) => s.id));
+  const moved = useRef(new Set<number>());
+  const countsTimer = useRef<number | null>(null);
+  useEffect(() => () => window.clearTimeout(countsTimer.current ?? undefined), []);
+  const liveStatus = useLiveChanges("all", (changes) => {
+    for (const c of changes) if (shownIds.current.has(c.segmentId)) moved.current.add(c.segmentId);
+    if (moved.current.size === 0 || countsTimer.current !== null) return;
+    countsTimer.current = window.setTimeout(async () => {
+      countsTimer.current = null;
+      const ids = [...moved.current];
+      moved.current.clear();
+      const base = shownFirst.current;
+      // A segment deleted meanwhile is left as it is (the next load drops it).
+      const read = await Promise.all(ids.map((id) => getSegment(id).then((r) => r.body, () => null)));
+      if (shownFirst.current !== base) return;
+      setCounts((m) => new Map([...m, ...read.flatMap((s) => (s ? [[s.id, s.memberCount] as const] : []))]));
+    }, COUNTS_DEBOUNCE_MS);
+  });
   const next = first.error ? null : extra.items.length > 0 ? extra.next : (first.data?.next ?? null);
 
   const loadMore = async () => {
@@ -139,6 +167,9 @@ export function SegmentsListPage() {
           {first.error ? "" : first.data ? (query ? `${plural(rows.length, "segment")} match “${query}”` : plural(rows.length, "segment")) : first.loading ? "Loading…" : ""}
           {next ? " (more below)" : ""}
         </span>
+        <span className="muted small" data-testid="live-status" data-state={liveStatus.state}>
+          {liveText(liveStatus)}
+        </span>
       </div>
 
       {first.error ? (
@@ -216,7 +247,7 @@ export function SegmentsListPage() {
                     <KindBadge kind={s.kind} />
                   </td>
                   <td className="num" data-testid="member-count">
-                    {formatCount(s.memberCount)}
+                    {formatCount(counts.get(s.id) ?? s.memberCount)}
                   </td>
                   <td>
                     <AgeBy at={s.updatedAt} by={s.updatedBy} />

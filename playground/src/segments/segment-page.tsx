@@ -34,6 +34,7 @@ import { formatAge, formatCount, formatDay, formatInstant, plural } from "./form
 import { lineDiff } from "./line-diff.js";
 import { RulesDiffView } from "./rules-diff.js";
 import { DeleteDialog } from "./list-page.js";
+import { liveText, useLiveChanges } from "./live.js";
 import { useSchema } from "./schema.js";
 import { Dialog, KindBadge, LoadFailed, ProblemNote, useLoad, useToast } from "./ui.js";
 import { handOverDeleted } from "./undo-delete.js";
@@ -48,6 +49,9 @@ const TABS = [
   { id: "compare", label: "Compare" },
 ] as const;
 type Tab = (typeof TABS)[number]["id"];
+
+/** Changes arriving within this long (ms) make one read of the segment and its first page of members. */
+const LIVE_REFRESH_MS = 250;
 
 const DIALECTS = [
   { id: "duckdb", label: "DuckDB" },
@@ -71,6 +75,32 @@ export function SegmentPage({ id, route }: { id: number; route: Route }) {
   // address with ?tab=, or reached with the arrow keys), without scrolling the page.
   const strip = useRef<HTMLDivElement>(null);
   const ready = loaded.data !== null;
+  // Live: the feed's new changes (newest first) for the Activity tab at once; then, once per burst of
+  // changes, a tick for the members' first page and the segment (its count) read again, except under an
+  // open dialog: then when it closes.
+  const [live, setLive] = useState<{ id: number; changes: MembershipChange[]; tick: number }>({ id, changes: [], tick: 0 });
+  const liveNow = live.id === id ? live : { id, changes: [], tick: 0 };
+  const dialogOpen = deleting || converting;
+  const dialogOpenNow = useRef(dialogOpen);
+  dialogOpenNow.current = dialogOpen;
+  const reloadAfterDialog = useRef(false);
+  const refreshTimer = useRef<number | null>(null);
+  useEffect(() => () => window.clearTimeout(refreshTimer.current ?? undefined), []);
+  const liveStatus = useLiveChanges(ready ? id : null, (changes) => {
+    setLive((l) => ({ id, changes: [...[...changes].reverse(), ...(l.id === id ? l.changes : [])].slice(0, 500), tick: l.id === id ? l.tick : 0 }));
+    if (refreshTimer.current !== null) return;
+    refreshTimer.current = window.setTimeout(() => {
+      refreshTimer.current = null;
+      setLive((l) => (l.id === id ? { ...l, tick: l.tick + 1 } : l));
+      if (dialogOpenNow.current) reloadAfterDialog.current = true;
+      else loaded.reload();
+    }, LIVE_REFRESH_MS);
+  });
+  useEffect(() => {
+    if (dialogOpen || !reloadAfterDialog.current) return;
+    reloadAfterDialog.current = false;
+    loaded.reload();
+  }, [dialogOpen]);
   useEffect(() => {
     const box = strip.current;
     const selected = box?.querySelector<HTMLElement>('[aria-selected="true"]');
@@ -143,8 +173,11 @@ export function SegmentPage({ id, route }: { id: number; route: Route }) {
       <dl className="stats">
         <div>
           <dt>Contacts</dt>
-          <dd className="big-number" data-testid="segment-member-count">
+          <dd className="big-number" data-testid="segment-member-count" aria-live="polite">
             {formatCount(s.memberCount)}
+          </dd>
+          <dd className="muted small" data-testid="live-status" data-state={liveStatus.state}>
+            {liveText(liveStatus)}
           </dd>
         </div>
         <div>
@@ -191,6 +224,7 @@ export function SegmentPage({ id, route }: { id: number; route: Route }) {
           <MembersTab
             segment={s}
             keyField={keyField}
+            liveTick={liveNow.tick}
             onWhy={(k) => {
               setWhyKey(k);
               setTab("why");
@@ -200,7 +234,7 @@ export function SegmentPage({ id, route }: { id: number; route: Route }) {
         {tab === "definition" && <DefinitionTab segment={s} />}
         {tab === "why" && <WhyTab segment={s} initialKey={whyKey} />}
         {tab === "history" && <HistoryTab segment={s} />}
-        {tab === "activity" && <ActivityTab segment={s} />}
+        {tab === "activity" && <ActivityTab segment={s} live={liveNow.changes} />}
         {tab === "compare" && <CompareTab segment={s} route={route} />}
       </div>
 
@@ -315,7 +349,7 @@ function tabKeys(e: KeyboardEvent, tab: Tab, setTab: (t: Tab) => void) {
 
 // ---- members ----------------------------------------------------------------------------------------------
 
-function MembersTab({ segment, keyField, onWhy }: { segment: Segment; keyField: string; onWhy(key: string): void }) {
+function MembersTab({ segment, keyField, liveTick, onWhy }: { segment: Segment; keyField: string; liveTick: number; onWhy(key: string): void }) {
   const [search, setSearch] = useState("");
   const [query, setQuery] = useState("");
   const [sort, setSort] = useState<{ field: string; descending: boolean } | null>(null);
@@ -331,10 +365,15 @@ function MembersTab({ segment, keyField, onWhy }: { segment: Segment; keyField: 
   const cursors = paging.list === list ? paging.cursors : [null];
   const setCursors = (change: (c: (string | null)[]) => (string | null)[]) => setPaging({ list, cursors: change(cursors) });
   const cursor = cursors[cursors.length - 1] ?? null;
-  const page = useLoad(() => listMembers(segment.id, { search: query || undefined, orderBy: sort?.field, descending: sort?.descending, limit: 25, cursor }), [segment.id, query, sort, cursor]);
+  const index = cursors.length - 1;
+  // The first page follows live changes (same search and order); a later page stays as it was read, so
+  // rows do not shift under someone reading them.
+  const page = useLoad(
+    () => listMembers(segment.id, { search: query || undefined, orderBy: sort?.field, descending: sort?.descending, limit: 25, cursor }),
+    [segment.id, query, sort, cursor, index === 0 ? liveTick : 0],
+  );
   // After a failed load the rows are those of the search or page before: the failure is shown instead.
   const rows = page.error ? [] : (page.data?.items ?? []);
-  const index = cursors.length - 1;
   return (
     <section className="card" aria-label="Members">
       <div className="toolbar">
@@ -633,13 +672,16 @@ function VersionDiff({ before, after }: { before: SegmentVersion | null; after: 
 
 // ---- activity ---------------------------------------------------------------------------------------------
 
-function ActivityTab({ segment }: { segment: Segment }) {
+function ActivityTab({ segment, live }: { segment: Segment; live: MembershipChange[] }) {
   const points = useLoad(() => memberCounts(segment.id), [segment.id, segment.version, segment.memberCount]);
   const [feed, setFeed] = useState<{ items: MembershipChange[]; next: number | null } | null>(null);
   const [feedError, setFeedError] = useState<unknown>(null);
   useEffect(() => {
     segmentChanges(segment.id, null).then(setFeed, setFeedError);
   }, [segment.id]);
+  // Changes that arrived live since the feed was read go on top (the older pages loaded stay below).
+  const newestRead = feed?.items[0]?.seq ?? 0;
+  const items = feed ? [...live.filter((c) => c.seq > newestRead), ...feed.items] : [];
   const older = async () => {
     if (!feed?.next) return;
     try {
@@ -659,10 +701,10 @@ function ActivityTab({ segment }: { segment: Segment }) {
       <section className="card" aria-labelledby="feed-title">
         <h2 id="feed-title">Entered and exited</h2>
         <ProblemNote error={feedError} />
-        {feed && feed.items.length === 0 && <p className="muted">No one has entered or left yet.</p>}
+        {feed && items.length === 0 && <p className="muted">No one has entered or left yet.</p>}
         {/* It scrolls inside its card: focusable, so a keyboard can scroll it too (WCAG 2.1.1). */}
         <ul className="feed" tabIndex={0} aria-labelledby="feed-title" data-testid="feed">
-          {feed?.items.map((c) => (
+          {items.map((c) => (
             <li key={c.seq}>
               <span className={`badge ${c.change === "entered" ? "good" : "bad"}`}>{c.change}</span> <span className="key-cell">{c.key}</span>
               <time className="muted small" dateTime={c.at} title={formatInstant(c.at)}>
