@@ -4,9 +4,10 @@
  * Lighthouse and axe DevTools) runs with the WCAG 2.0 and 2.1 A and AA rules and its best practices on each
  * page and state a person meets — the segments table (rows, a search finding none, a failed load), create
  * (the builder and the text with an error, with an analysis warning, the server's findings, a preview and
- * one out of date; the static picker), edit, a segment's page and each of its tabs, a static list, Contacts
- * and a contact's page, Import (before; refused; a report with bad rows), Recently deleted, every dialog
- * (delete, delete forever, empty the trash, restore under another name, make static, the stale edit), the
+ * one out of date; the static picker), edit, a segment's page and each of its tabs, a static list, Contacts,
+ * a contact's page and its forms, a new contact, Import (before; refused; a report with bad rows; past
+ * imports), Recently deleted, every dialog (delete, delete forever, empty the trash, restore under another
+ * name, make static, the stale edit, delete a contact), the
  * token page, the playground — in the light and the dark theme (contrast differs), some on a 390px phone.
  * Any violation fails, listed as the state, rule id, impact, the element's selector and what is wrong.
  *
@@ -372,6 +373,39 @@ describe.skipIf(!hasChromium)(`segments web app: accessibility audit with axe-co
     expect(found).toEqual([]);
   });
 
+  it("a contact's forms: its values with problems, an event with problems, a new contact, the delete dialog", async () => {
+    const found: string[] = [];
+    const input = (field: string) => page.locator(`[data-field-input="${field}"]`);
+    await page.goto(`${server.url}#/contacts/7590-VHVEG`);
+    await page.getByTestId("contact-values").waitFor();
+    await page.getByTestId("edit-values").click();
+    await page.getByTestId("values-form").waitFor();
+    found.push(...(await auditThemes(page, "a contact, editing its values")));
+    await input("tenure").fill("twelve");
+    await page.getByTestId("save-values").click();
+    await page.getByTestId("field-problem").first().waitFor();
+    found.push(...(await auditThemes(page, "a contact, a value refused")));
+    await page.getByTestId("cancel-values").click();
+    await page.getByTestId("record-event").click();
+    await page.getByTestId("event-form").waitFor();
+    await input("event").fill("");
+    await page.getByTestId("save-event").click();
+    await page.getByTestId("field-problem").first().waitFor();
+    found.push(...(await auditThemes(page, "a contact, an event refused")));
+    await page.getByTestId("cancel-event").click();
+    await page.getByTestId("delete-contact").click();
+    await page.getByTestId("delete-contact-dialog").waitFor();
+    found.push(...(await auditThemes(page, "a contact, delete dialog")));
+    await page.keyboard.press("Escape");
+    await page.goto(`${server.url}#/new-contact`);
+    await page.getByTestId("values-form").waitFor();
+    found.push(...(await auditThemes(page, "new contact")));
+    await page.getByTestId("save-values").click();
+    await page.getByTestId("field-problem").first().waitFor();
+    found.push(...(await auditThemes(page, "new contact, no key")));
+    expect(found).toEqual([]);
+  });
+
   it("Import: before a file, refused for bad rows, and the result with its bad rows", async () => {
     const found: string[] = [];
     await page.goto(`${server.url}#/import`);
@@ -387,6 +421,11 @@ describe.skipIf(!hasChromium)(`segments web app: accessibility audit with axe-co
     await page.getByTestId("retry-skip-bad").click();
     await page.getByTestId("import-result").waitFor({ timeout: 60_000 });
     found.push(...(await auditThemes(page, "import, result with bad rows")));
+    // Past imports, one refused with its bad rows unfolded.
+    await page.goto(`${server.url}#/import`);
+    await page.getByTestId("history-row").first().waitFor();
+    await page.getByTestId("history-bad").first().locator("summary").click();
+    found.push(...(await auditThemes(page, "import, past imports")));
     await page.getByTestId("import-file").setInputFiles({ name: "contacts.xlsx", mimeType: "application/octet-stream", buffer: Buffer.from("PK") });
     await page.getByTestId("file-refusal").waitFor();
     found.push(...(await auditThemes(page, "import, a file refused before sending")));
@@ -551,6 +590,10 @@ describe.skipIf(!hasChromium)(`segments web app: accessibility audit with axe-co
     }
     await page.keyboard.press("Escape");
     await dialog.waitFor({ state: "detached" });
+    // Deleting a contact, from its page.
+    await page.goto(`${server.url}#/contacts/7590-VHVEG`);
+    await page.getByTestId("contact-values").waitFor();
+    await checkDialogFocus(page, page.getByTestId("delete-contact"), "delete-contact-dialog");
     // The stale edit: opened by Save; Escape keeps editing, back on Save.
     const loyal = await byName("Loyal on contract");
     await page.goto(`${server.url}#/segments/${loyal.id}/edit`);
