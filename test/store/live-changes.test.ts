@@ -3,12 +3,14 @@
  * change a later write commits, answers an empty page when its time is up, stops when its signal aborts
  * or the store closes, and is not woken with an empty page by writes that log no change of what it
  * follows (it reads and waits again). DuckDB (with and without the write-back path) and PGlite (and the
- * PostgreSQL server with PG_URL).
+ * PostgreSQL server with PG_URL). On PostgreSQL a wait also sees another process's commits, which tell it
+ * nothing: two stores on one PGlite database stand for two servers.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { ChangeWatch } from "../../src/store/change-watch.js";
 import type { Store } from "../../src/store/index.js";
-import { BACKENDS, openTestStore, type TestStore } from "./helpers.js";
+import { openStore } from "../../src/store/index.js";
+import { BACKENDS, createPglite, crmSchema, openTestStore, type TestStore } from "./helpers.js";
 
 const LONG = 60_000;
 
@@ -146,5 +148,25 @@ describe("ChangeWatch", () => {
     const after = reads;
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(reads).toBe(after);
+  });
+});
+
+describe("a wait on PostgreSQL shared with another process", () => {
+  it("answers with a change another store on the same database commits (read every changePollMs)", async () => {
+    const pg = (await createPglite()) as unknown as { close(): Promise<void> };
+    const options = { pglite: pg, pgSchema: "segql_live_shared", schema: crmSchema, changePollMs: 20 };
+    const waiting = await openStore(options);
+    const writing = await openStore(options);
+    try {
+      const pro = (await writing.createSegment({ name: "Pro", kind: "dynamic", expression: 'plan = "Pro"' })).id;
+      const page = waiting.changes({ since: 0, segmentId: pro, waitMs: LONG });
+      await waiters(waiting, 1);
+      await writing.upsertContacts([{ id: "elsewhere", plan: "Pro" }]);
+      expect((await page).items.map((c) => c.key)).toEqual(["elsewhere"]);
+    } finally {
+      await writing.close();
+      await waiting.close();
+      await pg.close();
+    }
   });
 });
