@@ -148,13 +148,13 @@ export async function contactEvents(ctx: Ctx, tx: SqlRunner, key: string, limit:
   return { items, total, more: rows.length > limit };
 }
 
-/** See `Store.segmentChanges`. */
-export async function segmentChanges(tx: SqlRunner, id: number, options: SegmentChangesOptions, limit: number): Promise<SegmentChangesPage> {
-  const params: Param[] = [id, limit + 1];
+/** See `Store.segmentChanges` and `Store.contactChanges`: one segment's or one contact's log, newest first. */
+export async function segmentChanges(tx: SqlRunner, of: { segmentId: number } | { key: string }, options: SegmentChangesOptions, limit: number): Promise<SegmentChangesPage> {
+  const params: Param[] = ["segmentId" in of ? of.segmentId : of.key, limit + 1];
   const before = options.before !== undefined ? ` AND seq < $3` : "";
   if (options.before !== undefined) params.push(options.before);
   const rows = await tx.query(
-    `SELECT seq, segment_id, contact_key, change, at_ms, segment_version FROM segql_membership_changes WHERE segment_id = $1${before} ORDER BY seq DESC LIMIT $2`,
+    `SELECT seq, segment_id, contact_key, change, at_ms, segment_version FROM segql_membership_changes WHERE ${"segmentId" in of ? "segment_id" : "contact_key"} = $1${before} ORDER BY seq DESC LIMIT $2`,
     params,
   );
   const items = rows.slice(0, limit).map(changeOf);

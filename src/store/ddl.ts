@@ -59,10 +59,17 @@ function storeDdl(backend: "duckdb" | "postgres"): string[] {
        change TEXT NOT NULL, at_ms BIGINT NOT NULL, segment_version INTEGER NOT NULL)`,
     `CREATE INDEX IF NOT EXISTS segql_memberships_key ON segql_memberships (contact_key)`,
     `CREATE INDEX IF NOT EXISTS segql_static_members_key ON segql_static_members (contact_key)`,
-    ...(pg ? [`CREATE INDEX IF NOT EXISTS segql_changes_segment ON segql_membership_changes (segment_id, seq)`] : []),
+    ...(pg ? [`CREATE INDEX IF NOT EXISTS segql_changes_segment ON segql_membership_changes (segment_id, seq)`, CONTACT_CHANGES_INDEX] : []),
     ...Object.values(LATER_TABLES),
   ];
 }
+
+/**
+ * PostgreSQL: a contact's log (`contactChanges`) by key. Added after format 1 too; a store from before gains
+ * it when opened by a role that may create it (without it, a contact's log is read by scanning: slower, the
+ * same answer). DuckDB reads the log by scanning it (see `storeDdl`).
+ */
+const CONTACT_CHANGES_INDEX = `CREATE INDEX IF NOT EXISTS segql_changes_contact ON segql_membership_changes (contact_key, seq)`;
 
 /** The tables added after format 1, by name (see the module comment): the trash, the copies' sources. */
 const LATER_TABLES: Record<string, string> = {
@@ -117,12 +124,27 @@ export async function migrate(tx: SqlRunner, physical: Physical, backend: "duckd
       throw new InvalidInputError([{ path: "", message: `this store was made by an older segql and needs the table ${name} added: open it once as a role allowed to create tables in its schema (${(e as Error).message.split("\n")[0]})` }]);
     }
   }
+  if (backend === "postgres") await addContactChangesIndex(tx);
   const stored = readStoredSchema(meta.get("schema"));
   if (given) {
     const differences = schemaDifferences(schemaToJson(stored), schemaToJson(given));
     if (differences.length > 0) throw new SchemaMismatchError(differences);
   }
   return stored;
+}
+
+/** Creates the contact log's index on an older PostgreSQL store when missing and allowed (see `CONTACT_CHANGES_INDEX`). */
+async function addContactChangesIndex(tx: SqlRunner): Promise<void> {
+  const found = await tx.query("SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND indexname = 'segql_changes_contact'");
+  if (found.length > 0) return;
+  // In a savepoint: a refused CREATE would otherwise abort the open's whole transaction.
+  await tx.exec("SAVEPOINT segql_contact_index");
+  try {
+    await tx.exec(CONTACT_CHANGES_INDEX);
+    await tx.exec("RELEASE SAVEPOINT segql_contact_index");
+  } catch {
+    await tx.exec("ROLLBACK TO SAVEPOINT segql_contact_index");
+  }
 }
 
 async function createTables(tx: SqlRunner, physical: Physical, backend: "duckdb" | "postgres", schema: Schema): Promise<void> {

@@ -818,8 +818,17 @@ export class SqlStore implements Store {
     if (options.before !== undefined) clampInt(options.before, 0, 0, Number.MAX_SAFE_INTEGER, "before");
     return this.db.read(async (tx) => {
       this.entry(await this.ctx.catalog(tx), id);
-      return segmentChanges(tx, id, options, limit);
+      return segmentChanges(tx, { segmentId: id }, options, limit);
     });
+  }
+
+  async contactChanges(key: string, options: SegmentChangesOptions = {}): Promise<SegmentChangesPage> {
+    if (typeof key !== "string") throw new InvalidInputError([{ path: "key", message: "expected a contact key (text)" }]);
+    const limit = clampInt(options.limit, 50, 1, 1000, "limit");
+    if (options.before !== undefined) clampInt(options.before, 0, 0, Number.MAX_SAFE_INTEGER, "before");
+    // A key the database cannot hold (U+0000) has no log.
+    if (key.includes("\u0000")) return { items: [], next: null };
+    return this.db.read((tx) => segmentChanges(tx, { key }, options, limit));
   }
 
   async memberCountHistory(id: SegmentId, options: { points?: number } = {}): Promise<MemberCountPoint[]> {

@@ -682,6 +682,11 @@ export interface Store {
   readonly changeWaiters: number;
   /** A segment's changes, newest first (its entered / exited feed). */
   segmentChanges(id: SegmentId, options?: SegmentChangesOptions): Promise<SegmentChangesPage>;
+  /**
+   * One contact's entries and exits, newest first, in every segment (also of a contact deleted since: the
+   * log keeps them); `next` is the `before` of the following page.
+   */
+  contactChanges(key: string, options?: SegmentChangesOptions): Promise<SegmentChangesPage>;
   /** A segment's member count over time, from the change log: at most `points` points, oldest first. */
   memberCountHistory(id: SegmentId, options?: { points?: number }): Promise<MemberCountPoint[]>;
 

@@ -86,6 +86,12 @@ describe.skipIf(!hasChromium)(`segments web app: editing a contact (Chromium) ${
     // The note has the focus (read next); the Segments card is the store's now.
     expect(await page.evaluate(() => document.activeElement?.getAttribute("data-testid"))).toBe("write-news");
     await expect.poll(shownSegments).toEqual((await server.store.getContact(key)).segments.map((s) => s.name).sort());
+    // Its segment history is the store's log of it, newest first: the entry and the exit on top.
+    const log = (await server.store.contactChanges(key, { limit: 20 })).items.map((c) => ({ change: c.change, segment: String(c.segmentId) }));
+    await expect
+      .poll(() => page.getByTestId("history-change").evaluateAll((rows) => rows.map((r) => ({ change: r.getAttribute("data-change"), segment: r.getAttribute("data-segment") }))))
+      .toEqual(log);
+    expect(log.slice(0, feed.entered.length + feed.exited.length).map((c) => c.change).sort()).toEqual([...feed.entered.map(() => "entered"), ...feed.exited.map(() => "exited")].sort());
     await cleanShot(page, "segments-contact-edited");
   });
 

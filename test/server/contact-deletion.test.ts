@@ -1,5 +1,5 @@
 /**
- * Deleting contacts through HTTP on every backend: `DELETE /api/contacts/{key}` (404 for no contact) and
+ * A contact's log (`GET /api/contacts/{key}/changes`) and deleting contacts through HTTP on every backend: `DELETE /api/contacts/{key}` (404 for no contact) and
  * `POST /api/contacts/delete` (many keys; unknown ones refuse the request whole unless skipped), each
  * answering the segments left, which the change feed has too.
  */
@@ -28,6 +28,20 @@ describe.each(BACKENDS)("deleting contacts over HTTP on %s", (backend) => {
     expect(expectProblem(await api.call("DELETE", "/api/contacts/a"), 404, "not-found").detail).toBe('no contact "a"');
     // A key named like a route is a key.
     expect((await api.call("DELETE", "/api/contacts/lookup")).body.deleted).toBe(1);
+  });
+
+  it("pages a contact's entries and exits, newest first; a deleted contact keeps its log", async () => {
+    const rich = await api.call("POST", "/api/segments", { json: { name: "Rich", kind: "dynamic", expression: "ltv > 100" } });
+    await api.call("POST", "/api/contacts", { json: { contacts: [{ id: "a", ltv: 1 }] } });
+    const page = await api.call("GET", "/api/contacts/a/changes?limit=1");
+    expect(page.status).toBe(200);
+    expect(page.body.items.map((c: { segmentId: number; change: string }) => [c.segmentId, c.change])).toEqual([[rich.body.id, "exited"]]);
+    const older = await api.call("GET", `/api/contacts/a/changes?limit=1&before=${page.body.next}`);
+    expect(older.body.items.map((c: { change: string }) => c.change)).toEqual(["entered"]);
+    expect(older.body.next).toBeNull();
+    await api.call("DELETE", "/api/contacts/a");
+    expect((await api.call("GET", "/api/contacts/a/changes")).body.items).toHaveLength(2);
+    expectProblem(await api.call("GET", "/api/contacts/a/changes?before=x"), 400, "invalid-request");
   });
 
   it("deletes many, any key (also `..`); unknown keys refuse the request unless skipped; bad bodies are 400", async () => {

@@ -93,6 +93,7 @@ const ROUTES: [string, string][] = [
   ["GET", "/api/imports/{id}"],
   ["DELETE", "/api/imports/{id}"],
   ["DELETE", "/api/contacts/{key}"],
+  ["GET", "/api/contacts/{key}/changes"],
   ["POST", "/api/contacts/delete"],
   ["GET", "/api/import-history"],
   ["GET", "/api/import-history/{id}"],

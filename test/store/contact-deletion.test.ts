@@ -1,5 +1,6 @@
 /**
- * Deleting contacts (`deleteContacts`): the contact and its events go; it leaves every segment it was in —
+ * A contact's log (`contactChanges`: the segments it entered and left, newest first, paged) and deleting
+ * contacts (`deleteContacts`): the contact and its events go; it leaves every segment it was in —
  * dynamic, static, and the member list a deleted static segment keeps — each exit logged in the change feed
  * and counted; unknown keys refuse the call unless skipped. On every backend, and on a DuckDB file across a
  * reopen (the write-back journal must not bring the contact back).
@@ -81,6 +82,25 @@ for (const backend of BACKENDS) {
       expect(again.values["ltv"]).toBeNull();
     });
 
+    it("reads one contact's entries and exits, newest first, a page at a time, also after it is deleted", async () => {
+      const store = await fresh();
+      // ann: Pros, Buyers, Picked, Picked pros when they were made; then out of Pros and Picked pros.
+      await store.upsertContacts([{ id: "ann", plan: "Free" }]);
+      const all = (await store.changes({ limit: 10_000 })).items.filter((c) => c.key === "ann").reverse();
+      expect(all.map((c) => c.change)).toEqual(["exited", "exited", "entered", "entered", "entered", "entered"]);
+      const first = await store.contactChanges("ann", { limit: 4 });
+      expect(first.items).toEqual(all.slice(0, 4));
+      const second = await store.contactChanges("ann", { limit: 4, before: first.next! });
+      expect(second).toEqual({ items: all.slice(4), next: null });
+      await store.deleteContacts(["ann"]);
+      const after = await store.contactChanges("ann");
+      expect(after.items.length).toBe(all.length + 2);
+      expect(after.items.slice(0, 2).map((c) => c.change)).toEqual(["exited", "exited"]);
+      expect(await store.contactChanges("nobody")).toEqual({ items: [], next: null });
+      expect(await store.contactChanges("a\u0000b")).toEqual({ items: [], next: null });
+      expect(await rejection(store.contactChanges("ann", { limit: 0 }))).toBeInstanceOf(InvalidInputError);
+    });
+
     it("refuses unknown keys whole unless skipped, then lists them", async () => {
       const store = await fresh();
       const e = await rejection(store.deleteContacts(["bob", "nobody", "bob"]));
@@ -129,6 +149,41 @@ describe("deleting a contact on a DuckDB file", () => {
       expect(pros.memberCount).toBe(0);
     } finally {
       await store.close();
+    }
+  });
+});
+
+describe("a PostgreSQL store from before the contact log's index", () => {
+  it("gains it when opened; a role that may not create it still opens the store, and reads the log", async () => {
+    const { createPglite } = await import("./helpers.js");
+    const pg = (await createPglite()) as unknown as { exec(sql: string): Promise<unknown>; query(sql: string): Promise<{ rows: Record<string, unknown>[] }>; close(): Promise<void> };
+    const indexed = async () => (await pg.query("SELECT 1 FROM pg_indexes WHERE indexname = 'segql_changes_contact'")).rows.length === 1;
+    try {
+      let store = await openStore({ pglite: pg as never, schema: crmSchema });
+      expect(await indexed()).toBe(true);
+      await store.close();
+      await pg.exec("DROP INDEX segql_changes_contact");
+      store = await openStore({ pglite: pg as never });
+      expect(await indexed()).toBe(true);
+      await store.close();
+      await pg.exec(`DROP INDEX segql_changes_contact;
+        REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+        CREATE ROLE segql_writer;
+        GRANT USAGE ON SCHEMA public TO segql_writer;
+        GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO segql_writer;
+        GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO segql_writer;
+        SET ROLE segql_writer`);
+      store = await openStore({ pglite: pg as never });
+      try {
+        await store.upsertContacts([{ id: "x", plan: "Pro" }]);
+        await store.createSegment({ name: "Pros", kind: "dynamic", expression: 'plan = "Pro"' });
+        expect((await store.contactChanges("x")).items.map((c) => c.change)).toEqual(["entered"]);
+        expect(await indexed()).toBe(false);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await pg.close();
     }
   });
 });

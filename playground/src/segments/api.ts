@@ -313,6 +313,10 @@ export type ContactRecord = z.infer<typeof S.ContactRecordSchema>;
 /** One contact (`GET /api/contacts/{key}`); a key that is no contact is a 404 `not-found`. */
 export const getContact = async (key: string) => (await call<ContactRecord>("GET", `/contacts/${keyInPath(key)}`)).body;
 
+/** A contact's entries and exits, newest first (`GET /api/contacts/{key}/changes`; `before`: the previous page's `next`). */
+export const contactChanges = async (key: string, before: number | null, limit = 20) =>
+  (await call<{ items: MembershipChange[]; next: number | null }>("GET", `/contacts/${keyInPath(key)}/changes`, { query: { before: before ?? undefined, limit } })).body;
+
 /** A page of a contact's events, newest first (`GET /api/contacts/{key}/events`; `cursor` from the contact's `eventsNext` or a page's `next`). */
 export type ContactEventsPage = z.infer<typeof S.ContactEventsPageSchema>;
 export const contactEvents = async (key: string, cursor: string) =>

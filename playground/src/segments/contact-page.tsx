@@ -6,11 +6,12 @@
  */
 import { Fragment, useEffect, useId, useRef, useState, type ReactNode } from "react";
 import type { FieldDef, Schema } from "../../../src/schema/schema.js";
-import { allSegments, ApiError, contactEvents, deleteContacts, getContact, whySegment, type ContactRecord, type Segment, type SegmentSummary, type WriteResult } from "./api.js";
+import { allSegments, ApiError, contactChanges, contactEvents, deleteContacts, getContact, whySegment, type ContactRecord, type Segment, type SegmentSummary, type WriteResult } from "./api.js";
 import { ContactValuesForm, membershipNews, RecordEventForm, type NewsSegment } from "./contact-editor.js";
 import { formatAge, formatCount, formatDay, formatInstant, plural } from "./format.js";
 import { useSchema } from "./schema.js";
 import { navigate } from "../router.js";
+import { usePagedList } from "./paged-list.js";
 import { Dialog, KindBadge, LoadFailed, LoadProblem, ProblemNote, useLoad, useToast, type Loaded } from "./ui.js";
 import { formatNumber, WhyResult } from "./why-view.js";
 
@@ -132,6 +133,7 @@ export function ContactPage({ contactKey }: { contactKey: string }) {
         )}
         <div className="contact-side">
           <SegmentsCard contact={c} segments={segments} />
+          <HistoryCard contact={c} segments={segments.data} />
         </div>
       </div>
       <EventsCard
@@ -430,6 +432,60 @@ function WhyPanel({ contactKey, segment, kind }: { contactKey: string; segment: 
         </>
       )}
     </div>
+  );
+}
+
+// ---- segment history ------------------------------------------------------------------------------------
+
+/**
+ * When the contact entered and left each segment, newest first (the change feed's rows for it), 20 at a
+ * time. Read again whenever the contact is (after an edit here, the new rows are on top).
+ */
+function HistoryCard({ contact, segments }: { contact: ContactRecord; segments: readonly SegmentSummary[] | null }) {
+  const list = usePagedList(
+    (cursor) => contactChanges(contact.key, cursor === null ? null : Number(cursor)).then((p) => ({ items: p.items, next: p.next === null ? null : String(p.next) })),
+    (c) => c.seq,
+    [contact],
+  );
+  const nameOf = (id: number) => segments?.find((s) => s.id === id)?.name;
+  const { rows, next, more } = list;
+  return (
+    <section className="card" aria-labelledby="history-title" data-testid="contact-history">
+      <h2 id="history-title">Segment history</h2>
+      {rows === null ? (
+        list.first.error ? <LoadProblem what="The segment history" loaded={list.first} /> : <p className="muted">Loading…</p>
+      ) : rows.length === 0 ? (
+        <p className="muted">It has not entered or left a segment yet.</p>
+      ) : (
+        <>
+          <ul className="contact-history">
+            {rows.map((c) => {
+              const name = nameOf(c.segmentId);
+              return (
+                <li key={c.seq} data-testid="history-change" data-change={c.change} data-segment={c.segmentId}>
+                  <span className={`badge ${c.change === "entered" ? "good" : "bad"}`}>{c.change === "entered" ? "Entered" : "Left"}</span>{" "}
+                  {name !== undefined ? <a href={`#/segments/${c.segmentId}`}>{name}</a> : <span className="muted">a deleted segment (#{c.segmentId})</span>}{" "}
+                  <time className="muted small" dateTime={c.at} title={formatInstant(c.at)}>
+                    {formatAge(c.at)}
+                  </time>
+                </li>
+              );
+            })}
+          </ul>
+          {next && (
+            <div className="table-foot">
+              {more.error ? (
+                <LoadFailed what="Older changes" error={more.error} onRetry={list.loadMore} retrying={more.loading} testId="history-more-failed" />
+              ) : (
+                <button type="button" className="small" onClick={list.loadMore} disabled={more.loading} data-testid="history-more">
+                  {more.loading ? "Loading…" : "Show older"}
+                </button>
+              )}
+            </div>
+          )}
+        </>
+      )}
+    </section>
   );
 }
 

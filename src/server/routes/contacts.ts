@@ -18,6 +18,8 @@ import {
   KeyParams,
   LookupBody,
   LookupSchema,
+  SegmentChangesPageSchema,
+  SegmentChangesQuery,
   UpsertContactsBody,
   WriteHeaders,
   WriteResultSchema,
@@ -88,6 +90,23 @@ export function registerContactRoutes(app: Api, { store }: RouteContext): void {
       const q = c.req.valid("query");
       const page = await store.contactEvents(c.req.valid("param").key, { limit: q.limit ?? 100, cursor: unwrapCursor("contact-events", q.cursor) });
       return c.json({ ...page, next: wrapCursor("contact-events", page.next) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/contacts/{key}/changes",
+      tags,
+      summary: "A contact's entered / exited feed, newest first",
+      description:
+        "The segments it entered and left, and when, in every segment (a contact deleted since keeps its log). Pass `next` as `before` for older changes (`next: null`: the oldest was returned).",
+      request: { params: KeyParams, query: SegmentChangesQuery },
+      responses: { 200: jsonResponse(SegmentChangesPageSchema, "A page of changes"), ...problemResponses(400) },
+    }),
+    async (c) => {
+      const q = c.req.valid("query");
+      return c.json(await store.contactChanges(c.req.valid("param").key, { before: q.before, limit: q.limit }), 200);
     },
   );
 
