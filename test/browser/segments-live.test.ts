@@ -4,7 +4,7 @@
  * in the member count, the entered / exited feed and the members' first page without a reload; the
  * segments table's count follows too; a count change waits while a dialog is open; a hidden tab stops
  * asking (its request ends, the server's wait with it) and catches up when shown; a failing feed is said
- * and tried again. Screenshots go to docs/screenshots/.
+ * and tried again; a backlog past a page is skipped to the newest. Screenshots go to docs/screenshots/.
  */
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -138,5 +138,26 @@ describe.skipIf(!hasChromium)(`segments web app: live membership (Chromium) ${ha
     expect(await marked()).toBe(true);
     expect(await page.getByTestId("live-status").textContent()).toMatch(/^Live · updated \d\d:\d\d:\d\d$/);
     await cleanShot(page, "segments-live-table");
+  });
+
+  it("after a backlog of more changes than a page (an import), shows the count and the newest changes without reading them all", async () => {
+    await page.goto(`${server.url}#/segments/${segmentId}?tab=activity`);
+    await expect.poll(() => page.getByTestId("segment-member-count").textContent()).toBe("5");
+    await following();
+    const asked: string[] = [];
+    const onRequest = (req: { url(): string }) => void (/\/api\/changes\?/.test(req.url()) && asked.push(req.url()));
+    page.on("request", onRequest);
+    const many = Array.from({ length: 3500 }, (_, i) => ({ customer_id: `BULK-${String(i).padStart(4, "0")}`, source: "telco", tenure: 1000 + i }));
+    const r = await fetch(`${server.url}api/contacts`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ contacts: many }) });
+    expect(r.status).toBe(200);
+    await expect.poll(() => page.getByTestId("segment-member-count").textContent(), { timeout: 15_000 }).toBe("3,505");
+    page.off("request", onRequest);
+    // One page of the 3,500 changes was read (the request held when they came), then the next wait began
+    // past them: not the four pages walking them would take.
+    expect(asked.length).toBeLessThanOrEqual(1);
+    // The feed read afresh: newest first, as the store has it.
+    const newest = (await server.store.segmentChanges(segmentId, { limit: 3 })).items.map((c) => c.key);
+    await expect.poll(() => page.getByTestId("feed").locator("li .key-cell").allTextContents().then((k) => k.slice(0, 3))).toEqual(newest);
+    expect(await page.getByTestId("live-status").getAttribute("data-state")).toBe("live");
   });
 });

@@ -72,8 +72,9 @@ export function SegmentsListPage() {
   const moved = useRef(new Set<number>());
   const countsTimer = useRef<number | null>(null);
   useEffect(() => () => window.clearTimeout(countsTimer.current ?? undefined), []);
-  const liveStatus = useLiveChanges("all", (changes) => {
-    for (const c of changes) if (shownIds.current.has(c.segmentId)) moved.current.add(c.segmentId);
+  const liveStatus = useLiveChanges("all", (changes, skipped) => {
+    // Past a backlog skipped, any row shown may have moved.
+    for (const id of skipped ? shownIds.current : changes.map((c) => c.segmentId)) if (shownIds.current.has(id)) moved.current.add(id);
     if (moved.current.size === 0 || countsTimer.current !== null) return;
     countsTimer.current = window.setTimeout(async () => {
       countsTimer.current = null;

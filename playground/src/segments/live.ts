@@ -4,7 +4,9 @@
  *
  * One loop per hook (its effect's cleanup stops it, so a segment switched or a page left never leaves a
  * second one running): it starts from the feed's newest change, asks for changes after it, and hands each
- * non-empty page to `onChanges`. The server holds each request until a change is committed (or 25 s pass),
+ * non-empty page to `onChanges`. A full page (a backlog, as an import leaves) is not walked to its end: the
+ * loop jumps to the newest change and says some were skipped, so the page reads afresh what it shows
+ * rather than downloading thousands of changes. The server holds each request until a change is committed (or 25 s pass),
  * so an update arrives within moments and an idle page costs one request per 25 s. While the tab is hidden
  * the loop stops (its request is aborted) and picks up where it was when the tab shows again; a failed
  * request is tried again after 1, 2, 4 … 30 s.
@@ -16,10 +18,8 @@ import { savedToken, type MembershipChange } from "./api.js";
 const WAIT_SECONDS = 25;
 /** The longest pause between attempts after failures (ms). */
 const MAX_BACKOFF_MS = 30_000;
-/** Changes per request. */
+/** Changes per request; a page this full means a backlog, which is skipped. */
 const PAGE = 1000;
-/** While catching up (full pages, as after an import), changes are handed over this many at a time at most. */
-const HAND_OVER = 10_000;
 
 /** What the loop is doing, for the page to say. */
 export interface LiveStatus {
@@ -58,10 +58,10 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
 
 /**
  * Follows the change feed of segment `target` ("all": of every segment; null: not now) while the component
- * is mounted, calling `onChanges` with each page of new changes (oldest first). `onChanges` may change
- * between renders; the loop calls the latest.
+ * is mounted, calling `onChanges` with each page of new changes (oldest first; `skipped`: later ones were
+ * passed over, read afresh what you show). `onChanges` may change between renders; the loop calls the latest.
  */
-export function useLiveChanges(target: number | "all" | null, onChanges: (changes: MembershipChange[]) => void): LiveStatus {
+export function useLiveChanges(target: number | "all" | null, onChanges: (changes: MembershipChange[], skipped: boolean) => void): LiveStatus {
   const [status, setStatus] = useState<LiveStatus>(() => ({ state: "live", updatedAt: new Date() }));
   const handler = useRef(onChanges);
   handler.current = onChanges;
@@ -82,8 +82,6 @@ export function useLiveChanges(target: number | "all" | null, onChanges: (change
     void (async () => {
       let since: number | null = null;
       let failures = 0;
-      // Changes of full pages not handed over yet: a backlog is handed over at once, not a page at a time.
-      let backlog: MembershipChange[] = [];
       while (!stop.signal.aborted) {
         if (hidden()) {
           set("paused");
@@ -101,13 +99,10 @@ export function useLiveChanges(target: number | "all" | null, onChanges: (change
           const page: { items: MembershipChange[]; next: number } = await getJson("/changes", { since, segmentId, limit: PAGE, wait: WAIT_SECONDS }, signal);
           failures = 0;
           since = page.next;
-          backlog.push(...page.items);
-          if (backlog.length > 0 && (page.items.length < PAGE || backlog.length >= HAND_OVER)) {
-            const changes = backlog;
-            backlog = [];
-            handler.current(changes);
-            set("live", true);
-          } else set("live");
+          const skipped = page.items.length >= PAGE;
+          if (skipped) since = await startingPoint(segmentId, signal);
+          if (page.items.length > 0) handler.current(page.items, skipped);
+          set("live", page.items.length > 0);
         } catch {
           // Stopped, or the tab was hidden (the loop pauses above): no failure.
           if (signal.aborted) continue;

@@ -78,16 +78,20 @@ export function SegmentPage({ id, route }: { id: number; route: Route }) {
   // Live: the feed's new changes (newest first) for the Activity tab at once; then, once per burst of
   // changes, a tick for the members' first page and the segment (its count) read again, except under an
   // open dialog: then when it closes.
-  const [live, setLive] = useState<{ id: number; changes: MembershipChange[]; tick: number }>({ id, changes: [], tick: 0 });
-  const liveNow = live.id === id ? live : { id, changes: [], tick: 0 };
+  // `epoch` counts backlogs skipped (an import's thousands of changes): the Activity tab then reads afresh.
+  const [live, setLive] = useState<{ id: number; changes: MembershipChange[]; tick: number; epoch: number }>({ id, changes: [], tick: 0, epoch: 0 });
+  const liveNow = live.id === id ? live : { id, changes: [], tick: 0, epoch: 0 };
   const dialogOpen = deleting || converting;
   const dialogOpenNow = useRef(dialogOpen);
   dialogOpenNow.current = dialogOpen;
   const reloadAfterDialog = useRef(false);
   const refreshTimer = useRef<number | null>(null);
   useEffect(() => () => window.clearTimeout(refreshTimer.current ?? undefined), []);
-  const liveStatus = useLiveChanges(ready ? id : null, (changes) => {
-    setLive((l) => ({ id, changes: [...[...changes].reverse(), ...(l.id === id ? l.changes : [])].slice(0, 500), tick: l.id === id ? l.tick : 0 }));
+  const liveStatus = useLiveChanges(ready ? id : null, (changes, skipped) => {
+    setLive((l) => {
+      const base = l.id === id ? l : { id, changes: [], tick: 0, epoch: 0 };
+      return skipped ? { ...base, changes: [], epoch: base.epoch + 1 } : { ...base, changes: [...[...changes].reverse(), ...base.changes].slice(0, 500) };
+    });
     if (refreshTimer.current !== null) return;
     refreshTimer.current = window.setTimeout(() => {
       refreshTimer.current = null;
@@ -234,7 +238,7 @@ export function SegmentPage({ id, route }: { id: number; route: Route }) {
         {tab === "definition" && <DefinitionTab segment={s} />}
         {tab === "why" && <WhyTab segment={s} initialKey={whyKey} />}
         {tab === "history" && <HistoryTab segment={s} />}
-        {tab === "activity" && <ActivityTab segment={s} live={liveNow.changes} />}
+        {tab === "activity" && <ActivityTab key={liveNow.epoch} segment={s} live={liveNow.changes} />}
         {tab === "compare" && <CompareTab segment={s} route={route} />}
       </div>
 
