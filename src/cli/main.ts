@@ -23,6 +23,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<unknown> }
   serve: { summary: "serve the segments HTTP API (and the web app)", load: () => import("./commands/serve.js") },
   segments: { summary: "saved segments in a store: list, create, edit, preview, members, …", load: () => import("./commands/segments.js") },
   import: { summary: "import contacts or events into a store (CSV, JSONL, Parquet)", load: () => import("./commands/import.js") },
+  contacts: { summary: "one contact (show), the segments it entered and left (history), delete contacts", load: () => import("./commands/contacts.js") },
   schema: { summary: "propose a schema for a contacts file (schema infer FILE)", load: () => import("./commands/schema.js") },
 };
 

@@ -196,3 +196,36 @@ describe("segql import history", { timeout: 60_000 }, () => {
     expect((await run("import", "contacts", contacts, "--limit", "3")).code).toBe(2);
   });
 });
+
+describe("segql contacts", { timeout: 60_000 }, () => {
+  const db = `${tmp.dir}/contacts.duckdb`;
+  const run = (...args: string[]) => segql([...args, "--db", db]);
+  const erase = tmp.file("erase.csv", "id\nb\nzz\n");
+
+  it("shows a contact, its segment history, and deletes contacts (arguments or a file); refusals and usage", async () => {
+    expect((await run("import", "contacts", contacts, "--schema", schema)).code).toBe(0);
+    expect((await run("segments", "create", "Pros", 'plan = "Pro"')).code).toBe(0);
+    expect((await run("segments", "create", "Rich", "ltv > 100")).code).toBe(0);
+    const show = await run("contacts", "show", "a");
+    expect(show).toMatchObject({ code: 0, stdout: "a\n  plan: Pro\n  ltv: 1200\nin 2 segments: #1 Pros, #2 Rich" });
+    const history = await run("contacts", "history", "a");
+    expect(history.code).toBe(0);
+    expect(history.stdout.split("\n").map((l) => l.replace(/^\S+ {2}/, ""))).toEqual(["entered  #2 Rich", "entered  #1 Pros"]);
+    expect(JSON.parse((await run("contacts", "history", "a", "--limit", "1", "--json")).stdout)).toHaveLength(1);
+
+    // An unknown key stops the whole deletion.
+    expect(await run("contacts", "delete", "a", "nobody")).toMatchObject({ code: 1, stderr: 'error: 1 key is not a contact: "nobody"; nothing was changed' });
+    expect((await run("contacts", "show", "a")).code).toBe(0);
+    const deleted = await run("contacts", "delete", "a", "--by", "dpo");
+    expect(deleted).toMatchObject({ code: 0, stdout: "deleted 1 contact and 0 events\nsegments left: #1 -1, #2 -1" });
+    expect(await run("contacts", "show", "a")).toMatchObject({ code: 1, stderr: 'error: no contact "a"' });
+    // Its history stays: the exits on top.
+    expect((await run("contacts", "history", "a")).stdout.split("\n").map((l) => /^\S+ {2}(entered|left) /.exec(l)?.[1])).toEqual(["left", "left", "entered", "entered"]);
+    const fromFile = JSON.parse((await run("contacts", "delete", "--file", erase, "--skip-unknown", "--json")).stdout);
+    expect(fromFile).toMatchObject({ deleted: 1, unknown: ["zz"] });
+    expect((await run("contacts")).code).toBe(2);
+    expect((await run("contacts", "erase", "a")).code).toBe(2);
+    expect((await run("contacts", "delete")).code).toBe(2);
+    expect((await run("contacts", "history", "c", "--limit", "0")).code).toBe(2);
+  });
+});

@@ -281,7 +281,7 @@ function summary(s: Segment): string {
 }
 
 /** Reads contact keys from a CSV or JSON Lines file (the format the API accepts for uploads). */
-async function keysFromFile(file: string, keyName: string): Promise<string[]> {
+export async function keysFromFile(file: string, keyName: string): Promise<string[]> {
   const { readKeyList } = await import("../../server/key-lists.js");
   const text = readInputFile(file, "keys file");
   const format = /\.(jsonl|ndjson)$/i.test(file) ? "jsonl" : /\.csv$/i.test(file) ? "csv" : null;
