@@ -10,7 +10,8 @@ import { useEffect, useRef, useState } from "react";
 import { ApiError, emptyTrash, listDeletedSegments, MAX_SEARCH, purgeDeletedSegment, restoreSegment, type DeletedSegment, type Segment } from "./api.js";
 import { formatCount, formatDay, formatInstant, plural } from "./format.js";
 import { isNameTaken, RestoreAsDialog, restoredProblem, restoreFailure } from "./restore-dialog.js";
-import { AgeBy, Dialog, KindBadge, LoadFailed, ProblemNote, useLoad } from "./ui.js";
+import { AgeBy, Dialog, KindBadge, LoadFailed, ProblemNote } from "./ui.js";
+import { usePagedList } from "./paged-list.js";
 
 /** How many deleted segments a page of the table asks for. */
 const PAGE = 50;
@@ -32,11 +33,11 @@ export function DeletedSegmentsPage() {
     const t = window.setTimeout(() => setQuery(search.trim()), 200);
     return () => window.clearTimeout(t);
   }, [search]);
-  const first = useLoad(() => listDeletedSegments({ search: query || undefined, limit: PAGE }), [query]);
-  // Null until the first page is in.
-  const [rows, setRows] = useState<DeletedSegment[] | null>(null);
-  const [next, setNext] = useState<string | null>(null);
-  const [more, setMore] = useState<{ loading: boolean; error: unknown }>({ loading: false, error: null });
+  // A next page asked for another search (the search changed while it loaded) is dropped (paged-list.ts).
+  // The API pages by when a segment was deleted: rows restored or deleted forever here do not shift the
+  // next page.
+  const list = usePagedList((cursor) => listDeletedSegments({ search: query || undefined, limit: PAGE, cursor }), (d) => d.id, [query]);
+  const { first, rows, next, more, loadMore } = list;
   const [outcome, setOutcome] = useState<Outcome | null>(null);
   const [actionError, setActionError] = useState<{ name: string; error: unknown } | null>(null);
   const [restoring, setRestoring] = useState<number | null>(null);
@@ -44,37 +45,9 @@ export function DeletedSegmentsPage() {
   const [purging, setPurging] = useState<DeletedSegment | null>(null);
   const [emptying, setEmptying] = useState(false);
   const notice = useRef<HTMLDivElement>(null);
-
-  // The first page the rows start from: a next page asked for another one (the search changed while it
-  // loaded) is dropped.
-  const shownFirst = useRef(first.data);
-  useEffect(() => {
-    shownFirst.current = first.data;
-    if (!first.data) return;
-    setRows(first.data.items);
-    setNext(first.data.next);
-    setMore({ loading: false, error: null });
-  }, [first.data]);
   useEffect(() => notice.current?.focus(), [outcome]);
 
-  // The API pages by when a segment was deleted: rows restored or deleted forever here do not shift the
-  // next page.
-  const loadMore = async () => {
-    if (!next) return;
-    const base = first.data;
-    setMore({ loading: true, error: null });
-    try {
-      const page = await listDeletedSegments({ search: query || undefined, limit: PAGE, cursor: next });
-      if (shownFirst.current !== base) return;
-      setRows((r) => [...(r ?? []), ...page.items.filter((x) => !r?.some((y) => y.id === x.id))]);
-      setNext(page.next);
-      setMore({ loading: false, error: null });
-    } catch (error) {
-      if (shownFirst.current === base) setMore({ loading: false, error });
-    }
-  };
-
-  const gone = (id: number) => setRows((r) => r && r.filter((x) => x.id !== id));
+  const gone = (id: number) => list.remove(id);
   const restored = (d: DeletedSegment, segment: Segment) => {
     setRenaming(null);
     gone(d.id);
@@ -260,8 +233,7 @@ export function DeletedSegmentsPage() {
           more={next !== null}
           onClose={() => setEmptying(false)}
           onEmptied={(count) => {
-            setRows([]);
-            setNext(null);
+            list.clear();
             setEmptying(false);
             setOutcome({ kind: "emptied", count });
           }}

@@ -16,6 +16,10 @@ export interface PagedList<T> {
   /** The next page's load. */
   more: { loading: boolean; error: unknown };
   loadMore(): Promise<void>;
+  /** Takes a row out (it was restored, deleted…: gone from the list) without reading the list again. */
+  remove(key: string | number): void;
+  /** Shows the list as empty, to its end (everything in it was deleted). */
+  clear(): void;
 }
 
 export function usePagedList<T>(loadPage: (cursor: string | null) => Promise<{ items: T[]; next: string | null }>, keyOf: (row: T) => string | number, deps: readonly unknown[]): PagedList<T> {
@@ -46,5 +50,10 @@ export function usePagedList<T>(loadPage: (cursor: string | null) => Promise<{ i
       if (shownFirst.current === base) setMore({ loading: false, error });
     }
   };
-  return { first, rows, next, more, loadMore };
+  const remove = (key: string | number) => setRows((r) => r && r.filter((x) => keyOf(x) !== key));
+  const clear = () => {
+    setRows([]);
+    setNext(null);
+  };
+  return { first, rows, next, more, loadMore, remove, clear };
 }
