@@ -9,7 +9,7 @@
  * time tested as a timestamp field's value is (`with last time before 90 days ago`); an aggregate between
  * two numbers (`with sum of amount between 100 and 500`); any time, `within last N units`, `within next N
  * units` (events scheduled ahead) or `between T1 and T2`; any `where` filter (kept as written: the builder
- * shows it, the text edits it). The other forms (an aggregate tested with `not between` or `in`) stay text
+ * shows it, the text edits it). The other forms (an aggregate tested with `in`) stay text
  * rules, as written.
  *
  * The text of a rule is the formatter's (`formatExpr`) for the head and the filter's own text after
@@ -60,8 +60,12 @@ export const EVENT_TOTALS: readonly { fn: A.AggregateFn; label: string }[] = [
   { fn: "max", label: "with a maximum" },
 ];
 
-/** The comparisons of an aggregate with a number, and `between` two numbers (both included). */
-export const TOTAL_COMPARISONS: readonly (A.CompareOp | "between")[] = [">", ">=", "<", "<=", "=", "!=", "between"];
+/**
+ * The comparisons of an aggregate with a number, and `between` two numbers (both included). Positive tests
+ * only: an aggregate over no events is empty, so the language refuses `!=` and `not between` on it (the
+ * complement is `not performed … with …`, the rule's "did not perform").
+ */
+export const TOTAL_COMPARISONS: readonly (A.CompareOp | "between")[] = [">", ">=", "<", "<=", "=", "between"];
 
 /**
  * The value of an event condition as a rule, or null when it has a form the builder does not show. `where`

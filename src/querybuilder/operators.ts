@@ -19,6 +19,11 @@ export interface BuilderOperator {
   phrase: string;
   operand: Operand;
   types: readonly FieldType[];
+  /**
+   * Whether an aggregate or an event's first / last time takes it: a positive test (no negated form, no
+   * emptiness test), since over no events such a value is empty.
+   */
+  positive: boolean;
 }
 
 /** name → (segql phrase, label). Order: how the select lists them. */
@@ -61,10 +66,10 @@ const TEMPORAL_LABELS: Record<string, string> = { "<": "is earlier than (<)", "<
 
 /** Every builder operator. */
 export const BUILDER_OPERATORS: readonly BuilderOperator[] = TABLE.map((t) => {
-  if (t.name === "isTrue") return { ...t, operand: "none", types: ["boolean"] };
+  if (t.name === "isTrue") return { ...t, operand: "none", types: ["boolean"], positive: true };
   const info = OPERATORS.find((o) => o.phrase === t.phrase);
   if (!info) throw new Error(`querybuilder: no operator '${t.phrase}' in the service's table`);
-  return { ...t, operand: info.operand, types: info.types };
+  return { ...t, operand: info.operand, types: info.types, positive: !info.negative && t.name !== "isNotEmpty" };
 });
 
 const BY_NAME = new Map(BUILDER_OPERATORS.map((o) => [o.name, o]));
@@ -75,9 +80,9 @@ export function builderOperator(name: string): BuilderOperator | undefined {
 }
 
 /** The operators a field of `type` takes, in the select's order, with labels for that type. */
-export function operatorsFor(type: FieldType): { name: string; label: string }[] {
+export function operatorsFor(type: FieldType, options: { positive?: boolean } = {}): { name: string; label: string }[] {
   const temporal = type === "date" || type === "timestamp";
-  return BUILDER_OPERATORS.filter((o) => o.types.includes(type)).map((o) => ({ name: o.name, label: (temporal && TEMPORAL_LABELS[o.name]) || o.label }));
+  return BUILDER_OPERATORS.filter((o) => o.types.includes(type) && (options.positive !== true || o.positive)).map((o) => ({ name: o.name, label: (temporal && TEMPORAL_LABELS[o.name]) || o.label }));
 }
 
 /** The builder operator of an AST test (its normal form), or null when the builder has none for it. */

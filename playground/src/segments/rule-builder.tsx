@@ -635,6 +635,13 @@ function ChipsInput({ def, values, onChange, label, disabled }: { def: FieldDef;
 
 // ---- behaviour and membership -------------------------------------------------------------------------------
 
+/** The operators offered, and the one chosen when it is not among them (typed in the text), so it shows. */
+function withCurrent(offered: { name: string; label: string }[], current: string): { name: string; label: string }[] {
+  if (offered.some((o) => o.name === current)) return offered;
+  const all = operatorsFor("timestamp");
+  return [...offered, all.find((o) => o.name === current) ?? { name: current, label: current }];
+}
+
 /**
  * What an event rule asks, as a sentence: the event; how often (at least once, or at least / at most /
  * exactly N times), how much (with a total / an average / a minimum / a maximum of a number property,
@@ -691,7 +698,9 @@ function EventInput({ value, events, schema, onChange, onEditText, label, disabl
         {event.time && (
           <>
             <select value={event.time.operator} onChange={(e) => set({ time: { ...event.time!, operator: e.target.value } })} aria-label={`${label}: that time`} disabled={disabled}>
-              {operatorsFor("timestamp").map((o) => (
+              {/* Positive tests only (over no events the time is empty, so the checker refuses `not before`,
+                  `is empty`…); a typed one is shown as it is, with the checker's error on the rule. */}
+              {withCurrent(operatorsFor("timestamp", { positive: true }), event.time.operator).map((o) => (
                 <option key={o.name} value={o.name}>
                   {o.label}
                 </option>
@@ -762,7 +771,9 @@ function EventInput({ value, events, schema, onChange, onEditText, label, disabl
         >
           <option value="any">at any time</option>
           <option value="last">in the last</option>
-          <option value="next">in the next</option>
+          {/* Only to show a typed `within next`: events are recorded when they happen, so the checker
+              refuses a window ahead (its error is marked on the rule); the builder never offers one. */}
+          {event.window?.next && <option value="next">in the next (no events are ahead)</option>}
           <option value="between">between</option>
         </select>
         {event.window && (
