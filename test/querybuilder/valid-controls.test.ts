@@ -10,8 +10,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { analyze } from "../../src/index.js";
 import { behaviourText, EVENT_FIELD, operatorsFor, type BuilderRule } from "../../src/querybuilder/index.js";
+import { ruleText } from "../../src/querybuilder/values.js";
 import { richSchema } from "../helpers/generators.js";
-import { eventArb } from "./arbitraries.js";
+import { eventArb, valueArb } from "./arbitraries.js";
 
 describe("the builder's event controls", () => {
   it("law: every event rule they can make checks without an error", () => {
@@ -27,6 +28,23 @@ describe("the builder's event controls", () => {
         expect(errors.map((d) => `${d.message} in ${text}`)).toEqual([]);
       }),
       { numRuns: 500 },
+    );
+  });
+});
+
+describe("the builder's field controls", () => {
+  it("law: every field rule they can make (any field, any operator offered for its type, any value its inputs take) checks without an error", () => {
+    const fields = Object.values(richSchema.fields);
+    const rule = fc.constantFrom(...fields).chain((def) =>
+      fc.constantFrom(...operatorsFor(def.type).map((o) => o.name)).chain((operator) => valueArb(def, operator).map((value) => ({ def, operator, value }))),
+    );
+    fc.assert(
+      fc.property(rule, ({ def, operator, value }) => {
+        const text = ruleText(def, { operator, value } as Parameters<typeof ruleText>[1]);
+        const errors = analyze(text, richSchema).diagnostics.filter((d) => d.severity === "error");
+        expect(errors.map((d) => `${d.message} in ${text}`)).toEqual([]);
+      }),
+      { numRuns: 1000 },
     );
   });
 });
