@@ -187,7 +187,7 @@ export function registerImportRoutes(app: Api, { store, limits, imports }: Route
     (c) => {
       const { id } = c.req.valid("param");
       const job = imports.get(id);
-      if (!job) throw new ProblemError("not-found", `no import job ${id} (jobs are kept an hour after they finish, and forgotten when the server restarts)`);
+      if (!job) throw new ProblemError("not-found", `no import job ${id} (jobs are kept an hour after they finish, and forgotten when the server restarts; GET /api/import-history lists every import that ended)`);
       return c.json(job, 200);
     },
   );
@@ -206,7 +206,7 @@ export function registerImportRoutes(app: Api, { store, limits, imports }: Route
     async (c) => {
       const { id } = c.req.valid("param");
       const job = await imports.cancel(id);
-      if (!job) throw new ProblemError("not-found", `no import job ${id} (jobs are kept an hour after they finish, and forgotten when the server restarts)`);
+      if (!job) throw new ProblemError("not-found", `no import job ${id} (jobs are kept an hour after they finish, and forgotten when the server restarts; GET /api/import-history lists every import that ended)`);
       return c.json(job, 200);
     },
   );
