@@ -5,6 +5,7 @@
  * - `listContacts`: search text, a filter expression and/or membership of a segment; sorted by any field;
  *   paged with LIMIT/OFFSET; the total counted by the same WHERE. The search text becomes a segql
  *   expression (quoted by the formatter, never pasted into SQL) and is compiled like any other.
+ * - `contactRowsAfter`: the same WHERE a page at a time by key (keyset), for an export of every match.
  * - `findContactKeys`: which keys of a pasted or uploaded list are contacts.
  * - `segmentChanges`: a segment's entered / exited feed, newest first.
  * - `contactEvents`: a contact's events, newest first, a page at a time, and how many it has.
@@ -14,7 +15,7 @@
 import { compileSql } from "../compiler/sql/index.js";
 import { formatField, quoteString } from "../parser/format.js";
 import type { Schema } from "../schema/schema.js";
-import { jsonValue, num, quoteIdent, type Param, type SqlRunner } from "./adapter.js";
+import { jsonValue, num, quoteIdent, type Param, type Row, type SqlRunner } from "./adapter.js";
 import type { Catalog, Entry } from "./catalog.js";
 import { iso, type Ctx } from "./context.js";
 import { InvalidExpressionError, InvalidInputError } from "./errors.js";
@@ -81,18 +82,20 @@ function condition(l: ListContext, text: string, now: number): string {
   return compileSql({ schema: l.ctx.schema, expr: checked.typed }, { dialect: l.ctx.adapter.kind, form: "where", now, tableAlias: ALIAS, segmentSource: l.ctx.staticSource(l.catalog), pretty: false }).sql;
 }
 
-/** See `Store.listContacts`. `offset` is the decoded cursor. */
-export async function listContacts(l: ListContext, options: ListContactsOptions, limit: number, offset: number): Promise<Omit<ContactPage, "next"> & { more: boolean }> {
-  const { ctx, tx } = l;
-  const now = ctx.clock();
+/**
+ * The WHERE of a contact search on the contacts table aliased `c` (`TRUE` when nothing narrows it), its
+ * parameters appended to `params`; null when the search text can match no field (nothing matches).
+ * `InvalidExpressionError` for a filter that does not check.
+ */
+export function contactsWhere(l: ListContext, options: Pick<ListContactsOptions, "search" | "filter" | "segmentId">, now: number, params: Param[]): string | null {
+  const { ctx } = l;
   const where: string[] = [];
-  const params: Param[] = [];
   const filter = options.filter?.trim() ? options.filter : null;
   if (filter !== null) where.push(condition(l, filter, now));
   const search = options.search?.trim() ?? "";
   if (search !== "") {
     const found = searchExpression(ctx.schema, search);
-    if (found === null) return { items: [], total: 0, more: false };
+    if (found === null) return null;
     where.push(condition(l, found, now));
   }
   if (options.segmentId !== undefined) {
@@ -101,7 +104,15 @@ export async function listContacts(l: ListContext, options: ListContactsOptions,
     params.push(e.row.id);
     where.push(`${ALIAS}.${ctx.key} IN (SELECT contact_key FROM ${table} WHERE segment_id = $${params.length})`);
   }
-  const whereSql = where.length > 0 ? where.map((w) => `(${w})`).join(" AND ") : "TRUE";
+  return where.length > 0 ? where.map((w) => `(${w})`).join(" AND ") : "TRUE";
+}
+
+/** See `Store.listContacts`. `offset` is the decoded cursor. */
+export async function listContacts(l: ListContext, options: ListContactsOptions, limit: number, offset: number): Promise<Omit<ContactPage, "next"> & { more: boolean }> {
+  const { ctx, tx } = l;
+  const params: Param[] = [];
+  const whereSql = contactsWhere(l, options, ctx.clock(), params);
+  if (whereSql === null) return { items: [], total: 0, more: false };
   const total = num((await tx.query(`SELECT COUNT(*) AS n FROM ${ctx.table} AS ${ALIAS} WHERE ${whereSql}`, params))[0]?.["n"]);
   const order = l.orderBy(options.orderBy, options.descending, ALIAS);
   const rows = await tx.query(
@@ -110,6 +121,25 @@ export async function listContacts(l: ListContext, options: ListContactsOptions,
   );
   const items = rows.slice(0, limit).map((r) => decodeContact(r, ctx.schema, ctx.contactCols));
   return { items, total, more: rows.length > limit };
+}
+
+/**
+ * See `Store.contactPages`: the next `size` rows of `contactsWhere` after the key `after` (null: from the
+ * first), in key order. Keyset paging (`key > $last ORDER BY key LIMIT n`): each page starts on the key's
+ * index where the last one ended, so reading every page is linear in the contacts, where OFFSET would read
+ * again every row before it. The database compares and orders the keys alike (one collation), whatever
+ * they hold.
+ */
+export async function contactRowsAfter(ctx: Ctx, tx: SqlRunner, where: { sql: string; params: readonly Param[] }, after: Param | null, size: number): Promise<Row[]> {
+  const key = `${ALIAS}.${ctx.key}`;
+  const params: Param[] = [...where.params];
+  let sql = where.sql;
+  if (after !== null) {
+    params.push(after);
+    sql = `(${sql}) AND ${key} > $${params.length}`;
+  }
+  params.push(size);
+  return tx.query(`SELECT ${ALIAS}.* FROM ${ctx.table} AS ${ALIAS} WHERE ${sql} ORDER BY ${key} LIMIT $${params.length}`, params);
 }
 
 /** See `Store.findContactKeys`; `members` is the segment's member table when one is asked about. */

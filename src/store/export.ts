@@ -1,12 +1,12 @@
 /**
- * Taking a segment's members out: every member with its contact values, as CSV (for spreadsheets) or JSON
- * Lines (for pipelines), streamed a page at a time (`Store.memberPages`), so memory stays flat however large
- * the segment. The formats are src/data/writers.ts's: what `segql import` reads back.
+ * Taking contacts out: a segment's members (`exportMembers`) or what a search and/or filter finds
+ * (`exportContacts`), with their contact values, as CSV (for spreadsheets) or JSON Lines (for pipelines),
+ * streamed a page at a time (`Store.memberPages`, `Store.contactPages`), so memory stays flat however many. The formats are src/data/writers.ts's: what `segql import` reads back.
  */
 import { csvRecords, csvStart, jsonLinesRecords } from "../data/writers.js";
 import { InvalidInputError } from "./errors.js";
 import { contactFieldNames } from "./physical.js";
-import type { SegmentId, Store } from "./types.js";
+import type { ContactValues, SegmentId, Store } from "./types.js";
 
 /** The formats of an export. */
 export const MEMBER_EXPORT_FORMATS = ["csv", "jsonl"] as const;
@@ -33,17 +33,52 @@ export const MEMBER_EXPORT_TYPES: Record<MemberExportFormat, string> = { csv: "t
  * before the first chunk for an unknown segment.
  */
 export async function* exportMembers(store: Store, id: SegmentId, options: MemberExportOptions = {}): AsyncGenerator<string, void, undefined> {
-  const format = options.format ?? "csv";
-  if (!(MEMBER_EXPORT_FORMATS as readonly string[]).includes(format)) throw new InvalidInputError([{ path: "format", message: `expected csv or jsonl, found ${JSON.stringify(format)}` }]);
+  const format = exportFormat(options.format);
+  yield* writePages(store, store.memberPages(id, options.pageSize !== undefined ? { pageSize: options.pageSize } : {}), format, options);
+}
+
+/** Options of `exportContacts`: which contacts (a search and/or a filter, as the Contacts page finds them), and the file's options. */
+export interface ContactExportOptions extends MemberExportOptions {
+  /** Text to look for in every field (as `Store.listContacts`). */
+  search?: string;
+  /** A segql expression the contacts match. */
+  filter?: string;
+}
+
+/**
+ * The text of the contacts a search and/or filter finds (every contact without either), chunk by chunk as
+ * `exportMembers` writes a segment's: the same columns and formats, in key order (`Store.contactPages`:
+ * keyset paging, a contact written meanwhile may or may not be in it). A filter with errors throws
+ * `InvalidExpressionError` with its diagnostics before the first chunk.
+ */
+export async function* exportContacts(store: Store, options: ContactExportOptions = {}): AsyncGenerator<string, void, undefined> {
+  const format = exportFormat(options.format);
+  const pages = store.contactPages({
+    ...(options.search !== undefined ? { search: options.search } : {}),
+    ...(options.filter !== undefined ? { filter: options.filter } : {}),
+    ...(options.pageSize !== undefined ? { pageSize: options.pageSize } : {}),
+  });
+  yield* writePages(store, pages, format, options);
+}
+
+/** The format asked for, or `InvalidInputError` (said as the option `format`). */
+function exportFormat(format: unknown): MemberExportFormat {
+  const f = format ?? "csv";
+  if (!(MEMBER_EXPORT_FORMATS as readonly unknown[]).includes(f)) throw new InvalidInputError([{ path: "format", message: `expected csv or jsonl, found ${JSON.stringify(f)}` }]);
+  return f as MemberExportFormat;
+}
+
+/** Pages of contacts as the text of a file: the CSV header before the first page (alone when there are none). */
+async function* writePages(store: Store, pages: AsyncIterable<readonly ContactValues[]>, format: MemberExportFormat, options: MemberExportOptions): AsyncGenerator<string, void, undefined> {
   const columns = contactFieldNames(store.schema);
   let started = false;
-  for await (const page of store.memberPages(id, options.pageSize !== undefined ? { pageSize: options.pageSize } : {})) {
+  for await (const page of pages) {
     let chunk = format === "csv" ? csvRecords(page, columns, { spreadsheetSafe: options.spreadsheetSafe !== false }) : jsonLinesRecords(page, columns);
     if (!started && format === "csv") chunk = csvStart(columns) + chunk;
     started = true;
     options.onRows?.(page.length);
     yield chunk;
   }
-  // A segment without members: the header alone (CSV), nothing (JSON Lines).
+  // No contacts: the header alone (CSV), nothing (JSON Lines).
   if (!started && format === "csv") yield csvStart(columns);
 }

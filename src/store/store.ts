@@ -11,7 +11,7 @@ import { compileSql } from "../compiler/sql/index.js";
 import { quoteString } from "../parser/format.js";
 import { num, quoteIdent, type Param, type Row, type SqlAdapter, type SqlRunner } from "./adapter.js";
 import { Catalog, refNodes, sortDiagnostics, type Entry } from "./catalog.js";
-import { contactEvents, findContactKeys, listContacts, memberCountHistory, segmentChanges, segmentOrderColumn } from "./contacts.js";
+import { contactEvents, contactRowsAfter, contactsWhere, findContactKeys, listContacts, memberCountHistory, segmentChanges, segmentOrderColumn } from "./contacts.js";
 import { Ctx, iso, segmentRow } from "./context.js";
 import { migrate } from "./ddl.js";
 import { openDuckDb } from "./duckdb.js";
@@ -35,6 +35,7 @@ import type {
   ChangesOptions,
   ChangesPage,
   ContactPage,
+  ContactPagesOptions,
   ListContactsOptions,
   MemberCountPoint,
   SegmentChangesOptions,
@@ -802,6 +803,33 @@ export class SqlStore implements Store {
       const page = await listContacts({ ctx: this.ctx, tx, catalog, entryOf, orderBy }, options, limit, offset);
       return { items: page.items, total: page.total, next: page.more ? encodeOffset(offset + limit) : null };
     });
+  }
+
+  async *contactPages(options: ContactPagesOptions = {}): AsyncGenerator<ContactValues[], void, undefined> {
+    const size = clampInt(options.pageSize, 1000, 1, 10_000, "pageSize");
+    if (options.filter !== undefined) checkExpressionText(options.filter, "filter");
+    if (options.search !== undefined && typeof options.search !== "string") throw new InvalidInputError([{ path: "search", message: "expected text" }]);
+    // Compiled once, before the first page (a filter with errors is refused before anything is read), at one
+    // instant: a relative time (`within last 7 days`) means the same on every page of the export.
+    const where = await this.db.read(async (tx) => {
+      const catalog = await this.ctx.catalog(tx);
+      const entryOf = (c: Catalog, id: number) => this.entry(c, id);
+      const orderBy = (field: string | undefined, descending: boolean | undefined, alias: string) => this.ctx.orderBy(field, descending, alias);
+      const params: Param[] = [];
+      const sql = contactsWhere({ ctx: this.ctx, tx, catalog, entryOf, orderBy }, { search: options.search, filter: options.filter }, this.ctx.clock(), params);
+      return sql === null ? null : { sql, params };
+    });
+    if (where === null) return;
+    const keyColumn = this.ctx.contactCols[0]!.name;
+    let after: Param | null = null;
+    for (;;) {
+      const from = after;
+      // A read per page: writes go on between pages (a contact written meanwhile may or may not be in it; none twice).
+      const rows = await this.db.read((tx) => contactRowsAfter(this.ctx, tx, where, from, size));
+      if (rows.length > 0) yield rows.map((r) => decodeContact(r, this.ctx.schema, this.ctx.contactCols));
+      if (rows.length < size) return;
+      after = rows[rows.length - 1]![keyColumn] as Param;
+    }
   }
 
   async findContactKeys(keys: readonly string[], options: { segmentId?: SegmentId } = {}): Promise<KeyLookup> {

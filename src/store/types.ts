@@ -160,6 +160,16 @@ export interface ListContactsOptions {
   cursor?: string | null;
 }
 
+/** Options of `contactPages`: which contacts (as `listContacts` finds them) and how many a page. */
+export interface ContactPagesOptions {
+  /** As `ListContactsOptions.search`. */
+  search?: string;
+  /** As `ListContactsOptions.filter` (checked before the first page: `InvalidExpressionError`). */
+  filter?: string;
+  /** Contacts a page, 1-10,000 (default 1,000). */
+  pageSize?: number;
+}
+
 /** A page of contacts and how many match in all. */
 export interface ContactPage extends Page<ContactValues> {
   total: number;
@@ -697,6 +707,14 @@ export interface Store {
   contactEvents(key: string, options?: { limit?: number; cursor?: string | null }): Promise<ContactEventsPage>;
   /** Contacts found by search text, a filter expression and/or segment membership, sorted, a page at a time (in SQL). */
   listContacts(options?: ListContactsOptions): Promise<ContactPage>;
+  /**
+   * Every contact `listContacts` finds for `search` and/or `filter`, a page at a time in key order, for an
+   * export, in flat memory: keyset paging in the database (`key > last ORDER BY key LIMIT n`, a read per
+   * page), so reading a million contacts is linear. Writes go on between pages: a contact written
+   * meanwhile may or may not be in it, none appears twice. The filter is compiled once, before the first
+   * page, at one instant (`InvalidExpressionError` before anything is read).
+   */
+  contactPages(options?: ContactPagesOptions): AsyncGenerator<ContactValues[], void, undefined>;
   /**
    * Which of these keys are contacts (each key once, in the order given); with `segmentId`, also which of
    * the known ones are its members now (`members`), so a picker can tell new members from old.
