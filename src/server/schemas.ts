@@ -73,12 +73,15 @@ const expressionText = z
  */
 const NUL_MESSAGE = "text cannot contain U+0000 (PostgreSQL cannot store it)";
 
-const contactKey = z
-  .string()
-  .min(1, "a key cannot be empty")
-  .max(MAX_KEY_LENGTH)
-  .refine((k) => !k.includes("\u0000"), NUL_MESSAGE)
-  .refine(wellFormed, LONE_SURROGATE_MESSAGE);
+/** What every contact key passes, wherever the request names it: not empty, not too long, storable. */
+const keyChecks = (text: z.ZodString) =>
+  text
+    .min(1, "a key cannot be empty")
+    .max(MAX_KEY_LENGTH)
+    .refine((k) => !k.includes("\u0000"), NUL_MESSAGE)
+    .refine(wellFormed, LONE_SURROGATE_MESSAGE);
+
+const contactKey = keyChecks(z.string());
 
 /** Reports every string holding U+0000 inside a JSON value, by path (iteratively: no recursion on input depth). */
 function refuseNul(value: unknown, ctx: z.RefinementCtx, base: (string | number)[]): void {
@@ -592,6 +595,24 @@ export const SegmentChangesQuery = z.strictObject({
   before: intQuery(1, Number.MAX_SAFE_INTEGER, "Only changes before this sequence number (the previous page's `next`)."),
   limit: intQuery(1, 1000, "Page size (default 50)."),
 });
+
+/**
+ * A contact key in the query string (`?key=`), for the routes that name a contact outside the path: `.` and
+ * `..` are path steps in any URL (`%2E%2E` too), which clients and servers remove, so no `/{key}` path can
+ * carry them. Left out or given twice, it is refused saying so (a value that is no text is one of the two).
+ */
+const keyInQuery = keyChecks(
+  z.string({ error: (issue) => (issue.input === undefined ? "give the contact's key: key=…" : "give one key: key= once") }),
+).openapi({ description: "The contact's key, any key (`.` and `..` too), percent-encoded as any query value.", example: "7590-VHVEG" });
+
+/** Query of `GET /api/contact` and `GET /api/segments/{id}/why` (the key outside the path). */
+export const KeyQuery = z.strictObject({ key: keyInQuery });
+
+/** Query of `GET /api/contact/events`: `GET /api/contacts/{key}/events`'s with the key. */
+export const ContactEventsKeyQuery = ContactEventsQuery.extend({ key: keyInQuery });
+
+/** Query of `GET /api/contact/changes`: `GET /api/contacts/{key}/changes`'s with the key. */
+export const ContactChangesKeyQuery = SegmentChangesQuery.extend({ key: keyInQuery });
 
 /** Query of `GET /api/segments/{id}/member-counts`. */
 export const MemberCountsQuery = z.strictObject({

@@ -74,6 +74,7 @@ const ROUTES: [string, string][] = [
   ["POST", "/api/segments/{id}/members/remove"],
   ["POST", "/api/segments/{id}/freeze"],
   ["GET", "/api/segments/{id}/why/{key}"],
+  ["GET", "/api/segments/{id}/why"],
   ["POST", "/api/segments/{id}/refresh"],
   ["POST", "/api/check"],
   ["POST", "/api/relate"],
@@ -94,6 +95,9 @@ const ROUTES: [string, string][] = [
   ["DELETE", "/api/imports/{id}"],
   ["DELETE", "/api/contacts/{key}"],
   ["GET", "/api/contacts/{key}/changes"],
+  ["GET", "/api/contact"],
+  ["GET", "/api/contact/events"],
+  ["GET", "/api/contact/changes"],
   ["POST", "/api/contacts/delete"],
   ["GET", "/api/import-history"],
   ["GET", "/api/import-history/{id}"],
@@ -118,7 +122,7 @@ const pathArb = fc.oneof(
   { weight: 1, arbitrary: fc.array(oddText.map((s) => enc(s).slice(0, 200)), { maxLength: 4 }).map((parts) => `/${parts.join("/")}`) },
 );
 
-const QUERY_KEYS = ["limit", "cursor", "sort", "search", "name", "kind", "orderBy", "descending", "force", "since", "segmentId", "wait", "at", "filter", "skipUnknown", "skipBad", "format", "header", "nope"];
+const QUERY_KEYS = ["limit", "cursor", "sort", "search", "name", "kind", "orderBy", "descending", "force", "since", "segmentId", "wait", "at", "filter", "skipUnknown", "skipBad", "format", "header", "key", "nope"];
 const queryValue = fc.oneof(
   fc.constantFrom("1", "0", "-1", "true", "false", "name", "-memberCount", "static", "ltv", "1000000", "2026-01-01", "ltv > 1", 'plan = "Pro"', "(", "c2VnbWVudHMtaWQ6MQ", "Y29udGFjdHM6OTk5"),
   oddText,

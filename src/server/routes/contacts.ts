@@ -4,10 +4,12 @@
  * and the membership changes they caused come back in the response (and are in the change feed).
  */
 import { createRoute } from "@hono/zod-openapi";
-import { InvalidInputError, NotFoundError, UnknownKeysError } from "../../store/index.js";
+import { InvalidInputError, NotFoundError, UnknownKeysError, type Store } from "../../store/index.js";
 import { searchContacts } from "../contact-search.js";
 import {
   AppendEventsBody,
+  ContactChangesKeyQuery,
+  ContactEventsKeyQuery,
   ContactEventsPageSchema,
   ContactEventsQuery,
   ContactPageSchema,
@@ -16,6 +18,7 @@ import {
   DeleteContactsBody,
   DeletedContactsSchema,
   KeyParams,
+  KeyQuery,
   LookupBody,
   LookupSchema,
   SegmentChangesPageSchema,
@@ -44,6 +47,54 @@ async function inBody<T>(property: "contacts" | "events", run: () => Promise<T>)
   }
 }
 
+/** `GET /api/contacts/{key}` and `GET /api/contact?key=`: one contact, its segments and recent events. */
+const ONE_CONTACT = {
+  summary: "One contact",
+  description: "Its values, the segments it is in now and its most recent events.",
+  responses: { 200: jsonResponse(ContactRecordSchema, "The contact"), ...problemResponses(400, 404) },
+};
+
+/** `GET /api/contacts/{key}/events` and `GET /api/contact/events?key=`. */
+const CONTACT_EVENTS = {
+  summary: "A contact's events",
+  description: "All its events, newest first, a page at a time, with how many it has.",
+  responses: { 200: jsonResponse(ContactEventsPageSchema, "A page of events"), ...problemResponses(400, 404) },
+};
+
+/** `GET /api/contacts/{key}/changes` and `GET /api/contact/changes?key=`. */
+const CONTACT_CHANGES = {
+  summary: "A contact's entered / exited feed, newest first",
+  description:
+    "The segments it entered and left, and when, in every segment (a contact deleted since keeps its log). Pass `next` as `before` for older changes (`next: null`: the oldest was returned).",
+  responses: { 200: jsonResponse(SegmentChangesPageSchema, "A page of changes"), ...problemResponses(400) },
+};
+
+/** The words of a read's query form: the path form's, saying where the key goes and why. */
+function inQuery<T extends { summary: string; description: string }>(read: T): T {
+  return {
+    ...read,
+    summary: `${read.summary} (the key in the query)`,
+    description: `${read.description} The same answer as the \`/{key}\` path, for any key: \`.\` and \`..\` too, which no URL path can carry (they are path steps).`,
+  };
+}
+
+/** One contact, its events cursor wrapped as the events routes take it. */
+async function readContact(store: Store, key: string) {
+  const contact = await store.getContact(key);
+  return { ...contact, eventsNext: wrapCursor("contact-events", contact.eventsNext) };
+}
+
+/** A page of a contact's events (default 100), the cursor the client holds unwrapped and the next wrapped. */
+async function readContactEvents(store: Store, key: string, q: { limit?: number; cursor?: string }) {
+  const page = await store.contactEvents(key, { limit: q.limit ?? 100, cursor: unwrapCursor("contact-events", q.cursor) });
+  return { ...page, next: wrapCursor("contact-events", page.next) };
+}
+
+/** A page of a contact's entries and exits, newest first. */
+async function readContactChanges(store: Store, key: string, q: { before?: number; limit?: number }) {
+  return store.contactChanges(key, { before: q.before, limit: q.limit });
+}
+
 /** Registers the contact and event routes. */
 export function registerContactRoutes(app: Api, { store }: RouteContext): void {
   app.openapi(
@@ -60,54 +111,33 @@ export function registerContactRoutes(app: Api, { store }: RouteContext): void {
     async (c) => c.json(await searchContacts(store, c.req.valid("query")), 200),
   );
 
+  // Each read of one contact has two addresses with one answer: the key in the path, and (for any key,
+  // `.` and `..` too, which URLs read as path steps) in the query. Both run the same reader.
   app.openapi(
-    createRoute({
-      method: "get",
-      path: "/api/contacts/{key}",
-      tags,
-      summary: "One contact",
-      description: "Its values, the segments it is in now and its most recent events.",
-      request: { params: KeyParams },
-      responses: { 200: jsonResponse(ContactRecordSchema, "The contact"), ...problemResponses(400, 404) },
-    }),
-    async (c) => {
-      const contact = await store.getContact(c.req.valid("param").key);
-      return c.json({ ...contact, eventsNext: wrapCursor("contact-events", contact.eventsNext) }, 200);
-    },
+    createRoute({ method: "get", path: "/api/contacts/{key}", tags, ...ONE_CONTACT, request: { params: KeyParams } }),
+    async (c) => c.json(await readContact(store, c.req.valid("param").key), 200),
+  );
+  app.openapi(
+    createRoute({ method: "get", path: "/api/contact", tags, ...inQuery(ONE_CONTACT), request: { query: KeyQuery } }),
+    async (c) => c.json(await readContact(store, c.req.valid("query").key), 200),
   );
 
   app.openapi(
-    createRoute({
-      method: "get",
-      path: "/api/contacts/{key}/events",
-      tags,
-      summary: "A contact's events",
-      description: "All its events, newest first, a page at a time, with how many it has.",
-      request: { params: KeyParams, query: ContactEventsQuery },
-      responses: { 200: jsonResponse(ContactEventsPageSchema, "A page of events"), ...problemResponses(400, 404) },
-    }),
-    async (c) => {
-      const q = c.req.valid("query");
-      const page = await store.contactEvents(c.req.valid("param").key, { limit: q.limit ?? 100, cursor: unwrapCursor("contact-events", q.cursor) });
-      return c.json({ ...page, next: wrapCursor("contact-events", page.next) }, 200);
-    },
+    createRoute({ method: "get", path: "/api/contacts/{key}/events", tags, ...CONTACT_EVENTS, request: { params: KeyParams, query: ContactEventsQuery } }),
+    async (c) => c.json(await readContactEvents(store, c.req.valid("param").key, c.req.valid("query")), 200),
+  );
+  app.openapi(
+    createRoute({ method: "get", path: "/api/contact/events", tags, ...inQuery(CONTACT_EVENTS), request: { query: ContactEventsKeyQuery } }),
+    async (c) => c.json(await readContactEvents(store, c.req.valid("query").key, c.req.valid("query")), 200),
   );
 
   app.openapi(
-    createRoute({
-      method: "get",
-      path: "/api/contacts/{key}/changes",
-      tags,
-      summary: "A contact's entered / exited feed, newest first",
-      description:
-        "The segments it entered and left, and when, in every segment (a contact deleted since keeps its log). Pass `next` as `before` for older changes (`next: null`: the oldest was returned).",
-      request: { params: KeyParams, query: SegmentChangesQuery },
-      responses: { 200: jsonResponse(SegmentChangesPageSchema, "A page of changes"), ...problemResponses(400) },
-    }),
-    async (c) => {
-      const q = c.req.valid("query");
-      return c.json(await store.contactChanges(c.req.valid("param").key, { before: q.before, limit: q.limit }), 200);
-    },
+    createRoute({ method: "get", path: "/api/contacts/{key}/changes", tags, ...CONTACT_CHANGES, request: { params: KeyParams, query: SegmentChangesQuery } }),
+    async (c) => c.json(await readContactChanges(store, c.req.valid("param").key, c.req.valid("query")), 200),
+  );
+  app.openapi(
+    createRoute({ method: "get", path: "/api/contact/changes", tags, ...inQuery(CONTACT_CHANGES), request: { query: ContactChangesKeyQuery } }),
+    async (c) => c.json(await readContactChanges(store, c.req.valid("query").key, c.req.valid("query")), 200),
   );
 
   app.openapi(

@@ -11,6 +11,7 @@ import {
   ExpressionCheckSchema,
   IdKeyParams,
   IdParams,
+  KeyQuery,
   PreviewBody,
   PreviewSchema,
   RefreshBody,
@@ -77,19 +78,26 @@ export function registerEvaluationRoutes(app: Api, { store, feedWaits }: RouteCo
     },
   );
 
+  // Two addresses, one answer: the key in the path, or (any key, `.` and `..` too, which URLs read as path
+  // steps) in the query.
+  const whySaved = { tags, responses: { 200: jsonResponse(WhySchema, "The explanation"), ...problemResponses(400, 404, 422) } };
   app.openapi(
-    createRoute({
-      method: "get",
-      path: "/api/segments/{id}/why/{key}",
-      tags,
-      summary: "Why / why not, for a saved segment",
-      request: { params: IdKeyParams },
-      responses: { 200: jsonResponse(WhySchema, "The explanation"), ...problemResponses(400, 404, 422) },
-    }),
+    createRoute({ method: "get", path: "/api/segments/{id}/why/{key}", summary: "Why / why not, for a saved segment", request: { params: IdKeyParams }, ...whySaved }),
     async (c) => {
       const { id, key } = c.req.valid("param");
       return c.json(await store.why({ segmentId: id }, key), 200);
     },
+  );
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/segments/{id}/why",
+      summary: "Why / why not, for a saved segment (the key in the query)",
+      description: "The same answer as `/api/segments/{id}/why/{key}`, for any key: `.` and `..` too, which no URL path can carry (they are path steps).",
+      request: { params: IdParams, query: KeyQuery },
+      ...whySaved,
+    }),
+    async (c) => c.json(await store.why({ segmentId: c.req.valid("param").id }, c.req.valid("query").key), 200),
   );
 
   app.openapi(
