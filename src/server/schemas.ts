@@ -646,6 +646,16 @@ export const ContactsQuery = z.strictObject({
   cursor: cursorQuery,
 });
 
+/** Query of `GET /api/contacts/export`: which contacts (as `ContactsQuery` finds them) and the file's form. */
+export const ContactsExportQuery = z.strictObject({
+  search: ContactsQuery.shape.search,
+  filter: ContactsQuery.shape.filter,
+  format: z.enum(["csv", "jsonl"], { error: "expected csv or jsonl" }).optional().openapi({ description: "csv (default: for spreadsheets) or jsonl (JSON Lines: exact values, for pipelines)." }),
+  raw: boolQuery(
+    "CSV: text as stored (default false: a text cell a spreadsheet would run as a formula, starting with = + - @, a tab or a carriage return and not a signed number, gets a ' before it; true for a file a program reads back).",
+  ),
+});
+
 // ---- request bodies -----------------------------------------------------------------------------------
 
 const segmentName = z.string().min(1, "a name cannot be empty").max(200, "a name has at most 200 characters").refine(wellFormed, LONE_SURROGATE_MESSAGE);

@@ -108,9 +108,12 @@ describe.each(BACKENDS)("GET /api/contacts/export on %s", (backend) => {
     const file = await download("/api/contacts/export?search=Exporter");
     expect(file.headers.get("content-type")).toBe("text/csv; charset=utf-8");
     expect(file.body.split("\r\n")[1]).toBe("export,Exporter,Team,,,,,");
-    // Its deeper paths are not the export's.
+    // Its deeper paths are not the export's; the contact itself is read with the key in the query.
     expect((await api.call("GET", "/api/contacts/export/events")).body.total).toBe(1);
     expect((await api.call("GET", "/api/contacts/export/changes")).status).toBe(200);
+    const byQuery = await api.call("GET", "/api/contact?key=export");
+    expect(byQuery.status).toBe(200);
+    expect(byQuery.body.values.name).toBe("Exporter");
     // Other keys still reach the contact route.
     expect((await api.call("GET", "/api/contacts/c1")).body.values.name).toBe("Ann Lee");
     expect((await api.call("GET", "/api/contacts/exports")).status).toBe(404);

@@ -84,6 +84,7 @@ const ROUTES: [string, string][] = [
   ["POST", "/api/refresh"],
   ["GET", "/api/changes"],
   ["GET", "/api/contacts"],
+  ["GET", "/api/contacts/export"],
   ["GET", "/api/contacts/{key}"],
   ["GET", "/api/contacts/{key}/events"],
   ["POST", "/api/contacts"],

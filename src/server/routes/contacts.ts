@@ -3,9 +3,11 @@
  * upserts and event appends. Writes re-evaluate the dynamic segments for the contacts they touch at once,
  * and the membership changes they caused come back in the response (and are in the change feed).
  */
-import { createRoute } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
 import { InvalidInputError, NotFoundError, UnknownKeysError, type Store } from "../../store/index.js";
+import { exportContacts, InvalidExpressionError, MEMBER_EXPORT_TYPES } from "../../store/index.js";
 import { searchContacts } from "../contact-search.js";
+import { apiDiagnostic, ProblemError } from "../problems.js";
 import {
   AppendEventsBody,
   ContactChangesKeyQuery,
@@ -14,6 +16,7 @@ import {
   ContactEventsQuery,
   ContactPageSchema,
   ContactRecordSchema,
+  ContactsExportQuery,
   ContactsQuery,
   DeleteContactsBody,
   DeletedContactsSchema,
@@ -29,6 +32,7 @@ import {
 } from "../schemas.js";
 import { unwrapCursor, wrapCursor } from "../cursor.js";
 import { jsonBody, jsonResponse, problemResponses, writer, type Api, type RouteContext } from "./kit.js";
+import { attachment } from "./members.js";
 
 const tags = ["contacts"];
 
@@ -95,8 +99,97 @@ async function readContactChanges(store: Store, key: string, q: { before?: numbe
   return store.contactChanges(key, { before: q.before, limit: q.limit });
 }
 
+/** The name of an export's file: what it holds, in words a file list shows. */
+export function contactExportFileName(search: string, filter: string, format: string): string {
+  const found = search !== "" ? ` matching ${search.length > 40 ? `${search.slice(0, 40)}…` : search}` : "";
+  return `contacts${found}${filter !== "" ? " (filtered)" : ""}.${format}`;
+}
+
+/**
+ * `GET /api/contacts/export`: the contacts a search and/or filter finds as a file, streamed as the segment
+ * export is (`exportContacts`: by key, a page at a time). The first chunk is read before answering, so a
+ * filter with errors is a 422 with its diagnostics, not a file that ends early.
+ */
+function registerContactExportRoute(app: Api, { store, log }: RouteContext): void {
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/contacts/export",
+      tags,
+      summary: "Export the contacts a search and/or filter finds",
+      description:
+        "Every contact that `GET /api/contacts` finds for the same `search` and `filter` (every contact without them), with its values, in key order, as a file: CSV (UTF-8 with a byte-order mark, RFC 4180; what `segql import` reads back) or JSON Lines, as `GET /api/segments/{id}/export` writes. " +
+        "Streamed a page at a time by key, so any number works and writes go on meanwhile (a contact written during the export may or may not be in it; none appears twice). A filter with errors is a 422 with its diagnostics before any byte. " +
+        "(A contact whose key is `export` is read with `GET /api/contact?key=export`.)",
+      request: { query: ContactsExportQuery },
+      responses: {
+        200: {
+          description: "The contacts",
+          content: { "text/csv": { schema: z.string().openapi({ example: "customer_id,tenure\r\n7590-VHVEG,1\r\n" }) }, "application/x-ndjson": { schema: z.string() } },
+        },
+        ...problemResponses(400, 422),
+      },
+    }),
+    async (c) => {
+      const q = c.req.valid("query");
+      const format = q.format ?? "csv";
+      const search = q.search?.trim() ?? "";
+      const filter = q.filter?.trim() ?? "";
+      const chunks = exportContacts(store, { format, spreadsheetSafe: q.raw !== true, ...(search !== "" ? { search } : {}), ...(filter !== "" ? { filter: q.filter } : {}) });
+      // The first chunk is read before answering (HEAD too: it says what GET would, a bad filter included,
+      // reading one page at most), so a problem there is an ordinary problem response.
+      let first: IteratorResult<string, void>;
+      try {
+        first = await chunks.next();
+      } catch (e) {
+        if (!(e instanceof InvalidExpressionError)) throw e;
+        const errors = e.diagnostics.filter((d) => d.severity === "error");
+        throw new ProblemError("invalid-expression", `the filter has ${errors.length === 1 ? "an error" : `${errors.length} errors`}: ${errors.map((d) => `${d.span.line}:${d.span.column}: ${d.message}`).join("; ")}`, {
+          expression: e.text,
+          diagnostics: e.diagnostics.map(apiDiagnostic),
+        });
+      }
+      const headers = {
+        "Content-Type": MEMBER_EXPORT_TYPES[format],
+        "Content-Disposition": attachment(contactExportFileName(search, filter, format)),
+        "Cache-Control": "no-store",
+      };
+      if (c.req.method === "HEAD") {
+        await chunks.return(undefined);
+        return new Response(null, { status: 200, headers });
+      }
+      const encoder = new TextEncoder();
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          if (first.done) controller.close();
+          else controller.enqueue(encoder.encode(first.value));
+        },
+        async pull(controller) {
+          try {
+            const next = await chunks.next();
+            if (next.done) controller.close();
+            else controller.enqueue(encoder.encode(next.value));
+          } catch (e) {
+            log(`segql serve: the export of contacts broke off: ${e instanceof Error ? e.message : String(e)}`);
+            controller.error(e);
+          }
+        },
+        async cancel() {
+          await chunks.return(undefined);
+        },
+      });
+      return new Response(body, { status: 200, headers });
+    },
+  );
+}
+
 /** Registers the contact and event routes. */
-export function registerContactRoutes(app: Api, { store }: RouteContext): void {
+export function registerContactRoutes(app: Api, context: RouteContext): void {
+  const { store } = context;
+  // Before `/api/contacts/{key}`: Hono tries routes in the order they are registered, so the static path
+  // must come first to be reachable (a contact keyed `export` is read with `GET /api/contact?key=export`;
+  // its `/events` and `/changes` paths are deeper and unaffected).
+  registerContactExportRoute(app, context);
   app.openapi(
     createRoute({
       method: "get",
