@@ -193,18 +193,33 @@ export function exportUrl(id: number, format: ExportFormat): string {
   return new URL(`${BASE}/segments/${id}/export${format === "csv" ? "" : `?format=${format}`}`, document.baseURI).href;
 }
 
+/** Where the contacts a search and/or filter finds download as a file (`GET /api/contacts/export`); empty ones are left out. */
+export function contactsExportUrl(q: { search?: string; filter?: string }, format: ExportFormat): string {
+  const params = new URLSearchParams();
+  if (q.search) params.set("search", q.search);
+  if (q.filter) params.set("filter", q.filter);
+  if (format !== "csv") params.set("format", format);
+  const query = params.toString();
+  return new URL(`${BASE}/contacts/export${query ? `?${query}` : ""}`, document.baseURI).href;
+}
+
 /**
  * Downloads a segment's members when the API needs a token, which a plain link cannot send: fetched with it,
  * then saved from memory under `fileName`. Without a token the page links to `exportUrl` instead, and the
  * browser streams the file to disk.
  */
 export async function downloadExport(id: number, format: ExportFormat, fileName: string): Promise<void> {
+  return downloadFile(exportUrl(id, format), fileName);
+}
+
+/** As `downloadExport`, for an export's address (`exportUrl`, `contactsExportUrl`): fetched with the token, saved as `fileName`. */
+export async function downloadFile(url: string, fileName: string): Promise<void> {
   const headers: Record<string, string> = {};
   const token = savedToken();
   if (token) headers["Authorization"] = `Bearer ${token}`;
   let res: Response;
   try {
-    res = await fetch(exportUrl(id, format), { headers });
+    res = await fetch(url, { headers });
   } catch (e) {
     throw unanswered(e);
   }
@@ -212,17 +227,17 @@ export async function downloadExport(id: number, format: ExportFormat, fileName:
     const body = (await res.json().catch(() => null)) as Problem | null;
     throw new ApiError(body && typeof body === "object" && "type" in body ? body : { type: "urn:segql:problem:http", title: res.statusText, status: res.status, detail: `${res.status} ${res.statusText}` });
   }
-  const url = URL.createObjectURL(await res.blob());
+  const blobUrl = URL.createObjectURL(await res.blob());
   try {
     const a = document.createElement("a");
-    a.href = url;
+    a.href = blobUrl;
     a.download = fileName;
     document.body.append(a);
     a.click();
     a.remove();
   } finally {
     // Revoked once the browser has taken the file (the click starts the download asynchronously).
-    window.setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    window.setTimeout(() => URL.revokeObjectURL(blobUrl), 60_000);
   }
 }
 

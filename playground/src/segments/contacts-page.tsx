@@ -2,14 +2,17 @@
  * The Contacts page (`#/contacts`): every contact, found by a search of any field and/or a filter
  * expression, sorted by any field, a page at a time, with the total; each key opens the contact's page.
  * The search, filter and sort are kept in the address (`#/contacts?search=ann&filter=…&sort=-tenure`), so
- * Back from a contact comes back to the same list and a list can be shared as a link.
+ * Back from a contact comes back to the same list and a list can be shared as a link. Export CSV / JSON Lines
+ * download every contact the list finds (not only the page shown), as a segment's export does.
  */
-import { useEffect, useId } from "react";
+import { useEffect, useId, useState } from "react";
 import { replaceRoute, type Route } from "../router.js";
+import { ApiError, contactsExportUrl, downloadFile, savedToken, type ExportFormat } from "./api.js";
 import { ContactsGrid } from "./contacts-grid.js";
-import { contactCountText, ContactSearchFields, ContactsPager, NoContactRows, useContactPages, type ContactQuery, type ContactSort } from "./contact-search.js";
+import { contactCountText, ContactSearchFields, ContactsPager, NoContactRows, useContactPages, type ContactPages, type ContactQuery, type ContactSort } from "./contact-search.js";
+import { plural } from "./format.js";
 import { useSchema } from "./schema.js";
-import { ProblemNote } from "./ui.js";
+import { ProblemNote, useToast } from "./ui.js";
 
 /** Contacts on a page of the table. */
 const PAGE = 25;
@@ -93,6 +96,7 @@ export function ContactsPage({ route }: { route: Route }) {
               <option value="ascending">ascending (A→Z, smallest first)</option>
               <option value="descending">descending (Z→A, largest first)</option>
             </select>
+            <ContactExportLinks pages={found} />
           </div>
         )}
         {keyField && found.rows.length > 0 ? (
@@ -113,5 +117,52 @@ export function ContactsPage({ route }: { route: Route }) {
         <ContactsPager pages={found} testIdPrefix="contacts" />
       </section>
     </div>
+  );
+}
+
+/**
+ * Every contact the search and filter find as a file (`GET /api/contacts/export`), with how many that is.
+ * The applied search and filter, as the count says: not a filter still being typed. Disabled while the
+ * count is not that of the file: a filter with an error (not applied), a load failed or under way.
+ */
+function ContactExportLinks({ pages: p }: { pages: ContactPages }) {
+  const toast = useToast();
+  const [busy, setBusy] = useState(false);
+  const q = { search: p.query, filter: p.filter };
+  const ready = p.page.data !== null && !p.page.loading && !p.failed && !p.filterProblem;
+  const count = ready ? `${plural(p.total, "contact")}${p.query || p.filter ? " found" : ""}` : null;
+  const why = p.filterProblem ? "Fix the filter first: it has an error" : p.failed ? "The contacts could not be loaded" : "Loading…";
+  const formats: { format: ExportFormat; label: string; title: string }[] = [
+    { format: "csv", label: "Export CSV", title: `${count ?? "The contacts"} with their fields, as a CSV file (opens in a spreadsheet)` },
+    { format: "jsonl", label: "JSON Lines", title: `${count ?? "The contacts"} with their fields, one JSON object per line` },
+  ];
+  const save = (format: ExportFormat) => {
+    setBusy(true);
+    downloadFile(contactsExportUrl(q, format), `contacts.${format}`).then(
+      () => setBusy(false),
+      (e: unknown) => {
+        setBusy(false);
+        toast(e instanceof ApiError ? e.problem.detail : String(e), "bad");
+      },
+    );
+  };
+  return (
+    <span className="export-links" role="group" aria-label={count ? `Export ${count}` : "Export the contacts"} data-testid="contacts-export">
+      <span className="muted small" data-testid="contacts-export-count">
+        {count ? `Export ${count}:` : p.filterProblem ? "Export: fix the filter first" : "Export:"}
+      </span>
+      {formats.map(({ format, label, title }) =>
+        // Without a token a plain link: the browser streams the file to disk, whatever its size.
+        ready && savedToken() === null ? (
+          <a key={format} className="button small" href={contactsExportUrl(q, format)} download title={title} data-testid={`contacts-export-${format}`}>
+            {label}
+          </a>
+        ) : (
+          <button key={format} type="button" className="small" onClick={() => save(format)} disabled={!ready || busy} title={ready ? title : why} data-testid={`contacts-export-${format}`}>
+            {label}
+          </button>
+        ),
+      )}
+    </span>
   );
 }
