@@ -6,8 +6,10 @@
  *   the search kept in the address (Back from a contact comes back to it);
  * - a contact's page: its values by field as their types read, the segments it is in now (equal to the
  *   store's `getContact`), its recent events; "Why not in …?" explains a segment it is not in, as the
- *   store's `why` does; a key with spaces, letters outside ASCII and `/` goes there and back; a key that is
- *   no contact says so, with the way back;
+ *   store's `why` does; a key with spaces, letters outside ASCII and `/` goes there and back; the keys
+ *   `..` and `.` (path steps in any URL: the app asks the API with the key in the query) from the table's
+ *   link and typed by hand, with their events, segment history and why / why not; a key that is no
+ *   contact says so, with the way back;
  * - a member row on a segment's page and a picker row link to the contact (the row's Why? and checkbox
  *   still work);
  * - keyboard only; dark theme; a 390px phone without overflow.
@@ -35,12 +37,16 @@ describe.skipIf(!hasChromium)(`segments web app: Contacts and a contact's page (
     // A contact whose key needs every kind of escaping, on a static list (so it is in a segment).
     await server.store.upsertContacts([
       { customer_id: ODD_KEY, source: "telco", tenure: 7, services: ["phone", "streaming_tv"], signed_up_at: "2025-06-01T08:30:00Z", churn: false },
-      // Keys an address cannot carry as they are: a `%` typed by hand, and a path step.
+      // Keys an address cannot carry as they are: a `%` typed by hand, and the path steps.
       { customer_id: "100% sure", source: "telco" },
-      { customer_id: "..", source: "telco" },
+      { customer_id: "..", source: "telco", tenure: 3, churn: true },
+      { customer_id: ".", source: "telco", tenure: 50 },
     ]);
     const vip = await segmentNamed("VIP list");
-    await server.store.addMembers(vip.id, [ODD_KEY]);
+    await server.store.addMembers(vip.id, [ODD_KEY, ".."]);
+    // More than a page of events for `..`: its page reads the older ones with the key in the query too.
+    const ev = server.store.schema.events!;
+    await server.store.appendEvents(Array.from({ length: 130 }, (_, i) => ({ [ev.contactKey]: "..", [ev.name]: i % 2 ? "Visit" : "Call", [ev.time]: new Date(Date.UTC(2024, 0, 1) + i * 3_600_000).toISOString() })));
   });
 
   // The 404s asked for on purpose (a key that is no contact) show as failed resources; nothing else may.
@@ -259,16 +265,98 @@ describe.skipIf(!hasChromium)(`segments web app: Contacts and a contact's page (
     expect(await page.title()).toBe(`segql · Contact ${ODD_KEY.replace(/\s+/g, " ")}`);
   });
 
-  it("opens a key typed into the address with a bare %, and says why a key '..' cannot be asked for", async () => {
+  it("opens a key typed into the address with a bare %", async () => {
     // Typed by hand: the browser escapes the space, not the `%` (the router threw "URI malformed": a blank app).
     await page.goto(`${server.url}#/contacts/100% sure`);
     await expect.poll(() => page.getByTestId("contact-key").textContent()).toBe("100% sure");
-    // `..` is a path step in any URL: the API cannot be asked about it by its path, and the page says so.
-    await page.goto(`${server.url}#/contacts/..`);
-    const problem = page.locator(".problem", { hasText: "cannot be part of a URL path" });
-    await problem.waitFor();
-    await page.getByRole("link", { name: "Back to the contacts" }).click();
-    await page.getByTestId("contacts-table").waitFor();
+  });
+
+  it("opens the contacts `..` and `.` (path steps in any URL) from the table's link and typed by hand: values, events, history, why and why not", async () => {
+    // Every API request the page makes: `.` and `..` go in the query, any other key stays in the path.
+    const asked: string[] = [];
+    const onRequest = (r: { url(): string }) => {
+      const u = new URL(r.url());
+      if (u.pathname.startsWith("/api/")) asked.push(decodeURIComponent(`${u.pathname}${u.search}`));
+    };
+    page.on("request", onRequest);
+    try {
+      const record = await server.store.getContact("..");
+      await openContacts();
+      await page.getByTestId("contacts-search").fill("..");
+      const found = keysOf((await server.store.listContacts({ search: "..", limit: 25 })).items);
+      expect(found).toContain("..");
+      await expect.poll(tableKeys).toEqual(found);
+      await page.getByTestId("contacts-table").getByRole("link", { name: "..", exact: true }).click();
+      await page.waitForURL((u) => u.hash === "#/contacts/..");
+      await expect.poll(() => page.getByTestId("contact-key").textContent()).toBe("..");
+      expect(await page.title()).toBe("segql · Contact ..");
+      // Its values, its segments (the store's), its events (the 100 most recent, then the older ones).
+      const values = page.getByTestId("contact-values");
+      expect(await values.locator('[data-field="tenure"] dd').textContent()).toBe("3");
+      expect(await values.locator('[data-field="churn"] dd').textContent()).toBe("yes");
+      expect(await page.getByTestId("contact-segments").locator("li a").allTextContents()).toEqual(record.segments.map((s) => s.name));
+      const events = page.getByTestId("contact-events").locator("tbody tr");
+      expect(await events.count()).toBe(100);
+      expect(await events.locator(".event-name").allTextContents()).toEqual(record.recentEvents.map((e) => e["event"]));
+      await page.getByTestId("events-more").click();
+      await expect.poll(() => events.count()).toBe(130);
+      const all = (await server.store.contactEvents("..", { limit: 1000 })).items;
+      expect(await events.locator(".event-name").allTextContents()).toEqual(all.map((e) => e["event"]));
+      // Its segment history: the store's log of it, newest first.
+      const log = (await server.store.contactChanges("..", { limit: 20 })).items;
+      expect(log.length).toBeGreaterThan(0);
+      const history = page.getByTestId("contact-history").getByTestId("history-change");
+      await expect.poll(() => history.evaluateAll((li) => li.map((l) => `${l.getAttribute("data-change")} ${l.getAttribute("data-segment")}`))).toEqual(log.map((c) => `${c.change} ${c.segmentId}`));
+      // Why it is in the list, and why it is not in a segment.
+      const vip = record.segments.find((s) => s.name === "VIP list")!;
+      await page.getByRole("button", { name: `Why is it in ${vip.name}?` }).click();
+      const why = page.getByTestId("why-result");
+      await expect.poll(() => why.locator(".verdict").textContent()).toBe(`.. is in “${vip.name}”.`);
+      const fiber = await segmentNamed("Fiber churners");
+      const want = await server.store.why({ segmentId: fiber.id }, "..");
+      await page.getByTestId("why-not-segment").selectOption({ label: fiber.name });
+      await expect.poll(() => why.locator(".verdict").textContent()).toBe(`.. is ${want.matches ? "in" : "not in"} “${fiber.name}”.`);
+      expect(await why.locator("code").allTextContents()).toEqual([want.root.label, ...want.root.children.map((c) => c.label)]);
+      // The top of its page (the events below are 130 rows long).
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await cleanShot(page, "segments-contact-dot-dot");
+
+      // Typed by hand, percent-encoded: the same contact.
+      await page.goto(`${server.url}#/contacts/%2E%2E`);
+      await page.reload();
+      await expect.poll(() => page.getByTestId("contact-key").textContent()).toBe("..");
+      expect(await page.getByTestId("contact-segments").locator("li a").allTextContents()).toEqual(record.segments.map((s) => s.name));
+      // And `.`, as typed and encoded; its why not too.
+      for (const typed of [".", "%2E"]) {
+        await page.goto(`${server.url}#/contacts/${typed}`);
+        await page.reload();
+        await expect.poll(() => page.getByTestId("contact-key").textContent()).toBe(".");
+        expect(await page.getByTestId("contact-values").locator('[data-field="tenure"] dd').textContent()).toBe("50");
+      }
+      await page.getByTestId("why-not-segment").selectOption({ label: fiber.name });
+      const dotWhy = await server.store.why({ segmentId: fiber.id }, ".");
+      await expect.poll(() => page.getByTestId("why-result").locator(".verdict").textContent()).toBe(`. is ${dotWhy.matches ? "in" : "not in"} “${fiber.name}”.`);
+      const dotLog = (await server.store.contactChanges(".", { limit: 20 })).items;
+      if (dotLog.length === 0) await page.getByTestId("contact-history").getByText("It has not entered or left a segment yet.").waitFor();
+      else await expect.poll(() => history.count()).toBe(dotLog.length);
+
+      // The query form for the two keys (all four reads), never a path for them.
+      const byKey = asked.filter((a) => /^\/api\/(contact\b|segments\/\d+\/why)/.test(a)).map((a) => a.replace(/\/segments\/\d+\//, "/segments/{id}/").replace(/cursor=[^&]*/, "cursor=…"));
+      expect(new Set(byKey)).toEqual(
+        new Set([
+          "/api/contact?key=..",
+          "/api/contact/events?cursor=…&limit=100&key=..",
+          "/api/contact/changes?limit=20&key=..",
+          "/api/segments/{id}/why?key=..",
+          "/api/contact?key=.",
+          "/api/contact/changes?limit=20&key=.",
+          "/api/segments/{id}/why?key=.",
+        ]),
+      );
+      expect(asked.filter((a) => a.startsWith("/api/contacts/"))).toEqual([]);
+    } finally {
+      page.off("request", onRequest);
+    }
   });
 
   it("says a key that is no contact is not found, with the way back", async () => {

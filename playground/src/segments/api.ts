@@ -310,8 +310,11 @@ export const memberCounts = (id: number, points = 120) => call<{ items: MemberCo
 /** Count, first page, SQL, per-condition counts and (with `segmentId`) the impact of an expression. */
 export const preview = (body: { expression: string; limit?: number; dialect?: string; conditionCounts?: boolean; segmentId?: number; impactKeys?: number; orderBy?: string; descending?: boolean }) =>
   call<Preview>("POST", "/preview", { json: body }).then((r) => r.body);
-/** Why / why not, for a saved segment. */
-export const whySegment = async (id: number, key: string) => (await call<Why>("GET", `/segments/${id}/why/${keyInPath(key)}`)).body;
+/** Why / why not, for a saved segment (`GET /api/segments/{id}/why/{key}`, for `.` and `..` `…/why?key=`). */
+export const whySegment = async (id: number, key: string) => {
+  const read = contactRead(key, (k) => `/segments/${id}/why/${k}`, `/segments/${id}/why`);
+  return (await call<Why>("GET", read.path, read.call)).body;
+};
 /** What an upsert or an event append wrote, with the membership changes it caused (`WriteResultSchema`). */
 export type WriteResult = z.infer<typeof S.WriteResultSchema>;
 /** Inserts or updates one contact by key (`POST /api/contacts`): the fields given (null clears one), others kept. */
@@ -325,33 +328,33 @@ export const recordEvent = (event: Record<string, unknown>) => call<WriteResult>
 
 /** A contact's values, the segments it is in now and its most recent events (newest first, at most 100). */
 export type ContactRecord = z.infer<typeof S.ContactRecordSchema>;
-/** One contact (`GET /api/contacts/{key}`); a key that is no contact is a 404 `not-found`. */
-export const getContact = async (key: string) => (await call<ContactRecord>("GET", `/contacts/${keyInPath(key)}`)).body;
+/** One contact (`GET /api/contacts/{key}`, for `.` and `..` `GET /api/contact?key=`); a key that is no contact is a 404 `not-found`. */
+export const getContact = async (key: string) => {
+  const read = contactRead(key, (k) => `/contacts/${k}`, "/contact");
+  return (await call<ContactRecord>("GET", read.path, read.call)).body;
+};
 
-/** A contact's entries and exits, newest first (`GET /api/contacts/{key}/changes`; `before`: the previous page's `next`). */
-export const contactChanges = async (key: string, before: number | null, limit = 20) =>
-  (await call<{ items: MembershipChange[]; next: number | null }>("GET", `/contacts/${keyInPath(key)}/changes`, { query: { before: before ?? undefined, limit } })).body;
+/** A contact's entries and exits, newest first (`GET /api/contacts/{key}/changes`, or `/contact/changes?key=`; `before`: the previous page's `next`). */
+export const contactChanges = async (key: string, before: number | null, limit = 20) => {
+  const read = contactRead(key, (k) => `/contacts/${k}/changes`, "/contact/changes", { before: before ?? undefined, limit });
+  return (await call<{ items: MembershipChange[]; next: number | null }>("GET", read.path, read.call)).body;
+};
 
-/** A page of a contact's events, newest first (`GET /api/contacts/{key}/events`; `cursor` from the contact's `eventsNext` or a page's `next`). */
+/** A page of a contact's events, newest first (`GET /api/contacts/{key}/events`, or `/contact/events?key=`; `cursor` from the contact's `eventsNext` or a page's `next`). */
 export type ContactEventsPage = z.infer<typeof S.ContactEventsPageSchema>;
-export const contactEvents = async (key: string, cursor: string) =>
-  (await call<ContactEventsPage>("GET", `/contacts/${keyInPath(key)}/events`, { query: { cursor, limit: 100 } })).body;
+export const contactEvents = async (key: string, cursor: string) => {
+  const read = contactRead(key, (k) => `/contacts/${k}/events`, "/contact/events", { cursor, limit: 100 });
+  return (await call<ContactEventsPage>("GET", read.path, read.call)).body;
+};
 
 /**
- * A contact key as one segment of a URL path. `.` and `..` cannot be one: URLs read them as "this" and "the
- * parent" path step (also percent-encoded, %2E), so the request would reach another route; such a key is
- * refused here, saying why, instead.
+ * Where a read of one contact goes: its key percent-encoded as a path segment (`inPath`), except `.` and
+ * `..`, which URLs read as "this" and "the parent" path step (`%2E` too), so `fetch` would ask another route;
+ * those go in the query string instead (`inQuery?key=..`), which the API answers the same way.
  */
-function keyInPath(key: string): string {
-  if (key === "." || key === "..") {
-    throw new ApiError({
-      type: "urn:segql:problem:key-not-in-path",
-      title: "This key cannot be looked up by its address",
-      status: 0,
-      detail: `a contact key “${key}” cannot be part of a URL path (it reads as a path step), so the API cannot be asked about it; find it in the contacts table instead`,
-    });
-  }
-  return encodeURIComponent(key);
+function contactRead(key: string, inPath: (segment: string) => string, inQuery: string, query: Call["query"] = {}): { path: string; call: Call } {
+  if (key === "." || key === "..") return { path: inQuery, call: { query: { ...query, key } } };
+  return { path: inPath(encodeURIComponent(key)), call: { query } };
 }
 /** Contacts by search text and/or filter expression. */
 export const contacts = (q: { search?: string; filter?: string; orderBy?: string; descending?: boolean; limit?: number; cursor?: string | null }) =>
