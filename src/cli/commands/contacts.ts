@@ -1,12 +1,13 @@
 /**
- * `segql contacts show|history|delete`: one contact as the store holds it (its values, the segments it is
- * in, its latest events), the segments it entered and left, and deleting contacts with their events (for
- * an erasure request: each leaves every segment it was in, which the change feed records).
+ * `segql contacts show|history|delete|export`: one contact as the store holds it (its values, the segments
+ * it is in, its latest events), the segments it entered and left, deleting contacts with their events (for
+ * an erasure request: each leaves every segment it was in, which the change feed records), and exporting
+ * the contacts a search and/or filter finds (as `segql segments export` writes a segment's members).
  */
 import type { MembershipChange, Store } from "../../store/index.js";
 import { printable } from "../inputs.js";
 import { CliError, EXIT, parseArgs, type Io } from "../io.js";
-import { keysFromFile, STORE_OPTIONS, withStore } from "./segments.js";
+import { keysFromFile, STORE_OPTIONS, withStore, writeWhole } from "./segments.js";
 
 export const help = `usage: segql contacts <command> [--db FILE|URL] [--json] …
 
@@ -20,28 +21,42 @@ commands:
                                          segment it was in (logged in the change feed). Keys are given
                                          as arguments or in a .csv/.jsonl file (as segments members
                                          reads); a key that is no contact stops it all, unless --skip-unknown
+  export [--search TEXT] [--filter EXPR] [--out FILE] [--format csv|jsonl] [--raw]
+                                         every contact the search and/or filter finds (all without
+                                         them), with its fields, in key order: CSV (default; .jsonl
+                                         --out: JSON Lines) to stdout or --out FILE (written whole or not
+                                         at all). --raw: CSV text as stored (by default a cell a
+                                         spreadsheet would run as a formula gets a ' before it)
 
 options:
       --db FILE|URL     the store (default segql.duckdb)
       --by USER         who deletes (kept with the changes)
+  -o, --out FILE        export: the file to write (else stdout)
       --json            print JSON
   -h, --help            show this help
 
-Exit status: 0 done, 1 a key that is no contact (nothing deleted), 2 usage error, 3 internal error.`;
+examples:
+  segql contacts export --filter 'plan = "Pro" and ltv > 100' --out pro.csv
+  segql contacts export --search ann --format jsonl
+
+Exit status: 0 done, 1 a key that is no contact (nothing deleted) or a filter with errors (nothing written),
+2 usage error, 3 internal error.`;
 
 const COMMAND_OPTIONS = {
   show: {},
   history: { limit: { value: true } },
   delete: { file: { value: true }, "skip-unknown": { value: false } },
+  export: { search: { value: true }, filter: { value: true }, out: { value: true, short: "o" }, format: { value: true }, raw: { value: false } },
 } as const;
 
 export async function run(args: string[], io: Io): Promise<number> {
   const [command, ...rest] = args;
-  if (command === undefined) throw new CliError("missing a command: show, history or delete (see segql contacts --help)");
-  if (!(command in COMMAND_OPTIONS)) throw new CliError(`unknown command '${command}': show, history or delete (see segql contacts --help)`);
+  if (command === undefined) throw new CliError("missing a command: show, history, delete or export (see segql contacts --help)");
+  if (!(command in COMMAND_OPTIONS)) throw new CliError(`unknown command '${command}': show, history, delete or export (see segql contacts --help)`);
   const { options, positional } = parseArgs(rest, { ...STORE_OPTIONS, ...COMMAND_OPTIONS[command as keyof typeof COMMAND_OPTIONS] });
   const json = options["json"] === true;
   const print = (value: unknown, text: () => string) => io.out(json ? JSON.stringify(value, null, 2) : text());
+  if (command === "export") return exportCommand(options, positional, io);
   if (command === "delete") {
     const file = typeof options["file"] === "string" ? options["file"] : undefined;
     if (file === undefined && positional.length === 0) throw new CliError("missing KEY (one or more, or --file FILE)");
@@ -87,6 +102,35 @@ export async function run(args: string[], io: Io): Promise<number> {
     const items = await history(store, key, limit);
     const names = new Map((await allSegmentNames(store)).map((s) => [s.id, s.name]));
     print(items, () => (items.length === 0 ? `${printable(key)} has not entered or left a segment` : items.map((c) => `${c.at}  ${c.change === "entered" ? "entered" : "left   "}  #${c.segmentId} ${printable(names.get(c.segmentId) ?? "(deleted)")}`).join("\n")));
+    return EXIT.ok;
+  });
+}
+
+/**
+ * `segql contacts export`: written as `segql segments export` is (stdout as it comes; --out whole or not at
+ * all); a filter with errors says where, and nothing is written.
+ */
+async function exportCommand(options: Record<string, string | true>, positional: string[], io: Io): Promise<number> {
+  if (positional.length > 0) throw new CliError(`unexpected argument '${positional[0]}' (a search is --search TEXT, a filter --filter EXPR)`);
+  const text = (name: string) => (typeof options[name] === "string" ? (options[name] as string) : undefined);
+  const out = text("out");
+  const search = text("search");
+  const filter = text("filter");
+  const format = text("format") ?? (out !== undefined && /\.(jsonl|ndjson)$/i.test(out) ? "jsonl" : "csv");
+  if (format !== "csv" && format !== "jsonl") throw new CliError(`--format: csv or jsonl, found '${format}'`);
+  if (format === "jsonl" && options["raw"] === true) throw new CliError("--raw is for CSV (JSON Lines is always as stored)");
+  return withStore(options, io, async (store) => {
+    const { exportContacts } = await import("../../store/index.js");
+    let contacts = 0;
+    // A filter with errors throws at the first chunk, before anything is written (said as any bad expression).
+    const chunks = exportContacts(store, { format, spreadsheetSafe: options["raw"] !== true, onRows: (n) => (contacts += n), ...(search !== undefined ? { search } : {}), ...(filter !== undefined ? { filter } : {}) });
+    if (out === undefined) {
+      for await (const chunk of chunks) io.out(chunk);
+      return EXIT.ok;
+    }
+    await writeWhole(out, chunks);
+    if (options["json"] === true) io.out(JSON.stringify({ file: out, format, contacts, ...(search !== undefined ? { search } : {}), ...(filter !== undefined ? { filter } : {}) }, null, 2));
+    else io.err(`exported ${plural(contacts, "contact")} to ${out} (${format === "csv" ? "CSV" : "JSON Lines"})`);
     return EXIT.ok;
   });
 }

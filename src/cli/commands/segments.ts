@@ -74,7 +74,7 @@ Examples:
  * Writes chunks to `file` whole or not at all: into a temporary file beside it, renamed over it at the end
  * (a failure halfway leaves any earlier file as it was and no partial one).
  */
-async function writeWhole(file: string, chunks: AsyncIterable<string>): Promise<void> {
+export async function writeWhole(file: string, chunks: AsyncIterable<string>): Promise<void> {
   const { open, rename, rm, stat } = await import("node:fs/promises");
   // A folder named as the file: said before a temporary file is made beside it (rename would say EISDIR).
   if ((await stat(file).catch(() => null))?.isDirectory()) throw new CliError(`--out: ${file} is a folder; name a file in it`);
