@@ -99,6 +99,23 @@ describe.skipIf(!hasChromium)(`segments web app: exporting the contacts a search
     }
   });
 
+  it("the contact keyed export still opens: its page is not the export (GET /api/contacts/export)", async () => {
+    const server = await startSegmentsServer();
+    try {
+      await server.store.upsertContacts([{ [server.store.schema.key]: "export", tenure: 7 }]);
+      const { page, external, errors, close } = await openContacts(server, "?search=export");
+      await page.getByTestId("contacts-table").getByRole("link", { name: "export", exact: true }).click();
+      await page.waitForURL((u) => u.hash === "#/contacts/export");
+      await expect.poll(() => page.getByTestId("contact-key").textContent()).toBe("export");
+      expect(await page.getByTestId("contact-values").locator('[data-field="tenure"] dd').textContent()).toBe("7");
+      expect(external).toEqual([]);
+      expect(errors).toEqual([]);
+      await close();
+    } finally {
+      await server.close();
+    }
+  });
+
   it("with a server that wants a token: fetched with the token, then saved", async () => {
     const server = await startSegmentsServer({ token: "s3cret" });
     try {

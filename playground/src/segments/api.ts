@@ -328,9 +328,11 @@ export const recordEvent = (event: Record<string, unknown>) => call<WriteResult>
 
 /** A contact's values, the segments it is in now and its most recent events (newest first, at most 100). */
 export type ContactRecord = z.infer<typeof S.ContactRecordSchema>;
-/** One contact (`GET /api/contacts/{key}`, for `.` and `..` `GET /api/contact?key=`); a key that is no contact is a 404 `not-found`. */
+/** One contact (`GET /api/contacts/{key}`, for `.`, `..` and `export` `GET /api/contact?key=`); a key that is no contact is a 404 `not-found`. */
 export const getContact = async (key: string) => {
-  const read = contactRead(key, (k) => `/contacts/${k}`, "/contact");
+  // `/contacts/export` is the contacts export (`GET /api/contacts/export`, routed before `/contacts/{key}`):
+  // the contact keyed `export` is read with its key in the query, as `.` and `..` are.
+  const read = key === "export" ? { path: "/contact", call: { query: { key } } } : contactRead(key, (k) => `/contacts/${k}`, "/contact");
   return (await call<ContactRecord>("GET", read.path, read.call)).body;
 };
 
