@@ -31,7 +31,7 @@ import {
   WriteResultSchema,
 } from "../schemas.js";
 import { unwrapCursor, wrapCursor } from "../cursor.js";
-import { jsonBody, jsonResponse, problemResponses, writer, type Api, type RouteContext } from "./kit.js";
+import { jsonBody, jsonResponse, problemResponses, streamedResponse, writer, type Api, type RouteContext } from "./kit.js";
 import { attachment } from "./members.js";
 
 const tags = ["contacts"];
@@ -158,27 +158,7 @@ function registerContactExportRoute(app: Api, { store, log }: RouteContext): voi
         await chunks.return(undefined);
         return new Response(null, { status: 200, headers });
       }
-      const encoder = new TextEncoder();
-      const body = new ReadableStream<Uint8Array>({
-        start(controller) {
-          if (first.done) controller.close();
-          else controller.enqueue(encoder.encode(first.value));
-        },
-        async pull(controller) {
-          try {
-            const next = await chunks.next();
-            if (next.done) controller.close();
-            else controller.enqueue(encoder.encode(next.value));
-          } catch (e) {
-            log(`segql serve: the export of contacts broke off: ${e instanceof Error ? e.message : String(e)}`);
-            controller.error(e);
-          }
-        },
-        async cancel() {
-          await chunks.return(undefined);
-        },
-      });
-      return new Response(body, { status: 200, headers });
+      return streamedResponse(first, chunks, headers, log, "the export of contacts");
     },
   );
 }

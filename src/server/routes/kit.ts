@@ -67,3 +67,33 @@ export function writer(c: Context): string | null {
   const v = c.req.header("segql-user");
   return v === undefined || v.trim() === "" ? null : v.slice(0, 200);
 }
+
+/**
+ * A streamed 200 answer of text chunks (an export): `first` is the chunk read before answering (so a
+ * problem there was an ordinary problem response), the rest are read as the client takes them; a failure
+ * later breaks the stream off (the headers are sent) and is logged as `what`; a client that goes away
+ * stops the reading.
+ */
+export function streamedResponse(first: IteratorResult<string, void>, chunks: AsyncGenerator<string, void, undefined>, headers: Record<string, string>, log: (line: string) => void, what: string): Response {
+  const encoder = new TextEncoder();
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      if (first.done) controller.close();
+      else controller.enqueue(encoder.encode(first.value));
+    },
+    async pull(controller) {
+      try {
+        const next = await chunks.next();
+        if (next.done) controller.close();
+        else controller.enqueue(encoder.encode(next.value));
+      } catch (e) {
+        log(`segql serve: ${what} broke off: ${e instanceof Error ? e.message : String(e)}`);
+        controller.error(e);
+      }
+    },
+    async cancel() {
+      await chunks.return(undefined);
+    },
+  });
+  return new Response(body, { status: 200, headers });
+}

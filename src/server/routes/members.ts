@@ -24,7 +24,7 @@ import {
   MemberUpdateSchema,
   WriteHeaders,
 } from "../schemas.js";
-import { jsonBody, jsonResponse, problemResponses, writer, type Api, type RouteContext } from "./kit.js";
+import { jsonBody, jsonResponse, problemResponses, streamedResponse, writer, type Api, type RouteContext } from "./kit.js";
 
 const tags = ["members"];
 
@@ -173,27 +173,7 @@ export function registerMemberRoutes(app: Api, { store, log }: RouteContext): vo
       const chunks = exportMembers(store, id, { format, ...(q.spreadsheetSafe !== undefined ? { spreadsheetSafe: q.spreadsheetSafe } : {}) });
       // The first chunk is read before answering, so a problem there is an ordinary problem response.
       const first = await chunks.next();
-      const encoder = new TextEncoder();
-      const body = new ReadableStream<Uint8Array>({
-        start(controller) {
-          if (first.done) controller.close();
-          else controller.enqueue(encoder.encode(first.value));
-        },
-        async pull(controller) {
-          try {
-            const next = await chunks.next();
-            if (next.done) controller.close();
-            else controller.enqueue(encoder.encode(next.value));
-          } catch (e) {
-            log(`segql serve: the export of segment #${id} broke off: ${e instanceof Error ? e.message : String(e)}`);
-            controller.error(e);
-          }
-        },
-        async cancel() {
-          await chunks.return(undefined);
-        },
-      });
-      return new Response(body, { status: 200, headers });
+      return streamedResponse(first, chunks, headers, log, `the export of segment #${id}`);
     },
   );
 
