@@ -651,8 +651,8 @@ export const ContactsExportQuery = z.strictObject({
   search: ContactsQuery.shape.search,
   filter: ContactsQuery.shape.filter,
   format: z.enum(["csv", "jsonl"], { error: "expected csv or jsonl" }).optional().openapi({ description: "csv (default: for spreadsheets) or jsonl (JSON Lines: exact values, for pipelines)." }),
-  raw: boolQuery(
-    "CSV: text as stored (default false: a text cell a spreadsheet would run as a formula, starting with = + - @, a tab or a carriage return and not a signed number, gets a ' before it; true for a file a program reads back).",
+  spreadsheetSafe: boolQuery(
+    "CSV: a text cell a spreadsheet would run as a formula (starting with = + - @, a tab or a carriage return; not a signed number such as a phone number) gets a ' before it (default true; false for a file a program reads back), as `GET /api/segments/{id}/export` takes it.",
   ),
 });
 

@@ -57,10 +57,10 @@ describe.each(BACKENDS)("GET /api/contacts/export on %s", (backend) => {
     expect(rows.length).toBeGreaterThan(1);
   });
 
-  it("raw=true writes text as stored; by default a formula is made text", async () => {
+  it("spreadsheetSafe=false writes text as stored; by default a formula is made text", async () => {
     await api.call("POST", "/api/contacts", { json: { contacts: [{ id: "c9", name: "=1+1", plan: "Pro" }] } });
     expect((await download("/api/contacts/export?search=c9")).body).toContain("\r\nc9,'=1+1,Pro,");
-    expect((await download("/api/contacts/export?search=c9&raw=true")).body).toContain("\r\nc9,=1+1,Pro,");
+    expect((await download("/api/contacts/export?search=c9&spreadsheetSafe=false")).body).toContain("\r\nc9,=1+1,Pro,");
   });
 
   it("problems before the first byte: 422 for a filter with errors (its diagnostics), 400 for a bad format", async () => {
@@ -70,7 +70,7 @@ describe.each(BACKENDS)("GET /api/contacts/export on %s", (backend) => {
     expect(bad.diagnostics.some((d: { severity: string }) => d.severity === "error")).toBe(true);
     expectProblem(await api.call("GET", `/api/contacts/export?filter=${encodeURIComponent("nope = 1")}`), 422, "invalid-expression");
     expect(expectProblem(await api.call("GET", "/api/contacts/export?format=xlsx"), 400, "invalid-request").detail).toContain("expected csv or jsonl");
-    expectProblem(await api.call("GET", "/api/contacts/export?raw=yes"), 400, "invalid-request");
+    expectProblem(await api.call("GET", "/api/contacts/export?spreadsheetSafe=yes"), 400, "invalid-request");
     expectProblem(await api.call("GET", "/api/contacts/export?orderBy=ltv"), 400, "invalid-request");
     const head = await api.app.request(`/api/contacts/export?filter=${encodeURIComponent("ltv >")}`, { method: "HEAD" });
     expect(head.status).toBe(422);

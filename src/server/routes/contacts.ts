@@ -135,7 +135,7 @@ function registerContactExportRoute(app: Api, { store, log }: RouteContext): voi
       const format = q.format ?? "csv";
       const search = q.search?.trim() ?? "";
       const filter = q.filter?.trim() ?? "";
-      const chunks = exportContacts(store, { format, spreadsheetSafe: q.raw !== true, ...(search !== "" ? { search } : {}), ...(filter !== "" ? { filter: q.filter } : {}) });
+      const chunks = exportContacts(store, { format, spreadsheetSafe: q.spreadsheetSafe !== false, ...(search !== "" ? { search } : {}), ...(filter !== "" ? { filter: q.filter } : {}) });
       // The first chunk is read before answering (HEAD too: it says what GET would, a bad filter included,
       // reading one page at most), so a problem there is an ordinary problem response.
       let first: IteratorResult<string, void>;
