@@ -60,6 +60,20 @@ describe.skipIf(!hasChromium)(`segments web app: managing segments (Chromium) ${
     await page.getByTestId("empty-state").waitFor();
     await page.getByTestId("segment-search").fill("");
     await page.getByTestId("segments-table").waitFor();
+    // By type: the rows are the store's segments of that kind, in the same order; with the search too.
+    for (const kind of ["static", "dynamic"] as const) {
+      await page.getByTestId("segment-kind").selectOption(kind);
+      await expect.poll(names).toEqual((await server.store.listSegments({ kind, ...(await shown("updatedAt")) })).items.map((x) => x.name));
+    }
+    await page.getByTestId("segment-search").fill("VIP");
+    await expect.poll(names).toEqual((await server.store.listSegments({ kind: "dynamic", search: "VIP", ...(await shown("updatedAt")) })).items.map((x) => x.name));
+    await page.getByTestId("segment-kind").selectOption("static");
+    await page.getByTestId("segment-search").fill("spend");
+    await expect.poll(() => page.getByTestId("empty-state").locator("h2").textContent()).toBe("No static segment matches “spend”");
+    await page.getByTestId("empty-state").getByRole("button", { name: "Show all types" }).click();
+    await expect.poll(names).toEqual((await server.store.listSegments({ search: "spend", ...(await shown("updatedAt")) })).items.map((x) => x.name));
+    await page.getByTestId("segment-search").fill("");
+    await page.getByTestId("segments-table").waitFor();
   });
 
   it("duplicates a segment from the table", async () => {

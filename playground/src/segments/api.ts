@@ -253,7 +253,7 @@ export const schemaDocument = () => call<Record<string, unknown>>("GET", "/schem
 export type SegmentSort = `${"" | "-"}${"name" | "description" | "kind" | "createdAt" | "updatedAt" | "memberCount"}`;
 
 /** A page of segments. */
-export const listSegments = (q: { search?: string; sort?: SegmentSort; limit?: number; cursor?: string | null }) =>
+export const listSegments = (q: { search?: string; kind?: "static" | "dynamic"; sort?: SegmentSort; limit?: number; cursor?: string | null }) =>
   call<Page<Segment>>("GET", "/segments", { query: q }).then((r) => r.body);
 /** Every saved segment, by name (the API's pages walked: a database may have more than one page of them). */
 export async function allSegments(): Promise<Segment[]> {

@@ -32,6 +32,9 @@ export function SegmentsListPage() {
   const [search, setSearch] = useState("");
   const [query, setQuery] = useState("");
   const [sort, setSort] = useState<SegmentSort>("-updatedAt");
+  // Which kind the table shows: every segment, or only the dynamic ones or only the static lists.
+  const [kind, setKind] = useState<"all" | "dynamic" | "static">("all");
+  const kindQuery = kind === "all" ? undefined : kind;
   const [extra, setExtra] = useState<{ items: Segment[]; next: string | null }>({ items: [], next: null });
   const [more, setMore] = useState<{ loading: boolean; error: unknown }>({ loading: false, error: null });
   const [deleting, setDeleting] = useState<Segment | null>(null);
@@ -50,7 +53,7 @@ export function SegmentsListPage() {
     return () => window.clearTimeout(t);
   }, [search]);
 
-  const first = useLoad(() => listSegments({ search: query || undefined, sort, limit: PAGE }), [query, sort]);
+  const first = useLoad(() => listSegments({ search: query || undefined, kind: kindQuery, sort, limit: PAGE }), [query, kind, sort]);
   // The first page the rows start from: a next page asked for another one (the search or sort changed
   // while it loaded) is dropped.
   const shownFirst = useRef(first.data);
@@ -94,7 +97,7 @@ export function SegmentsListPage() {
     const base = first.data;
     setMore({ loading: true, error: null });
     try {
-      const page = await listSegments({ search: query || undefined, sort, limit: PAGE, cursor: next });
+      const page = await listSegments({ search: query || undefined, kind: kindQuery, sort, limit: PAGE, cursor: next });
       if (shownFirst.current !== base) return;
       setExtra((e) => ({ items: [...e.items, ...page.items], next: page.next }));
       setMore({ loading: false, error: null });
@@ -164,8 +167,16 @@ export function SegmentsListPage() {
           <span className="visually-hidden">Search segments by name</span>
           <input type="search" placeholder="Search by name…" value={search} onChange={(e) => setSearch(e.target.value)} data-testid="segment-search" maxLength={MAX_SEARCH} />
         </label>
+        <label className="kind-filter">
+          <span className="visually-hidden">Which segments</span>
+          <select value={kind} onChange={(e) => setKind(e.target.value as typeof kind)} data-testid="segment-kind">
+            <option value="all">All types</option>
+            <option value="dynamic">Dynamic</option>
+            <option value="static">Static</option>
+          </select>
+        </label>
         <span className="muted small" aria-live="polite">
-          {first.error ? "" : first.data ? (query ? `${plural(rows.length, "segment")} match “${query}”` : plural(rows.length, "segment")) : first.loading ? "Loading…" : ""}
+          {first.error ? "" : first.data ? `${plural(rows.length, kind === "all" ? "segment" : `${kind} segment`)}${query ? ` match “${query}”` : ""}` : first.loading ? "Loading…" : ""}
           {next ? " (more below)" : ""}
         </span>
         <span className="muted small" data-testid="live-status" data-state={liveStatus.state}>
@@ -175,7 +186,7 @@ export function SegmentsListPage() {
 
       {first.error ? (
         <LoadFailed what={query ? `The segments matching “${query}”` : "The segments"} error={first.error} onRetry={first.reload} retrying={first.loading} />
-      ) : empty && !query ? (
+      ) : empty && !query && kind === "all" ? (
         <div className="empty-state card" data-testid="empty-state">
           <h2>No segments yet</h2>
           <p className="muted">Build one with rules (“tenure over 12 months and on fiber”) or pick contacts for a list.</p>
@@ -188,12 +199,19 @@ export function SegmentsListPage() {
         </div>
       ) : empty ? (
         <div className="empty-state card" data-testid="empty-state">
-          <h2>No segment matches “{query}”</h2>
-          <p className="muted">Try another part of the name, or create it.</p>
+          <h2>{query ? `No ${kind === "all" ? "" : `${kind} `}segment matches “${query}”` : `No ${kind} segments`}</h2>
+          <p className="muted">{query ? "Try another part of the name, or create it." : "Show all types to see the others, or create one."}</p>
           <div className="row">
-            <button type="button" onClick={() => setSearch("")}>
-              Clear the search
-            </button>
+            {query && (
+              <button type="button" onClick={() => setSearch("")}>
+                Clear the search
+              </button>
+            )}
+            {kind !== "all" && (
+              <button type="button" onClick={() => setKind("all")}>
+                Show all types
+              </button>
+            )}
             <a className="button primary" href="#/segments/new">
               + Create Segment
             </a>
