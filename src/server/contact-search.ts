@@ -5,6 +5,7 @@
  * filter first (so its diagnostics point into the text the caller wrote) and wraps the store's cursor so a
  * cursor of another order is a clear 400.
  */
+import type { Diagnostic } from "../diagnostics.js";
 import type { ContactPage, Store } from "../store/index.js";
 import { unwrapCursor, wrapCursor } from "./cursor.js";
 import { apiDiagnostic, ProblemError } from "./problems.js";
@@ -28,14 +29,17 @@ export async function searchContacts(store: Store, q: ContactSearch): Promise<Co
   const filter = q.filter !== undefined && q.filter.trim() !== "" ? q.filter : undefined;
   if (filter !== undefined) {
     const checked = await store.checkExpression(filter, { analysis: false });
-    if (!checked.ok) {
-      const errors = checked.diagnostics.filter((d) => d.severity === "error");
-      throw new ProblemError("invalid-expression", `the filter has ${errors.length === 1 ? "an error" : `${errors.length} errors`}: ${errors.map((d) => `${d.span.line}:${d.span.column}: ${d.message}`).join("; ")}`, {
-        expression: filter,
-        diagnostics: checked.diagnostics.map(apiDiagnostic),
-      });
-    }
+    if (!checked.ok) throw filterProblem(filter, checked.diagnostics);
   }
   const page = await store.listContacts({ search: q.search, filter, orderBy: q.orderBy, descending: q.descending, limit: q.limit ?? 50, cursor });
   return { items: page.items, total: page.total, next: wrapCursor(list, page.next) };
+}
+
+/** The 422 of a contact filter with errors: each error by line and column, and the diagnostics. */
+export function filterProblem(filter: string, diagnostics: readonly Diagnostic[]): ProblemError {
+  const errors = diagnostics.filter((d) => d.severity === "error");
+  return new ProblemError("invalid-expression", `the filter has ${errors.length === 1 ? "an error" : `${errors.length} errors`}: ${errors.map((d) => `${d.span.line}:${d.span.column}: ${d.message}`).join("; ")}`, {
+    expression: filter,
+    diagnostics: diagnostics.map(apiDiagnostic),
+  });
 }

@@ -6,8 +6,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { InvalidInputError, NotFoundError, UnknownKeysError, type Store } from "../../store/index.js";
 import { exportContacts, InvalidExpressionError, MEMBER_EXPORT_TYPES } from "../../store/index.js";
-import { searchContacts } from "../contact-search.js";
-import { apiDiagnostic, ProblemError } from "../problems.js";
+import { filterProblem, searchContacts } from "../contact-search.js";
 import {
   AppendEventsBody,
   ContactChangesKeyQuery,
@@ -143,11 +142,7 @@ function registerContactExportRoute(app: Api, { store, log }: RouteContext): voi
         first = await chunks.next();
       } catch (e) {
         if (!(e instanceof InvalidExpressionError)) throw e;
-        const errors = e.diagnostics.filter((d) => d.severity === "error");
-        throw new ProblemError("invalid-expression", `the filter has ${errors.length === 1 ? "an error" : `${errors.length} errors`}: ${errors.map((d) => `${d.span.line}:${d.span.column}: ${d.message}`).join("; ")}`, {
-          expression: e.text,
-          diagnostics: e.diagnostics.map(apiDiagnostic),
-        });
+        throw filterProblem(e.text, e.diagnostics);
       }
       const headers = {
         "Content-Type": MEMBER_EXPORT_TYPES[format],
