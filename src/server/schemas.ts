@@ -351,11 +351,12 @@ export const ImportRecordSchema = z
     kind: z.enum(["contacts", "events"]),
     file: z.string().openapi({ description: "The file's name as its user gave it (`filename` of an upload; the path given to `segql import`)." }),
     format: z.enum(["csv", "jsonl", "json", "parquet"]),
-    state: z.enum(["done", "failed", "cancelled"]).openapi({
-      description: "done: its rows were committed (with skipBad, the good ones); failed: bad rows (without skipBad) or an unreadable file, nothing written; cancelled: nothing written.",
+    state: z.enum(["running", "done", "failed", "cancelled", "interrupted"]).openapi({
+      description:
+        "running: not finished yet (its counts are written when it ends); done: its rows were committed (with skipBad, the good ones); failed: bad rows (without skipBad) or an unreadable file, nothing written; cancelled: nothing written; interrupted: the server stopped (or an internal error ended it) before it finished, nothing written.",
     }),
     startedAt: z.string(),
-    finishedAt: z.string(),
+    finishedAt: z.string().nullable().openapi({ description: "When it ended; null while running, and for an interrupted import." }),
     by: z.string().nullable().openapi({ description: "Who ran it (`Segql-User`), if known." }),
     rows: z.number().int().openapi({ description: "Rows read." }),
     inserted: z.number().int(),

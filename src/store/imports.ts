@@ -93,9 +93,11 @@ export async function importFile(ctx: Ctx, what: "contacts" | "events", file: st
     bad: byLine(bad),
     badCount,
   });
-  let id: number;
+  // Recorded as it starts, in a transaction of its own, so that an import cut short by a crash or a restart
+  // is still in the history (the next open marks it `interrupted`: see `markInterruptedImports`).
+  const id = await ctx.adapter.write((tx) => recordImport(tx, history("running")));
   try {
-    id = await ctx.adapter.write(async (tx) => {
+    await ctx.adapter.write(async (tx) => {
       let batch: FileRecord[] = [];
       const flush = async () => {
         cancelled();
@@ -131,16 +133,15 @@ export async function importFile(ctx: Ctx, what: "contacts" | "events", file: st
       // The last moment a cancel rolls the rows back.
       cancelled();
       // In the same transaction as the rows: the history says `done` exactly when they are committed.
-      return recordImport(tx, history("done"));
+      await endImport(tx, id, history("done"));
     });
   } catch (e) {
     const failure = e instanceof AbortImport ? new InvalidInputError(byLine(bad), badCount) : e;
-    if (failure instanceof InvalidInputError || failure instanceof CancelledError) {
-      // Nothing was written; the history keeps what went wrong. A failure to record it must not hide why
-      // the import failed, so it is left out then.
-      const row = history(failure instanceof CancelledError ? "cancelled" : "failed");
-      await ctx.adapter.write((tx) => recordImport(tx, row)).catch(() => undefined);
-    }
+    // Nothing was written; the history keeps what went wrong (an internal error: only that it stopped).
+    // A failure to record it must not hide why the import failed, so it is let go then (the row stays
+    // `running` until the next open marks it `interrupted`).
+    const state = failure instanceof CancelledError ? "cancelled" : failure instanceof InvalidInputError ? "failed" : "interrupted";
+    await ctx.adapter.write((tx) => endImport(tx, id, history(state))).catch(() => undefined);
     throw failure;
   }
   options.onRefreshing?.();
@@ -168,6 +169,22 @@ async function recordImport(tx: SqlRunner, row: ImportRow): Promise<number> {
   return id;
 }
 
+/** Writes how an import ended over its `running` row (whatever an open marked it meanwhile: this is the truth). */
+async function endImport(tx: SqlRunner, id: number, row: ImportRow): Promise<void> {
+  await tx.query(
+    `UPDATE segql_imports SET state = $2, finished_at = $3, rows_read = $4, inserted = $5, updated = $6, bad = $7, bad_count = $8 WHERE id = $1`,
+    [id, row.state, row.finishedAt, row.rows, row.inserted, row.updated, JSON.stringify(row.bad), row.badCount],
+  );
+}
+
+/**
+ * At the store's open, inside its write: an import still `running` was cut short (a crash, a restart), as
+ * an import holds the store's write lock until it ends; its rows were rolled back. Marked `interrupted`.
+ */
+export async function markInterruptedImports(tx: SqlRunner): Promise<void> {
+  await tx.query("UPDATE segql_imports SET state = 'interrupted' WHERE state = 'running'");
+}
+
 /** An import history row as the store reads it back. */
 export function importRecordOf(r: Record<string, unknown>): ImportRecord {
   const orNull = (v: unknown) => (v === null || v === undefined ? null : num(v));
@@ -178,7 +195,8 @@ export function importRecordOf(r: Record<string, unknown>): ImportRecord {
     format: String(r["format"]) as ImportRecord["format"],
     state: String(r["state"]) as ImportRecord["state"],
     startedAt: new Date(num(r["started_at"])).toISOString(),
-    finishedAt: new Date(num(r["finished_at"])).toISOString(),
+    // A running or interrupted import's row holds its start there (the column is NOT NULL); it has no end.
+    finishedAt: r["state"] === "running" || r["state"] === "interrupted" ? null : new Date(num(r["finished_at"])).toISOString(),
     by: r["by_user"] === null || r["by_user"] === undefined ? null : String(r["by_user"]),
     rows: num(r["rows_read"]),
     inserted: num(r["inserted"]),

@@ -27,7 +27,7 @@ import {
 } from "./errors.js";
 import { diffConditions, preview, typedCondition, why } from "./evaluation.js";
 import { ChangeWatch, LAST_SEQ_SQL, watchWrites } from "./change-watch.js";
-import { importFile, importRecordOf } from "./imports.js";
+import { importFile, importRecordOf, markInterruptedImports } from "./imports.js";
 import { applyDiff, changeOf, loadContacts, memberPairs, reevaluate, refreshSegment, resetDiff, writeDiffs, type MemberTable } from "./membership.js";
 import { duckdbPhysical, postgresPhysical } from "./physical.js";
 import { openPglite, openPostgres } from "./postgres.js";
@@ -114,7 +114,11 @@ export async function openStoreImpl(options: OpenStoreOptions): Promise<Store> {
   const watch = new ChangeWatch(async () => num((await raw.query(LAST_SEQ_SQL))[0]?.["n"]), adapter.kind === "postgres" ? (options.changePollMs ?? DEFAULT_CHANGE_POLL_MS) : null);
   adapter = watchWrites(adapter, watch);
   try {
-    const schema = await adapter.write((tx) => migrate(tx, physical, adapter.kind, options.schema));
+    const schema = await adapter.write(async (tx) => {
+      const schema = await migrate(tx, physical, adapter.kind, options.schema);
+      await markInterruptedImports(tx);
+      return schema;
+    });
     if (adapter.kind !== "duckdb" || options.writeBack === false) return new SqlStore(new Ctx(adapter, physical, schema, options.clock ?? Date.now), null, watch);
     // A DuckDB file has one writer, this process: contact upserts take the write-back path (write-back.ts).
     const warn = options.warn ?? ((message: string) => process.emitWarning(message, { code: "SEGQL_STORE" }));

@@ -507,7 +507,10 @@ export interface ImportReport {
 /**
  * One import in the store's history (`listImports`): every import that read rows, whether its rows were
  * committed (`done`) or not (`failed`: bad rows without `skipBad`, or the file could not be read on;
- * `cancelled`). Kept until the store is deleted; `bad` holds the first 100 bad rows, `badCount` all.
+ * `cancelled`; `interrupted`: the process stopped, or an internal error ended it, before it finished), or
+ * is still `running` (recorded as it starts, so an import cut short by a crash or a restart is not lost
+ * from the history: the next open of the store marks it `interrupted`). Kept until the store is deleted;
+ * `bad` holds the first 100 bad rows, `badCount` all.
  */
 export interface ImportRecord {
   id: number;
@@ -515,11 +518,12 @@ export interface ImportRecord {
   /** The file's name as given (`ImportOptions.name`, else its path). */
   file: string;
   format: "csv" | "jsonl" | "json" | "parquet";
-  state: "done" | "failed" | "cancelled";
+  state: "running" | "done" | "failed" | "cancelled" | "interrupted";
   startedAt: string;
-  finishedAt: string;
+  /** When it ended; null while `running`, and for `interrupted` (when the process stopped is not known). */
+  finishedAt: string | null;
   by: string | null;
-  /** Rows read. */
+  /** Rows read (0 while `running`: its count is written when it ends). */
   rows: number;
   inserted: number;
   updated: number;

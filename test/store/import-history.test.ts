@@ -1,13 +1,16 @@
 /**
  * The import history: every import that reads rows leaves a record (`listImports`, `getImport`) saying
  * what it read and wrote, who ran it, and, when it wrote nothing, why (its bad rows) or that it was
- * cancelled. A `done` record is written in the rows' own transaction. On every backend.
+ * cancelled. A `done` record is written in the rows' own transaction; an import is recorded as `running` as it
+ * starts, so one cut short by the process's death shows as `interrupted` after the next open. On every backend.
  */
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { CancelledError, InvalidInputError, NotFoundError, openStore, type Store } from "../../src/store/index.js";
+import { segql } from "../cli/helpers.js";
 import { BACKENDS, createPglite, crmSchema, openTestStore, rejection, type TestStore } from "./helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "segql-import-history-"));
@@ -48,7 +51,7 @@ for (const backend of BACKENDS) {
       expect(record.entered).toBe(report.refreshed.reduce((n, r) => n + r.entered, 0));
       expect(record.entered).toBe(2);
       expect(record.exited).toBe(0);
-      expect(Date.parse(record.finishedAt)).toBeGreaterThanOrEqual(Date.parse(record.startedAt));
+      expect(Date.parse(record.finishedAt!)).toBeGreaterThanOrEqual(Date.parse(record.startedAt));
       expect(await store.getImport(record.id)).toEqual(record);
     });
 
@@ -85,6 +88,39 @@ for (const backend of BACKENDS) {
       expect((await store.stats()).contacts).toBe(0);
     });
 
+    // PGlite is one connection: a read waits for the import's transaction to end.
+    it.skipIf(backend === "pglite")("shows an import as running while it runs, then as it ended", async () => {
+      const store = await fresh();
+      const big = file(`running-${backend}.csv`, `id,ltv\n${Array.from({ length: 7_000 }, (_, i) => `r${i},${i}`).join("\n")}\n`);
+      const reads: ReturnType<Store["listImports"]>[] = [];
+      const report = await store.importContacts(big, { name: "running.csv", by: "cy", onProgress: (done) => void (done >= 5000 && reads.length === 0 && reads.push(store.listImports())) });
+      expect(report.inserted).toBe(7_000);
+      // Read by another connection while the import's transaction was open: committed as it started.
+      expect(reads).toHaveLength(1);
+      const during = (await reads[0]!).items;
+      expect(during).toHaveLength(1);
+      expect(during[0]).toMatchObject({ file: "running.csv", by: "cy", state: "running", finishedAt: null, rows: 0, inserted: 0 });
+      const [after] = (await store.listImports()).items;
+      expect(after).toMatchObject({ id: during[0]!.id, state: "done", rows: 7_000, inserted: 7_000 });
+      expect(after!.finishedAt).not.toBeNull();
+    });
+
+    it("records an import that an internal error ended as interrupted, with nothing written", async () => {
+      const store = await fresh();
+      const big = file(`broken-${backend}.csv`, `id,ltv\n${Array.from({ length: 6_000 }, (_, i) => `b${i},${i}`).join("\n")}\n`);
+      const e = await rejection(
+        store.importContacts(big, {
+          onProgress: () => {
+            throw new Error("the disk went away");
+          },
+        }),
+      );
+      expect(e.message).toBe("the disk went away");
+      const [record] = (await store.listImports()).items;
+      expect(record).toMatchObject({ state: "interrupted", finishedAt: null, inserted: 0, updated: 0 });
+      expect((await store.stats()).contacts).toBe(0);
+    });
+
     it("records event imports, and pages the history the latest first", async () => {
       const store = await fresh();
       await store.importContacts(GOOD);
@@ -117,6 +153,34 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+describe("an import cut short by the process's death", () => {
+  it("is in the history as interrupted after the next open, and none of its rows are", async () => {
+    const db = join(dir, "killed.duckdb");
+    const csv = file("killed.csv", `id,ltv\n${Array.from({ length: 12_000 }, (_, i) => `x${i},${i}`).join("\n")}\n`);
+    const child = spawnSync(process.execPath, ["--import", "tsx", join(import.meta.dirname, "import-crash.ts"), db, csv], { encoding: "utf8", timeout: 120_000 });
+    expect(child.signal, child.stderr).toBe("SIGKILL");
+    expect(child.stdout).toContain("killed after 5000 rows");
+    const store = await openStore({ db });
+    try {
+      const { items } = await store.listImports();
+      expect(items).toHaveLength(1);
+      expect(items[0]).toMatchObject({ file: "leads.csv", by: "dee", state: "interrupted", finishedAt: null, inserted: 0 });
+      expect((await store.stats()).contacts).toBe(0);
+    } finally {
+      await store.close();
+    }
+    // Marked once: a later open keeps it as it is. `segql import history` says it, under when it began.
+    const again = await openStore({ db });
+    try {
+      expect((await again.listImports()).items.map((r) => r.state)).toEqual(["interrupted"]);
+    } finally {
+      await again.close();
+    }
+    const cli = await segql(["import", "history", "--db", db]);
+    expect(cli.stdout).toMatch(/^#1 {2}\S+Z {2}contacts {2}leads\.csv {2}interrupted \(the process stopped before it finished\), nothing imported \(by dee\)$/);
+  });
+});
 
 describe("a store from before the import history", () => {
   it("gains it when opened; a role that may create no table is told to open it once as one that may", async () => {

@@ -12,6 +12,8 @@ const PAGE = 20;
 
 /** What an import did, in words. */
 export function importOutcome(r: ImportRecord): string {
+  if (r.state === "running") return "Running; its counts show when it ends.";
+  if (r.state === "interrupted") return "Stopped before it finished (the server stopped or failed); nothing was imported.";
   if (r.state === "cancelled") return `Cancelled after ${plural(r.rows, "row")}; nothing was imported.`;
   if (r.state === "failed") return `Not imported: ${plural(r.badCount, "bad row")} of ${formatCount(r.rows)}; nothing was written.`;
   const wrote = r.kind === "events" ? `${plural(r.inserted, "event")} added` : `${formatCount(r.inserted)} added, ${formatCount(r.updated)} updated`;
@@ -22,6 +24,8 @@ const STATE_BADGE: Record<ImportRecord["state"], { label: string; tone: string }
   done: { label: "Imported", tone: "good" },
   failed: { label: "Failed", tone: "bad" },
   cancelled: { label: "Cancelled", tone: "warn" },
+  running: { label: "Running", tone: "" },
+  interrupted: { label: "Interrupted", tone: "bad" },
 };
 
 /** `reloadKey`: a new value (an import of this page ended) loads the list again from its latest. */
@@ -56,7 +60,8 @@ export function ImportHistory({ reloadKey }: { reloadKey: unknown }) {
                 {rows.map((r) => (
                   <tr key={r.id} data-testid="history-row" data-id={r.id} data-state={r.state}>
                     <td className="import-history-when">
-                      <AgeBy at={r.finishedAt} by={r.by} />
+                      {/* A running or interrupted import has no end: when it began stands in. */}
+                      <AgeBy at={r.finishedAt ?? r.startedAt} by={r.by} />
                     </td>
                     <td className="import-history-file">
                       <span className="import-history-name">{r.file}</span>

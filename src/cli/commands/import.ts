@@ -113,7 +113,7 @@ async function history(options: Record<string, string | true>, id: string | unde
   });
 }
 
-/** One line per import: `#3  2026-12-07T08:00:00.000Z  contacts  leads.csv  done: 2 rows, 2 added, 0 updated (by ann)`. */
+/** One line per import (when it ended, else began): `#3  2026-12-07T08:00:00.000Z  contacts  leads.csv  done: 2 rows, 2 added, 0 updated (by ann)`. */
 function importSummary(r: ImportRecord): string {
   const n = (x: number) => x.toLocaleString("en-US");
   const what =
@@ -121,8 +121,13 @@ function importSummary(r: ImportRecord): string {
       ? `done: ${n(r.rows)} rows, ${n(r.inserted)} added, ${n(r.updated)} updated${r.badCount > 0 ? `, ${n(r.badCount)} bad (skipped)` : ""}${r.entered !== null && r.exited !== null ? `; segments +${n(r.entered)} -${n(r.exited)}` : ""}`
       : r.state === "failed"
         ? `failed: ${n(r.badCount)} bad row${r.badCount === 1 ? "" : "s"} of ${n(r.rows)}, nothing imported`
-        : `cancelled after ${n(r.rows)} rows, nothing imported`;
-  return `#${r.id}  ${r.finishedAt}  ${r.kind}  ${printable(r.file)}  ${what}${r.by !== null ? ` (by ${printable(r.by)})` : ""}`;
+        : r.state === "cancelled"
+          ? `cancelled after ${n(r.rows)} rows, nothing imported`
+          : r.state === "running"
+            ? "running"
+            : "interrupted (the process stopped before it finished), nothing imported";
+  // A running or interrupted import has no end: its start stands in the column.
+  return `#${r.id}  ${r.finishedAt ?? r.startedAt}  ${r.kind}  ${printable(r.file)}  ${what}${r.by !== null ? ` (by ${printable(r.by)})` : ""}`;
 }
 
 /** A one-line progress bar on standard error (a terminal). */
