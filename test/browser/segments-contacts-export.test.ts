@@ -5,12 +5,11 @@
  * export is shown; a filter with an error disables them. With a server that wants a token, the app fetches
  * the file with it. No request leaves the origin.
  */
-import { readFileSync } from "node:fs";
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportContacts, type Store } from "../../src/store/index.js";
-import { guardedContext, hasChromium, launchChromium, skipReason, watchErrors } from "./harness.js";
-import { cleanShot, startSegmentsServer, type SegmentsServer } from "./segments-harness.js";
+import { hasChromium, launchChromium, skipReason } from "./harness.js";
+import { cleanShot, download, openDownloadingPage, startSegmentsServer, type SegmentsServer } from "./segments-harness.js";
 
 /** The store's export of what a search and filter find, as one text. */
 async function storeExport(store: Store, q: { search?: string; filter?: string }, format: "csv" | "jsonl"): Promise<string> {
@@ -31,13 +30,6 @@ async function listedKeys(store: Store, q: { search?: string; filter?: string })
   return keys;
 }
 
-/** Clicks an export control and returns the file the browser saved: its suggested name and text (BOM kept). */
-async function download(page: Page, testId: string): Promise<{ name: string; text: string }> {
-  const [file] = await Promise.all([page.waitForEvent("download"), page.getByTestId(testId).click()]);
-  const path = await file.path();
-  return { name: file.suggestedFilename(), text: new TextDecoder("utf-8", { ignoreBOM: true }).decode(readFileSync(path)) };
-}
-
 const n = (v: number) => v.toLocaleString("en-US");
 
 describe.skipIf(!hasChromium)(`segments web app: exporting the contacts a search finds (Chromium) ${hasChromium ? "" : skipReason}`, () => {
@@ -50,15 +42,7 @@ describe.skipIf(!hasChromium)(`segments web app: exporting the contacts a search
   });
 
   /** Opens the Contacts page on `server` with this address query (the token saved in the browser, when given). */
-  const openContacts = async (server: SegmentsServer, query: string, token?: string) => {
-    const { context, external } = await guardedContext(browser, server.url, { acceptDownloads: true });
-    if (token !== undefined) await context.addInitScript((t) => window.localStorage.setItem("segql-token", t), token);
-    const page = await context.newPage();
-    const errors = watchErrors(page);
-    await page.goto(`${server.url}#/contacts${query}`);
-    await page.getByTestId("contacts-table").waitFor({ timeout: 30_000 });
-    return { page, external, errors, close: () => context.close() };
-  };
+  const openContacts = (server: SegmentsServer, query: string, token?: string) => openDownloadingPage(browser, server, `#/contacts${query}`, "contacts-table", token);
 
   it("downloads every contact a search and filter find, as the store exports them; a filter with an error disables it", async () => {
     const server = await startSegmentsServer();

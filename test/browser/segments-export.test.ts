@@ -4,25 +4,17 @@
  * search finds), the file named after the segment and byte for byte the store's export; the same with a
  * server that wants a token (the app fetches with it, then saves the file). No request leaves the origin.
  */
-import { readFileSync } from "node:fs";
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportMembers, type Store } from "../../src/store/index.js";
-import { guardedContext, hasChromium, launchChromium, skipReason, watchErrors } from "./harness.js";
-import { cleanShot, startSegmentsServer, type SegmentsServer } from "./segments-harness.js";
+import { hasChromium, launchChromium, skipReason } from "./harness.js";
+import { cleanShot, download, openDownloadingPage, startSegmentsServer, type SegmentsServer } from "./segments-harness.js";
 
 /** The store's export of a segment, as one text. */
 async function storeExport(store: Store, id: number, format: "csv" | "jsonl"): Promise<string> {
   let out = "";
   for await (const chunk of exportMembers(store, id, { format })) out += chunk;
   return out;
-}
-
-/** Clicks an export control and returns the file the browser saved: its suggested name and text (BOM kept). */
-async function download(page: Page, testId: string): Promise<{ name: string; text: string }> {
-  const [file] = await Promise.all([page.waitForEvent("download"), page.getByTestId(testId).click()]);
-  const path = await file.path();
-  return { name: file.suggestedFilename(), text: new TextDecoder("utf-8", { ignoreBOM: true }).decode(readFileSync(path)) };
 }
 
 describe.skipIf(!hasChromium)(`segments web app: exporting members (Chromium) ${hasChromium ? "" : skipReason}`, () => {
@@ -36,14 +28,8 @@ describe.skipIf(!hasChromium)(`segments web app: exporting members (Chromium) ${
 
   /** Opens a segment's page on `server` (with the token saved in the browser, when given). */
   const openSegment = async (server: SegmentsServer, name: string, token?: string) => {
-    const { context, external } = await guardedContext(browser, server.url, { acceptDownloads: true });
-    if (token !== undefined) await context.addInitScript((t) => window.localStorage.setItem("segql-token", t), token);
-    const page = await context.newPage();
-    const errors = watchErrors(page);
     const segment = (await server.store.listSegments({ search: name })).items[0]!;
-    await page.goto(`${server.url}#/segments/${segment.id}`);
-    await page.getByTestId("members-table").waitFor({ timeout: 30_000 });
-    return { page, segment, external, errors, close: () => context.close() };
+    return { segment, ...(await openDownloadingPage(browser, server, `#/segments/${segment.id}`, "members-table", token)) };
   };
 
   it("downloads every member as CSV and JSON Lines, named after the segment, as the store exports them", async () => {

@@ -6,15 +6,15 @@
  * over PostgreSQL (`segql serve --db postgres://…`): the server at PG_URL in a schema of its own, or an
  * embedded PGlite without it.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Locator, Page, Route } from "playwright-core";
+import type { Browser, Locator, Page, Route } from "playwright-core";
 import { expect } from "vitest";
 import { startServer, type RunningServer } from "../../src/server/index.js";
 import { demoSchema, openStore, seedDemo, type Store } from "../../src/store/index.js";
 import { createPglite } from "../store/helpers.js";
-import { distDir, ensureBuild, openBrowserSession, type BrowserSession } from "./harness.js";
+import { distDir, ensureBuild, guardedContext, openBrowserSession, watchErrors, type BrowserSession } from "./harness.js";
 
 /** A running server with its store. */
 export interface SegmentsServer {
@@ -255,4 +255,25 @@ export async function setRule(page: Page, id: string, field: string, operator: s
     if ((await input.evaluate((e) => e.tagName)) === "SELECT") await input.selectOption(value);
     else await input.fill(value);
   }
+}
+
+/**
+ * Opens `hash` of the app on `server` in a fresh context that accepts downloads (with the token saved in
+ * the browser, when given) and waits for `ready`, a test id: for the export tests, each in a page of its own.
+ */
+export async function openDownloadingPage(browser: Browser, server: SegmentsServer, hash: string, ready: string, token?: string) {
+  const { context, external } = await guardedContext(browser, server.url, { acceptDownloads: true });
+  if (token !== undefined) await context.addInitScript((t) => window.localStorage.setItem("segql-token", t), token);
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await page.goto(`${server.url}${hash}`);
+  await page.getByTestId(ready).waitFor({ timeout: 30_000 });
+  return { page, external, errors, close: () => context.close() };
+}
+
+/** Clicks an export control and returns the file the browser saved: its suggested name and text (BOM kept). */
+export async function download(page: Page, testId: string): Promise<{ name: string; text: string }> {
+  const [file] = await Promise.all([page.waitForEvent("download"), page.getByTestId(testId).click()]);
+  const path = await file.path();
+  return { name: file.suggestedFilename(), text: new TextDecoder("utf-8", { ignoreBOM: true }).decode(readFileSync(path)) };
 }
