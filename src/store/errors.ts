@@ -7,6 +7,7 @@
  * | `NotFoundError` | `not-found` | 404 | 1 |
  * | `NameTakenError` | `name-taken` | 409 | 1 |
  * | `ConflictError` | `conflict` | 412 (If-Match failed) | 1 |
+ * | `ContactChangedError` | `contact-changed` | 409 | 1 |
  * | `ReferencedError` | `referenced` | 409 | 1 |
  * | `InvalidExpressionError` | `invalid-expression` | 422 | 1 |
  * | `UnknownKeysError` | `unknown-keys` | 422 | 1 |
@@ -20,13 +21,14 @@
  * Anything else thrown by a store operation is a bug (HTTP 500, CLI exit 3).
  */
 import type { Diagnostic } from "../diagnostics.js";
-import type { Segment, SegmentId, SegmentSummary } from "./types.js";
+import type { ContactConflict, Segment, SegmentId, SegmentSummary } from "./types.js";
 
 /** Stable codes of store errors. */
 export type StoreErrorCode =
   | "not-found"
   | "name-taken"
   | "conflict"
+  | "contact-changed"
   | "referenced"
   | "invalid-expression"
   | "unknown-keys"
@@ -86,6 +88,28 @@ export class ConflictError extends StoreError {
     super("conflict", `segment #${current.id} ${JSON.stringify(current.name)} is at version ${current.version}, not ${expectedVersion}: someone else saved it meanwhile; reload and apply your change again`);
     this.name = "ConflictError";
   }
+}
+
+/**
+ * An upsert's expected values (`expect`: per-field compare-and-set) differ from what is stored now: someone
+ * else changed those fields (or deleted the contact) since the caller read them. Nothing of the upsert was
+ * written; `conflicts` names each field with the value expected and the value stored now.
+ */
+export class ContactChangedError extends StoreError {
+  constructor(readonly conflicts: ContactConflict[]) {
+    const shown = conflicts.slice(0, 10).map((c) =>
+      c.exists ? `contact ${JSON.stringify(c.key)}: ${c.field} is now ${shownValue(c.stored)}, not ${shownValue(c.expected)}` : `contact ${JSON.stringify(c.key)} no longer exists (deleted since; ${c.field} was expected to be ${shownValue(c.expected)})`,
+    );
+    super("contact-changed", `changed by someone else since it was read: ${shown.join("; ")}${conflicts.length > 10 ? `; … (${conflicts.length - 10} more)` : ""}; nothing was written`);
+    this.name = "ContactChangedError";
+  }
+}
+
+/** A value in a message: JSON, `empty` for null, long ones cut. */
+function shownValue(v: unknown): string {
+  if (v === null || v === undefined) return "empty";
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
 }
 
 /** A segment cannot be deleted (or made unreadable) while other segments read it through `in segment`. */

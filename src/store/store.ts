@@ -80,11 +80,13 @@ import type {
   Store,
   StoreStats,
   UpdateOptions,
+  UpsertContactsOptions,
   Why,
   WriteOptions,
   WriteResult,
 } from "./types.js";
 import { decodeContact } from "./values.js";
+import { checkExpectations, checkedExpectations } from "./expectations.js";
 import { WriteBack } from "./write-back.js";
 import { encodeContacts, encodeEvents, existingKeys, insertEvents, keysIn, rowsRelation, upsertContacts } from "./writes.js";
 
@@ -871,14 +873,17 @@ export class SqlStore implements Store {
     });
   }
 
-  async upsertContacts(rows: readonly ContactInput[], options: WriteOptions = {}): Promise<WriteResult> {
+  async upsertContacts(rows: readonly ContactInput[], options: UpsertContactsOptions = {}): Promise<WriteResult> {
     byOf(options);
     if (!Array.isArray(rows)) throw new InvalidInputError([{ path: "", message: "expected an array of contacts" }]);
     const { writes, problems } = encodeContacts(this.ctx, rows);
     if (problems.length > 0) throw new InvalidInputError(problems.slice(0, 100), problems.length);
-    const quick = this.writeBack ? await this.writeBack.tryUpsert(writes) : null;
+    const expectations = checkedExpectations(this.ctx, options.expect, writes);
+    // Both paths compare the expected values with the stored ones where nothing else can write meanwhile.
+    const quick = this.writeBack ? await this.writeBack.tryUpsert(writes, expectations) : null;
     if (quick) return quick;
     return this.writeFor([...writes.keys()], async (tx) => {
+      if (expectations) await checkExpectations(this.ctx, tx, expectations);
       const now = this.ctx.clock();
       const { inserted, updated, insertedKeys, stored } = await upsertContacts(this.ctx, tx, writes);
       const columns = new Map([...writes].map(([key, cols]) => [key, new Set(cols.keys())]));

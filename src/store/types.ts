@@ -94,6 +94,35 @@ export interface WriteOptions {
   by?: string | null;
 }
 
+/**
+ * Options of `upsertContacts`: per-field compare-and-set, so two people editing different fields of one
+ * contact at once both save, and two editing the same field cannot overwrite each other unseen.
+ */
+export interface UpsertContactsOptions extends WriteOptions {
+  /**
+   * Contact key → field name → the value the caller read, for fields this upsert writes. In the write's
+   * transaction, before anything is written, each is compared with the value stored now as the store reads
+   * values (a timestamp as its instant, a number as a number, a list item by item; null, `""` and a value
+   * differ): when any differs, or the contact no longer exists, `ContactChangedError` names them and nothing
+   * of the upsert is written. Each expected value is read as a written one would be (an ISO text or epoch ms
+   * for a time). An expectation for a contact or field the upsert does not write, or for an unknown field, is
+   * an `InvalidInputError` naming it (`expect["c1"].plan`). A Map takes any key (`__proto__` too).
+   */
+  expect?: ReadonlyMap<string, ContactValues> | Readonly<Record<string, ContactValues>>;
+}
+
+/** One field whose stored value differs from the one an upsert expected (`ContactChangedError`). */
+export interface ContactConflict {
+  key: string;
+  field: string;
+  /** The value expected, as given. */
+  expected: unknown;
+  /** The value stored now, as `getContact` gives it (null: empty, or no contact). */
+  stored: unknown;
+  /** False when no contact has the key now (deleted since it was read). */
+  exists: boolean;
+}
+
 /** Writes that change a segment: optimistic concurrency. */
 export interface UpdateOptions extends WriteOptions {
   /** The version the caller last saw; if the segment is at another version, `ConflictError` and nothing is written. */
@@ -724,8 +753,11 @@ export interface Store {
    * the known ones are its members now (`members`), so a picker can tell new members from old.
    */
   findContactKeys(keys: readonly string[], options?: { segmentId?: SegmentId }): Promise<KeyLookup>;
-  /** Inserts or updates contacts; dynamic segments are re-evaluated for them at once. `InvalidInputError` names the row and field. */
-  upsertContacts(rows: readonly ContactInput[], options?: WriteOptions): Promise<WriteResult>;
+  /**
+   * Inserts or updates contacts; dynamic segments are re-evaluated for them at once. `InvalidInputError` names
+   * the row and field. With `expect`, only if those fields still hold the values read (`ContactChangedError`).
+   */
+  upsertContacts(rows: readonly ContactInput[], options?: UpsertContactsOptions): Promise<WriteResult>;
   /** Appends events (their contacts must exist); dynamic segments are re-evaluated for those contacts at once. */
   appendEvents(rows: readonly EventInput[], options?: WriteOptions): Promise<WriteResult>;
   /** Imports contacts (upsert by key) from a CSV, JSONL, JSON or Parquet file, then refreshes every dynamic segment. */

@@ -29,7 +29,8 @@
 import { STATIC_FIELD } from "./catalog.js";
 import { num, type Param, type Row, type SqlAdapter, type SqlRunner } from "./adapter.js";
 import type { Ctx } from "./context.js";
-import { JournalApplyError } from "./errors.js";
+import { ContactChangedError, JournalApplyError } from "./errors.js";
+import { staleValues, type ContactExpectations } from "./expectations.js";
 import { Journal, type JournalRecord } from "./journal.js";
 import { addToMemberCounts, evaluationPlan, memberPairs, predicateAt, relevantTargets } from "./membership.js";
 import type { ColumnPlan } from "./physical.js";
@@ -163,9 +164,10 @@ export class WriteBack {
   /**
    * Upserts `writes` on the write-back path, or returns null when this write must take the ordinary one
    * (many contacts, a segment reading events affected for an existing contact, storage overrides, a write
-   * or a failure in progress).
+   * or a failure in progress). Throws `ContactChangedError` (nothing written) when `expectations` differ
+   * from the cached rows.
    */
-  async tryUpsert(writes: ContactWrites): Promise<WriteResult | null> {
+  async tryUpsert(writes: ContactWrites, expectations: ContactExpectations | null = null): Promise<WriteResult | null> {
     const ctx = this.ctx;
     if (!ctx || this.closed || this.blocked > 0 || this.failure !== null || this.journalFault !== null || writes.size === 0 || writes.size > FEW || !plainColumns(ctx)) return null;
     const keys = [...writes.keys()];
@@ -191,6 +193,12 @@ export class WriteBack {
     for (let attempt = 0; attempt < 3; attempt++) {
       // A record refused (or the journal failed) while this upsert awaited: the ordinary path refuses it.
       if (this.failure !== null || this.journalFault !== null) return null;
+      // The cache holds every contact as stored with the records before this one: the compare-and-set is
+      // checked in the same step as the record is appended, so no other upsert can come between them.
+      if (expectations) {
+        const conflicts = staleValues(ctx, expectations, (k) => this.cache.get(k)!.row);
+        if (conflicts.length > 0) throw new ContactChangedError(conflicts);
+      }
       const outcome = this.evaluate(ctx, keys, writes, now);
       if (outcome === null) return null;
       if (this.pool.length - this.poolAt < outcome.changes.length) {
