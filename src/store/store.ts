@@ -27,6 +27,7 @@ import {
 } from "./errors.js";
 import { diffConditions, preview, typedCondition, why } from "./evaluation.js";
 import { ChangeWatch, LAST_SEQ_SQL, watchWrites } from "./change-watch.js";
+import { eraseHistory, erasureNeedles } from "./erasure.js";
 import { importFile, importRecordOf, markInterruptedImports } from "./imports.js";
 import { applyDiff, changeOf, loadContacts, memberPairs, reevaluate, refreshSegment, resetDiff, writeDiffs, type MemberTable } from "./membership.js";
 import { duckdbPhysical, postgresPhysical } from "./physical.js";
@@ -922,6 +923,7 @@ export class SqlStore implements Store {
     byOf(options);
     if (!isStringArray(keys)) throw new InvalidInputError([{ path: "keys", message: "expected an array of contact keys (strings)" }]);
     if (keys.length > MAX_DELETED_KEYS) throw new InvalidInputError([{ path: "keys", message: `at most ${MAX_DELETED_KEYS} keys at once, found ${keys.length}` }]);
+    if (options.erase !== undefined && typeof options.erase !== "boolean") throw new InvalidInputError([{ path: "erase", message: `expected true or false, found ${JSON.stringify(options.erase)}` }]);
     const unique = [...new Set(keys)];
     return this.writeFor(unique, async (tx) => {
       const now = this.ctx.clock();
@@ -929,7 +931,9 @@ export class SqlStore implements Store {
       const unknown = unique.filter((k) => !known.has(k));
       if (unknown.length > 0 && options.skipUnknown !== true) throw new UnknownKeysError(unknown);
       const gone = unique.filter((k) => known.has(k));
-      if (gone.length === 0) return { deleted: 0, events: 0, unknown, changes: [] };
+      if (gone.length === 0) return { deleted: 0, events: 0, unknown, changes: [], ...(options.erase === true ? { erased: { feedRows: 0, importProblems: 0, segmentsQuoting: [] } } : {}) };
+      // What an erasure looks for, read while the contacts are still there.
+      const needles = options.erase === true ? erasureNeedles(this.ctx, gone, await loadContacts(this.ctx, tx, gone)) : null;
       // Every membership ends, static ones too: the contact is gone from every segment.
       // (Static lists keep their members in segql_static_members, the others in segql_memberships.)
       const { statics, current } = await memberPairs(tx, gone);
@@ -954,7 +958,9 @@ export class SqlStore implements Store {
         await tx.query(`DELETE FROM ${this.ctx.eventsTable} WHERE ${cond.sql}`, cond.params);
       }
       await byKey(this.ctx.table, this.ctx.key);
-      return { deleted: gone.length, events, unknown, changes };
+      if (needles === null) return { deleted: gone.length, events, unknown, changes };
+      // After the exits are logged, so they lose the key too (erasure.ts says why the rows stay).
+      return { deleted: gone.length, events, unknown, changes, erased: await eraseHistory(this.ctx, tx, gone, needles) };
     });
   }
 

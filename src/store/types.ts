@@ -568,6 +568,28 @@ export interface ImportRecord {
 export interface DeleteContactsOptions extends WriteOptions {
   /** Delete the keys that are contacts and list the others (default: any unknown key refuses the whole call). */
   skipUnknown?: boolean;
+  /**
+   * Also erase what the store keeps of them after a deletion (for an erasure request, GDPR art. 17), in the
+   * same transaction: their change-feed rows lose the key, import-history bad rows quoting a key or value
+   * are redacted (`ErasedHistory`). Default false: the feed and the import history keep them.
+   */
+  erase?: boolean;
+}
+
+/** What an erasure (`deleteContacts` with `erase`) did besides deleting. */
+export interface ErasedHistory {
+  /**
+   * Change-feed rows that no longer name the contacts: their past entries and exits and the exits this
+   * deletion logged keep their `seq`, segment, change and time, with the key `""` (no contact has it).
+   */
+  feedRows: number;
+  /** Bad rows of the import history that quoted a key or one of the contacts' text values, now `[erased]`. */
+  importProblems: number;
+  /**
+   * Segments (live or in the trash) whose name, description or expression — now or in an earlier version —
+   * quote a key or value. Not changed (that would change an audience); edit them, or empty the trash.
+   */
+  segmentsQuoting: number[];
 }
 
 /** What `deleteContacts` did. */
@@ -578,8 +600,10 @@ export interface DeletedContacts {
   events: number;
   /** Keys that were no contact (with `skipUnknown`), in input order, once each. */
   unknown: string[];
-  /** Every segment each contact was in, exited (logged in the change feed). */
+  /** Every segment each contact was in, exited (logged in the change feed; with `erase`, without the key there). */
   changes: MembershipChange[];
+  /** With `erase`: what else was erased. */
+  erased?: ErasedHistory;
 }
 
 /** Options of `listImports`. */
