@@ -6,7 +6,7 @@
  * restart forgets them (an import cut short by a restart wrote nothing: its transaction never committed).
  */
 import { randomUUID } from "node:crypto";
-import { CancelledError, type ImportReport } from "../store/index.js";
+import { CancelledError, quotesAny, type ImportReport, type InputProblem } from "../store/index.js";
 import { problem, ProblemError, storeProblem, type Problem } from "./problems.js";
 
 /** Unfinished jobs allowed at once (they write one after another; more would only queue). */
@@ -113,6 +113,24 @@ export class ImportJobs {
     job.controller.abort();
     await job.done;
     return { ...job.view };
+  }
+
+  /**
+   * Forgets the finished jobs whose report or problem quotes one of `keys` (contacts just erased): their
+   * bad rows would otherwise show the key for up to an hour. The import history keeps their record, redacted
+   * by the store. An unfinished job is left: it records its bad rows when it ends. Returns how many.
+   */
+  forgetQuoting(keys: readonly string[]): number {
+    let forgotten = 0;
+    for (const [id, job] of this.#jobs) {
+      if (job.finishedMs === null) continue;
+      const problems: InputProblem[] = [...(job.view.report?.bad ?? []), ...((job.view.problem?.["problems"] as InputProblem[] | undefined) ?? [])];
+      const texts = [job.view.problem?.detail ?? "", ...problems.flatMap((p) => [p.message, p.path])];
+      if (!texts.some((t) => quotesAny(t, keys))) continue;
+      this.#jobs.delete(id);
+      forgotten++;
+    }
+    return forgotten;
   }
 
   /** Cancels every unfinished job and waits for them (the server is closing). */

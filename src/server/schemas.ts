@@ -385,7 +385,7 @@ const MembershipChangeSchema = z
   .object({
     seq: z.number().int(),
     segmentId: z.number().int(),
-    key: z.string(),
+    key: z.string().openapi({ description: 'The contact\'s key; `""` for a contact since erased (`erase` of a contact deletion).' }),
     change: z.enum(["entered", "exited"]),
     at: z.string(),
     segmentVersion: z.number().int(),
@@ -458,8 +458,24 @@ export const DeleteContactsBody = z
   .strictObject({
     keys: z.array(z.string().max(MAX_KEY_LENGTH)).min(1, "give at least one key").max(10_000),
     skipUnknown: z.boolean().optional().openapi({ description: "Delete the keys that are contacts and list the others in `unknown` (default: a key that is no contact refuses the whole request, 422 `unknown-keys`)." }),
+    erase: z.boolean().optional().openapi({
+      description:
+        "Also erase what the store keeps of them after a deletion, for an erasure request (GDPR art. 17): their change-feed rows lose the key (`\"\"`, seq kept), import-history bad rows quoting a key or a text value say `[erased]` (default false: they stay).",
+    }),
   })
   .openapi("DeleteContacts");
+
+/** What an erasure did besides deleting. */
+export const ErasedHistorySchema = z
+  .object({
+    feedRows: z.number().int().openapi({ description: 'Change-feed rows (past entries and exits, and the exits of this deletion) that now have the key `""`, their seq, segment, change and time kept.' }),
+    importProblems: z.number().int().openapi({ description: "Bad rows of the import history that quoted a key or a text value of the contacts, now `[erased]`." }),
+    segmentsQuoting: z.array(z.number().int()).openapi({
+      description: "Segments (live or in the trash) whose name, description or expression, now or in an earlier version, quote a key or value: not changed (that would change an audience); edit them or empty the trash.",
+    }),
+    importJobs: z.number().int().optional().openapi({ description: "Finished import jobs this server kept in memory whose bad rows quoted a key: forgotten (their history record stays, redacted)." }),
+  })
+  .openapi("ErasedHistory");
 
 /** What a deletion of contacts did. */
 export const DeletedContactsSchema = z
@@ -467,7 +483,8 @@ export const DeletedContactsSchema = z
     deleted: z.number().int().openapi({ description: "Contacts deleted." }),
     events: z.number().int().openapi({ description: "Their events, deleted with them." }),
     unknown: z.array(z.string()).openapi({ description: "Keys that were no contact (with skipUnknown)." }),
-    changes: z.array(MembershipChangeSchema).openapi({ description: "Every segment each contact was in, exited (in the change feed too)." }),
+    changes: z.array(MembershipChangeSchema).openapi({ description: "Every segment each contact was in, exited (in the change feed too; with erase, without the key there)." }),
+    erased: ErasedHistorySchema.optional().openapi({ description: "With erase: what else was erased." }),
   })
   .openapi("DeletedContacts");
 
@@ -618,6 +635,13 @@ export const ContactChangesKeyQuery = SegmentChangesQuery.extend({ key: keyInQue
 /** Query of `GET /api/segments/{id}/member-counts`. */
 export const MemberCountsQuery = z.strictObject({
   points: intQuery(1, 1000, "At most this many points (default 100)."),
+});
+
+/** Query of `DELETE /api/contacts/{key}`. */
+export const DeleteContactQuery = z.strictObject({
+  erase: boolQuery(
+    "Also erase what the store keeps of the contact after a deletion, for an erasure request (GDPR art. 17): its change-feed rows lose the key (`\"\"`, seq kept), import-history bad rows quoting its key or a text value say `[erased]` (default false: they stay).",
+  ),
 });
 
 /** Query of `DELETE /api/segments/{id}`. */

@@ -22,6 +22,7 @@ export { DEFAULT_KEEP_DELETED_MS, startTrashExpiry, type TrashExpiry, type Trash
 export { demoSchema, seedDemo, type DemoReport } from "./demo.js";
 export { MAX_KEY_LENGTH } from "./writes.js";
 export { wellFormed } from "./values.js";
+export { quotesAny } from "./erasure.js";
 export { exportContacts, exportMembers, MEMBER_EXPORT_FORMATS, MEMBER_EXPORT_TYPES, type ContactExportOptions, type MemberExportFormat, type MemberExportOptions } from "./export.js";
 
 /**

@@ -4,7 +4,7 @@
  * and the membership changes they caused come back in the response (and are in the change feed).
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { InvalidInputError, NotFoundError, UnknownKeysError, type Store } from "../../store/index.js";
+import { InvalidInputError, NotFoundError, UnknownKeysError, type DeletedContacts, type Store } from "../../store/index.js";
 import { exportContacts, InvalidExpressionError, MEMBER_EXPORT_TYPES } from "../../store/index.js";
 import { filterProblem, searchContacts } from "../contact-search.js";
 import {
@@ -17,6 +17,7 @@ import {
   ContactRecordSchema,
   ContactsExportQuery,
   ContactsQuery,
+  DeleteContactQuery,
   DeleteContactsBody,
   DeletedContactsSchema,
   KeyParams,
@@ -161,6 +162,12 @@ function registerContactExportRoute(app: Api, { store, log }: RouteContext): voi
 /** Registers the contact and event routes. */
 export function registerContactRoutes(app: Api, context: RouteContext): void {
   const { store } = context;
+  /** After an erasure, the server's finished import jobs quoting an erased key are forgotten too (counted in `erased`). */
+  const eraseJobs = (result: DeletedContacts, keys: readonly string[]): DeletedContacts & { erased?: { importJobs?: number } } => {
+    if (!result.erased) return result;
+    const unknown = new Set(result.unknown);
+    return { ...result, erased: { ...result.erased, importJobs: context.imports.forgetQuoting(keys.filter((k) => !unknown.has(k))) } };
+  };
   // Before `/api/contacts/{key}`: Hono tries routes in the order they are registered, so the static path
   // must come first to be reachable (a contact keyed `export` is read with `GET /api/contact?key=export`;
   // its `/events` and `/changes` paths are deeper and unaffected).
@@ -232,14 +239,16 @@ export function registerContactRoutes(app: Api, context: RouteContext): void {
       tags,
       summary: "Delete a contact",
       description:
-        "Deletes the contact and its events; it leaves every segment it was in (each exit in the change feed), static lists included. Cannot be undone. 404 when no contact has the key. (Keys `.` and `..` cannot be a URL path step: use `POST /api/contacts/delete`.)",
-      request: { params: KeyParams, headers: WriteHeaders },
+        "Deletes the contact and its events; it leaves every segment it was in (each exit in the change feed), static lists included. Cannot be undone. 404 when no contact has the key. (Keys `.` and `..` cannot be a URL path step: use `POST /api/contacts/delete`.) " +
+        "With `erase=true` (an erasure request), in the same transaction: its change-feed rows keep their seq but lose the key (`\"\"`: a follower sees a member of that segment left, not who), and import-history bad rows quoting its key or a text value say `[erased]`; `erased` in the answer counts them and lists the segments whose definitions still quote it. See docs/store.md, \"Erasing a contact\".",
+      request: { params: KeyParams, query: DeleteContactQuery, headers: WriteHeaders },
       responses: { 200: jsonResponse(DeletedContactsSchema, "What was deleted and the segments it left"), ...problemResponses(400, 404, 413) },
     }),
     async (c) => {
       const { key } = c.req.valid("param");
+      const { erase } = c.req.valid("query");
       try {
-        return c.json(await store.deleteContacts([key], { by: writer(c) }), 200);
+        return c.json(await eraseJobs(await store.deleteContacts([key], { by: writer(c), erase: erase ?? false }), [key]), 200);
       } catch (e) {
         if (e instanceof UnknownKeysError) throw new NotFoundError("contact", key);
         throw e;
@@ -254,13 +263,14 @@ export function registerContactRoutes(app: Api, context: RouteContext): void {
       tags,
       summary: "Delete contacts",
       description:
-        "Deletes up to 10,000 contacts by key, with their events, in one transaction; each leaves every segment it was in (each exit in the change feed). A key that is no contact refuses the whole request (422 `unknown-keys`, nothing deleted) unless `skipUnknown`. Cannot be undone.",
+        "Deletes up to 10,000 contacts by key, with their events, in one transaction; each leaves every segment it was in (each exit in the change feed). A key that is no contact refuses the whole request (422 `unknown-keys`, nothing deleted) unless `skipUnknown`. Cannot be undone. " +
+        "With `\"erase\": true` (an erasure request), in the same transaction: their change-feed rows keep their seq but lose the key (`\"\"`), and import-history bad rows quoting a key or a text value say `[erased]`; `erased` in the answer counts them and lists the segments whose definitions still quote one.",
       request: { headers: WriteHeaders, body: jsonBody(DeleteContactsBody) },
       responses: { 200: jsonResponse(DeletedContactsSchema, "What was deleted and the segments they left"), ...problemResponses(400, 413, 415, 422) },
     }),
     async (c) => {
-      const { keys, skipUnknown } = c.req.valid("json");
-      return c.json(await store.deleteContacts(keys, { by: writer(c), skipUnknown: skipUnknown ?? false }), 200);
+      const { keys, skipUnknown, erase } = c.req.valid("json");
+      return c.json(await eraseJobs(await store.deleteContacts(keys, { by: writer(c), skipUnknown: skipUnknown ?? false, erase: erase ?? false }), keys), 200);
     },
   );
 
