@@ -10,6 +10,7 @@
 import type { Diagnostic } from "../diagnostics.js";
 import {
   ConflictError,
+  ContactChangedError,
   InvalidExpressionError,
   InvalidInputError,
   JournalApplyError,
@@ -36,6 +37,7 @@ export type ProblemKind =
   | "referenced"
   | "cycle"
   | "stale-version"
+  | "contact-changed"
   | "bad-precondition"
   | "unauthorized"
   | "too-large"
@@ -61,6 +63,8 @@ export const PROBLEM_KINDS: Record<ProblemKind, { status: number; title: string 
   referenced: { status: 409, title: "Other segments read this segment" },
   cycle: { status: 409, title: "Segments would read each other in a cycle" },
   "stale-version": { status: 412, title: "The segment changed since you read it" },
+  // 409, not 412: the condition is in the body, per field, not an If-Match header (RFC 9110 §15.5.13).
+  "contact-changed": { status: 409, title: "The contact changed since you read it" },
   "bad-precondition": { status: 400, title: "The If-Match header is not a list of entity tags" },
   unauthorized: { status: 401, title: "A valid bearer token is required" },
   "too-large": { status: 413, title: "The request is too large" },
@@ -174,6 +178,7 @@ export function storeProblem(e: unknown): ProblemError | null {
     const { record, line, pending, lastRecord, reason } = e.failure;
     return new ProblemError("writes-refused", e.message, { record, line, pending, lastRecord, reason });
   }
+  if (e instanceof ContactChangedError) return new ProblemError("contact-changed", e.message, { conflicts: e.conflicts });
   if (e instanceof ConflictError) {
     // The route adds `yours` (it knows what was sent); here only what the error carries.
     return new ProblemError("stale-version", e.message, { expectedVersion: e.expectedVersion, current: e.current });

@@ -857,9 +857,40 @@ const jsonObject = z
 
 /** Body of `POST /api/contacts`. */
 export const UpsertContactsBody = z
-  .strictObject({ contacts: z.array(jsonObject).min(1).max(MAX_BATCH) })
-  .superRefine((b, ctx) => refuseNul(b.contacts, ctx, ["contacts"]))
+  .strictObject({
+    contacts: z.array(jsonObject).min(1).max(MAX_BATCH),
+    // An object keyed by contact key (jsonObject: a key `__proto__` is kept), checked by the store, which
+    // names each problem's place (`expect["c1"].plan`).
+    expect: jsonObject.optional().openapi({
+      type: "object",
+      additionalProperties: { type: "object", additionalProperties: {} },
+      description:
+        "Per-field compare-and-set: contact key → field → the value you read, for fields this request writes. If any differs from the value stored now (compared as typed values: a time as its instant, a list item by item; null, \"\" and a value differ), or the contact was deleted, nothing is written: 409 `contact-changed` with `conflicts`.",
+      example: { "7590-VHVEG": { plan: "Basic" } },
+    }),
+  })
+  .superRefine((b, ctx) => {
+    refuseNul(b.contacts, ctx, ["contacts"]);
+    if (b.expect !== undefined) refuseNul(b.expect, ctx, ["expect"]);
+  })
   .openapi("UpsertContacts");
+
+/** One field an upsert expected to hold another value (`POST /api/contacts` with `expect`). */
+export const ContactConflictSchema = z
+  .object({
+    key: z.string(),
+    field: z.string(),
+    expected: z.unknown().openapi({ description: "The value you sent in `expect`." }),
+    stored: z.unknown().openapi({ description: "The value stored now, as `GET /api/contacts/{key}` gives it (null: empty, or no contact)." }),
+    exists: z.boolean().openapi({ description: "False when the contact was deleted since you read it." }),
+  })
+  .openapi("ContactConflict");
+
+/** The 409 of an upsert whose expected values are no longer stored. */
+export const ContactChangedProblemSchema = ProblemSchema.extend({
+  type: z.literal("urn:segql:problem:contact-changed"),
+  conflicts: z.array(ContactConflictSchema),
+}).openapi("ContactChangedProblem", { description: "Someone else changed the fields (or deleted the contact) since you read them; nothing was written." });
 
 /** Body of `POST /api/events`. */
 export const AppendEventsBody = z

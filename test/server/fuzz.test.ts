@@ -209,7 +209,17 @@ const ROUTE_BODIES: Record<string, fc.Arbitrary<unknown>> = {
   ),
   "POST /api/why": fc.record({ expression: expressionArb, key: keyArb }),
   "POST /api/refresh": fc.record({ ids: fc.array(fc.integer({ min: 1, max: 8 }), { maxLength: 3 }), relativeOnly: fc.boolean() }, { requiredKeys: [] }),
-  "POST /api/contacts": fc.record({ contacts: fc.array(contactArb, { minLength: 1, maxLength: 3 }) }),
+  "POST /api/contacts": fc.record(
+    {
+      contacts: fc.array(contactArb, { minLength: 1, maxLength: 3 }),
+      // Expected values (compare-and-set): known and unknown keys and fields, values of every shape.
+      expect: fc.oneof(
+        fc.dictionary(fc.oneof(fc.constantFrom("c1", "c2", "ghost", "__proto__"), oddText), fc.dictionary(fc.oneof(fc.constantFrom("plan", "ltv", "tags", "signed_up_at", "id", "nope"), oddText), fc.oneof(fc.constant(null), oddText, fc.double(), fc.array(oddText, { maxLength: 3 }), fc.anything()))),
+        fc.anything(),
+      ),
+    },
+    { requiredKeys: ["contacts"] },
+  ),
   "POST /api/events": fc.record({ events: fc.array(eventArbitrary, { minLength: 1, maxLength: 3 }) }),
 };
 

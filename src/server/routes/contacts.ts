@@ -4,11 +4,12 @@
  * and the membership changes they caused come back in the response (and are in the change feed).
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { InvalidInputError, NotFoundError, UnknownKeysError, type DeletedContacts, type Store } from "../../store/index.js";
+import { InvalidInputError, NotFoundError, UnknownKeysError, type DeletedContacts, type Store, type UpsertContactsOptions } from "../../store/index.js";
 import { exportContacts, InvalidExpressionError, MEMBER_EXPORT_TYPES } from "../../store/index.js";
 import { filterProblem, searchContacts } from "../contact-search.js";
 import {
   AppendEventsBody,
+  ContactChangedProblemSchema,
   ContactChangesKeyQuery,
   ContactEventsKeyQuery,
   ContactEventsPageSchema,
@@ -31,6 +32,7 @@ import {
   WriteResultSchema,
 } from "../schemas.js";
 import { unwrapCursor, wrapCursor } from "../cursor.js";
+import { PROBLEM_MEDIA_TYPE } from "../problems.js";
 import { jsonBody, jsonResponse, problemResponses, streamedResponse, writer, type Api, type RouteContext } from "./kit.js";
 import { attachment } from "./members.js";
 
@@ -281,11 +283,23 @@ export function registerContactRoutes(app: Api, context: RouteContext): void {
       tags,
       summary: "Upsert contacts",
       description:
-        "Inserts or updates contacts by key (fields left out keep their values; null clears). Dynamic segments are re-evaluated for them at once; the membership changes are returned.",
+        "Inserts or updates contacts by key (fields left out keep their values; null clears). Dynamic segments are re-evaluated for them at once; the membership changes are returned. " +
+        'An editor that must not overwrite what someone else saved meanwhile sends `expect`: contact key → field → the value it read, for the fields it writes (`{"contacts": [{"id": "c1", "plan": "Pro"}], "expect": {"c1": {"plan": "Basic"}}}`). ' +
+        "Inside the write, before anything is written, each is compared with the value stored now as typed values (a time as its instant, a number as a number, a list item by item; null, `\"\"` and a value differ): if any differs, or the contact was deleted, nothing in the request is written and the answer is a 409 `contact-changed` whose `conflicts` name each key and field with the value expected and the value stored. " +
+        "Fields not expected are written as without `expect`, so two people changing different fields of one contact both save. An expectation for an unknown field, or for a contact or field the request does not write, is a 422 naming it (`expect[\"c1\"].plan`).",
       request: { headers: WriteHeaders, body: jsonBody(UpsertContactsBody) },
-      responses: { 200: jsonResponse(WriteResultSchema, "What was written and the membership changes"), ...problemResponses(400, 413, 415, 422) },
+      responses: {
+        200: jsonResponse(WriteResultSchema, "What was written and the membership changes"),
+        ...problemResponses(400, 413, 415, 422),
+        409: { description: "An expected value is no longer stored (`contact-changed`): nothing was written", content: { [PROBLEM_MEDIA_TYPE]: { schema: ContactChangedProblemSchema } } },
+      },
     }),
-    async (c) => c.json(await inBody("contacts", () => store.upsertContacts(c.req.valid("json").contacts, { by: writer(c) })), 200),
+    async (c) => {
+      const { contacts, expect } = c.req.valid("json");
+      // The shape inside `expect` is the store's to check: it names each problem's place.
+      const expected = expect as UpsertContactsOptions["expect"];
+      return c.json(await inBody("contacts", () => store.upsertContacts(contacts, { by: writer(c), ...(expected !== undefined ? { expect: expected } : {}) })), 200);
+    },
   );
 
   app.openapi(
