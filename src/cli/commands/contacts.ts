@@ -1,7 +1,8 @@
 /**
  * `segql contacts show|history|delete|export`: one contact as the store holds it (its values, the segments
- * it is in, its latest events), the segments it entered and left, deleting contacts with their events (for
- * an erasure request: each leaves every segment it was in, which the change feed records), and exporting
+ * it is in, its latest events), the segments it entered and left, deleting contacts with their events (each
+ * leaves every segment it was in, which the change feed records; `--erase`, for an erasure request, takes
+ * their history too: store erasure.ts), and exporting
  * the contacts a search and/or filter finds (as `segql segments export` writes a segment's members).
  */
 import type { MembershipChange, Store } from "../../store/index.js";
@@ -16,11 +17,15 @@ Contacts in a store: a DuckDB file (default segql.duckdb) or PostgreSQL (--db po
 commands:
   show KEY                               its values, the segments it is in, its 10 latest events
   history KEY [--limit N]                the segments it entered and left, the latest first (20; --limit)
-  delete KEY… [--file FILE] [--skip-unknown]
+  delete KEY… [--file FILE] [--skip-unknown] [--erase]
                                          delete contacts and their events, for good: each leaves every
                                          segment it was in (logged in the change feed). Keys are given
                                          as arguments or in a .csv/.jsonl file (as segments members
-                                         reads); a key that is no contact stops it all, unless --skip-unknown
+                                         reads); a key that is no contact stops it all, unless --skip-unknown.
+                                         --erase (an erasure request): also, in the same transaction,
+                                         their change-feed rows lose the key (kept as "", same numbers)
+                                         and import-history bad rows quoting a key or value say [erased];
+                                         segments whose definitions quote one are listed, not changed
   export [--search TEXT] [--filter EXPR] [--out FILE] [--format csv|jsonl] [--raw]
                                          every contact the search and/or filter finds (all without
                                          them), with its fields, in key order: CSV (default; .jsonl
@@ -45,7 +50,7 @@ Exit status: 0 done, 1 a key that is no contact (nothing deleted) or a filter wi
 const COMMAND_OPTIONS = {
   show: {},
   history: { limit: { value: true } },
-  delete: { file: { value: true }, "skip-unknown": { value: false } },
+  delete: { file: { value: true }, "skip-unknown": { value: false }, erase: { value: false } },
   export: { search: { value: true }, filter: { value: true }, out: { value: true, short: "o" }, format: { value: true }, raw: { value: false } },
 } as const;
 
@@ -64,12 +69,17 @@ export async function run(args: string[], io: Io): Promise<number> {
       const keys = [...positional, ...(file !== undefined ? await keysFromFile(file, store.schema.key) : [])];
       if (keys.length === 0) throw new CliError(`${file}: holds no keys`);
       const by = typeof options["by"] === "string" ? options["by"] : null;
-      const result = await store.deleteContacts(keys, { by, skipUnknown: options["skip-unknown"] === true });
+      const result = await store.deleteContacts(keys, { by, skipUnknown: options["skip-unknown"] === true, erase: options["erase"] === true });
       print(result, () => {
         const lines = [`deleted ${plural(result.deleted, "contact")} and ${plural(result.events, "event")}${result.unknown.length > 0 ? `; not contacts (skipped) ${result.unknown.length}: ${result.unknown.slice(0, 10).map(printable).join(", ")}${result.unknown.length > 10 ? ", …" : ""}` : ""}`];
         const left = new Map<number, number>();
         for (const c of result.changes) left.set(c.segmentId, (left.get(c.segmentId) ?? 0) + 1);
         if (left.size > 0) lines.push(`segments left: ${[...left].map(([id, n]) => `#${id} -${n}`).join(", ")}`);
+        const erased = result.erased;
+        if (erased) {
+          lines.push(`erased: ${plural(erased.feedRows, "change-feed row")} (kept without the key), ${plural(erased.importProblems, "import-history bad row")}`);
+          if (erased.segmentsQuoting.length > 0) lines.push(`segments whose definition quotes a key or value (not changed; edit them): ${erased.segmentsQuoting.map((id) => `#${id}`).join(", ")}`);
+        }
         return lines.join("\n");
       });
       return EXIT.ok;
