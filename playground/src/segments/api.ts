@@ -321,8 +321,13 @@ export type WriteResult = z.infer<typeof S.WriteResultSchema>;
 export const upsertContact = (values: Record<string, unknown>) => call<WriteResult>("POST", "/contacts", { json: { contacts: [values] } }).then((r) => r.body);
 /** What deleting contacts did (`DeletedContactsSchema`): how many, their events, the segments they left. */
 export type DeletedContacts = z.infer<typeof S.DeletedContactsSchema>;
-/** Deletes contacts by key with their events (`POST /api/contacts/delete`: any key, `.` and `..` too). */
-export const deleteContacts = (keys: string[]) => call<DeletedContacts>("POST", "/contacts/delete", { json: { keys } }).then((r) => r.body);
+/**
+ * Deletes contacts by key with their events (`POST /api/contacts/delete`: any key, `.` and `..` too); with
+ * `erase`, their history too (an erasure request: the feed keeps their rows without the key, the import
+ * history's rows quoting them say "[erased]").
+ */
+export const deleteContacts = (keys: string[], options: { erase?: boolean } = {}) =>
+  call<DeletedContacts>("POST", "/contacts/delete", { json: options.erase === true ? { keys, erase: true } : { keys } }).then((r) => r.body);
 /** Records one event of a contact (`POST /api/events`), keyed by the events section's column names. */
 export const recordEvent = (event: Record<string, unknown>) => call<WriteResult>("POST", "/events", { json: { events: [event] } }).then((r) => r.body);
 

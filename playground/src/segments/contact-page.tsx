@@ -149,21 +149,27 @@ export function ContactPage({ contactKey }: { contactKey: string }) {
 }
 
 /**
- * Asks before deleting the contact (it cannot be undone), then deletes it with its events and goes back to
- * the contacts, saying which segments it left.
+ * Asks before deleting the contact (it cannot be undone), then deletes it with its events — and, when asked
+ * (an erasure request), its history — and goes back to the contacts, saying which segments it left.
  */
 function DeleteContactDialog({ contact, segments, onClose }: { contact: ContactRecord; segments: readonly SegmentSummary[] | null; onClose(): void }) {
   const toast = useToast();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  const [erase, setErase] = useState(false);
+  const eraseNote = useId();
   const goneMeanwhile = error instanceof ApiError && error.kind === "unknown-keys";
   const run = async () => {
     setBusy(true);
     setError(null);
     try {
-      const result = await deleteContacts([contact.key]);
+      const result = await deleteContacts([contact.key], { erase });
       const left = membershipNews({ inserted: 0, updated: 0, changes: result.changes }, segments).exited.map((s) => `“${s.name}”`);
-      toast(`Deleted “${contact.key}”${result.events > 0 ? ` and its ${plural(result.events, "event")}` : ""}${left.length > 0 ? `; it left ${listed(left)}` : ""}.`);
+      const quoting = result.erased?.segmentsQuoting.length ?? 0;
+      toast(
+        `Deleted “${contact.key}”${result.events > 0 ? ` and its ${plural(result.events, "event")}` : ""}${result.erased ? " and erased its history" : ""}${left.length > 0 ? `; it left ${listed(left)}` : ""}.` +
+          (quoting > 0 ? ` ${plural(quoting, "segment")} still ${quoting === 1 ? "quotes" : "quote"} its key or a value in ${quoting === 1 ? "its definition" : "their definitions"}: edit ${quoting === 1 ? "it" : "them"}.` : ""),
+      );
       navigate("/contacts");
     } catch (e) {
       setError(e);
@@ -182,7 +188,7 @@ function DeleteContactDialog({ contact, segments, onClose }: { contact: ContactR
           </button>
           {!goneMeanwhile && (
             <button type="button" className="danger" onClick={run} disabled={busy} data-testid="confirm-delete-contact">
-              {busy ? "Deleting…" : "Delete contact"}
+              {busy ? "Deleting…" : erase ? "Delete and erase" : "Delete contact"}
             </button>
           )}
         </>
@@ -192,6 +198,16 @@ function DeleteContactDialog({ contact, segments, onClose }: { contact: ContactR
         Its values{contact.eventCount > 0 ? ` and its ${plural(contact.eventCount, "event")}` : ""} go for good: this cannot be undone.
         {contact.segments.length > 0 ? ` It leaves the ${plural(contact.segments.length, "segment")} it is in (hand-picked lists too); the change feed says so.` : ""}
       </p>
+      {!goneMeanwhile && (
+        <div className="erase-option">
+          <label className="check">
+            <input type="checkbox" checked={erase} onChange={(e) => setErase(e.target.checked)} disabled={busy} aria-describedby={eraseNote} data-testid="erase-contact" /> Also erase its history (for an erasure request)
+          </label>
+          <p className="small muted" id={eraseNote}>
+            Its past segment entries and exits stay in the change feed without its key, and imported rows that quoted it read “[erased]”: its history cannot be looked up again.
+          </p>
+        </div>
+      )}
       {goneMeanwhile ? (
         <p className="problem" role="alert">
           This contact was deleted meanwhile.

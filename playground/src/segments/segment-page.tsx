@@ -710,7 +710,7 @@ function ActivityTab({ segment, live }: { segment: Segment; live: MembershipChan
         <ul className="feed" tabIndex={0} aria-labelledby="feed-title" data-testid="feed">
           {items.map((c) => (
             <li key={c.seq}>
-              <span className={`badge ${c.change === "entered" ? "good" : "bad"}`}>{c.change}</span> <span className="key-cell">{c.key}</span>
+              <span className={`badge ${c.change === "entered" ? "good" : "bad"}`}>{c.change}</span> {c.key === "" ? <span className="key-cell muted erased-key" title="This contact was erased: its key is no longer kept">erased contact</span> : <span className="key-cell">{c.key}</span>}
               <time className="muted small" dateTime={c.at} title={formatInstant(c.at)}>
                 {formatAge(c.at)}
               </time>

@@ -27,7 +27,9 @@ export function Dialog({ title, onClose, children, actions, wide, testId }: Dial
   close.current = onClose;
   useEffect(() => {
     const before = document.activeElement as HTMLElement | null;
-    const first = box.current?.querySelector<HTMLElement>("[data-autofocus], button, input, select, textarea, a[href]");
+    // The element marked for it wins wherever it is (a selector list matches in document order: a checkbox
+    // above a dialog's buttons would take the focus from its Cancel).
+    const first = box.current?.querySelector<HTMLElement>("[data-autofocus]") ?? box.current?.querySelector<HTMLElement>("button, input, select, textarea, a[href]");
     first?.focus();
     const onKey = (e: KeyboardEvent) => {
       if (e.key === "Escape") {
