@@ -5,8 +5,8 @@
  * page and state a person meets — the segments table (rows, a search finding none, a failed load), create
  * (the builder and the text with an error, with an analysis warning, the server's findings, a preview and
  * one out of date; the static picker), edit, a segment's page and each of its tabs, a static list, Contacts,
- * a contact's page and its forms, a new contact, Import (before; refused; a report with bad rows; past
- * imports), Recently deleted, every dialog (delete, delete forever, empty the trash, restore under another
+ * a contact's page and its forms (a value someone else changed meanwhile too), a new contact, Import
+ * (before; refused; a report with bad rows; past imports), Recently deleted, every dialog (delete, delete forever, empty the trash, restore under another
  * name, make static, the stale edit, delete a contact), the
  * token page, the playground — in the light and the dark theme (contrast differs), some on a 390px phone.
  * Any violation fails, listed as the state, rule id, impact, the element's selector and what is wrong.
@@ -386,6 +386,16 @@ describe.skipIf(!hasChromium)(`segments web app: accessibility audit with axe-co
     await page.getByTestId("field-problem").first().waitFor();
     found.push(...(await auditThemes(page, "a contact, a value refused")));
     await page.getByTestId("cancel-values").click();
+    // Someone else saves the tenure while the form is open: the note under the field, the alert and its button.
+    const tenure = (await server.store.getContact("7590-VHVEG")).values["tenure"];
+    await page.getByTestId("edit-values").click();
+    await input("tenure").fill("13");
+    await server.store.upsertContacts([{ customer_id: "7590-VHVEG", tenure: 2 }]);
+    await page.getByTestId("save-values").click();
+    await page.getByTestId("values-conflict").waitFor();
+    found.push(...(await auditThemes(page, "a contact, a value changed by someone else meanwhile")));
+    await page.getByTestId("cancel-values").click();
+    await server.store.upsertContacts([{ customer_id: "7590-VHVEG", tenure }]);
     await page.getByTestId("record-event").click();
     await page.getByTestId("event-form").waitFor();
     await input("event").fill("");

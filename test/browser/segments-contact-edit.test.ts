@@ -73,8 +73,10 @@ describe.skipIf(!hasChromium)(`segments web app: editing a contact (Chromium) ${
     await page.getByTestId("save-values").click();
     await page.getByTestId("write-news").waitFor();
 
-    // Only the three fields, with their types.
-    expect(writes).toEqual([{ url: "/api/contacts", body: { contacts: [{ customer_id: key, contract: "Two year", tenure: 48, churn: false }] } }]);
+    // Only the three fields, with their types, and the values the form read for them (see segments-contact-conflicts).
+    expect(writes).toEqual([
+      { url: "/api/contacts", body: { contacts: [{ customer_id: key, contract: "Two year", tenure: 48, churn: false }], expect: { [key]: { contract: before["contract"], tenure: before["tenure"], churn: before["churn"] } } } },
+    ]);
     const after = (await server.store.getContact(key)).values;
     expect(after).toEqual({ ...before, contract: "Two year", tenure: 48, churn: false });
     const feed = await feedSince(since, key);

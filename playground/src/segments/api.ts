@@ -317,8 +317,16 @@ export const whySegment = async (id: number, key: string) => {
 };
 /** What an upsert or an event append wrote, with the membership changes it caused (`WriteResultSchema`). */
 export type WriteResult = z.infer<typeof S.WriteResultSchema>;
-/** Inserts or updates one contact by key (`POST /api/contacts`): the fields given (null clears one), others kept. */
-export const upsertContact = (values: Record<string, unknown>) => call<WriteResult>("POST", "/contacts", { json: { contacts: [values] } }).then((r) => r.body);
+/**
+ * Inserts or updates one contact by key (`POST /api/contacts`): the fields given (null clears one), others
+ * kept. With `expected` (the key, field → the value read), only if those fields still hold them: else an
+ * `ApiError` of kind `contact-changed` whose `conflicts` (`ContactConflict`) say what each holds now.
+ */
+export const upsertContact = (values: Record<string, unknown>, expected?: { key: string; fields: Record<string, unknown> }) =>
+  // A computed key is an own property whatever the key (`__proto__` too), so JSON carries it.
+  call<WriteResult>("POST", "/contacts", { json: expected === undefined ? { contacts: [values] } : { contacts: [values], expect: { [expected.key]: expected.fields } } }).then((r) => r.body);
+/** A field an upsert expected to hold another value (a `contact-changed` problem's `conflicts`). */
+export type ContactConflict = z.infer<typeof S.ContactConflictSchema>;
 /** What deleting contacts did (`DeletedContactsSchema`): how many, their events, the segments they left. */
 export type DeletedContacts = z.infer<typeof S.DeletedContactsSchema>;
 /**

@@ -5,10 +5,14 @@
  * are about. Only the fields changed are sent (the others keep what is stored, also if someone else changed
  * them meanwhile); an emptied field is cleared. What the write did to the contact's segments — the dynamic
  * segments it entered and left — is said after (`membershipNews`).
+ *
+ * Each field sent carries the value this form read (`expect`): if someone else changed it since, nothing is
+ * saved, the field says what it holds now, and the user's input stays; they overwrite it (sent again,
+ * expecting the value now stored) or use theirs (the field takes it). Different fields never conflict.
  */
 import { useEffect, useId, useRef, useState, type ReactNode } from "react";
 import type { FieldDef, Schema } from "../../../src/schema/schema.js";
-import { ApiError, lookupKeys, recordEvent, upsertContact, type ContactRecord, type SegmentSummary, type WriteResult } from "./api.js";
+import { ApiError, lookupKeys, recordEvent, upsertContact, type ContactConflict, type ContactRecord, type SegmentSummary, type WriteResult } from "./api.js";
 
 /** A field's value as the text its input holds. */
 function textOf(def: FieldDef | undefined, v: unknown): string {
@@ -87,6 +91,12 @@ function hintOf(def: FieldDef | undefined): string | null {
   }
 }
 
+/** A stored value in a sentence: its text (a list's items joined), or `empty`. */
+function shownValue(def: FieldDef | undefined, v: unknown): string {
+  const text = Array.isArray(v) ? v.map(String).join(", ") : textOf(def, v);
+  return text.trim() === "" ? "empty" : text;
+}
+
 /** The server's problems by the field they are about (`field`), and those about none. */
 function problemsByField(error: unknown): { byField: Map<string, string>; other: string[] } {
   const byField = new Map<string, string>();
@@ -100,13 +110,35 @@ function problemsByField(error: unknown): { byField: Map<string, string>; other:
   return { byField, other };
 }
 
-/** One labelled field of a form, with its hint and its problem. */
-function FormField({ name, label, def, value, onChange, problem }: { name: string; label: ReactNode; def: FieldDef | undefined; value: string; onChange(text: string): void; problem: string | undefined }) {
+/** What someone else saved in a field since the form read it, and the way to take it. */
+interface FieldConflict {
+  stored: unknown;
+  onUseTheirs(): void;
+}
+
+/** One labelled field of a form, with its hint, its problem and what someone else saved in it meanwhile. */
+function FormField({
+  name,
+  label,
+  def,
+  value,
+  onChange,
+  problem,
+  conflict,
+}: {
+  name: string;
+  label: ReactNode;
+  def: FieldDef | undefined;
+  value: string;
+  onChange(text: string): void;
+  problem: string | undefined;
+  conflict?: FieldConflict | undefined;
+}) {
   const id = useId();
   const hint = hintOf(def);
-  const describedBy = [hint ? `${id}-hint` : "", problem ? `${id}-problem` : ""].filter(Boolean).join(" ") || undefined;
+  const describedBy = [hint ? `${id}-hint` : "", problem ? `${id}-problem` : "", conflict ? `${id}-conflict` : ""].filter(Boolean).join(" ") || undefined;
   return (
-    <div className={`form-field${problem ? " has-problem" : ""}`} data-field={name}>
+    <div className={`form-field${problem ? " has-problem" : ""}${conflict ? " has-conflict" : ""}`} data-field={name}>
       <label htmlFor={id}>{label}</label>
       <FieldInput id={id} def={def} value={value} onChange={onChange} invalid={problem !== undefined} describedBy={describedBy} />
       {hint && (
@@ -117,6 +149,16 @@ function FormField({ name, label, def, value, onChange, problem }: { name: strin
       {problem && (
         <span id={`${id}-problem`} className="field-error" data-testid="field-problem">
           {problem}
+        </span>
+      )}
+      {conflict && (
+        <span className="field-conflict" data-testid="field-conflict">
+          <span id={`${id}-conflict`}>
+            Changed by someone else since you opened it: now <strong data-testid="conflict-now">{shownValue(def, conflict.stored)}</strong>
+          </span>
+          <button type="button" className="small" onClick={conflict.onUseTheirs} aria-label={`Use theirs for ${name}`} data-testid="use-theirs">
+            Use theirs
+          </button>
         </span>
       )}
     </div>
@@ -148,6 +190,7 @@ function WriteForm({
   problems,
   nothing,
   note,
+  conflict,
   submit,
   children,
 }: {
@@ -161,6 +204,8 @@ function WriteForm({
   /** What did not happen when a value is refused: `Nothing was saved`. */
   nothing: string;
   note?: string | null;
+  /** What someone else saved since the form opened, with the way to overwrite it (said before the buttons). */
+  conflict?: ReactNode;
   submit: string;
   children: ReactNode;
 }) {
@@ -189,6 +234,7 @@ function WriteForm({
           {nothing}: {byField.size === 1 ? "a value needs" : `${byField.size} values need`} fixing.
         </p>
       )}
+      {conflict}
       {note && (
         <p className="muted" role="status">
           {note}
@@ -220,21 +266,30 @@ export function ContactValuesForm({
   onCancel(): void;
 }) {
   const names = Object.keys(schema.fields).filter((f) => f !== schema.key);
-  const initial = Object.fromEntries(names.map((f) => [f, textOf(schema.fields[f], contact?.values[f])]));
-  const [draft, setDraft] = useState<Record<string, string>>(initial);
+  // The value of each field as this form read it (what a save expects to be stored still): the contact's
+  // at first, then, for a field someone else changed meanwhile, theirs once the user overwrites or takes it.
+  const [base, setBase] = useState<Record<string, unknown>>(() => Object.fromEntries(names.map((f) => [f, contact?.values[f] ?? null])));
+  const [draft, setDraft] = useState<Record<string, string>>(() => Object.fromEntries(names.map((f) => [f, textOf(schema.fields[f], base[f])])));
   const [key, setKey] = useState("");
   const [keyProblem, setKeyProblem] = useState<ReactNode>(null);
   const [saving, setSaving] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [note, setNote] = useState<string | null>(null);
+  /** Fields someone else changed since they were read → the value stored now (from the 409). */
+  const [conflicts, setConflicts] = useState<Map<string, unknown>>(new Map());
+  /** The contact was deleted since this form opened it: nothing can be saved over it. */
+  const [deleted, setDeleted] = useState(false);
   const keyId = useId();
   const form = useRef<HTMLFormElement>(null);
   useFocusFirst(form);
   useFocusProblem(form, error);
   const { byField, other } = problemsByField(error);
   // Compared as the values they send: `5` and `5.0`, or a list's blank lines, are no change.
-  const changed = names.filter((f) => JSON.stringify(valueOf(schema.fields[f], draft[f]!)) !== JSON.stringify(valueOf(schema.fields[f], initial[f]!)));
-  const save = async () => {
+  const sent = (f: string, text: string) => JSON.stringify(valueOf(schema.fields[f], text));
+  const changedFrom = (from: Record<string, unknown>) => names.filter((f) => sent(f, draft[f]!) !== sent(f, textOf(schema.fields[f], from[f])));
+  const changed = changedFrom(base);
+  const focusField = (f: string) => window.setTimeout(() => form.current?.querySelector<HTMLElement>(`[data-field-input="${CSS.escape(f)}"]`)?.focus());
+  const save = async (from: Record<string, unknown> = base) => {
     setNote(null);
     setKeyProblem(null);
     if (contact === null && key === "") {
@@ -242,7 +297,8 @@ export function ContactValuesForm({
       document.getElementById(keyId)?.focus();
       return;
     }
-    if (contact !== null && changed.length === 0) {
+    const fields = changedFrom(from);
+    if (contact !== null && fields.length === 0) {
       setNote("Nothing changed.");
       return;
     }
@@ -261,14 +317,60 @@ export function ContactValuesForm({
         return;
       }
       const values: Record<string, unknown> = { [schema.key]: target };
-      for (const f of changed) values[f] = valueOf(schema.fields[f], draft[f]!);
-      onSaved(await upsertContact(values), changed, target);
+      for (const f of fields) values[f] = valueOf(schema.fields[f], draft[f]!);
+      // An existing contact is written only if the fields sent still hold what this form read.
+      const expected = contact === null ? undefined : { key: target, fields: Object.fromEntries(fields.map((f) => [f, from[f] ?? null])) };
+      const result = await upsertContact(values, expected);
+      setConflicts(new Map());
+      onSaved(result, fields, target);
     } catch (e) {
-      setError(e);
+      if (e instanceof ApiError && e.kind === "contact-changed") {
+        const mine = ((e.problem["conflicts"] ?? []) as ContactConflict[]).filter((c) => c.key === contact?.key);
+        setDeleted(mine.some((c) => !c.exists));
+        setConflicts(new Map(mine.filter((c) => c.exists).map((c) => [c.field, c.stored])));
+        // Read next: the first field someone else changed (its note says what it holds now).
+        const first = mine.find((c) => c.exists);
+        if (first) focusField(first.field);
+      } else setError(e);
     } finally {
       setSaving(false);
     }
   };
+  /** Keeps the user's input for the conflicting fields: sent again, expecting what is stored now. */
+  const overwrite = () => {
+    const next = { ...base, ...Object.fromEntries(conflicts) };
+    setBase(next);
+    void save(next);
+  };
+  /** Takes what someone else saved in `f`: the field shows it, and it is no longer a change. */
+  const takeTheirs = (f: string) => {
+    const stored = conflicts.get(f) ?? null;
+    setBase((b) => ({ ...b, [f]: stored }));
+    setDraft((d) => ({ ...d, [f]: textOf(schema.fields[f], stored) }));
+    setConflicts((c) => {
+      const next = new Map(c);
+      next.delete(f);
+      return next;
+    });
+    focusField(f);
+  };
+  const conflictNote = deleted ? (
+    <div className="warning" role="alert" data-testid="values-conflict">
+      <p>
+        <strong>Nothing was saved:</strong> this contact was deleted by someone else since you opened it.
+      </p>
+    </div>
+  ) : conflicts.size > 0 ? (
+    <div className="warning" role="alert" data-testid="values-conflict">
+      <p>
+        <strong>Nothing was saved:</strong> someone else changed {conflicts.size === 1 ? "a field" : `${conflicts.size} fields`} since you opened {conflicts.size === 1 ? "it" : "them"} ({[...conflicts.keys()].join(", ")}). Your
+        input is kept: overwrite theirs with it, or use theirs under {conflicts.size === 1 ? "the field" : "each field"}.
+      </p>
+      <button type="button" onClick={overwrite} disabled={saving} data-testid="overwrite-values">
+        Overwrite with mine
+      </button>
+    </div>
+  ) : null;
   return (
     <WriteForm
       formRef={form}
@@ -279,6 +381,7 @@ export function ContactValuesForm({
       problems={{ byField, other }}
       nothing="Nothing was saved"
       note={note}
+      conflict={conflictNote}
       submit={saving ? "Saving…" : contact === null ? "Add the contact" : changed.length > 0 ? `Save ${changed.length === 1 ? "1 change" : `${changed.length} changes`}` : "Save"}
     >
       {contact === null && (
@@ -325,6 +428,7 @@ export function ContactValuesForm({
             value={draft[f]!}
             onChange={(t) => setDraft((d) => ({ ...d, [f]: t }))}
             problem={byField.get(f)}
+            conflict={conflicts.has(f) ? { stored: conflicts.get(f), onUseTheirs: () => takeTheirs(f) } : undefined}
           />
         ))}
       </div>
