@@ -87,6 +87,10 @@ describe.skipIf(!hasChromium)(`segments web app: two people editing one contact 
     expect(notes).toContain("Changed by someone else since you opened it: now 11");
     expect(await focused(bob)).toBe("tenure");
     expect((await stored(key))["tenure"]).toBe(11);
+    // No Save beside Overwrite: it would be refused again. Enter in a field saves nothing either.
+    expect(await bob.getByTestId("save-values").count()).toBe(0);
+    await input(bob, "tenure").press("Enter");
+    expect((await stored(key))["tenure"]).toBe(11);
     await cleanShot(bob, "segments-contact-conflict", { fullPage: true });
 
     writes.get(bob)!.length = 0;
@@ -113,6 +117,7 @@ describe.skipIf(!hasChromium)(`segments web app: two people editing one contact 
     // Only the contract conflicts: the tenure has no note.
     expect(await bob.locator(".form-field.has-conflict").evaluateAll((fs) => fs.map((f) => f.getAttribute("data-field")))).toEqual(["contract"]);
     expect(await bob.locator('.form-field[data-field="contract"]').getByTestId("conflict-now").textContent()).toBe("One year");
+    expect(await bob.getByTestId("save-values").count()).toBe(0);
     expect((await stored(key))).toEqual({ ...before, contract: "One year" });
 
     // From the field (focused), Tab reaches its Use theirs; Enter takes it and the focus goes back to the field.

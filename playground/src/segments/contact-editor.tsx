@@ -192,6 +192,7 @@ function WriteForm({
   note,
   conflict,
   submit,
+  blocked = false,
   children,
 }: {
   formRef: React.RefObject<HTMLFormElement | null>;
@@ -207,6 +208,11 @@ function WriteForm({
   /** What someone else saved since the form opened, with the way to overwrite it (said before the buttons). */
   conflict?: ReactNode;
   submit: string;
+  /**
+   * No Save while `conflict` is shown: a save now would be refused again for the same reason, and the
+   * conflict offers the ways on (overwrite, use theirs; Save returns once none is left).
+   */
+  blocked?: boolean;
   children: ReactNode;
 }) {
   const { byField, other } = problems;
@@ -217,7 +223,7 @@ function WriteForm({
       data-testid={`${testId}-form`}
       onSubmit={(e) => {
         e.preventDefault();
-        onSave();
+        if (!blocked) onSave();
       }}
       onKeyDown={(e) => e.key === "Escape" && !saving && onCancel()}
     >
@@ -241,9 +247,11 @@ function WriteForm({
         </p>
       )}
       <div className="row form-actions">
-        <button type="submit" className="primary" disabled={saving} data-testid={`save-${testId}`}>
-          {submit}
-        </button>
+        {!blocked && (
+          <button type="submit" className="primary" disabled={saving} data-testid={`save-${testId}`}>
+            {submit}
+          </button>
+        )}
         <button type="button" onClick={onCancel} disabled={saving} data-testid={`cancel-${testId}`}>
           Cancel
         </button>
@@ -382,6 +390,7 @@ export function ContactValuesForm({
       nothing="Nothing was saved"
       note={note}
       conflict={conflictNote}
+      blocked={conflictNote !== null}
       submit={saving ? "Saving…" : contact === null ? "Add the contact" : changed.length > 0 ? `Save ${changed.length === 1 ? "1 change" : `${changed.length} changes`}` : "Save"}
     >
       {contact === null && (
