@@ -274,3 +274,16 @@ export function closest(word: string, candidates: Iterable<string>, limit = 3): 
   const best = scored[0]?.score ?? 0;
   return scored.filter((s) => s.score <= best + 1).slice(0, limit).map((s) => s.name);
 }
+
+/**
+ * `text` for a message, cut to at most `max` UTF-16 units with `mark` when longer (the mark counts). The
+ * cut never falls inside a surrogate pair: half of an emoji is no character, cannot be written as UTF-8,
+ * and strict JSON decoders refuse it.
+ */
+export function clip(text: string, max: number, mark = "…"): string {
+  if (text.length <= max) return text;
+  let end = Math.max(0, max - mark.length);
+  const last = text.charCodeAt(end - 1);
+  if (end > 0 && last >= 0xd800 && last <= 0xdbff) end--;
+  return `${text.slice(0, end)}${mark}`;
+}

@@ -3,7 +3,7 @@
  * Everything goes through the parser's formatter (`formatExpr`), so the text is canonical and parses back
  * to the same meaning.
  */
-import type { Span } from "../diagnostics.js";
+import { clip, type Span } from "../diagnostics.js";
 import type * as A from "../parser/ast.js";
 import { formatExpr } from "../parser/format.js";
 import type { Literal, PositiveTest, TimeValue, TypedEvent, TypedExpr, TypedTest } from "../checker/typed-ast.js";
@@ -25,7 +25,7 @@ export function renderAst(e: A.Expr): string {
 
 /** At most `max` characters of a condition's text, cut with `…`. */
 export function shorten(text: string, max = 80): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  return clip(text, max);
 }
 
 // ---- typed AST → AST ------------------------------------------------------------------------------------

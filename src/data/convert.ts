@@ -3,6 +3,7 @@
  * docs/predicate.md "Loaders" is the table of accepted spellings.
  */
 import { parseDate, parseTimestamp } from "../checker/time.js";
+import { clip } from "../diagnostics.js";
 import type { FieldDef } from "../schema/schema.js";
 
 /** A value that does not fit its field; the loaders add file, line and field. */
@@ -15,7 +16,7 @@ const FALSE = new Set(["false", "no", "n", "0", "f"]);
 
 function describe(v: unknown): string {
   const text = typeof v === "string" ? JSON.stringify(v) : Array.isArray(v) ? "a list" : v !== null && typeof v === "object" ? "an object" : String(v);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  return clip(text, 60, "...");
 }
 
 /** `YYYY-MM-DD HH:MM…` (a space instead of `T`, as SQL exports and spreadsheets write) read as ISO. */

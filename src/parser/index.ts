@@ -7,7 +7,7 @@
  * input can make the recursive-descent parser overflow the stack or run long.
  */
 import type { IRecognitionException, IToken, TokenType } from "chevrotain";
-import { error, LineIndex, type Diagnostic, type Span } from "../diagnostics.js";
+import { clip, error, LineIndex, type Diagnostic, type Span } from "../diagnostics.js";
 import type { SegqlDocument } from "./ast.js";
 import { LIMITS, offsetPastBytes, resolveLimits, utf8Length, type LimitOptions, type Limits } from "./limits.js";
 import { lex } from "./lexer.js";
@@ -47,9 +47,9 @@ export function parse(text: string, options: ParseOptions = {}): ParseResult {
   const cap = limits.syntaxErrors;
   // Only the first errors become diagnostics: garbage can hold one per character.
   const diagnostics: Diagnostic[] = lexed.errors.length === 0 ? [] : lexed.errors.slice(0, cap + 1).map((e) => {
-    const ch = text.slice(e.offset, e.offset + 1);
+    const ch = String.fromCodePoint(text.codePointAt(e.offset)!);
     return error("unexpected-character", lines.span(e.offset, e.offset + (e.length || 1)),
-      `unexpected character '${ch}'${ch === '"' || ch === "'" ? "" : hintForCharacter(ch)}`);
+      `unexpected character ${shownCharacter(ch)}${ch === '"' || ch === "'" ? "" : hintForCharacter(ch)}`);
   });
   const tokens = lexed.tokens;
   const endSpan: Span = { start: text.length, end: text.length, line: lexed.endLine, column: lexed.endColumn };
@@ -113,6 +113,38 @@ function refuseTooLarge(text: string, past: number, maxBytes: number): ParseResu
     `(passed here); split it into several files, or raise the limit (maxInputBytes, --max-input-bytes)`);
   const span: Span = { start: 0, end: text.length, line: 1, column: 1 };
   return { document: emptyDocument(span), diagnostics: [diagnostic], tokens: [] };
+}
+
+/** Characters a message cannot show as themselves: controls, invisible ones, spaces, half a surrogate pair. */
+const UNSHOWABLE = /^[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Z}]$/u;
+
+/**
+ * Names of the invisible characters that get pasted into conditions from documents and chats, with what to
+ * do (a no-break space and a byte order mark are read as spaces already: lexer.ts `isSpace`).
+ */
+const INVISIBLE_NAMES: Record<string, string> = {
+  "\u200b": "a zero-width space: delete it",
+  "\u200c": "a zero-width non-joiner: delete it",
+  "\u200d": "a zero-width joiner: delete it",
+  "\u2060": "a word joiner: delete it",
+  "\u00ad": "a soft hyphen: delete it",
+  "\u2028": "a line separator: use a line break",
+  "\u2029": "a paragraph separator: use a line break",
+  "\u202f": "a narrow no-break space: type a plain space",
+  "\u2007": "a figure space: type a plain space",
+  "\u3000": "an ideographic space: type a plain space",
+};
+
+/**
+ * One character (a whole code point: an emoji is one) as a message shows it: in quotes, or, when it would
+ * not show or would break the message's text (half of a surrogate pair cannot be written as UTF-8 or
+ * strict JSON), as its code point, named when it is a usual invisible one.
+ */
+function shownCharacter(ch: string): string {
+  if (!UNSHOWABLE.test(ch)) return `'${ch}'`;
+  const code = `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
+  const name = INVISIBLE_NAMES[ch];
+  return name ? `${code} (${name})` : code;
 }
 
 function hintForCharacter(ch: string): string {
@@ -261,7 +293,7 @@ function isReal(t: IToken | undefined): t is IToken {
 
 function show(t: IToken | undefined): string {
   if (!isReal(t)) return "the end of the input";
-  const image = t.image.length > 24 ? `${t.image.slice(0, 21)}...` : t.image;
+  const image = clip(t.image, 24, "...");
   return `'${image}'`;
 }
 

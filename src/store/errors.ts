@@ -20,7 +20,7 @@
  *
  * Anything else thrown by a store operation is a bug (HTTP 500, CLI exit 3).
  */
-import type { Diagnostic } from "../diagnostics.js";
+import { clip, type Diagnostic } from "../diagnostics.js";
 import type { ContactConflict, Segment, SegmentId, SegmentSummary } from "./types.js";
 
 /** Stable codes of store errors. */
@@ -109,7 +109,7 @@ export class ContactChangedError extends StoreError {
 function shownValue(v: unknown): string {
   if (v === null || v === undefined) return "empty";
   const text = JSON.stringify(v) ?? String(v);
-  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
+  return clip(text, 81);
 }
 
 /** A segment cannot be deleted (or made unreadable) while other segments read it through `in segment`. */

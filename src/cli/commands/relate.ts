@@ -9,7 +9,7 @@ import { relate, type RelateResult, type RelateWitness } from "../../analysis/in
 import { check } from "../../checker/index.js";
 import type { TypedSegment } from "../../checker/typed-ast.js";
 import { parseDate, parseTimestamp } from "../../checker/time.js";
-import type { Diagnostic } from "../../diagnostics.js";
+import { clip, type Diagnostic } from "../../diagnostics.js";
 import { parse, type SegmentDeclaration } from "../../parser/index.js";
 import type { Schema } from "../../schema/schema.js";
 import { CliError, EXIT, parseArgs, type Io, type OptionSpec, type ParsedArgs } from "../io.js";
@@ -160,7 +160,7 @@ export async function readOperands(parsed: ParsedArgs & { files: string[] }, sch
     const errors = [...result.diagnostics, ...checked.diagnostics].filter((d) => d.severity === "error");
     say(input, errors);
     if (errors.length > 0) continue;
-    if (checked.segments.length !== 1 || !result.document.bare) throw new CliError(`expected a condition, found segment declarations in '${input.text.slice(0, 60)}' (put them in a file, -f, and pick one with --segment)`);
+    if (checked.segments.length !== 1 || !result.document.bare) throw new CliError(`expected a condition, found segment declarations in '${clip(input.text, 60, "")}' (put them in a file, -f, and pick one with --segment)`);
     operands.push({ label: input.text, segment: checked.segments[0]! });
   }
   if (problems.length > 0) {

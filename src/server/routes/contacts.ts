@@ -4,6 +4,7 @@
  * and the membership changes they caused come back in the response (and are in the change feed).
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { clip } from "../../diagnostics.js";
 import { InvalidInputError, NotFoundError, UnknownKeysError, type DeletedContacts, type Store, type UpsertContactsOptions } from "../../store/index.js";
 import { exportContacts, InvalidExpressionError, MEMBER_EXPORT_TYPES } from "../../store/index.js";
 import { filterProblem, searchContacts } from "../contact-search.js";
@@ -103,7 +104,7 @@ async function readContactChanges(store: Store, key: string, q: { before?: numbe
 
 /** The name of an export's file: what it holds, in words a file list shows. */
 export function contactExportFileName(search: string, filter: string, format: string): string {
-  const found = search !== "" ? ` matching ${search.length > 40 ? `${search.slice(0, 40)}…` : search}` : "";
+  const found = search !== "" ? ` matching ${clip(search, 41)}` : "";
   return `contacts${found}${filter !== "" ? " (filtered)" : ""}.${format}`;
 }
 
