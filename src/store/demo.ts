@@ -93,7 +93,7 @@ export function demoSchema(): Schema {
 const SEGMENTS: (CreateSegmentInput & { name: string })[] = [
   { name: "Fiber churners", kind: "dynamic", description: "Telco customers on fiber who left.", expression: 'internet_service = "Fiber optic" and churn' },
   { name: "Loyal on contract", kind: "dynamic", description: "Two years or more on a one- or two-year contract.", expression: 'contract in ("One year", "Two year") and tenure >= 24' },
-  { name: "Signed up this year", kind: "dynamic", description: "Relative time: refreshed on the schedule.", expression: "signed_up_at within last 1 year" },
+  { name: "Signed up in the last year", kind: "dynamic", description: "Relative time: refreshed on the schedule.", expression: "signed_up_at within last 1 year" },
   { name: "Big UK spenders", kind: "dynamic", description: "UK shop customers who bought for more than £5,000.", expression: 'country = "United Kingdom" and (performed "Purchase" with sum of amount > 5000)' },
   { name: "Frequent refunders", kind: "dynamic", description: "Shop customers with three refunds or more.", expression: 'performed "Refund" at least 3 times' },
   { name: "VIP list", kind: "static", description: "Hand-picked accounts (a static list).", members: ["12346", "12350", "17850", "7590-VHVEG", "5575-GNVDE", "3668-QPYBK", "9237-HQITU"] },

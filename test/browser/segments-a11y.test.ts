@@ -470,7 +470,7 @@ describe.skipIf(!hasChromium)(`segments web app: accessibility audit with axe-co
     found.push(...(await auditThemes(page, "restore under another name dialog")));
     await page.keyboard.press("Escape");
     await server.store.deleteSegment(taker.id, { force: true });
-    const s = await byName("Signed up this year");
+    const s = await byName("Signed up in the last year");
     await page.goto(`${server.url}#/segments/${s.id}`);
     await page.getByTestId("convert").click();
     await page.getByTestId("convert-dialog").waitFor();

@@ -302,7 +302,7 @@ describe.skipIf(!hasChromium)(`segments web app: managing segments (Chromium) ${
   });
 
   it("makes a dynamic segment static after confirmation, and not from a page someone else's change made stale", async () => {
-    const s = (await server.store.listSegments({ search: "Signed up this year" })).items[0]!;
+    const s = (await server.store.listSegments({ search: "Signed up in the last year" })).items[0]!;
     const before = (await server.store.members(s.id, { limit: 1000 })).items.map((c) => String(c["customer_id"]));
     await page.goto(`${server.url}#/segments/${s.id}`);
     await page.getByTestId("members-table").waitFor();
