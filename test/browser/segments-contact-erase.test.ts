@@ -75,7 +75,7 @@ describe.skipIf(!hasChromium)(`segments web app: erasing a contact (Chromium) ${
     expect(erased.slice(0, ownRows.length)).toEqual(ownRows.map((c) => ({ ...c, key: "" })));
     expect(erased.length).toBe(ownRows.length + before.segments.length);
     const toast = await page.locator(".toast").last().textContent();
-    expect(toast).toContain(`Deleted “${key}” and its ${before.eventCount.toLocaleString("en-US")} events and erased its history; it left `);
+    expect(toast).toContain(`Deleted “${key}” and its ${before.eventCount.toLocaleString("en-US")} events, and erased its history; it left `);
 
     // The segment's feed shows the exit without a key.
     const vip = await segmentNamed("VIP list");
