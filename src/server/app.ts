@@ -90,8 +90,19 @@ function zodIssues(target: string, issues: readonly ZodIssueLike[]) {
   return issues
     .flatMap((i) => unionIssues(i))
     .slice(0, 100)
-    .map((i) => ({ in: where, path: jsonPath(i.path), code: i.code, message: i.message }));
+    .map((i) => ({ in: where, path: jsonPath(i.path), code: i.code, message: plainMessage(i.message) }));
 }
+
+/** zod's type message in the API's own words: `Invalid input: expected number, received string` → `expected a number, found a string`. */
+function plainMessage(message: string): string {
+  const m = /^Invalid input: expected (\w+), received (\w+)$/.exec(message);
+  if (!m) return message;
+  const a = (type: string) => (type === "undefined" ? "nothing" : type === "null" ? "null" : `${/^[aeiou]/.test(type) ? "an" : "a"} ${type}`);
+  return m[2] === "undefined" ? `expected ${a(m[1]!)}, found nothing (required)` : `expected ${a(m[1]!)}, found ${a(m[2]!)}`;
+}
+
+/** Issues shown in a problem's `detail`; all of them (up to 100) are in its `issues`. */
+const DETAIL_ISSUES = 3;
 
 /**
  * A union's "Invalid input" said as what is wrong: the issues of the alternative the value was meant for
@@ -131,8 +142,9 @@ export function createApp(options: AppOptions): OpenAPIHono {
     defaultHook: (result, c) => {
       if (result.success) return;
       const issues = zodIssues(result.target, result.error.issues);
-      const first = issues[0];
-      const detail = first ? `${first.in}${first.path ? ` ${first.path}` : ""}: ${first.message}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ""}` : "invalid request";
+      const shown = issues.slice(0, DETAIL_ISSUES).map((i) => `${i.in}${i.path ? ` ${i.path}` : ""}: ${i.message}`);
+      const more = issues.length - shown.length;
+      const detail = shown.length > 0 ? `${shown.join("; ")}${more > 0 ? ` (and ${more} more in issues)` : ""}` : "invalid request";
       return problemResponse({ ...problem("invalid-request", detail, { issues }), instance: c.req.path });
     },
   });

@@ -89,13 +89,13 @@ describe.each(BACKENDS)("POST /api/diff on %s", (backend) => {
     const zero = expectProblem(await diff({ segmentId: id, version: 0 }, { segmentId: id }), 400, "invalid-request");
     expect(zero.issues).toEqual([expect.objectContaining({ path: "old.version", message: expect.stringContaining(">=1") })]);
     const text = expectProblem(await diff({ segmentId: id }, { segmentId: id, version: "1" }), 400, "invalid-request");
-    expect(text.detail).toBe("body new.version: Invalid input: expected number, received string");
+    expect(text.detail).toBe("body new.version: expected a number, found a string");
     const extra = expectProblem(await diff({ expression: "ltv > 1", version: 1 }, { segmentId: id }), 400, "invalid-request");
     expect(extra.detail).toContain('Unrecognized key: "version"');
     const empty = expectProblem(await diff({}, { segmentId: id }), 400, "invalid-request");
     expect(empty.detail).toBe('body old: Invalid input: expected an object with "expression" or with "segmentId"');
     const scalar = expectProblem(await diff(3, { segmentId: id }), 400, "invalid-request");
-    expect(scalar.detail).toBe("body old: Invalid input: expected object, received number");
+    expect(scalar.detail).toBe("body old: expected an object, found a number");
   });
 
   it("an older version that reads a segment since deleted cannot be read today: 422 naming the segment", async () => {

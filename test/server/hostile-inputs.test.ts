@@ -56,12 +56,22 @@ describe("hostile inputs", () => {
       const r = await api.call("PATCH", `/api/segments/${id}`, { json: { description: "x" }, headers: { "If-Match": tag } });
       const p = expectProblem(r, 412, "stale-version");
       expect(p.detail).not.toMatch(/not 0\b/);
-      expect(p.detail).toContain(JSON.stringify(tag));
+      expect(p.detail).toContain(`the If-Match header (${tag}) names no version`);
       expect(p.detail).toMatch(/"v1"/); // the tag to send
       expect(r.headers.get("etag")).toBe('"v1"');
     }
     // The segment is untouched.
     expect((await api.call("GET", `/api/segments/${id}`)).body.description).toBe("");
+  });
+
+  it("a body with several wrong values names the first three in the detail, in plain words, and all in issues", async () => {
+    const r = await api.call("POST", "/api/segments", { json: { name: 1, kind: "dynamic", expression: 2, description: 3, tags: 4, color: 5 } });
+    const p = expectProblem(r, 400, "invalid-request");
+    const issues = p["issues"] as { path: string; message: string }[];
+    expect(issues.length).toBeGreaterThan(3);
+    expect(p.detail).toBe(`${issues.slice(0, 3).map((i) => `body ${i.path}: ${i.message}`).join("; ")} (and ${issues.length - 3} more in issues)`);
+    expect(issues.find((i) => i.path === "name")!.message).toBe("expected a string, found a number");
+    expect(p.detail).not.toContain("Invalid input");
   });
 
   it("the OpenAPI document gives the expression limit the routes apply (100,000 characters), and a longer one is a 400 on the field", async () => {

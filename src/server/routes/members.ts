@@ -70,7 +70,7 @@ async function memberKeys(c: Context, store: Store, json: { keys?: string[]; ski
   if (format === null) {
     if (json.keys === undefined) {
       throw new ProblemError("invalid-request", "send the keys as JSON {\"keys\": [...]}, or a CSV (text/csv) or JSON Lines (application/x-ndjson) list", {
-        issues: [{ in: "body", path: "keys", code: "invalid_type", message: "Invalid input: expected array, received undefined" }],
+        issues: [{ in: "body", path: "keys", code: "invalid_type", message: "expected an array, found nothing (required)" }],
       });
     }
     if (query.header !== undefined) {

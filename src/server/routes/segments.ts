@@ -5,6 +5,7 @@
  */
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { clip } from "../../diagnostics.js";
 import { ConflictError, type Segment, type SegmentId, type SegmentOrder, type Store } from "../../store/index.js";
 import { unwrapCursor, wrapCursor } from "../cursor.js";
 import { parseIfMatch, segmentEtag, versionOfTag } from "../etag.js";
@@ -58,7 +59,7 @@ export async function expectedVersion(c: Context, store: Store, id: SegmentId, c
   if (versions.includes(current.version)) return current.version;
   if (versions.length > 0) throw await staleProblem(store, new ConflictError(versions[0]!, current), changes);
   // Weak tags (never matching), or tags of no version this server made: said as such, not as "version 0".
-  const detail = `If-Match ${JSON.stringify(header.slice(0, 100))} names no version of segment #${current.id} ${JSON.stringify(current.name)}; its current version's tag is ${segmentEtag(current.version)} (weak tags, W/"…", never match): reload it and apply your change again`;
+  const detail = `the If-Match header (${clip(header, 100)}) names no version of segment #${current.id} ${JSON.stringify(current.name)}; its current version's tag is ${segmentEtag(current.version)} (weak tags, W/"…", never match): reload it and apply your change again`;
   throw await staleProblem(store, new ConflictError(0, current), changes, detail);
 }
 
