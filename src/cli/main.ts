@@ -22,17 +22,20 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<unknown> }
   lsp: { summary: "run the language server (segql lsp --stdio)", load: () => import("./commands/lsp.js") },
   serve: { summary: "serve the segments HTTP API (and the web app)", load: () => import("./commands/serve.js") },
   segments: { summary: "saved segments in a store: list, create, edit, preview, members, …", load: () => import("./commands/segments.js") },
-  import: { summary: "import contacts or events into a store (CSV, JSONL, Parquet)", load: () => import("./commands/import.js") },
-  contacts: { summary: "one contact (show), the segments it entered and left (history), delete contacts", load: () => import("./commands/contacts.js") },
+  import: { summary: "import contacts or events into a store (CSV, JSON Lines, JSON, Parquet), list past imports", load: () => import("./commands/import.js") },
+  contacts: { summary: "one contact (show), the segments it entered and left (history), delete, export", load: () => import("./commands/contacts.js") },
   schema: { summary: "propose a schema for a contacts file (schema infer FILE)", load: () => import("./commands/schema.js") },
 };
+
+/** The column of the commands' summaries: the longest name and two spaces (as `segql <command> --help` lists options). */
+const NAME_WIDTH = Math.max(...Object.keys(COMMANDS).map((name) => name.length)) + 2;
 
 const USAGE = `segql: a segment language for CRM audiences
 
 usage: segql <command> [options]
 
 commands:
-${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(9)}${c.summary}`).join("\n")}
+${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(NAME_WIDTH)}${c.summary}`).join("\n")}
 
 Run 'segql <command> --help' for a command's options.`;
 

@@ -89,7 +89,7 @@ describe("segql segments / import / schema", { timeout: 60_000 }, () => {
     const file = `${tmp.dir}/everyone.jsonl`;
     const out = await run("segments", "export", "Everyone", "--out", file);
     expect(out).toMatchObject({ code: 0, stdout: "" });
-    expect(out.stderr).toMatch(/^exported 3 members of #\d+ {2}Everyone .* to .*everyone\.jsonl \(JSON Lines\)$/);
+    expect(out.stderr).toBe(`exported 3 members of #${/#(\d+)/.exec(out.stderr)![1]} Everyone to ${file} (JSON Lines)`);
     expect(readFileSync(file, "utf8")).toBe('{"id":"a","plan":"Pro","ltv":1200}\n{"id":"b","plan":"Free","ltv":10}\n{"id":"c","plan":"Pro","ltv":null}\n');
     const copy = `${tmp.dir}/copy.duckdb`;
     expect((await segql(["import", "contacts", file, "--schema", schema, "--db", copy])).code).toBe(0);

@@ -103,7 +103,7 @@ export async function run(args: string[], io: Io): Promise<number> {
         return lines.join("\n");
       });
       return EXIT.ok;
-    });
+    }, { key: "KEY" });
   }
   const limitText = options["limit"];
   if (limitText !== undefined && (typeof limitText !== "string" || !/^[1-9]\d{0,5}$/.test(limitText))) throw new CliError(`--limit: a whole number from 1, found '${String(limitText)}'`);
@@ -113,7 +113,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     const names = new Map((await allSegmentNames(store)).map((s) => [s.id, s.name]));
     print(items, () => (items.length === 0 ? `${printable(key)} has not entered or left a segment` : items.map((c) => `${c.at}  ${c.change === "entered" ? "entered" : "left   "}  #${c.segmentId} ${printable(names.get(c.segmentId) ?? "(deleted)")}`).join("\n")));
     return EXIT.ok;
-  });
+  }, { key: "KEY" });
 }
 
 /**
@@ -142,7 +142,7 @@ async function exportCommand(options: Record<string, string | true>, positional:
     if (options["json"] === true) io.out(JSON.stringify({ file: out, format, contacts, ...(search !== undefined ? { search } : {}), ...(filter !== undefined ? { filter } : {}) }, null, 2));
     else io.err(`exported ${plural(contacts, "contact")} to ${out} (${format === "csv" ? "CSV" : "JSON Lines"})`);
     return EXIT.ok;
-  });
+  }, { search: "--search", format: "--format" });
 }
 
 /** The contact's latest `limit` changes, newest first. */

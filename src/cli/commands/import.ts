@@ -78,7 +78,7 @@ export async function run(args: string[], io: Io): Promise<number> {
       progress?.done();
       throw e;
     }
-  });
+  }, { by: "--by", format: "--format" });
 }
 
 /** `segql import history [IMPORT]`: the latest imports, or one with its bad rows. */

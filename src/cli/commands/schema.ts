@@ -31,15 +31,23 @@ export async function run(args: string[], io: Io): Promise<number> {
   const num = (name: string, fallback: number) => {
     const v = options[name];
     if (v === undefined) return fallback;
-    if (typeof v !== "string" || !/^\d+$/.test(v)) throw new CliError(`--${name}: expected a whole number`);
+    if (typeof v !== "string" || !/^\d+$/.test(v)) throw new CliError(`--${name}: expected a whole number, found '${String(v)}'`);
     return Number(v);
   };
   const sample = Math.max(1, num("sample", 10_000));
+  const maxEnumValues = num("max-enum", 20);
+  if (options["table"] === "") throw new CliError("--table: a table name cannot be empty");
   const { rows, text } = await readSample(file, sample);
   if (rows.length === 0) throw new CliError(`${file}: no rows to infer from`);
+  // A key that is no column would give a schema that no import of this file can use.
+  const key = options["key"];
+  if (typeof key === "string" && !rows.some((r) => Object.hasOwn(r, key))) {
+    const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+    throw new CliError(`--key: ${file} has no column ${JSON.stringify(key)} (it has ${columns.slice(0, 20).map((c) => JSON.stringify(c)).join(", ")}${columns.length > 20 ? ", …" : ""})`);
+  }
   const result = inferSchema(rows, {
     text,
-    maxEnumValues: num("max-enum", 20),
+    maxEnumValues,
     ...(typeof options["table"] === "string" ? { table: options["table"] } : {}),
     ...(typeof options["key"] === "string" ? { key: options["key"] } : {}),
   });

@@ -5,7 +5,7 @@
  */
 import { existsSync, rmSync } from "node:fs";
 import { renderDiagnostics } from "../../diagnostics.js";
-import type { DeletedSegment, Store, Segment, StoreError as StoreErrorType } from "../../store/index.js";
+import type { ConditionCount, DeletedSegment, Store, Segment, StoreError as StoreErrorType } from "../../store/index.js";
 import { SqlCompileError } from "../../compiler/sql/index.js";
 import { printable } from "../inputs.js";
 import { CliError, EXIT, parseArgs, readInputFile, type Io, type OptionSpec } from "../io.js";
@@ -60,8 +60,9 @@ options:
   -h, --help            show this help
 
 Exit status: 0 done, 1 a problem with the input (an expression with errors, a name taken, a stale
-version, unknown keys, a refused delete), 2 usage error (unknown option, missing file, database in use),
-3 internal error. create, edit and preview print the static analysis's warnings on stderr (exit 0).
+version, unknown keys, a refused delete), 2 usage error (unknown option, a bad option value such as
+--limit 0 or --sort on no field, missing file, database in use), 3 internal error. create, edit and
+preview print the static analysis's warnings on stderr (exit 0).
 
 Examples:
   segql segments create "High value" 'lifetime_value > 1000' --schema schema.json
@@ -143,8 +144,13 @@ export async function openCliStore(options: Record<string, string | true>): Prom
  * Runs `fn` with a store and closes it. Store errors become a message and exit 1 (the input's fault), or
  * exit 2 when they are about the database (held by another process, newer, another schema, a write-back
  * journal it refuses), closing included; an expression with errors prints its diagnostics like `segql check`.
+ *
+ * `flags` maps the store's names for values that came from the command line (`orderBy`, `at`, `limit`)
+ * to what the user typed (`--sort`, `--at`, `--limit`, `NAME`): the store's refusal of such a value is a
+ * usage error (exit 2) said by its flag, as the CLI's own checks of option values are, never by the API's
+ * property name.
  */
-export async function withStore(options: Record<string, string | true>, io: Io, fn: (store: Store) => Promise<number>): Promise<number> {
+export async function withStore(options: Record<string, string | true>, io: Io, fn: (store: Store) => Promise<number>, flags: Readonly<Record<string, string>> = {}): Promise<number> {
   const { StoreError, InvalidExpressionError, InvalidInputError } = await import("../../store/index.js");
   let store: Store;
   try {
@@ -176,31 +182,46 @@ export async function withStore(options: Record<string, string | true>, io: Io, 
     // The database's state, not the command's input: as when it cannot be opened.
     return STARTUP_CODES.has(e.code) ? EXIT.usage : EXIT.problems;
   };
+  /** The store's refusal of values that all came from `flags`, as a usage error naming them; else null. */
+  const flagError = (e: unknown): CliError | null => {
+    if (!(e instanceof InvalidInputError) || e.problems.length === 0 || !e.problems.every((p) => Object.hasOwn(flags, p.path))) return null;
+    const said = e.problems.map((p) => {
+      const flag = flags[p.path]!;
+      const given = flag.startsWith("--") ? options[flag.slice(2)] : undefined;
+      const quoted = typeof given === "string" && (given === "" || p.message.includes(`"${given}"`) || p.message.includes(JSON.stringify(given)));
+      const shown = typeof given === "string" && given.length > 40 ? `${given.slice(0, 40)}…` : given;
+      return `${flag}: ${p.message}${typeof shown === "string" && !quoted ? `, found '${printable(shown)}'` : ""}`;
+    });
+    return new CliError(said.join("; "), { cause: e });
+  };
   let status: number = EXIT.ok;
-  let bug: { error: unknown } | null = null;
+  // What goes on up once the store is closed: a usage error, or a bug.
+  let thrown: { error: unknown } | null = null;
   try {
     status = await fn(store);
   } catch (e) {
-    if (e instanceof StoreError) status = refused(e);
+    const usage = flagError(e);
+    if (usage) thrown = { error: usage };
+    else if (e instanceof StoreError) status = refused(e);
     else if (e instanceof SqlCompileError) {
       // An expression that checks but that SQL cannot hold (before 0000-01-01, within last 99999 years):
       // the input's fault, said as `segql compile` says it.
       if (options["json"] === true) io.out(JSON.stringify({ error: "sql-compile", message: e.message }, null, 2));
       else io.err(`error: the expression cannot be run in SQL: ${e.message}`);
       status = EXIT.problems;
-    } else bug = { error: e };
+    } else thrown = { error: e };
   }
   // Closing applies what is pending and can be refused too (a write-back journal the database refuses):
   // said like any refusal, never as a crash. The store is closed whatever happened before.
   try {
     await store.close();
   } catch (e) {
-    if (!bug) {
+    if (!thrown) {
       const closing = refused(e);
       if (status === EXIT.ok) status = closing;
     }
   }
-  if (bug) throw bug.error;
+  if (thrown) throw thrown.error;
   return status;
 }
 
@@ -321,6 +342,26 @@ const COMMAND_OPTIONS: Record<string, OptionSpec> = {
 };
 
 /**
+ * Per command, the store's names for values given on the command line (its errors say `orderBy`, the user
+ * typed `--sort`): see `withStore`.
+ */
+const STORE_NAMES_OF_FLAGS: Record<string, Record<string, string>> = {
+  list: { kind: "--kind", search: "--search" },
+  create: { name: "NAME", description: "--description" },
+  edit: { name: "--name", description: "--description", expectedVersion: "--expected-version" },
+  duplicate: { name: "--name" },
+  delete: { expectedVersion: "--expected-version" },
+  deleted: { search: "--search" },
+  restore: { name: "--name" },
+  purge: { olderThanMs: "--older-than" },
+  members: { orderBy: "--sort", limit: "--limit", at: "--at" },
+  preview: { orderBy: "--sort", limit: "--limit", dialect: "--dialect" },
+  diff: { "old.version": "--from", "new.version": "--to" },
+  changes: { since: "--since", limit: "--limit" },
+  why: { key: "KEY" },
+};
+
+/**
  * The static analysis's warnings about an expression just saved or previewed (parts that never match,
  * always hold or add nothing), on stderr as `segql check` prints them; they do not change the exit status.
  */
@@ -342,11 +383,12 @@ export async function run(args: string[], io: Io): Promise<number> {
   const tooMany = (max: number) => {
     if (positional.length > max) throw new CliError(`unexpected argument '${positional[max]}'`);
   };
+  const withFlaggedStore = (fn: (store: Store) => Promise<number>) => withStore(options, io, fn, { by: "--by", ...STORE_NAMES_OF_FLAGS[command] });
 
   switch (command) {
     case "list":
       tooMany(0);
-      return withStore(options, io, async (store) => {
+      return withFlaggedStore(async (store) => {
         const kind = str(options, "kind");
         if (kind !== undefined && kind !== "static" && kind !== "dynamic") throw new CliError("--kind: static or dynamic");
         const items: Segment[] = [];
@@ -361,7 +403,7 @@ export async function run(args: string[], io: Io): Promise<number> {
       });
     case "show":
       tooMany(1);
-      return withStore(options, io, async (store) => {
+      return withFlaggedStore(async (store) => {
         const s = await find(store, positional[0]);
         const versions = options["versions"] === true ? await store.segmentVersions(s.id) : undefined;
         print(versions ? { ...s, versions } : s, () => {
@@ -389,7 +431,7 @@ export async function run(args: string[], io: Io): Promise<number> {
       const isStatic = options["static"] === true;
       const expression = isStatic ? undefined : expressionOf(options, positional[1], true);
       if (isStatic && positional[1] !== undefined) throw new CliError("a static segment has no expression (use --members FILE or --freeze EXPRESSION)");
-      return withStore(options, io, async (store) => {
+      return withFlaggedStore(async (store) => {
         const members = str(options, "members") !== undefined ? await keysFromFile(str(options, "members")!, store.schema.key) : undefined;
         const description = str(options, "description");
         const s = await store.createSegment(
@@ -410,7 +452,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     }
     case "edit":
       tooMany(2);
-      return withStore(options, io, async (store) => {
+      return withFlaggedStore(async (store) => {
         let s = await find(store, positional[0]);
         const expression = expressionOf(options, positional[1], false);
         const expectedVersion = intOption(options, "expected-version");
@@ -428,7 +470,7 @@ export async function run(args: string[], io: Io): Promise<number> {
       });
     case "duplicate":
       tooMany(1);
-      return withStore(options, io, async (store) => {
+      return withFlaggedStore(async (store) => {
         const s = await find(store, positional[0]);
         const copy = await store.duplicateSegment(s.id, { by, ...(str(options, "name") !== undefined ? { name: str(options, "name")! } : {}) });
         print(copy, () => `created ${summary(copy)}`);
@@ -436,23 +478,27 @@ export async function run(args: string[], io: Io): Promise<number> {
       });
     case "delete":
       tooMany(1);
-      return withStore(options, io, async (store) => {
+      return withFlaggedStore(async (store) => {
         const s = await find(store, positional[0]);
         const expectedVersion = intOption(options, "expected-version");
-        await store.deleteSegment(s.id, { force: options["force"] === true, by, ...(expectedVersion !== undefined ? { expectedVersion } : {}) });
+        await store.deleteSegment(s.id, { force: options["force"] === true, by, ...(expectedVersion !== undefined ? { expectedVersion } : {}) }).catch((e: unknown) => {
+          // The store says "delete with force" (the API's force=true): here it is a flag.
+          if ((e as StoreErrorType).code === "referenced") (e as Error).message = (e as Error).message.replace("delete with force", "delete with --force");
+          throw e;
+        });
         print({ deleted: { id: s.id, name: s.name } }, () => `deleted #${s.id} ${s.name} (in the trash: segql segments restore ${s.id} brings it back)`);
         return EXIT.ok;
       });
     case "deleted":
       tooMany(0);
-      return withStore(options, io, async (store) => {
+      return withFlaggedStore(async (store) => {
         const items = await allDeleted(store, str(options, "search"));
         print(items, () => (items.length === 0 ? "the trash is empty" : items.map(deletedSummary).join("\n")));
         return EXIT.ok;
       });
     case "restore":
       tooMany(1);
-      return withStore(options, io, async (store) => {
+      return withFlaggedStore(async (store) => {
         const d = await findDeleted(store, positional[0]);
         const name = str(options, "name");
         const s = await store.restoreSegment(d.id, { by, ...(name !== undefined ? { name } : {}) }).catch((e: unknown) => {
@@ -471,14 +517,14 @@ export async function run(args: string[], io: Io): Promise<number> {
         if (given.length > 1) throw new CliError(`give one of DELETED, --older-than AGE or --all (found ${given.join(" and ")})`);
         if (given.length === 1 && given[0] !== "DELETED") {
           const olderThanMs = olderThan !== undefined ? parseAge(olderThan, "--older-than")! : undefined;
-          return withStore(options, io, async (store) => {
+          return withFlaggedStore(async (store) => {
             const purged = await store.emptyTrash({ by, ...(olderThanMs !== undefined ? { olderThanMs } : {}) });
             const ids = purged.map((d) => ({ id: d.id, name: d.name }));
             print({ purged: ids }, () => (purged.length === 0 ? `nothing to purge${olderThan !== undefined ? ` (nothing deleted more than ${olderThan} ago)` : " (the trash is empty)"}` : purged.map((d) => `purged #${d.id} ${d.name} for good`).join("\n")));
             return EXIT.ok;
           });
         }
-        return withStore(options, io, async (store) => {
+        return withFlaggedStore(async (store) => {
           const d = await findDeleted(store, positional[0]);
           await store.purgeDeletedSegment(d.id, { by });
           print({ purged: [{ id: d.id, name: d.name }] }, () => `purged #${d.id} ${d.name} for good`);
@@ -487,7 +533,7 @@ export async function run(args: string[], io: Io): Promise<number> {
       }
     case "members":
       tooMany(1);
-      return withStore(options, io, async (store) => {
+      return withFlaggedStore(async (store) => {
         const s = await find(store, positional[0]);
         const edits = (["add", "remove", "add-file", "remove-file"] as const).filter((k) => options[k] !== undefined);
         if (edits.length > 1) throw new CliError(`give one of --add, --remove, --add-file, --remove-file (found ${edits.map((e) => `--${e}`).join(", ")})`);
@@ -517,7 +563,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     case "preview": {
       tooMany(1);
       const expression = expressionOf(options, positional[0], true)!;
-      return withStore(options, io, async (store) => {
+      return withFlaggedStore(async (store) => {
         const target = str(options, "for") !== undefined ? await find(store, str(options, "for")) : null;
         const dialect = str(options, "dialect");
         const { DIALECT_NAMES } = await import("../../compiler/sql/index.js");
@@ -532,8 +578,9 @@ export async function run(args: string[], io: Io): Promise<number> {
         });
         print(p, () => {
           const lines = [`${p.count.toLocaleString("en-US")} contact${p.count === 1 ? "" : "s"} match (now = ${p.now})`, "", "conditions:"];
-          for (const c of p.conditions) lines.push(`  ${"  ".repeat(c.depth)}${c.count.toLocaleString("en-US").padStart(9)}  ${c.text.replace(/\s+/g, " ")}`);
-          if (p.impact) lines.push("", `if saved as "${target!.name}": ${p.impact.before} → ${p.impact.after} members; +${p.impact.entering} entering${p.impact.enteringKeys.length ? ` (${p.impact.enteringKeys.join(", ")}${p.impact.entering > p.impact.enteringKeys.length ? ", …" : ""})` : ""}, -${p.impact.leaving} leaving${p.impact.leavingKeys.length ? ` (${p.impact.leavingKeys.join(", ")}${p.impact.leaving > p.impact.leavingKeys.length ? ", …" : ""})` : ""}`);
+          lines.push(...conditionLines(p.conditions));
+          const n = (x: number) => x.toLocaleString("en-US");
+          if (p.impact) lines.push("", `if saved as "${target!.name}": ${n(p.impact.before)} → ${n(p.impact.after)} members; +${n(p.impact.entering)} entering${p.impact.enteringKeys.length ? ` (${p.impact.enteringKeys.join(", ")}${p.impact.entering > p.impact.enteringKeys.length ? ", …" : ""})` : ""}, -${n(p.impact.leaving)} leaving${p.impact.leavingKeys.length ? ` (${p.impact.leavingKeys.join(", ")}${p.impact.leaving > p.impact.leavingKeys.length ? ", …" : ""})` : ""}`);
           if (p.contacts.length) lines.push("", `first ${p.contacts.length}:`, ...p.contacts.map((c) => `  ${contactLine(c, store.schema.key)}`));
           lines.push("", `SQL (${p.sql.dialect}):`, p.sql.text);
           return lines.join("\n");
@@ -548,7 +595,7 @@ export async function run(args: string[], io: Io): Promise<number> {
       const format = str(options, "format") ?? (out !== undefined && /\.(jsonl|ndjson)$/i.test(out) ? "jsonl" : "csv");
       if (format !== "csv" && format !== "jsonl") throw new CliError(`--format: csv or jsonl, found '${format}'`);
       if (format === "jsonl" && options["raw"] === true) throw new CliError("--raw is for CSV (JSON Lines is always as stored)");
-      return withStore(options, io, async (store) => {
+      return withFlaggedStore(async (store) => {
         const s = await find(store, positional[0]);
         const { exportMembers } = await import("../../store/index.js");
         let members = 0;
@@ -558,7 +605,7 @@ export async function run(args: string[], io: Io): Promise<number> {
           return EXIT.ok;
         }
         await writeWhole(out, chunks);
-        const summaryLine = `exported ${members} member${members === 1 ? "" : "s"} of ${summary(s)} to ${out} (${format === "csv" ? "CSV" : "JSON Lines"})`;
+        const summaryLine = `exported ${members.toLocaleString("en-US")} member${members === 1 ? "" : "s"} of #${s.id} ${s.name} to ${out} (${format === "csv" ? "CSV" : "JSON Lines"})`;
         if (json) io.out(JSON.stringify({ segment: s.id, file: out, format, members }, null, 2));
         else io.err(summaryLine);
         return EXIT.ok;
@@ -569,7 +616,7 @@ export async function run(args: string[], io: Io): Promise<number> {
       const expression = expressionOf(options, positional[1], false);
       if (expression !== undefined && options["to"] !== undefined) throw new CliError("give --to or an EXPRESSION to compare with, not both");
       const steps = parseSteps(str(options, "steps"));
-      return withStore(options, io, async (store) => {
+      return withFlaggedStore(async (store) => {
         const s = await find(store, positional[0]);
         const to = intOption(options, "to");
         const given = intOption(options, "from");
@@ -594,7 +641,7 @@ export async function run(args: string[], io: Io): Promise<number> {
       });
     }
     case "why":
-      return withStore(options, io, async (store) => {
+      return withFlaggedStore(async (store) => {
         const expression = str(options, "expression");
         const key = expression !== undefined ? positional[0] : positional[1];
         if (expression === undefined) tooMany(2);
@@ -615,7 +662,7 @@ export async function run(args: string[], io: Io): Promise<number> {
         return EXIT.ok;
       });
     case "refresh":
-      return withStore(options, io, async (store) => {
+      return withFlaggedStore(async (store) => {
         const ids: number[] = [];
         for (const ref of positional) ids.push((await find(store, ref)).id);
         const results = await store.refresh({ by, ...(ids.length ? { ids } : {}), relativeOnly: options["relative"] === true });
@@ -624,7 +671,7 @@ export async function run(args: string[], io: Io): Promise<number> {
       });
     case "changes":
       tooMany(0);
-      return withStore(options, io, async (store) => {
+      return withFlaggedStore(async (store) => {
         const segment = str(options, "segment") !== undefined ? await find(store, str(options, "segment")) : null;
         const page = await store.changes({ since: intOption(options, "since") ?? 0, limit: intOption(options, "limit") ?? 1000, ...(segment ? { segmentId: segment.id } : {}) });
         print(page, () => [...page.items.map((c) => `${c.seq}\t${c.at}\t#${c.segmentId}\t${c.change}\t${c.key}`), `next: --since ${page.next}`].join("\n"));
@@ -632,6 +679,20 @@ export async function run(args: string[], io: Io): Promise<number> {
       });
   }
   throw new CliError(`unknown command '${command}'`);
+}
+
+/**
+ * Preview's count per condition, as a tree: the counts right-aligned in one column, the tree's indent on
+ * the conditions (an indent before the numbers put them out of line). A group is said as "all of" / "any
+ * of" (a negation as "not") with its parts beneath it, as the web app says it: its own text would repeat them.
+ */
+function conditionLines(conditions: readonly ConditionCount[]): string[] {
+  const counts = conditions.map((c) => c.count.toLocaleString("en-US"));
+  const width = Math.max(0, ...counts.map((c) => c.length));
+  return conditions.map((c, i) => {
+    const what = c.kind === "and" ? "all of" : c.kind === "or" ? "any of" : c.kind === "not" ? "not" : printable(c.text.replace(/\s+/g, " "));
+    return `  ${counts[i]!.padStart(width)}  ${"  ".repeat(c.depth)}${what}`;
+  });
 }
 
 function contactLine(c: Record<string, unknown>, key: string): string {
