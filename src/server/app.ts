@@ -227,10 +227,13 @@ export function createApp(options: AppOptions): OpenAPIHono {
   const staticDir = options.staticDir && existsSync(join(options.staticDir, "index.html")) ? options.staticDir : null;
   if (staticDir) {
     app.use("*", async (c, next) => (isApiPath(c.req.path) ? next() : serveStatic({ root: staticDir })(c, next)));
-    // Client-side routes (/segments/12) get the app's page; files that do not exist stay 404.
+    // A page address typed as a path (/segments/12) goes to the app's route for it (#/segments/12): the app
+    // routes by the hash, and its page served at /segments/12 would look for its files under /segments/.
+    // Files that do not exist stay 404, and so does anything a browser is not asking to show as a page.
     app.get("*", async (c, next) => {
       if (isApiPath(c.req.path) || /\.[a-z0-9]{1,8}$/i.test(c.req.path) || !(c.req.header("accept") ?? "").includes("text/html")) return next();
-      return serveStatic({ root: staticDir, path: "index.html" })(c, next);
+      const query = new URL(c.req.url).search;
+      return c.redirect(`/#${c.req.path.replace(/\/+$/, "")}${query}`, 302);
     });
   }
 

@@ -74,12 +74,17 @@ describe("segql serve (a real process)", () => {
       expect((await fetch(`${p.url}/api/contacts`, { method: "POST", headers: auth, body: JSON.stringify({ contacts: [{ id: "c1", ltv: 50 }] }) })).status).toBe(200);
       const created = await readReply(await fetch(`${p.url}/api/segments`, { method: "POST", headers: auth, body: JSON.stringify({ name: "Fifty", kind: "dynamic", expression: "ltv >= 50" }) }));
       expect(created.status).toBe(201);
-      // The web build: files, client-side routes to index.html, missing files 404; no token needed for them.
+      // The web build: files; a page address typed as a path goes to the app's route for it (the app routes
+      // by the hash; its page at /segments/1 would look for its files under /segments/); missing files 404;
+      // no token needed for them.
       const page = await fetch(`${p.url}/`);
       expect(page.status).toBe(200);
       expect(await page.text()).toContain("segql app");
-      const route = await fetch(`${p.url}/segments/${created.body.id}`, { headers: { accept: "text/html" } });
-      expect(await route.text()).toContain("segql app");
+      const route = await fetch(`${p.url}/segments/${created.body.id}/?tab=sql`, { headers: { accept: "text/html" }, redirect: "manual" });
+      expect(route.status).toBe(302);
+      expect(route.headers.get("location")).toBe(`/#/segments/${created.body.id}?tab=sql`);
+      expect(await (await fetch(`${p.url}/segments/${created.body.id}`, { headers: { accept: "text/html" } })).text()).toContain("segql app");
+      expect((await fetch(`${p.url}/segments/assets/app.js`)).status).toBe(404);
       expect(await (await fetch(`${p.url}/assets/app.js`)).text()).toContain("console.log");
       expect((await fetch(`${p.url}/assets/missing.js`)).status).toBe(404);
       expect((await fetch(`${p.url}/%2e%2e/schema.json`)).status).toBe(404);
