@@ -84,6 +84,7 @@ export type DiagnosticCode =
   // checker warnings (`always-true` also from the static analysis)
   | "always-true"
   | "filter-shadows-field"
+  | "inexact-number"
   // checker warnings in a time zone: a wall-clock time a DST change skips or repeats
   | "skipped-local-time"
   | "repeated-local-time"

@@ -523,6 +523,9 @@ class Checker {
           this.report(error("bad-number", v.span, messages.badNumber(v.raw)));
           return null;
         }
+        // Every engine compares doubles: a literal past their precision means another number than written.
+        const read = String(v.value === 0 ? 0 : v.value);
+        if (!sameDecimal(v.raw, read)) this.report(warning("inexact-number", v.span, messages.inexactNumber(v.raw, read), replaceWith(v.span, read, `write ${read}, the number it is read as`)));
         return { kind: "number", value: v.value === 0 ? 0 : v.value };
       }
       case "boolean":
@@ -795,4 +798,29 @@ function referenceNames(refs: readonly RefAt[]): string[] {
   const names = new Set<string>();
   for (const r of refs) names.add(r.ref.name);
   return [...names];
+}
+
+/**
+ * Whether two decimal numerals (`-12.50`, `1e+26`) name the same number: sign, significant digits and
+ * exponent compared once leading and trailing zeros are dropped. A literal that does not match the shortest
+ * numeral of the double it is read as holds more precision than a double (0.1 matches: it reads back as
+ * written; 9007199254740993 reads as 9007199254740992).
+ */
+export function sameDecimal(a: string, b: string): boolean {
+  const x = decimalParts(a);
+  const y = decimalParts(b);
+  return x !== null && y !== null && x.negative === y.negative && x.digits === y.digits && x.exponent === y.exponent;
+}
+
+function decimalParts(numeral: string): { negative: boolean; digits: string; exponent: number } | null {
+  const m = /^(-?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(numeral);
+  if (!m) return null;
+  const fraction = m[3] ?? "";
+  let digits = `${m[2]}${fraction}`.replace(/^0+/, "");
+  let exponent = Number(m[4] ?? 0) - fraction.length;
+  if (digits === "") return { negative: false, digits: "", exponent: 0 };
+  const trailing = digits.length - digits.replace(/0+$/, "").length;
+  digits = digits.slice(0, digits.length - trailing);
+  exponent += trailing;
+  return { negative: m[1] === "-", digits, exponent };
 }

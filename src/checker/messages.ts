@@ -42,6 +42,10 @@ export const messages = {
   badDate: (text: string) => `${text} is not a date on the calendar`,
   badTimestamp: (text: string, reason: string) => `invalid timestamp ${text}: ${reason}`,
   badNumber: (raw: string) => `${raw} is too large for a number`,
+  inexactNumber: (raw: string, read: string) =>
+    read === "0"
+      ? `${raw} is too close to 0 for a number: it is read, and compared, as 0`
+      : `${raw} has more digits than a number holds (about 15 to 17; whole numbers are exact up to 9007199254740991): it is read, and compared, as ${read}`,
   emptyList: () => "an empty list matches nothing: give at least one value",
   badAmount: (raw: string) => `expected a whole number of units, found ${raw}`,
   outsideYears: (text: string) => `${text} is outside the years 0001-9999 that times hold`,

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { analyze, parse, check, parseSchema, type Diagnostic } from "../../src/index.js";
@@ -129,6 +130,9 @@ describe("each class of error has its exact message and position", () => {
     ["tenure in ()", ["1:8 an empty list matches nothing: give at least one value"]],
     ["signed_up_at within last 1.5 days", ["1:26 expected a whole number of units, found 1.5"]],
     ["tenure > 1e999", ["1:10 1e999 is too large for a number"]],
+    ["tenure = 9007199254740993", ["1:10 9007199254740993 has more digits than a number holds (about 15 to 17; whole numbers are exact up to 9007199254740991): it is read, and compared, as 9007199254740992"]],
+    ["tenure in (1, 99999999999999999999999999)", ["1:15 99999999999999999999999999 has more digits than a number holds (about 15 to 17; whole numbers are exact up to 9007199254740991): it is read, and compared, as 1e+26"]],
+    ["tenure > 1e-400", ["1:10 1e-400 is too close to 0 for a number: it is read, and compared, as 0"]],
     ['tenure > 3 and status = Trial and nope', ['1:25 put "Trial" in quotes: text values are written "like this"', "1:35 unknown field 'nope'"]],
     ['performed "Purchse"', ['1:11 unknown event "Purchse"; did you mean "Purchase"?']],
     ["performed Purchase", ['1:11 put "Purchase" in quotes: text values are written "like this"']],
@@ -215,5 +219,31 @@ segment lapsed as in segment pro_high and not performed "Login" within last 14 d
     const r = analyze("nope = 1 and in segment x", null);
     expect(r.diagnostics.map((d) => d.message)).toEqual(['unknown segment "x"']);
     expect(r.segments).toEqual([]);
+  });
+});
+
+describe("numbers past a double's precision (inexact-number)", () => {
+  const inexact = (text: string) => analyze(text, schema).diagnostics.filter((d) => d.code === "inexact-number");
+
+  it("no warning for any number written as the shortest numeral of its double (0.1 included)", () => {
+    fc.assert(
+      fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (x) => {
+        expect(inexact(`tenure = ${String(x === 0 ? 0 : x)}`)).toEqual([]);
+      }),
+    );
+  });
+
+  it("a whole number no double holds is warned about, and the fix writes the number it is read as, which checks clean", () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 2n ** 53n + 1n, max: 2n ** 70n }), (n) => {
+        fc.pre(BigInt(Number(n)) !== n);
+        const text = `tenure = ${n}`;
+        const [w] = inexact(text);
+        expect(w?.severity).toBe("warning");
+        const fixed = `${text.slice(0, w!.fix!.edits[0]!.span.start)}${w!.fix!.edits[0]!.text}${text.slice(w!.fix!.edits[0]!.span.end)}`;
+        expect(inexact(fixed)).toEqual([]);
+        expect(Number(fixed.slice("tenure = ".length))).toBe(Number(n));
+      }),
+    );
   });
 });
