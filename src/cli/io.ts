@@ -3,6 +3,7 @@
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { notTextReason } from "./text-files.js";
 
 /** Output streams and stdin of a command. */
 export interface Io {
@@ -26,8 +27,19 @@ export const EXIT = {
   internal: 3,
 } as const;
 
-/** A usage or input problem: printed as `segql <command>: message`, exit code 2. */
-export class CliError extends Error {}
+/**
+ * A problem said in one message, printed as `segql <command>: message`: a usage error (exit code 2) unless
+ * `status` says otherwise (a file that is not text is a problem of the input: 1).
+ */
+export class CliError extends Error {
+  /** The command's exit status. */
+  readonly status: number;
+
+  constructor(message: string, options?: ErrorOptions & { status?: number }) {
+    super(message, options);
+    this.status = options?.status ?? EXIT.usage;
+  }
+}
 
 let stderrGuarded = false;
 
@@ -110,16 +122,24 @@ function known(spec: OptionSpec): string {
   return Object.entries(spec).map(([n, s]) => `--${n}${s.short ? `/-${s.short}` : ""}`).join(", ");
 }
 
-/** Reads a file for a command, turning "not found" into a clear CLI error. */
-export function readInputFile(path: string, what = "file"): string {
+/**
+ * Reads a text file for a command, turning "not found" into a clear CLI error, and a file that is not
+ * UTF-8 text (gzip data, a spreadsheet, Latin-1) into one message, `FILE: not a text file (gzip data?)`,
+ * with the exit status `notTextStatus` (default 1, a problem of the input; a schema's is a usage error).
+ */
+export function readInputFile(path: string, what = "file", notTextStatus: number = EXIT.problems): string {
+  let bytes: Buffer;
   try {
-    return readFileSync(path, "utf8");
+    bytes = readFileSync(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT") throw new CliError(`${what} not found: ${path}`);
     if (code === "EISDIR") throw new CliError(`${what} is a directory: ${path}`);
     throw new CliError(`cannot read ${what} ${path}: ${(e as Error).message}`);
   }
+  const notText = notTextReason(bytes);
+  if (notText !== null) throw new CliError(`${path}: ${notText}`, { status: notTextStatus });
+  return bytes.toString("utf8");
 }
 
 /**

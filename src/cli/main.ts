@@ -69,7 +69,7 @@ export async function main(argv: string[], io: Io = nodeIo()): Promise<number> {
   } catch (e) {
     if (e instanceof CliError) {
       io.err(`segql ${name}: ${e.message}`);
-      return EXIT.usage;
+      return e.status;
     }
     io.err(internalErrorMessage(name === undefined || !Object.hasOwn(COMMANDS, name) ? "segql" : `segql ${name}`, e));
     return EXIT.internal;

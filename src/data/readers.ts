@@ -6,7 +6,10 @@ import { createReadStream } from "node:fs";
 import { PassThrough, type Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 
-/** A problem in a data file, located by file and line (and field, when one is at fault). */
+/**
+ * A problem in a data file, located by file and line (and field, when one is at fault). Line 0 is the
+ * whole file (not gzip, no format): said `FILE: why`, without a line.
+ */
 export class DataError extends Error {
   constructor(
     readonly file: string,
@@ -15,7 +18,7 @@ export class DataError extends Error {
     readonly field?: string,
     readonly row?: number,
   ) {
-    super(`${file}:${line}: ${row !== undefined ? `row ${row}, ` : ""}${field !== undefined ? `field ${JSON.stringify(field)}: ` : ""}${reason}`);
+    super(`${file}${line > 0 ? `:${line}` : ""}: ${row !== undefined ? `row ${row}, ` : ""}${field !== undefined ? `field ${JSON.stringify(field)}: ` : ""}${reason}`);
     this.name = "DataError";
   }
 }

@@ -124,7 +124,8 @@ export async function importFile(ctx: Ctx, what: "contacts" | "events", file: st
       } catch (e) {
         if (!(e instanceof DataError)) throw e;
         // The file cannot be read on from here (JSON syntax, an unclosed quote): report where, stop.
-        addBad({ path: `${label}:${e.line}`, file: label, line: e.line, ...(e.field !== undefined ? { field: e.field } : {}), message: e.reason });
+        // Line 0 is the whole file (not gzip, not Parquet): no line to name.
+        addBad({ path: e.line > 0 ? `${label}:${e.line}` : label, file: label, ...(e.line > 0 ? { line: e.line } : {}), ...(e.field !== undefined ? { field: e.field } : {}), message: e.reason });
         if (options.skipBad !== true) throw new AbortImport();
       }
       await flush();

@@ -47,8 +47,8 @@ exit status unless --strict is given.
 
 An empty input (or one holding only comments) is an error: there is no condition to check.
 
-Exit status: 0 no errors (warnings alone are fine), 1 errors found (or warnings, with --strict),
-2 usage error, missing file or invalid schema, 3 internal error (a bug in segql: please report it).
+Exit status: 0 no errors (warnings alone are fine), 1 errors found (or warnings, with --strict; or
+a file that is not UTF-8 text, said once), 2 usage error, missing file or invalid schema, 3 internal error (a bug in segql: please report it).
 
 Examples:
   segql check --schema schema.json 'plan_type = "Pro" and lifetime_value > 1000'
@@ -109,7 +109,7 @@ export function resolveSchema(option: string | true | undefined, cwd: string = p
 
 /** Reads and validates the schema, turning its problems into a usage error: one `FILE:LINE:COL: error: PATH: MESSAGE` line each. */
 export function loadSchema(path: string): Schema {
-  const text = readInputFile(path, "schema file");
+  const text = readInputFile(path, "schema file", EXIT.usage);
   try {
     return parseSchema(text, path);
   } catch (e) {

@@ -10,7 +10,9 @@ import { compilePredicate, type EventRow } from "../../compiler/predicate/index.
 import { DataError, loadEventsByKey, readContacts, type ContactFormat } from "../../data/index.js";
 import { LineIndex } from "../../diagnostics.js";
 import { parse } from "../../parser/index.js";
+import { formatFromName } from "../data-formats.js";
 import { CliError, EXIT, parseArgs, type Io } from "../io.js";
+import { dataFileNotText } from "../text-files.js";
 import { limitsFrom, MAX_INPUT_BYTES_HELP, pickSegment, readInputs, renderForTerminal, takeFiles } from "../inputs.js";
 import { resolveSchema, timeZoneOption } from "./check.js";
 import { dayStart, fromWallClock, zoneOf, type TimeZone } from "../../checker/zone.js";
@@ -47,8 +49,10 @@ A value that does not fit its field stops with FILE:LINE: row N, field "NAME": w
 Columns or keys the schema does not know are ignored (with a warning).
 
 Exit status: 0 evaluated (also when nothing matches), 1 the condition has errors (printed like
-segql check), 2 usage error, missing file, invalid schema, a bad value in the data, or a condition
-on events without --events (or --no-events), 3 internal error (a bug in segql: please report it).
+segql check; or its -f FILE is not text), 2 usage error, missing file, invalid schema, a data file
+that is not UTF-8 text or whose name does not say the format (without --format), a bad value in
+the data, or a condition on events without --events (or --no-events), 3 internal error (a bug in
+segql: please report it).
 
 Examples:
   segql eval --schema schema.json --data contacts.jsonl 'churn and tenure < 12'
@@ -106,6 +110,10 @@ export async function run(args: string[], io: Io): Promise<number> {
   const segment = pickSegment(checked.segments, str("segment"), "evaluate");
 
   requireFile(dataPath, "data file");
+  // Before reading a row: a name that does not say the format (`x.gz`, `contacts.dat`), and a file that
+  // is no text, each said once (a bad data file is exit 2 here, as a bad value in it is).
+  const dataFormat = (format as ContactFormat | undefined) ?? formatFromName(dataPath, DATA_FORMATS);
+  await requireText(dataPath);
   const eventsPath = str("events");
   let events: Map<string, EventRow[]> | null = null;
   const warnUnknown = (file: string, names: string[]) =>
@@ -114,6 +122,7 @@ export async function run(args: string[], io: Io): Promise<number> {
   if (eventsPath !== undefined) {
     if (!schema.events) throw new CliError(`--events needs a schema with an "events" section (${chosen.label} has none)`);
     requireFile(eventsPath, "events file");
+    await requireText(eventsPath);
     events = await dataErrors(() => loadEventsByKey(eventsPath, schema, { onUnknownFields: warnUnknown }));
   } else if (!options["no-events"]) {
     // Without events every `not performed …` would match everyone: a forgotten flag must not give
@@ -133,7 +142,7 @@ export async function run(args: string[], io: Io): Promise<number> {
   const printed = new Set<string>();
   let batch: string[] = [];
   await dataErrors(async () => {
-    for await (const contact of readContacts(dataPath, schema, { ...(format ? { format: format as ContactFormat } : {}), onUnknownFields: warnUnknown })) {
+    for await (const contact of readContacts(dataPath, schema, { format: dataFormat, onUnknownFields: warnUnknown })) {
       const key = String(contact[keyName]);
       if (printed.has(key)) continue;
       if (!predicate(contact, events?.get(key))) continue;
@@ -162,6 +171,15 @@ function parseNow(text: string | undefined, zone: TimeZone): number {
   throw new CliError(`--now: '${text}' is not an instant: ${t.reason}`);
 }
 
+
+/** The contacts' formats by extension (`.gz` after any of them). */
+const DATA_FORMATS = { ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv" } as const;
+
+/** A usage error when the file is not UTF-8 text (gzip data named .jsonl, a spreadsheet, Latin-1). */
+async function requireText(path: string): Promise<void> {
+  const notText = await dataFileNotText(path);
+  if (notText !== null) throw new CliError(`${path}: ${notText}`);
+}
 
 function requireFile(path: string, what: string): void {
   if (!existsSync(path)) throw new CliError(`${what} not found: ${path}`);

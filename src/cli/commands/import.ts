@@ -7,7 +7,9 @@ import { statSync } from "node:fs";
 import type { ImportRecord } from "../../store/index.js";
 import { printable } from "../inputs.js";
 import { CliError, EXIT, parseArgs, type Io } from "../io.js";
-import { STORE_OPTIONS, withStore } from "./segments.js";
+import { formatFromName } from "../data-formats.js";
+import { dataFileNotText } from "../text-files.js";
+import { invalidInputText, STORE_OPTIONS, withStore } from "./segments.js";
 
 export const help = `usage: segql import contacts|events FILE [--db FILE|URL] [--schema FILE] [--format F] [--skip-bad] [--json]
        segql import history [IMPORT] [--db FILE|URL] [--limit N] [--json]
@@ -36,7 +38,11 @@ Bad rows are printed as FILE:LINE: field "NAME": why (Parquet: rows are numbered
 Events in CSV: columns named as the schema's events section; properties as a JSON object in the
 properties column.
 
-Exit status: 0 imported, 1 bad rows (none imported without --skip-bad), 2 usage error, 3 internal error.`;
+A file that is not UTF-8 text (gzip data without .gz, a spreadsheet, Latin-1) is said once, and
+nothing is imported.
+
+Exit status: 0 imported, 1 bad rows (none imported without --skip-bad) or a file that is not text,
+2 usage error (a name that does not say the format, without --format), 3 internal error.`;
 
 export async function run(args: string[], io: Io): Promise<number> {
   const { options, positional } = parseArgs(args, { ...STORE_OPTIONS, format: { value: true }, "skip-bad": { value: false }, limit: { value: true } });
@@ -53,6 +59,14 @@ export async function run(args: string[], io: Io): Promise<number> {
   const stat = statSync(file, { throwIfNoEntry: false });
   if (!stat) throw new CliError(`file not found: ${file}`);
   if (stat.isDirectory()) throw new CliError(`file is a directory: ${file}`);
+  // A name that does not say the format is a usage problem (exit 2), said before the store is opened.
+  const readAs = format ?? formatFromName(file, IMPORT_FORMATS);
+  // A file that is no text (gzip data named .csv, a spreadsheet) is said once (exit 1), not as a header of
+  // garbage or a bad row per line. Parquet is binary by nature: DuckDB says when it is not Parquet.
+  if (readAs !== "parquet") {
+    const notText = await dataFileNotText(file);
+    if (notText !== null) throw new CliError(`${file}: ${notText}`, { status: EXIT.problems });
+  }
   const json = options["json"] === true;
   const progress = !json && process.stderr.isTTY === true ? progressBar(file) : null;
   return withStore(options, io, async (store) => {
@@ -62,6 +76,7 @@ export async function run(args: string[], io: Io): Promise<number> {
       by: typeof options["by"] === "string" ? options["by"] : null,
       ...(progress ? { onProgress: progress.update } : {}),
     };
+    const { InvalidInputError } = await import("../../store/index.js");
     try {
       const report = what === "contacts" ? await store.importContacts(file, opts) : await store.importEvents(file, opts);
       progress?.done();
@@ -76,9 +91,26 @@ export async function run(args: string[], io: Io): Promise<number> {
       return report.badCount > 0 ? EXIT.problems : EXIT.ok;
     } catch (e) {
       progress?.done();
+      // Bad rows refuse the whole file: said with the way to import the good ones, when there are any.
+      if (e instanceof InvalidInputError && !json && !opts.skipBad && e.problems.some(skippable)) {
+        io.err(`${invalidInputText(e)}\nnothing was imported: fix ${e.total === 1 ? "it" : "them"}, or import the good rows and skip the bad ones with --skip-bad`);
+        return EXIT.problems;
+      }
       throw e;
     }
   }, { by: "--by", format: "--format" });
+}
+
+/** The file's formats by extension (what the store reads; `.gz` after any of them but Parquet). */
+const IMPORT_FORMATS = { ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".parquet": "parquet" } as const;
+
+/**
+ * Whether --skip-bad would import something past this problem: a bad value in a row, or a line after the
+ * first that cannot be read (the rows before it are good). A problem of the whole file — its header (a
+ * missing key column), an unreadable start, an unreadable gzip stream — leaves no good row to import.
+ */
+function skippable(p: { field?: string; line?: number }): boolean {
+  return p.field !== undefined || (p.line ?? 0) > 1;
 }
 
 /** `segql import history [IMPORT]`: the latest imports, or one with its bad rows. */

@@ -2,9 +2,11 @@
  * `segql schema infer FILE`: proposes a schema for a contacts file (types, enums for low-cardinality
  * text, lists, dates and timestamps, the key) from its first rows.
  */
+import { existsSync } from "node:fs";
 import { DataError, readCsv, readJsonArray, readJsonLines } from "../../data/readers.js";
 import { inferSchema } from "../../schema/infer.js";
 import { CliError, EXIT, parseArgs, type Io } from "../io.js";
+import { dataFileNotText } from "../text-files.js";
 
 export const help = `usage: segql schema infer FILE [--table NAME] [--key COLUMN] [--max-enum N] [--sample N]
 
@@ -37,6 +39,11 @@ export async function run(args: string[], io: Io): Promise<number> {
   const sample = Math.max(1, num("sample", 10_000));
   const maxEnumValues = num("max-enum", 20);
   if (options["table"] === "") throw new CliError("--table: a table name cannot be empty");
+  // A file that is no text (gzip data named .csv, a spreadsheet) is said once, not as columns of garbage.
+  if (!/\.parquet$/i.test(file) && existsSync(file)) {
+    const notText = await dataFileNotText(file);
+    if (notText !== null) throw new CliError(`${file}: ${notText}`);
+  }
   const { rows, text } = await readSample(file, sample);
   if (rows.length === 0) throw new CliError(`${file}: no rows to infer from`);
   // A key that is no column would give a schema that no import of this file can use.

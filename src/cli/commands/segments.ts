@@ -5,7 +5,7 @@
  */
 import { existsSync, rmSync } from "node:fs";
 import { renderDiagnostics } from "../../diagnostics.js";
-import type { ConditionCount, DeletedSegment, Store, Segment, StoreError as StoreErrorType } from "../../store/index.js";
+import type { ConditionCount, DeletedSegment, InvalidInputError as InvalidInputErrorType, Store, Segment, StoreError as StoreErrorType } from "../../store/index.js";
 import { SqlCompileError } from "../../compiler/sql/index.js";
 import { printable } from "../inputs.js";
 import { CliError, EXIT, parseArgs, readInputFile, type Io, type OptionSpec } from "../io.js";
@@ -170,12 +170,7 @@ export async function withStore(options: Record<string, string | true>, io: Io, 
     } else if (e instanceof InvalidExpressionError) {
       io.err(printable(renderDiagnostics(e.text, e.diagnostics.filter((d) => d.severity === "error"), "<expression>")));
     } else if (e instanceof InvalidInputError) {
-      const line = (p: (typeof e.problems)[number]) => `${p.path ? `${p.path}: ` : ""}${p.field !== undefined && !p.path.endsWith(p.field) ? `field ${JSON.stringify(p.field)}: ` : ""}${p.message}`;
-      if (e.total === 1 && e.problems.length === 1) io.err(`error: ${line(e.problems[0]!)}`);
-      else {
-        io.err(`error: ${e.total} problems${e.problems.length < e.total ? ` (the first ${e.problems.length})` : ""}:`);
-        for (const p of e.problems) io.err(`  ${line(p)}`);
-      }
+      io.err(invalidInputText(e));
     } else {
       io.err(`error: ${e.message}`);
     }
@@ -223,6 +218,13 @@ export async function withStore(options: Record<string, string | true>, io: Io, 
   }
   if (thrown) throw thrown.error;
   return status;
+}
+
+/** An `InvalidInputError` for the terminal: `error: PATH: why`, or `error: N problems:` and one line each. */
+export function invalidInputText(e: InvalidInputErrorType): string {
+  const line = (p: (typeof e.problems)[number]) => `${p.path ? `${p.path}: ` : ""}${p.field !== undefined && !p.path.endsWith(p.field) ? `field ${JSON.stringify(p.field)}: ` : ""}${p.message}`;
+  if (e.total === 1 && e.problems.length === 1) return `error: ${line(e.problems[0]!)}`;
+  return [`error: ${e.total} problems${e.problems.length < e.total ? ` (the first ${e.problems.length})` : ""}:`, ...e.problems.map((p) => `  ${line(p)}`)].join("\n");
 }
 
 /** Store error codes that are about the database rather than the command (exit status 2, as at open). */
@@ -304,7 +306,7 @@ function summary(s: Segment): string {
 /** Reads contact keys from a CSV or JSON Lines file (the format the API accepts for uploads). */
 export async function keysFromFile(file: string, keyName: string): Promise<string[]> {
   const { readKeyList } = await import("../../server/key-lists.js");
-  const text = readInputFile(file, "keys file");
+  const text = readInputFile(file, "keys file", EXIT.usage);
   const format = /\.(jsonl|ndjson)$/i.test(file) ? "jsonl" : /\.csv$/i.test(file) ? "csv" : null;
   if (!format) throw new CliError(`${file}: expected a .csv or .jsonl file of keys`);
   const result = readKeyList(text, format, keyName, undefined);
