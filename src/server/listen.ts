@@ -42,6 +42,16 @@ export interface RunningServer {
 export const DEFAULT_PORT = 8080;
 
 /** Starts the API on a socket. Rejects with a clear message when the port is taken or the host is unknown. */
+/**
+ * A failure to listen, said for people: a port in use (with the way out), an address this machine does not
+ * have; any other error as it is. (`segql serve` says the same when it checks the port before the work.)
+ */
+export function listenError(e: NodeJS.ErrnoException, port: number, host: string): Error {
+  if (e.code === "EADDRINUSE") return new Error(`port ${port} on ${host} is in use; choose another with --port`);
+  if (e.code === "EADDRNOTAVAIL" || e.code === "ENOTFOUND") return new Error(`cannot listen on ${host}: ${e.message}`);
+  return e;
+}
+
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const importJobs = options.importJobs ?? new ImportJobs(log);
@@ -52,9 +62,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const s = serve({ fetch: app.fetch, port: options.port ?? DEFAULT_PORT, hostname: host }) as Server;
     const onError = (e: NodeJS.ErrnoException) => {
       s.close();
-      if (e.code === "EADDRINUSE") reject(new Error(`port ${options.port ?? DEFAULT_PORT} on ${host} is in use; choose another with --port`));
-      else if (e.code === "EADDRNOTAVAIL" || e.code === "ENOTFOUND") reject(new Error(`cannot listen on ${host}: ${e.message}`));
-      else reject(e);
+      reject(listenError(e, options.port ?? DEFAULT_PORT, host));
     };
     s.once("error", onError);
     s.once("listening", () => {

@@ -96,6 +96,22 @@ function packageRoot(): string | null {
   return null;
 }
 
+/**
+ * Binds `port` on `host` and lets it go again: a port in use (or an address this machine lacks) is said
+ * before the database is opened and `--demo` fills it, which takes seconds, not after. Someone may still
+ * take the port in between; `startServer` then says the same. Port 0 (any free one) cannot be taken.
+ */
+async function checkPort(port: number, host: string): Promise<void> {
+  if (port === 0) return;
+  const { createServer } = await import("node:net");
+  const { listenError } = await import("../../server/listen.js");
+  await new Promise<void>((resolveCheck, reject) => {
+    const probe = createServer();
+    probe.once("error", (e: NodeJS.ErrnoException) => reject(new CliError(listenError(e, port, host).message)));
+    probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolveCheck()));
+  });
+}
+
 /** Opens the store, turning the errors of opening into usage errors that say what to do. */
 async function open(db: string | undefined, schemaPath: string | undefined, demo: boolean, io: Io): Promise<Store> {
   const { DatabaseInUseError, demoSchema, NewerDatabaseError, openStore, SchemaMismatchError, StoreError } = await import("../../store/index.js");
@@ -147,6 +163,7 @@ export async function run(args: string[], io: Io): Promise<number> {
   const staticDir = staticOption !== undefined ? resolve(staticOption) : root && isWebBuild(join(root, "playground", "dist")) ? join(root, "playground", "dist") : null;
   const demo = options["demo"] === true;
 
+  await checkPort(Number(portText), host);
   const store = await open(str("db"), str("schema"), demo, io);
   let server;
   try {
