@@ -166,11 +166,12 @@ function DeleteContactDialog({ contact, segments, onClose }: { contact: ContactR
       const result = await deleteContacts([contact.key], { erase });
       const left = membershipNews({ inserted: 0, updated: 0, changes: result.changes }, segments).exited.map((s) => `“${s.name}”`);
       const quoting = result.erased?.segmentsQuoting.length ?? 0;
+      // Navigated first: the toast is about the Contacts page it lands on (one shown before would go with the page left).
+      navigate("/contacts");
       toast(
         `Deleted “${contact.key}”${result.events > 0 ? ` and its ${plural(result.events, "event")}` : ""}${result.erased ? ", and erased its history" : ""}${left.length > 0 ? `; it left ${listed(left)}` : ""}.` +
           (quoting > 0 ? ` ${plural(quoting, "segment")} still ${quoting === 1 ? "quotes" : "quote"} its key or a value in ${quoting === 1 ? "its definition" : "their definitions"}: edit ${quoting === 1 ? "it" : "them"}.` : ""),
       );
-      navigate("/contacts");
     } catch (e) {
       setError(e);
       setBusy(false);

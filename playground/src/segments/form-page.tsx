@@ -15,7 +15,7 @@
  */
 import { useCallback, useEffect, useMemo, useRef, useState, type MouseEvent } from "react";
 import { applyFix } from "../../../src/codemirror/index.js";
-import { editText, fromText, placeDiagnostics, ROOT_ID, singleChange, type BuilderGroup, type BuilderView } from "../../../src/querybuilder/index.js";
+import { editText, fromText, MAX_BUILDER_RULES, placeDiagnostics, ROOT_ID, singleChange, type BuilderGroup, type BuilderView } from "../../../src/querybuilder/index.js";
 import type { Schema } from "../../../src/schema/schema.js";
 import type { CodeAction, ServiceDiagnostic } from "../../../src/service/index.js";
 import { Editor, type EditorHandle } from "../playground/editor.js";
@@ -41,7 +41,7 @@ import {
 } from "./api.js";
 import { ConflictDialog, type Mine } from "./conflict-dialog.js";
 import { ContactsGrid } from "./contacts-grid.js";
-import { formatCount, plural } from "./format.js";
+import { formatCount, lengthProblem, plural } from "./format.js";
 import { PreviewPanel } from "./preview-panel.js";
 import { RuleBuilder, type RowMark } from "./rule-builder.js";
 import { EDITOR_URI, useSchema, useSegmentService } from "./schema.js";
@@ -62,6 +62,30 @@ interface Draft {
 }
 
 const EMPTY_PICKS: Picks = { keys: [], filters: [], unknown: [] };
+
+/**
+ * A text this long or longer (thousands of conditions) is read again for the builder, its marks and the
+ * draft once typing pauses for SETTLE_MS, not on every key: doing it per key made each key take a few
+ * hundred milliseconds at 20–50 KB. A shorter text is followed at once.
+ */
+const LONG_TEXT = 4_000;
+const SETTLE_MS = 300;
+
+/** `text`, or for a long one the text as it was when typing last paused. */
+function useSettledText(text: string): string {
+  const long = text.length >= LONG_TEXT;
+  const [settled, setSettled] = useState(text);
+  useEffect(() => {
+    if (!long) return setSettled(text);
+    const t = window.setTimeout(() => setSettled(text), SETTLE_MS);
+    return () => window.clearTimeout(t);
+  }, [text, long]);
+  return long ? settled : text;
+}
+
+/** The longest name and description the server takes (`src/store/store.ts`). */
+const MAX_NAME = 200;
+const MAX_DESCRIPTION = 10_000;
 
 function draftKey(id: number | null): string {
   return `segql-draft:${id ?? "new"}`;
@@ -138,20 +162,34 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
   // A draft larger than the tab's storage (a pasted list of hundreds of thousands of keys) is not kept, and
   // the form says so; the quota error used to escape the effect and take the page down.
   const [draftNotKept, setDraftNotKept] = useState(false);
+  // The text the builder, its marks and the draft follow (a long text's once typing pauses).
+  const settledText = useSettledText(draft.text);
+  const keepDraft = useCallback(
+    (d: Draft) => {
+      if (sameDraft(d, pristine)) {
+        window.sessionStorage.removeItem(draftKey(id));
+        setDraftNotKept(false);
+        return;
+      }
+      try {
+        window.sessionStorage.setItem(draftKey(id), JSON.stringify(d));
+        setDraftNotKept(false);
+      } catch {
+        window.sessionStorage.removeItem(draftKey(id));
+        setDraftNotKept(true);
+      }
+    },
+    [pristine, id],
+  );
+  const latestDraft = useRef(draft);
+  latestDraft.current = draft;
+  useEffect(() => keepDraft({ ...latestDraft.current, text: settledText }), [draft.name, draft.description, draft.dynamic, draft.picks, draft.removed, draft.etag, settledText, keepDraft]);
+  // The keys typed in the last pause of a long text are kept too when the page goes (a reload, a closed tab).
   useEffect(() => {
-    if (sameDraft(draft, pristine)) {
-      window.sessionStorage.removeItem(draftKey(id));
-      setDraftNotKept(false);
-      return;
-    }
-    try {
-      window.sessionStorage.setItem(draftKey(id), JSON.stringify(draft));
-      setDraftNotKept(false);
-    } catch {
-      window.sessionStorage.removeItem(draftKey(id));
-      setDraftNotKept(true);
-    }
-  }, [draft, pristine, id]);
+    const flush = () => latestDraft.current.text !== settledText && keepDraft(latestDraft.current);
+    window.addEventListener("pagehide", flush);
+    return () => window.removeEventListener("pagehide", flush);
+  }, [settledText, keepDraft]);
   const patch = useCallback((p: Partial<Draft>) => setDraft((d) => ({ ...d, ...p })), []);
   const resetTo = (d: Draft) => {
     setDraft(d);
@@ -159,12 +197,15 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
   };
 
   // ---- builder ⇄ text -------------------------------------------------------------------------------------
-  const built = useMemo(() => fromText(draft.text, schema), [draft.text, schema]);
+  const built = useMemo(() => fromText(settledText, schema), [settledText, schema]);
   const lastGood = useRef<BuilderView | null>(null);
   if (built.ok) lastGood.current = built.view;
+  // A long text typed since the builder last read it: the builder waits (its rows are of the text before).
+  const catchingUp = settledText !== draft.text;
   const onBuilderChange = useCallback(
     (next: BuilderGroup) => {
-      if (!built.ok) return;
+      // An edit of rows read from an older text would be applied to the wrong places of the new one.
+      if (!built.ok || built.view.text !== latestDraft.current.text) return;
       const r = editText(built.view, next, schema);
       if (r.text === built.view.text) return;
       const change = singleChange(built.view.text, r.text);
@@ -175,7 +216,7 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
   );
   const onEditText = useCallback(
     (ruleId: string) => {
-      const src = built.ok ? built.view.sources.get(ruleId) : undefined;
+      const src = built.ok && built.view.text === latestDraft.current.text ? built.view.sources.get(ruleId) : undefined;
       if (src?.range) editor.current?.select(src.range[0], src.range[1]);
     },
     [built],
@@ -194,9 +235,9 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
     if (!draft.dynamic) return;
     // The editor's lint asks the same service about the same text (a no-op here when it already has it), so
     // the rows say what the underlines say. After useSegmentService's effect: the saved segments are in.
-    service.setDocument(EDITOR_URI, draft.text);
-    setChecked({ text: draft.text, diagnostics: service.diagnostics(EDITOR_URI) });
-  }, [service, draft.text, draft.dynamic, catalog]);
+    service.setDocument(EDITOR_URI, settledText);
+    setChecked({ text: settledText, diagnostics: service.diagnostics(EDITOR_URI) });
+  }, [service, settledText, draft.dynamic, catalog]);
   const marks = useMemo(() => (built.ok && checked?.text === built.view.text ? marksOf(built.view, checked.diagnostics) : NO_MARKS), [built, checked]);
   const onFix = useCallback(
     (fix: CodeAction) => {
@@ -257,6 +298,8 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
     setSaveFindings(null);
     const sentText = draft.text;
     let memberNote = "";
+    // Said on the saved segment's page (a toast is about the page it is shown on).
+    let partly: string | null = null;
     try {
       let saved: Segment;
       if (base === null || asNew) {
@@ -275,7 +318,7 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
           } catch (e) {
             // The segment exists now: say what is missing on its page rather than offer a second create.
             const detail = e instanceof ApiError ? e.problem.detail : String(e);
-            toast(`Created “${saved.name}” with its first ${formatCount(firstKeys!.length)} contacts; adding the other ${formatCount(moreKeys.flat().length)} failed (${detail}). Add them from its Edit page.`, "bad");
+            partly = `Created “${saved.name}” with its first ${formatCount(firstKeys!.length)} contacts; adding the other ${formatCount(moreKeys.flat().length)} failed (${detail}). Add them from its Edit page.`;
           }
         }
       } else {
@@ -299,9 +342,11 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
         }
       }
       window.sessionStorage.removeItem(draftKey(id));
-      toast(base && !asNew ? `Saved “${saved.name}”${memberNote}` : `Created “${saved.name}”`);
       // The form's entry is replaced by the saved segment's page: Back does not reopen a form that looks unsaved.
       navigate(`/segments/${saved.id}`, true);
+      // After the navigation: the toast is about the saved segment's page.
+      if (partly !== null) toast(partly, "bad");
+      toast(base && !asNew ? `Saved “${saved.name}”${memberNote}` : `Created “${saved.name}”`);
     } catch (e) {
       setSaving(false);
       if (!(e instanceof ApiError)) return setSaveError(e);
@@ -315,15 +360,22 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
     }
   };
 
+  // Too long for the server: said at the field as soon as it is (a paste), and nothing is sent.
+  const nameTooLong = lengthProblem(mine.name, MAX_NAME, "A name");
+  const descriptionTooLong = lengthProblem(mine.description, MAX_DESCRIPTION, "A description");
+  const descriptionInput = useRef<HTMLTextAreaElement>(null);
   // Save stays enabled without a name or rules: a click says what is missing (a greyed-out button did not).
   const missingNow = mine.name === "" ? "name" : draft.dynamic && draft.text.trim() === "" ? "rules" : null;
   const submit = () => {
     if (saving) return;
     setMissing(missingNow);
-    if (missingNow === "name") nameInput.current?.focus();
+    if (nameTooLong !== null) nameInput.current?.focus();
+    else if (descriptionTooLong !== null) descriptionInput.current?.focus();
+    else if (missingNow === "name") nameInput.current?.focus();
     else if (missingNow === "rules") builderCard.current?.focus();
     else void save();
   };
+  const nameProblem = nameTooLong ?? nameError ?? (missing === "name" ? "Give the segment a name before saving." : null);
   const title = base ? `Edit “${base.name}”` : "Create a segment";
 
   // Cancel means "not this": the draft goes (it came back on the next "+ Create Segment"), after asking when
@@ -417,22 +469,36 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
               setNameError(null);
               if (missing === "name") setMissing(null);
             }}
-            maxLength={200}
             required
-            aria-invalid={nameError !== null || missing === "name"}
-            aria-describedby={nameError || missing === "name" ? "name-error" : undefined}
+            aria-invalid={nameProblem !== null}
+            aria-describedby={nameProblem !== null ? "name-error" : undefined}
             placeholder="e.g. Loyal fiber customers"
             data-testid="segment-name"
           />
-          {(nameError || missing === "name") && (
+          {nameProblem !== null && (
             <p id="name-error" className="field-error" role="alert" data-testid="name-error">
-              {nameError ?? "Give the segment a name before saving."}
+              {nameProblem}
             </p>
           )}
         </div>
         <div className="field">
           <label htmlFor="segment-description">Description</label>
-          <textarea id="segment-description" rows={2} value={draft.description} onChange={(e) => patch({ description: e.target.value })} maxLength={10000} placeholder="Who this is for and why (optional)" data-testid="segment-description" />
+          <textarea
+            id="segment-description"
+            ref={descriptionInput}
+            rows={2}
+            value={draft.description}
+            onChange={(e) => patch({ description: e.target.value })}
+            aria-invalid={descriptionTooLong !== null}
+            aria-describedby={descriptionTooLong !== null ? "description-error" : undefined}
+            placeholder="Who this is for and why (optional)"
+            data-testid="segment-description"
+          />
+          {descriptionTooLong !== null && (
+            <p id="description-error" className="field-error" role="alert" data-testid="description-error">
+              {descriptionTooLong}
+            </p>
+          )}
         </div>
         <Switch
           checked={draft.dynamic}
@@ -461,11 +527,13 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
               )}
               {!built.ok && (
                 <p className="notice small" role="status" data-testid="builder-paused">
-                  The builder follows the text once it reads as one condition: {built.reason}.
+                  {TOO_MANY_FOR_BUILDER.test(built.reason)
+                    ? `The builder shows up to ${formatCount(MAX_BUILDER_RULES)} conditions and ${built.reason.replace(TOO_MANY_FOR_BUILDER, (_, n: string) => `this expression has ${formatCount(Number(n))}`)}: edit it as text.`
+                    : `The builder follows the text once it reads as one condition: ${built.reason}.`}
                 </p>
               )}
               {(built.ok ? built.view : lastGood.current) && (
-                <div className={built.ok ? undefined : "paused"} data-testid="builder">
+                <div className={built.ok && !catchingUp ? undefined : "paused"} data-testid="builder" data-catching-up={catchingUp || undefined}>
                   <RuleBuilder
                     schema={schema}
                     query={(built.ok ? built.view : lastGood.current)!.query}
@@ -474,7 +542,7 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
                     marks={marks}
                     onFix={onFix}
                     segments={segmentNames}
-                    disabled={!built.ok}
+                    disabled={!built.ok || catchingUp}
                   />
                 </div>
               )}
@@ -619,6 +687,9 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
     </form>
   );
 }
+
+/** fromText's reason for an expression with more conditions than the builder shows (its count in group 1). */
+const TOO_MANY_FOR_BUILDER = /^the expression has (\d+) conditions; .*$/;
 
 const NO_MARKS: ReadonlyMap<string, readonly RowMark[]> = new Map();
 const NO_DIAGNOSTICS: readonly ApiDiagnostic[] = [];

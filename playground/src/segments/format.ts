@@ -53,3 +53,12 @@ export function formatValue(v: unknown): string {
   if (typeof v === "number") return Number.isInteger(v) ? formatCount(v) : String(Math.round(v * 100) / 100);
   return String(v);
 }
+
+/**
+ * What is wrong with a text longer than the server takes: `A name has at most 200 characters (this one has
+ * 300).`, else null. Counted as the server counts (UTF-16 code units, JavaScript's `length`). Said at the
+ * field rather than cut to fit: a pasted text cut silently is saved as something no one typed.
+ */
+export function lengthProblem(text: string, max: number, what: string): string | null {
+  return text.length > max ? `${what} has at most ${formatCount(max)} characters (this one has ${formatCount(text.length)}).` : null;
+}

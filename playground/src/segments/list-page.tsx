@@ -10,7 +10,7 @@ import { navigate } from "../router.js";
 import { ApiError, deleteSegment, duplicateSegment, getSegment, listSegments, MAX_SEARCH, type Segment, type SegmentSort } from "./api.js";
 import { formatCount, plural } from "./format.js";
 import { liveText, useLiveChanges } from "./live.js";
-import { AgeBy, Dialog, KindBadge, LoadFailed, ProblemNote, useLoad, useToast } from "./ui.js";
+import { AgeBy, Dialog, KindBadge, LoadFailed, ProblemNote, useLoad, usePending, useToast } from "./ui.js";
 import { forgetHandedOver, handedOverDeleted, UndoDeleteNotice, type JustDeleted } from "./undo-delete.js";
 
 type Column = "name" | "description" | "kind" | "memberCount" | "updatedAt";
@@ -112,20 +112,23 @@ export function SegmentsListPage() {
     setSort(sort === natural ? ((natural.startsWith("-") ? natural.slice(1) : `-${natural}`) as SegmentSort) : natural);
   };
 
-  const onDuplicate = async (s: Segment) => {
-    try {
-      const copy = await duplicateSegment(s.id);
-      setFresh(copy.id);
-      toast(
-        <>
-          Duplicated as <a href={`#/segments/${copy.id}`}>{copy.name}</a>
-        </>,
-      );
-      first.reload();
-    } catch (e) {
-      toast(e instanceof ApiError ? e.problem.detail : String(e), "bad");
-    }
-  };
+  // One copy per intent: a row's Duplicate waits (disabled) for its answer.
+  const duplicating = usePending<number>();
+  const onDuplicate = (s: Segment) =>
+    duplicating.run(s.id, async () => {
+      try {
+        const copy = await duplicateSegment(s.id);
+        setFresh(copy.id);
+        toast(
+          <>
+            Duplicated as <a href={`#/segments/${copy.id}`}>{copy.name}</a>
+          </>,
+        );
+        first.reload();
+      } catch (e) {
+        toast(e instanceof ApiError ? e.problem.detail : String(e), "bad");
+      }
+    });
 
   const empty = first.data !== null && rows.length === 0;
   return (
@@ -262,13 +265,13 @@ export function SegmentsListPage() {
                       <span className="muted">—</span>
                     )}
                   </td>
-                  <td>
+                  <td className="kind-cell">
                     <KindBadge kind={s.kind} />
                   </td>
-                  <td className="num" data-testid="member-count">
+                  <td className="num count-cell" data-testid="member-count">
                     {formatCount(counts.get(s.id) ?? s.memberCount)}
                   </td>
-                  <td>
+                  <td className="updated-cell">
                     <AgeBy at={s.updatedAt} by={s.updatedBy} />
                   </td>
                   <td className="actions-col">
@@ -276,8 +279,8 @@ export function SegmentsListPage() {
                       <a className="button small" href={`#/segments/${s.id}/edit`} aria-label={`Edit ${s.name}`}>
                         Edit
                       </a>
-                      <button type="button" className="small" onClick={() => onDuplicate(s)} aria-label={`Duplicate ${s.name}`}>
-                        Duplicate
+                      <button type="button" className="small" onClick={() => void onDuplicate(s)} disabled={duplicating.pending(s.id)} aria-label={`Duplicate ${s.name}`}>
+                        {duplicating.pending(s.id) ? "Duplicating…" : "Duplicate"}
                       </button>
                       <button type="button" className="small danger-text" onClick={() => setDeleting(s)} aria-label={`Delete ${s.name}`}>
                         Delete

@@ -5,6 +5,7 @@
  */
 import { useId, useState, type FormEvent } from "react";
 import { ApiError, restoreSegment, type Segment, type SegmentSummary } from "./api.js";
+import { lengthProblem } from "./format.js";
 import { Dialog, ProblemNote } from "./ui.js";
 
 /** The segment a name-taken problem names as holding the name, if it says. */
@@ -60,6 +61,9 @@ export function RestoreAsDialog({ segment, taken, onClose, onRestored }: { segme
     if (busy) return;
     const wanted = name.trim();
     if (wanted === "") return setFieldError("Type a name for it.");
+    // Said, not cut to fit as the field used to (a name no one typed would be restored).
+    const tooLong = lengthProblem(wanted, 200, "A name");
+    if (tooLong !== null) return setFieldError(tooLong);
     setBusy(true);
     setFieldError(null);
     setError(null);
@@ -105,7 +109,6 @@ export function RestoreAsDialog({ segment, taken, onClose, onRestored }: { segme
             id={`${id}-name`}
             type="text"
             value={name}
-            maxLength={200}
             onChange={(e) => setName(e.target.value)}
             onFocus={(e) => e.target.select()}
             aria-invalid={fieldError !== null}

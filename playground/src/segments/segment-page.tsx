@@ -36,7 +36,7 @@ import { RulesDiffView } from "./rules-diff.js";
 import { DeleteDialog } from "./list-page.js";
 import { liveText, useLiveChanges } from "./live.js";
 import { useSchema } from "./schema.js";
-import { Dialog, KindBadge, LoadFailed, ProblemNote, useLoad, useToast } from "./ui.js";
+import { Dialog, KindBadge, LoadFailed, ProblemNote, useLoad, usePending, useToast } from "./ui.js";
 import { handOverDeleted } from "./undo-delete.js";
 import { WhyResult } from "./why-view.js";
 
@@ -68,6 +68,8 @@ export function SegmentPage({ id, route }: { id: number; route: Route }) {
   const toast = useToast();
   const [deleting, setDeleting] = useState(false);
   const [converting, setConverting] = useState(false);
+  // One copy per intent: Duplicate waits (disabled) for its answer.
+  const duplicating = usePending<"segment">();
   const tab = (TABS.find((t) => t.id === route.params.get("tab"))?.id ?? "members") as Tab;
   const [whyKey, setWhyKey] = useState<string | null>(null);
   const setTab = (t: Tab) => navigate(`/segments/${id}${t === "members" ? "" : `?tab=${t}`}`, true);
@@ -134,15 +136,17 @@ export function SegmentPage({ id, route }: { id: number; route: Route }) {
   if (!s) return <p className="page muted">Loading…</p>;
   const keyField = schema?.key ?? "id";
 
-  const onDuplicate = async () => {
-    try {
-      const copy = await duplicateSegment(s.id);
-      toast(`Duplicated as “${copy.name}”`);
-      navigate(`/segments/${copy.id}`);
-    } catch (e) {
-      toast(e instanceof ApiError ? e.problem.detail : String(e), "bad");
-    }
-  };
+  const onDuplicate = () =>
+    duplicating.run("segment", async () => {
+      try {
+        const copy = await duplicateSegment(s.id);
+        navigate(`/segments/${copy.id}`);
+        // After the navigation: the toast is about the copy's page.
+        toast(`Duplicated as “${copy.name}”`);
+      } catch (e) {
+        toast(e instanceof ApiError ? e.problem.detail : String(e), "bad");
+      }
+    });
 
   return (
     <div className="page">
@@ -160,8 +164,8 @@ export function SegmentPage({ id, route }: { id: number; route: Route }) {
           <a className="button primary" href={`#/segments/${s.id}/edit`}>
             Edit
           </a>
-          <button type="button" onClick={onDuplicate}>
-            Duplicate
+          <button type="button" onClick={() => void onDuplicate()} disabled={duplicating.pending("segment")} data-testid="duplicate">
+            {duplicating.pending("segment") ? "Duplicating…" : "Duplicate"}
           </button>
           {s.kind === "dynamic" && (
             <button type="button" onClick={() => setConverting(true)} data-testid="convert">

@@ -19,7 +19,13 @@ export interface DialogProps {
   testId?: string;
 }
 
-/** A modal dialog: focus goes to its first control and back to where it was on close; Tab stays inside. */
+/**
+ * A modal dialog: focus goes to its first control and back to where it was on close; Tab stays inside.
+ * Escape and its own buttons close it; a click outside does not. Every dialog here confirms something or
+ * holds what was typed, and a click on the backdrop is often not meant for it: the second click of a
+ * double-click on the button that opened it lands there (the dialog opened under the pointer), and closed
+ * it before it was seen.
+ */
 export function Dialog({ title, onClose, children, actions, wide, testId }: DialogProps) {
   const box = useRef<HTMLDivElement>(null);
   const titleId = useId();
@@ -59,7 +65,7 @@ export function Dialog({ title, onClose, children, actions, wide, testId }: Dial
     };
   }, []);
   return (
-    <div className="dialog-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
+    <div className="dialog-backdrop">
       <div ref={box} className={`dialog${wide ? " wide" : ""}`} role="dialog" aria-modal="true" aria-labelledby={titleId} data-testid={testId}>
         <h2 id={titleId}>{title}</h2>
         <div className="dialog-body">{children}</div>
@@ -69,24 +75,64 @@ export function Dialog({ title, onClose, children, actions, wide, testId }: Dial
   );
 }
 
+// ---- actions that send --------------------------------------------------------------------------------------
+
+/**
+ * Actions that send one request per intent: while `run(key, …)`'s promise is pending, another `run` with
+ * the same key is ignored (a double-click is one intent) and `pending(key)` is true, for its button to be
+ * disabled and say so. A ref decides, not the state alone: the second click may be handled before the
+ * render that disables the button.
+ */
+export function usePending<K>() {
+  const running = useRef(new Set<K>());
+  const [pending, setPending] = useState<ReadonlySet<K>>(() => new Set());
+  const run = useCallback(async (key: K, action: () => Promise<void>) => {
+    if (running.current.has(key)) return;
+    running.current.add(key);
+    setPending(new Set(running.current));
+    try {
+      await action();
+    } finally {
+      running.current.delete(key);
+      setPending(new Set(running.current));
+    }
+  }, []);
+  return { pending: (key: K) => pending.has(key), run };
+}
+
 // ---- toasts ---------------------------------------------------------------------------------------------
 
 interface Toast {
   id: number;
   text: ReactNode;
   tone: "good" | "bad";
+  /** The page it was shown on (the hash's path, without ?tab= and such). */
+  page: string;
 }
+
+/** The page of the address now: the hash's path (`/segments/12`), its tab or search aside. */
+const pageNow = () => window.location.hash.replace(/^#/, "").split("?")[0] || "/";
 
 const ToastContext = createContext<(text: ReactNode, tone?: "good" | "bad") => void>(() => undefined);
 
-/** Provides `useToast()`; shows the messages in a polite live region. */
+/**
+ * Provides `useToast()`; shows the messages in a polite live region, each at most a few lines high (a long
+ * name covered the rows' buttons; the whole text stays for screen readers). A toast is about the page it
+ * was shown on: going to another page takes it away. One that announces where an action goes ("Duplicated
+ * as …", then its page) is shown after the `navigate()` there, so it belongs to that page.
+ */
 export function ToastProvider({ children }: { children: ReactNode }) {
   const [toasts, setToasts] = useState<Toast[]>([]);
   const next = useRef(0);
   const show = useCallback((text: ReactNode, tone: "good" | "bad" = "good") => {
     const id = ++next.current;
-    setToasts((t) => [...t, { id, text, tone }]);
+    setToasts((t) => [...t, { id, text, tone, page: pageNow() }]);
     window.setTimeout(() => setToasts((t) => t.filter((x) => x.id !== id)), 6000);
+  }, []);
+  useEffect(() => {
+    const left = () => setToasts((t) => (t.some((x) => x.page !== pageNow()) ? t.filter((x) => x.page === pageNow()) : t));
+    window.addEventListener("hashchange", left);
+    return () => window.removeEventListener("hashchange", left);
   }, []);
   return (
     <ToastContext.Provider value={show}>
@@ -94,7 +140,7 @@ export function ToastProvider({ children }: { children: ReactNode }) {
       <div className="toasts" role="status" aria-live="polite">
         {toasts.map((t) => (
           <div key={t.id} className={`toast ${t.tone}`} data-testid="toast">
-            {t.text}
+            <span className="toast-text">{t.text}</span>
           </div>
         ))}
       </div>
