@@ -46,7 +46,16 @@ describe("segql segments / contacts / import / schema: option values", { timeout
     }
     // With --json too: a usage error is not the store's JSON refusal.
     expect(await run("segments", "members", "Pros", "--sort", "nope", "--json")).toMatchObject({ code: 2, stdout: "", stderr: 'segql segments: --sort: unknown field "nope"' });
-    // Input problems stay exit 1: an unknown segment, a contact that is not there.
+    // Options that do not go together.
+    const keys = tmp.file("keys.csv", "id\na1\n");
+    expect(await run("segments", "create", "L", "--static", "--members", keys, "--freeze", "ltv > 1")).toMatchObject({ code: 2, stderr: "segql segments: give --members FILE or --freeze EXPRESSION, not both" });
+    expect(await run("segments", "create", "L", "ltv > 1", "--members", keys)).toMatchObject({ code: 2, stderr: "segql segments: --members is for a static segment: add --static" });
+    // Input problems stay exit 1: an unknown segment, a contact that is not there, a list edit of a
+    // dynamic segment (said without the API's name for the segment, "id:").
+    expect(await run("segments", "members", "Pros", "--add", "a1")).toMatchObject({
+      code: 1,
+      stderr: 'error: segment #1 "Pros" is dynamic: its members follow its expression (convert it to static to edit the list)',
+    });
     expect((await run("segments", "members", "Nope", "--limit", "5")).code).toBe(1);
     expect((await run("contacts", "show", "zz")).code).toBe(1);
   });

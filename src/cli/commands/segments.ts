@@ -222,7 +222,10 @@ export async function withStore(options: Record<string, string | true>, io: Io, 
 
 /** An `InvalidInputError` for the terminal: `error: PATH: why`, or `error: N problems:` and one line each. */
 export function invalidInputText(e: InvalidInputErrorType): string {
-  const line = (p: (typeof e.problems)[number]) => `${p.path ? `${p.path}: ` : ""}${p.field !== undefined && !p.path.endsWith(p.field) ? `field ${JSON.stringify(p.field)}: ` : ""}${p.message}`;
+  // The store's `id` and `kind` are the segment the command names, which the message names too
+  // ("segment #1 … is dynamic"): the API's property names would only puzzle here.
+  const shownPath = (path: string) => (path === "id" || path === "kind" ? "" : path);
+  const line = (p: (typeof e.problems)[number]) => `${shownPath(p.path) ? `${p.path}: ` : ""}${p.field !== undefined && !p.path.endsWith(p.field) ? `field ${JSON.stringify(p.field)}: ` : ""}${p.message}`;
   if (e.total === 1 && e.problems.length === 1) return `error: ${line(e.problems[0]!)}`;
   return [`error: ${e.total} problems${e.problems.length < e.total ? ` (the first ${e.problems.length})` : ""}:`, ...e.problems.map((p) => `  ${line(p)}`)].join("\n");
 }
@@ -433,6 +436,8 @@ export async function run(args: string[], io: Io): Promise<number> {
       const isStatic = options["static"] === true;
       const expression = isStatic ? undefined : expressionOf(options, positional[1], true);
       if (isStatic && positional[1] !== undefined) throw new CliError("a static segment has no expression (use --members FILE or --freeze EXPRESSION)");
+      if (options["members"] !== undefined && options["freeze"] !== undefined) throw new CliError("give --members FILE or --freeze EXPRESSION, not both");
+      if (!isStatic && (options["members"] !== undefined || options["freeze"] !== undefined)) throw new CliError(`--${options["members"] !== undefined ? "members" : "freeze"} is for a static segment: add --static`);
       return withFlaggedStore(async (store) => {
         const members = str(options, "members") !== undefined ? await keysFromFile(str(options, "members")!, store.schema.key) : undefined;
         const description = str(options, "description");
