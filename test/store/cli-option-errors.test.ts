@@ -98,6 +98,9 @@ describe("segql segments / contacts / import / schema: option values", { timeout
     expect((await run("segments", "create", "Everyone", "ltv > 0")).code).toBe(0);
     const out = await run("segments", "export", "Everyone", "--out", file);
     expect(out).toMatchObject({ code: 0, stdout: "", stderr: `exported 1,200 members of #${/#(\d+)/.exec(out.stderr)?.[1]} Everyone to ${file} (CSV)` });
+    // Counts are grouped wherever they are said.
+    expect((await run("segments", "members", "Everyone", "--limit", "1")).stdout.split("\n")[0]).toBe("1,200 members (first 1)");
+    expect((await run("segments", "refresh", "Everyone")).stdout).toMatch(/^#\d+ Everyone: \+0 -0, 1,200 members \(/);
   });
 
   it("segql --help: every summary in one column, with a gap after the longest name; contacts lists export", async () => {

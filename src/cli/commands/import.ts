@@ -82,11 +82,11 @@ export async function run(args: string[], io: Io): Promise<number> {
       progress?.done();
       if (json) io.out(JSON.stringify(report, null, 2));
       else {
-        io.out(`${file}: ${report.rows.toLocaleString("en-US")} rows; ${report.inserted.toLocaleString("en-US")} added, ${report.updated.toLocaleString("en-US")} updated${report.badCount ? `, ${report.badCount} bad (skipped)` : ""}`);
+        io.out(`${file}: ${report.rows.toLocaleString("en-US")} rows; ${report.inserted.toLocaleString("en-US")} added, ${report.updated.toLocaleString("en-US")} updated${report.badCount ? `, ${report.badCount.toLocaleString("en-US")} bad (skipped)` : ""}`);
         for (const b of report.bad) io.err(`${b.path}: ${b.field !== undefined ? `field ${JSON.stringify(b.field)}: ` : ""}${b.message}`);
-        if (report.badCount > report.bad.length) io.err(`… and ${report.badCount - report.bad.length} more bad rows`);
+        if (report.badCount > report.bad.length) io.err(`… and ${(report.badCount - report.bad.length).toLocaleString("en-US")} more bad rows`);
         const moved = report.refreshed.filter((r) => r.entered + r.exited > 0);
-        if (moved.length) io.out(`segments refreshed: ${moved.map((r) => `${r.name} +${r.entered} -${r.exited}`).join(", ")}`);
+        if (moved.length) io.out(`segments refreshed: ${moved.map((r) => `${r.name} +${r.entered.toLocaleString("en-US")} -${r.exited.toLocaleString("en-US")}`).join(", ")}`);
       }
       return report.badCount > 0 ? EXIT.problems : EXIT.ok;
     } catch (e) {
@@ -128,7 +128,7 @@ async function history(options: Record<string, string | true>, id: string | unde
       else {
         io.out(importSummary(record));
         for (const b of record.bad) io.out(printable(`  ${b.path}: ${b.field !== undefined ? `field ${JSON.stringify(b.field)}: ` : ""}${b.message}`));
-        if (record.badCount > record.bad.length) io.out(`  … and ${record.badCount - record.bad.length} more bad rows`);
+        if (record.badCount > record.bad.length) io.out(`  … and ${(record.badCount - record.bad.length).toLocaleString("en-US")} more bad rows`);
       }
       return EXIT.ok;
     }

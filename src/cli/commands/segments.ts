@@ -552,7 +552,7 @@ export async function run(args: string[], io: Io): Promise<number> {
           const result = edit.startsWith("add") ? await store.addMembers(s.id, keys, opts) : await store.removeMembers(s.id, keys, opts);
           print(result, () => {
             const verb = edit.startsWith("add") ? ["added", "already members"] : ["removed", "not members"];
-            return `${verb[0]} ${result.changed}, ${verb[1]} ${result.unchanged}${result.unknown.length ? `, not contacts (skipped) ${result.unknown.length}: ${result.unknown.slice(0, 10).join(", ")}` : ""}; ${result.memberCount} members`;
+            return `${verb[0]} ${count(result.changed)}, ${verb[1]} ${count(result.unchanged)}${result.unknown.length ? `, not contacts (skipped) ${count(result.unknown.length)}: ${result.unknown.slice(0, 10).join(", ")}` : ""}; ${count(result.memberCount)} members`;
           });
           return EXIT.ok;
         }
@@ -564,7 +564,7 @@ export async function run(args: string[], io: Io): Promise<number> {
         }
         const limit = intOption(options, "limit") ?? 50;
         const page = await store.members(s.id, { limit, ...(str(options, "sort") !== undefined ? { orderBy: str(options, "sort")! } : {}), descending: options["desc"] === true });
-        print(page, () => [`${page.total} member${page.total === 1 ? "" : "s"}${page.items.length < page.total ? ` (first ${page.items.length})` : ""}`, ...page.items.map((c) => contactLine(c, store.schema.key))].join("\n"));
+        print(page, () => [`${count(page.total)} member${page.total === 1 ? "" : "s"}${page.items.length < page.total ? ` (first ${page.items.length})` : ""}`, ...page.items.map((c) => contactLine(c, store.schema.key))].join("\n"));
         return EXIT.ok;
       });
     case "preview": {
@@ -673,7 +673,7 @@ export async function run(args: string[], io: Io): Promise<number> {
         const ids: number[] = [];
         for (const ref of positional) ids.push((await find(store, ref)).id);
         const results = await store.refresh({ by, ...(ids.length ? { ids } : {}), relativeOnly: options["relative"] === true });
-        print(results, () => (results.length === 0 ? "nothing to refresh" : results.map((r) => `#${r.segmentId} ${r.name}: ${r.skipped ? `skipped (${r.skipped})` : `+${r.entered} -${r.exited}, ${r.memberCount} members (${r.ms} ms)`}`).join("\n")));
+        print(results, () => (results.length === 0 ? "nothing to refresh" : results.map((r) => `#${r.segmentId} ${r.name}: ${r.skipped ? `skipped (${r.skipped})` : `+${count(r.entered)} -${count(r.exited)}, ${count(r.memberCount)} members (${r.ms} ms)`}`).join("\n")));
         return results.some((r) => r.skipped) ? EXIT.problems : EXIT.ok;
       });
     case "changes":
@@ -700,6 +700,11 @@ function conditionLines(conditions: readonly ConditionCount[]): string[] {
     const what = c.kind === "and" ? "all of" : c.kind === "or" ? "any of" : c.kind === "not" ? "not" : printable(c.text.replace(/\s+/g, " "));
     return `  ${counts[i]!.padStart(width)}  ${"  ".repeat(c.depth)}${what}`;
   });
+}
+
+/** A count as the rest of the output writes it: 1,297. */
+function count(n: number): string {
+  return n.toLocaleString("en-US");
 }
 
 function contactLine(c: Record<string, unknown>, key: string): string {
