@@ -98,6 +98,8 @@ describe("segql segments / contacts / import / schema: option values", { timeout
     expect((await run("segments", "create", "Everyone", "ltv > 0")).code).toBe(0);
     const out = await run("segments", "export", "Everyone", "--out", file);
     expect(out).toMatchObject({ code: 0, stdout: "", stderr: `exported 1,200 members of #${/#(\d+)/.exec(out.stderr)?.[1]} Everyone to ${file} (CSV)` });
+    // No members then: said, not printed as an empty line.
+    expect(await run("segments", "members", "Everyone", "--at", "2000-01-01T00:00:00Z")).toMatchObject({ code: 0, stdout: "", stderr: `#${/#(\d+)/.exec(out.stderr)?.[1]} Everyone had no members at 2000-01-01T00:00:00Z` });
     // Counts are grouped wherever they are said.
     expect((await run("segments", "members", "Everyone", "--limit", "1")).stdout.split("\n")[0]).toBe("1,200 members (first 1)");
     expect((await run("segments", "refresh", "Everyone")).stdout).toMatch(/^#\d+ Everyone: \+0 -0, 1,200 members \(/);

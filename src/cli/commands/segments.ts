@@ -559,7 +559,9 @@ export async function run(args: string[], io: Io): Promise<number> {
         const at = str(options, "at");
         if (at !== undefined) {
           const keys = await store.membersAt(s.id, at);
-          print({ segment: s.id, at, keys }, () => keys.join("\n"));
+          // The keys alone on standard output (for a pipe); none is said on standard error, not as an empty line.
+          if (!json && keys.length === 0) io.err(`#${s.id} ${s.name} had no members at ${at}`);
+          else print({ segment: s.id, at, keys }, () => keys.join("\n"));
           return EXIT.ok;
         }
         const limit = intOption(options, "limit") ?? 50;
