@@ -234,6 +234,11 @@ describe.skipIf(!hasChromium)(`segments web app: what the QA pass found (Chromiu
     await expect.poll(() => page.getByTestId("builder").getAttribute("data-catching-up")).toBe(null);
     expect(await page.evaluate(() => (window as unknown as { builderWaited: boolean }).builderWaited)).toBe(true);
     expect(await page.locator('[data-rule-id] input[aria-label^="Value of tenure"]').last().inputValue()).toBe("2991");
+    // A key typed just before a reload, before the pause, is in the draft that comes back.
+    await page.keyboard.type("2");
+    await page.reload();
+    await page.getByTestId("draft-restored").waitFor();
+    expect(await page.evaluate(() => (JSON.parse(window.sessionStorage.getItem("segql-draft:new")!) as { text: string }).text)).toBe(`${shorter}12`);
   });
 
   it("lays the segments table out as cards on a 390px phone, with every row's actions in view, and shows all six tabs", async () => {
