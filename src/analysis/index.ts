@@ -35,6 +35,8 @@ export { MAX_ANALYSED_RULES, MAX_RELATED_RULES } from "./size.js";
 export { relate, RELATE_STEPS, type RelateOptions, type RelateResult, type RelateWitness, type Relation } from "./relate.js";
 export type { Witness } from "./witness.js";
 export { diffSegments, type DiffOptions, type SegmentDiff, type DiffSide } from "./diff.js";
+/** A node's span grown to its parentheses as written (spans run from a node's first token to its last). */
+export { extent as writtenExtent } from "./edits.js";
 
 /** Reasoning steps (search decisions) allowed per segment by default. */
 export const DEFAULT_STEPS = 1_000;

@@ -231,7 +231,7 @@ const ConditionCountSchema = z
     index: z.number().int(),
     parent: z.number().int().nullable(),
     span: SpanSchema,
-    text: z.string(),
+    text: z.string().openapi({ description: "The condition as written, its parentheses included: a condition of its own." }),
     label: z.string(),
     kind: z.enum(["and", "or", "not", "rule", "event", "segment"]),
     depth: z.number().int(),

@@ -7,9 +7,10 @@ import { explain, subConditions, type ExplainNode, type SubCondition } from "../
 import { compileSql, DIALECTS } from "../compiler/sql/index.js";
 import type { DialectName } from "../compiler/sql/dialect.js";
 import type { TypedExpr, TypedQuery } from "../checker/typed-ast.js";
+import type { Span } from "../diagnostics.js";
 import { quoteString } from "../parser/format.js";
 import { num, type SqlRunner } from "./adapter.js";
-import { diffSegments, type DiffOptions, type SegmentDiff } from "../analysis/index.js";
+import { diffSegments, writtenExtent, type DiffOptions, type SegmentDiff } from "../analysis/index.js";
 import { Catalog, namingStaticSegments, STATIC_FIELD, type Checked, type Entry } from "./catalog.js";
 import { iso, type Ctx } from "./context.js";
 import { InvalidExpressionError, InvalidInputError, NotFoundError } from "./errors.js";
@@ -40,7 +41,7 @@ export async function preview(ctx: Ctx, tx: SqlRunner, catalog: Catalog, express
     index: s.index,
     parent: s.parent,
     span: s.span,
-    text: expression.slice(s.span.start, s.span.end),
+    text: conditionText(expression, s.span),
     label: s.label,
     kind: s.kind,
     depth: s.depth,
@@ -214,4 +215,14 @@ function intOption(v: unknown, fallback: number, min: number, max: number, path:
   if (v === undefined || v === null) return fallback;
   if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min || v > max) throw new InvalidInputError([{ path, message: `expected an integer from ${min} to ${max}` }]);
   return v;
+}
+
+/**
+ * A sub-condition's text as written. A node's span runs from its first token to its last, and the parser
+ * drops parentheses, so `(a or b) and c`'s `and` spans `a or b) and c`: the span is grown to balanced
+ * parentheses (and the pairs wrapping it alone), as the analysis quotes parts.
+ */
+function conditionText(expression: string, span: Span): string {
+  const grown = writtenExtent(expression, span);
+  return expression.slice(grown?.start ?? span.start, grown?.end ?? span.end);
 }

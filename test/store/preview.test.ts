@@ -9,7 +9,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { compilePredicate } from "../../src/compiler/predicate/index.js";
 import { subConditions } from "../../src/compiler/predicate/explain.js";
-import { checkExpression } from "../../src/index.js";
+import { checkExpression, parse } from "../../src/index.js";
 import { eventsByKey, RICH_SEGMENTS, richSchema, sampleCases } from "../helpers/generators.js";
 import { BACKENDS, openTestStore, writeAccepted, type TestStore } from "./helpers.js";
 
@@ -44,6 +44,8 @@ for (const backend of BACKENDS) {
         });
         expect(p.conditions.map((x) => [x.kind, x.count])).toEqual(subs.map((s, j) => [s.kind, expected[j]]));
         expect(p.count).toBe(expected[0]);
+        // Each condition's text is as written, a condition of its own (a group's parentheses included).
+        for (const x of p.conditions) expect(parse(x.text).diagnostics.filter((d) => d.severity === "error"), x.text).toEqual([]);
         // Without the per-condition counts, the count is one WHERE scan: the same number.
         const bare = await t.store.preview(main, { limit: 5, conditionCounts: false });
         expect([bare.count, bare.conditions]).toEqual([expected[0], []]);
