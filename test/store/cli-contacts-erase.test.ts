@@ -31,6 +31,9 @@ describe("segql contacts delete --erase", { timeout: 60_000 }, () => {
     expect((await run("contacts", "history", "zed")).stdout).toBe("zed has not entered or left a segment");
     const feed = JSON.parse((await run("segments", "changes", "--json")).stdout) as { items: { key: string; change: string }[] };
     expect(feed.items.map((c) => `${c.change} ${c.key}`).sort()).toEqual(["entered ", "entered ", "entered bob", "exited ", "exited "]);
+    // Printed, an erased contact's rows say so rather than leave the key column blank.
+    const printed = (await run("segments", "changes")).stdout.split("\n").filter((l) => !l.startsWith("next:"));
+    expect(printed.map((l) => l.split("\t").slice(3).join(" ")).sort()).toEqual(["entered (erased contact)", "entered (erased contact)", "entered bob", "exited (erased contact)", "exited (erased contact)"]);
     const history = JSON.parse((await run("import", "history", "--json")).stdout) as { bad: { line: number; message: string }[] }[];
     expect(history[0]!.bad.map((p) => [p.line, p.message])).toEqual([
       [3, "[erased]"],

@@ -683,7 +683,8 @@ export async function run(args: string[], io: Io): Promise<number> {
       return withFlaggedStore(async (store) => {
         const segment = str(options, "segment") !== undefined ? await find(store, str(options, "segment")) : null;
         const page = await store.changes({ since: intOption(options, "since") ?? 0, limit: intOption(options, "limit") ?? 1000, ...(segment ? { segmentId: segment.id } : {}) });
-        print(page, () => [...page.items.map((c) => `${c.seq}\t${c.at}\t#${c.segmentId}\t${c.change}\t${c.key}`), `next: --since ${page.next}`].join("\n"));
+        // An erased contact's rows keep their place in the feed without its key (deleteContacts erase).
+        print(page, () => [...page.items.map((c) => `${c.seq}\t${c.at}\t#${c.segmentId}\t${c.change}\t${c.key === "" ? "(erased contact)" : c.key}`), `next: --since ${page.next}`].join("\n"));
         return EXIT.ok;
       });
   }
