@@ -10,6 +10,7 @@
  *   note made the page 2,056px wide), and a toast is a few lines high and goes with the page it was about;
  * - a long text scrolls inside its editor, the builder says why it cannot show 3,000 conditions, and follows
  *   a long text once typing pauses rather than on every key;
+ * - an empty segment's page says what to do (edit the rules; add contacts to the list), not "No members yet.";
  * - on a 390px phone the segments table's rows are cards with their actions in view, and all six tabs of a
  *   segment's page show.
  * No request leaves the server's origin.
@@ -239,6 +240,18 @@ describe.skipIf(!hasChromium)(`segments web app: what the QA pass found (Chromiu
     await page.reload();
     await page.getByTestId("draft-restored").waitFor();
     expect(await page.evaluate(() => (JSON.parse(window.sessionStorage.getItem("segql-draft:new")!) as { text: string }).text)).toBe(`${shorter}12`);
+  });
+
+  it("says what to do on an empty segment's page: a dynamic one's rules match no one now, a static list has no one picked", async () => {
+    const nobody = await server.store.createSegment({ name: "Nobody yet", kind: "dynamic", expression: "tenure > 100000" });
+    const list = await server.store.createSegment({ name: "Empty list", kind: "static" });
+    await page.goto(`${server.url}#/segments/${nobody.id}`);
+    const empty = page.getByTestId("members-empty");
+    await expect.poll(() => empty.textContent()).toContain("No contact matches these rules now; contacts join as soon as they do.");
+    expect(await empty.getByRole("link", { name: "Edit the rules" }).getAttribute("href")).toBe(`#/segments/${nobody.id}/edit`);
+    await page.goto(`${server.url}#/segments/${list.id}`);
+    await expect.poll(() => page.getByTestId("members-empty").textContent()).toContain("No members yet: this is a list you pick.");
+    expect(await page.getByTestId("members-empty").getByRole("link", { name: "Add contacts to it" }).getAttribute("href")).toBe(`#/segments/${list.id}/edit`);
   });
 
   it("lays the segments table out as cards on a 390px phone, with every row's actions in view, and shows all six tabs", async () => {

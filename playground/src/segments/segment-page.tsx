@@ -413,7 +413,22 @@ function MembersTab({ segment, keyField, liveTick, onWhy }: { segment: Segment; 
           testId="members-table"
         />
       ) : (
-        page.data && <p className="muted empty-note">{query ? `No member matches “${query}”.` : "No members yet."}</p>
+        page.data && (
+          <p className="muted empty-note" data-testid="members-empty">
+            {query ? (
+              `No member matches “${query}”.`
+            ) : segment.kind === "dynamic" ? (
+              <>
+                No contact matches these rules now; contacts join as soon as they do. <a href={`#/segments/${segment.id}/edit`}>Edit the rules</a> to see
+                how many contacts each condition matches, or ask <em>Why / why not</em> about a contact.
+              </>
+            ) : (
+              <>
+                No members yet: this is a list you pick. <a href={`#/segments/${segment.id}/edit`}>Add contacts to it</a>.
+              </>
+            )}
+          </p>
+        )
       )}
       <div className="pager">
         <button type="button" onClick={() => setCursors((c) => c.slice(0, -1))} disabled={index === 0}>
