@@ -524,8 +524,11 @@ class Checker {
           return null;
         }
         // Every engine compares doubles: a literal past their precision means another number than written.
-        const read = String(v.value === 0 ? 0 : v.value);
-        if (!sameDecimal(v.raw, read)) this.report(warning("inexact-number", v.span, messages.inexactNumber(v.raw, read), replaceWith(v.span, read, `write ${read}, the number it is read as`)));
+        // A numeral of at most 15 characters and no exponent has at most 15 digits, which a double always
+        // holds as written: the usual literal is not formatted and compared on this hot path.
+        const plain = v.raw.length <= 15 && v.raw.indexOf("e") < 0 && v.raw.indexOf("E") < 0;
+        const read = plain ? v.raw : String(v.value === 0 ? 0 : v.value);
+        if (!plain && !sameDecimal(v.raw, read)) this.report(warning("inexact-number", v.span, messages.inexactNumber(v.raw, read), replaceWith(v.span, read, `write ${read}, the number it is read as`)));
         return { kind: "number", value: v.value === 0 ? 0 : v.value };
       }
       case "boolean":
