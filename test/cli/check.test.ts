@@ -78,6 +78,7 @@ describe("segql check", () => {
     expect(r.stderr).toBe("");
     const json = JSON.parse(r.stdout);
     expect(json).toEqual({
+      ok: false,
       valid: false,
       syntaxOnly: false,
       schema: SCHEMA,
@@ -99,7 +100,19 @@ describe("segql check", () => {
       }],
     });
     const ok = JSON.parse((await segql(["check", "--json", "x = 1"])).stdout);
-    expect(ok).toEqual({ valid: true, syntaxOnly: true, schema: null, inputs: [{ file: null, diagnostics: [] }] });
+    expect(ok).toEqual({ ok: true, valid: true, syntaxOnly: true, schema: null, inputs: [{ file: null, diagnostics: [] }] });
+  });
+
+  it("--json says ok, as POST /api/check does, and valid, its older name, alike (--strict: warnings make both false)", async () => {
+    const json = async (...args: string[]) => {
+      const r = await segql(["check", "--schema", SCHEMA, "--json", ...args]);
+      const body = JSON.parse(r.stdout) as Record<string, unknown>;
+      return { code: r.code, ok: body["ok"], valid: body["valid"], first: Object.keys(body)[0] };
+    };
+    expect(await json("lifetime_value > 10")).toEqual({ code: 0, ok: true, valid: true, first: "ok" });
+    expect(await json("lifetime_value > 10 and lifetime_value > 5")).toEqual({ code: 0, ok: true, valid: true, first: "ok" }); // a warning
+    expect(await json("--strict", "lifetime_value > 10 and lifetime_value > 5")).toEqual({ code: 1, ok: false, valid: false, first: "ok" });
+    expect(await json("lifetime_valu > 10")).toEqual({ code: 1, ok: false, valid: false, first: "ok" });
   });
 
   it("reports syntax errors without the checker's echoes of them, and other checker errors too", async () => {

@@ -29,8 +29,9 @@ names and references).
                       may refer to each other with 'in segment "Name"'
   -s, --schema FILE   the schema (JSON) to check against; without it, the schema the nearest
                       segql.json names (this folder or above), as the language server reads it
-      --json          print the diagnostics as JSON: line/column 1-based, offsets 0-based
-                      (end exclusive), with the fix when there is one
+      --json          print the diagnostics as JSON: "ok" (no errors; with --strict, no
+                      warnings either; "valid" is its older name), then each input's diagnostics:
+                      line/column 1-based, offsets 0-based (end exclusive), with the fix when there is one
       --strict        warnings fail the check too (exit 1)
       --no-analysis   skip the static analysis's warnings (parts that never match, always hold
                       or add nothing)
@@ -171,7 +172,9 @@ export async function run(args: string[], io: Io): Promise<number> {
   });
 
   if (options["json"]) {
-    io.out(JSON.stringify({ valid: errors === 0 && !(strict && warnings > 0), syntaxOnly: schema === null, schema: chosen?.path ?? null, inputs: json }, null, 2));
+    // `ok`, as POST /api/check says it; `valid` is the older name of the same answer, kept for scripts.
+    const ok = errors === 0 && !(strict && warnings > 0);
+    io.out(JSON.stringify({ ok, valid: ok, syntaxOnly: schema === null, schema: chosen?.path ?? null, inputs: json }, null, 2));
   } else {
     if (rendered.length > 0) io.out(rendered.join("\n\n"));
     for (const note of notes) io.err(note);
