@@ -6,14 +6,15 @@
  */
 import { autocompletion, closeBrackets, closeBracketsKeymap, completionKeymap } from "@codemirror/autocomplete";
 import { defaultKeymap, history, historyKeymap } from "@codemirror/commands";
-import { bracketMatching, foldGutter, foldKeymap, syntaxHighlighting } from "@codemirror/language";
+import { foldGutter, foldKeymap, syntaxHighlighting } from "@codemirror/language";
 import { lintGutter, lintKeymap } from "@codemirror/lint";
 import { Compartment, EditorState, Transaction } from "@codemirror/state";
 import { drawSelection, EditorView, highlightActiveLine, highlightSpecialChars, keymap, lineNumbers, placeholder } from "@codemirror/view";
-import { forwardRef, useEffect, useImperativeHandle, useRef } from "react";
+import { forwardRef, useEffect, useImperativeHandle, useRef, useState } from "react";
 import { formatSegql, segql, segqlDarkHighlight, segqlLightHighlight } from "../../../src/codemirror/index.js";
 import type { LanguageService } from "../../../src/service/index.js";
 import type { Schema } from "../../../src/schema/schema.js";
+import { boundedParenMatching, longestLineOver, WRAP_LIMIT } from "./long-text.js";
 
 /** What the page can do with the editor. */
 export interface EditorHandle {
@@ -72,11 +73,19 @@ function themeFor(dark: boolean) {
   ];
 }
 
+/** Wrapping for a text: on, unless a line is longer than WRAP_LIMIT (long-text.ts says why). */
+function wrapFor(text: string) {
+  return longestLineOver(EditorState.create({ doc: text }), WRAP_LIMIT) === 0 ? EditorView.lineWrapping : [];
+}
+
 export const Editor = forwardRef<EditorHandle, EditorProps>(function Editor(props, ref) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
   const language = useRef(new Compartment());
   const theme = useRef(new Compartment());
+  const wrapping = useRef(new Compartment());
+  /** Whether the lines wrap (not when one is too long: the note under the editor says so). */
+  const [wraps, setWraps] = useState(true);
   /** The last keydown not yet followed by a change of text (for the keystroke timing). */
   const keydownAt = useRef<number | null>(null);
   const callbacks = useRef(props);
@@ -95,10 +104,16 @@ export const Editor = forwardRef<EditorHandle, EditorProps>(function Editor(prop
           history(),
           drawSelection(),
           highlightActiveLine(),
-          bracketMatching(),
+          boundedParenMatching(),
           closeBrackets(),
           autocompletion({ icons: true, activateOnTyping: true }),
-          EditorView.lineWrapping,
+          wrapping.current.of(wrapFor(props.initialText)),
+          // A change that makes a line longer than WRAP_LIMIT (or the last such line shorter) switches wrapping in the same transaction.
+          EditorState.transactionExtender.of((tr) => {
+            if (!tr.docChanged) return null;
+            const wrap = longestLineOver(tr.state, WRAP_LIMIT) === 0;
+            return wrap === (wrapping.current.get(tr.startState) === EditorView.lineWrapping) ? null : { effects: wrapping.current.reconfigure(wrap ? EditorView.lineWrapping : []) };
+          }),
           ...(props.placeholder ? [placeholder(props.placeholder)] : []),
           keymap.of([...closeBracketsKeymap, ...defaultKeymap, ...historyKeymap, ...foldKeymap, ...completionKeymap, ...lintKeymap]),
           language.current.of(segql({ schema: props.schema, service: props.service, uri: props.uri, highlight: false, lintDelay: 120 })),
@@ -118,11 +133,13 @@ export const Editor = forwardRef<EditorHandle, EditorProps>(function Editor(prop
               callbacks.current.onChange(u.state.doc.toString(), performance.now(), byUser, keyAt);
             }
             if (u.docChanged || u.selectionSet) callbacks.current.onCursor(u.state.selection.main.head);
+            if (u.transactions.some((tr) => tr.reconfigured)) setWraps(wrapping.current.get(u.state) === EditorView.lineWrapping);
           }),
         ],
       }),
     });
     view.current = v;
+    setWraps(wrapping.current.get(v.state) === EditorView.lineWrapping);
     return () => {
       v.destroy();
       view.current = null;
@@ -162,5 +179,14 @@ export const Editor = forwardRef<EditorHandle, EditorProps>(function Editor(prop
     view: () => view.current,
   }));
 
-  return <div ref={host} className="editor" data-testid="editor" />;
+  return (
+    <>
+      <div ref={host} className="editor" data-testid="editor" />
+      {!wraps && (
+        <p className="muted small editor-note" data-testid="editor-unwrapped">
+          A line longer than {WRAP_LIMIT.toLocaleString("en-US")} characters scrolls sideways rather than wrapping, so typing stays quick; Format breaks it into lines.
+        </p>
+      )}
+    </>
+  );
 });

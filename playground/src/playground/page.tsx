@@ -22,7 +22,7 @@ import { DataClient, type Progress } from "./data-client.js";
 import { DataPanel } from "./data-panel.js";
 import { DuckDbCheck } from "./duckdb-check.js";
 import { Editor, type EditorHandle } from "./editor.js";
-import { countLocally, countsLocally, localDataset } from "./local-count.js";
+import { countLocally, countsLocally, LOCAL_COUNT_TEXT_LIMIT, localDataset } from "./local-count.js";
 import { recordKeystrokeTiming } from "./timings.js";
 import { SqlPane } from "./sql-pane.js";
 import { readState, writeState, type PlaygroundState } from "./url-state.js";
@@ -264,9 +264,9 @@ export function PlaygroundPage({ route, dark }: PlaygroundPageProps) {
       // A small dataset's count is committed now, in the keystroke's task, before the frame that shows the
       // typed character (the worker's answer, with the rows, lands a frame later and replaces it). Only
       // for the user's own edits: a programmatic change may come from inside React's effects, where
-      // flushSync cannot commit.
+      // flushSync cannot commit. And only for a text short enough to parse well inside a frame.
       const l = local.current;
-      if (id !== null && byUser && l && l.version === dataVersionRef.current) {
+      if (id !== null && byUser && l && l.version === dataVersionRef.current && text.length <= LOCAL_COUNT_TEXT_LIMIT) {
         let r: EvaluateResponse | null = null;
         try {
           r = countLocally(l.dataset, id, q);
