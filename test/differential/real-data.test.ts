@@ -42,6 +42,10 @@ interface RealDataset {
   segments: Segment[];
 }
 
+/** The first 12 customers of the Telco CSV, in file order. */
+const FIRST_CUSTOMERS = ["7590-VHVEG", "5575-GNVDE", "3668-QPYBK", "7795-CFOCW", "9237-HQITU", "9305-CDSKC", "1452-KIOVK", "6713-OKOMC", "7892-POOKP", "6388-TABGU", "9763-GRSKD", "7469-LKBCI"];
+const WIDE_OR = [...FIRST_CUSTOMERS, ...Array.from({ length: 30 }, (_, i) => `0000-NONE${i}`), ""].map((k) => `customer_id = ${JSON.stringify(k)}`).join(" or ");
+
 const TELCO: RealDataset = {
   name: "telco",
   now: "2026-01-01T00:00:00Z",
@@ -70,6 +74,10 @@ const TELCO: RealDataset = {
     { text: 'multiple_lines in ("Yes", "No phone service") and streaming_movies not in ("Yes")' },
     { text: "signed_up_at before 2021-01-01 and monthly_charges >= 99.65 and total_charges > 5000" },
     { text: 'not churn and tenure >= 60 and services has any ("streaming_tv", "streaming_movies") and gender = "Female"' },
+    // A wide `or` of equalities on one field (merged into one membership test by the predicate compiler):
+    // the CSV's first 12 customers, 30 keys that are not in it, and "" (never equal: it is empty).
+    { text: WIDE_OR, count: 12, includes: FIRST_CUSTOMERS },
+    { text: `tenure != 1 and tenure != 2 and tenure not in (3, 4, 5) and tenure != 6 and ${WIDE_OR.replaceAll(" = ", " != ").replaceAll(" or ", " and ")}`, count: 5564, excludes: FIRST_CUSTOMERS }, // script: tenure 0 or over 6, not the first 12
   ],
 };
 

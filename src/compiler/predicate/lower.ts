@@ -2,7 +2,7 @@
  * Lowering: typed AST → a plan both predicate back ends (code generation and closures) execute. All the
  * semantics that do not depend on the contact are decided here, once: time values are resolved against
  * `now`, text needles folded, empty-string literals (which can never match, since "" is empty) dropped,
- * large `in` lists turned into Sets. Each back end then only maps plan nodes to code or closures, so the
+ * large `in` lists turned into Sets, and an `or` of equalities on one field merged into one `in` test. Each back end then only maps plan nodes to code or closures, so the
  * two cannot drift apart.
  */
 import { MAX_DATE_MS, parseDate, parseTimestamp, resolveTime } from "../../checker/time.js";
@@ -128,7 +128,7 @@ class Lowerer {
     switch (e.kind) {
       case "and":
       case "or":
-        return { k: e.kind, operands: e.operands.map((o) => this.expr(o, scope)) };
+        return { k: e.kind, operands: mergeMembershipTests(e.kind, e.operands.map((o) => this.expr(o, scope))) };
       case "not":
         return { k: "not", operand: this.expr(e.operand, scope) };
       case "rule": {
@@ -213,9 +213,7 @@ class Lowerer {
           : { k: "between", conv, low: scalar(t.low) as number, high: scalar(t.high) as number };
       case "in": {
         const values = [...new Set(t.values.map(scalar).filter((v): v is string | number => v !== "" && typeof v !== "boolean"))];
-        if (values.length === 0) return { k: "const", value: false };
-        if (values.length <= SET_THRESHOLD) return { k: "inList", values };
-        return { k: "inSet", type: typeof values[0] === "number" ? "number" : "string", set: new Set(values) };
+        return values.length === 0 ? { k: "const", value: false } : membershipTest(values);
       }
       case "contains":
       case "startsWith":
@@ -269,6 +267,60 @@ class Lowerer {
         throw new Error(`compilePredicate: the test "${t.op}" does not apply to a date`);
     }
   }
+}
+
+/**
+ * Merges the operands of an `or` that test one field for equality (`=`, `in`) into one `in` test, and
+ * likewise the operands of an `and` that test one field for inequality (`!=`, `not in`: the negation of
+ * the same union, by De Morgan). A generated segment may say `customer_id = "a" or customer_id = "b" or …`
+ * 20,000 times: as written that is 20,000 comparisons per contact, merged it is one Set lookup. Only
+ * strings and numbers are merged, each type on its own (an `in` test checks one type); the merged rule
+ * takes the place of the first one it replaces. Reordering is safe: operands have no side effects.
+ */
+function mergeMembershipTests(kind: "and" | "or", operands: PlanExpr[]): PlanExpr[] {
+  const negated = kind === "and";
+  // Group key (source, field, value type) → the operands' indexes and values, in order.
+  const groups = new Map<string, { indexes: number[]; values: (string | number)[] }>();
+  operands.forEach((o, i) => {
+    if (o.k !== "rule" || o.negated !== negated) return;
+    const values = membershipValues(o.test);
+    if (values === null) return;
+    const key = JSON.stringify([o.access.source, o.access.key, typeof values[0]]);
+    const group = groups.get(key);
+    if (group) {
+      group.indexes.push(i);
+      for (const v of values) group.values.push(v); // not push(...values): a large Set would overflow the arguments
+    } else groups.set(key, { indexes: [i], values: [...values] });
+  });
+  const replaced = new Map<number, PlanExpr | null>();
+  for (const { indexes, values } of groups.values()) {
+    if (indexes.length < 2) continue;
+    const first = operands[indexes[0]!] as Extract<PlanExpr, { k: "rule" }>;
+    replaced.set(indexes[0]!, { k: "rule", access: first.access, test: membershipTest(values), negated });
+    for (const i of indexes.slice(1)) replaced.set(i, null);
+  }
+  if (replaced.size === 0) return operands;
+  const out: PlanExpr[] = [];
+  operands.forEach((o, i) => {
+    const r = replaced.has(i) ? replaced.get(i)! : o;
+    if (r !== null) out.push(r);
+  });
+  return out;
+}
+
+/** The values an equality or membership test is true for, when they are all strings or all numbers (else null). */
+function membershipValues(t: PlanTest): (string | number)[] | null {
+  const values = t.k === "eq" ? [t.value] : t.k === "inList" ? t.values : t.k === "inSet" ? [...t.set] : null;
+  if (values === null || values.length === 0) return null;
+  const type = typeof values[0];
+  return (type === "string" || type === "number") && values.every((v) => typeof v === type) ? (values as (string | number)[]) : null;
+}
+
+/** An `in` test on distinct values of one type (the form `in (…)` lowers to). */
+function membershipTest(all: (string | number)[]): PlanTest {
+  const values = [...new Set(all)];
+  if (values.length <= SET_THRESHOLD) return { k: "inList", values };
+  return { k: "inSet", type: typeof values[0] === "number" ? "number" : "string", set: new Set(values) };
 }
 
 function access(source: Source, key: string): Access {
