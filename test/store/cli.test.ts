@@ -229,3 +229,26 @@ describe("segql contacts", { timeout: 60_000 }, () => {
     expect((await run("contacts", "history", "c", "--limit", "0")).code).toBe(2);
   });
 });
+
+describe("segql segments members --add-file", { timeout: 60_000 }, () => {
+  const db = `${tmp.dir}/key-files.duckdb`;
+  const run = (...args: string[]) => segql([...args, "--db", db]);
+
+  it("a CSV of keys: a header without the key column is a usage error naming the file, line and columns (was read as a key)", async () => {
+    expect((await run("import", "contacts", contacts, "--schema", schema)).code).toBe(0);
+    expect((await run("segments", "create", "Csv", "--static")).code).toBe(0);
+    const header = tmp.file("header.csv", "email,name\nb@x.com,Bee\n");
+    const refused = await run("segments", "members", "Csv", "--add-file", header);
+    expect(refused).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: `segql segments: ${header}:1: this looks like a header, with columns "email", "name", but none is the key column: name the column of contact keys "id" (or "key"), or give one key per line without a header`,
+    });
+    expect((await run("segments", "create", "Csv2", "--static", "--members", header)).code).toBe(2);
+    expect((await run("contacts", "delete", "--file", header)).code).toBe(2);
+    // A header naming the key column is read by it; keys with notes beside them (no header) and one key per line still work.
+    expect((await run("segments", "members", "Csv", "--add-file", tmp.file("named.csv", "plan,ID\nPro,a\n"))).stdout).toBe("added 1, already members 0; 1 members");
+    expect((await run("segments", "members", "Csv", "--add-file", tmp.file("notes.csv", "b,from the fair\nc,called back\n"))).stdout).toBe("added 2, already members 0; 3 members");
+    expect((await run("segments", "members", "Csv", "--remove-file", tmp.file("plain.csv", "a\nb\n"))).stdout).toBe("removed 2, not members 0; 1 members");
+  });
+});

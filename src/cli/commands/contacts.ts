@@ -8,7 +8,7 @@
 import type { MembershipChange, Store } from "../../store/index.js";
 import { printable } from "../inputs.js";
 import { CliError, EXIT, parseArgs, type Io } from "../io.js";
-import { keysFromFile, STORE_OPTIONS, withStore, writeWhole } from "./segments.js";
+import { isContactOf, keysFromFile, STORE_OPTIONS, withStore, writeWhole } from "./segments.js";
 
 export const help = `usage: segql contacts <command> [--db FILE|URL] [--json] …
 
@@ -66,7 +66,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     const file = typeof options["file"] === "string" ? options["file"] : undefined;
     if (file === undefined && positional.length === 0) throw new CliError("missing KEY (one or more, or --file FILE)");
     return withStore(options, io, async (store) => {
-      const keys = [...positional, ...(file !== undefined ? await keysFromFile(file, store.schema.key) : [])];
+      const keys = [...positional, ...(file !== undefined ? await keysFromFile(file, store.schema.key, isContactOf(store)) : [])];
       if (keys.length === 0) throw new CliError(`${file}: holds no keys`);
       const by = typeof options["by"] === "string" ? options["by"] : null;
       const result = await store.deleteContacts(keys, { by, skipUnknown: options["skip-unknown"] === true, erase: options["erase"] === true });

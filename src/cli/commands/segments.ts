@@ -36,6 +36,8 @@ commands:
                                          deleted more than AGE ago (30d, 12h), or all of them
   members SEGMENT [--limit N] [--sort FIELD] [--desc] [--at ISO]
   members SEGMENT (--add KEY,… | --remove KEY,… | --add-file FILE | --remove-file FILE) [--skip-unknown]
+                                         FILE: .jsonl, or .csv with the keys in the column named
+                                         like the key (or "key"), else one key per line, no header
   export SEGMENT [--out FILE] [--format csv|jsonl] [--raw]
                                          every member with its fields, as CSV (default; UTF-8, what
                                          segql import reads) or JSON Lines; to stdout or FILE (written
@@ -306,15 +308,43 @@ function summary(s: Segment): string {
   return `#${s.id}  ${s.name}  [${s.kind}, v${s.version}, ${count}]${s.expression !== null ? `  ${s.expression}` : ""}${problems}`;
 }
 
-/** Reads contact keys from a CSV or JSON Lines file (the format the API accepts for uploads). */
-export async function keysFromFile(file: string, keyName: string): Promise<string[]> {
+/**
+ * Reads contact keys from a CSV or JSON Lines file (the format the API accepts for uploads). `isContact`
+ * tells a CSV's first row of several columns, none named like the key, from a header: a row whose first
+ * cell is a contact's key is data (a list of keys with notes beside them); otherwise it is a header that
+ * lacks the key column, refused (exit 2) rather than read as a key and then refused as no contact.
+ */
+export async function keysFromFile(file: string, keyName: string, isContact: (key: string) => Promise<boolean>): Promise<string[]> {
   const { readKeyList } = await import("../../server/key-lists.js");
   const text = readInputFile(file, "keys file", EXIT.usage);
   const format = /\.(jsonl|ndjson)$/i.test(file) ? "jsonl" : /\.csv$/i.test(file) ? "csv" : null;
   if (!format) throw new CliError(`${file}: expected a .csv or .jsonl file of keys`);
+  if (format === "csv") await refuseHeaderWithoutKey(file, text, keyName, isContact);
   const result = readKeyList(text, format, keyName, undefined);
   if (!result.ok) throw new CliError(`${file}: ${result.total} problem${result.total === 1 ? "" : "s"}:\n${result.problems.map((p) => `  ${file}:${p.line}: ${p.message}`).join("\n")}`);
   return result.keys;
+}
+
+/** Whether a key is a contact's in the store: `keysFromFile`'s test of a CSV's first row. */
+export function isContactOf(store: Store): (key: string) => Promise<boolean> {
+  return async (key) => (await store.findContactKeys([key])).known.length > 0;
+}
+
+/** A usage error when a CSV's first row looks like a header (several columns) but none is the key column. */
+async function refuseHeaderWithoutKey(file: string, text: string, keyName: string, isContact: (key: string) => Promise<boolean>): Promise<void> {
+  const { csvRows, Problems } = await import("../../server/key-lists.js");
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  for (const row of csvRows(body, new Problems())) {
+    if (row.cells.length === 1 && row.cells[0] === "") continue; // blank lines before it, as the reader skips them
+    const names = row.cells.map((c) => c.trim());
+    const named = names.some((c) => c.toLowerCase() === keyName.toLowerCase() || c.toLowerCase() === "key");
+    if (row.cells.length < 2 || named || (await isContact(row.cells[0]!))) return;
+    const shown = names.slice(0, 10).map((c) => JSON.stringify(printable(c))).join(", ") + (names.length > 10 ? `, … (${names.length} columns)` : "");
+    throw new CliError(
+      `${file}:${row.line}: this looks like a header, with columns ${shown}, but none is the key column: ` +
+        `name the column of contact keys ${JSON.stringify(keyName)} (or "key"), or give one key per line without a header`,
+    );
+  }
 }
 
 const COMMAND_OPTIONS: Record<string, OptionSpec> = {
@@ -439,7 +469,7 @@ export async function run(args: string[], io: Io): Promise<number> {
       if (options["members"] !== undefined && options["freeze"] !== undefined) throw new CliError("give --members FILE or --freeze EXPRESSION, not both");
       if (!isStatic && (options["members"] !== undefined || options["freeze"] !== undefined)) throw new CliError(`--${options["members"] !== undefined ? "members" : "freeze"} is for a static segment: add --static`);
       return withFlaggedStore(async (store) => {
-        const members = str(options, "members") !== undefined ? await keysFromFile(str(options, "members")!, store.schema.key) : undefined;
+        const members = str(options, "members") !== undefined ? await keysFromFile(str(options, "members")!, store.schema.key, isContactOf(store)) : undefined;
         const description = str(options, "description");
         const s = await store.createSegment(
           {
@@ -547,7 +577,7 @@ export async function run(args: string[], io: Io): Promise<number> {
         if (edits.length === 1) {
           const edit = edits[0]!;
           const value = str(options, edit)!;
-          const keys = edit.endsWith("-file") ? await keysFromFile(value, store.schema.key) : value.split(",").map((k) => k.trim()).filter((k) => k !== "");
+          const keys = edit.endsWith("-file") ? await keysFromFile(value, store.schema.key, isContactOf(store)) : value.split(",").map((k) => k.trim()).filter((k) => k !== "");
           const opts = { by, skipUnknown: options["skip-unknown"] === true };
           const result = edit.startsWith("add") ? await store.addMembers(s.id, keys, opts) : await store.removeMembers(s.id, keys, opts);
           print(result, () => {
