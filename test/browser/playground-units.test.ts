@@ -20,6 +20,7 @@ import { sortFiles } from "../../playground/src/playground/sort-files.js";
 import { readState, writeState, type PlaygroundState } from "../../playground/src/playground/url-state.js";
 import { formatHash, parseHash } from "../../playground/src/router.js";
 import { duckTables } from "../../playground/src/worker/duck-tables.js";
+import { prepare, type Dataset } from "../../playground/src/worker/evaluate.js";
 import { generateContacts } from "../../playground/src/worker/generate.js";
 import { readContacts, readEvents } from "../../playground/src/worker/load.js";
 import { DataFileError, readCsv, readJsonArray, textChunks } from "../../playground/src/worker/read-records.js";
@@ -263,5 +264,23 @@ describe("generated contacts", () => {
     // Every value fits its field: a predicate on each field evaluates without surprises.
     const p = compilePredicate(checkExpression("tenure between 0 and 72 and signed_up_at before now and contract is not empty", schema), { now: "2026-01-01T00:00:00.001Z" });
     expect(a.filter((c) => p(c)).length).toBe(5000);
+  });
+});
+
+describe("the count pane's reason", () => {
+  const schema = readSchemaFile(datasetFile("telco/schema.json"));
+  const dataset: Dataset = { name: "t", schema, schemaText: "", inferred: false, notes: [], contacts: [], events: null } as unknown as Dataset;
+  const reason = (text: string) => {
+    const p = prepare(dataset, { text, segment: null, now: "2026-01-01T00:00:00Z" });
+    return p.ok ? null : p.message;
+  };
+
+  it("a text the parser gave up on says why, not 'type a condition'", () => {
+    // Nested past the limit, the parser keeps no segment: the reason is the nesting error, at its place.
+    const deep = `${"(".repeat(100)}tenure > 1${")".repeat(100)}`;
+    expect(reason(deep)).toMatch(/^1:65: the condition is nested more than 64 levels deep/);
+    expect(reason("   ")).toMatch(/^type a condition/);
+    expect(reason("tenure >")).toMatch(/^1:\d+: /);
+    expect(reason("tenure > 1")).toBeNull();
   });
 });

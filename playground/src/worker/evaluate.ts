@@ -67,7 +67,6 @@ export function prepare(dataset: Dataset, q: Pick<EvaluateQuery, "text" | "segme
 }
 
 function prepareUncached(schema: Schema, parsed: ReturnType<typeof parse>, name: string | null, now: string, text: string): Prepared {
-  if (parsed.document.segments.length === 0) return { ok: false, message: "type a condition, for example tenure > 12" };
   const checked = check(parsed.document, schema);
   const errors = [...parsed.diagnostics, ...checked.diagnostics].filter((d) => d.severity === "error").sort((a, b) => a.span.start - b.span.start);
   if (errors.length > 0) {
@@ -75,6 +74,8 @@ function prepareUncached(schema: Schema, parsed: ReturnType<typeof parse>, name:
     const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : "";
     return { ok: false, message: `${first.span.line}:${first.span.column}: ${first.message}${more}` };
   }
+  // After the errors: a text the parser gave up on (nested too deep, too many errors) has no segment either.
+  if (parsed.document.segments.length === 0) return { ok: false, message: "type a condition, for example tenure > 12" };
   const segment = checked.segments.find((s) => s.name === name) ?? checked.segments[checked.segments.length - 1];
   if (!segment) return { ok: false, message: text.trim() === "" ? "type a condition" : "nothing to evaluate" };
   try {
