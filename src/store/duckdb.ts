@@ -1,7 +1,9 @@
 /**
  * The DuckDB backend (`@duckdb/node-api`): a file (one writer process at a time, DuckDB's rule) or
- * `:memory:`. Two connections: writes run one at a time on the first inside BEGIN/COMMIT; reads run on the
- * second and see the last committed state (DuckDB's MVCC), so a long refresh does not block reads.
+ * `:memory:`. Writes run one at a time on one connection inside BEGIN/COMMIT; reads run on a small pool of
+ * other connections of the same instance (`ReadPool`) and see the last committed state (DuckDB's MVCC), so
+ * a long refresh does not block reads, and a slow read (a preview DuckDB takes seconds to plan) does not
+ * block the other reads: each takes an idle connection and waits only while all of them are busy.
  *
  * Physical types (docs/sql.md): BOOLEAN, DOUBLE, VARCHAR, DATE, TIMESTAMP holding UTC (or TIMESTAMPTZ),
  * VARCHAR[] for lists (or JSON), JSON for event properties. The session time zone is UTC.
@@ -24,9 +26,61 @@ export async function openDuckDb(path: string, options: { threads?: number } = {
     throw new InvalidInputError([{ path: "", message: `cannot open ${path} as a DuckDB database: ${message.split("\n")[0]}` }]);
   }
   const writer = await instance.connect();
-  const reader = await instance.connect();
-  for (const con of [writer, reader]) await con.run("SET TimeZone = 'UTC'");
-  return new DuckDbAdapter(path, instance, writer, reader);
+  const readers: DuckDBConnection[] = [];
+  for (let i = 0; i < READERS; i++) readers.push(await instance.connect());
+  for (const con of [writer, ...readers]) await con.run("SET TimeZone = 'UTC'");
+  return new DuckDbAdapter(path, instance, writer, new ReadPool(readers));
+}
+
+/**
+ * Read connections. Each statement of @duckdb/node-api runs on a thread of libuv's pool (4 by default), and
+ * the statement waits there while DuckDB plans it (single-threaded) and runs it: with 3 readers, slow reads
+ * on all of them still leave a thread for the writer, a stream, and the process's file work.
+ */
+const READERS = 3;
+
+/**
+ * Connections lent to one read at a time: a read takes an idle one, or waits (first come, first served)
+ * while all are busy. What one connection guaranteed holds per read: a statement (or a `read`'s
+ * transaction) runs alone on its connection, so it sees one snapshot, and each connection keeps its own
+ * prepared statements (`prepared`).
+ */
+export class ReadPool {
+  private readonly idle: DuckDBConnection[];
+  private readonly waiting: ((con: DuckDBConnection) => void)[] = [];
+  /** Called when the last lent connection comes back (`drained`). */
+  private onIdle: (() => void) | null = null;
+
+  constructor(readonly connections: readonly DuckDBConnection[]) {
+    this.idle = [...connections];
+  }
+
+  /** Runs `fn` on a connection of its own, released when `fn` settles. */
+  async use<T>(fn: (con: DuckDBConnection) => Promise<T>): Promise<T> {
+    const con = this.idle.pop() ?? (await new Promise<DuckDBConnection>((resolve) => this.waiting.push(resolve)));
+    try {
+      return await fn(con);
+    } finally {
+      this.release(con);
+    }
+  }
+
+  /** Resolves once every connection is back and no read waits for one. */
+  drained(): Promise<void> {
+    if (this.idle.length === this.connections.length && this.waiting.length === 0) return Promise.resolve();
+    return new Promise((resolve) => (this.onIdle = resolve));
+  }
+
+  private release(con: DuckDBConnection): void {
+    const next = this.waiting.shift();
+    if (next) return next(con);
+    this.idle.push(con);
+    if (this.idle.length === this.connections.length && this.onIdle) {
+      const done = this.onIdle;
+      this.onIdle = null;
+      done();
+    }
+  }
 }
 
 /** The DuckDB implementation of `SqlAdapter`. */
@@ -34,8 +88,9 @@ export class DuckDbAdapter implements SqlAdapter {
   readonly kind = "duckdb" as const;
   readonly storesNul = true;
   private readonly writeLock = new Mutex();
-  private readonly readLock = new Mutex();
   private closed = false;
+  /** Set by `close` before it waits for the reads in flight: a read asked for after it fails. */
+  private closing = false;
   /** Streams being read, each on a connection of its own (`stream`), so `close` can stop them. */
   private readonly streams = new Set<OpenStream>();
 
@@ -43,14 +98,15 @@ export class DuckDbAdapter implements SqlAdapter {
     readonly location: string,
     private readonly instance: DuckDBInstance,
     private readonly writer: DuckDBConnection,
-    private readonly reader: DuckDBConnection,
+    private readonly readers: ReadPool,
   ) {}
 
-  /** One statement on the read connection: autocommit gives it one snapshot, so no BEGIN/ROLLBACK round trips. */
-  query(sql: string, params?: readonly Param[]): Promise<Row[]> {
-    return this.readLock.run(async () => {
+  /** One statement on a read connection: autocommit gives it one snapshot, so no BEGIN/ROLLBACK round trips. */
+  async query(sql: string, params?: readonly Param[]): Promise<Row[]> {
+    this.openForReads();
+    return this.readers.use((con) => {
       this.open();
-      return runner(this.reader).query(sql, params);
+      return runner(con).query(sql, params);
     });
   }
 
@@ -77,14 +133,15 @@ export class DuckDbAdapter implements SqlAdapter {
     });
   }
 
-  read<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
-    return this.readLock.run(async () => {
+  async read<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    this.openForReads();
+    return this.readers.use(async (con) => {
       this.open();
-      await this.reader.run("BEGIN TRANSACTION");
+      await con.run("BEGIN TRANSACTION");
       try {
-        return await fn(runner(this.reader));
+        return await fn(runner(con));
       } finally {
-        await this.reader.run("ROLLBACK").catch(() => undefined);
+        await con.run("ROLLBACK").catch(() => undefined);
       }
     });
   }
@@ -155,29 +212,37 @@ export class DuckDbAdapter implements SqlAdapter {
 
   async close(): Promise<void> {
     await this.writeLock.run(async () => {
-      await this.readLock.run(async () => {
-        if (this.closed) return;
-        this.closed = true;
-        // A stream in flight (a long export) stops here rather than hold the file open until it ends: its
-        // query is interrupted, its next step fails with "the store is closed".
-        for (const open of this.streams) {
-          open.closed = true;
-          open.con.interrupt();
-          if (open.fetching) await open.fetching;
-          open.con.closeSync();
-        }
-        this.streams.clear();
-        forgetPrepared(this.reader);
-        forgetPrepared(this.writer);
-        this.reader.closeSync();
-        this.writer.closeSync();
-        this.instance.closeSync();
-      });
+      // Reads in flight, and those already waiting for a connection, end first (as they did behind the one
+      // reader's lock); a read asked for from now on fails.
+      this.closing = true;
+      await this.readers.drained();
+      if (this.closed) return;
+      this.closed = true;
+      // A stream in flight (a long export) stops here rather than hold the file open until it ends: its
+      // query is interrupted, its next step fails with "the store is closed".
+      for (const open of this.streams) {
+        open.closed = true;
+        open.con.interrupt();
+        if (open.fetching) await open.fetching;
+        open.con.closeSync();
+      }
+      this.streams.clear();
+      for (const con of this.readers.connections) {
+        forgetPrepared(con);
+        con.closeSync();
+      }
+      forgetPrepared(this.writer);
+      this.writer.closeSync();
+      this.instance.closeSync();
     });
   }
 
   private open(): void {
     if (this.closed) throw closedError();
+  }
+
+  private openForReads(): void {
+    if (this.closing || this.closed) throw closedError();
   }
 }
 
