@@ -90,13 +90,32 @@ function zodIssues(target: string, issues: readonly ZodIssueLike[]) {
   return issues
     .flatMap((i) => unionIssues(i))
     .slice(0, 100)
-    .map((i) => ({ in: where, path: jsonPath(i.path), code: i.code, message: plainMessage(i.message) }));
+    .map((i) => ({ in: where, path: jsonPath(i.path), code: i.code, message: plainMessage(i.message, where) }));
 }
 
-/** zod's type message in the API's own words: `Invalid input: expected number, received string` → `expected a number, found a string`. */
-function plainMessage(message: string): string {
+/**
+ * zod's messages in the API's own words: `Invalid input: expected number, received string` → `expected a
+ * number, found a string`; `Too big: expected string to have <=200 characters` → `expected at most 200 characters`;
+ * `Invalid option: expected one of "a"|"b"` → `expected one of "a", "b"`; `Unrecognized key: "x"` →
+ * `unknown property "x"`. Others (the schemas' own messages among them) are kept.
+ */
+function plainMessage(message: string, where: string): string {
+  const size = /^Too (big|small): expected (\w+) to (?:have|be) ([<>]=?)(-?[\d.]+)(?: (\w+))?$/.exec(message);
+  if (size) {
+    const [, , , cmp, limit, unit] = size;
+    const bound = cmp!.startsWith("<") ? (cmp === "<" ? "less than" : "at most") : cmp === ">" ? "more than" : "at least";
+    return `expected ${bound} ${Number(limit).toLocaleString("en-US")}${unit ? ` ${unit}` : ""}`;
+  }
+  const option = /^Invalid option: expected one of (.+)$/.exec(message);
+  if (option) return `expected one of ${option[1]!.split("|").join(", ")}`;
+  const unknown = /^Unrecognized keys?: (.+)$/.exec(message);
+  if (unknown) {
+    const [one, many] = where === "query" ? ["parameter", "parameters"] : where === "header" ? ["header", "headers"] : ["property", "properties"];
+    return `unknown ${unknown[1]!.includes(", ") ? many : one} ${unknown[1]}`;
+  }
   const m = /^Invalid input: expected (\w+), received (\w+)$/.exec(message);
-  if (!m) return message;
+  // The rest of zod's "Invalid input: expected …" (a literal, the objects a union takes) say enough without it.
+  if (!m) return message.replace(/^Invalid input: (?=expected )/, "");
   const a = (type: string) => (type === "undefined" ? "nothing" : type === "null" ? "null" : `${/^[aeiou]/.test(type) ? "an" : "a"} ${type}`);
   return m[2] === "undefined" ? `expected ${a(m[1]!)}, found nothing (required)` : `expected ${a(m[1]!)}, found ${a(m[2]!)}`;
 }

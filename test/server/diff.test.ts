@@ -87,13 +87,13 @@ describe.each(BACKENDS)("POST /api/diff on %s", (backend) => {
     expect(missing.detail).toContain("has no version 3 (its versions are 1-2)");
     // Each bad side says where and why, not only that no alternative fits.
     const zero = expectProblem(await diff({ segmentId: id, version: 0 }, { segmentId: id }), 400, "invalid-request");
-    expect(zero.issues).toEqual([expect.objectContaining({ path: "old.version", message: expect.stringContaining(">=1") })]);
+    expect(zero.issues).toEqual([expect.objectContaining({ path: "old.version", message: "expected at least 1" })]);
     const text = expectProblem(await diff({ segmentId: id }, { segmentId: id, version: "1" }), 400, "invalid-request");
     expect(text.detail).toBe("body new.version: expected a number, found a string");
     const extra = expectProblem(await diff({ expression: "ltv > 1", version: 1 }, { segmentId: id }), 400, "invalid-request");
-    expect(extra.detail).toContain('Unrecognized key: "version"');
+    expect(extra.detail).toBe('body old: unknown property "version"');
     const empty = expectProblem(await diff({}, { segmentId: id }), 400, "invalid-request");
-    expect(empty.detail).toBe('body old: Invalid input: expected an object with "expression" or with "segmentId"');
+    expect(empty.detail).toBe('body old: expected an object with "expression" or with "segmentId"');
     const scalar = expectProblem(await diff(3, { segmentId: id }), 400, "invalid-request");
     expect(scalar.detail).toBe("body old: expected an object, found a number");
   });

@@ -74,6 +74,15 @@ describe("hostile inputs", () => {
     expect(p.detail).not.toContain("Invalid input");
   });
 
+  it("sizes, choices and unknown names are said in plain words, not in zod's", async () => {
+    const detail = async (method: string, path: string, json?: unknown) => expectProblem(await api.call(method, path, json === undefined ? {} : { json }), 400, "invalid-request").detail;
+    expect(await detail("GET", `/api/contacts?search=${"x".repeat(201)}`)).toBe("query search: expected at most 200 characters");
+    expect(await detail("GET", "/api/changes?wait=61")).toBe("query wait: expected at most 60");
+    expect(await detail("GET", "/api/contacts?sort=name")).toBe('query: unknown parameter "sort"');
+    expect(await detail("POST", "/api/segments", { name: "A", kind: "smart", expression: "ltv > 1" })).toBe('body kind: expected one of "static", "dynamic"');
+    expect(await detail("POST", "/api/check", { expression: "ltv > 1", colour: 1, size: 2 })).toBe('body: unknown properties "colour", "size"');
+  });
+
   it("the OpenAPI document gives the expression limit the routes apply (100,000 characters), and a longer one is a 400 on the field", async () => {
     const doc = (await api.call("GET", "/openapi.json")).body;
     expect(doc.components.schemas.CheckRequest.properties.expression.maxLength).toBe(100_000);
