@@ -13,23 +13,62 @@
  *   #/playground            the playground (works anywhere, no server)
  *   #/                      the segments when the API answers, else the playground
  */
-import { Component, lazy, Suspense, useEffect, useState, type ErrorInfo, type ReactNode } from "react";
+import { Component, lazy, Suspense, useEffect, useState, type ComponentType, type ErrorInfo, type ReactNode } from "react";
 import { matchPath, navigate, useRoute, type Route } from "./router.js";
-import { ApiError, health, savedUser, saveUser } from "./segments/api.js";
-import { TokenGate } from "./segments/token-gate.js";
+import { ApiError, contacts, CONTACTS_PAGE, getSegment, health, listSegments, prefetch, savedUser, saveUser, schemaDocument, SEGMENTS_FIRST_SORT, SEGMENTS_PAGE } from "./segments/api.js";
+import { apiAnswered, TokenGate } from "./segments/token-gate.js";
 import { ToastProvider } from "./segments/ui.js";
 
 // Each part of the app loads when first shown: the playground's first load stays within its budget
 // (no rule builder), and the segments pages do not load the playground's data worker.
-const PlaygroundPage = lazy(() => import("./playground/page.js").then((m) => ({ default: m.PlaygroundPage })));
-const SegmentsListPage = lazy(() => import("./segments/list-page.js").then((m) => ({ default: m.SegmentsListPage })));
-const SegmentFormPage = lazy(() => import("./segments/form-page.js").then((m) => ({ default: m.SegmentFormPage })));
-const ImportPage = lazy(() => import("./segments/import-page.js").then((m) => ({ default: m.ImportPage })));
-const DeletedSegmentsPage = lazy(() => import("./segments/deleted-page.js").then((m) => ({ default: m.DeletedSegmentsPage })));
-const SegmentPage = lazy(() => import("./segments/segment-page.js").then((m) => ({ default: m.SegmentPage })));
-const ContactsPage = lazy(() => import("./segments/contacts-page.js").then((m) => ({ default: m.ContactsPage })));
-const ContactPage = lazy(() => import("./segments/contact-page.js").then((m) => ({ default: m.ContactPage })));
-const NewContactPage = lazy(() => import("./segments/contact-page.js").then((m) => ({ default: m.NewContactPage })));
+
+/** A page's module: downloaded when first shown, or ahead by `startFirstScreen`; `loaded` once it is in. */
+interface PageModule<M> {
+  loaded: M | null;
+  load(): Promise<M>;
+}
+
+function pageModule<M>(importIt: () => Promise<M>): PageModule<M> {
+  const module: PageModule<M> = {
+    loaded: null,
+    // The browser imports a module once: a second call waits on the first download.
+    load: () => importIt().then((m) => (module.loaded = m)),
+  };
+  return module;
+}
+
+/**
+ * A page of a module, drawn at once when the module is already in (loaded ahead), else through `lazy`.
+ * Why not `lazy` alone: its first render suspends even when the module is in, and React 19 then keeps the
+ * fallback up for at least 300 ms (it throttles revealing suspended content) — on a cold load, longer than
+ * the page's code and data take to arrive.
+ */
+function lazyPage<M, P extends object>(module: PageModule<M>, pick: (m: M) => ComponentType<P>): ComponentType<P> {
+  const Lazy = lazy(() => module.load().then((m) => ({ default: pick(m) })));
+  return function Page(props: P) {
+    // Chosen once per page shown: switching from `Lazy` to the component would draw the page anew.
+    const [Shown] = useState<ComponentType<P>>(() => (module.loaded ? pick(module.loaded) : Lazy));
+    return <Shown {...props} />;
+  };
+}
+
+const playgroundModule = pageModule(() => import("./playground/page.js"));
+const listModule = pageModule(() => import("./segments/list-page.js"));
+const formModule = pageModule(() => import("./segments/form-page.js"));
+const importModule = pageModule(() => import("./segments/import-page.js"));
+const deletedModule = pageModule(() => import("./segments/deleted-page.js"));
+const segmentModule = pageModule(() => import("./segments/segment-page.js"));
+const contactsModule = pageModule(() => import("./segments/contacts-page.js"));
+const contactModule = pageModule(() => import("./segments/contact-page.js"));
+const PlaygroundPage = lazyPage(playgroundModule, (m) => m.PlaygroundPage);
+const SegmentsListPage = lazyPage(listModule, (m) => m.SegmentsListPage);
+const SegmentFormPage = lazyPage(formModule, (m) => m.SegmentFormPage);
+const ImportPage = lazyPage(importModule, (m) => m.ImportPage);
+const DeletedSegmentsPage = lazyPage(deletedModule, (m) => m.DeletedSegmentsPage);
+const SegmentPage = lazyPage(segmentModule, (m) => m.SegmentPage);
+const ContactsPage = lazyPage(contactsModule, (m) => m.ContactsPage);
+const ContactPage = lazyPage(contactModule, (m) => m.ContactPage);
+const NewContactPage = lazyPage(contactModule, (m) => m.NewContactPage);
 
 /** A page of the app. */
 interface RouteDef {
@@ -38,19 +77,23 @@ interface RouteDef {
   /** The nav entry it belongs to. */
   section: "segments" | "contacts" | "import" | "playground";
   render(route: Route, params: Record<string, string>, dark: boolean): ReactNode;
+  /** Downloads the page's code. */
+  load(): Promise<unknown>;
+  /** The reads the page starts with, for `startFirstScreen` to ask ahead (those its address alone decides). */
+  reads?: (params: Record<string, string>, query: URLSearchParams) => Promise<unknown>[];
 }
 
 const ROUTES: RouteDef[] = [
-  { pattern: "/segments", section: "segments", title: () => "Segments", render: () => <SegmentsListPage /> },
-  { pattern: "/segments/new", section: "segments", title: () => "New segment", render: (_r, _p, dark) => <SegmentFormPage key="new" id={null} dark={dark} /> },
-  { pattern: "/segments/deleted", section: "segments", title: () => "Recently deleted", render: () => <DeletedSegmentsPage /> },
-  { pattern: "/segments/:id/edit", section: "segments", title: () => "Edit segment", render: (_r, p, dark) => withSegmentId(p, (id) => <SegmentFormPage key={`edit-${id}`} id={id} dark={dark} />) },
-  { pattern: "/segments/:id", section: "segments", title: () => "Segment", render: (r, p) => withSegmentId(p, (id) => <SegmentPage key={id} id={id} route={r} />) },
-  { pattern: "/contacts", section: "contacts", title: () => "Contacts", render: (r) => <ContactsPage route={r} /> },
-  { pattern: "/new-contact", section: "contacts", title: () => "New contact", render: () => <NewContactPage /> },
-  { pattern: "/contacts/:key", section: "contacts", title: (p) => `Contact ${p["key"] ?? ""}`, render: (_r, p) => <ContactPage key={p["key"]} contactKey={p["key"] ?? ""} /> },
-  { pattern: "/import", section: "import", title: () => "Import", render: (r) => <ImportPage route={r} /> },
-  { pattern: "/playground", section: "playground", title: () => "Playground", render: (route, _p, dark) => <PlaygroundPage route={route} dark={dark} /> },
+  { pattern: "/segments", section: "segments", title: () => "Segments", render: () => <SegmentsListPage />, load: listModule.load, reads: () => [firstSegmentsPage()] },
+  { pattern: "/segments/new", section: "segments", title: () => "New segment", render: (_r, _p, dark) => <SegmentFormPage key="new" id={null} dark={dark} />, load: formModule.load },
+  { pattern: "/segments/deleted", section: "segments", title: () => "Recently deleted", render: () => <DeletedSegmentsPage />, load: deletedModule.load },
+  { pattern: "/segments/:id/edit", section: "segments", title: () => "Edit segment", render: (_r, p, dark) => withSegmentId(p, (id) => <SegmentFormPage key={`edit-${id}`} id={id} dark={dark} />), load: formModule.load },
+  { pattern: "/segments/:id", section: "segments", title: () => "Segment", render: (r, p) => withSegmentId(p, (id) => <SegmentPage key={id} id={id} route={r} />), load: segmentModule.load, reads: (p) => (segmentIdOf(p) === null ? [] : [getSegment(segmentIdOf(p)!), schemaDocument()]) },
+  { pattern: "/contacts", section: "contacts", title: () => "Contacts", render: (r) => <ContactsPage route={r} />, load: contactsModule.load, reads: (_p, q) => [schemaDocument(), ...(q.size === 0 ? [contacts({ limit: CONTACTS_PAGE })] : [])] },
+  { pattern: "/new-contact", section: "contacts", title: () => "New contact", render: () => <NewContactPage />, load: contactModule.load, reads: () => [schemaDocument()] },
+  { pattern: "/contacts/:key", section: "contacts", title: (p) => `Contact ${p["key"] ?? ""}`, render: (_r, p) => <ContactPage key={p["key"]} contactKey={p["key"] ?? ""} />, load: contactModule.load, reads: () => [schemaDocument()] },
+  { pattern: "/import", section: "import", title: () => "Import", render: (r) => <ImportPage route={r} />, load: importModule.load },
+  { pattern: "/playground", section: "playground", title: () => "Playground", render: (route, _p, dark) => <PlaygroundPage route={route} dark={dark} />, load: playgroundModule.load },
 ];
 
 const NAV: { href: string; label: string; section: RouteDef["section"] }[] = [
@@ -60,10 +103,17 @@ const NAV: { href: string; label: string; section: RouteDef["section"] }[] = [
   { href: "#/playground", label: "Playground", section: "playground" },
 ];
 
+/** The segment's number in an address's `:id`, or null when it is none (`#/segments/abc`). */
+function segmentIdOf(p: Record<string, string>): number | null {
+  const raw = p["id"] ?? "";
+  return /^\d{1,15}$/.test(raw) && Number(raw) >= 1 ? Number(raw) : null;
+}
+
 /** A segment's page for an id in the address; an address that is no id (`#/segments/abc`) says so without asking the server. */
 function withSegmentId(p: Record<string, string>, render: (id: number) => ReactNode): ReactNode {
   const raw = p["id"] ?? "";
-  if (/^\d{1,15}$/.test(raw) && Number(raw) >= 1) return render(Number(raw));
+  const id = segmentIdOf(p);
+  if (id !== null) return render(id);
   return (
     <div className="page" role="alert" data-testid="no-such-segment">
       <h1>No segment here</h1>
@@ -72,6 +122,34 @@ function withSegmentId(p: Record<string, string>, render: (id: number) => ReactN
       </p>
     </div>
   );
+}
+
+/** The segments table's first page, as the table asks for it. */
+const firstSegmentsPage = () => listSegments({ sort: SEGMENTS_FIRST_SORT, limit: SEGMENTS_PAGE });
+
+/** The route of a path, with its parameters; null when no page has it. */
+function routeOf(path: string): { def: RouteDef; params: Record<string, string> } | null {
+  for (const def of ROUTES) {
+    const params = matchPath(def.pattern, path);
+    if (params) return { def, params };
+  }
+  return null;
+}
+
+/**
+ * Starts at once, side by side, what the first screen would otherwise ask for one after another (the API's
+ * health, then the page's code, then its data): the page's code, and for a segments page the health the
+ * token gate waits on and the reads its address decides. `#/` most often becomes the segments table (when
+ * the API answers), so it starts that too. The page's own calls then take these answers (api.ts `prefetch`).
+ */
+export function startFirstScreen(route: Route): void {
+  const page = route.path === "/" ? routeOf("/segments") : routeOf(route.path);
+  if (!page) return;
+  page.def.load().catch(() => {
+    // The page's own import fails the same way and shows it.
+  });
+  if (page.def.section === "playground") return;
+  prefetch(() => [health(), ...(page.def.reads?.(page.params, route.params) ?? [])]);
 }
 
 type Theme = "light" | "dark";
@@ -154,7 +232,11 @@ function Home() {
   useEffect(() => {
     let live = true;
     health().then(
-      () => live && navigate("/segments", true),
+      () => {
+        // The token gate of the segments page need not ask again.
+        apiAnswered();
+        if (live) navigate("/segments", true);
+      },
       // A 401 is the API asking for a token (segql serve --token): the segments pages ask for it.
       (e: unknown) => live && navigate(e instanceof ApiError && e.status === 401 ? "/segments" : "/playground", true),
     );
@@ -172,14 +254,7 @@ export function App() {
     document.documentElement.dataset["theme"] = theme;
     window.localStorage.setItem("segql-theme", theme);
   }, [theme]);
-  let page: { def: RouteDef; params: Record<string, string> } | null = null;
-  for (const def of ROUTES) {
-    const params = matchPath(def.pattern, route.path);
-    if (params) {
-      page = { def, params };
-      break;
-    }
-  }
+  const page = routeOf(route.path);
   const home = route.path === "/";
   useEffect(() => {
     document.title = page ? `segql · ${page.def.title(page.params)}` : home ? "segql" : "segql · not found";

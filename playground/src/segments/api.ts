@@ -129,6 +129,8 @@ export function savedToken(): string | null {
 
 /** Keeps (or forgets, with null) the API token in this browser. */
 export function saveToken(token: string | null): void {
+  // Answers asked for ahead were asked with the token before (or none): not this one's.
+  early.clear();
   if (token === null || token.trim() === "") window.localStorage.removeItem(TOKEN_KEY);
   else window.localStorage.setItem(TOKEN_KEY, token.trim());
 }
@@ -154,9 +156,47 @@ function unanswered(e: unknown): ApiError {
   return new ApiError({ type: "urn:segql:problem:network", title: "The server did not answer", status: 0, detail: `the segments API did not answer (${(e as Error).message}); is segql serve running?` });
 }
 
+/**
+ * Reads asked for ahead of the page that needs them (`prefetch`), by address: the page's own call of the
+ * same address takes the answer (once), so the first screen's reads start while its code still downloads.
+ */
+const early = new Map<string, { at: number; answer: Promise<Tagged<unknown>> }>();
+
+/** How long an answer asked for ahead waits for its page; older, it is asked again (it may be stale). */
+const EARLY_FOR_MS = 10_000;
+
+/** True while `prefetch` runs its calls: `call` then keeps their answers in `early`. */
+let prefetching = false;
+
+/**
+ * Starts the reads `calls` makes (through this module's functions, so the addresses are the ones the page
+ * will ask) and keeps their answers for the page's same calls. Their failures are the page's to show.
+ */
+export function prefetch(calls: () => Promise<unknown>[]): void {
+  prefetching = true;
+  try {
+    for (const answer of calls()) answer.catch(() => {});
+  } finally {
+    prefetching = false;
+  }
+}
+
 async function call<T>(method: string, path: string, c: Call = {}): Promise<Tagged<T>> {
   const url = new URL(`${BASE}${path}`, document.baseURI);
   for (const [k, v] of Object.entries(c.query ?? {})) if (v !== undefined && v !== null && v !== "") url.searchParams.set(k, String(v));
+  if (method !== "GET") return send<T>(method, url, c);
+  if (prefetching) {
+    const answer = send<T>(method, url, c);
+    early.set(url.href, { at: Date.now(), answer });
+    return answer;
+  }
+  const ahead = early.get(url.href);
+  early.delete(url.href);
+  if (ahead && Date.now() - ahead.at < EARLY_FOR_MS) return ahead.answer as Promise<Tagged<T>>;
+  return send<T>(method, url, c);
+}
+
+async function send<T>(method: string, url: URL, c: Call): Promise<Tagged<T>> {
   const headers: Record<string, string> = { Accept: "application/json" };
   const token = savedToken();
   if (token) headers["Authorization"] = `Bearer ${token}`;
@@ -251,6 +291,13 @@ export const schemaDocument = () => call<Record<string, unknown>>("GET", "/schem
 
 /** Orders of the segment list (`-` first: descending). */
 export type SegmentSort = `${"" | "-"}${"name" | "description" | "kind" | "createdAt" | "updatedAt" | "memberCount"}`;
+
+/** The segments table's page size and first order: its first read, which the app also asks for ahead. */
+export const SEGMENTS_PAGE = 50;
+export const SEGMENTS_FIRST_SORT: SegmentSort = "-updatedAt";
+
+/** The contacts table's page size: its first read, with no search, filter or order, is also asked for ahead. */
+export const CONTACTS_PAGE = 25;
 
 /** A page of segments. */
 export const listSegments = (q: { search?: string; kind?: "static" | "dynamic"; sort?: SegmentSort; limit?: number; cursor?: string | null }) =>

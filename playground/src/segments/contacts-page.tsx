@@ -7,7 +7,7 @@
  */
 import { useEffect, useId, useState } from "react";
 import { replaceRoute, type Route } from "../router.js";
-import { ApiError, contactsExportUrl, downloadFile, savedToken, type ExportFormat } from "./api.js";
+import { ApiError, CONTACTS_PAGE, contactsExportUrl, downloadFile, savedToken, type ExportFormat } from "./api.js";
 import { ContactsGrid } from "./contacts-grid.js";
 import { contactCountText, ContactSearchFields, ContactsPager, NoContactRows, useContactPages, type ContactPages, type ContactQuery, type ContactSort } from "./contact-search.js";
 import { plural } from "./format.js";
@@ -15,7 +15,7 @@ import { useSchema } from "./schema.js";
 import { ProblemNote, useToast } from "./ui.js";
 
 /** Contacts on a page of the table. */
-const PAGE = 25;
+const PAGE = CONTACTS_PAGE;
 
 /** `sort=-tenure` → tenure, descending; `sort=tenure` → ascending. */
 function sortOf(text: string | null): ContactSort | null {

@@ -2,12 +2,12 @@
  * The segments table: name, description, type, contacts, last updated and actions (Edit, Duplicate,
  * Delete). Search by name and sort by every column, both done by the server; a search that fails shows the
  * failure, with Try again, where the rows were (not the rows of the search before); an empty state that leads to
- * "+ Create Segment"; delete asks first and lists the segments that read the one being deleted, then offers
+ * "+ Create segment"; delete asks first and lists the segments that read the one being deleted, then offers
  * Undo (a deleted segment is kept in Recently deleted, linked from here).
  */
 import { useEffect, useRef, useState } from "react";
 import { navigate } from "../router.js";
-import { ApiError, deleteSegment, duplicateSegment, getSegment, listSegments, MAX_SEARCH, type Segment, type SegmentSort } from "./api.js";
+import { ApiError, deleteSegment, duplicateSegment, getSegment, listSegments, MAX_SEARCH, SEGMENTS_FIRST_SORT, SEGMENTS_PAGE, type Segment, type SegmentSort } from "./api.js";
 import { formatCount, plural } from "./format.js";
 import { liveText, useLiveChanges } from "./live.js";
 import { AgeBy, Dialog, KindBadge, LoadFailed, ProblemNote, useLoad, usePending, useToast } from "./ui.js";
@@ -24,14 +24,14 @@ const COLUMNS: { key: Column; label: string; numeric?: boolean }[] = [
 ];
 
 /** How many segments a page of the table asks for. */
-const PAGE = 50;
+const PAGE = SEGMENTS_PAGE;
 /** Changes arriving within this long (ms) make one read of the counts they moved. */
 const COUNTS_DEBOUNCE_MS = 300;
 
 export function SegmentsListPage() {
   const [search, setSearch] = useState("");
   const [query, setQuery] = useState("");
-  const [sort, setSort] = useState<SegmentSort>("-updatedAt");
+  const [sort, setSort] = useState<SegmentSort>(SEGMENTS_FIRST_SORT);
   // Which kind the table shows: every segment, or only the dynamic ones or only the static lists.
   const [kind, setKind] = useState<"all" | "dynamic" | "static">("all");
   const kindQuery = kind === "all" ? undefined : kind;
@@ -146,7 +146,7 @@ export function SegmentsListPage() {
             Recently deleted
           </a>
           <a className="button primary" href="#/segments/new" data-testid="create-segment">
-            + Create Segment
+            + Create segment
           </a>
         </div>
       </header>
@@ -194,7 +194,7 @@ export function SegmentsListPage() {
           <h2>No segments yet</h2>
           <p className="muted">Build one with rules (“tenure over 12 months and on fiber”) or pick contacts for a list.</p>
           <a className="button primary" href="#/segments/new">
-            + Create Segment
+            + Create segment
           </a>
           <p className="muted small">
             Segments you delete wait in <a href="#/segments/deleted">Recently deleted</a>.
@@ -216,7 +216,7 @@ export function SegmentsListPage() {
               </button>
             )}
             <a className="button primary" href="#/segments/new">
-              + Create Segment
+              + Create segment
             </a>
           </div>
         </div>

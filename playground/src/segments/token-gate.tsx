@@ -8,6 +8,11 @@ import { ApiError, health, saveToken, savedToken } from "./api.js";
 
 let reachable = false;
 
+/** The API answered (`#/` asked it before going to the segments): the gate need not ask again. */
+export function apiAnswered(): void {
+  reachable = true;
+}
+
 export function TokenGate({ children }: { children: ReactNode }) {
   const [state, setState] = useState<"ok" | "checking" | "token" | "down">(reachable ? "ok" : "checking");
   const [detail, setDetail] = useState("");
