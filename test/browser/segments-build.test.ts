@@ -5,7 +5,7 @@
  *   the saved segment has it;
  * - an edit of the text: the builder follows (groups, fields, operators, values), comments stay;
  * - a builder edit rewrites only its part of a text with comments and layout;
- * - "Preview Matching Contacts" shows the API's counts (whole and per condition) and the impact of an edit,
+ * - "Preview matching contacts" shows the API's counts (whole and per condition) and the impact of an edit,
  *   counted and by the rules (who enters and leaves, as conditions);
  * - a static segment by picking: search, checkboxes, a second page, all matches of a filter, pasted keys
  *   with an unknown one shown; the saved members are exactly those;

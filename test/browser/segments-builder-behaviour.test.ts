@@ -97,7 +97,7 @@ describe.skipIf(!hasChromium)(`segments web app: behaviour and membership in the
     await expect.poll(() => editorText(page)).toBe('performed "Purchase" with sum of amount > 5000');
     const count = (await server.store.preview('performed "Purchase" with sum of amount > 5000', { limit: 0, conditionCounts: false })).count;
     expect(count).toBeGreaterThan(0);
-    await page.getByRole("button", { name: "Preview Matching Contacts" }).click();
+    await page.getByRole("button", { name: "Preview matching contacts" }).click();
     await expect.poll(() => page.getByTestId("preview-count").textContent()).toBe(count.toLocaleString("en-US"));
     await cleanShot(page, "segments-builder-total", { fullPage: true });
     // Typed, with the property spelt otherwise: the controls show it, a builder change keeps the spelling.
@@ -117,7 +117,7 @@ describe.skipIf(!hasChromium)(`segments web app: behaviour and membership in the
     expect(await node(page, "g.0").getByLabel("Event: total from", { exact: true }).inputValue()).toBe("100");
     expect(await node(page, "g.0").getByLabel("Event: total to", { exact: true }).inputValue()).toBe("500");
     const ranged = (await server.store.preview('performed "Purchase" with sum of amount between 100 and 500', { limit: 0, conditionCounts: false })).count;
-    await page.getByRole("button", { name: "Preview Matching Contacts" }).click();
+    await page.getByRole("button", { name: "Preview matching contacts" }).click();
     await expect.poll(() => page.getByTestId("preview-count").textContent()).toBe(ranged.toLocaleString("en-US"));
     await page.keyboard.press("Escape");
     await cleanShot(page, "segments-builder-total-between", { fullPage: true });
@@ -183,7 +183,7 @@ describe.skipIf(!hasChromium)(`segments web app: behaviour and membership in the
     await cleanShot(page, "segments-builder-filter", { fullPage: true });
     // The count the preview gives is the store's for that text.
     const text = await editorText(page);
-    await page.getByRole("button", { name: "Preview Matching Contacts" }).click();
+    await page.getByRole("button", { name: "Preview matching contacts" }).click();
     const count = (await server.store.preview(text, { limit: 0, conditionCounts: false })).count;
     await expect.poll(() => page.getByTestId("preview-count").textContent()).toBe(count.toLocaleString("en-US"));
     for (const name of ["Remove Event filter 2", "Remove Event filter 1"]) await rule.getByRole("button", { name }).click();

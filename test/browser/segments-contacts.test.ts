@@ -253,7 +253,7 @@ describe.skipIf(!hasChromium)(`segments web app: Contacts and a contact's page (
     expect(await values.locator('[data-field="services"] li').allTextContents()).toEqual(["phone", "streaming_tv"]);
     expect(await values.locator('[data-field="signed_up_at"] dd').textContent()).toBe("1 Jun 2025, 08:30 UTC");
     expect(await values.locator('[data-field="tenure"] dd').textContent()).toBe("7");
-    expect(await values.locator('[data-field="churn"] dd').textContent()).toBe("no");
+    expect(await values.locator('[data-field="churn"] dd').textContent()).toBe("false");
     // Why not, for this key too (the key travels in the API's path).
     await page.getByTestId("why-not-segment").selectOption({ label: "Fiber churners" });
     await expect.poll(() => page.getByTestId("why-result").locator(".verdict").textContent()).toBe(`${ODD_KEY} is not in “Fiber churners”.`);
@@ -293,7 +293,7 @@ describe.skipIf(!hasChromium)(`segments web app: Contacts and a contact's page (
       // Its values, its segments (the store's), its events (the 100 most recent, then the older ones).
       const values = page.getByTestId("contact-values");
       expect(await values.locator('[data-field="tenure"] dd').textContent()).toBe("3");
-      expect(await values.locator('[data-field="churn"] dd').textContent()).toBe("yes");
+      expect(await values.locator('[data-field="churn"] dd').textContent()).toBe("true");
       expect(await page.getByTestId("contact-segments").locator("li a").allTextContents()).toEqual(record.segments.map((s) => s.name));
       const events = page.getByTestId("contact-events").locator("tbody tr");
       expect(await events.count()).toBe(100);

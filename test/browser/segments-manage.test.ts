@@ -338,14 +338,14 @@ describe.skipIf(!hasChromium)(`segments web app: managing segments (Chromium) ${
     await page.getByTestId("theme").click();
   });
 
-  it("leads from an empty table to '+ Create Segment'", async () => {
+  it("leads from an empty table to '+ Create segment'", async () => {
     for (const s of (await server.store.listSegments({ limit: 1000 })).items) await server.store.deleteSegment(s.id, { force: true });
     await page.goto(`${server.url}#/segments`);
     const empty = page.getByTestId("empty-state");
     await empty.waitFor();
     expect(await empty.textContent()).toContain("No segments yet");
     await cleanShot(page, "segments-empty");
-    await empty.getByRole("link", { name: "+ Create Segment" }).click();
+    await empty.getByRole("link", { name: "+ Create segment" }).click();
     await page.getByTestId("segment-name").waitFor();
     expect(page.url()).toMatch(/#\/segments\/new$/);
   });

@@ -17,7 +17,7 @@
  * - a segment deleted by someone else while it is edited: Save says so and offers "Save as a new segment"
  *   (it said "Not found: no segment #17");
  * - Cancel on a form with something typed asks first, and a discarded draft does not come back on the next
- *   "+ Create Segment" (it did, as "your unsaved changes are back");
+ *   "+ Create segment" (it did, as "your unsaved changes are back");
  * - an uploaded list of 120,000 keys goes through in batches (it was "Too big: expected array to have
  *   <=100000 items"), and a form the tab's storage refuses as a draft keeps working (the quota error took
  *   the page down);

@@ -1,6 +1,6 @@
 /**
  * Changing a contact from its page: its values (`ContactValuesForm`) and a new event (`RecordEventForm`).
- * Each input is the field's type (a list of values for an enum, yes / no for a boolean, one list item per
+ * Each input is the field's type (a list of values for an enum, true / false for a boolean, one list item per
  * line); the server checks the values against the schema, and its problems are shown by the field they
  * are about. Only the fields changed are sent (the others keep what is stored, also if someone else changed
  * them meanwhile); an emptied field is cleared. What the write did to the contact's segments — the dynamic
@@ -48,7 +48,7 @@ function valueOf(def: FieldDef | undefined, text: string): unknown {
 function FieldInput({ id, def, value, onChange, invalid, describedBy }: { id: string; def: FieldDef | undefined; value: string; onChange(text: string): void; invalid: boolean; describedBy: string | undefined }) {
   const common = { id, "aria-invalid": invalid || undefined, "aria-describedby": describedBy, "data-field-input": def?.name ?? id };
   if (def?.type === "enum" || def?.type === "boolean") {
-    const options = def.type === "enum" ? (def.values ?? []).map((v) => [v, v]) : [["true", "yes"], ["false", "no"]];
+    const options = def.type === "enum" ? (def.values ?? []).map((v) => [v, v]) : [["true", "true"], ["false", "false"]];
     // A stored value outside the list (the schema changed since) stays choosable rather than silently lost.
     if (value !== "" && !options.some(([v]) => v === value)) options.push([value, value]);
     return (

@@ -334,7 +334,7 @@ function ValuesCard({ contact, schema, onEdit }: { contact: ContactRecord; schem
   );
 }
 
-/** A value as its type reads: a date or an instant in words (UTC), a list as chips, yes / no, a number in full. */
+/** A value as its type reads: a date or an instant in words (UTC), a list as chips, true / false (as the rules write it), a number in full. */
 function FieldValue({ field, value }: { field: FieldDef | undefined; value: unknown }): ReactNode {
   if (isEmpty(value)) return <span className="muted empty-value">empty</span>;
   const type = field?.type;
@@ -356,7 +356,7 @@ function FieldValue({ field, value }: { field: FieldDef | undefined; value: unkn
       </time>
     );
   }
-  if (typeof value === "boolean") return value ? "yes" : "no";
+  if (typeof value === "boolean") return value ? "true" : "false";
   if (typeof value === "number") return <span className="num-value">{formatNumber(value)}</span>;
   if (typeof value === "object") return <code>{JSON.stringify(value)}</code>;
   return <span className="text-value">{String(value)}</span>;

@@ -1,5 +1,5 @@
 /**
- * Create / edit a segment: name, description and the Dynamic Segment switch.
+ * Create / edit a segment: name, description and the Dynamic segment switch.
  *
  * - Dynamic: the rule builder and the text editor side by side, kept in sync both ways. The text is the
  *   truth: a builder change becomes the smallest text edit (`editText`, comments and layout elsewhere
@@ -8,7 +8,7 @@
  *   marked on the builder rows they concern (`placeDiagnostics`), with their fixes applied as the editor
  *   applies them.
  * - Static: the contact picker (search, filter, checkboxes, pages, "Select all matches", paste / upload).
- * - "Preview Matching Contacts"; "Create Segment" / "Save" report the checker's errors in place, a name
+ * - "Preview matching contacts"; "Create segment" / "Save" report the checker's errors in place, a name
  *   taken under the name, and a 412 as "changed by someone else since you opened it" with both versions.
  *   The form is kept as a draft in this tab (sessionStorage) until saved: a reload, a conflict or a crash
  *   loses nothing typed.
@@ -378,7 +378,7 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
   const nameProblem = nameTooLong ?? nameError ?? (missing === "name" ? "Give the segment a name before saving." : null);
   const title = base ? `Edit “${base.name}”` : "Create a segment";
 
-  // Cancel means "not this": the draft goes (it came back on the next "+ Create Segment"), after asking when
+  // Cancel means "not this": the draft goes (it came back on the next "+ Create segment"), after asking when
   // something was typed. Other ways away (the nav, Back, a reload) keep it.
   const cancelHref = base ? `#/segments/${base.id}` : "#/segments";
   const [confirmCancel, setConfirmCancel] = useState(false);
@@ -425,7 +425,7 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
           {/* Busy, not disabled, while saving (submit() ignores it then): a disabled button drops the focus, and
               the dialog a stale edit opens could not give it back. */}
           <button type="submit" className="primary" aria-disabled={saving} data-testid="save">
-            {saving ? "Saving…" : base ? "Save" : "Create Segment"}
+            {saving ? "Saving…" : base ? "Save" : "Create segment"}
           </button>
         </div>
       </header>
@@ -503,7 +503,7 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
         <Switch
           checked={draft.dynamic}
           onChange={(dynamic) => patch({ dynamic })}
-          label="Dynamic Segment"
+          label="Dynamic segment"
           description={draft.dynamic ? "Contacts join and leave as they meet the rules." : "A fixed list: the contacts you pick."}
           disabled={base !== null}
           testId="dynamic-switch"
@@ -593,7 +593,7 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
           </div>
           <div className="preview-bar">
             <button type="button" className="primary-outline" onClick={doPreview} disabled={previewing || draft.text.trim() === ""} data-testid="preview-button">
-              {previewing ? "Previewing…" : "Preview Matching Contacts"}
+              {previewing ? "Previewing…" : "Preview matching contacts"}
             </button>
             <span className="muted small">Counts the contacts now{base ? ", and who would enter and leave" : ""}, without saving.</span>
             {/* The panel below appears (or changes) with the answer, which a screen reader would not say by itself:
@@ -640,7 +640,7 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
           Cancel
         </a>
         <button type="submit" className="primary" aria-disabled={saving} data-testid="save-bottom">
-          {saving ? "Saving…" : base ? "Save" : "Create Segment"}
+          {saving ? "Saving…" : base ? "Save" : "Create segment"}
         </button>
       </div>
 

@@ -49,7 +49,8 @@ export function formatValue(v: unknown): string {
     if (!Number.isNaN(d.getTime())) return tableTime.format(d);
   }
   if (Array.isArray(v)) return v.length === 0 ? "–" : v.join(", ");
-  if (typeof v === "boolean") return v ? "yes" : "no";
+  // As the rules write it (`churn = true`): a value read here can be typed into a condition as it is.
+  if (typeof v === "boolean") return v ? "true" : "false";
   if (typeof v === "number") return Number.isInteger(v) ? formatCount(v) : String(Math.round(v * 100) / 100);
   return String(v);
 }

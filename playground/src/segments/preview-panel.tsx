@@ -1,5 +1,5 @@
 /**
- * "Preview Matching Contacts": the server's preview of the expression being edited (POST /api/preview):
+ * "Preview matching contacts": the server's preview of the expression being edited (POST /api/preview):
  * how many contacts match, the first rows, how many each condition matches on its own (so the rule that
  * empties a segment shows), and for an edit of a saved segment who would enter and leave: counted on today's
  * contacts, and said as conditions by the rules alone (POST /api/diff: true of any contact, whatever the data).
