@@ -16,6 +16,7 @@ import {
   JournalApplyError,
   NameTakenError,
   NotFoundError,
+  QueryTimeoutError,
   ReferencedError,
   StoreError,
   UnknownKeysError,
@@ -48,6 +49,7 @@ export type ProblemKind =
   | "writes-refused"
   | "too-many-requests"
   | "cancelled"
+  | "query-timeout"
   | "internal";
 
 /** Title (a short summary that does not change between occurrences) and status of each kind. */
@@ -75,6 +77,9 @@ export const PROBLEM_KINDS: Record<ProblemKind, { status: number; title: string 
   "writes-refused": { status: 503, title: "Writes are refused until the store is reopened" },
   "too-many-requests": { status: 429, title: "Too many requests of this kind are running" },
   cancelled: { status: 409, title: "The operation was cancelled" },
+  // 422, not 503: the expression is what takes the database too long (resending it will not help; a 5xx
+  // is never the request's doing, docs/api.md).
+  "query-timeout": { status: 422, title: "The query took longer than the server's time limit and was stopped" },
   internal: { status: 500, title: "Internal server error" },
 };
 
@@ -178,6 +183,7 @@ export function storeProblem(e: unknown): ProblemError | null {
     const { record, line, pending, lastRecord, reason } = e.failure;
     return new ProblemError("writes-refused", e.message, { record, line, pending, lastRecord, reason });
   }
+  if (e instanceof QueryTimeoutError) return new ProblemError("query-timeout", e.message, { operation: e.operation, limitMs: e.limitMs });
   if (e instanceof ContactChangedError) return new ProblemError("contact-changed", e.message, { conflicts: e.conflicts });
   if (e instanceof ConflictError) {
     // The route adds `yours` (it knows what was sent); here only what the error carries.

@@ -58,6 +58,13 @@ export function stageColumns(width: number, type = "TEXT"): string {
   return Array.from({ length: width }, (_, i) => `c${i} ${type}`).join(", ");
 }
 
+/** How long a read may run, and what it is (for the `QueryTimeoutError`'s message). No limit when `ms` is 0. */
+export interface ReadLimit {
+  ms: number;
+  /** `preview`, `why`, … */
+  what: string;
+}
+
 /** A database connection (or pool) the store runs on. */
 export interface SqlAdapter extends Omit<SqlRunner, "stage" | "change" | "fill"> {
   readonly kind: "duckdb" | "postgres";
@@ -72,8 +79,13 @@ export interface SqlAdapter extends Omit<SqlRunner, "stage" | "change" | "fill">
    * `fn` throws.
    */
   write<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
-  /** Runs `fn` on one connection seeing one consistent snapshot (a read-only transaction where the engine has one). */
-  read<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` on one connection seeing one consistent snapshot (a read-only transaction where the engine
+   * has one). With `limit`, the read is stopped once `limit.ms` pass (`QueryTimeoutError`): DuckDB
+   * interrupts the statement running; PostgreSQL cancels a statement running longer (statement_timeout),
+   * and both refuse a statement started after the time passed.
+   */
+  read<T>(fn: (tx: SqlRunner) => Promise<T>, limit?: ReadLimit): Promise<T>;
   /**
    * The rows of one long read a chunk at a time, on a connection of its own, from one snapshot, without
    * holding the connection other reads share (reads and writes go on meanwhile): an export sees the members

@@ -16,7 +16,7 @@
  * A waiter wakes when the last sequence number passes the one it waits past. A write that logs no change
  * leaves the number where it was, so it wakes nobody.
  */
-import type { Param, SqlAdapter, SqlRunner } from "./adapter.js";
+import type { Param, ReadLimit, SqlAdapter, SqlRunner } from "./adapter.js";
 
 /** How a wait ended: the feed passed the number waited past, the time ran out, or the store closed. */
 export type WaitOutcome = "changed" | "timeout" | "closed";
@@ -169,7 +169,7 @@ export function watchWrites(adapter: SqlAdapter, watch: ChangeWatch): SqlAdapter
       watch.committed();
       return result;
     },
-    read: <T>(fn: (tx: SqlRunner) => Promise<T>) => adapter.read(fn),
+    read: <T>(fn: (tx: SqlRunner) => Promise<T>, limit?: ReadLimit) => adapter.read(fn, limit),
     ...(stream ? { stream } : {}),
     close: () => adapter.close(),
   };

@@ -9,8 +9,8 @@
  * VARCHAR[] for lists (or JSON), JSON for event properties. The session time zone is UTC.
  */
 import { DOUBLE, BIGINT, BOOLEAN, LIST, VARCHAR, DuckDBInstance, listValue, type DuckDBConnection, type DuckDBPreparedStatement, type DuckDBResultReader, type DuckDBType, type DuckDBValue } from "@duckdb/node-api";
-import { Mutex, stageColumns, type Param, type Row, type SqlAdapter, type SqlRunner } from "./adapter.js";
-import { DatabaseInUseError, InvalidInputError } from "./errors.js";
+import { Mutex, stageColumns, type Param, type ReadLimit, type Row, type SqlAdapter, type SqlRunner } from "./adapter.js";
+import { DatabaseInUseError, InvalidInputError, QueryTimeoutError } from "./errors.js";
 
 const TEXT_LIST = LIST(VARCHAR);
 
@@ -133,17 +133,30 @@ export class DuckDbAdapter implements SqlAdapter {
     });
   }
 
-  async read<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
+  async read<T>(fn: (tx: SqlRunner) => Promise<T>, limit?: ReadLimit): Promise<T> {
     this.openForReads();
-    return this.readers.use(async (con) => {
+    const deadline = limit && limit.ms > 0 ? new Deadline(limit) : null;
+    const work = this.readers.use(async (con) => {
       this.open();
+      deadline?.attach(con);
       await con.run("BEGIN TRANSACTION");
       try {
-        return await fn(runner(con));
+        return await fn(deadline ? deadline.guard(runner(con)) : runner(con));
+      } catch (e) {
+        // An interrupted statement fails with DuckDB's "INTERRUPT Error": said as the limit it is.
+        if (deadline?.passed) throw deadline.error();
+        throw e;
       } finally {
+        deadline?.stop();
         await con.run("ROLLBACK").catch(() => undefined);
       }
     });
+    if (!deadline) return work;
+    // The caller has its answer when the time passes, even where DuckDB takes a while to notice the interrupt
+    // (1.5 checks it between optimizer passes, and one pass over a wide `or` can take seconds); the connection
+    // returns to the pool when the statement has ended (`close` waits for it).
+    work.catch(() => undefined);
+    return Promise.race([work, deadline.expired]);
   }
 
   async *stream(sql: string, params?: readonly Param[]): AsyncGenerator<Row[], void, undefined> {
@@ -245,6 +258,77 @@ export class DuckDbAdapter implements SqlAdapter {
     if (this.closing || this.closed) throw closedError();
   }
 }
+
+/**
+ * A read's time limit on its connection: once `ms` pass, the statement running is interrupted
+ * (`connection.interrupt()`), and a statement started later is refused. DuckDB drops an interrupt that
+ * arrives before the statement has begun on its thread, so it is repeated until the statement ends.
+ */
+class Deadline {
+  passed = false;
+  /** Rejects with the read's `QueryTimeoutError` when the time passes. */
+  readonly expired: Promise<never>;
+  private con: DuckDBConnection | null = null;
+  private running = 0;
+  private readonly timer: NodeJS.Timeout;
+  private repeat: NodeJS.Timeout | null = null;
+
+  constructor(private readonly limit: ReadLimit) {
+    let expire!: (e: Error) => void;
+    this.expired = new Promise<never>((_, reject) => (expire = reject));
+    this.expired.catch(() => undefined);
+    this.timer = setTimeout(() => {
+      this.passed = true;
+      expire(this.error());
+      this.interrupt();
+      this.repeat = setInterval(() => this.interrupt(), INTERRUPT_REPEAT_MS);
+    }, limit.ms);
+  }
+
+  /** The connection the read got from the pool (the time counts from the call, waiting included). */
+  attach(con: DuckDBConnection): void {
+    this.con = con;
+  }
+
+  /** The error of a read stopped by the limit. */
+  error(): QueryTimeoutError {
+    return new QueryTimeoutError(this.limit.what, this.limit.ms);
+  }
+
+  /** `tx` whose statements check the limit before they start and count as running until they settle. */
+  guard(tx: SqlRunner): SqlRunner {
+    const run = async <T>(start: () => Promise<T>): Promise<T> => {
+      if (this.passed) throw this.error();
+      this.running++;
+      try {
+        return await start();
+      } finally {
+        this.running--;
+      }
+    };
+    return {
+      query: (sql, params) => run(() => tx.query(sql, params)),
+      exec: (sql) => run(() => tx.exec(sql)),
+      change: (sql, params) => run(() => tx.change(sql, params)),
+      fill: (name, columns, select, params) => run(() => tx.fill(name, columns, select, params)),
+      stage: (name, width, rows) => run(() => tx.stage(name, width, rows)),
+    };
+  }
+
+  /** Stops the timers (the read ended). */
+  stop(): void {
+    clearTimeout(this.timer);
+    if (this.repeat) clearInterval(this.repeat);
+    this.repeat = null;
+  }
+
+  private interrupt(): void {
+    if (this.con && this.running > 0) this.con.interrupt();
+  }
+}
+
+/** How often an interrupt is repeated until the statement it is for ends (ms). */
+const INTERRUPT_REPEAT_MS = 20;
 
 /** A stream's own connection, the step it is waiting for, and whether `close` closed it. */
 interface OpenStream {

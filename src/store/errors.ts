@@ -17,6 +17,7 @@
  * | `SchemaMismatchError` | `schema-mismatch` | (startup) | 2 |
  * | `JournalApplyError` | `journal-apply-failed` | (startup; while running: 503 `writes-refused`) | 2 |
  * | `CancelledError` | `cancelled` | (an import job's `cancelled` state) | 1 |
+ * | `QueryTimeoutError` | `query-timeout` | 422 | 1 |
  *
  * Anything else thrown by a store operation is a bug (HTTP 500, CLI exit 3).
  */
@@ -37,7 +38,8 @@ export type StoreErrorCode =
   | "newer-database"
   | "schema-mismatch"
   | "journal-apply-failed"
-  | "cancelled";
+  | "cancelled"
+  | "query-timeout";
 
 /** Base class of every error a store operation throws on purpose. */
 export class StoreError extends Error {
@@ -260,4 +262,29 @@ export class CancelledError extends StoreError {
     super("cancelled", `${what} was cancelled; nothing was written`);
     this.name = "CancelledError";
   }
+}
+
+/**
+ * A read made from a user's expression (a preview, why, a comparison, a filtered contact list) ran past the
+ * store's time limit (`OpenStoreOptions.queryTimeoutMs`) and was stopped; nothing was written (reads only).
+ */
+export class QueryTimeoutError extends StoreError {
+  constructor(
+    /** What was stopped: `preview`, `why`, `comparison`, `contact list`. */
+    readonly operation: string,
+    /** The limit it ran past, in ms. */
+    readonly limitMs: number,
+  ) {
+    super(
+      "query-timeout",
+      `the ${operation} took longer than ${duration(limitMs)} and was stopped: the condition may be too large for the database to plan quickly; ` +
+        "simplify it (an `in (…)` list instead of many `=` clauses) or raise the time limit (segql serve --query-timeout)",
+    );
+    this.name = "QueryTimeoutError";
+  }
+}
+
+/** `30 s`, `1.5 s`, `5 ms`. */
+function duration(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Number((ms / 1000).toFixed(1))} s`;
 }

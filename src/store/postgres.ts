@@ -11,8 +11,8 @@
  * PostgreSQL cannot store U+0000 in text or jsonb (`storesNul` false: such input is refused up front).
  */
 import type { PoolClient } from "pg";
-import { Mutex, quoteIdent, stageColumns, type Param, type Row, type SqlAdapter, type SqlRunner } from "./adapter.js";
-import { InvalidInputError } from "./errors.js";
+import { Mutex, quoteIdent, stageColumns, type Param, type ReadLimit, type Row, type SqlAdapter, type SqlRunner } from "./adapter.js";
+import { InvalidInputError, QueryTimeoutError } from "./errors.js";
 
 /** The advisory lock key of store writes ("segql" in ASCII). */
 const WRITE_LOCK_KEY = 0x7365_6771_6c;
@@ -151,11 +151,12 @@ export async function openPostgres(url: string, options: { pgSchema?: string } =
         await client.end().catch(() => undefined);
       }
     },
-    async transaction(mode, fn) {
+    async transaction(mode, fn, timeoutMs) {
       const client = await connect();
       try {
         await client.query(mode === "write" ? "BEGIN" : "BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
         if (mode === "write") await client.query(`SELECT pg_advisory_xact_lock(${WRITE_LOCK_KEY})`);
+        if (timeoutMs) await client.query(statementTimeout(timeoutMs));
         try {
           const result = await fn(runnerOf(client, mode));
           await client.query(mode === "write" ? "COMMIT" : "ROLLBACK");
@@ -211,9 +212,10 @@ export async function openPglite(instance: unknown, options: { pgSchema?: string
   };
   const runners = { read: withStage("read", statements), write: withStage("write", statements) };
   return new PostgresAdapter("pglite", {
-    transaction: (mode, fn) =>
+    transaction: (mode, fn, timeoutMs) =>
       lock.run(async () => {
         await pg.exec(mode === "write" ? "BEGIN" : "BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
+        if (timeoutMs) await pg.exec(statementTimeout(timeoutMs));
         try {
           const result = await fn(runners[mode]);
           await pg.exec(mode === "write" ? "COMMIT" : "ROLLBACK");
@@ -227,8 +229,22 @@ export async function openPglite(instance: unknown, options: { pgSchema?: string
   });
 }
 
+/**
+ * The time limit of the statements of one transaction. SET LOCAL: it ends with the transaction, so the
+ * pooled connection goes back without it. `ms` is a number the store computed, not user text.
+ */
+function statementTimeout(ms: number): string {
+  return `SET LOCAL statement_timeout = ${Math.max(1, Math.round(ms))}`;
+}
+
+/** SQLSTATE 57014 (query_canceled): a statement stopped by statement_timeout (or a cancel request). */
+function isCancelled(e: unknown): boolean {
+  return (e as { code?: unknown })?.code === "57014";
+}
+
 interface Driver {
-  transaction<T>(mode: "read" | "write", fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
+  /** Runs `fn` in a transaction; with `timeoutMs`, each of its statements is cancelled once it runs that long. */
+  transaction<T>(mode: "read" | "write", fn: (tx: SqlRunner) => Promise<T>, timeoutMs?: number): Promise<T>;
   /** Where the driver can hold a snapshot for a long read on a connection of its own (a server; not PGlite's one connection). */
   stream?(sql: string, params?: readonly Param[]): AsyncGenerator<Row[], void, undefined>;
   close(): Promise<void>;
@@ -277,9 +293,20 @@ export class PostgresAdapter implements SqlAdapter {
     return this.writeLock.run(() => this.driver.transaction("write", fn));
   }
 
-  read<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
+  async read<T>(fn: (tx: SqlRunner) => Promise<T>, limit?: ReadLimit): Promise<T> {
     this.open();
-    return this.driver.transaction("read", fn);
+    if (!limit || limit.ms <= 0) return this.driver.transaction("read", fn);
+    // statement_timeout bounds each statement; the deadline bounds the read's statements together (a
+    // statement started after it is refused). PGlite runs a statement to its end (no timer interrupts
+    // WebAssembly), so there only the deadline stops the read, at its next statement.
+    const deadline = Date.now() + limit.ms;
+    const timeout = () => new QueryTimeoutError(limit.what, limit.ms);
+    try {
+      return await this.driver.transaction("read", (tx) => fn(withDeadline(tx, deadline, timeout)), limit.ms);
+    } catch (e) {
+      if (isCancelled(e)) throw timeout();
+      throw e;
+    }
   }
 
   async close(): Promise<void> {
@@ -291,6 +318,21 @@ export class PostgresAdapter implements SqlAdapter {
   private open(): void {
     if (this.closed) throw new InvalidInputError([{ path: "", message: "the store is closed" }]);
   }
+}
+
+/** `tx` whose statements are refused (`timeout()`) from the time `deadline` (epoch ms) on. */
+function withDeadline(tx: SqlRunner, deadline: number, timeout: () => Error): SqlRunner {
+  const check = () => {
+    if (Date.now() >= deadline) throw timeout();
+  };
+  return {
+    ...tx,
+    query: async (sql, params) => (check(), tx.query(sql, params)),
+    exec: async (sql) => (check(), tx.exec(sql)),
+    change: async (sql, params) => (check(), tx.change(sql, params)),
+    fill: async (name, columns, select, params) => (check(), tx.fill(name, columns, select, params)),
+    stage: async (name, width, rows) => (check(), tx.stage(name, width, rows)),
+  };
 }
 
 /** Rows per INSERT into a staging table (each column travels as one text[] parameter). */

@@ -9,7 +9,7 @@ import type { Diagnostic } from "../diagnostics.js";
 import type { TypedQuery } from "../checker/typed-ast.js";
 import { compileSql } from "../compiler/sql/index.js";
 import { quoteString } from "../parser/format.js";
-import { num, quoteIdent, type Param, type Row, type SqlAdapter, type SqlRunner } from "./adapter.js";
+import { num, quoteIdent, type Param, type ReadLimit, type Row, type SqlAdapter, type SqlRunner } from "./adapter.js";
 import { Catalog, refNodes, sortDiagnostics, type Entry } from "./catalog.js";
 import { contactEvents, contactRowsAfter, contactsWhere, findContactKeys, listContacts, memberCountHistory, segmentChanges, segmentOrderColumn } from "./contacts.js";
 import { Ctx, iso, segmentRow } from "./context.js";
@@ -99,12 +99,26 @@ const MAX_EXPRESSION = 100_000;
 const MAX_DELETED_KEYS = 10_000;
 /** Longest wait of `changes` (ms): an hour; the API allows 60 s. */
 const MAX_WAIT_MS = 3_600_000;
+/** The default time limit of a read made from a user's expression (ms): `OpenStoreOptions.queryTimeoutMs`. */
+export const DEFAULT_QUERY_TIMEOUT_MS = 30_000;
+/** The longest limit taken (ms): a day; Node's timers hold at most 2^31-1 ms. */
+const MAX_QUERY_TIMEOUT_MS = 86_400_000;
+
+/** `OpenStoreOptions.queryTimeoutMs`, checked. */
+function queryTimeoutOf(ms: number | undefined): number {
+  if (ms === undefined) return DEFAULT_QUERY_TIMEOUT_MS;
+  if (typeof ms !== "number" || !Number.isInteger(ms) || ms < 0 || ms > MAX_QUERY_TIMEOUT_MS) {
+    throw new InvalidInputError([{ path: "queryTimeoutMs", message: `expected a whole number of milliseconds from 0 (no limit) to ${MAX_QUERY_TIMEOUT_MS} (a day), got ${JSON.stringify(ms)}` }]);
+  }
+  return ms;
+}
 /** How often a waiting `changes` reads the feed's last number on PostgreSQL, for other processes' writes (ms). */
 const DEFAULT_CHANGE_POLL_MS = 1000;
 
 /** Opens a store (see `openStore`). */
 export async function openStoreImpl(options: OpenStoreOptions): Promise<Store> {
   const db = options.db ?? "segql.duckdb";
+  const limitMs = queryTimeoutOf(options.queryTimeoutMs);
   const pg = options.pgSchema !== undefined ? { pgSchema: options.pgSchema } : {};
   let adapter: SqlAdapter;
   if (options.pglite !== undefined) adapter = await openPglite(options.pglite, pg);
@@ -122,7 +136,7 @@ export async function openStoreImpl(options: OpenStoreOptions): Promise<Store> {
       await markInterruptedImports(tx);
       return schema;
     });
-    if (adapter.kind !== "duckdb" || options.writeBack === false) return new SqlStore(new Ctx(adapter, physical, schema, options.clock ?? Date.now), null, watch);
+    if (adapter.kind !== "duckdb" || options.writeBack === false) return new SqlStore(new Ctx(adapter, physical, schema, options.clock ?? Date.now), null, watch, limitMs);
     // A DuckDB file has one writer, this process: contact upserts take the write-back path (write-back.ts).
     const warn = options.warn ?? ((message: string) => process.emitWarning(message, { code: "SEGQL_STORE" }));
     const writeBack = await WriteBack.open(adapter, db === ":memory:" ? null : `${db}.segql-journal`, warn);
@@ -130,7 +144,7 @@ export async function openStoreImpl(options: OpenStoreOptions): Promise<Store> {
     adapter = writeBack.adapter;
     const ctx = new Ctx(adapter, physical, schema, options.clock ?? Date.now);
     await writeBack.recover(ctx);
-    return new SqlStore(ctx, writeBack, watch);
+    return new SqlStore(ctx, writeBack, watch, limitMs);
   } catch (e) {
     await adapter.close().catch(() => undefined);
     throw e;
@@ -145,7 +159,18 @@ export class SqlStore implements Store {
     private readonly writeBack: WriteBack | null,
     /** The feed's last sequence number and the `changes` calls waiting for it to move. */
     private readonly watch: ChangeWatch,
+    /** How long a read made from a user's expression may run (ms; 0: no limit). */
+    private readonly queryTimeoutMs: number = DEFAULT_QUERY_TIMEOUT_MS,
   ) {}
+
+  /**
+   * The time limit of a read made from a user's expression (`what` names it in the error): a condition the
+   * database cannot plan quickly (DuckDB's planner is quadratic in a wide `or` of `and`s) is stopped rather
+   * than hold a connection for minutes. Writes never get one: they are not stopped half-way.
+   */
+  private limit(what: string): ReadLimit {
+    return { ms: this.queryTimeoutMs, what };
+  }
 
   get schema() {
     return this.ctx.schema;
@@ -684,7 +709,7 @@ export class SqlStore implements Store {
 
   async preview(expression: string, options: PreviewOptions = {}): Promise<Preview> {
     checkExpressionText(expression, "expression");
-    return this.db.read(async (tx) => preview(this.ctx, tx, await this.ctx.catalog(tx), expression, options, (c, id) => this.entry(c, id)));
+    return this.db.read(async (tx) => preview(this.ctx, tx, await this.ctx.catalog(tx), expression, options, (c, id) => this.entry(c, id)), this.limit("preview"));
   }
 
   async typedCondition(target: ConditionTarget): Promise<TypedQuery> {
@@ -701,7 +726,7 @@ export class SqlStore implements Store {
   async why(target: { segmentId: SegmentId } | { expression: string }, key: string): Promise<Why> {
     if (typeof key !== "string" || key === "") throw new InvalidInputError([{ path: "key", message: "expected a contact key" }]);
     if ("expression" in target) checkExpressionText(target.expression, "expression");
-    return this.db.read(async (tx) => why(this.ctx, tx, await this.ctx.catalog(tx), target, key, (c, id) => this.entry(c, id)));
+    return this.db.read(async (tx) => why(this.ctx, tx, await this.ctx.catalog(tx), target, key, (c, id) => this.entry(c, id)), this.limit("why"));
   }
 
   async refresh(options: RefreshOptions = {}): Promise<RefreshResult[]> {
@@ -809,7 +834,7 @@ export class SqlStore implements Store {
       const orderBy = (field: string | undefined, descending: boolean | undefined, alias: string) => this.ctx.orderBy(field, descending, alias);
       const page = await listContacts({ ctx: this.ctx, tx, catalog, entryOf, orderBy }, options, limit, offset);
       return { items: page.items, total: page.total, next: page.more ? encodeOffset(offset + limit) : null };
-    });
+    }, options.filter !== undefined ? this.limit("contact list") : undefined);
   }
 
   async *contactPages(options: ContactPagesOptions = {}): AsyncGenerator<ContactValues[], void, undefined> {

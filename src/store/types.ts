@@ -837,6 +837,13 @@ export interface OpenStoreOptions {
    */
   writeBack?: boolean;
   /**
+   * How long a read made from a user's expression may run, in ms (default 30,000; 0: no limit): `preview`,
+   * `why`, `diff` and `listContacts` with a filter. Past it the read is stopped (DuckDB: the connection's
+   * query interrupted; PostgreSQL: statement_timeout) and fails with `QueryTimeoutError`. Writes, refreshes
+   * and exports have no limit.
+   */
+  queryTimeoutMs?: number;
+  /**
    * Where the store says what went wrong without failing an operation (default: `process.emitWarning`):
    * a write-back journal that could not be rewritten without its applied records (it keeps growing until
    * a later rewrite succeeds).

@@ -27,7 +27,7 @@
  * commit order (reserved numbers never used are gaps, which the feed's cursor allows).
  */
 import { STATIC_FIELD } from "./catalog.js";
-import { num, type Param, type Row, type SqlAdapter, type SqlRunner } from "./adapter.js";
+import { num, type Param, type ReadLimit, type Row, type SqlAdapter, type SqlRunner } from "./adapter.js";
 import type { Ctx } from "./context.js";
 import { ContactChangedError, JournalApplyError } from "./errors.js";
 import { staleValues, type ContactExpectations } from "./expectations.js";
@@ -110,9 +110,9 @@ export class WriteBack {
       },
       exec: (sql: string) => slow(() => raw.exec(sql)),
       write: <T>(fn: (tx: SqlRunner) => Promise<T>) => slow(() => raw.write(fn)),
-      read: async <T>(fn: (tx: SqlRunner) => Promise<T>) => {
+      read: async <T>(fn: (tx: SqlRunner) => Promise<T>, limit?: ReadLimit) => {
         await this.drainForRead();
-        return raw.read(fn);
+        return raw.read(fn, limit);
       },
       // A long read sees what was answered before it, as `read` does.
       ...(rawStream

@@ -8,14 +8,10 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/index.js";
 import { crmSchema } from "./helpers.js";
+import { wideOr } from "./wide-or.js";
 
 const dir = mkdtempSync(join(tmpdir(), "segql-reads-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** `ltv = 0 and name != "n0" or ltv = 1 and name != "n1" or …`: an or of ands, which DuckDB plans in quadratic time. */
-export function wideOr(clauses: number): string {
-  return Array.from({ length: clauses }, (_, i) => `ltv = ${i} and name != "n${i}"`).join(" or ");
-}
 
 describe("reads on a DuckDB file", { timeout: 120_000 }, () => {
   it("a cheap read started while a slow preview runs finishes before it", async () => {

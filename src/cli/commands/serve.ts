@@ -15,7 +15,7 @@ const DEFAULT_PORT = 8080;
 /** The command's help text. */
 export const help = `usage: segql serve [--db FILE|URL] [--port P] [--host H] [--token T] [--demo]
                    [--refresh-every DUR] [--keep-deleted AGE] [--schema FILE] [--cors ORIGINS]
-                   [--static DIR]
+                   [--static DIR] [--query-timeout SECONDS]
 
 Serves the segments HTTP API (docs/api.md; OpenAPI document at /openapi.json) and, when built, the
 web app (playground/dist).
@@ -35,6 +35,11 @@ web app (playground/dist).
       --cors ORIGINS       allow browsers on these origins to call the API (comma-separated, or *);
                            default: CORS off
       --static DIR         serve this web app build instead of playground/dist
+      --query-timeout SECONDS
+                           stop a read made from someone's expression (a preview, why, a
+                           contact list's filter) that runs longer, answering 422 query-timeout;
+                           0: no limit (default 30). Other reads go on meanwhile; writes have
+                           no limit
   -h, --help               show this help
 
 The URL is printed when the server is ready. Stop it with Ctrl-C (SIGINT) or SIGTERM.
@@ -112,13 +117,22 @@ async function checkPort(port: number, host: string): Promise<void> {
   });
 }
 
+/** `--query-timeout`: whole or decimal seconds (0: no limit, at most a day) in ms. */
+export function parseQueryTimeout(text: string): number {
+  const m = /^\s*(\d{1,5})(\.\d{1,3})?\s*$/.exec(text);
+  if (!m) throw new CliError(`--query-timeout: expected a number of seconds such as 30 or 2.5 (0 for no limit), got '${text}'`);
+  const ms = Math.round(Number(text) * 1000);
+  if (ms > 86_400_000) throw new CliError(`--query-timeout: at most a day (86400), got '${text}'`);
+  return ms;
+}
+
 /** Opens the store, turning the errors of opening into usage errors that say what to do. */
-async function open(db: string | undefined, schemaPath: string | undefined, demo: boolean, io: Io): Promise<Store> {
+async function open(db: string | undefined, schemaPath: string | undefined, demo: boolean, queryTimeoutMs: number, io: Io): Promise<Store> {
   const { DatabaseInUseError, demoSchema, NewerDatabaseError, openStore, SchemaMismatchError, StoreError } = await import("../../store/index.js");
   const { loadSchema } = await import("./check.js");
   const schema = schemaPath !== undefined ? loadSchema(schemaPath) : demo ? demoSchema() : undefined;
   try {
-    return await openStore({ db, schema, warn: (message) => io.err(`segql serve: warning: ${message}`) });
+    return await openStore({ db, schema, queryTimeoutMs, warn: (message) => io.err(`segql serve: warning: ${message}`) });
   } catch (e) {
     if (e instanceof SchemaMismatchError && demo && schemaPath === undefined) {
       throw new CliError(`${db ?? "segql.duckdb"} was not made by --demo (${e.message}); use another --db for the demo`);
@@ -143,6 +157,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     schema: { value: true, short: "s" },
     cors: { value: true },
     static: { value: true },
+    "query-timeout": { value: true },
   });
   if (positional.length > 0) throw new CliError(`unexpected argument '${positional[0]}' (see segql serve --help)`);
   const str = (name: string) => (typeof options[name] === "string" ? (options[name] as string) : undefined);
@@ -152,6 +167,7 @@ export async function run(args: string[], io: Io): Promise<number> {
   const keepDeletedMs = parseAge(str("keep-deleted") ?? "30d", "--keep-deleted", true);
   const token = str("token") ?? process.env["SEGQL_TOKEN"] ?? null;
   if (token !== null && token.trim() === "") throw new CliError("--token: the token cannot be empty");
+  const queryTimeoutMs = parseQueryTimeout(str("query-timeout") ?? "30");
   const host = str("host") ?? "127.0.0.1";
   const corsOrigins = (str("cors") ?? "").split(",").map((o) => o.trim()).filter((o) => o !== "");
   // The store and server load only now: option errors above answer without loading DuckDB.
@@ -164,7 +180,7 @@ export async function run(args: string[], io: Io): Promise<number> {
   const demo = options["demo"] === true;
 
   await checkPort(Number(portText), host);
-  const store = await open(str("db"), str("schema"), demo, io);
+  const store = await open(str("db"), str("schema"), demo, queryTimeoutMs, io);
   let server;
   try {
     if (demo) {

@@ -182,7 +182,8 @@ export function registerContactRoutes(app: Api, context: RouteContext): void {
       tags,
       summary: "Search contacts",
       description:
-        "Contacts whose fields contain `search` and/or that match the `filter` expression, sorted by any field, a page at a time (in the database); `total` counts every match.",
+        "Contacts whose fields contain `search` and/or that match the `filter` expression, sorted by any field, a page at a time (in the database); `total` counts every match. " +
+        "With a `filter`, a read running past the server's query time limit (`segql serve --query-timeout`, default 30 s) is stopped: 422 `query-timeout`.",
       request: { query: ContactsQuery },
       responses: { 200: jsonResponse(ContactPageSchema, "A page of contacts"), ...problemResponses(400, 409, 422) },
     }),

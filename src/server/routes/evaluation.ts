@@ -51,7 +51,8 @@ export function registerEvaluationRoutes(app: Api, { store, feedWaits }: RouteCo
       tags,
       summary: "Preview an expression",
       description:
-        "Count, the first page of matching contacts sorted by any field, the SQL for a dialect, the count of each sub-condition alone, and with `segmentId` the impact of replacing that segment's expression (who enters and leaves).",
+        "Count, the first page of matching contacts sorted by any field, the SQL for a dialect, the count of each sub-condition alone, and with `segmentId` the impact of replacing that segment's expression (who enters and leaves). " +
+        "A preview running past the server's query time limit (`segql serve --query-timeout`, default 30 s) is stopped: 422 `query-timeout`.",
       request: { body: jsonBody(PreviewBody) },
       responses: { 200: jsonResponse(PreviewSchema, "The preview"), ...problemResponses(400, 404, 409, 413, 415, 422) },
     }),
@@ -68,7 +69,7 @@ export function registerEvaluationRoutes(app: Api, { store, feedWaits }: RouteCo
       path: "/api/why",
       tags,
       summary: "Why / why not, for an expression",
-      description: "Whether the contact matches, and every node of the expression with its value and what it read.",
+      description: "Whether the contact matches, and every node of the expression with its value and what it read. Past the server's query time limit: 422 `query-timeout`.",
       request: { body: jsonBody(WhyBody) },
       responses: { 200: jsonResponse(WhySchema, "The explanation"), ...problemResponses(400, 404, 409, 413, 415, 422) },
     }),

@@ -1,0 +1,91 @@
+/**
+ * A read made from a user's expression has a time limit (`queryTimeoutMs`): past it the read is stopped
+ * with a `QueryTimeoutError` saying what to do, and the store's connections go on working. On each backend:
+ * a DuckDB file (the query interrupted), PGlite, and the PostgreSQL server when PG_URL is set
+ * (statement_timeout).
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { InvalidInputError, openStore, QueryTimeoutError, type Store } from "../../src/store/index.js";
+import { BACKENDS, crmSchema, openTestStore, rejection, type Backend, type TestStore } from "./helpers.js";
+import { wideOr } from "./wide-or.js";
+
+const dir = mkdtempSync(join(tmpdir(), "segql-timeout-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A store on `backend` (DuckDB: a file) with a read time limit of `ms`. */
+async function open(backend: Backend, ms: number): Promise<TestStore> {
+  if (backend !== "duckdb") return openTestStore(backend, { queryTimeoutMs: ms });
+  const store = await openStore({ db: join(dir, `t${Math.random().toString(36).slice(2)}.duckdb`), schema: crmSchema, queryTimeoutMs: ms });
+  return { store, dispose: () => store.close() };
+}
+
+/**
+ * Clauses of the wide `or`: slow enough on every backend, and within PostgreSQL's 1,664 columns of a select
+ * list (the preview's counts query has one per condition).
+ */
+const CLAUSES = 300;
+
+async function seed(store: Store): Promise<void> {
+  await store.upsertContacts(Array.from({ length: 3000 }, (_, i) => ({ id: `c${i}`, name: `n${i}`, ltv: i % 700 })));
+  await store.createSegment({ name: "Rich", kind: "dynamic", expression: "ltv > 600" }, { by: "test" });
+}
+
+describe.each(BACKENDS)("the query time limit on %s", (backend) => {
+  it("stops a preview that runs past it, says why and what to do, and the store goes on", { timeout: 120_000 }, async () => {
+    const { store, dispose } = await open(backend, 5);
+    try {
+      await seed(store);
+      const e = await rejection(store.preview(wideOr(CLAUSES)));
+      expect(e).toBeInstanceOf(QueryTimeoutError);
+      expect(e).toMatchObject({ code: "query-timeout", operation: "preview", limitMs: 5 });
+      expect(e.message).toBe(
+        "the preview took longer than 5 ms and was stopped: the condition may be too large for the database to plan quickly; simplify it (an `in (…)` list instead of many `=` clauses) or raise the time limit (segql serve --query-timeout)",
+      );
+      // Every connection reads and writes afterwards (DuckDB: the interrupted one is the next one lent).
+      const reads = await Promise.all([store.listSegments(), store.members(1), store.getContact("c1"), store.stats()]);
+      expect(reads[0].items.map((s) => s.name)).toEqual(["Rich"]);
+      expect(reads[1].total).toBe(Array.from({ length: 3000 }, (_, i) => i % 700).filter((v) => v > 600).length);
+      expect(reads[2].values["name"]).toBe("n1");
+      await store.upsertContacts([{ id: "c1", ltv: 650 }]);
+      expect((await store.members(1)).total).toBe(reads[1].total + 1);
+    } finally {
+      await dispose();
+    }
+  });
+
+  it("stops a contact list filtered by an expression too", { timeout: 120_000 }, async () => {
+    const { store, dispose } = await open(backend, 5);
+    try {
+      await seed(store);
+      const e = await rejection(store.listContacts({ filter: wideOr(CLAUSES) }));
+      expect(e).toBeInstanceOf(QueryTimeoutError);
+      expect(e.message).toMatch(/^the contact list took longer than 5 ms and was stopped/);
+      expect((await store.listContacts({ limit: 1 })).total).toBe(3000);
+    } finally {
+      await dispose();
+    }
+  });
+
+  it("with 0, no limit: the same preview completes", { timeout: 120_000 }, async () => {
+    const { store, dispose } = await open(backend, 0);
+    try {
+      await seed(store);
+      expect((await store.preview(wideOr(CLAUSES))).count).toBeGreaterThan(0);
+    } finally {
+      await dispose();
+    }
+  });
+});
+
+describe("queryTimeoutMs", () => {
+  it("is a whole number of ms from 0", async () => {
+    for (const bad of [-1, 1.5, Number.NaN]) {
+      const e = await rejection(openStore({ db: ":memory:", schema: crmSchema, queryTimeoutMs: bad }));
+      expect(e).toBeInstanceOf(InvalidInputError);
+      expect(e.message).toContain("queryTimeoutMs: expected a whole number of milliseconds from 0 (no limit)");
+    }
+  });
+});
