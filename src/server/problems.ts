@@ -9,6 +9,7 @@
  */
 import type { Diagnostic } from "../diagnostics.js";
 import {
+  CancelledError,
   ConflictError,
   ContactChangedError,
   InvalidExpressionError,
@@ -183,6 +184,8 @@ export function storeProblem(e: unknown): ProblemError | null {
     const { record, line, pending, lastRecord, reason } = e.failure;
     return new ProblemError("writes-refused", e.message, { record, line, pending, lastRecord, reason });
   }
+  // A read stopped because its client went away: answered to no one, but not logged as a bug.
+  if (e instanceof CancelledError) return new ProblemError("cancelled", e.message);
   if (e instanceof QueryTimeoutError) return new ProblemError("query-timeout", e.message, { operation: e.operation, limitMs: e.limitMs });
   if (e instanceof ContactChangedError) return new ProblemError("contact-changed", e.message, { conflicts: e.conflicts });
   if (e instanceof ConflictError) {

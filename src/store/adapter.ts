@@ -63,6 +63,8 @@ export interface ReadLimit {
   ms: number;
   /** `preview`, `why`, … */
   what: string;
+  /** Stops the read as the time limit does, with `CancelledError` (the HTTP client went away). */
+  signal?: AbortSignal;
 }
 
 /** A database connection (or pool) the store runs on. */

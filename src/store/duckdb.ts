@@ -10,7 +10,7 @@
  */
 import { DOUBLE, BIGINT, BOOLEAN, LIST, VARCHAR, DuckDBInstance, listValue, type DuckDBConnection, type DuckDBPreparedStatement, type DuckDBResultReader, type DuckDBType, type DuckDBValue } from "@duckdb/node-api";
 import { Mutex, stageColumns, type Param, type ReadLimit, type Row, type SqlAdapter, type SqlRunner } from "./adapter.js";
-import { DatabaseInUseError, InvalidInputError, QueryTimeoutError } from "./errors.js";
+import { CancelledError, DatabaseInUseError, InvalidInputError, QueryTimeoutError } from "./errors.js";
 
 const TEXT_LIST = LIST(VARCHAR);
 
@@ -135,7 +135,7 @@ export class DuckDbAdapter implements SqlAdapter {
 
   async read<T>(fn: (tx: SqlRunner) => Promise<T>, limit?: ReadLimit): Promise<T> {
     this.openForReads();
-    const deadline = limit && limit.ms > 0 ? new Deadline(limit) : null;
+    const deadline = limit && (limit.ms > 0 || limit.signal) ? new Deadline(limit) : null;
     const work = this.readers.use(async (con) => {
       this.open();
       deadline?.attach(con);
@@ -260,29 +260,29 @@ export class DuckDbAdapter implements SqlAdapter {
 }
 
 /**
- * A read's time limit on its connection: once `ms` pass, the statement running is interrupted
- * (`connection.interrupt()`), and a statement started later is refused. DuckDB drops an interrupt that
- * arrives before the statement has begun on its thread, so it is repeated until the statement ends.
+ * A read's time limit on its connection: once `ms` pass (or the signal aborts), the statement running is
+ * interrupted (`connection.interrupt()`), and a statement started later is refused. DuckDB drops an
+ * interrupt that arrives before the statement has begun on its thread, so it is repeated until the
+ * statement ends.
  */
 class Deadline {
   passed = false;
-  /** Rejects with the read's `QueryTimeoutError` when the time passes. */
+  /** Rejects with the read's error when the time passes (or its signal aborts). */
   readonly expired: Promise<never>;
   private con: DuckDBConnection | null = null;
   private running = 0;
-  private readonly timer: NodeJS.Timeout;
+  private readonly timer: NodeJS.Timeout | null;
   private repeat: NodeJS.Timeout | null = null;
+  private reason: Error | null = null;
+  private readonly onAbort = () => this.stopWith(new CancelledError(`the ${this.limit.what}`));
+  private rejectExpired!: (e: Error) => void;
 
   constructor(private readonly limit: ReadLimit) {
-    let expire!: (e: Error) => void;
-    this.expired = new Promise<never>((_, reject) => (expire = reject));
+    this.expired = new Promise<never>((_, reject) => (this.rejectExpired = reject));
     this.expired.catch(() => undefined);
-    this.timer = setTimeout(() => {
-      this.passed = true;
-      expire(this.error());
-      this.interrupt();
-      this.repeat = setInterval(() => this.interrupt(), INTERRUPT_REPEAT_MS);
-    }, limit.ms);
+    this.timer = limit.ms > 0 ? setTimeout(() => this.stopWith(new QueryTimeoutError(limit.what, limit.ms)), limit.ms) : null;
+    if (limit.signal?.aborted) this.onAbort();
+    else limit.signal?.addEventListener("abort", this.onAbort, { once: true });
   }
 
   /** The connection the read got from the pool (the time counts from the call, waiting included). */
@@ -290,9 +290,19 @@ class Deadline {
     this.con = con;
   }
 
-  /** The error of a read stopped by the limit. */
-  error(): QueryTimeoutError {
-    return new QueryTimeoutError(this.limit.what, this.limit.ms);
+  /** The error of a read stopped by the limit (or its signal). */
+  error(): Error {
+    return this.reason ?? new QueryTimeoutError(this.limit.what, this.limit.ms);
+  }
+
+  /** Stops the read: its caller gets `reason` now, its statement is interrupted, later ones are refused. */
+  private stopWith(reason: Error): void {
+    if (this.passed) return;
+    this.passed = true;
+    this.reason = reason;
+    this.rejectExpired(reason);
+    this.interrupt();
+    this.repeat = setInterval(() => this.interrupt(), INTERRUPT_REPEAT_MS);
   }
 
   /** `tx` whose statements check the limit before they start and count as running until they settle. */
@@ -317,9 +327,10 @@ class Deadline {
 
   /** Stops the timers (the read ended). */
   stop(): void {
-    clearTimeout(this.timer);
+    if (this.timer) clearTimeout(this.timer);
     if (this.repeat) clearInterval(this.repeat);
     this.repeat = null;
+    this.limit.signal?.removeEventListener("abort", this.onAbort);
   }
 
   private interrupt(): void {

@@ -12,7 +12,7 @@
  */
 import type { PoolClient } from "pg";
 import { Mutex, quoteIdent, stageColumns, type Param, type ReadLimit, type Row, type SqlAdapter, type SqlRunner } from "./adapter.js";
-import { InvalidInputError, QueryTimeoutError } from "./errors.js";
+import { CancelledError, InvalidInputError, QueryTimeoutError } from "./errors.js";
 
 /** The advisory lock key of store writes ("segql" in ASCII). */
 const WRITE_LOCK_KEY = 0x7365_6771_6c;
@@ -295,14 +295,16 @@ export class PostgresAdapter implements SqlAdapter {
 
   async read<T>(fn: (tx: SqlRunner) => Promise<T>, limit?: ReadLimit): Promise<T> {
     this.open();
-    if (!limit || limit.ms <= 0) return this.driver.transaction("read", fn);
+    if (!limit || (limit.ms <= 0 && !limit.signal)) return this.driver.transaction("read", fn);
     // statement_timeout bounds each statement; the deadline bounds the read's statements together (a
     // statement started after it is refused). PGlite runs a statement to its end (no timer interrupts
-    // WebAssembly), so there only the deadline stops the read, at its next statement.
-    const deadline = Date.now() + limit.ms;
+    // WebAssembly), so there only the deadline stops the read, at its next statement. An aborted signal
+    // (the client went away) refuses the next statement too; the one running ends first.
+    const deadline = limit.ms > 0 ? Date.now() + limit.ms : Infinity;
     const timeout = () => new QueryTimeoutError(limit.what, limit.ms);
+    const stop = () => (limit.signal?.aborted ? new CancelledError(`the ${limit.what}`) : Date.now() >= deadline ? timeout() : null);
     try {
-      return await this.driver.transaction("read", (tx) => fn(withDeadline(tx, deadline, timeout)), limit.ms);
+      return await this.driver.transaction("read", (tx) => fn(withDeadline(tx, stop)), limit.ms > 0 ? limit.ms : undefined);
     } catch (e) {
       if (isCancelled(e)) throw timeout();
       throw e;
@@ -320,10 +322,11 @@ export class PostgresAdapter implements SqlAdapter {
   }
 }
 
-/** `tx` whose statements are refused (`timeout()`) from the time `deadline` (epoch ms) on. */
-function withDeadline(tx: SqlRunner, deadline: number, timeout: () => Error): SqlRunner {
+/** `tx` whose statements are refused once `stop()` gives an error (the time passed, the signal aborted). */
+function withDeadline(tx: SqlRunner, stop: () => Error | null): SqlRunner {
   const check = () => {
-    if (Date.now() >= deadline) throw timeout();
+    const error = stop();
+    if (error) throw error;
   };
   return {
     ...tx,

@@ -168,8 +168,8 @@ export class SqlStore implements Store {
    * database cannot plan quickly (DuckDB's planner is quadratic in a wide `or` of `and`s) is stopped rather
    * than hold a connection for minutes. Writes never get one: they are not stopped half-way.
    */
-  private limit(what: string): ReadLimit {
-    return { ms: this.queryTimeoutMs, what };
+  private limit(what: string, signal?: AbortSignal): ReadLimit {
+    return { ms: this.queryTimeoutMs, what, ...(signal ? { signal } : {}) };
   }
 
   get schema() {
@@ -709,7 +709,7 @@ export class SqlStore implements Store {
 
   async preview(expression: string, options: PreviewOptions = {}): Promise<Preview> {
     checkExpressionText(expression, "expression");
-    return this.db.read(async (tx) => preview(this.ctx, tx, await this.ctx.catalog(tx), expression, options, (c, id) => this.entry(c, id)), this.limit("preview"));
+    return this.db.read(async (tx) => preview(this.ctx, tx, await this.ctx.catalog(tx), expression, options, (c, id) => this.entry(c, id)), this.limit("preview", options.signal));
   }
 
   async typedCondition(target: ConditionTarget): Promise<TypedQuery> {

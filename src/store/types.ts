@@ -336,6 +336,11 @@ export interface PreviewOptions {
   segmentId?: SegmentId;
   /** How many entering/leaving keys to list in `impact` (default 20). */
   impactKeys?: number;
+  /**
+   * Stops the preview (`CancelledError`) when it aborts: the HTTP client went away. On DuckDB the running
+   * statement is interrupted; on PostgreSQL the next one is refused.
+   */
+  signal?: AbortSignal;
 }
 
 /** How many contacts one sub-condition of an expression matches on its own (see `subConditions`). */

@@ -42,6 +42,24 @@ describe.each(BACKENDS)("the query time limit over HTTP on %s", (backend) => {
   });
 });
 
+describe("a preview whose client goes away", () => {
+  it("is stopped and answered as cancelled (not an internal error), and the server goes on", { timeout: 120_000 }, async () => {
+    const api = await openTestApi("duckdb");
+    try {
+      expect((await api.call("POST", "/api/contacts", { json: { contacts: CONTACTS } })).status).toBe(200);
+      const controller = new AbortController();
+      const request = new Request("http://localhost/api/preview", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ expression: wideOr(CLAUSES) }), signal: controller.signal });
+      const answer = api.app.request(request);
+      setImmediate(() => controller.abort());
+      const p = expectProblem(await readReply(await answer), 409, "cancelled");
+      expect(p.detail).toBe("the preview was cancelled; nothing was written");
+      expect((await api.call("GET", "/api/segments")).status).toBe(200);
+    } finally {
+      await api.dispose();
+    }
+  });
+});
+
 describe("the OpenAPI document", () => {
   it("says where a query-timeout can come from", async () => {
     const api = await openTestApi("duckdb");

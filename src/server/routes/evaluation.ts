@@ -58,7 +58,8 @@ export function registerEvaluationRoutes(app: Api, { store, feedWaits }: RouteCo
     }),
     async (c) => {
       const { expression, ...options } = c.req.valid("json");
-      const preview = await store.preview(expression, { ...options, dialect: options.dialect as DialectName | undefined });
+      // A client that goes away (a closed tab, a newer preview) stops its query: it would hold a read connection.
+      const preview = await store.preview(expression, { ...options, dialect: options.dialect as DialectName | undefined, signal: c.req.raw.signal });
       return c.json(preview, 200);
     },
   );
