@@ -36,7 +36,8 @@ export async function preview(ctx: Ctx, tx: SqlRunner, catalog: Catalog, express
   const where = whereOf(ctx, catalog, now);
 
   const subs = options.conditionCounts === false ? subConditions(checked.typed).slice(0, 1) : subConditions(checked.typed);
-  const counts = (await tx.query(countsQuery(ctx, subs, where)))[0] ?? {};
+  const counts: Record<string, unknown> = {};
+  for (const sql of countsQueries(ctx, subs, where)) Object.assign(counts, (await tx.query(sql))[0] ?? {});
   const conditions: ConditionCount[] = subs.map((s, i) => ({
     index: s.index,
     parent: s.parent,
@@ -75,11 +76,12 @@ export async function preview(ctx: Ctx, tx: SqlRunner, catalog: Catalog, express
  * its children's columns. A leaf's NULL (an engine's unknown) counts as false, as in a WHERE clause, so
  * `not` is `IS NOT TRUE`: the exact complement the language defines. Evaluating each node's own SQL
  * instead repeats every leaf once per ancestor (measured: ~40% more CPU for P3 of bench/segments).
- * The combinations are built bottom-up in a loop (no recursion on the expression's depth).
+ * The combinations are built bottom-up in a loop (no recursion on the expression's depth). On PostgreSQL,
+ * a condition with more leaves or sub-conditions than a SELECT may list is counted by `countsInParts`.
  */
-function countsQuery(ctx: Ctx, subs: readonly SubCondition[], where: (expr: TypedExpr) => string): string {
+function countsQueries(ctx: Ctx, subs: readonly SubCondition[], where: (expr: TypedExpr) => string): string[] {
   // The count alone (`conditionCounts: false`): a WHERE clause, whose conjuncts the engine can push into the scan.
-  if (subs.length === 1) return `SELECT COUNT(*) AS n0 FROM ${ctx.table} AS ${ALIAS} WHERE ${where(subs[0]!.node)}`;
+  if (subs.length === 1) return [`SELECT COUNT(*) AS n0 FROM ${ctx.table} AS ${ALIAS} WHERE ${where(subs[0]!.node)}`];
   const children = new Map<number, number[]>();
   for (const s of subs) if (s.parent !== null) children.set(s.parent, [...(children.get(s.parent) ?? []), s.index]);
   const leaves: string[] = [];
@@ -104,9 +106,43 @@ function countsQuery(ctx: Ctx, subs: readonly SubCondition[], where: (expr: Type
       combined[i] = kids.map((k) => `(${combined[k]})`).join(s.kind === "and" ? " AND " : " OR ");
     }
   }
+  if (ctx.adapter.kind === "postgres" && Math.max(leaves.length, subs.length) > MAX_SELECT_COLUMNS) return countsInParts(ctx, subs, where);
   const inner = leaves.map((sql, j) => `(${sql}) AS b${j}`).join(", ");
   const sums = combined.map((c, i) => `SUM(CASE WHEN ${c} THEN 1 ELSE 0 END) AS n${i}`).join(", ");
-  return `SELECT ${sums} FROM (SELECT ${inner} FROM ${ctx.table} AS ${ALIAS}) AS t`;
+  return [`SELECT ${sums} FROM (SELECT ${inner} FROM ${ctx.table} AS ${ALIAS}) AS t`];
+}
+
+/**
+ * Columns one SELECT may list on PostgreSQL: its limit is 1,664 ("target lists can have at most 1664
+ * entries"), which the one scan's leaf columns or sums pass from about 550 rules on.
+ */
+const MAX_SELECT_COLUMNS = 1_600;
+/** SQL text of one statement of `countsInParts` before the next one starts. */
+const MAX_PART_SQL = 1_000_000;
+
+/**
+ * The counts past `MAX_SELECT_COLUMNS`: each sub-condition's own WHERE SQL in a sum, over as many scans as
+ * it takes to keep each statement within the column limit and `MAX_PART_SQL`. Slower than the one scan
+ * (leaves are evaluated once per ancestor, and the table is read once per statement), and only for
+ * conditions of hundreds of rules. The same counts: each sum is the sub-condition's WHERE, as `count` is.
+ */
+function countsInParts(ctx: Ctx, subs: readonly SubCondition[], where: (expr: TypedExpr) => string): string[] {
+  const statements: string[] = [];
+  let sums: string[] = [];
+  let size = 0;
+  const flush = () => {
+    if (sums.length > 0) statements.push(`SELECT ${sums.join(", ")} FROM ${ctx.table} AS ${ALIAS}`);
+    sums = [];
+    size = 0;
+  };
+  subs.forEach((s, i) => {
+    const sum = `SUM(CASE WHEN ${where(s.node)} THEN 1 ELSE 0 END) AS n${i}`;
+    if (sums.length === MAX_SELECT_COLUMNS || (sums.length > 0 && size + sum.length > MAX_PART_SQL)) flush();
+    sums.push(sum);
+    size += sum.length;
+  });
+  flush();
+  return statements;
 }
 
 /** Who would enter and leave segment `id` if `root` (a condition on alias `c`) were its expression. */

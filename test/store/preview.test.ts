@@ -58,6 +58,23 @@ for (const backend of BACKENDS) {
       });
     });
 
+    it("counts a condition of more sub-conditions than a PostgreSQL SELECT may list (1,664)", { timeout: 120_000 }, async () => {
+      const t = await openTestStore(backend, { schema: richSchema, clock: () => Date.parse("2026-01-15T12:00:00Z") });
+      open.push(t);
+      const rows = [{ id: "a", score: 5 }, { id: "b", score: 50 }, { id: "c", score: 599 }, { id: "d" }];
+      await t.store.upsertContacts(rows.map((r) => ({ ...r })));
+      // 600 `and`s of two rules: 1,801 sub-conditions (the `or`, the `and`s, the rules), 1,200 leaves.
+      const text = Array.from({ length: 600 }, (_, i) => `(score = ${i} and score < 100)`).join(" or ");
+      const p = await t.store.preview(text, { limit: 10 });
+      const typed = checkExpression(text, richSchema);
+      const subs = subConditions(typed.expr);
+      expect(subs.length).toBeGreaterThan(1_664);
+      expect(p.conditions.map((x) => x.count)).toEqual(subs.map((s) => rows.filter((r) => compilePredicate({ schema: richSchema, expr: s.node })(r)).length));
+      expect([p.count, p.contacts.map((x) => x["id"])]).toEqual([2, ["a", "b"]]);
+      await t.dispose();
+      open.splice(open.indexOf(t), 1);
+    });
+
     it("counts a deeply nested expression", { timeout: 120_000 }, async () => {
       const t = await openTestStore(backend, { schema: richSchema, clock: () => Date.parse("2026-01-15T12:00:00Z") });
       open.push(t);
