@@ -109,6 +109,16 @@ function refuseNul(value: unknown, ctx: z.RefinementCtx, base: (string | number)
 
 // ---- shared response parts ----------------------------------------------------------------------------
 
+/**
+ * A named schema, or null. Not `.nullable()`: on a schema registered by name, zod-to-openapi writes that as
+ * `allOf: [{$ref}, {type: [object, null]}]`, which admits no null (the `$ref` part refuses it: a generated
+ * client reads a running import job's `report: null` as an error), or, met first, makes the named schema
+ * itself nullable everywhere; a union is written `anyOf: [{$ref}, {type: null}]`, which says what is sent.
+ */
+function orNull<T extends z.ZodType>(schema: T) {
+  return z.union([schema, z.null()]);
+}
+
 /** An RFC 9457 problem document. */
 export const ProblemSchema = z
   .object({
@@ -258,7 +268,7 @@ export const PreviewSchema = z
     contacts: z.array(ContactValuesSchema),
     sql: z.object({ dialect: z.enum(DIALECT_NAMES as [string, ...string[]]), text: z.string() }),
     conditions: z.array(ConditionCountSchema),
-    impact: ImpactSchema.nullable(),
+    impact: orNull(ImpactSchema),
     now: z.string(),
   })
   .openapi("Preview");
@@ -283,7 +293,7 @@ const ExplainNodeSchema = z
 
 /** Why / why not for one contact: the expression's tree with each node's value. */
 export const WhySchema = z
-  .object({ key: z.string(), matches: z.boolean(), root: ExplainNodeSchema, now: z.string(), segment: SegmentSummarySchema.nullable() })
+  .object({ key: z.string(), matches: z.boolean(), root: ExplainNodeSchema, now: z.string(), segment: orNull(SegmentSummarySchema) })
   .openapi("Why");
 
 const RefreshResultSchema = z
@@ -328,8 +338,8 @@ export const ImportJobSchema = z
     total: z.number().int().nullable().openapi({ description: "The file's rows, once counted." }),
     startedAt: z.string(),
     finishedAt: z.string().nullable(),
-    report: ImportReportSchema.nullable().openapi({ description: "When done." }),
-    problem: ProblemSchema.nullable().openapi({ description: "When failed (bad rows: invalid-input with problems) or cancelled." }),
+    report: orNull(ImportReportSchema).openapi({ description: "When done." }),
+    problem: orNull(ProblemSchema).openapi({ description: "When failed (bad rows: invalid-input with problems) or cancelled." }),
   })
   .openapi("ImportJob");
 
