@@ -246,7 +246,7 @@ export function registerContactRoutes(app: Api, context: RouteContext): void {
         "Deletes the contact and its events; it leaves every segment it was in (each exit in the change feed), static lists included. Cannot be undone. 404 when no contact has the key. (Keys `.` and `..` cannot be a URL path step: use `POST /api/contacts/delete`.) " +
         "With `erase=true` (an erasure request), in the same transaction: its change-feed rows keep their seq but lose the key (`\"\"`: a follower sees a member of that segment left, not who), and import-history bad rows quoting its key or a text value say `[erased]`; `erased` in the answer counts them and lists the segments whose definitions still quote it. See docs/store.md, \"Erasing a contact\".",
       request: { params: KeyParams, query: DeleteContactQuery, headers: WriteHeaders },
-      responses: { 200: jsonResponse(DeletedContactsSchema, "What was deleted and the segments it left"), ...problemResponses(400, 404, 413) },
+      responses: { 200: jsonResponse(DeletedContactsSchema, "What was deleted and the segments it left"), ...problemResponses(400, 404, 413, 415) },
     }),
     async (c) => {
       const { key } = c.req.valid("param");

@@ -126,7 +126,7 @@ export function registerEvaluationRoutes(app: Api, { store, feedWaits }: RouteCo
       tags,
       summary: "Refresh one segment (and the segments reading it)",
       request: { params: IdParams, headers: WriteHeaders },
-      responses: { 200: jsonResponse(RefreshResultsSchema, "What each refresh did"), ...problemResponses(400, 404, 413, 422) },
+      responses: { 200: jsonResponse(RefreshResultsSchema, "What each refresh did"), ...problemResponses(400, 404, 413, 415, 422) },
     }),
     async (c) => {
       const { id } = c.req.valid("param");

@@ -201,7 +201,7 @@ export function registerImportRoutes(app: Api, { store, limits, imports }: Route
       description:
         "Stops it while it reads and writes rows: the rows are rolled back and the job ends `cancelled`. Answers once the job has ended; a job past its rows (refreshing segments) or already finished ends as it would have (`done` or `failed`), which the answer says.",
       request: { params: ImportJobIdParams, headers: WriteHeaders },
-      responses: { 200: jsonResponse(ImportJobSchema, "The job, ended"), ...problemResponses(400, 404, 413) },
+      responses: { 200: jsonResponse(ImportJobSchema, "The job, ended"), ...problemResponses(400, 404, 413, 415) },
     }),
     async (c) => {
       const { id } = c.req.valid("param");

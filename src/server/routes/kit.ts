@@ -38,7 +38,11 @@ const STATUS_TEXT: Record<number, string> = Object.fromEntries(
   Object.values(PROBLEM_KINDS).map((k) => [k.status, k.title]),
 );
 
-/** Problem response entries for the statuses a route can answer with (plus 401 and 500, always possible). */
+/**
+ * Problem response entries for the statuses a route can answer with (plus 401 and 500, always possible).
+ * A POST, PATCH or DELETE route lists 413 and 415 even when it reads no body: the body limit and the
+ * UTF-8 check (app.ts) answer any request that sends one, before the route.
+ */
 export function problemResponses(...statuses: number[]) {
   const all = [...new Set([...statuses, 401, 500])].sort();
   return Object.fromEntries(

@@ -185,7 +185,7 @@ export function registerSegmentRoutes(app: Api, { store }: RouteContext): void {
       summary: "Delete a segment",
       description: "Moves it to the trash, from where `POST /api/deleted-segments/{id}/restore` brings it back. Refused (409, with the referencing segments) while other segments read it, unless `force=true`. Honours `If-Match`.",
       request: { params: IdParams, query: DeleteQuery, headers: EditHeaders },
-      responses: { 204: { description: "Deleted" }, ...problemResponses(400, 404, 409, 412, 413) },
+      responses: { 204: { description: "Deleted" }, ...problemResponses(400, 404, 409, 412, 413, 415) },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
@@ -223,7 +223,7 @@ export function registerSegmentRoutes(app: Api, { store }: RouteContext): void {
       summary: "Convert a dynamic segment to static",
       description: "Today's members become the member list (a new version). Honours `If-Match`.",
       request: { params: IdParams, headers: EditHeaders },
-      responses: { 200: jsonResponse(SegmentSchema, "The converted segment"), ...problemResponses(400, 404, 409, 412, 413, 422) },
+      responses: { 200: jsonResponse(SegmentSchema, "The converted segment"), ...problemResponses(400, 404, 409, 412, 413, 415, 422) },
     }),
     async (c) => {
       const { id } = c.req.valid("param");

@@ -60,7 +60,7 @@ export function registerTrashRoutes(app: Api, { store, keepDeletedMs }: RouteCon
       summary: "Purge a deleted segment",
       description: "Removes it from the trash for good, with its history. 404 when it is not in the trash.",
       request: { params: IdParams, headers: WriteHeaders },
-      responses: { 204: { description: "Purged" }, ...problemResponses(400, 404, 413) },
+      responses: { 204: { description: "Purged" }, ...problemResponses(400, 404, 413, 415) },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
@@ -77,7 +77,7 @@ export function registerTrashRoutes(app: Api, { store, keepDeletedMs }: RouteCon
       summary: "Empty the trash",
       description: "Purges every deleted segment for good, with its history.",
       request: { headers: WriteHeaders },
-      responses: { 200: jsonResponse(EmptiedTrashSchema, "How many were purged"), ...problemResponses(400, 413) },
+      responses: { 200: jsonResponse(EmptiedTrashSchema, "How many were purged"), ...problemResponses(400, 413, 415) },
     }),
     async (c) => {
       const purged = await store.emptyTrash({ by: writer(c) });
