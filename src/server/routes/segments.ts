@@ -204,7 +204,7 @@ export function registerSegmentRoutes(app: Api, { store }: RouteContext): void {
       summary: "Duplicate a segment",
       description: 'A copy with the same kind, description and expression (or members), named "Copy of X", "Copy of X (2)", … or the name given.',
       request: { params: IdParams, headers: WriteHeaders, body: optionalJsonBody(DuplicateBody) },
-      responses: { 201: jsonResponse(SegmentSchema, "The copy"), ...problemResponses(400, 404, 409, 413, 415) },
+      responses: { 201: jsonResponse(SegmentSchema, "The copy"), ...problemResponses(400, 404, 409, 413, 415, 422) },
     }),
     async (c) => {
       const { id } = c.req.valid("param");

@@ -40,7 +40,7 @@ export function registerTrashRoutes(app: Api, { store, keepDeletedMs }: RouteCon
       description:
         "Brings it back with its id, description, expression or member list, and history (a `restored` version). A dynamic segment's members are recomputed from today's data; the segments reading it are refreshed. 404 when it is not in the trash; 409 when another segment has its name (give `name`).",
       request: { params: IdParams, headers: WriteHeaders, body: optionalJsonBody(RestoreBody) },
-      responses: { 200: jsonResponse(SegmentSchema, "The restored segment (with `Location` and `ETag`)"), ...problemResponses(400, 404, 409, 413, 415) },
+      responses: { 200: jsonResponse(SegmentSchema, "The restored segment (with `Location` and `ETag`)"), ...problemResponses(400, 404, 409, 413, 415, 422) },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
