@@ -3,7 +3,8 @@
  * traversal, encoded junk), query strings, headers (media types, If-Match, tokens) and bodies (random JSON,
  * bodies shaped like the real ones with wrong types, valid and broken expressions, huge strings, lone
  * surrogates). Every answer must come (no hang), be below 500, and an error must be a problem document;
- * the server keeps answering afterwards.
+ * every answer keeps the OpenAPI document (a listed status, a documented content type, a body of the
+ * documented shape: helpers.ts checks it, contract.ts); the server keeps answering afterwards.
  *
  * The in-suite run is modest; SEGQL_FUZZ_REQUESTS=10000 runs the full campaign (half in-process through
  * `app.request`, half over a real socket when SEGQL_FUZZ_SOCKET is not 0). SEGQL_FUZZ_SEED replays a run;
@@ -14,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type RunningServer } from "../../src/server/index.js";
 import { exprArb } from "../helpers/generators.js";
 import { crmSchema } from "../store/helpers.js";
-import { openTestApi, readReply, seed, type Backend, type Reply, type TestApi } from "./helpers.js";
+import { expectKeepsContract, openTestApi, readReply, seed, type Backend, type Reply, type TestApi } from "./helpers.js";
 
 const REQUESTS = Number(process.env["SEGQL_FUZZ_REQUESTS"] ?? 240);
 const SOCKET = process.env["SEGQL_FUZZ_SOCKET"] !== "0";
@@ -344,6 +345,7 @@ describe("fuzzed requests", () => {
             throw e;
           }
           reply = await readReply(res);
+          await expectKeepsContract(api.app, r.method, res.url, reply);
         } else {
           let req: Request;
           try {

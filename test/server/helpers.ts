@@ -6,6 +6,7 @@
 import { createApp, type AppOptions } from "../../src/server/index.js";
 import type { Store } from "../../src/store/index.js";
 import { BACKENDS, openTestStore, type Backend } from "../store/helpers.js";
+import { expectContract, isJsonMediaType, type OpenApiDocument } from "./contract.js";
 
 export { BACKENDS, type Backend };
 
@@ -61,12 +62,61 @@ export async function openTestApi(backend: Backend, options: Omit<AppOptions, "s
   const { store, dispose } = await openTestStore(backend, storeOptions);
   const logged: string[] = [];
   const app = createApp({ log: (l) => logged.push(l), ...options, store });
+  checkEveryReply(app, options.token);
   return {
     store,
     app,
     call: async (method, path, call = {}) => readReply(await app.request(path, requestInit(method, call))),
     dispose,
   };
+}
+
+/** Each test app's OpenAPI document, read once, through the app's own `request` (before it was wrapped). */
+const documents = new WeakMap<object, () => Promise<OpenApiDocument>>();
+
+/**
+ * Makes every request made through `app.request` (`call`'s and the tests' own) a contract test: the reply
+ * is checked against the app's own OpenAPI document (test/server/contract.ts), and a mismatch fails the
+ * request that got it, naming the route, status and JSON path.
+ */
+export function checkEveryReply(app: ReturnType<typeof createApp>, token?: string | null): void {
+  const request = app.request.bind(app);
+  let document: Promise<OpenApiDocument> | undefined;
+  documents.set(app, () =>
+    (document ??= Promise.resolve(request("/openapi.json", { headers: token ? { authorization: `Bearer ${token}` } : {} })).then(async (res) => {
+      if (res.status !== 200) throw new Error(`GET /openapi.json answered ${res.status}: the contract check has no document`);
+      return (await res.json()) as OpenApiDocument;
+    })),
+  );
+  app.request = (async (input: RequestInfo | URL, init?: RequestInit, ...rest: unknown[]) => {
+    const res = await (request as (...a: unknown[]) => Response | Promise<Response>)(input, init, ...rest);
+    // The method and path only: a Request made again from `init` could take a body stream already read.
+    const asked = input instanceof Request ? { method: input.method, url: input.url } : { method: (init?.method ?? "GET").toUpperCase(), url: String(input) };
+    const contentType = res.headers.get("content-type") ?? "";
+    // A JSON body is read from a copy (the test reads the answer itself); an export's stream is not read.
+    const json = isJsonMediaType(contentType);
+    const text = json && asked.method !== "HEAD" ? await res.clone().text() : res.body === null ? "" : "(not read)";
+    let body: unknown = text;
+    if (json && text !== "") {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        throw new Error(`${asked.method} ${asked.url} answered ${res.status} ${contentType} that is not JSON: ${text.slice(0, 200)}`);
+      }
+    }
+    await expectKeepsContract(app, asked.method, asked.url, { status: res.status, contentType, body });
+    return res;
+  }) as typeof app.request;
+}
+
+/**
+ * Fails when `reply` (to `method url`, the url absolute or a path) breaks `app`'s OpenAPI document: for
+ * replies that did not come through `app.request` (the same app served on a socket).
+ */
+export async function expectKeepsContract(app: ReturnType<typeof createApp>, method: string, url: string, reply: Pick<Reply, "status" | "contentType" | "body">): Promise<void> {
+  const document = documents.get(app);
+  if (!document) throw new Error("the app's replies are not checked: open it with openTestApi (or checkEveryReply)");
+  expectContract(await document(), method, new URL(url, "http://localhost").pathname, reply);
 }
 
 /** Contacts of the small CRM (test/store/helpers.ts `crmSchema`). */
