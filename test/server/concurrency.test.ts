@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type RunningServer } from "../../src/server/index.js";
-import { BACKENDS, openTestApi, readReply, type Reply, type TestApi } from "./helpers.js";
+import { BACKENDS, expectKeepsContract, openTestApi, readReply, type Reply, type TestApi } from "./helpers.js";
 
 const CLIENTS = 20;
 const OPS = Number(process.env["SEGQL_CONCURRENCY_OPS"] ?? 8);
@@ -35,8 +35,12 @@ describe.each(BACKENDS)("20 clients writing at once on %s", (backend) => {
     await api.dispose();
   });
 
-  const http = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> =>
-    readReply(await fetch(`${server.url}${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body), headers: { "content-type": "application/json", ...headers } }));
+  // Over the socket, so checked here against the document of the app the test made (the same routes).
+  const http = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> => {
+    const reply = await readReply(await fetch(`${server.url}${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body), headers: { "content-type": "application/json", ...headers } }));
+    await expectKeepsContract(api.app, method, path, reply);
+    return reply;
+  };
 
   it("loses no update and answers every conflict with a 412", async () => {
     const saved: { segment: number; version: number; description: string; expression: string }[] = [];
