@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/server/index.js";
 import { openStore, type Store } from "../../src/store/index.js";
 import { crmSchema } from "../store/helpers.js";
-import { expectProblem, readReply, requestInit } from "./helpers.js";
+import { checkEveryReply, expectProblem, readReply, requestInit } from "./helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "segql-refused-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,6 +24,7 @@ describe("writes refused by a stuck journal", { timeout: 60_000 }, () => {
     const db = join(dir, "crm.duckdb");
     const store = await openStore({ db, schema: crmSchema });
     const app = createApp({ store, log: () => undefined });
+    checkEveryReply(app);
     const call = async (method: string, path: string, json?: unknown) => readReply(await app.request(path, requestInit(method, json === undefined ? {} : { json })));
     try {
       expect((await call("POST", "/api/segments", { name: "Big", kind: "dynamic", expression: "ltv > 100" })).status).toBe(201);

@@ -34,7 +34,7 @@ import {
 } from "../schemas.js";
 import { unwrapCursor, wrapCursor } from "../cursor.js";
 import { PROBLEM_MEDIA_TYPE } from "../problems.js";
-import { jsonBody, jsonResponse, problemResponses, streamedResponse, writer, type Api, type RouteContext } from "./kit.js";
+import { jsonBody, jsonResponse, problemResponses, streamedResponse, writeProblemResponses, writer, type Api, type RouteContext } from "./kit.js";
 import { attachment } from "./members.js";
 
 const tags = ["contacts"];
@@ -246,7 +246,7 @@ export function registerContactRoutes(app: Api, context: RouteContext): void {
         "Deletes the contact and its events; it leaves every segment it was in (each exit in the change feed), static lists included. Cannot be undone. 404 when no contact has the key. (Keys `.` and `..` cannot be a URL path step: use `POST /api/contacts/delete`.) " +
         "With `erase=true` (an erasure request), in the same transaction: its change-feed rows keep their seq but lose the key (`\"\"`: a follower sees a member of that segment left, not who), and import-history bad rows quoting its key or a text value say `[erased]`; `erased` in the answer counts them and lists the segments whose definitions still quote it. See docs/store.md, \"Erasing a contact\".",
       request: { params: KeyParams, query: DeleteContactQuery, headers: WriteHeaders },
-      responses: { 200: jsonResponse(DeletedContactsSchema, "What was deleted and the segments it left"), ...problemResponses(400, 404, 413, 415) },
+      responses: { 200: jsonResponse(DeletedContactsSchema, "What was deleted and the segments it left"), ...writeProblemResponses(400, 404, 413, 415) },
     }),
     async (c) => {
       const { key } = c.req.valid("param");
@@ -270,7 +270,7 @@ export function registerContactRoutes(app: Api, context: RouteContext): void {
         "Deletes up to 10,000 contacts by key, with their events, in one transaction; each leaves every segment it was in (each exit in the change feed). A key that is no contact refuses the whole request (422 `unknown-keys`, nothing deleted) unless `skipUnknown`. Cannot be undone. " +
         "With `\"erase\": true` (an erasure request), in the same transaction: their change-feed rows keep their seq but lose the key (`\"\"`), and import-history bad rows quoting a key or a text value say `[erased]`; `erased` in the answer counts them and lists the segments whose definitions still quote one.",
       request: { headers: WriteHeaders, body: jsonBody(DeleteContactsBody) },
-      responses: { 200: jsonResponse(DeletedContactsSchema, "What was deleted and the segments they left"), ...problemResponses(400, 413, 415, 422) },
+      responses: { 200: jsonResponse(DeletedContactsSchema, "What was deleted and the segments they left"), ...writeProblemResponses(400, 413, 415, 422) },
     }),
     async (c) => {
       const { keys, skipUnknown, erase } = c.req.valid("json");
@@ -292,7 +292,7 @@ export function registerContactRoutes(app: Api, context: RouteContext): void {
       request: { headers: WriteHeaders, body: jsonBody(UpsertContactsBody) },
       responses: {
         200: jsonResponse(WriteResultSchema, "What was written and the membership changes"),
-        ...problemResponses(400, 413, 415, 422),
+        ...writeProblemResponses(400, 413, 415, 422),
         409: { description: "An expected value is no longer stored (`contact-changed`): nothing was written", content: { [PROBLEM_MEDIA_TYPE]: { schema: ContactChangedProblemSchema } } },
       },
     }),
@@ -313,7 +313,7 @@ export function registerContactRoutes(app: Api, context: RouteContext): void {
       description:
         "Events keyed by the schema's events column names, properties in `properties`. Their contacts must exist. Dynamic segments are re-evaluated for those contacts at once.",
       request: { headers: WriteHeaders, body: jsonBody(AppendEventsBody) },
-      responses: { 200: jsonResponse(WriteResultSchema, "What was written and the membership changes"), ...problemResponses(400, 413, 415, 422) },
+      responses: { 200: jsonResponse(WriteResultSchema, "What was written and the membership changes"), ...writeProblemResponses(400, 413, 415, 422) },
     }),
     async (c) => c.json(await inBody("events", () => store.appendEvents(c.req.valid("json").events, { by: writer(c) })), 200),
   );

@@ -21,7 +21,7 @@ import {
   WriteHeaders,
 } from "../schemas.js";
 import { checkJson } from "../serialize.js";
-import { jsonBody, jsonResponse, optionalJsonBody, problemResponses, writer, type Api, type RouteContext } from "./kit.js";
+import { jsonBody, jsonResponse, optionalJsonBody, problemResponses, writeProblemResponses, writer, type Api, type RouteContext } from "./kit.js";
 
 const tags = ["evaluation"];
 
@@ -110,7 +110,7 @@ export function registerEvaluationRoutes(app: Api, { store, feedWaits }: RouteCo
       summary: "Refresh dynamic memberships",
       description: "Recomputes memberships in the database (every dynamic segment, or `ids` and the segments reading them) and logs who entered and exited.",
       request: { headers: WriteHeaders, body: optionalJsonBody(RefreshBody) },
-      responses: { 200: jsonResponse(RefreshResultsSchema, "What each refresh did"), ...problemResponses(400, 404, 413, 415, 422) },
+      responses: { 200: jsonResponse(RefreshResultsSchema, "What each refresh did"), ...writeProblemResponses(400, 404, 413, 415, 422) },
     }),
     async (c) => {
       const body = c.req.valid("json");
@@ -126,7 +126,7 @@ export function registerEvaluationRoutes(app: Api, { store, feedWaits }: RouteCo
       tags,
       summary: "Refresh one segment (and the segments reading it)",
       request: { params: IdParams, headers: WriteHeaders },
-      responses: { 200: jsonResponse(RefreshResultsSchema, "What each refresh did"), ...problemResponses(400, 404, 413, 415, 422) },
+      responses: { 200: jsonResponse(RefreshResultsSchema, "What each refresh did"), ...writeProblemResponses(400, 404, 413, 415, 422) },
     }),
     async (c) => {
       const { id } = c.req.valid("param");

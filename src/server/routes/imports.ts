@@ -19,7 +19,7 @@ import type { ImportJobControl } from "../import-jobs.js";
 import { ProblemError } from "../problems.js";
 import { wrapCursor, unwrapCursor } from "../cursor.js";
 import { ImportHistoryQuery, ImportJobIdParams, ImportJobListSchema, ImportJobSchema, ImportRecordIdParams, ImportRecordPageSchema, ImportRecordSchema, ImportReportSchema, WriteHeaders } from "../schemas.js";
-import { jsonResponse, problemResponses, writer, type Api, type RouteContext } from "./kit.js";
+import { jsonResponse, problemResponses, writeProblemResponses, writer, type Api, type RouteContext } from "./kit.js";
 
 type Format = "csv" | "jsonl" | "json" | "parquet";
 
@@ -98,7 +98,7 @@ export function registerImportRoutes(app: Api, { store, limits, imports }: Route
         responses: {
           200: jsonResponse(ImportReportSchema, "What was imported"),
           202: jsonResponse(ImportJobSchema, "With `Prefer: respond-async`: the import runs on; poll the job at `Location`"),
-          ...problemResponses(400, 413, 415, 422, 429),
+          ...writeProblemResponses(400, 413, 415, 422, 429),
         },
       }),
       async (c) => {

@@ -56,6 +56,15 @@ export function problemResponses(...statuses: number[]) {
   );
 }
 
+/**
+ * Problem response entries of a route that writes to the store: its statuses, and 503 `writes-refused`,
+ * answered to every write once a DuckDB store's write-back journal holds a record the database refused
+ * (reads go on; src/store/write-back.ts).
+ */
+export function writeProblemResponses(...statuses: number[]) {
+  return problemResponses(...statuses, 503);
+}
+
 /** A JSON request body (required). */
 export function jsonBody<T extends z.ZodType>(schema: T, description?: string) {
   return { required: true, description, content: { "application/json": { schema } } } as const;

@@ -24,7 +24,7 @@ import {
   MemberUpdateSchema,
   WriteHeaders,
 } from "../schemas.js";
-import { jsonBody, jsonResponse, problemResponses, streamedResponse, writer, type Api, type RouteContext } from "./kit.js";
+import { jsonBody, jsonResponse, problemResponses, streamedResponse, writeProblemResponses, writer, type Api, type RouteContext } from "./kit.js";
 
 const tags = ["members"];
 
@@ -187,7 +187,7 @@ export function registerMemberRoutes(app: Api, { store, log }: RouteContext): vo
         description:
           "Keys as JSON, CSV or JSON Lines. Keys that are not contacts: 422 `unknown-keys` listing them and nothing changed, or with `skipUnknown` the known ones change and the unknown ones are returned.",
         request: { params: IdParams, query: UploadQuery, headers: WriteHeaders, body: keysBody },
-        responses: { 200: jsonResponse(MemberUpdateSchema, "What changed"), ...problemResponses(400, 404, 413, 415, 422) },
+        responses: { 200: jsonResponse(MemberUpdateSchema, "What changed"), ...writeProblemResponses(400, 404, 413, 415, 422) },
       }),
       async (c) => {
         const { id } = c.req.valid("param");
@@ -209,7 +209,7 @@ export function registerMemberRoutes(app: Api, { store, log }: RouteContext): vo
       summary: "Freeze the matches of an expression into a static segment",
       description: "The contacts matching the expression now become members (a snapshot).",
       request: { params: IdParams, headers: WriteHeaders, body: jsonBody(FreezeBody) },
-      responses: { 200: jsonResponse(MemberUpdateSchema, "What changed"), ...problemResponses(400, 404, 413, 415, 422) },
+      responses: { 200: jsonResponse(MemberUpdateSchema, "What changed"), ...writeProblemResponses(400, 404, 413, 415, 422) },
     }),
     async (c) => {
       const { id } = c.req.valid("param");

@@ -6,7 +6,7 @@ import { segmentEtag } from "../etag.js";
 import { unwrapCursor, wrapCursor } from "../cursor.js";
 import { DeletedSegmentPageSchema, EmptiedTrashSchema, IdParams, ListDeletedQuery, RestoreBody, SegmentSchema, WriteHeaders } from "../schemas.js";
 import { segmentJson } from "../serialize.js";
-import { jsonResponse, optionalJsonBody, problemResponses, writer, type Api, type RouteContext } from "./kit.js";
+import { jsonResponse, optionalJsonBody, problemResponses, writeProblemResponses, writer, type Api, type RouteContext } from "./kit.js";
 
 const tags = ["segments"];
 
@@ -40,7 +40,7 @@ export function registerTrashRoutes(app: Api, { store, keepDeletedMs }: RouteCon
       description:
         "Brings it back with its id, description, expression or member list, and history (a `restored` version). A dynamic segment's members are recomputed from today's data; the segments reading it are refreshed. 404 when it is not in the trash; 409 when another segment has its name (give `name`).",
       request: { params: IdParams, headers: WriteHeaders, body: optionalJsonBody(RestoreBody) },
-      responses: { 200: jsonResponse(SegmentSchema, "The restored segment (with `Location` and `ETag`)"), ...problemResponses(400, 404, 409, 413, 415, 422) },
+      responses: { 200: jsonResponse(SegmentSchema, "The restored segment (with `Location` and `ETag`)"), ...writeProblemResponses(400, 404, 409, 413, 415, 422) },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
@@ -60,7 +60,7 @@ export function registerTrashRoutes(app: Api, { store, keepDeletedMs }: RouteCon
       summary: "Purge a deleted segment",
       description: "Removes it from the trash for good, with its history. 404 when it is not in the trash.",
       request: { params: IdParams, headers: WriteHeaders },
-      responses: { 204: { description: "Purged" }, ...problemResponses(400, 404, 413, 415) },
+      responses: { 204: { description: "Purged" }, ...writeProblemResponses(400, 404, 413, 415) },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
@@ -77,7 +77,7 @@ export function registerTrashRoutes(app: Api, { store, keepDeletedMs }: RouteCon
       summary: "Empty the trash",
       description: "Purges every deleted segment for good, with its history.",
       request: { headers: WriteHeaders },
-      responses: { 200: jsonResponse(EmptiedTrashSchema, "How many were purged"), ...problemResponses(400, 413, 415) },
+      responses: { 200: jsonResponse(EmptiedTrashSchema, "How many were purged"), ...writeProblemResponses(400, 413, 415) },
     }),
     async (c) => {
       const purged = await store.emptyTrash({ by: writer(c) });
