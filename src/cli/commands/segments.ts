@@ -135,7 +135,9 @@ export async function openCliStore(options: Record<string, string | true>): Prom
     throw new CliError(`no database at ${file}: give a schema (--schema FILE) to create one there, or --db the file to use`);
   }
   try {
-    return await openStore({ ...(db !== undefined ? { db } : {}), ...(schema ? { schema } : {}) });
+    // No time limit on reads: one person runs the command and Ctrl-C stops it (the limit keeps one user's
+    // read from holding a shared server's connections).
+    return await openStore({ ...(db !== undefined ? { db } : {}), ...(schema ? { schema } : {}), queryTimeoutMs: 0 });
   } catch (e) {
     if (e instanceof StoreError) throw new CliError(e.message, { cause: e });
     throw e;
