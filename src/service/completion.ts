@@ -264,6 +264,9 @@ function proposeOperators(ctx: Ctx, paths: Path[]): void {
     });
     if (candidates.length === 0 && k > 0) continue;
     const subject = subjectOf(ctx, tokens.length - k - 1, paths);
+    // `segment` then a space starts a declaration (the keyword is offered where one may start), unless the
+    // schema has a field of that name: its operators would only be noise before the segment's name.
+    if (k === 0 && fieldToken.tokenType === T.Segment && tokens[tokens.length - 2]?.tokenType !== T.In && !subject.def) return;
     const offerAll = k > 0;
     candidates.forEach((o, index) => {
       if (!offerAll && !o.canonical) return;

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { parser } from "../../src/parser/parser.js";
+import { parseSchema } from "../../src/schema/schema.js";
 import { complete, completeItems, completeKinds, cursor, serviceWith, URI } from "./helpers.js";
 
 const FIELDS = "id status plan_type lifetime_value tenure email country is_verified signed_up_at birthday tags custom.plan_type `Plan Type` count android";
@@ -234,6 +235,15 @@ describe("segments and declarations", () => {
     expect(complete('segment "A" title "t" |')).toBe("description as");
     expect(complete('segment "A" as tenure > 3\n|')).toBe("and or segment");
     expect(complete("seg|")).toBe("segment");
+  });
+
+  it("after the keyword `segment` comes the segment's name: no operators, as if `segment` were a field", () => {
+    expect(complete("segment |")).toBe("");
+    expect(complete('segment "A" as tenure > 3\nsegment |')).toBe("");
+    expect(complete("segment |", { schema: null })).toBe("");
+    // A schema may have a field called `segment`: then a condition on it is meant.
+    const withSegmentField = parseSchema(JSON.stringify({ table: "c", key: "id", fields: { id: { type: "string" }, segment: { type: "enum", values: ["a"] } } }));
+    expect(complete("segment |", { schema: withSegmentField })).toContain("!=");
   });
 
   it("at the start of a line that begins the next declaration, the previous declaration's context applies", () => {
