@@ -70,7 +70,7 @@ export function inferSchema(rows: readonly Readonly<Record<string, unknown>>[], 
   }
   const fields: InferredSchema["schema"]["fields"] = {};
   for (const c of columns.values()) {
-    const type = typeOf(c, rows.length, maxEnum, notes);
+    const type = typeOf(c, rows.length, maxEnum, notes, options.text === true);
     fields[c.name] = type === "enum" ? { type, values: [...c.distinct.keys()].sort() } : { type };
     if (c.present === 0) notes.push(`${c.name}: always empty in the sample; typed as string`);
   }
@@ -95,27 +95,29 @@ function kindOf(raw: unknown, text: boolean): ColumnStats["kinds"] extends Set<i
   return "string";
 }
 
-function typeOf(c: ColumnStats, rows: number, maxEnum: number, notes: string[]): FieldType {
+function typeOf(c: ColumnStats, rows: number, maxEnum: number, notes: string[], text: boolean): FieldType {
   const kinds = c.kinds;
   if (kinds.size === 0) return "string";
+  // Low cardinality text, repeated: an enum (values sorted). A column of few rows proves little.
+  const enumOfText = () => {
+    const repeated = c.present >= 2 * c.distinct.size && !c.distinctOverflow && c.distinct.size <= maxEnum;
+    if (!repeated || rows < 10) return false;
+    notes.push(`${c.name}: ${c.distinct.size} distinct values in ${c.present} rows; proposed as an enum`);
+    return true;
+  };
   if (kinds.size === 1) {
     const [k] = kinds;
     if (k === "object") {
       notes.push(`${c.name}: holds objects, which contacts cannot; typed as string (map its parts to fields of their own)`);
       return "string";
     }
-    if (k === "string") {
-      // Low cardinality text, repeated: an enum (values sorted). A column of few rows proves little.
-      const repeated = c.present >= 2 * c.distinct.size && !c.distinctOverflow && c.distinct.size <= maxEnum;
-      if (repeated && rows >= 10) {
-        notes.push(`${c.name}: ${c.distinct.size} distinct values in ${c.present} rows; proposed as an enum`);
-        return "enum";
-      }
-      return "string";
-    }
+    if (k === "string") return enumOfText() ? "enum" : "string";
     return k as FieldType;
   }
   if (kinds.size === 2 && kinds.has("date") && kinds.has("timestamp")) return "timestamp";
+  // CSV text whose words only look like booleans or numbers beside others (Yes, No, No phone service; 1, 2,
+  // N/A): a few values, repeated, are an enum of those words, as the same column in JSON would be.
+  if (text && kinds.has("string") && [...kinds].every((k) => k === "string" || k === "boolean" || k === "number") && enumOfText()) return "enum";
   notes.push(`${c.name}: mixed values (${[...kinds].sort().join(", ")}); typed as string`);
   return "string";
 }

@@ -50,6 +50,20 @@ describe("inferSchema", () => {
     expect(schema.key).toBe("id");
   });
 
+  it("CSV words that only look like booleans or numbers beside others are an enum of those words (was a string: mixed values)", () => {
+    // The Telco CSV's MultipleLines: Yes, No, No phone service; a rating: 1..3 or N/A.
+    const csv = Array.from({ length: 30 }, (_, i) => ({ id: String(i), lines: ["Yes", "No", "No phone service"][i % 3]!, rating: i % 4 === 0 ? "N/A" : String((i % 3) + 1), invoice: i % 2 ? String(536000 + i) : `C${536000 + i}` }));
+    const { schema, notes } = inferSchema(csv, { text: true });
+    expect(schema.fields["lines"]).toEqual({ type: "enum", values: ["No", "No phone service", "Yes"] });
+    expect(schema.fields["rating"]).toEqual({ type: "enum", values: ["1", "2", "3", "N/A"] });
+    expect(notes).toContain("lines: 3 distinct values in 30 rows; proposed as an enum");
+    // Many distinct values mixed: text, with the note, as before.
+    expect(schema.fields["invoice"]).toEqual({ type: "string" });
+    expect(notes).toContain("invoice: mixed values (number, string); typed as string");
+    // JSON's true beside "x" is a real mix, not words: still a string.
+    expect(inferSchema(Array.from({ length: 30 }, (_, i) => ({ id: `k${i}`, v: i % 2 ? true : "x" }))).schema.fields["v"]).toEqual({ type: "string" });
+  });
+
   it("says when no key can be found, and checks a key given by hand", () => {
     const dup = [{ a: "x" }, { a: "x" }];
     expect(inferSchema(dup).notes).toContain('key: no column is present and unique in every row; set "key" by hand');
