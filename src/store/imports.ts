@@ -124,9 +124,11 @@ export async function importFile(ctx: Ctx, what: "contacts" | "events", file: st
       } catch (e) {
         if (!(e instanceof DataError)) throw e;
         // The file cannot be read on from here (JSON syntax, an unclosed quote): report where, stop.
-        // Line 0 is the whole file (not gzip, not Parquet): no line to name.
+        // Line 0 is the whole file (not gzip, not Parquet, a gzip stream cut short): no line to name.
         addBad({ path: e.line > 0 ? `${label}:${e.line}` : label, file: label, ...(e.line > 0 ? { line: e.line } : {}), ...(e.field !== undefined ? { field: e.field } : {}), message: e.reason });
-        if (options.skipBad !== true) throw new AbortImport();
+        // A problem of the whole file stops the import even with skipBad: a truncated .gz read up to where
+        // it breaks is an unknown part of the file, not the good rows of it (it imported that part).
+        if (options.skipBad !== true || e.line === 0) throw new AbortImport();
       }
       await flush();
       options.onProgress?.(rows, total ?? rows);
@@ -271,13 +273,21 @@ async function* records(ctx: Ctx, file: string, label: string, format: Format, w
     for await (const rec of readCsv(file)) {
       if (!header) {
         header = rec.cells.map((c) => c.trim());
+        // Two columns of one name would each overwrite the other's value (the last one won, unsaid).
+        const twice = header.find((h, i) => h !== "" && header!.indexOf(h) !== i);
+        if (twice !== undefined) {
+          const at = header.flatMap((h, i) => (h === twice ? [i + 1] : []));
+          throw new DataError(file, rec.line, `the header names the column ${JSON.stringify(twice)} more than once (columns ${at.join(" and ")}): which one holds its values? rename or remove the others`);
+        }
         // Header problems once, at line 1, rather than on every row.
         const known = what === "contacts" ? ctx.contactCols.map((c) => c.field?.name ?? ctx.schema.key) : [...ctx.eventCols.map((c) => c.name), "properties"];
         const keyName = what === "contacts" ? known[0]! : ctx.schema.events!.contactKey;
         if (!header.includes(keyName)) throw new DataError(file, rec.line, `the header has no column ${JSON.stringify(keyName)} (the ${what === "contacts" ? "key" : "contact key"}); it has ${header.map((h) => JSON.stringify(h)).join(", ")}`);
         const unknown = header.filter((h) => !known.includes(h));
         if (unknown.length > 0) {
-          addBad({ path: `${label}:${rec.line}`, file: label, line: rec.line, message: `unknown column${unknown.length > 1 ? "s" : ""} ${unknown.map((u) => JSON.stringify(u)).join(", ")} (not in the schema; left out)` });
+          // A blank name (a trailing comma, a spreadsheet's empty column) is said by its position.
+          const named = header.flatMap((h, i) => (known.includes(h) ? [] : [h === "" ? `"" (column ${i + 1}, which has no name)` : JSON.stringify(h)]));
+          addBad({ path: `${label}:${rec.line}`, file: label, line: rec.line, message: `unknown column${unknown.length > 1 ? "s" : ""} ${named.join(", ")}: not in the schema (skipping bad rows imports the rows without ${unknown.length > 1 ? "them" : "it"})` });
           skip = new Set(unknown);
         }
         continue;

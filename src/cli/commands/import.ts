@@ -106,11 +106,12 @@ const IMPORT_FORMATS = { ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", "
 
 /**
  * Whether --skip-bad would import something past this problem: a bad value in a row, or a line after the
- * first that cannot be read (the rows before it are good). A problem of the whole file — its header (a
+ * first that cannot be read (the rows before it are good), a header's unknown column. A problem of the whole file — its header (a
  * missing key column), an unreadable start, an unreadable gzip stream — leaves no good row to import.
  */
-function skippable(p: { field?: string; line?: number }): boolean {
-  return p.field !== undefined || (p.line ?? 0) > 1;
+function skippable(p: { field?: string; line?: number; message: string }): boolean {
+  // A header's unknown columns are left out of the rows --skip-bad imports (src/store/imports.ts says so).
+  return p.field !== undefined || (p.line ?? 0) > 1 || (p.line === 1 && p.message.startsWith("unknown column"));
 }
 
 /** `segql import history [IMPORT]`: the latest imports, or one with its bad rows. */

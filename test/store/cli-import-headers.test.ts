@@ -1,0 +1,53 @@
+/**
+ * `segql import` of files a spreadsheet or a pipe cut short leaves: a CSV header naming a column twice is
+ * refused at line 1 (the last one's values won, unsaid); a header's blank or unknown columns are named (a
+ * blank one by its position) and --skip-bad is offered, as it imports the rows without them; a gzip file
+ * cut short is refused whole even with --skip-bad (it imported the part before the cut).
+ */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
+import { segql, tempDir } from "../cli/helpers.js";
+
+const tmp = tempDir();
+const schema = tmp.file(
+  "schema.json",
+  JSON.stringify({ table: "contacts", key: "id", fields: { id: { type: "string" }, name: { type: "string" }, ltv: { type: "number" } } }),
+);
+
+describe("segql import: headers and cut files", { timeout: 60_000 }, () => {
+  const db = `${tmp.dir}/crm.duckdb`;
+  const run = (...args: string[]) => segql([...args, "--db", db]);
+  const contacts = async () => (await run("contacts", "export", "--format", "jsonl")).stdout;
+
+  it("a column named twice: refused at line 1, naming both, nothing imported (was: the last one's value, unsaid)", async () => {
+    expect((await run("import", "contacts", tmp.file("start.csv", "id,name\nz,Zoe\n"), "--schema", schema)).code).toBe(0);
+    const twice = tmp.file("twice.csv", "id,name,ltv,name\na,Ann,1,Anna\n");
+    const refusal = `error: ${twice}:1: the header names the column "name" more than once (columns 2 and 4): which one holds its values? rename or remove the others`;
+    expect(await run("import", "contacts", twice)).toEqual({ code: 1, stdout: "", stderr: refusal });
+    // No row of it can be read right: --skip-bad does not import it either.
+    expect(await run("import", "contacts", twice, "--skip-bad")).toMatchObject({ code: 1 });
+    expect(await contacts()).toBe('{"id":"z","name":"Zoe","ltv":null}');
+  });
+
+  it("blank and unknown columns: named, a blank one by its position, with the --skip-bad way out that imports the rows without them", async () => {
+    const extra = tmp.file("extra.csv", "id,name,,notes,\nb,Bo,x,y,\n");
+    const said = `error: ${extra}:1: unknown columns "" (column 3, which has no name), "notes", "" (column 5, which has no name): not in the schema (skipping bad rows imports the rows without them)`;
+    expect(await run("import", "contacts", extra)).toEqual({ code: 1, stdout: "", stderr: `${said}\nnothing was imported: fix it, or import the good rows and skip the bad ones with --skip-bad` });
+    expect(await run("import", "contacts", extra, "--skip-bad")).toMatchObject({ code: 1, stdout: `${extra}: 1 rows; 1 added, 0 updated, 1 bad (skipped)` });
+    expect(await contacts()).toContain('{"id":"b","name":"Bo","ltv":null}');
+  });
+
+  it("a gzip file cut short: refused whole, also with --skip-bad (was: the rows before the cut imported)", async () => {
+    const rows = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ id: `cut${String(i).padStart(4, "0")}`, name: `n${(i * 7919) % 10007}` })).join("\n");
+    const whole = gzipSync(rows);
+    const cut = join(tmp.dir, "cut.jsonl.gz");
+    writeFileSync(cut, whole.subarray(0, Math.floor(whole.length / 2)));
+    const before = await contacts();
+    const result = await run("import", "contacts", cut, "--skip-bad");
+    expect(result).toEqual({ code: 1, stdout: "", stderr: `error: ${cut}: not a readable gzip file (unexpected end of file)` });
+    expect(await contacts()).toBe(before);
+    expect((await run("import", "history", "--limit", "1")).stdout).toMatch(/cut\.jsonl\.gz {2}failed: 1 bad row of [\d,]+, nothing imported$/);
+  });
+});
