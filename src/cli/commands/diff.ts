@@ -62,7 +62,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     operands = await versionOperands(oldFile, newFile, names[0], schema, parsed.options, io);
   } else {
     if (parsed.positional.length !== 2) throw new CliError(`give two conditions, OLD and NEW (each an expression or --segment NAME), or --old FILE --new FILE; found ${parsed.positional.length}`);
-    operands = await readOperands(parsed, schema, io, "compare");
+    operands = await readOperands(parsed, schema, io, "compare", ["OLD", "NEW"]);
   }
   if (!operands) return EXIT.problems;
   const [older, newer] = operands as [Operand, Operand];

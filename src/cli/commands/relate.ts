@@ -121,7 +121,7 @@ export function parseSteps(text: string | undefined): number | undefined {
  * Checks the operands against the schema (with the files' segments as the catalog). Errors are printed
  * like `segql check`; null when there were any.
  */
-export async function readOperands(parsed: ParsedArgs & { files: string[] }, schema: Schema, io: Io, verb: string): Promise<Operand[] | null> {
+export async function readOperands(parsed: ParsedArgs & { files: string[] }, schema: Schema, io: Io, verb: string, names: readonly [string, string] = ["A", "B"]): Promise<Operand[] | null> {
   const limits = limitsFrom(parsed.options);
   const parseOptions = limits ? { limits } : {};
   const files = await readInputs(parsed.files, [], io);
@@ -139,10 +139,11 @@ export async function readOperands(parsed: ParsedArgs & { files: string[] }, sch
     return checked;
   });
   const operands: Operand[] = [];
+  const hints: string[] = [];
   const expressions = parsed.positional.filter((p) => !p.startsWith(SEGMENT_MARK));
   const inputs = await readInputs([], expressions, io);
   let next = 0;
-  for (const p of parsed.positional) {
+  for (const [position, p] of parsed.positional.entries()) {
     if (p.startsWith(SEGMENT_MARK)) {
       const name = p.slice(SEGMENT_MARK.length);
       const found = checkedFiles.flatMap((c) => c.segments).find((s) => s.name === name);
@@ -154,12 +155,18 @@ export async function readOperands(parsed: ParsedArgs & { files: string[] }, sch
       if (found) operands.push({ label: `segment ${JSON.stringify(name)}`, segment: found });
       continue;
     }
-    const input = inputs[next++]!;
+    const read = inputs[next++]!;
+    // Two inline operands both print as 1:1: name them as the usage does (A, B; OLD, NEW).
+    const input = read.label === null ? { ...read, label: names[position] ?? null } : read;
     const result = parse(input.text, parseOptions);
     const checked = check(result.document, schema, { catalog: declarations.flat() });
     const errors = [...result.diagnostics, ...checked.diagnostics].filter((d) => d.severity === "error");
     say(input, errors);
-    if (errors.length > 0) continue;
+    if (errors.length > 0) {
+      const name = unquoted(input.text.trim());
+      if (declarations.flat().some((d) => d.name === name)) hints.push(`hint: ${input.label ?? "an operand"} is read as a condition; for the segment ${JSON.stringify(name)} of the files, give --segment ${JSON.stringify(name)} (or write 'in segment ${JSON.stringify(name)}')`);
+      continue;
+    }
     if (checked.segments.length !== 1 || !result.document.bare) throw new CliError(`expected a condition, found segment declarations in '${clip(input.text, 60, "")}' (put them in a file, -f, and pick one with --segment)`);
     operands.push({ label: input.text, segment: checked.segments[0]! });
   }
@@ -167,6 +174,7 @@ export async function readOperands(parsed: ParsedArgs & { files: string[] }, sch
     for (const p of problems) io.err(renderForTerminal(p.input.text, p.diagnostics, p.input.label));
     const n = problems.reduce((a, p) => a + p.diagnostics.length, 0);
     io.err(`${n} error${n === 1 ? "" : "s"}: nothing to ${verb}`);
+    for (const hint of hints) io.err(hint);
     return null;
   }
   return operands;
@@ -211,4 +219,9 @@ export function relationText(result: RelateResult, a: Operand, b: Operand): stri
 function witnessLabel(w: RelateWitness): string {
   if (w.matches.length === 2) return "in A and in B";
   return w.matches[0] === "A" ? "in A, not in B" : "in B, not in A";
+}
+
+/** `"VIP"` or `VIP` → `VIP`: what a user typing a segment's name as an operand meant. */
+function unquoted(text: string): string {
+  return /^"[^"\\]*"$/.test(text) ? text.slice(1, -1) : text;
 }
