@@ -100,6 +100,7 @@ async function* linesWithEnds(file: string): AsyncGenerator<[string, string]> {
 /** JSON Lines: one JSON value per line; blank lines are skipped. */
 export async function* readJsonLines(file: string): AsyncGenerator<JsonRecord> {
   let line = 0;
+  let first = true;
   for await (const text of lines(file)) {
     line++;
     if (text.trim() === "") continue;
@@ -107,8 +108,11 @@ export async function* readJsonLines(file: string): AsyncGenerator<JsonRecord> {
     try {
       value = JSON.parse(text);
     } catch (e) {
-      throw new DataError(file, line, `not valid JSON (${(e as Error).message})`);
+      // A pretty-printed JSON array (`[` alone on line 1) is the usual mix-up: said, not only the parser's words.
+      const array = first && text.trimStart().startsWith("[") ? ": it starts like a JSON array, which is JSON, not JSON Lines (one object per line)" : "";
+      throw new DataError(file, line, `not valid JSON (${(e as Error).message})${array}`);
     }
+    first = false;
     yield { value, line };
   }
 }
@@ -172,7 +176,7 @@ export async function* readJsonArray(file: string): AsyncGenerator<JsonRecord> {
         }
         if (c === 32 || c === 9 || c === 10 || c === 13) continue;
         if (state === "before") {
-          if (c !== 91) throw new DataError(file, line, "expected a JSON array of objects ('[' … ']')");
+          if (c !== 91) throw new DataError(file, line, `expected a JSON array of objects ('[' … ']')${c === 123 ? ", found '{': JSON Lines (one object per line)?" : ""}`);
           state = "between";
         } else if (state === "between") {
           if (c === 93 && parts.length === 0) {

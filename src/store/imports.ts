@@ -257,11 +257,16 @@ async function eventBatch(ctx: Ctx, tx: SqlRunner, label: string, batch: FileRec
 async function* records(ctx: Ctx, file: string, label: string, format: Format, what: "contacts" | "events", addBad: (p: InputProblem) => void): AsyncGenerator<FileRecord> {
   if (format === "jsonl" || format === "json") {
     const source = format === "jsonl" ? readJsonLines(file) : readJsonArray(file);
+    let first = true;
     for await (const { value, line } of source) {
       if (typeof value !== "object" || value === null || Array.isArray(value)) {
-        addBad({ path: `${label}:${line}`, file: label, line, message: `expected a JSON object, found ${Array.isArray(value) ? "an array" : JSON.stringify(value)}` });
+        // A JSON array of objects on one line, read as JSON Lines: said as the mix-up it is.
+        const arrayFile = first && format === "jsonl" && Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === "object" && v !== null && !Array.isArray(v));
+        addBad({ path: `${label}:${line}`, file: label, line, message: `expected a JSON object, found ${Array.isArray(value) ? (arrayFile ? "an array of objects: a JSON array, which is JSON, not JSON Lines (one object per line)" : "an array") : JSON.stringify(value)}` });
+        first = false;
         continue;
       }
+      first = false;
       yield { values: value as Record<string, unknown>, line, text: false };
     }
     return;

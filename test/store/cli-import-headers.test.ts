@@ -2,7 +2,8 @@
  * `segql import` of files a spreadsheet or a pipe cut short leaves: a CSV header naming a column twice is
  * refused at line 1 (the last one's values won, unsaid); a header's blank or unknown columns are named (a
  * blank one by its position) and --skip-bad is offered, as it imports the rows without them; a gzip file
- * cut short is refused whole even with --skip-bad (it imported the part before the cut).
+ * cut short is refused whole even with --skip-bad (it imported the part before the cut); a JSON array read as
+ * JSON Lines and the other way round are said as that mix-up.
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -37,6 +38,22 @@ describe("segql import: headers and cut files", { timeout: 60_000 }, () => {
     expect(await run("import", "contacts", extra)).toEqual({ code: 1, stdout: "", stderr: `${said}\nnothing was imported: fix it, or import the good rows and skip the bad ones with --skip-bad` });
     expect(await run("import", "contacts", extra, "--skip-bad")).toMatchObject({ code: 1, stdout: `${extra}: 1 rows; 1 added, 0 updated, 1 bad (skipped)` });
     expect(await contacts()).toContain('{"id":"b","name":"Bo","ltv":null}');
+  });
+
+  it("a JSON array named .jsonl, or JSON Lines named .json: the mix-up is said (was only the parser's words)", async () => {
+    const pretty = tmp.file("pretty.jsonl", '[\n  {"id": "a"},\n  {"id": "b"}\n]\n');
+    expect(await run("import", "contacts", pretty)).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `error: ${pretty}:1: not valid JSON (Unexpected end of JSON input): it starts like a JSON array, which is JSON, not JSON Lines (one object per line)`,
+    });
+    const oneLine = tmp.file("one-line.jsonl", '[{"id": "a"}, {"id": "b"}]\n');
+    expect((await run("import", "contacts", oneLine)).stderr).toBe(`error: ${oneLine}:1: expected a JSON object, found an array of objects: a JSON array, which is JSON, not JSON Lines (one object per line)`);
+    const lines = tmp.file("lines.json", '{"id": "a"}\n{"id": "b"}\n');
+    expect((await run("import", "contacts", lines)).stderr).toBe(`error: ${lines}:1: expected a JSON array of objects ('[' … ']'), found '{': JSON Lines (one object per line)?`);
+    // Read as what they are, they import.
+    expect((await run("import", "contacts", pretty, "--format", "json")).code).toBe(0);
+    expect((await run("import", "contacts", lines, "--format", "jsonl")).code).toBe(0);
   });
 
   it("a gzip file cut short: refused whole, also with --skip-bad (was: the rows before the cut imported)", async () => {
