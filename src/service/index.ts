@@ -432,7 +432,7 @@ export class LanguageService {
     } catch {
       return null;
     }
-    return minimalEdit(analysis.text, formatted);
+    return minimalEdit(analysis.text, inLineEndsOf(analysis.text, formatted));
   }
 
   // ---- symbols and navigation ------------------------------------------------------------------------
@@ -673,6 +673,17 @@ function fileName(uri: string): string {
 }
 
 /** One edit replacing only what differs between two texts (common prefix and suffix kept). */
+/**
+ * The formatter's text (LF, no BOM) with the document's line ends and BOM: an editor that inserts an edit's
+ * text as it is (most but VS Code) would otherwise leave a CRLF file with mixed line ends, or drop its BOM.
+ */
+export function inLineEndsOf(document: string, formatted: string): string {
+  const firstBreak = document.indexOf("\n");
+  const crlf = firstBreak > 0 && document.charCodeAt(firstBreak - 1) === 13;
+  const text = crlf ? formatted.replace(/\n/g, "\r\n") : formatted;
+  return document.startsWith("\uFEFF") && !text.startsWith("\uFEFF") ? `\uFEFF${text}` : text;
+}
+
 export function minimalEdit(before: string, after: string): Edit[] {
   if (before === after) return [];
   let start = 0;

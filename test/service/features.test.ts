@@ -166,6 +166,15 @@ describe("formatting", () => {
     expect(formatted).toContain("-- why");
   });
 
+  it("keeps a CRLF document's line ends and its BOM (an edit's text is inserted as it is by most editors)", () => {
+    const crlf = 'segment "A" as\r\n  tenure   > 1 -- why\r\nsegment "B" as status = "Trial"\r\n';
+    expect(applyEdits(crlf, serviceWith({ [URI]: crlf }).format(URI)!)).toBe('segment "A" as tenure > 1 -- why\r\n\r\nsegment "B" as status = "Trial"\r\n');
+    const bom = "\uFEFFtenure   > 1";
+    expect(applyEdits(bom, serviceWith({ [URI]: bom }).format(URI)!)).toBe("\uFEFFtenure > 1\n");
+    const formattedCrlf = 'tenure > 1\r\n';
+    expect(serviceWith({ [URI]: formattedCrlf }).format(URI)).toEqual([]);
+  });
+
   it("the minimal edit never splits a surrogate pair and always reproduces the target", () => {
     for (const [a, b] of [["x😀y", "x😁y"], ["abc", "abd"], ["", "a"], ["a", ""], ["same", "same"], ["😀", "😀😀"]] as const) {
       const edits = minimalEdit(a, b);
