@@ -42,6 +42,8 @@ export async function dataFileNotText(path: string): Promise<string | null> {
   const { createGunzip } = await import("node:zlib");
   const raw = createReadStream(path, { end: gz ? undefined : SNIFFED_BYTES - 1 });
   const stream = gz ? raw.pipe(createGunzip()) : raw;
+  // pipe() does not pass the file's own error (a folder, a vanished file) on: unhandled, it ended the process.
+  if (gz) raw.on("error", (e) => stream.destroy(e));
   const chunks: Buffer[] = [];
   let size = 0;
   try {

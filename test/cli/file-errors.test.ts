@@ -68,4 +68,13 @@ describe("files that are not text", () => {
     const binaryInside = at("inside.csv.gz", gzipSync(Uint8Array.from({ length: 300 }, (_, i) => i % 256)));
     expect((await segql(["eval", "-s", SCHEMA, "-d", binaryInside, 'status = "Trial"'])).stderr).toBe(`segql eval: ${binaryInside}: decompressed, not a text file (binary data: a NUL byte on line 1)`);
   });
+
+  it("schema infer on a folder (named like a data file, compressed or not): one line, exit 2 (was an internal error, or a crash)", async () => {
+    const { mkdirSync } = await import("node:fs");
+    for (const name of ["folder.csv", "folder.json.gz"]) {
+      const path = join(tmp.dir, name);
+      mkdirSync(path);
+      expect(await segql(["schema", "infer", path])).toEqual({ code: 2, stdout: "", stderr: `segql schema: file is a directory: ${path}` });
+    }
+  });
 });

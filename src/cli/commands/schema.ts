@@ -107,6 +107,7 @@ async function readSample(file: string, limit: number): Promise<{ rows: Record<s
   } catch (e) {
     if (e instanceof DataError) throw new CliError(e.message);
     if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new CliError(`file not found: ${file}`);
+    if ((e as NodeJS.ErrnoException).code === "EISDIR") throw new CliError(`file is a directory: ${file}`);
     throw e;
   }
   throw new CliError(`${file}: cannot tell the format from the extension; use .csv, .jsonl, .json or .parquet`);
