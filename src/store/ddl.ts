@@ -125,7 +125,13 @@ export async function migrate(tx: SqlRunner, physical: Physical, backend: "duckd
     }
   }
   if (backend === "postgres") await addContactChangesIndex(tx);
-  const stored = readStoredSchema(meta.get("schema"));
+  let stored = readStoredSchema(meta.get("schema"));
+  // A store created before its schema's `timeZone` was kept (schema-json.ts) holds the schema without it:
+  // the schema file given again, the same but for its zone, puts the zone back rather than refusing it.
+  if (given?.timeZone !== undefined && stored.timeZone === undefined && JSON.stringify(schemaToJson({ ...given, timeZone: undefined })) === JSON.stringify(schemaToJson(stored))) {
+    await tx.query("UPDATE segql_meta SET value = $1 WHERE key = 'schema'", [JSON.stringify(schemaToJson(given))]);
+    stored = given;
+  }
   if (given) {
     const differences = schemaDifferences(schemaToJson(stored), schemaToJson(given));
     if (differences.length > 0) throw new SchemaMismatchError(differences);

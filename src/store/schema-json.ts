@@ -8,6 +8,9 @@ import type { EventsDef, FieldDef, Schema } from "../schema/schema.js";
 export function schemaToJson(schema: Schema): Record<string, unknown> {
   const out: Record<string, unknown> = { table: schema.table, key: schema.key, fields: fieldsJson(schema.fields, false) };
   if (schema.events) out["events"] = eventsJson(schema.events);
+  // The account's zone decides what `today` and a time without an offset mean: a store reopened without it
+  // compiled its segments in UTC (the zone was kept only by the process that created the store).
+  if (schema.timeZone !== undefined) out["timeZone"] = schema.timeZone;
   return out;
 }
 
