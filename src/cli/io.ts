@@ -61,7 +61,7 @@ export function nodeIo(): Io {
     readStdin: async () => {
       const chunks: Buffer[] = [];
       for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-      return Buffer.concat(chunks).toString("utf8");
+      return stdinText(Buffer.concat(chunks));
     },
   };
 }
@@ -139,6 +139,16 @@ export function readInputFile(path: string, what = "file", notTextStatus: number
   }
   const notText = notTextReason(bytes);
   if (notText !== null) throw new CliError(`${path}: ${notText}`, { status: notTextStatus });
+  return bytes.toString("utf8");
+}
+
+/**
+ * Standard input's bytes as text; bytes that are not UTF-8 text are refused as a file's are (one line, exit 1),
+ * not decoded to U+FFFD and reported as an 'unexpected character' the user never typed.
+ */
+export function stdinText(bytes: Buffer): string {
+  const notText = notTextReason(bytes);
+  if (notText !== null) throw new CliError(`<stdin>: ${notText}`, { status: EXIT.problems });
   return bytes.toString("utf8");
 }
 

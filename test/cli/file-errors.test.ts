@@ -2,6 +2,7 @@
  * Files that are not what a command reads: gzip data, binary, Latin-1 text, a name that does not say the
  * format. Each is said once, by file, with no made-up line 0 and with the flag that helps (`--format`).
  */
+import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -77,4 +78,14 @@ describe("files that are not text", () => {
       expect(await segql(["schema", "infer", path])).toEqual({ code: 2, stdout: "", stderr: `segql schema: file is a directory: ${path}` });
     }
   });
+
+  it("standard input that is not UTF-8 text is refused as a file is: one line, exit 1 (was 'unexpected character U+FFFD')", () => {
+    const runner = 'import("./src/cli/main.ts").then(async (m) => { process.exitCode = await m.main(process.argv.slice(1)); })';
+    const run = (input: Buffer, ...args: string[]) =>
+      spawnSync(process.execPath, ["--import", "tsx", "-e", runner, ...args], { cwd: join(import.meta.dirname, "..", ".."), input, encoding: "utf8", timeout: 60_000 });
+    const latin = run(Buffer.from('country = "R\xe9union"', "latin1"), "check", "-");
+    expect({ status: latin.status, stderr: latin.stderr }).toEqual({ status: 1, stderr: "segql check: <stdin>: not UTF-8 text (line 1 has the byte 0xE9, which UTF-8 does not allow there: Latin-1 or Windows-1252? save it as UTF-8)\n" });
+    expect(run(gzipSync("x = 1"), "fmt", "-").stderr).toBe("segql fmt: <stdin>: not a text file (gzip data?)\n");
+    expect(run(Buffer.from("\ufeffx = 1"), "check", "-").status).toBe(0);
+  }, 60_000);
 });
