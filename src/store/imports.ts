@@ -350,9 +350,13 @@ async function* records(ctx: Ctx, file: string, label: string, format: Format, w
   }
 }
 
-/** DuckDB's JS values as plain JSON-ish values (BIGINT → number, DATE → YYYY-MM-DD; timestamps stay Dates). */
+/**
+ * DuckDB's JS values as plain JSON-ish values (BIGINT → number, DATE → YYYY-MM-DD; timestamps stay Dates).
+ * A BIGINT past 2^53 becomes its digits: as a number it would be rounded (a 17-digit customer id into a text
+ * field or the key came in as another id, unsaid); a number field reads the digits as the number they are.
+ */
 function plain(v: unknown): unknown {
-  if (typeof v === "bigint") return Number(v);
+  if (typeof v === "bigint") return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
   if (Array.isArray(v)) return v.map(plain);
   if (v instanceof Date) return v;
   if (typeof v === "object" && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
