@@ -25,6 +25,16 @@ function isoText(text: string): string {
 }
 
 /**
+ * A JSON number where text is wanted (a key, a text field, a list item) as its digits. A whole number past
+ * 2^53 is refused: JSON.parse has already rounded it (12345678901234567 reads as 12345678901234568), so its
+ * digits would be another id's, unsaid.
+ */
+export function numberAsText(n: number): string {
+  if (Number.isInteger(n) && !Number.isSafeInteger(n)) throw new ValueError(`the whole number ${String(n)} is past 2^53, where a JSON number loses its last digits (they may have been others): write it as a string, in quotes`);
+  return String(n);
+}
+
+/**
  * Converts `raw` to the field's type. `fromText` is true for CSV cells, which are always strings (so a
  * list is a JSON array or `;`-separated text, and a blank cell is empty). Returns null for an empty value.
  */
@@ -35,7 +45,7 @@ export function convertValue(raw: unknown, def: FieldDef, fromText: boolean): un
   switch (def.type) {
     case "string":
       if (typeof raw === "string") return raw;
-      if (typeof raw === "number" && Number.isFinite(raw)) return String(raw);
+      if (typeof raw === "number" && Number.isFinite(raw)) return numberAsText(raw);
       throw new ValueError(`expected a string, found ${describe(raw)}`);
     case "enum": {
       if (typeof raw !== "string") throw new ValueError(`expected one of ${enumList(def)}, found ${describe(raw)}`);
@@ -106,7 +116,7 @@ export function convertValue(raw: unknown, def: FieldDef, fromText: boolean): un
       if (!Array.isArray(items)) throw new ValueError(`expected a list of strings, found ${describe(raw)}`);
       return items.map((item, i) => {
         if (typeof item === "string") return item;
-        if (typeof item === "number" && Number.isFinite(item)) return String(item);
+        if (typeof item === "number" && Number.isFinite(item)) return numberAsText(item);
         throw new ValueError(`expected a list of strings, found ${describe(item)} at position ${i + 1}`);
       });
     }

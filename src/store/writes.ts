@@ -4,6 +4,7 @@
  * `unnest` and cast by physical.ts (one statement per batch, whatever the number of rows).
  */
 import { closest } from "../diagnostics.js";
+import { numberAsText, ValueError } from "../data/convert.js";
 import { quoteIdent, stageName, type Param, type Row, type SqlRunner } from "./adapter.js";
 import type { Ctx } from "./context.js";
 import type { InputProblem } from "./errors.js";
@@ -16,6 +17,17 @@ import { EncodeError, encodeValue, textProblem } from "./values.js";
  * that takes a key (a contact's page, member edits, why) takes keys up to this length.
  */
 export const MAX_KEY_LENGTH = 1000;
+
+/** A key as given: a JSON number as its digits (`ValueError` for one past 2^53, see `numberAsText`). */
+function keyText(raw: unknown): unknown {
+  if (typeof raw !== "number" || !Number.isFinite(raw)) return raw;
+  try {
+    return numberAsText(raw);
+  } catch (e) {
+    if (e instanceof ValueError) return e;
+    throw e;
+  }
+}
 
 function tooLongKey(key: string): string {
   return `a key has at most ${MAX_KEY_LENGTH.toLocaleString("en-US")} characters; this one has ${key.length.toLocaleString("en-US")}`;
@@ -49,7 +61,11 @@ export function encodeContacts(
     }
     const input = row as Record<string, unknown>;
     const rawKey = Object.hasOwn(input, keyName) ? input[keyName] : undefined;
-    const key = typeof rawKey === "number" && Number.isFinite(rawKey) ? String(rawKey) : rawKey;
+    const key = keyText(rawKey);
+    if (key instanceof ValueError) {
+      problems.push({ path: `${at}.${keyName}`, message: key.message, field: keyName });
+      return;
+    }
     if (typeof key !== "string" || key === "") {
       problems.push({ path: `${at}.${keyName}`, message: `the key is required (a non-empty string), found ${JSON.stringify(rawKey) ?? "nothing"}`, field: keyName });
       return;
@@ -227,8 +243,9 @@ export function encodeEvents(ctx: Ctx, rows: readonly unknown[], where: (i: numb
     const before = problems.length;
     for (const k of Object.keys(input)) if (!known.has(k)) bad(k, `unknown column (an event has ${[...known].filter((n) => n !== "properties" || ev.propertiesColumn === "properties").join(", ")})`);
     const rawKey = get(ev.contactKey);
-    const key = typeof rawKey === "number" && Number.isFinite(rawKey) ? String(rawKey) : rawKey;
-    if (typeof key !== "string" || key === "") bad(ev.contactKey, `expected the contact key (a non-empty string), found ${JSON.stringify(rawKey) ?? "nothing"}`);
+    const key = keyText(rawKey);
+    if (key instanceof ValueError) bad(ev.contactKey, key.message);
+    else if (typeof key !== "string" || key === "") bad(ev.contactKey, `expected the contact key (a non-empty string), found ${JSON.stringify(rawKey) ?? "nothing"}`);
     else if (key.length > MAX_KEY_LENGTH) bad(ev.contactKey, tooLongKey(key));
     const name = get(ev.name);
     if (typeof name !== "string" || name === "") bad(ev.name, `expected the event name (a non-empty string), found ${JSON.stringify(name) ?? "nothing"}`);
