@@ -44,7 +44,8 @@ export async function run(args: string[], io: Io): Promise<number> {
     const notText = await dataFileNotText(file);
     if (notText !== null) throw new CliError(`${file}: ${notText}`);
   }
-  const { rows, text } = await readSample(file, sample);
+  const readNotes: string[] = [];
+  const { rows, text } = await readSample(file, sample, readNotes);
   if (rows.length === 0) throw new CliError(`${file}: no rows to infer from`);
   // A key that is no column would give a schema that no import of this file can use.
   const key = options["key"];
@@ -59,12 +60,12 @@ export async function run(args: string[], io: Io): Promise<number> {
     ...(typeof options["key"] === "string" ? { key: options["key"] } : {}),
   });
   io.out(JSON.stringify(result.schema, null, 2));
-  for (const n of result.notes) io.err(`note: ${n}`);
+  for (const n of [...readNotes, ...result.notes]) io.err(`note: ${n}`);
   io.err(`note: inferred from ${rows.length.toLocaleString("en-US")} row${rows.length === 1 ? "" : "s"} of ${file}`);
   return EXIT.ok;
 }
 
-async function readSample(file: string, limit: number): Promise<{ rows: Record<string, unknown>[]; text: boolean }> {
+async function readSample(file: string, limit: number, notes: string[]): Promise<{ rows: Record<string, unknown>[]; text: boolean }> {
   const rows: Record<string, unknown>[] = [];
   const plain = file.replace(/\.gz$/i, "").toLowerCase();
   try {
@@ -73,9 +74,18 @@ async function readSample(file: string, limit: number): Promise<{ rows: Record<s
       for await (const rec of readCsv(file)) {
         if (!header) {
           header = rec.cells.map((c) => c.trim());
+          // As segql import reads the header: a column named twice is refused, one without a name left out.
+          const twice = header.find((h, i) => h !== "" && header!.indexOf(h) !== i);
+          if (twice !== undefined) {
+            const at = header.flatMap((h, i) => (h === twice ? [i + 1] : []));
+            throw new CliError(`${file}:${rec.line}: the header names the column ${JSON.stringify(twice)} more than once (columns ${at.join(" and ")}): which one holds its values? rename or remove the others`);
+          }
+          header.forEach((h, i) => {
+            if (h === "") notes.push(`column ${i + 1} of the header has no name; left out (name it to have it in the schema)`);
+          });
           continue;
         }
-        rows.push(Object.fromEntries(header.map((h, i) => [h, rec.cells[i] ?? ""])));
+        rows.push(Object.fromEntries(header.flatMap((h, i) => (h === "" ? [] : [[h, rec.cells[i] ?? ""]]))));
         if (rows.length >= limit) break;
       }
       return { rows, text: true };
