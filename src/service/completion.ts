@@ -507,8 +507,9 @@ function proposeKeywords(ctx: Ctx): void {
   const added = new Set<string>();
   for (const p of ctx.paths) {
     let phrases = keywordPhrases(p, ctx);
-    // `and`/`or` right after a field that is not boolean would not check.
-    if ((p.nextTokenType === T.And || p.nextTokenType === T.Or) && lastTokenIsBareField(ctx) && !ctx.booleanSubject) phrases = [];
+    // `and`/`or`, or the next declaration, right after a field that is not boolean would not check.
+    const afterCondition = p.nextTokenType === T.And || p.nextTokenType === T.Or || p.nextTokenType === T.Segment && lastRule(p) === "segmentDeclaration";
+    if (afterCondition && lastTokenIsBareField(ctx) && !ctx.booleanSubject) phrases = [];
     for (const phrase of phrases) {
       if (added.has(phrase)) continue;
       added.add(phrase);

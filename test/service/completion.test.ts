@@ -77,6 +77,9 @@ describe("after a field, only the operators its type takes", () => {
     ["count |", "= != < <= > >= in not in between not between is empty is not empty"],
     ["`Plan Type` |", "= != in not in contains not contains starts with not starts with ends with not ends with is empty is not empty"],
     ['status = "Trial" and tenure |', "= != < <= > >= in not in between not between is empty is not empty"],
+    // In a declaration, a field that is not boolean is no whole condition: the next `segment` cannot follow.
+    ['segment "A" as status |', "= != in not in is empty is not empty"],
+    ['segment "A" as is_verified |', "= != is empty is not empty and or segment"],
   ])("%j → %s", (marked, expected) => {
     expect(complete(marked)).toBe(expected);
   });
