@@ -36,8 +36,10 @@ describe("segql import: headers and cut files", { timeout: 60_000 }, () => {
     const extra = tmp.file("extra.csv", "id,name,,notes,\nb,Bo,x,y,\n");
     const said = `error: ${extra}:1: unknown columns "" (column 3, which has no name), "notes", "" (column 5, which has no name): not in the schema (skipping bad rows imports the rows without them)`;
     expect(await run("import", "contacts", extra)).toEqual({ code: 1, stdout: "", stderr: `${said}\nnothing was imported: fix it, or import the good rows and skip the bad ones with --skip-bad` });
-    expect(await run("import", "contacts", extra, "--skip-bad")).toMatchObject({ code: 1, stdout: `${extra}: 1 rows; 1 added, 0 updated, 1 bad (skipped)` });
+    expect(await run("import", "contacts", extra, "--skip-bad")).toMatchObject({ code: 1, stdout: `${extra}: 1 row; 1 added, 0 updated, 1 bad (skipped)` });
     expect(await contacts()).toContain('{"id":"b","name":"Bo","ltv":null}');
+    // One row is said so, in the history too (was "1 rows").
+    expect((await run("import", "history", "--limit", "1")).stdout).toMatch(/done: 1 row, 1 added, 0 updated, 1 bad \(skipped\)/);
   });
 
   it("a JSON array named .jsonl, or JSON Lines named .json: the mix-up is said (was only the parser's words)", async () => {

@@ -82,7 +82,7 @@ export async function run(args: string[], io: Io): Promise<number> {
       progress?.done();
       if (json) io.out(JSON.stringify(report, null, 2));
       else {
-        io.out(`${file}: ${report.rows.toLocaleString("en-US")} rows; ${report.inserted.toLocaleString("en-US")} added, ${report.updated.toLocaleString("en-US")} updated${report.badCount ? `, ${report.badCount.toLocaleString("en-US")} bad (skipped)` : ""}`);
+        io.out(`${file}: ${report.rows.toLocaleString("en-US")} row${report.rows === 1 ? "" : "s"}; ${report.inserted.toLocaleString("en-US")} added, ${report.updated.toLocaleString("en-US")} updated${report.badCount ? `, ${report.badCount.toLocaleString("en-US")} bad (skipped)` : ""}`);
         for (const b of report.bad) io.err(`${b.path}: ${b.field !== undefined ? `field ${JSON.stringify(b.field)}: ` : ""}${b.message}`);
         if (report.badCount > report.bad.length) io.err(`… and ${(report.badCount - report.bad.length).toLocaleString("en-US")} more bad rows`);
         const moved = report.refreshed.filter((r) => r.entered + r.exited > 0);
@@ -151,11 +151,11 @@ function importSummary(r: ImportRecord): string {
   const n = (x: number) => x.toLocaleString("en-US");
   const what =
     r.state === "done"
-      ? `done: ${n(r.rows)} rows, ${n(r.inserted)} added, ${n(r.updated)} updated${r.badCount > 0 ? `, ${n(r.badCount)} bad (skipped)` : ""}${r.entered !== null && r.exited !== null ? `; segments +${n(r.entered)} -${n(r.exited)}` : ""}`
+      ? `done: ${n(r.rows)} row${r.rows === 1 ? "" : "s"}, ${n(r.inserted)} added, ${n(r.updated)} updated${r.badCount > 0 ? `, ${n(r.badCount)} bad (skipped)` : ""}${r.entered !== null && r.exited !== null ? `; segments +${n(r.entered)} -${n(r.exited)}` : ""}`
       : r.state === "failed"
         ? `failed: ${n(r.badCount)} bad row${r.badCount === 1 ? "" : "s"} of ${n(r.rows)}, nothing imported`
         : r.state === "cancelled"
-          ? `cancelled after ${n(r.rows)} rows, nothing imported`
+          ? `cancelled after ${n(r.rows)} row${r.rows === 1 ? "" : "s"}, nothing imported`
           : r.state === "running"
             ? "running"
             : "interrupted (the process stopped before it finished), nothing imported";
