@@ -164,7 +164,7 @@ export function pickSegment(segments: TypedSegment[], name: string | undefined, 
   const names = segments.filter((s) => s.name !== null).map((s) => JSON.stringify(s.name)).join(", ");
   if (name !== undefined) {
     const found = segments.find((s) => s.name === name);
-    if (!found) throw new CliError(`no segment named ${JSON.stringify(name)}${names ? ` (defined: ${names})` : ""}`);
+    if (!found) throw new CliError(`no segment named ${JSON.stringify(name)}${names ? ` (defined: ${names})` : " (the input is one condition, with no segment declarations: leave out --segment)"}`);
     return found;
   }
   if (segments.length === 1) return segments[0]!;

@@ -45,6 +45,9 @@ describe("segql eval", () => {
     expect(several.stderr).toContain('segql eval: the file defines 2 segments: pick one with --segment NAME (defined: "Pro", "Big")');
     const unknown = await segql(["eval", "-s", SCHEMA, "-d", contacts, "-f", file, "--segment", "Nope"]);
     expect(unknown).toMatchObject({ code: 2, stderr: expect.stringContaining('no segment named "Nope" (defined: "Pro", "Big")') });
+    // A bare condition has no names: say so rather than list none.
+    const bare = await segql(["eval", "-s", SCHEMA, "-d", contacts, "--segment", "Pro", 'plan_type = "Pro"']);
+    expect(bare).toMatchObject({ code: 2, stderr: 'segql eval: no segment named "Pro" (the input is one condition, with no segment declarations: leave out --segment)' });
     expect(await segql(["eval", "-s", SCHEMA, "-d", contacts, "-"], 'plan_type = "Free"')).toMatchObject({ code: 0, stdout: "c3" });
   });
 
