@@ -292,7 +292,10 @@ async function* records(ctx: Ctx, file: string, label: string, format: Format, w
         if (unknown.length > 0) {
           // A blank name (a trailing comma, a spreadsheet's empty column) is said by its position.
           const named = header.flatMap((h, i) => (known.includes(h) ? [] : [h === "" ? `"" (column ${i + 1}, which has no name)` : JSON.stringify(h)]));
-          addBad({ path: `${label}:${rec.line}`, file: label, line: rec.line, message: `unknown column${unknown.length > 1 ? "s" : ""} ${named.join(", ")}: not in the schema (skipping bad rows imports the rows without ${unknown.length > 1 ? "them" : "it"})` });
+          // An event's property as a column of its own is the usual mistake: say where properties go.
+          const props = what === "events" ? unknown.filter((u) => Object.hasOwn(ctx.schema.events!.properties, u)) : [];
+          const where = props.length > 0 ? `; ${props.map((p) => JSON.stringify(p)).join(", ")} ${props.length > 1 ? "are event properties" : "is an event property"}: give properties as a JSON object in the ${JSON.stringify(propsCol ?? "properties")} column, such as {${JSON.stringify(props[0])}: …}` : "";
+          addBad({ path: `${label}:${rec.line}`, file: label, line: rec.line, message: `unknown column${unknown.length > 1 ? "s" : ""} ${named.join(", ")}: ${what === "events" ? "not a column of events" : "not in the schema"} (skipping bad rows imports the rows without ${unknown.length > 1 ? "them" : "it"})${where}` });
           skip = new Set(unknown);
         }
         continue;

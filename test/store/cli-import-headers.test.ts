@@ -3,7 +3,8 @@
  * refused at line 1 (the last one's values won, unsaid); a header's blank or unknown columns are named (a
  * blank one by its position) and --skip-bad is offered, as it imports the rows without them; a gzip file
  * cut short is refused whole even with --skip-bad (it imported the part before the cut); a JSON array read as
- * JSON Lines and the other way round are said as that mix-up.
+ * JSON Lines and the other way round are said as that mix-up; an event property as a CSV column is told where
+ * properties go.
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -40,6 +41,18 @@ describe("segql import: headers and cut files", { timeout: 60_000 }, () => {
     expect(await contacts()).toContain('{"id":"b","name":"Bo","ltv":null}');
     // One row is said so, in the history too (was "1 rows").
     expect((await run("import", "history", "--limit", "1")).stdout).toMatch(/done: 1 row, 1 added, 0 updated, 1 bad \(skipped\)/);
+  });
+
+  it("events: a property given as a column of its own is told where properties go", async () => {
+    const db2 = `${tmp.dir}/shop.duckdb`;
+    const shop = tmp.file("shop.json", JSON.stringify({ table: "contacts", key: "id", fields: { id: { type: "string" } }, events: { table: "events", contact_key: "id", name: "event", time: "at", properties: { amount: { type: "number" } } } }));
+    expect((await segql(["import", "contacts", tmp.file("shop.csv", "id\nc1\n"), "--db", db2, "--schema", shop])).code).toBe(0);
+    const events = tmp.file("events.csv", "id,event,at,amount\nc1,Purchase,2025-01-01T10:00:00Z,3\n");
+    expect((await segql(["import", "events", events, "--db", db2])).stderr.split("\n")[0]).toBe(
+      `error: ${events}:1: unknown column "amount": not a column of events (skipping bad rows imports the rows without it); "amount" is an event property: give properties as a JSON object in the "properties" column, such as {"amount": …}`,
+    );
+    const right = tmp.file("events-right.csv", 'id,event,at,properties\nc1,Purchase,2025-01-01T10:00:00Z,"{""amount"": 3}"\n');
+    expect((await segql(["import", "events", right, "--db", db2])).code).toBe(0);
   });
 
   it("a JSON array named .jsonl, or JSON Lines named .json: the mix-up is said (was only the parser's words)", async () => {
