@@ -48,6 +48,11 @@ interface CommandModule {
 export async function main(argv: string[], io: Io = nodeIo()): Promise<number> {
   const [name, ...rest] = argv;
   try {
+    // `segql help check` is `segql check --help`.
+    if (name === "help" && rest.length === 1 && Object.hasOwn(COMMANDS, rest[0]!)) {
+      io.out(((await COMMANDS[rest[0]!]!.load()) as CommandModule).help);
+      return EXIT.ok;
+    }
     if (name === undefined || name === "--help" || name === "-h" || name === "help") {
       io.out(USAGE);
       return name === undefined ? EXIT.usage : EXIT.ok;
@@ -57,7 +62,9 @@ export async function main(argv: string[], io: Io = nodeIo()): Promise<number> {
       return EXIT.ok;
     }
     if (!Object.hasOwn(COMMANDS, name)) {
-      io.err(`segql: unknown command '${name}'\n\n${USAGE}`);
+      const { closest } = await import("../diagnostics.js");
+      const near = name.startsWith("-") ? [] : closest(name, Object.keys(COMMANDS), 1);
+      io.err(`segql: unknown command '${name}'${near[0] ? `; did you mean '${near[0]}'?` : ""}\n\n${USAGE}`);
       return EXIT.usage;
     }
     const command = (await COMMANDS[name]!.load()) as CommandModule;

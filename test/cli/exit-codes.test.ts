@@ -33,6 +33,16 @@ describe("exit codes", () => {
     expect(EXIT).toEqual({ ok: 0, problems: 1, usage: 2, internal: 3 });
   });
 
+  it("a mistyped command names the one meant; `segql help COMMAND` prints that command's help", async () => {
+    const typo = await segql(["chek", "x"]);
+    expect(typo.code).toBe(EXIT.usage);
+    expect(typo.stderr.split("\n")[0]).toBe("segql: unknown command 'chek'; did you mean 'check'?");
+    expect((await segql(["xyzzy"])).stderr.split("\n")[0]).toBe("segql: unknown command 'xyzzy'");
+    const help = await segql(["help", "fmt"]);
+    expect(help.code).toBe(EXIT.ok);
+    expect(help.stdout).toMatch(/^usage: segql fmt /);
+  });
+
   it("an unexpected error is exit 3 with one line naming the command, and no stack", async () => {
     // check prints nothing on standard output when all is well, so the failing stream does not matter.
     expect(await main(["check", "-s", SCHEMA, "tenure > 1"], failingIo())).toBe(EXIT.ok);
