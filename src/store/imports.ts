@@ -287,7 +287,12 @@ async function* records(ctx: Ctx, file: string, label: string, format: Format, w
         // Header problems once, at line 1, rather than on every row.
         const known = what === "contacts" ? ctx.contactCols.map((c) => c.field?.name ?? ctx.schema.key) : [...ctx.eventCols.map((c) => c.name), "properties"];
         const keyName = what === "contacts" ? known[0]! : ctx.schema.events!.contactKey;
-        if (!header.includes(keyName)) throw new DataError(file, rec.line, `the header has no column ${JSON.stringify(keyName)} (the ${what === "contacts" ? "key" : "contact key"}); it has ${header.map((h) => JSON.stringify(h)).join(", ")}`);
+        if (!header.includes(keyName)) {
+          // A spreadsheet saved with another separator (Excel in much of Europe writes `;`) is one column here.
+          const sep = header.length === 1 ? [";", "\t", "|"].find((c) => header![0]!.split(c).map((h) => h.trim()).includes(keyName)) : undefined;
+          const hint = sep === undefined ? "" : `: the columns look separated by ${sep === "\t" ? "tabs" : `'${sep}'`}; segql reads CSV separated by commas (save it as comma-separated)`;
+          throw new DataError(file, rec.line, `the header has no column ${JSON.stringify(keyName)} (the ${what === "contacts" ? "key" : "contact key"}); it has ${header.map((h) => JSON.stringify(h)).join(", ")}${hint}`);
+        }
         const unknown = header.filter((h) => !known.includes(h));
         if (unknown.length > 0) {
           // A blank name (a trailing comma, a spreadsheet's empty column) is said by its position.

@@ -4,7 +4,7 @@
  * blank one by its position) and --skip-bad is offered, as it imports the rows without them; a gzip file
  * cut short is refused whole even with --skip-bad (it imported the part before the cut); a JSON array read as
  * JSON Lines and the other way round are said as that mix-up; an event property as a CSV column is told where
- * properties go.
+ * properties go; a header separated by ';' or tabs is said so.
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -31,6 +31,15 @@ describe("segql import: headers and cut files", { timeout: 60_000 }, () => {
     // No row of it can be read right: --skip-bad does not import it either.
     expect(await run("import", "contacts", twice, "--skip-bad")).toMatchObject({ code: 1 });
     expect(await contacts()).toBe('{"id":"z","name":"Zoe","ltv":null}');
+  });
+
+  it("a header separated by ';' or tabs (a European Excel's CSV) is said so (was only 'no column \"id\"; it has \"id;name\"')", async () => {
+    const semi = tmp.file("semi.csv", "id;name\na;Ann\n");
+    expect((await run("import", "contacts", semi)).stderr).toBe(
+      `error: ${semi}:1: the header has no column "id" (the key); it has "id;name": the columns look separated by ';'; segql reads CSV separated by commas (save it as comma-separated)`,
+    );
+    const tabs = tmp.file("tabs.csv", "id\tname\na\tAnn\n");
+    expect((await run("import", "contacts", tabs)).stderr).toMatch(/the columns look separated by tabs; segql reads CSV separated by commas/);
   });
 
   it("blank and unknown columns: named, a blank one by its position, with the --skip-bad way out that imports the rows without them", async () => {
