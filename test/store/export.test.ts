@@ -1,6 +1,7 @@
 /**
  * Exporting a segment's members (`exportMembers`, `Store.memberPages`) on every backend: what is exported
- * reads back. Random contacts (unicode, quotes, commas, line breaks, empty strings, lists of odd text) go
+ * reads back. Random contacts (unicode, quotes, commas, line breaks, empty strings, lists of odd text, every
+ * finite double, days and instants of years 1-9999) go
  * out as JSON Lines and CSV and are imported into a fresh store: JSON Lines gives every value back exactly,
  * CSV every value as CSV can hold it (an empty string or list is empty; line breaks in text come back as
  * written). -0 is 0 (JSON has no -0, and segql compares it as 0). Pages follow the key order, with every member once, also while members leave and enter between
@@ -50,10 +51,12 @@ const text = fc.string({ unit: fc.oneof(fc.constantFrom(",", '"', "\n", "\r", "\
 const contact = fc.record({
   name: fc.option(text),
   plan: fc.option(fc.constantFrom("Free", "Pro", "Team")),
-  ltv: fc.option(fc.oneof(fc.integer({ min: -1_000_000, max: 1_000_000 }), fc.double({ min: -1e9, max: 1e9, noNaN: true, noDefaultInfinity: true }))),
+  // Every finite double: 0.1, 1e21, 5e-324, the largest, -0 (text forms a CSV cell must read back exactly).
+  ltv: fc.option(fc.oneof(fc.integer({ min: -1_000_000, max: 1_000_000 }), fc.double({ min: -1e9, max: 1e9, noNaN: true, noDefaultInfinity: true }), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom(0.1, 1e21, -1e-7, 5e-324, Number.MAX_VALUE, -0))),
   active: fc.option(fc.boolean()),
-  birthday: fc.option(fc.date({ min: new Date("1900-01-01"), max: new Date("2100-12-31"), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10))),
-  signed_up_at: fc.option(fc.date({ min: new Date("1970-01-01"), max: new Date("2100-12-31"), noInvalidDate: true }).map((d) => d.toISOString())),
+  // Every day and instant the store holds: years 1-9999.
+  birthday: fc.option(fc.date({ min: new Date("0001-01-01T00:00:00Z"), max: new Date("9999-12-31T00:00:00Z"), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10))),
+  signed_up_at: fc.option(fc.date({ min: new Date("0001-01-01T00:00:00Z"), max: new Date("9999-12-31T23:59:59.999Z"), noInvalidDate: true }).map((d) => d.toISOString())),
   tags: fc.option(fc.array(text.filter((t) => t.trim() !== ""), { maxLength: 3 })),
 });
 
