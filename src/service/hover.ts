@@ -46,6 +46,34 @@ const MAX_SOURCE = 1200;
 /** Hover at `offset`, or null when there is nothing to say. */
 export function hover(analysis: DocumentAnalysis, offset: number, env: HoverEnv): HoverResult | null {
   if (offset < 0 || offset > analysis.text.length) return null;
+  return hoverOnNode(analysis, offset, env) ?? hoverOnKeyword(analysis, offset);
+}
+
+/** What the connectives and a declaration's keywords mean: where no node of the tree has more to say. */
+const KEYWORD_WORDS: Record<string, string> = {
+  and: "`A and B`: both conditions hold.",
+  or: "`A or B`: either condition holds (or both).",
+  not: "`not E`: the exact complement of `E`: true wherever `E` is false, on contacts with empty fields too.",
+  segment: "`segment \"Name\" [title \"…\"] [description \"…\"] as CONDITION`: a named segment, which other segments can name with `in segment \"Name\"`.",
+  as: "`as CONDITION`: the segment's condition.",
+  title: "`title \"…\"`: the segment's display title.",
+  description: "`description \"…\"`: what the segment is for, shown on hover and in the web app.",
+};
+
+function hoverOnKeyword(analysis: DocumentAnalysis, offset: number): HoverResult | null {
+  const piece = analysis.pieceAt(offset);
+  const rel = offset - piece.start;
+  const t = piece.parse.tokens.find((x) => x.startOffset <= rel && rel <= x.endOffset!);
+  const word = t ? tokenWord(t) : "";
+  // `segment`, `as`, `title` and `description` are soft keywords: inside a condition they are names (a
+  // property called description), which this must not describe as a declaration's words.
+  const connective = word === "and" || word === "or" || word === "not";
+  const inCondition = piece.parse.document.segments.some((d) => d.expr && d.expr.span.start <= rel && rel < d.expr.span.end);
+  const doc = t && (connective || !inCondition) ? KEYWORD_WORDS[word] : undefined;
+  return t && doc ? { from: t.startOffset + piece.start, to: t.endOffset! + 1 + piece.start, markdown: doc } : null;
+}
+
+function hoverOnNode(analysis: DocumentAnalysis, offset: number, env: HoverEnv): HoverResult | null {
   const piece = analysis.pieceAt(offset);
   const rel = offset - piece.start;
   const { document, tokens } = piece.parse;

@@ -52,6 +52,20 @@ describe("hover", () => {
     expect(hover('performed "Purchase" with s|um of amount > 5')).toMatch(/^"sum" → `sum of PROPERTY`/);
   });
 
+  it("the connectives and a declaration's keywords say what they mean; a property named like one is a property", () => {
+    expect(hover("tenure > 3 a|nd is_verified")).toBe('"and" → `A and B`: both conditions hold.');
+    expect(hover("tenure > 3 O|R is_verified")).toMatch(/^"OR" → `A or B`/);
+    expect(hover('n|ot in segment "A"')).toMatch(/^"not" → `not E`: the exact complement of `E`.*empty fields too/);
+    expect(hover('se|gment "A" title "t" as tenure > 3')).toMatch(/^"segment" → `segment "Name"/);
+    expect(hover('segment "A" ti|tle "t" as tenure > 3')).toMatch(/^"title" → /);
+    expect(hover('segment "A" a|s tenure > 3')).toMatch(/^"as" → `as CONDITION`/);
+    // Inside a condition `description` is a name, not the declaration's keyword (no schema: nothing known of it).
+    expect(hover('segment "A" as performed "Purchase" where descr|iption contains "x"', {})).not.toContain("what the segment is for");
+    expect(serviceWith({ [URI]: 'segment "A" as performed "Purchase" where description contains "x"' }, { schema: null }).hover(URI, 50)).toBeNull();
+    // An operator keeps its own hover.
+    expect(hover('status no|t in ("Trial")')).toMatch(/^"not in" → /);
+  });
+
   it("a segment reference shows its definition, from this file or another", () => {
     const lib = { "file:///work/lib.segql": 'segment "Paying" title "Paying customers" description "Pro or better" as plan_type in ("Pro", "Enterprise")' };
     const h = hover('segment "Mine" as in segment "Pay|ing"', lib);
