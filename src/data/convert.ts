@@ -50,7 +50,11 @@ export function convertValue(raw: unknown, def: FieldDef, fromText: boolean): un
     case "enum": {
       if (typeof raw !== "string") throw new ValueError(`expected one of ${enumList(def)}, found ${describe(raw)}`);
       if (raw === "") return "";
-      if (!def.values?.includes(raw)) throw new ValueError(`expected one of ${enumList(def)}, found ${describe(raw)}`);
+      if (!def.values?.includes(raw)) {
+        // Values match exactly: one that differs only in case or spaces is named (a spreadsheet's "pro ").
+        const near = def.values?.find((v) => v.trim().toLowerCase() === raw.trim().toLowerCase());
+        throw new ValueError(`expected one of ${enumList(def)}, found ${describe(raw)}${near !== undefined ? ` (did you mean ${JSON.stringify(near)}? values match exactly, case and spaces too)` : ""}`);
+      }
       return raw;
     }
     case "number": {
@@ -66,7 +70,7 @@ export function convertValue(raw: unknown, def: FieldDef, fromText: boolean): un
           if (Number.isFinite(n)) return n;
         }
       }
-      throw new ValueError(`expected a number, found ${describe(raw)}`);
+      throw new ValueError(`expected a number, found ${describe(raw)}${typeof raw === "string" && /^[+-]?\d[\d,.]*,\d+$|^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$/.test(raw.trim()) ? " (a comma in a number: write it with no thousands separator and a decimal point, such as 1234.5)" : ""}`);
     }
     case "boolean": {
       if (typeof raw === "boolean") return raw;
@@ -84,7 +88,7 @@ export function convertValue(raw: unknown, def: FieldDef, fromText: boolean): un
         const ms = parseDate(raw.trim());
         if (ms !== null) return new Date(ms);
       }
-      throw new ValueError(`expected a date such as 2024-01-31, found ${describe(raw)}`);
+      throw new ValueError(`expected a date such as 2024-01-31, found ${describe(raw)}${dayFirstOrMonthFirst(raw)}`);
     }
     case "timestamp": {
       if (raw instanceof Date && !Number.isNaN(raw.getTime())) return raw;
@@ -95,7 +99,7 @@ export function convertValue(raw: unknown, def: FieldDef, fromText: boolean): un
         if ("ms" in t) return new Date(t.ms);
         const d = parseDate(text);
         if (d !== null) return new Date(d);
-        throw new ValueError(`expected a timestamp such as 2024-01-31T10:00:00Z, found ${describe(raw)}${/^\d{4}-\d{2}-\d{2}T/.test(text) ? ` (${t.reason})` : ""}`);
+        throw new ValueError(`expected a timestamp such as 2024-01-31T10:00:00Z, found ${describe(raw)}${/^\d{4}-\d{2}-\d{2}T/.test(text) ? ` (${t.reason})` : dayFirstOrMonthFirst(raw)}`);
       }
       throw new ValueError(`expected a timestamp such as 2024-01-31T10:00:00Z, found ${describe(raw)}`);
     }
@@ -121,6 +125,12 @@ export function convertValue(raw: unknown, def: FieldDef, fromText: boolean): un
       });
     }
   }
+}
+
+/** A hint for a date written as a spreadsheet shows it (12/1/2010 8:26): which is the month cannot be known. */
+function dayFirstOrMonthFirst(raw: unknown): string {
+  if (typeof raw !== "string" || !/^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b/.test(raw.trim())) return "";
+  return " (write the year first, as ISO 8601 does: in a date such as 01/02/2024 the month may be either number)";
 }
 
 function enumList(def: FieldDef): string {

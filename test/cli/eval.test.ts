@@ -74,7 +74,7 @@ describe("segql eval", () => {
     const csv = tmp.file("contacts.csv", 'id,status,lifetime_value,tags\r\nc1,Subscribed,"1,5",\r\nc2,Trial,2000,"a;vip"\r\n');
     const bad = await segql(["eval", "-s", SCHEMA, "-d", csv, "lifetime_value > 1"]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toBe(`segql eval: ${csv}:2: row 1, field "lifetime_value": expected a number, found "1,5"`);
+    expect(bad.stderr).toBe(`segql eval: ${csv}:2: row 1, field "lifetime_value": expected a number, found "1,5" (a comma in a number: write it with no thousands separator and a decimal point, such as 1234.5)`);
     const good = tmp.file("good.csv", 'id,status,lifetime_value,tags\r\nc1,Subscribed,1.5,\r\nc2,Trial,2000,"a;vip"\r\n');
     expect(await segql(["eval", "-s", SCHEMA, "-d", good, 'tags has "vip" or lifetime_value < 2'])).toMatchObject({ code: 0, stdout: "c1\nc2" });
   });
