@@ -290,13 +290,21 @@ async function* records(ctx: Ctx, file: string, label: string, format: Format, w
         if (!header.includes(keyName)) {
           // A spreadsheet saved with another separator (Excel in much of Europe writes `;`) is one column here.
           const sep = header.length === 1 ? [";", "\t", "|"].find((c) => header![0]!.split(c).map((h) => h.trim()).includes(keyName)) : undefined;
-          const hint = sep === undefined ? "" : `: the columns look separated by ${sep === "\t" ? "tabs" : `'${sep}'`}; segql reads CSV separated by commas (save it as comma-separated)`;
+          const cased = header.find((h) => h.toLowerCase() === keyName.toLowerCase());
+          const hint =
+            sep !== undefined
+              ? `: the columns look separated by ${sep === "\t" ? "tabs" : `'${sep}'`}; segql reads CSV separated by commas (save it as comma-separated)`
+              : cased !== undefined
+                ? `: ${JSON.stringify(cased)} differs only in case (column names match exactly)`
+                : "";
           throw new DataError(file, rec.line, `the header has no column ${JSON.stringify(keyName)} (the ${what === "contacts" ? "key" : "contact key"}); it has ${header.map((h) => JSON.stringify(h)).join(", ")}${hint}`);
         }
         const unknown = header.filter((h) => !known.includes(h));
         if (unknown.length > 0) {
           // A blank name (a trailing comma, a spreadsheet's empty column) is said by its position.
-          const named = header.flatMap((h, i) => (known.includes(h) ? [] : [h === "" ? `"" (column ${i + 1}, which has no name)` : JSON.stringify(h)]));
+          // A name off only by case or spaces ("Email" for email) names the one meant.
+          const meant = (h: string) => known.find((k) => k.toLowerCase() === h.trim().toLowerCase());
+          const named = header.flatMap((h, i) => (known.includes(h) ? [] : [h === "" ? `"" (column ${i + 1}, which has no name)` : meant(h) !== undefined ? `${JSON.stringify(h)} (did you mean ${JSON.stringify(meant(h))}? names match exactly)` : JSON.stringify(h)]));
           // An event's property as a column of its own is the usual mistake: say where properties go.
           const props = what === "events" ? unknown.filter((u) => Object.hasOwn(ctx.schema.events!.properties, u)) : [];
           const where = props.length > 0 ? `; ${props.map((p) => JSON.stringify(p)).join(", ")} ${props.length > 1 ? "are event properties" : "is an event property"}: give properties as a JSON object in the ${JSON.stringify(propsCol ?? "properties")} column, such as {${JSON.stringify(props[0])}: …}` : "";

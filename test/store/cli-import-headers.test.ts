@@ -4,7 +4,7 @@
  * blank one by its position) and --skip-bad is offered, as it imports the rows without them; a gzip file
  * cut short is refused whole even with --skip-bad (it imported the part before the cut); a JSON array read as
  * JSON Lines and the other way round are said as that mix-up; an event property as a CSV column is told where
- * properties go; a header separated by ';' or tabs is said so.
+ * properties go; a header separated by ';' or tabs is said so, a column off only by case names the one meant.
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -40,6 +40,15 @@ describe("segql import: headers and cut files", { timeout: 60_000 }, () => {
     );
     const tabs = tmp.file("tabs.csv", "id\tname\na\tAnn\n");
     expect((await run("import", "contacts", tabs)).stderr).toMatch(/the columns look separated by tabs; segql reads CSV separated by commas/);
+  });
+
+  it("a column named as the schema's but for case names the one meant, the key column too", async () => {
+    const cased = tmp.file("cased.csv", "id,Name,LTV\na,x,1\n");
+    expect((await run("import", "contacts", cased)).stderr.split("\n")[0]).toBe(
+      `error: ${cased}:1: unknown columns "Name" (did you mean "name"? names match exactly), "LTV" (did you mean "ltv"? names match exactly): not in the schema (skipping bad rows imports the rows without them)`,
+    );
+    const key = tmp.file("key.csv", "ID,name\na,x\n");
+    expect((await run("import", "contacts", key)).stderr).toBe(`error: ${key}:1: the header has no column "id" (the key); it has "ID", "name": "ID" differs only in case (column names match exactly)`);
   });
 
   it("blank and unknown columns: named, a blank one by its position, with the --skip-bad way out that imports the rows without them", async () => {
