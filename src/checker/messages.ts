@@ -79,6 +79,8 @@ export const messages = {
     `To test the contact field, put the event condition in parentheses: (performed "${event}" where …) and ${name} …; ` +
     `to keep the property, put the filter in parentheses: where (…)`,
   duplicateSegment: (name: string, line: number) => `segment "${name}" is already defined at line ${line}`,
+  /** A name declared again in another input of one check (`segql check -f a.segql -f b.segql`). */
+  duplicateSegmentIn: (name: string, file: string, line: number) => `segment "${name}" is already defined in ${file} at line ${line}`,
   brokenSegment: (name: string) => `segment "${name}" has errors, so this reference cannot be checked`,
   skippedLocalTime: (text: string, zone: string, gap: string, readAs: string, utc: string) =>
     `${text} does not occur in ${zone}: the clocks jump forward ${gap} there, so it is read as ${readAs} (${utc}); write the time after the change, or a UTC offset`,

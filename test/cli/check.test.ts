@@ -63,6 +63,17 @@ describe("segql check", () => {
     expect(r.stderr).toBe(`ok: 2 inputs checked against ${SCHEMA}`);
   });
 
+  it("refuses a segment declared in two of the files checked together: a reference could not tell which is meant", async () => {
+    const a = tmp.file("dup-a.segql", 'segment "VIP" as status = "Subscribed"\n');
+    const b = tmp.file("dup-b.segql", 'segment "Pro" as plan_type = "Pro"\nsegment "VIP" as lifetime_value > 1000\nsegment "Both" as in segment "VIP" and in segment "Pro"\n');
+    const r = await segql(["check", "--schema", SCHEMA, "-f", a, "-f", b]);
+    expect(r.code).toBe(1);
+    expect(r.stdout.split("\n")[0]).toBe(`${b}:2:9: error: segment "VIP" is already defined in ${a} at line 1`);
+    expect(r.stderr).toBe(`1 error in 1 of 2 inputs, checked against ${SCHEMA}`);
+    // Each file alone is fine.
+    expect((await segql(["check", "--schema", SCHEMA, "-f", b])).code).toBe(0);
+  });
+
   it("reads standard input with -, labelled <stdin>", async () => {
     const ok = await segql(["check", "--schema", SCHEMA, "-"], 'status = "Trial"\n');
     expect(ok.code).toBe(0);

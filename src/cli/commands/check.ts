@@ -7,6 +7,7 @@ import { join, relative } from "node:path";
 import type { IToken } from "chevrotain";
 import { analysisWarnings } from "../../analysis/index.js";
 import { check } from "../../checker/index.js";
+import { messages } from "../../checker/messages.js";
 import { error, type Diagnostic } from "../../diagnostics.js";
 import { parse, type ParseResult, type SegmentDeclaration } from "../../parser/index.js";
 import { parseSchema, SchemaError, type Schema } from "../../schema/schema.js";
@@ -150,12 +151,25 @@ export async function run(args: string[], io: Io): Promise<number> {
   let warnings = 0;
   let failedInputs = 0;
   const strict = options["strict"] === true;
+  // A name declared in an earlier input: `in segment` could not tell which of the two is meant.
+  const firstDeclared = new Map<string, { label: string; line: number }>();
+  const duplicates = declarations.map((ds, i) => {
+    const found: Diagnostic[] = [];
+    const own = new Set<string>();
+    for (const d of ds) {
+      const first = firstDeclared.get(d.name!);
+      if (first && !own.has(d.name!)) found.push(error("duplicate-segment", d.nameSpan ?? d.span, messages.duplicateSegmentIn(d.name!, first.label, first.line)));
+      own.add(d.name!);
+    }
+    for (const d of ds) if (!firstDeclared.has(d.name!)) firstDeclared.set(d.name!, { label: parsed[i]!.input.label ?? "<expression>", line: d.span.line });
+    return found;
+  });
   parsed.forEach(({ input, result }, i) => {
     const catalog: SegmentDeclaration[] = declarations.filter((_, j) => j !== i).flat();
     const checked = check(result.document, schema, { catalog, ...(zone !== undefined ? { timeZone: zone } : {}) });
     const checkerDiagnostics = withoutEchoes(checked.diagnostics, result.diagnostics, result.tokens);
     const analysis = options["no-analysis"] ? [] : analysisWarnings(checked.segments, { text: input.text });
-    const diagnostics: Diagnostic[] = [...result.diagnostics, ...checkerDiagnostics, ...analysis, ...noCondition(input.text, result)].sort((a, b) => a.span.start - b.span.start);
+    const diagnostics: Diagnostic[] = [...result.diagnostics, ...checkerDiagnostics, ...duplicates[i]!, ...analysis, ...noCondition(input.text, result)].sort((a, b) => a.span.start - b.span.start);
     const nErrors = diagnostics.filter((d) => d.severity === "error").length;
     const nWarnings = diagnostics.filter((d) => d.severity === "warning").length;
     errors += nErrors;
