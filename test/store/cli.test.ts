@@ -27,6 +27,7 @@ describe("segql segments / import / schema", { timeout: 60_000 }, () => {
     expect(preview.stdout).toContain("2 contacts match");
     expect(preview.stdout).toMatch(/\s+1\s+ltv > 100\n\s+1\s+plan = "Free"/);
     expect(preview.stdout).toContain('if saved as "Pros": 2 → 2 members; +1 entering (b), -1 leaving (c)');
+    expect((await run("segments", "preview", "ltv > 100 and plan = \"Pro\"")).stdout).toMatch(/^1 contact matches \(now = /);
     const why = await run("segments", "why", "#1", "c");
     expect(why.stdout).toBe(`c matches (now = ${/now = (\S+)\)/.exec(why.stdout)![1]})\n  ✓ plan = "Pro"   (plan = "Pro")`);
     const list = JSON.parse((await run("segments", "list", "--json")).stdout);

@@ -618,7 +618,7 @@ export async function run(args: string[], io: Io): Promise<number> {
           ...(target ? { segmentId: target.id } : {}),
         });
         print(p, () => {
-          const lines = [`${p.count.toLocaleString("en-US")} contact${p.count === 1 ? "" : "s"} match (now = ${p.now})`, "", "conditions:"];
+          const lines = [`${p.count.toLocaleString("en-US")} ${p.count === 1 ? "contact matches" : "contacts match"} (now = ${p.now})`, "", "conditions:"];
           lines.push(...conditionLines(p.conditions));
           const n = (x: number) => x.toLocaleString("en-US");
           if (p.impact) lines.push("", `if saved as "${target!.name}": ${n(p.impact.before)} → ${n(p.impact.after)} members; +${n(p.impact.entering)} entering${p.impact.enteringKeys.length ? ` (${p.impact.enteringKeys.join(", ")}${p.impact.entering > p.impact.enteringKeys.length ? ", …" : ""})` : ""}, -${n(p.impact.leaving)} leaving${p.impact.leavingKeys.length ? ` (${p.impact.leavingKeys.join(", ")}${p.impact.leaving > p.impact.leavingKeys.length ? ", …" : ""})` : ""}`);
