@@ -20,14 +20,14 @@ describe("the schema's time zone in a store", { timeout: 60_000 }, () => {
     const db = `${tmp.dir}/paris.duckdb`;
     expect((await segql(["import", "contacts", rows, "--db", db, "--schema", inParis])).code).toBe(0);
     const preview = await segql(["segments", "preview", wallClock, "--db", db]);
-    expect(preview.stdout).toMatch(/^1 contact match /);
+    expect(preview.stdout).toMatch(/^1 contact matches /);
     expect(JSON.parse((await segql(["contacts", "export", "--filter", wallClock, "--format", "jsonl", "--db", db])).stdout)).toEqual({ id: "a", seen_at: "2025-01-02T02:04:05.000Z" });
   });
 
   it("a store whose stored schema has no zone takes it from the schema file given again, and keeps it", async () => {
     const db = `${tmp.dir}/older.duckdb`;
     expect((await segql(["import", "contacts", rows, "--db", db, "--schema", utc])).code).toBe(0);
-    expect((await segql(["segments", "preview", wallClock, "--db", db])).stdout).toMatch(/^1 contact match /);
+    expect((await segql(["segments", "preview", wallClock, "--db", db])).stdout).toMatch(/^1 contact matches /);
     expect((await segql(["contacts", "export", "--filter", wallClock, "--format", "jsonl", "--db", db, "--schema", inParis])).stdout).toBe('{"id":"a","seen_at":"2025-01-02T02:04:05.000Z"}');
     expect((await segql(["contacts", "export", "--filter", wallClock, "--format", "jsonl", "--db", db])).stdout).toBe('{"id":"a","seen_at":"2025-01-02T02:04:05.000Z"}');
   });
