@@ -353,7 +353,9 @@ describe.skipIf(!hasChromium)(`segments web app: Contacts and a contact's page (
           "/api/segments/{id}/why?key=.",
         ]),
       );
-      expect(asked.filter((a) => a.startsWith("/api/contacts/"))).toEqual([]);
+      // (Only these two keys: a request of the page the test before left, for its own contact, may still be
+      // on its way when this one starts.)
+      expect(asked.filter((a) => /^\/api\/contacts\/\.\.?(\/|\?|$)/.test(a))).toEqual([]);
     } finally {
       page.off("request", onRequest);
     }
