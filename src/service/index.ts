@@ -16,6 +16,7 @@
 import type { Diagnostic, Severity } from "../diagnostics.js";
 import { analysisWarnings } from "../analysis/index.js";
 import { check, type CheckResult } from "../checker/index.js";
+import { messages } from "../checker/messages.js";
 import { resolveMemberLists, type TypedSegment } from "../checker/typed-ast.js";
 import type { SegmentDeclaration } from "../parser/ast.js";
 import { format } from "../parser/format.js";
@@ -127,7 +128,7 @@ interface DocState {
   version: number;
   cache: PieceCache;
   analysis: DocumentAnalysis | null;
-  checked: { key: string; schema: Schema | null; result: CheckResult; crash: string | null } | null;
+  checked: { key: string; schema: Schema | null; result: CheckResult; crash: string | null; elsewhere: ServiceDiagnostic[] } | null;
   /** Where the text passes `maxBytes` (-1: it does not), once measured. */
   pastLimit: number | null;
   /** Why the document is not analysed: an internal error while analysing it, or the host stopped it. */
@@ -284,13 +285,19 @@ export class LanguageService {
     }
     if (checked.crash) out.push({ code: "internal", severity: "error", from: 0, to: 0, message: checked.crash });
     const all = [...analysis.parseDiagnostics, ...checked.result.diagnostics].sort((a, b) => a.span.start - b.span.start);
+    const own: ServiceDiagnostic[] = [];
     for (const d of all) {
       const sd: ServiceDiagnostic = { code: d.code, severity: d.severity, from: d.span.start, to: d.span.end, message: d.message };
       if (d.fix) {
         sd.fix = { title: d.fix.title, edits: d.fix.edits.map((e) => ({ from: e.span.start, to: e.span.end, text: e.text })), preferred: true };
       }
-      out.push(sd);
+      own.push(sd);
     }
+    if (checked.elsewhere.length > 0) {
+      for (const d of checked.elsewhere) own.push(d);
+      own.sort((a, b) => a.from - b.from);
+    }
+    for (const d of own) out.push(d);
     return out;
   }
 
@@ -299,10 +306,12 @@ export class LanguageService {
     // Another document's analysis that fails, or is not done, leaves its segments out (it says so itself).
     const catalog: SegmentDeclaration[] = [];
     const parts: string[] = [];
+    const before: { uri: string; analysis: DocumentAnalysis }[] = [];
     for (const d of others) {
       const other = this.analysis(d);
       parts.push(other ? `${d.version}` : `${d.version}!`);
       if (other) for (const info of other.declarations) catalog.push(info.declaration);
+      if (other && d.uri < doc.uri) before.push({ uri: d.uri, analysis: other });
     }
     // The project's time zone decides the DST warnings (the schema's is the checker's default).
     const timeZone = project.timeZone;
@@ -312,6 +321,7 @@ export class LanguageService {
     };
     const key = `${parts.join(",")}@${timeZone ?? ""}${lists && lists.size > 0 ? `#${[...lists].sort().join("\u0001")}` : ""}`;
     if (doc.checked && doc.checked.key === key && doc.checked.schema === project.schema) return doc.checked;
+    const elsewhere = definedElsewhere(doc.uri, analysis, before);
     let result: CheckResult = { segments: [], diagnostics: [] };
     let crash: string | null = null;
     try {
@@ -335,7 +345,7 @@ export class LanguageService {
       crash = `internal error analysing this document: ${errorMessage(e)} (please report it)`;
       this.onInternalError(doc.uri, e);
     }
-    doc.checked = { key, schema: project.schema, result, crash };
+    doc.checked = { key, schema: project.schema, result, crash, elsewhere };
     return doc.checked;
   }
 
@@ -663,6 +673,46 @@ function sizeOf(bytes: number): string {
 }
 
 /** The last path segment of a URI or path, for "defined in …". */
+/**
+ * A segment name this document declares that a document of the project before it (by URI, so every
+ * document agrees which is later) declares too: an error on this document's first declaration of it,
+ * naming the other file, as `segql check -f a.segql -f b.segql` reports it (an `in segment` could not
+ * tell which is meant). A name repeated within this document is the checker's `duplicate-segment` already.
+ */
+function definedElsewhere(uri: string, analysis: DocumentAnalysis, before: readonly { uri: string; analysis: DocumentAnalysis }[]): ServiceDiagnostic[] {
+  if (before.length === 0 || analysis.declarations.length === 0) return [];
+  const first = new Map<string, { uri: string; nameSpan: { start: number; end: number; line: number } }>();
+  for (const b of [...before].sort((x, y) => (x.uri < y.uri ? -1 : 1))) {
+    for (const info of b.analysis.declarations) if (!first.has(info.name)) first.set(info.name, { uri: b.uri, nameSpan: info.nameSpan });
+  }
+  const out: ServiceDiagnostic[] = [];
+  const seen = new Set<string>();
+  for (const info of analysis.declarations) {
+    if (seen.has(info.name)) continue;
+    seen.add(info.name);
+    const other = first.get(info.name);
+    if (!other) continue;
+    // Two files of one name in different folders: the other's whole path says which.
+    const file = fileName(other.uri) === fileName(uri) ? filePath(other.uri) : fileName(other.uri);
+    const message = messages.duplicateSegmentIn(info.name, file, other.nameSpan.line);
+    out.push({
+      code: "duplicate-segment", severity: "error", from: info.nameSpan.start, to: info.nameSpan.end, message,
+      related: [{ uri: other.uri, from: other.nameSpan.start, to: other.nameSpan.end, message: `segment "${info.name}" is first defined here` }],
+    });
+  }
+  return out;
+}
+
+/** A URI's path, decoded (a message's name for a file). */
+function filePath(uri: string): string {
+  const clean = uri.replace(/[?#].*$/, "").replace(/^file:\/\//, "");
+  try {
+    return decodeURIComponent(clean);
+  } catch {
+    return clean;
+  }
+}
+
 function fileName(uri: string): string {
   const clean = uri.replace(/[?#].*$/, "");
   try {

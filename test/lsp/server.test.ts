@@ -158,6 +158,23 @@ describe("segql lsp --stdio", () => {
     expect(flatDiagnostics((await published).diagnostics)).toContain('0:29 unknown-segment unknown segment "Paying"');
   });
 
+  it("a segment name a project file that is not open defines already is an error on the later file, pointing at the first", async () => {
+    // lib.segql (on disk, not open) defines "Payers" since the test before; zz.segql sorts after it.
+    const uri = uriOf(join(dir, "segments", "zz.segql"));
+    const published = client.nextDiagnostics(uri);
+    await client.connection.sendNotification(DidOpenTextDocumentNotification.type, {
+      textDocument: { uri, languageId: "segql", version: version++, text: 'segment "Payers" as tenure > 1\n' },
+    });
+    const [d, ...rest] = (await published).diagnostics;
+    expect(rest).toEqual([]);
+    expect(flatDiagnostics([d!])).toEqual(['0:8 duplicate-segment segment "Payers" is already defined in lib.segql at line 1']);
+    expect(d!.relatedInformation).toEqual([{
+      location: { uri: LIB, range: { start: { line: 0, character: 8 }, end: { line: 0, character: 16 } } },
+      message: 'segment "Payers" is first defined here',
+    }]);
+    await client.connection.sendNotification(DidCloseTextDocumentNotification.type, { textDocument: { uri } });
+  });
+
   it("formats, lists symbols, folds, classifies tokens and offers quick fixes", async () => {
     const uri = uriOf(join(dir, "segments", "fmt.segql"));
     const text = '-- a\n-- b\nsegment "A"  as  (tenure > 1 OR email IS EMPTY)\n  AND status = "trial"\n';

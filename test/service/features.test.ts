@@ -134,6 +134,31 @@ describe("diagnostics and code actions", () => {
     expect(svc.diagnostics(URI).map((d) => d.code)).toEqual(["unknown-segment"]);
   });
 
+  it("a segment name defined in two files of a project is an error on the later file's definition, naming the other", () => {
+    const A = "file:///work/a.segql";
+    const B = "file:///work/b.segql";
+    const b = 'segment "Other" as tenure > 2\nsegment "VIP" as tenure > 1\nsegment "VIP" as tenure > 3\n';
+    // Opened in either order, the same file gets it: b.segql sorts after a.segql.
+    for (const order of [[A, B], [B, A]] as const) {
+      const texts: Record<string, string> = { [A]: '-- the first\nsegment "VIP" as lifetime_value > 1000\n', [B]: b };
+      const svc = serviceWith({ [order[0]]: texts[order[0]]!, [order[1]]: texts[order[1]]! });
+      expect(svc.diagnostics(A)).toEqual([]);
+      const [first, ...rest] = svc.diagnostics(B);
+      expect(first).toEqual({
+        code: "duplicate-segment", severity: "error", from: b.indexOf('"VIP"'), to: b.indexOf('"VIP"') + 5,
+        message: 'segment "VIP" is already defined in a.segql at line 2',
+        related: [{ uri: A, from: 21, to: 26, message: 'segment "VIP" is first defined here' }],
+      });
+      // The repeat within b.segql is the checker's, as before.
+      expect(rest.map((d) => d.message)).toEqual(['segment "VIP" is already defined at line 2']);
+    }
+    // Renamed in a.segql, the error goes.
+    const svc = serviceWith({ [A]: 'segment "Gold" as tenure > 1', [B]: 'segment "VIP" as tenure > 1' });
+    expect(svc.diagnostics(B)).toEqual([]);
+    svc.setDocument(A, 'segment "VIP" as tenure > 1');
+    expect(svc.diagnostics(B).map((d) => d.message)).toEqual(['segment "VIP" is already defined in a.segql at line 1']);
+  });
+
   it("documents of different projects do not see each other", () => {
     const svc = new LanguageService({ project: (uri) => ({ key: uri.includes("/one/") ? "one" : "two", schema }) });
     svc.setDocument("file:///one/a.segql", 'segment "A" as in segment "B"');
