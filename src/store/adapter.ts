@@ -48,6 +48,22 @@ export interface SqlRunner {
   analyzeAfter?(table: string, changed: number): Promise<void>;
 }
 
+/**
+ * `tx` whose statement methods (`query`, `exec`, `change`, `fill`, `stage`) each run inside `around`, the
+ * rest kept: a read's time limit is this wrapper around a check (refuse a statement once the time has
+ * passed), with DuckDB also counting the statements running so that it interrupts only while one runs.
+ */
+export function aroundStatements(tx: SqlRunner, around: <T>(statement: () => Promise<T>) => Promise<T>): SqlRunner {
+  return {
+    ...tx,
+    query: (sql, params) => around(() => tx.query(sql, params)),
+    exec: (sql) => around(() => tx.exec(sql)),
+    change: (sql, params) => around(() => tx.change(sql, params)),
+    fill: (name, columns, select, params) => around(() => tx.fill(name, columns, select, params)),
+    stage: (name, width, rows) => around(() => tx.stage(name, width, rows)),
+  };
+}
+
 /** The staging table for `width` columns of a purpose (`keys`, `rows`). */
 export function stageName(purpose: string, width: number): string {
   return `segql_stage_${purpose}_${width}`;
@@ -74,6 +90,11 @@ export interface SqlAdapter extends Omit<SqlRunner, "stage" | "change" | "fill">
   readonly location: string;
   /** False where text cannot hold U+0000 (PostgreSQL). */
   readonly storesNul: boolean;
+  /**
+   * Columns one SELECT may list, kept a little under the engine's limit (PostgreSQL's is 1,664: "target
+   * lists can have at most 1664 entries"); `Infinity` where there is none that a store's SQL meets (DuckDB).
+   */
+  readonly maxSelectColumns: number;
   /**
    * Runs `fn` in one transaction, serialised with every other `write` (in this process, and on PostgreSQL
    * across processes through an advisory lock): so change-log sequence numbers follow commit order, and

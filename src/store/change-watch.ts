@@ -162,6 +162,7 @@ export function watchWrites(adapter: SqlAdapter, watch: ChangeWatch): SqlAdapter
     kind: adapter.kind,
     location: adapter.location,
     storesNul: adapter.storesNul,
+    maxSelectColumns: adapter.maxSelectColumns,
     query: (sql: string, params?: readonly Param[]) => adapter.query(sql, params),
     exec: (sql: string) => adapter.exec(sql),
     write: async <T>(fn: (tx: SqlRunner) => Promise<T>) => {

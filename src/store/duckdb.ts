@@ -9,7 +9,7 @@
  * VARCHAR[] for lists (or JSON), JSON for event properties. The session time zone is UTC.
  */
 import { DOUBLE, BIGINT, BOOLEAN, LIST, VARCHAR, DuckDBInstance, listValue, type DuckDBConnection, type DuckDBPreparedStatement, type DuckDBResultReader, type DuckDBType, type DuckDBValue } from "@duckdb/node-api";
-import { Mutex, stageColumns, type Param, type ReadLimit, type Row, type SqlAdapter, type SqlRunner } from "./adapter.js";
+import { Mutex, aroundStatements, stageColumns, type Param, type ReadLimit, type Row, type SqlAdapter, type SqlRunner } from "./adapter.js";
 import { CancelledError, DatabaseInUseError, InvalidInputError, QueryTimeoutError } from "./errors.js";
 
 const TEXT_LIST = LIST(VARCHAR);
@@ -87,6 +87,8 @@ export class ReadPool {
 export class DuckDbAdapter implements SqlAdapter {
   readonly kind = "duckdb" as const;
   readonly storesNul = true;
+  /** DuckDB has no column limit a store statement meets. */
+  readonly maxSelectColumns = Infinity;
   private readonly writeLock = new Mutex();
   private closed = false;
   /** Set by `close` before it waits for the reads in flight: a read asked for after it fails. */
@@ -307,22 +309,15 @@ class Deadline {
 
   /** `tx` whose statements check the limit before they start and count as running until they settle. */
   guard(tx: SqlRunner): SqlRunner {
-    const run = async <T>(start: () => Promise<T>): Promise<T> => {
+    return aroundStatements(tx, async (statement) => {
       if (this.passed) throw this.error();
       this.running++;
       try {
-        return await start();
+        return await statement();
       } finally {
         this.running--;
       }
-    };
-    return {
-      query: (sql, params) => run(() => tx.query(sql, params)),
-      exec: (sql) => run(() => tx.exec(sql)),
-      change: (sql, params) => run(() => tx.change(sql, params)),
-      fill: (name, columns, select, params) => run(() => tx.fill(name, columns, select, params)),
-      stage: (name, width, rows) => run(() => tx.stage(name, width, rows)),
-    };
+    });
   }
 
   /** Stops the timers (the read ended). */

@@ -106,22 +106,18 @@ function countsQueries(ctx: Ctx, subs: readonly SubCondition[], where: (expr: Ty
       combined[i] = kids.map((k) => `(${combined[k]})`).join(s.kind === "and" ? " AND " : " OR ");
     }
   }
-  if (ctx.adapter.kind === "postgres" && Math.max(leaves.length, subs.length) > MAX_SELECT_COLUMNS) return countsInParts(ctx, subs, where);
+  if (Math.max(leaves.length, subs.length) > ctx.adapter.maxSelectColumns) return countsInParts(ctx, subs, where);
   const inner = leaves.map((sql, j) => `(${sql}) AS b${j}`).join(", ");
   const sums = combined.map((c, i) => `SUM(CASE WHEN ${c} THEN 1 ELSE 0 END) AS n${i}`).join(", ");
   return [`SELECT ${sums} FROM (SELECT ${inner} FROM ${ctx.table} AS ${ALIAS}) AS t`];
 }
 
-/**
- * Columns one SELECT may list on PostgreSQL: its limit is 1,664 ("target lists can have at most 1664
- * entries"), which the one scan's leaf columns or sums pass from about 550 rules on.
- */
-const MAX_SELECT_COLUMNS = 1_600;
 /** SQL text of one statement of `countsInParts` before the next one starts. */
 const MAX_PART_SQL = 1_000_000;
 
 /**
- * The counts past `MAX_SELECT_COLUMNS`: each sub-condition's own WHERE SQL in a sum, over as many scans as
+ * The counts past the adapter's `maxSelectColumns` (PostgreSQL's limit, which the one scan's leaf columns or
+ * sums pass from about 550 rules on): each sub-condition's own WHERE SQL in a sum, over as many scans as
  * it takes to keep each statement within the column limit and `MAX_PART_SQL`. Slower than the one scan
  * (leaves are evaluated once per ancestor, and the table is read once per statement), and only for
  * conditions of hundreds of rules. The same counts: each sum is the sub-condition's WHERE, as `count` is.
@@ -130,6 +126,7 @@ function countsInParts(ctx: Ctx, subs: readonly SubCondition[], where: (expr: Ty
   const statements: string[] = [];
   let sums: string[] = [];
   let size = 0;
+  const maxColumns = ctx.adapter.maxSelectColumns;
   const flush = () => {
     if (sums.length > 0) statements.push(`SELECT ${sums.join(", ")} FROM ${ctx.table} AS ${ALIAS}`);
     sums = [];
@@ -137,7 +134,7 @@ function countsInParts(ctx: Ctx, subs: readonly SubCondition[], where: (expr: Ty
   };
   subs.forEach((s, i) => {
     const sum = `SUM(CASE WHEN ${where(s.node)} THEN 1 ELSE 0 END) AS n${i}`;
-    if (sums.length === MAX_SELECT_COLUMNS || (sums.length > 0 && size + sum.length > MAX_PART_SQL)) flush();
+    if (sums.length >= maxColumns || (sums.length > 0 && size + sum.length > MAX_PART_SQL)) flush();
     sums.push(sum);
     size += sum.length;
   });

@@ -11,7 +11,7 @@
  * PostgreSQL cannot store U+0000 in text or jsonb (`storesNul` false: such input is refused up front).
  */
 import type { PoolClient } from "pg";
-import { Mutex, quoteIdent, stageColumns, type Param, type ReadLimit, type Row, type SqlAdapter, type SqlRunner } from "./adapter.js";
+import { Mutex, aroundStatements, quoteIdent, stageColumns, type Param, type ReadLimit, type Row, type SqlAdapter, type SqlRunner } from "./adapter.js";
 import { CancelledError, InvalidInputError, QueryTimeoutError } from "./errors.js";
 
 /** The advisory lock key of store writes ("segql" in ASCII). */
@@ -254,6 +254,8 @@ interface Driver {
 export class PostgresAdapter implements SqlAdapter {
   readonly kind = "postgres" as const;
   readonly storesNul = false;
+  /** 1,664 is PostgreSQL's limit; a little under it leaves room for a statement's own columns. */
+  readonly maxSelectColumns = 1_600;
   /** Writes of this process queue here before taking a pooled connection and the advisory lock. */
   private readonly writeLock = new Mutex();
   private closed = false;
@@ -303,8 +305,13 @@ export class PostgresAdapter implements SqlAdapter {
     const deadline = limit.ms > 0 ? Date.now() + limit.ms : Infinity;
     const timeout = () => new QueryTimeoutError(limit.what, limit.ms);
     const stop = () => (limit.signal?.aborted ? new CancelledError(`the ${limit.what}`) : Date.now() >= deadline ? timeout() : null);
+    const refuseWhenStopped = async <T>(statement: () => Promise<T>): Promise<T> => {
+      const error = stop();
+      if (error) throw error;
+      return statement();
+    };
     try {
-      return await this.driver.transaction("read", (tx) => fn(withDeadline(tx, stop)), limit.ms > 0 ? limit.ms : undefined);
+      return await this.driver.transaction("read", (tx) => fn(aroundStatements(tx, refuseWhenStopped)), limit.ms > 0 ? limit.ms : undefined);
     } catch (e) {
       if (isCancelled(e)) throw timeout();
       throw e;
@@ -320,22 +327,6 @@ export class PostgresAdapter implements SqlAdapter {
   private open(): void {
     if (this.closed) throw new InvalidInputError([{ path: "", message: "the store is closed" }]);
   }
-}
-
-/** `tx` whose statements are refused once `stop()` gives an error (the time passed, the signal aborted). */
-function withDeadline(tx: SqlRunner, stop: () => Error | null): SqlRunner {
-  const check = () => {
-    const error = stop();
-    if (error) throw error;
-  };
-  return {
-    ...tx,
-    query: async (sql, params) => (check(), tx.query(sql, params)),
-    exec: async (sql) => (check(), tx.exec(sql)),
-    change: async (sql, params) => (check(), tx.change(sql, params)),
-    fill: async (name, columns, select, params) => (check(), tx.fill(name, columns, select, params)),
-    stage: async (name, width, rows) => (check(), tx.stage(name, width, rows)),
-  };
 }
 
 /** Rows per INSERT into a staging table (each column travels as one text[] parameter). */

@@ -104,6 +104,7 @@ export class WriteBack {
       kind: raw.kind,
       location: raw.location,
       storesNul: raw.storesNul,
+      maxSelectColumns: raw.maxSelectColumns,
       query: async (sql: string, params?: readonly Param[]) => {
         await this.drainForRead();
         return raw.query(sql, params);
