@@ -72,6 +72,18 @@ function build(e: PlanExpr, segments: Eval[]): Eval {
     }
     case "event":
       return event(e, segments);
+    case "dispatch": {
+      const table = new Map<string | number, Eval>();
+      for (const [value, condition] of e.table) table.set(value, build(condition, segments));
+      const { access, type } = e;
+      const from = pick(access.source);
+      return (c, E, ev, b) => {
+        const v = read(from(c, ev, b), access);
+        if (typeof v !== type) return false;
+        const condition = table.get(v as string | number);
+        return condition !== undefined && condition(c, E, ev, b);
+      };
+    }
   }
 }
 

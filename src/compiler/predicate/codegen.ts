@@ -40,6 +40,7 @@ export function generate(plan: Plan): GeneratedPredicate {
   );
   const events = plan.events.map((ev) => g.event(ev));
   const body = g.expr(plan.root);
+  const dispatches = g.dispatches;
   const source = [
     `"use strict";`,
     `const { T, D, CF, SF, EF, HA, HL, own, OP, NOEV, NOBAG, isArray } = H;`,
@@ -47,6 +48,7 @@ export function generate(plan: Plan): GeneratedPredicate {
     segments.length > 0 ? `const M = new Array(${segments.length});` : "",
     ...segments,
     ...events,
+    ...dispatches,
     `return function segqlPredicate(c, E) {`,
     plan.usesEvents ? `  if (!isArray(E)) E = NOEV;` : "",
     segments.length > 0 ? `  M.fill(undefined);` : "",
@@ -69,6 +71,8 @@ export function compileGenerated(plan: Plan): (contact: Record<string, unknown>,
 
 class Generator {
   readonly constants: unknown[] = [];
+  /** One function per dispatch node: the conditions of its table, selected by their index. */
+  readonly dispatches: string[] = [];
 
   /** Binds a constant to `kN` and returns that name. */
   konst(v: unknown): string {
@@ -98,7 +102,26 @@ class Generator {
         const code = this.guarded(e.access, e.test);
         return e.negated ? `!${code}` : code;
       }
+      case "dispatch":
+        return this.dispatch(e);
     }
+  }
+
+  /**
+   * A table lookup: the field's own value → its condition's index (a Map in `K`), then a `switch` over the
+   * conditions in a function of their own. Only at contact level, so the function needs `c` and `E` only.
+   */
+  dispatch(e: Extract<PlanExpr, { k: "dispatch" }>): string {
+    const id = this.dispatches.length;
+    this.dispatches.push(""); // its place, kept while the conditions (which may hold dispatches) are written
+    const index = new Map<string | number, number>();
+    const cases: string[] = [];
+    for (const [value, condition] of e.table) {
+      index.set(value, cases.length);
+      cases.push(`    case ${cases.length}: return ${this.expr(condition)};`);
+    }
+    this.dispatches[id] = [`function d${id}(c, E, i) {`, `  let v, t;`, `  switch (i) {`, ...cases, `  }`, `  return false;`, `}`].join("\n");
+    return `(t = ${this.read(e.access)}, typeof t === "${e.type}" && (t = ${this.konst(index)}.get(t)) !== undefined && d${id}(c, E, t))`;
   }
 
   /** `test(value)`, where the value is read from its object so that nothing from `Object.prototype` counts. */

@@ -2,13 +2,15 @@
  * Lowering: typed AST → a plan both predicate back ends (code generation and closures) execute. All the
  * semantics that do not depend on the contact are decided here, once: time values are resolved against
  * `now`, text needles folded, empty-string literals (which can never match, since "" is empty) dropped,
- * large `in` lists turned into Sets, and an `or` of equalities on one field merged into one `in` test. Each back end then only maps plan nodes to code or closures, so the
- * two cannot drift apart.
+ * large `in` lists turned into Sets, an `or` of equalities on one field merged into one `in` test, and a
+ * wide `or` of branches keyed on one field's value turned into a table (dispatch.ts). Each back end then
+ * only maps plan nodes to code or closures, so the two cannot drift apart.
  */
 import { MAX_DATE_MS, parseDate, parseTimestamp, resolveTime } from "../../checker/time.js";
 import { ceilDay, dayStart, floorDay, fromWallClock, UTC, type TimeZone } from "../../checker/zone.js";
 import type { Literal, PositiveTest, ResolvedField, TypedExpr, TypedMeasure, TypedQuery } from "../../checker/typed-ast.js";
 import type { FieldType, Schema } from "../../schema/schema.js";
+import { dispatchBranches } from "./dispatch.js";
 import { foldAscii, isPrototypeName } from "./runtime.js";
 
 /** Lists longer than this are tested with a `Set` rather than a chain of `===`. */
@@ -52,6 +54,8 @@ export type PlanExpr =
   | { k: "not"; operand: PlanExpr }
   | { k: "const"; value: boolean }
   | { k: "rule"; access: Access; test: PlanTest; negated: boolean }
+  /** The table's condition for the field's value, when the value is of `type` and in the table; else false (dispatch.ts). */
+  | { k: "dispatch"; access: Access; type: "string" | "number"; table: Map<string | number, PlanExpr> }
   | PlanEvent
   | { k: "segment"; id: number; name: string };
 
@@ -127,8 +131,10 @@ class Lowerer {
   expr(e: TypedExpr, scope: "contact" | "event"): PlanExpr {
     switch (e.kind) {
       case "and":
-      case "or":
-        return { k: e.kind, operands: mergeMembershipTests(e.kind, e.operands.map((o) => this.expr(o, scope))) };
+      case "or": {
+        const operands = mergeMembershipTests(e.kind, e.operands.map((o) => this.expr(o, scope)));
+        return { k: e.kind, operands: e.kind === "or" && scope === "contact" ? dispatchBranches(operands, equalityValues) : operands };
+      }
       case "not":
         return { k: "not", operand: this.expr(e.operand, scope) };
       case "rule": {
@@ -316,6 +322,11 @@ function membershipValues(t: PlanTest): (string | number)[] | null {
   return (type === "string" || type === "number") && values.every((v) => typeof v === type) ? (values as (string | number)[]) : null;
 }
 
+/** The values a positive equality or membership rule is true for (null for any other condition). */
+function equalityValues(e: PlanExpr): (string | number)[] | null {
+  return e.k === "rule" && !e.negated ? membershipValues(e.test) : null;
+}
+
 /** An `in` test on distinct values of one type (the form `in (…)` lowers to). */
 function membershipTest(all: (string | number)[]): PlanTest {
   const values = [...new Set(all)];
@@ -337,6 +348,7 @@ function usesProperties(ev: PlanEvent): boolean {
   const visit = (e: PlanExpr): void => {
     if (e.k === "rule" && e.access.source === "properties") found = true;
     else if (e.k === "and" || e.k === "or") e.operands.forEach(visit);
+    else if (e.k === "dispatch") e.table.forEach(visit);
     else if (e.k === "not") visit(e.operand);
   };
   if (ev.filter) visit(ev.filter);
