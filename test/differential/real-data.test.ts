@@ -44,6 +44,16 @@ interface RealDataset {
 
 /** The first 12 customers of the Telco CSV, in file order. */
 const FIRST_CUSTOMERS = ["7590-VHVEG", "5575-GNVDE", "3668-QPYBK", "7795-CFOCW", "9237-HQITU", "9305-CDSKC", "1452-KIOVK", "6713-OKOMC", "7892-POOKP", "6388-TABGU", "9763-GRSKD", "7469-LKBCI"];
+/** The first 12 customers' tenures in the CSV. */
+const FIRST_TENURES = [1, 34, 2, 45, 2, 8, 22, 10, 28, 62, 13, 16];
+/**
+ * A wide `or` keyed on customer_id (a table lookup in the predicate compiler): the first 6 customers with
+ * their own tenure (in), the next 6 with another (out), and 10 keys that are not in the data.
+ */
+const KEYED_OR = [
+  ...FIRST_CUSTOMERS.map((k, i) => `tenure = ${i < 6 ? FIRST_TENURES[i] : FIRST_TENURES[i]! + 1} and customer_id = ${JSON.stringify(k)}`),
+  ...Array.from({ length: 10 }, (_, i) => `tenure = ${i} and customer_id = "0000-NONE${i}"`),
+].join(" or ");
 const WIDE_OR = [...FIRST_CUSTOMERS, ...Array.from({ length: 30 }, (_, i) => `0000-NONE${i}`), ""].map((k) => `customer_id = ${JSON.stringify(k)}`).join(" or ");
 
 const TELCO: RealDataset = {
@@ -77,6 +87,7 @@ const TELCO: RealDataset = {
     // A wide `or` of equalities on one field (merged into one membership test by the predicate compiler):
     // the CSV's first 12 customers, 30 keys that are not in it, and "" (never equal: it is empty).
     { text: WIDE_OR, count: 12, includes: FIRST_CUSTOMERS },
+    { text: KEYED_OR, count: 6, includes: FIRST_CUSTOMERS.slice(0, 6), excludes: FIRST_CUSTOMERS.slice(6) },
     { text: `tenure != 1 and tenure != 2 and tenure not in (3, 4, 5) and tenure != 6 and ${WIDE_OR.replaceAll(" = ", " != ").replaceAll(" or ", " and ")}`, count: 5564, excludes: FIRST_CUSTOMERS }, // script: tenure 0 or over 6, not the first 12
   ],
 };
