@@ -162,6 +162,57 @@ export function isChunkLoadError(error: Error): boolean {
   return /Failed to fetch dynamically imported module|Importing a module script failed|error loading dynamically imported module|Unable to preload CSS/i.test(error.message);
 }
 
+/** The address of the page's code a chunk load error names (Chromium's and Firefox's messages do; Safari's does not). */
+function chunkUrlOf(error: Error): string | null {
+  return /(https?:\/\/\S+?\.js)\b/.exec(error.message)?.[1] ?? null;
+}
+
+/** Whether this tab holds a form the user has not saved (form-page.tsx keeps it as `segql-draft:…`). */
+function hasUnsavedDraft(): boolean {
+  for (let i = 0; i < window.sessionStorage.length; i++) if (window.sessionStorage.key(i)?.startsWith("segql-draft:")) return true;
+  return false;
+}
+
+/**
+ * Why a page's code did not download: the server is gone (the request fails), or it answers but no longer
+ * has that file — segql was updated while the tab was open, and the new build's files have other names.
+ * The two want different words: "is segql serve running?" sent people to check a server that was fine.
+ */
+function PageNotLoaded({ error }: { error: Error }) {
+  const [updated, setUpdated] = useState(false);
+  useEffect(() => {
+    const url = chunkUrlOf(error);
+    if (!url) return;
+    let live = true;
+    fetch(url, { cache: "no-store" }).then(
+      (r) => live && setUpdated(r.status === 404),
+      () => {},
+    );
+    return () => {
+      live = false;
+    };
+  }, [error]);
+  const draft = hasUnsavedDraft() ? " Your unsaved segment is kept in this tab: reloading brings it back." : "";
+  return (
+    <div role="alert" className="page" data-testid="page-not-loaded">
+      {updated ? (
+        <div className="problem">
+          <strong>This page could not be loaded: segql was updated since this tab was opened</strong>
+          <span>Reload to get the new version.{draft}</span>
+        </div>
+      ) : (
+        <div className="problem">
+          <strong>This page could not be loaded: the server did not answer</strong>
+          <span>Is segql serve still running? Reload once it is back.{draft}</span>
+        </div>
+      )}
+      <button type="button" onClick={() => window.location.reload()}>
+        Reload
+      </button>
+    </div>
+  );
+}
+
 /** Shows a page's crash (a bug) instead of a blank page, with a way back; a page that did not download says so. */
 class PageErrorBoundary extends Component<{ children: ReactNode }, { error: Error | null }> {
   override state = { error: null as Error | null };
@@ -173,24 +224,12 @@ class PageErrorBoundary extends Component<{ children: ReactNode }, { error: Erro
   }
   override render() {
     if (!this.state.error) return this.props.children;
-    if (isChunkLoadError(this.state.error)) {
-      return (
-        <div role="alert" className="page" data-testid="page-not-loaded">
-          <div className="problem">
-            <strong>This page could not be loaded: the server did not answer</strong>
-            <span>Is segql serve still running? Reload once it is back. Your unsaved segment is kept in this tab: reloading brings it back.</span>
-          </div>
-          <button type="button" onClick={() => window.location.reload()}>
-            Reload
-          </button>
-        </div>
-      );
-    }
+    if (isChunkLoadError(this.state.error)) return <PageNotLoaded error={this.state.error} />;
     return (
       <div role="alert" className="pane">
         <h2>Something broke (a bug in the app; please report it)</h2>
         <pre>{this.state.error.message}</pre>
-        <p className="muted small">Your unsaved segment is kept in this tab: reloading brings it back.</p>
+        {hasUnsavedDraft() && <p className="muted small">Your unsaved segment is kept in this tab: reloading brings it back.</p>}
         <button type="button" onClick={() => window.location.reload()}>
           Reload
         </button>

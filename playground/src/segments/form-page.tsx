@@ -569,7 +569,7 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
                 onCursor={noCursor}
                 label="Segment rules as text (segql)"
                 describedBy="text-help"
-                placeholder={'Type the rules, e.g. contract = "Two year" and tenure > 24 — or build them on the left'}
+                placeholder={'Type the rules, e.g. contract = "Two year" and tenure > 24 — or build them with + Rule'}
               />
               <p id="text-help" className="muted small help">
                 Ctrl-Space completes · errors are underlined (Ctrl-Shift-M lists them) · Esc then Tab leaves the editor

@@ -369,7 +369,7 @@ export function DeleteDialog({ segment, onClose, onDeleted }: { segment: Segment
               </li>
             ))}
           </ul>
-          <p className="small">Edit them first, or delete anyway: they then stop updating and say which segment they miss.</p>
+          <p className="small">{readers.length === 1 ? "Edit it first, or delete anyway: it then stops updating and says which segment it misses." : "Edit them first, or delete anyway: they then stop updating and say which segment they miss."}</p>
           <label className="check">
             <input type="checkbox" checked={force} onChange={(e) => setForce(e.target.checked)} data-testid="force-delete" /> Delete anyway
           </label>

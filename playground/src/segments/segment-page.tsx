@@ -216,7 +216,17 @@ export function SegmentPage({ id, route }: { id: number; route: Route }) {
       </dl>
       {s.problems.length > 0 && (
         <div className="problem" role="alert">
-          <strong>This segment stopped updating.</strong> {s.problems[0]!.message} — <a href={`#/segments/${s.id}/edit`}>edit it</a>.
+          <strong>This segment stopped updating.</strong>
+          {/* One line of text: the box lays out its children as rows, so the message, its link and its stop must be one child. */}
+          <span data-testid="segment-problem">
+            {s.problems[0]!.message} — <a href={`#/segments/${s.id}/edit`}>edit it</a>
+            {s.problems[0]!.code === "unknown-segment" ? (
+              <>
+                , or restore the segment it reads from <a href="#/segments/deleted">Recently deleted</a> if it was deleted
+              </>
+            ) : null}
+            .
+          </span>
         </div>
       )}
 

@@ -1,0 +1,123 @@
+/**
+ * What a fresh-eyes QA pass (a marketer's first day with the app) found in the segments web app, in real
+ * headless Chromium against `segql serve` (in-process, a temporary DuckDB database with the demo):
+ * - a segment whose rules read a deleted segment says so in one sentence, with the way back (edit it, or
+ *   restore the deleted one from Recently deleted); the box printed "edit it" and the full stop as lines
+ *   of their own;
+ * - a page whose code is gone from the server because segql was updated while the tab was open says so
+ *   (reload for the new version), not "the server did not answer" when it answers;
+ * - a segment or contact name in right-to-left script keeps the words around it in place ("Left <name>
+ *   5 min ago" was drawn "Left 5 <name> min ago": the number joined the Arabic name's run);
+ * - the wording that assumed a wide screen or several readers.
+ * No request leaves the server's origin.
+ */
+import { join } from "node:path";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { guardedContext, hasChromium, screenshotsDir, skipReason } from "./harness.js";
+import { cleanShot, closeSegmentsSession, openSegmentsSession, type SegmentsServer, type SegmentsSession } from "./segments-harness.js";
+
+describe.skipIf(!hasChromium)(`segments web app: what a fresh-eyes QA pass found (Chromium) ${hasChromium ? "" : skipReason}`, () => {
+  let session: SegmentsSession;
+  let server: SegmentsServer;
+  let page: Page;
+
+  beforeAll(async () => {
+    session = await openSegmentsSession();
+    ({ server, page } = session);
+  });
+
+  afterAll(() => closeSegmentsSession(session));
+
+  const segmentNamed = async (name: string) => (await server.store.listSegments({ search: name, limit: 1000 })).items.find((s) => s.name === name)!;
+
+  it("says in one sentence that a segment stopped updating because a segment it reads was deleted, with the way back", async () => {
+    const reader = await segmentNamed("VIPs and big spenders");
+    const read = await segmentNamed("Big UK spenders");
+    await server.store.deleteSegment(read.id, { force: true });
+    try {
+      await page.goto(`${server.url}#/segments/${reader.id}`);
+      const box = page.getByTestId("segment-problem");
+      await box.waitFor();
+      expect(await box.innerText()).toBe('unknown segment "Big UK spenders" — edit it, or restore the segment it reads from Recently deleted if it was deleted.');
+      // The link and the message are one line of text, not rows of a column.
+      expect(await box.evaluate((e) => e.getClientRects().length)).toBeLessThanOrEqual(2);
+      await cleanShot(page, "segments-stopped-updating");
+      await box.getByRole("link", { name: "Recently deleted" }).click();
+      await page.getByRole("button", { name: "Restore Big UK spenders" }).or(page.getByRole("row", { name: /Big UK spenders/ }).getByRole("button", { name: "Restore" })).first().waitFor();
+    } finally {
+      await server.store.restoreSegment(read.id);
+    }
+  });
+
+  it("says segql was updated when a page's code is no longer on a server that answers, and Reload brings the page", async () => {
+    // A tab opened before an update: the new build's files have other names, so the old ones are 404s.
+    const tab = await session.context.newPage();
+    try {
+      await tab.goto(`${server.url}#/segments`);
+      await tab.getByTestId("segments-table").waitFor({ timeout: 30_000 });
+      const gone = /\/assets\/contacts-page-[^/]*\.js$/;
+      await tab.route(gone, (r) => r.fulfill({ status: 404, contentType: "text/plain", body: "404 Not Found" }));
+      await tab.getByRole("link", { name: "Contacts", exact: true }).click();
+      const note = tab.getByTestId("page-not-loaded");
+      await expect.poll(() => note.textContent()).toMatch(/^This page could not be loaded: segql was updated since this tab was openedReload to get the new version\.Reload$/);
+      expect(await tab.getByText(/did not answer|still running/).count()).toBe(0);
+      await cleanShot(tab, "segments-page-updated");
+      await tab.unroute(gone);
+      await tab.getByRole("button", { name: "Reload" }).click();
+      await tab.getByTestId("contacts-table").or(tab.getByRole("heading", { name: "Contacts" })).first().waitFor({ timeout: 30_000 });
+      expect(await tab.getByTestId("page-not-loaded").count()).toBe(0);
+    } finally {
+      await tab.close();
+    }
+  });
+
+  it("keeps the words after a right-to-left segment name after it (Left <name> 5 min ago)", async () => {
+    const arabic = "عملاء مخلصون";
+    const key = "7590-VHVEG";
+    const segment = await server.store.createSegment({ name: arabic, kind: "dynamic", expression: `customer_id = "${key}"` });
+    // Five minutes on, the history says "5 min ago": a number right after the name, where the bidi
+    // algorithm pulled it into the Arabic run.
+    const { context } = await guardedContext(session.browser, server.url);
+    try {
+      await context.clock.setFixedTime(Date.now() + 5 * 60_000 + 30_000);
+      const tab = await context.newPage();
+      await tab.goto(`${server.url}#/contacts/${key}`);
+      const entry = tab.getByTestId("contact-history").getByRole("listitem").filter({ hasText: arabic });
+      await entry.waitFor({ timeout: 30_000 });
+      expect(await entry.innerText()).toMatch(new RegExp(`^Entered ${arabic} 5 min ago$`));
+      const drawn = await entry.evaluate((li) => {
+        const link = li.querySelector("a")!.getBoundingClientRect();
+        const text = li.querySelector("time")!.firstChild!;
+        const digit = document.createRange();
+        digit.setStart(text, 0);
+        digit.setEnd(text, 1);
+        return { linkRight: link.right, digitLeft: digit.getBoundingClientRect().left };
+      });
+      expect(drawn.digitLeft).toBeGreaterThanOrEqual(drawn.linkRight);
+      await entry.locator("xpath=ancestor::section[1]").screenshot({ path: join(screenshotsDir, "segments-contact-history-rtl.png") });
+    } finally {
+      await context.close();
+      await server.store.deleteSegment(segment.id);
+    }
+  });
+
+  it("says what a reader does in the number it has, and where the builder is on a phone", async () => {
+    const read = await segmentNamed("Big UK spenders");
+    await page.goto(`${server.url}#/segments`);
+    await page.getByTestId("segments-table").waitFor({ timeout: 30_000 });
+    await page.getByRole("row", { name: /Big UK spenders/ }).getByRole("button", { name: /^Delete/ }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByText("Another segment reads this one").waitFor();
+    expect(await dialog.innerText()).toContain("Edit it first, or delete anyway: it then stops updating and says which segment it misses.");
+    await dialog.getByRole("button", { name: "Cancel" }).click();
+    expect((await server.store.getSegment(read.id)).name).toBe("Big UK spenders");
+
+    // The builder is above the text on a phone, beside it on a wide screen: the hint names it instead.
+    await page.goto(`${server.url}#/segments/new`);
+    await page.evaluate(() => window.sessionStorage.clear());
+    await page.reload();
+    await page.getByTestId("segment-name").waitFor();
+    expect(await page.locator(".cm-placeholder").innerText()).not.toMatch(/on the left/);
+  });
+});
