@@ -508,7 +508,9 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const { result: diagnostics, at: doc } = await ask(requested, "diagnostics", [requested.uri], token);
     const actions: CodeAction[] = [];
     for (const d of diagnostics) {
-      if (!d.fix || d.to < from || d.from > to) continue;
+      // As the service's `fixTouches`: on the diagnostic, or on what its fix edits (a misspelt keyword
+      // noticed on the token after it). Not imported: the service runs in the analysis worker.
+      if (!d.fix || ((d.to < from || d.from > to) && !d.fix.edits.some((e) => e.from <= to && from <= e.to))) continue;
       actions.push({
         title: d.fix.title,
         kind: CodeActionKind.QuickFix,

@@ -10,6 +10,7 @@ import type { IRecognitionException, IToken, TokenType } from "chevrotain";
 import { clip, error, LineIndex, type Diagnostic, type Span } from "../diagnostics.js";
 import type { SegqlDocument } from "./ast.js";
 import { LIMITS, offsetPastBytes, resolveLimits, utf8Length, type LimitOptions, type Limits } from "./limits.js";
+import { withKeywordFixes, type MissingKeyword } from "./keyword-fixes.js";
 import { lex } from "./lexer.js";
 import { parseTokens } from "./parser.js";
 import * as T from "./vocabulary.js";
@@ -39,6 +40,11 @@ export interface ParseResult {
  * diagnostic, and error recovery still yields a partial document.
  */
 export function parse(text: string, options: ParseOptions = {}): ParseResult {
+  return parseText(text, options, true);
+}
+
+/** `parse`; `keywordFixes`: seek fixes for misspelt keywords (false when trying such a fix). */
+function parseText(text: string, options: ParseOptions, keywordFixes: boolean): ParseResult {
   const limits = resolveLimits(options.limits);
   const past = offsetPastBytes(text, limits.maxInputBytes);
   if (past >= 0) return refuseTooLarge(text, past, limits.maxInputBytes);
@@ -62,13 +68,18 @@ export function parse(text: string, options: ParseOptions = {}): ParseResult {
   // Parsing stops well after the errors reported (they cost time, and later ones are mostly echoes).
   const parsed = parseTokens(tokens, lexed.comments, endSpan, cap * 10);
   // Described in order, at most cap + 1 of them: describing one scans the tokens.
+  const missing = new Map<Diagnostic, MissingKeyword>();
   if (parsed.errors.length > 0) {
-    for (const d of describeParseErrors(parsed.errors, tokens, lines, lexed.errors.map((e) => e.offset), cap + 1)) diagnostics.push(d);
+    for (const d of describeParseErrors(parsed.errors, tokens, lines, lexed.errors.map((e) => e.offset), cap + 1, missing)) diagnostics.push(d);
   }
   for (const d of parsed.diagnostics) diagnostics.push(d);
   if (diagnostics.length === 0) return { document: parsed.document, diagnostics, tokens };
   diagnostics.sort((a, b) => a.span.start - b.span.start);
-  return { document: parsed.document, diagnostics: capErrors(dedupe(diagnostics), cap), tokens };
+  const described = capErrors(dedupe(diagnostics), cap);
+  if (!keywordFixes) return { document: parsed.document, diagnostics: described, tokens };
+  const reparse = (edited: string) => parseText(edited, options, false).diagnostics;
+  const fixed = withKeywordFixes(text, tokens, described, missing, reparse, (start, end) => lines.span(start, end));
+  return { document: parsed.document, diagnostics: fixed, tokens };
 }
 
 /**
@@ -148,7 +159,8 @@ function shownCharacter(ch: string): string {
 }
 
 function hintForCharacter(ch: string): string {
-  if (ch === "&" || ch === "|") return ": write 'and' or 'or'";
+  if (ch === "&") return ": write 'and'";
+  if (ch === "|") return ": write 'or'";
   if (ch === "!") return ": write 'not', or '!=' for not equal";
   if (ch === "`") return ": a name in backticks must end with a backtick on the same line";
   return "";
@@ -255,7 +267,7 @@ function dedupe(diagnostics: Diagnostic[]): Diagnostic[] {
  * A parse error right after an unexpected character is its consequence (the character was dropped), so
  * only the character is reported.
  */
-function describeParseErrors(errors: IRecognitionException[], tokens: IToken[], lines: LazyLineIndex, lexErrorOffsets: number[], max: number): Diagnostic[] {
+function describeParseErrors(errors: IRecognitionException[], tokens: IToken[], lines: LazyLineIndex, lexErrorOffsets: number[], max: number, missing: Map<Diagnostic, MissingKeyword>): Diagnostic[] {
   const out: Diagnostic[] = [];
   let lastStart = -1;
   for (const e of errors) {
@@ -263,6 +275,8 @@ function describeParseErrors(errors: IRecognitionException[], tokens: IToken[], 
     if (lexErrorOffsets.length > 0 && followsLexError(e, tokens, lexErrorOffsets)) continue;
     const d = describe(e, tokens, lines);
     if (d === null) continue;
+    const keyword = missingKeyword(e, tokens);
+    if (keyword) missing.set(d, keyword);
     // Recovery can report one problem several times at the same place; keep the first.
     if (d.span.start === lastStart) continue;
     lastStart = d.span.start;
@@ -417,6 +431,20 @@ function describe(e: IRecognitionException, tokens: IToken[], lines: LazyLineInd
         ? error("unexpected-token", span, `unexpected ${show(token)}${afterPrev}`)
         : error("unexpected-token", span, `the condition ends too early${afterPrev}`);
   }
+}
+
+/**
+ * A keyword the grammar needs where the error is and that is often left out: `times` after a count
+ * (`at least 3`), `as` before a declaration's condition. Trying it is for `withKeywordFixes`.
+ */
+function missingKeyword(e: IRecognitionException, tokens: IToken[]): MissingKeyword | null {
+  if (e.name !== "MismatchedTokenException") return null;
+  const expected = expectedTokenType(e);
+  if (expected !== T.Times && expected !== T.As) return null;
+  const previous = (e as unknown as { previousToken?: IToken }).previousToken ?? tokenBefore(tokens, e.token);
+  if (!isReal(previous)) return null;
+  const keyword = expected === T.As ? "as" : previous.tokenType === T.NumberLiteral && Number(previous.image) === 1 ? "time" : "times";
+  return { at: previous.endOffset! + 1, keyword };
 }
 
 function describeExpected(t: TokenType): string {

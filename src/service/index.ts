@@ -349,10 +349,10 @@ export class LanguageService {
     return doc.checked;
   }
 
-  /** Fixes offered for the diagnostics overlapping `[from, to]`. */
+  /** Fixes offered for the diagnostics overlapping `[from, to]` (see `fixTouches`). */
   codeActions(uri: string, from: number, to: number): CodeAction[] {
     return this.diagnostics(uri)
-      .filter((d) => d.fix && d.from <= to && from <= d.to)
+      .filter((d) => fixTouches(d, from, to))
       .map((d) => d.fix!);
   }
 
@@ -673,6 +673,17 @@ function sizeOf(bytes: number): string {
 }
 
 /** The last path segment of a URI or path, for "defined in …". */
+/**
+ * Whether a diagnostic has a fix to offer for `[from, to]`: the range touches the diagnostic or what its fix
+ * edits. A misspelt keyword is often noticed on the token after it (`nto is_verified` fails at
+ * `is_verified`): its fix is offered with the cursor on the word it replaces too.
+ */
+export function fixTouches(d: ServiceDiagnostic, from: number, to: number): boolean {
+  if (!d.fix) return false;
+  if (d.from <= to && from <= d.to) return true;
+  return d.fix.edits.some((e) => e.from <= to && from <= e.to);
+}
+
 /**
  * A segment name this document declares that a document of the project before it (by URI, so every
  * document agrees which is later) declares too: an error on this document's first declaration of it,

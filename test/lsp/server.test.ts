@@ -198,6 +198,19 @@ describe("segql lsp --stdio", () => {
     expect(actions?.map((a) => ("title" in a ? a.title : ""))).toEqual(['use "Trial"']);
   });
 
+  it("offers the keyword meant for a misspelt one, with the cursor on the word the parser read past", async () => {
+    const uri = uriOf(join(dir, "segments", "typo.segql"));
+    const text = 'segment "T" as nto is_verified\n';
+    expect(await open(uri, text)).toContain("0:19 expected-operator expected an operator or 'and'/'or' after 'nto', found 'is_verified'; did you mean 'not' for 'nto'?");
+    const actions = await client.connection.sendRequest(CodeActionRequest.type, {
+      textDocument: { uri }, range: { start: { line: 0, character: 16 }, end: { line: 0, character: 16 } }, context: { diagnostics: [] },
+    });
+    expect(actions?.map((a) => ("title" in a ? a.title : ""))).toEqual(["replace with 'not'"]);
+    const edit = actions![0]! as { edit?: { changes?: Record<string, TextEdit[]> } };
+    expect(applyEdits(text, edit.edit!.changes![uri]!)).toBe('segment "T" as not is_verified\n');
+    await client.connection.sendNotification(DidCloseTextDocumentNotification.type, { textDocument: { uri } });
+  });
+
   it("answers malformed requests with errors and unknown methods with MethodNotFound, and keeps serving", async () => {
     await expect(client.connection.sendRequest("textDocument/hover", { textDocument: { uri: MAIN } })).rejects.toMatchObject({ code: -32602 });
     await expect(client.connection.sendRequest("textDocument/completion", null)).rejects.toMatchObject({ code: -32602 });

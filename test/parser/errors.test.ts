@@ -38,8 +38,8 @@ const errors: [string, string[]][] = [
   ["a = 1 and b = 2)", ["1:16 unexpected ')' without a matching '('"]],
   ["()", [`1:2 ${CONDITION} after '(', found ')'`]],
   // unexpected characters
-  ["a = 1 & b = 2", ["1:7 unexpected character '&': write 'and' or 'or'"]],
-  ["a = 1 | b", ["1:7 unexpected character '|': write 'and' or 'or'"]],
+  ["a = 1 & b = 2", ["1:7 unexpected character '&': write 'and'"]],
+  ["a = 1 | b", ["1:7 unexpected character '|': write 'or'"]],
   ["a ! b", ["1:3 unexpected character '!': write 'not', or '!=' for not equal"]],
   ["a = 1 # c", ["1:7 unexpected character '#'"]],
   ["a = `abc", ["1:5 unexpected character '`': a name in backticks must end with a backtick on the same line"]],
