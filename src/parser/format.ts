@@ -50,12 +50,16 @@
  *   the rule, to be broken;
  * - inside an anchor otherwise (for example between `in` and the first value) or before it: printed on its
  *   own line before the line where the anchor starts;
+ * - at the end of the line of a declaration's name (or `as`), title or description, before its condition:
+ *   kept at the end of that part's line (after the name, the `segment "…" as` line, and the condition
+ *   starts on the next);
  * - before, between or after segment declarations (and after the last rule of one): kept there, with one
  *   blank line kept where the text had one or more.
  * A comment before the first rule of a group is printed before the line that opens the group (`(`,
  * `where`, `and …`). A comment anywhere but before the first rule or after the last rule of a group forces
  * that group to be broken over lines.
  */
+import type { Span } from "../diagnostics.js";
 import type * as A from "./ast.js";
 import { forEachExpr } from "./ast.js";
 import { LIMITS } from "./limits.js";
@@ -317,6 +321,11 @@ class CommentPlan {
   readonly beforeDeclaration = new Map<number, A.Comment[]>();
   /** Comments after the last declaration (or after the bare expression). */
   readonly atEnd: A.Comment[] = [];
+  /**
+   * A comment at the end of a declaration's head line, by declaration: after its name (and `as`, when on
+   * that line), its title or its description. Printed at the end of that part's line.
+   */
+  readonly afterHead = new Map<number, Partial<Record<HeadPart, string>>>();
 
   constructor(document: A.SegqlDocument) {
     const comments = [...document.comments].sort((a, b) => a.span.start - b.span.start);
@@ -348,6 +357,14 @@ class CommentPlan {
       // (c) before the next anchor of the same declaration; else before the next declaration, or at the end.
       const d = declSpans.findIndex((s) => s.start <= c.span.start && c.span.start < s.end);
       const following = anchors[next];
+      // Before the condition, on the line of a part of the declaration's head: at the end of that part's line.
+      const part = d >= 0 ? headPartOnLine(document.segments[d]!, c) : null;
+      if (part) {
+        const parts = this.afterHead.get(d) ?? {};
+        parts[part] = c.text.trimEnd();
+        this.afterHead.set(d, parts);
+        continue;
+      }
       if (d >= 0 && following && following.declaration === d) {
         this.attach(following.node).lead.push(c.text.trimEnd());
         continue;
@@ -383,6 +400,21 @@ class CommentPlan {
     }
     return a;
   }
+}
+
+/** The parts of a declaration's head a comment may follow on their line. */
+type HeadPart = "name" | "title" | "description";
+
+/**
+ * The part of `d`'s head that `c` follows on its line (the last one there: a description after a title on
+ * one line takes it), or null. A line holds one comment, so a part gets at most one.
+ */
+function headPartOnLine(d: A.SegmentDeclaration, c: A.Comment): HeadPart | null {
+  const on = (span: Span | null | undefined) => span !== null && span !== undefined && span.line === c.span.line && span.end <= c.span.start;
+  if (on(d.description?.span)) return "description";
+  if (on(d.title?.span)) return "title";
+  if (on(d.nameSpan)) return "name";
+  return null;
 }
 
 function collectAnchors(root: A.Expr, declaration: number, out: Anchor[]): void {
@@ -496,7 +528,7 @@ class Printer {
       doc.segments.forEach((d, i) => {
         if (i > 0) out.push({ indent: 0, text: "" });
         commentBlock(plan.beforeDeclaration.get(i) ?? [], d.span.line);
-        append(out, this.declaration(d));
+        append(out, this.declaration(d, plan.afterHead.get(i) ?? NO_HEAD_COMMENTS));
       });
       if (plan.atEnd.length > 0) {
         out.push({ indent: 0, text: "" });
@@ -507,23 +539,25 @@ class Printer {
     return text === "" ? "" : `${text}\n`;
   }
 
-  private declaration(d: A.SegmentDeclaration): Line[] {
+  private declaration(d: A.SegmentDeclaration, after: Partial<Record<HeadPart, string>>): Line[] {
     const head = `segment ${quoteString(d.name ?? "")}`;
     const expr = d.expr;
     if (!expr) throw new Error("cannot format a document with syntax errors (a segment has no condition)");
     this.useGroupingParens(expr);
     const out: Line[] = [];
     const extra: string[] = [];
-    if (d.title) extra.push(`title ${quoteString(d.title.value)}`);
-    if (d.description) extra.push(`description ${quoteString(d.description.value)}`);
+    const ending = (part: HeadPart) => (after[part] !== undefined ? ` ${after[part]}` : "");
+    if (d.title) extra.push(`title ${quoteString(d.title.value)}${ending("title")}`);
+    if (d.description) extra.push(`description ${quoteString(d.description.value)}${ending("description")}`);
     if (extra.length === 0) {
-      const flat = this.flat(expr, false);
+      // A comment after the name (`segment "A" as -- why`) ends the line: the condition goes below.
+      const flat = after.name === undefined ? this.flat(expr, false) : null;
       if (flat && this.fits(0, `${head} as `, flat)) return [...commentLines(flat.lead, 0), { indent: 0, text: `${head} as ${flat.text}${trailText(flat)}` }];
-      out.push({ indent: 0, text: `${head} as` });
+      out.push({ indent: 0, text: `${head} as${ending("name")}` });
       append(out, this.render(expr, 2, "", false));
       return out;
     }
-    out.push({ indent: 0, text: head });
+    out.push({ indent: 0, text: `${head}${ending("name")}` });
     for (const e of extra) out.push({ indent: 2, text: e });
     const flat = this.flat(expr, false);
     if (flat && this.fits(0, "as ", flat)) {
@@ -823,6 +857,9 @@ function hoistLeadingComments(lines: Line[], indent: number): Line[] {
 function append(out: Line[], lines: Line[]): void {
   for (const l of lines) out.push(l);
 }
+
+/** A declaration without comments on its head's lines. */
+const NO_HEAD_COMMENTS: Partial<Record<HeadPart, string>> = {};
 
 function commentLines(comments: string[], indent: number): Line[] {
   return comments.map((text) => ({ indent, text, comment: true }));

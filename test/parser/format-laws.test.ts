@@ -128,7 +128,60 @@ describe("comments survive formatting", () => {
       { numRuns: RUNS },
     );
   });
+
+  it("a comment ending the line of a rule or of a declaration's name, title or description stays on that line", () => {
+    fc.assert(
+      fc.property(documentArb, fc.array(fc.nat(), { minLength: 1, maxLength: 6 }), fc.constantFrom(80, 40, 20), (doc, picks, width) => {
+        const { text, parsed, formatted, again } = formatWithComments(doc, picks, width);
+        const before = trailingPlaces(parsed, text);
+        const after = trailingPlaces(again, formatted);
+        for (const [comment, place] of before) expect(after.get(comment), `${comment} in:\n${text}\n→\n${formatted}`).toBe(place);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("examples: after a declaration's name, title and description, and after 'as'", () => {
+    const cases: [string, string][] = [
+      ['segment "A" -- the A\n  title "x" -- t\n  description "d" -- d\nas tenure > 1\n', 'segment "A" -- the A\n  title "x" -- t\n  description "d" -- d\nas tenure > 1\n'],
+      ['segment "A" as -- why\n  tenure > 1\n', 'segment "A" as -- why\n  tenure > 1\n'],
+      ['segment "A" -- why\nas tenure > 1 and status = "x"\n', 'segment "A" as -- why\n  tenure > 1 and status = "x"\n'],
+    ];
+    for (const [input, output] of cases) {
+      expect(format(reparse(input))).toBe(output);
+      expect(format(reparse(output))).toBe(output);
+    }
+  });
 });
+
+/**
+ * The comments of `doc` (parsed from `text`) that end the line on which a rule or a part of a declaration's
+ * head (name, title, description) ends, right after it (the last such on the line), by what they follow:
+ * `rule 3` (the fourth rule, segment reference or event head, in text order), `name 0`, `title 1`.
+ */
+function trailingPlaces(doc: A.SegqlDocument, text: string): Map<string, string> {
+  const ends: { end: number; place: string }[] = [];
+  const anchors: A.Expr[] = [];
+  doc.segments.forEach((d, k) => {
+    if (d.nameSpan && !doc.bare) ends.push({ end: d.nameSpan.end, place: `name ${k}` });
+    if (d.title) ends.push({ end: d.title.span.end, place: `title ${k}` });
+    if (d.description) ends.push({ end: d.description.span.end, place: `description ${k}` });
+    if (d.expr) forEachExpr(d.expr, (e) => {
+      if (e.kind === "rule" || e.kind === "segmentRef") anchors.push(e);
+    });
+  });
+  anchors.sort((a, b) => a.span.start - b.span.start);
+  anchors.forEach((a, i) => ends.push({ end: a.span.end, place: `rule ${i}` }));
+  const places = new Map<string, string>();
+  for (const c of doc.comments) {
+    const lineStart = text.lastIndexOf("\n", c.span.start - 1) + 1;
+    // What ends last before the comment on its line, with only blanks and ')' between (or a name's 'as').
+    let best: { end: number; place: string } | null = null;
+    for (const e of ends) if (e.end >= lineStart && e.end <= c.span.start && (!best || e.end > best.end)) best = e;
+    if (best && /^[\s)]*(?:as\s*)?$/i.test(text.slice(best.end, c.span.start))) places.set(c.text.trimEnd(), best.place);
+  }
+  return places;
+}
 
 // ---- long value lists ----------------------------------------------------------------------------
 
