@@ -35,10 +35,21 @@ export function numberAsText(n: number): string {
 }
 
 /**
+ * A timestamp written with more than 3 digits after the seconds (PostgreSQL's and BigQuery's exports give 6:
+ * `2024-01-01 10:00:00.123456+00`): the text up to the millisecond, the digits past it, and the rest.
+ */
+const PAST_MILLISECONDS = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3})(\d+)(.*)$/;
+
+/**
  * Converts `raw` to the field's type. `fromText` is true for CSV cells, which are always strings (so a
  * list is a JSON array or `;`-separated text, and a blank cell is empty). Returns null for an empty value.
+ *
+ * Timestamps keep milliseconds. Digits past them that are all zeros (`10:00:00.123000`) lose nothing and are
+ * read. Others are refused, unless the caller passes `cutPastMilliseconds`: then the time is cut to the
+ * millisecond (never rounded up into the next second or day) and the callback is given the instant kept,
+ * so the caller can say how many values lost their microseconds (an import's report).
  */
-export function convertValue(raw: unknown, def: FieldDef, fromText: boolean): unknown {
+export function convertValue(raw: unknown, def: FieldDef, fromText: boolean, cutPastMilliseconds?: (ms: number) => void): unknown {
   if (raw === null || raw === undefined) return null;
   if (fromText && typeof raw === "string" && def.type !== "string" && raw.trim() === "") return null;
   if (fromText && raw === "") return null;
@@ -94,9 +105,16 @@ export function convertValue(raw: unknown, def: FieldDef, fromText: boolean): un
       if (raw instanceof Date && !Number.isNaN(raw.getTime())) return raw;
       if (typeof raw === "number" && Number.isFinite(raw)) return new Date(raw); // epoch milliseconds
       if (typeof raw === "string") {
-        const text = isoText(raw.trim());
+        let text = isoText(raw.trim());
+        const past = PAST_MILLISECONDS.exec(text);
+        if (past && (/^0+$/.test(past[2]!) || cutPastMilliseconds)) {
+          text = past[1]! + past[3]!;
+        }
         const t = parseTimestamp(text);
-        if ("ms" in t) return new Date(t.ms);
+        if ("ms" in t) {
+          if (past && !/^0+$/.test(past[2]!)) cutPastMilliseconds?.(t.ms);
+          return new Date(t.ms);
+        }
         const d = parseDate(text);
         if (d !== null) return new Date(d);
         throw new ValueError(`expected a timestamp such as 2024-01-31T10:00:00Z, found ${describe(raw)}${/^\d{4}-\d{2}-\d{2}T/.test(text) ? ` (${t.reason})` : dayFirstOrMonthFirst(raw)}`);

@@ -311,15 +311,27 @@ const RefreshResultSchema = z
 /** What a refresh did, per segment. */
 export const RefreshResultsSchema = z.object({ results: z.array(RefreshResultSchema) }).openapi("RefreshResults");
 
+/** A problem of an imported row (or a remark on one), by file, line and field. */
+const ImportProblemSchema = z.object({ path: z.string(), message: z.string(), file: z.string().optional(), line: z.number().int().optional(), field: z.string().optional() });
+
 /** What an import did: rows read, written, the first bad rows by line and field, and the refresh it triggered. */
+
 export const ImportReportSchema = z
   .object({
     file: z.string(),
     rows: z.number().int(),
-    inserted: z.number().int(),
-    updated: z.number().int(),
-    bad: z.array(z.object({ path: z.string(), message: z.string(), file: z.string().optional(), line: z.number().int().optional(), field: z.string().optional() })),
-    badCount: z.number().int(),
+    inserted: z.number().int().openapi({ description: "Contacts: new contacts. Events: events appended (without duplicates left out by `skipDuplicates`)." }),
+    updated: z.number().int().openapi({ description: "Contacts whose stored values the import changed." }),
+    unchanged: z.number().int().openapi({ description: "Contacts that already held every value the file gives them (nothing changed). Events: 0." }),
+    duplicates: z.number().int().openapi({
+      description: "Events equal to one stored before the import (same contact, name, time, properties and own columns): appended, or left out with `skipDuplicates`. Contacts: 0.",
+    }),
+    truncatedTimes: z.number().int().openapi({
+      description: "Timestamps written with digits past the millisecond (`10:00:00.123456`, as PostgreSQL and BigQuery export them), stored cut to the millisecond: segql keeps milliseconds. Digits that are all zeros are not counted.",
+    }),
+    firstTruncatedTime: orNull(ImportProblemSchema).openapi({ description: "The first of them: file, line, field, and its value as given in `message`." }),
+    bad: z.array(ImportProblemSchema).openapi({ description: "The problems of the bad rows (the first 100), by file, line and field." }),
+    badCount: z.number().int().openapi({ description: "Bad rows: a row with three bad values counts once." }),
     refreshed: z.array(RefreshResultSchema),
   })
   .openapi("ImportReport");

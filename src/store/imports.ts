@@ -8,17 +8,24 @@
  * CSV and JSON readers are faster but cannot say on which line a value was wrong.)
  *
  * By default one bad row aborts the import and nothing changes (`InvalidInputError` with the first 100
- * bad rows and the total); with `skipBad` the good rows are imported and the bad ones reported.
+ * problems and their total); with `skipBad` the good rows are imported and the bad ones reported
+ * (`badCount` counts rows: a row with three bad values is one bad row).
+ *
+ * What a re-import of the same file does, said in the report: contacts equal to what is stored are
+ * `unchanged` (not `updated`); events are appended, and those equal to a stored event (before the import)
+ * are counted as `duplicates`, and left out with `skipDuplicates`. Timestamps with digits past the
+ * millisecond (PostgreSQL's and BigQuery's microseconds) are cut to the millisecond and counted
+ * (`truncatedTimes`, the first named), not refused: segql keeps milliseconds.
  */
 import { createReadStream, statSync } from "node:fs";
 import { createGunzip } from "node:zlib";
 import { extname } from "node:path";
 import { DataError, readCsv, readJsonArray, readJsonLines } from "../data/readers.js";
-import { num, type SqlRunner } from "./adapter.js";
+import { num, quoteIdent, type SqlRunner } from "./adapter.js";
 import type { Ctx } from "./context.js";
 import { CancelledError, InvalidInputError, type InputProblem } from "./errors.js";
 import type { ImportOptions, ImportRecord, ImportReport, RefreshResult } from "./types.js";
-import { encodeContacts, encodeEvents, existingKeys, insertEvents, upsertContacts } from "./writes.js";
+import { encodeContacts, encodeEvents, existingKeys, insertEvents, unchangedContacts, upsertContacts } from "./writes.js";
 
 /** Records per write batch. */
 const BATCH = 5000;
@@ -70,14 +77,22 @@ export async function importFile(ctx: Ctx, what: "contacts" | "events", file: st
   const startedAt = ctx.clock();
   const total = options.onProgress ? await countRecords(file, format) : null;
   const bad: InputProblem[] = [];
+  let problemCount = 0;
+  // Rows (by line; 0 for the whole file) with at least one problem.
+  const badLines = new Set<number>();
   let badCount = 0;
   const addBad = (p: InputProblem) => {
-    badCount++;
+    problemCount++;
+    badLines.add(p.line ?? 0);
+    badCount = badLines.size;
     if (bad.length < MAX_REPORTED) bad.push(p);
   };
   let rows = 0;
   let inserted = 0;
   let updated = 0;
+  let unchanged = 0;
+  let duplicates = 0;
+  const truncated: { count: number; first: InputProblem | null } = { count: 0, first: null };
   const history = (state: ImportRecord["state"]): ImportRow => ({
     kind: what,
     file: label,
@@ -106,10 +121,14 @@ export async function importFile(ctx: Ctx, what: "contacts" | "events", file: st
         batch = [];
         // Once a row is bad (without skipBad) the import will be rolled back: only check the rest.
         const mayWrite = () => badCount === 0 || options.skipBad === true;
-        const counts = what === "contacts" ? await contactBatch(ctx, tx, label, records, addBad, mayWrite) : await eventBatch(ctx, tx, label, records, addBad, mayWrite);
+        const counts = what === "contacts" ? await contactBatch(ctx, tx, label, records, addBad, mayWrite, truncated) : await eventBatch(ctx, tx, label, records, addBad, mayWrite, truncated);
         inserted += counts.inserted;
         updated += counts.updated;
+        unchanged += counts.unchanged;
       };
+      // Events go to a pending table first, so that each is compared with the events stored before the import
+      // (not with the file's own rows of earlier batches: two equal events of one file are both kept).
+      if (what === "events") await startPendingEvents(ctx, tx);
       try {
         for await (const rec of records(ctx, file, label, format, what, addBad)) {
           // Checked per row as well as per batch: a file of bad rows writes no batch.
@@ -133,13 +152,14 @@ export async function importFile(ctx: Ctx, what: "contacts" | "events", file: st
       await flush();
       options.onProgress?.(rows, total ?? rows);
       if (badCount > 0 && options.skipBad !== true) throw new AbortImport();
+      if (what === "events") ({ inserted, duplicates } = await finishPendingEvents(ctx, tx, options.skipDuplicates === true));
       // The last moment a cancel rolls the rows back.
       cancelled();
       // In the same transaction as the rows: the history says `done` exactly when they are committed.
       await endImport(tx, id, history("done"));
     });
   } catch (e) {
-    const failure = e instanceof AbortImport ? new InvalidInputError(byLine(bad), badCount) : e;
+    const failure = e instanceof AbortImport ? new InvalidInputError(byLine(bad), problemCount) : e;
     // Nothing was written; the history keeps what went wrong (an internal error: only that it stopped).
     // A failure to record it must not hide why the import failed, so it is let go then (the row stays
     // `running` until the next open marks it `interrupted`).
@@ -152,7 +172,7 @@ export async function importFile(ctx: Ctx, what: "contacts" | "events", file: st
   const entered = refreshed.reduce((n, r) => n + r.entered, 0);
   const exited = refreshed.reduce((n, r) => n + r.exited, 0);
   await ctx.adapter.write((tx) => tx.query("UPDATE segql_imports SET entered = $1, exited = $2 WHERE id = $3", [entered, exited, id]));
-  return { file: label, rows, inserted, updated, bad: byLine(bad), badCount, refreshed };
+  return { file: label, rows, inserted, updated, unchanged, duplicates, truncatedTimes: truncated.count, firstTruncatedTime: truncated.first, bad: byLine(bad), badCount, refreshed };
 }
 
 /** An import's history row before it has an id (see `ImportRecord`; instants as epoch milliseconds). */
@@ -226,19 +246,59 @@ function located(file: string, batch: readonly FileRecord[], problems: InputProb
   });
 }
 
-async function contactBatch(ctx: Ctx, tx: SqlRunner, label: string, batch: FileRecord[], addBad: (p: InputProblem) => void, mayWrite: () => boolean): Promise<{ inserted: number; updated: number }> {
-  const text = batch[0]?.text ?? false;
-  const { writes, problems } = encodeContacts(ctx, batch.map((r) => r.values), undefined, text);
-  for (const p of located(label, batch, problems, !text && /\.parquet$/i.test(label))) addBad(p);
-  if (!mayWrite() || writes.size === 0) return { inserted: 0, updated: 0 };
-  return upsertContacts(ctx, tx, writes);
+/** Timestamps cut to the millisecond so far, and the first (see `cutTimes`). */
+interface Truncated {
+  count: number;
+  first: InputProblem | null;
 }
 
-async function eventBatch(ctx: Ctx, tx: SqlRunner, label: string, batch: FileRecord[], addBad: (p: InputProblem) => void, mayWrite: () => boolean): Promise<{ inserted: number; updated: number }> {
+/** Where a value was cut to the millisecond: its row of the batch, field, value as given and instant kept. */
+interface Cut {
+  i: number;
+  field: string;
+  raw: unknown;
+  kept: number;
+}
+
+/** Counts the cuts of the rows that are imported (not those of bad rows), and names the first. */
+function countCuts(label: string, batch: readonly FileRecord[], cuts: readonly Cut[], problems: readonly InputProblem[], truncated: Truncated): void {
+  const bad = new Set(problems.map((p) => Number(/^rows\[(\d+)\]/.exec(p.path)?.[1] ?? -1)));
+  for (const c of cuts) {
+    if (bad.has(c.i)) continue;
+    truncated.count++;
+    if (truncated.first) continue;
+    const line = batch[c.i]?.line ?? 0;
+    truncated.first = { path: `${label}:${line}`, file: label, line, field: c.field, message: `${JSON.stringify(c.raw)} stored as ${new Date(c.kept).toISOString()} (segql keeps milliseconds)` };
+  }
+}
+
+/** What a batch wrote. */
+interface BatchCounts {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+}
+
+async function contactBatch(ctx: Ctx, tx: SqlRunner, label: string, batch: FileRecord[], addBad: (p: InputProblem) => void, mayWrite: () => boolean, truncated: Truncated): Promise<BatchCounts> {
+  const text = batch[0]?.text ?? false;
+  const cuts: Cut[] = [];
+  const { writes, problems } = encodeContacts(ctx, batch.map((r) => r.values), undefined, text, (i, field, raw, kept) => cuts.push({ i, field, raw, kept }));
+  for (const p of located(label, batch, problems, !text && /\.parquet$/i.test(label))) addBad(p);
+  countCuts(label, batch, cuts, problems, truncated);
+  if (!mayWrite() || writes.size === 0) return { inserted: 0, updated: 0, unchanged: 0 };
+  // Read before the upsert: which existing contacts already hold every value written.
+  const unchanged = await unchangedContacts(ctx, tx, writes);
+  const outcome = await upsertContacts(ctx, tx, writes);
+  return { inserted: outcome.inserted, updated: outcome.updated - unchanged, unchanged };
+}
+
+async function eventBatch(ctx: Ctx, tx: SqlRunner, label: string, batch: FileRecord[], addBad: (p: InputProblem) => void, mayWrite: () => boolean, truncated: Truncated): Promise<BatchCounts> {
   const ev = ctx.schema.events!;
-  const { writes, problems } = encodeEvents(ctx, batch.map((r) => r.values));
+  const cuts: Cut[] = [];
+  const { writes, problems } = encodeEvents(ctx, batch.map((r) => r.values), undefined, (i, field, raw, kept) => cuts.push({ i, field, raw, kept }));
   const parquet = /\.parquet$/i.test(label);
   for (const p of located(label, batch, problems, parquet)) addBad(p);
+  countCuts(label, batch, cuts, problems, truncated);
   // Which encoded rows came from which records: encodeEvents keeps the good ones in order.
   const bad = new Set(problems.map((p) => Number(/^rows\[(\d+)\]/.exec(p.path)?.[1] ?? -1)));
   const lines = batch.filter((_, i) => !bad.has(i)).map((r) => r.line);
@@ -248,9 +308,37 @@ async function eventBatch(ctx: Ctx, tx: SqlRunner, label: string, batch: FileRec
     if (known.has(k)) keep.push(i);
     else addBad({ path: `${label}:${lines[i]}`, file: label, line: lines[i]!, field: ev.contactKey, message: `${parquet ? `row ${lines[i]}: ` : ""}no contact ${JSON.stringify(k)} (import the contacts first)` });
   });
-  if (!mayWrite() || keep.length === 0) return { inserted: 0, updated: 0 };
-  await insertEvents(ctx, tx, { rows: keep.map((i) => writes.rows[i]!), keys: keep.map((i) => writes.keys[i]!) });
-  return { inserted: keep.length, updated: 0 };
+  if (!mayWrite() || keep.length === 0) return { inserted: 0, updated: 0, unchanged: 0 };
+  await insertEvents(ctx, tx, { rows: keep.map((i) => writes.rows[i]!), keys: keep.map((i) => writes.keys[i]!) }, PENDING_EVENTS);
+  return { inserted: keep.length, updated: 0, unchanged: 0 };
+}
+
+/** The temporary table an events import fills before its events join the events table. */
+const PENDING_EVENTS = "segql_import_events";
+
+/**
+ * Creates the (empty) pending table, typed as the events table. In the import's transaction: a rollback
+ * takes it away too; `finishPendingEvents` drops it before the commit.
+ */
+async function startPendingEvents(ctx: Ctx, tx: SqlRunner): Promise<void> {
+  await tx.exec(`CREATE TEMP TABLE IF NOT EXISTS ${PENDING_EVENTS} AS SELECT * FROM ${ctx.eventsTable} WHERE FALSE`);
+  await tx.exec(`DELETE FROM ${PENDING_EVENTS}`);
+}
+
+/**
+ * Moves the pending events into the events table: counts those equal to a stored event (same contact, name,
+ * time, properties and own columns; a missing value equals only a missing one), and leaves them out with
+ * `skip`. Returns how many were added and how many were duplicates. The contact, name and time are compared
+ * with `=` (they are never null), so that PostgreSQL can hash-join on them (it cannot on IS NOT DISTINCT FROM).
+ */
+async function finishPendingEvents(ctx: Ctx, tx: SqlRunner, skip: boolean): Promise<{ inserted: number; duplicates: number }> {
+  const cols = ctx.eventCols.map((c) => quoteIdent(c.name));
+  const same = cols.map((c, i) => (i < 3 ? `e.${c} = p.${c}` : `e.${c} IS NOT DISTINCT FROM p.${c}`)).join(" AND ");
+  const stored = `EXISTS (SELECT 1 FROM ${ctx.eventsTable} AS e WHERE ${same})`;
+  const duplicates = num((await tx.query(`SELECT COUNT(*) AS n FROM ${PENDING_EVENTS} AS p WHERE ${stored}`))[0]?.["n"]);
+  const inserted = await tx.change(`INSERT INTO ${ctx.eventsTable} (${cols.join(", ")}) SELECT ${cols.map((c) => `p.${c}`).join(", ")} FROM ${PENDING_EVENTS} AS p${skip ? ` WHERE NOT ${stored}` : ""}`);
+  await tx.exec(`DROP TABLE ${PENDING_EVENTS}`);
+  return { inserted, duplicates };
 }
 
 /** The records of a file, as objects keyed by column. */

@@ -936,11 +936,14 @@ export class SqlStore implements Store {
   }
 
   async importContacts(file: string, options: ImportOptions = {}): Promise<ImportReport> {
+    // Checked before any row is written (the refresh after it checked it only once the rows were committed).
+    byOf(options);
     return importFile(this.ctx, "contacts", file, options, () => this.refresh({ by: options.by ?? null }));
   }
 
   async importEvents(file: string, options: ImportOptions = {}): Promise<ImportReport> {
     if (!this.ctx.schema.events) throw new InvalidInputError([{ path: "", message: "the schema has no events section, so the store keeps no events" }]);
+    byOf(options);
     return importFile(this.ctx, "events", file, options, () => this.refresh({ by: options.by ?? null }));
   }
 

@@ -508,6 +508,12 @@ export interface ImportOptions extends WriteOptions {
   format?: "csv" | "jsonl" | "json" | "parquet";
   /** Import the good rows and report the bad ones (default: any bad row aborts the import, nothing changes). */
   skipBad?: boolean;
+  /**
+   * Events only: leave out the events equal to one already stored (same contact, name, time, properties and
+   * own columns), so that importing a file again adds nothing. Default false: every event is appended (two
+   * equal events can both be real: segql events have no id), and the report counts the `duplicates`.
+   */
+  skipDuplicates?: boolean;
   /** Called now and then with rows read so far and the total when known (for a progress bar). */
   onProgress?: (done: number, total: number | null) => void;
   /** Called once the rows are written, before the dynamic segments are refreshed. */
@@ -529,10 +535,28 @@ export interface ImportReport {
   file: string;
   /** Rows read. */
   rows: number;
+  /** Contacts: new contacts. Events: events appended (without the duplicates left out by `skipDuplicates`). */
   inserted: number;
+  /** Contacts whose stored values the import changed. */
   updated: number;
-  /** Bad rows (the first 100), each by file, line and field. */
+  /** Contacts that already held every value the file gives them (nothing changed). Events: 0. */
+  unchanged: number;
+  /**
+   * Events of the file equal to one stored before the import (same contact, name, time, properties and own
+   * columns): appended all the same, or left out with `skipDuplicates`. Contacts: 0.
+   */
+  duplicates: number;
+  /**
+   * Timestamps written with digits past the millisecond (`10:00:00.123456`, as PostgreSQL and BigQuery
+   * export them), stored cut to the millisecond (segql keeps milliseconds); digits that are all zeros are
+   * not counted (nothing is lost).
+   */
+  truncatedTimes: number;
+  /** The first of them: where (file, line, field) and its value as given; null when none. */
+  firstTruncatedTime: InputProblem | null;
+  /** Problems of bad rows (the first 100), each by file, line and field. */
   bad: InputProblem[];
+  /** Bad rows (a row with three bad values counts once), the whole file counting as one when it cannot be read. */
   badCount: number;
   /** The refresh the import triggered (every dynamic segment). */
   refreshed: RefreshResult[];

@@ -22,9 +22,11 @@ export class EncodeError extends Error {}
 
 /**
  * Converts one field value to the text parameter `physical.fromText` reads for the column; null for an
- * empty value. Throws `EncodeError` saying why.
+ * empty value. Throws `EncodeError` saying why. With `cutPastMilliseconds`, a timestamp written with digits
+ * past the millisecond is cut to it and the callback given the instant kept (see `convertValue`); without, it
+ * is refused.
  */
-export function encodeValue(raw: unknown, col: ColumnPlan, physical: Physical, storesNul: boolean, fromText = false): string | null {
+export function encodeValue(raw: unknown, col: ColumnPlan, physical: Physical, storesNul: boolean, fromText = false, cutPastMilliseconds?: (ms: number) => void): string | null {
   const def: FieldDef = col.field ?? { name: col.name, type: col.type === "json" ? "string" : col.type, column: col.name };
   if (col.type === "json") {
     if (raw === null || raw === undefined) return null;
@@ -35,7 +37,7 @@ export function encodeValue(raw: unknown, col: ColumnPlan, physical: Physical, s
   }
   let v: unknown;
   try {
-    v = convertValue(raw, def, fromText);
+    v = convertValue(raw, def, fromText, cutPastMilliseconds);
   } catch (e) {
     if (e instanceof ValueError) throw new EncodeError(e.message);
     throw e;

@@ -47,6 +47,8 @@ export function encodeContacts(
   where: (i: number) => string = (i) => `rows[${i}]`,
   /** CSV cells: text values (blank = empty, lists as JSON arrays or `;`-separated). */
   fromText = false,
+  /** Imports: a timestamp with digits past the millisecond is cut to it, and said here (else refused). */
+  cutPastMilliseconds?: (i: number, field: string, raw: unknown, kept: number) => void,
 ): { writes: ContactWrites; problems: InputProblem[] } {
   const writes: ContactWrites = new Map();
   const problems: InputProblem[] = [];
@@ -91,7 +93,7 @@ export function encodeContacts(
         continue;
       }
       try {
-        cols.set(col.name, encodeValue(value, col, ctx.physical, ctx.adapter.storesNul, fromText));
+        cols.set(col.name, encodeValue(value, col, ctx.physical, ctx.adapter.storesNul, fromText, cutPastMilliseconds && ((kept) => cutPastMilliseconds(i, name, value, kept))));
       } catch (e) {
         if (!(e instanceof EncodeError)) throw e;
         problems.push({ path: `${at}.${name}`, message: e.message, field: name });
@@ -222,8 +224,16 @@ export interface EventWrites {
   keys: string[];
 }
 
-/** Checks and encodes event input rows (properties the schema lists are converted by type; others kept as given). */
-export function encodeEvents(ctx: Ctx, rows: readonly unknown[], where: (i: number) => string = (i) => `rows[${i}]`): { writes: EventWrites; problems: InputProblem[] } {
+/**
+ * Checks and encodes event input rows (properties the schema lists are converted by type; others kept as
+ * given). `cutPastMilliseconds`: as `encodeContacts`'s (`field` is the column, or `properties.NAME`).
+ */
+export function encodeEvents(
+  ctx: Ctx,
+  rows: readonly unknown[],
+  where: (i: number) => string = (i) => `rows[${i}]`,
+  cutPastMilliseconds?: (i: number, field: string, raw: unknown, kept: number) => void,
+): { writes: EventWrites; problems: InputProblem[] } {
   const ev = ctx.schema.events;
   const problems: InputProblem[] = [];
   const writes: EventWrites = { rows: [], keys: [] };
@@ -250,9 +260,10 @@ export function encodeEvents(ctx: Ctx, rows: readonly unknown[], where: (i: numb
     const name = get(ev.name);
     if (typeof name !== "string" || name === "") bad(ev.name, `expected the event name (a non-empty string), found ${JSON.stringify(name) ?? "nothing"}`);
     const cells: (string | null)[] = [];
+    const cut = (field: string, value: unknown) => cutPastMilliseconds && ((kept: number) => cutPastMilliseconds(i, field, value, kept));
     const put = (col: ColumnPlan, value: unknown, field: string, required = false) => {
       try {
-        const text = encodeValue(value, col, ctx.physical, ctx.adapter.storesNul);
+        const text = encodeValue(value, col, ctx.physical, ctx.adapter.storesNul, false, cut(field, value));
         if (text === null && required) bad(field, "is required");
         cells.push(text);
       } catch (e) {
@@ -273,7 +284,7 @@ export function encodeEvents(ctx: Ctx, rows: readonly unknown[], where: (i: numb
       for (const p of bagProps) {
         if (!Object.hasOwn(bag, p.name) || bag[p.name] === null) continue;
         try {
-          const text = encodeValue(bag[p.name], { name: p.name, type: p.type, field: p }, ctx.physical, true);
+          const text = encodeValue(bag[p.name], { name: p.name, type: p.type, field: p }, ctx.physical, true, false, cut(`${ev.propertiesColumn}.${p.name}`, bag[p.name]));
           // Back to the JSON value the predicate and the SQL read: numbers, booleans, lists, ISO text.
           bag[p.name] = text === null ? null : p.type === "number" ? Number(text) : p.type === "boolean" ? text === "true" : p.type === "list" ? JSON.parse(text) : p.type === "timestamp" ? isoOf(text) : text;
         } catch (e) {
@@ -297,12 +308,43 @@ function isoOf(text: string): string {
   return text.includes("T") ? text : `${text.replace(/\+00$/, "").replace(" ", "T")}Z`;
 }
 
-/** Inserts encoded events. */
-export async function insertEvents(ctx: Ctx, tx: SqlRunner, writes: EventWrites): Promise<void> {
+/** Inserts encoded events (into `table`: the events table, or an import's pending events, see imports.ts). */
+export async function insertEvents(ctx: Ctx, tx: SqlRunner, writes: EventWrites, table = ctx.eventsTable): Promise<void> {
   const cols = ctx.eventCols;
   const slots = cols.map((c, i) => ctx.physical.fromText(`u.c${i}`, c));
   for (let i = 0; i < writes.rows.length; i += BATCH) {
     const rel = await rowsRelation(tx, "events", cols.length, writes.rows.slice(i, i + BATCH));
-    await tx.query(`INSERT INTO ${ctx.eventsTable} (${cols.map((c) => quoteIdent(c.name)).join(", ")}) SELECT ${slots.join(", ")} FROM ${rel.sql} AS u`, rel.params);
+    await tx.query(`INSERT INTO ${table} (${cols.map((c) => quoteIdent(c.name)).join(", ")}) SELECT ${slots.join(", ")} FROM ${rel.sql} AS u`, rel.params);
   }
+}
+
+/**
+ * How many of `writes` would change nothing: the key is a contact whose stored values equal every value
+ * written (as typed values, null only equal to null). Read before the upsert; an import reports them as
+ * `unchanged` rather than `updated`.
+ */
+export async function unchangedContacts(ctx: Ctx, tx: SqlRunner, writes: ContactWrites): Promise<number> {
+  const colByName = new Map(ctx.contactCols.map((c) => [c.name, c]));
+  const keyCol = ctx.contactCols[0]!;
+  // One statement per set of columns written, as `upsertContacts` groups them.
+  const groups = new Map<string, { cols: ColumnPlan[]; keys: string[] }>();
+  for (const [key, cols] of writes) {
+    const names = [...cols.keys()].sort();
+    const sig = JSON.stringify(names);
+    const group = groups.get(sig) ?? { cols: names.map((n) => colByName.get(n)!), keys: [] };
+    group.keys.push(key);
+    groups.set(sig, group);
+  }
+  let same = 0;
+  for (const { cols, keys } of groups.values()) {
+    const stored = storableKeys(ctx, keys);
+    for (let i = 0; i < stored.length; i += BATCH) {
+      const batch = stored.slice(i, i + BATCH);
+      const rel = await rowsRelation(tx, "compare", cols.length + 1, batch.map((k) => [k, ...cols.map((c) => writes.get(k)!.get(c.name) ?? null)]));
+      const equal = cols.map((c, j) => `c.${quoteIdent(c.name)} IS NOT DISTINCT FROM ${ctx.physical.fromText(`u.c${j + 1}`, c)}`);
+      const rows = await tx.query(`SELECT COUNT(*) AS n FROM ${rel.sql} AS u JOIN ${ctx.table} AS c ON c.${quoteIdent(keyCol.name)} = u.c0${equal.length > 0 ? ` WHERE ${equal.join(" AND ")}` : ""}`, rel.params);
+      same += Number(rows[0]?.["n"] ?? 0);
+    }
+  }
+  return same;
 }

@@ -33,7 +33,7 @@ describe("segql import: files", { timeout: 60_000 }, () => {
       stdout: "",
       stderr: `segql import: ${dat}: cannot tell the format from the extension '.dat': use .csv, .jsonl, .ndjson, .json or .parquet, or give --format`,
     });
-    expect(await run("import", "contacts", dat, "--format", "csv")).toMatchObject({ code: 0, stdout: `${dat}: 2 rows; 0 added, 2 updated` });
+    expect(await run("import", "contacts", dat, "--format", "csv")).toMatchObject({ code: 0, stdout: `${dat}: 2 rows; 0 added, 0 updated, 2 unchanged` });
   });
 
   it("a file that is not text: one line, exit 1, nothing imported (was a header of garbage)", async () => {

@@ -90,9 +90,9 @@ for (const backend of BACKENDS) {
       expect(report.refreshed.map((r) => [r.segmentId, r.entered])).toEqual([[seg.id, 1]]);
       expect((await store.getContact("a")).values).toMatchObject({ name: "Ann, the first", ltv: 1200, active: true, tags: ["vip", "beta"], signed_up_at: "2025-01-01T10:00:00.000Z" });
       expect((await store.getContact("b")).values).toMatchObject({ name: 'Bob "B"', ltv: null, active: false, tags: null });
-      // Importing again updates (by key).
+      // Importing again writes by key: the same values are unchanged, not updated.
       const again = await store.importContacts(CONTACTS_CSV, { skipBad: true });
-      expect([again.inserted, again.updated]).toEqual([0, 2]);
+      expect([again.inserted, again.updated, again.unchanged]).toEqual([0, 0, 2]);
     });
 
     it("events from JSONL: unknown contacts and bad values are bad rows; properties checked by type", async () => {

@@ -4,14 +4,14 @@
  * on standard error when it is a terminal. `segql import history` lists the store's past imports.
  */
 import { statSync } from "node:fs";
-import type { ImportRecord } from "../../store/index.js";
+import type { ImportRecord, ImportReport } from "../../store/index.js";
 import { printable } from "../inputs.js";
 import { CliError, EXIT, parseArgs, type Io } from "../io.js";
 import { formatFromName } from "../data-formats.js";
 import { dataFileNotText } from "../text-files.js";
 import { invalidInputText, STORE_OPTIONS, withStore } from "./segments.js";
 
-export const help = `usage: segql import contacts|events FILE [--db FILE|URL] [--schema FILE] [--format F] [--skip-bad] [--json]
+export const help = `usage: segql import contacts|events FILE [--db FILE|URL] [--schema FILE] [--format F] [--skip-bad] [--skip-duplicates] [--json]
        segql import history [IMPORT] [--db FILE|URL] [--limit N] [--json]
 
 Imports contacts (inserted or updated by key: fields the file leaves out keep their values) or
@@ -23,6 +23,9 @@ refreshes every dynamic segment.
       --format F      csv, jsonl, json or parquet, when the extension does not say
       --skip-bad      import the good rows and report the bad ones (default: any bad row stops the
                       import and nothing is changed)
+      --skip-duplicates  events: leave out events equal to a stored one (same contact, name, time,
+                      properties), so importing a file again adds nothing (default: appended, and
+                      counted as duplicates)
       --db FILE|URL   the store (default segql.duckdb; postgres://… for PostgreSQL)
   -s, --schema FILE   the schema, to create a new store
       --by USER       who imports (recorded with membership changes)
@@ -33,6 +36,10 @@ refreshes every dynamic segment.
 id, when it ended, who ran it, its file, what it wrote, or why it wrote nothing (failed: bad rows, or
 cancelled). With IMPORT (an id) it prints that import and its bad rows. Imports through the HTTP API
 are in it too, under the name the upload was given.
+
+The summary says what changed: contacts added, updated, and unchanged (equal to what is stored);
+events added, and how many duplicate stored ones. Timestamps with digits past the millisecond
+(PostgreSQL's and BigQuery's microseconds) are stored cut to the millisecond, said in a note.
 
 Bad rows are printed as FILE:LINE: field "NAME": why (Parquet: rows are numbered instead of lines).
 Events in CSV: columns named as the schema's events section; properties as a JSON object in the
@@ -45,11 +52,12 @@ Exit status: 0 imported, 1 bad rows (none imported without --skip-bad) or a file
 2 usage error (a name that does not say the format, without --format), 3 internal error.`;
 
 export async function run(args: string[], io: Io): Promise<number> {
-  const { options, positional } = parseArgs(args, { ...STORE_OPTIONS, format: { value: true }, "skip-bad": { value: false }, limit: { value: true } });
+  const { options, positional } = parseArgs(args, { ...STORE_OPTIONS, format: { value: true }, "skip-bad": { value: false }, "skip-duplicates": { value: false }, limit: { value: true } });
   const [what, file, extra] = positional;
   if (what === "history") return history(options, file, extra, io);
   if (options["limit"] !== undefined) throw new CliError("--limit is an option of segql import history");
   if (what !== "contacts" && what !== "events") throw new CliError(`expected 'contacts' or 'events', found ${what === undefined ? "nothing" : `'${what}'`} (see segql import --help)`);
+  if (options["skip-duplicates"] === true && what === "contacts") throw new CliError("--skip-duplicates is for events: contacts are upserted by key (the summary says how many were unchanged)");
   if (file === undefined) throw new CliError("missing FILE");
   if (extra !== undefined) throw new CliError(`unexpected argument '${extra}'`);
   const format = typeof options["format"] === "string" ? options["format"] : undefined;
@@ -73,6 +81,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     const opts = {
       ...(format !== undefined ? { format: format as "csv" } : {}),
       skipBad: options["skip-bad"] === true,
+      skipDuplicates: options["skip-duplicates"] === true,
       by: typeof options["by"] === "string" ? options["by"] : null,
       ...(progress ? { onProgress: progress.update } : {}),
     };
@@ -82,9 +91,15 @@ export async function run(args: string[], io: Io): Promise<number> {
       progress?.done();
       if (json) io.out(JSON.stringify(report, null, 2));
       else {
-        io.out(`${file}: ${report.rows.toLocaleString("en-US")} row${report.rows === 1 ? "" : "s"}; ${report.inserted.toLocaleString("en-US")} added, ${report.updated.toLocaleString("en-US")} updated${report.badCount ? `, ${report.badCount.toLocaleString("en-US")} bad (skipped)` : ""}`);
+        io.out(`${file}: ${importedText(report, opts.skipDuplicates)}`);
         for (const b of report.bad) io.err(`${b.path}: ${b.field !== undefined ? `field ${JSON.stringify(b.field)}: ` : ""}${b.message}`);
-        if (report.badCount > report.bad.length) io.err(`… and ${(report.badCount - report.bad.length).toLocaleString("en-US")} more bad rows`);
+        const more = moreBadRows(report);
+        if (more > 0) io.err(`… and ${more.toLocaleString("en-US")} more bad row${more === 1 ? "" : "s"}`);
+        const cut = report.firstTruncatedTime;
+        if (cut) {
+          const n = report.truncatedTimes;
+          io.err(printable(`note: ${n.toLocaleString("en-US")} timestamp${n === 1 ? " had" : "s had"} digits past the millisecond and ${n === 1 ? "was" : "were"} stored cut to it; the first: ${cut.path}: field ${JSON.stringify(cut.field)}: ${cut.message}`));
+        }
         const moved = report.refreshed.filter((r) => r.entered + r.exited > 0);
         if (moved.length) io.out(`segments refreshed: ${moved.map((r) => `${r.name} +${r.entered.toLocaleString("en-US")} -${r.exited.toLocaleString("en-US")}`).join(", ")}`);
       }
@@ -99,6 +114,25 @@ export async function run(args: string[], io: Io): Promise<number> {
       throw e;
     }
   }, { by: "--by", format: "--format" });
+}
+
+/**
+ * What an import wrote: `3 rows; 1 added, 1 updated, 1 unchanged`; for events the duplicates of stored events,
+ * appended (`2 of them duplicates of stored events: --skip-duplicates leaves them out`) or left out.
+ */
+function importedText(report: ImportReport, skipDuplicates: boolean): string {
+  const n = (x: number) => x.toLocaleString("en-US");
+  const parts = [`${n(report.inserted)} added`, `${n(report.updated)} updated`];
+  if (report.unchanged > 0) parts.push(`${n(report.unchanged)} unchanged`);
+  if (report.duplicates > 0 && skipDuplicates) parts.push(`${n(report.duplicates)} duplicate${report.duplicates === 1 ? "" : "s"} of stored events left out`);
+  if (report.badCount > 0) parts.push(`${n(report.badCount)} bad (skipped)`);
+  const kept = report.duplicates > 0 && !skipDuplicates ? `; ${n(report.duplicates)} of them ${report.duplicates === 1 ? "duplicates a stored event" : "duplicate stored events"} (--skip-duplicates leaves such events out)` : "";
+  return `${n(report.rows)} row${report.rows === 1 ? "" : "s"}; ${parts.join(", ")}${kept}`;
+}
+
+/** Bad rows past those the listed problems (the first 100) are of: `badCount` counts rows, a row may have several problems. */
+function moreBadRows(r: { bad: readonly { line?: number }[]; badCount: number }): number {
+  return Math.max(0, r.badCount - new Set(r.bad.map((b) => b.line ?? 0)).size);
 }
 
 /** The file's formats by extension (what the store reads; `.gz` after any of them but Parquet). */
@@ -129,7 +163,8 @@ async function history(options: Record<string, string | true>, id: string | unde
       else {
         io.out(importSummary(record));
         for (const b of record.bad) io.out(printable(`  ${b.path}: ${b.field !== undefined ? `field ${JSON.stringify(b.field)}: ` : ""}${b.message}`));
-        if (record.badCount > record.bad.length) io.out(`  … and ${(record.badCount - record.bad.length).toLocaleString("en-US")} more bad rows`);
+        const more = moreBadRows(record);
+        if (more > 0) io.out(`  … and ${more.toLocaleString("en-US")} more bad row${more === 1 ? "" : "s"}`);
       }
       return EXIT.ok;
     }

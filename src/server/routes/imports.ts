@@ -75,6 +75,19 @@ const ImportQuery = z.strictObject({
     .openapi({ description: "The file's name as the user knows it, for the report and problems (`contacts.csv:12`); default `upload.<format>`. Only shown, never a path on the server." }),
 });
 
+/** The events route's query: also `skipDuplicates` (contacts are upserted by key, so never duplicated). */
+const EventsImportQuery = ImportQuery.extend({
+  skipDuplicates: z
+    .enum(["true", "false"], { error: "expected true or false" })
+    .transform((v) => v === "true")
+    .optional()
+    .openapi({
+      type: "boolean",
+      description:
+        "Leave out the events equal to one already stored (same contact, name, time, properties and own columns), so that sending a file again adds nothing. Default false: every event is appended, and the report's `duplicates` counts those equal to a stored one.",
+    }),
+});
+
 const fileBody = {
   required: true,
   description:
@@ -94,7 +107,7 @@ export function registerImportRoutes(app: Api, { store, limits, imports }: Route
         tags: ["contacts"],
         summary: `Import ${what} from a file`,
         description: `${what === "contacts" ? "Upserts contacts by key" : "Appends events"} from a CSV, JSON Lines, JSON or Parquet body, checked against the schema; then every dynamic segment is refreshed. Bad rows are reported by line and field (422 and nothing imported, unless skipBad). With \`Prefer: respond-async\` the answer is 202 with an import job to poll (its progress, then its report or problem) and to cancel.`,
-        request: { query: ImportQuery, headers: WriteHeaders, body: fileBody },
+        request: { query: what === "events" ? EventsImportQuery : ImportQuery, headers: WriteHeaders, body: fileBody },
         responses: {
           200: jsonResponse(ImportReportSchema, "What was imported"),
           202: jsonResponse(ImportJobSchema, "With `Prefer: respond-async`: the import runs on; poll the job at `Location`"),
@@ -102,7 +115,7 @@ export function registerImportRoutes(app: Api, { store, limits, imports }: Route
         },
       }),
       async (c) => {
-        const q = c.req.valid("query");
+        const q: z.infer<typeof EventsImportQuery> = c.req.valid("query");
         const essence = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
         const format = q.format ?? FORMAT_OF_TYPE[essence];
         if (format === undefined) {
@@ -130,7 +143,7 @@ export function registerImportRoutes(app: Api, { store, limits, imports }: Route
         const by = writer(c);
         const importUpload = async (control?: ImportJobControl): Promise<ImportReport> => {
           // `name`: the store reports and records the upload by the user's name for it, never by `file`.
-          const options: ImportOptions = { format, skipBad: q.skipBad ?? false, by, name, ...(control ?? {}) };
+          const options: ImportOptions = { format, skipBad: q.skipBad ?? false, skipDuplicates: q.skipDuplicates ?? false, by, name, ...(control ?? {}) };
           return what === "contacts" ? store.importContacts(file, options) : store.importEvents(file, options);
         };
         try {
