@@ -14,6 +14,7 @@ import type * as A from "../parser/ast.js";
 import { forEachExpr } from "../parser/ast.js";
 import { formatField, measureNesting, quoteString, type Nesting, type RefAt } from "../parser/format.js";
 import { resolveLimits, type LimitOptions, type Limits } from "../parser/limits.js";
+import { oneEditApart } from "../parser/keyword-fixes.js";
 import { findField, findProperty, type EventsDef, type FieldDef, type FieldType, type Schema } from "../schema/schema.js";
 import { messages } from "./messages.js";
 import { MAX_INSTANT, MIN_INSTANT, parseDate, parseTimestamp, spanFits } from "./time.js";
@@ -499,6 +500,13 @@ class Checker {
             messages.unquotedUnknownValue(v.text, written, suggestions, all));
           return null;
         }
+        // A keyword value misspelt (`ture`, `tody`): said, with the fix, when one is one edit away.
+        const meant = misspeltValueKeyword(v.text, type);
+        if (meant) {
+          this.report(error("value-type", v.span, messages.valueType(written, type, `the word ${v.text}`, messages.didYouMeanKeyword(meant)),
+            replaceWith(v.span, meant, `replace with '${meant}'`)));
+          return null;
+        }
         if (type === "boolean") return this.mismatch(v, written, type, `the word ${v.text}`, ": write true or false");
         return this.mismatch(v, written, type, `the word ${v.text}`);
       }
@@ -782,6 +790,13 @@ function describeValue(v: A.Value): string {
     case "timestamp": return `the timestamp ${v.text}`;
     default: return v.kind;
   }
+}
+
+/** The value keyword a word is one edit from, for a field of `type` (`ture` → true, `tody` → today), or null. */
+function misspeltValueKeyword(word: string, type: FieldType): string | null {
+  const keywords = type === "boolean" ? ["true", "false"] : type === "date" || type === "timestamp" ? ["today", "now"] : [];
+  const near = keywords.filter((k) => oneEditApart(word.toLowerCase(), k));
+  return near.length === 1 ? near[0]! : null;
 }
 
 function replaceWith(span: Span, text: string, title: string): Fix {

@@ -39,6 +39,8 @@ export const messages = {
     `${field} is ${article(type)} ${type} field, so it cannot be compared with ${found}${hint}`,
   notBoolean: (field: string, type: FieldType) =>
     `${field} is ${article(type)} ${type} field, not a condition: compare it (it takes ${OPERATORS_BY_TYPE[type]})`,
+  /** After `valueType`: the keyword value a misspelt word is one edit from. */
+  didYouMeanKeyword: (keyword: string) => `: did you mean ${keyword}?`,
   badDate: (text: string) => `${text} is not a date on the calendar`,
   badTimestamp: (text: string, reason: string) => `invalid timestamp ${text}: ${reason}`,
   badNumber: (raw: string) => `${raw} is too large for a number`,

@@ -12,7 +12,7 @@
  * No request leaves the server's origin.
  */
 import { join } from "node:path";
-import type { Page } from "playwright-core";
+import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { guardedContext, hasChromium, screenshotsDir, skipReason } from "./harness.js";
 import { cleanShot, closeSegmentsSession, openSegmentsSession, type SegmentsServer, type SegmentsSession } from "./segments-harness.js";
@@ -99,6 +99,38 @@ describe.skipIf(!hasChromium)(`segments web app: what a fresh-eyes QA pass found
     } finally {
       await context.close();
       await server.store.deleteSegment(segment.id);
+    }
+  });
+
+  it("keeps a rule's segment select clear of the rule's ✕, for a deleted segment in a group and a long name", async () => {
+    const long = `Customers who ${"bought-again-".repeat(12)}end`;
+    const longOne = await server.store.createSegment({ name: long, kind: "dynamic", expression: "tenure > 70" });
+    const reader = await segmentNamed("VIPs and big spenders");
+    const read = await segmentNamed("Big UK spenders");
+    await server.store.deleteSegment(read.id, { force: true });
+    try {
+      await page.goto(`${server.url}#/segments/${reader.id}/edit`);
+      await page.evaluate(() => window.sessionStorage.clear());
+      await page.reload();
+      const ruleOf = (select: Locator) => select.locator("xpath=ancestor::*[contains(concat(' ', @class, ' '), ' rule ')][1]");
+      const missingSelects = page.getByLabel("Segment", { exact: true }).filter({ has: page.locator("option", { hasText: "no such segment" }) });
+      // Until the segments have loaded, every name is one the form does not know yet.
+      await expect.poll(() => missingSelects.count(), { timeout: 30_000 }).toBe(1);
+      const missing = ruleOf(missingSelects);
+      // The group's third rule reads the long-named segment.
+      await page.locator(".ruleGroup .ruleGroup").first().getByRole("button", { name: "+ Rule", exact: true }).click();
+      const added = page.locator(".ruleGroup .ruleGroup .rule").last();
+      await added.getByLabel("Field", { exact: true }).selectOption({ label: "In a segment" });
+      await added.getByLabel("Segment", { exact: true }).selectOption({ label: long });
+      for (const rule of [missing, added]) {
+        const select = await rule.getByLabel("Segment", { exact: true }).boundingBox();
+        const remove = await rule.getByRole("button", { name: "Remove this condition" }).boundingBox();
+        expect(select!.x + select!.width).toBeLessThanOrEqual(remove!.x);
+      }
+      await page.locator(".rule-builder").screenshot({ path: join(screenshotsDir, "segments-builder-long-segment-names.png") });
+    } finally {
+      await server.store.restoreSegment(read.id);
+      await server.store.deleteSegment(longOne.id);
     }
   });
 

@@ -61,6 +61,24 @@ describe("a word one edit from the keyword that fits there", () => {
   });
 });
 
+describe("a value keyword misspelt (the checker's: the text parses, the word is no value)", () => {
+  it.each([
+    ["is_verified = tu|re", "replace with 'true' → is_verified = true"],
+    ["is_verified != fl|ase", "replace with 'false' → is_verified != false"],
+    ["signed_up_at > to|dy", "replace with 'today' → signed_up_at > today"],
+    ["birthday < nw|o", "replace with 'now' → birthday < now"],
+  ])("%s", (marked, fix) => {
+    expect(fixesAt(marked)).toEqual([fix]);
+    expect(afterFix(marked)).toEqual([]);
+  });
+
+  it("says so; a word near no value keyword keeps the message it had", () => {
+    expect(messages("is_verified = ture")).toEqual(["is_verified is a boolean field, so it cannot be compared with the word ture: did you mean true?"]);
+    expect(messages("is_verified = yes")).toEqual(["is_verified is a boolean field, so it cannot be compared with the word yes: write true or false"]);
+    expect(fixesAt("is_verified = y|es")).toEqual([]);
+  });
+});
+
 describe("C's operators", () => {
   it.each([
     ['plan_type = "Pro" |&& status = "Trial"', 'replace with \'and\' → plan_type = "Pro" and status = "Trial"'],
