@@ -151,5 +151,11 @@ describe.skipIf(!hasChromium)(`segments web app: what a fresh-eyes QA pass found
     await page.reload();
     await page.getByTestId("segment-name").waitFor();
     expect(await page.locator(".cm-placeholder").innerText()).not.toMatch(/on the left/);
+
+    // The contact search's example names no field: the demo has no name, city or tag (it named all three).
+    await page.getByTestId("dynamic-switch").click();
+    const search = page.getByLabel("Search any field");
+    await search.waitFor();
+    expect(await search.getAttribute("placeholder")).toBe("a key, any value, or part of one…");
   });
 });

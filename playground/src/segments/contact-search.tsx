@@ -168,7 +168,7 @@ export function ContactSearchFields({ pages: p, testIdPrefix }: { pages: Contact
       <div className="picker-controls">
         <label className="field grow">
           <span>Search any field</span>
-          <input type="search" value={p.search} onChange={(e) => p.setSearch(e.target.value)} onKeyDown={(e) => e.key === "Enter" && e.preventDefault()} placeholder="name, key, city, tag…" data-testid={`${testIdPrefix}-search`} maxLength={MAX_SEARCH} />
+          <input type="search" value={p.search} onChange={(e) => p.setSearch(e.target.value)} onKeyDown={(e) => e.key === "Enter" && e.preventDefault()} placeholder="a key, any value, or part of one…" data-testid={`${testIdPrefix}-search`} maxLength={MAX_SEARCH} />
         </label>
         <div className="field grow filter-form">
           <label htmlFor={filterId}>Filter by an expression</label>
