@@ -15,7 +15,7 @@
  */
 import { Component, lazy, Suspense, useEffect, useState, type ComponentType, type ErrorInfo, type ReactNode } from "react";
 import { matchPath, navigate, useRoute, type Route } from "./router.js";
-import { ApiError, contacts, CONTACTS_PAGE, getSegment, health, listSegments, prefetch, savedUser, saveUser, schemaDocument, SEGMENTS_FIRST_SORT, SEGMENTS_PAGE } from "./segments/api.js";
+import { ApiError, contacts, CONTACTS_PAGE, getSegment, health, listSegments, prefetch, savedUser, saveUser, schemaDocument, SEGMENTS_FIRST_SORT, SEGMENTS_PAGE, segmentsForForm } from "./segments/api.js";
 import { apiAnswered, TokenGate } from "./segments/token-gate.js";
 import { ToastProvider } from "./segments/ui.js";
 
@@ -85,9 +85,16 @@ interface RouteDef {
 
 const ROUTES: RouteDef[] = [
   { pattern: "/segments", section: "segments", title: () => "Segments", render: () => <SegmentsListPage />, load: listModule.load, reads: () => [firstSegmentsPage()] },
-  { pattern: "/segments/new", section: "segments", title: () => "New segment", render: (_r, _p, dark) => <SegmentFormPage key="new" id={null} dark={dark} />, load: formModule.load },
+  { pattern: "/segments/new", section: "segments", title: () => "New segment", render: (_r, _p, dark) => <SegmentFormPage key="new" id={null} dark={dark} />, load: formModule.load, reads: () => [schemaDocument(), segmentsForForm()] },
   { pattern: "/segments/deleted", section: "segments", title: () => "Recently deleted", render: () => <DeletedSegmentsPage />, load: deletedModule.load },
-  { pattern: "/segments/:id/edit", section: "segments", title: () => "Edit segment", render: (_r, p, dark) => withSegmentId(p, (id) => <SegmentFormPage key={`edit-${id}`} id={id} dark={dark} />), load: formModule.load },
+  {
+    pattern: "/segments/:id/edit",
+    section: "segments",
+    title: () => "Edit segment",
+    render: (_r, p, dark) => withSegmentId(p, (id) => <SegmentFormPage key={`edit-${id}`} id={id} dark={dark} />),
+    load: formModule.load,
+    reads: (p) => (segmentIdOf(p) === null ? [] : [getSegment(segmentIdOf(p)!), schemaDocument(), segmentsForForm()]),
+  },
   { pattern: "/segments/:id", section: "segments", title: () => "Segment", render: (r, p) => withSegmentId(p, (id) => <SegmentPage key={id} id={id} route={r} />), load: segmentModule.load, reads: (p) => (segmentIdOf(p) === null ? [] : [getSegment(segmentIdOf(p)!), schemaDocument()]) },
   { pattern: "/contacts", section: "contacts", title: () => "Contacts", render: (r) => <ContactsPage route={r} />, load: contactsModule.load, reads: (_p, q) => [schemaDocument(), ...(q.size === 0 ? [contacts({ limit: CONTACTS_PAGE })] : [])] },
   { pattern: "/new-contact", section: "contacts", title: () => "New contact", render: () => <NewContactPage />, load: contactModule.load, reads: () => [schemaDocument()] },
@@ -139,17 +146,25 @@ function routeOf(path: string): { def: RouteDef; params: Record<string, string> 
 /**
  * Starts at once, side by side, what the first screen would otherwise ask for one after another (the API's
  * health, then the page's code, then its data): the page's code, and for a segments page the health the
- * token gate waits on and the reads its address decides. `#/` most often becomes the segments table (when
- * the API answers), so it starts that too. The page's own calls then take these answers (api.ts `prefetch`).
+ * token gate waits on and the reads its address decides. The page's own calls then take these answers
+ * (api.ts `prefetch`).
+ *
+ * `#/` becomes the segments table when the API answers, and the playground when nothing does (the build on
+ * a static host, which has no /api): so it starts the table's code with the health, and the table's reads
+ * only once the health has answered. A static host is asked for the health alone, not for data it cannot
+ * serve (each a 404); with a server, the reads start while the table's code still downloads.
  */
 export function startFirstScreen(route: Route): void {
-  const page = route.path === "/" ? routeOf("/segments") : routeOf(route.path);
+  const home = route.path === "/";
+  const page = home ? routeOf("/segments") : routeOf(route.path);
   if (!page) return;
   page.def.load().catch(() => {
     // The page's own import fails the same way and shows it.
   });
   if (page.def.section === "playground") return;
-  prefetch(() => [health(), ...(page.def.reads?.(page.params, route.params) ?? [])]);
+  const reads = () => page.def.reads?.(page.params, route.params) ?? [];
+  if (home) prefetch(() => [health().then(() => prefetch(reads))]);
+  else prefetch(() => [health(), ...reads()]);
 }
 
 type Theme = "light" | "dark";

@@ -313,6 +313,11 @@ export async function allSegments(): Promise<Segment[]> {
   } while (cursor);
   return out;
 }
+/**
+ * The saved segments the segment form declares to its editor (`in segment` completion and checks), by name:
+ * the form's first read, which the app also asks for ahead of the form's code.
+ */
+export const segmentsForForm = () => listSegments({ limit: 1000, sort: "name" });
 /** One segment and its ETag. */
 export const getSegment = (id: number) => call<Segment>("GET", `/segments/${id}`);
 /** Creates a segment. */

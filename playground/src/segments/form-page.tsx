@@ -27,11 +27,11 @@ import {
   freeze,
   getSegment,
   keyBatches,
-  listSegments,
   members as listMembers,
   preview as runPreview,
   removeMembers,
   rulesDiff,
+  segmentsForForm,
   updateSegment,
   type ApiDiagnostic,
   type Preview,
@@ -117,7 +117,7 @@ function combined(filters: readonly string[]): string | undefined {
 export function SegmentFormPage({ id, dark }: { id: number | null; dark: boolean }) {
   const { schema, error: schemaError } = useSchema();
   const loaded = useLoad(async () => (id === null ? null : getSegment(id)), [id]);
-  const all = useLoad(() => listSegments({ limit: 1000, sort: "name" }), []);
+  const all = useLoad(() => segmentsForForm(), []);
   const ready = schema !== null && (id === null || loaded.data !== null);
   if (schemaError) return <ProblemPage error={schemaError} />;
   if (id !== null && loaded.error && !loaded.data) return <ProblemPage error={loaded.error} />;
