@@ -60,13 +60,14 @@ describe.skipIf(!hasChromium)(`the web app's wording (Chromium) ${hasChromium ? 
     await values.waitFor();
     expect(await values.locator('[data-field="senior_citizen"] dd').textContent()).toBe(String(stored["senior_citizen"]));
     await page.getByTestId("edit-values").click();
-    expect(await page.locator('[data-field-input="senior_citizen"] option').allTextContents()).toEqual(["(empty)", "true", "false"]);
+    expect(await page.locator('[data-field-input="senior_citizen"] option').allTextContents()).toEqual(["(no value)", "true", "false"]);
     await cleanShot(page, "contact-edit-booleans", { fullPage: true });
 
     // The playground's table, on the same demo contacts (Telco).
     await page.goto(`${server.url}#/playground?dataset=telco&text=${encodeURIComponent(`customer_id = "${key}"`)}`);
     const rows = page.getByTestId("contacts");
-    await expect.poll(() => rows.locator("tbody tr").count()).toBe(1);
+    // The dataset loads in the playground first (about a second on a busy machine: more than the poll's default).
+    await expect.poll(() => rows.locator("tbody tr").count(), { timeout: 30_000 }).toBe(1);
     const heads = await rows.locator("thead th").allTextContents();
     const at = heads.findIndex((h) => h.includes("senior_citizen"));
     expect(await rows.locator(`tbody tr td:nth-child(${at + 1})`).textContent()).toBe(String(stored["senior_citizen"]));

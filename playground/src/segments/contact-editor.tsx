@@ -1,10 +1,11 @@
 /**
  * Changing a contact from its page: its values (`ContactValuesForm`) and a new event (`RecordEventForm`).
- * Each input is the field's type (a list of values for an enum, true / false for a boolean, one list item per
- * line); the server checks the values against the schema, and its problems are shown by the field they
- * are about. Only the fields changed are sent (the others keep what is stored, also if someone else changed
- * them meanwhile); an emptied field is cleared. What the write did to the contact's segments — the dynamic
- * segments it entered and left — is said after (`membershipNews`).
+ * Each input is the field's type (a list of values for an enum, true / false for a boolean, a list's items
+ * one by one: `ListItemsInput`); the server checks the values against the schema, and its problems are
+ * shown by the field they are about. Only the fields changed are sent, each as the value the user can see
+ * they typed (field-drafts.ts): the others keep what is stored, exactly (`""`, a list item with a line break),
+ * also if someone else changed them meanwhile. An emptied field is stored as no value (null). What the write
+ * did to the contact's segments — the dynamic segments it entered and left — is said after (`membershipNews`).
  *
  * Each field sent carries the value this form read (`expect`): if someone else changed it since, nothing is
  * saved, the field says what it holds now, and the user's input stays; they overwrite it (sent again,
@@ -13,47 +14,40 @@
 import { useEffect, useId, useRef, useState, type ReactNode } from "react";
 import type { FieldDef, Schema } from "../../../src/schema/schema.js";
 import { ApiError, lookupKeys, recordEvent, upsertContact, type ContactConflict, type ContactRecord, type SegmentSummary, type WriteResult } from "./api.js";
-
-/** A field's value as the text its input holds. */
-function textOf(def: FieldDef | undefined, v: unknown): string {
-  if (v === null || v === undefined) return "";
-  if (Array.isArray(v)) return v.map(String).join("\n");
-  if (def?.type === "boolean") return v === true ? "true" : v === false ? "false" : String(v);
-  if (def?.type === "date" && typeof v === "string") return v.slice(0, 10);
-  return String(v);
-}
+import { draftOf, emptyKind, isChange, valueOf, type FieldDraft } from "./field-drafts.js";
+import { ListItemsInput } from "./list-items-input.js";
 
 /**
- * An input's text as the value sent: empty clears (null); a number or a boolean as one; a list one item
- * per line. Text that is not a value of the type is sent as it is, for the server to say why not.
+ * The input of one field, by its type. `empty`: what the input means while empty (its placeholder), empty
+ * text (a stored `""`) or no value; they look alike in an input, and a CRM user reads an empty field as no value.
  */
-function valueOf(def: FieldDef | undefined, text: string): unknown {
-  if (def?.type === "list") {
-    const items = text
-      .split("\n")
-      .map((t) => t.trim())
-      .filter((t) => t !== "");
-    return items.length === 0 ? null : items;
-  }
-  if (text.trim() === "") return null;
-  if (def?.type === "number") {
-    const n = Number(text.trim());
-    return Number.isFinite(n) ? n : text;
-  }
-  if (def?.type === "boolean") return text === "true" ? true : text === "false" ? false : text;
-  return text;
-}
-
-/** The input of one field, by its type. */
-function FieldInput({ id, def, value, onChange, invalid, describedBy }: { id: string; def: FieldDef | undefined; value: string; onChange(text: string): void; invalid: boolean; describedBy: string | undefined }) {
-  const common = { id, "aria-invalid": invalid || undefined, "aria-describedby": describedBy, "data-field-input": def?.name ?? id };
+function FieldInput({
+  id,
+  def,
+  value,
+  onChange,
+  invalid,
+  describedBy,
+  empty,
+}: {
+  id: string;
+  def: FieldDef | undefined;
+  value: FieldDraft;
+  onChange(draft: FieldDraft): void;
+  invalid: boolean;
+  describedBy: string | undefined;
+  empty: "empty text" | "no value" | null;
+}) {
+  const name = def?.name ?? id;
+  if (typeof value !== "string") return <ListItemsInput id={id} name={name} items={value} onChange={onChange} invalid={invalid} describedBy={describedBy} />;
+  const common = { id, "aria-invalid": invalid || undefined, "aria-describedby": describedBy, "data-field-input": name };
   if (def?.type === "enum" || def?.type === "boolean") {
     const options = def.type === "enum" ? (def.values ?? []).map((v) => [v, v]) : [["true", "true"], ["false", "false"]];
     // A stored value outside the list (the schema changed since) stays choosable rather than silently lost.
     if (value !== "" && !options.some(([v]) => v === value)) options.push([value, value]);
     return (
       <select {...common} value={value} onChange={(e) => onChange(e.target.value)}>
-        <option value="">(empty)</option>
+        <option value="">(no value)</option>
         {options.map(([v, label]) => (
           <option key={v} value={v}>
             {label}
@@ -62,13 +56,12 @@ function FieldInput({ id, def, value, onChange, invalid, describedBy }: { id: st
       </select>
     );
   }
-  if (def?.type === "list") return <textarea {...common} rows={Math.min(6, Math.max(2, value.split("\n").length + 1))} value={value} onChange={(e) => onChange(e.target.value)} />;
   return (
     <input
       {...common}
       type="text"
       inputMode={def?.type === "number" ? "decimal" : undefined}
-      placeholder={def?.type === "date" ? "2024-01-31" : def?.type === "timestamp" ? "2024-01-31T10:00:00Z" : undefined}
+      placeholder={empty === "empty text" ? 'empty text ("")' : "no value"}
       value={value}
       onChange={(e) => onChange(e.target.value)}
       autoComplete="off"
@@ -81,7 +74,7 @@ function FieldInput({ id, def, value, onChange, invalid, describedBy }: { id: st
 function hintOf(def: FieldDef | undefined): string | null {
   switch (def?.type) {
     case "list":
-      return "one value per line";
+      return "Enter adds an item, ✕ removes one";
     case "date":
       return "a date, such as 2024-01-31";
     case "timestamp":
@@ -93,7 +86,7 @@ function hintOf(def: FieldDef | undefined): string | null {
 
 /** A stored value in a sentence: its text (a list's items joined), or `empty`. */
 function shownValue(def: FieldDef | undefined, v: unknown): string {
-  const text = Array.isArray(v) ? v.map(String).join(", ") : textOf(def, v);
+  const text = Array.isArray(v) ? v.map(String).join(", ") : String(draftOf(def, v));
   return text.trim() === "" ? "empty" : text;
 }
 
@@ -122,6 +115,7 @@ function FormField({
   label,
   def,
   value,
+  stored,
   onChange,
   problem,
   conflict,
@@ -129,8 +123,10 @@ function FormField({
   name: string;
   label: ReactNode;
   def: FieldDef | undefined;
-  value: string;
-  onChange(text: string): void;
+  value: FieldDraft;
+  /** The value the form read (null for a new contact or event): an empty input holding a stored `""` says so. */
+  stored?: unknown;
+  onChange(draft: FieldDraft): void;
   problem: string | undefined;
   conflict?: FieldConflict | undefined;
 }) {
@@ -140,7 +136,7 @@ function FormField({
   return (
     <div className={`form-field${problem ? " has-problem" : ""}${conflict ? " has-conflict" : ""}`} data-field={name}>
       <label htmlFor={id}>{label}</label>
-      <FieldInput id={id} def={def} value={value} onChange={onChange} invalid={problem !== undefined} describedBy={describedBy} />
+      <FieldInput id={id} def={def} value={value} onChange={onChange} invalid={problem !== undefined} describedBy={describedBy} empty={emptyKind(def, value, stored ?? null)} />
       {hint && (
         <span id={`${id}-hint`} className="muted small">
           {hint}
@@ -277,7 +273,7 @@ export function ContactValuesForm({
   // The value of each field as this form read it (what a save expects to be stored still): the contact's
   // at first, then, for a field someone else changed meanwhile, theirs once the user overwrites or takes it.
   const [base, setBase] = useState<Record<string, unknown>>(() => Object.fromEntries(names.map((f) => [f, contact?.values[f] ?? null])));
-  const [draft, setDraft] = useState<Record<string, string>>(() => Object.fromEntries(names.map((f) => [f, textOf(schema.fields[f], base[f])])));
+  const [draft, setDraft] = useState<Record<string, FieldDraft>>(() => Object.fromEntries(names.map((f) => [f, draftOf(schema.fields[f], base[f])])));
   const [key, setKey] = useState("");
   const [keyProblem, setKeyProblem] = useState<ReactNode>(null);
   const [saving, setSaving] = useState(false);
@@ -292,9 +288,9 @@ export function ContactValuesForm({
   useFocusFirst(form);
   useFocusProblem(form, error);
   const { byField, other } = problemsByField(error);
-  // Compared as the values they send: `5` and `5.0`, or a list's blank lines, are no change.
-  const sent = (f: string, text: string) => JSON.stringify(valueOf(schema.fields[f], text));
-  const changedFrom = (from: Record<string, unknown>) => names.filter((f) => sent(f, draft[f]!) !== sent(f, textOf(schema.fields[f], from[f])));
+  // A field is sent only when its input changed to another value (`isChange`): what the form shows of a value
+  // it cannot show exactly is never written back.
+  const changedFrom = (from: Record<string, unknown>) => names.filter((f) => isChange(schema.fields[f], draft[f]!, from[f] ?? null));
   const changed = changedFrom(base);
   const focusField = (f: string) => window.setTimeout(() => form.current?.querySelector<HTMLElement>(`[data-field-input="${CSS.escape(f)}"]`)?.focus());
   const save = async (from: Record<string, unknown> = base) => {
@@ -354,7 +350,7 @@ export function ContactValuesForm({
   const takeTheirs = (f: string) => {
     const stored = conflicts.get(f) ?? null;
     setBase((b) => ({ ...b, [f]: stored }));
-    setDraft((d) => ({ ...d, [f]: textOf(schema.fields[f], stored) }));
+    setDraft((d) => ({ ...d, [f]: draftOf(schema.fields[f], stored) }));
     setConflicts((c) => {
       const next = new Map(c);
       next.delete(f);
@@ -435,6 +431,7 @@ export function ContactValuesForm({
             }
             def={schema.fields[f]}
             value={draft[f]!}
+            stored={base[f]}
             onChange={(t) => setDraft((d) => ({ ...d, [f]: t }))}
             problem={byField.get(f)}
             conflict={conflicts.has(f) ? { stored: conflicts.get(f), onUseTheirs: () => takeTheirs(f) } : undefined}
@@ -454,7 +451,7 @@ export function RecordEventForm({ contact, schema, onRecorded, onCancel }: { con
   const props = Object.keys(ev.properties);
   const [name, setName] = useState(ev.names?.[0] ?? "");
   const [time, setTime] = useState(nowText);
-  const [draft, setDraft] = useState<Record<string, string>>(Object.fromEntries(props.map((p) => [p, ""])));
+  const [draft, setDraft] = useState<Record<string, FieldDraft>>(() => Object.fromEntries(props.map((p) => [p, draftOf(ev.properties[p], null)])));
   const [saving, setSaving] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const form = useRef<HTMLFormElement>(null);
@@ -518,7 +515,7 @@ export function RecordEventForm({ contact, schema, onRecorded, onCancel }: { con
             </span>
           )}
         </div>
-        <FormField name={ev.time} label="Time" def={timeDef} value={time} onChange={setTime} problem={byField.get(ev.time)} />
+        <FormField name={ev.time} label="Time" def={timeDef} value={time} onChange={(t) => setTime(String(t))} problem={byField.get(ev.time)} />
         {props.map((p) => (
           <FormField
             key={p}
