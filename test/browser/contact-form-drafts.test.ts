@@ -7,8 +7,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { FieldDef, FieldType } from "../../src/schema/schema.js";
-import { draftOf, emptyKind, isChange, sameDraft, valueOf } from "../../playground/src/segments/field-drafts.js";
-import { pastedItems } from "../../playground/src/segments/list-items-input.js";
+import { draftOf, emptyKind, isChange, pastedItems, sameDraft, valueOf } from "../../playground/src/segments/field-drafts.js";
 
 const def = (type: FieldType, values?: string[]): FieldDef => ({ name: "f", type, column: "f", ...(values ? { values } : {}) });
 

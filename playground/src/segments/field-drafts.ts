@@ -61,3 +61,11 @@ export function emptyKind(def: FieldDef | undefined, draft: FieldDraft, stored: 
   if (draft !== "") return null;
   return stored === "" && def?.type !== "list" ? "empty text" : "no value";
 }
+
+/** The items of text pasted into a list's add box: one per line, edge spaces and blank lines left out. */
+export function pastedItems(text: string): string[] {
+  return text
+    .split(/\r\n|\r|\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== "");
+}

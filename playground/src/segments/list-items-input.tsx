@@ -6,14 +6,7 @@
  * item per line could not hold an item with a line break, and saved it as two.
  */
 import { useState, type ClipboardEvent, type KeyboardEvent } from "react";
-
-/** The items of pasted text: one per line, edge spaces and blank lines left out. */
-export function pastedItems(text: string): string[] {
-  return text
-    .split(/\r\n|\r|\n/)
-    .map((line) => line.trim())
-    .filter((line) => line !== "");
-}
+import { pastedItems } from "./field-drafts.js";
 
 /** How an item reads in a screen reader's label: its text, or `the empty item`. */
 function spoken(item: string): string {
