@@ -99,38 +99,38 @@ function nextWrite(m: Model, ids: Record<string, number>, rand: () => number, n:
   };
 }
 
-async function send(url: string, w: Write): Promise<Reply> {
-  const res = await fetch(`${url}${w.path}`, { method: w.method, body: JSON.stringify(w.body), headers: { "content-type": "application/json", ...w.headers } });
+async function send(api: ServeProcess["fetch"], w: Write): Promise<Reply> {
+  const res = await api(w.path, { method: w.method, body: JSON.stringify(w.body), headers: { "content-type": "application/json", ...w.headers } });
   return readReply(res);
 }
 
-async function getJson(url: string, path: string): Promise<any> {
-  const r = await readReply(await fetch(`${url}${path}`));
+async function getJson(api: ServeProcess["fetch"], path: string): Promise<any> {
+  const r = await readReply(await api(path));
   if (r.status !== 200) throw new Error(`GET ${path}: ${r.status} ${JSON.stringify(r.body)}`);
   return r.body;
 }
 
 /** The database's state in the model's terms, read through the API. */
-async function observe(url: string): Promise<{ model: Model; ids: Record<string, number> }> {
+async function observe(api: ServeProcess["fetch"]): Promise<{ model: Model; ids: Record<string, number> }> {
   const contacts: Record<string, number> = {};
-  const page = await getJson(url, "/api/contacts?limit=200&orderBy=id");
+  const page = await getJson(api, "/api/contacts?limit=200&orderBy=id");
   for (const c of page.items as { id: string; ltv: number }[]) contacts[c.id] = c.ltv;
   const segments: Model["segments"] = {};
   const ids: Record<string, number> = {};
-  for (const s of (await getJson(url, "/api/segments?limit=1000")).items as { id: number; name: string; kind: "static" | "dynamic"; expression: string | null; version: number }[]) {
+  for (const s of (await getJson(api, "/api/segments?limit=1000")).items as { id: number; name: string; kind: "static" | "dynamic"; expression: string | null; version: number }[]) {
     ids[s.name] = s.id;
     segments[s.name] = { kind: s.kind, expression: s.expression, version: s.version };
-    if (s.kind === "static") segments[s.name]!.members = (await getJson(url, `/api/segments/${s.id}/members?limit=1000`)).items.map((c: { id: string }) => c.id).sort();
+    if (s.kind === "static") segments[s.name]!.members = (await getJson(api, `/api/segments/${s.id}/members?limit=1000`)).items.map((c: { id: string }) => c.id).sort();
   }
   return { model: { contacts, segments }, ids };
 }
 
 /** Memberships agree with the change log and, for dynamic segments, with their expressions. */
-async function checkMemberships(url: string, ids: Record<string, number>, model: Model): Promise<void> {
+async function checkMemberships(api: ServeProcess["fetch"], ids: Record<string, number>, model: Model): Promise<void> {
   const at = Date.now() + 60_000;
   for (const [name, id] of Object.entries(ids)) {
-    const now = (await getJson(url, `/api/segments/${id}/members?limit=1000`)).items.map((c: { id: string }) => c.id).sort();
-    const logged = (await getJson(url, `/api/segments/${id}/members-at?at=${at}`)).keys;
+    const now = (await getJson(api, `/api/segments/${id}/members?limit=1000`)).items.map((c: { id: string }) => c.id).sort();
+    const logged = (await getJson(api, `/api/segments/${id}/members-at?at=${at}`)).keys;
     expect(logged, `${name}: members from the log`).toEqual(now);
     const seg = model.segments[name]!;
     if (seg.kind === "dynamic") {
@@ -159,7 +159,7 @@ describe("durability: kill -9 during writes, restart on the same DuckDB file", (
     let p: ServeProcess = await startServe([...args, "--schema", schemaFile]);
     let model: Model = { contacts: {}, segments: {} };
     let ids: Record<string, number> = {};
-    const created = await readReply(await fetch(`${p.url}/api/segments`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "Static", kind: "static" }) }));
+    const created = await readReply(await p.fetch("/api/segments", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "Static", kind: "static" }) }));
     expect(created.status).toBe(201);
     model.segments["Static"] = { kind: "static", expression: null, version: 1, members: [] };
     ids["Static"] = created.body.id;
@@ -188,7 +188,7 @@ describe("durability: kill -9 during writes, restart on the same DuckDB file", (
         pending = w;
         let reply: Reply;
         try {
-          reply = await send(p.url, w);
+          reply = await send(p.fetch, w);
         } catch {
           break; // the connection died with the process: unknown outcome
         }
@@ -207,7 +207,7 @@ describe("durability: kill -9 during writes, restart on the same DuckDB file", (
 
       // Restart on the same file: it opens, and holds the acknowledged writes (plus perhaps the one in flight).
       p = await startServe(args);
-      const seen = await observe(p.url);
+      const seen = await observe(p.fetch);
       const withPending = pending ? (() => {
         const m = clone(model);
         try {
@@ -223,7 +223,7 @@ describe("durability: kill -9 during writes, restart on the same DuckDB file", (
       }
       model = seen.model;
       ids = seen.ids;
-      await checkMemberships(p.url, ids, model);
+      await checkMemberships(p.fetch, ids, model);
     }
     p.child.kill("SIGTERM");
     expect((await p.exited).code).toBe(0);

@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, renameSync } from "node:fs";
 import { join } from "node:path";
+import { expectContract, isJsonMediaType, type OpenApiDocument } from "./contract.js";
 
 const root = join(import.meta.dirname, "..", "..");
 const launcher = join(import.meta.dirname, "serve-process.ts");
@@ -37,6 +38,37 @@ export interface ServeProcess {
   output(): string;
   /** Resolves with the exit code (or signal) once the process has exited. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /**
+   * `fetch(url + path, init)` whose reply, for an /api path, is checked against the OpenAPI document this
+   * process serves (test/server/contract.ts), as `openTestApi` checks an in-process app's: a real server's
+   * answers (its listener, its signals, its file) keep the contract too. The document is read once, with
+   * `token` when the server needs one.
+   */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+}
+
+/** `ServeProcess.fetch` of the server at `url`. */
+function contractFetch(url: string, token: string | undefined): ServeProcess["fetch"] {
+  let document: Promise<OpenApiDocument> | undefined;
+  const read = () =>
+    (document ??= fetch(`${url}/openapi.json`, { headers: token ? { authorization: `Bearer ${token}` } : {} }).then(async (res) => {
+      if (res.status !== 200) throw new Error(`GET /openapi.json answered ${res.status}: the contract check has no document`);
+      return (await res.json()) as OpenApiDocument;
+    }));
+  return async (path, init) => {
+    const res = await fetch(`${url}${path}`, init);
+    const { pathname } = new URL(path, url);
+    if (!pathname.startsWith("/api/")) return res;
+    const method = (init?.method ?? "GET").toUpperCase();
+    const contentType = res.headers.get("content-type") ?? "";
+    // A JSON body is read from a copy (the test reads the answer itself); another (an export's stream) is not read.
+    const json = isJsonMediaType(contentType);
+    const text = json && method !== "HEAD" ? await res.clone().text() : res.body === null ? "" : "(not read)";
+    let body: unknown = text;
+    if (json && text !== "") body = JSON.parse(text);
+    expectContract(await read(), method, pathname, { status: res.status, contentType, body });
+    return res;
+  };
 }
 
 /** Starts `segql serve ARGS` and waits until it prints its URL (rejects if it exits first). */
@@ -60,7 +92,7 @@ export async function startServe(args: string[], env: Record<string, string> = {
       if (!m) return;
       clearTimeout(timer);
       child.stdout!.off("data", onData);
-      resolve({ child, url: m[1]!, output: () => out, exited });
+      resolve({ child, url: m[1]!, output: () => out, exited, fetch: contractFetch(m[1]!, env["SEGQL_TOKEN"]) });
     };
     child.stdout!.on("data", onData);
     void exited.then(({ code, signal }) => {

@@ -96,12 +96,12 @@ describe("segql serve --query-timeout", () => {
     writeFileSync(schemaFile, JSON.stringify(schemaToJson(crmSchema)));
     const p = await startServe(["--db", join(dir, "serve.duckdb"), "--schema", schemaFile, "--port", "0", "--refresh-every", "off", "--query-timeout", "0.005"]);
     try {
-      const post = (path: string, json: unknown) => fetch(`${p.url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(json) }).then(readReply);
+      const post = (path: string, json: unknown) => p.fetch(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(json) }).then(readReply);
       expect((await post("/api/contacts", { contacts: CONTACTS })).status).toBe(200);
       const slow = await post("/api/preview", { expression: wideOr(CLAUSES) });
       expect(slow.status).toBe(422);
       expect(slow.body.detail).toMatch(/^the preview took longer than 5 ms and was stopped/);
-      expect((await readReply(await fetch(`${p.url}/api/segments`))).status).toBe(200);
+      expect((await readReply(await p.fetch("/api/segments"))).status).toBe(200);
     } finally {
       p.child.kill("SIGTERM");
     }

@@ -70,9 +70,9 @@ describe("segql serve (a real process)", () => {
       expect(p.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(p.output()).toMatch(/needs 'Authorization: Bearer <token>'/);
       const auth = { authorization: "Bearer tok-1", "content-type": "application/json" };
-      expect((await fetch(`${p.url}/api/health`)).status).toBe(401);
-      expect((await fetch(`${p.url}/api/contacts`, { method: "POST", headers: auth, body: JSON.stringify({ contacts: [{ id: "c1", ltv: 50 }] }) })).status).toBe(200);
-      const created = await readReply(await fetch(`${p.url}/api/segments`, { method: "POST", headers: auth, body: JSON.stringify({ name: "Fifty", kind: "dynamic", expression: "ltv >= 50" }) }));
+      expect((await p.fetch("/api/health")).status).toBe(401);
+      expect((await p.fetch("/api/contacts", { method: "POST", headers: auth, body: JSON.stringify({ contacts: [{ id: "c1", ltv: 50 }] }) })).status).toBe(200);
+      const created = await readReply(await p.fetch("/api/segments", { method: "POST", headers: auth, body: JSON.stringify({ name: "Fifty", kind: "dynamic", expression: "ltv >= 50" }) }));
       expect(created.status).toBe(201);
       // The web build: files; a page address typed as a path goes to the app's route for it (the app routes
       // by the hash; its page at /segments/1 would look for its files under /segments/); missing files 404;
@@ -97,7 +97,7 @@ describe("segql serve (a real process)", () => {
 
     const again = await startServe(["--db", db, "--port", "0", "--refresh-every", "off"]);
     try {
-      const list = await readReply(await fetch(`${again.url}/api/segments`));
+      const list = await readReply(await again.fetch("/api/segments"));
       expect(list.body.items.map((s: { name: string; memberCount: number }) => [s.name, s.memberCount])).toEqual([["Fifty", 1]]);
     } finally {
       again.child.kill("SIGINT");
@@ -151,10 +151,10 @@ describe("segql serve (a real process)", () => {
     let first: { contacts: number; events: number; segments: number };
     try {
       expect(p.output()).toMatch(/demo data added: \d+ contacts, \d+ events, \d+ segments/);
-      first = (await readReply(await fetch(`${p.url}/api/health`))).body;
+      first = (await readReply(await p.fetch("/api/health"))).body;
       expect(first.contacts).toBeGreaterThan(1000);
       expect(first.segments).toBeGreaterThanOrEqual(4);
-      const segments = (await readReply(await fetch(`${p.url}/api/segments`))).body.items as { kind: string; expression: string | null; references: unknown[] }[];
+      const segments = (await readReply(await p.fetch("/api/segments"))).body.items as { kind: string; expression: string | null; references: unknown[] }[];
       expect(segments.some((s) => s.kind === "static")).toBe(true);
       expect(segments.some((s) => s.expression?.includes("performed"))).toBe(true);
       expect(segments.some((s) => s.references.length > 0)).toBe(true);
@@ -165,7 +165,7 @@ describe("segql serve (a real process)", () => {
     const again = await startServe(["--demo", "--db", db, "--port", "0", "--refresh-every", "off"]);
     try {
       expect(again.output()).not.toMatch(/demo data added/);
-      const health = (await readReply(await fetch(`${again.url}/api/health`))).body;
+      const health = (await readReply(await again.fetch("/api/health"))).body;
       expect({ contacts: health.contacts, events: health.events, segments: health.segments }).toEqual({ contacts: first.contacts, events: first.events, segments: first.segments });
     } finally {
       again.child.kill("SIGTERM");
