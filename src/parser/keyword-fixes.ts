@@ -5,7 +5,8 @@
  *
  * A syntax error is where the parser noticed, which is the misspelt word itself or the token after it
  * (`nto is_verified` fails at `is_verified`). Each candidate edit there is tried by parsing the edited text
- * again: it is kept only when no error is left from the edit to the end of the token after it. The fix is
+ * again: it is kept only when no error is left from the edit to the end of the token after it, and fewer
+ * errors from the edit on than before (an error at the very end of an unfinished text aside). The fix is
  * offered only when the candidates kept mean one keyword (`day` and `days` are one; `or` and `to` are two,
  * and then nothing is offered): a guess between two meanings is the user's to make.
  */
@@ -127,7 +128,10 @@ function* candidates(text: string, tokens: readonly IToken[], d: Diagnostic, mis
   }
 }
 
-/** Whether the edited text parses with no error from the edit to the end of the token after the error. */
+/**
+ * Whether the edited text parses with no error from the edit to the end of the token after the error, and
+ * with fewer errors from the edit on.
+ */
 function clean(text: string, tokens: readonly IToken[], original: readonly Diagnostic[], d: Diagnostic, c: Candidate, reparse: (text: string) => readonly Diagnostic[]): boolean {
   const edited = text.slice(0, c.start) + c.text + text.slice(c.end);
   const shift = c.text.length - (c.end - c.start);
