@@ -436,8 +436,10 @@ async function* records(ctx: Ctx, file: string, label: string, format: Format, w
   try {
     await con.run("SET TimeZone = 'UTC'");
     let result;
+    let fine: FineTime[];
     try {
-      result = await con.stream("SELECT * FROM read_parquet($1)", [file]);
+      fine = await fineTimeColumns(con, file);
+      result = await con.stream(`SELECT *${fine.map((f) => `, ${f.select}`).join("")} FROM read_parquet($1)`, [file]);
     } catch (e) {
       throw new DataError(file, 0, `not a readable Parquet file (${(e as Error).message.split("\n")[0]!.split(file).join(label)})`);
     }
@@ -445,13 +447,54 @@ async function* records(ctx: Ctx, file: string, label: string, format: Format, w
     for await (const chunk of result.yieldRowObjectJs()) {
       for (const r of chunk) {
         row++;
-        yield { values: plain(r) as Record<string, unknown>, line: row, text: false };
+        const values = plain(r) as Record<string, unknown>;
+        // A time with digits past the millisecond goes on as its text, so that the import cuts and counts it.
+        for (const f of fine) {
+          const text = values[f.alias];
+          delete values[f.alias];
+          if (typeof text === "string") values[f.column] = text;
+        }
+        yield { values, line: row, text: false };
       }
     }
   } finally {
     con.closeSync();
     instance.closeSync();
   }
+}
+
+/** A Parquet timestamp column whose values can hold digits past the millisecond, and the SELECT item giving them as text. */
+interface FineTime {
+  column: string;
+  /** The extra column's name in the rows read. */
+  alias: string;
+  select: string;
+}
+
+/**
+ * The Parquet file's timestamp columns with microseconds (TIMESTAMP, TIMESTAMPTZ: BigQuery's and Spark's) or
+ * nanoseconds, each with an extra column holding the value as ISO text when it has digits past the
+ * millisecond (else null): DuckDB gives such a value to JavaScript as a Date, already cut to the millisecond,
+ * unsaid.
+ */
+async function fineTimeColumns(con: import("@duckdb/node-api").DuckDBConnection, file: string): Promise<FineTime[]> {
+  const described = (await con.runAndReadAll("DESCRIBE SELECT * FROM read_parquet($1)", [file])).getRowObjectsJS();
+  const out: FineTime[] = [];
+  for (const d of described) {
+    const column = String(d["column_name"]);
+    const type = String(d["column_type"]);
+    const q = quoteIdent(column);
+    const alias = `segql_fine_time_${out.length}`;
+    const iso = (value: string, extra = "") => `strftime(${value}, '%Y-%m-%dT%H:%M:%S.%f')${extra} || 'Z'`;
+    if (type === "TIMESTAMP" || type === "TIMESTAMP WITH TIME ZONE") {
+      out.push({ column, alias, select: `CASE WHEN epoch_us(${q}) % 1000 <> 0 THEN ${iso(q)} END AS ${alias}` });
+    } else if (type === "TIMESTAMP_NS") {
+      // strftime's %n is not reliable on DuckDB 1.5: microseconds by %f, then the last three digits.
+      const nanos = `lpad(CAST(((epoch_ns(${q}) % 1000) + 1000) % 1000 AS VARCHAR), 3, '0')`;
+      out.push({ column, alias, select: `CASE WHEN epoch_ns(${q}) % 1000000 <> 0 THEN ${iso(`CAST(${q} AS TIMESTAMP)`, ` || ${nanos}`)} END AS ${alias}` });
+    }
+  }
+  return out;
 }
 
 /**

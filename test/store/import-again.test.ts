@@ -138,6 +138,22 @@ for (const backend of BACKENDS) {
       expect((await store.getContact("c")).values["signed_up_at"]).toBe("2024-12-31T23:59:59.999Z");
       const events = file("pg-events.csv", 'contact_id,event,occurred_at,properties\na,login,2024-03-01 08:00:00.000001+00,\nb,login,2024-03-01 08:00:00.5+00,"{""at"": 1}"\n');
       expect(await store.importEvents(events)).toMatchObject({ inserted: 2, truncatedTimes: 1, firstTruncatedTime: { line: 2, field: "occurred_at" } });
+      // Parquet (BigQuery's and Spark's timestamps have microseconds): counted too, where its reader cut them unsaid.
+      const parquet = join(dir, `pg-export-${backend}.parquet`);
+      const { DuckDBInstance } = await import("@duckdb/node-api");
+      const duck = await DuckDBInstance.create(":memory:");
+      const con = await duck.connect();
+      await con.run(
+        `COPY (SELECT * FROM (VALUES ('p1', TIMESTAMP '2024-05-01 10:00:00.123456'), ('p2', TIMESTAMP '2024-05-01 10:00:00.5'), ('p3', TIMESTAMP '1969-12-31 23:59:59.999999')) AS t(id, signed_up_at)) TO '${parquet}' (FORMAT parquet)`,
+      );
+      const nanos = join(dir, `ns-${backend}.parquet`);
+      await con.run(`COPY (SELECT 'p4' AS id, TIMESTAMP_NS '2024-05-01 10:00:00.123000789' AS signed_up_at) TO '${nanos}' (FORMAT parquet)`);
+      con.closeSync();
+      duck.closeSync();
+      expect(await store.importContacts(parquet)).toMatchObject({ inserted: 3, truncatedTimes: 2, firstTruncatedTime: { line: 1, field: "signed_up_at", message: '"2024-05-01T10:00:00.123456Z" stored as 2024-05-01T10:00:00.123Z (segql keeps milliseconds)' } });
+      expect((await store.getContact("p3")).values["signed_up_at"]).toBe("1969-12-31T23:59:59.999Z");
+      expect((await store.getContact("p2")).values["signed_up_at"]).toBe("2024-05-01T10:00:00.500Z");
+      expect(await store.importContacts(nanos)).toMatchObject({ inserted: 1, truncatedTimes: 1, firstTruncatedTime: { message: '"2024-05-01T10:00:00.123000789Z" stored as 2024-05-01T10:00:00.123Z (segql keeps milliseconds)' } });
       // Without microseconds, nothing is said.
       expect(await store.importContacts(file("plain.csv", "id,signed_up_at\ne,2024-01-01T10:00:00Z\n"))).toMatchObject({ truncatedTimes: 0, firstTruncatedTime: null });
     });
