@@ -23,7 +23,8 @@ refreshes every dynamic segment.
       --format F      csv, jsonl, json or parquet, when the extension does not say
       --skip-bad      import the good rows and report the bad ones (default: any bad row stops the
                       import and nothing is changed)
-      --skip-duplicates  events: leave out events equal to a stored one (same contact, name, time,
+      --skip-duplicates
+                      events: leave out events equal to a stored one (same contact, name, time,
                       properties), so importing a file again adds nothing (default: appended, and
                       counted as duplicates)
       --db FILE|URL   the store (default segql.duckdb; postgres://… for PostgreSQL)
