@@ -25,6 +25,7 @@ import { ImportJobs } from "./import-jobs.js";
 import { VERSION } from "../version.js";
 import { requireToken } from "./auth.js";
 import { ProblemError, problem, problemResponse, storeProblem, type Problem } from "./problems.js";
+import { describeUtf8Fault, utf8Fault } from "./utf8.js";
 import { registerContactRoutes } from "./routes/contacts.js";
 import { registerEvaluationRoutes } from "./routes/evaluation.js";
 import { registerImportHistoryRoutes, registerImportRoutes } from "./routes/imports.js";
@@ -178,8 +179,10 @@ export function createApp(options: AppOptions): OpenAPIHono {
   if (origins.length > 0) {
     const policy = cors({
       origin: origins.includes("*") ? "*" : [...origins],
-      allowHeaders: ["Authorization", "Content-Type", "If-Match", "Segql-User"],
-      exposeHeaders: ["ETag", "Location"],
+      // Every request header the API reads (Prefer: an async import; Content-Encoding: a gzipped one), and
+      // every response header it documents, or a browser's script can neither send nor read them.
+      allowHeaders: ["Authorization", "Content-Type", "Content-Encoding", "If-Match", "Prefer", "Segql-User"],
+      exposeHeaders: ["ETag", "Location", "Retry-After", "Content-Disposition", "Preference-Applied"],
       allowMethods: ["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
       maxAge: 600,
     });
@@ -209,6 +212,18 @@ export function createApp(options: AppOptions): OpenAPIHono {
     const charset = c.req.method === "GET" || c.req.method === "HEAD" ? undefined : /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(c.req.header("content-type") ?? "")?.[1];
     if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
       throw new ProblemError("unsupported-media-type", `bodies are UTF-8: send the body encoded as UTF-8 (charset=utf-8, or no charset); got charset=${charset}`);
+    }
+    // Bytes that are not UTF-8 would be decoded as U+FFFD just as silently, charset or not: a text body is
+    // checked before any route reads it. Imports check their file themselves (it may come gzipped, and the
+    // problem then names the file's line).
+    if (c.req.method !== "GET" && c.req.method !== "HEAD" && !IMPORT_PATHS.test(c.req.path) && isTextMediaType(c.req.header("content-type"))) {
+      const bytes = new Uint8Array(await c.req.arrayBuffer());
+      const fault = utf8Fault(bytes);
+      if (fault) throw new ProblemError("unsupported-media-type", `the body is not UTF-8: ${describeUtf8Fault(fault)}; send it encoded as UTF-8`);
+      // No bytes is no body (RFC 9110), whatever the Content-Type says: generated clients send
+      // `Content-Type: application/json` on a route whose body is optional (duplicate, restore, refresh)
+      // even when they send none. Read as `{}`: a route that needs a body says which properties it lacks.
+      if (bytes.byteLength === 0 && isJsonMediaType(c.req.header("content-type"))) c.req.bodyCache.text = Promise.resolve("{}");
     }
     await next();
   });
@@ -263,13 +278,31 @@ export function createApp(options: AppOptions): OpenAPIHono {
       const p = { ...problem("method-not-allowed", `${c.req.method} is not allowed on ${c.req.path}; allowed: ${allowed.join(", ")}`), instance: c.req.path };
       return problemResponse(p, { Allow: allowed.join(", ") });
     }
-    return problemResponse({ ...problem("not-found", `no route ${c.req.method} ${c.req.path}; the API is under /api (see /openapi.json)`), instance: c.req.path });
+    // A trailing slash is the likeliest slip of a client building paths: say so rather than "under /api".
+    const trimmed = c.req.path.replace(/\/+$/, "");
+    const hint = trimmed !== c.req.path && allowedMethods(app, trimmed).includes(c.req.method) ? `; without the trailing slash: ${c.req.method} ${trimmed}` : "; the API is under /api (see /openapi.json)";
+    return problemResponse({ ...problem("not-found", `no route ${c.req.method} ${c.req.path}${hint}`), instance: c.req.path });
   });
   app.onError((error, c) => {
     const { body, headers } = toProblem(error, c, log);
     return problemResponse({ ...body, instance: c.req.path }, headers);
   });
   return app;
+}
+
+function mediaTypeOf(contentType: string | undefined): string {
+  return (contentType ?? "").split(";")[0]!.trim().toLowerCase();
+}
+
+/** JSON (and `+json`), as the request validator reads it. */
+function isJsonMediaType(contentType: string | undefined): boolean {
+  return /^application\/([\w.-]+\+)?json$/.test(mediaTypeOf(contentType));
+}
+
+/** Media types read as text: JSON, CSV and JSON Lines (`text/*`, `*ndjson`, `*jsonl*`). */
+function isTextMediaType(contentType: string | undefined): boolean {
+  const essence = mediaTypeOf(contentType);
+  return isJsonMediaType(essence) || essence.startsWith("text/") || /ndjson|jsonl|jsonlines/.test(essence);
 }
 
 function isApiPath(path: string): boolean {

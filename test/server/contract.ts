@@ -13,7 +13,7 @@ import { PROBLEM_KINDS, PROBLEM_MEDIA_TYPE, type ProblemKind } from "../../src/s
 
 /** The parts of an OpenAPI 3.1 document the check reads. */
 export interface OpenApiDocument {
-  paths: Record<string, Record<string, { responses?: Record<string, { content?: Record<string, { schema?: JsonSchema }> }> }>>;
+  paths: Record<string, Record<string, { responses?: Record<string, { content?: Record<string, { schema?: JsonSchema }>; headers?: Record<string, { required?: boolean }> }> }>>;
   components?: { schemas?: Record<string, JsonSchema> };
 }
 
@@ -26,6 +26,8 @@ export interface ContractReply {
   contentType: string;
   /** Parsed JSON when the content type is JSON, else the text. */
   body: unknown;
+  /** The reply's headers, when the caller has them: each header the document requires must be there. */
+  headers?: Headers;
 }
 
 /** Keywords that say what a value is for people or tools, not what it may be. */
@@ -56,21 +58,24 @@ export function contractMismatches(doc: OpenApiDocument, method: string, path: s
   if (!response) return [`${route} answered ${reply.status}, a status its OpenAPI entry does not list (${Object.keys(responses).join(", ")})`];
 
   const at = `${route} ${reply.status}`;
+  // A header the document requires (ETag, Location, Retry-After, …) is one a generated client reads.
+  const missing = Object.entries(response.headers ?? {}).filter(([name, h]) => h.required && reply.headers && !reply.headers.has(name));
+  const headerErrors = missing.map(([name]) => `${at}: the header ${name}, which the document requires, is missing`);
   const content = response.content ?? {};
   const mediaType = reply.contentType.split(";")[0]!.trim().toLowerCase();
   const documented = Object.keys(content);
   if (documented.length === 0) {
     const empty = reply.body === "" || reply.body === undefined || reply.body === null;
-    return empty && mediaType === "" ? [] : empty ? [`${at}: documented without a body, answered Content-Type ${reply.contentType}`] : [`${at}: documented without a body, answered one (${reply.contentType})`];
+    return [...headerErrors, ...(empty && mediaType === "" ? [] : empty ? [`${at}: documented without a body, answered Content-Type ${reply.contentType}`] : [`${at}: documented without a body, answered one (${reply.contentType})`])];
   }
-  if (!documented.includes(mediaType)) return [`${at}: Content-Type ${reply.contentType || "(none)"} is not one documented (${documented.join(", ")})`];
-  if (upper === "HEAD" || !isJsonMediaType(mediaType)) return [];
+  if (!documented.includes(mediaType)) return [...headerErrors, `${at}: Content-Type ${reply.contentType || "(none)"} is not one documented (${documented.join(", ")})`];
+  if (upper === "HEAD" || !isJsonMediaType(mediaType)) return headerErrors;
 
   const errors: string[] = [];
   const schema = content[mediaType]!.schema;
   if (schema !== undefined) validate(doc, schema, reply.body, "$", errors);
   if (mediaType === PROBLEM_MEDIA_TYPE) errors.push(...problemMismatches(reply));
-  return errors.map((e) => `${at}: body${e.slice(1)}`);
+  return [...headerErrors, ...errors.map((e) => `${at}: body${e.slice(1)}`)];
 }
 
 /** Throws, naming every mismatch, when `reply` breaks the contract of `method path`. */

@@ -104,7 +104,7 @@ export function checkEveryReply(app: ReturnType<typeof createApp>, token?: strin
         throw new Error(`${asked.method} ${asked.url} answered ${res.status} ${contentType} that is not JSON: ${text.slice(0, 200)}`);
       }
     }
-    await expectKeepsContract(app, asked.method, asked.url, { status: res.status, contentType, body });
+    await expectKeepsContract(app, asked.method, asked.url, { status: res.status, contentType, body, headers: res.headers });
     return res;
   }) as typeof app.request;
 }
@@ -113,7 +113,7 @@ export function checkEveryReply(app: ReturnType<typeof createApp>, token?: strin
  * Fails when `reply` (to `method url`, the url absolute or a path) breaks `app`'s OpenAPI document: for
  * replies that did not come through `app.request` (the same app served on a socket).
  */
-export async function expectKeepsContract(app: ReturnType<typeof createApp>, method: string, url: string, reply: Pick<Reply, "status" | "contentType" | "body">): Promise<void> {
+export async function expectKeepsContract(app: ReturnType<typeof createApp>, method: string, url: string, reply: Pick<Reply, "status" | "contentType" | "body"> & { headers?: Headers }): Promise<void> {
   const document = documents.get(app);
   if (!document) throw new Error("the app's replies are not checked: open it with openTestApi (or checkEveryReply)");
   expectContract(await document(), method, new URL(url, "http://localhost").pathname, reply);

@@ -17,9 +17,10 @@ import { join } from "node:path";
 import type { ImportOptions, ImportReport } from "../../store/index.js";
 import type { ImportJobControl } from "../import-jobs.js";
 import { ProblemError } from "../problems.js";
+import { describeUtf8Fault, utf8Fault, Utf8Check, type Utf8Fault } from "../utf8.js";
 import { wrapCursor, unwrapCursor } from "../cursor.js";
 import { ImportHistoryQuery, ImportJobIdParams, ImportJobListSchema, ImportJobSchema, ImportRecordIdParams, ImportRecordPageSchema, ImportRecordSchema, ImportReportSchema, WriteHeaders } from "../schemas.js";
-import { jsonResponse, problemResponses, writeProblemResponses, writer, type Api, type RouteContext } from "./kit.js";
+import { jsonResponse, LOCATION_HEADER, problemResponses, writeProblemResponses, writer, type Api, type RouteContext } from "./kit.js";
 
 type Format = "csv" | "jsonl" | "json" | "parquet";
 
@@ -39,14 +40,35 @@ export const GZIP_EXPANSION_LIMIT = 8;
 /** The gzip magic number: a compressed body sent without saying so gets told what to do. */
 const isGzip = (bytes: Uint8Array) => bytes.byteLength >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 
-/** Writes the gzip `bytes` unpacked into `file`, refusing past `maxBytes` unpacked or on corrupt data. */
-async function gunzipTo(bytes: Uint8Array, file: string, maxBytes: number): Promise<void> {
+/**
+ * A text file (CSV, JSON Lines, JSON) that is not UTF-8 is refused before a row is read: the importer decodes
+ * UTF-8, and would store each Latin-1 or Windows-1252 accented letter as U+FFFD without a word.
+ */
+function notUtf8(name: string, fault: Utf8Fault): ProblemError {
+  return new ProblemError(
+    "unsupported-media-type",
+    `${name}:${fault.line}: the file is not UTF-8: ${describeUtf8Fault(fault)}; save it as UTF-8 (a spreadsheet's "CSV UTF-8") and send it again; nothing was imported`,
+  );
+}
+
+/**
+ * Writes the gzip `bytes` unpacked into `file`, refusing past `maxBytes` unpacked, on corrupt data, or (with
+ * `utf8`) on a byte that is not UTF-8.
+ */
+async function gunzipTo(bytes: Uint8Array, file: string, maxBytes: number, utf8: { name: string } | null): Promise<void> {
   let written = 0;
+  const check = utf8 ? new Utf8Check() : null;
   const limit = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       written += chunk.length;
+      const fault = check?.push(chunk);
       if (written > maxBytes) done(new ProblemError("too-large", `the gzip body unpacks to more than ${maxBytes} bytes (${GZIP_EXPANSION_LIMIT} times the upload limit); split the file`));
+      else if (fault) done(notUtf8(utf8!.name, fault));
       else done(null, chunk);
+    },
+    flush(done) {
+      const fault = check?.end();
+      done(fault ? notUtf8(utf8!.name, fault) : null);
     },
   });
   try {
@@ -110,7 +132,7 @@ export function registerImportRoutes(app: Api, { store, limits, imports }: Route
         request: { query: what === "events" ? EventsImportQuery : ImportQuery, headers: WriteHeaders, body: fileBody },
         responses: {
           200: jsonResponse(ImportReportSchema, "What was imported"),
-          202: jsonResponse(ImportJobSchema, "With `Prefer: respond-async`: the import runs on; poll the job at `Location`"),
+          202: jsonResponse(ImportJobSchema, "With `Prefer: respond-async`: the import runs on; poll the job at `Location`", LOCATION_HEADER),
           ...writeProblemResponses(400, 413, 415, 422, 429),
         },
       }),
@@ -147,8 +169,13 @@ export function registerImportRoutes(app: Api, { store, limits, imports }: Route
           return what === "contacts" ? store.importContacts(file, options) : store.importEvents(file, options);
         };
         try {
-          if (gzipped) await gunzipTo(bytes, file, limits.importBytes * GZIP_EXPANSION_LIMIT);
-          else await writeFile(file, bytes, { mode: 0o600 });
+          const text = format !== "parquet";
+          if (gzipped) await gunzipTo(bytes, file, limits.importBytes * GZIP_EXPANSION_LIMIT, text ? { name } : null);
+          else {
+            const fault = text ? utf8Fault(bytes) : null;
+            if (fault) throw notUtf8(name, fault);
+            await writeFile(file, bytes, { mode: 0o600 });
+          }
         } catch (e) {
           await cleanup();
           throw e;

@@ -4,7 +4,7 @@
  */
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import type { z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import type { Store } from "../../store/index.js";
 import { PROBLEM_KINDS, PROBLEM_MEDIA_TYPE } from "../problems.js";
 import type { FeedWaits } from "../feed-waits.js";
@@ -29,9 +29,27 @@ export interface RouteContext {
   keepDeletedMs: number | null;
 }
 
-/** A JSON response entry of a route. */
-export function jsonResponse<T extends z.ZodType>(schema: T, description: string) {
-  return { description, content: { "application/json": { schema } } } as const;
+/**
+ * Response headers a client acts on, declared in the document (not only in prose) so that a generated
+ * client exposes them: test/server/contract.ts fails a reply that lacks one the document requires.
+ */
+export const ETAG_HEADER = z.object({
+  ETag: z.string().openapi({ description: 'The segment\'s saved version (`"v3"`): send it back as `If-Match` on an edit.', example: '"v3"' }),
+});
+export const LOCATION_HEADER = z.object({
+  Location: z.string().openapi({ description: "The path of what was made.", example: "/api/segments/12" }),
+});
+/** `Location` and `ETag`: a segment made (created, copied, restored). */
+export const MADE_SEGMENT_HEADERS = LOCATION_HEADER.extend(ETAG_HEADER.shape);
+const PROBLEM_HEADERS: Record<number, z.ZodObject> = {
+  401: z.object({ "WWW-Authenticate": z.string().openapi({ description: 'The scheme to use: `Bearer realm="segql"` (with `error="invalid_token"` for a wrong token).' }) }),
+  412: z.object({ ETag: z.string().openapi({ description: "The current version's tag: reload, merge, and send it as `If-Match`.", example: '"v4"' }) }),
+  429: z.object({ "Retry-After": z.string().openapi({ description: "Seconds to wait before trying again.", example: "2" }) }),
+};
+
+/** A JSON response entry of a route, with the headers it always carries. */
+export function jsonResponse<T extends z.ZodType>(schema: T, description: string, headers?: z.ZodObject) {
+  return { description, content: { "application/json": { schema } }, ...(headers ? { headers } : {}) } as const;
 }
 
 const STATUS_TEXT: Record<number, string> = Object.fromEntries(
@@ -51,6 +69,7 @@ export function problemResponses(...statuses: number[]) {
       {
         description: s === 400 ? "The request does not have the expected shape (zod's issues, with paths)" : (STATUS_TEXT[s] ?? "Error"),
         content: { [PROBLEM_MEDIA_TYPE]: { schema: ProblemSchema } },
+        ...(PROBLEM_HEADERS[s] ? { headers: PROBLEM_HEADERS[s] } : {}),
       },
     ]),
   );

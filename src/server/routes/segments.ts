@@ -29,7 +29,7 @@ import {
   WriteHeaders,
 } from "../schemas.js";
 import { segmentJson } from "../serialize.js";
-import { jsonBody, jsonResponse, optionalJsonBody, problemResponses, writeProblemResponses, writer, type Api, type RouteContext } from "./kit.js";
+import { ETAG_HEADER, jsonBody, jsonResponse, MADE_SEGMENT_HEADERS, optionalJsonBody, problemResponses, writeProblemResponses, writer, type Api, type RouteContext } from "./kit.js";
 import { z } from "@hono/zod-openapi";
 
 const tags = ["segments"];
@@ -135,7 +135,7 @@ export function registerSegmentRoutes(app: Api, { store }: RouteContext): void {
       summary: "Create a segment",
       description: "Dynamic: the expression is checked (422 with the checker's diagnostics; 409 for a cycle through `in segment`). Static: `members` or `freeze` give the first members.",
       request: { headers: WriteHeaders, body: jsonBody(CreateSegmentBody) },
-      responses: { 201: jsonResponse(SegmentSchema, "The new segment (with `Location` and `ETag`)"), ...writeProblemResponses(400, 409, 413, 415, 422) },
+      responses: { 201: jsonResponse(SegmentSchema, "The new segment", MADE_SEGMENT_HEADERS), ...writeProblemResponses(400, 409, 413, 415, 422) },
     }),
     async (c) => {
       const body = c.req.valid("json");
@@ -152,7 +152,7 @@ export function registerSegmentRoutes(app: Api, { store }: RouteContext): void {
       tags,
       summary: "Get a segment",
       request: { params: IdParams },
-      responses: { 200: jsonResponse(SegmentSchema, "The segment (with `ETag`)"), ...problemResponses(400, 404) },
+      responses: { 200: jsonResponse(SegmentSchema, "The segment", ETAG_HEADER), ...problemResponses(400, 404) },
     }),
     async (c) => c.json(withEtag(c, await store.getSegment(c.req.valid("param").id)), 200),
   );
@@ -166,7 +166,7 @@ export function registerSegmentRoutes(app: Api, { store }: RouteContext): void {
       description:
         "One new version. A rename rewrites the `in segment` references of other segments in the same transaction. Send `If-Match` with the ETag you read: a stale one is a 412 with both versions.",
       request: { params: IdParams, headers: EditHeaders, body: jsonBody(UpdateSegmentBody) },
-      responses: { 200: jsonResponse(SegmentSchema, "The edited segment (with its new `ETag`)"), ...writeProblemResponses(400, 404, 409, 412, 413, 415, 422) },
+      responses: { 200: jsonResponse(SegmentSchema, "The edited segment (its new `ETag`)", ETAG_HEADER), ...writeProblemResponses(400, 404, 409, 412, 413, 415, 422) },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
@@ -204,7 +204,7 @@ export function registerSegmentRoutes(app: Api, { store }: RouteContext): void {
       summary: "Duplicate a segment",
       description: 'A copy with the same kind, description and expression (or members), named "Copy of X", "Copy of X (2)", … or the name given.',
       request: { params: IdParams, headers: WriteHeaders, body: optionalJsonBody(DuplicateBody) },
-      responses: { 201: jsonResponse(SegmentSchema, "The copy"), ...writeProblemResponses(400, 404, 409, 413, 415, 422) },
+      responses: { 201: jsonResponse(SegmentSchema, "The copy", MADE_SEGMENT_HEADERS), ...writeProblemResponses(400, 404, 409, 413, 415, 422) },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
@@ -223,7 +223,7 @@ export function registerSegmentRoutes(app: Api, { store }: RouteContext): void {
       summary: "Convert a dynamic segment to static",
       description: "Today's members become the member list (a new version). Honours `If-Match`.",
       request: { params: IdParams, headers: EditHeaders },
-      responses: { 200: jsonResponse(SegmentSchema, "The converted segment"), ...writeProblemResponses(400, 404, 409, 412, 413, 415, 422) },
+      responses: { 200: jsonResponse(SegmentSchema, "The converted segment", ETAG_HEADER), ...writeProblemResponses(400, 404, 409, 412, 413, 415, 422) },
     }),
     async (c) => {
       const { id } = c.req.valid("param");

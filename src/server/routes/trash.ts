@@ -6,7 +6,7 @@ import { segmentEtag } from "../etag.js";
 import { unwrapCursor, wrapCursor } from "../cursor.js";
 import { DeletedSegmentPageSchema, EmptiedTrashSchema, IdParams, ListDeletedQuery, RestoreBody, SegmentSchema, WriteHeaders } from "../schemas.js";
 import { segmentJson } from "../serialize.js";
-import { jsonResponse, optionalJsonBody, problemResponses, writeProblemResponses, writer, type Api, type RouteContext } from "./kit.js";
+import { jsonResponse, MADE_SEGMENT_HEADERS, optionalJsonBody, problemResponses, writeProblemResponses, writer, type Api, type RouteContext } from "./kit.js";
 
 const tags = ["segments"];
 
@@ -40,7 +40,7 @@ export function registerTrashRoutes(app: Api, { store, keepDeletedMs }: RouteCon
       description:
         "Brings it back with its id, description, expression or member list, and history (a `restored` version). A dynamic segment's members are recomputed from today's data; the segments reading it are refreshed. 404 when it is not in the trash; 409 when another segment has its name (give `name`).",
       request: { params: IdParams, headers: WriteHeaders, body: optionalJsonBody(RestoreBody) },
-      responses: { 200: jsonResponse(SegmentSchema, "The restored segment (with `Location` and `ETag`)"), ...writeProblemResponses(400, 404, 409, 413, 415, 422) },
+      responses: { 200: jsonResponse(SegmentSchema, "The restored segment", MADE_SEGMENT_HEADERS), ...writeProblemResponses(400, 404, 409, 413, 415, 422) },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
