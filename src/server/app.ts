@@ -223,7 +223,9 @@ export function createApp(options: AppOptions): OpenAPIHono {
       // No bytes is no body (RFC 9110), whatever the Content-Type says: generated clients send
       // `Content-Type: application/json` on a route whose body is optional (duplicate, restore, refresh)
       // even when they send none. Read as `{}`: a route that needs a body says which properties it lacks.
-      if (bytes.byteLength === 0 && isJsonMediaType(c.req.header("content-type"))) c.req.bodyCache.text = Promise.resolve("{}");
+      // (Hono keeps each body read as a promise in `bodyCache`, its `json()` reading the `text` one; the
+      // declared type says a method.)
+      if (bytes.byteLength === 0 && isJsonMediaType(c.req.header("content-type"))) (c.req.bodyCache as Record<string, unknown>).text = Promise.resolve("{}");
     }
     await next();
   });
