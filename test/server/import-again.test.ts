@@ -48,4 +48,11 @@ describe.each(BACKENDS)("importing again over the API on %s", (backend) => {
     expect(report.body.bad).toHaveLength(2);
     expect((await api.call("GET", "/api/contacts/c2")).body.values.signed_up_at).toBe("2024-01-01T10:00:00.654Z");
   });
+
+  it("an upsert reads a time whose digits past the millisecond are zeros, and refuses others (one value typed by hand is better fixed than cut)", async () => {
+    expect((await api.call("POST", "/api/contacts", { json: { contacts: [{ id: "c1", signed_up_at: "2024-01-01 10:00:00.123000+00" }] } })).status).toBe(200);
+    expect((await api.call("GET", "/api/contacts/c1")).body.values.signed_up_at).toBe("2024-01-01T10:00:00.123Z");
+    const refused = expectProblem(await api.call("POST", "/api/contacts", { json: { contacts: [{ id: "c2", signed_up_at: "2024-01-01 10:00:00.123456+00" }] } }), 422, "invalid-input");
+    expect(refused.problems).toEqual([expect.objectContaining({ path: "contacts[0].signed_up_at", message: expect.stringContaining("timestamps have millisecond precision") })]);
+  });
 });
