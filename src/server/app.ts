@@ -26,6 +26,7 @@ import { VERSION } from "../version.js";
 import { requireToken } from "./auth.js";
 import { ProblemError, problem, problemResponse, storeProblem, type Problem } from "./problems.js";
 import { describeUtf8Fault, utf8Fault } from "./utf8.js";
+import { nameOperations } from "./operation-ids.js";
 import { registerContactRoutes } from "./routes/contacts.js";
 import { registerEvaluationRoutes } from "./routes/evaluation.js";
 import { registerImportHistoryRoutes, registerImportRoutes } from "./routes/imports.js";
@@ -244,6 +245,7 @@ export function createApp(options: AppOptions): OpenAPIHono {
   registerContactRoutes(app, context);
   registerImportRoutes(app, context);
   registerImportHistoryRoutes(app, context);
+  nameOperations(app);
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
     scheme: "bearer",
