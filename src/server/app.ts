@@ -197,7 +197,8 @@ export function createApp(options: AppOptions): OpenAPIHono {
   }
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const maxBulk = options.maxBulkBytes ?? DEFAULT_MAX_BULK_BYTES;
-  const tooLarge = (limit: number) => () => {
+  const tooLarge = (limit: number) => (c: Context) => {
+    discardBody(c.req.raw.body, DISCARD_MAX_BYTES);
     throw new ProblemError("too-large", `the request body is larger than ${limit} bytes; send less at a time`, { limit });
   };
   const normalLimit = bodyLimit({ maxSize: maxBody, onError: tooLarge(maxBody) });
@@ -301,6 +302,29 @@ function mediaTypeOf(contentType: string | undefined): string {
 /** JSON (and `+json`), as the request validator reads it. */
 function isJsonMediaType(contentType: string | undefined): boolean {
   return /^application\/([\w.-]+\+)?json$/.test(mediaTypeOf(contentType));
+}
+
+/** How much of a refused body is read and thrown away so that its sender gets the 413 (past it, the connection is closed). */
+const DISCARD_MAX_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Reads a body the server refused (too large, said by its Content-Length before a byte is read) and throws
+ * it away, in the background. Unread, it stays stuck in the request's stream at its high-water mark: the
+ * client cannot finish sending, the socket is closed under it, and a client that writes its whole body before
+ * reading (Node's fetch, 40% of 3 MiB bodies on loopback) sees "other side closed" instead of the 413.
+ */
+function discardBody(body: ReadableStream<Uint8Array> | null, maxBytes: number): void {
+  if (!body || body.locked) return;
+  const reader = body.getReader();
+  void (async () => {
+    let read = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      read += value.byteLength;
+      if (read > maxBytes) return void (await reader.cancel());
+    }
+  })().catch(() => {});
 }
 
 /** Media types read as text: JSON, CSV and JSON Lines (`text/*`, `*ndjson`, `*jsonl*`). */
