@@ -134,6 +134,19 @@ describe.skipIf(!hasChromium)(`segments web app: what a fresh-eyes QA pass found
     }
   });
 
+  it("shows a segment's members with the fields its rules test, right after the key", async () => {
+    const fiber = await segmentNamed("Fiber churners");
+    await page.goto(`${server.url}#/segments/${fiber.id}`);
+    const table = page.getByTestId("members-table");
+    await table.waitFor({ timeout: 30_000 });
+    // The table has nine columns; the schema's first nine had neither internet_service nor churn.
+    const headers = (await table.locator("thead th").allInnerTexts()).map((h) => h.replace(/[^A-Za-z_]/g, "").toLowerCase()).filter((h) => h !== "" && h !== "actions");
+    expect(headers.slice(0, 3)).toEqual(["customer_id", "internet_service", "churn"]);
+    const first = table.locator("tbody tr").first();
+    expect(await first.innerText()).toMatch(/Fiber optic\s+true/);
+    await cleanShot(page, "segments-page-members-rule-fields");
+  });
+
   it("says what a reader does in the number it has, and where the builder is on a phone", async () => {
     const read = await segmentNamed("Big UK spenders");
     await page.goto(`${server.url}#/segments`);

@@ -33,6 +33,7 @@ import { ContactsGrid } from "./contacts-grid.js";
 import { formatAge, formatCount, formatDay, formatInstant, plural } from "./format.js";
 import { lineDiff } from "./line-diff.js";
 import { RulesDiffView } from "./rules-diff.js";
+import { fieldsInRules } from "./rule-fields.js";
 import { DeleteDialog } from "./list-page.js";
 import { liveText, useLiveChanges } from "./live.js";
 import { useSchema } from "./schema.js";
@@ -392,6 +393,11 @@ function MembersTab({ segment, keyField, liveTick, onWhy }: { segment: Segment; 
   );
   // After a failed load the rows are those of the search or page before: the failure is shown instead.
   const rows = page.error ? [] : (page.data?.items ?? []);
+  // The fields the rules test come first: the table shows nine columns, and the schema's first nine often
+  // leave out the very fields the segment is about.
+  const fields = Object.keys(rows[0] ?? {});
+  const ruleFields = segment.kind === "dynamic" ? fieldsInRules(segment.expression ?? "", fields) : [];
+  const columns = [...ruleFields, ...fields.filter((f) => !ruleFields.includes(f))];
   return (
     <section className="card" aria-label="Members">
       <div className="toolbar">
@@ -411,6 +417,7 @@ function MembersTab({ segment, keyField, liveTick, onWhy }: { segment: Segment; 
           rows={rows}
           keyField={keyField}
           caption={`Members of ${segment.name}`}
+          columns={columns}
           maxColumns={9}
           keyLinks="same-tab"
           sort={sort}
