@@ -102,6 +102,45 @@ describe.skipIf(!hasChromium)(`segments web app: what a fresh-eyes QA pass found
     }
   });
 
+  it("keeps the number after a right-to-left name in a toast after it (Saved “<name>”: 1 removed)", async () => {
+    const hebrew = "לקוחות נאמנים";
+    const list = await server.store.createSegment({ name: hebrew, kind: "static", members: ["7590-VHVEG", "5575-GNVDE"] });
+    try {
+      await page.goto(`${server.url}#/segments/${list.id}/edit`);
+      await page.evaluate(() => window.sessionStorage.clear());
+      await page.reload();
+      await page.getByRole("button", { name: /^Remove/ }).first().click();
+      await page.getByTestId("save").click();
+      const toast = page.getByTestId("toast").filter({ hasText: "1 removed" });
+      await toast.waitFor();
+      expect(await toast.innerText()).toBe(`Saved “${hebrew}”: 1 removed`);
+      // Where the first letter of the name and the "1" are drawn: the number comes after the whole name.
+      const drawn = await toast.evaluate((box, name) => {
+        const walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+        const rectOf = (match: (text: string) => number) => {
+          for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+            const at = match(n.textContent ?? "");
+            if (at < 0) continue;
+            const r = document.createRange();
+            r.setStart(n, at);
+            r.setEnd(n, at + 1);
+            return r.getBoundingClientRect();
+          }
+          throw new Error("not in the toast");
+        };
+        const nameStart = rectOf((t) => t.indexOf(name[0]!));
+        walker.currentNode = box;
+        const one = rectOf((t) => t.indexOf("1"));
+        // Hebrew runs right to left: the name's first letter is its rightmost.
+        return { nameRight: nameStart.right, oneLeft: one.left };
+      }, hebrew);
+      expect(drawn.oneLeft).toBeGreaterThan(drawn.nameRight);
+      await toast.screenshot({ path: join(screenshotsDir, "segments-toast-rtl.png") });
+    } finally {
+      await server.store.deleteSegment(list.id);
+    }
+  });
+
   it("keeps a rule's segment select clear of the rule's ✕, for a deleted segment in a group and a long name", async () => {
     const long = `Customers who ${"bought-again-".repeat(12)}end`;
     const longOne = await server.store.createSegment({ name: long, kind: "dynamic", expression: "tenure > 70" });

@@ -7,6 +7,19 @@ import { createContext, useCallback, useContext, useEffect, useId, useRef, useSt
 import { ApiError } from "./api.js";
 import { formatAge, formatInstant } from "./format.js";
 
+// ---- names in sentences ---------------------------------------------------------------------------------
+
+/**
+ * A sentence whose “quoted” parts (the pages quote a segment's or contact's name so) are set in their own
+ * direction, apart from the words around them, as <bdi> does; the text itself is unchanged. A right-to-left
+ * name otherwise pulls a number after it into its run: "Saved “<Arabic name>”: 1 removed" was drawn with
+ * the 1 before the name.
+ */
+export function isolateQuoted(text: ReactNode): ReactNode {
+  if (typeof text !== "string" || !text.includes("“")) return text;
+  return text.split(/(“[^”]*”)/).map((part, i) => (i % 2 === 1 ? <span key={i}>“<bdi>{part.slice(1, -1)}</bdi>”</span> : part));
+}
+
 // ---- dialog ---------------------------------------------------------------------------------------------
 
 export interface DialogProps {
@@ -67,7 +80,7 @@ export function Dialog({ title, onClose, children, actions, wide, testId }: Dial
   return (
     <div className="dialog-backdrop">
       <div ref={box} className={`dialog${wide ? " wide" : ""}`} role="dialog" aria-modal="true" aria-labelledby={titleId} data-testid={testId}>
-        <h2 id={titleId}>{title}</h2>
+        <h2 id={titleId}>{isolateQuoted(title)}</h2>
         <div className="dialog-body">{children}</div>
         <div className="dialog-actions">{actions}</div>
       </div>
@@ -140,7 +153,7 @@ export function ToastProvider({ children }: { children: ReactNode }) {
       <div className="toasts" role="status" aria-live="polite">
         {toasts.map((t) => (
           <div key={t.id} className={`toast ${t.tone}`} data-testid="toast">
-            <span className="toast-text">{t.text}</span>
+            <span className="toast-text">{isolateQuoted(t.text)}</span>
           </div>
         ))}
       </div>
