@@ -141,6 +141,35 @@ describe.skipIf(!hasChromium)(`segments web app: what a fresh-eyes QA pass found
     }
   });
 
+  it("does not mark a segment's `in segment` rules as errors while the other segments are still loading", async () => {
+    const reader = await segmentNamed("VIPs and big spenders");
+    const tab = await session.context.newPage();
+    // The list of segments the form checks names against answers late (a slow server, many segments).
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    await tab.route(/\/api\/segments\?[^#]*limit=1000/, async (route) => {
+      await held;
+      await route.continue();
+    });
+    try {
+      const segmentRead = tab.waitForResponse((r) => new URL(r.url()).pathname === `/api/segments/${reader.id}`);
+      await tab.goto(`${server.url}#/segments/${reader.id}/edit`);
+      await segmentRead;
+      // The form used to come up at once, its three rules each "unknown segment": watched for a while.
+      const wrong = tab.getByText(/unknown segment|no such segment/);
+      await wrong.first().waitFor({ timeout: 3000 }).catch(() => {});
+      expect(await wrong.count()).toBe(0);
+      release();
+      await tab.getByTestId("segment-name").waitFor({ timeout: 30_000 });
+      await expect.poll(() => tab.locator(".rule-builder select").count()).toBeGreaterThan(0);
+      expect(await tab.getByText(/unknown segment|no such segment/).count()).toBe(0);
+      expect(await tab.locator(".rb-summary-error").count()).toBe(0);
+    } finally {
+      release();
+      await tab.close();
+    }
+  });
+
   it("keeps a rule's segment select clear of the rule's ✕, for a deleted segment in a group and a long name", async () => {
     const long = `Customers who ${"bought-again-".repeat(12)}end`;
     const longOne = await server.store.createSegment({ name: long, kind: "dynamic", expression: "tenure > 70" });

@@ -118,7 +118,9 @@ export function SegmentFormPage({ id, dark }: { id: number | null; dark: boolean
   const { schema, error: schemaError } = useSchema();
   const loaded = useLoad(async () => (id === null ? null : getSegment(id)), [id]);
   const all = useLoad(() => segmentsForForm(), []);
-  const ready = schema !== null && (id === null || loaded.data !== null);
+  // The other segments too: until they are in, every `in segment "X"` read as an unknown segment, marked
+  // as an error on its row (a slow list showed "3 errors" on a segment with none). A failed list is not waited on.
+  const ready = schema !== null && (id === null || loaded.data !== null) && (all.data !== null || all.error !== null);
   if (schemaError) return <ProblemPage error={schemaError} />;
   if (id !== null && loaded.error && !loaded.data) return <ProblemPage error={loaded.error} />;
   if (!ready) return <p className="page muted">Loading…</p>;
