@@ -12,6 +12,7 @@ import {
   CancelledError,
   ConflictError,
   ContactChangedError,
+  CursorAheadError,
   InvalidExpressionError,
   InvalidInputError,
   JournalApplyError,
@@ -188,6 +189,13 @@ export function storeProblem(e: unknown): ProblemError | null {
   if (e instanceof CancelledError) return new ProblemError("cancelled", e.message);
   if (e instanceof QueryTimeoutError) return new ProblemError("query-timeout", e.message, { operation: e.operation, limitMs: e.limitMs });
   if (e instanceof ContactChangedError) return new ProblemError("contact-changed", e.message, { conflicts: e.conflicts });
+  if (e instanceof CursorAheadError) {
+    // A bad cursor like the lists' (400 invalid-request, the issue on the parameter), plus the number to go on from.
+    return new ProblemError("invalid-request", e.message, {
+      issues: [{ in: "query", path: "since", code: "cursor_ahead", message: `past the feed's newest change (${e.lastSeq})` }],
+      lastChangeSeq: e.lastSeq,
+    });
+  }
   if (e instanceof ConflictError) {
     // The route adds `yours` (it knows what was sent); here only what the error carries.
     return new ProblemError("stale-version", e.message, { expectedVersion: e.expectedVersion, current: e.current });

@@ -69,6 +69,21 @@ export class ChangeWatch {
   }
 
   /**
+   * The feed's last sequence number read from the database now (after every commit that has returned,
+   * this process's or another's), for a check that must not go by a number read before a commit.
+   */
+  async lastSeqNow(): Promise<number> {
+    this.current = false;
+    await this.refresh();
+    return this.last;
+  }
+
+  /** The last sequence number known without a read: a lower bound of the feed's (it never goes down). */
+  get known(): number {
+    return this.last;
+  }
+
+  /**
    * Resolves when the feed's last sequence number passes `after` ("changed"), after `timeoutMs`
    * ("timeout") or when the watch closes ("closed"); rejects with the signal's reason when it aborts.
    */

@@ -18,6 +18,7 @@
  * | `JournalApplyError` | `journal-apply-failed` | (startup; while running: 503 `writes-refused`) | 2 |
  * | `CancelledError` | `cancelled` | (an import job's `cancelled` state) | 1 |
  * | `QueryTimeoutError` | `query-timeout` | 422 | 1 |
+ * | `CursorAheadError` | `cursor-ahead` | 400 (`invalid-request`, issue on `since`) | 1 |
  *
  * Anything else thrown by a store operation is a bug (HTTP 500, CLI exit 3).
  */
@@ -39,7 +40,8 @@ export type StoreErrorCode =
   | "schema-mismatch"
   | "journal-apply-failed"
   | "cancelled"
-  | "query-timeout";
+  | "query-timeout"
+  | "cursor-ahead";
 
 /** Base class of every error a store operation throws on purpose. */
 export class StoreError extends Error {
@@ -281,6 +283,27 @@ export class QueryTimeoutError extends StoreError {
         "simplify it (an `in (…)` list instead of many `=` clauses) or raise the time limit (segql serve --query-timeout)",
     );
     this.name = "QueryTimeoutError";
+  }
+}
+
+/**
+ * A change-feed cursor (`since`) past the feed's newest change. Every `next` the feed gives out is a
+ * change's `seq` (or the `since` it was given), never past the newest, so such a cursor came from another
+ * database: one restored from a backup, or made again. Reading on from it would skip every change up to it.
+ */
+export class CursorAheadError extends StoreError {
+  constructor(
+    /** The cursor asked for. */
+    readonly since: number,
+    /** The feed's newest sequence number (0: no change yet). */
+    readonly lastSeq: number,
+  ) {
+    super(
+      "cursor-ahead",
+      `since ${since} is past the change feed's newest change (${lastSeq === 0 ? "the feed is empty" : `seq ${lastSeq}`}): the cursor is not from this database (restored from a backup, or made again?); ` +
+        `read again from ${lastSeq} to follow new changes only, or from 0 to read every change`,
+    );
+    this.name = "CursorAheadError";
   }
 }
 

@@ -21,6 +21,7 @@ import {
   InvalidInputError,
   NameTakenError,
   NotFoundError,
+  CursorAheadError,
   ReferencedError,
   StoreError,
   UnknownKeysError,
@@ -765,6 +766,7 @@ export class SqlStore implements Store {
     if (options.segmentId !== undefined && !Number.isSafeInteger(options.segmentId)) throw new InvalidInputError([{ path: "segmentId", message: "expected a segment id" }]);
     const waitMs = clampInt(options.waitMs, 0, 0, MAX_WAIT_MS, "waitMs");
     const signal = options.signal;
+    await this.checkCursor(since);
     // Wall time, not the store's clock: a wait is a real duration (tests move the store's clock by hand).
     const deadline = Date.now() + waitMs;
     for (;;) {
@@ -778,6 +780,19 @@ export class SqlStore implements Store {
       // A write that logged no change (or only other segments' changes) does not end the wait: read, wait again.
       if ((await this.watch.wait(Math.max(since, seen), left, signal)) !== "changed") return page;
     }
+  }
+
+  /**
+   * Refuses a `since` past the feed's newest change (CursorAheadError): the feed never gives one out, so it
+   * is a cursor from another database (a restore from a backup) and reading on would skip changes. A
+   * `since` at or below the last number this process knows is fine without a read; above it, the number is
+   * read again from the database first, so a change committed since it was last read (whose `seq` a
+   * reader may already hold) never makes a valid cursor look ahead.
+   */
+  private async checkCursor(since: number): Promise<void> {
+    if (since <= this.watch.known) return;
+    const last = await this.watch.lastSeqNow();
+    if (since > last) throw new CursorAheadError(since, last);
   }
 
   get changeWaiters(): number {

@@ -143,6 +143,7 @@ export function registerEvaluationRoutes(app: Api, { store, feedWaits }: RouteCo
       summary: "The change feed",
       description:
         "Membership changes (entered / exited) after the `since` sequence number, oldest first. Follow it by passing each page's `next` as the following `since`; an empty page means you are up to date. " +
+        "A `since` past the newest change (a cursor stored against another database, e.g. before a restore from a backup) is a 400 invalid-request with `lastChangeSeq`, the newest sequence number: read again from it or from 0. " +
         "With `wait=S` (seconds, at most 60) a call with nothing to return yet waits: it answers as soon as a change (of `segmentId`, when given) is committed, or with an empty page and the same `next` after S seconds. " +
         "Writes that change no membership do not end the wait. Changes committed by another server on the same PostgreSQL database are seen within about a second. " +
         "At most 256 requests wait at once (429 with Retry-After past that); a closing server answers them at once with an empty page.",
