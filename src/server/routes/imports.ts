@@ -81,7 +81,7 @@ async function gunzipTo(bytes: Uint8Array, file: string, maxBytes: number, utf8:
   }
 }
 
-const ImportQuery = z.strictObject({
+const importQueryShape = {
   skipBad: z
     .enum(["true", "false"], { error: "expected true or false" })
     .transform((v) => v === "true")
@@ -95,10 +95,23 @@ const ImportQuery = z.strictObject({
     .regex(/^[^\u0000-\u001f\u007f/\\]+$/, "a file's name, without folders or control characters")
     .optional()
     .openapi({ description: "The file's name as the user knows it, for the report and problems (`contacts.csv:12`); default `upload.<format>`. Only shown, never a path on the server." }),
+};
+
+/**
+ * The contacts route's query. `skipDuplicates` is the events route's: sent here, the unknown parameter
+ * says so, rather than leaving the caller to wonder why a documented parameter is unknown.
+ */
+const ImportQuery = z.strictObject(importQueryShape, {
+  error: (issue) => {
+    if (issue.code !== "unrecognized_keys" || !issue.keys.includes("skipDuplicates")) return undefined;
+    const keys = issue.keys.map((k) => JSON.stringify(k)).join(", ");
+    return `unknown parameter${issue.keys.length > 1 ? "s" : ""} ${keys}: skipDuplicates applies to events imports only (POST /api/events/import); contacts are upserted by key, so a file sent again updates them and adds no duplicates`;
+  },
 });
 
 /** The events route's query: also `skipDuplicates` (contacts are upserted by key, so never duplicated). */
-const EventsImportQuery = ImportQuery.extend({
+const EventsImportQuery = z.strictObject({
+  ...importQueryShape,
   skipDuplicates: z
     .enum(["true", "false"], { error: "expected true or false" })
     .transform((v) => v === "true")
