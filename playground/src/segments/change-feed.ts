@@ -1,0 +1,269 @@
+/**
+ * Following the change feed (`GET /api/changes?since=N&wait=S`, docs/api.md): the long-poll loop, and one
+ * loop per browser shared by every tab of the app.
+ *
+ * Why shared: `segql serve` speaks HTTP/1.1, where a browser opens at most 6 connections to a host. A poll
+ * per tab held one for up to 25 s, so with six windows of the app open a seventh's requests (its code, its
+ * data) queued until a poll returned. Now the tabs elect a leader with the Web Locks API (the lock is
+ * granted to one tab at a time, and freed when that tab closes or crashes); the leader polls the whole feed
+ * and hands each page to the other tabs over a BroadcastChannel, and each tab keeps the changes of the
+ * segment it shows. Every tab notes the feed position the leader reached, so a tab that becomes leader
+ * resumes from there: no change is lost, and none is shown twice (a tab also drops changes it has seen).
+ * Only a tab that is shown and follows the feed asks for the lock, and the leader lets it go when its tab
+ * is hidden: the feed is followed while any tab following it is shown, and not at all while all are hidden
+ * (they catch up when one shows again).
+ */
+import { savedToken, type MembershipChange } from "./api.js";
+
+/** Seconds the server may hold a request (the API allows up to 60). */
+const WAIT_SECONDS = 25;
+/** The longest pause between attempts after failures (ms). */
+const MAX_BACKOFF_MS = 30_000;
+/** Changes per request; a page this full means a backlog, which is skipped. */
+const PAGE = 1000;
+
+/** What the feed is doing: "live": followed; "paused": not asked (hidden); "retrying": the last request failed. */
+export type FeedState = "live" | "paused" | "retrying";
+
+/** One page of new changes, oldest first; `skipped`: later ones were passed over (read afresh what you show). */
+export interface FeedPage {
+  items: MembershipChange[];
+  skipped: boolean;
+  /** The position after the page: the next request asks for changes past it. */
+  next: number;
+}
+
+/** A GET of the API with a signal (the calls in api.ts cannot be aborted; a long poll must be). */
+async function getJson<T>(path: string, query: Record<string, string | number | undefined>, signal: AbortSignal): Promise<T> {
+  const url = new URL(`api${path}`, document.baseURI);
+  for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
+  const headers: Record<string, string> = { Accept: "application/json" };
+  const token = savedToken();
+  if (token) headers["Authorization"] = `Bearer ${token}`;
+  const res = await fetch(url, { headers, signal });
+  if (!res.ok) throw new Error(`${res.status} from ${path}`);
+  return (await res.json()) as T;
+}
+
+/** The sequence number to start after: the segment's newest change, or the whole feed's. */
+async function startingPoint(segmentId: number | undefined, signal: AbortSignal): Promise<number> {
+  if (segmentId === undefined) return (await getJson<{ lastChangeSeq: number }>("/health", {}, signal)).lastChangeSeq;
+  const newest = await getJson<{ items: MembershipChange[] }>(`/segments/${segmentId}/changes`, { limit: 1 }, signal);
+  return newest.items[0]?.seq ?? 0;
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = window.setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => (window.clearTimeout(t), resolve()), { once: true });
+  });
+}
+
+/** What `pollFeed` follows and whom it tells. */
+export interface PollOptions {
+  /** One segment's changes; all when undefined. */
+  segmentId?: number;
+  /** The position to ask past; null: from now (the newest change). */
+  since: number | null;
+  /** Ends the loop (and aborts its request). */
+  signal: AbortSignal;
+  /** Every answered request (empty pages too: the feed answers). */
+  onPage(page: FeedPage): void;
+  /** A request failed; it is tried again after 1, 2, 4 … 30 s. */
+  onFailure(): void;
+}
+
+/**
+ * Long-polls the feed until `signal` aborts, and returns the position reached (null if none was). A full
+ * page (a backlog, as an import leaves) is not walked to its end: the loop jumps to the newest change and
+ * says some were skipped, rather than downloading thousands of changes. The server holds each request until
+ * a change is committed (or 25 s pass), so an update arrives within moments and an idle feed costs one
+ * request per 25 s.
+ */
+export async function pollFeed(options: PollOptions): Promise<number | null> {
+  const { segmentId, signal } = options;
+  let since = options.since;
+  let failures = 0;
+  while (!signal.aborted) {
+    try {
+      since ??= await startingPoint(segmentId, signal);
+      const page: { items: MembershipChange[]; next: number } = await getJson("/changes", { since, segmentId, limit: PAGE, wait: WAIT_SECONDS }, signal);
+      failures = 0;
+      since = page.next;
+      const skipped = page.items.length >= PAGE;
+      if (skipped) since = await startingPoint(segmentId, signal);
+      options.onPage({ items: page.items, skipped, next: since });
+    } catch {
+      // Stopped: no failure.
+      if (signal.aborted) break;
+      failures++;
+      options.onFailure();
+      await pause(Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (failures - 1)), signal);
+    }
+  }
+  return since;
+}
+
+/** A page of the app following the feed: the segment it shows ("all": every segment). */
+export interface FeedListener {
+  target: number | "all";
+  /** New changes of the target (maybe none when `skipped`). */
+  onChanges(changes: MembershipChange[], skipped: boolean): void;
+  onState(state: FeedState): void;
+}
+
+/** True where the tabs can share one poll; elsewhere each page polls by itself. */
+export function canShareFeed(): boolean {
+  return typeof navigator !== "undefined" && typeof navigator.locks?.request === "function" && typeof BroadcastChannel === "function";
+}
+
+/** What the tabs tell each other. `next`: the feed position the leader reached (null: none yet). */
+type FeedMessage = { type: "changes"; items: MembershipChange[]; skipped: boolean; next: number } | { type: "state"; state: FeedState; next: number | null } | { type: "hello" };
+
+/** This tab's share of the feed: it follows the leader's messages, and leads when granted the lock. */
+class SharedFeed {
+  readonly listeners = new Set<FeedListener>();
+  /** One app per API: two apps on one origin under other paths do not share. */
+  private readonly name = `segql-changes ${new URL("api/", document.baseURI).pathname}`;
+  private readonly channel = new BroadcastChannel(this.name);
+  /** The newest feed position heard of (the leader resumes from it). */
+  private since: number | null = null;
+  /** The newest change handed to the listeners: one heard again is dropped. */
+  private delivered = 0;
+  /** The leader's state, as last heard. */
+  private state: FeedState = document.visibilityState === "hidden" ? "paused" : "live";
+  /** Ends this tab's lock request, or its leading. */
+  private leading: AbortController | null = null;
+  /** True while this tab holds the lock and polls. */
+  private isLeader = false;
+  /** Settles once this tab neither holds the lock nor waits for it. */
+  private done: Promise<void> = Promise.resolve();
+
+  constructor() {
+    this.channel.onmessage = (e: MessageEvent<FeedMessage>) => this.receive(e.data);
+    document.addEventListener("visibilitychange", this.onVisibility);
+    this.post({ type: "hello" });
+    this.onVisibility();
+  }
+
+  /** Stops leading or waiting to, and leaves the channel (once the leader has said it stopped). */
+  close(): void {
+    this.leading?.abort();
+    this.leading = null;
+    document.removeEventListener("visibilitychange", this.onVisibility);
+    void this.done.then(() => this.channel.close());
+  }
+
+  /** A listener's view of the state: a shown tab is followed (it leads, or waits for the lock while another does). */
+  stateShown(): FeedState {
+    return this.state === "paused" && document.visibilityState !== "hidden" ? "live" : this.state;
+  }
+
+  private readonly onVisibility = () => {
+    if (document.visibilityState === "hidden") {
+      this.leading?.abort();
+      this.leading = null;
+    } else if (!this.leading) {
+      this.lead();
+    }
+    this.setState(this.state);
+  };
+
+  private post(message: FeedMessage): void {
+    this.channel.postMessage(message);
+  }
+
+  private receive(message: FeedMessage): void {
+    if (message.type === "hello") {
+      // A new tab learns where the feed is, should it lead next.
+      if (this.isLeader && this.since !== null) this.post({ type: "state", state: this.state, next: this.since });
+      return;
+    }
+    this.heard(message.next);
+    if (message.type === "changes") this.deliver(message.items, message.skipped);
+    else this.setState(message.state);
+  }
+
+  private heard(next: number | null): void {
+    if (next !== null && (this.since === null || next > this.since)) this.since = next;
+  }
+
+  private setState(state: FeedState): void {
+    this.state = state;
+    for (const l of this.listeners) l.onState(this.stateShown());
+  }
+
+  private deliver(items: MembershipChange[], skipped: boolean): void {
+    const fresh = items.filter((c) => c.seq > this.delivered);
+    for (const c of fresh) this.delivered = Math.max(this.delivered, c.seq);
+    for (const l of this.listeners) {
+      const mine = l.target === "all" ? fresh : fresh.filter((c) => c.segmentId === l.target);
+      if (mine.length > 0 || skipped) l.onChanges(mine, skipped);
+    }
+  }
+
+  /** Waits for the lock, then polls until the tab is hidden or leaves, telling the other tabs. */
+  private lead(): void {
+    const leading = new AbortController();
+    this.leading = leading;
+    const turn = navigator.locks
+      .request(this.name, { signal: leading.signal }, async () => {
+        this.isLeader = true;
+        // The tabs that were paused (all hidden) follow again.
+        if (this.state === "paused") this.announce("live");
+        try {
+          const reached = await pollFeed({
+            since: this.since,
+            signal: leading.signal,
+            onPage: (page) => {
+              this.heard(page.next);
+              if (page.items.length > 0 || page.skipped) {
+                this.post({ type: "changes", ...page });
+                this.deliver(page.items, page.skipped);
+              }
+              if (this.state !== "live") this.announce("live");
+            },
+            onFailure: () => this.announce("retrying"),
+          });
+          this.heard(reached);
+        } finally {
+          this.isLeader = false;
+          // Nobody follows the feed now, unless a shown tab waits for the lock (it takes over at once).
+          const waiting = (await navigator.locks.query()).pending?.some((l) => l.name === this.name) ?? false;
+          if (!waiting) this.announce("paused");
+        }
+      })
+      // Aborted while waiting for the lock: the tab was hidden or left.
+      .catch(() => undefined);
+    // A turn that ended as the tab was hidden may still be saying so.
+    this.done = Promise.all([this.done, turn]).then(() => undefined);
+  }
+
+  private announce(state: FeedState): void {
+    this.post({ type: "state", state, next: this.since });
+    this.setState(state);
+  }
+}
+
+let shared: SharedFeed | null = null;
+
+/**
+ * Follows the feed for `listener` through the poll shared by the browser's tabs (check `canShareFeed`
+ * first); returns the function that stops. The tab's share ends with its last listener.
+ */
+export function followShared(listener: FeedListener): () => void {
+  shared ??= new SharedFeed();
+  const feed = shared;
+  feed.listeners.add(listener);
+  listener.onState(feed.stateShown());
+  return () => {
+    feed.listeners.delete(listener);
+    // A page that switches segments leaves and comes back in one render: the tab keeps its place then.
+    queueMicrotask(() => {
+      if (feed.listeners.size > 0 || shared !== feed) return;
+      feed.close();
+      shared = null;
+    });
+  };
+}
