@@ -13,6 +13,7 @@ import {
   ConflictError,
   ContactChangedError,
   CursorAheadError,
+  DeletedSegmentError,
   InvalidExpressionError,
   InvalidInputError,
   JournalApplyError,
@@ -166,6 +167,11 @@ export function problemResponse(p: Problem, headers: Record<string, string> = {}
  */
 export function storeProblem(e: unknown): ProblemError | null {
   if (!(e instanceof StoreError)) return null;
+  if (e instanceof DeletedSegmentError) {
+    // Still a 404 (the segment cannot be used as it is); `deleted` tells a client it can be restored, and how.
+    const restore = `/api/deleted-segments/${e.deleted.id}/restore`;
+    return new ProblemError("not-found", `${e.message}; restore it with POST ${restore}`, { what: e.what, ref: e.ref, deleted: { ...e.deleted, restore } });
+  }
   if (e instanceof NotFoundError) return new ProblemError("not-found", e.message, { what: e.what, ref: e.ref });
   if (e instanceof NameTakenError) return new ProblemError("name-taken", e.message, { name: e.segmentName, existing: e.existing });
   if (e instanceof ReferencedError) {

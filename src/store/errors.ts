@@ -5,6 +5,7 @@
  * | class | code | HTTP | CLI exit |
  * | --- | --- | --- | --- |
  * | `NotFoundError` | `not-found` | 404 | 1 |
+ * | `DeletedSegmentError` (a `NotFoundError`) | `not-found` | 404 with `deleted` | 1 |
  * | `NameTakenError` | `name-taken` | 409 | 1 |
  * | `ConflictError` | `conflict` | 412 (If-Match failed) | 1 |
  * | `ContactChangedError` | `contact-changed` | 409 | 1 |
@@ -65,6 +66,22 @@ export class NotFoundError extends StoreError {
   ) {
     super("not-found", message ?? `no ${what} ${typeof ref === "number" ? `#${ref}` : JSON.stringify(ref)}`);
     this.name = "NotFoundError";
+  }
+}
+
+/**
+ * A segment asked for (by id, or by name) that is not saved but waits in the trash: still a not-found (the
+ * segment cannot be read or changed), which says where it is and since when, so the caller can restore it
+ * (each caller says how: the API its route, the CLI its command).
+ */
+export class DeletedSegmentError extends NotFoundError {
+  constructor(
+    ref: string | number,
+    /** The segment in the trash. */
+    readonly deleted: { id: SegmentId; name: string; deletedAt: string },
+  ) {
+    super("segment", ref, `segment #${deleted.id} ${JSON.stringify(deleted.name)} is in Recently deleted (deleted ${deleted.deletedAt})`);
+    this.name = "DeletedSegmentError";
   }
 }
 

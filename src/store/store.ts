@@ -29,6 +29,7 @@ import {
 import { diffConditions, preview, typedCondition, why } from "./evaluation.js";
 import { ChangeWatch, LAST_SEQ_SQL, watchWrites } from "./change-watch.js";
 import { eraseHistory, erasureNeedles } from "./erasure.js";
+import { withTrashHints } from "./trash-hints.js";
 import { importFile, importRecordOf, markInterruptedImports } from "./imports.js";
 import { applyDiff, changeOf, loadContacts, memberPairs, reevaluate, refreshSegment, resetDiff, writeDiffs, type MemberTable } from "./membership.js";
 import { duckdbPhysical, postgresPhysical } from "./physical.js";
@@ -183,9 +184,11 @@ export class SqlStore implements Store {
     return this.ctx.adapter.location;
   }
 
+  /** The store's own transactions: a segment's not-found says when the segment is in the trash (trash-hints.ts). */
   private get db(): SqlAdapter {
-    return this.ctx.adapter;
+    return (this.hintedDb ??= withTrashHints(this.ctx.adapter));
   }
+  private hintedDb: SqlAdapter | null = null;
 
   /** A write that changes only the contacts `keys` (their rows, events, memberships). */
   private writeFor<T>(keys: readonly string[], fn: (tx: SqlRunner) => Promise<T>): Promise<T> {

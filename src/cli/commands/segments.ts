@@ -155,7 +155,7 @@ export async function openCliStore(options: Record<string, string | true>): Prom
  * property name.
  */
 export async function withStore(options: Record<string, string | true>, io: Io, fn: (store: Store) => Promise<number>, flags: Readonly<Record<string, string>> = {}): Promise<number> {
-  const { StoreError, InvalidExpressionError, InvalidInputError } = await import("../../store/index.js");
+  const { StoreError, InvalidExpressionError, InvalidInputError, DeletedSegmentError } = await import("../../store/index.js");
   let store: Store;
   try {
     store = await openCliStore(options);
@@ -175,6 +175,8 @@ export async function withStore(options: Record<string, string | true>, io: Io, 
       io.err(printable(renderDiagnostics(e.text, e.diagnostics.filter((d) => d.severity === "error"), "<expression>")));
     } else if (e instanceof InvalidInputError) {
       io.err(invalidInputText(e));
+    } else if (e instanceof DeletedSegmentError) {
+      io.err(`error: ${e.message}; restore it with: segql segments restore ${e.deleted.id}`);
     } else {
       io.err(`error: ${e.message}`);
     }
@@ -239,7 +241,7 @@ const STARTUP_CODES = new Set(["database-in-use", "newer-database", "schema-mism
 
 function errorJson(e: StoreErrorType): Record<string, unknown> {
   const out: Record<string, unknown> = { error: e.code, message: e.message };
-  for (const k of ["diagnostics", "problems", "keys", "referencedBy", "current", "existing", "failure"]) {
+  for (const k of ["diagnostics", "problems", "keys", "referencedBy", "current", "existing", "failure", "deleted"]) {
     const v = (e as unknown as Record<string, unknown>)[k];
     if (v !== undefined) out[k] = v;
   }
