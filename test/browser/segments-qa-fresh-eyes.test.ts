@@ -170,6 +170,20 @@ describe.skipIf(!hasChromium)(`segments web app: what a fresh-eyes QA pass found
     }
   });
 
+  it("says which segment has the name already, with a link to it", async () => {
+    const fiber = await segmentNamed("Fiber churners");
+    await page.goto(`${server.url}#/segments/new`);
+    await page.evaluate(() => window.sessionStorage.clear());
+    await page.reload();
+    await page.getByTestId("segment-name").fill("fiber CHURNERS");
+    await page.getByTestId("dynamic-switch").click();
+    await page.getByTestId("save").click();
+    const error = page.locator("#name-error");
+    await expect.poll(() => error.textContent()).toBe("Another segment is named “Fiber churners” (names are unique, ignoring case): open it, or pick another name.");
+    expect(await error.getByRole("link", { name: "open it" }).getAttribute("href")).toBe(`#/segments/${fiber.id}`);
+    await cleanShot(page, "segments-name-taken");
+  });
+
   it("keeps a rule's segment select clear of the rule's ✕, for a deleted segment in a group and a long name", async () => {
     const long = `Customers who ${"bought-again-".repeat(12)}end`;
     const longOne = await server.store.createSegment({ name: long, kind: "dynamic", expression: "tenure > 70" });

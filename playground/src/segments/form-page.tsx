@@ -13,7 +13,7 @@
  *   The form is kept as a draft in this tab (sessionStorage) until saved: a reload, a conflict or a crash
  *   loses nothing typed.
  */
-import { useCallback, useEffect, useMemo, useRef, useState, type MouseEvent } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState, type MouseEvent, type ReactNode } from "react";
 import { applyFix } from "../../../src/codemirror/index.js";
 import { editText, fromText, MAX_BUILDER_RULES, placeDiagnostics, ROOT_ID, singleChange, type BuilderGroup, type BuilderView } from "../../../src/querybuilder/index.js";
 import type { Schema } from "../../../src/schema/schema.js";
@@ -125,6 +125,24 @@ export function SegmentFormPage({ id, dark }: { id: number | null; dark: boolean
   if (id !== null && loaded.error && !loaded.data) return <ProblemPage error={loaded.error} />;
   if (!ready) return <p className="page muted">Loading…</p>;
   return <Form key={`${id}`} id={id} dark={dark} schema={schema} base={loaded.data?.body ?? null} baseEtag={loaded.data?.etag ?? null} others={all.data?.items ?? []} />;
+}
+
+/**
+ * A name another segment has: which one, with a link to it (in a new tab: this form is unsaved), rather than
+ * the server's 'the name "vip" is taken by segment #6 "VIP list" (…)', which named it but led nowhere.
+ */
+function nameTaken(e: ApiError): ReactNode {
+  const existing = e.problem["existing"] as { id: number; name: string } | undefined;
+  if (!existing) return e.problem.detail;
+  return (
+    <>
+      Another segment is named “{existing.name}” (names are unique, ignoring case):{" "}
+      <a href={`#/segments/${existing.id}`} target="_blank" rel="noopener">
+        open it
+      </a>
+      , or pick another name.
+    </>
+  );
 }
 
 function ProblemPage({ error }: { error: unknown }) {
@@ -280,7 +298,7 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
   // ---- save -----------------------------------------------------------------------------------------------
   const [saving, setSaving] = useState(false);
   const [saveError, setSaveError] = useState<unknown>(null);
-  const [nameError, setNameError] = useState<string | null>(null);
+  const [nameError, setNameError] = useState<ReactNode>(null);
   // The server checker's findings on save are about the text that was sent: an edit since (the fix the list
   // suggested, say) takes them away rather than leaving "Not saved: unknown field" under a text without it.
   const [saveFindings, setSaveFindings] = useState<{ text: string; diagnostics: ApiDiagnostic[] } | null>(null);
@@ -354,7 +372,7 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
       if (!(e instanceof ApiError)) return setSaveError(e);
       if (e.kind === "stale-version") return setConflict(e.problem);
       if (e.status === 404 && base !== null && !asNew) return setGone(true);
-      if (e.kind === "name-taken") return setNameError(e.problem.detail);
+      if (e.kind === "name-taken") return setNameError(nameTaken(e));
       // The checker's findings are listed beside the text (the footer only points there).
       if ((e.kind === "invalid-expression" || e.kind === "cycle") && Array.isArray(e.problem["diagnostics"])) return setSaveFindings({ text: sentText, diagnostics: e.problem["diagnostics"] as ApiDiagnostic[] });
       if (e.kind === "invalid-input" && Array.isArray(e.problem["problems"]) && (e.problem["problems"] as { path: string }[]).some((p) => p.path === "name")) return setNameError(e.problem.detail);
