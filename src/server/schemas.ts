@@ -386,6 +386,10 @@ export const ImportRecordSchema = z
     skipBad: z.boolean(),
     bad: ImportReportSchema.shape.bad.openapi({ description: "The first 100 bad rows, by file, line and field." }),
     badCount: z.number().int(),
+    unchanged: z.number().int().nullable().openapi({ description: "Contacts: rows equal to the stored contact, so not updated (as the report's `unchanged`). 0 unless done; null: recorded by a segql from before this was kept." }),
+    duplicates: z.number().int().nullable().openapi({ description: "Events: events equal to one stored before the import (as the report's `duplicates`): appended, or left out when `skipDuplicates`. 0 unless done; null: not recorded." }),
+    truncatedTimes: z.number().int().nullable().openapi({ description: "Timestamps stored cut to the millisecond (as the report's `truncatedTimes`). 0 unless done; null: not recorded." }),
+    skipDuplicates: z.boolean().nullable().openapi({ description: "Whether events equal to a stored one were left out (`skipDuplicates`); null: not recorded." }),
     entered: z.number().int().nullable().openapi({ description: "Memberships entered in the refresh after a done import (null: not known)." }),
     exited: z.number().int().nullable().openapi({ description: "Memberships exited in that refresh (null: not known)." }),
   })

@@ -83,8 +83,29 @@ const LATER_TABLES: Record<string, string> = {
        id BIGINT PRIMARY KEY, kind TEXT NOT NULL, file TEXT NOT NULL, format TEXT NOT NULL, state TEXT NOT NULL,
        started_at BIGINT NOT NULL, finished_at BIGINT NOT NULL, by_user TEXT,
        rows_read BIGINT NOT NULL, inserted BIGINT NOT NULL, updated BIGINT NOT NULL, skip_bad BOOLEAN NOT NULL,
-       bad TEXT NOT NULL, bad_count BIGINT NOT NULL, entered BIGINT, exited BIGINT)`,
+       bad TEXT NOT NULL, bad_count BIGINT NOT NULL, entered BIGINT, exited BIGINT,
+       unchanged BIGINT, duplicates BIGINT, truncated_times BIGINT, skip_duplicates BOOLEAN)`,
 };
+
+/**
+ * Columns added to a table after format 1 (with the table's own DDL above holding them too): a store from
+ * before them gains them when it is opened, as a missing table is (`migrate`). Nullable: a row an older
+ * segql writes, naming only the columns it knows, leaves them null ("not recorded").
+ */
+const LATER_COLUMNS: Record<string, [column: string, type: string][]> = {
+  segql_imports: [
+    ["unchanged", "BIGINT"],
+    ["duplicates", "BIGINT"],
+    ["truncated_times", "BIGINT"],
+    ["skip_duplicates", "BOOLEAN"],
+  ],
+};
+
+/** The columns of `table` in the schema the store is in. */
+async function columnsPresent(tx: SqlRunner, table: string): Promise<Set<string>> {
+  const rows = await tx.query("SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1", [table]);
+  return new Set(rows.map((r) => String(r["column_name"])));
+}
 
 /**
  * The tables of the schema the store is in. An open creates only the tables missing from it: once they all
@@ -122,6 +143,18 @@ export async function migrate(tx: SqlRunner, physical: Physical, backend: "duckd
       // A role that may read and write the tables but not create any (see `tablesPresent`) cannot add a
       // table a newer segql needs; say who can.
       throw new InvalidInputError([{ path: "", message: `this store was made by an older segql and needs the table ${name} added: open it once as a role allowed to create tables in its schema (${(e as Error).message.split("\n")[0]})` }]);
+    }
+  }
+  for (const [table, columns] of Object.entries(LATER_COLUMNS)) {
+    const have = await columnsPresent(tx, table);
+    for (const [column, type] of columns) {
+      if (have.has(column)) continue;
+      try {
+        await tx.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+      } catch (e) {
+        // As for a missing table: a role that may read and write the table but not alter it cannot add it.
+        throw new InvalidInputError([{ path: "", message: `this store was made by an older segql and needs the column ${table}.${column} added: open it once as a role allowed to alter its tables (the tables' owner) (${(e as Error).message.split("\n")[0]})` }]);
+      }
     }
   }
   if (backend === "postgres") await addContactChangesIndex(tx);

@@ -104,7 +104,11 @@ export async function importFile(ctx: Ctx, what: "contacts" | "events", file: st
     rows,
     inserted: state === "done" ? inserted : 0,
     updated: state === "done" ? updated : 0,
+    unchanged: state === "done" ? unchanged : 0,
+    duplicates: state === "done" ? duplicates : 0,
+    truncatedTimes: state === "done" ? truncated.count : 0,
     skipBad: options.skipBad === true,
+    skipDuplicates: options.skipDuplicates === true,
     bad: byLine(bad),
     badCount,
   });
@@ -176,7 +180,14 @@ export async function importFile(ctx: Ctx, what: "contacts" | "events", file: st
 }
 
 /** An import's history row before it has an id (see `ImportRecord`; instants as epoch milliseconds). */
-type ImportRow = Omit<ImportRecord, "id" | "startedAt" | "finishedAt" | "entered" | "exited"> & { startedAt: number; finishedAt: number };
+type ImportRow = Omit<ImportRecord, "id" | "startedAt" | "finishedAt" | "entered" | "exited" | "unchanged" | "duplicates" | "truncatedTimes" | "skipDuplicates"> & {
+  startedAt: number;
+  finishedAt: number;
+  unchanged: number;
+  duplicates: number;
+  truncatedTimes: number;
+  skipDuplicates: boolean;
+};
 
 /**
  * Adds `row` to the import history; returns its id. Ids only grow and never collide: store writes are
@@ -185,9 +196,9 @@ type ImportRow = Omit<ImportRecord, "id" | "startedAt" | "finishedAt" | "entered
 async function recordImport(tx: SqlRunner, row: ImportRow): Promise<number> {
   const id = num((await tx.query("SELECT COALESCE(MAX(id), 0) + 1 AS id FROM segql_imports"))[0]?.["id"]);
   await tx.query(
-    `INSERT INTO segql_imports (id, kind, file, format, state, started_at, finished_at, by_user, rows_read, inserted, updated, skip_bad, bad, bad_count)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-    [id, row.kind, row.file, row.format, row.state, row.startedAt, row.finishedAt, row.by, row.rows, row.inserted, row.updated, row.skipBad, JSON.stringify(row.bad), row.badCount],
+    `INSERT INTO segql_imports (id, kind, file, format, state, started_at, finished_at, by_user, rows_read, inserted, updated, skip_bad, bad, bad_count, unchanged, duplicates, truncated_times, skip_duplicates)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+    [id, row.kind, row.file, row.format, row.state, row.startedAt, row.finishedAt, row.by, row.rows, row.inserted, row.updated, row.skipBad, JSON.stringify(row.bad), row.badCount, row.unchanged, row.duplicates, row.truncatedTimes, row.skipDuplicates],
   );
   return id;
 }
@@ -195,8 +206,8 @@ async function recordImport(tx: SqlRunner, row: ImportRow): Promise<number> {
 /** Writes how an import ended over its `running` row (whatever an open marked it meanwhile: this is the truth). */
 async function endImport(tx: SqlRunner, id: number, row: ImportRow): Promise<void> {
   await tx.query(
-    `UPDATE segql_imports SET state = $2, finished_at = $3, rows_read = $4, inserted = $5, updated = $6, bad = $7, bad_count = $8 WHERE id = $1`,
-    [id, row.state, row.finishedAt, row.rows, row.inserted, row.updated, JSON.stringify(row.bad), row.badCount],
+    `UPDATE segql_imports SET state = $2, finished_at = $3, rows_read = $4, inserted = $5, updated = $6, bad = $7, bad_count = $8, unchanged = $9, duplicates = $10, truncated_times = $11 WHERE id = $1`,
+    [id, row.state, row.finishedAt, row.rows, row.inserted, row.updated, JSON.stringify(row.bad), row.badCount, row.unchanged, row.duplicates, row.truncatedTimes],
   );
 }
 
@@ -227,6 +238,10 @@ export function importRecordOf(r: Record<string, unknown>): ImportRecord {
     skipBad: r["skip_bad"] === true,
     bad: JSON.parse(String(r["bad"])) as InputProblem[],
     badCount: num(r["bad_count"]),
+    unchanged: orNull(r["unchanged"]),
+    duplicates: orNull(r["duplicates"]),
+    truncatedTimes: orNull(r["truncated_times"]),
+    skipDuplicates: r["skip_duplicates"] === null || r["skip_duplicates"] === undefined ? null : r["skip_duplicates"] === true,
     entered: orNull(r["entered"]),
     exited: orNull(r["exited"]),
   };

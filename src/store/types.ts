@@ -588,6 +588,15 @@ export interface ImportRecord {
   skipBad: boolean;
   bad: InputProblem[];
   badCount: number;
+  /**
+   * Of a `done` import (else 0): contacts equal to what was stored (`ImportReport.unchanged`), events equal
+   * to a stored one (`duplicates`), times cut to the millisecond (`truncatedTimes`), and whether duplicates
+   * were left out (`skipDuplicates`). Null: an import recorded by a segql from before these were kept.
+   */
+  unchanged: number | null;
+  duplicates: number | null;
+  truncatedTimes: number | null;
+  skipDuplicates: boolean | null;
   /** Memberships the refresh after a `done` import changed (null: not known, e.g. the refresh failed). */
   entered: number | null;
   exited: number | null;

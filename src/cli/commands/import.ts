@@ -182,12 +182,24 @@ async function history(options: Record<string, string | true>, id: string | unde
   });
 }
 
-/** One line per import (when it ended, else began): `#3  2026-12-07T08:00:00.000Z  contacts  leads.csv  done: 2 rows, 2 added, 0 updated (by ann)`. */
+/**
+ * One line per import (when it ended, else began): `#3  2026-12-07T08:00:00.000Z  contacts  leads.csv  done:
+ * 2 rows, 0 added, 0 updated, 2 unchanged (by ann)`; a done import's duplicates and cut times as the
+ * import's own summary says them (`importedText`), when recorded (an older segql's rows have none).
+ */
 function importSummary(r: ImportRecord): string {
   const n = (x: number) => x.toLocaleString("en-US");
+  const counts = [`${n(r.inserted)} added`, `${n(r.updated)} updated`];
+  if (r.unchanged !== null && r.unchanged > 0) counts.push(`${n(r.unchanged)} unchanged`);
+  if (r.duplicates !== null && r.duplicates > 0) {
+    const d = r.duplicates;
+    if (r.skipDuplicates === true) counts.push(`${n(d)} duplicate${d === 1 ? "" : "s"} of stored events left out`);
+    else counts[0] += ` (${n(d)} of them ${d === 1 ? "duplicates a stored event" : "duplicate stored events"})`;
+  }
+  if (r.truncatedTimes !== null && r.truncatedTimes > 0) counts.push(`${n(r.truncatedTimes)} time${r.truncatedTimes === 1 ? "" : "s"} cut to the millisecond`);
   const what =
     r.state === "done"
-      ? `done: ${n(r.rows)} row${r.rows === 1 ? "" : "s"}, ${n(r.inserted)} added, ${n(r.updated)} updated${r.badCount > 0 ? `, ${n(r.badCount)} bad (skipped)` : ""}${r.entered !== null && r.exited !== null ? `; segments +${n(r.entered)} -${n(r.exited)}` : ""}`
+      ? `done: ${n(r.rows)} row${r.rows === 1 ? "" : "s"}, ${counts.join(", ")}${r.badCount > 0 ? `, ${n(r.badCount)} bad (skipped)` : ""}${r.entered !== null && r.exited !== null ? `; segments +${n(r.entered)} -${n(r.exited)}` : ""}`
       : r.state === "failed"
         ? `failed: ${n(r.badCount)} bad row${r.badCount === 1 ? "" : "s"} of ${n(r.rows)}, nothing imported`
         : r.state === "cancelled"
