@@ -71,16 +71,26 @@ const EMPTY_PICKS: Picks = { keys: [], filters: [], unknown: [] };
 const LONG_TEXT = 4_000;
 const SETTLE_MS = 300;
 
-/** `text`, or for a long one the text as it was when typing last paused. */
+/**
+ * `text`, or for a long one the text as it was when typing last paused. A short text sets no state: an
+ * effect's state update on every key is what React 19 counts as a nested update while keys keep coming (its
+ * work is left pending behind each key's render), and past 50 it throws "Maximum update depth exceeded" from
+ * the next key's onChange, which loses that key (react/react#32714).
+ */
 function useSettledText(text: string): string {
   const long = text.length >= LONG_TEXT;
-  const [settled, setSettled] = useState(text);
+  // The long text as typing last paused; null until it first pauses (the last short text stands in).
+  const [settled, setSettled] = useState<string | null>(null);
+  const lastShort = useRef(text);
+  if (!long) lastShort.current = text;
   useEffect(() => {
-    if (!long) return setSettled(text);
+    // Back to short: forgotten once (not set on every key).
+    if (!long) return void (settled !== null && setSettled(null));
     const t = window.setTimeout(() => setSettled(text), SETTLE_MS);
     return () => window.clearTimeout(t);
+    // `settled` is read, not followed: the timer restarts with the text alone.
   }, [text, long]);
-  return long ? settled : text;
+  return long ? (settled ?? lastShort.current) : text;
 }
 
 /** The longest name and description the server takes (`src/store/store.ts`). */
@@ -181,7 +191,15 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
   // ---- the draft ----------------------------------------------------------------------------------------
   // A draft larger than the tab's storage (a pasted list of hundreds of thousands of keys) is not kept, and
   // the form says so; the quota error used to escape the effect and take the page down.
-  const [draftNotKept, setDraftNotKept] = useState(false);
+  const [draftNotKept, setDraftNotKeptState] = useState(false);
+  // Set only when it changes: the draft is kept on every key, and a state update per key from that effect
+  // lost keys typed fast (see useSettledText).
+  const draftNotKeptNow = useRef(false);
+  const setDraftNotKept = useCallback((notKept: boolean) => {
+    if (draftNotKeptNow.current === notKept) return;
+    draftNotKeptNow.current = notKept;
+    setDraftNotKeptState(notKept);
+  }, []);
   // The text the builder, its marks and the draft follow (a long text's once typing pauses).
   const settledText = useSettledText(draft.text);
   const keepDraft = useCallback(
@@ -199,7 +217,7 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
         setDraftNotKept(true);
       }
     },
-    [pristine, id],
+    [pristine, id, setDraftNotKept],
   );
   const latestDraft = useRef(draft);
   latestDraft.current = draft;
