@@ -16,8 +16,15 @@ export function importOutcome(r: ImportRecord): string {
   if (r.state === "interrupted") return "Stopped before it finished (the server stopped or failed); nothing was imported.";
   if (r.state === "cancelled") return `Cancelled after ${plural(r.rows, "row")}; nothing was imported.`;
   if (r.state === "failed") return `Not imported: ${plural(r.badCount, "bad row")} of ${formatCount(r.rows)}; nothing was written.`;
-  const wrote = r.kind === "events" ? `${plural(r.inserted, "event")} added` : `${formatCount(r.inserted)} added, ${formatCount(r.updated)} updated`;
-  return `${plural(r.rows, "row")}: ${wrote}${r.badCount > 0 ? `; ${plural(r.badCount, "bad row")} skipped` : ""}.`;
+  // unchanged, duplicates and truncatedTimes are null for an import an older segql recorded: said only when known.
+  const parts = [r.kind === "events" ? `${plural(r.inserted, "event")} added` : `${formatCount(r.inserted)} added, ${formatCount(r.updated)} updated`];
+  if (r.unchanged !== null && r.unchanged > 0) parts[0] += `, ${formatCount(r.unchanged)} unchanged`;
+  if (r.duplicates !== null && r.duplicates > 0) {
+    parts[0] += r.skipDuplicates === true ? `, ${plural(r.duplicates, "duplicate")} of stored events left out` : ` (${formatCount(r.duplicates)} of them equal to stored events)`;
+  }
+  if (r.badCount > 0) parts.push(`${plural(r.badCount, "bad row")} skipped`);
+  if (r.truncatedTimes !== null && r.truncatedTimes > 0) parts.push(`${plural(r.truncatedTimes, "time")} cut to the millisecond`);
+  return `${plural(r.rows, "row")}: ${parts.join("; ")}.`;
 }
 
 const STATE_BADGE: Record<ImportRecord["state"], { label: string; tone: string }> = {

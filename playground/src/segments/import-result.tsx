@@ -75,8 +75,24 @@ export function ImportReportView({ report, kind, fileName, format, headingRef, o
         <Stat label="Rows read" value={report.rows} testId="stat-rows" />
         <Stat label={kind === "contacts" ? "Contacts added" : "Events added"} value={report.inserted} testId="stat-added" />
         {kind === "contacts" && <Stat label="Contacts updated" value={report.updated} testId="stat-updated" />}
+        {/* A file imported again: its contacts are counted here, not as updated (nothing in them changed). */}
+        {kind === "contacts" && <Stat label="Contacts unchanged" value={report.unchanged} testId="stat-unchanged" />}
+        {kind === "events" && report.duplicates > 0 && <Stat label="Duplicates of stored events" value={report.duplicates} testId="stat-duplicates" />}
         <Stat label="Bad rows skipped" value={report.badCount} testId="stat-bad" />
       </dl>
+      {kind === "events" && report.duplicates > 0 && (
+        <p className="muted small" data-testid="duplicates-note">
+          {plural(report.duplicates, "added event")} {report.duplicates === 1 ? "is" : "are"} equal to one stored before (same contact, name, time and properties): was this file imported already? segql import --skip-duplicates (or the API's skipDuplicates=true) leaves such events out.
+        </p>
+      )}
+      {report.truncatedTimes > 0 && (
+        <p className="muted small" data-testid="truncated-note">
+          {plural(report.truncatedTimes, "time")} had digits past the millisecond and {report.truncatedTimes === 1 ? "was" : "were"} stored cut to it
+          {report.firstTruncatedTime
+            ? `; the first: ${report.firstTruncatedTime.line !== undefined ? `line ${formatCount(report.firstTruncatedTime.line)}` : report.firstTruncatedTime.path}${report.firstTruncatedTime.field !== undefined ? ` ${report.firstTruncatedTime.field}` : ""}, ${report.firstTruncatedTime.message}.`
+            : " (segql keeps milliseconds)."}
+        </p>
+      )}
 
       {report.badCount > 0 && (
         <>
@@ -88,7 +104,7 @@ export function ImportReportView({ report, kind, fileName, format, headingRef, o
       <h3>Segments</h3>
       {written === 0 ? (
         <p className="muted" data-testid="segments-none">
-          Nothing was written, so no segment was refreshed.
+          {report.unchanged > 0 ? "Every contact of the file was stored as it is already: nothing changed, so no segment was refreshed." : "Nothing was written, so no segment was refreshed."}
         </p>
       ) : changed.length === 0 ? (
         <p className="muted" data-testid="segments-none">
