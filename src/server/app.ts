@@ -198,16 +198,21 @@ export function createApp(options: AppOptions): OpenAPIHono {
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const maxBulk = options.maxBulkBytes ?? DEFAULT_MAX_BULK_BYTES;
   const tooLarge = (limit: number) => (c: Context) => {
-    discardBody(c.req.raw.body, DISCARD_MAX_BYTES);
+    // A chunked body was being counted by the limit's own reader (its stream is locked): the rest is read
+    // from the source under it (`countedBody`).
+    const source = countedSources.get(c.req.raw);
+    if (source) discardReader(source, DISCARD_MAX_BYTES);
+    else discardBody(c.req.raw.body, DISCARD_MAX_BYTES);
     throw new ProblemError("too-large", `the request body is larger than ${limit} bytes; send less at a time`, { limit });
   };
   const normalLimit = bodyLimit({ maxSize: maxBody, onError: tooLarge(maxBody) });
   const bulkLimit = bodyLimit({ maxSize: maxBulk, onError: tooLarge(maxBulk) });
   const maxImport = options.maxImportBytes ?? DEFAULT_MAX_IMPORT_BYTES;
   const importLimit = bodyLimit({ maxSize: maxImport, onError: tooLarge(maxImport) });
-  app.use("/api/*", (c, next) =>
-    IMPORT_PATHS.test(c.req.path) ? importLimit(c, next) : BULK_PATHS.some((p) => p.test(c.req.path)) ? bulkLimit(c, next) : normalLimit(c, next),
-  );
+  app.use("/api/*", (c, next) => {
+    countedBody(c);
+    return IMPORT_PATHS.test(c.req.path) ? importLimit(c, next) : BULK_PATHS.some((p) => p.test(c.req.path)) ? bulkLimit(c, next) : normalLimit(c, next);
+  });
   // Bodies are read as UTF-8 (JSON's encoding, and CSV's here): one declared in another charset would be
   // read wrongly without a word (`é` sent as Latin-1 becomes U+FFFD), so it is refused, saying so.
   app.use("/api/*", async (c, next) => {
@@ -315,7 +320,11 @@ const DISCARD_MAX_BYTES = 64 * 1024 * 1024;
  */
 function discardBody(body: ReadableStream<Uint8Array> | null, maxBytes: number): void {
   if (!body || body.locked) return;
-  const reader = body.getReader();
+  discardReader(body.getReader(), maxBytes);
+}
+
+/** Reads `reader` to its end (at most `maxBytes` more; past them it is cancelled), throwing the bytes away, in the background. */
+function discardReader(reader: ReadableStreamDefaultReader<Uint8Array>, maxBytes: number): void {
   void (async () => {
     let read = 0;
     for (;;) {
@@ -325,6 +334,31 @@ function discardBody(body: ReadableStream<Uint8Array> | null, maxBytes: number):
       if (read > maxBytes) return void (await reader.cancel());
     }
   })().catch(() => {});
+}
+
+/** The source reader under each chunked request body that `countedBody` passed through. */
+const countedSources = new WeakMap<Request, ReadableStreamDefaultReader<Uint8Array>>();
+
+/**
+ * A body without a Content-Length (chunked) is counted by the body limit as it arrives, through a reader
+ * of its own: refused past the limit, the rest would stay unread (the limit's reader holds the stream) and
+ * the socket be closed under a client still writing it. So the request gets a body that passes the source
+ * through, and the source's reader is kept, for the refusal to read the rest from and throw it away.
+ */
+function countedBody(c: Context): void {
+  const raw = c.req.raw;
+  if (!raw.body || raw.body.locked || (raw.headers.has("content-length") && !raw.headers.has("transfer-encoding"))) return;
+  const source = raw.body.getReader();
+  const passed = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await source.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    cancel: (reason) => source.cancel(reason),
+  });
+  c.req.raw = new Request(raw, { body: passed, duplex: "half" } as RequestInit);
+  countedSources.set(c.req.raw, source);
 }
 
 /** Media types read as text: JSON, CSV and JSON Lines (`text/*`, `*ndjson`, `*jsonl*`). */
