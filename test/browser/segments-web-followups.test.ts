@@ -8,10 +8,11 @@
  * - the live pages follow the feed again after the database was restored to an earlier point (the feed's
  *   cursor past its newest change is a 400 with lastChangeSeq), rather than "Reconnecting…" for ever.
  */
-import type { Page } from "playwright-core";
+import { join } from "node:path";
+import type { Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hasChromium, skipReason } from "./harness.js";
-import { closeSegmentsSession, editorText, openNew, openSegmentsSession, type SegmentsServer, type SegmentsSession } from "./segments-harness.js";
+import { hasChromium, screenshotsDir, skipReason } from "./harness.js";
+import { closeSegmentsSession, editorText, openNew, openSegments, openSegmentsSession, startSegmentsServer, type SegmentsServer, type SegmentsSession } from "./segments-harness.js";
 
 /** 3,000 characters of a description a person might type (letters, spaces, punctuation, digits). */
 const LONG_TYPING = "Customers on fiber who called support twice, 2024; ".repeat(60).slice(0, 3000);
@@ -64,5 +65,59 @@ describe.skipIf(!hasChromium)(`segments web app: QA follow-ups (Chromium) ${hasC
     await page.keyboard.type(rules);
     await expect.poll(() => editorText(page)).toBe(rules);
     expect(session.errors.slice(before)).toEqual([]);
+  });
+  it("follows the feed of a database restored to an earlier point, and reads afresh what the pages show", { timeout: 180_000 }, async () => {
+    // The restored database: the demo again, its feed shorter than the one the tabs follow.
+    const restored = await startSegmentsServer();
+    const segmentPage = await session.context.newPage();
+    const errors: string[] = [];
+    segmentPage.on("pageerror", (e) => errors.push(e.message));
+    try {
+      const name = "Restore: decades of tenure";
+      // No demo contact has a tenure past 72 months: empty in both, and the same id in both.
+      const before = await server.store.createSegment({ name, kind: "dynamic", expression: "tenure > 500" });
+      const after = await restored.store.createSegment({ name, kind: "dynamic", expression: "tenure > 500" });
+      expect(after.id).toBe(before.id);
+      const write = async (to: SegmentsServer, key: string) => {
+        const r = await fetch(`${to.url}api/contacts`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ contacts: [{ customer_id: key, source: "telco", tenure: 600 }] }) });
+        expect(r.status).toBe(200);
+      };
+      const lastChangeSeq = async (of: SegmentsServer) => ((await (await fetch(`${of.url}api/health`)).json()) as { lastChangeSeq: number }).lastChangeSeq;
+      // Two tabs following the feed (one poll between them): the segment's page and the table.
+      await segmentPage.goto(`${server.url}#/segments/${before.id}?tab=activity`);
+      await openSegments(page, server.url);
+      const count = segmentPage.getByTestId("segment-member-count");
+      const row = page.locator(`[data-testid=segment-row][data-name="${name}"]`);
+      await expect.poll(() => count.textContent()).toBe("0");
+      for (let i = 1; i <= 3; i++) await write(server, `RESTORE-OLD-${i}`);
+      await expect.poll(() => count.textContent(), { timeout: 15_000 }).toBe("3");
+      await expect.poll(() => row.getByTestId("member-count").textContent(), { timeout: 15_000 }).toBe("3");
+      expect(await lastChangeSeq(server)).toBeGreaterThan(await lastChangeSeq(restored));
+      // The database is restored: from now on the tabs' API answers come from the other one.
+      const fromRestored = async (route: Route) => {
+        const url = route.request().url().replace(server.url, restored.url);
+        route.fulfill({ response: await route.fetch({ url }) }).catch(() => undefined);
+      };
+      for (const tab of [page, segmentPage]) await tab.route(/\/api\//, fromRestored);
+      // The poll held by the old server answers (a change), and the next asks the restored one past its end.
+      await write(server, "RESTORE-OLD-4");
+      // The pages read afresh: the restored database's segment has no members.
+      await expect.poll(() => count.textContent(), { timeout: 30_000 }).toBe("0");
+      await expect.poll(() => row.getByTestId("member-count").textContent(), { timeout: 30_000 }).toBe("0");
+      // And follow its feed.
+      await expect.poll(() => restored.store.changeWaiters, { timeout: 15_000 }).toBeGreaterThan(0);
+      await write(restored, "RESTORE-NEW-1");
+      await expect.poll(() => count.textContent(), { timeout: 15_000 }).toBe("1");
+      await expect.poll(() => row.getByTestId("member-count").textContent(), { timeout: 15_000 }).toBe("1");
+      await expect.poll(() => segmentPage.getByTestId("feed").locator("li .key-cell").allTextContents(), { timeout: 15_000 }).toEqual(["RESTORE-NEW-1"]);
+      expect(await segmentPage.getByTestId("live-status").getAttribute("data-state")).toBe("live");
+      expect(await page.getByTestId("live-status").getAttribute("data-state")).toBe("live");
+      await segmentPage.screenshot({ path: join(screenshotsDir, "segments-live-after-restore.png") });
+      expect(errors).toEqual([]);
+    } finally {
+      await segmentPage.close();
+      await page.unrouteAll({ behavior: "ignoreErrors" });
+      await restored.close();
+    }
   });
 });

@@ -12,6 +12,11 @@
  * Only a tab that is shown and follows the feed asks for the lock, and the leader lets it go when its tab
  * is hidden: the feed is followed while any tab following it is shown, and not at all while all are hidden
  * (they catch up when one shows again).
+ *
+ * A database restored from a backup (or made again) has its feed end before the position the tabs hold: the
+ * API refuses such a cursor (400, `cursor_ahead`, with the feed's `lastChangeSeq`). The loop starts over
+ * from that position and says so as a skip, so the pages read afresh what they show (it was "Reconnecting…"
+ * for ever, every request refused).
  */
 import { savedToken, type MembershipChange } from "./api.js";
 
@@ -29,8 +34,28 @@ export type FeedState = "live" | "paused" | "retrying";
 export interface FeedPage {
   items: MembershipChange[];
   skipped: boolean;
+  /**
+   * The feed ended before the position asked past (the database was restored or made again): the position
+   * starts over from `next`, lower than before (`skipped` is true too).
+   */
+  restarted: boolean;
   /** The position after the page: the next request asks for changes past it. */
   next: number;
+}
+
+/** The API refused a cursor past the feed's newest change (docs/api.md): the database is not the one it was read from. */
+class CursorAhead extends Error {
+  constructor(readonly lastChangeSeq: number) {
+    super(`the change feed ends at ${lastChangeSeq}, before the position asked past`);
+  }
+}
+
+/** The feed's newest position from a refused cursor's problem document, or null for any other failure. */
+function cursorAheadOf(status: number, problem: unknown): number | null {
+  if (status !== 400 || typeof problem !== "object" || problem === null) return null;
+  const { lastChangeSeq, issues } = problem as { lastChangeSeq?: unknown; issues?: unknown };
+  const onSince = Array.isArray(issues) && issues.some((i: { path?: unknown; code?: unknown }) => i?.path === "since" && i?.code === "cursor_ahead");
+  return onSince && typeof lastChangeSeq === "number" ? lastChangeSeq : null;
 }
 
 /** A GET of the API with a signal (the calls in api.ts cannot be aborted; a long poll must be). */
@@ -41,7 +66,10 @@ async function getJson<T>(path: string, query: Record<string, string | number | 
   const token = savedToken();
   if (token) headers["Authorization"] = `Bearer ${token}`;
   const res = await fetch(url, { headers, signal });
-  if (!res.ok) throw new Error(`${res.status} from ${path}`);
+  if (!res.ok) {
+    const ahead = cursorAheadOf(res.status, await res.json().catch(() => null));
+    throw ahead !== null ? new CursorAhead(ahead) : new Error(`${res.status} from ${path}`);
+  }
   return (await res.json()) as T;
 }
 
@@ -93,10 +121,17 @@ export async function pollFeed(options: PollOptions): Promise<number | null> {
       since = page.next;
       const skipped = page.items.length >= PAGE;
       if (skipped) since = await startingPoint(segmentId, signal);
-      options.onPage({ items: page.items, skipped, next: since });
-    } catch {
+      options.onPage({ items: page.items, skipped, restarted: false, next: since });
+    } catch (e) {
       // Stopped: no failure.
       if (signal.aborted) break;
+      if (e instanceof CursorAhead) {
+        // A restored database: its feed is followed from its newest change, and the pages read afresh.
+        failures = 0;
+        since = e.lastChangeSeq;
+        options.onPage({ items: [], skipped: true, restarted: true, next: since });
+        continue;
+      }
       failures++;
       options.onFailure();
       await pause(Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (failures - 1)), signal);
@@ -119,7 +154,7 @@ export function canShareFeed(): boolean {
 }
 
 /** What the tabs tell each other. `next`: the feed position the leader reached (null: none yet). */
-type FeedMessage = { type: "changes"; items: MembershipChange[]; skipped: boolean; next: number } | { type: "state"; state: FeedState; next: number | null } | { type: "hello" };
+type FeedMessage = { type: "changes"; items: MembershipChange[]; skipped: boolean; restarted: boolean; next: number } | { type: "state"; state: FeedState; next: number | null } | { type: "hello" };
 
 /** This tab's share of the feed: it follows the leader's messages, and leads when granted the lock. */
 class SharedFeed {
@@ -180,13 +215,17 @@ class SharedFeed {
       if (this.isLeader && this.since !== null) this.post({ type: "state", state: this.state, next: this.since });
       return;
     }
-    this.heard(message.next);
+    this.heard(message.next, message.type === "changes" && message.restarted);
     if (message.type === "changes") this.deliver(message.items, message.skipped);
     else this.setState(message.state);
   }
 
-  private heard(next: number | null): void {
-    if (next !== null && (this.since === null || next > this.since)) this.since = next;
+  /** Notes a feed position; `restarted`: the feed starts over there (lower), and its changes are new again. */
+  private heard(next: number | null, restarted = false): void {
+    if (restarted && next !== null) {
+      this.since = next;
+      this.delivered = next;
+    } else if (next !== null && (this.since === null || next > this.since)) this.since = next;
   }
 
   private setState(state: FeedState): void {
@@ -217,7 +256,7 @@ class SharedFeed {
             since: this.since,
             signal: leading.signal,
             onPage: (page) => {
-              this.heard(page.next);
+              this.heard(page.next, page.restarted);
               if (page.items.length > 0 || page.skipped) {
                 this.post({ type: "changes", ...page });
                 this.deliver(page.items, page.skipped);

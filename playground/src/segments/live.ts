@@ -8,8 +8,9 @@
  * of the segment it shows), followed while any of them is shown. Elsewhere each page polls by itself, as
  * below: from the segment's (or the feed's) newest change, stopped while its tab is hidden (its request
  * aborted) and taken up where it was when the tab shows again. Either way a backlog (a full page, as an
- * import leaves) is skipped to the newest change and said, so the page reads afresh what it shows; a failed
- * request is tried again after 1, 2, 4 … 30 s.
+ * import leaves) is skipped to the newest change and said, so the page reads afresh what it shows, and so is
+ * a feed that ends before the position followed (a database restored from a backup: followed again from its
+ * newest change); a failed request is tried again after 1, 2, 4 … 30 s.
  */
 import { useEffect, useRef, useState } from "react";
 import type { MembershipChange } from "./api.js";
