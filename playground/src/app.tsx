@@ -17,7 +17,7 @@ import { Component, lazy, Suspense, useEffect, useState, type ComponentType, typ
 import { matchPath, navigate, useRoute, type Route } from "./router.js";
 import { ApiError, contacts, CONTACTS_PAGE, getSegment, health, listSegments, prefetch, savedUser, saveUser, schemaDocument, SEGMENTS_FIRST_SORT, SEGMENTS_PAGE, segmentsForForm } from "./segments/api.js";
 import { apiAnswered, TokenGate } from "./segments/token-gate.js";
-import { ToastProvider } from "./segments/ui.js";
+import { Quoted, ToastProvider } from "./segments/ui.js";
 
 // Each part of the app loads when first shown: the playground's first load stays within its budget
 // (no rule builder), and the segments pages do not load the playground's data worker.
@@ -125,7 +125,7 @@ function withSegmentId(p: Record<string, string>, render: (id: number) => ReactN
     <div className="page" role="alert" data-testid="no-such-segment">
       <h1>No segment here</h1>
       <p>
-        “{raw}” in the address is not a segment's number (a segment's page is #/segments/12). <a href="#/segments">Back to the segments</a>
+        <Quoted>{raw}</Quoted> in the address is not a segment's number (a segment's page is #/segments/12). <a href="#/segments">Back to the segments</a>
       </p>
     </div>
   );

@@ -9,13 +9,46 @@
  *   cursor past its newest change is a 400 with lastChangeSeq), rather than "Reconnecting…" for ever.
  */
 import { join } from "node:path";
-import type { Page, Route } from "playwright-core";
+import type { Locator, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hasChromium, screenshotsDir, skipReason } from "./harness.js";
 import { closeSegmentsSession, editorText, openNew, openSegments, openSegmentsSession, startSegmentsServer, type SegmentsServer, type SegmentsSession } from "./segments-harness.js";
 
 /** 3,000 characters of a description a person might type (letters, spaces, punctuation, digits). */
 const LONG_TYPING = "Customers on fiber who called support twice, 2024; ".repeat(60).slice(0, 3000);
+
+/**
+ * Where the first letter of `name` (in right-to-left script: its rightmost) and the first `after` following
+ * it are drawn in `box`: an isolated name keeps what follows it on its right.
+ */
+async function drawnAfterName(box: Locator, name: string, after: string): Promise<{ nameRight: number; afterLeft: number }> {
+  return box.evaluate(
+    (el, [name, after]) => {
+      const text = el.textContent ?? "";
+      const at = text.indexOf(name!);
+      const next = text.indexOf(after!, at + name!.length);
+      if (at < 0 || next < 0) throw new Error(`“${name}” then “${after}” not in “${text}”`);
+      // The character at an offset of the element's whole text, as a range in the text node that holds it.
+      const rectAt = (offset: number) => {
+        const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+        let start = 0;
+        for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+          const length = n.textContent?.length ?? 0;
+          if (offset < start + length) {
+            const r = document.createRange();
+            r.setStart(n, offset - start);
+            r.setEnd(n, offset - start + 1);
+            return r.getBoundingClientRect();
+          }
+          start += length;
+        }
+        throw new Error("past the text");
+      };
+      return { nameRight: rectAt(at).right, afterLeft: rectAt(next).left };
+    },
+    [name, after],
+  );
+}
 
 describe.skipIf(!hasChromium)(`segments web app: QA follow-ups (Chromium) ${hasChromium ? "" : skipReason}`, () => {
   let session: SegmentsSession;
@@ -66,6 +99,36 @@ describe.skipIf(!hasChromium)(`segments web app: QA follow-ups (Chromium) ${hasC
     await expect.poll(() => editorText(page)).toBe(rules);
     expect(session.errors.slice(before)).toEqual([]);
   });
+  it("keeps the words and numbers after a right-to-left name in a sentence after it (compare, the form's heading)", async () => {
+    const hebrew = "לקוחות נאמנים";
+    const arabic = "عملاء مخلصون";
+    await page.setViewportSize({ width: 1280, height: 900 });
+    // No demo contact has a tenure past 72 months: the second is empty, and the first holds one contact.
+    const first = await server.store.createSegment({ name: hebrew, kind: "dynamic", expression: 'customer_id = "7590-VHVEG"' });
+    const second = await server.store.createSegment({ name: arabic, kind: "dynamic", expression: "tenure > 500" });
+    try {
+      // "“<Hebrew>” has 1 member and “<Arabic>” 0 members now": the 0 was drawn before the Arabic name.
+      await page.goto(`${server.url}#/segments/${first.id}?tab=compare&with=${second.id}`);
+      const sentence = page.getByTestId("compare-today").locator("p.muted.small");
+      await expect.poll(() => sentence.textContent(), { timeout: 30_000 }).toMatch(/^“לקוחות נאמנים” has 1 member and “عملاء مخلصون” 0 members now/);
+      const members = await drawnAfterName(sentence, arabic, "0");
+      expect(members.afterLeft).toBeGreaterThan(members.nameRight);
+      const has = await drawnAfterName(sentence, hebrew, "has");
+      expect(has.afterLeft).toBeGreaterThan(has.nameRight);
+      await sentence.screenshot({ path: join(screenshotsDir, "segments-compare-rtl.png") });
+      // The edit form's heading and its crumb: the closing quote after the whole name.
+      await page.goto(`${server.url}#/segments/${second.id}/edit`);
+      const heading = page.getByRole("heading", { level: 1 });
+      await expect.poll(() => heading.textContent(), { timeout: 30_000 }).toBe(`Edit “${arabic}”`);
+      const quote = await drawnAfterName(heading, arabic, "”");
+      expect(quote.afterLeft).toBeGreaterThanOrEqual(quote.nameRight - 1);
+      expect(await heading.locator("bdi").textContent()).toBe(arabic);
+    } finally {
+      await server.store.deleteSegment(first.id, { force: true });
+      await server.store.deleteSegment(second.id, { force: true });
+    }
+  });
+
   it("follows the feed of a database restored to an earlier point, and reads afresh what the pages show", { timeout: 180_000 }, async () => {
     // The restored database: the demo again, its feed shorter than the one the tabs follow.
     const restored = await startSegmentsServer();

@@ -17,7 +17,7 @@ import { navigate, type Route } from "../router.js";
 import { allSegments, countMatches, MAX_SEARCH, relateSegments, type Relation, type RelationWitness, type Segment } from "./api.js";
 import { formatCount, formatInstant, formatValue, plural } from "./format.js";
 import { useSchema } from "./schema.js";
-import { LoadProblem, useLoad } from "./ui.js";
+import { isolateQuoted, LoadProblem, Quoted, useLoad } from "./ui.js";
 
 /** The segment id the address compares with (`with=12`), or null. */
 function otherIdOf(route: Route): number | null {
@@ -84,7 +84,7 @@ function SegmentChooser({ segment, all, chosen, onPick }: { segment: Segment; al
         <label htmlFor={selectId}>Compare with</label>
         <select id={selectId} value={chosen ? String(chosen.id) : ""} onChange={(e) => onPick(e.target.value === "" ? null : Number(e.target.value))} disabled={!all} data-testid="compare-with">
           <option value="">
-            {!all ? "Loading the segments…" : needle === "" ? `Pick one of the ${plural(others.length, "other segment")}…` : matching === 0 ? `No segment's name contains “${search.trim()}”` : `Pick one of ${plural(matching, "match", "matches")}…`}
+            {isolateQuoted(!all ? "Loading the segments…" : needle === "" ? `Pick one of the ${plural(others.length, "other segment")}…` : matching === 0 ? `No segment's name contains “${search.trim()}”` : `Pick one of ${plural(matching, "match", "matches")}…`)}
           </option>
           {shown.map((s) => (
             <option key={s.id} value={s.id}>
@@ -176,7 +176,7 @@ function TodayCounts({ a, b }: { a: Segment; b: Segment }) {
               <div key={r.key} className={`compare-count ${r.key}`} data-testid={`count-${r.key}`}>
                 <dt>
                   <span className="compare-swatch" aria-hidden="true" />
-                  {r.label}
+                  {isolateQuoted(r.label)}
                 </dt>
                 <dd>
                   <a className="big-number" href={contactsLink(expressions[r.key])} aria-label={`${plural(c[r.key], "contact")} ${r.phrase}: show them`} data-testid={`count-${r.key}-link`}>
@@ -188,7 +188,7 @@ function TodayCounts({ a, b }: { a: Segment; b: Segment }) {
           </dl>
           <OverlapBar a={a} b={b} counts={c} />
           <p className="muted small">
-            {q(a.name)} has {plural(c.both + c.onlyA, "member")} and {q(b.name)} {plural(c.both + c.onlyB, "member")} now
+            <Quoted>{a.name}</Quoted> has {plural(c.both + c.onlyA, "member")} and <Quoted>{b.name}</Quoted> {plural(c.both + c.onlyB, "member")} now
             {c.either === 0 ? "" : c.both === 0 ? "; none is in both" : `; ${percent(c.both, c.either)} of the contacts in either are in both`}. Each number opens those contacts.
           </p>
         </>
@@ -254,7 +254,7 @@ function ByTheRules({ a, b }: { a: Segment; b: Segment }) {
       {relation.data && relation.data.notes.length > 0 && (
         <div className="compare-notes muted small">
           <p>
-            The analysis's {relation.data.notes.length === 1 ? "note" : "notes"} (A is {q(a.name)}, B is {q(b.name)}):
+            The analysis's {relation.data.notes.length === 1 ? "note" : "notes"} (A is <Quoted>{a.name}</Quoted>, B is <Quoted>{b.name}</Quoted>):
           </p>
           <ul data-testid="compare-notes">
             {relation.data.notes.map((n, i) => (
@@ -275,10 +275,10 @@ function RelationWords({ relation, a, b }: { relation: Relation; a: Segment; b: 
   return (
     <div className={`compare-verdict ${relation.relation}`} data-testid="compare-relation" data-relation={relation.relation}>
       <p className="verdict">
-        <strong>{headline}</strong>
+        <strong>{isolateQuoted(headline)}</strong>
       </p>
       {detail.map((d, i) => (
-        <p key={i}>{d}</p>
+        <p key={i}>{isolateQuoted(d)}</p>
       ))}
     </div>
   );
@@ -380,7 +380,7 @@ function WitnessTable({ relation, a, b, schema }: { relation: Relation; a: Segme
           <tbody>
             {relation.witnesses.map((w, i) => (
               <tr key={i} data-matches={[...w.matches].sort().join("")}>
-                <th scope="row">{inWords(w, a, b)}</th>
+                <th scope="row">{isolateQuoted(inWords(w, a, b))}</th>
                 {fields.map((f) => (
                   <td key={f}>{f in w.contact ? formatValue(w.contact[f]) : <span className="muted">–</span>}</td>
                 ))}

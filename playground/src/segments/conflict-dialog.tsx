@@ -7,7 +7,7 @@
 import type { Problem, Segment } from "./api.js";
 import { formatInstant } from "./format.js";
 import { lineDiff } from "./line-diff.js";
-import { Dialog } from "./ui.js";
+import { Dialog, Quoted } from "./ui.js";
 
 /** What the form would save. */
 export interface Mine {
@@ -54,7 +54,7 @@ export function ConflictDialog({ problem, mine, onOverwrite, onTakeTheirs, onKee
       }
     >
       <p>
-        You opened version {yours?.version ?? "?"}; “{current.name}” is now at version {current.version}, saved {formatInstant(current.updatedAt)}
+        You opened version {yours?.version ?? "?"}; <Quoted>{current.name}</Quoted> is now at version {current.version}, saved {formatInstant(current.updatedAt)}
         {current.updatedBy ? ` by ${current.updatedBy}` : ""}. Nothing was saved. Review both versions:
       </p>
       <div className="conflict-grid">

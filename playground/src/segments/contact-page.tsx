@@ -12,7 +12,7 @@ import { formatAge, formatCount, formatDay, formatInstant, plural } from "./form
 import { useSchema } from "./schema.js";
 import { navigate } from "../router.js";
 import { usePagedList } from "./paged-list.js";
-import { Dialog, KindBadge, LoadFailed, LoadProblem, ProblemNote, useLoad, useToast, type Loaded } from "./ui.js";
+import { Dialog, KindBadge, LoadFailed, LoadProblem, ProblemNote, Quoted, useLoad, useToast, type Loaded } from "./ui.js";
 import { formatNumber, WhyResult } from "./why-view.js";
 
 /** The news of a contact just added (`NewContactPage`), for its page to show when it opens. */
@@ -271,14 +271,14 @@ function NoSuchContact({ contactKey }: { contactKey: string }) {
       <p className="crumbs">
         <a href="#/contacts">Contacts</a>
       </p>
-      <h1 className="contact-key">No contact “{contactKey}”</h1>
+      <h1 className="contact-key">No contact <Quoted>{contactKey}</Quoted></h1>
       <p>No contact has this key: it may have been mistyped, or the contact is not in this database.</p>
       <p className="row">
         <a className="button primary" href="#/contacts">
           Back to the contacts
         </a>
         <a className="button" href={`#/contacts?search=${encodeURIComponent(contactKey.slice(0, 200))}`}>
-          Search the contacts for “{contactKey.length > 40 ? `${contactKey.slice(0, 40)}…` : contactKey}”
+          Search the contacts for <Quoted>{contactKey.length > 40 ? `${contactKey.slice(0, 40)}…` : contactKey}</Quoted>
         </a>
       </p>
     </div>
@@ -440,11 +440,11 @@ function WhyPanel({ contactKey, segment, kind }: { contactKey: string; segment: 
           <WhyResult why={why.data} segmentName={segment.name} />
           {kind === "static" && (
             <p className="muted small">
-              “{segment.name}” is a static list: a contact is in it when someone picked it, not by rules. {why.data.matches ? "" : <a href={`#/segments/${segment.id}/edit`}>Edit the list</a>}
+              <Quoted>{segment.name}</Quoted> is a static list: a contact is in it when someone picked it, not by rules. {why.data.matches ? "" : <a href={`#/segments/${segment.id}/edit`}>Edit the list</a>}
             </p>
           )}
           <p className="small">
-            <a href={`#/segments/${segment.id}${kind === "dynamic" ? "?tab=definition" : ""}`}>Open “{segment.name}”</a>
+            <a href={`#/segments/${segment.id}${kind === "dynamic" ? "?tab=definition" : ""}`}>Open <Quoted>{segment.name}</Quoted></a>
           </p>
         </>
       )}

@@ -9,7 +9,7 @@
 import { useEffect, useId, useMemo, useState } from "react";
 import { ApiError, contacts, lookupKeys, MAX_SEARCH, type ApiDiagnostic, type Contact } from "./api.js";
 import { formatCount, plural } from "./format.js";
-import { LoadFailed, useLoad, type Loaded } from "./ui.js";
+import { LoadFailed, Quoted, useLoad, type Loaded } from "./ui.js";
 
 /** A sort by one field. */
 export interface ContactSort {
@@ -218,7 +218,7 @@ export function NoContactRows({ pages: p }: { pages: ContactPages }) {
   if (!p.page.data || p.rows.length > 0) return null;
   return (
     <p className="muted empty-note">
-      No contact matches{p.query ? ` “${p.query}”` : ""}
+      No contact matches{p.query ? <> <Quoted>{p.query}</Quoted></> : ""}
       {p.filter ? " and the filter" : ""}.
     </p>
   );

@@ -10,7 +10,7 @@ import { useEffect, useRef, useState } from "react";
 import { ApiError, emptyTrash, listDeletedSegments, MAX_SEARCH, purgeDeletedSegment, restoreSegment, type DeletedSegment, type Segment } from "./api.js";
 import { formatCount, formatDay, formatInstant, plural } from "./format.js";
 import { isNameTaken, RestoreAsDialog, restoredProblem, restoreFailure } from "./restore-dialog.js";
-import { AgeBy, Dialog, KindBadge, LoadFailed, ProblemNote } from "./ui.js";
+import { AgeBy, Dialog, isolateQuoted, KindBadge, LoadFailed, ProblemNote, Quoted } from "./ui.js";
 import { usePagedList } from "./paged-list.js";
 
 /** How many deleted segments a page of the table asks for. */
@@ -96,11 +96,11 @@ export function DeletedSegmentsPage() {
         <div ref={notice} className="notice trash-notice" role="status" tabIndex={-1} data-testid="trash-notice">
           {outcome.kind === "restored" ? (
             <span>
-              Restored <a href={`#/segments/${outcome.segment.id}`}>“{outcome.segment.name}”</a>
-              {outcome.segment.name !== outcome.was ? ` (was “${outcome.was}”)` : ""} with {plural(outcome.segment.memberCount, "member")}.{restoredProblem(outcome.segment) !== null && ` ${restoredProblem(outcome.segment)}`}
+              Restored <a href={`#/segments/${outcome.segment.id}`}><Quoted>{outcome.segment.name}</Quoted></a>
+              {isolateQuoted(outcome.segment.name !== outcome.was ? ` (was “${outcome.was}”)` : "")} with {plural(outcome.segment.memberCount, "member")}.{restoredProblem(outcome.segment) !== null && ` ${restoredProblem(outcome.segment)}`}
             </span>
           ) : outcome.kind === "purged" ? (
-            <span>Deleted “{outcome.name}” forever.</span>
+            <span>Deleted <Quoted>{outcome.name}</Quoted> forever.</span>
           ) : (
             <span>Emptied the trash: {plural(outcome.count, "segment")} deleted forever.</span>
           )}
@@ -119,7 +119,7 @@ export function DeletedSegmentsPage() {
           </label>
           <span className="muted small" aria-live="polite">
             {/* After a failed load the rows are those of the search before: no count for them. */}
-            {first.error ? "" : rows !== null ? (query ? `${plural(rows.length, "deleted segment")} match “${query}”` : plural(rows.length, "deleted segment")) : ""}
+            {isolateQuoted(first.error ? "" : rows !== null ? (query ? `${plural(rows.length, "deleted segment")} match “${query}”` : plural(rows.length, "deleted segment")) : "")}
             {next && !first.error ? " (more below)" : ""}
           </span>
         </div>
@@ -129,7 +129,7 @@ export function DeletedSegmentsPage() {
         <LoadFailed what={query ? `The deleted segments matching “${query}”` : "The deleted segments"} error={first.error} onRetry={first.reload} retrying={first.loading} />
       ) : rows !== null && rows.length === 0 && !next && query ? (
         <div className="empty-state card" data-testid="trash-no-match">
-          <h2>No deleted segment matches “{query}”</h2>
+          <h2>No deleted segment matches <Quoted>{query}</Quoted></h2>
           <button type="button" onClick={() => setSearch("")}>
             Clear the search
           </button>

@@ -46,7 +46,7 @@ import { PreviewPanel } from "./preview-panel.js";
 import { RuleBuilder, type RowMark } from "./rule-builder.js";
 import { EDITOR_URI, useSchema, useSegmentService } from "./schema.js";
 import { PickSummary, StaticPicker, type Picks } from "./static-picker.js";
-import { Dialog, LoadFailed, ProblemNote, Switch, useLoad, useToast } from "./ui.js";
+import { Dialog, isolateQuoted, LoadFailed, ProblemNote, Quoted, Switch, useLoad, useToast } from "./ui.js";
 
 /** The form's content, kept as a draft. */
 interface Draft {
@@ -146,7 +146,7 @@ function nameTaken(e: ApiError): ReactNode {
   if (!existing) return e.problem.detail;
   return (
     <>
-      Another segment is named “{existing.name}” (names are unique, ignoring case):{" "}
+      Another segment is named <Quoted>{existing.name}</Quoted> (names are unique, ignoring case):{" "}
       <a href={`#/segments/${existing.id}`} target="_blank" rel="noopener">
         open it
       </a>
@@ -454,7 +454,7 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
               </>
             )}
           </p>
-          <h1 id="form-title">{title}</h1>
+          <h1 id="form-title">{isolateQuoted(title)}</h1>
         </div>
         <div className="row">
           <a className="button" href={cancelHref} onClick={onCancel} data-testid="cancel">
@@ -656,9 +656,9 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
       <ProblemNote error={saveError} />
       {gone && base && (
         <div className="problem" role="alert" data-testid="segment-gone">
-          <strong>Not saved: “{base.name}” was deleted since you opened it</strong>
+          <strong>Not saved: <Quoted>{base.name}</Quoted> was deleted since you opened it</strong>
           <span>
-            What you typed is still in the form (and kept in this tab): save it as a new segment, or restore “{base.name}” from{" "}
+            What you typed is still in the form (and kept in this tab): save it as a new segment, or restore <Quoted>{base.name}</Quoted> from{" "}
             <a href="#/segments/deleted">Recently deleted</a> ({base.kind === "static" ? "with its members" : "with its rules"}) and edit it again.
           </span>
           <div className="row">
@@ -698,7 +698,7 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
             </>
           }
         >
-          <p>What you typed here is not saved{base ? ` (“${base.name}” stays as it is)` : ""}.</p>
+          <p>{isolateQuoted(`What you typed here is not saved${base ? ` (“${base.name}” stays as it is)` : ""}.`)}</p>
         </Dialog>
       )}
       {conflict && (

@@ -10,7 +10,7 @@ import { navigate } from "../router.js";
 import { ApiError, deleteSegment, duplicateSegment, getSegment, listSegments, MAX_SEARCH, SEGMENTS_FIRST_SORT, SEGMENTS_PAGE, type Segment, type SegmentSort } from "./api.js";
 import { formatCount, plural } from "./format.js";
 import { liveText, useLiveChanges } from "./live.js";
-import { AgeBy, Dialog, KindBadge, LoadFailed, ProblemNote, useLoad, usePending, useToast } from "./ui.js";
+import { AgeBy, Dialog, isolateQuoted, KindBadge, LoadFailed, ProblemNote, useLoad, usePending, useToast } from "./ui.js";
 import { forgetHandedOver, handedOverDeleted, UndoDeleteNotice, type JustDeleted } from "./undo-delete.js";
 
 type Column = "name" | "description" | "kind" | "memberCount" | "updatedAt";
@@ -179,7 +179,7 @@ export function SegmentsListPage() {
           </select>
         </label>
         <span className="muted small" aria-live="polite">
-          {first.error ? "" : first.data ? `${plural(rows.length, kind === "all" ? "segment" : `${kind} segment`)}${query ? ` match “${query}”` : ""}` : first.loading ? "Loading…" : ""}
+          {isolateQuoted(first.error ? "" : first.data ? `${plural(rows.length, kind === "all" ? "segment" : `${kind} segment`)}${query ? ` match “${query}”` : ""}` : first.loading ? "Loading…" : "")}
           {next ? " (more below)" : ""}
         </span>
         <span className="muted small" data-testid="live-status" data-state={liveStatus.state}>
@@ -202,7 +202,7 @@ export function SegmentsListPage() {
         </div>
       ) : empty ? (
         <div className="empty-state card" data-testid="empty-state">
-          <h2>{query ? `No ${kind === "all" ? "" : `${kind} `}segment matches “${query}”` : `No ${kind} segments`}</h2>
+          <h2>{isolateQuoted(query ? `No ${kind === "all" ? "" : `${kind} `}segment matches “${query}”` : `No ${kind} segments`)}</h2>
           <p className="muted">{query ? "Try another part of the name, or create it." : "Show all types to see the others, or create one."}</p>
           <div className="row">
             {query && (

@@ -6,7 +6,7 @@
 import { useId, useState, type FormEvent } from "react";
 import { ApiError, restoreSegment, type Segment, type SegmentSummary } from "./api.js";
 import { lengthProblem } from "./format.js";
-import { Dialog, ProblemNote } from "./ui.js";
+import { Dialog, ProblemNote, Quoted } from "./ui.js";
 
 /** The segment a name-taken problem names as holding the name, if it says. */
 export function nameHolder(e: unknown): SegmentSummary | null {
@@ -93,7 +93,7 @@ export function RestoreAsDialog({ segment, taken, onClose, onRestored }: { segme
       }
     >
       <p data-testid="name-taken">
-        Another segment is called “{segment.name}” now
+        Another segment is called <Quoted>{segment.name}</Quoted> now
         {holder && (
           <>
             {" "}

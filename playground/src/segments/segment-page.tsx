@@ -37,7 +37,7 @@ import { fieldsInRules } from "./rule-fields.js";
 import { DeleteDialog } from "./list-page.js";
 import { liveText, useLiveChanges } from "./live.js";
 import { useSchema } from "./schema.js";
-import { Dialog, KindBadge, LoadFailed, ProblemNote, useLoad, usePending, useToast } from "./ui.js";
+import { Dialog, isolateQuoted, KindBadge, LoadFailed, ProblemNote, useLoad, usePending, useToast } from "./ui.js";
 import { handOverDeleted } from "./undo-delete.js";
 import { WhyResult } from "./why-view.js";
 
@@ -406,7 +406,7 @@ function MembersTab({ segment, keyField, liveTick, onWhy }: { segment: Segment; 
           <input type="search" placeholder="Search members by any field…" value={search} onChange={(e) => setSearch(e.target.value)} data-testid="member-search" maxLength={MAX_SEARCH} />
         </label>
         <span className="muted small" aria-live="polite" data-testid="members-total">
-          {page.error ? "" : page.data ? `${plural(page.data.total, "member")}${query ? ` match “${query}”` : ""}` : "Loading…"}
+          {isolateQuoted(page.error ? "" : page.data ? `${plural(page.data.total, "member")}${query ? ` match “${query}”` : ""}` : "Loading…")}
         </span>
         <ExportLinks segment={segment} />
       </div>
@@ -433,7 +433,7 @@ function MembersTab({ segment, keyField, liveTick, onWhy }: { segment: Segment; 
         page.data && (
           <p className="muted empty-note" data-testid="members-empty">
             {query ? (
-              `No member matches “${query}”.`
+              isolateQuoted(`No member matches “${query}”.`)
             ) : segment.kind === "dynamic" ? (
               <>
                 No contact matches these rules now; contacts join as soon as they do. <a href={`#/segments/${segment.id}/edit`}>Edit the rules</a> to see

@@ -15,6 +15,15 @@ import { formatAge, formatInstant } from "./format.js";
  * name otherwise pulls a number after it into its run: "Saved “<Arabic name>”: 1 removed" was drawn with
  * the 1 before the name.
  */
+/** A user-given name (a segment's, a contact's key, a value, a search) “quoted” inside a sentence, in its own direction. */
+export function Quoted({ children }: { children: ReactNode }) {
+  return (
+    <>
+      “<bdi>{children}</bdi>”
+    </>
+  );
+}
+
 export function isolateQuoted(text: ReactNode): ReactNode {
   if (typeof text !== "string" || !text.includes("“")) return text;
   return text.split(/(“[^”]*”)/).map((part, i) => (i % 2 === 1 ? <span key={i}>“<bdi>{part.slice(1, -1)}</bdi>”</span> : part));
@@ -200,7 +209,7 @@ export function ProblemNote({ error, children }: { error: unknown; children?: Re
   return (
     <div className="problem" role="alert">
       <strong>{error instanceof ApiError ? error.problem.title : "Something went wrong"}</strong>
-      <span>{text}</span>
+      <span>{isolateQuoted(text)}</span>
       {children}
     </div>
   );
@@ -217,7 +226,7 @@ export function LoadFailed({ what, error, onRetry, retrying, testId = "load-fail
   return (
     <div className="load-failed" role="alert" data-testid={testId}>
       <p>
-        <strong>{what} could not be loaded.</strong> <span className="load-failed-reason">{reason}</span>
+        <strong>{isolateQuoted(what)} could not be loaded.</strong> <span className="load-failed-reason">{isolateQuoted(reason)}</span>
       </p>
       <button type="button" onClick={onRetry} disabled={retrying}>
         {retrying ? "Trying again…" : "Try again"}

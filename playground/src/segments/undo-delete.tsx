@@ -10,7 +10,7 @@
 import { useEffect, useRef, useState } from "react";
 import { restoreSegment, type ApiError, type Segment } from "./api.js";
 import { isNameTaken, nameHolder, RestoreAsDialog, restoredProblem, restoreFailure } from "./restore-dialog.js";
-import { ProblemNote } from "./ui.js";
+import { isolateQuoted, ProblemNote, Quoted } from "./ui.js";
 
 /** A segment just deleted; `from` says where: the table (Undo shows it there) or its page (Undo goes back to it). */
 export interface JustDeleted {
@@ -78,13 +78,13 @@ export function UndoDeleteNotice({ deleted, onRestored, onDismiss }: { deleted: 
       <div ref={box} className="notice undo-notice" role="status" tabIndex={-1} data-testid="undo-notice">
         {restored ? (
           <span>
-            Restored <a href={`#/segments/${restored.id}`}>“{restored.name}”</a>
-            {restored.name !== deleted.name ? ` (was “${deleted.name}”)` : ""}.{restoredProblem(restored) !== null && ` ${restoredProblem(restored)}`}
+            Restored <a href={`#/segments/${restored.id}`}><Quoted>{restored.name}</Quoted></a>
+            {isolateQuoted(restored.name !== deleted.name ? ` (was “${deleted.name}”)` : "")}.{restoredProblem(restored) !== null && ` ${restoredProblem(restored)}`}
           </span>
         ) : taken ? (
           <>
             <span>
-              “{deleted.name}” is not back: another segment is called that now
+              <Quoted>{deleted.name}</Quoted> is not back: another segment is called that now
               {holder && (
                 <>
                   {" "}
@@ -99,7 +99,7 @@ export function UndoDeleteNotice({ deleted, onRestored, onDismiss }: { deleted: 
           </>
         ) : (
           <>
-            <span>Deleted “{deleted.name}”.</span>
+            <span>Deleted <Quoted>{deleted.name}</Quoted>.</span>
             <button type="button" onClick={undo} disabled={busy} data-testid="undo-delete">
               {busy ? "Restoring…" : "Undo"}
             </button>

@@ -6,13 +6,16 @@
  */
 import type { ExplainNode, Why } from "./api.js";
 import { formatCount, formatInstant, plural } from "./format.js";
+import { Quoted } from "./ui.js";
 
 /** The verdict and the tree of one explanation. */
 export function WhyResult({ why, segmentName }: { why: Why; segmentName: string }) {
   return (
     <div data-testid="why-result">
       <p className={`verdict ${why.matches ? "yes" : "no"}`}>
-        <strong>{why.key}</strong> {why.matches ? "is in" : "is not in"} “{segmentName}”.
+        <strong>
+          <bdi>{why.key}</bdi>
+        </strong> {why.matches ? "is in" : "is not in"} <Quoted>{segmentName}</Quoted>.
       </p>
       <ul className="why-tree">
         <WhyNode node={why.root} />
