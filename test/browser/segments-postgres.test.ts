@@ -253,7 +253,7 @@ describe.skipIf(!hasChromium)(`segments web app on PostgreSQL (${onServer ? "PG_
     expect(points[points.length - 1]!.count).toBe(after.memberCount);
     const entries = points.reduce((k, p) => k + p.entered, 0);
     const exits = points.reduce((k, p) => k + p.exited, 0);
-    expect(await chart.locator("figcaption").textContent()).toBe(`${n(after.memberCount)} members now; ${n(entries)} ${entries === 1 ? "entry" : "entries"} and ${n(exits)} ${exits === 1 ? "exit" : "exits"} logged.`);
+    expect(await chart.locator("figcaption").textContent()).toBe(`${n(after.memberCount)} ${after.memberCount === 1 ? "member" : "members"} now; ${n(entries)} ${entries === 1 ? "entry" : "entries"} and ${n(exits)} ${exits === 1 ? "exit" : "exits"} logged.`);
     const feed = await server.store.segmentChanges(s.id, { limit: 25 });
     await expect.poll(() => page.getByTestId("feed").locator("li").count()).toBe(feed.items.length);
     expect(await page.getByTestId("feed").locator(".key-cell").allTextContents()).toEqual(feed.items.map((c) => c.key));

@@ -178,6 +178,8 @@ describe.skipIf(!hasChromium)(`segments web app: QA follow-ups (Chromium) ${hasC
       await expect.poll(() => count.textContent(), { timeout: 15_000 }).toBe("1");
       await expect.poll(() => row.getByTestId("member-count").textContent(), { timeout: 15_000 }).toBe("1");
       await expect.poll(() => segmentPage.getByTestId("feed").locator("li .key-cell").allTextContents(), { timeout: 15_000 }).toEqual(["RESTORE-NEW-1"]);
+      // The chart's caption counts in the singular too (it said "1 members now").
+      await expect.poll(() => segmentPage.locator("figcaption").first().textContent(), { timeout: 15_000 }).toBe("1 member now; 1 entry and 0 exits logged.");
       expect(await segmentPage.getByTestId("live-status").getAttribute("data-state")).toBe("live");
       expect(await page.getByTestId("live-status").getAttribute("data-state")).toBe("live");
       await segmentPage.screenshot({ path: join(screenshotsDir, "segments-live-after-restore.png") });

@@ -809,7 +809,7 @@ function CountChart({ points }: { points: MemberCountPoint[] }) {
         </text>
       </svg>
       <figcaption className="muted small">
-        {formatCount(points[points.length - 1]!.count)} members now; {plural(points.reduce((n, p) => n + p.entered, 0), "entry", "entries")} and {plural(points.reduce((n, p) => n + p.exited, 0), "exit")} logged.
+        {plural(points[points.length - 1]!.count, "member")} now; {plural(points.reduce((n, p) => n + p.entered, 0), "entry", "entries")} and {plural(points.reduce((n, p) => n + p.exited, 0), "exit")} logged.
       </figcaption>
     </figure>
   );
