@@ -16,6 +16,7 @@ import {
   duplicateSegment,
   getSegment,
   memberCounts,
+  restoreSegment,
   MAX_SEARCH,
   members as listMembers,
   preview as runPreview,
@@ -38,6 +39,7 @@ import { DeleteDialog } from "./list-page.js";
 import { liveText, useLiveChanges } from "./live.js";
 import { useSchema } from "./schema.js";
 import { Dialog, isolateQuoted, KindBadge, LoadFailed, ProblemNote, useLoad, usePending, useToast } from "./ui.js";
+import { isNameTaken, RestoreAsDialog, restoreFailure } from "./restore-dialog.js";
 import { handOverDeleted } from "./undo-delete.js";
 import { WhyResult } from "./why-view.js";
 
@@ -119,6 +121,8 @@ export function SegmentPage({ id, route }: { id: number; route: Route }) {
   }, [tab, ready]);
 
   if (loaded.error && !loaded.data) {
+    const deleted = deletedOf(loaded.error);
+    if (deleted) return <DeletedSegmentNote deleted={deleted} onRestored={() => loaded.reload()} />;
     return (
       <div className="page">
         <ProblemNote error={loaded.error}>
@@ -812,5 +816,64 @@ function CountChart({ points }: { points: MemberCountPoint[] }) {
         {plural(points[points.length - 1]!.count, "member")} now; {plural(points.reduce((n, p) => n + p.entered, 0), "entry", "entries")} and {plural(points.reduce((n, p) => n + p.exited, 0), "exit")} logged.
       </figcaption>
     </figure>
+  );
+}
+
+/** A segment in the trash, as a 404 of the API names it (`deleted`: docs/api.md). */
+interface DeletedInfo {
+  id: number;
+  name: string;
+  deletedAt: string;
+}
+
+/** The deleted segment a 404 names, or null for a segment that never was or was deleted forever. */
+function deletedOf(e: unknown): DeletedInfo | null {
+  if (!(e instanceof ApiError) || e.status !== 404) return null;
+  const d = e.problem["deleted"];
+  if (!d || typeof d !== "object") return null;
+  const { id, name, deletedAt } = d as Record<string, unknown>;
+  return typeof id === "number" && typeof name === "string" && typeof deletedAt === "string" ? { id, name, deletedAt } : null;
+}
+
+/**
+ * The page of a segment that is in Recently deleted (a link or bookmark to it, another tab): says so in a
+ * person's words, with Restore right here (the API's answer names the route to call, which is for
+ * programs), rather than "Not found".
+ */
+function DeletedSegmentNote({ deleted, onRestored }: { deleted: DeletedInfo; onRestored(): void }) {
+  const [restoring, setRestoring] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [taken, setTaken] = useState<ApiError | null>(null);
+  const restore = async () => {
+    setRestoring(true);
+    setError(null);
+    try {
+      await restoreSegment(deleted.id);
+      onRestored();
+    } catch (e) {
+      if (isNameTaken(e)) setTaken(e);
+      else setError(restoreFailure(e, deleted.name));
+    } finally {
+      setRestoring(false);
+    }
+  };
+  return (
+    <div className="page">
+      <div className="problem" role="alert" data-testid="segment-deleted">
+        <strong>In Recently deleted</strong>
+        <span>
+          {isolateQuoted(`“${deleted.name}”`)} was deleted {formatInstant(deleted.deletedAt)}. Restore it to use it again, with its rules or members and its history.
+        </span>
+        <span className="row">
+          <button type="button" onClick={() => void restore()} disabled={restoring} data-testid="restore-deleted-segment">
+            {restoring ? "Restoring…" : "Restore"}
+          </button>
+          <a href="#/segments/deleted">Recently deleted</a>
+          <a href="#/segments">Back to the segments</a>
+        </span>
+      </div>
+      <ProblemNote error={error} />
+      {taken && <RestoreAsDialog segment={deleted} taken={taken} onClose={() => setTaken(null)} onRestored={() => (setTaken(null), onRestored())} />}
+    </div>
   );
 }
