@@ -119,6 +119,31 @@ export interface SqlAdapter extends Omit<SqlRunner, "stage" | "change" | "fill">
   close(): Promise<void>;
 }
 
+/** The operations a layer over an adapter may take the place of. */
+export type AdapterOperations = Pick<SqlAdapter, "query" | "exec" | "write" | "read" | "stream" | "close">;
+
+/**
+ * `adapter` with `overrides` in place of some of its operations, the others passed through: the store's
+ * layers (the write-back journal, the change watch, the trash hints) each change one or two and keep the
+ * rest, and the adapter's properties.
+ */
+export function wrapAdapter(adapter: SqlAdapter, overrides: Partial<AdapterOperations>): SqlAdapter {
+  const stream = adapter.stream?.bind(adapter);
+  return {
+    kind: adapter.kind,
+    location: adapter.location,
+    storesNul: adapter.storesNul,
+    maxSelectColumns: adapter.maxSelectColumns,
+    query: (sql, params) => adapter.query(sql, params),
+    exec: (sql) => adapter.exec(sql),
+    write: (fn) => adapter.write(fn),
+    read: (fn, limit) => adapter.read(fn, limit),
+    ...(stream ? { stream } : {}),
+    close: () => adapter.close(),
+    ...overrides,
+  };
+}
+
 /** A FIFO mutex: `run` calls execute one at a time, in call order. */
 export class Mutex {
   private tail: Promise<unknown> = Promise.resolve();

@@ -16,7 +16,7 @@
  * A waiter wakes when the last sequence number passes the one it waits past. A write that logs no change
  * leaves the number where it was, so it wakes nobody.
  */
-import type { Param, ReadLimit, SqlAdapter, SqlRunner } from "./adapter.js";
+import { wrapAdapter, type SqlAdapter, type SqlRunner } from "./adapter.js";
 
 /** How a wait ended: the feed passed the number waited past, the time ran out, or the store closed. */
 export type WaitOutcome = "changed" | "timeout" | "closed";
@@ -172,23 +172,13 @@ export class ChangeWatch {
 
 /** `adapter` with every committed `write` reported to `watch` (the other operations as they are). */
 export function watchWrites(adapter: SqlAdapter, watch: ChangeWatch): SqlAdapter {
-  const stream = adapter.stream?.bind(adapter);
-  return {
-    kind: adapter.kind,
-    location: adapter.location,
-    storesNul: adapter.storesNul,
-    maxSelectColumns: adapter.maxSelectColumns,
-    query: (sql: string, params?: readonly Param[]) => adapter.query(sql, params),
-    exec: (sql: string) => adapter.exec(sql),
+  return wrapAdapter(adapter, {
     write: async <T>(fn: (tx: SqlRunner) => Promise<T>) => {
       const result = await adapter.write(fn);
       watch.committed();
       return result;
     },
-    read: <T>(fn: (tx: SqlRunner) => Promise<T>, limit?: ReadLimit) => adapter.read(fn, limit),
-    ...(stream ? { stream } : {}),
-    close: () => adapter.close(),
-  };
+  });
 }
 
 /** The query of the feed's last sequence number. */

@@ -4,7 +4,7 @@
  * be restored. Done once, around the adapter's transactions, rather than at each of the store's many
  * lookups: a `NotFoundError` for a segment leaving a transaction is looked up in the trash after it.
  */
-import { num, type SqlAdapter } from "./adapter.js";
+import { num, wrapAdapter, type SqlAdapter } from "./adapter.js";
 import { iso } from "./context.js";
 import { DeletedSegmentError, NotFoundError } from "./errors.js";
 
@@ -13,19 +13,10 @@ export function withTrashHints(adapter: SqlAdapter): SqlAdapter {
   const hint = async (e: unknown): Promise<never> => {
     throw (await inTrash(adapter, e)) ?? e;
   };
-  const stream = adapter.stream?.bind(adapter);
-  return {
-    kind: adapter.kind,
-    location: adapter.location,
-    storesNul: adapter.storesNul,
-    maxSelectColumns: adapter.maxSelectColumns,
-    query: (sql, params) => adapter.query(sql, params),
-    exec: (sql) => adapter.exec(sql),
+  return wrapAdapter(adapter, {
     write: (fn) => adapter.write(fn).catch(hint),
     read: (fn, limit) => adapter.read(fn, limit).catch(hint),
-    ...(stream ? { stream } : {}),
-    close: () => adapter.close(),
-  };
+  });
 }
 
 /** The DeletedSegmentError for `e` when it is a segment's NotFoundError and that segment is in the trash; else null. */

@@ -27,7 +27,7 @@
  * commit order (reserved numbers never used are gaps, which the feed's cursor allows).
  */
 import { STATIC_FIELD } from "./catalog.js";
-import { num, type Param, type ReadLimit, type Row, type SqlAdapter, type SqlRunner } from "./adapter.js";
+import { num, wrapAdapter, type Param, type ReadLimit, type Row, type SqlAdapter, type SqlRunner } from "./adapter.js";
 import type { Ctx } from "./context.js";
 import { ContactChangedError, JournalApplyError } from "./errors.js";
 import { staleValues, type ContactExpectations } from "./expectations.js";
@@ -100,11 +100,7 @@ export class WriteBack {
     const slow = <T>(fn: () => Promise<T>) => this.slow(fn);
     const drain = () => this.drainForRead();
     const rawStream = raw.stream?.bind(raw);
-    this.adapter = {
-      kind: raw.kind,
-      location: raw.location,
-      storesNul: raw.storesNul,
-      maxSelectColumns: raw.maxSelectColumns,
+    this.adapter = wrapAdapter(raw, {
       query: async (sql: string, params?: readonly Param[]) => {
         await this.drainForRead();
         return raw.query(sql, params);
@@ -125,7 +121,7 @@ export class WriteBack {
           }
         : {}),
       close: () => this.close(),
-    };
+    });
   }
 
   /**

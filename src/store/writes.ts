@@ -196,14 +196,7 @@ export async function upsertContacts(ctx: Ctx, tx: SqlRunner, writes: ContactWri
   }
   const existing = await existingKeys(ctx, tx, keys);
   // One statement per set of columns written (rows of an import usually share one).
-  const groups = new Map<string, { cols: ColumnPlan[]; keys: string[] }>();
-  for (const [key, cols] of writes) {
-    const names = [...cols.keys()].sort();
-    const sig = JSON.stringify(names);
-    const group = groups.get(sig) ?? { cols: names.map((n) => colByName.get(n)!), keys: [] };
-    group.keys.push(key);
-    groups.set(sig, group);
-  }
+  const groups = groupByColumns(writes, colByName);
   for (const { cols, keys: groupKeys } of groups.values()) {
     const all = [keyCol, ...cols];
     const slots = all.map((c, i) => ctx.physical.fromText(`u.c${i}`, c));
@@ -327,14 +320,7 @@ export async function unchangedContacts(ctx: Ctx, tx: SqlRunner, writes: Contact
   const colByName = new Map(ctx.contactCols.map((c) => [c.name, c]));
   const keyCol = ctx.contactCols[0]!;
   // One statement per set of columns written, as `upsertContacts` groups them.
-  const groups = new Map<string, { cols: ColumnPlan[]; keys: string[] }>();
-  for (const [key, cols] of writes) {
-    const names = [...cols.keys()].sort();
-    const sig = JSON.stringify(names);
-    const group = groups.get(sig) ?? { cols: names.map((n) => colByName.get(n)!), keys: [] };
-    group.keys.push(key);
-    groups.set(sig, group);
-  }
+  const groups = groupByColumns(writes, colByName);
   let same = 0;
   for (const { cols, keys } of groups.values()) {
     const stored = storableKeys(ctx, keys);
@@ -347,4 +333,17 @@ export async function unchangedContacts(ctx: Ctx, tx: SqlRunner, writes: Contact
     }
   }
   return same;
+}
+
+/** The keys of `writes` by the set of columns each writes, with those columns' plans. */
+function groupByColumns(writes: ContactWrites, colByName: ReadonlyMap<string, ColumnPlan>): Map<string, { cols: ColumnPlan[]; keys: string[] }> {
+  const groups = new Map<string, { cols: ColumnPlan[]; keys: string[] }>();
+  for (const [key, cols] of writes) {
+    const names = [...cols.keys()].sort();
+    const sig = JSON.stringify(names);
+    const group = groups.get(sig) ?? { cols: names.map((n) => colByName.get(n)!), keys: [] };
+    group.keys.push(key);
+    groups.set(sig, group);
+  }
+  return groups;
 }
