@@ -17,7 +17,7 @@ import { Component, lazy, Suspense, useEffect, useState, type ComponentType, typ
 import { matchPath, navigate, useRoute, type Route } from "./router.js";
 import { ApiError, contacts, CONTACTS_PAGE, getSegment, health, listSegments, prefetch, savedUser, saveUser, schemaDocument, SEGMENTS_FIRST_SORT, SEGMENTS_PAGE, segmentsForForm } from "./segments/api.js";
 import { apiAnswered, TokenGate } from "./segments/token-gate.js";
-import { Quoted, ToastProvider } from "./segments/ui.js";
+import { isolate, Quoted, ToastProvider } from "./segments/ui.js";
 
 // Each part of the app loads when first shown: the playground's first load stays within its budget
 // (no rule builder), and the segments pages do not load the playground's data worker.
@@ -98,7 +98,7 @@ const ROUTES: RouteDef[] = [
   { pattern: "/segments/:id", section: "segments", title: () => "Segment", render: (r, p) => withSegmentId(p, (id) => <SegmentPage key={id} id={id} route={r} />), load: segmentModule.load, reads: (p) => (segmentIdOf(p) === null ? [] : [getSegment(segmentIdOf(p)!), schemaDocument()]) },
   { pattern: "/contacts", section: "contacts", title: () => "Contacts", render: (r) => <ContactsPage route={r} />, load: contactsModule.load, reads: (_p, q) => [schemaDocument(), ...(q.size === 0 ? [contacts({ limit: CONTACTS_PAGE })] : [])] },
   { pattern: "/new-contact", section: "contacts", title: () => "New contact", render: () => <NewContactPage />, load: contactModule.load, reads: () => [schemaDocument()] },
-  { pattern: "/contacts/:key", section: "contacts", title: (p) => `Contact ${p["key"] ?? ""}`, render: (_r, p) => <ContactPage key={p["key"]} contactKey={p["key"] ?? ""} />, load: contactModule.load, reads: () => [schemaDocument()] },
+  { pattern: "/contacts/:key", section: "contacts", title: (p) => `Contact ${isolate(p["key"] ?? "")}`, render: (_r, p) => <ContactPage key={p["key"]} contactKey={p["key"] ?? ""} />, load: contactModule.load, reads: () => [schemaDocument()] },
   { pattern: "/import", section: "import", title: () => "Import", render: (r) => <ImportPage route={r} />, load: importModule.load },
   { pattern: "/playground", section: "playground", title: () => "Playground", render: (route, _p, dark) => <PlaygroundPage route={route} dark={dark} />, load: playgroundModule.load },
 ];
@@ -310,9 +310,11 @@ export function App() {
   }, [theme]);
   const page = routeOf(route.path);
   const home = route.path === "/";
+  // Read on every route (not only when the page's kind changes): one contact's page leads to another's.
+  const title = page ? `segql · ${page.def.title(page.params)}` : home ? "segql" : "segql · not found";
   useEffect(() => {
-    document.title = page ? `segql · ${page.def.title(page.params)}` : home ? "segql" : "segql · not found";
-  }, [page?.def, home]);
+    document.title = title;
+  }, [title]);
   const section = page?.def.section ?? null;
   return (
     <ToastProvider>

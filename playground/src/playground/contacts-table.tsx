@@ -5,6 +5,7 @@
 import { memo } from "react";
 import type { ColumnInfo } from "../worker/protocol.js";
 import { formatCount, formatValue } from "./format-value.js";
+import { isolate } from "../segments/format.js";
 
 export interface ContactsTableProps {
   columns: ColumnInfo[];
@@ -75,7 +76,7 @@ export const ContactsTable = memo(function ContactsTable(p: ContactsTableProps) 
               return (
                 <tr key={key} className={key === p.picked ? "picked" : undefined}>
                   <td>
-                    <button type="button" className="why-button" onClick={() => p.onPick(key)} aria-label={`Why does ${key} match?`}>
+                    <button type="button" className="why-button" onClick={() => p.onPick(key)} aria-label={`Why does ${isolate(key)} match?`}>
                       Why?
                     </button>
                   </td>

@@ -30,16 +30,19 @@ const PAGE = 1000;
 /** What the feed is doing: "live": followed; "paused": not asked (hidden); "retrying": the last request failed. */
 export type FeedState = "live" | "paused" | "retrying";
 
-/** One page of new changes, oldest first; `skipped`: later ones were passed over (read afresh what you show). */
+/**
+ * Changes the feed passed over rather than read: those after `after` up to the position the poll went on
+ * from (a backlog, as an import leaves; of segment `segmentId` when the poll followed one, else of any
+ * segment), or — `restarted` — all of them: the feed ended before the position asked past (the database
+ * was restored or made again).
+ */
+export type Backlog = { restarted: false; after: number; segmentId: number | null } | { restarted: true };
+
+/** One page of new changes, oldest first; `skipped`: later ones were passed over (read afresh what they touched). */
 export interface FeedPage {
   items: MembershipChange[];
-  skipped: boolean;
-  /**
-   * The feed ended before the position asked past (the database was restored or made again): the position
-   * starts over from `next`, lower than before (`skipped` is true too).
-   */
-  restarted: boolean;
-  /** The position after the page: the next request asks for changes past it. */
+  skipped: Backlog | null;
+  /** The position after the page: the next request asks for changes past it (lower than before after a restart). */
   next: number;
 }
 
@@ -119,9 +122,12 @@ export async function pollFeed(options: PollOptions): Promise<number | null> {
       const page: { items: MembershipChange[]; next: number } = await getJson("/changes", { since, segmentId, limit: PAGE, wait: WAIT_SECONDS }, signal);
       failures = 0;
       since = page.next;
-      const skipped = page.items.length >= PAGE;
-      if (skipped) since = await startingPoint(segmentId, signal);
-      options.onPage({ items: page.items, skipped, restarted: false, next: since });
+      let skipped: Backlog | null = null;
+      if (page.items.length >= PAGE) {
+        since = await startingPoint(segmentId, signal);
+        skipped = { restarted: false, after: page.next, segmentId: segmentId ?? null };
+      }
+      options.onPage({ items: page.items, skipped, next: since });
     } catch (e) {
       // Stopped: no failure.
       if (signal.aborted) break;
@@ -129,7 +135,7 @@ export async function pollFeed(options: PollOptions): Promise<number | null> {
         // A restored database: its feed is followed from its newest change, and the pages read afresh.
         failures = 0;
         since = e.lastChangeSeq;
-        options.onPage({ items: [], skipped: true, restarted: true, next: since });
+        options.onPage({ items: [], skipped: { restarted: true }, next: since });
         continue;
       }
       failures++;
@@ -143,9 +149,28 @@ export async function pollFeed(options: PollOptions): Promise<number | null> {
 /** A page of the app following the feed: the segment it shows ("all": every segment). */
 export interface FeedListener {
   target: number | "all";
-  /** New changes of the target (maybe none when `skipped`). */
-  onChanges(changes: MembershipChange[], skipped: boolean): void;
+  /** New changes of the target (maybe none when `skipped`: what was passed over may concern it; `backlogTouches` tells). */
+  onChanges(changes: MembershipChange[], skipped: Backlog | null): void;
   onState(state: FeedState): void;
+}
+
+/**
+ * Whether changes passed over (`backlog`) may include some of segment `segmentId`: asked of the API as the
+ * segment's newest change (`GET /api/segments/{id}/changes?limit=1`, one indexed row), so a burst of other
+ * segments' changes costs a page showing this one a single small read, not a reload of its count, members,
+ * feed and chart. The API has no summary of a span of the feed by segment; reading the span itself is what
+ * the skip avoids. A newest change past the span says nothing of the span: counted as touched, as is a
+ * restart (another database) and a failed request (reading afresh is never wrong, only dearer).
+ */
+export async function backlogTouches(backlog: Backlog, segmentId: number, signal: AbortSignal): Promise<boolean> {
+  if (backlog.restarted || backlog.segmentId === segmentId) return true;
+  try {
+    const newest = await getJson<{ items: MembershipChange[] }>(`/segments/${segmentId}/changes`, { limit: 1 }, signal);
+    const seq = newest.items[0]?.seq ?? 0;
+    return seq > backlog.after;
+  } catch {
+    return !signal.aborted;
+  }
 }
 
 /** True where the tabs can share one poll; elsewhere each page polls by itself. */
@@ -154,7 +179,7 @@ export function canShareFeed(): boolean {
 }
 
 /** What the tabs tell each other. `next`: the feed position the leader reached (null: none yet). */
-type FeedMessage = { type: "changes"; items: MembershipChange[]; skipped: boolean; restarted: boolean; next: number } | { type: "state"; state: FeedState; next: number | null } | { type: "hello" };
+type FeedMessage = { type: "changes"; items: MembershipChange[]; skipped: Backlog | null; next: number } | { type: "state"; state: FeedState; next: number | null } | { type: "hello" };
 
 /** This tab's share of the feed: it follows the leader's messages, and leads when granted the lock. */
 class SharedFeed {
@@ -215,7 +240,7 @@ class SharedFeed {
       if (this.isLeader && this.since !== null) this.post({ type: "state", state: this.state, next: this.since });
       return;
     }
-    this.heard(message.next, message.type === "changes" && message.restarted);
+    this.heard(message.next, message.type === "changes" && message.skipped?.restarted === true);
     if (message.type === "changes") this.deliver(message.items, message.skipped);
     else this.setState(message.state);
   }
@@ -233,12 +258,12 @@ class SharedFeed {
     for (const l of this.listeners) l.onState(this.stateShown());
   }
 
-  private deliver(items: MembershipChange[], skipped: boolean): void {
+  private deliver(items: MembershipChange[], skipped: Backlog | null): void {
     const fresh = items.filter((c) => c.seq > this.delivered);
     for (const c of fresh) this.delivered = Math.max(this.delivered, c.seq);
     for (const l of this.listeners) {
       const mine = l.target === "all" ? fresh : fresh.filter((c) => c.segmentId === l.target);
-      if (mine.length > 0 || skipped) l.onChanges(mine, skipped);
+      if (mine.length > 0 || skipped !== null) l.onChanges(mine, skipped);
     }
   }
 
@@ -256,8 +281,8 @@ class SharedFeed {
             since: this.since,
             signal: leading.signal,
             onPage: (page) => {
-              this.heard(page.next, page.restarted);
-              if (page.items.length > 0 || page.skipped) {
+              this.heard(page.next, page.skipped?.restarted === true);
+              if (page.items.length > 0 || page.skipped !== null) {
                 this.post({ type: "changes", ...page });
                 this.deliver(page.items, page.skipped);
               }

@@ -17,7 +17,7 @@ import { navigate, type Route } from "../router.js";
 import { allSegments, countMatches, MAX_SEARCH, relateSegments, type Relation, type RelationWitness, type Segment } from "./api.js";
 import { formatCount, formatInstant, formatValue, plural } from "./format.js";
 import { useSchema } from "./schema.js";
-import { isolateQuoted, LoadProblem, Quoted, useLoad } from "./ui.js";
+import { isolate, isolateQuoted, LoadProblem, Quoted, useLoad } from "./ui.js";
 
 /** The segment id the address compares with (`with=12`), or null. */
 function otherIdOf(route: Route): number | null {
@@ -215,7 +215,7 @@ function OverlapBar({ a, b, counts }: { a: Segment; b: Segment; counts: Record<C
     { key: "both", n: counts.both },
     { key: "onlyB", n: counts.onlyB },
   ];
-  const label = `Of ${plural(counts.either, "contact")} in either: ${percent(counts.onlyA, counts.either)} only in ${q(a.name)}, ${percent(counts.both, counts.either)} in both, ${percent(counts.onlyB, counts.either)} only in ${q(b.name)}`;
+  const label = `Of ${plural(counts.either, "contact")} in either: ${percent(counts.onlyA, counts.either)} only in ${q(isolate(a.name))}, ${percent(counts.both, counts.either)} in both, ${percent(counts.onlyB, counts.either)} only in ${q(isolate(b.name))}`;
   return (
     <div className="compare-bar" role="img" aria-label={label} data-testid="compare-bar">
       {parts.map((p) =>
@@ -364,7 +364,7 @@ function WitnessTable({ relation, a, b, schema }: { relation: Relation; a: Segme
       </p>
       <div className="table-scroll">
         <table className="data-table compare-witness-table" data-testid="compare-witnesses">
-          <caption className="visually-hidden">Example contacts showing how {a.name} and {b.name} differ</caption>
+          <caption className="visually-hidden">Example contacts showing how {isolate(a.name)} and {isolate(b.name)} differ</caption>
           <thead>
             <tr>
               <th scope="col">Is in</th>

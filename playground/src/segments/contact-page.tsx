@@ -12,7 +12,7 @@ import { formatAge, formatCount, formatDay, formatInstant, plural } from "./form
 import { useSchema } from "./schema.js";
 import { navigate } from "../router.js";
 import { usePagedList } from "./paged-list.js";
-import { Dialog, KindBadge, LoadFailed, LoadProblem, ProblemNote, Quoted, useLoad, useToast, type Loaded } from "./ui.js";
+import { Dialog, isolate, KindBadge, LoadFailed, LoadProblem, ProblemNote, Quoted, useLoad, useToast, type Loaded } from "./ui.js";
 import { formatNumber, WhyResult } from "./why-view.js";
 
 /** The news of a contact just added (`NewContactPage`), for its page to show when it opens. */
@@ -296,13 +296,46 @@ function isEmpty(v: unknown): boolean {
   return v === null || v === undefined || v === "" || (Array.isArray(v) && v.length === 0);
 }
 
-/** The contact's values by field: those with a value in the schema's order, then the names of the empty ones. */
+/**
+ * How a field without a value is stored, in the words the contact form uses: no value (null, or missing),
+ * empty text (`""`, from an import or the API), or an empty list (`[]`). They look alike, and segql's rules
+ * treat them alike (`is empty` is true for each), but the form keeps them apart and so do the exports and
+ * the API: a read view that lumped them under one "Empty" hid what an edit would keep.
+ */
+type EmptyKind = "no value" | "empty text" | "empty list";
+
+function emptyKindOf(v: unknown): EmptyKind | null {
+  if (v === null || v === undefined) return "no value";
+  if (v === "") return "empty text";
+  if (Array.isArray(v) && v.length === 0) return "empty list";
+  return null;
+}
+
+/** The heading of each kind's line, in the order they are listed. */
+const EMPTY_LABELS: readonly (readonly [EmptyKind, string])[] = [
+  ["no value", "No value"],
+  ["empty text", 'Empty text ""'],
+  ["empty list", "Empty list"],
+];
+
+/** What segql's rules make of the kinds shown: "In rules, empty text counts as no value: `is empty` is true for both. …" */
+function rulesNote(kinds: readonly EmptyKind[]): ReactNode {
+  const others = kinds.filter((k) => k !== "no value").map((k) => (k === "empty list" ? "an empty list" : k));
+  return (
+    <>
+      In rules, {listed(others)} {others.length > 1 ? "count" : "counts"} as no value: <code>is empty</code> is true for {others.length > 1 ? "each" : "both"}. Exports and
+      the API keep {others.length > 1 ? "them" : "the two"} apart.
+    </>
+  );
+}
+
+/** The contact's values by field: those with a value in the schema's order, then the names of the empty ones, by how they are empty. */
 function ValuesCard({ contact, schema, onEdit }: { contact: ContactRecord; schema: Schema | null; onEdit: (() => void) | null }) {
   const names = schema ? Object.keys(schema.fields).filter((f) => f !== schema.key) : Object.keys(contact.values);
   // A value the schema does not know (a column added since) is still shown.
   for (const f of Object.keys(contact.values)) if (!names.includes(f) && f !== schema?.key) names.push(f);
   const filled = names.filter((f) => !isEmpty(contact.values[f]));
-  const empty = names.filter((f) => isEmpty(contact.values[f]));
+  const empty = EMPTY_LABELS.map(([kind, label]) => ({ kind, label, fields: names.filter((f) => emptyKindOf(contact.values[f]) === kind) })).filter((g) => g.fields.length > 0);
   return (
     <section className="card" aria-labelledby="values-title">
       <div className="card-head">
@@ -326,9 +359,21 @@ function ValuesCard({ contact, schema, onEdit }: { contact: ContactRecord; schem
         ))}
       </dl>
       {empty.length > 0 && (
-        <p className="empty-fields" data-testid="empty-fields">
-          <span className="muted">Empty ({empty.length}):</span> {empty.join(", ")}
-        </p>
+        <div className="empty-fields" data-testid="empty-fields">
+          {empty.map((g) => (
+            <p key={g.kind} data-empty-kind={g.kind}>
+              <span className="muted">
+                {g.label} ({g.fields.length}):
+              </span>{" "}
+              {g.fields.join(", ")}
+            </p>
+          ))}
+          {empty.some((g) => g.kind !== "no value") && (
+            <p className="muted small" data-testid="empty-fields-rules">
+              {rulesNote(empty.map((g) => g.kind))}
+            </p>
+          )}
+        </div>
       )}
     </section>
   );
@@ -343,7 +388,8 @@ function FieldValue({ field, value }: { field: FieldDef | undefined; value: unkn
       <ul className="chips-list value-chips">
         {value.map((v, i) => (
           <li key={i} className="chip value-chip">
-            {String(v)}
+            {/* As the form's chips say it: an empty item would be an empty chip. */}
+            {v === "" ? <em className="muted">empty text</em> : String(v)}
           </li>
         ))}
       </ul>
@@ -386,7 +432,7 @@ function SegmentsCard({ contact, segments }: { contact: ContactRecord; segments:
                 <li key={s.id} data-id={s.id}>
                   <a href={`#/segments/${s.id}`}>{s.name}</a>
                   {kind && <KindBadge kind={kind} />}
-                  <button type="button" className="small" onClick={() => setAsked(s)} aria-label={`Why is it in ${s.name}?`}>
+                  <button type="button" className="small" onClick={() => setAsked(s)} aria-label={`Why is it in ${isolate(s.name)}?`}>
                     Why?
                   </button>
                 </li>
@@ -567,7 +613,7 @@ function EventsCard({
         ev && (
           <div className="table-scroll">
             <table className="data-table events-table" data-testid="contact-events">
-              <caption className="visually-hidden">Recent events of {contact.key}</caption>
+              <caption className="visually-hidden">Recent events of {isolate(contact.key)}</caption>
               <thead>
                 <tr>
                   <th scope="col">Event</th>

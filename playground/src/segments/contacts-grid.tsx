@@ -6,7 +6,7 @@
  */
 import type { ReactNode } from "react";
 import type { Contact } from "./api.js";
-import { formatValue } from "./format.js";
+import { formatValue, isolate } from "./format.js";
 
 export interface ContactsGridProps {
   rows: Contact[];
@@ -106,9 +106,9 @@ export function ContactsGrid({ rows, keyField, caption, columns, maxColumns = 12
                 {picked && (
                   <td className="pick-col">
                     {member ? (
-                      <input type="checkbox" checked disabled title="Already a member of this segment" aria-label={`${key} is already a member`} />
+                      <input type="checkbox" checked disabled title="Already a member of this segment" aria-label={`${isolate(key)} is already a member`} />
                     ) : (
-                      <input type="checkbox" checked={on} disabled={locked !== undefined} title={locked} onChange={(e) => onPick?.(key, e.target.checked)} aria-label={`Pick ${key}`} />
+                      <input type="checkbox" checked={on} disabled={locked !== undefined} title={locked} onChange={(e) => onPick?.(key, e.target.checked)} aria-label={`Pick ${isolate(key)}`} />
                     )}
                   </td>
                 )}
@@ -131,7 +131,7 @@ export function ContactsGrid({ rows, keyField, caption, columns, maxColumns = 12
 /** A key linking to its contact's page; one opening a new tab says so (to screen readers too). */
 function KeyLink({ contactKey, newTab }: { contactKey: string; newTab: boolean }) {
   return newTab ? (
-    <a href={contactHref(contactKey)} target="_blank" rel="noopener" title="Opens the contact's page in a new tab" aria-label={`${contactKey} (opens in a new tab)`}>
+    <a href={contactHref(contactKey)} target="_blank" rel="noopener" title="Opens the contact's page in a new tab" aria-label={`${isolate(contactKey)} (opens in a new tab)`}>
       {contactKey}
     </a>
   ) : (

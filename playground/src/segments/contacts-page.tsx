@@ -12,7 +12,7 @@ import { ContactsGrid } from "./contacts-grid.js";
 import { contactCountText, ContactSearchFields, ContactsPager, NoContactRows, useContactPages, type ContactPages, type ContactQuery, type ContactSort } from "./contact-search.js";
 import { plural } from "./format.js";
 import { useSchema } from "./schema.js";
-import { ProblemNote, useToast } from "./ui.js";
+import { isolate, ProblemNote, useToast } from "./ui.js";
 
 /** Contacts on a page of the table. */
 const PAGE = CONTACTS_PAGE;
@@ -103,7 +103,7 @@ export function ContactsPage({ route }: { route: Route }) {
           <ContactsGrid
             rows={found.rows}
             keyField={keyField}
-            caption={`Contacts${query ? ` matching “${query}”` : ""}${filter ? ` and the filter ${filter}` : ""}`}
+            caption={`Contacts${query ? ` matching “${isolate(query)}”` : ""}${filter ? ` and the filter ${isolate(filter)}` : ""}`}
             columns={fields}
             maxColumns={fields.length}
             sort={sort}

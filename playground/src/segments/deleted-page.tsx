@@ -10,7 +10,7 @@ import { useEffect, useRef, useState } from "react";
 import { ApiError, emptyTrash, listDeletedSegments, MAX_SEARCH, purgeDeletedSegment, restoreSegment, type DeletedSegment, type Segment } from "./api.js";
 import { formatCount, formatDay, formatInstant, plural } from "./format.js";
 import { isNameTaken, RestoreAsDialog, restoredProblem, restoreFailure } from "./restore-dialog.js";
-import { AgeBy, Dialog, isolateQuoted, KindBadge, LoadFailed, ProblemNote, Quoted } from "./ui.js";
+import { AgeBy, Dialog, isolate, isolateQuoted, KindBadge, LoadFailed, ProblemNote, Quoted } from "./ui.js";
 import { usePagedList } from "./paged-list.js";
 
 /** How many deleted segments a page of the table asks for. */
@@ -186,11 +186,11 @@ export function DeletedSegmentsPage() {
                   <td className="actions-col">
                     <div className="row-actions">
                       {/* Busy, not disabled: a disabled button loses the focus, and the dialog that may follow (a name taken) could not give it back. */}
-                      <button type="button" className="small" onClick={() => restoring !== d.id && void onRestore(d)} aria-disabled={restoring === d.id} aria-label={`Restore ${d.name}`}>
+                      <button type="button" className="small" onClick={() => restoring !== d.id && void onRestore(d)} aria-disabled={restoring === d.id} aria-label={`Restore ${isolate(d.name)}`}>
                         {restoring === d.id ? "Restoring…" : "Restore"}
                       </button>
                       {/* The name starts with the words shown (WCAG 2.5.3, label in name), then says which segment. */}
-                      <button type="button" className="small danger-text" onClick={() => setPurging(d)} aria-label={`Delete forever ${d.name}`}>
+                      <button type="button" className="small danger-text" onClick={() => setPurging(d)} aria-label={`Delete forever ${isolate(d.name)}`}>
                         Delete forever
                       </button>
                     </div>

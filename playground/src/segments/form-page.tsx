@@ -46,7 +46,7 @@ import { PreviewPanel } from "./preview-panel.js";
 import { RuleBuilder, type RowMark } from "./rule-builder.js";
 import { EDITOR_URI, useSchema, useSegmentService } from "./schema.js";
 import { PickSummary, StaticPicker, type Picks } from "./static-picker.js";
-import { Dialog, isolateQuoted, LoadFailed, ProblemNote, Quoted, Switch, useLoad, useToast } from "./ui.js";
+import { Dialog, isolate, isolateQuoted, LoadFailed, ProblemNote, Quoted, Switch, useLoad, useToast } from "./ui.js";
 
 /** The form's content, kept as a draft. */
 interface Draft {
@@ -800,7 +800,7 @@ function CurrentMembers({ segment, keyField, removed, onRemoved }: { segment: Se
                 Keep
               </button>
             ) : (
-              <button type="button" className="small danger-text" onClick={() => onRemoved([...removed, k])} aria-label={`Remove ${k}`}>
+              <button type="button" className="small danger-text" onClick={() => onRemoved([...removed, k])} aria-label={`Remove ${isolate(k)}`}>
                 Remove
               </button>
             );

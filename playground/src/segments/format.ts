@@ -63,3 +63,33 @@ export function formatValue(v: unknown): string {
 export function lengthProblem(text: string, max: number, what: string): string | null {
   return text.length > max ? `${what} has at most ${formatCount(max)} characters (this one has ${formatCount(text.length)}).` : null;
 }
+
+/**
+ * Letters of right-to-left scripts (Hebrew, Arabic, Syriac, Thaana, NKo, Samaritan, Mandaic, their
+ * presentation forms, and the historic ones of the supplementary planes), and the explicit direction
+ * controls (marks, embeddings, overrides, isolates): text holding one of them can reorder what follows it.
+ */
+const RIGHT_TO_LEFT = /[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc\u200f\u061c\u202a-\u202e\u2066-\u2069]|[\u{10800}-\u{10fff}\u{1e800}-\u{1efff}]/u;
+
+/**
+ * A user-given part (a name, a key, a file's name) of text that cannot hold markup — an `aria-label`, a
+ * visually hidden caption, `document.title` — between the Unicode isolates U+2068 (first strong isolate)
+ * and U+2069 (pop directional isolate): what <bdi> does in markup. Without them "Delete <Arabic name> 2"
+ * is drawn, and read by a screen reader's bidi pass, with the 2 inside the name's right-to-left run, and a
+ * direction override typed into a name runs on over the rest of the label.
+ * Only text that can reorder its neighbours (`RIGHT_TO_LEFT`) is wrapped: the app's own words run left to
+ * right, where a name in Latin letters, digits or punctuation moves nothing, and its label stays exactly as
+ * typed for what matches labels as text (voice control's "click Delete VIP list", the browser tests).
+ */
+export function isolate(text: string): string {
+  return RIGHT_TO_LEFT.test(text) ? `\u2068${text}\u2069` : text;
+}
+
+/**
+ * `isolate` for a file's name, isolated left to right (U+2066 left-to-right isolate … U+2069), as the
+ * pages set one in markup (`<bdi dir="ltr">`): a name is a technical string ending in its Latin extension,
+ * and isolated by its first letter a Hebrew name was drawn "csv.2 <name>", the extension first.
+ */
+export function isolateFileName(name: string): string {
+  return RIGHT_TO_LEFT.test(name) ? `\u2066${name}\u2069` : name;
+}

@@ -71,7 +71,7 @@ export function ImportHistory({ reloadKey }: { reloadKey: unknown }) {
                       <AgeBy at={r.finishedAt ?? r.startedAt} by={r.by} />
                     </td>
                     <td className="import-history-file">
-                      <span className="import-history-name">{r.file}</span>
+                      <bdi dir="ltr" className="import-history-name">{r.file}</bdi>
                       <span className="muted small"> · {r.kind === "events" ? "events" : "contacts"}</span>
                     </td>
                     <td>

@@ -18,7 +18,7 @@ import { ImportHistory } from "./import-history.js";
 import { formatBytes, ImportRefusal, ImportReportView } from "./import-result.js";
 import { navigate, type Route } from "../router.js";
 import { useSchema } from "./schema.js";
-import { ProblemNote, Switch, useLoad } from "./ui.js";
+import { isolateFileName, isolateName, ProblemNote, Switch, useLoad } from "./ui.js";
 
 // ---- the file: its format, and whether the API can take it -----------------------------------------------
 
@@ -262,7 +262,7 @@ export function ImportPage({ route }: { route: Route }) {
   const [chosen, setChosen] = useState<ChosenFile | null>(null);
   const [skipBad, setSkipBad] = useState(false);
   const [dragging, setDragging] = useState(false);
-  const [dropNote, setDropNote] = useState<string | null>(null);
+  const [dropNote, setDropNote] = useState<{ text: string; name: string } | null>(null);
   const input = useRef<HTMLInputElement>(null);
   const outcomeHeading = useRef<HTMLHeadingElement>(null);
   const kindName = useId();
@@ -318,7 +318,7 @@ export function ImportPage({ route }: { route: Route }) {
       setDragging(false);
       const files = e.dataTransfer!.files;
       chooseRef.current(files[0]);
-      if (files.length > 1) setDropNote(`${plural(files.length, "file")} dropped: one is imported at a time, so ${files[0]!.name} is chosen.`);
+      if (files.length > 1) setDropNote({ text: `${plural(files.length, "file")} dropped: one is imported at a time, so ${files[0]!.name} is chosen.`, name: files[0]!.name });
     };
     window.addEventListener("dragover", over);
     window.addEventListener("dragleave", leave);
@@ -390,14 +390,14 @@ export function ImportPage({ route }: { route: Route }) {
               </label>
               <span className="muted small">or drop it here · CSV, JSON Lines, JSON (or .gz of them) or Parquet, up to {formatBytes(maxBytes)}</span>
             </div>
-            {dropNote && <p className="muted small">{dropNote}</p>}
+            {dropNote && <p className="muted small">{isolateName(dropNote.text, dropNote.name, "ltr")}</p>}
 
             {chosen && (
               <div className={`import-file${chosen.refusal ? " refused" : ""}`} data-testid="chosen-file">
                 <dl>
                   <dt>File</dt>
                   <dd className="import-file-name" data-testid="chosen-name">
-                    {chosen.file.name}
+                    <bdi dir="ltr">{chosen.file.name}</bdi>
                   </dd>
                   <dt>Size</dt>
                   <dd data-testid="chosen-size">{formatBytes(chosen.file.size)}</dd>
@@ -406,7 +406,7 @@ export function ImportPage({ route }: { route: Route }) {
                 </dl>
                 {chosen.refusal && (
                   <p className="field-error" role="alert" data-testid="file-refusal">
-                    {chosen.refusal}
+                    {isolateName(chosen.refusal, chosen.file.name, "ltr")}
                   </p>
                 )}
               </div>
@@ -438,9 +438,9 @@ export function ImportPage({ route }: { route: Route }) {
                 {job.phase === "uploading" ? (
                   <>
                     <span>
-                      Sending {job.file.name}: {formatBytes(job.sent)} of {formatBytes(job.file.size)}
+                      Sending <bdi dir="ltr">{job.file.name}</bdi>: {formatBytes(job.sent)} of {formatBytes(job.file.size)}
                     </span>
-                    <progress max={job.file.size} value={job.sent} aria-label={`Sending ${job.file.name}`} />
+                    <progress max={job.file.size} value={job.sent} aria-label={`Sending ${isolateFileName(job.file.name)}`} />
                     <button type="button" className="small" onClick={job.cancel} data-testid="cancel-import">
                       Cancel
                     </button>
@@ -448,23 +448,27 @@ export function ImportPage({ route }: { route: Route }) {
                 ) : job.server?.state === "refreshing" ? (
                   <>
                     <span data-testid="import-stage">
-                      {formatCount(job.server.rows)} {job.server.rows === 1 ? "row" : "rows"} of {job.file.name} written; refreshing the dynamic segments.
+                      {formatCount(job.server.rows)} {job.server.rows === 1 ? "row" : "rows"} of <bdi dir="ltr">{job.file.name}</bdi> written; refreshing the dynamic segments.
                     </span>
-                    <progress aria-label={`Refreshing segments after importing ${job.file.name}`} />
+                    <progress aria-label={`Refreshing segments after importing ${isolateFileName(job.file.name)}`} />
                   </>
                 ) : (
                   <>
                     <span data-testid="import-stage">
-                      {job.cancelling
-                        ? `Cancelling: the server is rolling back the rows of ${job.file.name}…`
-                        : job.server && job.server.total !== null
-                          ? `Importing ${job.kind} from ${job.file.name}: ${formatCount(job.server.rows)} of ${formatCount(job.server.total)} rows checked and written.`
-                          : `Importing ${job.kind} from ${job.file.name}: the server is reading the file.`}
+                      {isolateName(
+                        job.cancelling
+                          ? `Cancelling: the server is rolling back the rows of ${job.file.name}…`
+                          : job.server && job.server.total !== null
+                            ? `Importing ${job.kind} from ${job.file.name}: ${formatCount(job.server.rows)} of ${formatCount(job.server.total)} rows checked and written.`
+                            : `Importing ${job.kind} from ${job.file.name}: the server is reading the file.`,
+                        job.file.name,
+                        "ltr",
+                      )}
                     </span>
                     {job.server && job.server.total ? (
-                      <progress max={job.server.total} value={job.server.rows} aria-label={`Importing ${job.file.name}`} />
+                      <progress max={job.server.total} value={job.server.rows} aria-label={`Importing ${isolateFileName(job.file.name)}`} />
                     ) : (
-                      <progress aria-label={`Importing ${job.file.name}`} />
+                      <progress aria-label={`Importing ${isolateFileName(job.file.name)}`} />
                     )}
                     {job.server?.id && (
                       <button type="button" className="small" onClick={job.cancel} disabled={job.cancelling} data-testid="cancel-import">
@@ -479,9 +483,13 @@ export function ImportPage({ route }: { route: Route }) {
             {job?.phase === "cancelled" && (
               <div className="notice" role="status" data-testid="import-cancelled">
                 <span>
-                  {job.server
-                    ? `Cancelled while importing ${job.file.name}: the rows written were rolled back; nothing was imported.`
-                    : `Cancelled before ${job.file.name} was sent: nothing was imported.`}
+                  {isolateName(
+                    job.server
+                      ? `Cancelled while importing ${job.file.name}: the rows written were rolled back; nothing was imported.`
+                      : `Cancelled before ${job.file.name} was sent: nothing was imported.`,
+                    job.file.name,
+                    "ltr",
+                  )}
                 </span>
               </div>
             )}

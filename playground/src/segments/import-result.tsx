@@ -6,7 +6,7 @@
  */
 import type { ReactNode, Ref } from "react";
 import { ApiError, type ImportFormat, type ImportKind, type ImportProblem, type ImportReport } from "./api.js";
-import { formatCount, plural } from "./format.js";
+import { formatCount, isolateFileName, plural } from "./format.js";
 
 /** Bytes as people read them: `812 B`, `34.2 KB`, `128 MB`. */
 export function formatBytes(n: number): string {
@@ -69,7 +69,7 @@ export function ImportReportView({ report, kind, fileName, format, headingRef, o
   return (
     <section className="card import-result" aria-labelledby="import-result-title" data-testid="import-result">
       <h2 id="import-result-title" ref={headingRef} tabIndex={-1}>
-        Imported {kind} from {fileName}
+        Imported {kind} from <bdi dir="ltr">{fileName}</bdi>
       </h2>
       <dl className="stats import-stats">
         <Stat label="Rows read" value={report.rows} testId="stat-rows" />
@@ -97,7 +97,7 @@ export function ImportReportView({ report, kind, fileName, format, headingRef, o
       {report.badCount > 0 && (
         <>
           <h3>Bad rows, not imported</h3>
-          <BadRowsTable problems={report.bad} total={report.badCount} format={format} caption={`Rows of ${fileName} that were skipped, by line`} />
+          <BadRowsTable problems={report.bad} total={report.badCount} format={format} caption={`Rows of ${isolateFileName(fileName)} that were skipped, by line`} />
         </>
       )}
 
@@ -201,7 +201,7 @@ export function ImportRefusal({ error, kind, fileName, format, headingRef, retry
   return (
     <section className="problem import-refusal" role="alert" aria-labelledby="import-refusal-title" data-testid="import-refusal">
       <h2 id="import-refusal-title" ref={headingRef} tabIndex={-1}>
-        {rows ? `Nothing was imported: ${plural(total, "problem")} in ${fileName}` : `${fileName} was not imported`}
+        {rows ? <>Nothing was imported: {plural(total, "problem")} in <bdi dir="ltr">{fileName}</bdi></> : <><bdi dir="ltr">{fileName}</bdi> was not imported</>}
       </h2>
       {rows ? (
         <>
@@ -209,7 +209,7 @@ export function ImportRefusal({ error, kind, fileName, format, headingRef, retry
             One bad row refuses the whole file, so no {kind === "contacts" ? "contact" : "event"} was written. Fix {total === 1 ? "it" : "them"} and import again, or import
             the good rows and skip the bad ones.
           </p>
-          <BadRowsTable problems={rows} total={total} format={format} caption={`Problems in ${fileName}, by line`} />
+          <BadRowsTable problems={rows} total={total} format={format} caption={`Problems in ${isolateFileName(fileName)}, by line`} />
           {/* A problem of the whole file (its header, no rows) leaves no good rows to import. */}
           {rows.some((p) => p.field !== undefined || (p.line ?? 0) > 1) && retry}
         </>

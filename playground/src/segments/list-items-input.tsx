@@ -7,10 +7,11 @@
  */
 import { useState, type ClipboardEvent, type KeyboardEvent } from "react";
 import { pastedItems } from "./field-drafts.js";
+import { isolate } from "./format.js";
 
 /** How an item reads in a screen reader's label: its text, or `the empty item`. */
 function spoken(item: string): string {
-  return item.trim() === "" ? "the empty item" : item.replace(/\s+/g, " ").trim();
+  return item.trim() === "" ? "the empty item" : isolate(item.replace(/\s+/g, " ").trim());
 }
 
 export function ListItemsInput({

@@ -10,7 +10,7 @@ import { navigate } from "../router.js";
 import { ApiError, deleteSegment, duplicateSegment, getSegment, listSegments, MAX_SEARCH, SEGMENTS_FIRST_SORT, SEGMENTS_PAGE, type Segment, type SegmentSort } from "./api.js";
 import { formatCount, plural } from "./format.js";
 import { liveText, useLiveChanges } from "./live.js";
-import { AgeBy, Dialog, isolateQuoted, KindBadge, LoadFailed, ProblemNote, useLoad, usePending, useToast } from "./ui.js";
+import { AgeBy, Dialog, isolate, isolateQuoted, KindBadge, LoadFailed, ProblemNote, useLoad, usePending, useToast } from "./ui.js";
 import { forgetHandedOver, handedOverDeleted, UndoDeleteNotice, type JustDeleted } from "./undo-delete.js";
 
 type Column = "name" | "description" | "kind" | "memberCount" | "updatedAt";
@@ -27,6 +27,27 @@ const COLUMNS: { key: Column; label: string; numeric?: boolean }[] = [
 const PAGE = SEGMENTS_PAGE;
 /** Changes arriving within this long (ms) make one read of the counts they moved. */
 const COUNTS_DEBOUNCE_MS = 300;
+
+/** The most segments one listing returns (the API's limit). */
+const MAX_LISTING = 1000;
+
+/**
+ * The member counts of segments `ids`: from one listing (`listing`, the table's own query over as many rows
+ * as it shows) where it holds them, else by one read per segment — a row the listing does not reach (the
+ * counts reordered a table sorted by them), or every row when there is no listing. A segment deleted
+ * meanwhile is left out (its row stays as it is; the next load drops it).
+ */
+async function readCounts(ids: readonly number[], listing: Parameters<typeof listSegments>[0] | null): Promise<Map<number, number>> {
+  const counts = new Map<number, number>();
+  const wanted = new Set(ids);
+  if (listing) {
+    const page = await listSegments(listing).catch(() => null);
+    for (const s of page?.items ?? []) if (wanted.has(s.id)) counts.set(s.id, s.memberCount);
+  }
+  const read = await Promise.all(ids.filter((id) => !counts.has(id)).map((id) => getSegment(id).then((r) => r.body, () => null)));
+  for (const s of read) if (s) counts.set(s.id, s.memberCount);
+  return counts;
+}
 
 export function SegmentsListPage() {
   const [search, setSearch] = useState("");
@@ -73,21 +94,27 @@ export function SegmentsListPage() {
   const shownIds = useRef(new Set<number>());
   shownIds.current = new Set(rows.map((s) => s.id));
   const moved = useRef(new Set<number>());
+  const backlog = useRef(false);
   const countsTimer = useRef<number | null>(null);
   useEffect(() => () => window.clearTimeout(countsTimer.current ?? undefined), []);
   const liveStatus = useLiveChanges("all", (changes, skipped) => {
-    // Past a backlog skipped, any row shown may have moved.
+    // Past a backlog skipped, any row shown may have moved, and every one is read again: the feed has no
+    // cheap summary of the segments a span of it touched (docs/api.md), and asking it row by row would cost
+    // a request per row, as reading the row's count does. So they are read in one listing with the
+    // table's own search, type and sort, not one request per row.
+    if (skipped) backlog.current = true;
     for (const id of skipped ? shownIds.current : changes.map((c) => c.segmentId)) if (shownIds.current.has(id)) moved.current.add(id);
     if (moved.current.size === 0 || countsTimer.current !== null) return;
     countsTimer.current = window.setTimeout(async () => {
       countsTimer.current = null;
       const ids = [...moved.current];
       moved.current.clear();
+      const listing = backlog.current ? { search: query || undefined, kind: kindQuery, sort, limit: Math.min(MAX_LISTING, shownIds.current.size) } : null;
+      backlog.current = false;
       const base = shownFirst.current;
-      // A segment deleted meanwhile is left as it is (the next load drops it).
-      const read = await Promise.all(ids.map((id) => getSegment(id).then((r) => r.body, () => null)));
+      const read = await readCounts(ids, listing);
       if (shownFirst.current !== base) return;
-      setCounts((m) => new Map([...m, ...read.flatMap((s) => (s ? [[s.id, s.memberCount] as const] : []))]));
+      setCounts((m) => new Map([...m, ...read]));
     }, COUNTS_DEBOUNCE_MS);
   });
   const next = first.error ? null : extra.items.length > 0 ? extra.next : (first.data?.next ?? null);
@@ -223,7 +250,7 @@ export function SegmentsListPage() {
       ) : (
         <div className="card table-card">
           <table className="data-table segments-table" data-testid="segments-table" aria-busy={first.loading}>
-            <caption className="visually-hidden">Segments{query ? ` matching “${query}”` : ""}</caption>
+            <caption className="visually-hidden">Segments{query ? ` matching “${isolate(query)}”` : ""}</caption>
             <thead>
               <tr>
                 {COLUMNS.map((c) => {
@@ -276,13 +303,13 @@ export function SegmentsListPage() {
                   </td>
                   <td className="actions-col">
                     <div className="row-actions">
-                      <a className="button small" href={`#/segments/${s.id}/edit`} aria-label={`Edit ${s.name}`}>
+                      <a className="button small" href={`#/segments/${s.id}/edit`} aria-label={`Edit ${isolate(s.name)}`}>
                         Edit
                       </a>
-                      <button type="button" className="small" onClick={() => void onDuplicate(s)} disabled={duplicating.pending(s.id)} aria-label={`Duplicate ${s.name}`}>
+                      <button type="button" className="small" onClick={() => void onDuplicate(s)} disabled={duplicating.pending(s.id)} aria-label={`Duplicate ${isolate(s.name)}`}>
                         {duplicating.pending(s.id) ? "Duplicating…" : "Duplicate"}
                       </button>
-                      <button type="button" className="small danger-text" onClick={() => setDeleting(s)} aria-label={`Delete ${s.name}`}>
+                      <button type="button" className="small danger-text" onClick={() => setDeleting(s)} aria-label={`Delete ${isolate(s.name)}`}>
                         Delete
                       </button>
                     </div>

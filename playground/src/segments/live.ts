@@ -10,11 +10,13 @@
  * aborted) and taken up where it was when the tab shows again. Either way a backlog (a full page, as an
  * import leaves) is skipped to the newest change and said, so the page reads afresh what it shows, and so is
  * a feed that ends before the position followed (a database restored from a backup: followed again from its
- * newest change); a failed request is tried again after 1, 2, 4 … 30 s.
+ * newest change); a failed request is tried again after 1, 2, 4 … 30 s. A segment's page reads afresh only
+ * when the backlog touched its segment (`backlogTouches`): the shared poll follows every segment, and an
+ * import into one made every open segment page read its count, members, feed and chart again.
  */
 import { useEffect, useRef, useState } from "react";
 import type { MembershipChange } from "./api.js";
-import { canShareFeed, followShared, pollFeed, type FeedListener, type FeedState } from "./change-feed.js";
+import { backlogTouches, canShareFeed, followShared, pollFeed, type FeedListener, type FeedState } from "./change-feed.js";
 
 /** What the feed is doing, for the page to say. */
 export interface LiveStatus {
@@ -55,7 +57,7 @@ function followAlone(listener: FeedListener): () => void {
         since,
         signal: AbortSignal.any([stop.signal, request.signal]),
         onPage: (page) => {
-          if (page.items.length > 0 || page.skipped) listener.onChanges(page.items, page.skipped);
+          if (page.items.length > 0 || page.skipped !== null) listener.onChanges(page.items, page.skipped);
           listener.onState("live");
         },
         onFailure: () => listener.onState("retrying"),
@@ -80,15 +82,31 @@ export function useLiveChanges(target: number | "all" | null, onChanges: (change
   useEffect(() => {
     if (target === null) return;
     const set = (state: FeedState, changed = false) => setStatus((s) => (s.state === state && !changed ? s : { state, updatedAt: changed ? new Date() : s.updatedAt }));
+    const took = (changes: MembershipChange[], skipped: boolean) => {
+      handler.current(changes, skipped);
+      set("live", true);
+    };
+    // Ends the backlog checks of a page left (or switched to another segment).
+    const leaving = new AbortController();
     const listener: FeedListener = {
       target,
       onChanges: (changes, skipped) => {
-        handler.current(changes, skipped);
-        set("live", true);
+        // The table reads again every row shown after a backlog (list-page.tsx says why); a segment's page
+        // only when the backlog touched its segment (changes of it in the page read say so at once).
+        if (skipped === null || target === "all" || changes.length > 0) return took(changes, skipped !== null);
+        void backlogTouches(skipped, target, leaving.signal).then((touched) => {
+          if (leaving.signal.aborted) return;
+          if (touched) took([], true);
+          else set("live", true);
+        });
       },
       onState: (state) => set(state),
     };
-    return canShareFeed() ? followShared(listener) : followAlone(listener);
+    const stop = canShareFeed() ? followShared(listener) : followAlone(listener);
+    return () => {
+      leaving.abort();
+      stop();
+    };
   }, [target]);
   return status;
 }

@@ -61,6 +61,7 @@ import {
 } from "../../../src/querybuilder/index.js";
 import { findProperty, type EventsDef, type FieldDef, type Schema } from "../../../src/schema/schema.js";
 import type { CodeAction, ServiceDiagnostic } from "../../../src/service/index.js";
+import { isolate } from "./format.js";
 
 /** A problem of the text (as the editor shows it) on one builder row. */
 export type RowMark = Pick<ServiceDiagnostic, "severity" | "code" | "message" | "fix">;
@@ -596,7 +597,7 @@ function ChipsInput({ def, values, onChange, label, disabled }: { def: FieldDef;
           <button
             type="button"
             className="chip-remove"
-            aria-label={`Remove ${text(l) || "the empty value"}`}
+            aria-label={`Remove ${text(l) ? isolate(text(l)) : "the empty value"}`}
             title={values.length === 1 ? "A list needs at least one value" : undefined}
             disabled={disabled || values.length === 1}
             onClick={() => onChange(values.filter((_, j) => j !== i))}

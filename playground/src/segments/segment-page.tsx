@@ -38,7 +38,7 @@ import { fieldsInRules } from "./rule-fields.js";
 import { DeleteDialog } from "./list-page.js";
 import { liveText, useLiveChanges } from "./live.js";
 import { useSchema } from "./schema.js";
-import { Dialog, isolateQuoted, KindBadge, LoadFailed, ProblemNote, useLoad, usePending, useToast } from "./ui.js";
+import { Dialog, isolate, isolateQuoted, KindBadge, LoadFailed, ProblemNote, useLoad, usePending, useToast } from "./ui.js";
 import { isNameTaken, RestoreAsDialog, restoreFailure } from "./restore-dialog.js";
 import { handOverDeleted } from "./undo-delete.js";
 import { WhyResult } from "./why-view.js";
@@ -420,7 +420,7 @@ function MembersTab({ segment, keyField, liveTick, onWhy }: { segment: Segment; 
         <ContactsGrid
           rows={rows}
           keyField={keyField}
-          caption={`Members of ${segment.name}`}
+          caption={`Members of ${isolate(segment.name)}`}
           columns={columns}
           maxColumns={9}
           keyLinks="same-tab"

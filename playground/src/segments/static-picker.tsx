@@ -13,7 +13,7 @@ import { lookupKeys } from "./api.js";
 import { ContactsGrid } from "./contacts-grid.js";
 import { contactCountText, ContactSearchFields, ContactsPager, NoContactRows, useContactPages } from "./contact-search.js";
 import { formatCount, plural } from "./format.js";
-import { ProblemNote } from "./ui.js";
+import { isolate, ProblemNote } from "./ui.js";
 
 /** What the picker has picked: keys, and filters whose every match is in. */
 export interface Picks {
@@ -217,7 +217,7 @@ export function PickSummary({ picks, onChange, title = "Selected" }: { picks: Pi
           {picks.filters.map((f) => (
             <li key={f} className="chip">
               <code>{f}</code>
-              <button type="button" className="chip-remove" aria-label={`Remove the filter ${f}`} onClick={() => onChange({ ...picks, filters: picks.filters.filter((x) => x !== f) })}>
+              <button type="button" className="chip-remove" aria-label={`Remove the filter ${isolate(f)}`} onClick={() => onChange({ ...picks, filters: picks.filters.filter((x) => x !== f) })}>
                 ✕
               </button>
             </li>
@@ -230,7 +230,7 @@ export function PickSummary({ picks, onChange, title = "Selected" }: { picks: Pi
             {picks.keys.slice(0, 30).map((k) => (
               <li key={k} className="chip">
                 {k}
-                <button type="button" className="chip-remove" aria-label={`Remove ${k}`} onClick={() => onChange({ ...picks, keys: picks.keys.filter((x) => x !== k) })}>
+                <button type="button" className="chip-remove" aria-label={`Remove ${isolate(k)}`} onClick={() => onChange({ ...picks, keys: picks.keys.filter((x) => x !== k) })}>
                   ✕
                 </button>
               </li>

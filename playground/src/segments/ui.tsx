@@ -29,6 +29,27 @@ export function isolateQuoted(text: ReactNode): ReactNode {
   return text.split(/(“[^”]*”)/).map((part, i) => (i % 2 === 1 ? <span key={i}>“<bdi>{part.slice(1, -1)}</bdi>”</span> : part));
 }
 
+/**
+ * A sentence made as a string (`"<file> is empty: …"`) with the user-given `name` in it set apart (<bdi>),
+ * in its own direction or in `dir` (a file's name: left to right, its extension at its end), the text
+ * unchanged: a file named in Hebrew or Arabic kept the words and numbers after it in place only when its
+ * extension, in Latin letters, happened to end it.
+ */
+export function isolateName(text: string, name: string, dir?: "ltr"): ReactNode {
+  const at = name === "" ? -1 : text.indexOf(name);
+  if (at < 0) return text;
+  return (
+    <>
+      {text.slice(0, at)}
+      <bdi dir={dir}>{name}</bdi>
+      {text.slice(at + name.length)}
+    </>
+  );
+}
+
+/** `isolate` (format.ts) is the same for text that cannot hold markup: aria-labels, hidden captions, titles. */
+export { isolate, isolateFileName } from "./format.js";
+
 // ---- dialog ---------------------------------------------------------------------------------------------
 
 export interface DialogProps {
