@@ -33,6 +33,24 @@ export interface SegmentDeclaration {
 export interface Comment {
   text: string;
   span: Span;
+  /** The token before the comment, when it is on the comment's line (the parser sets it; the formatter keeps the comment after it). */
+  follows?: CommentFollows;
+}
+
+/** The token a comment follows on its line. */
+export interface CommentFollows {
+  /** The token's kind (its Chevrotain token type name: `Not`, `LParen`, `Identifier`, …). */
+  token: string;
+  /** The token's start and end offsets (end exclusive). */
+  start: number;
+  end: number;
+  /** How many tokens of its kind come before it since the last field, value or number. */
+  ordinal: number;
+  /**
+   * For `(` or `)`: where the text the pair encloses starts (past any `(` right inside it), and the offsets
+   * it may end at, outermost first (after its last token, and before each `)` right inside the closing one).
+   */
+  inner?: { start: number; ends: number[] };
 }
 
 /** A condition. */

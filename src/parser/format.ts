@@ -40,28 +40,35 @@
  * list `()` is never broken. Other rules are never broken, so `field between A and B`, a rule with a long
  * field name or value, or the part of a list rule up to `(` may still exceed the width.
  *
- * Comments (`--`) are never dropped. Each is attached to the nearest "anchor" (a rule, a segment reference
- * or the head of an event, everything before `where`):
- * - on the line where an anchor ends, after it: kept at the end of the line where that anchor ends (after
- *   any `)` closing there); it counts toward the line width;
- * - inside a value list, after its first value: kept in the list, after the value it follows. A comment on
- *   that value's line ends the value's line (after its comma); one on a line of its own stays on a line of
- *   its own before the next value (or before `)`). Such a comment forces the list, and the groups around
- *   the rule, to be broken;
- * - inside an anchor otherwise (for example between `in` and the first value) or before it: printed on its
- *   own line before the line where the anchor starts;
- * - at the end of the line of a declaration's name (or `as`), title or description, before its condition:
- *   kept at the end of that part's line (after the name, the `segment "…" as` line, and the condition
- *   starts on the next);
- * - before, between or after segment declarations (and after the last rule of one): kept there, with one
- *   blank line kept where the text had one or more.
- * A comment before the first rule of a group is printed before the line that opens the group (`(`,
- * `where`, `and …`). A comment anywhere but before the first rule or after the last rule of a group forces
- * that group to be broken over lines.
+ * Comments (`--`) are never dropped. A comment that follows a token on its line stays after the token that
+ * one is printed as (the parser records it: `Comment.follows`), and ends that line:
+ * - after a rule's last token (the usual place): at the end of the line where the rule ends, after any `)`
+ *   closing there; it counts toward the line width;
+ * - after a token inside a rule, segment reference or event head (`tenure between -- from`, `in -- paid`,
+ *   `performed -- …`): the anchor breaks after it and goes on over the next lines, indented two more
+ *   (format-anchor.ts finds the printed token);
+ * - inside a value list, after a value or its comma: kept in the list after that value, ending its line;
+ * - after `and`/`or`, `not` or `where`: that keyword ends its line, and what it introduces starts the next,
+ *   indented two more (`and not -- never` / `  is_verified`);
+ * - after a `(` or `)` the formatter prints: the `(` or `)` ends its line (the group is broken); after one it
+ *   leaves out (`((a))`, `a and (b and c)`): on a line of its own before what followed the `(`, or after
+ *   what the `)` closed;
+ * - after a declaration's `segment`, name, `title`, its title, `description`, its description, or `as`:
+ *   at the end of that part's line (the part after it goes on the next line);
+ * - where two such comments would end one line (`is -- a` / `greater -- b` / `than 3` print as one `>`),
+ *   the second goes on a line of its own, as below.
+ * A comment on a line of its own stays on a line of its own: inside a value list, after its first value,
+ * before the next value (or `)`); otherwise before the line where the next anchor (a rule, a segment
+ * reference or the head of an event) starts; before, between or after segment declarations, kept there,
+ * with one blank line kept where the text had one or more. A comment before the first rule of a group is
+ * printed before the line that opens the group (`(`, `where`, `and …`), unless a comment ends that line.
+ * A comment anywhere but before the first rule or after the last rule of a group forces that group to be
+ * broken over lines.
  */
 import type { Span } from "../diagnostics.js";
 import type * as A from "./ast.js";
 import { forEachExpr } from "./ast.js";
+import { anchorTokens, tokenFollowed, type AnchorTokens } from "./format-anchor.js";
 import { LIMITS } from "./limits.js";
 import * as T from "./tokens.js";
 
@@ -295,6 +302,11 @@ interface Attached {
   trail: string[];
   /** Comments inside the anchor's value list (after its first value), which force the list to break. */
   list?: ListComments;
+  /**
+   * Comments after a token inside the anchor other than its last, by the index of that token among the
+   * anchor's printed tokens (format-anchor.ts): each ends its line, and the anchor goes on over the next.
+   */
+  inner?: Map<number, string[]>;
 }
 
 /**
@@ -326,6 +338,18 @@ class CommentPlan {
    * that line), its title or its description. Printed at the end of that part's line.
    */
   readonly afterHead = new Map<number, Partial<Record<HeadPart, string>>>();
+  /** Comments after the `and`/`or` before operand i of a group, by group and i. */
+  readonly afterOperator = new Map<A.Expr, Map<number, string[]>>();
+  /** Comments after a `not`, by its node. */
+  readonly afterNot = new Map<A.Expr, string[]>();
+  /** Comments after an event's `where`, by the event. */
+  readonly afterWhere = new Map<A.Expr, string[]>();
+  /** Comments after the `(` before a node the formatter puts in parentheses. */
+  readonly afterOpen = new Map<A.Expr, string[]>();
+  /** Comments after the `)` after a node the formatter puts in parentheses. */
+  readonly afterClose = new Map<A.Expr, string[]>();
+  /** The printed tokens of the anchors that hold comments after a token (null: could not be printed). */
+  readonly anchorTokens = new Map<A.Expr, AnchorTokens | null>();
 
   constructor(document: A.SegqlDocument) {
     const comments = [...document.comments].sort((a, b) => a.span.start - b.span.start);
@@ -339,18 +363,24 @@ class CommentPlan {
     });
     anchors.sort((a, b) => a.start - b.start);
 
+    const places = new TokenPlaces(document, anchors);
     let next = 0; // index of the first anchor starting at or after the current comment
     for (const c of comments) {
       while (next < anchors.length && anchors[next]!.start < c.span.start) next++;
+      // After a token on its line: after the token that one is printed as. When another comment is printed
+      // there already (two tokens print as one: `is greater than` as `>`), on a line of its own as in (c).
+      const placed = c.follows ? this.placeAfterToken(c, c.follows, places) : "unplaced";
+      if (placed === "placed") continue;
+      const taken = placed === "taken";
       // (a) inside an anchor: after the first value of its list, in the list; otherwise before the anchor.
-      const inside = findContaining(anchors, next, c.span.start);
+      const inside = taken ? undefined : findContaining(anchors, next, c.span.start);
       if (inside) {
-        if (!this.attachInList(inside.node, c)) this.attach(inside.node).lead.push(c.text.trimEnd());
+        if (this.attachInList(inside.node, c) === "unplaced") this.attach(inside.node).lead.push(c.text.trimEnd());
         continue;
       }
       // (b) on the line where an anchor ends, after it: at the end of the line where that anchor ends.
-      const previous = lastEndingBefore(anchors, next, c.span.start);
-      if (previous && previous.end - 1 >= lineStart(c)) {
+      const previous = taken ? undefined : lastEndingBefore(anchors, next, c.span.start);
+      if (previous && previous.end - 1 >= lineStart(c) && this.attach(previous.node).trail.length === 0) {
         this.attach(previous.node).trail.push(c.text.trimEnd());
         continue;
       }
@@ -358,7 +388,7 @@ class CommentPlan {
       const d = declSpans.findIndex((s) => s.start <= c.span.start && c.span.start < s.end);
       const following = anchors[next];
       // Before the condition, on the line of a part of the declaration's head: at the end of that part's line.
-      const part = d >= 0 ? headPartOnLine(document.segments[d]!, c) : null;
+      const part = d >= 0 && !taken ? headPartOnLine(document.segments[d]!, c) : null;
       if (part) {
         const parts = this.afterHead.get(d) ?? {};
         parts[part] = c.text.trimEnd();
@@ -378,18 +408,109 @@ class CommentPlan {
     }
   }
 
-  /** Attaches `c` to the list of `node` when it comes after the list's first value; false otherwise. */
-  private attachInList(node: A.Expr, c: A.Comment): boolean {
+  /**
+   * Places a comment that follows a token on its line after the token that one is printed as; false when
+   * the token is not printed (a parenthesis the formatter leaves out, say) and the comment is placed by
+   * where it is instead.
+   */
+  private placeAfterToken(c: A.Comment, f: A.CommentFollows, places: TokenPlaces): Placed {
+    const text = c.text.trimEnd();
+    // A line ends with one comment: a place that has one already is taken.
+    const push = <K>(map: Map<K, string[]>, key: K): Placed => {
+      if (map.has(key)) return "taken";
+      map.set(key, [text]);
+      return "placed";
+    };
+    const head = places.headPart(f);
+    if (head) {
+      const parts = this.afterHead.get(head.declaration) ?? {};
+      if (parts[head.part] !== undefined) return "taken";
+      parts[head.part] = text;
+      this.afterHead.set(head.declaration, parts);
+      return "placed";
+    }
+    const anchor = places.anchorAt(f.start);
+    if (anchor) {
+      const inList = this.attachInList(anchor.node, c);
+      if (inList !== "unplaced") return inList;
+      const attached = this.attach(anchor.node);
+      // After the anchor's last token (the usual place): its end is the anchor's.
+      if (f.end === anchor.end) {
+        if (attached.trail.length > 0) return "taken";
+        attached.trail.push(text);
+        return "placed";
+      }
+      let tokens = this.anchorTokens.get(anchor.node);
+      if (tokens === undefined) {
+        tokens = anchorTokens(anchor.node, anchorText(anchor.node), listValuesOf);
+        this.anchorTokens.set(anchor.node, tokens);
+      }
+      if (!tokens) return "unplaced";
+      const k = tokenFollowed(tokens.tokens, f);
+      if (k < tokens.tokens.length - 1) return push((attached.inner ??= new Map()), k);
+      if (attached.trail.length > 0) return "taken";
+      attached.trail.push(text);
+      return "placed";
+    }
+    switch (f.token) {
+      case "And":
+      case "Or": {
+        const gap = places.operatorAt(f.start);
+        if (!gap) return "unplaced";
+        if (!this.afterOperator.has(gap.group)) this.afterOperator.set(gap.group, new Map());
+        return push(this.afterOperator.get(gap.group)!, gap.operand);
+      }
+      case "Not": {
+        const not = places.notAt(f.start);
+        return not ? push(this.afterNot, not) : "unplaced";
+      }
+      case "Where": {
+        const event = places.whereAt(f.start);
+        return event ? push(this.afterWhere, event) : "unplaced";
+      }
+      case "LParen": {
+        const node = f.inner && places.enclosed(f.inner);
+        if (node && places.parenthesized(node)) return push(this.afterOpen, node);
+        // A parenthesis the formatter leaves out: the comment goes on a line of its own before what followed it.
+        const following = places.firstAnchorAfter(f.start);
+        if (!following) return "unplaced";
+        this.attach(following.node).lead.push(text);
+        return "placed";
+      }
+      case "RParen": {
+        const node = f.inner && places.enclosed(f.inner);
+        if (node && places.parenthesized(node)) return push(this.afterClose, node);
+        // Left out: after what the parenthesis closed.
+        const previous = places.lastAnchorBefore(f.start);
+        if (!previous) return "unplaced";
+        const attached = this.attach(previous.node);
+        if (attached.trail.length > 0) return "taken";
+        attached.trail.push(text);
+        return "placed";
+      }
+      default:
+        return "unplaced";
+    }
+  }
+
+  /** Attaches `c` to the list of `node` when it comes after the list's first value and before its `)`; false otherwise. */
+  private attachInList(node: A.Expr, c: A.Comment): Placed {
     const test = listTestOf(node);
     const values = test ? listOfTest(test)!.values : [];
-    if (values.length === 0 || c.span.start <= values[0]!.span.start) return false;
+    if (values.length === 0 || c.span.start <= values[0]!.span.start || c.span.start >= test!.span.end) return "unplaced";
+    // After a token inside a value (`30` of `30 days ago`): after that token, not after the value.
+    const f = c.follows;
+    if (f && f.token !== "Comma" && f.token !== "RParen" && !values.some((v) => v.span.end === f.end)) return "unplaced";
     let i = 0;
     while (i + 1 < values.length && values[i + 1]!.span.start < c.span.start) i++;
     const attached = this.attach(node);
     const list = (attached.list ??= { own: new Map(), same: new Map() });
-    const [map, at] = values[i]!.span.line === c.span.line ? [list.same, i] : [list.own, i + 1];
+    const same = values[i]!.span.line === c.span.line;
+    const [map, at] = same ? [list.same, i] : [list.own, i + 1];
+    // A value's line ends with one comment (one after the value and one after its comma: the second is taken).
+    if (same && map.has(at)) return "taken";
     map.set(at, [...(map.get(at) ?? []), c.text.trimEnd()]);
-    return true;
+    return "placed";
   }
 
   private attach(node: A.Expr): Attached {
@@ -402,8 +523,190 @@ class CommentPlan {
   }
 }
 
-/** The parts of a declaration's head a comment may follow on their line. */
-type HeadPart = "name" | "title" | "description";
+/** What became of a comment placed by the token it follows ("taken": another comment is printed there). */
+type Placed = "placed" | "taken" | "unplaced";
+
+/**
+ * The parts of a declaration's head a comment may follow on their line: the keywords `segment`, `title`,
+ * `description` and `as` (`titleKeyword`, …), the name, title and description.
+ */
+type HeadPart = "segment" | "name" | "titleKeyword" | "title" | "descriptionKeyword" | "description" | "as";
+
+/** The printed text of an anchor (a rule, a segment reference, an event up to `where`). */
+function anchorText(node: A.Expr): string {
+  if (node.kind === "rule") return ruleText(node);
+  if (node.kind === "segmentRef") return segmentRefText(node);
+  if (node.kind === "event") return eventHead(node);
+  throw new Error(`not an anchor: ${node.kind}`);
+}
+
+function listValuesOf(node: A.Expr): A.Value[] {
+  const test = listTestOf(node);
+  return test ? listOfTest(test)!.values : [];
+}
+
+/**
+ * Finds where in a document the token a comment follows is: the head part, anchor, `and`/`or`, `not`,
+ * `where` or parenthesised node it belongs to. Indexes are built on first use.
+ */
+class TokenPlaces {
+  private operators: { start: number; end: number; group: A.Expr; operand: number }[] | null = null;
+  private nots: Map<number, A.Expr> | null = null;
+  private events: A.EventExpr[] | null = null;
+  private bySpan: Map<string, A.Expr> | null = null;
+  private parens: Set<A.Expr> | null = null;
+
+  constructor(
+    private readonly document: A.SegqlDocument,
+    private readonly anchors: Anchor[],
+  ) {}
+
+  /** The head part a token at `f` is, when it is one (before the declaration's condition). */
+  headPart(f: A.CommentFollows): { declaration: number; part: HeadPart } | null {
+    if (this.document.bare) return null;
+    const d = lastAtOrBefore(this.document.segments, (s) => s.span.start, f.start);
+    const decl = this.document.segments[d];
+    if (decl && f.start >= decl.span.end) return null;
+    if (!decl || (decl.expr && f.start >= decl.expr.span.start)) return null;
+    const part: HeadPart | null =
+      f.start === decl.nameSpan?.start ? "name"
+      : f.start === decl.title?.span.start ? "title"
+      : f.start === decl.description?.span.start ? "description"
+      : f.token === "Segment" ? "segment"
+      : f.token === "Title" ? "titleKeyword"
+      : f.token === "Description" ? "descriptionKeyword"
+      : f.token === "As" ? "as"
+      : null;
+    return part ? { declaration: d, part } : null;
+  }
+
+  /** The anchor whose text holds `offset`. */
+  anchorAt(offset: number): Anchor | undefined {
+    const i = this.lastStartingAtOrBefore(offset);
+    const a = this.anchors[i];
+    return a && offset < a.end ? a : undefined;
+  }
+
+  firstAnchorAfter(offset: number): Anchor | undefined {
+    return this.anchors[this.lastStartingAtOrBefore(offset) + 1];
+  }
+
+  /** The anchor that ends last at or before `offset` (anchors do not overlap: they end in the order they start). */
+  lastAnchorBefore(offset: number): Anchor | undefined {
+    return this.anchors[lastAtOrBefore(this.anchors, (a) => a.end, offset)];
+  }
+
+  private lastStartingAtOrBefore(offset: number): number {
+    return lastAtOrBefore(this.anchors, (a) => a.start, offset);
+  }
+
+  /** The `and`/`or` group and operand whose operator is at `offset` (between operand i - 1 and i). */
+  operatorAt(offset: number): { group: A.Expr; operand: number } | undefined {
+    if (!this.operators) {
+      const gaps: { start: number; end: number; group: A.Expr; operand: number }[] = [];
+      this.each((e) => {
+        if (e.kind === "and" || e.kind === "or") {
+          for (let i = 1; i < e.operands.length; i++) gaps.push({ start: e.operands[i - 1]!.span.end, end: e.operands[i]!.span.start, group: e, operand: i });
+        }
+      });
+      this.operators = gaps.sort((a, b) => a.start - b.start);
+    }
+    const gap = this.operators[lastAtOrBefore(this.operators, (g) => g.start, offset)];
+    return gap && offset < gap.end ? gap : undefined;
+  }
+
+  notAt(offset: number): A.Expr | undefined {
+    if (!this.nots) {
+      const nots = new Map<number, A.Expr>();
+      this.each((e) => {
+        if (e.kind === "not" && !nots.has(e.span.start)) nots.set(e.span.start, e);
+      });
+      this.nots = nots;
+    }
+    return this.nots.get(offset);
+  }
+
+  /** The event whose `where` is at `offset`: the last to start before it (an event's head holds no event). */
+  whereAt(offset: number): A.Expr | undefined {
+    if (!this.events) {
+      const events: A.EventExpr[] = [];
+      this.each((e) => {
+        if (e.kind === "event" && e.filter) events.push(e);
+      });
+      this.events = events.sort((a, b) => a.span.start - b.span.start);
+    }
+    const e = this.events[lastAtOrBefore(this.events, (x) => x.span.start, offset - 1)];
+    return e && offset < e.filter!.span.start ? e : undefined;
+  }
+
+  /** The outermost node a pair of parentheses encloses exactly, if any. */
+  enclosed(inner: { start: number; ends: number[] }): A.Expr | undefined {
+    if (!this.bySpan) {
+      const bySpan = new Map<string, A.Expr>();
+      this.each((e) => {
+        const key = `${e.span.start}:${e.span.end}`;
+        if (!bySpan.has(key)) bySpan.set(key, e);
+      });
+      this.bySpan = bySpan;
+    }
+    for (const end of inner.ends) {
+      const node = this.bySpan.get(`${inner.start}:${end}`);
+      if (node) return node;
+    }
+    return undefined;
+  }
+
+  /**
+   * Whether the formatter prints `node` in parentheses when it breaks it: where precedence needs them, or
+   * an `and` group inside an `or` (grouping parentheses, when the condition has them).
+   */
+  parenthesized(node: A.Expr): boolean {
+    if (!this.parens) {
+      const parens = new Set<A.Expr>();
+      for (const d of this.document.segments) if (d.expr) collectParenthesized(d.expr, parens);
+      this.parens = parens;
+    }
+    return this.parens.has(node);
+  }
+
+  private each(visit: (e: A.Expr) => void): void {
+    for (const d of this.document.segments) if (d.expr) forEachExpr(d.expr, visit);
+  }
+}
+
+/** Index of the last item of `items` (sorted by `key`) whose key is at most `offset`; -1 if none. */
+function lastAtOrBefore<X>(items: readonly X[], key: (x: X) => number, offset: number): number {
+  let lo = 0;
+  let hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (key(items[mid]!) <= offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
+}
+
+/** Adds the nodes of `root` the printer may put in parentheses (see `TokenPlaces.parenthesized`). */
+function collectParenthesized(root: A.Expr, out: Set<A.Expr>): void {
+  const grouping = 2 * measureNesting(root).depth + 1 <= LIMITS.nesting;
+  const stack: { e: A.Expr; followed: boolean }[] = [{ e: root, followed: false }];
+  while (stack.length > 0) {
+    const { e, followed } = stack.pop()!;
+    if (e.kind === "and" || e.kind === "or") {
+      const n = e.operands.length;
+      e.operands.forEach((child, i) => {
+        const childFollowed = i < n - 1 || followed;
+        const paren = needsParens(child, e.kind, childFollowed);
+        if (paren || (grouping && e.kind === "or" && child.kind === "and")) out.add(child);
+        stack.push({ e: child, followed: paren ? false : childFollowed });
+      });
+    } else if (e.kind === "not") {
+      const paren = needsParens(e.operand, "not", followed);
+      if (paren) out.add(e.operand);
+      stack.push({ e: e.operand, followed: paren ? false : followed });
+    } else if (e.kind === "event" && e.filter) stack.push({ e: e.filter, followed });
+  }
+}
 
 /**
  * The part of `d`'s head that `c` follows on its line (the last one there: a description after a title on
@@ -540,39 +843,41 @@ class Printer {
   }
 
   private declaration(d: A.SegmentDeclaration, after: Partial<Record<HeadPart, string>>): Line[] {
-    const head = `segment ${quoteString(d.name ?? "")}`;
+    const name = quoteString(d.name ?? "");
     const expr = d.expr;
     if (!expr) throw new Error("cannot format a document with syntax errors (a segment has no condition)");
     this.useGroupingParens(expr);
-    const out: Line[] = [];
-    const extra: string[] = [];
     const ending = (part: HeadPart) => (after[part] !== undefined ? ` ${after[part]}` : "");
-    if (d.title) extra.push(`title ${quoteString(d.title.value)}${ending("title")}`);
-    if (d.description) extra.push(`description ${quoteString(d.description.value)}${ending("description")}`);
-    if (extra.length === 0) {
-      // A comment after the name (`segment "A" as -- why`) ends the line: the condition goes below.
-      const flat = after.name === undefined ? this.flat(expr, false) : null;
-      if (flat && this.fits(0, `${head} as `, flat)) return [...commentLines(flat.lead, 0), { indent: 0, text: `${head} as ${flat.text}${trailText(flat)}` }];
-      out.push({ indent: 0, text: `${head} as${ending("name")}` });
-      append(out, this.render(expr, 2, "", false));
-      return out;
+    if (!d.title && !d.description && after.segment === undefined && after.name === undefined) {
+      // `segment "A" as …` on one line; a comment after `as` ends it, and the condition goes below.
+      const flat = after.as === undefined ? this.flat(expr, false) : null;
+      if (flat && this.fits(0, `segment ${name} as `, flat)) return [...commentLines(flat.lead, 0), { indent: 0, text: `segment ${name} as ${flat.text}${trailText(flat)}` }];
+      return [{ indent: 0, text: `segment ${name} as${ending("as")}` }, ...this.render(expr, 2, "", false)];
     }
-    out.push({ indent: 0, text: `${head}${ending("name")}` });
-    for (const e of extra) out.push({ indent: 2, text: e });
-    const flat = this.flat(expr, false);
+    // A comment after a keyword ends its line, and what it introduces goes on the next, indented two more.
+    const out: Line[] = [];
+    if (after.segment !== undefined) out.push({ indent: 0, text: `segment${ending("segment")}` }, { indent: 2, text: `${name}${ending("name")}` });
+    else out.push({ indent: 0, text: `segment ${name}${ending("name")}` });
+    const part = (keyword: string, value: string, keywordPart: HeadPart, valuePart: HeadPart) => {
+      if (after[keywordPart] === undefined) out.push({ indent: 2, text: `${keyword} ${quoteString(value)}${ending(valuePart)}` });
+      else out.push({ indent: 2, text: `${keyword}${ending(keywordPart)}` }, { indent: 4, text: `${quoteString(value)}${ending(valuePart)}` });
+    };
+    if (d.title) part("title", d.title.value, "titleKeyword", "title");
+    if (d.description) part("description", d.description.value, "descriptionKeyword", "description");
+    const flat = after.as === undefined ? this.flat(expr, false) : null;
     if (flat && this.fits(0, "as ", flat)) {
       append(out, commentLines(flat.lead, 0));
       out.push({ indent: 0, text: `as ${flat.text}${trailText(flat)}` });
     } else {
-      out.push({ indent: 0, text: "as" });
+      out.push({ indent: 0, text: `as${ending("as")}` });
       append(out, this.render(expr, 2, "", false));
     }
     return out;
   }
 
   /** Whether `prefix` + the flat text (+ its trailing comment) fits on a line at `indent`. */
-  private fits(indent: number, prefix: string, flat: Flat, extra = 0): boolean {
-    return indent + prefix.length + flat.text.length + trailText(flat).length + extra <= this.width;
+  private fits(indent: number, prefix: string, flat: Flat, extra = 0, moreTrail: string[] = []): boolean {
+    return indent + prefix.length + flat.text.length + trailLength(flat.trail) + trailLength(moreTrail) + extra <= this.width;
   }
 
   /**
@@ -603,29 +908,34 @@ class Printer {
       case "rule":
       case "segmentRef": {
         const c = this.comments(node);
-        if (c.list) return null;
+        if (c.list || c.inner) return null;
         return { text: node.kind === "rule" ? ruleText(node) : segmentRefText(node), lead: c.lead, trail: c.trail };
       }
       case "event": {
         const c = this.comments(node);
-        if (c.list) return null;
+        if (c.list || c.inner) return null;
         const head = eventHead(node);
         if (!node.filter) return { text: head, lead: c.lead, trail: c.trail };
-        if (c.trail.length > 0) return null;
+        if (c.trail.length > 0 || this.plan?.afterWhere.has(node)) return null;
         const filter = this.flat(node.filter, followed);
         if (!filter || filter.lead.length > 0) return null;
         return { text: `${head} where ${filter.text}`, lead: c.lead, trail: filter.trail };
       }
       case "not": {
+        if (this.plan?.afterNot.has(node) || this.plan?.afterOpen.has(node.operand)) return null;
         const paren = needsParens(node.operand, "not", followed);
         const inner = this.flat(node.operand, paren ? false : followed);
         if (!inner) return null;
-        // A comment after the operand's last rule ends the line, after the ')' if there is one.
-        if (paren) return { text: `not (${inner.text})`, lead: inner.lead, trail: inner.trail };
-        return { text: `not ${inner.text}`, lead: inner.lead, trail: inner.trail };
+        // A comment after the operand's last rule ends the line, after the ')' if there is one (and one
+        // after the `)` too puts the `)` on a line of its own).
+        if (inner.trail.length > 0 && this.closing(node.operand).length > 0) return null;
+        const trail = [...inner.trail, ...this.closing(node.operand)];
+        if (paren) return { text: `not (${inner.text})`, lead: inner.lead, trail };
+        return { text: `not ${inner.text}`, lead: inner.lead, trail };
       }
       case "and":
       case "or": {
+        if (this.plan?.afterOperator.has(node)) return null;
         const parts: string[] = [];
         let lead: string[] = [];
         let trail: string[] = [];
@@ -634,12 +944,15 @@ class Printer {
           const child = node.operands[i]!;
           const childFollowed = i < n - 1 || followed;
           const paren = needsParens(child, node.kind, childFollowed);
+          if (this.plan?.afterOpen.has(child)) return null;
           const f = this.flat(child, paren ? false : childFollowed);
           if (!f) return null;
+          if (f.trail.length > 0 && this.closing(child).length > 0) return null;
+          const childTrail = [...f.trail, ...this.closing(child)];
           if (i > 0 && f.lead.length > 0) return null;
-          if (i < n - 1 && f.trail.length > 0) return null;
+          if (i < n - 1 && childTrail.length > 0) return null;
           if (i === 0) lead = f.lead;
-          if (i === n - 1) trail = f.trail;
+          if (i === n - 1) trail = childTrail;
           parts.push(paren ? `(${f.text})` : f.text);
         }
         return { text: parts.join(` ${node.kind} `), lead, trail };
@@ -647,8 +960,18 @@ class Printer {
     }
   }
 
-  /** `node` at `indent`, its first code line starting with `prefix`; on one line when it fits. */
-  render(node: A.Expr, indent: number, prefix: string, followed: boolean): Line[] {
+  /** Comments after the `)` that closes `node` (when parenthesised). */
+  private closing(node: A.Expr): string[] {
+    return this.plan?.afterClose.get(node) ?? [];
+  }
+
+  /**
+   * `node` at `indent`, its first code line starting with `prefix`; on one line when it fits. `after`:
+   * comments that follow the prefix's last keyword, which end the prefix's line (the node then starts on
+   * the next, indented two more).
+   */
+  render(node: A.Expr, indent: number, prefix: string, followed: boolean, after: string[] = []): Line[] {
+    if (after.length > 0) return [{ indent, text: `${prefix.trimEnd()} ${after.join(" ")}` }, ...this.render(node, indent + 2, "", followed)];
     const flat = this.flat(node, followed);
     if (flat && this.fits(indent, prefix, flat)) {
       return [...commentLines(flat.lead, indent), { indent, text: prefix + flat.text + trailText(flat) }];
@@ -658,6 +981,7 @@ class Printer {
       case "segmentRef": {
         // Only a rule's value list is ever broken; any other rule stays on one line even when it is too long.
         const c = this.comments(node);
+        if (c.inner) return this.tokenLines(node, indent, prefix, c);
         const listText = node.kind === "rule" ? ruleListText(node) : null;
         if (listText) return this.listLines(listText, indent, prefix, c);
         const text = node.kind === "rule" ? ruleText(node) : segmentRefText(node);
@@ -668,41 +992,55 @@ class Printer {
         const head = eventHead(node);
         const headList = eventHeadListText(node);
         const headFits = !c.list && indent + prefix.length + head.length + trailText(c).length <= this.width;
-        const out: Line[] =
-          headList && !headFits
+        const out: Line[] = c.inner
+          ? this.tokenLines(node, indent, prefix, c)
+          : headList && !headFits
             ? this.listLines(headList, indent, prefix, c)
             : [...commentLines(c.lead, indent), { indent, text: prefix + head + trailText(c) }];
         const filter = node.filter;
         if (!filter) return out;
+        const afterWhere = this.plan?.afterWhere.get(node) ?? [];
         const filterFlat = this.flat(filter, followed);
         if ((filter.kind === "and" || filter.kind === "or") && !(filterFlat && this.fits(indent + 2, "where ", filterFlat))) {
           const inner = this.render(filter, indent + 4, "", followed);
-          append(out, hoistLeadingComments(inner, indent + 2));
-          out.push({ indent: indent + 2, text: "where" });
+          // Comments before the filter's first rule go before `where` (unless a comment ends the `where` line).
+          if (afterWhere.length === 0) append(out, hoistLeadingComments(inner, indent + 2));
+          out.push({ indent: indent + 2, text: `where${trailText({ trail: afterWhere })}` });
           append(out, inner);
         } else {
-          append(out, this.render(filter, indent + 2, "where ", followed));
+          append(out, this.render(filter, indent + 2, "where ", followed, afterWhere));
         }
         return out;
       }
       case "not": {
-        if (needsParens(node.operand, "not", followed)) return this.parenthesized(node.operand, indent, `${prefix}not `);
-        return this.render(node.operand, indent, `${prefix}not `, followed);
+        const after = this.plan?.afterNot.get(node) ?? [];
+        if (needsParens(node.operand, "not", followed)) return this.parenthesized(node.operand, indent, `${prefix}not `, after);
+        return this.render(node.operand, indent, `${prefix}not `, followed, after);
       }
       case "and":
       case "or": {
         const out: Line[] = [];
         const n = node.operands.length;
+        const afterOperator = this.plan?.afterOperator.get(node);
         node.operands.forEach((child, i) => {
           const childPrefix = i === 0 ? prefix : `${node.kind} `;
+          const after = afterOperator?.get(i) ?? [];
           const childFollowed = i < n - 1 || followed;
           let paren = needsParens(child, node.kind, childFollowed);
           if (!paren && node.kind === "or" && child.kind === "and" && this.groupingParens) {
             // An `and` inside an `or` that must be broken gets parentheses, so its grouping stays visible.
             const f = this.flat(child, childFollowed);
-            paren = !(f && this.fits(indent, childPrefix, f));
+            paren = !(f && this.fits(indent, childPrefix, f, 0, this.closing(child))) || (this.plan?.afterOpen.has(child) ?? false)
+              || (f.trail.length > 0 && this.closing(child).length > 0);
           }
-          append(out, paren ? this.parenthesized(child, indent, childPrefix) : this.render(child, indent, childPrefix, childFollowed));
+          if (paren) append(out, this.parenthesized(child, indent, childPrefix, after));
+          else {
+            const lines = this.render(child, indent, childPrefix, childFollowed, after);
+            // An `and` inside an `or` printed without its parentheses: a comment after its `)` ends its line.
+            const close = this.closing(child);
+            if (close.length > 0) lines[lines.length - 1]!.text += trailText({ trail: close });
+            append(out, lines);
+          }
         });
         return out;
       }
@@ -746,15 +1084,93 @@ class Printer {
     return out;
   }
 
-  /** `(node)` on one line when it fits, else `(`, the node indented two spaces, `)`. */
-  private parenthesized(node: A.Expr, indent: number, prefix: string): Line[] {
-    const flat = this.flat(node, false);
-    if (flat && this.fits(indent, prefix, flat, 2)) {
-      return [...commentLines(flat.lead, indent), { indent, text: `${prefix}(${flat.text})${trailText(flat)}` }];
+  /**
+   * `(node)` on one line when it fits, else `(`, the node indented two spaces, `)`. `after`: comments after
+   * the prefix's last keyword (see `render`). A comment after the `(` ends its line; one after the `)` ends
+   * the line of the `)`.
+   */
+  private parenthesized(node: A.Expr, indent: number, prefix: string, after: string[] = []): Line[] {
+    if (after.length > 0) return [{ indent, text: `${prefix.trimEnd()} ${after.join(" ")}` }, ...this.parenthesized(node, indent + 2, "")];
+    const open = this.plan?.afterOpen.get(node) ?? [];
+    const close = this.closing(node);
+    const flat = open.length > 0 ? null : this.flat(node, false);
+    if (flat && this.fits(indent, prefix, flat, 2, close) && !(flat.trail.length > 0 && close.length > 0)) {
+      return [...commentLines(flat.lead, indent), { indent, text: `${prefix}(${flat.text})${trailText({ trail: [...flat.trail, ...close] })}` }];
     }
     const inner = this.render(node, indent + 2, "", false);
-    const lead = hoistLeadingComments(inner, indent);
-    return [...lead, { indent, text: `${prefix}(` }, ...inner, { indent, text: ")" }];
+    // Comments before the group's first rule go before the `(` (unless a comment ends the `(` line).
+    const lead = open.length > 0 ? [] : hoistLeadingComments(inner, indent);
+    return [...lead, { indent, text: `${prefix}(${trailText({ trail: open })}` }, ...inner, { indent, text: `)${trailText({ trail: close })}` }];
+  }
+
+  /**
+   * An anchor with comments after tokens inside it: its printed tokens, a line ending after each token a
+   * comment follows (with the comment), the lines after the first indented two spaces more. Comments in
+   * its value list end the line of the value they follow, or have lines of their own before the next. A
+   * list broken so puts its values on lines of their own (as many as fit the width each) and `)` back at
+   * the rule's indentation, as a broken list does without such comments.
+   */
+  private tokenLines(node: A.Expr, indent: number, prefix: string, c: Attached): Line[] {
+    const printed = this.plan!.anchorTokens.get(node)!;
+    const text = anchorText(node);
+    const { tokens, valueStarts, valueEnds } = printed;
+    const breakAfter = new Map<number, string[]>(c.inner);
+    const ownBefore = new Map<number, string[]>();
+    const add = (map: Map<number, string[]>, k: number, comments: string[]) => map.set(k, [...(map.get(k) ?? []), ...comments]);
+    for (const [i, comments] of c.list?.same ?? []) {
+      const v = valueEnds[i]!;
+      add(breakAfter, tokens[v + 1]?.kind === "Comma" ? v + 1 : v, comments);
+    }
+    const n = valueStarts.length;
+    const open = n > 0 ? valueStarts[0]! - 1 : -1; // the list's `(`
+    const close = n > 0 ? valueEnds[n - 1]! + 1 : -1; // its `)`
+    // Before value i, or before the list's `)` (i = the number of values).
+    for (const [i, comments] of c.list?.own ?? []) add(ownBefore, i < n ? valueStarts[i]! : close, comments);
+    // The list breaks when a comment is inside it, or when the line it would be on does not fit.
+    let listBroken = n > 0 && [...breakAfter.keys(), ...ownBefore.keys()].some((k) => k >= open && k < close);
+    // The line that holds the list's `(`: its values go two spaces in from it, its `)` back at it.
+    const openLineStart = n > 0 ? Math.max(0, ...[...breakAfter.keys()].filter((k) => k < open).map((k) => k + 1)) : 0;
+    const openIndent = openLineStart === 0 ? indent : indent + 2;
+    if (n > 0 && !listBroken) {
+      const from = openLineStart === 0 ? indent + prefix.length : indent + 2;
+      listBroken = from + tokens[close]!.end - tokens[openLineStart]!.start > this.width;
+    }
+
+    const out: Line[] = [...commentLines(c.lead, indent)];
+    let start = 0;
+    const lineIndent = () => {
+      if (start === 0) return indent;
+      if (listBroken && start === close) return openIndent;
+      if (listBroken && start > open && start < close) return openIndent + 2;
+      return indent + 2;
+    };
+    const flush = (end: number, comments: string[]) => {
+      const body = text.slice(tokens[start]!.start, tokens[end - 1]!.end);
+      out.push({ indent: lineIndent(), text: `${start === 0 ? prefix : ""}${body}${trailText({ trail: comments })}` });
+      start = end;
+    };
+    const last = tokens.length - 1;
+    let value = 0;
+    for (let k = 0; k <= last; k++) {
+      if (listBroken && k === close && k > start) flush(k, []);
+      if (listBroken && value < n && k === valueStarts[value]) {
+        // Fill: a value that would pass the width starts the next line.
+        const end = tokens[valueEnds[value]! + 1]?.kind === "Comma" ? valueEnds[value]! + 1 : valueEnds[value]!;
+        const width = (start === 0 ? prefix.length : 0) + tokens[end]!.end - tokens[start]!.start;
+        if (k > start && lineIndent() + width > this.width) flush(k, []);
+        value++;
+      }
+      const own = ownBefore.get(k);
+      if (own) {
+        if (k > start) flush(k, []);
+        append(out, commentLines(own, listBroken && k > open && k <= close ? openIndent + 2 : indent + 2));
+      }
+      const after = breakAfter.get(k);
+      if (after && k < last) flush(k + 1, after);
+      else if (listBroken && k === open && k < last) flush(k + 1, []);
+    }
+    flush(tokens.length, [...(breakAfter.get(last) ?? []), ...c.trail]);
+    return out;
   }
 }
 
@@ -863,6 +1279,13 @@ const NO_HEAD_COMMENTS: Partial<Record<HeadPart, string>> = {};
 
 function commentLines(comments: string[], indent: number): Line[] {
   return comments.map((text) => ({ indent, text, comment: true }));
+}
+
+/** The length of `trailText` of `trail` (without building it: `fits` is asked for every node). */
+function trailLength(trail: string[]): number {
+  let n = 0;
+  for (const t of trail) n += 1 + t.length;
+  return n;
 }
 
 function trailText(c: { trail: string[] }): string {

@@ -29,6 +29,7 @@ import {
 import { error, type Diagnostic, type Span } from "../diagnostics.js";
 import type * as A from "./ast.js";
 import { LazyLookaheadStrategy } from "./lazy-lookahead.js";
+import { commentsWithFollows } from "./comment-follows.js";
 import { decodeQuotedName, decodeString, tokenSpan } from "./literals.js";
 import * as T from "./vocabulary.js";
 
@@ -872,7 +873,7 @@ class SegqlParser extends EmbeddedActionsParser {
 
   private buildDocument(declarations: A.SegmentDeclaration[], expr: A.Expr | null, exprMark: number): A.SegqlDocument {
     const span: Span = { start: 0, end: this.endSpan.end, line: 1, column: 1 };
-    const comments = this.comments.map((t) => ({ text: t.image, span: tokenSpan(t) }));
+    const comments = commentsWithFollows(this.input, this.comments);
     if (declarations.length > 0) return { kind: "document", segments: declarations, bare: false, comments, span };
     // The unnamed segment covers the expression's text, outer parentheses included (as a declaration's
     // span does), so tools know where its text starts.

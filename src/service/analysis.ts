@@ -23,7 +23,7 @@
  * line numbers move.
  */
 import { lineStartsOf, type Diagnostic, type Span } from "../diagnostics.js";
-import type { SegmentDeclaration, SegqlDocument } from "../parser/ast.js";
+import type { CommentFollows, SegmentDeclaration, SegqlDocument } from "../parser/ast.js";
 import { parse, type ParseOptions, type ParseResult } from "../parser/index.js";
 import * as T from "../parser/tokens.js";
 import type { IToken, TokenType } from "chevrotain";
@@ -149,10 +149,17 @@ export function shift<N>(node: N, piece: Pick<Piece, "start" | "line">): N {
     const o = v as Record<string, unknown>;
     if (isSpan(o)) return shiftSpan(o as unknown as Span, piece);
     const out: Record<string, unknown> = {};
-    for (const key in o) out[key] = visit(o[key]);
+    for (const key in o) out[key] = key === "follows" ? shiftFollows(o[key] as CommentFollows, piece.start) : visit(o[key]);
     return out;
   };
   return visit(node) as N;
+}
+
+/** What a comment follows (offsets, no span: the formatter places the comment by them), moved by `by`. */
+function shiftFollows(f: CommentFollows, by: number): CommentFollows {
+  const out: CommentFollows = { ...f, start: f.start + by, end: f.end + by };
+  if (f.inner) out.inner = { start: f.inner.start + by, ends: f.inner.ends.map((e) => e + by) };
+  return out;
 }
 
 const spanSets = new WeakMap<PieceParse, Set<Span>>();

@@ -133,8 +133,8 @@ describe("comments survive formatting", () => {
     fc.assert(
       fc.property(documentArb, fc.array(fc.nat(), { minLength: 1, maxLength: 6 }), fc.constantFrom(80, 40, 20), (doc, picks, width) => {
         const { text, parsed, formatted, again } = formatWithComments(doc, picks, width);
-        const before = trailingPlaces(parsed, text);
-        const after = trailingPlaces(again, formatted);
+        const before = trailingPlaces(parsed, text, false);
+        const after = trailingPlaces(again, formatted, true);
         for (const [comment, place] of before) expect(after.get(comment), `${comment} in:\n${text}\n→\n${formatted}`).toBe(place);
       }),
       { numRuns: RUNS },
@@ -145,7 +145,7 @@ describe("comments survive formatting", () => {
     const cases: [string, string][] = [
       ['segment "A" -- the A\n  title "x" -- t\n  description "d" -- d\nas tenure > 1\n', 'segment "A" -- the A\n  title "x" -- t\n  description "d" -- d\nas tenure > 1\n'],
       ['segment "A" as -- why\n  tenure > 1\n', 'segment "A" as -- why\n  tenure > 1\n'],
-      ['segment "A" -- why\nas tenure > 1 and status = "x"\n', 'segment "A" as -- why\n  tenure > 1 and status = "x"\n'],
+      ['segment "A" -- why\nas tenure > 1 and status = "x"\n', 'segment "A" -- why\nas tenure > 1 and status = "x"\n'],
     ];
     for (const [input, output] of cases) {
       expect(format(reparse(input))).toBe(output);
@@ -157,9 +157,11 @@ describe("comments survive formatting", () => {
 /**
  * The comments of `doc` (parsed from `text`) that end the line on which a rule or a part of a declaration's
  * head (name, title, description) ends, right after it (the last such on the line), by what they follow:
- * `rule 3` (the fourth rule, segment reference or event head, in text order), `name 0`, `title 1`.
+ * `rule 3` (the fourth rule, segment reference or event head, in text order), `name 0`, `title 1`, `as 0`.
+ * `afterParens`: also with `)` between (the formatter prints a comment after a rule after the `)`s that close
+ * on its line); a comment after a `)` stays after that `)` (format-comment-places.test.ts).
  */
-function trailingPlaces(doc: A.SegqlDocument, text: string): Map<string, string> {
+function trailingPlaces(doc: A.SegqlDocument, text: string, afterParens: boolean): Map<string, string> {
   const ends: { end: number; place: string }[] = [];
   const anchors: A.Expr[] = [];
   doc.segments.forEach((d, k) => {
@@ -178,7 +180,12 @@ function trailingPlaces(doc: A.SegqlDocument, text: string): Map<string, string>
     // What ends last before the comment on its line, with only blanks and ')' between (or a name's 'as').
     let best: { end: number; place: string } | null = null;
     for (const e of ends) if (e.end >= lineStart && e.end <= c.span.start && (!best || e.end > best.end)) best = e;
-    if (best && /^[\s)]*(?:as\s*)?$/i.test(text.slice(best.end, c.span.start))) places.set(c.text.trimEnd(), best.place);
+    const between = text.slice(best?.end ?? 0, c.span.start);
+    // After a name's `as`: the comment follows `as` (on the name's line or on a line of its own).
+    if (best && (afterParens ? /^[\s)]*(?:as\s*)?$/i : /^\s*(?:as\s*)?$/i).test(between)) places.set(c.text.trimEnd(), /as\s*$/i.test(between) ? best.place.replace("name", "as") : best.place);
+    else if (!doc.bare && /^\s*as\s*$/i.test(text.slice(lineStart, c.span.start))) {
+      places.set(c.text.trimEnd(), `as ${doc.segments.findIndex((d) => d.span.start <= c.span.start && c.span.start < d.span.end)}`);
+    }
   }
   return places;
 }

@@ -196,10 +196,10 @@ const commentRows: Row[] = [
     ["x in (", '  "a", "b"', "  -- no more", ")"],
   ],
   [
-    "a comment before the first value goes before the rule (as every comment inside a rule before its list)",
+    "a comment after the list's '(' stays after it, and the list is broken",
     'status = "a" and zip in ( -- zips\n "10001", "10002")',
     80,
-    ['status = "a"', "-- zips", 'and zip in ("10001", "10002")'],
+    ['status = "a"', "and zip in ( -- zips", '  "10001", "10002"', ")"],
   ],
   [
     "a comment after a list that ends on a later line than it starts stays with that rule",
