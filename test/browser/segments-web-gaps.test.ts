@@ -8,8 +8,11 @@
  *   page's sentences (<bdi>);
  * - a burst of more than a page of changes (1,000) of one segment leaves another segment's page as it is
  *   (one small read asks whether the burst touched it), and the segments table reads its counts again in
- *   one listing, not one request per row.
- * No request leaves the server's origin. About 25 s.
+ *   one listing, not one request per row;
+ * - on a 390px phone, what a fresh-eyes pass found broken: an event rule with a total ran past the window,
+ *   the history's "Created" was drawn over its date, the compare tab broke "Only in" as "Onl / y in", and
+ *   the Import page broke column names inside words.
+ * No request leaves the server's origin. About 30 s.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -35,6 +38,7 @@ const SCHEMA = parseSchema(
       tags: { type: "list" },
       labels: { type: "list" },
       plan: { type: "enum", values: ["Free", "Pro"] },
+      preferred_contact_channel: { type: "string" },
     },
     events: { table: "events", contact_key: "id", name: "event", time: "at", properties: { amount: { type: "number" } }, names: ["Purchase"] },
   }),
@@ -56,7 +60,7 @@ async function startGapsServer(): Promise<SegmentsServer> {
   try {
     await store.upsertContacts([
       // Empty three ways: `""`, null (and left out), `[]`; a list holding an empty item.
-      { id: "ada", name: "Ada", nickname: "", note: null, ltv: 12, tags: ["vip", ""], labels: [], plan: "Pro" },
+      { id: "ada", name: "Ada", nickname: "", note: null, ltv: 12, tags: ["vip", ""], labels: [], plan: "Pro", preferred_contact_channel: "email" },
       { id: HEBREW_KEY, name: "Dana", ltv: 1, tags: ["a"], plan: "Free" },
     ]);
     await store.appendEvents([{ id: HEBREW_KEY, event: "Purchase", at: "2026-01-02T10:00:00Z", properties: { amount: 5 } }]);
@@ -121,7 +125,7 @@ describe.skipIf(!hasChromium)(`segments web app: empty kinds, right-to-left labe
     await page.keyboard.press("Escape");
     // Only no value: no note about rules.
     await openContact(HEBREW_KEY);
-    expect(await page.getByTestId("empty-fields").textContent()).toBe("No value (3): nickname, note, labels");
+    expect(await page.getByTestId("empty-fields").textContent()).toBe("No value (4): nickname, note, labels, preferred_contact_channel");
     expect(await page.getByTestId("empty-fields-rules").count()).toBe(0);
   });
 
@@ -252,6 +256,80 @@ describe.skipIf(!hasChromium)(`segments web app: empty kinds, right-to-left labe
       expect(asked.filter((u) => u.startsWith("/api/segments?"))).toEqual([expect.stringContaining(`limit=${rows}`)]);
     } finally {
       page.off("request", onRequest);
+    }
+  });
+
+  it("fits a 390px phone: an event rule with a total, the history's heads, the compare counts, the import's columns", { timeout: 120_000 }, async () => {
+    // Saved by someone with a name: the history's head says who, after the time.
+    const totals = await server.store.createSegment({ name: "Buyers over 5,000", kind: "dynamic", expression: 'performed "Purchase" with sum of amount > 5000' }, { by: "Marketing team" });
+    const other = await server.store.createSegment({ name: "Pro plan", kind: "dynamic", expression: 'plan = "Pro"' });
+    await page.setViewportSize({ width: 390, height: 844 });
+    const wider = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    try {
+      // The rule's sentence wraps within "with a total of amount > 5000" (it ran 150 px past the window).
+      await page.goto(`${server.url}#/segments/${totals.id}/edit`);
+      await page.getByLabel("Event: compared").waitFor({ timeout: 30_000 });
+      expect.soft(await wider()).toBeLessThanOrEqual(0);
+      await cleanShot(page, "segments-builder-total-phone", { fullPage: true });
+      // The history's head: the time under "Created", not drawn over it.
+      await page.goto(`${server.url}#/segments/${totals.id}?tab=history`);
+      const head = page.getByTestId("versions").locator(".version-head").first();
+      await head.waitFor({ timeout: 30_000 });
+      // Where the words are drawn (an overflowing span's box is narrower than its text).
+      const [what, when] = await head.locator("> span").evaluateAll((spans) =>
+        spans.slice(1).map((e) => {
+          const r = document.createRange();
+          r.selectNodeContents(e);
+          return r.getBoundingClientRect().toJSON() as DOMRect;
+        }),
+      );
+      expect.soft(what!.right <= when!.left || what!.bottom <= when!.top).toBe(true);
+      // Compare: "Only in" on one line.
+      await page.goto(`${server.url}#/segments/${totals.id}?tab=compare&with=${other.id}`);
+      const label = page.getByTestId("count-onlyA").locator("dt");
+      await expect.poll(() => label.textContent(), { timeout: 30_000 }).toBe("Only in “Buyers over 5,000”");
+      const lines = (locatorText: string) =>
+        label.evaluate((dt, word) => {
+          const walker = document.createTreeWalker(dt, NodeFilter.SHOW_TEXT);
+          for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+            const at = n.textContent!.indexOf(word);
+            if (at < 0) continue;
+            const r = document.createRange();
+            r.setStart(n, at);
+            r.setEnd(n, at + word.length);
+            return new Set([...r.getClientRects()].map((rect) => Math.round(rect.top))).size;
+          }
+          return -1;
+        }, locatorText);
+      expect.soft(await lines("Only in")).toBe(1);
+      expect.soft(await wider()).toBeLessThanOrEqual(0);
+      // Import: a column's name breaks after an underscore, never inside a word.
+      await page.goto(`${server.url}#/import`);
+      const cell = page.locator('[data-testid=column-row][data-name="preferred_contact_channel"] .key-cell');
+      await expect.poll(() => cell.textContent(), { timeout: 30_000 }).toBe("preferred_contact_channel");
+      const words = await cell.evaluate((td) => {
+        const text = td.textContent!;
+        const runs: number[] = [];
+        // Each word's characters, wherever the <wbr>s split the text nodes: on how many lines they are drawn.
+        const nodes: Text[] = [];
+        const walker = document.createTreeWalker(td, NodeFilter.SHOW_TEXT);
+        for (let n = walker.nextNode(); n; n = walker.nextNode()) nodes.push(n as Text);
+        for (const word of text.split("_")) {
+          const node = nodes.find((t) => t.textContent!.includes(word))!;
+          const at = node.textContent!.indexOf(word);
+          const r = document.createRange();
+          r.setStart(node, at);
+          r.setEnd(node, at + word.length);
+          runs.push(new Set([...r.getClientRects()].map((rect) => Math.round(rect.top))).size);
+        }
+        return runs;
+      });
+      expect.soft(words).toEqual([1, 1, 1]);
+      expect.soft(await wider()).toBeLessThanOrEqual(0);
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+      await server.store.deleteSegment(totals.id, { force: true });
+      await server.store.deleteSegment(other.id, { force: true });
     }
   });
 });

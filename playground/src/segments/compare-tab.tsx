@@ -176,7 +176,7 @@ function TodayCounts({ a, b }: { a: Segment; b: Segment }) {
               <div key={r.key} className={`compare-count ${r.key}`} data-testid={`count-${r.key}`}>
                 <dt>
                   <span className="compare-swatch" aria-hidden="true" />
-                  {isolateQuoted(r.label)}
+                  <span className="compare-count-label">{isolateQuoted(r.label)}</span>
                 </dt>
                 <dd>
                   <a className="big-number" href={contactsLink(expressions[r.key])} aria-label={`${plural(c[r.key], "contact")} ${r.phrase}: show them`} data-testid={`count-${r.key}-link`}>

@@ -10,7 +10,7 @@
  * The running import lives outside the page (`currentImport`): leaving the page does not stop it, and
  * coming back shows its progress or its result.
  */
-import { useEffect, useId, useRef, useState, useSyncExternalStore } from "react";
+import { Fragment, useEffect, useId, useRef, useState, useSyncExternalStore, type ReactNode } from "react";
 import type { FieldDef, Schema } from "../../../src/schema/schema.js";
 import { ApiError, cancelImportJob, health, importFile, importJob, importJobs, MAX_IMPORT_BYTES, type ImportFormat, type ImportJob as ServerJob, type ImportKind, type ImportReport } from "./api.js";
 import { formatCount, plural } from "./format.js";
@@ -36,6 +36,20 @@ interface ChosenFile {
 export const isGzipName = (name: string) => /\.gz$/i.test(name);
 
 const FORMAT_OF_EXTENSION: Record<string, ImportFormat> = { csv: "csv", jsonl: "jsonl", ndjson: "jsonl", json: "json", parquet: "parquet" };
+
+/** `senior_citizen` with a line-break opportunity after each underscore (<wbr>), the text unchanged. */
+function breakAfterUnderscores(name: string): ReactNode {
+  return name.split("_").map((part, i) => (
+    <Fragment key={i}>
+      {i > 0 && (
+        <>
+          _<wbr />
+        </>
+      )}
+      {part}
+    </Fragment>
+  ));
+}
 
 /** How each format is named on the page. */
 export const FORMAT_LABEL: Record<ImportFormat, string> = { csv: "CSV", jsonl: "JSON Lines", json: "JSON (an array of objects)", parquet: "Parquet" };
@@ -545,7 +559,7 @@ export function ImportPage({ route }: { route: Route }) {
                 <tbody>
                   {columns.map((c) => (
                     <tr key={c.name} data-testid="column-row" data-name={c.name}>
-                      <td className="key-cell">{c.name}</td>
+                      <td className="key-cell">{breakAfterUnderscores(c.name)}</td>
                       <td>
                         {c.type}
                         {c.note && <span className="muted small import-note"> {c.note}</span>}
