@@ -326,10 +326,23 @@ describe.skipIf(!hasChromium)(`segments web app: empty kinds, right-to-left labe
       });
       expect.soft(words).toEqual([1, 1, 1]);
       expect.soft(await wider()).toBeLessThanOrEqual(0);
+      // The table's card says "1 contact" (it said "1 contacts"), and Recently deleted's card what its number
+      // is (a bare "1" beside the type).
+      await openSegments(page, server.url);
+      const one = page.locator('[data-testid=segment-row][data-name="Pro plan"] [data-testid=member-count]');
+      await expect.poll(() => one.textContent(), { timeout: 30_000 }).toBe("1");
+      expect.soft(await one.evaluate((td) => getComputedStyle(td, "::after").content)).toBe('" contact"');
+      await server.store.deleteSegment(other.id, { force: true });
+      await page.goto(`${server.url}#/segments/deleted`);
+      const count = page.locator('[data-testid=trash-row][data-name="Pro plan"] [data-testid=trash-member-count]');
+      await expect.poll(() => count.textContent(), { timeout: 30_000 }).toBe("1");
+      expect.soft(await count.evaluate((td) => getComputedStyle(td, "::after").content)).toBe('" member when deleted"');
+      await cleanShot(page, "segments-recently-deleted-phone-count");
     } finally {
       await page.setViewportSize({ width: 1280, height: 800 });
       await server.store.deleteSegment(totals.id, { force: true });
-      await server.store.deleteSegment(other.id, { force: true });
+      await server.store.deleteSegment(other.id, { force: true }).catch(() => undefined);
+      await server.store.purgeDeletedSegment(other.id).catch(() => undefined);
     }
   });
 });

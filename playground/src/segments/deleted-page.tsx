@@ -171,7 +171,7 @@ export function DeletedSegmentsPage() {
                   <td>
                     <KindBadge kind={d.kind} />
                   </td>
-                  <td className="num" data-testid="trash-member-count">
+                  <td className="num" data-testid="trash-member-count" data-unit={d.memberCount === 1 ? " member when deleted" : " members when deleted"}>
                     {formatCount(d.memberCount)}
                   </td>
                   <td>

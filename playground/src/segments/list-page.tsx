@@ -295,7 +295,7 @@ export function SegmentsListPage() {
                   <td className="kind-cell">
                     <KindBadge kind={s.kind} />
                   </td>
-                  <td className="num count-cell" data-testid="member-count">
+                  <td className="num count-cell" data-testid="member-count" data-unit={(counts.get(s.id) ?? s.memberCount) === 1 ? " contact" : " contacts"}>
                     {formatCount(counts.get(s.id) ?? s.memberCount)}
                   </td>
                   <td className="updated-cell">
