@@ -101,8 +101,11 @@ export class RegionOracle implements Oracle<number>, PartMasks {
   readonly bits: boolean;
   /** Words per part in `holds`/`fails` (0 without `bits`). */
   readonly words: number;
-  /** Whether what the search reads is made (`tree`): at once without `bits`, on the first search with. */
-  private tree: boolean;
+  /**
+   * Whether what the search reads is made (`tree`; without `bits`, `known` too): on the first question
+   * that needs it, so a read-once condition, which nobody asks, costs no pass for it.
+   */
+  private tree = false;
   /** Per part: bit 1 "can hold" and bit 2 "can fail" are known, bit 4 it can hold, bit 8 it can fail. */
   private readonly known: number[];
   /**
@@ -146,7 +149,6 @@ export class RegionOracle implements Oracle<number>, PartMasks {
   ) {
     this.bits = words > 0;
     this.words = words;
-    this.tree = !this.bits;
     this.known = space.known;
     this.holds = space.holds;
     this.fails = space.fails;
@@ -173,6 +175,13 @@ export class RegionOracle implements Oracle<number>, PartMasks {
     throw new Error("analysis regions: a part of another condition");
   }
 
+  /** `tree` over the workspace; without `bits`, with what follows from the parts alone in `known`. */
+  private makeTree(): void {
+    this.mine();
+    tree(this.space, this.n, !this.bits);
+    this.tree = true;
+  }
+
   /** The workspace is shared: only the oracle built last may read it. */
   private mine(): void {
     if (this.space.owner !== this) throw new Error("analysis regions: an oracle used after another was built");
@@ -183,16 +192,19 @@ export class RegionOracle implements Oracle<number>, PartMasks {
   }
 
   never(x: number): boolean {
+    if (!this.tree && !this.bits) this.makeTree();
     let k = this.known[x]!;
     if ((k & 1) === 0) this.known[x] = k |= this.ask1(x, 1) ? 5 : 1;
     return (k & 4) === 0;
   }
 
   settled(x: number): boolean {
+    if (!this.tree && !this.bits) this.makeTree();
     return (this.known[x]! & 15) === 15;
   }
 
   always(x: number): boolean {
+    if (!this.tree && !this.bits) this.makeTree();
     let k = this.known[x]!;
     if ((k & 2) === 0) this.known[x] = k |= this.ask1(x, 0) ? 10 : 2;
     return (k & 8) === 0;
@@ -323,11 +335,7 @@ export class RegionOracle implements Oracle<number>, PartMasks {
    * tries each of its parts in turn as a narrowing (each level closes a choice, so depth <= parts).
    */
   sat(asked: readonly number[]): boolean {
-    this.mine();
-    if (!this.tree) {
-      tree(this.space, this.n, false);
-      this.tree = true;
-    }
+    if (!this.tree) this.makeTree();
     const nf = this.nf;
     const d = this.doms;
     for (let f = 0; f < nf; f++) d[f] = this.full[f]!;
@@ -510,6 +518,9 @@ class Space {
   fieldDefs: object[] = [];
   fieldCount: number[] = [];
   fieldFirst: number[] = [];
+  fieldLast: number[] = [];
+  /** Per part: the next leaf of the same field (-1: none, or not a leaf), so a field's leaves are read without a scan of every part. */
+  leafNext: number[] = [];
   /** The walk's stack: expressions, how many of their parts are done, their first part's number. */
   stack: TypedExpr[] = [];
   stage: number[] = [];
@@ -553,7 +564,7 @@ function pushKind(sp: Space, at: number, e: TypedExpr): boolean {
 export function buildRegions(expr: TypedExpr, schema: Schema, zone: TimeZone, text: string | undefined): RegionOracle | null {
   const sp = space;
   sp.owner = null;
-  const { exprs, kinds, starts, kidStarts, kidList, leafField, fieldDefs, fieldCount, fieldFirst, stack, stage, firstAt, pending, mask, fields } = sp;
+  const { exprs, kinds, starts, kidStarts, kidList, leafField, leafNext, fieldDefs, fieldCount, fieldFirst, fieldLast, stack, stage, firstAt, pending, mask, fields } = sp;
   // Post-order numbering without recursion: a part is numbered after its parts.
   let n = 0;
   let nk = 0;
@@ -590,7 +601,8 @@ export function buildRegions(expr: TypedExpr, schema: Schema, zone: TimeZone, te
         fieldCount[nf] = 0;
         fieldFirst[nf] = n;
         nf++;
-      }
+      } else leafNext[fieldLast[f]!] = n;
+      fieldLast[f] = n;
       const type = (e as TypedRule).field.type;
       if ((type === "timestamp" || type === "date") && isRelative(e as TypedRule)) {
         if (relativeField === -1) relativeField = f;
@@ -601,6 +613,7 @@ export function buildRegions(expr: TypedExpr, schema: Schema, zone: TimeZone, te
       starts[n] = firstAt[top]!;
       kidStarts[n] = nk;
       leafField[n] = f;
+      leafNext[n] = -1;
       exprs[n] = e;
       // Each part's fields (what the walk reads, and `partBits`), and its mask zeroed, as it is numbered:
       // written in order (an array written out of order turns holey, slower to read).
@@ -635,6 +648,7 @@ export function buildRegions(expr: TypedExpr, schema: Schema, zone: TimeZone, te
     }
     pp -= parts;
     leafField[n] = -1;
+    leafNext[n] = -1;
     exprs[n] = e;
     fields[n] = fs;
     mask[n] = 0;
@@ -653,18 +667,18 @@ export function buildRegions(expr: TypedExpr, schema: Schema, zone: TimeZone, te
       continue;
     }
     const rules = rulesList(fieldCount[f]!);
-    for (let i = fieldFirst[f]!, j = 0; i < n; i++) if (leafField[i] === f) rules[j++] = exprs[i] as TypedRule;
+    for (let i = fieldFirst[f]!, j = 0; i >= 0; i = leafNext[i]!) rules[j++] = exprs[i] as TypedRule;
     const masks = fieldRegions(rules, schema, zone, text);
     if (!masks) return null;
     full[f] = masks[rules.length]!;
-    for (let i = fieldFirst[f]!, j = 0; i < n; i++) if (leafField[i] === f) mask[i] = masks[j++]!;
+    for (let i = fieldFirst[f]!, j = 0; i >= 0; i = leafNext[i]!) mask[i] = masks[j++]!;
   }
   let free = true;
   for (let f = 0; f < nf && free; f++) free = (fieldCount[f]! < 31 && popCount(full[f]!) === 1 << fieldCount[f]!) || freeButExclusive(sp, f, n);
   // A read-once condition is not walked: its questions, if any are asked, are searched.
   const words = free ? 0 : partBits(sp, n, nf);
-  // What the search reads (`tree`) is made when a search needs it: with masks, the walk does not search.
-  if (words === 0) tree(sp, n, true);
+  // What the search reads (`tree`) is made when a question needs it: with masks, the walk does not search;
+  // a read-once condition is not asked.
   const oracle = new RegionOracle(sp, n, nf, words);
   oracle.readOnce = free;
   return oracle;
@@ -956,12 +970,12 @@ const freeWork = {
  * warning-free.ts (`splits`, whose comment has the argument), the condition then still gets no warning.
  */
 function freeButExclusive(sp: Space, f: number, n: number): boolean {
-  const { leafField, mask, full, kinds, starts } = sp;
+  const { mask, full, kinds, starts } = sp;
   const k = sp.fieldCount[f]!;
   if (k > MAX_FREE_LEAVES) return false;
   // Lists kept between calls (no set, no closure: a field's leaves are few, its vectors 2^k at most).
   const { at, exclusive, present } = freeWork;
-  for (let i = sp.fieldFirst[f]!, j = 0; i < n; i++) if (leafField[i] === f) at[j++] = i;
+  for (let i = sp.fieldFirst[f]!, j = 0; i >= 0; i = sp.leafNext[i]!) at[j++] = i;
   // The exclusive pairs first: the caller asks only when some combination is missing, and without an
   // exclusive pair nothing excuses it.
   let pairs = 0;

@@ -21,7 +21,7 @@
  */
 import { warning, type Diagnostic, type Fix, type Span } from "../diagnostics.js";
 import type { Literal, TypedExpr } from "../checker/typed-ast.js";
-import { extent, removalRange, spanNear } from "./edits.js";
+import { extent, removalRangeAt, spanNear } from "./edits.js";
 import { AND, LEAF, NOT, OR, type Oracle, type PartMasks } from "./oracle.js";
 import { analysisMessages as M, reasons } from "./messages.js";
 import { renderTyped } from "./render.js";
@@ -486,18 +486,14 @@ class Reporter<H> {
   readonly out: Diagnostic[] = [];
   /** The condition as masks, when the walk runs on them (`H` is then a part's number): cores are found on them. */
   masks: PartMasks | null = null;
-  /** Extents found so far, by span (made on the first warning). */
-  private extents: Map<Span, { start: number; end: number } | null> | null = null;
+  /** This reporter's number, for `extentCache.owner` (a number: the cache keeps no reporter alive). */
+  private readonly id = ++reporters;
 
-  /** `extent`, kept per span: a warning's quoted parts and its fix often read the same operands. */
-  private extentOf(text: string, span: Span): { start: number; end: number } | null {
-    this.extents ??= new Map();
-    let at = this.extents.get(span);
-    if (at === undefined) {
-      at = extent(text, span);
-      this.extents.set(span, at);
-    }
-    return at;
+  /** `keptExtent`'s lists hold this reporter's extents (they are emptied when another reporter takes them). */
+  private claimExtents(): void {
+    if (extentCache.owner === this.id) return;
+    extentCache.owner = this.id;
+    extentCache.found = 0;
   }
 
   constructor(
@@ -607,7 +603,8 @@ class Reporter<H> {
    */
   private show(e: TypedExpr): string {
     if (this.text !== null) {
-      const at = this.extentOf(this.text, e.span);
+      this.claimExtents();
+      const at = keptExtent(this.text, e.span);
       if (at) {
         const written = this.text.slice(at.start, at.end);
         // Most parts are written on one line with single spaces: then no new string is needed.
@@ -698,10 +695,11 @@ class Reporter<H> {
   /** The fix that removes operand `index` of `parent`. */
   removal(parent: Group, index: number, title: string): Fix | undefined {
     if (this.text === null) return undefined;
-    const spans = parent.operands.map((o) => o.span);
-    const range = removalRange(this.text, spans, index, parent.kind, (text, span) => this.extentOf(text, span));
+    this.claimExtents();
+    const ops = parent.operands;
+    const range = removalRangeAt(this.text, ops[index - 1]?.span ?? null, ops[index]!.span, ops[index + 1]?.span ?? null, parent.kind, keptExtent);
     if (!range) return undefined;
-    return { title, edits: [{ span: spanNear(this.text, spans[index]!, range.start, range.end), text: "" }] };
+    return { title, edits: [{ span: spanNear(this.text, ops[index]!.span, range.start, range.end), text: "" }] };
   }
 
   private report(code: "never-matches" | "always-true" | "redundant", span: Span, message: string, fix?: Fix): void {
@@ -719,6 +717,35 @@ const CORE_SCAN = 16;
  * left): on a condition of thousands of parts, each warning would otherwise cost a test per part.
  */
 const CORE_TESTS = 64;
+
+/** Reporters made so far (their numbers). */
+let reporters = 0;
+
+/** Extents one reporter keeps (see `keptExtent`). */
+const MAX_KEPT_EXTENTS = 32;
+
+/**
+ * `keptExtent`'s spans and their extents (`found` of them), of the reporter that claimed them last: lists
+ * shared by the conditions, where a map per condition cost more than the reads it saved.
+ */
+const extentCache = { owner: 0, found: 0, spans: [] as Span[], extents: [] as ({ start: number; end: number } | null)[] };
+
+/**
+ * `extent`, kept per span for the reporter that claimed `extentCache`: a warning's quoted parts and its fix
+ * often read the same operands. Searched from the last found (a condition's warnings read few spans);
+ * past MAX_KEPT_EXTENTS, extents are computed afresh.
+ */
+function keptExtent(text: string, span: Span): { start: number; end: number } | null {
+  const { spans, extents, found } = extentCache;
+  for (let i = found - 1; i >= 0; i--) if (spans[i] === span) return extents[i]!;
+  const at = extent(text, span);
+  if (found < MAX_KEPT_EXTENTS) {
+    spans[found] = span;
+    extents[found] = at;
+    extentCache.found = found + 1;
+  }
+  return at;
+}
 
 /** Blanks that `show` collapses: a run of two, or one other than a space. */
 const ODD_BLANKS = /\s\s|[^\S ]/;

@@ -1,0 +1,111 @@
+/**
+ * Compares two builds of src/ on bench/parse's corpus, for work on the analysis's speed:
+ *
+ *   node node_modules/typescript/bin/tsc -p tsconfig.build.json --outDir /tmp/old --declaration false   (before)
+ *   node node_modules/typescript/bin/tsc -p tsconfig.build.json --outDir /tmp/new --declaration false   (after)
+ *   npx tsx bench/analysis/compare-builds.ts /tmp/old /tmp/new
+ *
+ * 1. The warnings must be the same: every condition's `analysisWarnings` (codes, spans, messages, fixes, in
+ *    order) from both builds, with and without the text, without the fast path, with another first line,
+ *    kept between texts, and on a small step budget. Exits 1 on the first differences (printed).
+ * 2. The time of each build's analysis, two ways (process CPU time is no use on a loaded machine: other
+ *    processes' work slows ours through the shared caches, by more than a change's effect):
+ *    - as the benchmark runs it (parse, check, analysis per text), in chunks of 200 texts, each chunk timed
+ *      for parse + check alone and with each build's analysis in random order, so load changes hit all
+ *      alike; what each build adds, summed over 10 rounds (on a loaded machine a round's own figure can
+ *      swing past ±50%);
+ *    - on conditions checked beforehand, per chunk of 100 the least time of 9 runs of each build (what
+ *      the machine's load adds only ever adds), summed: steadier, but with the conditions' data warm.
+ *    Both builds' analyses read the typed conditions of the old build's checker.
+ */
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { buildCorpus } from "../parse/corpus.js";
+
+type Api = typeof import("../../src/index.js");
+type Analysis = typeof import("../../src/analysis/index.js");
+
+const [oldDir, newDir] = process.argv.slice(2);
+if (!oldDir || !newDir) {
+  console.error("usage: npx tsx bench/analysis/compare-builds.ts OLD_BUILD_DIR NEW_BUILD_DIR");
+  process.exit(2);
+}
+const load = async <T>(dir: string, path: string): Promise<T> => (await import(pathToFileURL(join(resolve(dir), path)).href)) as T;
+const { check, parse, parseSchema } = await load<Api>(oldDir, "index.js");
+const before = (await load<Analysis>(oldDir, "analysis/index.js")).analysisWarnings;
+const after = (await load<Analysis>(newDir, "analysis/index.js")).analysisWarnings;
+const schemaText = readFileSync(new URL("../../data/telco/schema.json", import.meta.url), "utf8");
+const corpus = buildCorpus(parseSchema(schemaText).fields, Number(process.env["SEGQL_BENCH_N"] ?? 10_000)).map((e) => e.segql);
+
+// 1. The same warnings.
+const schema = parseSchema(schemaText);
+const checked = corpus.map((text) => check(parse(text).document, schema).segments);
+const variants: { name: string; options: (text: string) => Parameters<typeof before>[1] }[] = [
+  { name: "text", options: (text) => ({ text }) },
+  { name: "no text", options: () => ({}) },
+  { name: "no fast path", options: (text) => ({ text, fastPath: false }) },
+  { name: "first line 7", options: (text) => ({ text, firstLine: 7 }) },
+  { name: "kept between texts", options: (text) => ({ text, share: true }) },
+  { name: "3 steps", options: (text) => ({ text, steps: 3 }) },
+];
+let differ = 0;
+let warnings = 0;
+for (const v of variants) {
+  for (let i = 0; i < corpus.length; i++) {
+    const a = JSON.stringify(before(checked[i]!, v.options(corpus[i]!)));
+    const b = JSON.stringify(after(checked[i]!, v.options(corpus[i]!)));
+    if (v.name === "text") warnings += (JSON.parse(a) as unknown[]).length;
+    if (a !== b && differ++ < 5) console.log(`DIFFERENT (${v.name}): ${corpus[i]}\n  old ${a}\n  new ${b}`);
+  }
+}
+console.log(`${corpus.length} conditions × ${variants.length} option sets: ${differ} differ (${warnings} warnings with the text)`);
+if (differ > 0) process.exit(1);
+
+// 2. The time.
+const cpuUs = () => {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+};
+const total = { base: 0, old: 0, new: 0 };
+for (let round = 0; round < 12; round++) {
+  const s = parseSchema(schemaText);
+  const t = { base: 0, old: 0, new: 0 };
+  for (let c0 = 0; c0 < corpus.length; c0 += 200) {
+    const chunk = corpus.slice(c0, c0 + 200);
+    for (const row of (["base", "old", "new"] as const).slice().sort(() => Math.random() - 0.5)) {
+      const t0 = cpuUs();
+      if (row === "base") for (const text of chunk) check(parse(text).document, s);
+      else {
+        const analyse = row === "old" ? before : after;
+        for (const text of chunk) analyse(check(parse(text).document, s).segments, { text });
+      }
+      t[row] += cpuUs() - t0;
+    }
+  }
+  if (round < 2) continue; // warm-up
+  total.base += t.base;
+  total.old += t.old;
+  total.new += t.new;
+}
+const pct = (x: number) => `${((x / total.base) * 100).toFixed(0)}%`;
+console.log(`as benchmarked: the analysis adds ${pct(total.old - total.base)} to parse + check (old), ${pct(total.new - total.base)} (new); old / new ${((total.old - total.base) / (total.new - total.base)).toFixed(2)}`);
+let sumOld = 0;
+let sumNew = 0;
+const now = () => process.hrtime.bigint();
+for (let c0 = 0; c0 < corpus.length; c0 += 100) {
+  const end = Math.min(corpus.length, c0 + 100);
+  let leastOld = Infinity;
+  let leastNew = Infinity;
+  for (let k = 0; k < 9; k++) {
+    let t0 = now();
+    for (let i = c0; i < end; i++) before(checked[i]!, { text: corpus[i]! });
+    leastOld = Math.min(leastOld, Number(now() - t0));
+    t0 = now();
+    for (let i = c0; i < end; i++) after(checked[i]!, { text: corpus[i]! });
+    leastNew = Math.min(leastNew, Number(now() - t0));
+  }
+  sumOld += leastOld;
+  sumNew += leastNew;
+}
+console.log(`checked beforehand, least of 9 per 100 conditions: old ${(sumOld / 1e6).toFixed(1)} ms, new ${(sumNew / 1e6).toFixed(1)} ms for the corpus; old / new ${(sumOld / sumNew).toFixed(2)}`);
