@@ -226,6 +226,8 @@ describe.skipIf(!hasChromium)(`segments web app: empty kinds, right-to-left labe
       await fetch(`${server.url}api/contacts`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ contacts: [{ id: "yvonne", name: "Yvonne", ltv: 3 }] }) });
       await expect.poll(() => page.getByTestId("segment-member-count").textContent(), { timeout: 15_000 }).toBe("1");
       await expect.poll(() => page.getByTestId("feed").locator("li .key-cell").allTextContents()).toEqual(["yvonne"]);
+      // The key opens the contact's page (it was plain text).
+      expect(await page.getByTestId("feed").getByRole("link", { name: "yvonne", exact: true }).getAttribute("href")).toBe("#/contacts/yvonne");
       expect(asked.filter((u) => u === own)).toHaveLength(1);
       expect(asked.filter((u) => u.startsWith(`${own}/changes?`) && !check(u))).toEqual([]);
       expect(await page.getByTestId("live-status").getAttribute("data-state")).toBe("live");

@@ -30,7 +30,7 @@ import {
   type SegmentVersion,
 } from "./api.js";
 import { CompareTab } from "./compare-tab.js";
-import { ContactsGrid } from "./contacts-grid.js";
+import { contactHref, ContactsGrid } from "./contacts-grid.js";
 import { formatAge, formatCount, formatDay, formatInstant, plural } from "./format.js";
 import { lineDiff } from "./line-diff.js";
 import { RulesDiffView } from "./rules-diff.js";
@@ -750,7 +750,11 @@ function ActivityTab({ segment, live }: { segment: Segment; live: MembershipChan
         <ul className="feed" tabIndex={0} aria-labelledby="feed-title" data-testid="feed">
           {items.map((c) => (
             <li key={c.seq}>
-              <span className={`badge ${c.change === "entered" ? "good" : "bad"}`}>{c.change}</span> {c.key === "" ? <span className="key-cell muted erased-key" title="This contact was erased: its key is no longer kept">erased contact</span> : <span className="key-cell">{c.key}</span>}
+              <span className={`badge ${c.change === "entered" ? "good" : "bad"}`}>{c.change}</span> {c.key === "" ? <span className="key-cell muted erased-key" title="This contact was erased: its key is no longer kept">erased contact</span> : (
+                <a className="key-cell" href={contactHref(c.key)}>
+                  {c.key}
+                </a>
+              )}
               <time className="muted small" dateTime={c.at} title={formatInstant(c.at)}>
                 {formatAge(c.at)}
               </time>
