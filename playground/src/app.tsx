@@ -17,7 +17,7 @@ import { Component, lazy, Suspense, useEffect, useState, type ComponentType, typ
 import { matchPath, navigate, useRoute, type Route } from "./router.js";
 import { ApiError, contacts, CONTACTS_PAGE, getSegment, health, listSegments, prefetch, savedUser, saveUser, schemaDocument, SEGMENTS_FIRST_SORT, SEGMENTS_PAGE, segmentsForForm } from "./segments/api.js";
 import { apiAnswered, TokenGate } from "./segments/token-gate.js";
-import { isolate, Quoted, ToastProvider } from "./segments/ui.js";
+import { isolate, PageTitleProvider, Quoted, ToastProvider } from "./segments/ui.js";
 
 // Each part of the app loads when first shown: the playground's first load stays within its budget
 // (no rule builder), and the segments pages do not load the playground's data worker.
@@ -310,52 +310,56 @@ export function App() {
   }, [theme]);
   const page = routeOf(route.path);
   const home = route.path === "/";
+  // What the page shown calls itself (a segment's name), else its route's word.
+  const [named, setNamed] = useState<string | null>(null);
   // Read on every route (not only when the page's kind changes): one contact's page leads to another's.
-  const title = page ? `segql · ${page.def.title(page.params)}` : home ? "segql" : "segql · not found";
+  const title = page ? `segql · ${named ?? page.def.title(page.params)}` : home ? "segql" : "segql · not found";
   useEffect(() => {
     document.title = title;
   }, [title]);
   const section = page?.def.section ?? null;
   return (
     <ToastProvider>
-      <a className="skip-link" href="#main" onClick={(e) => {
-        e.preventDefault();
-        document.getElementById("main")?.focus();
-      }}>
-        Skip to the content
-      </a>
-      <header className="app-header">
-        <a className="brand" href="#/" aria-label="segql home">
-          <span className="brand-mark" aria-hidden="true">◆</span> segql
+      <PageTitleProvider value={setNamed}>
+        <a className="skip-link" href="#main" onClick={(e) => {
+          e.preventDefault();
+          document.getElementById("main")?.focus();
+        }}>
+          Skip to the content
         </a>
-        <nav aria-label="Pages">
-          {NAV.map((n) => (
-            <a key={n.href} href={n.href} aria-current={section === n.section ? "page" : undefined}>
-              {n.label}
-            </a>
-          ))}
-        </nav>
-        {section !== null && section !== "playground" && <WhoAmI />}
-        <button type="button" className="theme-toggle" onClick={() => setTheme(theme === "dark" ? "light" : "dark")} aria-pressed={theme === "dark"} data-testid="theme">
-          Dark theme
-        </button>
-      </header>
-      <main id="main" tabIndex={-1} className={section === "playground" ? "wide-main" : undefined}>
-        {page ? (
-          // Keyed by the path: going to another page (the nav, Back) leaves an error behind rather than keeping it.
-          <PageErrorBoundary key={route.path}>
-            <Suspense fallback={<p className="page muted">Loading…</p>}>
-              {page.def.section !== "playground" ? <TokenGate>{page.def.render(route, page.params, theme === "dark")}</TokenGate> : page.def.render(route, page.params, theme === "dark")}
-            </Suspense>
-          </PageErrorBoundary>
-        ) : home ? (
-          <Home />
-        ) : (
-          <p className="page">
-            No page at {route.path}. Go to the <a href="#/segments">segments</a> or the <a href="#/playground">playground</a>.
-          </p>
-        )}
-      </main>
+        <header className="app-header">
+          <a className="brand" href="#/" aria-label="segql home">
+            <span className="brand-mark" aria-hidden="true">◆</span> segql
+          </a>
+          <nav aria-label="Pages">
+            {NAV.map((n) => (
+              <a key={n.href} href={n.href} aria-current={section === n.section ? "page" : undefined}>
+                {n.label}
+              </a>
+            ))}
+          </nav>
+          {section !== null && section !== "playground" && <WhoAmI />}
+          <button type="button" className="theme-toggle" onClick={() => setTheme(theme === "dark" ? "light" : "dark")} aria-pressed={theme === "dark"} data-testid="theme">
+            Dark theme
+          </button>
+        </header>
+        <main id="main" tabIndex={-1} className={section === "playground" ? "wide-main" : undefined}>
+          {page ? (
+            // Keyed by the path: going to another page (the nav, Back) leaves an error behind rather than keeping it.
+            <PageErrorBoundary key={route.path}>
+              <Suspense fallback={<p className="page muted">Loading…</p>}>
+                {page.def.section !== "playground" ? <TokenGate>{page.def.render(route, page.params, theme === "dark")}</TokenGate> : page.def.render(route, page.params, theme === "dark")}
+              </Suspense>
+            </PageErrorBoundary>
+          ) : home ? (
+            <Home />
+          ) : (
+            <p className="page">
+              No page at {route.path}. Go to the <a href="#/segments">segments</a> or the <a href="#/playground">playground</a>.
+            </p>
+          )}
+        </main>
+      </PageTitleProvider>
     </ToastProvider>
   );
 }

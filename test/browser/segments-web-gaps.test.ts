@@ -146,6 +146,8 @@ describe.skipIf(!hasChromium)(`segments web app: empty kinds, right-to-left labe
       // The segment's members table: its caption.
       await page.goto(`${server.url}#/segments/${segment.id}`);
       await expect.poll(() => page.getByTestId("members-table").locator("caption").textContent(), { timeout: 30_000 }).toBe(`Members of ${FSI}${ARABIC_NAME}${PDI}`);
+      // The segment's page is named after it in the browser's tab (it was "segql · Segment" for every one).
+      await expect.poll(() => page.title()).toBe(`segql · ${FSI}${ARABIC_NAME}${PDI}`);
     } finally {
       await server.store.deleteSegment(segment.id, { force: true });
     }
@@ -234,6 +236,9 @@ describe.skipIf(!hasChromium)(`segments web app: empty kinds, right-to-left labe
       // The burst's own segment reads afresh when it is the one shown.
       await page.goto(`${server.url}#/segments/${big.id}?tab=activity`);
       await expect.poll(() => page.getByTestId("segment-member-count").textContent(), { timeout: 30_000 }).toBe("1,200");
+      await expect.poll(() => page.title()).toBe("segql · Big spenders");
+      await page.goto(`${server.url}#/segments`);
+      await expect.poll(() => page.title()).toBe("segql · Segments");
     } finally {
       page.off("request", onRequest);
       page.off("requestfinished", onFinished);

@@ -38,7 +38,7 @@ import { fieldsInRules } from "./rule-fields.js";
 import { DeleteDialog } from "./list-page.js";
 import { liveText, useLiveChanges } from "./live.js";
 import { useSchema } from "./schema.js";
-import { Dialog, isolate, isolateQuoted, KindBadge, LoadFailed, ProblemNote, useLoad, usePending, useToast } from "./ui.js";
+import { Dialog, isolate, isolateQuoted, KindBadge, LoadFailed, ProblemNote, useLoad, usePageTitle, usePending, useToast } from "./ui.js";
 import { isNameTaken, RestoreAsDialog, restoreFailure } from "./restore-dialog.js";
 import { handOverDeleted } from "./undo-delete.js";
 import { WhyResult } from "./why-view.js";
@@ -67,6 +67,7 @@ const DIALECTS = [
 
 export function SegmentPage({ id, route }: { id: number; route: Route }) {
   const loaded = useLoad(() => getSegment(id), [id]);
+  usePageTitle(loaded.data ? isolate(loaded.data.body.name) : null);
   const { schema } = useSchema();
   const toast = useToast();
   const [deleting, setDeleting] = useState(false);

@@ -50,6 +50,26 @@ export function isolateName(text: string, name: string, dir?: "ltr"): ReactNode 
 /** `isolate` (format.ts) is the same for text that cannot hold markup: aria-labels, hidden captions, titles. */
 export { isolate, isolateFileName } from "./format.js";
 
+// ---- the page's title -----------------------------------------------------------------------------------
+
+const PageTitleContext = createContext<(title: string | null) => void>(() => undefined);
+
+/** Takes what the page shown calls itself (`usePageTitle`); the app puts it in `document.title`. */
+export const PageTitleProvider = PageTitleContext.Provider;
+
+/**
+ * Names the page in the browser's tab, history and bookmarks (`segql · <title>`) while it is shown, in place
+ * of its route's word: a segment's page said "segql · Segment" whichever segment it showed, so two tabs
+ * of segments looked alike. Pass the user-given part isolated (`isolate`); null: the route's word.
+ */
+export function usePageTitle(title: string | null): void {
+  const set = useContext(PageTitleContext);
+  useEffect(() => {
+    set(title);
+    return () => set(null);
+  }, [title, set]);
+}
+
 // ---- dialog ---------------------------------------------------------------------------------------------
 
 export interface DialogProps {
