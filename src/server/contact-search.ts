@@ -22,8 +22,8 @@ export interface ContactSearch {
   cursor?: string;
 }
 
-/** A page of contacts matching a search and/or filter, sorted as asked. */
-export async function searchContacts(store: Store, q: ContactSearch): Promise<ContactPage> {
+/** A page of contacts matching a search and/or filter, sorted as asked; `signal` (the client went away) stops the read. */
+export async function searchContacts(store: Store, q: ContactSearch, signal?: AbortSignal): Promise<ContactPage> {
   const list = `contacts-${q.orderBy ?? ""}-${q.descending === true ? "desc" : "asc"}`.replace(/[^A-Za-z0-9_-]/g, "_");
   const cursor = unwrapCursor(list, q.cursor);
   const filter = q.filter !== undefined && q.filter.trim() !== "" ? q.filter : undefined;
@@ -31,7 +31,7 @@ export async function searchContacts(store: Store, q: ContactSearch): Promise<Co
     const checked = await store.checkExpression(filter, { analysis: false });
     if (!checked.ok) throw filterProblem(filter, checked.diagnostics);
   }
-  const page = await store.listContacts({ search: q.search, filter, orderBy: q.orderBy, descending: q.descending, limit: q.limit ?? 50, cursor });
+  const page = await store.listContacts({ search: q.search, filter, orderBy: q.orderBy, descending: q.descending, limit: q.limit ?? 50, cursor, ...(signal ? { signal } : {}) });
   return { items: page.items, total: page.total, next: wrapCursor(list, page.next) };
 }
 

@@ -303,7 +303,7 @@ const RefreshResultSchema = z
     entered: z.number().int(),
     exited: z.number().int(),
     memberCount: z.number().int(),
-    skipped: z.string().optional(),
+    skipped: z.string().optional().openapi({ description: "Why the segment was not refreshed (its members are as they were): its expression has errors, or its query ran past the server's query time limit." }),
     ms: z.number(),
   })
   .openapi("RefreshResult");

@@ -36,6 +36,14 @@ export interface SqlRunner {
    */
   stage(name: string, width: number, rows: readonly (readonly (string | null)[])[]): Promise<void>;
   /**
+   * Inside a write: runs `fn` with each of its statements under `limit` (a refresh of a user's expression):
+   * a statement that runs `limit.ms` is stopped and `fn` fails with `QueryTimeoutError`, which rolls the
+   * write back (DuckDB interrupts the write connection; a PostgreSQL server cancels it by statement_timeout;
+   * PGlite, which runs a statement to its end, fails it after). Per statement, unlike a read's limit: a
+   * refresh of many members writes them in several statements, each bounded by the data. Absent on read runners.
+   */
+  limited?<T>(limit: ReadLimit, fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
+  /**
    * False where `stage` and `fill` cannot run: PostgreSQL's READ ONLY transactions (`SqlAdapter.read`) refuse
    * the CREATE of the temporary table. Callers then hand many values as one array parameter instead.
    */
@@ -99,7 +107,7 @@ export interface SqlAdapter extends Omit<SqlRunner, "stage" | "change" | "fill">
    * Runs `fn` in one transaction, serialised with every other `write` (in this process, and on PostgreSQL
    * across processes through an advisory lock): so change-log sequence numbers follow commit order, and
    * read-check-write sequences (a name is free, the version matches) cannot interleave. Rolls back when
-   * `fn` throws.
+   * `fn` throws. Its runner's `limited` puts a part of it (a refresh) under a time limit.
    */
   write<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
   /**
@@ -113,9 +121,12 @@ export interface SqlAdapter extends Omit<SqlRunner, "stage" | "change" | "fill">
    * The rows of one long read a chunk at a time, on a connection of its own, from one snapshot, without
    * holding the connection other reads share (reads and writes go on meanwhile): an export sees the members
    * when it started. DuckDB and a PostgreSQL server have it; PGlite (one connection) does not, and callers
-   * page by key with `read` there.
+   * page by key with `read` there. With `limit`, each step (the query up to its first rows, then each chunk
+   * fetched) is stopped once it runs `limit.ms` (`QueryTimeoutError`), and an abort of `limit.signal` stops
+   * the step running and refuses the next (`CancelledError`): a long export that makes progress goes on, a
+   * step that does not is stopped, and one nobody reads any more ends.
    */
-  stream?(sql: string, params?: readonly Param[]): AsyncGenerator<Row[], void, undefined>;
+  stream?(sql: string, params?: readonly Param[], limit?: ReadLimit): AsyncGenerator<Row[], void, undefined>;
   close(): Promise<void>;
 }
 

@@ -125,7 +125,7 @@ export class DuckDbAdapter implements SqlAdapter {
       this.open();
       await this.writer.run("BEGIN TRANSACTION");
       try {
-        const result = await fn(runner(this.writer));
+        const result = await fn(withLimited(this.writer, runner(this.writer)));
         await this.writer.run("COMMIT");
         return result;
       } catch (e) {
@@ -161,8 +161,10 @@ export class DuckDbAdapter implements SqlAdapter {
     return Promise.race([work, deadline.expired]);
   }
 
-  async *stream(sql: string, params?: readonly Param[]): AsyncGenerator<Row[], void, undefined> {
+  async *stream(sql: string, params?: readonly Param[], limit?: ReadLimit): AsyncGenerator<Row[], void, undefined> {
     this.open();
+    // Refused before a connection is opened when nobody is reading any more.
+    if (limit?.signal?.aborted) throw new CancelledError(`the ${limit.what}`);
     const open: OpenStream = { con: await this.instance.connect(), fetching: null, closed: false };
     if (this.closed) {
       open.con.closeSync();
@@ -172,12 +174,12 @@ export class DuckDbAdapter implements SqlAdapter {
     try {
       const { con } = open;
       await this.settle(open, () => con.run("SET TimeZone = 'UTC'"));
-      const result = await this.settle(open, () => (params && params.length > 0 ? con.stream(sql, params.map(bindValue), params.map(bindType) as DuckDBType[]) : con.stream(sql)));
+      const result = await this.settle(open, () => (params && params.length > 0 ? con.stream(sql, params.map(bindValue), params.map(bindType) as DuckDBType[]) : con.stream(sql)), limit);
       const types = result.columnTypes().map((t) => String(t));
       const names = result.columnNames();
       const chunks = result.yieldRowsJs();
       for (;;) {
-        const next = await this.settle(open, () => chunks.next());
+        const next = await this.settle(open, () => chunks.next(), limit);
         if (next.done) return;
         yield next.value.map((r) => {
           const row: Row = {};
@@ -197,11 +199,15 @@ export class DuckDbAdapter implements SqlAdapter {
   /**
    * Starts and awaits a stream's step, noted as in flight so that `close` waits for it before closing the
    * connection (closing a connection while DuckDB works on it is not safe). Once `close` has closed the
-   * stream, a step is not started: it fails with "the store is closed".
+   * stream, a step is not started: it fails with "the store is closed". With `limit`, the step is
+   * interrupted once it runs `limit.ms` or the signal aborts, and fails with the limit's error when DuckDB
+   * has stopped it (not before: the generator's `finally` then closes a connection that is idle).
    */
-  private async settle<T>(open: OpenStream, start: () => Promise<T>): Promise<T> {
+  private async settle<T>(open: OpenStream, start: () => Promise<T>, limit?: ReadLimit): Promise<T> {
     if (open.closed) throw closedError();
-    const step = start();
+    const deadline = limit && (limit.ms > 0 || limit.signal) ? new Deadline(limit) : null;
+    deadline?.attach(open.con);
+    const step = deadline ? deadline.run(start) : start();
     const settled = step.then(
       () => undefined,
       () => undefined,
@@ -211,7 +217,11 @@ export class DuckDbAdapter implements SqlAdapter {
       const value = await step;
       if (open.closed) throw closedError();
       return value;
+    } catch (e) {
+      if (deadline?.passed && !open.closed) throw deadline.error();
+      throw e;
     } finally {
+      deadline?.stop();
       if (open.fetching === settled) open.fetching = null;
     }
   }
@@ -309,15 +319,18 @@ class Deadline {
 
   /** `tx` whose statements check the limit before they start and count as running until they settle. */
   guard(tx: SqlRunner): SqlRunner {
-    return aroundStatements(tx, async (statement) => {
-      if (this.passed) throw this.error();
-      this.running++;
-      try {
-        return await statement();
-      } finally {
-        this.running--;
-      }
-    });
+    return aroundStatements(tx, (statement) => this.run(statement));
+  }
+
+  /** Runs one statement (or a stream's step): refused once the limit has passed, counted as running until it settles. */
+  async run<T>(statement: () => Promise<T>): Promise<T> {
+    if (this.passed) throw this.error();
+    this.running++;
+    try {
+      return await statement();
+    } finally {
+      this.running--;
+    }
   }
 
   /** Stops the timers (the read ended). */
@@ -331,6 +344,35 @@ class Deadline {
   private interrupt(): void {
     if (this.con && this.running > 0) this.con.interrupt();
   }
+}
+
+/**
+ * The write connection's runner with `limited`: a part of the write (a refresh of a user's expression) each
+ * of whose statements is interrupted once it runs `limit.ms`. The error waits for DuckDB to stop the
+ * statement (unlike a read, which answers at once): the write's ROLLBACK, and the next write, come after it.
+ */
+function withLimited(con: DuckDBConnection, tx: SqlRunner): SqlRunner {
+  return {
+    ...tx,
+    async limited(limit, fn) {
+      if (limit.ms <= 0 && !limit.signal) return fn(tx);
+      return fn(
+        aroundStatements(tx, async (statement) => {
+          const deadline = new Deadline(limit);
+          deadline.attach(con);
+          try {
+            return await deadline.run(statement);
+          } catch (e) {
+            // An interrupted statement fails with DuckDB's "INTERRUPT Error": said as the limit it is.
+            if (deadline.passed) throw deadline.error();
+            throw e;
+          } finally {
+            deadline.stop();
+          }
+        }),
+      );
+    },
+  };
 }
 
 /** How often an interrupt is repeated until the statement it is for ends (ms). */

@@ -284,19 +284,22 @@ export class CancelledError extends StoreError {
 }
 
 /**
- * A read made from a user's expression (a preview, why, a comparison, a filtered contact list) ran past the
- * store's time limit (`OpenStoreOptions.queryTimeoutMs`) and was stopped; nothing was written (reads only).
+ * A statement run from a user's expression ran past the store's time limit (`OpenStoreOptions.queryTimeoutMs`)
+ * and was stopped: a read (a preview, why, a filtered contact list, a page of an export: nothing was written),
+ * or the refresh inside a write (a segment's create or edit, a freeze: the write rolled back, `unsaved`).
  */
 export class QueryTimeoutError extends StoreError {
   constructor(
-    /** What was stopped: `preview`, `why`, `comparison`, `contact list`. */
+    /** What was stopped: `preview`, `why`, `contact list`, `contacts export`, `members export`, `refresh of segment "VIP"`, `freeze`. */
     readonly operation: string,
     /** The limit it ran past, in ms. */
     readonly limitMs: number,
+    /** A write that was rolled back: the message says nothing was saved. */
+    readonly unsaved = false,
   ) {
     super(
       "query-timeout",
-      `the ${operation} took longer than ${duration(limitMs)} and was stopped: the condition may be too large for the database to plan quickly; ` +
+      `the ${operation} took longer than ${duration(limitMs)} and was stopped${unsaved ? ", and nothing was saved" : ""}: the condition may be too large for the database to plan quickly; ` +
         "simplify it (an `in (…)` list instead of many `=` clauses) or raise the time limit (segql serve --query-timeout)",
     );
     this.name = "QueryTimeoutError";

@@ -17,7 +17,7 @@
 import { compilePredicate, type EventRow, type Predicate } from "../compiler/predicate/index.js";
 import { compileSql } from "../compiler/sql/index.js";
 import { forEachTyped, type TypedExpr } from "../checker/typed-ast.js";
-import { jsonValue, num, type Row, type SqlRunner } from "./adapter.js";
+import { jsonValue, num, type ReadLimit, type Row, type SqlRunner } from "./adapter.js";
 import { canonicalSignature, SIGNATURE_SQL, STATIC_FIELD, type Catalog, type Checked, type Entry } from "./catalog.js";
 import { iso, type Ctx } from "./context.js";
 import { decodeContact } from "./values.js";
@@ -68,8 +68,13 @@ export async function applyDiff(
   return { entered, exited };
 }
 
-/** Recomputes one dynamic segment's membership with its compiled SQL (in `tx`). */
-export async function refreshSegment(ctx: Ctx, tx: SqlRunner, catalog: Catalog, e: Entry, checked: Checked, now: number): Promise<RefreshResult> {
+/**
+ * Recomputes one dynamic segment's membership with its compiled SQL (in `tx`). With `limit` (and a write
+ * runner that has `limited`), the statement that runs the expression is stopped once it runs `limit.ms`
+ * (`QueryTimeoutError`: the caller's write rolls back); the statements writing the members are bounded by
+ * the data, as every write is.
+ */
+export async function refreshSegment(ctx: Ctx, tx: SqlRunner, catalog: Catalog, e: Entry, checked: Checked, now: number, limit?: ReadLimit): Promise<RefreshResult> {
   const started = performance.now();
   const base = { segmentId: e.row.id, name: e.row.name };
   if (!checked.typed) {
@@ -77,14 +82,16 @@ export async function refreshSegment(ctx: Ctx, tx: SqlRunner, catalog: Catalog, 
     return { ...base, entered: 0, exited: 0, memberCount: e.row.memberCount, skipped: `its expression has errors: ${first?.message ?? "unknown"}`, ms: 0 };
   }
   const { sql } = compileSql({ schema: ctx.schema, expr: checked.typed }, { dialect: ctx.adapter.kind, form: "select", now, segmentSource: ctx.staticSource(catalog), pretty: false });
-  await tx.fill(
-    "segql_diff",
-    DIFF_COLUMNS,
-    `SELECT COALESCE(n.k, m.contact_key) AS contact_key, CASE WHEN m.contact_key IS NULL THEN 'entered' ELSE 'exited' END AS change
+  const diff = `SELECT COALESCE(n.k, m.contact_key) AS contact_key, CASE WHEN m.contact_key IS NULL THEN 'entered' ELSE 'exited' END AS change
      FROM (${sql}) AS n(k) FULL JOIN (SELECT contact_key FROM segql_memberships WHERE segment_id = $1) AS m ON m.contact_key = n.k
-     WHERE n.k IS NULL OR m.contact_key IS NULL`,
-    [e.row.id],
-  );
+     WHERE n.k IS NULL OR m.contact_key IS NULL`;
+  if (limit && limit.ms > 0 && tx.limited) {
+    // The diff table made (or emptied) first, so that the statement under the limit is the expression's alone.
+    await resetDiff(tx);
+    await tx.limited(limit, (t) => t.change(`INSERT INTO segql_diff (contact_key, change) ${diff}`, [e.row.id]));
+  } else {
+    await tx.fill("segql_diff", DIFF_COLUMNS, diff, [e.row.id]);
+  }
   const { entered, exited } = await applyDiff(tx, e.row, "segql_memberships", now, undefined, now);
   return { ...base, entered, exited, memberCount: e.row.memberCount + entered - exited, ms: Math.round((performance.now() - started) * 100) / 100 };
 }

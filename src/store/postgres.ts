@@ -111,6 +111,13 @@ export async function openPostgres(url: string, options: { pgSchema?: string } =
     }
     return client;
   };
+  /**
+   * Stops the statement a connection is running (`pg_cancel_backend` from a pooled connection: its client
+   * went away). The statement then fails with 57014, as a statement_timeout does. The cancel arrives
+   * whenever it does, so the connection it was for is not used again after it (see its callers).
+   */
+  const cancelBackend = (pid: number | null | undefined): Promise<void> =>
+    pid ? pool.query("SELECT pg_cancel_backend($1)", [pid]).then(() => undefined, () => undefined) : Promise.resolve();
   const runnerOf = (client: PoolClient, mode: "read" | "write"): SqlRunner =>
     withStage(mode, {
       async query(sql, params) {
@@ -131,32 +138,54 @@ export async function openPostgres(url: string, options: { pgSchema?: string } =
      * slow reader must not hold a connection the other requests share): a REPEATABLE READ transaction and
      * a cursor over it. What it reads is what was committed when it started, as on DuckDB.
      */
-    async *stream(sql, params) {
+    async *stream(sql, params, limit) {
       const client = new pg.Client({ connectionString: url, types });
       client.on("error", () => undefined);
       streaming.add(client);
+      // Each step is a statement: statement_timeout bounds it; an abort cancels the one running, refuses the next.
+      const signal = limit?.signal;
+      let cancelling: Promise<void> | null = null;
+      const onAbort = () => void (cancelling = cancelBackend((client as unknown as { processID?: number }).processID));
+      signal?.addEventListener("abort", onAbort, { once: true });
+      const step = async <T>(run: () => Promise<T>): Promise<T> => {
+        if (signal?.aborted) throw new CancelledError(`the ${limit!.what}`);
+        try {
+          return await run();
+        } catch (e) {
+          if (isCancelled(e)) throw signal?.aborted ? new CancelledError(`the ${limit!.what}`) : new QueryTimeoutError(limit?.what ?? "export", limit?.ms ?? 0);
+          throw e;
+        }
+      };
       try {
-        await client.connect();
+        await step(() => client.connect());
         await client.query(setSession);
         await client.query("BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
-        await client.query({ text: `DECLARE segql_stream NO SCROLL CURSOR FOR ${sql}`, values: params ? params.map(pgParam) : [] });
+        if (limit && limit.ms > 0) await client.query(statementTimeout(limit.ms));
+        await step(() => client.query({ text: `DECLARE segql_stream NO SCROLL CURSOR FOR ${sql}`, values: params ? params.map(pgParam) : [] }));
         for (;;) {
-          const rows = (await client.query(`FETCH FORWARD ${STREAM_CHUNK} FROM segql_stream`)).rows as Row[];
+          const rows = (await step(() => client.query(`FETCH FORWARD ${STREAM_CHUNK} FROM segql_stream`))).rows as Row[];
           if (rows.length > 0) yield rows;
           if (rows.length < STREAM_CHUNK) return;
         }
       } finally {
+        signal?.removeEventListener("abort", onAbort);
+        // A cancel sent lands before the connection ends (its process id is not another's by then).
+        if (cancelling) await cancelling;
         streaming.delete(client);
         // Ending the connection ends its transaction and cursor.
         await client.end().catch(() => undefined);
       }
     },
-    async transaction(mode, fn, timeoutMs) {
+    async transaction(mode, fn, timeoutMs, signal) {
       const client = await connect();
+      // The client went away: the statement running is cancelled (the next is refused by the caller's guard).
+      let cancelling: Promise<void> | null = null;
+      const onAbort = () => void (cancelling = cancelBackend((client as unknown as { processID?: number }).processID));
       try {
         await client.query(mode === "write" ? "BEGIN" : "BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
         if (mode === "write") await client.query(`SELECT pg_advisory_xact_lock(${WRITE_LOCK_KEY})`);
         if (timeoutMs) await client.query(statementTimeout(timeoutMs));
+        signal?.addEventListener("abort", onAbort, { once: true });
         try {
           const result = await fn(runnerOf(client, mode));
           await client.query(mode === "write" ? "COMMIT" : "ROLLBACK");
@@ -166,7 +195,13 @@ export async function openPostgres(url: string, options: { pgSchema?: string } =
           throw e;
         }
       } finally {
-        client.release();
+        signal?.removeEventListener("abort", onAbort);
+        // A connection a cancel was sent to is closed, not pooled: the cancel may have landed on its ROLLBACK
+        // (leaving it in the transaction) or be still on its way, for whatever ran on it next.
+        if (cancelling) {
+          await cancelling;
+          client.release(true);
+        } else client.release();
       }
     },
     async close() {
@@ -243,10 +278,13 @@ function isCancelled(e: unknown): boolean {
 }
 
 interface Driver {
-  /** Runs `fn` in a transaction; with `timeoutMs`, each of its statements is cancelled once it runs that long. */
-  transaction<T>(mode: "read" | "write", fn: (tx: SqlRunner) => Promise<T>, timeoutMs?: number): Promise<T>;
+  /**
+   * Runs `fn` in a transaction; with `timeoutMs`, each of its statements is cancelled once it runs that long;
+   * when `signal` aborts, the statement running is cancelled (a server; PGlite runs each to its end).
+   */
+  transaction<T>(mode: "read" | "write", fn: (tx: SqlRunner) => Promise<T>, timeoutMs?: number, signal?: AbortSignal): Promise<T>;
   /** Where the driver can hold a snapshot for a long read on a connection of its own (a server; not PGlite's one connection). */
-  stream?(sql: string, params?: readonly Param[]): AsyncGenerator<Row[], void, undefined>;
+  stream?(sql: string, params?: readonly Param[], limit?: ReadLimit): AsyncGenerator<Row[], void, undefined>;
   close(): Promise<void>;
 }
 
@@ -261,14 +299,14 @@ export class PostgresAdapter implements SqlAdapter {
   private closed = false;
 
   /** See `SqlAdapter.stream`: on a server; PGlite's one connection cannot hold a snapshot beside the others. */
-  readonly stream?: (sql: string, params?: readonly Param[]) => AsyncGenerator<Row[], void, undefined>;
+  readonly stream?: (sql: string, params?: readonly Param[], limit?: ReadLimit) => AsyncGenerator<Row[], void, undefined>;
 
   constructor(
     readonly location: string,
     private readonly driver: Driver,
   ) {
     const stream = driver.stream?.bind(driver);
-    if (stream) this.stream = (sql, params) => this.guarded(stream(sql, params));
+    if (stream) this.stream = (sql, params, limit) => this.guarded(stream(sql, params, limit));
   }
 
   /** A stream whose failure after the store closed says so (its connection was ended by `close`). */
@@ -301,20 +339,12 @@ export class PostgresAdapter implements SqlAdapter {
     // statement_timeout bounds each statement; the deadline bounds the read's statements together (a
     // statement started after it is refused). PGlite runs a statement to its end (no timer interrupts
     // WebAssembly), so there only the deadline stops the read, at its next statement. An aborted signal
-    // (the client went away) refuses the next statement too; the one running ends first.
-    const deadline = limit.ms > 0 ? Date.now() + limit.ms : Infinity;
-    const timeout = () => new QueryTimeoutError(limit.what, limit.ms);
-    const stop = () => (limit.signal?.aborted ? new CancelledError(`the ${limit.what}`) : Date.now() >= deadline ? timeout() : null);
-    const refuseWhenStopped = async <T>(statement: () => Promise<T>): Promise<T> => {
-      const error = stop();
-      if (error) throw error;
-      return statement();
-    };
+    // (the client went away) refuses the next statement too, and on a server cancels the one running.
+    const guard = limitGuard(limit);
     try {
-      return await this.driver.transaction("read", (tx) => fn(aroundStatements(tx, refuseWhenStopped)), limit.ms > 0 ? limit.ms : undefined);
+      return await this.driver.transaction("read", (tx) => fn(guard.around(tx)), limit.ms > 0 ? limit.ms : undefined, limit.signal);
     } catch (e) {
-      if (isCancelled(e)) throw timeout();
-      throw e;
+      throw guard.said(e);
     }
   }
 
@@ -329,6 +359,26 @@ export class PostgresAdapter implements SqlAdapter {
   }
 }
 
+/**
+ * A time limit over a run of statements (a read, or a refresh inside a write): `around` refuses a statement
+ * started once the time has passed or the signal aborted; `said` turns a statement cancelled by
+ * statement_timeout or by `pg_cancel_backend` (57014) into the limit's error.
+ */
+function limitGuard(limit: ReadLimit): { around(tx: SqlRunner): SqlRunner; said(e: unknown): unknown } {
+  const deadline = limit.ms > 0 ? Date.now() + limit.ms : Infinity;
+  const timeout = () => new QueryTimeoutError(limit.what, limit.ms);
+  const stop = () => (limit.signal?.aborted ? new CancelledError(`the ${limit.what}`) : Date.now() >= deadline ? timeout() : null);
+  const refuseWhenStopped = async <T>(statement: () => Promise<T>): Promise<T> => {
+    const error = stop();
+    if (error) throw error;
+    return statement();
+  };
+  return {
+    around: (tx) => aroundStatements(tx, refuseWhenStopped),
+    said: (e) => (isCancelled(e) ? (stop() ?? timeout()) : e),
+  };
+}
+
 /** Rows per INSERT into a staging table (each column travels as one text[] parameter). */
 const STAGE_BATCH = 20_000;
 
@@ -337,9 +387,27 @@ const STAGE_BATCH = 20_000;
  * PostgreSQL refuses the table's CREATE, so that runner says it cannot stage (`canStage`).
  */
 function withStage(mode: "read" | "write", r: Omit<SqlRunner, "stage" | "fill">): SqlRunner {
-  return {
+  const runner: SqlRunner = {
     ...r,
     canStage: mode === "write",
+    // Each statement of the part under the limit is cancelled by statement_timeout (SET LOCAL, back to the
+    // default after the part; it ends with the transaction either way), which fails the write: it is rolled
+    // back. PGlite runs a statement to its end whatever the setting (see `PostgresAdapter.read`).
+    ...(mode === "write"
+      ? {
+          async limited<T>(limit: ReadLimit, fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
+            if (limit.ms <= 0) return fn(runner);
+            await r.exec(statementTimeout(limit.ms));
+            try {
+              const result = await fn(runner);
+              await r.exec("SET LOCAL statement_timeout TO DEFAULT");
+              return result;
+            } catch (e) {
+              throw isCancelled(e) ? new QueryTimeoutError(limit.what, limit.ms) : e;
+            }
+          },
+        }
+      : {}),
     async analyzeAfter(table, changed) {
       if (changed < ANALYZE_MIN_ROWS) return;
       // As autovacuum decides, only sooner: when the change is a good part of what the statistics counted
@@ -362,6 +430,7 @@ function withStage(mode: "read" | "write", r: Omit<SqlRunner, "stage" | "fill">)
       }
     },
   };
+  return runner;
 }
 
 /** Rows changed at once below which the statistics are left to autovacuum. */

@@ -16,12 +16,14 @@ import { Ctx, iso, segmentRow } from "./context.js";
 import { migrate } from "./ddl.js";
 import { openDuckDb } from "./duckdb.js";
 import {
+  CancelledError,
   ConflictError,
   InvalidExpressionError,
   InvalidInputError,
   NameTakenError,
   NotFoundError,
   CursorAheadError,
+  QueryTimeoutError,
   ReferencedError,
   StoreError,
   UnknownKeysError,
@@ -39,6 +41,7 @@ import type {
   ChangesPage,
   ContactPage,
   ContactPagesOptions,
+  MemberPagesOptions,
   ListContactsOptions,
   MemberCountPoint,
   SegmentChangesOptions,
@@ -153,6 +156,21 @@ export async function openStoreImpl(options: OpenStoreOptions): Promise<Store> {
   }
 }
 
+/** A write's time limit said as such: its `QueryTimeoutError` says nothing was saved (the write rolls back). */
+async function unsaved<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (e) {
+    if (e instanceof QueryTimeoutError && !e.unsaved) throw new QueryTimeoutError(e.operation, e.limitMs, true);
+    throw e;
+  }
+}
+
+/** A refresh's `skipped` when it ran past the time limit (its write rolled back). */
+function timedOutRefresh(limitMs: number): string {
+  return `its refresh took longer than the query time limit (${limitMs < 1000 ? `${limitMs} ms` : `${Number((limitMs / 1000).toFixed(1))} s`}) and was stopped: its members are as its last refresh left them, and the next refresh tries again; simplify its expression or raise the limit (segql serve --query-timeout)`;
+}
+
 /** The `Store` over SQL. */
 export class SqlStore implements Store {
   constructor(
@@ -172,6 +190,15 @@ export class SqlStore implements Store {
    */
   private limit(what: string, signal?: AbortSignal): ReadLimit {
     return { ms: this.queryTimeoutMs, what, ...(signal ? { signal } : {}) };
+  }
+
+  /**
+   * Refreshes `e` in the write `tx` under the time limit: a condition the database cannot run quickly fails
+   * the write with `QueryTimeoutError` (rolled back: a create or edit is refused and nothing is saved)
+   * rather than hold the write lock, and every write behind it, for as long as it takes.
+   */
+  private refreshOne(tx: SqlRunner, catalog: Catalog, e: Entry, now: number): Promise<RefreshResult> {
+    return unsaved(refreshSegment(this.ctx, tx, catalog, e, this.ctx.checkSaved(catalog, e), now, this.limit(`refresh of segment ${JSON.stringify(e.row.name)}`)));
   }
 
   get schema() {
@@ -286,7 +313,7 @@ export class SqlStore implements Store {
       catalog = await this.ctx.catalog(tx);
       const entry = catalog.byId.get(id)!;
       if (kind === "dynamic") {
-        await refreshSegment(this.ctx, tx, catalog, entry, this.ctx.checkSaved(catalog, entry), now);
+        await this.refreshOne(tx, catalog, entry, now);
       } else {
         if (input.members) await this.editStatic(tx, catalog, entry, input.members, "add", {}, now);
         if (input.freeze !== undefined) await this.addMatching(tx, catalog, entry, input.freeze, now);
@@ -367,7 +394,7 @@ export class SqlStore implements Store {
       catalog = await this.ctx.catalog(tx);
       const entry = catalog.byId.get(newId)!;
       if (source.kind === "dynamic") {
-        await refreshSegment(this.ctx, tx, catalog, entry, this.ctx.checkSaved(catalog, entry), now);
+        await this.refreshOne(tx, catalog, entry, now);
       } else {
         await resetDiff(tx);
         await tx.query("INSERT INTO segql_diff (contact_key, change) SELECT contact_key, 'entered' FROM segql_static_members WHERE segment_id = $1", [id]);
@@ -576,8 +603,11 @@ export class SqlStore implements Store {
     });
   }
 
-  async *memberPages(id: SegmentId, options: { pageSize?: number } = {}): AsyncGenerator<ContactValues[], void, undefined> {
+  async *memberPages(id: SegmentId, options: MemberPagesOptions = {}): AsyncGenerator<ContactValues[], void, undefined> {
     const size = clampInt(options.pageSize, 1000, 1, 10_000, "pageSize");
+    // Each step (the query up to its first rows, each chunk after) under the time limit: an export that
+    // makes progress goes on however long; the signal (its client went away) stops the step running.
+    const limit = this.limit("members export", options.signal);
     const keyName = this.ctx.contactCols[0]!.field?.name ?? this.ctx.schema.key;
     const key = `c.${this.ctx.key}`;
     const tableIn = async (tx: SqlRunner) => (this.entry(await this.ctx.catalog(tx), id).row.kind === "static" ? "segql_static_members" : "segql_memberships");
@@ -585,12 +615,14 @@ export class SqlStore implements Store {
     const stream = this.ctx.adapter.stream?.bind(this.ctx.adapter);
     if (stream) {
       // One ordered read from one snapshot (the members when the export started), cut into pages.
-      const table = await this.db.read(tableIn);
+      const table = await this.db.read(tableIn, limit);
       let page: Row[] = [];
-      for await (const rows of stream(`SELECT c.* FROM ${this.ctx.table} AS c JOIN ${table} AS m ON m.contact_key = ${key} WHERE m.segment_id = $1 ORDER BY ${key}`, [id])) {
+      for await (const rows of stream(`SELECT c.* FROM ${this.ctx.table} AS c JOIN ${table} AS m ON m.contact_key = ${key} WHERE m.segment_id = $1 ORDER BY ${key}`, [id], limit)) {
         for (const r of rows) {
           page.push(r);
           if (page.length === size) {
+            // Rows come in chunks of 2,048 (DuckDB): pages cut from one are not handed out after the abort.
+            if (options.signal?.aborted) throw new CancelledError("the members export");
             yield decode(page);
             page = [];
           }
@@ -610,6 +642,7 @@ export class SqlStore implements Store {
             `SELECT c.* FROM ${this.ctx.table} AS c JOIN ${await tableIn(tx)} AS m ON m.contact_key = ${key} WHERE m.segment_id = $1${from !== null ? ` AND m.contact_key > $3 AND ${key} > $3` : ""} ORDER BY m.contact_key LIMIT $2`,
             from !== null ? [id, size, from] : [id, size],
           ),
+        limit,
       );
       if (rows.length === 0) return;
       const page = decode(rows);
@@ -695,17 +728,28 @@ export class SqlStore implements Store {
     return { changed, unchanged: valid.length - changed, unknown, memberCount: entry.row.memberCount + entered - exited };
   }
 
-  private async addMatching(tx: SqlRunner, catalog: Catalog, entry: Entry, expression: string, now: number): Promise<MemberUpdate> {
+  private async addMatching(outer: SqlRunner, catalog: Catalog, entry: Entry, expression: string, now: number): Promise<MemberUpdate> {
     const checked = this.checkOrThrow(catalog, expression, undefined);
     const { sql } = compileSql({ schema: this.ctx.schema, expr: checked.typed! }, { dialect: this.db.kind, form: "select", now, segmentSource: this.ctx.staticSource(catalog), pretty: false });
+    return unsaved(this.addMatchingIn(outer, entry, sql, now));
+  }
+
+  /**
+   * `addMatching`'s statements: the contacts `sql` selects enter the static segment `entry`. The two that
+   * run the expression are under the time limit, as a refresh's is (past it the write is refused).
+   */
+  private async addMatchingIn(tx: SqlRunner, entry: Entry, sql: string, now: number): Promise<MemberUpdate> {
+    const bounded = <T>(fn: (t: SqlRunner) => Promise<T>): Promise<T> => (tx.limited && this.queryTimeoutMs > 0 ? tx.limited(this.limit("freeze"), fn) : fn(tx));
     await resetDiff(tx);
-    await tx.query(
-      `INSERT INTO segql_diff (contact_key, change) SELECT n.k, 'entered' FROM (${sql}) AS n(k)
-       WHERE NOT EXISTS (SELECT 1 FROM segql_static_members s WHERE s.segment_id = $1 AND s.contact_key = n.k)`,
-      [entry.row.id],
+    await bounded((t) =>
+      t.query(
+        `INSERT INTO segql_diff (contact_key, change) SELECT n.k, 'entered' FROM (${sql}) AS n(k)
+         WHERE NOT EXISTS (SELECT 1 FROM segql_static_members s WHERE s.segment_id = $1 AND s.contact_key = n.k)`,
+        [entry.row.id],
+      ),
     );
     const { entered } = await applyDiff(tx, entry.row, "segql_static_members", now);
-    const matched = num((await tx.query(`SELECT COUNT(*) AS n FROM (${sql}) AS n(k)`))[0]?.["n"]);
+    const matched = num((await bounded((t) => t.query(`SELECT COUNT(*) AS n FROM (${sql}) AS n(k)`)))[0]?.["n"]);
     return { changed: entered, unchanged: matched - entered, unknown: [], memberCount: entry.row.memberCount + entered };
   }
 
@@ -727,10 +771,10 @@ export class SqlStore implements Store {
     return this.db.read(async (tx) => diffConditions(this.ctx, tx, await this.ctx.catalog(tx), old, next, options, (c, id) => this.entry(c, id)));
   }
 
-  async why(target: { segmentId: SegmentId } | { expression: string }, key: string): Promise<Why> {
+  async why(target: { segmentId: SegmentId } | { expression: string }, key: string, options: { signal?: AbortSignal } = {}): Promise<Why> {
     if (typeof key !== "string" || key === "") throw new InvalidInputError([{ path: "key", message: "expected a contact key" }]);
     if ("expression" in target) checkExpressionText(target.expression, "expression");
-    return this.db.read(async (tx) => why(this.ctx, tx, await this.ctx.catalog(tx), target, key, (c, id) => this.entry(c, id)), this.limit("why"));
+    return this.db.read(async (tx) => why(this.ctx, tx, await this.ctx.catalog(tx), target, key, (c, id) => this.entry(c, id)), this.limit("why", options.signal));
   }
 
   async refresh(options: RefreshOptions = {}): Promise<RefreshResult[]> {
@@ -747,18 +791,27 @@ export class SqlStore implements Store {
         // Segments reading a relative one move with it.
         entries = catalog.affected(relative).filter((e) => entries.includes(e));
       }
-      return entries.map((e) => e.row.id);
+      return entries.map((e) => ({ id: e.row.id, name: e.row.name, memberCount: e.row.memberCount }));
     });
     const results: RefreshResult[] = [];
     // One transaction per segment: a long refresh does not hold the write lock for all of them at once.
-    for (const id of plan) {
-      const result = await this.db.write(async (tx) => {
-        const catalog = await this.ctx.catalog(tx);
-        const entry = catalog.byId.get(id);
-        if (!entry || entry.row.kind !== "dynamic") return null;
-        return refreshSegment(this.ctx, tx, catalog, entry, this.ctx.checkSaved(catalog, entry), this.ctx.clock());
-      });
-      if (result) results.push(result);
+    for (const planned of plan) {
+      const started = performance.now();
+      try {
+        const result = await this.db.write(async (tx) => {
+          const catalog = await this.ctx.catalog(tx);
+          const entry = catalog.byId.get(planned.id);
+          if (!entry || entry.row.kind !== "dynamic") return null;
+          return this.refreshOne(tx, catalog, entry, this.ctx.clock());
+        });
+        if (result) results.push(result);
+      } catch (e) {
+        // One segment past the time limit keeps its members as they were (its write rolled back) and the
+        // others are refreshed; the next refresh (the scheduler's, the next import's) tries it again.
+        if (!(e instanceof QueryTimeoutError)) throw e;
+        const ms = Math.round((performance.now() - started) * 100) / 100;
+        results.push({ segmentId: planned.id, name: planned.name, entered: 0, exited: 0, memberCount: planned.memberCount, skipped: timedOutRefresh(e.limitMs), ms });
+      }
     }
     return results;
   }
@@ -852,13 +905,16 @@ export class SqlStore implements Store {
       const orderBy = (field: string | undefined, descending: boolean | undefined, alias: string) => this.ctx.orderBy(field, descending, alias);
       const page = await listContacts({ ctx: this.ctx, tx, catalog, entryOf, orderBy }, options, limit, offset);
       return { items: page.items, total: page.total, next: page.more ? encodeOffset(offset + limit) : null };
-    }, options.filter !== undefined ? this.limit("contact list") : undefined);
+    }, options.filter !== undefined ? this.limit("contact list", options.signal) : options.signal ? { ms: 0, what: "contact list", signal: options.signal } : undefined);
   }
 
   async *contactPages(options: ContactPagesOptions = {}): AsyncGenerator<ContactValues[], void, undefined> {
     const size = clampInt(options.pageSize, 1000, 1, 10_000, "pageSize");
     if (options.filter !== undefined) checkExpressionText(options.filter, "filter");
     if (options.search !== undefined && typeof options.search !== "string") throw new InvalidInputError([{ path: "search", message: "expected text" }]);
+    // Each page's read under the time limit (a filter the database cannot run quickly is stopped on its
+    // first page), and stopped when the signal aborts (the export's client went away).
+    const limit = this.limit("contacts export", options.signal);
     // Compiled once, before the first page (a filter with errors is refused before anything is read), at one
     // instant: a relative time (`within last 7 days`) means the same on every page of the export.
     const where = await this.db.read(async (tx) => {
@@ -868,14 +924,14 @@ export class SqlStore implements Store {
       const params: Param[] = [];
       const sql = contactsWhere({ ctx: this.ctx, tx, catalog, entryOf, orderBy }, { search: options.search, filter: options.filter }, this.ctx.clock(), params);
       return sql === null ? null : { sql, params };
-    });
+    }, limit);
     if (where === null) return;
     const keyColumn = this.ctx.contactCols[0]!.name;
     let after: Param | null = null;
     for (;;) {
       const from = after;
       // A read per page: writes go on between pages (a contact written meanwhile may or may not be in it; none twice).
-      const rows = await this.db.read((tx) => contactRowsAfter(this.ctx, tx, where, from, size));
+      const rows = await this.db.read((tx) => contactRowsAfter(this.ctx, tx, where, from, size), limit);
       if (rows.length > 0) yield rows.map((r) => decodeContact(r, this.ctx.schema, this.ctx.contactCols));
       if (rows.length < size) return;
       after = rows[rows.length - 1]![keyColumn] as Param;
@@ -1130,7 +1186,7 @@ export class SqlStore implements Store {
   }
 
   private async refreshIn(tx: SqlRunner, catalog: Catalog, entries: Entry[], now: number): Promise<void> {
-    for (const e of entries) await refreshSegment(this.ctx, tx, catalog, e, this.ctx.checkSaved(catalog, e), now);
+    for (const e of entries) await this.refreshOne(tx, catalog, e, now);
   }
 
   private segmentOf(catalog: Catalog, e: Entry): Segment {

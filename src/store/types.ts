@@ -187,6 +187,8 @@ export interface ListContactsOptions {
   limit?: number;
   /** The `next` cursor of the previous page (pages follow the sort). */
   cursor?: string | null;
+  /** Stops the read (`CancelledError`): the client went away. */
+  signal?: AbortSignal;
 }
 
 /** Options of `contactPages`: which contacts (as `listContacts` finds them) and how many a page. */
@@ -197,6 +199,16 @@ export interface ContactPagesOptions {
   filter?: string;
   /** Contacts a page, 1-10,000 (default 1,000). */
   pageSize?: number;
+  /** Stops the export's read running, and refuses the next (`CancelledError`): its client went away. */
+  signal?: AbortSignal;
+}
+
+/** Options of `memberPages`. */
+export interface MemberPagesOptions {
+  /** Members a page, 1-10,000 (default 1,000). */
+  pageSize?: number;
+  /** Stops the export's read running, and refuses the next (`CancelledError`): its client went away. */
+  signal?: AbortSignal;
 }
 
 /** A page of contacts and how many match in all. */
@@ -748,9 +760,10 @@ export interface Store {
    * connection, for tests and demos), a page per read, by key along the membership index: a contact that
    * enters or leaves during the export may or may not be in it, none appears twice, and `NotFoundError` if
    * the segment is deleted meanwhile. `pageSize` 1-10,000 (default
-   * 1,000).
+   * 1,000). Each step of the read (a page on PGlite) runs under the time limit (`QueryTimeoutError`
+   * "members export"); `signal` stops it (`CancelledError`).
    */
-  memberPages(id: SegmentId, options?: { pageSize?: number }): AsyncGenerator<ContactValues[], void, undefined>;
+  memberPages(id: SegmentId, options?: MemberPagesOptions): AsyncGenerator<ContactValues[], void, undefined>;
   /** The member keys at a past instant, from the change log (sorted). */
   membersAt(id: SegmentId, at: string | Date | number): Promise<string[]>;
   /** Static segments: adds contacts by key (logged as `entered`). */
@@ -777,8 +790,11 @@ export interface Store {
    * said as `in segment "Name"`. `InvalidExpressionError`, `NotFoundError` as `typedCondition`.
    */
   diff(old: ConditionTarget, next: ConditionTarget, options?: DiffOptions): Promise<SegmentDiff>;
-  /** Why a contact is (or is not) matched by a saved segment or an expression: every node's value. */
-  why(target: { segmentId: SegmentId } | { expression: string }, key: string): Promise<Why>;
+  /**
+   * Why a contact is (or is not) matched by a saved segment or an expression: every node's value. Under the
+   * time limit (`QueryTimeoutError`); `signal` (the client went away) stops it with `CancelledError`.
+   */
+  why(target: { segmentId: SegmentId } | { expression: string }, key: string, options?: { signal?: AbortSignal }): Promise<Why>;
   /** Recomputes dynamic memberships in the database and logs who entered and exited (in dependency order). */
   refresh(options?: RefreshOptions): Promise<RefreshResult[]>;
   /** The change log after a cursor; with `waitMs`, waits for a change when there is none yet (a long poll). */
@@ -807,7 +823,8 @@ export interface Store {
    * export, in flat memory: keyset paging in the database (`key > last ORDER BY key LIMIT n`, a read per
    * page), so reading a million contacts is linear. Writes go on between pages: a contact written
    * meanwhile may or may not be in it, none appears twice. The filter is compiled once, before the first
-   * page, at one instant (`InvalidExpressionError` before anything is read).
+   * page, at one instant (`InvalidExpressionError` before anything is read). Each page's read runs under
+   * the time limit (`QueryTimeoutError` "contacts export"); `signal` stops it (`CancelledError`).
    */
   contactPages(options?: ContactPagesOptions): AsyncGenerator<ContactValues[], void, undefined>;
   /**

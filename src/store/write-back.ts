@@ -114,9 +114,9 @@ export class WriteBack {
       // A long read sees what was answered before it, as `read` does.
       ...(rawStream
         ? {
-            stream: async function* (sql: string, params?: readonly Param[]) {
+            stream: async function* (sql: string, params?: readonly Param[], limit?: ReadLimit) {
               await drain();
-              yield* rawStream(sql, params);
+              yield* rawStream(sql, params, limit);
             },
           }
         : {}),

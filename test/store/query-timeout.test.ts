@@ -2,25 +2,19 @@
  * A read made from a user's expression has a time limit (`queryTimeoutMs`): past it the read is stopped
  * with a `QueryTimeoutError` saying what to do, and the store's connections go on working. On each backend:
  * a DuckDB file (the query interrupted), PGlite, and the PostgreSQL server when PG_URL is set
- * (statement_timeout).
+ * (statement_timeout). Each store is seeded with no limit and opened again with one (`openSeeded`).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { CancelledError, InvalidInputError, openStore, QueryTimeoutError, type Store } from "../../src/store/index.js";
-import { BACKENDS, crmSchema, openTestStore, rejection, type Backend, type TestStore } from "./helpers.js";
+import { BACKENDS, crmSchema, rejection } from "./helpers.js";
+import { openSeeded } from "./seeded-store.js";
 import { wideOr } from "./wide-or.js";
 
 const dir = mkdtempSync(join(tmpdir(), "segql-timeout-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** A store on `backend` (DuckDB: a file) with a read time limit of `ms`. */
-async function open(backend: Backend, ms: number): Promise<TestStore> {
-  if (backend !== "duckdb") return openTestStore(backend, { queryTimeoutMs: ms });
-  const store = await openStore({ db: join(dir, `t${Math.random().toString(36).slice(2)}.duckdb`), schema: crmSchema, queryTimeoutMs: ms });
-  return { store, dispose: () => store.close() };
-}
 
 /**
  * Clauses of the wide `or`: slow enough on every backend, and within PostgreSQL's 1,664 columns of a select
@@ -28,6 +22,7 @@ async function open(backend: Backend, ms: number): Promise<TestStore> {
  */
 const CLAUSES = 300;
 
+/** 3,000 contacts and a segment over them, written with no time limit (its refresh runs under the limit too). */
 async function seed(store: Store): Promise<void> {
   await store.upsertContacts(Array.from({ length: 3000 }, (_, i) => ({ id: `c${i}`, name: `n${i}`, ltv: i % 700 })));
   await store.createSegment({ name: "Rich", kind: "dynamic", expression: "ltv > 600" }, { by: "test" });
@@ -35,9 +30,8 @@ async function seed(store: Store): Promise<void> {
 
 describe.each(BACKENDS)("the query time limit on %s", (backend) => {
   it("stops a preview that runs past it, says why and what to do, and the store goes on", { timeout: 120_000 }, async () => {
-    const { store, dispose } = await open(backend, 5);
+    const { store, dispose } = await openSeeded(backend, dir, 5, seed);
     try {
-      await seed(store);
       const e = await rejection(store.preview(wideOr(CLAUSES)));
       expect(e).toBeInstanceOf(QueryTimeoutError);
       expect(e).toMatchObject({ code: "query-timeout", operation: "preview", limitMs: 5 });
@@ -57,9 +51,8 @@ describe.each(BACKENDS)("the query time limit on %s", (backend) => {
   });
 
   it("stops a contact list filtered by an expression too", { timeout: 120_000 }, async () => {
-    const { store, dispose } = await open(backend, 5);
+    const { store, dispose } = await openSeeded(backend, dir, 5, seed);
     try {
-      await seed(store);
       const e = await rejection(store.listContacts({ filter: wideOr(CLAUSES) }));
       expect(e).toBeInstanceOf(QueryTimeoutError);
       expect(e.message).toMatch(/^the contact list took longer than 5 ms and was stopped/);
@@ -71,9 +64,8 @@ describe.each(BACKENDS)("the query time limit on %s", (backend) => {
 
   // Not on PGlite: its statements run without giving the event loop a turn, so the abort comes after them.
   it.skipIf(backend === "pglite")("a preview whose signal aborts (its HTTP client went away) stops with CancelledError, and the store goes on", { timeout: 120_000 }, async () => {
-    const { store, dispose } = await open(backend, 0);
+    const { store, dispose } = await openSeeded(backend, dir, 0, seed);
     try {
-      await seed(store);
       const controller = new AbortController();
       const stopped = rejection(store.preview(wideOr(CLAUSES), { signal: controller.signal }));
       setImmediate(() => controller.abort());
@@ -88,9 +80,8 @@ describe.each(BACKENDS)("the query time limit on %s", (backend) => {
   });
 
   it("with 0, no limit: the same preview completes", { timeout: 120_000 }, async () => {
-    const { store, dispose } = await open(backend, 0);
+    const { store, dispose } = await openSeeded(backend, dir, 0, seed);
     try {
-      await seed(store);
       expect((await store.preview(wideOr(CLAUSES))).count).toBeGreaterThan(0);
     } finally {
       await dispose();

@@ -34,7 +34,7 @@ import {
 } from "../schemas.js";
 import { unwrapCursor, wrapCursor } from "../cursor.js";
 import { PROBLEM_MEDIA_TYPE } from "../problems.js";
-import { jsonBody, jsonResponse, problemResponses, streamedResponse, writeProblemResponses, writer, type Api, type RouteContext } from "./kit.js";
+import { exportSignal, jsonBody, jsonResponse, problemResponses, streamedResponse, writeProblemResponses, writer, type Api, type RouteContext } from "./kit.js";
 import { attachment } from "./members.js";
 
 const tags = ["contacts"];
@@ -123,6 +123,7 @@ function registerContactExportRoute(app: Api, { store, log }: RouteContext): voi
       description:
         "Every contact that `GET /api/contacts` finds for the same `search` and `filter` (every contact without them), with its values, in key order, as a file: CSV (UTF-8 with a byte-order mark, RFC 4180; what `segql import` reads back) or JSON Lines, as `GET /api/segments/{id}/export` writes. " +
         "Streamed a page at a time by key, so any number works and writes go on meanwhile (a contact written during the export may or may not be in it; none appears twice). A filter with errors is a 422 with its diagnostics before any byte. " +
+        "Each page's read runs under the server's query time limit (`segql serve --query-timeout`, default 30 s): a filter the database cannot run in time is a 422 `query-timeout` on the first page, before any byte; a client that goes away stops the read. " +
         "(A contact whose key is `export` is read with `GET /api/contact?key=export`.)",
       request: { query: ContactsExportQuery },
       responses: {
@@ -130,7 +131,7 @@ function registerContactExportRoute(app: Api, { store, log }: RouteContext): voi
           description: "The contacts",
           content: { "text/csv": { schema: z.string().openapi({ example: "customer_id,tenure\r\n7590-VHVEG,1\r\n" }) }, "application/x-ndjson": { schema: z.string() } },
         },
-        ...problemResponses(400, 422),
+        ...problemResponses(400, 409, 422),
       },
     }),
     async (c) => {
@@ -138,7 +139,8 @@ function registerContactExportRoute(app: Api, { store, log }: RouteContext): voi
       const format = q.format ?? "csv";
       const search = q.search?.trim() ?? "";
       const filter = q.filter?.trim() ?? "";
-      const chunks = exportContacts(store, { format, spreadsheetSafe: q.spreadsheetSafe !== false, ...(search !== "" ? { search } : {}), ...(filter !== "" ? { filter: q.filter } : {}) });
+      const reads = exportSignal(c);
+      const chunks = exportContacts(store, { format, signal: reads.signal, spreadsheetSafe: q.spreadsheetSafe !== false, ...(search !== "" ? { search } : {}), ...(filter !== "" ? { filter: q.filter } : {}) });
       // The first chunk is read before answering (HEAD too: it says what GET would, a bad filter included,
       // reading one page at most), so a problem there is an ordinary problem response.
       let first: IteratorResult<string, void>;
@@ -157,7 +159,7 @@ function registerContactExportRoute(app: Api, { store, log }: RouteContext): voi
         await chunks.return(undefined);
         return new Response(null, { status: 200, headers });
       }
-      return streamedResponse(first, chunks, headers, log, "the export of contacts");
+      return streamedResponse(first, chunks, headers, log, "the export of contacts", reads);
     },
   );
 }
@@ -187,7 +189,7 @@ export function registerContactRoutes(app: Api, context: RouteContext): void {
       request: { query: ContactsQuery },
       responses: { 200: jsonResponse(ContactPageSchema, "A page of contacts"), ...problemResponses(400, 409, 422) },
     }),
-    async (c) => c.json(await searchContacts(store, c.req.valid("query")), 200),
+    async (c) => c.json(await searchContacts(store, c.req.valid("query"), c.req.raw.signal), 200),
   );
 
   // Each read of one contact has two addresses with one answer: the key in the path, and (for any key,

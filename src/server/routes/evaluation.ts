@@ -76,18 +76,18 @@ export function registerEvaluationRoutes(app: Api, { store, feedWaits }: RouteCo
     }),
     async (c) => {
       const { expression, key } = c.req.valid("json");
-      return c.json(await store.why({ expression }, key), 200);
+      return c.json(await store.why({ expression }, key, { signal: c.req.raw.signal }), 200);
     },
   );
 
   // Two addresses, one answer: the key in the path, or (any key, `.` and `..` too, which URLs read as path
   // steps) in the query.
-  const whySaved = { tags, responses: { 200: jsonResponse(WhySchema, "The explanation"), ...problemResponses(400, 404, 422) } };
+  const whySaved = { tags, responses: { 200: jsonResponse(WhySchema, "The explanation"), ...problemResponses(400, 404, 409, 422) } };
   app.openapi(
     createRoute({ method: "get", path: "/api/segments/{id}/why/{key}", summary: "Why / why not, for a saved segment", request: { params: IdKeyParams }, ...whySaved }),
     async (c) => {
       const { id, key } = c.req.valid("param");
-      return c.json(await store.why({ segmentId: id }, key), 200);
+      return c.json(await store.why({ segmentId: id }, key, { signal: c.req.raw.signal }), 200);
     },
   );
   app.openapi(
@@ -99,7 +99,7 @@ export function registerEvaluationRoutes(app: Api, { store, feedWaits }: RouteCo
       request: { params: IdParams, query: KeyQuery },
       ...whySaved,
     }),
-    async (c) => c.json(await store.why({ segmentId: c.req.valid("param").id }, c.req.valid("query").key), 200),
+    async (c) => c.json(await store.why({ segmentId: c.req.valid("param").id }, c.req.valid("query").key, { signal: c.req.raw.signal }), 200),
   );
 
   app.openapi(
@@ -108,7 +108,9 @@ export function registerEvaluationRoutes(app: Api, { store, feedWaits }: RouteCo
       path: "/api/refresh",
       tags,
       summary: "Refresh dynamic memberships",
-      description: "Recomputes memberships in the database (every dynamic segment, or `ids` and the segments reading them) and logs who entered and exited.",
+      description:
+        "Recomputes memberships in the database (every dynamic segment, or `ids` and the segments reading them) and logs who entered and exited. " +
+        "A segment whose query runs past the server's query time limit keeps its members as they were and its result says so in `skipped` (the others are refreshed).",
       request: { headers: WriteHeaders, body: optionalJsonBody(RefreshBody) },
       responses: { 200: jsonResponse(RefreshResultsSchema, "What each refresh did"), ...writeProblemResponses(400, 404, 413, 415, 422) },
     }),
@@ -125,6 +127,7 @@ export function registerEvaluationRoutes(app: Api, { store, feedWaits }: RouteCo
       path: "/api/segments/{id}/refresh",
       tags,
       summary: "Refresh one segment (and the segments reading it)",
+      description: "As `POST /api/refresh` with `ids`: a segment whose query runs past the server's query time limit keeps its members and says so in `skipped`.",
       request: { params: IdParams, headers: WriteHeaders },
       responses: { 200: jsonResponse(RefreshResultsSchema, "What each refresh did"), ...writeProblemResponses(400, 404, 413, 415, 422) },
     }),

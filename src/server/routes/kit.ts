@@ -101,12 +101,25 @@ export function writer(c: Context): string | null {
 }
 
 /**
+ * The signal of a streamed answer's reads: aborted when the request's is (its client went away; the
+ * Node server aborts it when the connection closes before the answer is sent) and by `streamedResponse`
+ * when the body is cancelled, so that the read running stops at once rather than at its end.
+ */
+export function exportSignal(c: Context): AbortController {
+  const controller = new AbortController();
+  const request = c.req.raw.signal;
+  if (request.aborted) controller.abort();
+  else request.addEventListener("abort", () => controller.abort(), { once: true, signal: controller.signal });
+  return controller;
+}
+
+/**
  * A streamed 200 answer of text chunks (an export): `first` is the chunk read before answering (so a
  * problem there was an ordinary problem response), the rest are read as the client takes them; a failure
  * later breaks the stream off (the headers are sent) and is logged as `what`; a client that goes away
- * stops the reading.
+ * (the body cancelled, or the request's signal) aborts `reads`, which stops the read running.
  */
-export function streamedResponse(first: IteratorResult<string, void>, chunks: AsyncGenerator<string, void, undefined>, headers: Record<string, string>, log: (line: string) => void, what: string): Response {
+export function streamedResponse(first: IteratorResult<string, void>, chunks: AsyncGenerator<string, void, undefined>, headers: Record<string, string>, log: (line: string) => void, what: string, reads: AbortController): Response {
   const encoder = new TextEncoder();
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
@@ -119,11 +132,14 @@ export function streamedResponse(first: IteratorResult<string, void>, chunks: As
         if (next.done) controller.close();
         else controller.enqueue(encoder.encode(next.value));
       } catch (e) {
-        log(`segql serve: ${what} broke off: ${e instanceof Error ? e.message : String(e)}`);
+        // Stopped because nobody reads it any more: nothing to report.
+        if (!reads.signal.aborted) log(`segql serve: ${what} broke off: ${e instanceof Error ? e.message : String(e)}`);
         controller.error(e);
       }
     },
     async cancel() {
+      // The abort stops a read in flight (a pull waiting on it then ends), and the return closes the export's connection.
+      reads.abort();
       await chunks.return(undefined);
     },
   });

@@ -24,7 +24,7 @@ import {
   MemberUpdateSchema,
   WriteHeaders,
 } from "../schemas.js";
-import { jsonBody, jsonResponse, problemResponses, streamedResponse, writeProblemResponses, writer, type Api, type RouteContext } from "./kit.js";
+import { exportSignal, jsonBody, jsonResponse, problemResponses, streamedResponse, writeProblemResponses, writer, type Api, type RouteContext } from "./kit.js";
 
 const tags = ["members"];
 
@@ -104,7 +104,7 @@ export function registerMemberRoutes(app: Api, { store, log }: RouteContext): vo
       summary: "Members now",
       description: "A page of the members with their contact values, sorted by any field (default the key); with `search`, only the members whose fields contain it.",
       request: { params: IdParams, query: MembersQuery },
-      responses: { 200: jsonResponse(MembersPageSchema, "A page of members"), ...problemResponses(400, 404, 422) },
+      responses: { 200: jsonResponse(MembersPageSchema, "A page of members"), ...problemResponses(400, 404, 409, 422) },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
@@ -114,8 +114,9 @@ export function registerMemberRoutes(app: Api, { store, log }: RouteContext): vo
       // something else (or a 422 from the store).
       const list = `members-${createHash("sha256").update(JSON.stringify([id, q.orderBy ?? null, q.descending === true, q.search?.trim() ?? ""])).digest("base64url").slice(0, 16)}`;
       const options = { limit: q.limit ?? 50, cursor: unwrapCursor(list, q.cursor), orderBy: q.orderBy, descending: q.descending };
-      // With search text: the members among the contacts found (in SQL), `total` counting those.
-      const page = q.search?.trim() ? await store.listContacts({ ...options, segmentId: id, search: q.search }) : await store.members(id, options);
+      // With search text: the members among the contacts found (in SQL), `total` counting those; a client
+      // that goes away stops that read.
+      const page = q.search?.trim() ? await store.listContacts({ ...options, segmentId: id, search: q.search, signal: c.req.raw.signal }) : await store.members(id, options);
       return c.json({ ...page, next: wrapCursor(list, page.next) }, 200);
     },
   );
@@ -147,14 +148,15 @@ export function registerMemberRoutes(app: Api, { store, log }: RouteContext): vo
       description:
         "Every member with its contact values, in key order, as a file: CSV (UTF-8 with a byte-order mark, RFC 4180; blank = empty, lists as JSON arrays; what `segql import` reads back) or JSON Lines. " +
         "Streamed, so any size works and reads and writes go on meanwhile: on DuckDB the members when the export started (one snapshot); on PostgreSQL a page at a time by key (a contact that enters or leaves during the export may or may not be in it, none appears twice). " +
-        "A failure after the first bytes (on PostgreSQL, the segment deleted meanwhile) breaks the transfer off rather than end the file early.",
+        "A failure after the first bytes (on PostgreSQL, the segment deleted meanwhile) breaks the transfer off rather than end the file early. " +
+        "Each step of the read (the query up to its first rows, then each chunk) runs under the server's query time limit (422 `query-timeout` before the first byte; after it, the transfer breaks off); a client that goes away stops the read.",
       request: { params: IdParams, query: ExportQuery },
       responses: {
         200: {
           description: "The members",
           content: { "text/csv": { schema: z.string().openapi({ example: "customer_id,tenure\r\n7590-VHVEG,1\r\n" }) }, "application/x-ndjson": { schema: z.string() } },
         },
-        ...problemResponses(400, 404),
+        ...problemResponses(400, 404, 409, 422),
       },
     }),
     async (c) => {
@@ -170,10 +172,11 @@ export function registerMemberRoutes(app: Api, { store, log }: RouteContext): vo
       // HEAD answers what GET would (404 for an unknown segment, the file's type and name) without reading
       // the members: a client probing a link must not cost a whole export.
       if (c.req.method === "HEAD") return new Response(null, { status: 200, headers });
-      const chunks = exportMembers(store, id, { format, ...(q.spreadsheetSafe !== undefined ? { spreadsheetSafe: q.spreadsheetSafe } : {}) });
+      const reads = exportSignal(c);
+      const chunks = exportMembers(store, id, { format, signal: reads.signal, ...(q.spreadsheetSafe !== undefined ? { spreadsheetSafe: q.spreadsheetSafe } : {}) });
       // The first chunk is read before answering, so a problem there is an ordinary problem response.
       const first = await chunks.next();
-      return streamedResponse(first, chunks, headers, log, `the export of segment #${id}`);
+      return streamedResponse(first, chunks, headers, log, `the export of segment #${id}`, reads);
     },
   );
 

@@ -133,7 +133,9 @@ export function registerSegmentRoutes(app: Api, { store }: RouteContext): void {
       path: "/api/segments",
       tags,
       summary: "Create a segment",
-      description: "Dynamic: the expression is checked (422 with the checker's diagnostics; 409 for a cycle through `in segment`). Static: `members` or `freeze` give the first members.",
+      description:
+        "Dynamic: the expression is checked (422 with the checker's diagnostics; 409 for a cycle through `in segment`). Static: `members` or `freeze` give the first members. " +
+        "The first refresh (or the freeze) runs under the server's query time limit (`segql serve --query-timeout`, default 30 s): past it, 422 `query-timeout` and nothing is saved.",
       request: { headers: WriteHeaders, body: jsonBody(CreateSegmentBody) },
       responses: { 201: jsonResponse(SegmentSchema, "The new segment", MADE_SEGMENT_HEADERS), ...writeProblemResponses(400, 409, 413, 415, 422) },
     }),
@@ -164,7 +166,8 @@ export function registerSegmentRoutes(app: Api, { store }: RouteContext): void {
       tags,
       summary: "Edit a segment (name, description, expression)",
       description:
-        "One new version. A rename rewrites the `in segment` references of other segments in the same transaction. Send `If-Match` with the ETag you read: a stale one is a 412 with both versions.",
+        "One new version. A rename rewrites the `in segment` references of other segments in the same transaction. Send `If-Match` with the ETag you read: a stale one is a 412 with both versions. " +
+        "A new expression's refresh runs under the server's query time limit: past it, 422 `query-timeout` and nothing is saved (the segment keeps its version and members).",
       request: { params: IdParams, headers: EditHeaders, body: jsonBody(UpdateSegmentBody) },
       responses: { 200: jsonResponse(SegmentSchema, "The edited segment (its new `ETag`)", ETAG_HEADER), ...writeProblemResponses(400, 404, 409, 412, 413, 415, 422) },
     }),
