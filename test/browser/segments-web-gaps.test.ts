@@ -151,6 +151,11 @@ describe.skipIf(!hasChromium)(`segments web app: empty kinds, right-to-left labe
     } finally {
       await server.store.deleteSegment(segment.id, { force: true });
     }
+    // The contact's history names it as deleted, linked to its page (which says it is in Recently deleted).
+    await openContact(HEBREW_KEY);
+    const gone = page.getByTestId("contact-history").getByRole("link", { name: `a deleted segment (#${segment.id})` });
+    await expect.poll(() => gone.count(), { timeout: 30_000 }).toBe(2);
+    expect(await gone.first().getAttribute("href")).toBe(`#/segments/${segment.id}`);
   });
 
   it("sets a right-to-left file's name apart in the Import page's sentences", async () => {

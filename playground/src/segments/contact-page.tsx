@@ -527,7 +527,8 @@ function HistoryCard({ contact, segments }: { contact: ContactRecord; segments: 
               return (
                 <li key={c.seq} data-testid="history-change" data-change={c.change} data-segment={c.segmentId}>
                   <span className={`badge ${c.change === "entered" ? "good" : "bad"}`}>{c.change === "entered" ? "Entered" : "Left"}</span>{" "}
-                  {name !== undefined ? <a href={`#/segments/${c.segmentId}`}>{name}</a> : <span className="muted">a deleted segment (#{c.segmentId})</span>}{" "}
+                  {/* A deleted segment's page says whether it is in Recently deleted, with Restore. */}
+                  {name !== undefined ? <a href={`#/segments/${c.segmentId}`}>{name}</a> : <a className="muted" href={`#/segments/${c.segmentId}`}>a deleted segment (#{c.segmentId})</a>}{" "}
                   <time className="muted small" dateTime={c.at} title={formatInstant(c.at)}>
                     {formatAge(c.at)}
                   </time>
