@@ -3,6 +3,7 @@
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { closest } from "../diagnostics.js";
 import { notTextReason } from "./text-files.js";
 
 /** Output streams and stdin of a command. */
@@ -105,7 +106,7 @@ export function parseArgs(args: string[], spec: OptionSpec): ParsedArgs {
       name = short;
     }
     const s = spec[name];
-    if (!s) throw new CliError(`unknown option '--${name}' (known: ${known(spec)})`);
+    if (!s) throw new CliError(`unknown option '--${name}'${didYouMean(`--${name}`, Object.keys(spec).map((n) => `--${n}`))} (known: ${known(spec)})`);
     if (s.value) {
       const value = inline ?? args[++i];
       if (value === undefined) throw new CliError(`option '--${name}' needs a value`);
@@ -116,6 +117,15 @@ export function parseArgs(args: string[], spec: OptionSpec): ParsedArgs {
     }
   }
   return { options, positional };
+}
+
+/**
+ * `; did you mean 'x'?` naming the one candidate nearest to a mistyped word (an option, a dialect), or ""
+ * when none is near: a script's typo is then fixed from the message alone.
+ */
+export function didYouMean(word: string, candidates: readonly string[]): string {
+  const [near] = closest(word, candidates, 1);
+  return near !== undefined ? `; did you mean '${near}'?` : "";
 }
 
 function known(spec: OptionSpec): string {

@@ -7,7 +7,7 @@ import { check } from "../../checker/index.js";
 import type { TypedSegment } from "../../checker/typed-ast.js";
 import { compileSql, compileViews, DIALECT_NAMES, resolveNowOption, SqlCompileError, type DialectName } from "../../compiler/sql/index.js";
 import { parse } from "../../parser/index.js";
-import { CliError, EXIT, parseArgs, type Io } from "../io.js";
+import { CliError, didYouMean, EXIT, parseArgs, type Io } from "../io.js";
 import { limitsFrom, MAX_INPUT_BYTES_HELP, pickSegment, readInputs, renderForTerminal, takeFiles } from "../inputs.js";
 import { resolveSchema, timeZoneOption } from "./check.js";
 import { zoneOf } from "../../checker/zone.js";
@@ -78,9 +78,9 @@ export async function run(args: string[], io: Io): Promise<number> {
   if (!chosen) throw new CliError("--schema FILE is required, or a segql.json naming the schema in this folder or above (see segql compile --help)");
   // DuckDB, the embedded engine, is the default: what runs on a laptop without a warehouse.
   const dialect = str("dialect") ?? "duckdb";
-  if (!(DIALECT_NAMES as string[]).includes(dialect)) throw new CliError(`unknown dialect '${dialect}' (expected one of ${DIALECT_NAMES.join(", ")})`);
+  if (!(DIALECT_NAMES as string[]).includes(dialect)) throw new CliError(`--dialect: unknown dialect '${dialect}'${didYouMean(dialect, DIALECT_NAMES)} (expected one of ${DIALECT_NAMES.join(", ")})`);
   const form = str("form") ?? "select";
-  if (!["select", "where", "count", "views"].includes(form)) throw new CliError(`--form must be select, where, count or views, not '${form}'`);
+  if (!["select", "where", "count", "views"].includes(form)) throw new CliError(`--form must be select, where, count or views, not '${form}'${didYouMean(form, ["select", "where", "count", "views"])}`);
   if (form === "views" && options["params"]) throw new CliError("--params does not apply to --form views (a view cannot take parameters)");
   // An argument naming an existing segment file is that file.
   const inline = positional.filter((p) => !(p.endsWith(".segql") && existsSync(p)));

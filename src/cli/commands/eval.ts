@@ -11,7 +11,7 @@ import { DataError, loadEventsByKey, readContacts, type ContactFormat } from "..
 import { LineIndex } from "../../diagnostics.js";
 import { parse } from "../../parser/index.js";
 import { formatFromName } from "../data-formats.js";
-import { CliError, EXIT, parseArgs, type Io } from "../io.js";
+import { CliError, didYouMean, EXIT, parseArgs, type Io } from "../io.js";
 import { dataFileNotText } from "../text-files.js";
 import { limitsFrom, MAX_INPUT_BYTES_HELP, pickSegment, readInputs, renderForTerminal, takeFiles } from "../inputs.js";
 import { resolveSchema, timeZoneOption } from "./check.js";
@@ -88,9 +88,9 @@ export async function run(args: string[], io: Io): Promise<number> {
   if (files.length + positional.length === 0) throw new CliError("no condition: give an expression, -f FILE, or - to read standard input");
   if (files.length + positional.length > 1) throw new CliError("give one condition: an expression, -f FILE or - (for several segments, use a segment file and --segment)");
   const format = str("format");
-  if (format !== undefined && format !== "jsonl" && format !== "json" && format !== "csv") throw new CliError(`--format must be jsonl, json or csv, not '${format}'`);
+  if (format !== undefined && format !== "jsonl" && format !== "json" && format !== "csv") throw new CliError(`--format must be jsonl, json or csv, not '${format}'${didYouMean(format, ["jsonl", "json", "csv"])}`);
   const mode = str("mode");
-  if (mode !== undefined && mode !== "codegen" && mode !== "closure") throw new CliError(`--mode must be codegen or closure, not '${mode}'`);
+  if (mode !== undefined && mode !== "codegen" && mode !== "closure") throw new CliError(`--mode must be codegen or closure, not '${mode}'${didYouMean(mode, ["codegen", "closure"])}`);
   const schema = chosen.schema;
   const timeZone = timeZoneOption(options["tz"], schema, chosen.projectZone);
   const now = parseNow(str("now"), zoneOf(timeZone));

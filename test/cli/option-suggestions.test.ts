@@ -1,0 +1,46 @@
+/**
+ * A mistyped option or option value in a pipeline's script: the usage error (exit 2) names the nearest
+ * known spelling, so the fix is read off the message instead of the --help.
+ */
+import { describe, expect, it } from "vitest";
+import { SCHEMA, segql } from "./helpers.js";
+
+describe("usage errors suggest the nearest spelling", () => {
+  it("an unknown option names the nearest known one, and still lists them all", async () => {
+    const cases: [string[], string][] = [
+      [["compile", "-s", SCHEMA, "--dialct", "sqlite", "tenure > 1"], "--dialect"],
+      [["compile", "--schma", SCHEMA, "tenure > 1"], "--schema"],
+      [["eval", "-s", SCHEMA, "--dat", "contacts.jsonl", "tenure > 1"], "--data"],
+      [["check", "-s", SCHEMA, "--stric", "tenure > 1"], "--strict"],
+      [["fmt", "--widht=100", "tenure > 1"], "--width"],
+    ];
+    for (const [argv, near] of cases) {
+      const r = await segql(argv);
+      expect(r.code, argv.join(" ")).toBe(2);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toMatch(new RegExp(`^segql ${argv[0]}: unknown option '--\\w+'; did you mean '${near}'\\? \\(known: --`));
+    }
+  });
+
+  it("an option far from every known one gets no guess", async () => {
+    const r = await segql(["compile", "-s", SCHEMA, "--frobnicate", "tenure > 1"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("unknown option '--frobnicate' (known: --schema/-s, --dialect/-d");
+    expect(r.stderr).not.toContain("did you mean");
+  });
+
+  it("a mistyped value of --dialect, --form, eval's --format and --mode names the flag and the nearest value", async () => {
+    const cases: [string[], string][] = [
+      [["compile", "-s", SCHEMA, "-d", "sqlit", "tenure > 1"], "segql compile: --dialect: unknown dialect 'sqlit'; did you mean 'sqlite'? (expected one of duckdb, postgres, sqlite, mysql, bigquery, snowflake)"],
+      [["compile", "-s", SCHEMA, "-d", "postgresql", "tenure > 1"], "did you mean 'postgres'?"],
+      [["compile", "-s", SCHEMA, "--form", "view", "tenure > 1"], "segql compile: --form must be select, where, count or views, not 'view'; did you mean 'views'?"],
+      [["eval", "-s", SCHEMA, "-d", "x.jsonl", "--format", "jsonll", "tenure > 1"], "--format must be jsonl, json or csv, not 'jsonll'; did you mean 'jsonl'?"],
+      [["eval", "-s", SCHEMA, "-d", "x.jsonl", "--mode", "closures", "tenure > 1"], "--mode must be codegen or closure, not 'closures'; did you mean 'closure'?"],
+    ];
+    for (const [argv, message] of cases) {
+      const r = await segql(argv);
+      expect(r.code, argv.join(" ")).toBe(2);
+      expect(r.stderr).toContain(message);
+    }
+  });
+});
