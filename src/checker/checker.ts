@@ -319,11 +319,15 @@ class Checker {
 
   private checkRule(rule: A.RuleExpr, scope: Scope): TA.TypedRule | null {
     if (!this.schema) return null;
+    // A misspelt keyword read as a field (`nto is_verified`): the syntax error and its fix say what it is.
+    if (rule.recovered === "misspelt-keyword") return null;
     const field = this.resolveField(rule.field, scope);
     if (!field) {
       // Still look at the values, so every error is reported at once.
       return null;
     }
+    // A field with no operator after it (`plan_type si "Pro"`): the syntax error says an operator is expected.
+    if (rule.recovered === "operator-expected") return null;
     const test = this.checkTest(field, rule.field.name, rule.test);
     return test ? { kind: "rule", field, test, span: rule.span } : null;
   }
@@ -495,6 +499,11 @@ class Checker {
       case "missing":
         return null;
       case "bareword": {
+        // `email = null`: segql has no null; a missing value is tested with `is empty`.
+        if (!v.quoted && /^(null|nil|undefined)$/i.test(v.text)) {
+          this.report(error("value-type", v.span, messages.nullValue(v.text, written)));
+          return null;
+        }
         if (type === "string" || type === "enum" || type === "list") {
           this.reportBareword(v, type === "enum" ? field.def.values ?? [] : undefined, (suggestions, all) =>
             messages.unquotedUnknownValue(v.text, written, suggestions, all));

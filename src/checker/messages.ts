@@ -28,6 +28,8 @@ export const messages = {
       : ""),
   unknownValue: (value: string, field: string, suggestions: string[], all: string[]) =>
     `"${value}" is not a value of ${field}${closestOrAllowed(suggestions, all)}`,
+  nullValue: (word: string, field: string) =>
+    `segql has no ${word}: a missing value is tested with '${field} is empty' (or '${field} is not empty')`,
   unquotedValue: (word: string) => `put "${word}" in quotes: text values are written "like this"`,
   unquotedUnknownEvent: (word: string, suggestions: string[], known: string[]) =>
     `${word} is not a known event, and event names are written in quotes${closestOrAllowed(suggestions, known, "known events")}`,

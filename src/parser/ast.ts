@@ -80,6 +80,12 @@ export interface RuleExpr {
   field: FieldRef;
   test: Test;
   span: Span;
+  /**
+   * Set by the parser on a rule error recovery made of a syntax error's words (recovered.ts): a misspelt
+   * keyword read as a field (`nto` of `nto is_verified`), or a field with no operator after it where one was
+   * expected. The checker leaves what is wrong there to the syntax error.
+   */
+  recovered?: "misspelt-keyword" | "operator-expected";
 }
 
 /** `in segment "High value"` */

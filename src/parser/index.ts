@@ -11,6 +11,7 @@ import { clip, error, LineIndex, type Diagnostic, type Span } from "../diagnosti
 import type { SegqlDocument } from "./ast.js";
 import { LIMITS, offsetPastBytes, resolveLimits, utf8Length, type LimitOptions, type Limits } from "./limits.js";
 import { withKeywordFixes, type MissingKeyword } from "./keyword-fixes.js";
+import { markRecovered } from "./recovered.js";
 import { lex } from "./lexer.js";
 import { parseTokens } from "./parser.js";
 import * as T from "./vocabulary.js";
@@ -55,7 +56,7 @@ function parseText(text: string, options: ParseOptions, keywordFixes: boolean): 
   const diagnostics: Diagnostic[] = lexed.errors.length === 0 ? [] : lexed.errors.slice(0, cap + 1).map((e) => {
     const ch = String.fromCodePoint(text.codePointAt(e.offset)!);
     return error("unexpected-character", lines.span(e.offset, e.offset + (e.length || 1)),
-      `unexpected character ${shownCharacter(ch)}${ch === '"' || ch === "'" ? "" : hintForCharacter(ch)}`);
+      `unexpected character ${shownCharacter(ch)}${ch === '"' || ch === "'" ? "" : hintForCharacter(ch, text, e.offset)}`);
   });
   const tokens = lexed.tokens;
   const endSpan: Span = { start: text.length, end: text.length, line: lexed.endLine, column: lexed.endColumn };
@@ -79,7 +80,7 @@ function parseText(text: string, options: ParseOptions, keywordFixes: boolean): 
   if (!keywordFixes) return { document: parsed.document, diagnostics: described, tokens };
   const reparse = (edited: string) => parseText(edited, options, false).diagnostics;
   const fixed = withKeywordFixes(text, tokens, described, missing, reparse, (start, end) => lines.span(start, end));
-  return { document: parsed.document, diagnostics: fixed, tokens };
+  return { document: parsed.document, diagnostics: markRecovered(parsed.document, fixed, tokens), tokens };
 }
 
 /**
@@ -158,12 +159,33 @@ function shownCharacter(ch: string): string {
   return name ? `${code} (${name})` : code;
 }
 
-function hintForCharacter(ch: string): string {
+function hintForCharacter(ch: string, text: string, offset: number): string {
   if (ch === "&") return ": write 'and'";
   if (ch === "|") return ": write 'or'";
   if (ch === "!") return ": write 'not', or '!=' for not equal";
   if (ch === "`") return ": a name in backticks must end with a backtick on the same line";
+  // Typographic quotes (a word processor's, or a phone's): only straight quotes start a string.
+  if (/^[\u201c\u201d\u201e\u201f\u00ab\u00bb]$/.test(ch)) return `: text is written in straight double quotes, "like this"`;
+  if (/^[\u2018\u2019\u201a\u201b]$/.test(ch)) return ": text is written in straight quotes, \"like this\" or 'like this'";
+  // A letter outside A-Z (`prénom`, `статус`): bare names are ASCII; the whole word, quoted as it may be meant.
+  if (/^\p{L}$/u.test(ch)) {
+    const word = wordAround(text, offset);
+    return `: a name with letters outside A-Z is written in backticks (\`${word}\`), a text value in double quotes ("${word}")`;
+  }
   return "";
+}
+
+/** The word (letters, digits, `_`) around `offset`. */
+function wordAround(text: string, offset: number): string {
+  const isWord = (c: string) => /^[\p{L}\p{N}\p{M}_]$/u.test(c);
+  let start = offset;
+  while (start > 0 && isWord(text[start - 1]!)) start--;
+  let end = offset;
+  for (const c of text.slice(offset)) {
+    if (!isWord(c)) break;
+    end += c.length;
+  }
+  return text.slice(start, end);
 }
 
 /**
@@ -398,6 +420,12 @@ function describe(e: IRecognitionException, tokens: IToken[], lines: LazyLineInd
   }
   if (expected === T.LParen && isReal(previous) && previous.tokenType === T.In && token.tokenType === T.Last) {
     return error("expected-token", span, `expected '(' after 'in'${found}; for a time window write 'within last 30 days'`);
+  }
+  if (expected === T.LParen && isReal(previous) && previous.tokenType === T.In) {
+    return error("expected-token", span, `expected '(' after 'in'${found}: a list is written in parentheses, in ("a", "b")`);
+  }
+  if (expected === T.And && isReal(previous)) {
+    return error("expected-token", span, `expected 'and'${afterPrev}${found}: between takes two values, as in between 1 and 5`);
   }
   if (expected) {
     const what = describeExpected(expected);

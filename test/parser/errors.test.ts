@@ -43,7 +43,9 @@ const errors: [string, string[]][] = [
   ["a ! b", ["1:3 unexpected character '!': write 'not', or '!=' for not equal"]],
   ["a = 1 # c", ["1:7 unexpected character '#'"]],
   ["a = `abc", ["1:5 unexpected character '`': a name in backticks must end with a backtick on the same line"]],
-  ["prénom = 1", ["1:3 unexpected character 'é'"]],
+  ["prénom = 1", ["1:3 unexpected character 'é': a name with letters outside A-Z is written in backticks (`prénom`), a text value in double quotes (\"prénom\")"]],
+  ["статус = 1", ["1:1 unexpected character 'с': a name with letters outside A-Z is written in backticks (`статус`), a text value in double quotes (\"статус\")"]],
+  ["plan = \u201cPro\u201d", ["1:8 unexpected character '\u201c': text is written in straight double quotes, \"like this\"", "1:12 unexpected character '\u201d': text is written in straight double quotes, \"like this\""]],
   // conditions and operators
   ["a = 1 and", [`1:10 ${CONDITION} after 'and'`]],
   ["a = 1 or", [`1:9 ${CONDITION} after 'or'`]],
@@ -60,10 +62,10 @@ const errors: [string, string[]][] = [
   ["a is equal 3", ["1:12 expected 'to' after 'equal', found '3'"]],
   ["a is at 3", ["1:9 expected 'least' or 'most' after 'at', found '3'"]],
   ["a starts 'x'", ["1:10 expected 'with' after 'starts', found ''x''"]],
-  ["a between 1", ["1:12 expected 'and' after '1'"]],
+  ["a between 1", ["1:12 expected 'and' after '1': between takes two values, as in between 1 and 5"]],
   ["a within last 3", ["1:16 expected a time unit (minutes, hours, days, weeks, months, years) after '3'"]],
   ["a within 3 days", ["1:10 expected 'last' or 'next' after 'within', found '3'"]],
-  ["a in 1", ["1:6 expected '(' after 'in', found '1'"]],
+  ["a in 1", ["1:6 expected '(' after 'in', found '1': a list is written in parentheses, in (\"a\", \"b\")"]],
   ["a in (1 2)", ["1:9 expected ',' or ')' after '1', found '2'"]],
   ["a has", ["1:6 expected a value or 'any'/'all'/'none' (…) after 'has'"]],
   // events
