@@ -81,6 +81,8 @@ export type DiagnosticCode =
   | "future-event"
   // the throwing API: the text does not hold the one segment asked for
   | "several-segments"
+  // segql compile: a condition that checks but that the dialect cannot express (SqlCompileError's span)
+  | "sql-unsupported"
   // checker warnings (`always-true` also from the static analysis)
   | "always-true"
   | "filter-shadows-field"

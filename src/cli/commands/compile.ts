@@ -145,7 +145,11 @@ export async function run(args: string[], io: Io): Promise<number> {
     return EXIT.ok;
   } catch (e) {
     if (e instanceof SqlCompileError) {
-      io.err(`segql compile: error: ${e.message}`);
+      // At the condition it came from, like a checker's error: in a file of many segments, which one.
+      if (e.span !== undefined) {
+        io.err(renderForTerminal(text, [{ code: "sql-unsupported", severity: "error", span: e.span, message: e.message }], input!.label));
+        io.err("1 error: nothing compiled");
+      } else io.err(`segql compile: error: ${e.message}`);
       return EXIT.problems;
     }
     throw e;

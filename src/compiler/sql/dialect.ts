@@ -9,9 +9,17 @@
  */
 import type { FieldType } from "../../schema/schema.js";
 import type { TimeUnit } from "../../checker/typed-ast.js";
+import type { Span } from "../../diagnostics.js";
 
 /** A problem that makes an expression impossible to compile for a dialect (the message says what and why). */
 export class SqlCompileError extends Error {
+  /**
+   * Where in the text: the innermost rule or event condition being compiled when it was thrown (set by the
+   * generator), so a file of many segments can say FILE:LINE:COL; absent for a problem of no one condition
+   * (an unknown dialect, a cycle of views, a bad 'now').
+   */
+  span?: Span;
+
   constructor(message: string) {
     super(message);
     this.name = "SqlCompileError";

@@ -24,6 +24,7 @@ import type {
   TypedMeasure,
   TypedTest,
 } from "../../checker/typed-ast.js";
+import type { Span } from "../../diagnostics.js";
 import { formatInstant, MAX_INSTANT, MIN_INSTANT, resolveTime, spanFits } from "../../checker/time.js";
 import { ceilDay, floorDay, UTC, type TimeZone } from "../../checker/zone.js";
 import type { EventsDef, FieldType, Schema } from "../../schema/schema.js";
@@ -210,9 +211,9 @@ export class SqlGenerator implements Values {
       case "not":
         return this.expr(e.operand, !negated);
       case "rule":
-        return this.rule(this.operand(e.field, false), e.test, negated);
+        return this.at(e.span, () => this.rule(this.operand(e.field, false), e.test, negated));
       case "event":
-        return this.event(e, negated);
+        return this.at(e.span, () => this.event(e, negated));
       case "segment":
       {
         const view = this.options.view ? this.options.view(e.name) : null;
@@ -223,6 +224,16 @@ export class SqlGenerator implements Values {
         this.inlined.set(e.expr, memo);
         return (memo[negated ? 1 : 0] ??= this.expr(e.expr, negated));
       }
+    }
+  }
+
+  /** Runs `compile`, giving a SqlCompileError without a place the span of the condition it came from. */
+  private at(span: Span, compile: () => Cond): Cond {
+    try {
+      return compile();
+    } catch (e) {
+      if (e instanceof SqlCompileError && e.span === undefined) e.span = span;
+      throw e;
     }
   }
 
