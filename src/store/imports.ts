@@ -21,7 +21,7 @@ import { createReadStream, statSync } from "node:fs";
 import { createGunzip } from "node:zlib";
 import { extname } from "node:path";
 import { DataError, readCsv, readJsonArray, readJsonLines } from "../data/readers.js";
-import { num, quoteIdent, type SqlRunner } from "./adapter.js";
+import { jsonValue, num, quoteIdent, type SqlRunner } from "./adapter.js";
 import type { Ctx } from "./context.js";
 import { CancelledError, InvalidInputError, type InputProblem } from "./errors.js";
 import type { ImportOptions, ImportRecord, ImportReport, RefreshResult } from "./types.js";
@@ -350,10 +350,39 @@ async function finishPendingEvents(ctx: Ctx, tx: SqlRunner, skip: boolean): Prom
   const cols = ctx.eventCols.map((c) => quoteIdent(c.name));
   const same = cols.map((c, i) => (i < 3 ? `e.${c} = p.${c}` : `e.${c} IS NOT DISTINCT FROM p.${c}`)).join(" AND ");
   const stored = `EXISTS (SELECT 1 FROM ${ctx.eventsTable} AS e WHERE ${same})`;
-  const duplicates = num((await tx.query(`SELECT COUNT(*) AS n FROM ${PENDING_EVENTS} AS p WHERE ${stored}`))[0]?.["n"]);
+  const byValue = ctx.adapter.kind === "duckdb" ? await equalByValue(ctx, tx, cols, stored) : [];
+  // Left out before the insert below, which leaves out those equal as text.
+  if (skip && byValue.length > 0) await tx.query(`DELETE FROM ${PENDING_EVENTS} WHERE rowid IN (SELECT CAST(unnest(CAST($1 AS TEXT[])) AS BIGINT))`, [byValue]);
+  const duplicates = byValue.length + num((await tx.query(`SELECT COUNT(*) AS n FROM ${PENDING_EVENTS} AS p WHERE ${stored}`))[0]?.["n"]);
   const inserted = await tx.change(`INSERT INTO ${ctx.eventsTable} (${cols.join(", ")}) SELECT ${cols.map((c) => `p.${c}`).join(", ")} FROM ${PENDING_EVENTS} AS p${skip ? ` WHERE NOT ${stored}` : ""}`);
   await tx.exec(`DROP TABLE ${PENDING_EVENTS}`);
   return { inserted, duplicates };
+}
+
+/**
+ * DuckDB: the pending events equal to a stored one but for the properties' JSON text, whose properties are
+ * equal as values (another key order, other spacing, `1.0` for `1`): their row ids. DuckDB keeps JSON as the
+ * text written, so `IS NOT DISTINCT FROM` compares texts; PostgreSQL's jsonb compares values already. Only
+ * events that match a stored one in every other column are compared, here, by their parsed values. Row ids
+ * travel as text: a temporary table's are past 2^53.
+ */
+async function equalByValue(ctx: Ctx, tx: SqlRunner, cols: readonly string[], storedAsText: string): Promise<string[]> {
+  const props = cols[3]!;
+  const others = cols.map((c, i) => (i === 3 ? null : i < 3 ? `s.${c} = p.${c}` : `s.${c} IS NOT DISTINCT FROM p.${c}`)).filter((c) => c !== null);
+  const rows = await tx.query(
+    `SELECT CAST(p.rowid AS VARCHAR) AS r, p.${props} AS a, s.${props} AS b FROM ${PENDING_EVENTS} AS p JOIN ${ctx.eventsTable} AS s ON ${others.join(" AND ")}
+     WHERE p.${props} IS DISTINCT FROM s.${props} AND NOT ${storedAsText}`,
+  );
+  const equal = new Set<string>();
+  for (const r of rows) if (canonicalJson(jsonValue(r["a"])) === canonicalJson(jsonValue(r["b"]))) equal.add(String(r["r"]));
+  return [...equal];
+}
+
+/** A JSON value's text with every object's keys sorted: equal texts for equal values. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
 }
 
 /** The records of a file, as objects keyed by column. */
