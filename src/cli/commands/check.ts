@@ -32,7 +32,8 @@ names and references).
                       segql.json names (this folder or above), as the language server reads it
       --json          print the diagnostics as JSON: "ok" (no errors; with --strict, no
                       warnings either; "valid" is its older name), then each input's diagnostics:
-                      line/column 1-based, offsets 0-based (end exclusive), with the fix when there is one
+                      line/column 1-based, offsets 0-based (end exclusive), with the fix
+                      when there is one
       --strict        warnings fail the check too (exit 1)
       --no-analysis   skip the static analysis's warnings (parts that never match, always hold
                       or add nothing)
@@ -50,7 +51,8 @@ exit status unless --strict is given.
 An empty input (or one holding only comments) is an error: there is no condition to check.
 
 Exit status: 0 no errors (warnings alone are fine), 1 errors found (or warnings, with --strict; or
-a file that is not UTF-8 text, said once), 2 usage error, missing file or invalid schema, 3 internal error (a bug in segql: please report it).
+a file that is not UTF-8 text, said once), 2 usage error, missing file or invalid schema,
+3 internal error (a bug in segql: please report it).
 
 Examples:
   segql check --schema schema.json 'plan_type = "Pro" and lifetime_value > 1000'

@@ -38,8 +38,10 @@ Compiles a condition to SQL and prints it.
                       days/weeks/months/years (default: the schema's "timeZone", else UTC).
                       Without --now the database converts with its zone functions (DuckDB,
                       PostgreSQL, BigQuery, Snowflake); sqlite and mysql then need --now
-      --table-alias A the name the contacts table has in your query (--form where)
-      --view-schema S with --form views: the schema (BigQuery: dataset) to create the views in
+      --table-alias A
+                      the name the contacts table has in your query (--form where)
+      --view-schema S
+                      with --form views: the schema (BigQuery: dataset) to create the views in
       --json          print {"sql": ..., "params": ...}
 ${MAX_INPUT_BYTES_HELP}
   -h, --help          show this help

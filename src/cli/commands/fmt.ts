@@ -29,9 +29,8 @@ A text with syntax errors is not formatted: its errors are printed (FILE:LINE:CO
 the file is left untouched, and the exit status is 1.
 
 Exit status: 0 ok, 1 syntax errors, a file that is not UTF-8 text (or, with --check, unformatted
-inputs), 2 usage error or
-missing file, 3 internal error (the formatted text would not read back as the input: a bug in
-segql, reported and the input left as it is).
+inputs), 2 usage error or missing file, 3 internal error (the formatted text would not read back
+as the input: a bug in segql, reported and the input left as it is).
 
 Examples:
   segql fmt 'STATUS IS "Subscribed" AND (plan_type = "Pro")'

@@ -35,8 +35,8 @@ evaluated at): segql eval confirms it (see the example below).
       --now ISO       resolve relative times (30 days ago, today) against this instant; by default
                       the answer holds for every 'now' (in years 1-9999)
       --json          print the result as JSON (relation, what is proved, witnesses, notes)
-      --steps N       reasoning steps allowed (default 200000, at most 10000000); past them, what is not proved is
-                      reported as undecided
+      --steps N       reasoning steps allowed (default 200000, at most 10000000); past them,
+                      what is not proved is reported as undecided
 ${MAX_INPUT_BYTES_HELP}
   -h, --help          show this help
 
