@@ -13,7 +13,8 @@ import { toDay, toInstant } from "../../src/compiler/predicate/runtime.js";
 import { parseTimestamp } from "../../src/checker/time.js";
 import type { TypedQuery } from "../../src/checker/typed-ast.js";
 import type { Schema } from "../../src/schema/schema.js";
-import type { Engine } from "../engines/index.js";
+import { afterAll, beforeAll } from "vitest";
+import { openEngine, unavailable, type Engine, type EngineName, type EngineOptions } from "../engines/index.js";
 
 /** Contacts and events as loaded into the engines and handed to the predicate. */
 export interface Dataset {
@@ -211,4 +212,24 @@ export function describeMismatches(text: string, now: string, ds: PreparedDatase
     for (const e of ds.byKey.get(String(c[keyName])) ?? []) lines.push(`      event ${JSON.stringify(e)}`);
   }
   return lines.join("\n");
+}
+
+/**
+ * The engines of a file (or suite) whose per-engine suites run at the same time (`{ concurrent: true }`),
+ * opened one after the other before any of those suites starts, and closed after them all: a connection
+ * made while the other suites load tables waits on a busy thread, and MariaDB's driver gave up after its
+ * 10 s connect timeout on a loaded machine. Call it where `beforeAll` may be called; unavailable engines
+ * are left out.
+ */
+export function enginesOpenedFirst(names: readonly EngineName[], options: EngineOptions = {}): Map<EngineName, Engine> {
+  const engines = new Map<EngineName, Engine>();
+  beforeAll(async () => {
+    for (const name of names) if (unavailable(name) === null) engines.set(name, await openEngine(name, options));
+  }, 120_000);
+  afterAll(async () => {
+    const open = [...engines.values()];
+    engines.clear();
+    for (const e of open) await e.close();
+  });
+  return engines;
 }

@@ -9,12 +9,12 @@
  * text or jsonb, so there the NUL values are left out of the data (a literal holding NUL must then
  * match nothing, which the predicate agrees with).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { checkExpression } from "../../src/index.js";
 import { parseSchema } from "../../src/schema/schema.js";
-import { ENGINE_NAMES, openEngine, unavailable, type Engine } from "../engines/index.js";
+import { ENGINE_NAMES, unavailable, type Engine } from "../engines/index.js";
 import { quoteString } from "../helpers/generators.js";
-import { checkQuery, describeMismatches, predicateKeys, prepareDataset, type Mismatch, type PreparedDataset } from "./harness.js";
+import { checkQuery, describeMismatches, enginesOpenedFirst, predicateKeys, prepareDataset, type Mismatch, type PreparedDataset } from "./harness.js";
 
 /** Hostile values: quotes of every kind, escapes, comments, terminators, placeholders, NUL, newlines, Unicode. */
 export const CORPUS: readonly string[] = [
@@ -94,21 +94,20 @@ function knownBug(_engine: Engine, _text: string, _mismatches: Mismatch[], _ds: 
   return false;
 }
 
+const opened = enginesOpenedFirst(ENGINE_NAMES);
 for (const name of ENGINE_NAMES) {
   const reason = unavailable(name);
-  describe.skipIf(reason !== null)(`injection corpus on ${name}${reason ? ` (skipped: ${reason})` : ""}`, () => {
+  // Each suite has an engine of its own: they run at the same time (see differential.test.ts), each its tests in order.
+  describe.skipIf(reason !== null)(`injection corpus on ${name}${reason ? ` (skipped: ${reason})` : ""}`, { concurrent: true }, () => {
     let engine: Engine;
     let ds: PreparedDataset;
     beforeAll(async () => {
-      engine = await openEngine(name);
+      engine = opened.get(name)!;
       ds = dataset(engine.storesNul);
       await engine.load(schema, ds.contacts, ds.events);
     });
-    afterAll(async () => {
-      await engine?.close();
-    });
 
-    it("stores every value as data, exactly", async () => {
+    it.sequential("stores every value as data, exactly", async () => {
       // Read back behind a prefix: @duckdb/node-api's text decoding drops a leading U+FEFF (the engine
       // stores it: length 1, 3 bytes), which would hide what is stored.
       const sql =
@@ -120,7 +119,7 @@ for (const name of ENGINE_NAMES) {
       expect(rows.sort(byId).map((r) => [r["id"], String(r["name"]).slice(1)])).toEqual([...ds.contacts].sort(byId).map((c) => [c["id"], c["name"]]));
     });
 
-    it("selects exactly the contact holding a value written as a literal, inlined and parameterised", async () => {
+    it.sequential("selects exactly the contact holding a value written as a literal, inlined and parameterised", async () => {
       const failures: string[] = [];
       let queries = 0;
       let knownBugs = 0;
@@ -149,7 +148,7 @@ for (const name of ENGINE_NAMES) {
       expect(queries).toBeGreaterThan(CORPUS.length * 22);
     });
 
-    it("leaves the tables intact", async () => {
+    it.sequential("leaves the tables intact", async () => {
       expect(await engine.keys("SELECT COUNT(*) FROM contacts")).toEqual([String(ds.contacts.length)]);
       expect(await engine.keys("SELECT COUNT(*) FROM events")).toEqual([String(ds.events.length)]);
     });

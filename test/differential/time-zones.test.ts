@@ -18,7 +18,7 @@
  * replays a run. The PostgreSQL server and MariaDB run when PG_URL / MYSQL_URL are set.
  */
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { checkExpression } from "../../src/index.js";
 import { subtractUnits } from "../../src/checker/time.js";
 import { fromWallClock, startOfDay, supportedZones, timeZone, wallDay, zoneTransitions, type TimeZone } from "../../src/checker/zone.js";
@@ -27,9 +27,9 @@ import { compileSql, DIALECTS } from "../../src/compiler/sql/index.js";
 import type { TimeKind } from "../../src/compiler/sql/dialect.js";
 import { SqlGenerator } from "../../src/compiler/sql/generator.js";
 import { parseSchema, type Schema } from "../../src/schema/schema.js";
-import { ENGINE_NAMES, openEngine, unavailable, type Engine } from "../engines/index.js";
+import { ENGINE_NAMES, unavailable, type Engine } from "../engines/index.js";
 import { contactArb, eventsArb, exprArb, fieldText, RICH_SCHEMA_JSON, RICH_SEGMENTS, segmentFileText, type Pools, type Unit } from "../helpers/generators.js";
-import { checkQuery, describeMismatches, predicateKeys, prepareDataset, type Mismatch, type Mode, type PreparedDataset } from "./harness.js";
+import { checkQuery, describeMismatches, enginesOpenedFirst, predicateKeys, prepareDataset, type Mismatch, type Mode, type PreparedDataset } from "./harness.js";
 
 const RUNS = Math.max(1, Number(process.env["SEGQL_DIFF_TZ_RUNS"] ?? 150));
 const SEED = process.env["SEGQL_DIFF_SEED"] ? Number(process.env["SEGQL_DIFF_SEED"]) : undefined;
@@ -212,18 +212,17 @@ async function runZones(engine: Engine, runs: number, withClock: boolean): Promi
   expect(checked).toBeGreaterThan(0);
 }
 
+// The engines share nothing, so their suites run at the same time (see differential.test.ts).
+const opened = enginesOpenedFirst(ENGINE_NAMES, { sqliteTimestampText: "mixed" });
 for (const name of ENGINE_NAMES) {
   const reason = unavailable(name);
-  describe.skipIf(reason !== null)(`differential in time zones: predicate = ${name}${reason ? ` (skipped: ${reason})` : ""}`, () => {
+  describe.skipIf(reason !== null)(`differential in time zones: predicate = ${name}${reason ? ` (skipped: ${reason})` : ""}`, { concurrent: true }, () => {
     let engine: Engine;
-    beforeAll(async () => {
-      engine = await openEngine(name, { sqliteTimestampText: "mixed" });
-    });
-    afterAll(async () => {
-      await engine?.close();
+    beforeAll(() => {
+      engine = opened.get(name)!;
     });
     const clock = name === "duckdb" || name === "pglite" || name === "postgres-server";
-    it(
+    it.sequential(
       `${RUNS} random expressions in random zones, now near DST changes and month ends${clock ? ", also on the engine's clock" : ""}`,
       () => runZones(engine, RUNS, clock),
       300_000,

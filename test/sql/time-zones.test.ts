@@ -22,7 +22,8 @@ import { compileSql, DIALECTS, SqlCompileError, type Dialect, type DialectName }
 import type { TimeKind } from "../../src/compiler/sql/dialect.js";
 import { SqlGenerator } from "../../src/compiler/sql/generator.js";
 import { parseSchema, type Schema } from "../../src/schema/schema.js";
-import { ENGINE_NAMES, openEngine, unavailable, type Engine, type EngineName } from "../engines/index.js";
+import { ENGINE_NAMES, unavailable, type Engine, type EngineName } from "../engines/index.js";
+import { enginesOpenedFirst } from "../differential/harness.js";
 import { exprArb, richSchema } from "../helpers/generators.js";
 
 const DAY = 86_400_000;
@@ -147,19 +148,20 @@ function frozenDialect(name: DialectName, nowMs: number, s: Schema): Dialect {
 
 const sorted = (keys: string[]) => [...keys].sort();
 
+// Each engine's suite works on an engine of its own (PostgreSQL server: a schema of its own), so the
+// suites below run at the same time, each its tests in order: the server and DuckDB answer outside this
+// thread while the predicate and PGlite use it.
 const EXEC_ENGINES: EngineName[] = ["duckdb", "pglite", "postgres-server"];
+const zoneEngines = enginesOpenedFirst(EXEC_ENGINES);
 for (const name of EXEC_ENGINES) {
   const reason = unavailable(name);
-  describe.skipIf(reason !== null)(`time zones on ${name}${reason ? ` (skipped: ${reason})` : ""}`, () => {
+  describe.skipIf(reason !== null)(`time zones on ${name}${reason ? ` (skipped: ${reason})` : ""}`, { concurrent: true }, () => {
     let e: Engine;
-    beforeAll(async () => {
-      e = await openEngine(name);
-    });
-    afterAll(async () => {
-      await e?.close();
+    beforeAll(() => {
+      e = zoneEngines.get(name)!;
     });
 
-    it("the engine's zone functions follow zone.ts at every DST change of 2023-2026 (spring forward, fall back, 30- and 45-minute changes, midnight gaps)", async () => {
+    it.sequential("the engine's zone functions follow zone.ts at every DST change of 2023-2026 (spring forward, fall back, 30- and 45-minute changes, midnight gaps)", async () => {
       const d = DIALECTS[e.dialect];
       const z = d.time.zone!;
       const gen = new SqlGenerator(d, schema, { params: false, now: null, outer: "contacts", view: null });
@@ -191,7 +193,7 @@ for (const name of EXEC_ENGINES) {
     });
 
     for (const [label, s] of [["default storage", schema], ["TIMESTAMPTZ / timestamp storage", overridden]] as const) {
-      it(`engine-clock SQL in a zone equals the predicate at DST changes and month ends (${label})`, async () => {
+      it.sequential(`engine-clock SQL in a zone equals the predicate at DST changes and month ends (${label})`, async () => {
         const failures: string[] = [];
         let checked = 0;
         for (const zoneName of ["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Pacific/Chatham", "Asia/Kolkata"]) {
@@ -228,17 +230,15 @@ for (const name of EXEC_ENGINES) {
 
 /** Future forms from the engine's clock in UTC: every engine adds (months clamped) as the predicate does. */
 const FUTURE_EXPRESSIONS = CLOCK_EXPRESSIONS.filter((t) => /next|from now|\bin \d/.test(t));
+const futureEngines = enginesOpenedFirst(ENGINE_NAMES, { sqliteTimestampText: "mixed" });
 for (const name of ENGINE_NAMES) {
   const reason = unavailable(name);
-  describe.skipIf(reason !== null)(`future times on ${name}${reason ? ` (skipped: ${reason})` : ""}`, () => {
+  describe.skipIf(reason !== null)(`future times on ${name}${reason ? ` (skipped: ${reason})` : ""}`, { concurrent: true }, () => {
     let e: Engine;
-    beforeAll(async () => {
-      e = await openEngine(name, { sqliteTimestampText: "mixed" });
+    beforeAll(() => {
+      e = futureEngines.get(name)!;
     });
-    afterAll(async () => {
-      await e?.close();
-    });
-    it("engine-clock SQL of within next / in N units / N units from now equals the predicate in UTC (month ends, leap days)", async () => {
+    it.sequential("engine-clock SQL of within next / in N units / N units from now equals the predicate in UTC (month ends, leap days)", async () => {
       const failures: string[] = [];
       for (const nowIso of ["2024-01-31T12:00:00.000Z", "2024-02-29T23:59:59.999Z", "2023-12-31T00:00:00.000Z", "2024-03-31T01:30:00.000Z"]) {
         const now = Date.parse(nowIso);
