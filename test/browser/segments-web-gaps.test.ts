@@ -10,8 +10,8 @@
  *   (one small read asks whether the burst touched it), and the segments table reads its counts again in
  *   one listing, not one request per row;
  * - on a 390px phone, what a fresh-eyes pass found broken: an event rule with a total ran past the window,
- *   the history's "Created" was drawn over its date, the compare tab broke "Only in" as "Onl / y in", and
- *   the Import page broke column names inside words.
+ *   the history's "Created" was drawn over its date, the compare tab broke "Only in" as "Onl / y in" and
+ *   stood its example contacts' events a word a line, and the Import page broke column names inside words.
  * No request leaves the server's origin. About 30 s.
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -314,6 +314,13 @@ describe.skipIf(!hasChromium)(`segments web app: empty kinds, right-to-left labe
           return -1;
         }, locatorText);
       expect.soft(await lines("Only in")).toBe(1);
+      // The example contacts keep the events' sentence readable: rows a few lines high (each stood ~190 px,
+      // a word a line), the table scrolling sideways instead.
+      const witnesses = page.getByTestId("compare-witnesses");
+      await witnesses.waitFor({ timeout: 30_000 });
+      const heights = await witnesses.locator("tbody tr").evaluateAll((rows) => rows.map((r) => r.getBoundingClientRect().height));
+      expect(heights.length).toBeGreaterThan(0);
+      expect.soft(Math.max(...heights)).toBeLessThan(100);
       expect.soft(await wider()).toBeLessThanOrEqual(0);
       // Import: a column's name breaks after an underscore, never inside a word.
       await page.goto(`${server.url}#/import`);

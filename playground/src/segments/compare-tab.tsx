@@ -384,7 +384,7 @@ function WitnessTable({ relation, a, b, schema }: { relation: Relation; a: Segme
                 {fields.map((f) => (
                   <td key={f}>{f in w.contact ? formatValue(w.contact[f]) : <span className="muted">–</span>}</td>
                 ))}
-                {hasEvents && <td>{eventsInWords(w, schema)}</td>}
+                {hasEvents && <td className="witness-events">{eventsInWords(w, schema)}</td>}
                 {relative && nows.length > 1 && <td>{formatInstant(w.now)}</td>}
               </tr>
             ))}
