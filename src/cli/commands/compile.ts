@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import { check } from "../../checker/index.js";
 import type { TypedSegment } from "../../checker/typed-ast.js";
-import { compileSql, compileViews, DIALECT_NAMES, resolveNowOption, SqlCompileError, type DialectName } from "../../compiler/sql/index.js";
+import { compileSql, compileViews, DIALECT_NAMES, DIALECTS, resolveNowOption, SqlCompileError, type DialectName } from "../../compiler/sql/index.js";
 import { parse } from "../../parser/index.js";
 import { CliError, didYouMean, EXIT, parseArgs, type Io } from "../io.js";
 import { limitsFrom, MAX_INPUT_BYTES_HELP, pickSegment, readInputs, renderForTerminal, takeFiles } from "../inputs.js";
@@ -84,6 +84,19 @@ export async function run(args: string[], io: Io): Promise<number> {
   const form = str("form") ?? "select";
   if (!["select", "where", "count", "views"].includes(form)) throw new CliError(`--form must be select, where, count or views, not '${form}'${didYouMean(form, ["select", "where", "count", "views"])}`);
   if (form === "views" && options["params"]) throw new CliError("--params does not apply to --form views (a view cannot take parameters)");
+  if (form === "views" && str("table-alias") !== undefined) throw new CliError("--table-alias does not apply to --form views (a view reads the contacts table by its name)");
+  if (form !== "views" && str("view-schema") !== undefined) throw new CliError("--view-schema applies to --form views only (the schema to create the views in)");
+  // A name on the command line the dialect cannot quote is the option's fault, not the condition's.
+  for (const flag of ["table-alias", "view-schema"]) {
+    const name = str(flag);
+    if (name === undefined) continue;
+    try {
+      for (const part of flag === "view-schema" ? name.split(".") : [name]) DIALECTS[dialect as DialectName].quoteIdent(part);
+    } catch (e) {
+      if (e instanceof SqlCompileError) throw new CliError(`--${flag}: ${e.message}`);
+      throw e;
+    }
+  }
   // An argument naming an existing segment file is that file.
   const inline = positional.filter((p) => !(p.endsWith(".segql") && existsSync(p)));
   const allFiles = [...files, ...positional.filter((p) => !inline.includes(p))];
