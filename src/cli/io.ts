@@ -133,6 +133,14 @@ function known(spec: OptionSpec): string {
 }
 
 /**
+ * `FILE not found: PATH`; an empty PATH is quoted and explained, as `-f "$SEGMENT_FILE"` with the variable
+ * unset gives it (a bare "file not found: " reads as a message cut short).
+ */
+export function notFound(what: string, path: string): string {
+  return path === "" ? `${what} not found: '' (an empty file name: is a variable unset?)` : `${what} not found: ${path}`;
+}
+
+/**
  * Reads a text file for a command, turning "not found" into a clear CLI error, and a file that is not
  * UTF-8 text (gzip data, a spreadsheet, Latin-1) into one message, `FILE: not a text file (gzip data?)`,
  * with the exit status `notTextStatus` (default 1, a problem of the input; a schema's is a usage error).
@@ -143,7 +151,7 @@ export function readInputFile(path: string, what = "file", notTextStatus: number
     bytes = readFileSync(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") throw new CliError(`${what} not found: ${path}`);
+    if (code === "ENOENT") throw new CliError(notFound(what, path));
     if (code === "EISDIR") throw new CliError(`${what} is a directory: ${path}`);
     throw new CliError(`cannot read ${what} ${path}: ${(e as Error).message}`);
   }

@@ -11,7 +11,7 @@ import { DataError, loadEventsByKey, readContacts, type ContactFormat } from "..
 import { LineIndex } from "../../diagnostics.js";
 import { parse } from "../../parser/index.js";
 import { formatFromName } from "../data-formats.js";
-import { CliError, didYouMean, EXIT, parseArgs, type Io } from "../io.js";
+import { CliError, didYouMean, EXIT, notFound, parseArgs, type Io } from "../io.js";
 import { dataFileNotText } from "../text-files.js";
 import { limitsFrom, MAX_INPUT_BYTES_HELP, pickSegment, readInputs, renderForTerminal, takeFiles } from "../inputs.js";
 import { resolveSchema, timeZoneOption } from "./check.js";
@@ -182,7 +182,7 @@ async function requireText(path: string): Promise<void> {
 }
 
 function requireFile(path: string, what: string): void {
-  if (!existsSync(path)) throw new CliError(`${what} not found: ${path}`);
+  if (!existsSync(path)) throw new CliError(notFound(what, path));
   if (statSync(path).isDirectory()) throw new CliError(`${what} is a directory: ${path}`);
 }
 

@@ -6,7 +6,7 @@
 import { statSync } from "node:fs";
 import type { ImportRecord, ImportReport } from "../../store/index.js";
 import { printable } from "../inputs.js";
-import { CliError, EXIT, parseArgs, type Io } from "../io.js";
+import { CliError, EXIT, notFound, parseArgs, type Io } from "../io.js";
 import { formatFromName } from "../data-formats.js";
 import { dataFileNotText } from "../text-files.js";
 import { invalidInputText, STORE_OPTIONS, withStore } from "./segments.js";
@@ -66,7 +66,7 @@ export async function run(args: string[], io: Io): Promise<number> {
   // A file that is not there, or a folder, is a usage error (exit 2) like every command's missing file, said
   // before the store is opened (the store's own refusal was an input problem, exit 1).
   const stat = statSync(file, { throwIfNoEntry: false });
-  if (!stat) throw new CliError(`file not found: ${file}`);
+  if (!stat) throw new CliError(notFound("file", file));
   if (stat.isDirectory()) throw new CliError(`file is a directory: ${file}`);
   // A name that does not say the format is a usage problem (exit 2), said before the store is opened.
   const readAs = format ?? formatFromName(file, IMPORT_FORMATS);

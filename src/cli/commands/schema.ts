@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import { DataError, readCsv, readJsonArray, readJsonLines } from "../../data/readers.js";
 import { inferSchema } from "../../schema/infer.js";
-import { CliError, EXIT, parseArgs, type Io } from "../io.js";
+import { CliError, EXIT, notFound, parseArgs, type Io } from "../io.js";
 import { dataFileNotText } from "../text-files.js";
 
 export const help = `usage: segql schema infer FILE [--table NAME] [--key COLUMN] [--max-enum N] [--sample N]
@@ -116,7 +116,7 @@ async function readSample(file: string, limit: number, notes: string[]): Promise
     }
   } catch (e) {
     if (e instanceof DataError) throw new CliError(e.message);
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new CliError(`file not found: ${file}`);
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new CliError(notFound("file", file));
     if ((e as NodeJS.ErrnoException).code === "EISDIR") throw new CliError(`file is a directory: ${file}`);
     throw e;
   }
