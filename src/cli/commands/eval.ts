@@ -46,7 +46,9 @@ ${MAX_INPUT_BYTES_HELP}
   -h, --help          show this help
 
 A value that does not fit its field stops with FILE:LINE: row N, field "NAME": why.
-Columns or keys the schema does not know are ignored (with a warning).
+Columns or keys the schema does not know are ignored (with a warning). Event properties are
+converted by type too: "12" in a number property counts as 12 (SQL run over the same JSON, where
+it is text, reads no number there: compare the two on data whose types are right).
 
 Exit status: 0 evaluated (also when nothing matches), 1 the condition has errors (printed like
 segql check; or its -f FILE is not text), 2 usage error, missing file, invalid schema, a data file
