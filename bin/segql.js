@@ -38,9 +38,15 @@ for (const event of ["uncaughtException", "unhandledRejection"]) {
   });
 }
 
-// Output piped into a command that stops reading (`segql compile … | head -1`) is not an error.
+// Output piped into a command that stops reading (`segql compile … | head -1`) is not an error. Output that
+// cannot be written (a full disk under `> views.sql`, an I/O error) is the machine's problem, not a bug in
+// segql: one line naming it, exit 2 (as a file that cannot be read), not "internal error … please report".
 process.stdout.on("error", (e) => {
   if (e && e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+  if (e && typeof e.code === "string" && e.syscall === "write") {
+    process.stderr.write(`segql: cannot write to standard output: ${String(e.message).split(/\r?\n/, 1)[0]}\n`);
+    process.exit(2);
+  }
   internalError(e);
   process.exit(3);
 });
