@@ -5,7 +5,7 @@
 import type { TypedSegment } from "../checker/typed-ast.js";
 import { LineIndex, renderDiagnostics, type Diagnostic } from "../diagnostics.js";
 import { LIMITS, type Limits } from "../parser/limits.js";
-import { CliError, readInputFile, type Io } from "./io.js";
+import { CliError, didYouMean, readInputFile, type Io } from "./io.js";
 
 /**
  * `1,000,000`: a whole number with its thousands grouped, as `toLocaleString("en-US")` writes it, for the
@@ -164,7 +164,8 @@ export function pickSegment(segments: TypedSegment[], name: string | undefined, 
   const names = segments.filter((s) => s.name !== null).map((s) => JSON.stringify(s.name)).join(", ");
   if (name !== undefined) {
     const found = segments.find((s) => s.name === name);
-    if (!found) throw new CliError(`no segment named ${JSON.stringify(name)}${names ? ` (defined: ${names})` : " (the input is one condition, with no segment declarations: leave out --segment)"}`);
+    const near = didYouMean(name, segments.flatMap((s) => (s.name !== null ? [s.name] : [])), JSON.stringify);
+    if (!found) throw new CliError(`no segment named ${JSON.stringify(name)}${near}${names ? ` (defined: ${names})` : " (the input is one condition, with no segment declarations: leave out --segment)"}`);
     return found;
   }
   if (segments.length === 1) return segments[0]!;

@@ -123,9 +123,9 @@ export function parseArgs(args: string[], spec: OptionSpec): ParsedArgs {
  * `; did you mean 'x'?` naming the one candidate nearest to a mistyped word (an option, a dialect), or ""
  * when none is near: a script's typo is then fixed from the message alone.
  */
-export function didYouMean(word: string, candidates: readonly string[]): string {
+export function didYouMean(word: string, candidates: readonly string[], quote: (near: string) => string = (near) => `'${near}'`): string {
   const [near] = closest(word, candidates, 1);
-  return near !== undefined ? `; did you mean '${near}'?` : "";
+  return near !== undefined ? `; did you mean ${quote(near)}?` : "";
 }
 
 function known(spec: OptionSpec): string {

@@ -3,7 +3,7 @@
  * known spelling, so the fix is read off the message instead of the --help.
  */
 import { describe, expect, it } from "vitest";
-import { SCHEMA, segql } from "./helpers.js";
+import { SCHEMA, segql, tempDir } from "./helpers.js";
 
 describe("usage errors suggest the nearest spelling", () => {
   it("an unknown option names the nearest known one, and still lists them all", async () => {
@@ -36,6 +36,24 @@ describe("usage errors suggest the nearest spelling", () => {
       [["compile", "-s", SCHEMA, "--form", "view", "tenure > 1"], "segql compile: --form must be select, where, count or views, not 'view'; did you mean 'views'?"],
       [["eval", "-s", SCHEMA, "-d", "x.jsonl", "--format", "jsonll", "tenure > 1"], "--format must be jsonl, json or csv, not 'jsonll'; did you mean 'jsonl'?"],
       [["eval", "-s", SCHEMA, "-d", "x.jsonl", "--mode", "closures", "tenure > 1"], "--mode must be codegen or closure, not 'closures'; did you mean 'closure'?"],
+    ];
+    for (const [argv, message] of cases) {
+      const r = await segql(argv);
+      expect(r.code, argv.join(" ")).toBe(2);
+      expect(r.stderr).toContain(message);
+    }
+  });
+});
+
+describe("--segment names the nearest segment", () => {
+  const file = tempDir().file("s.segql", 'segment "Größe ✓" as is_verified\nsegment "VIP" as tenure > 24\nsegment "Trial users" as status = "Trial"\n');
+
+  it("in compile (one segment and --form views), eval and relate", async () => {
+    const cases: [string[], string][] = [
+      [["compile", "-s", SCHEMA, "--segment", "vip", "-f", file], 'segql compile: no segment named "vip"; did you mean "VIP"? (defined: "Größe ✓", "VIP", "Trial users")'],
+      [["compile", "-s", SCHEMA, "--form", "views", "--segment", "größe ✓", "-f", file], 'segql compile: no segment named "größe ✓"; did you mean "Größe ✓"? (defined: '],
+      [["eval", "-s", SCHEMA, "-d", file, "--format", "jsonl", "--segment", "Trial user", "-f", file], 'segql eval: no segment named "Trial user"; did you mean "Trial users"? (defined: '],
+      [["relate", "-s", SCHEMA, "-f", file, "--segment", "VIPs", "tenure > 2"], 'segql relate: no segment named "VIPs" in the files given with -f; did you mean "VIP"? (defined: '],
     ];
     for (const [argv, message] of cases) {
       const r = await segql(argv);

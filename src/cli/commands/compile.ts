@@ -176,7 +176,7 @@ export async function run(args: string[], io: Io): Promise<number> {
 function viewsToBuild(segments: TypedSegment[], name: string | undefined): TypedSegment[] {
   if (name === undefined) return segments;
   const byName = new Map(segments.filter((s) => s.name !== null).map((s) => [s.name!, s]));
-  if (!byName.has(name)) throw new CliError(`no segment named ${JSON.stringify(name)} (defined: ${[...byName.keys()].map((n) => JSON.stringify(n)).join(", ")})`);
+  if (!byName.has(name)) throw new CliError(`no segment named ${JSON.stringify(name)}${didYouMean(name, [...byName.keys()], JSON.stringify)} (defined: ${[...byName.keys()].map((n) => JSON.stringify(n)).join(", ")})`);
   const wanted = new Set<string>();
   const visit = (n: string) => {
     if (wanted.has(n)) return;

@@ -12,7 +12,7 @@ import { parseDate, parseTimestamp } from "../../checker/time.js";
 import { clip, type Diagnostic } from "../../diagnostics.js";
 import { parse, type SegmentDeclaration } from "../../parser/index.js";
 import type { Schema } from "../../schema/schema.js";
-import { CliError, EXIT, parseArgs, type Io, type OptionSpec, type ParsedArgs } from "../io.js";
+import { CliError, didYouMean, EXIT, parseArgs, type Io, type OptionSpec, type ParsedArgs } from "../io.js";
 import { limitsFrom, MAX_INPUT_BYTES_HELP, readInputs, renderForTerminal, takeFiles, type Input } from "../inputs.js";
 import { resolveSchema } from "./check.js";
 
@@ -150,7 +150,8 @@ export async function readOperands(parsed: ParsedArgs & { files: string[] }, sch
       const declared = declarations.flat().some((d) => d.name === name);
       if (!found && !declared) {
         const known = declarations.flat().map((d) => JSON.stringify(d.name)).join(", ");
-        throw new CliError(`no segment named ${JSON.stringify(name)} in the files given with -f${known ? ` (defined: ${known})` : parsed.files.length === 0 ? " (give the file with -f FILE)" : ""}`);
+        const near = didYouMean(name, declarations.flat().flatMap((d) => (d.name !== null ? [d.name] : [])), JSON.stringify);
+        throw new CliError(`no segment named ${JSON.stringify(name)} in the files given with -f${near}${known ? ` (defined: ${known})` : parsed.files.length === 0 ? " (give the file with -f FILE)" : ""}`);
       }
       if (found) operands.push({ label: `segment ${JSON.stringify(name)}`, segment: found });
       continue;
