@@ -158,9 +158,10 @@ export function plural(n: number, word: string): string {
 
 /**
  * The one segment a command works on: the named one, or the only one. `verb` says what the command does
- * with it ("compile"), `alternative` adds another way out to the message (", or use --form views").
+ * with it ("compile"), `alternative` adds another way out to the message (", or use --form views"), `label`
+ * names the input (a file, `<stdin>`; null for an expression) when it holds no condition.
  */
-export function pickSegment(segments: TypedSegment[], name: string | undefined, verb: string, alternative = ""): TypedSegment {
+export function pickSegment(segments: TypedSegment[], name: string | undefined, verb: string, alternative = "", label: string | null = null): TypedSegment {
   const names = segments.filter((s) => s.name !== null).map((s) => JSON.stringify(s.name)).join(", ");
   if (name !== undefined) {
     const found = segments.find((s) => s.name === name);
@@ -169,6 +170,7 @@ export function pickSegment(segments: TypedSegment[], name: string | undefined, 
     return found;
   }
   if (segments.length === 1) return segments[0]!;
-  if (segments.length === 0) throw new CliError(`the input holds no condition to ${verb}`);
+  // Named, so a pipeline compiling many files says which one came out empty.
+  if (segments.length === 0) throw new CliError(`${label ?? "the input"} holds no condition to ${verb} (it is empty, or only comments)`);
   throw new CliError(`the file defines ${segments.length} segments: pick one with --segment NAME${alternative} (defined: ${names})`);
 }

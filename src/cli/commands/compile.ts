@@ -140,7 +140,7 @@ export async function run(args: string[], io: Io): Promise<number> {
       if (note) io.err(`segql compile: note: ${note}`);
       return EXIT.ok;
     }
-    const segment = pickSegment(checked.segments, str("segment"), "compile", ", or use --form views");
+    const segment = pickSegment(checked.segments, str("segment"), "compile", ", or use --form views", input!.label);
     const alias = str("table-alias");
     const compiled = compileSql(segment, {
       dialect: dialect as DialectName,

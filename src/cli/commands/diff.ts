@@ -95,7 +95,7 @@ async function versionOperands(oldFile: string, newFile: string, name: string | 
       failed = true;
       continue;
     }
-    const segment: TypedSegment = pickSegment(checked.segments, name, "compare");
+    const segment: TypedSegment = pickSegment(checked.segments, name, "compare", "", input.label);
     out.push({ label: `${input.label}${segment.name !== null ? ` segment ${JSON.stringify(segment.name)}` : ""}`, segment });
   }
   if (failed) {

@@ -109,7 +109,7 @@ export async function run(args: string[], io: Io): Promise<number> {
     io.err(`${errors} error${errors === 1 ? "" : "s"}: nothing evaluated`);
     return EXIT.problems;
   }
-  const segment = pickSegment(checked.segments, str("segment"), "evaluate");
+  const segment = pickSegment(checked.segments, str("segment"), "evaluate", "", label);
 
   requireFile(dataPath, "data file");
   // Before reading a row: a name that does not say the format (`x.gz`, `contacts.dat`), and a file that
