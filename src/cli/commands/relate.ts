@@ -212,9 +212,17 @@ export function relationText(result: RelateResult, a: Operand, b: Operand): stri
     overlapping: "A and B overlap: some contacts match both, some only one",
     unknown: "undecided",
   };
-  const lines = [verdict[result.relation], `  A: ${a.label}`, `  B: ${b.label}`];
+  const lines = [verdict[result.relation], `  A: ${operandName(a.label)}`, `  B: ${operandName(b.label)}`];
   for (const w of result.witnesses) lines.push(`${witnessLabel(w)} (at now = ${w.now}):`, JSON.stringify({ contact: w.contact, events: w.events, now: w.now }));
   return lines.join("\n");
+}
+
+/**
+ * An operand's text as its name under the verdict: without the newline standard input ends with, and a
+ * condition written over several lines indented under "  A: " (a line of its own read as something else).
+ */
+function operandName(text: string): string {
+  return text.trim().split(/\r?\n/).join("\n     ");
 }
 
 function witnessLabel(w: RelateWitness): string {
