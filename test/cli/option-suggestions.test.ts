@@ -62,3 +62,14 @@ describe("--segment names the nearest segment", () => {
     }
   });
 });
+
+describe("--tz names the nearest zone", () => {
+  it("a misspelt zone gets the IANA name it is closest to; a made-up one none", async () => {
+    const near = await segql(["compile", "-s", SCHEMA, "--tz", "Europe/Berln", "tenure > 1"]);
+    expect(near.code).toBe(2);
+    expect(near.stderr).toBe("segql compile: --tz: unknown time zone 'Europe/Berln': expected an IANA time zone name such as Europe/Berlin, America/New_York or UTC; did you mean 'Europe/Berlin'?");
+    const far = await segql(["check", "-s", SCHEMA, "--tz", "Mars/Olympus", "tenure > 1"]);
+    expect(far.code).toBe(2);
+    expect(far.stderr).not.toContain("did you mean");
+  });
+});

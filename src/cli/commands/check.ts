@@ -11,7 +11,7 @@ import { messages } from "../../checker/messages.js";
 import { error, type Diagnostic } from "../../diagnostics.js";
 import { parse, type ParseResult, type SegmentDeclaration } from "../../parser/index.js";
 import { parseSchema, SchemaError, type Schema } from "../../schema/schema.js";
-import { CliError, EXIT, parseArgs, readInputFile, type Io } from "../io.js";
+import { CliError, didYouMean, EXIT, parseArgs, readInputFile, type Io } from "../io.js";
 import { timeZone, TimeZoneError } from "../../checker/zone.js";
 import { pathToUri, uriToPath, Workspace } from "../../project/workspace.js";
 import { diagnosticsToJson, limitsFrom, MAX_INPUT_BYTES_HELP, plural, readInputs, renderForTerminal, takeFiles, type DiagnosticJson } from "../inputs.js";
@@ -70,7 +70,8 @@ export function timeZoneOption(value: string | true | undefined, schema: Schema 
   try {
     return timeZone(value).name;
   } catch (e) {
-    if (e instanceof TimeZoneError) throw new CliError(`--tz: ${e.message}`);
+    // The nearest of Intl's zone names: Europe/Berln is a typo of Europe/Berlin, named so.
+    if (e instanceof TimeZoneError) throw new CliError(`--tz: ${e.message}${didYouMean(value, [...Intl.supportedValuesOf("timeZone"), "UTC"])}`);
     throw e;
   }
 }
