@@ -24,6 +24,7 @@ Evaluates a condition against contacts and prints the keys of those that match, 
 each once, in the order of the data file.
 
   EXPRESSION          the condition, e.g. 'plan_type = "Pro" and lifetime_value > 1000'
+                      (an argument naming an existing .segql file is read as that file)
   -                   read the condition from standard input
   -f, --file FILE     read the condition from a file (an expression or segment declarations)
       --segment NAME  with a segment file, the segment to evaluate (required when it has several)
@@ -87,8 +88,12 @@ export async function run(args: string[], io: Io): Promise<number> {
   const dataPath = str("data");
   if (!chosen) throw new CliError("--schema FILE is required, or a segql.json naming the schema in this folder or above (see segql eval --help)");
   if (!dataPath) throw new CliError("--data FILE is required: the contacts to evaluate (.jsonl, .json or .csv)");
-  if (files.length + positional.length === 0) throw new CliError("no condition: give an expression, -f FILE, or - to read standard input");
-  if (files.length + positional.length > 1) throw new CliError("give one condition: an expression, -f FILE or - (for several segments, use a segment file and --segment)");
+  // An argument naming an existing segment file is that file, as for segql compile: a pipeline passes both
+  // the same arguments and gets the same segment.
+  const inline = positional.filter((p) => !(p.endsWith(".segql") && existsSync(p)));
+  const allFiles = [...files, ...positional.filter((p) => !inline.includes(p))];
+  if (allFiles.length + inline.length === 0) throw new CliError("no condition: give an expression, -f FILE, or - to read standard input");
+  if (allFiles.length + inline.length > 1) throw new CliError("give one condition: an expression, -f FILE or - (for several segments, use a segment file and --segment)");
   const format = str("format");
   if (format !== undefined && format !== "jsonl" && format !== "json" && format !== "csv") throw new CliError(`--format must be jsonl, json or csv, not '${format}'${didYouMean(format, ["jsonl", "json", "csv"])}`);
   const mode = str("mode");
@@ -97,7 +102,7 @@ export async function run(args: string[], io: Io): Promise<number> {
   const timeZone = timeZoneOption(options["tz"], schema, chosen.projectZone);
   const now = parseNow(str("now"), zoneOf(timeZone));
 
-  const [input] = await readInputs(files, positional, io);
+  const [input] = await readInputs(allFiles, inline, io);
   const { text, label } = { text: input!.text, label: input!.label ?? undefined };
 
   const parsed = parse(text, limits ? { limits } : {});
