@@ -105,9 +105,9 @@ export async function guardedContext(browser: Browser, base: string, options: Pa
   const origin = new URL(base).origin;
   await context.route("**/*", (route) => {
     const url = route.request().url();
-    if (url.startsWith(origin) || url.startsWith("data:") || url.startsWith("blob:")) return route.continue();
+    if (url.startsWith(origin) || url.startsWith("data:") || url.startsWith("blob:")) return settled(route.continue());
     external.push(url);
-    return route.abort("blockedbyclient");
+    return settled(route.abort("blockedbyclient"));
   });
   // Workers' requests (the data worker, DuckDB's worker) go through the same routing; record any that
   // escaped it too.
@@ -116,6 +116,18 @@ export async function guardedContext(browser: Browser, base: string, options: Pa
     if (!url.startsWith(origin) && !url.startsWith("data:") && !url.startsWith("blob:") && !external.includes(url)) external.push(url);
   });
   return { context, external };
+}
+
+/**
+ * A route's answer, where losing the race to answer it is no error: a page's own route removed (`unroute`)
+ * while its request was in flight hands the request on to the context's route after the page's handler
+ * already answered it, and Playwright then throws "Route is already handled!" from a handler nobody awaits
+ * (an unhandled rejection that fails the test file at teardown). Any other failure still throws.
+ */
+export function settled(answer: Promise<void>): Promise<void> {
+  return answer.catch((e: unknown) => {
+    if (!/Route is already handled|Target page, context or browser has been closed/.test(String(e))) throw e;
+  });
 }
 
 /** Page errors and console errors, collected for assertions. */

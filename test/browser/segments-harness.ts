@@ -14,7 +14,7 @@ import { expect } from "vitest";
 import { startServer, type RunningServer } from "../../src/server/index.js";
 import { demoSchema, openStore, seedDemo, type Store } from "../../src/store/index.js";
 import { createPglite } from "../store/helpers.js";
-import { distDir, ensureBuild, guardedContext, openBrowserSession, watchErrors, type BrowserSession } from "./harness.js";
+import { distDir, ensureBuild, guardedContext, openBrowserSession, settled, watchErrors, type BrowserSession } from "./harness.js";
 
 /** A running server with its store. */
 export interface SegmentsServer {
@@ -167,9 +167,9 @@ export async function failRequests(page: Page, url: RegExp, how: "503" | "unreac
   let failing = true;
   const handler = (route: Route) => {
     urls.push(route.request().url());
-    if (!failing) return route.continue();
-    if (how === "unreachable") return route.abort("connectionrefused");
-    return route.fulfill({ status: 503, contentType: "application/problem+json", body: JSON.stringify({ type: "urn:segql:problem:unavailable", title: "Unavailable", status: 503, detail: "the database did not answer" }) });
+    if (!failing) return settled(route.continue());
+    if (how === "unreachable") return settled(route.abort("connectionrefused"));
+    return settled(route.fulfill({ status: 503, contentType: "application/problem+json", body: JSON.stringify({ type: "urn:segql:problem:unavailable", title: "Unavailable", status: 503, detail: "the database did not answer" }) }));
   };
   await page.route(url, handler);
   return {
