@@ -6,7 +6,7 @@
  * leads, through the Web Locks API, and hands the changes to the others over a BroadcastChannel): whatever
  * the number of tabs, at most one `/api/changes` request is pending; a change shows in every tab once;
  * closing the leading tab hands the poll to another, which resumes where it was; with every tab hidden
- * nobody asks. Without Web Locks each tab follows the feed itself, as before. Screenshots go to
+ * nobody asks. Without BroadcastChannel each tab follows the feed itself, as before. Screenshots go to
  * docs/screenshots/.
  */
 import type { BrowserContext, Page, Request, Route } from "playwright-core";
@@ -213,10 +213,13 @@ describe.skipIf(!hasChromium)(`segments web app: one change-feed poll for every 
     for (const page of segmentTabs()) await expect.poll(() => page.getByTestId("live-status").getAttribute("data-state")).toBe("live");
   });
 
-  it("without Web Locks, each tab follows the feed by itself, as before", async () => {
+  it("without BroadcastChannel, each tab follows the feed by itself, as before (without Web Locks alone they elect a leader over the channel: segments-live-tabs-no-locks.test.ts)", async () => {
     const { context, external } = await guardedContext(session.browser, server.url);
     try {
-      await context.addInitScript(() => Object.defineProperty(Navigator.prototype, "locks", { get: () => undefined, configurable: true }));
+      await context.addInitScript(() => {
+        Object.defineProperty(Navigator.prototype, "locks", { get: () => undefined, configurable: true });
+        Object.defineProperty(window, "BroadcastChannel", { value: undefined, configurable: true, writable: true });
+      });
       const before = server.store.changeWaiters;
       const pages = await Promise.all([0, 1].map(() => context.newPage()));
       for (const page of pages) {

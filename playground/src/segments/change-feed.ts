@@ -5,7 +5,9 @@
  * Why shared: `segql serve` speaks HTTP/1.1, where a browser opens at most 6 connections to a host. A poll
  * per tab held one for up to 25 s, so with six windows of the app open a seventh's requests (its code, its
  * data) queued until a poll returned. Now the tabs elect a leader with the Web Locks API (the lock is
- * granted to one tab at a time, and freed when that tab closes or crashes); the leader polls the whole feed
+ * granted to one tab at a time, and freed when that tab closes or crashes), or where there are none (a page
+ * not served from a secure context, such as a LAN server on plain HTTP) by an election over a
+ * BroadcastChannel (feed-leader.ts: heartbeats, taken over within seconds); the leader polls the whole feed
  * and hands each page to the other tabs over a BroadcastChannel, and each tab keeps the changes of the
  * segment it shows. Every tab notes the feed position the leader reached, so a tab that becomes leader
  * resumes from there: no change is lost, and none is shown twice (a tab also drops changes it has seen).
@@ -19,6 +21,7 @@
  * for ever, every request refused).
  */
 import { savedToken, type MembershipChange } from "./api.js";
+import { canElectLeader, feedLeadership } from "./feed-leader.js";
 
 /** Seconds the server may hold a request (the API allows up to 60). */
 const WAIT_SECONDS = 25;
@@ -173,20 +176,25 @@ export async function backlogTouches(backlog: Backlog, segmentId: number, signal
   }
 }
 
-/** True where the tabs can share one poll; elsewhere each page polls by itself. */
+/**
+ * True where the tabs can share one poll (a BroadcastChannel; the leader is chosen with Web Locks, or
+ * without them by an election over the channel: feed-leader.ts); elsewhere each page polls by itself.
+ */
 export function canShareFeed(): boolean {
-  return typeof navigator !== "undefined" && typeof navigator.locks?.request === "function" && typeof BroadcastChannel === "function";
+  return typeof navigator !== "undefined" && canElectLeader();
 }
 
 /** What the tabs tell each other. `next`: the feed position the leader reached (null: none yet). */
 type FeedMessage = { type: "changes"; items: MembershipChange[]; skipped: Backlog | null; next: number } | { type: "state"; state: FeedState; next: number | null } | { type: "hello" };
 
-/** This tab's share of the feed: it follows the leader's messages, and leads when granted the lock. */
+/** This tab's share of the feed: it follows the leader's messages, and leads when chosen (feed-leader.ts). */
 class SharedFeed {
   readonly listeners = new Set<FeedListener>();
   /** One app per API: two apps on one origin under other paths do not share. */
   private readonly name = `segql-changes ${new URL("api/", document.baseURI).pathname}`;
   private readonly channel = new BroadcastChannel(this.name);
+  /** Who polls: the Web Lock's holder, or (no Web Locks) the tab the others elected. */
+  private readonly leadership = feedLeadership(this.name);
   /** The newest feed position heard of (the leader resumes from it). */
   private since: number | null = null;
   /** The newest change handed to the listeners: one heard again is dropped. */
@@ -212,7 +220,10 @@ class SharedFeed {
     this.leading?.abort();
     this.leading = null;
     document.removeEventListener("visibilitychange", this.onVisibility);
-    void this.done.then(() => this.channel.close());
+    void this.done.then(() => {
+      this.channel.close();
+      this.leadership.close();
+    });
   }
 
   /** A listener's view of the state: a shown tab is followed (it leads, or waits for the lock while another does). */
@@ -267,39 +278,35 @@ class SharedFeed {
     }
   }
 
-  /** Waits for the lock, then polls until the tab is hidden or leaves, telling the other tabs. */
+  /** Waits to lead, then polls until the tab is hidden or leaves (or another tab leads), telling the other tabs. */
   private lead(): void {
     const leading = new AbortController();
     this.leading = leading;
-    const turn = navigator.locks
-      .request(this.name, { signal: leading.signal }, async () => {
-        this.isLeader = true;
-        // The tabs that were paused (all hidden) follow again.
-        if (this.state === "paused") this.announce("live");
-        try {
-          const reached = await pollFeed({
-            since: this.since,
-            signal: leading.signal,
-            onPage: (page) => {
-              this.heard(page.next, page.skipped?.restarted === true);
-              if (page.items.length > 0 || page.skipped !== null) {
-                this.post({ type: "changes", ...page });
-                this.deliver(page.items, page.skipped);
-              }
-              if (this.state !== "live") this.announce("live");
-            },
-            onFailure: () => this.announce("retrying"),
-          });
-          this.heard(reached);
-        } finally {
-          this.isLeader = false;
-          // Nobody follows the feed now, unless a shown tab waits for the lock (it takes over at once).
-          const waiting = (await navigator.locks.query()).pending?.some((l) => l.name === this.name) ?? false;
-          if (!waiting) this.announce("paused");
-        }
-      })
-      // Aborted while waiting for the lock: the tab was hidden or left.
-      .catch(() => undefined);
+    const turn = this.leadership.request(leading.signal, async (signal) => {
+      this.isLeader = true;
+      // The tabs that were paused (all hidden) follow again.
+      if (this.state === "paused") this.announce("live");
+      try {
+        const reached = await pollFeed({
+          since: this.since,
+          signal,
+          onPage: (page) => {
+            this.heard(page.next, page.skipped?.restarted === true);
+            if (page.items.length > 0 || page.skipped !== null) {
+              this.post({ type: "changes", ...page });
+              this.deliver(page.items, page.skipped);
+            }
+            if (this.state !== "live") this.announce("live");
+          },
+          onFailure: () => this.announce("retrying"),
+        });
+        this.heard(reached);
+      } finally {
+        this.isLeader = false;
+        // Nobody follows the feed now, unless another shown tab leads or waits to (it takes over at once).
+        if (!(await this.leadership.othersWillLead())) this.announce("paused");
+      }
+    });
     // A turn that ended as the tab was hidden may still be saying so.
     this.done = Promise.all([this.done, turn]).then(() => undefined);
   }

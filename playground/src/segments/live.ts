@@ -3,8 +3,8 @@
  * shows who entered and left without a reload.
  *
  * One subscription per hook (its effect's cleanup ends it, so a segment switched or a page left never
- * leaves a second one running). Where the browser has Web Locks and BroadcastChannel, the tabs of the app
- * share one long poll (change-feed.ts: one tab leads and hands the changes to the others; each keeps those
+ * leaves a second one running). Where the browser has BroadcastChannel, the tabs of the app
+ * share one long poll (change-feed.ts: one tab leads, chosen by Web Locks or else over the channel, and hands the changes to the others; each keeps those
  * of the segment it shows), followed while any of them is shown. Elsewhere each page polls by itself, as
  * below: from the segment's (or the feed's) newest change, stopped while its tab is hidden (its request
  * aborted) and taken up where it was when the tab shows again. Either way a backlog (a full page, as an
@@ -26,7 +26,7 @@ export interface LiveStatus {
   updatedAt: Date;
 }
 
-/** This page's own poll (browsers without Web Locks or BroadcastChannel); returns the function that stops it. */
+/** This page's own poll (browsers without BroadcastChannel); returns the function that stops it. */
 function followAlone(listener: FeedListener): () => void {
   const segmentId = listener.target === "all" ? undefined : listener.target;
   const stop = new AbortController();
