@@ -165,4 +165,23 @@ describe.skipIf(!hasChromium)(`segments web app: one change-feed poll for every 
     await cdp.detach();
     process.stderr.write(`no locks: take-over from a frozen leader: ${Date.now() - started} ms\n`);
   });
+
+  it("with every tab hidden nobody asks and every tab says it is paused; the first shown again catches them all up", async () => {
+    const started = Date.now();
+    const setHidden = (page: Page, hidden: boolean) =>
+      page.evaluate((h) => {
+        Object.defineProperty(document, "visibilityState", { value: h ? "hidden" : "visible", configurable: true });
+        document.dispatchEvent(new Event("visibilitychange"));
+      }, hidden);
+    for (const page of open()) await setHidden(page, true);
+    await expect.poll(() => server.store.changeWaiters, { timeout: 15_000 }).toBe(0);
+    for (const page of open()) await expect.poll(() => page.getByTestId("live-status").getAttribute("data-state"), { timeout: 15_000 }).toBe("paused");
+    await writeContact("NOLOCK-5", 950);
+    await setHidden(open()[0]!, false);
+    await everyTabShows(["NOLOCK-5", "NOLOCK-4", "NOLOCK-3", "NOLOCK-2", "NOLOCK-1"]);
+    for (const page of open()) await setHidden(page, false);
+    await onePoll();
+    for (const page of open()) await expect.poll(() => page.getByTestId("live-status").getAttribute("data-state"), { timeout: 15_000 }).toBe("live");
+    process.stderr.write(`no locks: all hidden, then shown: ${Date.now() - started} ms\n`);
+  });
 });

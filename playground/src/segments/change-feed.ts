@@ -233,8 +233,12 @@ class SharedFeed {
 
   private readonly onVisibility = () => {
     if (document.visibilityState === "hidden") {
+      const waited = this.leading !== null && !this.isLeader;
       this.leading?.abort();
       this.leading = null;
+      // A leader that stops says whether anyone follows on (lead()); so must a tab that only waited: without
+      // Web Locks the last tab shown may be hidden while it claims, after the leader let go.
+      if (waited) void this.done.then(async () => (this.leading || this.isLeader || (await this.leadership.anyoneFollows()) ? undefined : this.announce("paused")));
     } else if (!this.leading) {
       this.lead();
     }

@@ -24,8 +24,10 @@ export type LeaderTurn = (signal: AbortSignal) => Promise<void>;
 export interface FeedLeadership {
   /** Waits until this tab leads, then runs `turn`; settles when the turn ends, or at once when `signal` aborts while waiting. */
   request(signal: AbortSignal, turn: LeaderTurn): Promise<void>;
-  /** True when another tab leads or waits to (so nobody need say the feed is paused). */
+  /** For a leader whose turn is ending: true when another tab leads or waits to (so nobody need say the feed is paused). */
   othersWillLead(): Promise<boolean>;
+  /** For a tab that stopped waiting (hidden): true when any tab leads or waits to. */
+  anyoneFollows(): Promise<boolean>;
   close(): void;
 }
 
@@ -38,6 +40,10 @@ function lockLeadership(name: string): FeedLeadership {
         // Aborted while waiting for the lock.
         .catch(() => undefined),
     othersWillLead: async () => (await navigator.locks.query()).pending?.some((l) => l.name === name) ?? false,
+    anyoneFollows: async () => {
+      const { held = [], pending = [] } = await navigator.locks.query();
+      return [...held, ...pending].some((l) => l.name === name);
+    },
     close: () => undefined,
   };
 }
@@ -49,7 +55,8 @@ export const LEADER_TIMEOUT_MS = 3000;
 /** How long a claim waits for an objection before its tab leads (ms). */
 const CLAIM_WINDOW_MS = 300;
 
-type ElectionMessage = { type: "heartbeat"; id: string } | { type: "claim"; id: string } | { type: "waiting"; id: string } | { type: "release"; id: string };
+/** `waiting`/`withdraw`: a tab waits to lead / no longer does (so a leader that stops knows whether anyone takes over). */
+type ElectionMessage = { type: "heartbeat" | "claim" | "waiting" | "withdraw" | "release"; id: string };
 
 /** The BroadcastChannel way (no Web Locks): see the module comment. */
 class ChannelLeadership implements FeedLeadership {
@@ -57,8 +64,10 @@ class ChannelLeadership implements FeedLeadership {
   private readonly channel: BroadcastChannel;
   /** When another tab last said it leads (or claimed, from a smaller id), by `performance.now()`; -Infinity: never. */
   private leaderSeen = -Infinity;
-  /** When another tab last said it waits to lead. */
-  private waiterSeen = -Infinity;
+  /** Who that was (a withdrawn claim is forgotten). */
+  private leaderId: string | null = null;
+  /** The other tabs waiting to lead, by id: when each last said so. */
+  private readonly waiters = new Map<string, number>();
   /** Set while this tab waits or leads. */
   private candidate: { signal: AbortSignal; turn: LeaderTurn; done: () => void; leading: AbortController | null; objected: boolean } | null = null;
   private timer: number | undefined;
@@ -81,7 +90,11 @@ class ChannelLeadership implements FeedLeadership {
 
   async othersWillLead(): Promise<boolean> {
     const now = performance.now();
-    return now - this.leaderSeen < LEADER_TIMEOUT_MS || now - this.waiterSeen < LEADER_TIMEOUT_MS;
+    return now - this.leaderSeen < LEADER_TIMEOUT_MS || [...this.waiters.values()].some((seen) => now - seen < LEADER_TIMEOUT_MS);
+  }
+
+  anyoneFollows(): Promise<boolean> {
+    return this.othersWillLead();
   }
 
   close(): void {
@@ -108,7 +121,10 @@ class ChannelLeadership implements FeedLeadership {
     if (c.leading) {
       this.post({ type: "release", id: this.id });
       c.leading.abort();
-    } else c.done();
+    } else {
+      this.post({ type: "withdraw", id: this.id });
+      c.done();
+    }
   }
 
   private schedule(ms: number): void {
@@ -172,14 +188,21 @@ class ChannelLeadership implements FeedLeadership {
     const c = this.candidate;
     switch (message.type) {
       case "waiting":
-        this.waiterSeen = now;
+        this.waiters.set(message.id, now);
+        return;
+      case "withdraw":
+        this.waiters.delete(message.id);
+        if (message.id === this.leaderId) this.leaderSeen = -Infinity;
         return;
       case "release":
+        this.waiters.delete(message.id);
         this.leaderSeen = -Infinity;
+        this.leaderId = null;
         // Take over at once rather than at the next heartbeat.
         if (c && !c.leading) this.tick();
         return;
       case "claim":
+        this.waiters.set(message.id, now);
         if (c?.leading) {
           // Tell the claimer a leader is here.
           this.post({ type: "heartbeat", id: this.id });
@@ -187,10 +210,13 @@ class ChannelLeadership implements FeedLeadership {
           // A smaller id claims: it wins over this tab's claim, and leads shortly.
           if (c) c.objected = true;
           this.leaderSeen = now;
+          this.leaderId = message.id;
         }
         return;
       case "heartbeat":
+        this.waiters.delete(message.id);
         this.leaderSeen = now;
+        this.leaderId = message.id;
         if (c && !c.leading) c.objected = true;
         // Two leaders (claims that crossed): the larger id steps down.
         else if (c?.leading && message.id < this.id) this.stepDown(c);
