@@ -4,3 +4,12 @@
 export function wideOr(clauses: number): string {
   return Array.from({ length: clauses }, (_, i) => `ltv = ${i} and name != "n${i}"`).join(" or ");
 }
+
+/**
+ * `name contains "zq0x" or name contains "zq1x" or …` over `crmSchema`: a substring test a PostgreSQL server
+ * makes for every clause of every row (no index or plan shortcut), where it answers `wideOr`'s equalities
+ * fast enough to finish 1,000 of them over 30,000 rows within 250 ms.
+ */
+export function wideContains(clauses: number): string {
+  return Array.from({ length: clauses }, (_, i) => `name contains "zq${i}x"`).join(" or ");
+}
