@@ -198,3 +198,25 @@ export function forEachExpr(root: Expr, visit: (e: Expr) => void): void {
     }
   }
 }
+
+/** The values a test holds. */
+export function valuesOf(test: Test): Value[] {
+  switch (test.op) {
+    case "compare":
+    case "contains":
+    case "startsWith":
+    case "endsWith":
+    case "before":
+    case "after":
+      return [test.value];
+    case "between":
+      return [test.low, test.high];
+    case "in":
+    case "has":
+      return test.values;
+    case "within":
+      return [test.amount];
+    default:
+      return [];
+  }
+}

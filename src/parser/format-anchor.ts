@@ -11,7 +11,7 @@
  * there).
  */
 import type { IToken } from "chevrotain";
-import type * as A from "./ast.js";
+import * as A from "./ast.js";
 import { sameKindBefore } from "./comment-follows.js";
 import { lex } from "./lexer.js";
 import { parseTokens } from "./parser.js";
@@ -91,31 +91,7 @@ export function tokenFollowed(tokens: PrintedToken[], follows: A.CommentFollows)
 function leafStarts(e: A.Expr): number[] {
   const out: number[] = [];
   const value = (v: A.Value) => out.push(v.kind === "relative" ? v.amount.span.start : v.span.start);
-  const test = (t: A.Test) => {
-    switch (t.op) {
-      case "compare":
-      case "contains":
-      case "startsWith":
-      case "endsWith":
-      case "before":
-      case "after":
-        value(t.value);
-        break;
-      case "between":
-        value(t.low);
-        value(t.high);
-        break;
-      case "in":
-      case "has":
-        t.values.forEach(value);
-        break;
-      case "within":
-        out.push(t.amount.span.start);
-        break;
-      default:
-        break;
-    }
-  };
+  const test = (t: A.Test) => A.valuesOf(t).forEach(value);
   if (e.kind === "rule") {
     out.push(e.field.span.start);
     test(e.test);

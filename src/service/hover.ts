@@ -7,7 +7,7 @@ import type { IToken } from "chevrotain";
 import { parseDate, parseTimestamp, resolveTime } from "../checker/time.js";
 import type { TimeValue } from "../checker/typed-ast.js";
 import { formatInZone, TimeZoneError, UTC, wallClockKind, zoneOf, type TimeZone } from "../checker/zone.js";
-import type { Test, Value } from "../parser/ast.js";
+import { valuesOf, type Test, type Value } from "../parser/ast.js";
 import { formatField, quoteString } from "../parser/format.js";
 import type { Schema } from "../schema/schema.js";
 import type { DocumentAnalysis } from "./analysis.js";
@@ -15,7 +15,7 @@ import { fieldDoc, lookup } from "./completion.js";
 import { operatorByWords, OPERATORS } from "./operators.js";
 import { tokenWord } from "./tokens.js";
 import type { HoverResult } from "./types.js";
-import { targetAt, valuesOf, type Scope } from "./walk.js";
+import { targetAt, type Scope } from "./walk.js";
 
 /** A segment definition, for hovering over a reference to it. */
 export interface SegmentDefinition {

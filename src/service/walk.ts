@@ -2,7 +2,7 @@
  * Finding things in a parsed piece: what is at an offset (a field, an operator, a segment name, …), and every
  * segment reference. Walks use an explicit stack, so deeply nested input cannot overflow the call stack.
  */
-import { forEachExpr, type EventExpr, type Expr, type FieldRef, type SegmentDeclaration, type SegmentRefExpr, type Test, type Value } from "../parser/ast.js";
+import { forEachExpr, valuesOf, type EventExpr, type Expr, type FieldRef, type SegmentDeclaration, type SegmentRefExpr, type Test, type Value } from "../parser/ast.js";
 
 /** Where a name is looked up: contact fields, or the properties of the event whose filter or measure it is in. */
 export type Scope = { kind: "contact" } | { kind: "event"; event: EventExpr };
@@ -75,27 +75,6 @@ function testTarget(test: Test, subject: FieldRef | null, scope: Scope, measure:
   return { kind: "operator", test, subject, scope, measure };
 }
 
-/** The values a test holds. */
-export function valuesOf(test: Test): Value[] {
-  switch (test.op) {
-    case "compare":
-    case "contains":
-    case "startsWith":
-    case "endsWith":
-    case "before":
-    case "after":
-      return [test.value];
-    case "between":
-      return [test.low, test.high];
-    case "in":
-    case "has":
-      return test.values;
-    case "within":
-      return [test.amount];
-    default:
-      return [];
-  }
-}
 
 /** Every `in segment` reference in the declarations, in document order. */
 export function segmentRefs(segments: readonly SegmentDeclaration[]): SegmentRefExpr[] {
