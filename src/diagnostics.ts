@@ -211,9 +211,23 @@ export function renderDiagnostics(text: string, diagnostics: readonly Diagnostic
     const shown = excerpt(lineText, d.span.column - 1, width);
     out.push(`${gutter} | ${shown.text.replace(/\t/g, " ")}`);
     out.push(`${" ".repeat(gutter.length)} | ${" ".repeat(shown.column)}${"^".repeat(shown.width)}`);
-    if (d.fix) out.push(`${" ".repeat(gutter.length)} = help: ${d.fix.title}`);
+    if (d.fix) out.push(`${" ".repeat(gutter.length)} = help: ${d.fix.title}${elsewhere(text, d.span, d.fix)}`);
   }
   return out.join("\n");
+}
+
+/**
+ * Where a fix's one edit applies when that is not under the carets (`nto churn` fails at `churn`, and its
+ * fix replaces `nto`): ` at 1:1 ('nto')`, so the help does not read as applying to the underlined text.
+ */
+function elsewhere(text: string, span: Span, fix: Fix): string {
+  const edit = fix.edits.length === 1 ? fix.edits[0]! : null;
+  if (!edit) return "";
+  // Under the carets, or an insertion only blanks away from them (`segment "A" x`: insert 'as' before x).
+  const gap = edit.span.end <= span.start ? text.slice(edit.span.end, span.start) : edit.span.start >= span.end ? text.slice(span.end, edit.span.start) : "";
+  if ((edit.span.start < span.end && edit.span.end > span.start) || (edit.span.start === edit.span.end && !/\S/.test(gap))) return "";
+  const replaced = text.slice(edit.span.start, edit.span.end);
+  return ` at ${edit.span.line}:${edit.span.column}${replaced && replaced.length <= 40 && !/[\r\n]/.test(replaced) ? ` ('${replaced}')` : ""}`;
 }
 
 /** Longest part of a source line printed under a diagnostic (a minified or generated line can be megabytes). */
