@@ -321,7 +321,8 @@ class Checker {
     if (!this.schema) return null;
     // A misspelt keyword read as a field (`nto is_verified`): the syntax error and its fix say what it is.
     if (rule.recovered === "misspelt-keyword") return null;
-    const field = this.resolveField(rule.field, scope);
+    // A test recovery made up (`xyz ni ("Pro")` reads as the bare field) says nothing of the field's type.
+    const field = this.resolveField(rule.field, scope, rule.recovered ? undefined : rule.test);
     if (!field) {
       // Still look at the values, so every error is reported at once.
       return null;
@@ -355,13 +356,14 @@ class Checker {
     return field;
   }
 
-  private resolveField(ref: A.FieldRef, scope: Scope): TA.ResolvedField | null {
+  /** `test`, when known, lets an unknown field's message name the fields that suit it. */
+  private resolveField(ref: A.FieldRef, scope: Scope, test?: A.Test): TA.ResolvedField | null {
     const schema = this.schema!;
     if (scope.kind === "contact") {
       const field = this.contactField(ref.name);
       if (field) return field;
       const suggestions = closest(ref.name, Object.keys(schema.fields));
-      this.report(error("unknown-field", ref.span, messages.unknownField(ref.name, suggestions), fieldFix(ref.span, suggestions[0])));
+      this.report(error("unknown-field", ref.span, messages.unknownField(ref.name, suggestions, { fields: schema.fields, ...(test ? { test } : {}) }), fieldFix(ref.span, suggestions[0])));
       return null;
     }
     const def = findProperty(scope.events, ref.name);

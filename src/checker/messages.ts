@@ -2,7 +2,10 @@
  * Every checker message, in one table keyed by diagnostic code, so wording is reviewed in one place
  * (test/checker/messages.test.ts snapshots them).
  */
-import type { FieldType } from "../schema/schema.js";
+import { clip } from "../diagnostics.js";
+import type * as A from "../parser/ast.js";
+import { formatField } from "../parser/format.js";
+import type { FieldDef, FieldType } from "../schema/schema.js";
 
 const article = (type: string) => (/^[aeiou]/.test(type) ? "an" : "a");
 
@@ -18,8 +21,12 @@ export const OPERATORS_BY_TYPE: Record<FieldType, string> = {
 };
 
 export const messages = {
-  unknownField: (name: string, suggestions: string[]) =>
-    `unknown field '${name}'${suggestions.length ? `; did you mean ${suggestions.map((s) => `"${s}"`).join(" or ")}?` : ""}`,
+  /**
+   * With no close name, the fields the test suits (`signup_date > 2024-01-01`: those that hold a time), or
+   * the ones named most alike: see `otherFields`.
+   */
+  unknownField: (name: string, suggestions: string[], schema?: { fields: Record<string, FieldDef>; test?: A.Test }) =>
+    `unknown field '${name}'${suggestions.length ? `; did you mean ${suggestions.map((s) => `"${s}"`).join(" or ")}?` : schema ? otherFields(name, schema.fields, schema.test) : ""}`,
   unknownProperty: (name: string, event: string, suggestions: string[], isContactField: boolean) =>
     `unknown property '${name}' of event "${event}"` +
     (suggestions.length ? `; did you mean ${suggestions.map((s) => `"${s}"`).join(" or ")}?` : "") +
@@ -107,4 +114,172 @@ function elide(items: string[]): string[] {
 function closestOrAllowed(suggestions: string[], all: string[], label = "allowed"): string {
   if (suggestions.length) return `; did you mean ${suggestions.map((s) => `"${s}"`).join(" or ")}?`;
   return `; ${label}: ${all.slice(0, 12).map((s) => `"${s}"`).join(", ")}${all.length > 12 ? ", …" : ""}`;
+}
+
+/** What a test says of the type of the field it tests, for naming the fields that suit it. */
+interface FieldKind {
+  /** As in "fields that hold a time". */
+  holds: string;
+  types: readonly FieldType[];
+}
+
+const KINDS = {
+  time: { holds: "a time", types: ["date", "timestamp"] },
+  number: { holds: "a number", types: ["number"] },
+  boolean: { holds: "true or false", types: ["boolean"] },
+  text: { holds: "text", types: ["string", "enum"] },
+  freeText: { holds: "free text", types: ["string"] },
+  list: { holds: "a list", types: ["list"] },
+} satisfies Record<string, FieldKind>;
+
+/** The kind of field `test` suits, when its operator or its value says (`is empty` does not). */
+function kindOfTest(test: A.Test | undefined): FieldKind | null {
+  if (!test) return null;
+  switch (test.op) {
+    case "truthy":
+      return KINDS.boolean;
+    case "has":
+      return KINDS.list;
+    case "before":
+    case "after":
+    case "within":
+      return KINDS.time;
+    case "contains":
+    case "startsWith":
+    case "endsWith":
+      return KINDS.freeText;
+    case "empty":
+      return null;
+    case "compare":
+      return kindOfValue(test.value);
+    case "between":
+      return kindOfValue(test.low) ?? kindOfValue(test.high);
+    case "in":
+      for (const v of test.values) {
+        const kind = kindOfValue(v);
+        if (kind) return kind;
+      }
+      return null;
+  }
+}
+
+function kindOfValue(value: A.Value): FieldKind | null {
+  switch (value.kind) {
+    case "string":
+    case "bareword":
+      return KINDS.text;
+    case "number":
+      return KINDS.number;
+    case "boolean":
+      return KINDS.boolean;
+    case "date":
+    case "timestamp":
+    case "relative":
+    case "now":
+    case "today":
+      return KINDS.time;
+    case "missing":
+      return null;
+  }
+}
+
+/** At most this many fields are named after an unknown one (a schema of 500 fields makes no 500-name message). */
+const FIELDS_SHOWN = 5;
+/** How alike two names must be (`alike`) for one to be named as "named alike" the other. */
+const ALIKE = 0.3;
+
+/**
+ * After an unknown field with no close name: the fields that suit its test, most alike first
+ * (`; fields that hold a time: signed_up_at, birthday`); with none, or when the test does not say, the
+ * fields named most alike; else the schema's first fields, and how many more.
+ */
+function otherFields(name: string, fields: Record<string, FieldDef>, test: A.Test | undefined): string {
+  const index = fieldIndex(fields);
+  if (index.defs.length === 0) return "; the schema has no fields";
+  const kind = kindOfTest(test);
+  const scores = index.alike(name);
+  if (kind) {
+    const suited = mostAlike(index.defs, scores, (f) => kind.types.includes(f.type));
+    if (suited.count > 0) return `; fields that hold ${kind.holds}: ${listed(suited)}`;
+  }
+  const named = mostAlike(index.defs, scores, (_, score) => score >= ALIKE);
+  if (named.count > 0) return `; fields named alike: ${listed(named)}`;
+  return `; fields: ${listed(mostAlike(index.defs, scores, () => true))}`;
+}
+
+/** The first `FIELDS_SHOWN` fields as written in segql (backticks when needed), and how many more. */
+function listed({ shown, count }: { shown: FieldDef[]; count: number }): string {
+  const names = shown.map((f) => clip(formatField(f), 60));
+  return names.join(", ") + (count > shown.length ? `, … (${(count - shown.length).toLocaleString("en-US")} more)` : "");
+}
+
+/**
+ * The `FIELDS_SHOWN` fields that pass `keep` with the highest scores (ties in schema order), and how many
+ * pass: a selection, not a sort, as this runs for each unknown field of a text against the whole schema.
+ */
+function mostAlike(defs: readonly FieldDef[], scores: Float64Array, keep: (f: FieldDef, score: number) => boolean): { shown: FieldDef[]; count: number } {
+  const top: number[] = [];
+  let count = 0;
+  for (let i = 0; i < defs.length; i++) {
+    if (!keep(defs[i]!, scores[i]!)) continue;
+    count++;
+    if (top.length === FIELDS_SHOWN && scores[i]! <= scores[top[FIELDS_SHOWN - 1]!]!) continue;
+    let at = top.length;
+    while (at > 0 && scores[top[at - 1]!]! < scores[i]!) at--;
+    top.splice(at, 0, i);
+    if (top.length > FIELDS_SHOWN) top.pop();
+  }
+  return { shown: top.map((i) => defs[i]!), count };
+}
+
+/** Names longer than this are compared by their start only (the measure is for names a person types). */
+const COMPARED_LENGTH = 64;
+
+/** A schema's fields with their letter pairs indexed, built once per schema (see `alike`). */
+interface FieldIndex {
+  defs: FieldDef[];
+  /**
+   * How alike `name` is to each field, 0 to 1: the Dice coefficient of their sets of letter pairs, ignoring
+   * case, so `signup_date` and `signed_up_at` share `si ig gn up p_ at` (0.6) where the edit distance is
+   * large.
+   */
+  alike(name: string): Float64Array;
+}
+
+const fieldIndexes = new WeakMap<Record<string, FieldDef>, FieldIndex>();
+
+function fieldIndex(fields: Record<string, FieldDef>): FieldIndex {
+  let index = fieldIndexes.get(fields);
+  if (index) return index;
+  const defs = Object.values(fields);
+  const sizes = new Float64Array(defs.length);
+  const postings = new Map<string, number[]>();
+  defs.forEach((f, i) => {
+    const own = pairs(f.name);
+    sizes[i] = own.size;
+    for (const p of own) {
+      const list = postings.get(p);
+      if (list) list.push(i);
+      else postings.set(p, [i]);
+    }
+  });
+  index = {
+    defs,
+    alike(name) {
+      const own = pairs(name);
+      const shared = new Float64Array(defs.length);
+      for (const p of own) for (const i of postings.get(p) ?? []) shared[i]!++;
+      for (let i = 0; i < defs.length; i++) shared[i] = shared[i]! === 0 ? 0 : (2 * shared[i]!) / (own.size + sizes[i]!);
+      return shared;
+    },
+  };
+  fieldIndexes.set(fields, index);
+  return index;
+}
+
+function pairs(name: string): Set<string> {
+  const s = name.slice(0, COMPARED_LENGTH).toLowerCase();
+  const out = new Set<string>();
+  for (let i = 0; i + 1 < s.length; i++) out.add(s.slice(i, i + 2));
+  return out;
 }

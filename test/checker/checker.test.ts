@@ -102,7 +102,7 @@ describe("every form of the language checks to the expected typed test", () => {
 
 describe("each class of error has its exact message and position", () => {
   it.each([
-    ['contrct = "Month"', ['1:1 unknown field \'contrct\'']],
+    ['contrct = "Month"', ['1:1 unknown field \'contrct\'; fields that hold text: country, id, status, plan_type, email, … (2 more)']],
     ["lifetime_valu > 3", ["1:1 unknown field 'lifetime_valu'; did you mean \"lifetime_value\"?"]],
     ['status = "Subscribd"', ['1:10 "Subscribd" is not a value of status; did you mean "Subscribed"?']],
     ['status = "subscribed"', ['1:10 "subscribed" is not a value of status; did you mean "Subscribed"?']],
@@ -133,7 +133,7 @@ describe("each class of error has its exact message and position", () => {
     ["tenure = 9007199254740993", ["1:10 9007199254740993 has more digits than a number holds (about 15 to 17; whole numbers are exact up to 9007199254740991): it is read, and compared, as 9007199254740992"]],
     ["tenure in (1, 99999999999999999999999999)", ["1:15 99999999999999999999999999 has more digits than a number holds (about 15 to 17; whole numbers are exact up to 9007199254740991): it is read, and compared, as 1e+26"]],
     ["tenure > 1e-400", ["1:10 1e-400 is too close to 0 for a number: it is read, and compared, as 0"]],
-    ['tenure > 3 and status = Trial and nope', ['1:25 put "Trial" in quotes: text values are written "like this"', "1:35 unknown field 'nope'"]],
+    ['tenure > 3 and status = Trial and nope', ['1:25 put "Trial" in quotes: text values are written "like this"', "1:35 unknown field 'nope'; fields that hold true or false: is_verified, android"]],
     ['performed "Purchse"', ['1:11 unknown event "Purchse"; did you mean "Purchase"?']],
     ["performed Purchase", ['1:11 put "Purchase" in quotes: text values are written "like this"']],
     ["performed purchase", ['1:11 put "Purchase" in quotes: text values are written "like this"']],
