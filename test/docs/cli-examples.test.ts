@@ -1,9 +1,10 @@
 /**
- * The CLI sessions of docs/cli-check-fmt.md and docs/sql.md work as written. A console block marked
- * `<!-- example: cli -->` is run the way a reader would: each `$ segql …` line by the built CLI
- * (bin/segql.js; `npm run build` first), in a fresh copy of docs/examples/ (the files the examples name),
- * and what it prints must be the lines the doc shows after it: standard output then standard error, a line
- * marked `(on standard error)` on standard error. `$ echo $?` shows the status of the command before it.
+ * The CLI sessions of the docs (DOCS below) work as written. A console block marked `<!-- example: cli -->`
+ * is run the way a reader would: each `$ segql …` line by the built CLI (bin/segql.js; `npm run build`
+ * first), in a fresh copy of docs/examples/ (the files the examples name; `cli-repo`: in the repository,
+ * for sessions on data/), and what it prints must be the lines the doc shows after it: standard output then
+ * standard error, a line marked `(on standard error)` on standard error, a last line `…` for more lines
+ * not shown. `$ echo $?` shows the status of the command before it.
  * A ```json block right after the session is what the last command prints, read as a documented answer
  * (test/docs/documented-answer.ts).
  *
@@ -21,7 +22,7 @@ import { answerMismatches, parseDocumentedAnswer } from "./documented-answer.js"
 
 const root = new URL("../../", import.meta.url).pathname;
 const built = existsSync(`${root}dist/cli/segql.js`);
-const DOCS = ["docs/cli-check-fmt.md", "docs/sql.md"];
+const DOCS = ["docs/cli-check-fmt.md", "docs/sql.md", "docs/analysis.md", "docs/predicate.md"];
 const STDERR_NOTE = /\s+\(on standard error\)$/;
 
 /** A command of a console session and the lines the doc shows it printing. */
@@ -38,7 +39,11 @@ function steps(session: string): Step[] {
     const line = lines[i]!;
     if (line.startsWith("$ ")) {
       let command = line.slice(2);
-      while (quoteOpen(command) && i + 1 < lines.length) command += "\n" + lines[++i];
+      for (;;) {
+        if (quoteOpen(command) && i + 1 < lines.length) command += "\n" + lines[++i];
+        else if (command.endsWith("\\") && i + 1 < lines.length) command = command.slice(0, -1) + lines[++i];
+        else break;
+      }
       out.push({ command, printed: [] });
     } else if (out.length > 0) out[out.length - 1]!.printed.push(line.replace(/\s+$/, ""));
   }
@@ -62,7 +67,7 @@ const formatted: { name: string; text: string }[] = [];
 for (const doc of DOCS) {
   for (const block of markedBlocks(readFileSync(`${root}${doc}`, "utf8"))) {
     const name = `${doc}:${block.line}`;
-    if (block.kind === "cli") sessions.push({ name: `${name}: ${block.text.split("\n")[0]}`, doc, block });
+    if (block.kind === "cli" || block.kind === "cli-repo") sessions.push({ name: `${name}: ${block.text.split("\n")[0]}`, doc, block });
     if (block.kind === "formatted") formatted.push({ name, text: block.text });
   }
 }
@@ -76,9 +81,12 @@ describe.skipIf(!built)("CLI sessions of the docs, as written", () => {
   });
 
   it.each(sessions)("$name", ({ name, block }) => {
-    const dir = mkdtempSync(join(tmpdir(), "segql-doc-examples-"));
-    scratch.push(dir);
-    cpSync(`${root}docs/examples`, dir, { recursive: true });
+    let dir = root;
+    if (block.kind === "cli") {
+      dir = mkdtempSync(join(tmpdir(), "segql-doc-examples-"));
+      scratch.push(dir);
+      cpSync(`${root}docs/examples`, dir, { recursive: true });
+    }
     let status: number | null = null;
     let stdout = "";
     for (const step of steps(block.text)) {
@@ -92,8 +100,11 @@ describe.skipIf(!built)("CLI sessions of the docs, as written", () => {
       status = r.status;
       stdout = r.stdout;
       const printed = [...r.stdout.split("\n"), ...r.stderr.split("\n")].map((l) => l.replace(/\s+$/, "")).filter((l) => l !== "");
-      const shown = step.printed.filter((l) => l !== "");
-      if (block.next?.lang !== "json") expect(printed.join("\n"), `${name}: what '${step.command}' prints`).toBe(shown.map((l) => l.replace(STDERR_NOTE, "")).join("\n"));
+      let shown = step.printed.filter((l) => l !== "");
+      const more = shown[shown.length - 1] === "…";
+      if (more) shown = shown.slice(0, -1);
+      const got = more ? printed.slice(0, shown.length) : printed;
+      if (block.next?.lang !== "json") expect(got.join("\n"), `${name}: what '${step.command}' prints`).toBe(shown.map((l) => l.replace(STDERR_NOTE, "")).join("\n"));
       for (const line of shown.filter((l) => STDERR_NOTE.test(l))) expect(r.stderr, `${name}: on standard error`).toContain(line.replace(STDERR_NOTE, ""));
     }
     if (block.next?.lang === "json") expect(answerMismatches(parseDocumentedAnswer(block.next.text), JSON.parse(stdout)), `${name}: ${stdout}`).toEqual([]);
