@@ -116,13 +116,14 @@ describe.each(BACKENDS)("docs/api.md examples, in order, on a fresh server (%s)"
     api = await openTestApi(backend, {}, { schema });
   });
   afterAll(async () => {
+    if (!api) return;
     // An example starts an import job (`Prefer: respond-async`): let it end before the store closes.
     for (let i = 0; i < 200; i++) {
       const jobs = (await api.call("GET", "/api/imports")).body as { items: { state: string }[] };
       if (jobs.items.every((j) => j.state !== "importing" && j.state !== "refreshing")) break;
       await new Promise((r) => setTimeout(r, 50));
     }
-    await api?.dispose();
+    await api.dispose();
   });
 
   it("marks its examples", () => {
