@@ -88,11 +88,22 @@ function kindOf(raw: unknown, text: boolean): ColumnStats["kinds"] extends Set<i
   if (typeof raw !== "string") return "string";
   const s = raw.trim();
   if (s === "") return null;
+  if (text && s.startsWith("[") && s.endsWith("]") && isListText(s)) return "list";
   if (text && NUMBER.test(s)) return "number";
   if (text && BOOLEAN_TEXT.has(s.toLowerCase())) return "boolean";
   if (DATE.test(s) && parseDate(s) !== null) return "date";
   if (/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(s) && "ms" in parseTimestamp(s.replace(" ", "T"))) return "timestamp";
   return "string";
+}
+
+/** A CSV cell as segql's export writes a list, and as its import reads one: a JSON array of strings or numbers. */
+function isListText(s: string): boolean {
+  try {
+    const items: unknown = JSON.parse(s);
+    return Array.isArray(items) && items.every((x) => typeof x === "string" || (typeof x === "number" && Number.isFinite(x)));
+  } catch {
+    return false;
+  }
 }
 
 function typeOf(c: ColumnStats, rows: number, maxEnum: number, notes: string[], text: boolean): FieldType {

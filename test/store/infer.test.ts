@@ -3,6 +3,7 @@
  * the key, notes on guesses; the proposal is a valid schema. Also on the vendored Telco file.
  */
 import { describe, expect, it } from "vitest";
+import { convertValue } from "../../src/data/convert.js";
 import { readJsonLines } from "../../src/data/readers.js";
 import { inferSchema } from "../../src/schema/infer.js";
 import { validateSchema } from "../../src/schema/schema.js";
@@ -48,6 +49,17 @@ describe("inferSchema", () => {
     const { schema } = inferSchema(csv, { text: true });
     expect(Object.fromEntries(Object.entries(schema.fields).map(([k, v]) => [k, v.type]))).toEqual({ id: "string", n: "number", flag: "boolean", day: "date", name: "string" });
     expect(schema.key).toBe("id");
+  });
+
+  it("a CSV cell holding a JSON array, as segql's export writes a list, is proposed as a list (was text)", () => {
+    const tags = [`["vip","beta"]`, `[]`, "", ` ["a \\"quoted\\" tag", "ünï"] `, `["x"]`];
+    const csv = Array.from({ length: 12 }, (_, i) => ({ id: String(i), tags: tags[i % tags.length]!, note: i % 2 ? `[draft ${i}` : `[${i}, {}]` }));
+    const { schema, notes } = inferSchema(csv, { text: true });
+    expect(schema.fields["tags"]).toEqual({ type: "list" });
+    // Text that only starts like an array (not JSON, or an array holding objects) stays text.
+    expect(schema.fields["note"]).toEqual({ type: "string" });
+    // Each proposed list reads back through the import's own conversion of a CSV cell.
+    for (const row of csv) expect(() => convertValue(row.tags, { type: "list" }, true)).not.toThrow();
   });
 
   it("CSV words that only look like booleans or numbers beside others are an enum of those words (was a string: mixed values)", () => {
