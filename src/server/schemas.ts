@@ -158,6 +158,23 @@ const SegmentSummarySchema = z.object({ id: z.number().int(), name: z.string() }
 
 const SegmentKindSchema = z.enum(["static", "dynamic"]);
 
+/** Why a saved segment's last refresh failed. */
+const RefreshFailureSchema = z
+  .object({
+    code: z.enum(["query-timeout", "invalid-expression", "other"]).openapi({ description: "`query-timeout`: its query ran past the server's query time limit (`limitMs`); `invalid-expression`: its expression has errors (it reads a segment deleted with `force`, …)." }),
+    message: z.string().openapi({ description: "In words, e.g. `it took longer than the query time limit (30 s) and was stopped`, `its expression has errors: unknown segment \"VIP\"`." }),
+    limitMs: z.number().int().optional(),
+  })
+  .openapi("RefreshFailure");
+
+/** A dynamic segment's last refresh attempt. */
+const RefreshStatusSchema = z
+  .discriminatedUnion("status", [
+    z.object({ status: z.literal("ok"), triedAt: z.string() }),
+    z.object({ status: z.literal("failed"), triedAt: z.string(), error: RefreshFailureSchema }),
+  ])
+  .openapi("RefreshStatus");
+
 /** A saved segment. */
 export const SegmentSchema = z
   .object({
@@ -173,6 +190,10 @@ export const SegmentSchema = z
     updatedBy: z.string().nullable(),
     memberCount: z.number().int(),
     refreshedAt: z.string().nullable(),
+    refresh: RefreshStatusSchema.nullable().openapi({
+      description:
+        "A dynamic segment's last refresh attempt: `ok` (its members are from `triedAt`), or `failed`: tried at `triedAt` and not done, so its members are still those of `refreshedAt`; `error` says why. Cleared by the next refresh that succeeds. Null for a static segment (and a dynamic one never refreshed).",
+    }),
     references: z.array(SegmentSummarySchema),
     referencedBy: z.array(SegmentSummarySchema),
     relativeTime: z.boolean(),
@@ -303,7 +324,7 @@ const RefreshResultSchema = z
     entered: z.number().int(),
     exited: z.number().int(),
     memberCount: z.number().int(),
-    skipped: z.string().optional().openapi({ description: "Why the segment was not refreshed (its members are as they were): its expression has errors, or its query ran past the server's query time limit." }),
+    skipped: z.string().optional().openapi({ description: "Why the segment was not refreshed (its members are as they were): its expression has errors, or its query ran past the server's query time limit. Also kept with the segment (its `refresh`) until a refresh succeeds." }),
     ms: z.number(),
   })
   .openapi("RefreshResult");
@@ -583,6 +604,7 @@ export const ListSegmentsQuery = z.strictObject({
   kind: SegmentKindSchema.optional(),
   search: z.string().max(200).optional().openapi({ description: "Only segments whose name contains this text (ignoring case)." }),
   name: z.string().max(200).optional().openapi({ description: "Only the segment with exactly this name (ignoring case): a page of one or none." }),
+  refresh: z.enum(["failed"]).optional().openapi({ description: "`failed`: only the dynamic segments whose last refresh failed (their members are stale)." }),
   sort: z.enum(SEGMENT_SORTS).optional().openapi({ description: "Order: a property, `-` for descending (default `name`)." }),
   limit: intQuery(1, 1000, "Page size (default 100)."),
   cursor: cursorQuery,

@@ -55,6 +55,9 @@ export interface SegmentRow {
   updatedBy: string | null;
   refreshedAt: number | null;
   memberCount: number;
+  /** The last failed refresh (refresh-status.ts): when, and why (its stored JSON); null when none is recorded. */
+  refreshFailedAt: number | null;
+  refreshError: string | null;
 }
 
 /** A saved segment in the catalog. */

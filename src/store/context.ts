@@ -99,6 +99,8 @@ export function segmentRow(r: Row): SegmentRow {
     updatedBy: r["updated_by"] === null || r["updated_by"] === undefined ? null : String(r["updated_by"]),
     refreshedAt: r["refreshed_at"] === null || r["refreshed_at"] === undefined ? null : num(r["refreshed_at"]),
     memberCount: num(r["member_count"]),
+    refreshFailedAt: r["refresh_failed_at"] === null || r["refresh_failed_at"] === undefined ? null : num(r["refresh_failed_at"]),
+    refreshError: r["refresh_error"] === null || r["refresh_error"] === undefined ? null : String(r["refresh_error"]),
   };
 }
 

@@ -5,7 +5,8 @@
  *   `next_segment_id` (ids are never reused, also after a delete);
  * - the contacts table and (with an events section) the events table, named and typed as the schema
  *   says, so the SQL compiler's output runs on them unchanged;
- * - `segql_segments` (with `member_count`, kept by every membership write), `segql_segment_versions`, `segql_static_members`, `segql_memberships`,
+ * - `segql_segments` (with `member_count`, kept by every membership write, and the last failed refresh:
+ *   `refresh_failed_at`, `refresh_error`, added later as columns), `segql_segment_versions`, `segql_static_members`, `segql_memberships`,
  *   `segql_membership_changes` (its `seq` from the sequence `segql_change_seq`);
  * - the trash: `segql_deleted_segments` (a deleted segment's row, with when and by whom) and
  *   `segql_deleted_members` (a deleted static segment's list); its versions stay in `segql_segment_versions`;
@@ -23,6 +24,7 @@ import { validateSchema, type Schema } from "../schema/schema.js";
 import { quoteIdent, quoteTable, type SqlRunner } from "./adapter.js";
 import { InvalidInputError, NewerDatabaseError, SchemaMismatchError } from "./errors.js";
 import { contactColumns, eventColumns, type Physical } from "./physical.js";
+import { REFRESH_STATUS_COLUMNS } from "./refresh-status.js";
 import { schemaToJson } from "./schema-json.js";
 
 /** The store format this segql writes and the newest it reads. */
@@ -46,7 +48,7 @@ function storeDdl(backend: "duckdb" | "postgres"): string[] {
        id BIGINT PRIMARY KEY, name TEXT NOT NULL, name_key TEXT NOT NULL, description TEXT NOT NULL,
        kind TEXT NOT NULL, expression TEXT, version INTEGER NOT NULL,
        created_at BIGINT NOT NULL, created_by TEXT, updated_at BIGINT NOT NULL, updated_by TEXT, refreshed_at BIGINT,
-       member_count BIGINT NOT NULL DEFAULT 0)`,
+       member_count BIGINT NOT NULL DEFAULT 0, refresh_failed_at BIGINT, refresh_error TEXT)`,
     `CREATE TABLE IF NOT EXISTS segql_segment_versions (
        segment_id BIGINT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL, description TEXT NOT NULL,
        kind TEXT NOT NULL, expression TEXT, at_ms BIGINT NOT NULL, by_user TEXT, changed TEXT NOT NULL,
@@ -93,6 +95,8 @@ const LATER_TABLES: Record<string, string> = {
  * segql writes, naming only the columns it knows, leaves them null ("not recorded").
  */
 const LATER_COLUMNS: Record<string, [column: string, type: string][]> = {
+  // A dynamic segment's last failed refresh (refresh-status.ts).
+  segql_segments: REFRESH_STATUS_COLUMNS,
   segql_imports: [
     ["unchanged", "BIGINT"],
     ["duplicates", "BIGINT"],

@@ -21,6 +21,7 @@ import { jsonValue, num, type ReadLimit, type Row, type SqlRunner } from "./adap
 import { canonicalSignature, SIGNATURE_SQL, STATIC_FIELD, type Catalog, type Checked, type Entry } from "./catalog.js";
 import { iso, type Ctx } from "./context.js";
 import { decodeContact } from "./values.js";
+import { CLEAR_REFRESH_FAILURE, invalidExpressionFailure, recordRefreshFailure } from "./refresh-status.js";
 import { keysIn, rowsRelation, storableKeys } from "./writes.js";
 import type { ContactValues, MembershipChange, RefreshResult } from "./types.js";
 
@@ -46,7 +47,7 @@ export async function applyDiff(
   table: MemberTable,
   at: number,
   logged?: MembershipChange[],
-  /** Also set `refreshed_at` to this instant (a full refresh), in the same statement as the count. */
+  /** Also set `refreshed_at` to this instant (a full refresh, which clears a failed one), in the same statement as the count. */
   refreshedAt?: number,
 ): Promise<{ entered: number; exited: number }> {
   // The same statements one writes by hand; the counts come from the rows each one changed.
@@ -63,7 +64,7 @@ export async function applyDiff(
   const entered = await tx.change(`INSERT INTO ${table} (segment_id, contact_key) SELECT $1, contact_key FROM segql_diff WHERE change = 'entered'`, [segment.id]);
   // A first membership of many contacts: the next refresh's plans must not take the table for empty.
   await tx.analyzeAfter?.(table, entered + exited);
-  if (refreshedAt !== undefined) await tx.query("UPDATE segql_segments SET member_count = member_count + $2, refreshed_at = $3 WHERE id = $1", [segment.id, entered - exited, refreshedAt]);
+  if (refreshedAt !== undefined) await tx.query(`UPDATE segql_segments SET member_count = member_count + $2, refreshed_at = $3, ${CLEAR_REFRESH_FAILURE} WHERE id = $1`, [segment.id, entered - exited, refreshedAt]);
   else if (entered + exited !== 0) await tx.query("UPDATE segql_segments SET member_count = member_count + $2 WHERE id = $1", [segment.id, entered - exited]);
   return { entered, exited };
 }
@@ -78,8 +79,10 @@ export async function refreshSegment(ctx: Ctx, tx: SqlRunner, catalog: Catalog, 
   const started = performance.now();
   const base = { segmentId: e.row.id, name: e.row.name };
   if (!checked.typed) {
-    const first = checked.diagnostics.find((d) => d.severity === "error");
-    return { ...base, entered: 0, exited: 0, memberCount: e.row.memberCount, skipped: `its expression has errors: ${first?.message ?? "unknown"}`, ms: 0 };
+    const failure = invalidExpressionFailure(checked.diagnostics.find((d) => d.severity === "error")?.message);
+    // Kept with the segment, so that its page says its members are stale and why (not only this result).
+    await recordRefreshFailure(tx, e.row.id, now, failure);
+    return { ...base, entered: 0, exited: 0, memberCount: e.row.memberCount, skipped: failure.message, ms: 0 };
   }
   const { sql } = compileSql({ schema: ctx.schema, expr: checked.typed }, { dialect: ctx.adapter.kind, form: "select", now, segmentSource: ctx.staticSource(catalog), pretty: false });
   const diff = `SELECT COALESCE(n.k, m.contact_key) AS contact_key, CASE WHEN m.contact_key IS NULL THEN 'entered' ELSE 'exited' END AS change

@@ -33,6 +33,7 @@ import { ChangeWatch, LAST_SEQ_SQL, watchWrites } from "./change-watch.js";
 import { eraseHistory, erasureNeedles } from "./erasure.js";
 import { withTrashHints } from "./trash-hints.js";
 import { importFile, importRecordOf, markInterruptedImports } from "./imports.js";
+import { CLEAR_REFRESH_FAILURE, limitText, recordRefreshFailure, REFRESH_FAILED_SQL, refreshStatusOf, timedOutFailure } from "./refresh-status.js";
 import { applyDiff, changeOf, loadContacts, memberPairs, reevaluate, refreshSegment, resetDiff, writeDiffs, type MemberTable } from "./membership.js";
 import { duckdbPhysical, postgresPhysical } from "./physical.js";
 import { openPglite, openPostgres } from "./postgres.js";
@@ -168,7 +169,7 @@ async function unsaved<T>(work: Promise<T>): Promise<T> {
 
 /** A refresh's `skipped` when it ran past the time limit (its write rolled back). */
 function timedOutRefresh(limitMs: number): string {
-  return `its refresh took longer than the query time limit (${limitMs < 1000 ? `${limitMs} ms` : `${Number((limitMs / 1000).toFixed(1))} s`}) and was stopped: its members are as its last refresh left them, and the next refresh tries again; simplify its expression or raise the limit (segql serve --query-timeout)`;
+  return `its refresh took longer than the query time limit (${limitText(limitMs)}) and was stopped: its members are as its last refresh left them, and the next refresh tries again; simplify its expression or raise the limit (segql serve --query-timeout)`;
 }
 
 /** The `Store` over SQL. */
@@ -235,6 +236,7 @@ export class SqlStore implements Store {
     const after = keyset && options.cursor ? decodeCursor(options.cursor) : null;
     const offset = !keyset && options.cursor ? decodeOffset(options.cursor) : 0;
     if (options.search !== undefined && typeof options.search !== "string") throw new InvalidInputError([{ path: "search", message: "expected text" }]);
+    if (options.refresh !== undefined && options.refresh !== "failed") throw new InvalidInputError([{ path: "refresh", message: `expected "failed", found ${JSON.stringify(options.refresh)}` }]);
     // A name holds no U+0000 (checkName), so such a search finds none; PostgreSQL would refuse the text itself.
     if (options.search?.includes("\u0000")) return { items: [], next: null };
     return this.db.read(async (tx) => {
@@ -247,6 +249,7 @@ export class SqlStore implements Store {
       };
       if (options.kind) where.push(`kind = ${param(options.kind)}`);
       if (options.search) where.push(`strpos(name_key, ${param(options.search.toLowerCase())}) > 0`);
+      if (options.refresh === "failed") where.push(REFRESH_FAILED_SQL);
       if (after) {
         const name = param(after.name.toLowerCase());
         where.push(`(name_key COLLATE "C" > ${name} OR (name_key = ${name} AND id > ${param(after.id)}))`);
@@ -538,7 +541,7 @@ export class SqlStore implements Store {
       await tx.query("INSERT INTO segql_static_members (segment_id, contact_key) SELECT segment_id, contact_key FROM segql_memberships WHERE segment_id = $1", [id]);
       await tx.query("DELETE FROM segql_memberships WHERE segment_id = $1", [id]);
       const version = entry.row.version + 1;
-      await tx.query("UPDATE segql_segments SET kind = 'static', expression = NULL, version = $2, updated_at = $3, updated_by = $4, refreshed_at = NULL WHERE id = $1", [id, version, now, by]);
+      await tx.query(`UPDATE segql_segments SET kind = 'static', expression = NULL, version = $2, updated_at = $3, updated_by = $4, refreshed_at = NULL, ${CLEAR_REFRESH_FAILURE} WHERE id = $1`, [id, version, now, by]);
       await this.recordVersion(tx, id, version, { name: entry.row.name, description: entry.row.description, kind: "static", expression: null }, now, by, ["kind"]);
       catalog = await this.ctx.catalog(tx);
       return this.segmentOf(catalog, this.entry(catalog, id));
@@ -797,12 +800,14 @@ export class SqlStore implements Store {
     // One transaction per segment: a long refresh does not hold the write lock for all of them at once.
     for (const planned of plan) {
       const started = performance.now();
+      let tried = this.ctx.clock();
       try {
         const result = await this.db.write(async (tx) => {
           const catalog = await this.ctx.catalog(tx);
           const entry = catalog.byId.get(planned.id);
           if (!entry || entry.row.kind !== "dynamic") return null;
-          return this.refreshOne(tx, catalog, entry, this.ctx.clock());
+          tried = this.ctx.clock();
+          return this.refreshOne(tx, catalog, entry, tried);
         });
         if (result) results.push(result);
       } catch (e) {
@@ -810,6 +815,9 @@ export class SqlStore implements Store {
         // others are refreshed; the next refresh (the scheduler's, the next import's) tries it again.
         if (!(e instanceof QueryTimeoutError)) throw e;
         const ms = Math.round((performance.now() - started) * 100) / 100;
+        // Its rolled-back write recorded nothing: the failure is kept in a write of its own, so that the
+        // segment says its members are stale, since when and why (a segment deleted meanwhile: no row).
+        await this.db.write((tx) => recordRefreshFailure(tx, planned.id, tried, timedOutFailure(e.limitMs)));
         results.push({ segmentId: planned.id, name: planned.name, entered: 0, exited: 0, memberCount: planned.memberCount, skipped: timedOutRefresh(e.limitMs), ms });
       }
     }
@@ -1206,6 +1214,7 @@ export class SqlStore implements Store {
       updatedBy: r.updatedBy,
       memberCount: r.memberCount,
       refreshedAt: r.refreshedAt === null ? null : iso(r.refreshedAt),
+      refresh: refreshStatusOf(r.kind, r.refreshedAt, r.refreshFailedAt, r.refreshError),
       references: catalog.references(e).map(Catalog.summary),
       referencedBy: catalog.referrers(r.id).map(Catalog.summary),
       relativeTime: r.kind === "dynamic" && catalog.isRelative(e),

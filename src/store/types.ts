@@ -46,6 +46,12 @@ export interface Segment {
   memberCount: number;
   /** When a dynamic segment's membership was last recomputed in full (null: never; static: null). */
   refreshedAt: string | null;
+  /**
+   * A dynamic segment's last refresh attempt: `ok` (its members are from `triedAt`, as `refreshedAt`), or
+   * `failed`: tried at `triedAt` and not done (`error` says why), its members as of `refreshedAt`. Null
+   * for a static segment and for a dynamic one never refreshed. Cleared by the next successful refresh.
+   */
+  refresh: RefreshStatus | null;
   /** The segments its expression reads through `in segment` (directly). */
   references: SegmentSummary[];
   /** The segments whose expressions read this one directly. */
@@ -58,6 +64,21 @@ export interface Segment {
    * by refreshes until edited.
    */
   problems: Diagnostic[];
+}
+
+/** A dynamic segment's last refresh attempt (`Segment.refresh`). */
+export type RefreshStatus = { status: "ok"; triedAt: string } | { status: "failed"; triedAt: string; error: RefreshFailure };
+
+/**
+ * Why a saved segment's refresh failed: `query-timeout` (ran past the query time limit, `limitMs`; rolled
+ * back), `invalid-expression` (its expression has errors, e.g. it reads a segment deleted with `force`),
+ * `other` (a recorded reason this segql does not know).
+ */
+export interface RefreshFailure {
+  code: "query-timeout" | "invalid-expression" | "other";
+  /** In words: `it took longer than the query time limit (30 s) and was stopped`, `its expression has errors: …`. */
+  message: string;
+  limitMs?: number;
 }
 
 /** One saved edit of a segment (version 1 is the creation). */
@@ -156,6 +177,8 @@ export interface ListSegmentsOptions {
   kind?: SegmentKind;
   /** Only segments whose name contains this text (case-insensitive). */
   search?: string;
+  /** `failed`: only dynamic segments whose last refresh failed (`Segment.refresh.status`). */
+  refresh?: "failed";
   /** Page size (default 100, at most 1000). */
   limit?: number;
   /** The `next` cursor of the previous page. */
@@ -270,6 +293,8 @@ export interface RestoreOptions extends WriteOptions {
 export interface ListDeletedOptions {
   /** Only segments whose name contains this text (case-insensitive). */
   search?: string;
+  /** `failed`: only dynamic segments whose last refresh failed (`Segment.refresh.status`). */
+  refresh?: "failed";
   /** Page size (default 100, at most 1000). */
   limit?: number;
   /** The `next` cursor of the previous page. */
@@ -430,7 +455,10 @@ export interface RefreshResult {
   entered: number;
   exited: number;
   memberCount: number;
-  /** Set when the segment was not refreshed: its expression has problems. */
+  /**
+   * Set when the segment was not refreshed (its members are as they were): its expression has problems,
+   * or its query ran past the time limit. Also recorded with the segment (`Segment.refresh`).
+   */
   skipped?: string;
   ms: number;
 }

@@ -20,7 +20,8 @@ Saved segments in a store: a DuckDB file (default segql.duckdb) or PostgreSQL (-
 A new database needs --schema FILE the first time. SEGMENT is a name (any case) or an id (12 or #12).
 
 commands:
-  list [--kind static|dynamic] [--search TEXT]
+  list [--kind static|dynamic] [--search TEXT] [--failed]
+                                         --failed: only segments whose last refresh failed
   show SEGMENT [--versions]              the segment, its references and (with --versions) its history
   create NAME (EXPRESSION | -f FILE)     a dynamic segment
   create NAME --static [--members FILE] [--freeze EXPRESSION]
@@ -309,7 +310,9 @@ function str(options: Record<string, string | true>, name: string): string | und
 function summary(s: Segment): string {
   const count = `${s.memberCount.toLocaleString("en-US")} member${s.memberCount === 1 ? "" : "s"}`;
   const problems = s.problems.length > 0 ? `  (broken: ${s.problems[0]!.message})` : "";
-  return `#${s.id}  ${s.name}  [${s.kind}, v${s.version}, ${count}]${s.expression !== null ? `  ${s.expression}` : ""}${problems}`;
+  // A failed refresh says so once: a broken segment's refresh fails for the problem already shown.
+  const stale = s.refresh?.status === "failed" && s.problems.length === 0 ? `  (last refresh failed ${s.refresh.triedAt}: ${s.refresh.error.message})` : "";
+  return `#${s.id}  ${s.name}  [${s.kind}, v${s.version}, ${count}]${s.expression !== null ? `  ${s.expression}` : ""}${problems}${stale}`;
 }
 
 /**
@@ -352,7 +355,7 @@ async function refuseHeaderWithoutKey(file: string, text: string, keyName: strin
 }
 
 const COMMAND_OPTIONS: Record<string, OptionSpec> = {
-  list: { kind: { value: true }, search: { value: true } },
+  list: { kind: { value: true }, search: { value: true }, failed: { value: false } },
   show: { versions: { value: false } },
   create: { file: { value: true, short: "f" }, static: { value: false }, members: { value: true }, freeze: { value: true }, description: { value: true } },
   edit: { file: { value: true, short: "f" }, name: { value: true }, description: { value: true }, "expected-version": { value: true }, static: { value: false } },
@@ -433,7 +436,7 @@ export async function run(args: string[], io: Io): Promise<number> {
         const items: Segment[] = [];
         let cursor: string | null = null;
         do {
-          const page = await store.listSegments({ ...(kind ? { kind } : {}), ...(str(options, "search") !== undefined ? { search: str(options, "search")! } : {}), limit: 1000, cursor });
+          const page = await store.listSegments({ ...(kind ? { kind } : {}), ...(str(options, "search") !== undefined ? { search: str(options, "search")! } : {}), ...(options["failed"] === true ? { refresh: "failed" as const } : {}), limit: 1000, cursor });
           items.push(...page.items);
           cursor = page.next;
         } while (cursor);
@@ -451,6 +454,7 @@ export async function run(args: string[], io: Io): Promise<number> {
             ...(s.description ? [`  description: ${s.description}`] : []),
             `  created ${s.createdAt}${s.createdBy ? ` by ${s.createdBy}` : ""}; updated ${s.updatedAt}${s.updatedBy ? ` by ${s.updatedBy}` : ""}`,
             ...(s.refreshedAt ? [`  refreshed ${s.refreshedAt}${s.relativeTime ? " (uses relative times: refreshed on a schedule)" : ""}`] : []),
+            ...(s.refresh?.status === "failed" ? [`  last refresh failed ${s.refresh.triedAt}: ${s.refresh.error.message}; its members are ${s.refreshedAt ? `as of ${s.refreshedAt}` : "as they were"} (segql segments refresh ${s.id} tries again)`] : []),
             ...(s.references.length ? [`  reads: ${s.references.map((r) => r.name).join(", ")}`] : []),
             ...(s.referencedBy.length ? [`  read by: ${s.referencedBy.map((r) => r.name).join(", ")}`] : []),
             ...s.problems.map((d) => `  problem: ${d.message}`),

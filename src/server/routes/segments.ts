@@ -105,7 +105,7 @@ export function registerSegmentRoutes(app: Api, { store }: RouteContext): void {
         let hit: Segment | undefined;
         let cursor: string | null = null;
         do {
-          const page = await store.listSegments({ kind: q.kind, search: q.name, limit: 1000, cursor });
+          const page = await store.listSegments({ kind: q.kind, search: q.name, refresh: q.refresh, limit: 1000, cursor });
           hit = page.items.find((s) => s.name.toLowerCase() === wanted);
           cursor = page.next;
         } while (!hit && cursor !== null);
@@ -118,6 +118,7 @@ export function registerSegmentRoutes(app: Api, { store }: RouteContext): void {
       const page = await store.listSegments({
         kind: q.kind,
         search: q.search,
+        refresh: q.refresh,
         limit,
         cursor: unwrapCursor(list, q.cursor),
         orderBy: sort.replace(/^-/, "") as SegmentOrder,
