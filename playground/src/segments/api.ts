@@ -320,6 +320,8 @@ export async function allSegments(): Promise<Segment[]> {
 export const segmentsForForm = () => listSegments({ limit: 1000, sort: "name" });
 /** One segment and its ETag. */
 export const getSegment = (id: number) => call<Segment>("GET", `/segments/${id}`);
+/** Refreshes a saved segment now (and the segments reading it): what each refresh did (`skipped`: why not). */
+export const refreshSegment = (id: number) => call<z.infer<typeof S.RefreshResultsSchema>>("POST", `/segments/${id}/refresh`).then((r) => r.body);
 /** Creates a segment. */
 export const createSegment = (body: { name: string; description?: string; kind: "static" | "dynamic"; expression?: string; members?: string[]; freeze?: string }) =>
   call<Segment>("POST", "/segments", { json: body });

@@ -11,6 +11,7 @@ import { ApiError, deleteSegment, duplicateSegment, getSegment, listSegments, MA
 import { formatCount, plural } from "./format.js";
 import { liveText, useLiveChanges } from "./live.js";
 import { AgeBy, Dialog, isolate, isolateQuoted, KindBadge, LoadFailed, ProblemNote, useLoad, usePending, useToast } from "./ui.js";
+import { RefreshFailedBadge } from "./refresh-status.js";
 import { forgetHandedOver, handedOverDeleted, UndoDeleteNotice, type JustDeleted } from "./undo-delete.js";
 
 type Column = "name" | "description" | "kind" | "memberCount" | "updatedAt";
@@ -281,6 +282,7 @@ export function SegmentsListPage() {
                         needs attention
                       </span>
                     )}
+                    {s.problems.length === 0 && <RefreshFailedBadge segment={s} />}
                   </td>
                   <td className="desc-cell">
                     {/* Three lines at most: a long description (up to 10,000 characters) made a row of a screen or more. */}

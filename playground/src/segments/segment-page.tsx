@@ -40,6 +40,7 @@ import { liveText, useLiveChanges } from "./live.js";
 import { useSchema } from "./schema.js";
 import { Dialog, isolate, isolateQuoted, KindBadge, LoadFailed, ProblemNote, useLoad, usePageTitle, usePending, useToast } from "./ui.js";
 import { isNameTaken, RestoreAsDialog, restoreFailure } from "./restore-dialog.js";
+import { failedRefresh, RefreshStatusNote, StaleSince } from "./refresh-status.js";
 import { handOverDeleted } from "./undo-delete.js";
 import { WhyResult } from "./why-view.js";
 
@@ -233,8 +234,11 @@ export function SegmentPage({ id, route }: { id: number; route: Route }) {
             ) : null}
             .
           </span>
+          {/* Its refreshes fail for this problem: when, and since when its members date, said here rather than in a second box. */}
+          {failedRefresh(s) && <StaleSince segment={s} failed={failedRefresh(s)!} />}
         </div>
       )}
+      {s.problems.length === 0 && <RefreshStatusNote segment={s} onRefreshed={() => loaded.reload()} />}
 
       <div ref={strip} className="tabs" role="tablist" aria-label="About this segment" onKeyDown={(e) => tabKeys(e, tab, setTab)}>
         {TABS.map((t) => (

@@ -1,0 +1,113 @@
+/**
+ * A segment whose last refresh failed says so (real headless Chromium against `segql serve` over the demo,
+ * DuckDB): its page, "Members last updated …. The refresh at … failed: …" with Refresh now, and the
+ * segments table's "out of date" mark. The failure is a real one: "Churn watch" reads "Fiber churners",
+ * which is deleted with force, so its refresh cannot run (recorded by the store); a new "Fiber churners"
+ * makes its rules check again, but nothing has refreshed it yet: Refresh now does. A refresh past the time
+ * limit is answered by a route of the test as the server words it (the demo is too small to run past one;
+ * test/store/refresh-status.test.ts makes a real one).
+ */
+import type { Page, Route } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hasChromium, skipReason } from "./harness.js";
+import { cleanShot, closeSegmentsSession, openSegments, openSegmentsSession, type SegmentsServer, type SegmentsSession } from "./segments-harness.js";
+
+const FIBER = 'internet_service = "Fiber optic" and churn';
+
+describe.skipIf(!hasChromium)(`segments web app: a failed refresh (Chromium) ${hasChromium ? "" : skipReason}`, () => {
+  let session: SegmentsSession;
+  let server: SegmentsServer;
+  let page: Page;
+  let watchId: number;
+
+  beforeAll(async () => {
+    session = await openSegmentsSession();
+    server = session.server;
+    page = session.page;
+    await page.setViewportSize({ width: 1280, height: 800 });
+    const fiber = await server.store.findSegment("Fiber churners");
+    watchId = (await server.store.createSegment({ name: "Churn watch", kind: "dynamic", description: "Fiber churners, for the win-back campaign.", expression: 'in segment "Fiber churners"' })).id;
+    await server.store.deleteSegment(fiber.id, { force: true });
+    const [result] = await server.store.refresh({ ids: [watchId] });
+    expect(result!.skipped).toMatch(/^its expression has errors: unknown segment "Fiber churners"/);
+  }, 120_000);
+  afterAll(async () => {
+    await closeSegmentsSession(session);
+  });
+
+  it("the page of a segment whose rules broke says since when its members date, in the box that says what broke", async () => {
+    const s = await server.store.getSegment(watchId);
+    await page.goto(`${server.url}#/segments/${watchId}`);
+    const problem = page.getByRole("alert").filter({ hasText: "This segment stopped updating." });
+    await problem.waitFor({ timeout: 30_000 });
+    const stale = problem.getByTestId("refresh-stale-since");
+    expect(await stale.textContent()).toMatch(/^Members last updated \d+ \w+ \d{4}, \d\d:\d\d UTC \(.+\)\. The refresh at \d+ \w+ \d{4}, \d\d:\d\d UTC failed: its rules have an error \(unknown segment "Fiber churners".*\)\.$/);
+    expect(await stale.locator("time").first().getAttribute("datetime")).toBe(s.refreshedAt);
+    expect(await stale.locator("time").nth(1).getAttribute("datetime")).toBe(s.refresh!.triedAt);
+    // One box: no second note repeats it.
+    expect(await page.getByTestId("refresh-status").count()).toBe(0);
+    await cleanShot(page, "segments-refresh-failed-broken");
+  });
+
+  it("once its rules check again, the page says its members are out of date, and Refresh now brings them up to date", async () => {
+    await server.store.createSegment({ name: "Fiber churners", kind: "dynamic", expression: FIBER });
+    const before = await server.store.getSegment(watchId);
+    expect(before.problems).toEqual([]);
+    expect(before.refresh?.status).toBe("failed");
+
+    await openSegments(page, server.url);
+    const row = page.locator(`[data-testid="segment-row"][data-name="Churn watch"]`);
+    const badge = row.getByTestId("refresh-failed-badge");
+    await badge.waitFor({ timeout: 15_000 });
+    expect(await badge.textContent()).toMatch(/^out of date: The refresh at .+ failed: its rules have an error \(unknown segment "Fiber churners".*\); members from .+ UTC\.$/);
+    expect(await page.getByTestId("refresh-failed-badge").count()).toBe(1);
+    await cleanShot(page, "segments-refresh-failed-list");
+
+    await row.getByRole("link", { name: "Churn watch", exact: true }).click();
+    const note = page.getByTestId("refresh-status");
+    await note.waitFor({ timeout: 15_000 });
+    expect(await note.getByRole("heading").textContent()).toBe("These members may be out of date");
+    expect(await note.getByTestId("refresh-stale-since").textContent()).toMatch(/^Members last updated .+ UTC \(.+\)\. The refresh at .+ UTC failed: its rules have an error/);
+    expect(await note.getByRole("link", { name: "Edit the rules" }).getAttribute("href")).toBe(`#/segments/${watchId}/edit`);
+    await cleanShot(page, "segments-refresh-failed-page");
+
+    await note.getByRole("button", { name: "Refresh now" }).click();
+    await note.waitFor({ state: "detached", timeout: 15_000 });
+    const toast = page.getByTestId("toast").filter({ hasText: "Refreshed:" });
+    await toast.waitFor({ timeout: 15_000 });
+    const after = await server.store.getSegment(watchId);
+    expect(after.refresh).toEqual({ status: "ok", triedAt: after.refreshedAt });
+    expect(after.refreshedAt! > before.refreshedAt!).toBe(true);
+    await openSegments(page, server.url);
+    expect(await page.getByTestId("refresh-failed-badge").count()).toBe(0);
+  });
+
+  it("a refresh past the time limit is said in words, with Refresh now, on a phone", async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    const s = await server.store.getSegment(watchId);
+    const timedOut = { status: "failed", triedAt: new Date(Date.parse(s.refreshedAt!) + 3_600_000).toISOString(), error: { code: "query-timeout", message: "it took longer than the query time limit (30 s) and was stopped", limitMs: 30_000 } };
+    const answer = async (route: Route) => {
+      if (route.request().method() !== "GET") return route.fallback();
+      const res = await route.fetch();
+      const body = await res.json();
+      await route.fulfill({ response: res, json: { ...body, refresh: timedOut } });
+    };
+    await page.route(new RegExp(`/api/segments/${watchId}$`), answer);
+    try {
+      await page.goto(`${server.url}#/segments/${watchId}`);
+      const note = page.getByTestId("refresh-status");
+      await note.waitFor({ timeout: 15_000 });
+      expect(await note.getAttribute("data-code")).toBe("query-timeout");
+      expect(await note.getByTestId("refresh-stale-since").textContent()).toMatch(/failed: it took longer than the 30 s time limit\.$/);
+      expect(await note.textContent()).toContain("ask an administrator to raise the time limit");
+      expect(await note.getByRole("link", { name: "Edit the rules" }).count()).toBe(0);
+      // The note fits the phone's width: nothing of it runs off the side.
+      const box = (await note.boundingBox())!;
+      expect(box.x + box.width).toBeLessThanOrEqual(390);
+      await cleanShot(page, "segments-refresh-failed-timeout-phone", { fullPage: true });
+    } finally {
+      await page.unroute(new RegExp(`/api/segments/${watchId}$`), answer);
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+  });
+});
