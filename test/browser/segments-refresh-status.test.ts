@@ -82,7 +82,7 @@ describe.skipIf(!hasChromium)(`segments web app: a failed refresh (Chromium) ${h
     expect(await page.getByTestId("refresh-failed-badge").count()).toBe(0);
   });
 
-  it("a refresh past the time limit is said in words, with Refresh now, on a phone", async () => {
+  it("a refresh past the time limit is said in words, with Refresh now, on a phone (dark)", async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     const s = await server.store.getSegment(watchId);
     const timedOut = { status: "failed", triedAt: new Date(Date.parse(s.refreshedAt!) + 3_600_000).toISOString(), error: { code: "query-timeout", message: "it took longer than the query time limit (30 s) and was stopped", limitMs: 30_000 } };
@@ -98,16 +98,19 @@ describe.skipIf(!hasChromium)(`segments web app: a failed refresh (Chromium) ${h
       const note = page.getByTestId("refresh-status");
       await note.waitFor({ timeout: 15_000 });
       expect(await note.getAttribute("data-code")).toBe("query-timeout");
+      // The dark theme's colours (segments.css's :root[data-theme="dark"] variables), as its toggle sets them.
+      await page.evaluate(() => (document.documentElement.dataset["theme"] = "dark"));
       expect(await note.getByTestId("refresh-stale-since").textContent()).toMatch(/failed: it took longer than the 30 s time limit\.$/);
       expect(await note.textContent()).toContain("ask an administrator to raise the time limit");
       expect(await note.getByRole("link", { name: "Edit the rules" }).count()).toBe(0);
       // The note fits the phone's width: nothing of it runs off the side.
       const box = (await note.boundingBox())!;
       expect(box.x + box.width).toBeLessThanOrEqual(390);
-      await cleanShot(page, "segments-refresh-failed-timeout-phone", { fullPage: true });
+      await cleanShot(page, "segments-refresh-failed-timeout-phone");
     } finally {
       await page.unroute(new RegExp(`/api/segments/${watchId}$`), answer);
       await page.setViewportSize({ width: 1280, height: 800 });
+      await page.evaluate(() => (document.documentElement.dataset["theme"] = "light"));
     }
   });
 });
