@@ -140,6 +140,10 @@ interface Call {
   json?: unknown;
   query?: Record<string, string | number | boolean | null | undefined>;
   ifMatch?: string | null;
+  /** Stops the call: its request is aborted, and the server stops the statement it runs (docs/api.md). */
+  signal?: AbortSignal | undefined;
+  /** A POST that only reads (a preview, why, a key lookup): stopped, like a GET, by `readsStoppedBy`'s signal. */
+  read?: boolean;
 }
 
 /** A response body with its ETag. */
@@ -181,9 +185,66 @@ export function prefetch(calls: () => Promise<unknown>[]): void {
   }
 }
 
+/**
+ * The signal of the reads started while `readsStoppedBy` runs its function; null outside it. Taken by
+ * `call` when it starts (before its first await), so a read started later, after its loader awaited
+ * something, is not under it: such a loader passes its signal to the call itself.
+ */
+let pageSignal: AbortSignal | null = null;
+
+/**
+ * Runs `start` with `signal` stopping every read it starts (not its writes: a write is done whole or not at
+ * all on the server, and the page must learn how it ended). A page's loader (ui.tsx's `useLoad`) runs under
+ * the signal it aborts when the page goes away or asks again, so a read nobody waits for any more stops on
+ * the server too, whichever call the loader makes.
+ */
+export function readsStoppedBy<T>(signal: AbortSignal, start: () => T): T {
+  const outer = pageSignal;
+  pageSignal = signal;
+  try {
+    return start();
+  } finally {
+    pageSignal = outer;
+  }
+}
+
+/**
+ * A read superseded by the next: each `next()` aborts the read before it and gives the signal of the new one;
+ * `stop()` aborts the last (the page went away). For a read asked again before its answer that is not a
+ * `useLoad`'s (a preview asked again, a next page of a list searched anew).
+ */
+export function latestRead(): { next(): AbortSignal; stop(): void } {
+  let current: AbortController | null = null;
+  return {
+    next() {
+      current?.abort();
+      current = new AbortController();
+      return current.signal;
+    },
+    stop() {
+      current?.abort();
+      current = null;
+    },
+  };
+}
+
+/** The error of a call stopped by its signal: never the user's to see (nobody waits for its answer). */
+function stopped(): DOMException {
+  return new DOMException("The read was stopped: nothing waits for its answer any more", "AbortError");
+}
+
+/**
+ * True for a call stopped by its signal (superseded, or its page gone): show nothing of it, no error, no
+ * toast. An answer that arrived after the stop (the server's 409 `cancelled` among them) is this too.
+ */
+export function wasStopped(error: unknown): boolean {
+  return error instanceof DOMException && error.name === "AbortError";
+}
+
 async function call<T>(method: string, path: string, c: Call = {}): Promise<Tagged<T>> {
   const url = new URL(`${BASE}${path}`, document.baseURI);
   for (const [k, v] of Object.entries(c.query ?? {})) if (v !== undefined && v !== null && v !== "") url.searchParams.set(k, String(v));
+  if (c.signal === undefined && pageSignal !== null && (method === "GET" || c.read === true)) c = { ...c, signal: pageSignal };
   if (method !== "GET") return send<T>(method, url, c);
   if (prefetching) {
     const answer = send<T>(method, url, c);
@@ -192,8 +253,18 @@ async function call<T>(method: string, path: string, c: Call = {}): Promise<Tagg
   }
   const ahead = early.get(url.href);
   early.delete(url.href);
-  if (ahead && Date.now() - ahead.at < EARLY_FOR_MS) return ahead.answer as Promise<Tagged<T>>;
+  if (ahead && Date.now() - ahead.at < EARLY_FOR_MS) return stoppable(ahead.answer as Promise<Tagged<T>>, c.signal);
   return send<T>(method, url, c);
+}
+
+/** An answer asked for ahead, taken by a call with a signal: the call ends when it is stopped (the read goes on for nobody; it was started without the signal). */
+function stoppable<T>(answer: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return answer;
+  if (signal.aborted) return Promise.reject(stopped());
+  return new Promise<T>((resolve, reject) => {
+    signal.addEventListener("abort", () => reject(stopped()), { once: true });
+    answer.then(resolve, reject);
+  });
 }
 
 async function send<T>(method: string, url: URL, c: Call): Promise<Tagged<T>> {
@@ -205,13 +276,19 @@ async function send<T>(method: string, url: URL, c: Call): Promise<Tagged<T>> {
   const user = savedUser();
   // Header values are Latin-1: a name outside it is sent percent-encoded rather than refused by fetch.
   if (user !== "" && method !== "GET") headers["Segql-User"] = /^[\x20-\x7e\xa0-\xff]*$/.test(user) ? user : encodeURIComponent(user);
+  const signal = c.signal;
+  if (signal?.aborted) throw stopped();
   let res: Response;
+  let text: string;
   try {
-    res = await fetch(url, { method, headers, body: c.json !== undefined ? JSON.stringify(c.json) : undefined });
+    res = await fetch(url, { method, headers, body: c.json !== undefined ? JSON.stringify(c.json) : undefined, ...(signal ? { signal } : {}) });
+    text = await res.text();
   } catch (e) {
+    if (signal?.aborted) throw stopped();
     throw unanswered(e);
   }
-  const text = await res.text();
+  // An answer that came after the stop (the server's 409 `cancelled`, or rows) is not for anybody now.
+  if (signal?.aborted) throw stopped();
   let body: unknown = null;
   try {
     body = text === "" ? null : JSON.parse(text);
@@ -300,14 +377,16 @@ export const SEGMENTS_FIRST_SORT: SegmentSort = "-updatedAt";
 export const CONTACTS_PAGE = 25;
 
 /** A page of segments. */
-export const listSegments = (q: { search?: string; kind?: "static" | "dynamic"; sort?: SegmentSort; limit?: number; cursor?: string | null }) =>
-  call<Page<Segment>>("GET", "/segments", { query: q }).then((r) => r.body);
+export const listSegments = (q: { search?: string; kind?: "static" | "dynamic"; sort?: SegmentSort; limit?: number; cursor?: string | null }, signal?: AbortSignal) =>
+  call<Page<Segment>>("GET", "/segments", { query: q, signal }).then((r) => r.body);
 /** Every saved segment, by name (the API's pages walked: a database may have more than one page of them). */
-export async function allSegments(): Promise<Segment[]> {
+export async function allSegments(signal?: AbortSignal): Promise<Segment[]> {
+  // The pages after the first are asked after an await: outside `readsStoppedBy`, so the signal is kept here.
+  signal ??= pageSignal ?? undefined;
   const out: Segment[] = [];
   let cursor: string | null = null;
   do {
-    const page = await listSegments({ sort: "name", limit: 1000, cursor });
+    const page = await listSegments({ sort: "name", limit: 1000, cursor }, signal);
     out.push(...page.items);
     cursor = page.next;
   } while (cursor);
@@ -319,7 +398,7 @@ export async function allSegments(): Promise<Segment[]> {
  */
 export const segmentsForForm = () => listSegments({ limit: 1000, sort: "name" });
 /** One segment and its ETag. */
-export const getSegment = (id: number) => call<Segment>("GET", `/segments/${id}`);
+export const getSegment = (id: number, signal?: AbortSignal) => call<Segment>("GET", `/segments/${id}`, { signal });
 /** Refreshes a saved segment now (and the segments reading it): what each refresh did (`skipped`: why not). */
 export const refreshSegment = (id: number) => call<z.infer<typeof S.RefreshResultsSchema>>("POST", `/segments/${id}/refresh`).then((r) => r.body);
 /** Creates a segment. */
@@ -338,7 +417,7 @@ export const deleteSegment = (id: number, force = false) => call<null>("DELETE",
  */
 export type DeletedSegment = z.infer<typeof S.DeletedSegmentSchema>;
 /** A page of deleted segments, the most recently deleted first. */
-export const listDeletedSegments = (q: { search?: string; limit?: number; cursor?: string | null }) => call<Page<DeletedSegment>>("GET", "/deleted-segments", { query: q }).then((r) => r.body);
+export const listDeletedSegments = (q: { search?: string; limit?: number; cursor?: string | null }, signal?: AbortSignal) => call<Page<DeletedSegment>>("GET", "/deleted-segments", { query: q, signal }).then((r) => r.body);
 /**
  * Brings a deleted segment back (same id; a dynamic one's members are recomputed, a static one's list comes
  * back). `name`: under another name, when another segment has taken its own meanwhile (the 409 `name-taken`).
@@ -352,22 +431,22 @@ export const emptyTrash = () => call<{ purged: number }>("DELETE", "/deleted-seg
 /** Duplicates a segment ("Copy of X"). */
 export const duplicateSegment = (id: number) => call<Segment>("POST", `/segments/${id}/duplicate`).then((r) => r.body);
 /** Every saved version, oldest first. */
-export const segmentVersions = (id: number) => call<{ items: SegmentVersion[] }>("GET", `/segments/${id}/versions`).then((r) => r.body.items);
+export const segmentVersions = (id: number, signal?: AbortSignal) => call<{ items: SegmentVersion[] }>("GET", `/segments/${id}/versions`, { signal }).then((r) => r.body.items);
 /** A page of members (searchable, sortable). */
-export const members = (id: number, q: { search?: string; orderBy?: string; descending?: boolean; limit?: number; cursor?: string | null }) =>
-  call<Page<Contact> & { total: number }>("GET", `/segments/${id}/members`, { query: q }).then((r) => r.body);
+export const members = (id: number, q: { search?: string; orderBy?: string; descending?: boolean; limit?: number; cursor?: string | null }, signal?: AbortSignal) =>
+  call<Page<Contact> & { total: number }>("GET", `/segments/${id}/members`, { query: q, signal }).then((r) => r.body);
 /** A segment's changes, newest first. */
-export const segmentChanges = (id: number, before: number | null, limit = 25) =>
-  call<{ items: MembershipChange[]; next: number | null }>("GET", `/segments/${id}/changes`, { query: { before, limit } }).then((r) => r.body);
+export const segmentChanges = (id: number, before: number | null, limit = 25, signal?: AbortSignal) =>
+  call<{ items: MembershipChange[]; next: number | null }>("GET", `/segments/${id}/changes`, { query: { before, limit }, signal }).then((r) => r.body);
 /** A segment's member count over time. */
-export const memberCounts = (id: number, points = 120) => call<{ items: MemberCountPoint[] }>("GET", `/segments/${id}/member-counts`, { query: { points } }).then((r) => r.body.items);
+export const memberCounts = (id: number, points = 120, signal?: AbortSignal) => call<{ items: MemberCountPoint[] }>("GET", `/segments/${id}/member-counts`, { query: { points }, signal }).then((r) => r.body.items);
 /** Count, first page, SQL, per-condition counts and (with `segmentId`) the impact of an expression. */
-export const preview = (body: { expression: string; limit?: number; dialect?: string; conditionCounts?: boolean; segmentId?: number; impactKeys?: number; orderBy?: string; descending?: boolean }) =>
-  call<Preview>("POST", "/preview", { json: body }).then((r) => r.body);
+export const preview = (body: { expression: string; limit?: number; dialect?: string; conditionCounts?: boolean; segmentId?: number; impactKeys?: number; orderBy?: string; descending?: boolean }, signal?: AbortSignal) =>
+  call<Preview>("POST", "/preview", { json: body, signal, read: true }).then((r) => r.body);
 /** Why / why not, for a saved segment (`GET /api/segments/{id}/why/{key}`, for `.` and `..` `…/why?key=`). */
-export const whySegment = async (id: number, key: string) => {
+export const whySegment = async (id: number, key: string, signal?: AbortSignal) => {
   const read = contactRead(key, (k) => `/segments/${id}/why/${k}`, `/segments/${id}/why`);
-  return (await call<Why>("GET", read.path, read.call)).body;
+  return (await call<Why>("GET", read.path, { ...read.call, signal })).body;
 };
 /** What an upsert or an event append wrote, with the membership changes it caused (`WriteResultSchema`). */
 export type WriteResult = z.infer<typeof S.WriteResultSchema>;
@@ -396,24 +475,24 @@ export const recordEvent = (event: Record<string, unknown>) => call<WriteResult>
 /** A contact's values, the segments it is in now and its most recent events (newest first, at most 100). */
 export type ContactRecord = z.infer<typeof S.ContactRecordSchema>;
 /** One contact (`GET /api/contacts/{key}`, for `.`, `..` and `export` `GET /api/contact?key=`); a key that is no contact is a 404 `not-found`. */
-export const getContact = async (key: string) => {
+export const getContact = async (key: string, signal?: AbortSignal) => {
   // `/contacts/export` is the contacts export (`GET /api/contacts/export`, routed before `/contacts/{key}`):
   // the contact keyed `export` is read with its key in the query, as `.` and `..` are.
   const read = key === "export" ? { path: "/contact", call: { query: { key } } } : contactRead(key, (k) => `/contacts/${k}`, "/contact");
-  return (await call<ContactRecord>("GET", read.path, read.call)).body;
+  return (await call<ContactRecord>("GET", read.path, { ...read.call, signal })).body;
 };
 
 /** A contact's entries and exits, newest first (`GET /api/contacts/{key}/changes`, or `/contact/changes?key=`; `before`: the previous page's `next`). */
-export const contactChanges = async (key: string, before: number | null, limit = 20) => {
+export const contactChanges = async (key: string, before: number | null, limit = 20, signal?: AbortSignal) => {
   const read = contactRead(key, (k) => `/contacts/${k}/changes`, "/contact/changes", { before: before ?? undefined, limit });
-  return (await call<{ items: MembershipChange[]; next: number | null }>("GET", read.path, read.call)).body;
+  return (await call<{ items: MembershipChange[]; next: number | null }>("GET", read.path, { ...read.call, signal })).body;
 };
 
 /** A page of a contact's events, newest first (`GET /api/contacts/{key}/events`, or `/contact/events?key=`; `cursor` from the contact's `eventsNext` or a page's `next`). */
 export type ContactEventsPage = z.infer<typeof S.ContactEventsPageSchema>;
-export const contactEvents = async (key: string, cursor: string) => {
+export const contactEvents = async (key: string, cursor: string, signal?: AbortSignal) => {
   const read = contactRead(key, (k) => `/contacts/${k}/events`, "/contact/events", { cursor, limit: 100 });
-  return (await call<ContactEventsPage>("GET", read.path, read.call)).body;
+  return (await call<ContactEventsPage>("GET", read.path, { ...read.call, signal })).body;
 };
 
 /**
@@ -426,13 +505,14 @@ function contactRead(key: string, inPath: (segment: string) => string, inQuery: 
   return { path: inPath(encodeURIComponent(key)), call: { query } };
 }
 /** Contacts by search text and/or filter expression. */
-export const contacts = (q: { search?: string; filter?: string; orderBy?: string; descending?: boolean; limit?: number; cursor?: string | null }) =>
-  call<Page<Contact> & { total: number }>("GET", "/contacts", { query: q }).then((r) => r.body);
+export const contacts = (q: { search?: string; filter?: string; orderBy?: string; descending?: boolean; limit?: number; cursor?: string | null }, signal?: AbortSignal) =>
+  call<Page<Contact> & { total: number }>("GET", "/contacts", { query: q, signal }).then((r) => r.body);
 /** Which keys are contacts; with `segmentId`, also which of them are that segment's members now. */
-export async function lookupKeys(keys: readonly string[], segmentId?: number): Promise<{ known: string[]; unknown: string[]; members: string[] }> {
+export async function lookupKeys(keys: readonly string[], segmentId?: number, signal?: AbortSignal): Promise<{ known: string[]; unknown: string[]; members: string[] }> {
+  signal ??= pageSignal ?? undefined;
   const out = { known: [] as string[], unknown: [] as string[], members: [] as string[] };
   for (const batch of keyBatches(keys)) {
-    const found = (await call<{ known: string[]; unknown: string[]; members?: string[] }>("POST", "/contacts/lookup", { json: segmentId === undefined ? { keys: batch } : { keys: batch, segmentId } })).body;
+    const found = (await call<{ known: string[]; unknown: string[]; members?: string[] }>("POST", "/contacts/lookup", { json: segmentId === undefined ? { keys: batch } : { keys: batch, segmentId }, signal, read: true })).body;
     out.known.push(...found.known);
     out.unknown.push(...found.unknown);
     out.members.push(...(found.members ?? []));
@@ -484,8 +564,8 @@ export function keyBatches(keys: readonly string[], maxKeys = 50_000, maxBytes =
 /** Adds the current matches of an expression to a static segment. */
 export const freeze = (id: number, expression: string) => call<MemberUpdate>("POST", `/segments/${id}/freeze`, { json: { expression } }).then((r) => r.body);
 /** Checks an expression (`segmentId`: as an edit of that segment). */
-export const checkExpression = (expression: string, segmentId?: number) =>
-  call<{ ok: boolean; diagnostics: ApiDiagnostic[] }>("POST", "/check", { json: { expression, segmentId } }).then((r) => r.body);
+export const checkExpression = (expression: string, segmentId?: number, signal?: AbortSignal) =>
+  call<{ ok: boolean; diagnostics: ApiDiagnostic[] }>("POST", "/check", { json: { expression, segmentId }, signal, read: true }).then((r) => r.body);
 
 /** One side of a rules diff: who moves that way, as a condition (null: nobody). */
 export interface RulesDiffSide {
@@ -507,7 +587,7 @@ export interface RulesDiff {
 export type RulesOperand = { expression: string } | { segmentId: number };
 
 /** The logical difference between two versions' rules (POST /api/diff). */
-export const rulesDiff = (before: RulesOperand, after: RulesOperand) => call<RulesDiff>("POST", "/diff", { json: { old: before, new: after } }).then((r) => r.body);
+export const rulesDiff = (before: RulesOperand, after: RulesOperand, signal?: AbortSignal) => call<RulesDiff>("POST", "/diff", { json: { old: before, new: after }, signal, read: true }).then((r) => r.body);
 
 // ---- imports ------------------------------------------------------------------------------------------------
 
@@ -621,8 +701,8 @@ export const cancelImportJob = (id: string) => call<ImportJob>("DELETE", `/impor
 export type ImportRecord = z.infer<typeof S.ImportRecordSchema>;
 
 /** The import history, the latest first, a page at a time. */
-export const importHistory = (q: { limit?: number; cursor?: string | null }) =>
-  call<{ items: ImportRecord[]; next: string | null }>("GET", "/import-history", { query: q }).then((r) => r.body);
+export const importHistory = (q: { limit?: number; cursor?: string | null }, signal?: AbortSignal) =>
+  call<{ items: ImportRecord[]; next: string | null }>("GET", "/import-history", { query: q, signal }).then((r) => r.body);
 
 // ---- comparing two segments ----------------------------------------------------------------------------------
 
@@ -636,7 +716,7 @@ export type Relation = z.infer<typeof S.RelationSchema>;
 export type RelationWitness = Relation["witnesses"][number];
 
 /** How two saved segments (or expressions) relate by their rules alone (`POST /api/relate`). */
-export const relateSegments = (a: RulesOperand, b: RulesOperand) => call<Relation>("POST", "/relate", { json: { a, b } }).then((r) => r.body);
+export const relateSegments = (a: RulesOperand, b: RulesOperand, signal?: AbortSignal) => call<Relation>("POST", "/relate", { json: { a, b }, signal, read: true }).then((r) => r.body);
 
 /** How many contacts match an expression now (`POST /api/preview` without rows, SQL dialect or per-condition counts). */
-export const countMatches = (expression: string) => preview({ expression, limit: 0, conditionCounts: false }).then((p) => p.count);
+export const countMatches = (expression: string, signal?: AbortSignal) => preview({ expression, limit: 0, conditionCounts: false }, signal).then((p) => p.count);

@@ -6,7 +6,7 @@
  */
 import { Fragment, useEffect, useId, useRef, useState, type ReactNode } from "react";
 import type { FieldDef, Schema } from "../../../src/schema/schema.js";
-import { allSegments, ApiError, contactChanges, contactEvents, deleteContacts, getContact, whySegment, type ContactRecord, type Segment, type SegmentSummary, type WriteResult } from "./api.js";
+import { allSegments, ApiError, contactChanges, contactEvents, deleteContacts, getContact, latestRead, wasStopped, whySegment, type ContactRecord, type Segment, type SegmentSummary, type WriteResult } from "./api.js";
 import { ContactValuesForm, membershipNews, RecordEventForm, type NewsSegment } from "./contact-editor.js";
 import { formatAge, formatCount, formatDay, formatInstant, plural } from "./format.js";
 import { useSchema } from "./schema.js";
@@ -54,7 +54,8 @@ export function NewContactPage() {
 }
 
 export function ContactPage({ contactKey }: { contactKey: string }) {
-  const contact = useLoad(() => getContact(contactKey), [contactKey]);
+  // Another key, or the page left, stops the read of the contact before (and the segments', the why's, the history's).
+  const contact = useLoad((signal) => getContact(contactKey, signal), [contactKey]);
   const { schema } = useSchema();
   const segments = useLoad(allSegments, []);
   const [editing, setEditing] = useState<"values" | "event" | null>(null);
@@ -476,7 +477,7 @@ function SegmentsCard({ contact, segments }: { contact: ContactRecord; segments:
 
 /** Why the contact is or is not in one segment (the server's explanation, shown as the segment page shows it). */
 function WhyPanel({ contactKey, segment, kind }: { contactKey: string; segment: SegmentSummary; kind: Segment["kind"] | undefined }) {
-  const why = useLoad(() => whySegment(segment.id, contactKey), [segment.id, contactKey]);
+  const why = useLoad((signal) => whySegment(segment.id, contactKey, signal), [segment.id, contactKey]);
   return (
     <div className="why-panel" aria-live="polite" data-testid="contact-why">
       <LoadProblem what="The explanation" loaded={why} />
@@ -506,7 +507,7 @@ function WhyPanel({ contactKey, segment, kind }: { contactKey: string; segment: 
  */
 function HistoryCard({ contact, segments }: { contact: ContactRecord; segments: readonly SegmentSummary[] | null }) {
   const list = usePagedList(
-    (cursor) => contactChanges(contact.key, cursor === null ? null : Number(cursor)).then((p) => ({ items: p.items, next: p.next === null ? null : String(p.next) })),
+    (cursor, signal) => contactChanges(contact.key, cursor === null ? null : Number(cursor), 20, signal).then((p) => ({ items: p.items, next: p.next === null ? null : String(p.next) })),
     (c) => c.seq,
     [contact],
   );
@@ -574,22 +575,26 @@ function EventsCard({
   const ev = schema?.events;
   const [older, setOlder] = useState<{ items: Record<string, unknown>[]; next: string | null }>({ items: [], next: contact.eventsNext });
   const [more, setMore] = useState<{ loading: boolean; error: unknown }>({ loading: false, error: null });
-  // Another contact (or this one reloaded): start again from its recent events.
+  const olderRead = useRef(latestRead());
+  // Another contact (or this one reloaded): start again from its recent events; older ones still loading
+  // are the contact's before, stopped (as when the page is left).
   useEffect(() => {
+    olderRead.current.stop();
     setOlder({ items: [], next: contact.eventsNext });
     setMore({ loading: false, error: null });
   }, [contact]);
+  useEffect(() => () => olderRead.current.stop(), []);
   if (schema && !ev) return null;
   const events = [...contact.recentEvents, ...older.items];
   const showOlder = async () => {
     if (!older.next) return;
     setMore({ loading: true, error: null });
     try {
-      const page = await contactEvents(contact.key, older.next);
+      const page = await contactEvents(contact.key, older.next, olderRead.current.next());
       setOlder((o) => ({ items: [...o.items, ...page.items], next: page.next }));
       setMore({ loading: false, error: null });
     } catch (error) {
-      setMore({ loading: false, error });
+      if (!wasStopped(error)) setMore({ loading: false, error });
     }
   };
   return (

@@ -1,6 +1,6 @@
 /**
  * Finding contacts, as the static list's picker and the Contacts page both do: a search of every field
- * (sent when typing pauses), a filter expression (applied with Enter or Filter; one with an error is said
+ * (sent when typing pauses; typing on stops the search before, on the server too), a filter expression (applied with Enter or Filter; one with an error is said
  * with its line and column, and not applied), a sort by any field, and pages of the server's answer
  * (`GET /api/contacts`) with its total. A page that failed to load shows no rows (those of the request
  * before are not its answer) but the failure, with Try again. The pages show the rows their own way
@@ -97,11 +97,12 @@ export function useContactPages(pageSize: number, initial: Partial<ContactQuery>
   const cursors = paging.list === list ? paging.cursors : [null];
   const setCursors = (change: (c: (string | null)[]) => (string | null)[]) => setPaging({ list, cursors: change(cursors) });
   const cursor = cursors[cursors.length - 1] ?? null;
-  const page = useLoad(async (): Promise<ContactPage> => {
-    const found = await contacts({ search: query || undefined, filter: filter || undefined, orderBy: sort?.field, descending: sort?.descending, limit: pageSize, cursor });
+  // A newer search, filter, order or page, or the page left, stops this one's reads (the server's too).
+  const page = useLoad(async (signal): Promise<ContactPage> => {
+    const found = await contacts({ search: query || undefined, filter: filter || undefined, orderBy: sort?.field, descending: sort?.descending, limit: pageSize, cursor }, signal);
     if (membersOf === undefined || found.items.length === 0) return { ...found, members: [] };
     const keys = found.items.map((c) => String(c[membersOf.keyField] ?? ""));
-    return { ...found, members: (await lookupKeys(keys, membersOf.segmentId)).members };
+    return { ...found, members: (await lookupKeys(keys, membersOf.segmentId, signal)).members };
   }, [query, filter, sort, cursor, pageSize, membersOf?.segmentId, membersOf?.keyField]);
   const filterError = page.error instanceof ApiError && page.error.kind === "invalid-expression" ? page.error : null;
   const filterProblem = (filterError?.problem["diagnostics"] as ApiDiagnostic[] | undefined)?.find((d) => d.severity === "error");

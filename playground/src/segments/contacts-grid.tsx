@@ -2,9 +2,10 @@
  * A table of contacts (the key first, then the schema's fields in order), with optional checkboxes
  * (picking contacts; the segment's members already are marked, their box ticked and locked), sortable
  * headers (the server sorts), a per-row action and keys that link to the contact's page. Empty values
- * show as a dash; numbers are right-aligned.
+ * show as a dash; numbers are right-aligned. Wider than its card (a phone), it scrolls sideways, and a
+ * shadow at each edge it can scroll to says so.
  */
-import type { ReactNode } from "react";
+import { useLayoutEffect, useRef, useState, type ReactNode, type RefObject } from "react";
 import type { Contact } from "./api.js";
 import { formatValue, isolate } from "./format.js";
 
@@ -61,71 +62,105 @@ export function ContactsGrid({ rows, keyField, caption, columns, maxColumns = 12
   const pickable = rows.filter((r) => !isMember(keyOf(r)));
   const pagePicked = locked !== undefined || (picked !== undefined && rows.length > 0 && pickable.every((r) => picked.has(keyOf(r))));
   const pageLocked = locked ?? (pickable.length === 0 && rows.length > 0 ? "Every contact on this page is a member already" : undefined);
+  const scroller = useRef<HTMLDivElement>(null);
+  const more = useSideScroll(scroller);
   return (
-    <div className="table-scroll">
-      <table className="data-table contacts-grid" data-testid={testId}>
-        <caption className="visually-hidden">{caption}</caption>
-        <thead>
-          <tr>
-            {picked && (
-              <th scope="col" className="pick-col">
-                <input type="checkbox" checked={pagePicked} disabled={pageLocked !== undefined} title={pageLocked} onChange={(e) => onPickPage?.(e.target.checked)} aria-label={members && members.size > 0 ? "Pick every contact on this page that is not a member" : "Pick every contact on this page"} />
-              </th>
-            )}
-            {action && (
-              <th scope="col" className="action-col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            )}
-            {all.map((c) => {
-              const dir = sort?.field === c ? (sort.descending ? "descending" : "ascending") : undefined;
-              return (
-                <th key={c} scope="col" aria-sort={onSort ? (dir ?? "none") : undefined} className={isNumeric(rows, c) ? "num" : undefined}>
-                  {onSort ? (
-                    <button type="button" className="sort-button" onClick={() => onSort(c)}>
-                      {c}
-                      <span className="sort-mark" aria-hidden="true">
-                        {dir === "ascending" ? "▲" : dir === "descending" ? "▼" : "↕"}
-                      </span>
-                    </button>
-                  ) : (
-                    c
-                  )}
+    <div className="table-frame" data-more-left={more.left || undefined} data-more-right={more.right || undefined}>
+      {/* Scrolling sideways, it is a region the keyboard can reach and scroll with the arrow keys. */}
+      <div className="table-scroll" ref={scroller} {...(more.left || more.right ? { tabIndex: 0, role: "region", "aria-label": `${caption} (scrolls sideways)` } : {})}>
+        <table className="data-table contacts-grid" data-testid={testId}>
+          <caption className="visually-hidden">{caption}</caption>
+          <thead>
+            <tr>
+              {picked && (
+                <th scope="col" className="pick-col">
+                  <input type="checkbox" checked={pagePicked} disabled={pageLocked !== undefined} title={pageLocked} onChange={(e) => onPickPage?.(e.target.checked)} aria-label={members && members.size > 0 ? "Pick every contact on this page that is not a member" : "Pick every contact on this page"} />
                 </th>
+              )}
+              {action && (
+                <th scope="col" className="action-col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              )}
+              {all.map((c) => {
+                const dir = sort?.field === c ? (sort.descending ? "descending" : "ascending") : undefined;
+                return (
+                  <th key={c} scope="col" aria-sort={onSort ? (dir ?? "none") : undefined} className={isNumeric(rows, c) ? "num" : undefined}>
+                    {onSort ? (
+                      <button type="button" className="sort-button" onClick={() => onSort(c)}>
+                        {c}
+                        <span className="sort-mark" aria-hidden="true">
+                          {dir === "ascending" ? "▲" : dir === "descending" ? "▼" : "↕"}
+                        </span>
+                      </button>
+                    ) : (
+                      c
+                    )}
+                  </th>
+                );
+              })}
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => {
+              const key = keyOf(r);
+              const member = isMember(key);
+              const on = !member && (locked !== undefined || (picked?.has(key) ?? false));
+              return (
+                <tr key={key} className={member ? "member" : on ? "picked" : struck?.has(key) ? "struck" : undefined} data-key={key}>
+                  {picked && (
+                    <td className="pick-col">
+                      {member ? (
+                        <input type="checkbox" checked disabled title="Already a member of this segment" aria-label={`${isolate(key)} is already a member`} />
+                      ) : (
+                        <input type="checkbox" checked={on} disabled={locked !== undefined} title={locked} onChange={(e) => onPick?.(key, e.target.checked)} aria-label={`Pick ${isolate(key)}`} />
+                      )}
+                    </td>
+                  )}
+                  {action && <td className="row-action">{action(r)}</td>}
+                  {all.map((c) => (
+                    <td key={c} className={typeof r[c] === "number" ? "num" : c === keyField ? "key-cell" : undefined}>
+                      {c === keyField && keyLinks ? <KeyLink contactKey={key} newTab={keyLinks === "new-tab"} /> : formatValue(r[c])}
+                      {c === keyField && member && <span className="badge good member-badge">member</span>}
+                    </td>
+                  ))}
+                </tr>
               );
             })}
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((r) => {
-            const key = keyOf(r);
-            const member = isMember(key);
-            const on = !member && (locked !== undefined || (picked?.has(key) ?? false));
-            return (
-              <tr key={key} className={member ? "member" : on ? "picked" : struck?.has(key) ? "struck" : undefined} data-key={key}>
-                {picked && (
-                  <td className="pick-col">
-                    {member ? (
-                      <input type="checkbox" checked disabled title="Already a member of this segment" aria-label={`${isolate(key)} is already a member`} />
-                    ) : (
-                      <input type="checkbox" checked={on} disabled={locked !== undefined} title={locked} onChange={(e) => onPick?.(key, e.target.checked)} aria-label={`Pick ${isolate(key)}`} />
-                    )}
-                  </td>
-                )}
-                {action && <td className="row-action">{action(r)}</td>}
-                {all.map((c) => (
-                  <td key={c} className={typeof r[c] === "number" ? "num" : c === keyField ? "key-cell" : undefined}>
-                    {c === keyField && keyLinks ? <KeyLink contactKey={key} newTab={keyLinks === "new-tab"} /> : formatValue(r[c])}
-                    {c === keyField && member && <span className="badge good member-badge">member</span>}
-                  </td>
-                ))}
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+          </tbody>
+        </table>
+      </div>
     </div>
   );
+}
+
+/**
+ * Whether a box that scrolls sideways has more to show to its left and to its right: a phone showed the key
+ * and a column or two of the members, the others past the edge with nothing saying they were there.
+ * Measured again as it scrolls and whenever it or its content changes size (another page, a rotation).
+ */
+function useSideScroll(ref: RefObject<HTMLElement | null>): { left: boolean; right: boolean } {
+  const [more, setMore] = useState({ left: false, right: false });
+  useLayoutEffect(() => {
+    const box = ref.current;
+    if (!box) return;
+    const measure = () => {
+      // A pixel of slack: zoomed pages scroll by fractions and may stop a fraction short of the end.
+      const left = box.scrollLeft > 1;
+      const right = box.scrollLeft + box.clientWidth < box.scrollWidth - 1;
+      setMore((m) => (m.left === left && m.right === right ? m : { left, right }));
+    };
+    measure();
+    box.addEventListener("scroll", measure, { passive: true });
+    const resized = new ResizeObserver(measure);
+    resized.observe(box);
+    if (box.firstElementChild) resized.observe(box.firstElementChild);
+    return () => {
+      box.removeEventListener("scroll", measure);
+      resized.disconnect();
+    };
+  }, [ref]);
+  return more;
 }
 
 /** A key linking to its contact's page; one opening a new tab says so (to screen readers too). */
