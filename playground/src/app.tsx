@@ -13,7 +13,8 @@
  *   #/playground            the playground (works anywhere, no server)
  *   #/                      the segments when the API answers, else the playground
  */
-import { Component, lazy, Suspense, useEffect, useState, type ComponentType, type ErrorInfo, type ReactNode } from "react";
+import { Component, lazy, Suspense, useEffect, useRef, useState, type ComponentType, type ErrorInfo, type ReactNode } from "react";
+import { focusHeadingWhenLost } from "./page-focus.js";
 import { matchPath, navigate, useRoute, type Route } from "./router.js";
 import { ApiError, contacts, CONTACTS_PAGE, getSegment, health, listSegments, prefetch, savedUser, saveUser, schemaDocument, SEGMENTS_FIRST_SORT, SEGMENTS_PAGE, segmentsForForm } from "./segments/api.js";
 import { apiAnswered, TokenGate } from "./segments/token-gate.js";
@@ -318,6 +319,14 @@ export function App() {
     document.title = title;
   }, [title]);
   const section = page?.def.section ?? null;
+  // Going to another page takes away the link or button that had the focus: its h1 gets it (not the first load).
+  const shownPath = useRef(route.path);
+  useEffect(() => {
+    if (shownPath.current === route.path) return;
+    shownPath.current = route.path;
+    const main = document.getElementById("main");
+    return main ? focusHeadingWhenLost(main) : undefined;
+  }, [route.path]);
   return (
     <ToastProvider>
       <PageTitleProvider value={setNamed}>

@@ -2,7 +2,7 @@
  * A page of the matching contacts, with sortable columns (a click or Enter on a header sorts by it; again
  * reverses) and a "Why?" button per row that explains that contact.
  */
-import { memo } from "react";
+import { memo, useState } from "react";
 import type { ColumnInfo } from "../worker/protocol.js";
 import { formatCount, formatValue } from "./format-value.js";
 import { isolate } from "../segments/format.js";
@@ -29,6 +29,11 @@ export const ContactsTable = memo(function ContactsTable(p: ContactsTableProps) 
   const first = p.page * p.pageSize;
   const last = Math.min(first + p.rows.length, p.count);
   const pages = Math.max(1, Math.ceil(p.count / p.pageSize));
+  const [turned, setTurned] = useState("");
+  const turnTo = (page: number) => {
+    p.onPage(page);
+    setTurned(`${formatCount(page * p.pageSize + 1)}–${formatCount(Math.min((page + 1) * p.pageSize, p.count))} of ${formatCount(p.count)} (page ${page + 1} of ${formatCount(pages)})`);
+  };
   const sortBy = (field: string) => {
     if (p.sort?.field !== field) p.onSort({ field, descending: false });
     else if (!p.sort.descending) p.onSort({ field, descending: true });
@@ -39,13 +44,17 @@ export const ContactsTable = memo(function ContactsTable(p: ContactsTableProps) 
       <div className="pane-head">
         <h2 id="contacts-title">Matching contacts</h2>
         <nav className="pager" aria-label="Pages of matching contacts">
-          <button type="button" onClick={() => p.onPage(p.page - 1)} disabled={p.page <= 0}>
+          <button type="button" onClick={() => turnTo(p.page - 1)} disabled={p.page <= 0}>
             Previous
           </button>
-          <span aria-live="polite">
+          <span>
             {p.count === 0 ? "none" : `${formatCount(first + 1)}–${formatCount(last)} of ${formatCount(p.count)}`} (page {p.page + 1} of {formatCount(pages)})
           </span>
-          <button type="button" onClick={() => p.onPage(p.page + 1)} disabled={p.page + 1 >= pages}>
+          {/* Said when Previous or Next turns the page; not as the count changes with each key typed. */}
+          <span className="visually-hidden" role="status">
+            {turned}
+          </span>
+          <button type="button" onClick={() => turnTo(p.page + 1)} disabled={p.page + 1 >= pages}>
             Next
           </button>
         </nav>

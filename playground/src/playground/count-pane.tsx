@@ -1,6 +1,10 @@
-/** The match count: how many contacts the condition selects, live as the text changes. */
+/**
+ * The match count: how many contacts the condition selects, live as the text changes. Screen readers are
+ * told the count once typing stops (`SettledStatus`): the count region was read out for every key.
+ */
 import { useLayoutEffect, useRef } from "react";
 import type { EvaluateResponse } from "../worker/protocol.js";
+import { SettledStatus } from "../settled-status.js";
 import { formatCount } from "./format-value.js";
 
 export interface CountPaneProps {
@@ -19,8 +23,11 @@ export function CountPane({ result, loading, onShown }: CountPaneProps) {
     }
   }, [result, onShown]);
   let body;
+  // What a screen reader says: the count (or why there is none) once typing stops, not one per key typed.
+  let said = "";
   if (loading || !result) body = <p className="count-muted">Loading data…</p>;
   else if (!result.ok) {
+    said = `Cannot evaluate: ${result.message}`;
     body = (
       <p className="count-error" data-testid="count-error" data-text={result.text}>
         Cannot evaluate: {result.message}
@@ -28,6 +35,7 @@ export function CountPane({ result, loading, onShown }: CountPaneProps) {
     );
   } else {
     const pct = result.total > 0 ? (100 * result.count) / result.total : 0;
+    said = `${formatCount(result.count)} of ${formatCount(result.total)} contacts match`;
     body = (
       <p className="count-line">
         <span className="count-number" data-testid="count" data-text={result.text}>{formatCount(result.count)}</span>{" "}
@@ -41,7 +49,8 @@ export function CountPane({ result, loading, onShown }: CountPaneProps) {
   return (
     <section className="pane count-pane" aria-labelledby="count-title">
       <h2 id="count-title" className="visually-hidden">Match count</h2>
-      <div aria-live="polite" aria-atomic="true">{body}</div>
+      {body}
+      <SettledStatus text={said} testId="count-said" />
     </section>
   );
 }

@@ -20,6 +20,7 @@ import type { Schema } from "../../../src/schema/schema.js";
 import type { CodeAction, ServiceDiagnostic } from "../../../src/service/index.js";
 import { Editor, type EditorHandle } from "../playground/editor.js";
 import { navigate } from "../router.js";
+import { SettledStatus } from "../settled-status.js";
 import {
   addMembers,
   ApiError,
@@ -295,6 +296,8 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
   const [previewError, setPreviewError] = useState<{ error: unknown; text: string } | null>(null);
   const [previewing, setPreviewing] = useState(false);
   const doPreview = async () => {
+    // Busy rather than disabled while it runs (a disabled button drops the focus to the page's body).
+    if (previewing) return;
     setPreviewing(true);
     setPreviewError(null);
     const text = draft.text;
@@ -556,7 +559,7 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
               <div className="card-head">
                 <h2 id="builder-title">Rules</h2>
                 <span className="muted small">Field · Operator · Value; groups in parentheses</span>
-                <MarksSummary marks={marks} />
+                <MarksSummary marks={marks} paused={built.ok ? null : pausedReason(built.reason)} />
               </div>
               {missing === "rules" && draft.text.trim() === "" && (
                 <p className="field-error" role="alert" data-testid="rules-missing">
@@ -564,10 +567,9 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
                 </p>
               )}
               {!built.ok && (
-                <p className="notice small" role="status" data-testid="builder-paused">
-                  {TOO_MANY_FOR_BUILDER.test(built.reason)
-                    ? `The builder shows up to ${formatCount(MAX_BUILDER_RULES)} conditions and ${built.reason.replace(TOO_MANY_FOR_BUILDER, (_, n: string) => `this expression has ${formatCount(Number(n))}`)}: edit it as text.`
-                    : `The builder follows the text once it reads as one condition: ${built.reason}.`}
+                // Not a live region: its reason changes with each key typed; MarksSummary says it once typing stops.
+                <p className="notice small" data-testid="builder-paused">
+                  {pausedReason(built.reason)}
                 </p>
               )}
               {(built.ok ? built.view : lastGood.current) && (
@@ -630,7 +632,7 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
             </section>
           </div>
           <div className="preview-bar">
-            <button type="button" className="primary-outline" onClick={doPreview} disabled={previewing || draft.text.trim() === ""} data-testid="preview-button">
+            <button type="button" className="primary-outline" onClick={doPreview} disabled={draft.text.trim() === ""} aria-disabled={previewing} data-testid="preview-button">
               {previewing ? "Previewing…" : "Preview matching contacts"}
             </button>
             <span className="muted small">Counts the contacts now{base ? ", and who would enter and leave" : ""}, without saving.</span>
@@ -752,7 +754,7 @@ function marksOf(view: BuilderView, diagnostics: readonly ServiceDiagnostic[]): 
 }
 
 /** How many errors and warnings the builder marks, announced politely as they change. */
-function MarksSummary({ marks }: { marks: ReadonlyMap<string, readonly RowMark[]> }) {
+function MarksSummary({ marks, paused }: { marks: ReadonlyMap<string, readonly RowMark[]>; paused: string | null }) {
   let errors = 0;
   let warnings = 0;
   for (const list of marks.values()) {
@@ -761,14 +763,35 @@ function MarksSummary({ marks }: { marks: ReadonlyMap<string, readonly RowMark[]
       else if (m.severity === "warning") warnings++;
     }
   }
+  const counted = [errors > 0 ? plural(errors, "error") : "", warnings > 0 ? plural(warnings, "warning") : ""].filter((x) => x !== "").join(" and ");
+  // The marks change with each key typed in the text: said once typing stops, not key by key (the glyphs are not read).
+  const said = paused ?? (counted !== "" ? `${counted} marked on the rules` : "");
   return (
-    <span className="rb-summary" role="status" data-testid="builder-summary">
-      {errors > 0 && <span className="rb-summary-error">✖ {plural(errors, "error")}</span>}
-      {errors > 0 && warnings > 0 && " · "}
-      {warnings > 0 && <span className="rb-summary-warning">⚠ {plural(warnings, "warning")}</span>}
-      {errors + warnings > 0 && <span className="visually-hidden"> marked on the rules</span>}
-    </span>
+    <>
+      <span className="rb-summary" data-testid="builder-summary">
+        {errors > 0 && (
+          <span className="rb-summary-error">
+            <span aria-hidden="true">✖</span> {plural(errors, "error")}
+          </span>
+        )}
+        {errors > 0 && warnings > 0 && " · "}
+        {warnings > 0 && (
+          <span className="rb-summary-warning">
+            <span aria-hidden="true">⚠</span> {plural(warnings, "warning")}
+          </span>
+        )}
+        {errors + warnings > 0 && <span className="visually-hidden"> marked on the rules</span>}
+      </span>
+      <SettledStatus text={said} testId="builder-said" />
+    </>
   );
+}
+
+/** Why the builder does not follow the text (it does not read as one condition, or has too many for it). */
+function pausedReason(reason: string): string {
+  return TOO_MANY_FOR_BUILDER.test(reason)
+    ? `The builder shows up to ${formatCount(MAX_BUILDER_RULES)} conditions and ${reason.replace(TOO_MANY_FOR_BUILDER, (_, n: string) => `this expression has ${formatCount(Number(n))}`)}: edit it as text.`
+    : `The builder follows the text once it reads as one condition: ${reason}.`;
 }
 
 /** A static segment's members, each removable (the removals are applied on Save). */

@@ -4,7 +4,8 @@
  * badges, and a hook that loads data and reloads it on demand.
  */
 import { createContext, useCallback, useContext, useEffect, useId, useRef, useState, type ReactNode } from "react";
-import { ApiError, readsStoppedBy } from "./api.js";
+import { ApiError } from "./api.js";
+import { focusIsLost } from "../page-focus.js";
 import { formatAge, formatInstant } from "./format.js";
 
 // ---- names in sentences ---------------------------------------------------------------------------------
@@ -122,14 +123,26 @@ export function Dialog({ title, onClose, children, actions, wide, testId }: Dial
       }
     };
     document.addEventListener("keydown", onKey);
+    // A button that had the focus and is disabled while it works (Delete, while deleting) drops the focus to
+    // the page's body, out of the dialog, where a screen reader reads from the top of the page: the dialog
+    // keeps it (the browser blurs the button at its next rendering, after the render that disabled it).
+    const dialog = box.current;
+    const keep = (e: FocusEvent) => {
+      if (e.relatedTarget !== null) return;
+      window.setTimeout(() => {
+        if (dialog?.isConnected && focusIsLost()) dialog.focus();
+      });
+    };
+    dialog?.addEventListener("focusout", keep);
     return () => {
+      dialog?.removeEventListener("focusout", keep);
       document.removeEventListener("keydown", onKey);
       before?.focus?.();
     };
   }, []);
   return (
     <div className="dialog-backdrop">
-      <div ref={box} className={`dialog${wide ? " wide" : ""}`} role="dialog" aria-modal="true" aria-labelledby={titleId} data-testid={testId}>
+      <div ref={box} className={`dialog${wide ? " wide" : ""}`} role="dialog" aria-modal="true" aria-labelledby={titleId} tabIndex={-1} data-testid={testId}>
         <h2 id={titleId}>{isolateQuoted(title)}</h2>
         <div className="dialog-body">{children}</div>
         <div className="dialog-actions">{actions}</div>
@@ -298,25 +311,18 @@ export interface Loaded<T> {
   reload(): void;
 }
 
-/**
- * Loads `load()` now and whenever `deps` change or `reload()` is called; the last answer wins. A load that is
- * no longer wanted (asked again, or its page gone) is stopped: its reads are aborted (api.ts
- * `readsStoppedBy`; `signal` for those it starts after an await) and nothing of it is shown.
- */
-export function useLoad<T>(load: (signal: AbortSignal) => Promise<T>, deps: readonly unknown[]): Loaded<T> {
+/** Loads `load()` now and whenever `deps` change or `reload()` is called; the last answer wins. */
+export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]): Loaded<T> {
   const [state, setState] = useState<{ data: T | null; error: unknown; loading: boolean }>({ data: null, error: null, loading: true });
   const [tick, setTick] = useState(0);
   const run = useRef(0);
   useEffect(() => {
     const id = ++run.current;
-    const reads = new AbortController();
-    const wanted = () => id === run.current && !reads.signal.aborted;
     setState((s) => ({ ...s, loading: true }));
-    readsStoppedBy(reads.signal, () => load(reads.signal)).then(
-      (data) => wanted() && setState({ data, error: null, loading: false }),
-      (error: unknown) => wanted() && setState((s) => ({ data: s.data, error, loading: false })),
+    load().then(
+      (data) => id === run.current && setState({ data, error: null, loading: false }),
+      (error: unknown) => id === run.current && setState((s) => ({ data: s.data, error, loading: false })),
     );
-    return () => reads.abort();
     // `load` is a new function each render; `deps` say when to load again.
   }, [...deps, tick]);
   const reload = useCallback(() => setTick((t) => t + 1), []);

@@ -10,6 +10,7 @@
 import { useEffect, useRef, useState } from "react";
 import { restoreSegment, type ApiError, type Segment } from "./api.js";
 import { isNameTaken, nameHolder, RestoreAsDialog, restoredProblem, restoreFailure } from "./restore-dialog.js";
+import { focusPageHeading } from "../page-focus.js";
 import { isolateQuoted, ProblemNote, Quoted } from "./ui.js";
 
 /** A segment just deleted; `from` says where: the table (Undo shows it there) or its page (Undo goes back to it). */
@@ -58,6 +59,7 @@ export function UndoDeleteNotice({ deleted, onRestored, onDismiss }: { deleted: 
     onRestored(s);
   };
   const undo = async () => {
+    if (busy) return;
     setBusy(true);
     setError(null);
     try {
@@ -100,7 +102,8 @@ export function UndoDeleteNotice({ deleted, onRestored, onDismiss }: { deleted: 
         ) : (
           <>
             <span>Deleted <Quoted>{deleted.name}</Quoted>.</span>
-            <button type="button" onClick={undo} disabled={busy} data-testid="undo-delete">
+            {/* Busy, not disabled, while it restores: a disabled button drops the focus to the page's body. */}
+            <button type="button" onClick={undo} aria-disabled={busy} data-testid="undo-delete">
               {busy ? "Restoring…" : "Undo"}
             </button>
             <span className="muted small">
@@ -108,7 +111,16 @@ export function UndoDeleteNotice({ deleted, onRestored, onDismiss }: { deleted: 
             </span>
           </>
         )}
-        <button type="button" className="icon-button notice-close" onClick={onDismiss} aria-label="Dismiss this notice">
+        <button
+          type="button"
+          className="icon-button notice-close"
+          onClick={() => {
+            // The notice goes with the button that has the focus: the page's heading takes it.
+            if (box.current?.contains(document.activeElement)) focusPageHeading();
+            onDismiss();
+          }}
+          aria-label="Dismiss this notice"
+        >
           ✕
         </button>
       </div>
