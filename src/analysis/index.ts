@@ -122,7 +122,7 @@ export function analysisWarnings(segments: readonly TypedSegment[], options: Ana
     // conditions without warnings, and costs time on all): it serves where the regions do not. They
     // count the rules as they number them and model none past MAX_ANALYSED_RULES, so the count below is
     // made only for the conditions they leave.
-    const oracle = regions ? buildRegions(s.expr, schema, zone, options.text) : null;
+    const oracle = regions ? buildRegions(s.expr, schema, zone, options.text, s.parts) : null;
     const quick = oracle ? regionWarnings(s.expr, oracle, options, walkOptions) : null;
     // (a fresh list, the condition's own)
     const found: Diagnostic[] = quick ?? [];

@@ -10,11 +10,20 @@ const q = (text: string) => `'${shorten(text)}'`;
 /** Most conditions a message quotes; past them it says how many more. */
 const MAX_QUOTED = 8;
 
-/** `'a'`, `'a' and 'b'`, `'a', 'b' and 'c'`; past MAX_QUOTED, `'a', …, 'h' and 12 more`. */
+/**
+ * `'a'`, `'a' and 'b'`, `'a', 'b' and 'c'`; past MAX_QUOTED, `'a', …, 'h' and 12 more`. Concatenated in a
+ * loop (no `slice`, `map`, `join`: their code is cold by the time a warning is written, after a parse and a
+ * check, and costs more than the few strings it joins).
+ */
 function both(items: readonly string[]): string {
-  if (items.length > MAX_QUOTED) return `${items.slice(0, MAX_QUOTED).map(q).join(", ")} and ${items.length - MAX_QUOTED} more`;
-  const quoted = items.map(q);
-  return quoted.length <= 1 ? quoted.join("") : `${quoted.slice(0, -1).join(", ")} and ${quoted[quoted.length - 1]}`;
+  const many = items.length > MAX_QUOTED;
+  const n = many ? MAX_QUOTED : items.length;
+  let out = "";
+  for (let i = 0; i < n; i++) {
+    if (i > 0) out += many || i < n - 1 ? ", " : " and ";
+    out += q(items[i]!);
+  }
+  return many ? `${out} and ${items.length - MAX_QUOTED} more` : out;
 }
 
 export const analysisMessages = {

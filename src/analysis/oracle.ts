@@ -68,6 +68,11 @@ export interface PartMasks {
   readonly exprs: readonly TypedExpr[];
   readonly holds: readonly number[];
   readonly fails: readonly number[];
+  /**
+   * Per part, whether its masks have a combination: bit 4 in `holds` (it can hold), bit 8 in `fails` (it
+   * can fail). Read by the walk instead of the masks' words: one number a part.
+   */
+  readonly known: readonly number[];
   /** The fields a part reads, a bit each: parts without a common field are independent. */
   readonly fields: readonly number[];
   /** Questions answered on the masks (for the benchmark's counts). */

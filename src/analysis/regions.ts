@@ -106,8 +106,11 @@ export class RegionOracle implements Oracle<number>, PartMasks {
    * that needs it, so a read-once condition, which nobody asks, costs no pass for it.
    */
   private tree = false;
-  /** Per part: bit 1 "can hold" and bit 2 "can fail" are known, bit 4 it can hold, bit 8 it can fail. */
-  private readonly known: number[];
+  /**
+   * Per part: bit 1 "can hold" and bit 2 "can fail" are known, bit 4 it can hold, bit 8 it can fail (with
+   * `bits`, `partBits` sets every part's from its masks).
+   */
+  readonly known: number[];
   /**
    * With `bits`, per part (`words` numbers from `part * words`): the combinations of regions (one bit each)
    * under which it can hold, can fail.
@@ -140,9 +143,10 @@ export class RegionOracle implements Oracle<number>, PartMasks {
   /** Every region of each field. */
   private readonly full: readonly number[];
 
-  /** Over the workspace's arrays as `buildRegions` left them: `n` parts, `nf` fields. */
+  /** Over the workspace's arrays as `buildRegions` left them: `n` parts (`exprs`), `nf` fields. */
   constructor(
     private readonly space: Space,
+    exprs: readonly TypedExpr[],
     readonly n: number,
     private readonly nf: number,
     words: number,
@@ -157,7 +161,7 @@ export class RegionOracle implements Oracle<number>, PartMasks {
     this.work = space.work;
     this.residual = space.residual;
     this.frames = space.frames;
-    this.exprs = space.exprs;
+    this.exprs = exprs;
     this.kinds = space.kinds;
     this.single = space.single;
     this.mask = space.mask;
@@ -521,139 +525,125 @@ class Space {
   fieldLast: number[] = [];
   /** Per part: the next leaf of the same field (-1: none, or not a leaf), so a field's leaves are read without a scan of every part. */
   leafNext: number[] = [];
-  /** The walk's stack: expressions, how many of their parts are done, their first part's number. */
+  /** `postOrder`'s stack: expressions, how many of their operands are done. */
   stack: TypedExpr[] = [];
   stage: number[] = [];
-  firstAt: number[] = [];
-  /** Per stack slot: its node's kind (LEAF, AND, OR, NOT) and operands (null for a rule). */
-  stackKind: number[] = [];
-  stackOps: (readonly TypedExpr[] | null)[] = [];
+  /** While numbering: the parts numbered and not yet taken as an operand. */
   pending: number[] = [];
 }
 
 const space = new Space();
 
-/** Records the kind (and operands) of the node at stack slot `at`; false when it is not modelled. */
-function pushKind(sp: Space, at: number, e: TypedExpr): boolean {
-  switch (e.kind) {
-    case "rule":
-      sp.stackKind[at] = LEAF;
-      sp.stackOps[at] = null;
-      return true;
-    case "and":
-      sp.stackKind[at] = AND;
-      sp.stackOps[at] = e.operands;
-      return true;
-    case "or":
-      sp.stackKind[at] = OR;
-      sp.stackOps[at] = e.operands;
-      return true;
-    case "not":
-      sp.stackKind[at] = NOT;
-      sp.stackOps[at] = [e.operand];
-      return true;
-    default:
-      return false;
+/**
+ * The nodes of `root` in post-order (each after its operands, the condition last) into `out`, for a
+ * condition that came without its list (`TypedSegment.parts`); its length. Events' filters and referenced
+ * segments are not entered: the caller gives up at such a node.
+ */
+function postOrder(root: TypedExpr, out: TypedExpr[], sp: Space): number {
+  const { stack, stage } = sp;
+  let n = 0;
+  let top = 0;
+  stack[0] = root;
+  stage[0] = 0;
+  while (top >= 0) {
+    const e = stack[top]!;
+    const k = e.kind;
+    const ops = k === "and" || k === "or" ? e.operands : null;
+    const done = stage[top]!;
+    if (ops !== null ? done < ops.length : k === "not" && done === 0) {
+      stage[top] = done + 1;
+      stack[++top] = ops !== null ? ops[done]! : (e as TypedExpr & { kind: "not" }).operand;
+      stage[top] = 0;
+      continue;
+    }
+    out[n++] = e;
+    top--;
   }
+  return n;
 }
 
 /**
  * The regions of a condition, or null when it is not modelled (see the module comment): the caller then
- * asks the reasoner. The oracle is valid until the next call (its arrays are reused).
+ * asks the reasoner. `parts`: the condition's nodes in post-order as the checker made them
+ * (`TypedSegment.parts`), read instead of walking the tree; without them the tree is walked. The oracle is
+ * valid until the next call (its arrays are reused).
  */
-export function buildRegions(expr: TypedExpr, schema: Schema, zone: TimeZone, text: string | undefined): RegionOracle | null {
+export function buildRegions(expr: TypedExpr, schema: Schema, zone: TimeZone, text: string | undefined, parts?: readonly TypedExpr[]): RegionOracle | null {
   const sp = space;
   sp.owner = null;
-  const { exprs, kinds, starts, kidStarts, kidList, leafField, leafNext, fieldDefs, fieldCount, fieldFirst, fieldLast, stack, stage, firstAt, pending, mask, fields } = sp;
-  // Post-order numbering without recursion: a part is numbered after its parts.
-  let n = 0;
+  const { kinds, starts, kidStarts, kidList, leafField, leafNext, fieldDefs, fieldCount, fieldFirst, fieldLast, pending, mask, fields } = sp;
+  let exprs: readonly TypedExpr[];
+  let n: number;
+  if (parts !== undefined && parts.length > 0 && parts[parts.length - 1] === expr) {
+    exprs = parts;
+    n = parts.length;
+  } else {
+    exprs = sp.exprs;
+    n = postOrder(expr, sp.exprs, sp);
+  }
+  // The parts by number, in post-order: a part's operands are the last `operands` parts numbered before
+  // it and not yet taken (`pending`).
   let nk = 0;
   let nf = 0;
-  let sp0 = 0;
   let pp = 0;
-  // Each node's kind and operands are read once, when it is pushed: the typed nodes differ in shape, so
-  // each read of a property is a slow (megamorphic) lookup.
-  const { stackKind, stackOps } = sp;
   // The one field whose rules are relative to `now`, if any: rules of two such fields are tied through
   // the one `now` (`a within last 1 day and b before 1 month ago`), so their fields do not combine freely.
   let relativeField = -1;
   let leaves = 0;
-  stack[0] = expr;
-  stage[0] = 0;
-  firstAt[0] = 0;
-  sp0 = 1;
-  if (!pushKind(sp, 0, expr)) return null;
-  while (sp0 > 0) {
-    const top = sp0 - 1;
-    const e = stack[top]!;
-    const kind = stackKind[top]!;
-    if (kind === LEAF) {
-      sp0--;
+  for (let i = 0; i < n; i++) {
+    const e = exprs[i]!;
+    const k = e.kind;
+    if (k === "rule") {
       // Larger conditions are the caller's to refuse (it counts their references' rules too).
       if (++leaves > MAX_ANALYSED_RULES) return null;
       // Fields by their schema entry, compared by identity (cheaper than a map for a few fields).
-      const def = (e as TypedRule).field.def;
+      const field = e.field;
+      const def = field.def;
       let f = 0;
       while (f < nf && fieldDefs[f] !== def) f++;
       if (f === nf) {
         if (nf === MAX_FIELDS) return null;
         fieldDefs[nf] = def;
         fieldCount[nf] = 0;
-        fieldFirst[nf] = n;
+        fieldFirst[nf] = i;
         nf++;
-      } else leafNext[fieldLast[f]!] = n;
-      fieldLast[f] = n;
-      const type = (e as TypedRule).field.type;
-      if ((type === "timestamp" || type === "date") && isRelative(e as TypedRule)) {
+      } else leafNext[fieldLast[f]!] = i;
+      fieldLast[f] = i;
+      const type = field.type;
+      if ((type === "timestamp" || type === "date") && isRelative(e)) {
         if (relativeField === -1) relativeField = f;
         else if (relativeField !== f) return null;
       }
       fieldCount[f]!++;
-      kinds[n] = LEAF;
-      starts[n] = firstAt[top]!;
-      kidStarts[n] = nk;
-      leafField[n] = f;
-      leafNext[n] = -1;
-      exprs[n] = e;
+      kinds[i] = LEAF;
+      starts[i] = i;
+      leafField[i] = f;
       // Each part's fields (what the walk reads, and `partBits`), and its mask zeroed, as it is numbered:
       // written in order (an array written out of order turns holey, slower to read).
-      fields[n] = 1 << f;
-      mask[n] = 0;
-      pending[pp++] = n;
-      n++;
-      continue;
+      fields[i] = 1 << f;
+      kidStarts[i] = nk;
+    } else {
+      // (events and references are not modelled)
+      const count = k === "and" || k === "or" ? e.operands.length : k === "not" ? 1 : -1;
+      if (count < 0 || count > pp) return null;
+      kinds[i] = k === "and" ? AND : k === "or" ? OR : NOT;
+      let fs = 0;
+      const first = pp - count;
+      starts[i] = starts[pending[first]!]!;
+      for (let j = first; j < pp; j++) {
+        const kid = pending[j]!;
+        kidList[nk + j - first] = kid;
+        fs |= fields[kid]!;
+      }
+      leafField[i] = -1;
+      fields[i] = fs;
+      kidStarts[i] = nk;
+      nk += count;
+      pp = first;
     }
-    const ops = stackOps[top]!;
-    const parts = ops.length;
-    const done = stage[top]!;
-    if (done < parts) {
-      stage[top] = done + 1;
-      const child = ops[done]!;
-      stack[sp0] = child;
-      stage[sp0] = 0;
-      firstAt[sp0] = n;
-      if (!pushKind(sp, sp0, child)) return null; // events, references
-      sp0++;
-      continue;
-    }
-    sp0--;
-    kinds[n] = kind;
-    starts[n] = firstAt[top]!;
-    kidStarts[n] = nk;
-    let fs = 0;
-    for (let j = pp - parts; j < pp; j++) {
-      const kid = pending[j]!;
-      kidList[nk++] = kid;
-      fs |= fields[kid]!;
-    }
-    pp -= parts;
-    leafField[n] = -1;
-    leafNext[n] = -1;
-    exprs[n] = e;
-    fields[n] = fs;
-    mask[n] = 0;
-    pending[pp++] = n;
-    n++;
+    leafNext[i] = -1;
+    mask[i] = 0;
+    pending[pp++] = i;
   }
   kidStarts[n] = nk;
   const { full, val } = sp;
@@ -679,7 +669,7 @@ export function buildRegions(expr: TypedExpr, schema: Schema, zone: TimeZone, te
   const words = free ? 0 : partBits(sp, n, nf);
   // What the search reads (`tree`) is made when a question needs it: with masks, the walk does not search;
   // a read-once condition is not asked.
-  const oracle = new RegionOracle(sp, n, nf, words);
+  const oracle = new RegionOracle(sp, exprs, n, nf, words);
   oracle.readOnce = free;
   return oracle;
 }

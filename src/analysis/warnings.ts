@@ -214,7 +214,7 @@ class MaskWalker {
   }
 
   run(): void {
-    const { n, kinds, kidStart, kids, exprs, holds, fails, fields } = this.m;
+    const { n, kinds, kidStart, kids, exprs, holds, fails, known, fields } = this.m;
     const W = this.W;
     const w = maskWork;
     // Frames: part, parent (-1: none), index (ROOT, INSIDE or the operand's), the conditions around it
@@ -235,11 +235,11 @@ class MaskWalker {
       const count = w.count[fp]!;
       const aroundFields = w.field[fp]!;
       for (let k = 0; k < W; k++) aroundHolds[k] = w.hold[fp * W + k]!;
-      if (!this.can(holds, x)) {
+      if ((known[x]! & 4) === 0) {
         this.rep.explainNever(exprs[x]!, x, parent >= 0 && kinds[parent] === OR ? this.rep.removal(exprs[parent] as Group, index, M.removeBranch()) : undefined);
         continue;
       }
-      if (!this.can(fails, x)) {
+      if ((known[x]! & 8) === 0) {
         // (`at least 0 times` is an event condition: never given as masks)
         this.rep.explainAlways(exprs[x]!, x, index === ROOT ? M.adds(true) : M.adds(false), parent >= 0 && kinds[parent] === AND ? this.rep.removal(exprs[parent] as Group, index, M.removeThis()) : undefined);
         continue;
@@ -263,7 +263,7 @@ class MaskWalker {
           if (left === 1) break;
           const y = kids[a + i]!;
           // (an operand that always holds is reported when visited)
-          if (this.can(fails, y)) {
+          if ((known[y]! & 8) !== 0) {
             this.others(i);
             // Implied: the conditions around and the other operands hold, `y` fails, under no combination.
             if ((fields[y]! & (aroundFields | this.othersFields)) !== 0 && !this.possible(aroundHolds, w.othersHolds, fails, y)) {
@@ -286,7 +286,7 @@ class MaskWalker {
           if (kept[i] === 0) continue;
           const y = kids[a + i]!;
           const k = kinds[y]!;
-          if (k === LEAF && this.can(holds, y) && this.can(fails, y)) {
+          if (k === LEAF && (known[y]! & 12) === 12) {
             // nothing to say about it, no parts
           } else if (k !== AND && k !== OR) {
             // Only an `and`/`or` reads what holds around it (a rule, a `not` do not).
@@ -310,7 +310,7 @@ class MaskWalker {
         if (left === 1) break;
         const y = kids[a + i]!;
         // (a branch that never holds is reported when visited; one that always holds, at this `or`)
-        if (this.can(holds, y) && this.can(fails, y)) {
+        if ((known[y]! & 12) === 12) {
           if (count > 0 && (fields[y]! & aroundFields) !== 0 && !this.possible(aroundHolds, null, holds, y)) {
             this.rep.contradicting(e as Group & { kind: "or" }, i, this.items(from, count, a, 0, -1), y);
             kept[i] = 0;
@@ -334,18 +334,10 @@ class MaskWalker {
       for (let i = ops - 1; i >= 0; i--) {
         if (kept[i] === 0) continue;
         const y = kids[a + i]!;
-        if (kinds[y] === LEAF && this.can(holds, y) && this.can(fails, y)) continue; // nothing to say about it, no parts
+        if (kinds[y] === LEAF && (known[y]! & 12) === 12) continue; // nothing to say about it, no parts
         pushFrame(W, fp++, y, x, i, from, count, aroundFields, aroundHolds);
       }
     }
-  }
-
-  /** Whether part `y`'s mask in `masks` (`holds` or `fails`) has a combination. */
-  private can(masks: readonly number[], y: number): boolean {
-    const W = this.W;
-    if (W === 1) return masks[y] !== 0; // most conditions: one word
-    for (let k = 0; k < W; k++) if (masks[y * W + k] !== 0) return true;
-    return false;
   }
 
   /** Whether some combination is in `a`, in `b` (unless null) and in part `y`'s mask in `masks`. */

@@ -66,6 +66,8 @@ interface SegmentEntry {
   walk: "new" | "open" | "closed";
   done: boolean;
   typed: TA.TypedExpr | null;
+  /** Its condition's typed nodes in post-order (`TypedSegment.parts`). */
+  parts: TA.TypedExpr[];
   /** Its nesting with the segments it refers to counted in place (see `LIMITS.nesting`). */
   depth: number;
   /** The longest chain of references starting here (0: refers to no segment). */
@@ -92,6 +94,8 @@ class Checker {
   private foundFields: Map<string, TA.ResolvedField> | undefined = undefined;
   /** The declaration being checked: its nesting and chain so far, and whether a reference passed a limit. */
   private current = { depth: 0, chain: 0, overLimit: false };
+  /** The typed nodes of the declaration checked last, in the order made (post-order: `TypedSegment.parts`). */
+  private parts: TA.TypedExpr[] = [];
 
   constructor(
     private readonly document: A.SegqlDocument,
@@ -121,6 +125,7 @@ class Checker {
       const entry = d.name !== null ? this.segments.get(d.name) : undefined;
       const duplicate = entry !== undefined && entry.declaration !== d;
       const expr = entry && !duplicate ? this.checkSegment(entry) : this.checkDeclarationExpr(d);
+      const parts = entry && !duplicate ? entry.parts : this.parts;
       if (expr && this.schema && !duplicate) {
         typed.push({
           name: d.name,
@@ -132,6 +137,7 @@ class Checker {
           schema: this.schema,
           expr,
           span: d.span,
+          parts,
         });
       }
     }
@@ -208,6 +214,7 @@ class Checker {
     if (entry.done) return entry.typed;
     if (!entry.local) this.muted++;
     entry.typed = this.checkDeclarationExpr(entry.declaration);
+    entry.parts = this.parts;
     if (!entry.local) this.muted--;
     entry.depth = this.current.depth;
     entry.chain = this.current.chain;
@@ -217,6 +224,7 @@ class Checker {
   }
 
   private checkDeclarationExpr(d: A.SegmentDeclaration): TA.TypedExpr | null {
+    this.parts = [];
     // Nesting counts only through references, and with no named segment none resolves (each is an
     // error): then the condition is not measured (the parser bounds its own nesting).
     if (this.segments.size === 0) {
@@ -290,7 +298,14 @@ class Checker {
 
   // ---- expressions -------------------------------------------------------------------------------
 
+  /** Checks a condition; each typed node is added to `parts` as it is made (after its operands). */
   private checkExpr(e: A.Expr, scope: Scope): TA.TypedExpr | null {
+    const typed = this.checkNode(e, scope);
+    if (typed) this.parts.push(typed);
+    return typed;
+  }
+
+  private checkNode(e: A.Expr, scope: Scope): TA.TypedExpr | null {
     switch (e.kind) {
       case "and":
       case "or": {
@@ -759,8 +774,11 @@ function zoneForWarnings(name: string | undefined): TimeZone | null {
   }
 }
 
+/** A segment entry's parts before it is checked. */
+const NO_PARTS: TA.TypedExpr[] = [];
+
 function entry(declaration: A.SegmentDeclaration, local: boolean): SegmentEntry {
-  return { declaration, local, walk: "new", done: false, typed: null, depth: 0, chain: 0, overLimit: false };
+  return { declaration, local, walk: "new", done: false, typed: null, parts: NO_PARTS, depth: 0, chain: 0, overLimit: false };
 }
 
 /**

@@ -142,6 +142,13 @@ export interface TypedSegment extends TypedQuery {
   /** Names of the segments it refers to directly. */
   references: string[];
   span: Span;
+  /**
+   * The nodes of `expr` in post-order (each after its operands, an event condition after its filter, `expr`
+   * last), as the checker made them: the static analysis numbers its parts by this list instead of walking
+   * the tree again. A referenced segment's nodes are its own, not in the list. Absent where the segment was
+   * not made by `check`; a reader uses it only when its last node is `expr`.
+   */
+  parts?: readonly TypedExpr[];
 }
 
 /** Walks a typed expression without recursion, parents first; does not enter referenced segments. */
