@@ -2,13 +2,14 @@
  * Two things a marketer on a 390 px phone could not see (real headless Chromium against `segql serve` over
  * the demo, DuckDB): that a segment's members table goes on past the right edge (it scrolled sideways with
  * nothing saying so: now a shadow inside each edge it can scroll to), and which field a rule of the builder
- * is about ("Performed a…": the field's select, sharing its line with the operator, cut its name).
+ * is about ("Performed a…": the field's select, sharing its line with the operator, cut its name). Near
+ * them, the preview's per-condition counts, whose conditions were a column two letters wide on a phone.
  * At 1280×800 a table wider than its card has the shadow too; one that fits has none.
  */
 import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hasChromium, skipReason } from "./harness.js";
-import { cleanShot, closeSegmentsSession, openSegmentsSession, type SegmentsServer, type SegmentsSession } from "./segments-harness.js";
+import { cleanShot, closeSegmentsSession, openNew, openSegmentsSession, typeText, type SegmentsServer, type SegmentsSession } from "./segments-harness.js";
 
 /** The opacity of the shadow drawn at the table's left (`::before`) or right (`::after`) edge; -1 with no frame to draw it. */
 function edgeShadow(table: Locator, side: "left" | "right"): Promise<number> {
@@ -124,5 +125,26 @@ describe.skipIf(!hasChromium)(`segments web app on a phone: a table's sideways s
     expect((await cutFieldNames(page)).every((c) => c.short === 0)).toBe(true);
     await page.locator(".rule-builder").scrollIntoViewIfNeeded();
     await cleanShot(page, "segments-builder-desktop-field-names");
+  });
+
+  it("on a phone the preview's conditions are each on a line of their own, their counts under them", async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await openNew(page, server.url);
+    await typeText(page, 'internet_service = "Fiber optic" and churn');
+    // The editor's completion list, open after typing, would cover the picture.
+    await page.keyboard.press("Escape");
+    await page.getByTestId("preview-button").click();
+    const conditions = page.getByTestId("condition-counts");
+    await conditions.waitFor({ timeout: 15_000 });
+    // Each label on one line (it was a letter or two a line: "in / te / rn / et …").
+    const lines = await conditions.locator(".condition-label").evaluateAll((labels) => labels.map((l) => [l.textContent, Math.round(l.getBoundingClientRect().height / parseFloat(getComputedStyle(l).lineHeight))]));
+    expect(lines).toEqual([
+      ["all of", 1],
+      ['internet_service = "Fiber optic"', 1],
+      ["churn = true", 1],
+    ]);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await conditions.scrollIntoViewIfNeeded();
+    await cleanShot(page, "segments-preview-phone-conditions");
   });
 });
