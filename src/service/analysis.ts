@@ -25,6 +25,7 @@
 import { lineStartsOf, type Diagnostic, type Span } from "../diagnostics.js";
 import type { CommentFollows, SegmentDeclaration, SegqlDocument } from "../parser/ast.js";
 import { parse, type ParseOptions, type ParseResult } from "../parser/index.js";
+import { echoZone } from "../parser/recovered.js";
 import * as T from "../parser/tokens.js";
 import type { IToken, TokenType } from "chevrotain";
 
@@ -162,6 +163,16 @@ function shiftFollows(f: CommentFollows, by: number): CommentFollows {
   return out;
 }
 
+/**
+ * A piece's syntax error moved to the document, with the line its message names (`missing ')' to close '('
+ * at 2:54`: where the '(' is) moved too: the piece was parsed from its own first line.
+ */
+function shiftParseDiagnostic(d: Diagnostic, piece: Pick<Piece, "start" | "line">): Diagnostic {
+  const moved = shift(d, piece);
+  if (d.code !== "missing-close-paren" || piece.line === 1) return moved;
+  return { ...moved, message: d.message.replace(/^(missing '\)' to close '\(' at )(\d+)(?=:)/, (_, head: string, line: string) => `${head}${Number(line) + piece.line - 1}`) };
+}
+
 const spanSets = new WeakMap<PieceParse, Set<Span>>();
 
 /** Every span object in a piece's declarations (computed once per piece text). */
@@ -204,6 +215,7 @@ export class DocumentAnalysis {
   private absoluteDocument: SegqlDocument | null = null;
   private absoluteDiagnostics: Diagnostic[] | null = null;
   private declarationList: DeclarationInfo[] | null = null;
+  private zones: { start: number; end: number }[] | null = null;
 
   constructor(
     readonly text: string,
@@ -229,7 +241,7 @@ export class DocumentAnalysis {
   /** The parser's diagnostics, with document spans. */
   get parseDiagnostics(): Diagnostic[] {
     if (!this.absoluteDiagnostics) {
-      this.absoluteDiagnostics = this.pieces.flatMap((p) => p.parse.diagnostics.map((d) => shift(d, p)));
+      this.absoluteDiagnostics = this.pieces.flatMap((p) => p.parse.diagnostics.map((d) => shiftParseDiagnostic(d, p)));
     }
     return this.absoluteDiagnostics;
   }
@@ -313,6 +325,18 @@ export class DocumentAnalysis {
       out.fix = { ...d.fix, edits: edits as { span: Span; text: string }[] };
     }
     return out;
+  }
+
+  /**
+   * Where a checker diagnostic would only echo a syntax error (`echoZone`), in document offsets: each
+   * piece's errors with the piece's own tokens.
+   */
+  get echoZones(): { start: number; end: number }[] {
+    if (!this.zones) {
+      this.zones = [];
+      for (const p of this.pieces) for (const d of p.parse.diagnostics) this.zones.push(echoZone(shiftSpan(d.span, p), p.parse.tokens, p.start));
+    }
+    return this.zones;
   }
 
   /** True when the parser found no syntax error. */

@@ -22,6 +22,7 @@ import type { SegmentDeclaration } from "../parser/ast.js";
 import { format } from "../parser/format.js";
 import type { ParseOptions } from "../parser/index.js";
 import { LIMITS, offsetPastBytes, utf8Length } from "../parser/limits.js";
+import { withoutEchoes } from "../parser/recovered.js";
 import { quoteString } from "../parser/format.js";
 import { parseJsonTree, rangeOfJsonPath, type JsonNode, type JsonPath } from "../schema/json-source.js";
 import type { Schema } from "../schema/schema.js";
@@ -334,11 +335,11 @@ export class LanguageService {
       const placed = fast.diagnostics.map((d) => analysis.placeDiagnostic(d, declarationSpans));
       if (placed.every((d) => d !== null)) {
         // Typed segments are unused here, but their static analysis's warnings are diagnostics too.
-        result = { segments: [], diagnostics: [...(placed as CheckResult["diagnostics"]), ...staticWarnings(analysis, fast.segments)] };
+        result = { segments: [], diagnostics: [...withoutEchoes(placed as CheckResult["diagnostics"], analysis.echoZones), ...staticWarnings(analysis, fast.segments)] };
       } else {
         const full = check(analysis.document, project.schema, { catalog, ...(timeZone !== undefined ? { timeZone } : {}) });
         asMemberLists(full.segments);
-        result = { segments: [], diagnostics: [...full.diagnostics, ...analysisWarnings(full.segments, { text: analysis.text, share: true })] };
+        result = { segments: [], diagnostics: [...withoutEchoes(full.diagnostics, analysis.echoZones), ...analysisWarnings(full.segments, { text: analysis.text, share: true })] };
       }
     } catch (e) {
       // A checker bug must not take the editor down: say so where the user looks.

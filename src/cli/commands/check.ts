@@ -4,12 +4,12 @@
  */
 import { existsSync } from "node:fs";
 import { join, relative } from "node:path";
-import type { IToken } from "chevrotain";
 import { analysisWarnings } from "../../analysis/index.js";
 import { check } from "../../checker/index.js";
 import { messages } from "../../checker/messages.js";
 import { error, type Diagnostic } from "../../diagnostics.js";
 import { parse, type ParseResult, type SegmentDeclaration } from "../../parser/index.js";
+import { echoZone, withoutEchoes } from "../../parser/recovered.js";
 import { parseSchema, SchemaError, type Schema } from "../../schema/schema.js";
 import { CliError, didYouMean, EXIT, parseArgs, readInputFile, type Io } from "../io.js";
 import { timeZone, TimeZoneError } from "../../checker/zone.js";
@@ -170,7 +170,7 @@ export async function run(args: string[], io: Io): Promise<number> {
   parsed.forEach(({ input, result }, i) => {
     const catalog: SegmentDeclaration[] = declarations.filter((_, j) => j !== i).flat();
     const checked = check(result.document, schema, { catalog, ...(zone !== undefined ? { timeZone: zone } : {}) });
-    const checkerDiagnostics = withoutEchoes(checked.diagnostics, result.diagnostics, result.tokens);
+    const checkerDiagnostics = withoutEchoes(checked.diagnostics, result.diagnostics.map((d) => echoZone(d.span, result.tokens)));
     const analysis = options["no-analysis"] ? [] : analysisWarnings(checked.segments, { text: input.text });
     const diagnostics: Diagnostic[] = [...result.diagnostics, ...checkerDiagnostics, ...duplicates[i]!, ...analysis, ...noCondition(input.text, result)].sort((a, b) => a.span.start - b.span.start);
     const nErrors = diagnostics.filter((d) => d.severity === "error").length;
@@ -219,24 +219,6 @@ function noCondition(text: string, result: ParseResult): Diagnostic[] {
   return [error("no-condition", span, text.trim() === ""
     ? "the input is empty: there is no condition to check"
     : "the input holds only comments: there is no condition to check")];
-}
-
-/**
- * Checker diagnostics that echo a syntax error: the checker also reads the tree recovered around an error,
- * where the token just before the error often looks wrong for the error's sake (`tags has any "vip"` reads
- * `any` as a value to quote). Those touching [token before a syntax error, end of that error] are dropped.
- */
-function withoutEchoes(checker: Diagnostic[], syntax: Diagnostic[], tokens: readonly IToken[]): Diagnostic[] {
-  if (syntax.length === 0) return checker;
-  const zones = syntax.map((d) => {
-    let start = d.span.start;
-    for (const t of tokens) {
-      if (t.endOffset! + 1 > d.span.start) break;
-      start = t.startOffset;
-    }
-    return { start, end: Math.max(d.span.end, d.span.start + 1) };
-  });
-  return checker.filter((c) => !zones.some((z) => c.span.start < z.end && c.span.end >= z.start));
 }
 
 /** An inline "expression" that names an existing file (`segql check x.segql`) probably meant `-f`. */
