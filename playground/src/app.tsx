@@ -322,8 +322,10 @@ export function App() {
   // Going to another page takes away the link or button that had the focus: its h1 gets it (not the first load).
   const shownPath = useRef(route.path);
   useEffect(() => {
-    if (shownPath.current === route.path) return;
+    const from = shownPath.current;
     shownPath.current = route.path;
+    // The same page, or the home address handing over to its page as the app starts: nobody left anything.
+    if (from === route.path || from === "/") return;
     const main = document.getElementById("main");
     return main ? focusHeadingWhenLost(main) : undefined;
   }, [route.path]);

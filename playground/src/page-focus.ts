@@ -22,20 +22,26 @@ export function focusPageHeading(): boolean {
 }
 
 /**
- * After going to another page in the app: once its h1 is drawn (a page loads its code and data first), the
- * focus goes to it if nothing has it. Watches `main` for a while; returns how to stop watching.
+ * After going to another page in the app: whenever the focus is lost while the page draws itself (its code,
+ * then its data; a heading drawn again as the data comes), its h1 takes it. Watches `main` until the person
+ * presses a key or the pointer, or for `giveUpMs`; returns how to stop watching.
  */
 export function focusHeadingWhenLost(main: HTMLElement, giveUpMs = 10_000): () => void {
-  const settled = () => !focusIsLost() || focusPageHeading();
-  if (settled()) return () => undefined;
-  const observer = new MutationObserver(() => {
-    if (settled()) stop();
-  });
+  const place = () => {
+    if (focusIsLost()) focusPageHeading();
+  };
+  const observer = new MutationObserver(place);
   const timer = window.setTimeout(() => stop(), giveUpMs);
   function stop() {
     observer.disconnect();
     window.clearTimeout(timer);
+    document.removeEventListener("keydown", stop, true);
+    document.removeEventListener("pointerdown", stop, true);
   }
   observer.observe(main, { childList: true, subtree: true });
+  // The person acts: what happens to the focus from now on is theirs.
+  document.addEventListener("keydown", stop, true);
+  document.addEventListener("pointerdown", stop, true);
+  place();
   return stop;
 }

@@ -219,7 +219,7 @@ function WriteForm({
       data-testid={`${testId}-form`}
       onSubmit={(e) => {
         e.preventDefault();
-        if (!blocked) onSave();
+        if (!blocked && !saving) onSave();
       }}
       onKeyDown={(e) => e.key === "Escape" && !saving && onCancel()}
     >
@@ -244,7 +244,8 @@ function WriteForm({
       )}
       <div className="row form-actions">
         {!blocked && (
-          <button type="submit" className="primary" disabled={saving} data-testid={`save-${testId}`}>
+          // Busy, not disabled, while it saves: a disabled button drops the focus to the page's body.
+          <button type="submit" className="primary" aria-disabled={saving} data-testid={`save-${testId}`}>
             {submit}
           </button>
         )}
@@ -342,6 +343,7 @@ export function ContactValuesForm({
   };
   /** Keeps the user's input for the conflicting fields: sent again, expecting what is stored now. */
   const overwrite = () => {
+    if (saving) return;
     const next = { ...base, ...Object.fromEntries(conflicts) };
     setBase(next);
     void save(next);
@@ -370,7 +372,7 @@ export function ContactValuesForm({
         <strong>Nothing was saved:</strong> someone else changed {conflicts.size === 1 ? "a field" : `${conflicts.size} fields`} since you opened {conflicts.size === 1 ? "it" : "them"} ({[...conflicts.keys()].join(", ")}). Your
         input is kept: overwrite theirs with it, or use theirs under {conflicts.size === 1 ? "the field" : "each field"}.
       </p>
-      <button type="button" onClick={overwrite} disabled={saving} data-testid="overwrite-values">
+      <button type="button" onClick={overwrite} aria-disabled={saving} data-testid="overwrite-values">
         Overwrite with mine
       </button>
     </div>
