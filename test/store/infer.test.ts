@@ -59,7 +59,7 @@ describe("inferSchema", () => {
     // Text that only starts like an array (not JSON, or an array holding objects) stays text.
     expect(schema.fields["note"]).toEqual({ type: "string" });
     // Each proposed list reads back through the import's own conversion of a CSV cell.
-    for (const row of csv) expect(() => convertValue(row.tags, { type: "list" }, true)).not.toThrow();
+    for (const row of csv) expect(() => convertValue(row.tags, { name: "tags", column: "tags", type: "list" }, true)).not.toThrow();
   });
 
   it("CSV words that only look like booleans or numbers beside others are an enum of those words (was a string: mixed values)", () => {
