@@ -1,8 +1,8 @@
 /**
  * The web app stops the reads nobody waits for any more (real headless Chromium against `segql serve` over
  * the demo, DuckDB): a search typed on stops the search before it (the Contacts page, a segment's member
- * search, the segments table's search, the static list's picker), and a page left while it loads stops its
- * reads. The server stops a read whose client went away (docs/api.md, "What bounds each request"): before,
+ * search, the segments table's search, the static list's picker), a page left while it loads stops its
+ * reads, and a preview still running when the text changes is stopped. The server stops a read whose client went away (docs/api.md, "What bounds each request"): before,
  * the app never went away, and every superseded search ran on to its end or the time limit.
  *
  * The server's reads are held here until the test lets them go (the store's method wrapped: a slow
@@ -14,7 +14,7 @@ import type { Page, Request } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Store } from "../../src/store/index.js";
 import { hasChromium, skipReason } from "./harness.js";
-import { closeSegmentsSession, openNew, openSegments, openSegmentsSession, type SegmentsServer, type SegmentsSession } from "./segments-harness.js";
+import { closeSegmentsSession, openNew, openSegments, openSegmentsSession, typeText, type SegmentsServer, type SegmentsSession } from "./segments-harness.js";
 
 /** A read of the store held by the test: what it asked, its signal (the client going away), how it ended. */
 interface HeldRead {
@@ -28,22 +28,33 @@ interface HeldRead {
 /**
  * Holds every call of `store[method]` whose options have a `search` until `release()` or its signal aborts
  * (the server stopping it: the wrapped read then runs with that signal, and stops as a slow one would).
- * `restore()` lets every held read go and puts the method back (the test's own reads are not held).
+ * `restore()` lets every held read go and puts the method back (the test's own reads are then not held).
  */
 function holdSearches(store: Store, method: "listContacts" | "listSegments"): { held: HeldRead[]; restore(): void } {
+  return holdReads(store, method, (options: { search?: string; signal?: AbortSignal } = {}) => (options.search ? { search: options.search, signal: options.signal } : null));
+}
+
+/** Holds every preview (`store.preview(expression, options)`) as `holdSearches` holds searches; `search` is its expression. */
+function holdPreviews(store: Store): { held: HeldRead[]; restore(): void } {
+  return holdReads(store, "preview", (expression: string, options: { signal?: AbortSignal } = {}) => ({ search: expression, signal: options.signal }));
+}
+
+/** Holds the calls of `store[method]` that `which` picks (it says what they ask and their signal). */
+function holdReads<A extends unknown[]>(store: Store, method: string, which: (...args: A) => { search: string; signal: AbortSignal | undefined } | null): { held: HeldRead[]; restore(): void } {
   const held: HeldRead[] = [];
-  const target = store as unknown as Record<string, (options?: { search?: string; signal?: AbortSignal }) => Promise<unknown>>;
+  const target = store as unknown as Record<string, (...args: A) => Promise<unknown>>;
   const original = target[method]!;
-  target[method] = function (this: unknown, options = {}) {
-    if (!options.search) return original.call(store, options);
+  target[method] = function (this: unknown, ...args: A) {
+    const asked = which(...args);
+    if (!asked) return original.apply(store, args);
     let release = () => {};
     const gate = new Promise<void>((resolve) => {
       release = resolve;
-      if (options.signal?.aborted) resolve();
-      options.signal?.addEventListener("abort", () => resolve(), { once: true });
+      if (asked.signal?.aborted) resolve();
+      asked.signal?.addEventListener("abort", () => resolve(), { once: true });
     });
-    const answer = gate.then(() => original.call(store, options));
-    held.push({ search: options.search, signal: options.signal, ended: answer.then(() => "answered", (e: unknown) => (e as Error).constructor.name), release });
+    const answer = gate.then(() => original.apply(store, args));
+    held.push({ search: asked.search, signal: asked.signal, ended: answer.then(() => "answered", (e: unknown) => (e as Error).constructor.name), release });
     return answer;
   };
   return {
@@ -206,5 +217,30 @@ describe.skipIf(!hasChromium)(`segments web app: reads nobody waits for are stop
     const found = await server.store.listContacts({ search: "Two year", limit: 20 });
     await expect.poll(() => page.getByTestId("picker-count").textContent(), { timeout: 15_000 }).toBe(`${found.total.toLocaleString("en-US")} contacts found`);
     await expectNothingSaid();
+  });
+
+  it("a preview still running when the text changes is stopped, and the form says nothing of it", async () => {
+    await openNew(page, server.url);
+    await typeText(page, "tenure > 60");
+    const hold = holdPreviews(server.store);
+    cleanups.push(hold.restore);
+    const requests = watchRequests(page, /\/api\/preview$/);
+    cleanups.push(requests.stop);
+    await page.getByTestId("preview-button").click();
+    await expect.poll(() => hold.held.length, { timeout: 15_000 }).toBe(1);
+    expect(hold.held[0]!.search).toBe("tenure > 60");
+    // An edit while it runs: its answer would be about a text no longer there.
+    await typeText(page, "tenure > 61");
+    await expect.poll(() => requests.aborted.length, { timeout: 15_000 }).toBe(1);
+    expect(hold.held[0]!.signal?.aborted).toBe(true);
+    expect(await hold.held[0]!.ended).toBe("CancelledError");
+    await expect.poll(() => page.getByTestId("preview-button").textContent()).toBe("Preview matching contacts");
+    expect(await page.getByTestId("preview").count()).toBe(0);
+    await expectNothingSaid();
+    // The next preview is of the text now.
+    hold.restore();
+    await page.getByTestId("preview-button").click();
+    const count = (await server.store.preview("tenure > 61", { limit: 0 })).count;
+    await expect.poll(() => page.getByTestId("preview-count").textContent(), { timeout: 15_000 }).toBe(count.toLocaleString("en-US"));
   });
 });

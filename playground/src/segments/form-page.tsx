@@ -28,12 +28,14 @@ import {
   freeze,
   getSegment,
   keyBatches,
+  latestRead,
   members as listMembers,
   preview as runPreview,
   removeMembers,
   rulesDiff,
   segmentsForForm,
   updateSegment,
+  wasStopped,
   type ApiDiagnostic,
   type Preview,
   type RulesDiff,
@@ -295,9 +297,15 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
   // A preview's failure is about the text it was asked for: once the text changes, it no longer applies.
   const [previewError, setPreviewError] = useState<{ error: unknown; text: string } | null>(null);
   const [previewing, setPreviewing] = useState(false);
+  // A preview still running when the text changes or the form is left is stopped, on the server too: its
+  // answer would be about a text no longer there.
+  const previewRead = useRef(latestRead());
+  useEffect(() => previewRead.current.stop(), [draft.text]);
+  useEffect(() => () => previewRead.current.stop(), []);
   const doPreview = async () => {
     // Busy rather than disabled while it runs (a disabled button drops the focus to the page's body).
     if (previewing) return;
+    const signal = previewRead.current.next();
     setPreviewing(true);
     setPreviewError(null);
     const text = draft.text;
@@ -305,12 +313,12 @@ function Form({ id, dark, schema, base, baseEtag, others }: FormProps) {
       const edited = base && base.kind === "dynamic" ? base : null;
       // Beside the counts on today's data, who enters and leaves by the rules alone (an edit of the rules only).
       const [result, diff] = await Promise.all([
-        runPreview({ expression: text, limit: 10, conditionCounts: true, segmentId: edited?.id, impactKeys: 20 }),
-        edited && text !== edited.expression ? rulesDiff({ segmentId: edited.id }, { expression: text }).catch(() => null) : Promise.resolve(null),
+        runPreview({ expression: text, limit: 10, conditionCounts: true, segmentId: edited?.id, impactKeys: 20 }, signal),
+        edited && text !== edited.expression ? rulesDiff({ segmentId: edited.id }, { expression: text }, signal).catch(() => null) : Promise.resolve(null),
       ]);
       setPreview({ result, text, diff });
     } catch (e) {
-      setPreviewError({ error: e, text });
+      if (!wasStopped(e)) setPreviewError({ error: e, text });
     } finally {
       setPreviewing(false);
     }
