@@ -254,10 +254,16 @@ class PageErrorBoundary extends Component<{ children: ReactNode }, { error: Erro
   }
 }
 
-function initialTheme(): Theme {
+/** The theme picked with the toggle, if the person picked one (else the app follows the system's scheme). */
+function pickedTheme(): Theme | null {
   const saved = window.localStorage.getItem("segql-theme");
-  if (saved === "light" || saved === "dark") return saved;
-  return window.matchMedia?.("(prefers-color-scheme: dark)").matches ? "dark" : "light";
+  return saved === "light" || saved === "dark" ? saved : null;
+}
+
+const systemDark = () => window.matchMedia?.("(prefers-color-scheme: dark)");
+
+function initialTheme(): Theme {
+  return pickedTheme() ?? (systemDark()?.matches ? "dark" : "light");
 }
 
 /** The name changes are signed with (kept in each segment's history). */
@@ -307,8 +313,22 @@ export function App() {
   const [theme, setTheme] = useState<Theme>(initialTheme);
   useEffect(() => {
     document.documentElement.dataset["theme"] = theme;
-    window.localStorage.setItem("segql-theme", theme);
   }, [theme]);
+  // Until the toggle picks a theme, follow the system's scheme as it changes (only a pick is saved: saving
+  // the scheme the app started with would keep it after the system changed).
+  useEffect(() => {
+    const query = systemDark();
+    if (!query) return;
+    const follow = (e: MediaQueryListEvent) => {
+      if (pickedTheme() === null) setTheme(e.matches ? "dark" : "light");
+    };
+    query.addEventListener("change", follow);
+    return () => query.removeEventListener("change", follow);
+  }, []);
+  const pickTheme = (next: Theme) => {
+    window.localStorage.setItem("segql-theme", next);
+    setTheme(next);
+  };
   const page = routeOf(route.path);
   const home = route.path === "/";
   // What the page shown calls itself (a segment's name), else its route's word.
@@ -350,7 +370,7 @@ export function App() {
             ))}
           </nav>
           {section !== null && section !== "playground" && <WhoAmI />}
-          <button type="button" className="theme-toggle" onClick={() => setTheme(theme === "dark" ? "light" : "dark")} aria-pressed={theme === "dark"} data-testid="theme">
+          <button type="button" className="theme-toggle" onClick={() => pickTheme(theme === "dark" ? "light" : "dark")} aria-pressed={theme === "dark"} data-testid="theme">
             Dark theme
           </button>
         </header>
