@@ -7,16 +7,21 @@
  *
  * 1. The warnings must be the same: every condition's `analysisWarnings` (codes, spans, messages, fixes, in
  *    order) from both builds, with and without the text, without the fast path, with another first line,
- *    kept between texts, and on a small step budget. Exits 1 on the first differences (printed).
+ *    kept between texts, and on a small step budget, on the old build's typed conditions; and with the text
+ *    on each build's own (a checker may hand the analysis more, as `TypedSegment.parts`). Exits 1 on the
+ *    first differences (printed).
  * 2. The time of each build's analysis, two ways (process CPU time is no use on a loaded machine: other
  *    processes' work slows ours through the shared caches, by more than a change's effect):
- *    - as the benchmark runs it (parse, check, analysis per text), in chunks of 200 texts, each chunk timed
- *      for parse + check alone and with each build's analysis in random order, so load changes hit all
- *      alike; what each build adds, summed over 10 rounds (on a loaded machine a round's own figure can
- *      swing past ±50%);
+ *    - as the benchmark runs it (parse, check, analysis per text), each build with its own parse and
+ *      check, in chunks of 200 texts, each chunk timed for each build's parse + check alone and with its
+ *      analysis in random order, so load changes hit all alike; what each build adds to its own parse +
+ *      check, summed over 10 rounds (on a loaded machine a round's own figure can swing past ±50%; and a
+ *      build's copy of the parser and checker is timed only against itself: two copies of the same code,
+ *      fed differently above, run at different speeds);
  *    - on conditions checked beforehand, per chunk of 100 the least time of 9 runs of each build (what
  *      the machine's load adds only ever adds), summed: steadier, but with the conditions' data warm.
- *    Both builds' analyses read the typed conditions of the old build's checker.
+ *    Apart from the row as benchmarked, both builds' analyses read the typed conditions of the old build's
+ *    checker.
  */
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -35,6 +40,7 @@ const load = async <T>(dir: string, path: string): Promise<T> => (await import(p
 const { check, parse, parseSchema } = await load<Api>(oldDir, "index.js");
 const before = (await load<Analysis>(oldDir, "analysis/index.js")).analysisWarnings;
 const after = (await load<Analysis>(newDir, "analysis/index.js")).analysisWarnings;
+const newApi = await load<Api>(newDir, "index.js");
 const schemaText = readFileSync(new URL("../../data/telco/schema.json", import.meta.url), "utf8");
 const corpus = buildCorpus(parseSchema(schemaText).fields, Number(process.env["SEGQL_BENCH_N"] ?? 10_000)).map((e) => e.segql);
 
@@ -59,7 +65,13 @@ for (const v of variants) {
     if (a !== b && differ++ < 5) console.log(`DIFFERENT (${v.name}): ${corpus[i]}\n  old ${a}\n  new ${b}`);
   }
 }
-console.log(`${corpus.length} conditions × ${variants.length} option sets: ${differ} differ (${warnings} warnings with the text)`);
+const newSchema = newApi.parseSchema(schemaText);
+for (let i = 0; i < corpus.length; i++) {
+  const a = JSON.stringify(before(checked[i]!, { text: corpus[i]! }));
+  const b = JSON.stringify(after(newApi.check(newApi.parse(corpus[i]!).document, newSchema).segments, { text: corpus[i]! }));
+  if (a !== b && differ++ < 5) console.log(`DIFFERENT (the new build's own checker): ${corpus[i]}\n  old ${a}\n  new ${b}`);
+}
+console.log(`${corpus.length} conditions × ${variants.length + 1} option sets and checkers: ${differ} differ (${warnings} warnings with the text)`);
 if (differ > 0) process.exit(1);
 
 // 2. The time.
@@ -67,29 +79,29 @@ const cpuUs = () => {
   const u = process.cpuUsage();
   return u.user + u.system;
 };
-const total = { base: 0, old: 0, new: 0 };
+const total = { baseOld: 0, old: 0, baseNew: 0, new: 0 };
 for (let round = 0; round < 12; round++) {
   const s = parseSchema(schemaText);
-  const t = { base: 0, old: 0, new: 0 };
+  const sNew = newApi.parseSchema(schemaText);
+  const t = { baseOld: 0, old: 0, baseNew: 0, new: 0 };
   for (let c0 = 0; c0 < corpus.length; c0 += 200) {
     const chunk = corpus.slice(c0, c0 + 200);
-    for (const row of (["base", "old", "new"] as const).slice().sort(() => Math.random() - 0.5)) {
+    for (const row of (["baseOld", "old", "baseNew", "new"] as const).slice().sort(() => Math.random() - 0.5)) {
       const t0 = cpuUs();
-      if (row === "base") for (const text of chunk) check(parse(text).document, s);
-      else {
-        const analyse = row === "old" ? before : after;
-        for (const text of chunk) analyse(check(parse(text).document, s).segments, { text });
-      }
+      if (row === "baseOld") for (const text of chunk) check(parse(text).document, s);
+      else if (row === "old") for (const text of chunk) before(check(parse(text).document, s).segments, { text });
+      else if (row === "baseNew") for (const text of chunk) newApi.check(newApi.parse(text).document, sNew);
+      else for (const text of chunk) after(newApi.check(newApi.parse(text).document, sNew).segments, { text });
       t[row] += cpuUs() - t0;
     }
   }
   if (round < 2) continue; // warm-up
-  total.base += t.base;
-  total.old += t.old;
-  total.new += t.new;
+  for (const k of ["baseOld", "old", "baseNew", "new"] as const) total[k] += t[k];
 }
-const pct = (x: number) => `${((x / total.base) * 100).toFixed(0)}%`;
-console.log(`as benchmarked: the analysis adds ${pct(total.old - total.base)} to parse + check (old), ${pct(total.new - total.base)} (new); old / new ${((total.old - total.base) / (total.new - total.base)).toFixed(2)}`);
+const addedOld = total.old - total.baseOld;
+const addedNew = total.new - total.baseNew;
+const perCondition = (x: number) => `${(x / corpus.length / 10).toFixed(2)} µs`;
+console.log(`as benchmarked: the analysis adds ${((addedOld / total.baseOld) * 100).toFixed(0)}% to parse + check (old: ${perCondition(addedOld)} per condition to ${perCondition(total.baseOld)}), ${((addedNew / total.baseNew) * 100).toFixed(0)}% (new: ${perCondition(addedNew)} to ${perCondition(total.baseNew)}); old / new ${(addedOld / addedNew).toFixed(2)}`);
 let sumOld = 0;
 let sumNew = 0;
 const now = () => process.hrtime.bigint();

@@ -663,10 +663,25 @@ export function buildRegions(expr: TypedExpr, schema: Schema, zone: TimeZone, te
     full[f] = masks[rules.length]!;
     for (let i = fieldFirst[f]!, j = 0; i >= 0; i = leafNext[i]!) mask[i] = masks[j++]!;
   }
+  // In one pass over the fields: whether the condition is read-once, and the combinations of regions of
+  // the fields of two or more rules (`partBits`), with each such field's place in a combination's number.
+  const { stride } = sp;
   let free = true;
-  for (let f = 0; f < nf && free; f++) free = (fieldCount[f]! < 31 && popCount(full[f]!) === 1 << fieldCount[f]!) || freeButExclusive(sp, f, n);
-  // A read-once condition is not walked: its questions, if any are asked, are searched.
-  const words = free ? 0 : partBits(sp, n, nf);
+  let combos = 1;
+  for (let f = 0; f < nf; f++) {
+    const k = fieldCount[f]!;
+    const regions = popCount(full[f]!);
+    if (free) free = (k < 31 && regions === 1 << k) || freeButExclusive(sp, f, n);
+    if (k < 2) stride[f] = 0;
+    else {
+      stride[f] = combos;
+      combos *= regions;
+    }
+  }
+  // A read-once condition is not walked: its questions, if any are asked, are searched. Past MAX_COMBOS,
+  // no masks: the walk's questions are searched. Most conditions have at most 32 combinations: one word,
+  // by `partBit` (the general `partBits`' code is not run for them).
+  const words = free || combos > MAX_COMBOS ? 0 : combos <= 32 ? partBit(sp, n, combos) : partBits(sp, n, nf, combos);
   // What the search reads (`tree`) is made when a question needs it: with masks, the walk does not search;
   // a read-once condition is not asked.
   const oracle = new RegionOracle(sp, exprs, n, nf, words);
@@ -757,9 +772,10 @@ function operandsApart(sp: Space, i: number): boolean {
 }
 
 /**
- * Fills `holds` and `fails` of every part when the fields of two or more rules have at most MAX_COMBOS
- * combinations of regions, and gives the words per part (0 otherwise: no masks). A *combination* picks one
- * region of each such field; a field of one rule is left free.
+ * Fills `holds` and `fails` of every part, for `combos` (more than 32, at most MAX_COMBOS) combinations of
+ * regions of the fields of two or more rules (their places in a combination's number in `stride`), and
+ * gives the words per part. A *combination* picks one region of each such field; a field of one rule is
+ * left free.
  *
  * Why this answers the walk's questions exactly, without a search: for a combination c, let holds(x) say
  * whether some choice of the free fields makes part x hold under c (fails(x) likewise). A free field's
@@ -771,19 +787,8 @@ function operandsApart(sp: Space, i: number): boolean {
  * "these parts can hold and those fail at once" is exactly "some c is in the holds of the ones and the
  * fails of the others", one bitwise `and`.
  */
-function partBits(sp: Space, n: number, nf: number): number {
-  const { fieldCount, full, stride, regionCombos, regionAt, holds, fails, kinds, leafField, mask, kidStarts, kidList, known } = sp;
-  let combos = 1;
-  for (let f = 0; f < nf; f++) {
-    if (fieldCount[f]! < 2) {
-      stride[f] = 0;
-      continue;
-    }
-    stride[f] = combos;
-    combos *= popCount(full[f]!);
-    if (combos > MAX_COMBOS) return 0;
-  }
-  if (combos <= 32) return partBit(sp, n, combos);
+function partBits(sp: Space, n: number, nf: number, combos: number): number {
+  const { full, stride, regionCombos, regionAt, holds, fails, kinds, leafField, mask, kidStarts, kidList, known } = sp;
   // Combination c is bit (c & 31) of word (c >> 5) of a part's masks; every combination, word by word.
   const W = (combos + 31) >> 5;
   const all = allWords;

@@ -598,9 +598,10 @@ class Reporter<H> {
       this.claimExtents();
       const at = keptExtent(this.text, e.span);
       if (at) {
-        const written = this.text.slice(at.start, at.end);
+        const form = writtenForm(this.text, at.start, at.end);
         // Most parts are written on one line with single spaces: then no new string is needed.
-        if (!written.includes("--")) return ODD_BLANKS.test(written) ? written.replace(/\s+/g, " ") : written;
+        if (form === AS_WRITTEN) return this.text.slice(at.start, at.end);
+        if (form === ODD_BLANKS) return this.text.slice(at.start, at.end).replace(/\s+/g, " ");
       }
     }
     return renderTyped(e);
@@ -739,8 +740,33 @@ function keptExtent(text: string, span: Span): { start: number; end: number } | 
   return at;
 }
 
-/** Blanks that `show` collapses: a run of two, or one other than a space. */
-const ODD_BLANKS = /\s\s|[^\S ]/;
+/** `writtenForm`: quoted as written; with blanks to collapse (a run of two, or one other than a space); holding a comment (`--`). */
+const AS_WRITTEN = 0;
+const ODD_BLANKS = 1;
+const HAS_COMMENT = 2;
+
+/**
+ * How `show` quotes `text[start, end)`, read in one pass by char code (where a test of `includes("--")`
+ * and of a regular expression ran before, each code that is cold after a parse and a check): blanks are
+ * what `\s` matches in a regular expression.
+ */
+function writtenForm(text: string, start: number, end: number): number {
+  let form = AS_WRITTEN;
+  let blank = false;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 45 && i + 1 < end && text.charCodeAt(i + 1) === 45) return HAS_COMMENT;
+    const isBlank = c === 32 || (c >= 9 && c <= 13) || (c >= 0xa0 && isOtherSpace(c));
+    if (isBlank && (blank || c !== 32)) form = ODD_BLANKS;
+    blank = isBlank;
+  }
+  return form;
+}
+
+/** `\s` past ASCII: no-break space, Ogham space mark, the spaces U+2000-U+200A, line and paragraph separators, narrow no-break space, medium mathematical space, ideographic space, byte order mark. */
+function isOtherSpace(c: number): boolean {
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
 
 /** The kept operands but the `i`th, with their handles, after `before` (the conditions around). */
 function operands<H>(ops: readonly TypedExpr[], fs: readonly H[], kept: readonly number[], i: number, before?: readonly Around<H>[]): Around<H>[] {

@@ -13,7 +13,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { analyze } from "../../src/index.js";
+import { analyze, checkExpression } from "../../src/index.js";
 import type { TypedExpr, TypedQuery } from "../../src/checker/typed-ast.js";
 import { analysisWarnings } from "../../src/analysis/index.js";
 import { Formulas } from "../../src/analysis/formula.js";
@@ -258,5 +258,30 @@ describe("what the regions model", () => {
     const { o, root } = regionsOf(text)!;
     o.limit = 1; // the first part searched takes more
     expect(() => o.never(root)).toThrow(RegionsGaveUp);
+  });
+});
+
+describe("the checker's parts (TypedSegment.parts)", () => {
+  it("are the condition's nodes in post-order, and the regions read from them give the warnings the tree gives", () => {
+    fc.assert(
+      fc.property(conflictExprArb({ events: true }), (text) => {
+        const q = checkExpression(text, richSchema);
+        // Post-order: operands (an event's filter) first, each node after them, the condition last.
+        const expected: TypedExpr[] = [];
+        const visit = (e: TypedExpr): void => {
+          if (e.kind === "and" || e.kind === "or") e.operands.forEach(visit);
+          else if (e.kind === "not") visit(e.operand);
+          else if (e.kind === "event" && e.filter) visit(e.filter);
+          expected.push(e);
+        };
+        visit(q.expr);
+        expect(q.parts?.length, text).toBe(expected.length);
+        expect(q.parts!.every((p, i) => p === expected[i]), text).toBe(true);
+        // Without the list, buildRegions walks the tree: the same warnings, messages and fixes.
+        const { parts: _, ...walked } = q;
+        expect(analysisWarnings([q], { text }), text).toEqual(analysisWarnings([walked], { text }));
+      }),
+      { numRuns: RUNS },
+    );
   });
 });
