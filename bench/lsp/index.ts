@@ -33,6 +33,7 @@ import type * as ParserIndex from "../../src/parser/index.js";
 import type * as Parser from "../../src/parser/parser.js";
 import type * as Service from "../../src/service/index.js";
 import { LspClient, ROOT } from "../../test/lsp/client.js";
+import { LONG_LINE_SIZE } from "./long-line.js";
 
 /** Where the bench builds src/ (inside the repository, so the build resolves the installed packages). */
 const BUILD = join(ROOT, "node_modules", ".cache", "segql-bench-lsp");
@@ -67,6 +68,13 @@ export function benchFile(lines = 500): string {
     ].join("\n");
   }
   return text;
+}
+
+/** The rows of bench/lsp/long-line.ts run in a fresh Node process on the build in `dir`. */
+function longLineInChild(dir: string): string[] {
+  const script = join(ROOT, "bench", "lsp", "long-line.ts");
+  const out = execFileSync(process.execPath, ["--import", "tsx", script, dir], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  return out.split("\n").filter((l) => l.startsWith("| "));
 }
 
 function stats(samples: number[]): { p50: number; p95: number; max: number } {
@@ -298,6 +306,15 @@ export async function run(): Promise<string> {
     console.log(`  case 9 × ${reps}: now ${ms(stats(now).p50)} ms, before ${before}`);
   }
 
+  // Typing in a 50 KB line (long-line.ts), and the same with another build when one is named to compare;
+  // each in a fresh process, as an editor starts (in this one, the parser's library is warm from the
+  // benchmarks above, whichever build runs it).
+  console.log("  typing in a 50 KB line …");
+  const beforeDir = process.env["SEGQL_BENCH_LONG_LINE_BEFORE"];
+  const beforeLabel = process.env["SEGQL_BENCH_LONG_LINE_BEFORE_LABEL"] ?? beforeDir;
+  const longLine = longLineInChild(BUILD);
+  const longLineBefore = beforeDir ? longLineInChild(beforeDir) : [];
+
   return [
     "## Language server latency (`bench/lsp`)",
     "",
@@ -320,5 +337,25 @@ export async function run(): Promise<string> {
     "Completion now walks the grammar over a short stand-in for the text before the cursor (the enclosing declaration, `where` filter and group, and the current condition: src/service/assist-input.ts), so its cost no longer depends on what comes before; what remains grows linearly (finding the cursor's token, the look-back for the field or event).",
     "",
     "The service re-parses only the declaration that changed (src/service/analysis.ts) and re-runs the checker on the whole document, which is cheap; a whole-text parse is what the last row costs. Diagnostics are published at once after an edit unless some were published for that document in the last 50 ms; a burst is coalesced into at most one publication per 50 ms window, the last state always included.",
+    "",
+    "### Typing in a 50 KB line (`bench/lsp/long-line.ts`)",
+    "",
+    `A condition of ${(LONG_LINE_SIZE / 1000).toFixed(0)} KB on one line (\`lifetime_value > 1 and (status = "Trial" or tenure > N or tags has "vip") and …\`), the CRM schema; each keystroke types a digit into the number in the middle. In process, CPU milliseconds of this thread per keystroke (user + system: the machine is shared), several rounds of 60 keystrokes, each in a fresh service, each build in a fresh Node process; the median of each round, then p50 and p95 of all. The language service is what the LSP server's worker and the playground's editor both run; the CodeMirror row is an \`EditorState\` with \`segql()\` (no DOM), whose transaction builds the highlighting tree from the service's semantic tokens.`,
+    "",
+    "| measure | n | median of each round | p50 | p95 |",
+    "|---|---:|---|---:|---:|",
+    ...longLine,
+    ...(longLineBefore.length > 0
+      ? [
+        "",
+        `The same, built from ${beforeLabel} (before a keystroke inside a token reused the previous parse), in the same run:`,
+        "",
+        "| measure | n | median of each round | p50 | p95 |",
+        "|---|---:|---|---:|---:|",
+        ...longLineBefore,
+      ]
+      : []),
+    "",
+    "A keystroke inside a number, a name or a string that keeps its kind reuses the previous parse of the piece, moved and given the token's new value (src/parser/incremental.ts: the parser decides on token types only), and the highlighting moves with it; other edits parse the piece again. What remains grows with the text after the edit (its tokens and tree nodes move) and with the whole (the checker's pass, CodeMirror's tree).",
   ].join("\n");
 }

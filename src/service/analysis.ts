@@ -18,15 +18,21 @@
  * (test/service/analysis.test.ts checks this on generated files). With syntax errors, recovery stays inside
  * the broken declaration, where the whole-text parse may also swallow the next one.
  *
+ * A long piece edited inside one token (a digit typed into a number of a 50 KB condition) is not parsed
+ * again: its previous parse is moved and given the token's new value (src/parser/incremental.ts), when that
+ * is certain to be what the parser would give.
+ *
  * Spans of a piece are relative to the piece; `shift` moves them to the document when a whole-document
  * view is needed (the checker, the formatter). Pieces start at the beginning of a line, so only offsets and
  * line numbers move.
  */
 import { lineStartsOf, type Diagnostic, type Span } from "../diagnostics.js";
 import type { CommentFollows, SegmentDeclaration, SegqlDocument } from "../parser/ast.js";
-import { parse, type ParseOptions, type ParseResult } from "../parser/index.js";
+import { parse, resolveLimits, type ParseOptions, type ParseResult } from "../parser/index.js";
+import { reparseInsideToken, type Reparsed } from "../parser/incremental.js";
 import { echoZone } from "../parser/recovered.js";
 import * as T from "../parser/tokens.js";
+import { moveSemanticTokens } from "./structure.js";
 import type { IToken, TokenType } from "chevrotain";
 
 /** The parse of one piece's text; immutable and shared by every piece with the same text. */
@@ -48,6 +54,14 @@ export interface Piece {
   parse: PieceParse;
 }
 
+/**
+ * Pieces shorter than this are parsed again whole after an edit (it takes well under a millisecond); longer
+ * ones first try the previous parse (`reparseInsideToken`).
+ */
+const REPARSE_FROM = 2_000;
+/** Largest change of length, in UTF-16 units, for which a piece's previous parse is tried. */
+const REPARSE_EDIT = 64;
+
 /** Tokens after which a declaration may end, so a following line `segment …` starts a new one. */
 const ENDING_TOKENS: ReadonlySet<TokenType> = new Set([
   T.StringLiteral, T.UnterminatedString, T.NumberLiteral, T.DateLiteral, T.TimestampLiteral, T.True, T.False,
@@ -64,17 +78,43 @@ const LINE_STARTS_DECLARATION = /[ \t\f\v\u00a0\ufeff]*segment(?![A-Za-z0-9_]|\.
  */
 export class PieceCache {
   private entries = new Map<string, PieceParse>();
+  /** The parses `get` gave since the last `retain`: the pieces of the document being split. */
+  private handedOut = new Set<PieceParse>();
+
+  private readonly maxInputBytes: number;
 
   /** `options` are `parse`'s (limits other than the defaults). */
-  constructor(private readonly options: ParseOptions = {}) {}
+  constructor(private readonly options: ParseOptions = {}) {
+    this.maxInputBytes = resolveLimits(options.limits).maxInputBytes;
+  }
 
   get(text: string): PieceParse {
     let p = this.entries.get(text);
     if (!p) {
-      p = { ...parse(text, this.options), text, lineStarts: lineStartsOf(text) };
+      const reused = this.reparsed(text);
+      p = { ...(reused?.result ?? parse(text, this.options)), text, lineStarts: lineStartsOf(text) };
+      // The highlighting moves with the parse, when the previous text's was made.
+      if (reused) moveSemanticTokens(reused.previous, p, reused.moved);
       this.entries.set(text, p);
     }
+    this.handedOut.add(p);
     return p;
+  }
+
+  /**
+   * A long piece edited inside one token (a digit typed into a number of a 50 KB condition) from the parse
+   * of the piece it was (`reparseInsideToken`): the one retained piece of about its length whose text
+   * differs from it in one short range. Null when there is none, or the parser must run.
+   */
+  private reparsed(text: string): (Reparsed & { previous: PieceParse }) | null {
+    if (text.length < REPARSE_FROM) return null;
+    for (const [before, previous] of this.entries) {
+      // A parse another piece of this document uses would share nodes with this one (see incremental.ts).
+      if (Math.abs(before.length - text.length) > REPARSE_EDIT || this.handedOut.has(previous)) continue;
+      const reused = reparseInsideToken(before, previous, text, this.maxInputBytes);
+      if (reused) return { ...reused, previous };
+    }
+    return null;
   }
 
   /** Keeps only the entries used by `pieces`. */
@@ -82,6 +122,7 @@ export class PieceCache {
     const next = new Map<string, PieceParse>();
     for (const piece of pieces) next.set(piece.parse.text, piece.parse);
     this.entries = next;
+    this.handedOut = new Set();
   }
 }
 

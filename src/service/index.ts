@@ -590,7 +590,10 @@ export class LanguageService {
     const analysis = this.analysisOf(uri);
     if (!analysis) return [];
     const out: SemanticToken[] = [];
-    for (const piece of analysis.pieces) {
+    const pieces = analysis.pieces;
+    // One piece at the start is the whole document: its tokens as they are (nobody changes them).
+    if (pieces.length === 1 && pieces[0]!.start === 0) return [...pieceSemanticTokens(pieces[0]!.parse)];
+    for (const piece of pieces) {
       for (const t of pieceSemanticTokens(piece.parse)) out.push({ ...t, from: t.from + piece.start, to: t.to + piece.start });
     }
     return out;

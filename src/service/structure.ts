@@ -61,6 +61,23 @@ export function pieceSemanticTokens(p: PieceParse): SemanticToken[] {
 }
 
 /**
+ * Gives `to`, a parse of `from` moved by an edit inside one token (src/parser/incremental.ts), the semantic
+ * tokens of `from` moved the same way, when they were made: the same tree gives the same classes, so only
+ * offsets from `moved.end` on change (the objects before it are shared).
+ */
+export function moveSemanticTokens(from: PieceParse, to: PieceParse, moved: { end: number; delta: number }): void {
+  const previous = semanticCache.get(from);
+  if (!previous) return;
+  const { end, delta } = moved;
+  const out = new Array<SemanticToken>(previous.length);
+  for (let i = 0; i < previous.length; i++) {
+    const t = previous[i]!;
+    out[i] = t.to < end ? t : { from: t.from >= end ? t.from + delta : t.from, to: t.to + delta, type: t.type, modifiers: t.modifiers };
+  }
+  semanticCache.set(to, out);
+}
+
+/**
  * Foldable regions of a piece: declarations and parenthesised groups over several lines, and runs of two or
  * more comment lines. Offsets are piece-relative; a range ends where its last line ends.
  */
