@@ -4,7 +4,7 @@
  * badges, and a hook that loads data and reloads it on demand.
  */
 import { createContext, useCallback, useContext, useEffect, useId, useRef, useState, type ReactNode } from "react";
-import { ApiError } from "./api.js";
+import { ApiError, readsStoppedBy } from "./api.js";
 import { focusIsLost } from "../page-focus.js";
 import { formatAge, formatInstant } from "./format.js";
 
@@ -311,18 +311,25 @@ export interface Loaded<T> {
   reload(): void;
 }
 
-/** Loads `load()` now and whenever `deps` change or `reload()` is called; the last answer wins. */
-export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]): Loaded<T> {
+/**
+ * Loads `load()` now and whenever `deps` change or `reload()` is called; the last answer wins. A load that is
+ * no longer wanted (asked again, or its page gone) is stopped: its reads are aborted (api.ts
+ * `readsStoppedBy`; `signal` for those it starts after an await) and nothing of it is shown.
+ */
+export function useLoad<T>(load: (signal: AbortSignal) => Promise<T>, deps: readonly unknown[]): Loaded<T> {
   const [state, setState] = useState<{ data: T | null; error: unknown; loading: boolean }>({ data: null, error: null, loading: true });
   const [tick, setTick] = useState(0);
   const run = useRef(0);
   useEffect(() => {
     const id = ++run.current;
+    const reads = new AbortController();
+    const wanted = () => id === run.current && !reads.signal.aborted;
     setState((s) => ({ ...s, loading: true }));
-    load().then(
-      (data) => id === run.current && setState({ data, error: null, loading: false }),
-      (error: unknown) => id === run.current && setState((s) => ({ data: s.data, error, loading: false })),
+    readsStoppedBy(reads.signal, () => load(reads.signal)).then(
+      (data) => wanted() && setState({ data, error: null, loading: false }),
+      (error: unknown) => wanted() && setState((s) => ({ data: s.data, error, loading: false })),
     );
+    return () => reads.abort();
     // `load` is a new function each render; `deps` say when to load again.
   }, [...deps, tick]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
