@@ -9,6 +9,7 @@ import type { TypedQuery } from "../../../src/checker/typed-ast.js";
 import { explain, subConditions, type Explanation } from "../../../src/compiler/predicate/explain.js";
 import { compilePredicate, type Predicate } from "../../../src/compiler/predicate/index.js";
 import { parse } from "../../../src/parser/index.js";
+import { echoZone, withoutEchoes } from "../../../src/parser/recovered.js";
 import type { Schema } from "../../../src/schema/schema.js";
 import type { Contact, EventRow } from "./load.js";
 import type { ConditionCount, EvaluateQuery } from "./protocol.js";
@@ -68,7 +69,9 @@ export function prepare(dataset: Dataset, q: Pick<EvaluateQuery, "text" | "segme
 
 function prepareUncached(schema: Schema, parsed: ReturnType<typeof parse>, name: string | null, now: string, text: string): Prepared {
   const checked = check(parsed.document, schema);
-  const errors = [...parsed.diagnostics, ...checked.diagnostics].filter((d) => d.severity === "error").sort((a, b) => a.span.start - b.span.start);
+  // Without what only echoes a syntax error, as the editor's lint and segql check say it.
+  const checkerDiagnostics = withoutEchoes(checked.diagnostics, parsed.diagnostics.map((d) => echoZone(d.span, parsed.tokens)));
+  const errors = [...parsed.diagnostics, ...checkerDiagnostics].filter((d) => d.severity === "error").sort((a, b) => a.span.start - b.span.start);
   if (errors.length > 0) {
     const first = errors[0]!;
     const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : "";
