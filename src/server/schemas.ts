@@ -439,10 +439,35 @@ const MembershipChangeSchema = z
   })
   .openapi("MembershipChange");
 
-/** A page of the change feed; `next` is the following `since`. */
+/** A page of membership changes only (the feed read without `include`); `next` is the following `since`. */
 export const ChangesPageSchema = z
   .object({ items: z.array(MembershipChangeSchema), next: z.number().int().openapi({ description: "The `since` of the following call." }) })
+  .openapi("MembershipChangesPage");
+
+/** A segment's refresh status changed: the feed's segment-level item (`include=refresh`). */
+const RefreshChangeSchema = z
+  .object({
+    seq: z.number().int(),
+    segmentId: z.number().int(),
+    change: z.enum(["refresh-failed", "refresh-ok"]).openapi({
+      description: "`refresh-failed`: a refresh failed where the segment was not failed (or failed for another reason; a failure repeated for the same reason is not logged again); `refresh-ok`: a refresh succeeded where it was failed.",
+    }),
+    at: z.string(),
+    segmentVersion: z.number().int(),
+    refresh: RefreshStatusSchema.openapi({ description: "The segment's refresh status from then on, as the segment's `refresh` says it." }),
+  })
+  .openapi("RefreshChange");
+
+/** A page of the change feed; `next` is the following `since`. Refresh-status items only with `include=refresh`. */
+export const FeedPageSchema = z
+  .object({
+    items: z.array(z.union([MembershipChangeSchema, RefreshChangeSchema])).openapi({ description: "Oldest first. Membership changes; with `include=refresh`, also `RefreshChange` items (told apart by `change`)." }),
+    next: z.number().int().openapi({ description: "The `since` of the following call." }),
+  })
   .openapi("ChangesPage");
+
+/** The feed items of a page read with `include=refresh`, as clients see them. */
+export type RefreshChangeJson = z.infer<typeof RefreshChangeSchema>;
 
 /** A page of a segment's changes, newest first. */
 export const SegmentChangesPageSchema = z
@@ -702,6 +727,10 @@ export const ChangesQuery = z.strictObject({
   since: intQuery(0, Number.MAX_SAFE_INTEGER, "Only changes after this sequence number (default 0)."),
   segmentId: intQuery(1, Number.MAX_SAFE_INTEGER, "Only changes of this segment."),
   limit: intQuery(1, 10_000, "Page size (default 1000)."),
+  include: z
+    .enum(["refresh"], { error: 'expected "refresh" (the only kind of item the feed adds on request)' })
+    .optional()
+    .openapi({ description: "`refresh`: also each segment's refresh-status changes (`RefreshChange` items: a refresh failed, or succeeded after failing), in the same order. Without it: membership changes only." }),
   wait: intQuery(
     0,
     60,

@@ -21,7 +21,7 @@ import { jsonValue, num, type ReadLimit, type Row, type SqlRunner } from "./adap
 import { canonicalSignature, SIGNATURE_SQL, STATIC_FIELD, type Catalog, type Checked, type Entry } from "./catalog.js";
 import { iso, type Ctx } from "./context.js";
 import { decodeContact } from "./values.js";
-import { CLEAR_REFRESH_FAILURE, invalidExpressionFailure, recordRefreshFailure } from "./refresh-status.js";
+import { CLEAR_REFRESH_FAILURE, invalidExpressionFailure, logRefreshRecovery, recordRefreshFailure } from "./refresh-status.js";
 import { keysIn, rowsRelation, storableKeys } from "./writes.js";
 import type { ContactValues, MembershipChange, RefreshResult } from "./types.js";
 
@@ -64,6 +64,7 @@ export async function applyDiff(
   const entered = await tx.change(`INSERT INTO ${table} (segment_id, contact_key) SELECT $1, contact_key FROM segql_diff WHERE change = 'entered'`, [segment.id]);
   // A first membership of many contacts: the next refresh's plans must not take the table for empty.
   await tx.analyzeAfter?.(table, entered + exited);
+  if (refreshedAt !== undefined) await logRefreshRecovery(tx, segment.id, refreshedAt);
   if (refreshedAt !== undefined) await tx.query(`UPDATE segql_segments SET member_count = member_count + $2, refreshed_at = $3, ${CLEAR_REFRESH_FAILURE} WHERE id = $1`, [segment.id, entered - exited, refreshedAt]);
   else if (entered + exited !== 0) await tx.query("UPDATE segql_segments SET member_count = member_count + $2 WHERE id = $1", [segment.id, entered - exited]);
   return { entered, exited };

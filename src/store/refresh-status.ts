@@ -9,8 +9,9 @@
  * recent as `refreshed_at`: an older segql, which knows nothing of these columns, refreshes without
  * clearing them, and its success then still supersedes the failure recorded before it.
  */
-import type { SqlRunner } from "./adapter.js";
-import type { RefreshFailure, RefreshStatus } from "./types.js";
+import { num, type Row, type SqlRunner } from "./adapter.js";
+import { iso } from "./context.js";
+import type { RefreshChange, RefreshFailure, RefreshStatus } from "./types.js";
 
 /** The columns this module keeps, for `LATER_COLUMNS`. */
 export const REFRESH_STATUS_COLUMNS: [column: string, type: string][] = [
@@ -21,9 +22,52 @@ export const REFRESH_STATUS_COLUMNS: [column: string, type: string][] = [
 /** SQL assignments that clear a recorded failure (a successful refresh, a convert to static). */
 export const CLEAR_REFRESH_FAILURE = "refresh_failed_at = NULL, refresh_error = NULL";
 
-/** Records that segment `id`'s refresh tried at `at` failed (in the caller's write). */
+/**
+ * The refresh log: a segment's refresh status as it changes, for the change feed (`changes({ include:
+ * ["refresh"] })`, docs/api.md). A row when a refresh fails where the segment was not failed, or failed
+ * for another reason (`failed`), and when a refresh succeeds where it was failed (`ok`); a failure repeated
+ * for the same reason, and a success after a success, add none, so a segment failing on every scheduled
+ * refresh stays one row. Its `seq` comes from the membership log's sequence: one order for both, so a
+ * reader follows them with one cursor. A table of its own (added after format 1, ddl.ts `LATER_TABLES`):
+ * an older segql reading the store, and every reader of the membership log, never meet these rows.
+ */
+export const REFRESH_LOG_DDL = `CREATE TABLE IF NOT EXISTS segql_refresh_log (
+       seq BIGINT NOT NULL PRIMARY KEY DEFAULT nextval('segql_change_seq'), segment_id BIGINT NOT NULL,
+       status TEXT NOT NULL, at_ms BIGINT NOT NULL, error TEXT, segment_version INTEGER NOT NULL)`;
+
+/** Records that segment `id`'s refresh tried at `at` failed (in the caller's write), logging it when its status changes. */
 export async function recordRefreshFailure(tx: SqlRunner, id: number, at: number, failure: RefreshFailure): Promise<void> {
-  await tx.query("UPDATE segql_segments SET refresh_failed_at = $2, refresh_error = $3 WHERE id = $1", [id, at, JSON.stringify(failure)]);
+  const error = JSON.stringify(failure);
+  // Before the update, which makes every segment look failed for this reason.
+  await tx.query(
+    `INSERT INTO segql_refresh_log (segment_id, status, at_ms, error, segment_version)
+     SELECT id, 'failed', $2, $3, version FROM segql_segments WHERE id = $1 AND NOT (${REFRESH_FAILED_SQL} AND COALESCE(refresh_error = $3, FALSE))`,
+    [id, at, error],
+  );
+  await tx.query("UPDATE segql_segments SET refresh_failed_at = $2, refresh_error = $3 WHERE id = $1", [id, at, error]);
+}
+
+/**
+ * Logs that segment `id`'s refresh at `at` succeeded, when its last one had failed (in the caller's write,
+ * before the update that clears the failure with `CLEAR_REFRESH_FAILURE`). One indexed read otherwise.
+ */
+export async function logRefreshRecovery(tx: SqlRunner, id: number, at: number): Promise<void> {
+  await tx.query(
+    `INSERT INTO segql_refresh_log (segment_id, status, at_ms, error, segment_version)
+     SELECT id, 'ok', $2, NULL, version FROM segql_segments WHERE id = $1 AND ${REFRESH_FAILED_SQL}`,
+    [id, at],
+  );
+}
+
+/** The columns `refreshChangeOf` reads, in a select of `segql_refresh_log`. */
+export const REFRESH_LOG_COLUMNS = "seq, segment_id, status, at_ms, error, segment_version";
+
+/** A refresh-log row → the feed's `RefreshChange`. */
+export function refreshChangeOf(r: Row): RefreshChange {
+  const at = num(r["at_ms"]);
+  const failed = r["status"] === "failed";
+  const refresh: RefreshStatus = failed ? { status: "failed", triedAt: iso(at), error: readFailure(r["error"]) ?? { code: "other", message: "unknown" } } : { status: "ok", triedAt: iso(at) };
+  return { seq: num(r["seq"]), segmentId: num(r["segment_id"]), change: failed ? "refresh-failed" : "refresh-ok", at: iso(at), segmentVersion: num(r["segment_version"]), refresh };
 }
 
 /** The failure of a refresh that could not run because the saved expression has errors (the first one given). */

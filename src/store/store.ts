@@ -33,13 +33,15 @@ import { ChangeWatch, LAST_SEQ_SQL, watchWrites } from "./change-watch.js";
 import { eraseHistory, erasureNeedles } from "./erasure.js";
 import { withTrashHints } from "./trash-hints.js";
 import { importFile, importRecordOf, markInterruptedImports } from "./imports.js";
-import { CLEAR_REFRESH_FAILURE, limitText, recordRefreshFailure, REFRESH_FAILED_SQL, refreshStatusOf, timedOutFailure } from "./refresh-status.js";
+import { CLEAR_REFRESH_FAILURE, limitText, recordRefreshFailure, REFRESH_FAILED_SQL, REFRESH_LOG_COLUMNS, refreshChangeOf, refreshStatusOf, timedOutFailure } from "./refresh-status.js";
 import { applyDiff, changeOf, loadContacts, memberPairs, reevaluate, refreshSegment, resetDiff, writeDiffs, type MemberTable } from "./membership.js";
 import { duckdbPhysical, postgresPhysical } from "./physical.js";
 import { openPglite, openPostgres } from "./postgres.js";
 import type {
   ChangesOptions,
   ChangesPage,
+  FeedInclude,
+  FeedItem,
   ContactPage,
   ContactPagesOptions,
   MemberPagesOptions,
@@ -300,7 +302,7 @@ export class SqlStore implements Store {
       if (input.members !== undefined && !isStringArray(input.members)) throw new InvalidInputError([{ path: "members", message: "expected an array of contact keys (strings)" }]);
       if (input.freeze !== undefined) checkExpressionText(input.freeze, "freeze");
     }
-    return this.db.write(async (tx) => {
+    const { segment, readers } = await this.db.write(async (tx) => {
       const now = this.ctx.clock();
       let catalog = await this.ctx.catalog(tx);
       this.nameFree(catalog, name, null);
@@ -321,8 +323,31 @@ export class SqlStore implements Store {
         if (input.members) await this.editStatic(tx, catalog, entry, input.members, "add", {}, now);
         if (input.freeze !== undefined) await this.addMatching(tx, catalog, entry, input.freeze, now);
       }
-      return this.segmentOf(await this.ctx.catalog(tx), (await this.ctx.catalog(tx)).byId.get(id)!);
+      catalog = await this.ctx.catalog(tx);
+      // The name was free: a segment reading it read an unknown segment (one deleted with force) until now.
+      return { segment: this.segmentOf(catalog, catalog.byId.get(id)!), readers: catalog.referrers(id).map((e) => e.row.id) };
     });
+    return this.resumeReaders(segment, readers);
+  }
+
+  /**
+   * Refreshes the segments that read a name which now resolves again (a segment created, or renamed, to the
+   * name of one deleted with force), after the write that made it resolve: their refreshes were skipped,
+   * their members stale and their pages "out of date" while it did not. As `refresh` does it: one
+   * transaction each, each segment reading them after it, each under the query time limit (one past it
+   * keeps its members and records why, and the write that made the name resolve stands). Returns
+   * `segment` read again (its `referencedBy` and members as they are now) when there were any.
+   */
+  private async resumeReaders(segment: Segment, readers: readonly number[]): Promise<Segment> {
+    if (readers.length === 0) return segment;
+    try {
+      await this.refresh({ ids: [...readers] });
+    } catch (e) {
+      // The write that made the name resolve is committed and stands; the next refresh tries them again.
+      process.emitWarning(`the segments reading "${segment.name}" (${readers.join(", ")}) could not be refreshed after it was saved: ${e instanceof Error ? e.message : String(e)}`, { code: "SEGQL_STORE" });
+      return segment;
+    }
+    return this.getSegment(segment.id);
   }
 
   async updateSegment(id: SegmentId, changes: SegmentChanges, options: UpdateOptions = {}): Promise<Segment> {
@@ -332,7 +357,8 @@ export class SqlStore implements Store {
     const name = changes.name !== undefined ? checkName(changes.name, "name") : undefined;
     const description = changes.description !== undefined ? checkDescription(changes.description) : undefined;
     if (changes.expression !== undefined) checkExpressionText(changes.expression, "expression");
-    return this.db.write(async (tx) => {
+    let readers: number[] = [];
+    const segment = await this.db.write(async (tx) => {
       const now = this.ctx.clock();
       let catalog = await this.ctx.catalog(tx);
       let entry = this.entry(catalog, id);
@@ -345,6 +371,9 @@ export class SqlStore implements Store {
         this.nameFree(catalog, name, id);
         newName = name;
         changed.push("name");
+        // The new name was free: the segments reading it read an unknown segment (one deleted with force).
+        // Renamed to it, this one is what they read now (those reading the old name follow it, rewritten).
+        readers = [...catalog.byId.values()].filter((e) => e.row.kind === "dynamic" && e.row.id !== id && e.refs.includes(name)).map((e) => e.row.id);
         await this.renameReferences(tx, catalog, row.name, name, now, by);
       }
       const newDescription = description !== undefined && description !== row.description ? description : row.description;
@@ -365,17 +394,22 @@ export class SqlStore implements Store {
       );
       await this.recordVersion(tx, id, version, { name: newName, description: newDescription, kind: row.kind, expression: newExpression }, now, by, changed);
       catalog = await this.ctx.catalog(tx);
-      if (changed.includes("expression")) await this.refreshIn(tx, catalog, catalog.affected([id]), now);
+      // An edited expression: this segment and every one reading it (the new name's readers too) refreshed here.
+      if (changed.includes("expression")) {
+        await this.refreshIn(tx, catalog, catalog.affected([id]), now);
+        readers = [];
+      }
       catalog = await this.ctx.catalog(tx);
       entry = this.entry(catalog, id);
       return this.segmentOf(catalog, entry);
     });
+    return this.resumeReaders(segment, readers);
   }
 
   async duplicateSegment(id: SegmentId, options: DuplicateOptions = {}): Promise<Segment> {
     const by = byOf(options);
     const wanted = options.name !== undefined ? checkName(options.name, "name") : undefined;
-    return this.db.write(async (tx) => {
+    const { segment, readers } = await this.db.write(async (tx) => {
       const now = this.ctx.clock();
       let catalog = await this.ctx.catalog(tx);
       const source = this.entry(catalog, id).row;
@@ -404,8 +438,10 @@ export class SqlStore implements Store {
         await applyDiff(tx, entry.row, "segql_static_members", now);
       }
       catalog = await this.ctx.catalog(tx);
-      return this.segmentOf(catalog, catalog.byId.get(newId)!);
+      // As for a create: the segments reading the copy's name (free until now) read it from now on.
+      return { segment: this.segmentOf(catalog, catalog.byId.get(newId)!), readers: catalog.referrers(newId).map((e) => e.row.id) };
     });
+    return this.resumeReaders(segment, readers);
   }
 
   async deleteSegment(id: SegmentId, options: DeleteOptions = {}): Promise<void> {
@@ -824,8 +860,12 @@ export class SqlStore implements Store {
     return results;
   }
 
-  async changes(options: ChangesOptions = {}): Promise<ChangesPage> {
+  changes(options: ChangesOptions & { include: readonly FeedInclude[] }): Promise<ChangesPage<FeedItem>>;
+  changes(options?: ChangesOptions & { include?: undefined }): Promise<ChangesPage>;
+  changes(options?: ChangesOptions): Promise<ChangesPage<FeedItem>>;
+  async changes(options: ChangesOptions = {}): Promise<ChangesPage<FeedItem>> {
     const since = clampInt(options.since, 0, 0, Number.MAX_SAFE_INTEGER, "since");
+    const withRefresh = feedIncludes(options.include);
     const limit = clampInt(options.limit, 1000, 1, 10_000, "limit");
     if (options.segmentId !== undefined && !Number.isSafeInteger(options.segmentId)) throw new InvalidInputError([{ path: "segmentId", message: "expected a segment id" }]);
     const waitMs = clampInt(options.waitMs, 0, 0, MAX_WAIT_MS, "waitMs");
@@ -838,7 +878,7 @@ export class SqlStore implements Store {
       // Read before the page: a change committed after the page was read moves the feed past it. (Filtered
       // by segment, an empty page can follow other segments' changes, so `since` alone would not do.)
       const seen = waitMs > 0 ? await this.watch.lastSeq() : since;
-      const page = await this.changesPage(since, limit, options.segmentId);
+      const page = await this.changesPage(since, limit, options.segmentId, withRefresh);
       const left = deadline - Date.now();
       if (page.items.length > 0 || left <= 0) return page;
       // A write that logged no change (or only other segments' changes) does not end the wait: read, wait again.
@@ -863,15 +903,23 @@ export class SqlStore implements Store {
     return this.watch.waiting;
   }
 
-  /** One page of the feed after `since` (no waiting). */
-  private async changesPage(since: number, limit: number, segmentId: SegmentId | undefined): Promise<ChangesPage> {
+  /**
+   * One page of the feed after `since` (no waiting); `withRefresh`: with the refresh log's rows merged in
+   * by `seq`. Memory never holds a refresh-log row (the write-back path only upserts contacts, and every
+   * other write empties its tail, refresh-status.ts), so a page it answers has none to merge.
+   */
+  private async changesPage(since: number, limit: number, segmentId: SegmentId | undefined, withRefresh: boolean): Promise<ChangesPage<FeedItem>> {
     const recent = this.writeBack?.changesFromMemory(since, limit, segmentId) ?? null;
     if (recent) return recent;
-    const rows = await this.db.query(
-      `SELECT seq, segment_id, contact_key, change, at_ms, segment_version FROM segql_membership_changes WHERE seq > $1${segmentId !== undefined ? " AND segment_id = $3" : ""} ORDER BY seq LIMIT $2`,
-      segmentId !== undefined ? [since, limit, segmentId] : [since, limit],
-    );
-    const items = rows.map(changeOf);
+    const where = `WHERE seq > $1${segmentId !== undefined ? " AND segment_id = $3" : ""} ORDER BY seq LIMIT $2`;
+    const params = segmentId !== undefined ? [since, limit, segmentId] : [since, limit];
+    const rows = await this.db.query(`SELECT seq, segment_id, contact_key, change, at_ms, segment_version FROM segql_membership_changes ${where}`, params);
+    let items: FeedItem[] = rows.map(changeOf);
+    if (withRefresh) {
+      // Two reads, each the first `limit` after `since` by its own order, merged: neither log is scanned past the page.
+      const logged = (await this.db.query(`SELECT ${REFRESH_LOG_COLUMNS} FROM segql_refresh_log ${where}`, params)).map(refreshChangeOf);
+      if (logged.length > 0) items = [...items, ...logged].sort((a, b) => a.seq - b.seq).slice(0, limit);
+    }
     return { items, next: items.length > 0 ? items[items.length - 1]!.seq : since };
   }
 
@@ -1099,7 +1147,7 @@ export class SqlStore implements Store {
         contacts: await one(`SELECT COUNT(*) AS n FROM ${this.ctx.table}`),
         events: this.ctx.eventsTable ? await one(`SELECT COUNT(*) AS n FROM ${this.ctx.eventsTable}`) : 0,
         segments: await one("SELECT COUNT(*) AS n FROM segql_segments"),
-        lastChangeSeq: await one("SELECT COALESCE(MAX(seq), 0) AS n FROM segql_membership_changes"),
+        lastChangeSeq: await one(LAST_SEQ_SQL),
       };
     });
   }
@@ -1353,3 +1401,12 @@ function decodeOffset(c: unknown): number {
 }
 
 export { StoreError };
+
+/** Whether `include` (of `changes`) asks for the refresh log; anything but a list of known kinds is refused. */
+function feedIncludes(include: readonly FeedInclude[] | undefined): boolean {
+  if (include === undefined) return false;
+  if (!Array.isArray(include) || include.some((k) => k !== "refresh")) {
+    throw new InvalidInputError([{ path: "include", message: `expected a list of "refresh", found ${JSON.stringify(include)}` }]);
+  }
+  return include.length > 0;
+}

@@ -61,7 +61,8 @@ export interface Segment {
   /**
    * Errors of the saved expression against the current schema and segments (empty when it checks). Non-empty
    * only after a forced delete of a segment it read: such a segment keeps its last members and is skipped
-   * by refreshes until edited.
+   * by refreshes until edited, or until a segment of that name exists again (created, restored or renamed
+   * to it: then it is refreshed at once).
    */
   problems: Diagnostic[];
 }
@@ -475,8 +476,35 @@ export interface MembershipChange {
   segmentVersion: number;
 }
 
+/**
+ * A segment's refresh status changed (the feed's segment-level item, only with `include: ["refresh"]`):
+ * `refresh-failed` when a refresh failed where the segment was not failed (or failed for another reason),
+ * `refresh-ok` when a refresh succeeded where it was failed. No `key`: it concerns the segment, not a
+ * contact. `refresh` is the segment's status from then on, as `Segment.refresh` says it.
+ */
+export interface RefreshChange {
+  seq: number;
+  segmentId: SegmentId;
+  change: "refresh-failed" | "refresh-ok";
+  at: string;
+  segmentVersion: number;
+  refresh: RefreshStatus;
+}
+
+/** An item of the change feed read with `include: ["refresh"]`: a membership change or a refresh-status change. */
+export type FeedItem = MembershipChange | RefreshChange;
+
+/** What the change feed may carry besides membership changes: `refresh`, the segments' refresh-status changes. */
+export type FeedInclude = "refresh";
+
 /** Options of `changes`. */
 export interface ChangesOptions {
+  /**
+   * Also these segment-level items, in the same order (`seq`): `refresh` adds each segment's refresh-status
+   * changes (`RefreshChange`). Without it the feed holds membership changes only, as it always did, so a
+   * reader that expects every item to have a `key` and an `entered` / `exited` change never meets another.
+   */
+  include?: readonly FeedInclude[];
   /** Only changes after this sequence number (default 0: from the start). */
   since?: number;
   segmentId?: SegmentId;
@@ -494,8 +522,8 @@ export interface ChangesOptions {
 }
 
 /** A page of the change log; `next` is the `since` for the following call (the last seq returned, or `since`). */
-export interface ChangesPage {
-  items: MembershipChange[];
+export interface ChangesPage<Item extends FeedItem = MembershipChange> {
+  items: Item[];
   next: number;
 }
 
@@ -826,7 +854,9 @@ export interface Store {
   /** Recomputes dynamic memberships in the database and logs who entered and exited (in dependency order). */
   refresh(options?: RefreshOptions): Promise<RefreshResult[]>;
   /** The change log after a cursor; with `waitMs`, waits for a change when there is none yet (a long poll). */
-  changes(options?: ChangesOptions): Promise<ChangesPage>;
+  changes(options: ChangesOptions & { include: readonly FeedInclude[] }): Promise<ChangesPage<FeedItem>>;
+  changes(options?: ChangesOptions & { include?: undefined }): Promise<ChangesPage>;
+  changes(options?: ChangesOptions): Promise<ChangesPage<FeedItem>>;
   /** How many `changes` calls are waiting for a change now. */
   readonly changeWaiters: number;
   /** A segment's changes, newest first (its entered / exited feed). */
