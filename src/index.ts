@@ -12,6 +12,7 @@ import { check, type CheckOptions } from "./checker/index.js";
 import type { TypedQuery, TypedSegment } from "./checker/typed-ast.js";
 import { closest, error, SegqlError, type Diagnostic, type Span } from "./diagnostics.js";
 import { parse, type ParseResult } from "./parser/index.js";
+import { shownDiagnostics } from "./parser/recovered.js";
 import { analysisWarnings, type AnalysisOptions } from "./analysis/index.js";
 import type { Schema } from "./schema/schema.js";
 
@@ -99,7 +100,8 @@ export function analyze(text: string, schema: Schema | null, options: AnalyzeOpt
   const parsed = parse(text, options);
   const checked = check(parsed.document, schema, options);
   const extra = options.analysis === false ? [] : analysisWarnings(checked.segments, { ...(options.analysis === true ? {} : options.analysis), text });
-  const diagnostics = [...parsed.diagnostics, ...checked.diagnostics, ...extra].sort((a, b) => a.span.start - b.span.start);
+  // A checker diagnostic that only echoes a syntax error is left out, as every command leaves it out.
+  const diagnostics = [...shownDiagnostics(parsed, checked.diagnostics), ...extra].sort((a, b) => a.span.start - b.span.start);
   return { ...parsed, segments: checked.segments, diagnostics };
 }
 

@@ -335,7 +335,11 @@ function show(t: IToken | undefined): string {
 
 function describe(e: IRecognitionException, tokens: IToken[], lines: LazyLineIndex): Diagnostic | null {
   const token = e.token;
-  const previous = (e as unknown as { previousToken?: IToken }).previousToken ?? tokenBefore(tokens, token);
+  const reported = (e as unknown as { previousToken?: IToken }).previousToken;
+  // Recovery at a declaration's end can report the failing token as its own previous one ("unexpected
+  // 'empty' after 'empty'"): the token before it in the text is the one to name.
+  const sameAsToken = isReal(reported) && isReal(token) && reported.startOffset >= token.startOffset;
+  const previous = reported && !sameAsToken ? reported : tokenBefore(tokens, token);
   const rules = e.context?.ruleStack ?? [];
   const rule = rules[rules.length - 1] ?? "";
   const parent = rules[rules.length - 2] ?? "";
@@ -348,7 +352,10 @@ function describe(e: IRecognitionException, tokens: IToken[], lines: LazyLineInd
       : lines.span(lines.text.length, lines.text.length);
   const found = isReal(token) ? `, found ${show(token)}` : "";
 
-  if (e.name === "NotAllInputParsedException") {
+  // A declaration's condition ended and what follows is not the next `segment`: the same as text left over
+  // after a lone condition.
+  const leftOver = e.name === "NotAllInputParsedException" || (e.name === "MismatchedTokenException" && rule === "document" && isReal(token));
+  if (leftOver) {
     if (!isReal(previous)) {
       // Nothing parsed: the text does not start with a condition.
       const hint = token.tokenType === T.StringLiteral

@@ -110,6 +110,15 @@ export function withoutEchoes<D extends Diagnostic>(checker: readonly D[], zones
   });
 }
 
+/**
+ * A parse's diagnostics and a check's of the same text, as every command shows them: the checker's echoes
+ * of a syntax error left out (`withoutEchoes`), in the order of the text.
+ */
+export function shownDiagnostics<D extends Diagnostic>(parsed: { diagnostics: readonly D[]; tokens: readonly IToken[] }, checker: readonly D[]): D[] {
+  const zones = parsed.diagnostics.map((d) => echoZone(d.span, parsed.tokens));
+  return [...parsed.diagnostics, ...withoutEchoes(checker, zones)].sort((a, b) => a.span.start - b.span.start);
+}
+
 /** The first token starting at or after `offset`. */
 function tokenAtOrAfter(tokens: readonly IToken[], offset: number): IToken | undefined {
   let lo = 0;

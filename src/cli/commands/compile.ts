@@ -11,6 +11,7 @@ import { CliError, didYouMean, EXIT, parseArgs, type Io } from "../io.js";
 import { limitsFrom, MAX_INPUT_BYTES_HELP, pickSegment, readInputs, renderForTerminal, takeFiles } from "../inputs.js";
 import { resolveSchema, timeZoneOption } from "./check.js";
 import { zoneOf } from "../../checker/zone.js";
+import { shownDiagnostics } from "../../parser/recovered.js";
 
 export const help = `usage: segql compile [--schema FILE] [--dialect D] [--form select|where|count|views] [--params]
                      [--now ISO] [--tz ZONE] [--json] [--segment NAME] [--max-input-bytes N] (EXPRESSION | -f FILE | -)
@@ -118,7 +119,7 @@ export async function run(args: string[], io: Io): Promise<number> {
   const text = input!.text;
   const parsed = parse(text, limits ? { limits } : {});
   const checked = check(parsed.document, schema, timeZone !== undefined ? { timeZone } : {});
-  const diagnostics = [...parsed.diagnostics, ...checked.diagnostics].sort((a, b) => a.span.start - b.span.start);
+  const diagnostics = shownDiagnostics(parsed, checked.diagnostics);
   if (diagnostics.length > 0) io.err(renderForTerminal(text, diagnostics, input!.label));
   const errors = diagnostics.filter((d) => d.severity === "error").length;
   if (errors > 0) {

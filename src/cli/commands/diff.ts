@@ -11,6 +11,7 @@ import { CliError, EXIT, type Io } from "../io.js";
 import { limitsFrom, MAX_INPUT_BYTES_HELP, pickSegment, readInputs, renderForTerminal } from "../inputs.js";
 import { resolveSchema } from "./check.js";
 import { parseOperandArgs, parseSteps, readOperands, type Operand } from "./relate.js";
+import { shownDiagnostics } from "../../parser/recovered.js";
 
 export const help = `usage: segql diff [--schema FILE] [-f FILE]... [--json] [--steps N] OLD NEW
        segql diff --schema FILE --old FILE --new FILE [--segment NAME] [--json]
@@ -89,7 +90,7 @@ async function versionOperands(oldFile: string, newFile: string, name: string | 
   for (const input of inputs) {
     const result = parse(input.text, limits ? { limits } : {});
     const checked = check(result.document, schema);
-    const errors = [...result.diagnostics, ...checked.diagnostics].filter((d) => d.severity === "error");
+    const errors = shownDiagnostics(result, checked.diagnostics).filter((d) => d.severity === "error");
     if (errors.length > 0) {
       io.err(renderForTerminal(input.text, errors, input.label));
       failed = true;

@@ -16,6 +16,7 @@ import { dataFileNotText } from "../text-files.js";
 import { limitsFrom, MAX_INPUT_BYTES_HELP, pickSegment, readInputs, renderForTerminal, takeFiles } from "../inputs.js";
 import { resolveSchema, timeZoneOption } from "./check.js";
 import { dayStart, fromWallClock, zoneOf, type TimeZone } from "../../checker/zone.js";
+import { shownDiagnostics } from "../../parser/recovered.js";
 
 export const help = `usage: segql eval [--schema FILE] --data FILE [--events FILE | --no-events] [--now ISO] [--tz ZONE] [--count]
                   [--segment NAME] [--max-input-bytes N] (-f FILE | EXPRESSION | -)
@@ -107,7 +108,7 @@ export async function run(args: string[], io: Io): Promise<number> {
 
   const parsed = parse(text, limits ? { limits } : {});
   const checked = check(parsed.document, schema, timeZone !== undefined ? { timeZone } : {});
-  const diagnostics = [...parsed.diagnostics, ...checked.diagnostics].sort((a, b) => a.span.start - b.span.start);
+  const diagnostics = shownDiagnostics(parsed, checked.diagnostics);
   if (diagnostics.length > 0) io.err(renderForTerminal(text, diagnostics, label));
   const errors = diagnostics.filter((d) => d.severity === "error").length;
   if (errors > 0) {

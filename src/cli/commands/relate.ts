@@ -15,6 +15,7 @@ import type { Schema } from "../../schema/schema.js";
 import { CliError, didYouMean, EXIT, parseArgs, type Io, type OptionSpec, type ParsedArgs } from "../io.js";
 import { limitsFrom, MAX_INPUT_BYTES_HELP, readInputs, renderForTerminal, takeFiles, type Input } from "../inputs.js";
 import { resolveSchema } from "./check.js";
+import { shownDiagnostics } from "../../parser/recovered.js";
 
 export const help = `usage: segql relate [--schema FILE] [-f FILE]... [--now ISO] [--json] [--steps N] A B
 
@@ -135,7 +136,7 @@ export async function readOperands(parsed: ParsedArgs & { files: string[] }, sch
   const checkedFiles = fileDocs.map(({ input, result }, i) => {
     const catalog: SegmentDeclaration[] = declarations.filter((_, j) => j !== i).flat();
     const checked = check(result.document, schema, { catalog });
-    say(input, [...result.diagnostics, ...checked.diagnostics].filter((d) => d.severity === "error"));
+    say(input, shownDiagnostics(result, checked.diagnostics).filter((d) => d.severity === "error"));
     return checked;
   });
   const operands: Operand[] = [];
@@ -161,7 +162,7 @@ export async function readOperands(parsed: ParsedArgs & { files: string[] }, sch
     const input = read.label === null ? { ...read, label: names[position] ?? null } : read;
     const result = parse(input.text, parseOptions);
     const checked = check(result.document, schema, { catalog: declarations.flat() });
-    const errors = [...result.diagnostics, ...checked.diagnostics].filter((d) => d.severity === "error");
+    const errors = shownDiagnostics(result, checked.diagnostics).filter((d) => d.severity === "error");
     say(input, errors);
     if (errors.length > 0) {
       const name = unquoted(input.text.trim());
