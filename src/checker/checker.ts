@@ -94,6 +94,8 @@ class Checker {
   private foundFields: Map<string, TA.ResolvedField> | undefined = undefined;
   /** The declaration being checked: its nesting and chain so far, and whether a reference passed a limit. */
   private current = { depth: 0, chain: 0, overLimit: false };
+  /** The name of the segment whose condition is being checked (not a name to suggest for its own references). */
+  private declaring: string | null = null;
   /** The typed nodes of the declaration checked last, in the order made (post-order: `TypedSegment.parts`). */
   private parts: TA.TypedExpr[] = [];
 
@@ -225,6 +227,7 @@ class Checker {
 
   private checkDeclarationExpr(d: A.SegmentDeclaration): TA.TypedExpr | null {
     this.parts = [];
+    this.declaring = d.name;
     // Nesting counts only through references, and with no named segment none resolves (each is an
     // error): then the condition is not measured (the parser bounds its own nesting).
     if (this.segments.size === 0) {
@@ -246,7 +249,8 @@ class Checker {
     }
     const entry = this.segments.get(ref.name);
     if (!entry) {
-      const suggestions = closest(ref.name, this.segments.keys());
+      // Never the segment itself: reading itself is a cycle, not a fix.
+      const suggestions = closest(ref.name, [...this.segments.keys()].filter((name) => name !== this.declaring));
       this.report(error("unknown-segment", ref.nameSpan, messages.unknownSegment(ref.name, suggestions),
         suggestions[0] !== undefined ? replaceWith(ref.nameSpan, quoteString(suggestions[0]), `use "${suggestions[0]}"`) : undefined));
       return null;
