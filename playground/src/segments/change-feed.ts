@@ -20,8 +20,24 @@
  * from that position and says so as a skip, so the pages read afresh what they show (it was "Reconnecting…"
  * for ever, every request refused).
  */
+import type { RefreshChangeJson } from "../../../src/server/schemas.js";
 import { savedToken, type MembershipChange } from "./api.js";
 import { canElectLeader, feedLeadership } from "./feed-leader.js";
+
+/**
+ * A segment's refresh status changed (a refresh failed, or succeeded after failing): the feed's
+ * segment-level item, asked for with `include=refresh` (docs/api.md), so that a page showing the segment
+ * learns of a scheduled or import refresh that failed, or of the one that fixed it, without a reload.
+ */
+export type RefreshChange = RefreshChangeJson;
+
+/** An item of the feed as the app reads it: a membership change, or a segment's refresh-status change. */
+export type FeedItem = MembershipChange | RefreshChange;
+
+/** Whether `item` is a refresh-status change (told apart by `change`, as the API documents). */
+export function isRefreshChange(item: FeedItem): item is RefreshChange {
+  return item.change === "refresh-failed" || item.change === "refresh-ok";
+}
 
 /** Seconds the server may hold a request (the API allows up to 60). */
 const WAIT_SECONDS = 25;
@@ -43,7 +59,7 @@ export type Backlog = { restarted: false; after: number; segmentId: number | nul
 
 /** One page of new changes, oldest first; `skipped`: later ones were passed over (read afresh what they touched). */
 export interface FeedPage {
-  items: MembershipChange[];
+  items: FeedItem[];
   skipped: Backlog | null;
   /** The position after the page: the next request asks for changes past it (lower than before after a restart). */
   next: number;
@@ -122,7 +138,8 @@ export async function pollFeed(options: PollOptions): Promise<number | null> {
   while (!signal.aborted) {
     try {
       since ??= await startingPoint(segmentId, signal);
-      const page: { items: MembershipChange[]; next: number } = await getJson("/changes", { since, segmentId, limit: PAGE, wait: WAIT_SECONDS }, signal);
+      // With the refresh-status changes: one poll tells the pages of both (a second would double the polls).
+      const page: { items: FeedItem[]; next: number } = await getJson("/changes", { since, segmentId, limit: PAGE, wait: WAIT_SECONDS, include: "refresh" }, signal);
       failures = 0;
       since = page.next;
       let skipped: Backlog | null = null;
@@ -154,7 +171,18 @@ export interface FeedListener {
   target: number | "all";
   /** New changes of the target (maybe none when `skipped`: what was passed over may concern it; `backlogTouches` tells). */
   onChanges(changes: MembershipChange[], skipped: Backlog | null): void;
+  /** The target's segments whose refresh failed, or succeeded after failing (read them again to show it). */
+  onRefresh(changes: RefreshChange[]): void;
   onState(state: FeedState): void;
+}
+
+/** Hands `items` (any segment's) to `listener`: the membership changes of its target, then its refresh-status changes. */
+export function handOut(listener: FeedListener, items: readonly FeedItem[], skipped: Backlog | null): void {
+  const mine = listener.target === "all" ? items : items.filter((c) => c.segmentId === listener.target);
+  const refreshes = mine.filter(isRefreshChange);
+  const changes = refreshes.length === 0 ? (mine as MembershipChange[]) : mine.filter((c): c is MembershipChange => !isRefreshChange(c));
+  if (changes.length > 0 || skipped !== null) listener.onChanges(changes, skipped);
+  if (refreshes.length > 0) listener.onRefresh(refreshes);
 }
 
 /**
@@ -185,7 +213,7 @@ export function canShareFeed(): boolean {
 }
 
 /** What the tabs tell each other. `next`: the feed position the leader reached (null: none yet). */
-type FeedMessage = { type: "changes"; items: MembershipChange[]; skipped: Backlog | null; next: number } | { type: "state"; state: FeedState; next: number | null } | { type: "hello" };
+type FeedMessage = { type: "changes"; items: FeedItem[]; skipped: Backlog | null; next: number } | { type: "state"; state: FeedState; next: number | null } | { type: "hello" };
 
 /** This tab's share of the feed: it follows the leader's messages, and leads when chosen (feed-leader.ts). */
 class SharedFeed {
@@ -273,13 +301,10 @@ class SharedFeed {
     for (const l of this.listeners) l.onState(this.stateShown());
   }
 
-  private deliver(items: MembershipChange[], skipped: Backlog | null): void {
+  private deliver(items: FeedItem[], skipped: Backlog | null): void {
     const fresh = items.filter((c) => c.seq > this.delivered);
     for (const c of fresh) this.delivered = Math.max(this.delivered, c.seq);
-    for (const l of this.listeners) {
-      const mine = l.target === "all" ? fresh : fresh.filter((c) => c.segmentId === l.target);
-      if (mine.length > 0 || skipped !== null) l.onChanges(mine, skipped);
-    }
+    for (const l of this.listeners) handOut(l, fresh, skipped);
   }
 
   /** Waits to lead, then polls until the tab is hidden or leaves (or another tab leads), telling the other tabs. */

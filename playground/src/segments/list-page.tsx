@@ -32,22 +32,27 @@ const COUNTS_DEBOUNCE_MS = 300;
 /** The most segments one listing returns (the API's limit). */
 const MAX_LISTING = 1000;
 
+/** What a live row reads again: its count, and whether its last refresh failed (and why) or it has problems. */
+type LiveRow = Pick<Segment, "memberCount" | "refreshedAt" | "refresh" | "problems">;
+
 /**
- * The member counts of segments `ids`: from one listing (`listing`, the table's own query over as many rows
- * as it shows) where it holds them, else by one read per segment — a row the listing does not reach (the
- * counts reordered a table sorted by them), or every row when there is no listing. A segment deleted
- * meanwhile is left out (its row stays as it is; the next load drops it).
+ * The rows of segments `ids` read again (their member counts, refresh status and problems): from one
+ * listing (`listing`, the table's own query over as many rows as it shows) where it holds them, else by one
+ * read per segment — a row the listing does not reach (the counts reordered a table sorted by them), or
+ * every row when there is no listing. A segment deleted meanwhile is left out (its row stays as it is; the
+ * next load drops it).
  */
-async function readCounts(ids: readonly number[], listing: Parameters<typeof listSegments>[0] | null): Promise<Map<number, number>> {
-  const counts = new Map<number, number>();
+async function readRows(ids: readonly number[], listing: Parameters<typeof listSegments>[0] | null): Promise<Map<number, LiveRow>> {
+  const rows = new Map<number, LiveRow>();
   const wanted = new Set(ids);
+  const keep = (s: Segment) => rows.set(s.id, { memberCount: s.memberCount, refreshedAt: s.refreshedAt, refresh: s.refresh, problems: s.problems });
   if (listing) {
     const page = await listSegments(listing).catch(() => null);
-    for (const s of page?.items ?? []) if (wanted.has(s.id)) counts.set(s.id, s.memberCount);
+    for (const s of page?.items ?? []) if (wanted.has(s.id)) keep(s);
   }
-  const read = await Promise.all(ids.filter((id) => !counts.has(id)).map((id) => getSegment(id).then((r) => r.body, () => null)));
-  for (const s of read) if (s) counts.set(s.id, s.memberCount);
-  return counts;
+  const read = await Promise.all(ids.filter((id) => !rows.has(id)).map((id) => getSegment(id).then((r) => r.body, () => null)));
+  for (const s of read) if (s) keep(s);
+  return rows;
 }
 
 export function SegmentsListPage() {
@@ -79,32 +84,30 @@ export function SegmentsListPage() {
   // The first page the rows start from: a next page asked for another one (the search or sort changed
   // while it loaded) is dropped.
   const shownFirst = useRef(first.data);
-  // Member counts read again since the first page loaded (live, below), by segment id.
-  const [counts, setCounts] = useState<Map<number, number>>(() => new Map());
+  // Rows read again since the first page loaded (live, below: counts, refresh status), by segment id.
+  const [liveRows, setLiveRows] = useState<Map<number, LiveRow>>(() => new Map());
   useEffect(() => {
     shownFirst.current = first.data;
     setExtra({ items: [], next: null });
     setMore({ loading: false, error: null });
-    setCounts(new Map());
+    setLiveRows(new Map());
   }, [first.data]);
   // After a failed load the rows are those of the search before: none are shown, the failure is.
-  const rows = first.error ? [] : [...(first.data?.items ?? []), ...extra.items];
+  const loadedRows = first.error ? [] : [...(first.data?.items ?? []), ...extra.items];
+  const rows = liveRows.size === 0 ? loadedRows : loadedRows.map((s) => (liveRows.has(s.id) ? { ...s, ...liveRows.get(s.id)! } : s));
 
   // Live counts: the segments shown that the change feed says moved are read again (a few at once, after
   // a short pause) and their counts replaced in place; the rows, their order and the pages loaded stay.
+  // So are those whose refresh failed, or worked again (the feed's refresh-status changes): their
+  // "out of date" (or "needs attention") mark comes and goes without a reload.
   const shownIds = useRef(new Set<number>());
   shownIds.current = new Set(rows.map((s) => s.id));
   const moved = useRef(new Set<number>());
   const backlog = useRef(false);
   const countsTimer = useRef<number | null>(null);
   useEffect(() => () => window.clearTimeout(countsTimer.current ?? undefined), []);
-  const liveStatus = useLiveChanges("all", (changes, skipped) => {
-    // Past a backlog skipped, any row shown may have moved, and every one is read again: the feed has no
-    // cheap summary of the segments a span of it touched (docs/api.md), and asking it row by row would cost
-    // a request per row, as reading the row's count does. So they are read in one listing with the
-    // table's own search, type and sort, not one request per row.
-    if (skipped) backlog.current = true;
-    for (const id of skipped ? shownIds.current : changes.map((c) => c.segmentId)) if (shownIds.current.has(id)) moved.current.add(id);
+  const readMovedSoon = (ids: Iterable<number>) => {
+    for (const id of ids) if (shownIds.current.has(id)) moved.current.add(id);
     if (moved.current.size === 0 || countsTimer.current !== null) return;
     countsTimer.current = window.setTimeout(async () => {
       countsTimer.current = null;
@@ -113,11 +116,23 @@ export function SegmentsListPage() {
       const listing = backlog.current ? { search: query || undefined, kind: kindQuery, sort, limit: Math.min(MAX_LISTING, shownIds.current.size) } : null;
       backlog.current = false;
       const base = shownFirst.current;
-      const read = await readCounts(ids, listing);
+      const read = await readRows(ids, listing);
       if (shownFirst.current !== base) return;
-      setCounts((m) => new Map([...m, ...read]));
+      setLiveRows((m) => new Map([...m, ...read]));
     }, COUNTS_DEBOUNCE_MS);
-  });
+  };
+  const liveStatus = useLiveChanges(
+    "all",
+    (changes, skipped) => {
+      // Past a backlog skipped, any row shown may have moved, and every one is read again: the feed has no
+      // cheap summary of the segments a span of it touched (docs/api.md), and asking it row by row would cost
+      // a request per row, as reading the row's count does. So they are read in one listing with the
+      // table's own search, type and sort, not one request per row.
+      if (skipped) backlog.current = true;
+      readMovedSoon(skipped ? shownIds.current : changes.map((c) => c.segmentId));
+    },
+    (refreshes) => readMovedSoon(refreshes.map((c) => c.segmentId)),
+  );
   const next = first.error ? null : extra.items.length > 0 ? extra.next : (first.data?.next ?? null);
 
   const loadMore = async () => {
@@ -297,8 +312,8 @@ export function SegmentsListPage() {
                   <td className="kind-cell">
                     <KindBadge kind={s.kind} />
                   </td>
-                  <td className="num count-cell" data-testid="member-count" data-unit={(counts.get(s.id) ?? s.memberCount) === 1 ? " contact" : " contacts"}>
-                    {formatCount(counts.get(s.id) ?? s.memberCount)}
+                  <td className="num count-cell" data-testid="member-count" data-unit={s.memberCount === 1 ? " contact" : " contacts"}>
+                    {formatCount(s.memberCount)}
                   </td>
                   <td className="updated-cell">
                     <AgeBy at={s.updatedAt} by={s.updatedBy} />

@@ -12,11 +12,13 @@
  * a feed that ends before the position followed (a database restored from a backup: followed again from its
  * newest change); a failed request is tried again after 1, 2, 4 … 30 s. A segment's page reads afresh only
  * when the backlog touched its segment (`backlogTouches`): the shared poll follows every segment, and an
- * import into one made every open segment page read its count, members, feed and chart again.
+ * import into one made every open segment page read its count, members, feed and chart again. The feed is
+ * read with the segments' refresh-status changes (a refresh that failed, or worked again: `onRefresh`), in
+ * the same poll, so a page learns of a scheduled refresh that failed without a second request.
  */
 import { useEffect, useRef, useState } from "react";
 import type { MembershipChange } from "./api.js";
-import { backlogTouches, canShareFeed, followShared, pollFeed, type FeedListener, type FeedState } from "./change-feed.js";
+import { backlogTouches, canShareFeed, followShared, handOut, pollFeed, type FeedListener, type FeedState, type RefreshChange } from "./change-feed.js";
 
 /** What the feed is doing, for the page to say. */
 export interface LiveStatus {
@@ -57,7 +59,7 @@ function followAlone(listener: FeedListener): () => void {
         since,
         signal: AbortSignal.any([stop.signal, request.signal]),
         onPage: (page) => {
-          if (page.items.length > 0 || page.skipped !== null) listener.onChanges(page.items, page.skipped);
+          handOut(listener, page.items, page.skipped);
           listener.onState("live");
         },
         onFailure: () => listener.onState("retrying"),
@@ -73,12 +75,20 @@ function followAlone(listener: FeedListener): () => void {
 /**
  * Follows the change feed of segment `target` ("all": of every segment; null: not now) while the component
  * is mounted, calling `onChanges` with each page of new changes (oldest first; `skipped`: later ones were
- * passed over, read afresh what you show). `onChanges` may change between renders; the latest is called.
+ * passed over, read afresh what you show), and `onRefresh` with the segments whose refresh failed, or
+ * succeeded after failing (a scheduled or import refresh too: nothing else tells the page). The callbacks
+ * may change between renders; the latest are called.
  */
-export function useLiveChanges(target: number | "all" | null, onChanges: (changes: MembershipChange[], skipped: boolean) => void): LiveStatus {
+export function useLiveChanges(
+  target: number | "all" | null,
+  onChanges: (changes: MembershipChange[], skipped: boolean) => void,
+  onRefresh: (changes: RefreshChange[]) => void = () => undefined,
+): LiveStatus {
   const [status, setStatus] = useState<LiveStatus>(() => ({ state: "live", updatedAt: new Date() }));
   const handler = useRef(onChanges);
   handler.current = onChanges;
+  const refreshHandler = useRef(onRefresh);
+  refreshHandler.current = onRefresh;
   useEffect(() => {
     if (target === null) return;
     const set = (state: FeedState, changed = false) => setStatus((s) => (s.state === state && !changed ? s : { state, updatedAt: changed ? new Date() : s.updatedAt }));
@@ -99,6 +109,10 @@ export function useLiveChanges(target: number | "all" | null, onChanges: (change
           if (touched) took([], true);
           else set("live", true);
         });
+      },
+      onRefresh: (changes) => {
+        refreshHandler.current(changes);
+        set("live", true);
       },
       onState: (state) => set(state),
     };

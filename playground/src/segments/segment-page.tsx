@@ -94,11 +94,7 @@ export function SegmentPage({ id, route }: { id: number; route: Route }) {
   const reloadAfterDialog = useRef(false);
   const refreshTimer = useRef<number | null>(null);
   useEffect(() => () => window.clearTimeout(refreshTimer.current ?? undefined), []);
-  const liveStatus = useLiveChanges(ready ? id : null, (changes, skipped) => {
-    setLive((l) => {
-      const base = l.id === id ? l : { id, changes: [], tick: 0, epoch: 0 };
-      return skipped ? { ...base, changes: [], epoch: base.epoch + 1 } : { ...base, changes: [...[...changes].reverse(), ...base.changes].slice(0, 500) };
-    });
+  const readAgainSoon = () => {
     if (refreshTimer.current !== null) return;
     refreshTimer.current = window.setTimeout(() => {
       refreshTimer.current = null;
@@ -106,7 +102,20 @@ export function SegmentPage({ id, route }: { id: number; route: Route }) {
       if (dialogOpenNow.current) reloadAfterDialog.current = true;
       else loaded.reload();
     }, LIVE_REFRESH_MS);
-  });
+  };
+  const liveStatus = useLiveChanges(
+    ready ? id : null,
+    (changes, skipped) => {
+      setLive((l) => {
+        const base = l.id === id ? l : { id, changes: [], tick: 0, epoch: 0 };
+        return skipped ? { ...base, changes: [], epoch: base.epoch + 1 } : { ...base, changes: [...[...changes].reverse(), ...base.changes].slice(0, 500) };
+      });
+      readAgainSoon();
+    },
+    // A refresh of it failed (a scheduled or import one too), or worked again: the segment read again shows
+    // or drops "These members may be out of date" (and the rest it says), with the burst's other changes.
+    () => readAgainSoon(),
+  );
   useEffect(() => {
     if (dialogOpen || !reloadAfterDialog.current) return;
     reloadAfterDialog.current = false;
