@@ -13,7 +13,7 @@
  *   #/playground            the playground (works anywhere, no server)
  *   #/                      the segments when the API answers, else the playground
  */
-import { Component, lazy, Suspense, useEffect, useRef, useState, type ComponentType, type ErrorInfo, type ReactNode } from "react";
+import { Component, lazy, Suspense, useEffect, useLayoutEffect, useRef, useState, type ComponentType, type ErrorInfo, type ReactNode } from "react";
 import { focusHeadingWhenLost } from "./page-focus.js";
 import { matchPath, navigate, useRoute, type Route } from "./router.js";
 import { ApiError, contacts, CONTACTS_PAGE, getSegment, health, listSegments, prefetch, savedUser, saveUser, schemaDocument, SEGMENTS_FIRST_SORT, SEGMENTS_PAGE, segmentsForForm } from "./segments/api.js";
@@ -340,8 +340,9 @@ export function App() {
   }, [title]);
   const section = page?.def.section ?? null;
   // Going to another page takes away the link or button that had the focus: its h1 gets it (not the first load).
+  // A layout effect: it runs in the commit that removed the old page, before a frame shows the focus on the body.
   const shownPath = useRef(route.path);
-  useEffect(() => {
+  useLayoutEffect(() => {
     const from = shownPath.current;
     shownPath.current = route.path;
     // The same page, or the home address handing over to its page as the app starts: nobody left anything.

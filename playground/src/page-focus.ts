@@ -23,12 +23,19 @@ export function focusPageHeading(): boolean {
 
 /**
  * After going to another page in the app: whenever the focus is lost while the page draws itself (its code,
- * then its data; a heading drawn again as the data comes), its h1 takes it. Watches `main` until the person
- * presses a key or the pointer, or for `giveUpMs`; returns how to stop watching.
+ * then its data; a heading drawn again as the data comes), its h1 takes it. Until the page has an h1 (it
+ * shows "Loading…" while its data comes), `main` holds the focus (it has tabindex -1): left on the body,
+ * a screen reader said the document and read from the top, and a Tab started from the page's first link.
+ * Watches `main` until the person presses a key or the pointer, or for `giveUpMs`; returns how to stop
+ * watching. Call it in the same task as the commit that drew the new page (a layout effect), so no frame
+ * is drawn with the focus on the body.
  */
 export function focusHeadingWhenLost(main: HTMLElement, giveUpMs = 10_000): () => void {
   const place = () => {
-    if (focusIsLost()) focusPageHeading();
+    // The hold on `main` is ours to end: the heading takes the focus from it as soon as it is drawn.
+    const holding = document.activeElement === main;
+    if (!focusIsLost() && !holding) return;
+    if (!focusPageHeading() && !holding) main.focus({ preventScroll: true });
   };
   const observer = new MutationObserver(place);
   const timer = window.setTimeout(() => stop(), giveUpMs);

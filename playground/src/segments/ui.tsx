@@ -3,7 +3,7 @@
  * toasts announced to screen readers, an on/off switch, a problem note, a list's failed load with Try again,
  * badges, and a hook that loads data and reloads it on demand.
  */
-import { createContext, useCallback, useContext, useEffect, useId, useRef, useState, type ReactNode } from "react";
+import { createContext, useCallback, useContext, useEffect, useId, useLayoutEffect, useRef, useState, type ReactNode } from "react";
 import { ApiError, readsStoppedBy } from "./api.js";
 import { focusIsLost } from "../page-focus.js";
 import { formatAge, formatInstant } from "./format.js";
@@ -95,7 +95,9 @@ export function Dialog({ title, onClose, children, actions, wide, testId }: Dial
   const titleId = useId();
   const close = useRef(onClose);
   close.current = onClose;
-  useEffect(() => {
+  // A layout effect: its cleanup gives the focus back before the dialog leaves the page (a passive one ran
+  // after, with the focus on the body meanwhile, for a frame or more).
+  useLayoutEffect(() => {
     const before = document.activeElement as HTMLElement | null;
     // The element marked for it wins wherever it is (a selector list matches in document order: a checkbox
     // above a dialog's buttons would take the focus from its Cancel).
@@ -125,7 +127,8 @@ export function Dialog({ title, onClose, children, actions, wide, testId }: Dial
     document.addEventListener("keydown", onKey);
     // A button that had the focus and is disabled while it works (Delete, while deleting) drops the focus to
     // the page's body, out of the dialog, where a screen reader reads from the top of the page: the dialog
-    // keeps it (the browser blurs the button at its next rendering, after the render that disabled it).
+    // keeps it. Taken as the render disables the button (a mutation seen before the next frame), else when
+    // the browser blurs it (at its next rendering, after the render that disabled it).
     const dialog = box.current;
     const keep = (e: FocusEvent) => {
       if (e.relatedTarget !== null) return;
@@ -133,8 +136,13 @@ export function Dialog({ title, onClose, children, actions, wide, testId }: Dial
         if (dialog?.isConnected && focusIsLost()) dialog.focus();
       });
     };
+    const disabled = new MutationObserver(() => {
+      if (document.activeElement instanceof HTMLElement && document.activeElement.matches(":disabled") && dialog?.contains(document.activeElement)) dialog.focus();
+    });
+    if (dialog) disabled.observe(dialog, { subtree: true, attributes: true, attributeFilter: ["disabled"] });
     dialog?.addEventListener("focusout", keep);
     return () => {
+      disabled.disconnect();
       dialog?.removeEventListener("focusout", keep);
       document.removeEventListener("keydown", onKey);
       before?.focus?.();

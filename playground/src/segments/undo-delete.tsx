@@ -7,7 +7,7 @@
  * someone reading slowly or reaching it with Tab), and takes the focus when it appears, because the row or
  * page whose Delete button had it is gone.
  */
-import { useEffect, useRef, useState } from "react";
+import { useLayoutEffect, useRef, useState } from "react";
 import { restoreSegment, type ApiError, type Segment } from "./api.js";
 import { isNameTaken, nameHolder, RestoreAsDialog, restoredProblem, restoreFailure } from "./restore-dialog.js";
 import { focusPageHeading } from "../page-focus.js";
@@ -49,8 +49,9 @@ export function UndoDeleteNotice({ deleted, onRestored, onDismiss }: { deleted: 
   const [asking, setAsking] = useState(false);
   const [restored, setRestored] = useState<Segment | null>(null);
   const box = useRef<HTMLDivElement>(null);
-  // On show, and once restored (the Undo button, or the dialog that had the focus, is gone).
-  useEffect(() => box.current?.focus(), [deleted.id, restored]);
+  // On show, and once restored (the Undo button, or the dialog that had the focus, is gone). A layout effect:
+  // in the commit that took the button away, before a frame or a screen reader finds the focus on the body.
+  useLayoutEffect(() => box.current?.focus(), [deleted.id, restored]);
 
   const done = (s: Segment) => {
     setTaken(null);
