@@ -4,7 +4,7 @@
  * now (linked), its events (the 100 most recent, then older ones a page at a time), and why it is — or is not — in a saved segment, explained as the
  * segment page's Why tab does. A key that is no contact says so, with the way back.
  */
-import { Fragment, useEffect, useId, useRef, useState, type ReactNode } from "react";
+import { Fragment, useEffect, useId, useLayoutEffect, useRef, useState, type ReactNode } from "react";
 import type { FieldDef, Schema } from "../../../src/schema/schema.js";
 import { allSegments, ApiError, contactChanges, contactEvents, deleteContacts, getContact, latestRead, wasStopped, whySegment, type ContactRecord, type Segment, type SegmentSummary, type WriteResult } from "./api.js";
 import { ContactValuesForm, membershipNews, RecordEventForm, type NewsSegment } from "./contact-editor.js";
@@ -68,7 +68,8 @@ export function ContactPage({ contactKey }: { contactKey: string }) {
     setNews(addedNews?.key === contactKey ? addedNews.news : null);
     addedNews = null;
   }, [contactKey]);
-  useEffect(() => newsRef.current?.focus(), [news]);
+  // In the same commit that removes the form's Save (a layout effect): the focus never rests on <body>.
+  useLayoutEffect(() => newsRef.current?.focus(), [news]);
   // Cancel gives the focus back to the button that opened the form.
   const [refocus, setRefocus] = useState<string | null>(null);
   useEffect(() => {

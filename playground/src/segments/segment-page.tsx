@@ -441,7 +441,7 @@ function MembersTab({ segment, keyField, liveTick, onWhy }: { segment: Segment; 
           sort={sort}
           onSort={(field) => setSort((s) => (s?.field === field ? { field, descending: !s.descending } : { field, descending: false }))}
           action={(r) => (
-            <button type="button" className="small" onClick={() => onWhy(String(r[keyField]))}>
+            <button type="button" className="small" onClick={() => onWhy(String(r[keyField]))} aria-label={`Why is ${isolate(String(r[keyField]))} in ${isolate(segment.name)}?`}>
               Why?
             </button>
           )}
@@ -576,7 +576,14 @@ function DefinitionTab({ segment }: { segment: Segment }) {
           </div>
         </div>
         <ProblemNote error={sql.error} />
-        <pre className={`code sql${sql.loading ? " stale" : ""}`} data-testid="segment-sql" data-dialect={dialect}>
+        {/* Focusable: on a phone its long lines scroll sideways, which the keyboard must reach. */}
+        <pre
+          className={`code sql${sql.loading ? " stale" : ""}`}
+          data-testid="segment-sql"
+          data-dialect={dialect}
+          tabIndex={0}
+          aria-label={`${DIALECTS.find((d) => d.id === dialect)?.label ?? dialect} SQL`}
+        >
           {sql.data ?? ""}
         </pre>
       </section>
