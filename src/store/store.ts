@@ -496,7 +496,7 @@ export class SqlStore implements Store {
     const by = byOf(options);
     const wanted = options.name !== undefined ? checkName(options.name, "name") : undefined;
     if (!Number.isSafeInteger(id)) throw new InvalidInputError([{ path: "id", message: `expected a segment id (an integer), found ${JSON.stringify(id)}` }]);
-    return this.db.write(async (tx) => {
+    const { segment, readers } = await this.db.write(async (tx) => {
       const now = this.ctx.clock();
       const found = (await tx.query("SELECT * FROM segql_deleted_segments WHERE id = $1", [id]))[0];
       if (!found) throw new NotFoundError("deleted segment", id);
@@ -527,12 +527,17 @@ export class SqlStore implements Store {
         await tx.query("DELETE FROM segql_deleted_members WHERE segment_id = $1", [id]);
         catalog = await this.ctx.catalog(tx);
       }
-      // Its own members (dynamic), and those of the segments reading it: a forced delete left them with
-      // an unknown segment, which is known again.
-      await this.refreshIn(tx, catalog, catalog.affected([id]), now);
-      catalog = await this.ctx.catalog(tx);
-      return this.segmentOf(catalog, this.entry(catalog, id));
+      // Its own members (dynamic) here, as a create does: past the time limit, nothing is restored.
+      const entry = this.entry(catalog, id);
+      if (entry.row.kind === "dynamic") {
+        await this.refreshOne(tx, catalog, entry, now);
+        catalog = await this.ctx.catalog(tx);
+      }
+      // The segments reading it (a forced delete left them with an unknown segment, known again) after the
+      // commit, each under the limit: a slow one records why and does not undo the restore.
+      return { segment: this.segmentOf(catalog, this.entry(catalog, id)), readers: catalog.referrers(id).map((e) => e.row.id) };
     });
+    return this.resumeReaders(segment, readers);
   }
 
   async purgeDeletedSegment(id: SegmentId, options: WriteOptions = {}): Promise<void> {
