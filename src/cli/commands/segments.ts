@@ -5,10 +5,10 @@
  */
 import { existsSync, rmSync } from "node:fs";
 import { renderDiagnostics } from "../../diagnostics.js";
-import type { ConditionCount, DeletedSegment, InvalidInputError as InvalidInputErrorType, Store, Segment, StoreError as StoreErrorType } from "../../store/index.js";
+import type { ConditionCount, DeletedSegment, FeedInclude, FeedItem, InvalidInputError as InvalidInputErrorType, Store, Segment, StoreError as StoreErrorType } from "../../store/index.js";
 import { SqlCompileError } from "../../compiler/sql/index.js";
 import { printable } from "../inputs.js";
-import { CliError, EXIT, parseArgs, readInputFile, type Io, type OptionSpec } from "../io.js";
+import { CliError, didYouMean, EXIT, parseArgs, readInputFile, type Io, type OptionSpec } from "../io.js";
 import { loadSchema } from "./check.js";
 import { sideText } from "./diff.js";
 import { parseSteps } from "./relate.js";
@@ -52,7 +52,10 @@ commands:
                                          with EXPRESSION: the current (or --from) → that edit
   why (SEGMENT | --expression EXPRESSION) KEY
   refresh [SEGMENT…] [--relative]        recompute memberships (default: every dynamic segment)
-  changes [--since SEQ] [--segment SEGMENT] [--limit N]
+  changes [--since SEQ] [--segment SEGMENT] [--limit N] [--include refresh]
+                                         the change feed: who entered and left which segment;
+                                         --include refresh: also each segment's refresh failing,
+                                         or working again after it failed
 
 options:
       --db FILE|URL     the store (default segql.duckdb)
@@ -316,6 +319,18 @@ function summary(s: Segment): string {
 }
 
 /**
+ * What to do about a failed refresh, by its kind: a refresh again helps only when the expression has no
+ * problem now (refreshes skip one with errors until it is fixed), and the CLI runs one with no time limit.
+ */
+function retryHint(s: Segment): string {
+  if (s.problems.length > 0) return "refreshes skip it until the problem below is fixed";
+  if (s.refresh?.status === "failed" && s.refresh.error.code === "query-timeout") {
+    return `segql segments refresh ${s.id} runs it with no time limit; or simplify its expression, or raise segql serve --query-timeout`;
+  }
+  return `segql segments refresh ${s.id} tries again`;
+}
+
+/**
  * Reads contact keys from a CSV or JSON Lines file (the format the API accepts for uploads). `isContact`
  * tells a CSV's first row of several columns, none named like the key, from a header: a row whose first
  * cell is a contact's key is data (a list of keys with notes beside them); otherwise it is a header that
@@ -380,7 +395,7 @@ const COMMAND_OPTIONS: Record<string, OptionSpec> = {
   export: { out: { value: true, short: "o" }, format: { value: true }, raw: { value: false } },
   why: { expression: { value: true } },
   refresh: { relative: { value: false } },
-  changes: { since: { value: true }, segment: { value: true }, limit: { value: true } },
+  changes: { since: { value: true }, segment: { value: true }, limit: { value: true }, include: { value: true } },
 };
 
 /**
@@ -399,7 +414,7 @@ const STORE_NAMES_OF_FLAGS: Record<string, Record<string, string>> = {
   members: { orderBy: "--sort", limit: "--limit", at: "--at" },
   preview: { orderBy: "--sort", limit: "--limit", dialect: "--dialect" },
   diff: { "old.version": "--from", "new.version": "--to" },
-  changes: { since: "--since", limit: "--limit" },
+  changes: { since: "--since", limit: "--limit", include: "--include" },
   why: { key: "KEY" },
 };
 
@@ -440,7 +455,7 @@ export async function run(args: string[], io: Io): Promise<number> {
           items.push(...page.items);
           cursor = page.next;
         } while (cursor);
-        print(items, () => (items.length === 0 ? "no segments" : items.map(summary).join("\n")));
+        print(items, () => (items.length === 0 ? (options["failed"] === true ? "no segments whose last refresh failed" : "no segments") : items.map(summary).join("\n")));
         return EXIT.ok;
       });
     case "show":
@@ -454,7 +469,7 @@ export async function run(args: string[], io: Io): Promise<number> {
             ...(s.description ? [`  description: ${s.description}`] : []),
             `  created ${s.createdAt}${s.createdBy ? ` by ${s.createdBy}` : ""}; updated ${s.updatedAt}${s.updatedBy ? ` by ${s.updatedBy}` : ""}`,
             ...(s.refreshedAt ? [`  refreshed ${s.refreshedAt}${s.relativeTime ? " (uses relative times: refreshed on a schedule)" : ""}`] : []),
-            ...(s.refresh?.status === "failed" ? [`  last refresh failed ${s.refresh.triedAt}: ${s.refresh.error.message}; its members are ${s.refreshedAt ? `as of ${s.refreshedAt}` : "as they were"} (segql segments refresh ${s.id} tries again)`] : []),
+            ...(s.refresh?.status === "failed" ? [`  last refresh failed ${s.refresh.triedAt}: ${s.refresh.error.message}; its members are ${s.refreshedAt ? `as of ${s.refreshedAt}` : "as they were"} (${retryHint(s)})`] : []),
             ...(s.references.length ? [`  reads: ${s.references.map((r) => r.name).join(", ")}`] : []),
             ...(s.referencedBy.length ? [`  read by: ${s.referencedBy.map((r) => r.name).join(", ")}`] : []),
             ...s.problems.map((d) => `  problem: ${d.message}`),
@@ -720,13 +735,34 @@ export async function run(args: string[], io: Io): Promise<number> {
       tooMany(0);
       return withFlaggedStore(async (store) => {
         const segment = str(options, "segment") !== undefined ? await find(store, str(options, "segment")) : null;
-        const page = await store.changes({ since: intOption(options, "since") ?? 0, limit: intOption(options, "limit") ?? 1000, ...(segment ? { segmentId: segment.id } : {}) });
-        // An erased contact's rows keep their place in the feed without its key (deleteContacts erase).
-        print(page, () => [...page.items.map((c) => `${c.seq}\t${c.at}\t#${c.segmentId}\t${c.change}\t${c.key === "" ? "(erased contact)" : c.key}`), `next: --since ${page.next}`].join("\n"));
+        const include = includeOption(options);
+        const page = await store.changes({ since: intOption(options, "since") ?? 0, limit: intOption(options, "limit") ?? 1000, ...(segment ? { segmentId: segment.id } : {}), ...(include ? { include } : {}) });
+        print(page, () => [...page.items.map(feedLine), `next: --since ${page.next}`].join("\n"));
         return EXIT.ok;
       });
   }
   throw new CliError(`unknown command '${command}'`);
+}
+
+/** What `--include` of `changes` asks the feed for besides membership changes (the API's `include`). */
+const FEED_INCLUDES: readonly FeedInclude[] = ["refresh"];
+
+function includeOption(options: Record<string, string | true>): FeedInclude[] | undefined {
+  const v = str(options, "include");
+  if (v === undefined) return undefined;
+  if (!(FEED_INCLUDES as readonly string[]).includes(v)) throw new CliError(`--include: expected ${FEED_INCLUDES.map((k) => `'${k}'`).join(" or ")}, found '${v}'${didYouMean(v, FEED_INCLUDES)}`);
+  return [v as FeedInclude];
+}
+
+/**
+ * A feed item as a tab-separated line: seq, time, segment, change, then the contact's key, or for a
+ * refresh-status change (no key) why it failed, in parentheses as an erased contact's missing key is.
+ */
+function feedLine(c: FeedItem): string {
+  const head = `${c.seq}\t${c.at}\t#${c.segmentId}\t${c.change}\t`;
+  // An erased contact's rows keep their place in the feed without its key (deleteContacts erase).
+  if ("key" in c) return head + (c.key === "" ? "(erased contact)" : c.key);
+  return head + (c.refresh.status === "failed" ? `(${c.refresh.error.code}: ${c.refresh.error.message})` : "(refreshed again)");
 }
 
 /**
