@@ -130,7 +130,7 @@ describe.skipIf(!hasChromium)(`playground data (Chromium) ${hasChromium ? "" : s
       contract: "enum",
       monthly_charges: "number",
       churn: "boolean",
-      services: "string", // CSV text: a list's cell reads as text to the inference (a schema can say list)
+      services: "list", // CSV cells holding JSON arrays, as an export writes a list
       signed_up_at: "timestamp",
     });
     expect(await page.getByTestId("dataset").inputValue()).toBe("file");
@@ -140,7 +140,7 @@ describe.skipIf(!hasChromium)(`playground data (Chromium) ${hasChromium ? "" : s
     const schemaPath = join(dir, "inferred-schema.json");
     writeFileSync(csvPath, csv);
     writeFileSync(schemaPath, schemaText);
-    for (const text of ['contract = "Month-to-month" and churn', 'services contains "phone" and tenure between 6 and 24', "signed_up_at after 2024-01-01 or monthly_charges > 100"]) {
+    for (const text of ['contract = "Month-to-month" and churn', 'services has "streaming_tv" and tenure between 6 and 24', "signed_up_at after 2024-01-01 or monthly_charges > 100"]) {
       await typeInEditor(page, text);
       const now = decodeURIComponent(new URL(page.url()).hash.match(/now=([^&]+)/)?.[1] ?? "") || undefined;
       const r = await segql(["eval", "--schema", schemaPath, "--data", csvPath, ...(now ? ["--now", now] : []), "--count", text]);
