@@ -311,6 +311,8 @@ function Home() {
 export function App() {
   const route = useRoute();
   const [theme, setTheme] = useState<Theme>(initialTheme);
+  // Whether a theme was picked (saved) or the app follows the system's scheme: the Auto switch shows it.
+  const [followsSystem, setFollowsSystem] = useState(() => pickedTheme() === null);
   useEffect(() => {
     document.documentElement.dataset["theme"] = theme;
   }, [theme]);
@@ -328,7 +330,28 @@ export function App() {
   const pickTheme = (next: Theme) => {
     window.localStorage.setItem("segql-theme", next);
     setTheme(next);
+    setFollowsSystem(false);
   };
+  // Auto on: the pick is forgotten and the theme is the system's again (and follows it). Auto off: the theme
+  // shown is kept as a pick. Without it a person who once pressed Dark theme could never get back to the
+  // system's scheme but by clearing the site's data.
+  const followSystem = (on: boolean) => {
+    if (!on) return pickTheme(theme);
+    window.localStorage.removeItem("segql-theme");
+    setTheme(systemDark()?.matches ? "dark" : "light");
+    setFollowsSystem(true);
+  };
+  // The sticky header's height, for what must fit under it (a long table's box: segments.css).
+  const header = useRef<HTMLElement>(null);
+  useLayoutEffect(() => {
+    const el = header.current;
+    if (!el) return;
+    const measure = () => document.documentElement.style.setProperty("--app-header-h", `${el.offsetHeight}px`);
+    measure();
+    const resized = new ResizeObserver(measure);
+    resized.observe(el);
+    return () => resized.disconnect();
+  }, []);
   const page = routeOf(route.path);
   const home = route.path === "/";
   // What the page shown calls itself (a segment's name), else its route's word.
@@ -359,7 +382,7 @@ export function App() {
         }}>
           Skip to the content
         </a>
-        <header className="app-header">
+        <header className="app-header" ref={header}>
           <a className="brand" href="#/" aria-label="segql home">
             <span className="brand-mark" aria-hidden="true">◆</span> segql
           </a>
@@ -371,9 +394,22 @@ export function App() {
             ))}
           </nav>
           {section !== null && section !== "playground" && <WhoAmI />}
-          <button type="button" className="theme-toggle" onClick={() => pickTheme(theme === "dark" ? "light" : "dark")} aria-pressed={theme === "dark"} data-testid="theme">
-            Dark theme
-          </button>
+          <div className="theme-switches" role="group" aria-label="Theme">
+            <button type="button" className="theme-toggle" onClick={() => pickTheme(theme === "dark" ? "light" : "dark")} aria-pressed={theme === "dark"} data-testid="theme">
+              Dark<span className="phone-hidden"> theme</span>
+            </button>
+            <button
+              type="button"
+              className="theme-toggle"
+              onClick={() => followSystem(!followsSystem)}
+              aria-pressed={followsSystem}
+              aria-label="Auto: follow the system's theme"
+              title="Follow the light or dark setting of your system"
+              data-testid="theme-system"
+            >
+              Auto
+            </button>
+          </div>
         </header>
         <main id="main" tabIndex={-1} className={section === "playground" ? "wide-main" : undefined}>
           {page ? (

@@ -67,7 +67,8 @@ export function ContactsGrid({ rows, keyField, caption, columns, maxColumns = 12
   return (
     <div className="table-frame" data-more-left={more.left || undefined} data-more-right={more.right || undefined}>
       {/* Scrolling sideways, it is a region the keyboard can reach and scroll with the arrow keys. */}
-      <div className="table-scroll" ref={scroller} {...(more.left || more.right ? { tabIndex: 0, role: "region", "aria-label": `${caption} (scrolls sideways)` } : {})}>
+      {/* Taller than the screen, it scrolls inside its box (its header row stays over the values): reachable too. */}
+      <div className="table-scroll" ref={scroller} {...(more.left || more.right ? { tabIndex: 0, role: "region", "aria-label": `${caption} (scrolls sideways)` } : more.down ? { tabIndex: 0, role: "region", "aria-label": `${caption} (scrolls)` } : {})}>
         <table className="data-table contacts-grid" data-testid={testId}>
           <caption className="visually-hidden">{caption}</caption>
           <thead>
@@ -139,8 +140,8 @@ export function ContactsGrid({ rows, keyField, caption, columns, maxColumns = 12
  * and a column or two of the members, the others past the edge with nothing saying they were there.
  * Measured again as it scrolls and whenever it or its content changes size (another page, a rotation).
  */
-function useSideScroll(ref: RefObject<HTMLElement | null>): { left: boolean; right: boolean } {
-  const [more, setMore] = useState({ left: false, right: false });
+function useSideScroll(ref: RefObject<HTMLElement | null>): { left: boolean; right: boolean; down: boolean } {
+  const [more, setMore] = useState({ left: false, right: false, down: false });
   useLayoutEffect(() => {
     const box = ref.current;
     if (!box) return;
@@ -148,7 +149,9 @@ function useSideScroll(ref: RefObject<HTMLElement | null>): { left: boolean; rig
       // A pixel of slack: zoomed pages scroll by fractions and may stop a fraction short of the end.
       const left = box.scrollLeft > 1;
       const right = box.scrollLeft + box.clientWidth < box.scrollWidth - 1;
-      setMore((m) => (m.left === left && m.right === right ? m : { left, right }));
+      // Taller than its box (a long page of rows under a capped height): it scrolls up and down too.
+      const down = box.scrollHeight > box.clientHeight + 1;
+      setMore((m) => (m.left === left && m.right === right && m.down === down ? m : { left, right, down }));
     };
     measure();
     box.addEventListener("scroll", measure, { passive: true });

@@ -33,10 +33,12 @@ export function DeletedSegmentsPage() {
     const t = window.setTimeout(() => setQuery(search.trim()), 200);
     return () => window.clearTimeout(t);
   }, [search]);
-  // A next page asked for another search (the search changed while it loaded) is dropped (paged-list.ts).
+  // A next page asked for another search (the search changed while it loaded), or still loading when the
+  // page goes, is stopped (paged-list.ts gives the signal; a next page is asked after an await, outside
+  // useLoad's own, so it is passed here).
   // The API pages by when a segment was deleted: rows restored or deleted forever here do not shift the
   // next page.
-  const list = usePagedList((cursor) => listDeletedSegments({ search: query || undefined, limit: PAGE, cursor }), (d) => d.id, [query]);
+  const list = usePagedList((cursor, signal) => listDeletedSegments({ search: query || undefined, limit: PAGE, cursor }, signal), (d) => d.id, [query]);
   const { first, rows, next, more, loadMore } = list;
   const [outcome, setOutcome] = useState<Outcome | null>(null);
   const [actionError, setActionError] = useState<{ name: string; error: unknown } | null>(null);

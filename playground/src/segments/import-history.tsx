@@ -37,7 +37,8 @@ const STATE_BADGE: Record<ImportRecord["state"], { label: string; tone: string }
 
 /** `reloadKey`: a new value (an import of this page ended) loads the list again from its latest. */
 export function ImportHistory({ reloadKey }: { reloadKey: unknown }) {
-  const list = usePagedList((cursor) => importHistory({ limit: PAGE, cursor }), (r) => r.id, [reloadKey]);
+  // The signal stops an older page still loading when the list is read again or the page goes (paged-list.ts).
+  const list = usePagedList((cursor, signal) => importHistory({ limit: PAGE, cursor }, signal), (r) => r.id, [reloadKey]);
   const { rows, next, more } = list;
   return (
     <section className="card import-history" aria-labelledby="import-history-title" data-testid="import-history">

@@ -7,10 +7,10 @@
  */
 import { useEffect, useRef, useState } from "react";
 import { navigate } from "../router.js";
-import { ApiError, deleteSegment, duplicateSegment, getSegment, listSegments, MAX_SEARCH, SEGMENTS_FIRST_SORT, SEGMENTS_PAGE, type Segment, type SegmentSort } from "./api.js";
+import { ApiError, deleteSegment, duplicateSegment, getSegment, latestRead, listSegments, MAX_SEARCH, SEGMENTS_FIRST_SORT, SEGMENTS_PAGE, wasStopped, type Segment, type SegmentSort } from "./api.js";
 import { formatCount, plural } from "./format.js";
 import { liveText, useLiveChanges } from "./live.js";
-import { AgeBy, Dialog, isolate, isolateQuoted, KindBadge, LoadFailed, ProblemNote, useLoad, usePending, useToast } from "./ui.js";
+import { AgeBy, Dialog, isolate, isolateQuoted, KindBadge, LoadFailed, ProblemNote, Quoted, useLoad, usePending, useToast } from "./ui.js";
 import { RefreshFailedBadge } from "./refresh-status.js";
 import { forgetHandedOver, handedOverDeleted, UndoDeleteNotice, type JustDeleted } from "./undo-delete.js";
 
@@ -39,20 +39,32 @@ type LiveRow = Pick<Segment, "memberCount" | "refreshedAt" | "refresh" | "proble
  * The rows of segments `ids` read again (their member counts, refresh status and problems): from one
  * listing (`listing`, the table's own query over as many rows as it shows) where it holds them, else by one
  * read per segment — a row the listing does not reach (the counts reordered a table sorted by them), or
- * every row when there is no listing. A segment deleted meanwhile is left out (its row stays as it is; the
- * next load drops it).
+ * every row when there is no listing. A segment whose read answers 404 was deleted meanwhile (another tab,
+ * the API): it is in `gone`, and its row leaves the table.
  */
-async function readRows(ids: readonly number[], listing: Parameters<typeof listSegments>[0] | null): Promise<Map<number, LiveRow>> {
+async function readRows(ids: readonly number[], listing: Parameters<typeof listSegments>[0] | null): Promise<{ rows: Map<number, LiveRow>; gone: Set<number> }> {
   const rows = new Map<number, LiveRow>();
+  const gone = new Set<number>();
   const wanted = new Set(ids);
   const keep = (s: Segment) => rows.set(s.id, { memberCount: s.memberCount, refreshedAt: s.refreshedAt, refresh: s.refresh, problems: s.problems });
   if (listing) {
     const page = await listSegments(listing).catch(() => null);
     for (const s of page?.items ?? []) if (wanted.has(s.id)) keep(s);
   }
-  const read = await Promise.all(ids.filter((id) => !rows.has(id)).map((id) => getSegment(id).then((r) => r.body, () => null)));
+  const notListed = ids.filter((id) => !rows.has(id));
+  const read = await Promise.all(
+    notListed.map((id) =>
+      getSegment(id).then(
+        (r) => r.body,
+        (e: unknown) => {
+          if (e instanceof ApiError && e.status === 404) gone.add(id);
+          return null;
+        },
+      ),
+    ),
+  );
   for (const s of read) if (s) keep(s);
-  return rows;
+  return { rows, gone };
 }
 
 export function SegmentsListPage() {
@@ -86,14 +98,18 @@ export function SegmentsListPage() {
   const shownFirst = useRef(first.data);
   // Rows read again since the first page loaded (live, below: counts, refresh status), by segment id.
   const [liveRows, setLiveRows] = useState<Map<number, LiveRow>>(() => new Map());
+  // Segments deleted elsewhere (another tab, the API) since the first page loaded: the feed logged their
+  // members as exited, their read answered 404. Their rows go (with their stale counts); a toast says why.
+  const [goneIds, setGoneIds] = useState<ReadonlySet<number>>(() => new Set());
   useEffect(() => {
     shownFirst.current = first.data;
     setExtra({ items: [], next: null });
     setMore({ loading: false, error: null });
     setLiveRows(new Map());
+    setGoneIds(new Set());
   }, [first.data]);
   // After a failed load the rows are those of the search before: none are shown, the failure is.
-  const loadedRows = first.error ? [] : [...(first.data?.items ?? []), ...extra.items];
+  const loadedRows = (first.error ? [] : [...(first.data?.items ?? []), ...extra.items]).filter((s) => !goneIds.has(s.id));
   const rows = liveRows.size === 0 ? loadedRows : loadedRows.map((s) => (liveRows.has(s.id) ? { ...s, ...liveRows.get(s.id)! } : s));
 
   // Live counts: the segments shown that the change feed says moved are read again (a few at once, after
@@ -102,6 +118,10 @@ export function SegmentsListPage() {
   // "out of date" (or "needs attention") mark comes and goes without a reload.
   const shownIds = useRef(new Set<number>());
   shownIds.current = new Set(rows.map((s) => s.id));
+  const loadedRowsRef = useRef(loadedRows);
+  loadedRowsRef.current = loadedRows;
+  // The segment deleted from this table (its own delete dialog): not "deleted elsewhere" when its read 404s.
+  const deletedHere = useRef<number | null>(null);
   const moved = useRef(new Set<number>());
   const backlog = useRef(false);
   const countsTimer = useRef<number | null>(null);
@@ -118,7 +138,24 @@ export function SegmentsListPage() {
       const base = shownFirst.current;
       const read = await readRows(ids, listing);
       if (shownFirst.current !== base) return;
-      setLiveRows((m) => new Map([...m, ...read]));
+      setLiveRows((m) => new Map([...m, ...read.rows]));
+      // The one deleted here is already gone (the table loads again); the others were deleted elsewhere.
+      const elsewhere = [...read.gone].filter((id) => id !== deletedHere.current && shownIds.current.has(id));
+      if (elsewhere.length === 0) return;
+      setGoneIds((g) => new Set([...g, ...elsewhere]));
+      const names = loadedRowsRef.current.filter((s) => elsewhere.includes(s.id)).map((s) => s.name);
+      toast(
+        <>
+          {names.length === 1 ? (
+            <>
+              <Quoted>{names[0]}</Quoted> was deleted
+            </>
+          ) : (
+            `${names.length} segments were deleted`
+          )}{" "}
+          elsewhere: see <a href="#/segments/deleted">Recently deleted</a>
+        </>,
+      );
     }, COUNTS_DEBOUNCE_MS);
   };
   const liveStatus = useLiveChanges(
@@ -135,17 +172,26 @@ export function SegmentsListPage() {
   );
   const next = first.error ? null : extra.items.length > 0 ? extra.next : (first.data?.next ?? null);
 
+  // "Show more segments": a next page still loading when the first page is asked again (a new search, type
+  // or sort) or when the page goes is stopped (its request aborted): nobody waits for it, and appended it
+  // would mix two lists.
+  const nextPage = useRef(latestRead());
+  useEffect(() => () => nextPage.current.stop(), []);
+  useEffect(() => {
+    if (first.loading) nextPage.current.stop();
+  }, [first.loading]);
   const loadMore = async () => {
     if (!next) return;
     const base = first.data;
     setMore({ loading: true, error: null });
     try {
-      const page = await listSegments({ search: query || undefined, kind: kindQuery, sort, limit: PAGE, cursor: next });
+      const page = await listSegments({ search: query || undefined, kind: kindQuery, sort, limit: PAGE, cursor: next }, nextPage.current.next());
       if (shownFirst.current !== base) return;
       setExtra((e) => ({ items: [...e.items, ...page.items], next: page.next }));
       setMore({ loading: false, error: null });
     } catch (error) {
-      if (shownFirst.current === base) setMore({ loading: false, error });
+      if (wasStopped(error)) setMore((m) => ({ ...m, loading: false }));
+      else if (shownFirst.current === base) setMore({ loading: false, error });
     }
   };
 
@@ -354,6 +400,7 @@ export function SegmentsListPage() {
           segment={deleting}
           onClose={() => setDeleting(null)}
           onDeleted={() => {
+            deletedHere.current = deleting.id;
             setJustDeleted((d) => ({ id: deleting.id, name: deleting.name, from: "table", shown: (d?.shown ?? 0) + 1 }));
             setDeleting(null);
             first.reload();
