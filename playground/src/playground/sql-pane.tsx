@@ -82,7 +82,7 @@ export const SqlPane = memo(function SqlPane(p: SqlPaneProps) {
         <p className="count-error">Cannot write this for {DIALECT_LABELS[p.dialect]}: {compiled.message}</p>
       ) : (
         <>
-          <pre id="sql-text" className="sql" data-testid="sql" tabIndex={0} aria-label={`${DIALECT_LABELS[p.dialect]} SQL`}>
+          <pre id="sql-text" className="sql" data-testid="sql" tabIndex={0} role="region" aria-label={`${DIALECT_LABELS[p.dialect]} SQL`}>
             {compiled.sql}
           </pre>
           {p.params && <Params params={compiled.params} />}

@@ -576,12 +576,14 @@ function DefinitionTab({ segment }: { segment: Segment }) {
           </div>
         </div>
         <ProblemNote error={sql.error} />
-        {/* Focusable: on a phone its long lines scroll sideways, which the keyboard must reach. */}
+        {/* Focusable: on a phone its long lines scroll sideways, which the keyboard must reach; a named region (a
+            bare pre may not carry a name). */}
         <pre
           className={`code sql${sql.loading ? " stale" : ""}`}
           data-testid="segment-sql"
           data-dialect={dialect}
           tabIndex={0}
+          role="region"
           aria-label={`${DIALECTS.find((d) => d.id === dialect)?.label ?? dialect} SQL`}
         >
           {sql.data ?? ""}
