@@ -47,7 +47,7 @@ describe("the OpenAPI contract check", () => {
 
   it("refuses a status the route does not list", () => {
     expect(check("GET", "/api/health", { status: 404, contentType: PROBLEM_TYPE, body: problem(404, "not-found") })).toEqual([
-      "GET /api/health answered 404, a status its OpenAPI entry does not list (200, 401, 500)",
+      "GET /api/health answered 404, a status its OpenAPI entry does not list (200, 401, 431, 500)",
     ]);
   });
 

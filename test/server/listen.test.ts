@@ -5,7 +5,7 @@
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type RunningServer } from "../../src/server/index.js";
-import { openTestApi, type TestApi } from "./helpers.js";
+import { expectKeepsContract, openTestApi, readReply, type TestApi } from "./helpers.js";
 
 /** Sends raw bytes and returns everything the server answered before closing. */
 function raw(port: number, bytes: string): Promise<string> {
@@ -49,6 +49,16 @@ describe("startServer", () => {
     expect(JSON.parse(garbage.slice(garbage.indexOf("\r\n\r\n") + 4))).toMatchObject({ type: "urn:segql:problem:bad-http", status: 400 });
     // And it keeps serving.
     expect((await fetch(`${server.url}/api/health`)).status).toBe(200);
+  });
+
+  it("lists the listener's 431 in every route's OpenAPI entry: a long query string on any GET keeps the contract", async () => {
+    // Found by test/server/fuzz.test.ts: GET /api/contacts/{key}/events answered 431, which its entry did not list.
+    const long = "x".repeat(20_000);
+    for (const path of ["/api/contacts/c1/events", "/api/segments", "/api/health"]) {
+      const reply = await readReply(await fetch(`${server.url}${path}?q=${long}`));
+      expect(reply.status, path).toBe(431);
+      await expectKeepsContract(api.app, "GET", path, reply);
+    }
   });
 
   it("answers CONNECT (a proxy tunnel) with a 405 problem instead of closing the connection without a word", async () => {

@@ -57,12 +57,13 @@ const STATUS_TEXT: Record<number, string> = Object.fromEntries(
 );
 
 /**
- * Problem response entries for the statuses a route can answer with (plus 401 and 500, always possible).
- * A POST, PATCH or DELETE route lists 413 and 415 even when it reads no body: the body limit and the
+ * Problem response entries for the statuses a route can answer with (plus 401, 431 and 500, always
+ * possible: 431 is the listener's answer to a request line and headers over 16 KB, before any route, which a
+ * long query string reaches on any GET). A POST, PATCH or DELETE route lists 413 and 415 even when it reads no body: the body limit and the
  * UTF-8 check (app.ts) answer any request that sends one, before the route.
  */
 export function problemResponses(...statuses: number[]) {
-  const all = [...new Set([...statuses, 401, 500])].sort();
+  const all = [...new Set([...statuses, 401, 431, 500])].sort();
   return Object.fromEntries(
     all.map((s) => [
       s,
