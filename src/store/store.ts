@@ -196,6 +196,14 @@ export class SqlStore implements Store {
   }
 
   /**
+   * A read of stored rows only (no expression of the caller's, so no time limit) that its caller's signal
+   * stops: a page nobody waits for any more (the web app aborts a search typed on) does not run to its end.
+   */
+  private stoppable(what: string, signal: AbortSignal | undefined): ReadLimit | undefined {
+    return signal ? { ms: 0, what, signal } : undefined;
+  }
+
+  /**
    * Refreshes `e` in the write `tx` under the time limit: a condition the database cannot run quickly fails
    * the write with `QueryTimeoutError` (rolled back: a create or edit is refused and nothing is saved)
    * rather than hold the write lock, and every write behind it, for as long as it takes.
@@ -265,7 +273,7 @@ export class SqlStore implements Store {
       const last = items[items.length - 1];
       const more = rows.length > limit && last !== undefined;
       return { items, next: !more ? null : keyset ? encodeCursor({ name: last.name, id: last.id }) : encodeOffset(offset + limit) };
-    });
+    }, this.stoppable("segment list", options.signal));
   }
 
   async getSegment(id: SegmentId): Promise<Segment> {
@@ -489,7 +497,7 @@ export class SqlStore implements Store {
       const items = rows.slice(0, limit);
       const last = items[items.length - 1];
       return { items: items.map(deletedSegmentOf), next: rows.length > limit && last ? encodeDeletedCursor(num(last["deleted_at"]), num(last["id"])) : null };
-    });
+    }, this.stoppable("list of deleted segments", options.signal));
   }
 
   async restoreSegment(id: SegmentId, options: RestoreOptions = {}): Promise<Segment> {
@@ -966,7 +974,7 @@ export class SqlStore implements Store {
       const orderBy = (field: string | undefined, descending: boolean | undefined, alias: string) => this.ctx.orderBy(field, descending, alias);
       const page = await listContacts({ ctx: this.ctx, tx, catalog, entryOf, orderBy }, options, limit, offset);
       return { items: page.items, total: page.total, next: page.more ? encodeOffset(offset + limit) : null };
-    }, options.filter !== undefined ? this.limit("contact list", options.signal) : options.signal ? { ms: 0, what: "contact list", signal: options.signal } : undefined);
+    }, options.filter !== undefined ? this.limit("contact list", options.signal) : this.stoppable("contact list", options.signal));
   }
 
   async *contactPages(options: ContactPagesOptions = {}): AsyncGenerator<ContactValues[], void, undefined> {

@@ -187,6 +187,8 @@ export interface ListSegmentsOptions {
   /** The order (default `name`: case-insensitive), then by id; sorted in the database. */
   orderBy?: SegmentOrder;
   descending?: boolean;
+  /** Stops the read (`CancelledError`): the client went away (a page superseded by the next search). */
+  signal?: AbortSignal;
 }
 
 /** Orders of `listSegments`. */
@@ -300,6 +302,8 @@ export interface ListDeletedOptions {
   limit?: number;
   /** The `next` cursor of the previous page. */
   cursor?: string | null;
+  /** Stops the read (`CancelledError`): the client went away. */
+  signal?: AbortSignal;
 }
 
 /** Options of `emptyTrash`. */

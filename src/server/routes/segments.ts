@@ -95,7 +95,7 @@ export function registerSegmentRoutes(app: Api, { store }: RouteContext): void {
       summary: "List segments",
       description: `Segments matching the filters, a page at a time. Sorts: ${SEGMENT_SORTS.join(", ")}. With \`name\`, the one segment of that name (ignoring case), or none.`,
       request: { query: ListSegmentsQuery },
-      responses: { 200: jsonResponse(SegmentPageSchema, "A page of segments"), ...problemResponses(400) },
+      responses: { 200: jsonResponse(SegmentPageSchema, "A page of segments"), ...problemResponses(400, 409) },
     }),
     async (c) => {
       const q = c.req.valid("query");
@@ -105,7 +105,7 @@ export function registerSegmentRoutes(app: Api, { store }: RouteContext): void {
         let hit: Segment | undefined;
         let cursor: string | null = null;
         do {
-          const page = await store.listSegments({ kind: q.kind, search: q.name, refresh: q.refresh, limit: 1000, cursor });
+          const page = await store.listSegments({ kind: q.kind, search: q.name, refresh: q.refresh, limit: 1000, cursor, signal: c.req.raw.signal });
           hit = page.items.find((s) => s.name.toLowerCase() === wanted);
           cursor = page.next;
         } while (!hit && cursor !== null);
@@ -123,6 +123,7 @@ export function registerSegmentRoutes(app: Api, { store }: RouteContext): void {
         cursor: unwrapCursor(list, q.cursor),
         orderBy: sort.replace(/^-/, "") as SegmentOrder,
         descending: sort.startsWith("-"),
+        signal: c.req.raw.signal,
       });
       return c.json({ items: page.items.map(segmentJson), next: wrapCursor(list, page.next) }, 200);
     },

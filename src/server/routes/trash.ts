@@ -22,11 +22,11 @@ export function registerTrashRoutes(app: Api, { store, keepDeletedMs }: RouteCon
       description:
         "The trash, the latest deletion first, a page at a time. A deleted segment stays here until it is restored, purged, or kept past the server's retention (`purgesAt`).",
       request: { query: ListDeletedQuery },
-      responses: { 200: jsonResponse(DeletedSegmentPageSchema, "A page of deleted segments"), ...problemResponses(400) },
+      responses: { 200: jsonResponse(DeletedSegmentPageSchema, "A page of deleted segments"), ...problemResponses(400, 409) },
     }),
     async (c) => {
       const q = c.req.valid("query");
-      const page = await store.listDeletedSegments({ search: q.search, limit: q.limit ?? 100, cursor: unwrapCursor("deleted-segments", q.cursor) });
+      const page = await store.listDeletedSegments({ search: q.search, limit: q.limit ?? 100, cursor: unwrapCursor("deleted-segments", q.cursor), signal: c.req.raw.signal });
       return c.json({ items: page.items.map((d) => ({ ...d, purgesAt: purgesAt(d.deletedAt) })), next: wrapCursor("deleted-segments", page.next) }, 200);
     },
   );
