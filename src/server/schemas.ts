@@ -458,16 +458,37 @@ const RefreshChangeSchema = z
   })
   .openapi("RefreshChange");
 
-/** A page of the change feed; `next` is the following `since`. Refresh-status items only with `include=refresh`. */
+/** A segment was created, changed, deleted or restored: the feed's lifecycle item (`include=segments`). */
+const SegmentLifecycleChangeSchema = z
+  .object({
+    seq: z.number().int(),
+    segmentId: z.number().int(),
+    change: z.enum(["segment-created", "segment-updated", "segment-deleted", "segment-restored"]).openapi({
+      description:
+        "`segment-created`: created or duplicated; `segment-updated`: renamed, described, its expression edited (also by a rename of a segment it reads) or converted to static (`changed` says which); `segment-deleted`: moved to the trash; `segment-restored`: back from it.",
+    }),
+    at: z.string(),
+    segmentVersion: z.number().int().openapi({ description: "The version this change made (as in `GET /api/segments/{id}/versions`)." }),
+    name: z.string().openapi({ description: "The segment's name from then on (`segment-deleted`: the name it had)." }),
+    changed: z.array(z.string()).openapi({ description: "What the version changed, as its versions say it: `created`, `deleted`, `restored`, `name`, `description`, `expression`, `kind`." }),
+  })
+  .openapi("SegmentLifecycleChange");
+
+/** A page of the change feed; `next` is the following `since`. Segment-level items only with `include`. */
 export const FeedPageSchema = z
   .object({
-    items: z.array(z.union([MembershipChangeSchema, RefreshChangeSchema])).openapi({ description: "Oldest first. Membership changes; with `include=refresh`, also `RefreshChange` items (told apart by `change`)." }),
+    items: z.array(z.union([MembershipChangeSchema, RefreshChangeSchema, SegmentLifecycleChangeSchema])).openapi({
+      description: "Oldest first. Membership changes; with `include=refresh`, also `RefreshChange` items; with `include=segments`, also `SegmentLifecycleChange` items (told apart by `change`).",
+    }),
     next: z.number().int().openapi({ description: "The `since` of the following call." }),
   })
   .openapi("ChangesPage");
 
 /** The feed items of a page read with `include=refresh`, as clients see them. */
 export type RefreshChangeJson = z.infer<typeof RefreshChangeSchema>;
+
+/** The feed items of a page read with `include=segments`, as clients see them. */
+export type SegmentLifecycleChangeJson = z.infer<typeof SegmentLifecycleChangeSchema>;
 
 /** A page of a segment's changes, newest first. */
 export const SegmentChangesPageSchema = z
@@ -727,10 +748,19 @@ export const ChangesQuery = z.strictObject({
   since: intQuery(0, Number.MAX_SAFE_INTEGER, "Only changes after this sequence number (default 0)."),
   segmentId: intQuery(1, Number.MAX_SAFE_INTEGER, "Only changes of this segment."),
   limit: intQuery(1, 10_000, "Page size (default 1000)."),
+  // A comma-separated list (OpenAPI's form style without explode): `include=refresh,segments`.
   include: z
-    .enum(["refresh"], { error: 'expected "refresh" (the only kind of item the feed adds on request)' })
+    .string()
+    .regex(/^(refresh|segments)(,(refresh|segments))*$/, 'expected "refresh", "segments" or both, comma-separated (the kinds of item the feed adds on request)')
+    .transform((v) => [...new Set(v.split(","))] as ("refresh" | "segments")[])
     .optional()
-    .openapi({ description: "`refresh`: also each segment's refresh-status changes (`RefreshChange` items: a refresh failed, or succeeded after failing), in the same order. Without it: membership changes only." }),
+    .openapi({
+      description:
+        "Comma-separated: `refresh`: also each segment's refresh-status changes (`RefreshChange` items: a refresh failed, or succeeded after failing); `segments`: also each segment created, changed, deleted or restored (`SegmentLifecycleChange` items); in the same order. Without it: membership changes only.",
+      type: "array",
+      items: { type: "string", enum: ["refresh", "segments"] },
+      param: { style: "form", explode: false },
+    }),
   wait: intQuery(
     0,
     60,

@@ -182,8 +182,10 @@ export function watchWrites(adapter: SqlAdapter, watch: ChangeWatch): SqlAdapter
 }
 
 /**
- * The query of the feed's last sequence number: of the membership log and the refresh log, which share a
- * sequence (refresh-status.ts). A reader of membership changes only, woken by a refresh-log row, finds no
- * new item and waits again (`changes`), as after another segment's change.
+ * The query of the feed's last sequence number: of the membership log, the refresh log and the segment
+ * log, which share a sequence (refresh-status.ts, segment-log.ts). A reader of membership changes only,
+ * woken by a row of another log, finds no new item and waits again (`changes`), as after another
+ * segment's change.
  */
-export const LAST_SEQ_SQL = "SELECT GREATEST((SELECT COALESCE(MAX(seq), 0) FROM segql_membership_changes), (SELECT COALESCE(MAX(seq), 0) FROM segql_refresh_log)) AS n";
+export const LAST_SEQ_SQL =
+  "SELECT GREATEST((SELECT COALESCE(MAX(seq), 0) FROM segql_membership_changes), (SELECT COALESCE(MAX(seq), 0) FROM segql_refresh_log), (SELECT COALESCE(MAX(seq), 0) FROM segql_segment_log)) AS n";

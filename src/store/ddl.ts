@@ -12,8 +12,9 @@
  *   `segql_deleted_members` (a deleted static segment's list); its versions stay in `segql_segment_versions`;
  * - `segql_segment_copies`: what a duplicate was copied from (the source's id, version and name then);
  * - `segql_imports`: the import history (one row per import that read rows, committed or not);
- * - `segql_refresh_log`: the segments' refresh-status changes, for the change feed (refresh-status.ts).
- * The last five were added after format 1 was released, without a new format: a store from before them
+ * - `segql_refresh_log`: the segments' refresh-status changes, for the change feed (refresh-status.ts);
+ * - `segql_segment_log`: the segments created, changed, deleted and restored, for the feed (segment-log.ts).
+ * The last six were added after format 1 was released, without a new format: a store from before them
  * gains them when it is opened, and an older segql reads a store that has them (it ignores them).
  *
  * Instants of segql's own tables are BIGINT epoch milliseconds (the same on both backends).
@@ -27,12 +28,13 @@ import { InvalidInputError, NewerDatabaseError, SchemaMismatchError } from "./er
 import { contactColumns, eventColumns, type Physical } from "./physical.js";
 import { REFRESH_LOG_DDL, REFRESH_STATUS_COLUMNS } from "./refresh-status.js";
 import { schemaToJson } from "./schema-json.js";
+import { SEGMENT_LOG_DDL } from "./segment-log.js";
 
 /** The store format this segql writes and the newest it reads. */
 export const STORE_FORMAT = 1;
 
 /** segql's own tables, for the statements that need every one. */
-export const STORE_TABLES = ["segql_meta", "segql_segments", "segql_segment_versions", "segql_static_members", "segql_memberships", "segql_membership_changes", "segql_deleted_segments", "segql_deleted_members", "segql_segment_copies", "segql_imports", "segql_refresh_log"] as const;
+export const STORE_TABLES = ["segql_meta", "segql_segments", "segql_segment_versions", "segql_static_members", "segql_memberships", "segql_membership_changes", "segql_deleted_segments", "segql_deleted_members", "segql_segment_copies", "segql_imports", "segql_refresh_log", "segql_segment_log"] as const;
 
 /**
  * segql's own tables. On DuckDB the membership tables and the change log have no primary key and the log
@@ -90,6 +92,8 @@ const LATER_TABLES: Record<string, string> = {
        unchanged BIGINT, duplicates BIGINT, truncated_times BIGINT, skip_duplicates BOOLEAN)`,
   // The segments' refresh-status changes, for the change feed (refresh-status.ts).
   segql_refresh_log: REFRESH_LOG_DDL,
+  // The segments' lifecycle (created, changed, deleted, restored), for the change feed (segment-log.ts).
+  segql_segment_log: SEGMENT_LOG_DDL,
 };
 
 /**

@@ -34,6 +34,7 @@ import { eraseHistory, erasureNeedles } from "./erasure.js";
 import { withTrashHints } from "./trash-hints.js";
 import { importFile, importRecordOf, markInterruptedImports } from "./imports.js";
 import { CLEAR_REFRESH_FAILURE, limitText, recordRefreshFailure, REFRESH_FAILED_SQL, REFRESH_LOG_COLUMNS, refreshChangeOf, refreshStatusOf, timedOutFailure } from "./refresh-status.js";
+import { logSegmentChange, SEGMENT_LOG_COLUMNS, segmentChangeOf } from "./segment-log.js";
 import { applyDiff, changeOf, loadContacts, memberPairs, reevaluate, refreshSegment, resetDiff, writeDiffs, type MemberTable } from "./membership.js";
 import { duckdbPhysical, postgresPhysical } from "./physical.js";
 import { openPglite, openPostgres } from "./postgres.js";
@@ -878,7 +879,7 @@ export class SqlStore implements Store {
   changes(options?: ChangesOptions): Promise<ChangesPage<FeedItem>>;
   async changes(options: ChangesOptions = {}): Promise<ChangesPage<FeedItem>> {
     const since = clampInt(options.since, 0, 0, Number.MAX_SAFE_INTEGER, "since");
-    const withRefresh = feedIncludes(options.include);
+    const logs = feedIncludes(options.include);
     const limit = clampInt(options.limit, 1000, 1, 10_000, "limit");
     if (options.segmentId !== undefined && !Number.isSafeInteger(options.segmentId)) throw new InvalidInputError([{ path: "segmentId", message: "expected a segment id" }]);
     const waitMs = clampInt(options.waitMs, 0, 0, MAX_WAIT_MS, "waitMs");
@@ -891,7 +892,7 @@ export class SqlStore implements Store {
       // Read before the page: a change committed after the page was read moves the feed past it. (Filtered
       // by segment, an empty page can follow other segments' changes, so `since` alone would not do.)
       const seen = waitMs > 0 ? await this.watch.lastSeq() : since;
-      const page = await this.changesPage(since, limit, options.segmentId, withRefresh);
+      const page = await this.changesPage(since, limit, options.segmentId, logs);
       const left = deadline - Date.now();
       if (page.items.length > 0 || left <= 0) return page;
       // A write that logged no change (or only other segments' changes) does not end the wait: read, wait again.
@@ -917,22 +918,22 @@ export class SqlStore implements Store {
   }
 
   /**
-   * One page of the feed after `since` (no waiting); `withRefresh`: with the refresh log's rows merged in
-   * by `seq`. Memory never holds a refresh-log row (the write-back path only upserts contacts, and every
-   * other write empties its tail, refresh-status.ts), so a page it answers has none to merge.
+   * One page of the feed after `since` (no waiting), with the rows of the segment-level `logs` (the refresh
+   * log, the segment log) merged in by `seq`. Memory never holds a row of either (the write-back path only
+   * upserts contacts, and every other write empties its tail), so a page it answers has none to merge.
    */
-  private async changesPage(since: number, limit: number, segmentId: SegmentId | undefined, withRefresh: boolean): Promise<ChangesPage<FeedItem>> {
+  private async changesPage(since: number, limit: number, segmentId: SegmentId | undefined, logs: FeedLogs): Promise<ChangesPage<FeedItem>> {
     const recent = this.writeBack?.changesFromMemory(since, limit, segmentId) ?? null;
     if (recent) return recent;
     const where = `WHERE seq > $1${segmentId !== undefined ? " AND segment_id = $3" : ""} ORDER BY seq LIMIT $2`;
     const params = segmentId !== undefined ? [since, limit, segmentId] : [since, limit];
     const rows = await this.db.query(`SELECT seq, segment_id, contact_key, change, at_ms, segment_version FROM segql_membership_changes ${where}`, params);
     let items: FeedItem[] = rows.map(changeOf);
-    if (withRefresh) {
-      // Two reads, each the first `limit` after `since` by its own order, merged: neither log is scanned past the page.
-      const logged = (await this.db.query(`SELECT ${REFRESH_LOG_COLUMNS} FROM segql_refresh_log ${where}`, params)).map(refreshChangeOf);
-      if (logged.length > 0) items = [...items, ...logged].sort((a, b) => a.seq - b.seq).slice(0, limit);
-    }
+    // One read per log, each the first `limit` after `since` by its own order, merged: no log is scanned past the page.
+    const logged: FeedItem[] = [];
+    if (logs.refresh) logged.push(...(await this.db.query(`SELECT ${REFRESH_LOG_COLUMNS} FROM segql_refresh_log ${where}`, params)).map(refreshChangeOf));
+    if (logs.segments) logged.push(...(await this.db.query(`SELECT ${SEGMENT_LOG_COLUMNS} FROM segql_segment_log ${where}`, params)).map(segmentChangeOf));
+    if (logged.length > 0) items = [...items, ...logged].sort((a, b) => a.seq - b.seq).slice(0, limit);
     return { items, next: items.length > 0 ? items[items.length - 1]!.seq : since };
   }
 
@@ -1241,6 +1242,8 @@ export class SqlStore implements Store {
       "INSERT INTO segql_segment_versions (segment_id, version, name, description, kind, expression, at_ms, by_user, changed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
       [id, version, s.name, s.description, s.kind, s.expression, at, by, changed.join(",")],
     );
+    // Every new version is a lifecycle change the feed tells (include segments): here, no write path forgets it.
+    await logSegmentChange(tx, id, version, s.name, changed, at);
   }
 
   /** Rewrites `in segment "old"` to the new name in every expression that has it (each a new version). */
@@ -1415,11 +1418,17 @@ function decodeOffset(c: unknown): number {
 
 export { StoreError };
 
-/** Whether `include` (of `changes`) asks for the refresh log; anything but a list of known kinds is refused. */
-function feedIncludes(include: readonly FeedInclude[] | undefined): boolean {
-  if (include === undefined) return false;
-  if (!Array.isArray(include) || include.some((k) => k !== "refresh")) {
-    throw new InvalidInputError([{ path: "include", message: `expected a list of "refresh", found ${JSON.stringify(include)}` }]);
+/** The segment-level logs a read of the feed merges in (`include` of `changes`). */
+interface FeedLogs {
+  refresh: boolean;
+  segments: boolean;
+}
+
+/** Which logs `include` (of `changes`) asks for; anything but a list of known kinds is refused. */
+function feedIncludes(include: readonly FeedInclude[] | undefined): FeedLogs {
+  if (include === undefined) return { refresh: false, segments: false };
+  if (!Array.isArray(include) || include.some((k) => k !== "refresh" && k !== "segments")) {
+    throw new InvalidInputError([{ path: "include", message: `expected a list of "refresh" and "segments", found ${JSON.stringify(include)}` }]);
   }
-  return include.length > 0;
+  return { refresh: include.includes("refresh"), segments: include.includes("segments") };
 }

@@ -495,17 +495,43 @@ export interface RefreshChange {
   refresh: RefreshStatus;
 }
 
-/** An item of the change feed read with `include: ["refresh"]`: a membership change or a refresh-status change. */
-export type FeedItem = MembershipChange | RefreshChange;
+/**
+ * A segment was created (or duplicated), changed, deleted or restored: the feed's segment-level item, only
+ * with `include: ["segments"]`. One per new version of the segment (`segmentVersion`), so a page listing
+ * segments learns of one created empty, renamed or deleted with no members, which the membership log
+ * never mentions. `segment-updated` covers a rename, a new description or expression, and a convert to
+ * static; `changed` says which, as the segment's versions do (`SegmentVersion.changed`).
+ */
+export interface SegmentLifecycleChange {
+  seq: number;
+  segmentId: SegmentId;
+  change: "segment-created" | "segment-updated" | "segment-deleted" | "segment-restored";
+  at: string;
+  segmentVersion: number;
+  /** Its name from then on (`segment-deleted`: the name it had). */
+  name: string;
+  /** What the version changed: `created`, `deleted`, `restored`, `name`, `description`, `expression`, `kind`. */
+  changed: string[];
+}
 
-/** What the change feed may carry besides membership changes: `refresh`, the segments' refresh-status changes. */
-export type FeedInclude = "refresh";
+/**
+ * An item of the change feed read with `include`: a membership change, a refresh-status change
+ * (`refresh`) or a segment's lifecycle change (`segments`).
+ */
+export type FeedItem = MembershipChange | RefreshChange | SegmentLifecycleChange;
+
+/**
+ * What the change feed may carry besides membership changes: `refresh`, the segments' refresh-status
+ * changes; `segments`, the segments created, changed, deleted and restored.
+ */
+export type FeedInclude = "refresh" | "segments";
 
 /** Options of `changes`. */
 export interface ChangesOptions {
   /**
    * Also these segment-level items, in the same order (`seq`): `refresh` adds each segment's refresh-status
-   * changes (`RefreshChange`). Without it the feed holds membership changes only, as it always did, so a
+   * changes (`RefreshChange`), `segments` each segment created, changed, deleted or restored
+   * (`SegmentLifecycleChange`). Without it the feed holds membership changes only, as it always did, so a
    * reader that expects every item to have a `key` and an `entered` / `exited` change never meets another.
    */
   include?: readonly FeedInclude[];

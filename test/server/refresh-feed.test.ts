@@ -76,7 +76,7 @@ describe.each(BACKENDS)("refresh status in the change feed over HTTP on %s", (ba
     try {
       const doc = (await api.call("GET", "/openapi.json")).body;
       const op = doc.paths["/api/changes"].get;
-      expect(op.parameters.find((p: { name: string }) => p.name === "include")).toMatchObject({ in: "query", schema: { enum: ["refresh"] } });
+      expect(op.parameters.find((p: { name: string }) => p.name === "include")).toMatchObject({ in: "query", schema: { type: "array", items: { enum: ["refresh", "segments"] } } });
       expect(doc.components.schemas.RefreshChange.properties.change.enum).toEqual(["refresh-failed", "refresh-ok"]);
       expect(JSON.stringify(doc.components.schemas.ChangesPage)).toContain("#/components/schemas/RefreshChange");
     } finally {

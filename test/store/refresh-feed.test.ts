@@ -46,7 +46,7 @@ async function waiters(store: Store, n: number): Promise<void> {
 
 /** The feed's items after `since` as short tuples: [segmentId, change, key or the refresh's error code]. */
 function brief(items: readonly FeedItem[]): [number, string, string][] {
-  return items.map((i) => ("key" in i ? [i.segmentId, i.change, i.key] : [i.segmentId, i.change, i.refresh.status === "failed" ? i.refresh.error.code : "-"]));
+  return items.map((i) => ("key" in i ? [i.segmentId, i.change, i.key] : "refresh" in i ? [i.segmentId, i.change, i.refresh.status === "failed" ? i.refresh.error.code : "-"] : [i.segmentId, i.change, i.name]));
 }
 
 const VARIANTS = [...BACKENDS.map((backend) => ({ backend, writeBack: true })), { backend: "duckdb" as const, writeBack: false }];

@@ -762,6 +762,8 @@ function feedLine(c: FeedItem): string {
   const head = `${c.seq}\t${c.at}\t#${c.segmentId}\t${c.change}\t`;
   // An erased contact's rows keep their place in the feed without its key (deleteContacts erase).
   if ("key" in c) return head + (c.key === "" ? "(erased contact)" : c.key);
+  // A segment's lifecycle change (the API's include=segments): its name then.
+  if ("name" in c) return head + c.name;
   return head + (c.refresh.status === "failed" ? `(${c.refresh.error.code}: ${c.refresh.error.message})` : "(refreshed again)");
 }
 

@@ -150,13 +150,14 @@ export function registerEvaluationRoutes(app: Api, { store, feedWaits }: RouteCo
         "With `wait=S` (seconds, at most 60) a call with nothing to return yet waits: it answers as soon as a change (of `segmentId`, when given) is committed, or with an empty page and the same `next` after S seconds. " +
         "Writes that change no membership do not end the wait. Changes committed by another server on the same PostgreSQL database are seen within about a second. " +
         "With `include=refresh` the feed also carries each segment's refresh-status changes (`RefreshChange`: `change` `refresh-failed` or `refresh-ok`, no `key`, `refresh` as the segment now says it), in the same order; without it, membership changes only. " +
+        "With `include=segments` it also carries each segment created, changed, deleted or restored (`SegmentLifecycleChange`: `change` `segment-created`, `segment-updated`, `segment-deleted` or `segment-restored`, no `key`, `name` and `changed`), so a list of segments learns of one with no members; both: `include=refresh,segments`. " +
         "At most 256 requests wait at once (429 with Retry-After past that); a closing server answers them at once with an empty page.",
       request: { query: ChangesQuery },
       responses: { 200: jsonResponse(FeedPageSchema, "A page of changes"), ...problemResponses(400, 422, 429) },
     }),
     async (c) => {
       const q = c.req.valid("query");
-      const options = { since: q.since ?? 0, segmentId: q.segmentId, limit: q.limit ?? 1000, ...(q.include ? { include: [q.include] } : {}) };
+      const options = { since: q.since ?? 0, segmentId: q.segmentId, limit: q.limit ?? 1000, ...(q.include ? { include: q.include } : {}) };
       if (!q.wait) return c.json(await store.changes(options), 200);
       const waitMs = q.wait * 1000;
       const page = await feedWaits.run(c.req.raw.signal, (signal) => store.changes({ ...options, waitMs, signal }), () => ({ items: [], next: options.since }));
