@@ -340,6 +340,15 @@ function discardReader(reader: ReadableStreamDefaultReader<Uint8Array>, maxBytes
 const countedSources = new WeakMap<Request, ReadableStreamDefaultReader<Uint8Array>>();
 
 /**
+ * The request `countedBody` made, kept for as long as its context: the body limit makes another from it
+ * (`new Request(c.req.raw, …)`), whose signal follows this one's, and Node's fetch links a request's signal
+ * to the one it follows through a weak reference only. Unreferenced, this request was garbage-collected
+ * mid-request, and the client going away no longer aborted `c.req.raw.signal` (a chunked import or preview
+ * ran on for nobody).
+ */
+const countedRequests = new WeakMap<Context, Request>();
+
+/**
  * A body without a Content-Length (chunked) is counted by the body limit as it arrives, through a reader
  * of its own: refused past the limit, the rest would stay unread (the limit's reader holds the stream) and
  * the socket be closed under a client still writing it. So the request gets a body that passes the source
@@ -359,6 +368,7 @@ function countedBody(c: Context): void {
   });
   c.req.raw = new Request(raw, { body: passed, duplex: "half" } as RequestInit);
   countedSources.set(c.req.raw, source);
+  countedRequests.set(c, c.req.raw);
 }
 
 /** Media types read as text: JSON, CSV and JSON Lines (`text/*`, `*ndjson`, `*jsonl*`). */

@@ -141,12 +141,12 @@ export function registerImportRoutes(app: Api, { store, limits, imports }: Route
         path: `/api/${what}/import`,
         tags: ["contacts"],
         summary: `Import ${what} from a file`,
-        description: `${what === "contacts" ? "Upserts contacts by key" : "Appends events"} from a CSV, JSON Lines, JSON or Parquet body, checked against the schema; then every dynamic segment is refreshed. Bad rows are reported by line and field (422 and nothing imported, unless skipBad). With \`Prefer: respond-async\` the answer is 202 with an import job to poll (its progress, then its report or problem) and to cancel.`,
+        description: `${what === "contacts" ? "Upserts contacts by key" : "Appends events"} from a CSV, JSON Lines, JSON or Parquet body, checked against the schema; then every dynamic segment is refreshed. Bad rows are reported by line and field (422 and nothing imported, unless skipBad). With \`Prefer: respond-async\` the answer is 202 with an import job to poll (its progress, then its report or problem) and to cancel. Without it, a client that goes away before the rows are committed stops the import: nothing is imported (the history says \`cancelled\`).`,
         request: { query: what === "events" ? EventsImportQuery : ImportQuery, headers: WriteHeaders, body: fileBody },
         responses: {
           200: jsonResponse(ImportReportSchema, "What was imported"),
           202: jsonResponse(ImportJobSchema, "With `Prefer: respond-async`: the import runs on; poll the job at `Location`", LOCATION_HEADER),
-          ...writeProblemResponses(400, 413, 415, 422, 429),
+          ...writeProblemResponses(400, 409, 413, 415, 422, 429),
         },
       }),
       async (c) => {
@@ -176,7 +176,7 @@ export function registerImportRoutes(app: Api, { store, limits, imports }: Route
         const file = join(dir, `upload.${format}`);
         const cleanup = () => rm(dir, { recursive: true, force: true });
         const by = writer(c);
-        const importUpload = async (control?: ImportJobControl): Promise<ImportReport> => {
+        const importUpload = async (control?: Partial<ImportJobControl>): Promise<ImportReport> => {
           // `name`: the store reports and records the upload by the user's name for it, never by `file`.
           const options: ImportOptions = { format, skipBad: q.skipBad ?? false, skipDuplicates: q.skipDuplicates ?? false, by, name, ...(control ?? {}) };
           return what === "contacts" ? store.importContacts(file, options) : store.importEvents(file, options);
@@ -207,7 +207,10 @@ export function registerImportRoutes(app: Api, { store, limits, imports }: Route
           return c.json(job, 202);
         }
         try {
-          return c.json(await importUpload(), 200);
+          // The request's signal, as an export's reads take it: a client that goes away mid-import stops it
+          // at its next batch, and the rows written so far are rolled back (409 cancelled to nobody). Once the
+          // rows are committed the segments' refresh runs to its end, as a job's does.
+          return c.json(await importUpload({ signal: c.req.raw.signal }), 200);
         } finally {
           await cleanup();
         }
