@@ -4,8 +4,10 @@
  * report each of them (pages of "unexpected character", or a CSV header of garbage). One look at the
  * bytes says what the file is instead, once.
  */
-import { isUtf8 } from "node:buffer";
 import { createReadStream } from "node:fs";
+// The API's check of upload bodies: one definition of well-formed UTF-8 (RFC 3629: no surrogates, no
+// overlong forms, nothing past U+10FFFF) for the server and the CLI.
+import { Utf8Check } from "../server/utf8.js";
 
 /** How much of a data file (which may be gigabytes) is looked at. */
 const SNIFFED_BYTES = 64 * 1024;
@@ -25,11 +27,12 @@ export function notTextReason(bytes: Uint8Array, partial = false): string | null
   if (starts(0xff, 0xfe) || starts(0xfe, 0xff)) return "not UTF-8 text (UTF-16: save it as UTF-8)";
   const nul = bytes.indexOf(0);
   if (nul >= 0) return `not a text file (binary data: a NUL byte on line ${lineAt(bytes, nul)})`;
-  if (isUtf8(bytes)) return null;
-  const bad = firstInvalidUtf8(bytes);
-  if (bad === null || (partial && bad >= bytes.length - 3)) return null;
-  const byte = bytes[bad]!.toString(16).toUpperCase().padStart(2, "0");
-  return `not UTF-8 text (line ${lineAt(bytes, bad)} has the byte 0x${byte}, which UTF-8 does not allow there: Latin-1 or Windows-1252? save it as UTF-8)`;
+  // A character cut by the end of a file's first part (`partial`) is carried, not a fault.
+  const check = new Utf8Check();
+  const fault = check.push(bytes) ?? (partial ? null : check.end());
+  if (fault === null) return null;
+  const byte = fault.byte.toString(16).toUpperCase().padStart(2, "0");
+  return `not UTF-8 text (line ${fault.line} has the byte 0x${byte}, which UTF-8 does not allow there: Latin-1 or Windows-1252? save it as UTF-8)`;
 }
 
 /**
@@ -68,20 +71,4 @@ function lineAt(bytes: Uint8Array, offset: number): number {
   let line = 1;
   for (let i = 0; i < offset; i++) if (bytes[i] === 0x0a) line++;
   return line;
-}
-
-/** The offset of the first byte that breaks UTF-8 (a stray continuation, a bad or cut sequence), or null. */
-function firstInvalidUtf8(bytes: Uint8Array): number | null {
-  let i = 0;
-  while (i < bytes.length) {
-    const b = bytes[i]!;
-    const need = b < 0x80 ? 0 : b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1;
-    if (need < 0) return i;
-    for (let k = 1; k <= need; k++) {
-      const c = bytes[i + k];
-      if (c === undefined || (c & 0xc0) !== 0x80) return i;
-    }
-    i += need + 1;
-  }
-  return null;
 }
