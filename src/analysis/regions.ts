@@ -41,9 +41,9 @@
  * vectors are put to the reasoner, more than MAX_ASKED leaves; and a search that takes more than
  * MAX_STEPS steps.
  */
-import type { TypedEvent, TypedExpr, TypedRule } from "../checker/typed-ast.js";
+import type { Literal, TypedEvent, TypedExpr, TypedRule } from "../checker/typed-ast.js";
 import type { TimeZone } from "../checker/zone.js";
-import { containsFold, endsFold, foldAscii, startsFold } from "../compiler/predicate/runtime.js";
+import { containsFold, endsFold, foldAscii, MAX_INSTANT, MIN_INSTANT, startsFold } from "../compiler/predicate/runtime.js";
 import type { Schema } from "../schema/schema.js";
 import { Formulas, type Atom, type Node, type Var } from "./formula.js";
 import { AND, LEAF, NOT, OR, type Oracle, type PartMasks } from "./oracle.js";
@@ -53,7 +53,7 @@ import { Reasoner } from "./reasoner.js";
 import { MAX_ANALYSED_RULES } from "./size.js";
 import { solveText, type TextLit } from "./text-theory.js";
 import { timesPossible, type TimeBound } from "./time-graph.js";
-import type { ValueSet } from "./value-sets.js";
+import { DAY, type ValueSet } from "./value-sets.js";
 import { nonConstantAlone, positiveSet, typeDomain } from "./warning-free.js";
 
 /** Most fields one condition may test (a bit per field in a part's set of fields). */
@@ -650,7 +650,7 @@ export function buildRegions(expr: TypedExpr, schema: Schema, zone: TimeZone, te
   // Written in order (an array written out of order turns holey, slower to read).
   for (let i = val.length; i < n; i++) val[i] = 0;
   for (let f = 0; f < nf; f++) {
-    if (fieldCount[f] === 1 && nonConstantAlone(exprs[fieldFirst[f]!] as TypedRule)) {
+    if (fieldCount[f] === 1 && (nonConstantAlone(exprs[fieldFirst[f]!] as TypedRule) || timeAlone(exprs[fieldFirst[f]!] as TypedRule))) {
       // One rule that can both hold and fail: two regions, where it fails (bit 0) and where it holds.
       full[f] = 3;
       mask[fieldFirst[f]!] = 2;
@@ -687,6 +687,63 @@ export function buildRegions(expr: TypedExpr, schema: Schema, zone: TimeZone, te
   const oracle = new RegionOracle(sp, exprs, n, nf, words);
   oracle.readOnce = free;
   return oracle;
+}
+
+/**
+ * A rule on a time field that alone both holds for some value and fails for another (at FIXED_NOW, where
+ * `fieldRegions` reads a single rule), read off its test without resolving its times: a comparison whose
+ * bound lies well inside years 1-9999 holds on one side of it, and `within last/next …` (between a time
+ * that far back and `now`, or `now` and a time that far ahead) holds from one end to the other. Every
+ * positive test fails on the empty value, so a rule that holds for some value gives both regions, as
+ * `fieldRegions` would find them (which a relative time costs a walk through the zone's calendar, and a
+ * time field alone in its condition is common). False: not read off here (`fieldRegions` decides).
+ */
+function timeAlone(r: TypedRule): boolean {
+  const type = r.field.type;
+  if (type !== "timestamp" && type !== "date") return false;
+  const t = r.test;
+  switch (t.op) {
+    case "lt":
+    case "le":
+    case "gt":
+    case "ge":
+      return wellInside(t.value);
+    case "between":
+      // (dates round the ends to days: a short window may hold no midnight)
+      if (type !== "timestamp") return false;
+      if (t.high.kind === "now") return t.low.kind === "relative" && t.low.amount >= 0 && wellInside(t.low);
+      if (t.low.kind === "now") return t.high.kind === "relative" && t.high.amount <= 0 && wellInside(t.high);
+      return false;
+    default:
+      return false;
+  }
+}
+
+/** Margin kept from the ends of years 1-9999: more than any zone's offset and a day's rounding. */
+const TIME_MARGIN = 3 * DAY;
+
+/** Most a unit of each kind moves a time (a month of 31 days, a leap year, a day with an hour of summer time). */
+const UNIT_MS = { minute: 60_000, hour: 3_600_000, day: DAY + 3_600_000, week: 7 * DAY + 3_600_000, month: 31 * DAY + 3_600_000, year: 366 * DAY + 3_600_000 };
+
+/** A shift from FIXED_NOW (2024) that keeps a time well inside years 1-9999 whatever the zone. */
+const MAX_SHIFT = 1000 * 366 * DAY;
+
+/**
+ * Whether a time literal resolves, at FIXED_NOW in any zone, well inside years 1-9999 (so that both sides
+ * of it hold values); false for other literals.
+ */
+function wellInside(v: Literal): boolean {
+  switch (v.kind) {
+    case "instant":
+      return v.ms >= MIN_INSTANT + TIME_MARGIN && v.ms <= MAX_INSTANT - TIME_MARGIN;
+    case "now":
+    case "today":
+      return true;
+    case "relative":
+      return Math.abs(v.amount) * UNIT_MS[v.unit] <= MAX_SHIFT;
+    default:
+      return false;
+  }
 }
 
 /**
