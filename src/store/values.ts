@@ -80,23 +80,32 @@ function checkRange(ms: number): void {
 
 /** Why a JSON-like value's strings or keys cannot be stored, or null (iteratively: no recursion on its depth). */
 function jsonTextProblem(value: unknown, storesNul: boolean): string | null {
-  const stack: unknown[] = [value];
+  const stack: [unknown, number][] = [[value, 0]];
   while (stack.length > 0) {
-    const v = stack.pop();
+    const [v, depth] = stack.pop()!;
     if (typeof v === "string") {
       const problem = textProblem(v, storesNul);
       if (problem) return problem;
-    } else if (Array.isArray(v)) stack.push(...v);
+    } else if (depth >= MAX_JSON_DEPTH && v !== null && typeof v === "object" && !(v instanceof Date)) return TOO_DEEP;
+    else if (Array.isArray(v)) for (const x of v) stack.push([x, depth + 1]);
     else if (v !== null && typeof v === "object" && !(v instanceof Date)) {
       for (const [k, x] of Object.entries(v)) {
         const problem = textProblem(k, storesNul);
         if (problem) return problem;
-        stack.push(x);
+        stack.push([x, depth + 1]);
       }
     }
   }
   return null;
 }
+
+/**
+ * How deep arrays and objects may nest in a JSON value (event properties), as serde_json's default: the
+ * value is written with `JSON.stringify`, which recurses and ran out of stack on a few thousand levels (an
+ * internal error: exit 3 in `segql import`, a 500 over HTTP). No property a segment reads nests so.
+ */
+const MAX_JSON_DEPTH = 128;
+const TOO_DEEP = `arrays and objects are nested more than ${MAX_JSON_DEPTH} levels deep in it; store a flatter value`;
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
