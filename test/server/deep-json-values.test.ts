@@ -2,7 +2,8 @@
  * A JSON value nested thousands of levels deep (an event's properties) is refused as bad input naming
  * where, not an internal error: the store writes it with JSON.stringify, which recursed out of stack (a
  * 500 over HTTP; `segql import events` exited 3). Nesting up to the limit (128 levels) is stored and read
- * back as sent. Contacts' fields take no nested values, so they were refused already.
+ * back as sent. Contacts' fields take no nested values, so they were refused already. A long array (500,000
+ * items) is stored: the check's walk spread it into one call's arguments, out of stack too.
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -36,6 +37,20 @@ describe.each(BACKENDS)("a deeply nested event property over HTTP on %s", (backe
       const fine = nested(127);
       expect((await api.call("POST", "/api/events", { json: { events: [event({ deep: fine })] } })).status).toBe(200);
       expect((await api.call("GET", "/api/contacts/c1/events")).body.items[0].properties.deep).toEqual(fine);
+    } finally {
+      await api.dispose();
+    }
+  });
+});
+
+describe("a long array in an event property over HTTP", () => {
+  it("500,000 items are stored (their walk spread them into one call's arguments: a 500 before)", async () => {
+    const api = await openTestApi("duckdb");
+    try {
+      expect((await api.call("POST", "/api/contacts", { json: { contacts: [{ id: "c1" }] } })).status).toBe(200);
+      const long = Array.from({ length: 500_000 }, (_, i) => i % 10);
+      expect((await api.call("POST", "/api/events", { json: { events: [event({ long })] } })).status).toBe(200);
+      expect((await api.call("GET", "/api/contacts/c1/events")).body.items[0].properties.long).toHaveLength(500_000);
     } finally {
       await api.dispose();
     }
