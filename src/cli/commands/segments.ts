@@ -79,18 +79,25 @@ Examples:
 
 /**
  * Writes chunks to `file` whole or not at all: into a temporary file beside it, renamed over it at the end
- * (a failure halfway leaves any earlier file as it was and no partial one).
+ * (a failure halfway leaves any earlier file as it was and no partial one). What is not a plain file (a
+ * device such as /dev/stdout or /dev/null, a FIFO) is written to as it is: renamed over, it was replaced by
+ * a file (as root, the machine's /dev/null). A symlink's file is replaced, and the link kept.
  */
 export async function writeWhole(file: string, chunks: AsyncIterable<string>): Promise<void> {
-  const { open, rename, rm, stat } = await import("node:fs/promises");
+  const { open, realpath, rename, rm, stat } = await import("node:fs/promises");
+  const cannot = (e: unknown) => new CliError(`--out: cannot write ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such folder" : (e as Error).message}`);
+  // Through symlinks: what the path names in the end.
+  const found = await stat(file).catch(() => null);
   // A folder named as the file: said before a temporary file is made beside it (rename would say EISDIR).
-  if ((await stat(file).catch(() => null))?.isDirectory()) throw new CliError(`--out: ${file} is a folder; name a file in it`);
-  const tmp = `${file}.${process.pid}.tmp`;
+  if (found?.isDirectory()) throw new CliError(`--out: ${file} is a folder; name a file in it`);
+  if (found && !found.isFile()) return writeStraight(file, chunks, cannot);
+  const real = found ? await realpath(file) : file;
+  const tmp = `${real}.${process.pid}.tmp`;
   let handle: Awaited<ReturnType<typeof open>>;
   try {
     handle = await open(tmp, "w");
   } catch (e) {
-    throw new CliError(`--out: cannot write ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such folder" : (e as Error).message}`);
+    throw cannot(e);
   }
   // Ctrl-C (or a kill) during a long export leaves neither the file nor the temporary one: removed at once
   // (synchronously: the process ends right after), and the exit status is the signal's.
@@ -104,18 +111,43 @@ export async function writeWhole(file: string, chunks: AsyncIterable<string>): P
     for await (const chunk of chunks) await handle.write(chunk);
     await handle.sync();
     await handle.close();
-    await rename(tmp, file);
+    await rename(tmp, real);
   } catch (e) {
     await handle.close().catch(() => {});
     await rm(tmp, { force: true });
     // The file system's refusals (a full disk) are said as such; a store's go on to be said as refusals.
-    const code = (e as NodeJS.ErrnoException).code;
-    if (typeof code === "string" && /^E[A-Z]+$/.test(code)) throw new CliError(`--out: cannot write ${file}: ${(e as Error).message}`);
+    if (isSystemError(e)) throw new CliError(`--out: cannot write ${file}: ${(e as Error).message}`);
     throw e;
   } finally {
     process.off("SIGINT", interrupted);
     process.off("SIGTERM", interrupted);
   }
+}
+
+/** Writes chunks into a device or FIFO as it is (it cannot be written whole or not at all). */
+async function writeStraight(file: string, chunks: AsyncIterable<string>, cannot: (e: unknown) => CliError): Promise<void> {
+  const { open } = await import("node:fs/promises");
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(file, "w");
+  } catch (e) {
+    throw cannot(e);
+  }
+  try {
+    for await (const chunk of chunks) await handle.write(chunk);
+  } catch (e) {
+    // The device's refusals (a full one) are said as such; a store's go on to be said as refusals.
+    if (isSystemError(e)) throw cannot(e);
+    throw e;
+  } finally {
+    await handle.close().catch(() => {});
+  }
+}
+
+/** An error of the operating system (`ENOSPC`, `EPIPE`, …), not of the store. */
+function isSystemError(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException).code;
+  return typeof code === "string" && /^E[A-Z]+$/.test(code);
 }
 
 /** The options every store command takes. */
