@@ -20,7 +20,7 @@
  * from that position and says so as a skip, so the pages read afresh what they show (it was "Reconnecting…"
  * for ever, every request refused).
  */
-import type { RefreshChangeJson } from "../../../src/server/schemas.js";
+import type { RefreshChangeJson, SegmentLifecycleChangeJson } from "../../../src/server/schemas.js";
 import { savedToken, type MembershipChange } from "./api.js";
 import { canElectLeader, feedLeadership } from "./feed-leader.js";
 
@@ -31,12 +31,24 @@ import { canElectLeader, feedLeadership } from "./feed-leader.js";
  */
 export type RefreshChange = RefreshChangeJson;
 
-/** An item of the feed as the app reads it: a membership change, or a segment's refresh-status change. */
-export type FeedItem = MembershipChange | RefreshChange;
+/**
+ * A segment was created, changed (renamed…), deleted or restored: the feed's lifecycle item, asked for with
+ * `include=segments` (docs/api.md), so that the segments table learns of a segment deleted elsewhere while
+ * nobody was in it (no member left: the membership changes said nothing), renamed or added.
+ */
+export type SegmentLifecycle = SegmentLifecycleChangeJson;
+
+/** An item of the feed as the app reads it: a membership change, a segment's refresh-status change or its lifecycle. */
+export type FeedItem = MembershipChange | RefreshChange | SegmentLifecycle;
 
 /** Whether `item` is a refresh-status change (told apart by `change`, as the API documents). */
 export function isRefreshChange(item: FeedItem): item is RefreshChange {
   return item.change === "refresh-failed" || item.change === "refresh-ok";
+}
+
+/** Whether `item` is a segment's lifecycle change (`segment-created`, `-updated`, `-deleted`, `-restored`). */
+export function isSegmentLifecycle(item: FeedItem): item is SegmentLifecycle {
+  return item.change.startsWith("segment-");
 }
 
 /** Seconds the server may hold a request (the API allows up to 60). */
@@ -138,8 +150,8 @@ export async function pollFeed(options: PollOptions): Promise<number | null> {
   while (!signal.aborted) {
     try {
       since ??= await startingPoint(segmentId, signal);
-      // With the refresh-status changes: one poll tells the pages of both (a second would double the polls).
-      const page: { items: FeedItem[]; next: number } = await getJson("/changes", { since, segmentId, limit: PAGE, wait: WAIT_SECONDS, include: "refresh" }, signal);
+      // With the refresh-status and lifecycle changes: one poll tells the pages of all three (more would multiply the polls).
+      const page: { items: FeedItem[]; next: number } = await getJson("/changes", { since, segmentId, limit: PAGE, wait: WAIT_SECONDS, include: "refresh,segments" }, signal);
       failures = 0;
       since = page.next;
       let skipped: Backlog | null = null;
@@ -173,16 +185,28 @@ export interface FeedListener {
   onChanges(changes: MembershipChange[], skipped: Backlog | null): void;
   /** The target's segments whose refresh failed, or succeeded after failing (read them again to show it). */
   onRefresh(changes: RefreshChange[]): void;
+  /** The target's segments created, changed, deleted or restored. */
+  onSegments(changes: SegmentLifecycle[]): void;
   onState(state: FeedState): void;
 }
 
-/** Hands `items` (any segment's) to `listener`: the membership changes of its target, then its refresh-status changes. */
+/**
+ * Hands `items` (any segment's) to `listener`: the membership changes of its target, then its
+ * refresh-status changes, then its lifecycle changes.
+ */
 export function handOut(listener: FeedListener, items: readonly FeedItem[], skipped: Backlog | null): void {
   const mine = listener.target === "all" ? items : items.filter((c) => c.segmentId === listener.target);
-  const refreshes = mine.filter(isRefreshChange);
-  const changes = refreshes.length === 0 ? (mine as MembershipChange[]) : mine.filter((c): c is MembershipChange => !isRefreshChange(c));
+  const changes: MembershipChange[] = [];
+  const refreshes: RefreshChange[] = [];
+  const lifecycle: SegmentLifecycle[] = [];
+  for (const c of mine) {
+    if (isRefreshChange(c)) refreshes.push(c);
+    else if (isSegmentLifecycle(c)) lifecycle.push(c);
+    else changes.push(c);
+  }
   if (changes.length > 0 || skipped !== null) listener.onChanges(changes, skipped);
   if (refreshes.length > 0) listener.onRefresh(refreshes);
+  if (lifecycle.length > 0) listener.onSegments(lifecycle);
 }
 
 /**

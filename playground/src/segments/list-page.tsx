@@ -32,8 +32,11 @@ const COUNTS_DEBOUNCE_MS = 300;
 /** The most segments one listing returns (the API's limit). */
 const MAX_LISTING = 1000;
 
-/** What a live row reads again: its count, and whether its last refresh failed (and why) or it has problems. */
-type LiveRow = Pick<Segment, "memberCount" | "refreshedAt" | "refresh" | "problems">;
+/**
+ * A live row read again: its count, whether its last refresh failed (and why) or it has problems, and since
+ * the feed tells the segments' lifecycle, its name, description, type and last update (renamed elsewhere).
+ */
+type LiveRow = Segment;
 
 /**
  * The rows of segments `ids` read again (their member counts, refresh status and problems): from one
@@ -46,7 +49,7 @@ async function readRows(ids: readonly number[], listing: Parameters<typeof listS
   const rows = new Map<number, LiveRow>();
   const gone = new Set<number>();
   const wanted = new Set(ids);
-  const keep = (s: Segment) => rows.set(s.id, { memberCount: s.memberCount, refreshedAt: s.refreshedAt, refresh: s.refresh, problems: s.problems });
+  const keep = (s: Segment) => rows.set(s.id, s);
   if (listing) {
     const page = await listSegments(listing).catch(() => null);
     for (const s of page?.items ?? []) if (wanted.has(s.id)) keep(s);
@@ -101,12 +104,18 @@ export function SegmentsListPage() {
   // Segments deleted elsewhere (another tab, the API) since the first page loaded: the feed logged their
   // members as exited, their read answered 404. Their rows go (with their stale counts); a toast says why.
   const [goneIds, setGoneIds] = useState<ReadonlySet<number>>(() => new Set());
+  // Segments created or restored elsewhere since the first page loaded (the feed's lifecycle items): not
+  // slipped in among the rows (the order and pages the person is reading stay), but said, with Show them.
+  const [addedIds, setAddedIds] = useState<ReadonlySet<number>>(() => new Set());
+  // Those this table made (Duplicate, Undo): the feed tells them too, maybe before the answer comes.
+  const madeHere = useRef(new Set<number>());
   useEffect(() => {
     shownFirst.current = first.data;
     setExtra({ items: [], next: null });
     setMore({ loading: false, error: null });
     setLiveRows(new Map());
     setGoneIds(new Set());
+    setAddedIds(new Set());
   }, [first.data]);
   // After a failed load the rows are those of the search before: none are shown, the failure is.
   const loadedRows = (first.error ? [] : [...(first.data?.items ?? []), ...extra.items]).filter((s) => !goneIds.has(s.id));
@@ -169,7 +178,15 @@ export function SegmentsListPage() {
       readMovedSoon(skipped ? shownIds.current : changes.map((c) => c.segmentId));
     },
     (refreshes) => readMovedSoon(refreshes.map((c) => c.segmentId)),
+    (lifecycle) => {
+      // A row shown that was changed or deleted elsewhere is read again: renamed in place, or gone with the
+      // toast (its read answers 404) — also one nobody was in, of which the membership changes said nothing.
+      readMovedSoon(lifecycle.filter((c) => c.change !== "segment-created").map((c) => c.segmentId));
+      const added = lifecycle.filter((c) => (c.change === "segment-created" || c.change === "segment-restored") && !shownIds.current.has(c.segmentId)).map((c) => c.segmentId);
+      if (added.length > 0) setAddedIds((a) => new Set([...a, ...added]));
+    },
   );
+  const addedElsewhere = [...addedIds].filter((id) => !madeHere.current.has(id) && !shownIds.current.has(id) && !goneIds.has(id));
   const next = first.error ? null : extra.items.length > 0 ? extra.next : (first.data?.next ?? null);
 
   // "Show more segments": a next page still loading when the first page is asked again (a new search, type
@@ -207,6 +224,7 @@ export function SegmentsListPage() {
     duplicating.run(s.id, async () => {
       try {
         const copy = await duplicateSegment(s.id);
+        madeHere.current.add(copy.id);
         setFresh(copy.id);
         toast(
           <>
@@ -247,11 +265,21 @@ export function SegmentsListPage() {
           onRestored={(s) => {
             // Undone from the segment's own page: back to it. From the table: it shows again here.
             if (justDeleted.from === "page") return navigate(`/segments/${s.id}`);
+            madeHere.current.add(s.id);
             setFresh(s.id);
             first.reload();
           }}
           onDismiss={() => setJustDeleted(null)}
         />
+      )}
+
+      {addedElsewhere.length > 0 && (
+        <p className="notice" role="status" data-testid="added-elsewhere">
+          {addedElsewhere.length === 1 ? "A segment was added elsewhere." : `${addedElsewhere.length} segments were added elsewhere.`}{" "}
+          <button type="button" className="small" onClick={first.reload}>
+            {addedElsewhere.length === 1 ? "Show it" : "Show them"}
+          </button>
+        </p>
       )}
 
       <div className="toolbar">

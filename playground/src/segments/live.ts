@@ -14,11 +14,13 @@
  * when the backlog touched its segment (`backlogTouches`): the shared poll follows every segment, and an
  * import into one made every open segment page read its count, members, feed and chart again. The feed is
  * read with the segments' refresh-status changes (a refresh that failed, or worked again: `onRefresh`), in
- * the same poll, so a page learns of a scheduled refresh that failed without a second request.
+ * the same poll, so a page learns of a scheduled refresh that failed without a second request, and with the
+ * segments' lifecycle (created, changed, deleted, restored: `onSegments`), so the segments table drops a
+ * segment deleted elsewhere even when no member left with it.
  */
 import { useEffect, useRef, useState } from "react";
 import type { MembershipChange } from "./api.js";
-import { backlogTouches, canShareFeed, followShared, handOut, pollFeed, type FeedListener, type FeedState, type RefreshChange } from "./change-feed.js";
+import { backlogTouches, canShareFeed, followShared, handOut, pollFeed, type FeedListener, type FeedState, type RefreshChange, type SegmentLifecycle } from "./change-feed.js";
 
 /** What the feed is doing, for the page to say. */
 export interface LiveStatus {
@@ -76,19 +78,23 @@ function followAlone(listener: FeedListener): () => void {
  * Follows the change feed of segment `target` ("all": of every segment; null: not now) while the component
  * is mounted, calling `onChanges` with each page of new changes (oldest first; `skipped`: later ones were
  * passed over, read afresh what you show), and `onRefresh` with the segments whose refresh failed, or
- * succeeded after failing (a scheduled or import refresh too: nothing else tells the page). The callbacks
+ * succeeded after failing (a scheduled or import refresh too: nothing else tells the page), and
+ * `onSegments` with the segments created, changed, deleted or restored (here or elsewhere). The callbacks
  * may change between renders; the latest are called.
  */
 export function useLiveChanges(
   target: number | "all" | null,
   onChanges: (changes: MembershipChange[], skipped: boolean) => void,
   onRefresh: (changes: RefreshChange[]) => void = () => undefined,
+  onSegments: (changes: SegmentLifecycle[]) => void = () => undefined,
 ): LiveStatus {
   const [status, setStatus] = useState<LiveStatus>(() => ({ state: "live", updatedAt: new Date() }));
   const handler = useRef(onChanges);
   handler.current = onChanges;
   const refreshHandler = useRef(onRefresh);
   refreshHandler.current = onRefresh;
+  const segmentsHandler = useRef(onSegments);
+  segmentsHandler.current = onSegments;
   useEffect(() => {
     if (target === null) return;
     const set = (state: FeedState, changed = false) => setStatus((s) => (s.state === state && !changed ? s : { state, updatedAt: changed ? new Date() : s.updatedAt }));
@@ -112,6 +118,10 @@ export function useLiveChanges(
       },
       onRefresh: (changes) => {
         refreshHandler.current(changes);
+        set("live", true);
+      },
+      onSegments: (changes) => {
+        segmentsHandler.current(changes);
         set("live", true);
       },
       onState: (state) => set(state),

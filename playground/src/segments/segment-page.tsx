@@ -115,6 +115,9 @@ export function SegmentPage({ id, route }: { id: number; route: Route }) {
     // A refresh of it failed (a scheduled or import one too), or worked again: the segment read again shows
     // or drops "These members may be out of date" (and the rest it says), with the burst's other changes.
     () => readAgainSoon(),
+    // It was renamed, edited or deleted elsewhere (another tab, the API): read again, it shows its new name
+    // and rules, or that it is in Recently deleted, with Restore (it had no members to leave: nothing else said so).
+    () => readAgainSoon(),
   );
   useEffect(() => {
     if (dialogOpen || !reloadAfterDialog.current) return;
@@ -131,9 +134,11 @@ export function SegmentPage({ id, route }: { id: number; route: Route }) {
     else if (r.right > b.right) box.scrollLeft += r.right - b.right;
   }, [tab, ready]);
 
+  // In the trash: also when it was shown and then read again live (deleted elsewhere, the feed said so),
+  // where a failed read keeps the segment as it was.
+  const deleted = deletedOf(loaded.error);
+  if (deleted) return <DeletedSegmentNote deleted={deleted} onRestored={() => loaded.reload()} />;
   if (loaded.error && !loaded.data) {
-    const deleted = deletedOf(loaded.error);
-    if (deleted) return <DeletedSegmentNote deleted={deleted} onRestored={() => loaded.reload()} />;
     return (
       <div className="page">
         <ProblemNote error={loaded.error}>
