@@ -254,7 +254,34 @@ class PageErrorBoundary extends Component<{ children: ReactNode }, { error: Erro
   }
 }
 
-/** The theme picked with the toggle, if the person picked one (else the app follows the system's scheme). */
+/** What the theme control offers: a theme kept whatever the system says, or Auto (the system's scheme). */
+type ThemeOption = Theme | "system";
+
+const THEME_OPTIONS: { value: ThemeOption; label: string; name: string; title?: string }[] = [
+  { value: "light", label: "Light", name: "Light theme" },
+  { value: "dark", label: "Dark", name: "Dark theme" },
+  { value: "system", label: "Auto", name: "Auto: follow the system's theme", title: "Follow the light or dark setting of your system" },
+];
+
+/**
+ * The theme: one choice of three (Light, Dark, Auto) as radio buttons drawn as a segmented control, so one
+ * option is on at a time (two toggle buttons, Dark and Auto, both looked pressed in the dark theme with Auto
+ * on) and the arrow keys move between them as in any radio group. Each option's name holds its visible word.
+ */
+function ThemeChoice({ choice, onChoose }: { choice: ThemeOption; onChoose(choice: ThemeOption): void }) {
+  return (
+    <div className="theme-choice" role="radiogroup" aria-label="Theme" data-testid="theme">
+      {THEME_OPTIONS.map((o) => (
+        <label key={o.value} className="theme-option" title={o.title}>
+          <input type="radio" name="segql-theme" value={o.value} checked={choice === o.value} onChange={() => onChoose(o.value)} aria-label={o.name} data-testid={`theme-${o.value}`} />
+          <span aria-hidden="true">{o.label}</span>
+        </label>
+      ))}
+    </div>
+  );
+}
+
+/** The theme picked with the control, if the person picked one (else the app follows the system's scheme). */
 function pickedTheme(): Theme | null {
   const saved = window.localStorage.getItem("segql-theme");
   return saved === "light" || saved === "dark" ? saved : null;
@@ -332,11 +359,9 @@ export function App() {
     setTheme(next);
     setFollowsSystem(false);
   };
-  // Auto on: the pick is forgotten and the theme is the system's again (and follows it). Auto off: the theme
-  // shown is kept as a pick. Without it a person who once pressed Dark theme could never get back to the
-  // system's scheme but by clearing the site's data.
-  const followSystem = (on: boolean) => {
-    if (!on) return pickTheme(theme);
+  // Auto: the pick is forgotten and the theme is the system's again (and follows it). Without it a person
+  // who once chose Dark could never get back to the system's scheme but by clearing the site's data.
+  const followSystem = () => {
     window.localStorage.removeItem("segql-theme");
     setTheme(systemDark()?.matches ? "dark" : "light");
     setFollowsSystem(true);
@@ -394,22 +419,10 @@ export function App() {
             ))}
           </nav>
           {section !== null && section !== "playground" && <WhoAmI />}
-          <div className="theme-switches" role="group" aria-label="Theme">
-            <button type="button" className="theme-toggle" onClick={() => pickTheme(theme === "dark" ? "light" : "dark")} aria-pressed={theme === "dark"} data-testid="theme">
-              Dark<span className="phone-hidden"> theme</span>
-            </button>
-            <button
-              type="button"
-              className="theme-toggle"
-              onClick={() => followSystem(!followsSystem)}
-              aria-pressed={followsSystem}
-              aria-label="Auto: follow the system's theme"
-              title="Follow the light or dark setting of your system"
-              data-testid="theme-system"
-            >
-              Auto
-            </button>
-          </div>
+          <ThemeChoice
+            choice={followsSystem ? "system" : theme}
+            onChoose={(c) => (c === "system" ? followSystem() : pickTheme(c))}
+          />
         </header>
         <main id="main" tabIndex={-1} className={section === "playground" ? "wide-main" : undefined}>
           {page ? (

@@ -24,6 +24,7 @@ import axe from "axe-core";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { guardedContext, hasChromium, screenshot, skipReason, watchErrors } from "./harness.js";
+import { isDark, recordAnnouncements, saidSoFar, switchTheme } from "./page-probes.js";
 import { closeSegmentsSession, editorText, openSegmentsSession, type SegmentsSession } from "./segments-harness.js";
 
 /** WCAG 2.0, 2.1 and 2.2 at A and AA, and axe's best practices: no rule is turned off. */
@@ -154,35 +155,6 @@ async function spokenProblems(page: Page, state: string): Promise<string[]> {
 }
 
 
-/**
- * Installed in a page before the app starts: records what a screen reader says unasked — the text of a
- * live region (aria-live, role status, alert or log) that changes while the region is on the page, and an
- * alert as it appears (text arriving with a new polite region is not said). `window.__said` holds the lines.
- */
-function recordAnnouncements(): void {
-  const said: string[] = [];
-  (window as unknown as { __said: string[] }).__said = said;
-  const LIVE = '[aria-live="polite"], [aria-live="assertive"], [role="status"], [role="alert"], [role="log"]';
-  let known = new Set<Element>();
-  const observer = new MutationObserver((records) => {
-    const changed = new Set<Element>();
-    for (const r of records) {
-      for (const n of r.addedNodes) {
-        if (!(n instanceof Element)) continue;
-        for (const alert of [...(n.matches('[role="alert"]') ? [n] : []), ...n.querySelectorAll('[role="alert"]')]) if (alert.textContent?.trim()) said.push(alert.textContent.trim());
-      }
-      const at = r.target instanceof Element ? r.target : r.target.parentElement;
-      const region = at?.closest(LIVE);
-      if (region && known.has(region) && region.getAttribute("aria-live") !== "off") changed.add(region);
-    }
-    for (const region of changed) if (region.textContent?.trim()) said.push(region.textContent.trim());
-    known = new Set(document.querySelectorAll(LIVE));
-  });
-  observer.observe(document, { subtree: true, childList: true, characterData: true });
-}
-
-/** What the page has said unasked so far (`recordAnnouncements`). */
-const saidSoFar = (page: Page) => page.evaluate(() => (window as unknown as { __said: string[] }).__said.slice());
 
 /**
  * Installed in a page before the app starts: counts the times the focus comes to rest on <body> — the
@@ -215,15 +187,6 @@ async function focusedNode(page: Page): Promise<{ role: string; name: string; de
   }
 }
 
-/** The theme the page shows. */
-const isDark = (page: Page) => page.evaluate(() => document.documentElement.dataset["theme"] === "dark");
-
-/** Switches the theme with the header's button (clicked in the page: the focus and the mouse stay where they are). */
-async function toggleTheme(page: Page): Promise<void> {
-  const dark = await isDark(page);
-  await page.evaluate(() => document.querySelector<HTMLButtonElement>("[data-testid=theme]")!.click());
-  await expect.poll(() => isDark(page)).toBe(!dark);
-}
 
 /**
  * Where the focus is and whether a person can see it: "body" when nothing has it, else a short description
@@ -298,7 +261,7 @@ describe.skipIf(!hasChromium)(`web app: axe, the accessibility tree, the keyboar
               if (FAILING.has(f.impact)) failing.push(f.line);
               else moderate.push(f.line);
             }
-            if (round === 0) await toggleTheme(page);
+            if (round === 0) await switchTheme(page);
           }
           // Names, tables and headings do not depend on the theme: read once per size.
           spoken.push(...(await spokenProblems(page, where)).filter((l) => !isKnown(l)));
@@ -326,7 +289,7 @@ describe.skipIf(!hasChromium)(`web app: axe, the accessibility tree, the keyboar
         await expect.poll(() => editorText(page)).not.toBe("");
         if (size.scheme === "dark") {
           // The focus ring on the dark theme, on a phone, reached with Tab (to be looked at).
-          if (!(await isDark(page))) await toggleTheme(page);
+          if (!(await isDark(page))) await switchTheme(page);
           await page.locator('[data-rule-id="g.0"]').getByLabel("Field", { exact: true }).focus();
           await page.keyboard.press("Tab");
           await screenshot(page, "a11y-focus-phone-dark");

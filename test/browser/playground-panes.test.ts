@@ -177,13 +177,13 @@ describe.skipIf(!hasChromium)(`playground panes (Chromium) ${hasChromium ? "" : 
     const text = '(contract = "Month-to-month" and tenure > 12) or services has "streaming_tv"';
     await typeInEditor(page, text);
     await countFor(page, text);
-    await page.getByTestId("theme").click();
+    await page.getByTestId("theme-dark").click();
     await page.waitForFunction(() => document.documentElement.dataset["theme"] === "dark");
     const bg = await page.locator(".cm-editor").evaluate((el) => getComputedStyle(el).backgroundColor);
     expect(bg).toBe("rgb(30, 30, 30)");
     await page.locator(".cm-content").click();
     await screenshot(page, "playground-dark");
-    await page.getByTestId("theme").click();
+    await page.getByTestId("theme-light").click();
     await page.waitForFunction(() => document.documentElement.dataset["theme"] === "light");
   });
 

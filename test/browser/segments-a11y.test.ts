@@ -20,6 +20,7 @@ import axe from "axe-core";
 import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { guardedContext, hasChromium, skipReason, watchErrors } from "./harness.js";
+import { isDark, recordAnnouncements, saidSoFar, switchTheme } from "./page-probes.js";
 import { closeSegmentsSession, failRequests, openNew, openSegments, openSegmentsSession, startSegmentsServer, typeText, type SegmentsServer, type SegmentsSession } from "./segments-harness.js";
 
 /**
@@ -109,56 +110,15 @@ async function faintPlaceholders(page: Page): Promise<Finding[]> {
   });
 }
 
-/** The theme the page shows. */
-const isDark = (page: Page) => page.evaluate(() => document.documentElement.dataset["theme"] === "dark");
-
-/**
- * Switches the theme with the header's button, without moving the focus or the mouse (a dialog open over
- * the page stays open, with its focus).
- */
-async function toggleTheme(page: Page): Promise<void> {
-  const dark = await isDark(page);
-  await page.evaluate(() => document.querySelector<HTMLButtonElement>("[data-testid=theme]")!.click());
-  await expect.poll(() => isDark(page)).toBe(!dark);
-}
 
 /** Audits the page in the light theme, then in the dark one, and leaves it light. */
 async function auditThemes(page: Page, state: string): Promise<string[]> {
-  if (await isDark(page)) await toggleTheme(page);
+  if (await isDark(page)) await switchTheme(page);
   const light = await audit(page, `${state} (light)`);
-  await toggleTheme(page);
+  await switchTheme(page);
   const dark = await audit(page, `${state} (dark)`);
-  await toggleTheme(page);
+  await switchTheme(page);
   return [...light, ...dark];
-}
-
-/**
- * Installed in a page before the app starts: records what a screen reader says unasked — the text of a
- * live region (aria-live, role status, alert or log) that changes while the region is on the page, and an
- * alert as it appears. Text that arrives together with a new polite region is not said by screen readers,
- * so it is not recorded either. `window.__said` holds the lines.
- */
-function recordAnnouncements(): void {
-  const said: string[] = [];
-  (window as unknown as { __said: string[] }).__said = said;
-  const LIVE = '[aria-live="polite"], [aria-live="assertive"], [role="status"], [role="alert"], [role="log"]';
-  let known = new Set<Element>();
-  const observer = new MutationObserver((records) => {
-    const changed = new Set<Element>();
-    for (const r of records) {
-      for (const n of r.addedNodes) {
-        if (!(n instanceof Element)) continue;
-        for (const alert of [...(n.matches('[role="alert"]') ? [n] : []), ...n.querySelectorAll('[role="alert"]')]) if (alert.textContent?.trim()) said.push(alert.textContent.trim());
-      }
-      const at = r.target instanceof Element ? r.target : r.target.parentElement;
-      const region = at?.closest(LIVE);
-      if (region && known.has(region)) changed.add(region);
-    }
-    for (const region of changed) if (region.textContent?.trim()) said.push(region.textContent.trim());
-    known = new Set(document.querySelectorAll(LIVE));
-  });
-  // The document, not its root element: the script runs before the parser has made <html>.
-  observer.observe(document, { subtree: true, childList: true, characterData: true });
 }
 
 /** The elements Tab can reach inside a dialog (what its focus trap cycles through). */
@@ -620,7 +580,7 @@ describe.skipIf(!hasChromium)(`segments web app: accessibility audit with axe-co
     try {
       await tab.addInitScript(recordAnnouncements);
       await openNew(tab, server.url);
-      const said = () => tab.evaluate(() => (window as unknown as { __said: string[] }).__said.slice());
+      const said = () => saidSoFar(tab);
       const text = 'tenure > 12 and contract = "Two year"';
       await typeText(tab, text);
       await tab.getByTestId("preview-button").click();

@@ -243,7 +243,7 @@ describe.skipIf(!hasChromium)(`segments web app: comparing two segments (Chromiu
       await phone.setViewportSize({ width: 390, height: 844 });
       await phone.goto(`${server.url}#/segments/${fiber.id}?tab=compare&with=${loyal.id}`);
       await phone.getByTestId("compare-witnesses").waitFor({ timeout: 30_000 });
-      if ((await phone.getByTestId("theme").getAttribute("aria-pressed")) !== "true") await phone.getByTestId("theme").click();
+      await phone.getByTestId("theme-dark").check();
       expect(await phone.evaluate(() => document.documentElement.dataset["theme"])).toBe("dark");
       expect(await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
       // The tabs scroll sideways on a phone: the selected one (the last) is in view, inside the strip.

@@ -282,10 +282,10 @@ describe.skipIf(!hasChromium)(`segments web app: editing a contact (Chromium) ${
       await phone.getByTestId("edit-values").click();
       await phone.getByTestId("values-form").waitFor();
       expect(await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
-      await phone.getByTestId("theme").click();
+      await phone.getByTestId("theme-dark").click();
       const { screenshot } = await import("./harness.js");
       await screenshot(phone, "segments-contact-edit-phone-dark");
-      await phone.getByTestId("theme").click();
+      await phone.getByTestId("theme-light").click();
       expect(errors).toEqual([]);
     } finally {
       await phone.close();

@@ -237,12 +237,12 @@ describe.skipIf(!hasChromium)(`segments web app: the contact form changes only w
       await phone.goto(`${server.url}#/contacts/lovelace`);
       await phone.getByTestId("edit-values").click();
       await phone.getByTestId("values-form").waitFor();
-      await phone.getByTestId("theme").click();
+      await phone.getByTestId("theme-dark").click();
       // Nothing widens the page: the long item wraps inside its chip.
       expect(await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
       await phone.locator('.form-field[data-field="tags"]').scrollIntoViewIfNeeded();
       await cleanShot(phone, "segments-contact-list-items-phone-dark");
-      await phone.getByTestId("theme").click();
+      await phone.getByTestId("theme-light").click();
     } finally {
       await phone.close();
     }

@@ -449,7 +449,7 @@ describe.skipIf(!hasChromium)(`segments web app: Contacts and a contact's page (
       const overflow = () => phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       await phone.goto(`${server.url}#/contacts`);
       await phone.getByTestId("contacts-table").waitFor();
-      if ((await phone.getByTestId("theme").getAttribute("aria-pressed")) !== "true") await phone.getByTestId("theme").click();
+      await phone.getByTestId("theme-dark").check();
       expect(await phone.evaluate(() => document.documentElement.dataset["theme"])).toBe("dark");
       expect(await overflow(), "the Contacts page").toBeLessThanOrEqual(0);
       await phone.goto(`${server.url}#/contacts/${encodeURIComponent(ODD_KEY)}`);

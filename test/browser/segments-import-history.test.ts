@@ -131,13 +131,13 @@ describe.skipIf(!hasChromium)(`segments web app: past imports (Chromium) ${hasCh
 
   it("is readable in the dark theme and fits a 390px phone", async () => {
     await openImport();
-    await page.getByTestId("theme").click();
+    await page.getByTestId("theme-dark").click();
     try {
       await page.getByTestId("import-history").evaluate(belowHeader);
       const { screenshot } = await import("./harness.js");
       await screenshot(page, "segments-import-history-dark");
     } finally {
-      await page.getByTestId("theme").click();
+      await page.getByTestId("theme-light").click();
     }
     const phone = await session.context.newPage();
     const errors = watchErrors(phone);

@@ -476,11 +476,11 @@ describe.skipIf(!hasChromium)(`segments web app: Import (Chromium) ${hasChromium
     await chooseFile("with-bad-rows-on-a-phone-with-a-long-name-without-spaces.csv", `customer_id,tenure\nphone-${Date.now()},x\n`);
     await page.getByTestId("import").click();
     await page.getByTestId("import-refusal").waitFor({ timeout: 60_000 });
-    await page.getByTestId("theme").click();
+    await page.getByTestId("theme-dark").click();
     try {
       await cleanShot(page, "segments-import-dark", { fullPage: true });
     } finally {
-      await page.getByTestId("theme").click();
+      await page.getByTestId("theme-light").click();
     }
 
     const phone = await session.context.newPage();

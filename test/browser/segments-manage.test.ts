@@ -327,7 +327,7 @@ describe.skipIf(!hasChromium)(`segments web app: managing segments (Chromium) ${
   });
 
   it("looks right in the dark theme", async () => {
-    await page.getByTestId("theme").click();
+    await page.getByTestId("theme-dark").click();
     await cleanShot(page, "segments-page-activity-dark");
     await openSegments(page, server.url);
     await cleanShot(page, "segments-list-dark");
@@ -335,7 +335,7 @@ describe.skipIf(!hasChromium)(`segments web app: managing segments (Chromium) ${
     await page.goto(`${server.url}#/segments/${s.id}/edit`);
     await page.getByTestId("builder").waitFor();
     await cleanShot(page, "segments-edit-dark", { fullPage: true });
-    await page.getByTestId("theme").click();
+    await page.getByTestId("theme-light").click();
   });
 
   it("leads from an empty table to '+ Create segment'", async () => {

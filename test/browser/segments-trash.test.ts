@@ -154,11 +154,11 @@ describe.skipIf(!hasChromium)(`segments web app: undo a delete, Recently deleted
     ]);
     expect(await page.getByTestId("trash-intro").textContent()).toContain("each is deleted forever 30 days after it was deleted");
     await cleanShot(page, "segments-recently-deleted");
-    await page.getByTestId("theme").click();
+    await page.getByTestId("theme-dark").click();
     try {
       await cleanShot(page, "segments-recently-deleted-dark");
     } finally {
-      await page.getByTestId("theme").click();
+      await page.getByTestId("theme-light").click();
     }
 
     await row.getByRole("button", { name: "Restore Fiber churners", exact: true }).click();

@@ -132,6 +132,12 @@ export function Dialog({ title, onClose, children, actions, wide, testId }: Dial
     const dialog = box.current;
     const keep = (e: FocusEvent) => {
       if (e.relatedTarget !== null) return;
+      // Chromium 150 blurs a focused button at once as it is disabled (before the mutation is seen, with the
+      // focus already on the body): the dialog takes it in the same task, while the blur is handled.
+      if (e.target instanceof HTMLElement && e.target.matches(":disabled") && dialog?.isConnected) {
+        dialog.focus();
+        return;
+      }
       window.setTimeout(() => {
         if (dialog?.isConnected && focusIsLost()) dialog.focus();
       });
