@@ -7,6 +7,7 @@
 import type { Preview, RulesDiff } from "./api.js";
 import { formatCount, plural } from "./format.js";
 import { ContactsGrid } from "./contacts-grid.js";
+import { fieldsRulesFirst } from "./rule-fields.js";
 import { RulesDiffView } from "./rules-diff.js";
 
 export interface PreviewPanelProps {
@@ -25,6 +26,9 @@ export function PreviewPanel({ preview, rulesDiff, forText, current, keyField, l
   if (!preview) return null;
   const stale = forText !== current;
   const top = preview.conditions[0]?.count ?? preview.count;
+  // The fields the rules test come first, as in a saved segment's members table: the grid shows seven
+  // columns, and the schema's first seven (source, gender…) left out the very fields being previewed.
+  const columns = fieldsRulesFirst(forText ?? current, Object.keys(preview.contacts[0] ?? {}));
   return (
     <section className={`card preview${stale ? " stale" : ""}`} aria-labelledby="preview-title" data-testid="preview" aria-busy={loading}>
       <div className="card-head">
@@ -76,7 +80,7 @@ export function PreviewPanel({ preview, rulesDiff, forText, current, keyField, l
       {preview.contacts.length > 0 && (
         <>
           <h3>First {plural(preview.contacts.length, "contact")}</h3>
-          <ContactsGrid rows={preview.contacts} keyField={keyField} caption="The first matching contacts" maxColumns={7} />
+          <ContactsGrid rows={preview.contacts} keyField={keyField} caption="The first matching contacts" columns={columns} maxColumns={7} />
         </>
       )}
     </section>

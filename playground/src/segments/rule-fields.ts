@@ -57,3 +57,12 @@ const IDENTIFIER = /[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*/y;
 function asciiLower(s: string): string {
   return s.replace(/[A-Z]/g, (c) => c.toLowerCase());
 }
+
+/**
+ * `fields` with those `expression` names first (in the order they appear), then the others in their order:
+ * a table of contacts that shows a few columns shows what the rules, a preview or a filter test.
+ */
+export function fieldsRulesFirst(expression: string, fields: readonly string[]): string[] {
+  const named = fieldsInRules(expression, fields);
+  return [...named, ...fields.filter((f) => !named.includes(f))];
+}

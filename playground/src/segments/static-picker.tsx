@@ -11,6 +11,7 @@
 import { useId, useRef, useState, type ChangeEvent } from "react";
 import { lookupKeys } from "./api.js";
 import { ContactsGrid } from "./contacts-grid.js";
+import { fieldsRulesFirst } from "./rule-fields.js";
 import { contactCountText, ContactSearchFields, ContactsPager, NoContactRows, useContactPages } from "./contact-search.js";
 import { formatCount, plural } from "./format.js";
 import { isolate, ProblemNote } from "./ui.js";
@@ -146,6 +147,8 @@ export function StaticPicker({ keyField, picks, onChange, segmentId }: StaticPic
             rows={rows}
             keyField={keyField}
             caption="Contacts to pick from"
+            // Filtered, the fields the filter tests come first (of eight columns, the schema's first left them out).
+            columns={filter ? fieldsRulesFirst(filter, Object.keys(rows[0] ?? {})) : undefined}
             maxColumns={8}
             picked={picked}
             members={members}
