@@ -3,7 +3,7 @@
  * files with --write, or lists unformatted ones with --check. A text with syntax errors is never formatted:
  * its diagnostics are printed and the file is left as it is.
  */
-import { chmodSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, realpathSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { DEFAULT_WIDTH, format, sameDocument } from "../../parser/format.js";
 import { LIMITS, parse, type Limits } from "../../parser/index.js";
 import { offsetPastBytes, utf8Length } from "../../parser/limits.js";
@@ -60,6 +60,9 @@ export async function run(args: string[], io: Io): Promise<number> {
   if (options["write"]) {
     const notFiles = inputs.filter((i) => i.kind !== "file" || i.path === "-");
     if (notFiles.length > 0) throw new CliError("--write rewrites files; give them with -f FILE (an expression or standard input can only be printed)");
+    // A device or FIFO (-f /dev/stdin) was read once and cannot be rewritten; renamed over, it would be replaced.
+    const notPlain = inputs.find((i) => !statSync(i.path!).isFile());
+    if (notPlain) throw new CliError(`--write rewrites files; ${notPlain.path} is not a plain file (standard input or a device can only be printed)`);
   }
 
   let failed = 0;
@@ -134,14 +137,19 @@ function sameText(input: Input, formatted: string): boolean {
   return input.text.replace(/\r?\n$/, "") === formatted.replace(/\n$/, "");
 }
 
-/** Writes through a temporary file and a rename, so an interrupted write never leaves half a file. */
+/**
+ * Writes through a temporary file and a rename, so an interrupted write never leaves half a file. A
+ * symlink's file is the one replaced (renamed over, the link itself became a formatted copy and the file it
+ * points to stayed as it was).
+ */
 function writeAtomically(path: string, text: string): void {
-  const tmp = `${path}.segql-fmt-${process.pid}.tmp`;
+  const real = realpathSync(path);
+  const tmp = `${real}.segql-fmt-${process.pid}.tmp`;
   writeFileSync(tmp, text);
   try {
-    chmodSync(tmp, statSync(path).mode);
+    chmodSync(tmp, statSync(real).mode);
   } catch {
     // Keep the default mode when the original's cannot be read.
   }
-  renameSync(tmp, path);
+  renameSync(tmp, real);
 }
