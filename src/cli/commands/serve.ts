@@ -126,6 +126,29 @@ export function parseQueryTimeout(text: string): number {
   return ms;
 }
 
+/**
+ * `--cors`: origins as a browser's `Origin` header writes them (`https://app.example.com`), or `*`. Anything
+ * else never equals that header: the server would start and every browser call fail its CORS check, with
+ * nothing saying why (a final `/` is the usual slip).
+ */
+export function parseCorsOrigins(text: string): string[] {
+  const origins = text.split(",").map((o) => o.trim()).filter((o) => o !== "");
+  for (const o of origins) {
+    if (o === "*") continue;
+    let url: URL | null = null;
+    try {
+      url = new URL(o);
+    } catch {
+      // Said below.
+    }
+    if (url === null || (url.protocol !== "http:" && url.protocol !== "https:") || url.host === "") {
+      throw new CliError(`--cors: '${o}' is not an origin such as https://app.example.com (a scheme, host and port), or *`);
+    }
+    if (url.origin !== o) throw new CliError(`--cors: '${o}' is not an origin: write ${url.origin} (a scheme, host and port; no path, not even a final /)`);
+  }
+  return origins;
+}
+
 /** Opens the store, turning the errors of opening into usage errors that say what to do. */
 async function open(db: string | undefined, schemaPath: string | undefined, demo: boolean, queryTimeoutMs: number, io: Io): Promise<Store> {
   const { DatabaseInUseError, demoSchema, NewerDatabaseError, openStore, SchemaMismatchError, StoreError } = await import("../../store/index.js");
@@ -169,7 +192,7 @@ export async function run(args: string[], io: Io): Promise<number> {
   if (token !== null && token.trim() === "") throw new CliError("--token: the token cannot be empty");
   const queryTimeoutMs = parseQueryTimeout(str("query-timeout") ?? "30");
   const host = str("host") ?? "127.0.0.1";
-  const corsOrigins = (str("cors") ?? "").split(",").map((o) => o.trim()).filter((o) => o !== "");
+  const corsOrigins = parseCorsOrigins(str("cors") ?? "");
   // The store and server load only now: option errors above answer without loading DuckDB.
   const { isWebBuild, startServer } = await import("../../server/index.js");
   const { seedDemo, StoreError } = await import("../../store/index.js");
