@@ -15,6 +15,9 @@ export function importOutcome(r: ImportRecord): string {
   if (r.state === "running") return "Running; its counts show when it ends.";
   if (r.state === "interrupted") return "Stopped before it finished (the server stopped or failed); nothing was imported.";
   if (r.state === "cancelled") return `Cancelled after ${plural(r.rows, "row")}; nothing was imported.`;
+  // Refused before a row was read (a header without the key, a file that is not what it says): no row was
+  // bad, the file was ("1 bad row of 0" said otherwise); the problem is listed below, by line.
+  if (r.state === "failed" && r.rows === 0) return "Not imported: the file was refused before its first row (why below); nothing was written.";
   if (r.state === "failed") return `Not imported: ${plural(r.badCount, "bad row")} of ${formatCount(r.rows)}; nothing was written.`;
   // unchanged, duplicates and truncatedTimes are null for an import an older segql recorded: said only when known.
   const parts = [r.kind === "events" ? `${plural(r.inserted, "event")} added` : `${formatCount(r.inserted)} added, ${formatCount(r.updated)} updated`];
@@ -116,7 +119,7 @@ export function ImportHistory({ reloadKey }: { reloadKey: unknown }) {
 function BadRows({ record }: { record: ImportRecord }) {
   return (
     <details className="import-history-bad" data-testid="history-bad">
-      <summary>{record.badCount === record.bad.length ? `The ${plural(record.badCount, "bad row")}` : `The first ${formatCount(record.bad.length)} of ${plural(record.badCount, "bad row")}`}</summary>
+      <summary>{record.rows === 0 ? "Why" : record.badCount === record.bad.length ? `The ${plural(record.badCount, "bad row")}` : `The first ${formatCount(record.bad.length)} of ${plural(record.badCount, "bad row")}`}</summary>
       <ul>
         {record.bad.map((b, i) => (
           <li key={i}>

@@ -198,6 +198,8 @@ export function ImportRefusal({ error, kind, fileName, format, headingRef, retry
   const rows = problem?.type === "urn:segql:problem:invalid-input" && Array.isArray(problem["problems"]) ? (problem["problems"] as ImportProblem[]) : null;
   const total = typeof problem?.["total"] === "number" ? (problem["total"] as number) : (rows?.length ?? 0);
   const limit = typeof problem?.["limit"] === "number" ? (problem["limit"] as number) : null;
+  // A problem of the whole file (its header, no rows) leaves no good rows to import: skipping is no way out.
+  const someRowBad = rows?.some((p) => p.field !== undefined || (p.line ?? 0) > 1) ?? false;
   return (
     <section className="problem import-refusal" role="alert" aria-labelledby="import-refusal-title" data-testid="import-refusal">
       <h2 id="import-refusal-title" ref={headingRef} tabIndex={-1}>
@@ -205,13 +207,19 @@ export function ImportRefusal({ error, kind, fileName, format, headingRef, retry
       </h2>
       {rows ? (
         <>
-          <p>
-            One bad row refuses the whole file, so no {kind === "contacts" ? "contact" : "event"} was written. Fix {total === 1 ? "it" : "them"} and import again, or import
-            the good rows and skip the bad ones.
-          </p>
+          {someRowBad ? (
+            <p>
+              One bad row refuses the whole file, so no {kind === "contacts" ? "contact" : "event"} was written. Fix {total === 1 ? "it" : "them"} and import again, or import
+              the good rows and skip the bad ones.
+            </p>
+          ) : (
+            <p data-testid="import-refusal-file">
+              The file itself was refused before its first row (its header or its format), so no {kind === "contacts" ? "contact" : "event"} was written: skipping bad rows
+              would not help. Fix it and import again; Expected columns says what it needs.
+            </p>
+          )}
           <BadRowsTable problems={rows} total={total} format={format} caption={`Problems in ${isolateFileName(fileName)}, by line`} />
-          {/* A problem of the whole file (its header, no rows) leaves no good rows to import. */}
-          {rows.some((p) => p.field !== undefined || (p.line ?? 0) > 1) && retry}
+          {someRowBad && retry}
         </>
       ) : problem?.status === 413 && limit !== null ? (
         <p>The server takes files up to {formatBytes(limit)}: split the file, or import it on the server with segql import.</p>

@@ -34,7 +34,7 @@ import { contactHref, ContactsGrid } from "./contacts-grid.js";
 import { formatAge, formatCount, formatDay, formatInstant, plural } from "./format.js";
 import { lineDiff } from "./line-diff.js";
 import { RulesDiffView } from "./rules-diff.js";
-import { fieldsInRules } from "./rule-fields.js";
+import { fieldsRulesFirst } from "./rule-fields.js";
 import { DeleteDialog } from "./list-page.js";
 import { liveText, useLiveChanges } from "./live.js";
 import { useSchema } from "./schema.js";
@@ -418,9 +418,7 @@ function MembersTab({ segment, keyField, liveTick, onWhy }: { segment: Segment; 
   const rows = page.error ? [] : (page.data?.items ?? []);
   // The fields the rules test come first: the table shows nine columns, and the schema's first nine often
   // leave out the very fields the segment is about.
-  const fields = Object.keys(rows[0] ?? {});
-  const ruleFields = segment.kind === "dynamic" ? fieldsInRules(segment.expression ?? "", fields) : [];
-  const columns = [...ruleFields, ...fields.filter((f) => !ruleFields.includes(f))];
+  const columns = fieldsRulesFirst(segment.kind === "dynamic" ? (segment.expression ?? "") : "", Object.keys(rows[0] ?? {}));
   return (
     <section className="card" aria-label="Members">
       <div className="toolbar">
