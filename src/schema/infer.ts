@@ -59,7 +59,7 @@ export function inferSchema(rows: readonly Readonly<Record<string, unknown>>[], 
       if (kind === null) continue;
       c.present++;
       c.kinds.add(kind);
-      const text = typeof raw === "string" ? raw : JSON.stringify(raw);
+      const text = typeof raw === "string" ? raw : valueText(raw);
       if (seen[name]!.has(text)) c.allDistinct = false;
       else seen[name]!.add(text);
       if (!c.distinctOverflow) {
@@ -77,6 +77,22 @@ export function inferSchema(rows: readonly Readonly<Record<string, unknown>>[], 
   const key = pickKey(columns, rows.length, options.key, notes);
   if (key && fields[key]) fields[key] = { type: "string", description: "The key." };
   return { schema: { table: options.table ?? "contacts", key: key ?? "id", fields }, notes };
+}
+
+/** Texts standing for values too deep to write: each its own, as no two such values are known equal. */
+let tooDeep = 0;
+
+/**
+ * A value's JSON text, to tell values apart. JSON.stringify recurses, and a value nested some thousands of
+ * levels deep runs it out of stack (it was an internal error); such a value stands for itself.
+ */
+function valueText(raw: unknown): string {
+  try {
+    return JSON.stringify(raw);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    return `\u0000too deep ${tooDeep++}`;
+  }
 }
 
 function kindOf(raw: unknown, text: boolean): ColumnStats["kinds"] extends Set<infer K> ? K | null : never {
