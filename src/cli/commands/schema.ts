@@ -83,6 +83,12 @@ async function readSample(file: string, limit: number, notes: string[]): Promise
           header.forEach((h, i) => {
             if (h === "") notes.push(`column ${i + 1} of the header has no name; left out (name it to have it in the schema)`);
           });
+          // A spreadsheet saved with another separator (`;` where the decimal mark is a comma, or tabs) reads
+          // as one column named by the whole header line, which the schema would take as its key.
+          const other = header.length === 1 ? [";", "\t", "|"].find((sep) => header![0]!.includes(sep)) : undefined;
+          if (other !== undefined) {
+            notes.push(`the header is one column, ${JSON.stringify(header[0])}, holding ${other === "\t" ? "tabs" : `'${other}'`}: segql reads CSV separated by commas; save the file with commas (a spreadsheet's "CSV UTF-8 (comma delimited)")`);
+          }
           continue;
         }
         rows.push(Object.fromEntries(header.flatMap((h, i) => (h === "" ? [] : [[h, rec.cells[i] ?? ""]]))));
