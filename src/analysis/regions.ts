@@ -41,7 +41,7 @@
  * vectors are put to the reasoner, more than MAX_ASKED leaves; and a search that takes more than
  * MAX_STEPS steps.
  */
-import type { Literal, TypedEvent, TypedExpr, TypedRule } from "../checker/typed-ast.js";
+import type { Literal, TimeUnit, TypedEvent, TypedExpr, TypedRule } from "../checker/typed-ast.js";
 import type { TimeZone } from "../checker/zone.js";
 import { containsFold, endsFold, foldAscii, MAX_INSTANT, MIN_INSTANT, startsFold } from "../compiler/predicate/runtime.js";
 import type { Schema } from "../schema/schema.js";
@@ -711,13 +711,25 @@ function timeAlone(r: TypedRule): boolean {
     case "between":
       // (dates round the ends to days: a short window may hold no midnight)
       if (type !== "timestamp") return false;
-      if (t.high.kind === "now") return t.low.kind === "relative" && t.low.amount >= 0 && wellInside(t.low);
-      if (t.low.kind === "now") return t.high.kind === "relative" && t.high.amount <= 0 && wellInside(t.high);
+      if (t.high.kind === "now") return t.low.kind === "relative" && t.low.amount >= 0 && beforeNow(t.low.amount, t.low.unit) && wellInside(t.low);
+      if (t.low.kind === "now") return t.high.kind === "relative" && t.high.amount <= 0 && beforeNow(-t.high.amount, t.high.unit) && wellInside(t.high);
       return false;
     default:
       return false;
   }
 }
+
+/**
+ * Whether `now` less `amount` (>= 0) units is surely not after `now`, in any zone: minutes and hours are
+ * exact durations; days and longer move the zone's wall clock, which a change of offset (a day at most)
+ * may carry past `now` when the amount is shorter than that.
+ */
+function beforeNow(amount: number, unit: TimeUnit): boolean {
+  return unit === "minute" || unit === "hour" || amount * MIN_UNIT_MS[unit] >= 2 * DAY;
+}
+
+/** Least a unit of each kind of the wall clock spans. */
+const MIN_UNIT_MS = { day: DAY, week: 7 * DAY, month: 28 * DAY, year: 365 * DAY };
 
 /** Margin kept from the ends of years 1-9999: more than any zone's offset and a day's rounding. */
 const TIME_MARGIN = 3 * DAY;

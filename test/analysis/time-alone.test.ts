@@ -45,6 +45,7 @@ describe("a time field's one rule read off its test", () => {
   for (const [name, schema] of [
     ["UTC", richSchema],
     ["Pacific/Kiritimati", zonedSchema("Pacific/Kiritimati")],
+    ["America/Santiago", zonedSchema("America/Santiago")],
   ] as const) {
     it(`gets the reasoner's warnings at the ends of the years a time holds (${name})`, () => {
       let checked = 0;
