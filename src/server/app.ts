@@ -419,6 +419,12 @@ function toProblem(error: unknown, c: Context, log: (line: string) => void): { b
     if (error.status === 413) return { body: problem("too-large", "the request body is too large"), headers: {} };
     if (error.status === 401) return { body: problem("unauthorized", error.message), headers: {} };
   }
+  // The client went away while it sent its body (Node's request stream fails with "aborted", ECONNRESET):
+  // the answer reaches nobody and nothing is wrong with the server, so it is no internal error to log. Only
+  // that error: any other one while the client is gone (a write that failed) is still logged.
+  if (c.req.raw.signal.aborted && (error as NodeJS.ErrnoException | null)?.code === "ECONNRESET" && (error as Error).message === "aborted") {
+    return { body: problem("cancelled", "the request was cancelled: its client went away before it was answered; nothing was written"), headers: {} };
+  }
   const id = Math.random().toString(36).slice(2, 10);
   log(`segql serve: internal error ${id} on ${c.req.method} ${c.req.path}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   return { body: problem("internal", `an unexpected error occurred (logged as ${id}); the request may not have been applied`, { errorId: id }), headers: {} };
