@@ -39,6 +39,14 @@ ${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(NAME_WIDTH)}${c.s
 
 Run 'segql <command> --help' for a command's options.`;
 
+/** Says that `name` is no command, with the nearest one; the usage follows. Exit 2. */
+async function unknownCommand(name: string, io: Io): Promise<number> {
+  const { closest } = await import("../diagnostics.js");
+  const near = name.startsWith("-") ? [] : closest(name, Object.keys(COMMANDS), 1);
+  io.err(`segql: unknown command '${name}'${near[0] ? `; did you mean '${near[0]}'?` : ""}\n\n${USAGE}`);
+  return EXIT.usage;
+}
+
 interface CommandModule {
   run(args: string[], io: Io): Promise<number>;
   help: string;
@@ -53,6 +61,8 @@ export async function main(argv: string[], io: Io = nodeIo()): Promise<number> {
       io.out(((await COMMANDS[rest[0]!]!.load()) as CommandModule).help);
       return EXIT.ok;
     }
+    // `segql help NAME` of no command, or of several words, is the slip `segql NAME` would be (exit 2), not help.
+    if (name === "help" && rest.length > 0) return await unknownCommand(rest.length === 1 ? rest[0]! : rest.join(" "), io);
     if (name === undefined || name === "--help" || name === "-h" || name === "help") {
       io.out(USAGE);
       return name === undefined ? EXIT.usage : EXIT.ok;
@@ -61,12 +71,7 @@ export async function main(argv: string[], io: Io = nodeIo()): Promise<number> {
       io.out((await import("../version.js")).VERSION);
       return EXIT.ok;
     }
-    if (!Object.hasOwn(COMMANDS, name)) {
-      const { closest } = await import("../diagnostics.js");
-      const near = name.startsWith("-") ? [] : closest(name, Object.keys(COMMANDS), 1);
-      io.err(`segql: unknown command '${name}'${near[0] ? `; did you mean '${near[0]}'?` : ""}\n\n${USAGE}`);
-      return EXIT.usage;
-    }
+    if (!Object.hasOwn(COMMANDS, name)) return await unknownCommand(name, io);
     const command = (await COMMANDS[name]!.load()) as CommandModule;
     if (rest.includes("--help") || rest.includes("-h")) {
       io.out(command.help);

@@ -88,7 +88,8 @@ export async function run(args: string[], io: Io): Promise<number> {
   const chosen = resolveSchema(options["schema"], io.cwd?.());
   const dataPath = str("data");
   if (!chosen) throw new CliError("--schema FILE is required, or a segql.json naming the schema in this folder or above (see segql eval --help)");
-  if (!dataPath) throw new CliError("--data FILE is required: the contacts to evaluate (.jsonl, .json or .csv)");
+  // An empty name (a variable unset) is given, and said as a missing file is (requireFile).
+  if (dataPath === undefined) throw new CliError("--data FILE is required: the contacts to evaluate (.jsonl, .json or .csv)");
   // An argument naming an existing segment file is that file, as for segql compile: a pipeline passes both
   // the same arguments and gets the same segment.
   const inline = positional.filter((p) => !(p.endsWith(".segql") && existsSync(p)));
