@@ -133,6 +133,15 @@ function known(spec: OptionSpec): string {
 }
 
 /**
+ * `--db` as given: an empty one (a variable unset) is refused, said as such: the store would take it for
+ * some database ("no database at : …"), or serve open one.
+ */
+export function dbOption(value: string | true | undefined): string | undefined {
+  if (value === "") throw new CliError("--db: an empty name (is a variable unset?): give a DuckDB file, :memory: or a postgres:// URL");
+  return typeof value === "string" ? value : undefined;
+}
+
+/**
  * `FILE not found: PATH`; an empty PATH is quoted and explained, as `-f "$SEGMENT_FILE"` with the variable
  * unset gives it (a bare "file not found: " reads as a message cut short).
  */

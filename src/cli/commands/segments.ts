@@ -8,7 +8,7 @@ import { renderDiagnostics } from "../../diagnostics.js";
 import type { ConditionCount, DeletedSegment, FeedInclude, FeedItem, InvalidInputError as InvalidInputErrorType, Store, Segment, StoreError as StoreErrorType } from "../../store/index.js";
 import { SqlCompileError } from "../../compiler/sql/index.js";
 import { printable } from "../inputs.js";
-import { CliError, didYouMean, EXIT, parseArgs, readInputFile, type Io, type OptionSpec } from "../io.js";
+import { CliError, dbOption, didYouMean, EXIT, parseArgs, readInputFile, type Io, type OptionSpec } from "../io.js";
 import { loadSchema } from "./check.js";
 import { sideText } from "./diff.js";
 import { parseSteps } from "./relate.js";
@@ -87,6 +87,7 @@ export async function writeWhole(file: string, chunks: AsyncIterable<string>): P
   const { open, realpath, rename, rm, stat } = await import("node:fs/promises");
   const cannot = (e: unknown) => new CliError(`--out: cannot write ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such folder" : (e as Error).message}`);
   // Through symlinks: what the path names in the end.
+  if (file === "") throw new CliError("--out: an empty file name (is a variable unset?)");
   const found = await stat(file).catch(() => null);
   // A folder named as the file: said before a temporary file is made beside it (rename would say EISDIR).
   if (found?.isDirectory()) throw new CliError(`--out: ${file} is a folder; name a file in it`);
@@ -161,7 +162,7 @@ export const STORE_OPTIONS: OptionSpec = {
 /** Opens the store of `--db` (with `--schema` for a new one); opening problems are usage errors. */
 export async function openCliStore(options: Record<string, string | true>): Promise<Store> {
   const { openStore, StoreError } = await import("../../store/index.js");
-  const db = typeof options["db"] === "string" ? options["db"] : undefined;
+  const db = dbOption(options["db"]);
   const schemaPath = typeof options["schema"] === "string" ? options["schema"] : undefined;
   const schema = schemaPath !== undefined ? loadSchema(schemaPath) : undefined;
   // Without a schema a missing DuckDB file cannot become a store: say so before DuckDB creates an empty

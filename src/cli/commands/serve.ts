@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Store } from "../../store/index.js";
-import { CliError, parseArgs, type Io } from "../io.js";
+import { CliError, dbOption, parseArgs, type Io } from "../io.js";
 
 /** The default port (the server's DEFAULT_PORT, repeated so `--help` and option errors load nothing heavy). */
 const DEFAULT_PORT = 8080;
@@ -193,6 +193,7 @@ export async function run(args: string[], io: Io): Promise<number> {
   const queryTimeoutMs = parseQueryTimeout(str("query-timeout") ?? "30");
   const host = str("host") ?? "127.0.0.1";
   const corsOrigins = parseCorsOrigins(str("cors") ?? "");
+  const db = dbOption(options["db"]);
   // The store and server load only now: option errors above answer without loading DuckDB.
   const { isWebBuild, startServer } = await import("../../server/index.js");
   const { seedDemo, StoreError } = await import("../../store/index.js");
@@ -203,7 +204,7 @@ export async function run(args: string[], io: Io): Promise<number> {
   const demo = options["demo"] === true;
 
   await checkPort(Number(portText), host);
-  const store = await open(str("db"), str("schema"), demo, queryTimeoutMs, io);
+  const store = await open(db, str("schema"), demo, queryTimeoutMs, io);
   let server;
   try {
     if (demo) {
