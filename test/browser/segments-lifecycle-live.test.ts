@@ -69,6 +69,16 @@ describe.skipIf(!hasChromium)(`segments table: segments deleted, renamed and add
     await notice.getByRole("button", { name: "Show it" }).click();
     await expect.poll(shownNames, { timeout: 15_000 }).toContain("Aac added elsewhere");
     await expect.poll(() => notice.count()).toBe(0);
+
+    // Under a search, one whose name does not match is not announced (Show it would not show it); one that does is.
+    await page.getByTestId("segment-search").fill("aae");
+    await expect.poll(shownNames, { timeout: 15_000 }).toEqual([]);
+    expect((await api("POST", "/segments", { name: "Zzz not matching", kind: "static" })).status).toBe(201);
+    expect((await api("POST", "/segments", { name: "Aae matching", kind: "static" })).status).toBe(201);
+    await expect.poll(() => notice.textContent(), { timeout: 20_000 }).toMatch(/^A segment was added elsewhere\./);
+    await notice.getByRole("button", { name: "Show it" }).click();
+    await expect.poll(shownNames, { timeout: 15_000 }).toEqual(["Aae matching"]);
+    await page.getByTestId("segment-search").fill("");
   });
 
   it("a memberless segment's own page follows its rename and its delete elsewhere", async () => {

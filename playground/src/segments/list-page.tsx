@@ -182,7 +182,11 @@ export function SegmentsListPage() {
       // A row shown that was changed or deleted elsewhere is read again: renamed in place, or gone with the
       // toast (its read answers 404) — also one nobody was in, of which the membership changes said nothing.
       readMovedSoon(lifecycle.filter((c) => c.change !== "segment-created").map((c) => c.segmentId));
-      const added = lifecycle.filter((c) => (c.change === "segment-created" || c.change === "segment-restored") && !shownIds.current.has(c.segmentId)).map((c) => c.segmentId);
+      // Under a search, only those whose name matches it: Show it would not show the others.
+      const matches = (name: string) => query === "" || name.toLowerCase().includes(query.toLowerCase());
+      const added = lifecycle
+        .filter((c) => (c.change === "segment-created" || c.change === "segment-restored") && !shownIds.current.has(c.segmentId) && matches(c.name))
+        .map((c) => c.segmentId);
       if (added.length > 0) setAddedIds((a) => new Set([...a, ...added]));
     },
   );
