@@ -9,6 +9,7 @@
  * first row that happens to hold a key named like the column as data). JSON Lines: each line is a
  * string, a number, or an object holding the key under the schema's key name (or `key`).
  */
+import { wellFormed } from "../store/index.js";
 import { MAX_KEY_LENGTH, MAX_KEYS } from "./schemas.js";
 
 /** A problem of an uploaded list, by 1-based line. */
@@ -51,6 +52,8 @@ export function readKeyList(text: string, format: KeyListFormat, keyName: string
   const accept = (line: number, key: string): void => {
     if (key === "") problems.add(line, "the key is empty");
     else if (key.includes("\u0000")) problems.add(line, "the key contains U+0000 (PostgreSQL cannot store it)");
+    // JSON Lines may spell one (`"\ud800"`): no contact can have such a key, so it is said, not looked up.
+    else if (!wellFormed(key)) problems.add(line, "the key holds a lone UTF-16 surrogate (\\ud800-\\udfff without its pair): it is not Unicode");
     else if (key.length > MAX_KEY_LENGTH) problems.add(line, `the key is longer than ${MAX_KEY_LENGTH} characters`);
     else if (keys.length >= MAX_KEYS) problems.add(line, `more than ${MAX_KEYS} keys in one upload; split the list`);
     else keys.push(key);
