@@ -7,7 +7,8 @@
  * - one renamed elsewhere is renamed in its row, in place;
  * - one created elsewhere is not slipped in among the rows being read: a notice says so, and Show it loads it;
  * - a memberless segment's own page, open while it is renamed and then deleted elsewhere, shows the new name,
- *   then that it is in Recently deleted (it showed the segment as it was until a reload).
+ *   then that it is in Recently deleted (it showed the segment as it was until a reload);
+ * - Recently deleted drops a segment restored elsewhere, and announces one deleted elsewhere (Show it).
  */
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -93,6 +94,27 @@ describe.skipIf(!hasChromium)(`segments table: segments deleted, renamed and add
     await note.waitFor({ timeout: 20_000 });
     expect(await note.textContent()).toContain("Aad renamed while open");
     await cleanShot(page, "segments-lifecycle-page-deleted");
+  });
+
+  it("Recently deleted drops a segment restored elsewhere and announces one deleted elsewhere", async () => {
+    const back = await server.store.createSegment({ name: "Aaf to restore", kind: "static" });
+    await server.store.deleteSegment(back.id);
+    const later = await server.store.createSegment({ name: "Aag deleted later", kind: "static" });
+    // The trash page follows the feed once its poll is out (it starts from the feed's newest change).
+    const polling = page.waitForRequest((r) => r.url().includes("/api/changes?"), { timeout: 30_000 });
+    await page.goto(`${server.url}#/segments/deleted`);
+    const trashNames = () => page.getByTestId("trash-row").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-name")));
+    await expect.poll(trashNames, { timeout: 30_000 }).toContain("Aaf to restore");
+    await polling;
+    expect((await api("POST", `/deleted-segments/${back.id}/restore`)).status).toBe(200);
+    await expect.poll(trashNames, { timeout: 20_000 }).not.toContain("Aaf to restore");
+    expect((await api("DELETE", `/segments/${later.id}`)).status).toBe(204);
+    const notice = page.getByTestId("deleted-elsewhere");
+    await expect.poll(() => notice.textContent(), { timeout: 20_000 }).toMatch(/^A segment was deleted elsewhere\. Show it$/);
+    expect(await trashNames()).not.toContain("Aag deleted later");
+    await notice.getByRole("button", { name: "Show it" }).click();
+    await expect.poll(trashNames, { timeout: 15_000 }).toContain("Aag deleted later");
+    await expect.poll(() => notice.count()).toBe(0);
   });
 
   it("a duplicate made in this table is not announced as added elsewhere", async () => {

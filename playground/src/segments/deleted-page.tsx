@@ -5,12 +5,15 @@
  * (the row whose button had it is gone). A search (or a next page) that fails shows the failure, with Try
  * again, in place of the rows, not the rows of the search before. Each row says when the server deletes it
  * for good (`purgesAt`, `segql serve --keep-deleted`); Empty the trash deletes them all, after a confirmation.
+ * It follows the feed's lifecycle items (live.ts): a segment restored elsewhere leaves the table; one deleted
+ * elsewhere is announced ("A segment was deleted elsewhere. Show it"), not slipped in among the rows being read.
  */
 import { useEffect, useRef, useState } from "react";
 import { ApiError, emptyTrash, listDeletedSegments, MAX_SEARCH, purgeDeletedSegment, restoreSegment, type DeletedSegment, type Segment } from "./api.js";
 import { formatCount, formatDay, formatInstant, plural } from "./format.js";
 import { isNameTaken, RestoreAsDialog, restoredProblem, restoreFailure } from "./restore-dialog.js";
 import { AgeBy, Dialog, isolate, isolateQuoted, KindBadge, LoadFailed, ProblemNote, Quoted } from "./ui.js";
+import { useLiveChanges } from "./live.js";
 import { usePagedList } from "./paged-list.js";
 
 /** How many deleted segments a page of the table asks for. */
@@ -50,6 +53,21 @@ export function DeletedSegmentsPage() {
   useEffect(() => notice.current?.focus(), [outcome]);
 
   const gone = (id: number) => list.remove(id);
+  // Segments deleted elsewhere since the first page loaded (under a search, those whose name matches it).
+  const [deletedElsewhere, setDeletedElsewhere] = useState<ReadonlySet<number>>(() => new Set());
+  useEffect(() => setDeletedElsewhere(new Set()), [first.data]);
+  useLiveChanges(
+    "all",
+    () => undefined,
+    undefined,
+    (lifecycle) => {
+      for (const c of lifecycle) if (c.change === "segment-restored") gone(c.segmentId);
+      const matches = (name: string) => query === "" || name.toLowerCase().includes(query.toLowerCase());
+      const deleted = lifecycle.filter((c) => c.change === "segment-deleted" && matches(c.name)).map((c) => c.segmentId);
+      if (deleted.length > 0) setDeletedElsewhere((d) => new Set([...d, ...deleted]));
+    },
+  );
+  const newlyDeleted = [...deletedElsewhere].filter((id) => !rows?.some((d) => d.id === id));
   const restored = (d: DeletedSegment, segment: Segment) => {
     setRenaming(null);
     gone(d.id);
@@ -112,6 +130,14 @@ export function DeletedSegmentsPage() {
         </div>
       )}
       <ProblemNote error={actionError?.error} />
+      {newlyDeleted.length > 0 && (
+        <p className="notice" role="status" data-testid="deleted-elsewhere">
+          {newlyDeleted.length === 1 ? "A segment was deleted elsewhere." : `${newlyDeleted.length} segments were deleted elsewhere.`}{" "}
+          <button type="button" className="small" onClick={first.reload}>
+            {newlyDeleted.length === 1 ? "Show it" : "Show them"}
+          </button>
+        </p>
+      )}
 
       {(rows === null || rows.length > 0 || next || query) && (
         <div className="toolbar">
