@@ -13,6 +13,7 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hasChromium, skipReason } from "./harness.js";
+import { recordAnnouncements, saidSoFar } from "./page-probes.js";
 import { cleanShot, closeSegmentsSession, openSegments, openSegmentsSession, type SegmentsServer, type SegmentsSession } from "./segments-harness.js";
 
 describe.skipIf(!hasChromium)(`segments table: segments deleted, renamed and added elsewhere seen live (Chromium) ${hasChromium ? "" : skipReason}`, () => {
@@ -23,6 +24,8 @@ describe.skipIf(!hasChromium)(`segments table: segments deleted, renamed and add
   beforeAll(async () => {
     session = await openSegmentsSession();
     ({ server, page } = session);
+    // What a screen reader says unasked, from the next page loaded on.
+    await page.addInitScript(recordAnnouncements);
   });
   afterAll(() => closeSegmentsSession(session, /Failed to load resource/));
 
@@ -64,6 +67,8 @@ describe.skipIf(!hasChromium)(`segments table: segments deleted, renamed and add
     expect((await api("POST", "/segments", { name: "Aac added elsewhere", kind: "static" })).status).toBe(201);
     const notice = page.getByTestId("added-elsewhere");
     await expect.poll(() => notice.textContent(), { timeout: 20_000 }).toMatch(/A segment was added elsewhere\. Show it/);
+    // Said to a screen reader too (its live region was there before the text).
+    await expect.poll(() => saidSoFar(page)).toContain("A segment was added elsewhere. Show it");
     // The rows being read stay as they were until asked.
     expect(await shownNames()).not.toContain("Aac added elsewhere");
     await cleanShot(page, "segments-lifecycle-added");
@@ -112,6 +117,7 @@ describe.skipIf(!hasChromium)(`segments table: segments deleted, renamed and add
     const notice = page.getByTestId("deleted-elsewhere");
     await expect.poll(() => notice.textContent(), { timeout: 20_000 }).toMatch(/^A segment was deleted elsewhere\. Show it$/);
     expect(await trashNames()).not.toContain("Aag deleted later");
+    await expect.poll(() => saidSoFar(page)).toContain("A segment was deleted elsewhere. Show it");
     await notice.getByRole("button", { name: "Show it" }).click();
     await expect.poll(trashNames, { timeout: 15_000 }).toContain("Aag deleted later");
     await expect.poll(() => notice.count()).toBe(0);

@@ -130,14 +130,17 @@ export function DeletedSegmentsPage() {
         </div>
       )}
       <ProblemNote error={actionError?.error} />
-      {newlyDeleted.length > 0 && (
-        <p className="notice" role="status" data-testid="deleted-elsewhere">
-          {newlyDeleted.length === 1 ? "A segment was deleted elsewhere." : `${newlyDeleted.length} segments were deleted elsewhere.`}{" "}
-          <button type="button" className="small" onClick={first.reload}>
-            {newlyDeleted.length === 1 ? "Show it" : "Show them"}
-          </button>
-        </p>
-      )}
+      {/* A live region there from the start: text arriving with a new one is not said by screen readers. */}
+      <div role="status">
+        {newlyDeleted.length > 0 && (
+          <p className="notice" data-testid="deleted-elsewhere">
+            {newlyDeleted.length === 1 ? "A segment was deleted elsewhere." : `${newlyDeleted.length} segments were deleted elsewhere.`}{" "}
+            <button type="button" className="small" onClick={first.reload}>
+              {newlyDeleted.length === 1 ? "Show it" : "Show them"}
+            </button>
+          </p>
+        )}
+      </div>
 
       {(rows === null || rows.length > 0 || next || query) && (
         <div className="toolbar">

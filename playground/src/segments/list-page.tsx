@@ -277,14 +277,17 @@ export function SegmentsListPage() {
         />
       )}
 
-      {addedElsewhere.length > 0 && (
-        <p className="notice" role="status" data-testid="added-elsewhere">
-          {addedElsewhere.length === 1 ? "A segment was added elsewhere." : `${addedElsewhere.length} segments were added elsewhere.`}{" "}
-          <button type="button" className="small" onClick={first.reload}>
-            {addedElsewhere.length === 1 ? "Show it" : "Show them"}
-          </button>
-        </p>
-      )}
+      {/* A live region there from the start: text arriving with a new one is not said by screen readers. */}
+      <div role="status">
+        {addedElsewhere.length > 0 && (
+          <p className="notice" data-testid="added-elsewhere">
+            {addedElsewhere.length === 1 ? "A segment was added elsewhere." : `${addedElsewhere.length} segments were added elsewhere.`}{" "}
+            <button type="button" className="small" onClick={first.reload}>
+              {addedElsewhere.length === 1 ? "Show it" : "Show them"}
+            </button>
+          </p>
+        )}
+      </div>
 
       <div className="toolbar">
         <label className="search">
