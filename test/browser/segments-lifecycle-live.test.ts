@@ -94,10 +94,15 @@ describe.skipIf(!hasChromium)(`segments table: segments deleted, renamed and add
     await expect.poll(() => page.getByTestId("live-status").getAttribute("data-state"), { timeout: 15_000 }).toBe("live");
     expect((await api("PATCH", `/segments/${empty.id}`, { name: "Aad renamed while open" })).status).toBe(200);
     await page.getByRole("heading", { level: 1, name: /Aad renamed while open/ }).waitFor({ timeout: 20_000 });
+    // A keyboard user reading the History tab: its tab has the focus when the page goes.
+    await page.getByRole("tab", { name: "History" }).click();
+    await page.getByRole("tab", { name: "History" }).focus();
     expect((await api("DELETE", `/segments/${empty.id}`)).status).toBe(204);
     const note = page.getByTestId("segment-deleted");
     await note.waitFor({ timeout: 20_000 });
     expect(await note.textContent()).toContain("Aad renamed while open");
+    // The note has the focus (it rested on <body>, the tab gone with the page).
+    expect(await page.evaluate(() => document.activeElement?.getAttribute("data-testid"))).toBe("segment-deleted");
     await cleanShot(page, "segments-lifecycle-page-deleted");
   });
 

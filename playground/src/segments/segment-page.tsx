@@ -4,7 +4,7 @@
  * a chart of the member count over time and the entered / exited feed, both from the membership change
  * log.
  */
-import { useEffect, useId, useRef, useState, type KeyboardEvent, type ReactNode } from "react";
+import { useEffect, useId, useLayoutEffect, useRef, useState, type KeyboardEvent, type ReactNode } from "react";
 import { navigate, type Route } from "../router.js";
 import {
   ApiError,
@@ -874,6 +874,13 @@ function DeletedSegmentNote({ deleted, onRestored }: { deleted: DeletedInfo; onR
   const [restoring, setRestoring] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [taken, setTaken] = useState<ApiError | null>(null);
+  // Shown in place of the segment's page when it is deleted elsewhere (the feed said so), the element that
+  // had the focus (a tab, Edit) is gone with the page: the note takes it, in the same commit, rather than
+  // leaving it on <body>, where a screen reader reads from the top.
+  const note = useRef<HTMLDivElement>(null);
+  useLayoutEffect(() => {
+    if (document.activeElement === null || document.activeElement === document.body) note.current?.focus();
+  }, []);
   const restore = async () => {
     setRestoring(true);
     setError(null);
@@ -889,7 +896,7 @@ function DeletedSegmentNote({ deleted, onRestored }: { deleted: DeletedInfo; onR
   };
   return (
     <div className="page">
-      <div className="problem" role="alert" data-testid="segment-deleted">
+      <div className="problem" role="alert" ref={note} tabIndex={-1} data-testid="segment-deleted">
         <strong>In Recently deleted</strong>
         <span>
           {isolateQuoted(`“${deleted.name}”`)} was deleted {formatInstant(deleted.deletedAt)}. Restore it to use it again, with its rules or members and its history.
