@@ -17,6 +17,7 @@ import { resolveLimits, type LimitOptions, type Limits } from "../parser/limits.
 import { oneEditApart } from "../parser/keyword-fixes.js";
 import { findField, findProperty, type EventsDef, type FieldDef, type FieldType, type Schema } from "../schema/schema.js";
 import { messages } from "./messages.js";
+import { declarationInputs, type DeclarationReuse } from "./reuse.js";
 import { MAX_INSTANT, MIN_INSTANT, parseDate, parseTimestamp, spanFits } from "./time.js";
 import { formatInZone, formatOffset, wallClockKind, zoneOf, type TimeZone } from "./zone.js";
 import type * as TA from "./typed-ast.js";
@@ -31,6 +32,11 @@ export interface CheckOptions extends LimitOptions {
    * here (the compilers refuse it).
    */
   timeZone?: string;
+  /**
+   * Results of earlier checks, taken for the declarations whose inputs did not change (reuse.ts): a
+   * language server checking a large file again after an edit. The output is what a check without it gives.
+   */
+  reuse?: DeclarationReuse;
 }
 
 /** Typed segments (only those free of errors) and every diagnostic. */
@@ -44,7 +50,7 @@ export interface CheckResult {
  * names and references), and no typed segments are produced.
  */
 export function check(document: A.SegqlDocument, schema: Schema | null, options: CheckOptions = {}): CheckResult {
-  const checker = new Checker(document, schema, options.catalog ?? [], resolveLimits(options.limits), zoneForWarnings(options.timeZone ?? schema?.timeZone));
+  const checker = new Checker(document, schema, options.catalog ?? [], resolveLimits(options.limits), zoneForWarnings(options.timeZone ?? schema?.timeZone), options.reuse ?? null);
   return checker.run();
 }
 
@@ -98,6 +104,8 @@ class Checker {
   private declaring: string | null = null;
   /** The typed nodes of the declaration checked last, in the order made (post-order: `TypedSegment.parts`). */
   private parts: TA.TypedExpr[] = [];
+  /** Every segment name, in order, as one string (for `reuse`'s inputs; made when first needed). */
+  private names: string | undefined = undefined;
 
   constructor(
     private readonly document: A.SegqlDocument,
@@ -105,6 +113,7 @@ class Checker {
     catalog: readonly A.SegmentDeclaration[],
     private readonly limits: Limits,
     private readonly zone: TimeZone | null,
+    private readonly reuse: DeclarationReuse | null = null,
   ) {
     for (const d of document.segments) {
       if (d.name === null) continue;
@@ -126,7 +135,7 @@ class Checker {
     for (const d of this.document.segments) {
       const entry = d.name !== null ? this.segments.get(d.name) : undefined;
       const duplicate = entry !== undefined && entry.declaration !== d;
-      const expr = entry && !duplicate ? this.checkSegment(entry) : this.checkDeclarationExpr(d);
+      const expr = entry && !duplicate ? this.checkSegment(entry) : this.checkDeclaration(d, true);
       const parts = entry && !duplicate ? entry.parts : this.parts;
       if (expr && this.schema && !duplicate) {
         typed.push({
@@ -201,11 +210,12 @@ class Checker {
     return order;
   }
 
-  /** The nesting of a declaration's condition and its references, measured once. */
+  /** The nesting of a declaration's condition and its references, measured once (per condition, across checks). */
   private nesting(d: A.SegmentDeclaration): Nesting {
     let n = this.nestings.get(d);
     if (!n) {
-      n = d.expr ? measureNesting(d.expr) : { depth: 0, refs: [] };
+      n = d.expr ? (measuredNestings.get(d.expr) ?? measureNesting(d.expr)) : { depth: 0, refs: [] };
+      if (d.expr) measuredNestings.set(d.expr, n);
       this.nestings.set(d, n);
     }
     return n;
@@ -215,7 +225,7 @@ class Checker {
   private checkSegment(entry: SegmentEntry): TA.TypedExpr | null {
     if (entry.done) return entry.typed;
     if (!entry.local) this.muted++;
-    entry.typed = this.checkDeclarationExpr(entry.declaration);
+    entry.typed = this.checkDeclaration(entry.declaration, entry.local);
     entry.parts = this.parts;
     if (!entry.local) this.muted--;
     entry.depth = this.current.depth;
@@ -223,6 +233,28 @@ class Checker {
     entry.overLimit = this.current.overLimit;
     entry.done = true;
     return entry.typed;
+  }
+
+  /** `checkDeclarationExpr`, or what it gave before for the same inputs (`CheckOptions.reuse`). */
+  private checkDeclaration(d: A.SegmentDeclaration, local: boolean): TA.TypedExpr | null {
+    if (!this.reuse || !d.expr) return this.checkDeclarationExpr(d);
+    const empty = this.segments.size === 0;
+    const inputs = declarationInputs(
+      d, local, [this.schema, this.zone?.name ?? null, this.limits.referenceDepth, this.limits.nesting, empty],
+      empty ? [] : this.nesting(d).refs, (name) => this.segments.get(name), (ref) => this.cycles.get(ref),
+      () => (this.names ??= [...this.segments.keys()].join("\u0000")),
+    );
+    const kept = this.reuse.get(d, inputs);
+    if (kept) {
+      this.parts = kept.parts;
+      this.current = { depth: kept.depth, chain: kept.chain, overLimit: kept.overLimit };
+      for (const x of kept.diagnostics) this.report(x);
+      return kept.typed;
+    }
+    const from = this.diagnostics.length;
+    const typed = this.checkDeclarationExpr(d);
+    this.reuse.set(d, inputs, { typed, parts: this.parts, ...this.current, diagnostics: this.diagnostics.slice(from) });
+    return typed;
   }
 
   private checkDeclarationExpr(d: A.SegmentDeclaration): TA.TypedExpr | null {
@@ -777,6 +809,9 @@ function zoneForWarnings(name: string | undefined): TimeZone | null {
     return null;
   }
 }
+
+/** Each condition's nesting, kept while its tree is (a language server checks the same trees again after each edit). */
+const measuredNestings = new WeakMap<A.Expr, Nesting>();
 
 /** A segment entry's parts before it is checked. */
 const NO_PARTS: TA.TypedExpr[] = [];

@@ -117,6 +117,11 @@ export class PieceCache {
     return null;
   }
 
+  /** Marks a parse as used by a piece of the document being split, though `get` did not give it. */
+  keep(p: PieceParse): void {
+    this.handedOut.add(p);
+  }
+
   /** Keeps only the entries used by `pieces`. */
   retain(pieces: readonly Piece[]): void {
     const next = new Map<string, PieceParse>();
@@ -127,8 +132,16 @@ export class PieceCache {
 }
 
 
-/** Splits a text into independently parsed pieces (see the module comment for why this is exact). */
-export function splitIntoPieces(text: string, cache: PieceCache): Piece[] {
+/**
+ * Splits a text into independently parsed pieces (see the module comment for why this is exact). With the
+ * previous version of the text and its pieces, only the pieces around the change are made again
+ * (`resplit`); the result is the same.
+ */
+export function splitIntoPieces(text: string, cache: PieceCache, previous?: { text: string; pieces: readonly Piece[] }): Piece[] {
+  if (previous) {
+    const again = resplit(text, cache, previous.text, previous.pieces);
+    if (again) return again;
+  }
   const lineStarts = lineStartsOf(text);
   const candidates: { start: number; line: number }[] = [];
   for (let i = 0; i < lineStarts.length; i++) {
@@ -168,6 +181,131 @@ export function splitIntoPieces(text: string, cache: PieceCache): Piece[] {
   }
   pieces.push({ ...current, end: currentEnd, parse: currentParse });
   return pieces;
+}
+
+/** Where `segment` at the start of the line at `at` ends (what the declaration test read, but two characters), or -1. */
+function declarationKeywordEnd(text: string, at: number): number {
+  LINE_STARTS_DECLARATION.lastIndex = at;
+  return LINE_STARTS_DECLARATION.test(text) ? LINE_STARTS_DECLARATION.lastIndex : -1;
+}
+
+/** Line breaks as `lineStartsOf` counts them. */
+const LINE_BREAK = /\r\n?|\n/g;
+
+/**
+ * The pieces of `text` made from those of the previous version `before`: the fold of `splitIntoPieces`
+ * (each candidate line merged into the piece before it or starting a new one) run again from a piece that
+ * starts before the change, up to the first piece after the change that starts where an old piece started
+ * (moved by the change): from there on, the fold reads the same text as before, so it gives the old pieces
+ * again, moved. Null when the previous split cannot be resumed (few pieces, a change near the start).
+ *
+ * Why resuming is exact: the fold's decision at a candidate line reads the piece before it and the text up
+ * to the next candidate; the state after a piece is pushed is the new piece's start. The restart piece is
+ * chosen so that everything the fold read before it (including the test of its own first line, which reads
+ * two characters past `segment`) lies before the change.
+ */
+function resplit(text: string, cache: PieceCache, before: string, pieces: readonly Piece[]): Piece[] | null {
+  if (pieces.length < 3) return null;
+  const change = changeBetween(before, text);
+  if (change.from === before.length && change.beforeEnd === before.length && text.length === before.length) return [...pieces];
+  // A first piece that is not a declaration is the text before the first one (comments only).
+  const head = declarationKeywordEnd(before, 0) < 0 ? 1 : 0;
+  let r = pieceIndexAt(pieces, change.from);
+  while (r > head && declarationKeywordEnd(before, pieces[r]!.start) + 2 > change.from) r--;
+  if (r < head + 1) return null;
+  // The parses of pieces the change does not touch stay in use: not for `PieceCache.reparsed`.
+  for (const p of pieces) if (p.end < change.from || p.start > change.beforeEnd) cache.keep(p.parse);
+
+  const delta = change.afterEnd - change.beforeEnd;
+  const out: Piece[] = pieces.slice(0, r - 1);
+  const previous = pieces[r - 1]!;
+  let current: { start: number; line: number } = { start: previous.start, line: previous.line };
+  let currentParse = previous.parse;
+  let currentEnd = pieces[r]!.start;
+  // The candidate lines from the restart piece's first line on, each with the next one.
+  let line = pieces[r]!.line;
+  let at = pieces[r]!.start;
+  const nextCandidate = (): { start: number; line: number } | null => {
+    while (at >= 0) {
+      const start = at;
+      const startLine = line;
+      const isCandidate = declarationKeywordEnd(text, start) >= 0;
+      LINE_BREAK.lastIndex = start;
+      const m = LINE_BREAK.exec(text);
+      if (m) {
+        at = m.index + m[0].length;
+        line++;
+      } else at = -1;
+      if (isCandidate) return { start, line: startLine };
+    }
+    return null;
+  };
+  let next = nextCandidate();
+  while (next) {
+    const after = nextCandidate();
+    const nextEnd = after ? after.start : text.length;
+    const nextParse = cache.get(text.slice(next.start, nextEnd));
+    const last: IToken | undefined = currentParse.tokens[currentParse.tokens.length - 1];
+    const separate = !nextParse.document.bare && (last === undefined || ENDING_TOKENS.has(last.tokenType));
+    if (separate) {
+      out.push({ ...current, end: currentEnd, parse: currentParse });
+      if (next.start >= change.afterEnd) {
+        const k = pieceIndexAt(pieces, next.start - delta);
+        if (pieces[k]!.start === next.start - delta && k > r) {
+          const lines = next.line - pieces[k]!.line;
+          for (let j = k; j < pieces.length; j++) {
+            const p = pieces[j]!;
+            out.push({ start: p.start + delta, line: p.line + lines, end: p.end + delta, parse: p.parse });
+          }
+          return out;
+        }
+      }
+      current = next;
+      currentParse = nextParse;
+    } else {
+      currentParse = cache.get(text.slice(current.start, nextEnd));
+    }
+    currentEnd = nextEnd;
+    next = after;
+  }
+  out.push({ ...current, end: currentEnd, parse: currentParse });
+  return out;
+}
+
+/** The index of the piece holding `offset` (the last piece for the end of the text). */
+function pieceIndexAt(pieces: readonly Piece[], offset: number): number {
+  let lo = 0;
+  let hi = pieces.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (pieces[mid]!.start <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** Where two versions of a text differ: `[from, beforeEnd)` of the first became `[from, afterEnd)` of the second. */
+export interface TextChange {
+  from: number;
+  beforeEnd: number;
+  afterEnd: number;
+}
+
+/** Compared a block at a time first (a string comparison runs as a memory comparison), then by character. */
+const COMPARE_BLOCK = 1024;
+
+/** The one range where `before` and `after` differ (their common start and end left out). */
+export function changeBetween(before: string, after: string): TextChange {
+  const max = Math.min(before.length, after.length);
+  let from = 0;
+  while (from + COMPARE_BLOCK <= max && before.slice(from, from + COMPARE_BLOCK) === after.slice(from, from + COMPARE_BLOCK)) from += COMPARE_BLOCK;
+  while (from < max && before.charCodeAt(from) === after.charCodeAt(from)) from++;
+  // The common end, not overlapping the common start.
+  const room = max - from;
+  let same = 0;
+  while (same + COMPARE_BLOCK <= room && before.slice(before.length - same - COMPARE_BLOCK, before.length - same) === after.slice(after.length - same - COMPARE_BLOCK, after.length - same)) same += COMPARE_BLOCK;
+  while (same < room && before.charCodeAt(before.length - same - 1) === after.charCodeAt(after.length - same - 1)) same++;
+  return { from, beforeEnd: before.length - same, afterEnd: after.length - same };
 }
 
 // ---- moving spans ------------------------------------------------------------------------------------
@@ -214,29 +352,6 @@ function shiftParseDiagnostic(d: Diagnostic, piece: Pick<Piece, "start" | "line"
   return { ...moved, message: d.message.replace(/^(missing '\)' to close '\(' at )(\d+)(?=:)/, (_, head: string, line: string) => `${head}${Number(line) + piece.line - 1}`) };
 }
 
-const spanSets = new WeakMap<PieceParse, Set<Span>>();
-
-/** Every span object in a piece's declarations (computed once per piece text). */
-function spansOf(p: PieceParse): Set<Span> {
-  let set = spanSets.get(p);
-  if (set) return set;
-  set = new Set();
-  const stack: unknown[] = [p.document.segments];
-  while (stack.length) {
-    const v = stack.pop();
-    if (v === null || typeof v !== "object") continue;
-    if (Array.isArray(v)) {
-      for (const x of v) stack.push(x);
-      continue;
-    }
-    const o = v as Record<string, unknown>;
-    if (isSpan(o)) set.add(o as unknown as Span);
-    else for (const key in o) stack.push(o[key]);
-  }
-  spanSets.set(p, set);
-  return set;
-}
-
 // ---- the document view ---------------------------------------------------------------------------------
 
 /** A declaration with its place in the document. */
@@ -257,26 +372,21 @@ export class DocumentAnalysis {
   private absoluteDiagnostics: Diagnostic[] | null = null;
   private declarationList: DeclarationInfo[] | null = null;
   private zones: { start: number; end: number }[] | null = null;
+  private checkerCopies: { document: SegqlDocument; pieces: Piece[] } | null = null;
 
+  /** `previous`: the analysis of the document's previous version, whose pieces the change did not touch are reused. */
   constructor(
     readonly text: string,
     cache: PieceCache,
+    previous?: DocumentAnalysis | null,
   ) {
-    this.pieces = splitIntoPieces(text, cache);
+    this.pieces = splitIntoPieces(text, cache, previous ?? undefined);
     cache.retain(this.pieces);
   }
 
   /** The piece holding `offset` (the last piece for the end of the text). */
   pieceAt(offset: number): Piece {
-    const pieces = this.pieces;
-    let lo = 0;
-    let hi = pieces.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (pieces[mid]!.start <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return pieces[lo]!;
+    return this.pieces[pieceIndexAt(this.pieces, offset)]!;
   }
 
   /** The parser's diagnostics, with document spans. */
@@ -328,44 +438,28 @@ export class DocumentAnalysis {
   }
 
   /**
-   * The document for the checker, without copying the trees: each declaration is a shallow copy with its
-   * own spans moved to the document, and its condition shared with the piece (spans relative to it).
-   * `placeDiagnostic` moves what the checker reports inside a condition to the document. A text that is
-   * one piece is its own document (its spans are already the document's).
+   * The document for the checker, without copying the trees: the pieces' declarations as they are, with
+   * spans relative to their piece (`checkerView.pieces` says which), so the checker's results for one stay
+   * valid wherever its piece moves. What the checker reports across declarations (a name defined twice)
+   * must be placed by the caller. A piece whose text (hence parse) is also an earlier piece's gets copies of
+   * its declarations: the checker tells nodes apart by identity (a cycle's reference, a duplicate).
    */
-  get checkerDocument(): SegqlDocument {
-    if (this.pieces.length === 1 && this.pieces[0]!.start === 0) return this.pieces[0]!.parse.document;
+  get checkerView(): { document: SegqlDocument; pieces: Piece[] } {
+    if (this.checkerCopies) return this.checkerCopies;
     const segments: SegmentDeclaration[] = [];
+    const pieces: Piece[] = [];
+    const seen = new Set<PieceParse>();
     for (const p of this.pieces) {
-      if (p.parse.document.bare) continue;
+      if (p.parse.document.bare && this.pieces.length > 1) continue;
+      const again = seen.has(p.parse);
+      seen.add(p.parse);
       for (const d of p.parse.document.segments) {
-        segments.push({ ...d, span: shiftSpan(d.span, p), nameSpan: d.nameSpan && shiftSpan(d.nameSpan, p) });
+        segments.push(again ? structuredClone(d) : d);
+        pieces.push(p);
       }
     }
-    return { kind: "document", segments, bare: false, comments: [], span: { start: 0, end: this.text.length, line: 1, column: 1 } };
-  }
-
-  /**
-   * A checker diagnostic about `checkerDocument`, with document spans: spans the checker took from a
-   * declaration are already moved; spans from inside a condition are found by identity in their piece.
-   * Null when a span cannot be placed (the caller then checks the fully moved `document` instead).
-   */
-  placeDiagnostic(d: Diagnostic, declarationSpans: ReadonlySet<Span>): Diagnostic | null {
-    if (this.pieces.length === 1 && this.pieces[0]!.start === 0) return d;
-    const place = (span: Span): Span | null => {
-      if (declarationSpans.has(span)) return span;
-      for (const p of this.pieces) if (spansOf(p.parse).has(span)) return shiftSpan(span, p);
-      return null;
-    };
-    const span = place(d.span);
-    if (!span) return null;
-    const out: Diagnostic = { ...d, span };
-    if (d.fix) {
-      const edits = d.fix.edits.map((e) => ({ ...e, span: place(e.span) }));
-      if (edits.some((e) => e.span === null)) return null;
-      out.fix = { ...d.fix, edits: edits as { span: Span; text: string }[] };
-    }
-    return out;
+    const document: SegqlDocument = { kind: "document", segments, bare: this.pieces.length === 1 && this.pieces[0]!.parse.document.bare, comments: [], span: { start: 0, end: this.text.length, line: 1, column: 1 } };
+    return (this.checkerCopies = { document, pieces });
   }
 
   /**

@@ -26,7 +26,8 @@ import { withoutEchoes } from "../parser/recovered.js";
 import { quoteString } from "../parser/format.js";
 import { parseJsonTree, rangeOfJsonPath, type JsonNode, type JsonPath } from "../schema/json-source.js";
 import type { Schema } from "../schema/schema.js";
-import { DocumentAnalysis, PieceCache, shiftSpan } from "./analysis.js";
+import { changeBetween, DocumentAnalysis, PieceCache, shiftSpan } from "./analysis.js";
+import { DeclarationChecks } from "./declaration-checks.js";
 import { complete, lookup, type SegmentSummary } from "./completion.js";
 import { hover, type SegmentDefinition } from "./hover.js";
 import { pieceFoldingRanges, pieceSemanticTokens } from "./structure.js";
@@ -117,6 +118,11 @@ export interface LanguageServiceOptions {
   onInternalError?: (uri: string, error: unknown) => void;
   /** The clock hovers on time values read (default `Date.now`); tests fix it. */
   now?: () => number;
+  /**
+   * Check and analyse every document whole after each change, instead of again only the declarations a
+   * change touched (declaration-checks.ts). Slower on large files; what the tests compare the kept checks to.
+   */
+  wholeDocumentChecks?: boolean;
 }
 
 /** The default largest document analysed: 1,000,000 UTF-8 bytes, as `parse` (`LIMITS.maxInputBytes`). */
@@ -136,6 +142,12 @@ interface DocState {
   failure: string | null;
   /** The host's reason for not analysing the document (`setDocument`'s `stopped`), kept across edits. */
   stopped: string | null;
+  /** Its declarations' checks, kept from one version to the next. */
+  checks: DeclarationChecks;
+  /** The analysis of an earlier version, whose pieces the next analysis reuses where the text is the same. */
+  prior: DocumentAnalysis | null;
+  /** The text's length in UTF-8 bytes, once known (kept across edits by what they change). */
+  bytes: number | null;
 }
 
 let nextVersion = 1;
@@ -159,9 +171,11 @@ export class LanguageService {
   private readonly beforeAnalysis: (uri: string) => void;
   private readonly onInternalError: (uri: string, error: unknown) => void;
   private readonly clock: () => number;
+  private readonly wholeDocumentChecks: boolean;
 
   constructor(options: LanguageServiceOptions = {}) {
     this.clock = options.now ?? Date.now;
+    this.wholeDocumentChecks = options.wholeDocumentChecks ?? false;
     const defaultProject: ProjectInfo = { key: "", schema: null };
     this.projectOf = options.project ?? (() => defaultProject);
     this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
@@ -179,6 +193,8 @@ export class LanguageService {
     const existing = this.docs.get(uri);
     if (existing) {
       if (existing.text === text && existing.stopped === stopped) return;
+      if (existing.bytes !== null) existing.bytes = utf8LengthAfterChange(existing.text, existing.bytes, text);
+      existing.prior = existing.analysis ?? existing.prior;
       existing.text = text;
       existing.version = nextVersion++;
       existing.analysis = null;
@@ -190,6 +206,7 @@ export class LanguageService {
     }
     this.docs.set(uri, {
       uri, text, version: nextVersion++, cache: new PieceCache(this.parseOptions), analysis: null, checked: null, pastLimit: null, failure: null, stopped,
+      checks: new DeclarationChecks(), prior: null, bytes: null,
     });
   }
 
@@ -220,7 +237,10 @@ export class LanguageService {
 
   /** Where the document passes the size limit, or -1 (measured once per text). */
   private pastLimit(doc: DocState): number {
-    if (doc.pastLimit === null) doc.pastLimit = offsetPastBytes(doc.text, this.maxBytes);
+    if (doc.pastLimit === null) {
+      doc.bytes ??= utf8Length(doc.text);
+      doc.pastLimit = doc.bytes <= this.maxBytes ? -1 : offsetPastBytes(doc.text, this.maxBytes);
+    }
     return doc.pastLimit;
   }
 
@@ -234,7 +254,8 @@ export class LanguageService {
     if (doc.failure !== null || doc.stopped !== null || this.pastLimit(doc) >= 0) return null;
     try {
       this.beforeAnalysis(doc.uri);
-      doc.analysis = new DocumentAnalysis(doc.text, doc.cache);
+      doc.analysis = new DocumentAnalysis(doc.text, doc.cache, doc.prior);
+      doc.prior = null;
     } catch (e) {
       this.fail(doc, e);
       return null;
@@ -246,6 +267,7 @@ export class LanguageService {
   private fail(doc: DocState, e: unknown): void {
     doc.failure = `internal error analysing this document: ${errorMessage(e)} (please report it)`;
     doc.analysis = null;
+    doc.prior = null;
     doc.checked = null;
     this.onInternalError(doc.uri, e);
   }
@@ -327,19 +349,15 @@ export class LanguageService {
     let crash: string | null = null;
     try {
       this.beforeAnalysis(doc.uri);
-      // Fast path: check without copying the trees, then move what is reported to the document.
-      const document = analysis.checkerDocument;
-      const declarationSpans = new Set(document.segments.flatMap((d) => (d.nameSpan ? [d.span, d.nameSpan] : [d.span])));
-      const fast = check(document, project.schema, { catalog, ...(timeZone !== undefined ? { timeZone } : {}) });
-      asMemberLists(fast.segments);
-      const placed = fast.diagnostics.map((d) => analysis.placeDiagnostic(d, declarationSpans));
-      if (placed.every((d) => d !== null)) {
-        // Typed segments are unused here, but their static analysis's warnings are diagnostics too.
-        result = { segments: [], diagnostics: [...withoutEchoes(placed as CheckResult["diagnostics"], analysis.echoZones), ...staticWarnings(analysis, fast.segments)] };
-      } else {
+      if (this.wholeDocumentChecks) {
+        // The whole document with document spans, checked and analysed from scratch.
         const full = check(analysis.document, project.schema, { catalog, ...(timeZone !== undefined ? { timeZone } : {}) });
         asMemberLists(full.segments);
         result = { segments: [], diagnostics: [...withoutEchoes(full.diagnostics, analysis.echoZones), ...analysisWarnings(full.segments, { text: analysis.text, share: true })] };
+      } else {
+        // Typed segments are unused here, but their static analysis's warnings are diagnostics too.
+        const context = { schema: project.schema, catalog, ...(timeZone !== undefined ? { timeZone } : {}), ...(lists ? { memberLists: lists } : {}) };
+        result = { segments: [], diagnostics: doc.checks.check(analysis, context).diagnostics };
       }
     } catch (e) {
       // A checker bug must not take the editor down: say so where the user looks.
@@ -608,28 +626,6 @@ export class LanguageService {
   }
 }
 
-/**
- * The static analysis's warnings (src/analysis) of the segments checked from `checkerDocument`, moved to
- * the document: a segment's condition has spans relative to its piece, so it is analysed with the piece's
- * text (for fixes) and what is reported is shifted by the piece's place.
- */
-function staticWarnings(analysis: DocumentAnalysis, segments: readonly TypedSegment[]): Diagnostic[] {
-  const whole = analysis.pieces.length === 1 && analysis.pieces[0]!.start === 0;
-  const out: Diagnostic[] = [];
-  for (const segment of segments) {
-    const piece = analysis.pieceAt(segment.span.start);
-    const text = whole ? analysis.text : piece.parse.text;
-    for (const d of analysisWarnings([segment], { text, firstLine: whole ? 1 : piece.line, share: true })) {
-      if (whole) out.push(d);
-      else {
-        const fix = d.fix && { ...d.fix, edits: d.fix.edits.map((e) => ({ ...e, span: shiftSpan(e.span, piece) })) };
-        out.push({ ...d, span: shiftSpan(d.span, piece), ...(fix ? { fix } : {}) });
-      }
-    }
-  }
-  return out;
-}
-
 /** Most related locations attached to a project summary (each is one problem in segql.json or the schema). */
 const MAX_RELATED = 50;
 
@@ -668,6 +664,18 @@ function errorMessage(e: unknown): string {
   } catch {
     return "an exception";
   }
+}
+
+/** The UTF-8 length of `after`, from that of `before` (`beforeBytes`) and what differs between them. */
+function utf8LengthAfterChange(before: string, beforeBytes: number, after: string): number {
+  let { from, beforeEnd, afterEnd } = changeBetween(before, after);
+  // A surrogate pair counts 4 bytes, each half alone 3: never cut one.
+  if (from > 0 && isHighSurrogate(before.charCodeAt(from - 1))) from--;
+  if (beforeEnd < before.length && isLowSurrogate(before.charCodeAt(beforeEnd))) {
+    beforeEnd++;
+    afterEnd++;
+  }
+  return beforeBytes - utf8Length(before.slice(from, beforeEnd)) + utf8Length(after.slice(from, afterEnd));
 }
 
 /** `1.2 MB`, `840 KB`, `12 bytes`: a size for messages. */
