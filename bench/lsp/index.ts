@@ -70,6 +70,52 @@ export function benchFile(lines = 500): string {
   return text;
 }
 
+/** A segment file of about `bytes` characters, of `benchFile`'s declarations (built in linear time). */
+export function largeFile(bytes: number): string {
+  const parts: string[] = [];
+  let size = 0;
+  for (let i = 0; size < bytes; i++) {
+    const block = [
+      `-- segment number ${i}`,
+      `segment "S${i}" title "Segment ${i}" as`,
+      `  (status = "Subscribed" or plan_type in ("Pro", "Enterprise"))`,
+      `  and lifetime_value > ${i * 10}`,
+      `  and (performed "Purchase" at least 3 times within last 30 days where amount > 5)`,
+      i % 10 > 0 ? `  and not in segment "S${i - 1}";` : "  and is_verified;",
+      "",
+      "",
+    ].join("\n");
+    if (size + block.length > bytes) break;
+    parts.push(block);
+    size += block.length;
+  }
+  return parts.join("");
+}
+
+/**
+ * In process, with the language service of the build in `dir`: diagnostics after an edit in the middle of
+ * `text` (a digit typed then deleted in a number), `n` edits after 10 to warm up.
+ */
+async function largeFileEdits(dir: string, text: string, schemaText: string, n: number): Promise<number[]> {
+  const api = (await import(pathToFileURL(join(dir, "index.js")).href)) as typeof Api;
+  const { LanguageService } = (await import(pathToFileURL(join(dir, "service", "index.js")).href)) as typeof Service;
+  const schema = api.parseSchema(schemaText);
+  const service = new LanguageService({ project: () => ({ key: "bench", schema }) });
+  service.setDocument("file:///large.segql", text);
+  const expected = service.diagnostics("file:///large.segql").length;
+  const at = text.indexOf("lifetime_value >", Math.floor(text.length / 2)) + "lifetime_value > ".length;
+  const out: number[] = [];
+  for (let k = 0; k < 10 + n; k++) {
+    const edited = text.slice(0, at) + (k % 2 === 0 ? "9" : "") + text.slice(at);
+    const t0 = performance.now();
+    service.setDocument("file:///large.segql", edited);
+    const d = service.diagnostics("file:///large.segql");
+    if (k >= 10) out.push(performance.now() - t0);
+    if (d.length !== expected) throw new Error(`the large file's diagnostics changed with an edit: ${d.length}, not ${expected}`);
+  }
+  return out;
+}
+
 /** The rows of bench/lsp/long-line.ts run in a fresh Node process on the build in `dir`. */
 function longLineInChild(dir: string): string[] {
   const script = join(ROOT, "bench", "lsp", "long-line.ts");
@@ -276,6 +322,28 @@ export async function run(): Promise<string> {
   row("in process: service completion", inServiceComplete);
   row("in process, for comparison: `analyze()` of the whole text (parse + check)", whole);
 
+  // A file of about 1 MB (just under the 1,000,000 bytes the service analyses), edited in the middle, with
+  // this build and, when SEGQL_BENCH_LSP_BEFORE names another build's folder, with that one in turn.
+  const large = largeFile(990_000);
+  const largeDeclarations = large.split("\n").filter((l) => l.startsWith("segment ")).length;
+  const beforeBuild = process.env["SEGQL_BENCH_LSP_BEFORE"];
+  const beforeBuildLabel = process.env["SEGQL_BENCH_LSP_BEFORE_LABEL"] ?? beforeBuild;
+  const largeN = Math.min(N, 100);
+  const largeRows: string[] = [];
+  const largeRow = (what: string, samples: number[]) => {
+    const st = stats(samples);
+    largeRows.push(`| ${what} | ${samples.length} | ${ms(st.p50)} | ${ms(st.p95)} | ${ms(st.max)} |`);
+    console.log(`  ${what}: p50 ${ms(st.p50)} ms, p95 ${ms(st.p95)} ms`);
+    return st;
+  };
+  console.log(`  a ${(large.length / 1000).toFixed(0)} KB file …`);
+  const largeNow = largeRow("in process: service diagnostics after an edit in the middle (this build)", await largeFileEdits(BUILD, large, schemaText, largeN));
+  let largeRatio = "";
+  if (beforeBuild) {
+    const before = largeRow(`the same with the build of ${beforeBuildLabel}`, await largeFileEdits(beforeBuild, large, schemaText, largeN));
+    largeRatio = `This build against ${beforeBuildLabel}, same run: p50 ${(largeNow.p50 / before.p50).toFixed(3)}x, p95 ${(largeNow.p95 / before.p95).toFixed(3)}x.`;
+  }
+
   // Completion at the end of long conditions: now (a short stand-in for the text before the cursor) and
   // before (Chevrotain's content assist over every token before the cursor, what completion did until
   // issue 10: its cost grew faster than the text).
@@ -326,6 +394,15 @@ export async function run(): Promise<string> {
     "",
     "The floor rows are the cost of the pipe and of waking two processes, with no work at all: the difference between them and the measured rows is the server's work. The in-process rows are the language service alone.",
     "",
+    "### A large file (about 1 MB)",
+    "",
+    `${(large.length / 1000).toFixed(0)} KB, ${largeDeclarations} declarations of the kind above (just under the 1,000,000 bytes the service analyses; past it a file gets one diagnostic saying so), the CRM schema; a digit typed then deleted in the middle declaration's number; the language service alone, in process (ms). After an edit the service splits the text again only around the change, checks again the declarations whose inputs changed (the edited one and the segments that refer to it: src/checker/reuse.ts) and keeps the others' diagnostics and static warnings; what is left is a pass over every declaration (names, references, duplicates, moving results to their place).`,
+    "",
+    "| measure | n | p50 | p95 | max |",
+    "|---|---:|---:|---:|---:|",
+    ...largeRows,
+    ...(largeRatio ? ["", largeRatio] : []),
+    "",
     "### Completion at the end of long conditions (issue 10, case 9)",
     "",
     "`churn` followed by ` and performed \"Purchase\" where amount > 1` repeated (each `where` filter holds the rest of the text), completion right after the last `amount`. In process, the language service alone, median of 20 (ms); the text is parsed once beforehand. *Before* is Chevrotain's content assist over every token before the cursor, which completion ran until issue 10 (one run).",
@@ -336,7 +413,7 @@ export async function run(): Promise<string> {
     "",
     "Completion now walks the grammar over a short stand-in for the text before the cursor (the enclosing declaration, `where` filter and group, and the current condition: src/service/assist-input.ts), so its cost no longer depends on what comes before; what remains grows linearly (finding the cursor's token, the look-back for the field or event).",
     "",
-    "The service re-parses only the declaration that changed (src/service/analysis.ts) and re-runs the checker on the whole document, which is cheap; a whole-text parse is what the last row costs. Diagnostics are published at once after an edit unless some were published for that document in the last 50 ms; a burst is coalesced into at most one publication per 50 ms window, the last state always included.",
+    "The service re-parses only the declaration that changed (src/service/analysis.ts) and checks again only the declarations whose inputs changed (src/service/declaration-checks.ts); a whole-text parse and check is what the last row costs. Diagnostics are published at once after an edit unless some were published for that document in the last 50 ms; a burst is coalesced into at most one publication per 50 ms window, the last state always included.",
     "",
     "### Typing in a 50 KB line (`bench/lsp/long-line.ts`)",
     "",

@@ -210,4 +210,25 @@ describe("checking again only what an edit changed", () => {
     expect(after.checked - before.checked).toBe(5);
     expect(after.reused - before.reused).toBe(295);
   });
+
+  it("keeps the size limit through edits: its UTF-8 length follows each change, surrogate pairs included", () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(), fc.nat({ max: 3 }), fc.constantFrom("a", "é", "😀", "segment \"Z\" as tenure > 1\n", "")), { minLength: 1, maxLength: 15 }), (edits) => {
+        const project: ProjectInfo = { key: "p", schema };
+        const kept = new LanguageService({ project: () => project, maxBytes: 120 });
+        let text = 'segment "A" as tenure > 1\nsegment "B" as in segment "A"\n-- 😀😀\nsegment "C" as tenure < 2\n';
+        kept.setDocument(A, text);
+        kept.diagnostics(A);
+        for (const [at, length, insert] of edits) {
+          const from = at % (text.length + 1);
+          text = text.slice(0, from) + insert + text.slice(from + length);
+          kept.setDocument(A, text);
+          const fresh = new LanguageService({ project: () => project, maxBytes: 120, wholeDocumentChecks: true });
+          fresh.setDocument(A, text);
+          expect(kept.diagnostics(A)).toEqual(fresh.diagnostics(A));
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
 });
