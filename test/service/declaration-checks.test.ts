@@ -231,4 +231,16 @@ describe("checking again only what an edit changed", () => {
       { numRuns: 200 },
     );
   });
+
+  it("shows a repeated declaration's problems on each copy (their pieces share one parse)", () => {
+    const d = 'segment "A" as tenur > 1\n\n';
+    const svc = new LanguageService({ project: () => ({ key: "p", schema }) });
+    svc.setDocument(A, d + d);
+    // Was [15, 20] twice: the copy's diagnostic found by its span's identity in the first piece.
+    expect(svc.diagnostics(A).map((x) => [x.code, x.from, x.to])).toEqual([
+      ["unknown-field", 15, 20],
+      ["duplicate-segment", 34, 37],
+      ["unknown-field", 41, 46],
+    ]);
+  });
 });
