@@ -51,22 +51,25 @@ function build(): void {
 
 const N = Number(process.env["SEGQL_BENCH_N"] ?? 300);
 
+/** The `i`th declaration of the bench files (7 lines and a blank one). */
+function benchDeclaration(i: number): string {
+  return [
+    `-- segment number ${i}`,
+    `segment "S${i}" title "Segment ${i}" as`,
+    `  (status = "Subscribed" or plan_type in ("Pro", "Enterprise"))`,
+    `  and lifetime_value > ${i * 10}`,
+    `  and (performed "Purchase" at least 3 times within last 30 days where amount > 5)`,
+    // Chains of ten references: a chain through all 70 would pass the checker's nesting limit (64).
+    i % 10 > 0 ? `  and not in segment "S${i - 1}";` : "  and is_verified;",
+    "",
+    "",
+  ].join("\n");
+}
+
 /** A realistic segment file of at least 500 lines (about 70 declarations of 7 lines). */
 export function benchFile(lines = 500): string {
   let text = "";
-  for (let i = 0; text.split("\n").length < lines; i++) {
-    text += [
-      `-- segment number ${i}`,
-      `segment "S${i}" title "Segment ${i}" as`,
-      `  (status = "Subscribed" or plan_type in ("Pro", "Enterprise"))`,
-      `  and lifetime_value > ${i * 10}`,
-      `  and (performed "Purchase" at least 3 times within last 30 days where amount > 5)`,
-      // Chains of ten references: a chain through all 70 would pass the checker's nesting limit (64).
-      i % 10 > 0 ? `  and not in segment "S${i - 1}";` : "  and is_verified;",
-      "",
-      "",
-    ].join("\n");
-  }
+  for (let i = 0; text.split("\n").length < lines; i++) text += benchDeclaration(i);
   return text;
 }
 
@@ -75,16 +78,7 @@ export function largeFile(bytes: number): string {
   const parts: string[] = [];
   let size = 0;
   for (let i = 0; size < bytes; i++) {
-    const block = [
-      `-- segment number ${i}`,
-      `segment "S${i}" title "Segment ${i}" as`,
-      `  (status = "Subscribed" or plan_type in ("Pro", "Enterprise"))`,
-      `  and lifetime_value > ${i * 10}`,
-      `  and (performed "Purchase" at least 3 times within last 30 days where amount > 5)`,
-      i % 10 > 0 ? `  and not in segment "S${i - 1}";` : "  and is_verified;",
-      "",
-      "",
-    ].join("\n");
+    const block = benchDeclaration(i);
     if (size + block.length > bytes) break;
     parts.push(block);
     size += block.length;
