@@ -81,7 +81,7 @@ it("segments changes --include refresh prints refresh failures and recoveries wi
 it("a wrong --include is a usage error naming the flag and the nearest value; --help says it", async () => {
   const wrong = await segql(["segments", "changes", "--include", "refresch", "--db", join(tmp.dir, "feed.duckdb")]);
   expect(wrong.code).toBe(2);
-  expect(wrong.stderr).toContain("--include: expected 'refresh', found 'refresch'; did you mean 'refresh'?");
+  expect(wrong.stderr).toContain("--include: expected 'refresh' or 'segments', found 'refresch'; did you mean 'refresh'?");
   const help = await segql(["segments", "--help"]);
   expect(help.stdout).toMatch(/changes \[--since SEQ\] \[--segment SEGMENT\] \[--limit N\] \[--include refresh\]/);
   expect(help.stdout).toContain("--include refresh: also each segment's refresh failing");

@@ -55,7 +55,9 @@ commands:
   changes [--since SEQ] [--segment SEGMENT] [--limit N] [--include refresh]
                                          the change feed: who entered and left which segment;
                                          --include refresh: also each segment's refresh failing,
-                                         or working again after it failed
+                                         or working again after it failed;
+                                         --include segments: also segments created, edited,
+                                         deleted and restored (both: --include refresh,segments)
 
 options:
       --db FILE|URL     the store (default segql.duckdb)
@@ -778,13 +780,17 @@ export async function run(args: string[], io: Io): Promise<number> {
 }
 
 /** What `--include` of `changes` asks the feed for besides membership changes (the API's `include`). */
-const FEED_INCLUDES: readonly FeedInclude[] = ["refresh"];
+const FEED_INCLUDES: readonly FeedInclude[] = ["refresh", "segments"];
 
+/** `--include refresh`, `--include segments` or both, comma-separated as the API's `include`. */
 function includeOption(options: Record<string, string | true>): FeedInclude[] | undefined {
-  const v = str(options, "include");
-  if (v === undefined) return undefined;
-  if (!(FEED_INCLUDES as readonly string[]).includes(v)) throw new CliError(`--include: expected ${FEED_INCLUDES.map((k) => `'${k}'`).join(" or ")}, found '${v}'${didYouMean(v, FEED_INCLUDES)}`);
-  return [v as FeedInclude];
+  const given = str(options, "include");
+  if (given === undefined) return undefined;
+  const kinds = given.split(",").map((k) => k.trim());
+  for (const v of kinds) {
+    if (!(FEED_INCLUDES as readonly string[]).includes(v)) throw new CliError(`--include: expected ${FEED_INCLUDES.map((k) => `'${k}'`).join(" or ")}, found '${v}'${didYouMean(v, FEED_INCLUDES)}`);
+  }
+  return [...new Set(kinds)] as FeedInclude[];
 }
 
 /**
