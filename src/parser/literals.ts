@@ -24,8 +24,10 @@ export function decodeString(t: IToken, diagnostics: Diagnostic[]): string {
       { title: `close the string with ${quote}`, edits: [{ span: { ...tokenSpan(t), start: t.endOffset! + 1, column: t.startColumn! + image.length }, text: quote }] }));
   }
   const body = terminated ? image.slice(1, -1) : image.slice(1);
-  if (!body.includes("\\")) return body;
+  if (!body.includes("\\")) return refuseLoneSurrogate(body, tokenSpan(t), diagnostics);
   let out = "";
+  // The first \u escape that made half of a surrogate pair: where a lone half is reported.
+  let surrogateEscape: Span | null = null;
   for (let i = 0; i < body.length; i++) {
     const c = body[i]!;
     if (c !== "\\") {
@@ -44,7 +46,9 @@ export function decodeString(t: IToken, diagnostics: Diagnostic[]): string {
       case "u": {
         const hex = body.slice(i + 2, i + 6);
         if (HEX4.test(hex)) {
-          out += String.fromCharCode(parseInt(hex, 16));
+          const unit = parseInt(hex, 16);
+          if (unit >= 0xd800 && unit <= 0xdfff) surrogateEscape ??= { ...escSpan, end: at + 6 };
+          out += String.fromCharCode(unit);
           i += 5;
         } else {
           diagnostics.push(error("bad-escape", { ...escSpan, end: Math.min(at + 2 + hex.length, t.endOffset! + 1) },
@@ -61,8 +65,24 @@ export function decodeString(t: IToken, diagnostics: Diagnostic[]): string {
         i++;
     }
   }
-  return out;
+  return refuseLoneSurrogate(out, surrogateEscape ?? tokenSpan(t), diagnostics);
 }
+
+/**
+ * `value`, with an error at `span` when it holds half of a surrogate pair. Half a pair is no character:
+ * UTF-8 (every SQL engine's text, and the stores') cannot hold it, so the SQL would compare with U+FFFD
+ * while the predicate compared with the half.
+ */
+function refuseLoneSurrogate(value: string, span: Span, diagnostics: Diagnostic[]): string {
+  if (LONE_SURROGATE.test(value)) {
+    diagnostics.push(error("bad-escape", span,
+      "half of a surrogate pair is not a character: write the character itself, or both halves of its pair (as in '\\ud83d\\ude00' for 😀)"));
+  }
+  return value;
+}
+
+/** A UTF-16 surrogate not paired (with the u flag a pair is one code point and does not match). */
+const LONE_SURROGATE = /\p{Cs}/u;
 
 /** The name in a backticked token (a doubled backtick is one); an empty one is reported. */
 export function decodeQuotedName(t: IToken, diagnostics: Diagnostic[]): string {
