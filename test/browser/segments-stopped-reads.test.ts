@@ -170,7 +170,7 @@ describe.skipIf(!hasChromium)(`segments web app: reads nobody waits for are stop
 
   it("the segments table's search typed on aborts the request before it", async () => {
     await openSegments(page, server.url);
-    // The server reads a page of segments to its end (it is bounded by its page size): the browser's abort is what is seen.
+    // The browser aborts the superseded request (seen here); the server stops its read too (test/server/stopped-segment-lists.test.ts).
     const hold = holdSearches(server.store, "listSegments");
     cleanups.push(hold.restore);
     const requests = watchRequests(page, /\/api\/segments\?.*search=/);
