@@ -12,7 +12,7 @@ import { useEffect, useRef, useState } from "react";
 import { ApiError, emptyTrash, listDeletedSegments, MAX_SEARCH, purgeDeletedSegment, restoreSegment, type DeletedSegment, type Segment } from "./api.js";
 import { formatCount, formatDay, formatInstant, plural } from "./format.js";
 import { isNameTaken, RestoreAsDialog, restoredProblem, restoreFailure } from "./restore-dialog.js";
-import { AgeBy, Dialog, isolate, isolateQuoted, KindBadge, LoadFailed, ProblemNote, Quoted } from "./ui.js";
+import { AgeBy, Dialog, ElsewhereNotice, isolate, isolateQuoted, KindBadge, LoadFailed, ProblemNote, Quoted } from "./ui.js";
 import { useLiveChanges } from "./live.js";
 import { usePagedList } from "./paged-list.js";
 
@@ -130,17 +130,7 @@ export function DeletedSegmentsPage() {
         </div>
       )}
       <ProblemNote error={actionError?.error} />
-      {/* A live region there from the start: text arriving with a new one is not said by screen readers. */}
-      <div role="status">
-        {newlyDeleted.length > 0 && (
-          <p className="notice" data-testid="deleted-elsewhere">
-            {newlyDeleted.length === 1 ? "A segment was deleted elsewhere." : `${newlyDeleted.length} segments were deleted elsewhere.`}{" "}
-            <button type="button" className="small" onClick={first.reload}>
-              {newlyDeleted.length === 1 ? "Show it" : "Show them"}
-            </button>
-          </p>
-        )}
-      </div>
+      <ElsewhereNotice count={newlyDeleted.length} what="deleted" onShow={first.reload} testId="deleted-elsewhere" />
 
       {(rows === null || rows.length > 0 || next || query) && (
         <div className="toolbar">

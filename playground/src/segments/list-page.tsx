@@ -10,7 +10,7 @@ import { navigate } from "../router.js";
 import { ApiError, deleteSegment, duplicateSegment, getSegment, latestRead, listSegments, MAX_SEARCH, SEGMENTS_FIRST_SORT, SEGMENTS_PAGE, wasStopped, type Segment, type SegmentSort } from "./api.js";
 import { formatCount, plural } from "./format.js";
 import { liveText, useLiveChanges } from "./live.js";
-import { AgeBy, Dialog, isolate, isolateQuoted, KindBadge, LoadFailed, ProblemNote, Quoted, useLoad, usePending, useToast } from "./ui.js";
+import { AgeBy, Dialog, ElsewhereNotice, isolate, isolateQuoted, KindBadge, LoadFailed, ProblemNote, Quoted, useLoad, usePending, useToast } from "./ui.js";
 import { RefreshFailedBadge } from "./refresh-status.js";
 import { forgetHandedOver, handedOverDeleted, UndoDeleteNotice, type JustDeleted } from "./undo-delete.js";
 
@@ -277,17 +277,7 @@ export function SegmentsListPage() {
         />
       )}
 
-      {/* A live region there from the start: text arriving with a new one is not said by screen readers. */}
-      <div role="status">
-        {addedElsewhere.length > 0 && (
-          <p className="notice" data-testid="added-elsewhere">
-            {addedElsewhere.length === 1 ? "A segment was added elsewhere." : `${addedElsewhere.length} segments were added elsewhere.`}{" "}
-            <button type="button" className="small" onClick={first.reload}>
-              {addedElsewhere.length === 1 ? "Show it" : "Show them"}
-            </button>
-          </p>
-        )}
-      </div>
+      <ElsewhereNotice count={addedElsewhere.length} what="added" onShow={first.reload} testId="added-elsewhere" />
 
       <div className="toolbar">
         <label className="search">

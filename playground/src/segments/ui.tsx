@@ -361,3 +361,23 @@ export function AgeBy({ at, by }: { at: string; by: string | null }) {
     </>
   );
 }
+
+/**
+ * "A segment was added elsewhere. Show it": segments another tab, the CLI or the API made or deleted, said
+ * rather than slipped in among the rows being read. Its live region is on the page from the start: text
+ * arriving with a new `role=status` is not said by screen readers.
+ */
+export function ElsewhereNotice({ count, what, onShow, testId }: { count: number; what: "added" | "deleted"; onShow: () => void; testId: string }) {
+  return (
+    <div role="status">
+      {count > 0 && (
+        <p className="notice" data-testid={testId}>
+          {count === 1 ? `A segment was ${what} elsewhere.` : `${count} segments were ${what} elsewhere.`}{" "}
+          <button type="button" className="small" onClick={onShow}>
+            {count === 1 ? "Show it" : "Show them"}
+          </button>
+        </p>
+      )}
+    </div>
+  );
+}
