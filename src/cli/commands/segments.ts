@@ -88,8 +88,8 @@ Examples:
 export async function writeWhole(file: string, chunks: AsyncIterable<string>): Promise<void> {
   const { open, realpath, rename, rm, stat } = await import("node:fs/promises");
   const cannot = (e: unknown) => new CliError(`--out: cannot write ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such folder" : (e as Error).message}`);
-  // Through symlinks: what the path names in the end.
   if (file === "") throw new CliError("--out: an empty file name (is a variable unset?)");
+  // Through symlinks: what the path names in the end.
   const found = await stat(file).catch(() => null);
   // A folder named as the file: said before a temporary file is made beside it (rename would say EISDIR).
   if (found?.isDirectory()) throw new CliError(`--out: ${file} is a folder; name a file in it`);
